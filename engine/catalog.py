@@ -1,0 +1,85 @@
+"""Deployed definitions as the runtime needs them, parsed once per process and cached.
+
+A deployed version never changes, so its restored spec and task forms can be kept in memory
+for as long as the process runs; only a cache miss reads the database.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .errors import ProcessNotFound
+from .models import ProcessDefinition, TaskDefinition
+from .state import SpecBundle, StateCodec
+
+
+@dataclass(frozen=True)
+class TaskForm:
+    name: str
+    title: str
+    title_zh: str
+    lane: str
+    schema: dict[str, Any]
+    context_from: tuple[str, ...]
+    instructions: str
+
+
+@dataclass(frozen=True)
+class DeployedProcess:
+    id: int
+    key: str
+    version: int
+    title: str
+    title_zh: str
+    start_roles: frozenset[str]
+    start_form: dict[str, Any] | None
+    specs: SpecBundle
+    tasks: dict[str, TaskForm]
+    instance_title: str
+
+
+class DefinitionCatalog:
+    """Looks up deployed versions by id or by key (latest version)."""
+
+    def __init__(self, codec: StateCodec) -> None:
+        self._codec = codec
+        self._by_id: dict[int, DeployedProcess] = {}
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, definition_id: int) -> DeployedProcess:
+        cached = self._by_id.get(definition_id)
+        if cached is not None:
+            return cached
+        row = session.get(ProcessDefinition, definition_id)
+        if row is None:
+            raise ProcessNotFound(str(definition_id))
+        tasks = session.scalars(select(TaskDefinition).where(TaskDefinition.definition_id == definition_id)).all()
+        deployed = DeployedProcess(
+            id=row.id, key=row.key, version=row.version, title=row.title, title_zh=row.title_zh,
+            start_roles=frozenset(r for r in row.start_roles.split(",") if r),
+            start_form=json.loads(row.start_form_json) if row.start_form_json else None,
+            specs=self._codec.spec_from_json(row.spec_json),
+            tasks={t.name: TaskForm(t.name, t.title, t.title_zh, t.lane, json.loads(t.form_json),
+                                    tuple(c for c in t.context_from.split(",") if c), t.instructions)
+                   for t in tasks},
+            instance_title=row.instance_title,
+        )
+        with self._lock:
+            self._by_id[definition_id] = deployed
+        return deployed
+
+    def latest(self, session: Session, key: str) -> DeployedProcess:
+        definition_id = session.scalar(
+            select(ProcessDefinition.id).where(ProcessDefinition.key == key)
+            .order_by(ProcessDefinition.version.desc()).limit(1)
+        )
+        if definition_id is None:
+            raise ProcessNotFound(key)
+        return self.get(session, definition_id)
+

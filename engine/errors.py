@@ -1,0 +1,87 @@
+"""Domain errors. The CLI and the web layer each turn them into answers in one place."""
+
+from __future__ import annotations
+
+
+class OpsflowError(Exception):
+    """Base of every error a use case raises on purpose."""
+
+    code = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(OpsflowError):
+    code = "not_found"
+
+
+class UserNotFound(NotFound):
+    def __init__(self, username: str) -> None:
+        super().__init__(f"unknown user: {username!r}")
+        self.username = username
+
+
+class TaskNotFound(NotFound):
+    def __init__(self, task_id: object) -> None:
+        super().__init__(f"no task with id {task_id}")
+
+
+class InstanceNotFound(NotFound):
+    def __init__(self, instance_id: object) -> None:
+        super().__init__(f"no process instance with id {instance_id}")
+
+
+class ProcessNotFound(NotFound):
+    def __init__(self, key: str) -> None:
+        super().__init__(f"no deployed process with key {key!r}")
+
+
+class NotAllowed(OpsflowError):
+    code = "forbidden"
+
+
+class Conflict(OpsflowError):
+    """The thing changed under the caller: completed, claimed or stepped by someone else."""
+
+    code = "conflict"
+
+
+class InvalidInput(OpsflowError):
+    """Input that is wrong as a whole (bad JSON, unknown role, empty reason...)."""
+
+    code = "invalid"
+
+
+class FormInvalid(OpsflowError):
+    """Submitted data does not satisfy the form; ``fields`` maps each field to its errors."""
+
+    code = "invalid"
+
+    def __init__(self, fields: dict[str, list[str]]) -> None:
+        lines = "; ".join(f"{name}: {', '.join(msgs)}" for name, msgs in sorted(fields.items()))
+        super().__init__(f"invalid data: {lines}")
+        self.fields = fields
+
+
+class DeploymentRejected(OpsflowError):
+    """A BPMN/DMN file failed validation; nothing was stored."""
+
+    code = "invalid"
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        super().__init__(f"{source}: " + "; ".join(problems))
+        self.source = source
+        self.problems = problems
+
+
+class ProcessError(OpsflowError):
+    """The process model failed while running (e.g. no gateway condition held)."""
+
+    code = "process_error"
+
+    def __init__(self, message: str, instance_id: int | None = None, task_name: str | None = None) -> None:
+        super().__init__(message)
+        self.instance_id = instance_id
+        self.task_name = task_name

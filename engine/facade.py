@@ -1,0 +1,199 @@
+"""The engine facade: every use case, each in one transaction.
+
+This package knows nothing of Flask or HTTP. The CLI and the web app both call
+``build_engine`` and then the methods here; no business rule lives in either of them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine as DbEngine
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from . import instances, org, tasks
+from .catalog import DefinitionCatalog
+from .db import PROJECT_ROOT, make_engine, make_session_factory
+from .deployment import DeployResult, deploy
+from .errors import Conflict, InvalidInput, ProcessError
+from .execution import WorkflowRunner
+from .history import ChainProblem, PendingEvent, verify
+from .models import ProcessDefinition, ProcessInstance
+from .sandbox import make_script_engine
+from .services import Clock, Services, utc_now
+from .state import StateCodec
+from .steps import save_step
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+class Engine:
+    """Runs use cases; each method is one transaction that commits or leaves nothing."""
+
+    def __init__(self, db: DbEngine, session_factory: sessionmaker[Session], services: Services) -> None:
+        self.db = db
+        self.session_factory = session_factory
+        self.services = services
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        session = self.session_factory()
+        try:
+            yield session
+            session.commit()
+        except IntegrityError as exc:
+            session.rollback()
+            raise Conflict("someone else changed the same data at the same time; reload and try again") from exc
+        except OperationalError as exc:
+            session.rollback()
+            if "locked" in str(exc).lower() or "deadlock" in str(exc).lower():
+                raise Conflict("the database was busy with the same data; try again") from exc
+            raise
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def _run(self, use_case: Callable[..., T], *args: Any) -> T:
+        with self.transaction() as session:
+            return use_case(session, *args)
+
+    # -- set-up ------------------------------------------------------------------------------
+    def migrate(self) -> None:
+        """Bring the schema to the newest migration."""
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with self.db.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def init(self, demo: bool = False) -> dict[str, Any]:
+        """Create the schema, the roles, (the demo organisation) and deploy ``processes/``."""
+        self.migrate()
+        services = self.services
+        with self.transaction() as session:
+            roles = json.loads((services.data_root / "roles.json").read_text(encoding="utf-8"))
+            added_roles = org.ensure_roles(session, roles)
+            session.flush()
+            added_users = 0
+            if demo:
+                added_users = org.load_demo_organisation(session, services.data_root / "demo_org.json", services.clock())
+                session.flush()
+            results = deploy(session, [services.processes_root], services.forms_root, services.codec,
+                             services.clock(), "opsflow init")
+        return {"roles_added": added_roles, "users_added": added_users,
+                "deployments": [r.__dict__ for r in results]}
+
+    # -- organisation ----------------------------------------------------------------------
+    def add_user(self, username: str, roles: list[str], reports_to: str | None = None,
+                 display_name: str = "") -> dict[str, Any]:
+        with self.transaction() as session:
+            org.add_user(session, username, roles, self.services.clock(), reports_to, display_name)
+        return {"username": username, "roles": sorted(set(roles)), "reports_to": reports_to}
+
+    def users(self) -> list[dict[str, Any]]:
+        return self._run(org.list_users)
+
+    # -- definitions -----------------------------------------------------------------------
+    def deploy(self, paths: list[Path], by: str = "") -> list[DeployResult]:
+        s = self.services
+        return self._run(lambda session: deploy(session, paths, s.forms_root, s.codec, s.clock(), by))
+
+    def processes(self) -> list[dict[str, Any]]:
+        """The latest version of each deployed process."""
+        with self.transaction() as session:
+            keys = session.scalars(select(ProcessDefinition.key).distinct().order_by(ProcessDefinition.key)).all()
+            result = []
+            for key in keys:
+                process = self.services.catalog.latest(session, key)
+                result.append({"key": process.key, "version": process.version, "title": process.title,
+                               "title_zh": process.title_zh, "start_roles": sorted(process.start_roles),
+                               "start_form": process.start_form})
+            return result
+
+    # -- instances ---------------------------------------------------------------------------
+    def start(self, key: str, username: str, data: Any = None) -> dict[str, Any]:
+        return self._run(instances.start_instance, self.services, key, username, data)
+
+    def cancel(self, instance_id: int, username: str, reason: str) -> dict[str, Any]:
+        return self._run(instances.cancel_instance, self.services, instance_id, username, reason)
+
+    def instances(self, process_key: str | None = None, started_by: str | None = None) -> list[dict[str, Any]]:
+        return self._run(instances.list_instances, process_key, started_by)
+
+    def show(self, instance_id: int) -> dict[str, Any]:
+        return self._run(instances.show_instance, instance_id)
+
+    def history(self, instance_id: int) -> list[dict[str, Any]]:
+        return self._run(instances.instance_history, instance_id)
+
+    def verify(self, instance_id: int | None = None) -> tuple[int, list[ChainProblem]]:
+        return self._run(verify, instance_id)
+
+    # -- tasks -------------------------------------------------------------------------------
+    def tasks(self, username: str) -> list[dict[str, Any]]:
+        return self._run(tasks.list_tasks, username)
+
+    def task(self, task_id: int) -> dict[str, Any]:
+        return self._run(tasks.show_task, self.services, task_id)
+
+    def claim(self, task_id: int, username: str) -> dict[str, Any]:
+        return self._run(tasks.claim_task, self.services, task_id, username)
+
+    def unclaim(self, task_id: int, username: str) -> dict[str, Any]:
+        return self._run(tasks.unclaim_task, self.services, task_id, username)
+
+    def assign(self, task_id: int, to_username: str, username: str) -> dict[str, Any]:
+        return self._run(tasks.assign_task, self.services, task_id, to_username, username)
+
+    def complete(self, task_id: int, username: str, data: Any) -> dict[str, Any]:
+        try:
+            return self._run(tasks.complete_task, self.services, task_id, username, data)
+        except ProcessError as exc:
+            self._record_failure(exc, username)
+            raise
+
+    def _record_failure(self, exc: ProcessError, username: str) -> None:
+        """Put a model failure on the record; the instance itself stays as it was."""
+        instance_id = getattr(exc, "instance_id", None)
+        if instance_id is None:
+            return
+        try:
+            with self.transaction() as session:
+                instance = session.get(ProcessInstance, instance_id)
+                if instance is not None:
+                    save_step(session, instance, self.services.clock(), [PendingEvent(
+                        "error", username, getattr(exc, "task_name", None), payload={"message": exc.message})])
+        except Conflict:
+            log.warning("could not record the failure of instance %s: it changed meanwhile", instance_id)
+
+
+def build_engine(
+    url: str | None = None, clock: Clock = utc_now, project_root: Path = PROJECT_ROOT,
+    script_time_limit: float = 1.0, **engine_kwargs: Any,
+) -> Engine:
+    """Assemble the engine with its collaborators; the CLI and the web app both call this."""
+    codec = StateCodec()
+    services = Services(
+        codec=codec, catalog=DefinitionCatalog(codec),
+        runner=WorkflowRunner(codec, lambda: make_script_engine(script_time_limit)),
+        clock=clock, forms_root=project_root / "forms", processes_root=project_root / "processes",
+        data_root=project_root / "data",
+    )
+    db = make_engine(url, **engine_kwargs)
+    return Engine(db, make_session_factory(db), services)
+
+
+__all__ = ["Engine", "InvalidInput", "build_engine"]

@@ -1,0 +1,117 @@
+"""Forms: JSON Schemas for start events and user tasks, and checking data against them.
+
+``effective_form`` is the one function that finds the form a task shows; ``validate_form``
+checks submitted data before the engine sees it and names every field that is wrong.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import SchemaError, ValidationError
+
+from .errors import FormInvalid
+
+APPROVE = "approve"
+FORM_ROOT_FIELD = "_form"
+
+
+def load_schema(path: Path) -> dict[str, Any]:
+    """Read a form file and check that it is a valid JSON Schema.
+
+    :raise ValueError: when the file is not JSON or not a valid schema.
+    """
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read form {path.name}: {exc}") from exc
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"form {path.name} is not JSON: {exc}") from exc
+    check_schema(schema, path.name)
+    return dict(schema)
+
+
+def check_schema(schema: Any, name: str) -> None:
+    if not isinstance(schema, dict) or schema.get("type") != "object":
+        raise ValueError(f"form {name} must be a JSON Schema of type 'object'")
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        raise ValueError(f"form {name} is not a valid JSON Schema: {exc.message}") from exc
+
+
+def effective_form(schema: dict[str, Any], task_data: dict[str, Any]) -> dict[str, Any]:
+    """The form a task shows: its schema, with ``decision`` narrowed to ``allowed_decisions``."""
+    allowed = task_data.get("allowed_decisions")
+    decision = schema.get("properties", {}).get("decision")
+    if not isinstance(allowed, list) or not isinstance(decision, dict) or "enum" not in decision:
+        return schema
+    narrowed = copy.deepcopy(schema)
+    narrowed["properties"]["decision"]["enum"] = [v for v in decision["enum"] if v in allowed]
+    return narrowed
+
+
+def _field_of(error: ValidationError) -> list[str]:
+    path = [str(p) for p in error.absolute_path]
+    if error.validator == "required" and isinstance(error.instance, dict):
+        missing = [f for f in error.validator_value if f not in error.instance]
+        return [".".join([*path, f]) for f in missing] or [".".join(path) or FORM_ROOT_FIELD]
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = set(error.schema.get("properties", {}))
+        extra = [f for f in error.instance if f not in allowed]
+        return [".".join([*path, f]) for f in extra] or [FORM_ROOT_FIELD]
+    return [".".join(path) or FORM_ROOT_FIELD]
+
+
+def _message_of(error: ValidationError) -> str:
+    if error.validator == "required":
+        return "is required"
+    if error.validator == "additionalProperties":
+        return "is not a field of this form"
+    if error.validator == "enum":
+        return "must be one of: " + ", ".join(map(str, error.validator_value))
+    if error.validator == "pattern" and error.validator_value == "\\S":
+        return "must not be blank"
+    return str(error.message)
+
+
+def collect_errors(schema: dict[str, Any], data: Any) -> dict[str, list[str]]:
+    """Every error of ``data`` against ``schema``, keyed by dotted field name."""
+    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    fields: dict[str, list[str]] = {}
+    for error in validator.iter_errors(data):
+        for field in _field_of(error):
+            message = _message_of(error)
+            if message not in fields.setdefault(field, []):
+                fields[field].append(message)
+    return fields
+
+
+def decision_errors(data: dict[str, Any]) -> dict[str, list[str]]:
+    """The engine's own rule: a decision other than approve carries a non-blank comment."""
+    decision = data.get("decision")
+    if decision is None or decision == APPROVE:
+        return {}
+    comment = data.get("comment")
+    if not isinstance(comment, str) or not comment.strip():
+        return {"comment": [f"a reason is required when the decision is {decision!r}"]}
+    return {}
+
+
+def validate_form(schema: dict[str, Any], data: Any) -> dict[str, Any]:
+    """Check ``data`` against the form and the decision rule.
+
+    :raise FormInvalid: naming every field that is wrong.
+    """
+    if not isinstance(data, dict):
+        raise FormInvalid({FORM_ROOT_FIELD: ["data must be a JSON object"]})
+    fields = collect_errors(schema, data)
+    for field, messages in decision_errors(data).items():
+        fields.setdefault(field, messages)  # the schema's own message, when it has one, says it already
+    if fields:
+        raise FormInvalid(fields)
+    return data

@@ -1,0 +1,138 @@
+"""Use cases on process instances: start, cancel, list, show and history."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from .errors import Conflict, InstanceNotFound, InvalidInput, NotAllowed
+from .forms import validate_form
+from .history import PendingEvent
+from .models import HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance, User
+from .org import load_actor
+from .services import Services
+from .steps import InstanceChanges, render_title, save_step
+
+CANCEL_ROLES = frozenset({"director", "admin"})
+
+
+def start_instance(
+    session: Session, services: Services, key: str, username: str, data: Any,
+) -> dict[str, Any]:
+    """Start the latest version of ``key`` and run it to its first wait state.
+
+    A start that fails leaves no instance behind.
+    """
+    actor = load_actor(session, username)
+    process = services.catalog.latest(session, key)
+    if not actor.has_any_role(process.start_roles):
+        raise NotAllowed(f"{actor.username} may not start {key!r} (needs one of: {', '.join(sorted(process.start_roles))})")
+    if process.start_form is not None:
+        start_data = validate_form(process.start_form, data if data is not None else {})
+    elif data:
+        raise InvalidInput(f"process {key!r} takes no start data")
+    else:
+        start_data = {}
+    now = services.clock()
+    runner = services.runner
+    workflow = runner.new(process, start_data)
+    before = runner.snapshot(workflow)
+    step = runner.advance(workflow, before, {}, actor.username)
+    title = render_title(process.instance_title, step.data) if process.instance_title else process.title
+    instance = ProcessInstance(
+        definition_id=process.id, process_key=process.key, title=title[:300], status=step.status,
+        end_event=step.end_event, started_by_id=actor.id, started_at=now,
+        ended_at=now if step.status != "running" else None, version=1, state_json=step.state_json,
+        data_json=json.dumps(step.data, ensure_ascii=False), history_seq=0, history_head="0" * 64,
+    )
+    session.add(instance)
+    session.flush()
+    events = [PendingEvent("instance_started", actor.username, None,
+                           payload={"process": key, "version": process.version, "start_data": start_data}),
+              *step.events]
+    save_step(session, instance, now, events, None, step.new_tasks)
+    return {"id": instance.id, "process": key, "version": process.version, "title": title,
+            "status": step.status, "end_event": step.end_event,
+            "next_tasks": [t.name for t in step.new_tasks]}
+
+
+def cancel_instance(session: Session, services: Services, instance_id: int, username: str, reason: str) -> dict[str, Any]:
+    actor = load_actor(session, username)
+    if not actor.has_any_role(CANCEL_ROLES):
+        raise NotAllowed(f"{actor.username} may not cancel instances (director or admin only)")
+    if not reason or not reason.strip():
+        raise InvalidInput("a reason is required to cancel an instance")
+    instance = _get(session, instance_id)
+    if instance.status != "running":
+        raise Conflict(f"instance {instance.id} is already {instance.status}")
+    process = services.catalog.get(session, instance.definition_id)
+    workflow = services.runner.load(process, instance.state_json)
+    services.runner.run_action(workflow.cancel)
+    open_ids = list(session.scalars(select(HumanTask.spiff_task_id).where(
+        HumanTask.instance_id == instance.id, HumanTask.state == "open")))
+    now = services.clock()
+    save_step(session, instance, now,
+              [PendingEvent("instance_cancelled", actor.username, None, payload={"reason": reason.strip()})],
+              InstanceChanges(state_json=services.codec.dump(workflow), status="cancelled", ended_at=now),
+              gone_task_ids=open_ids)
+    return {"id": instance.id, "status": "cancelled"}
+
+
+def _get(session: Session, instance_id: int) -> ProcessInstance:
+    instance = session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise InstanceNotFound(instance_id)
+    return instance
+
+
+def _summary(instance: ProcessInstance, version: int, started_by: str) -> dict[str, Any]:
+    return {
+        "id": instance.id, "process": instance.process_key, "version": version, "title": instance.title,
+        "status": instance.status, "end_event": instance.end_event, "started_by": started_by,
+        "started_at": instance.started_at.isoformat(),
+        "ended_at": instance.ended_at.isoformat() if instance.ended_at else None,
+    }
+
+
+def list_instances(session: Session, process_key: str | None = None, started_by: str | None = None,
+                   limit: int = 200) -> list[dict[str, Any]]:
+    query = (select(ProcessInstance, ProcessDefinition.version, User.username)
+             .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+             .join(User, User.id == ProcessInstance.started_by_id)
+             .order_by(ProcessInstance.id.desc()).limit(limit))
+    if process_key:
+        query = query.where(ProcessInstance.process_key == process_key)
+    if started_by:
+        query = query.where(User.username == started_by)
+    return [_summary(i, v, u) for i, v, u in session.execute(query).all()]
+
+
+def show_instance(session: Session, instance_id: int) -> dict[str, Any]:
+    instance = _get(session, instance_id)
+    version = session.scalar(select(ProcessDefinition.version).where(ProcessDefinition.id == instance.definition_id))
+    started_by = session.scalar(select(User.username).where(User.id == instance.started_by_id)) or ""
+    view = _summary(instance, version or 0, started_by)
+    assignee = aliased(User)
+    open_tasks = session.execute(
+        select(HumanTask, assignee.username).outerjoin(assignee, assignee.id == HumanTask.assignee_id)
+        .where(HumanTask.instance_id == instance.id, HumanTask.state == "open").order_by(HumanTask.id)
+    ).all()
+    view["open_tasks"] = [{"id": t.id, "name": t.name, "role": t.lane, "assignee": a} for t, a in open_tasks]
+    view["data"] = json.loads(instance.data_json)
+    return view
+
+
+def instance_history(session: Session, instance_id: int) -> list[dict[str, Any]]:
+    _get(session, instance_id)
+    events = session.scalars(
+        select(HistoryEvent).where(HistoryEvent.instance_id == instance_id).order_by(HistoryEvent.seq)
+    ).all()
+    return [{
+        "seq": e.seq, "kind": e.kind, "at": e.occurred_at.isoformat(), "actor": e.actor,
+        "task_name": e.task_name, "task_id": e.human_task_id, "payload": json.loads(e.payload_json),
+        "hash": e.hash,
+    } for e in events]
+

@@ -1,0 +1,155 @@
+"""Typed SQLAlchemy 2.0 models: organisation, definitions, instances, tasks and history.
+
+Definitions (a deployed process version) and instances (one run of a version) are separate
+tables; the parsed spec lives on the definition, an instance stores only its task tree.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Role(Base):
+    __tablename__ = "role"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    title_zh: Mapped[str] = mapped_column(String(200), default="")
+
+
+class User(Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
+    reports_to_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class UserRole(Base):
+    __tablename__ = "user_role"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
+    role_key: Mapped[str] = mapped_column(ForeignKey("role.key"), primary_key=True)
+
+
+class ProcessDefinition(Base):
+    """One deployed version of a BPMN process."""
+
+    __tablename__ = "process_definition"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    title_zh: Mapped[str] = mapped_column(String(200), default="")
+    source_name: Mapped[str] = mapped_column(String(255))
+    checksum: Mapped[str] = mapped_column(String(64))
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    spec_json: Mapped[str] = mapped_column(Text)
+    start_form_json: Mapped[str | None] = mapped_column(Text, default=None)
+    start_roles: Mapped[str] = mapped_column(String(500), default="")
+    instance_title: Mapped[str] = mapped_column(String(300), default="")
+    deployed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    deployed_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class TaskDefinition(Base):
+    """A user task of a deployed version: its lane, form and what it shows."""
+
+    __tablename__ = "task_definition"
+
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    title_zh: Mapped[str] = mapped_column(String(200), default="")
+    lane: Mapped[str] = mapped_column(String(64))
+    form_name: Mapped[str] = mapped_column(String(255))
+    form_json: Mapped[str] = mapped_column(Text)
+    context_from: Mapped[str] = mapped_column(String(500), default="")
+    instructions: Mapped[str] = mapped_column(Text, default="")
+
+
+class ProcessInstance(Base):
+    """One run of a deployed version. ``version`` guards concurrent steps."""
+
+    __tablename__ = "process_instance"
+    __table_args__ = (Index("ix_instance_status_key", "status", "process_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
+    process_key: Mapped[str] = mapped_column(String(128))
+    title: Mapped[str] = mapped_column(String(300), default="")
+    status: Mapped[str] = mapped_column(String(16))
+    end_event: Mapped[str | None] = mapped_column(String(128), default=None)
+    started_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    state_json: Mapped[str] = mapped_column(Text)
+    data_json: Mapped[str] = mapped_column(Text, default="{}")
+    history_seq: Mapped[int] = mapped_column(Integer, default=0)
+    history_head: Mapped[str] = mapped_column(String(64), default="")
+
+
+class HumanTask(Base):
+    """A user task waiting for (or done by) a person; the inbox reads only this table."""
+
+    __tablename__ = "human_task"
+    __table_args__ = (
+        Index("ix_human_task_open_lane", "state", "lane"),
+        Index("ix_human_task_assignee", "assignee_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
+    spiff_task_id: Mapped[str] = mapped_column(String(36), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    lane: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
+
+
+class HistoryEvent(Base):
+    """An append-only, hash-chained record of what happened to an instance."""
+
+    __tablename__ = "history_event"
+    __table_args__ = (UniqueConstraint("instance_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str | None] = mapped_column(String(64), default=None)
+    task_name: Mapped[str | None] = mapped_column(String(128), default=None)
+    human_task_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    payload_json: Mapped[str] = mapped_column(Text, default="{}")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,185 @@
+"""The sandbox that runs a process's scripts and gateway conditions.
+
+Scripts are compiled with RestrictedPython's ``compile_restricted`` (no imports, no dunder
+attributes, no ``exec``/``open``), run with a small whitelist of builtins and the library's
+guards, and stopped after a time limit. The ``**`` operator is refused at compile time
+because one exponentiation can keep the CPU busy inside C code, out of reach of the limit.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+import sys
+import time
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from types import CodeType, FrameType, ModuleType
+from typing import Any
+
+from RestrictedPython import compile_restricted
+from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
+from RestrictedPython.Guards import (
+    full_write_guard,
+    guarded_iter_unpack_sequence,
+    guarded_unpack_sequence,
+    safer_getattr,
+)
+from RestrictedPython.transformer import RestrictingNodeTransformer
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+
+SCRIPT_FILENAME = "<opsflow-script>"
+DEFAULT_TIME_LIMIT = 1.0
+MAX_RANGE = 100_000
+
+
+class ScriptRejected(ValueError):
+    """A script or expression does not compile under the sandbox."""
+
+
+class ScriptTimeout(RuntimeError):
+    """A script ran past its time limit."""
+
+
+class _Policy(RestrictingNodeTransformer):
+    """RestrictedPython's policy, minus imports and the power operator."""
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        if isinstance(node.op, ast.Pow):
+            self.error(node, "The ** operator is not allowed in scripts.")
+        return super().visit_BinOp(node)  # type: ignore[no-any-return]
+
+    def visit_Import(self, node: ast.Import) -> ast.AST:
+        self.error(node, "Imports are not allowed in scripts.")
+        return node
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> ast.AST:
+        self.error(node, "Imports are not allowed in scripts.")
+        return node
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:
+        if isinstance(node.op, ast.Pow):
+            self.error(node, "The ** operator is not allowed in scripts.")
+        return super().visit_AugAssign(node)  # type: ignore[no-any-return]
+
+
+def _bounded_range(*args: int) -> range:
+    result = range(*args)
+    if len(result) > MAX_RANGE:
+        raise ValueError(f"range() is limited to {MAX_RANGE} items in scripts")
+    return result
+
+
+_INPLACE = {
+    "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
+    "//=": operator.ifloordiv, "%=": operator.imod, "&=": operator.iand, "|=": operator.ior,
+    "^=": operator.ixor, "<<=": operator.ilshift, ">>=": operator.irshift,
+}
+
+
+def _inplace_var(op: str, left: Any, right: Any) -> Any:
+    return _INPLACE[op](left, right)
+
+
+SAFE_BUILTINS: dict[str, Any] = {
+    name: getattr(__import__("builtins"), name)
+    for name in (
+        "abs", "all", "any", "bool", "dict", "divmod", "enumerate", "filter", "float", "int",
+        "isinstance", "len", "list", "map", "max", "min", "reversed", "round", "set", "sorted",
+        "str", "sum", "tuple", "zip", "True", "False", "None", "ValueError", "KeyError",
+    )
+}
+SAFE_BUILTINS["range"] = _bounded_range
+
+GUARDS: dict[str, Any] = {
+    "__builtins__": SAFE_BUILTINS,
+    "_getattr_": safer_getattr,
+    "_getitem_": default_guarded_getitem,
+    "_getiter_": default_guarded_getiter,
+    "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
+    "_unpack_sequence_": guarded_unpack_sequence,
+    "_write_": full_write_guard,
+    "_inplacevar_": _inplace_var,
+}
+
+
+@lru_cache(maxsize=2048)
+def compile_script(source: str, mode: str = "exec") -> CodeType:
+    """Compile a script (``exec``) or an expression (``eval``) under the sandbox policy.
+
+    :raise ScriptRejected: with the compiler's messages when the code is not allowed.
+    """
+    try:
+        return compile_restricted(source, SCRIPT_FILENAME, mode, policy=_Policy)  # type: ignore[no-any-return]
+    except SyntaxError as exc:
+        raise ScriptRejected(str(exc)) from exc
+
+
+def _run_with_time_limit(code: CodeType, scope: dict[str, Any], limit: float) -> Any:
+    deadline = time.monotonic() + limit
+
+    def tracer(frame: FrameType, event: str, arg: object) -> Callable[..., Any] | None:
+        if frame.f_code.co_filename != SCRIPT_FILENAME:
+            return None
+        if time.monotonic() > deadline:
+            raise ScriptTimeout(f"script ran longer than {limit:g} s")
+        return tracer
+
+    previous = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        return eval(code, scope)  # noqa: S307 - compiled by RestrictedPython, guarded globals
+    finally:
+        sys.settrace(previous)
+
+
+def _is_data(key: str, value: Any) -> bool:
+    return not (key.startswith("_") or callable(value) or isinstance(value, ModuleType))
+
+
+class SandboxedEnvironment(TaskDataEnvironment):  # type: ignore[misc]
+    """Evaluates expressions and runs scripts over task data inside the sandbox."""
+
+    def __init__(self, helpers: dict[str, Any] | None = None, time_limit: float = DEFAULT_TIME_LIMIT):
+        super().__init__(helpers or {})
+        self.time_limit = time_limit
+
+    def _scope(self, context: dict[str, Any], external: dict[str, Any] | None) -> dict[str, Any]:
+        scope = dict(GUARDS)
+        scope.update(self.globals)
+        scope.update(external or {})
+        scope.update(context)
+        return scope
+
+    def evaluate(self, expression: str, context: dict[str, Any], external_context: Any = None) -> Any:
+        code = compile_script(expression.strip(), "eval")
+        return _run_with_time_limit(code, self._scope(context, external_context), self.time_limit)
+
+    def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
+        self.check_for_overwrite(context, external_context or {})
+        code = compile_script(script, "exec")
+        scope = self._scope(context, external_context)
+        _run_with_time_limit(code, scope, self.time_limit)
+        hidden = set(GUARDS) | set(self.globals) | set(external_context or {})
+        for key in [k for k in context if k not in scope]:
+            del context[key]
+        for key, value in scope.items():
+            if key not in hidden and _is_data(key, value):
+                context[key] = value
+        return True
+
+
+def make_script_engine(time_limit: float = DEFAULT_TIME_LIMIT) -> PythonScriptEngine:
+    """Build the script engine every workflow runs with."""
+    return PythonScriptEngine(environment=SandboxedEnvironment(time_limit=time_limit))
+
+
+def check_compiles(sources: Iterable[tuple[str, str, str]]) -> list[str]:
+    """Compile each (element id, source, mode); return one message per element that fails."""
+    problems = []
+    for element_id, source, mode in sources:
+        try:
+            compile_script(source.strip() if mode == "eval" else source, mode)
+        except ScriptRejected as exc:
+            problems.append(f"{element_id}: script is not allowed: {exc}")
+    return problems

@@ -1,0 +1,222 @@
+"""Use cases on human tasks: the inbox, claim, unclaim, assign and complete.
+
+Each function runs inside the caller's transaction and never commits; the facade does.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session, aliased
+from SpiffWorkflow.util.task import TaskState
+
+from .errors import Conflict, InvalidInput, NotAllowed, ProcessError, TaskNotFound
+from .forms import effective_form, validate_form
+from .history import PendingEvent
+from .models import HumanTask, ProcessInstance, TaskDefinition, User
+from .org import Actor, load_actor, managers_of
+from .services import Services
+from .steps import InstanceChanges, render_title, save_step
+
+_NO_SYNC = {"synchronize_session": False}
+
+
+def _load(session: Session, task_id: int) -> tuple[HumanTask, ProcessInstance]:
+    row = session.execute(
+        select(HumanTask, ProcessInstance).join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .where(HumanTask.id == task_id)
+    ).first()
+    if row is None:
+        raise TaskNotFound(task_id)
+    return row[0], row[1]
+
+
+def _require_open(task: HumanTask) -> None:
+    if task.state != "open":
+        raise Conflict(f"task {task.id} is already {task.state}")
+
+
+def _require_role(actor: Actor, task: HumanTask) -> None:
+    if task.lane not in actor.roles:
+        raise NotAllowed(f"{actor.username} does not have the role {task.lane!r} that task {task.id} needs")
+
+
+def _task_row(task: HumanTask, instance: ProcessInstance, form: TaskDefinition | None,
+              assignee: str | None) -> dict[str, Any]:
+    return {
+        "id": task.id, "instance_id": task.instance_id, "name": task.name,
+        "title": form.title if form else task.name, "title_zh": form.title_zh if form else "",
+        "process": instance.process_key, "instance_title": instance.title, "role": task.lane,
+        "state": task.state, "assignee": assignee,
+        "created_at": task.created_at.isoformat(), "due_at": task.due_at.isoformat() if task.due_at else None,
+    }
+
+
+def list_tasks(session: Session, username: str) -> list[dict[str, Any]]:
+    """Open tasks the user holds, then open unclaimed tasks of the user's roles."""
+    actor = load_actor(session, username)
+    assignee = aliased(User)
+    rows = session.execute(
+        select(HumanTask, ProcessInstance, TaskDefinition, assignee.username)
+        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .outerjoin(TaskDefinition, and_(TaskDefinition.definition_id == HumanTask.definition_id,
+                                        TaskDefinition.name == HumanTask.name))
+        .outerjoin(assignee, assignee.id == HumanTask.assignee_id)
+        .where(HumanTask.state == "open",
+               or_(HumanTask.assignee_id == actor.id,
+                   and_(HumanTask.assignee_id.is_(None), HumanTask.lane.in_(sorted(actor.roles)))))
+        .order_by(HumanTask.created_at, HumanTask.id)
+    ).all()
+    result = []
+    for task, instance, form, assignee_name in rows:
+        row = _task_row(task, instance, form, assignee_name)
+        row["mine"] = task.assignee_id == actor.id
+        result.append(row)
+    return result
+
+
+def show_task(session: Session, services: Services, task_id: int) -> dict[str, Any]:
+    """A task with its form (JSON Schema) and the context from earlier steps."""
+    task, instance = _load(session, task_id)
+    process = services.catalog.get(session, instance.definition_id)
+    form = process.tasks.get(task.name)
+    data = json.loads(instance.data_json)
+    schema = form.schema if form else {}
+    if task.state == "open" and form is not None:
+        workflow = services.runner.load(process, instance.state_json)
+        spiff_task = workflow.get_task_from_id(UUID(task.spiff_task_id))
+        if spiff_task is not None:
+            data = spiff_task.data
+            schema = effective_form(form.schema, data)
+    assignee = session.scalar(select(User.username).where(User.id == task.assignee_id)) if task.assignee_id else None
+    definition = session.get(TaskDefinition, (instance.definition_id, task.name))
+    view = _task_row(task, instance, definition, assignee)
+    view.update({
+        "process_version": process.version,
+        "instructions": form.instructions if form else "",
+        "form": schema,
+        "context": {key: data[key] for key in (form.context_from if form else ()) if key in data},
+        "rework_rounds": {"used": data.get("return_count"), "max": data.get("max_returns")}
+        if "return_count" in data else None,
+    })
+    return view
+
+
+def claim_task(session: Session, services: Services, task_id: int, username: str) -> dict[str, Any]:
+    actor = load_actor(session, username)
+    task, instance = _load(session, task_id)
+    _require_open(task)
+    _require_role(actor, task)
+    if task.assignee_id == actor.id:
+        return {"id": task.id, "assignee": actor.username, "changed": False}
+    if task.assignee_id is not None:
+        raise Conflict(f"task {task.id} is already claimed by someone else")
+    _set_assignee(session, services, task, instance, actor.id, None,
+                  PendingEvent("task_claimed", actor.username, task.name, task.id))
+    return {"id": task.id, "assignee": actor.username, "changed": True}
+
+
+def unclaim_task(session: Session, services: Services, task_id: int, username: str) -> dict[str, Any]:
+    actor = load_actor(session, username)
+    task, instance = _load(session, task_id)
+    _require_open(task)
+    if task.assignee_id is None:
+        return {"id": task.id, "assignee": None, "changed": False}
+    if task.assignee_id != actor.id and actor.id not in managers_of(session, task.assignee_id):
+        raise NotAllowed(f"{actor.username} may not release a task held by someone outside their reporting line")
+    _set_assignee(session, services, task, instance, None, None,
+                  PendingEvent("task_unclaimed", actor.username, task.name, task.id))
+    return {"id": task.id, "assignee": None, "changed": True}
+
+
+def assign_task(session: Session, services: Services, task_id: int, to_username: str, username: str) -> dict[str, Any]:
+    """A manager gives a task to someone who reports to them (the dispatch right)."""
+    actor = load_actor(session, username)
+    target = load_actor(session, to_username)
+    task, instance = _load(session, task_id)
+    _require_open(task)
+    if target.id != actor.id and actor.id not in managers_of(session, target.id):
+        raise NotAllowed(f"{actor.username} may only assign tasks to people who report to them")
+    if task.lane not in target.roles:
+        raise InvalidInput(f"{target.username} does not have the role {task.lane!r} that task {task.id} needs")
+    if task.assignee_id not in (None, actor.id, target.id) and actor.id not in managers_of(session, task.assignee_id):
+        raise NotAllowed(f"task {task.id} is held by someone outside {actor.username}'s reporting line")
+    if task.assignee_id == target.id:
+        return {"id": task.id, "assignee": target.username, "changed": False}
+    _set_assignee(session, services, task, instance, target.id, actor.id,
+                  PendingEvent("task_assigned", actor.username, task.name, task.id,
+                               payload={"to": target.username}))
+    return {"id": task.id, "assignee": target.username, "changed": True}
+
+
+def _set_assignee(session: Session, services: Services, task: HumanTask, instance: ProcessInstance,
+                  assignee_id: int | None, assigned_by_id: int | None, event: PendingEvent) -> None:
+    result = session.execute(
+        update(HumanTask).where(HumanTask.id == task.id, HumanTask.state == "open",
+                                HumanTask.assignee_id.is_(task.assignee_id) if task.assignee_id is None
+                                else HumanTask.assignee_id == task.assignee_id)
+        .values(assignee_id=assignee_id, assigned_by_id=assigned_by_id).execution_options(**_NO_SYNC)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(f"task {task.id} was changed by someone else; reload and try again")
+    save_step(session, instance, services.clock(), [event])
+
+
+def complete_task(
+    session: Session, services: Services, task_id: int, username: str, data: Any,
+) -> dict[str, Any]:
+    """Check, run the engine to the next wait state, and record everything.
+
+    :raise NotAllowed: the user lacks the lane's role or the task is someone else's.
+    :raise FormInvalid: naming every wrong field.
+    :raise Conflict: the task was completed or the instance stepped by someone else.
+    """
+    actor = load_actor(session, username)
+    task, instance = _load(session, task_id)
+    _require_open(task)
+    _require_role(actor, task)
+    if task.assignee_id not in (None, actor.id):
+        raise Conflict(f"task {task.id} is claimed by someone else")
+    process = services.catalog.get(session, instance.definition_id)
+    form = process.tasks[task.name]
+    runner = services.runner
+    workflow = runner.load(process, instance.state_json)
+    spiff_task = workflow.get_task_from_id(UUID(task.spiff_task_id))
+    if spiff_task is None or spiff_task.state != TaskState.READY:
+        raise Conflict(f"task {task.id} is no longer waiting for input")
+    submitted = validate_form(effective_form(form.schema, spiff_task.data), data)
+    now = services.clock()
+    before = runner.snapshot(workflow)
+    before_data = json.loads(instance.data_json)
+    spiff_task.data[task.name] = submitted
+    try:
+        runner.run_action(spiff_task.run)
+        step = runner.advance(workflow, before, before_data, actor.username)
+    except ProcessError as exc:
+        exc.instance_id, exc.task_name = instance.id, task.name
+        raise
+    guard = session.execute(
+        update(HumanTask)
+        .where(HumanTask.id == task.id, HumanTask.state == "open",
+               or_(HumanTask.assignee_id.is_(None), HumanTask.assignee_id == actor.id))
+        .values(state="completed", completed_at=now, completed_by_id=actor.id, assignee_id=actor.id)
+        .execution_options(**_NO_SYNC)
+    )
+    if guard.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(f"task {task.id} was completed or claimed by someone else")
+    payload: dict[str, Any] = {"data": submitted}
+    for key in ("decision", "comment"):
+        if key in submitted:
+            payload[key] = submitted[key]
+    events = [PendingEvent("task_completed", actor.username, task.name, task.id, payload), *step.events]
+    gone = [t for t in step.gone_task_ids if t != task.spiff_task_id]
+    save_step(session, instance, now, events, InstanceChanges(
+        state_json=step.state_json, data_json=json.dumps(step.data, ensure_ascii=False), status=step.status,
+        end_event=step.end_event, ended_at=now if step.status != "running" else None,
+        title=render_title(process.instance_title, step.data) if process.instance_title else None,
+    ), step.new_tasks, gone)
+    return {"id": task.id, "instance_id": instance.id, "status": step.status, "end_event": step.end_event,
+            "next_tasks": [t.name for t in step.new_tasks]}
