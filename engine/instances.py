@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, aliased
 
 from .errors import Conflict, InstanceNotFound, InvalidInput, NotAllowed
 from .forms import validate_form
-from .history import PendingEvent
+from .history import PendingEvent, utc_iso
 from .models import HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance, User
 from .org import load_actor
 from .services import Services
@@ -92,8 +92,8 @@ def _summary(instance: ProcessInstance, version: int, started_by: str) -> dict[s
     return {
         "id": instance.id, "process": instance.process_key, "version": version, "title": instance.title,
         "status": instance.status, "end_event": instance.end_event, "started_by": started_by,
-        "started_at": instance.started_at.isoformat(),
-        "ended_at": instance.ended_at.isoformat() if instance.ended_at else None,
+        "started_at": utc_iso(instance.started_at),
+        "ended_at": utc_iso(instance.ended_at) if instance.ended_at else None,
     }
 
 
@@ -131,7 +131,7 @@ def instance_history(session: Session, instance_id: int) -> list[dict[str, Any]]
         select(HistoryEvent).where(HistoryEvent.instance_id == instance_id).order_by(HistoryEvent.seq)
     ).all()
     return [{
-        "seq": e.seq, "kind": e.kind, "at": e.occurred_at.isoformat(), "actor": e.actor,
+        "seq": e.seq, "kind": e.kind, "at": utc_iso(e.occurred_at), "actor": e.actor,
         "task_name": e.task_name, "task_id": e.human_task_id, "payload": json.loads(e.payload_json),
         "hash": e.hash,
     } for e in events]

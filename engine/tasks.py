@@ -15,7 +15,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from .errors import Conflict, InvalidInput, NotAllowed, ProcessError, TaskNotFound
 from .forms import effective_form, validate_form
-from .history import PendingEvent
+from .history import PendingEvent, utc_iso
 from .models import HumanTask, ProcessInstance, TaskDefinition, User
 from .org import Actor, load_actor, managers_of
 from .services import Services
@@ -51,7 +51,7 @@ def _task_row(task: HumanTask, instance: ProcessInstance, form: TaskDefinition |
         "title": form.title if form else task.name, "title_zh": form.title_zh if form else "",
         "process": instance.process_key, "instance_title": instance.title, "role": task.lane,
         "state": task.state, "assignee": assignee,
-        "created_at": task.created_at.isoformat(), "due_at": task.due_at.isoformat() if task.due_at else None,
+        "created_at": utc_iso(task.created_at), "due_at": utc_iso(task.due_at) if task.due_at else None,
     }
 
 

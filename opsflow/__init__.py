@@ -1,0 +1,1 @@
+"""opsflow application shell: the command line that wires the engine and the web app."""

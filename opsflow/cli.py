@@ -1,0 +1,274 @@
+"""The ``opsflow`` command line: every engine use case, with ``--json`` output.
+
+Errors go to stderr as ``error: <message>`` with an exit code per kind of error
+(see ``EXIT_CODES``); this is the one place where domain errors become exit codes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from engine.errors import (
+    Conflict,
+    DeploymentRejected,
+    FormInvalid,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    OpsflowError,
+    ProcessError,
+)
+from engine.facade import Engine, build_engine
+
+EXIT_CODES: list[tuple[type[OpsflowError], int]] = [
+    (NotFound, 3), (NotAllowed, 4), (Conflict, 5), (FormInvalid, 6), (DeploymentRejected, 6),
+    (InvalidInput, 6), (ProcessError, 7), (OpsflowError, 1),
+]
+
+Handler = Callable[[Engine, argparse.Namespace], Any]
+
+
+def _json_arg(text: str) -> Any:
+    if text.startswith("@"):
+        text = Path(text[1:]).read_text(encoding="utf-8")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"--data is not valid JSON: {exc}") from exc
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def _table(rows: list[dict[str, Any]], columns: list[str]) -> None:
+    if not rows:
+        print("(none)")
+        return
+    widths = {c: max(len(c), *(len(str(r.get(c, "") or "")) for r in rows)) for c in columns}
+    print("  ".join(c.upper().ljust(widths[c]) for c in columns))
+    for row in rows:
+        print("  ".join(str(row.get(c, "") if row.get(c) is not None else "-").ljust(widths[c]) for c in columns))
+
+
+def _emit(args: argparse.Namespace, value: Any, text: Callable[[], None]) -> None:
+    if getattr(args, "json", False):
+        _print_json(value)
+    else:
+        text()
+
+
+# -- handlers ------------------------------------------------------------------------------
+def cmd_init(engine: Engine, args: argparse.Namespace) -> None:
+    result = engine.init(demo=args.demo)
+    _emit(args, result, lambda: print(
+        f"database ready: {result['roles_added']} role(s) and {result['users_added']} user(s) added; "
+        + ", ".join(f"{d['key']} v{d['version']} {d['status']}" for d in result["deployments"])))
+
+
+def cmd_deploy(engine: Engine, args: argparse.Namespace) -> None:
+    paths = [Path(p) for p in args.paths] or [engine.services.processes_root]
+    results = [r.__dict__ for r in engine.deploy(paths, by="cli")]
+    _emit(args, results, lambda: _table(results, ["key", "version", "status", "source"]))
+
+
+def cmd_processes(engine: Engine, args: argparse.Namespace) -> None:
+    rows = engine.processes()
+    _emit(args, rows, lambda: _table(rows, ["key", "version", "title", "start_roles"]))
+
+
+def cmd_user_add(engine: Engine, args: argparse.Namespace) -> None:
+    result = engine.add_user(args.username, args.role, args.reports_to, args.name or "")
+    _emit(args, result, lambda: print(f"user {args.username} added"))
+
+
+def cmd_users(engine: Engine, args: argparse.Namespace) -> None:
+    rows = engine.users()
+    _emit(args, rows, lambda: _table(rows, ["username", "name", "roles", "reports_to"]))
+
+
+def cmd_start(engine: Engine, args: argparse.Namespace) -> None:
+    data = _json_arg(args.data) if args.data else None
+    result = engine.start(args.key, args.actor, data)
+    _emit(args, result, lambda: print(f"instance {result['id']} {result['status']}; next: "
+                                      + (", ".join(result["next_tasks"]) or "-")))
+
+
+def cmd_tasks(engine: Engine, args: argparse.Namespace) -> None:
+    rows = engine.tasks(args.actor)
+    _emit(args, rows, lambda: _table(rows, ["id", "instance_id", "name", "title", "instance_title", "assignee"]))
+
+
+def cmd_task(engine: Engine, args: argparse.Namespace) -> None:
+    task = engine.task(args.id)
+    _emit(args, task, lambda: _print_json(task))
+
+
+def cmd_claim(engine: Engine, args: argparse.Namespace) -> None:
+    result = engine.claim(args.id, args.actor)
+    _emit(args, result, lambda: print(f"task {args.id} is held by {result['assignee']}"))
+
+
+def cmd_unclaim(engine: Engine, args: argparse.Namespace) -> None:
+    result = engine.unclaim(args.id, args.actor)
+    _emit(args, result, lambda: print(f"task {args.id} released"))
+
+
+def cmd_assign(engine: Engine, args: argparse.Namespace) -> None:
+    result = engine.assign(args.id, args.user, args.actor)
+    _emit(args, result, lambda: print(f"task {args.id} assigned to {result['assignee']}"))
+
+
+def cmd_complete(engine: Engine, args: argparse.Namespace) -> None:
+    result = engine.complete(args.id, args.actor, _json_arg(args.data))
+    _emit(args, result, lambda: print(f"task {args.id} completed; instance {result['instance_id']} "
+                                      f"{result['status']}" + (f" at {result['end_event']}" if result["end_event"]
+                                                               else "; next: " + (", ".join(result["next_tasks"]) or "-"))))
+
+
+def cmd_instances(engine: Engine, args: argparse.Namespace) -> None:
+    rows = engine.instances(args.process)
+    _emit(args, rows, lambda: _table(rows, ["id", "process", "version", "title", "status", "end_event", "started_by"]))
+
+
+def cmd_show(engine: Engine, args: argparse.Namespace) -> None:
+    view = engine.show(args.id)
+    _emit(args, view, lambda: _print_json(view))
+
+
+def cmd_cancel(engine: Engine, args: argparse.Namespace) -> None:
+    result = engine.cancel(args.id, args.actor, args.reason)
+    _emit(args, result, lambda: print(f"instance {args.id} cancelled"))
+
+
+def cmd_history(engine: Engine, args: argparse.Namespace) -> None:
+    events = engine.history(args.id)
+
+    def text() -> None:
+        for e in events:
+            detail = {k: v for k, v in e["payload"].items() if k in ("decision", "comment", "to", "reason", "end_event")}
+            print(f"{e['seq']:>4}  {e['at']}  {e['kind']:<18} {e['actor'] or '-':<10} {e['task_name'] or '':<18} "
+                  + (json.dumps(detail, ensure_ascii=False) if detail else ""))
+
+    _emit(args, events, text)
+
+
+def cmd_verify(engine: Engine, args: argparse.Namespace) -> int:
+    checked, problems = engine.verify(args.id)
+    report = {"checked": checked, "ok": not problems,
+              "problems": [{"instance_id": p.instance_id, "seq": p.seq, "message": p.message} for p in problems]}
+    if args.json:
+        _print_json(report)
+    elif problems:
+        for p in problems:
+            print(f"instance {p.instance_id}: {p.message}", file=sys.stderr)
+    else:
+        print(f"history intact: {checked} instance(s) checked")
+    if args.id is not None and checked == 0:
+        print(f"error: no process instance with id {args.id}", file=sys.stderr)
+        return 3
+    return 8 if problems else 0
+
+
+# -- parser --------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="opsflow", description="opsflow workflow engine")
+    parser.add_argument("--database", help="database URL (default: $OPSFLOW_DATABASE_URL or instance/opsflow.sqlite)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what the engine does")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, handler: Handler, help_text: str, json_flag: bool = True) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(handler=handler)
+        if json_flag:
+            p.add_argument("--json", action="store_true", help="print JSON")
+        return p
+
+    def actor(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--as", dest="actor", required=True, metavar="USER", help="the user doing this")
+
+    p = command("init", cmd_init, "create the schema and roles, deploy processes/")
+    p.add_argument("--demo", action="store_true", help="also load the demo organisation")
+    p = command("deploy", cmd_deploy, "validate and deploy BPMN files (default: processes/)")
+    p.add_argument("paths", nargs="*", metavar="PATH")
+    command("processes", cmd_processes, "list deployed processes (latest versions)")
+    user = sub.add_parser("user", help="manage users").add_subparsers(dest="user_command", required=True)
+    p = user.add_parser("add", help="add a user")
+    p.set_defaults(handler=cmd_user_add, json=False)
+    p.add_argument("username")
+    p.add_argument("--role", action="append", required=True, help="a role key (repeatable)")
+    p.add_argument("--reports-to", metavar="USERNAME")
+    p.add_argument("--name", help="display name")
+    command("users", cmd_users, "list users")
+    p = command("start", cmd_start, "start an instance of a process")
+    p.add_argument("key")
+    actor(p)
+    p.add_argument("--data", help="start data as JSON (or @file.json)")
+    p = command("tasks", cmd_tasks, "list the tasks a user may work on")
+    actor(p)
+    p = command("task", cmd_task, "show a task with its form and context")
+    p.add_argument("id", type=int)
+    for name, handler, help_text in (("claim", cmd_claim, "claim a task"), ("unclaim", cmd_unclaim, "release a task")):
+        p = command(name, handler, help_text)
+        p.add_argument("id", type=int)
+        actor(p)
+    p = command("assign", cmd_assign, "assign a task to someone who reports to you")
+    p.add_argument("id", type=int)
+    p.add_argument("user")
+    actor(p)
+    p = command("complete", cmd_complete, "complete a task with form data")
+    p.add_argument("id", type=int)
+    actor(p)
+    p.add_argument("--data", required=True, help="form data as JSON (or @file.json)")
+    p = command("instances", cmd_instances, "list process instances")
+    p.add_argument("--process", metavar="KEY")
+    p = command("show", cmd_show, "show an instance with its status and data")
+    p.add_argument("id", type=int)
+    p = command("cancel", cmd_cancel, "cancel an instance (director or admin)")
+    p.add_argument("id", type=int)
+    actor(p)
+    p.add_argument("--reason", required=True)
+    p = command("history", cmd_history, "show an instance's history")
+    p.add_argument("id", type=int)
+    p = command("verify", cmd_verify, "check the history hash chains (all instances, or one)")
+    p.add_argument("id", type=int, nargs="?")
+    return parser
+
+
+def _exit_code(exc: OpsflowError) -> int:
+    return next(code for cls, code in EXIT_CODES if isinstance(exc, cls))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    engine = build_engine(args.database)
+    try:
+        result = args.handler(engine, args)
+    except (OperationalError, ProgrammingError) as exc:
+        print(f"error: database problem ({exc.orig}); is it initialised? run 'opsflow init'", file=sys.stderr)
+        return 1
+    except OpsflowError as exc:
+        print(f"error: {'invalid data' if isinstance(exc, FormInvalid) else exc.message}", file=sys.stderr)
+        if isinstance(exc, FormInvalid):
+            for field, messages in sorted(exc.fields.items()):
+                print(f"  {field}: {'; '.join(messages)}", file=sys.stderr)
+        if isinstance(exc, DeploymentRejected) and len(exc.problems) > 1:
+            for problem in exc.problems:
+                print(f"  - {problem}", file=sys.stderr)
+        return _exit_code(exc)
+    finally:
+        engine.db.dispose()
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
