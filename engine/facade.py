@@ -89,7 +89,8 @@ class Engine:
             session.flush()
             added_users = 0
             if demo:
-                added_users = org.load_demo_organisation(session, services.data_root / "demo_org.json", services.clock())
+                demo_file = services.data_root / "demo_org.json"
+                added_users = org.load_demo_organisation(session, demo_file, services.clock())
                 session.flush()
             results = deploy(session, [services.processes_root], services.forms_root, services.codec,
                              services.clock(), "opsflow init")

@@ -57,11 +57,13 @@ def effective_form(schema: dict[str, Any], task_data: dict[str, Any]) -> dict[st
 
 def _field_of(error: ValidationError) -> list[str]:
     path = [str(p) for p in error.absolute_path]
-    if error.validator == "required" and isinstance(error.instance, dict):
-        missing = [f for f in error.validator_value if f not in error.instance]
+    expected: Any = error.validator_value
+    if error.validator == "required" and isinstance(error.instance, dict) and isinstance(expected, list):
+        missing = [f for f in expected if f not in error.instance]
         return [".".join([*path, f]) for f in missing] or [".".join(path) or FORM_ROOT_FIELD]
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = set(error.schema.get("properties", {}))
+    schema: Any = error.schema
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict) and isinstance(schema, dict):
+        allowed = set(schema.get("properties", {}))
         extra = [f for f in error.instance if f not in allowed]
         return [".".join([*path, f]) for f in extra] or [FORM_ROOT_FIELD]
     return [".".join(path) or FORM_ROOT_FIELD]
@@ -72,8 +74,9 @@ def _message_of(error: ValidationError) -> str:
         return "is required"
     if error.validator == "additionalProperties":
         return "is not a field of this form"
-    if error.validator == "enum":
-        return "must be one of: " + ", ".join(map(str, error.validator_value))
+    expected: Any = error.validator_value
+    if error.validator == "enum" and isinstance(expected, list):
+        return "must be one of: " + ", ".join(map(str, expected))
     if error.validator == "pattern" and error.validator_value == "\\S":
         return "must not be blank"
     return str(error.message)

@@ -29,7 +29,8 @@ def start_instance(
     actor = load_actor(session, username)
     process = services.catalog.latest(session, key)
     if not actor.has_any_role(process.start_roles):
-        raise NotAllowed(f"{actor.username} may not start {key!r} (needs one of: {', '.join(sorted(process.start_roles))})")
+        needed = ", ".join(sorted(process.start_roles))
+        raise NotAllowed(f"{actor.username} may not start {key!r} (needs one of: {needed})")
     if process.start_form is not None:
         start_data = validate_form(process.start_form, data if data is not None else {})
     elif data:
@@ -59,7 +60,9 @@ def start_instance(
             "next_tasks": [t.name for t in step.new_tasks]}
 
 
-def cancel_instance(session: Session, services: Services, instance_id: int, username: str, reason: str) -> dict[str, Any]:
+def cancel_instance(
+    session: Session, services: Services, instance_id: int, username: str, reason: str,
+) -> dict[str, Any]:
     actor = load_actor(session, username)
     if not actor.has_any_role(CANCEL_ROLES):
         raise NotAllowed(f"{actor.username} may not cancel instances (director or admin only)")

@@ -9,9 +9,9 @@ import json
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, aliased
-from SpiffWorkflow.util.task import TaskState
 
 from .errors import Conflict, InvalidInput, NotAllowed, ProcessError, TaskNotFound
 from .forms import effective_form, validate_form

@@ -33,6 +33,7 @@ EXIT_CODES: list[tuple[type[OpsflowError], int]] = [
     (InvalidInput, 6), (ProcessError, 7), (OpsflowError, 1),
 ]
 
+HISTORY_DETAILS = ("decision", "comment", "to", "reason", "end_event", "message")
 Handler = Callable[[Engine, argparse.Namespace], Any]
 
 
@@ -129,9 +130,10 @@ def cmd_assign(engine: Engine, args: argparse.Namespace) -> None:
 
 def cmd_complete(engine: Engine, args: argparse.Namespace) -> None:
     result = engine.complete(args.id, args.actor, _json_arg(args.data))
-    _emit(args, result, lambda: print(f"task {args.id} completed; instance {result['instance_id']} "
-                                      f"{result['status']}" + (f" at {result['end_event']}" if result["end_event"]
-                                                               else "; next: " + (", ".join(result["next_tasks"]) or "-"))))
+    after = (f" at {result['end_event']}" if result["end_event"]
+             else "; next: " + (", ".join(result["next_tasks"]) or "-"))
+    summary = f"task {args.id} completed; instance {result['instance_id']} {result['status']}{after}"
+    _emit(args, result, lambda: print(summary))
 
 
 def cmd_instances(engine: Engine, args: argparse.Namespace) -> None:
@@ -154,7 +156,7 @@ def cmd_history(engine: Engine, args: argparse.Namespace) -> None:
 
     def text() -> None:
         for e in events:
-            detail = {k: v for k, v in e["payload"].items() if k in ("decision", "comment", "to", "reason", "end_event")}
+            detail = {k: v for k, v in e["payload"].items() if k in HISTORY_DETAILS}
             print(f"{e['seq']:>4}  {e['at']}  {e['kind']:<18} {e['actor'] or '-':<10} {e['task_name'] or '':<18} "
                   + (json.dumps(detail, ensure_ascii=False) if detail else ""))
 
@@ -249,7 +251,8 @@ def _exit_code(exc: OpsflowError) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
     engine = build_engine(args.database)
     try:
         result = args.handler(engine, args)

@@ -1,0 +1,38 @@
+# opsflow: `make run` serves the inbox on a fresh machine, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export OPSFLOW_DEMO_PASSWORD ?= opsflow-demo
+
+.PHONY: install run test lint typecheck bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/opsflow init --demo
+	@echo "opsflow: serving http://$(HOST):$(PORT)/ - demo users (e.g. li.na, wang.lei, chen.yu) sign in with password '$(OPSFLOW_DEMO_PASSWORD)'"
+	$(BIN)/opsflow serve --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check engine opsflow webui tests bench
+
+typecheck: install
+	$(BIN)/mypy
+
+test: install lint typecheck
+	$(BIN)/pytest
+
+bench: install
+	bash bench/run_all.sh
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

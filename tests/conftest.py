@@ -1,0 +1,64 @@
+"""Shared fixtures: an engine on a fresh SQLite file and on a fresh PostgreSQL schema."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from engine.facade import Engine, build_engine
+
+POSTGRES_URL = os.environ.get("OPSFLOW_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _plain_dsn(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'opsflow.sqlite'}"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A URL whose search_path is a new, empty schema; the schema is dropped afterwards."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(_plain_dsn(POSTGRES_URL), autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    try:
+        yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(_plain_dsn(POSTGRES_URL), autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request) -> str:
+    """Run the test once on SQLite and once on PostgreSQL."""
+    return str(request.getfixturevalue(f"{request.param}_url"))
+
+
+def _engine(url: str) -> Iterator[Engine]:
+    engine = build_engine(url)
+    engine.init(demo=True)
+    try:
+        yield engine
+    finally:
+        engine.db.dispose()
+
+
+@pytest.fixture
+def engine(db_url) -> Iterator[Engine]:
+    """An engine with the demo organisation and processes/ deployed, on both databases."""
+    yield from _engine(db_url)
+
+
+@pytest.fixture
+def sqlite_engine(sqlite_url) -> Iterator[Engine]:
+    """The same, on SQLite only: for tests of pure engine behaviour."""
+    yield from _engine(sqlite_url)

@@ -1,0 +1,115 @@
+"""The command line, as a user runs it: a fresh SQLite database and nothing but `opsflow`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from opsflow.cli import main
+from tests.journey import DRAFT, RESEARCH, START
+
+
+@pytest.fixture
+def cli_env(tmp_path):
+    return {**os.environ, "OPSFLOW_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite'}"}
+
+
+def opsflow(env, *args):
+    """Run the real console entry point in a new process."""
+    proc = subprocess.run([sys.executable, "-m", "opsflow.cli", *args], env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def ok_json(env, *args):
+    code, out, err = opsflow(env, *args, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def task_id(env, user, name):
+    tasks = [t for t in ok_json(env, "tasks", "--as", user) if t["name"] == name]
+    assert len(tasks) == 1, tasks
+    return str(tasks[0]["id"])
+
+
+def test_approve_path_with_the_cli_alone(cli_env):
+    env = cli_env
+    assert opsflow(env, "init", "--demo")[0] == 0
+    assert opsflow(env, "init", "--demo")[1].startswith("database ready: 0 role(s) and 0 user(s) added")
+    processes = ok_json(env, "processes")
+    assert [(p["key"], p["version"]) for p in processes] == [("market_plan", 1)]
+    assert processes[0]["start_form"]["properties"]["period_type"]["enum"] == ["annual", "quarterly", "monthly"]
+    users = {u["username"]: u for u in ok_json(env, "users")}
+    assert users["wang.lei"]["reports_to"] == "li.na" and users["chen.yu"]["roles"] == ["director"]
+    started = ok_json(env, "start", "market_plan", "--as", "li.na", "--data", json.dumps(START))
+    assert started["status"] == "running"
+    research = task_id(env, "wang.lei", "research")
+    shown = ok_json(env, "task", research)
+    assert shown["form"]["required"][0] == "target_customers" and shown["context"]["start"] == START
+    assert opsflow(env, "claim", research, "--as", "wang.lei")[0] == 0
+    assert opsflow(env, "complete", research, "--as", "wang.lei", "--data", json.dumps(RESEARCH))[0] == 0
+    assert opsflow(env, "complete", task_id(env, "zhang.min", "draft_plan"), "--as", "zhang.min",
+                   "--data", json.dumps(DRAFT))[0] == 0
+    assert opsflow(env, "complete", task_id(env, "li.na", "manager_review"), "--as", "li.na",
+                   "--data", '{"decision": "approve"}')[0] == 0
+    done = ok_json(env, "complete", task_id(env, "chen.yu", "director_signoff"), "--as", "chen.yu",
+                   "--data", '{"decision": "approve", "comment": "Good plan"}')
+    assert done["status"] == "completed" and done["end_event"] == "approved"
+    instance = ok_json(env, "show", str(started["id"]))
+    assert (instance["status"], instance["end_event"]) == ("completed", "approved")
+    assert instance["data"]["director_signoff"] == {"decision": "approve", "comment": "Good plan"}
+    assert [i["id"] for i in ok_json(env, "instances", "--process", "market_plan")] == [started["id"]]
+    history = ok_json(env, "history", str(started["id"]))
+    actors = [(e["task_name"], e["actor"]) for e in history if e["kind"] == "task_completed"]
+    assert actors == [("research", "wang.lei"), ("draft_plan", "zhang.min"), ("manager_review", "li.na"),
+                      ("director_signoff", "chen.yu")]
+    code, out, _ = opsflow(env, "verify")
+    assert code == 0 and "intact" in out
+
+
+def test_errors_go_to_stderr_with_a_code_per_kind(cli_env, capsys, monkeypatch):
+    monkeypatch.setenv("OPSFLOW_DATABASE_URL", cli_env["OPSFLOW_DATABASE_URL"])
+    assert main(["init", "--demo"]) == 0
+    assert main(["start", "market_plan", "--as", "li.na", "--data", json.dumps(START)]) == 0
+    capsys.readouterr()
+    assert main(["complete", "1", "--as", "zhang.min", "--data", "{}"]) == 4
+    assert "research_supervisor" in capsys.readouterr().err
+    assert main(["complete", "1", "--as", "wang.lei", "--data", '{"findings": 1}']) == 6
+    err = capsys.readouterr().err
+    assert "findings:" in err and "target_customers: is required" in err
+    assert main(["complete", "1", "--as", "wang.lei", "--data", "{not json"]) == 6
+    assert "not valid JSON" in capsys.readouterr().err
+    assert main(["complete", "99", "--as", "wang.lei", "--data", "{}"]) == 3
+    assert "no task with id 99" in capsys.readouterr().err
+    assert main(["tasks", "--as", "ghost"]) == 3
+    assert "unknown user" in capsys.readouterr().err
+    assert main(["user", "add", "qian.bo", "--role", "wizard"]) == 6
+    assert "wizard" in capsys.readouterr().err
+    assert main(["user", "add", "qian.bo", "--role", "staff", "--reports-to", "wang.lei"]) == 0
+    assert main(["cancel", "1", "--as", "li.na", "--reason", "x"]) == 4
+    assert main(["cancel", "1", "--as", "chen.yu", "--reason", "Budget frozen"]) == 0
+    capsys.readouterr()
+    assert main(["show", "1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "cancelled"
+
+
+def test_uninitialised_database_gets_a_clear_message(cli_env, capsys, monkeypatch):
+    monkeypatch.setenv("OPSFLOW_DATABASE_URL", cli_env["OPSFLOW_DATABASE_URL"])
+    assert main(["tasks", "--as", "li.na"]) == 1
+    assert "opsflow init" in capsys.readouterr().err
+
+
+def test_init_without_demo_creates_an_empty_organisation(cli_env, capsys, monkeypatch):
+    monkeypatch.setenv("OPSFLOW_DATABASE_URL", cli_env["OPSFLOW_DATABASE_URL"])
+    assert main(["init"]) == 0
+    capsys.readouterr()
+    assert main(["users", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    assert main(["user", "add", "boss", "--role", "director"]) == 0
+    assert main(["user", "add", "clerk", "--role", "marketing_manager", "--reports-to", "boss"]) == 0
+    assert main(["start", "market_plan", "--as", "clerk", "--data", json.dumps(START), "--json"]) == 0

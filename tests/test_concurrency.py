@@ -1,0 +1,89 @@
+"""Two people complete the same task at the same moment: one wins, one gets a conflict."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+
+from engine.errors import Conflict
+from engine.facade import build_engine
+from tests.journey import RESEARCH, only_task, start_plan
+
+
+def _race(engine, task_id, racers):
+    """Let every racer load the task before any of them writes, then let them all go."""
+    barrier = threading.Barrier(len(racers), timeout=30)
+    original = engine.services.runner.advance
+
+    def advance_after_everyone_loaded(*args, **kwargs):
+        barrier.wait()
+        return original(*args, **kwargs)
+
+    engine.services.runner.advance = advance_after_everyone_loaded
+    outcomes = {}
+
+    def run(name, username, data):
+        try:
+            engine.complete(task_id, username, data)
+            outcomes[name] = "won"
+        except Conflict as exc:
+            outcomes[name] = f"conflict: {exc.message}"
+
+    threads = [threading.Thread(target=run, args=r) for r in racers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    engine.services.runner.advance = original
+    return outcomes
+
+
+def test_two_threads_complete_one_task_exactly_one_wins(engine):
+    engine.add_user("qian.bo", ["research_supervisor"], "li.na")
+    plan = start_plan(engine)
+    task = only_task(engine, "wang.lei", "research")
+    outcomes = _race(engine, task["id"], [
+        ("a", "wang.lei", {**RESEARCH, "findings": "from wang.lei"}),
+        ("b", "qian.bo", {**RESEARCH, "findings": "from qian.bo"}),
+    ])
+    assert sorted(o.split(":")[0] for o in outcomes.values()) == ["conflict", "won"], outcomes
+    history = engine.history(plan)
+    completed = [e for e in history if e["kind"] == "task_completed"]
+    assert len(completed) == 1
+    winner = "wang.lei" if outcomes["a"] == "won" else "qian.bo"
+    assert completed[0]["actor"] == winner
+    assert engine.show(plan)["data"]["research"]["findings"] == f"from {winner}"
+    assert [t["name"] for t in engine.show(plan)["open_tasks"]] == ["draft_plan"]
+    assert [e["seq"] for e in history] == list(range(1, len(history) + 1))
+    assert engine.verify(plan)[1] == []
+
+
+def test_same_user_double_submit_counts_once(engine):
+    plan = start_plan(engine)
+    task = only_task(engine, "wang.lei", "research")
+    outcomes = _race(engine, task["id"], [("a", "wang.lei", RESEARCH), ("b", "wang.lei", RESEARCH)])
+    assert sorted(o.split(":")[0] for o in outcomes.values()) == ["conflict", "won"], outcomes
+    assert len([e for e in engine.history(plan) if e["kind"] == "task_completed"]) == 1
+
+
+def test_two_processes_complete_one_task_through_the_cli(db_url):
+    engine = build_engine(db_url)
+    engine.init(demo=True)
+    engine.add_user("qian.bo", ["research_supervisor"], "li.na")
+    plan = start_plan(engine)
+    task = only_task(engine, "wang.lei", "research")
+    env = {**os.environ, "OPSFLOW_DATABASE_URL": db_url}
+    procs = [subprocess.Popen([sys.executable, "-m", "opsflow.cli", "complete", str(task["id"]), "--as", user,
+                               "--data", json.dumps(RESEARCH)], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+             for user in ("wang.lei", "qian.bo")]
+    results = [(p.returncode, p.communicate(timeout=120)[1]) for p in procs]
+    results = [(p.returncode, err) for p, (_, err) in zip(procs, results, strict=True)]
+    codes = sorted(code for code, _ in results)
+    assert codes == [0, 5], results
+    assert "error:" in next(err for code, err in results if code == 5)
+    assert len([e for e in engine.history(plan) if e["kind"] == "task_completed"]) == 1
+    engine.db.dispose()
