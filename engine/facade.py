@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import instances, org, tasks
+from . import auth, instances, org, tasks
 from .catalog import DefinitionCatalog
 from .db import PROJECT_ROOT, make_engine, make_session_factory
 from .deployment import DeployResult, deploy
@@ -57,7 +57,8 @@ class Engine:
             raise Conflict("someone else changed the same data at the same time; reload and try again") from exc
         except OperationalError as exc:
             session.rollback()
-            if "locked" in str(exc).lower() or "deadlock" in str(exc).lower():
+            reason = str(exc.orig).lower()
+            if "database is locked" in reason or "deadlock" in reason:
                 raise Conflict("the database was busy with the same data; try again") from exc
             raise
         except BaseException:
@@ -79,8 +80,13 @@ class Engine:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 
-    def init(self, demo: bool = False) -> dict[str, Any]:
-        """Create the schema, the roles, (the demo organisation) and deploy ``processes/``."""
+    def init(self, demo: bool = False, demo_password: str | None = None) -> dict[str, Any]:
+        """Create the schema, the roles, (the demo organisation) and deploy ``processes/``.
+
+        Demo users get ``demo_password`` (hashed) when they are created; None leaves them
+        without a password, so they cannot sign in.
+        """
+        password_hash = auth.hash_password(demo_password) if demo and demo_password else None
         self.migrate()
         services = self.services
         with self.transaction() as session:
@@ -90,7 +96,7 @@ class Engine:
             added_users = 0
             if demo:
                 demo_file = services.data_root / "demo_org.json"
-                added_users = org.load_demo_organisation(session, demo_file, services.clock())
+                added_users = org.load_demo_organisation(session, demo_file, services.clock(), password_hash)
                 session.flush()
             results = deploy(session, [services.processes_root], services.forms_root, services.codec,
                              services.clock(), "opsflow init")
@@ -107,18 +113,42 @@ class Engine:
     def users(self) -> list[dict[str, Any]]:
         return self._run(org.list_users)
 
+    def actor(self, username: str) -> org.Actor:
+        return self._run(org.load_actor, username)
+
+    def set_password(self, username: str, password: str) -> None:
+        self._run(auth.set_password, username, password)
+
+    def login(self, username: str, password: str) -> org.Actor:
+        """Check a password. A failure is counted (and committed) before it is raised."""
+        with self.transaction() as session:
+            try:
+                return auth.authenticate(session, username, password, self.services.clock())
+            except auth.LoginFailed as exc:
+                failure = exc
+        raise failure
+
+    def create_token(self, username: str, label: str = "") -> str:
+        return self._run(auth.create_token, username, self.services.clock(), label)
+
+    def actor_for_token(self, token: str) -> org.Actor:
+        return self._run(auth.actor_for_token, token)
+
     # -- definitions -----------------------------------------------------------------------
     def deploy(self, paths: list[Path], by: str = "") -> list[DeployResult]:
         s = self.services
         return self._run(lambda session: deploy(session, paths, s.forms_root, s.codec, s.clock(), by))
 
-    def processes(self) -> list[dict[str, Any]]:
-        """The latest version of each deployed process."""
+    def processes(self, username: str | None = None) -> list[dict[str, Any]]:
+        """The latest version of each deployed process (for ``username``: those they may start)."""
         with self.transaction() as session:
+            actor = org.load_actor(session, username) if username is not None else None
             keys = session.scalars(select(ProcessDefinition.key).distinct().order_by(ProcessDefinition.key)).all()
             result = []
             for key in keys:
                 process = self.services.catalog.latest(session, key)
+                if actor is not None and not actor.has_any_role(process.start_roles):
+                    continue
                 result.append({"key": process.key, "version": process.version, "title": process.title,
                                "title_zh": process.title_zh, "start_roles": sorted(process.start_roles),
                                "start_form": process.start_form})
@@ -131,24 +161,34 @@ class Engine:
     def cancel(self, instance_id: int, username: str, reason: str) -> dict[str, Any]:
         return self._run(instances.cancel_instance, self.services, instance_id, username, reason)
 
-    def instances(self, process_key: str | None = None, started_by: str | None = None) -> list[dict[str, Any]]:
-        return self._run(instances.list_instances, process_key, started_by)
+    def instances(self, process_key: str | None = None, started_by: str | None = None,
+                  status: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        return self._run(instances.list_instances, process_key, started_by, limit, status)
 
-    def show(self, instance_id: int) -> dict[str, Any]:
-        return self._run(instances.show_instance, instance_id)
+    def show(self, instance_id: int, username: str | None = None) -> dict[str, Any]:
+        """An instance; with ``username``, only if that user may see it."""
+        return self._run(instances.show_instance, instance_id, username)
 
-    def history(self, instance_id: int) -> list[dict[str, Any]]:
-        return self._run(instances.instance_history, instance_id)
+    def history(self, instance_id: int, username: str | None = None) -> list[dict[str, Any]]:
+        return self._run(instances.instance_history, instance_id, username)
 
     def verify(self, instance_id: int | None = None) -> tuple[int, list[ChainProblem]]:
         return self._run(verify, instance_id)
 
     # -- tasks -------------------------------------------------------------------------------
-    def tasks(self, username: str) -> list[dict[str, Any]]:
-        return self._run(tasks.list_tasks, username)
+    def tasks(self, username: str, process: str | None = None, text: str | None = None,
+              sort: str = "age") -> list[dict[str, Any]]:
+        return self._run(tasks.list_tasks, username, process, text, sort)
 
-    def task(self, task_id: int) -> dict[str, Any]:
-        return self._run(tasks.show_task, self.services, task_id)
+    def task(self, task_id: int, username: str | None = None) -> dict[str, Any]:
+        """A task with form and context; with ``username``, only if that user may see it."""
+        return self._run(tasks.show_task, self.services, task_id, username)
+
+    def add_comment(self, task_id: int, username: str, body: str) -> dict[str, Any]:
+        return self._run(tasks.add_comment, self.services, task_id, username, body)
+
+    def comments(self, task_id: int, username: str | None = None) -> list[dict[str, Any]]:
+        return self._run(tasks.list_comments, task_id, username)
 
     def claim(self, task_id: int, username: str) -> dict[str, Any]:
         return self._run(tasks.claim_task, self.services, task_id, username)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
 
+from .access import require_view
 from .errors import Conflict, InstanceNotFound, InvalidInput, NotAllowed
 from .forms import validate_form
 from .history import PendingEvent, utc_iso
-from .models import HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance, User
+from .models import HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance, TaskDefinition, User
 from .org import load_actor
 from .services import Services
 from .steps import InstanceChanges, render_title, save_step
@@ -101,7 +102,8 @@ def _summary(instance: ProcessInstance, version: int, started_by: str) -> dict[s
 
 
 def list_instances(session: Session, process_key: str | None = None, started_by: str | None = None,
-                   limit: int = 200) -> list[dict[str, Any]]:
+                   limit: int = 200, status: str | None = None) -> list[dict[str, Any]]:
+    """Newest first, each with its open steps and who holds them."""
     query = (select(ProcessInstance, ProcessDefinition.version, User.username)
              .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
              .join(User, User.id == ProcessInstance.started_by_id)
@@ -110,26 +112,56 @@ def list_instances(session: Session, process_key: str | None = None, started_by:
         query = query.where(ProcessInstance.process_key == process_key)
     if started_by:
         query = query.where(User.username == started_by)
-    return [_summary(i, v, u) for i, v, u in session.execute(query).all()]
+    if status:
+        query = query.where(ProcessInstance.status == status)
+    rows = [_summary(i, v, u) for i, v, u in session.execute(query).all()]
+    steps = _open_steps(session, [r["id"] for r in rows])
+    for row in rows:
+        row["open_tasks"] = steps.get(row["id"], [])
+    return rows
 
 
-def show_instance(session: Session, instance_id: int) -> dict[str, Any]:
+def _open_steps(session: Session, instance_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    if not instance_ids:
+        return {}
+    assignee = aliased(User)
+    rows = session.execute(
+        select(HumanTask, assignee.username, TaskDefinition.title, TaskDefinition.title_zh)
+        .outerjoin(assignee, assignee.id == HumanTask.assignee_id)
+        .outerjoin(TaskDefinition, and_(TaskDefinition.definition_id == HumanTask.definition_id,
+                                        TaskDefinition.name == HumanTask.name))
+        .where(HumanTask.instance_id.in_(instance_ids), HumanTask.state == "open").order_by(HumanTask.id)
+    ).all()
+    steps: dict[int, list[dict[str, Any]]] = {}
+    for task, holder, title, title_zh in rows:
+        steps.setdefault(task.instance_id, []).append({
+            "id": task.id, "name": task.name, "title": title or task.name, "title_zh": title_zh or "",
+            "role": task.lane, "assignee": holder,
+            "due_at": utc_iso(task.due_at) if task.due_at else None,
+        })
+    return steps
+
+
+def _visible(session: Session, instance_id: int, username: str | None) -> ProcessInstance:
     instance = _get(session, instance_id)
+    if username is not None:
+        require_view(session, load_actor(session, username), instance)
+    return instance
+
+
+def show_instance(session: Session, instance_id: int, username: str | None = None) -> dict[str, Any]:
+    """An instance with its status, open steps and data (for ``username``, if they may see it)."""
+    instance = _visible(session, instance_id, username)
     version = session.scalar(select(ProcessDefinition.version).where(ProcessDefinition.id == instance.definition_id))
     started_by = session.scalar(select(User.username).where(User.id == instance.started_by_id)) or ""
     view = _summary(instance, version or 0, started_by)
-    assignee = aliased(User)
-    open_tasks = session.execute(
-        select(HumanTask, assignee.username).outerjoin(assignee, assignee.id == HumanTask.assignee_id)
-        .where(HumanTask.instance_id == instance.id, HumanTask.state == "open").order_by(HumanTask.id)
-    ).all()
-    view["open_tasks"] = [{"id": t.id, "name": t.name, "role": t.lane, "assignee": a} for t, a in open_tasks]
+    view["open_tasks"] = _open_steps(session, [instance.id]).get(instance.id, [])
     view["data"] = json.loads(instance.data_json)
     return view
 
 
-def instance_history(session: Session, instance_id: int) -> list[dict[str, Any]]:
-    _get(session, instance_id)
+def instance_history(session: Session, instance_id: int, username: str | None = None) -> list[dict[str, Any]]:
+    _visible(session, instance_id, username)
     events = session.scalars(
         select(HistoryEvent).where(HistoryEvent.instance_id == instance_id).order_by(HistoryEvent.seq)
     ).all()

@@ -119,14 +119,17 @@ def managers_of(session: Session, user_id: int) -> list[int]:
     return chain
 
 
-def load_demo_organisation(session: Session, path: Path, now: datetime) -> int:
-    """Add the demo users that are missing; return how many were added."""
+def load_demo_organisation(
+    session: Session, path: Path, now: datetime, password_hash: str | None = None,
+) -> int:
+    """Add the demo users that are missing (with ``password_hash``); return how many were added."""
     spec = json.loads(path.read_text(encoding="utf-8"))
     existing = set(session.scalars(select(User.username)).all())
     added = 0
     for entry in spec["users"]:  # listed managers first, so reports_to always resolves
         if entry["username"] in existing:
             continue
-        add_user(session, entry["username"], entry["roles"], now, entry.get("reports_to"), entry.get("name", ""))
+        user = add_user(session, entry["username"], entry["roles"], now, entry.get("reports_to"), entry.get("name", ""))
+        user.password_hash = password_hash
         added += 1
     return added

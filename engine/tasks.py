@@ -13,10 +13,11 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from .access import may_view_instance
 from .errors import Conflict, InvalidInput, NotAllowed, ProcessError, TaskNotFound
 from .forms import effective_form, validate_form
 from .history import PendingEvent, utc_iso
-from .models import HumanTask, ProcessInstance, TaskDefinition, User
+from .models import HumanTask, ProcessDefinition, ProcessInstance, TaskComment, TaskDefinition, User
 from .org import Actor, load_actor, managers_of
 from .services import Services
 from .steps import InstanceChanges, render_title, save_step
@@ -55,11 +56,23 @@ def _task_row(task: HumanTask, instance: ProcessInstance, form: TaskDefinition |
     }
 
 
-def list_tasks(session: Session, username: str) -> list[dict[str, Any]]:
-    """Open tasks the user holds, then open unclaimed tasks of the user's roles."""
+SORTS = ("age", "due")
+MAX_INBOX_ROWS = 500
+
+
+def list_tasks(
+    session: Session, username: str, process: str | None = None, text: str | None = None, sort: str = "age",
+) -> list[dict[str, Any]]:
+    """Open tasks the user holds or may claim (unclaimed, in the user's roles).
+
+    ``process`` keeps one process key; ``text`` matches the instance or step title; ``sort`` is
+    ``age`` (oldest first) or ``due`` (earliest due date first, undated last).
+    """
+    if sort not in SORTS:
+        raise InvalidInput(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
     actor = load_actor(session, username)
     assignee = aliased(User)
-    rows = session.execute(
+    query = (
         select(HumanTask, ProcessInstance, TaskDefinition, assignee.username)
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
         .outerjoin(TaskDefinition, and_(TaskDefinition.definition_id == HumanTask.definition_id,
@@ -68,8 +81,19 @@ def list_tasks(session: Session, username: str) -> list[dict[str, Any]]:
         .where(HumanTask.state == "open",
                or_(HumanTask.assignee_id == actor.id,
                    and_(HumanTask.assignee_id.is_(None), HumanTask.lane.in_(sorted(actor.roles)))))
-        .order_by(HumanTask.created_at, HumanTask.id)
-    ).all()
+    )
+    if process:
+        query = query.where(HumanTask.definition_id.in_(
+            select(ProcessDefinition.id).where(ProcessDefinition.key == process)))
+    if text and text.strip():
+        pattern = f"%{text.strip()}%"
+        query = query.where(or_(ProcessInstance.title.ilike(pattern), TaskDefinition.title.ilike(pattern),
+                                TaskDefinition.title_zh.ilike(pattern)))
+    if sort == "due":
+        query = query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)
+    else:
+        query = query.order_by(HumanTask.created_at, HumanTask.id)
+    rows = session.execute(query.limit(MAX_INBOX_ROWS)).all()
     result = []
     for task, instance, form, assignee_name in rows:
         row = _task_row(task, instance, form, assignee_name)
@@ -78,9 +102,23 @@ def list_tasks(session: Session, username: str) -> list[dict[str, Any]]:
     return result
 
 
-def show_task(session: Session, services: Services, task_id: int) -> dict[str, Any]:
-    """A task with its form (JSON Schema) and the context from earlier steps."""
+def may_see_task(session: Session, actor: Actor, task: HumanTask, instance: ProcessInstance) -> bool:
+    """Those who may work on it, and those who may see its instance."""
+    workable = task.assignee_id == actor.id or (task.assignee_id is None and task.lane in actor.roles)
+    if task.state == "open" and workable:
+        return True
+    return may_view_instance(session, actor, instance)
+
+
+def show_task(session: Session, services: Services, task_id: int, username: str | None = None) -> dict[str, Any]:
+    """A task with its form (JSON Schema) and the context from earlier steps.
+
+    With ``username``, only someone who may see the task gets it (:raise NotAllowed:).
+    """
     task, instance = _load(session, task_id)
+    actor = load_actor(session, username) if username is not None else None
+    if actor is not None and not may_see_task(session, actor, task, instance):
+        raise NotAllowed(f"{actor.username} may not see task {task.id}")
     process = services.catalog.get(session, instance.definition_id)
     form = process.tasks.get(task.name)
     data = json.loads(instance.data_json)
@@ -95,6 +133,8 @@ def show_task(session: Session, services: Services, task_id: int) -> dict[str, A
     definition = session.get(TaskDefinition, (instance.definition_id, task.name))
     view = _task_row(task, instance, definition, assignee)
     view.update({
+        "may_complete": actor is not None and task.state == "open" and task.lane in actor.roles
+        and task.assignee_id in (None, actor.id),
         "process_version": process.version,
         "instructions": form.instructions if form else "",
         "form": schema,
@@ -220,3 +260,41 @@ def complete_task(
     ), step.new_tasks, gone)
     return {"id": task.id, "instance_id": instance.id, "status": step.status, "end_event": step.end_event,
             "next_tasks": [t.name for t in step.new_tasks]}
+
+
+MAX_COMMENT_LENGTH = 4000
+
+
+def add_comment(session: Session, services: Services, task_id: int, username: str, body: str) -> dict[str, Any]:
+    """Comment on a task (the advisory right); the comment also goes into the history."""
+    actor = load_actor(session, username)
+    task, instance = _load(session, task_id)
+    if not may_see_task(session, actor, task, instance):
+        raise NotAllowed(f"{actor.username} may not comment on task {task.id}")
+    text = (body or "").strip()
+    if not text:
+        raise InvalidInput("a comment cannot be empty")
+    if len(text) > MAX_COMMENT_LENGTH:
+        raise InvalidInput(f"a comment is limited to {MAX_COMMENT_LENGTH} characters")
+    now = services.clock()
+    comment = TaskComment(human_task_id=task.id, instance_id=instance.id, author_id=actor.id, body=text,
+                          created_at=now)
+    session.add(comment)
+    session.flush()
+    save_step(session, instance, now, [PendingEvent("comment_added", actor.username, task.name, task.id,
+                                                    payload={"comment": text})])
+    return {"id": comment.id, "task_id": task.id, "author": actor.username, "body": text, "at": utc_iso(now)}
+
+
+def list_comments(session: Session, task_id: int, username: str | None = None) -> list[dict[str, Any]]:
+    task, instance = _load(session, task_id)
+    if username is not None:
+        actor = load_actor(session, username)
+        if not may_see_task(session, actor, task, instance):
+            raise NotAllowed(f"{actor.username} may not see task {task.id}")
+    rows = session.execute(
+        select(TaskComment, User.username, User.display_name).join(User, User.id == TaskComment.author_id)
+        .where(TaskComment.human_task_id == task.id).order_by(TaskComment.id)
+    ).all()
+    return [{"id": c.id, "task_id": c.human_task_id, "author": u, "author_name": n, "body": c.body,
+             "at": utc_iso(c.created_at)} for c, u, n in rows]

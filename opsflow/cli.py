@@ -7,8 +7,10 @@ Errors go to stderr as ``error: <message>`` with an exit code per kind of error
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -68,8 +70,12 @@ def _emit(args: argparse.Namespace, value: Any, text: Callable[[], None]) -> Non
 
 
 # -- handlers ------------------------------------------------------------------------------
+DEMO_PASSWORD_DEFAULT = "opsflow-demo"  # noqa: S105 - the documented password of the demo users
+
+
 def cmd_init(engine: Engine, args: argparse.Namespace) -> None:
-    result = engine.init(demo=args.demo)
+    password = os.environ.get("OPSFLOW_DEMO_PASSWORD") or DEMO_PASSWORD_DEFAULT
+    result = engine.init(demo=args.demo, demo_password=password if args.demo else None)
     _emit(args, result, lambda: print(
         f"database ready: {result['roles_added']} role(s) and {result['users_added']} user(s) added; "
         + ", ".join(f"{d['key']} v{d['version']} {d['status']}" for d in result["deployments"])))
@@ -89,6 +95,32 @@ def cmd_processes(engine: Engine, args: argparse.Namespace) -> None:
 def cmd_user_add(engine: Engine, args: argparse.Namespace) -> None:
     result = engine.add_user(args.username, args.role, args.reports_to, args.name or "")
     _emit(args, result, lambda: print(f"user {args.username} added"))
+
+
+def cmd_user_passwd(engine: Engine, args: argparse.Namespace) -> None:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"New password for {args.username}: ")
+        if getpass.getpass("Repeat it: ") != password:
+            raise InvalidInput("the two passwords differ")
+    engine.set_password(args.username, password)
+    print(f"password of {args.username} set")
+
+
+def cmd_token_create(engine: Engine, args: argparse.Namespace) -> None:
+    token = engine.create_token(args.username, args.label or "")
+    _emit(args, {"username": args.username, "token": token}, lambda: print(token))
+
+
+def cmd_serve(engine: Engine, args: argparse.Namespace) -> None:
+    from waitress import serve
+
+    from webui import create_app
+
+    app = create_app(engine=engine)
+    print(f"opsflow: serving http://{args.host}:{args.port}/", flush=True)
+    serve(app, host=args.host, port=args.port, threads=args.threads, ident="opsflow")
 
 
 def cmd_users(engine: Engine, args: argparse.Namespace) -> None:
@@ -209,7 +241,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--role", action="append", required=True, help="a role key (repeatable)")
     p.add_argument("--reports-to", metavar="USERNAME")
     p.add_argument("--name", help="display name")
+    p = user.add_parser("passwd", help="set a user's password (prompted, or one line on stdin)")
+    p.set_defaults(handler=cmd_user_passwd, json=False)
+    p.add_argument("username")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     command("users", cmd_users, "list users")
+    token = sub.add_parser("token", help="manage REST API tokens").add_subparsers(dest="token_command", required=True)
+    p = token.add_parser("create", help="create an API token for a user and print it")
+    p.set_defaults(handler=cmd_token_create)
+    p.add_argument("username")
+    p.add_argument("--label", help="what the token is for")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p = command("serve", cmd_serve, "serve the web inbox and REST API (production WSGI server)", json_flag=False)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=5000)
+    p.add_argument("--threads", type=int, default=8)
     p = command("start", cmd_start, "start an instance of a process")
     p.add_argument("key")
     actor(p)
