@@ -28,6 +28,9 @@ class TaskForm:
     schema: dict[str, Any]
     context_from: tuple[str, ...]
     instructions: str
+    assignee_path: str = ""
+    due_window: str = ""
+    notify_on_complete: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class DeployedProcess:
     specs: SpecBundle
     tasks: dict[str, TaskForm]
     instance_title: str
+    business_key: str = ""
+    notify_on_end: tuple[str, ...] = ()
 
 
 class DefinitionCatalog:
@@ -66,9 +71,12 @@ class DefinitionCatalog:
             start_form=json.loads(row.start_form_json) if row.start_form_json else None,
             specs=self._codec.spec_from_json(row.spec_json),
             tasks={t.name: TaskForm(t.name, t.title, t.title_zh, t.lane, json.loads(t.form_json),
-                                    tuple(c for c in t.context_from.split(",") if c), t.instructions)
+                                    _split(t.context_from), t.instructions, t.assignee_path, t.due_window,
+                                    _split(t.notify_on_complete))
                    for t in tasks},
             instance_title=row.instance_title,
+            business_key=row.business_key,
+            notify_on_end=_split(row.notify_on_end),
         )
         with self._lock:
             self._by_id[definition_id] = deployed
@@ -83,3 +91,7 @@ class DefinitionCatalog:
             raise ProcessNotFound(key)
         return self.get(session, definition_id)
 
+
+
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())

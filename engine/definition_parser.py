@@ -43,6 +43,9 @@ class UserTaskInfo:
     form: dict[str, Any]
     context_from: list[str]
     instructions: str
+    assignee_path: str = ""
+    due_window: str = ""
+    notify_on_complete: str = ""
 
 
 @dataclass
@@ -58,6 +61,8 @@ class ParsedProcess:
     start_form: dict[str, Any] | None
     start_roles: list[str]
     instance_title: str
+    business_key: str
+    notify_on_end: str
     user_tasks: list[UserTaskInfo] = field(default_factory=list)
 
 
@@ -150,7 +155,8 @@ def _scripts_of(spec: Any) -> list[tuple[str, str, str]]:
 
 
 def _user_tasks(
-    spec: Any, process_el: etree._Element, known_roles: set[str], forms_root: Path, problems: list[str]
+    spec: Any, process_el: etree._Element, known_roles: set[str], forms_root: Path, problems: list[str],
+    relationship_roles: frozenset[str] = frozenset(),
 ) -> list[UserTaskInfo]:
     wanted: dict[str, str] = {}
     owners: dict[str, str] = {}
@@ -168,6 +174,9 @@ def _user_tasks(
             problems.append(f"user task {task_spec.name!r} is in no lane (lanes name the role that does it)")
         elif task_spec.lane not in known_roles:
             problems.append(f"lane {task_spec.lane!r} of user task {task_spec.name!r} is not a known role")
+        elif task_spec.lane in relationship_roles and not props.get("assignee"):
+            problems.append(f"user task {task_spec.name!r} in lane {task_spec.lane!r} needs an 'assignee' property "
+                            "naming the data that holds the person")
         if not form_name:
             problems.append(f"user task {task_spec.name!r} has no form (formJsonSchemaFilename)")
             continue
@@ -190,8 +199,25 @@ def _user_tasks(
             form=form,
             context_from=[c.strip() for c in props.get("contextFrom", "").split(",") if c.strip()],
             instructions=task_spec.extensions.get("instructionsForEndUser", "") or "",
+            assignee_path=props.get("assignee", ""),
+            due_window=props.get("dueWindow", ""),
+            notify_on_complete=props.get("notifyOnComplete", ""),
         ))
     return infos
+
+
+SUPPORTED_HIT_POLICIES = ("UNIQUE", "COLLECT")
+
+
+def _hit_policy_problems(dmn_root: etree._Element, name: str) -> list[str]:
+    """The library implements UNIQUE and COLLECT only; others would silently act as first match."""
+    problems = []
+    for table in dmn_root.xpath("//*[local-name()='decisionTable']"):
+        policy = (table.get("hitPolicy") or "UNIQUE").upper()
+        if policy not in SUPPORTED_HIT_POLICIES:
+            problems.append(f"{name}: decision table {table.get('id')!r} uses hit policy {policy}; "
+                            f"only {' and '.join(SUPPORTED_HIT_POLICIES)} are supported")
+    return problems
 
 
 def _spiff_message(exc: Exception) -> str:
@@ -203,7 +229,8 @@ def _spiff_message(exc: Exception) -> str:
 
 
 def parse_definition_file(
-    path: Path, forms_root: Path, known_roles: set[str], dmn_paths: list[Path] | None = None
+    path: Path, forms_root: Path, known_roles: set[str], dmn_paths: list[Path] | None = None,
+    relationship_roles: frozenset[str] = frozenset(),
 ) -> list[ParsedProcess]:
     """Parse and validate one BPMN file (with the DMN files it may call).
 
@@ -220,14 +247,21 @@ def parse_definition_file(
         raise DeploymentRejected(source, [str(exc)]) from exc
     parser = SpiffBpmnParser(validator=VALIDATOR)
     dmn_bytes = b""
+    called = {str(t).strip() for t in root.xpath("//spiffworkflow:calledDecisionId/text()", namespaces=NS)}
     try:
         for dmn in dmn_paths or []:
             dmn_content = dmn.read_bytes()
-            dmn_bytes += dmn_content
             try:
-                parser.add_dmn_xml(parse_xml(dmn_content), filename=dmn.name)
+                dmn_root = parse_xml(dmn_content)
             except UnsafeXml as exc:
                 raise DeploymentRejected(source, [f"{dmn.name}: {exc}"]) from exc
+            decisions = {str(d) for d in dmn_root.xpath("//*[local-name()='decision']/@id")}
+            if decisions & called:
+                dmn_bytes += dmn.name.encode() + b"\0" + dmn_content
+                problems = _hit_policy_problems(dmn_root, dmn.name)
+                if problems:
+                    raise DeploymentRejected(source, problems)
+            parser.add_dmn_xml(dmn_root, filename=dmn.name)
         parser.add_bpmn_xml(root.getroottree(), filename=source)
     except DeploymentRejected:
         raise
@@ -238,13 +272,15 @@ def parse_definition_file(
         raise DeploymentRejected(source, ["no executable process (bpmn:process isExecutable=\"true\")"])
     results = []
     for process_el in executable:
-        results.append(_parse_process(process_el, parser, path, content, dmn_bytes, forms_root, known_roles))
+        results.append(_parse_process(process_el, parser, path, content, dmn_bytes, forms_root, known_roles,
+                                      relationship_roles))
     return results
 
 
 def _parse_process(
     process_el: etree._Element, parser: SpiffBpmnParser, path: Path,
     content: bytes, dmn_bytes: bytes, forms_root: Path, known_roles: set[str],
+    relationship_roles: frozenset[str] = frozenset(),
 ) -> ParsedProcess:
     source = path.name
     key = process_el.get("id")
@@ -257,9 +293,9 @@ def _parse_process(
     except (SpiffWorkflowException, KeyError, ValueError) as exc:
         raise DeploymentRejected(source, [f"process {key!r}: {_spiff_message(exc)}"]) from exc
     props = _process_properties(process_el)
-    user_tasks = _user_tasks(spec, process_el, known_roles, forms_root, problems)
+    user_tasks = _user_tasks(spec, process_el, known_roles, forms_root, problems, relationship_roles)
     for sub in subprocess_specs.values():
-        user_tasks += _user_tasks(sub, process_el, known_roles, forms_root, problems)
+        user_tasks += _user_tasks(sub, process_el, known_roles, forms_root, problems, relationship_roles)
     forms_by_task = {t.name: t.form for t in user_tasks}
     for some_spec in [spec, *subprocess_specs.values()]:
         for task_spec in some_spec.task_specs.values():
@@ -276,7 +312,7 @@ def _parse_process(
     if not start_roles:
         problems.append(f"process {key!r} names no roles that may start it (property startRoles)")
     for role in start_roles:
-        if role not in known_roles:
+        if role not in known_roles or role in relationship_roles:
             problems.append(f"process {key!r}: start role {role!r} is not a known role")
     if problems:
         raise DeploymentRejected(source, problems)
@@ -296,5 +332,7 @@ def _parse_process(
         start_form=start_form,
         start_roles=start_roles,
         instance_title=props.get("instanceTitle", ""),
+        business_key=props.get("businessKey", ""),
+        notify_on_end=props.get("notifyOnEnd", ""),
         user_tasks=user_tasks,
     )

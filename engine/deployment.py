@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from .definition_parser import ParsedProcess, parse_definition_file
 from .errors import InvalidInput
 from .models import ProcessDefinition, TaskDefinition
-from .org import known_roles
+from .org import known_roles, relationship_roles
 from .state import StateCodec
 
 
@@ -58,7 +58,8 @@ def _store(session: Session, parsed: ParsedProcess, codec: StateCodec, now: date
         title_zh=parsed.title_zh, source_name=parsed.source_name, checksum=parsed.checksum,
         bpmn_xml=parsed.bpmn_xml, spec_json=codec.spec_to_json(parsed.spec, parsed.subprocess_specs),
         start_form_json=json.dumps(parsed.start_form, ensure_ascii=False) if parsed.start_form else None,
-        start_roles=",".join(parsed.start_roles), instance_title=parsed.instance_title, deployed_at=now, deployed_by=by,
+        start_roles=",".join(parsed.start_roles), instance_title=parsed.instance_title,
+        business_key=parsed.business_key, notify_on_end=parsed.notify_on_end, deployed_at=now, deployed_by=by,
     )
     session.add(definition)
     session.flush()
@@ -67,6 +68,7 @@ def _store(session: Session, parsed: ParsedProcess, codec: StateCodec, now: date
             definition_id=definition.id, name=task.name, title=task.title, title_zh=task.title_zh,
             lane=task.lane, form_name=task.form_name, form_json=json.dumps(task.form, ensure_ascii=False),
             context_from=",".join(task.context_from), instructions=task.instructions,
+            assignee_path=task.assignee_path, due_window=task.due_window, notify_on_complete=task.notify_on_complete,
         ))
     return DeployResult(parsed.key, definition.version, "deployed", parsed.source_name)
 
@@ -79,10 +81,11 @@ def deploy(
     :raise DeploymentRejected: the first file that fails, with every problem it has.
     """
     roles = known_roles(session)
+    relationships = frozenset(relationship_roles(session))
     parsed: list[ParsedProcess] = []
     for path in bpmn_files(paths):
         dmn = sorted(path.parent.glob("*.dmn"))
-        parsed += parse_definition_file(path, forms_root, roles, dmn)
+        parsed += parse_definition_file(path, forms_root, roles, dmn, relationships)
     keys = [p.key for p in parsed]
     duplicates = sorted({k for k in keys if keys.count(k) > 1})
     if duplicates:

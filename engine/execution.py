@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -46,9 +47,20 @@ class StepResult:
     events: list[PendingEvent] = field(default_factory=list)
     new_tasks: list[ReadyTask] = field(default_factory=list)
     gone_task_ids: list[str] = field(default_factory=list)
+    next_timer_at: datetime | None = None
 
 
 Snapshot = dict[UUID, TaskState]
+
+
+def next_timer(workflow: BpmnWorkflow) -> datetime | None:
+    """When the earliest waiting timer of the workflow is due (timezone-aware), if any."""
+    due = []
+    for event in workflow.waiting_events():
+        if "Timer" in event.event_type and isinstance(event.value, str):
+            moment = datetime.fromisoformat(event.value)
+            due.append(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+    return min(due) if due else None
 
 
 def all_tasks(workflow: BpmnWorkflow) -> list[Task]:
@@ -157,4 +169,5 @@ class WorkflowRunner:
         delta = data_delta(before_data, data)
         if delta:
             events.append(PendingEvent("data_changed", actor, None, payload={"data_delta": delta}))
-        return StepResult(status, end_event, data, self.codec.dump(workflow), events, new_tasks, gone)
+        timer = next_timer(workflow) if status == "running" else None
+        return StepResult(status, end_event, data, self.codec.dump(workflow), events, new_tasks, gone, timer)

@@ -9,12 +9,14 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
 
 from .access import require_view
+from .catalog import DeployedProcess
 from .errors import Conflict, InstanceNotFound, InvalidInput, NotAllowed
 from .forms import validate_form
 from .history import PendingEvent, utc_iso
 from .models import HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance, TaskDefinition, User
-from .org import load_actor
+from .org import Actor, load_actor
 from .services import Services
+from .step_recorder import record_step
 from .steps import InstanceChanges, render_title, save_step
 
 CANCEL_ROLES = frozenset({"director", "admin"})
@@ -38,8 +40,27 @@ def start_instance(
         raise InvalidInput(f"process {key!r} takes no start data")
     else:
         start_data = {}
+    result = start_process(session, services, process, actor, start_data)
+    hook = services.start_hooks.get(key)
+    if hook is not None:
+        result.update(hook(session, services, result["id"], actor, start_data))
+    return result
+
+
+def start_process(
+    session: Session, services: Services, process: DeployedProcess, actor: Actor, start_data: dict[str, Any],
+    parent_id: int | None = None,
+) -> dict[str, Any]:
+    """Create an instance of ``process`` (already checked) and run it to its first wait state.
+
+    :raise Conflict: an instance with the same business key (e.g. the same period) exists.
+    """
     now = services.clock()
     runner = services.runner
+    business_key = render_title(process.business_key, {"start": start_data}) if process.business_key else None
+    if business_key and session.scalar(select(ProcessInstance.id).where(
+            ProcessInstance.process_key == process.key, ProcessInstance.business_key == business_key)):
+        raise Conflict(f"{process.key} {business_key!r} already exists")
     workflow = runner.new(process, start_data)
     before = runner.snapshot(workflow)
     step = runner.advance(workflow, before, {}, actor.username)
@@ -49,15 +70,17 @@ def start_instance(
         end_event=step.end_event, started_by_id=actor.id, started_at=now,
         ended_at=now if step.status != "running" else None, version=1, state_json=step.state_json,
         data_json=json.dumps(step.data, ensure_ascii=False), history_seq=0, history_head="0" * 64,
+        business_key=business_key, parent_id=parent_id,
     )
     session.add(instance)
     session.flush()
     events = [PendingEvent("instance_started", actor.username, None,
-                           payload={"process": key, "version": process.version, "start_data": start_data}),
+                           payload={"process": process.key, "version": process.version, "start_data": start_data,
+                                    **({"parent_id": parent_id} if parent_id else {})}),
               *step.events]
-    save_step(session, instance, now, events, None, step.new_tasks)
-    return {"id": instance.id, "process": key, "version": process.version, "title": title,
-            "status": step.status, "end_event": step.end_event,
+    record_step(session, services, process, instance, step, events, now, InstanceChanges())
+    return {"id": instance.id, "process": process.key, "version": process.version, "title": title,
+            "status": step.status, "end_event": step.end_event, "business_key": business_key,
             "next_tasks": [t.name for t in step.new_tasks]}
 
 

@@ -31,6 +31,8 @@ class Role(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
     title_zh: Mapped[str] = mapped_column(String(200), default="")
+    # "org": held by users; "relationship": resolved per instance from its data (employee, appraiser...)
+    kind: Mapped[str] = mapped_column(String(16), default="org", server_default="org")
 
 
 class User(Base):
@@ -72,6 +74,8 @@ class ProcessDefinition(Base):
     start_form_json: Mapped[str | None] = mapped_column(Text, default=None)
     start_roles: Mapped[str] = mapped_column(String(500), default="")
     instance_title: Mapped[str] = mapped_column(String(300), default="")
+    business_key: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    notify_on_end: Mapped[str] = mapped_column(String(300), default="", server_default="")
     deployed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     deployed_by: Mapped[str] = mapped_column(String(64), default="")
 
@@ -90,13 +94,19 @@ class TaskDefinition(Base):
     form_json: Mapped[str] = mapped_column(Text)
     context_from: Mapped[str] = mapped_column(String(500), default="")
     instructions: Mapped[str] = mapped_column(Text, default="")
+    assignee_path: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    due_window: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    notify_on_complete: Mapped[str] = mapped_column(String(300), default="", server_default="")
 
 
 class ProcessInstance(Base):
     """One run of a deployed version. ``version`` guards concurrent steps."""
 
     __tablename__ = "process_instance"
-    __table_args__ = (Index("ix_instance_status_key", "status", "process_key"),)
+    __table_args__ = (
+        Index("ix_instance_status_key", "status", "process_key"),
+        UniqueConstraint("process_key", "business_key", name="uq_instance_business_key"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
@@ -112,6 +122,10 @@ class ProcessInstance(Base):
     data_json: Mapped[str] = mapped_column(Text, default="{}")
     history_seq: Mapped[int] = mapped_column(Integer, default=0)
     history_head: Mapped[str] = mapped_column(String(64), default="")
+    business_key: Mapped[str | None] = mapped_column(String(300), default=None)
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("process_instance.id", name="fk_process_instance_parent"), default=None, index=True)
+    next_timer_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
 
 class HumanTask(Base):
@@ -180,4 +194,62 @@ class TaskComment(Base):
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
     author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Job(Base):
+    """Due work for the worker: timers, reminders, e-mails, scheduled starts.
+
+    A worker leases a job (``locked_by``/``locked_until``); the job's effect and its
+    ``done`` mark commit together, so a job whose lease expired is never applied twice.
+    """
+
+    __tablename__ = "job"
+    __table_args__ = (Index("ix_job_due", "state", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending, done, incident
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), default=None, index=True)
+    human_task_id: Mapped[int | None] = mapped_column(ForeignKey("human_task.id"), default=None)
+    payload_json: Mapped[str] = mapped_column(Text, default="{}")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=5)
+    locked_by: Mapped[str | None] = mapped_column(String(100), default=None)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+class Notification(Base):
+    """An in-app message to one user (new task, reminder, result...)."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text, default="")
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), default=None)
+    human_task_id: Mapped[int | None] = mapped_column(ForeignKey("human_task.id"), default=None)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True, default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+class Schedule(Base):
+    """Start a process periodically (e.g. open an appraisal cycle each quarter)."""
+
+    __tablename__ = "schedule"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(128))
+    cadence: Mapped[str] = mapped_column(String(16))  # monthly, quarterly, annual
+    owner_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    data_json: Mapped[str] = mapped_column(Text, default="{}")
+    next_run_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

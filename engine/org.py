@@ -53,13 +53,19 @@ def known_roles(session: Session) -> set[str]:
     return set(session.scalars(select(Role.key)).all())
 
 
+def relationship_roles(session: Session) -> set[str]:
+    """Roles resolved per instance from its data (e.g. ``employee``), never granted to users."""
+    return set(session.scalars(select(Role.key).where(Role.kind == "relationship")).all())
+
+
 def ensure_roles(session: Session, roles: list[dict[str, str]]) -> int:
     """Insert missing roles; return how many were added."""
     existing = known_roles(session)
     added = 0
     for role in roles:
         if role["key"] not in existing:
-            session.add(Role(key=role["key"], title=role["title"], title_zh=role.get("title_zh", "")))
+            session.add(Role(key=role["key"], title=role["title"], title_zh=role.get("title_zh", ""),
+                             kind=role.get("kind", "org")))
             added += 1
     return added
 
@@ -79,9 +85,10 @@ def add_user(
         raise InvalidInput(f"user {username!r} already exists")
     if not roles:
         raise InvalidInput("a user needs at least one role (--role)")
-    unknown = sorted(set(roles) - known_roles(session))
+    grantable = set(session.scalars(select(Role.key).where(Role.kind == "org")))
+    unknown = sorted(set(roles) - grantable)
     if unknown:
-        raise InvalidInput(f"unknown role(s): {', '.join(unknown)}")
+        raise InvalidInput(f"unknown role(s): {', '.join(unknown)} (relationship roles are not granted to users)")
     manager_id = None
     if reports_to:
         manager_id = session.scalar(select(User.id).where(User.username == reports_to))

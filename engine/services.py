@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from .catalog import DefinitionCatalog
 from .execution import WorkflowRunner
 from .state import StateCodec
 
 Clock = Callable[[], datetime]
+# Runs after an instance of a process is started, in the same transaction (e.g. opening a cycle).
+StartHook = Callable[..., dict[str, Any]]
 
 
 def utc_now() -> datetime:
@@ -27,3 +30,5 @@ class Services:
     forms_root: Path
     processes_root: Path
     data_root: Path
+    email_enabled: bool = False
+    start_hooks: dict[str, StartHook] = field(default_factory=dict)

@@ -12,6 +12,7 @@ so the conflict rules, are the same everywhere:
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -48,6 +49,15 @@ class InstanceChanges:
         ) if v is not None}
         values.update(self.extra)
         return values
+
+
+def step_changes(process: Any, step: Any, now: datetime) -> InstanceChanges:
+    """The instance columns a workflow step sets: state, data, status, end and title."""
+    return InstanceChanges(
+        state_json=step.state_json, data_json=json.dumps(step.data, ensure_ascii=False), status=step.status,
+        end_event=step.end_event, ended_at=now if step.status != "running" else None,
+        title=render_title(process.instance_title, step.data)[:300] if process.instance_title else None,
+    )
 
 
 def render_title(template: str, data: dict[str, Any]) -> str:

@@ -20,7 +20,8 @@ from .history import PendingEvent, utc_iso
 from .models import HumanTask, ProcessDefinition, ProcessInstance, TaskComment, TaskDefinition, User
 from .org import Actor, load_actor, managers_of
 from .services import Services
-from .steps import InstanceChanges, render_title, save_step
+from .step_recorder import record_step
+from .steps import save_step, step_changes
 
 _NO_SYNC = {"synchronize_session": False}
 
@@ -41,6 +42,9 @@ def _require_open(task: HumanTask) -> None:
 
 
 def _require_role(actor: Actor, task: HumanTask) -> None:
+    """The task's assignee may act on it; otherwise only holders of the lane's role may."""
+    if task.assignee_id == actor.id:
+        return
     if task.lane not in actor.roles:
         raise NotAllowed(f"{actor.username} does not have the role {task.lane!r} that task {task.id} needs")
 
@@ -252,12 +256,8 @@ def complete_task(
         if key in submitted:
             payload[key] = submitted[key]
     events = [PendingEvent("task_completed", actor.username, task.name, task.id, payload), *step.events]
-    gone = [t for t in step.gone_task_ids if t != task.spiff_task_id]
-    save_step(session, instance, now, events, InstanceChanges(
-        state_json=step.state_json, data_json=json.dumps(step.data, ensure_ascii=False), status=step.status,
-        end_event=step.end_event, ended_at=now if step.status != "running" else None,
-        title=render_title(process.instance_title, step.data) if process.instance_title else None,
-    ), step.new_tasks, gone)
+    record_step(session, services, process, instance, step, events, now, step_changes(process, step, now),
+                completed_task=task.name, skip_gone=task.spiff_task_id)
     return {"id": task.id, "instance_id": instance.id, "status": step.status, "end_event": step.end_event,
             "next_tasks": [t.name for t in step.new_tasks]}
 
