@@ -28,7 +28,8 @@ from .history import PendingEvent, data_delta
 from .sandbox import ScriptTimeout
 from .state import StateCodec
 
-MAX_TREE_TASKS = 5000  # after pruning a healthy instance holds a few dozen
+MAX_TREE_TASKS = 5000
+TIMER_EVENT_TYPES = frozenset({"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"})  # after pruning a healthy instance holds a few dozen
 
 
 @dataclass
@@ -57,7 +58,7 @@ def next_timer(workflow: BpmnWorkflow) -> datetime | None:
     """When the earliest waiting timer of the workflow is due (timezone-aware), if any."""
     due = []
     for event in workflow.waiting_events():
-        if "Timer" in event.event_type and isinstance(event.value, str):
+        if event.event_type in TIMER_EVENT_TYPES and isinstance(event.value, str):
             moment = datetime.fromisoformat(event.value)
             due.append(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
     return min(due) if due else None

@@ -20,13 +20,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import auth, instances, org, tasks
+from . import appraisal, auth, calendar, instances, jobs, notifications, org, schedules, tasks
 from .catalog import DefinitionCatalog
 from .db import PROJECT_ROOT, make_engine, make_session_factory
 from .deployment import DeployResult, deploy
-from .errors import Conflict, InvalidInput, ProcessError
+from .errors import Conflict, InvalidInput, NotAllowed, ProcessError
 from .execution import WorkflowRunner
 from .history import ChainProblem, PendingEvent, verify
+from .mailer import SmtpMailer
 from .models import ProcessDefinition, ProcessInstance
 from .sandbox import make_script_engine
 from .services import Clock, Services, utc_now
@@ -105,9 +106,9 @@ class Engine:
 
     # -- organisation ----------------------------------------------------------------------
     def add_user(self, username: str, roles: list[str], reports_to: str | None = None,
-                 display_name: str = "") -> dict[str, Any]:
+                 display_name: str = "", email: str | None = None) -> dict[str, Any]:
         with self.transaction() as session:
-            org.add_user(session, username, roles, self.services.clock(), reports_to, display_name)
+            org.add_user(session, username, roles, self.services.clock(), reports_to, display_name, email)
         return {"username": username, "roles": sorted(set(roles)), "reports_to": reports_to}
 
     def users(self) -> list[dict[str, Any]]:
@@ -172,6 +173,10 @@ class Engine:
     def history(self, instance_id: int, username: str | None = None) -> list[dict[str, Any]]:
         return self._run(instances.instance_history, instance_id, username)
 
+    def forms(self, instance_id: int, username: str | None = None) -> dict[str, dict[str, Any]]:
+        """The start and task forms of an instance's process version (to label its data)."""
+        return self._run(instances.instance_forms, self.services, instance_id, username)
+
     def verify(self, instance_id: int | None = None) -> tuple[int, list[ChainProblem]]:
         return self._run(verify, instance_id)
 
@@ -206,6 +211,48 @@ class Engine:
             self._record_failure(exc, username)
             raise
 
+    # -- jobs, schedules, notifications, appraisal cycles ---------------------------------------
+    def incidents(self) -> list[dict[str, Any]]:
+        return self._run(jobs.list_incidents)
+
+    def retry(self, job_id: int) -> dict[str, Any]:
+        return self._run(jobs.retry_incident, job_id, self.services.clock())
+
+    def job_counts(self) -> dict[str, int]:
+        return self._run(jobs.job_counts)
+
+    def add_schedule(self, process_key: str, cadence: str, username: str,
+                     data: dict[str, Any] | None = None) -> dict[str, Any]:
+        return self._run(schedules.add_schedule, self.services, process_key, cadence, username, data,
+                         self.services.clock())
+
+    def schedules(self) -> list[dict[str, Any]]:
+        return self._run(schedules.list_schedules)
+
+    def remove_schedule(self, schedule_id: int) -> None:
+        self._run(schedules.remove_schedule, schedule_id)
+
+    def notifications(self, username: str, unread_only: bool = False) -> list[dict[str, Any]]:
+        return self._run(notifications.list_notifications, username, unread_only)
+
+    def unread_count(self, username: str) -> int:
+        return self._run(notifications.unread_count, username)
+
+    def mark_read(self, username: str, notification_id: int | None = None) -> int:
+        return self._run(notifications.mark_read, username, self.services.clock(), notification_id)
+
+    def cycles(self) -> list[dict[str, Any]]:
+        return self._run(appraisal.list_cycles)
+
+    def cycle_dashboard(self, period: str, username: str | None = None) -> dict[str, Any]:
+        """Stages, overdue steps and grades of a cycle; with ``username``, for managers and directors."""
+        with self.transaction() as session:
+            if username is not None:
+                actor = org.load_actor(session, username)
+                if not actor.roles & appraisal.DASHBOARD_ROLES:
+                    raise NotAllowed(f"{username} may not see the cycle dashboard")
+            return appraisal.cycle_dashboard(session, period, self.services.clock())
+
     def _record_failure(self, exc: ProcessError, username: str) -> None:
         """Put a model failure on the record; the instance itself stays as it was."""
         instance_id = getattr(exc, "instance_id", None)
@@ -221,17 +268,32 @@ class Engine:
             log.warning("could not record the failure of instance %s: it changed meanwhile", instance_id)
 
 
+def script_helpers(clock: Clock) -> dict[str, Callable[..., Any]]:
+    """Functions a process's scripts may call, besides the sandbox's builtins."""
+
+    def working_deadline(window: str) -> str:
+        """Now plus an ISO-8601 duration whose days are working days, as ISO text."""
+        return calendar.deadline(clock(), window).isoformat()
+
+    return {"working_deadline": working_deadline}
+
+
 def build_engine(
     url: str | None = None, clock: Clock = utc_now, project_root: Path = PROJECT_ROOT,
-    script_time_limit: float = 1.0, **engine_kwargs: Any,
+    script_time_limit: float = 1.0, mailer: SmtpMailer | None = None, **engine_kwargs: Any,
 ) -> Engine:
-    """Assemble the engine with its collaborators; the CLI and the web app both call this."""
+    """Assemble the engine with its collaborators; the CLI and the web app both call this.
+
+    E-mail goes out through ``mailer`` or, if None, the one ``OPSFLOW_SMTP_*`` configures.
+    """
     codec = StateCodec()
+    helpers = script_helpers(clock)
     services = Services(
         codec=codec, catalog=DefinitionCatalog(codec),
-        runner=WorkflowRunner(codec, lambda: make_script_engine(script_time_limit)),
+        runner=WorkflowRunner(codec, lambda: make_script_engine(script_time_limit, helpers)),
         clock=clock, forms_root=project_root / "forms", processes_root=project_root / "processes",
-        data_root=project_root / "data",
+        data_root=project_root / "data", mailer=mailer or SmtpMailer.from_env(),
+        start_hooks={appraisal.CYCLE_PROCESS: appraisal.open_cycle},
     )
     db = make_engine(url, **engine_kwargs)
     return Engine(db, make_session_factory(db), services)

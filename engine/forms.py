@@ -94,10 +94,17 @@ def collect_errors(schema: dict[str, Any], data: Any) -> dict[str, list[str]]:
     return fields
 
 
-def decision_errors(data: dict[str, Any]) -> dict[str, list[str]]:
-    """The engine's own rule: a decision other than approve carries a non-blank comment."""
+def reason_free_decisions(schema: dict[str, Any]) -> list[Any]:
+    """Decision values that need no reason: the form's ``x-reason-free``, else just ``approve``."""
+    decision = schema.get("properties", {}).get("decision", {})
+    free = decision.get("x-reason-free") if isinstance(decision, dict) else None
+    return list(free) if isinstance(free, list) else [APPROVE]
+
+
+def decision_errors(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, list[str]]:
+    """The engine's own rule: every decision but the reason-free ones carries a non-blank comment."""
     decision = data.get("decision")
-    if decision is None or decision == APPROVE:
+    if decision is None or decision in reason_free_decisions(schema):
         return {}
     comment = data.get("comment")
     if not isinstance(comment, str) or not comment.strip():
@@ -113,7 +120,7 @@ def validate_form(schema: dict[str, Any], data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise FormInvalid({FORM_ROOT_FIELD: ["data must be a JSON object"]})
     fields = collect_errors(schema, data)
-    for field, messages in decision_errors(data).items():
+    for field, messages in decision_errors(schema, data).items():
         fields.setdefault(field, messages)  # the schema's own message, when it has one, says it already
     if fields:
         raise FormInvalid(fields)

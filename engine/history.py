@@ -75,8 +75,8 @@ def chain_events(
 
 
 def insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(insert(HistoryEvent), rows)
+    if rows:  # a Core insert: one statement for all rows, even when some columns are NULL
+        session.execute(insert(HistoryEvent.__table__), rows)
 
 
 def data_delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:

@@ -194,3 +194,20 @@ def instance_history(session: Session, instance_id: int, username: str | None = 
         "hash": e.hash,
     } for e in events]
 
+
+def instance_forms(session: Session, services: Services, instance_id: int,
+                   username: str | None = None) -> dict[str, dict[str, Any]]:
+    """The forms of an instance's process version by data key: ``start`` and each user task.
+
+    Each has ``title``, ``title_zh`` and ``schema``; a UI uses them to label earlier steps' data.
+    """
+    instance = _visible(session, instance_id, username)
+    process = services.catalog.get(session, instance.definition_id)
+    forms: dict[str, dict[str, Any]] = {}
+    if process.start_form is not None:
+        forms["start"] = {"title": process.start_form.get("title", process.title),
+                          "title_zh": process.start_form.get("x-title-zh", process.title_zh),
+                          "schema": process.start_form}
+    for name, form in process.tasks.items():
+        forms[name] = {"title": form.title, "title_zh": form.title_zh, "schema": form.schema}
+    return forms

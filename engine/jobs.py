@@ -58,8 +58,10 @@ def schedule_jobs(session: Session, rows: list[dict[str, Any]], now: datetime) -
         } for r in rows])
 
 
-def cancel_pending(session: Session, kind: str, instance_id: int) -> None:
-    session.execute(delete(Job).where(Job.kind == kind, Job.instance_id == instance_id, Job.state == "pending")
+def cancel_pending(session: Session, kind: str, instance_id: int, now: datetime) -> None:
+    """Drop an instance's pending jobs of ``kind``, except one being run right now (leased)."""
+    session.execute(delete(Job).where(Job.kind == kind, Job.instance_id == instance_id, Job.state == "pending",
+                                      or_(Job.locked_until.is_(None), Job.locked_until < now))
                     .execution_options(**_NO_SYNC))
 
 

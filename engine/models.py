@@ -41,6 +41,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str | None] = mapped_column(String(255), default=None)
     password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
     reports_to_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -16,6 +16,8 @@ from .errors import InvalidInput, UserNotFound
 from .models import Role, User, UserRole
 
 USERNAME_PATTERN = re.compile(r"^[a-z][a-z0-9._-]{1,62}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+DEMO_MAIL_DOMAIN = "example.com"
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ def ensure_roles(session: Session, roles: list[dict[str, str]]) -> int:
 
 def add_user(
     session: Session, username: str, roles: list[str], now: datetime,
-    reports_to: str | None = None, display_name: str = "",
+    reports_to: str | None = None, display_name: str = "", email: str | None = None,
 ) -> User:
     """Create a user with roles and a manager.
 
@@ -94,8 +96,10 @@ def add_user(
         manager_id = session.scalar(select(User.id).where(User.username == reports_to))
         if manager_id is None:
             raise UserNotFound(reports_to)
+    if email is not None and not EMAIL_PATTERN.match(email):
+        raise InvalidInput(f"invalid e-mail address {email!r}")
     user = User(username=username, display_name=display_name or username, reports_to_id=manager_id,
-                active=True, created_at=now)
+                active=True, created_at=now, email=email)
     session.add(user)
     session.flush()
     for role in sorted(set(roles)):
@@ -110,7 +114,7 @@ def list_users(session: Session) -> list[dict[str, Any]]:
     for user_id, role in session.execute(select(UserRole.user_id, UserRole.role_key).order_by(UserRole.role_key)):
         roles.setdefault(user_id, []).append(role)
     return [
-        {"username": u.username, "name": u.display_name, "roles": roles.get(u.id, []),
+        {"username": u.username, "name": u.display_name, "email": u.email, "roles": roles.get(u.id, []),
          "reports_to": by_id.get(u.reports_to_id) if u.reports_to_id else None, "active": u.active}
         for u in users
     ]
@@ -136,7 +140,9 @@ def load_demo_organisation(
     for entry in spec["users"]:  # listed managers first, so reports_to always resolves
         if entry["username"] in existing:
             continue
-        user = add_user(session, entry["username"], entry["roles"], now, entry.get("reports_to"), entry.get("name", ""))
+        email = entry.get("email") or f"{entry['username']}@{DEMO_MAIL_DOMAIN}"
+        user = add_user(session, entry["username"], entry["roles"], now, entry.get("reports_to"),
+                        entry.get("name", ""), email)
         user.password_hash = password_hash
         added += 1
     return added

@@ -169,9 +169,11 @@ class SandboxedEnvironment(TaskDataEnvironment):  # type: ignore[misc]
         return True
 
 
-def make_script_engine(time_limit: float = DEFAULT_TIME_LIMIT) -> PythonScriptEngine:
-    """Build the script engine every workflow runs with."""
-    return PythonScriptEngine(environment=SandboxedEnvironment(time_limit=time_limit))
+def make_script_engine(
+    time_limit: float = DEFAULT_TIME_LIMIT, helpers: dict[str, Any] | None = None,
+) -> PythonScriptEngine:
+    """Build the script engine every workflow runs with (``helpers``: extra functions for scripts)."""
+    return PythonScriptEngine(environment=SandboxedEnvironment(helpers, time_limit=time_limit))
 
 
 def check_compiles(sources: Iterable[tuple[str, str, str]]) -> list[str]:

@@ -30,5 +30,9 @@ class Services:
     forms_root: Path
     processes_root: Path
     data_root: Path
-    email_enabled: bool = False
+    mailer: Any = None  # engine.mailer.SmtpMailer when OPSFLOW_SMTP_HOST is set
+
+    @property
+    def email_enabled(self) -> bool:
+        return self.mailer is not None
     start_hooks: dict[str, StartHook] = field(default_factory=dict)

@@ -80,9 +80,10 @@ def record_step(
     if _aware(step.next_timer_at) != _aware(instance.next_timer_at):
         changes.extra["next_timer_at"] = step.next_timer_at
         if instance.next_timer_at is not None:
-            cancel_pending(session, "timer", instance.id)
+            cancel_pending(session, "timer", instance.id, now)
         if step.next_timer_at is not None:
-            schedule_job(session, "timer", step.next_timer_at, now, instance_id=instance.id)
+            schedule_job(session, "timer", step.next_timer_at, now, instance_id=instance.id,
+                         payload={"due_at": step.next_timer_at.isoformat()})
     gone = [t for t in step.gone_task_ids if t != skip_gone]
     created = save_step(session, instance, now, events, changes, step.new_tasks, [], assignees, due)
     close_tasks(session, gone, gone_state, now)

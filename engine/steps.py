@@ -84,7 +84,8 @@ def insert_tasks(
         "name": t.name, "lane": t.lane, "state": "open", "created_at": now,
         "assignee_id": (assignees or {}).get(t.spiff_id), "due_at": (due or {}).get(t.spiff_id),
     } for t in tasks]
-    result = session.execute(insert(HumanTask).returning(HumanTask.id, HumanTask.spiff_task_id), rows)
+    table = HumanTask.__table__
+    result = session.execute(insert(table).returning(table.c.id, table.c.spiff_task_id), rows)
     return {spiff_id: row_id for row_id, spiff_id in result.all()}
 
 

@@ -93,7 +93,7 @@ def cmd_processes(engine: Engine, args: argparse.Namespace) -> None:
 
 
 def cmd_user_add(engine: Engine, args: argparse.Namespace) -> None:
-    result = engine.add_user(args.username, args.role, args.reports_to, args.name or "")
+    result = engine.add_user(args.username, args.role, args.reports_to, args.name or "", args.email)
     _emit(args, result, lambda: print(f"user {args.username} added"))
 
 
@@ -241,6 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--role", action="append", required=True, help="a role key (repeatable)")
     p.add_argument("--reports-to", metavar="USERNAME")
     p.add_argument("--name", help="display name")
+    p.add_argument("--email", help="e-mail address for notifications")
     p = user.add_parser("passwd", help="set a user's password (prompted, or one line on stdin)")
     p.set_defaults(handler=cmd_user_passwd, json=False)
     p.add_argument("username")

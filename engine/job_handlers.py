@@ -1,0 +1,124 @@
+"""What each kind of job does. Every handler runs inside the job's transaction, which also
+marks the job done; handlers must be safe to run again after a crash (at-least-once)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import notifications, schedules
+from .errors import ProcessError
+from .history import PendingEvent
+from .jobs import LeasedJob
+from .models import HumanTask, ProcessInstance, User
+from .org import managers_of
+from .services import Services
+from .step_recorder import record_step
+from .steps import save_step, step_changes
+
+Handler = Callable[[Session, Services, LeasedJob, datetime], None]
+
+
+def run_timers(session: Session, services: Services, job: LeasedJob, now: datetime) -> None:
+    """Fire the instance's due timers and run it to its next wait state."""
+    instance = session.get(ProcessInstance, job.instance_id)
+    if instance is None or instance.status != "running":
+        return
+    process = services.catalog.get(session, instance.definition_id)
+    runner = services.runner
+    workflow = runner.load(process, instance.state_json)
+    before = runner.snapshot(workflow)
+    before_data = json.loads(instance.data_json)
+    try:
+        runner.run_action(workflow.refresh_timers)
+        step = runner.advance(workflow, before, before_data, None)
+    except ProcessError as exc:
+        exc.instance_id = instance.id
+        raise
+    expired = session.execute(
+        select(HumanTask.id, HumanTask.name).where(HumanTask.spiff_task_id.in_(step.gone_task_ids))
+    ).all() if step.gone_task_ids else []
+    events = [PendingEvent("timer_fired", None, None, payload={"due_at": job.payload.get("due_at")}),
+              *[PendingEvent("task_expired", None, name, task_id, payload={"reason": "deadline passed"})
+                for task_id, name in expired],
+              *step.events]
+    record_step(session, services, process, instance, step, events, now, step_changes(process, step, now),
+                gone_state="expired")
+
+
+def _holders(session: Session, task: HumanTask) -> list[int]:
+    if task.assignee_id is not None:
+        return [task.assignee_id]
+    return notifications.users_with_role(session, task.lane)
+
+
+def _open_task(session: Session, job: LeasedJob) -> tuple[HumanTask, ProcessInstance] | None:
+    task = session.get(HumanTask, job.human_task_id) if job.human_task_id else None
+    if task is None or task.state != "open":
+        return None
+    instance = session.get(ProcessInstance, task.instance_id)
+    return (task, instance) if instance is not None else None
+
+
+def remind(session: Session, services: Services, job: LeasedJob, now: datetime) -> None:
+    """Tell the holder that a step is due within a day (once)."""
+    found = _open_task(session, job)
+    if found is None:
+        return
+    task, instance = found
+    notifications.send(session, [notifications.Message(
+        _holders(session, task), "reminder", f"提醒 Reminder: {task.name} — {instance.title}",
+        body=f"Due {task.due_at}", instance_id=instance.id, human_task_id=task.id, dedupe=f"reminder:{task.id}",
+    )], now, services.email_enabled)
+    save_step(session, instance, now, [PendingEvent("reminder_sent", None, task.name, task.id)])
+
+
+def escalate(session: Session, services: Services, job: LeasedJob, now: datetime) -> None:
+    """A step is overdue: tell the holder and escalate to the holder's manager."""
+    found = _open_task(session, job)
+    if found is None:
+        return
+    task, instance = found
+    holders = _holders(session, task)
+    managers = sorted({m for h in holders for m in managers_of(session, h)[:1]})
+    notifications.send(session, [
+        notifications.Message(holders, "overdue", f"已逾期 Overdue: {task.name} — {instance.title}",
+                              instance_id=instance.id, human_task_id=task.id, dedupe=f"overdue:{task.id}"),
+        notifications.Message(managers, "escalation", f"逾期上报 Escalation: {task.name} — {instance.title}",
+                              instance_id=instance.id, human_task_id=task.id, dedupe=f"escalation:{task.id}"),
+    ], now, services.email_enabled)
+    save_step(session, instance, now, [PendingEvent("task_overdue", None, task.name, task.id,
+                                                    payload={"escalated_to_user_ids": managers})])
+
+
+def send_email(session: Session, services: Services, job: LeasedJob, now: datetime) -> None:
+    if services.mailer is None:
+        return
+    address = session.scalar(select(User.email).where(User.id == job.payload.get("user_id")))
+    if address:
+        services.mailer.send(address, str(job.payload.get("subject", "")), str(job.payload.get("body", "")))
+
+
+def scheduled_start(session: Session, services: Services, job: LeasedJob, now: datetime) -> None:
+    schedules.run_occurrence(session, services, int(job.payload["schedule_id"]), now)
+
+
+HANDLERS: dict[str, Handler] = {
+    "timer": run_timers,
+    "reminder": remind,
+    "overdue": escalate,
+    "email": send_email,
+    "scheduled_start": scheduled_start,
+}
+
+
+def handler_for(kind: str) -> Handler:
+    handler = HANDLERS.get(kind)
+    if handler is None:
+        raise ProcessError(f"no handler for jobs of kind {kind!r}")
+    return handler
+
