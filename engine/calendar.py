@@ -2,7 +2,7 @@
 
 Holiday data comes from the ``chinesecalendar`` package, which is updated each year when the
 State Council publishes the next year's arrangement. For a year it does not know yet, the
-calendar falls back to Monday-Friday and logs a warning once per year.
+calendar falls back to Monday-Friday less the fixed-date holidays, and logs a warning once per year.
 
 Durations are ISO-8601 (``P5D``, ``PT2S``, ``P1DT12H``, ``P2W``): the day part counts
 **working days** (a week is five), the time part is plain elapsed time.
@@ -23,6 +23,9 @@ _DURATION = re.compile(
     r"^P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
 )
 _unknown_years_warned: set[int] = set()
+# Statutory holidays on fixed dates, used only for years the package has no data for yet
+# (New Year's Day, Labour Day, National Day). Lunar holidays cannot be guessed this way.
+FIXED_DATE_HOLIDAYS = frozenset({(1, 1), (5, 1), (10, 1), (10, 2), (10, 3)})
 
 
 class DurationInvalid(ValueError):
@@ -49,8 +52,9 @@ def is_working_day(day: date) -> bool:
     except NotImplementedError:
         if day.year not in _unknown_years_warned:
             _unknown_years_warned.add(day.year)
-            log.warning("no holiday data for %s: counting Monday to Friday as working days", day.year)
-        return day.weekday() < 5
+            log.warning("no holiday data for %s yet: counting Monday to Friday, less the fixed-date holidays, "
+                        "as working days (update the chinesecalendar package)", day.year)
+        return day.weekday() < 5 and (day.month, day.day) not in FIXED_DATE_HOLIDAYS
 
 
 def add_working_days(start: datetime, days: int) -> datetime:

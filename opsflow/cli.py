@@ -11,7 +11,9 @@ import getpass
 import json
 import logging
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -121,6 +123,79 @@ def cmd_serve(engine: Engine, args: argparse.Namespace) -> None:
     app = create_app(engine=engine)
     print(f"opsflow: serving http://{args.host}:{args.port}/", flush=True)
     serve(app, host=args.host, port=args.port, threads=args.threads, ident="opsflow")
+
+
+def cmd_worker(engine: Engine, args: argparse.Namespace) -> None:
+    from engine.worker import Worker
+
+    worker = Worker(engine, worker_id=args.id, slots=args.slots)
+    if args.once:
+        report = worker.run_once()
+        summary = {"done": report.done, "retried": report.retried, "incidents": report.incidents,
+                   "errors": report.errors}
+        _emit(args, summary, lambda: print(f"worker: {report.done} job(s) done, {report.retried} to retry, "
+                                           f"{report.incidents} incident(s)"))
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print(f"opsflow worker {worker.worker_id}: {worker.slots} slot(s), polling every {args.poll:g} s", flush=True)
+    try:
+        worker.run_forever(poll_seconds=args.poll, stop=stop)
+    except KeyboardInterrupt:
+        stop.set()
+
+
+def cmd_incidents(engine: Engine, args: argparse.Namespace) -> None:
+    rows = engine.incidents()
+    _emit(args, rows, lambda: _table(rows, ["id", "kind", "instance_id", "attempts", "error"]))
+
+
+def cmd_retry(engine: Engine, args: argparse.Namespace) -> None:
+    result = engine.retry(args.id)
+    _emit(args, result, lambda: print(f"job {args.id} will run again"))
+
+
+def cmd_schedule_list(engine: Engine, args: argparse.Namespace) -> None:
+    rows = engine.schedules()
+    _emit(args, rows, lambda: _table(rows, ["id", "process", "cadence", "owner", "next_run_at"]))
+
+
+def cmd_schedule_add(engine: Engine, args: argparse.Namespace) -> None:
+    data = _json_arg(args.data) if args.data else None
+    result = engine.add_schedule(args.process, args.every, args.actor, data)
+    _emit(args, result, lambda: print(f"schedule {result['id']}: {args.process} {args.every}, "
+                                      f"next run {result['next_run_at']}"))
+
+
+def cmd_schedule_remove(engine: Engine, args: argparse.Namespace) -> None:
+    engine.remove_schedule(args.id)
+    print(f"schedule {args.id} removed")
+
+
+def cmd_notifications(engine: Engine, args: argparse.Namespace) -> None:
+    rows = engine.notifications(args.actor, unread_only=args.unread)
+    if args.mark_read:
+        engine.mark_read(args.actor)
+    _emit(args, rows, lambda: _table(rows, ["id", "kind", "subject", "at", "read"]))
+
+
+def cmd_cycles(engine: Engine, args: argparse.Namespace) -> None:
+    rows = engine.cycles()
+    _emit(args, rows, lambda: _table(rows, ["id", "period", "status", "started_at"]))
+
+
+def cmd_cycle(engine: Engine, args: argparse.Namespace) -> None:
+    board = engine.cycle_dashboard(args.period)
+
+    def text() -> None:
+        print(f"cycle {board['period']} ({board['status']}): {board['appraisals']} appraisal(s)")
+        print("  by step: " + ", ".join(f"{k} {v}" for k, v in sorted(board["by_stage"].items())))
+        print("  grades:  " + ", ".join(f"{k} {v}" for k, v in board["grades"].items()))
+        for row in board["overdue"]:
+            print(f"  overdue: instance {row['instance_id']} {row['step']} held by {row['holder']} "
+                  f"(due {row['due_at']})")
+
+    _emit(args, board, text)
 
 
 def cmd_users(engine: Engine, args: argparse.Namespace) -> None:
@@ -253,6 +328,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("username")
     p.add_argument("--label", help="what the token is for")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p = command("worker", cmd_worker, "run timers, reminders, e-mails and schedules from the job table")
+    p.add_argument("--once", action="store_true", help="run what is due now, then exit")
+    p.add_argument("--slots", type=int, default=4, help="jobs in flight at once (default 4)")
+    p.add_argument("--poll", type=float, default=1.0, help="seconds between polls when idle")
+    p.add_argument("--id", help="worker id shown in job leases (default host:pid:random)")
+    command("incidents", cmd_incidents, "list jobs that failed after their last retry")
+    p = command("retry", cmd_retry, "run an incident's job again")
+    p.add_argument("id", type=int)
+    schedule = sub.add_parser("schedule", help="start processes periodically").add_subparsers(
+        dest="schedule_command", required=True)
+    p = schedule.add_parser("list", help="list schedules")
+    p.set_defaults(handler=cmd_schedule_list)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p = schedule.add_parser("add", help="add a schedule (first working day of each period, 09:00 China time)")
+    p.set_defaults(handler=cmd_schedule_add)
+    p.add_argument("process", metavar="KEY")
+    p.add_argument("--every", required=True, choices=["monthly", "quarterly", "annual"])
+    p.add_argument("--as", dest="actor", required=True, metavar="USER", help="who the starts run as")
+    p.add_argument("--data", help="extra start data as JSON (period and period_type are filled in)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p = schedule.add_parser("remove", help="remove a schedule")
+    p.set_defaults(handler=cmd_schedule_remove, json=False)
+    p.add_argument("id", type=int)
+    p = command("notifications", cmd_notifications, "list a user's notifications")
+    actor(p)
+    p.add_argument("--unread", action="store_true", help="only unread ones")
+    p.add_argument("--mark-read", action="store_true", help="mark them all read afterwards")
+    command("cycles", cmd_cycles, "list appraisal cycles")
+    p = command("cycle", cmd_cycle, "an appraisal cycle's dashboard: steps, overdue, grades")
+    p.add_argument("period")
     p = command("serve", cmd_serve, "serve the web inbox and REST API (production WSGI server)", json_flag=False)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=5000)

@@ -1,0 +1,178 @@
+"""Appraisal cycles: opening, one appraisal end to end, the rating table, deadlines and the dashboard."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.errors import Conflict, FormInvalid, NotAllowed
+from engine.worker import Worker
+from tests.appraisal_steps import open_cycle, scores, self_assessment, task_of, wait_until_past
+
+# employee -> (appraiser, calibrator) in the demo organisation
+EXPECTED_LINES = {
+    "sun.hao": ("chen.yu", "chen.yu"), "li.na": ("chen.yu", "chen.yu"),
+    "wang.lei": ("li.na", "chen.yu"), "zhang.min": ("li.na", "chen.yu"), "liu.yang": ("li.na", "chen.yu"),
+    "zhou.jie": ("wang.lei", "li.na"), "wu.fang": ("wang.lei", "li.na"), "zheng.hui": ("zhang.min", "li.na"),
+    "feng.yi": ("liu.yang", "li.na"),
+}
+
+
+def test_opening_a_cycle_creates_one_appraisal_per_reporting_line(engine):
+    cycle = open_cycle(engine)
+    assert cycle["appraisals"] == 9
+    children = [engine.show(i) for i in cycle["appraisal_ids"]]
+    lines = {c["data"]["start"]["employee"]: (c["data"]["start"]["appraiser"], c["data"]["start"]["calibrator"])
+             for c in children}
+    assert lines == EXPECTED_LINES
+    for employee in EXPECTED_LINES:
+        task = task_of(engine, employee, "self_assessment", employee)
+        assert task["mine"] is True and task["due_at"] is not None
+    assert [t["name"] for t in engine.tasks("gao.yan")] == []  # not in a reporting line, nothing to do
+    with pytest.raises(Conflict, match="2026-Q4"):
+        open_cycle(engine)
+    assert len(engine.instances("appraisal")) == 9
+
+
+def test_only_a_director_opens_a_cycle(sqlite_engine):
+    with pytest.raises(NotAllowed):
+        sqlite_engine.start("appraisal_cycle", "li.na", {"period": "2026-Q4", "period_type": "quarterly"})
+    with pytest.raises(FormInvalid) as refused:
+        sqlite_engine.start("appraisal_cycle", "chen.yu", {"period": "2026-Q9", "period_type": "quarterly"})
+    assert "period" in refused.value.fields
+    assert sqlite_engine.instances() == []
+
+
+def test_one_appraisal_from_self_assessment_to_objection_review(engine):
+    open_cycle(engine)
+    task = task_of(engine, "zhou.jie", "self_assessment", "zhou.jie")
+    with pytest.raises(NotAllowed):
+        engine.complete(task["id"], "wu.fang", self_assessment(5, 5, 5, 5))  # a colleague, not the employee
+    engine.complete(task["id"], "zhou.jie", self_assessment(4, 4, 5, 3))
+    scoring = task_of(engine, "wang.lei", "manager_scoring", "zhou.jie")
+    context = engine.task(scoring["id"])["context"]
+    assert context["self_assessment"]["teamwork"] == 5  # the self-assessment is shown beside each criterion
+    engine.complete(scoring["id"], "wang.lei", scores(4, 4, 4, 3))  # 1.6 + 1.2 + 0.6 + 0.45 = 3.85 -> B
+    calibration = task_of(engine, "li.na", "calibration", "zhou.jie")
+    rating = engine.task(calibration["id"])["context"]["rating"]
+    assert (rating["weighted_score"], rating["grade"]) == (3.85, "B")
+    with pytest.raises(FormInvalid) as refused:
+        engine.complete(calibration["id"], "li.na", {"decision": "adjust"})
+    assert {"grade", "comment"} <= set(refused.value.fields)
+    engine.complete(calibration["id"], "li.na", {"decision": "adjust", "grade": "A", "comment": "Led the launch"})
+    acknowledge = task_of(engine, "zhou.jie", "acknowledge", "zhou.jie")
+    assert engine.task(acknowledge["id"])["context"]["final_grade"] == "A"
+    with pytest.raises(FormInvalid):
+        engine.complete(acknowledge["id"], "zhou.jie", {"decision": "object"})  # an objection needs a reason
+    engine.complete(acknowledge["id"], "zhou.jie", {"decision": "object", "comment": "Teamwork undervalued"})
+    review = task_of(engine, "li.na", "objection_review", "zhou.jie")
+    result = engine.complete(review["id"], "li.na", {"decision": "change", "grade": "B", "comment": "Back to B"})
+    assert (result["status"], result["end_event"]) == ("completed", "recorded")
+    instance = engine.show(review["instance_id"])
+    assert instance["data"]["result"] | {} == {
+        "employee": "zhou.jie", "period": "2026-Q4", "grade": "B", "rule_grade": "B", "weighted_score": 3.85,
+        "suggestion": "Reward: standard bonus", "suggestion_zh": "奖励：标准奖金", "self_assessment_submitted": True,
+        "calibrated": True, "objection": True}
+    history = engine.history(review["instance_id"])
+    steps = [(e["task_name"], e["actor"]) for e in history if e["kind"] == "task_completed"]
+    assert steps == [("self_assessment", "zhou.jie"), ("manager_scoring", "wang.lei"), ("calibration", "li.na"),
+                     ("acknowledge", "zhou.jie"), ("objection_review", "li.na")]
+    for person in ("zhou.jie", "wang.lei", "li.na"):  # the result is visible to all three
+        assert engine.show(review["instance_id"], person)["data"]["result"]["grade"] == "B"
+        assert any(n["kind"] == "result" for n in engine.notifications(person))
+    with pytest.raises(NotAllowed):
+        engine.show(review["instance_id"], "wu.fang")
+    assert any(n["kind"] == "decided" for n in engine.notifications("zhou.jie"))
+
+
+@pytest.mark.parametrize(("marks", "score", "grade"), [
+    ((5, 5, 5, 5), 5.0, "A"),
+    ((5, 4, 5, 5), 4.7, "A"),
+    ((5, 4, 4, 4), 4.4, "B"),    # just under A
+    ((2, 4, 5, 5), 3.5, "B"),    # exactly on the B boundary
+    ((1, 3, 4, 4), 2.5, "C"),    # exactly on the C boundary
+    ((3, 4, 3, 3), 3.3, "C"),
+    ((3, 2, 2, 2), 2.4, "D"),    # just under C
+    ((1, 1, 1, 1), 1.0, "D"),
+])
+def test_the_rating_table_grades_known_scores(sqlite_engine, marks, score, grade):
+    engine = sqlite_engine
+    open_cycle(engine)
+    engine.complete(task_of(engine, "zheng.hui", "self_assessment", "zheng.hui")["id"], "zheng.hui",
+                    self_assessment(3, 3, 3, 3))
+    scoring = task_of(engine, "zhang.min", "manager_scoring", "zheng.hui")
+    engine.complete(scoring["id"], "zhang.min", scores(*marks))
+    calibration = task_of(engine, "li.na", "calibration", "zheng.hui")
+    rating = engine.task(calibration["id"])["context"]["rating"]
+    assert (rating["weighted_score"], rating["grade"]) == (score, grade)
+
+
+def test_self_assessment_window_closes_it_as_not_submitted(engine):
+    open_cycle(engine, self_assessment_window="PT2S")
+    task = task_of(engine, "wu.fang", "self_assessment", "wu.fang")
+    assert Worker(engine).run_once().done >= 0  # nothing is due yet except reminders
+    wait_until_past(task["due_at"])
+    report = Worker(engine).run_once()
+    assert report.incidents == 0 and report.done >= 9
+    assert all(t["name"] != "self_assessment" for t in engine.tasks("wu.fang"))
+    scoring = task_of(engine, "wang.lei", "manager_scoring", "wu.fang")
+    assert engine.task(scoring["id"])["context"]["self_assessment"] == {"status": "not_submitted"}
+    kinds = [e["kind"] for e in engine.history(task["instance_id"])]
+    assert "timer_fired" in kinds and "task_expired" in kinds
+    expired = [e for e in engine.history(task["instance_id"]) if e["kind"] == "task_expired"]
+    assert expired[0]["task_name"] == "self_assessment"
+    assert any(n["kind"] == "reminder" for n in engine.notifications("wu.fang"))
+    assert Worker(engine).run_once().done == 0  # every job ran once; nothing is left that is due
+    assert engine.verify(task["instance_id"])[1] == []
+
+
+def test_dashboard_counts_steps_overdue_and_grades(sqlite_engine):
+    engine = sqlite_engine
+    open_cycle(engine, scoring_window="PT1S")
+    engine.complete(task_of(engine, "feng.yi", "self_assessment", "feng.yi")["id"], "feng.yi",
+                    self_assessment(4, 4, 4, 4))
+    scoring = task_of(engine, "liu.yang", "manager_scoring", "feng.yi")
+    wait_until_past(scoring["due_at"])
+    board = engine.cycle_dashboard("2026-Q4", "li.na")
+    assert board["by_stage"] == {"self_assessment": 8, "manager_scoring": 1}
+    assert [(o["step"], o["holder"]) for o in board["overdue"]] == [("manager_scoring", "liu.yang")]
+    engine.complete(scoring["id"], "liu.yang", scores(5, 5, 5, 5))
+    engine.complete(task_of(engine, "li.na", "calibration", "feng.yi")["id"], "li.na", {"decision": "confirm"})
+    engine.complete(task_of(engine, "feng.yi", "acknowledge", "feng.yi")["id"], "feng.yi", {"decision": "accept"})
+    board = engine.cycle_dashboard("2026-Q4")
+    assert board["grades"] == {"A": 1, "B": 0, "C": 0, "D": 0}
+    assert board["by_stage"]["recorded"] == 1
+    with pytest.raises(NotAllowed):
+        engine.cycle_dashboard("2026-Q4", "zhou.jie")
+
+
+def test_a_new_rating_table_applies_to_cycles_opened_afterwards(sqlite_engine, tmp_path):
+    import shutil
+    from pathlib import Path
+
+    engine = sqlite_engine
+    root = Path(__file__).resolve().parent.parent / "processes"
+    open_cycle(engine, "2026-Q3")
+    copy = tmp_path / "processes"
+    shutil.copytree(root, copy)
+    table = copy / "appraisal_grade.dmn"
+    table.write_text(table.read_text(encoding="utf-8").replace("&gt;= 4.5", "&gt;= 4.0")
+                     .replace("&gt;= 3.5 and weighted_score &lt; 4.5", "&gt;= 3.5 and weighted_score &lt; 4.0"),
+                     encoding="utf-8")
+    deployed = {r.key: (r.version, r.status) for r in engine.deploy([copy])}
+    assert deployed == {"appraisal": (2, "deployed"), "appraisal_cycle": (1, "unchanged"),
+                        "market_plan": (1, "unchanged")}
+    open_cycle(engine, "2026-Q4")
+
+    def grade_for(period):
+        def find(user, name):
+            return next(t for t in engine.tasks(user) if t["name"] == name and period in t["instance_title"])
+
+        task = find("zheng.hui", "self_assessment")
+        engine.complete(task["id"], "zheng.hui", self_assessment(4, 4, 4, 4))
+        engine.complete(find("zhang.min", "manager_scoring")["id"], "zhang.min", scores(4, 4, 4, 4))
+        calibration = find("li.na", "calibration")
+        grade = engine.task(calibration["id"])["context"]["rating"]["grade"]
+        return grade, engine.show(task["instance_id"])["version"]
+
+    assert grade_for("2026-Q3") == ("B", 1)   # opened before: keeps the old table
+    assert grade_for("2026-Q4") == ("A", 2)   # opened after: 4.0 is now an A
