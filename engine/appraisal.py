@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from .errors import InstanceNotFound
-from .history import utc_iso
+from .history import aware_utc, utc_iso
 from .models import HumanTask, ProcessInstance, User
 from .org import Actor
 from .services import Services
@@ -88,7 +88,7 @@ def cycle_dashboard(session: Session, period: str, now: datetime) -> dict[str, A
     for task, username in open_tasks:
         steps.setdefault(task.instance_id, []).append(task.name)
         due = task.due_at
-        if due is not None and (due if due.tzinfo else due.replace(tzinfo=now.tzinfo)) < now:
+        if due is not None and aware_utc(due) < now:
             overdue.append({"instance_id": task.instance_id, "task_id": task.id, "step": task.name,
                             "holder": username, "due_at": utc_iso(due)})
     by_stage: dict[str, int] = {}

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .errors import InvalidInput, NotAllowed, UserNotFound
-from .history import utc_iso
+from .history import aware_utc
 from .models import ApiToken, User
 from .org import Actor, load_actor
 
@@ -51,10 +51,6 @@ def set_password(session: Session, username: str, password: str) -> None:
         raise UserNotFound(username)
 
 
-def _as_aware(moment: datetime) -> datetime:
-    return datetime.fromisoformat(utc_iso(moment).replace("Z", "+00:00"))
-
-
 def authenticate(session: Session, username: str, password: str, now: datetime) -> Actor:
     """Check a password; count failures and lock the account after too many.
 
@@ -64,7 +60,7 @@ def authenticate(session: Session, username: str, password: str, now: datetime) 
     if user is None or not user.password_hash:
         _verify(_DUMMY_HASH, password)
         raise LoginFailed("wrong username or password")
-    if user.locked_until is not None and _as_aware(user.locked_until) > now:
+    if user.locked_until is not None and aware_utc(user.locked_until) > now:
         raise LoginFailed("too many failed sign-ins; try again in a few minutes")
     if not _verify(user.password_hash, password):
         failures = user.failed_logins + 1

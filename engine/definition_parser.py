@@ -138,11 +138,28 @@ def _check_gateway(gateway: Any, forms_by_task: dict[str, dict[str, Any]]) -> st
     return None
 
 
+def _expressions_of(task_spec: Any) -> list[str]:
+    """Other Python a task spec evaluates: timer and conditional events, message payloads, loops."""
+    found = [value for value in (getattr(task_spec, "cardinality", None), getattr(task_spec, "condition", None))
+             if isinstance(value, str) and value.strip()]
+    pending = [getattr(task_spec, "event_definition", None)]
+    while pending:
+        definition = pending.pop()
+        if definition is None:
+            continue
+        pending += getattr(definition, "event_definitions", None) or []
+        value = getattr(definition, "expression", None)
+        if isinstance(value, str) and value.strip():
+            found.append(value)
+    return found
+
+
 def _scripts_of(spec: Any) -> list[tuple[str, str, str]]:
     sources = []
     for task_spec in spec.task_specs.values():
         if isinstance(task_spec, ScriptTask):
             sources.append((task_spec.name, task_spec.script or "", "exec"))
+        sources += [(task_spec.name, text, "eval") for text in _expressions_of(task_spec)]
         for attr in ("prescript", "postscript"):
             text = getattr(task_spec, attr, None)
             if text:

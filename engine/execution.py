@@ -28,8 +28,9 @@ from .history import PendingEvent, data_delta
 from .sandbox import ScriptTimeout
 from .state import StateCodec
 
-MAX_TREE_TASKS = 5000
-TIMER_EVENT_TYPES = frozenset({"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"})  # after pruning a healthy instance holds a few dozen
+MAX_TREE_TASKS = 5000  # after pruning a healthy instance holds a few dozen
+TIMER_EVENT_TYPES = frozenset({"TimeDateEventDefinition", "DurationTimerEventDefinition",
+                               "CycleTimerEventDefinition"})
 
 
 @dataclass

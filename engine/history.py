@@ -38,6 +38,11 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
+def aware_utc(moment: datetime) -> datetime:
+    """A timestamp with its timezone (naive values read back from SQLite are UTC)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def utc_iso(moment: datetime) -> str:
     """A fixed text form of a timestamp (naive values read back from SQLite are UTC)."""
     if moment.tzinfo is None:
@@ -59,6 +64,10 @@ def chain_events(
     instance_id: int, seq: int, head: str, events: list[PendingEvent], now: datetime
 ) -> tuple[list[dict[str, Any]], int, str]:
     """Number and hash ``events`` after (seq, head); return the rows and the new anchor."""
+    if now.tzinfo is not None:
+        # SQLite keeps only the wall-clock time: a non-UTC offset would read back as UTC and
+        # change the hash, so store (and hash) the moment in UTC.
+        now = now.astimezone(UTC)
     rows = []
     for event in events:
         seq += 1
@@ -135,10 +144,14 @@ def verify_instance(session: Session, instance: ProcessInstance) -> list[ChainPr
             problems.append(ChainProblem(instance.id, event.seq,
                                          f"event #{event.seq} ({event.kind}) was edited: its hash does not match"))
         head = event.hash
-    if expected_seq != instance.history_seq or head != (instance.history_head or GENESIS_HASH):
+    if expected_seq != instance.history_seq:
         problems.append(ChainProblem(instance.id, None,
                                      f"the log ends at #{expected_seq} but the instance's anchor records "
                                      f"#{instance.history_seq}: events were deleted or rewritten"))
+    elif head != (instance.history_head or GENESIS_HASH):
+        problems.append(ChainProblem(instance.id, None,
+                                     f"the log's newest event #{expected_seq} does not match the instance's "
+                                     "anchor: the log was rewritten"))
     return problems
 
 

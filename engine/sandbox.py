@@ -4,6 +4,8 @@ Scripts are compiled with RestrictedPython's ``compile_restricted`` (no imports,
 attributes, no ``exec``/``open``), run with a small whitelist of builtins and the library's
 guards, and stopped after a time limit. The ``**`` operator is refused at compile time
 because one exponentiation can keep the CPU busy inside C code, out of reach of the limit.
+``try`` statements are refused too: the limit raises from a trace function, which switches
+tracing off, so a script that caught the timeout (or ran a ``finally`` block) would run unbounded.
 """
 
 from __future__ import annotations
@@ -48,6 +50,10 @@ class _Policy(RestrictingNodeTransformer):
         if isinstance(node.op, ast.Pow):
             self.error(node, "The ** operator is not allowed in scripts.")
         return super().visit_BinOp(node)  # type: ignore[no-any-return]
+
+    def visit_Try(self, node: ast.Try) -> ast.AST:
+        self.error(node, "try statements are not allowed in scripts.")
+        return node
 
     def visit_Import(self, node: ast.Import) -> ast.AST:
         self.error(node, "Imports are not allowed in scripts.")

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from . import calendar
 from .errors import Conflict, InvalidInput, NotFound
-from .history import utc_iso
+from .history import aware_utc, utc_iso
 from .jobs import schedule_job
 from .models import Job, Schedule, User
 from .org import load_actor
@@ -104,7 +104,8 @@ def run_occurrence(session: Session, services: Services, schedule_id: int, now: 
     schedule = session.get(Schedule, schedule_id)
     if schedule is None:
         return
-    period, period_type = period_before(schedule.next_run_at, schedule.cadence)
+    planned = aware_utc(schedule.next_run_at)
+    period, period_type = period_before(planned, schedule.cadence)
     owner = session.scalar(select(User.username).where(User.id == schedule.owner_id)) or ""
     data = {**json.loads(schedule.data_json), "period": period, "period_type": period_type}
     try:
@@ -112,6 +113,6 @@ def run_occurrence(session: Session, services: Services, schedule_id: int, now: 
             start_instance(session, services, schedule.process_key, owner, data)
     except Conflict:
         pass  # this period was already opened by hand: nothing to do
-    following = next_run(max(now, schedule.next_run_at), schedule.cadence)
+    following = next_run(max(now, planned), schedule.cadence)
     schedule.next_run_at = following
     schedule_job(session, "scheduled_start", following, now, payload={"schedule_id": schedule.id})

@@ -8,7 +8,7 @@ waiting timer, schedules reminders and overdue escalations, and sends notificati
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -17,7 +17,7 @@ from . import calendar, notifications
 from .catalog import DeployedProcess
 from .errors import ProcessError
 from .execution import StepResult
-from .history import PendingEvent
+from .history import PendingEvent, aware_utc
 from .jobs import cancel_pending, schedule_job, schedule_jobs
 from .models import ProcessInstance
 from .services import Services
@@ -32,9 +32,7 @@ def resolve(data: dict[str, Any], path: str) -> str:
 
 
 def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
+    return None if moment is None else aware_utc(moment)
 
 
 def _plan_tasks(

@@ -1,0 +1,181 @@
+"""The worker: retries, incidents, expired leases, several workers, e-mail and schedules."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import func, select
+
+from engine import jobs
+from engine.facade import build_engine
+from engine.mailer import SmtpMailer
+from engine.models import HistoryEvent, Job, Notification
+from engine.worker import Worker
+from tests.appraisal_steps import open_cycle
+
+
+class FakeClock:
+    """A clock the test moves by hand (the engine reads time only through it)."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], str]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((list(envelope.rcpt_tos), envelope.content.decode("utf-8", "replace")))
+        return "250 OK"
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+def count(engine, model, *where):
+    with engine.transaction() as session:
+        return session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def test_failing_job_is_retried_then_an_incident_then_retried_by_hand(sqlite_url, clock):
+    port = free_port()
+    engine = build_engine(sqlite_url, clock=clock, mailer=SmtpMailer("127.0.0.1", port, timeout=2))
+    engine.init(demo=True)
+    open_cycle(engine)  # 9 self-assessments + the director's close_cycle -> 10 e-mails; the SMTP server is down
+    worker = Worker(engine, slots=20)
+    for attempt in range(1, 6):
+        report = worker.run_once()
+        emails = [j for j in report.errors if "ConnectionRefused" in j]
+        assert len(emails) == 10, (attempt, report)
+        clock.advance(seconds=2 ** attempt + 1)  # past the backoff
+    incidents = engine.incidents()
+    assert len(incidents) == 10 and {i["kind"] for i in incidents} == {"email"}
+    assert all("ConnectionRefused" in i["error"] for i in incidents)
+    assert worker.run_once().done == 0  # incidents are not run again by themselves
+    inbox = Inbox()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=port)
+    smtp.start()
+    try:
+        for incident in incidents:
+            engine.retry(incident["id"])
+        report = worker.run_once()
+    finally:
+        smtp.stop()
+    assert report.done == 10 and engine.incidents() == []
+    recipients = sorted(r for to, _ in inbox.messages for r in to)
+    assert recipients == sorted(f"{u}@example.com" for u in (
+        "chen.yu", "sun.hao", "li.na", "wang.lei", "zhang.min", "liu.yang", "zhou.jie", "wu.fang", "zheng.hui",
+        "feng.yi"))
+    assert any("Self-assessment" in body for _, body in inbox.messages)
+
+
+def test_cli_lists_and_retries_incidents(sqlite_url, clock, capsys, monkeypatch):
+    from opsflow.cli import main
+
+    monkeypatch.setenv("OPSFLOW_DATABASE_URL", sqlite_url)
+    engine = build_engine(sqlite_url, clock=clock)
+    engine.init(demo=True)
+    with engine.transaction() as session:
+        jobs.schedule_job(session, "no_such_kind", clock(), clock(), max_attempts=1)
+    assert Worker(engine).run_once().incidents == 1
+    assert main(["incidents", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(i["kind"], "no handler" in i["error"]) for i in listed] == [("no_such_kind", True)]
+    assert main(["retry", str(listed[0]["id"])]) == 0
+    assert count(engine, Job, Job.state == "pending") == 1
+    assert main(["retry", "999"]) == 3
+
+
+def test_a_killed_workers_lease_expires_and_another_worker_finishes_once(sqlite_url, clock):
+    engine = build_engine(sqlite_url, clock=clock)
+    engine.init(demo=True)
+    open_cycle(engine, self_assessment_window="PT1H")  # reminders are due at once
+    dead = Worker(engine, worker_id="dead", slots=50)
+    leased = dead.lease(50)
+    assert len(leased) == 9 and {j.kind for j in leased} == {"reminder"}
+    assert Worker(engine, worker_id="other").run_once().done == 0  # leased jobs are not taken twice
+    clock.advance(seconds=jobs.LEASE_SECONDS + 1)
+    assert Worker(engine, worker_id="other").run_once().done == 9
+    late = dead.run_job(leased[0])  # the "killed" worker wakes up: its lease is gone
+    assert late.done == 0
+    assert count(engine, HistoryEvent, HistoryEvent.kind == "reminder_sent") == 9
+    assert count(engine, Notification, Notification.kind == "reminder") == 9
+
+
+def test_two_worker_processes_do_200_jobs_once_each(postgres_url):
+    engine = build_engine(postgres_url)
+    engine.init(demo=True)
+    for n in range(191):  # 9 demo reporting lines + 191 more people = 200 appraisals
+        engine.add_user(f"clerk.{n:03d}", ["staff"], "zhou.jie" if n % 2 else "wu.fang")
+    opened = open_cycle(engine, self_assessment_window="PT1H", scoring_window="P5D")
+    assert opened["appraisals"] == 200
+    assert count(engine, Job, Job.kind == "reminder", Job.state == "pending") == 200
+    env = {**os.environ, "OPSFLOW_DATABASE_URL": postgres_url}
+    procs = [subprocess.Popen([sys.executable, "-m", "opsflow.cli", "worker", "--once", "--slots", "4", "--json",
+                               "--id", f"w{i}"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for i in (1, 2)]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    done = [json.loads(out)["done"] for out, _ in outputs]
+    assert sum(done) == 200, done
+    assert count(engine, Job, Job.kind == "reminder", Job.state == "done") == 200
+    assert count(engine, HistoryEvent, HistoryEvent.kind == "reminder_sent") == 200
+    assert count(engine, Notification, Notification.kind == "reminder") == 200
+    with engine.transaction() as session:
+        workers = set(session.scalars(select(Job.locked_by).where(Job.kind == "reminder")))
+    assert workers <= {"w1", "w2"}
+    assert engine.verify()[1] == []
+    engine.db.dispose()
+
+
+def test_a_schedule_opens_the_cycle_for_the_quarter_just_ended(sqlite_url, clock):
+    clock.now = datetime(2026, 12, 20, 3, 0, tzinfo=UTC)
+    engine = build_engine(sqlite_url, clock=clock)
+    engine.init(demo=True)
+    added = engine.add_schedule("appraisal_cycle", "quarterly", "chen.yu", {"scoring_window": "P3D"})
+    assert added["next_run_at"] == "2027-01-04T01:00:00.000000Z"  # first working day of 2027, 09:00 Beijing
+    assert Worker(engine).run_once().done == 0
+    clock.now = datetime(2027, 1, 4, 1, 0, 1, tzinfo=UTC)
+    Worker(engine).run_once()
+    assert [c["period"] for c in engine.cycles()] == ["2026-Q4"]
+    assert engine.cycle_dashboard("2026-Q4")["appraisals"] == 9
+    [schedule] = engine.schedules()
+    assert schedule["next_run_at"] == "2027-04-01T01:00:00.000000Z"
+    assert count(engine, Job, Job.kind == "scheduled_start", Job.state == "pending") == 1
+    engine.remove_schedule(schedule["id"])
+    assert engine.schedules() == []
+    assert count(engine, Job, Job.kind == "scheduled_start", Job.state == "pending") == 0
+
+
+def test_a_schedule_skips_a_period_opened_by_hand(sqlite_url, clock):
+    clock.now = datetime(2026, 12, 20, 3, 0, tzinfo=UTC)
+    engine = build_engine(sqlite_url, clock=clock)
+    engine.init(demo=True)
+    engine.add_schedule("appraisal_cycle", "quarterly", "chen.yu")
+    open_cycle(engine, "2026-Q4")
+    clock.now = datetime(2027, 1, 5, tzinfo=UTC)
+    report = Worker(engine).run_once()
+    assert report.incidents == 0 and report.retried == 0
+    assert [c["period"] for c in engine.cycles()] == ["2026-Q4"]
