@@ -23,3 +23,6 @@ echo "== bench/engine_throughput.py"
 echo
 echo "== bench/step_cost.py"
 "$PY" bench/step_cost.py
+echo
+echo "== bench/api_throughput.py"
+"$PY" bench/api_throughput.py

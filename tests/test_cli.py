@@ -42,8 +42,9 @@ def test_approve_path_with_the_cli_alone(cli_env):
     assert opsflow(env, "init", "--demo")[0] == 0
     assert opsflow(env, "init", "--demo")[1].startswith("database ready: 0 role(s) and 0 user(s) added")
     processes = ok_json(env, "processes")
-    assert [(p["key"], p["version"]) for p in processes] == [("market_plan", 1)]
-    assert processes[0]["start_form"]["properties"]["period_type"]["enum"] == ["annual", "quarterly", "monthly"]
+    assert [(p["key"], p["version"]) for p in processes] == [("appraisal", 1), ("appraisal_cycle", 1),
+                                                             ("market_plan", 1)]
+    assert processes[2]["start_form"]["properties"]["period_type"]["enum"] == ["annual", "quarterly", "monthly"]
     users = {u["username"]: u for u in ok_json(env, "users")}
     assert users["wang.lei"]["reports_to"] == "li.na" and users["chen.yu"]["roles"] == ["director"]
     started = ok_json(env, "start", "market_plan", "--as", "li.na", "--data", json.dumps(START))

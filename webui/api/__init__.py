@@ -1,7 +1,22 @@
-"""REST API under /api/v1, authenticated with bearer tokens (``opsflow token create``)."""
+"""REST API under /api/v1, authenticated with bearer tokens (``opsflow token create``).
+
+One blueprint, so that the app can exempt it from CSRF as a whole (Flask-WTF matches
+``request.blueprint`` by name, which nested blueprints would change); each resource module
+adds its routes to it on import. ``auth`` denies every request without a valid token (except
+the OpenAPI document), and ``errors`` turns every error into JSON.
+"""
 
 from __future__ import annotations
 
 from flask import Blueprint
 
+from . import auth, errors, inputs
+
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+auth.protect(blueprint)
+blueprint.before_request(inputs.check_ids)  # after authentication: a stranger learns nothing
+errors.register(blueprint)
+
+from . import definitions, instances, openapi, tasks  # noqa: E402 - each adds its routes to the blueprint
+
+__all__ = ["blueprint", "definitions", "instances", "openapi", "tasks"]

@@ -1,0 +1,126 @@
+"""openapi.json against the app: the same routes both ways, a valid document, answers as documented."""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+import openapi_spec_validator
+import pytest
+from jsonschema import Draft202012Validator
+
+from tests.api.helpers import API
+from tests.journey import DRAFT, RESEARCH, START, decision
+from webui.api.errors import FALLBACK_ENDPOINT
+
+HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+
+
+def openapi_path(rule: str) -> str:
+    """Werkzeug's ``/tasks/<int:task_id>`` in OpenAPI syntax: ``/tasks/{task_id}``."""
+    return re.sub(r"<(?:[^<>]*:)?([A-Za-z_]\w*)>", r"{\1}", rule)
+
+
+@pytest.fixture
+def document(sqlite_app) -> dict[str, Any]:
+    response = sqlite_app.test_client().get(f"{API}/openapi.json")
+    assert response.status_code == 200
+    return dict(response.get_json())
+
+
+def test_every_route_is_documented_and_every_documented_route_exists(sqlite_app, document):
+    routes = {
+        (openapi_path(rule.rule), method.lower())
+        for rule in sqlite_app.url_map.iter_rules()
+        if rule.rule.startswith(f"{API}/") and not rule.endpoint.endswith(FALLBACK_ENDPOINT)
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert document["servers"] == [{"url": API}]
+    documented = {(API + path, method) for path, item in document["paths"].items() for method in item
+                  if method in HTTP_METHODS}
+    assert routes == documented
+    assert len(routes) == 14
+
+
+def test_the_document_is_valid_openapi(document):
+    openapi_spec_validator.validate(document)
+    for path, item in document["paths"].items():
+        for operation in item.values():
+            declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+            assert declared == set(re.findall(r"{(\w+)}", path)), path
+    assert set(document["components"]["schemas"]) >= {
+        "Task", "TaskDetail", "Instance", "HistoryEvent", "Error", "Comment"}
+    assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+
+
+def closed(schema: Any) -> Any:
+    """The schema with ``additionalProperties: false`` wherever it lists properties: every field documented."""
+    if isinstance(schema, dict):
+        schema = {key: closed(value) for key, value in schema.items()}
+        if "properties" in schema and "additionalProperties" not in schema:
+            schema["additionalProperties"] = False
+    elif isinstance(schema, list):
+        schema = [closed(value) for value in schema]
+    return schema
+
+
+class DocumentedClient:
+    """Sends requests as users and checks each answer against the document's schema for it."""
+
+    def __init__(self, users, document: dict[str, Any]) -> None:
+        self.users = users
+        self.document = document
+        self.components = closed(copy.deepcopy(document["components"]))
+        self.seen: set[tuple[str, str]] = set()
+
+    def call(self, username: str, method: str, template: str, body: Any = None, expect: int = 200,
+             **params: Any) -> Any:
+        user = self.users[username]
+        path = template.format(**params)
+        response = user.post(path, body) if method == "post" else user.get(path)
+        assert response.status_code == expect, (method, path, response.get_json())
+        answers = self.document["paths"][template][method]["responses"]
+        assert str(expect) in answers, f"{method} {template} answered {expect}, which is not documented"
+        answer = answers[str(expect)]
+        if "$ref" in answer:
+            answer = self.document["components"]["responses"][answer["$ref"].rsplit("/", 1)[-1]]
+        schema = {**closed(answer["content"]["application/json"]["schema"]), "components": self.components}
+        Draft202012Validator(schema).validate(response.get_json())
+        self.seen.add((template, method))
+        return response.get_json()
+
+
+def test_the_answers_are_what_the_document_says(sqlite_users, document):
+    api = DocumentedClient(sqlite_users, document)
+    task, instance = "/tasks/{task_id}", "/process-instances/{instance_id}"
+    api.call("li.na", "get", "/process-definitions")
+    api.call("li.na", "post", "/process-definitions/{key}/start", {"data": {}}, 400, key="market_plan")
+    api.call("wang.lei", "post", "/process-definitions/{key}/start", {"data": START}, 403, key="market_plan")
+    plan = api.call("li.na", "post", "/process-definitions/{key}/start", {"data": START}, 201, key="market_plan")["id"]
+
+    research = api.call("wang.lei", "get", "/tasks", sort="due")["items"][0]["id"]
+    api.call("wang.lei", "get", task, task_id=research)
+    api.call("zhang.min", "get", task, expect=403, task_id=research)
+    api.call("wang.lei", "post", f"{task}/claim", task_id=research)
+    api.call("wang.lei", "post", f"{task}/unclaim", task_id=research)
+    api.call("li.na", "post", f"{task}/assign", {"user": "wang.lei"}, task_id=research)
+    api.call("li.na", "post", f"{task}/comments", {"body": "Mind the estates"}, 201, task_id=research)
+    api.call("wang.lei", "get", f"{task}/comments", task_id=research)
+    api.call("wang.lei", "post", f"{task}/complete", {"data": {}}, 400, task_id=research)
+    api.call("wang.lei", "post", f"{task}/complete", {"data": RESEARCH}, task_id=research)
+    api.call("wang.lei", "post", f"{task}/complete", {"data": RESEARCH}, 409, task_id=research)
+
+    draft = api.call("zhang.min", "get", "/tasks")["items"][0]["id"]
+    api.call("zhang.min", "post", f"{task}/complete", {"data": DRAFT}, task_id=draft)
+    review = api.call("li.na", "get", "/tasks")["items"][0]["id"]
+    api.call("li.na", "get", task, task_id=review)
+    api.call("li.na", "post", f"{task}/complete", {"data": decision("return", "More detail")}, task_id=review)
+
+    api.call("li.na", "get", "/process-instances", mine="true")
+    api.call("li.na", "get", instance, instance_id=plan)
+    api.call("li.na", "get", instance, expect=404, instance_id=plan + 1)
+    api.call("li.na", "get", f"{instance}/history", instance_id=plan)
+    api.call("li.na", "get", "/openapi.json")
+    documented = {(path, method) for path, item in document["paths"].items() for method in item}
+    assert api.seen == documented

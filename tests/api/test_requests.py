@@ -1,0 +1,153 @@
+"""What the API answers to requests it cannot take: bad bodies, bad queries, wrong methods, failures."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.errors import ProcessError
+from tests.api.helpers import API, make_app
+from tests.journey import RESEARCH, START
+
+
+@pytest.fixture
+def research_task(sqlite_users):
+    sqlite_users["li.na"].ok("POST", "/process-definitions/market_plan/start", {"data": START}, expect=201)
+    return sqlite_users["wang.lei"].ok("GET", "/tasks")["items"][0]
+
+
+def test_a_body_that_is_not_a_json_object_is_refused(sqlite_users, research_task):
+    wang_lei = sqlite_users["wang.lei"]
+    path = f"/tasks/{research_task['id']}/complete"
+    cases = [
+        ({"data": b'{"data": {', "content_type": "application/json"}, "not valid JSON"),
+        ({"data": b'{"data": {}}', "content_type": "text/plain"}, "Content-Type: application/json"),
+        ({"data": '{"data": {}}'.encode("utf-16"), "content_type": "application/json"}, "not UTF-8"),
+        ({"json": [RESEARCH]}, "must be a JSON object"),
+        ({}, "Content-Type: application/json"),
+    ]
+    for kwargs, message in cases:
+        response = wang_lei.post(path, **kwargs)
+        assert response.status_code == 400, kwargs
+        assert response.get_json()["error"] == "invalid"
+        assert message in response.get_json()["message"], response.get_json()
+
+
+def test_every_wrong_key_of_a_body_is_named(sqlite_users, research_task):
+    wang_lei = sqlite_users["wang.lei"]
+    response = wang_lei.post(f"/tasks/{research_task['id']}/complete", {"date": RESEARCH})
+    assert response.status_code == 400
+    assert set(response.get_json()["fields"]) == {"date", "data"}
+    assert wang_lei.post(f"/tasks/{research_task['id']}/complete", {"data": "findings"}).get_json()["fields"] == {
+        "data": ["must be a JSON object"]}
+    assert wang_lei.post(f"/tasks/{research_task['id']}/claim", {"force": True}).status_code == 400
+    assert wang_lei.post(f"/tasks/{research_task['id']}/claim", {}).status_code == 200
+
+    bad_form = wang_lei.post(f"/tasks/{research_task['id']}/complete", {"data": {"findings": 3, "extra": 1}})
+    assert bad_form.status_code == 400
+    assert set(bad_form.get_json()["fields"]) >= {"findings", "extra", "target_customers"}
+
+
+def test_a_body_over_the_size_limit_is_refused(sqlite_engine):
+    app = make_app(sqlite_engine, MAX_CONTENT_LENGTH=1024)
+    token = sqlite_engine.create_token("li.na")
+    response = app.test_client().post(f"{API}/process-definitions/market_plan/start",
+                                      json={"data": {**START, "brief": "x" * 2000}},
+                                      headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 413
+    assert response.get_json()["error"] == "payload_too_large"
+
+
+def test_bad_query_parameters_are_named(sqlite_users):
+    li_na = sqlite_users["li.na"]
+    for path, query, field in (("/tasks", {"sort": "name"}, "sort"), ("/process-instances", {"mine": "maybe"}, "mine"),
+                               ("/process-instances", {"limit": "0"}, "limit"),
+                               ("/process-instances", {"limit": "many"}, "limit")):
+        response = li_na.get(path, **query)
+        assert response.status_code == 400, query
+        assert list(response.get_json()["fields"]) == [field]
+
+
+def test_unknown_routes_and_methods_answer_json(sqlite_users):
+    li_na = sqlite_users["li.na"]
+    for path in ("", "/", "/tasks/abc", "/tasks/99999999999999999999", "/tasks/1/approve"):
+        response = li_na.get(path)
+        assert response.status_code == 404, path
+        assert response.get_json()["error"] == "not_found"
+    wrong = li_na.client.delete(f"{API}/tasks/1", headers=li_na.headers)
+    assert wrong.status_code == 405
+    assert wrong.get_json()["error"] == "method_not_allowed"
+    assert wrong.headers["Allow"] == "GET"
+    assert li_na.get("/tasks/1/complete").headers["Allow"] == "POST"
+
+
+def test_assign_names_the_user_field(sqlite_users, research_task):
+    li_na = sqlite_users["li.na"]
+    path = f"/tasks/{research_task['id']}/assign"
+    assert li_na.post(path, {"user": "nobody"}).get_json()["fields"] == {"user": ["is not an active user"]}
+    lacking = li_na.post(path, {"user": "zhang.min"})
+    assert lacking.status_code == 400
+    assert "research_supervisor" in lacking.get_json()["fields"]["user"][0]
+    assert li_na.post(path, {}).get_json()["fields"] == {"user": ["is required"]}
+    assigned = li_na.ok("POST", path, {"user": "wang.lei"})
+    assert assigned == {"id": research_task["id"], "assignee": "wang.lei", "changed": True}
+    assert sqlite_users["wang.lei"].ok("GET", "/tasks")["items"][0]["mine"] is True
+    assert li_na.ok("POST", f"/tasks/{research_task['id']}/unclaim")["assignee"] is None
+
+
+def test_comments_are_listed_with_their_authors(sqlite_users, research_task):
+    path = f"/tasks/{research_task['id']}/comments"
+    li_na = sqlite_users["li.na"]
+    added = li_na.ok("POST", path, {"body": "Look at the new estates first"}, expect=201)
+    assert (added["author"], added["author_name"], added["body"]) == ("li.na", "李娜", "Look at the new estates first")
+    assert sqlite_users["wang.lei"].ok("GET", path)["items"] == [added]
+    assert li_na.post(path, {"body": "   "}).get_json()["fields"] == {"body": ["a comment cannot be empty"]}
+    assert li_na.post(path, {"body": 42}).get_json()["fields"] == {"body": ["must be a string"]}
+    assert sqlite_users["liu.yang"].post(path, {"body": "Hello"}).status_code == 403
+
+
+def test_a_failing_process_model_is_422_and_a_crash_is_500(sqlite_engine, monkeypatch):
+    app = make_app(sqlite_engine, TESTING=False)
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {sqlite_engine.create_token('wang.lei')}"}
+
+    def fail(*args):
+        raise ProcessError("no condition of gateway 'review_decision' held")
+
+    monkeypatch.setattr(sqlite_engine, "complete", fail)
+    response = client.post(f"{API}/tasks/1/complete", json={"data": RESEARCH}, headers=headers)
+    assert response.status_code == 422
+    assert response.get_json() == {"error": "process_error", "fields": {},
+                                   "message": "no condition of gateway 'review_decision' held"}
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("the disk is on fire")
+
+    monkeypatch.setattr(sqlite_engine, "tasks", crash)
+    response = client.get(f"{API}/tasks", headers=headers)
+    assert response.status_code == 500
+    assert response.get_json()["error"] == "internal_error"
+    assert "fire" not in response.get_json()["message"]
+
+
+def test_every_route_but_the_document_needs_a_token(sqlite_app):
+    client = sqlite_app.test_client()
+    rules = [r for r in sqlite_app.url_map.iter_rules() if r.rule.startswith(API)]
+    assert len(rules) > 10
+    for rule in rules:
+        path = rule.rule.replace("<int:task_id>", "1").replace("<int:instance_id>", "1").replace("<key>", "market_plan")
+        path = path.replace("<path:rest>", "anything")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(path, method=method, json={})
+            expected = 200 if rule.endpoint == "api.openapi_json" else 401
+            assert response.status_code == expected, (method, path)
+
+
+def test_the_api_takes_no_cookies_and_needs_no_csrf_token(sqlite_app, sqlite_engine):
+    client = sqlite_app.test_client()
+    headers = {"Authorization": f"Bearer {sqlite_engine.create_token('li.na')}"}
+    started = client.post(f"{API}/process-definitions/market_plan/start", json={"data": START}, headers=headers)
+    assert started.status_code == 201  # CSRF protection of the HTML forms does not apply to the API
+    listed = client.get(f"{API}/tasks", headers={**headers, "Accept-Language": "zh-CN"})
+    for response in (started, listed):
+        assert "Set-Cookie" not in response.headers
+        assert response.headers["Cache-Control"] == "no-store"

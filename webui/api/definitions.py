@@ -1,0 +1,29 @@
+"""Process definitions: which processes the user may start, and starting one."""
+
+from __future__ import annotations
+
+from flask import Response, jsonify, url_for
+
+from . import blueprint, context
+from .inputs import body_object
+
+
+@blueprint.get("/process-definitions")
+def list_definitions() -> Response:
+    """List the latest version of each process the user may start, with its start form."""
+    return jsonify({"items": context.engine().processes(context.username())})
+
+
+@blueprint.post("/process-definitions/<key>/start")
+def start(key: str) -> tuple[Response, int, dict[str, str]]:
+    """Start an instance with ``{"data": {...}}``; answer 201 with the instance and its Location.
+
+    :raise 400: the start data fails the start form (every field named).
+    :raise 403: the user may not start this process. :raise 404: no such process.
+    """
+    body = body_object({"data": dict})
+    engine, username = context.engine(), context.username()
+    started = engine.start(key, username, body.get("data"))
+    instance = engine.show(int(started["id"]), username)
+    location = url_for("api.show_instance", instance_id=instance["id"])
+    return jsonify(instance), 201, {"Location": location}

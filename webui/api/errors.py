@@ -1,0 +1,115 @@
+"""The one place where domain errors and HTTP errors become JSON answers.
+
+Every error has the shape ``{"error": CODE, "message": TEXT, "fields": {FIELD: [TEXT, ...]}}``;
+``fields`` is empty unless particular fields are wrong. The status codes:
+
+- 400 ``invalid``: malformed JSON, a body that is not an object, a missing or unknown key,
+  or form data that fails its JSON Schema (``fields`` names every wrong field);
+- 401 ``unauthorized``: no bearer token, or an unknown or revoked one;
+- 403 ``forbidden``: the user lacks the role or right;
+- 404 ``not_found``: no such task, instance, process or route;
+- 405 ``method_not_allowed``; 413 ``payload_too_large`` (over ``MAX_CONTENT_LENGTH``);
+- 409 ``conflict``: the task was already completed, or is claimed by someone else;
+- 422 ``process_error``: the data was valid, but the process model could not run with it
+  (e.g. no gateway condition held). Nothing changed; sending the same request again fails
+  the same way, so this is not a 5xx that a client would retry. The failure is on the
+  instance's history for whoever maintains the model.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound
+
+from engine.auth import LoginFailed
+from engine.errors import Conflict, FormInvalid, InvalidInput, NotAllowed, OpsflowError, ProcessError
+from engine.errors import NotFound as DomainNotFound
+
+log = logging.getLogger(__name__)
+
+STATUS_OF: list[tuple[type[OpsflowError], int]] = [
+    (LoginFailed, 401), (NotAllowed, 403), (DomainNotFound, 404), (Conflict, 409),
+    (FormInvalid, 400), (InvalidInput, 400), (ProcessError, 422), (OpsflowError, 400),
+]
+HTTP_CODES = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+              409: "conflict", 413: "payload_too_large", 500: "internal_error"}
+FALLBACK_ENDPOINT = "unknown_route"
+FALLBACK_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+class RequestInvalid(InvalidInput):
+    """The request itself is wrong (its body or query); ``fields`` names the keys at fault."""
+
+    def __init__(self, message: str, fields: dict[str, list[str]] | None = None) -> None:
+        super().__init__(message)
+        self.fields = fields or {}
+
+
+def error_response(status: int, code: str, message: str, fields: dict[str, list[str]] | None = None) -> Response:
+    response = jsonify({"error": code, "message": message, "fields": fields or {}})
+    response.status_code = status
+    return response
+
+
+def unauthorized(message: str, invalid_token: bool) -> Response:
+    """A 401 with the challenge RFC 6750 asks for."""
+    response = error_response(401, "unauthorized", message)
+    challenge = 'Bearer realm="opsflow"'
+    if invalid_token:
+        challenge += ', error="invalid_token"'
+    response.headers["WWW-Authenticate"] = challenge
+    return response
+
+
+def _domain_error(exc: OpsflowError) -> Response:
+    status = next(code for cls, code in STATUS_OF if isinstance(exc, cls))
+    if status == 401:
+        return unauthorized(exc.message, invalid_token=True)
+    fields = exc.fields if isinstance(exc, FormInvalid | RequestInvalid) else None
+    return error_response(status, exc.code, exc.message, fields)
+
+
+def _http_error(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    code = HTTP_CODES.get(status) or re.sub(r"[^a-z]+", "_", exc.name.lower()).strip("_")
+    response = error_response(status, code, exc.description or exc.name)
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+    return response
+
+
+def _server_error(exc: InternalServerError) -> Response:
+    log.error("unexpected error on %s %s", request.method, request.path, exc_info=exc.original_exception)
+    return error_response(500, "internal_error", "something went wrong on the server; it has been logged")
+
+
+def unknown_route(rest: str) -> Response:
+    """Answer a path under /api/v1 that no route has: 404, or 405 when only the method is wrong.
+
+    Without this route such requests would match no blueprint and get the app's HTML error page.
+    """
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    allowed: set[str] = set()
+    for method in FALLBACK_METHODS:
+        try:
+            endpoint, _ = adapter.match(request.path, method=method)
+        except HTTPException:  # RequestRedirect too
+            continue
+        if not str(endpoint).endswith(FALLBACK_ENDPOINT):
+            allowed.add(method)
+    if allowed:
+        raise MethodNotAllowed(valid_methods=sorted(allowed))
+    raise NotFound(f"no API route {request.method} {request.path}; see /api/v1/openapi.json")
+
+
+def register(blueprint: Blueprint) -> None:
+    """Turn every error raised under ``blueprint`` into JSON, including unknown routes."""
+    blueprint.register_error_handler(OpsflowError, _domain_error)
+    blueprint.register_error_handler(InternalServerError, _server_error)
+    blueprint.register_error_handler(HTTPException, _http_error)
+    blueprint.add_url_rule("/", FALLBACK_ENDPOINT, unknown_route, methods=FALLBACK_METHODS, defaults={"rest": ""},
+                           strict_slashes=False)
+    blueprint.add_url_rule("/<path:rest>", FALLBACK_ENDPOINT, unknown_route, methods=FALLBACK_METHODS)

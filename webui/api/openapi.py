@@ -1,0 +1,140 @@
+"""The OpenAPI 3.1 document of the API, served at /api/v1/openapi.json without a token.
+
+A test checks it against the routes the app really has, both ways.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify
+
+from engine.tasks import SORTS
+
+from . import blueprint
+from .auth import public
+from .errors import __doc__ as ERRORS_DOC
+from .instances import DEFAULT_LIMIT, MAX_LIMIT, SCAN_LIMIT
+from .schemas import COMPONENTS, Schema, items_of, ref
+
+ERROR_TEXT = {
+    400: "Invalid request or data; `fields` names every wrong field", 401: "No valid bearer token",
+    403: "The user lacks the role or right", 404: "No such resource (or route)",
+    409: "Conflict: already completed, or claimed by someone else", 413: "Body over the size limit",
+    422: "Valid data, but the process model could not run with it; nothing changed",
+}
+
+
+def _json(schema: Schema, description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _param(name: str, where: str, schema: Schema, description: str) -> dict[str, Any]:
+    return {"name": name, "in": where, "required": where == "path", "schema": schema, "description": description}
+
+
+def _operation(operation_id: str, summary: str, tag: str, ok: tuple[int, Schema, str], errors: list[int],
+               params: list[dict[str, Any]] | None = None, body: str | None = None) -> dict[str, Any]:
+    responses: dict[str, Any] = {str(ok[0]): _json(ok[1], ok[2])}
+    for status in [401, *errors]:
+        responses[str(status)] = {"$ref": f"#/components/responses/E{status}"}
+    responses["default"] = {"$ref": "#/components/responses/Unexpected"}
+    operation: dict[str, Any] = {"operationId": operation_id, "summary": summary, "tags": [tag],
+                                 "responses": responses}
+    if params:
+        operation["parameters"] = params
+    if body:
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref(body)}}}
+    return operation
+
+
+TASK_ID = _param("task_id", "path", {"type": "integer", "minimum": 1}, "task id")
+INSTANCE_ID = _param("instance_id", "path", {"type": "integer", "minimum": 1}, "instance id")
+TASK_ERRORS = [403, 404]
+CHANGE_ERRORS = [400, 403, 404, 409, 413]
+
+
+def _paths() -> dict[str, Any]:
+    task, instance = "/tasks/{task_id}", "/process-instances/{instance_id}"
+    assignment = (200, ref("Assignment"), "Who holds the task now")
+    return {
+        "/process-definitions": {"get": _operation(
+            "listProcessDefinitions", "Processes the user may start, with their start forms", "definitions",
+            (200, items_of(ref("ProcessDefinition")), "The processes"), [])},
+        "/process-definitions/{key}/start": {"post": _operation(
+            "startInstance", "Start an instance; answers 201 with a Location header", "definitions",
+            (201, ref("InstanceDetail"), "The new instance"), [400, 403, 404, 409, 413, 422],
+            [_param("key", "path", {"type": "string"}, "process key, e.g. market_plan")], "StartRequest")},
+        "/tasks": {"get": _operation(
+            "listTasks", "Open tasks the user holds, and unclaimed ones of the user's roles", "tasks",
+            (200, items_of(ref("Task")), "The inbox"), [400],
+            [_param("process", "query", {"type": "string"}, "only this process key"),
+             _param("q", "query", {"type": "string"}, "text in the instance or task title"),
+             _param("sort", "query", {"type": "string", "enum": list(SORTS), "default": "age"},
+                    "age: oldest first; due: earliest due date first")])},
+        task: {"get": _operation("getTask", "A task with its form and context", "tasks",
+                                 (200, ref("TaskDetail"), "The task"), TASK_ERRORS, [TASK_ID])},
+        f"{task}/claim": {"post": _operation("claimTask", "Claim a task (no body, or {})", "tasks", assignment,
+                                             CHANGE_ERRORS, [TASK_ID])},
+        f"{task}/unclaim": {"post": _operation("unclaimTask", "Release a task (no body, or {})", "tasks",
+                                               assignment, CHANGE_ERRORS, [TASK_ID])},
+        f"{task}/assign": {"post": _operation("assignTask", "Assign a task to someone reporting to the caller",
+                                              "tasks", assignment, CHANGE_ERRORS, [TASK_ID], "AssignRequest")},
+        f"{task}/complete": {"post": _operation(
+            "completeTask", "Complete a task with form data", "tasks",
+            (200, ref("Completion"), "The task is completed; what is open now"), [*CHANGE_ERRORS, 422],
+            [TASK_ID], "CompleteRequest")},
+        f"{task}/comments": {
+            "get": _operation("listComments", "Comments on a task, oldest first", "tasks",
+                              (200, items_of(ref("Comment")), "The comments"), TASK_ERRORS, [TASK_ID]),
+            "post": _operation("addComment", "Comment on a task", "tasks", (201, ref("Comment"), "The comment"),
+                               [400, 403, 404, 413], [TASK_ID], "CommentRequest"),
+        },
+        "/process-instances": {"get": _operation(
+            "listInstances", "Instances the user may see, newest first", "instances",
+            (200, items_of(ref("Instance")), "The instances"), [400],
+            [_param("process", "query", {"type": "string"}, "only this process key"),
+             _param("status", "query", {"type": "string"}, "running, completed or cancelled"),
+             _param("mine", "query", {"type": "boolean", "default": False}, "only those the user started"),
+             _param("limit", "query", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
+                                       "default": DEFAULT_LIMIT}, "at most this many"
+                    + f"; without an oversight role the newest {SCAN_LIMIT} matching instances are checked")])},
+        instance: {"get": _operation("getInstance", "An instance with its open tasks and data", "instances",
+                                     (200, ref("InstanceDetail"), "The instance"), [403, 404], [INSTANCE_ID])},
+        f"{instance}/history": {"get": _operation(
+            "getInstanceHistory", "An instance's history: who did what, when, with what decision", "instances",
+            (200, items_of(ref("HistoryEvent")), "The events in order"), [403, 404], [INSTANCE_ID])},
+        "/openapi.json": {"get": {
+            "operationId": "getOpenApi", "summary": "This document (no token needed)", "tags": ["meta"],
+            "security": [], "responses": {"200": _json({"type": "object"}, "The OpenAPI document")}}},
+    }
+
+
+def document() -> dict[str, Any]:
+    """The OpenAPI document describing every route under /api/v1."""
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "opsflow REST API", "version": "1",
+                 "description": "Token-authenticated access to the opsflow inbox and processes. "
+                                "Create a token with `opsflow token create USER`.\n\n" + (ERRORS_DOC or "")},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearerAuth": []}],
+        "tags": [{"name": n} for n in ("definitions", "tasks", "instances", "meta")],
+        "paths": _paths(),
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
+                                               "description": "a token from `opsflow token create USER`"}},
+            "schemas": COMPONENTS,
+            "responses": {
+                **{f"E{status}": _json(ref("Error"), text) for status, text in ERROR_TEXT.items()},
+                "Unexpected": _json(ref("Error"), "405 (wrong method, with Allow) or 500 (logged on the server)"),
+            },
+        },
+    }
+
+
+@blueprint.get("/openapi.json")
+@public
+def openapi_json() -> Response:
+    """Serve the OpenAPI document."""
+    return jsonify(document())

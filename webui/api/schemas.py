@@ -1,0 +1,115 @@
+"""JSON Schemas of what the API answers, for the OpenAPI document (``openapi.py``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.tasks import MAX_COMMENT_LENGTH
+
+Schema = dict[str, Any]
+
+STRING: Schema = {"type": "string"}
+INTEGER: Schema = {"type": "integer"}
+BOOLEAN: Schema = {"type": "boolean"}
+OBJECT: Schema = {"type": "object"}
+TIME: Schema = {"type": "string", "format": "date-time"}
+
+
+def nullable(schema: Schema) -> Schema:
+    return {**schema, "type": [schema["type"], "null"]}
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def obj(properties: dict[str, Schema], description: str = "") -> Schema:
+    """An object whose every property is always present."""
+    schema: Schema = {"type": "object", "properties": properties, "required": list(properties)}
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def items_of(schema: Schema) -> Schema:
+    """The envelope every list answer comes in."""
+    return obj({"items": {"type": "array", "items": schema}})
+
+
+def extended(base: Schema, properties: dict[str, Schema], description: str) -> Schema:
+    return obj({**base["properties"], **properties}, description)
+
+
+TASK_FIELDS: dict[str, Schema] = {
+    "id": INTEGER, "instance_id": INTEGER,
+    "name": {"type": "string", "description": "the BPMN task id, e.g. director_signoff"},
+    "title": STRING, "title_zh": STRING, "process": {"type": "string", "description": "the process key"},
+    "instance_title": STRING, "role": {"type": "string", "description": "the lane: the role that may do it"},
+    "state": {"type": "string", "enum": ["open", "completed", "cancelled"]},
+    "assignee": nullable(STRING), "created_at": TIME, "due_at": nullable(TIME),
+}
+TASK = obj({**TASK_FIELDS, "mine": {"type": "boolean", "description": "claimed by or assigned to the caller"}},
+           "An open task in the caller's inbox.")
+TASK_DETAIL = obj({
+    **TASK_FIELDS,
+    "may_complete": BOOLEAN, "process_version": INTEGER, "instructions": STRING,
+    "form": {"type": "object", "description": "the JSON Schema (2020-12) that complete's data must satisfy"},
+    "context": {"type": "object", "description": "read-only data of earlier steps, keyed by step"},
+    "rework_rounds": {"type": ["object", "null"],
+                      "properties": {"used": nullable(INTEGER), "max": nullable(INTEGER)}},
+}, "A task with its form and the context from earlier steps.")
+OPEN_TASK = obj({"id": INTEGER, "name": STRING, "title": STRING, "title_zh": STRING, "role": STRING,
+                 "assignee": nullable(STRING), "due_at": nullable(TIME)})
+INSTANCE = obj({
+    "id": INTEGER, "process": STRING, "version": INTEGER, "title": STRING,
+    "status": {"type": "string", "description": "running, completed or cancelled"},
+    "end_event": {"type": ["string", "null"], "description": "the end reached, e.g. approved or vetoed"},
+    "started_by": STRING, "started_at": TIME, "ended_at": nullable(TIME),
+    "open_tasks": {"type": "array", "items": ref("OpenTask")},
+}, "A process instance with its open tasks and who holds them.")
+INSTANCE_DETAIL = extended(INSTANCE, {"data": {"type": "object", "description": "the instance's process data"}},
+                           "An instance with its process data.")
+HISTORY_EVENT = obj({
+    "seq": INTEGER, "kind": {"type": "string", "description": "e.g. instance_started, task_completed, comment_added"},
+    "at": TIME, "actor": nullable(STRING), "task_name": nullable(STRING), "task_id": nullable(INTEGER),
+    "payload": {"type": "object", "description": "details; task_completed has data, decision and comment"},
+    "hash": {"type": "string", "description": "this event's link in the instance's hash chain"},
+}, "One entry of an instance's tamper-evident history.")
+COMMENT = obj({"id": INTEGER, "task_id": INTEGER, "author": STRING, "author_name": STRING, "body": STRING,
+               "at": TIME})
+PROCESS_DEFINITION = obj({
+    "key": STRING, "version": INTEGER, "title": STRING, "title_zh": STRING,
+    "start_roles": {"type": "array", "items": STRING},
+    "start_form": {"type": ["object", "null"], "description": "the JSON Schema of start's data, if it takes any"},
+}, "The latest deployed version of a process the caller may start.")
+ASSIGNMENT = obj({"id": INTEGER, "assignee": nullable(STRING),
+                  "changed": {"type": "boolean", "description": "false when it already was so"}})
+COMPLETION = obj({"id": INTEGER, "instance_id": INTEGER, "status": STRING, "end_event": nullable(STRING),
+                  "next_tasks": {"type": "array", "items": STRING, "description": "names of the tasks now open"}})
+ERROR = obj({
+    "error": {"type": "string", "description": "invalid, unauthorized, forbidden, not_found, method_not_allowed, "
+              "conflict, payload_too_large, process_error or internal_error"},
+    "message": STRING,
+    "fields": {"type": "object", "additionalProperties": {"type": "array", "items": STRING},
+               "description": "each wrong field (dotted path for nested form fields) with its messages"},
+})
+
+
+def body(properties: dict[str, Schema], required: list[str]) -> Schema:
+    return {"type": "object", "properties": properties, "required": required, "additionalProperties": False}
+
+
+DATA = {"type": "object", "description": "form data satisfying the form's JSON Schema"}
+START_REQUEST = body({"data": DATA}, [])
+COMPLETE_REQUEST = body({"data": DATA}, ["data"])
+ASSIGN_REQUEST = body({"user": {"type": "string", "description": "username of someone reporting to the caller"}},
+                      ["user"])
+COMMENT_REQUEST = body({"body": {"type": "string", "minLength": 1, "maxLength": MAX_COMMENT_LENGTH}}, ["body"])
+
+COMPONENTS: dict[str, Schema] = {
+    "Task": TASK, "TaskDetail": TASK_DETAIL, "OpenTask": OPEN_TASK, "Instance": INSTANCE,
+    "InstanceDetail": INSTANCE_DETAIL, "HistoryEvent": HISTORY_EVENT, "Comment": COMMENT,
+    "ProcessDefinition": PROCESS_DEFINITION, "Assignment": ASSIGNMENT, "Completion": COMPLETION, "Error": ERROR,
+    "StartRequest": START_REQUEST, "CompleteRequest": COMPLETE_REQUEST, "AssignRequest": ASSIGN_REQUEST,
+    "CommentRequest": COMMENT_REQUEST,
+}

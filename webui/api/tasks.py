@@ -1,0 +1,84 @@
+"""Human tasks: the inbox, one task with its form, claim, unclaim, assign, complete and comments."""
+
+from __future__ import annotations
+
+from flask import Response, jsonify
+
+from engine.errors import InvalidInput, UserNotFound
+from engine.tasks import SORTS
+
+from . import blueprint, context
+from .errors import RequestInvalid
+from .inputs import body_object, choice_arg, id_segment, text_arg
+
+TASK = "/tasks" + id_segment("task_id")
+
+
+@blueprint.get("/tasks")
+def list_tasks() -> Response:
+    """List open tasks the user holds or may claim; filter by ``process`` and text ``q``, ``sort`` by age or due."""
+    rows = context.engine().tasks(context.username(), process=text_arg("process"), text=text_arg("q"),
+                                  sort=choice_arg("sort", SORTS, "age"))
+    return jsonify({"items": rows})
+
+
+@blueprint.get(TASK)
+def show_task(task_id: int) -> Response:
+    """Show a task with its form (JSON Schema), instructions and context. :raise 403 404:"""
+    return jsonify(context.engine().task(task_id, context.username()))
+
+
+@blueprint.post(f"{TASK}/claim")
+def claim(task_id: int) -> Response:
+    """Take a task of one's roles. :raise 409: claimed by someone else or no longer open."""
+    body_object({}, empty_ok=True)
+    return jsonify(context.engine().claim(task_id, context.username()))
+
+
+@blueprint.post(f"{TASK}/unclaim")
+def unclaim(task_id: int) -> Response:
+    """Give a task back to the team (one's own, or one held in one's reporting line)."""
+    body_object({}, empty_ok=True)
+    return jsonify(context.engine().unclaim(task_id, context.username()))
+
+
+@blueprint.post(f"{TASK}/assign")
+def assign(task_id: int) -> Response:
+    """Give a task to ``{"user": USERNAME}``, someone who reports to the caller (the dispatch right)."""
+    target = str(body_object({"user": str}, required=["user"])["user"])
+    try:
+        return jsonify(context.engine().assign(task_id, target, context.username()))
+    except UserNotFound as exc:
+        if exc.username != target:
+            raise
+        raise RequestInvalid(exc.message, {"user": ["is not an active user"]}) from exc
+    except InvalidInput as exc:  # the only one assign raises: the user lacks the task's role
+        raise RequestInvalid(exc.message, {"user": [exc.message]}) from exc
+
+
+@blueprint.post(f"{TASK}/complete")
+def complete(task_id: int) -> Response:
+    """Complete a task with ``{"data": {...}}`` and run the process to its next wait state.
+
+    :raise 400: every field that fails the form. :raise 409: already completed or someone else's.
+    """
+    data = body_object({"data": dict}, required=["data"])["data"]
+    return jsonify(context.engine().complete(task_id, context.username(), data))
+
+
+@blueprint.get(f"{TASK}/comments")
+def list_comments(task_id: int) -> Response:
+    """List the comments on a task, oldest first."""
+    return jsonify({"items": context.engine().comments(task_id, context.username())})
+
+
+@blueprint.post(f"{TASK}/comments")
+def add_comment(task_id: int) -> tuple[Response, int]:
+    """Comment on a task with ``{"body": TEXT}`` (the advisory right); answer 201 with the comment."""
+    text = str(body_object({"body": str}, required=["body"])["body"])
+    try:
+        comment = context.engine().add_comment(task_id, context.username(), text)
+    except InvalidInput as exc:  # empty or too long: both about the body
+        raise RequestInvalid(exc.message, {"body": [exc.message]}) from exc
+    comment.setdefault("author_name", context.actor().display_name)  # as the list shows it
+    return jsonify(comment), 201
