@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, or_, select, true
 from sqlalchemy.orm import Session
 
 from .errors import NotAllowed
-from .models import HumanTask, ProcessInstance
+from .models import HumanTask, ProcessInstance, User
 from .org import Actor, managers_of
 
 OVERSIGHT_ROLES = frozenset({"director", "auditor", "admin"})
@@ -32,3 +32,32 @@ def require_view(session: Session, actor: Actor, instance: ProcessInstance) -> N
     """:raise NotAllowed: when ``actor`` may not see ``instance``."""
     if not may_view_instance(session, actor, instance):
         raise NotAllowed(f"{actor.username} may not see instance {instance.id}")
+
+
+def subordinates_of(session: Session, user_id: int) -> set[int]:
+    """Everyone below ``user_id`` in the reporting lines."""
+    reports: dict[int, list[int]] = {}
+    for uid, manager in session.execute(select(User.id, User.reports_to_id).where(User.reports_to_id.is_not(None))):
+        reports.setdefault(manager, []).append(uid)
+    found: set[int] = set()
+    stack = [user_id]
+    while stack:
+        for child in reports.get(stack.pop(), []):
+            if child not in found and child != user_id:
+                found.add(child)
+                stack.append(child)
+    return found
+
+
+def visible_condition(session: Session, actor: Actor) -> ColumnElement[bool]:
+    """The same rule as ``may_view_instance``, as a SQL condition on ``ProcessInstance``."""
+    if actor.roles & OVERSIGHT_ROLES:
+        return true()
+    people = subordinates_of(session, actor.id) | {actor.id}
+    task = HumanTask
+    return or_(
+        ProcessInstance.started_by_id.in_(people),
+        exists().where(task.instance_id == ProcessInstance.id,
+                       or_(task.lane.in_(sorted(actor.roles)), task.assignee_id.in_(people),
+                           task.completed_by_id.in_(people))),
+    )

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
 
-from .access import require_view
+from .access import require_view, visible_condition
 from .catalog import DeployedProcess
 from .errors import Conflict, InstanceNotFound, InvalidInput, NotAllowed
 from .forms import validate_form
@@ -125,8 +125,12 @@ def _summary(instance: ProcessInstance, version: int, started_by: str) -> dict[s
 
 
 def list_instances(session: Session, process_key: str | None = None, started_by: str | None = None,
-                   limit: int = 200, status: str | None = None) -> list[dict[str, Any]]:
-    """Newest first, each with its open steps and who holds them."""
+                   limit: int = 200, status: str | None = None, visible_to: str | None = None,
+                   before_id: int | None = None) -> list[dict[str, Any]]:
+    """Newest first, each with its open steps and who holds them.
+
+    ``visible_to`` keeps the instances that user may see; ``before_id`` pages backwards.
+    """
     query = (select(ProcessInstance, ProcessDefinition.version, User.username)
              .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
              .join(User, User.id == ProcessInstance.started_by_id)
@@ -137,6 +141,10 @@ def list_instances(session: Session, process_key: str | None = None, started_by:
         query = query.where(User.username == started_by)
     if status:
         query = query.where(ProcessInstance.status == status)
+    if visible_to:
+        query = query.where(visible_condition(session, load_actor(session, visible_to)))
+    if before_id:
+        query = query.where(ProcessInstance.id < before_id)
     rows = [_summary(i, v, u) for i, v, u in session.execute(query).all()]
     steps = _open_steps(session, [r["id"] for r in rows])
     for row in rows:

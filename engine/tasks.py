@@ -283,7 +283,8 @@ def add_comment(session: Session, services: Services, task_id: int, username: st
     session.flush()
     save_step(session, instance, now, [PendingEvent("comment_added", actor.username, task.name, task.id,
                                                     payload={"comment": text})])
-    return {"id": comment.id, "task_id": task.id, "author": actor.username, "body": text, "at": utc_iso(now)}
+    return {"id": comment.id, "task_id": task.id, "author": actor.username, "author_name": actor.display_name,
+            "body": text, "at": utc_iso(now)}
 
 
 def list_comments(session: Session, task_id: int, username: str | None = None) -> list[dict[str, Any]]:

@@ -122,3 +122,24 @@ def test_cancel_needs_director_or_admin_and_a_reason(engine):
     assert cancelled[0]["actor"] == "chen.yu" and cancelled[0]["payload"]["reason"] == "Budget frozen"
     with pytest.raises(Conflict):
         engine.cancel(plan, "admin", "Again")
+
+
+def test_instance_list_shows_exactly_what_each_user_may_open(engine):
+    from engine.errors import NotAllowed as Refused
+
+    first = start_plan(engine)
+    research_and_draft(engine, first)
+    start_plan(engine, "zhang.min")
+    engine.cancel(start_plan(engine, "chen.yu"), "chen.yu", "Duplicate")
+    all_ids = [i["id"] for i in engine.instances()]
+    for user in [u["username"] for u in engine.users()]:
+        allowed = []
+        for instance_id in all_ids:
+            try:
+                engine.show(instance_id, user)
+                allowed.append(instance_id)
+            except Refused:
+                pass
+        assert [i["id"] for i in engine.instances(visible_to=user)] == allowed, user
+    assert [i["id"] for i in engine.instances(visible_to="zhou.jie")] == []  # staff see none of these plans
+    assert len(engine.instances(visible_to="wang.lei")) == 3  # research lane: all three plans

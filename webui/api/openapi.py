@@ -14,7 +14,7 @@ from engine.tasks import SORTS
 from . import blueprint
 from .auth import public
 from .errors import __doc__ as ERRORS_DOC
-from .instances import DEFAULT_LIMIT, MAX_LIMIT, SCAN_LIMIT
+from .instances import DEFAULT_LIMIT, MAX_LIMIT
 from .schemas import COMPONENTS, Schema, items_of, ref
 
 ERROR_TEXT = {
@@ -97,8 +97,7 @@ def _paths() -> dict[str, Any]:
              _param("status", "query", {"type": "string"}, "running, completed or cancelled"),
              _param("mine", "query", {"type": "boolean", "default": False}, "only those the user started"),
              _param("limit", "query", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
-                                       "default": DEFAULT_LIMIT}, "at most this many"
-                    + f"; without an oversight role the newest {SCAN_LIMIT} matching instances are checked")])},
+                                       "default": DEFAULT_LIMIT}, "at most this many")])},
         instance: {"get": _operation("getInstance", "An instance with its open tasks and data", "instances",
                                      (200, ref("InstanceDetail"), "The instance"), [403, 404], [INSTANCE_ID])},
         f"{instance}/history": {"get": _operation(
