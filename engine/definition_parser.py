@@ -33,6 +33,16 @@ SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
 
 
+def elements(node: etree._Element, path: str) -> list[etree._Element]:
+    """The elements an XPath selects (typed: lxml's own result type is a union of everything)."""
+    return [e for e in node.xpath(path, namespaces=NS) if isinstance(e, etree._Element)]  # type: ignore[union-attr]
+
+
+def texts(node: etree._Element, path: str) -> list[str]:
+    """The text or attribute values an XPath selects."""
+    return [str(v) for v in node.xpath(path, namespaces=NS)]  # type: ignore[union-attr]
+
+
 @dataclass
 class UserTaskInfo:
     name: str
@@ -67,10 +77,8 @@ class ParsedProcess:
 
 
 def _process_properties(process: etree._Element) -> dict[str, str]:
-    props = process.xpath(
-        "./bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", namespaces=NS
-    )
-    return {p.get("name"): p.get("value", "") for p in props}
+    props = elements(process, "./bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property")
+    return {str(p.get("name")): str(p.get("value", "")) for p in props}
 
 
 def _read_forms(
@@ -229,7 +237,7 @@ SUPPORTED_HIT_POLICIES = ("UNIQUE", "COLLECT")
 def _hit_policy_problems(dmn_root: etree._Element, name: str) -> list[str]:
     """The library implements UNIQUE and COLLECT only; others would silently act as first match."""
     problems = []
-    for table in dmn_root.xpath("//*[local-name()='decisionTable']"):
+    for table in elements(dmn_root, "//*[local-name()='decisionTable']"):
         policy = (table.get("hitPolicy") or "UNIQUE").upper()
         if policy not in SUPPORTED_HIT_POLICIES:
             problems.append(f"{name}: decision table {table.get('id')!r} uses hit policy {policy}; "
@@ -264,7 +272,7 @@ def parse_definition_file(
         raise DeploymentRejected(source, [str(exc)]) from exc
     parser = SpiffBpmnParser(validator=VALIDATOR)
     dmn_bytes = b""
-    called = {str(t).strip() for t in root.xpath("//spiffworkflow:calledDecisionId/text()", namespaces=NS)}
+    called = {str(t).strip() for t in texts(root, "//spiffworkflow:calledDecisionId/text()")}
     try:
         for dmn in dmn_paths or []:
             dmn_content = dmn.read_bytes()
@@ -272,7 +280,7 @@ def parse_definition_file(
                 dmn_root = parse_xml(dmn_content)
             except UnsafeXml as exc:
                 raise DeploymentRejected(source, [f"{dmn.name}: {exc}"]) from exc
-            decisions = {str(d) for d in dmn_root.xpath("//*[local-name()='decision']/@id")}
+            decisions = {str(d) for d in texts(dmn_root, "//*[local-name()='decision']/@id")}
             if decisions & called:
                 dmn_bytes += dmn.name.encode() + b"\0" + dmn_content
                 problems = _hit_policy_problems(dmn_root, dmn.name)
@@ -284,7 +292,7 @@ def parse_definition_file(
         raise
     except (SpiffWorkflowException, etree.LxmlError, KeyError, ValueError) as exc:
         raise DeploymentRejected(source, [_spiff_message(exc)]) from exc
-    executable = root.xpath("//bpmn:process[@isExecutable='true']", namespaces=NS)
+    executable = elements(root, "//bpmn:process[@isExecutable='true']")
     if not executable:
         raise DeploymentRejected(source, ["no executable process (bpmn:process isExecutable=\"true\")"])
     results = []
@@ -300,7 +308,7 @@ def _parse_process(
     relationship_roles: frozenset[str] = frozenset(),
 ) -> ParsedProcess:
     source = path.name
-    key = process_el.get("id")
+    key = str(process_el.get("id"))
     problems: list[str] = []
     try:
         spec = parser.get_spec(key)
@@ -339,7 +347,7 @@ def _parse_process(
         digest.update(form_name.encode() + b"\0" + form_bytes)
     return ParsedProcess(
         key=key,
-        title=process_el.get("name") or key,
+        title=str(process_el.get("name") or key),
         title_zh=props.get("titleZh", ""),
         source_name=source,
         checksum=digest.hexdigest(),

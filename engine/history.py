@@ -85,7 +85,7 @@ def chain_events(
 
 def insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
     if rows:  # a Core insert: one statement for all rows, even when some columns are NULL
-        session.execute(insert(HistoryEvent.__table__), rows)
+        session.execute(insert(HistoryEvent.__table__), rows)  # type: ignore[arg-type]
 
 
 def data_delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:

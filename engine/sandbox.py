@@ -19,7 +19,7 @@ from functools import lru_cache
 from types import CodeType, FrameType, ModuleType
 from typing import Any
 
-from RestrictedPython import compile_restricted
+from RestrictedPython.compile import compile_restricted
 from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
 from RestrictedPython.Guards import (
     full_write_guard,
@@ -49,7 +49,7 @@ class _Policy(RestrictingNodeTransformer):
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
         if isinstance(node.op, ast.Pow):
             self.error(node, "The ** operator is not allowed in scripts.")
-        return super().visit_BinOp(node)  # type: ignore[no-any-return]
+        return super().visit_BinOp(node)  # type: ignore[return-value]
 
     def visit_Try(self, node: ast.Try) -> ast.AST:
         self.error(node, "try statements are not allowed in scripts.")
@@ -66,7 +66,7 @@ class _Policy(RestrictingNodeTransformer):
     def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:
         if isinstance(node.op, ast.Pow):
             self.error(node, "The ** operator is not allowed in scripts.")
-        return super().visit_AugAssign(node)  # type: ignore[no-any-return]
+        return super().visit_AugAssign(node)  # type: ignore[return-value]
 
 
 def _bounded_range(*args: int) -> range:
@@ -76,7 +76,7 @@ def _bounded_range(*args: int) -> range:
     return result
 
 
-_INPLACE = {
+_INPLACE: dict[str, Callable[[Any, Any], Any]] = {
     "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
     "//=": operator.ifloordiv, "%=": operator.imod, "&=": operator.iand, "|=": operator.ior,
     "^=": operator.ixor, "<<=": operator.ilshift, ">>=": operator.irshift,
@@ -116,7 +116,7 @@ def compile_script(source: str, mode: str = "exec") -> CodeType:
     :raise ScriptRejected: with the compiler's messages when the code is not allowed.
     """
     try:
-        return compile_restricted(source, SCRIPT_FILENAME, mode, policy=_Policy)  # type: ignore[no-any-return]
+        return compile_restricted(source, SCRIPT_FILENAME, mode, policy=_Policy)  # type: ignore[arg-type]
     except SyntaxError as exc:
         raise ScriptRejected(str(exc)) from exc
 
@@ -151,10 +151,10 @@ class SandboxedEnvironment(TaskDataEnvironment):  # type: ignore[misc]
         self.time_limit = time_limit
 
     def _scope(self, context: dict[str, Any], external: dict[str, Any] | None) -> dict[str, Any]:
-        scope = dict(GUARDS)
-        scope.update(self.globals)
+        scope = dict(self.globals)
         scope.update(external or {})
         scope.update(context)
+        scope.update(GUARDS)  # last, so that no data key can replace a guard
         return scope
 
     def evaluate(self, expression: str, context: dict[str, Any], external_context: Any = None) -> Any:

@@ -85,7 +85,7 @@ def insert_tasks(
         "assignee_id": (assignees or {}).get(t.spiff_id), "due_at": (due or {}).get(t.spiff_id),
     } for t in tasks]
     table = HumanTask.__table__
-    result = session.execute(insert(table).returning(table.c.id, table.c.spiff_task_id), rows)
+    result = session.execute(insert(table).returning(table.c.id, table.c.spiff_task_id), rows)  # type: ignore[arg-type]
     return {spiff_id: row_id for row_id, spiff_id in result.all()}
 
 

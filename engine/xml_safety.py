@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from lxml import etree
 
@@ -38,7 +39,7 @@ def parse_xml(content: bytes) -> etree._Element:
         root = etree.fromstring(content, parser=_parser())
     except etree.XMLSyntaxError as exc:
         raise UnsafeXml(f"malformed XML: {exc}") from exc
-    tree = root.getroottree()
-    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+    docinfo: Any = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
         raise UnsafeXml("document declares a DTD, which is refused")
     return root
