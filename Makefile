@@ -20,6 +20,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/opsflow init --demo
 	@echo "opsflow: serving http://$(HOST):$(PORT)/ - demo users (e.g. li.na, wang.lei, chen.yu) sign in with password '$(OPSFLOW_DEMO_PASSWORD)'"
+	$(BIN)/opsflow worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/opsflow serve --host $(HOST) --port $(PORT)
 
 lint: install
