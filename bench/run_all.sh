@@ -26,3 +26,6 @@ echo "== bench/step_cost.py"
 echo
 echo "== bench/api_throughput.py"
 "$PY" bench/api_throughput.py
+echo
+echo "== bench/appraisal_cycle.py"
+"$PY" bench/appraisal_cycle.py "${pg_args[@]}"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -46,6 +47,7 @@ def parse_duration(text: str) -> tuple[int, timedelta]:
     return working_days, timedelta(hours=parts["hours"], minutes=parts["minutes"], seconds=parts["seconds"])
 
 
+@lru_cache(maxsize=4096)
 def is_working_day(day: date) -> bool:
     try:
         return bool(chinese_calendar.is_workday(day))

@@ -52,7 +52,9 @@ class StepResult:
     next_timer_at: datetime | None = None
 
 
-Snapshot = dict[UUID, TaskState]
+# Task id -> state; human (manual) tasks are flagged by READY_HUMAN instead of READY.
+Snapshot = dict[UUID, int]
+READY_HUMAN = -int(TaskState.READY)
 
 
 def next_timer(workflow: BpmnWorkflow) -> datetime | None:
@@ -121,7 +123,8 @@ class WorkflowRunner:
 
     @staticmethod
     def snapshot(workflow: BpmnWorkflow) -> Snapshot:
-        return {task.id: task.state for task in all_tasks(workflow)}
+        return {task.id: READY_HUMAN if task.state == TaskState.READY and task.task_spec.manual else task.state
+                for task in all_tasks(workflow)}
 
     def run_action(self, action: Callable[[], Any]) -> None:
         """Run one library call, turning its failures into ``ProcessError``."""
@@ -138,7 +141,7 @@ class WorkflowRunner:
 
         :raise ProcessError: when the model fails (no gateway condition held, a script failed).
         """
-        before_ready = {tid for tid, state in before.items() if state == TaskState.READY}
+        before_ready = {tid for tid, state in before.items() if state == READY_HUMAN}
         self.run_action(workflow.do_engine_steps)
         if len(workflow.tasks) > MAX_TREE_TASKS:
             raise ProcessError(f"instance task tree has grown past {MAX_TREE_TASKS} tasks")

@@ -65,10 +65,22 @@ def cancel_pending(session: Session, kind: str, instance_id: int, now: datetime)
                     .execution_options(**_NO_SYNC))
 
 
-def lease_jobs(session: Session, worker_id: str, limit: int, now: datetime) -> list[LeasedJob]:
-    """Take up to ``limit`` due jobs for ``worker_id`` (commit right after)."""
+def lease_jobs(session: Session, worker_id: str, limit: int, now: datetime, tries: int = 5) -> list[LeasedJob]:
+    """Take up to ``limit`` due jobs for ``worker_id`` (commit right after).
+
+    When another worker took every candidate first (possible on SQLite, which has no
+    SKIP LOCKED), look again rather than report an empty queue.
+    """
+    for _ in range(tries):
+        leased, candidates = _lease_once(session, worker_id, limit, now)
+        if leased or not candidates:
+            return leased
+    return []
+
+
+def _lease_once(session: Session, worker_id: str, limit: int, now: datetime) -> tuple[list[LeasedJob], int]:
     if limit <= 0:
-        return []
+        return [], 0
     candidates = (
         select(Job.id).where(Job.state == "pending", Job.due_at <= now,
                              or_(Job.locked_until.is_(None), Job.locked_until < now))
@@ -76,7 +88,7 @@ def lease_jobs(session: Session, worker_id: str, limit: int, now: datetime) -> l
     )
     ids = list(session.scalars(candidates))
     if not ids:
-        return []
+        return [], 0
     session.execute(  # re-check: on SQLite another worker may have leased them since the select
         update(Job).where(Job.id.in_(ids), Job.state == "pending",
                           or_(Job.locked_until.is_(None), Job.locked_until < now))
@@ -85,7 +97,7 @@ def lease_jobs(session: Session, worker_id: str, limit: int, now: datetime) -> l
     )
     rows = session.scalars(select(Job).where(Job.id.in_(ids), Job.locked_by == worker_id).order_by(Job.due_at)).all()
     return [LeasedJob(j.id, j.kind, j.instance_id, j.human_task_id, json.loads(j.payload_json), j.attempts,
-                      j.max_attempts) for j in rows]
+                      j.max_attempts) for j in rows], len(ids)
 
 
 def finish_job(session: Session, job_id: int, worker_id: str, now: datetime) -> None:
@@ -115,6 +127,14 @@ def fail_job(session: Session, job: LeasedJob, worker_id: str, error: str, now: 
         .execution_options(**_NO_SYNC)
     )
     return state
+
+
+def release_job(session: Session, job_id: int, worker_id: str) -> None:
+    """Give a job back untouched (it met a conflict): it is due again at once and keeps its attempts."""
+    session.execute(
+        update(Job).where(Job.id == job_id, Job.locked_by == worker_id)
+        .values(locked_by=None, locked_until=None, attempts=Job.attempts - 1).execution_options(**_NO_SYNC)
+    )
 
 
 def list_incidents(session: Session) -> list[dict[str, Any]]:

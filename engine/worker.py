@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from .errors import Conflict
 from .facade import Engine
 from .job_handlers import handler_for
-from .jobs import LeasedJob, fail_job, finish_job, lease_jobs
+from .jobs import LeasedJob, fail_job, finish_job, lease_jobs, release_job
 
 log = logging.getLogger(__name__)
 
@@ -27,14 +27,14 @@ class WorkerReport:
     done: int = 0
     retried: int = 0
     incidents: int = 0
-    lost: int = 0
+    conflicts: int = 0
     errors: list[str] = field(default_factory=list)
 
     def add(self, other: WorkerReport) -> None:
         self.done += other.done
         self.retried += other.retried
         self.incidents += other.incidents
-        self.lost += other.lost
+        self.conflicts += other.conflicts
         self.errors += other.errors
 
 
@@ -63,17 +63,17 @@ class Worker:
                 finish_job(session, job.id, self.worker_id, now)
             report.done += 1
             return report
-        except Conflict as exc:
-            message = f"conflict: {exc.message}"
-            conflict = True
+        except Conflict as exc:  # the instance moved meanwhile: run again at once, no attempt used
+            log.info("job %s (%s) met a conflict: %s", job.id, job.kind, exc.message)
+            with self.engine.transaction() as session:
+                release_job(session, job.id, self.worker_id)
+            report.conflicts += 1
+            return report
         except Exception as exc:  # any failure of a job is retried, then shown as an incident
             message = f"{type(exc).__name__}: {exc}"
-            conflict = False
             log.warning("job %s (%s) failed: %s", job.id, job.kind, message)
         with self.engine.transaction() as session:
-            retry = LeasedJob(job.id, job.kind, job.instance_id, job.human_task_id, job.payload,
-                              job.attempts - 1 if conflict else job.attempts, job.max_attempts)
-            state = fail_job(session, retry, self.worker_id, message, services.clock())
+            state = fail_job(session, job, self.worker_id, message, services.clock())
         if state == "incident":
             report.incidents += 1
         else:
@@ -82,14 +82,15 @@ class Worker:
         return report
 
     def run_once(self, max_jobs: int | None = None) -> WorkerReport:
-        """Run every job that is due now (up to ``max_jobs``), one batch of free slots at a time."""
+        """Run every job that is due now (up to ``max_jobs``), ``slots`` jobs at a time in parallel."""
         report = WorkerReport()
-        while max_jobs is None or report.done + report.retried + report.incidents < max_jobs:
-            batch = self.lease(self.slots)
-            if not batch:
-                break
-            for job in batch:
-                report.add(self.run_job(job))
+        with ThreadPoolExecutor(max_workers=self.slots, thread_name_prefix="opsflow-job") as pool:
+            while max_jobs is None or report.done + report.retried + report.incidents < max_jobs:
+                batch = self.lease(self.slots)
+                if not batch:
+                    break
+                for result in pool.map(self.run_job, batch):
+                    report.add(result)
         return report
 
     def run_forever(self, poll_seconds: float = 1.0, stop: threading.Event | None = None) -> None:

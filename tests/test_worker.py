@@ -177,5 +177,6 @@ def test_a_schedule_skips_a_period_opened_by_hand(sqlite_url, clock):
     open_cycle(engine, "2026-Q4")
     clock.now = datetime(2027, 1, 5, tzinfo=UTC)
     report = Worker(engine).run_once()
-    assert report.incidents == 0 and report.retried == 0
+    assert report.incidents == 0 and report.retried == 0, report
     assert [c["period"] for c in engine.cycles()] == ["2026-Q4"]
+    assert engine.job_counts().get("incident", 0) == 0

@@ -35,10 +35,13 @@ def create_app(engine: Engine | None = None, config: dict[str, Any] | None = Non
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=os.environ.get("OPSFLOW_INSECURE_COOKIES") != "1",
+        # Secure cookies need https; `make run` serves plain http://127.0.0.1:5000, so opt in.
+        SESSION_COOKIE_SECURE=os.environ.get("OPSFLOW_SECURE_COOKIES") == "1",
+        SESSION_COOKIE_NAME="opsflow_session",
         PERMANENT_SESSION_LIFETIME=8 * 3600,
         WTF_CSRF_TIME_LIMIT=None,
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        BABEL_DEFAULT_TIMEZONE=os.environ.get("OPSFLOW_TIMEZONE", "Asia/Shanghai"),
     )
     if config:
         app.config.update(config)
@@ -46,7 +49,7 @@ def create_app(engine: Engine | None = None, config: dict[str, Any] | None = Non
         app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path))
     app.extensions["opsflow_engine"] = engine or build_engine()
 
-    from . import setup  # noqa: PLC0415 - the blueprints import the app's helpers
+    from . import setup  # imported here, late: the blueprints import the app's helpers
 
     setup.init_app(app)
     return app

@@ -1,11 +1,39 @@
-"""Wire extensions and blueprints into the app (filled in by the inbox work)."""
+"""Wire the extensions, the guards and the blueprints into the app (called by ``create_app``)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+from . import auth, errors, i18n, inbox, instances, processes, safety, tasks
+from .context import display_name, signed_in
+
+csrf = CSRFProtect()
+HTML_BLUEPRINTS = (auth.blueprint, inbox.blueprint, tasks.blueprint, processes.blueprint, instances.blueprint,
+                   i18n.blueprint)
+for _blueprint in HTML_BLUEPRINTS:  # once, at import: a blueprint cannot change after its first registration
+    errors.attach(_blueprint)
+
+
+def _page_globals() -> dict[str, Any]:
+    me = signed_in()
+    return {"me": me, "my_name": display_name(me) if me else "", "counts": inbox.task_counts() if me else {}}
 
 
 def init_app(app: Flask) -> None:
+    """Install sign-in guard, CSRF, languages, security headers, error pages and blueprints."""
     from .api import blueprint as api_blueprint
 
+    auth.init_app(app)  # first: anonymous requests go to /login before anything else runs
+    csrf.init_app(app)
+    csrf.exempt(api_blueprint)  # the API authenticates with bearer tokens, not cookies
+    i18n.init_app(app)
+    safety.init_app(app)
+    errors.init_app(app)
+    for blueprint in HTML_BLUEPRINTS:
+        app.register_blueprint(blueprint)
     app.register_blueprint(api_blueprint)
+    app.context_processor(_page_globals)
+    app.jinja_env.globals["display_name"] = display_name

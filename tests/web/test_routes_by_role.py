@@ -1,0 +1,133 @@
+"""Deny by default: every HTML route, walked as each demo role and as an anonymous visitor.
+
+The table below names every route (rule and method) with what each person gets. A route
+added to the app without a row here fails ``test_every_route_is_in_the_table``. The REST API
+(/api/) is covered by its own tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from tests.web.conftest import World, sign_in_session
+
+# One demo user per role.
+USERS = {
+    "director": "chen.yu", "branch_gm": "sun.hao", "marketing_manager": "li.na",
+    "research_supervisor": "wang.lei", "planning_supervisor": "zhang.min", "promotion_supervisor": "liu.yang",
+    "staff": "zhou.jie", "analyst": "gao.yan", "auditor": "he.ping", "admin": "admin",
+}
+EVERYONE = frozenset(USERS.values())
+# Who may see plan 1 and its research task: oversight roles, the starter (li.na), the lane's role
+# (wang.lei), and those above the people involved (chen.yu).
+SEES_PLAN = frozenset({"chen.yu", "li.na", "wang.lei", "he.ping", "admin"})
+STARTERS = frozenset({"li.na", "zhang.min", "chen.yu"})  # start roles of market_plan
+LOGIN = "login"  # an anonymous visitor is sent to /login
+
+
+@dataclass
+class Probe:
+    """One request to one route, and the status each user gets (``default`` for the others)."""
+
+    rule: str
+    method: str
+    url: Callable[[World], str]
+    default: int
+    allowed: dict[int, frozenset[str]] = field(default_factory=dict)
+    data: dict[str, str] = field(default_factory=dict)
+    anonymous: int | str = LOGIN
+
+    def expected(self, user: str) -> int:
+        return next((status for status, users in self.allowed.items() if user in users), self.default)
+
+
+# In the order they run for each user (each user starts from the same fresh database).
+PROBES = [
+    Probe("/", "GET", lambda w: "/", 200),
+    Probe("/login", "GET", lambda w: "/login", 302, anonymous=200),
+    Probe("/language", "POST", lambda w: "/language", 303, data={"lang": "en"}, anonymous=303),
+    Probe("/static/<path:filename>", "GET", lambda w: "/static/opsflow.css", 200, anonymous=200),
+    Probe("/processes", "GET", lambda w: "/processes", 200),
+    Probe("/processes/<key>", "GET", lambda w: "/processes/market_plan", 403, {200: STARTERS}),
+    Probe("/processes/<key>", "GET", lambda w: "/processes/no_such_process", 404),
+    Probe("/requests", "GET", lambda w: "/requests", 200),
+    Probe("/instances/<int:instance_id>", "GET", lambda w: f"/instances/{w.plan}", 403, {200: SEES_PLAN}),
+    Probe("/instances/<int:instance_id>", "GET", lambda w: "/instances/999999", 404),
+    Probe("/tasks/<int:task_id>", "GET", lambda w: f"/tasks/{w.research}", 403, {200: SEES_PLAN}),
+    Probe("/tasks/<int:task_id>", "GET", lambda w: "/tasks/999999", 404),
+    # Empty data: the one who may complete gets the form back with its errors (422).
+    Probe("/tasks/<int:task_id>/complete", "POST", lambda w: f"/tasks/{w.research}/complete", 403,
+          {422: frozenset({"wang.lei"})}),
+    Probe("/tasks/<int:task_id>/complete", "POST", lambda w: "/tasks/999999/complete", 404),
+    Probe("/tasks/<int:task_id>/claim", "POST", lambda w: f"/tasks/{w.research}/claim", 403,
+          {303: frozenset({"wang.lei"})}),
+    # The dispatch right: only wang.lei's managers (and he himself) may give him the task.
+    Probe("/tasks/<int:task_id>/assign", "POST", lambda w: f"/tasks/{w.research}/assign", 403,
+          {303: frozenset({"li.na", "chen.yu", "wang.lei"})}, data={"user": "wang.lei"}),
+    # The task wang.lei holds: he and those above him may give it back to the team.
+    Probe("/tasks/<int:task_id>/unclaim", "POST", lambda w: f"/tasks/{w.held_research}/unclaim", 403,
+          {303: frozenset({"wang.lei", "li.na", "chen.yu"})}),
+    Probe("/tasks/<int:task_id>/comments", "POST", lambda w: f"/tasks/{w.research}/comments", 403,
+          {303: SEES_PLAN}, data={"body": "A remark"}),
+    # Empty start data: a starter gets the form back with its errors (422).
+    Probe("/processes/<key>", "POST", lambda w: "/processes/market_plan", 403, {422: STARTERS}),
+    Probe("/login", "POST", lambda w: "/login", 200, data={"username": "nobody", "password": "wrong"},
+          anonymous=200),
+    Probe("/logout", "POST", lambda w: "/logout", 303),
+]
+
+
+def html_routes(app: Flask) -> set[tuple[str, str]]:
+    return {(rule.rule, method) for rule in app.url_map.iter_rules() if not rule.rule.startswith("/api/")
+            for method in rule.methods or () if method not in ("HEAD", "OPTIONS")}
+
+
+def test_every_route_is_in_the_table(app: Flask) -> None:
+    assert html_routes(app) == {(p.rule, p.method) for p in PROBES}
+
+
+def _request(client: FlaskClient, probe: Probe, world: World) -> TestResponse:
+    if probe.method == "POST":
+        response = client.post(probe.url(world), data=probe.data)
+    else:
+        response = client.get(probe.url(world))
+    response.close()  # a static file is streamed from an open file until closed
+    return response
+
+
+@pytest.mark.parametrize("user", sorted(EVERYONE))
+def test_each_role_gets_what_the_table_says(app: Flask, world: World, user: str) -> None:
+    client = sign_in_session(app.test_client(), user)
+    got = {}
+    for probe in PROBES:
+        response = _request(client, probe, world)
+        got[(probe.method, probe.url(world))] = response.status_code
+        if response.status_code in (302, 303):
+            assert urlsplit(response.headers["Location"]).path != "/login" or probe.rule == "/logout", \
+                f"{user} was sent to sign in by {probe.method} {probe.url(world)}"
+    expected = {(p.method, p.url(world)): p.expected(user) for p in PROBES}
+    assert got == expected
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(app: Flask, world: World) -> None:
+    client = app.test_client()
+    for probe in PROBES:
+        response = _request(client, probe, world)
+        where = f"{probe.method} {probe.url(world)}"
+        if probe.anonymous == LOGIN:
+            assert response.status_code == 303, where
+            assert urlsplit(response.headers["Location"]).path == "/login", where
+        else:
+            assert response.status_code == probe.anonymous, where
+
+
+def test_an_unknown_address_sends_anonymous_visitors_to_sign_in_and_is_404_when_signed_in(app: Flask) -> None:
+    assert urlsplit(app.test_client().get("/no/such/page").headers["Location"]).path == "/login"
+    assert sign_in_session(app.test_client(), "li.na").get("/no/such/page").status_code == 404

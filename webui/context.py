@@ -1,0 +1,53 @@
+"""The request's view of the world: the engine, the signed-in person and the people around them."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from flask import current_app, g, session
+
+from engine.facade import Engine
+
+SESSION_USER = "username"
+
+
+def engine() -> Engine:
+    """The engine the app was built around (the same facade the CLI uses)."""
+    return cast(Engine, current_app.extensions["opsflow_engine"])
+
+
+def signed_in() -> str | None:
+    """The signed-in username, or None for an anonymous visitor."""
+    name = session.get(SESSION_USER)
+    return name if isinstance(name, str) and name else None
+
+
+def username() -> str:
+    """The signed-in username; views run only after the sign-in guard let the request through."""
+    name = signed_in()
+    if name is None:
+        raise RuntimeError("a view that needs a signed-in user ran for an anonymous visitor")
+    return name
+
+
+def people() -> dict[str, dict[str, Any]]:
+    """Every user by username (read once per request)."""
+    if "opsflow_people" not in g:
+        g.opsflow_people = {u["username"]: u for u in engine().users()}
+    return cast(dict[str, dict[str, Any]], g.opsflow_people)
+
+
+def display_name(name: str | None) -> str:
+    """A person's display name (their username when they have none, '' for nobody)."""
+    if not name:
+        return ""
+    person = people().get(name)
+    shown = person["name"] if person else ""
+    return str(shown) if shown and shown != name else name
+
+
+def processes() -> dict[str, dict[str, Any]]:
+    """Every deployed process (latest version) by key, read once per request."""
+    if "opsflow_processes" not in g:
+        g.opsflow_processes = {p["key"]: p for p in engine().processes()}
+    return cast(dict[str, dict[str, Any]], g.opsflow_processes)

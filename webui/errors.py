@@ -1,0 +1,152 @@
+"""The one place where domain errors (and HTTP errors) become HTML answers.
+
+- ``NotFound`` → 404 page, ``NotAllowed`` → 403 page;
+- ``Conflict`` → a message and back to the inbox (someone else was quicker; not an error page);
+- ``FormInvalid`` → the same form again, every error next to its field, the input kept
+  (the view says how to draw it with ``show_form_again``);
+- ``InvalidInput`` → a message and back to the page the user came from (``come_back_to``);
+- ``LoginFailed`` → the sign-in form again; a session whose user is gone → signed out.
+
+The handlers are attached to the HTML blueprints only: the REST API answers in JSON itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from flask import Blueprint, Flask, flash, g, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from engine.auth import LoginFailed
+from engine.errors import (
+    Conflict,
+    FormInvalid,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    OpsflowError,
+    ProcessError,
+    UserNotFound,
+)
+
+from .context import signed_in
+from .field_errors import say
+from .i18n import _
+
+log = logging.getLogger(__name__)
+Rerender = Callable[[dict[str, list[str]]], str]
+API_PREFIX = "/api/"
+UNPROCESSABLE = 422
+
+
+def show_form_again(render: Rerender) -> None:
+    """Tell the FormInvalid handler how to draw the current form with the engine's field errors."""
+    g.opsflow_rerender = render
+
+
+def come_back_to(url: str) -> None:
+    """Where to send the user back to when the engine refuses their input as a whole."""
+    g.opsflow_back = url
+
+
+def _back() -> ResponseReturnValue:
+    return redirect(g.get("opsflow_back") or url_for("inbox.index"), code=303)
+
+
+def error_page(status: int, title: str, message: str) -> ResponseReturnValue:
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def _not_found(exc: NotFound) -> ResponseReturnValue:
+    if isinstance(exc, UserNotFound):
+        if exc.username == signed_in():  # the account was removed or deactivated meanwhile
+            session.clear()
+            return redirect(url_for("auth.login"), code=303)
+        flash(_("There is no such person: %(name)s.", name=exc.username), "error")
+        return _back()
+    return error_page(404, _("Not found"), _("There is nothing here, or it no longer exists."))
+
+
+def _not_allowed(exc: NotAllowed) -> ResponseReturnValue:
+    if isinstance(exc, LoginFailed):
+        return render_template("auth/login.html", error=say(exc.message),
+                               username=request.form.get("username", ""), next=request.form.get("next", ""))
+    log.info("refused %s %s: %s", request.method, request.path, exc.message)
+    return error_page(403, _("Not allowed"), _("Your roles do not allow you to see or do this."))
+
+
+def _conflict(exc: Conflict) -> ResponseReturnValue:
+    log.info("conflict on %s: %s", request.path, exc.message)
+    if request.view_args and "task_id" in request.view_args:
+        flash(_("This task was already completed or claimed by someone else."), "error")
+    else:
+        flash(_("Someone else changed this at the same time. Please look again and retry."), "error")
+    return redirect(url_for("inbox.index"), code=303)
+
+
+def _form_invalid(exc: FormInvalid) -> ResponseReturnValue:
+    render: Rerender | None = g.get("opsflow_rerender")
+    if render is None:
+        flash(_("Some values were not accepted: %(fields)s.", fields=", ".join(sorted(exc.fields))), "error")
+        return _back()
+    return render(exc.fields), UNPROCESSABLE
+
+
+def _invalid_input(exc: InvalidInput) -> ResponseReturnValue:
+    flash(say(exc.message), "error")
+    return _back()
+
+
+def _process_error(exc: ProcessError) -> ResponseReturnValue:
+    log.warning("process error on %s: %s", request.path, exc.message)
+    return error_page(UNPROCESSABLE, _("The process could not continue"),
+                      _("The process model could not run with this data, so nothing was changed. "
+                        "The failure is recorded for whoever maintains the process: %(detail)s", detail=exc.message))
+
+
+def _other_domain_error(exc: OpsflowError) -> ResponseReturnValue:
+    return error_page(400, _("Not accepted"), say(exc.message))
+
+
+def _csrf(exc: CSRFError) -> ResponseReturnValue:
+    return error_page(400, _("The form has expired"),
+                      _("This form was not sent from this site or is too old. Go back, reload the page and try again."))
+
+
+def _http(exc: HTTPException) -> ResponseReturnValue:
+    if request.path.startswith(API_PREFIX):
+        return exc  # the API's own handlers answer in JSON; an HTTPException is its own response
+    status = exc.code or 500
+    titles = {400: _("Bad request"), 404: _("Not found"), 405: _("Not allowed here"),
+              413: _("Too much data")}
+    return error_page(status, titles.get(status, exc.name), _("The request could not be handled (%(code)s).",
+                                                             code=status))
+
+
+def _server_error(exc: InternalServerError) -> ResponseReturnValue:
+    if request.path.startswith(API_PREFIX):
+        return exc
+    log.error("unexpected error on %s %s", request.method, request.path, exc_info=exc.original_exception)
+    return error_page(500, _("Something went wrong"), _("The error has been logged. Please try again later."))
+
+
+def attach(blueprint: Blueprint) -> None:
+    """Answer domain errors raised under ``blueprint`` with HTML."""
+    blueprint.register_error_handler(NotFound, _not_found)
+    blueprint.register_error_handler(NotAllowed, _not_allowed)
+    blueprint.register_error_handler(Conflict, _conflict)
+    blueprint.register_error_handler(FormInvalid, _form_invalid)
+    blueprint.register_error_handler(InvalidInput, _invalid_input)
+    blueprint.register_error_handler(ProcessError, _process_error)
+    blueprint.register_error_handler(OpsflowError, _other_domain_error)
+    blueprint.register_error_handler(CSRFError, _csrf)
+
+
+def init_app(app: Flask) -> None:
+    """HTML pages for HTTP errors outside any blueprint (unknown URLs) and for crashes."""
+    app.register_error_handler(CSRFError, _csrf)
+    app.register_error_handler(InternalServerError, _server_error)
+    app.register_error_handler(HTTPException, _http)

@@ -1,0 +1,176 @@
+"""Languages: choosing the locale, the language switch, and text and numbers in that language.
+
+The UI chrome goes through gettext (catalogs in ``webui/translations``); texts that come with
+the process definitions carry both languages themselves (``title`` / ``x-title-zh`` in form
+schemas, ``title`` / ``title_zh`` on processes and steps) and are picked here.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, g, redirect, request
+from flask.typing import ResponseReturnValue
+from flask_babel import (
+    Babel,
+    format_currency,
+    format_date,
+    format_datetime,
+    format_time,
+    format_timedelta,
+    get_locale,
+    gettext,
+)
+from flask_babel import ngettext as babel_ngettext
+
+from .safety import local_target
+
+LANGUAGES = ("en", "zh")
+DEFAULT_LANGUAGE = "en"
+LANGUAGE_COOKIE = "opsflow_lang"
+LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
+ONE_YEAR = 365 * 24 * 3600
+
+blueprint = Blueprint("i18n", __name__)
+
+
+def _(message: str, **variables: Any) -> str:
+    """Flask-Babel's gettext, typed (``_`` is also the keyword ``pybabel extract`` looks for)."""
+    return str(gettext(message, **variables))
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
+    """Flask-Babel's ngettext, typed."""
+    return str(babel_ngettext(singular, plural, num, **variables))
+
+
+def select_locale() -> str:
+    """The language the visitor chose (a cookie), else the browser's best (zh-* → zh), else English."""
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    for tag, _quality in request.accept_languages:  # already ordered by quality
+        primary = tag.lower().replace("_", "-").split("-")[0]
+        if primary in LANGUAGES:
+            return primary
+    return DEFAULT_LANGUAGE
+
+
+def language() -> str:
+    """The language of the current request: ``en`` or ``zh`` (looked up once per request)."""
+    if "opsflow_language" not in g:
+        locale = get_locale()
+        g.opsflow_language = locale.language if locale is not None and locale.language in LANGUAGES \
+            else DEFAULT_LANGUAGE
+    return str(g.opsflow_language)
+
+
+@blueprint.post("/language")
+def set_language() -> ResponseReturnValue:
+    """Remember the chosen language in a cookie and go back to the page the visitor was on."""
+    chosen = request.form.get("lang", "")
+    response = redirect(local_target(request.form.get("next")) or "/", code=303)
+    if chosen in LANGUAGES:
+        response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=ONE_YEAR, httponly=True, samesite="Lax",
+                            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
+    return response
+
+
+# -- texts that carry both languages ---------------------------------------------------------
+def pick(english: Any, chinese: Any) -> str:
+    """The Chinese text in a Chinese UI when there is one, else the English."""
+    if language() == "zh" and chinese:
+        return str(chinese)
+    return str(english or chinese or "")
+
+
+def schema_text(schema: dict[str, Any], key: str = "title") -> str:
+    """A schema's ``title`` or ``description`` in the current language (``x-title-zh``...)."""
+    return pick(schema.get(key, ""), schema.get(f"x-{key}-zh", ""))
+
+
+def enum_label(schema: dict[str, Any], value: Any) -> str:
+    """The label of an enum value from ``x-enum-labels`` ({value: {"en", "zh"}}), else the value."""
+    labels = schema.get("x-enum-labels", {}).get(str(value))
+    if isinstance(labels, dict):
+        return pick(labels.get("en", ""), labels.get("zh", "")) or str(value)
+    return str(value)
+
+
+def decision_tone(schema: dict[str, Any], value: Any) -> str:
+    """``ok`` for a decision that needs no reason (``x-reason-free``, else approve), ``warn`` otherwise."""
+    free = schema.get("x-reason-free")
+    return "ok" if value in (free if isinstance(free, list) else ["approve"]) else "warn"
+
+
+def step_title(row: dict[str, Any]) -> str:
+    """A task's or process's title (``title`` / ``title_zh``) in the current language."""
+    return pick(row.get("title", ""), row.get("title_zh", ""))
+
+
+# -- dates and amounts ----------------------------------------------------------------------
+def parse_moment(value: str | datetime | None) -> datetime | None:
+    """An engine timestamp (ISO text with Z) as an aware datetime."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def when(value: str | datetime | None, style: str = "medium") -> str:
+    """A timestamp in the user's language and the app's time zone (to the minute)."""
+    moment = parse_moment(value)
+    if moment is None:
+        return ""
+    if style == "short":
+        return str(format_datetime(moment, "short"))
+    return f"{format_date(moment, style)} {format_time(moment, 'short')}"
+
+
+def ago(value: str | datetime | None) -> str:
+    """How long ago a timestamp was ("3 hours ago" / "3小时前")."""
+    moment = parse_moment(value)
+    if moment is None:
+        return ""
+    return str(format_timedelta(moment - datetime.now(UTC), add_direction=True, threshold=0.9))
+
+
+def day(value: str | date | None) -> str:
+    """An ISO date (``2027-01-10``) in the user's language; other text as it is."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, date):
+        return str(format_date(value, "medium"))
+    try:
+        return str(format_date(date.fromisoformat(str(value)), "medium"))
+    except ValueError:
+        return str(value)
+
+
+def cny(value: Any) -> str:
+    """An amount in Chinese yuan, formatted for the user's language."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return str(format_currency(value, "CNY"))
+
+
+def is_overdue(due_at: str | None) -> bool:
+    moment = parse_moment(due_at)
+    return moment is not None and moment < datetime.now(UTC)
+
+
+def init_app(app: Flask) -> None:
+    """Install Flask-Babel with the locale chooser and the template helpers."""
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
+    Babel(app, locale_selector=select_locale)
+    app.jinja_env.filters.update(when=when, ago=ago, day=day, cny=cny)
+    app.jinja_env.globals.update(
+        language=language, pick=pick, step_title=step_title, is_overdue=is_overdue,
+        LANGUAGES=LANGUAGES, LANGUAGE_NAMES=LANGUAGE_NAMES,
+    )
