@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export OPSFLOW_DEMO_PASSWORD ?= opsflow-demo
 
-.PHONY: install run test lint typecheck bench clean
+.PHONY: install run test lint typecheck bench translations clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ test: install lint typecheck
 
 bench: install
 	bash bench/run_all.sh
+
+translations: install
+	$(BIN)/pybabel extract -F webui/babel.cfg --no-location --sort-output --project=opsflow -o webui/translations/messages.pot .
+	$(BIN)/pybabel update -i webui/translations/messages.pot -d webui/translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d webui/translations --statistics
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

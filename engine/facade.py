@@ -191,6 +191,10 @@ class Engine:
         """A task with form and context; with ``username``, only if that user may see it."""
         return self._run(tasks.show_task, self.services, task_id, username)
 
+    def task_counts(self, username: str) -> dict[str, int]:
+        """Open tasks the user holds ("mine") and unclaimed ones of their roles ("team"), uncapped."""
+        return self._run(tasks.task_counts, username)
+
     def add_comment(self, task_id: int, username: str, body: str) -> dict[str, Any]:
         return self._run(tasks.add_comment, self.services, task_id, username, body)
 

@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from .access import may_view_instance
@@ -49,12 +49,12 @@ def _require_role(actor: Actor, task: HumanTask) -> None:
         raise NotAllowed(f"{actor.username} does not have the role {task.lane!r} that task {task.id} needs")
 
 
-def _task_row(task: HumanTask, instance: ProcessInstance, form: TaskDefinition | None,
-              assignee: str | None) -> dict[str, Any]:
+def _task_row(task: HumanTask, process_key: str, instance_title: str, form_title: str | None,
+              form_title_zh: str | None, assignee: str | None) -> dict[str, Any]:
     return {
         "id": task.id, "instance_id": task.instance_id, "name": task.name,
-        "title": form.title if form else task.name, "title_zh": form.title_zh if form else "",
-        "process": instance.process_key, "instance_title": instance.title, "role": task.lane,
+        "title": form_title or task.name, "title_zh": form_title_zh or "",
+        "process": process_key, "instance_title": instance_title, "role": task.lane,
         "state": task.state, "assignee": assignee,
         "created_at": utc_iso(task.created_at), "due_at": utc_iso(task.due_at) if task.due_at else None,
     }
@@ -76,8 +76,9 @@ def list_tasks(
         raise InvalidInput(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
     actor = load_actor(session, username)
     assignee = aliased(User)
-    query = (
-        select(HumanTask, ProcessInstance, TaskDefinition, assignee.username)
+    query = (  # only the columns the inbox shows: never the instance's state or data
+        select(HumanTask, ProcessInstance.process_key, ProcessInstance.title, TaskDefinition.title,
+               TaskDefinition.title_zh, assignee.username)
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
         .outerjoin(TaskDefinition, and_(TaskDefinition.definition_id == HumanTask.definition_id,
                                         TaskDefinition.name == HumanTask.name))
@@ -99,8 +100,8 @@ def list_tasks(
         query = query.order_by(HumanTask.created_at, HumanTask.id)
     rows = session.execute(query.limit(MAX_INBOX_ROWS)).all()
     result = []
-    for task, instance, form, assignee_name in rows:
-        row = _task_row(task, instance, form, assignee_name)
+    for task, process_key, instance_title, title, title_zh, assignee_name in rows:
+        row = _task_row(task, process_key, instance_title, title, title_zh, assignee_name)
         row["mine"] = task.assignee_id == actor.id
         result.append(row)
     return result
@@ -135,7 +136,8 @@ def show_task(session: Session, services: Services, task_id: int, username: str 
             schema = effective_form(form.schema, data)
     assignee = session.scalar(select(User.username).where(User.id == task.assignee_id)) if task.assignee_id else None
     definition = session.get(TaskDefinition, (instance.definition_id, task.name))
-    view = _task_row(task, instance, definition, assignee)
+    view = _task_row(task, instance.process_key, instance.title, definition.title if definition else None,
+                     definition.title_zh if definition else None, assignee)
     view.update({
         "may_complete": actor is not None and task.state == "open" and task.lane in actor.roles
         and task.assignee_id in (None, actor.id),
@@ -263,13 +265,24 @@ def complete_task(
 
 
 MAX_COMMENT_LENGTH = 4000
+READ_ONLY_ROLES = frozenset({"auditor"})  # auditors read and replay; they change nothing
+
+
+def task_counts(session: Session, username: str) -> dict[str, int]:
+    """How many open tasks the user holds, and how many unclaimed ones their roles may take."""
+    actor = load_actor(session, username)
+    mine = session.scalar(select(func.count()).select_from(HumanTask).where(
+        HumanTask.state == "open", HumanTask.assignee_id == actor.id))
+    team = session.scalar(select(func.count()).select_from(HumanTask).where(
+        HumanTask.state == "open", HumanTask.assignee_id.is_(None), HumanTask.lane.in_(sorted(actor.roles))))
+    return {"mine": int(mine or 0), "team": int(team or 0)}
 
 
 def add_comment(session: Session, services: Services, task_id: int, username: str, body: str) -> dict[str, Any]:
     """Comment on a task (the advisory right); the comment also goes into the history."""
     actor = load_actor(session, username)
     task, instance = _load(session, task_id)
-    if not may_see_task(session, actor, task, instance):
+    if not may_see_task(session, actor, task, instance) or (actor.roles and actor.roles <= READ_ONLY_ROLES):
         raise NotAllowed(f"{actor.username} may not comment on task {task.id}")
     text = (body or "").strip()
     if not text:

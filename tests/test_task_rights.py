@@ -143,3 +143,28 @@ def test_instance_list_shows_exactly_what_each_user_may_open(engine):
         assert [i["id"] for i in engine.instances(visible_to=user)] == allowed, user
     assert [i["id"] for i in engine.instances(visible_to="zhou.jie")] == []  # staff see none of these plans
     assert len(engine.instances(visible_to="wang.lei")) == 3  # research lane: all three plans
+
+
+def test_comments_need_sight_of_the_task_and_auditors_only_read(engine):
+    start_plan(engine)
+    task = only_task(engine, "wang.lei", "research")
+    engine.add_comment(task["id"], "li.na", "Include the rural estates")
+    with pytest.raises(NotAllowed):
+        engine.add_comment(task["id"], "he.ping", "An auditor's remark")
+    with pytest.raises(NotAllowed):
+        engine.add_comment(task["id"], "zhou.jie", "Not my business")
+    with pytest.raises(InvalidInput):
+        engine.add_comment(task["id"], "wang.lei", "   ")
+    assert [(c["author"], c["body"]) for c in engine.comments(task["id"], "he.ping")] == [
+        ("li.na", "Include the rural estates")]
+    events = [e for e in engine.history(task["instance_id"]) if e["kind"] == "comment_added"]
+    assert [(e["actor"], e["payload"]["comment"]) for e in events] == [("li.na", "Include the rural estates")]
+
+
+def test_task_counts_are_not_capped(engine):
+    for _ in range(3):
+        start_plan(engine)
+    first = engine.tasks("wang.lei")[0]
+    engine.claim(first["id"], "wang.lei")
+    assert engine.task_counts("wang.lei") == {"mine": 1, "team": 2}
+    assert engine.task_counts("zhang.min") == {"mine": 0, "team": 0}
