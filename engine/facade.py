@@ -247,16 +247,24 @@ class Engine:
     def mark_read(self, username: str, notification_id: int | None = None) -> int:
         return self._run(notifications.mark_read, username, self.services.clock(), notification_id)
 
-    def cycles(self) -> list[dict[str, Any]]:
-        return self._run(appraisal.list_cycles)
+    def may_see_dashboard(self, username: str) -> bool:
+        """Directors and managers (and auditors) follow appraisal cycles."""
+        return bool(self.actor(username).roles & appraisal.DASHBOARD_ROLES)
+
+    def _require_dashboard(self, session: Session, username: str | None) -> None:
+        if username is not None and not org.load_actor(session, username).roles & appraisal.DASHBOARD_ROLES:
+            raise NotAllowed(f"{username} may not see the cycle dashboard")
+
+    def cycles(self, username: str | None = None) -> list[dict[str, Any]]:
+        """Appraisal cycles, newest first; with ``username``, for those who may see the dashboard."""
+        with self.transaction() as session:
+            self._require_dashboard(session, username)
+            return appraisal.list_cycles(session)
 
     def cycle_dashboard(self, period: str, username: str | None = None) -> dict[str, Any]:
         """Stages, overdue steps and grades of a cycle; with ``username``, for managers and directors."""
         with self.transaction() as session:
-            if username is not None:
-                actor = org.load_actor(session, username)
-                if not actor.roles & appraisal.DASHBOARD_ROLES:
-                    raise NotAllowed(f"{username} may not see the cycle dashboard")
+            self._require_dashboard(session, username)
             return appraisal.cycle_dashboard(session, period, self.services.clock())
 
     def _record_failure(self, exc: ProcessError, username: str) -> None:

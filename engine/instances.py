@@ -14,7 +14,7 @@ from .errors import Conflict, InstanceNotFound, InvalidInput, NotAllowed
 from .forms import validate_form
 from .history import PendingEvent, utc_iso
 from .models import HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance, TaskDefinition, User
-from .org import Actor, load_actor
+from .org import Actor, load_actor, relationship_roles
 from .services import Services
 from .step_recorder import record_step
 from .steps import InstanceChanges, render_title, save_step
@@ -164,10 +164,11 @@ def _open_steps(session: Session, instance_ids: list[int]) -> dict[int, list[dic
         .where(HumanTask.instance_id.in_(instance_ids), HumanTask.state == "open").order_by(HumanTask.id)
     ).all()
     steps: dict[int, list[dict[str, Any]]] = {}
+    fixed = relationship_roles(session) if rows else set()
     for task, holder, title, title_zh in rows:
         steps.setdefault(task.instance_id, []).append({
             "id": task.id, "name": task.name, "title": title or task.name, "title_zh": title_zh or "",
-            "role": task.lane, "assignee": holder,
+            "role": task.lane, "assignee": holder, "releasable": holder is not None and task.lane not in fixed,
             "due_at": utc_iso(task.due_at) if task.due_at else None,
         })
     return steps

@@ -18,7 +18,7 @@ from .errors import Conflict, InvalidInput, NotAllowed, ProcessError, TaskNotFou
 from .forms import effective_form, validate_form
 from .history import PendingEvent, utc_iso
 from .models import HumanTask, ProcessDefinition, ProcessInstance, TaskComment, TaskDefinition, User
-from .org import Actor, load_actor, managers_of
+from .org import Actor, load_actor, managers_of, relationship_roles
 from .services import Services
 from .step_recorder import record_step
 from .steps import save_step, step_changes
@@ -99,10 +99,12 @@ def list_tasks(
     else:
         query = query.order_by(HumanTask.created_at, HumanTask.id)
     rows = session.execute(query.limit(MAX_INBOX_ROWS)).all()
+    fixed = relationship_roles(session)
     result = []
     for task, process_key, instance_title, title, title_zh, assignee_name in rows:
         row = _task_row(task, process_key, instance_title, title, title_zh, assignee_name)
         row["mine"] = task.assignee_id == actor.id
+        row["releasable"] = task.assignee_id is not None and task.lane not in fixed
         result.append(row)
     return result
 
@@ -139,8 +141,9 @@ def show_task(session: Session, services: Services, task_id: int, username: str 
     view = _task_row(task, instance.process_key, instance.title, definition.title if definition else None,
                      definition.title_zh if definition else None, assignee)
     view.update({
-        "may_complete": actor is not None and task.state == "open" and task.lane in actor.roles
-        and task.assignee_id in (None, actor.id),
+        "may_complete": actor is not None and task.state == "open"
+        and (task.assignee_id == actor.id or (task.assignee_id is None and task.lane in actor.roles)),
+        "may_release": actor is not None and _may_release(session, actor, task),
         "process_version": process.version,
         "instructions": form.instructions if form else "",
         "form": schema,
@@ -149,6 +152,13 @@ def show_task(session: Session, services: Services, task_id: int, username: str 
         if "return_count" in data else None,
     })
     return view
+
+
+def _may_release(session: Session, actor: Actor, task: HumanTask) -> bool:
+    """The holder, or someone above them, may give back a task that a role could take again."""
+    if task.state != "open" or task.assignee_id is None or task.lane in relationship_roles(session):
+        return False
+    return task.assignee_id == actor.id or actor.id in managers_of(session, task.assignee_id)
 
 
 def claim_task(session: Session, services: Services, task_id: int, username: str) -> dict[str, Any]:
@@ -171,6 +181,8 @@ def unclaim_task(session: Session, services: Services, task_id: int, username: s
     _require_open(task)
     if task.assignee_id is None:
         return {"id": task.id, "assignee": None, "changed": False}
+    if task.lane in relationship_roles(session):
+        raise NotAllowed(f"task {task.id} is for {task.lane!r} of this instance only; it cannot be released")
     if task.assignee_id != actor.id and actor.id not in managers_of(session, task.assignee_id):
         raise NotAllowed(f"{actor.username} may not release a task held by someone outside their reporting line")
     _set_assignee(session, services, task, instance, None, None,

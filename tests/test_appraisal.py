@@ -176,3 +176,15 @@ def test_a_new_rating_table_applies_to_cycles_opened_afterwards(sqlite_engine, t
 
     assert grade_for("2026-Q3") == ("B", 1)   # opened before: keeps the old table
     assert grade_for("2026-Q4") == ("A", 2)   # opened after: 4.0 is now an A
+
+
+def test_a_step_assigned_by_the_process_cannot_be_released(sqlite_engine):
+    engine = sqlite_engine
+    open_cycle(engine)
+    task = task_of(engine, "zhou.jie", "self_assessment", "zhou.jie")
+    assert task["releasable"] is False
+    view = engine.task(task["id"], "zhou.jie")
+    assert view["may_complete"] is True and view["may_release"] is False
+    with pytest.raises(NotAllowed, match="cannot be released"):
+        engine.unclaim(task["id"], "wang.lei")  # even the employee's manager
+    assert engine.task(task["id"], "wang.lei")["may_complete"] is False

@@ -38,9 +38,10 @@ def candidates(task: dict[str, Any], manager: str) -> list[dict[str, Any]]:
 
 
 def may_offer_release(task: dict[str, Any], me: str) -> bool:
-    """The holder, or someone they report to, may give a task back to the team."""
+    """The holder, or someone they report to, may give a task back to the team (if a team can take it)."""
     holder = task.get("assignee")
-    return task.get("state", "open") == "open" and bool(holder) and (holder == me or holder in reports_of(me))
+    return (task.get("state", "open") == "open" and bool(holder) and bool(task.get("releasable", True))
+            and (holder == me or holder in reports_of(me)))
 
 
 def roles_of(me: str) -> list[str]:

@@ -6,8 +6,14 @@ Widgets: ``text``, ``textarea`` (``x-widget: textarea``), ``number`` (integer or
 ``minimum``/``maximum``), ``date`` (``format: date``), ``select`` (enum), ``radio``
 (``x-widget: radio``), ``decision`` (``x-widget: decision``: one explicit choice per value),
 ``checkbox`` (boolean), ``checkboxes`` (array of enum values), ``list`` (array of scalars),
-``table`` (array of objects) and ``group`` (object). Arrays get a fixed number of empty rows
-so that they work without JavaScript; ``static/opsflow.js`` adds and removes rows.
+``table`` (array of objects), ``group`` (object) and ``scale`` (an integer with a small
+``minimum``..``maximum`` range, such as a 1–5 score: one radio button per value; ``x-widget:
+number`` keeps a number input). Arrays get a fixed number of empty rows so that they work
+without JavaScript; ``static/opsflow.js`` adds and removes rows.
+
+A form-level ``x-compare-with: KEY`` shows, beside each field, the value the same field has in
+``context[KEY]`` (the manager's scoring shows the employee's self-assessment criterion by
+criterion), labelled with the title of the form that produced it.
 """
 
 from __future__ import annotations
@@ -17,14 +23,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .context_view import humanize, scalar_text
 from .field_errors import explain
 from .form_data import SEPARATOR, error_key, field_name, is_choice_list, schema_type
-from .i18n import decision_tone, enum_label, schema_text
+from .i18n import decision_tone, enum_label, pick, schema_text
 
 MIN_ROWS = 3  # rows an empty array shows, so that a form without JavaScript can take several
 EXTRA_ROWS = 1  # empty rows after the filled ones
 ROW_PLACEHOLDER = "__i__"  # in the row template that the script copies
 FORM_ERROR_KEYS = ("_form", "")
+MAX_SCALE = 10  # integer ranges up to this many values are radio buttons
+COMPARE_KEY = "x-compare-with"
 
 Errors = dict[str, list[str]]
 
@@ -35,6 +44,15 @@ class Option:
     label: str
     selected: bool = False
     tone: str = ""  # decisions: "ok" (needs no reason) or "warn"
+
+
+@dataclass
+class Comparison:
+    """The value a field has in an earlier step (``x-compare-with``), shown beside the field."""
+
+    source: str  # the title of the earlier step's form
+    text: str  # '' when that step gave no value
+    long: bool = False
 
 
 @dataclass
@@ -59,6 +77,7 @@ class Field:
     columns: list[str] = field(default_factory=list)
     max_rows: int | None = None
     unit: str = ""
+    compare: Comparison | None = None
 
     @property
     def id(self) -> str:
@@ -98,10 +117,16 @@ class Form:
 
 
 def build_form(schema: Mapping[str, Any], values: Mapping[str, Any] | None = None,
-               errors: Mapping[str, list[str]] | None = None) -> Form:
-    """The fields for ``schema`` showing ``values`` (typed JSON) and the engine's ``errors``."""
+               errors: Mapping[str, list[str]] | None = None, context: Mapping[str, Any] | None = None,
+               forms: Mapping[str, Mapping[str, Any]] | None = None) -> Form:
+    """The fields for ``schema`` showing ``values`` (typed JSON) and the engine's ``errors``.
+
+    ``context`` (earlier steps' data) and ``forms`` (their forms, by data key) are only read
+    when the schema says ``x-compare-with``.
+    """
     pending: Errors = {error_key(k): list(v) for k, v in (errors or {}).items()}
     fields = _properties(schema, values or {}, pending, prefix=(), in_row=False)
+    _compare(fields, schema.get(COMPARE_KEY), context or {}, forms or {})
     problems: list[Problem] = []
     for item in _walk(fields):
         problems.extend(Problem(item.label, message, item.id) for message in item.errors)
@@ -111,6 +136,28 @@ def build_form(schema: Mapping[str, Any], values: Mapping[str, Any] | None = Non
         label = "" if key in FORM_ERROR_KEYS else key
         problems.extend(Problem(label, m, "form-errors") for m in _explained(messages, {}))
     return Form(fields, problems)
+
+
+def _compare(fields: list[Field], key: Any, context: Mapping[str, Any],
+             forms: Mapping[str, Mapping[str, Any]]) -> None:
+    """Put the earlier step's value beside each top-level field that step's form (or data) has."""
+    if not isinstance(key, str) or not key:
+        return
+    form = forms.get(key) or {}
+    found = form.get("schema")
+    schema: dict[str, Any] = found if isinstance(found, dict) else {}
+    earlier = context.get(key)
+    earlier = earlier if isinstance(earlier, dict) else {}
+    props = schema.get("properties", {}) if isinstance(schema.get("properties"), dict) else {}
+    source = schema_text(schema) or pick(form.get("title", ""), form.get("title_zh", "")) or humanize(key)
+    for item in fields:
+        if item.name not in props and item.name not in earlier:
+            continue  # a field the earlier step does not have (the manager's overall comment)
+        prop = props.get(item.name) or {}
+        value = earlier.get(item.name)
+        text = scalar_text(prop, value) if value is not None else ""
+        long = prop.get("x-widget") == "textarea" or "\n" in text
+        item.compare = Comparison(source, text, long)
 
 
 def _walk(fields: list[Field]) -> list[Field]:
@@ -164,8 +211,22 @@ def _choice(item: Field, prop: Mapping[str, Any], value: Any) -> None:
                     for v in prop["enum"]]
 
 
+def _scale(prop: Mapping[str, Any], kind: str) -> list[int]:
+    """The values of a small integer range shown as radio buttons (none for other fields)."""
+    low, high = prop.get("minimum"), prop.get("maximum")
+    if kind != "integer" or prop.get("x-widget") == "number" or not isinstance(low, int) \
+            or not isinstance(high, int) or isinstance(low, bool) or isinstance(high, bool):
+        return []
+    return list(range(low, high + 1)) if 2 <= high - low + 1 <= MAX_SCALE else []
+
+
 def _scalar(item: Field, prop: Mapping[str, Any], kind: str, value: Any) -> None:
     item.value = _text(value)
+    scale = _scale(prop, kind)
+    if scale:
+        item.widget = "scale"
+        item.options = [Option(str(v), str(v), item.value == str(v)) for v in scale]
+        return
     if kind in ("integer", "number"):
         item.widget = "number"
         numeric = value is None or (isinstance(value, int | float) and not isinstance(value, bool))
@@ -239,4 +300,4 @@ def _text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-__all__ = ["SEPARATOR", "Field", "Form", "Option", "Problem", "Row", "build_form"]
+__all__ = ["SEPARATOR", "Comparison", "Field", "Form", "Option", "Problem", "Row", "build_form"]

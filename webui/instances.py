@@ -16,6 +16,8 @@ from .i18n import _, decision_tone, enum_label, pick, step_title
 blueprint = Blueprint("instances", __name__)
 
 HIDDEN_EVENTS = frozenset({"gateway_path", "data_changed"})  # engine detail, not what people did
+SHOWN_DATA = ("result",)  # besides the forms' data: what a process records as its outcome
+GOOD_ENDS = ("approved", "recorded", "closed")  # end events shown in green
 
 
 @dataclass
@@ -37,7 +39,8 @@ def status_text(instance: dict[str, Any]) -> str:
     """Running, approved, vetoed, cancelled... in the user's language (labels looked up once per request)."""
     if "opsflow_status_labels" not in g:
         g.opsflow_status_labels = {"running": _("Running"), "cancelled": _("Cancelled"), "completed": _("Completed"),
-                                   "approved": _("Approved"), "vetoed": _("Vetoed")}
+                                   "approved": _("Approved"), "vetoed": _("Vetoed"),
+                                   "recorded": _("Result recorded"), "closed": _("Closed")}
     labels: dict[str, str] = g.opsflow_status_labels
     end = instance.get("end_event")
     if instance["status"] != "completed" or not end:
@@ -62,6 +65,10 @@ def _what(kind: str, payload: dict[str, Any]) -> str:
         "instance_ended": _("the process ended"),
         "instance_cancelled": _("cancelled the process"),
         "error": _("the process model failed"),
+        "timer_fired": _("the deadline passed"),
+        "task_expired": _("closed the step unfinished when its deadline passed"),
+        "reminder_sent": _("a reminder was sent"),
+        "task_overdue": _("the step is overdue; the holder's manager was told"),
     }
     return texts.get(kind, kind.replace("_", " "))
 
@@ -84,8 +91,9 @@ def timeline(history: list[dict[str, Any]], forms: dict[str, dict[str, Any]]) ->
             tone = decision_tone(schema, payload["decision"])
         if kind == "instance_ended":
             decision = status_text({"status": "completed", "end_event": payload.get("end_event")})
-            tone = "ok" if payload.get("end_event") == "approved" else "warn"
-        comment = str(payload.get("comment") or payload.get("reason") or payload.get("message") or "")
+            tone = "ok" if payload.get("end_event") in GOOD_ENDS else "warn"
+        comment = "" if kind == "task_expired" else \
+            str(payload.get("comment") or payload.get("reason") or payload.get("message") or "")
         entries.append(Entry(event["at"], kind, display_name(event["actor"]), _what(kind, payload), step,
                              decision, tone, comment, event.get("task_id")))
     return entries
@@ -95,7 +103,7 @@ def timeline(history: list[dict[str, Any]], forms: dict[str, dict[str, Any]]) ->
 def requests() -> ResponseReturnValue:
     """List the process instances I started, with their status and who holds them now."""
     rows = engine().instances(started_by=username())
-    return render_template("instances/requests.html", rows=rows, status_text=status_text,
+    return render_template("instances/requests.html", rows=rows, status_text=status_text, good_ends=GOOD_ENDS,
                            process_title=_process_title, team_of=_team_of)
 
 
@@ -112,11 +120,11 @@ def show(instance_id: int) -> ResponseReturnValue:
     instance = engine().show(instance_id, me)
     history = engine().history(instance_id, me)
     forms = engine().forms(instance_id, me)
-    data = {k: v for k, v in instance["data"].items() if k in forms}
+    data = {k: v for k, v in instance["data"].items() if k in forms or k in SHOWN_DATA}
     open_steps = [{**step, "state": "open", "candidates": assignment.candidates(step, me),
                    "may_release": assignment.may_offer_release(step, me)} for step in instance["open_tasks"]]
     return render_template(
-        "instances/show.html", instance=instance, status=status_text(instance),
+        "instances/show.html", instance=instance, status=status_text(instance), good_ends=GOOD_ENDS,
         process_title=_process_title(instance["process"]), open_steps=open_steps, team_of=_team_of,
         entries=timeline(history, forms), sections=sections(data, forms),
         starter=display_name(instance["started_by"]),

@@ -7,19 +7,22 @@ from typing import Any
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from . import auth, errors, i18n, inbox, instances, processes, safety, tasks
+from . import auth, dashboard, errors, i18n, inbox, instances, notifications, processes, safety, tasks
 from .context import display_name, signed_in
 
 csrf = CSRFProtect()
 HTML_BLUEPRINTS = (auth.blueprint, inbox.blueprint, tasks.blueprint, processes.blueprint, instances.blueprint,
-                   i18n.blueprint)
+                   notifications.blueprint, dashboard.blueprint, i18n.blueprint)
 for _blueprint in HTML_BLUEPRINTS:  # once, at import: a blueprint cannot change after its first registration
     errors.attach(_blueprint)
 
 
 def _page_globals() -> dict[str, Any]:
     me = signed_in()
-    return {"me": me, "my_name": display_name(me) if me else "", "counts": inbox.task_counts() if me else {}}
+    if me is None:
+        return {"me": None, "my_name": "", "counts": {}, "unread": 0, "dashboard": False}
+    return {"me": me, "my_name": display_name(me), "counts": inbox.task_counts(),
+            "unread": notifications.unread_count(), "dashboard": dashboard.may_see_dashboard()}
 
 
 def init_app(app: Flask) -> None:

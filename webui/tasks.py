@@ -24,15 +24,16 @@ def _page(task: dict[str, Any], values: dict[str, Any], errors: dict[str, list[s
           comment_text: str = "") -> str:
     me = username()
     forms = engine().forms(task["instance_id"], me)
+    may_complete = bool(task["may_complete"])
     return render_template(
         "tasks/show.html", task=task, step=step_title(task),
         instructions=render_instructions(task["instructions"], task["context"]),
         sections=sections(task["context"], forms),
-        form=build_form(task["form"], values, errors) if task["may_complete"] else None,
+        form=build_form(task["form"], values, errors, task["context"], forms) if may_complete else None,
         comments=engine().comments(task["id"], me), comment_text=comment_text,
         candidates=assignment.candidates(task, me),
-        may_release=assignment.may_offer_release(task, me),
-        may_claim=task["may_complete"] and task["assignee"] is None,
+        may_release=bool(task["may_release"]),
+        may_claim=may_complete and task["assignee"] is None,
         holder=display_name(task["assignee"]),
     )
 

@@ -29,6 +29,8 @@ EVERYONE = frozenset(USERS.values())
 # (wang.lei), and those above the people involved (chen.yu).
 SEES_PLAN = frozenset({"chen.yu", "li.na", "wang.lei", "he.ping", "admin"})
 STARTERS = frozenset({"li.na", "zhang.min", "chen.yu"})  # start roles of market_plan
+# The roles the engine shows the cycle dashboard to: director, branch_gm, marketing_manager, auditor, admin.
+DASHBOARD = frozenset({"chen.yu", "sun.hao", "li.na", "he.ping", "admin"})
 LOGIN = "login"  # an anonymous visitor is sent to /login
 
 
@@ -79,6 +81,13 @@ PROBES = [
           {303: SEES_PLAN - {"he.ping"}}, data={"body": "A remark"}),
     # Empty start data: a starter gets the form back with its errors (422).
     Probe("/processes/<key>", "POST", lambda w: "/processes/market_plan", 403, {422: STARTERS}),
+    Probe("/notifications", "GET", lambda w: "/notifications", 200),
+    # Marking read touches only one's own notifications (notification 1 is wang.lei's; for others nothing changes).
+    Probe("/notifications/<int:notification_id>/read", "POST", lambda w: "/notifications/1/read", 303),
+    Probe("/notifications/read", "POST", lambda w: "/notifications/read", 303),
+    Probe("/cycles", "GET", lambda w: "/cycles", 403, {200: DASHBOARD}),
+    # The template database has no cycle: those who may see the dashboard learn that it does not exist.
+    Probe("/cycles/<period>", "GET", lambda w: "/cycles/2026-Q4", 403, {404: DASHBOARD}),
     Probe("/login", "POST", lambda w: "/login", 200, data={"username": "nobody", "password": "wrong"},
           anonymous=200),
     Probe("/logout", "POST", lambda w: "/logout", 303),

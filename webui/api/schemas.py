@@ -48,18 +48,20 @@ TASK_FIELDS: dict[str, Schema] = {
     "state": {"type": "string", "enum": ["open", "completed", "cancelled"]},
     "assignee": nullable(STRING), "created_at": TIME, "due_at": nullable(TIME),
 }
-TASK = obj({**TASK_FIELDS, "mine": {"type": "boolean", "description": "claimed by or assigned to the caller"}},
-           "An open task in the caller's inbox.")
+RELEASABLE: Schema = {"type": "boolean",
+                      "description": "held by someone and a role could take it again (not assigned by the process)"}
+TASK = obj({**TASK_FIELDS, "mine": {"type": "boolean", "description": "claimed by or assigned to the caller"},
+            "releasable": RELEASABLE}, "An open task in the caller's inbox.")
 TASK_DETAIL = obj({
     **TASK_FIELDS,
-    "may_complete": BOOLEAN, "process_version": INTEGER, "instructions": STRING,
+    "may_complete": BOOLEAN, "may_release": BOOLEAN, "process_version": INTEGER, "instructions": STRING,
     "form": {"type": "object", "description": "the JSON Schema (2020-12) that complete's data must satisfy"},
     "context": {"type": "object", "description": "read-only data of earlier steps, keyed by step"},
     "rework_rounds": {"type": ["object", "null"],
                       "properties": {"used": nullable(INTEGER), "max": nullable(INTEGER)}},
 }, "A task with its form and the context from earlier steps.")
 OPEN_TASK = obj({"id": INTEGER, "name": STRING, "title": STRING, "title_zh": STRING, "role": STRING,
-                 "assignee": nullable(STRING), "due_at": nullable(TIME)})
+                 "assignee": nullable(STRING), "due_at": nullable(TIME), "releasable": RELEASABLE})
 INSTANCE = obj({
     "id": INTEGER, "process": STRING, "version": INTEGER, "title": STRING,
     "status": {"type": "string", "description": "running, completed or cancelled"},
