@@ -29,3 +29,6 @@ echo "== bench/api_throughput.py"
 echo
 echo "== bench/appraisal_cycle.py"
 "$PY" bench/appraisal_cycle.py "${pg_args[@]}"
+echo
+echo "== bench/web_inbox.py"
+"$PY" bench/web_inbox.py
