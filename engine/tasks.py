@@ -41,6 +41,11 @@ def _require_open(task: HumanTask) -> None:
         raise Conflict(f"task {task.id} is already {task.state}")
 
 
+def _require_sight(session: Session, actor: Actor, task: HumanTask, instance: ProcessInstance) -> None:
+    if not may_see_task(session, actor, task, instance):
+        raise NotAllowed(f"{actor.username} may not see task {task.id}")
+
+
 def _require_role(actor: Actor, task: HumanTask) -> None:
     """The task's assignee may act on it; otherwise only holders of the lane's role may."""
     if task.assignee_id == actor.id:
@@ -164,8 +169,8 @@ def _may_release(session: Session, actor: Actor, task: HumanTask) -> bool:
 def claim_task(session: Session, services: Services, task_id: int, username: str) -> dict[str, Any]:
     actor = load_actor(session, username)
     task, instance = _load(session, task_id)
+    _require_role(actor, task)  # rights before state: a stranger learns nothing about the task
     _require_open(task)
-    _require_role(actor, task)
     if task.assignee_id == actor.id:
         return {"id": task.id, "assignee": actor.username, "changed": False}
     if task.assignee_id is not None:
@@ -178,6 +183,7 @@ def claim_task(session: Session, services: Services, task_id: int, username: str
 def unclaim_task(session: Session, services: Services, task_id: int, username: str) -> dict[str, Any]:
     actor = load_actor(session, username)
     task, instance = _load(session, task_id)
+    _require_sight(session, actor, task, instance)
     _require_open(task)
     if task.assignee_id is None:
         return {"id": task.id, "assignee": None, "changed": False}
@@ -195,9 +201,10 @@ def assign_task(session: Session, services: Services, task_id: int, to_username:
     actor = load_actor(session, username)
     target = load_actor(session, to_username)
     task, instance = _load(session, task_id)
-    _require_open(task)
+    _require_sight(session, actor, task, instance)
     if target.id != actor.id and actor.id not in managers_of(session, target.id):
         raise NotAllowed(f"{actor.username} may only assign tasks to people who report to them")
+    _require_open(task)
     if task.lane not in target.roles:
         raise InvalidInput(f"{target.username} does not have the role {task.lane!r} that task {task.id} needs")
     if task.assignee_id not in (None, actor.id, target.id) and actor.id not in managers_of(session, task.assignee_id):
@@ -234,8 +241,8 @@ def complete_task(
     """
     actor = load_actor(session, username)
     task, instance = _load(session, task_id)
-    _require_open(task)
     _require_role(actor, task)
+    _require_open(task)
     if task.assignee_id not in (None, actor.id):
         raise Conflict(f"task {task.id} is claimed by someone else")
     process = services.catalog.get(session, instance.definition_id)

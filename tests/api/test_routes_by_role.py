@@ -1,0 +1,307 @@
+"""Deny by default: every REST API route, called with each demo user's bearer token and with none.
+
+The table below names every rule under /api/v1 (with each of its methods) and what each person
+gets. A route added to the app without a row here fails ``test_every_api_route_is_in_the_table``.
+Requests that may change something each get a fresh copy of the template database, so no probe
+sees what another one did; read-only requests of one user share one copy.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from engine.facade import Engine, build_engine
+from tests.api.helpers import API, make_app
+from tests.journey import RESEARCH, START, only_task
+
+# One demo user per role.
+USERS = {
+    "director": "chen.yu", "branch_gm": "sun.hao", "marketing_manager": "li.na",
+    "research_supervisor": "wang.lei", "planning_supervisor": "zhang.min", "promotion_supervisor": "liu.yang",
+    "staff": "zhou.jie", "analyst": "gao.yan", "auditor": "he.ping", "admin": "admin",
+}
+EVERYONE = frozenset(USERS.values())
+OVERSIGHT = frozenset({"chen.yu", "he.ping", "admin"})  # director, auditor, admin: see every instance
+# Who may see the plans and their research tasks: oversight, the starter (li.na), the lane's role (wang.lei),
+# and those above the people involved (chen.yu above li.na and wang.lei).
+SEES_PLAN = OVERSIGHT | {"li.na", "wang.lei"}
+SEES_DONE_PLAN = SEES_PLAN | {"zhang.min"}  # the plan whose research is done: its draft_plan is in her lane
+# Who may see zhou.jie's appraisal: oversight, zhou.jie (his self-assessment is assigned to him by the
+# process), and those above him: wang.lei (his appraiser) and li.na (his calibrator).
+SEES_APPRAISAL = OVERSIGHT | {"zhou.jie", "wang.lei", "li.na"}
+STARTERS = frozenset({"li.na", "zhang.min", "chen.yu"})  # start roles of market_plan
+WANG_LEI_AND_ABOVE = frozenset({"wang.lei", "li.na", "chen.yu"})  # his reporting line
+READ_ONLY = frozenset({"he.ping"})  # the auditor reads and replays; he changes nothing
+NO_TOKEN = "(no token)"
+MISSING = 999_999  # an id no row has
+
+
+@dataclass(frozen=True)
+class World:
+    """Ids in the template database, and a token for every demo user."""
+
+    # Three market plans started by li.na: plan with its research task open and unclaimed (research),
+    # held_plan with it claimed by wang.lei (held_research), done_plan with it completed by wang.lei
+    # (done_research), so that zhang.min's draft_plan is open; and zhou.jie's appraisal of cycle 2026-Q4
+    # (appraisal) with his self-assessment, which the process assigned to him (self_assessment).
+    ids: dict[str, int]
+    tokens: dict[str, str]  # username: bearer token
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One request to one rule, and the status each user gets (``default`` for the others).
+
+    ``path`` is under /api/v1, with ``{name}`` for the world's ids; ``rule`` is as in ``app.url_map``.
+    """
+
+    rule: str
+    method: str
+    path: str
+    default: int
+    allowed: dict[int, frozenset[str]] = field(default_factory=dict)
+    body: Any = None
+    anonymous: int = 401
+    case: str = ""  # tells apart two probes of the same method and path
+
+
+    def url(self, world: World) -> str:
+        return API + self.path.format(missing=MISSING, **world.ids)
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path}" + (f" ({self.case})" if self.case else "")
+
+    @property
+    def read_only(self) -> bool:
+        return self.method == "GET"
+
+    def expected(self, user: str) -> int:
+        if user == NO_TOKEN:
+            return self.anonymous
+        return next((status for status, users in self.allowed.items() if user in users), self.default)
+
+
+TASK = "/tasks/<int:task_id>"
+INSTANCE = "/process-instances/<int:instance_id>"
+FALLBACK = "/<path:rest>"  # the JSON answer to a path or method that no route has
+ROOT = "/"  # the same for /api/v1 itself
+
+PROBES = [
+    # -- process definitions: everyone gets the list of what they may start (possibly empty)
+    Probe("/process-definitions", "GET", "/process-definitions", 200),
+    Probe("/process-definitions/<key>/start", "POST", "/process-definitions/market_plan/start", 403,
+          {201: STARTERS}, body={"data": START}),
+    Probe("/process-definitions/<key>/start", "POST", "/process-definitions/appraisal_cycle/start", 403,
+          {201: frozenset({"chen.yu"})}, body={"data": {"period": "2027-Q1", "period_type": "quarterly"}}),
+    # The process is looked up before the start roles: 404 for everyone.
+    Probe("/process-definitions/<key>/start", "POST", "/process-definitions/no_such_process/start", 404,
+          body={"data": {}}),
+    # -- instances: the list is filtered for everyone; one instance only for those who may see it
+    Probe("/process-instances", "GET", "/process-instances", 200),
+    Probe(INSTANCE, "GET", "/process-instances/{plan}", 403, {200: SEES_PLAN}),
+    Probe(INSTANCE, "GET", "/process-instances/{appraisal}", 403, {200: SEES_APPRAISAL}),
+    Probe(INSTANCE, "GET", "/process-instances/{missing}", 404),
+    Probe(INSTANCE, "GET", "/process-instances/0", 404),  # out of range: 404 (after authentication)
+    Probe(f"{INSTANCE}/history", "GET", "/process-instances/{plan}/history", 403, {200: SEES_PLAN}),
+    Probe(f"{INSTANCE}/history", "GET", "/process-instances/{appraisal}/history", 403, {200: SEES_APPRAISAL}),
+    Probe(f"{INSTANCE}/history", "GET", "/process-instances/{missing}/history", 404),
+    # -- tasks
+    Probe("/tasks", "GET", "/tasks", 200),
+    Probe(TASK, "GET", "/tasks/{research}", 403, {200: SEES_PLAN}),
+    Probe(TASK, "GET", "/tasks/{held_research}", 403, {200: SEES_PLAN}),
+    Probe(TASK, "GET", "/tasks/{done_research}", 403, {200: SEES_DONE_PLAN}),
+    Probe(TASK, "GET", "/tasks/{self_assessment}", 403, {200: SEES_APPRAISAL}),
+    Probe(TASK, "GET", "/tasks/{missing}", 404),
+    Probe(f"{TASK}/comments", "GET", "/tasks/{research}/comments", 403, {200: SEES_PLAN}),
+    Probe(f"{TASK}/comments", "GET", "/tasks/{self_assessment}/comments", 403, {200: SEES_APPRAISAL}),
+    Probe(f"{TASK}/comments", "GET", "/tasks/{missing}/comments", 404),
+    # Claiming needs the lane's role (only wang.lei is a research supervisor) or being the assignee.
+    Probe(f"{TASK}/claim", "POST", "/tasks/{research}/claim", 403, {200: frozenset({"wang.lei"})}),
+    Probe(f"{TASK}/claim", "POST", "/tasks/{held_research}/claim", 403, {200: frozenset({"wang.lei"})}),
+    Probe(f"{TASK}/claim", "POST", "/tasks/{self_assessment}/claim", 403, {200: frozenset({"zhou.jie"})}),
+    Probe(f"{TASK}/claim", "POST", "/tasks/{missing}/claim", 404),
+    # The holder and those above the holder may give a task back to the team.
+    Probe(f"{TASK}/unclaim", "POST", "/tasks/{held_research}/unclaim", 403, {200: WANG_LEI_AND_ABOVE}),
+    # A task nobody holds: nothing to release, 200 with changed: false, for those who may see it.
+    Probe(f"{TASK}/unclaim", "POST", "/tasks/{research}/unclaim", 403, {200: SEES_PLAN}),
+    # A task the process gave to a relationship (zhou.jie as the employee) is never released, not even by him.
+    Probe(f"{TASK}/unclaim", "POST", "/tasks/{self_assessment}/unclaim", 403),
+    Probe(f"{TASK}/unclaim", "POST", "/tasks/{missing}/unclaim", 404),
+    # The dispatch right: only wang.lei's managers (and he himself) may give him the task.
+    Probe(f"{TASK}/assign", "POST", "/tasks/{research}/assign", 403, {200: WANG_LEI_AND_ABOVE},
+          body={"user": "wang.lei"}),
+    # A task the process gave to a relationship cannot be dispatched: zhou.jie lacks the role "employee" (400)
+    # for those who may assign to him (he himself and those above him); the others may not (403).
+    Probe(f"{TASK}/assign", "POST", "/tasks/{self_assessment}/assign", 403,
+          {400: frozenset({"zhou.jie", "wang.lei", "li.na", "chen.yu"})}, body={"user": "zhou.jie"}),
+    # An unknown user is checked before the task and the caller's right: 400 for everyone. QUESTIONABLE
+    # (minor): any token holder can tell usernames that exist (403) from those that do not (400).
+    Probe(f"{TASK}/assign", "POST", "/tasks/{research}/assign", 400, body={"user": "nobody"}, case="to nobody"),
+    Probe(f"{TASK}/assign", "POST", "/tasks/{missing}/assign", 404, body={"user": "wang.lei"}),
+    # Completing needs the lane's role; a held task also needs to be one's own.
+    Probe(f"{TASK}/complete", "POST", "/tasks/{research}/complete", 403, {200: frozenset({"wang.lei"})},
+          body={"data": RESEARCH}),
+    Probe(f"{TASK}/complete", "POST", "/tasks/{held_research}/complete", 403, {200: frozenset({"wang.lei"})},
+          body={"data": RESEARCH}),
+    # Empty data: the one who may complete learns what is wrong with it (400); the others are refused first.
+    Probe(f"{TASK}/complete", "POST", "/tasks/{self_assessment}/complete", 403, {400: frozenset({"zhou.jie"})},
+          body={"data": {}}),
+    Probe(f"{TASK}/complete", "POST", "/tasks/{missing}/complete", 404, body={"data": {}}),
+    # Comments: whoever sees the task, except the auditor, who reads and changes nothing.
+    Probe(f"{TASK}/comments", "POST", "/tasks/{research}/comments", 403, {201: SEES_PLAN - READ_ONLY},
+          body={"body": "A remark"}),
+    Probe(f"{TASK}/comments", "POST", "/tasks/{done_research}/comments", 403, {201: SEES_DONE_PLAN - READ_ONLY},
+          body={"body": "A remark"}),
+    Probe(f"{TASK}/comments", "POST", "/tasks/{self_assessment}/comments", 403, {201: SEES_APPRAISAL - READ_ONLY},
+          body={"body": "A remark"}),
+    Probe(f"{TASK}/comments", "POST", "/tasks/{missing}/comments", 404, body={"body": "A remark"}),
+    # A completed task: rights are checked before state, so only those who could have acted learn (409) that
+    # it is closed; everyone else gets 403.
+    Probe(f"{TASK}/claim", "POST", "/tasks/{done_research}/claim", 403, {409: frozenset({"wang.lei"})}),
+    Probe(f"{TASK}/unclaim", "POST", "/tasks/{done_research}/unclaim", 403, {409: SEES_DONE_PLAN}),
+    Probe(f"{TASK}/assign", "POST", "/tasks/{done_research}/assign", 403, {409: WANG_LEI_AND_ABOVE},
+          body={"user": "wang.lei"}),
+    Probe(f"{TASK}/complete", "POST", "/tasks/{done_research}/complete", 403, {409: frozenset({"wang.lei"})},
+          body={"data": RESEARCH}),
+    # -- the OpenAPI document: the one route served without a token
+    Probe("/openapi.json", "GET", "/openapi.json", 200, anonymous=200),
+    # -- no such route (404) or no such method (405): JSON answers, still only with a token
+    *(Probe(ROOT, method, "/", 404) for method in ("GET", "POST", "PUT", "PATCH", "DELETE")),
+    Probe(ROOT, "GET", "", 404),  # /api/v1 without the slash
+    Probe(FALLBACK, "GET", "/no-such-route", 404),
+    Probe(FALLBACK, "GET", "/tasks/{research}/claim", 405),
+    Probe(FALLBACK, "POST", "/tasks", 405),
+    Probe(FALLBACK, "PUT", "/tasks/{research}", 405),
+    Probe(FALLBACK, "PATCH", "/process-instances/{plan}", 405),
+    Probe(FALLBACK, "DELETE", "/tasks/{research}/comments", 405),
+]
+
+
+# -- the world ---------------------------------------------------------------------------------------------
+def _build_template(path: Path) -> World:
+    engine = build_engine(f"sqlite:///{path}")
+    try:
+        engine.init(demo=True)
+        plan = int(engine.start("market_plan", "li.na", START)["id"])
+        held_plan = int(engine.start("market_plan", "li.na", {**START, "title": "Autumn push"})["id"])
+        research = only_task(engine, "wang.lei", "research", plan)["id"]
+        held_research = only_task(engine, "wang.lei", "research", held_plan)["id"]
+        engine.claim(held_research, "wang.lei")
+        done_plan = int(engine.start("market_plan", "li.na", {**START, "title": "Summer fair"})["id"])
+        done_research = only_task(engine, "wang.lei", "research", done_plan)["id"]
+        engine.complete(done_research, "wang.lei", RESEARCH)  # now zhang.min's draft_plan is open
+        engine.start("appraisal_cycle", "chen.yu", {"period": "2026-Q4", "period_type": "quarterly"})
+        self_assessment = only_task(engine, "zhou.jie", "self_assessment")
+        tokens = {user: engine.create_token(user, "route table") for user in EVERYONE}
+    finally:
+        engine.db.dispose()  # closes the connections, so SQLite folds its WAL into the file
+    ids = {"plan": plan, "research": research, "held_plan": held_plan, "held_research": held_research,
+           "done_plan": done_plan, "done_research": done_research,
+           "appraisal": self_assessment["instance_id"], "self_assessment": self_assessment["id"]}
+    return World(ids, tokens)
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, World]:
+    path = tmp_path_factory.mktemp("api-routes") / "template.sqlite"
+    return path, _build_template(path)
+
+
+class Copies:
+    """Apps on fresh copies of the template database."""
+
+    def __init__(self, template: Path, folder: Path) -> None:
+        self.template = template
+        self.folder = folder
+        self.numbers = count()
+
+    @contextmanager
+    def app(self) -> Iterator[Flask]:
+        path = self.folder / f"copy-{next(self.numbers)}.sqlite"
+        shutil.copy(self.template, path)
+        engine: Engine = build_engine(f"sqlite:///{path}")
+        try:
+            yield make_app(engine)
+        finally:
+            engine.db.dispose()
+            path.unlink()
+
+
+@pytest.fixture
+def copies(template: tuple[Path, World], tmp_path: Path) -> Copies:
+    return Copies(template[0], tmp_path)
+
+
+@pytest.fixture
+def world(template: tuple[Path, World]) -> World:
+    return template[1]
+
+
+def _status(client: FlaskClient, probe: Probe, world: World, token: str | None) -> int:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    kwargs = {} if probe.body is None else {"json": probe.body}
+    response = client.open(probe.url(world), method=probe.method, headers=headers, **kwargs)
+    response.close()
+    if response.status_code == 401:
+        assert response.headers["WWW-Authenticate"].startswith('Bearer realm="opsflow"'), probe.label
+    assert response.is_json, f"{probe.label}: not a JSON answer"
+    return response.status_code
+
+
+def walk(copies: Copies, world: World, user: str, token: str | None) -> dict[str, int]:
+    """Every probe as ``user``: the read-only ones on one copy, each other one on a copy of its own."""
+    got = {}
+    with copies.app() as shared:
+        for probe in PROBES:
+            if probe.read_only:
+                got[probe.label] = _status(shared.test_client(), probe, world, token)
+            else:
+                with copies.app() as app:
+                    got[probe.label] = _status(app.test_client(), probe, world, token)
+    return got
+
+
+# -- the tests ---------------------------------------------------------------------------------------------
+def api_routes(app: Flask) -> set[tuple[str, str]]:
+    return {(rule.rule, method) for rule in app.url_map.iter_rules() if rule.rule.startswith(API)
+            for method in rule.methods or () if method not in ("HEAD", "OPTIONS")}
+
+
+def test_every_api_route_is_in_the_table(copies: Copies) -> None:
+    with copies.app() as app:
+        assert api_routes(app) == {(API + p.rule, p.method) for p in PROBES}
+
+
+def test_each_probe_reaches_the_rule_it_is_listed_under(copies: Copies, world: World) -> None:
+    with copies.app() as app:
+        adapter = app.url_map.bind("localhost")
+        reached = {p.label: adapter.match(p.url(world), p.method, return_rule=True)[0].rule for p in PROBES}
+    assert reached == {p.label: API + p.rule for p in PROBES}
+
+
+def test_the_labels_are_unique() -> None:
+    assert len({p.label for p in PROBES}) == len(PROBES)
+
+
+@pytest.mark.parametrize("user", sorted(EVERYONE))
+def test_each_user_gets_what_the_table_says(copies: Copies, world: World, user: str) -> None:
+    got = walk(copies, world, user, world.tokens[user])
+    assert got == {p.label: p.expected(user) for p in PROBES}
+
+
+@pytest.mark.parametrize("token", [None, "not-a-token"], ids=["no-token", "unknown-token"])
+def test_without_a_valid_token_only_the_openapi_document_is_served(
+        copies: Copies, world: World, token: str | None) -> None:
+    got = walk(copies, world, NO_TOKEN, token)
+    assert got == {p.label: p.expected(NO_TOKEN) for p in PROBES}
