@@ -43,13 +43,21 @@ class ScriptTimeout(RuntimeError):
     """A script ran past its time limit."""
 
 
+_GUARDED_OPERATORS = {ast.Add: "_add_", ast.Mult: "_mul_"}
+
+
 class _Policy(RestrictingNodeTransformer):
-    """RestrictedPython's policy, minus imports and the power operator."""
+    """RestrictedPython's policy, minus imports, ``try`` and ``**``; ``+`` and ``*`` go through size guards."""
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
         if isinstance(node.op, ast.Pow):
             self.error(node, "The ** operator is not allowed in scripts.")
-        return super().visit_BinOp(node)  # type: ignore[return-value]
+        visited = super().visit_BinOp(node)
+        guard = _GUARDED_OPERATORS.get(type(node.op))
+        if guard is None or not isinstance(visited, ast.BinOp):
+            return visited  # type: ignore[return-value]
+        call = ast.Call(func=ast.Name(id=guard, ctx=ast.Load()), args=[visited.left, visited.right], keywords=[])
+        return ast.fix_missing_locations(ast.copy_location(call, node))
 
     def visit_Try(self, node: ast.Try) -> ast.AST:
         self.error(node, "try statements are not allowed in scripts.")
@@ -83,8 +91,68 @@ _INPLACE: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
+MAX_SEQUENCE = 1_000_000  # items of a list or characters of a text a script may build at once
+_SIZED = (str, bytes, list, tuple)
+
+
+def _check_size(size: int) -> None:
+    if size > MAX_SEQUENCE:
+        raise ValueError(f"scripts may not build sequences longer than {MAX_SEQUENCE} items")
+
+
+def _guarded_add(left: Any, right: Any) -> Any:
+    if isinstance(left, _SIZED) and isinstance(right, _SIZED):
+        _check_size(len(left) + len(right))
+    return left + right
+
+
+def _guarded_mul(left: Any, right: Any) -> Any:
+    for seq, times in ((left, right), (right, left)):
+        if isinstance(seq, _SIZED) and isinstance(times, int):
+            _check_size(len(seq) * max(times, 0))
+    return left * right
+
+
 def _inplace_var(op: str, left: Any, right: Any) -> Any:
+    if op == "+=":
+        _guarded_add(left, right)
+    elif op == "*=":
+        _guarded_mul(left, right)
     return _INPLACE[op](left, right)
+
+
+def _growth_of(obj: Any, name: str, args: tuple[Any, ...]) -> int | None:
+    """The size a growing method call would produce, if it can be told before the call."""
+    if isinstance(obj, (str, bytes)):
+        if name in ("ljust", "rjust", "center", "zfill") and args and isinstance(args[0], int):
+            return int(args[0])
+        if name == "expandtabs":
+            tab = args[0] if args and isinstance(args[0], int) else 8
+            tabs = obj.count("\t") if isinstance(obj, str) else obj.count(b"\t")
+            return len(obj) + tabs * max(tab, 0)
+        if name == "replace" and len(args) >= 2 and isinstance(args[0], type(obj)) and isinstance(args[1], type(obj)):
+            return len(obj) + (len(obj) + 1) * max(len(args[1]) - len(args[0]), 0)
+        if name == "join" and args:
+            parts = list(args[0])
+            return sum(len(p) for p in parts if isinstance(p, _SIZED)) + len(obj) * len(parts)
+    if isinstance(obj, list) and name == "extend" and args and hasattr(args[0], "__len__"):
+        return len(obj) + len(args[0])
+    return None
+
+
+def _guarded_getattr(obj: Any, name: str, default: Any = None) -> Any:
+    """``safer_getattr``, with size checks on the methods that can grow a text or list a lot at once."""
+    value = safer_getattr(obj, name, default)  # type: ignore[no-untyped-call]
+    if not callable(value) or not isinstance(obj, (str, bytes, list)):
+        return value
+
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        size = _growth_of(obj, name, args)
+        if size is not None:
+            _check_size(size)
+        return value(*args, **kwargs)
+
+    return checked
 
 
 SAFE_BUILTINS: dict[str, Any] = {
@@ -99,7 +167,9 @@ SAFE_BUILTINS["range"] = _bounded_range
 
 GUARDS: dict[str, Any] = {
     "__builtins__": SAFE_BUILTINS,
-    "_getattr_": safer_getattr,
+    "_getattr_": _guarded_getattr,
+    "_add_": _guarded_add,
+    "_mul_": _guarded_mul,
     "_getitem_": default_guarded_getitem,
     "_getiter_": default_guarded_getiter,
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence,

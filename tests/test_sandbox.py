@@ -137,6 +137,32 @@ def test_escapes_are_refused_when_run(sandbox, script, error, message):
     assert context == {"x": 1, "MAX": MAX_RANGE}
 
 
+MEMORY_BOMBS = [
+    "x = [0] * 1000000000",
+    "x = 'a' * 100000000",
+    "x = 100000000 * 'a'",
+    "s = 'a' * 1000\nfor i in range(40):\n    s = s + s",
+    "s = 'a' * 1000\nfor i in range(40):\n    s += s",
+    "s = 'a' * 1000\nx = s.ljust(2000000)",
+    "s = 'a' * 1000\nx = s.replace('a', s)",
+    "x = '-'.join(['a' * 100000] * 100)",
+    "l = [0] * 1000\nfor i in range(40):\n    l.extend(l)",
+]
+
+
+@pytest.mark.parametrize("script", MEMORY_BOMBS)
+def test_scripts_cannot_build_huge_texts_or_lists(sandbox, script):
+    with pytest.raises(ValueError, match="longer than"):
+        sandbox.execute(script, {})
+
+
+def test_ordinary_arithmetic_and_text_still_work_under_the_size_guards(sandbox):
+    data = {"n": 2, "names": ["a", "b"]}
+    sandbox.execute("total = n * 3 + 1\nlabel = 'x' * n + '-' + ', '.join(names)\npad = 'id'.zfill(5)\n"
+                    "row = [0] * 4\nrow += [1]", data)
+    assert (data["total"], data["label"], data["pad"], data["row"]) == (7, "xx-a, b", "000id", [0, 0, 0, 0, 1])
+
+
 def test_a_range_up_to_the_limit_is_allowed(sandbox):
     assert run(sandbox, f"n = len(range({MAX_RANGE}))") == {"n": MAX_RANGE}
 
