@@ -6,6 +6,8 @@ guards, and stopped after a time limit. The ``**`` operator is refused at compil
 because one exponentiation can keep the CPU busy inside C code, out of reach of the limit.
 ``try`` statements are refused too: the limit raises from a trace function, which switches
 tracing off, so a script that caught the timeout (or ran a ``finally`` block) would run unbounded.
+``+``, ``*`` and the methods that grow a text or list at once are size-checked before they run,
+so that a short script cannot allocate gigabytes within its time limit.
 """
 
 from __future__ import annotations
