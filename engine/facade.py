@@ -24,7 +24,7 @@ from . import appraisal, auth, calendar, instances, jobs, notifications, org, sc
 from .catalog import DefinitionCatalog
 from .db import PROJECT_ROOT, make_engine, make_session_factory
 from .deployment import DeployResult, deploy
-from .errors import Conflict, InvalidInput, NotAllowed, ProcessError
+from .errors import Conflict, NotAllowed, ProcessError
 from .execution import WorkflowRunner
 from .history import ChainProblem, PendingEvent, verify
 from .mailer import SmtpMailer
@@ -313,4 +313,4 @@ def build_engine(
     return Engine(db, make_session_factory(db), services)
 
 
-__all__ = ["Engine", "InvalidInput", "build_engine"]
+__all__ = ["Engine", "build_engine", "script_helpers"]
