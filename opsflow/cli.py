@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 import threading
+import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -54,14 +55,32 @@ def _print_json(value: Any) -> None:
     print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 
 
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value) or "-"
+    return str(value)
+
+
+def _display_width(text: str) -> int:
+    """Columns a terminal gives the text: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _display_width(text))
+
+
 def _table(rows: list[dict[str, Any]], columns: list[str]) -> None:
     if not rows:
         print("(none)")
         return
-    widths = {c: max(len(c), *(len(str(r.get(c, "") or "")) for r in rows)) for c in columns}
-    print("  ".join(c.upper().ljust(widths[c]) for c in columns))
-    for row in rows:
-        print("  ".join(str(row.get(c, "") if row.get(c) is not None else "-").ljust(widths[c]) for c in columns))
+    cells = [{c: _cell(row.get(c)) for c in columns} for row in rows]
+    widths = {c: max(len(c), *(_display_width(r[c]) for r in cells)) for c in columns}
+    print("  ".join(_pad(c.upper(), widths[c]) for c in columns).rstrip())
+    for r in cells:
+        print("  ".join(_pad(r[c], widths[c]) for c in columns).rstrip())
 
 
 def _emit(args: argparse.Namespace, value: Any, text: Callable[[], None]) -> None:
@@ -411,6 +430,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OperationalError, ProgrammingError) as exc:
         print(f"error: database problem ({exc.orig}); is it initialised? run 'opsflow init'", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader went away (e.g. `opsflow task 1 --json | head`): stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OpsflowError as exc:
         print(f"error: {'invalid data' if isinstance(exc, FormInvalid) else exc.message}", file=sys.stderr)
         if isinstance(exc, FormInvalid):

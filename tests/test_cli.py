@@ -114,3 +114,27 @@ def test_init_without_demo_creates_an_empty_organisation(cli_env, capsys, monkey
     assert main(["user", "add", "boss", "--role", "director"]) == 0
     assert main(["user", "add", "clerk", "--role", "marketing_manager", "--reports-to", "boss"]) == 0
     assert main(["start", "market_plan", "--as", "clerk", "--data", json.dumps(START), "--json"]) == 0
+
+
+def test_tables_line_up_chinese_names_and_list_roles_plainly(cli_env, capsys, monkeypatch):
+    monkeypatch.setenv("OPSFLOW_DATABASE_URL", cli_env["OPSFLOW_DATABASE_URL"])
+    assert main(["init", "--demo"]) == 0
+    capsys.readouterr()
+    assert main(["users"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    header, chen = lines[0], next(line for line in lines if line.startswith("chen.yu"))
+    assert "director" in chen and "[" not in chen
+    # 陈宇 takes four terminal columns, so ROLES starts two characters earlier on chen.yu's line.
+    assert chen.index("director") == header.index("ROLES") - 2
+
+
+def test_a_closed_pipe_ends_the_output_quietly(cli_env):
+    """`opsflow processes --json | head -1`: the reader has gone before the output is written."""
+    assert opsflow(cli_env, "init", "--demo")[0] == 0
+    proc = subprocess.Popen([sys.executable, "-m", "opsflow.cli", "processes", "--json"], env=cli_env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    with proc.stderr:
+        errors = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0 and errors == ""
