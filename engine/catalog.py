@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,7 +44,7 @@ class DeployedProcess:
     start_roles: frozenset[str]
     start_form: dict[str, Any] | None
     specs: SpecBundle
-    tasks: dict[str, TaskForm]
+    tasks: dict[str, TaskForm]  # in flow order: the order a token first reaches each step
     instance_title: str
     business_key: str = ""
     notify_on_end: tuple[str, ...] = ()
@@ -64,12 +65,15 @@ class DefinitionCatalog:
         row = session.get(ProcessDefinition, definition_id)
         if row is None:
             raise ProcessNotFound(str(definition_id))
-        tasks = session.scalars(select(TaskDefinition).where(TaskDefinition.definition_id == definition_id)).all()
+        rows = session.scalars(select(TaskDefinition).where(TaskDefinition.definition_id == definition_id)).all()
+        specs = self._codec.spec_from_json(row.spec_json)
+        order = flow_order(specs[0], {t.name for t in rows})
+        tasks = sorted(rows, key=lambda t: order.index(t.name) if t.name in order else len(order))
         deployed = DeployedProcess(
             id=row.id, key=row.key, version=row.version, title=row.title, title_zh=row.title_zh,
             start_roles=frozenset(r for r in row.start_roles.split(",") if r),
             start_form=json.loads(row.start_form_json) if row.start_form_json else None,
-            specs=self._codec.spec_from_json(row.spec_json),
+            specs=specs,
             tasks={t.name: TaskForm(t.name, t.title, t.title_zh, t.lane, json.loads(t.form_json),
                                     _split(t.context_from), t.instructions, t.assignee_path, t.due_window,
                                     _split(t.notify_on_complete))
@@ -91,6 +95,20 @@ class DefinitionCatalog:
             raise ProcessNotFound(key)
         return self.get(session, definition_id)
 
+def flow_order(spec: Any, names: set[str]) -> list[str]:
+    """The named steps in the order a token first reaches them from the start event (breadth first)."""
+    seen: set[str] = set()
+    order: list[str] = []
+    queue = deque([spec.start])
+    while queue:
+        task_spec = queue.popleft()
+        if task_spec.name in seen:
+            continue
+        seen.add(task_spec.name)
+        if task_spec.name in names:
+            order.append(task_spec.name)
+        queue.extend(task_spec.outputs)
+    return order
 
 
 def _split(text: str) -> tuple[str, ...]:

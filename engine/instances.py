@@ -206,7 +206,7 @@ def instance_history(session: Session, instance_id: int, username: str | None = 
 
 def instance_forms(session: Session, services: Services, instance_id: int,
                    username: str | None = None) -> dict[str, dict[str, Any]]:
-    """The forms of an instance's process version by data key: ``start`` and each user task.
+    """The forms of an instance's process version by data key: ``start``, then each user task in flow order.
 
     Each has ``title``, ``title_zh`` and ``schema``; a UI uses them to label earlier steps' data.
     """

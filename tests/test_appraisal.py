@@ -188,3 +188,9 @@ def test_a_step_assigned_by_the_process_cannot_be_released(sqlite_engine):
     with pytest.raises(NotAllowed, match="cannot be released"):
         engine.unclaim(task["id"], "wang.lei")  # even the employee's manager
     assert engine.task(task["id"], "wang.lei")["may_complete"] is False
+
+
+def test_an_appraisal_lists_its_steps_in_flow_order(sqlite_engine):
+    first = open_cycle(sqlite_engine)["appraisal_ids"][0]
+    assert [k for k in sqlite_engine.forms(first) if k != "start"] == [
+        "self_assessment", "manager_scoring", "calibration", "acknowledge", "objection_review"]

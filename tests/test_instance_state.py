@@ -76,3 +76,9 @@ def test_state_round_trips_at_every_wait_state(sqlite_engine):
     check()
     engine.complete(engine.tasks("wang.lei")[0]["id"], "wang.lei", RESEARCH)
     check()
+
+
+def test_forms_come_in_flow_order_not_file_or_name_order(sqlite_engine):
+    plan = start_plan(sqlite_engine)
+    assert list(sqlite_engine.forms(plan)) == ["start", "research", "draft_plan", "manager_review",
+                                               "director_signoff"]

@@ -20,9 +20,6 @@ from .svg_chart import bar_chart
 
 blueprint = Blueprint("dashboard", __name__, url_prefix="/cycles")
 GRADE_TONES = {"A": "a", "B": "b", "C": "c", "D": "d"}
-# The engine lists a process's steps by name; until it gives them in flow order, the appraisal's is named here
-# (steps an analyst adds later follow these, by name).
-FLOW_ORDER = ("self_assessment", "manager_scoring", "calibration", "acknowledge", "objection_review")
 
 
 @dataclass
@@ -49,9 +46,9 @@ def _step_titles(board: dict[str, Any]) -> dict[str, str]:
     if board["instances"]:
         # Only the form titles are read here; the engine has already let this person see the cycle.
         forms = engine().forms(board["instances"][0]["id"])
-        steps = sorted((k for k in forms if k != "start"),
-                       key=lambda k: (FLOW_ORDER.index(k) if k in FLOW_ORDER else len(FLOW_ORDER), k))
-        titles = {key: pick(forms[key].get("title", ""), forms[key].get("title_zh", "")) for key in steps}
+        # The engine gives the steps in flow order (the order a token first reaches them).
+        titles = {key: pick(form.get("title", ""), form.get("title_zh", "")) for key, form in forms.items()
+                  if key != "start"}
     titles.update({"running": _("Between steps"), "recorded": _("Result recorded"), "cancelled": _("Cancelled")})
     return titles
 
