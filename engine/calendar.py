@@ -1,8 +1,10 @@
 """Working-day arithmetic on the Chinese calendar (public holidays and make-up working days).
 
 Holiday data comes from the ``chinesecalendar`` package, which is updated each year when the
-State Council publishes the next year's arrangement. For a year it does not know yet, the
-calendar falls back to Monday-Friday less the fixed-date holidays, and logs a warning once per year.
+State Council publishes the next year's arrangement. Until a release carries a new year, an operator
+can enter it in ``data/calendar.json`` (see :func:`load_calendar_file`); those days win over the
+package. For a year neither knows, the calendar falls back to Monday-Friday less the fixed-date
+holidays, and logs a warning once per year.
 
 Durations are ISO-8601 (``P5D``, ``PT2S``, ``P1DT12H``, ``P2W``): the day part counts
 **working days** (a week is five), the time part is plain elapsed time.
@@ -10,10 +12,13 @@ Durations are ISO-8601 (``P5D``, ``PT2S``, ``P1DT12H``, ``P2W``): the day part c
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -26,11 +31,58 @@ _DURATION = re.compile(
 _unknown_years_warned: set[int] = set()
 # Statutory holidays on fixed dates, used only for years the package has no data for yet
 # (New Year's Day, Labour Day, National Day). Lunar holidays cannot be guessed this way.
-FIXED_DATE_HOLIDAYS = frozenset({(1, 1), (5, 1), (10, 1), (10, 2), (10, 3)})
+FIXED_DATE_HOLIDAYS = {(1, 1): "New Year's Day", (5, 1): "Labour Day", (10, 1): "National Day",
+                       (10, 2): "National Day", (10, 3): "National Day"}
+
+
+# Days an operator entered in the calendar file: date -> (is a working day, name).
+_entered_days: dict[date, tuple[bool, str]] = {}
+DaySource = Literal["entered", "package", "fallback"]
 
 
 class DurationInvalid(ValueError):
     """Not an ISO-8601 duration this calendar understands."""
+
+
+class CalendarFileInvalid(ValueError):
+    """The operator's calendar file cannot be used; the message names the entry."""
+
+
+def read_calendar_file(path: Path) -> dict[date, tuple[bool, str]]:
+    """Parse ``{"holidays": {"2027-02-06": "Spring Festival", ...}, "workdays": {"2027-02-14": "..."}}``.
+
+    ``holidays`` are days off (even on a weekday), ``workdays`` are make-up working days (even on
+    a weekend). A day in both, an unknown key or a malformed date is refused.
+    """
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise CalendarFileInvalid(f"{path}: {exc}") from exc
+    if not isinstance(raw, dict) or set(raw) - {"holidays", "workdays", "comment"}:
+        raise CalendarFileInvalid(f"{path}: expected an object with 'holidays' and 'workdays'")
+    days: dict[date, tuple[bool, str]] = {}
+    for key, working in (("holidays", False), ("workdays", True)):
+        entries = raw.get(key, {})
+        if not isinstance(entries, dict):
+            raise CalendarFileInvalid(f"{path}: '{key}' must map ISO dates to names")
+        for text, name in entries.items():
+            try:
+                day = date.fromisoformat(text)
+            except ValueError as exc:
+                raise CalendarFileInvalid(f"{path}: {key}: {text!r} is not an ISO date (YYYY-MM-DD)") from exc
+            if day in days:
+                raise CalendarFileInvalid(f"{path}: {text} is both a holiday and a working day")
+            days[day] = (working, str(name))
+    return days
+
+
+def load_calendar_file(path: Path) -> int:
+    """Use the days of an operator's calendar file from now on (a missing file means none)."""
+    days = read_calendar_file(path) if path.exists() else {}
+    _entered_days.clear()
+    _entered_days.update(days)
+    is_working_day.cache_clear()
+    return len(days)
 
 
 def parse_duration(text: str) -> tuple[int, timedelta]:
@@ -49,14 +101,25 @@ def parse_duration(text: str) -> tuple[int, timedelta]:
 
 @lru_cache(maxsize=4096)
 def is_working_day(day: date) -> bool:
+    return describe_day(day)[0]
+
+
+def describe_day(day: date) -> tuple[bool, str, DaySource]:
+    """Whether ``day`` is a working day, the holiday's name (or ""), and where that comes from."""
+    if day in _entered_days:
+        working, name = _entered_days[day]
+        return working, name, "entered"
     try:
-        return bool(chinese_calendar.is_workday(day))
+        holiday, name = chinese_calendar.get_holiday_detail(day)
+        return not holiday, name or "", "package"
     except NotImplementedError:
         if day.year not in _unknown_years_warned:
             _unknown_years_warned.add(day.year)
             log.warning("no holiday data for %s yet: counting Monday to Friday, less the fixed-date holidays, "
-                        "as working days (update the chinesecalendar package)", day.year)
-        return day.weekday() < 5 and (day.month, day.day) not in FIXED_DATE_HOLIDAYS
+                        "as working days (enter the year in data/calendar.json or update chinesecalendar)",
+                        day.year)
+        name = FIXED_DATE_HOLIDAYS.get((day.month, day.day), "")
+        return day.weekday() < 5 and not name, name, "fallback"
 
 
 def add_working_days(start: datetime, days: int) -> datetime:
@@ -82,3 +145,16 @@ def first_working_day(year: int, month: int) -> date:
     while not is_working_day(day):
         day += timedelta(days=1)
     return day
+
+
+def special_days(year: int) -> list[dict[str, object]]:
+    """The days of ``year`` that differ from a plain Monday-Friday week, or carry a holiday's name."""
+    days = []
+    day = date(year, 1, 1)
+    while day.year == year:
+        working, name, source = describe_day(day)
+        if working != (day.weekday() < 5) or name:
+            days.append({"date": day.isoformat(), "weekday": day.strftime("%a"), "working": working,
+                         "name": name, "source": source})
+        day += timedelta(days=1)
+    return days

@@ -299,7 +299,11 @@ def build_engine(
     """Assemble the engine with its collaborators; the CLI and the web app both call this.
 
     E-mail goes out through ``mailer`` or, if None, the one ``OPSFLOW_SMTP_*`` configures.
+    Working days follow the package's holiday data and the operator's ``data/calendar.json``.
+
+    :raise calendar.CalendarFileInvalid: when that file cannot be used (named in the message).
     """
+    calendar.load_calendar_file(project_root / "data" / "calendar.json")
     codec = StateCodec()
     helpers = script_helpers(clock)
     services = Services(

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from engine import calendar
 from engine.errors import (
     Conflict,
     DeploymentRejected,
@@ -306,6 +307,16 @@ def cmd_verify(engine: Engine, args: argparse.Namespace) -> int:
     return 8 if problems else 0
 
 
+def cmd_calendar(engine: Engine, args: argparse.Namespace) -> int:
+    days = calendar.special_days(args.year)
+    if args.json:
+        _print_json(days)
+        return 0
+    _table([{**d, "working": "working day" if d["working"] else "day off"} for d in days],
+           ["date", "weekday", "working", "name", "source"])
+    return 0
+
+
 # -- parser --------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="opsflow", description="opsflow workflow engine")
@@ -413,6 +424,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", type=int)
     p = command("verify", cmd_verify, "check the history hash chains (all instances, or one)")
     p.add_argument("id", type=int, nargs="?")
+    p = command("calendar", cmd_calendar, "list a year's public holidays and make-up working days")
+    p.add_argument("year", type=int)
     return parser
 
 
@@ -424,7 +437,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    engine = build_engine(args.database)
+    try:
+        engine = build_engine(args.database)
+    except calendar.CalendarFileInvalid as exc:
+        print(f"error: calendar file: {exc}", file=sys.stderr)
+        return 6
     try:
         result = args.handler(engine, args)
     except (OperationalError, ProgrammingError) as exc:

@@ -138,3 +138,12 @@ def test_a_closed_pipe_ends_the_output_quietly(cli_env):
     with proc.stderr:
         errors = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 0 and errors == ""
+
+
+def test_calendar_lists_a_years_holidays_and_make_up_days(cli_env, capsys, monkeypatch):
+    monkeypatch.setenv("OPSFLOW_DATABASE_URL", cli_env["OPSFLOW_DATABASE_URL"])
+    assert main(["calendar", "2026", "--json"]) == 0
+    days = {d["date"]: d for d in json.loads(capsys.readouterr().out)}
+    assert days["2026-10-01"] == {"date": "2026-10-01", "weekday": "Thu", "working": False,
+                                  "name": "National Day", "source": "package"}
+    assert days["2026-10-10"]["working"] is True and "2026-11-27" not in days
