@@ -29,6 +29,7 @@ class TaskForm:
     schema: dict[str, Any]
     context_from: tuple[str, ...]
     instructions: str
+    instructions_zh: str = ""
     assignee_path: str = ""
     due_window: str = ""
     notify_on_complete: tuple[str, ...] = ()
@@ -75,8 +76,8 @@ class DefinitionCatalog:
             start_form=json.loads(row.start_form_json) if row.start_form_json else None,
             specs=specs,
             tasks={t.name: TaskForm(t.name, t.title, t.title_zh, t.lane, json.loads(t.form_json),
-                                    _split(t.context_from), t.instructions, t.assignee_path, t.due_window,
-                                    _split(t.notify_on_complete))
+                                    _split(t.context_from), t.instructions, t.instructions_zh, t.assignee_path,
+                                    t.due_window, _split(t.notify_on_complete))
                    for t in tasks},
             instance_title=row.instance_title,
             business_key=row.business_key,

@@ -53,6 +53,7 @@ class UserTaskInfo:
     form: dict[str, Any]
     context_from: list[str]
     instructions: str
+    instructions_zh: str = ""
     assignee_path: str = ""
     due_window: str = ""
     notify_on_complete: str = ""
@@ -224,6 +225,7 @@ def _user_tasks(
             form=form,
             context_from=[c.strip() for c in props.get("contextFrom", "").split(",") if c.strip()],
             instructions=task_spec.extensions.get("instructionsForEndUser", "") or "",
+            instructions_zh=props.get("instructionsZh", ""),
             assignee_path=props.get("assignee", ""),
             due_window=props.get("dueWindow", ""),
             notify_on_complete=props.get("notifyOnComplete", ""),

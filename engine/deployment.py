@@ -68,6 +68,7 @@ def _store(session: Session, parsed: ParsedProcess, codec: StateCodec, now: date
             definition_id=definition.id, name=task.name, title=task.title, title_zh=task.title_zh,
             lane=task.lane, form_name=task.form_name, form_json=json.dumps(task.form, ensure_ascii=False),
             context_from=",".join(task.context_from), instructions=task.instructions,
+            instructions_zh=task.instructions_zh,
             assignee_path=task.assignee_path, due_window=task.due_window, notify_on_complete=task.notify_on_complete,
         ))
     return DeployResult(parsed.key, definition.version, "deployed", parsed.source_name)

@@ -95,6 +95,7 @@ class TaskDefinition(Base):
     form_json: Mapped[str] = mapped_column(Text)
     context_from: Mapped[str] = mapped_column(String(500), default="")
     instructions: Mapped[str] = mapped_column(Text, default="")
+    instructions_zh: Mapped[str] = mapped_column(Text, default="", server_default="")
     assignee_path: Mapped[str] = mapped_column(String(200), default="", server_default="")
     due_window: Mapped[str] = mapped_column(String(100), default="", server_default="")
     notify_on_complete: Mapped[str] = mapped_column(String(300), default="", server_default="")

@@ -151,6 +151,7 @@ def show_task(session: Session, services: Services, task_id: int, username: str 
         "may_release": actor is not None and _may_release(session, actor, task),
         "process_version": process.version,
         "instructions": form.instructions if form else "",
+        "instructions_zh": form.instructions_zh if form else "",
         "form": schema,
         "context": {key: data[key] for key in (form.context_from if form else ()) if key in data},
         "rework_rounds": {"used": data.get("return_count"), "max": data.get("max_returns")}

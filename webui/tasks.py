@@ -13,7 +13,7 @@ from .context_view import sections
 from .errors import come_back_to, show_form_again
 from .form_data import parse_form
 from .form_render import build_form
-from .i18n import _, step_title
+from .i18n import _, pick, step_title
 from .instructions import render_instructions
 from .safety import local_target
 
@@ -27,7 +27,7 @@ def _page(task: dict[str, Any], values: dict[str, Any], errors: dict[str, list[s
     may_complete = bool(task["may_complete"])
     return render_template(
         "tasks/show.html", task=task, step=step_title(task),
-        instructions=render_instructions(task["instructions"], task["context"]),
+        instructions=render_instructions(pick(task["instructions"], task["instructions_zh"]), task["context"]),
         sections=sections(task["context"], forms),
         form=build_form(task["form"], values, errors, task["context"], forms) if may_complete else None,
         comments=engine().comments(task["id"], me), comment_text=comment_text,

@@ -156,3 +156,11 @@ def test_a_rework_shows_the_rounds_used(client_as: ClientFor, web_engine: Engine
     step(web_engine, "li.na", "manager_review", world.plan, decision("return", "Again"))
     redraft = only_task(web_engine, "zhang.min", "draft_plan", world.plan)["id"]
     assert "1 of 5 used" in text(client_as("zhang.min").get(f"/tasks/{redraft}"))
+
+
+def test_instructions_come_in_the_pages_language_only(client_as: ClientFor, world: World) -> None:
+    client = client_as("wang.lei")
+    english = text(client.get(f"/tasks/{world.research}", headers={"Accept-Language": "en"}))
+    chinese = text(client.get(f"/tasks/{world.research}", headers={"Accept-Language": "zh-CN"}))
+    assert "Research the market for this plan" in english and "调研本方案的市场" not in english
+    assert "调研本方案的市场" in chinese and "Research the market for this plan" not in chinese
