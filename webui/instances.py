@@ -127,5 +127,5 @@ def show(instance_id: int) -> ResponseReturnValue:
         "instances/show.html", instance=instance, status=status_text(instance), good_ends=GOOD_ENDS,
         process_title=_process_title(instance["process"]), open_steps=open_steps, team_of=_team_of,
         entries=timeline(history, forms), sections=sections(data, forms),
-        starter=display_name(instance["started_by"]),
+        starter=display_name(instance["started_by"]), mine=instance["started_by"] == username(),
     )

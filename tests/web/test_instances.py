@@ -56,3 +56,13 @@ def test_the_timeline_in_chinese(client_as: ClientFor, web_engine: Engine, world
     page = text(client.get(f"/instances/{world.plan}"))
     assert "王磊</strong> 完成了步骤：市场调研报告" in page
     assert "年" in page  # dates in the Chinese form
+
+
+def test_the_breadcrumb_leads_back_to_where_the_reader_came_from(client_as: ClientFor, world: World) -> None:
+    starter = text(client_as("li.na").get(f"/instances/{world.plan}"))
+    worker = text(client_as("wang.lei").get(f"/instances/{world.plan}"))
+    def crumbs(page: str) -> str:
+        return page.split('class="crumbs"', 1)[1].split("</nav>", 1)[0]
+
+    assert '<a href="/requests">My requests</a>' in crumbs(starter) and "Inbox" not in crumbs(starter)
+    assert '<a href="/">Inbox</a>' in crumbs(worker) and "My requests" not in crumbs(worker)
