@@ -19,6 +19,7 @@ from .errors import InvalidInput, NotAllowed, UserNotFound
 from .history import aware_utc
 from .models import ApiToken, User
 from .org import Actor, load_actor
+from .text_input import text_problem
 
 MAX_FAILED_LOGINS = 5
 LOCK_SECONDS = 300
@@ -42,6 +43,8 @@ def set_password(session: Session, username: str, password: str) -> None:
     """:raise InvalidInput: a password shorter than ``MIN_PASSWORD_LENGTH``."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    if text_problem(password):
+        raise InvalidInput(f"the password {text_problem(password)}")
     result = session.execute(
         update(User).where(User.username == username)
         .values(password_hash=hash_password(password), failed_logins=0, locked_until=None)
@@ -56,7 +59,8 @@ def authenticate(session: Session, username: str, password: str, now: datetime) 
 
     :raise LoginFailed: with the same message whether the user or the password was wrong.
     """
-    user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+    user = None if text_problem(username) else session.scalar(
+        select(User).where(User.username == username, User.active.is_(True)))
     if user is None or not user.password_hash:
         _verify(_DUMMY_HASH, password)
         raise LoginFailed("wrong username or password")

@@ -15,9 +15,12 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError, ValidationError
 
 from .errors import FormInvalid
+from .text_input import unsafe_text_fields
 
 APPROVE = "approve"
 FORM_ROOT_FIELD = "_form"
+MAX_MESSAGE = 200  # characters of one error message
+MAX_FIELDS = 50  # fields named in one answer
 
 
 def load_schema(path: Path) -> dict[str, Any]:
@@ -79,7 +82,12 @@ def _message_of(error: ValidationError) -> str:
         return "must be one of: " + ", ".join(map(str, expected))
     if error.validator == "pattern" and error.validator_value == "\\S":
         return "must not be blank"
-    return str(error.message)
+    if error.validator == "maxLength":
+        return f"is longer than {expected} characters"
+    if error.validator == "maxItems":
+        return f"has more than {expected} items"
+    message = str(error.message)  # quotes the value: keep answers to huge values small
+    return message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE - 1] + "…"
 
 
 def collect_errors(schema: dict[str, Any], data: Any) -> dict[str, list[str]]:
@@ -119,9 +127,21 @@ def validate_form(schema: dict[str, Any], data: Any) -> dict[str, Any]:
     """
     if not isinstance(data, dict):
         raise FormInvalid({FORM_ROOT_FIELD: ["data must be a JSON object"]})
+    fields = unsafe_text_fields(data)
+    if fields:  # the schema's messages would quote text that cannot be printed
+        raise FormInvalid(_at_most(fields, MAX_FIELDS))
     fields = collect_errors(schema, data)
     for field, messages in decision_errors(schema, data).items():
         fields.setdefault(field, messages)  # the schema's own message, when it has one, says it already
     if fields:
-        raise FormInvalid(fields)
+        raise FormInvalid(_at_most(fields, MAX_FIELDS))
     return data
+
+
+def _at_most(fields: dict[str, list[str]], limit: int) -> dict[str, list[str]]:
+    """The first ``limit`` fields by name, and a note of how many more there are."""
+    if len(fields) <= limit:
+        return fields
+    kept = dict(sorted(fields.items())[:limit])
+    kept.setdefault(FORM_ROOT_FIELD, []).append(f"and {len(fields) - limit} more fields are wrong")
+    return kept

@@ -18,6 +18,7 @@ from .org import Actor, load_actor, relationship_roles
 from .services import Services
 from .step_recorder import record_step
 from .steps import InstanceChanges, render_title, save_step
+from .text_input import text_problem
 
 CANCEL_ROLES = frozenset({"director", "admin"})
 
@@ -92,6 +93,9 @@ def cancel_instance(
         raise NotAllowed(f"{actor.username} may not cancel instances (director or admin only)")
     if not reason or not reason.strip():
         raise InvalidInput("a reason is required to cancel an instance")
+    problem = text_problem(reason)
+    if problem:
+        raise InvalidInput(f"the reason {problem}")
     instance = _get(session, instance_id)
     if instance.status != "running":
         raise Conflict(f"instance {instance.id} is already {instance.status}")

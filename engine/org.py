@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from .errors import InvalidInput, UserNotFound
 from .models import Role, User, UserRole
+from .text_input import text_problem
 
 USERNAME_PATTERN = re.compile(r"^[a-z][a-z0-9._-]{1,62}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -39,6 +40,8 @@ def load_actor(session: Session, username: str) -> Actor:
 
     :raise UserNotFound: when there is no such (active) user.
     """
+    if text_problem(username):
+        raise UserNotFound(username)  # no username holds such characters (and the query could not encode them)
     rows = session.execute(
         select(User, UserRole.role_key)
         .outerjoin(UserRole, UserRole.user_id == User.id)
@@ -91,8 +94,12 @@ def add_user(
     unknown = sorted(set(roles) - grantable)
     if unknown:
         raise InvalidInput(f"unknown role(s): {', '.join(unknown)} (relationship roles are not granted to users)")
+    if text_problem(display_name):
+        raise InvalidInput(f"the display name {text_problem(display_name)}")
     manager_id = None
     if reports_to:
+        if text_problem(reports_to):
+            raise UserNotFound(reports_to)
         manager_id = session.scalar(select(User.id).where(User.username == reports_to))
         if manager_id is None:
             raise UserNotFound(reports_to)

@@ -22,6 +22,7 @@ from .org import Actor, load_actor, managers_of, relationship_roles
 from .services import Services
 from .step_recorder import record_step
 from .steps import save_step, step_changes
+from .text_input import text_problem
 
 _NO_SYNC = {"synchronize_session": False}
 
@@ -307,6 +308,9 @@ def add_comment(session: Session, services: Services, task_id: int, username: st
     text = (body or "").strip()
     if not text:
         raise InvalidInput("a comment cannot be empty")
+    problem = text_problem(text)
+    if problem:
+        raise InvalidInput(f"the comment {problem}")
     if len(text) > MAX_COMMENT_LENGTH:
         raise InvalidInput(f"a comment is limited to {MAX_COMMENT_LENGTH} characters")
     now = services.clock()

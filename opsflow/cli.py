@@ -50,6 +50,10 @@ def _json_arg(text: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"--data is not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise InvalidInput("--data is nested too deeply") from exc
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise InvalidInput(f"--data cannot be read: {exc}") from exc
 
 
 def _print_json(value: Any) -> None:

@@ -35,6 +35,7 @@ from engine.errors import (
 from .context import signed_in
 from .field_errors import say
 from .i18n import _
+from .safety import TextNotAccepted
 
 log = logging.getLogger(__name__)
 Rerender = Callable[[dict[str, list[str]]], str]
@@ -120,6 +121,10 @@ def _http(exc: HTTPException) -> ResponseReturnValue:
     if request.path.startswith(API_PREFIX):
         return exc  # the API's own handlers answer in JSON; an HTTPException is its own response
     status = exc.code or 500
+    if isinstance(exc, TextNotAccepted):
+        return error_page(status, _("Bad request"), _(
+            "Some text you sent holds characters that are not accepted, so nothing was changed: %(detail)s",
+            detail=exc.description))
     titles = {400: _("Bad request"), 404: _("Not found"), 405: _("Not allowed here"),
               413: _("Too much data")}
     return error_page(status, titles.get(status, exc.name), _("The request could not be handled (%(code)s).",

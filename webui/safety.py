@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response
+from flask import Flask, Response, request
+from werkzeug.exceptions import BadRequest
+
+from engine.text_input import printable, text_problem
 
 # Everything is served by the app itself: no CDN, no inline script or style.
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -41,5 +44,37 @@ def add_headers(response: Response) -> Response:
     return response
 
 
+def unsafe_parameters() -> dict[str, list[str]]:
+    """Query and form parameters (names or values) holding characters no text field accepts."""
+    problems: dict[str, list[str]] = {}
+    sources = [request.args] + ([request.form] if request.method == "POST" and request.mimetype in (
+        "application/x-www-form-urlencoded", "multipart/form-data") else [])
+    for source in sources:
+        for name, values in source.lists():
+            for text in (name, *values):
+                problem = text_problem(text)
+                if problem:
+                    problems.setdefault(printable(name), []).append(problem)
+                    break
+    return problems
+
+
+class TextNotAccepted(BadRequest):
+    """A query or form parameter holds characters that no text field accepts."""
+
+
+def refuse_unsafe_parameters() -> None:
+    """Answer 400 before any view runs, so nothing is stored, searched or shown with such text.
+
+    The API checks its own requests after authentication (``webui.api.inputs``).
+    """
+    if request.blueprint == "api":
+        return
+    problems = unsafe_parameters()
+    if problems:
+        raise TextNotAccepted("; ".join(f"{name}: {', '.join(msgs)}" for name, msgs in sorted(problems.items())))
+
+
 def init_app(app: Flask) -> None:
     app.after_request(add_headers)
+    app.before_request(refuse_unsafe_parameters)

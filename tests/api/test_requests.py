@@ -151,3 +151,47 @@ def test_the_api_takes_no_cookies_and_needs_no_csrf_token(sqlite_app, sqlite_eng
     for response in (started, listed):
         assert "Set-Cookie" not in response.headers
         assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_text_no_field_accepts_is_a_400_naming_the_key_on_both_databases(users):
+    li_na, wang_lei = users["li.na"], users["wang.lei"]
+    li_na.ok("POST", "/process-definitions/market_plan/start", {"data": START}, expect=201)
+    task = wang_lei.ok("GET", "/tasks")["items"][0]["id"]
+    raw = {"content_type": "application/json"}
+    cases = [
+        (f"/tasks/{task}/comments", b'{"body": "a\\udc00"}', {"body"}),
+        (f"/tasks/{task}/assign", b'{"user": "a\\u0000"}', {"user"}),
+        (f"/tasks/{task}/complete", b'{"data": {"findings": "\\ud800"}}', {"data.findings"}),
+        ("/process-definitions/market_plan/start",
+         b'{"data": {"title": "x", "period_type": "annual", "period": "2027", "brief": "a\\ud800"}}', {"data.brief"}),
+    ]
+    for path, body, fields in cases:
+        response = wang_lei.post(path, data=body, **raw) if "start" not in path else li_na.post(path, data=body, **raw)
+        assert response.status_code == 400, (path, response.get_json())
+        assert set(response.get_json()["fields"]) == fields
+    assert wang_lei.get("/process-instances", status="a\x00").status_code == 400
+    assert len(li_na.ok("GET", "/process-instances")["items"]) == 1
+    assert wang_lei.ok("GET", f"/tasks/{task}/comments")["items"] == []
+
+
+def test_bodies_json_cannot_hold_in_memory_are_a_400(sqlite_users, research_task):
+    wang_lei = sqlite_users["wang.lei"]
+    path = f"/tasks/{research_task['id']}/complete"
+    for body, message in [
+        (b'{"data": {"trends": ' + b"9" * 5_000 + b"}}", "cannot be read"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (b'{"data": ' + b'{"a": ' * 200 + b"1" + b"}" * 201, "nested more than"),
+    ]:
+        response = wang_lei.post(path, data=body, content_type="application/json")
+        assert response.status_code == 400 and message in response.get_json()["message"], response.get_json()
+
+
+def test_a_huge_value_is_not_echoed_back(sqlite_users, research_task):
+    response = sqlite_users["wang.lei"].post(f"/tasks/{research_task['id']}/complete",
+                                              {"data": {**RESEARCH, "trends": "x" * 900_000}})
+    assert response.status_code == 400
+    assert response.get_json()["fields"] == {"trends": ["is longer than 10000 characters"]}
+    assert len(response.get_data()) < 2_000
+    many = sqlite_users["wang.lei"].post(f"/tasks/{research_task['id']}/complete",
+                                          {f"key{i}": 1 for i in range(50_000)})
+    assert many.status_code == 400 and len(many.get_data()) < 20_000

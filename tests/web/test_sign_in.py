@@ -123,3 +123,19 @@ def test_session_cookies_are_http_only_lax_and_secure_on_request(
     cookie = sign_in(app.test_client(), "li.na").headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert ("Secure" in cookie) is expected
+
+
+def test_nul_and_control_characters_in_queries_or_forms_are_a_400_on_both_databases(any_db_engine: Engine) -> None:
+    app = make_app(any_db_engine)
+    assert sign_in(app.test_client(), "wang.lei\x00", PASSWORD).status_code == 400
+    client = sign_in_session(app.test_client(), "wang.lei")
+    assert client.get("/?q=a%00b").status_code == 400
+    assert client.get("/?process=%01").status_code == 400
+    assert "Search" in text(client.get("/?q=plain"))
+    plan = int(any_db_engine.start("market_plan", "li.na", {"title": "Fair", "period_type": "annual",
+                                                            "period": "2027"})["id"])
+    task = any_db_engine.tasks("wang.lei")[0]["id"]
+    refused = client.post(f"/tasks/{task}/comments", data={"body": "a\x00b"})
+    assert refused.status_code == 400 and "control character" in text(refused)
+    assert any_db_engine.comments(task, "wang.lei") == []
+    assert any_db_engine.show(plan)["status"] == "running"

@@ -12,12 +12,16 @@ from typing import Any
 from flask import request
 from werkzeug.exceptions import NotFound
 
+from engine.text_input import unsafe_text_fields
+
+from ..safety import unsafe_parameters
 from .errors import RequestInvalid
 
 TYPE_NAMES: dict[type, str] = {dict: "a JSON object", str: "a string", list: "an array"}
 TRUE_WORDS = frozenset({"true", "1", "yes"})
 FALSE_WORDS = frozenset({"false", "0", "no"})
 MAX_ID = 2**31 - 1
+MAX_FIELDS = 50  # keys named in one answer
 
 
 def id_segment(name: str) -> str:
@@ -41,11 +45,27 @@ def _parsed_body() -> Any:
         raise RequestInvalid("send the body as JSON with 'Content-Type: application/json'")
     raw = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH this raises 413
     try:
-        return json.loads(raw.decode("utf-8"))  # RFC 8259: JSON between systems is UTF-8
+        body = json.loads(raw.decode("utf-8"))  # RFC 8259: JSON between systems is UTF-8
     except UnicodeDecodeError as exc:
         raise RequestInvalid(f"the body is not UTF-8: {exc.reason}") from exc
     except json.JSONDecodeError as exc:
         raise RequestInvalid(f"the body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    except RecursionError as exc:
+        raise RequestInvalid("the body is nested too deeply") from exc
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise RequestInvalid(f"the body cannot be read: {exc}") from exc
+    fields = dict(sorted(unsafe_text_fields(body).items())[:MAX_FIELDS])
+    if fields:
+        raise RequestInvalid("the body holds text that is not accepted: " + "; ".join(
+            f"{key}: {', '.join(messages)}" for key, messages in fields.items()), fields)
+    return body
+
+
+def check_parameters() -> None:
+    """Answer 400 for query parameters holding characters no text field accepts."""
+    problems = unsafe_parameters()
+    if problems:
+        raise RequestInvalid("the query holds text that is not accepted", problems)
 
 
 def body_object(keys: dict[str, type], required: Collection[str] = (), empty_ok: bool = False) -> dict[str, Any]:
@@ -63,15 +83,18 @@ def body_object(keys: dict[str, type], required: Collection[str] = (), empty_ok:
     expected = ", ".join(keys) or "no keys"
     for key, value in body.items():
         if key not in keys:
-            fields[key] = [f"is not a key of this request (expected: {expected})"]
+            shown = key if len(key) <= 100 else key[:99] + "…"
+            fields[shown] = [f"is not a key of this request (expected: {expected})"]
         elif not isinstance(value, keys[key]):
             fields[key] = [f"must be {TYPE_NAMES.get(keys[key], keys[key].__name__)}"]
     for key in required:
         if key not in body:
             fields[key] = ["is required"]
     if fields:
+        named = dict(sorted(fields.items())[:MAX_FIELDS])
+        more = f" (and {len(fields) - len(named)} more keys)" if len(fields) > len(named) else ""
         raise RequestInvalid("invalid request body: " + "; ".join(
-            f"{key}: {', '.join(messages)}" for key, messages in sorted(fields.items())), fields)
+            f"{key}: {', '.join(messages)}" for key, messages in named.items()) + more, named)
     return body
 
 

@@ -1,0 +1,53 @@
+"""Text that people send: refuse characters that storage cannot hold or pages should never show.
+
+A lone UTF-16 surrogate (``"\\ud800"`` is valid JSON) cannot be encoded as UTF-8, so hashing or
+storing it would fail half-way; NUL cannot be stored in PostgreSQL text; other C0 control
+characters corrupt pages and exports. Tab, line feed and carriage return are ordinary text.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+MAX_DEPTH = 32
+
+
+def text_problem(value: str) -> str | None:
+    """Why ``value`` cannot be accepted as text, or None when it can."""
+    match = _FORBIDDEN.search(value)
+    if match is None:
+        return None
+    char = match.group()
+    if "\ud800" <= char <= "\udfff":
+        return "contains an unpaired surrogate, which is not valid Unicode text"
+    return f"contains a control character (U+{ord(char):04X})"
+
+
+def printable(value: str) -> str:
+    """``value`` with anything that cannot be printed or encoded shown as an escape."""
+    return value if text_problem(value) is None else value.encode("unicode_escape").decode("ascii")
+
+
+def unsafe_text_fields(value: Any, path: str = "", depth: int = 0) -> dict[str, list[str]]:
+    """Every string (value or key) in a JSON value that :func:`text_problem` refuses, by dotted path."""
+    problems: dict[str, list[str]] = {}
+    if depth > MAX_DEPTH:
+        return {path or "data": [f"is nested more than {MAX_DEPTH} levels deep"]}
+    if isinstance(value, str):
+        problem = text_problem(value)
+        if problem:
+            problems[path or "data"] = [problem]
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            key_text = str(key)
+            where = f"{path}.{printable(key_text)}" if path else printable(key_text)
+            key_problem = text_problem(key_text)
+            if key_problem:
+                problems[where] = [f"the name {key_problem}"]
+            problems.update(unsafe_text_fields(item, where, depth + 1))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            problems.update(unsafe_text_fields(item, f"{path}.{index}" if path else str(index), depth + 1))
+    return problems

@@ -1,0 +1,76 @@
+"""Text no field accepts (NUL and other control characters, lone surrogates) is refused with the
+field named, before anything is stored, on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.errors import FormInvalid, InvalidInput, UserNotFound
+from engine.forms import MAX_FIELDS, validate_form
+from engine.text_input import text_problem, unsafe_text_fields
+from tests.journey import RESEARCH, START, only_task, start_plan
+from tests.test_task_rights import snapshot
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("plain 中文\ttab\nline\r\n", None),
+    ("a\x00b", "control character (U+0000)"),
+    ("bell\x07", "control character (U+0007)"),
+    ("a\udc00", "unpaired surrogate"),
+    ("\ud83d\ude00", "unpaired surrogate"),  # a pair written as two escapes is still two lone halves in Python
+    ("😀", None),
+])
+def test_text_problem_names_what_is_wrong(text, problem):
+    found = text_problem(text)
+    assert (found is None) if problem is None else (problem in (found or ""))
+
+
+def test_every_bad_string_is_found_by_its_path_keys_included():
+    data = {"title": "ok", "rows": [{"name": "x\x00"}, "fine", "\ud800"], "bad\x01key": 1}
+    assert unsafe_text_fields(data) == {
+        "rows.0.name": ["contains a control character (U+0000)"],
+        "rows.2": ["contains an unpaired surrogate, which is not valid Unicode text"],
+        "bad\\x01key": ["the name contains a control character (U+0001)"],
+    }
+    deep: list = []
+    for _ in range(40):
+        deep = [deep]
+    assert list(unsafe_text_fields(deep).values()) == [["is nested more than 32 levels deep"]]
+
+
+def test_start_and_complete_refuse_such_text_and_change_nothing(engine):
+    with pytest.raises(FormInvalid) as refused:
+        engine.start("market_plan", "li.na", {**START, "title": "\x00\x00"})
+    assert list(refused.value.fields) == ["title"]
+    assert engine.instances("market_plan") == []
+    plan = start_plan(engine)
+    task = only_task(engine, "wang.lei", "research")
+    before = snapshot(engine, plan)
+    with pytest.raises(FormInvalid) as refused:
+        engine.complete(task["id"], "wang.lei", {**RESEARCH, "findings": "half a pair \ud800"})
+    assert refused.value.fields == {"findings": ["contains an unpaired surrogate, which is not valid Unicode text"]}
+    with pytest.raises(InvalidInput, match="control character"):
+        engine.add_comment(task["id"], "wang.lei", "a\x00b")
+    with pytest.raises(InvalidInput, match="surrogate"):
+        engine.cancel(plan, "chen.yu", "why \udc00")
+    for name in ("wang.lei\x00", "wang\udc00"):
+        with pytest.raises(UserNotFound):
+            engine.complete(task["id"], name, RESEARCH)
+        with pytest.raises(UserNotFound):
+            engine.tasks(name)
+    assert snapshot(engine, plan) == before
+    assert engine.comments(task["id"], "wang.lei") == []
+
+
+def test_answers_to_huge_or_many_bad_values_stay_small():
+    schema = {"type": "object", "additionalProperties": False,
+              "properties": {"note": {"type": "string", "maxLength": 10}, "n": {"type": "integer"}}}
+    with pytest.raises(FormInvalid) as refused:
+        validate_form(schema, {"note": "x" * 900_000, "n": "y" * 900_000})
+    assert refused.value.fields["note"] == ["is longer than 10 characters"]
+    assert len(refused.value.fields["n"][0]) <= 200
+    with pytest.raises(FormInvalid) as refused:
+        validate_form(schema, {f"k{i:05}": 1 for i in range(5_000)})
+    assert len(refused.value.fields) == MAX_FIELDS + 1
+    assert refused.value.fields["_form"] == [f"and {5_000 - MAX_FIELDS} more fields are wrong"]
+    assert len(refused.value.message) < 10_000
