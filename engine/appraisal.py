@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from .errors import InstanceNotFound
+from . import calendar
+from .errors import FormInvalid, NotFound
 from .history import aware_utc, utc_iso
 from .models import HumanTask, ProcessInstance, User
 from .org import Actor
@@ -56,6 +57,11 @@ def open_cycle(
 
     process = services.catalog.latest(session, APPRAISAL_PROCESS)
     windows = {key: start_data.get(key) or default for key, default in DEFAULT_WINDOWS.items()}
+    for key, window in windows.items():  # checked before any appraisal exists, so a bad one changes nothing
+        try:
+            calendar.parse_duration(window)
+        except calendar.DurationInvalid as exc:
+            raise FormInvalid({key: [str(exc)]}) from exc
     started = []
     for line in reporting_lines(session):
         data = {"period": start_data["period"], "period_type": start_data["period_type"], "cycle_id": cycle_id,
@@ -75,7 +81,7 @@ def cycle_dashboard(session: Session, period: str, now: datetime) -> dict[str, A
     cycle = session.scalar(select(ProcessInstance).where(
         ProcessInstance.process_key == CYCLE_PROCESS, ProcessInstance.business_key == period))
     if cycle is None:
-        raise InstanceNotFound(f"cycle {period}")
+        raise NotFound(f"no appraisal cycle for period {period!r} (see the cycles list)")
     children = session.scalars(select(ProcessInstance).where(ProcessInstance.parent_id == cycle.id)
                                .order_by(ProcessInstance.id)).all()
     holder = aliased(User)

@@ -148,11 +148,12 @@ class Engine:
             result = []
             for key in keys:
                 process = self.services.catalog.latest(session, key)
-                if actor is not None and not actor.has_any_role(process.start_roles):
+                parent = self.services.started_by_parent.get(key)
+                if actor is not None and (parent is not None or not actor.has_any_role(process.start_roles)):
                     continue
                 result.append({"key": process.key, "version": process.version, "title": process.title,
                                "title_zh": process.title_zh, "start_roles": sorted(process.start_roles),
-                               "start_form": process.start_form})
+                               "start_form": process.start_form, "started_by": parent})
             return result
 
     # -- instances ---------------------------------------------------------------------------
@@ -312,6 +313,7 @@ def build_engine(
         clock=clock, forms_root=project_root / "forms", processes_root=project_root / "processes",
         data_root=project_root / "data", mailer=mailer or SmtpMailer.from_env(),
         start_hooks={appraisal.CYCLE_PROCESS: appraisal.open_cycle},
+        started_by_parent={appraisal.APPRAISAL_PROCESS: appraisal.CYCLE_PROCESS},
     )
     db = make_engine(url, **engine_kwargs)
     return Engine(db, make_session_factory(db), services)

@@ -32,6 +32,9 @@ def start_instance(
     """
     actor = load_actor(session, username)
     process = services.catalog.latest(session, key)
+    parent = services.started_by_parent.get(key)
+    if parent is not None:  # its data (e.g. who appraises whom) comes from the parent, not from a person
+        raise NotAllowed(f"{key!r} is started by {parent!r}, not directly")
     if not actor.has_any_role(process.start_roles):
         needed = ", ".join(sorted(process.start_roles))
         raise NotAllowed(f"{actor.username} may not start {key!r} (needs one of: {needed})")
@@ -128,13 +131,20 @@ def _summary(instance: ProcessInstance, version: int, started_by: str) -> dict[s
     }
 
 
+INSTANCE_STATUSES = ("running", "completed", "cancelled", "failed")
+
+
 def list_instances(session: Session, process_key: str | None = None, started_by: str | None = None,
                    limit: int = 200, status: str | None = None, visible_to: str | None = None,
                    before_id: int | None = None) -> list[dict[str, Any]]:
     """Newest first, each with its open steps and who holds them.
 
     ``visible_to`` keeps the instances that user may see; ``before_id`` pages backwards.
+
+    :raise InvalidInput: a ``status`` that no instance can have.
     """
+    if status and status not in INSTANCE_STATUSES:
+        raise InvalidInput(f"unknown status {status!r} (one of: {', '.join(INSTANCE_STATUSES)})")
     query = (select(ProcessInstance, ProcessDefinition.version, User.username)
              .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
              .join(User, User.id == ProcessInstance.started_by_id)

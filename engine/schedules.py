@@ -15,7 +15,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from . import calendar
-from .errors import Conflict, InvalidInput, NotFound
+from .errors import Conflict, InvalidInput, NotAllowed, NotFound
+from .forms import validate_form
 from .history import aware_utc, utc_iso
 from .jobs import schedule_job
 from .models import Job, Schedule, User
@@ -62,16 +63,25 @@ def period_before(moment: datetime, cadence: str) -> tuple[str, str]:
 
 def add_schedule(session: Session, services: Services, process_key: str, cadence: str, username: str,
                  data: dict[str, Any] | None, now: datetime) -> dict[str, Any]:
-    """:raise InvalidInput: unknown cadence; :raise NotAllowed: the owner may not start the process."""
+    """Start ``process_key`` every period, with ``data`` (the period is added at each run).
+
+    :raise InvalidInput: unknown cadence; :raise FormInvalid: data the first run's start would refuse;
+    :raise NotAllowed: the owner may not start the process; :raise Conflict: the same schedule exists.
+    """
     if cadence not in CADENCES:
         raise InvalidInput(f"unknown cadence {cadence!r}; use one of: {', '.join(CADENCES)}")
     actor = load_actor(session, username)
     process = services.catalog.latest(session, process_key)
-    if not actor.has_any_role(process.start_roles):
-        from .errors import NotAllowed
-
+    if process_key in services.started_by_parent or not actor.has_any_role(process.start_roles):
         raise NotAllowed(f"{username} may not start {process_key!r}, so cannot schedule it")
     first = next_run(now, cadence)
+    if process.start_form is not None:  # refuse now what the first run would refuse
+        period, period_type = period_before(first, cadence)
+        validate_form(process.start_form, {**(data or {}), "period": period, "period_type": period_type})
+    same = session.scalar(select(Schedule.id).where(Schedule.process_key == process_key,
+                                                    Schedule.cadence == cadence))
+    if same is not None:
+        raise Conflict(f"schedule {same} already starts {process_key!r} {cadence}; remove it first")
     schedule = Schedule(process_key=process_key, cadence=cadence, owner_id=actor.id,
                         data_json=json.dumps(data or {}, ensure_ascii=False), next_run_at=first, created_at=now)
     session.add(schedule)

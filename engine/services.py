@@ -36,3 +36,5 @@ class Services:
     def email_enabled(self) -> bool:
         return self.mailer is not None
     start_hooks: dict[str, StartHook] = field(default_factory=dict)
+    # Processes only another process starts (key -> that process), e.g. appraisals by their cycle.
+    started_by_parent: dict[str, str] = field(default_factory=dict)

@@ -45,7 +45,10 @@ Handler = Callable[[Engine, argparse.Namespace], Any]
 
 def _json_arg(text: str) -> Any:
     if text.startswith("@"):
-        text = Path(text[1:]).read_text(encoding="utf-8")
+        try:
+            text = Path(text[1:]).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InvalidInput(f"--data {text}: cannot read the file ({exc})") from exc
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -296,6 +299,9 @@ def cmd_history(engine: Engine, args: argparse.Namespace) -> None:
 
 def cmd_verify(engine: Engine, args: argparse.Namespace) -> int:
     checked, problems = engine.verify(args.id)
+    if args.id is not None and checked == 0:
+        print(f"error: no process instance with id {args.id}", file=sys.stderr)
+        return 3
     report = {"checked": checked, "ok": not problems,
               "problems": [{"instance_id": p.instance_id, "seq": p.seq, "message": p.message} for p in problems]}
     if args.json:
@@ -305,13 +311,12 @@ def cmd_verify(engine: Engine, args: argparse.Namespace) -> int:
             print(f"instance {p.instance_id}: {p.message}", file=sys.stderr)
     else:
         print(f"history intact: {checked} instance(s) checked")
-    if args.id is not None and checked == 0:
-        print(f"error: no process instance with id {args.id}", file=sys.stderr)
-        return 3
     return 8 if problems else 0
 
 
 def cmd_calendar(engine: Engine, args: argparse.Namespace) -> int:
+    if not 1900 <= args.year <= 9998:
+        raise InvalidInput(f"year {args.year} is out of range (1900-9998)")
     days = calendar.special_days(args.year)
     if args.json:
         _print_json(days)

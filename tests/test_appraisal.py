@@ -194,3 +194,60 @@ def test_an_appraisal_lists_its_steps_in_flow_order(sqlite_engine):
     first = open_cycle(sqlite_engine)["appraisal_ids"][0]
     assert [k for k in sqlite_engine.forms(first) if k != "start"] == [
         "self_assessment", "manager_scoring", "calibration", "acknowledge", "objection_review"]
+
+
+def test_the_recorded_suggestion_follows_the_final_grade_not_the_rules(sqlite_engine):
+    engine = sqlite_engine
+    open_cycle(engine)
+    for employee, manager, calibrator, review in [("zhou.jie", "wang.lei", "li.na", None),
+                                                  ("wu.fang", "wang.lei", "li.na", "D")]:
+        engine.complete(task_of(engine, employee, "self_assessment", employee)["id"], employee,
+                        self_assessment(3, 3, 3, 3))
+        engine.complete(task_of(engine, manager, "manager_scoring", employee)["id"], manager, scores(3, 3, 3, 3))
+        calibration = task_of(engine, calibrator, "calibration", employee)
+        rating = engine.task(calibration["id"])["context"]["rating"]
+        assert (rating["grade"], rating["suggestion"]) == ("C", "Improvement plan agreed with the manager")
+        engine.complete(calibration["id"], calibrator, {"decision": "adjust", "grade": "A", "comment": "Launch"})
+        acknowledge = task_of(engine, employee, "acknowledge", employee)
+        if review is None:
+            done = engine.complete(acknowledge["id"], employee, {"decision": "accept"})
+        else:
+            engine.complete(acknowledge["id"], employee, {"decision": "object", "comment": "Too generous?"})
+            done = engine.complete(task_of(engine, calibrator, "objection_review", employee)["id"], calibrator,
+                                   {"decision": "change", "grade": review, "comment": "Missed targets"})
+        result = engine.show(done["instance_id"])["data"]["result"]
+        expected = {"A": ("Reward: performance bonus and public recognition", "奖励：绩效奖金并公开表彰"),
+                    "D": ("Formal improvement plan with a review in one period", "正式改进计划，下一周期复查")}
+        assert (result["grade"], result["rule_grade"]) == (review or "A", "C")
+        assert (result["suggestion"], result["suggestion_zh"]) == expected[review or "A"]
+
+
+@pytest.mark.parametrize("window", ["P", "PT", "P1M", "PT1D", "abc"])
+def test_a_window_that_is_no_duration_is_refused_before_any_appraisal_exists(sqlite_engine, window):
+    with pytest.raises(FormInvalid) as refused:
+        open_cycle(sqlite_engine, scoring_window=window)
+    assert list(refused.value.fields) == ["scoring_window"]
+    assert sqlite_engine.instances() == []
+
+
+def test_appraisals_are_started_by_their_cycle_only(sqlite_engine):
+    start = {"period_type": "quarterly", "period": "2025-Q1", "employee": "zhou.jie", "employee_name": "周杰",
+             "appraiser": "zhou.jie", "calibrator": "zhou.jie", "cycle_id": 999}
+    with pytest.raises(NotAllowed, match="started by 'appraisal_cycle'"):
+        sqlite_engine.start("appraisal", "chen.yu", start)
+    assert "appraisal" not in {p["key"] for p in sqlite_engine.processes("chen.yu")}
+    assert "appraisal_cycle" in {p["key"] for p in sqlite_engine.processes("chen.yu")}
+    with pytest.raises(NotAllowed):
+        sqlite_engine.add_schedule("appraisal", "quarterly", "chen.yu", {})
+    assert sqlite_engine.instances() == []
+
+
+def test_a_schedule_is_checked_when_it_is_added(sqlite_engine):
+    with pytest.raises(FormInvalid) as refused:
+        sqlite_engine.add_schedule("appraisal_cycle", "monthly", "chen.yu", {"self_assessment_window": "P1M"})
+    assert list(refused.value.fields) == ["self_assessment_window"]
+    assert sqlite_engine.schedules() == []
+    sqlite_engine.add_schedule("appraisal_cycle", "quarterly", "chen.yu", {"self_assessment_window": "P3D"})
+    with pytest.raises(Conflict, match="already starts 'appraisal_cycle' quarterly"):
+        sqlite_engine.add_schedule("appraisal_cycle", "quarterly", "chen.yu", {})
+    assert len(sqlite_engine.schedules()) == 1

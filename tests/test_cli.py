@@ -147,3 +147,20 @@ def test_calendar_lists_a_years_holidays_and_make_up_days(cli_env, capsys, monke
     assert days["2026-10-01"] == {"date": "2026-10-01", "weekday": "Thu", "working": False,
                                   "name": "National Day", "source": "package"}
     assert days["2026-10-10"]["working"] is True and "2026-11-27" not in days
+
+
+def test_bad_arguments_are_errors_not_tracebacks(cli_env, capsys, monkeypatch):
+    monkeypatch.setenv("OPSFLOW_DATABASE_URL", cli_env["OPSFLOW_DATABASE_URL"])
+    assert main(["init", "--demo"]) == 0
+    capsys.readouterr()
+    cases = [
+        (["start", "market_plan", "--as", "li.na", "--data", "@/nonexistent/start.json"], 6, "cannot read the file"),
+        (["calendar", "99999"], 6, "out of range"),
+        (["verify", "9999"], 3, "no process instance with id 9999"),
+        (["cycle", "2026-Q3"], 3, "no appraisal cycle for period '2026-Q3'"),
+        (["start", "market_plan", "--as", "li.na", "--data", "[" * 100_000], 6, "nested too deeply"),
+    ]
+    for argv, code, message in cases:
+        assert main(argv) == code, argv
+        out, err = capsys.readouterr()
+        assert message in err and out == "", (argv, out, err)

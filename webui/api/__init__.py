@@ -16,6 +16,7 @@ blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 auth.protect(blueprint)
 blueprint.before_request(inputs.check_ids)  # after authentication: a stranger learns nothing
 blueprint.before_request(inputs.check_parameters)
+blueprint.before_request(errors.answer_options)
 errors.register(blueprint)
 
 from . import definitions, instances, openapi, tasks  # noqa: E402 - each adds its routes to the blueprint

@@ -91,6 +91,14 @@ def unknown_route(rest: str) -> Response:
 
     Without this route such requests would match no blueprint and get the app's HTML error page.
     """
+    allowed = _route_methods()
+    if allowed:
+        raise MethodNotAllowed(valid_methods=sorted(allowed))
+    raise NotFound(f"no API route {request.method} {request.path}; see /api/v1/openapi.json")
+
+
+def _route_methods() -> set[str]:
+    """The methods the real routes (not this fallback) take at the requested path."""
     adapter = current_app.url_map.bind_to_environ(request.environ)
     allowed: set[str] = set()
     for method in FALLBACK_METHODS:
@@ -100,9 +108,20 @@ def unknown_route(rest: str) -> Response:
             continue
         if not str(endpoint).endswith(FALLBACK_ENDPOINT):
             allowed.add(method)
-    if allowed:
-        raise MethodNotAllowed(valid_methods=sorted(allowed))
-    raise NotFound(f"no API route {request.method} {request.path}; see /api/v1/openapi.json")
+    return allowed
+
+
+def answer_options() -> Response | None:
+    """OPTIONS names the methods of the route itself (Werkzeug's answer would add the fallback's)."""
+    if request.method != "OPTIONS":
+        return None
+    allowed = _route_methods() - {"OPTIONS"}
+    if not allowed:
+        raise NotFound(f"no API route {request.path}; see /api/v1/openapi.json")
+    allowed |= {"OPTIONS", "HEAD"} if "GET" in allowed else {"OPTIONS"}
+    response = Response(status=204)
+    response.headers["Allow"] = ", ".join(sorted(allowed))
+    return response
 
 
 def register(blueprint: Blueprint) -> None:

@@ -84,6 +84,7 @@ PROCESS_DEFINITION = obj({
     "key": STRING, "version": INTEGER, "title": STRING, "title_zh": STRING,
     "start_roles": {"type": "array", "items": STRING},
     "start_form": {"type": ["object", "null"], "description": "the JSON Schema of start's data, if it takes any"},
+    "started_by": {"type": ["string", "null"], "description": "the process that starts it, when only one does"},
 }, "The latest deployed version of a process the caller may start.")
 ASSIGNMENT = obj({"id": INTEGER, "assignee": nullable(STRING),
                   "changed": {"type": "boolean", "description": "false when it already was so"}})
