@@ -25,6 +25,8 @@ from .services import Services
 
 CYCLE_PROCESS = "appraisal_cycle"
 APPRAISAL_PROCESS = "appraisal"
+CLOSE_STEP = "close_cycle"
+CANCEL_OPEN = "cancel_open_appraisals"
 DEFAULT_WINDOWS = {
     "self_assessment_window": "P5D",
     "scoring_window": "P5D",
@@ -68,6 +70,25 @@ def open_cycle(
                 **windows, **line}
         started.append(start_process(session, services, process, actor, data, parent_id=cycle_id)["id"])
     return {"appraisals": len(started), "appraisal_ids": started}
+
+
+def close_cycle(
+    session: Session, services: Services, cycle: ProcessInstance, actor: Actor, data: dict[str, Any],
+) -> None:
+    """Closing a cycle whose appraisals are still open needs an explicit choice, which cancels them."""
+    from .instances import cancel_instance  # local: instances imports the hooks' services
+
+    still_open = session.scalars(select(ProcessInstance.id).where(
+        ProcessInstance.parent_id == cycle.id, ProcessInstance.status == "running").order_by(ProcessInstance.id)).all()
+    if not still_open:
+        return
+    if not data.get(CANCEL_OPEN):
+        raise FormInvalid({CANCEL_OPEN: [
+            f"{len(still_open)} appraisal(s) of this cycle have no result yet: finish them first, "
+            "or choose to cancel them"]})
+    for appraisal_id in still_open:
+        cancel_instance(session, services, appraisal_id, actor.username,
+                        f"cycle {cycle.business_key} closed before this appraisal was finished")
 
 
 def _stage(instance: ProcessInstance, steps: list[str]) -> str:

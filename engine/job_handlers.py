@@ -10,14 +10,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import notifications, schedules
+from . import calendar, notifications, schedules
 from .errors import ProcessError
-from .history import PendingEvent
+from .history import PendingEvent, aware_utc
 from .jobs import LeasedJob
 from .models import HumanTask, ProcessInstance, User
 from .org import managers_of
 from .services import Services
-from .step_recorder import record_step
+from .step_recorder import record_step, step_label
 from .steps import save_step, step_changes
 
 Handler = Callable[[Session, Services, LeasedJob, datetime], None]
@@ -64,15 +64,29 @@ def _open_task(session: Session, job: LeasedJob) -> tuple[HumanTask, ProcessInst
     return (task, instance) if instance is not None else None
 
 
+def _label(session: Session, services: Services, task: HumanTask, instance: ProcessInstance) -> str:
+    return step_label(services.catalog.get(session, instance.definition_id), task.name)
+
+
+def _due_text(task: HumanTask) -> str:
+    if task.due_at is None:
+        return ""
+    local = aware_utc(task.due_at).astimezone(calendar.CHINA)
+    return f"截止 Due: {local:%Y-%m-%d %H:%M} (China time)"
+
+
 def remind(session: Session, services: Services, job: LeasedJob, now: datetime) -> None:
-    """Tell the holder that a step is due within a day (once)."""
+    """Tell the holder that a step is due within a day (once; not after the deadline, escalation does that)."""
     found = _open_task(session, job)
     if found is None:
         return
     task, instance = found
+    if task.due_at is not None and aware_utc(task.due_at) <= now:
+        return
     notifications.send(session, [notifications.Message(
-        _holders(session, task), "reminder", f"提醒 Reminder: {task.name} — {instance.title}",
-        body=f"Due {task.due_at}", instance_id=instance.id, human_task_id=task.id, dedupe=f"reminder:{task.id}",
+        _holders(session, task), "reminder", f"提醒 Reminder: {_label(session, services, task, instance)} — "
+        f"{instance.title}", body=_due_text(task), instance_id=instance.id, human_task_id=task.id,
+        dedupe=f"reminder:{task.id}",
     )], now, services.email_enabled)
     save_step(session, instance, now, [PendingEvent("reminder_sent", None, task.name, task.id)])
 
@@ -85,10 +99,11 @@ def escalate(session: Session, services: Services, job: LeasedJob, now: datetime
     task, instance = found
     holders = _holders(session, task)
     managers = sorted({m for h in holders for m in managers_of(session, h)[:1]})
+    label, due = _label(session, services, task, instance), _due_text(task)
     notifications.send(session, [
-        notifications.Message(holders, "overdue", f"已逾期 Overdue: {task.name} — {instance.title}",
+        notifications.Message(holders, "overdue", f"已逾期 Overdue: {label} — {instance.title}", body=due,
                               instance_id=instance.id, human_task_id=task.id, dedupe=f"overdue:{task.id}"),
-        notifications.Message(managers, "escalation", f"逾期上报 Escalation: {task.name} — {instance.title}",
+        notifications.Message(managers, "escalation", f"逾期上报 Escalation: {label} — {instance.title}", body=due,
                               instance_id=instance.id, human_task_id=task.id, dedupe=f"escalation:{task.id}"),
     ], now, services.email_enabled)
     save_step(session, instance, now, [PendingEvent("task_overdue", None, task.name, task.id,

@@ -24,6 +24,9 @@ from .services import Services
 from .steps import InstanceChanges, close_tasks, render_title, save_step
 
 REMIND_BEFORE = timedelta(days=1)
+# Escalation waits this long after a deadline, so that a timer closing the step at its deadline
+# (e.g. a self-assessment closed as not submitted) runs first and nobody is told of a step that is gone.
+OVERDUE_GRACE = timedelta(minutes=1)
 
 
 def resolve(data: dict[str, Any], path: str) -> str:
@@ -90,10 +93,19 @@ def record_step(
         task_id = created.get(spiff_id)
         follow_ups.append({"kind": "reminder", "due_at": max(now, due_at - REMIND_BEFORE),
                            "instance_id": instance.id, "human_task_id": task_id})
-        follow_ups.append({"kind": "overdue", "due_at": due_at, "instance_id": instance.id, "human_task_id": task_id})
+        follow_ups.append({"kind": "overdue", "due_at": due_at + OVERDUE_GRACE, "instance_id": instance.id,
+                           "human_task_id": task_id})
     schedule_jobs(session, follow_ups, now)
     _notify(session, services, process, instance, step, changes, created, assignees, completed_task, now)
     return created
+
+
+def step_label(process: DeployedProcess, name: str) -> str:
+    """A step's title in both languages, for notification subjects (one subject serves every reader)."""
+    form = process.tasks.get(name)
+    if form is None:
+        return name
+    return f"{form.title_zh} · {form.title}" if form.title_zh else form.title
 
 
 def _notify(
@@ -105,8 +117,7 @@ def _notify(
     messages = []
     holders: dict[str, list[int]] = {}
     for task in step.new_tasks:
-        form = process.tasks.get(task.name)
-        label = f"{form.title_zh} · {form.title}" if form and form.title_zh else (form.title if form else task.name)
+        label = step_label(process, task.name)
         if task.spiff_id in assignees:
             recipients = [assignees[task.spiff_id]]
         else:
@@ -118,7 +129,7 @@ def _notify(
     form = process.tasks.get(completed_task) if completed_task else None
     if form is not None and form.notify_on_complete:
         people = notifications.user_ids(session, [resolve(step.data, p) for p in form.notify_on_complete])
-        label = f"{form.title_zh} · {form.title}" if form.title_zh else form.title
+        label = step_label(process, form.name)
         messages.append(notifications.Message(list(people.values()), "decided", f"已决定 Decided: {label} — {title}",
                                               instance_id=instance.id))
     if step.status == "completed" and process.notify_on_end:

@@ -255,6 +255,9 @@ def complete_task(
     if spiff_task is None or spiff_task.state != TaskState.READY:
         raise Conflict(f"task {task.id} is no longer waiting for input")
     submitted = validate_form(effective_form(form.schema, spiff_task.data), data)
+    hook = services.complete_hooks.get((instance.process_key, task.name))
+    if hook is not None:
+        hook(session, services, instance, actor, submitted)
     now = services.clock()
     before = runner.snapshot(workflow)
     before_data = json.loads(instance.data_json)

@@ -121,6 +121,9 @@ def test_self_assessment_window_closes_it_as_not_submitted(engine):
     expired = [e for e in engine.history(task["instance_id"]) if e["kind"] == "task_expired"]
     assert expired[0]["task_name"] == "self_assessment"
     assert any(n["kind"] == "reminder" for n in engine.notifications("wu.fang"))
+    # The step closed at its deadline by design: nobody is told it is overdue.
+    assert not any(n["kind"] in ("overdue", "escalation") for n in engine.notifications("wu.fang"))
+    assert not any(n["kind"] == "escalation" for n in engine.notifications("wang.lei"))
     assert Worker(engine).run_once().done == 0  # every job ran once; nothing is left that is due
     assert engine.verify(task["instance_id"])[1] == []
 
@@ -251,3 +254,28 @@ def test_a_schedule_is_checked_when_it_is_added(sqlite_engine):
     with pytest.raises(Conflict, match="already starts 'appraisal_cycle' quarterly"):
         sqlite_engine.add_schedule("appraisal_cycle", "quarterly", "chen.yu", {})
     assert len(sqlite_engine.schedules()) == 1
+
+
+def test_closing_a_cycle_with_open_appraisals_needs_the_choice_to_cancel_them(engine):
+    cycle = open_cycle(engine)
+    close = next(t for t in engine.tasks("chen.yu") if t["name"] == "close_cycle")
+    with pytest.raises(FormInvalid) as refused:
+        engine.complete(close["id"], "chen.yu", {"summary": "closing early"})
+    assert "9 appraisal(s)" in refused.value.fields["cancel_open_appraisals"][0]
+    assert {engine.show(i)["status"] for i in cycle["appraisal_ids"]} == {"running"}
+    assert engine.show(cycle["id"])["status"] == "running"
+    engine.complete(close["id"], "chen.yu", {"summary": "closing early", "cancel_open_appraisals": True})
+    assert engine.show(cycle["id"])["status"] == "completed"
+    assert {engine.show(i)["status"] for i in cycle["appraisal_ids"]} == {"cancelled"}
+    cancelled = [e for e in engine.history(cycle["appraisal_ids"][0]) if e["kind"] == "instance_cancelled"]
+    assert cancelled[0]["actor"] == "chen.yu" and "2026-Q4 closed" in cancelled[0]["payload"]["reason"]
+    assert not any(t["name"] == "self_assessment" for t in engine.tasks("zhou.jie"))
+
+
+def test_a_cycle_whose_appraisals_are_all_over_closes_without_the_choice(sqlite_engine):
+    cycle = open_cycle(sqlite_engine)
+    for appraisal_id in cycle["appraisal_ids"]:
+        sqlite_engine.cancel(appraisal_id, "chen.yu", "reorganisation")
+    close = next(t for t in sqlite_engine.tasks("chen.yu") if t["name"] == "close_cycle")
+    sqlite_engine.complete(close["id"], "chen.yu", {"summary": "done"})
+    assert sqlite_engine.show(cycle["id"])["status"] == "completed"

@@ -71,11 +71,18 @@ def test_a_cycle_with_the_cli_worker_and_an_objection(tmp_path, capsys, monkeypa
     assert done == [("self_assessment", "zhou.jie", None), ("manager_scoring", "wang.lei", None),
                     ("calibration", "li.na", "adjust"), ("acknowledge", "zhou.jie", "object"),
                     ("objection_review", "li.na", "change")]
+    code, out, _ = run(capsys, "history", str(review["instance_id"]))  # the text view shows the grades too
+    lines = out.splitlines()
+    assert any('"rating": {' in line and '"weighted_score": 4.7' in line and '"grade": "A"' in line
+               for line in lines), out
+    assert any("calibration" in line and '"decision": "adjust"' in line and '"grade": "B"' in line for line in lines)
+    assert any("objection_review" in line and '"grade": "A"' in line for line in lines)
     code, out, _ = run(capsys, "cycle", "2026-Q4", "--json")
     board = json.loads(out)
     assert board["grades"]["A"] == 1 and board["by_stage"]["recorded"] == 1
     code, out, _ = run(capsys, "notifications", "--as", "zhou.jie", "--json")
     assert {"new_task", "decided", "result"} <= {n["kind"] for n in json.loads(out)}
     code, out, _ = run(capsys, "notifications", "--as", "wu.fang", "--json")
-    assert "reminder" in {n["kind"] for n in json.loads(out)}  # she was reminded; zhou.jie had already sent his
+    # The worker first ran after her deadline: no late reminder, and no overdue notice for a step closed by design.
+    assert {n["kind"] for n in json.loads(out)} == {"new_task"}
     assert run(capsys, "verify")[0] == 0

@@ -180,3 +180,34 @@ def test_a_schedule_skips_a_period_opened_by_hand(sqlite_url, clock):
     assert report.incidents == 0 and report.retried == 0, report
     assert [c["period"] for c in engine.cycles()] == ["2026-Q4"]
     assert engine.job_counts().get("incident", 0) == 0
+
+
+def test_an_overdue_step_is_escalated_once_and_a_late_reminder_is_not_sent(sqlite_url, clock):
+    from tests.appraisal_steps import scores, self_assessment, task_of
+
+    engine = build_engine(sqlite_url, clock=clock)
+    engine.init(demo=True)
+    open_cycle(engine, scoring_window="PT1H")
+    engine.complete(task_of(engine, "feng.yi", "self_assessment", "feng.yi")["id"], "feng.yi",
+                    self_assessment(4, 4, 4, 4))
+    scoring = task_of(engine, "liu.yang", "manager_scoring", "feng.yi")
+
+    def kinds(user):
+        return sorted(n["kind"] for n in engine.notifications(user) if n["kind"] in ("reminder", "overdue",
+                                                                                       "escalation"))
+
+    clock.advance(hours=1, seconds=30)  # past the deadline, within the grace a closing timer would get
+    Worker(engine).run_once()
+    assert kinds("liu.yang") == [] and kinds("li.na") == []  # the reminder came too late to be sent
+    clock.advance(minutes=2)
+    Worker(engine).run_once()
+    assert kinds("liu.yang") == ["overdue"] and kinds("li.na") == ["escalation"]  # li.na: liu.yang's manager
+    [escalation] = [n for n in engine.notifications("li.na") if n["kind"] == "escalation"]
+    assert escalation["subject"].startswith("逾期上报 Escalation: 上级评分 · Manager scoring — 冯怡 (feng.yi)")
+    assert "截止 Due:" in escalation["body"]
+    clock.advance(hours=1)
+    assert Worker(engine).run_once().done == 0
+    assert kinds("liu.yang") == ["overdue"] and kinds("li.na") == ["escalation"]
+    events = [e["kind"] for e in engine.history(scoring["instance_id"])]
+    assert events.count("task_overdue") == 1 and "reminder_sent" not in events
+    engine.complete(scoring["id"], "liu.yang", scores(4, 4, 4, 4))  # late, but still accepted

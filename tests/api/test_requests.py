@@ -195,3 +195,18 @@ def test_a_huge_value_is_not_echoed_back(sqlite_users, research_task):
     many = sqlite_users["wang.lei"].post(f"/tasks/{research_task['id']}/complete",
                                           {f"key{i}": 1 for i in range(50_000)})
     assert many.status_code == 400 and len(many.get_data()) < 20_000
+
+
+def test_options_names_the_methods_of_the_route_itself(sqlite_users, research_task):
+    client, headers = sqlite_users["wang.lei"].client, sqlite_users["wang.lei"].headers
+    tasks = client.options(f"{API}/tasks", headers=headers)
+    assert tasks.status_code == 204 and tasks.headers["Allow"] == "GET, HEAD, OPTIONS"
+    complete = client.options(f"{API}/tasks/{research_task['id']}/complete", headers=headers)
+    assert complete.headers["Allow"] == "OPTIONS, POST"
+    assert client.options(f"{API}/no-such-thing", headers=headers).status_code == 404
+
+
+def test_an_unknown_status_filter_is_a_400(sqlite_users):
+    response = sqlite_users["li.na"].get("/process-instances", status="bogus")
+    assert response.status_code == 400 and "unknown status 'bogus'" in response.get_json()["message"]
+    assert sqlite_users["li.na"].get("/process-instances", status="running").status_code == 200

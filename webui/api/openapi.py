@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Response, jsonify
 
+from engine.instances import INSTANCE_STATUSES
 from engine.tasks import SORTS
 
 from . import blueprint
@@ -36,6 +37,9 @@ def _param(name: str, where: str, schema: Schema, description: str) -> dict[str,
 def _operation(operation_id: str, summary: str, tag: str, ok: tuple[int, Schema, str], errors: list[int],
                params: list[dict[str, Any]] | None = None, body: str | None = None) -> dict[str, Any]:
     responses: dict[str, Any] = {str(ok[0]): _json(ok[1], ok[2])}
+    if ok[0] == 201:
+        responses["201"]["headers"] = {"Location": {
+            "description": "the new resource's URL", "schema": {"type": "string", "format": "uri-reference"}}}
     for status in [401, *errors]:
         responses[str(status)] = {"$ref": f"#/components/responses/E{status}"}
     responses["default"] = {"$ref": "#/components/responses/Unexpected"}
@@ -94,7 +98,7 @@ def _paths() -> dict[str, Any]:
             "listInstances", "Instances the user may see, newest first", "instances",
             (200, items_of(ref("Instance")), "The instances"), [400],
             [_param("process", "query", {"type": "string"}, "only this process key"),
-             _param("status", "query", {"type": "string"}, "running, completed or cancelled"),
+             _param("status", "query", {"type": "string", "enum": list(INSTANCE_STATUSES)}, "only this status"),
              _param("mine", "query", {"type": "boolean", "default": False}, "only those the user started"),
              _param("limit", "query", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
                                        "default": DEFAULT_LIMIT}, "at most this many")])},

@@ -106,9 +106,11 @@ def body(properties: dict[str, Schema], required: list[str]) -> Schema:
 DATA = {"type": "object", "description": "form data satisfying the form's JSON Schema"}
 START_REQUEST = body({"data": DATA}, [])
 COMPLETE_REQUEST = body({"data": DATA}, ["data"])
-ASSIGN_REQUEST = body({"user": {"type": "string", "description": "username of someone reporting to the caller"}},
+ASSIGN_REQUEST = body({"user": {"type": "string", "minLength": 1,
+                                "description": "username of someone reporting to the caller"}},
                       ["user"])
-COMMENT_REQUEST = body({"body": {"type": "string", "minLength": 1, "maxLength": MAX_COMMENT_LENGTH}}, ["body"])
+COMMENT_REQUEST = body({"body": {"type": "string", "minLength": 1, "maxLength": MAX_COMMENT_LENGTH, "pattern": "\\S",
+                                  "description": "the comment (not only white space)"}}, ["body"])
 
 COMPONENTS: dict[str, Schema] = {
     "Task": TASK, "TaskDetail": TASK_DETAIL, "OpenTask": OPEN_TASK, "Instance": INSTANCE,
