@@ -82,6 +82,8 @@ def _message_of(error: ValidationError) -> str:
         return "must be one of: " + ", ".join(map(str, expected))
     if error.validator == "pattern" and error.validator_value == "\\S":
         return "must not be blank"
+    if error.validator == "not" and error.validator_value == {}:  # a field the chosen decision does not take
+        return "must be left empty with this decision"
     if error.validator == "maxLength":
         return f"is longer than {expected} characters"
     if error.validator == "maxItems":

@@ -279,3 +279,22 @@ def test_a_cycle_whose_appraisals_are_all_over_closes_without_the_choice(sqlite_
     close = next(t for t in sqlite_engine.tasks("chen.yu") if t["name"] == "close_cycle")
     sqlite_engine.complete(close["id"], "chen.yu", {"summary": "done"})
     assert sqlite_engine.show(cycle["id"])["status"] == "completed"
+
+
+def test_a_grade_given_with_confirm_or_uphold_is_refused_not_silently_stored(sqlite_engine):
+    engine = sqlite_engine
+    open_cycle(engine)
+    engine.complete(task_of(engine, "zhou.jie", "self_assessment", "zhou.jie")["id"], "zhou.jie",
+                    self_assessment(3, 3, 3, 3))
+    engine.complete(task_of(engine, "wang.lei", "manager_scoring", "zhou.jie")["id"], "wang.lei", scores(3, 3, 3, 3))
+    calibration = task_of(engine, "li.na", "calibration", "zhou.jie")
+    with pytest.raises(FormInvalid) as refused:
+        engine.complete(calibration["id"], "li.na", {"decision": "confirm", "grade": "D"})
+    assert refused.value.fields == {"grade": ["must be left empty with this decision"]}
+    engine.complete(calibration["id"], "li.na", {"decision": "confirm"})
+    engine.complete(task_of(engine, "zhou.jie", "acknowledge", "zhou.jie")["id"], "zhou.jie",
+                    {"decision": "object", "comment": "Undervalued"})
+    review = task_of(engine, "li.na", "objection_review", "zhou.jie")
+    with pytest.raises(FormInvalid) as refused:
+        engine.complete(review["id"], "li.na", {"decision": "uphold", "grade": "A", "comment": "Stays"})
+    assert list(refused.value.fields) == ["grade"]

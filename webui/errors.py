@@ -134,7 +134,7 @@ def _http(exc: HTTPException) -> ResponseReturnValue:
 def _server_error(exc: InternalServerError) -> ResponseReturnValue:
     if request.path.startswith(API_PREFIX):
         return exc
-    log.error("unexpected error on %s %s", request.method, request.path, exc_info=exc.original_exception)
+    # Flask has logged the traceback already ("Exception on ..."), once.
     return error_page(500, _("Something went wrong"), _("The error has been logged. Please try again later."))
 
 

@@ -82,7 +82,7 @@ def _http_error(exc: HTTPException) -> Response:
 
 
 def _server_error(exc: InternalServerError) -> Response:
-    log.error("unexpected error on %s %s", request.method, request.path, exc_info=exc.original_exception)
+    # Flask has logged the traceback already ("Exception on ..."), once.
     return error_response(500, "internal_error", "something went wrong on the server; it has been logged")
 
 
