@@ -61,6 +61,15 @@ RULES: list[Rule] = [
     (re.compile(r"^is not a field of this form$"), lambda m, s: _("This is not a field of this form.")),
     (re.compile(r"(should be non-empty|is too short|does not have enough properties)$"), _too_short),
     (re.compile(r"(is too long|is expected to be empty|has too many properties)$"), _too_long),
+    (re.compile(r"^(is longer than \d+ characters|has more than \d+ items)$"), _too_long),
+    (re.compile(r"^must be left empty with this decision$"),
+     lambda m, s: _("Leave this empty with the choice you made.")),
+    (re.compile(r"(contains a control character|contains an unpaired surrogate)"),
+     lambda m, s: _("This contains characters that are not allowed.")),
+    (re.compile(r"^(\d+) appraisal\(s\) of this cycle have no result yet"),
+     lambda m, s: ngettext("%(num)d appraisal of this cycle has no result yet: finish it first, or tick this box "
+                           "to cancel it.", "%(num)d appraisals of this cycle have no result yet: finish them "
+                           "first, or tick this box to cancel them.", int(m.group(1)))),
     (re.compile(r"is less than (?:or equal to )?the minimum of (\S+)$"),
      lambda m, s: _("Enter %(limit)s or more.", limit=m.group(1))),
     (re.compile(r"is greater than (?:or equal to )?the maximum of (\S+)$"),

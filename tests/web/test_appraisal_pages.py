@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from engine.facade import Engine
-from tests.appraisal_steps import CRITERIA, task_of
+from tests.appraisal_steps import CRITERIA, open_cycle, task_of
 from tests.web.conftest import ClientFor, text
 from webui.form_render import build_form
 
@@ -150,3 +150,17 @@ def test_a_wide_or_unbounded_integer_stays_a_number_input(app: Flask) -> None:
     with app.test_request_context():
         fields = build_form({"type": "object", "properties": props}).fields
     assert [f.widget for f in fields] == ["number", "number", "number"]
+
+
+def test_closing_a_cycle_early_asks_for_the_choice_in_the_users_language(client_as: ClientFor,
+                                                                        web_engine: Engine) -> None:
+    open_cycle(web_engine)
+    close = next(t for t in web_engine.tasks("chen.yu") if t["name"] == "close_cycle")
+    client = client_as("chen.yu")
+    refused = client.post(f"/tasks/{close['id']}/complete", data={"summary": "early"},
+                          headers={"Accept-Language": "zh-CN"})
+    assert refused.status_code == 422
+    assert "本周期仍有 9 份考核未记录结果" in text(refused) and 'name="cancel_open_appraisals"' in text(refused)
+    done = client.post(f"/tasks/{close['id']}/complete", data={"summary": "early", "cancel_open_appraisals": "on"})
+    assert done.status_code == 303
+    assert {i["status"] for i in web_engine.instances("appraisal")} == {"cancelled"}

@@ -114,3 +114,18 @@ def test_decision_choices_are_marked_by_whether_they_need_a_reason(app: Flask) -
     with app.test_request_context():
         decision = by_name(build_form(schema).fields)["decision"]
     assert {o.value: o.tone for o in decision.options} == {"accept": "ok", "object": "warn"}
+
+
+def test_the_engines_newer_field_messages_are_said_in_the_users_language(app: Flask) -> None:
+    values = {"title": "x" * 25, "budget": "1", "kind": "b"}
+    errors = {"title": ["is longer than 20 characters"], "budget": ["contains a control character (U+0000)"],
+              "kind": ["must be left empty with this decision"]}
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        english = by_name(build_form(SCHEMA, values, errors).fields)
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        chinese = by_name(build_form(SCHEMA, values, errors).fields)
+    assert english["title"].errors == ["Enter at most 20 characters."]
+    assert english["budget"].errors == ["This contains characters that are not allowed."]
+    assert english["kind"].errors == ["Leave this empty with the choice you made."]
+    assert chinese["budget"].errors == ["此项含有不允许的字符。"]
+    assert chinese["kind"].errors == ["按您所选的决定，此项应留空。"]
