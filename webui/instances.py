@@ -53,22 +53,26 @@ def _process_title(key: str) -> str:
     return step_title(process) if process else key
 
 
+ENGINE_EVENTS = frozenset({"task_created", "instance_ended", "error", "timer_fired", "task_expired",
+                           "reminder_sent", "task_overdue"})
+
+
 def _what(kind: str, payload: dict[str, Any]) -> str:
     texts = {
         "instance_started": _("started the process"),
-        "task_created": _("is waiting"),
+        "task_created": _("Waiting for"),
         "task_claimed": _("took the task"),
         "task_unclaimed": _("gave the task back to the team"),
         "task_assigned": _("assigned the task to %(name)s", name=display_name(payload.get("to"))),
         "task_completed": _("completed the step"),
         "comment_added": _("commented"),
-        "instance_ended": _("the process ended"),
+        "instance_ended": _("The process ended"),
         "instance_cancelled": _("cancelled the process"),
-        "error": _("the process model failed"),
-        "timer_fired": _("the deadline passed"),
-        "task_expired": _("closed the step unfinished when its deadline passed"),
-        "reminder_sent": _("a reminder was sent"),
-        "task_overdue": _("the step is overdue; the holder's manager was told"),
+        "error": _("The process model failed"),
+        "timer_fired": _("The deadline passed"),
+        "task_expired": _("The step was closed unfinished when its deadline passed"),
+        "reminder_sent": _("A reminder was sent"),
+        "task_overdue": _("The step is overdue; the holder's manager was told"),
     }
     return texts.get(kind, kind.replace("_", " "))
 
@@ -94,7 +98,9 @@ def timeline(history: list[dict[str, Any]], forms: dict[str, dict[str, Any]]) ->
             tone = "ok" if payload.get("end_event") in GOOD_ENDS else "warn"
         comment = "" if kind == "task_expired" else \
             str(payload.get("comment") or payload.get("reason") or payload.get("message") or "")
-        entries.append(Entry(event["at"], kind, display_name(event["actor"]), _what(kind, payload), step,
+        # What the engine did on its own is told without a person, even when someone's step set it off.
+        actor = "" if kind in ENGINE_EVENTS else display_name(event["actor"])
+        entries.append(Entry(event["at"], kind, actor, _what(kind, payload), step,
                              decision, tone, comment, event.get("task_id")))
     return entries
 

@@ -48,6 +48,12 @@ def show(task_id: int) -> ResponseReturnValue:
     return _page(engine().task(task_id, username()), {}, {})
 
 
+@blueprint.get("/<int:task_id>/complete")
+def back_to_task(task_id: int) -> ResponseReturnValue:
+    """A reload of a refused form's address (the form was shown there) goes back to the task."""
+    return redirect(url_for("tasks.show", task_id=task_id), code=303)
+
+
 @blueprint.post("/<int:task_id>/complete")
 def complete(task_id: int) -> ResponseReturnValue:
     """Complete a task with the submitted form (shown again with every error if refused)."""

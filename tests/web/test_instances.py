@@ -45,6 +45,9 @@ def test_the_timeline_says_who_did_what_when_with_decision_and_comment(
         assert expected in timeline, expected
     assert "gateway" not in timeline and "data_changed" not in timeline
     assert "<time datetime=" in timeline
+    # What the engine did itself is told without a person in front of it.
+    assert "The process ended" in timeline and "</strong> The process ended" not in timeline
+    assert "Waiting for: " in timeline and "</strong> Waiting for" not in timeline
     row = text(client_as("li.na").get("/requests")).split(f'data-instance="{world.plan}"', 1)[1]
     assert "Vetoed" in row.split("</tr>", 1)[0]
 

@@ -68,6 +68,8 @@ PROBES = [
     Probe("/tasks/<int:task_id>/complete", "POST", lambda w: f"/tasks/{w.research}/complete", 403,
           {422: frozenset({"wang.lei"})}),
     Probe("/tasks/<int:task_id>/complete", "POST", lambda w: "/tasks/999999/complete", 404),
+    # Reloading a refused form's address goes back to the task page (which then checks sight).
+    Probe("/tasks/<int:task_id>/complete", "GET", lambda w: f"/tasks/{w.research}/complete", 303),
     Probe("/tasks/<int:task_id>/claim", "POST", lambda w: f"/tasks/{w.research}/claim", 403,
           {303: frozenset({"wang.lei"})}),
     # The dispatch right: only wang.lei's managers (and he himself) may give him the task.
