@@ -91,6 +91,19 @@ def close_cycle(
                         f"cycle {cycle.business_key} closed before this appraisal was finished")
 
 
+def require_another_grade(
+    session: Session, services: Services, appraisal: ProcessInstance, actor: Actor, data: dict[str, Any],
+) -> None:
+    """"Adjust" at calibration and "change" at objection review must name a grade other than the current one."""
+    if data.get("decision") not in ("adjust", "change"):
+        return
+    known = json.loads(appraisal.data_json)
+    current = known.get("final_grade") or (known.get("rating") or {}).get("grade")
+    if current is not None and data.get("grade") == current:
+        keep = "confirm" if data["decision"] == "adjust" else "uphold"
+        raise FormInvalid({"grade": [f"is already the grade ({current}): choose {keep}, or another grade"]})
+
+
 def _stage(instance: ProcessInstance, steps: list[str]) -> str:
     if instance.status != "running":
         return instance.status if instance.status != "completed" else "recorded"

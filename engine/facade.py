@@ -314,7 +314,9 @@ def build_engine(
         data_root=project_root / "data", mailer=mailer or SmtpMailer.from_env(),
         start_hooks={appraisal.CYCLE_PROCESS: appraisal.open_cycle},
         started_by_parent={appraisal.APPRAISAL_PROCESS: appraisal.CYCLE_PROCESS},
-        complete_hooks={(appraisal.CYCLE_PROCESS, appraisal.CLOSE_STEP): appraisal.close_cycle},
+        complete_hooks={(appraisal.CYCLE_PROCESS, appraisal.CLOSE_STEP): appraisal.close_cycle,
+                        (appraisal.APPRAISAL_PROCESS, "calibration"): appraisal.require_another_grade,
+                        (appraisal.APPRAISAL_PROCESS, "objection_review"): appraisal.require_another_grade},
     )
     db = make_engine(url, **engine_kwargs)
     return Engine(db, make_session_factory(db), services)

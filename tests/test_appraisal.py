@@ -298,3 +298,23 @@ def test_a_grade_given_with_confirm_or_uphold_is_refused_not_silently_stored(sql
     with pytest.raises(FormInvalid) as refused:
         engine.complete(review["id"], "li.na", {"decision": "uphold", "grade": "A", "comment": "Stays"})
     assert list(refused.value.fields) == ["grade"]
+
+
+def test_adjust_and_change_must_name_another_grade(sqlite_engine):
+    engine = sqlite_engine
+    open_cycle(engine)
+    engine.complete(task_of(engine, "zhou.jie", "self_assessment", "zhou.jie")["id"], "zhou.jie",
+                    self_assessment(3, 3, 3, 3))
+    engine.complete(task_of(engine, "wang.lei", "manager_scoring", "zhou.jie")["id"], "wang.lei", scores(3, 3, 3, 3))
+    calibration = task_of(engine, "li.na", "calibration", "zhou.jie")  # the rule gave C
+    with pytest.raises(FormInvalid) as refused:
+        engine.complete(calibration["id"], "li.na", {"decision": "adjust", "grade": "C", "comment": "Same"})
+    assert refused.value.fields == {"grade": ["is already the grade (C): choose confirm, or another grade"]}
+    engine.complete(calibration["id"], "li.na", {"decision": "adjust", "grade": "B", "comment": "Launch"})
+    engine.complete(task_of(engine, "zhou.jie", "acknowledge", "zhou.jie")["id"], "zhou.jie",
+                    {"decision": "object", "comment": "Too low"})
+    review = task_of(engine, "li.na", "objection_review", "zhou.jie")
+    with pytest.raises(FormInvalid, match=r"already the grade \(B\): choose uphold"):
+        engine.complete(review["id"], "li.na", {"decision": "change", "grade": "B", "comment": "Same"})
+    engine.complete(review["id"], "li.na", {"decision": "change", "grade": "A", "comment": "Fair"})
+    assert engine.show(review["instance_id"])["data"]["result"]["grade"] == "A"
