@@ -245,6 +245,10 @@ class Engine:
     def unread_count(self, username: str) -> int:
         return self._run(notifications.unread_count, username)
 
+    def open_notification(self, username: str, notification_id: int) -> dict[str, Any]:
+        """A notification of the user's, marked read as it is opened."""
+        return self._run(notifications.open_notification, username, notification_id, self.services.clock())
+
     def mark_read(self, username: str, notification_id: int | None = None) -> int:
         return self._run(notifications.mark_read, username, self.services.clock(), notification_id)
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from .errors import NotFound
 from .history import utc_iso
 from .jobs import schedule_jobs
 from .models import Notification, User, UserRole
@@ -73,8 +74,27 @@ def list_notifications(
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
     rows = session.scalars(query.order_by(Notification.id.desc()).limit(limit)).all()
-    return [{"id": n.id, "kind": n.kind, "subject": n.subject, "body": n.body, "instance_id": n.instance_id,
-             "task_id": n.human_task_id, "at": utc_iso(n.created_at), "read": n.read_at is not None} for n in rows]
+    return [_view(n) for n in rows]
+
+
+def _view(n: Notification) -> dict[str, Any]:
+    return {"id": n.id, "kind": n.kind, "subject": n.subject, "body": n.body, "instance_id": n.instance_id,
+            "task_id": n.human_task_id, "at": utc_iso(n.created_at), "read": n.read_at is not None}
+
+
+def open_notification(session: Session, username: str, notification_id: int, now: datetime) -> dict[str, Any]:
+    """One of the user's notifications, marked read (it is being opened).
+
+    :raise NotFound: no such notification of this user (someone else's is not revealed).
+    """
+    actor = load_actor(session, username)
+    found = session.scalar(select(Notification).where(Notification.id == notification_id,
+                                                      Notification.user_id == actor.id))
+    if found is None:
+        raise NotFound(f"no notification with id {notification_id}")
+    if found.read_at is None:
+        found.read_at = now
+    return _view(found)
 
 
 def unread_count(session: Session, username: str) -> int:

@@ -46,7 +46,7 @@ def test_the_list_shows_newest_first_with_kind_subject_time_and_link(client_as: 
     first = listed[0]
     assert f'data-notification="{newest["id"]}"' in first and 'class="notice unread"' in first
     assert "New task" in first and "新任务 New task:" not in first  # the kind in the UI's language, once
-    assert f'href="/tasks/{newest["task_id"]}"' in first
+    assert f'href="/notifications/{newest["id"]}"' in first  # opening it marks it read on the way
     assert f'<time datetime="{newest["at"]}"' in first
     ids = [int(i) for i in re.findall(r'data-notification="(\d+)"', page)]
     assert ids == sorted(ids, reverse=True)
@@ -101,3 +101,15 @@ def test_marking_read_needs_the_csrf_token(csrf_app: Flask, web_engine: Engine) 
 def test_a_redirect_after_marking_read_stays_on_this_site(client_as: ClientFor) -> None:
     response = client_as("wang.lei").post("/notifications/read", data={"next": "https://evil.example/"})
     assert response.headers["Location"] == "/notifications"
+
+
+def test_opening_a_notification_marks_it_read_and_leads_to_its_task(client_as: ClientFor, web_engine: Engine,
+                                                                    world: World) -> None:
+    step(web_engine, "wang.lei", "research", world.plan, RESEARCH)
+    newest = web_engine.notifications("zhang.min")[0]
+    unread = web_engine.unread_count("zhang.min")
+    opened = client_as("zhang.min").get(f"/notifications/{newest['id']}")
+    assert opened.status_code == 303 and opened.headers["Location"] == f"/tasks/{newest['task_id']}"
+    assert web_engine.unread_count("zhang.min") == unread - 1
+    assert client_as("li.na").get(f"/notifications/{newest['id']}").status_code == 404  # not hers
+    assert web_engine.notifications("zhang.min")[0]["read"] is True

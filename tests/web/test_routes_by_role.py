@@ -86,6 +86,9 @@ PROBES = [
     Probe("/notifications", "GET", lambda w: "/notifications", 200),
     # Marking read touches only one's own notifications (notification 1 is wang.lei's; for others nothing changes).
     Probe("/notifications/<int:notification_id>/read", "POST", lambda w: "/notifications/1/read", 303),
+    # Opening one follows it for its owner; someone else's is not revealed.
+    Probe("/notifications/<int:notification_id>", "GET", lambda w: "/notifications/1", 404,
+          {303: frozenset({"wang.lei"})}),
     Probe("/notifications/read", "POST", lambda w: "/notifications/read", 303),
     Probe("/cycles", "GET", lambda w: "/cycles", 403, {200: DASHBOARD}),
     # The template database has no cycle: those who may see the dashboard learn that it does not exist.
