@@ -165,9 +165,11 @@ class Engine:
 
     def instances(self, process_key: str | None = None, started_by: str | None = None,
                   status: str | None = None, limit: int = 200, visible_to: str | None = None,
-                  before_id: int | None = None) -> list[dict[str, Any]]:
-        """Newest first; ``visible_to`` keeps what that user may see, ``before_id`` pages."""
-        return self._run(instances.list_instances, process_key, started_by, limit, status, visible_to, before_id)
+                  before_id: int | None = None, involving: str | None = None) -> list[dict[str, Any]]:
+        """Newest first; ``visible_to`` keeps what that user may see, ``before_id`` pages,
+        ``involving`` keeps what others started and that user worked on."""
+        return self._run(instances.list_instances, process_key, started_by, limit, status, visible_to, before_id,
+                         involving)
 
     def show(self, instance_id: int, username: str | None = None) -> dict[str, Any]:
         """An instance; with ``username``, only if that user may see it."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from .access import require_view, visible_condition
@@ -136,10 +136,11 @@ INSTANCE_STATUSES = ("running", "completed", "cancelled", "failed")
 
 def list_instances(session: Session, process_key: str | None = None, started_by: str | None = None,
                    limit: int = 200, status: str | None = None, visible_to: str | None = None,
-                   before_id: int | None = None) -> list[dict[str, Any]]:
+                   before_id: int | None = None, involving: str | None = None) -> list[dict[str, Any]]:
     """Newest first, each with its open steps and who holds them.
 
-    ``visible_to`` keeps the instances that user may see; ``before_id`` pages backwards.
+    ``visible_to`` keeps the instances that user may see; ``before_id`` pages backwards;
+    ``involving`` keeps those someone else started in which that user completed or holds a step.
 
     :raise InvalidInput: a ``status`` that no instance can have.
     """
@@ -159,6 +160,11 @@ def list_instances(session: Session, process_key: str | None = None, started_by:
         query = query.where(visible_condition(session, load_actor(session, visible_to)))
     if before_id:
         query = query.where(ProcessInstance.id < before_id)
+    if involving:
+        me = load_actor(session, involving)
+        took_part = select(HumanTask.instance_id).where(
+            or_(HumanTask.completed_by_id == me.id, HumanTask.assignee_id == me.id))
+        query = query.where(ProcessInstance.id.in_(took_part), ProcessInstance.started_by_id != me.id)
     rows = [_summary(i, v, u) for i, v, u in session.execute(query).all()]
     steps = _open_steps(session, [r["id"] for r in rows])
     for row in rows:

@@ -168,3 +168,13 @@ def test_task_counts_are_not_capped(engine):
     engine.claim(first["id"], "wang.lei")
     assert engine.task_counts("wang.lei") == {"mine": 1, "team": 2}
     assert engine.task_counts("zhang.min") == {"mine": 0, "team": 0}
+
+
+def test_instances_involving_someone_are_those_others_started_where_they_held_or_did_a_step(engine):
+    plan, other = start_plan(engine), start_plan(engine, "zhang.min")
+    research_and_draft(engine, plan)
+    assert [i["id"] for i in engine.instances(involving="wang.lei")] == [plan]
+    assert [i["id"] for i in engine.instances(involving="zhang.min")] == [plan]  # not her own
+    engine.claim(only_task(engine, "wang.lei", "research", other)["id"], "wang.lei")
+    assert [i["id"] for i in engine.instances(involving="wang.lei")] == [other, plan]
+    assert engine.instances(involving="zhou.jie") == []

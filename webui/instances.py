@@ -109,8 +109,9 @@ def timeline(history: list[dict[str, Any]], forms: dict[str, dict[str, Any]]) ->
 def requests() -> ResponseReturnValue:
     """List the process instances I started, with their status and who holds them now."""
     rows = engine().instances(started_by=username())
-    return render_template("instances/requests.html", rows=rows, status_text=status_text, good_ends=GOOD_ENDS,
-                           process_title=_process_title, team_of=_team_of)
+    involved = engine().instances(involving=username(), visible_to=username())
+    return render_template("instances/requests.html", rows=rows, involved=involved, status_text=status_text,
+                           good_ends=GOOD_ENDS, process_title=_process_title, team_of=_team_of)
 
 
 def _team_of(role: str) -> str:

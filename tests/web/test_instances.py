@@ -69,3 +69,18 @@ def test_the_breadcrumb_leads_back_to_where_the_reader_came_from(client_as: Clie
 
     assert '<a href="/requests">My requests</a>' in crumbs(starter) and "Inbox" not in crumbs(starter)
     assert '<a href="/">Inbox</a>' in crumbs(worker) and "My requests" not in crumbs(worker)
+
+
+def test_my_requests_also_list_what_others_started_and_i_worked_on(client_as: ClientFor, web_engine: Engine,
+                                                                    world: World) -> None:
+    step(web_engine, "wang.lei", "research", world.plan, RESEARCH)
+    page = text(client_as("wang.lei").get("/requests"))
+    assert "You have not started any request yet." in page  # li.na started the plan
+    involved = page.split('id="involved-h"', 1)[1]
+    assert f'data-instance="{world.plan}"' in involved and f'data-instance="{world.held_plan}"' in involved
+    assert 'id="involved-h"' not in text(client_as("zhou.jie").get("/requests"))  # took part in nothing
+    starter = text(client_as("li.na").get("/requests"))
+    assert 'id="involved-h"' not in starter  # what she started is listed once, above
+    chinese = client_as("wang.lei")
+    chinese.post("/language", data={"lang": "zh"})
+    assert "我参与的" in text(chinese.get("/requests"))
