@@ -9,7 +9,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask.typing import ResponseReturnValue
 
 from .context import engine, signed_in, username
-from .i18n import _, ngettext
+from .i18n import _, ngettext, pick
 from .safety import local_target
 
 blueprint = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -37,10 +37,21 @@ def kind_label(kind: str) -> str:
 
 
 def _subject(kind: str, subject: str) -> str:
-    """The subject without its bilingual kind prefix ("新任务 New task: "): the kind is shown in the UI's language."""
+    """The subject in the UI's language, as far as the engine's bilingual subject allows.
+
+    The engine writes one subject for every reader (and e-mail): "新任务 New task: 上级评分 · Manager
+    scoring — 王磊 (wang.lei) · 2026-Q4". The kind prefix is dropped (the UI shows the kind itself), and
+    the step's "中文 · English" label is cut to the reader's language.
+    """
     head, colon, rest = subject.partition(": ")
-    return rest if colon and kind in ("new_task", "reminder", "overdue", "escalation", "result", "decided") \
-        and len(head) <= 40 else subject
+    if not (colon and kind in ("new_task", "reminder", "overdue", "escalation", "result", "decided")
+            and len(head) <= 40):
+        return subject
+    label, dash, title = rest.partition(" — ")
+    chinese, dot, english = label.partition(" · ")
+    if dash and dot:
+        return f"{pick(english, chinese)} — {title}"
+    return rest
 
 
 def _notice(row: dict[str, Any]) -> Notice:

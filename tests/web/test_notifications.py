@@ -58,6 +58,10 @@ def test_the_list_in_chinese(client_as: ClientFor) -> None:
     page = text(client.get("/notifications"))
     assert "通知" in page and "新任务" in page and "全部标为已读" in page
     assert "年" in items(page)[0]  # the time in the Chinese form
+    # The step's label in the reader's language only (the stored subject carries both, for e-mail).
+    assert "市场调研报告 —" in items(page)[0] and "Market research report" not in items(page)[0]
+    english = text(client_as("wang.lei").get("/notifications", headers={"Accept-Language": "en"}))
+    assert "Market research report —" in items(english)[0] and "市场调研报告" not in items(english)[0]
 
 
 def test_mark_one_read_and_then_all(client_as: ClientFor, web_engine: Engine) -> None:
