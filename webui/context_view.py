@@ -15,6 +15,7 @@ from typing import Any
 from flask import g
 from flask_babel import format_decimal
 
+from .context import display_name
 from .form_data import schema_type
 from .i18n import _, cny, day, decision_tone, enum_label, pick, schema_text
 
@@ -83,7 +84,8 @@ def sections(context: Mapping[str, Any], forms: Mapping[str, Mapping[str, Any]])
 
 def _object_items(schema: Mapping[str, Any], value: Mapping[str, Any]) -> list[Item]:
     props = schema.get("properties", {}) if isinstance(schema.get("properties"), dict) else {}
-    ordered = [k for k in props if k in value] + [k for k in value if k not in props]
+    hidden = {k for k, v in props.items() if isinstance(v, dict) and v.get("x-hidden")}  # e.g. ids set by a process
+    ordered = [k for k in props if k in value and k not in hidden] + [k for k in value if k not in props]
     twins = {k for k in ordered if k.endswith(ZH_SUFFIX) and k[: -len(ZH_SUFFIX)] in value and k not in props}
     return [_item(k, props.get(k) or {}, _in_language(value, k)) for k in ordered if k not in twins]
 
@@ -116,6 +118,12 @@ def _item(key: str, schema: Mapping[str, Any], value: Any) -> Item:
     return Item(label, "long" if long else "text", text=text)
 
 
+def person_text(username: str) -> str:
+    """A person as readers know them: "王磊 (wang.lei)", or the username alone without a display name."""
+    name = display_name(username)
+    return f"{name} ({username})" if name != username else username
+
+
 def scalar_text(schema: Mapping[str, Any], value: Any) -> str:
     """One value as text for the user's language."""
     if value is None:
@@ -126,6 +134,8 @@ def scalar_text(schema: Mapping[str, Any], value: Any) -> str:
         return enum_label(dict(schema), value)
     if isinstance(value, int | float):
         return cny(value) if schema.get("x-format") == "currency-cny" else str(format_decimal(value))
+    if isinstance(value, str) and schema.get("x-format") == "username":
+        return person_text(value)
     if isinstance(value, str) and schema.get("format") == "date":
         return day(value)
     if isinstance(value, dict | list):

@@ -93,6 +93,9 @@ def timeline(history: list[dict[str, Any]], forms: dict[str, dict[str, Any]]) ->
             schema = form.get("schema", {}).get("properties", {}).get("decision", {}) if form else {}
             decision = enum_label(schema, payload["decision"])
             tone = decision_tone(schema, payload["decision"])
+            grade = (payload.get("data") or {}).get("grade")
+            if grade:  # e.g. "Adjust the grade → A": the new grade belongs with the decision
+                decision = f"{decision} → {grade}"
         if kind == "instance_ended":
             decision = status_text({"status": "completed", "end_event": payload.get("end_event")})
             tone = "ok" if payload.get("end_event") in GOOD_ENDS else "warn"

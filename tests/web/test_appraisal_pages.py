@@ -164,3 +164,26 @@ def test_closing_a_cycle_early_asks_for_the_choice_in_the_users_language(client_
     done = client.post(f"/tasks/{close['id']}/complete", data={"summary": "early", "cancel_open_appraisals": "on"})
     assert done.status_code == 303
     assert {i["status"] for i in web_engine.instances("appraisal")} == {"cancelled"}
+
+
+def test_earlier_steps_show_people_by_name_and_hide_process_ids(client_as: ClientFor, web_engine: Engine) -> None:
+    open_cycle(web_engine)
+    task = task_of(web_engine, "zhou.jie", "self_assessment", "zhou.jie")
+    page = text(client_as("zhou.jie").get(f"/tasks/{task['id']}", headers={"Accept-Language": "en"}))
+    earlier = page.split('id="ctx-h"', 1)[1].split("</section>", 1)[0]
+    assert "周杰 (zhou.jie)" in earlier and "王磊 (wang.lei)" in earlier and "李娜 (li.na)" in earlier
+    assert "Cycle" not in earlier and "Employee name" not in earlier
+
+
+def test_the_timeline_shows_the_grade_a_decision_set(client_as: ClientFor, web_engine: Engine) -> None:
+    from tests.appraisal_steps import scores, self_assessment
+
+    open_cycle(web_engine)
+    web_engine.complete(task_of(web_engine, "zhou.jie", "self_assessment", "zhou.jie")["id"], "zhou.jie",
+                        self_assessment(3, 3, 3, 3))
+    done = web_engine.complete(task_of(web_engine, "wang.lei", "manager_scoring", "zhou.jie")["id"], "wang.lei",
+                               scores(3, 3, 3, 3))
+    web_engine.complete(task_of(web_engine, "li.na", "calibration", "zhou.jie")["id"], "li.na",
+                        {"decision": "adjust", "grade": "A", "comment": "Led the launch"})
+    page = text(client_as("li.na").get(f"/instances/{done['instance_id']}", headers={"Accept-Language": "en"}))
+    assert "→ A" in page.split('class="timeline"', 1)[1]
