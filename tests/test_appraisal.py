@@ -281,13 +281,17 @@ def test_a_cycle_whose_appraisals_are_all_over_closes_without_the_choice(sqlite_
     assert sqlite_engine.show(cycle["id"])["status"] == "completed"
 
 
+def up_to_calibration(engine, employee, appraiser, calibrator, marks):
+    """Self-assessment and scoring with the same marks; the calibration task that follows."""
+    engine.complete(task_of(engine, employee, "self_assessment", employee)["id"], employee, self_assessment(*marks))
+    engine.complete(task_of(engine, appraiser, "manager_scoring", employee)["id"], appraiser, scores(*marks))
+    return task_of(engine, calibrator, "calibration", employee)
+
+
 def test_a_grade_given_with_confirm_or_uphold_is_refused_not_silently_stored(sqlite_engine):
     engine = sqlite_engine
     open_cycle(engine)
-    engine.complete(task_of(engine, "zhou.jie", "self_assessment", "zhou.jie")["id"], "zhou.jie",
-                    self_assessment(3, 3, 3, 3))
-    engine.complete(task_of(engine, "wang.lei", "manager_scoring", "zhou.jie")["id"], "wang.lei", scores(3, 3, 3, 3))
-    calibration = task_of(engine, "li.na", "calibration", "zhou.jie")
+    calibration = up_to_calibration(engine, "zhou.jie", "wang.lei", "li.na", marks=(3, 3, 3, 3))
     with pytest.raises(FormInvalid) as refused:
         engine.complete(calibration["id"], "li.na", {"decision": "confirm", "grade": "D"})
     assert refused.value.fields == {"grade": ["must be left empty with this decision"]}
@@ -303,10 +307,7 @@ def test_a_grade_given_with_confirm_or_uphold_is_refused_not_silently_stored(sql
 def test_adjust_and_change_must_name_another_grade(sqlite_engine):
     engine = sqlite_engine
     open_cycle(engine)
-    engine.complete(task_of(engine, "zhou.jie", "self_assessment", "zhou.jie")["id"], "zhou.jie",
-                    self_assessment(3, 3, 3, 3))
-    engine.complete(task_of(engine, "wang.lei", "manager_scoring", "zhou.jie")["id"], "wang.lei", scores(3, 3, 3, 3))
-    calibration = task_of(engine, "li.na", "calibration", "zhou.jie")  # the rule gave C
+    calibration = up_to_calibration(engine, "zhou.jie", "wang.lei", "li.na", marks=(3, 3, 3, 3))  # the rule gave C
     with pytest.raises(FormInvalid) as refused:
         engine.complete(calibration["id"], "li.na", {"decision": "adjust", "grade": "C", "comment": "Same"})
     assert refused.value.fields == {"grade": ["is already the grade (C): choose confirm, or another grade"]}
