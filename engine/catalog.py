@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from .errors import ProcessNotFound
 from .models import ProcessDefinition, TaskDefinition
 from .state import SpecBundle, StateCodec
+from .text_input import text_problem
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,8 @@ class DefinitionCatalog:
         return deployed
 
     def latest(self, session: Session, key: str) -> DeployedProcess:
+        if text_problem(key):
+            raise ProcessNotFound(key)  # no key holds such characters (and PostgreSQL could not even compare)
         definition_id = session.scalar(
             select(ProcessDefinition.id).where(ProcessDefinition.key == key)
             .order_by(ProcessDefinition.version.desc()).limit(1)

@@ -7,6 +7,7 @@ characters corrupt pages and exports. Tab, line feed and carriage return are ord
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -31,7 +32,8 @@ def printable(value: str) -> str:
 
 
 def unsafe_text_fields(value: Any, path: str = "", depth: int = 0) -> dict[str, list[str]]:
-    """Every string (value or key) in a JSON value that :func:`text_problem` refuses, by dotted path."""
+    """Every string (value or key) in a JSON value that :func:`text_problem` refuses, and every number
+    that is not finite (Python's JSON reader accepts ``NaN``), by dotted path."""
     problems: dict[str, list[str]] = {}
     if depth > MAX_DEPTH:
         return {path or "data": [f"is nested more than {MAX_DEPTH} levels deep"]}
@@ -39,6 +41,8 @@ def unsafe_text_fields(value: Any, path: str = "", depth: int = 0) -> dict[str, 
         problem = text_problem(value)
         if problem:
             problems[path or "data"] = [problem]
+    elif isinstance(value, float) and not math.isfinite(value):  # NaN and Infinity are not JSON
+        problems[path or "data"] = ["is not a finite number"]
     elif isinstance(value, dict):
         for key, item in value.items():
             key_text = str(key)

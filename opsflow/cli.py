@@ -44,6 +44,10 @@ HISTORY_SUMMARY_KEYS = ("grade", "weighted_score", "status", "decision")
 Handler = Callable[[Engine, argparse.Namespace], Any]
 
 
+def _not_json_number(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def _json_arg(text: str) -> Any:
     if text.startswith("@"):
         try:
@@ -51,7 +55,7 @@ def _json_arg(text: str) -> Any:
         except (OSError, UnicodeDecodeError) as exc:
             raise InvalidInput(f"--data {text}: cannot read the file ({exc})") from exc
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_not_json_number)
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"--data is not valid JSON: {exc}") from exc
     except RecursionError as exc:

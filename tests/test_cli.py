@@ -159,6 +159,7 @@ def test_bad_arguments_are_errors_not_tracebacks(cli_env, capsys, monkeypatch):
         (["verify", "9999"], 3, "no process instance with id 9999"),
         (["cycle", "2026-Q3"], 3, "no appraisal cycle for period '2026-Q3'"),
         (["start", "market_plan", "--as", "li.na", "--data", "[" * 100_000], 6, "nested too deeply"),
+        (["start", "market_plan", "--as", "li.na", "--data", '{"title": NaN}'], 6, "NaN is not a JSON number"),
     ]
     for argv, code, message in cases:
         assert main(argv) == code, argv

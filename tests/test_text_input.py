@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.errors import FormInvalid, InvalidInput, UserNotFound
+from engine.errors import FormInvalid, InvalidInput, ProcessNotFound, UserNotFound
 from engine.forms import MAX_FIELDS, validate_form
 from engine.text_input import text_problem, unsafe_text_fields
 from tests.journey import RESEARCH, START, only_task, start_plan
@@ -74,3 +74,12 @@ def test_answers_to_huge_or_many_bad_values_stay_small():
     assert len(refused.value.fields) == MAX_FIELDS + 1
     assert refused.value.fields["_form"] == [f"and {5_000 - MAX_FIELDS} more fields are wrong"]
     assert len(refused.value.message) < 10_000
+
+
+def test_numbers_that_are_not_finite_are_refused_and_so_is_a_key_with_nul(engine):
+    with pytest.raises(FormInvalid) as refused:
+        engine.start("market_plan", "li.na", {**START, "budget_hint": float("nan")})
+    assert refused.value.fields == {"budget_hint": ["is not a finite number"]}
+    with pytest.raises(ProcessNotFound):
+        engine.start("market\x00plan", "li.na", START)
+    assert engine.instances() == []

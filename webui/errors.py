@@ -32,6 +32,7 @@ from engine.errors import (
     UserNotFound,
 )
 
+from .api.errors import http_error
 from .context import signed_in
 from .field_errors import say
 from .i18n import _
@@ -119,7 +120,7 @@ def _csrf(exc: CSRFError) -> ResponseReturnValue:
 
 def _http(exc: HTTPException) -> ResponseReturnValue:
     if request.path.startswith(API_PREFIX):
-        return exc  # the API's own handlers answer in JSON; an HTTPException is its own response
+        return http_error(exc)  # a path under /api/ that not even the API's fallback route matched
     status = exc.code or 500
     if isinstance(exc, TextNotAccepted):
         return error_page(status, _("Bad request"), _(

@@ -47,6 +47,9 @@ def add_headers(response: Response) -> Response:
 def unsafe_parameters() -> dict[str, list[str]]:
     """Query and form parameters (names or values) holding characters no text field accepts."""
     problems: dict[str, list[str]] = {}
+    for name, value in (request.view_args or {}).items():  # path values, e.g. a process key
+        if isinstance(value, str) and text_problem(value):
+            problems[name] = [str(text_problem(value))]
     sources = [request.args] + ([request.form] if request.method == "POST" and request.mimetype in (
         "application/x-www-form-urlencoded", "multipart/form-data") else [])
     for source in sources:

@@ -210,3 +210,16 @@ def test_an_unknown_status_filter_is_a_400(sqlite_users):
     response = sqlite_users["li.na"].get("/process-instances", status="bogus")
     assert response.status_code == 400 and "unknown status 'bogus'" in response.get_json()["message"]
     assert sqlite_users["li.na"].get("/process-instances", status="running").status_code == 200
+
+
+def test_path_values_nan_and_unmatched_api_paths_get_json_answers_on_both_databases(users):
+    li_na = users["li.na"]
+    nul_key = li_na.post("/process-definitions/%00/start", {"data": {}})
+    assert nul_key.status_code == 400 and "key" in nul_key.get_json()["fields"]
+    nan = li_na.post("/process-definitions/market_plan/start",
+                     data=b'{"data": {"title": "T", "period_type": "annual", "period": "2027", "budget": NaN}}',
+                     content_type="application/json")
+    assert nan.status_code == 400 and "NaN is not a JSON number" in nan.get_json()["message"]
+    assert li_na.ok("GET", "/process-instances")["items"] == []
+    newline = li_na.get("/tasks/%0a")
+    assert newline.status_code == 404 and newline.is_json and newline.get_json()["error"] == "not_found"

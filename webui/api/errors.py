@@ -72,7 +72,8 @@ def _domain_error(exc: OpsflowError) -> Response:
     return error_response(status, exc.code, exc.message, fields)
 
 
-def _http_error(exc: HTTPException) -> Response:
+def http_error(exc: HTTPException) -> Response:
+    """An HTTP error as the API's JSON (also for /api/ paths no route of the API could match)."""
     status = exc.code or 500
     code = HTTP_CODES.get(status) or re.sub(r"[^a-z]+", "_", exc.name.lower()).strip("_")
     response = error_response(status, code, exc.description or exc.name)
@@ -128,7 +129,7 @@ def register(blueprint: Blueprint) -> None:
     """Turn every error raised under ``blueprint`` into JSON, including unknown routes."""
     blueprint.register_error_handler(OpsflowError, _domain_error)
     blueprint.register_error_handler(InternalServerError, _server_error)
-    blueprint.register_error_handler(HTTPException, _http_error)
+    blueprint.register_error_handler(HTTPException, http_error)
     blueprint.add_url_rule("/", FALLBACK_ENDPOINT, unknown_route, methods=FALLBACK_METHODS, defaults={"rest": ""},
                            strict_slashes=False)
     blueprint.add_url_rule("/<path:rest>", FALLBACK_ENDPOINT, unknown_route, methods=FALLBACK_METHODS)

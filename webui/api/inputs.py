@@ -40,12 +40,16 @@ def check_ids() -> None:
             raise NotFound(f"no {name.removesuffix('_id')} with id {value}")
 
 
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def _parsed_body() -> Any:
     if not request.is_json:
         raise RequestInvalid("send the body as JSON with 'Content-Type: application/json'")
     raw = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH this raises 413
     try:
-        body = json.loads(raw.decode("utf-8"))  # RFC 8259: JSON between systems is UTF-8
+        body = json.loads(raw.decode("utf-8"), parse_constant=_not_json)  # RFC 8259: JSON is UTF-8
     except UnicodeDecodeError as exc:
         raise RequestInvalid(f"the body is not UTF-8: {exc.reason}") from exc
     except json.JSONDecodeError as exc:
