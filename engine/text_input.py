@@ -7,12 +7,35 @@ characters corrupt pages and exports. Tab, line feed and carriage return are ord
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from typing import Any
 
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 MAX_DEPTH = 32
+
+
+class JsonUnreadable(ValueError):
+    """Text that is not JSON this engine takes; the message says why."""
+
+
+def _not_a_number(name: str) -> Any:
+    raise JsonUnreadable(f"{name} is not a JSON number")
+
+
+def read_json(text: str) -> Any:
+    """Parse JSON that people send: strict (no ``NaN``/``Infinity``), and every failure a ``JsonUnreadable``."""
+    try:
+        return json.loads(text, parse_constant=_not_a_number)
+    except json.JSONDecodeError as exc:
+        raise JsonUnreadable(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    except RecursionError as exc:
+        raise JsonUnreadable("nested too deeply") from exc
+    except JsonUnreadable:
+        raise
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise JsonUnreadable(f"cannot be read: {exc}") from exc
 
 
 def text_problem(value: str) -> str | None:

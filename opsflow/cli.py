@@ -33,6 +33,7 @@ from engine.errors import (
     ProcessError,
 )
 from engine.facade import Engine, build_engine
+from engine.text_input import JsonUnreadable, read_json
 
 EXIT_CODES: list[tuple[type[OpsflowError], int]] = [
     (NotFound, 3), (NotAllowed, 4), (Conflict, 5), (FormInvalid, 6), (DeploymentRejected, 6),
@@ -44,10 +45,6 @@ HISTORY_SUMMARY_KEYS = ("grade", "weighted_score", "status", "decision")
 Handler = Callable[[Engine, argparse.Namespace], Any]
 
 
-def _not_json_number(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
 def _json_arg(text: str) -> Any:
     if text.startswith("@"):
         try:
@@ -55,13 +52,9 @@ def _json_arg(text: str) -> Any:
         except (OSError, UnicodeDecodeError) as exc:
             raise InvalidInput(f"--data {text}: cannot read the file ({exc})") from exc
     try:
-        return json.loads(text, parse_constant=_not_json_number)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"--data is not valid JSON: {exc}") from exc
-    except RecursionError as exc:
-        raise InvalidInput("--data is nested too deeply") from exc
-    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
-        raise InvalidInput(f"--data cannot be read: {exc}") from exc
+        return read_json(text)
+    except JsonUnreadable as exc:
+        raise InvalidInput(f"--data: {exc}") from exc
 
 
 def _print_json(value: Any) -> None:

@@ -5,14 +5,13 @@ Everything wrong is answered with a 400 (``RequestInvalid``) whose ``fields`` na
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection
 from typing import Any
 
 from flask import request
 from werkzeug.exceptions import NotFound
 
-from engine.text_input import unsafe_text_fields
+from engine.text_input import JsonUnreadable, read_json, unsafe_text_fields
 
 from ..safety import unsafe_parameters
 from .errors import RequestInvalid
@@ -40,24 +39,16 @@ def check_ids() -> None:
             raise NotFound(f"no {name.removesuffix('_id')} with id {value}")
 
 
-def _not_json(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
 def _parsed_body() -> Any:
     if not request.is_json:
         raise RequestInvalid("send the body as JSON with 'Content-Type: application/json'")
     raw = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH this raises 413
     try:
-        body = json.loads(raw.decode("utf-8"), parse_constant=_not_json)  # RFC 8259: JSON is UTF-8
+        body = read_json(raw.decode("utf-8"))  # RFC 8259: JSON between systems is UTF-8
     except UnicodeDecodeError as exc:
         raise RequestInvalid(f"the body is not UTF-8: {exc.reason}") from exc
-    except json.JSONDecodeError as exc:
-        raise RequestInvalid(f"the body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
-    except RecursionError as exc:
-        raise RequestInvalid("the body is nested too deeply") from exc
-    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
-        raise RequestInvalid(f"the body cannot be read: {exc}") from exc
+    except JsonUnreadable as exc:
+        raise RequestInvalid(f"the body: {exc}") from exc
     fields = dict(sorted(unsafe_text_fields(body).items())[:MAX_FIELDS])
     if fields:
         raise RequestInvalid("the body holds text that is not accepted: " + "; ".join(
