@@ -148,12 +148,12 @@ class Engine:
             result = []
             for key in keys:
                 process = self.services.catalog.latest(session, key)
-                parent = self.services.started_by_parent.get(key)
-                if actor is not None and (parent is not None or not actor.has_any_role(process.start_roles)):
+                if actor is not None and not instances.may_start(self.services, process, actor):
                     continue
                 result.append({"key": process.key, "version": process.version, "title": process.title,
                                "title_zh": process.title_zh, "start_roles": sorted(process.start_roles),
-                               "start_form": process.start_form, "started_by": parent})
+                               "start_form": process.start_form,
+                               "started_by": self.services.started_by_parent.get(key)})
             return result
 
     # -- instances ---------------------------------------------------------------------------

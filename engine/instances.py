@@ -51,6 +51,11 @@ def start_instance(
     return result
 
 
+def may_start(services: Services, process: DeployedProcess, actor: Actor) -> bool:
+    """Whether ``actor`` may start ``process`` by hand (not one only another process starts)."""
+    return process.key not in services.started_by_parent and actor.has_any_role(process.start_roles)
+
+
 def start_process(
     session: Session, services: Services, process: DeployedProcess, actor: Actor, start_data: dict[str, Any],
     parent_id: int | None = None,

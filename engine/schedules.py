@@ -72,7 +72,9 @@ def add_schedule(session: Session, services: Services, process_key: str, cadence
         raise InvalidInput(f"unknown cadence {cadence!r}; use one of: {', '.join(CADENCES)}")
     actor = load_actor(session, username)
     process = services.catalog.latest(session, process_key)
-    if process_key in services.started_by_parent or not actor.has_any_role(process.start_roles):
+    from .instances import may_start  # local: instances imports services that import this
+
+    if not may_start(services, process, actor):
         raise NotAllowed(f"{username} may not start {process_key!r}, so cannot schedule it")
     first = next_run(now, cadence)
     if process.start_form is not None:  # refuse now what the first run would refuse
