@@ -25,9 +25,9 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser  # noq
 from SpiffWorkflow.util.task import TaskState  # noqa: E402
 from sqlalchemy import event, select  # noqa: E402
 
+from engine.definitions.sandbox import make_script_engine  # noqa: E402
 from engine.facade import Engine, build_engine  # noqa: E402
 from engine.models import HumanTask  # noqa: E402
-from engine.sandbox import make_script_engine  # noqa: E402
 from tests.journey import DRAFT, RESEARCH, START, decision  # noqa: E402
 
 MARKET_PLAN_BPMN = REPO / "processes" / "market_plan.bpmn"
@@ -88,12 +88,12 @@ def sqlite_engine(label: str = "opsflow-bench") -> Iterator[Engine]:
 
 def deploy_long_loop(engine: Engine) -> None:
     """Deploy bench/processes/long_loop.bpmn with its forms from bench/forms/."""
-    saved = engine.services.forms_root
-    engine.services.forms_root = BENCH_FORMS
+    saved = engine.collaborators.forms_root
+    engine.collaborators.forms_root = BENCH_FORMS
     try:
-        engine.deploy([LONG_LOOP_BPMN], by="bench")
+        engine.deploy_paths([LONG_LOOP_BPMN], "gao.yan")
     finally:
-        engine.services.forms_root = saved
+        engine.collaborators.forms_root = saved
 
 
 def open_task_id(engine: Engine, instance_id: int, name: str) -> int:

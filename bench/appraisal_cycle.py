@@ -55,10 +55,10 @@ from _common import REPO
 from engine_throughput import DEFAULT_POSTGRES, postgres_unavailable
 from sqlalchemy import func, select
 
-from engine import org
 from engine.facade import Engine, build_engine
-from engine.instances import start_instance
 from engine.models import HistoryEvent, Job, Notification
+from engine.org import people as org
+from engine.runtime.instances import start_instance
 
 BENCH_DATABASE = "opsflow_bench_cycle"
 DIRECTOR = "chen.yu"
@@ -112,7 +112,7 @@ class Backend:
 def build_org(engine: Engine, employees: int) -> None:
     """Add staff under chen.yu (a tree, FAN_OUT reports each) until ``employees`` report to someone."""
     with engine.transaction() as session:
-        now = engine.services.clock()
+        now = engine.collaborators.clock()
         managers = [DIRECTOR]
         for i in range(employees - DEMO_EMPLOYEES):
             name = f"emp{i:05d}"
@@ -128,7 +128,7 @@ def warm_up(engine: Engine) -> None:
     """Open a cycle for the demo organisation and roll it back: definitions parsed and cached."""
     session = engine.session_factory()
     try:
-        start_instance(session, engine.services, "appraisal_cycle", DIRECTOR, cycle_data("2000-Q1"))
+        start_instance(session, engine.collaborators, "appraisal_cycle", DIRECTOR, cycle_data("2000-Q1"))
     finally:
         session.rollback()
         session.close()
@@ -224,7 +224,7 @@ def throughput(backend: Backend, employees: int, workers: int) -> Throughput:
     with backend.fresh() as (engine, url):
         build_org(engine, employees)
         open_cycle(engine, "2026-Q4", employees, self_assessment_window="PT1H")
-        now = engine.services.clock()
+        now = engine.collaborators.clock()
         due = (Job.state == "pending", Job.due_at <= now)
         jobs = count(engine, select(func.count()).select_from(Job).where(*due))
         reminders = count(engine, select(func.count()).select_from(Job).where(*due, Job.kind == "reminder"))

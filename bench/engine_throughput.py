@@ -38,9 +38,9 @@ from _common import (
     sqlite_engine,
 )
 
+from engine.definitions.sandbox import make_script_engine
 from engine.facade import Engine, build_engine
-from engine.sandbox import make_script_engine
-from engine.state import StateCodec
+from engine.runtime.state import StateCodec
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BENCH_DATABASE = "opsflow_bench"

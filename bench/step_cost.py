@@ -35,9 +35,9 @@ from _common import (
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
+from engine.definitions.sandbox import make_script_engine
 from engine.facade import Engine
 from engine.models import ProcessInstance
-from engine.sandbox import make_script_engine
 
 WINDOW = 10
 

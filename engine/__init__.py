@@ -1,0 +1,13 @@
+"""opsflow's domain core. It knows nothing of Flask or HTTP: the web app and the CLI call it.
+
+Packages by concern, each depending only on those below it (``tests/test_layering.py`` checks this):
+
+    facade        Engine: every use case, one transaction each; build_engine, the composition root
+    appraisal     the appraisal domain (cycles, dashboard); registers its own hooks
+    scheduling    jobs, the worker and its handlers, schedules, notifications as read, mail
+    runtime       instances, tasks, SpiffWorkflow execution and state, the one step writer
+    definitions   bundles, parsing and validation, deploy, catalog, forms, sandbox, XML safety
+    history       the hash-chained log, verification, replay
+    org           people, roles, rights (one table), sign-in
+    (base)        errors, models, db, clock, calendar, text_input
+"""

@@ -2,9 +2,12 @@
 
 Holiday data comes from the ``chinesecalendar`` package, which is updated each year when the
 State Council publishes the next year's arrangement. Until a release carries a new year, an operator
-can enter it in ``data/calendar.json`` (see :func:`load_calendar_file`); those days win over the
-package. For a year neither knows, the calendar falls back to Monday-Friday less the fixed-date
-holidays, and logs a warning once per year.
+can enter it in ``data/calendar.json`` (see :meth:`WorkingCalendar.from_file`); those days win
+over the package. For a year neither knows, the calendar falls back to Monday-Friday less the
+fixed-date holidays, and logs a warning once per year.
+
+A ``WorkingCalendar`` is a collaborator of the engine: the composition root builds one and hands
+it to what counts working days (due windows, schedules, scripts' ``working_deadline``).
 
 Durations are ISO-8601 (``P5D``, ``PT2S``, ``P1DT12H``, ``P2W``): the day part counts
 **working days** (a week is five), the time part is plain elapsed time.
@@ -28,15 +31,12 @@ CHINA = ZoneInfo("Asia/Shanghai")
 _DURATION = re.compile(
     r"^P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
 )
-_unknown_years_warned: set[int] = set()
+_unknown_years_warned: set[int] = set()  # process-wide: the warning is about the package, said once
 # Statutory holidays on fixed dates, used only for years the package has no data for yet
 # (New Year's Day, Labour Day, National Day). Lunar holidays cannot be guessed this way.
 FIXED_DATE_HOLIDAYS = {(1, 1): "New Year's Day", (5, 1): "Labour Day", (10, 1): "National Day",
                        (10, 2): "National Day", (10, 3): "National Day"}
 
-
-# Days an operator entered in the calendar file: date -> (is a working day, name).
-_entered_days: dict[date, tuple[bool, str]] = {}
 DaySource = Literal["entered", "package", "fallback"]
 
 
@@ -76,15 +76,6 @@ def read_calendar_file(path: Path) -> dict[date, tuple[bool, str]]:
     return days
 
 
-def load_calendar_file(path: Path) -> int:
-    """Use the days of an operator's calendar file from now on (a missing file means none)."""
-    days = read_calendar_file(path) if path.exists() else {}
-    _entered_days.clear()
-    _entered_days.update(days)
-    is_working_day.cache_clear()
-    return len(days)
-
-
 def parse_duration(text: str) -> tuple[int, timedelta]:
     """Split an ISO-8601 duration into (working days, elapsed time).
 
@@ -99,62 +90,75 @@ def parse_duration(text: str) -> tuple[int, timedelta]:
     return working_days, timedelta(hours=parts["hours"], minutes=parts["minutes"], seconds=parts["seconds"])
 
 
-@lru_cache(maxsize=4096)
-def is_working_day(day: date) -> bool:
-    return describe_day(day)[0]
+class WorkingCalendar:
+    """Working days: the package's holiday data, overridden by the days an operator entered."""
 
+    def __init__(self, entered_days: dict[date, tuple[bool, str]] | None = None) -> None:
+        # date -> (is a working day, name), from the operator's calendar file
+        self.entered_days = dict(entered_days or {})
+        self.is_working_day = lru_cache(maxsize=4096)(self._is_working_day)
 
-def describe_day(day: date) -> tuple[bool, str, DaySource]:
-    """Whether ``day`` is a working day, the holiday's name (or ""), and where that comes from."""
-    if day in _entered_days:
-        working, name = _entered_days[day]
-        return working, name, "entered"
-    try:
-        holiday, name = chinese_calendar.get_holiday_detail(day)
-        return not holiday, name or "", "package"
-    except NotImplementedError:
-        if day.year not in _unknown_years_warned:
-            _unknown_years_warned.add(day.year)
-            log.warning("no holiday data for %s yet: counting Monday to Friday, less the fixed-date holidays, "
-                        "as working days (enter the year in data/calendar.json or update chinesecalendar)",
-                        day.year)
-        name = FIXED_DATE_HOLIDAYS.get((day.month, day.day), "")
-        return day.weekday() < 5 and not name, name, "fallback"
+    @classmethod
+    def from_file(cls, path: Path) -> WorkingCalendar:
+        """The calendar with the days of an operator's calendar file (a missing file means none).
 
+        :raise CalendarFileInvalid: naming the entry that cannot be used.
+        """
+        return cls(read_calendar_file(path) if path.exists() else {})
 
-def add_working_days(start: datetime, days: int) -> datetime:
-    """The same local (China) time of day, ``days`` working days after ``start``'s date."""
-    local = start.astimezone(CHINA)
-    day = local.date()
-    remaining = days
-    while remaining > 0:
-        day += timedelta(days=1)
-        if is_working_day(day):
-            remaining -= 1
-    return datetime.combine(day, local.timetz()).astimezone(start.tzinfo)
+    def _is_working_day(self, day: date) -> bool:
+        return self.describe_day(day)[0]
 
+    def describe_day(self, day: date) -> tuple[bool, str, DaySource]:
+        """Whether ``day`` is a working day, the holiday's name (or ""), and where that comes from."""
+        if day in self.entered_days:
+            working, name = self.entered_days[day]
+            return working, name, "entered"
+        try:
+            holiday, name = chinese_calendar.get_holiday_detail(day)
+            return not holiday, name or "", "package"
+        except NotImplementedError:
+            if day.year not in _unknown_years_warned:
+                _unknown_years_warned.add(day.year)
+                log.warning("no holiday data for %s yet: counting Monday to Friday, less the fixed-date holidays, "
+                            "as working days (enter the year in data/calendar.json or update chinesecalendar)",
+                            day.year)
+            name = FIXED_DATE_HOLIDAYS.get((day.month, day.day), "")
+            return day.weekday() < 5 and not name, name, "fallback"
 
-def deadline(start: datetime, duration: str) -> datetime:
-    """``start`` plus an ISO-8601 duration whose days are working days."""
-    working_days, elapsed = parse_duration(duration)
-    return add_working_days(start, working_days) + elapsed
+    def add_working_days(self, start: datetime, days: int) -> datetime:
+        """The same local (China) time of day, ``days`` working days after ``start``'s date."""
+        local = start.astimezone(CHINA)
+        day = local.date()
+        remaining = days
+        while remaining > 0:
+            day += timedelta(days=1)
+            if self.is_working_day(day):
+                remaining -= 1
+        return datetime.combine(day, local.timetz()).astimezone(start.tzinfo)
 
+    def deadline(self, start: datetime, duration: str) -> datetime:
+        """``start`` plus an ISO-8601 duration whose days are working days.
 
-def first_working_day(year: int, month: int) -> date:
-    day = date(year, month, 1)
-    while not is_working_day(day):
-        day += timedelta(days=1)
-    return day
+        :raise DurationInvalid: see :func:`parse_duration`.
+        """
+        working_days, elapsed = parse_duration(duration)
+        return self.add_working_days(start, working_days) + elapsed
 
+    def first_working_day(self, year: int, month: int) -> date:
+        day = date(year, month, 1)
+        while not self.is_working_day(day):
+            day += timedelta(days=1)
+        return day
 
-def special_days(year: int) -> list[dict[str, object]]:
-    """The days of ``year`` that differ from a plain Monday-Friday week, or carry a holiday's name."""
-    days = []
-    day = date(year, 1, 1)
-    while day.year == year:
-        working, name, source = describe_day(day)
-        if working != (day.weekday() < 5) or name:
-            days.append({"date": day.isoformat(), "weekday": day.strftime("%a"), "working": working,
-                         "name": name, "source": source})
-        day += timedelta(days=1)
-    return days
+    def special_days(self, year: int) -> list[dict[str, object]]:
+        """The days of ``year`` that differ from a plain Monday-Friday week, or carry a holiday's name."""
+        days = []
+        day = date(year, 1, 1)
+        while day.year == year:
+            working, name, source = self.describe_day(day)
+            if working != (day.weekday() < 5) or name:
+                days.append({"date": day.isoformat(), "weekday": day.strftime("%a"), "working": working,
+                             "name": name, "source": source})
+            day += timedelta(days=1)
+        return days

@@ -1,13 +1,18 @@
-"""Database engines and sessions: SQLite (WAL) by default, PostgreSQL via psycopg."""
+"""Database engines, sessions and transactions: SQLite (WAL) by default, PostgreSQL via psycopg."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from .errors import Conflict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "instance" / "opsflow.sqlite"
@@ -45,3 +50,41 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One use case: commit at the end, or roll back everything on any error.
+
+    A unique-key clash or a lock the database gave up on is someone else's concurrent change,
+    so it becomes a ``Conflict`` (try again), never a server error.
+    """
+    session = session_factory()
+    try:
+        yield session
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict("someone else changed the same data at the same time; reload and try again") from exc
+    except OperationalError as exc:
+        session.rollback()
+        reason = str(exc.orig).lower()
+        if "database is locked" in reason or "deadlock" in reason:
+            raise Conflict("the database was busy with the same data; try again") from exc
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+@contextmanager
+def reading(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A use case that only reads: its transaction ends without a commit (nothing to make durable)."""
+    session = session_factory()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()

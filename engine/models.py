@@ -81,6 +81,18 @@ class ProcessDefinition(Base):
     deployed_by: Mapped[str] = mapped_column(String(64), default="")
 
 
+class DefinitionFile(Base):
+    """A file a deployed version was made from (its BPMN, the DMN tables it calls, its forms), as deployed."""
+
+    __tablename__ = "definition_file"
+
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # bpmn, dmn, form
+    content: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+
+
 class TaskDefinition(Base):
     """A user task of a deployed version: its lane, form and what it shows."""
 

@@ -8,19 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from engine.calendar import (
-    CHINA,
-    CalendarFileInvalid,
-    DurationInvalid,
-    add_working_days,
-    deadline,
-    describe_day,
-    first_working_day,
-    is_working_day,
-    load_calendar_file,
-    parse_duration,
-    special_days,
-)
+from engine.calendar import CHINA, CalendarFileInvalid, DurationInvalid, WorkingCalendar, parse_duration
+
+CALENDAR = WorkingCalendar()  # the package's days only (the repository's data/calendar.json is empty)
+add_working_days, deadline, is_working_day = CALENDAR.add_working_days, CALENDAR.deadline, CALENDAR.is_working_day
+first_working_day = CALENDAR.first_working_day
 
 
 @pytest.mark.parametrize(("day", "working"), [
@@ -84,28 +76,29 @@ def test_years_without_data_fall_back_to_weekdays_less_fixed_holidays(caplog):
 
 @pytest.fixture
 def calendar_file(tmp_path):
-    """Write an operator's calendar file and load it; the repo's own file is loaded again afterwards."""
+    """Write an operator's calendar file."""
     path = tmp_path / "calendar.json"
 
     def write(content: object) -> Path:
         path.write_text(json.dumps(content), encoding="utf-8")
         return path
 
-    yield write
-    load_calendar_file(Path(__file__).resolve().parents[1] / "data" / "calendar.json")
+    return write
 
 
 def test_days_entered_by_the_operator_win_over_package_and_fallback(calendar_file):
     # 2027 is not in the package yet: a Spring Festival week and a make-up Sunday entered by hand.
     path = calendar_file({"holidays": {f"2027-02-{d:02d}": "Spring Festival" for d in range(6, 14)},
                           "workdays": {"2027-02-14": "Spring Festival", "2026-10-11": "test make-up day"}})
-    assert load_calendar_file(path) == 10
-    assert describe_day(date(2027, 2, 8)) == (False, "Spring Festival", "entered")   # a Monday off
-    assert describe_day(date(2027, 2, 14)) == (True, "Spring Festival", "entered")   # a Sunday at work
-    assert is_working_day(date(2026, 10, 11)) is True                                # over the package's Sunday
-    start = datetime(2027, 2, 5, 9, 0, tzinfo=CHINA)                                 # Friday before the holiday
-    assert add_working_days(start, 1).date() == date(2027, 2, 14)
-    days = {d["date"]: d for d in special_days(2027)}
+    calendar = WorkingCalendar.from_file(path)
+    assert len(calendar.entered_days) == 10
+    assert calendar.describe_day(date(2027, 2, 8)) == (False, "Spring Festival", "entered")   # a Monday off
+    assert calendar.describe_day(date(2027, 2, 14)) == (True, "Spring Festival", "entered")   # a Sunday at work
+    assert calendar.is_working_day(date(2026, 10, 11)) is True                     # over the package's Sunday
+    start = datetime(2027, 2, 5, 9, 0, tzinfo=CHINA)                               # Friday before the holiday
+    assert calendar.add_working_days(start, 1).date() == date(2027, 2, 14)
+    assert CALENDAR.is_working_day(date(2026, 10, 11)) is False                    # another calendar: untouched
+    days = {d["date"]: d for d in calendar.special_days(2027)}
     assert days["2027-02-08"]["source"] == "entered" and days["2027-10-01"]["source"] == "fallback"
 
 
@@ -116,7 +109,8 @@ def test_days_entered_by_the_operator_win_over_package_and_fallback(calendar_fil
     ({"holidays": ["2027-02-08"]}, "must map ISO dates to names"),
 ])
 def test_an_unusable_calendar_file_is_refused_and_the_old_days_stay(calendar_file, content, problem):
-    assert load_calendar_file(calendar_file({"holidays": {"2027-03-01": "kept"}})) == 1
+    calendar = WorkingCalendar.from_file(calendar_file({"holidays": {"2027-03-01": "kept"}}))
+    assert len(calendar.entered_days) == 1
     with pytest.raises(CalendarFileInvalid, match=problem):
-        load_calendar_file(calendar_file(content))
-    assert describe_day(date(2027, 3, 1)) == (False, "kept", "entered")
+        WorkingCalendar.from_file(calendar_file(content))
+    assert calendar.describe_day(date(2027, 3, 1)) == (False, "kept", "entered")

@@ -16,13 +16,13 @@ from tests.journey import RESEARCH, only_task, start_plan
 def _race(engine, task_id, racers):
     """Let every racer load the task before any of them writes, then let them all go."""
     barrier = threading.Barrier(len(racers), timeout=30)
-    original = engine.services.runner.advance
+    original = engine.collaborators.runner.advance
 
     def advance_after_everyone_loaded(*args, **kwargs):
         barrier.wait()
         return original(*args, **kwargs)
 
-    engine.services.runner.advance = advance_after_everyone_loaded
+    engine.collaborators.runner.advance = advance_after_everyone_loaded
     outcomes = {}
 
     def run(name, username, data):
@@ -37,7 +37,7 @@ def _race(engine, task_id, racers):
         t.start()
     for t in threads:
         t.join(60)
-    engine.services.runner.advance = original
+    engine.collaborators.runner.advance = original
     return outcomes
 
 

@@ -43,7 +43,7 @@ def refused(engine: Engine, paths: list[Path]) -> DeploymentRejected:
     """Deploy ``paths``, expecting a refusal that leaves the database as it was."""
     before = stored(engine)
     with pytest.raises(DeploymentRejected) as caught:
-        engine.deploy(paths)
+        engine.deploy_paths(paths, "gao.yan")
     assert stored(engine) == before
     return caught.value
 
@@ -51,7 +51,7 @@ def refused(engine: Engine, paths: list[Path]) -> DeploymentRejected:
 @pytest.fixture
 def fixture_forms(monkeypatch, sqlite_engine) -> Engine:
     """The SQLite engine, reading forms from tests/fixtures/forms."""
-    monkeypatch.setattr(sqlite_engine.services, "forms_root", FIXTURE_FORMS)
+    monkeypatch.setattr(sqlite_engine.collaborators, "forms_root", FIXTURE_FORMS)
     return sqlite_engine
 
 
@@ -129,7 +129,7 @@ def test_a_dtd_hidden_by_a_utf16_encoding_is_refused_too(fixture_forms, tmp_path
 def test_the_accepted_fixtures_deploy(fixture_forms):
     """The rejected fixtures differ from these in the one thing their name says."""
     before = stored(fixture_forms)
-    results = fixture_forms.deploy(sorted(ACCEPTED.glob("*.bpmn")))
+    results = fixture_forms.deploy_paths(sorted(ACCEPTED.glob("*.bpmn")), "gao.yan")
     assert [(r.key, r.version, r.status) for r in results] == [
         ("looping_script", 1, "deployed"), ("note_then_script", 1, "deployed")]
     assert stored(fixture_forms) == (before[0] + 2, before[1] + 2)
@@ -137,7 +137,7 @@ def test_the_accepted_fixtures_deploy(fixture_forms):
 
 # -- nothing is stored, on both databases -----------------------------------------------------
 def test_no_rejected_file_stores_anything(engine, monkeypatch):
-    monkeypatch.setattr(engine.services, "forms_root", FIXTURE_FORMS)
+    monkeypatch.setattr(engine.collaborators, "forms_root", FIXTURE_FORMS)
     before = stored(engine)
     assert before[0] >= 1 and before[1] >= 4  # processes/ is deployed by init
     for path in sorted(REJECTED.glob("*.bpmn")):
@@ -162,7 +162,7 @@ def mixed_folder(tmp_path) -> Path:
 
 
 def test_a_folder_with_one_bad_file_stores_nothing_from_the_good_ones(engine, monkeypatch, mixed_folder):
-    monkeypatch.setattr(engine.services, "forms_root", mixed_folder.parent / "forms")
+    monkeypatch.setattr(engine.collaborators, "forms_root", mixed_folder.parent / "forms")
     rejection = refused(engine, [mixed_folder])
     assert rejection.source == "z_script_imports_os.bpmn"
     assert any("steal" in p for p in rejection.problems)
@@ -171,7 +171,7 @@ def test_a_folder_with_one_bad_file_stores_nothing_from_the_good_ones(engine, mo
 
     (mixed_folder / "z_script_imports_os.bpmn").unlink()
     before = stored(engine)
-    results = engine.deploy([mixed_folder])
+    results = engine.deploy_paths([mixed_folder], "gao.yan")
     assert [(r.key, r.version, r.status) for r in results] == [
         ("note_then_script", 1, "deployed"), ("market_plan", 2, "deployed")]
     assert stored(engine) == (before[0] + 2, before[1] + 1 + 4)
@@ -180,7 +180,7 @@ def test_a_folder_with_one_bad_file_stores_nothing_from_the_good_ones(engine, mo
 # -- versions ---------------------------------------------------------------------------------
 def test_deploying_the_same_processes_again_stores_nothing(engine):
     before = stored(engine)
-    results = engine.deploy([PROCESSES])
+    results = engine.deploy_paths([PROCESSES], "gao.yan")
     assert results and {r.status for r in results} == {"unchanged"}
     assert {r.key: r.version for r in results}["market_plan"] == 1
     assert stored(engine) == before
@@ -195,10 +195,11 @@ def test_a_changed_model_is_version_2_and_running_instances_stay_on_version_1(en
     on_v1 = start_plan(engine)
 
     before = stored(engine)
-    [result] = engine.deploy([tmp_path / "market_plan.bpmn"])
+    [result] = engine.deploy_paths([tmp_path / "market_plan.bpmn"], "gao.yan")
     assert (result.key, result.version, result.status) == ("market_plan", 2, "deployed")
     assert stored(engine) == (before[0] + 1, before[1] + 4)
-    assert [(r.version, r.status) for r in engine.deploy([tmp_path / "market_plan.bpmn"])] == [(2, "unchanged")]
+    again = engine.deploy_paths([tmp_path / "market_plan.bpmn"], "gao.yan")
+    assert [(r.version, r.status) for r in again] == [(2, "unchanged")]
     latest = {p["key"]: p for p in engine.processes()}["market_plan"]
     assert (latest["version"], latest["title"]) == (2, "Market plan, revised")
 
@@ -221,15 +222,16 @@ def test_a_changed_model_is_version_2_and_running_instances_stay_on_version_1(en
 def test_a_form_change_alone_makes_a_new_version(engine, tmp_path, monkeypatch):
     forms = tmp_path / "forms"
     shutil.copytree(FORMS, forms)
-    monkeypatch.setattr(engine.services, "forms_root", forms)
-    assert {r.status for r in engine.deploy([PROCESSES])} == {"unchanged"}  # same content elsewhere: same version
+    monkeypatch.setattr(engine.collaborators, "forms_root", forms)
+    # the same content elsewhere is the same version
+    assert {r.status for r in engine.deploy_paths([PROCESSES], "gao.yan")} == {"unchanged"}
 
     research = forms / "market_plan" / "research.json"
     schema = json.loads(research.read_text(encoding="utf-8"))
     schema["title"] = "Market research report (revised)"
     research.write_text(json.dumps(schema, ensure_ascii=False, indent=2), encoding="utf-8")
     before = stored(engine)
-    results = {r.key: r for r in engine.deploy([PROCESSES])}
+    results = {r.key: r for r in engine.deploy_paths([PROCESSES], "gao.yan")}
     assert (results["market_plan"].version, results["market_plan"].status) == (2, "deployed")
     assert {r.status for key, r in results.items() if key != "market_plan"} <= {"unchanged"}
     assert stored(engine) == (before[0] + 1, before[1] + 4)
@@ -248,13 +250,14 @@ def opsflow(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
 def test_the_cli_refuses_a_hostile_file_with_the_element_on_stderr(tmp_path):
     env = {**os.environ, "OPSFLOW_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite'}"}
     assert opsflow(env, "init").returncode == 0
+    assert opsflow(env, "user", "add", "ana", "--role", "analyst").returncode == 0
 
-    script = opsflow(env, "deploy", str(REJECTED / "script_imports_os.bpmn"))
+    script = opsflow(env, "deploy", str(REJECTED / "script_imports_os.bpmn"), "--as", "ana")
     assert script.returncode == 6
     assert "script_imports_os.bpmn" in script.stderr
     assert "steal: script is not allowed" in script.stderr and "Imports are not allowed" in script.stderr
 
-    xxe = opsflow(env, "deploy", str(REJECTED / "xxe.bpmn"))
+    xxe = opsflow(env, "deploy", str(REJECTED / "xxe.bpmn"), "--as", "ana")
     assert xxe.returncode == 6 and "xxe.bpmn: document declares a DTD or entities" in xxe.stderr
 
     listed = opsflow(env, "processes", "--json")

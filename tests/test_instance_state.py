@@ -7,19 +7,20 @@ from pathlib import Path
 from sqlalchemy import select
 
 from engine.models import ProcessInstance
-from tests.journey import RESEARCH, start_plan
+from tests.appraisal_steps import open_cycle, scores, self_assessment, task_of
+from tests.journey import DRAFT, RESEARCH, decision, start_plan, step
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "state"
 
 
 def deploy_from(engine, bpmn: Path, forms_root: Path):
-    saved = engine.services.forms_root
-    engine.services.forms_root = forms_root
+    saved = engine.collaborators.forms_root
+    engine.collaborators.forms_root = forms_root
     try:
-        return engine.deploy([bpmn])
+        return engine.deploy_paths([bpmn], "gao.yan")
     finally:
-        engine.services.forms_root = saved
+        engine.collaborators.forms_root = saved
 
 
 def state_size(engine, instance_id):
@@ -60,22 +61,57 @@ def test_parallel_branches_join_across_saves(sqlite_engine):
     assert engine.show(instance)["status"] == "completed"
 
 
-def test_state_round_trips_at_every_wait_state(sqlite_engine):
+def assert_round_trips(engine, instance_id):
     """Serialize, reload and serialize again: nothing may change (the library's save/restore check)."""
+    c = engine.collaborators
+    with engine.transaction() as session:
+        instance = session.get(ProcessInstance, instance_id)
+        process = c.catalog.get(session, instance.definition_id)
+        workflow = c.runner.load(process, instance.state_json)
+        assert c.codec.dump(workflow) == instance.state_json, (instance_id, instance.status)
+
+
+def open_steps(engine, instance_id):
+    return sorted(t["name"] for t in engine.show(instance_id)["open_tasks"])
+
+
+def test_market_plan_state_round_trips_at_every_wait_state(sqlite_engine):
     engine = sqlite_engine
     plan = start_plan(engine)
-    services = engine.services
+    seen = []
+    walk = [("wang.lei", "research", RESEARCH), ("zhang.min", "draft_plan", DRAFT),
+            ("li.na", "manager_review", decision("return", "More detail")),  # back to the draft (rework)
+            ("zhang.min", "draft_plan", DRAFT), ("li.na", "manager_review", decision("return_research", "Data")),
+            ("wang.lei", "research", RESEARCH), ("zhang.min", "draft_plan", DRAFT),
+            ("li.na", "manager_review", decision("approve")),
+            ("chen.yu", "director_signoff", decision("return", "Budget")),  # the director sends it back
+            ("zhang.min", "draft_plan", DRAFT), ("li.na", "manager_review", decision("approve")),
+            ("chen.yu", "director_signoff", decision("approve"))]
+    for user, name, data in walk:
+        assert_round_trips(engine, plan)
+        seen.append(open_steps(engine, plan))
+        step(engine, user, name, plan, data)
+    assert_round_trips(engine, plan)  # and at the end
+    assert {s[0] for s in seen} == {"research", "draft_plan", "manager_review", "director_signoff"}
+    assert engine.show(plan)["end_event"] == "approved"
 
-    def check():
-        with engine.transaction() as session:
-            instance = session.get(ProcessInstance, plan)
-            process = services.catalog.get(session, instance.definition_id)
-            workflow = services.runner.load(process, instance.state_json)
-            assert services.codec.dump(workflow) == instance.state_json
 
-    check()
-    engine.complete(engine.tasks("wang.lei")[0]["id"], "wang.lei", RESEARCH)
-    check()
+def test_appraisal_state_round_trips_at_every_wait_state(sqlite_engine):
+    engine = sqlite_engine
+    cycle = open_cycle(engine)
+    assert_round_trips(engine, cycle["id"])  # the cycle waits at close_cycle
+    instance = task_of(engine, "zhou.jie", "self_assessment", "zhou.jie")["instance_id"]
+    walk = [("zhou.jie", "self_assessment", self_assessment(4, 4, 5, 3)),  # waits with a timer on it
+            ("wang.lei", "manager_scoring", scores(4, 4, 4, 3)),
+            ("li.na", "calibration", {"decision": "confirm"}),
+            ("zhou.jie", "acknowledge", {"decision": "object", "comment": "Teamwork undervalued"}),
+            ("li.na", "objection_review", {"decision": "uphold", "comment": "Scores stand"})]
+    for user, name, data in walk:
+        assert_round_trips(engine, instance)
+        assert open_steps(engine, instance) == [name]
+        engine.complete(task_of(engine, user, name, "zhou.jie")["id"], user, data)
+    assert_round_trips(engine, instance)
+    assert engine.show(instance)["status"] == "completed"
 
 
 def test_forms_come_in_flow_order_not_file_or_name_order(sqlite_engine):

@@ -11,16 +11,16 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from engine.errors import ProcessError
-from engine.facade import Engine, build_engine
-from engine.models import ProcessInstance
-from engine.sandbox import (
+from engine.definitions.sandbox import (
     MAX_RANGE,
     SandboxedEnvironment,
     ScriptRejected,
     ScriptTimeout,
     check_compiles,
 )
+from engine.errors import ProcessError
+from engine.facade import Engine, build_engine
+from engine.models import ProcessInstance
 from tests.journey import only_task
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -211,8 +211,8 @@ def impatient_engine(sqlite_url) -> Iterator[Engine]:
     """The demo engine with a 0.2 s script limit and the looping-script process deployed."""
     engine = build_engine(sqlite_url, script_time_limit=0.2)
     engine.init(demo=True)
-    engine.services.forms_root = FIXTURES / "forms"
-    engine.deploy([LOOPING_SCRIPT])
+    engine.collaborators.forms_root = FIXTURES / "forms"
+    engine.deploy_paths([LOOPING_SCRIPT], "gao.yan")
     try:
         yield engine
     finally:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from engine.definitions.forms import MAX_FIELDS, validate_form
 from engine.errors import FormInvalid, InvalidInput, ProcessNotFound, UserNotFound
-from engine.forms import MAX_FIELDS, validate_form
 from engine.text_input import text_problem, unsafe_text_fields
 from tests.journey import RESEARCH, START, only_task, start_plan
 from tests.test_task_rights import snapshot

@@ -13,11 +13,12 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
-from engine import jobs
 from engine.facade import build_engine
-from engine.mailer import SmtpMailer
 from engine.models import HistoryEvent, Job, Notification
-from engine.worker import Worker
+from engine.runtime import outbox
+from engine.scheduling import jobs
+from engine.scheduling.mailer import SmtpMailer
+from engine.scheduling.worker import Worker
 from tests.appraisal_steps import open_cycle
 
 
@@ -98,7 +99,7 @@ def test_cli_lists_and_retries_incidents(sqlite_url, clock, capsys, monkeypatch)
     engine = build_engine(sqlite_url, clock=clock)
     engine.init(demo=True)
     with engine.transaction() as session:
-        jobs.schedule_job(session, "no_such_kind", clock(), clock(), max_attempts=1)
+        outbox.schedule_job(session, "no_such_kind", clock(), clock(), max_attempts=1)
     assert Worker(engine).run_once().incidents == 1
     assert main(["incidents", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)

@@ -20,7 +20,6 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from engine.auth import LoginFailed
 from engine.errors import (
     Conflict,
     FormInvalid,
@@ -31,10 +30,11 @@ from engine.errors import (
     ProcessError,
     UserNotFound,
 )
+from engine.org.sign_in import LoginFailed
 
 from .api.errors import http_error
 from .context import signed_in
-from .field_errors import say
+from .forms.field_errors import say
 from .i18n import _
 from .safety import TextNotAccepted
 

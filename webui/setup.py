@@ -8,7 +8,11 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from . import auth, dashboard, errors, i18n, inbox, instances, notifications, processes, safety, tasks
+from .auth import views as auth_views
 from .context import display_name, signed_in
+from .dashboard.views import may_see_dashboard
+from .inbox.views import task_counts
+from .notifications.views import unread_count
 
 csrf = CSRFProtect()
 HTML_BLUEPRINTS = (auth.blueprint, inbox.blueprint, tasks.blueprint, processes.blueprint, instances.blueprint,
@@ -21,15 +25,15 @@ def _page_globals() -> dict[str, Any]:
     me = signed_in()
     if me is None:
         return {"me": None, "my_name": "", "counts": {}, "unread": 0, "dashboard": False}
-    return {"me": me, "my_name": display_name(me), "counts": inbox.task_counts(),
-            "unread": notifications.unread_count(), "dashboard": dashboard.may_see_dashboard()}
+    return {"me": me, "my_name": display_name(me), "counts": task_counts(), "unread": unread_count(),
+            "dashboard": may_see_dashboard()}
 
 
 def init_app(app: Flask) -> None:
     """Install sign-in guard, CSRF, languages, security headers, error pages and blueprints."""
     from .api import blueprint as api_blueprint
 
-    auth.init_app(app)  # first: anonymous requests go to /login before anything else runs
+    auth_views.init_app(app)  # first: anonymous requests go to /login before anything else runs
     csrf.init_app(app)
     csrf.exempt(api_blueprint)  # the API authenticates with bearer tokens, not cookies
     i18n.init_app(app)

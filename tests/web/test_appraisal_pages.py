@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from engine.facade import Engine
 from tests.appraisal_steps import CRITERIA, open_cycle, task_of
 from tests.web.conftest import ClientFor, text
-from webui.form_render import build_form
+from webui.forms.render import build_form
 
 FORMS = Path(__file__).resolve().parents[2] / "forms" / "appraisal"
 EMPLOYEE, APPRAISER, CALIBRATOR = "zhou.jie", "wang.lei", "li.na"  # 周杰, 王磊, 李娜

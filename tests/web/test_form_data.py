@@ -1,4 +1,4 @@
-"""Submitted fields → typed JSON (webui.form_data): names, types, empty values, rows."""
+"""Submitted fields → typed JSON (webui.forms.parse): names, types, empty values, rows."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 from werkzeug.datastructures import MultiDict
 
-from webui.form_data import error_key, field_name, parse_form
+from webui.forms.parse import error_key, field_name, parse_form
 
 FORMS = Path(__file__).resolve().parents[2] / "forms" / "market_plan"
 DRAFT_SCHEMA = json.loads((FORMS / "draft_plan.json").read_text(encoding="utf-8"))

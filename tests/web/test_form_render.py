@@ -1,4 +1,4 @@
-"""JSON Schema → form fields (webui.form_render): widgets, limits, rows, errors, languages."""
+"""JSON Schema → form fields (webui.forms.render): widgets, limits, rows, errors, languages."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from flask import Flask, render_template_string
 
-from webui.form_render import Field, build_form
+from webui.forms.render import Field, build_form
 
 FORMS = Path(__file__).resolve().parents[2] / "forms"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from flask import Flask
 
-from webui.context_view import sections
-from webui.instructions import render_instructions
+from webui.forms.context_view import sections
+from webui.forms.instructions import render_instructions
 
 FORMS = Path(__file__).resolve().parents[2] / "forms" / "market_plan"
 

@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from flask import Blueprint, Response, current_app, g, request
 
-from engine.auth import LoginFailed
+from engine.org.sign_in import LoginFailed
 
 from . import context
 from .errors import unauthorized

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from flask import current_app, g
+from flask import g
 
-from engine.facade import Engine
-from engine.org import Actor
+from engine.org.people import Actor
 
+from ..context import engine
 
-def engine() -> Engine:
-    """The engine the app was built around (``create_app``)."""
-    built: Engine = current_app.extensions["opsflow_engine"]
-    return built
+__all__ = ["actor", "engine", "username"]
 
 
 def actor() -> Actor:

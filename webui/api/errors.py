@@ -24,9 +24,9 @@ import re
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound
 
-from engine.auth import LoginFailed
 from engine.errors import Conflict, FormInvalid, InvalidInput, NotAllowed, OpsflowError, ProcessError
 from engine.errors import NotFound as DomainNotFound
+from engine.org.sign_in import LoginFailed
 
 log = logging.getLogger(__name__)
 

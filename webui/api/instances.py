@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response, jsonify
 
 from engine.facade import Engine
-from engine.org import Actor
+from engine.org.people import Actor
 
 from . import blueprint, context
 from .inputs import flag_arg, id_segment, int_arg, text_arg

@@ -9,8 +9,8 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from engine.instances import INSTANCE_STATUSES
-from engine.tasks import SORTS
+from engine.runtime.inbox import SORTS
+from engine.runtime.instance_views import INSTANCE_STATUSES
 
 from . import blueprint
 from .auth import public

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.tasks import MAX_COMMENT_LENGTH
+from engine.runtime.comments import MAX_COMMENT_LENGTH
 
 Schema = dict[str, Any]
 
@@ -88,7 +88,8 @@ PROCESS_DEFINITION = obj({
 }, "The latest deployed version of a process the caller may start.")
 ASSIGNMENT = obj({"id": INTEGER, "assignee": nullable(STRING),
                   "changed": {"type": "boolean", "description": "false when it already was so"}})
-COMPLETION = obj({"id": INTEGER, "instance_id": INTEGER, "status": STRING, "end_event": nullable(STRING),
+COMPLETION = obj({"id": INTEGER, "instance_id": INTEGER, "title": STRING, "title_zh": STRING, "status": STRING,
+                  "end_event": nullable(STRING),
                   "next_tasks": {"type": "array", "items": STRING, "description": "names of the tasks now open"}})
 ERROR = obj({
     "error": {"type": "string", "description": "invalid, unauthorized, forbidden, not_found, method_not_allowed, "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, jsonify
 
 from engine.errors import InvalidInput, UserNotFound
-from engine.tasks import SORTS
+from engine.runtime.inbox import SORTS
 
 from . import blueprint, context
 from .errors import RequestInvalid

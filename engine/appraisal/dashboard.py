@@ -1,0 +1,65 @@
+"""The appraisal cycle dashboard: appraisals at each step, who is overdue, the grade distribution."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from ..clock import aware_utc, utc_iso
+from ..errors import NotFound
+from ..models import HumanTask, ProcessInstance, User
+from .cycles import CYCLE_PROCESS
+
+GRADES = ("A", "B", "C", "D")
+
+
+def _stage(instance: ProcessInstance, steps: list[str]) -> str:
+    if instance.status != "running":
+        return instance.status if instance.status != "completed" else "recorded"
+    return steps[0] if steps else "running"
+
+
+def cycle_dashboard(session: Session, period: str, now: datetime) -> dict[str, Any]:
+    """Per cycle: appraisals at each step, who is overdue, and the grade distribution."""
+    cycle = session.scalar(select(ProcessInstance).where(
+        ProcessInstance.process_key == CYCLE_PROCESS, ProcessInstance.business_key == period))
+    if cycle is None:
+        raise NotFound(f"no appraisal cycle for period {period!r} (see the cycles list)")
+    children = session.scalars(select(ProcessInstance).where(ProcessInstance.parent_id == cycle.id)
+                               .order_by(ProcessInstance.id)).all()
+    holder = aliased(User)
+    open_tasks = session.execute(
+        select(HumanTask, holder.username).outerjoin(holder, holder.id == HumanTask.assignee_id)
+        .where(HumanTask.instance_id.in_([c.id for c in children]), HumanTask.state == "open")
+    ).all()
+    steps: dict[int, list[str]] = {}
+    overdue = []
+    for task, username in open_tasks:
+        steps.setdefault(task.instance_id, []).append(task.name)
+        due = task.due_at
+        if due is not None and aware_utc(due) < now:
+            overdue.append({"instance_id": task.instance_id, "task_id": task.id, "step": task.name,
+                            "holder": username, "due_at": utc_iso(due)})
+    by_stage: dict[str, int] = {}
+    grades = dict.fromkeys(GRADES, 0)
+    rows = []
+    for child in children:
+        stage = _stage(child, steps.get(child.id, []))
+        by_stage[stage] = by_stage.get(stage, 0) + 1
+        result = json.loads(child.data_json).get("result") or {}
+        if result.get("grade") in grades:
+            grades[result["grade"]] += 1
+        rows.append({"id": child.id, "title": child.title, "stage": stage, "grade": result.get("grade")})
+    return {"period": period, "cycle_id": cycle.id, "status": cycle.status, "appraisals": len(children),
+            "by_stage": by_stage, "overdue": overdue, "grades": grades, "instances": rows}
+
+
+def list_cycles(session: Session) -> list[dict[str, Any]]:
+    cycles = session.scalars(select(ProcessInstance).where(ProcessInstance.process_key == CYCLE_PROCESS)
+                             .order_by(ProcessInstance.id.desc())).all()
+    return [{"id": c.id, "period": c.business_key, "status": c.status, "started_at": utc_iso(c.started_at)}
+            for c in cycles]

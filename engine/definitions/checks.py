@@ -1,0 +1,215 @@
+"""The checks a definition must pass before it is stored; each problem names its element.
+
+User tasks: a lane naming a known role, a form that is a valid JSON Schema (from the bundle), an
+``assignee`` for relationship lanes. Exclusive gateways: a default flow, or conditions covering
+every value of the decision before them. Scripts, conditions and timers: compile in the sandbox.
+DMN: only the hit policies the library really implements.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.specs.mixins.manual_task import ManualTask
+from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
+from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+
+from .bundle import form_name_escapes
+from .forms import parse_schema
+
+NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
+
+
+def elements(node: etree._Element, path: str) -> list[etree._Element]:
+    """The elements an XPath selects (typed: lxml's own result type is a union of everything)."""
+    return [e for e in node.xpath(path, namespaces=NS) if isinstance(e, etree._Element)]  # type: ignore[union-attr]
+
+
+def texts(node: etree._Element, path: str) -> list[str]:
+    """The text or attribute values an XPath selects."""
+    return [str(v) for v in node.xpath(path, namespaces=NS)]  # type: ignore[union-attr]
+
+
+@dataclass
+class UserTaskInfo:
+    name: str
+    title: str
+    title_zh: str
+    lane: str
+    form_name: str
+    form: dict[str, Any]
+    context_from: list[str]
+    instructions: str
+    instructions_zh: str = ""
+    assignee_path: str = ""
+    due_window: str = ""
+    notify_on_complete: str = ""
+
+
+def read_forms(
+    form_names: list[str], form_files: dict[str, bytes], problems: list[str], owners: dict[str, str]
+) -> dict[str, dict[str, Any]]:
+    """The named forms, parsed; a missing, escaping or invalid one is a problem of its owner."""
+    forms: dict[str, dict[str, Any]] = {}
+    for name in form_names:
+        if form_name_escapes(name):
+            problems.append(f"{owners[name]}: form {name!r} lies outside the forms folder")
+        elif name not in form_files:
+            problems.append(f"{owners[name]}: form {name!r} not found in the forms")
+        else:
+            try:
+                forms[name] = parse_schema(name, form_files[name])
+            except ValueError as exc:
+                problems.append(f"{owners[name]}: {exc}")
+    return forms
+
+
+def condition_text(condition: Any) -> str:
+    """The expression of a gateway condition (the library wraps it in an operator)."""
+    args = getattr(condition, "args", None)
+    return str(args[0]) if args else str(condition or "")
+
+
+def decision_values(condition: str) -> set[str] | None:
+    """String constants a condition compares ``decision`` against (None if it doesn't)."""
+    try:
+        tree = ast.parse(condition.strip(), mode="eval")
+    except SyntaxError:
+        return None
+    values: set[str] = set()
+    mentions = False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and node.value == "decision":
+            mentions = True
+        if isinstance(node, ast.Name) and node.id == "decision":
+            mentions = True
+        if isinstance(node, ast.Compare):
+            for sub in ast.walk(node):
+                if isinstance(sub, ast.Constant) and isinstance(sub.value, str) and sub.value != "decision":
+                    values.add(sub.value)
+    return values if mentions else None
+
+
+def gateway_problem(gateway: Any, forms_by_task: dict[str, dict[str, Any]]) -> str | None:
+    if gateway.default_task_spec is not None:
+        return None
+    sources = [s for s in gateway.inputs if s.name in forms_by_task]
+    enum = None
+    if len(sources) == 1 and len(gateway.inputs) == 1:
+        enum = forms_by_task[sources[0].name].get("properties", {}).get("decision", {}).get("enum")
+    if not enum:
+        return (f"exclusive gateway {gateway.name!r} has no default flow and does not follow a "
+                "decision form whose values its conditions could cover")
+    covered: set[str] = set()
+    for condition, _target in gateway.cond_task_specs:
+        covered |= decision_values(condition_text(condition)) or set()
+    missing = [v for v in enum if v not in covered]
+    if missing:
+        return (f"exclusive gateway {gateway.name!r} has no default flow and no condition for "
+                f"decision value(s) {', '.join(missing)}")
+    return None
+
+
+def expressions_of(task_spec: Any) -> list[str]:
+    """Other Python a task spec evaluates: timer and conditional events, message payloads, loops."""
+    found = [value for value in (getattr(task_spec, "cardinality", None), getattr(task_spec, "condition", None))
+             if isinstance(value, str) and value.strip()]
+    pending = [getattr(task_spec, "event_definition", None)]
+    while pending:
+        definition = pending.pop()
+        if definition is None:
+            continue
+        pending += getattr(definition, "event_definitions", None) or []
+        value = getattr(definition, "expression", None)
+        if isinstance(value, str) and value.strip():
+            found.append(value)
+    return found
+
+
+def scripts_of(spec: Any) -> list[tuple[str, str, str]]:
+    sources = []
+    for task_spec in spec.task_specs.values():
+        if isinstance(task_spec, ScriptTask):
+            sources.append((task_spec.name, task_spec.script or "", "exec"))
+        sources += [(task_spec.name, text, "eval") for text in expressions_of(task_spec)]
+        for attr in ("prescript", "postscript"):
+            text = getattr(task_spec, attr, None)
+            if text:
+                sources.append((task_spec.name, text, "exec"))
+        for condition, _target in getattr(task_spec, "cond_task_specs", []) or []:
+            text = condition_text(condition)
+            if text:
+                sources.append((task_spec.name, text, "eval"))
+    return sources
+
+
+SUPPORTED_HIT_POLICIES = ("UNIQUE", "COLLECT")
+
+
+def hit_policy_problems(dmn_root: etree._Element, name: str) -> list[str]:
+    """The library implements UNIQUE and COLLECT only; others would silently act as first match."""
+    problems = []
+    for table in elements(dmn_root, "//*[local-name()='decisionTable']"):
+        policy = (table.get("hitPolicy") or "UNIQUE").upper()
+        if policy not in SUPPORTED_HIT_POLICIES:
+            problems.append(f"{name}: decision table {table.get('id')!r} uses hit policy {policy}; "
+                            f"only {' and '.join(SUPPORTED_HIT_POLICIES)} are supported")
+    return problems
+
+
+def user_tasks(
+    spec: Any, known_roles: set[str], form_files: dict[str, bytes], problems: list[str],
+    relationship_roles: frozenset[str] = frozenset(),
+) -> list[UserTaskInfo]:
+    """The user tasks of ``spec`` with their forms; every problem found is added to ``problems``."""
+    wanted: dict[str, str] = {}
+    owners: dict[str, str] = {}
+    pending = []
+    for task_spec in spec.task_specs.values():
+        if isinstance(task_spec, ServiceTask):
+            problems.append(f"service task {task_spec.name!r}: service tasks are not supported")
+        if isinstance(task_spec, ManualTask):
+            problems.append(f"manual task {task_spec.name!r}: use a user task with a form instead")
+        if not isinstance(task_spec, UserTask):
+            continue
+        props = task_spec.extensions.get("properties", {})
+        form_name = props.get("formJsonSchemaFilename")
+        if not task_spec.lane:
+            problems.append(f"user task {task_spec.name!r} is in no lane (lanes name the role that does it)")
+        elif task_spec.lane not in known_roles:
+            problems.append(f"lane {task_spec.lane!r} of user task {task_spec.name!r} is not a known role")
+        elif task_spec.lane in relationship_roles and not props.get("assignee"):
+            problems.append(f"user task {task_spec.name!r} in lane {task_spec.lane!r} needs an 'assignee' property "
+                            "naming the data that holds the person")
+        if not form_name:
+            problems.append(f"user task {task_spec.name!r} has no form (formJsonSchemaFilename)")
+            continue
+        wanted[task_spec.name] = form_name
+        owners[form_name] = f"user task {task_spec.name!r}"
+        pending.append(task_spec)
+    forms = read_forms(sorted(set(wanted.values())), form_files, problems, owners)
+    infos = []
+    for task_spec in pending:
+        form = forms.get(wanted[task_spec.name])
+        if form is None:
+            continue
+        props = task_spec.extensions.get("properties", {})
+        infos.append(UserTaskInfo(
+            name=task_spec.name,
+            title=task_spec.bpmn_name or task_spec.name,
+            title_zh=props.get("titleZh", ""),
+            lane=task_spec.lane or "",
+            form_name=wanted[task_spec.name],
+            form=form,
+            context_from=[c.strip() for c in props.get("contextFrom", "").split(",") if c.strip()],
+            instructions=task_spec.extensions.get("instructionsForEndUser", "") or "",
+            instructions_zh=props.get("instructionsZh", ""),
+            assignee_path=props.get("assignee", ""),
+            due_window=props.get("dueWindow", ""),
+            notify_on_complete=props.get("notifyOnComplete", ""),
+        ))
+    return infos

@@ -1,0 +1,149 @@
+"""Forms: JSON Schemas for start events and user tasks, and checking data against them.
+
+``effective_form`` is the one function that finds the form a task shows; ``validate_form``
+checks submitted data before the engine sees it and names every field that is wrong.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import SchemaError, ValidationError
+
+from ..errors import FormInvalid
+from ..text_input import unsafe_text_fields
+
+APPROVE = "approve"
+FORM_ROOT_FIELD = "_form"
+MAX_MESSAGE = 200  # characters of one error message
+MAX_FIELDS = 50  # fields named in one answer
+
+
+def parse_schema(name: str, content: bytes) -> dict[str, Any]:
+    """Read a form file's bytes and check that they are a valid JSON Schema.
+
+    :raise ValueError: when the content is not UTF-8 JSON or not a valid schema.
+    """
+    label = name.rsplit("/", 1)[-1]
+    try:
+        schema = json.loads(content.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"cannot read form {label}: {exc}") from exc
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"form {label} is not JSON: {exc}") from exc
+    check_schema(schema, label)
+    return dict(schema)
+
+
+def check_schema(schema: Any, name: str) -> None:
+    if not isinstance(schema, dict) or schema.get("type") != "object":
+        raise ValueError(f"form {name} must be a JSON Schema of type 'object'")
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        raise ValueError(f"form {name} is not a valid JSON Schema: {exc.message}") from exc
+
+
+def effective_form(schema: dict[str, Any], task_data: dict[str, Any]) -> dict[str, Any]:
+    """The form a task shows: its schema, with ``decision`` narrowed to ``allowed_decisions``."""
+    allowed = task_data.get("allowed_decisions")
+    decision = schema.get("properties", {}).get("decision")
+    if not isinstance(allowed, list) or not isinstance(decision, dict) or "enum" not in decision:
+        return schema
+    narrowed = copy.deepcopy(schema)
+    narrowed["properties"]["decision"]["enum"] = [v for v in decision["enum"] if v in allowed]
+    return narrowed
+
+
+def _field_of(error: ValidationError) -> list[str]:
+    path = [str(p) for p in error.absolute_path]
+    expected: Any = error.validator_value
+    if error.validator == "required" and isinstance(error.instance, dict) and isinstance(expected, list):
+        missing = [f for f in expected if f not in error.instance]
+        return [".".join([*path, f]) for f in missing] or [".".join(path) or FORM_ROOT_FIELD]
+    schema: Any = error.schema
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict) and isinstance(schema, dict):
+        allowed = set(schema.get("properties", {}))
+        extra = [f for f in error.instance if f not in allowed]
+        return [".".join([*path, f]) for f in extra] or [FORM_ROOT_FIELD]
+    return [".".join(path) or FORM_ROOT_FIELD]
+
+
+def _message_of(error: ValidationError) -> str:
+    if error.validator == "required":
+        return "is required"
+    if error.validator == "additionalProperties":
+        return "is not a field of this form"
+    expected: Any = error.validator_value
+    if error.validator == "enum" and isinstance(expected, list):
+        return "must be one of: " + ", ".join(map(str, expected))
+    if error.validator == "pattern" and error.validator_value == "\\S":
+        return "must not be blank"
+    if error.validator == "not" and error.validator_value == {}:  # a field the chosen decision does not take
+        return "must be left empty with this decision"
+    if error.validator == "maxLength":
+        return f"is longer than {expected} characters"
+    if error.validator == "maxItems":
+        return f"has more than {expected} items"
+    message = str(error.message)  # quotes the value: keep answers to huge values small
+    return message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE - 1] + "…"
+
+
+def collect_errors(schema: dict[str, Any], data: Any) -> dict[str, list[str]]:
+    """Every error of ``data`` against ``schema``, keyed by dotted field name."""
+    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    fields: dict[str, list[str]] = {}
+    for error in validator.iter_errors(data):
+        for field in _field_of(error):
+            message = _message_of(error)
+            if message not in fields.setdefault(field, []):
+                fields[field].append(message)
+    return fields
+
+
+def reason_free_decisions(schema: dict[str, Any]) -> list[Any]:
+    """Decision values that need no reason: the form's ``x-reason-free``, else just ``approve``."""
+    decision = schema.get("properties", {}).get("decision", {})
+    free = decision.get("x-reason-free") if isinstance(decision, dict) else None
+    return list(free) if isinstance(free, list) else [APPROVE]
+
+
+def decision_errors(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, list[str]]:
+    """The engine's own rule: every decision but the reason-free ones carries a non-blank comment."""
+    decision = data.get("decision")
+    if decision is None or decision in reason_free_decisions(schema):
+        return {}
+    comment = data.get("comment")
+    if not isinstance(comment, str) or not comment.strip():
+        return {"comment": [f"a reason is required when the decision is {decision!r}"]}
+    return {}
+
+
+def validate_form(schema: dict[str, Any], data: Any) -> dict[str, Any]:
+    """Check ``data`` against the form and the decision rule.
+
+    :raise FormInvalid: naming every field that is wrong.
+    """
+    if not isinstance(data, dict):
+        raise FormInvalid({FORM_ROOT_FIELD: ["data must be a JSON object"]})
+    fields = unsafe_text_fields(data)
+    if fields:  # the schema's messages would quote text that cannot be printed
+        raise FormInvalid(_at_most(fields, MAX_FIELDS))
+    fields = collect_errors(schema, data)
+    for field, messages in decision_errors(schema, data).items():
+        fields.setdefault(field, messages)  # the schema's own message, when it has one, says it already
+    if fields:
+        raise FormInvalid(_at_most(fields, MAX_FIELDS))
+    return data
+
+
+def _at_most(fields: dict[str, list[str]], limit: int) -> dict[str, list[str]]:
+    """The first ``limit`` fields by name, and a note of how many more there are."""
+    if len(fields) <= limit:
+        return fields
+    kept = dict(sorted(fields.items())[:limit])
+    kept.setdefault(FORM_ROOT_FIELD, []).append(f"and {len(fields) - limit} more fields are wrong")
+    return kept

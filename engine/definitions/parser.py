@@ -1,0 +1,187 @@
+"""Parsing a bundle (BPMN + DMN + forms, in memory) into validated, deployable process versions.
+
+Everything is checked before anything is stored: hardened XML, the BPMN schema, then the checks
+of ``engine.definitions.checks``. All problems of a process are reported together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+
+from ..errors import DeploymentRejected
+from .bundle import DefinitionBundle
+from .checks import (
+    UserTaskInfo,
+    elements,
+    gateway_problem,
+    hit_policy_problems,
+    read_forms,
+    scripts_of,
+    texts,
+    user_tasks,
+)
+from .sandbox import check_compiles
+from .xml_safety import UnsafeXml, parse_xml
+
+
+@dataclass
+class ParsedProcess:
+    key: str
+    title: str
+    title_zh: str
+    source_name: str
+    checksum: str
+    bpmn_xml: str
+    spec: Any
+    subprocess_specs: dict[str, Any]
+    start_form: dict[str, Any] | None
+    start_roles: list[str]
+    instance_title: str
+    business_key: str
+    notify_on_end: str
+    user_tasks: list[UserTaskInfo] = field(default_factory=list)
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # name -> (kind, content) this version uses
+
+
+def _process_properties(process: etree._Element) -> dict[str, str]:
+    props = elements(process, "./bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property")
+    return {str(p.get("name")): str(p.get("value", "")) for p in props}
+
+
+def _spiff_message(exc: Exception) -> str:
+    if isinstance(exc, ValidationException):
+        where = f"{exc.tag} {exc.id!r}" if getattr(exc, "id", "") else getattr(exc, "tag", "")
+        line = f" (line {exc.line_number})" if getattr(exc, "line_number", "") else ""
+        return f"{where}{line}: {exc}".strip(": ")
+    return str(exc)
+
+
+@dataclass
+class _Parsed:
+    """A bundle's document as the library parsed it, and the DMN files its processes call."""
+
+    root: etree._Element
+    parser: SpiffBpmnParser
+    called_dmn: dict[str, bytes]
+
+
+def _parse_documents(bundle: DefinitionBundle) -> _Parsed:
+    source = bundle.bpmn_name
+    try:
+        root = parse_xml(bundle.bpmn)
+    except UnsafeXml as exc:
+        raise DeploymentRejected(source, [str(exc)]) from exc
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    called = {str(t).strip() for t in texts(root, "//spiffworkflow:calledDecisionId/text()")}
+    called_dmn: dict[str, bytes] = {}
+    try:
+        for name, dmn_content in sorted(bundle.dmn.items()):
+            try:
+                dmn_root = parse_xml(dmn_content)
+            except UnsafeXml as exc:
+                raise DeploymentRejected(source, [f"{name}: {exc}"]) from exc
+            decisions = {str(d) for d in texts(dmn_root, "//*[local-name()='decision']/@id")}
+            if decisions & called:
+                called_dmn[name] = dmn_content
+                problems = hit_policy_problems(dmn_root, name)
+                if problems:
+                    raise DeploymentRejected(source, problems)
+            parser.add_dmn_xml(dmn_root, filename=name)
+        parser.add_bpmn_xml(root.getroottree(), filename=source)
+    except DeploymentRejected:
+        raise
+    except (SpiffWorkflowException, etree.LxmlError, KeyError, ValueError) as exc:
+        raise DeploymentRejected(source, [_spiff_message(exc)]) from exc
+    return _Parsed(root, parser, called_dmn)
+
+
+def parse_bundle(
+    bundle: DefinitionBundle, known_roles: set[str], relationship_roles: frozenset[str] = frozenset(),
+) -> list[ParsedProcess]:
+    """Parse and validate every executable process of a bundle's BPMN document.
+
+    :raise DeploymentRejected: listing every problem found, each naming its element.
+    """
+    parsed = _parse_documents(bundle)
+    executable = elements(parsed.root, "//bpmn:process[@isExecutable='true']")
+    if not executable:
+        raise DeploymentRejected(bundle.bpmn_name, ["no executable process (bpmn:process isExecutable=\"true\")"])
+    return [_parse_process(process_el, parsed, bundle, known_roles, relationship_roles) for process_el in executable]
+
+
+def _checksum(bundle: DefinitionBundle, called_dmn: dict[str, bytes], form_names: list[str]) -> str:
+    """What makes a version: the BPMN, the DMN tables it calls and its forms (same files, same version)."""
+    dmn_bytes = b"".join(name.encode() + b"\0" + content for name, content in sorted(called_dmn.items()))
+    digest = hashlib.sha256(bundle.bpmn + b"\0" + dmn_bytes)
+    for form_name in sorted(form_names):
+        digest.update(form_name.encode() + b"\0" + bundle.forms[form_name])
+    return digest.hexdigest()
+
+
+def _parse_process(
+    process_el: etree._Element, parsed: _Parsed, bundle: DefinitionBundle, known_roles: set[str],
+    relationship_roles: frozenset[str],
+) -> ParsedProcess:
+    source = bundle.bpmn_name
+    key = str(process_el.get("id"))
+    problems: list[str] = []
+    try:
+        spec = parsed.parser.get_spec(key)
+        subprocess_specs = parsed.parser.get_subprocess_specs(key)
+    except RecursionError as exc:
+        raise DeploymentRejected(source, [f"process {key!r} is too large or too deeply nested"]) from exc
+    except (SpiffWorkflowException, KeyError, ValueError) as exc:
+        raise DeploymentRejected(source, [f"process {key!r}: {_spiff_message(exc)}"]) from exc
+    props = _process_properties(process_el)
+    tasks = user_tasks(spec, known_roles, bundle.forms, problems, relationship_roles)
+    for sub in subprocess_specs.values():
+        tasks += user_tasks(sub, known_roles, bundle.forms, problems, relationship_roles)
+    forms_by_task = {t.name: t.form for t in tasks}
+    for some_spec in [spec, *subprocess_specs.values()]:
+        for task_spec in some_spec.task_specs.values():
+            if isinstance(task_spec, ExclusiveGateway):
+                problem = gateway_problem(task_spec, forms_by_task)
+                if problem:
+                    problems.append(problem)
+        problems += check_compiles(scripts_of(some_spec))
+    start_form = None
+    if props.get("startForm"):
+        forms = read_forms([props["startForm"]], bundle.forms, problems, {props["startForm"]: f"process {key!r}"})
+        start_form = forms.get(props["startForm"])
+    start_roles = [r.strip() for r in props.get("startRoles", "").split(",") if r.strip()]
+    if not start_roles:
+        problems.append(f"process {key!r} names no roles that may start it (property startRoles)")
+    for role in start_roles:
+        if role not in known_roles or role in relationship_roles:
+            problems.append(f"process {key!r}: start role {role!r} is not a known role")
+    if problems:
+        raise DeploymentRejected(source, problems)
+    form_names = sorted({t.form_name for t in tasks} | ({props["startForm"]} if start_form else set()))
+    files: dict[str, tuple[str, bytes]] = {source: ("bpmn", bundle.bpmn)}
+    files.update({name: ("dmn", content) for name, content in parsed.called_dmn.items()})
+    files.update({name: ("form", bundle.forms[name]) for name in form_names})
+    return ParsedProcess(
+        key=key,
+        title=str(process_el.get("name") or key),
+        title_zh=props.get("titleZh", ""),
+        source_name=source,
+        checksum=_checksum(bundle, parsed.called_dmn, form_names),
+        bpmn_xml=bundle.bpmn.decode("utf-8", errors="replace"),
+        spec=spec,
+        subprocess_specs=subprocess_specs,
+        start_form=start_form,
+        start_roles=start_roles,
+        instance_title=props.get("instanceTitle", ""),
+        business_key=props.get("businessKey", ""),
+        notify_on_end=props.get("notifyOnEnd", ""),
+        user_tasks=tasks,
+        files=files,
+    )

@@ -1,0 +1,67 @@
+"""The composition root: the one place that builds an engine and owns its state.
+
+The CLI, the web app, the worker and the tests all call ``build_engine``; nothing else creates
+a calendar, a catalog or a script engine, and no module keeps state of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..appraisal import cycles
+from ..calendar import WorkingCalendar
+from ..clock import Clock, utc_now
+from ..db import PROJECT_ROOT, make_engine, make_session_factory
+from ..definitions.catalog import DefinitionCatalog
+from ..definitions.sandbox import make_script_engine
+from ..definitions.spec_codec import SpecCodec
+from ..runtime.collaborators import Collaborators, Mailer
+from ..runtime.execution import WorkflowRunner
+from ..runtime.hooks import ProcessHooks
+from ..runtime.state import StateCodec
+from ..scheduling.mailer import SmtpMailer
+from .engine import Engine
+
+# The process domains that plug into the runtime; each registers its own hooks.
+DOMAINS = (cycles.register,)
+
+
+def script_helpers(clock: Clock, calendar: WorkingCalendar) -> dict[str, Callable[..., Any]]:
+    """Functions a process's scripts may call, besides the sandbox's builtins."""
+
+    def working_deadline(window: str) -> str:
+        """Now plus an ISO-8601 duration whose days are working days, as ISO text."""
+        return calendar.deadline(clock(), window).isoformat()
+
+    return {"working_deadline": working_deadline}
+
+
+def build_engine(
+    url: str | None = None, clock: Clock = utc_now, project_root: Path = PROJECT_ROOT,
+    script_time_limit: float = 1.0, mailer: Mailer | None = None, **engine_kwargs: Any,
+) -> Engine:
+    """Assemble the engine with its collaborators.
+
+    E-mail goes out through ``mailer`` or, if None, the one ``OPSFLOW_SMTP_*`` configures.
+    Working days follow the package's holiday data and the operator's ``data/calendar.json``.
+
+    :raise CalendarFileInvalid: when that file cannot be used (named in the message).
+    """
+    calendar = WorkingCalendar.from_file(project_root / "data" / "calendar.json")
+    specs = SpecCodec()
+    codec = StateCodec()
+    helpers = script_helpers(clock, calendar)
+    hooks = ProcessHooks()
+    for register in DOMAINS:
+        register(hooks)
+    collaborators = Collaborators(
+        specs=specs, codec=codec, catalog=DefinitionCatalog(specs),
+        runner=WorkflowRunner(codec, lambda: make_script_engine(script_time_limit, helpers)),
+        clock=clock, calendar=calendar, forms_root=project_root / "forms",
+        processes_root=project_root / "processes", data_root=project_root / "data", hooks=hooks,
+        mailer=mailer or SmtpMailer.from_env(),
+    )
+    db = make_engine(url, **engine_kwargs)
+    return Engine(db, make_session_factory(db), collaborators)

@@ -1,0 +1,89 @@
+"""Writing the append-only history log: numbering, hashing and inserting one step's events.
+
+Each event's hash covers its content and the previous event's hash. The newest hash and the
+event count are also kept on the instance row (the anchor), so deleting the newest events or
+rewriting the whole chain is noticed as well as editing, deleting or reordering one event
+(``engine.history.verify``). Step events carry the data they changed (``data_delta``), so the
+data at any earlier step can be rebuilt (``engine.history.replay``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from ..clock import utc_iso
+from ..models import HistoryEvent
+
+GENESIS_HASH = "0" * 64
+
+
+@dataclass
+class PendingEvent:
+    """An event of the current use case, not yet numbered or hashed."""
+
+    kind: str
+    actor: str | None = None
+    task_name: str | None = None
+    human_task_id: int | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def event_hash(
+    prev_hash: str, instance_id: int, seq: int, kind: str, occurred_at: datetime,
+    actor: str | None, task_name: str | None, human_task_id: int | None, payload_json: str,
+) -> str:
+    material = canonical_json(
+        [prev_hash, instance_id, seq, kind, utc_iso(occurred_at), actor, task_name, human_task_id, payload_json]
+    )
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def chain_events(
+    instance_id: int, seq: int, head: str, events: list[PendingEvent], now: datetime
+) -> tuple[list[dict[str, Any]], int, str]:
+    """Number and hash ``events`` after (seq, head); return the rows and the new anchor."""
+    if now.tzinfo is not None:
+        # SQLite keeps only the wall-clock time: a non-UTC offset would read back as UTC and
+        # change the hash, so store (and hash) the moment in UTC.
+        now = now.astimezone(UTC)
+    rows = []
+    for event in events:
+        seq += 1
+        payload_json = canonical_json(event.payload)
+        digest = event_hash(head, instance_id, seq, event.kind, now, event.actor, event.task_name,
+                            event.human_task_id, payload_json)
+        rows.append({
+            "instance_id": instance_id, "seq": seq, "kind": event.kind, "occurred_at": now,
+            "actor": event.actor, "task_name": event.task_name, "human_task_id": event.human_task_id,
+            "payload_json": payload_json, "prev_hash": head, "hash": digest,
+        })
+        head = digest
+    return rows, seq, head
+
+
+def insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
+    if rows:  # a Core insert: one statement for all rows, even when some columns are NULL
+        session.execute(insert(HistoryEvent.__table__), rows)  # type: ignore[arg-type]
+
+
+def data_delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """Top-level keys that changed between two data snapshots."""
+    changed = {k: v for k, v in after.items() if k not in before or before[k] != v}
+    removed = sorted(k for k in before if k not in after)
+    delta: dict[str, Any] = {}
+    if changed:
+        delta["set"] = changed
+    if removed:
+        delta["unset"] = removed
+    return delta

@@ -1,0 +1,177 @@
+"""The organisation: roles, users and reporting lines, kept as data."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
+
+from ..errors import InvalidInput, UserNotFound
+from ..models import Role, User, UserRole
+from ..text_input import text_problem
+
+USERNAME_PATTERN = re.compile(r"^[a-z][a-z0-9._-]{1,62}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+DEMO_MAIL_DOMAIN = "example.com"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person a use case runs for."""
+
+    id: int
+    username: str
+    display_name: str
+    roles: frozenset[str]
+    reports_to_id: int | None
+
+    def has_any_role(self, roles: set[str] | frozenset[str] | list[str]) -> bool:
+        return bool(self.roles.intersection(roles))
+
+
+def load_actor(session: Session, username: str) -> Actor:
+    """Find an active user and their roles.
+
+    :raise UserNotFound: when there is no such (active) user.
+    """
+    if text_problem(username):
+        raise UserNotFound(username)  # no username holds such characters (and the query could not encode them)
+    actor = actor_where(session, User.username == username)
+    if actor is None:
+        raise UserNotFound(username)
+    return actor
+
+
+def actor_where(session: Session, *conditions: ColumnElement[bool], join: Any = None) -> Actor | None:
+    """The active user a condition selects, with their roles, in one query (None if there is none)."""
+    query = select(User, UserRole.role_key).outerjoin(UserRole, UserRole.user_id == User.id)
+    if join is not None:
+        query = query.join(*join)
+    rows = session.execute(query.where(User.active.is_(True), *conditions)).all()
+    if not rows:
+        return None
+    user = rows[0][0]
+    roles = frozenset(role for _, role in rows if role)
+    return Actor(user.id, user.username, user.display_name, roles, user.reports_to_id)
+
+
+def known_roles(session: Session) -> set[str]:
+    return set(session.scalars(select(Role.key)).all())
+
+
+def relationship_roles(session: Session) -> set[str]:
+    """Roles resolved per instance from its data (e.g. ``employee``), never granted to users."""
+    return set(session.scalars(select(Role.key).where(Role.kind == "relationship")).all())
+
+
+def ensure_roles(session: Session, roles: list[dict[str, str]]) -> int:
+    """Insert missing roles; return how many were added."""
+    existing = known_roles(session)
+    added = 0
+    for role in roles:
+        if role["key"] not in existing:
+            session.add(Role(key=role["key"], title=role["title"], title_zh=role.get("title_zh", ""),
+                             kind=role.get("kind", "org")))
+            added += 1
+    return added
+
+
+def add_user(
+    session: Session, username: str, roles: list[str], now: datetime,
+    reports_to: str | None = None, display_name: str = "", email: str | None = None,
+) -> User:
+    """Create a user with roles and a manager.
+
+    :raise InvalidInput: bad or duplicate username, unknown role.
+    :raise UserNotFound: unknown manager.
+    """
+    if not USERNAME_PATTERN.match(username):
+        raise InvalidInput(f"invalid username {username!r}: use 2-63 lower-case letters, digits, '.', '_' or '-'")
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise InvalidInput(f"user {username!r} already exists")
+    if not roles:
+        raise InvalidInput("a user needs at least one role (--role)")
+    grantable = set(session.scalars(select(Role.key).where(Role.kind == "org")))
+    unknown = sorted(set(roles) - grantable)
+    if unknown:
+        raise InvalidInput(f"unknown role(s): {', '.join(unknown)} (relationship roles are not granted to users)")
+    if text_problem(display_name):
+        raise InvalidInput(f"the display name {text_problem(display_name)}")
+    manager_id = None
+    if reports_to:
+        if text_problem(reports_to):
+            raise UserNotFound(reports_to)
+        manager_id = session.scalar(select(User.id).where(User.username == reports_to))
+        if manager_id is None:
+            raise UserNotFound(reports_to)
+    if email is not None and not EMAIL_PATTERN.match(email):
+        raise InvalidInput(f"invalid e-mail address {email!r}")
+    user = User(username=username, display_name=display_name or username, reports_to_id=manager_id,
+                active=True, created_at=now, email=email)
+    session.add(user)
+    session.flush()
+    for role in sorted(set(roles)):
+        session.add(UserRole(user_id=user.id, role_key=role))
+    return user
+
+
+def list_users(session: Session) -> list[dict[str, Any]]:
+    users = session.scalars(select(User).order_by(User.id)).all()
+    by_id = {u.id: u.username for u in users}
+    roles: dict[int, list[str]] = {}
+    for user_id, role in session.execute(select(UserRole.user_id, UserRole.role_key).order_by(UserRole.role_key)):
+        roles.setdefault(user_id, []).append(role)
+    return [
+        {"username": u.username, "name": u.display_name, "email": u.email, "roles": roles.get(u.id, []),
+         "reports_to": by_id.get(u.reports_to_id) if u.reports_to_id else None, "active": u.active}
+        for u in users
+    ]
+
+
+def managers_of(session: Session, user_id: int) -> list[int]:
+    """The ids of everyone above ``user_id`` in the reporting lines, nearest first."""
+    chain: list[int] = []
+    current: int | None = session.scalar(select(User.reports_to_id).where(User.id == user_id))
+    while current is not None and current not in chain and current != user_id:
+        chain.append(current)
+        current = session.scalar(select(User.reports_to_id).where(User.id == current))
+    return chain
+
+
+def subordinates_of(session: Session, user_id: int) -> set[int]:
+    """Everyone below ``user_id`` in the reporting lines."""
+    reports: dict[int, list[int]] = {}
+    for uid, manager in session.execute(select(User.id, User.reports_to_id).where(User.reports_to_id.is_not(None))):
+        reports.setdefault(manager, []).append(uid)
+    found: set[int] = set()
+    stack = [user_id]
+    while stack:
+        for child in reports.get(stack.pop(), []):
+            if child not in found and child != user_id:
+                found.add(child)
+                stack.append(child)
+    return found
+
+
+def load_demo_organisation(
+    session: Session, path: Path, now: datetime, password_hash: str | None = None,
+) -> int:
+    """Add the demo users that are missing (with ``password_hash``); return how many were added."""
+    spec = json.loads(path.read_text(encoding="utf-8"))
+    existing = set(session.scalars(select(User.username)).all())
+    added = 0
+    for entry in spec["users"]:  # listed managers first, so reports_to always resolves
+        if entry["username"] in existing:
+            continue
+        email = entry.get("email") or f"{entry['username']}@{DEMO_MAIL_DOMAIN}"
+        user = add_user(session, entry["username"], entry["roles"], now, entry.get("reports_to"),
+                        entry.get("name", ""), email)
+        user.password_hash = password_hash
+        added += 1
+    return added

@@ -1,0 +1,183 @@
+"""Who may do what: every right opsflow knows, by role and by relationship, in one table.
+
+Deny by default. A right is held either outright through a role (``Grant.roles``), or through a
+relationship to the thing acted on (``Grant.relationship`` says which, in words; the function
+named beside it decides). Use cases ask the functions below; nothing else decides a right.
+``RIGHTS`` is printed by ``tests/test_rights.py`` as the rights × roles table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import ColumnElement, exists, or_, select, true
+from sqlalchemy.orm import Session
+
+from ..errors import NotAllowed
+from ..models import HumanTask, ProcessInstance
+from .people import Actor, managers_of, subordinates_of
+
+
+class Right(StrEnum):
+    START = "start"
+    SEE_INSTANCE = "see instance"
+    SEE_TASK = "see task"
+    WORK_ON = "work on task"
+    CLAIM = "claim"
+    RELEASE = "release"
+    ASSIGN = "assign"
+    COMMENT = "comment"
+    CANCEL = "cancel"
+    SEE_DASHBOARD = "see dashboards"
+    DEPLOY = "deploy"
+    AUDIT = "audit"
+
+
+@dataclass(frozen=True)
+class Grant:
+    roles: frozenset[str]  # roles that hold the right outright
+    relationship: str = ""  # who else holds it, through a relationship to the thing acted on
+    decided_by: str = ""  # the function here that decides the relationship part
+
+
+# Roles that watch over every instance (they see everything, whoever started it).
+OVERSIGHT_ROLES = frozenset({"director", "auditor", "admin"})
+# Roles that only read: auditors replay and check; they change nothing, not even by a comment.
+READ_ONLY_ROLES = frozenset({"auditor"})
+
+RIGHTS: dict[Right, Grant] = {
+    Right.START: Grant(frozenset(), "a role the process's startRoles names, unless only another process starts it",
+                       "may_start"),
+    Right.SEE_INSTANCE: Grant(OVERSIGHT_ROLES, "its starter; anyone whose role or person one of its tasks names; "
+                              "everyone above those people", "may_see_instance"),
+    Right.SEE_TASK: Grant(OVERSIGHT_ROLES, "who may work on it, and who may see its instance", "may_see_task"),
+    Right.WORK_ON: Grant(frozenset(), "its holder; while unclaimed, holders of its lane's role", "may_work_on"),
+    Right.CLAIM: Grant(frozenset(), "holders of its lane's role, while nobody holds it", "has_task_role"),
+    Right.RELEASE: Grant(frozenset(), "its holder and everyone above the holder; never a task meant for one person "
+                         "of the instance (relationship lanes)", "may_release"),
+    Right.ASSIGN: Grant(frozenset(), "the dispatch right: a manager gives a task to someone below them who has "
+                        "its role", "require_assign_to, require_assign_from"),
+    Right.COMMENT: Grant(frozenset(), "the advisory right: who may see the task, except read-only roles",
+                         "may_comment"),
+    Right.CANCEL: Grant(frozenset({"director", "admin"})),
+    Right.SEE_DASHBOARD: Grant(frozenset({"director", "ops_manager", "branch_gm", "marketing_manager", "admin",
+                                          "auditor"})),
+    Right.DEPLOY: Grant(frozenset({"analyst", "admin"})),
+    Right.AUDIT: Grant(frozenset({"auditor", "admin"})),
+}
+
+
+def holds(actor: Actor, right: Right) -> bool:
+    """Whether one of the actor's roles carries ``right`` outright."""
+    return bool(actor.roles & RIGHTS[right].roles)
+
+
+def require(actor: Actor, right: Right, what: str = "") -> None:
+    """:raise NotAllowed: naming the right and the roles that carry it, when the actor has none of them."""
+    if not holds(actor, right):
+        roles = ", ".join(sorted(RIGHTS[right].roles))
+        raise NotAllowed(f"{actor.username} may not {what or right.value}: that needs the {right.value} right "
+                         f"(roles {roles})")
+
+
+def may_start(actor: Actor, start_roles: frozenset[str], started_by_parent: str | None) -> bool:
+    """Whether ``actor`` may start a process by hand (not one only another process starts)."""
+    return started_by_parent is None and actor.has_any_role(start_roles)
+
+
+def may_see_instance(session: Session, actor: Actor, instance: ProcessInstance) -> bool:
+    """Oversight roles, the starter, anyone whose role or person a task of it named, and their managers."""
+    if holds(actor, Right.SEE_INSTANCE) or instance.started_by_id == actor.id:
+        return True
+    people: set[int] = set()
+    for lane, assignee, completer in session.execute(
+        select(HumanTask.lane, HumanTask.assignee_id, HumanTask.completed_by_id)
+        .where(HumanTask.instance_id == instance.id)
+    ):
+        if lane in actor.roles or actor.id in (assignee, completer):
+            return True
+        people.update(p for p in (assignee, completer) if p is not None)
+    people.add(instance.started_by_id)
+    return any(actor.id in managers_of(session, person) for person in people)
+
+
+def require_see_instance(session: Session, actor: Actor, instance: ProcessInstance) -> None:
+    """:raise NotAllowed: when ``actor`` may not see ``instance``."""
+    if not may_see_instance(session, actor, instance):
+        raise NotAllowed(f"{actor.username} may not see instance {instance.id}")
+
+
+def visible_condition(session: Session, actor: Actor) -> ColumnElement[bool]:
+    """The same rule as ``may_see_instance``, as a SQL condition on ``ProcessInstance``."""
+    if holds(actor, Right.SEE_INSTANCE):
+        return true()
+    people = subordinates_of(session, actor.id) | {actor.id}
+    task = HumanTask
+    return or_(
+        ProcessInstance.started_by_id.in_(people),
+        exists().where(task.instance_id == ProcessInstance.id,
+                       or_(task.lane.in_(sorted(actor.roles)), task.assignee_id.in_(people),
+                           task.completed_by_id.in_(people))),
+    )
+
+
+def has_task_role(actor: Actor, task: HumanTask) -> bool:
+    """The task's holder, or someone with its lane's role (who may claim it if nobody holds it)."""
+    return task.assignee_id == actor.id or task.lane in actor.roles
+
+
+def require_task_role(actor: Actor, task: HumanTask) -> None:
+    """:raise NotAllowed: checked before the task's state, so that a stranger learns nothing about it."""
+    if not has_task_role(actor, task):
+        raise NotAllowed(f"{actor.username} does not have the role {task.lane!r} that task {task.id} needs")
+
+
+def may_work_on(actor: Actor, task: HumanTask) -> bool:
+    """An open task: its holder, or (while nobody holds it) someone with its lane's role."""
+    return task.state == "open" and (
+        task.assignee_id == actor.id or (task.assignee_id is None and task.lane in actor.roles))
+
+
+def may_see_task(session: Session, actor: Actor, task: HumanTask, instance: ProcessInstance) -> bool:
+    """Those who may work on it, and those who may see its instance."""
+    return may_work_on(actor, task) or may_see_instance(session, actor, instance)
+
+
+def require_see_task(session: Session, actor: Actor, task: HumanTask, instance: ProcessInstance) -> None:
+    if not may_see_task(session, actor, task, instance):
+        raise NotAllowed(f"{actor.username} may not see task {task.id}")
+
+
+def may_release(session: Session, actor: Actor, task: HumanTask, relationship_roles: set[str]) -> bool:
+    """The holder, or someone above them, may give back a task that a role could take again."""
+    if task.state != "open" or task.assignee_id is None or task.lane in relationship_roles:
+        return False
+    return task.assignee_id == actor.id or actor.id in managers_of(session, task.assignee_id)
+
+
+def require_release(session: Session, actor: Actor, task: HumanTask, relationship_roles: set[str]) -> None:
+    """:raise NotAllowed: a task for one person of the instance, or held outside the actor's reporting line."""
+    if task.lane in relationship_roles:
+        raise NotAllowed(f"task {task.id} is for {task.lane!r} of this instance only; it cannot be released")
+    if task.assignee_id != actor.id and actor.id not in managers_of(session, task.assignee_id or 0):
+        raise NotAllowed(f"{actor.username} may not release a task held by someone outside their reporting line")
+
+
+def require_assign_to(session: Session, actor: Actor, target: Actor) -> None:
+    """The dispatch right reaches oneself and everyone below. :raise NotAllowed:"""
+    if target.id != actor.id and actor.id not in managers_of(session, target.id):
+        raise NotAllowed(f"{actor.username} may only assign tasks to people who report to them")
+
+
+def require_assign_from(session: Session, actor: Actor, task: HumanTask, target: Actor) -> None:
+    """A task held by someone is taken from them only by someone above them. :raise NotAllowed:"""
+    if task.assignee_id not in (None, actor.id, target.id) and actor.id not in managers_of(session, task.assignee_id):
+        raise NotAllowed(f"task {task.id} is held by someone outside {actor.username}'s reporting line")
+
+
+def may_comment(session: Session, actor: Actor, task: HumanTask, instance: ProcessInstance) -> bool:
+    """The advisory right: whoever may see the task, unless all their roles only read."""
+    if actor.roles and actor.roles <= READ_ONLY_ROLES:
+        return False
+    return may_see_task(session, actor, task, instance)

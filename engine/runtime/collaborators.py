@@ -1,0 +1,39 @@
+"""The collaborators every use case works with, assembled once by ``engine.facade.build_engine``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from ..calendar import WorkingCalendar
+from ..clock import Clock
+from ..definitions.catalog import DefinitionCatalog
+from ..definitions.spec_codec import SpecCodec
+from .execution import WorkflowRunner
+from .hooks import ProcessHooks
+from .state import StateCodec
+
+
+class Mailer(Protocol):
+    def send(self, to: str, subject: str, body: str) -> None:
+        """:raise OSError: (or the transport's own error) so that the job that called it is retried."""
+
+
+@dataclass
+class Collaborators:
+    specs: SpecCodec
+    codec: StateCodec
+    catalog: DefinitionCatalog
+    runner: WorkflowRunner
+    clock: Clock
+    calendar: WorkingCalendar
+    forms_root: Path
+    processes_root: Path
+    data_root: Path
+    hooks: ProcessHooks = field(default_factory=ProcessHooks)
+    mailer: Mailer | None = None  # set when OPSFLOW_SMTP_HOST is
+
+    @property
+    def email_enabled(self) -> bool:
+        return self.mailer is not None

@@ -1,0 +1,137 @@
+"""Reading process instances: lists ("My requests", where I take part), one instance, its history, its forms."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from ..clock import utc_iso
+from ..errors import InvalidInput
+from ..models import HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance, TaskDefinition, User
+from ..org import rights
+from ..org.people import load_actor, relationship_roles
+from .collaborators import Collaborators
+from .instances import load_instance
+
+
+def _summary(instance: ProcessInstance, version: int, started_by: str) -> dict[str, Any]:
+    return {
+        "id": instance.id, "process": instance.process_key, "version": version, "title": instance.title,
+        "status": instance.status, "end_event": instance.end_event, "started_by": started_by,
+        "started_at": utc_iso(instance.started_at),
+        "ended_at": utc_iso(instance.ended_at) if instance.ended_at else None,
+    }
+
+
+INSTANCE_STATUSES = ("running", "completed", "cancelled", "failed")
+
+
+def list_instances(session: Session, process_key: str | None = None, started_by: str | None = None,
+                   limit: int = 200, status: str | None = None, visible_to: str | None = None,
+                   before_id: int | None = None, involving: str | None = None) -> list[dict[str, Any]]:
+    """Newest first, each with its open steps and who holds them.
+
+    ``visible_to`` keeps the instances that user may see; ``before_id`` pages backwards;
+    ``involving`` keeps those someone else started in which that user completed or holds a step.
+
+    :raise InvalidInput: a ``status`` that no instance can have.
+    """
+    if status and status not in INSTANCE_STATUSES:
+        raise InvalidInput(f"unknown status {status!r} (one of: {', '.join(INSTANCE_STATUSES)})")
+    query = (select(ProcessInstance, ProcessDefinition.version, User.username)
+             .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+             .join(User, User.id == ProcessInstance.started_by_id)
+             .order_by(ProcessInstance.id.desc()).limit(limit))
+    if process_key:
+        query = query.where(ProcessInstance.process_key == process_key)
+    if started_by:
+        query = query.where(User.username == started_by)
+    if status:
+        query = query.where(ProcessInstance.status == status)
+    if visible_to:
+        query = query.where(rights.visible_condition(session, load_actor(session, visible_to)))
+    if before_id:
+        query = query.where(ProcessInstance.id < before_id)
+    if involving:
+        me = load_actor(session, involving)
+        took_part = select(HumanTask.instance_id).where(
+            or_(HumanTask.completed_by_id == me.id, HumanTask.assignee_id == me.id))
+        query = query.where(ProcessInstance.id.in_(took_part), ProcessInstance.started_by_id != me.id)
+    rows = [_summary(i, v, u) for i, v, u in session.execute(query).all()]
+    steps = _open_steps(session, [r["id"] for r in rows])
+    for row in rows:
+        row["open_tasks"] = steps.get(row["id"], [])
+    return rows
+
+
+def _open_steps(session: Session, instance_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    if not instance_ids:
+        return {}
+    assignee = aliased(User)
+    rows = session.execute(
+        select(HumanTask, assignee.username, TaskDefinition.title, TaskDefinition.title_zh)
+        .outerjoin(assignee, assignee.id == HumanTask.assignee_id)
+        .outerjoin(TaskDefinition, and_(TaskDefinition.definition_id == HumanTask.definition_id,
+                                        TaskDefinition.name == HumanTask.name))
+        .where(HumanTask.instance_id.in_(instance_ids), HumanTask.state == "open").order_by(HumanTask.id)
+    ).all()
+    steps: dict[int, list[dict[str, Any]]] = {}
+    fixed = relationship_roles(session) if rows else set()
+    for task, holder, title, title_zh in rows:
+        steps.setdefault(task.instance_id, []).append({
+            "id": task.id, "name": task.name, "title": title or task.name, "title_zh": title_zh or "",
+            "role": task.lane, "assignee": holder, "releasable": holder is not None and task.lane not in fixed,
+            "due_at": utc_iso(task.due_at) if task.due_at else None,
+        })
+    return steps
+
+
+def _visible(session: Session, instance_id: int, username: str | None) -> ProcessInstance:
+    instance = load_instance(session, instance_id)
+    if username is not None:
+        rights.require_see_instance(session, load_actor(session, username), instance)
+    return instance
+
+
+def show_instance(session: Session, instance_id: int, username: str | None = None) -> dict[str, Any]:
+    """An instance with its status, open steps and data (for ``username``, if they may see it)."""
+    instance = _visible(session, instance_id, username)
+    version = session.scalar(select(ProcessDefinition.version).where(ProcessDefinition.id == instance.definition_id))
+    started_by = session.scalar(select(User.username).where(User.id == instance.started_by_id)) or ""
+    view = _summary(instance, version or 0, started_by)
+    view["open_tasks"] = _open_steps(session, [instance.id]).get(instance.id, [])
+    view["data"] = json.loads(instance.data_json)
+    return view
+
+
+def instance_history(session: Session, instance_id: int, username: str | None = None) -> list[dict[str, Any]]:
+    _visible(session, instance_id, username)
+    events = session.scalars(
+        select(HistoryEvent).where(HistoryEvent.instance_id == instance_id).order_by(HistoryEvent.seq)
+    ).all()
+    return [{
+        "seq": e.seq, "kind": e.kind, "at": utc_iso(e.occurred_at), "actor": e.actor,
+        "task_name": e.task_name, "task_id": e.human_task_id, "payload": json.loads(e.payload_json),
+        "hash": e.hash,
+    } for e in events]
+
+
+def instance_forms(session: Session, collaborators: Collaborators, instance_id: int,
+                   username: str | None = None) -> dict[str, dict[str, Any]]:
+    """The forms of an instance's process version by data key: ``start``, then each user task in flow order.
+
+    Each has ``title``, ``title_zh`` and ``schema``; a UI uses them to label earlier steps' data.
+    """
+    instance = _visible(session, instance_id, username)
+    process = collaborators.catalog.get(session, instance.definition_id)
+    forms: dict[str, dict[str, Any]] = {}
+    if process.start_form is not None:
+        forms["start"] = {"title": process.start_form.get("title", process.title),
+                          "title_zh": process.start_form.get("x-title-zh", process.title_zh),
+                          "schema": process.start_form}
+    for name, form in process.tasks.items():
+        forms[name] = {"title": form.title, "title_zh": form.title_zh, "schema": form.schema}
+    return forms

@@ -1,0 +1,126 @@
+"""Use cases that start and cancel process instances."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..definitions.catalog import DeployedProcess
+from ..definitions.forms import validate_form
+from ..errors import Conflict, InstanceNotFound, InvalidInput, NotAllowed
+from ..history.log import GENESIS_HASH, PendingEvent
+from ..models import HumanTask, ProcessInstance
+from ..org import rights
+from ..org.people import Actor, load_actor
+from ..text_input import text_problem
+from .collaborators import Collaborators
+from .placeholders import render_title
+from .step_writer import InstanceChanges, Step, write_step
+
+
+def load_instance(session: Session, instance_id: int) -> ProcessInstance:
+    """:raise InstanceNotFound:"""
+    instance = session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise InstanceNotFound(instance_id)
+    return instance
+
+
+def may_start(collaborators: Collaborators, process: DeployedProcess, actor: Actor) -> bool:
+    """Whether ``actor`` may start ``process`` by hand (not one only another process starts)."""
+    return rights.may_start(actor, process.start_roles, collaborators.hooks.started_by_parent.get(process.key))
+
+
+def start_instance(
+    session: Session, collaborators: Collaborators, key: str, username: str, data: Any,
+) -> dict[str, Any]:
+    """Start the latest version of ``key`` and run it to its first wait state.
+
+    A start that fails leaves no instance behind.
+    """
+    actor = load_actor(session, username)
+    process = collaborators.catalog.latest(session, key)
+    parent = collaborators.hooks.started_by_parent.get(key)
+    if parent is not None:  # its data (e.g. who appraises whom) comes from the parent, not from a person
+        raise NotAllowed(f"{key!r} is started by {parent!r}, not directly")
+    if not may_start(collaborators, process, actor):
+        needed = ", ".join(sorted(process.start_roles))
+        raise NotAllowed(f"{actor.username} may not start {key!r} (needs one of: {needed})")
+    if process.start_form is not None:
+        start_data = validate_form(process.start_form, data if data is not None else {})
+    elif data:
+        raise InvalidInput(f"process {key!r} takes no start data")
+    else:
+        start_data = {}
+    result = start_process(session, collaborators, process, actor, start_data)
+    hook = collaborators.hooks.start.get(key)
+    if hook is not None:
+        result.update(hook(session, collaborators, result["id"], actor, start_data))
+    return result
+
+
+def start_process(
+    session: Session, collaborators: Collaborators, process: DeployedProcess, actor: Actor,
+    start_data: dict[str, Any], parent_id: int | None = None,
+) -> dict[str, Any]:
+    """Create an instance of ``process`` (already checked) and run it to its first wait state.
+
+    :raise Conflict: an instance with the same business key (e.g. the same period) exists.
+    """
+    now = collaborators.clock()
+    runner = collaborators.runner
+    business_key = render_title(process.business_key, {"start": start_data}) if process.business_key else None
+    if business_key and session.scalar(select(ProcessInstance.id).where(
+            ProcessInstance.process_key == process.key, ProcessInstance.business_key == business_key)):
+        raise Conflict(f"{process.key} {business_key!r} already exists")
+    workflow = runner.new(process, start_data)
+    before = runner.snapshot(workflow)
+    run = runner.advance(workflow, before, {}, actor.username)
+    title = render_title(process.instance_title, run.data) if process.instance_title else process.title
+    instance = ProcessInstance(
+        definition_id=process.id, process_key=process.key, title=title[:300], status=run.status,
+        end_event=run.end_event, started_by_id=actor.id, started_at=now,
+        ended_at=now if run.status != "running" else None, version=1, state_json=run.state_json,
+        data_json=json.dumps(run.data, ensure_ascii=False), history_seq=0, history_head=GENESIS_HASH,
+        business_key=business_key, parent_id=parent_id,
+    )
+    session.add(instance)
+    session.flush()
+    events = [PendingEvent("instance_started", actor.username, None,
+                           payload={"process": process.key, "version": process.version, "start_data": start_data,
+                                    **({"parent_id": parent_id} if parent_id else {})}),
+              *run.events]
+    write_step(session, collaborators, Step(instance, events, run=run, process=process), now)
+    return {"id": instance.id, "process": process.key, "version": process.version, "title": title,
+            "status": run.status, "end_event": run.end_event, "business_key": business_key,
+            "next_tasks": [t.name for t in run.new_tasks]}
+
+
+def cancel_instance(
+    session: Session, collaborators: Collaborators, instance_id: int, username: str, reason: str,
+) -> dict[str, Any]:
+    """Cancel a running instance with a reason (directors and admins: the cancel right)."""
+    actor = load_actor(session, username)
+    rights.require(actor, rights.Right.CANCEL, "cancel instances")
+    if not reason or not reason.strip():
+        raise InvalidInput("a reason is required to cancel an instance")
+    problem = text_problem(reason)
+    if problem:
+        raise InvalidInput(f"the reason {problem}")
+    instance = load_instance(session, instance_id)
+    if instance.status != "running":
+        raise Conflict(f"instance {instance.id} is already {instance.status}")
+    process = collaborators.catalog.get(session, instance.definition_id)
+    workflow = collaborators.runner.load(process, instance.state_json)
+    collaborators.runner.run_action(workflow.cancel)
+    open_ids = list(session.scalars(select(HumanTask.spiff_task_id).where(
+        HumanTask.instance_id == instance.id, HumanTask.state == "open")))
+    now = collaborators.clock()
+    write_step(session, collaborators, Step(
+        instance, [PendingEvent("instance_cancelled", actor.username, None, payload={"reason": reason.strip()})],
+        InstanceChanges(state_json=collaborators.codec.dump(workflow), status="cancelled", ended_at=now),
+        close=open_ids), now)
+    return {"id": instance.id, "status": "cancelled"}

@@ -1,0 +1,97 @@
+"""What a step sends out: jobs for the worker and notifications for people (rows, not delivery).
+
+Only the step writer and the scheduling package call these; delivery (timers firing, reminders,
+e-mail) is the worker's (``engine.scheduling``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, or_, select
+from sqlalchemy.orm import Session
+
+from ..models import Job, Notification, User, UserRole
+
+_NO_SYNC = {"synchronize_session": False}
+
+
+def schedule_job(
+    session: Session, kind: str, due_at: datetime, now: datetime, instance_id: int | None = None,
+    human_task_id: int | None = None, payload: dict[str, Any] | None = None, max_attempts: int = 5,
+) -> None:
+    session.execute(insert(Job).values(
+        kind=kind, state="pending", due_at=due_at, instance_id=instance_id, human_task_id=human_task_id,
+        payload_json=json.dumps(payload or {}, ensure_ascii=False), attempts=0, max_attempts=max_attempts,
+        created_at=now,
+    ))
+
+
+def schedule_jobs(session: Session, rows: list[dict[str, Any]], now: datetime) -> None:
+    """Insert many jobs in one statement; each row has kind, due_at and optional refs/payload."""
+    if rows:
+        session.execute(insert(Job), [{
+            "kind": r["kind"], "state": "pending", "due_at": r["due_at"], "instance_id": r.get("instance_id"),
+            "human_task_id": r.get("human_task_id"), "payload_json": json.dumps(r.get("payload", {})),
+            "attempts": 0, "max_attempts": r.get("max_attempts", 5), "created_at": now,
+        } for r in rows])
+
+
+def cancel_pending(session: Session, kind: str, instance_id: int, now: datetime) -> None:
+    """Drop an instance's pending jobs of ``kind``, except one being run right now (leased)."""
+    session.execute(delete(Job).where(Job.kind == kind, Job.instance_id == instance_id, Job.state == "pending",
+                                      or_(Job.locked_until.is_(None), Job.locked_until < now))
+                    .execution_options(**_NO_SYNC))
+
+
+@dataclass
+class Message:
+    user_ids: list[int]
+    kind: str  # new_task, reminder, overdue, escalation, result, decided
+    subject: str
+    body: str = ""
+    instance_id: int | None = None
+    human_task_id: int | None = None
+    dedupe: str | None = None  # one notification per (dedupe, user): safe for jobs run twice
+
+
+def users_with_role(session: Session, role: str) -> list[int]:
+    return list(session.scalars(
+        select(UserRole.user_id).join(User, User.id == UserRole.user_id)
+        .where(UserRole.role_key == role, User.active.is_(True))
+    ))
+
+
+def user_ids(session: Session, usernames: list[str]) -> dict[str, int]:
+    if not usernames:
+        return {}
+    return {name: uid for uid, name in session.execute(
+        select(User.id, User.username).where(User.username.in_(usernames)))}
+
+
+def send(session: Session, messages: list[Message], now: datetime, email_enabled: bool) -> None:
+    """Store notifications (one statement) and queue their e-mails (one more, if enabled)."""
+    rows = []
+    for message in messages:
+        for user_id in sorted(set(message.user_ids)):
+            rows.append({
+                "user_id": user_id, "kind": message.kind, "subject": message.subject[:300], "body": message.body,
+                "instance_id": message.instance_id, "human_task_id": message.human_task_id, "created_at": now,
+                "dedupe_key": f"{message.dedupe}:{user_id}" if message.dedupe else None,
+            })
+    if not rows:
+        return
+    if any(r["dedupe_key"] for r in rows):
+        taken = set(session.scalars(select(Notification.dedupe_key).where(
+            Notification.dedupe_key.in_([r["dedupe_key"] for r in rows if r["dedupe_key"]]))))
+        rows = [r for r in rows if r["dedupe_key"] is None or r["dedupe_key"] not in taken]
+        if not rows:
+            return
+    session.execute(insert(Notification), rows)
+    if email_enabled:
+        schedule_jobs(session, [{"kind": "email", "due_at": now, "instance_id": r["instance_id"],
+                                 "payload": {"user_id": r["user_id"], "subject": r["subject"], "body": r["body"]}}
+                                for r in rows], now)

@@ -1,0 +1,212 @@
+"""Use cases on one human task: show it, claim, release, assign and complete it.
+
+Each function runs inside the caller's transaction and never commits; the facade does. Rights
+are asked of ``engine.org.rights``; every write goes through ``engine.runtime.step_writer``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..definitions.catalog import DeployedProcess
+from ..definitions.forms import effective_form, validate_form
+from ..errors import Conflict, InvalidInput, ProcessError, TaskNotFound
+from ..history.log import PendingEvent
+from ..models import HumanTask, ProcessInstance, TaskDefinition, User
+from ..org import rights
+from ..org.people import load_actor, relationship_roles
+from .collaborators import Collaborators
+from .inbox import task_row
+from .step_writer import Step, TaskAction, workflow_changes, write_step
+
+# Turns a task's form (the JSON Schema it shows now) into the submitted data, e.g. from an HTML form.
+FormReader = Callable[[dict[str, Any]], Any]
+
+
+def load_task(session: Session, task_id: int) -> tuple[HumanTask, ProcessInstance]:
+    """:raise TaskNotFound:"""
+    row = session.execute(
+        select(HumanTask, ProcessInstance).join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .where(HumanTask.id == task_id)
+    ).first()
+    if row is None:
+        raise TaskNotFound(task_id)
+    return row[0], row[1]
+
+
+def _require_open(task: HumanTask) -> None:
+    if task.state != "open":
+        raise Conflict(f"task {task.id} is already {task.state}")
+
+
+def task_form(process: DeployedProcess, task: HumanTask, workflow_task: Task | None) -> dict[str, Any]:
+    """The one place that finds the form a task shows: its schema, narrowed by the task's data."""
+    form = process.tasks.get(task.name)
+    if form is None:
+        return {}
+    return effective_form(form.schema, workflow_task.data) if workflow_task is not None else form.schema
+
+
+def _ready_task(workflow: BpmnWorkflow, task: HumanTask) -> Task | None:
+    found = workflow.get_task_from_id(UUID(task.spiff_task_id))
+    return found if found is not None and found.state == TaskState.READY else None
+
+
+def show_task(
+    session: Session, collaborators: Collaborators, task_id: int, username: str | None = None,
+) -> dict[str, Any]:
+    """A task with its form (JSON Schema) and the context from earlier steps.
+
+    With ``username``, only someone who may see the task gets it (:raise NotAllowed:).
+    """
+    task, instance = load_task(session, task_id)
+    actor = load_actor(session, username) if username is not None else None
+    if actor is not None:
+        rights.require_see_task(session, actor, task, instance)
+    process = collaborators.catalog.get(session, instance.definition_id)
+    form = process.tasks.get(task.name)
+    data = json.loads(instance.data_json)
+    schema = form.schema if form else {}
+    if task.state == "open" and form is not None:
+        workflow_task = _ready_task(collaborators.runner.load(process, instance.state_json), task)
+        if workflow_task is not None:
+            data = workflow_task.data
+            schema = task_form(process, task, workflow_task)
+    assignee = session.scalar(select(User.username).where(User.id == task.assignee_id)) if task.assignee_id else None
+    definition = session.get(TaskDefinition, (instance.definition_id, task.name))
+    view = task_row(task, instance.process_key, instance.title, definition.title if definition else None,
+                    definition.title_zh if definition else None, assignee)
+    view.update({
+        "may_complete": actor is not None and rights.may_work_on(actor, task),
+        "may_release": actor is not None and rights.may_release(session, actor, task, relationship_roles(session)),
+        "process_version": process.version,
+        "instructions": form.instructions if form else "",
+        "instructions_zh": form.instructions_zh if form else "",
+        "form": schema,
+        "context": {key: data[key] for key in (form.context_from if form else ()) if key in data},
+        "rework_rounds": {"used": data.get("return_count"), "max": data.get("max_returns")}
+        if "return_count" in data else None,
+    })
+    return view
+
+
+def _assignee_step(task: HumanTask, instance: ProcessInstance, assignee_id: int | None, assigned_by_id: int | None,
+                   event: PendingEvent) -> Step:
+    action = TaskAction(task, {"assignee_id": assignee_id, "assigned_by_id": assigned_by_id}, (task.assignee_id,),
+                        f"task {task.id} was changed by someone else; reload and try again")
+    return Step(instance, [event], acted_on=action)
+
+
+def claim_task(session: Session, collaborators: Collaborators, task_id: int, username: str) -> dict[str, Any]:
+    actor = load_actor(session, username)
+    task, instance = load_task(session, task_id)
+    rights.require_task_role(actor, task)  # rights before state: a stranger learns nothing about the task
+    _require_open(task)
+    if task.assignee_id == actor.id:
+        return {"id": task.id, "assignee": actor.username, "changed": False}
+    if task.assignee_id is not None:
+        raise Conflict(f"task {task.id} is already claimed by someone else")
+    write_step(session, collaborators, _assignee_step(
+        task, instance, actor.id, None, PendingEvent("task_claimed", actor.username, task.name, task.id)),
+        collaborators.clock())
+    return {"id": task.id, "assignee": actor.username, "changed": True}
+
+
+def unclaim_task(session: Session, collaborators: Collaborators, task_id: int, username: str) -> dict[str, Any]:
+    actor = load_actor(session, username)
+    task, instance = load_task(session, task_id)
+    rights.require_see_task(session, actor, task, instance)
+    _require_open(task)
+    if task.assignee_id is None:
+        return {"id": task.id, "assignee": None, "changed": False}
+    rights.require_release(session, actor, task, relationship_roles(session))
+    write_step(session, collaborators, _assignee_step(
+        task, instance, None, None, PendingEvent("task_unclaimed", actor.username, task.name, task.id)),
+        collaborators.clock())
+    return {"id": task.id, "assignee": None, "changed": True}
+
+
+def assign_task(
+    session: Session, collaborators: Collaborators, task_id: int, to_username: str, username: str,
+) -> dict[str, Any]:
+    """A manager gives a task to someone who reports to them (the dispatch right)."""
+    actor = load_actor(session, username)
+    target = load_actor(session, to_username)
+    task, instance = load_task(session, task_id)
+    rights.require_see_task(session, actor, task, instance)
+    rights.require_assign_to(session, actor, target)
+    _require_open(task)
+    if task.lane not in target.roles:
+        raise InvalidInput(f"{target.username} does not have the role {task.lane!r} that task {task.id} needs")
+    rights.require_assign_from(session, actor, task, target)
+    if task.assignee_id == target.id:
+        return {"id": task.id, "assignee": target.username, "changed": False}
+    write_step(session, collaborators, _assignee_step(
+        task, instance, target.id, actor.id,
+        PendingEvent("task_assigned", actor.username, task.name, task.id, payload={"to": target.username})),
+        collaborators.clock())
+    return {"id": task.id, "assignee": target.username, "changed": True}
+
+
+def complete_task(
+    session: Session, collaborators: Collaborators, task_id: int, username: str, data: Any,
+    read_form: FormReader | None = None,
+) -> dict[str, Any]:
+    """Check, run the engine to the next wait state, and record everything.
+
+    ``read_form``, when given, turns the task's form into the submitted data (``data`` is then unused).
+
+    :raise NotAllowed: the user lacks the lane's role or the task is someone else's.
+    :raise FormInvalid: naming every wrong field.
+    :raise Conflict: the task was completed or the instance stepped by someone else.
+    """
+    actor = load_actor(session, username)
+    task, instance = load_task(session, task_id)
+    rights.require_task_role(actor, task)
+    _require_open(task)
+    if task.assignee_id not in (None, actor.id):
+        raise Conflict(f"task {task.id} is claimed by someone else")
+    process = collaborators.catalog.get(session, instance.definition_id)
+    runner = collaborators.runner
+    workflow = runner.load(process, instance.state_json)
+    workflow_task = _ready_task(workflow, task)
+    if workflow_task is None:
+        raise Conflict(f"task {task.id} is no longer waiting for input")
+    schema = task_form(process, task, workflow_task)
+    submitted = validate_form(schema, read_form(schema) if read_form is not None else data)
+    hook = collaborators.hooks.complete.get((instance.process_key, task.name))
+    if hook is not None:
+        hook(session, collaborators, instance, actor, submitted)
+    now = collaborators.clock()
+    before = runner.snapshot(workflow)
+    before_data = json.loads(instance.data_json)
+    workflow_task.data[task.name] = submitted
+    try:
+        runner.run_action(workflow_task.run)
+        run = runner.advance(workflow, before, before_data, actor.username)
+    except ProcessError as exc:
+        exc.instance_id, exc.task_name = instance.id, task.name
+        raise
+    payload: dict[str, Any] = {"data": submitted}
+    for key in ("decision", "comment"):
+        if key in submitted:
+            payload[key] = submitted[key]
+    action = TaskAction(task, {"state": "completed", "completed_at": now, "completed_by_id": actor.id,
+                               "assignee_id": actor.id}, (None, actor.id),
+                        f"task {task.id} was completed or claimed by someone else")
+    write_step(session, collaborators, Step(
+        instance, [PendingEvent("task_completed", actor.username, task.name, task.id, payload), *run.events],
+        workflow_changes(process, run, now), acted_on=action, run=run, process=process, completed_task=task.name),
+        now)
+    form = process.tasks[task.name]
+    return {"id": task.id, "instance_id": instance.id, "title": form.title, "title_zh": form.title_zh,
+            "status": run.status, "end_event": run.end_event, "next_tasks": [t.name for t in run.new_tasks]}

@@ -1,0 +1,140 @@
+"""What each kind of job does. Every handler runs inside the job's transaction, which also
+marks the job done; handlers must be safe to run again after a crash (at-least-once)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..calendar import CHINA
+from ..clock import aware_utc
+from ..errors import ProcessError
+from ..history.log import PendingEvent
+from ..models import HumanTask, ProcessInstance, User
+from ..org.people import managers_of
+from ..runtime import outbox
+from ..runtime.collaborators import Collaborators
+from ..runtime.step_writer import Step, step_label, workflow_changes, write_step
+from . import schedules
+from .jobs import LeasedJob
+
+Handler = Callable[[Session, Collaborators, LeasedJob, datetime], None]
+
+
+def run_timers(session: Session, collaborators: Collaborators, job: LeasedJob, now: datetime) -> None:
+    """Fire the instance's due timers and run it to its next wait state."""
+    instance = session.get(ProcessInstance, job.instance_id)
+    if instance is None or instance.status != "running":
+        return
+    process = collaborators.catalog.get(session, instance.definition_id)
+    runner = collaborators.runner
+    workflow = runner.load(process, instance.state_json)
+    before = runner.snapshot(workflow)
+    before_data = json.loads(instance.data_json)
+    try:
+        runner.run_action(workflow.refresh_timers)
+        run = runner.advance(workflow, before, before_data, None)
+    except ProcessError as exc:
+        exc.instance_id = instance.id
+        raise
+    expired = session.execute(
+        select(HumanTask.id, HumanTask.name).where(HumanTask.spiff_task_id.in_(run.gone_task_ids))
+    ).all() if run.gone_task_ids else []
+    events = [PendingEvent("timer_fired", None, None, payload={"due_at": job.payload.get("due_at")}),
+              *[PendingEvent("task_expired", None, name, task_id, payload={"reason": "deadline passed"})
+                for task_id, name in expired],
+              *run.events]
+    write_step(session, collaborators, Step(instance, events, workflow_changes(process, run, now), run=run,
+                                            process=process, close_as="expired"), now)
+
+
+def _holders(session: Session, task: HumanTask) -> list[int]:
+    if task.assignee_id is not None:
+        return [task.assignee_id]
+    return outbox.users_with_role(session, task.lane)
+
+
+def _open_task(session: Session, job: LeasedJob) -> tuple[HumanTask, ProcessInstance] | None:
+    task = session.get(HumanTask, job.human_task_id) if job.human_task_id else None
+    if task is None or task.state != "open":
+        return None
+    instance = session.get(ProcessInstance, task.instance_id)
+    return (task, instance) if instance is not None else None
+
+
+def _label(session: Session, collaborators: Collaborators, task: HumanTask, instance: ProcessInstance) -> str:
+    return step_label(collaborators.catalog.get(session, instance.definition_id), task.name)
+
+
+def _due_text(task: HumanTask) -> str:
+    if task.due_at is None:
+        return ""
+    local = aware_utc(task.due_at).astimezone(CHINA)
+    return f"截止 Due: {local:%Y-%m-%d %H:%M} (China time)"
+
+
+def remind(session: Session, collaborators: Collaborators, job: LeasedJob, now: datetime) -> None:
+    """Tell the holder that a step is due within a day (once; not after the deadline, escalation does that)."""
+    found = _open_task(session, job)
+    if found is None:
+        return
+    task, instance = found
+    if task.due_at is not None and aware_utc(task.due_at) <= now:
+        return
+    message = outbox.Message(
+        _holders(session, task), "reminder", f"提醒 Reminder: {_label(session, collaborators, task, instance)} — "
+        f"{instance.title}", body=_due_text(task), instance_id=instance.id, human_task_id=task.id,
+        dedupe=f"reminder:{task.id}")
+    write_step(session, collaborators, Step(instance, [PendingEvent("reminder_sent", None, task.name, task.id)],
+                                            notify=[message]), now)
+
+
+def escalate(session: Session, collaborators: Collaborators, job: LeasedJob, now: datetime) -> None:
+    """A step is overdue: tell the holder and escalate to the holder's manager."""
+    found = _open_task(session, job)
+    if found is None:
+        return
+    task, instance = found
+    holders = _holders(session, task)
+    managers = sorted({m for h in holders for m in managers_of(session, h)[:1]})
+    label, due = _label(session, collaborators, task, instance), _due_text(task)
+    messages = [
+        outbox.Message(holders, "overdue", f"已逾期 Overdue: {label} — {instance.title}", body=due,
+                       instance_id=instance.id, human_task_id=task.id, dedupe=f"overdue:{task.id}"),
+        outbox.Message(managers, "escalation", f"逾期上报 Escalation: {label} — {instance.title}", body=due,
+                       instance_id=instance.id, human_task_id=task.id, dedupe=f"escalation:{task.id}"),
+    ]
+    write_step(session, collaborators, Step(instance, [PendingEvent(
+        "task_overdue", None, task.name, task.id, payload={"escalated_to_user_ids": managers})], notify=messages), now)
+
+
+def send_email(session: Session, collaborators: Collaborators, job: LeasedJob, now: datetime) -> None:
+    if collaborators.mailer is None:
+        return
+    address = session.scalar(select(User.email).where(User.id == job.payload.get("user_id")))
+    if address:
+        collaborators.mailer.send(address, str(job.payload.get("subject", "")), str(job.payload.get("body", "")))
+
+
+def scheduled_start(session: Session, collaborators: Collaborators, job: LeasedJob, now: datetime) -> None:
+    schedules.run_occurrence(session, collaborators, int(job.payload["schedule_id"]), now)
+
+
+HANDLERS: dict[str, Handler] = {
+    "timer": run_timers,
+    "reminder": remind,
+    "overdue": escalate,
+    "email": send_email,
+    "scheduled_start": scheduled_start,
+}
+
+
+def handler_for(kind: str) -> Handler:
+    handler = HANDLERS.get(kind)
+    if handler is None:
+        raise ProcessError(f"no handler for jobs of kind {kind!r}")
+    return handler

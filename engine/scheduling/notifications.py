@@ -1,0 +1,63 @@
+"""In-app notifications as people read them: the list, opening one, marking read, the unread count.
+
+Steps write them (``engine.runtime.outbox.send``, with e-mail jobs when SMTP is configured)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from ..clock import utc_iso
+from ..errors import NotFound
+from ..models import Notification
+from ..org.people import load_actor
+
+
+def list_notifications(
+    session: Session, username: str, unread_only: bool = False, limit: int = 100,
+) -> list[dict[str, Any]]:
+    actor = load_actor(session, username)
+    query = select(Notification).where(Notification.user_id == actor.id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    rows = session.scalars(query.order_by(Notification.id.desc()).limit(limit)).all()
+    return [_view(n) for n in rows]
+
+
+def _view(n: Notification) -> dict[str, Any]:
+    return {"id": n.id, "kind": n.kind, "subject": n.subject, "body": n.body, "instance_id": n.instance_id,
+            "task_id": n.human_task_id, "at": utc_iso(n.created_at), "read": n.read_at is not None}
+
+
+def open_notification(session: Session, username: str, notification_id: int, now: datetime) -> dict[str, Any]:
+    """One of the user's notifications, marked read (it is being opened).
+
+    :raise NotFound: no such notification of this user (someone else's is not revealed).
+    """
+    actor = load_actor(session, username)
+    found = session.scalar(select(Notification).where(Notification.id == notification_id,
+                                                      Notification.user_id == actor.id))
+    if found is None:
+        raise NotFound(f"no notification with id {notification_id}")
+    if found.read_at is None:
+        found.read_at = now
+    return _view(found)
+
+
+def unread_count(session: Session, username: str) -> int:
+    actor = load_actor(session, username)
+    return int(session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == actor.id, Notification.read_at.is_(None))) or 0)
+
+
+def mark_read(session: Session, username: str, now: datetime, notification_id: int | None = None) -> int:
+    """Mark one (or all) of the user's notifications read; return how many changed."""
+    actor = load_actor(session, username)
+    query = update(Notification).where(Notification.user_id == actor.id, Notification.read_at.is_(None))
+    if notification_id is not None:
+        query = query.where(Notification.id == notification_id)
+    result = session.execute(query.values(read_at=now).execution_options(synchronize_session=False))
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,88 @@
+"""The ``opsflow`` command line: every engine use case, with ``--json`` output.
+
+Each area's module (``setup``, ``work``, ``history``, ``scheduling``, ``appraisal``) adds its
+subcommands. Errors go to stderr as ``error: <message>`` with an exit code per kind of error
+(see ``EXIT_CODES``); this is the one place where domain errors become exit codes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from engine.calendar import CalendarFileInvalid
+from engine.errors import (
+    Conflict,
+    DeploymentRejected,
+    FormInvalid,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    OpsflowError,
+    ProcessError,
+)
+from engine.facade import build_engine
+
+from . import appraisal, history, scheduling, setup, work
+from .commands import Commands
+
+EXIT_CODES: list[tuple[type[OpsflowError], int]] = [
+    (NotFound, 3), (NotAllowed, 4), (Conflict, 5), (FormInvalid, 6), (DeploymentRejected, 6),
+    (InvalidInput, 6), (ProcessError, 7), (OpsflowError, 1),
+]
+AREAS = (setup, work, history, scheduling, appraisal)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="opsflow", description="opsflow workflow engine")
+    parser.add_argument("--database", help="database URL (default: $OPSFLOW_DATABASE_URL or instance/opsflow.sqlite)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what the engine does")
+    commands = Commands(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
+    for area in AREAS:
+        area.register(commands)
+    return parser
+
+
+def _exit_code(exc: OpsflowError) -> int:
+    return next(code for cls, code in EXIT_CODES if isinstance(exc, cls))
+
+
+def _report(exc: OpsflowError) -> None:
+    print(f"error: {'invalid data' if isinstance(exc, FormInvalid) else exc.message}", file=sys.stderr)
+    if isinstance(exc, FormInvalid):
+        for field, messages in sorted(exc.fields.items()):
+            print(f"  {field}: {'; '.join(messages)}", file=sys.stderr)
+    if isinstance(exc, DeploymentRejected) and len(exc.problems) > 1:
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        engine = build_engine(args.database)
+    except CalendarFileInvalid as exc:
+        print(f"error: calendar file: {exc}", file=sys.stderr)
+        return 6
+    try:
+        result = args.handler(engine, args)
+    except (OperationalError, ProgrammingError) as exc:
+        print(f"error: database problem ({exc.orig}); is it initialised? run 'opsflow init'", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        # The reader went away (e.g. `opsflow task 1 --json | head`): stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except OpsflowError as exc:
+        _report(exc)
+        return _exit_code(exc)
+    finally:
+        engine.db.dispose()
+    return result if isinstance(result, int) else 0

@@ -1,0 +1,35 @@
+"""Appraisal cycles: the list, and one cycle's dashboard."""
+
+from __future__ import annotations
+
+import argparse
+
+from engine.facade import Engine
+
+from .commands import Commands
+from .output import emit, table
+
+
+def cmd_cycles(engine: Engine, args: argparse.Namespace) -> None:
+    rows = engine.cycles()
+    emit(args, rows, lambda: table(rows, ["id", "period", "status", "started_at"]))
+
+
+def cmd_cycle(engine: Engine, args: argparse.Namespace) -> None:
+    board = engine.cycle_dashboard(args.period)
+
+    def text() -> None:
+        print(f"cycle {board['period']} ({board['status']}): {board['appraisals']} appraisal(s)")
+        print("  by step: " + ", ".join(f"{k} {v}" for k, v in sorted(board["by_stage"].items())))
+        print("  grades:  " + ", ".join(f"{k} {v}" for k, v in board["grades"].items()))
+        for row in board["overdue"]:
+            print(f"  overdue: instance {row['instance_id']} {row['step']} held by {row['holder']} "
+                  f"(due {row['due_at']})")
+
+    emit(args, board, text)
+
+
+def register(commands: Commands) -> None:
+    commands.add("cycles", cmd_cycles, "list appraisal cycles")
+    p = commands.add("cycle", cmd_cycle, "an appraisal cycle's dashboard: steps, overdue, grades")
+    p.add_argument("period")

@@ -1,0 +1,32 @@
+"""How each area's module adds its subcommands to the parser."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from engine.facade import Engine
+
+Handler = Callable[[Engine, argparse.Namespace], Any]
+
+
+@dataclass
+class Commands:
+    sub: Any  # argparse's _SubParsersAction
+
+    def add(self, name: str, handler: Handler, help_text: str, json_flag: bool = True) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = self.sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(handler=handler)
+        if json_flag:
+            p.add_argument("--json", action="store_true", help="print JSON")
+        return p
+
+    def group(self, name: str, help_text: str) -> Any:
+        """A command with subcommands of its own (``user add``, ``schedule list``...)."""
+        return self.sub.add_parser(name, help=help_text).add_subparsers(dest=f"{name}_command", required=True)
+
+
+def actor(p: argparse.ArgumentParser, help_text: str = "the user doing this") -> None:
+    p.add_argument("--as", dest="actor", required=True, metavar="USER", help=help_text)

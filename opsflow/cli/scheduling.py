@@ -1,0 +1,109 @@
+"""Later work: the worker, incidents, schedules, notifications and the working-day calendar."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+
+from engine.errors import InvalidInput
+from engine.facade import Engine
+from engine.scheduling.worker import Worker
+
+from .commands import Commands, actor
+from .output import emit, json_arg, print_json, table
+
+
+def cmd_worker(engine: Engine, args: argparse.Namespace) -> None:
+    worker = Worker(engine, worker_id=args.id, slots=args.slots)
+    if args.once:
+        report = worker.run_once()
+        summary = {"done": report.done, "retried": report.retried, "incidents": report.incidents,
+                   "errors": report.errors}
+        emit(args, summary, lambda: print(f"worker: {report.done} job(s) done, {report.retried} to retry, "
+                                          f"{report.incidents} incident(s)"))
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print(f"opsflow worker {worker.worker_id}: {worker.slots} slot(s), polling every {args.poll:g} s", flush=True)
+    try:
+        worker.run_forever(poll_seconds=args.poll, stop=stop)
+    except KeyboardInterrupt:
+        stop.set()
+
+
+def cmd_incidents(engine: Engine, args: argparse.Namespace) -> None:
+    rows = engine.incidents()
+    emit(args, rows, lambda: table(rows, ["id", "kind", "instance_id", "attempts", "error"]))
+
+
+def cmd_retry(engine: Engine, args: argparse.Namespace) -> None:
+    result = engine.retry(args.id)
+    emit(args, result, lambda: print(f"job {args.id} will run again"))
+
+
+def cmd_schedule_list(engine: Engine, args: argparse.Namespace) -> None:
+    rows = engine.schedules()
+    emit(args, rows, lambda: table(rows, ["id", "process", "cadence", "owner", "next_run_at"]))
+
+
+def cmd_schedule_add(engine: Engine, args: argparse.Namespace) -> None:
+    data = json_arg(args.data) if args.data else None
+    result = engine.add_schedule(args.process, args.every, args.actor, data)
+    emit(args, result, lambda: print(f"schedule {result['id']}: {args.process} {args.every}, "
+                                     f"next run {result['next_run_at']}"))
+
+
+def cmd_schedule_remove(engine: Engine, args: argparse.Namespace) -> None:
+    engine.remove_schedule(args.id)
+    print(f"schedule {args.id} removed")
+
+
+def cmd_notifications(engine: Engine, args: argparse.Namespace) -> None:
+    rows = engine.notifications(args.actor, unread_only=args.unread)
+    if args.mark_read:
+        engine.mark_read(args.actor)
+    emit(args, rows, lambda: table(rows, ["id", "kind", "subject", "at", "read"]))
+
+
+def cmd_calendar(engine: Engine, args: argparse.Namespace) -> int:
+    if not 1900 <= args.year <= 9998:
+        raise InvalidInput(f"year {args.year} is out of range (1900-9998)")
+    days = engine.collaborators.calendar.special_days(args.year)
+    if args.json:
+        print_json(days)
+        return 0
+    table([{**d, "working": "working day" if d["working"] else "day off"} for d in days],
+          ["date", "weekday", "working", "name", "source"])
+    return 0
+
+
+def register(commands: Commands) -> None:
+    p = commands.add("worker", cmd_worker, "run timers, reminders, e-mails and schedules from the job table")
+    p.add_argument("--once", action="store_true", help="run what is due now, then exit")
+    p.add_argument("--slots", type=int, default=4, help="jobs in flight at once (default 4)")
+    p.add_argument("--poll", type=float, default=1.0, help="seconds between polls when idle")
+    p.add_argument("--id", help="worker id shown in job leases (default host:pid:random)")
+    commands.add("incidents", cmd_incidents, "list jobs that failed after their last retry")
+    p = commands.add("retry", cmd_retry, "run an incident's job again")
+    p.add_argument("id", type=int)
+    schedule = commands.group("schedule", "start processes periodically")
+    p = schedule.add_parser("list", help="list schedules")
+    p.set_defaults(handler=cmd_schedule_list)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p = schedule.add_parser("add", help="add a schedule (first working day of each period, 09:00 China time)")
+    p.set_defaults(handler=cmd_schedule_add)
+    p.add_argument("process", metavar="KEY")
+    p.add_argument("--every", required=True, choices=["monthly", "quarterly", "annual"])
+    actor(p, "who the starts run as")
+    p.add_argument("--data", help="extra start data as JSON (period and period_type are filled in)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p = schedule.add_parser("remove", help="remove a schedule")
+    p.set_defaults(handler=cmd_schedule_remove, json=False)
+    p.add_argument("id", type=int)
+    p = commands.add("notifications", cmd_notifications, "list a user's notifications")
+    actor(p)
+    p.add_argument("--unread", action="store_true", help="only unread ones")
+    p.add_argument("--mark-read", action="store_true", help="mark them all read afterwards")
+    p = commands.add("calendar", cmd_calendar, "list a year's public holidays and make-up working days")
+    p.add_argument("year", type=int)

@@ -1,0 +1,104 @@
+"""Setting up: the database, processes, users, API tokens, and serving the web app."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+
+from engine.errors import InvalidInput
+from engine.facade import Engine
+
+from .commands import Commands, actor
+from .output import emit, table
+
+DEMO_PASSWORD_DEFAULT = "opsflow-demo"  # noqa: S105 - the documented password of the demo users
+
+
+def cmd_init(engine: Engine, args: argparse.Namespace) -> None:
+    password = os.environ.get("OPSFLOW_DEMO_PASSWORD") or DEMO_PASSWORD_DEFAULT
+    result = engine.init(demo=args.demo, demo_password=password if args.demo else None)
+    emit(args, result, lambda: print(
+        f"database ready: {result['roles_added']} role(s) and {result['users_added']} user(s) added; "
+        + ", ".join(f"{d['key']} v{d['version']} {d['status']}" for d in result["deployments"])))
+
+
+def cmd_deploy(engine: Engine, args: argparse.Namespace) -> None:
+    paths = [Path(p) for p in args.paths] or [engine.collaborators.processes_root]
+    results = [r.__dict__ for r in engine.deploy_paths(paths, args.actor)]
+    emit(args, results, lambda: table(results, ["key", "version", "status", "source"]))
+
+
+def cmd_processes(engine: Engine, args: argparse.Namespace) -> None:
+    rows = engine.processes()
+    emit(args, rows, lambda: table(rows, ["key", "version", "title", "start_roles"]))
+
+
+def cmd_user_add(engine: Engine, args: argparse.Namespace) -> None:
+    result = engine.add_user(args.username, args.role, args.reports_to, args.name or "", args.email)
+    emit(args, result, lambda: print(f"user {args.username} added"))
+
+
+def cmd_user_passwd(engine: Engine, args: argparse.Namespace) -> None:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"New password for {args.username}: ")
+        if getpass.getpass("Repeat it: ") != password:
+            raise InvalidInput("the two passwords differ")
+    engine.set_password(args.username, password)
+    print(f"password of {args.username} set")
+
+
+def cmd_users(engine: Engine, args: argparse.Namespace) -> None:
+    rows = engine.users()
+    emit(args, rows, lambda: table(rows, ["username", "name", "roles", "reports_to"]))
+
+
+def cmd_token_create(engine: Engine, args: argparse.Namespace) -> None:
+    token = engine.create_token(args.username, args.label or "")
+    emit(args, {"username": args.username, "token": token}, lambda: print(token))
+
+
+def cmd_serve(engine: Engine, args: argparse.Namespace) -> None:
+    from waitress import serve  # the web stack is loaded only for this command
+
+    from webui import create_app
+
+    app = create_app(engine=engine)
+    print(f"opsflow: serving http://{args.host}:{args.port}/", flush=True)
+    serve(app, host=args.host, port=args.port, threads=args.threads, ident="opsflow")
+
+
+def register(commands: Commands) -> None:
+    p = commands.add("init", cmd_init, "create the schema and roles, deploy processes/")
+    p.add_argument("--demo", action="store_true", help="also load the demo organisation")
+    p = commands.add("deploy", cmd_deploy, "validate and deploy BPMN files (default: processes/) as an analyst")
+    p.add_argument("paths", nargs="*", metavar="PATH")
+    actor(p, "who deploys: a user with the deploy right (analyst or admin), recorded on the version")
+    commands.add("processes", cmd_processes, "list deployed processes (latest versions)")
+    user = commands.group("user", "manage users")
+    p = user.add_parser("add", help="add a user")
+    p.set_defaults(handler=cmd_user_add, json=False)
+    p.add_argument("username")
+    p.add_argument("--role", action="append", required=True, help="a role key (repeatable)")
+    p.add_argument("--reports-to", metavar="USERNAME")
+    p.add_argument("--name", help="display name")
+    p.add_argument("--email", help="e-mail address for notifications")
+    p = user.add_parser("passwd", help="set a user's password (prompted, or one line on stdin)")
+    p.set_defaults(handler=cmd_user_passwd, json=False)
+    p.add_argument("username")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    commands.add("users", cmd_users, "list users")
+    token = commands.group("token", "manage REST API tokens")
+    p = token.add_parser("create", help="create an API token for a user and print it")
+    p.set_defaults(handler=cmd_token_create)
+    p.add_argument("username")
+    p.add_argument("--label", help="what the token is for")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p = commands.add("serve", cmd_serve, "serve the web inbox and REST API (production WSGI server)", json_flag=False)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=5000)
+    p.add_argument("--threads", type=int, default=8)

@@ -1,0 +1,96 @@
+"""Working on processes: start, tasks, claim, release, assign, complete, follow and cancel instances."""
+
+from __future__ import annotations
+
+import argparse
+
+from engine.facade import Engine
+
+from .commands import Commands, actor
+from .output import emit, json_arg, print_json, table
+
+
+def cmd_start(engine: Engine, args: argparse.Namespace) -> None:
+    data = json_arg(args.data) if args.data else None
+    result = engine.start(args.key, args.actor, data)
+    emit(args, result, lambda: print(f"instance {result['id']} {result['status']}; next: "
+                                     + (", ".join(result["next_tasks"]) or "-")))
+
+
+def cmd_tasks(engine: Engine, args: argparse.Namespace) -> None:
+    rows = engine.tasks(args.actor)
+    emit(args, rows, lambda: table(rows, ["id", "instance_id", "name", "title", "instance_title", "assignee"]))
+
+
+def cmd_task(engine: Engine, args: argparse.Namespace) -> None:
+    task = engine.task(args.id)
+    emit(args, task, lambda: print_json(task))
+
+
+def cmd_claim(engine: Engine, args: argparse.Namespace) -> None:
+    result = engine.claim(args.id, args.actor)
+    emit(args, result, lambda: print(f"task {args.id} is held by {result['assignee']}"))
+
+
+def cmd_unclaim(engine: Engine, args: argparse.Namespace) -> None:
+    result = engine.unclaim(args.id, args.actor)
+    emit(args, result, lambda: print(f"task {args.id} released"))
+
+
+def cmd_assign(engine: Engine, args: argparse.Namespace) -> None:
+    result = engine.assign(args.id, args.user, args.actor)
+    emit(args, result, lambda: print(f"task {args.id} assigned to {result['assignee']}"))
+
+
+def cmd_complete(engine: Engine, args: argparse.Namespace) -> None:
+    result = engine.complete(args.id, args.actor, json_arg(args.data))
+    after = (f" at {result['end_event']}" if result["end_event"]
+             else "; next: " + (", ".join(result["next_tasks"]) or "-"))
+    summary = f"task {args.id} completed; instance {result['instance_id']} {result['status']}{after}"
+    emit(args, result, lambda: print(summary))
+
+
+def cmd_instances(engine: Engine, args: argparse.Namespace) -> None:
+    rows = engine.instances(args.process)
+    emit(args, rows, lambda: table(rows, ["id", "process", "version", "title", "status", "end_event", "started_by"]))
+
+
+def cmd_show(engine: Engine, args: argparse.Namespace) -> None:
+    view = engine.show(args.id)
+    emit(args, view, lambda: print_json(view))
+
+
+def cmd_cancel(engine: Engine, args: argparse.Namespace) -> None:
+    result = engine.cancel(args.id, args.actor, args.reason)
+    emit(args, result, lambda: print(f"instance {args.id} cancelled"))
+
+
+def register(commands: Commands) -> None:
+    p = commands.add("start", cmd_start, "start an instance of a process")
+    p.add_argument("key")
+    actor(p)
+    p.add_argument("--data", help="start data as JSON (or @file.json)")
+    p = commands.add("tasks", cmd_tasks, "list the tasks a user may work on")
+    actor(p)
+    p = commands.add("task", cmd_task, "show a task with its form and context")
+    p.add_argument("id", type=int)
+    for name, handler, help_text in (("claim", cmd_claim, "claim a task"), ("unclaim", cmd_unclaim, "release a task")):
+        p = commands.add(name, handler, help_text)
+        p.add_argument("id", type=int)
+        actor(p)
+    p = commands.add("assign", cmd_assign, "assign a task to someone who reports to you")
+    p.add_argument("id", type=int)
+    p.add_argument("user")
+    actor(p)
+    p = commands.add("complete", cmd_complete, "complete a task with form data")
+    p.add_argument("id", type=int)
+    actor(p)
+    p.add_argument("--data", required=True, help="form data as JSON (or @file.json)")
+    p = commands.add("instances", cmd_instances, "list process instances")
+    p.add_argument("--process", metavar="KEY")
+    p = commands.add("show", cmd_show, "show an instance with its status and data")
+    p.add_argument("id", type=int)
+    p = commands.add("cancel", cmd_cancel, "cancel an instance (director or admin)")
+    p.add_argument("id", type=int)
+    actor(p)
+    p.add_argument("--reason", required=True)

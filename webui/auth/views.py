@@ -1,0 +1,57 @@
+"""Signing in and out, and the guard that sends anonymous visitors to the sign-in page.
+
+Passwords are checked by the engine (argon2, failures counted in the database, the account
+locked after five in a row); the session keeps only the username.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+
+from ..context import SESSION_USER, engine, signed_in
+from ..i18n import _
+from ..safety import local_target
+
+blueprint = Blueprint("auth", __name__)
+
+# Endpoints an anonymous visitor may reach; every other route needs a signed-in user.
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "i18n.set_language", "static"})
+API_PREFIX = "/api/"
+
+
+def require_sign_in() -> ResponseReturnValue | None:
+    """Deny by default: send anonymous visitors to /login (the API checks its own tokens)."""
+    if request.path.startswith(API_PREFIX) or request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if signed_in() is not None:
+        return None
+    target = request.full_path.rstrip("?") if request.method == "GET" and request.endpoint else None
+    return redirect(url_for("auth.login", next=target), code=303)
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    """Show the sign-in form, and sign the person in with their username and password."""
+    target = local_target(request.values.get("next")) or url_for("inbox.index")
+    if request.method == "GET":
+        if signed_in() is not None:
+            return redirect(target)
+        return render_template("auth/login.html", username="", next=request.args.get("next", ""), error=None)
+    actor = engine().login(request.form.get("username", "").strip(), request.form.get("password", ""))
+    session.clear()  # a new session for the new user: nothing carries over from before
+    session[SESSION_USER] = actor.username
+    session.permanent = True
+    return redirect(target, code=303)
+
+
+@blueprint.post("/logout")
+def logout() -> ResponseReturnValue:
+    """Sign out and go back to the sign-in page."""
+    session.clear()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"), code=303)
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(require_sign_in)

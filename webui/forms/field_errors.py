@@ -1,0 +1,118 @@
+"""The engine's English error texts, said in the user's language.
+
+The engine names each wrong field with a short English text (its own, or jsonschema's); the
+form shows a sentence that fits the field's schema (limits come from the schema, never from
+the echoed value). Texts this module does not know are shown as they are.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..i18n import _, ngettext, schema_text
+from .parse import schema_type
+
+MAX_SHOWN = 300
+Rule = tuple[re.Pattern[str], Callable[[re.Match[str], Mapping[str, Any]], str]]
+
+
+def _too_short(_m: re.Match[str], schema: Mapping[str, Any]) -> str:
+    if schema_type(schema) == "array":
+        n = int(schema.get("minItems", 1))
+        return ngettext("Add at least %(num)d item.", "Add at least %(num)d items.", n)
+    n = int(schema.get("minLength", 1))
+    return ngettext("Enter at least %(num)d character.", "Enter at least %(num)d characters.", n)
+
+
+def _too_long(_m: re.Match[str], schema: Mapping[str, Any]) -> str:
+    if schema_type(schema) == "array":
+        n = int(schema.get("maxItems", 0))
+        return ngettext("Give at most %(num)d item.", "Give at most %(num)d items.", n)
+    n = int(schema.get("maxLength", 0))
+    return ngettext("Enter at most %(num)d character.", "Enter at most %(num)d characters.", n)
+
+
+def _wrong_type(match: re.Match[str], _schema: Mapping[str, Any]) -> str:
+    expected = match.group(1)
+    if expected == "integer":
+        return _("Enter a whole number.")
+    if expected == "number":
+        return _("Enter a number.")
+    if expected == "boolean":
+        return _("Tick the box or leave it empty.")
+    return _("This value has the wrong kind.")
+
+
+def _pattern(_m: re.Match[str], schema: Mapping[str, Any]) -> str:
+    hint = schema_text(dict(schema), "description")
+    if hint:
+        return _("This does not have the expected form (%(hint)s).", hint=hint)
+    return _("This does not have the expected form.")
+
+
+RULES: list[Rule] = [
+    (re.compile(r"^is required$"), lambda m, s: _("This is required.")),
+    (re.compile(r"^a reason is required when the decision is "),
+     lambda m, s: _("Give a reason: it is required unless you approve.")),
+    (re.compile(r"^must not be blank$"), lambda m, s: _("This cannot be blank.")),
+    (re.compile(r"^must be one of: "), lambda m, s: _("Choose one of the options offered.")),
+    (re.compile(r"^is not a field of this form$"), lambda m, s: _("This is not a field of this form.")),
+    (re.compile(r"(should be non-empty|is too short|does not have enough properties)$"), _too_short),
+    (re.compile(r"(is too long|is expected to be empty|has too many properties)$"), _too_long),
+    (re.compile(r"^(is longer than \d+ characters|has more than \d+ items)$"), _too_long),
+    (re.compile(r"^is already the grade \((\w+)\)"),
+     lambda m, s: _("%(grade)s is already the grade: keep it with the other choice, or pick another grade.",
+                    grade=m.group(1))),
+    (re.compile(r"^must be left empty with this decision$"),
+     lambda m, s: _("Leave this empty with the choice you made.")),
+    (re.compile(r"(contains a control character|contains an unpaired surrogate)"),
+     lambda m, s: _("This contains characters that are not allowed.")),
+    (re.compile(r"^(\d+) appraisal\(s\) of this cycle have no result yet"),
+     lambda m, s: ngettext("%(num)d appraisal of this cycle has no result yet: finish it first, or tick this box "
+                           "to cancel it.", "%(num)d appraisals of this cycle have no result yet: finish them "
+                           "first, or tick this box to cancel them.", int(m.group(1)))),
+    (re.compile(r"is less than (?:or equal to )?the minimum of (\S+)$"),
+     lambda m, s: _("Enter %(limit)s or more.", limit=m.group(1))),
+    (re.compile(r"is greater than (?:or equal to )?the maximum of (\S+)$"),
+     lambda m, s: _("Enter %(limit)s or less.", limit=m.group(1))),
+    (re.compile(r"is not of type '(\w+)'"), _wrong_type),
+    (re.compile(r"is not a 'date'$"), lambda m, s: _("Enter a date as YYYY-MM-DD.")),
+    (re.compile(r"is not a 'date-time'$"), lambda m, s: _("Enter a date and time.")),
+    (re.compile(r"is not a 'email'$"), lambda m, s: _("Enter an e-mail address.")),
+    (re.compile(r"does not match "), _pattern),
+    (re.compile(r"is not one of "), lambda m, s: _("Choose one of the options offered.")),
+    (re.compile(r"^data must be a JSON object$"), lambda m, s: _("The form could not be read; please try again.")),
+]
+
+
+def explain(message: str, schema: Mapping[str, Any] | None = None) -> str:
+    """A field error in the user's language, fitted to the field's schema."""
+    for pattern, say in RULES:
+        match = pattern.search(message)
+        if match:
+            return say(match, schema or {})
+    return message if len(message) <= MAX_SHOWN else message[:MAX_SHOWN] + "…"
+
+
+ENGINE_MESSAGES: list[tuple[re.Pattern[str], Callable[[], str]]] = [
+    (re.compile(r"^wrong username or password$"), lambda: _("Wrong username or password.")),
+    (re.compile(r"^too many failed sign-ins"),
+     lambda: _("Too many failed sign-ins: this account is locked for a few minutes.")),
+    (re.compile(r"^a comment cannot be empty$"), lambda: _("A comment cannot be empty.")),
+    (re.compile(r"^a comment is limited to"), lambda: _("That comment is too long.")),
+    (re.compile(r"does not have the role .* that task \d+ needs$"),
+     lambda: _("That person does not have the role this task needs.")),
+    (re.compile(r"may only assign tasks to people who report to them$"),
+     lambda: _("You may only assign tasks to people who report to you.")),
+    (re.compile(r"takes no start data$"), lambda: _("This process takes no start data.")),
+]
+
+
+def say(message: str) -> str:
+    """An engine message (not about one field) in the user's language, when it is a known one."""
+    for pattern, text in ENGINE_MESSAGES:
+        if pattern.search(message):
+            return text()
+    return message

@@ -1,0 +1,49 @@
+"""Which task controls to offer: who the signed-in manager could assign a task to, whom they lead.
+
+Only a matter of which buttons to show: the engine decides every claim, release and
+assignment itself (and refuses those it does not allow).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..context import people
+
+
+def reports_of(manager: str) -> set[str]:
+    """Everyone below ``manager`` in the reporting lines (direct and indirect)."""
+    below: dict[str, list[str]] = {}
+    for person in people().values():
+        if person.get("reports_to"):
+            below.setdefault(person["reports_to"], []).append(person["username"])
+    found: set[str] = set()
+    todo = list(below.get(manager, []))
+    while todo:
+        name = todo.pop()
+        if name not in found and name != manager:
+            found.add(name)
+            todo.extend(below.get(name, []))
+    return found
+
+
+def candidates(task: dict[str, Any], manager: str) -> list[dict[str, Any]]:
+    """People reporting to ``manager`` who have the task's role (it is not already theirs)."""
+    if task.get("state", "open") != "open":
+        return []
+    team = reports_of(manager)
+    return [p for p in people().values()
+            if p["username"] in team and p.get("active", True) and task["role"] in p.get("roles", [])
+            and p["username"] != task.get("assignee")]
+
+
+def may_offer_release(task: dict[str, Any], me: str) -> bool:
+    """The holder, or someone they report to, may give a task back to the team (if a team can take it)."""
+    holder = task.get("assignee")
+    return (task.get("state", "open") == "open" and bool(holder) and bool(task.get("releasable", True))
+            and (holder == me or holder in reports_of(me)))
+
+
+def roles_of(me: str) -> list[str]:
+    person = people().get(me)
+    return list(person.get("roles", [])) if person else []

@@ -1,0 +1,141 @@
+"""Following work: "My requests" and an instance's page with its timeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, g, render_template
+from flask.typing import ResponseReturnValue
+
+from ..context import display_name, engine, people, processes, username
+from ..forms.context_view import sections
+from ..i18n import _, decision_tone, enum_label, pick, step_title
+from ..inbox import assignment
+
+blueprint = Blueprint("instances", __name__)
+
+HIDDEN_EVENTS = frozenset({"gateway_path", "data_changed"})  # engine detail, not what people did
+SHOWN_DATA = ("result",)  # besides the forms' data: what a process records as its outcome
+GOOD_ENDS = ("approved", "recorded", "closed")  # end events shown in green
+
+
+@dataclass
+class Entry:
+    """One line of an instance's timeline."""
+
+    at: str
+    kind: str
+    actor: str
+    what: str
+    step: str
+    decision: str = ""
+    tone: str = ""
+    comment: str = ""
+    task_id: int | None = None
+
+
+def status_text(instance: dict[str, Any]) -> str:
+    """Running, approved, vetoed, cancelled... in the user's language (labels looked up once per request)."""
+    if "opsflow_status_labels" not in g:
+        g.opsflow_status_labels = {"running": _("Running"), "cancelled": _("Cancelled"), "completed": _("Completed"),
+                                   "approved": _("Approved"), "vetoed": _("Vetoed"),
+                                   "recorded": _("Result recorded"), "closed": _("Closed")}
+    labels: dict[str, str] = g.opsflow_status_labels
+    end = instance.get("end_event")
+    if instance["status"] != "completed" or not end:
+        return labels.get(instance["status"], str(instance["status"]))
+    return labels.get(end) or _("Ended: %(end)s", end=end)
+
+
+def _process_title(key: str) -> str:
+    process = processes().get(key)
+    return step_title(process) if process else key
+
+
+ENGINE_EVENTS = frozenset({"task_created", "instance_ended", "error", "timer_fired", "task_expired",
+                           "reminder_sent", "task_overdue"})
+
+
+def _what(kind: str, payload: dict[str, Any]) -> str:
+    texts = {
+        "instance_started": _("started the process"),
+        "task_created": _("Waiting for"),
+        "task_claimed": _("took the task"),
+        "task_unclaimed": _("gave the task back to the team"),
+        "task_assigned": _("assigned the task to %(name)s", name=display_name(payload.get("to"))),
+        "task_completed": _("completed the step"),
+        "comment_added": _("commented"),
+        "instance_ended": _("The process ended"),
+        "instance_cancelled": _("cancelled the process"),
+        "error": _("The process model failed"),
+        "timer_fired": _("The deadline passed"),
+        "task_expired": _("The step was closed unfinished when its deadline passed"),
+        "reminder_sent": _("A reminder was sent"),
+        "task_overdue": _("The step is overdue; the holder's manager was told"),
+    }
+    return texts.get(kind, kind.replace("_", " "))
+
+
+def timeline(history: list[dict[str, Any]], forms: dict[str, dict[str, Any]]) -> list[Entry]:
+    """Who did what and when, with decisions and comments, oldest first."""
+    entries = []
+    for event in history:
+        kind, payload = event["kind"], event["payload"]
+        if kind in HIDDEN_EVENTS:
+            continue
+        form = forms.get(event["task_name"] or "", {})
+        step = pick(form.get("title", ""), form.get("title_zh", "")) if form else (event["task_name"] or "")
+        if kind == "instance_ended":
+            step = ""
+        decision, tone = "", ""
+        if "decision" in payload:
+            schema = form.get("schema", {}).get("properties", {}).get("decision", {}) if form else {}
+            decision = enum_label(schema, payload["decision"])
+            tone = decision_tone(schema, payload["decision"])
+            grade = (payload.get("data") or {}).get("grade")
+            if grade:  # e.g. "Adjust the grade → A": the new grade belongs with the decision
+                decision = f"{decision} → {grade}"
+        if kind == "instance_ended":
+            decision = status_text({"status": "completed", "end_event": payload.get("end_event")})
+            tone = "ok" if payload.get("end_event") in GOOD_ENDS else "warn"
+        comment = "" if kind == "task_expired" else \
+            str(payload.get("comment") or payload.get("reason") or payload.get("message") or "")
+        # What the engine did on its own is told without a person, even when someone's step set it off.
+        actor = "" if kind in ENGINE_EVENTS else display_name(event["actor"])
+        entries.append(Entry(event["at"], kind, actor, _what(kind, payload), step,
+                             decision, tone, comment, event.get("task_id")))
+    return entries
+
+
+@blueprint.get("/requests")
+def requests() -> ResponseReturnValue:
+    """List the process instances I started, with their status and who holds them now."""
+    rows = engine().instances(started_by=username())
+    involved = engine().instances(involving=username(), visible_to=username())
+    return render_template("instances/requests.html", rows=rows, involved=involved, status_text=status_text,
+                           good_ends=GOOD_ENDS, process_title=_process_title, team_of=_team_of)
+
+
+def _team_of(role: str) -> str:
+    """Who could take an unclaimed step: the people with its role."""
+    names = [display_name(p["username"]) for p in people().values() if role in p.get("roles", [])]
+    return ", ".join(names) or role
+
+
+@blueprint.get("/instances/<int:instance_id>")
+def show(instance_id: int) -> ResponseReturnValue:
+    """Show an instance: its request, open steps and a timeline of everything done."""
+    me = username()
+    instance = engine().show(instance_id, me)
+    history = engine().history(instance_id, me)
+    forms = engine().forms(instance_id, me)
+    data = {k: v for k, v in instance["data"].items() if k in forms or k in SHOWN_DATA}
+    open_steps = [{**step, "state": "open", "candidates": assignment.candidates(step, me),
+                   "may_release": assignment.may_offer_release(step, me)} for step in instance["open_tasks"]]
+    return render_template(
+        "instances/show.html", instance=instance, status=status_text(instance), good_ends=GOOD_ENDS,
+        process_title=_process_title(instance["process"]), open_steps=open_steps, team_of=_team_of,
+        entries=timeline(history, forms), sections=sections(data, forms),
+        starter=display_name(instance["started_by"]), mine=instance["started_by"] == username(),
+    )

@@ -1,0 +1,58 @@
+"""Starting work: the processes the user may start, each with its start form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from engine.errors import NotAllowed, ProcessNotFound
+
+from ..context import engine, processes, username
+from ..errors import come_back_to, show_form_again
+from ..forms.parse import parse_form
+from ..forms.render import build_form
+from ..i18n import _, schema_text, step_title
+
+blueprint = Blueprint("processes", __name__, url_prefix="/processes")
+
+
+def _startable(key: str) -> dict[str, Any]:
+    """The process ``key`` if the user may start it (the engine's list decides)."""
+    for process in engine().processes(username()):
+        if process["key"] == key:
+            return process
+    if key in processes():
+        raise NotAllowed(f"{username()} may not start {key!r}")
+    raise ProcessNotFound(key)
+
+
+def _page(process: dict[str, Any], values: dict[str, Any], errors: dict[str, list[str]]) -> str:
+    form = build_form(process["start_form"], values, errors) if process["start_form"] else None
+    title = schema_text(process["start_form"]) if process["start_form"] else ""
+    return render_template("processes/start.html", process=process, title=title or step_title(process), form=form)
+
+
+@blueprint.get("")
+def index() -> ResponseReturnValue:
+    """List the processes I may start."""
+    return render_template("processes/index.html", processes=engine().processes(username()))
+
+
+@blueprint.get("/<key>")
+def start_form(key: str) -> ResponseReturnValue:
+    """Show the start form of a process."""
+    return _page(_startable(key), {}, {})
+
+
+@blueprint.post("/<key>")
+def start(key: str) -> ResponseReturnValue:
+    """Start a process with the submitted start form."""
+    process = _startable(key)
+    data = parse_form(process["start_form"], request.form) if process["start_form"] else None
+    show_form_again(lambda errors: _page(process, data or {}, errors))
+    come_back_to(url_for("processes.start_form", key=key))
+    result = engine().start(key, username(), data)
+    flash(_("Started: %(title)s.", title=result["title"]), "success")
+    return redirect(url_for("instances.show", instance_id=result["id"]), code=303)
