@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export OPSFLOW_DEMO_PASSWORD ?= opsflow-demo
 
-.PHONY: install run test lint typecheck bench translations clean
+.PHONY: install frontend run test lint typecheck bench translations clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,24 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) frontend
+
+# Front-end: the bpmn.io bundles, built from the pinned package-lock.json into webui/static/build/.
+# npm ci runs only when node_modules is missing or older than the lockfile; the build only when a
+# source, the lint config or the installed packages are newer than its output.
+FRONTEND := webui/frontend
+FRONTEND_MODULES := $(FRONTEND)/node_modules/.package-lock.json
+FRONTEND_BUILT := webui/static/build/.built
+
+$(FRONTEND_MODULES): $(FRONTEND)/package-lock.json $(FRONTEND)/package.json
+	cd $(FRONTEND) && npm ci --no-audit --no-fund --silent
+	touch $@
+
+$(FRONTEND_BUILT): $(FRONTEND_MODULES) $(FRONTEND)/build.mjs $(FRONTEND)/.bpmnlintrc $(wildcard $(FRONTEND)/src/*)
+	cd $(FRONTEND) && node build.mjs
+	touch $@
+
+frontend: $(FRONTEND_BUILT)
 
 run: install
 	$(BIN)/opsflow init --demo
