@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from engine.xml_safety import parse_xml
+from engine.definitions.xml_safety import parse_xml
 
 PROCESSES = Path(__file__).resolve().parent.parent / "processes"
 BPMN_FILES = sorted(PROCESSES.glob("*.bpmn"))

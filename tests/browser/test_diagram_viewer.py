@@ -17,7 +17,7 @@ import pytest
 from lxml import etree
 from playwright.sync_api import Browser, Page, Route, expect
 
-from engine.xml_safety import parse_xml
+from engine.definitions.xml_safety import parse_xml
 from webui.safety import CONTENT_SECURITY_POLICY
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
