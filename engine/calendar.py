@@ -2,12 +2,15 @@
 
 Holiday data comes from the ``chinesecalendar`` package, which is updated each year when the
 State Council publishes the next year's arrangement. Until a release carries a new year, an operator
-can enter it in ``data/calendar.json`` (see :meth:`WorkingCalendar.from_file`); those days win
-over the package. For a year neither knows, the calendar falls back to Monday-Friday less the
-fixed-date holidays, and logs a warning once per year.
+can enter it (``opsflow calendar set``, the admins' calendar page, or an import of a file like
+``data/calendar.json``); the entered days are kept in the database and win over the package. For a
+year neither knows, the calendar falls back to Monday-Friday less the fixed-date holidays, and
+logs a warning once per year.
 
 A ``WorkingCalendar`` is a collaborator of the engine: the composition root builds one and hands
-it to what counts working days (due windows, schedules, scripts' ``working_deadline``).
+it to what counts working days (due windows, schedules, scripts' ``working_deadline``). It reads
+the entered days from its ``source`` and reads them again at most every ``refresh_seconds``, so a
+day entered on one node counts on every node within that time.
 
 Durations are ISO-8601 (``P5D``, ``PT2S``, ``P1DT12H``, ``P2W``): the day part counts
 **working days** (a week is five), the time part is plain elapsed time.
@@ -18,6 +21,9 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
+import time
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -38,6 +44,7 @@ FIXED_DATE_HOLIDAYS = {(1, 1): "New Year's Day", (5, 1): "Labour Day", (10, 1): 
                        (10, 2): "National Day", (10, 3): "National Day"}
 
 DaySource = Literal["entered", "package", "fallback"]
+EnteredDays = dict[date, tuple[bool, str]]  # date -> (is a working day, name)
 
 
 class DurationInvalid(ValueError):
@@ -48,7 +55,7 @@ class CalendarFileInvalid(ValueError):
     """The operator's calendar file cannot be used; the message names the entry."""
 
 
-def read_calendar_file(path: Path) -> dict[date, tuple[bool, str]]:
+def read_calendar_file(path: Path) -> EnteredDays:
     """Parse ``{"holidays": {"2027-02-06": "Spring Festival", ...}, "workdays": {"2027-02-14": "..."}}``.
 
     ``holidays`` are days off (even on a weekday), ``workdays`` are make-up working days (even on
@@ -60,7 +67,7 @@ def read_calendar_file(path: Path) -> dict[date, tuple[bool, str]]:
         raise CalendarFileInvalid(f"{path}: {exc}") from exc
     if not isinstance(raw, dict) or set(raw) - {"holidays", "workdays", "comment"}:
         raise CalendarFileInvalid(f"{path}: expected an object with 'holidays' and 'workdays'")
-    days: dict[date, tuple[bool, str]] = {}
+    days: EnteredDays = {}
     for key, working in (("holidays", False), ("workdays", True)):
         entries = raw.get(key, {})
         if not isinstance(entries, dict):
@@ -93,10 +100,28 @@ def parse_duration(text: str) -> tuple[int, timedelta]:
 class WorkingCalendar:
     """Working days: the package's holiday data, overridden by the days an operator entered."""
 
-    def __init__(self, entered_days: dict[date, tuple[bool, str]] | None = None) -> None:
-        # date -> (is a working day, name), from the operator's calendar file
+    def __init__(self, entered_days: EnteredDays | None = None, source: Callable[[], EnteredDays] | None = None,
+                 refresh_seconds: float = 60.0) -> None:
         self.entered_days = dict(entered_days or {})
         self.is_working_day = lru_cache(maxsize=4096)(self._is_working_day)
+        self._source = source
+        self._refresh_seconds = refresh_seconds
+        self._next_read = 0.0
+        self._lock = threading.Lock()
+
+    def refresh(self) -> None:
+        """Read the entered days from the source now (after a change on this node)."""
+        if self._source is None:
+            return
+        days = self._source()
+        with self._lock:
+            self.entered_days = days
+            self.is_working_day.cache_clear()
+            self._next_read = time.monotonic() + self._refresh_seconds
+
+    def _current(self) -> None:
+        if self._source is not None and time.monotonic() >= self._next_read:
+            self.refresh()
 
     @classmethod
     def from_file(cls, path: Path) -> WorkingCalendar:
@@ -109,8 +134,14 @@ class WorkingCalendar:
     def _is_working_day(self, day: date) -> bool:
         return self.describe_day(day)[0]
 
+    def working(self, day: date) -> bool:
+        """Whether ``day`` is a working day (the entered days read again when they may have changed)."""
+        self._current()
+        return bool(self.is_working_day(day))
+
     def describe_day(self, day: date) -> tuple[bool, str, DaySource]:
         """Whether ``day`` is a working day, the holiday's name (or ""), and where that comes from."""
+        self._current()
         if day in self.entered_days:
             working, name = self.entered_days[day]
             return working, name, "entered"
@@ -121,7 +152,8 @@ class WorkingCalendar:
             if day.year not in _unknown_years_warned:
                 _unknown_years_warned.add(day.year)
                 log.warning("no holiday data for %s yet: counting Monday to Friday, less the fixed-date holidays, "
-                            "as working days (enter the year in data/calendar.json or update chinesecalendar)",
+                            "as working days (enter the year's days with opsflow calendar-day or on the calendar page, "
+                            "or update chinesecalendar)",
                             day.year)
             name = FIXED_DATE_HOLIDAYS.get((day.month, day.day), "")
             return day.weekday() < 5 and not name, name, "fallback"
@@ -133,7 +165,7 @@ class WorkingCalendar:
         remaining = days
         while remaining > 0:
             day += timedelta(days=1)
-            if self.is_working_day(day):
+            if self.working(day):
                 remaining -= 1
         return datetime.combine(day, local.timetz()).astimezone(start.tzinfo)
 
@@ -147,7 +179,7 @@ class WorkingCalendar:
 
     def first_working_day(self, year: int, month: int) -> date:
         day = date(year, month, 1)
-        while not self.is_working_day(day):
+        while not self.working(day):
             day += timedelta(days=1)
         return day
 

@@ -6,10 +6,11 @@ tables; the parsed spec lives on the definition, an instance stores only its tas
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -267,3 +268,37 @@ class Schedule(Base):
     data_json: Mapped[str] = mapped_column(Text, default="{}")
     next_run_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SharedSetting(Base):
+    """A value every node must agree on (e.g. the key that signs session cookies), kept in the database."""
+
+    __tablename__ = "shared_setting"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CalendarDay(Base):
+    """A day an operator entered: a holiday (off even on a weekday) or a make-up working day."""
+
+    __tablename__ = "calendar_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    working: Mapped[bool] = mapped_column(Boolean)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    entered_by: Mapped[str] = mapped_column(String(64), default="")
+    entered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BatchOpening(Base):
+    """Child instances a parent starts in batches of jobs (e.g. a cycle's appraisals): how far it got."""
+
+    __tablename__ = "batch_opening"
+
+    parent_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), primary_key=True)
+    planned: Mapped[int] = mapped_column(Integer)
+    opened: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)

@@ -142,11 +142,38 @@ def test_a_closed_pipe_ends_the_output_quietly(cli_env):
 
 def test_calendar_lists_a_years_holidays_and_make_up_days(cli_env, capsys, monkeypatch):
     monkeypatch.setenv("OPSFLOW_DATABASE_URL", cli_env["OPSFLOW_DATABASE_URL"])
+    assert main(["init"]) == 0  # the days operators entered are kept in the database
+    capsys.readouterr()
     assert main(["calendar", "2026", "--json"]) == 0
     days = {d["date"]: d for d in json.loads(capsys.readouterr().out)}
     assert days["2026-10-01"] == {"date": "2026-10-01", "weekday": "Thu", "working": False,
                                   "name": "National Day", "source": "package"}
     assert days["2026-10-10"]["working"] is True and "2026-11-27" not in days
+
+
+def test_an_admin_enters_calendar_days_that_count_from_then_on(cli_env, capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("OPSFLOW_DATABASE_URL", cli_env["OPSFLOW_DATABASE_URL"])
+    assert main(["init", "--demo"]) == 0
+    assert main(["calendar-day", "set", "2027-02-08", "--name", "Spring Festival", "--as", "li.na"]) == 4
+    assert "edit calendar right" in capsys.readouterr().err
+    assert main(["calendar-day", "set", "2027-02-08", "--name", "Spring Festival", "--as", "admin"]) == 0
+    assert main(["calendar-day", "set", "2027-02-14", "--working", "--name", "Spring Festival", "--as", "admin"]) == 0
+    file = tmp_path / "days.json"
+    file.write_text(json.dumps({"holidays": {"2027-02-09": "Spring Festival", "2027-02-08": "other name"}}))
+    assert main(["calendar-day", "import", str(file), "--as", "admin"]) == 0
+    assert "1 day(s) entered" in capsys.readouterr().out  # 02-08 was entered already and is kept
+    assert main(["calendar", "2027", "--json"]) == 0
+    days = {d["date"]: d for d in json.loads(capsys.readouterr().out)}
+    assert (days["2027-02-08"]["working"], days["2027-02-08"]["name"], days["2027-02-08"]["source"]) == (
+        False, "Spring Festival", "entered")
+    assert days["2027-02-14"]["working"] is True and days["2027-02-09"]["source"] == "entered"
+    assert main(["calendar-day", "unset", "2027-02-09", "--as", "admin"]) == 0
+    assert "the package's data counts again" in capsys.readouterr().out
+    assert main(["calendar", "2027", "--json"]) == 0
+    assert "2027-02-09" not in {d["date"] for d in json.loads(capsys.readouterr().out)}
+    file.write_text('{"holidays": {"2027-13-01": "x"}}')
+    assert main(["calendar-day", "import", str(file), "--as", "admin"]) == 6
+    assert "is not an ISO date" in capsys.readouterr().err
 
 
 def test_bad_arguments_are_errors_not_tracebacks(cli_env, capsys, monkeypatch):

@@ -13,6 +13,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
+from engine.appraisal import cycles
 from engine.facade import build_engine
 from engine.models import HistoryEvent, Job, Notification
 from engine.runtime import outbox
@@ -125,7 +126,8 @@ def test_a_killed_workers_lease_expires_and_another_worker_finishes_once(sqlite_
     assert count(engine, Notification, Notification.kind == "reminder") == 9
 
 
-def test_two_worker_processes_do_200_jobs_once_each(postgres_url):
+def test_two_worker_processes_do_200_jobs_once_each(postgres_url, monkeypatch):
+    monkeypatch.setattr(cycles, "OPEN_BATCH", 200)  # all 200 appraisals with the cycle: only their reminders are due
     engine = build_engine(postgres_url)
     engine.init(demo=True)
     for n in range(191):  # 9 demo reporting lines + 191 more people = 200 appraisals

@@ -7,8 +7,6 @@ uses); views translate requests into engine use cases and domain errors into ans
 from __future__ import annotations
 
 import os
-import secrets
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -16,17 +14,9 @@ from flask import Flask
 from engine.facade import Engine, build_engine
 
 
-def _secret_key(instance_path: Path) -> str:
-    """OPSFLOW_SECRET_KEY, or a random key kept in the instance folder (created once)."""
-    configured = os.environ.get("OPSFLOW_SECRET_KEY")
-    if configured:
-        return configured
-    key_file = instance_path / "secret_key"
-    if not key_file.exists():
-        instance_path.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(secrets.token_hex(32), encoding="utf-8")
-        key_file.chmod(0o600)
-    return key_file.read_text(encoding="utf-8").strip()
+def _secret_key(engine: Engine) -> str:
+    """OPSFLOW_SECRET_KEY, or the key kept in the database: every node signs cookies with the same one."""
+    return os.environ.get("OPSFLOW_SECRET_KEY") or engine.shared_secret()
 
 
 def create_app(engine: Engine | None = None, config: dict[str, Any] | None = None) -> Flask:
@@ -45,9 +35,10 @@ def create_app(engine: Engine | None = None, config: dict[str, Any] | None = Non
     )
     if config:
         app.config.update(config)
+    built = engine or build_engine()
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path))
-    app.extensions["opsflow_engine"] = engine or build_engine()
+        app.config["SECRET_KEY"] = _secret_key(built)
+    app.extensions["opsflow_engine"] = built
 
     from . import setup  # imported here, late: the blueprints import the app's helpers
 

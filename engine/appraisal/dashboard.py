@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, aliased
 
 from ..clock import aware_utc, utc_iso
 from ..errors import NotFound
-from ..models import HumanTask, ProcessInstance, User
+from ..models import BatchOpening, HumanTask, ProcessInstance, User
 from .cycles import CYCLE_PROCESS
 
 GRADES = ("A", "B", "C", "D")
@@ -54,8 +54,11 @@ def cycle_dashboard(session: Session, period: str, now: datetime) -> dict[str, A
         if result.get("grade") in grades:
             grades[result["grade"]] += 1
         rows.append({"id": child.id, "title": child.title, "stage": stage, "grade": result.get("grade")})
+    opening = session.get(BatchOpening, cycle.id)
+    progress = {"planned": opening.planned, "opened": opening.opened, "finished": opening.finished_at is not None} \
+        if opening is not None else {"planned": len(children), "opened": len(children), "finished": True}
     return {"period": period, "cycle_id": cycle.id, "status": cycle.status, "appraisals": len(children),
-            "by_stage": by_stage, "overdue": overdue, "grades": grades, "instances": rows}
+            "opening": progress, "by_stage": by_stage, "overdue": overdue, "grades": grades, "instances": rows}
 
 
 def list_cycles(session: Session) -> list[dict[str, Any]]:

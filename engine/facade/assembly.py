@@ -10,10 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .. import calendar_store
 from ..appraisal import cycles
-from ..calendar import WorkingCalendar
+from ..calendar import EnteredDays, WorkingCalendar
 from ..clock import Clock, utc_now
-from ..db import PROJECT_ROOT, make_engine, make_session_factory
+from ..db import PROJECT_ROOT, make_engine, make_session_factory, reading
 from ..definitions.catalog import DefinitionCatalog
 from ..definitions.sandbox import make_script_engine
 from ..definitions.spec_codec import SpecCodec
@@ -45,11 +46,16 @@ def build_engine(
     """Assemble the engine with its collaborators.
 
     E-mail goes out through ``mailer`` or, if None, the one ``OPSFLOW_SMTP_*`` configures.
-    Working days follow the package's holiday data and the operator's ``data/calendar.json``.
-
-    :raise CalendarFileInvalid: when that file cannot be used (named in the message).
+    Working days follow the package's holiday data and the days operators entered in the database.
     """
-    calendar = WorkingCalendar.from_file(project_root / "data" / "calendar.json")
+    db = make_engine(url, **engine_kwargs)
+    session_factory = make_session_factory(db)
+
+    def entered_days() -> EnteredDays:
+        with reading(session_factory) as session:
+            return calendar_store.entered_days(session)
+
+    calendar = WorkingCalendar(source=entered_days)
     specs = SpecCodec()
     codec = StateCodec()
     helpers = script_helpers(clock, calendar)
@@ -63,5 +69,4 @@ def build_engine(
         processes_root=project_root / "processes", data_root=project_root / "data", hooks=hooks,
         mailer=mailer or SmtpMailer.from_env(),
     )
-    db = make_engine(url, **engine_kwargs)
-    return Engine(db, make_session_factory(db), collaborators)
+    return Engine(db, session_factory, collaborators)

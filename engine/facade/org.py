@@ -8,6 +8,8 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 
+from .. import calendar_store
+from ..calendar import read_calendar_file
 from ..definitions.bundle import bundles_from_paths
 from ..definitions.deploy import store_bundles
 from ..org import people, sign_in
@@ -30,7 +32,10 @@ class OrgUseCases(EngineBase):
 
         Demo users get ``demo_password`` (hashed) when they are created; None leaves them
         without a password, so they cannot sign in. The shipped processes are deployed by the
-        operator running this (recorded as "opsflow init"), not through anyone's deploy right.
+        operator running this (recorded as "opsflow init"), not through anyone's deploy right; so are
+        the days of ``data/calendar.json`` that are not entered yet.
+
+        :raise CalendarFileInvalid: that file cannot be used (nothing is set up then).
         """
         password_hash = sign_in.hash_password(demo_password) if demo and demo_password else None
         self.migrate()
@@ -46,7 +51,11 @@ class OrgUseCases(EngineBase):
                 session.flush()
             bundles = bundles_from_paths([c.processes_root], c.forms_root)
             results = store_bundles(session, bundles, c.specs, c.clock(), INIT_DEPLOYER)
-        return {"roles_added": added_roles, "users_added": added_users,
+            calendar_file = c.data_root / "calendar.json"  # the operator's days, if the file has any
+            days = calendar_store.import_days(session, read_calendar_file(calendar_file), INIT_DEPLOYER, c.clock()) \
+                if calendar_file.exists() else 0
+        c.calendar.refresh()
+        return {"roles_added": added_roles, "users_added": added_users, "calendar_days_added": days,
                 "deployments": [r.__dict__ for r in results]}
 
     def add_user(self, username: str, roles: list[str], reports_to: str | None = None,

@@ -48,6 +48,16 @@ def load_actor(session: Session, username: str) -> Actor:
     return actor
 
 
+def actor_by_id(session: Session, user_id: int) -> Actor:
+    """A user by id, active or not (work planned by someone who has left since is still theirs)."""
+    rows = session.execute(select(User, UserRole.role_key).outerjoin(UserRole, UserRole.user_id == User.id)
+                           .where(User.id == user_id)).all()
+    if not rows:
+        raise UserNotFound(str(user_id))
+    user = rows[0][0]
+    return Actor(user.id, user.username, user.display_name, frozenset(r for _, r in rows if r), user.reports_to_id)
+
+
 def actor_where(session: Session, *conditions: ColumnElement[bool], join: Any = None) -> Actor | None:
     """The active user a condition selects, with their roles, in one query (None if there is none)."""
     query = select(User, UserRole.role_key).outerjoin(UserRole, UserRole.user_id == User.id)

@@ -32,6 +32,7 @@ class Right(StrEnum):
     SEE_DASHBOARD = "see dashboards"
     DEPLOY = "deploy"
     AUDIT = "audit"
+    EDIT_CALENDAR = "edit calendar"
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ RIGHTS: dict[Right, Grant] = {
                                           "auditor"})),
     Right.DEPLOY: Grant(frozenset({"analyst", "admin"})),
     Right.AUDIT: Grant(frozenset({"auditor", "admin"})),
+    Right.EDIT_CALENDAR: Grant(frozenset({"admin"})),
 }
 
 

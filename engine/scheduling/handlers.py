@@ -18,7 +18,8 @@ from ..models import HumanTask, ProcessInstance, User
 from ..org.people import managers_of
 from ..runtime import outbox
 from ..runtime.collaborators import Collaborators
-from ..runtime.step_writer import Step, step_label, workflow_changes, write_step
+from ..runtime.step_plan import step_label
+from ..runtime.step_writer import Step, workflow_changes, write_step
 from . import schedules
 from .jobs import LeasedJob
 
@@ -133,8 +134,16 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-def handler_for(kind: str) -> Handler:
-    handler = HANDLERS.get(kind)
-    if handler is None:
-        raise ProcessError(f"no handler for jobs of kind {kind!r}")
-    return handler
+def run_job(session: Session, collaborators: Collaborators, job: LeasedJob, now: datetime) -> None:
+    """Run a job with the handler of its kind: the worker's own, or one a domain registered (``ProcessHooks.on_job``).
+
+    :raise ProcessError: no handler knows the kind (the job is retried, then becomes an incident).
+    """
+    handler = HANDLERS.get(job.kind)
+    if handler is not None:
+        handler(session, collaborators, job, now)
+        return
+    hook = collaborators.hooks.jobs.get(job.kind)
+    if hook is None:
+        raise ProcessError(f"no handler for jobs of kind {job.kind!r}")
+    hook(session, collaborators, job.payload, now)

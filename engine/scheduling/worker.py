@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import Conflict
 from ..runtime.collaborators import Collaborators
-from .handlers import handler_for
+from .handlers import run_job
 from .jobs import LeasedJob, fail_job, finish_job, lease_jobs, release_job
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class Worker:
         try:
             with self.engine.transaction() as session:
                 now = collaborators.clock()
-                handler_for(job.kind)(session, collaborators, job, now)
+                run_job(session, collaborators, job, now)
                 finish_job(session, job.id, self.worker_id, now)
             report.done += 1
             return report

@@ -66,11 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    try:
-        engine = build_engine(args.database)
-    except CalendarFileInvalid as exc:
-        print(f"error: calendar file: {exc}", file=sys.stderr)
-        return 6
+    engine = build_engine(args.database)
     try:
         result = args.handler(engine, args)
     except (OperationalError, ProgrammingError) as exc:
@@ -83,6 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OpsflowError as exc:
         _report(exc)
         return _exit_code(exc)
+    except CalendarFileInvalid as exc:
+        print(f"error: calendar file: {exc}", file=sys.stderr)
+        return 6
     finally:
         engine.db.dispose()
     return result if isinstance(result, int) else 0

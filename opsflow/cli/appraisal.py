@@ -20,6 +20,9 @@ def cmd_cycle(engine: Engine, args: argparse.Namespace) -> None:
 
     def text() -> None:
         print(f"cycle {board['period']} ({board['status']}): {board['appraisals']} appraisal(s)")
+        opening = board["opening"]
+        if not opening["finished"]:
+            print(f"  opening: {opening['opened']:,} of {opening['planned']:,} opened (the worker opens the rest)")
         print("  by step: " + ", ".join(f"{k} {v}" for k, v in sorted(board["by_stage"].items())))
         print("  grades:  " + ", ".join(f"{k} {v}" for k, v in board["grades"].items()))
         for row in board["overdue"]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import signal
 import threading
+from datetime import date
+from pathlib import Path
 
 from engine.errors import InvalidInput
 from engine.facade import Engine
@@ -69,13 +71,38 @@ def cmd_notifications(engine: Engine, args: argparse.Namespace) -> None:
 def cmd_calendar(engine: Engine, args: argparse.Namespace) -> int:
     if not 1900 <= args.year <= 9998:
         raise InvalidInput(f"year {args.year} is out of range (1900-9998)")
-    days = engine.collaborators.calendar.special_days(args.year)
+    days = engine.calendar_year(args.year)
     if args.json:
         print_json(days)
         return 0
     table([{**d, "working": "working day" if d["working"] else "day off"} for d in days],
           ["date", "weekday", "working", "name", "source"])
     return 0
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInput(f"{text!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def cmd_calendar_set(engine: Engine, args: argparse.Namespace) -> None:
+    day = _day(args.date)
+    changed = engine.enter_calendar_day(day, args.working, args.name, args.actor)
+    kind = "a make-up working day" if args.working else "a day off"
+    print(f"{day}: {kind} ({args.name})" + ("" if changed else ", as before"))
+
+
+def cmd_calendar_unset(engine: Engine, args: argparse.Namespace) -> None:
+    day = _day(args.date)
+    removed = engine.remove_calendar_day(day, args.actor)
+    print(f"{day}: " + ("the package's data counts again" if removed else "was not entered"))
+
+
+def cmd_calendar_import(engine: Engine, args: argparse.Namespace) -> None:
+    changed = engine.import_calendar(Path(args.file), args.actor, replace=args.replace)
+    print(f"{changed} day(s) entered from {args.file}")
 
 
 def register(commands: Commands) -> None:
@@ -107,3 +134,20 @@ def register(commands: Commands) -> None:
     p.add_argument("--mark-read", action="store_true", help="mark them all read afterwards")
     p = commands.add("calendar", cmd_calendar, "list a year's public holidays and make-up working days")
     p.add_argument("year", type=int)
+    days = commands.group("calendar-day", "enter days the holiday package lacks (admins; kept in the database)")
+    p = days.add_parser("set", help="enter a holiday (default) or a make-up working day")
+    p.set_defaults(handler=cmd_calendar_set)
+    p.add_argument("date", metavar="YYYY-MM-DD")
+    p.add_argument("--name", required=True, help="the holiday, or what the make-up day is for")
+    p.add_argument("--working", action="store_true", help="a make-up working day (on a weekend)")
+    actor(p)
+    p = days.add_parser("unset", help="forget an entered day (the package's data counts again)")
+    p.set_defaults(handler=cmd_calendar_unset)
+    p.add_argument("date", metavar="YYYY-MM-DD")
+    actor(p)
+    p = days.add_parser("import", help='enter the days of a file like data/calendar.json ({"holidays": {...}, '
+                                       '"workdays": {...}})')
+    p.set_defaults(handler=cmd_calendar_import)
+    p.add_argument("file")
+    p.add_argument("--replace", action="store_true", help="also change days already entered")
+    actor(p)

@@ -63,13 +63,13 @@ def cmd_token_create(engine: Engine, args: argparse.Namespace) -> None:
 
 
 def cmd_serve(engine: Engine, args: argparse.Namespace) -> None:
-    from waitress import serve  # the web stack is loaded only for this command
-
-    from webui import create_app
+    from webui import create_app  # the web stack is loaded only for this command
+    from webui.server import serve
 
     app = create_app(engine=engine)
     print(f"opsflow: serving http://{args.host}:{args.port}/", flush=True)
-    serve(app, host=args.host, port=args.port, threads=args.threads, ident="opsflow")
+    serve(app, host=args.host, port=args.port, threads=args.threads, grace=args.grace)
+    print("opsflow: stopped", flush=True)
 
 
 def register(commands: Commands) -> None:
@@ -102,3 +102,5 @@ def register(commands: Commands) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=5000)
     p.add_argument("--threads", type=int, default=8)
+    p.add_argument("--grace", type=float, default=15.0,
+                   help="on SIGTERM, seconds to let running requests finish (default 15)")

@@ -31,6 +31,7 @@ SEES_PLAN = frozenset({"chen.yu", "li.na", "wang.lei", "he.ping", "admin"})
 STARTERS = frozenset({"li.na", "zhang.min", "chen.yu"})  # start roles of market_plan
 # The roles the engine shows the cycle dashboard to: director, branch_gm, marketing_manager, auditor, admin.
 DASHBOARD = frozenset({"chen.yu", "sun.hao", "li.na", "he.ping", "admin"})
+ADMIN = frozenset({"admin"})
 LOGIN = "login"  # an anonymous visitor is sent to /login
 
 
@@ -93,6 +94,14 @@ PROBES = [
     Probe("/cycles", "GET", lambda w: "/cycles", 403, {200: DASHBOARD}),
     # The template database has no cycle: those who may see the dashboard learn that it does not exist.
     Probe("/cycles/<period>", "GET", lambda w: "/cycles/2026-Q4", 403, {404: DASHBOARD}),
+    # The working-day calendar: admins enter the days the holiday package lacks.
+    Probe("/calendar", "GET", lambda w: "/calendar", 403, {303: ADMIN}),
+    Probe("/calendar/<int:year>", "GET", lambda w: "/calendar/2027", 403, {200: ADMIN}),
+    Probe("/calendar/<int:year>", "GET", lambda w: "/calendar/99999", 403, {404: ADMIN}),
+    Probe("/calendar/days", "POST", lambda w: "/calendar/days", 403, {303: ADMIN},
+          data={"day": "2027-02-08", "kind": "holiday", "name": "Spring Festival", "year": "2027"}),
+    Probe("/calendar/days/<day>/remove", "POST", lambda w: "/calendar/days/2027-02-08/remove", 403, {303: ADMIN}),
+    Probe("/healthz", "GET", lambda w: "/healthz", 200, anonymous=200),
     Probe("/login", "POST", lambda w: "/login", 200, data={"username": "nobody", "password": "wrong"},
           anonymous=200),
     Probe("/logout", "POST", lambda w: "/logout", 303),

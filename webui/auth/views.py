@@ -16,7 +16,7 @@ from ..safety import local_target
 blueprint = Blueprint("auth", __name__)
 
 # Endpoints an anonymous visitor may reach; every other route needs a signed-in user.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "i18n.set_language", "static"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "i18n.set_language", "static", "health.healthz"})
 API_PREFIX = "/api/"
 
 

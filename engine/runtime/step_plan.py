@@ -1,0 +1,134 @@
+"""What a step will write, worked out before anything is written: who each new task is for, when
+it is due, the reminder and overdue jobs, and the notifications. Reads only; the writes are
+``engine.runtime.step_writer``'s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ..calendar import DurationInvalid
+from ..definitions.catalog import DeployedProcess
+from ..errors import ProcessError
+from . import outbox
+from .collaborators import Collaborators
+from .execution import ReadyTask, StepResult
+from .placeholders import resolve
+
+REMIND_BEFORE = timedelta(days=1)
+# Escalation waits this long after a deadline, so that a timer closing the step at its deadline
+# (e.g. a self-assessment closed as not submitted) runs first and nobody is told of a step that is gone.
+OVERDUE_GRACE = timedelta(minutes=1)
+
+
+@dataclass
+class TaskPlan:
+    """For the new tasks of one run: the person each is for (relationship lanes) and its deadline."""
+
+    assignees: dict[str, int] = field(default_factory=dict)  # spiff task id -> user id
+    due: dict[str, datetime] = field(default_factory=dict)  # spiff task id -> deadline
+
+
+def plan_tasks(
+    session: Session, collaborators: Collaborators, process: DeployedProcess, runs: list[StepResult], now: datetime,
+) -> list[TaskPlan]:
+    """Plans for the new tasks of several runs, with one look-up of the people they name.
+
+    :raise ProcessError: a task for a person the data does not name, or a due window that is no duration.
+    """
+    wanted: list[dict[str, str]] = []
+    plans = []
+    for run in runs:
+        people: dict[str, str] = {}
+        plan = TaskPlan()
+        for task in run.new_tasks:
+            form = process.tasks.get(task.name)
+            if form is None:
+                continue
+            if form.assignee_path:
+                people[task.spiff_id] = resolve(run.data, form.assignee_path)
+            if form.due_window:
+                window = resolve(run.data, form.due_window)
+                if window:
+                    try:
+                        plan.due[task.spiff_id] = collaborators.calendar.deadline(now, window)
+                    except DurationInvalid as exc:
+                        raise ProcessError(f"{task.name}: due window {form.due_window}: {exc}") from exc
+        wanted.append(people)
+        plans.append(plan)
+    ids = outbox.user_ids(session, sorted({u for people in wanted for u in people.values()} - {""}))
+    for run, people, plan in zip(runs, wanted, plans, strict=True):
+        for spiff_id, username in people.items():
+            if username not in ids:
+                name = next(t.name for t in run.new_tasks if t.spiff_id == spiff_id)
+                raise ProcessError(f"{name}: the person it is for ({username or 'nobody'!r}) is not a known user")
+            plan.assignees[spiff_id] = ids[username]
+    return plans
+
+
+def task_rows(instance_id: int, definition_id: int, tasks: list[ReadyTask], plan: TaskPlan,
+              now: datetime) -> list[dict[str, Any]]:
+    return [{
+        "instance_id": instance_id, "definition_id": definition_id, "spiff_task_id": t.spiff_id,
+        "name": t.name, "lane": t.lane, "state": "open", "created_at": now,
+        "assignee_id": plan.assignees.get(t.spiff_id), "due_at": plan.due.get(t.spiff_id),
+    } for t in tasks]
+
+
+def follow_up_jobs(instance_id: int, created: dict[str, int], due: dict[str, datetime],
+                   now: datetime) -> list[dict[str, Any]]:
+    """A reminder a day before each deadline (at once for shorter windows), and an overdue check after it."""
+    jobs = []
+    for spiff_id, due_at in due.items():
+        task_id = created.get(spiff_id)
+        jobs.append({"kind": "reminder", "due_at": max(now, due_at - REMIND_BEFORE), "instance_id": instance_id,
+                     "human_task_id": task_id})
+        jobs.append({"kind": "overdue", "due_at": due_at + OVERDUE_GRACE, "instance_id": instance_id,
+                     "human_task_id": task_id})
+    return jobs
+
+
+def step_label(process: DeployedProcess, name: str) -> str:
+    """A step's title in both languages, for notification subjects (one subject serves every reader)."""
+    form = process.tasks.get(name)
+    if form is None:
+        return name
+    return f"{form.title_zh} · {form.title}" if form.title_zh else form.title
+
+
+def step_messages(
+    session: Session, process: DeployedProcess, run: StepResult, instance_id: int, title: str,
+    created: dict[str, int], plan: TaskPlan, completed_task: str | None = None,
+    holders: dict[str, list[int]] | None = None,
+) -> list[outbox.Message]:
+    """New tasks to whoever may take them; a decision to those the step names; the result at the end.
+
+    ``holders`` caches the people of each role across the steps of one batch.
+    """
+    holders = {} if holders is None else holders
+    messages = []
+    for task in run.new_tasks:
+        label = step_label(process, task.name)
+        if task.spiff_id in plan.assignees:
+            recipients = [plan.assignees[task.spiff_id]]
+        else:
+            if task.lane not in holders:
+                holders[task.lane] = outbox.users_with_role(session, task.lane)
+            recipients = holders[task.lane]
+        messages.append(outbox.Message(recipients, "new_task", f"新任务 New task: {label} — {title}",
+                                       instance_id=instance_id, human_task_id=created.get(task.spiff_id)))
+    form = process.tasks.get(completed_task) if completed_task else None
+    if form is not None and form.notify_on_complete:
+        people = outbox.user_ids(session, [resolve(run.data, p) for p in form.notify_on_complete])
+        messages.append(outbox.Message(list(people.values()), "decided",
+                                       f"已决定 Decided: {step_label(process, form.name)} — {title}",
+                                       instance_id=instance_id))
+    if run.status == "completed" and process.notify_on_end:
+        people = outbox.user_ids(session, [resolve(run.data, p) for p in process.notify_on_end])
+        messages.append(outbox.Message(list(people.values()), "result", f"结果 Result: {title}",
+                                       instance_id=instance_id))
+    return messages

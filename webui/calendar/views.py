@@ -1,0 +1,80 @@
+"""The working-day calendar for admins: a year's special days, and entering the days the package lacks."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from engine.clock import utc_now
+from engine.errors import InvalidInput
+
+from ..context import engine, username
+from ..errors import come_back_to
+from ..i18n import _
+
+blueprint = Blueprint("calendar", __name__, url_prefix="/calendar")
+FIRST_YEAR, LAST_YEAR = 1900, 9998
+
+
+def may_edit_calendar() -> bool:
+    """Whether the signed-in person may enter calendar days (read once per request, for the navigation too)."""
+    if "opsflow_calendar" not in g:
+        g.opsflow_calendar = engine().may_edit_calendar(username())
+    return bool(g.opsflow_calendar)
+
+
+def _require_admin() -> None:
+    if not may_edit_calendar():
+        abort(403)
+
+
+@blueprint.get("")
+def index() -> ResponseReturnValue:
+    """Go to this year's calendar."""
+    _require_admin()
+    return redirect(url_for("calendar.year", year=utc_now().year), code=303)
+
+
+@blueprint.get("/<int:year>")
+def year(year: int) -> ResponseReturnValue:
+    """List the year's holidays and make-up working days, where each comes from, and the form to enter one."""
+    _require_admin()
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        abort(404)
+    days = engine().calendar_year(year)
+    return render_template("calendar/year.html", year=year, days=days,
+                           fallback=any(d["source"] == "fallback" for d in days))
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInput(f"{text!r} is not a date (YYYY-MM-DD)") from exc
+
+
+@blueprint.post("/days")
+def enter() -> ResponseReturnValue:
+    """Enter a holiday or a make-up working day (it counts on every node within a minute)."""
+    _require_admin()
+    back = request.form.get("year", "")
+    come_back_to(url_for("calendar.year", year=int(back)) if back.isdigit() else url_for("calendar.index"))
+    day = _day(request.form.get("day", "").strip())
+    working = request.form.get("kind") == "working"
+    engine().enter_calendar_day(day, working, request.form.get("name", ""), username())
+    flash(_("%(day)s is entered as a make-up working day.", day=day.isoformat()) if working
+          else _("%(day)s is entered as a day off.", day=day.isoformat()), "success")
+    return redirect(url_for("calendar.year", year=day.year), code=303)
+
+
+@blueprint.post("/days/<day>/remove")
+def remove(day: str) -> ResponseReturnValue:
+    """Forget an entered day: the holiday package's data counts for it again."""
+    _require_admin()
+    when = _day(day)
+    come_back_to(url_for("calendar.year", year=when.year))
+    engine().remove_calendar_day(when, username())
+    flash(_("%(day)s follows the holiday package again.", day=when.isoformat()), "success")
+    return redirect(url_for("calendar.year", year=when.year), code=303)
