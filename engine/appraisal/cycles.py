@@ -28,7 +28,7 @@ from ..org.people import Actor, actor_by_id
 from ..runtime import outbox
 from ..runtime.collaborators import Collaborators
 from ..runtime.hooks import ProcessHooks
-from ..runtime.instances import cancel_instance, start_processes
+from ..runtime.instances import cancel_instance, create_instances, plan_instances, start_processes
 
 CYCLE_PROCESS = "appraisal_cycle"
 APPRAISAL_PROCESS = "appraisal"
@@ -87,17 +87,20 @@ def open_cycle(
 def open_batch(session: Session, collaborators: Collaborators, payload: dict[str, Any], now: datetime) -> None:
     """The ``open_appraisals`` job: start one batch of a cycle's appraisals (nothing if the cycle was closed).
 
-    The progress row is claimed first: a close that cancels the opening and this batch are serialised on it.
+    The workflows are run before anything is written, so the write lock is held only for the writes.
+    The progress row is claimed first of those: a close that cancels the opening and this batch are
+    serialised on it.
     """
     cycle_id, batch = int(payload["cycle_id"]), list(payload["appraisals"])
+    process = collaborators.catalog.get(session, int(payload["definition_id"]))
+    starter = actor_by_id(session, int(payload["started_by_id"]))
+    planned = plan_instances(collaborators, process, starter, batch)
     claimed = session.execute(
         update(BatchOpening).where(BatchOpening.parent_id == cycle_id, BatchOpening.finished_at.is_(None))
         .values(opened=BatchOpening.opened + len(batch)).execution_options(synchronize_session=False))
     if not claimed.rowcount:  # type: ignore[attr-defined]
         return  # the cycle was closed (its opening cancelled) before this batch ran
-    process = collaborators.catalog.get(session, int(payload["definition_id"]))
-    starter = actor_by_id(session, int(payload["started_by_id"]))
-    start_processes(session, collaborators, process, starter, batch, parent_id=cycle_id)
+    create_instances(session, collaborators, process, starter, planned, parent_id=cycle_id)
     session.execute(update(BatchOpening).where(BatchOpening.parent_id == cycle_id,
                                                BatchOpening.opened >= BatchOpening.planned)
                     .values(finished_at=now).execution_options(synchronize_session=False))

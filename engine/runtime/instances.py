@@ -99,6 +99,39 @@ def start_process(
             "next_tasks": [t.name for t in run.new_tasks]}
 
 
+def plan_instances(
+    collaborators: Collaborators, process: DeployedProcess, actor: Actor, start_data: list[dict[str, Any]],
+) -> list[NewInstance]:
+    """Run a new instance of ``process`` to its first wait state for each start data (no database needed).
+
+    Done before a batch writes anything, so that SQLite's write lock is held only while it writes.
+    """
+    runner = collaborators.runner
+    items = []
+    for data in start_data:
+        workflow = runner.new(process, data)
+        run = runner.advance(workflow, runner.snapshot(workflow), {}, actor.username)
+        title = render_title(process.instance_title, run.data) if process.instance_title else process.title
+        key = render_title(process.business_key, {"start": data}) if process.business_key else None
+        items.append(NewInstance(run, data, title, key))
+    return items
+
+
+def create_instances(
+    session: Session, collaborators: Collaborators, process: DeployedProcess, actor: Actor,
+    items: list[NewInstance], parent_id: int | None = None,
+) -> list[int]:
+    """Store planned instances (``plan_instances``) with one statement per kind of row.
+
+    :raise Conflict: an instance with one of the business keys exists (then none is created).
+    """
+    keys = [item.business_key for item in items if item.business_key]
+    if keys and session.scalar(select(ProcessInstance.business_key).where(
+            ProcessInstance.process_key == process.key, ProcessInstance.business_key.in_(keys)).limit(1)):
+        raise Conflict(f"{process.key}: an instance with one of these business keys already exists")
+    return write_new_instances(session, collaborators, process, actor, items, collaborators.clock(), parent_id)
+
+
 def start_processes(
     session: Session, collaborators: Collaborators, process: DeployedProcess, actor: Actor,
     start_data: list[dict[str, Any]], parent_id: int | None = None,
@@ -110,20 +143,8 @@ def start_processes(
 
     :raise Conflict: an instance with one of the business keys exists (then none is created).
     """
-    now = collaborators.clock()
-    runner = collaborators.runner
-    items = []
-    for data in start_data:
-        workflow = runner.new(process, data)
-        run = runner.advance(workflow, runner.snapshot(workflow), {}, actor.username)
-        title = render_title(process.instance_title, run.data) if process.instance_title else process.title
-        key = render_title(process.business_key, {"start": data}) if process.business_key else None
-        items.append(NewInstance(run, data, title, key))
-    keys = [item.business_key for item in items if item.business_key]
-    if keys and session.scalar(select(ProcessInstance.business_key).where(
-            ProcessInstance.process_key == process.key, ProcessInstance.business_key.in_(keys)).limit(1)):
-        raise Conflict(f"{process.key}: an instance with one of these business keys already exists")
-    return write_new_instances(session, collaborators, process, actor, items, now, parent_id)
+    items = plan_instances(collaborators, process, actor, start_data)
+    return create_instances(session, collaborators, process, actor, items, parent_id)
 
 
 def cancel_instance(
