@@ -67,22 +67,31 @@ class SqlWatch:
     def __init__(self, engine: Engine) -> None:
         self.db = engine.db
         self.current = RequestLog()
+        self.on = False
         event.listen(self.db, "before_cursor_execute", self._before)
         event.listen(self.db, "after_cursor_execute", self._after)
         event.listen(self.db, "commit", self._commit)
 
     def _before(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
-        self.current.statements.append(Statement(statement, parameters, time.perf_counter()))
+        if self.on:
+            self.current.statements.append(Statement(statement, parameters, time.perf_counter()))
 
     def _after(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
-        last = self.current.statements[-1]
-        last.seconds = time.perf_counter() - last.seconds
+        if self.on:
+            last = self.current.statements[-1]
+            last.seconds = time.perf_counter() - last.seconds
 
     def _commit(self, conn: Any) -> None:
-        self.current.commits += 1
+        if self.on:
+            self.current.commits += 1
 
     def start(self) -> None:
         self.current = RequestLog()
+        self.on = True
+
+    def stop(self) -> RequestLog:
+        self.on = False
+        return self.current
 
     def close(self) -> None:
         event.remove(self.db, "before_cursor_execute", self._before)
@@ -143,7 +152,7 @@ def measure(app: Any, watch: SqlWatch, label: str, path: str, user: str, about: 
         t0 = time.perf_counter()
         answer = client.get(path, headers=headers)
         seconds.append(time.perf_counter() - t0)
-        logs.append(watch.current)
+        logs.append(watch.stop())
         if answer.status_code != 200:
             raise RuntimeError(f"GET {path} as {user}: HTTP {answer.status_code}")
     return Measured(label, user, about, seconds, logs, budget.note(len(seconds), args.requests))
