@@ -47,7 +47,7 @@ from typing import Any
 
 import big_db
 from _figures import Budget, percentile
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, event, select
 from sqlalchemy.engine import make_url
 
 from engine.facade import Engine, build_engine
@@ -231,6 +231,8 @@ SHARES = ["DB commit (driver)", "DB statements (driver)", "SQLAlchemy (Python si
 HASHING = {"chain_events", "event_hash", "canonical_json", "utc_iso"}
 RECORDING = ("step_recorder.py", "steps.py", "notifications.py", "jobs.py", "calendar.py")
 Func = tuple[str, int, str]
+CUMULATIVE = [("step_recorder.py", "record_step"), ("steps.py", "save_step"), ("execution.py", "load"),
+              ("execution.py", "advance"), ("forms.py", "validate_form"), ("org.py", "load_actor")]
 
 
 def share_of(func: Func, engine_root: str) -> str | None:
@@ -300,12 +302,45 @@ def breakdown(stats: pstats.Stats, engine_root: str) -> dict[str, float]:
     return seconds
 
 
+class DbClock:
+    """Unprofiled time in the driver: commits (the engine's commit event to the session's after_commit)
+    and statements (before to after cursor execute), measured with SQLAlchemy's events."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.commit = self.statements = 0.0
+        self._t = 0.0
+        self.hooks: list[tuple[Any, str, Callable[..., None]]] = [
+            (engine.db, "commit", self._commit_begins), (engine.session_factory, "after_commit", self._done),
+            (engine.db, "before_cursor_execute", self._before), (engine.db, "after_cursor_execute", self._after)]
+        for target, name, fn in self.hooks:
+            event.listen(target, name, fn)
+
+    def _commit_begins(self, conn: Any) -> None:
+        self._t = time.perf_counter()
+
+    def _done(self, session: Any) -> None:
+        self.commit += time.perf_counter() - self._t
+
+    def _before(self, *args: Any) -> None:
+        self._t = time.perf_counter()
+
+    def _after(self, *args: Any) -> None:
+        self.statements += time.perf_counter() - self._t
+
+    def close(self) -> None:
+        for target, name, fn in self.hooks:
+            event.remove(target, name, fn)
+
+
 def profile(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="opsflow-durable-profile-") as folder:
         engine = build_engine(f"sqlite:///{folder}/profile.sqlite")
         try:
             warm(engine)
+            clock = DbClock(engine)
             plain = engine_completions(engine, "unprofiled", args.profile_instances, Budget(None))
+            clock.close()
             profiler = cProfile.Profile()
             plans = [int(engine.start("market_plan", "li.na", START)["id"]) for _ in range(args.profile_instances)]
             count = 0
@@ -321,12 +356,35 @@ def profile(args: argparse.Namespace) -> None:
     stats = pstats.Stats(profiler)
     seconds = breakdown(stats, str(big_db.REPO / "engine"))
     total = sum(seconds.values())
-    unprofiled = plain.wall / len(plain.seconds)
-    print(f"\n  (3) cProfile of {count} Engine.complete calls on SQLite (the approve journey's four steps): "
-          f"{total / count * 1000:.2f} ms per completion profiled, {unprofiled * 1000:.2f} ms unprofiled")
-    print(f"    {'share':<46} {'ms/completion':>13} {'share':>7}")
+    n = len(plain.seconds)
+    unprofiled = sum(plain.seconds) / n
+    commit, statements = clock.commit / n, clock.statements / n
+    python = max(unprofiled - commit - statements, 0.0)
+    profiled_python = sum(v for k, v in seconds.items() if k not in SHARES[:2])
+    print(f"\n  (3) where one Engine.complete goes (SQLite; the approve journey's four steps, {n} unprofiled and "
+          f"{count} profiled completions)")
+    print(f"    unprofiled: {unprofiled * 1000:.2f} ms per completion = commit {commit * 1000:.2f} ms "
+          f"({commit / unprofiled:.0%}) + statements {statements * 1000:.2f} ms ({statements / unprofiled:.0%}) "
+          f"+ Python {python * 1000:.2f} ms ({python / unprofiled:.0%})  [SQLAlchemy events, no profiler]")
+    print(f"    cProfile: {total / count * 1000:.2f} ms per completion; it slows Python more than the database, so the "
+          "last column spreads the unprofiled Python time by the profiled Python shares")
+    print(f"    {'share':<46} {'profiled ms':>11} {'profiled':>8} {'est. ms':>8} {'est.':>6}")
     for share in SHARES:
-        print(f"    {share:<46} {seconds[share] / count * 1000:13.3f} {seconds[share] / total * 100:6.1f}%")
+        if share == SHARES[0]:
+            estimate = commit
+        elif share == SHARES[1]:
+            estimate = statements
+        else:
+            estimate = python * seconds[share] / profiled_python if profiled_python else 0.0
+        print(f"    {share:<46} {seconds[share] / count * 1000:11.3f} {seconds[share] / total:8.1%} "
+              f"{estimate * 1000:8.3f} {estimate / unprofiled:6.1%}")
+    table: dict[Func, Any] = stats.stats  # (calls, primitive calls, own time, cumulative, callers)
+    parts = []
+    for file, name in CUMULATIVE:
+        found = [v[3] for (path, _line, fn), v in table.items() if fn == name and path.endswith(file)]
+        if found:
+            parts.append(f"{file.removesuffix('.py')}.{name} {max(found) / total:.0%}")
+    print(f"    cumulative, with everything beneath (profiled): {', '.join(parts) or 'none of them found'}")
 
 
 # -- main ----------------------------------------------------------------------------------------------
