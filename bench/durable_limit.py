@@ -36,6 +36,7 @@ import hashlib
 import pstats
 import sqlite3
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -45,14 +46,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import big_db
-from _figures import Budget, percentile
-from sqlalchemy import create_engine, event, select
-from sqlalchemy.engine import make_url
+REPO = Path(__file__).resolve().parent.parent
+for _path in (REPO, REPO / "bench"):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
 
-from engine.facade import Engine, build_engine
-from engine.models import Base, HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance, User
-from tests.journey import DRAFT, RESEARCH, START, decision
+import _targets as targets  # noqa: E402
+from _figures import Budget, percentile  # noqa: E402
+from sqlalchemy import create_engine, event, select  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from engine.facade import Engine, build_engine  # noqa: E402
+from engine.models import Base, HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance, User  # noqa: E402
+from tests.journey import DRAFT, RESEARCH, START, decision  # noqa: E402
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 RAW_DATABASE = "opsflow_bench_durable_raw"
@@ -354,7 +360,7 @@ def profile(args: argparse.Namespace) -> None:
         finally:
             engine.db.dispose()
     stats = pstats.Stats(profiler)
-    seconds = breakdown(stats, str(big_db.REPO / "engine"))
+    seconds = breakdown(stats, str(REPO / "engine"))
     total = sum(seconds.values())
     n = len(plain.seconds)
     unprofiled = sum(plain.seconds) / n
@@ -418,7 +424,7 @@ def main() -> None:
         finally:
             engine.db.dispose()
 
-    why = "--no-postgres" if args.no_postgres else big_db.postgres_unavailable(args.postgres)
+    why = "--no-postgres" if args.no_postgres else targets.postgres_unavailable(args.postgres)
     if why:
         print(f"\n  (1)+(2) PostgreSQL: skipped ({why})")
     else:

@@ -29,18 +29,26 @@ from __future__ import annotations
 import argparse
 import re
 import statistics
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import big_db
-from _figures import Budget, percentile
-from sqlalchemy import delete, event, func, or_, select
+REPO = Path(__file__).resolve().parent.parent
+for _path in (REPO, REPO / "bench"):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
 
-from engine.facade import Engine, build_engine
-from engine.models import ApiToken, HumanTask, ProcessInstance, User
-from webui import create_app
+import _department as dept  # noqa: E402
+import _targets as targets  # noqa: E402
+import big_db  # noqa: E402
+from _figures import Budget, percentile  # noqa: E402
+from sqlalchemy import delete, event, func, or_, select  # noqa: E402
+
+from engine.facade import Engine, build_engine  # noqa: E402
+from engine.models import ApiToken, HumanTask, ProcessInstance, User  # noqa: E402
+from webui import create_app  # noqa: E402
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TOKEN_LABEL = "bench inbox_at_scale"
@@ -144,7 +152,7 @@ def sign_in(app: Any, username: str) -> Any:
     token = CSRF.search(page)
     if token is None:
         raise RuntimeError("no CSRF token on /login")
-    answer = client.post("/login", data={"username": username, "password": big_db.PASSWORD,
+    answer = client.post("/login", data={"username": username, "password": dept.PASSWORD,
                                          "csrf_token": token.group(1)})
     if answer.status_code != 303:
         raise RuntimeError(f"could not sign in as {username}: HTTP {answer.status_code}")
@@ -266,11 +274,11 @@ def run_backend(label: str, url: str, meta: dict[str, Any], args: argparse.Names
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sqlite", type=Path, default=big_db.DEFAULT_SQLITE, help="SQLite file (default %(default)s)")
+    parser.add_argument("--sqlite", type=Path, default=targets.DEFAULT_SQLITE, help="SQLite file (default %(default)s)")
     parser.add_argument("--no-sqlite", action="store_true", help="skip SQLite")
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES, help="PostgreSQL server (default %(default)s)")
     parser.add_argument("--no-postgres", action="store_true", help="skip PostgreSQL")
-    parser.add_argument("--pg-database", default=big_db.DEFAULT_PG_DATABASE)
+    parser.add_argument("--pg-database", default=targets.DEFAULT_PG_DATABASE)
     parser.add_argument("--instances", type=int, default=big_db.Plan.instances)
     parser.add_argument("--users", type=int, default=big_db.Plan.users)
     parser.add_argument("--cycles", type=int, default=big_db.Plan.cycles)
@@ -286,7 +294,7 @@ def main() -> None:
     print("inbox_at_scale: p50/p95 per page from per-request timings; SQL statements and commits per request")
     plan = big_db.plan_from(args)
     if not args.no_sqlite:
-        target = big_db.SqliteTarget(args.sqlite)
+        target = targets.SqliteTarget(args.sqlite)
         meta = big_db.ensure(target, plan, args.rebuild)
         run_backend("SQLite (as the engine leaves it: no ANALYZE statistics)", target.url, meta, args)
         if args.with_stats:
@@ -297,11 +305,11 @@ def main() -> None:
                 db.dispose()
                 run_backend("SQLite, a scratch copy after ANALYZE", url, meta, args)
     if not args.no_postgres:
-        why = big_db.postgres_unavailable(args.postgres)
+        why = targets.postgres_unavailable(args.postgres)
         if why:
             print(f"\nPostgreSQL: skipped ({why})")
         else:
-            target = big_db.PostgresTarget(args.postgres, args.pg_database)
+            target = targets.PostgresTarget(args.postgres, args.pg_database)
             meta = big_db.ensure(target, plan, args.rebuild)
             run_backend("PostgreSQL (after VACUUM ANALYZE, as autovacuum would)", target.url, meta, args)
 

@@ -39,13 +39,15 @@ for _path in (REPO, REPO / "bench"):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
+import _department as dept  # noqa: E402
+import _targets as targets  # noqa: E402
 import big_db  # noqa: E402
 from _figures import percentile  # noqa: E402
 
 from engine.facade import build_engine  # noqa: E402
 from tests.journey import RESEARCH  # noqa: E402
 
-PASSWORD = big_db.PASSWORD
+PASSWORD = dept.PASSWORD
 WEB_DATABASE = "opsflow_bench_web"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -166,8 +168,8 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="opsflow-web-bench-") as folder:
-        target: big_db.Target = (big_db.PostgresTarget(args.postgres, WEB_DATABASE) if args.postgres
-                                 else big_db.SqliteTarget(Path(folder) / "bench.sqlite"))
+        target: targets.Target = (targets.PostgresTarget(args.postgres, WEB_DATABASE) if args.postgres
+                                 else targets.SqliteTarget(Path(folder) / "bench.sqlite"))
         plan = big_db.Plan(instances=args.instances, cycles=0)
         meta = big_db.build(target, plan, log=lambda line: None)
         counts = meta["counts"]
@@ -202,7 +204,7 @@ def main() -> None:
         finally:
             process.terminate()
             process.wait(timeout=10)
-            if isinstance(target, big_db.PostgresTarget):
+            if isinstance(target, targets.PostgresTarget):
                 target.drop()
 
 
