@@ -51,9 +51,10 @@ for _path in (REPO, REPO / "bench"):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
+import _shares as shares  # noqa: E402
 import _targets as targets  # noqa: E402
 from _figures import Budget, percentile  # noqa: E402
-from sqlalchemy import create_engine, event, select  # noqa: E402
+from sqlalchemy import create_engine, select  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from engine.facade import Engine, build_engine  # noqa: E402
@@ -230,121 +231,12 @@ def warm(engine: Engine) -> None:
     engine_completions(engine, "warm-up", 3, Budget(None))
 
 
-# -- (3) where the time of one completion goes ----------------------------------------------------------
-SHARES = ["DB commit (driver)", "DB statements (driver)", "SQLAlchemy (Python side)", "SpiffWorkflow (running)",
-          "state codec (load, prune, dump)", "history hashing", "step recording (tasks, jobs, notifications)",
-          "form validation (jsonschema)", "other engine code", "other"]
-HASHING = {"chain_events", "event_hash", "canonical_json", "utc_iso"}
-RECORDING = ("step_recorder.py", "steps.py", "notifications.py", "jobs.py", "calendar.py")
-Func = tuple[str, int, str]
-CUMULATIVE = [("step_recorder.py", "record_step"), ("steps.py", "save_step"), ("execution.py", "load"),
-              ("execution.py", "advance"), ("forms.py", "validate_form"), ("org.py", "load_actor")]
-
-
-def share_of(func: Func, engine_root: str) -> str | None:
-    """The share a function's own time belongs to, or None: it counts for its callers."""
-    path, _line, name = func
-    path = path.replace("\\", "/")
-    if path == "~":
-        if "sqlite3.Connection" in name and "commit" in name:
-            return SHARES[0]
-        if "sqlite3.Cursor" in name or "sqlite3.Connection" in name:
-            return SHARES[1]
-        return None
-    if "/psycopg/" in path:
-        return SHARES[0] if name == "commit" and path.endswith("connection.py") else "driver*"
-    if "/sqlalchemy/" in path:
-        return SHARES[2]
-    if "/SpiffWorkflow/" in path:
-        return SHARES[4] if "/serializer/" in path else SHARES[3]
-    if "/jsonschema" in path or "/referencing/" in path or "/rpds" in path:
-        return SHARES[7]
-    if path.startswith(engine_root):
-        file = path.rsplit("/", 1)[-1]
-        if file == "state.py":
-            return SHARES[4]
-        if file == "history.py" and name in HASHING:
-            return SHARES[5]
-        if file in RECORDING:
-            return SHARES[6]
-        if file == "forms.py":
-            return SHARES[7]
-        return SHARES[8]
-    return None
-
-
-def breakdown(stats: pstats.Stats, engine_root: str) -> dict[str, float]:
-    """Seconds per share: own time by location; helpers inherit their callers' mix, weighted by time."""
-    table: dict[Func, Any] = stats.stats  # (calls, primitive calls, own time, cumulative, callers)
-    memo: dict[Func, dict[str, float]] = {}
-
-    def mix(func: Func, seen: frozenset[Func]) -> dict[str, float]:
-        if func in memo:
-            return memo[func]
-        own = share_of(func, engine_root)
-        if own is not None and own != "driver*":
-            result = {own: 1.0}
-        else:
-            callers = table[func][4] if func in table else {}
-            weights: dict[str, float] = {}
-            total = 0.0
-            for caller, edge in callers.items():
-                if caller in seen:
-                    continue
-                for share, part in mix(caller, seen | {func}).items():
-                    weights[share] = weights.get(share, 0.0) + part * edge[3]
-                total += edge[3]
-            result = {k: v / total for k, v in weights.items()} if total else {SHARES[-1]: 1.0}
-            if own == "driver*":  # psycopg's internals: the commit's, or else the statements'
-                commit = result.get(SHARES[0], 0.0)
-                result = {SHARES[0]: commit, SHARES[1]: 1.0 - commit} if commit else {SHARES[1]: 1.0}
-        memo[func] = result
-        return result
-
-    seconds = dict.fromkeys(SHARES, 0.0)
-    for func, (_cc, _nc, own_time, _cum, _callers) in table.items():
-        for share, part in mix(func, frozenset()).items():
-            seconds[share] += own_time * part
-    return seconds
-
-
-class DbClock:
-    """Unprofiled time in the driver: commits (the engine's commit event to the session's after_commit)
-    and statements (before to after cursor execute), measured with SQLAlchemy's events."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.commit = self.statements = 0.0
-        self._t = 0.0
-        self.hooks: list[tuple[Any, str, Callable[..., None]]] = [
-            (engine.db, "commit", self._commit_begins), (engine.session_factory, "after_commit", self._done),
-            (engine.db, "before_cursor_execute", self._before), (engine.db, "after_cursor_execute", self._after)]
-        for target, name, fn in self.hooks:
-            event.listen(target, name, fn)
-
-    def _commit_begins(self, conn: Any) -> None:
-        self._t = time.perf_counter()
-
-    def _done(self, session: Any) -> None:
-        self.commit += time.perf_counter() - self._t
-
-    def _before(self, *args: Any) -> None:
-        self._t = time.perf_counter()
-
-    def _after(self, *args: Any) -> None:
-        self.statements += time.perf_counter() - self._t
-
-    def close(self) -> None:
-        for target, name, fn in self.hooks:
-            event.remove(target, name, fn)
-
-
 def profile(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="opsflow-durable-profile-") as folder:
         engine = build_engine(f"sqlite:///{folder}/profile.sqlite")
         try:
             warm(engine)
-            clock = DbClock(engine)
+            clock = shares.DbClock(engine)
             plain = engine_completions(engine, "unprofiled", args.profile_instances, Budget(None))
             clock.close()
             profiler = cProfile.Profile()
@@ -360,13 +252,13 @@ def profile(args: argparse.Namespace) -> None:
         finally:
             engine.db.dispose()
     stats = pstats.Stats(profiler)
-    seconds = breakdown(stats, str(REPO / "engine"))
+    seconds = shares.breakdown(stats, str(REPO / "engine"))
     total = sum(seconds.values())
     n = len(plain.seconds)
     unprofiled = sum(plain.seconds) / n
     commit, statements = clock.commit / n, clock.statements / n
     python = max(unprofiled - commit - statements, 0.0)
-    profiled_python = sum(v for k, v in seconds.items() if k not in SHARES[:2])
+    profiled_python = sum(v for k, v in seconds.items() if k not in shares.SHARES[:2])
     print(f"\n  (3) where one Engine.complete goes (SQLite; the approve journey's four steps, {n} unprofiled and "
           f"{count} profiled completions)")
     print(f"    unprofiled: {unprofiled * 1000:.2f} ms per completion = commit {commit * 1000:.2f} ms "
@@ -375,18 +267,18 @@ def profile(args: argparse.Namespace) -> None:
     print(f"    cProfile: {total / count * 1000:.2f} ms per completion; it slows Python more than the database, so the "
           "last column spreads the unprofiled Python time by the profiled Python shares")
     print(f"    {'share':<46} {'profiled ms':>11} {'profiled':>8} {'est. ms':>8} {'est.':>6}")
-    for share in SHARES:
-        if share == SHARES[0]:
+    for share in shares.SHARES:
+        if share == shares.SHARES[0]:
             estimate = commit
-        elif share == SHARES[1]:
+        elif share == shares.SHARES[1]:
             estimate = statements
         else:
             estimate = python * seconds[share] / profiled_python if profiled_python else 0.0
         print(f"    {share:<46} {seconds[share] / count * 1000:11.3f} {seconds[share] / total:8.1%} "
               f"{estimate * 1000:8.3f} {estimate / unprofiled:6.1%}")
-    table: dict[Func, Any] = stats.stats  # (calls, primitive calls, own time, cumulative, callers)
+    table: dict[shares.Func, Any] = stats.stats  # (calls, primitive calls, own time, cumulative, callers)
     parts = []
-    for file, name in CUMULATIVE:
+    for file, name in shares.CUMULATIVE:
         found = [v[3] for (path, _line, fn), v in table.items() if fn == name and path.endswith(file)]
         if found:
             parts.append(f"{file.removesuffix('.py')}.{name} {max(found) / total:.0%}")
