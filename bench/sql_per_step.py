@@ -1,27 +1,44 @@
-"""SQL statements and commits per use case, on SQLite.
+"""SQL statements and commits per use case, on SQLite, through the Engine and over HTTP.
 
-Counts what the Engine sends to the database (SQLAlchemy ``before_cursor_execute``; the
-implicit BEGIN of the sqlite3 driver is not a statement and is not counted) and the commits
-and rollbacks on ``engine.db`` during one call of ``Engine.start``, ``Engine.tasks``,
-``Engine.claim`` and ``Engine.complete`` for each step of the market-plan approve journey.
+Counts what goes to the database (SQLAlchemy ``before_cursor_execute``; the implicit BEGIN of the
+sqlite3 driver is not a statement and is not counted) and the commits and rollbacks on
+``engine.db`` during one call of ``Engine.start``, ``Engine.tasks``, ``Engine.claim`` and
+``Engine.complete`` for each step of the market-plan approve journey, and during two HTTP task
+submissions through the Flask test client (``webui.create_app``), auth included:
 
-The definition cache is warmed by one whole journey first; the first call in a fresh process
-(cold cache) is shown separately. Usage::
+* ``POST /api/v1/tasks/{id}/complete`` with a bearer token (``Engine.create_token``);
+* ``POST /tasks/{id}/complete``, the HTML form, in a signed-in session with the CSRF token taken
+  from the task page.
 
-    .venv/bin/python bench/sql_per_step.py [--quiet]   # --quiet: counts only, no statements
+Both submit the research report of a plan that is not claimed, as ``Engine.complete (research,
+not claimed)`` does. The definition cache is warmed by one whole journey first, and each HTTP
+route by one submission; the first call in a fresh process (cold cache) is shown separately.
+Usage::
+
+    .venv/bin/python bench/sql_per_step.py [--quiet] [--json]
+
+``--quiet``: counts only, no statements. ``--json``: only ``{"start": {"statements": N,
+"commits": M}, "list": ..., "claim": ..., "complete": ..., "http_complete": ...,
+"http_complete_form": ...}``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import re
 from collections.abc import Callable
 from typing import Any
 
-from _common import JOURNEY, START, STARTER, SqlCount, count_sql, open_task_id, run_journey, sqlite_engine
+from _common import JOURNEY, RESEARCH, START, STARTER, SqlCount, count_sql, open_task_id, run_journey, sqlite_engine
 
 from engine.facade import Engine, build_engine
+from webui import create_app
 
 WIDTH = 150
+RESEARCHER, FIRST_TASK = JOURNEY[0][0], JOURNEY[0][1]
+PASSWORD = "bench-sql-per-step"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def measure(engine: Engine, label: str, call: Callable[[], Any], rows: list[tuple[str, SqlCount]]) -> Any:
@@ -31,9 +48,54 @@ def measure(engine: Engine, label: str, call: Callable[[], Any], rows: list[tupl
     return result
 
 
+def new_research_task(engine: Engine) -> int:
+    instance_id = int(engine.start("market_plan", STARTER, START)["id"])
+    return open_task_id(engine, instance_id, FIRST_TASK)
+
+
+def csrf_token(page: str) -> str:
+    found = CSRF.search(page)
+    if found is None:
+        raise RuntimeError("no CSRF token on the page")
+    return found.group(1)
+
+
+def http_submissions(engine: Engine, rows: list[tuple[str, SqlCount]]) -> None:
+    """Count one API and one HTML-form submission of a research report (each after a warm-up one)."""
+    app = create_app(engine, {"SECRET_KEY": "bench-sql-per-step"})
+    token = engine.create_token(RESEARCHER, "bench sql_per_step")
+    api = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    for label in (None, "POST /api/v1/tasks/{id}/complete (bearer token)"):
+        task_id = new_research_task(engine)
+        with count_sql(engine) as counted:
+            answer = api.post(f"/api/v1/tasks/{task_id}/complete", json={"data": RESEARCH}, headers=headers)
+        if answer.status_code != 200:
+            raise RuntimeError(f"API completion answered {answer.status_code}: {answer.get_data(as_text=True)}")
+        if label:
+            rows.append((label, counted))
+
+    engine.set_password(RESEARCHER, PASSWORD)
+    browser = app.test_client()
+    signed_in = browser.post("/login", data={"username": RESEARCHER, "password": PASSWORD,
+                                             "csrf_token": csrf_token(browser.get("/login").get_data(as_text=True))})
+    if signed_in.status_code != 303:
+        raise RuntimeError(f"signing in answered {signed_in.status_code}")
+    for label in (None, "POST /tasks/{id}/complete (HTML form, signed in)"):
+        task_id = new_research_task(engine)
+        form = {**RESEARCH, "csrf_token": csrf_token(browser.get(f"/tasks/{task_id}").get_data(as_text=True))}
+        with count_sql(engine) as counted:
+            answer = browser.post(f"/tasks/{task_id}/complete", data=form)
+        if answer.status_code != 303:
+            raise RuntimeError(f"form completion answered {answer.status_code}: {answer.get_data(as_text=True)}")
+        if label:
+            rows.append((label, counted))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quiet", action="store_true", help="print the counts only")
+    parser.add_argument("--json", action="store_true", help="print statements and commits per step as JSON")
     args = parser.parse_args()
 
     rows: list[tuple[str, SqlCount]] = []
@@ -50,17 +112,29 @@ def main() -> None:
         run_journey(engine)  # warm the cache and every code path
         instance_id = int(measure(engine, "Engine.start", lambda: engine.start("market_plan", STARTER, START),
                                   rows)["id"])
-        first_user, first_task, _ = JOURNEY[0]
-        measure(engine, f"Engine.tasks({first_user!r})", lambda: engine.tasks(first_user), rows)
-        task_id = open_task_id(engine, instance_id, first_task)
-        measure(engine, f"Engine.claim ({first_task})", lambda: engine.claim(task_id, first_user), rows)
+        measure(engine, f"Engine.tasks({RESEARCHER!r})", lambda: engine.tasks(RESEARCHER), rows)
+        task_id = open_task_id(engine, instance_id, FIRST_TASK)
+        measure(engine, f"Engine.claim ({FIRST_TASK})", lambda: engine.claim(task_id, RESEARCHER), rows)
         for username, name, data in JOURNEY:
             task_id = open_task_id(engine, instance_id, name)
-            measure(engine, f"Engine.complete ({name}{', claimed' if name == first_task else ''})",
+            measure(engine, f"Engine.complete ({name}{', claimed' if name == FIRST_TASK else ''})",
                     lambda task_id=task_id, username=username, data=data: engine.complete(task_id, username, data),
                     rows)
+        task_id = new_research_task(engine)
+        measure(engine, f"Engine.complete ({FIRST_TASK}, not claimed)",
+                lambda: engine.complete(task_id, RESEARCHER, RESEARCH), rows)
+        http_submissions(engine, rows)
 
-    print("sql_per_step: SQL statements and commits per Engine call, SQLite, market-plan approve journey")
+    if args.json:
+        by_label = dict(rows)
+        picked = {"start": "Engine.start", "list": f"Engine.tasks({RESEARCHER!r})",
+                  "claim": f"Engine.claim ({FIRST_TASK})", "complete": f"Engine.complete ({FIRST_TASK}, not claimed)",
+                  "http_complete": "POST /api/v1/tasks/{id}/complete (bearer token)",
+                  "http_complete_form": "POST /tasks/{id}/complete (HTML form, signed in)"}
+        print(json.dumps({key: {"statements": len(by_label[label].statements), "commits": by_label[label].commits}
+                          for key, label in picked.items()}))
+        return
+    print("sql_per_step: SQL statements and commits per call, SQLite, market-plan approve journey")
     print(f"  {'call':<58} {'statements':>10} {'commits':>8} {'rollbacks':>9}")
     for label, counted in rows:
         print(f"  {label:<58} {len(counted.statements):>10} {counted.commits:>8} {counted.rollbacks:>9}")

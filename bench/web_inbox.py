@@ -1,15 +1,18 @@
-"""Web benchmark: inbox page latency with 10,000 open instances, and task completions per second
-over HTTP against the production server (``opsflow serve``, waitress), through the HTML forms.
+"""Web benchmark: page latency and task completions per second over HTTP against the production
+server (``opsflow serve``, waitress), through the HTML forms, on a realistic mix of instances.
 
 Run: ``.venv/bin/python bench/web_inbox.py`` (options: ``--instances``, ``--requests``,
-``--completions``, ``--clients``, ``--database``). It prints figures only; there are no thresholds.
+``--completions``, ``--clients``, ``--postgres``). It prints figures only; there are no thresholds.
 
-How the data is made: ``opsflow init --demo``, then ``--instances`` market plans started by li.na
-with ``Engine.start`` in a loop (about 5 ms each on SQLite). Each waits at "research", so
-wang.lei has that many team tasks: the inbox query reads the open-task rows of his role (the
-engine returns at most 500, the page lists 100). Completions are wang.lei's research
-reports, POSTed as the browser does (CSRF token, form fields); each is one HTTP request with its
-redirect not followed.
+How the data is made: bench/big_db.py's builder, scaled down to ``--instances`` (default 10,000),
+into a fresh database of its own (a temp SQLite file, or with ``--postgres URL`` a database
+``opsflow_bench_web`` created on that server and dropped at the end): about 300 people, market
+plans at every step and ended ones (approved, vetoed, cancelled) started by many people over two
+years, and an appraisal cycle with its appraisals at their steps. wang.lei (research supervisor)
+has about 30 % of the plans as team tasks (the engine returns at most 500, the page lists 100);
+zhou.jie has five. Completions are wang.lei's research reports, POSTed as the browser does (CSRF
+token, form fields); each is one HTTP request with its redirect not followed. For the pages at
+full size (100,000 instances) see bench/inbox_at_scale.py.
 """
 
 from __future__ import annotations
@@ -32,13 +35,20 @@ from pathlib import Path
 from urllib.error import HTTPError, URLError
 
 REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+for _path in (REPO, REPO / "bench"):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
+
+import _department as dept  # noqa: E402
+import _targets as targets  # noqa: E402
+import big_db  # noqa: E402
+from _figures import percentile  # noqa: E402
 
 from engine.facade import build_engine  # noqa: E402
-from tests.journey import RESEARCH, START  # noqa: E402
+from tests.journey import RESEARCH  # noqa: E402
 
-PASSWORD = "opsflow-bench-pw"
+PASSWORD = dept.PASSWORD
+WEB_DATABASE = "opsflow_bench_web"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -107,9 +117,7 @@ def serve(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]
 
 
 def ms(seconds: list[float]) -> str:
-    ordered = sorted(seconds)
-    p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
-    return f"median {statistics.median(ordered) * 1000:7.1f} ms   p95 {p95 * 1000:7.1f} ms"
+    return f"median {statistics.median(seconds) * 1000:7.1f} ms   p95 {percentile(seconds, 0.95) * 1000:7.1f} ms"
 
 
 def page_latency(base: str, username: str, path: str, requests: int) -> list[float]:
@@ -155,43 +163,49 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=50, help="page loads per latency figure")
     parser.add_argument("--completions", type=int, default=200, help="tasks completed per throughput figure")
     parser.add_argument("--clients", type=int, default=4, help="concurrent browsers in the second figure")
-    parser.add_argument("--database", help="database URL (default: a temporary SQLite file)")
+    parser.add_argument("--postgres", metavar="URL", help=f"build the database {WEB_DATABASE} on this server "
+                        "(default: a temporary SQLite file)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="opsflow-web-bench-") as folder:
-        url = args.database or f"sqlite:///{folder}/bench.sqlite"
-        engine = build_engine(url)
-        engine.init(demo=True, demo_password=PASSWORD)
-        t0 = time.perf_counter()
-        for _ in range(args.instances):
-            engine.start("market_plan", "li.na", START)
-        made = time.perf_counter() - t0
-        print(f"{args.instances} open market plans made with Engine.start in {made:.1f} s "
-              f"({made / max(args.instances, 1) * 1000:.1f} ms each); database {url.split(':', 1)[0]}")
-        task_ids = [t["id"] for t in engine.tasks("wang.lei") if t["name"] == "research"]
+        target: targets.Target = (targets.PostgresTarget(args.postgres, WEB_DATABASE) if args.postgres
+                                 else targets.SqliteTarget(Path(folder) / "bench.sqlite"))
+        plan = big_db.Plan(instances=args.instances, cycles=0)
+        meta = big_db.build(target, plan, log=lambda line: None)
+        counts = meta["counts"]
+        print(f"{target.label}: {counts['process_instance']:,} instances ({counts['history_event']:,} history "
+              f"events, {counts['open human_task']:,} open tasks) made by bench/big_db.py in "
+              f"{meta['build_seconds']:.1f} s")
+        engine = build_engine(target.url)
+        mine = engine.task_counts("wang.lei")
+        task_ids = [t["id"] for t in engine.tasks("wang.lei") if t["name"] == "research" and not t["mine"]]
         engine.db.dispose()
 
-        env = {**os.environ, "OPSFLOW_DATABASE_URL": url, "OPSFLOW_SECRET_KEY": secrets.token_hex(16)}
+        env = {**os.environ, "OPSFLOW_DATABASE_URL": target.url, "OPSFLOW_SECRET_KEY": secrets.token_hex(16)}
         process, base = serve(env, Path(folder) / "serve.log")
         try:
             print(f"server: opsflow serve (waitress, 8 threads) at {base}")
-            pages = [("wang.lei", "/", f"{args.instances} team tasks"),
-                     ("wang.lei", "/?q=Spring", "text filter, all match"),
-                     ("li.na", "/", "no open tasks"),
-                     ("li.na", "/requests", f"{args.instances} requests started")]
+            pages = [("wang.lei", "/", f"{mine['mine']} mine + {mine['team']:,} team tasks"),
+                     ("wang.lei", "/?q=热水器", "text filter, a product"),
+                     ("zhou.jie", "/", "5 tasks"),
+                     ("li.na", "/", "the marketing managers' review tasks"),
+                     ("li.na", "/requests", "started many, reviewed many")]
             for username, path, note in pages:
                 label = f"GET {path} as {username} ({note}):"
-                print(f"{label:<54}{ms(page_latency(base, username, path, args.requests))}")
+                timings = page_latency(base, username, urllib.parse.quote(path, safe="/?="), args.requests)
+                print(f"{label:<66}{ms(timings)}")
             n = min(args.completions, len(task_ids) // 2)
             sequential = complete_all(base, task_ids[:n], 1)
             label = "POST /tasks/<id>/complete, 1 browser:"
-            print(f"{label:<54}{sequential:7.1f} completions/s ({n} tasks)")
+            print(f"{label:<66}{sequential:7.1f} completions/s ({n} tasks)")
             parallel = complete_all(base, task_ids[n:2 * n], args.clients)
             label = f"POST /tasks/<id>/complete, {args.clients} browsers at once:"
-            print(f"{label:<54}{parallel:7.1f} completions/s ({n} tasks)")
+            print(f"{label:<66}{parallel:7.1f} completions/s ({n} tasks)")
         finally:
             process.terminate()
             process.wait(timeout=10)
+            if isinstance(target, targets.PostgresTarget):
+                target.drop()
 
 
 if __name__ == "__main__":

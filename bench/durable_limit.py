@@ -1,0 +1,342 @@
+"""How close the engine gets to the database's limit for one durable step, and where the rest goes.
+
+Measured in one run, on each database:
+
+(1) the physical limit of an engine-shaped step, by raw SQL (``sqlite3`` / ``psycopg``) against
+    opsflow's own ``process_instance`` and ``history_event`` tables (created from ``engine.models``
+    in a scratch database; SQLite with the PRAGMAs of ``engine/db.py``: WAL, synchronous=FULL,
+    foreign keys, busy timeout). One step: read the instance row; ``UPDATE ... SET state_json=?,
+    data_json=?, version=version+1, ... WHERE id=? AND version=?`` with a state and data the size
+    of a real pruned market plan's (measured from one the Engine made); insert one history event
+    with the size of a real ``task_completed`` event; commit. Round robin over ``--rows`` rows.
+(2) opsflow's persisted completions: ``--instances`` market plans started (not timed), then
+    completed stage by stage (research, draft, review approve, sign-off approve) with
+    ``Engine.complete``; task ids are looked up between stages (not timed).
+
+Both print the median and p95 of one step and throughput = steps / wall time of the timed loops;
+the ratio opsflow/raw says how much of the database's limit the engine reaches.
+
+(3) A cProfile breakdown of ``Engine.complete`` (SQLite): each function's own time goes to a
+    share by where its code lives (the driver's commit, the driver's statements, SQLAlchemy,
+    SpiffWorkflow, the state codec, history hashing, the step recording, form validation, other
+    engine code); library and built-in helpers count for whoever called them. The profiler slows
+    Python code more than the database: read the shares, not the times.
+
+Usage::
+
+    .venv/bin/python bench/durable_limit.py [--postgres URL | --no-postgres] [--steps 2000]
+        [--instances 100] [--profile-instances 50] [--budget 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import hashlib
+import pstats
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+for _path in (REPO, REPO / "bench"):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
+
+import _shares as shares  # noqa: E402
+import _targets as targets  # noqa: E402
+from _figures import Budget, percentile  # noqa: E402
+from sqlalchemy import create_engine, select  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from engine.facade import Engine, build_engine  # noqa: E402
+from engine.models import Base, HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance, User  # noqa: E402
+from tests.journey import DRAFT, RESEARCH, START, decision  # noqa: E402
+
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+RAW_DATABASE = "opsflow_bench_durable_raw"
+ENGINE_DATABASE = "opsflow_bench_durable"
+STAGES = [("wang.lei", "research", RESEARCH), ("zhang.min", "draft_plan", DRAFT),
+          ("li.na", "manager_review", decision("approve")), ("chen.yu", "director_signoff", decision("approve"))]
+SQLITE_PRAGMAS = ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=10000")
+
+
+@dataclass
+class Run:
+    label: str
+    seconds: list[float]  # one per step
+    wall: float  # of the timed loops
+    note: str = ""
+
+    def line(self) -> str:
+        rate = len(self.seconds) / self.wall if self.wall else 0.0
+        return (f"    {self.label:<44} {len(self.seconds):>6} steps in {self.wall:6.2f} s = {rate:8.1f}/s   "
+                f"median {statistics.median(self.seconds) * 1000:7.3f} ms  "
+                f"p95 {percentile(self.seconds, 0.95) * 1000:7.3f} ms{self.note}")
+
+    @property
+    def rate(self) -> float:
+        return len(self.seconds) / self.wall if self.wall else 0.0
+
+
+# -- what a real step writes ---------------------------------------------------------------------------
+@dataclass
+class Shape:
+    state: str
+    data: str
+    payload: str
+
+
+def real_shape(engine: Engine) -> Shape:
+    """The state, data and a task_completed payload of a market plan the Engine drove to its review."""
+    instance_id = int(engine.start("market_plan", "li.na", START)["id"])
+    for username, name, data in STAGES[:2]:
+        engine.complete(open_task(engine, instance_id, name), username, data)
+    with engine.db.connect() as conn:
+        state, data = conn.execute(select(ProcessInstance.state_json, ProcessInstance.data_json)
+                                   .where(ProcessInstance.id == instance_id)).one()
+        payload = conn.scalar(select(HistoryEvent.payload_json).where(
+            HistoryEvent.instance_id == instance_id, HistoryEvent.kind == "task_completed").limit(1))
+    return Shape(state, data, payload or "{}")
+
+
+def open_task(engine: Engine, instance_id: int, name: str) -> int:
+    with engine.db.connect() as conn:
+        return int(conn.scalar(select(HumanTask.id).where(
+            HumanTask.instance_id == instance_id, HumanTask.name == name, HumanTask.state == "open")))
+
+
+# -- (1) the raw step ----------------------------------------------------------------------------------
+def prepare_tables(url: str, shape: Shape, rows: int) -> None:
+    """opsflow's tables (from engine.models), one definition, one user and ``rows`` instances."""
+    db = create_engine(url)
+    now = datetime.now(UTC)
+    try:
+        Base.metadata.create_all(db)
+        with db.begin() as conn:
+            conn.execute(ProcessDefinition.__table__.insert(), {
+                "id": 1, "key": "market_plan", "version": 1, "title": "Market plan", "source_name": "market_plan.bpmn",
+                "checksum": "", "bpmn_xml": "", "spec_json": "{}", "deployed_at": now})
+            conn.execute(User.__table__.insert(), {"id": 1, "username": "li.na", "created_at": now})
+            conn.execute(ProcessInstance.__table__.insert(), [{
+                "id": i, "definition_id": 1, "process_key": "market_plan", "title": f"Plan {i}", "status": "running",
+                "started_by_id": 1, "started_at": now, "version": 1, "state_json": shape.state,
+                "data_json": shape.data, "history_seq": 0, "history_head": "0" * 64} for i in range(1, rows + 1)])
+    finally:
+        db.dispose()
+
+
+def raw_steps(execute: Callable[[str, tuple[Any, ...]], Any], commit: Callable[[], None], begin: Callable[[], None],
+              placeholder: str, shape: Shape, rows: int, steps: int, budget: Budget) -> tuple[list[float], float]:
+    p = placeholder
+    read = (f"SELECT version, history_seq, history_head, state_json FROM process_instance WHERE id = {p}")
+    write = (f"UPDATE process_instance SET state_json = {p}, data_json = {p}, version = {p}, history_seq = {p}, "
+             f"history_head = {p} WHERE id = {p} AND version = {p}")
+    event = (f"INSERT INTO history_event (instance_id, seq, kind, occurred_at, actor, task_name, human_task_id, "
+             f"payload_json, prev_hash, hash) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})")
+    seconds = []
+    t_run = time.perf_counter()
+    for step in range(steps):
+        if budget.spent():
+            break
+        instance_id = step % rows + 1
+        t0 = time.perf_counter()
+        begin()
+        version, seq, head, state = execute(read, (instance_id,)).fetchone()
+        digest = hashlib.sha256(f"{head}{instance_id}{seq + 1}".encode()).hexdigest()
+        state = f"{step:010d}" + state[10:]  # a new state of the same size
+        done = execute(write, (state, shape.data, version + 1, seq + 1, digest, instance_id, version))
+        if done.rowcount != 1:
+            raise RuntimeError(f"instance {instance_id}: the versioned update changed {done.rowcount} rows")
+        execute(event, (instance_id, seq + 1, "task_completed", datetime.now(UTC), "wang.lei", "research", None,
+                        shape.payload, head, digest))
+        commit()
+        seconds.append(time.perf_counter() - t0)
+    return seconds, time.perf_counter() - t_run
+
+
+def raw_sqlite(shape: Shape, args: argparse.Namespace) -> Run:
+    with tempfile.TemporaryDirectory(prefix="opsflow-durable-") as folder:
+        path = Path(folder) / "raw.sqlite"
+        prepare_tables(f"sqlite:///{path}", shape, args.rows)
+        conn = sqlite3.connect(path, isolation_level=None, timeout=10)
+        for pragma in SQLITE_PRAGMAS:
+            conn.execute(f"PRAGMA {pragma}")
+        budget = Budget(args.budget)
+        seconds, wall = raw_steps(conn.execute, lambda: conn.execute("COMMIT"), lambda: conn.execute("BEGIN"), "?",
+                                  shape, args.rows, args.steps, budget)
+        conn.close()
+    return Run("raw step, sqlite3 (WAL, synchronous=FULL)", seconds, wall, budget.note(len(seconds), args.steps))
+
+
+@contextmanager
+def scratch_postgres(server: str, name: str) -> Iterator[str]:
+    import psycopg
+
+    base = make_url(server)
+    admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def raw_postgres(shape: Shape, args: argparse.Namespace) -> Run:
+    import psycopg
+
+    with scratch_postgres(args.postgres, RAW_DATABASE) as url:
+        prepare_tables(url, shape, args.rows)
+        dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(dsn) as conn:
+            cursor = conn.cursor()
+            budget = Budget(args.budget)
+            seconds, wall = raw_steps(lambda sql, params: cursor.execute(sql, params), conn.commit, lambda: None,
+                                      "%s", shape, args.rows, args.steps, budget)
+    return Run("raw step, psycopg (one connection)", seconds, wall, budget.note(len(seconds), args.steps))
+
+
+# -- (2) opsflow ---------------------------------------------------------------------------------------
+def engine_completions(engine: Engine, label: str, instances: int, budget: Budget) -> Run:
+    """Start ``instances`` plans (not timed); complete them stage by stage, timing each completion."""
+    plans = [int(engine.start("market_plan", "li.na", START)["id"]) for _ in range(instances)]
+    seconds: list[float] = []
+    wall = 0.0
+    for username, name, data in STAGES:
+        task_ids = [open_task(engine, plan, name) for plan in plans]
+        t_stage = time.perf_counter()
+        for task_id in task_ids:
+            if budget.spent():
+                break
+            t0 = time.perf_counter()
+            engine.complete(task_id, username, data)
+            seconds.append(time.perf_counter() - t0)
+        wall += time.perf_counter() - t_stage
+    return Run(label, seconds, wall, budget.note(len(seconds), instances * len(STAGES)))
+
+
+def warm(engine: Engine) -> None:
+    engine.init(demo=True)
+    engine_completions(engine, "warm-up", 3, Budget(None))
+
+
+def profile(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory(prefix="opsflow-durable-profile-") as folder:
+        engine = build_engine(f"sqlite:///{folder}/profile.sqlite")
+        try:
+            warm(engine)
+            clock = shares.DbClock(engine)
+            plain = engine_completions(engine, "unprofiled", args.profile_instances, Budget(None))
+            clock.close()
+            profiler = cProfile.Profile()
+            plans = [int(engine.start("market_plan", "li.na", START)["id"]) for _ in range(args.profile_instances)]
+            count = 0
+            for username, name, data in STAGES:
+                for plan in plans:
+                    task_id = open_task(engine, plan, name)
+                    profiler.enable()
+                    engine.complete(task_id, username, data)
+                    profiler.disable()
+                    count += 1
+        finally:
+            engine.db.dispose()
+    stats = pstats.Stats(profiler)
+    seconds = shares.breakdown(stats, str(REPO / "engine"))
+    total = sum(seconds.values())
+    n = len(plain.seconds)
+    unprofiled = sum(plain.seconds) / n
+    commit, statements = clock.commit / n, clock.statements / n
+    python = max(unprofiled - commit - statements, 0.0)
+    profiled_python = sum(v for k, v in seconds.items() if k not in shares.SHARES[:2])
+    print(f"\n  (3) where one Engine.complete goes (SQLite; the approve journey's four steps, {n} unprofiled and "
+          f"{count} profiled completions)")
+    print(f"    unprofiled: {unprofiled * 1000:.2f} ms per completion = commit {commit * 1000:.2f} ms "
+          f"({commit / unprofiled:.0%}) + statements {statements * 1000:.2f} ms ({statements / unprofiled:.0%}) "
+          f"+ Python {python * 1000:.2f} ms ({python / unprofiled:.0%})  [SQLAlchemy events, no profiler]")
+    print(f"    cProfile: {total / count * 1000:.2f} ms per completion; it slows Python more than the database, so the "
+          "last column spreads the unprofiled Python time by the profiled Python shares")
+    print(f"    {'share':<46} {'profiled ms':>11} {'profiled':>8} {'est. ms':>8} {'est.':>6}")
+    for share in shares.SHARES:
+        if share == shares.SHARES[0]:
+            estimate = commit
+        elif share == shares.SHARES[1]:
+            estimate = statements
+        else:
+            estimate = python * seconds[share] / profiled_python if profiled_python else 0.0
+        print(f"    {share:<46} {seconds[share] / count * 1000:11.3f} {seconds[share] / total:8.1%} "
+              f"{estimate * 1000:8.3f} {estimate / unprofiled:6.1%}")
+    table: dict[shares.Func, Any] = stats.stats  # (calls, primitive calls, own time, cumulative, callers)
+    parts = []
+    for file, name in shares.CUMULATIVE:
+        found = [v[3] for (path, _line, fn), v in table.items() if fn == name and path.endswith(file)]
+        if found:
+            parts.append(f"{file.removesuffix('.py')}.{name} {max(found) / total:.0%}")
+    print(f"    cumulative, with everything beneath (profiled): {', '.join(parts) or 'none of them found'}")
+
+
+# -- main ----------------------------------------------------------------------------------------------
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--postgres", default=DEFAULT_POSTGRES, help="server; scratch databases are created "
+                        f"({RAW_DATABASE}, {ENGINE_DATABASE}) and dropped (default %(default)s)")
+    parser.add_argument("--no-postgres", action="store_true", help="skip PostgreSQL")
+    parser.add_argument("--steps", type=int, default=2000, help="raw steps per database (default %(default)s)")
+    parser.add_argument("--rows", type=int, default=100, help="instance rows the raw steps go round (default 100)")
+    parser.add_argument("--instances", type=int, default=100, help="market plans completed per database "
+                        "(4 completions each; default %(default)s)")
+    parser.add_argument("--profile-instances", type=int, default=50, help="market plans profiled (default 50)")
+    parser.add_argument("--budget", type=float, default=60.0, help="seconds per timed loop at most")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="opsflow-durable-") as folder:
+        engine = build_engine(f"sqlite:///{folder}/engine.sqlite")
+        try:
+            warm(engine)
+            shape = real_shape(engine)
+            print(f"durable_limit: a market plan waiting for its review stores a {len(shape.state):,}-byte state and "
+                  f"{len(shape.data):,} bytes of data; its research report event carries {len(shape.payload):,} bytes")
+            print("\n  (1)+(2) SQLite, temp files, the PRAGMAs of engine/db.py")
+            raw = raw_sqlite(shape, args)
+            print(raw.line())
+            ours = engine_completions(engine, "opsflow Engine.complete (SQLite)", args.instances, Budget(args.budget))
+            print(ours.line())
+            print(f"    ratio opsflow/raw: {ours.rate / raw.rate:.3f} of the limit by throughput, "
+                  f"{statistics.median(raw.seconds) / statistics.median(ours.seconds):.3f} by median step time")
+        finally:
+            engine.db.dispose()
+
+    why = "--no-postgres" if args.no_postgres else targets.postgres_unavailable(args.postgres)
+    if why:
+        print(f"\n  (1)+(2) PostgreSQL: skipped ({why})")
+    else:
+        host = make_url(args.postgres).host
+        print(f"\n  (1)+(2) PostgreSQL on {host}, scratch databases")
+        raw = raw_postgres(shape, args)
+        print(raw.line())
+        with scratch_postgres(args.postgres, ENGINE_DATABASE) as url:
+            engine = build_engine(url)
+            try:
+                warm(engine)
+                ours = engine_completions(engine, "opsflow Engine.complete (PostgreSQL)", args.instances,
+                                          Budget(args.budget))
+            finally:
+                engine.db.dispose()
+        print(ours.line())
+        print(f"    ratio opsflow/raw: {ours.rate / raw.rate:.3f} of the limit by throughput, "
+              f"{statistics.median(raw.seconds) / statistics.median(ours.seconds):.3f} by median step time")
+    profile(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,318 @@
+"""The pages people open every day, on a department-sized database (issue 10's "before" figures).
+
+On the database bench/big_db.py builds (100,000 instances, about 1,000,000 history events and
+60,000 open tasks; built first if it is missing, reused otherwise), through the Flask test client
+(``webui.create_app(engine)``, signed in by posting to ``/login`` with the demo password, the API
+with a token from ``Engine.create_token``):
+
+* ``GET /`` (the inbox) and ``GET /api/v1/tasks`` for the user with about 30,000 team tasks and the
+  user with about 5 tasks;
+* ``GET /requests`` ("My requests") for those two, for a user who took part in many instances and
+  for one who started many.
+
+Each page gets ``--warmup`` requests first, then ``--requests`` measured ones, each timed on its own:
+p50 and p95 are over those timings. A page whose measurements pass ``--budget`` seconds stops early
+and says so. The SQL statements (SQLAlchemy ``before_cursor_execute``) and commits of each request
+are counted, and the statements that took longest are listed; ``--explain`` adds their query plans
+(``EXPLAIN QUERY PLAN`` on SQLite, ``EXPLAIN (ANALYZE, BUFFERS)`` on PostgreSQL).
+
+SQLite is measured as the engine leaves it, without ``ANALYZE`` statistics; ``--with-stats`` also
+measures a scratch copy after ``ANALYZE``. big_db runs ``VACUUM (ANALYZE)`` on PostgreSQL, as
+autovacuum would. The tokens made for the run are deleted at the end. Usage::
+
+    .venv/bin/python bench/inbox_at_scale.py [--sqlite PATH] [--postgres URL | --no-postgres]
+        [--requests 50] [--warmup 5] [--budget 60] [--explain] [--with-stats]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+for _path in (REPO, REPO / "bench"):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
+
+import _department as dept  # noqa: E402
+import _targets as targets  # noqa: E402
+import big_db  # noqa: E402
+from _figures import Budget, percentile  # noqa: E402
+from sqlalchemy import delete, event, func, or_, select  # noqa: E402
+
+from engine.facade import Engine, build_engine  # noqa: E402
+from engine.models import ApiToken, HumanTask, ProcessInstance, User  # noqa: E402
+from webui import create_app  # noqa: E402
+
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+TOKEN_LABEL = "bench inbox_at_scale"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+SHOWN_STATEMENTS = 3
+
+
+@dataclass
+class Statement:
+    sql: str
+    parameters: Any
+    seconds: float = 0.0
+
+
+@dataclass
+class RequestLog:
+    statements: list[Statement] = field(default_factory=list)
+    commits: int = 0
+
+
+class SqlWatch:
+    """The statements (with their time) and commits sent to the database during one request."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.db = engine.db
+        self.current = RequestLog()
+        self.on = False
+        event.listen(self.db, "before_cursor_execute", self._before)
+        event.listen(self.db, "after_cursor_execute", self._after)
+        event.listen(self.db, "commit", self._commit)
+
+    def _before(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        if self.on:
+            self.current.statements.append(Statement(statement, parameters, time.perf_counter()))
+
+    def _after(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        if self.on:
+            last = self.current.statements[-1]
+            last.seconds = time.perf_counter() - last.seconds
+
+    def _commit(self, conn: Any) -> None:
+        if self.on:
+            self.current.commits += 1
+
+    def start(self) -> None:
+        self.current = RequestLog()
+        self.on = True
+
+    def stop(self) -> RequestLog:
+        self.on = False
+        return self.current
+
+    def close(self) -> None:
+        event.remove(self.db, "before_cursor_execute", self._before)
+        event.remove(self.db, "after_cursor_execute", self._after)
+        event.remove(self.db, "commit", self._commit)
+
+
+@dataclass
+class Measured:
+    label: str
+    user: str
+    about: str
+    seconds: list[float]
+    logs: list[RequestLog]
+    note: str
+
+    def statement_counts(self) -> str:
+        counts = sorted({len(log.statements) for log in self.logs})
+        return str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
+
+    def commit_counts(self) -> str:
+        counts = sorted({log.commits for log in self.logs})
+        return str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
+
+    def sql_ms(self) -> float:
+        """Median over the requests of the time spent in the driver's execute calls."""
+        return statistics.median(sum(st.seconds for st in log.statements) for log in self.logs) * 1000
+
+    def slowest(self) -> list[tuple[float, Statement]]:
+        """The statements of a request by their median time over the measured requests, slowest first."""
+        shape = len(self.logs[0].statements)
+        logs = [log for log in self.logs if len(log.statements) == shape]
+        medians = [(statistics.median(log.statements[i].seconds for log in logs), logs[-1].statements[i])
+                   for i in range(shape)]
+        return sorted(medians, key=lambda m: -m[0])
+
+
+SELECT_LIST = re.compile(r"^SELECT (DISTINCT )?(.+?) FROM ", re.S)
+
+
+def shorten(sql: str, width: int = 200) -> str:
+    """A statement on one line, its select list left out (the FROM and WHERE tell statements apart)."""
+    line = SELECT_LIST.sub(lambda m: f"SELECT {m.group(1) or ''}… FROM ", " ".join(sql.split()), count=1)
+    return line if len(line) <= width else line[:width - 1] + "…"
+
+
+def sign_in(app: Any, username: str) -> Any:
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = CSRF.search(page)
+    if token is None:
+        raise RuntimeError("no CSRF token on /login")
+    answer = client.post("/login", data={"username": username, "password": dept.PASSWORD,
+                                         "csrf_token": token.group(1)})
+    if answer.status_code != 303:
+        raise RuntimeError(f"could not sign in as {username}: HTTP {answer.status_code}")
+    return client
+
+
+def measure(app: Any, watch: SqlWatch, label: str, path: str, user: str, about: str, headers: dict[str, str],
+            args: argparse.Namespace) -> Measured:
+    client = app.test_client() if headers else sign_in(app, user)
+    for _ in range(args.warmup):
+        client.get(path, headers=headers)
+    budget = Budget(args.budget)
+    seconds, logs = [], []
+    for _ in range(args.requests):
+        if budget.spent():
+            break
+        watch.start()
+        t0 = time.perf_counter()
+        answer = client.get(path, headers=headers)
+        seconds.append(time.perf_counter() - t0)
+        logs.append(watch.stop())
+        if answer.status_code != 200:
+            raise RuntimeError(f"GET {path} as {user}: HTTP {answer.status_code}")
+    return Measured(label, user, about, seconds, logs, budget.note(len(seconds), args.requests))
+
+
+def about_users(engine: Engine, users: dict[str, str]) -> dict[str, dict[str, int]]:
+    """Open tasks (mine, team), requests started and instances taken part in, per bench user."""
+    facts = {}
+    with engine.db.connect() as conn:
+        for name in users.values():
+            uid = conn.scalar(select(User.id).where(User.username == name))
+            started = conn.scalar(select(func.count()).select_from(ProcessInstance)
+                                  .where(ProcessInstance.started_by_id == uid))
+            took_part = conn.scalar(select(func.count(func.distinct(HumanTask.instance_id)))
+                                    .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+                                    .where(or_(HumanTask.completed_by_id == uid, HumanTask.assignee_id == uid),
+                                           ProcessInstance.started_by_id != uid))
+            facts[name] = {**engine.task_counts(name), "started": int(started or 0), "took_part": int(took_part or 0)}
+    return facts
+
+
+def pages(users: dict[str, str], facts: dict[str, dict[str, int]]) -> list[tuple[str, str, str, str]]:
+    """(label, path, user, about) of every measured page."""
+    def tasks(name: str) -> str:
+        f = facts[name]
+        return f"{f['mine']:,} mine + {f['team']:,} team tasks"
+
+    def requests(name: str) -> str:
+        f = facts[name]
+        return f"started {f['started']:,}, took part in {f['took_part']:,}"
+
+    many, few = users["many_tasks"], users["few_tasks"]
+    return [
+        ("GET /", "/", many, tasks(many)),
+        ("GET /", "/", few, tasks(few)),
+        ("GET /requests", "/requests", many, requests(many)),
+        ("GET /requests", "/requests", few, requests(few)),
+        ("GET /requests", "/requests", users["involved"], requests(users["involved"])),
+        ("GET /requests", "/requests", users["big_starter"], requests(users["big_starter"])),
+        ("GET /api/v1/tasks", "/api/v1/tasks", many, tasks(many)),
+        ("GET /api/v1/tasks", "/api/v1/tasks", few, tasks(few)),
+    ]
+
+
+def explain(engine: Engine, statement: Statement) -> list[str]:
+    with engine.db.connect() as conn:
+        if engine.db.dialect.name == "sqlite":
+            rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement.sql, statement.parameters).all()
+            depth: dict[int, int] = {0: 0}
+            lines = []
+            for node, parent, _unused, detail in rows:
+                depth[node] = depth.get(parent, 0) + 1
+                lines.append("  " * depth[node] + str(detail))
+            return lines
+        rows = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement.sql, statement.parameters).all()
+        return [str(r[0]) for r in rows]
+
+
+def run_backend(label: str, url: str, meta: dict[str, Any], args: argparse.Namespace) -> None:
+    counts = meta["counts"]
+    engine = build_engine(url)
+    app = create_app(engine, {"SECRET_KEY": "bench-inbox-at-scale"})
+    users = meta["users"]
+    tokens = {name: engine.create_token(name, TOKEN_LABEL) for name in (users["many_tasks"], users["few_tasks"])}
+    watch = SqlWatch(engine)
+    results = []
+    try:
+        facts = about_users(engine, users)
+        for page, path, user, about in pages(users, facts):
+            headers = {"Authorization": f"Bearer {tokens[user]}"} if path.startswith("/api/") else {}
+            results.append(measure(app, watch, page, path, user, about, headers, args))
+    finally:
+        watch.close()
+        with engine.db.begin() as conn:
+            conn.execute(delete(ApiToken).where(ApiToken.label == TOKEN_LABEL))
+    print(f"\n{label}: {counts['process_instance']:,} instances, {counts['history_event']:,} history events, "
+          f"{counts['open human_task']:,} open tasks; {args.requests} measured requests per page after "
+          f"{args.warmup} warm-up, Flask test client")
+    print(f"  {'page':<17} {'user':<10} {'what the user has':<38} {'n':>3} {'p50 ms':>8} {'p95 ms':>8} "
+          f"{'max ms':>8} {'in SQL':>7} {'stmts':>5} {'commits':>7}")
+    for m in results:
+        print(f"  {m.label:<17} {m.user:<10} {m.about:<38} {len(m.seconds):>3} "
+              f"{percentile(m.seconds, 0.5) * 1000:8.1f} {percentile(m.seconds, 0.95) * 1000:8.1f} "
+              f"{max(m.seconds) * 1000:8.1f} {m.sql_ms():7.1f} {m.statement_counts():>5} {m.commit_counts():>7}"
+              f"{m.note}")
+    print("  (in SQL: median ms per request inside the driver's execute calls; SQLite hands rows over as they are "
+          "fetched, so there it holds the time to the first row and any sort, not the fetching)")
+    print(f"  the slowest statements of each page (median ms over the measured requests, top {SHOWN_STATEMENTS}):")
+    for m in results:
+        print(f"    {m.label} as {m.user}:")
+        for seconds, statement in m.slowest()[:SHOWN_STATEMENTS]:
+            print(f"      {seconds * 1000:8.2f} ms  {shorten(statement.sql)}")
+            if args.explain:
+                for line in explain(engine, statement):
+                    print(f"                  {line}")
+    engine.db.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sqlite", type=Path, default=targets.DEFAULT_SQLITE, help="SQLite file (default %(default)s)")
+    parser.add_argument("--no-sqlite", action="store_true", help="skip SQLite")
+    parser.add_argument("--postgres", default=DEFAULT_POSTGRES, help="PostgreSQL server (default %(default)s)")
+    parser.add_argument("--no-postgres", action="store_true", help="skip PostgreSQL")
+    parser.add_argument("--pg-database", default=targets.DEFAULT_PG_DATABASE)
+    parser.add_argument("--instances", type=int, default=big_db.Plan.instances)
+    parser.add_argument("--users", type=int, default=big_db.Plan.users)
+    parser.add_argument("--cycles", type=int, default=big_db.Plan.cycles)
+    parser.add_argument("--seed", type=int, default=big_db.Plan.seed)
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the big databases first")
+    parser.add_argument("--requests", type=int, default=50, help="measured requests per page (default %(default)s)")
+    parser.add_argument("--warmup", type=int, default=5, help="requests per page before measuring")
+    parser.add_argument("--budget", type=float, default=60.0, help="seconds of measuring per page at most")
+    parser.add_argument("--explain", action="store_true", help="print the query plans of the slowest statements")
+    parser.add_argument("--with-stats", action="store_true", help="SQLite also after ANALYZE, on a scratch copy")
+    args = parser.parse_args()
+
+    print("inbox_at_scale: p50/p95 per page from per-request timings; SQL statements and commits per request")
+    plan = big_db.plan_from(args)
+    if not args.no_sqlite:
+        target = targets.SqliteTarget(args.sqlite)
+        meta = big_db.ensure(target, plan, args.rebuild)
+        run_backend("SQLite (as the engine leaves it: no ANALYZE statistics)", target.url, meta, args)
+        if args.with_stats:
+            with target.scratch_copy() as url:
+                db = build_engine(url).db
+                with db.begin() as conn:
+                    conn.exec_driver_sql("ANALYZE")
+                db.dispose()
+                run_backend("SQLite, a scratch copy after ANALYZE", url, meta, args)
+    if not args.no_postgres:
+        why = targets.postgres_unavailable(args.postgres)
+        if why:
+            print(f"\nPostgreSQL: skipped ({why})")
+        else:
+            target = targets.PostgresTarget(args.postgres, args.pg_database)
+            meta = big_db.ensure(target, plan, args.rebuild)
+            run_backend("PostgreSQL (after VACUUM ANALYZE, as autovacuum would)", target.url, meta, args)
+
+
+if __name__ == "__main__":
+    main()
