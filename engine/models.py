@@ -18,8 +18,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+OPEN_UNCLAIMED = "state = 'open' AND assignee_id IS NULL"
 
 
 class Base(DeclarativeBase):
@@ -120,6 +123,7 @@ class ProcessInstance(Base):
     __tablename__ = "process_instance"
     __table_args__ = (
         Index("ix_instance_status_key", "status", "process_key"),
+        Index("ix_instance_starter", "started_by_id", "id"),  # "My requests", newest first
         UniqueConstraint("process_key", "business_key", name="uq_instance_business_key"),
     )
 
@@ -129,7 +133,7 @@ class ProcessInstance(Base):
     title: Mapped[str] = mapped_column(String(300), default="")
     status: Mapped[str] = mapped_column(String(16))
     end_event: Mapped[str | None] = mapped_column(String(128), default=None)
-    started_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    started_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -148,12 +152,19 @@ class HumanTask(Base):
 
     __tablename__ = "human_task"
     __table_args__ = (
-        Index("ix_human_task_open_lane", "state", "lane"),
-        Index("ix_human_task_assignee", "assignee_id", "state"),
+        # The team queue: open, unclaimed tasks of a role, oldest first (the inbox reads it in index order).
+        Index("ix_human_task_queue", "lane", "created_at", "id", sqlite_where=text(OPEN_UNCLAIMED),
+              postgresql_where=text(OPEN_UNCLAIMED)),
+        # A person's own tasks, oldest first.
+        Index("ix_human_task_assignee", "assignee_id", "state", "created_at", "id"),
+        # An instance's open steps (lists of instances show them).
+        Index("ix_human_task_instance_state", "instance_id", "state"),
+        # Where someone took part ("My requests" lists what others started and they worked on).
+        Index("ix_human_task_completed_by", "completed_by_id", "instance_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
     spiff_task_id: Mapped[str] = mapped_column(String(36), unique=True)
     name: Mapped[str] = mapped_column(String(128))

@@ -9,11 +9,8 @@ from flask_wtf.csrf import CSRFProtect
 
 from . import auth, calendar, dashboard, errors, health, i18n, inbox, instances, notifications, processes, safety, tasks
 from .auth import views as auth_views
-from .calendar.views import may_edit_calendar
 from .context import display_name, signed_in
-from .dashboard.views import may_see_dashboard
-from .inbox.views import task_counts
-from .notifications.views import unread_count
+from .inbox.views import holds, navigation, task_counts
 
 csrf = CSRFProtect()
 HTML_BLUEPRINTS = (auth.blueprint, inbox.blueprint, tasks.blueprint, processes.blueprint, instances.blueprint,
@@ -26,8 +23,9 @@ def _page_globals() -> dict[str, Any]:
     me = signed_in()
     if me is None:
         return {"me": None, "my_name": "", "counts": {}, "unread": 0, "dashboard": False, "calendar": False}
-    return {"me": me, "my_name": display_name(me), "counts": task_counts(), "unread": unread_count(),
-            "dashboard": may_see_dashboard(), "calendar": may_edit_calendar()}
+    nav = navigation()
+    return {"me": me, "my_name": display_name(me), "counts": task_counts(), "unread": nav["unread"],
+            "dashboard": holds("see dashboards"), "calendar": holds("edit calendar")}
 
 
 def init_app(app: Flask) -> None:

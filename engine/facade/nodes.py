@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from .. import calendar_store, settings
 from ..calendar import read_calendar_file
+from ..db import refresh_statistics
 from ..org.people import load_actor
 from ..org.rights import Right, holds, require
 from .base import EngineBase
@@ -23,6 +24,10 @@ class NodeUseCases(EngineBase):
         """A secret every node reads from the database (created by the first node that asks)."""
         with self.transaction() as session:
             return settings.shared_secret(session, key, self.collaborators.clock())
+
+    def refresh_statistics(self) -> None:
+        """Let the query planner see how the tables have grown (the worker calls this hourly)."""
+        refresh_statistics(self.db)
 
     def healthy(self) -> dict[str, Any]:
         """Whether the database answers, and at which schema revision (raises when it does not answer)."""

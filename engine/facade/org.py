@@ -10,6 +10,7 @@ from alembic.config import Config
 
 from .. import calendar_store
 from ..calendar import read_calendar_file
+from ..db import refresh_statistics
 from ..definitions.bundle import bundles_from_paths
 from ..definitions.deploy import store_bundles
 from ..org import people, sign_in
@@ -55,6 +56,7 @@ class OrgUseCases(EngineBase):
             days = calendar_store.import_days(session, read_calendar_file(calendar_file), INIT_DEPLOYER, c.clock()) \
                 if calendar_file.exists() else 0
         c.calendar.refresh()
+        refresh_statistics(self.db)
         return {"roles_added": added_roles, "users_added": added_users, "calendar_days_added": days,
                 "deployments": [r.__dict__ for r in results]}
 

@@ -8,9 +8,12 @@ from typing import Any
 from ..errors import Conflict, ProcessError
 from ..history.log import PendingEvent
 from ..models import ProcessInstance
+from ..org.people import load_actor
+from ..org.rights import Right, holds
 from ..runtime import comments, inbox, instance_views, instances
 from ..runtime.step_writer import Step, write_step
 from ..runtime.tasks import FormReader, assign_task, claim_task, complete_task, show_task, unclaim_task
+from ..scheduling import notifications
 from .base import EngineBase
 
 log = logging.getLogger(__name__)
@@ -50,10 +53,27 @@ class WorkUseCases(EngineBase):
             return instance_views.instance_forms(session, self.collaborators, instance_id, username)
 
     # -- tasks -------------------------------------------------------------------------------
-    def tasks(self, username: str, process: str | None = None, text: str | None = None,
-              sort: str = "age") -> list[dict[str, Any]]:
+    def tasks(self, username: str, process: str | None = None, text: str | None = None, sort: str = "age",
+              after: str | None = None, limit: int = inbox.MAX_INBOX_ROWS) -> list[dict[str, Any]]:
+        """Open tasks the user holds or may claim, one page (``after``: ``inbox.cursor_of`` the last row)."""
         with self.reading() as session:
-            return inbox.list_tasks(session, username, process, text, sort)
+            return inbox.list_tasks(session, username, process, text, sort, after, limit)
+
+    def inbox(self, username: str, process: str | None = None, text: str | None = None, sort: str = "age",
+              mine_after: str | None = None, team_after: str | None = None,
+              per_list: int = inbox.PAGE, totals: bool = True) -> dict[str, Any]:
+        """A page of my tasks and one of my team's, where each continues (and with ``totals``, their totals)."""
+        with self.reading() as session:
+            return inbox.inbox_page(session, username, process, text, sort, mine_after, team_after, per_list,
+                                    totals)
+
+    def navigation(self, username: str) -> dict[str, Any]:
+        """What every page's navigation shows, in one read: task counts, unread notifications, the rights held."""
+        with self.reading() as session:
+            actor = load_actor(session, username)
+            return {"mine": inbox.count_open(session, actor, "mine"), "team": inbox.count_open(session, actor, "team"),
+                    "unread": notifications.unread_of(session, actor.id),
+                    "rights": sorted(right.value for right in Right if holds(actor, right))}
 
     def task_counts(self, username: str) -> dict[str, int]:
         """Open tasks the user holds ("mine") and unclaimed ones of their roles ("team"), uncapped."""

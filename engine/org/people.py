@@ -132,7 +132,9 @@ def add_user(
 
 
 def list_users(session: Session) -> list[dict[str, Any]]:
-    users = session.scalars(select(User).order_by(User.id)).all()
+    """Everyone, with roles and manager (plain columns: pages read this on every request)."""
+    users = session.execute(select(User.id, User.username, User.display_name, User.email, User.reports_to_id,
+                                   User.active).order_by(User.id)).all()
     by_id = {u.id: u.username for u in users}
     roles: dict[int, list[str]] = {}
     for user_id, role in session.execute(select(UserRole.user_id, UserRole.role_key).order_by(UserRole.role_key)):

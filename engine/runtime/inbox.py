@@ -1,19 +1,32 @@
-"""The inbox: the open tasks a person holds or may claim, with filters, sorting and counts."""
+"""The inbox: the open tasks a person holds or may claim, with filters, sorting, counts and paging.
+
+A person's open tasks come from a few queues: the ones they hold, and for each of their roles the
+unclaimed ones of that lane. Each queue is read in the order of an index (``ix_human_task_assignee``,
+the partial ``ix_human_task_queue``), at most one page of it, and the pages are merged here; so a
+page costs the same with 30 or 30,000 tasks waiting. Paging is by keyset (``after``: the cursor of
+the last row shown), never by offset. ``'open'`` is written into the SQL as a literal, so that the
+planners can match the partial index.
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, literal, literal_column, or_, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
-from ..clock import utc_iso
+from ..clock import aware_utc, utc_iso
 from ..errors import InvalidInput
 from ..models import HumanTask, ProcessDefinition, ProcessInstance, TaskDefinition, User
-from ..org.people import load_actor, relationship_roles
+from ..org.people import Actor, load_actor, relationship_roles
 
 SORTS = ("age", "due")
-MAX_INBOX_ROWS = 500
+PAGE = 100  # rows a list shows at once
+MAX_INBOX_ROWS = 500  # the most one call returns
+OPEN: ColumnElement[str] = literal_column("'open'")
+NO_DUE = "-"
+EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
 def task_row(task: HumanTask, process_key: str, instance_title: str, form_title: str | None,
@@ -28,44 +41,95 @@ def task_row(task: HumanTask, process_key: str, instance_title: str, form_title:
     }
 
 
-def list_tasks(
-    session: Session, username: str, process: str | None = None, text: str | None = None, sort: str = "age",
-) -> list[dict[str, Any]]:
-    """Open tasks the user holds or may claim (unclaimed, in the user's roles).
+def cursor_of(row: dict[str, Any], sort: str) -> str:
+    """Where a list continues after ``row`` (opaque to callers: ``after=`` of the next call)."""
+    key = row["created_at"] if sort == "age" else (row["due_at"] or NO_DUE)
+    return f"{key}~{row['id']}"
 
-    ``process`` keeps one process key; ``text`` matches the instance or step title; ``sort`` is
-    ``age`` (oldest first) or ``due`` (earliest due date first, undated last).
-    """
+
+def _parse_cursor(after: str, sort: str) -> tuple[datetime | None, int]:
+    text, _, number = after.rpartition("~")
+    try:
+        row_id = int(number)
+        moment = None if sort == "due" and text == NO_DUE else datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InvalidInput(f"after: {after[:40]!r} is not a cursor this list gave") from exc
+    return moment, row_id
+
+
+def _after(sort: str, after: str) -> ColumnElement[bool]:
+    moment, row_id = _parse_cursor(after, sort)
+    if sort == "age":
+        return tuple_(HumanTask.created_at, HumanTask.id) > tuple_(literal(moment), literal(row_id))
+    if moment is None:  # the undated ones come last, by id
+        return and_(HumanTask.due_at.is_(None), HumanTask.id > row_id)
+    return or_(HumanTask.due_at.is_(None),
+               tuple_(HumanTask.due_at, HumanTask.id) > tuple_(literal(moment), literal(row_id)))
+
+
+def _ordered(query: Select[Any], sort: str) -> Select[Any]:
+    if sort == "due":
+        return query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)
+    return query.order_by(HumanTask.created_at, HumanTask.id)
+
+
+def _sort_key(task: HumanTask, sort: str) -> tuple[Any, ...]:
+    if sort == "due":
+        due = aware_utc(task.due_at) if task.due_at else None
+        return (due is None, due or EARLIEST, task.id)
+    return (aware_utc(task.created_at), task.id)
+
+
+def queues(actor: Actor, scope: str = "all") -> list[ColumnElement[bool]]:
+    """The conditions of the queues a person's open tasks come from (``mine``, ``team`` or ``all``)."""
+    found: list[ColumnElement[bool]] = []
+    if scope in ("mine", "all"):
+        found.append(HumanTask.assignee_id == actor.id)
+    if scope in ("team", "all"):
+        found += [and_(HumanTask.assignee_id.is_(None), HumanTask.lane == lane) for lane in sorted(actor.roles)]
+    return found
+
+
+def _filters(process: str | None, text: str | None) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if process:
+        conditions.append(HumanTask.definition_id.in_(
+            select(ProcessDefinition.id).where(ProcessDefinition.key == process)))
+    if text and text.strip():
+        pattern = "%" + text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        conditions.append(or_(ProcessInstance.title.ilike(pattern, escape="\\"),
+                              TaskDefinition.title.ilike(pattern, escape="\\"),
+                              TaskDefinition.title_zh.ilike(pattern, escape="\\")))
+    return conditions
+
+
+def open_tasks(
+    session: Session, actor: Actor, scope: str = "all", process: str | None = None, text: str | None = None,
+    sort: str = "age", after: str | None = None, limit: int = PAGE,
+) -> list[dict[str, Any]]:
+    """One page of a person's open tasks (``scope``: mine, team or all), in ``sort`` order after ``after``."""
     if sort not in SORTS:
         raise InvalidInput(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
-    actor = load_actor(session, username)
+    limit = max(1, min(limit, MAX_INBOX_ROWS))
     assignee = aliased(User)
-    query = (  # only the columns the inbox shows: never the instance's state or data
+    base = (  # only the columns the inbox shows: never the instance's state or data
         select(HumanTask, ProcessInstance.process_key, ProcessInstance.title, TaskDefinition.title,
                TaskDefinition.title_zh, assignee.username)
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
         .outerjoin(TaskDefinition, and_(TaskDefinition.definition_id == HumanTask.definition_id,
                                         TaskDefinition.name == HumanTask.name))
         .outerjoin(assignee, assignee.id == HumanTask.assignee_id)
-        .where(HumanTask.state == "open",
-               or_(HumanTask.assignee_id == actor.id,
-                   and_(HumanTask.assignee_id.is_(None), HumanTask.lane.in_(sorted(actor.roles)))))
+        .where(HumanTask.state == OPEN, *_filters(process, text))
     )
-    if process:
-        query = query.where(HumanTask.definition_id.in_(
-            select(ProcessDefinition.id).where(ProcessDefinition.key == process)))
-    if text and text.strip():
-        pattern = f"%{text.strip()}%"
-        query = query.where(or_(ProcessInstance.title.ilike(pattern), TaskDefinition.title.ilike(pattern),
-                                TaskDefinition.title_zh.ilike(pattern)))
-    if sort == "due":
-        query = query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)
-    else:
-        query = query.order_by(HumanTask.created_at, HumanTask.id)
-    rows = session.execute(query.limit(MAX_INBOX_ROWS)).all()
-    fixed = relationship_roles(session)
+    if after:
+        base = base.where(_after(sort, after))
+    rows: list[Any] = []
+    for queue in queues(actor, scope):
+        rows += session.execute(_ordered(base.where(queue), sort).limit(limit)).all()
+    rows.sort(key=lambda row: _sort_key(row[0], sort))
+    fixed = relationship_roles(session) if rows else set()
     result = []
-    for task, process_key, instance_title, title, title_zh, assignee_name in rows:
+    for task, process_key, instance_title, title, title_zh, assignee_name in rows[:limit]:
         row = task_row(task, process_key, instance_title, title, title_zh, assignee_name)
         row["mine"] = task.assignee_id == actor.id
         row["releasable"] = task.assignee_id is not None and task.lane not in fixed
@@ -73,11 +137,54 @@ def list_tasks(
     return result
 
 
+def list_tasks(
+    session: Session, username: str, process: str | None = None, text: str | None = None, sort: str = "age",
+    after: str | None = None, limit: int = MAX_INBOX_ROWS,
+) -> list[dict[str, Any]]:
+    """Open tasks the user holds or may claim (unclaimed, in the user's roles), one page.
+
+    ``process`` keeps one process key; ``text`` matches the instance or step title (``%`` and ``_``
+    match themselves); ``sort`` is ``age`` (oldest first) or ``due`` (earliest due date first,
+    undated last); ``after`` continues a list where ``cursor_of`` its last row says.
+    """
+    return open_tasks(session, load_actor(session, username), "all", process, text, sort, after, limit)
+
+
+def count_open(session: Session, actor: Actor, scope: str, process: str | None = None,
+               text: str | None = None) -> int:
+    """How many open tasks a queue holds (counted in its index; with filters, over the matching rows)."""
+    conditions = queues(actor, scope)
+    if not conditions:
+        return 0
+    query = select(func.count()).select_from(HumanTask).where(HumanTask.state == OPEN, or_(*conditions))
+    filters = _filters(process, text)
+    if filters:
+        query = (query.join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+                 .outerjoin(TaskDefinition, and_(TaskDefinition.definition_id == HumanTask.definition_id,
+                                                 TaskDefinition.name == HumanTask.name)).where(*filters))
+    return int(session.scalar(query) or 0)
+
+
 def task_counts(session: Session, username: str) -> dict[str, int]:
     """How many open tasks the user holds, and how many unclaimed ones their roles may take."""
     actor = load_actor(session, username)
-    mine = session.scalar(select(func.count()).select_from(HumanTask).where(
-        HumanTask.state == "open", HumanTask.assignee_id == actor.id))
-    team = session.scalar(select(func.count()).select_from(HumanTask).where(
-        HumanTask.state == "open", HumanTask.assignee_id.is_(None), HumanTask.lane.in_(sorted(actor.roles))))
-    return {"mine": int(mine or 0), "team": int(team or 0)}
+    return {"mine": count_open(session, actor, "mine"), "team": count_open(session, actor, "team")}
+
+
+def inbox_page(
+    session: Session, username: str, process: str | None = None, text: str | None = None, sort: str = "age",
+    mine_after: str | None = None, team_after: str | None = None, per_list: int = PAGE, totals: bool = True,
+) -> dict[str, Any]:
+    """The inbox page: a page of my tasks and one of my team's, and where each continues.
+
+    With ``totals``, also how many match in all (the navigation's counts serve an unfiltered page).
+    """
+    actor = load_actor(session, username)
+    page: dict[str, Any] = {}
+    for scope, after in (("mine", mine_after), ("team", team_after)):
+        rows = open_tasks(session, actor, scope, process, text, sort, after, per_list + 1)
+        page[scope] = rows[:per_list]
+        page[f"{scope}_next"] = cursor_of(rows[per_list - 1], sort) if len(rows) > per_list else None
+        if totals:
+            page[f"{scope}_total"] = count_open(session, actor, scope, process, text)
+    return page

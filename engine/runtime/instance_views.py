@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select, union
 from sqlalchemy.orm import Session, aliased
 
 from ..clock import utc_iso
@@ -14,10 +14,15 @@ from ..models import HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance
 from ..org import rights
 from ..org.people import load_actor, relationship_roles
 from .collaborators import Collaborators
+from .inbox import OPEN
 from .instances import load_instance
 
+# What a list shows of an instance: never its state or data (kilobytes a row).
+LISTED = (ProcessInstance.id, ProcessInstance.process_key, ProcessInstance.title, ProcessInstance.status,
+          ProcessInstance.end_event, ProcessInstance.started_at, ProcessInstance.ended_at)
 
-def _summary(instance: ProcessInstance, version: int, started_by: str) -> dict[str, Any]:
+
+def _summary(instance: Any, version: int, started_by: str) -> dict[str, Any]:
     return {
         "id": instance.id, "process": instance.process_key, "version": version, "title": instance.title,
         "status": instance.status, "end_event": instance.end_event, "started_by": started_by,
@@ -41,26 +46,26 @@ def list_instances(session: Session, process_key: str | None = None, started_by:
     """
     if status and status not in INSTANCE_STATUSES:
         raise InvalidInput(f"unknown status {status!r} (one of: {', '.join(INSTANCE_STATUSES)})")
-    query = (select(ProcessInstance, ProcessDefinition.version, User.username)
+    query = (select(*LISTED, ProcessDefinition.version, User.username).select_from(ProcessInstance)
              .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
              .join(User, User.id == ProcessInstance.started_by_id)
              .order_by(ProcessInstance.id.desc()).limit(limit))
     if process_key:
         query = query.where(ProcessInstance.process_key == process_key)
     if started_by:
-        query = query.where(User.username == started_by)
+        query = query.where(ProcessInstance.started_by_id == load_actor(session, started_by).id)
     if status:
         query = query.where(ProcessInstance.status == status)
-    if visible_to:
+    if visible_to and visible_to != involving:  # someone who took part in an instance may see it
         query = query.where(rights.visible_condition(session, load_actor(session, visible_to)))
     if before_id:
         query = query.where(ProcessInstance.id < before_id)
     if involving:
         me = load_actor(session, involving)
-        took_part = select(HumanTask.instance_id).where(
-            or_(HumanTask.completed_by_id == me.id, HumanTask.assignee_id == me.id))
+        took_part = union(select(HumanTask.instance_id).where(HumanTask.completed_by_id == me.id),
+                          select(HumanTask.instance_id).where(HumanTask.assignee_id == me.id))
         query = query.where(ProcessInstance.id.in_(took_part), ProcessInstance.started_by_id != me.id)
-    rows = [_summary(i, v, u) for i, v, u in session.execute(query).all()]
+    rows = [_summary(row, row.version, row.username) for row in session.execute(query).all()]
     steps = _open_steps(session, [r["id"] for r in rows])
     for row in rows:
         row["open_tasks"] = steps.get(row["id"], [])
@@ -76,7 +81,7 @@ def _open_steps(session: Session, instance_ids: list[int]) -> dict[int, list[dic
         .outerjoin(assignee, assignee.id == HumanTask.assignee_id)
         .outerjoin(TaskDefinition, and_(TaskDefinition.definition_id == HumanTask.definition_id,
                                         TaskDefinition.name == HumanTask.name))
-        .where(HumanTask.instance_id.in_(instance_ids), HumanTask.state == "open").order_by(HumanTask.id)
+        .where(HumanTask.instance_id.in_(instance_ids), HumanTask.state == OPEN).order_by(HumanTask.id)
     ).all()
     steps: dict[int, list[dict[str, Any]]] = {}
     fixed = relationship_roles(session) if rows else set()

@@ -48,9 +48,12 @@ def open_notification(session: Session, username: str, notification_id: int, now
 
 
 def unread_count(session: Session, username: str) -> int:
-    actor = load_actor(session, username)
+    return unread_of(session, load_actor(session, username).id)
+
+
+def unread_of(session: Session, user_id: int) -> int:
     return int(session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == actor.id, Notification.read_at.is_(None))) or 0)
+        Notification.user_id == user_id, Notification.read_at.is_(None))) or 0)
 
 
 def mark_read(session: Session, username: str, now: datetime, notification_id: int | None = None) -> int:

@@ -10,6 +10,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
@@ -49,9 +50,14 @@ class TransactionSource(Protocol):
 
     def transaction(self) -> AbstractContextManager[Session]: ...
 
+    def refresh_statistics(self) -> None: ...
+
 
 def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+STATISTICS_EVERY = 3600.0  # seconds
 
 
 class Worker:
@@ -93,6 +99,12 @@ class Worker:
         report.errors.append(f"job {job.id}: {message}")
         return report
 
+    def _refresh_statistics(self) -> None:
+        try:
+            self.engine.refresh_statistics()
+        except Exception as exc:  # statistics are an optimisation: never stop the worker for them
+            log.warning("refreshing the planner statistics failed: %s", exc)
+
     def run_once(self, max_jobs: int | None = None) -> WorkerReport:
         """Run every job that is due now (up to ``max_jobs``), ``slots`` jobs at a time in parallel."""
         report = WorkerReport()
@@ -106,10 +118,18 @@ class Worker:
         return report
 
     def run_forever(self, poll_seconds: float = 1.0, stop: threading.Event | None = None) -> None:
+        """Run jobs until ``stop`` is set; then finish the jobs in flight (their leases end with them).
+
+        Once an hour, the query planner's statistics are refreshed (``Engine.refresh_statistics``).
+        """
         stop = stop or threading.Event()
         in_flight: set[Future[WorkerReport]] = set()
+        next_statistics = time.monotonic() + STATISTICS_EVERY
         with ThreadPoolExecutor(max_workers=self.slots, thread_name_prefix="opsflow-job") as pool:
             while not stop.is_set():
+                if time.monotonic() >= next_statistics:
+                    next_statistics = time.monotonic() + STATISTICS_EVERY
+                    self._refresh_statistics()
                 in_flight = {f for f in in_flight if not f.done()}
                 free = self.slots - len(in_flight)
                 batch = self.lease(free) if free > 0 else []

@@ -9,14 +9,14 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from engine.runtime.inbox import SORTS
+from engine.runtime.inbox import MAX_INBOX_ROWS, PAGE, SORTS
 from engine.runtime.instance_views import INSTANCE_STATUSES
 
 from . import blueprint
 from .auth import public
 from .errors import __doc__ as ERRORS_DOC
 from .instances import DEFAULT_LIMIT, MAX_LIMIT
-from .schemas import COMPONENTS, Schema, items_of, ref
+from .schemas import COMPONENTS, Schema, items_of, paged_items_of, ref
 
 ERROR_TEXT = {
     400: "Invalid request or data; `fields` names every wrong field", 401: "No valid bearer token",
@@ -70,12 +70,15 @@ def _paths() -> dict[str, Any]:
             (201, ref("InstanceDetail"), "The new instance"), [400, 403, 404, 409, 413, 422],
             [_param("key", "path", {"type": "string"}, "process key, e.g. market_plan")], "StartRequest")},
         "/tasks": {"get": _operation(
-            "listTasks", "Open tasks the user holds, and unclaimed ones of the user's roles", "tasks",
-            (200, items_of(ref("Task")), "The inbox"), [400],
+            "listTasks", "Open tasks the user holds, and unclaimed ones of the user's roles, a page at a time",
+            "tasks", (200, paged_items_of(ref("Task")), "The inbox, and where it continues"), [400],
             [_param("process", "query", {"type": "string"}, "only this process key"),
-             _param("q", "query", {"type": "string"}, "text in the instance or task title"),
+             _param("q", "query", {"type": "string"}, "text in the instance or task title (% and _ match themselves)"),
              _param("sort", "query", {"type": "string", "enum": list(SORTS), "default": "age"},
-                    "age: oldest first; due: earliest due date first")])},
+                    "age: oldest first; due: earliest due date first"),
+             _param("limit", "query", {"type": "integer", "minimum": 1, "maximum": MAX_INBOX_ROWS,
+                                       "default": PAGE}, "at most this many"),
+             _param("after", "query", {"type": "string"}, "the next page: the `next` of the page before")])},
         task: {"get": _operation("getTask", "A task with its form and context", "tasks",
                                  (200, ref("TaskDetail"), "The task"), TASK_ERRORS, [TASK_ID])},
         f"{task}/claim": {"post": _operation("claimTask", "Claim a task (no body, or {})", "tasks", assignment,

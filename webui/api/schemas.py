@@ -36,6 +36,12 @@ def items_of(schema: Schema) -> Schema:
     return obj({"items": {"type": "array", "items": schema}})
 
 
+def paged_items_of(schema: Schema) -> Schema:
+    """A page of a list, and the cursor of the next page (null on the last)."""
+    return obj({"items": {"type": "array", "items": schema},
+                "next": {"type": ["string", "null"], "description": "pass as `after` for the next page"}})
+
+
 def extended(base: Schema, properties: dict[str, Schema], description: str) -> Schema:
     return obj({**base["properties"], **properties}, description)
 

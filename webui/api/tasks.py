@@ -5,21 +5,30 @@ from __future__ import annotations
 from flask import Response, jsonify
 
 from engine.errors import InvalidInput, UserNotFound
-from engine.runtime.inbox import SORTS
+from engine.runtime.inbox import MAX_INBOX_ROWS, PAGE, SORTS, cursor_of
 
 from . import blueprint, context
 from .errors import RequestInvalid
-from .inputs import body_object, choice_arg, id_segment, text_arg
+from .inputs import body_object, choice_arg, id_segment, int_arg, text_arg
 
 TASK = "/tasks" + id_segment("task_id")
 
 
 @blueprint.get("/tasks")
 def list_tasks() -> Response:
-    """List open tasks the user holds or may claim; filter by ``process`` and text ``q``, ``sort`` by age or due."""
-    rows = context.engine().tasks(context.username(), process=text_arg("process"), text=text_arg("q"),
-                                  sort=choice_arg("sort", SORTS, "age"))
-    return jsonify({"items": rows})
+    """List open tasks the user holds or may claim, a page at a time (``limit``; ``after`` = the ``next`` given).
+
+    Filter by ``process`` and text ``q``; ``sort`` by age or due.
+    """
+    sort = choice_arg("sort", SORTS, "age")
+    limit = int_arg("limit", PAGE, 1, MAX_INBOX_ROWS)
+    try:
+        rows = context.engine().tasks(context.username(), process=text_arg("process"), text=text_arg("q"),
+                                      sort=sort, after=text_arg("after"), limit=limit + 1)
+    except InvalidInput as exc:  # the only one: a cursor this list did not give
+        raise RequestInvalid(exc.message, {"after": [exc.message]}) from exc
+    following = cursor_of(rows[limit - 1], sort) if len(rows) > limit else None
+    return jsonify({"items": rows[:limit], "next": following})
 
 
 @blueprint.get(TASK)

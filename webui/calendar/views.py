@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from engine.clock import utc_now
@@ -13,20 +13,14 @@ from engine.errors import InvalidInput
 from ..context import engine, username
 from ..errors import come_back_to
 from ..i18n import _
+from ..inbox.views import holds
 
 blueprint = Blueprint("calendar", __name__, url_prefix="/calendar")
 FIRST_YEAR, LAST_YEAR = 1900, 9998
 
 
-def may_edit_calendar() -> bool:
-    """Whether the signed-in person may enter calendar days (read once per request, for the navigation too)."""
-    if "opsflow_calendar" not in g:
-        g.opsflow_calendar = engine().may_edit_calendar(username())
-    return bool(g.opsflow_calendar)
-
-
 def _require_admin() -> None:
-    if not may_edit_calendar():
+    if not holds("edit calendar"):  # the engine checks the right again when a day is entered
         abort(403)
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, g, render_template
+from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
 from engine.appraisal.cycles import CYCLE_PROCESS
 from engine.appraisal.dashboard import GRADES
 
-from ..context import engine, signed_in, username
+from ..context import engine, username
 from ..i18n import _, pick
 from .svg_chart import bar_chart
 
@@ -29,16 +29,6 @@ class Stage:
     title: str
     count: int
     share: int  # percent of the cycle's appraisals
-
-
-def may_see_dashboard() -> bool:
-    """Whether the signed-in person has a role the engine shows the dashboard to (for the navigation)."""
-    me = signed_in()
-    if me is None:
-        return False
-    if "opsflow_dashboard" not in g:
-        g.opsflow_dashboard = engine().may_see_dashboard(me)
-    return bool(g.opsflow_dashboard)
 
 
 def _step_titles(board: dict[str, Any]) -> dict[str, str]:

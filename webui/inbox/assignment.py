@@ -6,13 +6,22 @@ assignment itself (and refuses those it does not allow).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
+
+from flask import g
 
 from ..context import people
 
 
 def reports_of(manager: str) -> set[str]:
-    """Everyone below ``manager`` in the reporting lines (direct and indirect)."""
+    """Everyone below ``manager`` in the reporting lines (direct and indirect), worked out once per request."""
+    known = cast(dict[str, set[str]], g.setdefault("opsflow_reports", {}))
+    if manager not in known:
+        known[manager] = _reports_of(manager)
+    return known[manager]
+
+
+def _reports_of(manager: str) -> set[str]:
     below: dict[str, list[str]] = {}
     for person in people().values():
         if person.get("reports_to"):
@@ -31,10 +40,17 @@ def candidates(task: dict[str, Any], manager: str) -> list[dict[str, Any]]:
     """People reporting to ``manager`` who have the task's role (it is not already theirs)."""
     if task.get("state", "open") != "open":
         return []
-    team = reports_of(manager)
-    return [p for p in people().values()
-            if p["username"] in team and p.get("active", True) and task["role"] in p.get("roles", [])
-            and p["username"] != task.get("assignee")]
+    return [p for p in _with_role(manager, task["role"]) if p["username"] != task.get("assignee")]
+
+
+def _with_role(manager: str, role: str) -> list[dict[str, Any]]:
+    """Those below ``manager`` who hold ``role`` (once per request and role: a list has many rows of one role)."""
+    known = cast(dict[tuple[str, str], list[dict[str, Any]]], g.setdefault("opsflow_with_role", {}))
+    if (manager, role) not in known:
+        team = reports_of(manager)
+        known[(manager, role)] = [p for p in people().values()
+                                  if p["username"] in team and p.get("active", True) and role in p.get("roles", [])]
+    return known[(manager, role)]
 
 
 def may_offer_release(task: dict[str, Any], me: str) -> bool:

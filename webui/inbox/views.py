@@ -1,4 +1,4 @@
-"""The inbox: my tasks and my team's unclaimed tasks, with filters, sorting and counts."""
+"""The inbox: my tasks and my team's unclaimed tasks, with filters, sorting, counts and paging."""
 
 from __future__ import annotations
 
@@ -7,50 +7,54 @@ from typing import Any, cast
 from flask import Blueprint, g, render_template, request
 from flask.typing import ResponseReturnValue
 
-from engine.runtime.inbox import MAX_INBOX_ROWS, SORTS
+from engine.runtime.inbox import SORTS
 
 from ..context import engine, processes, signed_in, username
 from . import assignment
 
 blueprint = Blueprint("inbox", __name__)
-SHOWN_PER_LIST = 100  # the rest is reached with the filters
+SHOWN_PER_LIST = 50  # then a link to the next page of that list
 
 
-def _all_open_tasks() -> list[dict[str, Any]]:
-    """The user's open tasks without filters (read once per request, for the counts)."""
-    if "opsflow_open_tasks" not in g:
-        g.opsflow_open_tasks = engine().tasks(username())
-    return cast(list[dict[str, Any]], g.opsflow_open_tasks)
+def navigation() -> dict[str, Any]:
+    """What the navigation shows (task counts, unread notifications, the rights held): one read per request."""
+    if signed_in() is None:
+        return {"mine": 0, "team": 0, "unread": 0, "rights": []}
+    if "opsflow_navigation" not in g:
+        g.opsflow_navigation = engine().navigation(username())
+    return cast(dict[str, Any], g.opsflow_navigation)
+
+
+def holds(right: str) -> bool:
+    """Whether the signed-in person's roles carry ``right`` (see engine.org.rights.Right) outright."""
+    return right in navigation()["rights"]
 
 
 def task_counts() -> dict[str, Any]:
-    """How many tasks are mine and my team's, for the navigation ('500+' when capped)."""
-    if signed_in() is None:
-        return {}
-    rows = _all_open_tasks()
-    capped = len(rows) >= MAX_INBOX_ROWS
-    mine = sum(1 for r in rows if r["mine"])
-    return {"mine": mine, "team": len(rows) - mine, "total": f"{len(rows)}+" if capped else str(len(rows))}
+    """How many tasks are mine and my team's, for the navigation (uncapped: counted in the database)."""
+    nav = navigation()
+    return {"mine": nav["mine"], "team": nav["team"], "total": str(nav["mine"] + nav["team"])}
 
 
 @blueprint.get("/")
 def index() -> ResponseReturnValue:
-    """List my tasks and the unclaimed tasks of my roles, filtered by process and text."""
+    """List my tasks and the unclaimed tasks of my roles, filtered by process and text, a page of each."""
     process = request.args.get("process", "").strip()
     text = request.args.get("q", "").strip()
     sort = request.args.get("sort", "age")
     if sort not in SORTS:
         sort = "age"
-    rows = engine().tasks(username(), process or None, text or None, sort)
-    if not process and not text:
-        g.opsflow_open_tasks = rows
     me = username()
-    mine = [r for r in rows if r["mine"]]
-    team = [r for r in rows if not r["mine"]]
-    offers = {r["id"]: assignment.candidates(r, me) for r in (mine + team)[: 2 * SHOWN_PER_LIST]}
+    filtered = bool(process or text)
+    page = engine().inbox(me, process or None, text or None, sort, request.args.get("mine_after") or None,
+                          request.args.get("team_after") or None, SHOWN_PER_LIST, totals=filtered)
+    if not filtered:  # the navigation has just counted them
+        page["mine_total"], page["team_total"] = navigation()["mine"], navigation()["team"]
+    offers = {r["id"]: assignment.candidates(r, me) for r in page["mine"] + page["team"]}
     return render_template(
-        "inbox/index.html", mine=mine[:SHOWN_PER_LIST], team=team[:SHOWN_PER_LIST],
-        mine_total=len(mine), team_total=len(team), capped=len(rows) >= MAX_INBOX_ROWS,
+        "inbox/index.html", mine=page["mine"], team=page["team"], mine_total=page["mine_total"],
+        team_total=page["team_total"], mine_next=page["mine_next"], team_next=page["team_next"],
+        paged=bool(request.args.get("mine_after") or request.args.get("team_after")),
         offers=offers, processes=processes(), process=process, text=text, sort=sort,
-        filtered=bool(process or text), roles=assignment.roles_of(me),
+        filtered=filtered, roles=assignment.roles_of(me),
     )

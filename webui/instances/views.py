@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from flask import Blueprint, g, render_template
+from flask import Blueprint, g, render_template, request
 from flask.typing import ResponseReturnValue
 
 from ..context import display_name, engine, people, processes, username
@@ -18,6 +18,8 @@ blueprint = Blueprint("instances", __name__)
 HIDDEN_EVENTS = frozenset({"gateway_path", "data_changed"})  # engine detail, not what people did
 SHOWN_DATA = ("result",)  # besides the forms' data: what a process records as its outcome
 GOOD_ENDS = ("approved", "recorded", "closed")  # end events shown in green
+REQUESTS_PER_PAGE = 50
+MAX_ID = 2**31 - 1
 
 
 @dataclass
@@ -110,17 +112,33 @@ def timeline(history: list[dict[str, Any]], forms: dict[str, dict[str, Any]]) ->
 
 @blueprint.get("/requests")
 def requests() -> ResponseReturnValue:
-    """List the process instances I started, with their status and who holds them now."""
-    rows = engine().instances(started_by=username())
-    involved = engine().instances(involving=username(), visible_to=username())
-    return render_template("instances/requests.html", rows=rows, involved=involved, status_text=status_text,
-                           good_ends=GOOD_ENDS, process_title=_process_title, team_of=_team_of)
+    """List the process instances I started, and those I take part in, newest first, a page of each."""
+    me = username()
+    before, involved_before = _page_arg("before"), _page_arg("involved_before")
+    rows = engine().instances(started_by=me, limit=REQUESTS_PER_PAGE + 1, before_id=before)
+    involved = engine().instances(involving=me, visible_to=me, limit=REQUESTS_PER_PAGE + 1,
+                                  before_id=involved_before)
+    return render_template(
+        "instances/requests.html", rows=rows[:REQUESTS_PER_PAGE], involved=involved[:REQUESTS_PER_PAGE],
+        rows_next=rows[REQUESTS_PER_PAGE - 1]["id"] if len(rows) > REQUESTS_PER_PAGE else None,
+        involved_next=involved[REQUESTS_PER_PAGE - 1]["id"] if len(involved) > REQUESTS_PER_PAGE else None,
+        paged=bool(before or involved_before), status_text=status_text, good_ends=GOOD_ENDS,
+        process_title=_process_title, team_of=_team_of)
+
+
+def _page_arg(name: str) -> int | None:
+    """A keyset page parameter (an instance id); anything else is the first page."""
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and 0 < int(value) <= MAX_ID else None
 
 
 def _team_of(role: str) -> str:
-    """Who could take an unclaimed step: the people with its role."""
-    names = [display_name(p["username"]) for p in people().values() if role in p.get("roles", [])]
-    return ", ".join(names) or role
+    """Who could take an unclaimed step: the people with its role (once per role and request)."""
+    known = cast(dict[str, str], g.setdefault("opsflow_team_of", {}))
+    if role not in known:
+        names = [display_name(p["username"]) for p in people().values() if role in p.get("roles", [])]
+        known[role] = ", ".join(names) or role
+    return known[role]
 
 
 @blueprint.get("/instances/<int:instance_id>")

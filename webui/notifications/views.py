@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from ..context import engine, signed_in, username
+from ..context import engine, username
 from ..i18n import _, ngettext, pick
 from ..safety import local_target
 
@@ -63,15 +63,6 @@ def _notice(row: dict[str, Any]) -> Notice:
         href = None
     return Notice(row["id"], row["kind"], kind_label(row["kind"]), _subject(row["kind"], row["subject"]),
                   row.get("body") or "", row["at"], row["read"], href)
-
-
-def unread_count() -> int:
-    """How many of the signed-in person's notifications are unread (one query, once per request)."""
-    if signed_in() is None:
-        return 0
-    if "opsflow_unread" not in g:
-        g.opsflow_unread = engine().unread_count(username())
-    return int(g.opsflow_unread)
 
 
 @blueprint.get("")

@@ -1,0 +1,94 @@
+"""The inbox at any size: queues merged in order, keyset pages that add up, searches that mean what they say."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.errors import InvalidInput
+from engine.runtime.inbox import cursor_of
+from tests.api.helpers import make_app
+from tests.journey import START
+
+
+def start_plans(engine, titles):
+    return [engine.start("market_plan", "li.na", {**START, "title": title})["id"] for title in titles]
+
+
+def all_pages(engine, user, size, sort="age", **filters):
+    pages, after = [], None
+    while True:
+        page = engine.tasks(user, sort=sort, after=after, limit=size, **filters)
+        if not page:
+            return pages
+        pages.append(page)
+        after = cursor_of(page[-1], sort)
+
+
+def test_pages_of_the_inbox_add_up_to_the_whole_list_in_order(engine):
+    plans = start_plans(engine, [f"Plan {n}" for n in range(7)])
+    research = {t["instance_id"]: t["id"] for t in engine.tasks("wang.lei")}
+    engine.claim(research[plans[3]], "wang.lei")  # one from the team queue into his own
+    whole = engine.tasks("wang.lei")
+    assert [t["instance_id"] for t in whole] == plans  # oldest first, his own and the team's merged
+    assert [t["mine"] for t in whole] == [n == 3 for n in range(7)]
+    pages = all_pages(engine, "wang.lei", 3)
+    assert [len(p) for p in pages] == [3, 3, 1]
+    assert [t["id"] for p in pages for t in p] == [t["id"] for t in whole]
+    due_pages = all_pages(engine, "wang.lei", 2, sort="due")  # research has no deadline: undated, by id
+    assert [t["id"] for p in due_pages for t in p] == sorted(t["id"] for t in whole)
+    with pytest.raises(InvalidInput, match="not a cursor"):
+        engine.tasks("wang.lei", after="yesterday~x")
+
+
+def test_the_inbox_page_gives_a_page_of_each_list_with_totals(engine):
+    plans = start_plans(engine, [f"Plan {n}" for n in range(5)])
+    first = engine.tasks("wang.lei")[0]
+    engine.claim(first["id"], "wang.lei")
+    page = engine.inbox("wang.lei", per_list=2)
+    assert ([t["instance_id"] for t in page["mine"]], page["mine_total"], page["mine_next"]) == ([plans[0]], 1, None)
+    assert [t["instance_id"] for t in page["team"]] == plans[1:3] and page["team_total"] == 4
+    second = engine.inbox("wang.lei", per_list=2, team_after=page["team_next"])
+    assert [t["instance_id"] for t in second["team"]] == plans[3:5] and second["team_next"] is None
+    nav = engine.navigation("wang.lei")
+    assert (nav["mine"], nav["team"]) == (1, 4) and "claim" not in nav["rights"]
+
+
+def test_percent_and_underscore_in_a_search_match_themselves(engine):
+    start_plans(engine, ["Half price: 50% off", "Launch_2027", "Plain launch"])
+    titles = lambda text: sorted(t["instance_title"].split(" (")[0] for t in engine.tasks("wang.lei", text=text))  # noqa: E731
+    assert titles("%") == ["Half price: 50% off"]
+    assert titles("_") == ["Launch_2027"]
+    assert titles("launch") == ["Launch_2027", "Plain launch"]
+    assert engine.inbox("wang.lei", text="%")["team_total"] == 1
+
+
+def test_the_api_gives_pages_with_a_next_cursor(sqlite_engine):
+    engine = sqlite_engine
+    start_plans(engine, [f"Plan {n}" for n in range(5)])
+    client = make_app(engine).test_client()
+    headers = {"Authorization": f"Bearer {engine.create_token('wang.lei')}"}
+    seen, after = [], None
+    while True:
+        answer = client.get("/api/v1/tasks", query_string={"limit": 2, **({"after": after} if after else {})},
+                            headers=headers).get_json()
+        seen += [t["id"] for t in answer["items"]]
+        after = answer["next"]
+        if after is None:
+            break
+    assert seen == [t["id"] for t in engine.tasks("wang.lei")] and len(seen) == 5
+    bad = client.get("/api/v1/tasks", query_string={"after": "nonsense"}, headers=headers)
+    assert bad.status_code == 400 and "after" in bad.get_json()["fields"]
+    assert client.get("/api/v1/tasks", query_string={"limit": 501}, headers=headers).status_code == 400
+
+
+def test_the_planner_statistics_are_refreshed(sqlite_engine):
+    with sqlite_engine.db.connect() as connection:
+        analysed = {row[0] for row in connection.exec_driver_sql("SELECT DISTINCT tbl FROM sqlite_stat1")}
+    assert {"user_account", "process_definition", "task_definition"} <= analysed  # opsflow init ran it
+    assert "human_task" not in analysed  # empty then
+    start_plans(sqlite_engine, ["After the first analysis"])
+    sqlite_engine.refresh_statistics()
+    with sqlite_engine.db.connect() as connection:
+        row = connection.exec_driver_sql(
+            "SELECT stat FROM sqlite_stat1 WHERE idx = 'ix_human_task_instance_state'").scalar()
+    assert row is not None and int(row.split()[0]) >= 1
