@@ -60,15 +60,16 @@ def actor_by_id(session: Session, user_id: int) -> Actor:
 
 def actor_where(session: Session, *conditions: ColumnElement[bool], join: Any = None) -> Actor | None:
     """The active user a condition selects, with their roles, in one query (None if there is none)."""
-    query = select(User, UserRole.role_key).outerjoin(UserRole, UserRole.user_id == User.id)
+    query = (select(User.id, User.username, User.display_name, User.reports_to_id, UserRole.role_key)
+             .select_from(User).outerjoin(UserRole, UserRole.user_id == User.id))
     if join is not None:
         query = query.join(*join)
     rows = session.execute(query.where(User.active.is_(True), *conditions)).all()
     if not rows:
         return None
-    user = rows[0][0]
-    roles = frozenset(role for _, role in rows if role)
-    return Actor(user.id, user.username, user.display_name, roles, user.reports_to_id)
+    first = rows[0]
+    roles = frozenset(row.role_key for row in rows if row.role_key)
+    return Actor(first.id, first.username, first.display_name, roles, first.reports_to_id)
 
 
 def known_roles(session: Session) -> set[str]:

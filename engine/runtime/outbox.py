@@ -11,19 +11,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select
+from sqlalchemy import Table, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from ..models import Job, Notification, User, UserRole
 
 _NO_SYNC = {"synchronize_session": False}
+JOBS: Table = Job.__table__  # type: ignore[assignment]  # Core tables: bulk inserts skip the ORM
+NOTIFICATIONS: Table = Notification.__table__  # type: ignore[assignment]
 
 
 def schedule_job(
     session: Session, kind: str, due_at: datetime, now: datetime, instance_id: int | None = None,
     human_task_id: int | None = None, payload: dict[str, Any] | None = None, max_attempts: int = 5,
 ) -> None:
-    session.execute(insert(Job).values(
+    session.execute(insert(JOBS).values(
         kind=kind, state="pending", due_at=due_at, instance_id=instance_id, human_task_id=human_task_id,
         payload_json=json.dumps(payload or {}, ensure_ascii=False), attempts=0, max_attempts=max_attempts,
         created_at=now,
@@ -33,7 +35,7 @@ def schedule_job(
 def schedule_jobs(session: Session, rows: list[dict[str, Any]], now: datetime) -> None:
     """Insert many jobs in one statement; each row has kind, due_at and optional refs/payload."""
     if rows:
-        session.execute(insert(Job), [{
+        session.execute(insert(JOBS), [{
             "kind": r["kind"], "state": "pending", "due_at": r["due_at"], "instance_id": r.get("instance_id"),
             "human_task_id": r.get("human_task_id"), "payload_json": json.dumps(r.get("payload", {})),
             "attempts": 0, "max_attempts": r.get("max_attempts", 5), "created_at": now,
@@ -59,17 +61,19 @@ class Message:
 
 
 def users_with_role(session: Session, role: str) -> list[int]:
+    roles, users = UserRole.__table__.c, User.__table__.c
     return list(session.scalars(
-        select(UserRole.user_id).join(User, User.id == UserRole.user_id)
-        .where(UserRole.role_key == role, User.active.is_(True))
+        select(roles.user_id).join(User.__table__, users.id == roles.user_id)
+        .where(roles.role_key == role, users.active.is_(True))
     ))
 
 
 def user_ids(session: Session, usernames: list[str]) -> dict[str, int]:
     if not usernames:
         return {}
+    users = User.__table__.c
     return {name: uid for uid, name in session.execute(
-        select(User.id, User.username).where(User.username.in_(usernames)))}
+        select(users.id, users.username).where(users.username.in_(usernames)))}
 
 
 def send(session: Session, messages: list[Message], now: datetime, email_enabled: bool) -> None:
@@ -90,7 +94,7 @@ def send(session: Session, messages: list[Message], now: datetime, email_enabled
         rows = [r for r in rows if r["dedupe_key"] is None or r["dedupe_key"] not in taken]
         if not rows:
             return
-    session.execute(insert(Notification), rows)
+    session.execute(insert(NOTIFICATIONS), rows)
     if email_enabled:
         schedule_jobs(session, [{"kind": "email", "due_at": now, "instance_id": r["instance_id"],
                                  "payload": {"user_id": r["user_id"], "subject": r["subject"], "body": r["body"]}}

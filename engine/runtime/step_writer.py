@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, or_, update
+from sqlalchemy import Table, bindparam, insert, or_, update
 from sqlalchemy.orm import Session
 
 from ..clock import aware_utc
@@ -44,7 +44,9 @@ from .step_plan import TaskPlan, follow_up_jobs, plan_tasks, step_messages, task
 
 __all__ = ["InstanceChanges", "NewInstance", "Step", "TaskAction", "workflow_changes",
            "write_new_instances", "write_step"]
-_NO_SYNC = {"synchronize_session": False}
+# Core tables, not ORM entities: the statements of a step skip the ORM's bulk-update machinery.
+TASKS: Table = HumanTask.__table__  # type: ignore[assignment]
+INSTANCES: Table = ProcessInstance.__table__  # type: ignore[assignment]
 
 
 @dataclass
@@ -155,7 +157,7 @@ def write_new_instances(
     if not items:
         return []
     plans = plan_tasks(session, collaborators, process, [item.run for item in items], now)
-    table = ProcessInstance.__table__
+    table = INSTANCES
     rows = [{
         "definition_id": process.id, "process_key": process.key, "title": item.title[:300],
         "status": item.run.status, "end_event": item.run.end_event, "started_by_id": actor.id, "started_at": now,
@@ -164,7 +166,7 @@ def write_new_instances(
         "history_seq": 0, "history_head": GENESIS_HASH, "business_key": item.business_key, "parent_id": parent_id,
         "next_timer_at": item.run.next_timer_at,
     } for item in items]
-    result = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)  # type: ignore[arg-type]
+    result = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
     ids = [row[0] for row in result.all()]
     created = _insert_tasks(session, [row for instance_id, item, plan in zip(ids, items, plans, strict=True)
                                       for row in task_rows(instance_id, process.id, item.run.new_tasks, plan, now)])
@@ -184,7 +186,7 @@ def write_new_instances(
                          "payload": {"due_at": item.run.next_timer_at.isoformat()}})
         jobs += follow_up_jobs(instance_id, mine, plan.due, now)
         messages += step_messages(session, process, item.run, instance_id, item.title, mine, plan, holders=holders)
-    session.execute(update(ProcessInstance.__table__).where(table.c.id == bindparam("b_id")).values(  # type: ignore[arg-type]
+    session.execute(update(INSTANCES).where(INSTANCES.c.id == bindparam("b_id")).values(
         history_seq=bindparam("b_seq"), history_head=bindparam("b_head"), version=2), anchors)
     insert_events(session, events)
     outbox.schedule_jobs(session, jobs, now)
@@ -203,10 +205,10 @@ def _fill_task_events(events: list[PendingEvent], created: dict[str, int], plan:
 
 
 def _apply_action(session: Session, action: TaskAction) -> None:
-    holders = [HumanTask.assignee_id.is_(None) if h is None else HumanTask.assignee_id == h for h in action.held_by]
+    holders = [TASKS.c.assignee_id.is_(None) if h is None else TASKS.c.assignee_id == h for h in action.held_by]
     result = session.execute(
-        update(HumanTask).where(HumanTask.id == action.task.id, HumanTask.state == "open", or_(*holders))
-        .values(**action.values).execution_options(**_NO_SYNC)
+        update(TASKS).where(TASKS.c.id == action.task.id, TASKS.c.state == "open", or_(*holders))
+        .values(**action.values)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict(action.conflict)
@@ -216,16 +218,15 @@ def _insert_tasks(session: Session, rows: list[dict[str, Any]]) -> dict[str, int
     """Insert human task rows; return spiff task id -> new row id."""
     if not rows:
         return {}
-    table = HumanTask.__table__
-    result = session.execute(insert(table).returning(table.c.id, table.c.spiff_task_id), rows)  # type: ignore[arg-type]
+    result = session.execute(insert(TASKS).returning(TASKS.c.id, TASKS.c.spiff_task_id), rows)
     return {spiff_id: row_id for row_id, spiff_id in result.all()}
 
 
 def _close_tasks(session: Session, spiff_ids: list[str], state: str, now: datetime) -> None:
     if spiff_ids:
         session.execute(
-            update(HumanTask).where(HumanTask.spiff_task_id.in_(spiff_ids), HumanTask.state == "open")
-            .values(state=state, completed_at=now).execution_options(**_NO_SYNC)
+            update(TASKS).where(TASKS.c.spiff_task_id.in_(spiff_ids), TASKS.c.state == "open")
+            .values(state=state, completed_at=now)
         )
 
 
@@ -250,9 +251,8 @@ def _update_instance(session: Session, instance: ProcessInstance, step: Step, no
     values = step.changes.values()
     values.update(version=instance.version + 1, history_seq=seq, history_head=head)
     result = session.execute(
-        update(ProcessInstance)
-        .where(ProcessInstance.id == instance.id, ProcessInstance.version == instance.version)
-        .values(**values).execution_options(**_NO_SYNC)
+        update(INSTANCES).where(INSTANCES.c.id == instance.id, INSTANCES.c.version == instance.version)
+        .values(**values)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict(f"instance {instance.id} was changed by someone else; reload and try again")
