@@ -203,3 +203,86 @@ def test_one_completion_writes_no_tree_data(engine):
         unsequenced = session.scalars(select(HistoryEvent.seq).where(HistoryEvent.tree_index.is_(None))).all()
     assert unsequenced  # the step's events wait for the sequencer
     assert engine.integrity(plan, "he.ping")["pending"] == len(unsequenced)
+
+
+def test_the_worker_checkpoints_on_a_schedule(engine):
+    from engine.models import Job
+    from engine.scheduling.handlers import CHECKPOINT_EVERY, ensure_checkpoint_job
+    from engine.scheduling.worker import Worker
+
+    plan = start_plan(engine)
+    with engine.transaction() as session:
+        assert ensure_checkpoint_job(session, engine.collaborators.clock())
+        assert not ensure_checkpoint_job(session, engine.collaborators.clock())  # one is enough
+    report = Worker(engine).run_once()
+    assert report.done == 1 and report.errors == []
+    files = stored(engine.collaborators.checkpoints)
+    assert len(files) == 1  # the first checkpoint is always due
+    assert engine.integrity(plan, "he.ping")["included"] is True
+    with engine.reading() as session:
+        pending = session.scalars(select(Job).where(Job.kind == "checkpoint", Job.state == "pending")).all()
+        assert len(pending) == 1
+        assert pending[0].due_at.replace(tzinfo=None) > (engine.collaborators.clock() + CHECKPOINT_EVERY
+                                                        - CHECKPOINT_EVERY / 2).replace(tzinfo=None)
+
+
+@pytest.mark.postgres
+def test_on_postgresql_an_event_committed_late_gets_a_later_leaf(postgres_url):
+    """Ids are not commit order: the sequencer takes what is committed, so a late commit gets a later index."""
+    from engine.facade import build_engine
+
+    engine = build_engine(postgres_url)
+    engine.init(demo=True)
+    try:
+        plan = start_plan(engine)
+        engine.checkpoint()
+        insert = text("INSERT INTO history_event (instance_id, seq, kind, occurred_at, payload_json, prev_hash, hash, "
+                      "encoding) VALUES (:i, :s, 'note', now(), '{}', '', '', 2) RETURNING id")
+        slow = engine.db.connect()
+        slow_tx = slow.begin()
+        slow_id = slow.execute(insert, {"i": plan, "s": 1000}).scalar_one()
+        with engine.db.begin() as fast:
+            fast_id = fast.execute(insert, {"i": plan, "s": 1001}).scalar_one()
+        assert slow_id < fast_id
+        first = engine.checkpoint()
+        slow_tx.commit()
+        slow.close()
+        second = engine.checkpoint()
+        with engine.reading() as session:
+            index = dict(session.execute(select(HistoryEvent.id, HistoryEvent.tree_index)
+                                         .where(HistoryEvent.id.in_([slow_id, fast_id]))).all())
+        assert index[fast_id] == first.size - 1 and index[slow_id] == second.size - 1 == first.size
+    finally:
+        engine.db.dispose()
+
+
+def test_two_sequencers_at_once_build_one_tree(db_url):
+    import threading
+
+    from engine.facade import build_engine
+
+    engine = build_engine(db_url)
+    engine.init(demo=True)
+    try:
+        for _ in range(3):
+            start_plan(engine)
+        errors: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                engine.checkpoint()
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=run) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        with engine.reading() as session:
+            indices = sorted(session.scalars(select(HistoryEvent.tree_index)))
+        assert indices == list(range(len(indices)))
+        assert engine.verify_history().ok
+    finally:
+        engine.db.dispose()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .appraisal import AppraisalUseCases
 from .definitions import DefinitionUseCases
+from .exports import ExportUseCases
 from .history import HistoryUseCases
 from .integrity import IntegrityUseCases
 from .org import OrgUseCases
@@ -16,5 +17,5 @@ from .work import WorkUseCases
 
 
 class Engine(OrgUseCases, DefinitionUseCases, WorkUseCases, HistoryUseCases, SchedulingUseCases,
-             AppraisalUseCases, IntegrityUseCases):
+             AppraisalUseCases, ExportUseCases, IntegrityUseCases):
     """Runs use cases; each method is one transaction that commits or leaves nothing."""

@@ -124,11 +124,15 @@ def public_key(settings: CheckpointSettings) -> tuple[str, bytes] | None:
     return None
 
 
-def sign(key: Ed25519PrivateKey, origin: str, size: int, root: bytes) -> str:
-    body = f"{origin}\n{size}\n{base64.b64encode(root).decode()}\n"
+def sign_note(key: Ed25519PrivateKey, name: str, body: str) -> str:
+    """A signed note: ``body`` (ending in a newline), a blank line, the signature line of ``name``."""
     signature = key.sign(body.encode("utf-8"))
-    ident = key_id(origin, _public_bytes(key.public_key()))
-    return f"{body}\n— {origin} {base64.b64encode(ident + signature).decode()}\n"
+    ident = key_id(name, _public_bytes(key.public_key()))
+    return f"{body}\n— {name} {base64.b64encode(ident + signature).decode()}\n"
+
+
+def sign(key: Ed25519PrivateKey, origin: str, size: int, root: bytes) -> str:
+    return sign_note(key, origin, f"{origin}\n{size}\n{base64.b64encode(root).decode()}\n")
 
 
 def parse(text: str, file: str | None = None) -> Checkpoint:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import Conflict
 from ..runtime.collaborators import Collaborators
-from .handlers import handler_for
+from .handlers import ensure_checkpoint_job, handler_for
 from .jobs import LeasedJob, fail_job, finish_job, lease_jobs, release_job
 
 log = logging.getLogger(__name__)
@@ -106,7 +106,10 @@ class Worker:
         return report
 
     def run_forever(self, poll_seconds: float = 1.0, stop: threading.Event | None = None) -> None:
+        """Poll for due jobs until ``stop``; the recurring checkpoint job is planned first if none is."""
         stop = stop or threading.Event()
+        with self.engine.transaction() as session:
+            ensure_checkpoint_job(session, self.engine.collaborators.clock())
         in_flight: set[Future[WorkerReport]] = set()
         with ThreadPoolExecutor(max_workers=self.slots, thread_name_prefix="opsflow-job") as pool:
             while not stop.is_set():
