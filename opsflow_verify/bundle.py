@@ -155,8 +155,8 @@ def _verify_events(bundle: BundleReader, manifest: dict[str, Any], checkpoint: n
             problems.append(f"{where}: {name} is not the event the manifest lists (hash)")
         before_seq, before_hash = heads.get(instance, (0, "0" * 64))
         if seq != before_seq + 1:
-            problems.append(f"{where}: {name} follows #{before_seq} of its instance: "
-                            f"{'event #' + str(before_seq + 1) + ' is missing' if seq > before_seq + 1 else 'reordered'}")
+            what = f"event #{before_seq + 1} is missing" if seq > before_seq + 1 else "reordered"
+            problems.append(f"{where}: {name} follows #{before_seq} of its instance: {what}")
         elif record.get("prev_hash") != before_hash:
             problems.append(f"{where}: {name} does not follow the event before it (prev_hash)")
         heads[instance] = (seq, str(record.get("hash")))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from .bundle import verify
 
@@ -19,8 +20,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--key", metavar="VKEY", help="the verifier key you trust (file), instead of the bundle's")
     args = parser.parse_args(argv)
     try:
-        checkpoint = open(args.checkpoint, encoding="utf-8").read() if args.checkpoint else None
-        key = open(args.key, encoding="utf-8").read() if args.key else None
+        checkpoint = Path(args.checkpoint).read_text(encoding="utf-8") if args.checkpoint else None
+        key = Path(args.key).read_text(encoding="utf-8") if args.key else None
     except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

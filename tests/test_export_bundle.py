@@ -69,7 +69,7 @@ def test_an_intact_bundle_verifies_and_holds_what_an_auditor_needs(bundle):
 
 
 def test_a_flipped_byte_in_any_event_is_named(bundle):
-    path, plans = bundle
+    path, _plans = bundle
     lines = zipfile.ZipFile(path).read("events.jsonl").split(b"\n")
     for number in (1, 7, len(lines) - 1):  # lines are 1-based; the last element is the empty tail
         line = lines[number - 1]
@@ -88,7 +88,7 @@ def test_a_flipped_byte_in_any_event_is_named(bundle):
 
 
 def test_a_removed_event_is_named(bundle):
-    path, plans = bundle
+    path, _plans = bundle
     lines = zipfile.ZipFile(path).read("events.jsonl").split(b"\n")
     gone = json.loads(lines[4])
     problems = verify(str(rewrite_member(path, "events.jsonl", lambda c: b"\n".join(lines[:4] + lines[5:])))).problems
@@ -103,7 +103,7 @@ def test_two_reordered_events_are_named(bundle):
     path, _ = bundle
     lines = zipfile.ZipFile(path).read("events.jsonl").split(b"\n")
     a, b = json.loads(lines[2]), json.loads(lines[3])
-    swapped = lines[:2] + [lines[3], lines[2]] + lines[4:]
+    swapped = [*lines[:2], lines[3], lines[2], *lines[4:]]
     problems = verify(str(rewrite_member(path, "events.jsonl", lambda c: b"\n".join(swapped)))).problems
     assert any(f"event #{b['seq']} stands where instance {a['instance_id']} event #{a['seq']} belongs" in p
                for p in problems), problems

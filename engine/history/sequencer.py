@@ -72,8 +72,10 @@ def sequence(session: Session, now: datetime, limit: int = BATCH) -> tuple[int, 
                                .order_by(HistoryEvent.id).limit(limit)))
     if ids:
         table = HistoryEvent.__table__
+        assigned = update(table).where(  # type: ignore[arg-type]
+            table.c.id == bindparam("event_id")).values(tree_index=bindparam("index"))
         session.execute(
-            update(table).where(table.c.id == bindparam("event_id")).values(tree_index=bindparam("index")),
+            assigned,
             [{"event_id": event_id, "index": tree.size + i} for i, event_id in enumerate(ids)],
         )
         tree.size += len(ids)

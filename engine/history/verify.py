@@ -227,7 +227,8 @@ def check_history(session: Session, settings: CheckpointSettings | None = None, 
                 len(tree.db_leaves) != tree.checkpoint.size or merkle.root(
                     [tree.db_leaves[i] for i in range(tree.checkpoint.size)]) != tree.checkpoint.root):
             tree.problems.append(ChainProblem(None, None, "the database's events do not reproduce the checkpoint's "
-                                              "root either, and the tiles that would name the event are altered", "tree"))
+                                              "root either, and the tiles that would name the event are altered",
+                                              "tree"))
         problems += tree.problems
     problems.sort(key=_order)
     return VerifyReport(len(anchors), counts["events"], problems, tree.checkpoint if tree else None, signature,
