@@ -79,7 +79,7 @@ def test_the_xes_is_ieee_1849_valid_and_holds_one_trace_per_instance(mined):
 
 
 def test_the_xes_is_streamed_in_pieces(mined):
-    engine, made = mined
+    engine, _made = mined
     pieces = list(engine.xes_log(LogFilter("market_plan")))
     assert pieces[0].startswith("<?xml") and pieces[-1] == "</log>\n"
     assert len(pieces) == 52 + 2 and all(p.startswith("<trace>") for p in pieces[1:-1])
@@ -107,7 +107,7 @@ def test_every_instance_fits_its_model(mined):
 
 
 def test_ocel_2_holds_instances_tasks_and_people(mined):
-    engine, made = mined
+    engine, _made = mined
     log = engine.ocel_log(LogFilter("market_plan"), "he.ping")
     assert {t["name"] for t in log["objectTypes"]} == {"instance", "task", "person"}
     kinds = {o["type"] for o in log["objects"]}

@@ -13,7 +13,6 @@ from .inputs import int_arg
 from .instances import INSTANCE
 
 
-
 @blueprint.get("/process-definitions/<key>/log.xes")
 def process_log_xes(key: str) -> Response:
     """The process's event log as IEEE 1849 XES, streamed (``version``, ``from``, ``to`` filter). :raise 403 404:"""
