@@ -32,3 +32,6 @@ echo "== bench/appraisal_cycle.py"
 echo
 echo "== bench/web_inbox.py"
 "$PY" bench/web_inbox.py
+echo
+echo "== bench/audit_exports.py (smaller than its defaults; run it alone for 10,000 instances and 1,000,000 events)"
+"$PY" bench/audit_exports.py --instances 2000 --events 100000
