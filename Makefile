@@ -41,7 +41,7 @@ run: install
 	$(BIN)/opsflow serve --host $(HOST) --port $(PORT)
 
 lint: install
-	$(BIN)/ruff check engine opsflow webui tests bench
+	$(BIN)/ruff check engine opsflow opsflow_verify webui tests bench
 
 typecheck: install
 	$(BIN)/mypy

@@ -47,6 +47,9 @@ echo "== bench/appraisal_cycle.py"
 echo
 echo "== bench/web_inbox.py"
 "$PY" bench/web_inbox.py
+echo
+echo "== bench/audit_exports.py (smaller than its defaults; run it alone for 10,000 instances and 1,000,000 events)"
+"$PY" bench/audit_exports.py --instances 2000 --events 100000
 if [ "$big" = 1 ]; then
     echo
     echo "== bench/big_db.py (SQLite)"

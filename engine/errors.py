@@ -85,3 +85,9 @@ class ProcessError(OpsflowError):
         super().__init__(message)
         self.instance_id = instance_id
         self.task_name = task_name
+
+
+class HistoryTampered(OpsflowError):
+    """The history, or the evidence of it kept outside the database, does not check out."""
+
+    code = "history_tampered"

@@ -179,10 +179,16 @@ class HumanTask(Base):
 
 
 class HistoryEvent(Base):
-    """An append-only, hash-chained record of what happened to an instance."""
+    """An append-only, hash-chained record of what happened to an instance.
+
+    ``encoding`` says how its hash was computed (``engine.history.encoding``: 1 for events written
+    before RFC 8785 was pinned); ``tree_index`` is its leaf in the Merkle tree over all events, given
+    by the sequencer after it committed (None until then).
+    """
 
     __tablename__ = "history_event"
-    __table_args__ = (UniqueConstraint("instance_id", "seq"),)
+    __table_args__ = (UniqueConstraint("instance_id", "seq"),
+                      Index("ix_history_event_tree_index", "tree_index", unique=True))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
@@ -195,6 +201,24 @@ class HistoryEvent(Base):
     payload_json: Mapped[str] = mapped_column(Text, default="{}")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    encoding: Mapped[int] = mapped_column(Integer, default=2, server_default="1")
+    tree_index: Mapped[int | None] = mapped_column(Integer, default=None)
+
+
+class HistoryTree(Base):
+    """The one row that says how far the sequencer got: the Merkle tree's size and the log's identity.
+
+    The sequencer locks this row (and, on PostgreSQL, an advisory lock) so that one runs at a time.
+    Whoever can write the database can rewrite it too: it is a convenience, the signed checkpoints and
+    tiles outside the database are the evidence.
+    """
+
+    __tablename__ = "history_tree"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    log_id: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class ApiToken(Base):

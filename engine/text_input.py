@@ -14,6 +14,7 @@ from typing import Any
 
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 MAX_DEPTH = 32
+MAX_SAFE_INTEGER = 2**53 - 1  # the history's encoding (RFC 8785) holds whole numbers up to this exactly
 
 
 class JsonUnreadable(ValueError):
@@ -56,7 +57,8 @@ def printable(value: str) -> str:
 
 def unsafe_text_fields(value: Any, path: str = "", depth: int = 0) -> dict[str, list[str]]:
     """Every string (value or key) in a JSON value that :func:`text_problem` refuses, and every number
-    that is not finite (Python's JSON reader accepts ``NaN``), by dotted path."""
+    that is not finite (Python's JSON reader accepts ``NaN``) or a whole number the history cannot hold
+    exactly, by dotted path."""
     problems: dict[str, list[str]] = {}
     if depth > MAX_DEPTH:
         return {path or "data": [f"is nested more than {MAX_DEPTH} levels deep"]}
@@ -66,6 +68,8 @@ def unsafe_text_fields(value: Any, path: str = "", depth: int = 0) -> dict[str, 
             problems[path or "data"] = [problem]
     elif isinstance(value, float) and not math.isfinite(value):  # NaN and Infinity are not JSON
         problems[path or "data"] = ["is not a finite number"]
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_SAFE_INTEGER:
+        problems[path or "data"] = [f"is a whole number beyond ±{MAX_SAFE_INTEGER}, which cannot be recorded exactly"]
     elif isinstance(value, dict):
         for key, item in value.items():
             key_text = str(key)

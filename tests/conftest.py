@@ -18,6 +18,30 @@ def _plain_dsn(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _evidence_outside_the_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """No test writes checkpoints or a signing key into the repository's instance/ folder."""
+    folder = tmp_path_factory.mktemp("evidence")
+    saved = {name: os.environ.get(name) for name in ("OPSFLOW_CHECKPOINT_DIR", "OPSFLOW_SIGNING_KEY")}
+    os.environ["OPSFLOW_CHECKPOINT_DIR"] = str(folder / "checkpoints")
+    os.environ["OPSFLOW_SIGNING_KEY"] = str(folder / "signing_key")
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+@pytest.fixture(autouse=True)
+def evidence_dir(tmp_path, monkeypatch) -> object:
+    """Each test's checkpoints and signing key (a checkpoint directory belongs to one database)."""
+    folder = tmp_path / "evidence"
+    monkeypatch.setenv("OPSFLOW_CHECKPOINT_DIR", str(folder / "checkpoints"))
+    monkeypatch.setenv("OPSFLOW_SIGNING_KEY", str(folder / "signing_key"))
+    return folder
+
+
 @pytest.fixture
 def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'opsflow.sqlite'}"

@@ -173,7 +173,7 @@ def verify_cli(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
 def test_the_cli_verify_exits_8_with_the_problem_on_stderr(engine, db_url, plan):
     intact = verify_cli(db_url, str(plan))
     assert (intact.returncode, intact.stderr) == (0, "")
-    assert "history intact: 1 instance(s) checked" in intact.stdout
+    assert "history intact: 1 instance(s), " in intact.stdout
 
     tamper(engine, "UPDATE history_event SET actor = 'someone.else' WHERE instance_id = :i AND seq = 2", i=plan)
     broken = verify_cli(db_url, str(plan))

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from .appraisal import AppraisalUseCases
 from .definitions import DefinitionUseCases
+from .exports import ExportUseCases
 from .history import HistoryUseCases
+from .integrity import IntegrityUseCases
 from .nodes import NodeUseCases
 from .org import OrgUseCases
 from .scheduling import SchedulingUseCases
@@ -16,5 +18,5 @@ from .work import WorkUseCases
 
 
 class Engine(OrgUseCases, DefinitionUseCases, WorkUseCases, HistoryUseCases, SchedulingUseCases,
-             AppraisalUseCases, NodeUseCases):
+             AppraisalUseCases, NodeUseCases, ExportUseCases, IntegrityUseCases):
     """Runs use cases; each method is one transaction that commits or leaves nothing."""

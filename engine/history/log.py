@@ -9,8 +9,6 @@ data at any earlier step can be rebuilt (``engine.history.replay``).
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -18,8 +16,9 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from ..clock import utc_iso
+from ..errors import ProcessError
 from ..models import HistoryEvent
+from .encoding import ENCODING, NotEncodable, canonical_text, event_hash, legacy_json
 
 GENESIS_HASH = "0" * 64
 
@@ -36,17 +35,8 @@ class PendingEvent:
 
 
 def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-
-
-def event_hash(
-    prev_hash: str, instance_id: int, seq: int, kind: str, occurred_at: datetime,
-    actor: str | None, task_name: str | None, human_task_id: int | None, payload_json: str,
-) -> str:
-    material = canonical_json(
-        [prev_hash, instance_id, seq, kind, utc_iso(occurred_at), actor, task_name, human_task_id, payload_json]
-    )
-    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+    """Encoding 1's text form, for events written before RFC 8785 was pinned (see ``encoding``)."""
+    return legacy_json(value)
 
 
 def chain_events(
@@ -60,13 +50,17 @@ def chain_events(
     rows = []
     for event in events:
         seq += 1
-        payload_json = canonical_json(event.payload)
+        try:
+            payload_json = canonical_text(event.payload)
+        except NotEncodable as exc:  # e.g. a script computed 2**60: the history could not hold it exactly
+            raise ProcessError(f"{event.task_name or event.kind}: the data holds a value the history cannot "
+                               f"record exactly ({exc})") from exc
         digest = event_hash(head, instance_id, seq, event.kind, now, event.actor, event.task_name,
                             event.human_task_id, payload_json)
         rows.append({
             "instance_id": instance_id, "seq": seq, "kind": event.kind, "occurred_at": now,
             "actor": event.actor, "task_name": event.task_name, "human_task_id": event.human_task_id,
-            "payload_json": payload_json, "prev_hash": head, "hash": digest,
+            "payload_json": payload_json, "prev_hash": head, "hash": digest, "encoding": ENCODING,
         })
         head = digest
     return rows, seq, head

@@ -1,65 +1,241 @@
-"""Checking the history: recompute every hash chain and compare it with the instance's anchor."""
+"""Checking the history: each instance's hash chain and anchor, and the events against a signed checkpoint.
+
+The chain and the anchor on the instance row catch edits, deletions and reorderings by someone who
+does not recompute hashes. Someone with database access can recompute them all; the checkpoint
+(signed, kept outside the database with the tiles of leaf hashes) catches that: every event the
+checkpoint covers must give the leaf the tiles recorded for it, and the tiles must reproduce the
+checkpoint's signed root. One pass over the events does both (each event's bytes are built once).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import HistoryEvent, ProcessInstance
-from .log import GENESIS_HASH, event_hash
+from ..errors import HistoryTampered
+from ..models import HistoryEvent, HistoryTree, ProcessInstance
+from . import checkpoints, merkle
+from .checkpoints import Checkpoint, CheckpointSettings
+from .encoding import ENCODING, NotEncodable, chain_hash, event_bytes
+from .log import GENESIS_HASH
+from .sequencer import LOG_ID_FILE
+from .tiles import TreeFiles
+
+COLUMNS = (HistoryEvent.id, HistoryEvent.instance_id, HistoryEvent.seq, HistoryEvent.kind, HistoryEvent.occurred_at,
+           HistoryEvent.actor, HistoryEvent.task_name, HistoryEvent.human_task_id, HistoryEvent.payload_json,
+           HistoryEvent.prev_hash, HistoryEvent.hash, HistoryEvent.encoding, HistoryEvent.tree_index)
 
 
 @dataclass
 class ChainProblem:
-    instance_id: int
+    instance_id: int | None
     seq: int | None
     message: str
+    found_by: str = "chain"  # "chain" (the hashes and the anchor), "tree" (the checkpoint's leaves), "checkpoint"
 
 
-def verify_instance(session: Session, instance: ProcessInstance) -> list[ChainProblem]:
-    """Recompute one instance's chain; report every break (empty list: untouched)."""
-    events = session.scalars(
-        select(HistoryEvent).where(HistoryEvent.instance_id == instance.id).order_by(HistoryEvent.id)
-    ).all()
+@dataclass
+class VerifyReport:
+    instances: int
+    events: int
+    problems: list[ChainProblem]
+    checkpoint: Checkpoint | None = None
+    signature_ok: bool | None = None
+    covered: int = 0  # events the checkpoint covers (and that were checked against it)
+    pending: int = 0  # events not yet in the checkpoint
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def first(self) -> ChainProblem | None:
+        """The first bad event, by instance and sequence number."""
+        return min(self.problems, key=_order) if self.problems else None
+
+
+def _order(problem: ChainProblem) -> tuple[int, int]:
+    return problem.instance_id or 0, problem.seq if problem.seq is not None else 1 << 62
+
+
+@dataclass
+class _TreeCheck:
+    """What the checkpoint and its tiles say, and what the events checked against them showed."""
+
+    checkpoint: Checkpoint
+    hashes: list[bytes] | None  # leaf hashes of the checkpoint's tree, when the tiles reproduce its root
+    names: list[tuple[int, int]]
+    problems: list[ChainProblem] = field(default_factory=list)
+    seen: set[int] = field(default_factory=set)
+    db_leaves: dict[int, bytes] = field(default_factory=dict)  # when the tiles cannot be trusted
+    bad_instances: set[int] = field(default_factory=set)
+
+
+def _load_tree(session: Session, settings: CheckpointSettings, checkpoint_file: Path | None,
+               problems: list[ChainProblem]) -> tuple[_TreeCheck | None, bool | None]:
+    checkpoint = checkpoints.read(checkpoint_file) if checkpoint_file else checkpoints.latest(settings)
+    if checkpoint is None:
+        return None, None
+    where = checkpoint.file or "the checkpoint"
+    key = checkpoints.public_key(settings)
+    signature = None
+    if key is None:
+        problems.append(ChainProblem(None, None, f"no public key at {settings.public_key_file} to check {where}",
+                                     "checkpoint"))
+    else:
+        signature = checkpoints.signature_ok(checkpoint, *key)
+        if not signature:
+            problems.append(ChainProblem(None, None, f"{where}: its signature does not verify with key {key[0]}",
+                                         "checkpoint"))
+    log_file = settings.directory / LOG_ID_FILE
+    log_id = session.scalar(select(HistoryTree.log_id).where(HistoryTree.id == 1))
+    if log_file.exists() and log_file.read_text().strip() != log_id:
+        problems.append(ChainProblem(None, None, f"the checkpoints in {settings.directory} belong to log "
+                                     f"{log_file.read_text().strip()}, the database's tree to {log_id or '(none)'}",
+                                     "checkpoint"))
+    files = TreeFiles(settings.directory)
+    try:
+        hashes: list[bytes] | None = files.leaf_hashes(checkpoint.size)
+        names = files.names(checkpoint.size)
+    except HistoryTampered as exc:
+        hashes, names = None, []
+        problems.append(ChainProblem(None, None, exc.message, "checkpoint"))
+    if hashes is not None and merkle.root(hashes) != checkpoint.root:
+        hashes = None
+        problems.append(ChainProblem(None, None, f"the tiles in {settings.directory} do not reproduce the root of "
+                                     f"{where}: they were altered", "checkpoint"))
+    return _TreeCheck(checkpoint, hashes, names), signature
+
+
+def _rows(session: Session, instance_id: int | None) -> Iterator[Any]:
+    query = select(*COLUMNS).order_by(HistoryEvent.instance_id, HistoryEvent.id)
+    if instance_id is not None:
+        query = query.where(HistoryEvent.instance_id == instance_id)
+    yield from session.execute(query.execution_options(yield_per=5000))
+
+
+def _check_event(row: Any, expected_seq: int, head: str, problems: list[ChainProblem]) -> bytes | None:
+    """The chain checks of one event; return its bytes (None when they cannot be built)."""
+    name = f"event #{row.seq}"
+    if row.seq != expected_seq:
+        problems.append(ChainProblem(row.instance_id, row.seq, f"{name} stands where #{expected_seq} belongs "
+                                     "(an event was deleted or the log reordered)"))
+    if row.prev_hash != head:
+        problems.append(ChainProblem(row.instance_id, row.seq, f"{name} does not follow the event before it"))
+    try:
+        material = event_bytes(row.encoding, row.prev_hash, row.instance_id, row.seq, row.kind, row.occurred_at,
+                               row.actor, row.task_name, row.human_task_id, row.payload_json)
+    except (ValueError, NotEncodable) as exc:
+        problems.append(ChainProblem(row.instance_id, row.seq, f"{name} ({row.kind}) cannot be read: {exc}"))
+        return None
+    if chain_hash(material) != row.hash:
+        problems.append(ChainProblem(row.instance_id, row.seq,
+                                     f"{name} ({row.kind}) was edited: its hash does not match"))
+    elif row.encoding == ENCODING and b'"payload":' + row.payload_json.encode("utf-8") + b',"prev_hash":' \
+            not in material:
+        problems.append(ChainProblem(row.instance_id, row.seq, f"{name} ({row.kind}) was edited: its payload is "
+                                     "not in the canonical form it was hashed in"))
+    return material
+
+
+def _check_leaf(tree: _TreeCheck, row: Any, material: bytes | None) -> bool:
+    """Whether the event is covered by the checkpoint (and record what it shows)."""
+    index = row.tree_index
+    if index is None or index >= tree.checkpoint.size:
+        return False
+    tree.seen.add(index)
+    leaf = merkle.leaf_hash(material) if material is not None else b""
+    if tree.hashes is None:
+        tree.db_leaves[index] = leaf
+        return True
+    if row.instance_id in tree.bad_instances:
+        return True  # its first bad event is named already
+    where = f"leaf #{index} of {tree.checkpoint.file or 'the checkpoint'}"
+    recorded = tree.names[index] if index < len(tree.names) else None
+    if tree.hashes[index] != leaf:
+        tree.bad_instances.add(row.instance_id)
+        what = "was changed after it was checkpointed" if recorded == (row.instance_id, row.seq) else \
+            f"takes the place of instance {recorded[0]} event #{recorded[1]}" if recorded else "was changed"
+        tree.problems.append(ChainProblem(row.instance_id, row.seq, f"event #{row.seq} ({row.kind}) {what}: it "
+                                          f"does not match {where} (later events of the instance not listed)", "tree"))
+    return True
+
+
+def _missing_leaves(tree: _TreeCheck, instance_id: int | None) -> None:
+    if tree.hashes is None:
+        return
+    for index, (instance, seq) in enumerate(tree.names):
+        if (instance_id is None or instance == instance_id) and index not in tree.seen \
+                and instance not in tree.bad_instances:
+            tree.bad_instances.add(instance)
+            tree.problems.append(ChainProblem(instance, seq, f"event #{seq} was deleted from the database (or lost "
+                                              f"its tree index): leaf #{index} of the checkpoint has no event", "tree"))
+
+
+def check_history(session: Session, settings: CheckpointSettings | None = None, instance_id: int | None = None,
+                  checkpoint_file: Path | None = None) -> VerifyReport:
+    """Check the chains (one instance or all) and, with ``settings``, the events against the checkpoint
+    (``checkpoint_file`` or the latest).
+
+    :raise InvalidInput: the checkpoint file cannot be read. :raise HistoryTampered: it is not a checkpoint.
+    """
+    query = select(ProcessInstance.id, ProcessInstance.history_seq, ProcessInstance.history_head)
+    if instance_id is not None:
+        query = query.where(ProcessInstance.id == instance_id)
+    anchors = {row.id: (row.history_seq, row.history_head or GENESIS_HASH) for row in session.execute(query)}
     problems: list[ChainProblem] = []
-    head = GENESIS_HASH
-    expected_seq = 0
-    for event in events:
+    tree, signature = _load_tree(session, settings, checkpoint_file, problems) if settings else (None, None)
+    counts = {"events": 0, "covered": 0}
+    seen_instances: set[int] = set()
+    current: int | None = None
+    expected_seq, head = 0, GENESIS_HASH
+
+    def close(instance: int | None) -> None:
+        if instance is None or instance not in anchors:
+            return
+        seq, anchor = anchors[instance]
+        if expected_seq != seq:
+            problems.append(ChainProblem(instance, None, f"the log ends at #{expected_seq} but the instance's anchor "
+                                         f"records #{seq}: events were deleted or rewritten"))
+        elif head != anchor:
+            problems.append(ChainProblem(instance, None, f"the log's newest event #{expected_seq} does not match "
+                                         "the instance's anchor: the log was rewritten"))
+
+    for row in _rows(session, instance_id):
+        if row.instance_id != current:
+            close(current)
+            current, expected_seq, head = row.instance_id, 0, GENESIS_HASH
+            seen_instances.add(current)
+        counts["events"] += 1
         expected_seq += 1
-        if event.seq != expected_seq:
-            problems.append(ChainProblem(instance.id, event.seq,
-                                         f"event #{event.seq} stands where #{expected_seq} belongs "
-                                         "(an event was deleted or the log reordered)"))
-            expected_seq = event.seq
-        if event.prev_hash != head:
-            problems.append(ChainProblem(instance.id, event.seq,
-                                         f"event #{event.seq} does not follow the event before it"))
-        digest = event_hash(event.prev_hash, event.instance_id, event.seq, event.kind, event.occurred_at,
-                            event.actor, event.task_name, event.human_task_id, event.payload_json)
-        if digest != event.hash:
-            problems.append(ChainProblem(instance.id, event.seq,
-                                         f"event #{event.seq} ({event.kind}) was edited: its hash does not match"))
-        head = event.hash
-    if expected_seq != instance.history_seq:
-        problems.append(ChainProblem(instance.id, None,
-                                     f"the log ends at #{expected_seq} but the instance's anchor records "
-                                     f"#{instance.history_seq}: events were deleted or rewritten"))
-    elif head != (instance.history_head or GENESIS_HASH):
-        problems.append(ChainProblem(instance.id, None,
-                                     f"the log's newest event #{expected_seq} does not match the instance's "
-                                     "anchor: the log was rewritten"))
-    return problems
+        material = _check_event(row, expected_seq, head, problems)
+        expected_seq, head = row.seq, row.hash
+        if tree is not None and _check_leaf(tree, row, material):
+            counts["covered"] += 1
+    close(current)
+    for instance in anchors.keys() - seen_instances:
+        expected_seq, head = 0, GENESIS_HASH
+        close(instance)
+    if tree is not None:
+        _missing_leaves(tree, instance_id)
+        if tree.hashes is None and instance_id is None and (
+                len(tree.db_leaves) != tree.checkpoint.size or merkle.root(
+                    [tree.db_leaves[i] for i in range(tree.checkpoint.size)]) != tree.checkpoint.root):
+            tree.problems.append(ChainProblem(None, None, "the database's events do not reproduce the checkpoint's "
+                                              "root either, and the tiles that would name the event are altered",
+                                              "tree"))
+        problems += tree.problems
+    problems.sort(key=_order)
+    return VerifyReport(len(anchors), counts["events"], problems, tree.checkpoint if tree else None, signature,
+                        counts["covered"], counts["events"] - counts["covered"])
 
 
 def verify(session: Session, instance_id: int | None = None) -> tuple[int, list[ChainProblem]]:
-    """Check one instance or all; return how many were checked and the problems found."""
-    query = select(ProcessInstance).order_by(ProcessInstance.id)
-    if instance_id is not None:
-        query = query.where(ProcessInstance.id == instance_id)
-    instances = session.scalars(query).all()
-    problems: list[ChainProblem] = []
-    for instance in instances:
-        problems += verify_instance(session, instance)
-    return len(instances), problems
+    """Check the hash chains of one instance or all (no checkpoint); return how many and the problems."""
+    report = check_history(session, None, instance_id)
+    return report.instances, report.problems

@@ -8,8 +8,10 @@ from typing import Protocol
 
 from ..calendar import WorkingCalendar
 from ..clock import Clock
+from ..db import PROJECT_ROOT
 from ..definitions.catalog import DefinitionCatalog
 from ..definitions.spec_codec import SpecCodec
+from ..history.checkpoints import CheckpointSettings
 from .execution import WorkflowRunner
 from .hooks import ProcessHooks
 from .state import StateCodec
@@ -33,6 +35,9 @@ class Collaborators:
     data_root: Path
     hooks: ProcessHooks = field(default_factory=ProcessHooks)
     mailer: Mailer | None = None  # set when OPSFLOW_SMTP_HOST is
+    # where the signed checkpoints and the tree's tiles go (outside the database), and the signing key
+    checkpoints: CheckpointSettings = field(
+        default_factory=lambda: CheckpointSettings.from_env(PROJECT_ROOT / "instance"))
 
     @property
     def email_enabled(self) -> bool:

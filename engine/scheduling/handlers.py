@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from ..calendar import CHINA
 from ..clock import aware_utc
 from ..errors import ProcessError
 from ..history.log import PendingEvent
-from ..models import HumanTask, ProcessInstance, User
+from ..history.sequencer import make_checkpoint
+from ..models import HumanTask, Job, ProcessInstance, User
 from ..org.people import managers_of
 from ..runtime import outbox
 from ..runtime.collaborators import Collaborators
@@ -125,12 +126,39 @@ def scheduled_start(session: Session, collaborators: Collaborators, job: LeasedJ
     schedules.run_occurrence(session, collaborators, int(job.payload["schedule_id"]), now)
 
 
+# The worker's checkpoint job: every CHECKPOINT_EVERY it sequences new events into the tree and signs
+# a checkpoint when CHECKPOINT_AFTER_EVENTS are new, or the latest checkpoint is CHECKPOINT_MAX_AGE old.
+CHECKPOINT_EVERY = timedelta(minutes=5)
+CHECKPOINT_AFTER_EVENTS = 1000
+CHECKPOINT_MAX_AGE = timedelta(hours=1)
+
+
+def checkpoint(session: Session, collaborators: Collaborators, job: LeasedJob, now: datetime) -> None:
+    """Sequence and (when due) sign, then plan the next run.
+
+    The tree indices commit in transactions of their own, before any file is written outside the
+    database (``engine.history.sequencer``); this job's transaction only plans the next one.
+    """
+    make_checkpoint(sessionmaker(session.get_bind(), expire_on_commit=False), collaborators.checkpoints, now,
+                    CHECKPOINT_AFTER_EVENTS, CHECKPOINT_MAX_AGE)
+    outbox.schedule_job(session, "checkpoint", now + CHECKPOINT_EVERY, now)
+
+
+def ensure_checkpoint_job(session: Session, now: datetime) -> bool:
+    """Plan the recurring checkpoint job unless one is pending; return whether one was added."""
+    if session.scalar(select(Job.id).where(Job.kind == "checkpoint", Job.state == "pending").limit(1)) is not None:
+        return False
+    outbox.schedule_job(session, "checkpoint", now, now)
+    return True
+
+
 HANDLERS: dict[str, Handler] = {
     "timer": run_timers,
     "reminder": remind,
     "overdue": escalate,
     "email": send_email,
     "scheduled_start": scheduled_start,
+    "checkpoint": checkpoint,
 }
 
 

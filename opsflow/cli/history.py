@@ -1,16 +1,15 @@
-"""Following history: an instance's events, and checking the hash chains."""
+"""Following history: an instance's events (checking them: ``integrity``)."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any
 
 from engine.facade import Engine
 
 from .commands import Commands
-from .output import emit, print_json
+from .output import emit
 
 HISTORY_DETAILS = ("decision", "comment", "to", "reason", "end_event", "message")
 HISTORY_SUMMARY_KEYS = ("grade", "weighted_score", "status", "decision")
@@ -48,25 +47,6 @@ def cmd_history(engine: Engine, args: argparse.Namespace) -> None:
     emit(args, events, text)
 
 
-def cmd_verify(engine: Engine, args: argparse.Namespace) -> int:
-    checked, problems = engine.verify(args.id)
-    if args.id is not None and checked == 0:
-        print(f"error: no process instance with id {args.id}", file=sys.stderr)
-        return 3
-    report = {"checked": checked, "ok": not problems,
-              "problems": [{"instance_id": p.instance_id, "seq": p.seq, "message": p.message} for p in problems]}
-    if args.json:
-        print_json(report)
-    elif problems:
-        for p in problems:
-            print(f"instance {p.instance_id}: {p.message}", file=sys.stderr)
-    else:
-        print(f"history intact: {checked} instance(s) checked")
-    return 8 if problems else 0
-
-
 def register(commands: Commands) -> None:
     p = commands.add("history", cmd_history, "show an instance's history")
     p.add_argument("id", type=int)
-    p = commands.add("verify", cmd_verify, "check the history hash chains (all instances, or one)")
-    p.add_argument("id", type=int, nargs="?")

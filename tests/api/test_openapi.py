@@ -40,7 +40,7 @@ def test_every_route_is_documented_and_every_documented_route_exists(sqlite_app,
     documented = {(API + path, method) for path, item in document["paths"].items() for method in item
                   if method in HTTP_METHODS}
     assert routes == documented
-    assert len(routes) == 14
+    assert len(routes) == 17
 
 
 def test_the_document_is_valid_openapi(document):
@@ -85,6 +85,11 @@ class DocumentedClient:
         answer = answers[str(expect)]
         if "$ref" in answer:
             answer = self.document["components"]["responses"][answer["$ref"].rsplit("/", 1)[-1]]
+        media = next(iter(answer["content"]))
+        if media != "application/json":  # a file (an XES log, a bundle): the documented type, not empty
+            assert response.mimetype == media and response.data, (method, path, response.mimetype)
+            self.seen.add((template, method))
+            return response.data
         schema = {**closed(answer["content"]["application/json"]["schema"]), "components": self.components}
         Draft202012Validator(schema).validate(response.get_json())
         self.seen.add((template, method))
@@ -121,6 +126,13 @@ def test_the_answers_are_what_the_document_says(sqlite_users, document):
     api.call("li.na", "get", instance, instance_id=plan)
     api.call("li.na", "get", instance, expect=404, instance_id=plan + 1)
     api.call("li.na", "get", f"{instance}/history", instance_id=plan)
+    xes = api.call("he.ping", "get", "/process-definitions/{key}/log.xes", key="market_plan")
+    assert xes.startswith(b"<?xml") and b"<trace>" in xes
+    api.call("li.na", "get", "/process-definitions/{key}/log.xes", expect=403, key="market_plan")
+    assert api.call("he.ping", "get", f"{instance}/bundle", instance_id=plan).startswith(b"PK")
+    badge = api.call("he.ping", "get", f"{instance}/integrity", instance_id=plan)
+    assert badge["chain_ok"] and badge["included"] and badge["signature_ok"]  # the bundle made a checkpoint
+    api.call("li.na", "get", f"{instance}/integrity", expect=403, instance_id=plan)
     api.call("li.na", "get", "/openapi.json")
     documented = {(path, method) for path, item in document["paths"].items() for method in item}
     assert api.seen == documented

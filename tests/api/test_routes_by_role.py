@@ -41,8 +41,10 @@ SEES_DONE_PLAN = SEES_PLAN | {"zhang.min"}  # the plan whose research is done: i
 SEES_APPRAISAL = OVERSIGHT | {"zhou.jie", "wang.lei", "li.na"}
 STARTERS = frozenset({"li.na", "zhang.min", "chen.yu"})  # start roles of market_plan
 WANG_LEI_AND_ABOVE = frozenset({"wang.lei", "li.na", "chen.yu"})  # his reporting line
-READ_ONLY = frozenset({"he.ping"})  # the auditor reads and replays; he changes nothing
+READ_ONLY = frozenset({"he.ping"})
+AUDITORS = frozenset({"he.ping", "admin"})  # the audit right  # the auditor reads and replays; he changes nothing
 NO_TOKEN = "(no token)"
+FILE_ROUTES = ("/log.xes", "/bundle")  # answer a file, not JSON, when they succeed
 MISSING = 999_999  # an id no row has
 
 
@@ -174,6 +176,15 @@ PROBES = [
           body={"user": "wang.lei"}),
     Probe(f"{TASK}/complete", "POST", "/tasks/{done_research}/complete", 403, {409: frozenset({"wang.lei"})},
           body={"data": RESEARCH}),
+    # -- audit: the XES log, the bundle and the integrity badge, for auditors and admins only
+    Probe("/process-definitions/<key>/log.xes", "GET", "/process-definitions/market_plan/log.xes", 403,
+          {200: AUDITORS}),
+    Probe("/process-definitions/<key>/log.xes", "GET", "/process-definitions/no_such_process/log.xes", 403,
+          {404: AUDITORS}),  # the right is checked first: others learn nothing about which processes exist
+    Probe(f"{INSTANCE}/bundle", "GET", "/process-instances/{done_plan}/bundle", 403, {200: AUDITORS}),
+    Probe(f"{INSTANCE}/bundle", "GET", "/process-instances/{missing}/bundle", 403, {404: AUDITORS}),
+    Probe(f"{INSTANCE}/integrity", "GET", "/process-instances/{plan}/integrity", 403, {200: AUDITORS}),
+    Probe(f"{INSTANCE}/integrity", "GET", "/process-instances/{missing}/integrity", 403, {404: AUDITORS}),
     # -- the OpenAPI document: the one route served without a token
     Probe("/openapi.json", "GET", "/openapi.json", 200, anonymous=200),
     # -- no such route (404) or no such method (405): JSON answers, still only with a token
@@ -255,7 +266,8 @@ def _status(client: FlaskClient, probe: Probe, world: World, token: str | None) 
     response.close()
     if response.status_code == 401:
         assert response.headers["WWW-Authenticate"].startswith('Bearer realm="opsflow"'), probe.label
-    assert response.is_json, f"{probe.label}: not a JSON answer"
+    files = response.status_code == 200 and probe.path.endswith(FILE_ROUTES)  # an XES log, a bundle
+    assert response.is_json != files, f"{probe.label}: not a JSON answer"
     return response.status_code
 
 

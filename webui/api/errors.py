@@ -14,6 +14,8 @@ Every error has the shape ``{"error": CODE, "message": TEXT, "fields": {FIELD: [
   (e.g. no gateway condition held). Nothing changed; sending the same request again fails
   the same way, so this is not a 5xx that a client would retry. The failure is on the
   instance's history for whoever maintains the model.
+- 409 ``history_tampered``: the history, or the evidence of it kept outside the database, does not
+  check out (an export cannot be proved).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import re
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound
 
-from engine.errors import Conflict, FormInvalid, InvalidInput, NotAllowed, OpsflowError, ProcessError
+from engine.errors import Conflict, FormInvalid, HistoryTampered, InvalidInput, NotAllowed, OpsflowError, ProcessError
 from engine.errors import NotFound as DomainNotFound
 from engine.org.sign_in import LoginFailed
 
@@ -32,7 +34,7 @@ log = logging.getLogger(__name__)
 
 STATUS_OF: list[tuple[type[OpsflowError], int]] = [
     (LoginFailed, 401), (NotAllowed, 403), (DomainNotFound, 404), (Conflict, 409),
-    (FormInvalid, 400), (InvalidInput, 400), (ProcessError, 422), (OpsflowError, 400),
+    (FormInvalid, 400), (InvalidInput, 400), (ProcessError, 422), (HistoryTampered, 409), (OpsflowError, 400),
 ]
 HTTP_CODES = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
               409: "conflict", 413: "payload_too_large", 500: "internal_error"}

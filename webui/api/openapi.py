@@ -52,6 +52,15 @@ def _operation(operation_id: str, summary: str, tag: str, ok: tuple[int, Schema,
     return operation
 
 
+def _file_operation(operation_id: str, summary: str, tag: str, media: str, description: str, errors: list[int],
+                    params: list[dict[str, Any]]) -> dict[str, Any]:
+    """An operation that answers a file rather than JSON."""
+    operation = _operation(operation_id, summary, tag, (200, {"type": "string"}, description), errors, params)
+    operation["responses"]["200"] = {"description": description,
+                                     "content": {media: {"schema": {"type": "string", "format": "binary"}}}}
+    return operation
+
+
 TASK_ID = _param("task_id", "path", {"type": "integer", "minimum": 1}, "task id")
 INSTANCE_ID = _param("instance_id", "path", {"type": "integer", "minimum": 1}, "instance id")
 TASK_ERRORS = [403, 404]
@@ -110,6 +119,20 @@ def _paths() -> dict[str, Any]:
         f"{instance}/history": {"get": _operation(
             "getInstanceHistory", "An instance's history: who did what, when, with what decision", "instances",
             (200, items_of(ref("HistoryEvent")), "The events in order"), [403, 404], [INSTANCE_ID])},
+        "/process-definitions/{key}/log.xes": {"get": _file_operation(
+            "getProcessLogXes", "The process's event log as IEEE 1849 XES, streamed (audit right)", "audit",
+            "application/xml", "One trace per instance, one event per completed user task", [400, 403, 404],
+            [_param("key", "path", {"type": "string"}, "process key, e.g. market_plan"),
+             _param("version", "query", {"type": "integer", "minimum": 1}, "only this version"),
+             _param("from", "query", {"type": "string", "format": "date"}, "instances started on or after"),
+             _param("to", "query", {"type": "string", "format": "date"}, "instances started on or before")])},
+        f"{instance}/bundle": {"get": _file_operation(
+            "getInstanceBundle", "The instance's export bundle for offline verification (audit right)", "audit",
+            "application/zip", "A zip to check with opsflow-verify", [403, 404, 409], [INSTANCE_ID])},
+        f"{instance}/integrity": {"get": _operation(
+            "getInstanceIntegrity", "What the history check says of the instance (audit right)", "audit",
+            (200, ref("Integrity"), "Chain, inclusion in the latest checkpoint, its signature"), [403, 404],
+            [INSTANCE_ID])},
         "/openapi.json": {"get": {
             "operationId": "getOpenApi", "summary": "This document (no token needed)", "tags": ["meta"],
             "security": [], "responses": {"200": _json({"type": "object"}, "The OpenAPI document")}}},
@@ -125,7 +148,7 @@ def document() -> dict[str, Any]:
                                 "Create a token with `opsflow token create USER`.\n\n" + (ERRORS_DOC or "")},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
-        "tags": [{"name": n} for n in ("definitions", "tasks", "instances", "meta")],
+        "tags": [{"name": n} for n in ("definitions", "tasks", "instances", "audit", "meta")],
         "paths": _paths(),
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",

@@ -105,6 +105,16 @@ ERROR = obj({
                "description": "each wrong field (dotted path for nested form fields) with its messages"},
 })
 
+INTEGRITY = obj({
+    "chain_ok": {"type": "boolean", "description": "the hash chain and the instance's anchor check out"},
+    "events": INTEGER, "pending": {"type": "integer", "description": "events not yet in a checkpoint"},
+    "checkpoint": {"type": ["object", "null"], "properties": {
+        "origin": STRING, "size": INTEGER, "made_at": nullable(STRING), "file": nullable(STRING)}},
+    "included": {"type": ["boolean", "null"], "description": "its events match the checkpoint (null: none in one)"},
+    "signature_ok": {"type": ["boolean", "null"], "description": "the checkpoint's Ed25519 signature verifies"},
+    "problems": {"type": "array", "items": STRING},
+}, "What the history check says of one instance.")
+
 
 def body(properties: dict[str, Schema], required: list[str]) -> Schema:
     return {"type": "object", "properties": properties, "required": required, "additionalProperties": False}
@@ -123,6 +133,7 @@ COMPONENTS: dict[str, Schema] = {
     "Task": TASK, "TaskDetail": TASK_DETAIL, "OpenTask": OPEN_TASK, "Instance": INSTANCE,
     "InstanceDetail": INSTANCE_DETAIL, "HistoryEvent": HISTORY_EVENT, "Comment": COMMENT,
     "ProcessDefinition": PROCESS_DEFINITION, "Assignment": ASSIGNMENT, "Completion": COMPLETION, "Error": ERROR,
+    "Integrity": INTEGRITY,
     "StartRequest": START_REQUEST, "CompleteRequest": COMPLETE_REQUEST, "AssignRequest": ASSIGN_REQUEST,
     "CommentRequest": COMMENT_REQUEST,
 }

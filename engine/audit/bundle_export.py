@@ -1,0 +1,141 @@
+"""The export bundle for an outside auditor: events, definitions, checkpoint, proofs, key and README.
+
+``opsflow_verify`` (its own package, stdlib + ``cryptography``) checks a bundle offline; the README
+written into the bundle (``bundle_readme.md``) is the algorithm. Only events the latest checkpoint
+covers go in (per instance they are a prefix of its history: one instance's steps commit in order);
+an event that no longer matches its leaf is refused here, as ``opsflow verify`` would report it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import zipfile
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..clock import utc_iso
+from ..errors import HistoryTampered, InstanceNotFound, InvalidInput
+from ..history import checkpoints, merkle
+from ..history.checkpoints import CheckpointSettings
+from ..history.encoding import LEGACY_ENCODING, canonical, event_bytes
+from ..history.tiles import TreeFiles
+from ..models import DefinitionFile, HistoryEvent, ProcessDefinition, ProcessInstance
+
+FORMAT = "opsflow-bundle/1"
+README = Path(__file__).with_name("bundle_readme.md")
+MAX_INSTANCES = 1000
+
+
+def _b64(digest: bytes) -> str:
+    return base64.b64encode(digest).decode()
+
+
+def _line(row: HistoryEvent, material: bytes) -> bytes:
+    """The event as the bundle carries it: its record (RFC 8785) with its hash and tree index."""
+    if row.encoding == LEGACY_ENCODING:
+        record: dict[str, Any] = {
+            "encoding": 1, "prev_hash": row.prev_hash, "instance_id": row.instance_id, "seq": row.seq,
+            "kind": row.kind, "occurred_at": utc_iso(row.occurred_at), "actor": row.actor,
+            "task_name": row.task_name, "human_task_id": row.human_task_id, "payload_json": row.payload_json}
+    else:
+        record = json.loads(material)
+    return canonical({**record, "hash": row.hash, "tree_index": row.tree_index})
+
+
+def _trusted_tree(settings: CheckpointSettings) -> tuple[checkpoints.Checkpoint, merkle.Tree]:
+    checkpoint = checkpoints.latest(settings)
+    if checkpoint is None:
+        raise InvalidInput("no checkpoint yet: run 'opsflow checkpoint' first")
+    key = checkpoints.public_key(settings)
+    if key is None or not checkpoints.signature_ok(checkpoint, *key):
+        raise HistoryTampered(f"{checkpoint.file}: its signature does not verify; run 'opsflow verify'")
+    tree = merkle.Tree(TreeFiles(settings.directory).leaf_hashes(checkpoint.size))
+    if tree.root() != checkpoint.root:
+        raise HistoryTampered(f"the tiles do not reproduce {checkpoint.file}; run 'opsflow verify'")
+    return checkpoint, tree
+
+
+def export_bundle(session: Session, settings: CheckpointSettings, instance_ids: list[int], out: IO[bytes],
+                  now: datetime) -> dict[str, Any]:
+    """Write the bundle of ``instance_ids`` to ``out`` (a zip); return what it holds.
+
+    :raise InstanceNotFound: :raise InvalidInput: no instance named, or no checkpoint yet.
+    :raise HistoryTampered: an event no longer matches the checkpoint (``opsflow verify`` names it).
+    """
+    ids = sorted(set(instance_ids))
+    if not ids or len(ids) > MAX_INSTANCES:
+        raise InvalidInput(f"name between 1 and {MAX_INSTANCES} instances to export")
+    instances = {i.id: i for i in session.scalars(select(ProcessInstance).where(ProcessInstance.id.in_(ids)))}
+    for instance_id in ids:
+        if instance_id not in instances:
+            raise InstanceNotFound(instance_id)
+    checkpoint, tree = _trusted_tree(settings)
+    files: dict[str, bytes] = {}
+    events_out, proofs_out, listed = io.BytesIO(), io.BytesIO(), []
+    heads: dict[int, tuple[int, str]] = {}
+    rows = session.scalars(select(HistoryEvent).where(HistoryEvent.instance_id.in_(ids),
+                                                      HistoryEvent.tree_index < checkpoint.size)
+                           .order_by(HistoryEvent.instance_id, HistoryEvent.seq)).all()
+    for row in rows:
+        material = event_bytes(row.encoding, row.prev_hash, row.instance_id, row.seq, row.kind, row.occurred_at,
+                               row.actor, row.task_name, row.human_task_id, row.payload_json)
+        index = row.tree_index
+        assert index is not None
+        if bytes(tree.levels[0][index * 32:index * 32 + 32]) != merkle.leaf_hash(material):
+            raise HistoryTampered(f"instance {row.instance_id} event #{row.seq} no longer matches the checkpoint; "
+                                  "run 'opsflow verify'")
+        events_out.write(_line(row, material) + b"\n")
+        proof = {"instance_id": row.instance_id, "seq": row.seq, "tree_index": index,
+                 "path": [_b64(h) for h in tree.inclusion_proof(index)]}
+        proofs_out.write(json.dumps(proof, separators=(",", ":")).encode() + b"\n")
+        listed.append({"instance_id": row.instance_id, "seq": row.seq, "hash": row.hash})
+        heads[row.instance_id] = (row.seq, row.hash)
+    files["events.jsonl"] = events_out.getvalue()
+    files["proofs.jsonl"] = proofs_out.getvalue()
+    files["checkpoint"] = checkpoint.text.encode("utf-8")
+    files["public_key.vkey"] = settings.public_key_file.read_bytes()
+    files["README.md"] = README.read_bytes()
+    for path in checkpoints.stored(settings):
+        older = checkpoints.read(path)
+        if 0 < older.size < checkpoint.size:
+            files[f"consistency/{older.size}.json"] = json.dumps({
+                "old_size": older.size, "old_root": _b64(older.root), "new_size": checkpoint.size,
+                "proof": [_b64(h) for h in tree.consistency_proof(older.size)]}).encode()
+    definitions = []
+    definition_ids = sorted({i.definition_id for i in instances.values()})
+    versions = {d.id: d for d in session.scalars(select(ProcessDefinition)
+                                                  .where(ProcessDefinition.id.in_(definition_ids)))}
+    for file in session.scalars(select(DefinitionFile).where(DefinitionFile.definition_id.in_(definition_ids))
+                                .order_by(DefinitionFile.definition_id, DefinitionFile.name)):
+        name = f"definitions/{file.definition_id}/{file.name}"
+        files[name] = file.content.encode("utf-8")
+        definitions.append({"definition_id": file.definition_id, "key": versions[file.definition_id].key,
+                            "version": versions[file.definition_id].version, "name": file.name, "kind": file.kind,
+                            "sha256": file.sha256, "path": name})
+    manifest = {
+        "format": FORMAT, "created_at": utc_iso(now), "origin": checkpoint.origin, "checkpoint_size": checkpoint.size,
+        "instances": [{"id": i, "process": instances[i].process_key, "definition_id": instances[i].definition_id,
+                       "version": versions[instances[i].definition_id].version, "title": instances[i].title,
+                       "status": instances[i].status, "events": heads.get(i, (0, ""))[0],
+                       "head": heads.get(i, (0, "0" * 64))[1]} for i in ids],
+        "events": listed, "definitions": definitions,
+        "files": {name: hashlib.sha256(content).hexdigest() for name, content in sorted(files.items())},
+    }
+    manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
+    key = checkpoints.load_or_create_key(settings)
+    body = f"opsflow bundle manifest\n{hashlib.sha256(manifest_bytes).hexdigest()}\n"
+    signature = checkpoints.sign_note(key, settings.origin, body)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("manifest.json", manifest_bytes)
+        archive.writestr("manifest.sig", signature)
+        for name, content in sorted(files.items()):
+            archive.writestr(name, content)
+    return {"instances": ids, "events": len(listed), "checkpoint_size": checkpoint.size,
+            "definition_files": len(definitions)}

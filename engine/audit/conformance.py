@@ -1,0 +1,143 @@
+"""Conformance: replay each instance's recorded history against its own deployed version, with SpiffWorkflow.
+
+The replay starts the version's workflow with the recorded start data (the sandboxed script engine, real
+gateway conditions), then feeds it each recorded task completion in order, as the engine did: the task
+must be one the model has waiting at that point, the model must take the gateway paths the history
+records, and it must end (or wait) where the history says. The first difference is the deviation.
+Nothing is written: the replay runs on a fresh workflow in memory. Timers cannot be replayed (they
+fire by the clock); an instance whose history holds one is reported as not checked.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import ProcessError
+from ..history.log import PendingEvent
+from ..models import HistoryEvent, ProcessInstance
+from ..runtime.collaborators import Collaborators
+from ..runtime.execution import ready_human_tasks
+from .xes import LogFilter, count_instances, instance_query
+
+Progress = Callable[[int, int], None]
+UNREPLAYABLE = frozenset({"timer_fired", "task_expired"})
+
+
+@dataclass(frozen=True)
+class Verdict:
+    instance_id: int
+    version: int
+    fits: bool | None  # None: not checked (the history holds what a replay cannot reproduce)
+    steps: int  # completions replayed
+    deviation: str | None = None
+    seq: int | None = None  # the history event where it deviates
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"instance_id": self.instance_id, "version": self.version, "fits": self.fits, "steps": self.steps,
+                "deviation": self.deviation, "seq": self.seq}
+
+
+def _paths(events: list[PendingEvent]) -> list[tuple[str, list[str]]]:
+    return [(str(e.payload.get("gateway")), list(e.payload.get("to", []))) for e in events if e.kind == "gateway_path"]
+
+
+def replay_instance(collaborators: Collaborators, process: Any, instance_id: int,
+                    events: list[HistoryEvent]) -> Verdict:
+    """The verdict for one instance's events (in sequence order) against ``process`` (its version)."""
+    version = process.version
+    if any(e.kind in UNREPLAYABLE for e in events):
+        return Verdict(instance_id, version, None, 0, "its history holds timer events, which a replay cannot fire")
+    started = next((e for e in events if e.kind == "instance_started"), None)
+    if started is None:
+        return Verdict(instance_id, version, False, 0, "the history has no instance_started event", None)
+    runner = collaborators.runner
+    recorded = [(e.seq, e.kind, json.loads(e.payload_json), e.task_name) for e in events]
+    try:
+        workflow = runner.new(process, json.loads(started.payload_json).get("start_data", {}))
+        run = runner.advance(workflow, runner.snapshot(workflow), {}, None)
+    except ProcessError as exc:
+        return Verdict(instance_id, version, False, 0, f"the model cannot start with the recorded data: {exc}",
+                       started.seq)
+    data = run.data
+    expected_paths = _paths(run.events)
+    steps = 0
+    for seq, kind, payload, task_name in recorded:
+        if kind == "gateway_path":
+            taken = (str(payload.get("gateway")), list(payload.get("to", [])))
+            if not expected_paths:
+                return Verdict(instance_id, version, False, steps, f"the history records gateway {taken[0]} taking "
+                               f"{', '.join(taken[1])}, but the model passed no gateway there", seq)
+            model = expected_paths.pop(0)
+            if model != taken:
+                return Verdict(instance_id, version, False, steps, f"at gateway {taken[0]} the history took "
+                               f"{', '.join(taken[1])}, the model (with the recorded data) {', '.join(model[1])}", seq)
+        elif kind == "instance_cancelled":
+            return Verdict(instance_id, version, True, steps)
+        elif kind == "task_completed":
+            if expected_paths:
+                return Verdict(instance_id, version, False, steps, f"the model passed gateway {expected_paths[0][0]}, "
+                               "which the history does not record", seq)
+            waiting = {t.task_spec.name: t for t in ready_human_tasks(workflow)}
+            task = waiting.get(str(task_name))
+            if task is None:
+                names = ", ".join(sorted(waiting)) or "nothing"
+                return Verdict(instance_id, version, False, steps, f"{task_name} was completed, but the model was "
+                               f"waiting for {names}", seq)
+            before = runner.snapshot(workflow)
+            task.data[str(task_name)] = payload.get("data", {})
+            try:
+                runner.run_action(task.run)
+                run = runner.advance(workflow, before, data, None)
+            except ProcessError as exc:
+                return Verdict(instance_id, version, False, steps, f"the model cannot run {task_name} with the "
+                               f"recorded data: {exc}", seq)
+            data, steps = run.data, steps + 1
+            expected_paths = _paths(run.events)
+        elif kind == "instance_ended" and (run.status != "completed" or run.end_event != payload.get("end_event")):
+            where = f"ends at {run.end_event}" if run.status == "completed" else "is still running"
+            return Verdict(instance_id, version, False, steps, f"the history ends at {payload.get('end_event')}, "
+                           f"but the model {where}", seq)
+    if expected_paths:
+        return Verdict(instance_id, version, False, steps, f"the model passed gateway {expected_paths[0][0]}, which "
+                       "the history does not record", recorded[-1][0] if recorded else None)
+    if run.status == "completed" and not any(kind == "instance_ended" for _, kind, _, _ in recorded):
+        return Verdict(instance_id, version, False, steps, f"the model ended at {run.end_event}, but the history "
+                       "does not record the end", recorded[-1][0] if recorded else None)
+    return Verdict(instance_id, version, True, steps)
+
+
+def check_conformance(session: Session, collaborators: Collaborators, wanted: LogFilter,
+                      progress: Progress | None = None, chunk: int = 200) -> Iterator[Verdict]:
+    """One verdict per instance of the filter, oldest first (``progress(done, total)`` after each).
+
+    :raise ProcessNotFound:
+    """
+    total = count_instances(session, wanted)
+    chosen = select(instance_query(session, wanted).subquery().c.id)
+    done, after = 0, 0
+    while True:
+        batch = session.execute(
+            select(ProcessInstance.id, ProcessInstance.definition_id)
+            .where(ProcessInstance.id.in_(chosen), ProcessInstance.id > after)
+            .order_by(ProcessInstance.id).limit(chunk)).all()
+        if not batch:
+            break
+        ids = [row.id for row in batch]
+        events: dict[int, list[HistoryEvent]] = {i: [] for i in ids}
+        for event in session.scalars(select(HistoryEvent).where(HistoryEvent.instance_id.in_(ids))
+                                     .order_by(HistoryEvent.instance_id, HistoryEvent.seq)):
+            events[event.instance_id].append(event)
+        for row in batch:
+            yield replay_instance(collaborators, collaborators.catalog.get(session, row.definition_id), row.id,
+                                  events[row.id])
+            done += 1
+            if progress is not None:
+                progress(done, total)
+        after = ids[-1]
+        session.expunge_all()

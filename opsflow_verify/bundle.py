@@ -1,0 +1,209 @@
+"""Verifying an opsflow export bundle (the algorithm is the bundle's README.md, step by step)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import jcs, note, tree
+
+FORMAT = "opsflow-bundle/1"
+MATERIAL_KEYS = ("encoding", "prev_hash", "instance_id", "seq", "kind", "occurred_at", "actor", "task_name",
+                 "human_task_id")
+
+
+@dataclass
+class Result:
+    events: int = 0
+    instances: int = 0
+    checkpoint: note.Checkpoint | None = None
+    key: note.Key | None = None
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def event_bytes(record: dict[str, Any]) -> bytes:
+    """The bytes an event's chain hash and leaf are computed over. :raise ValueError: KeyError:"""
+    if record["encoding"] == 1:
+        return jcs.legacy([record["prev_hash"], record["instance_id"], record["seq"], record["kind"],
+                           record["occurred_at"], record["actor"], record["task_name"], record["human_task_id"],
+                           record["payload_json"]]).encode("utf-8")
+    if record["encoding"] == 2:
+        return jcs.canonical({**{k: record[k] for k in MATERIAL_KEYS}, "payload": record["payload"]}).encode("utf-8")
+    raise ValueError(f"unknown encoding {record['encoding']!r}")
+
+
+def _b64(text: str) -> bytes:
+    return base64.b64decode(text, validate=True)
+
+
+class BundleReader:
+    def __init__(self, archive: zipfile.ZipFile) -> None:
+        self.archive = archive
+        self.names = set(archive.namelist())
+
+    def text(self, name: str) -> str:
+        return self.archive.read(name).decode("utf-8")
+
+
+def verify(path: str, checkpoint_text: str | None = None, pinned_key: str | None = None) -> Result:
+    result = Result()
+    try:
+        archive = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as exc:
+        result.problems.append(f"cannot open the bundle: {exc}")
+        return result
+    with archive:
+        _verify(BundleReader(archive), result, checkpoint_text, pinned_key)
+    return result
+
+
+def _verify(bundle: BundleReader, result: Result, checkpoint_text: str | None, pinned_key: str | None) -> None:
+    problems = result.problems
+    for needed in ("manifest.json", "manifest.sig", "events.jsonl", "proofs.jsonl", "checkpoint", "public_key.vkey"):
+        if needed not in bundle.names:
+            problems.append(f"the bundle has no {needed}")
+            return
+    # 1. The key, and the manifest it signed.
+    try:
+        key = note.parse_key(pinned_key if pinned_key is not None else bundle.text("public_key.vkey"))
+    except ValueError as exc:
+        problems.append(f"public key: {exc}")
+        return
+    result.key = key
+    if pinned_key is not None and bundle.text("public_key.vkey").strip() != pinned_key.strip():
+        problems.append("the bundle's public key is not the key given with --key")
+    manifest_bytes = bundle.archive.read("manifest.json")
+    signature = bundle.text("manifest.sig")
+    if not note.signed_by(signature, key) or signature.split("\n")[1:2] != [hashlib.sha256(manifest_bytes).hexdigest()]:
+        problems.append("manifest.json is not what the key signed (manifest.sig): the bundle was altered")
+    manifest = json.loads(manifest_bytes)
+    if manifest.get("format") != FORMAT:
+        problems.append(f"not an {FORMAT} bundle")
+        return
+    # 2. Every file as listed.
+    for name, digest in sorted(manifest["files"].items()):
+        if name not in bundle.names:
+            problems.append(f"{name} is missing from the bundle")
+        elif hashlib.sha256(bundle.archive.read(name)).hexdigest() != digest:
+            problems.append(f"{name} is not the file the manifest lists (its SHA-256 differs)")
+    # 3. The checkpoint and its signature.
+    checkpoint_note = bundle.text("checkpoint")
+    try:
+        checkpoint = note.parse_checkpoint(checkpoint_note)
+    except ValueError as exc:
+        problems.append(f"checkpoint: {exc}")
+        return
+    result.checkpoint = checkpoint
+    if not note.signed_by(checkpoint_note, key):
+        problems.append(f"the checkpoint is not signed by {key.name} (key id {key.key_id.hex()})")
+    # 4-6. The events: readable, canonical, chained, as listed, and in the checkpoint's tree.
+    _verify_events(bundle, manifest, checkpoint, result)
+    # 7. A checkpoint the auditor holds from elsewhere.
+    if checkpoint_text is not None:
+        _verify_against(bundle, checkpoint_text, checkpoint, key, problems)
+
+
+def _listed(manifest: dict[str, Any], line: int) -> str:
+    events = manifest["events"]
+    if line <= len(events):
+        entry = events[line - 1]
+        return f"instance {entry['instance_id']} event #{entry['seq']}"
+    return "an event the manifest does not list"
+
+
+def _verify_events(bundle: BundleReader, manifest: dict[str, Any], checkpoint: note.Checkpoint,
+                   result: Result) -> None:
+    problems = result.problems
+    lines = bundle.text("events.jsonl").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    proofs = [json.loads(p) for p in bundle.text("proofs.jsonl").split("\n") if p]
+    listed = manifest["events"]
+    heads: dict[int, tuple[int, str]] = {}
+    position = {(e["instance_id"], e["seq"]): i for i, e in enumerate(listed, 1)}
+    for number, line in enumerate(lines, 1):
+        where = f"events.jsonl line {number} ({_listed(manifest, number)} by the manifest)"
+        try:
+            record = json.loads(line)
+            canonical_line = jcs.canonical(record) == line
+            material = event_bytes(record)
+            instance, seq = record["instance_id"], record["seq"]
+        except (ValueError, KeyError, TypeError) as exc:
+            problems.append(f"{where}: cannot be read ({exc}): it was altered")
+            continue
+        name = f"instance {instance} event #{seq}"
+        if not canonical_line:
+            problems.append(f"{where}: {name} is not written in canonical form: it was altered")
+        if hashlib.sha256(material).hexdigest() != record.get("hash"):
+            problems.append(f"{where}: {name} ({record.get('kind')}) was altered: its hash does not match")
+        if number > len(listed) or (listed[number - 1]["instance_id"], listed[number - 1]["seq"]) != (instance, seq):
+            expected = _listed(manifest, number)
+            if (instance, seq) in position:
+                problems.append(f"{where}: {name} stands where {expected} belongs (events removed or reordered)")
+            else:
+                problems.append(f"{where}: {name} is not in the manifest")
+        elif listed[number - 1]["hash"] != record.get("hash"):
+            problems.append(f"{where}: {name} is not the event the manifest lists (hash)")
+        before_seq, before_hash = heads.get(instance, (0, "0" * 64))
+        if seq != before_seq + 1:
+            what = f"event #{before_seq + 1} is missing" if seq > before_seq + 1 else "reordered"
+            problems.append(f"{where}: {name} follows #{before_seq} of its instance: {what}")
+        elif record.get("prev_hash") != before_hash:
+            problems.append(f"{where}: {name} does not follow the event before it (prev_hash)")
+        heads[instance] = (seq, str(record.get("hash")))
+        proof = proofs[number - 1] if number <= len(proofs) else None
+        if proof is None or (proof.get("instance_id"), proof.get("seq")) != (instance, seq):
+            problems.append(f"{where}: no inclusion proof for {name}")
+            continue
+        index = record.get("tree_index")
+        path = [_b64(h) for h in proof.get("path", [])]
+        if not isinstance(index, int) or tree.root_from_inclusion(index, checkpoint.size, tree.leaf_hash(material),
+                                                                  path) != checkpoint.root:
+            problems.append(f"{where}: {name} is not in the checkpoint's tree (its inclusion proof fails)")
+        result.events += 1
+    for entry in listed[len(lines):]:
+        problems.append(f"instance {entry['instance_id']} event #{entry['seq']} is listed by the manifest but "
+                        "missing from events.jsonl")
+    for instance in manifest["instances"]:
+        seq, head = heads.get(instance["id"], (0, "0" * 64))
+        if (seq, head) != (instance["events"], instance["head"]):
+            problems.append(f"instance {instance['id']}: the bundle ends at event #{seq}, the manifest records "
+                            f"#{instance['events']} with another hash: events were removed or altered")
+    result.instances = len(manifest["instances"])
+
+
+def _verify_against(bundle: BundleReader, text: str, ours: note.Checkpoint, key: note.Key,
+                    problems: list[str]) -> None:
+    try:
+        theirs = note.parse_checkpoint(text)
+    except ValueError as exc:
+        problems.append(f"--checkpoint: {exc}")
+        return
+    if not note.signed_by(text, key):
+        problems.append(f"--checkpoint is not signed by {key.name} (key id {key.key_id.hex()})")
+    if theirs.origin != ours.origin:
+        problems.append(f"--checkpoint is of log {theirs.origin!r}, the bundle's of {ours.origin!r}")
+    if theirs.size > ours.size:
+        problems.append(f"--checkpoint (size {theirs.size}) is newer than the bundle's ({ours.size}): export again")
+        return
+    if theirs.size == ours.size:
+        if theirs.root != ours.root:
+            problems.append("--checkpoint has the bundle's size but another root: the log forked")
+        return
+    name = f"consistency/{theirs.size}.json"
+    if name not in bundle.names:
+        problems.append(f"the bundle holds no consistency proof from size {theirs.size}")
+        return
+    proof = json.loads(bundle.text(name))
+    if not tree.consistent(theirs.size, ours.size, theirs.root, ours.root, [_b64(h) for h in proof["proof"]]):
+        problems.append(f"the bundle's checkpoint does not extend --checkpoint (size {theirs.size}): the history "
+                        "was rewritten after it")

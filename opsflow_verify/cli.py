@@ -1,0 +1,41 @@
+"""``opsflow-verify FILE.zip [--checkpoint FILE] [--key VKEY]``: exit 0 when the bundle verifies, 8 when not."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .bundle import verify
+
+TAMPERED = 8
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="opsflow-verify", description="Verify an opsflow export bundle offline.")
+    parser.add_argument("bundle", metavar="FILE.zip")
+    parser.add_argument("--checkpoint", metavar="FILE", help="a checkpoint you hold from elsewhere (e.g. older): "
+                                                             "the bundle's must extend it")
+    parser.add_argument("--key", metavar="VKEY", help="the verifier key you trust (file), instead of the bundle's")
+    args = parser.parse_args(argv)
+    try:
+        checkpoint = Path(args.checkpoint).read_text(encoding="utf-8") if args.checkpoint else None
+        key = Path(args.key).read_text(encoding="utf-8") if args.key else None
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    result = verify(args.bundle, checkpoint, key)
+    if result.key is not None:
+        print(f"key: {result.key.name} (id {result.key.key_id.hex()})")
+    if not result.ok:
+        print(f"NOT VERIFIED: {result.problems[0]}", file=sys.stderr)
+        for problem in result.problems[1:]:
+            print(f"  {problem}", file=sys.stderr)
+        return TAMPERED
+    cp = result.checkpoint
+    assert cp is not None
+    print(f"verified: {result.events} event(s) of {result.instances} instance(s), each chained, as listed and "
+          f"included in checkpoint {cp.origin} of size {cp.size}"
+          + (", which extends the checkpoint given" if checkpoint else ""))
+    return 0

@@ -1,0 +1,39 @@
+"""What auditors take away over the API (the audit right): the XES log, the verifiable bundle, the badge."""
+
+from __future__ import annotations
+
+import io
+
+from flask import Response, jsonify, request, stream_with_context
+
+from engine.audit.xes import LogFilter, parse_date
+
+from . import blueprint, context
+from .inputs import int_arg
+from .instances import INSTANCE
+
+
+@blueprint.get("/process-definitions/<key>/log.xes")
+def process_log_xes(key: str) -> Response:
+    """The process's event log as IEEE 1849 XES, streamed (``version``, ``from``, ``to`` filter). :raise 403 404:"""
+    version = int_arg("version", 0, 0, 2**31 - 1) or None
+    wanted = LogFilter(key, version, parse_date(request.args.get("from"), "from"),
+                       parse_date(request.args.get("to"), "to"))
+    pieces = context.engine().xes_log(wanted, context.username())  # rights and the process, before streaming
+    return Response(stream_with_context(pieces), mimetype="application/xml",
+                    headers={"Content-Disposition": f'attachment; filename="{key}.xes"'})
+
+
+@blueprint.get(f"{INSTANCE}/bundle")
+def instance_bundle(instance_id: int) -> Response:
+    """The instance's export bundle (zip) for an outside auditor; check it with ``opsflow-verify``. :raise 403 404:"""
+    out = io.BytesIO()
+    context.engine().export_bundle([instance_id], out, context.username())
+    return Response(out.getvalue(), mimetype="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="instance-{instance_id}-bundle.zip"'})
+
+
+@blueprint.get(f"{INSTANCE}/integrity")
+def instance_integrity(instance_id: int) -> Response:
+    """What the history check says of the instance: chain, inclusion in the checkpoint, signature. :raise 403 404:"""
+    return jsonify(context.engine().integrity(instance_id, context.username()))
