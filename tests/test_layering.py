@@ -1,6 +1,6 @@
 """The architecture, checked: engine/ imports no web or CLI code, and its packages depend only downwards.
 
-    facade ──> appraisal, scheduling ──> runtime ──> definitions ──> org ──> (base)
+    facade ──> appraisal, scheduling, audit ──> runtime ──> definitions ──> org ──> (base)
                                              └────> history ────────────────> (base)
 
 (base) is engine's top-level modules: errors, models, db, clock, calendar, text_input.
@@ -22,6 +22,7 @@ BELOW = {
     "runtime": {"base", "org", "history", "definitions"},
     "scheduling": {"base", "org", "history", "definitions", "runtime"},
     "appraisal": {"base", "org", "history", "definitions", "runtime"},
+    "audit": {"base", "org", "history", "definitions", "runtime"},
     "migrations": {"base"},
 }
 PACKAGES = {*BELOW, "facade"} - {"base"}

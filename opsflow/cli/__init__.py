@@ -1,6 +1,6 @@
 """The ``opsflow`` command line: every engine use case, with ``--json`` output.
 
-Each area's module (``setup``, ``work``, ``history``, ``scheduling``, ``appraisal``) adds its
+Each area's module (``setup``, ``work``, ``history``, ``scheduling``, ``appraisal``, ``audit``) adds its
 subcommands. Errors go to stderr as ``error: <message>`` with an exit code per kind of error
 (see ``EXIT_CODES``); this is the one place where domain errors become exit codes.
 """
@@ -28,14 +28,14 @@ from engine.errors import (
 )
 from engine.facade import build_engine
 
-from . import appraisal, history, scheduling, setup, work
+from . import appraisal, audit, history, scheduling, setup, work
 from .commands import Commands
 
 EXIT_CODES: list[tuple[type[OpsflowError], int]] = [
     (NotFound, 3), (NotAllowed, 4), (Conflict, 5), (FormInvalid, 6), (DeploymentRejected, 6),
     (InvalidInput, 6), (ProcessError, 7), (OpsflowError, 1),
 ]
-AREAS = (setup, work, history, scheduling, appraisal)
+AREAS = (setup, work, history, scheduling, appraisal, audit)
 
 
 def build_parser() -> argparse.ArgumentParser:
