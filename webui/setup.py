@@ -7,7 +7,8 @@ from typing import Any
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from . import auth, dashboard, errors, i18n, inbox, instances, notifications, processes, safety, tasks
+from . import audit, auth, dashboard, errors, i18n, inbox, instances, notifications, processes, safety, tasks
+from .audit.views import may_audit
 from .auth import views as auth_views
 from .context import display_name, signed_in
 from .dashboard.views import may_see_dashboard
@@ -16,7 +17,7 @@ from .notifications.views import unread_count
 
 csrf = CSRFProtect()
 HTML_BLUEPRINTS = (auth.blueprint, inbox.blueprint, tasks.blueprint, processes.blueprint, instances.blueprint,
-                   notifications.blueprint, dashboard.blueprint, i18n.blueprint)
+                   notifications.blueprint, dashboard.blueprint, audit.blueprint, i18n.blueprint)
 for _blueprint in HTML_BLUEPRINTS:  # once, at import: a blueprint cannot change after its first registration
     errors.attach(_blueprint)
 
@@ -24,9 +25,9 @@ for _blueprint in HTML_BLUEPRINTS:  # once, at import: a blueprint cannot change
 def _page_globals() -> dict[str, Any]:
     me = signed_in()
     if me is None:
-        return {"me": None, "my_name": "", "counts": {}, "unread": 0, "dashboard": False}
+        return {"me": None, "my_name": "", "counts": {}, "unread": 0, "dashboard": False, "audit": False}
     return {"me": me, "my_name": display_name(me), "counts": task_counts(), "unread": unread_count(),
-            "dashboard": may_see_dashboard()}
+            "dashboard": may_see_dashboard(), "audit": may_audit()}
 
 
 def init_app(app: Flask) -> None:

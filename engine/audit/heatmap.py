@@ -34,11 +34,13 @@ from ..errors import ProcessNotFound
 from ..models import HistoryEvent, ProcessDefinition, ProcessInstance
 from ..org import rights
 from ..org.people import Actor
+from ..text_input import text_problem
 from .diagram import PathTracer, ProcessGraph, read_graph, version_bpmn
 
 TIME_BASIS = ("elapsed time, and the part of it on working days of the engine's calendar (whole days, China time; "
               "office hours are not modelled); median and p90 by nearest rank, over completed tasks")
 TAKEN = frozenset({"task_claimed", "task_assigned"})
+MAX_VERSION = 2**31 - 1
 
 
 def working_seconds(calendar: WorkingCalendar, start: datetime, end: datetime) -> float:
@@ -97,6 +99,8 @@ class _Totals:
 
 def find_version(session: Session, key: str, version: int) -> ProcessDefinition:
     """:raise ProcessNotFound:"""
+    if text_problem(key) or not 1 <= version <= MAX_VERSION:  # no version has it (nor could the query hold it)
+        raise ProcessNotFound(f"{key} version {version}")
     definition = session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == key,
                                                                 ProcessDefinition.version == version))
     if definition is None:

@@ -52,7 +52,8 @@ class _Loaded:
     def step(self, number: int) -> LoggedStep:
         """:raise InvalidInput: a step the log does not have."""
         if not 1 <= number <= len(self.steps):
-            raise InvalidInput(f"step: instance {self.instance.id} has steps 1 to {len(self.steps)}, not {number}")
+            raise InvalidInput(f"step: instance {self.instance.id} has steps 1 to {len(self.steps)}"
+                               + (f", not {number}" if number else "; name one"))
         return self.steps[number - 1]
 
     def titled(self, tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from ..audit import access_log, heatmap, instance_audit, search
 from ..audit.search import InstanceQuery
 from ..history.verify import verify_instance
-from ..models import ProcessDefinition, ProcessInstance
+from ..models import ProcessDefinition, ProcessInstance, Role
 from ..org import rights
 from ..org.people import Actor, load_actor
 from .base import EngineBase
@@ -108,6 +108,12 @@ class AuditUseCases(EngineBase):
             return [{"process": d.key, "version": d.version, "title": d.title, "title_zh": d.title_zh,
                      "deployed_at": d.deployed_at.isoformat(), "deployed_by": d.deployed_by,
                      "instances": counts.get(d.id, 0)} for d in versions]
+
+    def role_titles(self) -> dict[str, dict[str, str]]:
+        """Every role's title in both languages (to name the role a step was done in)."""
+        with self.reading() as session:
+            return {key: {"title": title, "title_zh": title_zh}
+                    for key, title, title_zh in session.execute(select(Role.key, Role.title, Role.title_zh))}
 
     def access_log(self, username: str, viewer: str | None = None, instance_id: int | None = None,
                    before_id: int | None = None, limit: int = 100) -> dict[str, Any]:

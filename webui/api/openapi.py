@@ -13,6 +13,7 @@ from engine.runtime.inbox import SORTS
 from engine.runtime.instance_views import INSTANCE_STATUSES
 
 from . import blueprint
+from .audit_schemas import AUDIT_COMPONENTS, audit_paths
 from .auth import public
 from .errors import __doc__ as ERRORS_DOC
 from .instances import DEFAULT_LIMIT, MAX_LIMIT
@@ -107,6 +108,7 @@ def _paths() -> dict[str, Any]:
         f"{instance}/history": {"get": _operation(
             "getInstanceHistory", "An instance's history: who did what, when, with what decision", "instances",
             (200, items_of(ref("HistoryEvent")), "The events in order"), [403, 404], [INSTANCE_ID])},
+        **audit_paths(_operation, _param),
         "/openapi.json": {"get": {
             "operationId": "getOpenApi", "summary": "This document (no token needed)", "tags": ["meta"],
             "security": [], "responses": {"200": _json({"type": "object"}, "The OpenAPI document")}}},
@@ -122,12 +124,12 @@ def document() -> dict[str, Any]:
                                 "Create a token with `opsflow token create USER`.\n\n" + (ERRORS_DOC or "")},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
-        "tags": [{"name": n} for n in ("definitions", "tasks", "instances", "meta")],
+        "tags": [{"name": n} for n in ("definitions", "tasks", "instances", "audit", "meta")],
         "paths": _paths(),
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
                                                "description": "a token from `opsflow token create USER`"}},
-            "schemas": COMPONENTS,
+            "schemas": {**COMPONENTS, **AUDIT_COMPONENTS},
             "responses": {
                 **{f"E{status}": _json(ref("Error"), text) for status, text in ERROR_TEXT.items()},
                 "Unexpected": _json(ref("Error"), "405 (wrong method, with Allow) or 500 (logged on the server)"),
