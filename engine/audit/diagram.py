@@ -25,6 +25,7 @@ from ..definitions.xml_safety import parse_xml
 from ..models import DefinitionFile, HistoryEvent, ProcessDefinition
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 # Elements the log names when a token arrives: a person's task (task_created) and an exclusive gateway.
 LOGGED_ON_ARRIVAL = frozenset({"userTask", "manualTask", "exclusiveGateway"})
 NOT_NODES = frozenset({"sequenceFlow", "laneSet", "lane", "extensionElements", "documentation", "textAnnotation",
@@ -40,6 +41,7 @@ class Flow:
     source: str
     target: str
     name: str = ""
+    name_zh: str = ""
 
 
 @dataclass
@@ -48,6 +50,7 @@ class ProcessGraph:
 
     nodes: dict[str, str] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
+    names_zh: dict[str, str] = field(default_factory=dict)  # the ``titleZh`` property, where given
     flows: dict[str, Flow] = field(default_factory=dict)
     outgoing: dict[str, list[Flow]] = field(default_factory=dict)
     boundary: dict[str, list[str]] = field(default_factory=dict)  # task id → its boundary events
@@ -61,8 +64,9 @@ class ProcessGraph:
         return self.nodes.get(node) not in LOGGED_ON_ARRIVAL
 
     def elements(self) -> list[dict[str, str]]:
-        """Every node as ``{"id", "type", "name"}``, in document order."""
-        return [{"id": node, "type": kind, "name": self.names.get(node, "")} for node, kind in self.nodes.items()]
+        """Every node as ``{"id", "type", "name", "name_zh"}``, in document order."""
+        return [{"id": node, "type": kind, "name": self.names.get(node, ""), "name_zh": self.names_zh.get(node, "")}
+                for node, kind in self.nodes.items()]
 
 
 def read_graph(bpmn_xml: str, process_id: str | None = None) -> ProcessGraph:
@@ -88,18 +92,28 @@ def _read_container(container: Any, graph: ProcessGraph, top: bool) -> None:
         element_id = str(element.get("id") or "")
         if kind == "sequenceFlow":
             flow = Flow(element_id, str(element.get("sourceRef")), str(element.get("targetRef")),
-                        str(element.get("name") or ""))
+                        str(element.get("name") or ""), _title_zh(element))
             graph.flows[flow.id] = flow
             graph.outgoing.setdefault(flow.source, []).append(flow)
         elif kind not in NOT_NODES and element_id:
             graph.nodes[element_id] = kind
             graph.names[element_id] = str(element.get("name") or "")
+            if _title_zh(element):
+                graph.names_zh[element_id] = _title_zh(element)
             if kind == "startEvent" and top:
                 graph.starts.append(element_id)
             if kind == "boundaryEvent" and element.get("attachedToRef"):
                 graph.boundary.setdefault(str(element.get("attachedToRef")), []).append(element_id)
             if kind in ("subProcess", "transaction", "adHocSubProcess"):
                 _read_container(element, graph, top=False)
+
+
+def _title_zh(element: Any) -> str:
+    """An element's Chinese name: its ``titleZh`` property (as user tasks and processes carry it)."""
+    for prop in element.iterfind(f"{{{BPMN_NS}}}extensionElements/{{{SPIFF_NS}}}properties/{{{SPIFF_NS}}}property"):
+        if prop.get("name") == "titleZh":
+            return str(prop.get("value") or "")
+    return ""
 
 
 def version_bpmn(session: Session, definition: ProcessDefinition) -> str:

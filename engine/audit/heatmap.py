@@ -200,7 +200,8 @@ def _elements(graph: ProcessGraph, totals: _Totals) -> list[dict[str, Any]]:
 
 
 def _flows(graph: ProcessGraph, totals: _Totals) -> list[dict[str, Any]]:
-    return [{"id": f.id, "source": f.source, "target": f.target, "name": f.name, "taken": totals.flows[f.id],
+    return [{"id": f.id, "source": f.source, "target": f.target, "name": f.name, "name_zh": f.name_zh,
+             "taken": totals.flows[f.id],
              "instances": totals.flow_instances[f.id]} for f in graph.flows.values()]
 
 
@@ -211,8 +212,9 @@ def _gateways(graph: ProcessGraph, totals: _Totals) -> list[dict[str, Any]]:
         if kind != "exclusiveGateway":
             continue
         passes = totals.passes[node]
-        paths = [{"flow": f.id, "to": f.target, "name": f.name, "count": totals.flows[f.id],
+        paths = [{"flow": f.id, "to": f.target, "name": f.name, "name_zh": f.name_zh, "count": totals.flows[f.id],
                   "share": round(totals.flows[f.id] / passes, 4) if passes else None}
                  for f in graph.outgoing.get(node, [])]
-        rows.append({"id": node, "name": graph.names.get(node, ""), "passes": passes, "paths": paths})
+        rows.append({"id": node, "name": graph.names.get(node, ""), "name_zh": graph.names_zh.get(node, ""),
+                     "passes": passes, "paths": paths})
     return rows

@@ -66,6 +66,7 @@ class _Loaded:
 def _path(loaded: _Loaded, path: PathTaken, open_names: list[str]) -> dict[str, Any]:
     shown = path.as_dict(open_names)
     shown["names"] = loaded.graph.names
+    shown["names_zh"] = loaded.graph.names_zh
     return shown
 
 
@@ -137,6 +138,6 @@ def audit_view(session: Session, collaborators: Collaborators, actor: Actor | No
         "events": len(loaded.events), "steps": steps, "open_tasks": open_tasks, "data": replayer.state.data,
         "tasks": {name: {"title": form.title, "title_zh": form.title_zh, "lane": form.lane}
                   for name, form in loaded.process.tasks.items()},
-        "elements": loaded.graph.names,
+        "elements": loaded.graph.names, "elements_zh": loaded.graph.names_zh,
         "path": _path(loaded, trace(loaded.graph, loaded.events), [t["name"] for t in open_tasks]),
     }

@@ -2,7 +2,8 @@
 
 Filters: process key and version, status, end event, who started, who acted (completed a step),
 a date range on the start or the end (dates are days in China time, the department's calendar;
-``to`` includes its whole day), and text in the title (``%`` and ``_`` match themselves).
+``to`` includes its whole day), text in the title (``%`` and ``_`` match themselves), and whether
+there was rework (a person's step, by its BPMN id, done more than once: a return or a retry).
 Sorted by start, end or id, newest or oldest first; a page ends with a cursor (``next``) that the
 next request passes as ``after``: the database seeks to it through an index instead of counting
 past an offset, so page 2,000 costs what page 1 costs. Sorting by end lists ended instances only.
@@ -20,7 +21,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..calendar import CHINA
@@ -37,8 +38,9 @@ ORDERS = ("desc", "asc")
 DATE_FIELDS = ("started", "ended")
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
-PARAMETERS = ("process", "version", "status", "end", "started_by", "actor", "from", "to", "dates", "q", "sort",
-              "order", "after", "limit")
+PARAMETERS = ("process", "version", "status", "end", "started_by", "actor", "from", "to", "dates", "q", "rework",
+              "sort", "order", "after", "limit")
+TRUE_WORDS, FALSE_WORDS = frozenset({"true", "yes", "1", "on"}), frozenset({"false", "no", "0", "off"})
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class InstanceQuery:
     date_to: date | None = None
     dates: str = "started"
     q: str | None = None
+    rework: bool | None = None  # True: a step was done more than once (a return); False: none was
     sort: str = "started"
     order: str = "desc"
     after: str | None = None
@@ -80,7 +83,7 @@ class InstanceQuery:
             version=_integer(values, "version", 1, 2**31 - 1), limit=_integer(values, "limit", 1, MAX_LIMIT)
             or DEFAULT_LIMIT, date_from=_date(values, "from"), date_to=_date(values, "to"),
             dates=_choice(values, "dates", DATE_FIELDS), sort=_choice(values, "sort", SORTS),
-            order=_choice(values, "order", ORDERS), after=values.get("after"),
+            order=_choice(values, "order", ORDERS), after=values.get("after"), rework=_flag(values, "rework"),
         )
         query.check()
         return query
@@ -108,7 +111,10 @@ class InstanceQuery:
             value = getattr(self, f.name)
             if f.name == "after" or value is None or value == getattr(defaults, f.name):
                 continue
-            params[names.get(f.name, f.name)] = value.isoformat() if isinstance(value, date) else str(value)
+            if isinstance(value, bool):
+                params[f.name] = "true" if value else "false"
+            else:
+                params[names.get(f.name, f.name)] = value.isoformat() if isinstance(value, date) else str(value)
         if after:
             params["after"] = after
         return params
@@ -124,6 +130,15 @@ def _integer(values: dict[str, Any], name: str, low: int, high: int) -> int | No
     if not low <= number <= high:
         raise InvalidInput(f"{name}: must be an integer from {low} to {high}")
     return number
+
+
+def _flag(values: dict[str, Any], name: str) -> bool | None:
+    if name not in values:
+        return None
+    word = values[name].lower()
+    if word not in TRUE_WORDS | FALSE_WORDS:
+        raise InvalidInput(f"{name}: must be true or false")
+    return word in TRUE_WORDS
 
 
 def _date(values: dict[str, Any], name: str) -> date | None:
@@ -194,6 +209,10 @@ def _conditions(session: Session, actor: Actor, query: InstanceQuery) -> list[Co
         where.append(moment >= _day_start(query.date_from))
     if query.date_to:
         where.append(moment < _day_start(query.date_to + timedelta(days=1)))
+    if query.rework is not None:  # one of its human tasks (by BPMN id) was created more than once
+        reworked = ProcessInstance.id.in_(select(HumanTask.instance_id).group_by(HumanTask.instance_id, HumanTask.name)
+                                          .having(func.count() > 1))
+        where.append(reworked if query.rework else ~reworked)
     if query.q:
         escaped = query.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         where.append(ProcessInstance.title.ilike(f"%{escaped}%", escape="\\"))
@@ -221,10 +240,10 @@ def search_instances(session: Session, actor: Actor, query: InstanceQuery) -> di
             where += [column <= value, or_(column < value, ProcessInstance.id < last_id)]
         else:
             where += [column >= value, or_(column > value, ProcessInstance.id > last_id)]
-    order = [column.desc(), ProcessInstance.id.desc()] if query.order == "desc" else [column.asc(),
-                                                                                      ProcessInstance.id.asc()]
-    if query.sort == "id":
-        order = order[:1]
+    descending = query.order == "desc"
+    order: list[ColumnElement[Any]] = [column.desc() if descending else column.asc()]
+    if query.sort != "id":
+        order.append(ProcessInstance.id.desc() if descending else ProcessInstance.id.asc())
     rows = session.execute(
         select(ProcessInstance.id, ProcessInstance.process_key, ProcessDefinition.version, ProcessInstance.title,
                ProcessInstance.status, ProcessInstance.end_event, User.username, ProcessInstance.started_at,

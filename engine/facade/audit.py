@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import func, select
 
-from ..audit import access_log, heatmap, instance_audit, search
+from ..audit import access_log, diagram, heatmap, instance_audit, search
 from ..audit.search import InstanceQuery
 from ..history.verify import verify_instance
 from ..models import ProcessDefinition, ProcessInstance, Role
@@ -89,7 +89,7 @@ class AuditUseCases(EngineBase):
             numbers = heatmap.version_heatmap(session, self.collaborators.calendar, actor, key, version)
             if with_diagram:
                 definition = heatmap.find_version(session, key, version)
-                numbers["bpmn"] = heatmap.version_bpmn(session, definition)
+                numbers["bpmn"] = diagram.version_bpmn(session, definition)
             access_log.record_view(session, actor, "diagram" if with_diagram else "heatmap",
                                    self.collaborators.clock(), definition_id=numbers["definition_id"],
                                    detail=f"{key} v{version}, {numbers['instances']} instances")

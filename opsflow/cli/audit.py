@@ -23,8 +23,10 @@ SEARCH_OPTIONS = (("--process", "process", "process key"), ("--version", "versio
                   ("--started-by", "started_by", "who started it (username)"),
                   ("--actor", "actor", "who completed a step of it (username)"),
                   ("--from", "from", "first day (YYYY-MM-DD, China time)"),
-                  ("--to", "to", "last day, included"), ("--dates", "dates", "the range is on: started (default) or ended"),
-                  ("-q", "q", "text in the title"), ("--sort", "sort", "started (default), ended or id"),
+                  ("--to", "to", "last day, included"),
+                  ("--dates", "dates", "the range is on: started (default) or ended"),
+                  ("-q", "q", "text in the title"),
+                  ("--rework", "rework", "true: a step was done more than once; false: none was"), ("--sort", "sort", "started (default), ended or id"),
                   ("--order", "order", "desc (default) or asc"), ("--after", "after", "the cursor a page ended with"),
                   ("--limit", "limit", "page size, 1-200 (default 50)"))
 

@@ -32,6 +32,7 @@ PATH = obj({
     "current": {**STRINGS, "description": "where the instance waits (open tasks)"},
     "ended": nullable(STRING), "loops": {**COUNTS, "description": "elements reached more than once"},
     "names": {**NAMES, "description": "element id: its name in the BPMN"},
+    "names_zh": {**NAMES, "description": "element id: its Chinese name (property titleZh), where given"},
 }, "The path a token took through the instance's own version.")
 REPLAY_TASK = obj({"id": nullable(INTEGER), "name": STRING, "role": STRING, "assignee": nullable(STRING),
                    "since": TIME, "due_at": nullable(TIME), "title": STRING, "title_zh": STRING})
@@ -74,13 +75,13 @@ AUDIT_VIEW = obj({
     "ended_at": nullable(TIME), "events": INTEGER, "steps": {"type": "array", "items": ref("AuditStep")},
     "open_tasks": {"type": "array", "items": ref("ReplayTask")}, "data": OBJECT,
     "tasks": {"type": "object", "additionalProperties": obj({"title": STRING, "title_zh": STRING, "lane": STRING})},
-    "elements": NAMES, "path": ref("AuditPath"), "integrity": ref("Integrity"),
+    "elements": NAMES, "elements_zh": NAMES, "path": ref("AuditPath"), "integrity": ref("Integrity"),
 }, "An instance for its auditors, step by step.")
 DURATIONS = obj({"count": INTEGER, "median_s": NUMBER_OR_NULL, "p90_s": NUMBER_OR_NULL,
                  "median_working_s": NUMBER_OR_NULL, "p90_working_s": NUMBER_OR_NULL},
                 "Seconds, elapsed and on working days; median and p90 by nearest rank.")
 HEAT_ELEMENT = obj({
-    "id": STRING, "type": STRING, "name": STRING, "instances": INTEGER, "passes": INTEGER,
+    "id": STRING, "type": STRING, "name": STRING, "name_zh": STRING, "instances": INTEGER, "passes": INTEGER,
     "inferred_in": {"type": "integer", "description": "instances in which its pass was inferred"},
     "open_now": INTEGER,
     "times": {"type": "object", "properties": {"open": ref("Durations"), "wait": ref("Durations"),
@@ -91,10 +92,11 @@ HEATMAP = obj({
     "instances": INTEGER, "by_status": COUNTS, "by_end": COUNTS, "cycle_time": ref("Durations"),
     "time_basis": STRING, "elements": {"type": "array", "items": ref("HeatElement")},
     "flows": {"type": "array", "items": obj({"id": STRING, "source": STRING, "target": STRING, "name": STRING,
-                                             "taken": INTEGER, "instances": INTEGER})},
+                                             "name_zh": STRING, "taken": INTEGER, "instances": INTEGER})},
     "gateways": {"type": "array", "items": obj({
-        "id": STRING, "name": STRING, "passes": INTEGER,
-        "paths": {"type": "array", "items": obj({"flow": STRING, "to": STRING, "name": STRING, "count": INTEGER,
+        "id": STRING, "name": STRING, "name_zh": STRING, "passes": INTEGER,
+        "paths": {"type": "array", "items": obj({"flow": STRING, "to": STRING, "name": STRING, "name_zh": STRING,
+                                                 "count": INTEGER,
                                                  "share": NUMBER_OR_NULL})}})},
 }, "A version's passes, times and gateway paths, over the instances the caller may audit.")
 ACCESS_ENTRY = obj({"id": INTEGER, "at": TIME, "viewer": STRING,
@@ -129,6 +131,7 @@ def audit_paths(operation: Callable[..., dict[str, Any]], param: Callable[..., d
         param("dates", "query", {"type": "string", "enum": list(DATE_FIELDS), "default": "started"},
               "whether from/to bound the start or the end"),
         param("q", "query", text, "text in the title (% and _ match themselves)"),
+        param("rework", "query", {"type": "boolean"}, "true: a person's step was done more than once"),
         param("sort", "query", {"type": "string", "enum": list(SORTS), "default": "started"},
               "ended lists ended instances only"),
         param("order", "query", {"type": "string", "enum": list(ORDERS), "default": "desc"}, "desc or asc"),

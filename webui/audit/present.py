@@ -10,13 +10,14 @@ from ..forms.context_view import label_of, scalar_text
 from ..i18n import _, decision_tone, enum_label, pick, schema_text
 from ..instances.views import status_text
 
+
 def step_text(kind: str) -> str:
     texts = {
         "instance_started": _("started the process"), "task_completed": _("completed"), "task_claimed": _("took"),
         "task_unclaimed": _("gave back to the team"), "task_assigned": _("assigned"),
         "comment_added": _("commented on"), "instance_cancelled": _("cancelled the process"),
         "timer_fired": _("A deadline passed"), "reminder_sent": _("A reminder was sent for"),
-        "task_overdue": _("Overdue, the holder's manager was told:"), "error": _("The process model failed at"),
+        "task_overdue": _("Overdue, reported to the holder's manager"), "error": _("The process model failed at"),
     }
     return texts.get(kind, kind.replace("_", " "))
 
@@ -38,11 +39,18 @@ class Change:
     rows: list[Row] = field(default_factory=list)
 
 
+def _script_keys() -> dict[str, str]:
+    """Labels of the data the shipped market plan's scripts keep (no form describes it)."""
+    return {"return_count": _("Rework rounds used"), "max_returns": _("Rework rounds allowed"),
+            "rework_allowed": _("Rework allowed"), "rework_target": _("Rework goes to"),
+            "allowed_decisions": _("Decisions allowed")}
+
+
 def _form(forms: dict[str, dict[str, Any]], key: str) -> tuple[str, dict[str, Any]]:
     form = forms.get(key, {})
     schema = form.get("schema") or {}
-    title = schema_text(schema) or pick(form.get("title", ""), form.get("title_zh", "")) or label_of(key)
-    return title, schema
+    title = schema_text(schema) or pick(form.get("title", ""), form.get("title_zh", ""))
+    return title or _script_keys().get(key) or label_of(key), schema
 
 
 def _text(schema: dict[str, Any], value: Any) -> str:
@@ -83,27 +91,27 @@ def decision_of(step: dict[str, Any], forms: dict[str, dict[str, Any]]) -> tuple
     return enum_label(field_schema, value), decision_tone(field_schema, value)
 
 
-def follow_up_text(item: dict[str, Any], names: dict[str, str], task_title: Any) -> str:
-    """What the engine did after a step, in words."""
+def follow_up_text(item: dict[str, Any], task_title: Any) -> str:
+    """What the engine did after a step, in words (``task_title`` names an element in the user's language)."""
     kind = item["kind"]
     if kind == "gateway_path":
-        targets = ", ".join(names.get(t) or t for t in item.get("to") or [])
-        return _("%(gateway)s → %(to)s", gateway=names.get(item["gateway"]) or item["gateway"], to=targets)
+        targets = ", ".join(task_title(t) for t in item.get("to") or [])
+        return _("%(gateway)s → %(to)s", gateway=task_title(item["gateway"]), to=targets)
     if kind == "task_created":
         return _("Waiting for: %(step)s", step=task_title(item["task_name"]))
     if kind == "task_expired":
         return _("Closed unfinished at its deadline: %(step)s", step=task_title(item["task_name"]))
     if kind == "instance_ended":
-        return _("The process ended: %(end)s", end=status_text({"status": "completed",
-                                                                "end_event": item.get("end_event")}))
-    return kind.replace("_", " ")
+        end = status_text({"status": "completed", "end_event": item.get("end_event")})
+        return _("The process ended: %(end)s", end=str(end))
+    return str(kind).replace("_", " ")
 
 
 def duration(seconds: float | None) -> str:
     """A duration in at most two units ("1 d 4 h", "35 min"), for medians and p90s."""
     if seconds is None:
         return "—"
-    total = int(round(seconds))
+    total = round(seconds)
     days, rest = divmod(total, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)

@@ -36,6 +36,11 @@ def may_audit() -> bool:
     return bool(g.opsflow_audit)
 
 
+def _link(endpoint: str, params: dict[str, Any]) -> str:
+    """``url_for`` with query parameters from a mapping (the filters of a page)."""
+    return url_for(endpoint, **params)
+
+
 def _step(raw: str | None) -> int | None:
     if raw is None or raw == "":
         return None
@@ -51,22 +56,26 @@ def index() -> ResponseReturnValue:
     come_back_to(url_for("audit.index"))
     query = InstanceQuery.from_params(request.args)
     page = engine().audit_instances(username(), query)
-    next_url = url_for("audit.index", **query.as_params(page["next"])) if page["next"] else None
+    next_url = _link("audit.index", query.as_params(page["next"])) if page["next"] else None
     ends = sorted({"approved", "vetoed", "recorded", "closed"} | {r["end_event"] for r in page["items"]
                                                                   if r["end_event"]})
     return render_template(
         "audit/index.html", rows=page["items"], query=query, next_url=next_url, processes=processes(),
         people=sorted(people()), statuses=INSTANCE_STATUSES, sorts=SORTS, orders=ORDERS, date_fields=DATE_FIELDS,
         ends=ends, status_text=status_text, good_ends=GOOD_ENDS, filtered=bool(query.as_params()),
-        first_page=url_for("audit.index", **query.as_params()) if query.after else None,
+        first_page=_link("audit.index", query.as_params()) if query.after else None,
         may_see_log=engine().may_see_access_log(username()),
     )
 
 
 def _task_title(view: dict[str, Any]) -> Any:
+    """A function naming a step or element of the instance's version in the user's language."""
     def title(name: str | None) -> str:
-        task = view["tasks"].get(name or "")
-        return pick(task["title"], task["title_zh"]) if task else (view["elements"].get(name or "") or name or "")
+        key = name or ""
+        task = view["tasks"].get(key)
+        if task:
+            return pick(task["title"], task["title_zh"])
+        return pick(view["elements"].get(key) or key, view["elements_zh"].get(key, ""))
     return title
 
 
@@ -104,7 +113,7 @@ def instance(instance_id: int) -> ResponseReturnValue:
                  "path": view["path"]}
     steps = [{**s, "what": present.step_text(s["kind"]), "decision_text": present.decision_of(s, forms),
               "changes": present.changes(s, forms),
-              "follow_ups": [present.follow_up_text(f, view["elements"], _task_title(view)) for f in s["follow_ups"]]}
+              "follow_ups": [present.follow_up_text(f, _task_title(view)) for f in s["follow_ups"]]}
              for s in view["steps"]]
     return render_template(
         "audit/instance.html", view=view, steps=steps, state=state, integrity=integrity,
@@ -135,7 +144,7 @@ def replay_step(instance_id: int, step: int) -> ResponseReturnValue:
     state = engine().replay(instance_id, step, me)
     forms = engine().forms(instance_id)
     view = {"tasks": {k: {"title": f["title"], "title_zh": f["title_zh"]} for k, f in forms.items()},
-            "elements": state["path"]["names"]}
+            "elements": state["path"]["names"], "elements_zh": state["path"]["names_zh"]}
     return jsonify({"step": state["step"], "steps": state["steps"], "path": state["path"],
                     "html": _panel(view, state, forms)})
 
@@ -148,8 +157,8 @@ def access_log() -> ResponseReturnValue:
     before = _step(request.args.get("before"))
     come_back_to(url_for("audit.access_log"))
     page = engine().access_log(username(), viewer, instance_id, before)
-    filters = {k: v for k, v in (("viewer", viewer), ("instance", instance_id)) if v}
-    next_url = url_for("audit.access_log", **filters, before=page["next"]) if page["next"] else None
+    filters: dict[str, Any] = {k: v for k, v in (("viewer", viewer), ("instance", instance_id)) if v}
+    next_url = _link("audit.access_log", {**filters, "before": page["next"]}) if page["next"] else None
     return render_template("audit/access_log.html", rows=page["items"], viewer=viewer or "",
                            instance_id=instance_id or "", next_url=next_url, what_label=present.what_label,
                            person=present.person, filtered=bool(filters))
@@ -168,7 +177,7 @@ def heatmap(key: str, version: int) -> ResponseReturnValue:
     numbers = engine().heatmap(key, version, username())
     return render_template("audit/heatmap.html", numbers=numbers, duration=present.duration,
                            title=pick(numbers["title"], numbers["title_zh"]), status_text=status_text,
-                           names={e["id"]: e["name"] for e in numbers["elements"]},
+                           names={e["id"]: pick(e["name"], e["name_zh"]) for e in numbers["elements"]},
                            elements=[e for e in numbers["elements"] if e["passes"] or e["times"]])
 
 
