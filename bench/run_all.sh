@@ -32,3 +32,6 @@ echo "== bench/appraisal_cycle.py"
 echo
 echo "== bench/web_inbox.py"
 "$PY" bench/web_inbox.py
+echo
+echo "== bench/audit_search.py (20,000 instances here; --instances 100000 for the README's figure)"
+"$PY" bench/audit_search.py --instances 20000 --heatmap 2000

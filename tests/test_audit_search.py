@@ -106,7 +106,8 @@ def test_keyset_pages_walk_every_instance_once_in_each_sort(engine, plans):
     ({"status": "lost"}, "status: unknown status"), ({"version": "1"}, "version: a version needs the process"),
     ({"limit": "0"}, "limit: must be an integer"), ({"limit": "many"}, "limit: must be an integer"),
     ({"sort": "title"}, "sort: must be one of"), ({"from": "yesterday"}, "from: 'yesterday' is not a date"),
-    ({"after": "garbage"}, "after: not a cursor"), ({"rework": "maybe"}, "rework: must be true or false"), ({"actor": "nobody"}, "actor: there is no user 'nobody'"),
+    ({"after": "garbage"}, "after: not a cursor"),
+    ({"rework": "maybe"}, "rework: must be true or false"), ({"actor": "nobody"}, "actor: there is no user 'nobody'"),
     ({"q": "bad\x00text"}, "q: the text"),
 ])
 def test_unusable_filters_are_refused_by_name(engine, params, message):

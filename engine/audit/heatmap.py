@@ -22,7 +22,7 @@ import json
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -40,21 +40,36 @@ from .diagram import PathTracer, ProcessGraph, read_graph, version_bpmn
 TIME_BASIS = ("elapsed time, and the part of it on working days of the engine's calendar (whole days, China time; "
               "office hours are not modelled); median and p90 by nearest rank, over completed tasks")
 TAKEN = frozenset({"task_claimed", "task_assigned"})
+USED = sorted({"instance_started", "task_created", "task_completed", "task_expired", "gateway_path", "instance_ended",
+               *TAKEN})
 MAX_VERSION = 2**31 - 1
+DAY = 86400.0
+WITH_PAYLOAD = frozenset({"gateway_path", "instance_ended"})  # what the path reads from payloads
 
 
 def working_seconds(calendar: WorkingCalendar, start: datetime, end: datetime) -> float:
-    """The seconds between ``start`` and ``end`` that fall on working days (China time)."""
-    start, end = aware_utc(start).astimezone(CHINA), aware_utc(end).astimezone(CHINA)
+    """The seconds between ``start`` and ``end`` that fall on working days (China time, which has no DST)."""
+    begins, ends = aware_utc(start).astimezone(CHINA), aware_utc(end).astimezone(CHINA)
+    if ends <= begins:
+        return 0.0
+    first, last = begins.date(), ends.date()
+    if first == last:
+        return (ends - begins).total_seconds() if calendar.is_working_day(first) else 0.0
     total = 0.0
-    day = start.date()
-    while day <= end.date():
+    if calendar.is_working_day(first):
+        total += DAY - _seconds_into_day(begins)
+    if calendar.is_working_day(last):
+        total += _seconds_into_day(ends)
+    day = first + timedelta(days=1)
+    while day < last:
         if calendar.is_working_day(day):
-            begins = datetime.combine(day, time(), CHINA)
-            overlap = (min(begins + timedelta(days=1), end) - max(begins, start)).total_seconds()
-            total += max(overlap, 0.0)
+            total += DAY
         day += timedelta(days=1)
     return total
+
+
+def _seconds_into_day(moment: datetime) -> float:
+    return moment.hour * 3600 + moment.minute * 60 + moment.second + moment.microsecond / 1e6
 
 
 def nearest_rank(values: list[float], share: float) -> float | None:
@@ -122,9 +137,12 @@ def version_heatmap(session: Session, calendar: WorkingCalendar, actor: Actor, k
     instances = session.execute(select(ProcessInstance.id, ProcessInstance.started_at, ProcessInstance.ended_at,
                                        ProcessInstance.status, ProcessInstance.end_event).where(*scope)).all()
     totals = _Totals()
-    events = session.scalars(
-        select(HistoryEvent).where(HistoryEvent.instance_id.in_(select(ProcessInstance.id).where(*scope)))
-        .order_by(HistoryEvent.instance_id, HistoryEvent.seq).execution_options(yield_per=2000))
+    # Plain rows of the kinds the path and the times need (not data_changed, whose payloads are the big ones).
+    events = session.execute(
+        select(HistoryEvent.instance_id, HistoryEvent.kind, HistoryEvent.task_name, HistoryEvent.human_task_id,
+               HistoryEvent.occurred_at, HistoryEvent.payload_json)
+        .where(HistoryEvent.instance_id.in_(select(ProcessInstance.id).where(*scope)), HistoryEvent.kind.in_(USED))
+        .order_by(HistoryEvent.instance_id, HistoryEvent.seq).execution_options(yield_per=5000))
     current: int | None = None
     tracer = PathTracer(graph)
     tasks: dict[int, _TaskTimes] = {}
@@ -133,7 +151,7 @@ def version_heatmap(session: Session, calendar: WorkingCalendar, actor: Actor, k
             if current is not None:
                 _close_instance(totals, tracer, tasks)
             current, tracer, tasks = event.instance_id, PathTracer(graph), {}
-        tracer.feed(event.kind, event.task_name, json.loads(event.payload_json))
+        tracer.feed(event.kind, event.task_name, json.loads(event.payload_json) if event.kind in WITH_PAYLOAD else {})
         _time_task(totals, calendar, tasks, event)
     if current is not None:
         _close_instance(totals, tracer, tasks)
@@ -151,7 +169,8 @@ def version_heatmap(session: Session, calendar: WorkingCalendar, actor: Actor, k
     }
 
 
-def _time_task(totals: _Totals, calendar: WorkingCalendar, tasks: dict[int, _TaskTimes], event: HistoryEvent) -> None:
+def _time_task(totals: _Totals, calendar: WorkingCalendar, tasks: dict[int, _TaskTimes], event: Any) -> None:
+    """Follow one task's times through its events (``event``: a row with the columns selected above)."""
     task_id = event.human_task_id
     if task_id is None:
         return

@@ -21,8 +21,8 @@ from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, exists, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from ..calendar import CHINA
 from ..clock import utc_iso
@@ -203,15 +203,17 @@ def _conditions(session: Session, actor: Actor, query: InstanceQuery) -> list[Co
         where.append(ProcessInstance.started_by_id == _user_id(session, query.started_by, "started_by"))
     if query.actor:
         acted = _user_id(session, query.actor, "actor")
-        where.append(ProcessInstance.id.in_(select(HumanTask.instance_id).where(HumanTask.completed_by_id == acted)))
+        where.append(exists().where(HumanTask.instance_id == ProcessInstance.id, HumanTask.completed_by_id == acted))
     moment = ProcessInstance.started_at if query.dates == "started" else ProcessInstance.ended_at
     if query.date_from:
         where.append(moment >= _day_start(query.date_from))
     if query.date_to:
         where.append(moment < _day_start(query.date_to + timedelta(days=1)))
     if query.rework is not None:  # one of its human tasks (by BPMN id) was created more than once
-        reworked = ProcessInstance.id.in_(select(HumanTask.instance_id).group_by(HumanTask.instance_id, HumanTask.name)
-                                          .having(func.count() > 1))
+        again = aliased(HumanTask)
+        reworked = exists().where(HumanTask.instance_id == ProcessInstance.id,
+                                  again.instance_id == HumanTask.instance_id, again.name == HumanTask.name,
+                                  again.id > HumanTask.id)
         where.append(reworked if query.rework else ~reworked)
     if query.q:
         escaped = query.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

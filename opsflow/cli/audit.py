@@ -26,7 +26,8 @@ SEARCH_OPTIONS = (("--process", "process", "process key"), ("--version", "versio
                   ("--to", "to", "last day, included"),
                   ("--dates", "dates", "the range is on: started (default) or ended"),
                   ("-q", "q", "text in the title"),
-                  ("--rework", "rework", "true: a step was done more than once; false: none was"), ("--sort", "sort", "started (default), ended or id"),
+                  ("--rework", "rework", "true: a step was done more than once; false: none was"),
+                  ("--sort", "sort", "started (default), ended or id"),
                   ("--order", "order", "desc (default) or asc"), ("--after", "after", "the cursor a page ended with"),
                   ("--limit", "limit", "page size, 1-200 (default 50)"))
 
