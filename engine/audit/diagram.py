@@ -151,6 +151,7 @@ class PathTracer:
         # event that may have fired (counted, as inferred, only when a path leaves through it).
         self.fronts: list[tuple[str, str]] = []
         self._ends: set[str] = set()
+        self._shared: dict[tuple[str, str], set[str]] = {}
 
     def feed(self, kind: str, task_name: str | None, payload: dict[str, Any]) -> None:
         if kind == "instance_started":
@@ -205,14 +206,20 @@ class PathTracer:
         if front[0] == "may":
             self.path.visits[front[1]] += 1
             self.path.inferred.add(front[1])
+        shared = self._shared.setdefault(front, set())  # flows counted for a sibling token of the same split
         for flow_id in route:
+            if flow_id in shared:
+                continue
             flow = self.graph.flows[flow_id]
             self.path.flows[flow_id] += 1
             if flow.target != node:
                 self._count(flow.target)
                 self.path.inferred.add(flow.target)
-        if not any(self.graph.nodes.get(self.graph.flows[f].source) in SPLITS for f in route):
-            self.fronts.remove(front)  # a split may still send another token on from the same place
+        if any(self.graph.nodes.get(self.graph.flows[f].source) in SPLITS for f in route):
+            shared.update(route)  # a split may still send another token on from the same place
+        else:
+            self.fronts.remove(front)
+            self._shared.pop(front, None)
 
     def _routes(self, source: str, target: str) -> list[list[str]]:
         """Every way from ``source`` to ``target`` through unlogged elements only (flow ids)."""

@@ -141,6 +141,7 @@ def _diagram_texts() -> dict[str, str]:
 def replay_step(instance_id: int, step: int) -> ResponseReturnValue:
     """The instance as it was right after ``step`` (JSON: the panel's HTML and the path, for the scrubber)."""
     me = username()
+    come_back_to(url_for("audit.instance", instance_id=instance_id))
     state = engine().replay(instance_id, step, me)
     forms = engine().forms(instance_id)
     view = {"tasks": {k: {"title": f["title"], "title_zh": f["title_zh"]} for k, f in forms.items()},
