@@ -63,3 +63,6 @@ if [ "$big" = 1 ]; then
     echo "== bench/inbox_at_scale.py"
     "$PY" bench/inbox_at_scale.py "${pg_args[@]}"
 fi
+echo
+echo "== bench/audit_search.py (20,000 instances here; --instances 100000 for the README's figure)"
+"$PY" bench/audit_search.py --instances 20000 --heatmap 2000

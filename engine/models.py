@@ -337,3 +337,33 @@ class BatchOpening(Base):
     opened: Mapped[int] = mapped_column(Integer, default=0)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+class AuditAccess(Base):
+    """One look through the audit workspace: who viewed which instance or version, when, and what.
+
+    Append-only: opsflow has no way to change or remove a row, and the migration makes the database
+    refuse UPDATE and DELETE on this table (``engine.audit.access_log``).
+    """
+
+    __tablename__ = "audit_access"
+    __table_args__ = (
+        Index("ix_audit_access_viewer", "viewer", "id"),
+        Index("ix_audit_access_instance", "instance_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    viewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    viewer: Mapped[str] = mapped_column(String(100))  # a username, or who ran the CLI as the operator
+    what: Mapped[str] = mapped_column(String(32))  # search, instance, replay, diagram, heatmap, access_log, ...
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), default=None)
+    definition_id: Mapped[int | None] = mapped_column(ForeignKey("process_definition.id"), default=None)
+    detail: Mapped[str] = mapped_column(String(1000), default="")
+
+
+# Indexes the audit search pages through (keyset paging by start, end or id; by version; by who acted).
+Index("ix_instance_started_at", ProcessInstance.started_at, ProcessInstance.id)
+Index("ix_instance_ended_at", ProcessInstance.ended_at, ProcessInstance.id)
+Index("ix_instance_key_started_at", ProcessInstance.process_key, ProcessInstance.started_at, ProcessInstance.id)
+Index("ix_instance_definition_started_at", ProcessInstance.definition_id, ProcessInstance.started_at,
+      ProcessInstance.id)

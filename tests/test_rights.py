@@ -20,7 +20,8 @@ def cell(right: Right, role: str) -> str:
     grant = RIGHTS[right]
     if role in grant.roles:
         return "yes"
-    return "rel" if grant.relationship else "-"
+    by_relationship = grant.relationship and (not grant.relationship_roles or role in grant.relationship_roles)
+    return "rel" if by_relationship else "-"
 
 
 def rights_table() -> str:
@@ -50,7 +51,9 @@ def test_every_right_is_declared_and_the_table_prints(capsys):
 @pytest.mark.parametrize(("right", "role", "expected"), [
     (Right.DEPLOY, "analyst", "yes"), (Right.DEPLOY, "admin", "yes"), (Right.DEPLOY, "staff", "-"),
     (Right.DEPLOY, "director", "-"), (Right.AUDIT, "auditor", "yes"), (Right.AUDIT, "admin", "yes"),
-    (Right.AUDIT, "marketing_manager", "-"), (Right.CANCEL, "director", "yes"), (Right.CANCEL, "staff", "-"),
+    (Right.AUDIT, "marketing_manager", "-"), (Right.AUDIT, "director", "rel"), (Right.AUDIT, "staff", "-"),
+    (Right.SEE_ACCESS_LOG, "auditor", "yes"), (Right.SEE_ACCESS_LOG, "director", "-"),
+    (Right.CANCEL, "director", "yes"), (Right.CANCEL, "staff", "-"),
     (Right.SEE_INSTANCE, "auditor", "yes"), (Right.SEE_INSTANCE, "staff", "rel"),
     (Right.SEE_DASHBOARD, "marketing_manager", "yes"), (Right.SEE_DASHBOARD, "research_supervisor", "-"),
     (Right.ASSIGN, "marketing_manager", "rel"), (Right.WORK_ON, "staff", "rel"),

@@ -7,14 +7,30 @@ from typing import Any
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from . import auth, calendar, dashboard, errors, health, i18n, inbox, instances, notifications, processes, safety, tasks
+from . import (
+    audit,
+    auth,
+    calendar,
+    dashboard,
+    errors,
+    health,
+    i18n,
+    inbox,
+    instances,
+    notifications,
+    processes,
+    safety,
+    tasks,
+)
+from .audit.views import may_audit
 from .auth import views as auth_views
 from .context import display_name, signed_in
 from .inbox.views import holds, navigation, task_counts
 
 csrf = CSRFProtect()
 HTML_BLUEPRINTS = (auth.blueprint, inbox.blueprint, tasks.blueprint, processes.blueprint, instances.blueprint,
-                   notifications.blueprint, dashboard.blueprint, calendar.blueprint, i18n.blueprint)
+                   notifications.blueprint, dashboard.blueprint, calendar.blueprint, audit.blueprint,
+                   i18n.blueprint)
 for _blueprint in HTML_BLUEPRINTS:  # once, at import: a blueprint cannot change after its first registration
     errors.attach(_blueprint)
 
@@ -22,10 +38,11 @@ for _blueprint in HTML_BLUEPRINTS:  # once, at import: a blueprint cannot change
 def _page_globals() -> dict[str, Any]:
     me = signed_in()
     if me is None:
-        return {"me": None, "my_name": "", "counts": {}, "unread": 0, "dashboard": False, "calendar": False}
+        return {"me": None, "my_name": "", "counts": {}, "unread": 0, "dashboard": False, "calendar": False,
+                "audit": False}
     nav = navigation()
     return {"me": me, "my_name": display_name(me), "counts": task_counts(), "unread": nav["unread"],
-            "dashboard": holds("see dashboards"), "calendar": holds("edit calendar")}
+            "dashboard": holds("see dashboards"), "calendar": holds("edit calendar"), "audit": may_audit()}
 
 
 def init_app(app: Flask) -> None:

@@ -7,6 +7,7 @@ The methods are grouped by area in the modules beside this one; each calls its u
 from __future__ import annotations
 
 from .appraisal import AppraisalUseCases
+from .audit import AuditUseCases
 from .definitions import DefinitionUseCases
 from .exports import ExportUseCases
 from .history import HistoryUseCases
@@ -18,5 +19,5 @@ from .work import WorkUseCases
 
 
 class Engine(OrgUseCases, DefinitionUseCases, WorkUseCases, HistoryUseCases, SchedulingUseCases,
-             AppraisalUseCases, NodeUseCases, ExportUseCases, IntegrityUseCases):
+             AppraisalUseCases, NodeUseCases, ExportUseCases, IntegrityUseCases, AuditUseCases):
     """Runs use cases; each method is one transaction that commits or leaves nothing."""

@@ -17,7 +17,7 @@ import base64
 import hashlib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -41,6 +41,10 @@ class CheckpointSettings:
     directory: Path
     signing_key: Path
     origin: str = DEFAULT_ORIGIN
+    # The leaves of the last checkpoint whose tiles reproduced its signed root: (size, root) -> (hashes, names).
+    # A verified copy of a signed tree, kept so that checking one instance does not re-read every tile.
+    verified_trees: dict[tuple[int, bytes], tuple[list[bytes], list[tuple[int, int]]]] = field(
+        default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_env(cls, instance_dir: Path) -> CheckpointSettings:

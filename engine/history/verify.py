@@ -98,6 +98,9 @@ def _load_tree(session: Session, settings: CheckpointSettings, checkpoint_file: 
         problems.append(ChainProblem(None, None, f"the checkpoints in {settings.directory} belong to log "
                                      f"{log_file.read_text().strip()}, the database's tree to {log_id or '(none)'}",
                                      "checkpoint"))
+    verified = settings.verified_trees.get((checkpoint.size, checkpoint.root))
+    if verified is not None:
+        return _TreeCheck(checkpoint, *verified), signature
     files = TreeFiles(settings.directory)
     try:
         hashes: list[bytes] | None = files.leaf_hashes(checkpoint.size)
@@ -109,6 +112,9 @@ def _load_tree(session: Session, settings: CheckpointSettings, checkpoint_file: 
         hashes = None
         problems.append(ChainProblem(None, None, f"the tiles in {settings.directory} do not reproduce the root of "
                                      f"{where}: they were altered", "checkpoint"))
+    if hashes is not None:
+        settings.verified_trees.clear()  # the newest one is enough
+        settings.verified_trees[(checkpoint.size, checkpoint.root)] = (hashes, names)
     return _TreeCheck(checkpoint, hashes, names), signature
 
 

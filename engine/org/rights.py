@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, exists, or_, select, true
+from sqlalchemy import ColumnElement, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from ..errors import NotAllowed
@@ -33,6 +33,7 @@ class Right(StrEnum):
     DEPLOY = "deploy"
     AUDIT = "audit"
     EDIT_CALENDAR = "edit calendar"
+    SEE_ACCESS_LOG = "see the audit access log"
 
 
 @dataclass(frozen=True)
@@ -40,12 +41,15 @@ class Grant:
     roles: frozenset[str]  # roles that hold the right outright
     relationship: str = ""  # who else holds it, through a relationship to the thing acted on
     decided_by: str = ""  # the function here that decides the relationship part
+    relationship_roles: frozenset[str] = frozenset()  # only these roles hold it by relationship (empty: anyone)
 
 
 # Roles that watch over every instance (they see everything, whoever started it).
 OVERSIGHT_ROLES = frozenset({"director", "auditor", "admin"})
 # Roles that only read: auditors replay and check; they change nothing, not even by a comment.
 READ_ONLY_ROLES = frozenset({"auditor"})
+# Roles that audit their own department (their reporting tree) without holding the audit right outright.
+DEPARTMENT_AUDIT_ROLES = frozenset({"director"})
 
 RIGHTS: dict[Right, Grant] = {
     Right.START: Grant(frozenset(), "a role the process's startRoles names, unless only another process starts it",
@@ -65,7 +69,11 @@ RIGHTS: dict[Right, Grant] = {
     Right.SEE_DASHBOARD: Grant(frozenset({"director", "ops_manager", "branch_gm", "marketing_manager", "admin",
                                           "auditor"})),
     Right.DEPLOY: Grant(frozenset({"analyst", "admin"})),
-    Right.AUDIT: Grant(frozenset({"auditor", "admin"})),
+    Right.AUDIT: Grant(frozenset({"auditor", "admin"}),
+                       "a director, over his department's instances: started by him or anyone below him in the "
+                       "reporting lines, or with a task held or completed by one of them (a task merely open to "
+                       "their role does not count)", "may_audit_instance, audit_condition", DEPARTMENT_AUDIT_ROLES),
+    Right.SEE_ACCESS_LOG: Grant(frozenset({"auditor", "admin"})),
     Right.EDIT_CALENDAR: Grant(frozenset({"admin"})),
 }
 
@@ -122,6 +130,53 @@ def visible_condition(session: Session, actor: Actor) -> ColumnElement[bool]:
                        or_(task.lane.in_(sorted(actor.roles)), task.assignee_id.in_(people),
                            task.completed_by_id.in_(people))),
     )
+
+
+def may_audit(actor: Actor) -> bool:
+    """Whether the actor may open the audit workspace at all (outright, or over a department)."""
+    return holds(actor, Right.AUDIT) or bool(actor.roles & DEPARTMENT_AUDIT_ROLES)
+
+
+def require_audit(actor: Actor) -> None:
+    """:raise NotAllowed: for someone who may audit nothing."""
+    if not may_audit(actor):
+        raise NotAllowed(f"{actor.username} may not use the audit workspace: that needs the audit right "
+                         f"(roles {', '.join(sorted(RIGHTS[Right.AUDIT].roles))}; a director over his department)")
+
+
+def _department(session: Session, actor: Actor) -> set[int]:
+    return subordinates_of(session, actor.id) | {actor.id}
+
+
+def audit_condition(session: Session, actor: Actor) -> ColumnElement[bool]:
+    """The instances ``actor`` may audit, as a SQL condition on ``ProcessInstance``."""
+    if holds(actor, Right.AUDIT):
+        return true()
+    if not actor.roles & DEPARTMENT_AUDIT_ROLES:
+        return false()
+    people = sorted(_department(session, actor))
+    return or_(
+        ProcessInstance.started_by_id.in_(people),
+        exists().where(HumanTask.instance_id == ProcessInstance.id,
+                       or_(HumanTask.assignee_id.in_(people), HumanTask.completed_by_id.in_(people))),
+    )
+
+
+def may_audit_instance(session: Session, actor: Actor, instance: ProcessInstance) -> bool:
+    """Auditors and admins: every instance; a director: those of his department (see ``RIGHTS``)."""
+    if holds(actor, Right.AUDIT):
+        return True
+    if not actor.roles & DEPARTMENT_AUDIT_ROLES:
+        return False
+    return session.scalar(select(ProcessInstance.id).where(
+        ProcessInstance.id == instance.id, audit_condition(session, actor))) is not None
+
+
+def require_audit_instance(session: Session, actor: Actor, instance: ProcessInstance) -> None:
+    """:raise NotAllowed: when ``actor`` may not audit ``instance``."""
+    require_audit(actor)
+    if not may_audit_instance(session, actor, instance):
+        raise NotAllowed(f"{actor.username} may not audit instance {instance.id}: it is outside their department")
 
 
 def has_task_role(actor: Actor, task: HumanTask) -> bool:

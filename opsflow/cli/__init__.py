@@ -1,8 +1,8 @@
 """The ``opsflow`` command line: every engine use case, with ``--json`` output.
 
-Each area's module (``setup``, ``work``, ``history``, ``integrity``, ``scheduling``, ``appraisal``) adds its
-subcommands. Errors go to stderr as ``error: <message>`` with an exit code per kind of error
-(see ``EXIT_CODES``); this is the one place where domain errors become exit codes.
+Each area's module (``setup``, ``work``, ``history``, ``integrity``, ``exports``, ``scheduling``,
+``appraisal``, ``audit``) adds its subcommands. Errors go to stderr as ``error: <message>`` with an exit
+code per kind of error (see ``EXIT_CODES``); this is the one place where domain errors become exit codes.
 """
 
 from __future__ import annotations
@@ -29,14 +29,14 @@ from engine.errors import (
 )
 from engine.facade import build_engine
 
-from . import appraisal, exports, history, integrity, scheduling, setup, work
+from . import appraisal, audit, exports, history, integrity, scheduling, setup, work
 from .commands import Commands
 
 EXIT_CODES: list[tuple[type[OpsflowError], int]] = [
     (NotFound, 3), (NotAllowed, 4), (Conflict, 5), (FormInvalid, 6), (DeploymentRejected, 6),
     (InvalidInput, 6), (ProcessError, 7), (HistoryTampered, 8), (OpsflowError, 1),
 ]
-AREAS = (setup, work, history, integrity, exports, scheduling, appraisal)
+AREAS = (setup, work, history, integrity, exports, scheduling, appraisal, audit)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -40,7 +40,7 @@ def test_every_route_is_documented_and_every_documented_route_exists(sqlite_app,
     documented = {(API + path, method) for path, item in document["paths"].items() for method in item
                   if method in HTTP_METHODS}
     assert routes == documented
-    assert len(routes) == 17
+    assert len(routes) == 22
 
 
 def test_the_document_is_valid_openapi(document):
@@ -75,10 +75,10 @@ class DocumentedClient:
         self.seen: set[tuple[str, str]] = set()
 
     def call(self, username: str, method: str, template: str, body: Any = None, expect: int = 200,
-             **params: Any) -> Any:
+             query: dict[str, Any] | None = None, **params: Any) -> Any:
         user = self.users[username]
         path = template.format(**params)
-        response = user.post(path, body) if method == "post" else user.get(path)
+        response = user.post(path, body) if method == "post" else user.get(path, **(query or {}))
         assert response.status_code == expect, (method, path, response.get_json())
         answers = self.document["paths"][template][method]["responses"]
         assert str(expect) in answers, f"{method} {template} answered {expect}, which is not documented"
@@ -134,5 +134,25 @@ def test_the_answers_are_what_the_document_says(sqlite_users, document):
     assert badge["chain_ok"] and badge["included"] and badge["signature_ok"]  # the bundle made a checkpoint
     api.call("li.na", "get", f"{instance}/integrity", expect=403, instance_id=plan)
     api.call("li.na", "get", "/openapi.json")
+
+    found = api.call("he.ping", "get", "/audit/instances", query={"process": "market_plan", "limit": 1})
+    assert found["items"][0]["id"] == plan
+    api.call("he.ping", "get", "/audit/instances", query={"status": "lost"}, expect=400)
+    api.call("li.na", "get", "/audit/instances", expect=403)
+    view = api.call("he.ping", "get", "/audit/instances/{instance_id}", instance_id=plan)
+    assert view["integrity"]["chain_ok"] is True and view["path"]["loops"] == {"draft_plan": 2}
+    api.call("he.ping", "get", "/audit/instances/{instance_id}", expect=404, instance_id=plan + 1)
+    replay = "/process-instances/{instance_id}/replay"
+    assert api.call("he.ping", "get", replay, query={"step": 7}, instance_id=plan)["open_tasks"][0]["name"] == \
+        "manager_review"
+    api.call("he.ping", "get", replay, query={"step": 99}, expect=400, instance_id=plan)
+    api.call("he.ping", "get", replay, expect=400, instance_id=plan)
+    api.call("li.na", "get", replay, query={"step": 1}, expect=403, instance_id=plan)
+    heat = "/process-definitions/{key}/versions/{version}/heatmap"
+    assert api.call("he.ping", "get", heat, key="market_plan", version=1)["instances"] == 1
+    api.call("he.ping", "get", heat, expect=404, key="market_plan", version=9)
+    assert api.call("admin", "get", "/audit/access-log", query={"limit": 2})["next"] is not None
+    api.call("admin", "get", "/audit/access-log", query={"limit": 0}, expect=400)
+    api.call("chen.yu", "get", "/audit/access-log", expect=403)
     documented = {(path, method) for path, item in document["paths"].items() for method in item}
     assert api.seen == documented

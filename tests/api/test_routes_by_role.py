@@ -41,8 +41,12 @@ SEES_DONE_PLAN = SEES_PLAN | {"zhang.min"}  # the plan whose research is done: i
 SEES_APPRAISAL = OVERSIGHT | {"zhou.jie", "wang.lei", "li.na"}
 STARTERS = frozenset({"li.na", "zhang.min", "chen.yu"})  # start roles of market_plan
 WANG_LEI_AND_ABOVE = frozenset({"wang.lei", "li.na", "chen.yu"})  # his reporting line
-READ_ONLY = frozenset({"he.ping"})
-AUDITORS = frozenset({"he.ping", "admin"})  # the audit right  # the auditor reads and replays; he changes nothing
+READ_ONLY = frozenset({"he.ping"})  # the auditor reads and replays; he changes nothing
+# The audit right: auditors and admins over everything, the director over his department (li.na's plans and
+# zhou.jie's appraisal are his). Everybody else gets 403 on every audit route, even for an id that does not exist.
+AUDITORS = OVERSIGHT
+LOG_READERS = frozenset({"he.ping", "admin"})  # the access log: auditors of auditors, not the director
+AUDIT_HOLDERS = frozenset({"he.ping", "admin"})  # the audit right outright: exports and the integrity check
 NO_TOKEN = "(no token)"
 FILE_ROUTES = ("/log.xes", "/bundle")  # answer a file, not JSON, when they succeed
 MISSING = 999_999  # an id no row has
@@ -178,13 +182,26 @@ PROBES = [
           body={"data": RESEARCH}),
     # -- audit: the XES log, the bundle and the integrity badge, for auditors and admins only
     Probe("/process-definitions/<key>/log.xes", "GET", "/process-definitions/market_plan/log.xes", 403,
-          {200: AUDITORS}),
+          {200: AUDIT_HOLDERS}),
     Probe("/process-definitions/<key>/log.xes", "GET", "/process-definitions/no_such_process/log.xes", 403,
-          {404: AUDITORS}),  # the right is checked first: others learn nothing about which processes exist
-    Probe(f"{INSTANCE}/bundle", "GET", "/process-instances/{done_plan}/bundle", 403, {200: AUDITORS}),
-    Probe(f"{INSTANCE}/bundle", "GET", "/process-instances/{missing}/bundle", 403, {404: AUDITORS}),
-    Probe(f"{INSTANCE}/integrity", "GET", "/process-instances/{plan}/integrity", 403, {200: AUDITORS}),
-    Probe(f"{INSTANCE}/integrity", "GET", "/process-instances/{missing}/integrity", 403, {404: AUDITORS}),
+          {404: AUDIT_HOLDERS}),  # the right is checked first: others learn nothing about which processes exist
+    Probe(f"{INSTANCE}/bundle", "GET", "/process-instances/{done_plan}/bundle", 403, {200: AUDIT_HOLDERS}),
+    Probe(f"{INSTANCE}/bundle", "GET", "/process-instances/{missing}/bundle", 403, {404: AUDIT_HOLDERS}),
+    Probe(f"{INSTANCE}/integrity", "GET", "/process-instances/{plan}/integrity", 403, {200: AUDIT_HOLDERS}),
+    Probe(f"{INSTANCE}/integrity", "GET", "/process-instances/{missing}/integrity", 403, {404: AUDIT_HOLDERS}),
+    # -- the audit workspace: read-only, recorded in the access log
+    Probe("/audit/instances", "GET", "/audit/instances", 403, {200: AUDITORS}),
+    Probe("/audit/instances/<int:instance_id>", "GET", "/audit/instances/{plan}", 403, {200: AUDITORS}),
+    Probe("/audit/instances/<int:instance_id>", "GET", "/audit/instances/{appraisal}", 403, {200: AUDITORS}),
+    Probe("/audit/instances/<int:instance_id>", "GET", "/audit/instances/{missing}", 403, {404: AUDITORS}),
+    # Without ?step the right is still checked first: 403 for those without it, 400 (no step) for auditors.
+    Probe(f"{INSTANCE}/replay", "GET", "/process-instances/{done_plan}/replay", 403, {400: AUDITORS}),
+    Probe(f"{INSTANCE}/replay", "GET", "/process-instances/{missing}/replay", 403, {404: AUDITORS}),
+    Probe("/process-definitions/<key>/versions/<int:version>/heatmap", "GET",
+          "/process-definitions/market_plan/versions/1/heatmap", 403, {200: AUDITORS}),
+    Probe("/process-definitions/<key>/versions/<int:version>/heatmap", "GET",
+          "/process-definitions/market_plan/versions/9/heatmap", 403, {404: AUDITORS}),
+    Probe("/audit/access-log", "GET", "/audit/access-log", 403, {200: LOG_READERS}),
     # -- the OpenAPI document: the one route served without a token
     Probe("/openapi.json", "GET", "/openapi.json", 200, anonymous=200),
     # -- no such route (404) or no such method (405): JSON answers, still only with a token

@@ -32,6 +32,10 @@ STARTERS = frozenset({"li.na", "zhang.min", "chen.yu"})  # start roles of market
 # The roles the engine shows the cycle dashboard to: director, branch_gm, marketing_manager, auditor, admin.
 DASHBOARD = frozenset({"chen.yu", "sun.hao", "li.na", "he.ping", "admin"})
 ADMIN = frozenset({"admin"})
+# The audit right: auditors and admins over everything, the director over his department (plan 1 is li.na's,
+# who reports to him). Everybody else gets 403 on every audit route, even for an id that does not exist.
+AUDITORS = frozenset({"he.ping", "admin", "chen.yu"})
+LOG_READERS = frozenset({"he.ping", "admin"})  # the access log: auditors of auditors, not the director
 LOGIN = "login"  # an anonymous visitor is sent to /login
 
 
@@ -102,6 +106,24 @@ PROBES = [
           data={"day": "2027-02-08", "kind": "holiday", "name": "Spring Festival", "year": "2027"}),
     Probe("/calendar/days/<day>/remove", "POST", lambda w: "/calendar/days/2027-02-08/remove", 403, {303: ADMIN}),
     Probe("/healthz", "GET", lambda w: "/healthz", 200, anonymous=200),
+    Probe("/audit/", "GET", lambda w: "/audit/", 403, {200: AUDITORS}),
+    Probe("/audit/", "GET", lambda w: "/audit/?end=approved&q=Spring", 403, {200: AUDITORS}),
+    Probe("/audit/instances/<int:instance_id>", "GET", lambda w: f"/audit/instances/{w.plan}", 403, {200: AUDITORS}),
+    Probe("/audit/instances/<int:instance_id>", "GET", lambda w: f"/audit/instances/{w.plan}?step=1", 403,
+          {200: AUDITORS}),
+    Probe("/audit/instances/<int:instance_id>", "GET", lambda w: "/audit/instances/999999", 403, {404: AUDITORS}),
+    Probe("/audit/instances/<int:instance_id>/diagram", "GET", lambda w: f"/audit/instances/{w.plan}/diagram", 403,
+          {200: AUDITORS}),
+    Probe("/audit/instances/<int:instance_id>/steps/<int:step>", "GET", lambda w: f"/audit/instances/{w.plan}/steps/1",
+          403, {200: AUDITORS}),
+    Probe("/audit/access-log", "GET", lambda w: "/audit/access-log", 403, {200: LOG_READERS}),
+    Probe("/audit/processes", "GET", lambda w: "/audit/processes", 403, {200: AUDITORS}),
+    Probe("/audit/processes/<key>/versions/<int:version>", "GET", lambda w: "/audit/processes/market_plan/versions/1",
+          403, {200: AUDITORS}),
+    Probe("/audit/processes/<key>/versions/<int:version>", "GET", lambda w: "/audit/processes/market_plan/versions/9",
+          403, {404: AUDITORS}),
+    Probe("/audit/processes/<key>/versions/<int:version>/diagram", "GET",
+          lambda w: "/audit/processes/market_plan/versions/1/diagram", 403, {200: AUDITORS}),
     Probe("/login", "POST", lambda w: "/login", 200, data={"username": "nobody", "password": "wrong"},
           anonymous=200),
     Probe("/logout", "POST", lambda w: "/logout", 303),

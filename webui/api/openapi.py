@@ -13,6 +13,7 @@ from engine.runtime.inbox import MAX_INBOX_ROWS, PAGE, SORTS
 from engine.runtime.instance_views import INSTANCE_STATUSES
 
 from . import blueprint
+from .audit_schemas import AUDIT_COMPONENTS, audit_paths
 from .auth import public
 from .errors import __doc__ as ERRORS_DOC
 from .instances import DEFAULT_LIMIT, MAX_LIMIT
@@ -133,6 +134,7 @@ def _paths() -> dict[str, Any]:
             "getInstanceIntegrity", "What the history check says of the instance (audit right)", "audit",
             (200, ref("Integrity"), "Chain, inclusion in the latest checkpoint, its signature"), [403, 404],
             [INSTANCE_ID])},
+        **audit_paths(_operation, _param),
         "/openapi.json": {"get": {
             "operationId": "getOpenApi", "summary": "This document (no token needed)", "tags": ["meta"],
             "security": [], "responses": {"200": _json({"type": "object"}, "The OpenAPI document")}}},
@@ -153,7 +155,7 @@ def document() -> dict[str, Any]:
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
                                                "description": "a token from `opsflow token create USER`"}},
-            "schemas": COMPONENTS,
+            "schemas": {**COMPONENTS, **AUDIT_COMPONENTS},
             "responses": {
                 **{f"E{status}": _json(ref("Error"), text) for status, text in ERROR_TEXT.items()},
                 "Unexpected": _json(ref("Error"), "405 (wrong method, with Allow) or 500 (logged on the server)"),

@@ -112,8 +112,8 @@ INTEGRITY = obj({
         "origin": STRING, "size": INTEGER, "made_at": nullable(STRING), "file": nullable(STRING)}},
     "included": {"type": ["boolean", "null"], "description": "its events match the checkpoint (null: none in one)"},
     "signature_ok": {"type": ["boolean", "null"], "description": "the checkpoint's Ed25519 signature verifies"},
-    "problems": {"type": "array", "items": STRING},
-}, "What the history check says of one instance.")
+    "problems": {"type": "array", "items": obj({"seq": nullable(INTEGER), "message": STRING})},
+}, "What the history check says of one instance (the verified badge).")
 
 
 def body(properties: dict[str, Schema], required: list[str]) -> Schema:

@@ -3,7 +3,7 @@
 //   node build.mjs         minified bundles
 //   node build.mjs --dev   readable bundles with source maps
 //
-// Outputs: viewer.js/.css, modeler.js/.css, dmn-modeler.js/.css, the icon fonts they use and
+// Outputs: viewer.js/.css, audit.js/.css (the audit pages, on top of the viewer), modeler.js/.css, dmn-modeler.js/.css, the icon fonts they use and
 // THIRD-PARTY-LICENSES.txt (the licence of every npm package that went into a bundle).
 
 import { readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
@@ -23,6 +23,8 @@ const DEV = process.argv.includes('--dev');
 const ENTRIES = [
   { in: 'src/viewer.js', out: 'viewer' },
   { in: 'src/viewer.css', out: 'viewer' },
+  { in: 'src/audit.js', out: 'audit' },
+  { in: 'src/audit.css', out: 'audit' },
   { in: 'src/modeler.js', out: 'modeler' },
   { in: 'src/modeler.css', out: 'modeler' },
   { in: 'src/dmn-modeler.js', out: 'dmn-modeler' },

@@ -1,0 +1,239 @@
+"""Per process version: how many instances passed each element, how long work waited and took there,
+and which way each gateway sent them.
+
+The passes come from each instance's path (``engine.audit.diagram``: logged elements, and unlogged ones
+inferred from the model where it leaves one way). The times are those of the people's tasks, from the log:
+
+- **open**: from the task's creation until it was completed (queue and work together);
+- **waited**: from creation until someone took it (claimed, or was assigned it), for tasks taken before
+  they were completed (a task completed without being claimed first has no separate waiting time);
+- **held**: from being taken until completed.
+
+Each is given as elapsed time and as time on working days: the part of it that falls on days the
+engine's ``WorkingCalendar`` counts as working days (whole days, 00:00-24:00 China time; office hours
+are not modelled). Median and p90 are by nearest rank. Only completed tasks and ended instances count;
+still open tasks are counted separately. Elements that run within a step (scripts, gateways, events)
+take no time in the log and have none.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..calendar import CHINA, WorkingCalendar
+from ..clock import aware_utc
+from ..errors import ProcessNotFound
+from ..models import HistoryEvent, ProcessDefinition, ProcessInstance
+from ..org import rights
+from ..org.people import Actor
+from ..text_input import text_problem
+from .diagram import PathTracer, ProcessGraph, read_graph, version_bpmn
+
+TIME_BASIS = ("elapsed time, and the part of it on working days of the engine's calendar (whole days, China time; "
+              "office hours are not modelled); median and p90 by nearest rank, over completed tasks")
+TAKEN = frozenset({"task_claimed", "task_assigned"})
+USED = sorted({"instance_started", "task_created", "task_completed", "task_expired", "gateway_path", "instance_ended",
+               *TAKEN})
+MAX_VERSION = 2**31 - 1
+DAY = 86400.0
+WITH_PAYLOAD = frozenset({"gateway_path", "instance_ended"})  # what the path reads from payloads
+
+
+def working_seconds(calendar: WorkingCalendar, start: datetime, end: datetime) -> float:
+    """The seconds between ``start`` and ``end`` that fall on working days (China time, which has no DST)."""
+    begins, ends = aware_utc(start).astimezone(CHINA), aware_utc(end).astimezone(CHINA)
+    if ends <= begins:
+        return 0.0
+    first, last = begins.date(), ends.date()
+    if first == last:
+        return (ends - begins).total_seconds() if calendar.is_working_day(first) else 0.0
+    total = 0.0
+    if calendar.is_working_day(first):
+        total += DAY - _seconds_into_day(begins)
+    if calendar.is_working_day(last):
+        total += _seconds_into_day(ends)
+    day = first + timedelta(days=1)
+    while day < last:
+        if calendar.is_working_day(day):
+            total += DAY
+        day += timedelta(days=1)
+    return total
+
+
+def _seconds_into_day(moment: datetime) -> float:
+    return moment.hour * 3600 + moment.minute * 60 + moment.second + moment.microsecond / 1e6
+
+
+def nearest_rank(values: list[float], share: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(math.ceil(share * len(ordered)) - 1, 0)]
+
+
+@dataclass
+class Durations:
+    elapsed: list[float] = field(default_factory=list)
+    working: list[float] = field(default_factory=list)
+
+    def add(self, calendar: WorkingCalendar, start: datetime, end: datetime) -> None:
+        self.elapsed.append((aware_utc(end) - aware_utc(start)).total_seconds())
+        self.working.append(working_seconds(calendar, start, end))
+
+    def summary(self) -> dict[str, Any]:
+        return {"count": len(self.elapsed), "median_s": nearest_rank(self.elapsed, 0.5),
+                "p90_s": nearest_rank(self.elapsed, 0.9), "median_working_s": nearest_rank(self.working, 0.5),
+                "p90_working_s": nearest_rank(self.working, 0.9)}
+
+
+@dataclass
+class _TaskTimes:
+    name: str
+    created: datetime
+    taken: datetime | None = None
+
+
+@dataclass
+class _Totals:
+    instances: Counter[str] = field(default_factory=Counter)  # element → instances that passed it
+    passes: Counter[str] = field(default_factory=Counter)
+    inferred: Counter[str] = field(default_factory=Counter)  # element → instances where its pass was inferred
+    flows: Counter[str] = field(default_factory=Counter)
+    flow_instances: Counter[str] = field(default_factory=Counter)
+    open_now: Counter[str] = field(default_factory=Counter)
+    times: dict[tuple[str, str], Durations] = field(default_factory=lambda: defaultdict(Durations))
+
+
+def find_version(session: Session, key: str, version: int) -> ProcessDefinition:
+    """:raise ProcessNotFound:"""
+    if text_problem(key) or not 1 <= version <= MAX_VERSION:  # no version has it (nor could the query hold it)
+        raise ProcessNotFound(f"{key} version {version}")
+    definition = session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == key,
+                                                                ProcessDefinition.version == version))
+    if definition is None:
+        raise ProcessNotFound(f"{key} version {version}")
+    return definition
+
+
+def version_heatmap(session: Session, calendar: WorkingCalendar, actor: Actor, key: str, version: int
+                    ) -> dict[str, Any]:
+    """Counts, times and paths of version ``version`` of ``key``, over the instances ``actor`` may audit.
+
+    :raise NotAllowed: for someone who may audit nothing.
+    :raise ProcessNotFound:
+    """
+    rights.require_audit(actor)
+    definition = find_version(session, key, version)
+    graph = read_graph(version_bpmn(session, definition), definition.key)
+    scope = [ProcessInstance.definition_id == definition.id, rights.audit_condition(session, actor)]
+    instances = session.execute(select(ProcessInstance.id, ProcessInstance.started_at, ProcessInstance.ended_at,
+                                       ProcessInstance.status, ProcessInstance.end_event).where(*scope)).all()
+    totals = _Totals()
+    # Plain rows of the kinds the path and the times need (not data_changed, whose payloads are the big ones).
+    events = session.execute(
+        select(HistoryEvent.instance_id, HistoryEvent.kind, HistoryEvent.task_name, HistoryEvent.human_task_id,
+               HistoryEvent.occurred_at, HistoryEvent.payload_json)
+        .where(HistoryEvent.instance_id.in_(select(ProcessInstance.id).where(*scope)), HistoryEvent.kind.in_(USED))
+        .order_by(HistoryEvent.instance_id, HistoryEvent.seq).execution_options(yield_per=5000))
+    current: int | None = None
+    tracer = PathTracer(graph)
+    tasks: dict[int, _TaskTimes] = {}
+    for event in events:
+        if event.instance_id != current:
+            if current is not None:
+                _close_instance(totals, tracer, tasks)
+            current, tracer, tasks = event.instance_id, PathTracer(graph), {}
+        tracer.feed(event.kind, event.task_name, json.loads(event.payload_json) if event.kind in WITH_PAYLOAD else {})
+        _time_task(totals, calendar, tasks, event)
+    if current is not None:
+        _close_instance(totals, tracer, tasks)
+    cycle = Durations()
+    for row in instances:
+        if row.ended_at is not None:
+            cycle.add(calendar, row.started_at, row.ended_at)
+    return {
+        "process": definition.key, "version": definition.version, "definition_id": definition.id,
+        "title": definition.title, "title_zh": definition.title_zh, "instances": len(instances),
+        "by_status": dict(Counter(r.status for r in instances)),
+        "by_end": dict(Counter(r.end_event for r in instances if r.end_event)),
+        "cycle_time": cycle.summary(), "time_basis": TIME_BASIS,
+        "elements": _elements(graph, totals), "flows": _flows(graph, totals), "gateways": _gateways(graph, totals),
+    }
+
+
+def _time_task(totals: _Totals, calendar: WorkingCalendar, tasks: dict[int, _TaskTimes], event: Any) -> None:
+    """Follow one task's times through its events (``event``: a row with the columns selected above)."""
+    task_id = event.human_task_id
+    if task_id is None:
+        return
+    if event.kind == "task_created" and event.task_name:
+        tasks[task_id] = _TaskTimes(event.task_name, event.occurred_at)
+        return
+    task = tasks.get(task_id)
+    if task is None:
+        return
+    if event.kind in TAKEN and task.taken is None:
+        task.taken = event.occurred_at
+    elif event.kind == "task_completed":
+        totals.times[(task.name, "open")].add(calendar, task.created, event.occurred_at)
+        if task.taken is not None:
+            totals.times[(task.name, "wait")].add(calendar, task.created, task.taken)
+            totals.times[(task.name, "held")].add(calendar, task.taken, event.occurred_at)
+        del tasks[task_id]
+    elif event.kind == "task_expired":
+        del tasks[task_id]
+
+
+def _close_instance(totals: _Totals, tracer: PathTracer, tasks: dict[int, _TaskTimes]) -> None:
+    path = tracer.path
+    for node, count in path.visits.items():
+        totals.instances[node] += 1
+        totals.passes[node] += count
+    for node in path.inferred:
+        totals.inferred[node] += 1
+    for flow, count in path.flows.items():
+        totals.flow_instances[flow] += 1
+        totals.flows[flow] += count
+    for task in tasks.values():  # created and neither completed nor expired: open now (or closed by an end)
+        if path.ended is None:
+            totals.open_now[task.name] += 1
+
+
+def _elements(graph: ProcessGraph, totals: _Totals) -> list[dict[str, Any]]:
+    rows = []
+    for element in graph.elements():
+        node = element["id"]
+        times = {kind: totals.times[(node, kind)].summary() for kind in ("open", "wait", "held")
+                 if (node, kind) in totals.times}
+        rows.append({**element, "instances": totals.instances[node], "passes": totals.passes[node],
+                     "inferred_in": totals.inferred[node], "open_now": totals.open_now[node], "times": times})
+    return rows
+
+
+def _flows(graph: ProcessGraph, totals: _Totals) -> list[dict[str, Any]]:
+    return [{"id": f.id, "source": f.source, "target": f.target, "name": f.name, "name_zh": f.name_zh,
+             "taken": totals.flows[f.id],
+             "instances": totals.flow_instances[f.id]} for f in graph.flows.values()]
+
+
+def _gateways(graph: ProcessGraph, totals: _Totals) -> list[dict[str, Any]]:
+    """Each exclusive gateway with the ways out it chose (from ``gateway_path``: logged, not inferred)."""
+    rows = []
+    for node, kind in graph.nodes.items():
+        if kind != "exclusiveGateway":
+            continue
+        passes = totals.passes[node]
+        paths = [{"flow": f.id, "to": f.target, "name": f.name, "name_zh": f.name_zh, "count": totals.flows[f.id],
+                  "share": round(totals.flows[f.id] / passes, 4) if passes else None}
+                 for f in graph.outgoing.get(node, [])]
+        rows.append({"id": node, "name": graph.names.get(node, ""), "name_zh": graph.names_zh.get(node, ""),
+                     "passes": passes, "paths": paths})
+    return rows

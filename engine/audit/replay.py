@@ -1,0 +1,185 @@
+"""An instance as it was right after any step, rebuilt read-only from its history log.
+
+A **step** is what one use case wrote at once: it begins with what someone (or the worker) did
+(``instance_started``, ``task_completed``, ``task_claimed``, ``timer_fired``, ``instance_cancelled``...)
+and goes on with what the engine did in consequence (``gateway_path``, ``task_created``,
+``task_expired``, ``instance_ended``, ``data_changed``). Steps are numbered from 1 (the start).
+
+After step N the replay gives the data (from the ``data_changed`` deltas), the open tasks and who
+held them (created, claimed, released, assigned, completed, expired, cancelled), the status, and the
+path on the diagram. A task the process gives to one person of the instance (a relationship lane:
+the employee, the appraiser) names its holder nowhere in the log; it is resolved, as the engine
+did, from the version's ``assignee`` property and the data after the step.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..clock import utc_iso
+from ..models import HistoryEvent
+from ..runtime.placeholders import resolve
+
+# Events the engine writes in consequence of the one that begins a step.
+FOLLOW_UPS = frozenset({"gateway_path", "task_created", "task_expired", "instance_ended", "data_changed"})
+CLOSING = frozenset({"task_completed", "task_expired"})
+
+
+@dataclass
+class LoggedStep:
+    """The events one use case wrote, in ``seq`` order (the first one says what began the step)."""
+
+    number: int
+    events: list[HistoryEvent]
+
+    @property
+    def first(self) -> HistoryEvent:
+        return self.events[0]
+
+    @property
+    def last_seq(self) -> int:
+        return self.events[-1].seq
+
+
+def group_steps(events: Iterable[HistoryEvent]) -> list[LoggedStep]:
+    """The log's events as steps (see the module docstring)."""
+    steps: list[LoggedStep] = []
+    for event in events:
+        if steps and event.kind in FOLLOW_UPS:
+            steps[-1].events.append(event)
+        else:
+            steps.append(LoggedStep(len(steps) + 1, [event]))
+    return steps
+
+
+@dataclass
+class OpenTask:
+    id: int | None
+    name: str
+    role: str
+    assignee: str | None
+    since: str
+    due_at: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "role": self.role, "assignee": self.assignee,
+                "since": self.since, "due_at": self.due_at}
+
+
+@dataclass
+class InstanceState:
+    """What the log says an instance was after the steps applied so far."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+    open_tasks: dict[int, OpenTask] = field(default_factory=dict)  # by human task id (log order)
+    status: str = "running"
+    end_event: str | None = None
+
+
+class Replayer:
+    """Applies steps to an ``InstanceState``; ``assignee_paths`` are the version's per-task ``assignee`` paths."""
+
+    def __init__(self, assignee_paths: dict[str, str]) -> None:
+        self.assignee_paths = assignee_paths
+        self.state = InstanceState()
+        self._unnumbered = 0  # tasks logged without a row id (never, in practice) still get a key
+
+    def apply(self, step: LoggedStep) -> None:
+        state = self.state
+        created: list[OpenTask] = []
+        for event in step.events:
+            payload = json.loads(event.payload_json)
+            key = event.human_task_id
+            if event.kind == "data_changed":
+                state.data = _apply_delta(state.data, payload)
+            elif event.kind == "task_created" and event.task_name:
+                task = OpenTask(key, event.task_name, str(payload.get("role") or ""), None,
+                                utc_iso(event.occurred_at), payload.get("due_at"))
+                if key is None:
+                    self._unnumbered -= 1
+                    key = self._unnumbered
+                state.open_tasks[key] = task
+                created.append(task)
+            elif event.kind in CLOSING and key in state.open_tasks:
+                del state.open_tasks[key]
+            elif event.kind == "task_claimed" and key in state.open_tasks:
+                state.open_tasks[key].assignee = event.actor
+            elif event.kind == "task_unclaimed" and key in state.open_tasks:
+                state.open_tasks[key].assignee = None
+            elif event.kind == "task_assigned" and key in state.open_tasks:
+                state.open_tasks[key].assignee = payload.get("to")
+            elif event.kind == "instance_ended":
+                state.status, state.end_event = "completed", payload.get("end_event")
+                state.open_tasks.clear()
+            elif event.kind == "instance_cancelled":
+                state.status = "cancelled"
+                state.open_tasks.clear()
+        for task in created:  # the engine resolved these from the data the step left behind
+            path = self.assignee_paths.get(task.name)
+            if path:
+                task.assignee = resolve(state.data, path) or None
+
+
+def _apply_delta(data: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
+    """``engine.history.replay_data``'s rule, one event at a time (a new dict: earlier states stay as they were)."""
+    delta = payload.get("data_delta") or {}
+    changed = dict(data)
+    changed.update(delta.get("set", {}))
+    for key in delta.get("unset", []):
+        changed.pop(key, None)
+    return changed
+
+
+def data_before_after(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    """The top-level keys a step changed, each with its value before and after and the inner fields that changed."""
+    keys = [k for k in after if k not in before or before[k] != after[k]] + [k for k in before if k not in after]
+    changes = []
+    for key in keys:
+        old, new = before.get(key), after.get(key)
+        fields: list[str] = []
+        if isinstance(old, dict) and isinstance(new, dict):
+            fields = [k for k in new if k not in old or old[k] != new[k]] + [k for k in old if k not in new]
+        changes.append({"key": key, "before": old, "after": new, "added": key not in before,
+                        "removed": key not in after, "changed_fields": fields})
+    return changes
+
+
+def describe_step(step: LoggedStep, roles: dict[int, str]) -> dict[str, Any]:
+    """What began a step: kind, who, when, which task and role, the decision and comment."""
+    first = step.first
+    payload = json.loads(first.payload_json)
+    submitted = payload.get("data") if isinstance(payload.get("data"), dict) else {}
+    return {
+        "step": step.number, "seq": first.seq, "last_seq": step.last_seq, "kind": first.kind,
+        "at": utc_iso(first.occurred_at), "actor": first.actor, "task_name": first.task_name,
+        "task_id": first.human_task_id, "role": roles.get(first.human_task_id or 0, ""),
+        "decision": payload.get("decision", (submitted or {}).get("decision")),
+        "comment": payload.get("comment") or payload.get("reason") or payload.get("message"),
+        "to": payload.get("to"),
+    }
+
+
+def follow_ups(step: LoggedStep) -> list[dict[str, Any]]:
+    """What the engine did in consequence: gateways passed, tasks opened or closed, the end."""
+    shown = []
+    for event in step.events[1:]:
+        if event.kind == "data_changed":
+            continue
+        payload = json.loads(event.payload_json)
+        shown.append({"seq": event.seq, "kind": event.kind, "task_name": event.task_name,
+                      "task_id": event.human_task_id, "role": payload.get("role"),
+                      "gateway": payload.get("gateway"), "to": payload.get("to"),
+                      "end_event": payload.get("end_event")})
+    return shown
+
+
+def task_roles(events: Sequence[HistoryEvent]) -> dict[int, str]:
+    """Each human task's lane (the role it was for), from its ``task_created`` event."""
+    roles: dict[int, str] = {}
+    for event in events:
+        if event.kind == "task_created" and event.human_task_id is not None:
+            roles[event.human_task_id] = str(json.loads(event.payload_json).get("role") or "")
+    return roles

@@ -1,0 +1,180 @@
+"""The audit workspace on the command line: search instances, replay one step by step, heatmaps, the access log.
+
+``opsflow replay ID`` without ``--as`` runs as the operator (who reads the database directly anyway):
+no rights are checked, and the view is recorded in the access log as ``opsflow cli (OS user)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+from typing import Any
+
+from engine.facade import Engine
+from engine.facade.audit import CLI_OPERATOR
+
+from .commands import Commands
+from .output import emit, table
+
+SEARCH_OPTIONS = (("--process", "process", "process key"), ("--version", "version", "version (with --process)"),
+                  ("--status", "status", "running, completed, cancelled or failed"),
+                  ("--end", "end", "end event reached, e.g. approved or vetoed"),
+                  ("--started-by", "started_by", "who started it (username)"),
+                  ("--actor", "actor", "who completed a step of it (username)"),
+                  ("--from", "from", "first day (YYYY-MM-DD, China time)"),
+                  ("--to", "to", "last day, included"),
+                  ("--dates", "dates", "the range is on: started (default) or ended"),
+                  ("-q", "q", "text in the title"),
+                  ("--rework", "rework", "true: a step was done more than once; false: none was"),
+                  ("--sort", "sort", "started (default), ended or id"),
+                  ("--order", "order", "desc (default) or asc"), ("--after", "after", "the cursor a page ended with"),
+                  ("--limit", "limit", "page size, 1-200 (default 50)"))
+
+
+def operator() -> str:
+    """Who runs the CLI as the operator, as the access log records them."""
+    try:
+        return f"{CLI_OPERATOR} ({getpass.getuser()})"
+    except (OSError, KeyError):
+        return CLI_OPERATOR
+
+
+def cmd_instances(engine: Engine, args: argparse.Namespace) -> None:
+    params = {dest: getattr(args, dest) for _flag, dest, _help in SEARCH_OPTIONS}
+    page = engine.audit_instances(args.actor_user, params)
+
+    def text() -> None:
+        table(page["items"], ["id", "process", "version", "status", "end_event", "started_by", "started_at",
+                              "ended_at", "title"])
+        if page["next"]:
+            print(f"more: --after {page['next']}")
+
+    emit(args, page, text)
+
+
+def _detail(step: dict[str, Any]) -> str:
+    parts = [f"{k}={step[k]}" for k in ("decision", "to") if step.get(k)]
+    if step.get("comment"):
+        parts.append(json.dumps(step["comment"], ensure_ascii=False)[:80])
+    changed = [c["key"] for c in step.get("changes", [])]
+    if changed:
+        parts.append("data: " + ", ".join(changed))
+    return "  ".join(parts)
+
+
+def cmd_replay(engine: Engine, args: argparse.Namespace) -> None:
+    username = args.actor_user
+    if args.step is None:
+        view = engine.audit_instance(args.id, username, viewer=operator())
+
+        def steps() -> None:
+            for s in view["steps"]:
+                print(f"{s['step']:>3}  #{s['seq']:<4} {s['at']}  {s['kind']:<18} {s['actor'] or '-':<10} "
+                      f"{s['task_name'] or '':<18} {_detail(s)}")
+
+        emit(args, view["steps"], steps)
+        return
+    state = engine.replay(args.id, args.step, username, viewer=operator())
+
+    def text() -> None:
+        print(f"instance {state['instance_id']} after step {state['step']} of {state['steps']} "
+              f"(event #{state['seq']}, {state['at']}): {state['status']}"
+              + (f", ended at {state['end_event']}" if state["end_event"] else ""))
+        table(state["open_tasks"], ["id", "name", "role", "assignee", "since"])
+        print(json.dumps(state["data"], ensure_ascii=False, indent=2))
+
+    emit(args, state, text)
+
+
+def cmd_show(engine: Engine, args: argparse.Namespace) -> None:
+    view = engine.audit_instance(args.id, args.actor_user, viewer=operator())
+    integrity = engine.chain_integrity(args.id, args.actor_user)
+
+    def text() -> None:
+        print(f"{view['id']}  {view['title']}  ({view['process']} v{view['version']}, {view['status']}"
+              + (f", {view['end_event']}" if view["end_event"] else "") + ")")
+        print(f"chain: {'intact' if integrity['chain_ok'] else 'BROKEN'} over {integrity['events']} events; "
+              "checkpoint inclusion and signature: not checked")
+        loops = view["path"]["loops"]
+        if loops:
+            print("visited more than once: " + ", ".join(f"{k} ×{n}" for k, n in sorted(loops.items())))
+        if view["path"]["inferred"]:
+            print("inferred from the model (not logged): " + ", ".join(view["path"]["inferred"]))
+        for s in view["steps"]:
+            print(f"{s['step']:>3}  {s['at']}  {s['kind']:<18} {s['actor'] or '-':<10} {s['task_name'] or '':<18} "
+                  + _detail(s))
+
+    emit(args, {**view, "integrity": integrity}, text)
+
+
+def cmd_heatmap(engine: Engine, args: argparse.Namespace) -> None:
+    version = args.version
+    if version is None:
+        known = [v["version"] for v in engine.audit_versions(args.actor_user) if v["process"] == args.key]
+        version = max(known) if known else 1
+    numbers = engine.heatmap(args.key, version, args.actor_user)
+
+    def hours(seconds: float | None) -> str:
+        return "-" if seconds is None else f"{seconds / 3600:.1f}h"
+
+    def text() -> None:
+        print(f"{numbers['process']} v{numbers['version']}: {numbers['instances']} instance(s); "
+              f"times: {numbers['time_basis']}")
+        rows = []
+        for e in numbers["elements"]:
+            opened = e["times"].get("open", {})
+            rows.append({"element": e["id"], "type": e["type"], "instances": e["instances"], "passes": e["passes"],
+                         "open_now": e["open_now"], "median": hours(opened.get("median_s")),
+                         "p90": hours(opened.get("p90_s")), "median_working": hours(opened.get("median_working_s")),
+                         "p90_working": hours(opened.get("p90_working_s"))})
+        table(rows, ["element", "type", "instances", "passes", "open_now", "median", "p90", "median_working",
+                     "p90_working"])
+        for gateway in numbers["gateways"]:
+            ways = ", ".join(f"{p['to']} {p['count']}" for p in gateway["paths"])
+            print(f"{gateway['id']}: {gateway['passes']} pass(es): {ways}")
+
+    emit(args, numbers, text)
+
+
+def cmd_log(engine: Engine, args: argparse.Namespace) -> None:
+    page = engine.access_log(args.actor_user, args.viewer, args.instance, args.before, args.limit)
+
+    def text() -> None:
+        table(page["items"], ["id", "at", "viewer", "what", "instance_id", "process", "version", "detail"])
+        if page["next"]:
+            print(f"more: --before {page['next']}")
+
+    emit(args, page, text)
+
+
+def _as(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--as", dest="actor_user", metavar="USER",
+                   help="look as this user (rights checked); without it, as the operator")
+
+
+def register(commands: Commands) -> None:
+    p = commands.add("replay", cmd_replay, "an instance as it was right after step N, rebuilt from its log "
+                                           "(without --step: its steps)")
+    p.add_argument("id", type=int)
+    p.add_argument("--step", type=int, help="the step (1 is the start)")
+    _as(p)
+    group = commands.group("audit", "the audit workspace: search, an instance step by step, heatmaps, access log")
+    sub = Commands(group)
+    p = sub.add("instances", cmd_instances, "find instances to audit, with filters and keyset paging")
+    p.add_argument("--as", dest="actor_user", required=True, metavar="USER", help="who is looking")
+    for flag, dest, help_text in SEARCH_OPTIONS:
+        p.add_argument(flag, dest=dest, help=help_text)
+    p = sub.add("show", cmd_show, "an instance step by step, with the data each step changed and its chain check")
+    p.add_argument("id", type=int)
+    _as(p)
+    p = sub.add("heatmap", cmd_heatmap, "a version's passes, times and gateway paths")
+    p.add_argument("key")
+    p.add_argument("--version", type=int, help="default: the newest")
+    p.add_argument("--as", dest="actor_user", required=True, metavar="USER", help="who is looking")
+    p = sub.add("log", cmd_log, "the access log: who looked at what (auditors and admins)")
+    p.add_argument("--as", dest="actor_user", required=True, metavar="USER", help="who is looking")
+    p.add_argument("--viewer", help="only this viewer's looks")
+    p.add_argument("--instance", type=int, help="only looks at this instance")
+    p.add_argument("--before", type=int, help="the id a page ended with")
+    p.add_argument("--limit", type=int, default=100)

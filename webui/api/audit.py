@@ -1,0 +1,60 @@
+"""The audit workspace over the API: search, an instance step by step, replay, heatmaps, the access log.
+
+Auditors and admins read every instance, a director his department's (the engine decides); every
+answer here is recorded in the access log, as the web pages are.
+"""
+
+from __future__ import annotations
+
+from flask import Response, jsonify, request
+
+from engine.audit.access_log import MAX_PAGE
+
+from . import blueprint, context
+from .inputs import id_segment, int_arg, text_arg
+
+INSTANCE = "/process-instances" + id_segment("instance_id")
+MAX_STEP = 2**31 - 1
+
+
+@blueprint.get("/audit/instances")
+def audit_instances() -> Response:
+    """Find instances to audit: ``process``, ``version``, ``status``, ``end``, ``started_by``, ``actor``,
+    ``from``/``to`` (days, China time) on ``dates`` (started or ended), ``q``, ``sort``, ``order``,
+    ``after`` (the cursor of the previous page), ``limit``."""
+    return jsonify(context.engine().audit_instances(context.username(), request.args))
+
+
+@blueprint.get("/audit/instances" + id_segment("instance_id"))
+def audit_instance(instance_id: int) -> Response:
+    """An instance step by step, with the path on its diagram and what its verified badge checked."""
+    engine, username = context.engine(), context.username()
+    view = engine.audit_instance(instance_id, username)
+    return jsonify({**view, "integrity": engine.chain_integrity(instance_id, username)})
+
+
+@blueprint.get(f"{INSTANCE}/replay")
+def replay(instance_id: int) -> Response:
+    """The instance as it was right after step ``step`` (1 is the start), rebuilt from its log.
+
+    Without ``step`` the engine still checks the right first (403), then refuses the missing step (400).
+    """
+    step = int_arg("step", 0, 1, MAX_STEP) if "step" in request.args else 0
+    return jsonify(context.engine().replay(instance_id, step, context.username()))
+
+
+@blueprint.get("/process-definitions/<key>/versions/<int:version>/heatmap")
+def heatmap(key: str, version: int) -> Response:
+    """Passes per element, times per step and the gateways' paths of one version."""
+    return jsonify(context.engine().heatmap(key, version, context.username()))
+
+
+@blueprint.get("/audit/access-log")
+def access_log() -> Response:
+    """Who looked at what, newest first: ``viewer``, ``instance``, ``before`` (the ``next`` of a page), ``limit``."""
+    instance = request.args.get("instance")
+    before = request.args.get("before")
+    page = context.engine().access_log(
+        context.username(), text_arg("viewer"), int_arg("instance", 0, 1, MAX_STEP) if instance else None,
+        int_arg("before", 0, 1, MAX_STEP) if before else None, int_arg("limit", 100, 1, MAX_PAGE))
+    return jsonify(page)

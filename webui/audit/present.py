@@ -1,0 +1,136 @@
+"""How the audit pages word and lay out what the engine gives: steps, data before and after, durations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..context import display_name
+from ..forms.context_view import label_of, scalar_text
+from ..i18n import _, decision_tone, enum_label, pick, schema_text
+from ..instances.views import status_text
+
+
+def step_text(kind: str) -> str:
+    texts = {
+        "instance_started": _("started the process"), "task_completed": _("completed"), "task_claimed": _("took"),
+        "task_unclaimed": _("gave back to the team"), "task_assigned": _("assigned"),
+        "comment_added": _("commented on"), "instance_cancelled": _("cancelled the process"),
+        "timer_fired": _("A deadline passed"), "reminder_sent": _("A reminder was sent for"),
+        "task_overdue": _("Overdue, reported to the holder's manager"), "error": _("The process model failed at"),
+    }
+    return texts.get(kind, kind.replace("_", " "))
+
+
+@dataclass
+class Row:
+    """One changed value: its label, the text before and after, and whether it is new or gone."""
+
+    label: str
+    before: str
+    after: str
+    state: str = "changed"  # changed, added, removed
+
+
+@dataclass
+class Change:
+    key: str
+    title: str
+    rows: list[Row] = field(default_factory=list)
+
+
+def _script_keys() -> dict[str, str]:
+    """Labels of the data the shipped market plan's scripts keep (no form describes it)."""
+    return {"return_count": _("Rework rounds used"), "max_returns": _("Rework rounds allowed"),
+            "rework_allowed": _("Rework allowed"), "rework_target": _("Rework goes to"),
+            "allowed_decisions": _("Decisions allowed")}
+
+
+def _form(forms: dict[str, dict[str, Any]], key: str) -> tuple[str, dict[str, Any]]:
+    form = forms.get(key, {})
+    schema = form.get("schema") or {}
+    title = schema_text(schema) or pick(form.get("title", ""), form.get("title_zh", ""))
+    return title or _script_keys().get(key) or label_of(key), schema
+
+
+def _text(schema: dict[str, Any], value: Any) -> str:
+    return "—" if value is None else scalar_text(schema, value) or "—"
+
+
+def changes(step: dict[str, Any], forms: dict[str, dict[str, Any]]) -> list[Change]:
+    """A step's data changes as rows: a form's fields (only those that changed), or one value."""
+    result = []
+    for change in step["changes"]:
+        title, schema = _form(forms, change["key"])
+        before, after = change["before"], change["after"]
+        shown = Change(change["key"], title)
+        props = schema.get("properties", {}) if isinstance(schema.get("properties"), dict) else {}
+        if isinstance(after, dict) or isinstance(before, dict):
+            old = before if isinstance(before, dict) else {}
+            new = after if isinstance(after, dict) else {}
+            keys = change["changed_fields"] if old and new else list(new or old)
+            for key in keys:
+                field_schema = props.get(key) or {}
+                state = "added" if key not in old else "removed" if key not in new else "changed"
+                shown.rows.append(Row(schema_text(field_schema) or label_of(key), _text(field_schema, old.get(key)),
+                                      _text(field_schema, new.get(key)), state))
+        else:
+            state = "added" if change["added"] else "removed" if change["removed"] else "changed"
+            shown.rows.append(Row(title, _text({}, before), _text({}, after), state))
+        result.append(shown)
+    return result
+
+
+def decision_of(step: dict[str, Any], forms: dict[str, dict[str, Any]]) -> tuple[str, str]:
+    """The decision of a step in the user's language, with its tone (ok/warn)."""
+    value = step.get("decision")
+    if not value:
+        return "", ""
+    _title, schema = _form(forms, step.get("task_name") or "")
+    field_schema = schema.get("properties", {}).get("decision", {})
+    return enum_label(field_schema, value), decision_tone(field_schema, value)
+
+
+def follow_up_text(item: dict[str, Any], task_title: Any) -> str:
+    """What the engine did after a step, in words (``task_title`` names an element in the user's language)."""
+    kind = item["kind"]
+    if kind == "gateway_path":
+        targets = ", ".join(task_title(t) for t in item.get("to") or [])
+        return _("%(gateway)s → %(to)s", gateway=task_title(item["gateway"]), to=targets)
+    if kind == "task_created":
+        return _("Waiting for: %(step)s", step=task_title(item["task_name"]))
+    if kind == "task_expired":
+        return _("Closed unfinished at its deadline: %(step)s", step=task_title(item["task_name"]))
+    if kind == "instance_ended":
+        end = status_text({"status": "completed", "end_event": item.get("end_event")})
+        return _("The process ended: %(end)s", end=str(end))
+    return str(kind).replace("_", " ")
+
+
+def duration(seconds: float | None) -> str:
+    """A duration in at most two units ("1 d 4 h", "35 min"), for medians and p90s."""
+    if seconds is None:
+        return "—"
+    total = round(seconds)
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return _("%(days)d d %(hours)d h", days=days, hours=hours)
+    if hours:
+        return _("%(hours)d h %(minutes)d min", hours=hours, minutes=minutes)
+    if minutes:
+        return _("%(minutes)d min %(seconds)d s", minutes=minutes, seconds=secs)
+    return _("%(seconds)d s", seconds=secs)
+
+
+def person(username: str | None) -> str:
+    return display_name(username) if username else ""
+
+
+def what_label(what: str) -> str:
+    """A kind of look of the access log, in words."""
+    labels = {"search": _("Search results"), "instance": _("Instance view"), "replay": _("Replay of a step"),
+              "diagram": _("Diagram"), "heatmap": _("Heatmap"), "access_log": _("Access log"),
+              "export": _("Export")}
+    return labels.get(what, what)

@@ -1,0 +1,194 @@
+"""The auditors' workspace: find instances, see one step by step on its diagram, heatmaps, the access log.
+
+The engine decides who may audit what (auditors and admins: everything; a director: his department)
+and records every look in the access log; a refused look is a 403 page. The two JSON routes feed the
+page's diagram and step scrubber (``webui/frontend/src/audit.js``); without JavaScript the pages work
+with plain links and forms (``?step=N``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g, jsonify, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import NotFound
+
+from engine.audit.search import DATE_FIELDS, ORDERS, SORTS, InstanceQuery
+from engine.runtime.instance_views import INSTANCE_STATUSES
+
+from ..context import engine, people, processes, signed_in, username
+from ..errors import come_back_to
+from ..i18n import _, pick
+from ..instances.views import GOOD_ENDS, status_text
+from . import present
+
+blueprint = Blueprint("audit", __name__, url_prefix="/audit")
+
+
+def may_audit() -> bool:
+    """Whether the signed-in person may open the audit workspace (for the navigation)."""
+    me = signed_in()
+    if me is None:
+        return False
+    if "opsflow_audit" not in g:
+        g.opsflow_audit = engine().may_audit(me)
+    return bool(g.opsflow_audit)
+
+
+def _link(endpoint: str, params: dict[str, Any]) -> str:
+    """``url_for`` with query parameters from a mapping (the filters of a page)."""
+    return url_for(endpoint, **params)
+
+
+def _step(raw: str | None) -> int | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise NotFound() from None
+
+
+@blueprint.get("/")
+def index() -> ResponseReturnValue:
+    """Find instances to audit by process, version, status, end, people, dates and title."""
+    come_back_to(url_for("audit.index"))
+    query = InstanceQuery.from_params(request.args)
+    page = engine().audit_instances(username(), query)
+    next_url = _link("audit.index", query.as_params(page["next"])) if page["next"] else None
+    ends = sorted({"approved", "vetoed", "recorded", "closed"} | {r["end_event"] for r in page["items"]
+                                                                  if r["end_event"]})
+    return render_template(
+        "audit/index.html", rows=page["items"], query=query, next_url=next_url, processes=processes(),
+        people=sorted(people()), statuses=INSTANCE_STATUSES, sorts=SORTS, orders=ORDERS, date_fields=DATE_FIELDS,
+        ends=ends, status_text=status_text, good_ends=GOOD_ENDS, filtered=bool(query.as_params()),
+        first_page=_link("audit.index", query.as_params()) if query.after else None,
+        may_see_log=engine().may_see_access_log(username()),
+    )
+
+
+def _task_title(view: dict[str, Any]) -> Any:
+    """A function naming a step or element of the instance's version in the user's language."""
+    def title(name: str | None) -> str:
+        key = name or ""
+        task = view["tasks"].get(key)
+        if task:
+            return pick(task["title"], task["title_zh"])
+        return pick(view["elements"].get(key) or key, view["elements_zh"].get(key, ""))
+    return title
+
+
+def _role_title(role: str | None) -> str:
+    """A role's title in the user's language (the role a step was for)."""
+    if "opsflow_role_titles" not in g:
+        g.opsflow_role_titles = engine().role_titles()
+    known = g.opsflow_role_titles.get(role or "")
+    return pick(known["title"], known["title_zh"]) if known else (role or "")
+
+
+def _panel(view: dict[str, Any], state: dict[str, Any], forms: dict[str, dict[str, Any]]) -> str:
+    from ..forms.context_view import sections
+
+    shown = {k: v for k, v in state["data"].items() if k in forms or k == "result"}
+    return render_template("audit/_replay_panel.html", state=state, view=view, sections=sections(shown, forms),
+                           task_title=_task_title(view), role_title=_role_title,
+                           status=status_text(state))
+
+
+@blueprint.get("/instances/<int:instance_id>")
+def instance(instance_id: int) -> ResponseReturnValue:
+    """Show an instance for its auditors: the diagram with the path, every step with its data, a replay."""
+    me = username()
+    view = engine().audit_instance(instance_id, me)
+    integrity = engine().chain_integrity(instance_id, me)
+    chosen = _step(request.args.get("step")) or len(view["steps"])
+    come_back_to(url_for("audit.instance", instance_id=instance_id))
+    state = engine().replay(instance_id, chosen, me) if request.args.get("step") else None
+    forms = engine().forms(instance_id)  # only the form titles: the engine has let this person audit it
+    if state is None:  # the last step, from the view already read (no extra look to record)
+        state = {"step": len(view["steps"]), "steps": len(view["steps"]), "seq": view["events"],
+                 "at": view["steps"][-1]["at"], "data": view["data"], "open_tasks": view["open_tasks"],
+                 "status": view["status"], "end_event": view["end_event"], "event": view["steps"][-1],
+                 "path": view["path"]}
+    steps = [{**s, "what": present.step_text(s["kind"]), "decision_text": present.decision_of(s, forms),
+              "changes": present.changes(s, forms),
+              "follow_ups": [present.follow_up_text(f, _task_title(view)) for f in s["follow_ups"]]}
+             for s in view["steps"]]
+    return render_template(
+        "audit/instance.html", view=view, steps=steps, state=state, integrity=integrity,
+        panel=_panel(view, state, forms), status=status_text(view), good_ends=GOOD_ENDS,
+        task_title=_task_title(view), role_title=_role_title, person=present.person,
+        process_title=pick(view["process_title"], view["process_title_zh"]),
+    )
+
+
+@blueprint.get("/instances/<int:instance_id>/diagram")
+def instance_diagram(instance_id: int) -> ResponseReturnValue:
+    """The instance's own BPMN with the path taken (JSON for the page's diagram)."""
+    diagram = engine().audit_diagram(instance_id, username(), _step(request.args.get("step")))
+    return jsonify({"bpmn": diagram["bpmn"], "path": diagram["path"], "step": diagram["step"],
+                    "steps": diagram["steps"], "texts": _diagram_texts()})
+
+
+def _diagram_texts() -> dict[str, str]:
+    return {"visits": _("passed %(n)s times"), "current": _("Waiting here now"), "ended": _("Ended here"),
+            "inferred": _("Inferred from the model: the log does not name it"), "failed": _(
+                "The diagram could not be drawn.")}
+
+
+@blueprint.get("/instances/<int:instance_id>/steps/<int:step>")
+def replay_step(instance_id: int, step: int) -> ResponseReturnValue:
+    """The instance as it was right after ``step`` (JSON: the panel's HTML and the path, for the scrubber)."""
+    me = username()
+    come_back_to(url_for("audit.instance", instance_id=instance_id))
+    state = engine().replay(instance_id, step, me)
+    forms = engine().forms(instance_id)
+    view = {"tasks": {k: {"title": f["title"], "title_zh": f["title_zh"]} for k, f in forms.items()},
+            "elements": state["path"]["names"], "elements_zh": state["path"]["names_zh"]}
+    return jsonify({"step": state["step"], "steps": state["steps"], "path": state["path"],
+                    "html": _panel(view, state, forms)})
+
+
+@blueprint.get("/access-log")
+def access_log() -> ResponseReturnValue:
+    """List who looked at what through the audit workspace (auditors and admins)."""
+    viewer = request.args.get("viewer", "").strip() or None
+    instance_id = _step(request.args.get("instance"))
+    before = _step(request.args.get("before"))
+    come_back_to(url_for("audit.access_log"))
+    page = engine().access_log(username(), viewer, instance_id, before)
+    filters: dict[str, Any] = {k: v for k, v in (("viewer", viewer), ("instance", instance_id)) if v}
+    next_url = _link("audit.access_log", {**filters, "before": page["next"]}) if page["next"] else None
+    return render_template("audit/access_log.html", rows=page["items"], viewer=viewer or "",
+                           instance_id=instance_id or "", next_url=next_url, what_label=present.what_label,
+                           person=present.person, filtered=bool(filters))
+
+
+@blueprint.get("/processes")
+def versions() -> ResponseReturnValue:
+    """List every deployed version with its instances, each linking to its heatmap."""
+    return render_template("audit/versions.html", versions=engine().audit_versions(username()),
+                           may_see_log=engine().may_see_access_log(username()))
+
+
+@blueprint.get("/processes/<key>/versions/<int:version>")
+def heatmap(key: str, version: int) -> ResponseReturnValue:
+    """Show a version's heatmap: passes per element on the diagram, times per step, the gateways' paths."""
+    numbers = engine().heatmap(key, version, username())
+    return render_template("audit/heatmap.html", numbers=numbers, duration=present.duration,
+                           title=pick(numbers["title"], numbers["title_zh"]), status_text=status_text,
+                           names={e["id"]: pick(e["name"], e["name_zh"]) for e in numbers["elements"]},
+                           elements=[e for e in numbers["elements"] if e["passes"] or e["times"]])
+
+
+@blueprint.get("/processes/<key>/versions/<int:version>/diagram")
+def heatmap_diagram(key: str, version: int) -> ResponseReturnValue:
+    """The version's BPMN with its passes per element (JSON for the heatmap page's diagram)."""
+    numbers = engine().heatmap(key, version, username(), with_diagram=True)
+    medians = {e["id"]: present.duration(e["times"]["open"]["median_s"]) for e in numbers["elements"]
+               if "open" in e["times"]}
+    return jsonify({"bpmn": numbers["bpmn"], "instances": numbers["instances"],
+                    "passes": {e["id"]: e["instances"] for e in numbers["elements"] if e["instances"]},
+                    "flows": {f["id"]: f["instances"] for f in numbers["flows"] if f["instances"]},
+                    "medians": medians, "texts": {**_diagram_texts(), "median": _("median open time")}})
