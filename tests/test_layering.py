@@ -22,6 +22,7 @@ BELOW = {
     "runtime": {"base", "org", "history", "definitions"},
     "scheduling": {"base", "org", "history", "definitions", "runtime"},
     "appraisal": {"base", "org", "history", "definitions", "runtime"},
+    "modeler": {"base", "org", "history", "definitions", "runtime"},
     "migrations": {"base"},
 }
 PACKAGES = {*BELOW, "facade"} - {"base"}

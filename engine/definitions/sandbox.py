@@ -32,6 +32,8 @@ from RestrictedPython.Guards import (
 from RestrictedPython.transformer import RestrictingNodeTransformer
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 
+from .problems import N_, Problem
+
 SCRIPT_FILENAME = "<opsflow-script>"
 DEFAULT_TIME_LIMIT = 1.0
 MAX_RANGE = 100_000
@@ -255,11 +257,12 @@ def make_script_engine(
 
 
 def check_compiles(sources: Iterable[tuple[str, str, str]]) -> list[str]:
-    """Compile each (element id, source, mode); return one message per element that fails."""
-    problems = []
+    """Compile each (element id, source, mode); return one problem per element that fails."""
+    problems: list[str] = []
     for element_id, source, mode in sources:
         try:
             compile_script(source.strip() if mode == "eval" else source, mode)
         except ScriptRejected as exc:
-            problems.append(f"{element_id}: script is not allowed: {exc}")
+            problems.append(Problem(N_("%(owner)s: script is not allowed: %(error)s"), element_id,
+                                    owner=element_id, error=str(exc)))
     return problems

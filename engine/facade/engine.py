@@ -9,11 +9,12 @@ from __future__ import annotations
 from .appraisal import AppraisalUseCases
 from .definitions import DefinitionUseCases
 from .history import HistoryUseCases
+from .modeler import ModelerUseCases
 from .org import OrgUseCases
 from .scheduling import SchedulingUseCases
 from .work import WorkUseCases
 
 
 class Engine(OrgUseCases, DefinitionUseCases, WorkUseCases, HistoryUseCases, SchedulingUseCases,
-             AppraisalUseCases):
+             AppraisalUseCases, ModelerUseCases):
     """Runs use cases; each method is one transaction that commits or leaves nothing."""

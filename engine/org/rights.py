@@ -31,6 +31,8 @@ class Right(StrEnum):
     CANCEL = "cancel"
     SEE_DASHBOARD = "see dashboards"
     DEPLOY = "deploy"
+    MODEL = "model"
+    MIGRATE = "migrate instances"
     AUDIT = "audit"
 
 
@@ -64,6 +66,8 @@ RIGHTS: dict[Right, Grant] = {
     Right.SEE_DASHBOARD: Grant(frozenset({"director", "ops_manager", "branch_gm", "marketing_manager", "admin",
                                           "auditor"})),
     Right.DEPLOY: Grant(frozenset({"analyst", "admin"})),
+    Right.MODEL: Grant(frozenset({"analyst", "admin"})),
+    Right.MIGRATE: Grant(frozenset({"analyst", "admin"})),
     Right.AUDIT: Grant(frozenset({"auditor", "admin"})),
 }
 

@@ -7,7 +7,8 @@ A use case that changes an instance describes its step as a ``Step`` and hands i
 1. the task a person acted on (claim, release, assign, complete), guarded by the state and holder
    read before: zero rows means someone else was quicker, a ``Conflict``;
 2. new human tasks (who each is for, and when it is due, resolved first); their ids go into the events;
-3. tasks that are no longer ready are closed (cancelled, or expired when their deadline closed them);
+3. tasks that are no longer ready are closed (cancelled, or expired when their deadline closed them),
+   and open tasks that a migration moves to another version are updated (``task_updates``);
 4. the instance's timer job, when the earliest waiting timer moved;
 5. the instance row ``WHERE version = <the version read>``: zero rows means someone else stepped the
    instance first, a ``Conflict``, and the whole use case rolls back;
@@ -89,6 +90,7 @@ class Step:
     close_as: str = "cancelled"
     completed_task: str | None = None  # the step a person completed (for its notify-on-complete)
     notify: list[outbox.Message] = field(default_factory=list)
+    task_updates: dict[int, dict[str, Any]] = field(default_factory=dict)  # open task row id -> new values
 
 
 def workflow_changes(process: DeployedProcess, run: StepResult, now: datetime) -> InstanceChanges:
@@ -115,7 +117,7 @@ def write_step(session: Session, collaborators: Collaborators, step: Step, now: 
     gone = list(step.close)
     if run is not None and step.process is not None:
         assignees, due = _plan_tasks(session, collaborators, step.process, run, now)
-        created = _insert_tasks(session, instance, run.new_tasks, now, assignees, due)
+        created = _insert_tasks(session, instance, step.process.id, run.new_tasks, now, assignees, due)
         skip = step.acted_on.task.spiff_task_id if step.acted_on else None
         gone += [t for t in run.gone_task_ids if t != skip]
         _keep_timer_job(session, instance, run, step.changes, now)
@@ -126,6 +128,9 @@ def write_step(session: Session, collaborators: Collaborators, step: Step, now: 
             if spiff_id in due:
                 event.payload["due_at"] = due[spiff_id].isoformat()
     _close_tasks(session, gone, step.close_as, now)
+    for task_id, values in step.task_updates.items():
+        session.execute(update(HumanTask).where(HumanTask.id == task_id, HumanTask.state == "open")
+                        .values(**values).execution_options(**_NO_SYNC))
     _update_instance(session, instance, step, now)
     outbox.schedule_jobs(session, _follow_ups(instance, created, due, now), now)
     messages = list(step.notify)
@@ -175,13 +180,13 @@ def _plan_tasks(
 
 
 def _insert_tasks(
-    session: Session, instance: ProcessInstance, tasks: list[ReadyTask], now: datetime,
+    session: Session, instance: ProcessInstance, definition_id: int, tasks: list[ReadyTask], now: datetime,
     assignees: dict[str, int], due: dict[str, datetime],
 ) -> dict[str, int]:
     if not tasks:
         return {}
     rows = [{
-        "instance_id": instance.id, "definition_id": instance.definition_id, "spiff_task_id": t.spiff_id,
+        "instance_id": instance.id, "definition_id": definition_id, "spiff_task_id": t.spiff_id,
         "name": t.name, "lane": t.lane, "state": "open", "created_at": now,
         "assignee_id": assignees.get(t.spiff_id), "due_at": due.get(t.spiff_id),
     } for t in tasks]
