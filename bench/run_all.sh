@@ -21,6 +21,9 @@ echo
 echo "== bench/engine_throughput.py"
 "$PY" bench/engine_throughput.py "${pg_args[@]}"
 echo
+echo "== bench/script_memory_bound.py"
+"$PY" bench/script_memory_bound.py
+echo
 echo "== bench/step_cost.py"
 "$PY" bench/step_cost.py
 echo
