@@ -9,14 +9,15 @@ from flask_wtf.csrf import CSRFProtect
 
 from . import auth, dashboard, errors, i18n, inbox, instances, notifications, processes, safety, tasks
 from .auth import views as auth_views
-from .context import display_name, signed_in
+from .context import display_name, engine, signed_in
 from .dashboard.views import may_see_dashboard
 from .inbox.views import task_counts
+from .modeler import views as modeler
 from .notifications.views import unread_count
 
 csrf = CSRFProtect()
 HTML_BLUEPRINTS = (auth.blueprint, inbox.blueprint, tasks.blueprint, processes.blueprint, instances.blueprint,
-                   notifications.blueprint, dashboard.blueprint, i18n.blueprint)
+                   notifications.blueprint, dashboard.blueprint, modeler.blueprint, i18n.blueprint)
 for _blueprint in HTML_BLUEPRINTS:  # once, at import: a blueprint cannot change after its first registration
     errors.attach(_blueprint)
 
@@ -24,9 +25,9 @@ for _blueprint in HTML_BLUEPRINTS:  # once, at import: a blueprint cannot change
 def _page_globals() -> dict[str, Any]:
     me = signed_in()
     if me is None:
-        return {"me": None, "my_name": "", "counts": {}, "unread": 0, "dashboard": False}
+        return {"me": None, "my_name": "", "counts": {}, "unread": 0, "dashboard": False, "modeler": False}
     return {"me": me, "my_name": display_name(me), "counts": task_counts(), "unread": unread_count(),
-            "dashboard": may_see_dashboard()}
+            "dashboard": may_see_dashboard(), "modeler": engine().may_model(me)}
 
 
 def init_app(app: Flask) -> None:

@@ -43,7 +43,9 @@ class Problem(str):
         return cls("%(message)s", element, file, message=message)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"element": self.element, "file": self.file, "message": str(self), "severity": self.severity}
+        """The problem as data; ``template`` and ``params`` let a reader's language say it again."""
+        return {"element": self.element, "file": self.file, "message": str(self), "severity": self.severity,
+                "template": self.template, "params": self.params}
 
 
 def located(problems: list[str], element: str | None = None) -> list[Problem]:

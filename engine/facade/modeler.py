@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from ..definitions.bundle import DefinitionBundle
 from ..errors import Conflict
 from ..modeler import deploying, diff, drafts, migration, versions
 from ..modeler.validation import validate_bundle
+from ..models import Role
 from ..org.people import load_actor
 from ..org.rights import Right, holds, require
 from .base import EngineBase
@@ -18,6 +21,12 @@ class ModelerUseCases(EngineBase):
         """Analysts and admins edit drafts (the model right)."""
         with self.reading() as session:
             return holds(load_actor(session, username), Right.MODEL)
+
+    def roles(self) -> list[dict[str, Any]]:
+        """Every role (lanes name them), organisation roles first."""
+        with self.reading() as session:
+            rows = session.scalars(select(Role).order_by(Role.kind, Role.key)).all()
+            return [{"key": r.key, "title": r.title, "title_zh": r.title_zh, "kind": r.kind} for r in rows]
 
     def drafts(self, username: str) -> list[dict[str, Any]]:
         with self.reading() as session:

@@ -19,6 +19,6 @@ blueprint.before_request(inputs.check_parameters)
 blueprint.before_request(errors.answer_options)
 errors.register(blueprint)
 
-from . import definitions, instances, openapi, tasks  # noqa: E402 - each adds its routes to the blueprint
+from . import definitions, instances, modeler, openapi, tasks  # noqa: E402 - each adds its routes to the blueprint
 
-__all__ = ["blueprint", "definitions", "instances", "openapi", "tasks"]
+__all__ = ["blueprint", "definitions", "instances", "modeler", "openapi", "tasks"]
