@@ -26,6 +26,9 @@ TEXTS = {"script": "script", "conditionExpression": "condition", "timeDuration":
 SPIFF_TEXTS = {"instructionsForEndUser": "instructions", "preScript": "pre-script", "postScript": "post-script",
                "calledDecisionId": "called decision"}
 
+# The engine reads a lane (the role) for the steps people do; other elements' lanes are only drawing.
+LANE_READERS = {"userTask", "manualTask"}
+
 Described = dict[str, dict[str, str]]
 
 
@@ -53,7 +56,7 @@ def describe_bpmn(xml: str) -> Described:
         fields = {"kind": kind}
         fields.update({f"@{etree.QName(k).localname}": str(v) for k, v in el.attrib.items()
                        if etree.QName(k).localname != "id"})
-        if el.get("id") in lanes:
+        if kind in LANE_READERS and el.get("id") in lanes:
             fields["lane"] = lanes[str(el.get("id"))]
         for child in el:
             if not isinstance(child.tag, str):
