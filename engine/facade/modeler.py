@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ..definitions.bundle import DefinitionBundle
+from ..definitions.problems import Problem
 from ..errors import Conflict
 from ..modeler import deploying, diff, drafts, migration, versions
 from ..modeler.validation import validate_bundle
@@ -101,7 +102,9 @@ class ModelerUseCases(EngineBase):
                                                        instance_id, to_version, reason, self.collaborators.clock())
                 results.append({**moved, "moved": True})
             except migration.CannotMove as exc:
-                results.append({"instance_id": instance_id, "moved": False, "reasons": exc.reasons})
+                results.append({"instance_id": instance_id, "moved": False, "reasons": [str(r) for r in exc.reasons],
+                                "reasons_said": [r.as_dict() if isinstance(r, Problem) else {"message": r}
+                                                 for r in exc.reasons]})
             except Conflict as exc:
                 results.append({"instance_id": instance_id, "moved": False, "reasons": [exc.message]})
         return results

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..definitions.catalog import DeployedProcess
+from ..definitions.problems import N_, Problem
 from ..errors import InstanceNotFound, InvalidInput
 from ..history.log import PendingEvent
 from ..models import HumanTask, ProcessInstance
@@ -55,7 +56,7 @@ class Check:
     instance_id: int
     title: str
     from_version: int
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)  # Problems: each says itself again in a language
     changed: list[str] = field(default_factory=list)  # ready steps that are reset onto a changed spec
     waiting_at: list[str] = field(default_factory=list)
 
@@ -65,7 +66,8 @@ class Check:
 
     def as_dict(self, to_version: int) -> dict[str, Any]:
         return {"instance_id": self.instance_id, "title": self.title, "from_version": self.from_version,
-                "to_version": to_version, "can_move": self.can_move, "reasons": self.reasons,
+                "to_version": to_version, "can_move": self.can_move, "reasons": [str(r) for r in self.reasons],
+                "reasons_said": [r.as_dict() if isinstance(r, Problem) else {"message": r} for r in self.reasons],
                 "waiting_at": self.waiting_at, "changed": self.changed}
 
 
@@ -74,13 +76,14 @@ def _trial(c: Collaborators, instance: ProcessInstance, source: DeployedProcess,
     """Migrate the instance's workflow in memory and say whether the result is sound."""
     check = Check(instance.id, instance.title, source.version)
     if instance.status != "running":
-        check.reasons.append(f"the instance is {instance.status}, not running")
+        check.reasons.append(Problem(N_("the instance is %(status)s, not running"), status=instance.status))
         return check, None
     if target.key != source.key:
-        check.reasons.append(f"version {target.version} belongs to another process")
+        check.reasons.append(Problem(N_("version %(version)s belongs to another process"), version=target.version))
         return check, None
     if target.version <= source.version:
-        check.reasons.append(f"it is on version {source.version} already, not older than {target.version}")
+        check.reasons.append(Problem(N_("it is on version %(current)s already, not older than %(version)s"),
+                                     current=source.version, version=target.version))
         return check, None
     workflow = c.runner.load(source, instance.state_json)
     waiting = [t for t in all_tasks(workflow) if t.has_state(TaskState.READY | TaskState.WAITING | TaskState.STARTED)]
@@ -89,22 +92,24 @@ def _trial(c: Collaborators, instance: ProcessInstance, source: DeployedProcess,
     top, subs = diff_workflow(c.specs.registry, workflow, new_spec, new_subs)
     for task in waiting:
         if task.has_state(TaskState.STARTED):
-            check.reasons.append(f"step {task.task_spec.name!r} is running right now")
+            check.reasons.append(Problem(N_("step %(step)r is running right now"), step=task.task_spec.name))
         elif task.has_state(TaskState.WAITING) and "Timer" in type(getattr(task.task_spec, "event_definition",
                                                                             None)).__name__:
-            check.reasons.append(f"timer {task.task_spec.name!r} is waiting: moving would restart its clock")
+            check.reasons.append(Problem(N_("timer %(step)r is waiting: moving would restart its clock"),
+                                         step=task.task_spec.name))
     for task in top.removed:
-        check.reasons.append(f"step {task.task_spec.name!r} ({TaskState.get_name(task.state).lower()}) does not "
-                             f"exist in version {target.version}")
+        check.reasons.append(Problem(N_("step %(step)r (%(state)s) does not exist in version %(version)s"),
+                                     step=task.task_spec.name, state=TaskState.get_name(task.state).lower(),
+                                     version=target.version))
     added = {s.name for s in new_spec.task_specs.values()
              if s.name not in workflow.spec.task_specs and getattr(s, "bpmn_id", None)}
     check.reasons += _passed_new_steps(new_spec, [t.task_spec.name for t in waiting], added, target.version)
     for sub_id, sub_diff in subs.items():
         if sub_diff is None:
-            check.reasons.append(f"subprocess {workflow.subprocesses[sub_id].spec.name!r} does not exist in "
-                                 f"version {target.version}")
+            check.reasons.append(Problem(N_("subprocess %(step)r does not exist in version %(version)s"),
+                                         step=workflow.subprocesses[sub_id].spec.name, version=target.version))
     check.changed = sorted({t.task_spec.name for t in top.changed if t in waiting})
-    check.reasons = sorted(set(check.reasons))
+    check.reasons = list({str(r): r for r in check.reasons}.values())
     if check.reasons:
         return check, None
     try:
@@ -117,14 +122,15 @@ def _trial(c: Collaborators, instance: ProcessInstance, source: DeployedProcess,
         # What is stored must load on the new version's spec alone.
         c.codec.load(c.codec.serializer.serialize_json(workflow), target.specs)
     except Exception as exc:  # any failure of the trial means: cannot move, with its reason
-        check.reasons.append(f"the instance's state does not fit version {target.version}: {exc}")
+        check.reasons.append(Problem(N_("the instance's state does not fit version %(version)s: %(error)s"),
+                                     version=target.version, error=str(exc)))
         return check, None
     return check, workflow
 
 
 def _passed_new_steps(spec: Any, waiting: list[str], added: set[str], version: int) -> list[str]:
     """A step added on every path to where the instance waits: the new version would not be there without it."""
-    reasons = []
+    reasons: list[str] = []
     for new_step in sorted(added):
         seen: set[str] = set()
         pending = [spec.start]
@@ -136,8 +142,9 @@ def _passed_new_steps(spec: Any, waiting: list[str], added: set[str], version: i
             pending.extend(node.outputs)
         for name in waiting:
             if name not in seen and name in spec.task_specs:
-                reasons.append(f"version {version} reaches {name!r} only through the new step {new_step!r}, "
-                               "which this instance has not passed")
+                reasons.append(Problem(N_("version %(version)s reaches %(step)r only through the new step %(new)r, "
+                                          "which this instance has not passed"), version=version, step=name,
+                                       new=new_step))
     return reasons
 
 

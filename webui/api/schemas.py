@@ -143,12 +143,15 @@ DRAFT_SUMMARY = obj({"key": STRING, "version": INTEGER, "based_on_version": null
                      "updated_by": STRING, "updated_at": TIME, "errors": INTEGER})
 MIGRATION_CHECK = obj({"instance_id": INTEGER, "title": STRING, "from_version": INTEGER, "to_version": INTEGER,
                        "can_move": BOOLEAN, "reasons": {"type": "array", "items": STRING},
+                       "reasons_said": {"type": "array", "items": OBJECT,
+                                        "description": "the reasons with their message templates and values"},
                        "waiting_at": {"type": "array", "items": STRING},
                        "changed": {"type": "array", "items": STRING}})
 MIGRATION_RESULT = {"type": "object", "properties": {
     "instance_id": INTEGER, "moved": BOOLEAN, "from_version": INTEGER, "to_version": INTEGER,
     "waiting_at": {"type": "array", "items": STRING}, "status": STRING,
-    "reasons": {"type": "array", "items": STRING}}, "required": ["instance_id", "moved"]}
+    "reasons": {"type": "array", "items": STRING}, "reasons_said": {"type": "array", "items": OBJECT}},
+    "required": ["instance_id", "moved"]}
 TEXTS: Schema = {"type": "object", "additionalProperties": STRING}
 DEPLOY_REQUEST = body({"bpmn_name": STRING, "bpmn": STRING, "forms": TEXTS, "dmn": TEXTS,
                        "note": {"type": "string", "minLength": 1, "description": "what changed and why"}},

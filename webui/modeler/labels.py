@@ -9,11 +9,13 @@ from ..i18n import _
 
 def sandbox_rules() -> str:
     shown = rules()
+    seconds, max_range, items = "{:g}".format(shown["time_limit_s"]), "{:,}".format(shown["max_range"]), \
+        "{:,}".format(shown["max_sequence"])
     return _("Scripts run in a sandbox: Python without imports, try, ** or names starting with _; at most "
              "%(seconds)s s and %(mib)s MiB per run; range() up to %(range)s items, texts and lists up to "
              "%(items)s items. Built-ins: %(builtins)s. Task data are plain variables.",
-             seconds=f"{shown['time_limit_s']:g}", mib=shown["memory_limit_mib"], range=f"{shown['max_range']:,}",
-             items=f"{shown['max_sequence']:,}", builtins=", ".join(shown["builtins"]))
+             seconds=seconds, mib=shown["memory_limit_mib"], range=max_range, items=items,
+             builtins=", ".join(shown["builtins"]))
 
 
 def panel_labels() -> dict[str, str]:

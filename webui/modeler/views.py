@@ -24,7 +24,7 @@ from ..i18n import _, language
 from ..safety import MODELER_CONTENT_SECURITY_POLICY
 from .labels import page_texts, panel_labels
 from .preview import preview_form
-from .problems import deployment_errors, with_problems_said
+from .problems import deployment_errors, say, with_problems_said
 
 blueprint = Blueprint("modeler", __name__, url_prefix="/modeler")
 MAX_IMPORT = 2 * 1024 * 1024
@@ -253,6 +253,8 @@ def migration(key: str) -> ResponseReturnValue:
     listed = engine().versions(key, username())
     to = request.args.get("to", type=int) or listed[0]["version"]
     checks = engine().migration_dry_run(key, to, username())
+    for check in checks:
+        check["reasons"] = [say(r)["message"] for r in check["reasons_said"]]
     return render_template("modeler/migrate.html", key=key, to=to, versions=listed, checks=checks)
 
 
@@ -273,6 +275,7 @@ def migrate(key: str) -> ResponseReturnValue:
         flash(_("Moved to version %(version)s: %(ids)s.", version=to,
                 ids=", ".join(f"#{r['instance_id']}" for r in moved)), "success")
     for r in refused:
-        flash(_("#%(id)s was not moved: %(reasons)s", id=r["instance_id"], reasons="; ".join(r["reasons"])), "error")
+        reasons = [say(reason)["message"] for reason in r.get("reasons_said") or []] or r["reasons"]
+        flash(_("#%(id)s was not moved: %(reasons)s", id=r["instance_id"], reasons="; ".join(reasons)), "error")
     return redirect(url_for("modeler.migration", key=key, to=to), code=303)
 
