@@ -35,6 +35,18 @@ const ZH = {
   'Process is missing start event': '流程缺少开始事件', 'Incoming flows do not join': '流入的流没有汇合',
   'Gateway is superfluous. It only has one source and target.': '网关多余：只有一个来源和一个目标。',
   'Toggle linting': '开关检查', 'Errors': '错误', 'Warnings': '警告',
+  '{errors} Errors, {warnings} Warnings': '{errors} 个错误，{warnings} 个警告', 'No Issues': '没有问题',
+  'Issues for child elements': '子元素的问题', 'Toggle linting overlays': '开关检查标记',
+  'User Task': '用户任务', 'Script Task': '脚本任务', 'Service Task': '服务任务', 'Send Task': '发送任务',
+  'Receive Task': '接收任务', 'Manual Task': '手工任务', 'Business Rule Task': '业务规则任务',
+  'Call Activity': '调用活动', 'Sub Process': '子流程', 'Start Event': '开始事件', 'End Event': '结束事件',
+  'Exclusive Gateway': '排他网关', 'Parallel Gateway': '并行网关', 'Inclusive Gateway': '包容网关',
+  'Event Based Gateway': '事件网关', 'Sequence Flow': '顺序流', 'Text Annotation': '注释',
+  'Timer Start Event': '定时开始事件', 'Timer Intermediate Catch Event': '定时中间事件',
+  'Timer Boundary Event': '定时边界事件', 'Intermediate Throw Event': '中间抛出事件',
+  'Intermediate Catch Event': '中间捕获事件', 'Boundary Event': '边界事件', 'Collaboration': '协作',
+  'Conditional Flow': '条件流', 'Default Flow': '默认流', 'Data Object Reference': '数据对象',
+  'Data Store Reference': '数据存储', 'Group': '分组',
 };
 
 export default function translateZh(template, replacements) {
