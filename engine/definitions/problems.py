@@ -28,6 +28,8 @@ class Problem(str):
 
     def __new__(cls, template: str, element: str | None = None, file: str | None = None,
                 severity: str = "error", **params: Any) -> Problem:
+        if file is not None and "%(file)" in template:
+            params = {"file": file, **params}  # the file a DMN or form problem is in is part of its message
         text = template % params if params else template
         problem = super().__new__(cls, text)
         problem.element = element

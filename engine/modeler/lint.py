@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from ..definitions.checks import elements
+from ..definitions.checks import NS, elements, texts
 from ..definitions.problems import N_, Problem
 from ..definitions.sandbox import ScriptRejected, compile_script
 
@@ -27,6 +27,13 @@ NOT_EXECUTED = {
     "complexGateway": N_("complex gateway %(item)r is not supported; use exclusive or parallel gateways"),
     "task": N_("task %(item)r has no type: make it a user task (a person does it) or a script task"),
 }
+# The deploy checks' own words, so that a problem both find is listed once (the parser stops at the first
+# element the library cannot read; these are found on the XML whatever the library makes of it).
+SERVICE_TASK = N_("service task %(task)r: service tasks are not supported")
+MANUAL_TASK = N_("manual task %(task)r: use a user task with a form instead")
+NO_FORM = N_("user task %(task)r has no form (formJsonSchemaFilename)")
+NOT_ALLOWED = N_("%(owner)s: script is not allowed: %(error)s")
+START_ROLES = N_("process %(process)r names no roles that may start it (property startRoles)")
 DMN_TYPES = {"string", "number", "integer", "long", "double", "boolean", "date", ""}
 
 
@@ -52,6 +59,10 @@ def lint_bpmn(root: etree._Element, known_roles: set[str]) -> list[Problem]:
     for process in elements(root, "//bpmn:process"):
         nodes = [n for n in process.iter() if isinstance(n.tag, str) and etree.QName(n).namespace == BPMN
                  and _local(n) in FLOW_NODES]
+        starters = texts(process, "./bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property"
+                                     "[@name='startRoles']/@value")
+        if not "".join(str(s) for s in starters).strip():
+            problems.append(Problem(START_ROLES, _id(process), process=_id(process)))
         if not any(_local(n) == "startEvent" and n.getparent() is process for n in nodes):
             problems.append(Problem(N_("process %(process)r has no start event"), _id(process), process=_id(process)))
         targets = {f.get("targetRef") for f in elements(process, ".//bpmn:sequenceFlow")}
@@ -60,12 +71,41 @@ def lint_bpmn(root: etree._Element, known_roles: set[str]) -> list[Problem]:
             kind, element = _local(node), _id(node)
             if kind in NOT_EXECUTED:
                 problems.append(Problem(NOT_EXECUTED[kind], element, item=element))
+            problems += _deploy_check_of(node, kind, element)
             if kind != "startEvent" and element not in targets:
                 problems.append(Problem(N_("%(item)r: no sequence flow leads to it"), element, item=element))
             if kind != "endEvent" and element not in sources:
                 problems.append(Problem(N_("%(item)r leads nowhere: add an outgoing sequence flow"), element,
                                         item=element))
+        for flow in elements(process, ".//bpmn:sequenceFlow"):
+            problems += _deploy_check_of(flow, "sequenceFlow", _id(flow))
     problems += _foreign_extensions(root)
+    return problems
+
+
+def _deploy_check_of(node: etree._Element, kind: str, element: str) -> list[Problem]:
+    """What the deploy validation would say of this element, had the library read that far."""
+    if kind == "serviceTask":
+        return [Problem(SERVICE_TASK, element, task=element)]
+    if kind == "manualTask":
+        return [Problem(MANUAL_TASK, element, task=element)]
+    if kind == "userTask" and not elements(
+            node, "./bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property"
+                  "[@name='formJsonSchemaFilename']"):
+        return [Problem(NO_FORM, element, task=element)]
+    sources = []
+    if kind == "scriptTask":
+        sources = [("exec", text) for text in node.xpath("./bpmn:script/text()", namespaces=NS)]
+    for flow_condition in node.xpath("./bpmn:conditionExpression/text()", namespaces=NS):
+        sources.append(("eval", flow_condition))
+    problems = []
+    for mode, text in sources:
+        source = str(text).strip() if mode == "eval" else str(text)
+        try:
+            compile_script(source, mode)
+        except ScriptRejected as exc:
+            owner = str(node.get("sourceRef")) if kind == "sequenceFlow" else element
+            problems.append(Problem(NOT_ALLOWED, element, owner=owner, error=str(exc)))
     return problems
 
 

@@ -47,11 +47,11 @@ def validate_bundle(session: Session, bundle: DefinitionBundle, key: str | None 
 
 def _unique(problems: list[Problem]) -> list[Problem]:
     """Each message once (the parser and the lint rules can find the same thing), errors first."""
-    seen: set[tuple[str | None, str]] = set()
+    seen: set[str] = set()
     result = []
     for problem in problems:
-        if (problem.element, str(problem)) not in seen:
-            seen.add((problem.element, str(problem)))
+        if str(problem) not in seen:
+            seen.add(str(problem))
             result.append(problem)
     return sorted(result, key=lambda p: p.severity != "error")
 

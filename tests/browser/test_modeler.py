@@ -17,10 +17,10 @@ from tests.modeler_steps import BUDGET_FORM, BUDGET_FORM_NAME
 
 TEXTS = {
     "en": {"no_role": "names no role", "no_lane": "is in no lane", "saved": "Saved. No errors", "added": "added",
-           "moved": "Moved to version 2", "blocked": "only through the new step", "preview_field": "Comment on the budget",
+           "moved": "Moved to version 2", "blocked": "only through the new step",
            "budget_title": "Budget check", "done": "is done"},
     "zh": {"no_role": "没有指定角色", "no_lane": "不在任何泳道中", "saved": "已保存。没有错误", "added": "新增",
-           "moved": "已迁移到第 2 版", "blocked": "只能经由新步骤", "preview_field": "预算意见",
+           "moved": "已迁移到第 2 版", "blocked": "只能经由新步骤",
            "budget_title": "预算审核", "done": "已完成"},
 }
 
