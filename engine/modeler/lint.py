@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from ..definitions.checks import NS, elements, texts
+from ..definitions.checks import elements, texts
 from ..definitions.problems import N_, Problem
 from ..definitions.sandbox import ScriptRejected, compile_script
 
@@ -95,8 +95,8 @@ def _deploy_check_of(node: etree._Element, kind: str, element: str) -> list[Prob
         return [Problem(NO_FORM, element, task=element)]
     sources = []
     if kind == "scriptTask":
-        sources = [("exec", text) for text in node.xpath("./bpmn:script/text()", namespaces=NS)]
-    for flow_condition in node.xpath("./bpmn:conditionExpression/text()", namespaces=NS):
+        sources = [("exec", text) for text in texts(node, "./bpmn:script/text()")]
+    for flow_condition in texts(node, "./bpmn:conditionExpression/text()"):
         sources.append(("eval", flow_condition))
     problems = []
     for mode, text in sources:
