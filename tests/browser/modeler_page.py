@@ -28,12 +28,16 @@ def draw(page: Page, script: str, **values: Any) -> Any:
                          f"const reg = m.get('elementRegistry'), modeling = m.get('modeling'); {script} }}", values)
 
 
-def select(page: Page, element_id: str) -> None:
+def select(page: Page, element_id: str, entry: str) -> None:
+    """Select an element and open opsflow's group of the properties panel until ``entry`` shows."""
     draw(page, "m.get('selection').select(reg.get(v.id));", id=element_id)
     group = page.locator("[data-group-id='group-opsflow']")
     expect(group).to_be_visible()
-    if group.locator(".bio-properties-panel-group-entries.open").count() == 0:
+    page.wait_for_selector(f"[data-entry-id='{entry}']", state="attached")  # the panel has drawn this element
+    field = page.locator(f"#bio-properties-panel-{entry}")
+    if not field.is_visible():
         group.locator(".bio-properties-panel-group-header").click()
+    expect(field).to_be_visible()
 
 
 def add_form(page: Page, name: str, schema: dict[str, Any]) -> None:

@@ -52,7 +52,7 @@ def test_the_budget_check_is_drawn_validated_deployed_diffed_and_migrated(browse
         expect(page.locator("#preview-zh")).to_contain_text("预算意见")
         expect(page.locator("#preview-en")).to_contain_text("Comment on the budget")
         page.click("[data-tab=diagram]")
-        select(page, made["task"])
+        select(page, made["task"], "opsflow-form")
         page.select_option("#bio-properties-panel-opsflow-form", BUDGET_FORM_NAME)
         page.fill("#bio-properties-panel-opsflow-title-zh", "预算审核")
         save(page)
@@ -65,7 +65,7 @@ def test_the_budget_check_is_drawn_validated_deployed_diffed_and_migrated(browse
         expect(page.locator("#problem-list")).to_contain_text(texts["no_lane"])
         shot(page, f"editor-lane-without-role-{lang}")
 
-        select(page, made["lane"])
+        select(page, made["lane"], "opsflow-lane-role")
         page.select_option("#bio-properties-panel-opsflow-lane-role", "ops_manager")
         save(page)
         expect(page.locator("#modeler-status")).to_contain_text(texts["saved"])

@@ -5,8 +5,9 @@
  */
 
 export class DmnEditor {
-  constructor({ root, files, onChange, texts }) {
+  constructor({ root, files, onChange, texts, language }) {
     this.root = root;
+    this.language = language;
     this.files = files;
     this.onChange = onChange;
     this.texts = texts;
@@ -38,7 +39,7 @@ export class DmnEditor {
       return;
     }
     if (!this.modeler) {
-      this.modeler = window.OpsflowDmnModeler.create({ container: this.container });
+      this.modeler = window.OpsflowDmnModeler.create({ container: this.container, language: this.language });
     }
     this.current = name;
     this.select.value = name;
@@ -50,7 +51,7 @@ export class DmnEditor {
     const viewer = this.modeler.getActiveViewer();
     if (!this.watched.has(viewer)) {
       this.watched.add(viewer);
-      viewer.get('eventBus').on('elements.changed', () => {
+      viewer.get('eventBus').on('commandStack.changed', () => {
         this.dirty = true;
         this.onChange();
       });

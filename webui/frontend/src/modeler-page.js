@@ -45,7 +45,7 @@ class EditorPage {
     this.forms = new FormsEditor({ root: document.getElementById('tab-forms'), files: this.files, texts: this.texts,
       post: (what, body) => this.post(data.urls[what], body), onChange: () => this.changed() });
     this.dmn = new DmnEditor({ root: document.getElementById('tab-decisions'), files: this.files,
-      texts: this.texts, onChange: () => this.changed() });
+      texts: this.texts, language: data.language, onChange: () => this.changed() });
   }
 
   async start() {

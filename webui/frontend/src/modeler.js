@@ -16,6 +16,7 @@ import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from 'bpmn-js
 // Compiled from webui/frontend/.bpmnlintrc by build.mjs.
 import lintConfig from 'opsflow:bpmnlint-config';
 
+import flushingDebounceModule from './debounce-input.js';
 import opsflowPropertiesModule from './opsflow-properties.jsx';
 import spiffworkflowModdle from './spiffworkflow-moddle.json';
 import translateZh from './translate-zh.js';
@@ -31,7 +32,8 @@ const EMPTY_CONTEXT = { roles: [], forms: () => [], decisions: () => [], labels:
  */
 export function create({ container, propertiesPanel, lint = true, additionalModules = [], moddleExtensions = {},
   context = EMPTY_CONTEXT, language = 'en' }) {
-  const modules = [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, lintModule, opsflowPropertiesModule,
+  const modules = [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, lintModule, flushingDebounceModule,
+    opsflowPropertiesModule,
     { opsflowContext: ['value', { ...EMPTY_CONTEXT, ...context }] }];
   if (language === 'zh') {
     modules.push({ translate: ['value', translateZh] });
