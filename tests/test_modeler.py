@@ -3,10 +3,18 @@ the semantic diff and migrating running instances (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from sqlalchemy import func, select
 
 from engine.errors import Conflict, DeploymentRejected, InvalidInput, NotAllowed
+from engine.facade import build_engine
 from engine.models import HistoryEvent, HumanTask, ProcessDefinition, ProcessDraft
 from tests.journey import DRAFT, RESEARCH, decision, only_task, research_and_draft, start_plan, step
 from tests.modeler_steps import BUDGET_DONE, BUDGET_FORM_NAME, budget_files, with_budget_check
@@ -160,3 +168,38 @@ def test_a_migration_needs_a_reason_and_moves_nothing_without_one(engine):
     step(engine, "wang.lei", "research", waiting, RESEARCH)  # still runs on v1
     step(engine, "zhang.min", "draft_plan", waiting, DRAFT)
     assert only_task(engine, "li.na", "manager_review", waiting)
+
+
+def test_the_command_line_lists_versions_diffs_and_migrates(tmp_path):
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "OPSFLOW_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite'}"}
+
+    def opsflow(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "opsflow.cli", *args], env=env, cwd=root, capture_output=True,
+                              text=True, timeout=120, check=False)
+
+    assert opsflow("init", "--demo").returncode == 0
+    (tmp_path / "market_plan.bpmn").write_text(with_budget_check(), encoding="utf-8")
+    forms = tmp_path / "forms"
+    shutil.copytree(root / "forms", forms)
+    (forms / BUDGET_FORM_NAME).write_text(budget_files({})[BUDGET_FORM_NAME]["content"], encoding="utf-8")
+    engine = build_engine(env["OPSFLOW_DATABASE_URL"])
+    try:
+        waiting = start_plan(engine)
+        research_and_draft(engine, waiting)
+        engine.collaborators.forms_root = forms
+        engine.deploy_paths([tmp_path / "market_plan.bpmn"], ANALYST, "Budget check")
+    finally:
+        engine.db.dispose()
+    listed = json.loads(opsflow("versions", "market_plan", "--as", ANALYST, "--json").stdout)
+    assert [(v["version"], v["note"]) for v in listed] == [(2, "Budget check"), (1, "")]
+    shown = opsflow("diff", "market_plan", "1", "2", "--as", ANALYST).stdout
+    assert "added    userTask           budget_check" in shown
+    dry = json.loads(opsflow("migrate", "market_plan", "--to", "2", "--dry-run", "--as", ANALYST,
+                                    "--json").stdout)
+    assert [(c["instance_id"], c["can_move"]) for c in dry] == [(waiting, True)]
+    refused = opsflow("migrate", "market_plan", "--to", "2", "--as", "zhou.jie")
+    assert refused.returncode == 4
+    moved = json.loads(opsflow("migrate", "market_plan", "--to", "2", "--reason", "budget rule", "--as",
+                                      ANALYST, "--json").stdout)
+    assert [(m["instance_id"], m["moved"]) for m in moved] == [(waiting, True)]

@@ -28,14 +28,14 @@ from engine.errors import (
 )
 from engine.facade import build_engine
 
-from . import appraisal, history, scheduling, setup, work
+from . import appraisal, history, modeler, scheduling, setup, work
 from .commands import Commands
 
 EXIT_CODES: list[tuple[type[OpsflowError], int]] = [
     (NotFound, 3), (NotAllowed, 4), (Conflict, 5), (FormInvalid, 6), (DeploymentRejected, 6),
     (InvalidInput, 6), (ProcessError, 7), (OpsflowError, 1),
 ]
-AREAS = (setup, work, history, scheduling, appraisal)
+AREAS = (setup, work, history, scheduling, appraisal, modeler)
 
 
 def build_parser() -> argparse.ArgumentParser:
