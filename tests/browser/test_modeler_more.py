@@ -113,6 +113,8 @@ def test_a_new_process_drawn_from_scratch_is_deployed_and_worked_through_in_the_
     try:
         [instance] = engine.instances("promotion_approval")
         assert (instance["status"], instance["version"]) == ("completed", 1)
+        [process] = [p for p in engine.processes() if p["key"] == "promotion_approval"]
+        assert (process["title_zh"], process["start_roles"]) == ("推广活动审批", ["promotion_supervisor"])
     finally:
         engine.db.dispose()
 

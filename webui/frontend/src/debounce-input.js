@@ -11,7 +11,7 @@ function flushingDebounceInput(eventBus, delay) {
   const pending = new Set();
   const flushAll = () => {
     for (const debounced of [...pending]) {
-      debounced.flush();
+      debounced.run();
     }
   };
   // Before the panel hears of the new selection (it listens at the default priority, 1000).
@@ -40,7 +40,15 @@ function flushingDebounceInput(eventBus, delay) {
       timer = window.setTimeout(run, wait);
       pending.add(debounced);
     }
-    debounced.flush = run;
+    debounced.run = run;
+    // The panel flushes when it redraws an entry, which can happen while a command is being executed
+    // (another field's change): applying then would be a command inside a command, so it applies right after.
+    debounced.flush = () => {
+      if (lastArgs) {
+        window.clearTimeout(timer);
+        timer = window.setTimeout(run, 0);
+      }
+    };
     debounced.cancel = () => {
       window.clearTimeout(timer);
       lastArgs = null;

@@ -12,6 +12,7 @@ import { is } from 'bpmn-js/lib/util/ModelUtil';
 import { SelectEntry, TextAreaEntry, TextFieldEntry, isSelectEntryEdited, isTextAreaEntryEdited,
   isTextFieldEntryEdited } from '@bpmn-io/properties-panel';
 import { useService } from 'bpmn-js-properties-panel';
+import { useCallback } from '@bpmn-io/properties-panel/preact/hooks';
 
 import { getBody, getProperty, ownerOf, setBody, setProperty } from './extension.js';
 
@@ -26,21 +27,25 @@ function label(key) {
   return (context.labels && context.labels[key]) || key;
 }
 
+// setValue stays the same function while the element does: the panel's debounce is made anew for a new
+// setValue, flushing what was typed, so a new one on every redraw (another field's change) lost text.
 function PropertyField({ element, id, name, labelKey, descriptionKey, area }) {
   const deps = services();
   const debounce = useService('debounceInput');
   const Entry = area ? TextAreaEntry : TextFieldEntry;
+  const setValue = useCallback((value) => setProperty(element, name, value, deps), [element, name]);
   return <Entry element={element} id={id} label={label(labelKey)} debounce={debounce}
     description={descriptionKey ? label(descriptionKey) : undefined}
-    getValue={() => getProperty(element, name)} setValue={(value) => setProperty(element, name, value, deps)} />;
+    getValue={() => getProperty(element, name)} setValue={setValue} />;
 }
 
 function BodyField({ element, id, type, labelKey, descriptionKey, monospace }) {
   const deps = services();
   const debounce = useService('debounceInput');
+  const setValue = useCallback((value) => setBody(element, type, value, deps), [element, type]);
   return <TextAreaEntry element={element} id={id} label={label(labelKey)} debounce={debounce} monospace={monospace}
     description={descriptionKey ? label(descriptionKey) : undefined}
-    getValue={() => getBody(element, type)} setValue={(value) => setBody(element, type, value, deps)} />;
+    getValue={() => getBody(element, type)} setValue={setValue} />;
 }
 
 function FormSelect({ element, id, name, labelKey }) {
@@ -81,19 +86,20 @@ function StartRoles({ element, id }) {
     const unknown = (value || '').split(',').map((r) => r.trim()).filter((r) => r && !known.has(r));
     return unknown.length ? `${label('unknown role')}: ${unknown.join(', ')}` : null;
   };
+  const setValue = useCallback((value) => setProperty(element, 'startRoles', value, deps), [element]);
   return <TextFieldEntry element={element} id={id} label={label('Who may start (roles, comma separated)')}
     description={context.roles.map((r) => r.key).join(', ')} debounce={debounce} validate={validate}
-    getValue={() => getProperty(element, 'startRoles')}
-    setValue={(value) => setProperty(element, 'startRoles', value, deps)} />;
+    getValue={() => getProperty(element, 'startRoles')} setValue={setValue} />;
 }
 
 function Script({ element, id }) {
   const modeling = useService('modeling');
   const debounce = useService('debounceInput');
+  const setValue = useCallback((value) => modeling.updateProperties(element, { script: value || undefined }),
+    [element]);
   return <TextAreaEntry element={element} id={id} label={label('Script (Python, sandboxed)')} monospace rows={8}
     description={label('sandbox.rules')} debounce={debounce}
-    getValue={() => element.businessObject.script || ''}
-    setValue={(value) => modeling.updateProperties(element, { script: value || undefined })} />;
+    getValue={() => element.businessObject.script || ''} setValue={setValue} />;
 }
 
 function Condition({ element, id }) {
@@ -104,8 +110,9 @@ function Condition({ element, id }) {
     const expression = element.businessObject.conditionExpression;
     return expression ? expression.body || '' : '';
   };
-  const setValue = (value) => modeling.updateProperties(element, {
-    conditionExpression: value ? bpmnFactory.create('bpmn:FormalExpression', { body: value }) : undefined });
+  const setValue = useCallback((value) => modeling.updateProperties(element, {
+    conditionExpression: value ? bpmnFactory.create('bpmn:FormalExpression', { body: value }) : undefined }),
+  [element]);
   return <TextAreaEntry element={element} id={id} label={label('Condition (Python expression)')} monospace
     description={label('condition.hint')} debounce={debounce} getValue={getValue} setValue={setValue} />;
 }
@@ -120,8 +127,15 @@ function DecisionSelect({ element, id }) {
     getValue={() => getBody(element, type)} setValue={(value) => setBody(element, type, value, deps)} />;
 }
 
+// One component per entry id, made once: a new component function on every redraw made preact replace
+// the field (losing focus and what was being typed).
+const COMPONENTS = new Map();
+
 function entry(id, Component, props = {}, isEdited = isTextFieldEntryEdited) {
-  return { id, component: (p) => <Component {...p} {...props} id={id} />, isEdited };
+  if (!COMPONENTS.has(id)) {
+    COMPONENTS.set(id, (p) => <Component {...p} {...props} id={id} />);
+  }
+  return { id, component: COMPONENTS.get(id), isEdited };
 }
 
 function userTaskEntries() {
