@@ -142,6 +142,14 @@ def test_unsaved_changes_survive_a_reload_and_a_second_analyst_gets_a_conflict(b
     gao.page.wait_for_selector("body[data-modeler-ready=true]")
     assert draw(gao.page, "return reg.get('draft_plan').businessObject.name;") == "Draft (gao)"
     done(admin)
+
+    # Leaving with unsaved changes asks first.
+    draw(gao.page, "modeling.updateLabel(reg.get('draft_plan'), 'Draft (unsaved)');")
+    asked: list[str] = []
+    gao.page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+    gao.page.close(run_before_unload=True)
+    gao.page.wait_for_timeout(500)
+    assert asked == ["beforeunload"]
     done(gao)
 
 
