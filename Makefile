@@ -53,7 +53,7 @@ bench: install
 	bash bench/run_all.sh
 
 translations: install
-	$(BIN)/pybabel extract -F webui/babel.cfg --no-location --sort-output --project=opsflow -o webui/translations/messages.pot .
+	$(BIN)/pybabel extract -F webui/babel.cfg -k N_ --no-location --sort-output --project=opsflow -o webui/translations/messages.pot .
 	$(BIN)/pybabel update -i webui/translations/messages.pot -d webui/translations --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d webui/translations --statistics
 

@@ -36,6 +36,9 @@ echo
 echo "== bench/durable_limit.py"
 "$PY" bench/durable_limit.py "${pg_args[@]}"
 echo
+echo "== bench/script_memory_bound.py"
+"$PY" bench/script_memory_bound.py
+echo
 echo "== bench/step_cost.py"
 "$PY" bench/step_cost.py
 echo

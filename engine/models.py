@@ -83,6 +83,7 @@ class ProcessDefinition(Base):
     notify_on_end: Mapped[str] = mapped_column(String(300), default="", server_default="")
     deployed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     deployed_by: Mapped[str] = mapped_column(String(64), default="")
+    change_note: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class DefinitionFile(Base):
@@ -367,3 +368,27 @@ Index("ix_instance_ended_at", ProcessInstance.ended_at, ProcessInstance.id)
 Index("ix_instance_key_started_at", ProcessInstance.process_key, ProcessInstance.started_at, ProcessInstance.id)
 Index("ix_instance_definition_started_at", ProcessInstance.definition_id, ProcessInstance.started_at,
       ProcessInstance.id)
+
+
+class ProcessDraft(Base):
+    """An analyst's unfinished change to a process (or a new one): saved, validated, not yet deployed.
+
+    One draft per process key; ``version`` guards it like an instance row (two analysts saving over
+    the same version: the second gets a conflict). ``files_json`` holds the forms and DMN tables as
+    ``{name: {"kind": "form"|"dmn", "content": text}}``.
+    """
+
+    __tablename__ = "process_draft"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(128), unique=True)
+    bpmn_name: Mapped[str] = mapped_column(String(255))
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    files_json: Mapped[str] = mapped_column(Text, default="{}")
+    based_on_version: Mapped[int | None] = mapped_column(Integer, default=None)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    problems_json: Mapped[str] = mapped_column(Text, default="[]")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

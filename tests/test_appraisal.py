@@ -13,13 +13,13 @@ EXPECTED_LINES = {
     "sun.hao": ("chen.yu", "chen.yu"), "li.na": ("chen.yu", "chen.yu"),
     "wang.lei": ("li.na", "chen.yu"), "zhang.min": ("li.na", "chen.yu"), "liu.yang": ("li.na", "chen.yu"),
     "zhou.jie": ("wang.lei", "li.na"), "wu.fang": ("wang.lei", "li.na"), "zheng.hui": ("zhang.min", "li.na"),
-    "feng.yi": ("liu.yang", "li.na"),
+    "feng.yi": ("liu.yang", "li.na"), "zhao.qiang": ("chen.yu", "chen.yu"),
 }
 
 
 def test_opening_a_cycle_creates_one_appraisal_per_reporting_line(engine):
     cycle = open_cycle(engine)
-    assert cycle["appraisals"] == 9
+    assert cycle["appraisals"] == 10
     children = [engine.show(i) for i in cycle["appraisal_ids"]]
     lines = {c["data"]["start"]["employee"]: (c["data"]["start"]["appraiser"], c["data"]["start"]["calibrator"])
              for c in children}
@@ -30,7 +30,7 @@ def test_opening_a_cycle_creates_one_appraisal_per_reporting_line(engine):
     assert [t["name"] for t in engine.tasks("gao.yan")] == []  # not in a reporting line, nothing to do
     with pytest.raises(Conflict, match="2026-Q4"):
         open_cycle(engine)
-    assert len(engine.instances("appraisal")) == 9
+    assert len(engine.instances("appraisal")) == 10
 
 
 def test_only_a_director_opens_a_cycle(sqlite_engine):
@@ -137,7 +137,7 @@ def test_dashboard_counts_steps_overdue_and_grades(sqlite_engine):
     scoring = task_of(engine, "liu.yang", "manager_scoring", "feng.yi")
     wait_until_past(scoring["due_at"])
     board = engine.cycle_dashboard("2026-Q4", "li.na")
-    assert board["by_stage"] == {"self_assessment": 8, "manager_scoring": 1}
+    assert board["by_stage"] == {"self_assessment": 9, "manager_scoring": 1}
     assert [(o["step"], o["holder"]) for o in board["overdue"]] == [("manager_scoring", "liu.yang")]
     engine.complete(scoring["id"], "liu.yang", scores(5, 5, 5, 5))
     engine.complete(task_of(engine, "li.na", "calibration", "feng.yi")["id"], "li.na", {"decision": "confirm"})
@@ -262,7 +262,7 @@ def test_closing_a_cycle_with_open_appraisals_needs_the_choice_to_cancel_them(en
     close = next(t for t in engine.tasks("chen.yu") if t["name"] == "close_cycle")
     with pytest.raises(FormInvalid) as refused:
         engine.complete(close["id"], "chen.yu", {"summary": "closing early"})
-    assert "9 appraisal(s)" in refused.value.fields["cancel_open_appraisals"][0]
+    assert "10 appraisal(s)" in refused.value.fields["cancel_open_appraisals"][0]
     assert {engine.show(i)["status"] for i in cycle["appraisal_ids"]} == {"running"}
     assert engine.show(cycle["id"])["status"] == "running"
     engine.complete(close["id"], "chen.yu", {"summary": "closing early", "cancel_open_appraisals": True})

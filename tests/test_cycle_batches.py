@@ -1,7 +1,7 @@
 """Opening a big cycle in batches: the first batch with the cycle, the rest by jobs, progress on record.
 
-The batch size is made small here (4) so that the nine appraisals of the demo organisation take
-three batches: 4 with the cycle, then jobs of 4 and 1.
+The batch size is made small here (4) so that the ten appraisals of the demo organisation take
+three batches: 4 with the cycle, then jobs of 4 and 2.
 """
 
 from __future__ import annotations
@@ -31,14 +31,14 @@ def count(engine, model, *where):
 
 def test_a_cycle_opens_its_first_batch_at_once_and_the_worker_the_rest(engine, small_batches):
     cycle = open_cycle(engine)
-    assert (cycle["appraisals"], cycle["opened"], len(cycle["appraisal_ids"])) == (9, 4, 4)
+    assert (cycle["appraisals"], cycle["opened"], len(cycle["appraisal_ids"])) == (10, 4, 4)
     board = engine.cycle_dashboard("2026-Q4")
-    assert board["opening"] == {"planned": 9, "opened": 4, "finished": False} and board["appraisals"] == 4
+    assert board["opening"] == {"planned": 10, "opened": 4, "finished": False} and board["appraisals"] == 4
     assert count(engine, Job, Job.kind == "open_appraisals", Job.state == "pending") == 2
     report = Worker(engine).run_once()
     assert report.incidents == 0 and report.errors == []
     board = engine.cycle_dashboard("2026-Q4")
-    assert board["opening"] == {"planned": 9, "opened": 9, "finished": True} and board["appraisals"] == 9
+    assert board["opening"] == {"planned": 10, "opened": 10, "finished": True} and board["appraisals"] == 10
     children = [engine.show(i["id"]) for i in engine.instances("appraisal")]
     lines = {c["data"]["start"]["employee"]: (c["data"]["start"]["appraiser"], c["data"]["start"]["calibrator"])
              for c in children}
@@ -47,7 +47,7 @@ def test_a_cycle_opens_its_first_batch_at_once_and_the_worker_the_rest(engine, s
         task = task_of(engine, employee, "self_assessment", employee)
         assert task["mine"] is True and task["due_at"] is not None
     checked, problems = engine.verify()
-    assert problems == [] and checked == 10
+    assert problems == [] and checked == 11
 
 
 def test_a_batch_writes_the_same_rows_as_starting_one_by_one(engine, small_batches):
@@ -74,7 +74,7 @@ def test_closing_a_cycle_still_opening_needs_the_choice_and_cancels_the_unopened
     close = next(t for t in engine.tasks("chen.yu") if t["name"] == "close_cycle")
     with pytest.raises(FormInvalid) as refused:
         engine.complete(close["id"], "chen.yu", {})
-    assert "9 appraisal(s)" in refused.value.fields[cycles.CANCEL_OPEN][0]  # 4 open, 5 not opened yet
+    assert "10 appraisal(s)" in refused.value.fields[cycles.CANCEL_OPEN][0]  # 4 open, 6 not opened yet
     engine.complete(close["id"], "chen.yu", {cycles.CANCEL_OPEN: True})
     assert count(engine, Job, Job.kind == "open_appraisals", Job.state == "pending") == 0
     assert Worker(engine).run_once().incidents == 0

@@ -23,6 +23,7 @@ BELOW = {
     "scheduling": {"base", "org", "history", "definitions", "runtime"},
     "appraisal": {"base", "org", "history", "definitions", "runtime"},
     "audit": {"base", "org", "history", "definitions", "runtime"},
+    "modeler": {"base", "org", "history", "definitions", "runtime"},
     "migrations": {"base"},
 }
 PACKAGES = {*BELOW, "facade"} - {"base"}

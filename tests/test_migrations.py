@@ -30,5 +30,5 @@ def test_upgrade_matches_the_models_and_downgrade_undoes_it(db_url):
         tables = set(connection.dialect.get_table_names(connection)) - {"alembic_version"}
     assert tables == set()
     engine.init(demo=True)  # and up again, from nothing
-    assert len(engine.users()) == 13
+    assert len(engine.users()) == 14
     engine.db.dispose()

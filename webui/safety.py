@@ -15,6 +15,10 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "font-src 'self'", "connect-src 'self'", "form-action 'self'", "frame-ancestors 'none'",
     "base-uri 'none'", "object-src 'none'",
 ])
+# The modeler's pages (editor, version and diff diagrams) only: bpmn-js and dmn-js write a few style
+# attributes into their markup (icons, the properties panel, overlays), which style-src 'self' refuses.
+# Attributes only: style elements, scripts and everything else stay as strict as on every other page.
+MODELER_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY + "; style-src-attr 'unsafe-inline'"
 HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Frame-Options": "DENY",

@@ -26,11 +26,12 @@ from .audit.views import may_audit
 from .auth import views as auth_views
 from .context import display_name, signed_in
 from .inbox.views import holds, navigation, task_counts
+from .modeler import views as modeler
 
 csrf = CSRFProtect()
 HTML_BLUEPRINTS = (auth.blueprint, inbox.blueprint, tasks.blueprint, processes.blueprint, instances.blueprint,
                    notifications.blueprint, dashboard.blueprint, calendar.blueprint, audit.blueprint,
-                   i18n.blueprint)
+                   modeler.blueprint, i18n.blueprint)
 for _blueprint in HTML_BLUEPRINTS:  # once, at import: a blueprint cannot change after its first registration
     errors.attach(_blueprint)
 
@@ -39,10 +40,11 @@ def _page_globals() -> dict[str, Any]:
     me = signed_in()
     if me is None:
         return {"me": None, "my_name": "", "counts": {}, "unread": 0, "dashboard": False, "calendar": False,
-                "audit": False}
+                "audit": False, "modeler": False}
     nav = navigation()
     return {"me": me, "my_name": display_name(me), "counts": task_counts(), "unread": nav["unread"],
-            "dashboard": holds("see dashboards"), "calendar": holds("edit calendar"), "audit": may_audit()}
+            "dashboard": holds("see dashboards"), "calendar": holds("edit calendar"), "audit": may_audit(),
+            "modeler": holds("model")}
 
 
 def init_app(app: Flask) -> None:

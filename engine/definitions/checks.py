@@ -20,6 +20,7 @@ from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 
 from .bundle import form_name_escapes
 from .forms import parse_schema
+from .problems import N_, Problem
 
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
 
@@ -50,21 +51,43 @@ class UserTaskInfo:
     notify_on_complete: str = ""
 
 
+# What owns a form: the kind of element (a user task, or the process for its start form) and its id.
+FORM_PROBLEMS = {
+    "user task": (N_("user task %(owner)r: form %(form)r lies outside the forms folder"),
+                  N_("user task %(owner)r: form %(form)r not found in the forms"),
+                  N_("user task %(owner)r: %(error)s")),
+    "process": (N_("process %(owner)r: form %(form)r lies outside the forms folder"),
+                N_("process %(owner)r: form %(form)r not found in the forms"),
+                N_("process %(owner)r: %(error)s")),
+}
+
+
+def _owner(owner: str) -> tuple[str, str]:
+    """("user task", "write_note") from "user task 'write_note'" (the owners' old spelling)."""
+    kind, _, quoted = owner.partition(" '") if owner.startswith("process") else owner.rpartition(" '")
+    return (kind if kind in FORM_PROBLEMS else "user task"), quoted.rstrip("'")
+
+
 def read_forms(
     form_names: list[str], form_files: dict[str, bytes], problems: list[str], owners: dict[str, str]
 ) -> dict[str, dict[str, Any]]:
-    """The named forms, parsed; a missing, escaping or invalid one is a problem of its owner."""
+    """The named forms, parsed; a missing, escaping or invalid one is a problem of its owner.
+
+    ``owners`` names each form's owner as "user task 'id'" or "process 'id'".
+    """
     forms: dict[str, dict[str, Any]] = {}
     for name in form_names:
+        kind, element = _owner(owners[name])
+        escapes, missing, invalid = FORM_PROBLEMS[kind]
         if form_name_escapes(name):
-            problems.append(f"{owners[name]}: form {name!r} lies outside the forms folder")
+            problems.append(Problem(escapes, element, owner=element, form=name))
         elif name not in form_files:
-            problems.append(f"{owners[name]}: form {name!r} not found in the forms")
+            problems.append(Problem(missing, element, owner=element, form=name))
         else:
             try:
                 forms[name] = parse_schema(name, form_files[name])
             except ValueError as exc:
-                problems.append(f"{owners[name]}: {exc}")
+                problems.append(Problem(invalid, element, file=name, owner=element, error=str(exc)))
     return forms
 
 
@@ -94,7 +117,7 @@ def decision_values(condition: str) -> set[str] | None:
     return values if mentions else None
 
 
-def gateway_problem(gateway: Any, forms_by_task: dict[str, dict[str, Any]]) -> str | None:
+def gateway_problem(gateway: Any, forms_by_task: dict[str, dict[str, Any]]) -> Problem | None:
     if gateway.default_task_spec is not None:
         return None
     sources = [s for s in gateway.inputs if s.name in forms_by_task]
@@ -102,15 +125,17 @@ def gateway_problem(gateway: Any, forms_by_task: dict[str, dict[str, Any]]) -> s
     if len(sources) == 1 and len(gateway.inputs) == 1:
         enum = forms_by_task[sources[0].name].get("properties", {}).get("decision", {}).get("enum")
     if not enum:
-        return (f"exclusive gateway {gateway.name!r} has no default flow and does not follow a "
-                "decision form whose values its conditions could cover")
+        return Problem(N_("exclusive gateway %(gateway)r has no default flow and does not follow a "
+                          "decision form whose values its conditions could cover"), gateway.name,
+                       gateway=gateway.name)
     covered: set[str] = set()
     for condition, _target in gateway.cond_task_specs:
         covered |= decision_values(condition_text(condition)) or set()
     missing = [v for v in enum if v not in covered]
     if missing:
-        return (f"exclusive gateway {gateway.name!r} has no default flow and no condition for "
-                f"decision value(s) {', '.join(missing)}")
+        return Problem(N_("exclusive gateway %(gateway)r has no default flow and no condition for "
+                          "decision value(s) %(values)s"), gateway.name, gateway=gateway.name,
+                       values=", ".join(missing))
     return None
 
 
@@ -152,12 +177,16 @@ SUPPORTED_HIT_POLICIES = ("UNIQUE", "COLLECT")
 
 def hit_policy_problems(dmn_root: etree._Element, name: str) -> list[str]:
     """The library implements UNIQUE and COLLECT only; others would silently act as first match."""
-    problems = []
+    problems: list[str] = []
     for table in elements(dmn_root, "//*[local-name()='decisionTable']"):
         policy = (table.get("hitPolicy") or "UNIQUE").upper()
         if policy not in SUPPORTED_HIT_POLICIES:
-            problems.append(f"{name}: decision table {table.get('id')!r} uses hit policy {policy}; "
-                            f"only {' and '.join(SUPPORTED_HIT_POLICIES)} are supported")
+            decision = table.getparent()
+            element = str(decision.get("id")) if decision is not None and decision.get("id") else table.get("id")
+            problems.append(Problem(
+                N_("%(file)s: decision table %(table)r uses hit policy %(policy)s; only %(supported)s are supported"),
+                element, file=name, table=table.get("id"), policy=policy,
+                supported=" and ".join(SUPPORTED_HIT_POLICIES)))
     return problems
 
 
@@ -171,22 +200,27 @@ def user_tasks(
     pending = []
     for task_spec in spec.task_specs.values():
         if isinstance(task_spec, ServiceTask):
-            problems.append(f"service task {task_spec.name!r}: service tasks are not supported")
+            problems.append(Problem(N_("service task %(task)r: service tasks are not supported"), task_spec.name,
+                                    task=task_spec.name))
         if isinstance(task_spec, ManualTask):
-            problems.append(f"manual task {task_spec.name!r}: use a user task with a form instead")
+            problems.append(Problem(N_("manual task %(task)r: use a user task with a form instead"), task_spec.name,
+                                    task=task_spec.name))
         if not isinstance(task_spec, UserTask):
             continue
         props = task_spec.extensions.get("properties", {})
         form_name = props.get("formJsonSchemaFilename")
+        task = task_spec.name
         if not task_spec.lane:
-            problems.append(f"user task {task_spec.name!r} is in no lane (lanes name the role that does it)")
+            problems.append(Problem(N_("user task %(task)r is in no lane (lanes name the role that does it)"),
+                                    task, task=task))
         elif task_spec.lane not in known_roles:
-            problems.append(f"lane {task_spec.lane!r} of user task {task_spec.name!r} is not a known role")
+            problems.append(Problem(N_("lane %(lane)r of user task %(task)r is not a known role"), task,
+                                    lane=task_spec.lane, task=task))
         elif task_spec.lane in relationship_roles and not props.get("assignee"):
-            problems.append(f"user task {task_spec.name!r} in lane {task_spec.lane!r} needs an 'assignee' property "
-                            "naming the data that holds the person")
+            problems.append(Problem(N_("user task %(task)r in lane %(lane)r needs an 'assignee' property naming "
+                                       "the data that holds the person"), task, task=task, lane=task_spec.lane))
         if not form_name:
-            problems.append(f"user task {task_spec.name!r} has no form (formJsonSchemaFilename)")
+            problems.append(Problem(N_("user task %(task)r has no form (formJsonSchemaFilename)"), task, task=task))
             continue
         wanted[task_spec.name] = form_name
         owners[form_name] = f"user task {task_spec.name!r}"

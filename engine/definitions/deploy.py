@@ -31,7 +31,8 @@ class DeployResult:
     source: str
 
 
-def _store(session: Session, parsed: ParsedProcess, specs: SpecCodec, now: datetime, by: str) -> DeployResult:
+def _store(session: Session, parsed: ParsedProcess, specs: SpecCodec, now: datetime, by: str,
+           note: str = "") -> DeployResult:
     latest = session.scalars(
         select(ProcessDefinition).where(ProcessDefinition.key == parsed.key)
         .order_by(ProcessDefinition.version.desc()).limit(1)
@@ -45,6 +46,7 @@ def _store(session: Session, parsed: ParsedProcess, specs: SpecCodec, now: datet
         start_form_json=json.dumps(parsed.start_form, ensure_ascii=False) if parsed.start_form else None,
         start_roles=",".join(parsed.start_roles), instance_title=parsed.instance_title,
         business_key=parsed.business_key, notify_on_end=parsed.notify_on_end, deployed_at=now, deployed_by=by,
+        change_note=note,
     )
     session.add(definition)
     session.flush()
@@ -64,9 +66,9 @@ def _store(session: Session, parsed: ParsedProcess, specs: SpecCodec, now: datet
 
 
 def store_bundles(
-    session: Session, bundles: list[DefinitionBundle], specs: SpecCodec, now: datetime, by: str,
+    session: Session, bundles: list[DefinitionBundle], specs: SpecCodec, now: datetime, by: str, note: str = "",
 ) -> list[DeployResult]:
-    """Validate every bundle, then store the new versions (recorded as deployed ``by``).
+    """Validate every bundle, then store the new versions (recorded as deployed ``by``, with ``note``).
 
     :raise DeploymentRejected: the first bundle that fails, with every problem it has.
     :raise InvalidInput: two bundles define the same process.
@@ -80,15 +82,15 @@ def store_bundles(
     duplicates = sorted({k for k in keys if keys.count(k) > 1})
     if duplicates:
         raise InvalidInput(f"process id(s) defined in more than one file: {', '.join(duplicates)}")
-    return [_store(session, p, specs, now, by) for p in parsed]
+    return [_store(session, p, specs, now, by, note) for p in parsed]
 
 
 def deploy(
-    session: Session, actor: Actor, bundles: list[DefinitionBundle], specs: SpecCodec, now: datetime,
+    session: Session, actor: Actor, bundles: list[DefinitionBundle], specs: SpecCodec, now: datetime, note: str = "",
 ) -> list[DeployResult]:
     """Deploy for someone holding the deploy right (analysts and admins).
 
     :raise NotAllowed: naming the deploy right, before anything is parsed.
     """
     require(actor, Right.DEPLOY, "deploy processes")
-    return store_bundles(session, bundles, specs, now, actor.username)
+    return store_bundles(session, bundles, specs, now, actor.username, note)

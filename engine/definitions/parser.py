@@ -28,6 +28,7 @@ from .checks import (
     texts,
     user_tasks,
 )
+from .problems import N_, Problem
 from .sandbox import check_compiles
 from .xml_safety import UnsafeXml, parse_xml
 
@@ -64,6 +65,12 @@ def _spiff_message(exc: Exception) -> str:
     return str(exc)
 
 
+def _spiff_problem(exc: Exception, prefix: str = "", element: str | None = None) -> Problem:
+    """The library's message as a problem of the element it names (or ``element``)."""
+    where = getattr(exc, "id", "") or element
+    return Problem.text(prefix + _spiff_message(exc), str(where) if where else None)
+
+
 @dataclass
 class _Parsed:
     """A bundle's document as the library parsed it, and the DMN files its processes call."""
@@ -78,7 +85,7 @@ def _parse_documents(bundle: DefinitionBundle) -> _Parsed:
     try:
         root = parse_xml(bundle.bpmn)
     except UnsafeXml as exc:
-        raise DeploymentRejected(source, [str(exc)]) from exc
+        raise DeploymentRejected(source, [Problem.text(str(exc))]) from exc
     parser = SpiffBpmnParser(validator=VALIDATOR)
     called = {str(t).strip() for t in texts(root, "//spiffworkflow:calledDecisionId/text()")}
     called_dmn: dict[str, bytes] = {}
@@ -87,7 +94,7 @@ def _parse_documents(bundle: DefinitionBundle) -> _Parsed:
             try:
                 dmn_root = parse_xml(dmn_content)
             except UnsafeXml as exc:
-                raise DeploymentRejected(source, [f"{name}: {exc}"]) from exc
+                raise DeploymentRejected(source, [Problem.text(f"{name}: {exc}", file=name)]) from exc
             decisions = {str(d) for d in texts(dmn_root, "//*[local-name()='decision']/@id")}
             if decisions & called:
                 called_dmn[name] = dmn_content
@@ -99,7 +106,7 @@ def _parse_documents(bundle: DefinitionBundle) -> _Parsed:
     except DeploymentRejected:
         raise
     except (SpiffWorkflowException, etree.LxmlError, KeyError, ValueError) as exc:
-        raise DeploymentRejected(source, [_spiff_message(exc)]) from exc
+        raise DeploymentRejected(source, [_spiff_problem(exc)]) from exc
     return _Parsed(root, parser, called_dmn)
 
 
@@ -113,7 +120,10 @@ def parse_bundle(
     parsed = _parse_documents(bundle)
     executable = elements(parsed.root, "//bpmn:process[@isExecutable='true']")
     if not executable:
-        raise DeploymentRejected(bundle.bpmn_name, ["no executable process (bpmn:process isExecutable=\"true\")"])
+        first = elements(parsed.root, "//bpmn:process")
+        element = str(first[0].get("id")) if first else None
+        raise DeploymentRejected(bundle.bpmn_name, [Problem(
+            N_('no executable process (bpmn:process isExecutable="true")'), element)])
     return [_parse_process(process_el, parsed, bundle, known_roles, relationship_roles) for process_el in executable]
 
 
@@ -137,9 +147,10 @@ def _parse_process(
         spec = parsed.parser.get_spec(key)
         subprocess_specs = parsed.parser.get_subprocess_specs(key)
     except RecursionError as exc:
-        raise DeploymentRejected(source, [f"process {key!r} is too large or too deeply nested"]) from exc
+        raise DeploymentRejected(source, [Problem(N_("process %(process)r is too large or too deeply nested"),
+                                                  key, process=key)]) from exc
     except (SpiffWorkflowException, KeyError, ValueError) as exc:
-        raise DeploymentRejected(source, [f"process {key!r}: {_spiff_message(exc)}"]) from exc
+        raise DeploymentRejected(source, [_spiff_problem(exc, f"process {key!r}: ", key)]) from exc
     props = _process_properties(process_el)
     tasks = user_tasks(spec, known_roles, bundle.forms, problems, relationship_roles)
     for sub in subprocess_specs.values():
@@ -158,10 +169,12 @@ def _parse_process(
         start_form = forms.get(props["startForm"])
     start_roles = [r.strip() for r in props.get("startRoles", "").split(",") if r.strip()]
     if not start_roles:
-        problems.append(f"process {key!r} names no roles that may start it (property startRoles)")
+        problems.append(Problem(N_("process %(process)r names no roles that may start it (property startRoles)"),
+                                key, process=key))
     for role in start_roles:
         if role not in known_roles or role in relationship_roles:
-            problems.append(f"process {key!r}: start role {role!r} is not a known role")
+            problems.append(Problem(N_("process %(process)r: start role %(role)r is not a known role"), key,
+                                    process=key, role=role))
     if problems:
         raise DeploymentRejected(source, problems)
     form_names = sorted({t.form_name for t in tasks} | ({props["startForm"]} if start_form else set()))

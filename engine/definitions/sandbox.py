@@ -8,6 +8,14 @@ because one exponentiation can keep the CPU busy inside C code, out of reach of 
 tracing off, so a script that caught the timeout (or ran a ``finally`` block) would run unbounded.
 ``+``, ``*`` and the methods that grow a text or list at once are size-checked before they run,
 so that a short script cannot allocate gigabytes within its time limit.
+
+Memory is bounded too: while a script runs, Python's allocator is traced (``tracemalloc``) and the
+same trace function that enforces the time limit stops the script once what it holds grows past
+the memory limit (64 MiB by default), with ``ScriptMemoryExceeded``. One statement can add at most
+what the size guards allow (a few MB), so the bound holds to within that. Tracing is switched on
+for the duration of script runs only (counted, so that scripts in several threads share it); an
+allocation by another thread while a script runs counts against that script, which errs on the
+side of stopping it.
 """
 
 from __future__ import annotations
@@ -15,8 +23,11 @@ from __future__ import annotations
 import ast
 import operator
 import sys
+import threading
 import time
-from collections.abc import Callable, Iterable
+import tracemalloc
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from functools import lru_cache
 from types import CodeType, FrameType, ModuleType
 from typing import Any
@@ -32,8 +43,11 @@ from RestrictedPython.Guards import (
 from RestrictedPython.transformer import RestrictingNodeTransformer
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 
+from .problems import N_, Problem
+
 SCRIPT_FILENAME = "<opsflow-script>"
 DEFAULT_TIME_LIMIT = 1.0
+DEFAULT_MEMORY_LIMIT = 64 * 1024 * 1024  # bytes a running script may hold
 MAX_RANGE = 100_000
 
 
@@ -43,6 +57,10 @@ class ScriptRejected(ValueError):
 
 class ScriptTimeout(RuntimeError):
     """A script ran past its time limit."""
+
+
+class ScriptMemoryExceeded(RuntimeError):
+    """A script held more memory than its limit allows."""
 
 
 _GUARDED_OPERATORS = {ast.Add: "_add_", ast.Mult: "_mul_"}
@@ -193,22 +211,55 @@ def compile_script(source: str, mode: str = "exec") -> CodeType:
         raise ScriptRejected(str(exc)) from exc
 
 
-def _run_with_time_limit(code: CodeType, scope: dict[str, Any], limit: float) -> Any:
-    deadline = time.monotonic() + limit
+_tracing_lock = threading.Lock()
+_tracing_users = 0
+_tracing_ours = False
 
-    def tracer(frame: FrameType, event: str, arg: object) -> Callable[..., Any] | None:
-        if frame.f_code.co_filename != SCRIPT_FILENAME:
-            return None
-        if time.monotonic() > deadline:
-            raise ScriptTimeout(f"script ran longer than {limit:g} s")
-        return tracer
 
-    previous = sys.gettrace()
-    sys.settrace(tracer)
+@contextmanager
+def _memory_traced() -> Iterator[None]:
+    """Trace allocations while at least one script runs (left alone when someone else traces already)."""
+    global _tracing_users, _tracing_ours
+    with _tracing_lock:
+        if _tracing_users == 0 and not tracemalloc.is_tracing():
+            tracemalloc.start(1)
+            _tracing_ours = True
+        _tracing_users += 1
     try:
-        return eval(code, scope)  # noqa: S307 - compiled by RestrictedPython, guarded globals
+        yield
     finally:
-        sys.settrace(previous)
+        with _tracing_lock:
+            _tracing_users -= 1
+            if _tracing_users == 0 and _tracing_ours:
+                tracemalloc.stop()
+                _tracing_ours = False
+
+
+def _run_with_time_limit(code: CodeType, scope: dict[str, Any], limit: float,
+                         memory_limit: int = DEFAULT_MEMORY_LIMIT) -> Any:
+    """Run ``code`` until it ends, runs past ``limit`` seconds or holds ``memory_limit`` bytes (0: no bound)."""
+    deadline = time.monotonic() + limit
+    traced = tracemalloc.get_traced_memory
+    bounded = memory_limit > 0
+
+    with _memory_traced() if bounded else nullcontext():
+        base = traced()[0] if bounded else 0
+
+        def tracer(frame: FrameType, event: str, arg: object) -> Callable[..., Any] | None:
+            if frame.f_code.co_filename != SCRIPT_FILENAME:
+                return None
+            if time.monotonic() > deadline:
+                raise ScriptTimeout(f"script ran longer than {limit:g} s")
+            if bounded and traced()[0] - base > memory_limit:
+                raise ScriptMemoryExceeded(f"script held more than {memory_limit // (1024 * 1024)} MiB of memory")
+            return tracer
+
+        previous = sys.gettrace()
+        sys.settrace(tracer)
+        try:
+            return eval(code, scope)  # noqa: S307 - compiled by RestrictedPython, guarded globals
+        finally:
+            sys.settrace(previous)
 
 
 def _is_data(key: str, value: Any) -> bool:
@@ -218,9 +269,11 @@ def _is_data(key: str, value: Any) -> bool:
 class SandboxedEnvironment(TaskDataEnvironment):  # type: ignore[misc]
     """Evaluates expressions and runs scripts over task data inside the sandbox."""
 
-    def __init__(self, helpers: dict[str, Any] | None = None, time_limit: float = DEFAULT_TIME_LIMIT):
+    def __init__(self, helpers: dict[str, Any] | None = None, time_limit: float = DEFAULT_TIME_LIMIT,
+                 memory_limit: int = DEFAULT_MEMORY_LIMIT):
         super().__init__(helpers or {})
         self.time_limit = time_limit
+        self.memory_limit = memory_limit
 
     def _scope(self, context: dict[str, Any], external: dict[str, Any] | None) -> dict[str, Any]:
         scope = dict(self.globals)
@@ -231,13 +284,13 @@ class SandboxedEnvironment(TaskDataEnvironment):  # type: ignore[misc]
 
     def evaluate(self, expression: str, context: dict[str, Any], external_context: Any = None) -> Any:
         code = compile_script(expression.strip(), "eval")
-        return _run_with_time_limit(code, self._scope(context, external_context), self.time_limit)
+        return _run_with_time_limit(code, self._scope(context, external_context), self.time_limit, self.memory_limit)
 
     def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
         self.check_for_overwrite(context, external_context or {})
         code = compile_script(script, "exec")
         scope = self._scope(context, external_context)
-        _run_with_time_limit(code, scope, self.time_limit)
+        _run_with_time_limit(code, scope, self.time_limit, self.memory_limit)
         hidden = set(GUARDS) | set(self.globals) | set(external_context or {})
         for key in [k for k in context if k not in scope]:
             del context[key]
@@ -249,17 +302,27 @@ class SandboxedEnvironment(TaskDataEnvironment):  # type: ignore[misc]
 
 def make_script_engine(
     time_limit: float = DEFAULT_TIME_LIMIT, helpers: dict[str, Any] | None = None,
+    memory_limit: int = DEFAULT_MEMORY_LIMIT,
 ) -> PythonScriptEngine:
     """Build the script engine every workflow runs with (``helpers``: extra functions for scripts)."""
-    return PythonScriptEngine(environment=SandboxedEnvironment(helpers, time_limit=time_limit))
+    return PythonScriptEngine(environment=SandboxedEnvironment(helpers, time_limit=time_limit,
+                                                               memory_limit=memory_limit))
+
+
+def rules() -> dict[str, Any]:
+    """The sandbox's limits, as the script editor shows them."""
+    return {"time_limit_s": DEFAULT_TIME_LIMIT, "memory_limit_mib": DEFAULT_MEMORY_LIMIT // (1024 * 1024),
+            "max_range": MAX_RANGE, "max_sequence": MAX_SEQUENCE,
+            "builtins": sorted(k for k in SAFE_BUILTINS if k[0].islower())}
 
 
 def check_compiles(sources: Iterable[tuple[str, str, str]]) -> list[str]:
-    """Compile each (element id, source, mode); return one message per element that fails."""
-    problems = []
+    """Compile each (element id, source, mode); return one problem per element that fails."""
+    problems: list[str] = []
     for element_id, source, mode in sources:
         try:
             compile_script(source.strip() if mode == "eval" else source, mode)
         except ScriptRejected as exc:
-            problems.append(f"{element_id}: script is not allowed: {exc}")
+            problems.append(Problem(N_("%(owner)s: script is not allowed: %(error)s"), element_id,
+                                    owner=element_id, error=str(exc)))
     return problems

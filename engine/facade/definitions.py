@@ -23,13 +23,13 @@ class DefinitionUseCases(EngineBase):
             actor = load_actor(session, username)
             return deploy(session, actor, bundles, self.collaborators.specs, self.collaborators.clock())
 
-    def deploy_paths(self, paths: list[Path], username: str) -> list[DeployResult]:
-        """The same, reading BPMN files or folders from disk (forms from the forms folder)."""
+    def deploy_paths(self, paths: list[Path], username: str, note: str = "") -> list[DeployResult]:
+        """The same, reading BPMN files or folders from disk (forms from the forms folder), with a change note."""
         with self.transaction() as session:
             actor = load_actor(session, username)
             require(actor, Right.DEPLOY, "deploy processes")  # before reading anything
             bundles = bundles_from_paths(paths, self.collaborators.forms_root)
-            return deploy(session, actor, bundles, self.collaborators.specs, self.collaborators.clock())
+            return deploy(session, actor, bundles, self.collaborators.specs, self.collaborators.clock(), note)
 
     def processes(self, username: str | None = None) -> list[dict[str, Any]]:
         """The latest version of each deployed process (for ``username``: those they may start)."""

@@ -12,6 +12,7 @@ from .definitions import DefinitionUseCases
 from .exports import ExportUseCases
 from .history import HistoryUseCases
 from .integrity import IntegrityUseCases
+from .modeler import ModelerUseCases
 from .nodes import NodeUseCases
 from .org import OrgUseCases
 from .scheduling import SchedulingUseCases
@@ -19,5 +20,6 @@ from .work import WorkUseCases
 
 
 class Engine(OrgUseCases, DefinitionUseCases, WorkUseCases, HistoryUseCases, SchedulingUseCases,
-             AppraisalUseCases, NodeUseCases, ExportUseCases, IntegrityUseCases, AuditUseCases):
+             AppraisalUseCases, NodeUseCases, ExportUseCases, IntegrityUseCases, AuditUseCases,
+             ModelerUseCases):
     """Runs use cases; each method is one transaction that commits or leaves nothing."""

@@ -31,6 +31,8 @@ class Right(StrEnum):
     CANCEL = "cancel"
     SEE_DASHBOARD = "see dashboards"
     DEPLOY = "deploy"
+    MODEL = "model"
+    MIGRATE = "migrate instances"
     AUDIT = "audit"
     EDIT_CALENDAR = "edit calendar"
     SEE_ACCESS_LOG = "see the audit access log"
@@ -69,6 +71,8 @@ RIGHTS: dict[Right, Grant] = {
     Right.SEE_DASHBOARD: Grant(frozenset({"director", "ops_manager", "branch_gm", "marketing_manager", "admin",
                                           "auditor"})),
     Right.DEPLOY: Grant(frozenset({"analyst", "admin"})),
+    Right.MODEL: Grant(frozenset({"analyst", "admin"})),
+    Right.MIGRATE: Grant(frozenset({"analyst", "admin"})),
     Right.AUDIT: Grant(frozenset({"auditor", "admin"}),
                        "a director, over his department's instances: started by him or anyone below him in the "
                        "reporting lines, or with a task held or completed by one of them (a task merely open to "

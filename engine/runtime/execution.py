@@ -23,7 +23,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from ..definitions.catalog import DeployedProcess
-from ..definitions.sandbox import ScriptTimeout
+from ..definitions.sandbox import ScriptMemoryExceeded, ScriptTimeout
 from ..errors import ProcessError
 from ..history.log import PendingEvent, data_delta
 from .state import StateCodec
@@ -130,8 +130,8 @@ class WorkflowRunner:
         """Run one library call, turning its failures into ``ProcessError``."""
         try:
             action()
-        except (SpiffWorkflowException, ScriptTimeout, ValueError, TypeError, KeyError, NameError,
-                AttributeError, ZeroDivisionError, RecursionError) as exc:
+        except (SpiffWorkflowException, ScriptTimeout, ScriptMemoryExceeded, MemoryError, ValueError, TypeError,
+                KeyError, NameError, AttributeError, ZeroDivisionError, RecursionError) as exc:
             raise ProcessError(_describe(exc)) from exc
 
     def advance(

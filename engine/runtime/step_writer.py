@@ -7,7 +7,8 @@ A use case that changes an instance describes its step as a ``Step`` and hands i
 1. the task a person acted on (claim, release, assign, complete), guarded by the state and holder
    read before: zero rows means someone else was quicker, a ``Conflict``;
 2. new human tasks (who each is for, and when it is due, resolved first); their ids go into the events;
-3. tasks that are no longer ready are closed (cancelled, or expired when their deadline closed them);
+3. tasks that are no longer ready are closed (cancelled, or expired when their deadline closed them),
+   and open tasks that a migration moves to another version are updated (``task_updates``);
 4. the instance's timer job, when the earliest waiting timer moved;
 5. the instance row ``WHERE version = <the version read>``: zero rows means someone else stepped the
    instance first, a ``Conflict``, and the whole use case rolls back;
@@ -94,6 +95,7 @@ class Step:
     close_as: str = "cancelled"
     completed_task: str | None = None  # the step a person completed (for its notify-on-complete)
     notify: list[outbox.Message] = field(default_factory=list)
+    task_updates: dict[int, dict[str, Any]] = field(default_factory=dict)  # open task row id -> new values
 
 
 @dataclass
@@ -129,12 +131,14 @@ def write_step(session: Session, collaborators: Collaborators, step: Step, now: 
     gone = list(step.close)
     if run is not None and process is not None:
         [plan] = plan_tasks(session, collaborators, process, [run], now)
-        created = _insert_tasks(session, task_rows(instance.id, instance.definition_id, run.new_tasks, plan, now))
+        created = _insert_tasks(session, task_rows(instance.id, process.id, run.new_tasks, plan, now))
         skip = step.acted_on.task.spiff_task_id if step.acted_on else None
         gone += [t for t in run.gone_task_ids if t != skip]
         _keep_timer_job(session, instance, run, step.changes, now)
     _fill_task_events(step.events, created, plan)
     _close_tasks(session, gone, step.close_as, now)
+    for task_id, values in step.task_updates.items():
+        session.execute(update(TASKS).where(TASKS.c.id == task_id, TASKS.c.state == "open").values(**values))
     _update_instance(session, instance, step, now)
     outbox.schedule_jobs(session, follow_up_jobs(instance.id, created, plan.due, now), now)
     messages = list(step.notify)

@@ -27,7 +27,7 @@ def cmd_init(engine: Engine, args: argparse.Namespace) -> None:
 
 def cmd_deploy(engine: Engine, args: argparse.Namespace) -> None:
     paths = [Path(p) for p in args.paths] or [engine.collaborators.processes_root]
-    results = [r.__dict__ for r in engine.deploy_paths(paths, args.actor)]
+    results = [r.__dict__ for r in engine.deploy_paths(paths, args.actor, args.note or "")]
     emit(args, results, lambda: table(results, ["key", "version", "status", "source"]))
 
 
@@ -77,6 +77,7 @@ def register(commands: Commands) -> None:
     p.add_argument("--demo", action="store_true", help="also load the demo organisation")
     p = commands.add("deploy", cmd_deploy, "validate and deploy BPMN files (default: processes/) as an analyst")
     p.add_argument("paths", nargs="*", metavar="PATH")
+    p.add_argument("--note", help="what changed and why (recorded on the new version)")
     actor(p, "who deploys: a user with the deploy right (analyst or admin), recorded on the version")
     commands.add("processes", cmd_processes, "list deployed processes (latest versions)")
     user = commands.group("user", "manage users")

@@ -11,6 +11,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from tests.api.helpers import API
+from tests.api.modeler_calls import exercise_modeler
 from tests.journey import DRAFT, RESEARCH, START, decision
 from webui.api.errors import FALLBACK_ENDPOINT
 
@@ -40,7 +41,7 @@ def test_every_route_is_documented_and_every_documented_route_exists(sqlite_app,
     documented = {(API + path, method) for path, item in document["paths"].items() for method in item
                   if method in HTTP_METHODS}
     assert routes == documented
-    assert len(routes) == 22
+    assert len(routes) == 35
 
 
 def test_the_document_is_valid_openapi(document):
@@ -78,11 +79,21 @@ class DocumentedClient:
              query: dict[str, Any] | None = None, **params: Any) -> Any:
         user = self.users[username]
         path = template.format(**params)
-        response = user.post(path, body) if method == "post" else user.get(path, **(query or {}))
+        query = {**{k: v for k, v in params.items() if f"{{{k}}}" not in template}, **(query or {})}
+        if method in ("put", "delete"):
+            response = user.client.open(API + path, method=method.upper(), json=body, headers=user.headers,
+                                        query_string=query)
+        else:
+            response = user.post(path, body) if method == "post" else user.get(path, **query)
         assert response.status_code == expect, (method, path, response.get_json())
         answers = self.document["paths"][template][method]["responses"]
         assert str(expect) in answers, f"{method} {template} answered {expect}, which is not documented"
         answer = answers[str(expect)]
+        self.seen.add((template, method))
+        if "content" not in answer and "$ref" not in answer:
+            return None  # 204: no body
+        if "application/xml" in answer.get("content", {}):
+            return response.get_data(as_text=True)
         if "$ref" in answer:
             answer = self.document["components"]["responses"][answer["$ref"].rsplit("/", 1)[-1]]
         media = next(iter(answer["content"]))
@@ -127,7 +138,7 @@ def test_the_answers_are_what_the_document_says(sqlite_users, document):
     api.call("li.na", "get", instance, expect=404, instance_id=plan + 1)
     api.call("li.na", "get", f"{instance}/history", instance_id=plan)
     xes = api.call("he.ping", "get", "/process-definitions/{key}/log.xes", key="market_plan")
-    assert xes.startswith(b"<?xml") and b"<trace>" in xes
+    assert xes.startswith("<?xml") and "<trace>" in xes  # application/xml answers come back as text
     api.call("li.na", "get", "/process-definitions/{key}/log.xes", expect=403, key="market_plan")
     assert api.call("he.ping", "get", f"{instance}/bundle", instance_id=plan).startswith(b"PK")
     badge = api.call("he.ping", "get", f"{instance}/integrity", instance_id=plan)
@@ -154,5 +165,6 @@ def test_the_answers_are_what_the_document_says(sqlite_users, document):
     assert api.call("admin", "get", "/audit/access-log", query={"limit": 2})["next"] is not None
     api.call("admin", "get", "/audit/access-log", query={"limit": 0}, expect=400)
     api.call("chen.yu", "get", "/audit/access-log", expect=403)
+    exercise_modeler(api)
     documented = {(path, method) for path, item in document["paths"].items() for method in item}
     assert api.seen == documented

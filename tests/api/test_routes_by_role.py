@@ -47,6 +47,7 @@ READ_ONLY = frozenset({"he.ping"})  # the auditor reads and replays; he changes 
 AUDITORS = OVERSIGHT
 LOG_READERS = frozenset({"he.ping", "admin"})  # the access log: auditors of auditors, not the director
 AUDIT_HOLDERS = frozenset({"he.ping", "admin"})  # the audit right outright: exports and the integrity check
+MODELERS = frozenset({"gao.yan", "admin"})  # the model, deploy and migrate rights: analysts and admins
 NO_TOKEN = "(no token)"
 FILE_ROUTES = ("/log.xes", "/bundle")  # answer a file, not JSON, when they succeed
 MISSING = 999_999  # an id no row has
@@ -202,6 +203,33 @@ PROBES = [
     Probe("/process-definitions/<key>/versions/<int:version>/heatmap", "GET",
           "/process-definitions/market_plan/versions/9/heatmap", 403, {404: AUDITORS}),
     Probe("/audit/access-log", "GET", "/audit/access-log", 403, {200: LOG_READERS}),
+    # -- the modeler: analysts and admins only; everyone else 403 on every route
+    Probe("/process-definitions", "POST", "/process-definitions", 403, {400: MODELERS},
+          body={"bpmn": "<definitions/>", "note": "probe"}),  # not a deployable bundle: the errors, nothing stored
+    Probe("/process-definitions/<key>/versions", "GET", "/process-definitions/market_plan/versions", 403,
+          {200: MODELERS}),
+    Probe("/process-definitions/<key>/versions", "GET", "/process-definitions/no_such_process/versions", 403,
+          {404: MODELERS}),
+    Probe("/process-definitions/<key>/versions/<int:version>", "GET", "/process-definitions/market_plan/versions/1",
+          403, {200: MODELERS}),
+    Probe("/process-definitions/<key>/versions/<int:version>/bpmn", "GET",
+          "/process-definitions/market_plan/versions/1/bpmn", 403, {200: MODELERS}),
+    Probe("/process-definitions/<key>/diff", "GET", "/process-definitions/market_plan/diff?from=1&to=1", 403,
+          {200: MODELERS}),
+    Probe("/drafts", "GET", "/drafts", 403, {200: MODELERS}),
+    Probe("/drafts", "POST", "/drafts", 403, {201: MODELERS}, body={"key": "probe_process", "title": "Probe"}),
+    Probe("/process-definitions/<key>/draft", "GET", "/process-definitions/market_plan/draft", 403, {200: MODELERS}),
+    Probe("/process-definitions/<key>/draft", "PUT", "/process-definitions/market_plan/draft", 403, {200: MODELERS},
+          body={"bpmn": "<definitions/>", "files": {}, "version": 0}),  # saved, with its problems listed
+    Probe("/process-definitions/<key>/draft", "DELETE", "/process-definitions/market_plan/draft?version=0", 403,
+          {404: MODELERS}),  # no draft to discard in the template
+    Probe("/process-definitions/<key>/draft/deploy", "POST", "/process-definitions/market_plan/draft/deploy", 403,
+          {404: MODELERS}, body={"version": 0, "note": "probe"}),
+    Probe("/process-definitions/<key>/migrations", "GET", "/process-definitions/market_plan/migrations?to=1", 403,
+          {200: MODELERS}),
+    # Every plan runs on v1 already: nothing to move, 400 naming the instance.
+    Probe("/process-definitions/<key>/migrations", "POST", "/process-definitions/market_plan/migrations", 403,
+          {400: MODELERS}, body={"instances": [1], "to": 1, "reason": "probe"}),
     # -- the OpenAPI document: the one route served without a token
     Probe("/openapi.json", "GET", "/openapi.json", 200, anonymous=200),
     # -- no such route (404) or no such method (405): JSON answers, still only with a token
@@ -284,7 +312,9 @@ def _status(client: FlaskClient, probe: Probe, world: World, token: str | None) 
     if response.status_code == 401:
         assert response.headers["WWW-Authenticate"].startswith('Bearer realm="opsflow"'), probe.label
     files = response.status_code == 200 and probe.path.endswith(FILE_ROUTES)  # an XES log, a bundle
-    assert response.is_json != files, f"{probe.label}: not a JSON answer"
+    xml = response.status_code == 200 and probe.path.endswith("/bpmn")  # a version's BPMN file is XML
+    assert response.is_json != (files or xml), f"{probe.label}: not a JSON answer"
+    assert not xml or response.mimetype == "application/xml", probe.label
     return response.status_code
 
 
@@ -315,7 +345,8 @@ def test_every_api_route_is_in_the_table(copies: Copies) -> None:
 def test_each_probe_reaches_the_rule_it_is_listed_under(copies: Copies, world: World) -> None:
     with copies.app() as app:
         adapter = app.url_map.bind("localhost")
-        reached = {p.label: adapter.match(p.url(world), p.method, return_rule=True)[0].rule for p in PROBES}
+        reached = {p.label: adapter.match(p.url(world).split("?")[0], p.method, return_rule=True)[0].rule
+                   for p in PROBES}
     assert reached == {p.label: API + p.rule for p in PROBES}
 
 

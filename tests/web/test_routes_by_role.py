@@ -37,6 +37,7 @@ ADMIN = frozenset({"admin"})
 AUDITORS = frozenset({"he.ping", "admin", "chen.yu"})
 LOG_READERS = frozenset({"he.ping", "admin"})  # the access log: auditors of auditors, not the director
 LOGIN = "login"  # an anonymous visitor is sent to /login
+MODELERS = frozenset({"gao.yan", "admin"})  # the model right: analysts and admins; everyone else 403
 
 
 @dataclass
@@ -124,6 +125,26 @@ PROBES = [
           403, {404: AUDITORS}),
     Probe("/audit/processes/<key>/versions/<int:version>/diagram", "GET",
           lambda w: "/audit/processes/market_plan/versions/1/diagram", 403, {200: AUDITORS}),
+    # -- the modeler (in this order: the draft made by /modeler/new is discarded further down)
+    Probe("/modeler/", "GET", lambda w: "/modeler/", 403, {200: MODELERS}),
+    Probe("/modeler/new", "POST", lambda w: "/modeler/new", 403, {303: MODELERS},
+          data={"key": "probe_process", "title": "Probe"}),
+    Probe("/modeler/import", "POST", lambda w: "/modeler/import", 403, {303: MODELERS}),  # no file: a message
+    Probe("/modeler/<key>", "GET", lambda w: "/modeler/market_plan", 403, {200: MODELERS}),
+    Probe("/modeler/<key>", "GET", lambda w: "/modeler/no_such_process", 403, {404: MODELERS}),
+    # The editor's JSON routes: a form post is not what they read (400), after the right is checked.
+    Probe("/modeler/<key>/save", "POST", lambda w: "/modeler/market_plan/save", 403, {400: MODELERS}),
+    Probe("/modeler/<key>/deploy", "POST", lambda w: "/modeler/market_plan/deploy", 403, {400: MODELERS}),
+    Probe("/modeler/preview-form", "POST", lambda w: "/modeler/preview-form", 403, {400: MODELERS}),
+    Probe("/modeler/<key>/discard", "POST", lambda w: "/modeler/probe_process/discard", 403, {303: MODELERS},
+          data={"version": "1"}),
+    Probe("/modeler/<key>/versions", "GET", lambda w: "/modeler/market_plan/versions", 403, {200: MODELERS}),
+    Probe("/modeler/<key>/versions/<int:version>", "GET", lambda w: "/modeler/market_plan/versions/1", 403,
+          {200: MODELERS}),
+    Probe("/modeler/<key>/diff", "GET", lambda w: "/modeler/market_plan/diff", 403, {200: MODELERS}),
+    Probe("/modeler/<key>/migrate", "GET", lambda w: "/modeler/market_plan/migrate", 403, {200: MODELERS}),
+    Probe("/modeler/<key>/migrate", "POST", lambda w: "/modeler/market_plan/migrate", 403, {303: MODELERS},
+          data={"to": "1"}),
     Probe("/login", "POST", lambda w: "/login", 200, data={"username": "nobody", "password": "wrong"},
           anonymous=200),
     Probe("/logout", "POST", lambda w: "/logout", 303),

@@ -19,6 +19,6 @@ blueprint.before_request(inputs.check_parameters)
 blueprint.before_request(errors.answer_options)
 errors.register(blueprint)
 
-from . import audit, definitions, exports, instances, openapi, tasks  # noqa: E402 - each adds its routes to the blueprint
+from . import audit, definitions, exports, instances, modeler, openapi, tasks  # noqa: E402 - each adds its routes
 
-__all__ = ["audit", "blueprint", "definitions", "exports", "instances", "openapi", "tasks"]
+__all__ = ["audit", "blueprint", "definitions", "exports", "instances", "modeler", "openapi", "tasks"]

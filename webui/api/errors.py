@@ -4,7 +4,8 @@ Every error has the shape ``{"error": CODE, "message": TEXT, "fields": {FIELD: [
 ``fields`` is empty unless particular fields are wrong. The status codes:
 
 - 400 ``invalid``: malformed JSON, a body that is not an object, a missing or unknown key,
-  or form data that fails its JSON Schema (``fields`` names every wrong field);
+  or form data that fails its JSON Schema (``fields`` names every wrong field); a refused deploy
+  adds ``errors``: ``[{"element": ID, "file": NAME, "severity": ..., "message": TEXT}, ...]``;
 - 401 ``unauthorized``: no bearer token, or an unknown or revoked one;
 - 403 ``forbidden``: the user lacks the role or right;
 - 404 ``not_found``: no such task, instance, process or route;
@@ -22,13 +23,25 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound
 
-from engine.errors import Conflict, FormInvalid, HistoryTampered, InvalidInput, NotAllowed, OpsflowError, ProcessError
+from engine.errors import (
+    Conflict,
+    DeploymentRejected,
+    FormInvalid,
+    HistoryTampered,
+    InvalidInput,
+    NotAllowed,
+    OpsflowError,
+    ProcessError,
+)
 from engine.errors import NotFound as DomainNotFound
 from engine.org.sign_in import LoginFailed
+
+from ..modeler.problems import deployment_errors
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +63,12 @@ class RequestInvalid(InvalidInput):
         self.fields = fields or {}
 
 
-def error_response(status: int, code: str, message: str, fields: dict[str, list[str]] | None = None) -> Response:
-    response = jsonify({"error": code, "message": message, "fields": fields or {}})
+def error_response(status: int, code: str, message: str, fields: dict[str, list[str]] | None = None,
+                   errors: list[dict[str, Any]] | None = None) -> Response:
+    body: dict[str, Any] = {"error": code, "message": message, "fields": fields or {}}
+    if errors is not None:
+        body["errors"] = errors
+    response = jsonify(body)
     response.status_code = status
     return response
 
@@ -71,7 +88,8 @@ def _domain_error(exc: OpsflowError) -> Response:
     if status == 401:
         return unauthorized(exc.message, invalid_token=True)
     fields = exc.fields if isinstance(exc, FormInvalid | RequestInvalid) else None
-    return error_response(status, exc.code, exc.message, fields)
+    errors = deployment_errors(exc.problems) if isinstance(exc, DeploymentRejected) else None
+    return error_response(status, exc.code, exc.message, fields, errors)
 
 
 def http_error(exc: HTTPException) -> Response:

@@ -68,6 +68,66 @@ TASK_ERRORS = [403, 404]
 CHANGE_ERRORS = [400, 403, 404, 409, 413]
 
 
+KEY = _param("key", "path", {"type": "string"}, "process key, e.g. market_plan")
+VERSION = _param("version", "path", {"type": "integer", "minimum": 1}, "version number")
+
+
+def _modeler_paths() -> dict[str, Any]:
+    """The analysts' routes (model right: analysts and admins; deploying and migrating have their own rights)."""
+    base, draft = "/process-definitions/{key}", "/process-definitions/{key}/draft"
+    xml = {"description": "The BPMN document", "content": {"application/xml": {"schema": {"type": "string"}}}}
+    version_bpmn = _operation("getVersionBpmn", "The BPMN file of one version", "modeler",
+                              (200, {"type": "string"}, "The BPMN document"), [403, 404], [KEY, VERSION])
+    version_bpmn["responses"]["200"] = xml
+    discard = _operation("discardDraft", "Discard the draft as saved at `version` (204)", "modeler",
+                         (204, {"type": "null"}, "Discarded"), [400, 403, 404, 409],
+                         [KEY, _param("version", "query", {"type": "integer", "minimum": 0}, "the draft version")])
+    discard["responses"]["204"] = {"description": "Discarded; no body"}
+    deploy = _operation(
+        "deployBundle", "Deploy a bundle (BPMN + forms + DMN) with a change note: 201 with the new version "
+        "(200, status unchanged, when nothing changed); 400 lists `errors` on their elements", "modeler",
+        (201, ref("Deployment"), "The new version"), [400, 403, 413], body="DeployRequest")
+    deploy_draft = _operation("deployDraft", "Deploy the draft as saved at `version` with a change note", "modeler",
+                              (201, ref("Deployment"), "The new version"), [400, 403, 404, 409], [KEY],
+                              "DeployDraftRequest")
+    for operation in (deploy, deploy_draft):
+        operation["responses"]["200"] = _json(ref("Deployment"), "Nothing changed: no new version")
+    return {
+        "/process-definitions": {"post": deploy},
+        f"{base}/versions": {"get": _operation("listVersions", "The versions, newest first", "modeler",
+                                               (200, items_of(ref("Version")), "The versions"), [403, 404], [KEY])},
+        f"{base}/versions/{{version}}": {"get": _operation(
+            "getVersion", "One version with its files, read-only", "modeler", (200, ref("VersionDetail"), "It"),
+            [403, 404], [KEY, VERSION])},
+        f"{base}/versions/{{version}}/bpmn": {"get": version_bpmn},
+        f"{base}/diff": {"get": _operation(
+            "diffVersions", "What changed between two versions: elements, forms and decision rules", "modeler",
+            (200, ref("Diff"), "The changes"), [400, 403, 404],
+            [KEY, _param("from", "query", {"type": "integer", "minimum": 1}, "the older version"),
+             _param("to", "query", {"type": "integer", "minimum": 1}, "the newer version")])},
+        "/drafts": {
+            "get": _operation("listDrafts", "The drafts being edited", "modeler",
+                              (200, items_of(ref("DraftSummary")), "The drafts"), [403]),
+            "post": _operation("newDraft", "Start a new process as a draft", "modeler", (201, ref("Draft"), "It"),
+                               [400, 403, 409], body="NewDraftRequest")},
+        draft: {
+            "get": _operation("getDraft", "The draft (version 0 when not saved: made from the latest version)",
+                              "modeler", (200, ref("Draft"), "The draft and its problems"), [403, 404], [KEY]),
+            "put": _operation("saveDraft", "Validate and save the draft over the version it was opened at",
+                              "modeler", (200, ref("Draft"), "Saved, with every problem found"), [400, 403, 409, 413],
+                              [KEY], "SaveDraftRequest"),
+            "delete": discard},
+        f"{draft}/deploy": {"post": deploy_draft},
+        f"{base}/migrations": {
+            "get": _operation("migrationDryRun", "Dry run: can each running instance on an older version move?",
+                              "modeler", (200, items_of(ref("MigrationCheck")), "Per instance"), [400, 403, 404],
+                              [KEY, _param("to", "query", {"type": "integer", "minimum": 1}, "the target version")]),
+            "post": _operation("migrateInstances", "Move instances, each in its own transaction, with a reason",
+                               "modeler", (200, items_of(ref("MigrationResult")), "Per instance: moved or why not"),
+                               [400, 403, 404], [KEY], "MigrateRequest")},
+    }
+
+
 def _paths() -> dict[str, Any]:
     task, instance = "/tasks/{task_id}", "/process-instances/{instance_id}"
     assignment = (200, ref("Assignment"), "Who holds the task now")
@@ -143,6 +203,9 @@ def _paths() -> dict[str, Any]:
 
 def document() -> dict[str, Any]:
     """The OpenAPI document describing every route under /api/v1."""
+    paths = _paths()
+    for path, item in _modeler_paths().items():
+        paths[path] = {**paths.get(path, {}), **item}
     return {
         "openapi": "3.1.0",
         "info": {"title": "opsflow REST API", "version": "1",
@@ -150,8 +213,8 @@ def document() -> dict[str, Any]:
                                 "Create a token with `opsflow token create USER`.\n\n" + (ERRORS_DOC or "")},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
-        "tags": [{"name": n} for n in ("definitions", "tasks", "instances", "audit", "meta")],
-        "paths": _paths(),
+        "tags": [{"name": n} for n in ("definitions", "tasks", "instances", "audit", "modeler", "meta")],
+        "paths": paths,
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
                                                "description": "a token from `opsflow token create USER`"}},

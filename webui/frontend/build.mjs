@@ -29,6 +29,7 @@ const ENTRIES = [
   { in: 'src/modeler.css', out: 'modeler' },
   { in: 'src/dmn-modeler.js', out: 'dmn-modeler' },
   { in: 'src/dmn-modeler.css', out: 'dmn-modeler' },
+  { in: 'src/diagram-pages.js', out: 'diagram-pages' },
 ];
 
 // `import lintConfig from 'opsflow:bpmnlint-config'` gets .bpmnlintrc compiled for the browser

@@ -75,6 +75,9 @@ def _what(kind: str, payload: dict[str, Any]) -> str:
         "task_expired": _("The step was closed unfinished when its deadline passed"),
         "reminder_sent": _("A reminder was sent"),
         "task_overdue": _("The step is overdue; the holder's manager was told"),
+        "instance_migrated": _("moved the process from version %(old)s to version %(new)s: %(reason)s",
+                               old=payload.get("from_version"), new=payload.get("to_version"),
+                               reason=payload.get("reason", "")),
     }
     return texts.get(kind, kind.replace("_", " "))
 

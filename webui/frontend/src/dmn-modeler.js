@@ -8,10 +8,21 @@
 
 import DmnModeler from 'dmn-js/lib/Modeler';
 
-/** A new DMN Modeler drawing into `container` (element or selector); other options go to dmn-js. */
-export function create({ container, ...options }) {
+import translateZh from './translate-zh.js';
+
+/**
+ * A new DMN Modeler drawing into `container` (element or selector); `language` 'zh' says dmn-js's own
+ * texts in Chinese; other options go to dmn-js.
+ */
+export function create({ container, language = 'en', ...options }) {
   const parent = typeof container === 'string' ? document.querySelector(container) : container;
-  return new DmnModeler({ container: parent, ...options });
+  const views = {};
+  if (language === 'zh') {
+    for (const view of ['drd', 'decisionTable', 'literalExpression', 'boxedExpression']) {
+      views[view] = { additionalModules: [{ translate: ['value', translateZh] }] };
+    }
+  }
+  return new DmnModeler({ container: parent, ...views, ...options });
 }
 
 window.OpsflowDmnModeler = Object.freeze({ create, DmnModeler });

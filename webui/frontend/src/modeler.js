@@ -1,9 +1,11 @@
 /**
- * Entry of webui/static/build/modeler.js: bpmn-js's Modeler with the properties panel and
- * bpmnlint, as `window.OpsflowModeler`. opsflow's own properties provider (the extension
- * elements the engine reads) is to be added through `additionalModules` / `moddleExtensions`.
+ * Entry of webui/static/build/modeler.js: bpmn-js's Modeler with the properties panel, bpmnlint, opsflow's
+ * moddle descriptor (the `spiffworkflow:` extension elements the engine reads) and opsflow's own
+ * properties provider, as `window.OpsflowModeler`; and the editor page (modeler-page.js), which starts
+ * itself on pages that carry `#modeler-data`.
  *
- *   const modeler = OpsflowModeler.create({ container: '#canvas', propertiesPanel: '#properties' });
+ *   const modeler = OpsflowModeler.create({ container: '#canvas', propertiesPanel: '#properties',
+ *                                           context: { roles, forms: () => [...], decisions: () => [...], labels } });
  *   await modeler.importXML(xml);
  */
 
@@ -14,18 +16,41 @@ import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from 'bpmn-js
 // Compiled from webui/frontend/.bpmnlintrc by build.mjs.
 import lintConfig from 'opsflow:bpmnlint-config';
 
+import flushingDebounceModule from './debounce-input.js';
+import opsflowPropertiesModule from './opsflow-properties.jsx';
+import spiffworkflowModdle from './spiffworkflow-moddle.json';
+import translateZh from './translate-zh.js';
+import { startEditorPage } from './modeler-page.js';
+
+const EMPTY_CONTEXT = { roles: [], forms: () => [], decisions: () => [], labels: {} };
+
 /**
  * A new Modeler drawing into `container`, with the properties panel in `propertiesPanel`
  * (element or selector; optional) and linting shown on the canvas while `lint` is true.
+ * `context` gives the properties provider the organisation's roles, the draft's forms and decisions
+ * and the page's translated labels; `language` 'zh' says bpmn-js's own texts in Chinese.
  */
-export function create({ container, propertiesPanel, lint = true, additionalModules = [], moddleExtensions = {} }) {
+export function create({ container, propertiesPanel, lint = true, additionalModules = [], moddleExtensions = {},
+  context = EMPTY_CONTEXT, language = 'en' }) {
+  const modules = [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, lintModule, flushingDebounceModule,
+    opsflowPropertiesModule,
+    { opsflowContext: ['value', { ...EMPTY_CONTEXT, ...context }] }];
+  if (language === 'zh') {
+    modules.push({ translate: ['value', translateZh] });
+  }
   return new BpmnModeler({
     container,
     propertiesPanel: propertiesPanel ? { parent: propertiesPanel } : undefined,
     linting: { bpmnlint: lintConfig, active: lint },
-    additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, lintModule, ...additionalModules],
-    moddleExtensions,
+    additionalModules: [...modules, ...additionalModules],
+    moddleExtensions: { spiffworkflow: spiffworkflowModdle, ...moddleExtensions },
   });
 }
 
-window.OpsflowModeler = Object.freeze({ create, BpmnModeler, lintConfig });
+window.OpsflowModeler = Object.freeze({ create, BpmnModeler, lintConfig, spiffworkflowModdle });
+
+if (document.readyState === 'loading') {
+  document.addEventListener('DOMContentLoaded', startEditorPage);
+} else {
+  startEditorPage();
+}

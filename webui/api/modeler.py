@@ -1,0 +1,166 @@
+"""The analysts' modeler over REST: deploy a bundle, versions, their BPMN, diffs, drafts and migrations.
+
+Every route needs the model right (analysts, admins); deploying the deploy right, migrating the migrate
+right. Validation problems come back as ``{"errors": [{"element", "file", "severity", "message"}]}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify, url_for
+
+from engine.definitions.bundle import DefinitionBundle
+from engine.modeler.drafts import check_files
+
+from ..modeler.problems import with_problems_said
+from . import blueprint, context
+from .errors import RequestInvalid
+from .inputs import body_object, int_arg
+
+DEFINITIONS = "/process-definitions"
+MAX_VERSION = 1_000_000
+
+
+def _text_map(body: dict[str, Any], key: str) -> dict[str, str]:
+    value = body.get(key) or {}
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise RequestInvalid(f"invalid request body: {key}", {key: ["must map file names to their text"]})
+    return dict(value)
+
+
+def _files(body: dict[str, Any]) -> dict[str, dict[str, str]]:
+    files = body.get("files") or {}
+    for name, file in files.items():
+        if not isinstance(file, dict) or not isinstance(file.get("content"), str) or not isinstance(
+                file.get("kind"), str) or set(file) - {"kind", "content"}:
+            raise RequestInvalid("invalid request body: files", {f"files.{name}": [
+                'must be {"kind": "form" or "dmn", "content": TEXT}']})
+    return dict(files)
+
+
+@blueprint.post(DEFINITIONS)
+def deploy_bundle() -> tuple[Response, int, dict[str, str]] | tuple[Response, int]:
+    """Deploy ``{"bpmn_name", "bpmn", "forms": {name: text}, "dmn": {name: text}, "note"}``.
+
+    Answers 201 with the new version (200 when the content is unchanged: no new version).
+    :raise 400: ``errors`` lists every problem on its element; nothing is stored. :raise 403:
+    """
+    body = body_object({"bpmn_name": str, "bpmn": str, "forms": dict, "dmn": dict, "note": str},
+                       required=("bpmn", "note"))
+    forms, dmn = _text_map(body, "forms"), _text_map(body, "dmn")
+    files = {**{n: {"kind": "form", "content": c} for n, c in forms.items()},
+             **{n: {"kind": "dmn", "content": c} for n, c in dmn.items()}}
+    check_files(body["bpmn"], files)
+    bundle = DefinitionBundle(body.get("bpmn_name") or "process.bpmn", body["bpmn"].encode("utf-8"),
+                              {n: c.encode("utf-8") for n, c in dmn.items()},
+                              {n: c.encode("utf-8") for n, c in forms.items()})
+    result = context.engine().deploy_bundle(bundle, body["note"], context.username())
+    if result["status"] == "unchanged":
+        return jsonify(result), 200
+    location = url_for("api.show_version", key=result["key"], version=result["version"])
+    return jsonify(result), 201, {"Location": location}
+
+
+@blueprint.get(f"{DEFINITIONS}/<key>/versions")
+def list_versions(key: str) -> Response:
+    """The versions of a process, newest first: author, note, date, instances running and ended."""
+    return jsonify({"items": context.engine().versions(key, context.username())})
+
+
+@blueprint.get(f"{DEFINITIONS}/<key>/versions/<int:version>")
+def show_version(key: str, version: int) -> Response:
+    """One version as deployed: its BPMN, forms and DMN tables."""
+    return jsonify(context.engine().version(key, version, context.username()))
+
+
+@blueprint.get(f"{DEFINITIONS}/<key>/versions/<int:version>/bpmn")
+def version_bpmn(key: str, version: int) -> Response:
+    """The BPMN document of one version (``application/xml``)."""
+    shown = context.engine().version(key, version, context.username())
+    return Response(shown["bpmn"], mimetype="application/xml",
+                    headers={"Content-Disposition": f'attachment; filename="{key}-v{version}.bpmn"'})
+
+
+@blueprint.get(f"{DEFINITIONS}/<key>/diff")
+def diff(key: str) -> Response:
+    """What changed from version ``from`` to version ``to``: elements, forms and decision rules."""
+    old = int_arg("from", 0, 1, MAX_VERSION)
+    new = int_arg("to", 0, 1, MAX_VERSION)
+    if not (old and new):
+        raise RequestInvalid("from and to are required", {"from": ["is required"], "to": ["is required"]})
+    return jsonify(context.engine().diff(key, old, new, context.username()))
+
+
+@blueprint.get("/drafts")
+def list_drafts() -> Response:
+    """The drafts being edited, with how many errors each has."""
+    return jsonify({"items": context.engine().drafts(context.username())})
+
+
+@blueprint.post("/drafts")
+def new_draft() -> tuple[Response, int, dict[str, str]]:
+    """Start a new process ``{"key", "title"}`` as a draft (201). :raise 409: the key is taken."""
+    body = body_object({"key": str, "title": str}, required=("key",))
+    draft = context.engine().new_draft(body["key"], body.get("title", ""), context.username())
+    return jsonify(with_problems_said(draft)), 201, {"Location": url_for("api.show_draft", key=body["key"])}
+
+
+@blueprint.get(f"{DEFINITIONS}/<key>/draft")
+def show_draft(key: str) -> Response:
+    """The draft of a process, or (``version`` 0, not saved) one made from its latest version."""
+    return jsonify(with_problems_said(context.engine().open_draft(key, context.username())))
+
+
+@blueprint.put(f"{DEFINITIONS}/<key>/draft")
+def save_draft(key: str) -> Response:
+    """Save ``{"bpmn", "files", "version"}`` over the version it was opened at; answers the problems found.
+
+    :raise 409: someone saved the draft since ``version``.
+    """
+    body = body_object({"bpmn": str, "files": dict, "version": int}, required=("bpmn", "version"))
+    saved = context.engine().save_draft(key, body["bpmn"], _files(body), body["version"], context.username())
+    return jsonify(with_problems_said(saved))
+
+
+@blueprint.delete(f"{DEFINITIONS}/<key>/draft")
+def discard_draft(key: str) -> tuple[str, int]:
+    """Discard the draft as saved at ``?version=N``. :raise 409: it changed since."""
+    context.engine().discard_draft(key, int_arg("version", 0, 0, MAX_VERSION), context.username())
+    return "", 204
+
+
+@blueprint.post(f"{DEFINITIONS}/<key>/draft/deploy")
+def deploy_draft(key: str) -> tuple[Response, int]:
+    """Deploy the draft as saved at ``version`` with a change ``note``: 201 with the new version.
+
+    :raise 400: ``errors`` lists every problem. :raise 409: the draft was saved again since.
+    """
+    body = body_object({"version": int, "note": str}, required=("version", "note"))
+    result = context.engine().deploy_draft(key, body["version"], body["note"], context.username())
+    return jsonify(result), 201 if result["status"] == "deployed" else 200
+
+
+@blueprint.get(f"{DEFINITIONS}/<key>/migrations")
+def migration_dry_run(key: str) -> Response:
+    """Dry run: per running instance on an older version, whether it can move to ``?to=N`` and why not."""
+    to = int_arg("to", 0, 1, MAX_VERSION)
+    if not to:
+        raise RequestInvalid("to is required", {"to": ["is required"]})
+    return jsonify({"items": context.engine().migration_dry_run(key, to, context.username())})
+
+
+@blueprint.post(f"{DEFINITIONS}/<key>/migrations")
+def migrate(key: str) -> Response:
+    """Move ``{"instances": [id...], "to": N, "reason"}``, each in its own transaction: moved, or why not."""
+    body = body_object({"instances": list, "to": int, "reason": str}, required=("instances", "to", "reason"))
+    ids = body["instances"]
+    if not ids or len(ids) > 500 or not all(isinstance(i, int) and not isinstance(i, bool) and i > 0 for i in ids):
+        raise RequestInvalid("invalid request body: instances", {"instances": ["must list 1 to 500 instance ids"]})
+    engine, username = context.engine(), context.username()
+    mine = {c["instance_id"] for c in engine.migration_dry_run(key, body["to"], username)}
+    strangers = [i for i in ids if i not in mine]
+    if strangers:
+        raise RequestInvalid("invalid request body: instances", {"instances": [
+            f"not running on an older version of {key}: {', '.join(map(str, strangers[:20]))}"]})
+    return jsonify({"items": engine.migrate_instances(ids, body["to"], body["reason"], username)})

@@ -1,0 +1,228 @@
+/**
+ * The editor page (/modeler/<key>): the diagram with opsflow's properties, the forms and decision tables
+ * of the draft, saving (validated on the server, problems drawn on their elements), deploying with a
+ * change note, and unsaved work kept in this browser until the server has it.
+ *
+ * The page hands over everything in `<script type="application/json" id="modeler-data">`: the draft, the
+ * organisation's roles, the translated labels and texts, the URLs and the CSRF token.
+ */
+
+import { DmnEditor } from './dmn-editor.js';
+import { forgetUnsaved, keepUnsaved, loadUnsaved } from './draft-store.js';
+import { FormsEditor } from './forms-editor.js';
+import { ProblemsView } from './problems-view.js';
+
+function decisionsIn(files) {
+  const ids = [];
+  for (const file of Object.values(files)) {
+    if (file.kind === 'dmn') {
+      for (const match of file.content.matchAll(/<(?:\w+:)?decision\b[^>]*\bid="([^"]+)"/g)) {
+        ids.push(match[1]);
+      }
+    }
+  }
+  return ids.sort();
+}
+
+class EditorPage {
+  constructor(data) {
+    this.data = data;
+    this.texts = data.texts;
+    this.key = data.key;
+    this.version = data.draft.version;
+    this.files = JSON.parse(JSON.stringify(data.draft.files || {}));
+    this.dirty = false;
+    this.status = document.getElementById('modeler-status');
+    this.modeler = window.OpsflowModeler.create({
+      container: '#canvas', propertiesPanel: '#properties', language: data.language,
+      context: {
+        roles: data.roles, labels: data.labels,
+        forms: () => Object.keys(this.files).filter((n) => this.files[n].kind === 'form').sort(),
+        decisions: () => decisionsIn(this.files),
+      },
+    });
+    this.problems = new ProblemsView(this.modeler, document.getElementById('problem-list'), this.texts);
+    this.forms = new FormsEditor({ root: document.getElementById('tab-forms'), files: this.files, texts: this.texts,
+      post: (what, body) => this.post(data.urls[what], body), onChange: () => this.changed() });
+    this.dmn = new DmnEditor({ root: document.getElementById('tab-decisions'), files: this.files,
+      texts: this.texts, language: data.language, onChange: () => this.changed() });
+  }
+
+  async start() {
+    const unsaved = loadUnsaved(this.key);
+    const restore = unsaved && unsaved.baseVersion === this.version && unsaved.bpmn;
+    await this.importDiagram(restore ? unsaved.bpmn : this.data.draft.bpmn);
+    if (restore) {
+      Object.assign(this.files, unsaved.files || {});
+      this.forms.refreshList();
+      this.dirty = true;
+      this.say(this.texts.restored, 'warn');
+    } else if (unsaved && unsaved.bpmn) {
+      this.offerOlderCopy(unsaved);
+    }
+    this.problems.show(this.data.draft.problems || []);
+    this.modeler.on('commandStack.changed', () => this.changed());
+    window.addEventListener('beforeunload', (event) => {
+      if (this.dirty) {
+        event.preventDefault();
+        event.returnValue = '';
+      }
+    });
+    document.getElementById('modeler-save').addEventListener('click', () => this.save());
+    document.getElementById('deploy-form').addEventListener('submit', (event) => {
+      event.preventDefault();
+      this.deploy();
+    });
+    document.getElementById('import-file').addEventListener('change', (event) => this.importFile(event.target));
+    for (const tab of document.querySelectorAll('[data-tab]')) {
+      tab.addEventListener('click', () => this.showTab(tab.getAttribute('data-tab')));
+    }
+    document.body.setAttribute('data-modeler-ready', 'true');
+  }
+
+  async importDiagram(xml) {
+    try {
+      const { warnings } = await this.modeler.importXML(xml);
+      if (warnings.length) {
+        this.say(`${this.texts.importWarnings} ${warnings.map((w) => w.message).slice(0, 5).join('; ')}`, 'warn');
+      }
+      this.modeler.get('canvas').zoom('fit-viewport');
+      return true;
+    } catch (error) {
+      this.say(`${this.texts.importFailed} ${error.message}`, 'error');
+      return false;
+    }
+  }
+
+  async importFile(input) {
+    const file = input.files && input.files[0];
+    if (!file) {
+      return;
+    }
+    if (await this.importDiagram(await file.text())) {
+      this.changed();
+      this.say(this.texts.imported, 'warn');
+    }
+    input.value = '';
+  }
+
+  offerOlderCopy(unsaved) {
+    const box = document.getElementById('modeler-older');
+    box.hidden = false;
+    box.querySelector('button').addEventListener('click', async () => {
+      await this.importDiagram(unsaved.bpmn);
+      Object.assign(this.files, unsaved.files || {});
+      this.forms.refreshList();
+      this.changed();
+      box.hidden = true;
+    });
+  }
+
+  showTab(name) {
+    for (const tab of document.querySelectorAll('[data-tab]')) {
+      const selected = tab.getAttribute('data-tab') === name;
+      tab.setAttribute('aria-selected', String(selected));
+      document.getElementById(`tab-${tab.getAttribute('data-tab')}`).hidden = !selected;
+    }
+    if (name === 'decisions') {
+      this.dmn.show();
+    }
+  }
+
+  changed() {
+    this.dirty = true;
+    this.say(this.texts.unsaved, 'warn');
+    window.clearTimeout(this.keepTimer);
+    this.keepTimer = window.setTimeout(() => this.keep(), 300);
+  }
+
+  async keep() {
+    const { xml } = await this.modeler.saveXML({ format: true });
+    await this.dmn.flush();
+    keepUnsaved(this.key, { baseVersion: this.version, bpmn: xml, files: this.files });
+  }
+
+  say(text, tone = 'info') {
+    this.status.textContent = text;
+    this.status.className = `modeler-status ${tone}`;
+  }
+
+  async post(url, body) {
+    let response;
+    try {
+      response = await fetch(url, { method: 'POST', credentials: 'same-origin', body: JSON.stringify(body),
+        headers: { 'Content-Type': 'application/json', 'X-CSRFToken': this.data.csrf, Accept: 'application/json' } });
+    } catch (error) {
+      this.say(`${this.texts.offline} ${error.message}`, 'error');
+      return null;
+    }
+    const answer = await response.json().catch(() => ({}));
+    answer.status = response.status;
+    return answer;
+  }
+
+  async save() {
+    await this.dmn.flush();
+    const { xml } = await this.modeler.saveXML({ format: true });
+    keepUnsaved(this.key, { baseVersion: this.version, bpmn: xml, files: this.files });
+    this.say(this.texts.saving);
+    const answer = await this.post(this.data.urls.save, { bpmn: xml, files: this.files, version: this.version });
+    if (!answer) {
+      return false;
+    }
+    if (answer.status !== 200) {
+      this.say(answer.message || this.texts.saveFailed, 'error');
+      return false;
+    }
+    this.version = answer.version;
+    this.dirty = false;
+    forgetUnsaved(this.key);
+    this.problems.show(answer.problems);
+    const errors = answer.problems.filter((p) => p.severity === 'error').length;
+    this.say(errors ? this.texts.savedWithErrors.replace('%(count)s', errors) : this.texts.saved,
+      errors ? 'error' : 'ok');
+    for (const input of document.querySelectorAll('[data-draft-version]')) {
+      input.value = String(this.version);
+    }
+    return errors === 0;
+  }
+
+  async deploy() {
+    const note = document.getElementById('deploy-note').value.trim();
+    if (!note) {
+      this.say(this.texts.noteNeeded, 'error');
+      document.getElementById('deploy-note').focus();
+      return;
+    }
+    if (this.dirty || this.version === 0) {
+      if (!(await this.save())) {
+        return;
+      }
+    }
+    this.say(this.texts.deploying);
+    const answer = await this.post(this.data.urls.deploy, { version: this.version, note });
+    if (!answer) {
+      return;
+    }
+    if (answer.status === 201 || answer.status === 200) {
+      forgetUnsaved(this.key);
+      this.dirty = false;
+      window.location.assign(answer.next);
+      return;
+    }
+    if (answer.errors) {
+      this.problems.show(answer.errors);
+    }
+    this.say(answer.message || this.texts.deployFailed, 'error');
+  }
+}
+
+export async function startEditorPage() {
+  const holder = document.getElementById('modeler-data');
+  if (!holder || !window.OpsflowModeler) {
+    return;
+  }
+  const page = new EditorPage(JSON.parse(holder.textContent));
+  window.opsflowEditor = page; // for the browser tests and the curious
+  await page.start();
+}

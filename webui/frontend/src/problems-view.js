@@ -1,0 +1,98 @@
+/**
+ * Validation problems drawn on their elements (a marker and a badge on the canvas) and listed beside
+ * the diagram with the element named; a click on a listed problem selects and shows the element.
+ */
+
+const MARKERS = { error: 'opsflow-error', warning: 'opsflow-warning' };
+
+export class ProblemsView {
+  constructor(modeler, list, texts) {
+    this.modeler = modeler;
+    this.list = list;
+    this.texts = texts;
+    this.marked = [];
+  }
+
+  elementName(id) {
+    const element = id && this.modeler.get('elementRegistry').get(id);
+    const name = element && element.businessObject && element.businessObject.name;
+    return name ? `${name} (${id})` : id;
+  }
+
+  clear() {
+    const canvas = this.modeler.get('canvas');
+    for (const [id, marker] of this.marked) {
+      canvas.removeMarker(id, marker);
+    }
+    this.marked = [];
+    this.modeler.get('overlays').remove({ type: 'opsflow-problem' });
+    this.list.replaceChildren();
+  }
+
+  show(problems) {
+    this.clear();
+    const registry = this.modeler.get('elementRegistry');
+    const canvas = this.modeler.get('canvas');
+    const overlays = this.modeler.get('overlays');
+    const badges = new Map();
+    for (const problem of problems) {
+      const onCanvas = problem.element && !problem.file && registry.get(problem.element);
+      if (onCanvas) {
+        const marker = MARKERS[problem.severity] || MARKERS.error;
+        canvas.addMarker(problem.element, marker);
+        this.marked.push([problem.element, marker]);
+        const badge = badges.get(problem.element) || { severity: problem.severity, messages: [] };
+        if (problem.severity === 'error') {
+          badge.severity = 'error';
+        }
+        badge.messages.push(problem.message);
+        badges.set(problem.element, badge);
+      }
+      this.list.append(this.item(problem, Boolean(onCanvas)));
+    }
+    for (const [id, badge] of badges) {
+      const html = document.createElement('span');
+      html.className = `opsflow-problem-badge ${badge.severity}`;
+      html.textContent = badge.severity === 'error' ? '!' : '?';
+      html.title = badge.messages.join('\n');
+      html.setAttribute('data-element', id);
+      overlays.add(id, 'opsflow-problem', { position: { top: -10, right: 10 }, html });
+    }
+    if (!problems.length) {
+      const none = document.createElement('li');
+      none.className = 'problem-none';
+      none.textContent = this.texts.noProblems;
+      this.list.append(none);
+    }
+  }
+
+  item(problem, onCanvas) {
+    const li = document.createElement('li');
+    li.className = `problem ${problem.severity}`;
+    li.setAttribute('data-element', problem.element || '');
+    const where = document.createElement(onCanvas ? 'button' : 'span');
+    where.className = onCanvas ? 'link problem-where' : 'problem-where';
+    where.textContent = problem.file ? `${problem.file}${problem.element ? ` · ${problem.element}` : ''}`
+      : (problem.element ? this.elementName(problem.element) : this.texts.wholeDiagram);
+    if (onCanvas) {
+      where.type = 'button';
+      where.addEventListener('click', () => this.reveal(problem.element));
+    }
+    const severity = document.createElement('span');
+    severity.className = 'problem-severity';
+    severity.textContent = problem.severity === 'error' ? this.texts.error : this.texts.warning;
+    const message = document.createElement('span');
+    message.className = 'problem-message';
+    message.textContent = problem.message;
+    li.append(severity, ' ', where, ': ', message);
+    return li;
+  }
+
+  reveal(id) {
+    const element = this.modeler.get('elementRegistry').get(id);
+    if (element) {
+      this.modeler.get('canvas').scrollToElement(element);
+      this.modeler.get('selection').select(element);
+    }
+  }
+}

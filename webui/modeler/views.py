@@ -1,0 +1,281 @@
+"""The analysts' modeler: processes and drafts, the editor, versions, diffs and migrations.
+
+Every route needs the model right (analysts, admins): everyone else gets 403. The editor's script
+talks to the JSON routes here (save, deploy, form preview) with the page's CSRF token.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import generate_csrf
+
+from engine.errors import Conflict, DeploymentRejected, NotAllowed, OpsflowError
+from engine.text_input import JsonUnreadable, read_json
+
+from ..context import engine, processes, username
+from ..errors import come_back_to
+from ..i18n import _, language
+from ..safety import MODELER_CONTENT_SECURITY_POLICY
+from .labels import page_texts, panel_labels
+from .preview import preview_form
+from .problems import deployment_errors, say, with_problems_said
+
+blueprint = Blueprint("modeler", __name__, url_prefix="/modeler")
+MAX_IMPORT = 2 * 1024 * 1024
+
+
+@blueprint.before_request
+def require_model_right() -> None:
+    """Analysts and admins only, before anything is read."""
+    if not engine().may_model(username()):
+        raise NotAllowed(f"{username()} may not use the modeler: that needs the model right (roles analyst, admin)")
+
+
+def _modeler_page(html: str) -> Response:
+    """The editor and diagram pages: bpmn-js sets a few style attributes, so the CSP allows those (no scripts)."""
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = MODELER_CONTENT_SECURITY_POLICY
+    return response
+
+
+def _json_errors(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
+    """The editor's JSON routes answer errors in JSON, with validation problems as ``errors``."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> ResponseReturnValue:
+        try:
+            return view(*args, **kwargs)
+        except DeploymentRejected as exc:
+            return jsonify({"message": _("Not deployed: fix the errors listed."),
+                            "errors": deployment_errors(exc.problems)}), 400
+        except Conflict as exc:
+            return jsonify({"message": _("Someone else changed this draft: %(detail)s", detail=exc.message)}), 409
+        except NotAllowed as exc:
+            return jsonify({"message": exc.message}), 403
+        except OpsflowError as exc:
+            return jsonify({"message": exc.message}), 400
+
+    return wrapped
+
+
+def _body() -> dict[str, Any]:
+    try:
+        body = read_json(request.get_data(as_text=True))
+    except JsonUnreadable as exc:
+        raise ValueError(str(exc)) from exc
+    if not isinstance(body, dict):
+        raise ValueError("the body must be a JSON object")
+    return body
+
+
+@blueprint.get("/")
+def index() -> ResponseReturnValue:
+    """List the deployed processes and the drafts being edited."""
+    drafts = {d["key"]: d for d in engine().drafts(username())}
+    return render_template("modeler/index.html", processes=list(processes().values()), drafts=drafts,
+                           new_only=[d for k, d in drafts.items() if k not in processes()])
+
+
+@blueprint.post("/new")
+def new() -> ResponseReturnValue:
+    """Start a new process from a one-lane diagram and open it."""
+    come_back_to(url_for("modeler.index"))
+    key = request.form.get("key", "").strip()
+    engine().new_draft(key, request.form.get("title", "").strip(), username())
+    return redirect(url_for("modeler.edit", key=key), code=303)
+
+
+@blueprint.post("/import")
+def import_file() -> ResponseReturnValue:
+    """Open a BPMN file from another modeler as a draft of the process it defines (validated, not deployed)."""
+    come_back_to(url_for("modeler.index"))
+    upload = request.files.get("file")
+    content = upload.read(MAX_IMPORT + 1) if upload else b""
+    key = _process_id(content)
+    if not key:
+        flash(_("That file holds no BPMN process with an id."), "error")
+        return redirect(url_for("modeler.index"), code=303)
+    current = _open_or_none(key)
+    version = current["version"] if current else 0
+    files = current["files"] if current else {}
+    saved = engine().save_draft(key, content.decode("utf-8", errors="replace"), files, version, username())
+    errors = sum(1 for p in saved["problems"] if p["severity"] == "error")
+    flash(_("Opened %(key)s as a draft: %(count)s error(s) to fix before it can be deployed.", key=key, count=errors),
+          "success" if not errors else "error")
+    return redirect(url_for("modeler.edit", key=key), code=303)
+
+
+def _open_or_none(key: str) -> dict[str, Any] | None:
+    try:
+        return engine().open_draft(key, username())
+    except OpsflowError:
+        return None
+
+
+def _process_id(content: bytes) -> str | None:
+    """The id of the first process in a BPMN document (read safely; None if it has none)."""
+    from engine.definitions.checks import elements
+    from engine.definitions.xml_safety import UnsafeXml, parse_xml
+
+    if not content or len(content) > MAX_IMPORT:
+        return None
+    try:
+        root = parse_xml(content)
+    except UnsafeXml:
+        return None
+    found = elements(root, "//bpmn:process[@isExecutable='true']") or elements(root, "//bpmn:process")
+    return str(found[0].get("id")) if found and found[0].get("id") else None
+
+
+@blueprint.get("/<key>")
+def edit(key: str) -> ResponseReturnValue:
+    """The editor: diagram, properties, forms, decision tables, problems, save and deploy."""
+    draft = with_problems_said(engine().open_draft(key, username()))
+    data = {
+        "key": key, "draft": draft, "language": language(), "csrf": generate_csrf(),
+        "roles": _roles(), "labels": panel_labels(), "texts": page_texts(),
+        "urls": {"save": url_for("modeler.save", key=key), "deploy": url_for("modeler.deploy", key=key),
+                 "preview": url_for("modeler.preview"), "versions": url_for("modeler.versions", key=key)},
+    }
+    return _modeler_page(render_template("modeler/edit.html", key=key, draft=draft,
+                                         data=json.dumps(data, ensure_ascii=False).replace("</", "<\\/")))
+
+
+def _roles() -> list[dict[str, str]]:
+    from ..i18n import pick
+
+    return [{"key": r["key"], "title": pick(r["title"], r.get("title_zh", ""))} for r in engine().roles()]
+
+
+@blueprint.post("/<key>/save")
+@_json_errors
+def save(key: str) -> ResponseReturnValue:
+    """Validate and store the draft (JSON ``{bpmn, files, version}``); answer it with every problem."""
+    try:
+        body = _body()
+    except ValueError as exc:
+        return jsonify({"message": str(exc)}), 400
+    bpmn, files, version = body.get("bpmn"), body.get("files") or {}, body.get("version")
+    if not isinstance(bpmn, str) or not isinstance(files, dict) or not isinstance(version, int):
+        return jsonify({"message": _("The editor sent an unreadable draft; reload the page.")}), 400
+    saved = engine().save_draft(key, bpmn, files, version, username())
+    return jsonify(with_problems_said(saved))
+
+
+@blueprint.post("/<key>/deploy")
+@_json_errors
+def deploy(key: str) -> ResponseReturnValue:
+    """Deploy the draft as saved (JSON ``{version, note}``); answer where the new version is listed."""
+    try:
+        body = _body()
+    except ValueError as exc:
+        return jsonify({"message": str(exc)}), 400
+    version, note = body.get("version"), body.get("note")
+    if not isinstance(version, int) or not isinstance(note, str):
+        return jsonify({"message": _("The editor sent an unreadable request; reload the page.")}), 400
+    result = engine().deploy_draft(key, version, note, username())
+    if result["status"] == "deployed":
+        flash(_("Deployed %(key)s version %(version)s.", key=key, version=result["version"]), "success")
+    else:
+        flash(_("Nothing changed since version %(version)s: no new version.", version=result["version"]), "info")
+    return jsonify({**result, "next": url_for("modeler.versions", key=key)}), 201 if result["status"] == "deployed" \
+        else 200
+
+
+@blueprint.post("/<key>/discard")
+def discard(key: str) -> ResponseReturnValue:
+    """Throw the draft away (the deployed versions stay)."""
+    come_back_to(url_for("modeler.edit", key=key))
+    engine().discard_draft(key, int(request.form.get("version", "0") or 0), username())
+    flash(_("The draft of %(key)s was discarded.", key=key), "success")
+    return redirect(url_for("modeler.index"), code=303)
+
+
+@blueprint.post("/preview-form")
+@_json_errors
+def preview() -> ResponseReturnValue:
+    """A form schema as the inbox draws it, in Chinese and English, with what is wrong with it."""
+    try:
+        body = _body()
+    except ValueError as exc:
+        return jsonify({"message": str(exc)}), 400
+    name, schema = body.get("name"), body.get("schema")
+    if not isinstance(name, str) or not isinstance(schema, str):
+        return jsonify({"message": "send {name, schema}"}), 400
+    return jsonify(preview_form(name, schema))
+
+
+@blueprint.get("/<key>/versions")
+def versions(key: str) -> ResponseReturnValue:
+    """The versions of a process: who deployed each, when, why, and the instances on it."""
+    listed = engine().versions(key, username())
+    return render_template("modeler/versions.html", key=key, versions=listed,
+                           has_draft=key in {d["key"] for d in engine().drafts(username())})
+
+
+@blueprint.get("/<key>/versions/<int:version>")
+def show_version(key: str, version: int) -> ResponseReturnValue:
+    """One version, read-only: its diagram, forms and decision tables."""
+    shown = engine().version(key, version, username())
+    return _modeler_page(render_template("modeler/version.html", key=key, version=shown,
+                                         diagram=json.dumps({"xml": shown["bpmn"], "overlays": []}).replace(
+                                             "</", "<\\/")))
+
+
+@blueprint.get("/<key>/diff")
+def diff(key: str) -> ResponseReturnValue:
+    """What changed between two versions, as a list and coloured on the diagrams."""
+    listed = engine().versions(key, username())
+    newest = listed[0]["version"]
+    new = request.args.get("to", type=int) or newest
+    old = request.args.get("from", type=int) or max(1, new - 1)
+    changes = engine().diff(key, old, new, username())
+    marks = {"to": [{"element": c["element"], "change": c["change"]} for c in changes["elements"]
+                    if c["change"] != "removed"],
+             "from": [{"element": c["element"], "change": c["change"]} for c in changes["elements"]
+                      if c["change"] == "removed"]}
+    for form in changes["forms"]:
+        marks["to"] += [{"element": e, "change": "changed"} for e in form["used_by"]
+                        if not any(m["element"] == e for m in marks["to"])]
+    data = json.dumps({"from": changes["from_bpmn"], "to": changes["to_bpmn"], "marks": marks}).replace("</", "<\\/")
+    return _modeler_page(render_template("modeler/diff.html", key=key, diff=changes, versions=listed, data=data))
+
+
+@blueprint.get("/<key>/migrate")
+def migration(key: str) -> ResponseReturnValue:
+    """Dry run: which running instances can move to the chosen version, and why the others cannot."""
+    listed = engine().versions(key, username())
+    to = request.args.get("to", type=int) or listed[0]["version"]
+    checks = engine().migration_dry_run(key, to, username())
+    for check in checks:
+        check["reasons"] = [say(r)["message"] for r in check["reasons_said"]]
+    return render_template("modeler/migrate.html", key=key, to=to, versions=listed, checks=checks)
+
+
+@blueprint.post("/<key>/migrate")
+def migrate(key: str) -> ResponseReturnValue:
+    """Move the chosen instances (each in its own transaction), recorded with who and why."""
+    to = int(request.form.get("to", "0") or 0)
+    come_back_to(url_for("modeler.migration", key=key, to=to))
+    chosen = {c["instance_id"] for c in engine().migration_dry_run(key, to, username())}
+    ids = [int(i) for i in request.form.getlist("instance") if i.isdigit() and int(i) in chosen]
+    if not ids:
+        flash(_("Choose at least one instance to move."), "error")
+        return redirect(url_for("modeler.migration", key=key, to=to), code=303)
+    results = engine().migrate_instances(ids, to, request.form.get("reason", ""), username())
+    moved = [r for r in results if r["moved"]]
+    refused = [r for r in results if not r["moved"]]
+    if moved:
+        flash(_("Moved to version %(version)s: %(ids)s.", version=to,
+                ids=", ".join(f"#{r['instance_id']}" for r in moved)), "success")
+    for r in refused:
+        reasons = [say(reason)["message"] for reason in r.get("reasons_said") or []] or r["reasons"]
+        flash(_("#%(id)s was not moved: %(reasons)s", id=r["instance_id"], reasons="; ".join(reasons)), "error")
+    return redirect(url_for("modeler.migration", key=key, to=to), code=303)
+
