@@ -13,7 +13,6 @@ copied from the template as they are.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 import re
@@ -24,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from engine.history.encoding import event_hash
 from engine.models import HistoryEvent, HumanTask, Job, Notification, ProcessInstance, TaskComment, User
 
 UUID_PATTERN = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -39,24 +39,10 @@ def aware(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-# -- the hash chain, as engine/history.py computes it ------------------------------------------------
-_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-
-
-def canonical_json(value: Any) -> str:
-    return _CANONICAL.encode(value)
-
-
+# -- the hash chain: the engine's own encoding (engine.history.encoding), in each event's version ----
 def utc_iso(moment: datetime) -> str:
     m = aware(moment)
     return f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}.{m.microsecond:06d}Z"
-
-
-def event_hash(prev_hash: str, instance_id: int, seq: int, kind: str, occurred_at: datetime, actor: str | None,
-               task_name: str | None, human_task_id: int | None, payload_json: str) -> str:
-    material = canonical_json([prev_hash, instance_id, seq, kind, utc_iso(occurred_at), actor, task_name,
-                               human_task_id, payload_json])
-    return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
 # -- templates -------------------------------------------------------------------------------------
@@ -146,7 +132,7 @@ def read_template(conn: Connection, name: str, instance_id: int, usernames: set[
     prev = GENESIS_HASH
     for event in events:  # the chain as this module computes it must be the chain the engine wrote
         digest = event_hash(prev, instance_id, event["seq"], event["kind"], event["occurred_at"], event["actor"],
-                            event["task_name"], event["human_task_id"], event["payload_json"])
+                            event["task_name"], event["human_task_id"], event["payload_json"], event["encoding"])
         if event["prev_hash"] != prev or digest != event["hash"]:
             raise RuntimeError(f"template {name}: event #{event['seq']} is not hashed the way this module "
                                "hashes (engine/history.py changed?)")
@@ -231,9 +217,10 @@ def make_rows(copies: list[Copy], first_ids: dict[str, int], rng: random.Random,
             if event["human_task_id"] is not None:
                 event["human_task_id"] = task_keys[(iid, event["human_task_id"])]["id"]
             event["prev_hash"] = prev
+            event["tree_index"] = None  # copies join the history tree when the next checkpoint sequences them
             event["hash"] = prev = event_hash(prev, iid, event["seq"], event["kind"], event["occurred_at"],
                                               event["actor"], event["task_name"], event["human_task_id"],
-                                              event["payload_json"])
+                                              event["payload_json"], event["encoding"])
             rows.events.append(event)
         heads[iid] = prev
     for instance in rows.instances:
