@@ -7,13 +7,18 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export OPSFLOW_DEMO_PASSWORD ?= opsflow-demo
 
-.PHONY: install frontend run test lint typecheck bench translations clean
+INSTALL_LOG := $(VENV)/install.log
 
+.PHONY: install frontend run test system lint typecheck bench translations clean
+
+# pip's own output (per-file warnings, the editable-install notice) goes to .venv/install.log,
+# shown only when something fails.
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+	@echo "opsflow: installing the Python packages into $(VENV) (the first time takes a few minutes)"
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install --quiet --upgrade pip > $(INSTALL_LOG) 2>&1 || { cat $(INSTALL_LOG); exit 1; }
+	@$(BIN)/pip install --quiet -e ".[dev]" >> $(INSTALL_LOG) 2>&1 || { cat $(INSTALL_LOG); exit 1; }
+	@touch $(STAMP)
 
 install: $(STAMP) frontend
 
@@ -25,20 +30,32 @@ FRONTEND_MODULES := $(FRONTEND)/node_modules/.package-lock.json
 FRONTEND_BUILT := webui/static/build/.built
 
 $(FRONTEND_MODULES): $(FRONTEND)/package-lock.json $(FRONTEND)/package.json
-	cd $(FRONTEND) && npm ci --no-audit --no-fund --silent
-	touch $@
+	@echo "opsflow: installing the front-end packages (npm ci, from package-lock.json)"
+	@cd $(FRONTEND) && npm ci --no-audit --no-fund --silent
+	@touch $@
 
-$(FRONTEND_BUILT): $(FRONTEND_MODULES) $(FRONTEND)/build.mjs $(FRONTEND)/.bpmnlintrc $(wildcard $(FRONTEND)/src/*)
-	cd $(FRONTEND) && node build.mjs
-	touch $@
+$(FRONTEND_BUILT): $(FRONTEND_MODULES) $(FRONTEND)/build.mjs $(FRONTEND)/.bpmnlintrc $(wildcard $(FRONTEND)/src/*) $(wildcard $(FRONTEND)/src/*/*)
+	@echo "opsflow: building the front-end bundles into webui/static/build/"
+	@cd $(FRONTEND) && node build.mjs > build.log 2>&1 || { cat build.log; exit 1; }
+	@touch $@
 
 frontend: $(FRONTEND_BUILT)
 
+# Quiet on purpose: what is being set up, then the address and the demo users. The worker's and the
+# server's own lines go to instance/worker.log and instance/serve.log (their errors still show here).
 run: install
-	$(BIN)/opsflow init --demo
-	@echo "opsflow: serving http://$(HOST):$(PORT)/ - demo users (e.g. li.na, wang.lei, chen.yu) sign in with password '$(OPSFLOW_DEMO_PASSWORD)'"
-	$(BIN)/opsflow worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/opsflow serve --host $(HOST) --port $(PORT)
+	@echo "opsflow: preparing the database with the demo organisation and processes"
+	@$(BIN)/opsflow init --demo > /dev/null
+	@mkdir -p instance
+	@echo ""
+	@echo "  opsflow is at http://$(HOST):$(PORT)/   (Ctrl-C stops it)"
+	@echo "  demo users, password '$(OPSFLOW_DEMO_PASSWORD)':"
+	@echo "    chen.yu director, sun.hao branch GM, li.na marketing manager, wang.lei research supervisor,"
+	@echo "    zhang.min planning supervisor, liu.yang promotion supervisor, zhou.jie wu.fang zheng.hui feng.yi staff,"
+	@echo "    gao.yan analyst, he.ping auditor, admin administrator (operations page)"
+	@echo ""
+	@$(BIN)/opsflow worker > instance/worker.log & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/opsflow serve --host $(HOST) --port $(PORT) > instance/serve.log
 
 lint: install
 	$(BIN)/ruff check engine opsflow opsflow_verify webui tests bench
@@ -46,7 +63,12 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test: install lint typecheck
+# What the machine must have (Chromium, CJK fonts, PostgreSQL...): installed as root with apt-get,
+# else make stops here, in the first seconds, with the command to run (.ci/system-deps).
+system:
+	@bash .ci/system-deps
+
+test: system install lint typecheck
 	$(BIN)/pytest
 
 bench: install

@@ -20,6 +20,7 @@ from typing import Any
 import _clones
 from sqlalchemy import event, select, update
 
+from engine.appraisal import cycles as cycle_rules
 from engine.errors import Conflict
 from engine.facade import Engine, build_engine
 from engine.models import HumanTask, ProcessInstance, User
@@ -248,7 +249,11 @@ def run_cycles(engine: Engine, cycles: int, seed: int, rng: random.Random, now: 
         periods.append(f"{year}-Q{q + 1}")
     for period in periods:
         current = period == periods[-1]
-        opened = engine.start("appraisal_cycle", DIRECTOR, {"period": period, "period_type": "quarterly"})
+        batch, cycle_rules.OPEN_BATCH = cycle_rules.OPEN_BATCH, 10**6  # every appraisal opens with its cycle here
+        try:
+            opened = engine.start("appraisal_cycle", DIRECTOR, {"period": period, "period_type": "quarterly"})
+        finally:
+            cycle_rules.OPEN_BATCH = batch
         with engine.db.connect() as conn:
             employees = dict(conn.execute(
                 select(ProcessInstance.id, ProcessInstance.data_json).where(

@@ -15,20 +15,43 @@ from typing import Any
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 MAX_DEPTH = 32
 MAX_SAFE_INTEGER = 2**53 - 1  # the history's encoding (RFC 8785) holds whole numbers up to this exactly
+# The largest id a row can have (the id columns are 32-bit integers on PostgreSQL). Every edge that
+# takes an id from people (URL paths, CLI arguments) answers "not found" past it, never an overflow.
+MAX_ID = 2**31 - 1
+
+
+def id_in_range(value: int) -> bool:
+    """Whether ``value`` can be the id of a row (1 to ``MAX_ID``)."""
+    return 1 <= value <= MAX_ID
 
 
 class JsonUnreadable(ValueError):
-    """Text that is not JSON this engine takes; the message says why."""
+    """Text that is not JSON this engine takes; the message says why (``key``: a key given twice)."""
+
+    def __init__(self, message: str, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 def _not_a_number(name: str) -> Any:
     raise JsonUnreadable(f"{name} is not a JSON number")
 
 
+def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object's members; a key given twice is refused (JSON readers disagree on which one wins)."""
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise JsonUnreadable(f"the key {printable(key)!r} is given more than once", key=printable(key))
+        result[key] = value
+    return result
+
+
 def read_json(text: str) -> Any:
-    """Parse JSON that people send: strict (no ``NaN``/``Infinity``), and every failure a ``JsonUnreadable``."""
+    """Parse JSON that people send: strict (no ``NaN``/``Infinity``, no key given twice in one object), and
+    every failure a ``JsonUnreadable``."""
     try:
-        return json.loads(text, parse_constant=_not_a_number)
+        return json.loads(text, parse_constant=_not_a_number, object_pairs_hook=_object_without_duplicates)
     except json.JSONDecodeError as exc:
         raise JsonUnreadable(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
     except RecursionError as exc:

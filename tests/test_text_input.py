@@ -83,3 +83,32 @@ def test_numbers_that_are_not_finite_are_refused_and_so_is_a_key_with_nul(engine
     with pytest.raises(ProcessNotFound):
         engine.start("market\x00plan", "li.na", START)
     assert engine.instances() == []
+
+
+@pytest.mark.parametrize(("text", "key"), [
+    ('{"title": "a", "title": "b"}', "title"),
+    ('{"data": {"x": 1, "y": 2, "x": 3}}', "x"),
+    ('[{"k": 1}, {"k": 2, "k": 2}]', "k"),
+])
+def test_a_key_given_twice_is_refused_and_named(text, key):
+    from engine.text_input import JsonUnreadable, read_json
+
+    with pytest.raises(JsonUnreadable) as refused:
+        read_json(text)
+    assert refused.value.key == key and f"the key '{key}' is given more than once" in str(refused.value)
+
+
+def test_the_same_key_in_different_objects_is_fine():
+    from engine.text_input import read_json
+
+    assert read_json('[{"k": 1}, {"k": 2}]') == [{"k": 1}, {"k": 2}]
+
+
+def test_the_cli_refuses_a_data_argument_with_a_key_given_twice(sqlite_engine, sqlite_url, capsys):
+    from opsflow.cli import main
+
+    argv = ["--database", sqlite_url, "start", "market_plan", "--as", "li.na",
+            "--data", '{"title": "A", "period_type": "annual", "period": "2027", "title": "B"}']
+    assert main(argv) == 6
+    assert "the key 'title' is given more than once" in capsys.readouterr().err
+    assert sqlite_engine.instances("market_plan") == []

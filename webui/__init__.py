@@ -10,6 +10,7 @@ import os
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.facade import Engine, build_engine
 
@@ -17,6 +18,14 @@ from engine.facade import Engine, build_engine
 def _secret_key(engine: Engine) -> str:
     """OPSFLOW_SECRET_KEY, or the key kept in the database: every node signs cookies with the same one."""
     return os.environ.get("OPSFLOW_SECRET_KEY") or engine.shared_secret()
+
+
+def _proxy_count() -> int:
+    """``OPSFLOW_PROXY_COUNT``: how many reverse proxies stand in front of the app (default none)."""
+    raw = os.environ.get("OPSFLOW_PROXY_COUNT", "0").strip() or "0"
+    if not raw.isdigit():
+        raise ValueError(f"OPSFLOW_PROXY_COUNT must be a number of proxies, not {raw!r}")
+    return int(raw)
 
 
 def create_app(engine: Engine | None = None, config: dict[str, Any] | None = None) -> Flask:
@@ -39,6 +48,9 @@ def create_app(engine: Engine | None = None, config: dict[str, Any] | None = Non
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(built)
     app.extensions["opsflow_engine"] = built
+    proxies = _proxy_count()
+    if proxies:  # trust X-Forwarded-For/-Proto only from that many reverse proxies in front of the app
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
     from . import setup  # imported here, late: the blueprints import the app's helpers
 

@@ -34,8 +34,8 @@ from engine.org.sign_in import LoginFailed
 
 from .api.errors import http_error
 from .context import signed_in
-from .forms.field_errors import say
-from .i18n import _
+from .forms.field_errors import explain, say
+from .i18n import _, ngettext
 from .safety import TextNotAccepted
 
 log = logging.getLogger(__name__)
@@ -72,12 +72,26 @@ def _not_found(exc: NotFound) -> ResponseReturnValue:
     return error_page(404, _("Not found"), _("There is nothing here, or it no longer exists."))
 
 
+TOO_MANY_REQUESTS = 429
+
+
 def _not_allowed(exc: NotAllowed) -> ResponseReturnValue:
     if isinstance(exc, LoginFailed):
-        return render_template("auth/login.html", error=say(exc.message),
+        page = render_template("auth/login.html", error=_sign_in_refusal(exc),
                                username=request.form.get("username", ""), next=request.form.get("next", ""))
+        if exc.retry_after is None:
+            return page
+        return page, TOO_MANY_REQUESTS, {"Retry-After": str(exc.retry_after)}
     log.info("refused %s %s: %s", request.method, request.path, exc.message)
     return error_page(403, _("Not allowed"), _("Your roles do not allow you to see or do this."))
+
+
+def _sign_in_refusal(exc: LoginFailed) -> str:
+    if exc.retry_after is None:
+        return say(exc.message)
+    return ngettext("Too many failed sign-ins from this device: wait %(num)d second and try again.",
+                    "Too many failed sign-ins from this device: wait %(num)d seconds and try again.",
+                    exc.retry_after)
 
 
 def _conflict(exc: Conflict) -> ResponseReturnValue:
@@ -123,9 +137,11 @@ def _http(exc: HTTPException) -> ResponseReturnValue:
         return http_error(exc)  # a path under /api/ that not even the API's fallback route matched
     status = exc.code or 500
     if isinstance(exc, TextNotAccepted):
+        detail = "; ".join(f"{name}: {' '.join(explain(m) for m in messages)}"
+                           for name, messages in sorted(exc.problems.items()))
         return error_page(status, _("Bad request"), _(
             "Some text you sent holds characters that are not accepted, so nothing was changed: %(detail)s",
-            detail=exc.description))
+            detail=detail))
     titles = {400: _("Bad request"), 404: _("Not found"), 405: _("Not allowed here"),
               413: _("Too much data")}
     return error_page(status, titles.get(status, exc.name), _("The request could not be handled (%(code)s).",

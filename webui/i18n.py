@@ -7,6 +7,7 @@ schemas, ``title`` / ``title_zh`` on processes and steps) and are picked here.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -160,6 +161,28 @@ def cny(value: Any) -> str:
     return str(format_currency(value, "CNY"))
 
 
+_DURATION = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
+
+
+def working_duration(value: str) -> str:
+    """An ISO-8601 window whose days are working days, in words: ``P5D`` → "5 working days" / "5 个工作日".
+
+    Text that is not such a duration is shown as it is.
+    """
+    match = _DURATION.match(value.strip()) if value.strip() not in ("P", "PT") else None
+    if match is None or not any(match.groups()):
+        return value
+    weeks, days, hours, minutes, seconds = (int(part) if part else 0 for part in match.groups())
+    words = [
+        (weeks, ngettext("%(num)d working week", "%(num)d working weeks", weeks)),
+        (days, ngettext("%(num)d working day", "%(num)d working days", days)),
+        (hours, ngettext("%(num)d hour", "%(num)d hours", hours)),
+        (minutes, ngettext("%(num)d minute", "%(num)d minutes", minutes)),
+        (seconds, ngettext("%(num)d second", "%(num)d seconds", seconds)),
+    ]
+    return (" " if language() == "zh" else ", ").join(text for amount, text in words if amount) or value
+
+
 def is_overdue(due_at: str | None) -> bool:
     moment = parse_moment(due_at)
     return moment is not None and moment < datetime.now(UTC)
@@ -169,7 +192,7 @@ def init_app(app: Flask) -> None:
     """Install Flask-Babel with the locale chooser and the template helpers."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
     Babel(app, locale_selector=select_locale)
-    app.jinja_env.filters.update(when=when, ago=ago, day=day, cny=cny)
+    app.jinja_env.filters.update(when=when, ago=ago, day=day, cny=cny, working_duration=working_duration)
     app.jinja_env.globals.update(
         language=language, pick=pick, step_title=step_title, is_overdue=is_overdue,
         LANGUAGES=LANGUAGES, LANGUAGE_NAMES=LANGUAGE_NAMES,

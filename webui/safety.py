@@ -67,7 +67,11 @@ def unsafe_parameters() -> dict[str, list[str]]:
 
 
 class TextNotAccepted(BadRequest):
-    """A query or form parameter holds characters that no text field accepts."""
+    """A query or form parameter holds characters that no text field accepts (``problems`` by name)."""
+
+    def __init__(self, problems: dict[str, list[str]]) -> None:
+        super().__init__("; ".join(f"{name}: {', '.join(msgs)}" for name, msgs in sorted(problems.items())))
+        self.problems = problems
 
 
 def refuse_unsafe_parameters() -> None:
@@ -79,7 +83,7 @@ def refuse_unsafe_parameters() -> None:
         return
     problems = unsafe_parameters()
     if problems:
-        raise TextNotAccepted("; ".join(f"{name}: {', '.join(msgs)}" for name, msgs in sorted(problems.items())))
+        raise TextNotAccepted(problems)
 
 
 def init_app(app: Flask) -> None:

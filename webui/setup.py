@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, send_from_directory
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFProtect
 
 from . import (
+    account,
     audit,
     auth,
     calendar,
@@ -18,7 +21,9 @@ from . import (
     inbox,
     instances,
     notifications,
+    ops,
     processes,
+    routing,
     safety,
     tasks,
 )
@@ -29,9 +34,10 @@ from .inbox.views import holds, navigation, task_counts
 from .modeler import views as modeler
 
 csrf = CSRFProtect()
+FAVICON_MAX_AGE = 7 * 24 * 3600
 HTML_BLUEPRINTS = (auth.blueprint, inbox.blueprint, tasks.blueprint, processes.blueprint, instances.blueprint,
                    notifications.blueprint, dashboard.blueprint, calendar.blueprint, audit.blueprint,
-                   modeler.blueprint, i18n.blueprint)
+                   modeler.blueprint, i18n.blueprint, account.blueprint, ops.blueprint)
 for _blueprint in HTML_BLUEPRINTS:  # once, at import: a blueprint cannot change after its first registration
     errors.attach(_blueprint)
 
@@ -39,19 +45,27 @@ for _blueprint in HTML_BLUEPRINTS:  # once, at import: a blueprint cannot change
 def _page_globals() -> dict[str, Any]:
     me = signed_in()
     if me is None:
-        return {"me": None, "my_name": "", "counts": {}, "unread": 0, "dashboard": False, "calendar": False,
-                "audit": False, "modeler": False}
+        return {"me": None, "my_name": "", "counts": {}, "unread": 0, "dashboard": False, "audit": False,
+                "modeler": False, "operator": False}
     nav = navigation()
     return {"me": me, "my_name": display_name(me), "counts": task_counts(), "unread": nav["unread"],
-            "dashboard": holds("see dashboards"), "calendar": holds("edit calendar"), "audit": may_audit(),
-            "modeler": holds("model")}
+            "dashboard": holds("see dashboards"), "audit": may_audit(), "modeler": holds("model"),
+            "operator": holds("operate")}
+
+
+def favicon() -> ResponseReturnValue:
+    """The icon browsers ask for at /favicon.ico (pages name /static/favicon.svg themselves)."""
+    return send_from_directory(Path(__file__).parent / "static", "favicon.svg", mimetype="image/svg+xml",
+                               max_age=FAVICON_MAX_AGE)
 
 
 def init_app(app: Flask) -> None:
     """Install sign-in guard, CSRF, languages, security headers, error pages and blueprints."""
     from .api import blueprint as api_blueprint
 
+    routing.init_app(app)  # before any rule is added: the HTML routes' ids use it
     auth_views.init_app(app)  # first: anonymous requests go to /login before anything else runs
+    app.before_request(routing.refuse_ids_out_of_range)  # then: an id no row can have is not found
     csrf.init_app(app)
     csrf.exempt(api_blueprint)  # the API authenticates with bearer tokens, not cookies
     i18n.init_app(app)
@@ -61,5 +75,6 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.register_blueprint(api_blueprint)
     app.register_blueprint(health.blueprint)  # JSON, no sign-in: not one of the HTML blueprints
+    app.add_url_rule("/favicon.ico", "favicon", favicon)
     app.context_processor(_page_globals)
     app.jinja_env.globals["display_name"] = display_name

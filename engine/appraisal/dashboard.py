@@ -1,4 +1,8 @@
-"""The appraisal cycle dashboard: appraisals at each step, who is overdue, the grade distribution."""
+"""The appraisal cycle dashboard: appraisals at each step, who is overdue, the grade distribution.
+
+The counts cover the whole cycle; the rows (each person's step and grade, who is overdue) are only
+those of the appraisals the viewer may see, by the same rule as the instances themselves.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,8 @@ from sqlalchemy.orm import Session, aliased
 from ..clock import aware_utc, utc_iso
 from ..errors import NotFound
 from ..models import BatchOpening, HumanTask, ProcessInstance, User
+from ..org.people import Actor
+from ..org.rights import visible_condition
 from .cycles import CYCLE_PROCESS
 
 GRADES = ("A", "B", "C", "D")
@@ -23,14 +29,22 @@ def _stage(instance: ProcessInstance, steps: list[str]) -> str:
     return steps[0] if steps else "running"
 
 
-def cycle_dashboard(session: Session, period: str, now: datetime) -> dict[str, Any]:
-    """Per cycle: appraisals at each step, who is overdue, and the grade distribution."""
+def cycle_dashboard(session: Session, period: str, now: datetime, viewer: Actor | None = None) -> dict[str, Any]:
+    """Per cycle: appraisals at each step, who is overdue, and the grade distribution.
+
+    With ``viewer``, the rows are those of the appraisals ``viewer`` may see (``hidden`` says how many
+    others the counts include).
+    """
     cycle = session.scalar(select(ProcessInstance).where(
         ProcessInstance.process_key == CYCLE_PROCESS, ProcessInstance.business_key == period))
     if cycle is None:
         raise NotFound(f"no appraisal cycle for period {period!r} (see the cycles list)")
     children = session.scalars(select(ProcessInstance).where(ProcessInstance.parent_id == cycle.id)
                                .order_by(ProcessInstance.id)).all()
+    shown = {c.id for c in children}
+    if viewer is not None and children:
+        shown = set(session.scalars(select(ProcessInstance.id).where(
+            ProcessInstance.parent_id == cycle.id, visible_condition(session, viewer))))
     holder = aliased(User)
     open_tasks = session.execute(
         select(HumanTask, holder.username).outerjoin(holder, holder.id == HumanTask.assignee_id)
@@ -41,7 +55,7 @@ def cycle_dashboard(session: Session, period: str, now: datetime) -> dict[str, A
     for task, username in open_tasks:
         steps.setdefault(task.instance_id, []).append(task.name)
         due = task.due_at
-        if due is not None and aware_utc(due) < now:
+        if due is not None and aware_utc(due) < now and task.instance_id in shown:
             overdue.append({"instance_id": task.instance_id, "task_id": task.id, "step": task.name,
                             "holder": username, "due_at": utc_iso(due)})
     by_stage: dict[str, int] = {}
@@ -53,12 +67,16 @@ def cycle_dashboard(session: Session, period: str, now: datetime) -> dict[str, A
         result = json.loads(child.data_json).get("result") or {}
         if result.get("grade") in grades:
             grades[result["grade"]] += 1
-        rows.append({"id": child.id, "title": child.title, "stage": stage, "grade": result.get("grade")})
+        if child.id in shown:
+            rows.append({"id": child.id, "title": child.title, "stage": stage, "grade": result.get("grade")})
     opening = session.get(BatchOpening, cycle.id)
     progress = {"planned": opening.planned, "opened": opening.opened, "finished": opening.finished_at is not None} \
         if opening is not None else {"planned": len(children), "opened": len(children), "finished": True}
     return {"period": period, "cycle_id": cycle.id, "status": cycle.status, "appraisals": len(children),
-            "opening": progress, "by_stage": by_stage, "overdue": overdue, "grades": grades, "instances": rows}
+            "opening": progress, "by_stage": by_stage, "overdue": overdue, "grades": grades, "instances": rows,
+            "hidden": len(children) - len(rows),
+            # whose forms name the steps (the same version for the whole cycle), even when no row is shown
+            "forms_of": children[0].id if children else None}
 
 
 def list_cycles(session: Session) -> list[dict[str, Any]]:

@@ -30,7 +30,9 @@ class AppraisalUseCases(EngineBase):
             return dashboard.list_cycles(session)
 
     def cycle_dashboard(self, period: str, username: str | None = None) -> dict[str, Any]:
-        """Stages, overdue steps and grades of a cycle; with ``username``, for managers and directors."""
+        """Stages, overdue steps and grades of a cycle; with ``username``, for managers and directors, whose
+        rows are those of the appraisals they may see (the counts cover the whole cycle)."""
         with self.reading() as session:
             self._require_dashboard(session, username)
-            return dashboard.cycle_dashboard(session, period, self.collaborators.clock())
+            viewer = load_actor(session, username) if username is not None else None
+            return dashboard.cycle_dashboard(session, period, self.collaborators.clock(), viewer)

@@ -14,6 +14,7 @@ from .history import HistoryUseCases
 from .integrity import IntegrityUseCases
 from .modeler import ModelerUseCases
 from .nodes import NodeUseCases
+from .operations import OperationsUseCases
 from .org import OrgUseCases
 from .scheduling import SchedulingUseCases
 from .work import WorkUseCases
@@ -21,5 +22,5 @@ from .work import WorkUseCases
 
 class Engine(OrgUseCases, DefinitionUseCases, WorkUseCases, HistoryUseCases, SchedulingUseCases,
              AppraisalUseCases, NodeUseCases, ExportUseCases, IntegrityUseCases, AuditUseCases,
-             ModelerUseCases):
+             ModelerUseCases, OperationsUseCases):
     """Runs use cases; each method is one transaction that commits or leaves nothing."""

@@ -78,19 +78,37 @@ class OrgUseCases(EngineBase):
         with self.transaction() as session:
             sign_in.set_password(session, username, password)
 
-    def login(self, username: str, password: str) -> people.Actor:
-        """Check a password. A failure is counted (and committed) before it is raised."""
+    def login(self, username: str, password: str, client: str = "") -> people.Actor:
+        """Check a password sent from ``client`` (its address). The attempt, and a failure's wait, are
+        committed before a failure is raised."""
         with self.transaction() as session:
             try:
-                return sign_in.authenticate(session, username, password, self.collaborators.clock())
+                return sign_in.authenticate(session, username, password, self.collaborators.clock(), client)
             except sign_in.LoginFailed as exc:
                 failure = exc
         raise failure
 
     def create_token(self, username: str, label: str = "") -> str:
+        """A new API token for ``username``, named ``label``: returned once, stored as a digest."""
         with self.transaction() as session:
             return sign_in.create_token(session, username, self.collaborators.clock(), label)
 
-    def actor_for_token(self, token: str) -> people.Actor:
+    def tokens(self, username: str) -> list[dict[str, Any]]:
+        """The user's own API tokens: name, when made, when last used, revoked or not."""
         with self.reading() as session:
-            return sign_in.actor_for_token(session, token)
+            return sign_in.list_tokens(session, username)
+
+    def revoke_token(self, username: str, token_id: int) -> dict[str, Any]:
+        with self.transaction() as session:
+            return sign_in.revoke_token(session, username, token_id)
+
+    def actor_for_token(self, token: str) -> people.Actor:
+        """The actor of a bearer token, read without a write; its last use is written in a transaction of
+        its own, at most once an hour per token."""
+        now = self.collaborators.clock()
+        with self.reading() as session:
+            use = sign_in.actor_for_token(session, token, now)
+        if use.record_use:
+            with self.transaction() as session:
+                sign_in.record_token_use(session, use.token_id, now)
+        return use.actor

@@ -36,6 +36,7 @@ class Right(StrEnum):
     AUDIT = "audit"
     EDIT_CALENDAR = "edit calendar"
     SEE_ACCESS_LOG = "see the audit access log"
+    OPERATE = "operate"
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,8 @@ RIGHTS: dict[Right, Grant] = {
                        "their role does not count)", "may_audit_instance, audit_condition", DEPARTMENT_AUDIT_ROLES),
     Right.SEE_ACCESS_LOG: Grant(frozenset({"auditor", "admin"})),
     Right.EDIT_CALENDAR: Grant(frozenset({"admin"})),
+    # The operations page: incidents, retries, jobs, workers, who is being targeted by sign-in guesses.
+    Right.OPERATE: Grant(frozenset({"admin"})),
 }
 
 

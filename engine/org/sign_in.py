@@ -1,30 +1,36 @@
-"""Signing in: argon2 password hashes, failed-login throttling and API tokens.
+"""Signing in: argon2 password hashes, throttled guessing, and API tokens (made, listed, revoked).
 
-Throttling state lives on the user row, so it holds across web nodes: after
-``MAX_FAILED_LOGINS`` failures in a row the account is locked for ``LOCK_SECONDS``.
+Wrong passwords slow down the client that sends them, per account (``engine.org.throttle``);
+nothing locks an account for everyone. A token is shown once when it is made and stored only as
+its SHA-256 digest; its last use is written at most once per ``TOKEN_USE_PRECISION``, so that an
+API request reads the token in a read-only transaction and writes nothing for it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from ..clock import aware_utc
-from ..errors import InvalidInput, NotAllowed, UserNotFound
-from ..models import ApiToken, User
+from ..clock import aware_utc, utc_iso
+from ..errors import InvalidInput, NotAllowed, NotFound, UserNotFound
+from ..models import ApiToken, User, UserRole
 from ..text_input import text_problem
-from .people import Actor, actor_where, load_actor
+from . import throttle
+from .people import Actor, load_actor
 
-MAX_FAILED_LOGINS = 5
-LOCK_SECONDS = 300
 MIN_PASSWORD_LENGTH = 8
 TOKEN_PREFIX = "opf_"  # noqa: S105 - a public prefix that marks opsflow tokens, not a secret
+TOKEN_USE_PRECISION = timedelta(hours=1)
+MAX_TOKEN_NAME = 200
+MAX_TOKENS_LISTED = 200
 
 _hasher = PasswordHasher()
 # Verified against when the user does not exist, so that both cases take the same time.
@@ -32,7 +38,11 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
 class LoginFailed(NotAllowed):
-    """Wrong username or password, or the account is locked for a while."""
+    """Wrong username or password, or this client must wait (``retry_after`` seconds) before trying again."""
+
+    def __init__(self, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 def hash_password(password: str) -> str:
@@ -40,40 +50,46 @@ def hash_password(password: str) -> str:
 
 
 def set_password(session: Session, username: str, password: str) -> None:
-    """:raise InvalidInput: a password shorter than ``MIN_PASSWORD_LENGTH``."""
+    """Set a password; every client's wait for the account ends.
+
+    :raise InvalidInput: a password shorter than ``MIN_PASSWORD_LENGTH``.
+    """
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
     if text_problem(password):
         raise InvalidInput(f"the password {text_problem(password)}")
     result = session.execute(
-        update(User).where(User.username == username)
-        .values(password_hash=hash_password(password), failed_logins=0, locked_until=None)
+        update(User).where(User.username == username).values(password_hash=hash_password(password))
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise UserNotFound(username)
+    throttle.forget_account(session, username)
 
 
-def authenticate(session: Session, username: str, password: str, now: datetime) -> Actor:
-    """Check a password; count failures and lock the account after too many.
+def _waiting(wait: throttle.Throttled) -> LoginFailed:
+    return LoginFailed(f"too many failed sign-ins from this client; try again in {wait.retry_after} seconds",
+                       wait.retry_after)
 
-    :raise LoginFailed: with the same message whether the user or the password was wrong.
+
+def authenticate(session: Session, username: str, password: str, now: datetime, client: str = "") -> Actor:
+    """Check a password sent from ``client`` (its address); log the attempt, and slow that client down
+    after repeated failures for this account.
+
+    :raise LoginFailed: the same message whether the user or the password was wrong; a client that must
+        wait is told for how long (and its password is not even checked).
     """
+    wait = throttle.check(session, username, client, now)
+    if wait is not None:
+        raise _waiting(wait)
     user = None if text_problem(username) else session.scalar(
         select(User).where(User.username == username, User.active.is_(True)))
-    if user is None or not user.password_hash:
-        _verify(_DUMMY_HASH, password)
-        raise LoginFailed("wrong username or password")
-    if user.locked_until is not None and aware_utc(user.locked_until) > now:
-        raise LoginFailed("too many failed sign-ins; try again in a few minutes")
-    if not _verify(user.password_hash, password):
-        failures = user.failed_logins + 1
-        locked = now + timedelta(seconds=LOCK_SECONDS) if failures >= MAX_FAILED_LOGINS else None
-        user.failed_logins = 0 if locked else failures
-        user.locked_until = locked
-        raise LoginFailed("wrong username or password")
-    if user.failed_logins or user.locked_until:
-        user.failed_logins, user.locked_until = 0, None
+    if user is None or not user.password_hash or not _verify(user.password_hash, password):
+        if user is None or not user.password_hash:
+            _verify(_DUMMY_HASH, password)
+        wait = throttle.failed(session, username, client, now)
+        raise _waiting(wait) if wait is not None else LoginFailed("wrong username or password")
+    throttle.succeeded(session, username, client, now)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return load_actor(session, username)
@@ -91,17 +107,73 @@ def _digest(token: str) -> str:
 
 
 def create_token(session: Session, username: str, now: datetime, label: str = "") -> str:
-    """Create an API token and return it; it is shown once and stored only as a digest."""
+    """Create an API token named ``label`` and return it; it is shown once and stored only as a digest.
+
+    :raise InvalidInput: a name that is too long or holds characters no text accepts.
+    """
+    name = label.strip()
+    if len(name) > MAX_TOKEN_NAME:
+        raise InvalidInput(f"a token name is limited to {MAX_TOKEN_NAME} characters")
+    if text_problem(name):
+        raise InvalidInput(f"the token name {text_problem(name)}")
     actor = load_actor(session, username)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=actor.id, token_hash=_digest(token), label=label, created_at=now, revoked=False))
+    session.add(ApiToken(user_id=actor.id, token_hash=_digest(token), label=name, created_at=now, revoked=False))
     return token
 
 
-def actor_for_token(session: Session, token: str) -> Actor:
-    """:raise LoginFailed: unknown or revoked token."""
-    actor = actor_where(session, ApiToken.token_hash == _digest(token), ApiToken.revoked.is_(False),
-                        join=(ApiToken, ApiToken.user_id == User.id))
-    if actor is None:
+def list_tokens(session: Session, username: str) -> list[dict[str, Any]]:
+    """A user's tokens (never the token itself), newest first, revoked ones included."""
+    actor = load_actor(session, username)
+    rows = session.scalars(select(ApiToken).where(ApiToken.user_id == actor.id)
+                           .order_by(ApiToken.id.desc()).limit(MAX_TOKENS_LISTED)).all()
+    return [{"id": t.id, "name": t.label, "created_at": utc_iso(t.created_at), "revoked": t.revoked,
+             "last_used_at": utc_iso(t.last_used_at) if t.last_used_at else None} for t in rows]
+
+
+def revoke_token(session: Session, username: str, token_id: int) -> dict[str, Any]:
+    """Revoke one of the user's own tokens (someone else's is not found). Revoking twice changes nothing."""
+    actor = load_actor(session, username)
+    token = session.scalar(select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == actor.id))
+    if token is None:
+        raise NotFound(f"no API token with id {token_id}")
+    changed = not token.revoked
+    token.revoked = True
+    return {"id": token.id, "name": token.label, "changed": changed}
+
+
+@dataclass(frozen=True)
+class TokenUse:
+    """Who a token acts for, and whether its last use should be written now (at most once an hour)."""
+
+    actor: Actor
+    token_id: int
+    record_use: bool
+
+
+def actor_for_token(session: Session, token: str, now: datetime) -> TokenUse:
+    """The actor of a valid token, in one query that only reads.
+
+    :raise LoginFailed: unknown or revoked token.
+    """
+    rows = session.execute(
+        select(User, UserRole.role_key, ApiToken.id, ApiToken.last_used_at)
+        .join(ApiToken, ApiToken.user_id == User.id).outerjoin(UserRole, UserRole.user_id == User.id)
+        .where(ApiToken.token_hash == _digest(token), ApiToken.revoked.is_(False), User.active.is_(True))
+    ).all()
+    if not rows:
         raise LoginFailed("invalid or revoked API token")
-    return actor
+    user, _role, token_id, last_used = rows[0]
+    actor = Actor(user.id, user.username, user.display_name, frozenset(r for _, r, _, _ in rows if r),
+                  user.reports_to_id)
+    stale = last_used is None or aware_utc(last_used) <= now - TOKEN_USE_PRECISION
+    return TokenUse(actor, token_id, stale)
+
+
+def record_token_use(session: Session, token_id: int, now: datetime) -> None:
+    """Write a token's last use, unless another request already did within the hour."""
+    session.execute(
+        update(ApiToken).where(ApiToken.id == token_id,
+                               or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - TOKEN_USE_PRECISION))
+        .values(last_used_at=now).execution_options(synchronize_session=False)
+    )

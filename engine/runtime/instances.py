@@ -17,8 +17,11 @@ from ..org import rights
 from ..org.people import Actor, load_actor
 from ..text_input import text_problem
 from .collaborators import Collaborators
-from .placeholders import render_title
+from .outbox import Message, user_ids
+from .placeholders import render_title, resolve
 from .step_writer import InstanceChanges, NewInstance, Step, write_new_instances, write_step
+
+MAX_REASON_LENGTH = 4000
 
 
 def load_instance(session: Session, instance_id: int) -> ProcessInstance:
@@ -158,6 +161,8 @@ def cancel_instance(
     problem = text_problem(reason)
     if problem:
         raise InvalidInput(f"the reason {problem}")
+    if len(reason.strip()) > MAX_REASON_LENGTH:
+        raise InvalidInput(f"a reason is limited to {MAX_REASON_LENGTH} characters")
     instance = load_instance(session, instance_id)
     if instance.status != "running":
         raise Conflict(f"instance {instance.id} is already {instance.status}")
@@ -170,5 +175,15 @@ def cancel_instance(
     write_step(session, collaborators, Step(
         instance, [PendingEvent("instance_cancelled", actor.username, None, payload={"reason": reason.strip()})],
         InstanceChanges(state_json=collaborators.codec.dump(workflow), status="cancelled", ended_at=now),
-        close=open_ids), now)
+        close=open_ids, notify=[_cancelled_message(session, process, instance, actor, reason.strip())]), now)
     return {"id": instance.id, "status": "cancelled"}
+
+
+def _cancelled_message(session: Session, process: DeployedProcess, instance: ProcessInstance, actor: Actor,
+                       reason: str) -> Message:
+    """The starter (and those the process names at its end) learn that it was cancelled, and why."""
+    named = user_ids(session, [resolve(json.loads(instance.data_json), p) for p in process.notify_on_end]) \
+        if process.notify_on_end else {}
+    people = {instance.started_by_id, *named.values()} - {actor.id}
+    return Message(sorted(people), "result", f"结果 Result: 已取消 · Cancelled — {instance.title}", body=reason,
+                   instance_id=instance.id)

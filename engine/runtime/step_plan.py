@@ -100,12 +100,27 @@ def step_label(process: DeployedProcess, name: str) -> str:
     return f"{form.title_zh} · {form.title}" if form.title_zh else form.title
 
 
+def end_label(process: DeployedProcess, end_event: str | None) -> str:
+    """The end an instance reached, in both languages ("方案已否决 · Plan vetoed"), from its end event's
+    name and ``titleZh`` property; the event's id when it has no name."""
+    spec, subprocess_specs = process.specs
+    for some_spec in (spec, *subprocess_specs.values()):
+        for task_spec in some_spec.task_specs.values():
+            if end_event is not None and getattr(task_spec, "bpmn_id", None) == end_event:
+                name = getattr(task_spec, "bpmn_name", None) or end_event
+                extensions = getattr(task_spec, "extensions", None) or {}
+                chinese = (extensions.get("properties") or {}).get("titleZh", "")
+                return f"{chinese} · {name}" if chinese else str(name)
+    return end_event or "ended"
+
+
 def step_messages(
     session: Session, process: DeployedProcess, run: StepResult, instance_id: int, title: str,
-    created: dict[str, int], plan: TaskPlan, completed_task: str | None = None,
+    created: dict[str, int], plan: TaskPlan, starter_id: int, completed_task: str | None = None,
     holders: dict[str, list[int]] | None = None,
 ) -> list[outbox.Message]:
-    """New tasks to whoever may take them; a decision to those the step names; the result at the end.
+    """New tasks to whoever may take them; a decision to those the step names; the end reached to the
+    starter and those the process names (``notifyOnEnd``, e.g. the appraised employee).
 
     ``holders`` caches the people of each role across the steps of one batch.
     """
@@ -127,8 +142,10 @@ def step_messages(
         messages.append(outbox.Message(list(people.values()), "decided",
                                        f"已决定 Decided: {step_label(process, form.name)} — {title}",
                                        instance_id=instance_id))
-    if run.status == "completed" and process.notify_on_end:
-        people = outbox.user_ids(session, [resolve(run.data, p) for p in process.notify_on_end])
-        messages.append(outbox.Message(list(people.values()), "result", f"结果 Result: {title}",
+    if run.status == "completed":
+        named = outbox.user_ids(session, [resolve(run.data, p) for p in process.notify_on_end]) \
+            if process.notify_on_end else {}
+        messages.append(outbox.Message([starter_id, *named.values()], "result",
+                                       f"结果 Result: {end_label(process, run.end_event)} — {title}",
                                        instance_id=instance_id))
     return messages

@@ -40,7 +40,7 @@ from ..org.people import Actor
 from . import outbox
 from .collaborators import Collaborators
 from .execution import StepResult
-from .placeholders import render_title
+from .placeholders import kept_in_step, render_title
 from .step_plan import TaskPlan, follow_up_jobs, plan_tasks, step_messages, task_rows
 
 __all__ = ["InstanceChanges", "NewInstance", "Step", "TaskAction", "workflow_changes",
@@ -113,7 +113,8 @@ def workflow_changes(process: DeployedProcess, run: StepResult, now: datetime) -
     return InstanceChanges(
         state_json=run.state_json, data_json=json.dumps(run.data, ensure_ascii=False), status=run.status,
         end_event=run.end_event, ended_at=now if run.status != "running" else None,
-        title=render_title(process.instance_title, run.data)[:300] if process.instance_title else None,
+        title=render_title(process.instance_title, kept_in_step(run.data, process.tasks))[:300]
+        if process.instance_title else None,
     )
 
 
@@ -144,7 +145,7 @@ def write_step(session: Session, collaborators: Collaborators, step: Step, now: 
     messages = list(step.notify)
     if run is not None and process is not None:
         messages += step_messages(session, process, run, instance.id, step.changes.title or instance.title,
-                                  created, plan, step.completed_task)
+                                  created, plan, instance.started_by_id, step.completed_task)
     outbox.send(session, messages, now, collaborators.email_enabled)
     return created
 
@@ -189,7 +190,8 @@ def write_new_instances(
             jobs.append({"kind": "timer", "due_at": item.run.next_timer_at, "instance_id": instance_id,
                          "payload": {"due_at": item.run.next_timer_at.isoformat()}})
         jobs += follow_up_jobs(instance_id, mine, plan.due, now)
-        messages += step_messages(session, process, item.run, instance_id, item.title, mine, plan, holders=holders)
+        messages += step_messages(session, process, item.run, instance_id, item.title, mine, plan, actor.id,
+                                  holders=holders)
     session.execute(update(INSTANCES).where(INSTANCES.c.id == bindparam("b_id")).values(
         history_seq=bindparam("b_seq"), history_head=bindparam("b_head"), version=2), anchors)
     insert_events(session, events)

@@ -17,6 +17,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..clock import utc_iso
 from ..definitions.catalog import DeployedProcess
 from ..definitions.forms import effective_form, validate_form
 from ..errors import Conflict, InvalidInput, ProcessError, TaskNotFound
@@ -61,10 +62,31 @@ def _ready_task(workflow: BpmnWorkflow, task: HumanTask) -> Task | None:
     return found if found is not None and found.state == TaskState.READY else None
 
 
+def draft_values(schema: dict[str, Any], data: dict[str, Any], name: str) -> tuple[dict[str, Any], bool]:
+    """What an open task's form starts with, and whether the task came back (it was submitted before).
+
+    A task that comes back (returned for rework) starts with the values last submitted for it; a first
+    one with the start form's values of the fields that have the same name (the draft's title and
+    period). A decision is never filled in: each round is decided afresh.
+    """
+    props = schema.get("properties")
+    if not isinstance(props, dict):
+        return {}, False
+    fillable = {key for key, prop in props.items()
+                if isinstance(prop, dict) and prop.get("x-widget") != "decision" and not prop.get("x-hidden")}
+    previous = data.get(name)
+    returned = isinstance(previous, dict) and bool(previous)
+    source = previous if returned else data.get("start")
+    if not isinstance(source, dict):
+        return {}, returned
+    return {key: value for key, value in source.items() if key in fillable}, returned
+
+
 def show_task(
     session: Session, collaborators: Collaborators, task_id: int, username: str | None = None,
 ) -> dict[str, Any]:
-    """A task with its form (JSON Schema) and the context from earlier steps.
+    """A task with its form (JSON Schema), what the form starts with (``draft``), the context from
+    earlier steps, and, once it is done, who did it and when.
 
     With ``username``, only someone who may see the task gets it (:raise NotAllowed:).
     """
@@ -76,12 +98,17 @@ def show_task(
     form = process.tasks.get(task.name)
     data = json.loads(instance.data_json)
     schema = form.schema if form else {}
+    draft: dict[str, Any] = {}
+    returned = False
     if task.state == "open" and form is not None:
         workflow_task = _ready_task(collaborators.runner.load(process, instance.state_json), task)
         if workflow_task is not None:
             data = workflow_task.data
             schema = task_form(process, task, workflow_task)
+            draft, returned = draft_values(schema, data, task.name)
     assignee = session.scalar(select(User.username).where(User.id == task.assignee_id)) if task.assignee_id else None
+    completed_by = session.scalar(select(User.username).where(User.id == task.completed_by_id)) \
+        if task.completed_by_id else None
     definition = session.get(TaskDefinition, (instance.definition_id, task.name))
     view = task_row(task, instance.process_key, instance.title, definition.title if definition else None,
                     definition.title_zh if definition else None, assignee)
@@ -92,6 +119,10 @@ def show_task(
         "instructions": form.instructions if form else "",
         "instructions_zh": form.instructions_zh if form else "",
         "form": schema,
+        "draft": draft,
+        "returned": returned,
+        "completed_by": completed_by,
+        "completed_at": utc_iso(task.completed_at) if task.completed_at else None,
         "context": {key: data[key] for key in (form.context_from if form else ()) if key in data},
         "rework_rounds": {"used": data.get("return_count"), "max": data.get("max_returns")}
         if "return_count" in data else None,

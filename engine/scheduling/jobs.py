@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from ..clock import utc_iso
+from ..clock import aware_utc, utc_iso
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Job
 
@@ -115,6 +115,27 @@ def list_incidents(session: Session) -> list[dict[str, Any]]:
     jobs = session.scalars(select(Job).where(Job.state == "incident").order_by(Job.id)).all()
     return [{"id": j.id, "kind": j.kind, "instance_id": j.instance_id, "attempts": j.attempts,
              "error": j.last_error, "due_at": utc_iso(j.due_at)} for j in jobs]
+
+
+def incident(session: Session, job_id: int) -> dict[str, Any]:
+    """One incident with its whole error and what the job was to do. :raise NotFound: no such incident."""
+    job = session.get(Job, job_id)
+    if job is None or job.state != "incident":
+        raise NotFound(f"no incident with id {job_id}")
+    return {"id": job.id, "kind": job.kind, "instance_id": job.instance_id, "task_id": job.human_task_id,
+            "attempts": job.attempts, "max_attempts": job.max_attempts, "error": job.last_error,
+            "payload": json.loads(job.payload_json), "due_at": utc_iso(job.due_at),
+            "created_at": utc_iso(job.created_at)}
+
+
+def open_jobs(session: Session, now: datetime, limit: int = 100) -> list[dict[str, Any]]:
+    """Pending jobs, the soonest due first, each with the worker leasing it now (if any)."""
+    jobs = session.scalars(select(Job).where(Job.state == "pending").order_by(Job.due_at, Job.id).limit(limit)).all()
+    return [{"id": j.id, "kind": j.kind, "instance_id": j.instance_id, "due_at": utc_iso(j.due_at),
+             "attempts": j.attempts, "max_attempts": j.max_attempts, "last_error": j.last_error,
+             "leased_by": j.locked_by if j.locked_until is not None and aware_utc(j.locked_until) > now else None,
+             "lease_until": utc_iso(j.locked_until) if j.locked_until is not None
+             and aware_utc(j.locked_until) > now else None} for j in jobs]
 
 
 def retry_incident(session: Session, job_id: int, now: datetime) -> dict[str, Any]:

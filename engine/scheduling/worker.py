@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from ..errors import Conflict
 from ..runtime.collaborators import Collaborators
 from .handlers import ensure_checkpoint_job, run_job
+from .heartbeat import Heartbeat
 from .jobs import LeasedJob, fail_job, finish_job, lease_jobs, release_job
 
 log = logging.getLogger(__name__)
@@ -65,10 +66,13 @@ class Worker:
         self.engine = engine
         self.worker_id = worker_id or default_worker_id()
         self.slots = max(1, slots)
+        self.heartbeat = Heartbeat(self.worker_id, self.slots)
 
     def lease(self, limit: int) -> list[LeasedJob]:
         with self.engine.transaction() as session:
-            return lease_jobs(session, self.worker_id, limit, self.engine.collaborators.clock())
+            now = self.engine.collaborators.clock()
+            self.heartbeat.beat(session, now)  # the operations page lists the workers seen recently
+            return lease_jobs(session, self.worker_id, limit, now)
 
     def run_job(self, job: LeasedJob) -> WorkerReport:
         """Apply one job and mark it done in one transaction; on failure retry or raise an incident."""

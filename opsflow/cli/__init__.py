@@ -64,7 +64,11 @@ def _report(exc: OpsflowError) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except OpsflowError as exc:  # an argument no row can match, e.g. an id out of range
+        _report(exc)
+        return _exit_code(exc)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     engine = build_engine(args.database)

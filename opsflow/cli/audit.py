@@ -14,7 +14,7 @@ from typing import Any
 from engine.facade import Engine
 from engine.facade.audit import CLI_OPERATOR
 
-from .commands import Commands
+from .commands import Commands, record_id
 from .output import emit, table
 
 SEARCH_OPTIONS = (("--process", "process", "process key"), ("--version", "version", "version (with --process)"),
@@ -156,7 +156,7 @@ def _as(p: argparse.ArgumentParser) -> None:
 def register(commands: Commands) -> None:
     p = commands.add("replay", cmd_replay, "an instance as it was right after step N, rebuilt from its log "
                                            "(without --step: its steps)")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=record_id("process instance"))
     p.add_argument("--step", type=int, help="the step (1 is the start)")
     _as(p)
     group = commands.group("audit", "the audit workspace: search, an instance step by step, heatmaps, access log")
@@ -166,7 +166,7 @@ def register(commands: Commands) -> None:
     for flag, dest, help_text in SEARCH_OPTIONS:
         p.add_argument(flag, dest=dest, help=help_text)
     p = sub.add("show", cmd_show, "an instance step by step, with the data each step changed and its chain check")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=record_id("process instance"))
     _as(p)
     p = sub.add("heatmap", cmd_heatmap, "a version's passes, times and gateway paths")
     p.add_argument("key")
@@ -175,6 +175,6 @@ def register(commands: Commands) -> None:
     p = sub.add("log", cmd_log, "the access log: who looked at what (auditors and admins)")
     p.add_argument("--as", dest="actor_user", required=True, metavar="USER", help="who is looking")
     p.add_argument("--viewer", help="only this viewer's looks")
-    p.add_argument("--instance", type=int, help="only looks at this instance")
+    p.add_argument("--instance", type=record_id("process instance"), help="only looks at this instance")
     p.add_argument("--before", type=int, help="the id a page ended with")
     p.add_argument("--limit", type=int, default=100)

@@ -7,7 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from engine.errors import NotFound
 from engine.facade import Engine
+from engine.text_input import id_in_range
 
 Handler = Callable[[Engine, argparse.Namespace], Any]
 
@@ -30,3 +32,23 @@ class Commands:
 
 def actor(p: argparse.ArgumentParser, help_text: str = "the user doing this") -> None:
     p.add_argument("--as", dest="actor", required=True, metavar="USER", help=help_text)
+
+
+def record_id(kind: str) -> Callable[[str], int]:
+    """An argparse type for the id of a ``kind`` (task, instance, job...).
+
+    Text that is not a number is a usage error (exit 2); a number no row can have (0, or past the
+    database's integer) is "not found" (exit 3), as for an id that is simply unknown.
+    """
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a {kind} id: {text!r}") from None
+        if not id_in_range(value):
+            raise NotFound(f"no {kind} with id {value}")
+        return value
+
+    parse.__name__ = f"{kind} id"  # argparse names the type in its messages
+    return parse

@@ -10,7 +10,7 @@ from engine.audit.xes import LogFilter, parse_date
 from engine.errors import InvalidInput
 from engine.facade import Engine
 
-from .commands import Commands
+from .commands import Commands, record_id
 from .output import emit, table
 from .progress import progress_for
 
@@ -106,7 +106,7 @@ def register(commands: Commands) -> None:
     export = commands.group("export", "export history for auditors and process-mining tools")
     p = export.add_parser("bundle", help="a zip an outside auditor verifies offline with opsflow-verify")
     p.set_defaults(handler=cmd_export_bundle)
-    p.add_argument("ids", type=int, nargs="+", metavar="ID")
+    p.add_argument("ids", type=record_id("process instance"), nargs="+", metavar="ID")
     p.add_argument("-o", "--output", required=True, metavar="FILE.zip")
     p.add_argument("--as", dest="actor", metavar="USER", help="export as this auditor (default: the operator)")
     p.add_argument("--json", action="store_true", help="print JSON")

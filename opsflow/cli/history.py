@@ -8,7 +8,7 @@ from typing import Any
 
 from engine.facade import Engine
 
-from .commands import Commands
+from .commands import Commands, record_id
 from .output import emit
 
 HISTORY_DETAILS = ("decision", "comment", "to", "reason", "end_event", "message")
@@ -49,4 +49,4 @@ def cmd_history(engine: Engine, args: argparse.Namespace) -> None:
 
 def register(commands: Commands) -> None:
     p = commands.add("history", cmd_history, "show an instance's history")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=record_id("process instance"))

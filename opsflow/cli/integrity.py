@@ -10,7 +10,7 @@ from typing import Any
 from engine.facade import Engine
 from engine.history.verify import VerifyReport
 
-from .commands import Commands
+from .commands import Commands, record_id
 from .output import emit, print_json
 
 TAMPERED = 8
@@ -74,5 +74,5 @@ def register(commands: Commands) -> None:
     commands.add("checkpoint", cmd_checkpoint, "put new events into the history tree and sign a checkpoint of it")
     p = commands.add("verify", cmd_verify, "check the history: hash chains, and the events against a signed "
                                            "checkpoint (the latest, or --checkpoint FILE)")
-    p.add_argument("id", type=int, nargs="?")
+    p.add_argument("id", type=record_id("process instance"), nargs="?")
     p.add_argument("--checkpoint", metavar="FILE", help="check against this checkpoint (e.g. an older copy)")

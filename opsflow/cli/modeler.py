@@ -6,7 +6,7 @@ import argparse
 
 from engine.facade import Engine
 
-from .commands import Commands, actor
+from .commands import Commands, actor, record_id
 from .output import emit, table
 
 
@@ -53,7 +53,8 @@ def register(commands: Commands) -> None:
     p = commands.add("migrate", cmd_migrate, "move running instances to a newer version (--dry-run first)")
     p.add_argument("key")
     p.add_argument("--to", type=int, required=True, help="the version to move to")
-    p.add_argument("--instance", type=int, action="append", help="only this instance (repeatable)")
+    p.add_argument("--instance", type=record_id("process instance"), action="append",
+                   help="only this instance (repeatable)")
     p.add_argument("--reason", help="why (recorded in each instance's history; required to move)")
     p.add_argument("--dry-run", action="store_true", help="only say which instances can move and why not")
     actor(p, "an analyst or admin")

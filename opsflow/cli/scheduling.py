@@ -12,7 +12,7 @@ from engine.errors import InvalidInput
 from engine.facade import Engine
 from engine.scheduling.worker import Worker
 
-from .commands import Commands, actor
+from .commands import Commands, actor, record_id
 from .output import emit, json_arg, print_json, table
 
 
@@ -113,7 +113,7 @@ def register(commands: Commands) -> None:
     p.add_argument("--id", help="worker id shown in job leases (default host:pid:random)")
     commands.add("incidents", cmd_incidents, "list jobs that failed after their last retry")
     p = commands.add("retry", cmd_retry, "run an incident's job again")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=record_id("job"))
     schedule = commands.group("schedule", "start processes periodically")
     p = schedule.add_parser("list", help="list schedules")
     p.set_defaults(handler=cmd_schedule_list)
@@ -127,7 +127,7 @@ def register(commands: Commands) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
     p = schedule.add_parser("remove", help="remove a schedule")
     p.set_defaults(handler=cmd_schedule_remove, json=False)
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=record_id("schedule"))
     p = commands.add("notifications", cmd_notifications, "list a user's notifications")
     actor(p)
     p.add_argument("--unread", action="store_true", help="only unread ones")

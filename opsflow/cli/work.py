@@ -6,7 +6,7 @@ import argparse
 
 from engine.facade import Engine
 
-from .commands import Commands, actor
+from .commands import Commands, actor, record_id
 from .output import emit, json_arg, print_json, table
 
 
@@ -73,24 +73,24 @@ def register(commands: Commands) -> None:
     p = commands.add("tasks", cmd_tasks, "list the tasks a user may work on")
     actor(p)
     p = commands.add("task", cmd_task, "show a task with its form and context")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=record_id("task"))
     for name, handler, help_text in (("claim", cmd_claim, "claim a task"), ("unclaim", cmd_unclaim, "release a task")):
         p = commands.add(name, handler, help_text)
-        p.add_argument("id", type=int)
+        p.add_argument("id", type=record_id("task"))
         actor(p)
     p = commands.add("assign", cmd_assign, "assign a task to someone who reports to you")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=record_id("task"))
     p.add_argument("user")
     actor(p)
     p = commands.add("complete", cmd_complete, "complete a task with form data")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=record_id("task"))
     actor(p)
     p.add_argument("--data", required=True, help="form data as JSON (or @file.json)")
     p = commands.add("instances", cmd_instances, "list process instances")
     p.add_argument("--process", metavar="KEY")
     p = commands.add("show", cmd_show, "show an instance with its status and data")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=record_id("process instance"))
     p = commands.add("cancel", cmd_cancel, "cancel an instance (director or admin)")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=record_id("process instance"))
     actor(p)
     p.add_argument("--reason", required=True)

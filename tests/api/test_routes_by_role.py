@@ -80,6 +80,7 @@ class Probe:
     body: Any = None
     anonymous: int = 401
     case: str = ""  # tells apart two probes of the same method and path
+    html: bool = False  # the one page under /api/v1 (the explorer); every other answer is JSON
 
 
     def url(self, world: World) -> str:
@@ -232,6 +233,8 @@ PROBES = [
           {400: MODELERS}, body={"instances": [1], "to": 1, "reason": "probe"}),
     # -- the OpenAPI document: the one route served without a token
     Probe("/openapi.json", "GET", "/openapi.json", 200, anonymous=200),
+    # -- the API explorer on it: public too (the calls made from it still need a token)
+    Probe("/docs", "GET", "/docs", 200, anonymous=200, html=True),
     # -- no such route (404) or no such method (405): JSON answers, still only with a token
     *(Probe(ROOT, method, "/", 404) for method in ("GET", "POST", "PUT", "PATCH", "DELETE")),
     Probe(ROOT, "GET", "", 404),  # /api/v1 without the slash
@@ -313,7 +316,7 @@ def _status(client: FlaskClient, probe: Probe, world: World, token: str | None) 
         assert response.headers["WWW-Authenticate"].startswith('Bearer realm="opsflow"'), probe.label
     files = response.status_code == 200 and probe.path.endswith(FILE_ROUTES)  # an XES log, a bundle
     xml = response.status_code == 200 and probe.path.endswith("/bpmn")  # a version's BPMN file is XML
-    assert response.is_json != (files or xml), f"{probe.label}: not a JSON answer"
+    assert response.is_json != (files or xml or probe.html), f"{probe.label}: not the kind of answer expected"
     assert not xml or response.mimetype == "application/xml", probe.label
     return response.status_code
 
@@ -361,7 +364,7 @@ def test_each_user_gets_what_the_table_says(copies: Copies, world: World, user: 
 
 
 @pytest.mark.parametrize("token", [None, "not-a-token"], ids=["no-token", "unknown-token"])
-def test_without_a_valid_token_only_the_openapi_document_is_served(
+def test_without_a_valid_token_only_the_openapi_document_and_its_explorer_are_served(
         copies: Copies, world: World, token: str | None) -> None:
     got = walk(copies, world, NO_TOKEN, token)
     assert got == {p.label: p.expected(NO_TOKEN) for p in PROBES}

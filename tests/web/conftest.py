@@ -13,7 +13,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from engine.clock import utc_now
 from engine.facade import Engine, build_engine
+from engine.models import Job
 from tests.journey import START, only_task
 from webui import create_app
 
@@ -30,6 +32,8 @@ class World:
     research: int
     held_plan: int  # its research task is claimed by wang.lei
     held_research: int
+    token: int  # an API token of li.na's
+    incident: int  # a job that failed for good, on plan
 
 
 def _build_template(folder: Path) -> World:
@@ -41,9 +45,23 @@ def _build_template(folder: Path) -> World:
         research = only_task(engine, "wang.lei", "research", plan)["id"]
         held_research = only_task(engine, "wang.lei", "research", held_plan)["id"]
         engine.claim(held_research, "wang.lei")
+        engine.create_token("li.na", "route table")
+        token = engine.tokens("li.na")[0]["id"]
+        incident = _an_incident(engine, plan)
     finally:
         engine.db.dispose()  # closes the connections, so SQLite folds its WAL into the file
-    return World(plan, research, held_plan, held_research)
+    return World(plan, research, held_plan, held_research, token, incident)
+
+
+def _an_incident(engine: Engine, instance_id: int) -> int:
+    """A job of ``instance_id`` that failed after its last attempt (what the operations page shows)."""
+    with engine.transaction() as session:
+        job = Job(kind="timer", state="incident", due_at=utc_now(), instance_id=instance_id, payload_json="{}",
+                  attempts=5, max_attempts=5, last_error="WorkflowException: no timer is waiting",
+                  created_at=utc_now())
+        session.add(job)
+        session.flush()
+        return job.id
 
 
 @pytest.fixture(scope="session")

@@ -115,8 +115,9 @@ def test_completing_a_task_someone_else_just_completed_says_so(
     assert late.get(f"/tasks/{world.research}").status_code == 200
     web_engine.complete(world.research, "wang.lei", RESEARCH)
     response = late.post(f"/tasks/{world.research}/complete", data=RESEARCH)
-    assert response.status_code == 303 and response.headers["Location"] == "/"
-    assert "This task was already completed or claimed by someone else." in text(late.get("/"))
+    assert response.status_code == 409  # the page says who did it and when, with what was typed kept
+    page = text(response)
+    assert "王磊 completed this task at" in page and RESEARCH["findings"] in page
     response = late.post(f"/tasks/{world.held_research}/claim")  # held by wang.lei
     assert response.headers["Location"] == "/"
     assert "already completed or claimed" in text(late.get("/"))

@@ -3,7 +3,7 @@
 One blueprint, so that the app can exempt it from CSRF as a whole (Flask-WTF matches
 ``request.blueprint`` by name, which nested blueprints would change); each resource module
 adds its routes to it on import. ``auth`` denies every request without a valid token (except
-the OpenAPI document), and ``errors`` turns every error into JSON.
+the OpenAPI document and the explorer page on it), and ``errors`` turns every error into JSON.
 """
 
 from __future__ import annotations
@@ -19,6 +19,6 @@ blueprint.before_request(inputs.check_parameters)
 blueprint.before_request(errors.answer_options)
 errors.register(blueprint)
 
-from . import audit, definitions, exports, instances, modeler, openapi, tasks  # noqa: E402 - each adds its routes
+from . import audit, definitions, docs, exports, instances, modeler, openapi, tasks  # noqa: E402 - each adds routes
 
-__all__ = ["audit", "blueprint", "definitions", "exports", "instances", "modeler", "openapi", "tasks"]
+__all__ = ["audit", "blueprint", "definitions", "docs", "exports", "instances", "modeler", "openapi", "tasks"]

@@ -11,7 +11,7 @@ from typing import Any
 from flask import request
 from werkzeug.exceptions import NotFound
 
-from engine.text_input import JsonUnreadable, read_json, unsafe_text_fields
+from engine.text_input import JsonUnreadable, id_in_range, read_json, unsafe_text_fields
 
 from ..safety import unsafe_parameters
 from .errors import RequestInvalid
@@ -19,7 +19,6 @@ from .errors import RequestInvalid
 TYPE_NAMES: dict[type, str] = {dict: "a JSON object", str: "a string", list: "an array"}
 TRUE_WORDS = frozenset({"true", "1", "yes"})
 FALSE_WORDS = frozenset({"false", "0", "no"})
-MAX_ID = 2**31 - 1
 MAX_FIELDS = 50  # keys named in one answer
 
 
@@ -35,8 +34,9 @@ def check_ids() -> None:
     stops Werkzeug's matching, so the JSON fallback route would not answer.
     """
     for name, value in (request.view_args or {}).items():
-        if name.endswith("_id") and isinstance(value, int) and not 1 <= value <= MAX_ID:
-            raise NotFound(f"no {name.removesuffix('_id')} with id {value}")
+        if isinstance(value, int) and not id_in_range(value):  # ids, and version numbers alike
+            raise NotFound(f"no {name.removesuffix('_id')} with id {value}" if name.endswith("_id")
+                           else f"no {name} {value}")
 
 
 def _parsed_body() -> Any:
@@ -48,7 +48,8 @@ def _parsed_body() -> Any:
     except UnicodeDecodeError as exc:
         raise RequestInvalid(f"the body is not UTF-8: {exc.reason}") from exc
     except JsonUnreadable as exc:
-        raise RequestInvalid(f"the body: {exc}") from exc
+        fields = {exc.key: ["is given more than once"]} if exc.key is not None else None
+        raise RequestInvalid(f"the body: {exc}", fields) from exc
     fields = dict(sorted(unsafe_text_fields(body).items())[:MAX_FIELDS])
     if fields:
         raise RequestInvalid("the body holds text that is not accepted: " + "; ".join(

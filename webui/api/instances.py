@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify
+from flask import Response, jsonify, request
 
 from engine.facade import Engine
 from engine.org.people import Actor
+from engine.runtime.instance_views import INSTANCE_STATUSES
 
 from . import blueprint, context
+from .errors import RequestInvalid
 from .inputs import flag_arg, id_segment, int_arg, text_arg
 
 DEFAULT_LIMIT = 50
@@ -26,10 +28,21 @@ def visible_instances(engine: Engine, actor: Actor, process: str | None, status:
     return engine.instances(process, None, status, limit, visible_to=actor.username)
 
 
+def status_arg() -> str | None:
+    """``status``, when given, must be one an instance can have (an empty ``status=`` is refused too)."""
+    if "status" not in request.args:
+        return None
+    value = request.args["status"]
+    if value not in INSTANCE_STATUSES:
+        raise RequestInvalid("invalid query parameter status",
+                             {"status": [f"must be one of: {', '.join(INSTANCE_STATUSES)}"]})
+    return value
+
+
 @blueprint.get("/process-instances")
 def list_instances() -> Response:
     """List instances the user may see, newest first; filter by ``process``, ``status`` and ``mine``."""
-    rows = visible_instances(context.engine(), context.actor(), text_arg("process"), text_arg("status"),
+    rows = visible_instances(context.engine(), context.actor(), text_arg("process"), status_arg(),
                              flag_arg("mine"), int_arg("limit", DEFAULT_LIMIT, 1, MAX_LIMIT))
     return jsonify({"items": rows})
 

@@ -11,13 +11,14 @@ from flask import Response, jsonify
 
 from engine.runtime.inbox import MAX_INBOX_ROWS, PAGE, SORTS
 from engine.runtime.instance_views import INSTANCE_STATUSES
+from engine.text_input import MAX_ID
 
 from . import blueprint
 from .audit_schemas import AUDIT_COMPONENTS, audit_paths
 from .auth import public
 from .errors import __doc__ as ERRORS_DOC
 from .instances import DEFAULT_LIMIT, MAX_LIMIT
-from .schemas import COMPONENTS, Schema, items_of, paged_items_of, ref
+from .schemas import COMPONENTS, TEXT_RULE, Schema, items_of, paged_items_of, ref
 
 ERROR_TEXT = {
     400: "Invalid request or data; `fields` names every wrong field", 401: "No valid bearer token",
@@ -62,8 +63,10 @@ def _file_operation(operation_id: str, summary: str, tag: str, media: str, descr
     return operation
 
 
-TASK_ID = _param("task_id", "path", {"type": "integer", "minimum": 1}, "task id")
-INSTANCE_ID = _param("instance_id", "path", {"type": "integer", "minimum": 1}, "instance id")
+ID_RULE = f"; an id outside 1..{MAX_ID} is answered 404, like an unknown one"
+TASK_ID = _param("task_id", "path", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, "task id" + ID_RULE)
+INSTANCE_ID = _param("instance_id", "path", {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                     "instance id" + ID_RULE)
 TASK_ERRORS = [403, 404]
 CHANGE_ERRORS = [400, 403, 404, 409, 413]
 
@@ -171,7 +174,8 @@ def _paths() -> dict[str, Any]:
             "listInstances", "Instances the user may see, newest first", "instances",
             (200, items_of(ref("Instance")), "The instances"), [400],
             [_param("process", "query", {"type": "string"}, "only this process key"),
-             _param("status", "query", {"type": "string", "enum": list(INSTANCE_STATUSES)}, "only this status"),
+             _param("status", "query", {"type": "string", "enum": list(INSTANCE_STATUSES)},
+                    "only this status; any other value, an empty one included, is refused (400)"),
              _param("mine", "query", {"type": "boolean", "default": False}, "only those the user started"),
              _param("limit", "query", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
                                        "default": DEFAULT_LIMIT}, "at most this many")])},
@@ -198,6 +202,11 @@ def _paths() -> dict[str, Any]:
         "/openapi.json": {"get": {
             "operationId": "getOpenApi", "summary": "This document (no token needed)", "tags": ["meta"],
             "security": [], "responses": {"200": _json({"type": "object"}, "The OpenAPI document")}}},
+        "/docs": {"get": {
+            "operationId": "getApiExplorer", "summary": "The API explorer on this document (an HTML page, no token "
+            "needed; paste a token into its Authorize dialog to make calls)", "tags": ["meta"], "security": [],
+            "responses": {"200": {"description": "The explorer page",
+                                  "content": {"text/html": {"schema": {"type": "string"}}}}}}},
     }
 
 
@@ -210,14 +219,19 @@ def document() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": "opsflow REST API", "version": "1",
                  "description": "Token-authenticated access to the opsflow inbox and processes. "
-                                "Create a token with `opsflow token create USER`.\n\n" + (ERRORS_DOC or "")},
+                                "Make a token on your account page in the web app (`/account`), or with "
+                                "`opsflow token create USER`; the explorer is at `/api/v1/docs`.\n\n"
+                                f"**Text.** {TEXT_RULE}\n\n"
+                                "**JSON bodies** are UTF-8 objects; a key given twice in one object is refused "
+                                "(400, the key named in `fields`).\n\n" + (ERRORS_DOC or "")},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
         "tags": [{"name": n} for n in ("definitions", "tasks", "instances", "audit", "modeler", "meta")],
         "paths": paths,
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
-                                               "description": "a token from `opsflow token create USER`"}},
+                                               "description": "a token from your account page (`/account`) "
+                                                              "or `opsflow token create USER`"}},
             "schemas": {**COMPONENTS, **AUDIT_COMPONENTS},
             "responses": {
                 **{f"E{status}": _json(ref("Error"), text) for status, text in ERROR_TEXT.items()},

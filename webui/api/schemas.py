@@ -8,6 +8,11 @@ from engine.runtime.comments import MAX_COMMENT_LENGTH
 
 Schema = dict[str, Any]
 
+TEXT_RULE = ("Every string sent (form values and their keys, comments, query parameters) may hold any Unicode "
+             "text except control characters (U+0000-U+001F and U+007F, but tab, line feed and carriage return "
+             "are fine) and unpaired UTF-16 surrogates (U+D800-U+DFFF, e.g. a lone \\ud800 escape): such "
+             "text is refused with 400, naming the field, and nothing is stored.")
+
 STRING: Schema = {"type": "string"}
 INTEGER: Schema = {"type": "integer"}
 BOOLEAN: Schema = {"type": "boolean"}
@@ -64,6 +69,12 @@ TASK_DETAIL = obj({
     "instructions_zh": {"type": "string", "description": "the instructions in Chinese (empty when not given)"},
     "form": {"type": "object", "description": "the JSON Schema (2020-12) that complete's data must satisfy"},
     "context": {"type": "object", "description": "read-only data of earlier steps, keyed by step"},
+    "draft": {"type": "object", "description": "what the form starts with: the values last submitted for this "
+              "step when it came back (decisions excepted), else the start form's values of the fields with "
+              "the same name; empty when the task is not open"},
+    "returned": {"type": "boolean", "description": "the step came back: it was submitted before in this instance"},
+    "completed_by": {"type": ["string", "null"], "description": "who completed it (null while it is not done)"},
+    "completed_at": nullable(TIME),
     "rework_rounds": {"type": ["object", "null"],
                       "properties": {"used": nullable(INTEGER), "max": nullable(INTEGER)}},
 }, "A task with its form and the context from earlier steps.")
@@ -123,14 +134,14 @@ def body(properties: dict[str, Schema], required: list[str]) -> Schema:
     return {"type": "object", "properties": properties, "required": required, "additionalProperties": False}
 
 
-DATA = {"type": "object", "description": "form data satisfying the form's JSON Schema"}
+DATA = {"type": "object", "description": "form data satisfying the form's JSON Schema. " + TEXT_RULE}
 START_REQUEST = body({"data": DATA}, [])
 COMPLETE_REQUEST = body({"data": DATA}, ["data"])
 ASSIGN_REQUEST = body({"user": {"type": "string", "minLength": 1,
                                 "description": "username of someone reporting to the caller"}},
                       ["user"])
 COMMENT_REQUEST = body({"body": {"type": "string", "minLength": 1, "maxLength": MAX_COMMENT_LENGTH, "pattern": "\\S",
-                                  "description": "the comment (not only white space)"}}, ["body"])
+                                  "description": "the comment (not only white space). " + TEXT_RULE}}, ["body"])
 
 # -- the modeler ----------------------------------------------------------------------------------------
 PROBLEM = obj({"element": nullable(STRING), "file": nullable(STRING),

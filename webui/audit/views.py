@@ -96,7 +96,7 @@ def _panel(view: dict[str, Any], state: dict[str, Any], forms: dict[str, dict[st
                            status=status_text(state))
 
 
-@blueprint.get("/instances/<int:instance_id>")
+@blueprint.get("/instances/<id:instance_id>")
 def instance(instance_id: int) -> ResponseReturnValue:
     """Show an instance for its auditors: the diagram with the path, every step with its data, a replay."""
     me = username()
@@ -123,7 +123,7 @@ def instance(instance_id: int) -> ResponseReturnValue:
     )
 
 
-@blueprint.get("/instances/<int:instance_id>/diagram")
+@blueprint.get("/instances/<id:instance_id>/diagram")
 def instance_diagram(instance_id: int) -> ResponseReturnValue:
     """The instance's own BPMN with the path taken (JSON for the page's diagram)."""
     diagram = engine().audit_diagram(instance_id, username(), _step(request.args.get("step")))
@@ -137,7 +137,7 @@ def _diagram_texts() -> dict[str, str]:
                 "The diagram could not be drawn.")}
 
 
-@blueprint.get("/instances/<int:instance_id>/steps/<int:step>")
+@blueprint.get("/instances/<id:instance_id>/steps/<id:step>")
 def replay_step(instance_id: int, step: int) -> ResponseReturnValue:
     """The instance as it was right after ``step`` (JSON: the panel's HTML and the path, for the scrubber)."""
     me = username()
@@ -172,7 +172,7 @@ def versions() -> ResponseReturnValue:
                            may_see_log=engine().may_see_access_log(username()))
 
 
-@blueprint.get("/processes/<key>/versions/<int:version>")
+@blueprint.get("/processes/<key>/versions/<id:version>")
 def heatmap(key: str, version: int) -> ResponseReturnValue:
     """Show a version's heatmap: passes per element on the diagram, times per step, the gateways' paths."""
     numbers = engine().heatmap(key, version, username())
@@ -182,7 +182,7 @@ def heatmap(key: str, version: int) -> ResponseReturnValue:
                            elements=[e for e in numbers["elements"] if e["passes"] or e["times"]])
 
 
-@blueprint.get("/processes/<key>/versions/<int:version>/diagram")
+@blueprint.get("/processes/<key>/versions/<id:version>/diagram")
 def heatmap_diagram(key: str, version: int) -> ResponseReturnValue:
     """The version's BPMN with its passes per element (JSON for the heatmap page's diagram)."""
     numbers = engine().heatmap(key, version, username(), with_diagram=True)

@@ -1,10 +1,14 @@
 """Signing in and out, and the guard that sends anonymous visitors to the sign-in page.
 
-Passwords are checked by the engine (argon2, failures counted in the database, the account
-locked after five in a row); the session keeps only the username.
+Passwords are checked by the engine (argon2; wrong ones slow down the client that sends them, per
+account, in the database); the session keeps only the username. The client is ``request.remote_addr``:
+behind a reverse proxy, ``OPSFLOW_PROXY_COUNT`` says how many proxies' ``X-Forwarded-For`` to trust
+(``webui.create_app``); without it the header is ignored, so nobody can pose as another client.
 """
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
@@ -16,7 +20,7 @@ from ..safety import local_target
 blueprint = Blueprint("auth", __name__)
 
 # Endpoints an anonymous visitor may reach; every other route needs a signed-in user.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "i18n.set_language", "static", "health.healthz"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "i18n.set_language", "static", "health.healthz", "favicon"})
 API_PREFIX = "/api/"
 
 
@@ -26,8 +30,18 @@ def require_sign_in() -> ResponseReturnValue | None:
         return None
     if signed_in() is not None:
         return None
-    target = request.full_path.rstrip("?") if request.method == "GET" and request.endpoint else None
-    return redirect(url_for("auth.login", next=target), code=303)
+    return redirect(url_for("auth.login", next=_return_to()), code=303)
+
+
+def _return_to() -> str | None:
+    """Where to go after signing in: the page asked for, or, for a form sent after the session ended,
+    the page the form was on (its typed values wait in the browser's sessionStorage, never here)."""
+    if request.method == "GET":
+        return request.full_path.rstrip("?") if request.endpoint else None
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host or referrer.path in ("", url_for("auth.login")):
+        return None
+    return local_target(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
@@ -38,7 +52,8 @@ def login() -> ResponseReturnValue:
         if signed_in() is not None:
             return redirect(target)
         return render_template("auth/login.html", username="", next=request.args.get("next", ""), error=None)
-    actor = engine().login(request.form.get("username", "").strip(), request.form.get("password", ""))
+    actor = engine().login(request.form.get("username", "").strip(), request.form.get("password", ""),
+                           client=request.remote_addr or "")
     session.clear()  # a new session for the new user: nothing carries over from before
     session[SESSION_USER] = actor.username
     session.permanent = True

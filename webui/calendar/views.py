@@ -31,7 +31,7 @@ def index() -> ResponseReturnValue:
     return redirect(url_for("calendar.year", year=utc_now().year), code=303)
 
 
-@blueprint.get("/<int:year>")
+@blueprint.get("/<id:year>")
 def year(year: int) -> ResponseReturnValue:
     """List the year's holidays and make-up working days, where each comes from, and the form to enter one."""
     _require_admin()

@@ -34,9 +34,9 @@ class Stage:
 def _step_titles(board: dict[str, Any]) -> dict[str, str]:
     """Step key → title in the user's language, in the process's order, then the ends."""
     titles: dict[str, str] = {}
-    if board["instances"]:
+    if board["forms_of"] is not None:
         # Only the form titles are read here; the engine has already let this person see the cycle.
-        forms = engine().forms(board["instances"][0]["id"])
+        forms = engine().forms(board["forms_of"])
         # The engine gives the steps in flow order (the order a token first reaches them).
         titles = {key: pick(form.get("title", ""), form.get("title_zh", "")) for key, form in forms.items()
                   if key != "start"}

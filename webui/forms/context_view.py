@@ -16,10 +16,12 @@ from flask import g
 from flask_babel import format_decimal
 
 from ..context import display_name
-from ..i18n import _, cny, day, decision_tone, enum_label, pick, schema_text
+from ..i18n import _, cny, day, decision_tone, enum_label, pick, schema_text, working_duration
 from .parse import schema_type
 
 ZH_SUFFIX = "_zh"
+# Keys of script-written data (no form describes them) that hold a username: shown as "周杰 (zhou.jie)".
+PERSON_KEYS = frozenset({"employee", "appraiser", "calibrator"})
 
 
 @dataclass
@@ -111,7 +113,7 @@ def _item(key: str, schema: Mapping[str, Any], value: Any) -> Item:
         return Item(label, "list", items=[scalar_text(items or {}, v) for v in value])
     text = scalar_text(schema, value)
     if not schema and isinstance(value, str):
-        text = _script_texts()[1].get(value, text)
+        text = person_text(value) if key in PERSON_KEYS else _script_texts()[1].get(value, text)
     if schema.get("x-widget") == "decision":
         return Item(label, "badge", text=text, tone=decision_tone(dict(schema), value))
     long = schema.get("x-widget") == "textarea" or (isinstance(value, str) and "\n" in value)
@@ -136,6 +138,8 @@ def scalar_text(schema: Mapping[str, Any], value: Any) -> str:
         return cny(value) if schema.get("x-format") == "currency-cny" else str(format_decimal(value))
     if isinstance(value, str) and schema.get("x-format") == "username":
         return person_text(value)
+    if isinstance(value, str) and schema.get("x-format") == "working-duration":
+        return working_duration(value)
     if isinstance(value, str) and schema.get("format") == "date":
         return day(value)
     if isinstance(value, dict | list):

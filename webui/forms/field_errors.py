@@ -46,9 +46,9 @@ def _wrong_type(match: re.Match[str], _schema: Mapping[str, Any]) -> str:
 
 
 def _pattern(_m: re.Match[str], schema: Mapping[str, Any]) -> str:
-    hint = schema_text(dict(schema), "description")
-    if hint:
-        return _("This does not have the expected form (%(hint)s).", hint=hint)
+    # The hint (the field's description) is shown with the field itself: pointed to, never repeated here.
+    if schema_text(dict(schema), "description"):
+        return _("This does not have the expected form: see the hint with the field.")
     return _("This does not have the expected form.")
 
 
@@ -107,6 +107,13 @@ ENGINE_MESSAGES: list[tuple[re.Pattern[str], Callable[[], str]]] = [
     (re.compile(r"may only assign tasks to people who report to them$"),
      lambda: _("You may only assign tasks to people who report to you.")),
     (re.compile(r"takes no start data$"), lambda: _("This process takes no start data.")),
+    (re.compile(r"^the (comment|reason|token name|password) contains (a control character|an unpaired surrogate)"),
+     lambda: _("This text contains characters that are not allowed.")),
+    (re.compile(r"^a reason is required to cancel"), lambda: _("Give a reason for cancelling.")),
+    (re.compile(r"^a reason is limited to"), lambda: _("That reason is too long.")),
+    (re.compile(r"^a token name is limited to"), lambda: _("That name is too long.")),
+    (re.compile(r"^job \d+ is \w+, not an incident$"), lambda: _("That job is not an incident any more.")),
+    (re.compile(r"^instance \d+ is already \w+$"), lambda: _("This request has already ended.")),
 ]
 
 

@@ -245,7 +245,9 @@ def _scalar(item: Field, prop: Mapping[str, Any], kind: str, value: Any) -> None
     elif prop.get("format") == "email":
         item.input_type = "email"
     if isinstance(prop.get("maxLength"), int):
-        item.attrs["maxlength"] = str(prop["maxLength"])
+        # Not the maxlength attribute: a browser silently cuts a longer paste to it. The script shows a
+        # live count and refuses to send too much; the engine refuses it too.
+        item.attrs["data-maxlength"] = str(prop["maxLength"])
 
 
 def _array(item: Field, prop: Mapping[str, Any], value: Any, pending: Errors, path: tuple[str | int, ...]) -> None:

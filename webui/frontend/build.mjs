@@ -3,8 +3,10 @@
 //   node build.mjs         minified bundles
 //   node build.mjs --dev   readable bundles with source maps
 //
-// Outputs: viewer.js/.css, audit.js/.css (the audit pages, on top of the viewer), modeler.js/.css, dmn-modeler.js/.css, the icon fonts they use and
-// THIRD-PARTY-LICENSES.txt (the licence of every npm package that went into a bundle).
+// Outputs: viewer.js/.css, audit.js/.css (the audit pages, on top of the viewer), modeler.js/.css,
+// dmn-modeler.js/.css, diagram-pages.js, forms.js (every page's form behaviour), api-docs.js/.css (Swagger UI
+// for /api/v1/docs), the icon fonts they use and THIRD-PARTY-LICENSES.txt (the licence of every npm package that
+// went into a bundle).
 
 import { readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -30,6 +32,9 @@ const ENTRIES = [
   { in: 'src/dmn-modeler.js', out: 'dmn-modeler' },
   { in: 'src/dmn-modeler.css', out: 'dmn-modeler' },
   { in: 'src/diagram-pages.js', out: 'diagram-pages' },
+  { in: 'src/forms.js', out: 'forms' },
+  { in: 'src/api-docs.js', out: 'api-docs' },
+  { in: 'src/api-docs.css', out: 'api-docs' },
 ];
 
 // `import lintConfig from 'opsflow:bpmnlint-config'` gets .bpmnlintrc compiled for the browser

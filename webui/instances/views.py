@@ -144,7 +144,7 @@ def _team_of(role: str) -> str:
     return known[role]
 
 
-@blueprint.get("/instances/<int:instance_id>")
+@blueprint.get("/instances/<id:instance_id>")
 def show(instance_id: int) -> ResponseReturnValue:
     """Show an instance: its request, open steps and a timeline of everything done."""
     me = username()

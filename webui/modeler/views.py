@@ -219,7 +219,7 @@ def versions(key: str) -> ResponseReturnValue:
                            has_draft=key in {d["key"] for d in engine().drafts(username())})
 
 
-@blueprint.get("/<key>/versions/<int:version>")
+@blueprint.get("/<key>/versions/<id:version>")
 def show_version(key: str, version: int) -> ResponseReturnValue:
     """One version, read-only: its diagram, forms and decision tables."""
     shown = engine().version(key, version, username())

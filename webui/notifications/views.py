@@ -84,14 +84,14 @@ def mark_all_read() -> ResponseReturnValue:
     return redirect(local_target(request.form.get("next")) or url_for("notifications.index"), code=303)
 
 
-@blueprint.get("/<int:notification_id>")
+@blueprint.get("/<id:notification_id>")
 def open_one(notification_id: int) -> ResponseReturnValue:
     """Follow a notification to its task or request, marking it read on the way."""
     target = _notice(engine().open_notification(username(), notification_id)).href
     return redirect(target or url_for("notifications.index"), code=303)
 
 
-@blueprint.post("/<int:notification_id>/read")
+@blueprint.post("/<id:notification_id>/read")
 def mark_read(notification_id: int) -> ResponseReturnValue:
     """Mark one of my notifications read (someone else's are left alone)."""
     engine().mark_read(username(), notification_id)

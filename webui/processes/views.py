@@ -54,5 +54,6 @@ def start(key: str) -> ResponseReturnValue:
     show_form_again(lambda errors: _page(process, data or {}, errors))
     come_back_to(url_for("processes.start_form", key=key))
     result = engine().start(key, username(), data)
+    flash(f"start-{key}", "draft-done")  # the browser may forget what it kept of this form
     flash(_("Started: %(title)s.", title=result["title"]), "success")
     return redirect(url_for("instances.show", instance_id=result["id"]), code=303)

@@ -1,0 +1,19 @@
+"""Typed SQLAlchemy 2.0 models: organisation, definitions, instances, tasks and history.
+
+Definitions (a deployed process version) and instances (one run of a version) are separate
+tables; the parsed spec lives on the definition, an instance stores only its task tree.
+
+Split by concern (``org``, ``definitions``, ``instances``, ``history``, ``scheduling``); import from here.
+"""
+
+from .base import OPEN_UNCLAIMED, Base
+from .definitions import DefinitionFile, ProcessDefinition, ProcessDraft, TaskDefinition
+from .history import AuditAccess, HistoryEvent, HistoryTree
+from .instances import BatchOpening, HumanTask, ProcessInstance, TaskComment
+from .org import ApiToken, Role, SignInAttempt, SignInThrottle, User, UserRole
+from .scheduling import CalendarDay, Job, Notification, Schedule, SharedSetting, WorkerHeartbeat
+
+__all__ = ["OPEN_UNCLAIMED", "ApiToken", "AuditAccess", "Base", "BatchOpening", "CalendarDay", "DefinitionFile",
+           "HistoryEvent", "HistoryTree", "HumanTask", "Job", "Notification", "ProcessDefinition", "ProcessDraft",
+           "ProcessInstance", "Role", "Schedule", "SharedSetting", "SignInAttempt", "SignInThrottle", "TaskComment",
+           "TaskDefinition", "User", "UserRole", "WorkerHeartbeat"]

@@ -1,0 +1,11 @@
+"""The declarative base every table derives from, and what several tables' definitions share."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import DeclarativeBase
+
+OPEN_UNCLAIMED = "state = 'open' AND assignee_id IS NULL"
+
+
+class Base(DeclarativeBase):
+    pass

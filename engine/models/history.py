@@ -1,0 +1,83 @@
+"""The history: hash-chained events, the tree over them, and the audit access log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base
+
+
+class HistoryEvent(Base):
+    """An append-only, hash-chained record of what happened to an instance.
+
+    ``encoding`` says how its hash was computed (``engine.history.encoding``: 1 for events written
+    before RFC 8785 was pinned); ``tree_index`` is its leaf in the Merkle tree over all events, given
+    by the sequencer after it committed (None until then).
+    """
+
+    __tablename__ = "history_event"
+    __table_args__ = (UniqueConstraint("instance_id", "seq"),
+                      Index("ix_history_event_tree_index", "tree_index", unique=True))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str | None] = mapped_column(String(64), default=None)
+    task_name: Mapped[str | None] = mapped_column(String(128), default=None)
+    human_task_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    payload_json: Mapped[str] = mapped_column(Text, default="{}")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    encoding: Mapped[int] = mapped_column(Integer, default=2, server_default="1")
+    tree_index: Mapped[int | None] = mapped_column(Integer, default=None)
+
+
+class HistoryTree(Base):
+    """The one row that says how far the sequencer got: the Merkle tree's size and the log's identity.
+
+    The sequencer locks this row (and, on PostgreSQL, an advisory lock) so that one runs at a time.
+    Whoever can write the database can rewrite it too: it is a convenience, the signed checkpoints and
+    tiles outside the database are the evidence.
+    """
+
+    __tablename__ = "history_tree"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    log_id: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditAccess(Base):
+    """One look through the audit workspace: who viewed which instance or version, when, and what.
+
+    Append-only: opsflow has no way to change or remove a row, and the migration makes the database
+    refuse UPDATE and DELETE on this table (``engine.audit.access_log``).
+    """
+
+    __tablename__ = "audit_access"
+    __table_args__ = (
+        Index("ix_audit_access_viewer", "viewer", "id"),
+        Index("ix_audit_access_instance", "instance_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    viewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    viewer: Mapped[str] = mapped_column(String(100))  # a username, or who ran the CLI as the operator
+    what: Mapped[str] = mapped_column(String(32))  # search, instance, replay, diagram, heatmap, access_log, ...
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), default=None)
+    definition_id: Mapped[int | None] = mapped_column(ForeignKey("process_definition.id"), default=None)
+    detail: Mapped[str] = mapped_column(String(1000), default="")

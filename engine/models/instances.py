@@ -1,0 +1,113 @@
+"""Running processes: instances, their human tasks and comments, batched openings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import OPEN_UNCLAIMED, Base
+
+
+class ProcessInstance(Base):
+    """One run of a deployed version. ``version`` guards concurrent steps."""
+
+    __tablename__ = "process_instance"
+    __table_args__ = (
+        Index("ix_instance_status_key", "status", "process_key"),
+        Index("ix_instance_starter", "started_by_id", "id"),  # "My requests", newest first
+        UniqueConstraint("process_key", "business_key", name="uq_instance_business_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
+    process_key: Mapped[str] = mapped_column(String(128))
+    title: Mapped[str] = mapped_column(String(300), default="")
+    status: Mapped[str] = mapped_column(String(16))
+    end_event: Mapped[str | None] = mapped_column(String(128), default=None)
+    started_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    state_json: Mapped[str] = mapped_column(Text)
+    data_json: Mapped[str] = mapped_column(Text, default="{}")
+    history_seq: Mapped[int] = mapped_column(Integer, default=0)
+    history_head: Mapped[str] = mapped_column(String(64), default="")
+    business_key: Mapped[str | None] = mapped_column(String(300), default=None)
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("process_instance.id", name="fk_process_instance_parent"), default=None, index=True)
+    next_timer_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+class HumanTask(Base):
+    """A user task waiting for (or done by) a person; the inbox reads only this table."""
+
+    __tablename__ = "human_task"
+    __table_args__ = (
+        # The team queue: open, unclaimed tasks of a role, oldest first (the inbox reads it in index order).
+        Index("ix_human_task_queue", "lane", "created_at", "id", sqlite_where=text(OPEN_UNCLAIMED),
+              postgresql_where=text(OPEN_UNCLAIMED)),
+        # A person's own tasks, oldest first.
+        Index("ix_human_task_assignee", "assignee_id", "state", "created_at", "id"),
+        # An instance's open steps (lists of instances show them).
+        Index("ix_human_task_instance_state", "instance_id", "state"),
+        # Where someone took part ("My requests" lists what others started and they worked on).
+        Index("ix_human_task_completed_by", "completed_by_id", "instance_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
+    spiff_task_id: Mapped[str] = mapped_column(String(36), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    lane: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
+
+
+class TaskComment(Base):
+    """A remark on a task (the advisory right); also recorded in the history."""
+
+    __tablename__ = "task_comment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    human_task_id: Mapped[int] = mapped_column(ForeignKey("human_task.id"), index=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BatchOpening(Base):
+    """Child instances a parent starts in batches of jobs (e.g. a cycle's appraisals): how far it got."""
+
+    __tablename__ = "batch_opening"
+
+    parent_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), primary_key=True)
+    planned: Mapped[int] = mapped_column(Integer)
+    opened: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+# Indexes the audit search pages through (keyset paging by start, end or id; by version; by who acted).
+Index("ix_instance_started_at", ProcessInstance.started_at, ProcessInstance.id)
+Index("ix_instance_ended_at", ProcessInstance.ended_at, ProcessInstance.id)
+Index("ix_instance_key_started_at", ProcessInstance.process_key, ProcessInstance.started_at, ProcessInstance.id)
+Index("ix_instance_definition_started_at", ProcessInstance.definition_id, ProcessInstance.started_at,
+      ProcessInstance.id)

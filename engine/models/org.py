@@ -1,0 +1,92 @@
+"""Organisation and signing in: roles, users, API tokens, sign-in attempts and throttles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base
+
+
+class Role(Base):
+    __tablename__ = "role"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    title_zh: Mapped[str] = mapped_column(String(200), default="")
+    # "org": held by users; "relationship": resolved per instance from its data (employee, appraiser...)
+    kind: Mapped[str] = mapped_column(String(16), default="org", server_default="org")
+
+
+class User(Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str | None] = mapped_column(String(255), default=None)
+    password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
+    reports_to_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class UserRole(Base):
+    __tablename__ = "user_role"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
+    role_key: Mapped[str] = mapped_column(ForeignKey("role.key"), primary_key=True)
+
+
+class ApiToken(Base):
+    """A bearer token for the REST API; only its SHA-256 digest is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(200), default="")  # its name, given by its owner
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Written at most once an hour (engine.org.sign_in.TOKEN_USE_PRECISION): a request never pays a write for it.
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+class SignInAttempt(Base):
+    """One sign-in attempt and how it ended (``ok``, ``wrong`` or ``throttled``): what admins read to see
+    which accounts are being guessed at, and from where."""
+
+    __tablename__ = "sign_in_attempt"
+    __table_args__ = (Index("ix_sign_in_attempt_at", "at"), Index("ix_sign_in_attempt_username", "username", "at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))  # as typed (printable, at most 64 characters)
+    client: Mapped[str] = mapped_column(String(64))  # the client's address
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str] = mapped_column(String(16))
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins in a row for one account from one client, and until when that client must wait.
+
+    Kept per account *and* client, so that whoever guesses a colleague's password slows down only
+    themselves: the real user, on another client, signs in as usual.
+    """
+
+    __tablename__ = "sign_in_throttle"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    blocked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)

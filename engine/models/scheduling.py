@@ -1,0 +1,111 @@
+"""Work for later and what nodes share: jobs, notifications, schedules, worker heartbeats, shared settings
+and calendar days."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base
+
+
+class Job(Base):
+    """Due work for the worker: timers, reminders, e-mails, scheduled starts.
+
+    A worker leases a job (``locked_by``/``locked_until``); the job's effect and its
+    ``done`` mark commit together, so a job whose lease expired is never applied twice.
+    """
+
+    __tablename__ = "job"
+    __table_args__ = (Index("ix_job_due", "state", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending, done, incident
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), default=None, index=True)
+    human_task_id: Mapped[int | None] = mapped_column(ForeignKey("human_task.id"), default=None)
+    payload_json: Mapped[str] = mapped_column(Text, default="{}")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=5)
+    locked_by: Mapped[str | None] = mapped_column(String(100), default=None)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+class Notification(Base):
+    """An in-app message to one user (new task, reminder, result...)."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text, default="")
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), default=None)
+    human_task_id: Mapped[int | None] = mapped_column(ForeignKey("human_task.id"), default=None)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True, default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+class Schedule(Base):
+    """Start a process periodically (e.g. open an appraisal cycle each quarter)."""
+
+    __tablename__ = "schedule"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(128))
+    cadence: Mapped[str] = mapped_column(String(16))  # monthly, quarterly, annual
+    owner_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    data_json: Mapped[str] = mapped_column(Text, default="{}")
+    next_run_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WorkerHeartbeat(Base):
+    """A worker process, as last seen polling the job table (the operations page lists recent ones)."""
+
+    __tablename__ = "worker_heartbeat"
+
+    worker_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    slots: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class SharedSetting(Base):
+    """A value every node must agree on (e.g. the key that signs session cookies), kept in the database."""
+
+    __tablename__ = "shared_setting"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CalendarDay(Base):
+    """A day an operator entered: a holiday (off even on a weekday) or a make-up working day."""
+
+    __tablename__ = "calendar_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    working: Mapped[bool] = mapped_column(Boolean)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    entered_by: Mapped[str] = mapped_column(String(64), default="")
+    entered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,53 @@
+"""The cycle dashboard lists only the appraisals the viewer may see (the counts cover the whole cycle)."""
+
+from __future__ import annotations
+
+from engine.facade import Engine
+from tests.appraisal_steps import open_cycle, scores, self_assessment, task_of
+
+
+def grade_sun_hao_d(engine: Engine) -> None:
+    """sun.hao (branch GM, reports to chen.yu, who appraises and calibrates him) ends with grade D."""
+    engine.complete(task_of(engine, "sun.hao", "self_assessment", "sun.hao")["id"], "sun.hao",
+                    self_assessment(1, 1, 1, 1))
+    engine.complete(task_of(engine, "chen.yu", "manager_scoring", "sun.hao")["id"], "chen.yu", scores(1, 1, 1, 1))
+    engine.complete(task_of(engine, "chen.yu", "calibration", "sun.hao")["id"], "chen.yu", {"decision": "confirm"})
+    engine.complete(task_of(engine, "sun.hao", "acknowledge", "sun.hao")["id"], "sun.hao", {"decision": "accept"})
+
+
+def rows_by_title(board: dict) -> dict[str, str | None]:
+    return {row["title"].split(" · ")[0]: row["grade"] for row in board["instances"]}
+
+
+def test_li_na_no_longer_sees_sun_haos_grade_but_the_counts_still_include_it(engine: Engine) -> None:
+    open_cycle(engine)
+    grade_sun_hao_d(engine)
+    sun_hao = next(i for i in engine.instances("appraisal") if "(sun.hao)" in i["title"])
+    director = engine.cycle_dashboard("2026-Q4", "chen.yu")  # oversight: every row
+    assert rows_by_title(director)["孙浩 (sun.hao)"] == "D" and director["hidden"] == 0
+
+    board = engine.cycle_dashboard("2026-Q4", "li.na")
+    titles = rows_by_title(board)
+    assert "孙浩 (sun.hao)" not in titles  # the same person gets 403 on that appraisal...
+    assert all(row["id"] != sun_hao["id"] for row in board["instances"])
+    assert all(o["instance_id"] != sun_hao["id"] for o in board["overdue"])
+    # ...and sees her own and those of the people below her
+    assert {"李娜 (li.na)", "王磊 (wang.lei)", "周杰 (zhou.jie)", "冯怡 (feng.yi)"} <= set(titles)
+    assert board["grades"]["D"] == 1 and board["appraisals"] == director["appraisals"]  # counts stay aggregate
+    assert board["hidden"] == director["appraisals"] - len(board["instances"]) > 0
+    assert all(engine.show(row["id"], "li.na") for row in board["instances"])  # every row listed she may open
+
+
+def test_the_web_dashboard_shows_the_same_rows(engine: Engine) -> None:
+    from tests.api.helpers import make_app
+
+    open_cycle(engine)
+    grade_sun_hao_d(engine)
+    client = make_app(engine).test_client()
+    with client.session_transaction() as session:
+        session["username"] = "li.na"
+    page = client.get("/cycles/2026-Q4", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "(sun.hao)" not in page and "(zhou.jie)" in page
+    assert "1 appraisal you may not see is counted above but not listed." in page  # sun.hao's
+    assert client.get(f"/instances/{next(i['id'] for i in engine.instances('appraisal') if '(sun.hao)' in i['title'])}"
+                      ).status_code == 403
