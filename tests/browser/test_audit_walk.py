@@ -4,7 +4,7 @@ He finds the market plan that was approved after a rework by the search filters,
 its diagram with the loop count and the end reached, scrubs to the step right after the first
 manager review and sees the data and the open task as they were then, and sees the verified badge
 saying what was checked. Screenshots at desktop and phone width are written to
-``$OPSFLOW_SCREENSHOT_DIR`` (else the test's temporary folder). Every look is in the access log.
+``$OPSFLOW_SCREENSHOTS`` (else the test's temporary folder). Every look is in the access log.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def _world(url: str) -> dict[str, int]:
 
 
 def _shots(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("OPSFLOW_SCREENSHOT_DIR") or tmp_path / "shots")
+    folder = Path(os.environ.get("OPSFLOW_SCREENSHOTS") or tmp_path / "shots")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
