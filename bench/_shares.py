@@ -22,10 +22,10 @@ from engine.facade import Engine
 SHARES = ["DB commit (driver)", "DB statements (driver)", "SQLAlchemy (Python side)", "SpiffWorkflow (running)",
           "state codec (load, prune, dump)", "history hashing", "step recording (tasks, jobs, notifications)",
           "form validation (jsonschema)", "other engine code", "other"]
-HASHING = {"chain_events", "event_hash", "canonical_json", "utc_iso"}
-RECORDING = ("step_recorder.py", "steps.py", "notifications.py", "jobs.py", "calendar.py")
+HISTORY_FOLDER = "/engine/history/"  # the log: encoding, hash chain, sequencing
+RECORDING = ("step_writer.py", "step_plan.py", "outbox.py", "notifications.py", "jobs.py", "calendar.py")
 Func = tuple[str, int, str]
-CUMULATIVE = [("step_recorder.py", "record_step"), ("steps.py", "save_step"), ("execution.py", "load"),
+CUMULATIVE = [("step_writer.py", "write_step"), ("step_plan.py", "plan_tasks"), ("execution.py", "load"),
               ("execution.py", "advance"), ("forms.py", "validate_form"), ("org.py", "load_actor")]
 
 
@@ -51,7 +51,7 @@ def share_of(func: Func, engine_root: str) -> str | None:
         file = path.rsplit("/", 1)[-1]
         if file == "state.py":
             return SHARES[4]
-        if file == "history.py" and name in HASHING:
+        if HISTORY_FOLDER in path:
             return SHARES[5]
         if file in RECORDING:
             return SHARES[6]

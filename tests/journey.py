@@ -46,6 +46,7 @@ def start_plan(engine: Engine, username: str = "li.na") -> int:
     return int(engine.start("market_plan", username, START)["id"])
 
 
-def research_and_draft(engine: Engine, instance_id: int) -> None:
+def research_and_draft(engine: Engine, instance_id: int, draft: dict[str, Any] | None = None) -> None:
+    """Research, then the draft (``DRAFT`` unless given: its title becomes the instance's title)."""
     step(engine, "wang.lei", "research", instance_id, RESEARCH)
-    step(engine, "zhang.min", "draft_plan", instance_id, DRAFT)
+    step(engine, "zhang.min", "draft_plan", instance_id, DRAFT if draft is None else draft)

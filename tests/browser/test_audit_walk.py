@@ -47,9 +47,10 @@ def _world(url: str) -> dict[str, int]:
         step(engine, "chen.yu", "director_signoff", plain, decision("approve"))
         reworked = int(engine.start("market_plan", "li.na", {**START, "title": "Autumn push",
                                                              "period": "2027-Q3"})["id"])
-        research_and_draft(engine, reworked)
+        autumn = {**DRAFT, "title": "Autumn push", "period": "2027-Q3"}  # the draft keeps the plan's own title
+        research_and_draft(engine, reworked, autumn)
         step(engine, "li.na", "manager_review", reworked, decision("return", RETURN_REASON))
-        step(engine, "zhang.min", "draft_plan", reworked, {**DRAFT, "budget_cny": 400000,
+        step(engine, "zhang.min", "draft_plan", reworked, {**autumn, "budget_cny": 400000,
                                                            "response_to_comments": "Split by channel, cut to 400k"})
         step(engine, "li.na", "manager_review", reworked, decision("approve"))
         step(engine, "chen.yu", "director_signoff", reworked, decision("approve", "Go ahead"))

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from engine.facade import build_engine
 from tests.browser.modeler_page import add_form, deploy, draw, open_editor, save, select, shot
 from tests.browser.test_market_plan_journey import done, sign_in
-from tests.journey import START, decision, research_and_draft, start_plan, step
+from tests.journey import DRAFT, START, decision, research_and_draft, start_plan, step
 from tests.modeler_steps import BUDGET_FORM, BUDGET_FORM_NAME
 
 TEXTS = {
@@ -97,7 +97,7 @@ def test_the_budget_check_is_drawn_validated_deployed_diffed_and_migrated(browse
         after = int(engine.start("market_plan", "li.na", {**START, "title": "Autumn push"})["id"])  # runs on v2
         for plan in (waiting, after):
             if plan == after:
-                research_and_draft(engine, plan)
+                research_and_draft(engine, plan, {**DRAFT, "title": "Autumn push"})
             step(engine, "li.na", "manager_review", plan, decision("approve"))
         zhao = sign_in(browser, server, lang, "zhao.qiang")
         for plan in (waiting, after):
