@@ -24,15 +24,17 @@ def ids(page: dict) -> list[int]:
     return [row["id"] for row in page["items"]]
 
 
-def finish(engine: Engine, plan: int, *reviews: str, end: str = "approve") -> None:
-    """Research and draft, then the manager's reviews (returns before an approval), then the director."""
-    research_and_draft(engine, plan)
+def finish(engine: Engine, plan: int, *reviews: str, end: str = "approve", title: str = DRAFT["title"]) -> None:
+    """Research and draft (under the plan's own title), then the manager's reviews (returns before an
+    approval), then the director."""
+    draft = {**DRAFT, "title": title}
+    research_and_draft(engine, plan, draft)
     for review in reviews:
         step(engine, "li.na", "manager_review", plan, decision(review, "Rework"))
         if review == "return":
-            step(engine, "zhang.min", "draft_plan", plan, DRAFT)
+            step(engine, "zhang.min", "draft_plan", plan, draft)
         else:
-            research_and_draft(engine, plan)
+            research_and_draft(engine, plan, draft)
     step(engine, "li.na", "manager_review", plan, decision("approve"))
     step(engine, "chen.yu", "director_signoff", plan, decision(end, "" if end == "approve" else "No"))
 
@@ -44,7 +46,7 @@ def plans(engine: Engine) -> dict[str, int]:
                 **START, "title": "100% growth_plan"})["id"])}
     finish(engine, made["approved"])
     finish(engine, made["reworked"], "return")
-    finish(engine, made["vetoed"], end="veto")
+    finish(engine, made["vetoed"], end="veto", title="100% growth_plan")
     return made
 
 
