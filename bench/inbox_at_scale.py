@@ -2,8 +2,8 @@
 
 On the database bench/big_db.py builds (100,000 instances, about 1,000,000 history events and
 60,000 open tasks; built first if it is missing, reused otherwise), through the Flask test client
-(``webui.create_app(engine)``, signed in by posting to ``/login`` with the demo password, the API
-with a token from ``Engine.create_token``):
+(``webui.create_app(engine)``, then ``webui.server.settle_memory()`` as ``opsflow serve`` does; signed
+in by posting to ``/login`` with the demo password, the API with a token from ``Engine.create_token``):
 
 * ``GET /`` (the inbox) and ``GET /api/v1/tasks`` for the user with about 30,000 team tasks and the
   user with about 5 tasks;
@@ -52,6 +52,7 @@ from engine.db import refresh_statistics  # noqa: E402
 from engine.facade import Engine, build_engine  # noqa: E402
 from engine.models import ApiToken, HumanTask, ProcessInstance, User  # noqa: E402
 from webui import create_app  # noqa: E402
+from webui.server import settle_memory  # noqa: E402
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TOKEN_LABEL = "bench inbox_at_scale"
@@ -239,6 +240,7 @@ def run_backend(label: str, url: str, meta: dict[str, Any], args: argparse.Names
     counts = meta["counts"]
     engine = build_engine(url)
     app = create_app(engine, {"SECRET_KEY": "bench-inbox-at-scale"})
+    settle_memory()  # as `opsflow serve` does before its first request
     users = meta["users"]
     tokens = {name: engine.create_token(name, TOKEN_LABEL) for name in (users["many_tasks"], users["few_tasks"])}
     watch = SqlWatch(engine)

@@ -7,6 +7,7 @@ from typing import Any, cast
 from flask import current_app, g, session
 
 from engine.facade import Engine
+from engine.org.directory import Directory
 
 SESSION_USER = "username"
 
@@ -30,11 +31,16 @@ def username() -> str:
     return name
 
 
+def directory() -> Directory:
+    """Everyone and every deployed process (the engine keeps them until one changes): once per request."""
+    if "opsflow_directory" not in g:
+        g.opsflow_directory = engine().directory()
+    return cast(Directory, g.opsflow_directory)
+
+
 def people() -> dict[str, dict[str, Any]]:
-    """Every user by username (read once per request)."""
-    if "opsflow_people" not in g:
-        g.opsflow_people = {u["username"]: u for u in engine().users()}
-    return cast(dict[str, dict[str, Any]], g.opsflow_people)
+    """Every user by username (read-only)."""
+    return directory().people
 
 
 def display_name(name: str | None) -> str:
@@ -47,7 +53,5 @@ def display_name(name: str | None) -> str:
 
 
 def processes() -> dict[str, dict[str, Any]]:
-    """Every deployed process (latest version) by key, read once per request."""
-    if "opsflow_processes" not in g:
-        g.opsflow_processes = {p["key"]: p for p in engine().processes()}
-    return cast(dict[str, dict[str, Any]], g.opsflow_processes)
+    """Every deployed process (latest version) by key (read-only)."""
+    return directory().processes

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, Literal, cast
 
+from babel import Locale, dates
+from babel.dates import DateTimePattern
 from flask import Blueprint, Flask, current_app, g, redirect, request
 from flask.typing import ResponseReturnValue
 from flask_babel import (
     Babel,
     format_currency,
     format_date,
-    format_datetime,
-    format_time,
     format_timedelta,
     get_locale,
+    get_timezone,
     gettext,
 )
 from flask_babel import ngettext as babel_ngettext
@@ -28,6 +30,7 @@ from flask_babel import ngettext as babel_ngettext
 from .safety import local_target
 
 LANGUAGES = ("en", "zh")
+DATE_STYLES = ("full", "long", "medium", "short")
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_COOKIE = "opsflow_lang"
 LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
@@ -125,13 +128,28 @@ def parse_moment(value: str | datetime | None) -> datetime | None:
 
 
 def when(value: str | datetime | None, style: str = "medium") -> str:
-    """A timestamp in the user's language and the app's time zone (to the minute)."""
+    """A timestamp in the user's language and the app's time zone (to the minute).
+
+    ``short``: the locale's short date and time ("2026/1/1 08:00", "1/1/26, 8:00 AM"); other styles:
+    the date in that style, then the short time. Lists show one per row, so the locale's pattern is
+    compiled once (``_moment_pattern``) and applied, as Babel's ``format_datetime`` would do each time.
+    """
     moment = parse_moment(value)
     if moment is None:
         return ""
-    if style == "short":
-        return str(format_datetime(moment, "short"))
-    return f"{format_date(moment, style)} {format_time(moment, 'short')}"
+    locale = get_locale() or Locale.parse(DEFAULT_LANGUAGE)
+    return str(_moment_pattern(str(locale), style).apply(moment.astimezone(get_timezone()), locale))
+
+
+@lru_cache(maxsize=32)
+def _moment_pattern(locale_name: str, style: str) -> DateTimePattern:
+    locale = Locale.parse(locale_name)
+    time = dates.get_time_format("short", locale).pattern
+    if style == "short":  # the locale's way of joining its date and time ("{1} {0}", "{1}, {0}")
+        joined = str(dates.get_datetime_format("short", locale)).replace("{0}", time)
+        return dates.parse_pattern(joined.replace("{1}", dates.get_date_format("short", locale).pattern))
+    date_style = cast(Literal["full", "long", "medium", "short"], style if style in DATE_STYLES else "medium")
+    return dates.parse_pattern(f"{dates.get_date_format(date_style, locale).pattern} {time}")
 
 
 def ago(value: str | datetime | None) -> str:

@@ -7,6 +7,7 @@ request still running after ``grace`` seconds is abandoned; its transaction was 
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import threading
@@ -27,8 +28,17 @@ def _busy_channels(socket_map: dict[int, Any]) -> list[HTTPChannel]:
             if isinstance(c, HTTPChannel) and (c.requests or c.total_outbufs_len)]
 
 
+def settle_memory() -> None:
+    """Leave what start-up made (modules, templates, the parsed processes) out of later garbage
+    collections: without it, a full collection now and then walks all of it in the middle of a
+    request (on the 100,000-instance bench, one request in ~20 took 120-160 ms instead of 35)."""
+    gc.collect()
+    gc.freeze()
+
+
 def serve(app: Flask, host: str, port: int, threads: int = 8, grace: float = 15.0) -> None:
     """Serve until SIGTERM or SIGINT, then drain and stop (at most ``grace`` seconds)."""
+    settle_memory()
     server: Any = create_server(app, host=host, port=port, threads=threads, ident="opsflow")
     stopping = threading.Event()
 

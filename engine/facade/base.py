@@ -10,6 +10,7 @@ from sqlalchemy import Engine as DbEngine
 from sqlalchemy.orm import Session, sessionmaker
 
 from .. import db
+from ..org.directory import Directory, DirectoryCache
 from ..runtime.collaborators import Collaborators
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -21,6 +22,16 @@ class EngineBase:
         self.db = database
         self.session_factory = session_factory
         self.collaborators = collaborators
+        self.directory_cache = DirectoryCache(self._read_directory)
+
+    def directory(self) -> Directory:
+        """Everyone (with roles and manager) and every deployed process, as of now: kept between calls
+        until a user, role or definition changes (read-only: shared by all callers)."""
+        with self.reading() as session:
+            return self.directory_cache.get(session)
+
+    def _read_directory(self, session: Session) -> Directory:
+        raise NotImplementedError  # the definitions' use cases know how
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

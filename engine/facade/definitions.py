@@ -6,10 +6,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ..definitions.bundle import DefinitionBundle, bundles_from_paths
 from ..definitions.deploy import DeployResult, deploy
 from ..models import ProcessDefinition
+from ..org import people
+from ..org.directory import Directory
 from ..org.people import load_actor
 from ..org.rights import Right, require
 from ..runtime.instances import may_start
@@ -33,17 +36,24 @@ class DefinitionUseCases(EngineBase):
 
     def processes(self, username: str | None = None) -> list[dict[str, Any]]:
         """The latest version of each deployed process (for ``username``: those they may start)."""
-        c = self.collaborators
         with self.reading() as session:
-            actor = load_actor(session, username) if username is not None else None
-            keys = session.scalars(select(ProcessDefinition.key).distinct().order_by(ProcessDefinition.key)).all()
-            result = []
-            for key in keys:
-                process = c.catalog.latest(session, key)
-                if actor is not None and not may_start(c, process, actor):
-                    continue
-                result.append({"key": process.key, "version": process.version, "title": process.title,
-                               "title_zh": process.title_zh, "start_roles": sorted(process.start_roles),
-                               "start_form": process.start_form,
-                               "started_by": c.hooks.started_by_parent.get(key)})
-            return result
+            if username is None:
+                return list(self.directory_cache.get(session).processes.values())
+            actor = load_actor(session, username)
+            return [p for p in self._latest_processes(session)
+                    if may_start(self.collaborators, self.collaborators.catalog.latest(session, p["key"]), actor)]
+
+    def _read_directory(self, session: Session) -> Directory:
+        return Directory(people={u["username"]: u for u in people.list_users(session)},
+                         processes={p["key"]: p for p in self._latest_processes(session)})
+
+    def _latest_processes(self, session: Session) -> list[dict[str, Any]]:
+        c = self.collaborators
+        keys = session.scalars(select(ProcessDefinition.key).distinct().order_by(ProcessDefinition.key)).all()
+        result = []
+        for key in keys:
+            process = c.catalog.latest(session, key)
+            result.append({"key": process.key, "version": process.version, "title": process.title,
+                           "title_zh": process.title_zh, "start_roles": sorted(process.start_roles),
+                           "start_form": process.start_form, "started_by": c.hooks.started_by_parent.get(key)})
+        return result

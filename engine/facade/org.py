@@ -67,8 +67,8 @@ class OrgUseCases(EngineBase):
         return {"username": username, "roles": sorted(set(roles)), "reports_to": reports_to}
 
     def users(self) -> list[dict[str, Any]]:
-        with self.reading() as session:
-            return people.list_users(session)
+        """Everyone, with roles and manager (read-only: the directory's copy)."""
+        return list(self.directory().people.values())
 
     def actor(self, username: str) -> people.Actor:
         with self.reading() as session:

@@ -6,14 +6,14 @@ tables; the parsed spec lives on the definition, an instance stores only its tas
 Split by concern (``org``, ``definitions``, ``instances``, ``history``, ``scheduling``); import from here.
 """
 
-from .base import OPEN_UNCLAIMED, Base
+from .base import OPEN_HELD, OPEN_UNCLAIMED, Base
 from .definitions import DefinitionFile, ProcessDefinition, ProcessDraft, TaskDefinition
 from .history import AuditAccess, HistoryEvent, HistoryTree
 from .instances import BatchOpening, HumanTask, ProcessInstance, TaskComment
-from .org import ApiToken, Role, SignInAttempt, SignInThrottle, User, UserRole
+from .org import ApiToken, DirectoryRevision, Role, SignInAttempt, SignInThrottle, User, UserRole
 from .scheduling import CalendarDay, Job, Notification, Schedule, SharedSetting, WorkerHeartbeat
 
-__all__ = ["OPEN_UNCLAIMED", "ApiToken", "AuditAccess", "Base", "BatchOpening", "CalendarDay", "DefinitionFile",
-           "HistoryEvent", "HistoryTree", "HumanTask", "Job", "Notification", "ProcessDefinition", "ProcessDraft",
-           "ProcessInstance", "Role", "Schedule", "SharedSetting", "SignInAttempt", "SignInThrottle", "TaskComment",
-           "TaskDefinition", "User", "UserRole", "WorkerHeartbeat"]
+__all__ = ["OPEN_HELD", "OPEN_UNCLAIMED", "ApiToken", "AuditAccess", "Base", "BatchOpening", "CalendarDay",
+           "DefinitionFile", "DirectoryRevision", "HistoryEvent", "HistoryTree", "HumanTask", "Job", "Notification",
+           "ProcessDefinition", "ProcessDraft", "ProcessInstance", "Role", "Schedule", "SharedSetting", "SignInAttempt",
+           "SignInThrottle", "TaskComment", "TaskDefinition", "User", "UserRole", "WorkerHeartbeat"]

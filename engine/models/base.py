@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import DeclarativeBase
 
 OPEN_UNCLAIMED = "state = 'open' AND assignee_id IS NULL"
+OPEN_HELD = "state = 'open' AND assignee_id IS NOT NULL"
 
 
 class Base(DeclarativeBase):

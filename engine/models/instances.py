@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import OPEN_UNCLAIMED, Base
+from .base import OPEN_HELD, OPEN_UNCLAIMED, Base
 
 
 class ProcessInstance(Base):
@@ -63,6 +63,9 @@ class HumanTask(Base):
         Index("ix_human_task_instance_state", "instance_id", "state"),
         # Where someone took part ("My requests" lists what others started and they worked on).
         Index("ix_human_task_completed_by", "completed_by_id", "instance_id"),
+        # ... and where they hold an open step, newest instance first (few rows: open, claimed tasks only).
+        Index("ix_human_task_held", "assignee_id", "instance_id", sqlite_where=text(OPEN_HELD),
+              postgresql_where=text(OPEN_HELD)),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -90,3 +91,13 @@ class SignInThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer)
     last_failure_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     blocked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+class DirectoryRevision(Base):
+    """One row: moved by database triggers whenever users, their roles, roles or process definitions
+    change (migration 0013), so that what pages read on every request can be kept until it moves."""
+
+    __tablename__ = "directory_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    revision: Mapped[int] = mapped_column(BigInteger)

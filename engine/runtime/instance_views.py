@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import and_, select, union
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
 
 from ..clock import utc_iso
@@ -46,30 +46,60 @@ def list_instances(session: Session, process_key: str | None = None, started_by:
     """
     if status and status not in INSTANCE_STATUSES:
         raise InvalidInput(f"unknown status {status!r} (one of: {', '.join(INSTANCE_STATUSES)})")
-    query = (select(*LISTED, ProcessDefinition.version, User.username).select_from(ProcessInstance)
-             .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
-             .join(User, User.id == ProcessInstance.started_by_id)
-             .order_by(ProcessInstance.id.desc()).limit(limit))
+    conditions: list[Any] = []
     if process_key:
-        query = query.where(ProcessInstance.process_key == process_key)
+        conditions.append(ProcessInstance.process_key == process_key)
     if started_by:
-        query = query.where(ProcessInstance.started_by_id == load_actor(session, started_by).id)
+        conditions.append(ProcessInstance.started_by_id == load_actor(session, started_by).id)
     if status:
-        query = query.where(ProcessInstance.status == status)
+        conditions.append(ProcessInstance.status == status)
     if visible_to and visible_to != involving:  # someone who took part in an instance may see it
-        query = query.where(rights.visible_condition(session, load_actor(session, visible_to)))
+        conditions.append(rights.visible_condition(session, load_actor(session, visible_to)))
     if before_id:
-        query = query.where(ProcessInstance.id < before_id)
+        conditions.append(ProcessInstance.id < before_id)
     if involving:
-        me = load_actor(session, involving)
-        took_part = union(select(HumanTask.instance_id).where(HumanTask.completed_by_id == me.id),
-                          select(HumanTask.instance_id).where(HumanTask.assignee_id == me.id))
-        query = query.where(ProcessInstance.id.in_(took_part), ProcessInstance.started_by_id != me.id)
-    rows = [_summary(row, row.version, row.username) for row in session.execute(query).all()]
+        ids = _took_part(session, load_actor(session, involving).id, conditions, before_id, limit)
+        if not ids:
+            return []
+        conditions = [ProcessInstance.id.in_(ids)]
+    # The instances alone, newest first, then their versions and starters by key: joined in one
+    # statement, SQLite (without statistics) may drive the join from the definitions and sort them all.
+    found = session.execute(select(*LISTED, ProcessInstance.definition_id, ProcessInstance.started_by_id)
+                            .where(*conditions).order_by(ProcessInstance.id.desc()).limit(limit)).all()
+    versions = _by_id(session, ProcessDefinition.version, {row.definition_id for row in found})
+    starters = _by_id(session, User.username, {row.started_by_id for row in found})
+    rows = [_summary(row, versions[row.definition_id], starters[row.started_by_id]) for row in found]
     steps = _open_steps(session, [r["id"] for r in rows])
     for row in rows:
         row["open_tasks"] = steps.get(row["id"], [])
     return rows
+
+
+def _by_id(session: Session, column: Any, ids: set[int]) -> dict[int, Any]:
+    """``column`` of the rows of its table with these ids."""
+    if not ids:
+        return {}
+    table = column.class_
+    return dict(session.execute(select(table.id, column).where(table.id.in_(ids))).tuples().all())
+
+
+def _took_part(session: Session, user_id: int, conditions: list[Any], before_id: int | None,
+               limit: int) -> list[int]:
+    """The newest ``limit`` instances (meeting ``conditions``) someone else started in which the user
+    completed a step or holds an open one: two keyset reads in index order, each stopping at ``limit``."""
+    if before_id:  # on the task's column too, so that the index range starts there
+        conditions = [*conditions, HumanTask.instance_id < before_id]
+
+    def newest(*took_part: Any) -> list[int]:
+        return list(session.scalars(
+            select(HumanTask.instance_id).distinct()
+            .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+            .where(*took_part, ProcessInstance.started_by_id != user_id, *conditions)
+            .order_by(HumanTask.instance_id.desc()).limit(limit)))
+
+    completed = newest(HumanTask.completed_by_id == user_id)
+    held = newest(HumanTask.assignee_id == user_id, HumanTask.state == OPEN)
+    return sorted(set(completed) | set(held), reverse=True)[:limit]
 
 
 def _open_steps(session: Session, instance_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
