@@ -86,15 +86,18 @@ def _by_id(session: Session, column: Any, ids: set[int]) -> dict[int, Any]:
 def _took_part(session: Session, user_id: int, conditions: list[Any], before_id: int | None,
                limit: int) -> list[int]:
     """The newest ``limit`` instances (meeting ``conditions``) someone else started in which the user
-    completed a step or holds an open one: two keyset reads in index order, each stopping at ``limit``."""
-    if before_id:  # on the task's column too, so that the index range starts there
-        conditions = [*conditions, HumanTask.instance_id < before_id]
+    completed a step or holds an open one: two reads of the user's steps in index order, newest
+    instance first, each stopping at ``limit``.
+
+    The instance is looked up per step by a correlated subquery (its starter, or NULL when it fails
+    ``conditions``): joined instead, PostgreSQL merges the whole instance table backwards into it."""
+    starter = (select(ProcessInstance.started_by_id)
+               .where(ProcessInstance.id == HumanTask.instance_id, *conditions).scalar_subquery())
+    newer = [HumanTask.instance_id < before_id] if before_id else []
 
     def newest(*took_part: Any) -> list[int]:
         return list(session.scalars(
-            select(HumanTask.instance_id).distinct()
-            .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-            .where(*took_part, ProcessInstance.started_by_id != user_id, *conditions)
+            select(HumanTask.instance_id).distinct().where(*took_part, *newer, starter != user_id)
             .order_by(HumanTask.instance_id.desc()).limit(limit)))
 
     completed = newest(HumanTask.completed_by_id == user_id)
@@ -106,8 +109,9 @@ def _open_steps(session: Session, instance_ids: list[int]) -> dict[int, list[dic
     if not instance_ids:
         return {}
     assignee = aliased(User)
-    rows = session.execute(
-        select(HumanTask, assignee.username, TaskDefinition.title, TaskDefinition.title_zh)
+    rows = session.execute(  # plain columns: lists show 50 instances and more, ORM objects cost ~5x
+        select(HumanTask.id, HumanTask.instance_id, HumanTask.name, HumanTask.lane, HumanTask.due_at,
+               assignee.username, TaskDefinition.title, TaskDefinition.title_zh)
         .outerjoin(assignee, assignee.id == HumanTask.assignee_id)
         .outerjoin(TaskDefinition, and_(TaskDefinition.definition_id == HumanTask.definition_id,
                                         TaskDefinition.name == HumanTask.name))
@@ -115,11 +119,11 @@ def _open_steps(session: Session, instance_ids: list[int]) -> dict[int, list[dic
     ).all()
     steps: dict[int, list[dict[str, Any]]] = {}
     fixed = relationship_roles(session) if rows else set()
-    for task, holder, title, title_zh in rows:
-        steps.setdefault(task.instance_id, []).append({
-            "id": task.id, "name": task.name, "title": title or task.name, "title_zh": title_zh or "",
-            "role": task.lane, "assignee": holder, "releasable": holder is not None and task.lane not in fixed,
-            "due_at": utc_iso(task.due_at) if task.due_at else None,
+    for task_id, instance_id, name, lane, due_at, holder, title, title_zh in rows:
+        steps.setdefault(instance_id, []).append({
+            "id": task_id, "name": name, "title": title or name, "title_zh": title_zh or "",
+            "role": lane, "assignee": holder, "releasable": holder is not None and lane not in fixed,
+            "due_at": utc_iso(due_at) if due_at else None,
         })
     return steps
 

@@ -126,13 +126,23 @@ def requests() -> ResponseReturnValue:
         rows_next=rows[REQUESTS_PER_PAGE - 1]["id"] if len(rows) > REQUESTS_PER_PAGE else None,
         involved_next=involved[REQUESTS_PER_PAGE - 1]["id"] if len(involved) > REQUESTS_PER_PAGE else None,
         paged=bool(before or involved_before), status_text=status_text, good_ends=GOOD_ENDS,
-        process_title=_process_title, team_of=_team_of)
+        process_title=_process_title, holder_of=_holder_of)
 
 
 def _page_arg(name: str) -> int | None:
     """A keyset page parameter (an instance id); anything else is the first page."""
     value = request.args.get(name, "")
     return int(value) if value.isdigit() and 0 < int(value) <= MAX_ID else None
+
+
+def _holder_of(step: dict[str, Any]) -> str:
+    """"held by Zhou Jie" or "open to (the people with its role)" (the texts translated once per request)."""
+    if "opsflow_holder_texts" not in g:
+        g.opsflow_holder_texts = (_("held by %(name)s"), _("open to %(team)s"))
+    held_by, open_to = g.opsflow_holder_texts
+    if step.get("assignee"):
+        return str(held_by % {"name": display_name(step["assignee"])})
+    return str(open_to % {"team": _team_of(step["role"])})
 
 
 def _team_of(role: str) -> str:
