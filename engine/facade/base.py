@@ -5,15 +5,39 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine as DbEngine
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from .. import db
+from ..definitions.catalog import DeployedProcess
+from ..models import ProcessDefinition
 from ..org.directory import Directory, DirectoryCache
+from ..org.people import list_users
 from ..runtime.collaborators import Collaborators
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def latest_processes(session: Session, collaborators: Collaborators) -> list[tuple[DeployedProcess, dict[str, Any]]]:
+    """The latest version of each deployed process, with what lists show of it, by key."""
+    c = collaborators
+    keys = session.scalars(select(ProcessDefinition.key).distinct().order_by(ProcessDefinition.key)).all()
+    result = []
+    for key in keys:
+        process = c.catalog.latest(session, key)
+        result.append((process, {"key": process.key, "version": process.version, "title": process.title,
+                                 "title_zh": process.title_zh, "start_roles": sorted(process.start_roles),
+                                 "start_form": process.start_form, "started_by": c.hooks.started_by_parent.get(key)}))
+    return result
+
+
+def read_directory(session: Session, collaborators: Collaborators) -> Directory:
+    """Everyone and every deployed process, read anew (what ``DirectoryCache`` keeps)."""
+    return Directory(people={u["username"]: u for u in list_users(session)},
+                     processes={shown["key"]: shown for _, shown in latest_processes(session, collaborators)})
 
 
 class EngineBase:
@@ -22,16 +46,13 @@ class EngineBase:
         self.db = database
         self.session_factory = session_factory
         self.collaborators = collaborators
-        self.directory_cache = DirectoryCache(self._read_directory)
+        self.directory_cache = DirectoryCache(lambda session: read_directory(session, collaborators))
 
     def directory(self) -> Directory:
         """Everyone (with roles and manager) and every deployed process, as of now: kept between calls
         until a user, role or definition changes (read-only: shared by all callers)."""
         with self.reading() as session:
             return self.directory_cache.get(session)
-
-    def _read_directory(self, session: Session) -> Directory:
-        raise NotImplementedError  # the definitions' use cases know how
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -5,18 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from ..definitions.bundle import DefinitionBundle, bundles_from_paths
 from ..definitions.deploy import DeployResult, deploy
-from ..models import ProcessDefinition
-from ..org import people
-from ..org.directory import Directory
 from ..org.people import load_actor
 from ..org.rights import Right, require
 from ..runtime.instances import may_start
-from .base import EngineBase
+from .base import EngineBase, latest_processes
 
 
 class DefinitionUseCases(EngineBase):
@@ -40,20 +34,5 @@ class DefinitionUseCases(EngineBase):
             if username is None:
                 return list(self.directory_cache.get(session).processes.values())
             actor = load_actor(session, username)
-            return [p for p in self._latest_processes(session)
-                    if may_start(self.collaborators, self.collaborators.catalog.latest(session, p["key"]), actor)]
-
-    def _read_directory(self, session: Session) -> Directory:
-        return Directory(people={u["username"]: u for u in people.list_users(session)},
-                         processes={p["key"]: p for p in self._latest_processes(session)})
-
-    def _latest_processes(self, session: Session) -> list[dict[str, Any]]:
-        c = self.collaborators
-        keys = session.scalars(select(ProcessDefinition.key).distinct().order_by(ProcessDefinition.key)).all()
-        result = []
-        for key in keys:
-            process = c.catalog.latest(session, key)
-            result.append({"key": process.key, "version": process.version, "title": process.title,
-                           "title_zh": process.title_zh, "start_roles": sorted(process.start_roles),
-                           "start_form": process.start_form, "started_by": c.hooks.started_by_parent.get(key)})
-        return result
+            return [shown for process, shown in latest_processes(session, self.collaborators)
+                    if may_start(self.collaborators, process, actor)]
