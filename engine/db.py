@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .errors import Conflict
+
+T = TypeVar("T")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "instance" / "opsflow.sqlite"
@@ -79,15 +81,31 @@ def transaction(session_factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
+READ_ONLY = "opsflow_read_only"  # in ``Session.info``: the session only reads (see ``remembered``)
+
+
 @contextmanager
 def reading(session_factory: sessionmaker[Session]) -> Iterator[Session]:
     """A use case that only reads: its transaction ends without a commit (nothing to make durable)."""
-    session = session_factory()
+    session = session_factory(info={READ_ONLY: {}})
     try:
         yield session
     finally:
         session.rollback()
         session.close()
+
+
+def remembered(session: Session, key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, kept for the rest of a read-only session (a page asks who I am once, not per list).
+
+    A session that writes computes anew each time: what it reads may be what it has just changed.
+    """
+    kept = session.info.get(READ_ONLY)
+    if kept is None:
+        return compute()
+    if key not in kept:
+        kept[key] = compute()
+    return cast(T, kept[key])
 
 
 def refresh_statistics(engine: Engine) -> None:

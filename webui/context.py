@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from typing import Any, cast
 
-from flask import current_app, g, session
+from flask import Flask, current_app, g, request, session
 
 from engine.facade import Engine
 from engine.org.directory import Directory
 
 SESSION_USER = "username"
+READ_ONLY_METHODS = ("GET", "HEAD")
 
 
 def engine() -> Engine:
@@ -55,3 +57,22 @@ def display_name(name: str | None) -> str:
 def processes() -> dict[str, dict[str, Any]]:
     """Every deployed process (latest version) by key (read-only)."""
     return directory().processes
+
+
+def init_app(app: Flask) -> None:
+    """A page that only reads runs its reads in one session (see ``Engine.reads_together``)."""
+    app.before_request(_share_reads)
+    app.teardown_request(_end_shared_reads)
+
+
+def _share_reads() -> None:
+    if request.method in READ_ONLY_METHODS:
+        reads = ExitStack()
+        reads.enter_context(engine().reads_together())
+        g.opsflow_reads = reads
+
+
+def _end_shared_reads(_error: BaseException | None) -> None:
+    reads = g.pop("opsflow_reads", None)
+    if reads is not None:
+        reads.close()

@@ -14,6 +14,7 @@ from . import (
     audit,
     auth,
     calendar,
+    context,
     dashboard,
     errors,
     health,
@@ -64,6 +65,7 @@ def init_app(app: Flask) -> None:
     from .api import blueprint as api_blueprint
 
     routing.init_app(app)  # before any rule is added: the HTML routes' ids use it
+    context.init_app(app)  # before the guards: their reads share the page's session
     auth_views.init_app(app)  # first: anonymous requests go to /login before anything else runs
     app.before_request(routing.refuse_ids_out_of_range)  # then: an id no row can have is not found
     csrf.init_app(app)

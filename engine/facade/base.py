@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ from ..org.people import list_users
 from ..runtime.collaborators import Collaborators
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+# The engine and session of the innermost ``EngineBase.reads_together`` of this thread or task.
+_shared_reading: ContextVar[tuple[EngineBase, Session] | None] = ContextVar("opsflow_shared_reading", default=None)
 
 
 def latest_processes(session: Session, collaborators: Collaborators) -> list[tuple[DeployedProcess, dict[str, Any]]]:
@@ -62,6 +65,29 @@ class EngineBase:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        """One use case that only reads: no commit at its end."""
+        """One use case that only reads: no commit at its end (inside ``reads_together``, its session)."""
+        shared = _shared_reading.get()
+        if shared is not None and shared[0] is self:
+            try:
+                yield shared[1]
+            except BaseException:
+                shared[1].rollback()  # a failed statement must not spoil the reads after it
+                raise
+            return
         with db.reading(self.session_factory) as session:
             yield session
+
+    @contextmanager
+    def reads_together(self) -> Iterator[None]:
+        """The read-only use cases inside share one session: one connection and transaction, the
+        person looked up once (a page's lists, counts and navigation; on PostgreSQL each session
+        costs a checkout and a BEGIN/ROLLBACK round trip). Use cases that write keep their own."""
+        if _shared_reading.get() is not None:
+            yield
+            return
+        with db.reading(self.session_factory) as session:
+            token = _shared_reading.set((self, session))
+            try:
+                yield
+            finally:
+                _shared_reading.reset(token)

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from ..db import remembered
 from ..errors import InvalidInput, UserNotFound
 from ..models import Role, User, UserRole
 from ..text_input import text_problem
@@ -42,7 +43,7 @@ def load_actor(session: Session, username: str) -> Actor:
     """
     if text_problem(username):
         raise UserNotFound(username)  # no username holds such characters (and the query could not encode them)
-    actor = actor_where(session, User.username == username)
+    actor = remembered(session, ("actor", username), lambda: actor_where(session, User.username == username))
     if actor is None:
         raise UserNotFound(username)
     return actor
@@ -78,7 +79,8 @@ def known_roles(session: Session) -> set[str]:
 
 def relationship_roles(session: Session) -> set[str]:
     """Roles resolved per instance from its data (e.g. ``employee``), never granted to users."""
-    return set(session.scalars(select(Role.key).where(Role.kind == "relationship")).all())
+    return set(remembered(session, "relationship roles", lambda: frozenset(
+        session.scalars(select(Role.key).where(Role.kind == "relationship")))))
 
 
 def ensure_roles(session: Session, roles: list[dict[str, str]]) -> int:

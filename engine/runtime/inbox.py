@@ -150,19 +150,26 @@ def list_tasks(
     return open_tasks(session, load_actor(session, username), "all", process, text, sort, after, limit)
 
 
-def count_open(session: Session, actor: Actor, scope: str, process: str | None = None,
-               text: str | None = None) -> int:
-    """How many open tasks a queue holds (counted in its index; with filters, over the matching rows)."""
+def counting_open(actor: Actor, scope: str, process: str | None = None, text: str | None = None) -> Select[Any]:
+    """The query that counts a queue's open tasks (in its index; with filters, over the matching rows)."""
     conditions = queues(actor, scope)
     if not conditions:
-        return 0
+        return select(literal(0))
     query = select(func.count()).select_from(HumanTask).where(HumanTask.state == OPEN, or_(*conditions))
     filters = _filters(process, text)
     if filters:
         query = (query.join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
                  .outerjoin(TaskDefinition, and_(TaskDefinition.definition_id == HumanTask.definition_id,
                                                  TaskDefinition.name == HumanTask.name)).where(*filters))
-    return int(session.scalar(query) or 0)
+    return query
+
+
+def count_open(session: Session, actor: Actor, scope: str, process: str | None = None,
+               text: str | None = None) -> int:
+    """How many open tasks a queue holds."""
+    if not queues(actor, scope):
+        return 0
+    return int(session.scalar(counting_open(actor, scope, process, text)) or 0)
 
 
 def task_counts(session: Session, username: str) -> dict[str, int]:

@@ -62,25 +62,19 @@ def list_instances(session: Session, process_key: str | None = None, started_by:
         if not ids:
             return []
         conditions = [ProcessInstance.id.in_(ids)]
-    # The instances alone, newest first, then their versions and starters by key: joined in one
-    # statement, SQLite (without statistics) may drive the join from the definitions and sort them all.
-    found = session.execute(select(*LISTED, ProcessInstance.definition_id, ProcessInstance.started_by_id)
+    # The instances alone, newest first, with their versions and starters by correlated subqueries
+    # (run for the rows kept only): joined instead, SQLite (without statistics) may drive the join from
+    # the definitions and sort them all; read apart, they cost two more round trips.
+    version = (select(ProcessDefinition.version).where(ProcessDefinition.id == ProcessInstance.definition_id)
+               .scalar_subquery())
+    starter = select(User.username).where(User.id == ProcessInstance.started_by_id).scalar_subquery()
+    found = session.execute(select(*LISTED, version.label("version"), starter.label("starter"))
                             .where(*conditions).order_by(ProcessInstance.id.desc()).limit(limit)).all()
-    versions = _by_id(session, ProcessDefinition.version, {row.definition_id for row in found})
-    starters = _by_id(session, User.username, {row.started_by_id for row in found})
-    rows = [_summary(row, versions[row.definition_id], starters[row.started_by_id]) for row in found]
+    rows = [_summary(row, row.version, row.starter) for row in found]
     steps = _open_steps(session, [r["id"] for r in rows])
     for row in rows:
         row["open_tasks"] = steps.get(row["id"], [])
     return rows
-
-
-def _by_id(session: Session, column: Any, ids: set[int]) -> dict[int, Any]:
-    """``column`` of the rows of its table with these ids."""
-    if not ids:
-        return {}
-    table = column.class_
-    return dict(session.execute(select(table.id, column).where(table.id.in_(ids))).tuples().all())
 
 
 def _took_part(session: Session, user_id: int, conditions: list[Any], before_id: int | None,

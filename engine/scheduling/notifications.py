@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from ..clock import utc_iso
@@ -51,9 +51,14 @@ def unread_count(session: Session, username: str) -> int:
     return unread_of(session, load_actor(session, username).id)
 
 
+def counting_unread(user_id: int) -> Select[Any]:
+    """The query that counts a user's unread notifications."""
+    return select(func.count()).select_from(Notification).where(Notification.user_id == user_id,
+                                                                Notification.read_at.is_(None))
+
+
 def unread_of(session: Session, user_id: int) -> int:
-    return int(session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user_id, Notification.read_at.is_(None))) or 0)
+    return int(session.scalar(counting_unread(user_id)) or 0)
 
 
 def mark_read(session: Session, username: str, now: datetime, notification_id: int | None = None) -> int:

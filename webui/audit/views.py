@@ -20,6 +20,7 @@ from engine.runtime.instance_views import INSTANCE_STATUSES
 from ..context import engine, people, processes, signed_in, username
 from ..errors import come_back_to
 from ..i18n import _, pick
+from ..inbox.views import navigation
 from ..instances.views import GOOD_ENDS, status_text
 from . import present
 
@@ -28,12 +29,7 @@ blueprint = Blueprint("audit", __name__, url_prefix="/audit")
 
 def may_audit() -> bool:
     """Whether the signed-in person may open the audit workspace (for the navigation)."""
-    me = signed_in()
-    if me is None:
-        return False
-    if "opsflow_audit" not in g:
-        g.opsflow_audit = engine().may_audit(me)
-    return bool(g.opsflow_audit)
+    return signed_in() is not None and bool(navigation()["audit"])
 
 
 def _link(endpoint: str, params: dict[str, Any]) -> str:

@@ -19,7 +19,7 @@ SHOWN_PER_LIST = 50  # then a link to the next page of that list
 def navigation() -> dict[str, Any]:
     """What the navigation shows (task counts, unread notifications, the rights held): one read per request."""
     if signed_in() is None:
-        return {"mine": 0, "team": 0, "unread": 0, "rights": []}
+        return {"mine": 0, "team": 0, "unread": 0, "rights": [], "audit": False}
     if "opsflow_navigation" not in g:
         g.opsflow_navigation = engine().navigation(username())
     return cast(dict[str, Any], g.opsflow_navigation)

@@ -1,0 +1,103 @@
+"""A page that only reads runs all its reads in one session: one connection checkout, the person looked
+up once; pages that write, and the use cases that write inside a page, keep their own transactions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import event, insert, select, text
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from engine.errors import UserNotFound
+from engine.facade import Engine
+from engine.models import Role, User, UserRole
+from tests.journey import START, only_task
+from tests.web.conftest import make_app, sign_in_session
+
+
+@contextmanager
+def watching(engine: Engine) -> Iterator[dict[str, list[Any]]]:
+    """Connection checkouts and statements while inside."""
+    seen: dict[str, list[Any]] = {"checkouts": [], "statements": []}
+
+    def checkout(*_args: Any) -> None:
+        seen["checkouts"].append(1)
+
+    def statement(_conn: Any, _cursor: Any, sql: str, *_rest: Any) -> None:
+        seen["statements"].append(sql)
+
+    event.listen(engine.db.pool, "checkout", checkout)
+    event.listen(engine.db, "before_cursor_execute", statement)
+    try:
+        yield seen
+    finally:
+        event.remove(engine.db.pool, "checkout", checkout)
+        event.remove(engine.db, "before_cursor_execute", statement)
+
+
+def looked_up(statements: list[str], table: str = "user_account") -> int:
+    """How many statements looked a person up by username (with their roles)."""
+    return sum(1 for sql in statements if f"FROM {table}" in sql and "user_role" in sql and "username" in sql)
+
+
+def test_reads_together_share_one_checkout_and_look_the_person_up_once(any_db_engine: Engine) -> None:
+    engine = any_db_engine
+    with watching(engine) as alone:
+        engine.navigation("li.na")
+        engine.instances(started_by="li.na")
+        engine.inbox("li.na")
+    with watching(engine) as together, engine.reads_together():
+        nav = engine.navigation("li.na")
+        engine.instances(started_by="li.na")
+        engine.inbox("li.na")
+    assert len(alone["checkouts"]) == 3 and looked_up(alone["statements"]) == 3
+    assert len(together["checkouts"]) == 1 and looked_up(together["statements"]) == 1
+    assert nav["rights"] == engine.navigation("li.na")["rights"] and nav["audit"] is False
+
+
+def test_a_failed_read_does_not_spoil_the_reads_after_it(any_db_engine: Engine) -> None:
+    engine = any_db_engine
+    with engine.reads_together():
+        with pytest.raises(UserNotFound):
+            engine.navigation("nobody.here")
+        with pytest.raises(OperationalError if engine.db.dialect.name == "sqlite" else ProgrammingError), \
+                engine.reading() as session:
+            session.execute(text("SELECT no_such_column FROM user_account"))  # PostgreSQL aborts the transaction
+        assert engine.navigation("zhou.jie")["mine"] >= 0  # ... and the next read still runs
+
+
+def test_what_a_transaction_changes_is_seen_by_its_own_next_read(any_db_engine: Engine) -> None:
+    """The person is remembered only by sessions that only read: a use case that writes sees its own change."""
+    engine = any_db_engine
+    with engine.transaction() as session:
+        from engine.org.people import load_actor
+        before = load_actor(session, "zhou.jie").roles
+        user_id = session.scalar(select(User.id).where(User.username == "zhou.jie"))
+        role = session.scalar(select(Role.key).where(Role.kind == "org", Role.key.not_in(before)))
+        session.execute(insert(UserRole).values(user_id=user_id, role_key=role))
+        assert load_actor(session, "zhou.jie").roles == before | {role}
+
+
+def test_a_read_only_page_uses_one_connection_and_a_form_post_its_own(any_db_engine: Engine) -> None:
+    engine = any_db_engine
+    app = make_app(engine)
+    client = sign_in_session(app.test_client(), "li.na")
+    pages: dict[str, Callable[[], Any]] = {"/": lambda: client.get("/"), "/requests": lambda: client.get("/requests")}
+    for path, get in pages.items():
+        get()  # the directory is read on the first page
+        with watching(engine) as seen:
+            assert get().status_code == 200
+        assert len(seen["checkouts"]) == 1, path
+        assert looked_up(seen["statements"]) == 1, path
+    # A form post writes in its own transaction; the page after it reads the change.
+    engine.start("market_plan", "li.na", START)
+    task = only_task(engine, "wang.lei", "research")
+    manager = sign_in_session(app.test_client(), "wang.lei")
+    assert manager.get("/").status_code == 200
+    assert manager.post(f"/tasks/{task['id']}/claim").status_code in (302, 303)
+    page = manager.get("/").get_data(as_text=True)
+    assert engine.task(task["id"])["assignee"] == "wang.lei"
+    assert f'/tasks/{task["id"]}/unclaim' in page  # shown among my tasks, with the way to give it back
