@@ -67,9 +67,24 @@ BENCH_DATABASE = "opsflow_bench_opening"
 
 
 @contextmanager
+def checkpoints_in(folder: str) -> Iterator[None]:
+    """Checkpoints of a fresh database in their own folder, for this process and the worker it starts:
+    one shared with another database's would not match its history (the worker's checkpoint job fails)."""
+    before = os.environ.get("OPSFLOW_CHECKPOINT_DIR")
+    os.environ["OPSFLOW_CHECKPOINT_DIR"] = folder
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("OPSFLOW_CHECKPOINT_DIR")
+        else:
+            os.environ["OPSFLOW_CHECKPOINT_DIR"] = before
+
+
+@contextmanager
 def database(server: str | None) -> Iterator[Engine]:
     """A fresh demo database: a temp SQLite file, or a new database on the PostgreSQL ``server``."""
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, checkpoints_in(f"{folder}/checkpoints"):
         if server is None:
             url, admin = f"sqlite:///{folder}/cycle.sqlite", None
         else:

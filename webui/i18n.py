@@ -137,8 +137,11 @@ def when(value: str | datetime | None, style: str = "medium") -> str:
     moment = parse_moment(value)
     if moment is None:
         return ""
-    locale = get_locale() or Locale.parse(DEFAULT_LANGUAGE)
-    return str(_moment_pattern(str(locale), style).apply(moment.astimezone(get_timezone()), locale))
+    if "opsflow_moments" not in g:  # the locale and time zone, looked up once per request
+        locale = get_locale() or Locale.parse(DEFAULT_LANGUAGE)
+        g.opsflow_moments = (locale, str(locale), get_timezone())
+    locale, name, zone = g.opsflow_moments
+    return str(_moment_pattern(name, style).apply(moment.astimezone(zone), locale))
 
 
 @lru_cache(maxsize=32)

@@ -40,6 +40,12 @@ class WorkUseCases(EngineBase):
             return instance_views.list_instances(session, process_key, started_by, limit, status, visible_to,
                                                  before_id, involving)
 
+    def my_requests(self, username: str, limit: int = 50, before_id: int | None = None,
+                    involved_before: int | None = None) -> dict[str, list[dict[str, Any]]]:
+        """What the user started ("started") and where they take part ("involved"), a page of each."""
+        with self.reading() as session:
+            return instance_views.my_requests(session, username, limit, before_id, involved_before)
+
     def show(self, instance_id: int, username: str | None = None) -> dict[str, Any]:
         """An instance; with ``username``, only if that user may see it."""
         with self.reading() as session:

@@ -36,8 +36,9 @@ INSTANCE_STATUSES = ("running", "completed", "cancelled", "failed")
 
 def list_instances(session: Session, process_key: str | None = None, started_by: str | None = None,
                    limit: int = 200, status: str | None = None, visible_to: str | None = None,
-                   before_id: int | None = None, involving: str | None = None) -> list[dict[str, Any]]:
-    """Newest first, each with its open steps and who holds them.
+                   before_id: int | None = None, involving: str | None = None,
+                   with_steps: bool = True) -> list[dict[str, Any]]:
+    """Newest first, each with its open steps and who holds them (without ``with_steps``: see ``with_open_steps``).
 
     ``visible_to`` keeps the instances that user may see; ``before_id`` pages backwards;
     ``involving`` keeps those someone else started in which that user completed or holds a step.
@@ -71,10 +72,27 @@ def list_instances(session: Session, process_key: str | None = None, started_by:
     found = session.execute(select(*LISTED, version.label("version"), starter.label("starter"))
                             .where(*conditions).order_by(ProcessInstance.id.desc()).limit(limit)).all()
     rows = [_summary(row, row.version, row.starter) for row in found]
-    steps = _open_steps(session, [r["id"] for r in rows])
-    for row in rows:
-        row["open_tasks"] = steps.get(row["id"], [])
-    return rows
+    return with_open_steps(session, rows) if with_steps else rows
+
+
+def with_open_steps(session: Session, *lists: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Put the open steps on the instances of one or more lists (read in one statement); the first list."""
+    steps = _open_steps(session, sorted({row["id"] for rows in lists for row in rows}))
+    for rows in lists:
+        for row in rows:
+            row["open_tasks"] = steps.get(row["id"], [])
+    return lists[0]
+
+
+def my_requests(session: Session, username: str, limit: int, before_id: int | None = None,
+                involved_before: int | None = None) -> dict[str, list[dict[str, Any]]]:
+    """"My requests": the instances the user started and those others started in which the user took
+    part, newest first, ``limit`` of each (``before_id``, ``involved_before``: where each page starts)."""
+    started = list_instances(session, started_by=username, limit=limit, before_id=before_id, with_steps=False)
+    involved = list_instances(session, involving=username, visible_to=username, limit=limit,
+                              before_id=involved_before, with_steps=False)
+    with_open_steps(session, started, involved)
+    return {"started": started, "involved": involved}
 
 
 def _took_part(session: Session, user_id: int, conditions: list[Any], before_id: int | None,

@@ -118,9 +118,8 @@ def requests() -> ResponseReturnValue:
     """List the process instances I started, and those I take part in, newest first, a page of each."""
     me = username()
     before, involved_before = _page_arg("before"), _page_arg("involved_before")
-    rows = engine().instances(started_by=me, limit=REQUESTS_PER_PAGE + 1, before_id=before)
-    involved = engine().instances(involving=me, visible_to=me, limit=REQUESTS_PER_PAGE + 1,
-                                  before_id=involved_before)
+    page = engine().my_requests(me, REQUESTS_PER_PAGE + 1, before, involved_before)
+    rows, involved = page["started"], page["involved"]
     return render_template(
         "instances/requests.html", rows=rows[:REQUESTS_PER_PAGE], involved=involved[:REQUESTS_PER_PAGE],
         rows_next=rows[REQUESTS_PER_PAGE - 1]["id"] if len(rows) > REQUESTS_PER_PAGE else None,
