@@ -11,6 +11,7 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql import Executable
 
 from .errors import Conflict
 
@@ -86,13 +87,35 @@ READ_ONLY = "opsflow_read_only"  # in ``Session.info``: the session only reads (
 
 @contextmanager
 def reading(session_factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A use case that only reads: its transaction ends without a commit (nothing to make durable)."""
+    """A use case that only reads: nothing to commit at its end.
+
+    On PostgreSQL its statements run in autocommit, each in its own snapshot as in a READ COMMITTED
+    transaction, without the BEGIN and ROLLBACK round trips (SQLite's driver begins no transaction
+    for reads either).
+    """
     session = session_factory(info={READ_ONLY: {}})
     try:
+        if session.get_bind().dialect.name != "sqlite":
+            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         yield session
     finally:
         session.rollback()
         session.close()
+
+
+def stream(session: Session, statement: Executable, rows_per_batch: int = 5000) -> Iterator[Any]:
+    """The rows of a big read, fetched in batches (on PostgreSQL a server-side cursor).
+
+    A server-side cursor needs a transaction, and a read-only session runs in autocommit there
+    (see ``reading``): it streams on a connection of its own, in a transaction of its own.
+    """
+    batched = statement.execution_options(yield_per=rows_per_batch)
+    bind = session.get_bind()
+    if READ_ONLY not in session.info or bind.dialect.name == "sqlite":
+        yield from session.execute(batched)
+        return
+    with session.get_bind().engine.connect() as connection:
+        yield from connection.execute(batched)
 
 
 def remembered(session: Session, key: Hashable, compute: Callable[[], T]) -> T:

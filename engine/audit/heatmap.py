@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from ..calendar import CHINA, WorkingCalendar
 from ..clock import aware_utc
+from ..db import stream
 from ..errors import ProcessNotFound
 from ..models import HistoryEvent, ProcessDefinition, ProcessInstance
 from ..org import rights
@@ -138,11 +139,11 @@ def version_heatmap(session: Session, calendar: WorkingCalendar, actor: Actor, k
                                        ProcessInstance.status, ProcessInstance.end_event).where(*scope)).all()
     totals = _Totals()
     # Plain rows of the kinds the path and the times need (not data_changed, whose payloads are the big ones).
-    events = session.execute(
+    events = stream(session,
         select(HistoryEvent.instance_id, HistoryEvent.kind, HistoryEvent.task_name, HistoryEvent.human_task_id,
                HistoryEvent.occurred_at, HistoryEvent.payload_json)
         .where(HistoryEvent.instance_id.in_(select(ProcessInstance.id).where(*scope)), HistoryEvent.kind.in_(USED))
-        .order_by(HistoryEvent.instance_id, HistoryEvent.seq).execution_options(yield_per=5000))
+        .order_by(HistoryEvent.instance_id, HistoryEvent.seq))
     current: int | None = None
     tracer = PathTracer(graph)
     tasks: dict[int, _TaskTimes] = {}

@@ -16,10 +16,11 @@ from .. import db
 from ..definitions.catalog import DeployedProcess
 from ..models import ProcessDefinition
 from ..org.directory import Directory, DirectoryCache
-from ..org.people import list_users
+from ..org.people import ACTORS, RELATIONSHIP_ROLES, read_people, read_relationship_roles
 from ..runtime.collaborators import Collaborators
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+DIRECTORY = "directory"  # what a shared read session remembers of the directory cache
 # The engine and session of the innermost ``EngineBase.reads_together`` of this thread or task.
 _shared_reading: ContextVar[tuple[EngineBase, Session] | None] = ContextVar("opsflow_shared_reading", default=None)
 
@@ -39,8 +40,10 @@ def latest_processes(session: Session, collaborators: Collaborators) -> list[tup
 
 def read_directory(session: Session, collaborators: Collaborators) -> Directory:
     """Everyone and every deployed process, read anew (what ``DirectoryCache`` keeps)."""
-    return Directory(people={u["username"]: u for u in list_users(session)},
-                     processes={shown["key"]: shown for _, shown in latest_processes(session, collaborators)})
+    people, actors = read_people(session)
+    return Directory(people={u["username"]: u for u in people},
+                     processes={shown["key"]: shown for _, shown in latest_processes(session, collaborators)},
+                     actors=actors, relationship_roles=read_relationship_roles(session))
 
 
 class EngineBase:
@@ -55,7 +58,7 @@ class EngineBase:
         """Everyone (with roles and manager) and every deployed process, as of now: kept between calls
         until a user, role or definition changes (read-only: shared by all callers)."""
         with self.reading() as session:
-            return self.directory_cache.get(session)
+            return db.remembered(session, DIRECTORY, lambda: self.directory_cache.get(session))
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -79,13 +82,16 @@ class EngineBase:
 
     @contextmanager
     def reads_together(self) -> Iterator[None]:
-        """The read-only use cases inside share one session: one connection and transaction, the
-        person looked up once (a page's lists, counts and navigation; on PostgreSQL each session
-        costs a checkout and a BEGIN/ROLLBACK round trip). Use cases that write keep their own."""
+        """The read-only use cases inside share one session: one connection, the directory read once
+        and the people and relationship roles taken from it (a page's lists, counts and navigation;
+        on PostgreSQL each statement is a round trip). Use cases that write keep their own."""
         if _shared_reading.get() is not None:
             yield
             return
         with db.reading(self.session_factory) as session:
+            directory = db.remembered(session, DIRECTORY, lambda: self.directory_cache.get(session))
+            db.remembered(session, ACTORS, lambda: directory.actors)  # who is who, without asking again
+            db.remembered(session, RELATIONSHIP_ROLES, lambda: directory.relationship_roles)
             token = _shared_reading.set((self, session))
             try:
                 yield

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..db import stream
 from ..errors import HistoryTampered
 from ..models import HistoryEvent, HistoryTree, ProcessInstance
 from . import checkpoints, merkle
@@ -122,7 +123,7 @@ def _rows(session: Session, instance_id: int | None) -> Iterator[Any]:
     query = select(*COLUMNS).order_by(HistoryEvent.instance_id, HistoryEvent.id)
     if instance_id is not None:
         query = query.where(HistoryEvent.instance_id == instance_id)
-    yield from session.execute(query.execution_options(yield_per=5000))
+    yield from stream(session, query)
 
 
 def _check_event(row: Any, expected_seq: int, head: str, problems: list[ChainProblem]) -> bytes | None:

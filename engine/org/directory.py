@@ -10,19 +10,22 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import DirectoryRevision
+from .people import Actor
 
 
 @dataclass(frozen=True)
 class Directory:
     people: dict[str, dict[str, Any]]  # every user by username, with roles and manager
     processes: dict[str, dict[str, Any]]  # the latest version of every deployed process by key
+    actors: dict[str, Actor] = field(default_factory=dict)  # the active users, as use cases run for them
+    relationship_roles: frozenset[str] = frozenset()  # roles resolved per instance (never granted)
 
 
 class DirectoryCache:

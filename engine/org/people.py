@@ -22,6 +22,12 @@ EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DEMO_MAIL_DOMAIN = "example.com"
 
 
+# What a read-only session remembers (``engine.db.remembered``): the active users as actors by username,
+# the relationship roles.
+ACTORS = "actors"
+RELATIONSHIP_ROLES = "relationship roles"
+
+
 @dataclass(frozen=True)
 class Actor:
     """The person a use case runs for."""
@@ -43,7 +49,9 @@ def load_actor(session: Session, username: str) -> Actor:
     """
     if text_problem(username):
         raise UserNotFound(username)  # no username holds such characters (and the query could not encode them)
-    actor = remembered(session, ("actor", username), lambda: actor_where(session, User.username == username))
+    known: dict[str, Actor] = remembered(session, ACTORS, dict)  # a shared read session starts with the directory's
+    actor = known.get(username) or remembered(session, ("actor", username),
+                                              lambda: actor_where(session, User.username == username))
     if actor is None:
         raise UserNotFound(username)
     return actor
@@ -79,8 +87,11 @@ def known_roles(session: Session) -> set[str]:
 
 def relationship_roles(session: Session) -> set[str]:
     """Roles resolved per instance from its data (e.g. ``employee``), never granted to users."""
-    return set(remembered(session, "relationship roles", lambda: frozenset(
-        session.scalars(select(Role.key).where(Role.kind == "relationship")))))
+    return set(remembered(session, RELATIONSHIP_ROLES, lambda: read_relationship_roles(session)))
+
+
+def read_relationship_roles(session: Session) -> frozenset[str]:
+    return frozenset(session.scalars(select(Role.key).where(Role.kind == "relationship")))
 
 
 def ensure_roles(session: Session, roles: list[dict[str, str]]) -> int:
@@ -136,17 +147,25 @@ def add_user(
 
 def list_users(session: Session) -> list[dict[str, Any]]:
     """Everyone, with roles and manager (plain columns: pages read this on every request)."""
+    return read_people(session)[0]
+
+
+def read_people(session: Session) -> tuple[list[dict[str, Any]], dict[str, Actor]]:
+    """Everyone (as ``list_users``), and the active ones as actors by username, in two statements."""
     users = session.execute(select(User.id, User.username, User.display_name, User.email, User.reports_to_id,
                                    User.active).order_by(User.id)).all()
     by_id = {u.id: u.username for u in users}
     roles: dict[int, list[str]] = {}
     for user_id, role in session.execute(select(UserRole.user_id, UserRole.role_key).order_by(UserRole.role_key)):
         roles.setdefault(user_id, []).append(role)
-    return [
+    listed = [
         {"username": u.username, "name": u.display_name, "email": u.email, "roles": roles.get(u.id, []),
          "reports_to": by_id.get(u.reports_to_id) if u.reports_to_id else None, "active": u.active}
         for u in users
     ]
+    actors = {u.username: Actor(u.id, u.username, u.display_name, frozenset(roles.get(u.id, [])), u.reports_to_id)
+              for u in users if u.active}
+    return listed, actors
 
 
 def managers_of(session: Session, user_id: int) -> list[int]:

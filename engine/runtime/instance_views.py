@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, select, union
 from sqlalchemy.orm import Session, aliased
 
 from ..clock import utc_iso
@@ -99,7 +99,7 @@ def _took_part(session: Session, user_id: int, conditions: list[Any], before_id:
                limit: int) -> list[int]:
     """The newest ``limit`` instances (meeting ``conditions``) someone else started in which the user
     completed a step or holds an open one: two reads of the user's steps in index order, newest
-    instance first, each stopping at ``limit``.
+    instance first, each stopping at ``limit``, in one statement (their union).
 
     The instance is looked up per step by a correlated subquery (its starter, or NULL when it fails
     ``conditions``): joined instead, PostgreSQL merges the whole instance table backwards into it."""
@@ -107,14 +107,14 @@ def _took_part(session: Session, user_id: int, conditions: list[Any], before_id:
                .where(ProcessInstance.id == HumanTask.instance_id, *conditions).scalar_subquery())
     newer = [HumanTask.instance_id < before_id] if before_id else []
 
-    def newest(*took_part: Any) -> list[int]:
-        return list(session.scalars(
-            select(HumanTask.instance_id).distinct().where(*took_part, *newer, starter != user_id)
-            .order_by(HumanTask.instance_id.desc()).limit(limit)))
+    def newest(*took_part: Any) -> Any:
+        return (select(HumanTask.instance_id).distinct().where(*took_part, *newer, starter != user_id)
+                .order_by(HumanTask.instance_id.desc()).limit(limit).subquery())
 
     completed = newest(HumanTask.completed_by_id == user_id)
     held = newest(HumanTask.assignee_id == user_id, HumanTask.state == OPEN)
-    return sorted(set(completed) | set(held), reverse=True)[:limit]
+    both = union(select(completed.c.instance_id), select(held.c.instance_id)).subquery()
+    return list(session.scalars(select(both.c.instance_id).order_by(both.c.instance_id.desc()).limit(limit)))
 
 
 def _open_steps(session: Session, instance_ids: list[int]) -> dict[int, list[dict[str, Any]]]:

@@ -1,5 +1,6 @@
-"""A page that only reads runs all its reads in one session: one connection checkout, the person looked
-up once; pages that write, and the use cases that write inside a page, keep their own transactions."""
+"""A page that only reads runs all its reads in one session: one connection checkout, the directory read
+once and the people taken from it; pages that write, and the use cases that write inside a page, keep
+their own transactions."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event, insert, select, text
+from sqlalchemy import event, insert, select, text, update
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from engine.errors import UserNotFound
-from engine.facade import Engine
+from engine.facade import Engine, build_engine
 from engine.models import Role, User, UserRole
 from tests.journey import START, only_task
 from tests.web.conftest import make_app, sign_in_session
@@ -43,7 +44,7 @@ def looked_up(statements: list[str], table: str = "user_account") -> int:
     return sum(1 for sql in statements if f"FROM {table}" in sql and "user_role" in sql and "username" in sql)
 
 
-def test_reads_together_share_one_checkout_and_look_the_person_up_once(any_db_engine: Engine) -> None:
+def test_reads_together_share_one_checkout_and_take_the_person_from_the_directory(any_db_engine: Engine) -> None:
     engine = any_db_engine
     with watching(engine) as alone:
         engine.navigation("li.na")
@@ -54,7 +55,8 @@ def test_reads_together_share_one_checkout_and_look_the_person_up_once(any_db_en
         engine.instances(started_by="li.na")
         engine.inbox("li.na")
     assert len(alone["checkouts"]) == 3 and looked_up(alone["statements"]) == 3
-    assert len(together["checkouts"]) == 1 and looked_up(together["statements"]) == 1
+    assert len(together["checkouts"]) == 1 and looked_up(together["statements"]) == 0
+    assert sum("directory_revision" in sql for sql in together["statements"]) == 1
     assert nav["rights"] == engine.navigation("li.na")["rights"] and nav["audit"] is False
 
 
@@ -91,7 +93,8 @@ def test_a_read_only_page_uses_one_connection_and_a_form_post_its_own(any_db_eng
         with watching(engine) as seen:
             assert get().status_code == 200
         assert len(seen["checkouts"]) == 1, path
-        assert looked_up(seen["statements"]) == 1, path
+        assert looked_up(seen["statements"]) == 0, path
+        assert sum("directory_revision" in sql for sql in seen["statements"]) == 1, path
     # A form post writes in its own transaction; the page after it reads the change.
     engine.start("market_plan", "li.na", START)
     task = only_task(engine, "wang.lei", "research")
@@ -101,3 +104,40 @@ def test_a_read_only_page_uses_one_connection_and_a_form_post_its_own(any_db_eng
     page = manager.get("/").get_data(as_text=True)
     assert engine.task(task["id"])["assignee"] == "wang.lei"
     assert f'/tasks/{task["id"]}/unclaim' in page  # shown among my tasks, with the way to give it back
+
+
+def test_a_role_granted_or_a_user_deactivated_elsewhere_counts_on_the_next_page(any_db_engine: Engine,
+                                                                                 db_url: str) -> None:
+    engine = any_db_engine
+    with engine.reads_together():
+        assert "model" not in engine.navigation("zhou.jie")["rights"]
+    other_node = build_engine(db_url)
+    try:
+        with other_node.db.begin() as conn:
+            user_id = conn.scalar(select(User.id).where(User.username == "zhou.jie"))
+            conn.execute(insert(UserRole).values(user_id=user_id, role_key="analyst"))
+            conn.execute(update(User).where(User.username == "sun.hao").values(active=False))
+    finally:
+        other_node.db.dispose()
+    with engine.reads_together():
+        assert "model" in engine.navigation("zhou.jie")["rights"]
+        with pytest.raises(UserNotFound):
+            engine.navigation("sun.hao")
+
+
+def test_reads_hold_no_transaction_open_on_postgresql(postgres_url: str) -> None:
+    """A page's reads run in autocommit: nothing stays 'idle in transaction' while it renders."""
+    engine = build_engine(postgres_url)
+    try:
+        engine.init(demo=True)
+        with engine.reads_together():
+            engine.navigation("li.na")
+            with engine.reading() as session:
+                connection = session.connection().connection.dbapi_connection
+                assert connection is not None
+                assert connection.info.transaction_status.name == "IDLE"
+        with engine.transaction() as session:
+            session.execute(select(User.id)).all()
+            assert session.connection().connection.dbapi_connection.info.transaction_status.name == "INTRANS"
+    finally:
+        engine.db.dispose()
