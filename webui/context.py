@@ -12,6 +12,7 @@ from engine.org.directory import Directory
 
 SESSION_USER = "username"
 READ_ONLY_METHODS = ("GET", "HEAD")
+ON_THEIR_OWN = ("static", "favicon", "health.healthz")  # files, and the check that must answer 503 itself
 
 
 def engine() -> Engine:
@@ -66,7 +67,7 @@ def init_app(app: Flask) -> None:
 
 
 def _share_reads() -> None:
-    if request.method in READ_ONLY_METHODS:
+    if request.method in READ_ONLY_METHODS and request.endpoint not in ON_THEIR_OWN:
         reads = ExitStack()
         reads.enter_context(engine().reads_together())
         g.opsflow_reads = reads

@@ -72,6 +72,7 @@ class EngineBase:
         shared = _shared_reading.get()
         if shared is not None and shared[0] is self:
             try:
+                self._start_from_directory(shared[1])
                 yield shared[1]
             except BaseException:
                 shared[1].rollback()  # a failed statement must not spoil the reads after it
@@ -89,11 +90,15 @@ class EngineBase:
             yield
             return
         with db.reading(self.session_factory) as session:
-            directory = db.remembered(session, DIRECTORY, lambda: self.directory_cache.get(session))
-            db.remembered(session, ACTORS, lambda: directory.actors)  # who is who, without asking again
-            db.remembered(session, RELATIONSHIP_ROLES, lambda: directory.relationship_roles)
             token = _shared_reading.set((self, session))
             try:
                 yield
             finally:
                 _shared_reading.reset(token)
+
+    def _start_from_directory(self, session: Session) -> None:
+        """A shared session's first read: the directory, and who is who from it (no lookup per use case)."""
+        if DIRECTORY not in session.info[db.READ_ONLY]:
+            directory = db.remembered(session, DIRECTORY, lambda: self.directory_cache.get(session))
+            db.remembered(session, ACTORS, lambda: directory.actors)
+            db.remembered(session, RELATIONSHIP_ROLES, lambda: directory.relationship_roles)

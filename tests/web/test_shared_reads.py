@@ -141,3 +141,17 @@ def test_reads_hold_no_transaction_open_on_postgresql(postgres_url: str) -> None
             assert session.connection().connection.dbapi_connection.info.transaction_status.name == "INTRANS"
     finally:
         engine.db.dispose()
+
+
+def test_files_and_the_health_check_open_no_shared_session(any_db_engine: Engine) -> None:
+    """A stylesheet or icon asks nothing of the database; /healthz asks its one question itself."""
+    app = make_app(any_db_engine)
+    client = sign_in_session(app.test_client(), "li.na")
+    with watching(any_db_engine) as seen:
+        for path in ("/static/favicon.svg", "/favicon.ico"):
+            with client.get(path) as answer:
+                assert answer.status_code == 200 and answer.get_data().startswith(b"<svg")
+    assert seen["statements"] == [] and seen["checkouts"] == []
+    with watching(any_db_engine) as seen:
+        assert client.get("/healthz").status_code == 200
+    assert not any("directory_revision" in sql for sql in seen["statements"])
