@@ -10,6 +10,8 @@ import psycopg
 import pytest
 
 from engine.facade import Engine, build_engine
+from tests.clocks import FakeClock
+from tests.journey import DEMO_PASSWORD
 
 POSTGRES_URL = os.environ.get("OPSFLOW_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -86,3 +88,21 @@ def engine(db_url) -> Iterator[Engine]:
 def sqlite_engine(sqlite_url) -> Iterator[Engine]:
     """The same, on SQLite only: for tests of pure engine behaviour."""
     yield from _engine(sqlite_url)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """The time the engines of a test read; the test moves it (``clock.advance(hours=1)``)."""
+    return FakeClock()
+
+
+@pytest.fixture
+def demo(db_url: str, clock: FakeClock) -> Iterator[Engine]:
+    """The demo organisation and processes on both databases, on ``clock``; everyone signs in with
+    ``DEMO_PASSWORD``."""
+    engine = build_engine(db_url, clock=clock)
+    engine.init(demo=True, demo_password=DEMO_PASSWORD)
+    try:
+        yield engine
+    finally:
+        engine.db.dispose()

@@ -6,6 +6,7 @@ from typing import Any
 
 from engine.facade import Engine
 
+DEMO_PASSWORD = "opsflow-demo-pw"  # what the test fixtures give the demo organisation
 START = {"title": "Spring launch", "period_type": "quarterly", "period": "2027-Q1", "brief": "Grow the north"}
 RESEARCH = {
     "target_customers": "Households in new estates", "competitors": "Two regional suppliers",

@@ -4,32 +4,16 @@ and a request never pays a write for it (the token check stays a read)."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import event, select
 
 from engine.errors import InvalidInput, NotFound
-from engine.facade import Engine, build_engine
+from engine.facade import Engine
 from engine.models import ApiToken
 from engine.org.sign_in import LoginFailed
 from tests.api.helpers import make_app
-from tests.test_worker import FakeClock
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def demo(db_url: str, clock: FakeClock) -> Iterator[Engine]:
-    engine = build_engine(db_url, clock=clock)
-    engine.init(demo=True)
-    try:
-        yield engine
-    finally:
-        engine.db.dispose()
+from tests.clocks import FakeClock
 
 
 def test_a_token_is_stored_only_as_its_digest_and_listed_without_it(demo: Engine) -> None:

@@ -15,11 +15,11 @@ import pytest
 from sqlalchemy import event
 
 from engine.facade import Engine
-from tests.journey import RESEARCH, only_task, start_plan
+from tests.journey import DEMO_PASSWORD, RESEARCH, only_task, start_plan
 from webui import create_app
 
 MAX_STATEMENTS = 10
-PASSWORD = "opsflow-demo-pw"
+PASSWORD = DEMO_PASSWORD
 
 
 class Counter:
@@ -55,18 +55,6 @@ class Counter:
 
     def _commit(self, conn: Any) -> None:
         self.commits += self.on
-
-
-@pytest.fixture
-def demo(db_url: str) -> Iterator[Engine]:
-    from engine.facade import build_engine
-
-    engine = build_engine(db_url)
-    engine.init(demo=True, demo_password=PASSWORD)
-    try:
-        yield engine
-    finally:
-        engine.db.dispose()
 
 
 def research_task(engine: Engine) -> int:

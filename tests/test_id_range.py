@@ -5,14 +5,13 @@ on PostgreSQL (whose driver would otherwise fail with "integer out of range", a 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
-from engine.facade import Engine, build_engine
+from engine.facade import Engine
 from engine.text_input import MAX_ID
 from opsflow.cli import build_parser, main
 from tests.api.helpers import make_app
@@ -20,16 +19,6 @@ from webui.routing import RecordId
 
 OUT_OF_RANGE = [0, MAX_ID + 1, 2**63, 10**30]
 ADMIN = "admin"  # may reach every page, so a 404 is about the id, never a 403
-
-
-@pytest.fixture
-def demo(db_url: str) -> Iterator[Engine]:
-    engine = build_engine(db_url)
-    engine.init(demo=True)
-    try:
-        yield engine
-    finally:
-        engine.db.dispose()
 
 
 def id_rules(app: Flask, api: bool) -> list[Any]:

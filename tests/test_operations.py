@@ -3,33 +3,16 @@ cancel with a reason, pending and leased jobs, and the workers seen recently (he
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from engine.errors import NotAllowed, NotFound
-from engine.facade import Engine, build_engine
+from engine.facade import Engine
 from engine.runtime import outbox
 from engine.scheduling.heartbeat import BEAT_EVERY
 from engine.scheduling.jobs import LEASE_SECONDS
 from engine.scheduling.worker import Worker
+from tests.clocks import FakeClock
 from tests.journey import start_plan
-from tests.test_worker import FakeClock
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def demo(db_url: str, clock: FakeClock) -> Iterator[Engine]:
-    engine = build_engine(db_url, clock=clock)
-    engine.init(demo=True)
-    try:
-        yield engine
-    finally:
-        engine.db.dispose()
 
 
 def an_incident(engine: Engine, clock: FakeClock) -> tuple[int, int]:

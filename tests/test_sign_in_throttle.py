@@ -6,34 +6,18 @@ one client; every attempt is logged, and the operations view names the accounts 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import select
 
-from engine.facade import Engine, build_engine
+from engine.facade import Engine
 from engine.models import SignInAttempt, SignInThrottle
 from engine.org import throttle
 from engine.org.sign_in import LoginFailed
-from tests.test_worker import FakeClock
+from tests.clocks import FakeClock
+from tests.journey import DEMO_PASSWORD
 
-PASSWORD = "opsflow-demo-pw"
+PASSWORD = DEMO_PASSWORD
 GUESSER, DIRECTOR_PC = "10.0.0.66", "10.0.0.7"
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def demo(db_url: str, clock: FakeClock) -> Iterator[Engine]:
-    engine = build_engine(db_url, clock=clock)
-    engine.init(demo=True, demo_password=PASSWORD)
-    try:
-        yield engine
-    finally:
-        engine.db.dispose()
 
 
 def refused(engine: Engine, username: str, password: str, client: str) -> LoginFailed:

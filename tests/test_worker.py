@@ -7,9 +7,8 @@ import os
 import socket
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
@@ -21,19 +20,6 @@ from engine.scheduling import jobs
 from engine.scheduling.mailer import SmtpMailer
 from engine.scheduling.worker import Worker
 from tests.appraisal_steps import open_cycle
-
-
-class FakeClock:
-    """A clock the test moves by hand (the engine reads time only through it)."""
-
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kwargs: float) -> None:
-        self.now += timedelta(**kwargs)
 
 
 def free_port() -> int:
@@ -49,11 +35,6 @@ class Inbox:
     async def handle_DATA(self, server, session, envelope):
         self.messages.append((list(envelope.rcpt_tos), envelope.content.decode("utf-8", "replace")))
         return "250 OK"
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
 
 
 def count(engine, model, *where):

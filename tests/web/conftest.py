@@ -16,10 +16,10 @@ from flask.testing import FlaskClient
 from engine.clock import utc_now
 from engine.facade import Engine, build_engine
 from engine.models import Job
-from tests.journey import START, only_task
+from tests.journey import DEMO_PASSWORD, START, only_task
 from webui import create_app
 
-PASSWORD = "opsflow-demo-pw"
+PASSWORD = DEMO_PASSWORD
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 ClientFor = Callable[[str], FlaskClient]
 
