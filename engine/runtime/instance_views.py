@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import and_, select, union
+from sqlalchemy import Select, and_, select, union
 from sqlalchemy.orm import Session, aliased
 
 from ..clock import utc_iso
@@ -58,11 +58,9 @@ def list_instances(session: Session, process_key: str | None = None, started_by:
         conditions.append(rights.visible_condition(session, load_actor(session, visible_to)))
     if before_id:
         conditions.append(ProcessInstance.id < before_id)
-    if involving:
-        ids = _took_part(session, load_actor(session, involving).id, conditions, before_id, limit)
-        if not ids:
-            return []
-        conditions = [ProcessInstance.id.in_(ids)]
+    if involving:  # the ids first (at most ``limit``), then the instances by key, in the same statement
+        conditions = [ProcessInstance.id.in_(_took_part(load_actor(session, involving).id, conditions, before_id,
+                                                        limit))]
     # The instances alone, newest first, with their versions and starters by correlated subqueries
     # (run for the rows kept only): joined instead, SQLite (without statistics) may drive the join from
     # the definitions and sort them all; read apart, they cost two more round trips.
@@ -95,11 +93,10 @@ def my_requests(session: Session, username: str, limit: int, before_id: int | No
     return {"started": started, "involved": involved}
 
 
-def _took_part(session: Session, user_id: int, conditions: list[Any], before_id: int | None,
-               limit: int) -> list[int]:
+def _took_part(user_id: int, conditions: list[Any], before_id: int | None, limit: int) -> Select[Any]:
     """The newest ``limit`` instances (meeting ``conditions``) someone else started in which the user
-    completed a step or holds an open one: two reads of the user's steps in index order, newest
-    instance first, each stopping at ``limit``, in one statement (their union).
+    completed a step or holds an open one (a query of their ids): two reads of the user's steps in
+    index order, newest instance first, each stopping at ``limit``, and their union.
 
     The instance is looked up per step by a correlated subquery (its starter, or NULL when it fails
     ``conditions``): joined instead, PostgreSQL merges the whole instance table backwards into it."""
@@ -114,7 +111,7 @@ def _took_part(session: Session, user_id: int, conditions: list[Any], before_id:
     completed = newest(HumanTask.completed_by_id == user_id)
     held = newest(HumanTask.assignee_id == user_id, HumanTask.state == OPEN)
     both = union(select(completed.c.instance_id), select(held.c.instance_id)).subquery()
-    return list(session.scalars(select(both.c.instance_id).order_by(both.c.instance_id.desc()).limit(limit)))
+    return select(both.c.instance_id).order_by(both.c.instance_id.desc()).limit(limit)
 
 
 def _open_steps(session: Session, instance_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
