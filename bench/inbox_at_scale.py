@@ -236,6 +236,21 @@ def explain(engine: Engine, statement: Statement) -> list[str]:
         return [str(r[0]) for r in rows]
 
 
+def round_trip(engine: Engine, times: int = 200) -> tuple[float, float]:
+    """Median and p95 seconds of one ``SELECT 1`` on the driver's connection: the floor under every statement,
+    measured in the same run (on this kind of machine a PostgreSQL round trip varies several-fold by the minute)."""
+    with engine.db.connect() as conn:
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        seconds = []
+        for _ in range(times):
+            began = time.perf_counter()
+            cursor.execute("SELECT 1")
+            cursor.fetchall()
+            seconds.append(time.perf_counter() - began)
+        cursor.close()
+    return percentile(seconds, 0.5), percentile(seconds, 0.95)
+
+
 def run_backend(label: str, url: str, meta: dict[str, Any], args: argparse.Namespace) -> None:
     counts = meta["counts"]
     engine = build_engine(url)
@@ -245,11 +260,13 @@ def run_backend(label: str, url: str, meta: dict[str, Any], args: argparse.Names
     tokens = {name: engine.create_token(name, TOKEN_LABEL) for name in (users["many_tasks"], users["few_tasks"])}
     watch = SqlWatch(engine)
     results = []
+    before = round_trip(engine)
     try:
         facts = about_users(engine, users)
         for page, path, user, about in pages(users, facts):
             headers = {"Authorization": f"Bearer {tokens[user]}"} if path.startswith("/api/") else {}
             results.append(measure(app, watch, page, path, user, about, headers, args))
+        after = round_trip(engine)
     finally:
         watch.close()
         with engine.db.begin() as conn:
@@ -257,6 +274,8 @@ def run_backend(label: str, url: str, meta: dict[str, Any], args: argparse.Names
     print(f"\n{label}: {counts['process_instance']:,} instances, {counts['history_event']:,} history events, "
           f"{counts['open human_task']:,} open tasks; {args.requests} measured requests per page after "
           f"{args.warmup} warm-up, Flask test client")
+    print(f"  one round trip (SELECT 1 on the driver), median / p95 ms: before the pages {before[0] * 1000:.3f} / "
+          f"{before[1] * 1000:.3f}, after them {after[0] * 1000:.3f} / {after[1] * 1000:.3f}")
     print(f"  {'page':<17} {'user':<10} {'what the user has':<38} {'n':>3} {'p50 ms':>8} {'p95 ms':>8} "
           f"{'max ms':>8} {'in SQL':>7} {'stmts':>5} {'commits':>7}")
     for m in results:
