@@ -114,7 +114,7 @@ def stream(session: Session, statement: Executable, rows_per_batch: int = 5000) 
     if READ_ONLY not in session.info or bind.dialect.name == "sqlite":
         yield from session.execute(batched)
         return
-    with session.get_bind().engine.connect() as connection:
+    with bind.engine.connect() as connection:
         yield from connection.execute(batched)
 
 

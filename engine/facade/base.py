@@ -58,7 +58,7 @@ class EngineBase:
         """Everyone (with roles and manager) and every deployed process, as of now: kept between calls
         until a user, role or definition changes (read-only: shared by all callers)."""
         with self.reading() as session:
-            return db.remembered(session, DIRECTORY, lambda: self.directory_cache.get(session))
+            return self._directory_of(session)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -96,9 +96,13 @@ class EngineBase:
             finally:
                 _shared_reading.reset(token)
 
+    def _directory_of(self, session: Session) -> Directory:
+        """The directory as of ``session`` (a read-only session checks its revision once)."""
+        return db.remembered(session, DIRECTORY, lambda: self.directory_cache.get(session))
+
     def _start_from_directory(self, session: Session) -> None:
         """A shared session's first read: the directory, and who is who from it (no lookup per use case)."""
         if DIRECTORY not in session.info[db.READ_ONLY]:
-            directory = db.remembered(session, DIRECTORY, lambda: self.directory_cache.get(session))
+            directory = self._directory_of(session)
             db.remembered(session, ACTORS, lambda: directory.actors)
             db.remembered(session, RELATIONSHIP_ROLES, lambda: directory.relationship_roles)
