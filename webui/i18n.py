@@ -8,7 +8,8 @@ schemas, ``title`` / ``title_zh`` on processes and steps) and are picked here.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, tzinfo
 from functools import lru_cache
 from typing import Any, Literal, cast
 
@@ -20,7 +21,6 @@ from flask_babel import (
     Babel,
     format_currency,
     format_date,
-    format_timedelta,
     get_locale,
     get_timezone,
     gettext,
@@ -108,7 +108,7 @@ def decision_tone(schema: dict[str, Any], value: Any) -> str:
     return "ok" if value in (free if isinstance(free, list) else ["approve"]) else "warn"
 
 
-def step_title(row: dict[str, Any]) -> str:
+def step_title(row: Mapping[str, Any]) -> str:
     """A task's or process's title (``title`` / ``title_zh``) in the current language."""
     return pick(row.get("title", ""), row.get("title_zh", ""))
 
@@ -137,11 +137,16 @@ def when(value: str | datetime | None, style: str = "medium") -> str:
     moment = parse_moment(value)
     if moment is None:
         return ""
-    if "opsflow_moments" not in g:  # the locale and time zone, looked up once per request
+    locale, name, zone = _moment_settings()
+    return str(_moment_pattern(name, style).apply(moment.astimezone(zone), locale))
+
+
+def _moment_settings() -> tuple[Locale, str, tzinfo]:
+    """The locale (and its name) and the time zone timestamps are shown in: looked up once per request."""
+    if "opsflow_moments" not in g:
         locale = get_locale() or Locale.parse(DEFAULT_LANGUAGE)
         g.opsflow_moments = (locale, str(locale), get_timezone())
-    locale, name, zone = g.opsflow_moments
-    return str(_moment_pattern(name, style).apply(moment.astimezone(zone), locale))
+    return cast(tuple[Locale, str, tzinfo], g.opsflow_moments)
 
 
 @lru_cache(maxsize=32)
@@ -155,12 +160,13 @@ def _moment_pattern(locale_name: str, style: str) -> DateTimePattern:
     return dates.parse_pattern(f"{dates.get_date_format(date_style, locale).pattern} {time}")
 
 
-def ago(value: str | datetime | None) -> str:
-    """How long ago a timestamp was ("3 hours ago" / "3小时前")."""
+def ago(value: str | datetime | None, now: datetime | None = None) -> str:
+    """How long ago a timestamp was ("3 hours ago" / "3小时前"), seen from ``now`` (default: this moment)."""
     moment = parse_moment(value)
     if moment is None:
         return ""
-    return str(format_timedelta(moment - datetime.now(UTC), add_direction=True, threshold=0.9))
+    return str(dates.format_timedelta(moment - (now or datetime.now(UTC)), add_direction=True, threshold=0.9,
+                                      locale=_moment_settings()[0]))
 
 
 def day(value: str | date | None) -> str:

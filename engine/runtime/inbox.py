@@ -11,7 +11,7 @@ planners can match the partial index.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Select, and_, func, literal, literal_column, or_, select, tuple_
 from sqlalchemy.orm import Session, aliased
@@ -29,7 +29,25 @@ NO_DUE = "-"
 EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
-def task_row(task: HumanTask, process_key: str, instance_title: str, form_title: str | None,
+class TaskFields(Protocol):
+    """What a list row needs of a task: a ``HumanTask`` or a row of ``TASK_COLUMNS``."""
+
+    id: int
+    instance_id: int
+    name: str
+    lane: str
+    state: str
+    assignee_id: int | None
+    created_at: datetime
+    due_at: datetime | None
+
+
+# A list reads these columns, not the mapped HumanTask: no identity map or instance state per row.
+TASK_COLUMNS = (HumanTask.id, HumanTask.instance_id, HumanTask.name, HumanTask.lane, HumanTask.state,
+                HumanTask.assignee_id, HumanTask.created_at, HumanTask.due_at)
+
+
+def task_row(task: TaskFields, process_key: str, instance_title: str, form_title: str | None,
              form_title_zh: str | None, assignee: str | None) -> dict[str, Any]:
     """A task as lists show it (the inbox, the API, a task's own page)."""
     return {
@@ -73,7 +91,7 @@ def _ordered(query: Select[Any], sort: str) -> Select[Any]:
     return query.order_by(HumanTask.created_at, HumanTask.id)
 
 
-def _sort_key(task: HumanTask, sort: str) -> tuple[Any, ...]:
+def _sort_key(task: TaskFields, sort: str) -> tuple[Any, ...]:
     if sort == "due":
         due = aware_utc(task.due_at) if task.due_at else None
         return (due is None, due or EARLIEST, task.id)
@@ -113,8 +131,9 @@ def open_tasks(
     limit = max(1, min(limit, MAX_INBOX_ROWS))
     assignee = aliased(User)
     base = (  # only the columns the inbox shows: never the instance's state or data
-        select(HumanTask, ProcessInstance.process_key, ProcessInstance.title, TaskDefinition.title,
-               TaskDefinition.title_zh, assignee.username)
+        select(*TASK_COLUMNS, ProcessInstance.process_key, ProcessInstance.title.label("instance_title"),
+               TaskDefinition.title.label("form_title"), TaskDefinition.title_zh.label("form_title_zh"),
+               assignee.username.label("assignee_name"))
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
         .outerjoin(TaskDefinition, and_(TaskDefinition.definition_id == HumanTask.definition_id,
                                         TaskDefinition.name == HumanTask.name))
@@ -126,11 +145,12 @@ def open_tasks(
     rows: list[Any] = []
     for queue in queues(actor, scope):
         rows += session.execute(_ordered(base.where(queue), sort).limit(limit)).all()
-    rows.sort(key=lambda row: _sort_key(row[0], sort))
+    rows.sort(key=lambda row: _sort_key(row, sort))
     fixed = relationship_roles(session) if rows else set()
     result = []
-    for task, process_key, instance_title, title, title_zh, assignee_name in rows[:limit]:
-        row = task_row(task, process_key, instance_title, title, title_zh, assignee_name)
+    for task in rows[:limit]:
+        row = task_row(task, task.process_key, task.instance_title, task.form_title, task.form_title_zh,
+                       task.assignee_name)
         row["mine"] = task.assignee_id == actor.id
         row["releasable"] = task.assignee_id is not None and task.lane not in fixed
         result.append(row)

@@ -11,6 +11,7 @@ from engine.runtime.inbox import SORTS
 
 from ..context import engine, processes, signed_in, username
 from . import assignment
+from .present import TaskLines
 
 blueprint = Blueprint("inbox", __name__)
 SHOWN_PER_LIST = 50  # then a link to the next page of that list
@@ -51,10 +52,11 @@ def index() -> ResponseReturnValue:
     if not filtered:  # the navigation has just counted them
         page["mine_total"], page["team_total"] = navigation()["mine"], navigation()["team"]
     offers = {r["id"]: assignment.candidates(r, me) for r in page["mine"] + page["team"]}
+    lines = TaskLines(me, processes(), offers)
     return render_template(
-        "inbox/index.html", mine=page["mine"], team=page["team"], mine_total=page["mine_total"],
+        "inbox/index.html", mine=lines(page["mine"]), team=lines(page["team"]), mine_total=page["mine_total"],
         team_total=page["team_total"], mine_next=page["mine_next"], team_next=page["team_next"],
         paged=bool(request.args.get("mine_after") or request.args.get("team_after")),
-        offers=offers, processes=processes(), process=process, text=text, sort=sort,
+        processes=processes(), process=process, text=text, sort=sort,
         filtered=filtered, roles=assignment.roles_of(me),
     )
