@@ -8,7 +8,7 @@ from typing import Any
 from ..context import display_name
 from ..forms.context_view import label_of, scalar_text
 from ..i18n import _, decision_tone, enum_label, pick, schema_text
-from ..instances.views import status_text
+from ..instances.status import status_text
 
 
 def step_text(kind: str) -> str:

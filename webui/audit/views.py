@@ -21,7 +21,7 @@ from ..context import engine, people, processes, signed_in, username
 from ..errors import come_back_to
 from ..i18n import _, pick
 from ..inbox.views import navigation
-from ..instances.views import GOOD_ENDS, status_text
+from ..instances.status import GOOD_ENDS, status_text
 from . import present
 
 blueprint = Blueprint("audit", __name__, url_prefix="/audit")

@@ -8,16 +8,17 @@ from typing import Any, cast
 from flask import Blueprint, g, render_template, request
 from flask.typing import ResponseReturnValue
 
-from ..context import display_name, engine, people, processes, username
+from ..context import display_name, engine, processes, username
 from ..forms.context_view import sections
 from ..i18n import _, decision_tone, enum_label, pick, step_title
 from ..inbox import assignment
+from .present import RequestLines, team_of
+from .status import GOOD_ENDS, status_text
 
 blueprint = Blueprint("instances", __name__)
 
 HIDDEN_EVENTS = frozenset({"gateway_path", "data_changed"})  # engine detail, not what people did
 SHOWN_DATA = ("result",)  # besides the forms' data: what a process records as its outcome
-GOOD_ENDS = ("approved", "recorded", "closed")  # end events shown in green
 REQUESTS_PER_PAGE = 50
 MAX_ID = 2**31 - 1
 
@@ -35,19 +36,6 @@ class Entry:
     tone: str = ""
     comment: str = ""
     task_id: int | None = None
-
-
-def status_text(instance: dict[str, Any]) -> str:
-    """Running, approved, vetoed, cancelled... in the user's language (labels looked up once per request)."""
-    if "opsflow_status_labels" not in g:
-        g.opsflow_status_labels = {"running": _("Running"), "cancelled": _("Cancelled"), "completed": _("Completed"),
-                                   "approved": _("Approved"), "vetoed": _("Vetoed"),
-                                   "recorded": _("Result recorded"), "closed": _("Closed")}
-    labels: dict[str, str] = g.opsflow_status_labels
-    end = instance.get("end_event")
-    if instance["status"] != "completed" or not end:
-        return labels.get(instance["status"], str(instance["status"]))
-    return labels.get(end) or _("Ended: %(end)s", end=end)
 
 
 def _process_title(key: str) -> str:
@@ -120,12 +108,12 @@ def requests() -> ResponseReturnValue:
     before, involved_before = _page_arg("before"), _page_arg("involved_before")
     page = engine().my_requests(me, REQUESTS_PER_PAGE + 1, before, involved_before)
     rows, involved = page["started"], page["involved"]
+    lines = RequestLines()
     return render_template(
-        "instances/requests.html", rows=rows[:REQUESTS_PER_PAGE], involved=involved[:REQUESTS_PER_PAGE],
+        "instances/requests.html", rows=lines(rows[:REQUESTS_PER_PAGE]), involved=lines(involved[:REQUESTS_PER_PAGE]),
         rows_next=rows[REQUESTS_PER_PAGE - 1]["id"] if len(rows) > REQUESTS_PER_PAGE else None,
         involved_next=involved[REQUESTS_PER_PAGE - 1]["id"] if len(involved) > REQUESTS_PER_PAGE else None,
-        paged=bool(before or involved_before), status_text=status_text, good_ends=GOOD_ENDS,
-        process_title=_process_title, holder_of=_holder_of)
+        paged=bool(before or involved_before))
 
 
 def _page_arg(name: str) -> int | None:
@@ -134,22 +122,11 @@ def _page_arg(name: str) -> int | None:
     return int(value) if value.isdigit() and 0 < int(value) <= MAX_ID else None
 
 
-def _holder_of(step: dict[str, Any]) -> str:
-    """"held by Zhou Jie" or "open to (the people with its role)" (the texts translated once per request)."""
-    if "opsflow_holder_texts" not in g:
-        g.opsflow_holder_texts = (_("held by %(name)s"), _("open to %(team)s"))
-    held_by, open_to = g.opsflow_holder_texts
-    if step.get("assignee"):
-        return str(held_by % {"name": display_name(step["assignee"])})
-    return str(open_to % {"team": _team_of(step["role"])})
-
-
 def _team_of(role: str) -> str:
-    """Who could take an unclaimed step: the people with its role (once per role and request)."""
+    """Who could take an unclaimed step (once per role and request)."""
     known = cast(dict[str, str], g.setdefault("opsflow_team_of", {}))
     if role not in known:
-        names = [display_name(p["username"]) for p in people().values() if role in p.get("roles", [])]
-        known[role] = ", ".join(names) or role
+        known[role] = team_of(role)
     return known[role]
 
 

@@ -15,7 +15,8 @@ from engine.text_input import id_in_range
 from ..context import engine, signed_in, username
 from ..errors import come_back_to
 from ..i18n import _
-from ..instances.views import GOOD_ENDS, status_text, timeline
+from ..instances.status import GOOD_ENDS, status_text
+from ..instances.views import timeline
 from ..safety import local_target
 
 blueprint = Blueprint("ops", __name__, url_prefix="/ops")

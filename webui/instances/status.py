@@ -1,0 +1,25 @@
+"""An instance's status as people read it: "Running", "Approved", "Vetoed"... and which ones are good news."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import g
+
+from ..i18n import _
+
+GOOD_ENDS = ("approved", "recorded", "closed")  # end events shown in green
+
+
+def status_text(instance: Mapping[str, Any]) -> str:
+    """Running, approved, vetoed, cancelled... in the user's language (labels looked up once per request)."""
+    if "opsflow_status_labels" not in g:
+        g.opsflow_status_labels = {"running": _("Running"), "cancelled": _("Cancelled"), "completed": _("Completed"),
+                                   "approved": _("Approved"), "vetoed": _("Vetoed"),
+                                   "recorded": _("Result recorded"), "closed": _("Closed")}
+    labels: dict[str, str] = g.opsflow_status_labels
+    end = instance.get("end_event")
+    if instance["status"] != "completed" or not end:
+        return labels.get(instance["status"], str(instance["status"]))
+    return labels.get(end) or _("Ended: %(end)s", end=end)
