@@ -7,7 +7,7 @@ import pytest
 from engine.errors import InvalidInput
 from engine.runtime.inbox import cursor_of
 from tests.api.helpers import make_app
-from tests.journey import START
+from tests.journey import RESEARCH, START, only_task, step
 
 
 def start_plans(engine, titles):
@@ -92,3 +92,20 @@ def test_the_planner_statistics_are_refreshed(sqlite_engine):
         row = connection.exec_driver_sql(
             "SELECT stat FROM sqlite_stat1 WHERE idx = 'ix_human_task_instance_state'").scalar()
     assert row is not None and int(row.split()[0]) >= 1
+
+
+def test_counts_stop_where_they_are_asked_to(engine):
+    """Each queue is counted up to the cap; the total over several queues never passes it either."""
+    plans = start_plans(engine, [f"Plan {n}" for n in range(5)])
+    for plan in plans[:3]:  # research done on three: their drafts wait in the planning lane
+        step(engine, "wang.lei", "research", plan, RESEARCH)
+    engine.add_user("two.lanes", ["research_supervisor", "planning_supervisor"])
+    engine.claim(only_task(engine, "two.lanes", "research", plans[3])["id"], "two.lanes")
+    exact = engine.navigation("two.lanes")
+    assert (exact["mine"], exact["team"]) == (1, 4)  # 1 research + 3 drafts left in her two lanes
+    assert [engine.navigation("two.lanes", up_to)["team"] for up_to in (1, 2, 3, 4, 5, 100)] == [1, 2, 3, 4, 4, 4]
+    assert engine.navigation("two.lanes", 1)["mine"] == 1 and engine.navigation("wang.lei", 5)["team"] == 1
+    page = engine.inbox("two.lanes", per_list=2, count_up_to=3)
+    assert (page["mine_total"], page["team_total"], len(page["team"])) == (1, 3, 2)
+    assert engine.inbox("two.lanes", per_list=2)["team_total"] == 4
+    assert engine.inbox("two.lanes", text="Plan 4", count_up_to=3)["team_total"] == 1  # a filter counts as well

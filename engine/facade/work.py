@@ -69,21 +69,23 @@ class WorkUseCases(EngineBase):
 
     def inbox(self, username: str, process: str | None = None, text: str | None = None, sort: str = "age",
               mine_after: str | None = None, team_after: str | None = None,
-              per_list: int = inbox.PAGE, totals: bool = True) -> dict[str, Any]:
-        """A page of my tasks and one of my team's, where each continues (and with ``totals``, their totals)."""
+              per_list: int = inbox.PAGE, totals: bool = True, count_up_to: int | None = None) -> dict[str, Any]:
+        """A page of my tasks and one of my team's, where each continues (and with ``totals``, their totals,
+        each counted up to ``count_up_to`` when given)."""
         with self.reading() as session:
             return inbox.inbox_page(session, username, process, text, sort, mine_after, team_after, per_list,
-                                    totals)
+                                    totals, count_up_to)
 
-    def navigation(self, username: str) -> dict[str, Any]:
-        """What every page's navigation shows, in one read: task counts, unread notifications, the rights held,
-        whether the audit workspace is open to the user."""
+    def navigation(self, username: str, count_up_to: int | None = None) -> dict[str, Any]:
+        """What every page's navigation shows, in one read: task counts and unread notifications (each up to
+        ``count_up_to`` when given: a long queue's count then costs no more than a short one's), the rights
+        held, whether the audit workspace is open to the user."""
         with self.reading() as session:
             actor = load_actor(session, username)
             mine, team, unread = session.execute(select(  # one statement: each is a round trip on PostgreSQL
-                inbox.counting_open(actor, "mine").scalar_subquery(),
-                inbox.counting_open(actor, "team").scalar_subquery(),
-                notifications.counting_unread(actor.id).scalar_subquery())).one()
+                inbox.counting_open(actor, "mine", up_to=count_up_to).scalar_subquery(),
+                inbox.counting_open(actor, "team", up_to=count_up_to).scalar_subquery(),
+                notifications.counting_unread(actor.id, count_up_to).scalar_subquery())).one()
             return {"mine": int(mine or 0), "team": int(team or 0), "unread": int(unread or 0),
                     "rights": sorted(right.value for right in Right if holds(actor, right)),
                     "audit": may_audit(actor)}

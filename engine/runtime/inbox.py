@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, literal_column, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, literal_column, or_, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from ..clock import aware_utc, utc_iso
@@ -170,12 +170,31 @@ def list_tasks(
     return open_tasks(session, load_actor(session, username), "all", process, text, sort, after, limit)
 
 
-def counting_open(actor: Actor, scope: str, process: str | None = None, text: str | None = None) -> Select[Any]:
-    """The query that counts a queue's open tasks (in its index; with filters, over the matching rows)."""
+def counting_open(actor: Actor, scope: str, process: str | None = None, text: str | None = None,
+                  up_to: int | None = None) -> Select[Any]:
+    """The query that counts a queue's open tasks (in its index; with filters, over the matching rows).
+
+    With ``up_to``, each queue is counted only up to that many (its index read no further) and the
+    result is at most ``up_to``: a count of ``up_to`` means "that many or more".
+    """
     conditions = queues(actor, scope)
     if not conditions:
         return select(literal(0))
-    query = select(func.count()).select_from(HumanTask).where(HumanTask.state == OPEN, or_(*conditions))
+    if up_to is None:
+        return _matching(select(func.count()).select_from(HumanTask).where(or_(*conditions)), process, text)
+    counted = [select(func.count()).select_from(
+                   _matching(select(literal(1)).select_from(HumanTask).where(queue), process, text)
+                   .limit(up_to).subquery()).scalar_subquery()
+               for queue in conditions]
+    if len(counted) == 1:
+        return select(counted[0])
+    total = sum(counted[1:], counted[0])
+    return select(case((total > up_to, literal(up_to)), else_=total))
+
+
+def _matching(query: Select[Any], process: str | None, text: str | None) -> Select[Any]:
+    """``query`` over the open tasks, kept to those of ``process`` and those whose titles match ``text``."""
+    query = query.where(HumanTask.state == OPEN)
     filters = _filters(process, text)
     if filters:
         query = (query.join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
@@ -185,11 +204,11 @@ def counting_open(actor: Actor, scope: str, process: str | None = None, text: st
 
 
 def count_open(session: Session, actor: Actor, scope: str, process: str | None = None,
-               text: str | None = None) -> int:
-    """How many open tasks a queue holds."""
+               text: str | None = None, up_to: int | None = None) -> int:
+    """How many open tasks a queue holds (at most ``up_to``, when given)."""
     if not queues(actor, scope):
         return 0
-    return int(session.scalar(counting_open(actor, scope, process, text)) or 0)
+    return int(session.scalar(counting_open(actor, scope, process, text, up_to)) or 0)
 
 
 def task_counts(session: Session, username: str) -> dict[str, int]:
@@ -201,10 +220,12 @@ def task_counts(session: Session, username: str) -> dict[str, int]:
 def inbox_page(
     session: Session, username: str, process: str | None = None, text: str | None = None, sort: str = "age",
     mine_after: str | None = None, team_after: str | None = None, per_list: int = PAGE, totals: bool = True,
+    count_up_to: int | None = None,
 ) -> dict[str, Any]:
     """The inbox page: a page of my tasks and one of my team's, and where each continues.
 
-    With ``totals``, also how many match in all (the navigation's counts serve an unfiltered page).
+    With ``totals``, also how many match in all (the navigation's counts serve an unfiltered page), each
+    counted up to ``count_up_to`` when given (see ``counting_open``).
     """
     actor = load_actor(session, username)
     page: dict[str, Any] = {}
@@ -213,5 +234,5 @@ def inbox_page(
         page[scope] = rows[:per_list]
         page[f"{scope}_next"] = cursor_of(rows[per_list - 1], sort) if len(rows) > per_list else None
         if totals:
-            page[f"{scope}_total"] = count_open(session, actor, scope, process, text)
+            page[f"{scope}_total"] = count_open(session, actor, scope, process, text, count_up_to)
     return page

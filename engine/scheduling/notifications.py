@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from ..clock import utc_iso
@@ -51,10 +51,13 @@ def unread_count(session: Session, username: str) -> int:
     return unread_of(session, load_actor(session, username).id)
 
 
-def counting_unread(user_id: int) -> Select[Any]:
-    """The query that counts a user's unread notifications."""
-    return select(func.count()).select_from(Notification).where(Notification.user_id == user_id,
-                                                                Notification.read_at.is_(None))
+def counting_unread(user_id: int, up_to: int | None = None) -> Select[Any]:
+    """The query that counts a user's unread notifications (up to ``up_to`` of them, when given)."""
+    unread = (Notification.user_id == user_id, Notification.read_at.is_(None))
+    if up_to is None:
+        return select(func.count()).select_from(Notification).where(*unread)
+    return select(func.count()).select_from(select(literal(1)).select_from(Notification).where(*unread)
+                                            .limit(up_to).subquery())
 
 
 def unread_of(session: Session, user_id: int) -> int:

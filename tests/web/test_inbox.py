@@ -33,6 +33,23 @@ def test_counts_are_in_the_navigation_on_every_page(client_as: ClientFor) -> Non
     assert re.search(r"My tasks: </span>1<", nav) and re.search(r"Team tasks: </span>1<", nav)
 
 
+def test_a_long_queue_is_counted_up_to_a_cap_and_says_so(client_as: ClientFor, web_engine: Engine,
+                                                          monkeypatch) -> None:
+    for n in range(3):  # wang.lei: 1 held, 4 in his team's queue
+        web_engine.start("market_plan", "li.na", {**START, "title": f"More {n}"})
+    monkeypatch.setattr("webui.inbox.views.COUNTED_UP_TO", 3)
+    page = text(client_as("wang.lei").get("/"))
+    nav = page.split('class="main-nav"', 1)[1].split("</nav>", 1)[0]
+    assert re.search(r"My tasks: </span>1<", nav) and re.search(r"Team tasks: </span>3\+<", nav)
+    team = page.split('id="team-h"', 1)[1].split("</h2>", 1)[0]
+    assert '<span class="badge muted">3+</span>' in team and len(task_rows(page, "team")) == 4
+    assert web_engine.navigation("wang.lei")["unread"] == 5  # one per research task of his lane
+    monkeypatch.setattr("webui.inbox.views.COUNTED_UP_TO", 4)
+    page = text(client_as("wang.lei").get("/"))  # exactly the cap: the number itself
+    assert re.search(r"Team tasks: </span>4<", page) and '<span class="badge muted">4</span>' in page
+    assert '>4+<span class="sr-only"> unread' in page  # unread notifications stop there too
+
+
 def test_empty_states_say_what_to_do_next(client_as: ClientFor) -> None:
     page = text(client_as("zhou.jie").get("/"))
     assert "Claim a task from your team" in page and "Your team has no unclaimed tasks" in page

@@ -15,6 +15,7 @@ from .present import TaskLines
 
 blueprint = Blueprint("inbox", __name__)
 SHOWN_PER_LIST = 50  # then a link to the next page of that list
+COUNTED_UP_TO = 1000  # beyond it a count shows "1000+" (counting stops there: a long queue costs what a short one does)
 
 
 def navigation() -> dict[str, Any]:
@@ -22,7 +23,7 @@ def navigation() -> dict[str, Any]:
     if signed_in() is None:
         return {"mine": 0, "team": 0, "unread": 0, "rights": [], "audit": False}
     if "opsflow_navigation" not in g:
-        g.opsflow_navigation = engine().navigation(username())
+        g.opsflow_navigation = engine().navigation(username(), COUNTED_UP_TO + 1)
     return cast(dict[str, Any], g.opsflow_navigation)
 
 
@@ -31,10 +32,16 @@ def holds(right: str) -> bool:
     return right in navigation()["rights"]
 
 
-def task_counts() -> dict[str, Any]:
-    """How many tasks are mine and my team's, for the navigation (uncapped: counted in the database)."""
+def task_counts() -> dict[str, str]:
+    """How many tasks are mine and my team's, and how many notifications are unread, as the navigation shows
+    them ("1000+" past COUNTED_UP_TO)."""
     nav = navigation()
-    return {"mine": nav["mine"], "team": nav["team"], "total": str(nav["mine"] + nav["team"])}
+    return {"mine": count_text(nav["mine"]), "team": count_text(nav["team"]), "unread": count_text(nav["unread"])}
+
+
+def count_text(count: int) -> str:
+    """A count as shown: the number, or "1000+" past COUNTED_UP_TO (counted up to one more than that)."""
+    return f"{COUNTED_UP_TO}+" if count > COUNTED_UP_TO else str(count)
 
 
 @blueprint.get("/")
@@ -48,14 +55,16 @@ def index() -> ResponseReturnValue:
     me = username()
     filtered = bool(process or text)
     page = engine().inbox(me, process or None, text or None, sort, request.args.get("mine_after") or None,
-                          request.args.get("team_after") or None, SHOWN_PER_LIST, totals=filtered)
+                          request.args.get("team_after") or None, SHOWN_PER_LIST, totals=filtered,
+                          count_up_to=COUNTED_UP_TO + 1)
     if not filtered:  # the navigation has just counted them
         page["mine_total"], page["team_total"] = navigation()["mine"], navigation()["team"]
     offers = {r["id"]: assignment.candidates(r, me) for r in page["mine"] + page["team"]}
     lines = TaskLines(me, processes(), offers)
     return render_template(
-        "inbox/index.html", mine=lines(page["mine"]), team=lines(page["team"]), mine_total=page["mine_total"],
-        team_total=page["team_total"], mine_next=page["mine_next"], team_next=page["team_next"],
+        "inbox/index.html", mine=lines(page["mine"]), team=lines(page["team"]),
+        mine_total=count_text(page["mine_total"]), team_total=count_text(page["team_total"]),
+        mine_next=page["mine_next"], team_next=page["team_next"],
         paged=bool(request.args.get("mine_after") or request.args.get("team_after")),
         processes=processes(), process=process, text=text, sort=sort,
         filtered=filtered, roles=assignment.roles_of(me),
