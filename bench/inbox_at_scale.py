@@ -6,7 +6,7 @@ On the database bench/big_db.py builds (100,000 instances, about 1,000,000 histo
 in by posting to ``/login`` with the demo password, the API with a token from ``Engine.create_token``):
 
 * ``GET /`` (the inbox) and ``GET /api/v1/tasks`` for the user with about 30,000 team tasks and the
-  user with about 5 tasks;
+  user with about 5 tasks, and both sorted by due date for the first;
 * ``GET /requests`` ("My requests") for those two, for a user who took part in many instances and
   for one who started many.
 
@@ -213,12 +213,14 @@ def pages(users: dict[str, str], facts: dict[str, dict[str, int]]) -> list[tuple
     return [
         ("GET /", "/", many, tasks(many)),
         ("GET /", "/", few, tasks(few)),
+        ("GET /?sort=due", "/?sort=due", many, tasks(many)),
         ("GET /requests", "/requests", many, requests(many)),
         ("GET /requests", "/requests", few, requests(few)),
         ("GET /requests", "/requests", users["involved"], requests(users["involved"])),
         ("GET /requests", "/requests", users["big_starter"], requests(users["big_starter"])),
         ("GET /api/v1/tasks", "/api/v1/tasks", many, tasks(many)),
         ("GET /api/v1/tasks", "/api/v1/tasks", few, tasks(few)),
+        ("GET /api/…?sort=due", "/api/v1/tasks?sort=due", many, tasks(many)),
     ]
 
 
@@ -276,10 +278,10 @@ def run_backend(label: str, url: str, meta: dict[str, Any], args: argparse.Names
           f"{args.warmup} warm-up, Flask test client")
     print(f"  one round trip (SELECT 1 on the driver), median / p95 ms: before the pages {before[0] * 1000:.3f} / "
           f"{before[1] * 1000:.3f}, after them {after[0] * 1000:.3f} / {after[1] * 1000:.3f}")
-    print(f"  {'page':<17} {'user':<10} {'what the user has':<38} {'n':>3} {'p50 ms':>8} {'p95 ms':>8} "
+    print(f"  {'page':<20} {'user':<10} {'what the user has':<38} {'n':>3} {'p50 ms':>8} {'p95 ms':>8} "
           f"{'max ms':>8} {'in SQL':>7} {'stmts':>5} {'commits':>7}")
     for m in results:
-        print(f"  {m.label:<17} {m.user:<10} {m.about:<38} {len(m.seconds):>3} "
+        print(f"  {m.label:<20} {m.user:<10} {m.about:<38} {len(m.seconds):>3} "
               f"{percentile(m.seconds, 0.5) * 1000:8.1f} {percentile(m.seconds, 0.95) * 1000:8.1f} "
               f"{max(m.seconds) * 1000:8.1f} {m.sql_ms():7.1f} {m.statement_counts():>5} {m.commit_counts():>7}"
               f"{m.note}")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
+from sqlalchemy import update
 
 from engine.errors import InvalidInput
+from engine.models import HumanTask
 from engine.runtime.inbox import cursor_of
 from tests.api.helpers import make_app
 from tests.journey import RESEARCH, START, only_task, step
@@ -109,3 +113,33 @@ def test_counts_stop_where_they_are_asked_to(engine):
     assert (page["mine_total"], page["team_total"], len(page["team"])) == (1, 3, 2)
     assert engine.inbox("two.lanes", per_list=2)["team_total"] == 4
     assert engine.inbox("two.lanes", text="Plan 4", count_up_to=3)["team_total"] == 1  # a filter counts as well
+
+
+def test_by_due_date_the_dated_come_first_then_the_undated_across_pages_and_queues(engine):
+    """Each queue is read in two stretches (dated by due date, then undated by id); pages still add up."""
+    plans = start_plans(engine, [f"Plan {n}" for n in range(8)])
+    research = {t["instance_id"]: t["id"] for t in engine.tasks("wang.lei")}
+    soon = datetime(2027, 1, 10, 9, 0, tzinfo=UTC)
+    dues = {plans[5]: soon, plans[1]: soon + timedelta(days=2), plans[6]: soon,  # a tie: by id
+            plans[3]: soon + timedelta(days=1)}
+    with engine.transaction() as session:
+        for plan, due in dues.items():
+            session.execute(update(HumanTask).where(HumanTask.id == research[plan]).values(due_at=due))
+    for plan in (plans[6], plans[2]):  # one dated and one undated task in his own list
+        engine.claim(research[plan], "wang.lei")
+    dated = sorted((dues[p], research[p]) for p in dues)
+    expected = [task_id for _, task_id in dated] + sorted(research[p] for p in plans if p not in dues)
+    assert [t["id"] for t in engine.tasks("wang.lei", sort="due")] == expected
+    for size in (1, 2, 3, 5):
+        assert [t["id"] for p in all_pages(engine, "wang.lei", size, sort="due") for t in p] == expected
+    team, after = [], None
+    while True:  # the inbox's team list alone, two at a time
+        page = engine.inbox("wang.lei", sort="due", per_list=2, team_after=after, totals=False)
+        team += [t["id"] for t in page["team"]]
+        if (after := page["team_next"]) is None:
+            break
+    assert team == [task_id for task_id in expected if task_id not in (research[plans[6]], research[plans[2]])]
+    mine = engine.inbox("wang.lei", sort="due", per_list=1)
+    assert [t["id"] for t in mine["mine"]] == [research[plans[6]]] and mine["mine_next"]
+    rest = engine.inbox("wang.lei", sort="due", per_list=1, mine_after=mine["mine_next"])
+    assert [t["id"] for t in rest["mine"]] == [research[plans[2]]] and rest["mine_next"] is None

@@ -57,8 +57,13 @@ class HumanTask(Base):
         # The team queue: open, unclaimed tasks of a role, oldest first (the inbox reads it in index order).
         Index("ix_human_task_queue", "lane", "created_at", "id", sqlite_where=text(OPEN_UNCLAIMED),
               postgresql_where=text(OPEN_UNCLAIMED)),
-        # A person's own tasks, oldest first.
+        # ... and by due date (the dated ones first, then the undated by id: two stretches of this index).
+        Index("ix_human_task_queue_due", "lane", "due_at", "id", sqlite_where=text(OPEN_UNCLAIMED),
+              postgresql_where=text(OPEN_UNCLAIMED)),
+        # A person's own tasks, oldest first; and their open ones by due date.
         Index("ix_human_task_assignee", "assignee_id", "state", "created_at", "id"),
+        Index("ix_human_task_held_due", "assignee_id", "due_at", "id", sqlite_where=text(OPEN_HELD),
+              postgresql_where=text(OPEN_HELD)),
         # An instance's open steps (lists of instances show them).
         Index("ix_human_task_instance_state", "instance_id", "state"),
         # Where someone took part ("My requests" lists what others started and they worked on).

@@ -75,20 +75,26 @@ def _parse_cursor(after: str, sort: str) -> tuple[datetime | None, int]:
     return moment, row_id
 
 
-def _after(sort: str, after: str) -> ColumnElement[bool]:
-    moment, row_id = _parse_cursor(after, sort)
+def _stretches(sort: str, after: str | None) -> list[tuple[list[ColumnElement[bool]], list[Any]]]:
+    """The stretches of a queue a page reads in turn (conditions, order), each in the order of an index.
+
+    By age: one (``created_at, id``). By due date: the dated tasks (``due_at, id``), then the undated ones
+    (by ``id``), each read only while the page is not full: one sort over both (``due_at IS NULL`` first)
+    would have to sort the whole queue, which no index gives in that order on both databases.
+    """
+    moment, row_id = _parse_cursor(after, sort) if after else (None, None)
     if sort == "age":
-        return tuple_(HumanTask.created_at, HumanTask.id) > tuple_(literal(moment), literal(row_id))
-    if moment is None:  # the undated ones come last, by id
-        return and_(HumanTask.due_at.is_(None), HumanTask.id > row_id)
-    return or_(HumanTask.due_at.is_(None),
-               tuple_(HumanTask.due_at, HumanTask.id) > tuple_(literal(moment), literal(row_id)))
-
-
-def _ordered(query: Select[Any], sort: str) -> Select[Any]:
-    if sort == "due":
-        return query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)
-    return query.order_by(HumanTask.created_at, HumanTask.id)
+        since = [tuple_(HumanTask.created_at, HumanTask.id) > tuple_(literal(moment), literal(row_id))] \
+            if after else []
+        return [(since, [HumanTask.created_at, HumanTask.id])]
+    undated = [HumanTask.due_at.is_(None)] + ([HumanTask.id > row_id] if after else [])
+    by_due = [HumanTask.due_at, HumanTask.id]  # for the undated ones too: the index's order (not the primary key's)
+    if after and moment is None:  # the cursor is among the undated ones already
+        return [(undated, by_due)]
+    dated = [HumanTask.due_at.is_not(None)]
+    if after:
+        dated.append(tuple_(HumanTask.due_at, HumanTask.id) > tuple_(literal(moment), literal(row_id)))
+    return [(dated, by_due), ([HumanTask.due_at.is_(None)], by_due)]
 
 
 def _sort_key(task: TaskFields, sort: str) -> tuple[Any, ...]:
@@ -140,11 +146,15 @@ def open_tasks(
         .outerjoin(assignee, assignee.id == HumanTask.assignee_id)
         .where(HumanTask.state == OPEN, *_filters(process, text))
     )
-    if after:
-        base = base.where(_after(sort, after))
+    stretches = _stretches(sort, after)
     rows: list[Any] = []
     for queue in queues(actor, scope):
-        rows += session.execute(_ordered(base.where(queue), sort).limit(limit)).all()
+        found = 0
+        for conditions, order in stretches:
+            if found < limit:
+                read = session.execute(base.where(queue, *conditions).order_by(*order).limit(limit - found)).all()
+                rows += read
+                found += len(read)
     rows.sort(key=lambda row: _sort_key(row, sort))
     fixed = relationship_roles(session) if rows else set()
     result = []
