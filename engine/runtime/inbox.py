@@ -79,19 +79,22 @@ def _stretches(sort: str, after: str | None) -> list[tuple[list[ColumnElement[bo
     """The stretches of a queue a page reads in turn (conditions, order), each in the order of an index.
 
     By age: one (``created_at, id``). By due date: the dated tasks (``due_at, id``), then the undated ones
-    (by ``id``), each read only while the page is not full: one sort over both (``due_at IS NULL`` first)
-    would have to sort the whole queue, which no index gives in that order on both databases.
+    (by ``id`` within ``due_at IS NULL``), each read only while the page is not full: one sort over both
+    (``due_at IS NULL`` first) would have to sort the whole queue, which no index gives on both databases.
     """
     moment, row_id = _parse_cursor(after, sort) if after else (None, None)
     if sort == "age":
-        since = [tuple_(HumanTask.created_at, HumanTask.id) > tuple_(literal(moment), literal(row_id))] \
-            if after else []
+        since: list[ColumnElement[bool]] = []
+        if after:
+            since.append(tuple_(HumanTask.created_at, HumanTask.id) > tuple_(literal(moment), literal(row_id)))
         return [(since, [HumanTask.created_at, HumanTask.id])]
-    undated = [HumanTask.due_at.is_(None)] + ([HumanTask.id > row_id] if after else [])
-    by_due = [HumanTask.due_at, HumanTask.id]  # for the undated ones too: the index's order (not the primary key's)
+    undated: list[ColumnElement[bool]] = [HumanTask.due_at.is_(None)]
+    if after:
+        undated.append(HumanTask.id > row_id)
+    by_due: list[Any] = [HumanTask.due_at, HumanTask.id]  # the undated too: the index's order, not the key's
     if after and moment is None:  # the cursor is among the undated ones already
         return [(undated, by_due)]
-    dated = [HumanTask.due_at.is_not(None)]
+    dated: list[ColumnElement[bool]] = [HumanTask.due_at.is_not(None)]
     if after:
         dated.append(tuple_(HumanTask.due_at, HumanTask.id) > tuple_(literal(moment), literal(row_id)))
     return [(dated, by_due), ([HumanTask.due_at.is_(None)], by_due)]
