@@ -53,6 +53,7 @@ def test_the_inbox_page_gives_a_page_of_each_list_with_totals(engine):
     assert [t["instance_id"] for t in page["team"]] == plans[1:3] and page["team_total"] == 4
     second = engine.inbox("wang.lei", per_list=2, team_after=page["team_next"])
     assert [t["instance_id"] for t in second["team"]] == plans[3:5] and second["team_next"] is None
+    assert second["team_total"] == 4  # a later page is not its own count
     nav = engine.navigation("wang.lei")
     assert (nav["mine"], nav["team"]) == (1, 4) and "claim" not in nav["rights"]
 

@@ -238,7 +238,8 @@ def inbox_page(
     """The inbox page: a page of my tasks and one of my team's, and where each continues.
 
     With ``totals``, also how many match in all (the navigation's counts serve an unfiltered page), each
-    counted up to ``count_up_to`` when given (see ``counting_open``).
+    counted up to ``count_up_to`` when given (see ``counting_open``). A first page that holds all of its
+    list is its own count: a search that matches few tasks reads the queue once, not twice.
     """
     actor = load_actor(session, username)
     page: dict[str, Any] = {}
@@ -246,6 +247,8 @@ def inbox_page(
         rows = open_tasks(session, actor, scope, process, text, sort, after, per_list + 1)
         page[scope] = rows[:per_list]
         page[f"{scope}_next"] = cursor_of(rows[per_list - 1], sort) if len(rows) > per_list else None
-        if totals:
+        if totals and after is None and len(rows) <= per_list:
+            page[f"{scope}_total"] = len(rows)
+        elif totals:
             page[f"{scope}_total"] = count_open(session, actor, scope, process, text, count_up_to)
     return page
