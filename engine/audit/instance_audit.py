@@ -66,7 +66,8 @@ class _Loaded:
 def _path(loaded: _Loaded, path: PathTaken, open_names: list[str]) -> dict[str, Any]:
     shown = path.as_dict(open_names)
     shown["names"] = loaded.graph.names
-    shown["names_zh"] = loaded.graph.names_zh
+    shown["names_zh"] = {**loaded.graph.names_zh,  # the flows' Chinese titles too: the diagram shows them
+                         **{f.id: f.name_zh for f in loaded.graph.flows.values() if f.name_zh}}
     return shown
 
 

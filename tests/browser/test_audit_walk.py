@@ -24,17 +24,26 @@ from tests.journey import DRAFT, START, decision, research_and_draft, start_plan
 TEXTS = {
     "en": {"locale": "en-US", "audit": "Audit", "approved": "Approved", "rework": "A step was done more than once",
            "review": "Review the plan", "returned": "Return for rework", "draft": "Draft the marketing plan",
-           "open_to": "open to Marketing Planning Supervisor", "after": "After step {n} of {total}",
+           "open_to": "open to Marketing Planning Supervisor", "lane": "Marketing Planning Supervisor",
+           "draft_label": "Draft the marketing plan",
+           "rework_flow": "rework the draft", "after": "After step {n} of {total}",
            "chain": "Chain verified", "not_checked": "not checked yet", "comment_label": "Comment"},
     "zh": {"locale": "zh-CN", "audit": "审计", "approved": "已批准", "rework": "有步骤做过不止一次",
            "review": "审核方案", "returned": "退回返工", "draft": "撰写营销策划方案",
-           "open_to": "待市场策划主管", "after": "第 {n} 步之后（共 {total} 步）",
+           "open_to": "待市场策划主管", "lane": "市场策划主管", "draft_label": "撰写营销策划方案",
+           "rework_flow": "返工方案", "after": "第 {n} 步之后（共 {total} 步）",
            "chain": "哈希链已验证", "not_checked": "尚未检查", "comment_label": "意见"},
 }
 RETURN_REASON = "Budget lines are missing: split it by channel."
 # The browser asks for /favicon.ico on its own; failed loads are checked by URL (the response listener),
 # so the console's line about them, which names no URL, is left to that listener.
 IGNORED_CONSOLE = ("favicon", "Failed to load resource")
+
+
+def _drawn_text(page: Any, diagram: str, element_id: str) -> str:
+    """The text an element's shape shows (bpmn-js wraps it into lines: spaces between them left out)."""
+    shape = page.locator(f'{diagram} g.djs-element[data-element-id="{element_id}"] text').first
+    return "".join(str(shape.text_content() or "").split())
 
 
 def _world(url: str) -> dict[str, int]:
@@ -130,6 +139,10 @@ def test_an_auditor_finds_replays_and_checks_a_reworked_plan(server: str, browse
     expect(page.locator('#audit-diagram .djs-overlays[data-container-id="manager_review"] .opsflow-badge')
            ).to_have_text("×2")
     expect(page.locator("#audit-diagram .bjs-powered-by")).to_be_visible()
+    # ... named in the reader's language: a lane by its role's title, a step by its title (Chinese page).
+    assert _drawn_text(page, "#audit-diagram", "lane_planning") == texts["lane"].replace(" ", "")
+    assert _drawn_text(page, "#audit-diagram", "draft_plan") == texts["draft_label"].replace(" ", "")
+    assert _drawn_text(page, "#audit-diagram", "flow_back_to_draft_label") == texts["rework_flow"].replace(" ", "")
 
     # The verified badge says what was checked and what not yet.
     verified = page.locator("#verified")
@@ -212,6 +225,8 @@ def test_the_heatmap_page_draws_the_passes_and_the_access_log_lists_the_looks(se
         return page.locator(f'#audit-heatmap .djs-overlays[data-container-id="{element_id}"] .opsflow-badge')
 
     expect(heat("research")).to_have_text("4")  # every plan was researched
+    assert _drawn_text(page, "#audit-heatmap", "lane_planning") == "MarketingPlanningSupervisor"
+    assert _drawn_text(page, "#audit-heatmap", "draft_plan") == "Draftthemarketingplan"  # English page: as modelled
     expect(heat("director_signoff")).to_have_text("3")  # the running one has not got there
     expect(page.locator('#audit-heatmap g.djs-element[data-element-id="research"]')).to_contain_class(
         "opsflow-heat-5")

@@ -19,7 +19,7 @@ from engine.runtime.instance_views import INSTANCE_STATUSES
 
 from ..context import engine, people, processes, signed_in, username
 from ..errors import come_back_to
-from ..i18n import _, pick
+from ..i18n import _, language, pick
 from ..inbox.views import navigation
 from ..instances.status import GOOD_ENDS, status_text
 from . import present
@@ -124,7 +124,16 @@ def instance_diagram(instance_id: int) -> ResponseReturnValue:
     """The instance's own BPMN with the path taken (JSON for the page's diagram)."""
     diagram = engine().audit_diagram(instance_id, username(), _step(request.args.get("step")))
     return jsonify({"bpmn": diagram["bpmn"], "path": diagram["path"], "step": diagram["step"],
-                    "steps": diagram["steps"], "texts": _diagram_texts()})
+                    "steps": diagram["steps"], "texts": _diagram_texts(),
+                    **_diagram_names(diagram["path"].get("names_zh", {}))})
+
+
+def _diagram_names(names_zh: dict[str, str]) -> dict[str, dict[str, str]]:
+    """What the diagram should call its elements in the reader's language: the steps' Chinese titles (in a
+    Chinese page), and each lane, named after its role in the model, by that role's title."""
+    titles = engine().role_titles()
+    return {"labels": {k: v for k, v in names_zh.items() if v} if language() == "zh" else {},
+            "lanes": {key: pick(t["title"], t["title_zh"]) for key, t in titles.items() if t["title"] or t["title_zh"]}}
 
 
 def _diagram_texts() -> dict[str, str]:
@@ -187,4 +196,5 @@ def heatmap_diagram(key: str, version: int) -> ResponseReturnValue:
     return jsonify({"bpmn": numbers["bpmn"], "instances": numbers["instances"],
                     "passes": {e["id"]: e["instances"] for e in numbers["elements"] if e["instances"]},
                     "flows": {f["id"]: f["instances"] for f in numbers["flows"] if f["instances"]},
-                    "medians": medians, "texts": {**_diagram_texts(), "median": _("median open time")}})
+                    "medians": medians, "texts": {**_diagram_texts(), "median": _("median open time")},
+                    **_diagram_names({e["id"]: e["name_zh"] for e in numbers["elements"] + numbers["flows"]})})

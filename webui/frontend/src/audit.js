@@ -50,7 +50,8 @@ export function pathOverlays(path, texts) {
 
 async function showInstance(container) {
   const data = await getJson(`${container.dataset.url}?step=${container.dataset.step}`);
-  const view = await window.OpsflowDiagram.show(container, data.bpmn, pathOverlays(data.path, data.texts));
+  const view = await window.OpsflowDiagram.show(container, data.bpmn,
+    { ...pathOverlays(data.path, data.texts), labels: data.labels, lanes: data.lanes });
   container.dataset.ready = 'true';
   return { view, texts: data.texts };
 }
@@ -157,7 +158,8 @@ export function heatOverlays(data) {
 
 async function showHeatmap(container) {
   const data = await getJson(container.dataset.url);
-  await window.OpsflowDiagram.show(container, data.bpmn, heatOverlays(data));
+  await window.OpsflowDiagram.show(container, data.bpmn,
+    { ...heatOverlays(data), labels: data.labels, lanes: data.lanes });
   container.dataset.ready = 'true';
 }
 

@@ -121,10 +121,13 @@ export class DiagramView {
   /**
    * Apply a whole description at once:
    * `{ visited: [ids], current: [ids], counts: {id: n}, badges: {id: text | {text, title, className}},
-   *    markers: {id: class | [classes]}, countTitle: (id, n) => tooltip }`.
+   *    markers: {id: class | [classes]}, countTitle: (id, n) => tooltip,
+   *    labels: {id: text}, lanes: {name: text} }`.
    * Every given count gets a badge `×n` (class `opsflow-count`); leave out what should not show.
+   * `labels` and `lanes` rename what the diagram shows (see `relabel`).
    */
   apply(overlays = {}) {
+    this.relabel(overlays.labels, overlays.lanes);
     this.mark(overlays.visited, CLASSES.visited);
     this.mark(overlays.current, CLASSES.current);
     for (const [id, count] of Object.entries(overlays.counts || {})) {
@@ -138,6 +141,31 @@ export class DiagramView {
     for (const [id, classes] of Object.entries(overlays.markers || {})) {
       for (const className of asList(classes)) {
         this.mark(id, className);
+      }
+    }
+    return this;
+  }
+
+  /**
+   * Show other names on the diagram, in the reader's language: `labels` by element id (a step's Chinese
+   * title), `lanes` by the lane's own name (a role key such as `research_supervisor` -> its title).
+   * Only what is drawn changes: the names live in this page's copy of the model, never in the file.
+   */
+  relabel(labels = {}, lanes = {}) {
+    const graphics = this.viewer.get('graphicsFactory');
+    for (const element of this._registry.getAll()) {
+      const semantic = element.businessObject;
+      if (element.type === 'label' || !semantic) {
+        continue;
+      }
+      const isLane = element.type === 'bpmn:Lane';
+      const text = isLane ? lanes[semantic.name] : labels[element.id];
+      if (!text || text === semantic.name) {
+        continue;
+      }
+      semantic.name = text;
+      for (const drawn of [element, element.label].filter(Boolean)) {
+        graphics.update(drawn.waypoints ? 'connection' : 'shape', drawn, this._registry.getGraphics(drawn));
       }
     }
     return this;
