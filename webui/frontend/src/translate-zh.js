@@ -50,7 +50,7 @@ const ZH = {
   'When': '条件', 'Then': '结果', 'And': '且', 'Hit policy:': '命中策略：', 'Hit Policy': '命中策略',
   'Annotations': '备注', 'View DRD': '查看决策需求图', 'Unique': 'Unique（唯一）', 'Collect': 'Collect（汇总）',
   'Add Rule': '添加规则', 'Add Input': '添加输入', 'Add Output': '添加输出', 'Remove': '删除',
-  'Input Label': '输入标签', 'Output Label': '输出标签', 'Expression': '表达式', 'Type': '类型',
+  'Input Label': '输入标签', 'Output Label': '输出标签', 'Expression': '表达式',
   'Input Values': '输入值', 'Output Values': '输出值', 'Output Name': '输出名称',
 };
 
