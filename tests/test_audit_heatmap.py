@@ -6,11 +6,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import delete, select
 
+from engine.audit import heatmap as heatmap_module
+from engine.audit import heatmap_memo
 from engine.audit.diagram import Flow, PathTracer, ProcessGraph
 from engine.audit.heatmap import nearest_rank, working_seconds
 from engine.calendar import CHINA, WorkingCalendar
+from engine.errors import NotAllowed
 from engine.facade import build_engine
+from engine.models import User, UserRole
 from tests.journey import DRAFT, RESEARCH, START, decision, only_task
 
 HOUR = 3600
@@ -128,3 +133,48 @@ def test_a_parallel_split_sends_both_tokens_on():
 
 def test_a_start_later_than_now_is_empty_not_an_error():
     assert working_seconds(WorkingCalendar(), datetime.now(UTC) + timedelta(days=1), datetime.now(UTC)) == 0
+
+
+@pytest.fixture
+def kept_engine(db_url):
+    """An engine on SQLite and PostgreSQL with a clock the test moves (the memo ages by the engine's clock)."""
+    clock = MovedClock(datetime(2026, 12, 7, 1, tzinfo=UTC))
+    engine = build_engine(db_url, clock=clock)
+    engine.init(demo=True)
+    yield engine, clock
+    engine.db.dispose()
+
+
+def test_a_heatmap_is_kept_while_young_or_while_nothing_has_moved(kept_engine, monkeypatch):
+    engine, clock = kept_engine
+    plan = int(engine.start("market_plan", "li.na", START)["id"])
+    worked_out = []
+    real = heatmap_module.version_heatmap
+    monkeypatch.setattr(heatmap_module, "version_heatmap", lambda *a: worked_out.append(a[-2:]) or real(*a))
+    first = engine.heatmap("market_plan", 1, "he.ping")
+    with_diagram = engine.heatmap("market_plan", 1, "he.ping", with_diagram=True)  # the page's second ask
+    assert len(worked_out) == 1 and with_diagram["computed_at"] == first["computed_at"] and "bpmn" not in first
+    assert "bpmn" not in engine.heatmap("market_plan", 1, "he.ping")  # the diagram is not kept with it
+    clock.now += heatmap_memo.FRESH + timedelta(seconds=1)  # older, but no event since: still the same
+    assert engine.heatmap("market_plan", 1, "he.ping")["computed_at"] == first["computed_at"]
+    engine.complete(only_task(engine, "wang.lei", "research", plan)["id"], "wang.lei", RESEARCH)
+    assert len(worked_out) == 1  # (nobody asked)
+    again = engine.heatmap("market_plan", 1, "he.ping")  # an event since, and past FRESH: worked out anew
+    research = {e["id"]: e for e in again["elements"]}["research"]
+    assert len(worked_out) == 2 and again["computed_at"] > first["computed_at"] and research["instances"] == 1
+    clock.now += heatmap_memo.LONGEST
+    engine.heatmap("market_plan", 1, "he.ping")
+    assert len(worked_out) == 3  # nothing new, but an hour old
+    engine.heatmap("market_plan", 1, "chen.yu")  # another viewer (a director: his department's instances)
+    assert len(worked_out) == 4
+
+
+def test_a_kept_heatmap_is_not_given_to_someone_who_lost_the_right(kept_engine):
+    engine, _clock = kept_engine
+    engine.start("market_plan", "li.na", START)
+    assert engine.heatmap("market_plan", 1, "he.ping")["instances"] == 1
+    with engine.transaction() as session:
+        session.execute(delete(UserRole).where(UserRole.user_id == select(User.id).where(
+            User.username == "he.ping").scalar_subquery()))
+    with pytest.raises(NotAllowed):
+        engine.heatmap("market_plan", 1, "he.ping")

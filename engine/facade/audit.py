@@ -13,9 +13,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from ..audit import access_log, diagram, heatmap, instance_audit, search
+from ..audit import access_log, diagram, heatmap, heatmap_memo, instance_audit, search
 from ..audit.search import InstanceQuery
+from ..clock import utc_iso
 from ..history.verify import check_history
 from ..models import ProcessDefinition, ProcessInstance, Role
 from ..org import rights
@@ -87,7 +89,7 @@ class AuditUseCases(EngineBase):
         """
         with self.transaction() as session:
             actor = load_actor(session, username)
-            numbers = heatmap.version_heatmap(session, self.collaborators.calendar, actor, key, version)
+            numbers = self._heatmap_of(session, actor, key, version)
             if with_diagram:
                 definition = heatmap.find_version(session, key, version)
                 numbers["bpmn"] = diagram.version_bpmn(session, definition)
@@ -95,6 +97,20 @@ class AuditUseCases(EngineBase):
                                    self.collaborators.clock(), definition_id=numbers["definition_id"],
                                    detail=f"{key} v{version}, {numbers['instances']} instances")
             return numbers
+
+    def _heatmap_of(self, session: Session, actor: Actor, key: str, version: int) -> dict[str, Any]:
+        """The version's heatmap for ``actor``: kept a while by this node (see ``engine.audit.heatmap_memo``);
+        ``computed_at`` says when it was worked out."""
+        rights.require_audit(actor)  # before anything kept is given out: a right may have been taken away
+        definition = heatmap.find_version(session, key, version)
+        mark, now = heatmap_memo.state_mark(session), self.collaborators.clock()
+        kept = self.heatmaps.recall((definition.id, actor.username), mark, now)
+        if kept is not None:
+            return kept
+        numbers = heatmap.version_heatmap(session, self.collaborators.calendar, actor, key, version)
+        numbers["computed_at"] = utc_iso(now)
+        self.heatmaps.keep((definition.id, actor.username), mark, now, numbers)
+        return dict(numbers)
 
     def audit_versions(self, username: str) -> list[dict[str, Any]]:
         """Every deployed version with how many of its instances the user may audit (for the heatmap pages)."""

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from .. import db
+from ..audit.heatmap_memo import HeatmapMemo
 from ..definitions.catalog import DeployedProcess
 from ..models import ProcessDefinition
 from ..org.directory import Directory, DirectoryCache
@@ -53,6 +54,7 @@ class EngineBase:
         self.session_factory = session_factory
         self.collaborators = collaborators
         self.directory_cache = DirectoryCache(lambda session: read_directory(session, collaborators))
+        self.heatmaps = HeatmapMemo()
 
     def directory(self) -> Directory:
         """Everyone (with roles and manager) and every deployed process, as of now: kept between calls

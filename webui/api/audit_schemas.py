@@ -83,7 +83,7 @@ HEAT_ELEMENT = obj({
 HEATMAP = obj({
     "process": STRING, "version": INTEGER, "definition_id": INTEGER, "title": STRING, "title_zh": STRING,
     "instances": INTEGER, "by_status": COUNTS, "by_end": COUNTS, "cycle_time": ref("Durations"),
-    "time_basis": STRING, "elements": {"type": "array", "items": ref("HeatElement")},
+    "time_basis": STRING, "computed_at": TIME, "elements": {"type": "array", "items": ref("HeatElement")},
     "flows": {"type": "array", "items": obj({"id": STRING, "source": STRING, "target": STRING, "name": STRING,
                                              "name_zh": STRING, "taken": INTEGER, "instances": INTEGER})},
     "gateways": {"type": "array", "items": obj({
@@ -91,7 +91,9 @@ HEATMAP = obj({
         "paths": {"type": "array", "items": obj({"flow": STRING, "to": STRING, "name": STRING, "name_zh": STRING,
                                                  "count": INTEGER,
                                                  "share": NUMBER_OR_NULL})}})},
-}, "A version's passes, times and gateway paths, over the instances the caller may audit.")
+}, "A version's passes, times and gateway paths, over the instances the caller may audit, as worked out at "
+   "`computed_at` (a node gives the same numbers for up to a minute, and for up to an hour while no history "
+   "event has been written and no one's rights have changed).")
 ACCESS_ENTRY = obj({"id": INTEGER, "at": TIME, "viewer": STRING,
                     "what": {"type": "string", "description": "search, instance, replay, diagram, heatmap, "
                                                               "access_log or export"},
