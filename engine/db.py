@@ -104,15 +104,16 @@ def reading(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 def stream(session: Session, statement: Executable, rows_per_batch: int = 5000) -> Iterator[Any]:
-    """The rows of a big read, fetched in batches (on PostgreSQL a server-side cursor).
+    """The rows of a big read of columns (not mapped objects), fetched in batches (on PostgreSQL a
+    server-side cursor).
 
     A server-side cursor needs a transaction, and a read-only session runs in autocommit there
     (see ``reading``): it streams on a connection of its own, in a transaction of its own.
     """
     batched = statement.execution_options(yield_per=rows_per_batch)
     bind = session.get_bind()
-    if READ_ONLY not in session.info or bind.dialect.name == "sqlite":
-        yield from session.execute(batched)
+    if READ_ONLY not in session.info or bind.dialect.name == "sqlite":  # rows as the driver gives them:
+        yield from session.connection().execute(batched)  # no ORM result processing per row (columns only)
         return
     with bind.engine.connect() as connection:
         yield from connection.execute(batched)
