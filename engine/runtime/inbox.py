@@ -1,9 +1,10 @@
 """The inbox: the open tasks a person holds or may claim, with filters, sorting, counts and paging.
 
 A person's open tasks come from a few queues: the ones they hold, and for each of their roles the
-unclaimed ones of that lane. Each queue is read in the order of an index (``ix_human_task_assignee``,
-the partial ``ix_human_task_queue``), at most one page of it, and the pages are merged here; so a
-page costs the same with 30 or 30,000 tasks waiting. Paging is by keyset (``after``: the cursor of
+unclaimed ones of that lane. Each queue is read in the order of an index (by age
+``ix_human_task_assignee`` and the partial ``ix_human_task_queue``; by due date the partial
+``ix_human_task_held_due`` and ``ix_human_task_queue_due``), at most one page of it, and the pages are
+merged here; so a page costs the same with 30 or 30,000 tasks waiting. Paging is by keyset (``after``: the cursor of
 the last row shown), never by offset. ``'open'`` is written into the SQL as a literal, so that the
 planners can match the partial index.
 """
