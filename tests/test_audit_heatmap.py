@@ -34,13 +34,17 @@ class MovedClock:
         self.now = datetime(2026, 12, day, hour, tzinfo=CHINA).astimezone(UTC)
 
 
-@pytest.fixture
-def timed_engine(sqlite_url):
+def _clocked(url):
     clock = MovedClock(datetime(2026, 12, 7, 1, tzinfo=UTC))
-    engine = build_engine(sqlite_url, clock=clock)
+    engine = build_engine(url, clock=clock)
     engine.init(demo=True)
     yield engine, clock
     engine.db.dispose()
+
+
+@pytest.fixture
+def timed_engine(sqlite_url):
+    yield from _clocked(sqlite_url)
 
 
 def test_open_waited_and_held_times_are_elapsed_and_on_working_days(timed_engine):
@@ -138,11 +142,7 @@ def test_a_start_later_than_now_is_empty_not_an_error():
 @pytest.fixture
 def kept_engine(db_url):
     """An engine on SQLite and PostgreSQL with a clock the test moves (the memo ages by the engine's clock)."""
-    clock = MovedClock(datetime(2026, 12, 7, 1, tzinfo=UTC))
-    engine = build_engine(db_url, clock=clock)
-    engine.init(demo=True)
-    yield engine, clock
-    engine.db.dispose()
+    yield from _clocked(db_url)
 
 
 def test_a_heatmap_is_kept_while_young_or_while_nothing_has_moved(kept_engine, monkeypatch):
