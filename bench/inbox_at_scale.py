@@ -6,7 +6,8 @@ On the database bench/big_db.py builds (100,000 instances, about 1,000,000 histo
 in by posting to ``/login`` with the demo password, the API with a token from ``Engine.create_token``):
 
 * ``GET /`` (the inbox) and ``GET /api/v1/tasks`` for the user with about 30,000 team tasks and the
-  user with about 5 tasks, and both sorted by due date for the first;
+  user with about 5 tasks, and both sorted by due date for the first; his inbox searched for a text that
+  none of his tasks has (the worst case of a search: the whole queue is read);
 * ``GET /requests`` ("My requests") for those two, for a user who took part in many instances and
   for one who started many.
 
@@ -214,6 +215,7 @@ def pages(users: dict[str, str], facts: dict[str, dict[str, int]]) -> list[tuple
         ("GET /", "/", many, tasks(many)),
         ("GET /", "/", few, tasks(few)),
         ("GET /?sort=due", "/?sort=due", many, tasks(many)),
+        ("GET /?q=2025-Q3", "/?q=2025-Q3", many, tasks(many)),  # matches none of his: reads his whole queue
         ("GET /requests", "/requests", many, requests(many)),
         ("GET /requests", "/requests", few, requests(few)),
         ("GET /requests", "/requests", users["involved"], requests(users["involved"])),
