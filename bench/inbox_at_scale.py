@@ -24,7 +24,9 @@ big_db runs ``VACUUM (ANALYZE)`` on PostgreSQL, as autovacuum would.
 The tokens made for the run are deleted at the end. Usage::
 
     .venv/bin/python bench/inbox_at_scale.py [--sqlite PATH] [--postgres URL | --no-postgres]
-        [--requests 50] [--warmup 5] [--budget 60] [--explain] [--with-stats]
+        [--requests 50] [--warmup 5] [--budget 60] [--explain] [--with-stats] [--heatmap]
+
+``--heatmap`` also times the market plan's heatmap page for the auditor, then its diagram (kept by the node).
 """
 
 from __future__ import annotations
@@ -255,6 +257,23 @@ def round_trip(engine: Engine, times: int = 200) -> tuple[float, float]:
     return percentile(seconds, 0.5), percentile(seconds, 0.95)
 
 
+AUDITOR = "he.ping"
+
+
+def heatmap_looks(app: Any) -> tuple[float, float]:
+    """Seconds of the heatmap page (worked out over every instance of the version), then of its diagram's request
+    (the numbers the node keeps); a fresh app, so nothing is kept before."""
+    client = sign_in(app, AUDITOR)
+    seconds = []
+    for path in ("/audit/processes/market_plan/versions/1", "/audit/processes/market_plan/versions/1/diagram"):
+        began = time.perf_counter()
+        answer = client.get(path)
+        seconds.append(time.perf_counter() - began)
+        if answer.status_code != 200:
+            raise RuntimeError(f"GET {path} as {AUDITOR}: HTTP {answer.status_code}")
+    return seconds[0], seconds[1]
+
+
 def run_backend(label: str, url: str, meta: dict[str, Any], args: argparse.Namespace) -> None:
     counts = meta["counts"]
     engine = build_engine(url)
@@ -271,6 +290,7 @@ def run_backend(label: str, url: str, meta: dict[str, Any], args: argparse.Names
             headers = {"Authorization": f"Bearer {tokens[user]}"} if path.startswith("/api/") else {}
             results.append(measure(app, watch, page, path, user, about, headers, args))
         after = round_trip(engine)
+        heat = heatmap_looks(app) if args.heatmap else None
     finally:
         watch.close()
         with engine.db.begin() as conn:
@@ -287,6 +307,9 @@ def run_backend(label: str, url: str, meta: dict[str, Any], args: argparse.Names
               f"{percentile(m.seconds, 0.5) * 1000:8.1f} {percentile(m.seconds, 0.95) * 1000:8.1f} "
               f"{max(m.seconds) * 1000:8.1f} {m.sql_ms():7.1f} {m.statement_counts():>5} {m.commit_counts():>7}"
               f"{m.note}")
+    if heat is not None:
+        print(f"  heatmap of market_plan v1 as {AUDITOR} (the page, then its diagram): "
+              f"{heat[0]:.2f} s, then {heat[1] * 1000:.1f} ms (kept by the node)")
     print("  (in SQL: median ms per request inside the driver's execute calls; SQLite hands rows over as they are "
           "fetched, so there it holds the time to the first row and any sort, not the fetching)")
     print(f"  the slowest statements of each page (median ms over the measured requests, top {SHOWN_STATEMENTS}):")
@@ -316,6 +339,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=5, help="requests per page before measuring")
     parser.add_argument("--budget", type=float, default=60.0, help="seconds of measuring per page at most")
     parser.add_argument("--explain", action="store_true", help="print the query plans of the slowest statements")
+    parser.add_argument("--heatmap", action="store_true",
+                        help="also time the market plan's heatmap for the auditor: worked out, then kept")
     parser.add_argument("--with-stats", action="store_true",
                         help="SQLite also after the sampled and a full ANALYZE, on scratch copies")
     args = parser.parse_args()
