@@ -5,11 +5,16 @@ Checked after the route matched, not by the converter refusing the value: a refu
 Werkzeug answer 405 when another method has a rule at the same path (GET and POST of
 ``/tasks/<id>/complete``). The REST API does the same after authentication
 (``webui.api.inputs.check_ids``), against the same ``MAX_ID``.
+
+Also here: ``link_by_id``, the links of a list's rows built from one ``url_for`` per rule.
 """
 
 from __future__ import annotations
 
-from flask import Flask, request
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, request, url_for
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
@@ -33,3 +38,14 @@ def refuse_ids_out_of_range() -> None:
 def init_app(app: Flask) -> None:
     """Register ``<id:...>``; must run before the blueprints' rules are added to the app."""
     app.url_map.converters["id"] = RecordId
+
+
+# An id no row has, built into a link once and then replaced by each row's id.
+_PLACEHOLDER = 987_654_321_012
+
+
+def link_by_id(endpoint: str, name: str) -> Callable[[int], str]:
+    """``url_for(endpoint, name=id)`` for many ids: the rule is built once, the id put in its place."""
+    values: dict[str, Any] = {name: _PLACEHOLDER}
+    head, _, tail = url_for(endpoint, **values).rpartition(str(_PLACEHOLDER))
+    return lambda row_id: f"{head}{row_id}{tail}"

@@ -124,15 +124,13 @@ def find_version(session: Session, key: str, version: int) -> ProcessDefinition:
     return definition
 
 
-def version_heatmap(session: Session, calendar: WorkingCalendar, actor: Actor, key: str, version: int
+def version_heatmap(session: Session, calendar: WorkingCalendar, actor: Actor, definition: ProcessDefinition
                     ) -> dict[str, Any]:
-    """Counts, times and paths of version ``version`` of ``key``, over the instances ``actor`` may audit.
+    """Counts, times and paths of one deployed version (``find_version``), over the instances ``actor`` may audit.
 
     :raise NotAllowed: for someone who may audit nothing.
-    :raise ProcessNotFound:
     """
     rights.require_audit(actor)
-    definition = find_version(session, key, version)
     graph = read_graph(version_bpmn(session, definition), definition.key)
     scope = [ProcessInstance.definition_id == definition.id, rights.audit_condition(session, actor)]
     instances = session.execute(select(ProcessInstance.id, ProcessInstance.started_at, ProcessInstance.ended_at,

@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import DirectoryRevision, HistoryEvent
+from ..models import HistoryEvent
+from ..org.directory import read_revision
 
 FRESH = timedelta(seconds=60)  # the page and its diagram, a reload: the same numbers without asking
 LONGEST = timedelta(hours=1)  # even with nothing new (the working calendar may have changed)
@@ -27,8 +28,7 @@ KEPT = 64  # heatmaps per node
 def state_mark(session: Session) -> tuple[int, int]:
     """What a heatmap depends on, in two index lookups: the newest history event and the directory revision."""
     newest = session.scalar(select(func.max(HistoryEvent.id))) or 0
-    revision = session.scalar(select(DirectoryRevision.revision).where(DirectoryRevision.id == 1)) or 0
-    return int(newest), int(revision)
+    return int(newest), int(read_revision(session) or 0)
 
 
 @dataclass(frozen=True)

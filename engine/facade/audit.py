@@ -89,25 +89,24 @@ class AuditUseCases(EngineBase):
         """
         with self.transaction() as session:
             actor = load_actor(session, username)
-            numbers = self._heatmap_of(session, actor, key, version)
+            rights.require_audit(actor)  # first: someone who may audit nothing learns nothing, not even a version
+            definition = heatmap.find_version(session, key, version)
+            numbers = self._heatmap_of(session, actor, definition)
             if with_diagram:
-                definition = heatmap.find_version(session, key, version)
                 numbers["bpmn"] = diagram.version_bpmn(session, definition)
             access_log.record_view(session, actor, "diagram" if with_diagram else "heatmap",
-                                   self.collaborators.clock(), definition_id=numbers["definition_id"],
+                                   self.collaborators.clock(), definition_id=definition.id,
                                    detail=f"{key} v{version}, {numbers['instances']} instances")
             return numbers
 
-    def _heatmap_of(self, session: Session, actor: Actor, key: str, version: int) -> dict[str, Any]:
-        """The version's heatmap for ``actor``: kept a while by this node (see ``engine.audit.heatmap_memo``);
-        ``computed_at`` says when it was worked out."""
-        rights.require_audit(actor)  # before anything kept is given out: a right may have been taken away
-        definition = heatmap.find_version(session, key, version)
+    def _heatmap_of(self, session: Session, actor: Actor, definition: ProcessDefinition) -> dict[str, Any]:
+        """The version's heatmap for ``actor`` (whose right to audit is checked): kept a while by this node
+        (see ``engine.audit.heatmap_memo``); ``computed_at`` says when it was worked out."""
         mark, now = heatmap_memo.state_mark(session), self.collaborators.clock()
         kept = self.heatmaps.recall((definition.id, actor.username), mark, now)
         if kept is not None:
             return kept
-        numbers = heatmap.version_heatmap(session, self.collaborators.calendar, actor, key, version)
+        numbers = heatmap.version_heatmap(session, self.collaborators.calendar, actor, definition)
         numbers["computed_at"] = utc_iso(now)
         self.heatmaps.keep((definition.id, actor.username), mark, now, numbers)
         return dict(numbers)

@@ -28,6 +28,11 @@ class Directory:
     relationship_roles: frozenset[str] = frozenset()  # roles resolved per instance (never granted)
 
 
+def read_revision(session: Session) -> int | None:
+    """The directory's revision (database triggers move it on any change of people, roles or processes)."""
+    return session.scalar(select(DirectoryRevision.revision).where(DirectoryRevision.id == 1))
+
+
 class DirectoryCache:
     def __init__(self, load: Callable[[Session], Directory]) -> None:
         self._load = load
@@ -36,7 +41,7 @@ class DirectoryCache:
 
     def get(self, session: Session) -> Directory:
         """The directory as of ``session``'s view of the database (one small read when nothing changed)."""
-        revision = session.scalar(select(DirectoryRevision.revision).where(DirectoryRevision.id == 1))
+        revision = read_revision(session)
         kept = self._kept
         if revision is not None and kept is not None and kept[0] == revision:
             return kept[1]

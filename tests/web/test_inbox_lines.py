@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from flask import url_for
 
 from webui.i18n import ago
-from webui.inbox.present import TaskLines, link_by_id
+from webui.inbox.present import TaskLines
+from webui.routing import link_by_id
 
 NOW = datetime.now(UTC)
 PROCESSES = {"market_plan": {"title": "Market plan", "title_zh": "市场计划"}}

@@ -7,25 +7,14 @@ language, the links' shapes and the moment of "now" are taken once per page and 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import url_for
-
 from ..context import display_name
 from ..i18n import ago, parse_moment, step_title, when
-
-# An id no row has, built into a link once and then replaced by each row's id.
-_PLACEHOLDER = 987_654_321_012
-
-
-def link_by_id(endpoint: str, name: str) -> Callable[[int], str]:
-    """``url_for(endpoint, name=id)`` for many ids: the rule is built once, the id put in its place."""
-    values: dict[str, Any] = {name: _PLACEHOLDER}
-    head, _, tail = url_for(endpoint, **values).rpartition(str(_PLACEHOLDER))
-    return lambda row_id: f"{head}{row_id}{tail}"
+from ..routing import link_by_id
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..context import display_name, people, processes
 from ..i18n import _, step_title, when
-from ..inbox.present import link_by_id
+from ..routing import link_by_id
 from .status import GOOD_ENDS, status_text
 
 
