@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.org.people import Person
+from tests.journey import deploy_files
+
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
@@ -80,7 +83,7 @@ def sqlite_engine(label: str = "opsflow-bench") -> Iterator[Engine]:
     with tempfile.TemporaryDirectory(prefix=f"{label}-") as folder:
         engine = build_engine(f"sqlite:///{folder}/bench.sqlite")
         try:
-            engine.init(demo=True)
+            engine.setup.init(demo=True)
             yield engine
         finally:
             engine.db.dispose()
@@ -91,14 +94,14 @@ def deploy_long_loop(engine: Engine) -> None:
     saved = engine.collaborators.forms_root
     engine.collaborators.forms_root = BENCH_FORMS
     try:
-        engine.deploy_paths([LONG_LOOP_BPMN], "gao.yan")
+        deploy_files(engine, [LONG_LOOP_BPMN], "gao.yan")
     finally:
         engine.collaborators.forms_root = saved
 
 
 def open_task_id(engine: Engine, instance_id: int, name: str) -> int:
     """The id of the open task ``name`` of an instance (read directly: not part of any timing)."""
-    with engine.session_factory() as session:
+    with engine.core.session_factory() as session:
         ids = session.scalars(select(HumanTask.id).where(
             HumanTask.instance_id == instance_id, HumanTask.name == name, HumanTask.state == "open")).all()
     if len(ids) != 1:
@@ -113,14 +116,14 @@ def run_journey(engine: Engine) -> tuple[float, list[float]]:
     calls. Task ids are read directly between the calls and not timed.
     """
     t0 = time.perf_counter()
-    instance_id = int(engine.start("market_plan", STARTER, START)["id"])
+    instance_id = int(engine.work.start(Person(STARTER), "market_plan", START)["id"])
     start_seconds = time.perf_counter() - t0
     completions = []
     result: dict[str, Any] = {}
     for username, name, data in JOURNEY:
         task_id = open_task_id(engine, instance_id, name)
         t0 = time.perf_counter()
-        result = engine.complete(task_id, username, data)
+        result = engine.work.complete(Person(username), task_id, data)
         completions.append(time.perf_counter() - t0)
     if result.get("status") != "completed" or result.get("end_event") != "approved":
         raise RuntimeError(f"journey did not end approved: {result}")

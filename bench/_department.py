@@ -24,7 +24,8 @@ from engine.appraisal import cycles as cycle_rules
 from engine.errors import Conflict
 from engine.facade import Engine, build_engine
 from engine.models import HumanTask, ProcessInstance, User
-from tests.journey import DRAFT, RESEARCH
+from engine.org.people import Person
+from tests.journey import DRAFT, OPERATOR, RESEARCH
 
 PASSWORD = os.environ.get("OPSFLOW_DEMO_PASSWORD", "opsflow-demo")
 DIRECTOR = "chen.yu"
@@ -95,13 +96,13 @@ def org_people(total: int) -> list[tuple[str, str, str]]:
 def build_org(engine: Engine, users: int) -> dict[str, list[str]]:
     """Add the people; give them the demo users' password hash; return the holders of each role."""
     for i, (username, role, manager) in enumerate(org_people(users)):
-        engine.add_user(username, [role], reports_to=manager, display_name=display(i),
+        engine.org.add_user(OPERATOR, username, [role], reports_to=manager, display_name=display(i),
                         email=f"{username}@example.com")
     with engine.db.begin() as conn:
         digest = conn.scalar(select(User.password_hash).where(User.username == DIRECTOR))
         conn.execute(update(User).where(User.password_hash.is_(None)).values(password_hash=digest))
     holders: dict[str, list[str]] = {}
-    for user in engine.users():
+    for user in engine.org.users(OPERATOR):
         for role in user["roles"]:
             holders.setdefault(role, []).append(user["username"])
     return holders
@@ -163,15 +164,15 @@ def open_task(engine: Engine, instance_id: int, name: str | None = None) -> tupl
 def make_templates(engine: Engine) -> dict[str, int]:
     made = {}
     for name, (actions, _share) in TEMPLATES.items():
-        instance_id = int(engine.start("market_plan", SLOTS["starter"], START)["id"])
+        instance_id = int(engine.work.start(Person(SLOTS["starter"]), "market_plan", START)["id"])
         for verb, task, slot, data in actions:
             user = SLOTS[slot]
             if verb == "cancel":
-                engine.cancel(instance_id, user, data["reason"])
+                engine.work.cancel(Person(user), instance_id, data["reason"])
             elif verb == "claim":
-                engine.claim(open_task(engine, instance_id, task)[0], user)
+                engine.work.claim(Person(user), open_task(engine, instance_id, task)[0])
             else:
-                engine.complete(open_task(engine, instance_id, task)[0], user, data)
+                engine.work.complete(Person(user), open_task(engine, instance_id, task)[0], data)
         made[name] = instance_id
     return made
 
@@ -212,7 +213,7 @@ def drive_appraisal(engine: Engine, instance_id: int, stop: str, rng: random.Ran
             data = {"decision": "object", "comment": "My project results are missing"}
         for attempt in range(10):
             try:
-                engine.complete(task_id, holder, data)
+                engine.work.complete(Person(holder), task_id, data)
                 break
             except Conflict:  # SQLite: the other process held the write lock as this one began writing
                 if attempt == 9:
@@ -251,7 +252,8 @@ def run_cycles(engine: Engine, cycles: int, seed: int, rng: random.Random, now: 
         current = period == periods[-1]
         batch, cycle_rules.OPEN_BATCH = cycle_rules.OPEN_BATCH, 10**6  # every appraisal opens with its cycle here
         try:
-            opened = engine.start("appraisal_cycle", DIRECTOR, {"period": period, "period_type": "quarterly"})
+            opened = engine.work.start(Person(DIRECTOR), "appraisal_cycle", {"period": period,
+                                                                             "period_type": "quarterly"})
         finally:
             cycle_rules.OPEN_BATCH = batch
         with engine.db.connect() as conn:
@@ -272,8 +274,8 @@ def run_cycles(engine: Engine, cycles: int, seed: int, rng: random.Random, now: 
             work.append((appraisal_id, stop))
         drive_all(engine, work, seed)
         if not current:
-            engine.complete(open_task(engine, int(opened["id"]), "close_cycle")[0], DIRECTOR,
-                            {"summary": f"{period}: all appraisals recorded"})
+            engine.work.complete(Person(DIRECTOR), open_task(engine, int(opened["id"]), "close_cycle")[0],
+                                 {"summary": f"{period}: all appraisals recorded"})
     return periods
 
 

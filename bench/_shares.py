@@ -105,7 +105,7 @@ class DbClock:
         self.commit = self.statements = 0.0
         self._t = 0.0
         self.hooks: list[tuple[Any, str, Callable[..., None]]] = [
-            (engine.db, "commit", self._commit_begins), (engine.session_factory, "after_commit", self._done),
+            (engine.db, "commit", self._commit_begins), (engine.core.session_factory, "after_commit", self._done),
             (engine.db, "before_cursor_execute", self._before), (engine.db, "after_cursor_execute", self._after)]
         for target, name, fn in self.hooks:
             event.listen(target, name, fn)

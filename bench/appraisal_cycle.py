@@ -58,6 +58,7 @@ from sqlalchemy import func, select
 from engine.facade import Engine, build_engine
 from engine.models import HistoryEvent, Job, Notification
 from engine.org import people as org
+from engine.org.people import Person, load_actor
 from engine.runtime.instances import start_instance
 
 BENCH_DATABASE = "opsflow_bench_cycle"
@@ -85,7 +86,7 @@ class Backend:
                 url = f"sqlite:///{folder}/bench.sqlite"
                 engine = build_engine(url)
                 try:
-                    engine.init(demo=True)
+                    engine.setup.init(demo=True)
                     yield engine, url
                 finally:
                     engine.db.dispose()
@@ -101,7 +102,7 @@ class Backend:
             conn.execute(f"CREATE DATABASE {BENCH_DATABASE}")
         engine = build_engine(url)
         try:
-            engine.init(demo=True)
+            engine.setup.init(demo=True)
             yield engine, url
         finally:
             engine.db.dispose()
@@ -111,7 +112,7 @@ class Backend:
 
 def build_org(engine: Engine, employees: int) -> None:
     """Add staff under chen.yu (a tree, FAN_OUT reports each) until ``employees`` report to someone."""
-    with engine.transaction() as session:
+    with engine.core.transaction() as session:
         now = engine.collaborators.clock()
         managers = [DIRECTOR]
         for i in range(employees - DEMO_EMPLOYEES):
@@ -126,9 +127,10 @@ def cycle_data(period: str, **windows: str) -> dict[str, Any]:
 
 def warm_up(engine: Engine) -> None:
     """Open a cycle for the demo organisation and roll it back: definitions parsed and cached."""
-    session = engine.session_factory()
+    session = engine.core.session_factory()
     try:
-        start_instance(session, engine.collaborators, "appraisal_cycle", DIRECTOR, cycle_data("2000-Q1"))
+        start_instance(session, engine.collaborators, load_actor(session, DIRECTOR), "appraisal_cycle",
+                       cycle_data("2000-Q1"))
     finally:
         session.rollback()
         session.close()
@@ -136,7 +138,7 @@ def warm_up(engine: Engine) -> None:
 
 def open_cycle(engine: Engine, period: str, employees: int, **windows: str) -> float:
     t0 = time.perf_counter()
-    result = engine.start("appraisal_cycle", DIRECTOR, cycle_data(period, **windows))
+    result = engine.work.start(Person(DIRECTOR), "appraisal_cycle", cycle_data(period, **windows))
     seconds = time.perf_counter() - t0
     if result.get("appraisals") != employees:
         raise RuntimeError(f"opening {period} started {result.get('appraisals')} appraisals, expected {employees}")
@@ -216,7 +218,7 @@ class Throughput:
 
 
 def count(engine: Engine, query: Any) -> int:
-    with engine.session_factory() as session:
+    with engine.core.session_factory() as session:
         return int(session.scalar(query) or 0)
 
 
@@ -237,7 +239,7 @@ def throughput(backend: Backend, employees: int, workers: int) -> Throughput:
         sent_tasks = count(engine, select(func.count(HistoryEvent.human_task_id.distinct()))
                            .where(HistoryEvent.kind == "reminder_sent"))
         notes = count(engine, select(func.count()).select_from(Notification).where(Notification.kind == "reminder"))
-        with engine.session_factory() as session:
+        with engine.core.session_factory() as session:
             first, last = session.execute(select(func.min(Job.done_at), func.max(Job.done_at))
                                           .where(Job.state == "done")).one()
     problems = []

@@ -29,7 +29,7 @@ from engine.audit.xes import LogFilter
 from engine.facade import Engine, build_engine
 from engine.history import GENESIS_HASH, event_hash
 from engine.models import HistoryEvent, HumanTask, ProcessInstance
-from tests.journey import start_plan
+from tests.journey import OPERATOR, chains, start_plan
 from tests.process_paths import PATHS
 
 BATCH = 2000
@@ -47,7 +47,7 @@ def templates(engine: Engine) -> list[int]:
 
 def clone(engine: Engine, sources: list[int], copies: int, with_tasks: bool) -> int:
     """Add ``copies`` instances cloned from ``sources`` in turn; return the events written."""
-    with engine.reading() as session:
+    with engine.core.reading() as session:
         instances = {i.id: i for i in session.scalars(select(ProcessInstance).where(ProcessInstance.id.in_(sources)))}
         events = {s: session.scalars(select(HistoryEvent).where(HistoryEvent.instance_id == s)
                                      .order_by(HistoryEvent.seq)).all() for s in sources}
@@ -93,7 +93,7 @@ def clone(engine: Engine, sources: list[int], copies: int, with_tasks: bool) -> 
 
 def xes_figures(folder: Path, instances: int) -> None:
     engine = build_engine(f"sqlite:///{folder / 'xes.sqlite'}")
-    engine.init(demo=True)
+    engine.setup.init(demo=True)
     sources = templates(engine)
     started = time.perf_counter()
     events = clone(engine, sources, instances - len(sources), with_tasks=True)
@@ -102,20 +102,20 @@ def xes_figures(folder: Path, instances: int) -> None:
     target = folder / "log.xes"
     started = time.perf_counter()
     with open(target, "w", encoding="utf-8") as out:
-        for piece in engine.xes_log(wanted):
+        for piece in engine.audit.xes_log(OPERATOR, wanted):
             out.write(piece)
     elapsed = time.perf_counter() - started
     size = target.stat().st_size
     tracemalloc.start()
     with open(os.devnull, "w", encoding="utf-8") as out:
-        for piece in engine.xes_log(wanted):
+        for piece in engine.audit.xes_log(OPERATOR, wanted):
             out.write(piece)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     print(f"XES export, {instances:,} instances: {elapsed:.2f} s ({instances / elapsed:,.0f} traces/s), "
           f"{size / 1e6:.1f} MB, peak Python memory while streaming {peak / 1e6:.1f} MB")
     started = time.perf_counter()
-    with engine.reading() as session:  # a sample: the replay costs what the steps cost
+    with engine.core.reading() as session:  # a sample: the replay costs what the steps cost
         verdicts = list(itertools.islice(check_conformance(session, engine.collaborators, wanted), CONFORMANCE_SAMPLE))
     elapsed = time.perf_counter() - started
     fits = sum(1 for v in verdicts if v.fits)
@@ -126,29 +126,29 @@ def xes_figures(folder: Path, instances: int) -> None:
 
 def verify_figures(folder: Path, events: int) -> None:
     engine = build_engine(f"sqlite:///{folder / 'verify.sqlite'}")
-    engine.init(demo=True)
+    engine.setup.init(demo=True)
     sources = templates(engine)
-    with engine.reading() as session:
+    with engine.core.reading() as session:
         per_instance = int(session.scalar(select(func.count()).select_from(HistoryEvent))) / len(sources)
     copies = max(0, int(events / per_instance) - len(sources))
     started = time.perf_counter()
     written = clone(engine, sources, copies, with_tasks=False)
     print(f"built {copies + len(sources):,} instances, {written:,} events in {time.perf_counter() - started:.1f} s")
     started = time.perf_counter()
-    result = engine.checkpoint()
+    result = engine.audit.checkpoint(OPERATOR)
     print(f"first checkpoint (sequence {result.size:,} events, tiles, sign): {time.perf_counter() - started:.1f} s")
     started = time.perf_counter()
-    checked, problems = engine.verify()
+    checked, problems = chains(engine)
     print(f"verify, chains only: {time.perf_counter() - started:.1f} s ({checked:,} instances, "
           f"{len(problems)} problems)")
     started = time.perf_counter()
-    report = engine.verify_history()
+    report = engine.audit.verify(OPERATOR)
     elapsed = time.perf_counter() - started
     print(f"verify against the checkpoint, {report.events:,} events: {elapsed:.1f} s "
           f"({report.events / elapsed:,.0f} events/s), {len(report.problems)} problems, {report.covered:,} covered")
     one = report.instances // 2
     started = time.perf_counter()
-    engine.verify_history(one)
+    engine.audit.verify(OPERATOR, one)
     print(f"verify one instance against the same checkpoint: {time.perf_counter() - started:.2f} s")
     engine.db.dispose()
 

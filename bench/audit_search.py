@@ -32,6 +32,7 @@ from sqlalchemy import insert, select, text
 from engine.audit.search import InstanceQuery, encode_cursor
 from engine.facade import Engine, build_engine
 from engine.models import HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance, TaskDefinition, User
+from engine.org.people import Person
 
 PEOPLE = {"research": "wang.lei", "draft_plan": "zhang.min", "manager_review": "li.na",
           "director_signoff": "chen.yu"}
@@ -43,7 +44,7 @@ BATCH = 5000
 
 def second_version(engine: Engine) -> int:
     """A copy of market_plan v1 as v2 (same spec), so that one version holds a known share."""
-    with engine.transaction() as session:
+    with engine.core.transaction() as session:
         v1 = session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == "market_plan"))
         assert v1 is not None
         columns = {c.name: getattr(v1, c.name) for c in ProcessDefinition.__table__.columns if c.name != "id"}
@@ -120,7 +121,7 @@ def _plan_rows(number: int, definition_id: int, users: dict[str, int], rng: rand
 def fill(engine: Engine, instances: int, on_v2: int) -> None:
     rng = random.Random(8)
     start = datetime(2026, 1, 1, tzinfo=UTC)
-    with engine.transaction() as session:
+    with engine.core.transaction() as session:
         users = {u.username: u.id for u in session.scalars(select(User))}
         v1 = session.scalar(select(ProcessDefinition.id).where(ProcessDefinition.key == "market_plan",
                                                                ProcessDefinition.version == 1))
@@ -135,7 +136,7 @@ def fill(engine: Engine, instances: int, on_v2: int) -> None:
             rows[0].append(instance)
             rows[1].extend(tasks)
             rows[2].extend(events)
-        with engine.transaction() as session:
+        with engine.core.transaction() as session:
             for model, batch in zip((ProcessInstance, HumanTask, HistoryEvent), rows, strict=True):
                 session.execute(insert(model.__table__), batch)  # type: ignore[arg-type]
     if engine.db.dialect.name == "postgresql":
@@ -163,7 +164,7 @@ def plan_of(engine: Engine, username: str, params: dict[str, str]) -> str:
     from engine.org.people import load_actor
 
     captured: list[str] = []
-    with engine.reading() as session:
+    with engine.core.reading() as session:
         actor = load_actor(session, username)
         query = InstanceQuery.from_params(params)
         original = session.execute
@@ -188,12 +189,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = args.postgres or f"sqlite:///{Path(folder) / 'audit.sqlite'}"
         engine = build_engine(url)
-        engine.init(demo=True)
+        engine.setup.init(demo=True)
         began = time.perf_counter()
         fill(engine, args.instances, args.heatmap)
         print(f"{engine.db.dialect.name}: {args.instances} instances bulk-inserted in "
               f"{time.perf_counter() - began:.0f} s (not timed below)")
-        middle = engine.audit_instances("he.ping", {"sort": "id", "limit": "1", "after": encode_cursor(
+        middle = engine.audit.search(Person("he.ping"), {"sort": "id", "limit": "1", "after": encode_cursor(
             args.instances // 2, args.instances // 2)})["items"][0]
         deep = encode_cursor(datetime.fromisoformat(middle["started_at"].replace("Z", "+00:00")), middle["id"])
         searches = [
@@ -213,15 +214,15 @@ def main() -> None:
             ("director's department scope", "chen.yu", {}),
         ]
         for label, user, params in searches:
-            ms, page = timed(lambda u=user, p=params: engine.audit_instances(u, p))
+            ms, page = timed(lambda u=user, p=params: engine.audit.search(Person(u), p))
             print(f"  search {label:<30} {ms:8.1f} ms  ({len(page['items'])} rows)")
             if engine.db.dialect.name == "sqlite":
                 print(f"      plan: {plan_of(engine, user, params)}")
-        ms, heat = timed(lambda: engine.heatmap("market_plan", 2, "he.ping"), repeat=1)
+        ms, heat = timed(lambda: engine.audit.heatmap(Person("he.ping"), "market_plan", 2), repeat=1)
         print(f"  heatmap of version 2 over {heat['instances']} instances: {ms / 1000:.1f} s")
-        ms, _ = timed(lambda: engine.audit_instance(1, "he.ping"))
+        ms, _ = timed(lambda: engine.audit.instance(Person("he.ping"), 1))
         print(f"  one instance's audit view: {ms:.1f} ms; replay of step 3: "
-              f"{timed(lambda: engine.replay(1, 3, 'he.ping'))[0]:.1f} ms")
+              f"{timed(lambda: engine.audit.replay(Person('he.ping'), 1, 3))[0]:.1f} ms")
         engine.db.dispose()
 
 

@@ -42,6 +42,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from engine.org.people import Person
+from tests.journey import OPERATOR, chains
+
 REPO = Path(__file__).resolve().parent.parent
 for _path in (REPO, REPO / "bench"):
     if str(_path) not in sys.path:
@@ -158,7 +161,7 @@ def check_chains(url: str, sample: list[int]) -> None:
     """``Engine.verify`` on the sample, and the ``opsflow verify`` command on its first one."""
     engine = build_engine(url)
     try:
-        problems = [p for instance_id in sample for p in engine.verify(instance_id)[1]]
+        problems = [p for instance_id in sample for p in chains(engine, instance_id)[1]]
     finally:
         engine.db.dispose()
     if problems:
@@ -177,25 +180,25 @@ def check_work_on_copies(url: str, copies_by_template: dict[str, list[int]]) -> 
     try:
         for name, instance_ids in copies_by_template.items():
             instance_id = instance_ids[-1]
-            status = engine.show(instance_id)["status"]
+            status = engine.work.show(OPERATOR, instance_id)["status"]
             if status != "running":
                 continue
             task_id, task_name, holder = dept.open_task(engine, instance_id)
             user = holder or dept.LANE_USER[task_name]
-            engine.task(task_id, user)
-            result = engine.complete(task_id, user, dept.NEXT_STEP[task_name])
+            engine.work.task(Person(user), task_id)
+            result = engine.work.complete(Person(user), task_id, dept.NEXT_STEP[task_name])
             done.append(f"{name}: completed {task_name} as {user} -> {result['status']} "
                         f"{result['end_event'] or ','.join(result['next_tasks'])}")
         plan = copies_by_template["research"][0]  # one copy all the way to the end
-        while engine.show(plan)["status"] == "running":
+        while engine.work.show(OPERATOR, plan)["status"] == "running":
             task_id, task_name, holder = dept.open_task(engine, plan)
-            engine.claim(task_id, dept.LANE_USER[task_name])
-            result = engine.complete(task_id, dept.LANE_USER[task_name], dept.NEXT_STEP[task_name])
+            engine.work.claim(Person(dept.LANE_USER[task_name]), task_id)
+            result = engine.work.complete(Person(dept.LANE_USER[task_name]), task_id, dept.NEXT_STEP[task_name])
         done.append(f"research copy {plan}: claimed and completed to the end -> {result['end_event']}")
-        engine.cancel(copies_by_template["signoff"][0], dept.DIRECTOR, "bench check")
+        engine.work.cancel(Person(dept.DIRECTOR), copies_by_template["signoff"][0], "bench check")
         done.append(f"signoff copy {copies_by_template['signoff'][0]}: cancelled")
         worked = [ids[-1] for ids in copies_by_template.values()] + [plan, copies_by_template["signoff"][0]]
-        problems = [p for instance_id in worked for p in engine.verify(instance_id)[1]]
+        problems = [p for instance_id in worked for p in chains(engine, instance_id)[1]]
         if problems:
             raise RuntimeError(f"after working on copies: {problems[0].instance_id}: {problems[0].message}")
     finally:
@@ -214,7 +217,7 @@ def build(target: targets.Target, plan: Plan, log: Callable[[str], None] = print
     phases: dict[str, float] = {}
     try:
         t0 = time.perf_counter()
-        engine.init(demo=True, demo_password=dept.PASSWORD)
+        engine.setup.init(demo=True, demo_password=dept.PASSWORD)
         holders = dept.build_org(engine, plan.users)
         phases["organisation"] = time.perf_counter() - t0
         t0 = time.perf_counter()
@@ -223,7 +226,7 @@ def build(target: targets.Target, plan: Plan, log: Callable[[str], None] = print
         t0 = time.perf_counter()
         periods = dept.run_cycles(engine, plan.cycles, plan.seed, rng, now)
         phases["appraisal cycles"] = time.perf_counter() - t0
-        log(f"  engine: {len(holders.get('staff', []))} staff among {len(engine.users())} users, "
+        log(f"  engine: {len(holders.get('staff', []))} staff among {len(engine.org.users(OPERATOR))} users, "
             f"{len(made)} market-plan templates, appraisal cycles {', '.join(periods)} "
             f"({phases['organisation'] + phases['templates'] + phases['appraisal cycles']:.1f} s)")
     finally:

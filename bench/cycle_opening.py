@@ -40,9 +40,10 @@ from sqlalchemy.engine import make_url
 from engine.appraisal import cycles
 from engine.facade import Engine, build_engine
 from engine.models import User, UserRole
+from engine.org.people import Person, load_actor
 from engine.runtime.instances import start_instance
 from engine.scheduling.worker import Worker
-from tests.journey import RESEARCH, START
+from tests.journey import OPERATOR, RESEARCH, START
 
 REPORTS_PER_MANAGER = 8
 
@@ -50,7 +51,7 @@ REPORTS_PER_MANAGER = 8
 def add_people(engine: Engine, people: int) -> None:
     """``people`` staff users in a tree under chen.yu, in two bulk inserts."""
     now = datetime.now(UTC)
-    with engine.transaction() as session:
+    with engine.core.transaction() as session:
         top = session.scalar(select(User.id).where(User.username == "chen.yu"))
         first = int(session.scalar(select(func.max(User.id))) or 0) + 1
         rows, managers = [], [top]
@@ -95,7 +96,7 @@ def database(server: str | None) -> Iterator[Engine]:
                 conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
                 conn.execute(f"CREATE DATABASE {BENCH_DATABASE}")
         engine = build_engine(url)
-        engine.init(demo=True)
+        engine.setup.init(demo=True)
         try:
             yield engine
         finally:
@@ -112,8 +113,8 @@ class _Rollback(Exception):
 def warm_up(engine: Engine) -> None:
     """Open a cycle and roll it back, so that the timed openings find the definitions parsed and cached."""
     try:
-        with engine.transaction() as session:
-            start_instance(session, engine.collaborators, "appraisal_cycle", "chen.yu",
+        with engine.core.transaction() as session:
+            start_instance(session, engine.collaborators, load_actor(session, "chen.yu"), "appraisal_cycle",
                            {"period": "2000-Q1", "period_type": "quarterly"})
             raise _Rollback
     except _Rollback:
@@ -140,10 +141,10 @@ def open_fully(engine: Engine, period: str) -> tuple[float, float, float, int]:
     """Open a cycle and run its batches; return (start s, whole s, longest batch s, appraisals)."""
     timer = TimedBatches(engine)
     began = time.perf_counter()
-    result = engine.start("appraisal_cycle", "chen.yu", {"period": period, "period_type": "quarterly"})
+    result = engine.work.start(Person("chen.yu"), "appraisal_cycle", {"period": period, "period_type": "quarterly"})
     start = time.perf_counter() - began
-    worker = Worker(engine, slots=1)
-    while engine.cycle_dashboard(period)["opening"]["finished"] is False:
+    worker = Worker(engine.core, slots=1)
+    while engine.appraisal.dashboard(OPERATOR, period)["opening"]["finished"] is False:
         worker.run_once()
     whole = time.perf_counter() - began
     return start, whole, max([start, *timer.durations]), int(result["appraisals"])
@@ -169,28 +170,29 @@ def busy_user(server: str | None, size: int, plans: int = 600) -> None:
         add_people(engine, size - 9)
         warm_up(engine)
         for _ in range(plans):
-            engine.start("market_plan", "li.na", START)
-        tasks = [t["id"] for t in engine.tasks("wang.lei") if t["name"] == "research"]
+            engine.work.start(Person("li.na"), "market_plan", START)
+        tasks = [t["id"] for t in engine.work.tasks(Person("wang.lei")) if t["name"] == "research"]
         before = []
         for task_id in tasks[:30]:
             began = time.perf_counter()
-            engine.complete(task_id, "wang.lei", RESEARCH)
+            engine.work.complete(Person("wang.lei"), task_id, RESEARCH)
             before.append(time.perf_counter() - began)
         env = {**os.environ, "OPSFLOW_DATABASE_URL": engine.db.url.render_as_string(hide_password=False)}
         worker = subprocess.Popen([sys.executable, "-m", "opsflow.cli", "worker", "--poll", "0.05", "--slots", "1"],
                                   env=env, cwd=REPO, stdout=subprocess.DEVNULL)
         time.sleep(3)  # the worker process imports and connects
         began = time.perf_counter()
-        result = engine.start("appraisal_cycle", "chen.yu", {"period": "2026-Q4", "period_type": "quarterly"})
+        result = engine.work.start(Person("chen.yu"), "appraisal_cycle", {"period": "2026-Q4",
+                                                                          "period_type": "quarterly"})
         during: list[float] = []
         remaining = iter(tasks[30:])
-        while not engine.cycle_dashboard("2026-Q4")["opening"]["finished"]:
+        while not engine.appraisal.dashboard(OPERATOR, "2026-Q4")["opening"]["finished"]:
             task_id = next(remaining, None)
             if task_id is None:
                 print("    (ran out of tasks before the opening finished: the figures cover part of it)")
                 break
             started = time.perf_counter()
-            engine.complete(task_id, "wang.lei", RESEARCH)
+            engine.work.complete(Person("wang.lei"), task_id, RESEARCH)
             during.append(time.perf_counter() - started)
         whole = time.perf_counter() - began
         worker.send_signal(signal.SIGTERM)

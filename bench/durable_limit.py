@@ -46,6 +46,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from engine.org.people import Person
+
 REPO = Path(__file__).resolve().parent.parent
 for _path in (REPO, REPO / "bench"):
     if str(_path) not in sys.path:
@@ -97,9 +99,9 @@ class Shape:
 
 def real_shape(engine: Engine) -> Shape:
     """The state, data and a task_completed payload of a market plan the Engine drove to its review."""
-    instance_id = int(engine.start("market_plan", "li.na", START)["id"])
+    instance_id = int(engine.work.start(Person("li.na"), "market_plan", START)["id"])
     for username, name, data in STAGES[:2]:
-        engine.complete(open_task(engine, instance_id, name), username, data)
+        engine.work.complete(Person(username), open_task(engine, instance_id, name), data)
     with engine.db.connect() as conn:
         state, data = conn.execute(select(ProcessInstance.state_json, ProcessInstance.data_json)
                                    .where(ProcessInstance.id == instance_id)).one()
@@ -210,7 +212,7 @@ def raw_postgres(shape: Shape, args: argparse.Namespace) -> Run:
 # -- (2) opsflow ---------------------------------------------------------------------------------------
 def engine_completions(engine: Engine, label: str, instances: int, budget: Budget) -> Run:
     """Start ``instances`` plans (not timed); complete them stage by stage, timing each completion."""
-    plans = [int(engine.start("market_plan", "li.na", START)["id"]) for _ in range(instances)]
+    plans = [int(engine.work.start(Person("li.na"), "market_plan", START)["id"]) for _ in range(instances)]
     seconds: list[float] = []
     wall = 0.0
     for username, name, data in STAGES:
@@ -220,14 +222,14 @@ def engine_completions(engine: Engine, label: str, instances: int, budget: Budge
             if budget.spent():
                 break
             t0 = time.perf_counter()
-            engine.complete(task_id, username, data)
+            engine.work.complete(Person(username), task_id, data)
             seconds.append(time.perf_counter() - t0)
         wall += time.perf_counter() - t_stage
     return Run(label, seconds, wall, budget.note(len(seconds), instances * len(STAGES)))
 
 
 def warm(engine: Engine) -> None:
-    engine.init(demo=True)
+    engine.setup.init(demo=True)
     engine_completions(engine, "warm-up", 3, Budget(None))
 
 
@@ -240,13 +242,14 @@ def profile(args: argparse.Namespace) -> None:
             plain = engine_completions(engine, "unprofiled", args.profile_instances, Budget(None))
             clock.close()
             profiler = cProfile.Profile()
-            plans = [int(engine.start("market_plan", "li.na", START)["id"]) for _ in range(args.profile_instances)]
+            plans = [int(engine.work.start(Person("li.na"), "market_plan",
+                                           START)["id"]) for _ in range(args.profile_instances)]
             count = 0
             for username, name, data in STAGES:
                 for plan in plans:
                     task_id = open_task(engine, plan, name)
                     profiler.enable()
-                    engine.complete(task_id, username, data)
+                    engine.work.complete(Person(username), task_id, data)
                     profiler.disable()
                     count += 1
         finally:

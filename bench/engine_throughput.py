@@ -164,7 +164,7 @@ def postgres_engine(url: str) -> Iterator[Engine]:
         conn.execute(f"CREATE DATABASE {BENCH_DATABASE}")
     engine = build_engine(bench_url)
     try:
-        engine.init(demo=True)
+        engine.setup.init(demo=True)
         yield engine
     finally:
         engine.db.dispose()

@@ -40,6 +40,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.org.people import Person
+
 REPO = Path(__file__).resolve().parent.parent
 for _path in (REPO, REPO / "bench"):
     if str(_path) not in sys.path:
@@ -198,7 +200,8 @@ def about_users(engine: Engine, users: dict[str, str]) -> dict[str, dict[str, in
                                     .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
                                     .where(or_(HumanTask.completed_by_id == uid, HumanTask.assignee_id == uid),
                                            ProcessInstance.started_by_id != uid))
-            facts[name] = {**engine.task_counts(name), "started": int(started or 0), "took_part": int(took_part or 0)}
+            facts[name] = {**engine.work.task_counts(Person(name)), "started": int(started or 0),
+                           "took_part": int(took_part or 0)}
     return facts
 
 
@@ -280,7 +283,8 @@ def run_backend(label: str, url: str, meta: dict[str, Any], args: argparse.Names
     app = create_app(engine, {"SECRET_KEY": "bench-inbox-at-scale"})
     settle_memory()  # as `opsflow serve` does before its first request
     users = meta["users"]
-    tokens = {name: engine.create_token(name, TOKEN_LABEL) for name in (users["many_tasks"], users["few_tasks"])}
+    tokens = {name: engine.org.create_token(Person(name), TOKEN_LABEL) for name in (users["many_tasks"],
+                                                                                    users["few_tasks"])}
     watch = SqlWatch(engine)
     results = []
     before = round_trip(engine)

@@ -33,6 +33,8 @@ from typing import Any
 from _common import JOURNEY, RESEARCH, START, STARTER, SqlCount, count_sql, open_task_id, run_journey, sqlite_engine
 
 from engine.facade import Engine, build_engine
+from engine.org.people import Person
+from tests.journey import OPERATOR
 from webui import create_app
 
 WIDTH = 150
@@ -49,7 +51,7 @@ def measure(engine: Engine, label: str, call: Callable[[], Any], rows: list[tupl
 
 
 def new_research_task(engine: Engine) -> int:
-    instance_id = int(engine.start("market_plan", STARTER, START)["id"])
+    instance_id = int(engine.work.start(Person(STARTER), "market_plan", START)["id"])
     return open_task_id(engine, instance_id, FIRST_TASK)
 
 
@@ -63,7 +65,7 @@ def csrf_token(page: str) -> str:
 def http_submissions(engine: Engine, rows: list[tuple[str, SqlCount]]) -> None:
     """Count one API and one HTML-form submission of a research report (each after a warm-up one)."""
     app = create_app(engine, {"SECRET_KEY": "bench-sql-per-step"})
-    token = engine.create_token(RESEARCHER, "bench sql_per_step")
+    token = engine.org.create_token(Person(RESEARCHER), "bench sql_per_step")
     api = app.test_client()
     headers = {"Authorization": f"Bearer {token}"}
     for label in (None, "POST /api/v1/tasks/{id}/complete (bearer token)"):
@@ -75,7 +77,7 @@ def http_submissions(engine: Engine, rows: list[tuple[str, SqlCount]]) -> None:
         if label:
             rows.append((label, counted))
 
-    engine.set_password(RESEARCHER, PASSWORD)
+    engine.org.set_password(OPERATOR, RESEARCHER, PASSWORD)
     browser = app.test_client()
     signed_in = browser.post("/login", data={"username": RESEARCHER, "password": PASSWORD,
                                              "csrf_token": csrf_token(browser.get("/login").get_data(as_text=True))})
@@ -105,24 +107,25 @@ def main() -> None:
         cold = build_engine(url)
         try:
             measure(cold, "Engine.start (cold cache: first call in a process)",
-                    lambda: cold.start("market_plan", STARTER, START), rows)
+                    lambda: cold.work.start(Person(STARTER), "market_plan", START), rows)
         finally:
             cold.db.dispose()
 
         run_journey(engine)  # warm the cache and every code path
-        instance_id = int(measure(engine, "Engine.start", lambda: engine.start("market_plan", STARTER, START),
-                                  rows)["id"])
-        measure(engine, f"Engine.tasks({RESEARCHER!r})", lambda: engine.tasks(RESEARCHER), rows)
+        instance_id = int(measure(engine, "Engine.start",
+                                  lambda: engine.work.start(Person(STARTER), "market_plan", START), rows)["id"])
+        measure(engine, f"Engine.tasks({RESEARCHER!r})", lambda: engine.work.tasks(Person(RESEARCHER)), rows)
         task_id = open_task_id(engine, instance_id, FIRST_TASK)
-        measure(engine, f"Engine.claim ({FIRST_TASK})", lambda: engine.claim(task_id, RESEARCHER), rows)
+        measure(engine, f"Engine.claim ({FIRST_TASK})", lambda: engine.work.claim(Person(RESEARCHER), task_id), rows)
         for username, name, data in JOURNEY:
             task_id = open_task_id(engine, instance_id, name)
             measure(engine, f"Engine.complete ({name}{', claimed' if name == FIRST_TASK else ''})",
-                    lambda task_id=task_id, username=username, data=data: engine.complete(task_id, username, data),
+                    lambda task_id=task_id, username=username, data=data: engine.work.complete(Person(username),
+                                                                                               task_id, data),
                     rows)
         task_id = new_research_task(engine)
         measure(engine, f"Engine.complete ({FIRST_TASK}, not claimed)",
-                lambda: engine.complete(task_id, RESEARCHER, RESEARCH), rows)
+                lambda: engine.work.complete(Person(RESEARCHER), task_id, RESEARCH), rows)
         http_submissions(engine, rows)
 
     if args.json:

@@ -38,6 +38,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from engine.definitions.sandbox import make_script_engine
 from engine.facade import Engine
 from engine.models import ProcessInstance
+from engine.org.people import Person
 
 WINDOW = 10
 
@@ -52,13 +53,13 @@ class Run:
 
 def engine_run(engine: Engine, steps: int) -> Run:
     run = Run()
-    instance_id = int(engine.start("long_loop", LOOP_USER)["id"])
+    instance_id = int(engine.work.start(Person(LOOP_USER), "long_loop")["id"])
     for step in range(1, steps + 1):
         task_id = open_task_id(engine, instance_id, "work")
         t0 = time.perf_counter()
-        result = engine.complete(task_id, LOOP_USER, {"finished": step == steps})
+        result = engine.work.complete(Person(LOOP_USER), task_id, {"finished": step == steps})
         run.seconds.append(time.perf_counter() - t0)
-        with engine.session_factory() as session:
+        with engine.core.session_factory() as session:
             instance = session.get(ProcessInstance, instance_id)
             run.state_bytes.append(len(instance.state_json) if instance else 0)
     if result["status"] != "completed":

@@ -34,6 +34,8 @@ import urllib.request
 from pathlib import Path
 from urllib.error import HTTPError, URLError
 
+from engine.org.people import Person
+
 REPO = Path(__file__).resolve().parent.parent
 for _path in (REPO, REPO / "bench"):
     if str(_path) not in sys.path:
@@ -177,8 +179,8 @@ def main() -> None:
               f"events, {counts['open human_task']:,} open tasks) made by bench/big_db.py in "
               f"{meta['build_seconds']:.1f} s")
         engine = build_engine(target.url)
-        mine = engine.task_counts("wang.lei")
-        task_ids = [t["id"] for t in engine.tasks("wang.lei") if t["name"] == "research" and not t["mine"]]
+        mine = engine.work.task_counts(Person("wang.lei"))
+        task_ids = [t["id"] for t in engine.work.tasks(Person("wang.lei")) if t["name"] == "research" and not t["mine"]]
         engine.db.dispose()
 
         env = {**os.environ, "OPSFLOW_DATABASE_URL": target.url, "OPSFLOW_SECRET_KEY": secrets.token_hex(16)}

@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from engine.facade import Engine
+from engine.org.people import Person
 
 CRITERIA = ("goals", "quality", "teamwork", "innovation")
 
@@ -24,12 +25,14 @@ def self_assessment(*values: int) -> dict[str, Any]:
 
 
 def open_cycle(engine: Engine, period: str = "2026-Q4", **windows: str) -> dict[str, Any]:
-    return engine.start("appraisal_cycle", "chen.yu", {"period": period, "period_type": "quarterly", **windows})
+    return engine.work.start(Person("chen.yu"), "appraisal_cycle", {"period": period, "period_type": "quarterly",
+                                                                    **windows})
 
 
 def task_of(engine: Engine, username: str, name: str, employee: str) -> dict[str, Any]:
-    found = [t for t in engine.tasks(username) if t["name"] == name and f"({employee})" in t["instance_title"]]
-    assert len(found) == 1, (username, name, employee, engine.tasks(username))
+    found = [t for t in engine.work.tasks(Person(username))
+             if t["name"] == name and f"({employee})" in t["instance_title"]]
+    assert len(found) == 1, (username, name, employee, engine.work.tasks(Person(username)))
     return found[0]
 
 

@@ -71,7 +71,7 @@ def db_url(request) -> str:
 
 def _engine(url: str) -> Iterator[Engine]:
     engine = build_engine(url)
-    engine.init(demo=True)
+    engine.setup.init(demo=True)
     try:
         yield engine
     finally:
@@ -101,7 +101,7 @@ def demo(db_url: str, clock: FakeClock) -> Iterator[Engine]:
     """The demo organisation and processes on both databases, on ``clock``; everyone signs in with
     ``DEMO_PASSWORD``."""
     engine = build_engine(db_url, clock=clock)
-    engine.init(demo=True, demo_password=DEMO_PASSWORD)
+    engine.setup.init(demo=True, demo_password=DEMO_PASSWORD)
     try:
         yield engine
     finally:

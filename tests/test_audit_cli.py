@@ -14,7 +14,7 @@ from tests.journey import DRAFT, decision, research_and_draft, start_plan, step
 @pytest.fixture
 def plan_db(sqlite_url):
     engine = build_engine(sqlite_url)
-    engine.init(demo=True)
+    engine.setup.init(demo=True)
     try:
         plan = start_plan(engine)
         research_and_draft(engine, plan)

@@ -16,6 +16,7 @@ from engine.calendar import CHINA, WorkingCalendar
 from engine.errors import NotAllowed
 from engine.facade import build_engine
 from engine.models import User, UserRole
+from engine.org.people import Person
 from tests.journey import DRAFT, RESEARCH, START, decision, only_task
 
 HOUR = 3600
@@ -37,7 +38,7 @@ class MovedClock:
 def _clocked(url):
     clock = MovedClock(datetime(2026, 12, 7, 1, tzinfo=UTC))
     engine = build_engine(url, clock=clock)
-    engine.init(demo=True)
+    engine.setup.init(demo=True)
     yield engine, clock
     engine.db.dispose()
 
@@ -50,20 +51,21 @@ def timed_engine(sqlite_url):
 def test_open_waited_and_held_times_are_elapsed_and_on_working_days(timed_engine):
     engine, clock = timed_engine
     clock.at(7, 9)  # Monday 7 December 2026, 09:00 China time
-    plan = int(engine.start("market_plan", "li.na", START)["id"])
+    plan = int(engine.work.start(Person("li.na"), "market_plan", START)["id"])
     clock.at(9, 9)  # Wednesday
-    engine.complete(only_task(engine, "wang.lei", "research", plan)["id"], "wang.lei", RESEARCH)
+    engine.work.complete(Person("wang.lei"), only_task(engine, "wang.lei", "research", plan)["id"], RESEARCH)
     clock.at(11, 9)  # Friday: zhang.min takes the draft
     draft = only_task(engine, "zhang.min", "draft_plan", plan)["id"]
-    engine.claim(draft, "zhang.min")
+    engine.work.claim(Person("zhang.min"), draft)
     clock.at(14, 9)  # Monday after the weekend
-    engine.complete(draft, "zhang.min", DRAFT)
+    engine.work.complete(Person("zhang.min"), draft, DRAFT)
     clock.at(14, 12)
-    engine.complete(only_task(engine, "li.na", "manager_review", plan)["id"], "li.na", decision("approve"))
+    engine.work.complete(Person("li.na"), only_task(engine, "li.na", "manager_review", plan)["id"], decision("approve"))
     clock.at(15, 9)
-    engine.complete(only_task(engine, "chen.yu", "director_signoff", plan)["id"], "chen.yu", decision("approve"))
+    engine.work.complete(Person("chen.yu"), only_task(engine, "chen.yu", "director_signoff", plan)["id"],
+                         decision("approve"))
 
-    heat = engine.heatmap("market_plan", 1, "he.ping")
+    heat = engine.audit.heatmap(Person("he.ping"), "market_plan", 1)
     times = {e["id"]: e["times"] for e in heat["elements"]}
     assert times["research"]["open"]["median_s"] == 48 * HOUR == times["research"]["open"]["median_working_s"]
     assert "wait" not in times["research"]  # completed without being claimed first
@@ -147,34 +149,34 @@ def kept_engine(db_url):
 
 def test_a_heatmap_is_kept_while_young_or_while_nothing_has_moved(kept_engine, monkeypatch):
     engine, clock = kept_engine
-    plan = int(engine.start("market_plan", "li.na", START)["id"])
+    plan = int(engine.work.start(Person("li.na"), "market_plan", START)["id"])
     worked_out = []
     real = heatmap_module.version_heatmap
     monkeypatch.setattr(heatmap_module, "version_heatmap", lambda *a: worked_out.append(a[-2:]) or real(*a))
-    first = engine.heatmap("market_plan", 1, "he.ping")
-    with_diagram = engine.heatmap("market_plan", 1, "he.ping", with_diagram=True)  # the page's second ask
+    first = engine.audit.heatmap(Person("he.ping"), "market_plan", 1)
+    with_diagram = engine.audit.heatmap(Person("he.ping"), "market_plan", 1, with_diagram=True)  # the page's second ask
     assert len(worked_out) == 1 and with_diagram["computed_at"] == first["computed_at"] and "bpmn" not in first
-    assert "bpmn" not in engine.heatmap("market_plan", 1, "he.ping")  # the diagram is not kept with it
+    assert "bpmn" not in engine.audit.heatmap(Person("he.ping"), "market_plan", 1)  # the diagram is not kept with it
     clock.now += heatmap_memo.FRESH + timedelta(seconds=1)  # older, but no event since: still the same
-    assert engine.heatmap("market_plan", 1, "he.ping")["computed_at"] == first["computed_at"]
-    engine.complete(only_task(engine, "wang.lei", "research", plan)["id"], "wang.lei", RESEARCH)
+    assert engine.audit.heatmap(Person("he.ping"), "market_plan", 1)["computed_at"] == first["computed_at"]
+    engine.work.complete(Person("wang.lei"), only_task(engine, "wang.lei", "research", plan)["id"], RESEARCH)
     assert len(worked_out) == 1  # (nobody asked)
-    again = engine.heatmap("market_plan", 1, "he.ping")  # an event since, and past FRESH: worked out anew
+    again = engine.audit.heatmap(Person("he.ping"), "market_plan", 1)  # an event since, and past FRESH: worked out anew
     research = {e["id"]: e for e in again["elements"]}["research"]
     assert len(worked_out) == 2 and again["computed_at"] > first["computed_at"] and research["instances"] == 1
     clock.now += heatmap_memo.LONGEST
-    engine.heatmap("market_plan", 1, "he.ping")
+    engine.audit.heatmap(Person("he.ping"), "market_plan", 1)
     assert len(worked_out) == 3  # nothing new, but an hour old
-    engine.heatmap("market_plan", 1, "chen.yu")  # another viewer (a director: his department's instances)
+    engine.audit.heatmap(Person("chen.yu"), "market_plan", 1)  # another viewer (a director: his department's instances)
     assert len(worked_out) == 4
 
 
 def test_a_kept_heatmap_is_not_given_to_someone_who_lost_the_right(kept_engine):
     engine, _clock = kept_engine
-    engine.start("market_plan", "li.na", START)
-    assert engine.heatmap("market_plan", 1, "he.ping")["instances"] == 1
-    with engine.transaction() as session:
+    engine.work.start(Person("li.na"), "market_plan", START)
+    assert engine.audit.heatmap(Person("he.ping"), "market_plan", 1)["instances"] == 1
+    with engine.core.transaction() as session:
         session.execute(delete(UserRole).where(UserRole.user_id == select(User.id).where(
             User.username == "he.ping").scalar_subquery()))
     with pytest.raises(NotAllowed):
-        engine.heatmap("market_plan", 1, "he.ping")
+        engine.audit.heatmap(Person("he.ping"), "market_plan", 1)

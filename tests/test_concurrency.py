@@ -10,7 +10,8 @@ import threading
 
 from engine.errors import Conflict
 from engine.facade import build_engine
-from tests.journey import RESEARCH, only_task, start_plan
+from engine.org.people import Person
+from tests.journey import OPERATOR, RESEARCH, chains, only_task, start_plan
 
 
 def _race(engine, task_id, racers):
@@ -27,7 +28,7 @@ def _race(engine, task_id, racers):
 
     def run(name, username, data):
         try:
-            engine.complete(task_id, username, data)
+            engine.work.complete(Person(username), task_id, data)
             outcomes[name] = "won"
         except Conflict as exc:
             outcomes[name] = f"conflict: {exc.message}"
@@ -42,7 +43,7 @@ def _race(engine, task_id, racers):
 
 
 def test_two_threads_complete_one_task_exactly_one_wins(engine):
-    engine.add_user("qian.bo", ["research_supervisor"], "li.na")
+    engine.org.add_user(OPERATOR, "qian.bo", ["research_supervisor"], "li.na")
     plan = start_plan(engine)
     task = only_task(engine, "wang.lei", "research")
     outcomes = _race(engine, task["id"], [
@@ -50,15 +51,15 @@ def test_two_threads_complete_one_task_exactly_one_wins(engine):
         ("b", "qian.bo", {**RESEARCH, "findings": "from qian.bo"}),
     ])
     assert sorted(o.split(":")[0] for o in outcomes.values()) == ["conflict", "won"], outcomes
-    history = engine.history(plan)
+    history = engine.work.history(OPERATOR, plan)
     completed = [e for e in history if e["kind"] == "task_completed"]
     assert len(completed) == 1
     winner = "wang.lei" if outcomes["a"] == "won" else "qian.bo"
     assert completed[0]["actor"] == winner
-    assert engine.show(plan)["data"]["research"]["findings"] == f"from {winner}"
-    assert [t["name"] for t in engine.show(plan)["open_tasks"]] == ["draft_plan"]
+    assert engine.work.show(OPERATOR, plan)["data"]["research"]["findings"] == f"from {winner}"
+    assert [t["name"] for t in engine.work.show(OPERATOR, plan)["open_tasks"]] == ["draft_plan"]
     assert [e["seq"] for e in history] == list(range(1, len(history) + 1))
-    assert engine.verify(plan)[1] == []
+    assert chains(engine, plan)[1] == []
 
 
 def test_same_user_double_submit_counts_once(engine):
@@ -66,13 +67,13 @@ def test_same_user_double_submit_counts_once(engine):
     task = only_task(engine, "wang.lei", "research")
     outcomes = _race(engine, task["id"], [("a", "wang.lei", RESEARCH), ("b", "wang.lei", RESEARCH)])
     assert sorted(o.split(":")[0] for o in outcomes.values()) == ["conflict", "won"], outcomes
-    assert len([e for e in engine.history(plan) if e["kind"] == "task_completed"]) == 1
+    assert len([e for e in engine.work.history(OPERATOR, plan) if e["kind"] == "task_completed"]) == 1
 
 
 def test_two_processes_complete_one_task_through_the_cli(db_url):
     engine = build_engine(db_url)
-    engine.init(demo=True)
-    engine.add_user("qian.bo", ["research_supervisor"], "li.na")
+    engine.setup.init(demo=True)
+    engine.org.add_user(OPERATOR, "qian.bo", ["research_supervisor"], "li.na")
     plan = start_plan(engine)
     task = only_task(engine, "wang.lei", "research")
     env = {**os.environ, "OPSFLOW_DATABASE_URL": db_url}
@@ -85,5 +86,5 @@ def test_two_processes_complete_one_task_through_the_cli(db_url):
     codes = sorted(code for code, _ in results)
     assert codes == [0, 5], results
     assert "error:" in next(err for code, err in results if code == 5)
-    assert len([e for e in engine.history(plan) if e["kind"] == "task_completed"]) == 1
+    assert len([e for e in engine.work.history(OPERATOR, plan) if e["kind"] == "task_completed"]) == 1
     engine.db.dispose()

@@ -14,8 +14,10 @@ from sqlalchemy import func, select
 from engine.appraisal import cycles
 from engine.errors import FormInvalid
 from engine.models import HumanTask, Job, Notification, ProcessInstance
+from engine.org.people import Person
 from engine.scheduling.worker import Worker
 from tests.appraisal_steps import open_cycle, task_of
+from tests.journey import OPERATOR, chains
 from tests.test_appraisal import EXPECTED_LINES
 
 
@@ -25,35 +27,35 @@ def small_batches(monkeypatch):
 
 
 def count(engine, model, *where):
-    with engine.transaction() as session:
+    with engine.core.transaction() as session:
         return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
 
 
 def test_a_cycle_opens_its_first_batch_at_once_and_the_worker_the_rest(engine, small_batches):
     cycle = open_cycle(engine)
     assert (cycle["appraisals"], cycle["opened"], len(cycle["appraisal_ids"])) == (10, 4, 4)
-    board = engine.cycle_dashboard("2026-Q4")
+    board = engine.appraisal.dashboard(OPERATOR, "2026-Q4")
     assert board["opening"] == {"planned": 10, "opened": 4, "finished": False} and board["appraisals"] == 4
     assert count(engine, Job, Job.kind == "open_appraisals", Job.state == "pending") == 2
-    report = Worker(engine).run_once()
+    report = Worker(engine.core).run_once()
     assert report.incidents == 0 and report.errors == []
-    board = engine.cycle_dashboard("2026-Q4")
+    board = engine.appraisal.dashboard(OPERATOR, "2026-Q4")
     assert board["opening"] == {"planned": 10, "opened": 10, "finished": True} and board["appraisals"] == 10
-    children = [engine.show(i["id"]) for i in engine.instances("appraisal")]
+    children = [engine.work.show(OPERATOR, i["id"]) for i in engine.work.instances(OPERATOR, "appraisal")]
     lines = {c["data"]["start"]["employee"]: (c["data"]["start"]["appraiser"], c["data"]["start"]["calibrator"])
              for c in children}
     assert lines == EXPECTED_LINES
     for employee in EXPECTED_LINES:  # every appraisal waits for its employee, with a deadline and a timer
         task = task_of(engine, employee, "self_assessment", employee)
         assert task["mine"] is True and task["due_at"] is not None
-    checked, problems = engine.verify()
+    checked, problems = chains(engine)
     assert problems == [] and checked == 11
 
 
 def test_a_batch_writes_the_same_rows_as_starting_one_by_one(engine, small_batches):
     open_cycle(engine)
-    Worker(engine).run_once()
-    with engine.transaction() as session:
+    Worker(engine.core).run_once()
+    with engine.core.transaction() as session:
         batched = session.scalars(select(ProcessInstance).where(ProcessInstance.process_key == "appraisal")
                                   .order_by(ProcessInstance.id)).all()
         first, last = batched[0], batched[-1]  # opened with the cycle, and by the last job
@@ -65,32 +67,32 @@ def test_a_batch_writes_the_same_rows_as_starting_one_by_one(engine, small_batch
                 Notification.instance_id == instance.id, Notification.kind == "new_task")) == 1
             assert session.scalar(select(HumanTask.assignee_id).where(HumanTask.instance_id == instance.id)) \
                 is not None
-    kinds = [[e["kind"] for e in engine.history(i.id)] for i in (first, last)]
+    kinds = [[e["kind"] for e in engine.work.history(OPERATOR, i.id)] for i in (first, last)]
     assert kinds[0] == kinds[1] and kinds[0][:2] == ["instance_started", "task_created"]
 
 
 def test_closing_a_cycle_still_opening_needs_the_choice_and_cancels_the_unopened_batches(engine, small_batches):
     cycle = open_cycle(engine)
-    close = next(t for t in engine.tasks("chen.yu") if t["name"] == "close_cycle")
+    close = next(t for t in engine.work.tasks(Person("chen.yu")) if t["name"] == "close_cycle")
     with pytest.raises(FormInvalid) as refused:
-        engine.complete(close["id"], "chen.yu", {})
+        engine.work.complete(Person("chen.yu"), close["id"], {})
     assert "10 appraisal(s)" in refused.value.fields[cycles.CANCEL_OPEN][0]  # 4 open, 6 not opened yet
-    engine.complete(close["id"], "chen.yu", {cycles.CANCEL_OPEN: True})
+    engine.work.complete(Person("chen.yu"), close["id"], {cycles.CANCEL_OPEN: True})
     assert count(engine, Job, Job.kind == "open_appraisals", Job.state == "pending") == 0
-    assert Worker(engine).run_once().incidents == 0
+    assert Worker(engine.core).run_once().incidents == 0
     assert count(engine, ProcessInstance, ProcessInstance.parent_id == cycle["id"]) == 4  # nothing more opened
-    assert {i["status"] for i in engine.instances("appraisal")} == {"cancelled"}
-    assert engine.cycle_dashboard("2026-Q4")["opening"]["finished"] is True
+    assert {i["status"] for i in engine.work.instances(OPERATOR, "appraisal")} == {"cancelled"}
+    assert engine.appraisal.dashboard(OPERATOR, "2026-Q4")["opening"]["finished"] is True
 
 
 def test_a_batch_that_runs_after_the_close_opens_nothing(sqlite_engine, small_batches):
     engine = sqlite_engine
     open_cycle(engine)
-    with engine.transaction() as session:  # the job a worker had leased before the close
+    with engine.core.transaction() as session:  # the job a worker had leased before the close
         payload = json.loads(session.scalars(select(Job.payload_json).where(
             Job.kind == "open_appraisals").order_by(Job.id)).first())
-    close = next(t for t in engine.tasks("chen.yu") if t["name"] == "close_cycle")
-    engine.complete(close["id"], "chen.yu", {cycles.CANCEL_OPEN: True})
-    with engine.transaction() as session:
+    close = next(t for t in engine.work.tasks(Person("chen.yu")) if t["name"] == "close_cycle")
+    engine.work.complete(Person("chen.yu"), close["id"], {cycles.CANCEL_OPEN: True})
+    with engine.core.transaction() as session:
         cycles.open_batch(session, engine.collaborators, payload, engine.collaborators.clock())
     assert count(engine, ProcessInstance, ProcessInstance.process_key == "appraisal") == 4

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from engine.facade import Engine
+from engine.org.people import Person
 from tests.appraisal_steps import open_cycle, scores, self_assessment, task_of
+from tests.journey import OPERATOR
 
 
 def grade_sun_hao_d(engine: Engine) -> None:
     """sun.hao (branch GM, reports to chen.yu, who appraises and calibrates him) ends with grade D."""
-    engine.complete(task_of(engine, "sun.hao", "self_assessment", "sun.hao")["id"], "sun.hao",
-                    self_assessment(1, 1, 1, 1))
-    engine.complete(task_of(engine, "chen.yu", "manager_scoring", "sun.hao")["id"], "chen.yu", scores(1, 1, 1, 1))
-    engine.complete(task_of(engine, "chen.yu", "calibration", "sun.hao")["id"], "chen.yu", {"decision": "confirm"})
-    engine.complete(task_of(engine, "sun.hao", "acknowledge", "sun.hao")["id"], "sun.hao", {"decision": "accept"})
+    engine.work.complete(Person("sun.hao"), task_of(engine, "sun.hao", "self_assessment", "sun.hao")["id"],
+                         self_assessment(1, 1, 1, 1))
+    engine.work.complete(Person("chen.yu"), task_of(engine, "chen.yu", "manager_scoring", "sun.hao")["id"],
+                         scores(1, 1, 1, 1))
+    engine.work.complete(Person("chen.yu"), task_of(engine, "chen.yu", "calibration", "sun.hao")["id"],
+                         {"decision": "confirm"})
+    engine.work.complete(Person("sun.hao"), task_of(engine, "sun.hao", "acknowledge", "sun.hao")["id"],
+                         {"decision": "accept"})
 
 
 def rows_by_title(board: dict) -> dict[str, str | None]:
@@ -22,11 +27,11 @@ def rows_by_title(board: dict) -> dict[str, str | None]:
 def test_li_na_no_longer_sees_sun_haos_grade_but_the_counts_still_include_it(engine: Engine) -> None:
     open_cycle(engine)
     grade_sun_hao_d(engine)
-    sun_hao = next(i for i in engine.instances("appraisal") if "(sun.hao)" in i["title"])
-    director = engine.cycle_dashboard("2026-Q4", "chen.yu")  # oversight: every row
+    sun_hao = next(i for i in engine.work.instances(OPERATOR, "appraisal") if "(sun.hao)" in i["title"])
+    director = engine.appraisal.dashboard(Person("chen.yu"), "2026-Q4")  # oversight: every row
     assert rows_by_title(director)["孙浩 (sun.hao)"] == "D" and director["hidden"] == 0
 
-    board = engine.cycle_dashboard("2026-Q4", "li.na")
+    board = engine.appraisal.dashboard(Person("li.na"), "2026-Q4")
     titles = rows_by_title(board)
     assert "孙浩 (sun.hao)" not in titles  # the same person gets 403 on that appraisal...
     assert all(row["id"] != sun_hao["id"] for row in board["instances"])
@@ -35,7 +40,8 @@ def test_li_na_no_longer_sees_sun_haos_grade_but_the_counts_still_include_it(eng
     assert {"李娜 (li.na)", "王磊 (wang.lei)", "周杰 (zhou.jie)", "冯怡 (feng.yi)"} <= set(titles)
     assert board["grades"]["D"] == 1 and board["appraisals"] == director["appraisals"]  # counts stay aggregate
     assert board["hidden"] == director["appraisals"] - len(board["instances"]) > 0
-    assert all(engine.show(row["id"], "li.na") for row in board["instances"])  # every row listed she may open
+    assert all(engine.work.show(Person("li.na"),
+                                row["id"]) for row in board["instances"])  # every row listed she may open
 
 
 def test_the_web_dashboard_shows_the_same_rows(engine: Engine) -> None:
@@ -49,7 +55,7 @@ def test_the_web_dashboard_shows_the_same_rows(engine: Engine) -> None:
     page = client.get("/cycles/2026-Q4", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "(sun.hao)" not in page and "(zhou.jie)" in page
     # sun.hao's and zhao.qiang's (both report to chen.yu, beside li.na)
-    assert engine.cycle_dashboard("2026-Q4", "li.na")["hidden"] == 2
+    assert engine.appraisal.dashboard(Person("li.na"), "2026-Q4")["hidden"] == 2
     assert "2 appraisals you may not see are counted above but not listed." in page
-    assert client.get(f"/instances/{next(i['id'] for i in engine.instances('appraisal') if '(sun.hao)' in i['title'])}"
-                      ).status_code == 403
+    hidden = next(i["id"] for i in engine.work.instances(OPERATOR, "appraisal") if "(sun.hao)" in i["title"])
+    assert client.get(f"/instances/{hidden}").status_code == 403

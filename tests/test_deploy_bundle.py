@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 from engine.definitions.bundle import DefinitionBundle
 from engine.errors import DeploymentRejected, NotAllowed
 from engine.models import DefinitionFile, ProcessDefinition
+from engine.org.people import Person
+from tests.journey import OPERATOR
 
 NOTE_FORM = {"type": "object", "title": "Note", "x-title-zh": "备注", "required": ["note"],
              "properties": {"note": {"type": "string", "title": "Note", "maxLength": 200}}}
@@ -46,42 +48,42 @@ def memo_bundle(**kwargs: str) -> DefinitionBundle:
 
 
 def versions(engine, key: str) -> int:
-    with engine.transaction() as session:
+    with engine.core.transaction() as session:
         return int(session.scalar(select(func.count()).select_from(ProcessDefinition)
                                   .where(ProcessDefinition.key == key)) or 0)
 
 
 def test_an_analyst_deploys_a_bundle_that_exists_only_in_memory(engine, tmp_path, monkeypatch):
     monkeypatch.setattr(engine.collaborators, "forms_root", tmp_path / "nothing-here")  # no form files on disk
-    [result] = engine.deploy([memo_bundle()], "gao.yan")
+    [result] = engine.definitions.deploy(Person("gao.yan"), [memo_bundle()])
     assert (result.key, result.version, result.status) == ("memo", 1, "deployed")
-    started = engine.start("memo", "zhou.jie")
-    task = engine.task(engine.tasks("zhou.jie")[0]["id"])
+    started = engine.work.start(Person("zhou.jie"), "memo")
+    task = engine.work.task(OPERATOR, engine.work.tasks(Person("zhou.jie"))[0]["id"])
     assert task["form"]["title"] == "Note" and task["instance_id"] == started["id"]
-    with engine.transaction() as session:
+    with engine.core.transaction() as session:
         files = {f.name: (f.kind, f.sha256) for f in session.scalars(select(DefinitionFile))
                  .all() if f.name.startswith("memo")}
     assert files == {"memo.bpmn": ("bpmn", hashlib.sha256(bpmn()).hexdigest()),
                      "memo/note.json": ("form", hashlib.sha256(json.dumps(NOTE_FORM).encode()).hexdigest())}
-    assert [r.status for r in engine.deploy([memo_bundle()], "admin")] == ["unchanged"]
+    assert [r.status for r in engine.definitions.deploy(Person("admin"), [memo_bundle()])] == ["unchanged"]
     assert versions(engine, "memo") == 1
 
 
 def test_a_staff_user_may_not_deploy_and_is_told_which_right_it_needs(engine):
     with pytest.raises(NotAllowed, match=r"zhou\.jie may not deploy processes: that needs the deploy right "
                                          r"\(roles admin, analyst\)"):
-        engine.deploy([memo_bundle()], "zhou.jie")
+        engine.definitions.deploy(Person("zhou.jie"), [memo_bundle()])
     with pytest.raises(NotAllowed, match="deploy right"):
-        engine.deploy([memo_bundle()], "chen.yu")  # a director runs processes; analysts change them
+        engine.definitions.deploy(Person("chen.yu"), [memo_bundle()])  # a director runs processes; analysts change them
     assert versions(engine, "memo") == 0
 
 
 def test_a_bundle_without_its_form_or_with_an_unknown_lane_is_refused_and_stores_nothing(engine):
     missing = DefinitionBundle("memo.bpmn", bpmn())
     with pytest.raises(DeploymentRejected, match=r"form 'memo/note\.json' not found"):
-        engine.deploy([missing], "gao.yan")
+        engine.definitions.deploy(Person("gao.yan"), [missing])
     with pytest.raises(DeploymentRejected, match=r"lane 'nobody' .* is not a known role"):
-        engine.deploy([memo_bundle(lane="nobody")], "gao.yan")
+        engine.definitions.deploy(Person("gao.yan"), [memo_bundle(lane="nobody")])
     with pytest.raises(DeploymentRejected, match="lies outside the forms folder"):
-        engine.deploy([DefinitionBundle("memo.bpmn", bpmn(form="../../etc/passwd"))], "gao.yan")
+        engine.definitions.deploy(Person("gao.yan"), [DefinitionBundle("memo.bpmn", bpmn(form="../../etc/passwd"))])
     assert versions(engine, "memo") == 0

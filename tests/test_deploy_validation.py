@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from engine.errors import DeploymentRejected
 from engine.facade import Engine
 from engine.models import ProcessDefinition, TaskDefinition
-from tests.journey import decision, only_task, research_and_draft, start_plan, step
+from tests.journey import OPERATOR, decision, deploy_files, only_task, research_and_draft, start_plan, step
 
 ROOT = Path(__file__).resolve().parent.parent
 PROCESSES = ROOT / "processes"
@@ -33,7 +33,7 @@ FIXTURE_FORMS = FIXTURES / "forms"
 
 def stored(engine: Engine) -> tuple[int, int]:
     """How many process definitions and task definitions the database holds."""
-    with engine.transaction() as session:
+    with engine.core.transaction() as session:
         definitions = session.scalar(select(func.count()).select_from(ProcessDefinition))
         tasks = session.scalar(select(func.count()).select_from(TaskDefinition))
     return int(definitions or 0), int(tasks or 0)
@@ -43,7 +43,7 @@ def refused(engine: Engine, paths: list[Path]) -> DeploymentRejected:
     """Deploy ``paths``, expecting a refusal that leaves the database as it was."""
     before = stored(engine)
     with pytest.raises(DeploymentRejected) as caught:
-        engine.deploy_paths(paths, "gao.yan")
+        deploy_files(engine, paths, "gao.yan")
     assert stored(engine) == before
     return caught.value
 
@@ -129,7 +129,7 @@ def test_a_dtd_hidden_by_a_utf16_encoding_is_refused_too(fixture_forms, tmp_path
 def test_the_accepted_fixtures_deploy(fixture_forms):
     """The rejected fixtures differ from these in the one thing their name says."""
     before = stored(fixture_forms)
-    results = fixture_forms.deploy_paths(sorted(ACCEPTED.glob("*.bpmn")), "gao.yan")
+    results = deploy_files(fixture_forms, sorted(ACCEPTED.glob("*.bpmn")), "gao.yan")
     assert [(r.key, r.version, r.status) for r in results] == [
         ("looping_script", 1, "deployed"), ("note_then_script", 1, "deployed")]
     assert stored(fixture_forms) == (before[0] + 2, before[1] + 2)
@@ -166,12 +166,13 @@ def test_a_folder_with_one_bad_file_stores_nothing_from_the_good_ones(engine, mo
     rejection = refused(engine, [mixed_folder])
     assert rejection.source == "z_script_imports_os.bpmn"
     assert any("steal" in p for p in rejection.problems)
-    assert [(p["key"], p["version"]) for p in engine.processes() if p["key"] == "market_plan"] == [("market_plan", 1)]
-    assert "note_then_script" not in {p["key"] for p in engine.processes()}
+    assert [(p["key"], p["version"]) for p in engine.work.processes(OPERATOR)
+            if p["key"] == "market_plan"] == [("market_plan", 1)]
+    assert "note_then_script" not in {p["key"] for p in engine.work.processes(OPERATOR)}
 
     (mixed_folder / "z_script_imports_os.bpmn").unlink()
     before = stored(engine)
-    results = engine.deploy_paths([mixed_folder], "gao.yan")
+    results = deploy_files(engine, [mixed_folder], "gao.yan")
     assert [(r.key, r.version, r.status) for r in results] == [
         ("note_then_script", 1, "deployed"), ("market_plan", 2, "deployed")]
     assert stored(engine) == (before[0] + 2, before[1] + 1 + 4)
@@ -180,7 +181,7 @@ def test_a_folder_with_one_bad_file_stores_nothing_from_the_good_ones(engine, mo
 # -- versions ---------------------------------------------------------------------------------
 def test_deploying_the_same_processes_again_stores_nothing(engine):
     before = stored(engine)
-    results = engine.deploy_paths([PROCESSES], "gao.yan")
+    results = deploy_files(engine, [PROCESSES], "gao.yan")
     assert results and {r.status for r in results} == {"unchanged"}
     assert {r.key: r.version for r in results}["market_plan"] == 1
     assert stored(engine) == before
@@ -195,28 +196,28 @@ def test_a_changed_model_is_version_2_and_running_instances_stay_on_version_1(en
     on_v1 = start_plan(engine)
 
     before = stored(engine)
-    [result] = engine.deploy_paths([tmp_path / "market_plan.bpmn"], "gao.yan")
+    [result] = deploy_files(engine, [tmp_path / "market_plan.bpmn"], "gao.yan")
     assert (result.key, result.version, result.status) == ("market_plan", 2, "deployed")
     assert stored(engine) == (before[0] + 1, before[1] + 4)
-    again = engine.deploy_paths([tmp_path / "market_plan.bpmn"], "gao.yan")
+    again = deploy_files(engine, [tmp_path / "market_plan.bpmn"], "gao.yan")
     assert [(r.version, r.status) for r in again] == [(2, "unchanged")]
-    latest = {p["key"]: p for p in engine.processes()}["market_plan"]
+    latest = {p["key"]: p for p in engine.work.processes(OPERATOR)}["market_plan"]
     assert (latest["version"], latest["title"]) == (2, "Market plan, revised")
 
     on_v2 = start_plan(engine)
-    assert (engine.show(on_v1)["version"], engine.show(on_v2)["version"]) == (1, 2)
+    assert (engine.work.show(OPERATOR, on_v1)["version"], engine.work.show(OPERATOR, on_v2)["version"]) == (1, 2)
     # each instance runs its own version's model: v1 allows five rework rounds, v2 one
-    v1_research = engine.task(only_task(engine, "wang.lei", "research", on_v1)["id"])
-    v2_research = engine.task(only_task(engine, "wang.lei", "research", on_v2)["id"])
+    v1_research = engine.work.task(OPERATOR, only_task(engine, "wang.lei", "research", on_v1)["id"])
+    v2_research = engine.work.task(OPERATOR, only_task(engine, "wang.lei", "research", on_v2)["id"])
     assert (v1_research["process_version"], v1_research["rework_rounds"]) == (1, {"used": 0, "max": 5})
     assert (v2_research["process_version"], v2_research["rework_rounds"]) == (2, {"used": 0, "max": 1})
 
     research_and_draft(engine, on_v1)
     step(engine, "li.na", "manager_review", on_v1, decision("approve"))
     step(engine, "chen.yu", "director_signoff", on_v1, decision("approve"))
-    finished = engine.show(on_v1)
+    finished = engine.work.show(OPERATOR, on_v1)
     assert (finished["status"], finished["end_event"], finished["version"]) == ("completed", "approved", 1)
-    assert engine.show(on_v2)["status"] == "running"
+    assert engine.work.show(OPERATOR, on_v2)["status"] == "running"
 
 
 def test_a_form_change_alone_makes_a_new_version(engine, tmp_path, monkeypatch):
@@ -224,20 +225,20 @@ def test_a_form_change_alone_makes_a_new_version(engine, tmp_path, monkeypatch):
     shutil.copytree(FORMS, forms)
     monkeypatch.setattr(engine.collaborators, "forms_root", forms)
     # the same content elsewhere is the same version
-    assert {r.status for r in engine.deploy_paths([PROCESSES], "gao.yan")} == {"unchanged"}
+    assert {r.status for r in deploy_files(engine, [PROCESSES], "gao.yan")} == {"unchanged"}
 
     research = forms / "market_plan" / "research.json"
     schema = json.loads(research.read_text(encoding="utf-8"))
     schema["title"] = "Market research report (revised)"
     research.write_text(json.dumps(schema, ensure_ascii=False, indent=2), encoding="utf-8")
     before = stored(engine)
-    results = {r.key: r for r in engine.deploy_paths([PROCESSES], "gao.yan")}
+    results = {r.key: r for r in deploy_files(engine, [PROCESSES], "gao.yan")}
     assert (results["market_plan"].version, results["market_plan"].status) == (2, "deployed")
     assert {r.status for key, r in results.items() if key != "market_plan"} <= {"unchanged"}
     assert stored(engine) == (before[0] + 1, before[1] + 4)
 
     plan = start_plan(engine)
-    form = engine.task(only_task(engine, "wang.lei", "research", plan)["id"])["form"]
+    form = engine.work.task(OPERATOR, only_task(engine, "wang.lei", "research", plan)["id"])["form"]
     assert form["title"] == "Market research report (revised)"
 
 

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from engine.facade import Engine
+from engine.org.people import Person
 from opsflow_verify.bundle import verify
-from tests.journey import DRAFT, decision, research_and_draft, start_plan, step
+from tests.journey import DRAFT, OPERATOR, decision, research_and_draft, start_plan, step
 
 ROOT = Path(__file__).resolve().parent.parent
 STDLIB = set(sys.stdlib_module_names)
@@ -33,11 +34,11 @@ def reworked_plan(engine: Engine) -> int:
 @pytest.fixture
 def bundle(engine: Engine, tmp_path: Path) -> tuple[Path, list[int]]:
     plans = [reworked_plan(engine), start_plan(engine, "zhang.min")]
-    engine.checkpoint()
+    engine.audit.checkpoint(OPERATOR)
     step(engine, "li.na", "manager_review", plans[0], decision("approve"))  # after the first checkpoint
     path = tmp_path / "bundle.zip"
     with open(path, "wb") as out:
-        summary = engine.export_bundle(plans, out, "he.ping")
+        summary = engine.audit.export_bundle(Person("he.ping"), plans, out)
     assert summary["instances"] == plans and summary["events"] > 20
     return path, plans
 

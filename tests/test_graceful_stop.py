@@ -106,10 +106,10 @@ def test_a_stopped_worker_finishes_its_job_in_flight_and_leaves_nothing_leased(s
 
     engine.collaborators.hooks.on_job("slow_test_job", slow_job)
     now = engine.collaborators.clock()
-    with engine.transaction() as session:
+    with engine.core.transaction() as session:
         outbox.schedule_jobs(session, [{"kind": "slow_test_job", "due_at": now - timedelta(seconds=1)},
                                        {"kind": "slow_test_job", "due_at": now + timedelta(hours=1)}], now)
-    worker, stop = Worker(engine, slots=2), threading.Event()
+    worker, stop = Worker(engine.core, slots=2), threading.Event()
     thread = threading.Thread(target=worker.run_forever, kwargs={"poll_seconds": 0.1, "stop": stop})
     thread.start()
     assert running.wait(10)
@@ -119,6 +119,6 @@ def test_a_stopped_worker_finishes_its_job_in_flight_and_leaves_nothing_leased(s
     release.set()
     thread.join(timeout=10)
     assert not thread.is_alive()
-    with engine.transaction() as session:
+    with engine.core.transaction() as session:
         jobs = session.scalars(select(Job).where(Job.kind == "slow_test_job").order_by(Job.id)).all()
         assert [(j.state, j.locked_until) for j in jobs] == [("done", None), ("pending", None)]

@@ -19,7 +19,7 @@ from sqlalchemy import select, text
 from engine.facade import Engine, build_engine
 from engine.history import event_hash, replay_data
 from engine.models import HistoryEvent
-from tests.journey import DRAFT, decision, research_and_draft, start_plan, step
+from tests.journey import DRAFT, OPERATOR, chains, decision, research_and_draft, start_plan, step
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,7 +33,7 @@ def journey_with_a_return(engine: Engine) -> int:
                                                     "response_to_comments": "Budget cut"})
     step(engine, "li.na", "manager_review", plan, decision("approve"))
     step(engine, "chen.yu", "director_signoff", plan, decision("approve", "Good plan"))
-    assert engine.show(plan)["status"] == "completed"
+    assert engine.work.show(OPERATOR, plan)["status"] == "completed"
     return plan
 
 
@@ -43,7 +43,7 @@ def plan(engine) -> int:
 
 
 def events_of(engine: Engine, instance_id: int) -> list[HistoryEvent]:
-    with engine.transaction() as session:
+    with engine.core.transaction() as session:
         events = session.scalars(
             select(HistoryEvent).where(HistoryEvent.instance_id == instance_id).order_by(HistoryEvent.seq)
         ).all()
@@ -59,7 +59,7 @@ def tamper(engine: Engine, sql: str, **params: Any) -> None:
 
 
 def problems_of(engine: Engine, instance_id: int) -> list[tuple[int | None, str]]:
-    checked, problems = engine.verify(instance_id)
+    checked, problems = chains(engine, instance_id)
     assert checked == 1
     assert {p.instance_id for p in problems} <= {instance_id}
     return [(p.seq, p.message) for p in problems]
@@ -69,8 +69,8 @@ def test_an_untouched_history_verifies(engine, plan):
     events = events_of(engine, plan)
     assert len(events) >= 15
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
-    assert engine.verify(plan) == (1, [])
-    assert engine.verify() == (1, [])
+    assert chains(engine, plan) == (1, [])
+    assert chains(engine) == (1, [])
 
 
 def test_an_edited_payload_is_found(engine, plan):
@@ -148,18 +148,18 @@ def test_a_rewritten_and_rehashed_chain_is_found_through_the_anchor(engine, plan
 
     # which shows the rewrite was perfect: moving the anchor too would go unnoticed
     tamper(engine, "UPDATE process_instance SET history_head = :h WHERE id = :i", h=new_head, i=plan)
-    assert engine.verify(plan) == (1, [])
+    assert chains(engine, plan) == (1, [])
 
 
 def test_a_history_written_with_a_non_utc_clock_verifies(db_url):
     """SQLite keeps wall-clock times only; the chain must not depend on the clock's offset."""
     china = timezone(timedelta(hours=8))
     engine = build_engine(db_url, clock=lambda: datetime.now(china))
-    engine.init(demo=True)
+    engine.setup.init(demo=True)
     try:
         plan = start_plan(engine)
         research_and_draft(engine, plan)
-        assert engine.verify(plan) == (1, [])
+        assert chains(engine, plan) == (1, [])
     finally:
         engine.db.dispose()
 
@@ -211,5 +211,5 @@ def test_replaying_the_log_rebuilds_the_data_of_any_step(engine, plan):
     at_end = replay_data(events)
     assert at_end["manager_review"] == {"decision": "approve"}
     assert at_end["director_signoff"] == {"decision": "approve", "comment": "Good plan"}
-    assert at_end == engine.show(plan)["data"]
+    assert at_end == engine.work.show(OPERATOR, plan)["data"]
     assert "manager_review" not in replay_data(events, returned.seq)  # the review's data comes with its step

@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import event
 
 from engine.facade import Engine
-from tests.journey import DEMO_PASSWORD, RESEARCH, only_task, start_plan
+from engine.org.people import Person
+from tests.journey import DEMO_PASSWORD, OPERATOR, RESEARCH, only_task, start_plan
 from webui import create_app
 
 MAX_STATEMENTS = 10
@@ -30,7 +31,7 @@ class Counter:
         self.statements: list[str] = []
         self.commits = 0
         self.on = False
-        transaction, reading = engine.transaction, engine.reading
+        transaction, reading = engine.core.transaction, engine.core.reading
 
         @contextmanager
         def counted_transaction() -> Iterator[Any]:
@@ -44,8 +45,8 @@ class Counter:
             with reading() as session:
                 yield session
 
-        monkeypatch.setattr(engine, "transaction", counted_transaction)
-        monkeypatch.setattr(engine, "reading", counted_reading)
+        monkeypatch.setattr(engine.core, "transaction", counted_transaction)
+        monkeypatch.setattr(engine.core, "reading", counted_reading)
         event.listen(engine.db, "before_cursor_execute", self._statement)
         event.listen(engine.db, "commit", self._commit)
 
@@ -65,7 +66,7 @@ def research_task(engine: Engine) -> int:
 def test_an_api_completion_writes_in_one_transaction_and_commits_once(demo, monkeypatch):
     task_id = research_task(demo)
     client = create_app(demo, {"TESTING": True, "SECRET_KEY": "x"}).test_client()
-    headers = {"Authorization": f"Bearer {demo.create_token('wang.lei')}"}
+    headers = {"Authorization": f"Bearer {demo.org.create_token(Person('wang.lei'))}"}
     client.get("/api/v1/tasks", headers=headers)  # warm the definition cache, as a running server has it
     counter = Counter(demo, monkeypatch)
     counter.on = True
@@ -89,14 +90,17 @@ def test_an_html_form_completion_runs_one_engine_transaction_and_commits_once(de
     fields = {name: RESEARCH[name] for name in RESEARCH}
     counter = Counter(demo, monkeypatch)
     counter.on = True
-    response = client.post(f"/tasks/{task_id}/complete", data={**fields, "csrf_token": _csrf(form_page)})
+    form = form_page[form_page.index(f'action="/tasks/{task_id}/complete"'):]
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]+)"', form[:form.index("</form>")]))
+    response = client.post(f"/tasks/{task_id}/complete", data={**fields, **hidden})  # as a browser sends it
     counter.on = False
     assert response.status_code == 303 and response.headers["Location"].endswith("/")
     listing = "\n".join(counter.statements)
     assert (counter.writing, counter.reading) == (1, 0), listing
     assert counter.commits == 1, listing
     assert len(counter.statements) <= MAX_STATEMENTS, listing
-    assert demo.show(only_task(demo, "zhang.min", "draft_plan")["instance_id"])["data"]["research"] == RESEARCH
+    assert demo.work.show(OPERATOR, only_task(demo, "zhang.min",
+                                              "draft_plan")["instance_id"])["data"]["research"] == RESEARCH
 
 
 def _csrf(page: str) -> str:

@@ -12,6 +12,7 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from engine.facade import Engine
+from engine.org.people import Person
 from engine.text_input import MAX_ID
 from opsflow.cli import build_parser, main
 from tests.api.helpers import make_app
@@ -65,7 +66,7 @@ def test_every_html_route_answers_404_for_an_id_out_of_range(demo: Engine, value
 def test_every_api_route_answers_404_for_an_id_out_of_range(demo: Engine, value: int) -> None:
     app = make_app(demo)
     client = app.test_client()
-    headers = {"Authorization": f"Bearer {demo.create_token(ADMIN)}"}
+    headers = {"Authorization": f"Bearer {demo.org.create_token(Person(ADMIN))}"}
     rules = [r for r in id_rules(app, api=True)]
     assert len(rules) >= 9
     for rule in rules:

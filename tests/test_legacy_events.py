@@ -12,7 +12,7 @@ from engine.history import GENESIS_HASH
 from engine.history.encoding import chain_hash, legacy_json
 from engine.models import HistoryEvent
 from opsflow_verify.bundle import verify as verify_bundle
-from tests.journey import research_and_draft, start_plan
+from tests.journey import OPERATOR, chains, research_and_draft, start_plan
 
 
 def old_hash(prev, instance_id, seq, kind, at, actor, task_name, human_task_id, payload_json) -> str:
@@ -45,19 +45,19 @@ def test_the_migration_marks_old_events_as_encoding_1_and_keeps_their_hashes(sql
                                 "prev_hash, hash) VALUES (1, 1, 'instance_started', '2026-01-01 00:00:00.000000', "
                                 "'u', :p, :prev, :h)"), {"p": '{"a":"中"}', "prev": GENESIS_HASH, "h": digest})
         command.upgrade(config, "head")
-    with engine.reading() as session:
+    with engine.core.reading() as session:
         event = session.scalars(select(HistoryEvent)).one()
         assert (event.encoding, event.hash) == (1, digest)
-    assert engine.verify(1) == (1, [])
-    engine.checkpoint()
-    assert engine.verify_history(1).ok
+    assert chains(engine, 1) == (1, [])
+    engine.audit.checkpoint(OPERATOR)
+    assert engine.audit.verify(OPERATOR, 1).ok
     engine.db.dispose()
 
 
 def test_a_history_of_old_and_new_events_verifies_everywhere(sqlite_engine, tmp_path):
     engine = sqlite_engine
     plan = start_plan(engine)
-    with engine.reading() as session:  # turn the first step's events into what an old opsflow wrote
+    with engine.core.reading() as session:  # turn the first step's events into what an old opsflow wrote
         events = session.scalars(select(HistoryEvent).where(HistoryEvent.instance_id == plan)
                                  .order_by(HistoryEvent.seq)).all()
         session.expunge_all()
@@ -75,13 +75,13 @@ def test_a_history_of_old_and_new_events_verifies_everywhere(sqlite_engine, tmp_
             head = digest
         connection.execute(text("UPDATE process_instance SET history_head = :h WHERE id = :i"), {"h": head, "i": plan})
     research_and_draft(engine, plan)  # new events (encoding 2) chain on from the old ones
-    assert engine.verify(plan) == (1, [])
-    engine.checkpoint()
-    report = engine.verify_history(plan)
+    assert chains(engine, plan) == (1, [])
+    engine.audit.checkpoint(OPERATOR)
+    report = engine.audit.verify(OPERATOR, plan)
     assert report.ok and report.covered == report.events
     bundle = tmp_path / "mixed.zip"
     with open(bundle, "wb") as out:
-        engine.export_bundle([plan], out)
+        engine.audit.export_bundle(OPERATOR, [plan], out)
     assert verify_bundle(str(bundle)).problems == []
-    with engine.reading() as session:
+    with engine.core.reading() as session:
         assert set(session.scalars(select(HistoryEvent.encoding).where(HistoryEvent.instance_id == plan))) == {1, 2}

@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import FormInvalid, NotAllowed
-from tests.journey import DRAFT, RESEARCH, decision, only_task, research_and_draft, start_plan, step
+from engine.org.people import Person
+from tests.journey import DRAFT, OPERATOR, RESEARCH, decision, only_task, research_and_draft, start_plan, step
 
 
 def completions(engine, instance_id):
     return [(e["task_name"], e["actor"], e["payload"].get("decision"))
-            for e in engine.history(instance_id) if e["kind"] == "task_completed"]
+            for e in engine.work.history(OPERATOR, instance_id) if e["kind"] == "task_completed"]
 
 
 def test_approve_path_reaches_approved_with_the_right_people(engine):
@@ -19,7 +20,7 @@ def test_approve_path_reaches_approved_with_the_right_people(engine):
     step(engine, "li.na", "manager_review", plan, decision("approve"))
     result = step(engine, "chen.yu", "director_signoff", plan, decision("approve", "Go ahead"))
     assert result["status"] == "completed"
-    shown = engine.show(plan)
+    shown = engine.work.show(OPERATOR, plan)
     assert (shown["status"], shown["end_event"]) == ("completed", "approved")
     assert shown["open_tasks"] == []
     assert completions(engine, plan) == [
@@ -34,13 +35,13 @@ def test_return_and_rework_shows_comments_to_the_drafter(engine):
     research_and_draft(engine, plan)
     step(engine, "li.na", "manager_review", plan, decision("return", "Budget lines are missing"))
     rework = only_task(engine, "zhang.min", "draft_plan", plan)
-    context = engine.task(rework["id"])["context"]
+    context = engine.work.task(OPERATOR, rework["id"])["context"]
     assert context["manager_review"]["comment"] == "Budget lines are missing"
     assert context["research"] == RESEARCH
     step(engine, "zhang.min", "draft_plan", plan, {**DRAFT, "response_to_comments": "Added budget lines"})
     step(engine, "li.na", "manager_review", plan, decision("approve"))
     step(engine, "chen.yu", "director_signoff", plan, decision("approve"))
-    assert engine.show(plan)["end_event"] == "approved"
+    assert engine.work.show(OPERATOR, plan)["end_event"] == "approved"
     assert [c[0] for c in completions(engine, plan)] == [
         "research", "draft_plan", "manager_review", "draft_plan", "manager_review", "director_signoff"]
 
@@ -51,12 +52,12 @@ def test_return_to_research_goes_back_to_the_researcher(engine):
     result = step(engine, "li.na", "manager_review", plan, decision("return_research", "Need competitor prices"))
     assert result["next_tasks"] == ["research"]
     task = only_task(engine, "wang.lei", "research", plan)
-    assert engine.task(task["id"])["context"]["manager_review"]["decision"] == "return_research"
+    assert engine.work.task(OPERATOR, task["id"])["context"]["manager_review"]["decision"] == "return_research"
     research_and_draft(engine, plan)
     step(engine, "li.na", "manager_review", plan, decision("approve"))
     step(engine, "chen.yu", "director_signoff", plan, decision("approve"))
-    assert engine.show(plan)["end_event"] == "approved"
-    gateway_paths = [e["payload"]["to"] for e in engine.history(plan) if e["kind"] == "gateway_path"
+    assert engine.work.show(OPERATOR, plan)["end_event"] == "approved"
+    gateway_paths = [e["payload"]["to"] for e in engine.work.history(OPERATOR, plan) if e["kind"] == "gateway_path"
                      and e["payload"]["gateway"] == "manager_return_cap"]
     assert gateway_paths == [["research"]]
 
@@ -69,9 +70,9 @@ def test_director_veto_ends_the_plan_with_its_reason(engine):
         step(engine, "chen.yu", "director_signoff", plan, decision("veto"))
     assert "comment" in refused.value.fields
     step(engine, "chen.yu", "director_signoff", plan, decision("veto", "Not this year"))
-    shown = engine.show(plan)
+    shown = engine.work.show(OPERATOR, plan)
     assert (shown["status"], shown["end_event"]) == ("completed", "vetoed")
-    ended = [e for e in engine.history(plan) if e["kind"] == "instance_ended"]
+    ended = [e for e in engine.work.history(OPERATOR, plan) if e["kind"] == "instance_ended"]
     assert ended[0]["payload"]["end_event"] == "vetoed"
     assert completions(engine, plan)[-1] == ("director_signoff", "chen.yu", "veto")
 
@@ -83,7 +84,7 @@ def test_director_return_goes_back_to_the_drafter(engine):
     result = step(engine, "chen.yu", "director_signoff", plan, decision("return", "Tighten the timeline"))
     assert result["next_tasks"] == ["draft_plan"]
     rework = only_task(engine, "zhang.min", "draft_plan", plan)
-    assert engine.task(rework["id"])["context"]["director_signoff"]["comment"] == "Tighten the timeline"
+    assert engine.work.task(OPERATOR, rework["id"])["context"]["director_signoff"]["comment"] == "Tighten the timeline"
 
 
 def test_rework_cap_sends_the_plan_to_a_final_approve_or_veto(sqlite_engine):
@@ -97,12 +98,12 @@ def test_rework_cap_sends_the_plan_to_a_final_approve_or_veto(sqlite_engine):
     result = step(engine, "li.na", "manager_review", plan, decision("return", "Sixth return"))
     assert result["next_tasks"] == ["director_signoff"]
     signoff = only_task(engine, "chen.yu", "director_signoff", plan)
-    assert engine.task(signoff["id"])["form"]["properties"]["decision"]["enum"] == ["approve", "veto"]
+    assert engine.work.task(OPERATOR, signoff["id"])["form"]["properties"]["decision"]["enum"] == ["approve", "veto"]
     with pytest.raises(FormInvalid) as refused:
-        engine.complete(signoff["id"], "chen.yu", decision("return", "Once more"))
+        engine.work.complete(Person("chen.yu"), signoff["id"], decision("return", "Once more"))
     assert "decision" in refused.value.fields
-    engine.complete(signoff["id"], "chen.yu", decision("veto", "Six rounds is enough"))
-    assert engine.show(plan)["end_event"] == "vetoed"
+    engine.work.complete(Person("chen.yu"), signoff["id"], decision("veto", "Six rounds is enough"))
+    assert engine.work.show(OPERATOR, plan)["end_event"] == "vetoed"
 
 
 def test_director_returns_count_towards_the_cap(sqlite_engine):
@@ -115,25 +116,25 @@ def test_director_returns_count_towards_the_cap(sqlite_engine):
         step(engine, "zhang.min", "draft_plan", plan, DRAFT)
     step(engine, "li.na", "manager_review", plan, decision("approve"))
     signoff = only_task(engine, "chen.yu", "director_signoff", plan)
-    assert engine.task(signoff["id"])["form"]["properties"]["decision"]["enum"] == ["approve", "veto"]
+    assert engine.work.task(OPERATOR, signoff["id"])["form"]["properties"]["decision"]["enum"] == ["approve", "veto"]
 
 
 def test_only_planning_roles_may_start_a_plan(engine):
     with pytest.raises(NotAllowed):
         start_plan(engine, "wang.lei")
     for username in ("li.na", "zhang.min", "chen.yu"):
-        assert engine.show(start_plan(engine, username))["status"] == "running"
-    assert len(engine.instances("market_plan")) == 3
+        assert engine.work.show(OPERATOR, start_plan(engine, username))["status"] == "running"
+    assert len(engine.work.instances(OPERATOR, "market_plan")) == 3
 
 
 def test_start_data_is_validated_and_a_refused_start_leaves_nothing(engine):
     with pytest.raises(FormInvalid) as refused:
-        engine.start("market_plan", "li.na", {"period_type": "weekly", "period": "soon"})
+        engine.work.start(Person("li.na"), "market_plan", {"period_type": "weekly", "period": "soon"})
     assert {"title", "period_type", "period"} <= set(refused.value.fields)
-    assert engine.instances() == []
+    assert engine.work.instances(OPERATOR) == []
 
 
 def test_instance_title_comes_from_the_start_data(engine):
     plan = start_plan(engine)
-    assert engine.show(plan)["title"] == "Spring launch (2027-Q1)"
+    assert engine.work.show(OPERATOR, plan)["title"] == "Spring launch (2027-Q1)"
     assert only_task(engine, "wang.lei", "research")["instance_title"] == "Spring launch (2027-Q1)"

@@ -9,6 +9,7 @@ from alembic.migration import MigrationContext
 
 from engine.facade import MIGRATIONS, build_engine
 from engine.models import Base
+from tests.journey import OPERATOR
 
 
 def _config(connection):
@@ -20,7 +21,7 @@ def _config(connection):
 
 def test_upgrade_matches_the_models_and_downgrade_undoes_it(db_url):
     engine = build_engine(db_url)
-    engine.migrate()
+    engine.setup.migrate()
     with engine.db.connect() as connection:
         drift = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert drift == []
@@ -29,6 +30,6 @@ def test_upgrade_matches_the_models_and_downgrade_undoes_it(db_url):
     with engine.db.connect() as connection:
         tables = set(connection.dialect.get_table_names(connection)) - {"alembic_version"}
     assert tables == set()
-    engine.init(demo=True)  # and up again, from nothing
-    assert len(engine.users()) == 14
+    engine.setup.init(demo=True)  # and up again, from nothing
+    assert len(engine.org.users(OPERATOR)) == 14
     engine.db.dispose()

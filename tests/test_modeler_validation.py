@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from engine.definitions.bundle import DefinitionBundle, bundle_from_file
 from engine.errors import DeploymentRejected
 from engine.models import ProcessDefinition
+from engine.org.people import Person
 from tests.api.helpers import ApiUser, make_app
 from tests.test_deploy_validation import REJECTED, REJECTIONS
 
@@ -31,7 +32,7 @@ def ids_in(content: bytes) -> set[str]:
 def test_every_refusal_names_an_element_of_the_file(sqlite_engine, name):
     path = REJECTED / name
     bundle = bundle_from_file(path, FIXTURES / "forms")
-    problems = [p for p in sqlite_engine.validate(bundle, "gao.yan") if p["severity"] == "error"]
+    problems = [p for p in sqlite_engine.modeler.validate(Person("gao.yan"), bundle) if p["severity"] == "error"]
     assert problems, name
     if name in NOT_ON_AN_ELEMENT:
         assert all(p["element"] is None for p in problems), problems
@@ -42,20 +43,21 @@ def test_every_refusal_names_an_element_of_the_file(sqlite_engine, name):
 @pytest.mark.parametrize("name", ["camunda_leave_request.bpmn", "signavio_complaint.bpmn", "bpmnio_demo.bpmn"])
 def test_another_modelers_file_gives_problems_on_its_elements_not_a_crash(sqlite_engine, name):
     content = (OTHER_MODELERS / name).read_bytes()
-    problems = sqlite_engine.validate(DefinitionBundle(name, content), "gao.yan")
+    problems = sqlite_engine.modeler.validate(Person("gao.yan"), DefinitionBundle(name, content))
     errors = [p for p in problems if p["severity"] == "error"]
     assert errors and all(p["element"] in ids_in(content) for p in problems), problems
 
 
 def test_what_opsflow_cannot_run_in_a_camunda_file_is_listed_on_each_element(sqlite_engine):
     content = (OTHER_MODELERS / "camunda_leave_request.bpmn").read_bytes()
-    found = {(p["element"], p["message"]) for p in sqlite_engine.validate(
-        DefinitionBundle("leave.bpmn", content), "gao.yan") if p["severity"] == "error"}
+    found = {(p["element"], p["message"]) for p in sqlite_engine.modeler.validate(
+        Person("gao.yan"), DefinitionBundle("leave.bpmn", content)) if p["severity"] == "error"}
     assert ("Task_notify", "service task 'Task_notify': service tasks are not supported") in found
     assert ("Lane_manager", "lane 'Lane_manager': 'Team lead' is not a known role") in found
     assert ("Task_approve", "user task 'Task_approve' has no form (formJsonSchemaFilename)") in found
     assert any(e == "Flow_yes" and "script is not allowed" in m for e, m in found)  # a JUEL condition is not Python
-    warnings = {p["element"] for p in sqlite_engine.validate(DefinitionBundle("leave.bpmn", content), "gao.yan")
+    warnings = {p["element"]
+                for p in sqlite_engine.modeler.validate(Person("gao.yan"), DefinitionBundle("leave.bpmn", content))
                 if p["severity"] == "warning"}
     assert {"Task_request", "Task_approve"} <= warnings  # camunda:assignee, candidateGroups: kept, not used
 
@@ -76,7 +78,7 @@ def dmn_bundle(dmn: str) -> DefinitionBundle:
 ])
 def test_a_decision_table_the_engine_would_misread_is_refused_on_the_decision(sqlite_engine, change, expected):
     assert change[0] in GRADE_DMN
-    problems = [p for p in sqlite_engine.validate(dmn_bundle(GRADE_DMN.replace(*change)), "gao.yan")
+    problems = [p for p in sqlite_engine.modeler.validate(Person("gao.yan"), dmn_bundle(GRADE_DMN.replace(*change)))
                 if p["severity"] == "error"]
     assert any(re.search(expected, p["message"]) and p["element"] in ("appraisal_grade", "grade_input_expr")
                and p["file"] == "appraisal_grade.dmn" for p in problems), problems
@@ -84,15 +86,16 @@ def test_a_decision_table_the_engine_would_misread_is_refused_on_the_decision(sq
 
 def test_the_shipped_processes_have_no_problems(sqlite_engine):
     for path in sorted((ROOT / "processes").glob("*.bpmn")):
-        assert sqlite_engine.validate(bundle_from_file(path, ROOT / "forms"), "gao.yan") == [], path.name
+        assert sqlite_engine.modeler.validate(Person("gao.yan"), bundle_from_file(path,
+                                                                                  ROOT / "forms")) == [], path.name
 
 
 def test_problems_are_said_in_the_readers_language(sqlite_engine):
     app = make_app(sqlite_engine)
     from webui.modeler.problems import say
 
-    [problem] = [p for p in sqlite_engine.validate(bundle_from_file(REJECTED / "unknown_lane_role.bpmn",
-                                                                    FIXTURES / "forms"), "gao.yan")
+    bundle = bundle_from_file(REJECTED / "unknown_lane_role.bpmn", FIXTURES / "forms")
+    [problem] = [p for p in sqlite_engine.modeler.validate(Person("gao.yan"), bundle)
                  if "known role" in p["message"] and p["element"] == "write_note"]
     with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
         assert say(problem)["message"] == "用户任务 'write_note' 的泳道 'wizard' 不是已知角色"
@@ -108,10 +111,10 @@ HOSTILE = ["xxe.bpmn", "billion_laughs.bpmn", "script_dunder_walk.bpmn", "condit
 @pytest.mark.parametrize("name", HOSTILE)
 def test_a_hostile_bundle_posted_to_the_api_is_refused_and_nothing_is_stored(engine, name):
     app = make_app(engine)
-    token = engine.create_token("gao.yan", "test")
+    token = engine.org.create_token(Person("gao.yan"), "test")
     api = ApiUser(app.test_client(), "gao.yan", token)
     bundle = bundle_from_file(REJECTED / name, FIXTURES / "forms")
-    with engine.reading() as session:
+    with engine.core.reading() as session:
         before = session.scalar(select(func.count()).select_from(ProcessDefinition))
     response = api.post("/process-definitions", {
         "bpmn_name": name, "bpmn": bundle.bpmn.decode("utf-8", errors="replace"), "note": "hostile",
@@ -121,13 +124,14 @@ def test_a_hostile_bundle_posted_to_the_api_is_refused_and_nothing_is_stored(eng
     assert errors and all(set(e) == {"element", "file", "severity", "message"} for e in errors)
     if name not in NOT_ON_AN_ELEMENT:
         assert any(e["element"] in ids_in(bundle.bpmn) for e in errors), errors
-    with engine.reading() as session:
+    with engine.core.reading() as session:
         assert session.scalar(select(func.count()).select_from(ProcessDefinition)) == before
 
 
 def test_deploy_rejected_keeps_its_text_and_carries_the_elements(sqlite_engine):
     with pytest.raises(DeploymentRejected) as caught:
-        sqlite_engine.deploy([bundle_from_file(REJECTED / "service_task.bpmn", FIXTURES / "forms")], "gao.yan")
+        sqlite_engine.definitions.deploy(Person("gao.yan"), [bundle_from_file(REJECTED / "service_task.bpmn",
+                                                                              FIXTURES / "forms")])
     assert [getattr(p, "element", None) for p in caught.value.problems] == ["call_out"]
     assert "service task 'call_out': service tasks are not supported" in str(caught.value)
 

@@ -8,12 +8,13 @@ from typing import Any
 from sqlalchemy import event
 
 from engine.facade import Engine
+from engine.org.people import Person
 from tests.appraisal_steps import open_cycle, scores, self_assessment, task_of
 from tests.journey import DRAFT, RESEARCH, decision, research_and_draft, start_plan, step
 
 
 def results(engine: Engine, username: str) -> list[dict[str, Any]]:
-    return [n for n in engine.notifications(username) if n["kind"] == "result"]
+    return [n for n in engine.work.notifications(Person(username)) if n["kind"] == "result"]
 
 
 def test_the_starter_is_told_that_her_plan_was_approved(engine: Engine) -> None:
@@ -39,7 +40,7 @@ def test_the_starter_is_told_that_her_plan_was_vetoed(engine: Engine) -> None:
 
 def test_a_cancelled_plan_tells_its_starter_why(engine: Engine) -> None:
     plan = start_plan(engine)
-    engine.cancel(plan, "chen.yu", "The budget moved to next year")
+    engine.work.cancel(Person("chen.yu"), plan, "The budget moved to next year")
     [told] = results(engine, "li.na")
     assert "已取消 · Cancelled" in told["subject"] and told["body"] == "The budget moved to next year"
     assert results(engine, "chen.yu") == []  # who cancelled it knows
@@ -49,12 +50,15 @@ def test_the_appraised_employee_is_told_the_recorded_result(sqlite_engine: Engin
     engine = sqlite_engine
     open_cycle(engine)
     values = (4, 4, 4, 4)
-    engine.complete(task_of(engine, "zhou.jie", "self_assessment", "zhou.jie")["id"], "zhou.jie",
-                    self_assessment(*values))
-    engine.complete(task_of(engine, "wang.lei", "manager_scoring", "zhou.jie")["id"], "wang.lei", scores(*values))
-    engine.complete(task_of(engine, "li.na", "calibration", "zhou.jie")["id"], "li.na", {"decision": "confirm"})
+    engine.work.complete(Person("zhou.jie"), task_of(engine, "zhou.jie", "self_assessment", "zhou.jie")["id"],
+                         self_assessment(*values))
+    engine.work.complete(Person("wang.lei"), task_of(engine, "wang.lei", "manager_scoring", "zhou.jie")["id"],
+                         scores(*values))
+    engine.work.complete(Person("li.na"), task_of(engine, "li.na", "calibration", "zhou.jie")["id"],
+                         {"decision": "confirm"})
     assert results(engine, "zhou.jie") == []
-    engine.complete(task_of(engine, "zhou.jie", "acknowledge", "zhou.jie")["id"], "zhou.jie", {"decision": "accept"})
+    engine.work.complete(Person("zhou.jie"), task_of(engine, "zhou.jie", "acknowledge", "zhou.jie")["id"],
+                         {"decision": "accept"})
     for person in ("zhou.jie", "wang.lei", "li.na", "chen.yu"):  # employee, appraiser, calibrator, starter
         [told] = results(engine, person)
         assert "结果已记录 · Result recorded" in told["subject"] and "(zhou.jie)" in told["subject"], person
@@ -67,7 +71,7 @@ def test_an_ending_step_adds_only_its_notification_insert(sqlite_engine: Engine)
     step(engine, "wang.lei", "research", plan, RESEARCH)
     step(engine, "zhang.min", "draft_plan", plan, DRAFT)
     step(engine, "li.na", "manager_review", plan, decision("approve"))
-    task = next(t for t in engine.tasks("chen.yu") if t["instance_id"] == plan)
+    task = next(t for t in engine.work.tasks(Person("chen.yu")) if t["instance_id"] == plan)
     statements: list[str] = []
 
     def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
@@ -75,7 +79,7 @@ def test_an_ending_step_adds_only_its_notification_insert(sqlite_engine: Engine)
 
     event.listen(engine.db, "before_cursor_execute", count)
     try:
-        engine.complete(task["id"], "chen.yu", decision("approve"))
+        engine.work.complete(Person("chen.yu"), task["id"], decision("approve"))
     finally:
         event.remove(engine.db, "before_cursor_execute", count)
     # actor, task + instance, guarded task update, instance update, history events, the result notification

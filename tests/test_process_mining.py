@@ -18,6 +18,8 @@ from sqlalchemy import text
 
 from engine.audit.xes import LogFilter
 from engine.errors import NotAllowed, ProcessNotFound
+from engine.org.people import Person
+from tests.journey import OPERATOR
 from tests.process_paths import approve, plans_over_every_path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,14 +34,14 @@ def mined(tmp_path_factory):
 
     path = tmp_path_factory.mktemp("mining") / "db.sqlite"
     engine = build_engine(f"sqlite:///{path}")
-    engine.init(demo=True)
+    engine.setup.init(demo=True)
     made = plans_over_every_path(engine, 13)
     yield engine, made
     engine.db.dispose()
 
 
 def xes_of(engine, wanted: LogFilter) -> bytes:
-    return "".join(engine.xes_log(wanted, "he.ping")).encode("utf-8")
+    return "".join(engine.audit.xes_log(Person("he.ping"), wanted)).encode("utf-8")
 
 
 def test_the_xes_is_ieee_1849_valid_and_holds_one_trace_per_instance(mined):
@@ -80,7 +82,7 @@ def test_the_xes_is_ieee_1849_valid_and_holds_one_trace_per_instance(mined):
 
 def test_the_xes_is_streamed_in_pieces(mined):
     engine, _made = mined
-    pieces = list(engine.xes_log(LogFilter("market_plan")))
+    pieces = list(engine.audit.xes_log(OPERATOR, LogFilter("market_plan")))
     assert pieces[0].startswith("<?xml") and pieces[-1] == "</log>\n"
     assert len(pieces) == 52 + 2 and all(p.startswith("<trace>") for p in pieces[1:-1])
 
@@ -90,16 +92,16 @@ def test_filters_and_rights(mined):
     assert b"<trace>" not in xes_of(engine, LogFilter("market_plan", start=__import__("datetime").date(2099, 1, 1)))
     assert xes_of(engine, LogFilter("market_plan", version=1)).count(b"<trace>") == 52
     with pytest.raises(ProcessNotFound):
-        engine.xes_log(LogFilter("market_plan", version=9))
+        engine.audit.xes_log(OPERATOR, LogFilter("market_plan", version=9))
     with pytest.raises(NotAllowed):
-        engine.xes_log(LogFilter("market_plan"), "zhou.jie")
+        engine.audit.xes_log(Person("zhou.jie"), LogFilter("market_plan"))
     with pytest.raises(NotAllowed):
-        engine.conformance(LogFilter("market_plan"), "li.na")
+        engine.audit.conformance(Person("li.na"), LogFilter("market_plan"))
 
 
 def test_every_instance_fits_its_model(mined):
     engine, made = mined
-    verdicts = engine.conformance(LogFilter("market_plan"), "he.ping")
+    verdicts = engine.audit.conformance(Person("he.ping"), LogFilter("market_plan"))
     assert len(verdicts) == 52
     assert [(v.instance_id, v.deviation) for v in verdicts if not v.fits] == []
     steps = {v.instance_id: v.steps for v in verdicts}
@@ -108,7 +110,7 @@ def test_every_instance_fits_its_model(mined):
 
 def test_ocel_2_holds_instances_tasks_and_people(mined):
     engine, _made = mined
-    log = engine.ocel_log(LogFilter("market_plan"), "he.ping")
+    log = engine.audit.ocel_log(Person("he.ping"), LogFilter("market_plan"))
     assert {t["name"] for t in log["objectTypes"]} == {"instance", "task", "person"}
     kinds = {o["type"] for o in log["objects"]}
     assert kinds == {"instance", "task", "person"}
@@ -127,14 +129,14 @@ def test_a_history_edited_to_skip_the_manager_review_deviates(engine):
 
     plan = start_plan(engine)
     approve(engine, plan)
-    history = engine.history(plan)
+    history = engine.work.history(OPERATOR, plan)
     review = next(e for e in history if e["kind"] == "task_completed" and e["task_name"] == "manager_review")
     signoff = next(e for e in history if e["kind"] == "task_completed" and e["task_name"] == "director_signoff")
     skipped = [e["seq"] for e in history if review["seq"] <= e["seq"] < signoff["seq"]]
     with engine.db.begin() as connection:  # the review's step, removed as an insider would
         connection.execute(text("DELETE FROM history_event WHERE instance_id = :i AND seq >= :a AND seq < :b"),
                            {"i": plan, "a": skipped[0], "b": signoff["seq"]})
-    [verdict] = [v for v in engine.conformance(LogFilter("market_plan")) if v.instance_id == plan]
+    [verdict] = [v for v in engine.audit.conformance(OPERATOR, LogFilter("market_plan")) if v.instance_id == plan]
     assert verdict.fits is False and verdict.seq == signoff["seq"]
     assert verdict.deviation == "director_signoff was completed, but the model was waiting for manager_review"
 

@@ -4,17 +4,18 @@ with the start form's values of the same fields, and a renamed plan renames its 
 from __future__ import annotations
 
 from engine.facade import Engine
-from tests.journey import DRAFT, RESEARCH, START, decision, only_task, start_plan, step
+from engine.org.people import Person
+from tests.journey import DRAFT, OPERATOR, RESEARCH, START, decision, only_task, start_plan, step
 
 
 def test_a_first_draft_starts_with_the_start_forms_title_and_period(engine: Engine) -> None:
     plan = start_plan(engine)
     step(engine, "wang.lei", "research", plan, RESEARCH)
-    draft = engine.task(only_task(engine, "zhang.min", "draft_plan", plan)["id"], "zhang.min")
+    draft = engine.work.task(Person("zhang.min"), only_task(engine, "zhang.min", "draft_plan", plan)["id"])
     assert draft["draft"] == {"title": START["title"], "period_type": START["period_type"], "period": START["period"]}
     assert draft["returned"] is False
     step(engine, "zhang.min", "draft_plan", plan, DRAFT)
-    review = engine.task(only_task(engine, "li.na", "manager_review", plan)["id"], "li.na")
+    review = engine.work.task(Person("li.na"), only_task(engine, "li.na", "manager_review", plan)["id"])
     assert review["draft"] == {} and review["returned"] is False  # no field of the start form's, nothing before
 
 
@@ -23,12 +24,12 @@ def test_a_returned_draft_opens_with_what_was_last_submitted_and_decisions_are_n
     step(engine, "wang.lei", "research", plan, RESEARCH)
     step(engine, "zhang.min", "draft_plan", plan, DRAFT)
     step(engine, "li.na", "manager_review", plan, decision("return", "Cut the budget"))
-    redraft = engine.task(only_task(engine, "zhang.min", "draft_plan", plan)["id"], "zhang.min")
+    redraft = engine.work.task(Person("zhang.min"), only_task(engine, "zhang.min", "draft_plan", plan)["id"])
     assert redraft["returned"] is True
     assert redraft["draft"] == DRAFT
     assert redraft["context"]["manager_review"] == {"decision": "return", "comment": "Cut the budget"}
     step(engine, "zhang.min", "draft_plan", plan, {**DRAFT, "budget_cny": 300000})
-    review = engine.task(only_task(engine, "li.na", "manager_review", plan)["id"], "li.na")
+    review = engine.work.task(Person("li.na"), only_task(engine, "li.na", "manager_review", plan)["id"])
     assert review["returned"] is True and review["draft"] == {"comment": "Cut the budget"}  # no decision
 
 
@@ -36,9 +37,9 @@ def test_renaming_the_plan_in_the_draft_renames_the_instance_and_it_stays_rename
     plan = start_plan(engine)
     step(engine, "wang.lei", "research", plan, RESEARCH)
     step(engine, "zhang.min", "draft_plan", plan, {**DRAFT, "title": "Spring relaunch", "period": "2027-Q2"})
-    assert engine.show(plan)["title"] == "Spring relaunch (2027-Q2)"
+    assert engine.work.show(OPERATOR, plan)["title"] == "Spring relaunch (2027-Q2)"
     step(engine, "li.na", "manager_review", plan, decision("approve"))  # a later step renders the title again
-    shown = engine.show(plan)
+    shown = engine.work.show(OPERATOR, plan)
     assert shown["title"] == "Spring relaunch (2027-Q2)"
     assert shown["data"]["start"]["title"] == START["title"]  # what the requester asked for stays on record
     assert only_task(engine, "chen.yu", "director_signoff", plan)["instance_title"] == "Spring relaunch (2027-Q2)"

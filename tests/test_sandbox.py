@@ -21,7 +21,8 @@ from engine.definitions.sandbox import (
 from engine.errors import ProcessError
 from engine.facade import Engine, build_engine
 from engine.models import ProcessInstance
-from tests.journey import only_task
+from engine.org.people import Person
+from tests.journey import OPERATOR, chains, deploy_files, only_task
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 LOOPING_SCRIPT = FIXTURES / "bpmn" / "accepted" / "looping_script.bpmn"
@@ -210,9 +211,9 @@ def test_scripts_that_could_outlast_the_time_limit_are_refused_when_compiled(scr
 def impatient_engine(sqlite_url) -> Iterator[Engine]:
     """The demo engine with a 0.2 s script limit and the looping-script process deployed."""
     engine = build_engine(sqlite_url, script_time_limit=0.2)
-    engine.init(demo=True)
+    engine.setup.init(demo=True)
     engine.collaborators.forms_root = FIXTURES / "forms"
-    engine.deploy_paths([LOOPING_SCRIPT], "gao.yan")
+    deploy_files(engine, [LOOPING_SCRIPT], "gao.yan")
     try:
         yield engine
     finally:
@@ -220,7 +221,7 @@ def impatient_engine(sqlite_url) -> Iterator[Engine]:
 
 
 def instance_row(engine: Engine, instance_id: int) -> dict[str, Any]:
-    with engine.transaction() as session:
+    with engine.core.transaction() as session:
         row = session.execute(
             select(ProcessInstance.status, ProcessInstance.state_json, ProcessInstance.data_json,
                    ProcessInstance.definition_id).where(ProcessInstance.id == instance_id)
@@ -230,15 +231,15 @@ def instance_row(engine: Engine, instance_id: int) -> dict[str, Any]:
 
 def test_a_process_whose_script_loops_forever_fails_and_leaves_the_instance_as_it_was(impatient_engine):
     engine = impatient_engine
-    instance = engine.start("looping_script", "zhou.jie")["id"]
-    shown_before, row_before = engine.show(instance), instance_row(engine, instance)
+    instance = engine.work.start(Person("zhou.jie"), "looping_script")["id"]
+    shown_before, row_before = engine.work.show(OPERATOR, instance), instance_row(engine, instance)
     task = only_task(engine, "zhou.jie", "write_note", instance)
 
     with pytest.raises(ProcessError) as caught:
-        engine.complete(task["id"], "zhou.jie", {"note": "go"})
+        engine.work.complete(Person("zhou.jie"), task["id"], {"note": "go"})
     assert "spin" in caught.value.message and "longer than 0.2 s" in caught.value.message
 
-    shown_after = engine.show(instance)
+    shown_after = engine.work.show(OPERATOR, instance)
     assert (shown_after["status"], shown_after["version"]) == ("running", 1)
     assert shown_after["open_tasks"] == shown_before["open_tasks"]
     assert [t["id"] for t in shown_after["open_tasks"]] == [task["id"]]
@@ -246,10 +247,10 @@ def test_a_process_whose_script_loops_forever_fails_and_leaves_the_instance_as_i
     assert instance_row(engine, instance) == row_before
     assert only_task(engine, "zhou.jie", "write_note", instance)["id"] == task["id"]
 
-    history = engine.history(instance)
+    history = engine.work.history(OPERATOR, instance)
     assert [e["kind"] for e in history if e["kind"] == "task_completed"] == []
     error = history[-1]
     assert (error["kind"], error["actor"], error["task_name"]) == ("error", "zhou.jie", "write_note")
     assert "spin" in error["payload"]["message"] and "longer than 0.2 s" in error["payload"]["message"]
-    assert engine.verify(instance) == (1, [])
+    assert chains(engine, instance) == (1, [])
     assert json.loads(row_before["data_json"]) == shown_after["data"]

@@ -11,7 +11,8 @@ import pytest
 from engine.definitions.sandbox import DEFAULT_MEMORY_LIMIT, SandboxedEnvironment, ScriptMemoryExceeded, rules
 from engine.errors import ProcessError
 from engine.facade import build_engine
-from tests.journey import only_task
+from engine.org.people import Person
+from tests.journey import OPERATOR, deploy_files, only_task
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -63,16 +64,16 @@ def test_memory_freed_by_the_script_does_not_count():
 def test_a_process_whose_script_hoards_memory_fails_with_the_reason_and_stays_as_it_was(sqlite_url):
     engine = build_engine(sqlite_url, script_time_limit=5.0)
     try:
-        engine.init(demo=True)
+        engine.setup.init(demo=True)
         engine.collaborators.forms_root = FIXTURES / "forms"
-        engine.deploy_paths([FIXTURES / "bpmn" / "sandbox" / "memory_bomb.bpmn"], "gao.yan")
-        instance = engine.start("memory_bomb", "zhou.jie")["id"]
+        deploy_files(engine, [FIXTURES / "bpmn" / "sandbox" / "memory_bomb.bpmn"], "gao.yan")
+        instance = engine.work.start(Person("zhou.jie"), "memory_bomb")["id"]
         task = only_task(engine, "zhou.jie", "write_note", instance)
         with pytest.raises(ProcessError, match=r"hoard: .*more than 64 MiB"):
-            engine.complete(task["id"], "zhou.jie", {"note": "go"})
-        shown = engine.show(instance)
+            engine.work.complete(Person("zhou.jie"), task["id"], {"note": "go"})
+        shown = engine.work.show(OPERATOR, instance)
         assert shown["status"] == "running" and [t["id"] for t in shown["open_tasks"]] == [task["id"]]
-        assert engine.history(instance)[-1]["kind"] == "error"
+        assert engine.work.history(OPERATOR, instance)[-1]["kind"] == "error"
     finally:
         engine.db.dispose()
 

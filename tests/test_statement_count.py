@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import event
 
 from engine.facade import build_engine
+from engine.org.people import Person
 from tests.journey import DRAFT, RESEARCH, only_task, start_plan, step
 
 # One Engine.complete of draft_plan (mid-journey, definition cache warm), on SQLite:
@@ -24,7 +25,7 @@ COMPLETE_COMMITS = 1
 def test_one_completion_issues_a_pinned_number_of_statements_and_one_commit(tmp_path):
     engine = build_engine(f"sqlite:///{tmp_path}/db.sqlite")
     try:
-        engine.init(demo=True)
+        engine.setup.init(demo=True)
         plan = start_plan(engine)
         # The first use of a definition in a process loads it into the catalog's cache (extra
         # SELECTs); start_plan and this first completion warm it, so the count below is the
@@ -44,7 +45,7 @@ def test_one_completion_issues_a_pinned_number_of_statements_and_one_commit(tmp_
         event.listen(engine.db, "before_cursor_execute", on_execute)
         event.listen(engine.db, "commit", on_commit)
         try:
-            result = engine.complete(task_id, "zhang.min", DRAFT)
+            result = engine.work.complete(Person("zhang.min"), task_id, DRAFT)
         finally:
             event.remove(engine.db, "before_cursor_execute", on_execute)
             event.remove(engine.db, "commit", on_commit)

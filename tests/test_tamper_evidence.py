@@ -20,13 +20,14 @@ from engine.facade import Engine
 from engine.history import GENESIS_HASH, event_hash
 from engine.history.checkpoints import parse, stored
 from engine.models import HistoryEvent, HistoryTree
-from tests.journey import DRAFT, RESEARCH, decision, research_and_draft, start_plan, step
+from engine.org.people import Person
+from tests.journey import DRAFT, OPERATOR, RESEARCH, chains, decision, research_and_draft, start_plan, step
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def events_of(engine: Engine, instance_id: int) -> list[HistoryEvent]:
-    with engine.reading() as session:
+    with engine.core.reading() as session:
         rows = session.scalars(select(HistoryEvent).where(HistoryEvent.instance_id == instance_id)
                                .order_by(HistoryEvent.seq)).all()
         session.expunge_all()
@@ -58,11 +59,11 @@ def plans(engine: Engine) -> tuple[int, int]:
     first, second = start_plan(engine), start_plan(engine, "zhang.min")
     research_and_draft(engine, first)
     research_and_draft(engine, second)
-    assert engine.checkpoint().file is not None
+    assert engine.audit.checkpoint(OPERATOR).file is not None
     step(engine, "li.na", "manager_review", first, decision("return", "Budget too high"))
     step(engine, "zhang.min", "draft_plan", first, {**DRAFT, "budget_cny": 400000})
     step(engine, "li.na", "manager_review", second, decision("approve"))
-    assert engine.checkpoint().file is not None
+    assert engine.audit.checkpoint(OPERATOR).file is not None
     return first, second
 
 
@@ -75,16 +76,17 @@ def test_an_untouched_history_passes_against_every_checkpoint(engine, plans):
     assert len(files) == 2
     older, newer = (parse(f.read_text(), str(f)) for f in files)
     assert 0 < older.size < newer.size
-    for checkpoint in (None, *files):
-        report = engine.verify_history(checkpoint_file=checkpoint)
+    for checkpoint in ("latest", *files):
+        report = engine.audit.verify(OPERATOR, checkpoint=checkpoint)
         assert report.problems == [] and report.signature_ok is True
-    latest = engine.verify_history()
+    latest = engine.audit.verify(OPERATOR)
     assert latest.covered == latest.events == newer.size and latest.pending == 0
-    assert engine.verify_history(plans[0], oldest(engine)).pending > 0  # later steps are not in the old one
+    assert engine.audit.verify(OPERATOR, plans[0],
+                               checkpoint=oldest(engine)).pending > 0  # later steps are not in the old one
 
 
 def test_nothing_new_writes_no_checkpoint(engine, plans):
-    again = engine.checkpoint()
+    again = engine.audit.checkpoint(OPERATOR)
     assert again.file is None and again.new_leaves == 0
     assert len(stored(engine.collaborators.checkpoints)) == 2
 
@@ -99,14 +101,14 @@ def test_an_insider_rewrite_is_named_against_an_older_checkpoint(engine, plans):
     rewrite(engine, first, victim.seq, forge)
     with engine.db.begin() as connection:  # and whatever tree data the database holds
         connection.execute(text("UPDATE history_tree SET updated_at = updated_at"))
-    assert engine.verify(first) == (1, [])  # the chains and the anchor alone see nothing
+    assert chains(engine, first) == (1, [])  # the chains and the anchor alone see nothing
 
-    report = engine.verify_history(first, oldest(engine))
+    report = engine.audit.verify(OPERATOR, first, checkpoint=oldest(engine))
     assert report.first is not None
     assert (report.first.instance_id, report.first.seq) == (first, victim.seq)
     assert "was changed after it was checkpointed" in report.first.message
     assert [(p.instance_id, p.seq) for p in report.problems] == [(first, victim.seq)]
-    assert engine.verify_history(plans[1]).ok  # the other plan is untouched
+    assert engine.audit.verify(OPERATOR, plans[1]).ok  # the other plan is untouched
 
     result = subprocess.run([sys.executable, "-m", "opsflow.cli", "--database", str(engine.db.url.render_as_string(
         hide_password=False)), "verify", "--checkpoint", str(oldest(engine))], cwd=ROOT, capture_output=True,
@@ -123,9 +125,9 @@ def test_a_deleted_last_event_with_its_anchor_moved_is_named(engine, plans):
         connection.execute(text("DELETE FROM history_event WHERE id = :id"), {"id": last.id})
         connection.execute(text("UPDATE process_instance SET history_seq = :s, history_head = :h WHERE id = :i"),
                            {"s": last.seq - 1, "h": events[-2].hash, "i": second})
-    assert engine.verify(second) == (1, [])
+    assert chains(engine, second) == (1, [])
     for scope in (second, None):
-        report = engine.verify_history(scope)
+        report = engine.audit.verify(OPERATOR, scope)
         assert report.first is not None and (report.first.instance_id, report.first.seq) == (second, last.seq)
         assert "was deleted from the database" in report.first.message
 
@@ -139,7 +141,7 @@ def test_two_events_swapped_in_the_tree_are_named(engine, plans):
                            {"t": a.tree_index, "id": b.id})
         connection.execute(text("UPDATE history_event SET tree_index = :t WHERE id = :id"),
                            {"t": b.tree_index, "id": a.id})
-    report = engine.verify_history(first)
+    report = engine.audit.verify(OPERATOR, first)
     assert report.first is not None and (report.first.instance_id, report.first.seq) == (first, a.seq)
     assert f"takes the place of instance {first} event #{b.seq}" in report.first.message
 
@@ -151,16 +153,16 @@ def test_altered_tiles_and_a_forged_checkpoint_are_found(engine, plans):
         tile = next(tile.iterdir())
     original = tile.read_bytes()
     tile.write_bytes(bytes([original[0] ^ 1]) + original[1:])
-    messages = [p.message for p in engine.verify_history().problems]
+    messages = [p.message for p in engine.audit.verify(OPERATOR).problems]
     assert any("do not reproduce the root" in m for m in messages), messages
     tile.write_bytes(original)
-    assert engine.verify_history().ok
+    assert engine.audit.verify(OPERATOR).ok
 
     newest = stored(settings)[-1]
     forged = newest.read_text().split("\n")
     forged[1] = str(int(forged[1]) - 1)
     newest.write_text("\n".join(forged))
-    report = engine.verify_history()
+    report = engine.audit.verify(OPERATOR)
     assert report.signature_ok is False
     assert any("signature does not verify" in p.message for p in report.problems)
 
@@ -168,9 +170,9 @@ def test_altered_tiles_and_a_forged_checkpoint_are_found(engine, plans):
 def test_a_checkpoint_directory_of_another_database_is_refused(engine, plans):
     with engine.db.begin() as connection:
         connection.execute(text("UPDATE history_tree SET log_id = 'someone-else'"))
-    assert any("belong to log" in p.message for p in engine.verify_history().problems)
+    assert any("belong to log" in p.message for p in engine.audit.verify(OPERATOR).problems)
     with pytest.raises(Exception, match="belongs to log"):
-        engine.checkpoint()
+        engine.audit.checkpoint(OPERATOR)
 
 
 def test_the_signing_key_is_private_and_its_public_key_published(engine, plans):
@@ -187,8 +189,8 @@ def test_the_signing_key_is_private_and_its_public_key_published(engine, plans):
 def test_committed_events_only_are_sequenced_in_id_order(engine):
     plan = start_plan(engine)
     step(engine, "wang.lei", "research", plan, RESEARCH)
-    engine.checkpoint()
-    with engine.reading() as session:
+    engine.audit.checkpoint(OPERATOR)
+    with engine.core.reading() as session:
         indices = list(session.execute(select(HistoryEvent.id, HistoryEvent.tree_index).order_by(HistoryEvent.id)))
         tree = session.get(HistoryTree, 1)
         assert tree is not None and tree.size == len(indices)
@@ -197,12 +199,12 @@ def test_committed_events_only_are_sequenced_in_id_order(engine):
 
 def test_one_completion_writes_no_tree_data(engine):
     plan = start_plan(engine)
-    engine.checkpoint()
+    engine.audit.checkpoint(OPERATOR)
     step(engine, "wang.lei", "research", plan, RESEARCH)
-    with engine.reading() as session:
+    with engine.core.reading() as session:
         unsequenced = session.scalars(select(HistoryEvent.seq).where(HistoryEvent.tree_index.is_(None))).all()
     assert unsequenced  # the step's events wait for the sequencer
-    assert engine.integrity(plan, "he.ping")["pending"] == len(unsequenced)
+    assert engine.audit.integrity(Person("he.ping"), plan)["pending"] == len(unsequenced)
 
 
 def test_the_worker_checkpoints_on_a_schedule(engine):
@@ -211,15 +213,15 @@ def test_the_worker_checkpoints_on_a_schedule(engine):
     from engine.scheduling.worker import Worker
 
     plan = start_plan(engine)
-    with engine.transaction() as session:
+    with engine.core.transaction() as session:
         assert ensure_checkpoint_job(session, engine.collaborators.clock())
         assert not ensure_checkpoint_job(session, engine.collaborators.clock())  # one is enough
-    report = Worker(engine).run_once()
+    report = Worker(engine.core).run_once()
     assert report.done == 1 and report.errors == []
     files = stored(engine.collaborators.checkpoints)
     assert len(files) == 1  # the first checkpoint is always due
-    assert engine.integrity(plan, "he.ping")["included"] is True
-    with engine.reading() as session:
+    assert engine.audit.integrity(Person("he.ping"), plan)["included"] is True
+    with engine.core.reading() as session:
         pending = session.scalars(select(Job).where(Job.kind == "checkpoint", Job.state == "pending")).all()
         assert len(pending) == 1
         assert pending[0].due_at.replace(tzinfo=None) > (engine.collaborators.clock() + CHECKPOINT_EVERY
@@ -232,10 +234,10 @@ def test_on_postgresql_an_event_committed_late_gets_a_later_leaf(postgres_url):
     from engine.facade import build_engine
 
     engine = build_engine(postgres_url)
-    engine.init(demo=True)
+    engine.setup.init(demo=True)
     try:
         plan = start_plan(engine)
-        engine.checkpoint()
+        engine.audit.checkpoint(OPERATOR)
         insert = text("INSERT INTO history_event (instance_id, seq, kind, occurred_at, payload_json, prev_hash, hash, "
                       "encoding) VALUES (:i, :s, 'note', now(), '{}', '', '', 2) RETURNING id")
         slow = engine.db.connect()
@@ -244,11 +246,11 @@ def test_on_postgresql_an_event_committed_late_gets_a_later_leaf(postgres_url):
         with engine.db.begin() as fast:
             fast_id = fast.execute(insert, {"i": plan, "s": 1001}).scalar_one()
         assert slow_id < fast_id
-        first = engine.checkpoint()
+        first = engine.audit.checkpoint(OPERATOR)
         slow_tx.commit()
         slow.close()
-        second = engine.checkpoint()
-        with engine.reading() as session:
+        second = engine.audit.checkpoint(OPERATOR)
+        with engine.core.reading() as session:
             index = dict(session.execute(select(HistoryEvent.id, HistoryEvent.tree_index)
                                          .where(HistoryEvent.id.in_([slow_id, fast_id]))).all())
         assert index[fast_id] == first.size - 1 and index[slow_id] == second.size - 1 == first.size
@@ -262,7 +264,7 @@ def test_two_sequencers_at_once_build_one_tree(db_url):
     from engine.facade import build_engine
 
     engine = build_engine(db_url)
-    engine.init(demo=True)
+    engine.setup.init(demo=True)
     try:
         for _ in range(3):
             start_plan(engine)
@@ -270,7 +272,7 @@ def test_two_sequencers_at_once_build_one_tree(db_url):
 
         def run() -> None:
             try:
-                engine.checkpoint()
+                engine.audit.checkpoint(OPERATOR)
             except BaseException as exc:  # pragma: no cover - reported below
                 errors.append(exc)
 
@@ -280,9 +282,9 @@ def test_two_sequencers_at_once_build_one_tree(db_url):
         for thread in threads:
             thread.join()
         assert errors == []
-        with engine.reading() as session:
+        with engine.core.reading() as session:
             indices = sorted(session.scalars(select(HistoryEvent.tree_index)))
         assert indices == list(range(len(indices)))
-        assert engine.verify_history().ok
+        assert engine.audit.verify(OPERATOR).ok
     finally:
         engine.db.dispose()

@@ -7,8 +7,9 @@ import pytest
 
 from engine.definitions.forms import MAX_FIELDS, validate_form
 from engine.errors import FormInvalid, InvalidInput, ProcessNotFound, UserNotFound
+from engine.org.people import Person
 from engine.text_input import text_problem, unsafe_text_fields
-from tests.journey import RESEARCH, START, only_task, start_plan
+from tests.journey import OPERATOR, RESEARCH, START, only_task, start_plan
 from tests.test_task_rights import snapshot
 
 
@@ -40,26 +41,26 @@ def test_every_bad_string_is_found_by_its_path_keys_included():
 
 def test_start_and_complete_refuse_such_text_and_change_nothing(engine):
     with pytest.raises(FormInvalid) as refused:
-        engine.start("market_plan", "li.na", {**START, "title": "\x00\x00"})
+        engine.work.start(Person("li.na"), "market_plan", {**START, "title": "\x00\x00"})
     assert list(refused.value.fields) == ["title"]
-    assert engine.instances("market_plan") == []
+    assert engine.work.instances(OPERATOR, "market_plan") == []
     plan = start_plan(engine)
     task = only_task(engine, "wang.lei", "research")
     before = snapshot(engine, plan)
     with pytest.raises(FormInvalid) as refused:
-        engine.complete(task["id"], "wang.lei", {**RESEARCH, "findings": "half a pair \ud800"})
+        engine.work.complete(Person("wang.lei"), task["id"], {**RESEARCH, "findings": "half a pair \ud800"})
     assert refused.value.fields == {"findings": ["contains an unpaired surrogate, which is not valid Unicode text"]}
     with pytest.raises(InvalidInput, match="control character"):
-        engine.add_comment(task["id"], "wang.lei", "a\x00b")
+        engine.work.add_comment(Person("wang.lei"), task["id"], "a\x00b")
     with pytest.raises(InvalidInput, match="surrogate"):
-        engine.cancel(plan, "chen.yu", "why \udc00")
+        engine.work.cancel(Person("chen.yu"), plan, "why \udc00")
     for name in ("wang.lei\x00", "wang\udc00"):
         with pytest.raises(UserNotFound):
-            engine.complete(task["id"], name, RESEARCH)
+            engine.work.complete(Person(name), task["id"], RESEARCH)
         with pytest.raises(UserNotFound):
-            engine.tasks(name)
+            engine.work.tasks(Person(name))
     assert snapshot(engine, plan) == before
-    assert engine.comments(task["id"], "wang.lei") == []
+    assert engine.work.comments(Person("wang.lei"), task["id"]) == []
 
 
 def test_answers_to_huge_or_many_bad_values_stay_small():
@@ -78,11 +79,11 @@ def test_answers_to_huge_or_many_bad_values_stay_small():
 
 def test_numbers_that_are_not_finite_are_refused_and_so_is_a_key_with_nul(engine):
     with pytest.raises(FormInvalid) as refused:
-        engine.start("market_plan", "li.na", {**START, "budget_hint": float("nan")})
+        engine.work.start(Person("li.na"), "market_plan", {**START, "budget_hint": float("nan")})
     assert refused.value.fields == {"budget_hint": ["is not a finite number"]}
     with pytest.raises(ProcessNotFound):
-        engine.start("market\x00plan", "li.na", START)
-    assert engine.instances() == []
+        engine.work.start(Person("li.na"), "market\x00plan", START)
+    assert engine.work.instances(OPERATOR) == []
 
 
 @pytest.mark.parametrize(("text", "key"), [
@@ -111,4 +112,4 @@ def test_the_cli_refuses_a_data_argument_with_a_key_given_twice(sqlite_engine, s
             "--data", '{"title": "A", "period_type": "annual", "period": "2027", "title": "B"}']
     assert main(argv) == 6
     assert "the key 'title' is given more than once" in capsys.readouterr().err
-    assert sqlite_engine.instances("market_plan") == []
+    assert sqlite_engine.work.instances(OPERATOR, "market_plan") == []

@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from engine.facade import build_engine
+from engine.org.people import Person
 from tests.journey import DRAFT, RESEARCH, START, decision
 from tests.test_graceful_stop import free_port, wait_for_port
 
@@ -50,7 +51,7 @@ class Node:
 @pytest.fixture
 def cluster(postgres_url: str) -> Iterator[tuple[Node, Node]]:
     engine = build_engine(postgres_url)
-    engine.init(demo=True, demo_password=PASSWORD)
+    engine.setup.init(demo=True, demo_password=PASSWORD)
     engine.db.dispose()
     env = {**os.environ, "OPSFLOW_DATABASE_URL": postgres_url}
     env.pop("OPSFLOW_SECRET_KEY", None)
@@ -78,7 +79,7 @@ def cluster(postgres_url: str) -> Iterator[tuple[Node, Node]]:
 def tokens(postgres_url: str, *users: str) -> dict[str, str]:
     engine = build_engine(postgres_url)
     try:
-        return {user: engine.create_token(user) for user in users}
+        return {user: engine.org.create_token(Person(user)) for user in users}
     finally:
         engine.db.dispose()
 

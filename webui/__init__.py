@@ -17,7 +17,7 @@ from engine.facade import Engine, build_engine
 
 def _secret_key(engine: Engine) -> str:
     """OPSFLOW_SECRET_KEY, or the key kept in the database: every node signs cookies with the same one."""
-    return os.environ.get("OPSFLOW_SECRET_KEY") or engine.shared_secret()
+    return os.environ.get("OPSFLOW_SECRET_KEY") or engine.setup.shared_secret()
 
 
 def _proxy_count() -> int:

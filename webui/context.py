@@ -9,6 +9,7 @@ from flask import Flask, current_app, g, request, session
 
 from engine.facade import Engine
 from engine.org.directory import Directory
+from engine.org.people import Person
 
 SESSION_USER = "username"
 READ_ONLY_METHODS = ("GET", "HEAD")
@@ -34,10 +35,15 @@ def username() -> str:
     return name
 
 
+def me() -> Person:
+    """Who acts in this request: the signed-in person (whose rights each use case asks)."""
+    return Person(username())
+
+
 def directory() -> Directory:
     """Everyone and every deployed process (the engine keeps them until one changes): once per request."""
     if "opsflow_directory" not in g:
-        g.opsflow_directory = engine().directory()
+        g.opsflow_directory = engine().org.directory()
     return cast(Directory, g.opsflow_directory)
 
 
@@ -69,7 +75,7 @@ def init_app(app: Flask) -> None:
 def _share_reads() -> None:
     if request.method in READ_ONLY_METHODS and request.endpoint not in ON_THEIR_OWN:
         reads = ExitStack()
-        reads.enter_context(engine().reads_together())
+        reads.enter_context(engine().core.reads_together())
         g.opsflow_reads = reads
 
 

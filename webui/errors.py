@@ -2,8 +2,8 @@
 
 - ``NotFound`` → 404 page, ``NotAllowed`` → 403 page;
 - ``Conflict`` → a message and back to the inbox (someone else was quicker; not an error page);
-- ``FormInvalid`` → the same form again, every error next to its field, the input kept
-  (the view says how to draw it with ``show_form_again``);
+- ``FormInvalid`` → a message naming the fields and back to the page the user came from (the views of
+  generated forms catch it themselves and draw the same form again, every error next to its field);
 - ``InvalidInput`` → a message and back to the page the user came from (``come_back_to``);
 - ``LoginFailed`` → the sign-in form again; a session whose user is gone → signed out.
 
@@ -13,7 +13,6 @@ The handlers are attached to the HTML blueprints only: the REST API answers in J
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from flask import Blueprint, Flask, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
@@ -39,14 +38,8 @@ from .i18n import _, ngettext
 from .safety import TextNotAccepted
 
 log = logging.getLogger(__name__)
-Rerender = Callable[[dict[str, list[str]]], str]
 API_PREFIX = "/api/"
 UNPROCESSABLE = 422
-
-
-def show_form_again(render: Rerender) -> None:
-    """Tell the FormInvalid handler how to draw the current form with the engine's field errors."""
-    g.opsflow_rerender = render
 
 
 def come_back_to(url: str) -> None:
@@ -104,11 +97,8 @@ def _conflict(exc: Conflict) -> ResponseReturnValue:
 
 
 def _form_invalid(exc: FormInvalid) -> ResponseReturnValue:
-    render: Rerender | None = g.get("opsflow_rerender")
-    if render is None:
-        flash(_("Some values were not accepted: %(fields)s.", fields=", ".join(sorted(exc.fields))), "error")
-        return _back()
-    return render(exc.fields), UNPROCESSABLE
+    flash(_("Some values were not accepted: %(fields)s.", fields=", ".join(sorted(exc.fields))), "error")
+    return _back()
 
 
 def _invalid_input(exc: InvalidInput) -> ResponseReturnValue:

@@ -126,7 +126,7 @@ def close_cycle(
         session.execute(delete(Job).where(Job.kind == OPEN_JOB, Job.instance_id == cycle.id, Job.state == "pending")
                         .execution_options(synchronize_session=False))
     for appraisal_id in still_open:
-        cancel_instance(session, collaborators, appraisal_id, actor.username,
+        cancel_instance(session, collaborators, actor, appraisal_id,
                         f"cycle {cycle.business_key} closed before this appraisal was finished")
 
 

@@ -7,6 +7,7 @@ those of the appraisals the viewer may see, by the same rule as the instances th
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,10 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from ..clock import aware_utc, utc_iso
+from ..definitions.catalog import DefinitionCatalog
 from ..errors import NotFound
 from ..models import BatchOpening, HumanTask, ProcessInstance, User
 from ..org.people import Actor
-from ..org.rights import visible_condition
+from ..org.rights import Right, require, visible_condition
 from .cycles import CYCLE_PROCESS
 
 GRADES = ("A", "B", "C", "D")
@@ -29,12 +31,14 @@ def _stage(instance: ProcessInstance, steps: list[str]) -> str:
     return steps[0] if steps else "running"
 
 
-def cycle_dashboard(session: Session, period: str, now: datetime, viewer: Actor | None = None) -> dict[str, Any]:
-    """Per cycle: appraisals at each step, who is overdue, and the grade distribution.
+def cycle_dashboard(session: Session, catalog: DefinitionCatalog, viewer: Actor, period: str,
+                    now: datetime) -> dict[str, Any]:
+    """Per cycle: appraisals at each step, who is overdue, and the grade distribution (the dashboard right).
 
-    With ``viewer``, the rows are those of the appraisals ``viewer`` may see (``hidden`` says how many
-    others the counts include).
+    The rows are those of the appraisals ``viewer`` may see (``hidden`` says how many others the counts
+    include).
     """
+    require(viewer, Right.SEE_DASHBOARD, "see the cycle dashboard")
     cycle = session.scalar(select(ProcessInstance).where(
         ProcessInstance.process_key == CYCLE_PROCESS, ProcessInstance.business_key == period))
     if cycle is None:
@@ -42,7 +46,7 @@ def cycle_dashboard(session: Session, period: str, now: datetime, viewer: Actor 
     children = session.scalars(select(ProcessInstance).where(ProcessInstance.parent_id == cycle.id)
                                .order_by(ProcessInstance.id)).all()
     shown = {c.id for c in children}
-    if viewer is not None and children:
+    if children:
         shown = set(session.scalars(select(ProcessInstance.id).where(
             ProcessInstance.parent_id == cycle.id, visible_condition(session, viewer))))
     holder = aliased(User)
@@ -74,12 +78,22 @@ def cycle_dashboard(session: Session, period: str, now: datetime, viewer: Actor 
         if opening is not None else {"planned": len(children), "opened": len(children), "finished": True}
     return {"period": period, "cycle_id": cycle.id, "status": cycle.status, "appraisals": len(children),
             "opening": progress, "by_stage": by_stage, "overdue": overdue, "grades": grades, "instances": rows,
-            "hidden": len(children) - len(rows),
-            # whose forms name the steps (the same version for the whole cycle), even when no row is shown
-            "forms_of": children[0].id if children else None}
+            "hidden": len(children) - len(rows), "step_titles": _step_titles(session, catalog, children)}
 
 
-def list_cycles(session: Session) -> list[dict[str, Any]]:
+def _step_titles(session: Session, catalog: DefinitionCatalog,
+                 children: Sequence[ProcessInstance]) -> dict[str, dict[str, str]]:
+    """The appraisal's steps in flow order with their titles (one version for the whole cycle), even when
+    the viewer may see none of its appraisals."""
+    if not children:
+        return {}
+    process = catalog.get(session, children[0].definition_id)
+    return {name: {"title": form.title, "title_zh": form.title_zh} for name, form in process.tasks.items()}
+
+
+def list_cycles(session: Session, actor: Actor) -> list[dict[str, Any]]:
+    """Appraisal cycles, newest first (the dashboard right)."""
+    require(actor, Right.SEE_DASHBOARD, "see the cycle dashboard")
     cycles = session.scalars(select(ProcessInstance).where(ProcessInstance.process_key == CYCLE_PROCESS)
                              .order_by(ProcessInstance.id.desc())).all()
     return [{"id": c.id, "period": c.business_key, "status": c.status, "started_at": utc_iso(c.started_at)}

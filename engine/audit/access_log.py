@@ -38,13 +38,13 @@ MAX_DETAIL = 1000
 MAX_PAGE = 200
 
 
-def record_view(session: Session, actor: Actor | str, what: str, now: datetime, instance_id: int | None = None,
+def record_view(session: Session, actor: Actor, what: str, now: datetime, instance_id: int | None = None,
                 definition_id: int | None = None, detail: str = "") -> None:
-    """Append one row: ``actor`` (or the name of whoever ran the CLI) looked at ``what`` at ``now``.
+    """Append one row: ``actor`` (a person, or the operator by name) looked at ``what`` at ``now``.
 
     Runs in the caller's transaction and never commits.
     """
-    viewer = actor.username if isinstance(actor, Actor) else actor
+    viewer = actor.username
     text = detail if len(detail) <= MAX_DETAIL else detail[: MAX_DETAIL - 1] + "…"
     session.execute(insert(AuditAccess).values(
         viewed_at=now, viewer=viewer[:100], what=what[:32], instance_id=instance_id, definition_id=definition_id,

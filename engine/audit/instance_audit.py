@@ -71,11 +71,9 @@ def _path(loaded: _Loaded, path: PathTaken, open_names: list[str]) -> dict[str, 
     return shown
 
 
-def replay_step(session: Session, collaborators: Collaborators, actor: Actor | None, instance_id: int,
+def replay_step(session: Session, collaborators: Collaborators, actor: Actor, instance_id: int,
                 step: int) -> dict[str, Any]:
     """The instance as it was right after step ``step``: data, open tasks and their holders, status, path.
-
-    ``actor`` None is the CLI's operator (no rights to check).
 
     :raise InstanceNotFound:
     :raise NotAllowed:
@@ -98,7 +96,7 @@ def replay_step(session: Session, collaborators: Collaborators, actor: Actor | N
     }
 
 
-def instance_diagram(session: Session, collaborators: Collaborators, actor: Actor | None, instance_id: int,
+def instance_diagram(session: Session, collaborators: Collaborators, actor: Actor, instance_id: int,
                      step: int | None = None) -> dict[str, Any]:
     """The BPMN of the instance's own version and the path taken (up to ``step``, else all of it)."""
     loaded = _Loaded(session, collaborators, audited_instance(session, actor, instance_id))
@@ -112,7 +110,7 @@ def instance_diagram(session: Session, collaborators: Collaborators, actor: Acto
             "path": _path(loaded, trace(loaded.graph, loaded.events, upto), open_names)}
 
 
-def audit_view(session: Session, collaborators: Collaborators, actor: Actor | None, instance_id: int
+def audit_view(session: Session, collaborators: Collaborators, actor: Actor, instance_id: int
                ) -> dict[str, Any]:
     """Everything the auditor's page shows of an instance: its summary, and each step with what began it,
     what the engine did in consequence and the data before and after (changed fields named)."""

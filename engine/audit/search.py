@@ -266,17 +266,15 @@ def search_instances(session: Session, actor: Actor, query: InstanceQuery) -> di
     return {"items": items, "next": cursor}
 
 
-def audited_instance(session: Session, actor: Actor | None, instance_id: int) -> ProcessInstance:
-    """The instance, when ``actor`` may audit it (None: the CLI's operator, who reads the database anyway).
+def audited_instance(session: Session, actor: Actor, instance_id: int) -> ProcessInstance:
+    """The instance, when ``actor`` may audit it (the operator may audit every instance).
 
     :raise InstanceNotFound:
     :raise NotAllowed:
     """
-    if actor is not None:
-        rights.require_audit(actor)  # before looking: a stranger learns nothing about which ids exist
+    rights.require_audit(actor)  # before looking: a stranger learns nothing about which ids exist
     instance = session.get(ProcessInstance, instance_id)
     if instance is None:
         raise InstanceNotFound(instance_id)
-    if actor is not None:
-        rights.require_audit_instance(session, actor, instance)
+    rights.require_audit_instance(session, actor, instance)
     return instance

@@ -58,6 +58,7 @@ class DefinitionCatalog:
     def __init__(self, specs: SpecCodec) -> None:
         self._specs = specs
         self._by_id: dict[int, DeployedProcess] = {}
+        self._by_version: dict[tuple[str, int], DeployedProcess] = {}
         self._lock = threading.Lock()
 
     def get(self, session: Session, definition_id: int) -> DeployedProcess:
@@ -86,7 +87,25 @@ class DefinitionCatalog:
         )
         with self._lock:
             self._by_id[definition_id] = deployed
+            self._by_version[(deployed.key, deployed.version)] = deployed
         return deployed
+
+    def cached_version(self, key: str, version: int) -> DeployedProcess | None:
+        """Version ``version`` of ``key`` if this node has it in memory already (no database needed)."""
+        return self._by_version.get((key, version))
+
+    def version(self, session: Session, key: str, version: int) -> DeployedProcess:
+        """Version ``version`` of ``key``. :raise ProcessNotFound:"""
+        cached = self._by_version.get((key, version))
+        if cached is not None:
+            return cached
+        if text_problem(key):
+            raise ProcessNotFound(key)
+        definition_id = session.scalar(select(ProcessDefinition.id).where(ProcessDefinition.key == key,
+                                                                           ProcessDefinition.version == version))
+        if definition_id is None:
+            raise ProcessNotFound(f"{key} v{version}")
+        return self.get(session, definition_id)
 
     def latest(self, session: Session, key: str) -> DeployedProcess:
         if text_problem(key):

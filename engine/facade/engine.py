@@ -1,26 +1,51 @@
-"""The engine: every use case as a method, each one transaction that commits or leaves nothing.
+"""The engine: opsflow's use cases by area, each use case one transaction that commits or leaves nothing.
 
-The methods are grouped by area in the modules beside this one; each calls its use case in
-``engine.<area>`` directly, inside ``self.transaction()``.
+    engine.work         employees: requests, the inbox, tasks, comments, notifications
+    engine.audit        auditors: search, the instance step by step, replay, heatmaps, proof, exports
+    engine.modeler      analysts: drafts, validation, deploys with a note, versions, diffs, migrations
+    engine.definitions  deploying bundles (the CLI's files, the API's uploads)
+    engine.org          people and roles, rights, signing in, API tokens
+    engine.appraisal    appraisal cycles and their dashboard
+    engine.ops          operators: incidents, jobs, workers, retries, scheduled starts
+    engine.calendar     the working-day calendar
+    engine.setup        the schema and shipped content, health, the nodes' shared secret
+
+Every use case names who acts as its first argument: a ``Person`` (whose rights the use case asks) or,
+where the types allow it, an ``Operator`` (who runs opsflow against the database and holds every right).
 """
 
 from __future__ import annotations
 
-from .appraisal import AppraisalUseCases
-from .audit import AuditUseCases
-from .definitions import DefinitionUseCases
-from .exports import ExportUseCases
-from .history import HistoryUseCases
-from .integrity import IntegrityUseCases
-from .modeler import ModelerUseCases
-from .nodes import NodeUseCases
-from .operations import OperationsUseCases
-from .org import OrgUseCases
-from .scheduling import SchedulingUseCases
-from .work import WorkUseCases
+from sqlalchemy import Engine as DbEngine
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..runtime.collaborators import Collaborators
+from .appraisal import Appraisal
+from .audit import Audit
+from .calendar import Calendar
+from .core import Core
+from .definitions import Definitions
+from .modeler import Modeler
+from .ops import Ops
+from .org import Org
+from .setup import Setup
+from .work import Work
 
 
-class Engine(OrgUseCases, DefinitionUseCases, WorkUseCases, HistoryUseCases, SchedulingUseCases,
-             AppraisalUseCases, NodeUseCases, ExportUseCases, IntegrityUseCases, AuditUseCases,
-             ModelerUseCases, OperationsUseCases):
-    """Runs use cases; each method is one transaction that commits or leaves nothing."""
+class Engine:
+    """opsflow's use cases, by area (see the module's docstring)."""
+
+    def __init__(self, database: DbEngine, session_factory: sessionmaker[Session],
+                 collaborators: Collaborators) -> None:
+        self.core = Core(database, session_factory, collaborators)
+        self.db = database
+        self.collaborators = collaborators
+        self.work = Work(self.core)
+        self.audit = Audit(self.core)
+        self.modeler = Modeler(self.core)
+        self.definitions = Definitions(self.core)
+        self.org = Org(self.core)
+        self.appraisal = Appraisal(self.core)
+        self.ops = Ops(self.core)
+        self.calendar = Calendar(self.core)
+        self.setup = Setup(self.core)

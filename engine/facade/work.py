@@ -1,4 +1,4 @@
-"""Starting, following and cancelling instances; working on tasks."""
+"""Employees' work: starting and following requests, the inbox, tasks and their comments, notifications."""
 
 from __future__ import annotations
 
@@ -10,78 +10,88 @@ from sqlalchemy import select
 from ..errors import Conflict, ProcessError
 from ..history.log import PendingEvent
 from ..models import ProcessInstance
-from ..org.people import load_actor
+from ..org.people import Caller, Person, acting
 from ..org.rights import Right, holds, may_audit
 from ..runtime import comments, inbox, instance_views, instances
 from ..runtime.step_writer import Step, write_step
-from ..runtime.tasks import FormReader, assign_task, claim_task, complete_task, show_task, unclaim_task
+from ..runtime.tasks import assign_task, claim_task, complete_task, show_task, unclaim_task
 from ..scheduling import notifications
-from .base import EngineBase
+from .core import Area, latest_processes
 
 log = logging.getLogger(__name__)
 
 
-class WorkUseCases(EngineBase):
-    # -- instances ---------------------------------------------------------------------------
-    def start(self, key: str, username: str, data: Any = None) -> dict[str, Any]:
-        with self.transaction() as session:
-            return instances.start_instance(session, self.collaborators, key, username, data)
+class Work(Area):
+    # -- requests ----------------------------------------------------------------------------
+    def processes(self, by: Caller) -> list[dict[str, Any]]:
+        """The latest version of each deployed process that ``by`` may start (the operator: all of them)."""
+        with self.core.reading() as session:
+            actor = acting(session, by)
+            if actor.is_operator:
+                return list(self.core.directory_of(session).processes.values())
+            return [shown for process, shown in latest_processes(session, self.collaborators)
+                    if instances.may_start(self.collaborators, process, actor)]
 
-    def cancel(self, instance_id: int, username: str, reason: str) -> dict[str, Any]:
-        with self.transaction() as session:
-            return instances.cancel_instance(session, self.collaborators, instance_id, username, reason)
+    def start(self, by: Person, key: str, data: Any = None) -> dict[str, Any]:
+        """Start the latest version of ``key`` with start ``data``, run to its first wait state."""
+        with self.core.transaction() as session:
+            return instances.start_instance(session, self.collaborators, acting(session, by), key, data)
 
-    def instances(self, process_key: str | None = None, started_by: str | None = None,
-                  status: str | None = None, limit: int = 200, visible_to: str | None = None,
-                  before_id: int | None = None, involving: str | None = None) -> list[dict[str, Any]]:
-        """Newest first; ``visible_to`` keeps what that user may see, ``before_id`` pages,
-        ``involving`` keeps what others started and that user worked on."""
-        with self.reading() as session:
-            return instance_views.list_instances(session, process_key, started_by, limit, status, visible_to,
-                                                 before_id, involving)
+    def cancel(self, by: Person, instance_id: int, reason: str) -> dict[str, Any]:
+        """Cancel a running instance with a reason (the cancel right)."""
+        with self.core.transaction() as session:
+            return instances.cancel_instance(session, self.collaborators, acting(session, by), instance_id, reason)
 
-    def my_requests(self, username: str, limit: int = 50, before_id: int | None = None,
+    def instances(self, by: Caller, process_key: str | None = None, started_by: str | None = None,
+                  status: str | None = None, limit: int = 200, before_id: int | None = None) -> list[dict[str, Any]]:
+        """The instances ``by`` may see, newest first; ``before_id`` pages on."""
+        with self.core.reading() as session:
+            return instance_views.list_instances(session, acting(session, by), process_key, started_by, limit,
+                                                 status, before_id)
+
+    def my_requests(self, by: Person, limit: int = 50, before_id: int | None = None,
                     involved_before: int | None = None) -> dict[str, list[dict[str, Any]]]:
-        """What the user started ("started") and where they take part ("involved"), a page of each."""
-        with self.reading() as session:
-            return instance_views.my_requests(session, username, limit, before_id, involved_before)
+        """What ``by`` started ("started") and where they take part ("involved"), a page of each."""
+        with self.core.reading() as session:
+            return instance_views.my_requests(session, acting(session, by), limit, before_id, involved_before)
 
-    def show(self, instance_id: int, username: str | None = None) -> dict[str, Any]:
-        """An instance; with ``username``, only if that user may see it."""
-        with self.reading() as session:
-            return instance_views.show_instance(session, instance_id, username)
+    def show(self, by: Caller, instance_id: int) -> dict[str, Any]:
+        """An instance with its status, open steps and data."""
+        with self.core.reading() as session:
+            return instance_views.show_instance(session, acting(session, by), instance_id)
 
-    def history(self, instance_id: int, username: str | None = None) -> list[dict[str, Any]]:
-        with self.reading() as session:
-            return instance_views.instance_history(session, instance_id, username)
+    def history(self, by: Caller, instance_id: int) -> list[dict[str, Any]]:
+        """An instance's history events in order."""
+        with self.core.reading() as session:
+            return instance_views.instance_history(session, acting(session, by), instance_id)
 
-    def forms(self, instance_id: int, username: str | None = None) -> dict[str, dict[str, Any]]:
+    def forms(self, by: Caller, instance_id: int) -> dict[str, dict[str, Any]]:
         """The start and task forms of an instance's process version (to label its data)."""
-        with self.reading() as session:
-            return instance_views.instance_forms(session, self.collaborators, instance_id, username)
+        with self.core.reading() as session:
+            return instance_views.instance_forms(session, self.collaborators, acting(session, by), instance_id)
 
-    # -- tasks -------------------------------------------------------------------------------
-    def tasks(self, username: str, process: str | None = None, text: str | None = None, sort: str = "age",
+    # -- the inbox ---------------------------------------------------------------------------
+    def tasks(self, by: Person, process: str | None = None, text: str | None = None, sort: str = "age",
               after: str | None = None, limit: int = inbox.MAX_INBOX_ROWS) -> list[dict[str, Any]]:
-        """Open tasks the user holds or may claim, one page (``after``: ``inbox.cursor_of`` the last row)."""
-        with self.reading() as session:
-            return inbox.list_tasks(session, username, process, text, sort, after, limit)
+        """Open tasks ``by`` holds or may claim, one page (``after``: ``inbox.cursor_of`` the last row)."""
+        with self.core.reading() as session:
+            return inbox.list_tasks(session, acting(session, by), process, text, sort, after, limit)
 
-    def inbox(self, username: str, process: str | None = None, text: str | None = None, sort: str = "age",
+    def inbox(self, by: Person, process: str | None = None, text: str | None = None, sort: str = "age",
               mine_after: str | None = None, team_after: str | None = None,
               per_list: int = inbox.PAGE, totals: bool = True, count_up_to: int | None = None) -> dict[str, Any]:
         """A page of my tasks and one of my team's, where each continues (and with ``totals``, their totals,
         each counted up to ``count_up_to`` when given)."""
-        with self.reading() as session:
-            return inbox.inbox_page(session, username, process, text, sort, mine_after, team_after, per_list,
-                                    totals, count_up_to)
+        with self.core.reading() as session:
+            return inbox.inbox_page(session, acting(session, by), process, text, sort, mine_after, team_after,
+                                    per_list, totals, count_up_to)
 
-    def navigation(self, username: str, count_up_to: int | None = None) -> dict[str, Any]:
+    def navigation(self, by: Person, count_up_to: int | None = None) -> dict[str, Any]:
         """What every page's navigation shows, in one read: task counts and unread notifications (each up to
         ``count_up_to`` when given: a long queue's count then costs no more than a short one's), the rights
         held, whether the audit workspace is open to the user."""
-        with self.reading() as session:
-            actor = load_actor(session, username)
+        with self.core.reading() as session:
+            actor = acting(session, by)
             mine, team, unread = session.execute(select(  # one statement: each is a round trip on PostgreSQL
                 inbox.counting_open(actor, "mine", up_to=count_up_to).scalar_subquery(),
                 inbox.counting_open(actor, "team", up_to=count_up_to).scalar_subquery(),
@@ -90,55 +100,97 @@ class WorkUseCases(EngineBase):
                     "rights": sorted(right.value for right in Right if holds(actor, right)),
                     "audit": may_audit(actor)}
 
-    def task_counts(self, username: str) -> dict[str, int]:
-        """Open tasks the user holds ("mine") and unclaimed ones of their roles ("team"), uncapped."""
-        with self.reading() as session:
-            return inbox.task_counts(session, username)
+    def task_counts(self, by: Person) -> dict[str, int]:
+        """Open tasks ``by`` holds ("mine") and unclaimed ones of their roles ("team"), uncapped."""
+        with self.core.reading() as session:
+            return inbox.task_counts(session, acting(session, by))
 
-    def task(self, task_id: int, username: str | None = None) -> dict[str, Any]:
-        """A task with form and context; with ``username``, only if that user may see it."""
-        with self.reading() as session:
-            return show_task(session, self.collaborators, task_id, username)
+    # -- one task ----------------------------------------------------------------------------
+    def task(self, by: Caller, task_id: int) -> dict[str, Any]:
+        """A task with its form, what the form starts with and the context from earlier steps."""
+        with self.core.reading() as session:
+            return show_task(session, self.collaborators, acting(session, by), task_id)
 
-    def claim(self, task_id: int, username: str) -> dict[str, Any]:
-        with self.transaction() as session:
-            return claim_task(session, self.collaborators, task_id, username)
+    def task_form(self, key: str, version: int, name: str) -> dict[str, Any] | None:
+        """The form (JSON Schema) of step ``name`` in version ``version`` of ``key``, as deployed; None when
+        there is no such step. A deployed version never changes, so this is read from the database once
+        per node: what a web page needs to read a submitted form before it calls ``complete``."""
+        process = self.collaborators.catalog.cached_version(key, version)
+        if process is None:
+            with self.core.reading() as session:
+                process = self.collaborators.catalog.version(session, key, version)
+        form = process.tasks.get(name)
+        return form.schema if form is not None else None
 
-    def unclaim(self, task_id: int, username: str) -> dict[str, Any]:
-        with self.transaction() as session:
-            return unclaim_task(session, self.collaborators, task_id, username)
+    def claim(self, by: Person, task_id: int) -> dict[str, Any]:
+        """Take an open task of one's roles."""
+        with self.core.transaction() as session:
+            return claim_task(session, self.collaborators, acting(session, by), task_id)
 
-    def assign(self, task_id: int, to_username: str, username: str) -> dict[str, Any]:
-        with self.transaction() as session:
-            return assign_task(session, self.collaborators, task_id, to_username, username)
+    def unclaim(self, by: Person, task_id: int) -> dict[str, Any]:
+        """Give a task back to its role (one's own, or one held in one's reporting line)."""
+        with self.core.transaction() as session:
+            return unclaim_task(session, self.collaborators, acting(session, by), task_id)
 
-    def complete(self, task_id: int, username: str, data: Any = None,
-                 read_form: FormReader | None = None) -> dict[str, Any]:
-        """Complete a task with ``data``, or with what ``read_form`` makes of the task's form (one transaction)."""
+    def assign(self, by: Person, task_id: int, to_username: str) -> dict[str, Any]:
+        """Give a task to someone who reports to ``by`` (the dispatch right)."""
+        with self.core.transaction() as session:
+            return assign_task(session, self.collaborators, acting(session, by), task_id, to_username)
+
+    def complete(self, by: Person, task_id: int, data: Any) -> dict[str, Any]:
+        """Complete a task with ``data`` (checked against its form) and run to the next wait state.
+
+        A model failure (``ProcessError``) leaves the instance as it was and is put on its record.
+        """
         try:
-            with self.transaction() as session:
-                return complete_task(session, self.collaborators, task_id, username, data, read_form)
+            with self.core.transaction() as session:
+                return complete_task(session, self.collaborators, acting(session, by), task_id, data)
         except ProcessError as exc:
-            self._record_failure(exc, username)
+            self._record_failure(exc, by)
             raise
 
-    def add_comment(self, task_id: int, username: str, body: str) -> dict[str, Any]:
-        with self.transaction() as session:
-            return comments.add_comment(session, self.collaborators, task_id, username, body)
+    def add_comment(self, by: Person, task_id: int, body: str) -> dict[str, Any]:
+        """Comment on a task (the advisory right)."""
+        with self.core.transaction() as session:
+            return comments.add_comment(session, self.collaborators, acting(session, by), task_id, body)
 
-    def comments(self, task_id: int, username: str | None = None) -> list[dict[str, Any]]:
-        with self.reading() as session:
-            return comments.list_comments(session, task_id, username)
+    def comments(self, by: Caller, task_id: int) -> list[dict[str, Any]]:
+        """A task's comments, oldest first."""
+        with self.core.reading() as session:
+            return comments.list_comments(session, acting(session, by), task_id)
 
-    def _record_failure(self, exc: ProcessError, username: str) -> None:
+    # -- notifications -----------------------------------------------------------------------
+    def notifications(self, by: Person, unread_only: bool = False) -> list[dict[str, Any]]:
+        """``by``'s notifications, newest first."""
+        with self.core.reading() as session:
+            return notifications.list_notifications(session, acting(session, by), unread_only)
+
+    def unread_count(self, by: Person) -> int:
+        with self.core.reading() as session:
+            return notifications.unread_count(session, acting(session, by))
+
+    def open_notification(self, by: Person, notification_id: int) -> dict[str, Any]:
+        """A notification of ``by``'s, marked read as it is opened."""
+        with self.core.transaction() as session:
+            return notifications.open_notification(session, acting(session, by), notification_id,
+                                                   self.collaborators.clock())
+
+    def mark_read(self, by: Person, notification_id: int | None = None) -> int:
+        """Mark one (or all) of ``by``'s notifications read; how many changed."""
+        with self.core.transaction() as session:
+            return notifications.mark_read(session, acting(session, by), self.collaborators.clock(),
+                                           notification_id)
+
+    def _record_failure(self, exc: ProcessError, by: Person) -> None:
         """Put a model failure on the record; the instance itself stays as it was."""
         if exc.instance_id is None:
             return
         try:
-            with self.transaction() as session:
+            with self.core.transaction() as session:
                 instance = session.get(ProcessInstance, exc.instance_id)
                 if instance is not None:
-                    event = PendingEvent("error", username, exc.task_name, payload={"message": exc.message})
+                    event = PendingEvent("error", by.username, exc.task_name, payload={"message": exc.message})
                     write_step(session, self.collaborators, Step(instance, [event]), self.collaborators.clock())
         except Conflict:
             log.warning("could not record the failure of instance %s: it changed meanwhile", exc.instance_id)
+

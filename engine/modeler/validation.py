@@ -14,7 +14,8 @@ from ..definitions.parser import parse_bundle
 from ..definitions.problems import N_, Problem, located
 from ..definitions.xml_safety import UnsafeXml, parse_xml
 from ..errors import DeploymentRejected
-from ..org.people import known_roles, relationship_roles
+from ..org.people import Actor, known_roles, relationship_roles
+from ..org.rights import Right, require
 from .lint import lint_bpmn, lint_dmn
 
 
@@ -58,3 +59,9 @@ def _unique(problems: list[Problem]) -> list[Problem]:
 
 def errors_of(problems: list[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity == "error"]
+
+
+def validate_for(session: Session, actor: Actor, bundle: DefinitionBundle, key: str | None = None) -> list[Problem]:
+    """Every problem of a bundle (nothing stored), for someone with the model right. :raise NotAllowed:"""
+    require(actor, Right.MODEL, "validate processes")
+    return validate_bundle(session, bundle, key)

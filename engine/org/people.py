@@ -29,17 +29,53 @@ RELATIONSHIP_ROLES = "relationship roles"
 
 
 @dataclass(frozen=True)
+class Person:
+    """Who calls a use case in their own name (signed in, or named by the CLI's ``--as``): the use case
+    finds them among the active users and asks their rights."""
+
+    username: str
+
+
+@dataclass(frozen=True)
+class Operator:
+    """Who runs opsflow against its database itself (``opsflow init``, the CLI without ``--as``, the worker).
+
+    They could change the tables directly, so no right is asked of them; what they do is recorded under
+    ``name`` (e.g. "opsflow init") in the history and the access log.
+    """
+
+    name: str
+
+
+# Who calls a use case: a use case an operator may run takes a ``Caller``, one only a person may, a ``Person``.
+Caller = Person | Operator
+
+
+@dataclass(frozen=True)
 class Actor:
-    """The person a use case runs for."""
+    """Who a use case runs for, found: a person with their roles, or the operator (``is_operator``)."""
 
     id: int
     username: str
     display_name: str
     roles: frozenset[str]
     reports_to_id: int | None
+    is_operator: bool = False
+
+    @classmethod
+    def operator(cls, name: str) -> Actor:
+        """The operator as an actor: no user row (id 0), no roles, every right (``engine.org.rights.holds``)."""
+        return cls(0, name, name, frozenset(), None, is_operator=True)
 
     def has_any_role(self, roles: set[str] | frozenset[str] | list[str]) -> bool:
         return bool(self.roles.intersection(roles))
+
+
+def acting(session: Session, caller: Caller) -> Actor:
+    """The actor a use case runs for. :raise UserNotFound: a person who is not an active user."""
+    if isinstance(caller, Operator):
+        return Actor.operator(caller.name)
+    return load_actor(session, caller.username)
 
 
 def load_actor(session: Session, username: str) -> Actor:

@@ -2,7 +2,9 @@
 
 Deny by default. A right is held either outright through a role (``Grant.roles``), or through a
 relationship to the thing acted on (``Grant.relationship`` says which, in words; the function
-named beside it decides). Use cases ask the functions below; nothing else decides a right.
+named beside it decides). Use cases ask the functions below; nothing else decides a right, and each
+use case asks once. The operator (who reaches the database itself: ``opsflow init``, the CLI without
+``--as``) holds every right outright; the facade's types say which use cases an operator may call.
 ``RIGHTS`` is printed by ``tests/test_rights.py`` as the rights × roles table.
 """
 
@@ -86,8 +88,9 @@ RIGHTS: dict[Right, Grant] = {
 
 
 def holds(actor: Actor, right: Right) -> bool:
-    """Whether one of the actor's roles carries ``right`` outright."""
-    return bool(actor.roles & RIGHTS[right].roles)
+    """Whether one of the actor's roles carries ``right`` outright; the operator holds every right outright
+    (``engine.org.people.Operator``: whoever reaches the database itself)."""
+    return actor.is_operator or bool(actor.roles & RIGHTS[right].roles)
 
 
 def require(actor: Actor, right: Right, what: str = "") -> None:

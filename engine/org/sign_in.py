@@ -106,7 +106,7 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_token(session: Session, username: str, now: datetime, label: str = "") -> str:
+def create_token(session: Session, actor: Actor, now: datetime, label: str = "") -> str:
     """Create an API token named ``label`` and return it; it is shown once and stored only as a digest.
 
     :raise InvalidInput: a name that is too long or holds characters no text accepts.
@@ -116,24 +116,21 @@ def create_token(session: Session, username: str, now: datetime, label: str = ""
         raise InvalidInput(f"a token name is limited to {MAX_TOKEN_NAME} characters")
     if text_problem(name):
         raise InvalidInput(f"the token name {text_problem(name)}")
-    actor = load_actor(session, username)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     session.add(ApiToken(user_id=actor.id, token_hash=_digest(token), label=name, created_at=now, revoked=False))
     return token
 
 
-def list_tokens(session: Session, username: str) -> list[dict[str, Any]]:
+def list_tokens(session: Session, actor: Actor) -> list[dict[str, Any]]:
     """A user's tokens (never the token itself), newest first, revoked ones included."""
-    actor = load_actor(session, username)
     rows = session.scalars(select(ApiToken).where(ApiToken.user_id == actor.id)
                            .order_by(ApiToken.id.desc()).limit(MAX_TOKENS_LISTED)).all()
     return [{"id": t.id, "name": t.label, "created_at": utc_iso(t.created_at), "revoked": t.revoked,
              "last_used_at": utc_iso(t.last_used_at) if t.last_used_at else None} for t in rows]
 
 
-def revoke_token(session: Session, username: str, token_id: int) -> dict[str, Any]:
+def revoke_token(session: Session, actor: Actor, token_id: int) -> dict[str, Any]:
     """Revoke one of the user's own tokens (someone else's is not found). Revoking twice changes nothing."""
-    actor = load_actor(session, username)
     token = session.scalar(select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == actor.id))
     if token is None:
         raise NotFound(f"no API token with id {token_id}")

@@ -12,7 +12,7 @@ from ..errors import InvalidInput, NotAllowed
 from ..history.log import PendingEvent
 from ..models import TaskComment, User
 from ..org import rights
-from ..org.people import load_actor
+from ..org.people import Actor
 from ..text_input import text_problem
 from .collaborators import Collaborators
 from .step_writer import Step, write_step
@@ -22,10 +22,9 @@ MAX_COMMENT_LENGTH = 4000
 
 
 def add_comment(
-    session: Session, collaborators: Collaborators, task_id: int, username: str, body: str,
+    session: Session, collaborators: Collaborators, actor: Actor, task_id: int, body: str,
 ) -> dict[str, Any]:
     """Comment on a task; auditors, who only read, may not."""
-    actor = load_actor(session, username)
     task, instance = load_task(session, task_id)
     if not rights.may_comment(session, actor, task, instance):
         raise NotAllowed(f"{actor.username} may not comment on task {task.id}")
@@ -48,10 +47,10 @@ def add_comment(
             "body": text, "at": utc_iso(now)}
 
 
-def list_comments(session: Session, task_id: int, username: str | None = None) -> list[dict[str, Any]]:
+def list_comments(session: Session, actor: Actor, task_id: int) -> list[dict[str, Any]]:
+    """A task's comments, oldest first, if ``actor`` may see the task."""
     task, instance = load_task(session, task_id)
-    if username is not None:
-        rights.require_see_task(session, load_actor(session, username), task, instance)
+    rights.require_see_task(session, actor, task, instance)
     rows = session.execute(
         select(TaskComment, User.username, User.display_name).join(User, User.id == TaskComment.author_id)
         .where(TaskComment.human_task_id == task.id).order_by(TaskComment.id)

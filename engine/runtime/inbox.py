@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, aliased
 from ..clock import aware_utc, utc_iso
 from ..errors import InvalidInput
 from ..models import HumanTask, ProcessDefinition, ProcessInstance, TaskDefinition, User
-from ..org.people import Actor, load_actor, relationship_roles
+from ..org.people import Actor, relationship_roles
 
 SORTS = ("age", "due")
 PAGE = 100  # rows a list shows at once
@@ -172,7 +172,7 @@ def open_tasks(
 
 
 def list_tasks(
-    session: Session, username: str, process: str | None = None, text: str | None = None, sort: str = "age",
+    session: Session, actor: Actor, process: str | None = None, text: str | None = None, sort: str = "age",
     after: str | None = None, limit: int = MAX_INBOX_ROWS,
 ) -> list[dict[str, Any]]:
     """Open tasks the user holds or may claim (unclaimed, in the user's roles), one page.
@@ -181,7 +181,7 @@ def list_tasks(
     match themselves); ``sort`` is ``age`` (oldest first) or ``due`` (earliest due date first,
     undated last); ``after`` continues a list where ``cursor_of`` its last row says.
     """
-    return open_tasks(session, load_actor(session, username), "all", process, text, sort, after, limit)
+    return open_tasks(session, actor, "all", process, text, sort, after, limit)
 
 
 def counting_open(actor: Actor, scope: str, process: str | None = None, text: str | None = None,
@@ -225,14 +225,13 @@ def count_open(session: Session, actor: Actor, scope: str, process: str | None =
     return int(session.scalar(counting_open(actor, scope, process, text, up_to)) or 0)
 
 
-def task_counts(session: Session, username: str) -> dict[str, int]:
-    """How many open tasks the user holds, and how many unclaimed ones their roles may take."""
-    actor = load_actor(session, username)
+def task_counts(session: Session, actor: Actor) -> dict[str, int]:
+    """How many open tasks the actor holds, and how many unclaimed ones their roles may take."""
     return {"mine": count_open(session, actor, "mine"), "team": count_open(session, actor, "team")}
 
 
 def inbox_page(
-    session: Session, username: str, process: str | None = None, text: str | None = None, sort: str = "age",
+    session: Session, actor: Actor, process: str | None = None, text: str | None = None, sort: str = "age",
     mine_after: str | None = None, team_after: str | None = None, per_list: int = PAGE, totals: bool = True,
     count_up_to: int | None = None,
 ) -> dict[str, Any]:
@@ -242,7 +241,6 @@ def inbox_page(
     counted up to ``count_up_to`` when given (see ``counting_open``). A first page that holds all of its
     list is its own count: a search that matches few tasks reads the queue once, not twice.
     """
-    actor = load_actor(session, username)
     page: dict[str, Any] = {}
     for scope, after in (("mine", mine_after), ("team", team_after)):
         rows = open_tasks(session, actor, scope, process, text, sort, after, per_list + 1)

@@ -12,7 +12,7 @@ from ..clock import utc_iso
 from ..errors import InvalidInput
 from ..models import HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance, TaskDefinition, User
 from ..org import rights
-from ..org.people import load_actor, relationship_roles
+from ..org.people import Actor, load_actor, relationship_roles
 from .collaborators import Collaborators
 from .inbox import OPEN
 from .instances import load_instance
@@ -34,14 +34,14 @@ def _summary(instance: Any, version: int, started_by: str) -> dict[str, Any]:
 INSTANCE_STATUSES = ("running", "completed", "cancelled", "failed")
 
 
-def list_instances(session: Session, process_key: str | None = None, started_by: str | None = None,
-                   limit: int = 200, status: str | None = None, visible_to: str | None = None,
-                   before_id: int | None = None, involving: str | None = None,
-                   with_steps: bool = True) -> list[dict[str, Any]]:
-    """Newest first, each with its open steps and who holds them (without ``with_steps``: see ``with_open_steps``).
+def list_instances(session: Session, actor: Actor, process_key: str | None = None, started_by: str | None = None,
+                   limit: int = 200, status: str | None = None, before_id: int | None = None,
+                   involving: bool = False, with_steps: bool = True) -> list[dict[str, Any]]:
+    """The instances ``actor`` may see, newest first, each with its open steps and who holds them (without
+    ``with_steps``: see ``with_open_steps``).
 
-    ``visible_to`` keeps the instances that user may see; ``before_id`` pages backwards;
-    ``involving`` keeps those someone else started in which that user completed or holds a step.
+    ``before_id`` pages backwards; ``involving`` keeps those someone else started in which the actor
+    completed or holds a step.
 
     :raise InvalidInput: a ``status`` that no instance can have.
     """
@@ -54,13 +54,12 @@ def list_instances(session: Session, process_key: str | None = None, started_by:
         conditions.append(ProcessInstance.started_by_id == load_actor(session, started_by).id)
     if status:
         conditions.append(ProcessInstance.status == status)
-    if visible_to and visible_to != involving:  # someone who took part in an instance may see it
-        conditions.append(rights.visible_condition(session, load_actor(session, visible_to)))
+    if started_by != actor.username and not involving:  # a starter, and who took part, may see an instance
+        conditions.append(rights.visible_condition(session, actor))
     if before_id:
         conditions.append(ProcessInstance.id < before_id)
     if involving:  # the ids first (at most ``limit``), then the instances by key, in the same statement
-        conditions = [ProcessInstance.id.in_(_took_part(load_actor(session, involving).id, conditions, before_id,
-                                                        limit))]
+        conditions = [ProcessInstance.id.in_(_took_part(actor.id, conditions, before_id, limit))]
     # The instances alone, newest first, with their versions and starters by correlated subqueries
     # (run for the rows kept only): joined instead, SQLite (without statistics) may drive the join from
     # the definitions and sort them all; read apart, they cost two more round trips.
@@ -82,13 +81,14 @@ def with_open_steps(session: Session, *lists: list[dict[str, Any]]) -> list[dict
     return lists[0]
 
 
-def my_requests(session: Session, username: str, limit: int, before_id: int | None = None,
+def my_requests(session: Session, actor: Actor, limit: int, before_id: int | None = None,
                 involved_before: int | None = None) -> dict[str, list[dict[str, Any]]]:
-    """"My requests": the instances the user started and those others started in which the user took
+    """"My requests": the instances the actor started and those others started in which the actor took
     part, newest first, ``limit`` of each (``before_id``, ``involved_before``: where each page starts)."""
-    started = list_instances(session, started_by=username, limit=limit, before_id=before_id, with_steps=False)
-    involved = list_instances(session, involving=username, visible_to=username, limit=limit,
-                              before_id=involved_before, with_steps=False)
+    started = list_instances(session, actor, started_by=actor.username, limit=limit, before_id=before_id,
+                             with_steps=False)
+    involved = list_instances(session, actor, involving=True, limit=limit, before_id=involved_before,
+                              with_steps=False)
     with_open_steps(session, started, involved)
     return {"started": started, "involved": involved}
 
@@ -137,16 +137,16 @@ def _open_steps(session: Session, instance_ids: list[int]) -> dict[int, list[dic
     return steps
 
 
-def _visible(session: Session, instance_id: int, username: str | None) -> ProcessInstance:
+def _visible(session: Session, actor: Actor, instance_id: int) -> ProcessInstance:
+    """:raise InstanceNotFound: :raise NotAllowed: ``actor`` may not see it."""
     instance = load_instance(session, instance_id)
-    if username is not None:
-        rights.require_see_instance(session, load_actor(session, username), instance)
+    rights.require_see_instance(session, actor, instance)
     return instance
 
 
-def show_instance(session: Session, instance_id: int, username: str | None = None) -> dict[str, Any]:
-    """An instance with its status, open steps and data (for ``username``, if they may see it)."""
-    instance = _visible(session, instance_id, username)
+def show_instance(session: Session, actor: Actor, instance_id: int) -> dict[str, Any]:
+    """An instance with its status, open steps and data, if ``actor`` may see it."""
+    instance = _visible(session, actor, instance_id)
     version = session.scalar(select(ProcessDefinition.version).where(ProcessDefinition.id == instance.definition_id))
     started_by = session.scalar(select(User.username).where(User.id == instance.started_by_id)) or ""
     view = _summary(instance, version or 0, started_by)
@@ -155,8 +155,9 @@ def show_instance(session: Session, instance_id: int, username: str | None = Non
     return view
 
 
-def instance_history(session: Session, instance_id: int, username: str | None = None) -> list[dict[str, Any]]:
-    _visible(session, instance_id, username)
+def instance_history(session: Session, actor: Actor, instance_id: int) -> list[dict[str, Any]]:
+    """An instance's history events in order, if ``actor`` may see it."""
+    _visible(session, actor, instance_id)
     events = session.scalars(
         select(HistoryEvent).where(HistoryEvent.instance_id == instance_id).order_by(HistoryEvent.seq)
     ).all()
@@ -167,13 +168,13 @@ def instance_history(session: Session, instance_id: int, username: str | None = 
     } for e in events]
 
 
-def instance_forms(session: Session, collaborators: Collaborators, instance_id: int,
-                   username: str | None = None) -> dict[str, dict[str, Any]]:
+def instance_forms(session: Session, collaborators: Collaborators, actor: Actor,
+                   instance_id: int) -> dict[str, dict[str, Any]]:
     """The forms of an instance's process version by data key: ``start``, then each user task in flow order.
 
     Each has ``title``, ``title_zh`` and ``schema``; a UI uses them to label earlier steps' data.
     """
-    instance = _visible(session, instance_id, username)
+    instance = _visible(session, actor, instance_id)
     process = collaborators.catalog.get(session, instance.definition_id)
     forms: dict[str, dict[str, Any]] = {}
     if process.start_form is not None:

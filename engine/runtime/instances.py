@@ -14,7 +14,7 @@ from ..errors import Conflict, InstanceNotFound, InvalidInput, NotAllowed
 from ..history.log import GENESIS_HASH, PendingEvent
 from ..models import HumanTask, ProcessInstance
 from ..org import rights
-from ..org.people import Actor, load_actor
+from ..org.people import Actor
 from ..text_input import text_problem
 from .collaborators import Collaborators
 from .outbox import Message, user_ids
@@ -38,13 +38,12 @@ def may_start(collaborators: Collaborators, process: DeployedProcess, actor: Act
 
 
 def start_instance(
-    session: Session, collaborators: Collaborators, key: str, username: str, data: Any,
+    session: Session, collaborators: Collaborators, actor: Actor, key: str, data: Any,
 ) -> dict[str, Any]:
     """Start the latest version of ``key`` and run it to its first wait state.
 
     A start that fails leaves no instance behind.
     """
-    actor = load_actor(session, username)
     process = collaborators.catalog.latest(session, key)
     parent = collaborators.hooks.started_by_parent.get(key)
     if parent is not None:  # its data (e.g. who appraises whom) comes from the parent, not from a person
@@ -151,10 +150,9 @@ def start_processes(
 
 
 def cancel_instance(
-    session: Session, collaborators: Collaborators, instance_id: int, username: str, reason: str,
+    session: Session, collaborators: Collaborators, actor: Actor, instance_id: int, reason: str,
 ) -> dict[str, Any]:
     """Cancel a running instance with a reason (directors and admins: the cancel right)."""
-    actor = load_actor(session, username)
     rights.require(actor, rights.Right.CANCEL, "cancel instances")
     if not reason or not reason.strip():
         raise InvalidInput("a reason is required to cancel an instance")

@@ -7,7 +7,6 @@ are asked of ``engine.org.rights``; every write goes through ``engine.runtime.st
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -24,13 +23,10 @@ from ..errors import Conflict, InvalidInput, ProcessError, TaskNotFound
 from ..history.log import PendingEvent
 from ..models import HumanTask, ProcessInstance, TaskDefinition, User
 from ..org import rights
-from ..org.people import load_actor, relationship_roles
+from ..org.people import Actor, load_actor, relationship_roles
 from .collaborators import Collaborators
 from .inbox import task_row
 from .step_writer import Step, TaskAction, workflow_changes, write_step
-
-# Turns a task's form (the JSON Schema it shows now) into the submitted data, e.g. from an HTML form.
-FormReader = Callable[[dict[str, Any]], Any]
 
 
 def load_task(session: Session, task_id: int) -> tuple[HumanTask, ProcessInstance]:
@@ -82,18 +78,14 @@ def draft_values(schema: dict[str, Any], data: dict[str, Any], name: str) -> tup
     return {key: value for key, value in source.items() if key in fillable}, returned
 
 
-def show_task(
-    session: Session, collaborators: Collaborators, task_id: int, username: str | None = None,
-) -> dict[str, Any]:
+def show_task(session: Session, collaborators: Collaborators, actor: Actor, task_id: int) -> dict[str, Any]:
     """A task with its form (JSON Schema), what the form starts with (``draft``), the context from
     earlier steps, and, once it is done, who did it and when.
 
-    With ``username``, only someone who may see the task gets it (:raise NotAllowed:).
+    :raise TaskNotFound: :raise NotAllowed: ``actor`` may not see the task.
     """
     task, instance = load_task(session, task_id)
-    actor = load_actor(session, username) if username is not None else None
-    if actor is not None:
-        rights.require_see_task(session, actor, task, instance)
+    rights.require_see_task(session, actor, task, instance)
     process = collaborators.catalog.get(session, instance.definition_id)
     form = process.tasks.get(task.name)
     data = json.loads(instance.data_json)
@@ -113,8 +105,9 @@ def show_task(
     view = task_row(task, instance.process_key, instance.title, definition.title if definition else None,
                     definition.title_zh if definition else None, assignee)
     view.update({
-        "may_complete": actor is not None and rights.may_work_on(actor, task),
-        "may_release": actor is not None and rights.may_release(session, actor, task, relationship_roles(session)),
+        "may_complete": not actor.is_operator and rights.may_work_on(actor, task),
+        "may_release": not actor.is_operator and rights.may_release(session, actor, task,
+                                                                     relationship_roles(session)),
         "process_version": process.version,
         "instructions": form.instructions if form else "",
         "instructions_zh": form.instructions_zh if form else "",
@@ -137,8 +130,8 @@ def _assignee_step(task: HumanTask, instance: ProcessInstance, assignee_id: int 
     return Step(instance, [event], acted_on=action)
 
 
-def claim_task(session: Session, collaborators: Collaborators, task_id: int, username: str) -> dict[str, Any]:
-    actor = load_actor(session, username)
+def claim_task(session: Session, collaborators: Collaborators, actor: Actor, task_id: int) -> dict[str, Any]:
+    """Take an open task of one's roles. :raise Conflict: someone else holds it, or it is no longer open."""
     task, instance = load_task(session, task_id)
     rights.require_task_role(actor, task)  # rights before state: a stranger learns nothing about the task
     _require_open(task)
@@ -152,8 +145,8 @@ def claim_task(session: Session, collaborators: Collaborators, task_id: int, use
     return {"id": task.id, "assignee": actor.username, "changed": True}
 
 
-def unclaim_task(session: Session, collaborators: Collaborators, task_id: int, username: str) -> dict[str, Any]:
-    actor = load_actor(session, username)
+def unclaim_task(session: Session, collaborators: Collaborators, actor: Actor, task_id: int) -> dict[str, Any]:
+    """Give a task back to its role (one's own, or one held in one's reporting line)."""
     task, instance = load_task(session, task_id)
     rights.require_see_task(session, actor, task, instance)
     _require_open(task)
@@ -167,10 +160,9 @@ def unclaim_task(session: Session, collaborators: Collaborators, task_id: int, u
 
 
 def assign_task(
-    session: Session, collaborators: Collaborators, task_id: int, to_username: str, username: str,
+    session: Session, collaborators: Collaborators, actor: Actor, task_id: int, to_username: str,
 ) -> dict[str, Any]:
     """A manager gives a task to someone who reports to them (the dispatch right)."""
-    actor = load_actor(session, username)
     target = load_actor(session, to_username)
     task, instance = load_task(session, task_id)
     rights.require_see_task(session, actor, task, instance)
@@ -189,18 +181,14 @@ def assign_task(
 
 
 def complete_task(
-    session: Session, collaborators: Collaborators, task_id: int, username: str, data: Any,
-    read_form: FormReader | None = None,
+    session: Session, collaborators: Collaborators, actor: Actor, task_id: int, data: Any,
 ) -> dict[str, Any]:
-    """Check, run the engine to the next wait state, and record everything.
+    """Check ``data`` against the task's form, run the engine to the next wait state, and record everything.
 
-    ``read_form``, when given, turns the task's form into the submitted data (``data`` is then unused).
-
-    :raise NotAllowed: the user lacks the lane's role or the task is someone else's.
+    :raise NotAllowed: the actor lacks the lane's role or the task is someone else's.
     :raise FormInvalid: naming every wrong field.
     :raise Conflict: the task was completed or the instance stepped by someone else.
     """
-    actor = load_actor(session, username)
     task, instance = load_task(session, task_id)
     rights.require_task_role(actor, task)
     _require_open(task)
@@ -213,7 +201,7 @@ def complete_task(
     if workflow_task is None:
         raise Conflict(f"task {task.id} is no longer waiting for input")
     schema = task_form(process, task, workflow_task)
-    submitted = validate_form(schema, read_form(schema) if read_form is not None else data)
+    submitted = validate_form(schema, data)
     hook = collaborators.hooks.complete.get((instance.process_key, task.name))
     if hook is not None:
         hook(session, collaborators, instance, actor, submitted)

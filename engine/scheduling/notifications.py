@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session
 from ..clock import utc_iso
 from ..errors import NotFound
 from ..models import Notification
-from ..org.people import load_actor
+from ..org.people import Actor
 
 
 def list_notifications(
-    session: Session, username: str, unread_only: bool = False, limit: int = 100,
+    session: Session, actor: Actor, unread_only: bool = False, limit: int = 100,
 ) -> list[dict[str, Any]]:
-    actor = load_actor(session, username)
+    """The actor's notifications, newest first."""
     query = select(Notification).where(Notification.user_id == actor.id)
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
@@ -32,12 +32,11 @@ def _view(n: Notification) -> dict[str, Any]:
             "task_id": n.human_task_id, "at": utc_iso(n.created_at), "read": n.read_at is not None}
 
 
-def open_notification(session: Session, username: str, notification_id: int, now: datetime) -> dict[str, Any]:
-    """One of the user's notifications, marked read (it is being opened).
+def open_notification(session: Session, actor: Actor, notification_id: int, now: datetime) -> dict[str, Any]:
+    """One of the actor's notifications, marked read (it is being opened).
 
     :raise NotFound: no such notification of this user (someone else's is not revealed).
     """
-    actor = load_actor(session, username)
     found = session.scalar(select(Notification).where(Notification.id == notification_id,
                                                       Notification.user_id == actor.id))
     if found is None:
@@ -47,8 +46,8 @@ def open_notification(session: Session, username: str, notification_id: int, now
     return _view(found)
 
 
-def unread_count(session: Session, username: str) -> int:
-    return unread_of(session, load_actor(session, username).id)
+def unread_count(session: Session, actor: Actor) -> int:
+    return unread_of(session, actor.id)
 
 
 def counting_unread(user_id: int, up_to: int | None = None) -> Select[Any]:
@@ -64,9 +63,8 @@ def unread_of(session: Session, user_id: int) -> int:
     return int(session.scalar(counting_unread(user_id)) or 0)
 
 
-def mark_read(session: Session, username: str, now: datetime, notification_id: int | None = None) -> int:
-    """Mark one (or all) of the user's notifications read; return how many changed."""
-    actor = load_actor(session, username)
+def mark_read(session: Session, actor: Actor, now: datetime, notification_id: int | None = None) -> int:
+    """Mark one (or all) of the actor's notifications read; return how many changed."""
     query = update(Notification).where(Notification.user_id == actor.id, Notification.read_at.is_(None))
     if notification_id is not None:
         query = query.where(Notification.id == notification_id)

@@ -19,7 +19,7 @@ from ..clock import aware_utc, utc_iso
 from ..definitions.forms import validate_form
 from ..errors import Conflict, InvalidInput, NotAllowed, NotFound
 from ..models import Job, Schedule, User
-from ..org.people import load_actor
+from ..org.people import Actor, load_actor
 from ..runtime.collaborators import Collaborators
 from ..runtime.instances import may_start, start_instance
 from ..runtime.outbox import schedule_job
@@ -62,7 +62,7 @@ def period_before(moment: datetime, cadence: str) -> tuple[str, str]:
     return str(day.year), "annual"
 
 
-def add_schedule(session: Session, collaborators: Collaborators, process_key: str, cadence: str, username: str,
+def add_schedule(session: Session, collaborators: Collaborators, actor: Actor, process_key: str, cadence: str,
                  data: dict[str, Any] | None, now: datetime) -> dict[str, Any]:
     """Start ``process_key`` every period, with ``data`` (the period is added at each run).
 
@@ -71,10 +71,9 @@ def add_schedule(session: Session, collaborators: Collaborators, process_key: st
     """
     if cadence not in CADENCES:
         raise InvalidInput(f"unknown cadence {cadence!r}; use one of: {', '.join(CADENCES)}")
-    actor = load_actor(session, username)
     process = collaborators.catalog.latest(session, process_key)
     if not may_start(collaborators, process, actor):
-        raise NotAllowed(f"{username} may not start {process_key!r}, so cannot schedule it")
+        raise NotAllowed(f"{actor.username} may not start {process_key!r}, so cannot schedule it")
     first = next_run(collaborators.calendar, now, cadence)
     if process.start_form is not None:  # refuse now what the first run would refuse
         period, period_type = period_before(first, cadence)
@@ -119,7 +118,7 @@ def run_occurrence(session: Session, collaborators: Collaborators, schedule_id: 
     data = {**json.loads(schedule.data_json), "period": period, "period_type": period_type}
     try:
         with session.begin_nested():
-            start_instance(session, collaborators, schedule.process_key, owner, data)
+            start_instance(session, collaborators, load_actor(session, owner), schedule.process_key, data)
     except Conflict:
         pass  # this period was already opened by hand: nothing to do
     following = next_run(collaborators.calendar, max(now, planned), schedule.cadence)

@@ -45,7 +45,8 @@ class WorkerReport:
 
 
 class TransactionSource(Protocol):
-    """What the worker needs of the engine: its collaborators and one transaction at a time."""
+    """What the worker needs of the engine (``Engine.core``): its collaborators, one transaction at a time,
+    and the planner's statistics refreshed."""
 
     collaborators: Collaborators
 
@@ -125,7 +126,7 @@ class Worker:
         """Run jobs until ``stop`` is set; then finish the jobs in flight (their leases end with them).
 
         The recurring checkpoint job is planned first if none is; once an hour, the query planner's
-        statistics are refreshed (``Engine.refresh_statistics``).
+        statistics are refreshed (``Core.refresh_statistics``).
         """
         stop = stop or threading.Event()
         with self.engine.transaction() as session:

@@ -6,17 +6,17 @@ import argparse
 
 from engine.facade import Engine
 
-from .commands import Commands
+from .commands import OPERATOR, Commands
 from .output import emit, table
 
 
 def cmd_cycles(engine: Engine, args: argparse.Namespace) -> None:
-    rows = engine.cycles()
+    rows = engine.appraisal.cycles(OPERATOR)
     emit(args, rows, lambda: table(rows, ["id", "period", "status", "started_at"]))
 
 
 def cmd_cycle(engine: Engine, args: argparse.Namespace) -> None:
-    board = engine.cycle_dashboard(args.period)
+    board = engine.appraisal.dashboard(OPERATOR, args.period)
 
     def text() -> None:
         print(f"cycle {board['period']} ({board['status']}): {board['appraisals']} appraisal(s)")

@@ -12,9 +12,9 @@ import json
 from typing import Any
 
 from engine.facade import Engine
-from engine.facade.audit import CLI_OPERATOR
+from engine.org.people import Caller, Operator, Person
 
-from .commands import Commands, record_id
+from .commands import OPERATOR, Commands, record_id
 from .output import emit, table
 
 SEARCH_OPTIONS = (("--process", "process", "process key"), ("--version", "version", "version (with --process)"),
@@ -32,17 +32,20 @@ SEARCH_OPTIONS = (("--process", "process", "process key"), ("--version", "versio
                   ("--limit", "limit", "page size, 1-200 (default 50)"))
 
 
-def operator() -> str:
-    """Who runs the CLI as the operator, as the access log records them."""
+def looker(args: argparse.Namespace) -> Caller:
+    """Who looks: the user of ``--as`` (whose rights are checked), else the operator, recorded in the access
+    log with the OS user (``opsflow cli (root)``)."""
+    if args.actor_user is not None:
+        return Person(args.actor_user)
     try:
-        return f"{CLI_OPERATOR} ({getpass.getuser()})"
+        return Operator(f"{OPERATOR.name} ({getpass.getuser()})")
     except (OSError, KeyError):
-        return CLI_OPERATOR
+        return OPERATOR
 
 
 def cmd_instances(engine: Engine, args: argparse.Namespace) -> None:
     params = {dest: getattr(args, dest) for _flag, dest, _help in SEARCH_OPTIONS}
-    page = engine.audit_instances(args.actor_user, params)
+    page = engine.audit.search(Person(args.actor_user), params)
 
     def text() -> None:
         table(page["items"], ["id", "process", "version", "status", "end_event", "started_by", "started_at",
@@ -64,9 +67,8 @@ def _detail(step: dict[str, Any]) -> str:
 
 
 def cmd_replay(engine: Engine, args: argparse.Namespace) -> None:
-    username = args.actor_user
     if args.step is None:
-        view = engine.audit_instance(args.id, username, viewer=operator())
+        view = engine.audit.instance(looker(args), args.id)
 
         def steps() -> None:
             for s in view["steps"]:
@@ -75,7 +77,7 @@ def cmd_replay(engine: Engine, args: argparse.Namespace) -> None:
 
         emit(args, view["steps"], steps)
         return
-    state = engine.replay(args.id, args.step, username, viewer=operator())
+    state = engine.audit.replay(looker(args), args.id, args.step)
 
     def text() -> None:
         print(f"instance {state['instance_id']} after step {state['step']} of {state['steps']} "
@@ -88,8 +90,8 @@ def cmd_replay(engine: Engine, args: argparse.Namespace) -> None:
 
 
 def cmd_show(engine: Engine, args: argparse.Namespace) -> None:
-    view = engine.audit_instance(args.id, args.actor_user, viewer=operator())
-    integrity = engine.chain_integrity(args.id, args.actor_user)
+    view = engine.audit.instance(looker(args), args.id)
+    integrity = view["integrity"]
 
     def text() -> None:
         print(f"{view['id']}  {view['title']}  ({view['process']} v{view['version']}, {view['status']}"
@@ -105,15 +107,15 @@ def cmd_show(engine: Engine, args: argparse.Namespace) -> None:
             print(f"{s['step']:>3}  {s['at']}  {s['kind']:<18} {s['actor'] or '-':<10} {s['task_name'] or '':<18} "
                   + _detail(s))
 
-    emit(args, {**view, "integrity": integrity}, text)
+    emit(args, view, text)
 
 
 def cmd_heatmap(engine: Engine, args: argparse.Namespace) -> None:
     version = args.version
     if version is None:
-        known = [v["version"] for v in engine.audit_versions(args.actor_user) if v["process"] == args.key]
+        known = [v["version"] for v in engine.audit.versions(Person(args.actor_user)) if v["process"] == args.key]
         version = max(known) if known else 1
-    numbers = engine.heatmap(args.key, version, args.actor_user)
+    numbers = engine.audit.heatmap(Person(args.actor_user), args.key, version)
 
     def hours(seconds: float | None) -> str:
         return "-" if seconds is None else f"{seconds / 3600:.1f}h"
@@ -138,7 +140,7 @@ def cmd_heatmap(engine: Engine, args: argparse.Namespace) -> None:
 
 
 def cmd_log(engine: Engine, args: argparse.Namespace) -> None:
-    page = engine.access_log(args.actor_user, args.viewer, args.instance, args.before, args.limit)
+    page = engine.audit.access_log(Person(args.actor_user), args.viewer, args.instance, args.before, args.limit)
 
     def text() -> None:
         table(page["items"], ["id", "at", "viewer", "what", "instance_id", "process", "version", "detail"])

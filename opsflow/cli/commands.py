@@ -9,9 +9,17 @@ from typing import Any
 
 from engine.errors import NotFound
 from engine.facade import Engine
+from engine.org.people import Caller, Operator, Person
 from engine.text_input import id_in_range
 
 Handler = Callable[[Engine, argparse.Namespace], Any]
+# Who runs a command without ``--as``: whoever can run the CLI against the database is its operator.
+OPERATOR = Operator("opsflow cli")
+
+
+def caller(username: str | None) -> Caller:
+    """The user of ``--as`` (whose rights are checked), else the operator."""
+    return Person(username) if username is not None else OPERATOR
 
 
 @dataclass

@@ -10,7 +10,7 @@ from engine.audit.xes import LogFilter, parse_date
 from engine.errors import InvalidInput
 from engine.facade import Engine
 
-from .commands import Commands, record_id
+from .commands import OPERATOR, Commands, caller, record_id
 from .output import emit, table
 from .progress import progress_for
 
@@ -27,7 +27,7 @@ def cmd_export_bundle(engine: Engine, args: argparse.Namespace) -> None:
     partial = target.with_name(target.name + ".part")
     try:
         with open(partial, "wb") as out:
-            summary = engine.export_bundle(args.ids, out, args.actor)
+            summary = engine.audit.export_bundle(caller(args.actor), args.ids, out)
         partial.replace(target)
     finally:
         partial.unlink(missing_ok=True)
@@ -45,8 +45,8 @@ def _filter(args: argparse.Namespace) -> LogFilter:
 def cmd_export_xes(engine: Engine, args: argparse.Namespace) -> None:
     wanted = _filter(args)
     target = _open_output(args.output)
-    pieces = engine.xes_log(wanted, args.actor)
-    total = engine.count_log_instances(wanted)
+    pieces = engine.audit.xes_log(caller(args.actor), wanted)
+    total = engine.audit.count_log_instances(OPERATOR, wanted)
     bar = progress_for(args, "xes")
     partial = target.with_name(target.name + ".part")
     traces = 0
@@ -66,7 +66,7 @@ def cmd_export_xes(engine: Engine, args: argparse.Namespace) -> None:
 
 def cmd_export_ocel(engine: Engine, args: argparse.Namespace) -> None:
     target = _open_output(args.output)
-    log = engine.ocel_log(_filter(args), args.actor)
+    log = engine.audit.ocel_log(caller(args.actor), _filter(args))
     target.write_text(json.dumps(log, ensure_ascii=False, indent=1), encoding="utf-8")
     summary = {"file": str(target), "objects": len(log["objects"]), "events": len(log["events"])}
     emit(args, summary, lambda: print(f"{target}: {summary['objects']} object(s), {summary['events']} event(s)"))
@@ -75,7 +75,7 @@ def cmd_export_ocel(engine: Engine, args: argparse.Namespace) -> None:
 def cmd_conformance(engine: Engine, args: argparse.Namespace) -> int:
     bar = progress_for(args, "conformance")
     try:
-        verdicts = engine.conformance(_filter(args), args.actor, bar)
+        verdicts = engine.audit.conformance(caller(args.actor), _filter(args), bar)
     finally:
         bar.close()
     rows = [v.as_dict() for v in verdicts]

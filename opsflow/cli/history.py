@@ -8,7 +8,7 @@ from typing import Any
 
 from engine.facade import Engine
 
-from .commands import Commands, record_id
+from .commands import OPERATOR, Commands, record_id
 from .output import emit
 
 HISTORY_DETAILS = ("decision", "comment", "to", "reason", "end_event", "message")
@@ -36,7 +36,7 @@ def _history_detail(event: dict[str, Any]) -> str:
 
 
 def cmd_history(engine: Engine, args: argparse.Namespace) -> None:
-    events = engine.history(args.id)
+    events = engine.work.history(OPERATOR, args.id)
 
     def text() -> None:
         for e in events:

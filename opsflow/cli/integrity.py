@@ -10,14 +10,14 @@ from typing import Any
 from engine.facade import Engine
 from engine.history.verify import VerifyReport
 
-from .commands import Commands, record_id
+from .commands import OPERATOR, Commands, record_id
 from .output import emit, print_json
 
 TAMPERED = 8
 
 
 def cmd_checkpoint(engine: Engine, args: argparse.Namespace) -> None:
-    result = engine.checkpoint()
+    result = engine.audit.checkpoint(OPERATOR)
     summary = {"size": result.size, "new_events": result.new_leaves, "file": result.file, "origin": result.origin,
                "root": result.root}
 
@@ -47,7 +47,7 @@ def report_json(report: VerifyReport) -> dict[str, Any]:
 
 
 def cmd_verify(engine: Engine, args: argparse.Namespace) -> int:
-    report = engine.verify_history(args.id, Path(args.checkpoint) if args.checkpoint else None)
+    report = engine.audit.verify(OPERATOR, args.id, checkpoint=Path(args.checkpoint) if args.checkpoint else "latest")
     if args.json:
         print_json(report_json(report))
         return 0 if report.ok else TAMPERED

@@ -5,18 +5,19 @@ from __future__ import annotations
 import argparse
 
 from engine.facade import Engine
+from engine.org.people import Person
 
 from .commands import Commands, actor, record_id
 from .output import emit, table
 
 
 def cmd_versions(engine: Engine, args: argparse.Namespace) -> None:
-    rows = engine.versions(args.key, args.actor)
+    rows = engine.modeler.versions(Person(args.actor), args.key)
     emit(args, rows, lambda: table(rows, ["version", "deployed_at", "deployed_by", "note", "running", "ended"]))
 
 
 def cmd_diff(engine: Engine, args: argparse.Namespace) -> None:
-    changes = engine.diff(args.key, args.old, args.new, args.actor)
+    changes = engine.modeler.diff(Person(args.actor), args.key, args.old, args.new)
     changes = {k: v for k, v in changes.items() if k not in ("from_bpmn", "to_bpmn")}
 
     def show() -> None:
@@ -30,13 +31,13 @@ def cmd_diff(engine: Engine, args: argparse.Namespace) -> None:
 
 
 def cmd_migrate(engine: Engine, args: argparse.Namespace) -> None:
-    checks = engine.migration_dry_run(args.key, args.to, args.actor)
+    checks = engine.modeler.migration_dry_run(Person(args.actor), args.key, args.to)
     if args.dry_run or not checks:
         emit(args, checks, lambda: table([{**c, "reasons": "; ".join(c["reasons"])} for c in checks],
                                          ["instance_id", "from_version", "waiting_at", "can_move", "reasons"]))
         return
     ids = args.instance or [c["instance_id"] for c in checks if c["can_move"]]
-    results = engine.migrate_instances(ids, args.to, args.reason or "", args.actor)
+    results = engine.modeler.migrate_instances(Person(args.actor), ids, args.to, args.reason or "")
     emit(args, results, lambda: table([{**r, "reasons": "; ".join(r.get("reasons", []))} for r in results],
                                       ["instance_id", "moved", "to_version", "reasons"]))
 

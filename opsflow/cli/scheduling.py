@@ -10,14 +10,15 @@ from pathlib import Path
 
 from engine.errors import InvalidInput
 from engine.facade import Engine
+from engine.org.people import Person
 from engine.scheduling.worker import Worker
 
-from .commands import Commands, actor, record_id
+from .commands import OPERATOR, Commands, actor, record_id
 from .output import emit, json_arg, print_json, table
 
 
 def cmd_worker(engine: Engine, args: argparse.Namespace) -> None:
-    worker = Worker(engine, worker_id=args.id, slots=args.slots)
+    worker = Worker(engine.core, worker_id=args.id, slots=args.slots)
     if args.once:
         report = worker.run_once()
         summary = {"done": report.done, "retried": report.retried, "incidents": report.incidents,
@@ -35,43 +36,43 @@ def cmd_worker(engine: Engine, args: argparse.Namespace) -> None:
 
 
 def cmd_incidents(engine: Engine, args: argparse.Namespace) -> None:
-    rows = engine.incidents()
+    rows = engine.ops.incidents(OPERATOR)
     emit(args, rows, lambda: table(rows, ["id", "kind", "instance_id", "attempts", "error"]))
 
 
 def cmd_retry(engine: Engine, args: argparse.Namespace) -> None:
-    result = engine.retry(args.id)
+    result = engine.ops.retry(OPERATOR, args.id)
     emit(args, result, lambda: print(f"job {args.id} will run again"))
 
 
 def cmd_schedule_list(engine: Engine, args: argparse.Namespace) -> None:
-    rows = engine.schedules()
+    rows = engine.ops.schedules(OPERATOR)
     emit(args, rows, lambda: table(rows, ["id", "process", "cadence", "owner", "next_run_at"]))
 
 
 def cmd_schedule_add(engine: Engine, args: argparse.Namespace) -> None:
     data = json_arg(args.data) if args.data else None
-    result = engine.add_schedule(args.process, args.every, args.actor, data)
+    result = engine.ops.add_schedule(Person(args.actor), args.process, args.every, data)
     emit(args, result, lambda: print(f"schedule {result['id']}: {args.process} {args.every}, "
                                      f"next run {result['next_run_at']}"))
 
 
 def cmd_schedule_remove(engine: Engine, args: argparse.Namespace) -> None:
-    engine.remove_schedule(args.id)
+    engine.ops.remove_schedule(OPERATOR, args.id)
     print(f"schedule {args.id} removed")
 
 
 def cmd_notifications(engine: Engine, args: argparse.Namespace) -> None:
-    rows = engine.notifications(args.actor, unread_only=args.unread)
+    rows = engine.work.notifications(Person(args.actor), unread_only=args.unread)
     if args.mark_read:
-        engine.mark_read(args.actor)
+        engine.work.mark_read(Person(args.actor))
     emit(args, rows, lambda: table(rows, ["id", "kind", "subject", "at", "read"]))
 
 
 def cmd_calendar(engine: Engine, args: argparse.Namespace) -> int:
     if not 1900 <= args.year <= 9998:
         raise InvalidInput(f"year {args.year} is out of range (1900-9998)")
-    days = engine.calendar_year(args.year)
+    days = engine.calendar.year(args.year)
     if args.json:
         print_json(days)
         return 0
@@ -89,19 +90,19 @@ def _day(text: str) -> date:
 
 def cmd_calendar_set(engine: Engine, args: argparse.Namespace) -> None:
     day = _day(args.date)
-    changed = engine.enter_calendar_day(day, args.working, args.name, args.actor)
+    changed = engine.calendar.enter_day(Person(args.actor), day, args.working, args.name)
     kind = "a make-up working day" if args.working else "a day off"
     print(f"{day}: {kind} ({args.name})" + ("" if changed else ", as before"))
 
 
 def cmd_calendar_unset(engine: Engine, args: argparse.Namespace) -> None:
     day = _day(args.date)
-    removed = engine.remove_calendar_day(day, args.actor)
+    removed = engine.calendar.remove_day(Person(args.actor), day)
     print(f"{day}: " + ("the package's data counts again" if removed else "was not entered"))
 
 
 def cmd_calendar_import(engine: Engine, args: argparse.Namespace) -> None:
-    changed = engine.import_calendar(Path(args.file), args.actor, replace=args.replace)
+    changed = engine.calendar.import_file(Person(args.actor), Path(args.file), replace=args.replace)
     print(f"{changed} day(s) entered from {args.file}")
 
 

@@ -8,10 +8,12 @@ import os
 import sys
 from pathlib import Path
 
+from engine.definitions.bundle import bundles_from_paths
 from engine.errors import InvalidInput
 from engine.facade import Engine
+from engine.org.people import Person
 
-from .commands import Commands, actor
+from .commands import OPERATOR, Commands, actor
 from .output import emit, table
 
 DEMO_PASSWORD_DEFAULT = "opsflow-demo"  # noqa: S105 - the documented password of the demo users
@@ -19,7 +21,7 @@ DEMO_PASSWORD_DEFAULT = "opsflow-demo"  # noqa: S105 - the documented password o
 
 def cmd_init(engine: Engine, args: argparse.Namespace) -> None:
     password = os.environ.get("OPSFLOW_DEMO_PASSWORD") or DEMO_PASSWORD_DEFAULT
-    result = engine.init(demo=args.demo, demo_password=password if args.demo else None)
+    result = engine.setup.init(demo=args.demo, demo_password=password if args.demo else None)
     emit(args, result, lambda: print(
         f"database ready: {result['roles_added']} role(s) and {result['users_added']} user(s) added; "
         + ", ".join(f"{d['key']} v{d['version']} {d['status']}" for d in result["deployments"])))
@@ -27,17 +29,18 @@ def cmd_init(engine: Engine, args: argparse.Namespace) -> None:
 
 def cmd_deploy(engine: Engine, args: argparse.Namespace) -> None:
     paths = [Path(p) for p in args.paths] or [engine.collaborators.processes_root]
-    results = [r.__dict__ for r in engine.deploy_paths(paths, args.actor, args.note or "")]
+    bundles = bundles_from_paths(paths, engine.collaborators.forms_root)
+    results = [r.__dict__ for r in engine.definitions.deploy(Person(args.actor), bundles, args.note or "")]
     emit(args, results, lambda: table(results, ["key", "version", "status", "source"]))
 
 
 def cmd_processes(engine: Engine, args: argparse.Namespace) -> None:
-    rows = engine.processes()
+    rows = engine.work.processes(OPERATOR)
     emit(args, rows, lambda: table(rows, ["key", "version", "title", "start_roles"]))
 
 
 def cmd_user_add(engine: Engine, args: argparse.Namespace) -> None:
-    result = engine.add_user(args.username, args.role, args.reports_to, args.name or "", args.email)
+    result = engine.org.add_user(OPERATOR, args.username, args.role, args.reports_to, args.name or "", args.email)
     emit(args, result, lambda: print(f"user {args.username} added"))
 
 
@@ -48,17 +51,17 @@ def cmd_user_passwd(engine: Engine, args: argparse.Namespace) -> None:
         password = getpass.getpass(f"New password for {args.username}: ")
         if getpass.getpass("Repeat it: ") != password:
             raise InvalidInput("the two passwords differ")
-    engine.set_password(args.username, password)
+    engine.org.set_password(OPERATOR, args.username, password)
     print(f"password of {args.username} set")
 
 
 def cmd_users(engine: Engine, args: argparse.Namespace) -> None:
-    rows = engine.users()
+    rows = engine.org.users(OPERATOR)
     emit(args, rows, lambda: table(rows, ["username", "name", "roles", "reports_to"]))
 
 
 def cmd_token_create(engine: Engine, args: argparse.Namespace) -> None:
-    token = engine.create_token(args.username, args.label or "")
+    token = engine.org.create_token(Person(args.username), args.label or "")
     emit(args, {"username": args.username, "token": token}, lambda: print(token))
 
 

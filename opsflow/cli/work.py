@@ -5,45 +5,46 @@ from __future__ import annotations
 import argparse
 
 from engine.facade import Engine
+from engine.org.people import Person
 
-from .commands import Commands, actor, record_id
+from .commands import OPERATOR, Commands, actor, record_id
 from .output import emit, json_arg, print_json, table
 
 
 def cmd_start(engine: Engine, args: argparse.Namespace) -> None:
     data = json_arg(args.data) if args.data else None
-    result = engine.start(args.key, args.actor, data)
+    result = engine.work.start(Person(args.actor), args.key, data)
     emit(args, result, lambda: print(f"instance {result['id']} {result['status']}; next: "
                                      + (", ".join(result["next_tasks"]) or "-")))
 
 
 def cmd_tasks(engine: Engine, args: argparse.Namespace) -> None:
-    rows = engine.tasks(args.actor)
+    rows = engine.work.tasks(Person(args.actor))
     emit(args, rows, lambda: table(rows, ["id", "instance_id", "name", "title", "instance_title", "assignee"]))
 
 
 def cmd_task(engine: Engine, args: argparse.Namespace) -> None:
-    task = engine.task(args.id)
+    task = engine.work.task(OPERATOR, args.id)
     emit(args, task, lambda: print_json(task))
 
 
 def cmd_claim(engine: Engine, args: argparse.Namespace) -> None:
-    result = engine.claim(args.id, args.actor)
+    result = engine.work.claim(Person(args.actor), args.id)
     emit(args, result, lambda: print(f"task {args.id} is held by {result['assignee']}"))
 
 
 def cmd_unclaim(engine: Engine, args: argparse.Namespace) -> None:
-    result = engine.unclaim(args.id, args.actor)
+    result = engine.work.unclaim(Person(args.actor), args.id)
     emit(args, result, lambda: print(f"task {args.id} released"))
 
 
 def cmd_assign(engine: Engine, args: argparse.Namespace) -> None:
-    result = engine.assign(args.id, args.user, args.actor)
+    result = engine.work.assign(Person(args.actor), args.id, args.user)
     emit(args, result, lambda: print(f"task {args.id} assigned to {result['assignee']}"))
 
 
 def cmd_complete(engine: Engine, args: argparse.Namespace) -> None:
-    result = engine.complete(args.id, args.actor, json_arg(args.data))
+    result = engine.work.complete(Person(args.actor), args.id, json_arg(args.data))
     after = (f" at {result['end_event']}" if result["end_event"]
              else "; next: " + (", ".join(result["next_tasks"]) or "-"))
     summary = f"task {args.id} completed; instance {result['instance_id']} {result['status']}{after}"
@@ -51,17 +52,17 @@ def cmd_complete(engine: Engine, args: argparse.Namespace) -> None:
 
 
 def cmd_instances(engine: Engine, args: argparse.Namespace) -> None:
-    rows = engine.instances(args.process)
+    rows = engine.work.instances(OPERATOR, args.process)
     emit(args, rows, lambda: table(rows, ["id", "process", "version", "title", "status", "end_event", "started_by"]))
 
 
 def cmd_show(engine: Engine, args: argparse.Namespace) -> None:
-    view = engine.show(args.id)
+    view = engine.work.show(OPERATOR, args.id)
     emit(args, view, lambda: print_json(view))
 
 
 def cmd_cancel(engine: Engine, args: argparse.Namespace) -> None:
-    result = engine.cancel(args.id, args.actor, args.reason)
+    result = engine.work.cancel(Person(args.actor), args.id, args.reason)
     emit(args, result, lambda: print(f"instance {args.id} cancelled"))
 
 

@@ -9,6 +9,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from engine.facade import Engine
+from engine.org.people import Person
 from webui import create_app
 
 API = "/api/v1"
@@ -59,7 +60,8 @@ class ApiUsers:
 
     def __getitem__(self, username: str) -> ApiUser:
         if username not in self.known:
-            self.known[username] = ApiUser(self.client, username, self.engine.create_token(username, "tests"))
+            self.known[username] = ApiUser(self.client, username, self.engine.org.create_token(Person(username),
+                                                                                               "tests"))
         return self.known[username]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.api.helpers import API, ApiUsers
-from tests.journey import DRAFT, RESEARCH, START, decision
+from tests.journey import DRAFT, OPERATOR, RESEARCH, START, decision
 
 
 def start_plan(users: ApiUsers, start: dict[str, Any] = START) -> int:
@@ -87,7 +87,7 @@ def test_plans_are_researched_drafted_returned_vetoed_and_approved(users):
 
 
 def test_completing_twice_or_someone_elses_claim_is_a_conflict(users, engine):
-    engine.add_user("qian.bo", ["research_supervisor"], "li.na")
+    engine.org.add_user(OPERATOR, "qian.bo", ["research_supervisor"], "li.na")
     plan = start_plan(users)
     research = users["wang.lei"].task_named("research", plan)
     assert users["qian.bo"].task_named("research", plan)["id"] == research["id"]

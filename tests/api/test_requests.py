@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import ProcessError
+from engine.org.people import Person
 from tests.api.helpers import API, make_app
-from tests.journey import RESEARCH, START
+from tests.journey import OPERATOR, RESEARCH, START
 
 
 @pytest.fixture
@@ -49,7 +50,7 @@ def test_every_wrong_key_of_a_body_is_named(sqlite_users, research_task):
 
 def test_a_body_over_the_size_limit_is_refused(sqlite_engine):
     app = make_app(sqlite_engine, MAX_CONTENT_LENGTH=1024)
-    token = sqlite_engine.create_token("li.na")
+    token = sqlite_engine.org.create_token(Person("li.na"))
     response = app.test_client().post(f"{API}/process-definitions/market_plan/start",
                                       json={"data": {**START, "brief": "x" * 2000}},
                                       headers={"Authorization": f"Bearer {token}"})
@@ -108,12 +109,12 @@ def test_comments_are_listed_with_their_authors(sqlite_users, research_task):
 def test_a_failing_process_model_is_422_and_a_crash_is_500(sqlite_engine, monkeypatch):
     app = make_app(sqlite_engine, TESTING=False)
     client = app.test_client()
-    headers = {"Authorization": f"Bearer {sqlite_engine.create_token('wang.lei')}"}
+    headers = {"Authorization": f"Bearer {sqlite_engine.org.create_token(Person('wang.lei'))}"}
 
     def fail(*args):
         raise ProcessError("no condition of gateway 'review_decision' held")
 
-    monkeypatch.setattr(sqlite_engine, "complete", fail)
+    monkeypatch.setattr(sqlite_engine.work, "complete", fail)
     response = client.post(f"{API}/tasks/1/complete", json={"data": RESEARCH}, headers=headers)
     assert response.status_code == 422
     assert response.get_json() == {"error": "process_error", "fields": {},
@@ -122,7 +123,7 @@ def test_a_failing_process_model_is_422_and_a_crash_is_500(sqlite_engine, monkey
     def crash(*args, **kwargs):
         raise RuntimeError("the disk is on fire")
 
-    monkeypatch.setattr(sqlite_engine, "tasks", crash)
+    monkeypatch.setattr(sqlite_engine.work, "tasks", crash)
     response = client.get(f"{API}/tasks", headers=headers)
     assert response.status_code == 500
     assert response.get_json()["error"] == "internal_error"
@@ -144,7 +145,7 @@ def test_every_route_but_the_document_and_its_explorer_needs_a_token(sqlite_app)
 
 def test_the_api_takes_no_cookies_and_needs_no_csrf_token(sqlite_app, sqlite_engine):
     client = sqlite_app.test_client()
-    headers = {"Authorization": f"Bearer {sqlite_engine.create_token('li.na')}"}
+    headers = {"Authorization": f"Bearer {sqlite_engine.org.create_token(Person('li.na'))}"}
     started = client.post(f"{API}/process-definitions/market_plan/start", json={"data": START}, headers=headers)
     assert started.status_code == 201  # CSRF protection of the HTML forms does not apply to the API
     listed = client.get(f"{API}/tasks", headers={**headers, "Accept-Language": "zh-CN"})
@@ -234,4 +235,4 @@ def test_a_body_with_a_key_given_twice_is_a_400_naming_the_key_and_changes_nothi
                                 content_type="application/json", headers=user.headers)
     assert response.status_code == 400
     assert response.get_json()["fields"] == {"period": ["is given more than once"]}
-    assert sqlite_engine.instances("market_plan") == []
+    assert sqlite_engine.work.instances(OPERATOR, "market_plan") == []

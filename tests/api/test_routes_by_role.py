@@ -21,6 +21,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from engine.facade import Engine, build_engine
+from engine.org.people import Person
 from tests.api.helpers import API, make_app
 from tests.journey import RESEARCH, START, only_task
 
@@ -251,18 +252,18 @@ PROBES = [
 def _build_template(path: Path) -> World:
     engine = build_engine(f"sqlite:///{path}")
     try:
-        engine.init(demo=True)
-        plan = int(engine.start("market_plan", "li.na", START)["id"])
-        held_plan = int(engine.start("market_plan", "li.na", {**START, "title": "Autumn push"})["id"])
+        engine.setup.init(demo=True)
+        plan = int(engine.work.start(Person("li.na"), "market_plan", START)["id"])
+        held_plan = int(engine.work.start(Person("li.na"), "market_plan", {**START, "title": "Autumn push"})["id"])
         research = only_task(engine, "wang.lei", "research", plan)["id"]
         held_research = only_task(engine, "wang.lei", "research", held_plan)["id"]
-        engine.claim(held_research, "wang.lei")
-        done_plan = int(engine.start("market_plan", "li.na", {**START, "title": "Summer fair"})["id"])
+        engine.work.claim(Person("wang.lei"), held_research)
+        done_plan = int(engine.work.start(Person("li.na"), "market_plan", {**START, "title": "Summer fair"})["id"])
         done_research = only_task(engine, "wang.lei", "research", done_plan)["id"]
-        engine.complete(done_research, "wang.lei", RESEARCH)  # now zhang.min's draft_plan is open
-        engine.start("appraisal_cycle", "chen.yu", {"period": "2026-Q4", "period_type": "quarterly"})
+        engine.work.complete(Person("wang.lei"), done_research, RESEARCH)  # now zhang.min's draft_plan is open
+        engine.work.start(Person("chen.yu"), "appraisal_cycle", {"period": "2026-Q4", "period_type": "quarterly"})
         self_assessment = only_task(engine, "zhou.jie", "self_assessment")
-        tokens = {user: engine.create_token(user, "route table") for user in EVERYONE}
+        tokens = {user: engine.org.create_token(Person(user), "route table") for user in EVERYONE}
     finally:
         engine.db.dispose()  # closes the connections, so SQLite folds its WAL into the file
     ids = {"plan": plan, "research": research, "held_plan": held_plan, "held_research": held_research,

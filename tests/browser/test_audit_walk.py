@@ -18,6 +18,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from engine.facade import build_engine
+from engine.org.people import Person
 from tests.browser.conftest import DEMO_PASSWORD
 from tests.journey import DRAFT, START, decision, research_and_draft, start_plan, step
 
@@ -54,7 +55,7 @@ def _world(url: str) -> dict[str, int]:
         research_and_draft(engine, plain)
         step(engine, "li.na", "manager_review", plain, decision("approve"))
         step(engine, "chen.yu", "director_signoff", plain, decision("approve"))
-        reworked = int(engine.start("market_plan", "li.na", {**START, "title": "Autumn push",
+        reworked = int(engine.work.start(Person("li.na"), "market_plan", {**START, "title": "Autumn push",
                                                              "period": "2027-Q3"})["id"])
         autumn = {**DRAFT, "title": "Autumn push", "period": "2027-Q3"}  # the draft keeps the plan's own title
         research_and_draft(engine, reworked, autumn)
@@ -201,7 +202,7 @@ def test_an_auditor_finds_replays_and_checks_a_reworked_plan(server: str, browse
     # Every look is in the access log, as the auditors of auditors see it.
     engine = build_engine(f"sqlite:///{tmp_path / 'opsflow.sqlite'}")
     try:
-        looks = engine.access_log("admin", viewer="he.ping", limit=200)["items"]
+        looks = engine.audit.access_log(Person("admin"), viewer="he.ping", limit=200)["items"]
     finally:
         engine.db.dispose()
     seen = {(r["what"], r["instance_id"]) for r in looks}

@@ -16,8 +16,9 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from engine.facade import Engine, build_engine
+from engine.org.people import Person
 from tests.browser.conftest import DEMO_PASSWORD
-from tests.journey import DRAFT, RESEARCH, START, decision, only_task, step
+from tests.journey import DRAFT, OPERATOR, RESEARCH, START, decision, only_task, step
 
 LOCALES = {"en": "en-US", "zh": "zh-CN"}
 TIMEOUT = 15_000
@@ -36,7 +37,7 @@ def db(server: str, tmp_path: Path) -> Iterator[Engine]:
 @pytest.fixture
 def plan(db: Engine) -> int:
     """A plan of li.na's, waiting for wang.lei's research."""
-    return int(db.start("market_plan", "li.na", START)["id"])
+    return int(db.work.start(Person("li.na"), "market_plan", START)["id"])
 
 
 def new_context(browser: Browser, lang: str = "en") -> BrowserContext:
@@ -94,7 +95,7 @@ def test_a_live_count_and_long_text_refused_whole_never_cut(
     expect(counter).not_to_have_class(re.compile(r"\bover\b"))
     page.locator("form.generated button[type=submit]").click()
     page.wait_for_url(server + "/")
-    assert db.task(task)["state"] == "completed"
+    assert db.work.task(OPERATOR, task)["state"] == "completed"
     page.context.close()
 
 
@@ -131,7 +132,7 @@ def test_buttons_are_disabled_while_a_submission_is_in_flight_and_it_is_sent_onc
     expect(page.locator(".flash-success")).to_be_visible()
     assert json.loads(page.evaluate("sessionStorage.getItem('seen')")) == [True, "Sending…", "true"]
     assert len(sent) == 1  # the second try sent nothing
-    assert db.task(task)["state"] == "completed"
+    assert db.work.task(OPERATOR, task)["state"] == "completed"
     page.context.close()
 
 
@@ -142,7 +143,7 @@ def test_what_was_typed_comes_back_after_a_sign_in_the_ended_session_forced(
     page.context.clear_cookies()  # the session ends (expired, or signed out in another tab)
     page.locator("form.generated button[type=submit]").click()
     page.wait_for_url(re.compile(r"/login\?next="))
-    assert db.task(task)["state"] == "open"
+    assert db.work.task(OPERATOR, task)["state"] == "open"
     page.fill("#username", "wang.lei")
     page.fill("#password", DEMO_PASSWORD)
     page.locator("form.stack button[type=submit]").click()
@@ -154,7 +155,7 @@ def test_what_was_typed_comes_back_after_a_sign_in_the_ended_session_forced(
     assert page.evaluate(f"sessionStorage.getItem('{key}') !== null")
     page.locator("form.generated button[type=submit]").click()
     page.wait_for_url(server + "/")
-    assert db.show(plan)["data"]["research"] == RESEARCH
+    assert db.work.show(OPERATOR, plan)["data"]["research"] == RESEARCH
     assert page.evaluate(f"sessionStorage.getItem('{key}')") is None  # the server took it: forgotten
     page.context.close()
 
@@ -178,7 +179,7 @@ def test_a_returned_draft_opens_with_its_values_and_the_reviewers_comment(
     page.fill("#f-budget_cny", "400000")
     page.locator("form.generated button[type=submit]").click()
     page.wait_for_url(server + "/")
-    assert db.show(plan)["data"]["draft_plan"]["budget_cny"] == 400000
+    assert db.work.show(OPERATOR, plan)["data"]["draft_plan"]["budget_cny"] == 400000
     page.context.close()
 
 
@@ -195,7 +196,7 @@ def test_the_second_tab_is_told_it_was_already_done_by_you_and_keeps_its_input(
     notice = second.locator("#not-taken")
     expect(notice).to_contain_text(re.compile(r"You already completed this task, at .*\d{1,2}:\d{2}"))
     expect(second.locator("#kept-input")).to_contain_text("What the second tab said")
-    assert db.show(plan)["data"]["research"] == RESEARCH  # the first submission stands, once
+    assert db.work.show(OPERATOR, plan)["data"]["research"] == RESEARCH  # the first submission stands, once
     first.context.close()
 
 
@@ -218,7 +219,7 @@ def test_refusals_are_in_the_readers_language(browser: Browser, server: str) -> 
 
 def test_the_api_explorer_takes_a_pasted_token_and_calls_the_api(browser: Browser, server: str, db: Engine,
                                                                  plan: int) -> None:
-    token = db.create_token("wang.lei", "explorer")
+    token = db.org.create_token(Person("wang.lei"), "explorer")
     page = new_context(browser).new_page()
     problems: list[str] = []
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)

@@ -10,9 +10,10 @@ import pytest
 from playwright.sync_api import expect
 
 from engine.facade import build_engine
+from engine.org.people import Person
 from tests.browser.modeler_page import add_form, deploy, draw, open_editor, save, select, shot
 from tests.browser.test_market_plan_journey import done, sign_in
-from tests.journey import DRAFT, START, decision, research_and_draft, start_plan, step
+from tests.journey import DRAFT, OPERATOR, START, chains, decision, research_and_draft, start_plan, step
 from tests.modeler_steps import BUDGET_FORM, BUDGET_FORM_NAME
 
 TEXTS = {
@@ -94,14 +95,15 @@ def test_the_budget_check_is_drawn_validated_deployed_diffed_and_migrated(browse
         expect(page.locator(".flash-success")).to_contain_text(texts["moved"])
         done(gao)
 
-        after = int(engine.start("market_plan", "li.na", {**START, "title": "Autumn push"})["id"])  # runs on v2
+        after = int(engine.work.start(Person("li.na"), "market_plan", {**START,
+                                                                       "title": "Autumn push"})["id"])  # runs on v2
         for plan in (waiting, after):
             if plan == after:
                 research_and_draft(engine, plan, {**DRAFT, "title": "Autumn push"})
             step(engine, "li.na", "manager_review", plan, decision("approve"))
         zhao = sign_in(browser, server, lang, "zhao.qiang")
         for plan in (waiting, after):
-            zhao.open_task(engine.show(plan)["title"])
+            zhao.open_task(engine.work.show(OPERATOR, plan)["title"])
             expect(zhao.page.locator("h1")).to_contain_text(texts["budget_title"])
             zhao.page.fill("#f-comment", "Within the quarter's limit")
             zhao.page.locator("form.generated button[type=submit]").click()
@@ -110,11 +112,11 @@ def test_the_budget_check_is_drawn_validated_deployed_diffed_and_migrated(browse
         done(zhao)
         for plan in (waiting, after, past):
             step(engine, "chen.yu", "director_signoff", plan, decision("approve"))
-        shown = {plan: engine.show(plan) for plan in (waiting, after, past)}
+        shown = {plan: engine.work.show(OPERATOR, plan) for plan in (waiting, after, past)}
         assert {p: (s["version"], s["status"]) for p, s in shown.items()} == {
             waiting: (2, "completed"), after: (2, "completed"), past: (1, "completed")}
-        history = [e["kind"] for e in engine.history(waiting)]
-        assert "instance_migrated" in history and engine.verify(waiting)[1] == []
+        history = [e["kind"] for e in engine.work.history(OPERATOR, waiting)]
+        assert "instance_migrated" in history and chains(engine, waiting)[1] == []
     finally:
         engine.db.dispose()
 

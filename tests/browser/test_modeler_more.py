@@ -8,9 +8,11 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from engine.facade import build_engine
+from engine.org.people import Person
 from tests.appraisal_steps import open_cycle, scores, self_assessment, task_of
 from tests.browser.modeler_page import add_form, deploy, draw, open_editor, save, select, shot
 from tests.browser.test_market_plan_journey import done, sign_in
+from tests.journey import OPERATOR
 
 OTHER_MODELERS = Path(__file__).resolve().parents[1] / "fixtures" / "bpmn" / "other_modelers"
 PROPOSE_FORM = {
@@ -111,9 +113,9 @@ def test_a_new_process_drawn_from_scratch_is_deployed_and_worked_through_in_the_
 
     engine = build_engine(f"sqlite:///{tmp_path / 'opsflow.sqlite'}")
     try:
-        [instance] = engine.instances("promotion_approval")
+        [instance] = engine.work.instances(OPERATOR, "promotion_approval")
         assert (instance["status"], instance["version"]) == ("completed", 1)
-        [process] = [p for p in engine.processes() if p["key"] == "promotion_approval"]
+        [process] = [p for p in engine.work.processes(OPERATOR) if p["key"] == "promotion_approval"]
         assert (process["title_zh"], process["start_roles"]) == ("推广活动审批", ["promotion_supervisor"])
     finally:
         engine.db.dispose()
@@ -144,16 +146,16 @@ def test_a_grade_boundary_changed_in_the_dmn_editor_grades_the_next_appraisal(br
 
     engine = build_engine(f"sqlite:///{tmp_path / 'opsflow.sqlite'}")
     try:
-        assert [v["version"] for v in engine.versions("appraisal", "gao.yan")] == [2, 1]
-        diff = engine.diff("appraisal", 1, 2, "gao.yan")
+        assert [v["version"] for v in engine.modeler.versions(Person("gao.yan"), "appraisal")] == [2, 1]
+        diff = engine.modeler.diff(Person("gao.yan"), "appraisal", 1, 2)
         assert {d["element"] for d in diff["decisions"]} == {"grade_a", "grade_b"}
         open_cycle(engine)
-        engine.complete(task_of(engine, "zheng.hui", "self_assessment", "zheng.hui")["id"], "zheng.hui",
-                        self_assessment(3, 3, 3, 3))
-        engine.complete(task_of(engine, "zhang.min", "manager_scoring", "zheng.hui")["id"], "zhang.min",
-                        scores(5, 4, 4, 4))
+        engine.work.complete(Person("zheng.hui"), task_of(engine, "zheng.hui", "self_assessment", "zheng.hui")["id"],
+                             self_assessment(3, 3, 3, 3))
+        engine.work.complete(Person("zhang.min"), task_of(engine, "zhang.min", "manager_scoring", "zheng.hui")["id"],
+                             scores(5, 4, 4, 4))
         calibration = task_of(engine, "li.na", "calibration", "zheng.hui")
-        rating = engine.task(calibration["id"])["context"]["rating"]
+        rating = engine.work.task(OPERATOR, calibration["id"])["context"]["rating"]
         assert (rating["weighted_score"], rating["grade"]) == (4.4, "A")  # B under version 1
     finally:
         engine.db.dispose()

@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from engine.clock import utc_now
 from engine.facade import Engine, build_engine
 from engine.models import Job
+from engine.org.people import Person
 from tests.journey import DEMO_PASSWORD, START, only_task
 from webui import create_app
 
@@ -39,14 +40,14 @@ class World:
 def _build_template(folder: Path) -> World:
     engine = build_engine(f"sqlite:///{folder / 'template.sqlite'}")
     try:
-        engine.init(demo=True, demo_password=PASSWORD)
-        plan = int(engine.start("market_plan", "li.na", START)["id"])
-        held_plan = int(engine.start("market_plan", "li.na", {**START, "title": "Autumn push"})["id"])
+        engine.setup.init(demo=True, demo_password=PASSWORD)
+        plan = int(engine.work.start(Person("li.na"), "market_plan", START)["id"])
+        held_plan = int(engine.work.start(Person("li.na"), "market_plan", {**START, "title": "Autumn push"})["id"])
         research = only_task(engine, "wang.lei", "research", plan)["id"]
         held_research = only_task(engine, "wang.lei", "research", held_plan)["id"]
-        engine.claim(held_research, "wang.lei")
-        engine.create_token("li.na", "route table")
-        token = engine.tokens("li.na")[0]["id"]
+        engine.work.claim(Person("wang.lei"), held_research)
+        engine.org.create_token(Person("li.na"), "route table")
+        token = engine.org.tokens(Person("li.na"))[0]["id"]
         incident = _an_incident(engine, plan)
     finally:
         engine.db.dispose()  # closes the connections, so SQLite folds its WAL into the file
@@ -55,7 +56,7 @@ def _build_template(folder: Path) -> World:
 
 def _an_incident(engine: Engine, instance_id: int) -> int:
     """A job of ``instance_id`` that failed after its last attempt (what the operations page shows)."""
-    with engine.transaction() as session:
+    with engine.core.transaction() as session:
         job = Job(kind="timer", state="incident", due_at=utc_now(), instance_id=instance_id, payload_json="{}",
                   attempts=5, max_attempts=5, last_error="WorkflowException: no timer is waiting",
                   created_at=utc_now())
@@ -91,7 +92,7 @@ def web_engine(template_db: tuple[Path, World], tmp_path: Path) -> Iterator[Engi
 def any_db_engine(db_url: str) -> Iterator[Engine]:
     """An engine with the demo organisation (who can sign in) on SQLite and on PostgreSQL."""
     engine = build_engine(db_url)
-    engine.init(demo=True, demo_password=PASSWORD)
+    engine.setup.init(demo=True, demo_password=PASSWORD)
     try:
         yield engine
     finally:

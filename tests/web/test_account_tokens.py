@@ -7,6 +7,7 @@ import re
 from flask import Flask
 
 from engine.facade import Engine
+from engine.org.people import Person
 from tests.web.conftest import ClientFor, text
 
 TOKEN_FIELD = re.compile(r'id="token-value" class="token" value="(opf_[^"]+)"')
@@ -24,7 +25,7 @@ def test_a_token_made_in_the_web_is_shown_once_and_works_until_revoked(
     listing = text(client.get("/account", headers={"Accept-Language": "en"}))
     assert "weekly export" in listing and token not in listing  # never shown again
     assert "Never" not in listing  # its last use (the call above) is shown
-    token_id = web_engine.tokens("wang.lei")[0]["id"]
+    token_id = web_engine.org.tokens(Person("wang.lei"))[0]["id"]
     assert client_as("li.na").post(f"/account/tokens/{token_id}/revoke").status_code == 404  # not hers
     assert api.get("/api/v1/tasks", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     response = client.post(f"/account/tokens/{token_id}/revoke")
@@ -41,5 +42,5 @@ def test_a_token_needs_a_name_and_the_refusals_are_in_the_readers_language(
     assert "请为令牌命名" in text(client.get("/account", headers={"Accept-Language": "zh-CN"}))
     response = client.post("/account/tokens", data={"name": "x" * 201}, headers={"Accept-Language": "zh-CN"})
     assert "名称太长" in text(client.get(response.headers["Location"], headers={"Accept-Language": "zh-CN"}))
-    assert web_engine.tokens("zhang.min") == []
+    assert web_engine.org.tokens(Person("zhang.min")) == []
     assert 'href="/account"' in text(client.get("/"))  # the way there: one's name in the header

@@ -12,7 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from engine.facade import Engine
+from engine.org.people import Person
 from tests.appraisal_steps import CRITERIA, open_cycle, task_of
+from tests.journey import OPERATOR
 from tests.web.conftest import ClientFor, text
 from webui.forms.render import build_form
 
@@ -98,7 +100,7 @@ def test_one_appraisal_through_the_forms(client_as: ClientFor, web_engine: Engin
     assert "the process has ended" in done
 
     # the timeline holds every step with who did it; the result is on the page
-    [instance_id] = [i["id"] for i in web_engine.instances("appraisal") if f"({EMPLOYEE})" in i["title"]]
+    [instance_id] = [i["id"] for i in web_engine.work.instances(OPERATOR, "appraisal") if f"({EMPLOYEE})" in i["title"]]
     for person in (EMPLOYEE, APPRAISER, CALIBRATOR):
         page = text(client_as(person).get(f"/instances/{instance_id}"))
         timeline = page.split('class="timeline"', 1)[1]
@@ -114,8 +116,8 @@ def test_one_appraisal_through_the_forms(client_as: ClientFor, web_engine: Engin
 def test_the_scoring_page_in_chinese(client_as: ClientFor, web_engine: Engine) -> None:
     client_as("chen.yu").post("/processes/appraisal_cycle", data={"period": "2026-Q4", "period_type": "quarterly"})
     task = task_of(web_engine, EMPLOYEE, "self_assessment", EMPLOYEE)
-    web_engine.complete(task["id"], EMPLOYEE, {**{k: int(v) for k, v in SELF.items()}, **comments(SELF, "自评"),
-                                               "achievements": "微信渠道上线"})
+    web_engine.work.complete(Person(EMPLOYEE), task["id"], {**{k: int(v) for k, v in SELF.items()},
+                                                            **comments(SELF, "自评"), "achievements": "微信渠道上线"})
     manager = client_as(APPRAISER)
     manager.post("/language", data={"lang": "zh"})
     _, page = open_task_page(manager, web_engine, APPRAISER, "manager_scoring")
@@ -155,7 +157,7 @@ def test_a_wide_or_unbounded_integer_stays_a_number_input(app: Flask) -> None:
 def test_closing_a_cycle_early_asks_for_the_choice_in_the_users_language(client_as: ClientFor,
                                                                         web_engine: Engine) -> None:
     open_cycle(web_engine)
-    close = next(t for t in web_engine.tasks("chen.yu") if t["name"] == "close_cycle")
+    close = next(t for t in web_engine.work.tasks(Person("chen.yu")) if t["name"] == "close_cycle")
     client = client_as("chen.yu")
     refused = client.post(f"/tasks/{close['id']}/complete", data={"summary": "early"},
                           headers={"Accept-Language": "zh-CN"})
@@ -163,7 +165,7 @@ def test_closing_a_cycle_early_asks_for_the_choice_in_the_users_language(client_
     assert "本周期仍有 10 份考核未记录结果" in text(refused) and 'name="cancel_open_appraisals"' in text(refused)
     done = client.post(f"/tasks/{close['id']}/complete", data={"summary": "early", "cancel_open_appraisals": "on"})
     assert done.status_code == 303
-    assert {i["status"] for i in web_engine.instances("appraisal")} == {"cancelled"}
+    assert {i["status"] for i in web_engine.work.instances(OPERATOR, "appraisal")} == {"cancelled"}
 
 
 def test_earlier_steps_show_people_by_name_and_hide_process_ids(client_as: ClientFor, web_engine: Engine) -> None:
@@ -179,11 +181,11 @@ def test_the_timeline_shows_the_grade_a_decision_set(client_as: ClientFor, web_e
     from tests.appraisal_steps import scores, self_assessment
 
     open_cycle(web_engine)
-    web_engine.complete(task_of(web_engine, "zhou.jie", "self_assessment", "zhou.jie")["id"], "zhou.jie",
-                        self_assessment(3, 3, 3, 3))
-    done = web_engine.complete(task_of(web_engine, "wang.lei", "manager_scoring", "zhou.jie")["id"], "wang.lei",
-                               scores(3, 3, 3, 3))
-    web_engine.complete(task_of(web_engine, "li.na", "calibration", "zhou.jie")["id"], "li.na",
-                        {"decision": "adjust", "grade": "A", "comment": "Led the launch"})
+    web_engine.work.complete(Person("zhou.jie"), task_of(web_engine, "zhou.jie", "self_assessment", "zhou.jie")["id"],
+                             self_assessment(3, 3, 3, 3))
+    done = web_engine.work.complete(Person("wang.lei"), task_of(web_engine, "wang.lei", "manager_scoring",
+                                                                "zhou.jie")["id"], scores(3, 3, 3, 3))
+    web_engine.work.complete(Person("li.na"), task_of(web_engine, "li.na", "calibration", "zhou.jie")["id"],
+                             {"decision": "adjust", "grade": "A", "comment": "Led the launch"})
     page = text(client_as("li.na").get(f"/instances/{done['instance_id']}", headers={"Accept-Language": "en"}))
     assert "→ A" in page.split('class="timeline"', 1)[1]

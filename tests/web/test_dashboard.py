@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 from engine.facade import Engine
+from engine.org.people import Person
 from tests.appraisal_steps import open_cycle, scores, self_assessment, task_of, wait_until_past
+from tests.journey import OPERATOR
 from tests.web.conftest import ClientFor, text
 
 # employee -> (appraiser, calibrator) in the demo organisation, and the scores that give each grade
@@ -19,10 +21,14 @@ def appraise(engine: Engine, employee: str) -> None:
     """Walk one appraisal to its recorded result through the engine facade (grade as the rule says)."""
     appraiser, calibrator = LINES[employee]
     values = SCORES[employee]
-    engine.complete(task_of(engine, employee, "self_assessment", employee)["id"], employee, self_assessment(*values))
-    engine.complete(task_of(engine, appraiser, "manager_scoring", employee)["id"], appraiser, scores(*values))
-    engine.complete(task_of(engine, calibrator, "calibration", employee)["id"], calibrator, {"decision": "confirm"})
-    engine.complete(task_of(engine, employee, "acknowledge", employee)["id"], employee, {"decision": "accept"})
+    engine.work.complete(Person(employee), task_of(engine, employee, "self_assessment", employee)["id"],
+                         self_assessment(*values))
+    engine.work.complete(Person(appraiser), task_of(engine, appraiser, "manager_scoring", employee)["id"],
+                         scores(*values))
+    engine.work.complete(Person(calibrator), task_of(engine, calibrator, "calibration", employee)["id"],
+                         {"decision": "confirm"})
+    engine.work.complete(Person(employee), task_of(engine, employee, "acknowledge", employee)["id"],
+                         {"decision": "accept"})
 
 
 def stage_counts(page: str) -> dict[str, int]:
@@ -55,7 +61,7 @@ def test_steps_and_the_grade_chart_after_appraisals_are_recorded(client_as: Clie
     open_cycle(web_engine)
     for employee in LINES:
         appraise(web_engine, employee)
-    grades = web_engine.cycle_dashboard("2026-Q4")["grades"]
+    grades = web_engine.appraisal.dashboard(OPERATOR, "2026-Q4")["grades"]
     assert grades == {"A": 1, "B": 2, "C": 0, "D": 1}  # the rule's grades for the scores above
 
     page = text(client_as("chen.yu").get("/cycles/2026-Q4"))
@@ -85,8 +91,8 @@ def test_steps_and_the_grade_chart_after_appraisals_are_recorded(client_as: Clie
 def test_overdue_steps_are_listed_with_holder_step_and_due_date(client_as: ClientFor, web_engine: Engine) -> None:
     open_cycle(web_engine, scoring_window="PT1S")
     employee = "zhou.jie"
-    web_engine.complete(task_of(web_engine, employee, "self_assessment", employee)["id"], employee,
-                        self_assessment(4, 4, 5, 3))
+    web_engine.work.complete(Person(employee), task_of(web_engine, employee, "self_assessment", employee)["id"],
+                             self_assessment(4, 4, 5, 3))
     scoring = task_of(web_engine, "wang.lei", "manager_scoring", employee)
     assert text(client_as("chen.yu").get("/cycles/2026-Q4")).count('<tr class="overdue"') == 0
     wait_until_past(scoring["due_at"])

@@ -11,8 +11,9 @@ import pytest
 from flask import Flask
 
 from engine.facade import Engine
+from engine.org.people import Person
 from tests.appraisal_steps import open_cycle, scores, self_assessment, task_of
-from tests.journey import RESEARCH
+from tests.journey import OPERATOR, RESEARCH
 from tests.web.conftest import ClientFor, World, text
 
 EN = {"Accept-Language": "en"}
@@ -40,10 +41,13 @@ def test_every_page_names_the_favicon_and_browsers_get_it_at_favicon_ico(app: Fl
 def appraise_zhou_jie(engine: Engine) -> int:
     open_cycle(engine)
     task = task_of(engine, "zhou.jie", "self_assessment", "zhou.jie")
-    engine.complete(task["id"], "zhou.jie", self_assessment(4, 4, 4, 4))
-    engine.complete(task_of(engine, "wang.lei", "manager_scoring", "zhou.jie")["id"], "wang.lei", scores(4, 4, 4, 4))
-    engine.complete(task_of(engine, "li.na", "calibration", "zhou.jie")["id"], "li.na", {"decision": "confirm"})
-    engine.complete(task_of(engine, "zhou.jie", "acknowledge", "zhou.jie")["id"], "zhou.jie", {"decision": "accept"})
+    engine.work.complete(Person("zhou.jie"), task["id"], self_assessment(4, 4, 4, 4))
+    engine.work.complete(Person("wang.lei"), task_of(engine, "wang.lei", "manager_scoring", "zhou.jie")["id"],
+                         scores(4, 4, 4, 4))
+    engine.work.complete(Person("li.na"), task_of(engine, "li.na", "calibration", "zhou.jie")["id"],
+                         {"decision": "confirm"})
+    engine.work.complete(Person("zhou.jie"), task_of(engine, "zhou.jie", "acknowledge", "zhou.jie")["id"],
+                         {"decision": "accept"})
     return int(task["instance_id"])
 
 
@@ -88,10 +92,10 @@ def test_long_text_is_refused_with_the_limit_and_nothing_is_cut_or_stored(
     assert "最多输入 10000 个字符。" in field_errors_of(page, "findings")
     assert long_text in page  # shown again whole, for the person to shorten
     assert 'data-maxlength="10000"' in page and ' maxlength="' not in page
-    assert web_engine.task(world.research)["state"] == "open"
+    assert web_engine.work.task(OPERATOR, world.research)["state"] == "open"
     comment = client.post(f"/tasks/{world.research}/comments", data={"body": "x" * 4001}, headers=ZH)
     assert "评论过长" in text(client.get(comment.headers["Location"], headers=ZH))
-    assert web_engine.comments(world.research) == []
+    assert web_engine.work.comments(OPERATOR, world.research) == []
 
 
 REFUSALS_IN_CHINESE = [

@@ -9,7 +9,8 @@ from sqlalchemy import update
 
 from engine.facade import Engine
 from engine.models import HumanTask
-from tests.journey import START
+from engine.org.people import Person
+from tests.journey import OPERATOR, START
 from tests.web.conftest import ClientFor, World, text
 
 
@@ -36,14 +37,14 @@ def test_counts_are_in_the_navigation_on_every_page(client_as: ClientFor) -> Non
 def test_a_long_queue_is_counted_up_to_a_cap_and_says_so(client_as: ClientFor, web_engine: Engine,
                                                           monkeypatch) -> None:
     for n in range(3):  # wang.lei: 1 held, 4 in his team's queue
-        web_engine.start("market_plan", "li.na", {**START, "title": f"More {n}"})
+        web_engine.work.start(Person("li.na"), "market_plan", {**START, "title": f"More {n}"})
     monkeypatch.setattr("webui.inbox.views.COUNTED_UP_TO", 3)
     page = text(client_as("wang.lei").get("/"))
     nav = page.split('class="main-nav"', 1)[1].split("</nav>", 1)[0]
     assert re.search(r"My tasks: </span>1<", nav) and re.search(r"Team tasks: </span>3\+<", nav)
     team = page.split('id="team-h"', 1)[1].split("</h2>", 1)[0]
     assert '<span class="badge muted">3+</span>' in team and len(task_rows(page, "team")) == 4
-    assert web_engine.navigation("wang.lei")["unread"] == 5  # one per research task of his lane
+    assert web_engine.work.navigation(Person("wang.lei"))["unread"] == 5  # one per research task of his lane
     monkeypatch.setattr("webui.inbox.views.COUNTED_UP_TO", 4)
     page = text(client_as("wang.lei").get("/"))  # exactly the cap: the number itself
     assert re.search(r"Team tasks: </span>4<", page) and '<span class="badge muted">4</span>' in page
@@ -64,8 +65,8 @@ def test_filters_by_process_and_text_and_sorting(client_as: ClientFor, web_engin
     assert "No team tasks match these filters." in text(client.get("/?q=autumn"))
     assert task_rows(text(client.get("/?process=appraisal")), "team") == []
     assert task_rows(text(client.get("/?process=market_plan")), "team") == [world.research]
-    later = int(web_engine.start("market_plan", "li.na", {**START, "title": "Winter"})["id"])
-    with web_engine.transaction() as session:
+    later = int(web_engine.work.start(Person("li.na"), "market_plan", {**START, "title": "Winter"})["id"])
+    with web_engine.core.transaction() as session:
         session.execute(update(HumanTask).where(HumanTask.instance_id == later)
                         .values(due_at=datetime.now(UTC) + timedelta(days=1)))
     team_by_age = task_rows(text(client.get("/?sort=age")), "team")
@@ -75,7 +76,7 @@ def test_filters_by_process_and_text_and_sorting(client_as: ClientFor, web_engin
 
 
 def test_overdue_tasks_are_marked(client_as: ClientFor, web_engine: Engine, world: World) -> None:
-    with web_engine.transaction() as session:
+    with web_engine.core.transaction() as session:
         session.execute(update(HumanTask).where(HumanTask.id == world.research)
                         .values(due_at=datetime.now(UTC) - timedelta(hours=2)))
     page = text(client_as("wang.lei").get("/"))
@@ -88,11 +89,11 @@ def test_claim_and_release_from_the_inbox(client_as: ClientFor, web_engine: Engi
     client = client_as("wang.lei")
     response = client.post(f"/tasks/{world.research}/claim")
     assert response.headers["Location"] == f"/tasks/{world.research}"
-    assert web_engine.task(world.research)["assignee"] == "wang.lei"
+    assert web_engine.work.task(OPERATOR, world.research)["assignee"] == "wang.lei"
     assert sorted(task_rows(text(client.get("/")), "mine")) == sorted([world.research, world.held_research])
     response = client.post(f"/tasks/{world.research}/unclaim", data={"next": "/"})
     assert response.headers["Location"] == "/"
-    assert web_engine.task(world.research)["assignee"] is None
+    assert web_engine.work.task(OPERATOR, world.research)["assignee"] is None
 
 
 def test_a_manager_assigns_to_someone_who_reports_to_them(
@@ -104,8 +105,8 @@ def test_a_manager_assigns_to_someone_who_reports_to_them(
     response = client.post(f"/tasks/{world.research}/assign", data={"user": "wang.lei",
                                                                      "next": f"/instances/{world.plan}"})
     assert response.headers["Location"] == f"/instances/{world.plan}"
-    assert web_engine.task(world.research)["assignee"] == "wang.lei"
+    assert web_engine.work.task(OPERATOR, world.research)["assignee"] == "wang.lei"
     assert "assigned to 王磊" in text(client.get(f"/instances/{world.plan}"))
     refused = client.post(f"/tasks/{world.research}/assign", data={"user": "zhang.min"})  # not a researcher
     assert "does not have the role" in text(client.get(refused.headers["Location"]))
-    assert web_engine.task(world.research)["assignee"] == "wang.lei"
+    assert web_engine.work.task(OPERATOR, world.research)["assignee"] == "wang.lei"

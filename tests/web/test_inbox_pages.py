@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from engine.org.people import Person
 from tests.journey import START
 from tests.web.conftest import text
 from webui.inbox.views import SHOWN_PER_LIST
@@ -12,7 +13,7 @@ from webui.instances.views import REQUESTS_PER_PAGE
 
 def test_a_long_team_list_is_shown_a_page_at_a_time(app, client_as, web_engine):
     for n in range(SHOWN_PER_LIST + 3):  # the template database has 2 research tasks already
-        web_engine.start("market_plan", "li.na", {**START, "title": f"Paged plan {n}"})
+        web_engine.work.start(Person("li.na"), "market_plan", {**START, "title": f"Paged plan {n}"})
     wang = client_as("wang.lei")
     first = text(wang.get("/"))
     rows = re.findall(r'<tr class="[^"]*" data-task="(\d+)"', first)
@@ -24,12 +25,12 @@ def test_a_long_team_list_is_shown_a_page_at_a_time(app, client_as, web_engine):
     second_rows = re.findall(r'<tr class="[^"]*" data-task="(\d+)"', second)
     team_second = [r for r in second_rows if r not in rows]
     assert len(team_second) == 4 and 'rel="next"' not in second.split('id="team"')[1]
-    everything = {t["id"] for t in web_engine.tasks("wang.lei")}
+    everything = {t["id"] for t in web_engine.work.tasks(Person("wang.lei"))}
     assert {int(r) for r in rows + team_second} == everything
 
 
 def test_my_requests_are_paged_newest_first(app, client_as, web_engine):
-    started = [web_engine.start("market_plan", "li.na", {**START, "title": f"Request {n}"})["id"]
+    started = [web_engine.work.start(Person("li.na"), "market_plan", {**START, "title": f"Request {n}"})["id"]
                for n in range(REQUESTS_PER_PAGE + 1)]
     page = text(client_as("li.na").get("/requests"))
     assert f"/instances/{started[-1]}\"" in page and f"/instances/{started[0]}\"" not in page

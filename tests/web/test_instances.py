@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from engine.facade import Engine
-from tests.journey import DRAFT, RESEARCH, decision, step
+from tests.journey import DRAFT, OPERATOR, RESEARCH, decision, step
 from tests.web.conftest import ClientFor, World, text
 
 
@@ -17,8 +17,8 @@ def test_start_a_request_from_its_start_form(client_as: ClientFor, web_engine: E
                                                            "period": "2027-06", "brief": ""})
     assert response.status_code == 303
     instance_id = int(response.headers["Location"].rsplit("/", 1)[1])
-    assert web_engine.show(instance_id)["data"]["start"] == {"title": "Summer fair", "period_type": "monthly",
-                                                             "period": "2027-06"}
+    assert web_engine.work.show(OPERATOR, instance_id)["data"]["start"] == {
+        "title": "Summer fair", "period_type": "monthly", "period": "2027-06"}
     assert "Started: Summer fair (2027-06)." in text(client.get(response.headers["Location"]))
 
 

@@ -7,6 +7,7 @@ import re
 from flask import Flask
 
 from engine.facade import Engine
+from engine.org.people import Person
 from tests.journey import RESEARCH, step
 from tests.web.conftest import ClientFor, World, csrf_token, sign_in_session, text
 
@@ -27,7 +28,7 @@ def items(page: str) -> list[str]:
 
 def test_the_unread_count_is_in_the_navigation_on_every_page(client_as: ClientFor, web_engine: Engine,
                                                              world: World) -> None:
-    unread = web_engine.unread_count("wang.lei")
+    unread = web_engine.work.unread_count(Person("wang.lei"))
     assert unread == 2  # one "new task" per research step of the two plans
     client = client_as("wang.lei")
     for path in ("/", "/requests", "/processes", "/notifications", f"/tasks/{world.research}",
@@ -39,10 +40,10 @@ def test_the_unread_count_is_in_the_navigation_on_every_page(client_as: ClientFo
 def test_the_list_shows_newest_first_with_kind_subject_time_and_link(client_as: ClientFor, web_engine: Engine,
                                                                      world: World) -> None:
     step(web_engine, "wang.lei", "research", world.plan, RESEARCH)  # the drafter gets a new task
-    newest = web_engine.notifications("zhang.min")[0]
+    newest = web_engine.work.notifications(Person("zhang.min"))[0]
     page = text(client_as("zhang.min").get("/notifications"))
     listed = items(page)
-    assert len(listed) == len(web_engine.notifications("zhang.min")) >= 1
+    assert len(listed) == len(web_engine.work.notifications(Person("zhang.min"))) >= 1
     first = listed[0]
     assert f'data-notification="{newest["id"]}"' in first and 'class="notice unread"' in first
     assert "New task" in first and "新任务 New task:" not in first  # the kind in the UI's language, once
@@ -66,10 +67,10 @@ def test_the_list_in_chinese(client_as: ClientFor) -> None:
 
 def test_mark_one_read_and_then_all(client_as: ClientFor, web_engine: Engine) -> None:
     client = client_as("wang.lei")
-    first, second = web_engine.notifications("wang.lei")[:2]
+    first, second = web_engine.work.notifications(Person("wang.lei"))[:2]
     response = client.post(f"/notifications/{first['id']}/read", data={"next": "/notifications"})
     assert response.status_code == 303 and response.headers["Location"] == "/notifications"
-    assert [n["id"] for n in web_engine.notifications("wang.lei", unread_only=True)] == [second["id"]]
+    assert [n["id"] for n in web_engine.work.notifications(Person("wang.lei"), unread_only=True)] == [second["id"]]
     page = text(client.get("/notifications"))
     assert nav_unread(page) == 1
     read_item = next(i for i in items(page) if f'data-notification="{first["id"]}"' in i)
@@ -79,27 +80,27 @@ def test_mark_one_read_and_then_all(client_as: ClientFor, web_engine: Engine) ->
 
     # someone else cannot mark wang.lei's notification read
     client_as("zhang.min").post(f"/notifications/{second['id']}/read")
-    assert web_engine.unread_count("wang.lei") == 1
+    assert web_engine.work.unread_count(Person("wang.lei")) == 1
 
     response = client.post("/notifications/read")
     assert response.status_code == 303
     page = text(client.get(response.headers["Location"]))
     assert "1 notification marked read." in page
-    assert web_engine.unread_count("wang.lei") == 0 and nav_unread(page) == 0
+    assert web_engine.work.unread_count(Person("wang.lei")) == 0 and nav_unread(page) == 0
     assert "Mark all read" not in page
     assert "You have read all your notifications." in text(client.get("/notifications?unread=1"))
 
 
 def test_marking_read_needs_the_csrf_token(csrf_app: Flask, web_engine: Engine) -> None:
     client = sign_in_session(csrf_app.test_client(), "wang.lei")
-    one = web_engine.notifications("wang.lei")[0]["id"]
+    one = web_engine.work.notifications(Person("wang.lei"))[0]["id"]
     assert client.post("/notifications/read").status_code == 400
     assert client.post(f"/notifications/{one}/read").status_code == 400
-    assert web_engine.unread_count("wang.lei") == 2
+    assert web_engine.work.unread_count(Person("wang.lei")) == 2
     token = csrf_token(client, "/notifications")
     assert client.post(f"/notifications/{one}/read", data={"csrf_token": token}).status_code == 303
     assert client.post("/notifications/read", data={"csrf_token": token}).status_code == 303
-    assert web_engine.unread_count("wang.lei") == 0
+    assert web_engine.work.unread_count(Person("wang.lei")) == 0
 
 
 def test_a_redirect_after_marking_read_stays_on_this_site(client_as: ClientFor) -> None:
@@ -110,10 +111,10 @@ def test_a_redirect_after_marking_read_stays_on_this_site(client_as: ClientFor) 
 def test_opening_a_notification_marks_it_read_and_leads_to_its_task(client_as: ClientFor, web_engine: Engine,
                                                                     world: World) -> None:
     step(web_engine, "wang.lei", "research", world.plan, RESEARCH)
-    newest = web_engine.notifications("zhang.min")[0]
-    unread = web_engine.unread_count("zhang.min")
+    newest = web_engine.work.notifications(Person("zhang.min"))[0]
+    unread = web_engine.work.unread_count(Person("zhang.min"))
     opened = client_as("zhang.min").get(f"/notifications/{newest['id']}")
     assert opened.status_code == 303 and opened.headers["Location"] == f"/tasks/{newest['task_id']}"
-    assert web_engine.unread_count("zhang.min") == unread - 1
+    assert web_engine.work.unread_count(Person("zhang.min")) == unread - 1
     assert client_as("li.na").get(f"/notifications/{newest['id']}").status_code == 404  # not hers
-    assert web_engine.notifications("zhang.min")[0]["read"] is True
+    assert web_engine.work.notifications(Person("zhang.min"))[0]["read"] is True

@@ -9,8 +9,10 @@ from flask import Flask
 
 from engine.clock import utc_now
 from engine.facade import Engine
+from engine.org.people import Person
 from engine.runtime import outbox
 from engine.scheduling.worker import Worker
+from tests.journey import OPERATOR
 from tests.web.conftest import ClientFor, World, text
 
 EN = {"Accept-Language": "en"}
@@ -23,9 +25,9 @@ def test_the_page_shows_incidents_jobs_workers_and_sign_in_targets(
     for _ in range(4):
         guesser.post("/login", data={"username": "chen.yu", "password": "guess"},
                      environ_base={"REMOTE_ADDR": "10.1.2.3"})
-    with web_engine.transaction() as session:
+    with web_engine.core.transaction() as session:
         outbox.schedule_job(session, "reminder", utc_now() + timedelta(days=1), utc_now(), instance_id=world.plan)
-    Worker(web_engine, worker_id="ops-page-worker").lease(0)  # a heartbeat, no job taken
+    Worker(web_engine.core, worker_id="ops-page-worker").lease(0)  # a heartbeat, no job taken
     page = text(client_as("admin").get("/ops", headers=EN))
     assert f'data-incident="{world.incident}"' in page and "no timer is waiting" in page
     assert 'data-worker="ops-page-worker"' in page
@@ -47,7 +49,7 @@ def test_an_incident_shows_its_error_and_history_and_can_be_retried(
     response = client.post(f"/ops/incidents/{world.incident}/retry", headers=EN)
     assert response.status_code == 303 and response.headers["Location"] == "/ops"
     assert "will run again" in text(client.get("/ops", headers=EN))
-    assert web_engine.operations("admin")["incidents"] == []
+    assert web_engine.ops.overview(Person("admin"))["incidents"] == []
 
 
 def test_cancelling_needs_a_reason_and_tells_the_starter(
@@ -57,11 +59,11 @@ def test_cancelling_needs_a_reason_and_tells_the_starter(
     refused = client.post(f"/ops/instances/{world.plan}/cancel", data={"reason": " ", "next": back}, headers=ZH)
     assert refused.headers["Location"] == back
     assert "请填写取消的理由" in text(client.get(back, headers=ZH))
-    assert web_engine.show(world.plan)["status"] == "running"
+    assert web_engine.work.show(OPERATOR, world.plan)["status"] == "running"
     done = client.post(f"/ops/instances/{world.plan}/cancel", data={"reason": "Broken timer", "next": back})
     assert done.headers["Location"] == back
-    assert web_engine.show(world.plan)["status"] == "cancelled"
-    assert any(n["body"] == "Broken timer" for n in web_engine.notifications("li.na"))
+    assert web_engine.work.show(OPERATOR, world.plan)["status"] == "cancelled"
+    assert any(n["body"] == "Broken timer" for n in web_engine.work.notifications(Person("li.na")))
     again = client.post(f"/ops/instances/{world.plan}/cancel", data={"reason": "Twice"}, headers=ZH)
     assert again.status_code == 303  # a conflict: it has ended already
 
@@ -73,5 +75,5 @@ def test_cancelling_by_a_typed_number(client_as: ClientFor, web_engine: Engine, 
         assert response.status_code == 303
         assert "没有编号为" in text(client.get("/ops", headers=ZH)), typed
     client.post("/ops/instances/cancel", data={"instance_id": str(world.held_plan), "reason": "Duplicate"})
-    assert web_engine.show(world.held_plan)["status"] == "cancelled"
+    assert web_engine.work.show(OPERATOR, world.held_plan)["status"] == "cancelled"
     assert client_as("chen.yu").post("/ops/instances/cancel", data={"instance_id": "abc"}).status_code == 403

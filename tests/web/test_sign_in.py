@@ -10,6 +10,8 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from engine.facade import Engine
+from engine.org.people import Person
+from tests.journey import OPERATOR
 from tests.web.conftest import PASSWORD, ClientFor, World, csrf_token, make_app, sign_in_session, text
 
 
@@ -89,11 +91,11 @@ def test_a_post_without_the_csrf_token_is_refused(csrf_app: Flask, web_engine: E
     refused = client.post(f"/tasks/{world.research}/claim")
     assert refused.status_code == 400
     assert "The form has expired" in text(refused)
-    assert web_engine.task(world.research)["assignee"] is None
+    assert web_engine.work.task(OPERATOR, world.research)["assignee"] is None
     assert client.post("/logout").status_code == 400
     token = csrf_token(client, "/")
     assert client.post(f"/tasks/{world.research}/claim", data={"csrf_token": token}).status_code == 303
-    assert web_engine.task(world.research)["assignee"] == "wang.lei"
+    assert web_engine.work.task(OPERATOR, world.research)["assignee"] == "wang.lei"
 
 
 def test_the_api_is_exempt_from_csrf(csrf_app: Flask) -> None:
@@ -140,10 +142,10 @@ def test_nul_and_control_characters_in_queries_or_forms_are_a_400_on_both_databa
     assert client.get("/?q=a%00b").status_code == 400
     assert client.get("/?process=%01").status_code == 400
     assert "Search" in text(client.get("/?q=plain"))
-    plan = int(any_db_engine.start("market_plan", "li.na", {"title": "Fair", "period_type": "annual",
+    plan = int(any_db_engine.work.start(Person("li.na"), "market_plan", {"title": "Fair", "period_type": "annual",
                                                             "period": "2027"})["id"])
-    task = any_db_engine.tasks("wang.lei")[0]["id"]
+    task = any_db_engine.work.tasks(Person("wang.lei"))[0]["id"]
     refused = client.post(f"/tasks/{task}/comments", data={"body": "a\x00b"})
     assert refused.status_code == 400 and "characters that are not allowed" in text(refused)
-    assert any_db_engine.comments(task, "wang.lei") == []
-    assert any_db_engine.show(plan)["status"] == "running"
+    assert any_db_engine.work.comments(Person("wang.lei"), task) == []
+    assert any_db_engine.work.show(OPERATOR, plan)["status"] == "running"

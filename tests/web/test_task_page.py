@@ -7,7 +7,8 @@ import re
 from flask import Flask
 
 from engine.facade import Engine
-from tests.journey import DRAFT, RESEARCH, decision, only_task, step
+from engine.org.people import Person
+from tests.journey import DRAFT, OPERATOR, RESEARCH, decision, only_task, step
 from tests.web.conftest import PASSWORD, ClientFor, World, sign_in_session, text
 
 BAD_DRAFT = {
@@ -68,7 +69,7 @@ def test_bad_values_show_every_field_error_and_keep_the_input(
     assert 'value="WeChat"' in page and 'value="North"' not in page  # North is in a textarea
     assert ">North</textarea>" in page
     assert '<option value="quarterly" selected>' in page
-    assert web_engine.task(draft)["state"] == "open"
+    assert web_engine.work.task(OPERATOR, draft)["state"] == "open"
 
 
 def test_a_good_draft_completes_and_goes_back_to_the_inbox(
@@ -83,12 +84,12 @@ def test_a_good_draft_completes_and_goes_back_to_the_inbox(
     response = client.post(f"/tasks/{draft}/complete", data=form)
     assert response.status_code == 303 and response.headers["Location"] == "/"
     assert "is done" in text(client.get("/"))
-    assert web_engine.show(world.plan)["data"]["draft_plan"] == DRAFT
+    assert web_engine.work.show(OPERATOR, world.plan)["data"]["draft_plan"] == DRAFT
 
 
 def test_a_return_without_a_reason_is_refused(client_as: ClientFor, web_engine: Engine, world: World) -> None:
     draft = research_done(web_engine, world)
-    web_engine.complete(draft, "zhang.min", DRAFT)
+    web_engine.work.complete(Person("zhang.min"), draft, DRAFT)
     review = only_task(web_engine, "li.na", "manager_review", world.plan)["id"]
     client = client_as("li.na")
     page = text(client.get(f"/tasks/{review}"))
@@ -98,7 +99,7 @@ def test_a_return_without_a_reason_is_refused(client_as: ClientFor, web_engine: 
         assert response.status_code == 422
         assert "This is required." in field_block(text(response), "comment")
         assert re.search(r'value="return"\s+checked', text(response))  # the choice is kept
-    assert web_engine.task(review)["state"] == "open"
+    assert web_engine.work.task(OPERATOR, review)["state"] == "open"
     response = client.post(f"/tasks/{review}/complete", data={"decision": "return", "comment": "Cut the budget"})
     assert response.status_code == 303
     redraft = only_task(web_engine, "zhang.min", "draft_plan", world.plan)["id"]
@@ -109,11 +110,11 @@ def test_a_return_without_a_reason_is_refused(client_as: ClientFor, web_engine: 
 def test_completing_a_task_someone_else_just_completed_says_so(
     app: Flask, web_engine: Engine, world: World,
 ) -> None:
-    web_engine.add_user("wang.two", ["research_supervisor"], "li.na")
-    web_engine.set_password("wang.two", PASSWORD)
+    web_engine.org.add_user(OPERATOR, "wang.two", ["research_supervisor"], "li.na")
+    web_engine.org.set_password(OPERATOR, "wang.two", PASSWORD)
     late = sign_in_session(app.test_client(), "wang.two")
     assert late.get(f"/tasks/{world.research}").status_code == 200
-    web_engine.complete(world.research, "wang.lei", RESEARCH)
+    web_engine.work.complete(Person("wang.lei"), world.research, RESEARCH)
     response = late.post(f"/tasks/{world.research}/complete", data=RESEARCH)
     assert response.status_code == 409  # the page says who did it and when, with what was typed kept
     page = text(response)
@@ -136,7 +137,7 @@ def test_comments_are_listed_with_author_and_time(client_as: ClientFor, world: W
 
 def test_process_data_is_escaped_and_cannot_inject_templates(client_as: ClientFor, web_engine: Engine) -> None:
     start = {"title": "<script>alert(1)</script>{{ 'tmpl' ~ 'injected' }}", "period_type": "annual", "period": "2027"}
-    plan = int(web_engine.start("market_plan", "li.na", start)["id"])
+    plan = int(web_engine.work.start(Person("li.na"), "market_plan", start)["id"])
     task = only_task(web_engine, "wang.lei", "research", plan)["id"]
     page = text(client_as("wang.lei").get(f"/tasks/{task}"))
     assert "<script>alert(1)</script>" not in page
@@ -153,7 +154,7 @@ def test_someone_who_may_only_follow_sees_no_form(client_as: ClientFor, world: W
 
 def test_a_rework_shows_the_rounds_used(client_as: ClientFor, web_engine: Engine, world: World) -> None:
     draft = research_done(web_engine, world)
-    web_engine.complete(draft, "zhang.min", DRAFT)
+    web_engine.work.complete(Person("zhang.min"), draft, DRAFT)
     step(web_engine, "li.na", "manager_review", world.plan, decision("return", "Again"))
     redraft = only_task(web_engine, "zhang.min", "draft_plan", world.plan)["id"]
     assert "1 of 5 used" in text(client_as("zhang.min").get(f"/tasks/{redraft}"))

@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 
 from engine.org.sign_in import MAX_TOKEN_NAME
 
-from ..context import engine, username
+from ..context import engine, me
 from ..errors import come_back_to
 from ..i18n import _
 
@@ -19,7 +19,7 @@ blueprint = Blueprint("account", __name__, url_prefix="/account")
 
 
 def _page(new_token: str | None = None, new_name: str = "") -> str:
-    return render_template("account/tokens.html", tokens=engine().tokens(username()), new_token=new_token,
+    return render_template("account/tokens.html", tokens=engine().org.tokens(me()), new_token=new_token,
                            new_name=new_name, max_name=MAX_TOKEN_NAME)
 
 
@@ -37,13 +37,13 @@ def create_token() -> ResponseReturnValue:
     if not name:
         flash(_("Give the token a name, so that you know later what it is for."), "error")
         return redirect(url_for("account.tokens"), code=303)
-    token = engine().create_token(username(), name)
+    token = engine().org.create_token(me(), name)
     return _page(new_token=token, new_name=name)
 
 
 @blueprint.post("/tokens/<id:token_id>/revoke")
 def revoke_token(token_id: int) -> ResponseReturnValue:
     """Revoke one of my tokens: it stops working at once."""
-    result = engine().revoke_token(username(), token_id)
+    result = engine().org.revoke_token(me(), token_id)
     flash(_("The token “%(name)s” is revoked.", name=result["name"]), "success")
     return redirect(url_for("account.tokens"), code=303)

@@ -22,15 +22,13 @@ def audit_instances() -> Response:
     """Find instances to audit: ``process``, ``version``, ``status``, ``end``, ``started_by``, ``actor``,
     ``from``/``to`` (days, China time) on ``dates`` (started or ended), ``q``, ``sort``, ``order``,
     ``after`` (the cursor of the previous page), ``limit``."""
-    return jsonify(context.engine().audit_instances(context.username(), request.args))
+    return jsonify(context.engine().audit.search(context.me(), request.args))
 
 
 @blueprint.get("/audit/instances" + id_segment("instance_id"))
 def audit_instance(instance_id: int) -> Response:
     """An instance step by step, with the path on its diagram and what its verified badge checked."""
-    engine, username = context.engine(), context.username()
-    view = engine.audit_instance(instance_id, username)
-    return jsonify({**view, "integrity": engine.chain_integrity(instance_id, username)})
+    return jsonify(context.engine().audit.instance(context.me(), instance_id))
 
 
 @blueprint.get(f"{INSTANCE}/replay")
@@ -40,13 +38,13 @@ def replay(instance_id: int) -> Response:
     Without ``step`` the engine still checks the right first (403), then refuses the missing step (400).
     """
     step = int_arg("step", 0, 1, MAX_STEP) if "step" in request.args else 0
-    return jsonify(context.engine().replay(instance_id, step, context.username()))
+    return jsonify(context.engine().audit.replay(context.me(), instance_id, step))
 
 
 @blueprint.get("/process-definitions/<key>/versions/<int:version>/heatmap")
 def heatmap(key: str, version: int) -> Response:
     """Passes per element, times per step and the gateways' paths of one version."""
-    return jsonify(context.engine().heatmap(key, version, context.username()))
+    return jsonify(context.engine().audit.heatmap(context.me(), key, version))
 
 
 @blueprint.get("/audit/access-log")
@@ -54,7 +52,7 @@ def access_log() -> Response:
     """Who looked at what, newest first: ``viewer``, ``instance``, ``before`` (the ``next`` of a page), ``limit``."""
     instance = request.args.get("instance")
     before = request.args.get("before")
-    page = context.engine().access_log(
-        context.username(), text_arg("viewer"), int_arg("instance", 0, 1, MAX_STEP) if instance else None,
+    page = context.engine().audit.access_log(
+        context.me(), text_arg("viewer"), int_arg("instance", 0, 1, MAX_STEP) if instance else None,
         int_arg("before", 0, 1, MAX_STEP) if before else None, int_arg("limit", 100, 1, MAX_PAGE))
     return jsonify(page)

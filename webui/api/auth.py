@@ -49,7 +49,7 @@ def authenticate() -> Response | None:
     if len(token) > MAX_TOKEN_LENGTH or not token.isprintable():
         return unauthorized("invalid or revoked API token", invalid_token=True)
     try:
-        g.api_actor = context.engine().actor_for_token(token)
+        g.api_actor = context.engine().org.actor_for_token(token)
     except LoginFailed as exc:
         return unauthorized(exc.message, invalid_token=True)
     return None

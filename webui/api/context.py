@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import g
 
-from engine.org.people import Actor
+from engine.org.people import Actor, Person
 
 from ..context import engine
 
-__all__ = ["actor", "engine", "username"]
+__all__ = ["actor", "engine", "me", "username"]
 
 
 def actor() -> Actor:
@@ -19,3 +19,8 @@ def actor() -> Actor:
 
 def username() -> str:
     return actor().username
+
+
+def me() -> Person:
+    """Who acts in this request: the token's person (whose rights each use case asks)."""
+    return Person(actor().username)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Response, jsonify, url_for
 
+from engine.org.people import Person
+
 from . import blueprint, context
 from .inputs import body_object
 
@@ -11,7 +13,7 @@ from .inputs import body_object
 @blueprint.get("/process-definitions")
 def list_definitions() -> Response:
     """List the latest version of each process the user may start, with its start form."""
-    return jsonify({"items": context.engine().processes(context.username())})
+    return jsonify({"items": context.engine().work.processes(context.me())})
 
 
 @blueprint.post("/process-definitions/<key>/start")
@@ -23,7 +25,7 @@ def start(key: str) -> tuple[Response, int, dict[str, str]]:
     """
     body = body_object({"data": dict})
     engine, username = context.engine(), context.username()
-    started = engine.start(key, username, body.get("data"))
-    instance = engine.show(int(started["id"]), username)
+    started = engine.work.start(Person(username), key, body.get("data"))
+    instance = engine.work.show(Person(username), int(started["id"]))
     location = url_for("api.show_instance", instance_id=instance["id"])
     return jsonify(instance), 201, {"Location": location}

@@ -19,7 +19,7 @@ def process_log_xes(key: str) -> Response:
     version = int_arg("version", 0, 0, 2**31 - 1) or None
     wanted = LogFilter(key, version, parse_date(request.args.get("from"), "from"),
                        parse_date(request.args.get("to"), "to"))
-    pieces = context.engine().xes_log(wanted, context.username())  # rights and the process, before streaming
+    pieces = context.engine().audit.xes_log(context.me(), wanted)  # rights and the process, before streaming
     return Response(stream_with_context(pieces), mimetype="application/xml",
                     headers={"Content-Disposition": f'attachment; filename="{key}.xes"'})
 
@@ -28,7 +28,7 @@ def process_log_xes(key: str) -> Response:
 def instance_bundle(instance_id: int) -> Response:
     """The instance's export bundle (zip) for an outside auditor; check it with ``opsflow-verify``. :raise 403 404:"""
     out = io.BytesIO()
-    context.engine().export_bundle([instance_id], out, context.username())
+    context.engine().audit.export_bundle(context.me(), [instance_id], out)
     return Response(out.getvalue(), mimetype="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="instance-{instance_id}-bundle.zip"'})
 
@@ -36,4 +36,4 @@ def instance_bundle(instance_id: int) -> Response:
 @blueprint.get(f"{INSTANCE}/integrity")
 def instance_integrity(instance_id: int) -> Response:
     """What the history check says of the instance: chain, inclusion in the checkpoint, signature. :raise 403 404:"""
-    return jsonify(context.engine().integrity(instance_id, context.username()))
+    return jsonify(context.engine().audit.integrity(context.me(), instance_id))

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response, jsonify, request
 
 from engine.facade import Engine
-from engine.org.people import Actor
+from engine.org.people import Actor, Person
 from engine.runtime.instance_views import INSTANCE_STATUSES
 
 from . import blueprint, context
@@ -24,8 +24,8 @@ def visible_instances(engine: Engine, actor: Actor, process: str | None, status:
                       limit: int) -> list[dict[str, Any]]:
     """Newest first, only those ``actor`` may see (the engine's visibility rule, applied in SQL)."""
     if mine:  # whoever started an instance may see it
-        return engine.instances(process, actor.username, status, limit)
-    return engine.instances(process, None, status, limit, visible_to=actor.username)
+        return engine.work.instances(Person(actor.username), process, actor.username, status, limit)
+    return engine.work.instances(Person(actor.username), process, None, status, limit)
 
 
 def status_arg() -> str | None:
@@ -50,10 +50,10 @@ def list_instances() -> Response:
 @blueprint.get(INSTANCE)
 def show_instance(instance_id: int) -> Response:
     """Show an instance with its status, open tasks and data. :raise 403 404:"""
-    return jsonify(context.engine().show(instance_id, context.username()))
+    return jsonify(context.engine().work.show(context.me(), instance_id))
 
 
 @blueprint.get(f"{INSTANCE}/history")
 def history(instance_id: int) -> Response:
     """List an instance's history events in order: who did what, when, with what decision."""
-    return jsonify({"items": context.engine().history(instance_id, context.username())})
+    return jsonify({"items": context.engine().work.history(context.me(), instance_id)})

@@ -12,6 +12,7 @@ from flask import Response, jsonify, url_for
 
 from engine.definitions.bundle import DefinitionBundle
 from engine.modeler.drafts import check_files
+from engine.org.people import Person
 
 from ..modeler.problems import with_problems_said
 from . import blueprint, context
@@ -55,7 +56,7 @@ def deploy_bundle() -> tuple[Response, int, dict[str, str]] | tuple[Response, in
     bundle = DefinitionBundle(body.get("bpmn_name") or "process.bpmn", body["bpmn"].encode("utf-8"),
                               {n: c.encode("utf-8") for n, c in dmn.items()},
                               {n: c.encode("utf-8") for n, c in forms.items()})
-    result = context.engine().deploy_bundle(bundle, body["note"], context.username())
+    result = context.engine().modeler.deploy_bundle(context.me(), bundle, body["note"])
     if result["status"] == "unchanged":
         return jsonify(result), 200
     location = url_for("api.show_version", key=result["key"], version=result["version"])
@@ -65,19 +66,19 @@ def deploy_bundle() -> tuple[Response, int, dict[str, str]] | tuple[Response, in
 @blueprint.get(f"{DEFINITIONS}/<key>/versions")
 def list_versions(key: str) -> Response:
     """The versions of a process, newest first: author, note, date, instances running and ended."""
-    return jsonify({"items": context.engine().versions(key, context.username())})
+    return jsonify({"items": context.engine().modeler.versions(context.me(), key)})
 
 
 @blueprint.get(f"{DEFINITIONS}/<key>/versions/<int:version>")
 def show_version(key: str, version: int) -> Response:
     """One version as deployed: its BPMN, forms and DMN tables."""
-    return jsonify(context.engine().version(key, version, context.username()))
+    return jsonify(context.engine().modeler.version(context.me(), key, version))
 
 
 @blueprint.get(f"{DEFINITIONS}/<key>/versions/<int:version>/bpmn")
 def version_bpmn(key: str, version: int) -> Response:
     """The BPMN document of one version (``application/xml``)."""
-    shown = context.engine().version(key, version, context.username())
+    shown = context.engine().modeler.version(context.me(), key, version)
     return Response(shown["bpmn"], mimetype="application/xml",
                     headers={"Content-Disposition": f'attachment; filename="{key}-v{version}.bpmn"'})
 
@@ -89,27 +90,27 @@ def diff(key: str) -> Response:
     new = int_arg("to", 0, 1, MAX_VERSION)
     if not (old and new):
         raise RequestInvalid("from and to are required", {"from": ["is required"], "to": ["is required"]})
-    return jsonify(context.engine().diff(key, old, new, context.username()))
+    return jsonify(context.engine().modeler.diff(context.me(), key, old, new))
 
 
 @blueprint.get("/drafts")
 def list_drafts() -> Response:
     """The drafts being edited, with how many errors each has."""
-    return jsonify({"items": context.engine().drafts(context.username())})
+    return jsonify({"items": context.engine().modeler.drafts(context.me())})
 
 
 @blueprint.post("/drafts")
 def new_draft() -> tuple[Response, int, dict[str, str]]:
     """Start a new process ``{"key", "title"}`` as a draft (201). :raise 409: the key is taken."""
     body = body_object({"key": str, "title": str}, required=("key",))
-    draft = context.engine().new_draft(body["key"], body.get("title", ""), context.username())
+    draft = context.engine().modeler.new_draft(context.me(), body["key"], body.get("title", ""))
     return jsonify(with_problems_said(draft)), 201, {"Location": url_for("api.show_draft", key=body["key"])}
 
 
 @blueprint.get(f"{DEFINITIONS}/<key>/draft")
 def show_draft(key: str) -> Response:
     """The draft of a process, or (``version`` 0, not saved) one made from its latest version."""
-    return jsonify(with_problems_said(context.engine().open_draft(key, context.username())))
+    return jsonify(with_problems_said(context.engine().modeler.open_draft(context.me(), key)))
 
 
 @blueprint.put(f"{DEFINITIONS}/<key>/draft")
@@ -119,14 +120,14 @@ def save_draft(key: str) -> Response:
     :raise 409: someone saved the draft since ``version``.
     """
     body = body_object({"bpmn": str, "files": dict, "version": int}, required=("bpmn", "version"))
-    saved = context.engine().save_draft(key, body["bpmn"], _files(body), body["version"], context.username())
+    saved = context.engine().modeler.save_draft(context.me(), key, body["bpmn"], _files(body), body["version"])
     return jsonify(with_problems_said(saved))
 
 
 @blueprint.delete(f"{DEFINITIONS}/<key>/draft")
 def discard_draft(key: str) -> tuple[str, int]:
     """Discard the draft as saved at ``?version=N``. :raise 409: it changed since."""
-    context.engine().discard_draft(key, int_arg("version", 0, 0, MAX_VERSION), context.username())
+    context.engine().modeler.discard_draft(context.me(), key, int_arg("version", 0, 0, MAX_VERSION))
     return "", 204
 
 
@@ -137,7 +138,7 @@ def deploy_draft(key: str) -> tuple[Response, int]:
     :raise 400: ``errors`` lists every problem. :raise 409: the draft was saved again since.
     """
     body = body_object({"version": int, "note": str}, required=("version", "note"))
-    result = context.engine().deploy_draft(key, body["version"], body["note"], context.username())
+    result = context.engine().modeler.deploy_draft(context.me(), key, body["version"], body["note"])
     return jsonify(result), 201 if result["status"] == "deployed" else 200
 
 
@@ -147,7 +148,7 @@ def migration_dry_run(key: str) -> Response:
     to = int_arg("to", 0, 1, MAX_VERSION)
     if not to:
         raise RequestInvalid("to is required", {"to": ["is required"]})
-    return jsonify({"items": context.engine().migration_dry_run(key, to, context.username())})
+    return jsonify({"items": context.engine().modeler.migration_dry_run(context.me(), key, to)})
 
 
 @blueprint.post(f"{DEFINITIONS}/<key>/migrations")
@@ -158,9 +159,9 @@ def migrate(key: str) -> Response:
     if not ids or len(ids) > 500 or not all(isinstance(i, int) and not isinstance(i, bool) and i > 0 for i in ids):
         raise RequestInvalid("invalid request body: instances", {"instances": ["must list 1 to 500 instance ids"]})
     engine, username = context.engine(), context.username()
-    mine = {c["instance_id"] for c in engine.migration_dry_run(key, body["to"], username)}
+    mine = {c["instance_id"] for c in engine.modeler.migration_dry_run(Person(username), key, body["to"])}
     strangers = [i for i in ids if i not in mine]
     if strangers:
         raise RequestInvalid("invalid request body: instances", {"instances": [
             f"not running on an older version of {key}: {', '.join(map(str, strangers[:20]))}"]})
-    return jsonify({"items": engine.migrate_instances(ids, body["to"], body["reason"], username)})
+    return jsonify({"items": engine.modeler.migrate_instances(Person(username), ids, body["to"], body["reason"])})

@@ -23,7 +23,7 @@ def list_tasks() -> Response:
     sort = choice_arg("sort", SORTS, "age")
     limit = int_arg("limit", PAGE, 1, MAX_INBOX_ROWS)
     try:
-        rows = context.engine().tasks(context.username(), process=text_arg("process"), text=text_arg("q"),
+        rows = context.engine().work.tasks(context.me(), process=text_arg("process"), text=text_arg("q"),
                                       sort=sort, after=text_arg("after"), limit=limit + 1)
     except InvalidInput as exc:  # the only one: a cursor this list did not give
         raise RequestInvalid(exc.message, {"after": [exc.message]}) from exc
@@ -34,21 +34,21 @@ def list_tasks() -> Response:
 @blueprint.get(TASK)
 def show_task(task_id: int) -> Response:
     """Show a task with its form (JSON Schema), instructions and context. :raise 403 404:"""
-    return jsonify(context.engine().task(task_id, context.username()))
+    return jsonify(context.engine().work.task(context.me(), task_id))
 
 
 @blueprint.post(f"{TASK}/claim")
 def claim(task_id: int) -> Response:
     """Take a task of one's roles. :raise 409: claimed by someone else or no longer open."""
     body_object({}, empty_ok=True)
-    return jsonify(context.engine().claim(task_id, context.username()))
+    return jsonify(context.engine().work.claim(context.me(), task_id))
 
 
 @blueprint.post(f"{TASK}/unclaim")
 def unclaim(task_id: int) -> Response:
     """Give a task back to the team (one's own, or one held in one's reporting line)."""
     body_object({}, empty_ok=True)
-    return jsonify(context.engine().unclaim(task_id, context.username()))
+    return jsonify(context.engine().work.unclaim(context.me(), task_id))
 
 
 @blueprint.post(f"{TASK}/assign")
@@ -56,7 +56,7 @@ def assign(task_id: int) -> Response:
     """Give a task to ``{"user": USERNAME}``, someone who reports to the caller (the dispatch right)."""
     target = str(body_object({"user": str}, required=["user"])["user"])
     try:
-        return jsonify(context.engine().assign(task_id, target, context.username()))
+        return jsonify(context.engine().work.assign(context.me(), task_id, target))
     except UserNotFound as exc:
         if exc.username != target:
             raise
@@ -72,13 +72,13 @@ def complete(task_id: int) -> Response:
     :raise 400: every field that fails the form. :raise 409: already completed or someone else's.
     """
     data = body_object({"data": dict}, required=["data"])["data"]
-    return jsonify(context.engine().complete(task_id, context.username(), data))
+    return jsonify(context.engine().work.complete(context.me(), task_id, data))
 
 
 @blueprint.get(f"{TASK}/comments")
 def list_comments(task_id: int) -> Response:
     """List the comments on a task, oldest first."""
-    return jsonify({"items": context.engine().comments(task_id, context.username())})
+    return jsonify({"items": context.engine().work.comments(context.me(), task_id)})
 
 
 @blueprint.post(f"{TASK}/comments")
@@ -86,7 +86,7 @@ def add_comment(task_id: int) -> tuple[Response, int]:
     """Comment on a task with ``{"body": TEXT}`` (the advisory right); answer 201 with the comment."""
     text = str(body_object({"body": str}, required=["body"])["body"])
     try:
-        comment = context.engine().add_comment(task_id, context.username(), text)
+        comment = context.engine().work.add_comment(context.me(), task_id, text)
     except InvalidInput as exc:  # empty or too long: both about the body
         raise RequestInvalid(exc.message, {"body": [exc.message]}) from exc
     comment.setdefault("author_name", context.actor().display_name)  # as the list shows it

@@ -15,9 +15,11 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import NotFound
 
 from engine.audit.search import DATE_FIELDS, ORDERS, SORTS, InstanceQuery
+from engine.org.people import Person
+from engine.org.rights import Right
 from engine.runtime.instance_views import INSTANCE_STATUSES
 
-from ..context import engine, people, processes, signed_in, username
+from ..context import engine, me, people, processes, signed_in, username
 from ..errors import come_back_to
 from ..i18n import _, language, pick
 from ..inbox.views import navigation
@@ -51,7 +53,7 @@ def index() -> ResponseReturnValue:
     """Find instances to audit by process, version, status, end, people, dates and title."""
     come_back_to(url_for("audit.index"))
     query = InstanceQuery.from_params(request.args)
-    page = engine().audit_instances(username(), query)
+    page = engine().audit.search(me(), query)
     next_url = _link("audit.index", query.as_params(page["next"])) if page["next"] else None
     ends = sorted({"approved", "vetoed", "recorded", "closed"} | {r["end_event"] for r in page["items"]
                                                                   if r["end_event"]})
@@ -60,7 +62,7 @@ def index() -> ResponseReturnValue:
         people=sorted(people()), statuses=INSTANCE_STATUSES, sorts=SORTS, orders=ORDERS, date_fields=DATE_FIELDS,
         ends=ends, status_text=status_text, good_ends=GOOD_ENDS, filtered=bool(query.as_params()),
         first_page=_link("audit.index", query.as_params()) if query.after else None,
-        may_see_log=engine().may_see_access_log(username()),
+        may_see_log=engine().org.may(me(), Right.SEE_ACCESS_LOG),
     )
 
 
@@ -78,7 +80,7 @@ def _task_title(view: dict[str, Any]) -> Any:
 def _role_title(role: str | None) -> str:
     """A role's title in the user's language (the role a step was for)."""
     if "opsflow_role_titles" not in g:
-        g.opsflow_role_titles = engine().role_titles()
+        g.opsflow_role_titles = engine().org.role_titles()
     known = g.opsflow_role_titles.get(role or "")
     return pick(known["title"], known["title_zh"]) if known else (role or "")
 
@@ -95,13 +97,13 @@ def _panel(view: dict[str, Any], state: dict[str, Any], forms: dict[str, dict[st
 @blueprint.get("/instances/<id:instance_id>")
 def instance(instance_id: int) -> ResponseReturnValue:
     """Show an instance for its auditors: the diagram with the path, every step with its data, a replay."""
-    me = username()
-    view = engine().audit_instance(instance_id, me)
-    integrity = engine().chain_integrity(instance_id, me)
+    user = username()
+    view = engine().audit.instance(Person(user), instance_id)
+    integrity = view["integrity"]
     chosen = _step(request.args.get("step")) or len(view["steps"])
     come_back_to(url_for("audit.instance", instance_id=instance_id))
-    state = engine().replay(instance_id, chosen, me) if request.args.get("step") else None
-    forms = engine().forms(instance_id)  # only the form titles: the engine has let this person audit it
+    state = engine().audit.replay(Person(user), instance_id, chosen) if request.args.get("step") else None
+    forms = engine().work.forms(Person(user), instance_id)  # the form titles, to label the data
     if state is None:  # the last step, from the view already read (no extra look to record)
         state = {"step": len(view["steps"]), "steps": len(view["steps"]), "seq": view["events"],
                  "at": view["steps"][-1]["at"], "data": view["data"], "open_tasks": view["open_tasks"],
@@ -122,7 +124,7 @@ def instance(instance_id: int) -> ResponseReturnValue:
 @blueprint.get("/instances/<id:instance_id>/diagram")
 def instance_diagram(instance_id: int) -> ResponseReturnValue:
     """The instance's own BPMN with the path taken (JSON for the page's diagram)."""
-    diagram = engine().audit_diagram(instance_id, username(), _step(request.args.get("step")))
+    diagram = engine().audit.diagram(me(), instance_id, _step(request.args.get("step")))
     return jsonify({"bpmn": diagram["bpmn"], "path": diagram["path"], "step": diagram["step"],
                     "steps": diagram["steps"], "texts": _diagram_texts(),
                     **_diagram_names(diagram["path"].get("names_zh", {}))})
@@ -131,7 +133,7 @@ def instance_diagram(instance_id: int) -> ResponseReturnValue:
 def _diagram_names(names_zh: dict[str, str]) -> dict[str, dict[str, str]]:
     """What the diagram should call its elements in the reader's language: the steps' Chinese titles (in a
     Chinese page), and each lane, named after its role in the model, by that role's title."""
-    titles = engine().role_titles()
+    titles = engine().org.role_titles()
     return {"labels": {k: v for k, v in names_zh.items() if v} if language() == "zh" else {},
             "lanes": {key: pick(t["title"], t["title_zh"]) for key, t in titles.items() if t["title"] or t["title_zh"]}}
 
@@ -145,10 +147,10 @@ def _diagram_texts() -> dict[str, str]:
 @blueprint.get("/instances/<id:instance_id>/steps/<id:step>")
 def replay_step(instance_id: int, step: int) -> ResponseReturnValue:
     """The instance as it was right after ``step`` (JSON: the panel's HTML and the path, for the scrubber)."""
-    me = username()
+    user = username()
     come_back_to(url_for("audit.instance", instance_id=instance_id))
-    state = engine().replay(instance_id, step, me)
-    forms = engine().forms(instance_id)
+    state = engine().audit.replay(Person(user), instance_id, step)
+    forms = engine().work.forms(Person(user), instance_id)
     view = {"tasks": {k: {"title": f["title"], "title_zh": f["title_zh"]} for k, f in forms.items()},
             "elements": state["path"]["names"], "elements_zh": state["path"]["names_zh"]}
     return jsonify({"step": state["step"], "steps": state["steps"], "path": state["path"],
@@ -162,7 +164,7 @@ def access_log() -> ResponseReturnValue:
     instance_id = _step(request.args.get("instance"))
     before = _step(request.args.get("before"))
     come_back_to(url_for("audit.access_log"))
-    page = engine().access_log(username(), viewer, instance_id, before)
+    page = engine().audit.access_log(me(), viewer, instance_id, before)
     filters: dict[str, Any] = {k: v for k, v in (("viewer", viewer), ("instance", instance_id)) if v}
     next_url = _link("audit.access_log", {**filters, "before": page["next"]}) if page["next"] else None
     return render_template("audit/access_log.html", rows=page["items"], viewer=viewer or "",
@@ -173,14 +175,14 @@ def access_log() -> ResponseReturnValue:
 @blueprint.get("/processes")
 def versions() -> ResponseReturnValue:
     """List every deployed version with its instances, each linking to its heatmap."""
-    return render_template("audit/versions.html", versions=engine().audit_versions(username()),
-                           may_see_log=engine().may_see_access_log(username()))
+    return render_template("audit/versions.html", versions=engine().audit.versions(me()),
+                           may_see_log=engine().org.may(me(), Right.SEE_ACCESS_LOG))
 
 
 @blueprint.get("/processes/<key>/versions/<id:version>")
 def heatmap(key: str, version: int) -> ResponseReturnValue:
     """Show a version's heatmap: passes per element on the diagram, times per step, the gateways' paths."""
-    numbers = engine().heatmap(key, version, username())
+    numbers = engine().audit.heatmap(me(), key, version)
     return render_template("audit/heatmap.html", numbers=numbers, duration=present.duration,
                            title=pick(numbers["title"], numbers["title_zh"]), status_text=status_text,
                            names={e["id"]: pick(e["name"], e["name_zh"]) for e in numbers["elements"]},
@@ -190,7 +192,7 @@ def heatmap(key: str, version: int) -> ResponseReturnValue:
 @blueprint.get("/processes/<key>/versions/<id:version>/diagram")
 def heatmap_diagram(key: str, version: int) -> ResponseReturnValue:
     """The version's BPMN with its passes per element (JSON for the heatmap page's diagram)."""
-    numbers = engine().heatmap(key, version, username(), with_diagram=True)
+    numbers = engine().audit.heatmap(me(), key, version, with_diagram=True)
     medians = {e["id"]: present.duration(e["times"]["open"]["median_s"]) for e in numbers["elements"]
                if "open" in e["times"]}
     return jsonify({"bpmn": numbers["bpmn"], "instances": numbers["instances"],

@@ -52,7 +52,7 @@ def login() -> ResponseReturnValue:
         if signed_in() is not None:
             return redirect(target)
         return render_template("auth/login.html", username="", next=request.args.get("next", ""), error=None)
-    actor = engine().login(request.form.get("username", "").strip(), request.form.get("password", ""),
+    actor = engine().org.login(request.form.get("username", "").strip(), request.form.get("password", ""),
                            client=request.remote_addr or "")
     session.clear()  # a new session for the new user: nothing carries over from before
     session[SESSION_USER] = actor.username

@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from engine.clock import utc_now
 from engine.errors import InvalidInput
 
-from ..context import engine, username
+from ..context import engine, me
 from ..errors import come_back_to
 from ..i18n import _
 from ..inbox.views import holds
@@ -37,7 +37,7 @@ def year(year: int) -> ResponseReturnValue:
     _require_admin()
     if not FIRST_YEAR <= year <= LAST_YEAR:
         abort(404)
-    days = engine().calendar_year(year)
+    days = engine().calendar.year(year)
     return render_template("calendar/year.html", year=year, days=days,
                            fallback=any(d["source"] == "fallback" for d in days))
 
@@ -57,7 +57,7 @@ def enter() -> ResponseReturnValue:
     come_back_to(url_for("calendar.year", year=int(back)) if back.isdigit() else url_for("calendar.index"))
     day = _day(request.form.get("day", "").strip())
     working = request.form.get("kind") == "working"
-    engine().enter_calendar_day(day, working, request.form.get("name", ""), username())
+    engine().calendar.enter_day(me(), day, working, request.form.get("name", ""))
     flash(_("%(day)s is entered as a make-up working day.", day=day.isoformat()) if working
           else _("%(day)s is entered as a day off.", day=day.isoformat()), "success")
     return redirect(url_for("calendar.year", year=day.year), code=303)
@@ -69,6 +69,6 @@ def remove(day: str) -> ResponseReturnValue:
     _require_admin()
     when = _day(day)
     come_back_to(url_for("calendar.year", year=when.year))
-    engine().remove_calendar_day(when, username())
+    engine().calendar.remove_day(me(), when)
     flash(_("%(day)s follows the holiday package again.", day=when.isoformat()), "success")
     return redirect(url_for("calendar.year", year=when.year), code=303)

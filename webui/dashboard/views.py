@@ -15,7 +15,7 @@ from flask.typing import ResponseReturnValue
 from engine.appraisal.cycles import CYCLE_PROCESS
 from engine.appraisal.dashboard import GRADES
 
-from ..context import engine, username
+from ..context import engine, me
 from ..i18n import _, pick
 from .svg_chart import bar_chart
 
@@ -33,13 +33,8 @@ class Stage:
 
 def _step_titles(board: dict[str, Any]) -> dict[str, str]:
     """Step key → title in the user's language, in the process's order, then the ends."""
-    titles: dict[str, str] = {}
-    if board["forms_of"] is not None:
-        # Only the form titles are read here; the engine has already let this person see the cycle.
-        forms = engine().forms(board["forms_of"])
-        # The engine gives the steps in flow order (the order a token first reaches them).
-        titles = {key: pick(form.get("title", ""), form.get("title_zh", "")) for key, form in forms.items()
-                  if key != "start"}
+    # The engine gives the steps in flow order (the order a token first reaches them).
+    titles = {key: pick(step["title"], step["title_zh"]) for key, step in board["step_titles"].items()}
     titles.update({"running": _("Between steps"), "recorded": _("Result recorded"), "cancelled": _("Cancelled")})
     return titles
 
@@ -55,8 +50,8 @@ def _stages(board: dict[str, Any], titles: dict[str, str]) -> list[Stage]:
 @blueprint.get("")
 def index() -> ResponseReturnValue:
     """List the appraisal cycles, newest first."""
-    cycles = engine().cycles(username())
-    may_open = any(p["key"] == CYCLE_PROCESS for p in engine().processes(username()))
+    cycles = engine().appraisal.cycles(me())
+    may_open = any(p["key"] == CYCLE_PROCESS for p in engine().work.processes(me()))
     return render_template("dashboard/index.html", cycles=cycles, may_open=may_open,
                            cycle_process=CYCLE_PROCESS, status_text=_cycle_status)
 
@@ -68,7 +63,7 @@ def _cycle_status(status: str) -> str:
 @blueprint.get("/<period>")
 def show(period: str) -> ResponseReturnValue:
     """Show a cycle: appraisals at each step, who is overdue and the grade distribution."""
-    board = engine().cycle_dashboard(period, username())
+    board = engine().appraisal.dashboard(me(), period)
     titles = _step_titles(board)
     titles_by_id = {row["id"]: row["title"] for row in board["instances"]}
     overdue = sorted(board["overdue"], key=lambda o: o["due_at"])

@@ -17,7 +17,7 @@ blueprint = Blueprint("health", __name__)
 def healthz() -> tuple[Response, int]:
     """Answer 200 when the database answers, 503 when it does not (no sign-in needed; nothing private)."""
     try:
-        state = engine().healthy()
+        state = engine().setup.healthy()
     except SQLAlchemyError as exc:
         log.warning("health check: the database does not answer: %s", exc.__class__.__name__)
         answer = jsonify({"status": "unavailable", "database": "unreachable"})

@@ -7,9 +7,10 @@ from typing import Any, cast
 from flask import Blueprint, g, render_template, request
 from flask.typing import ResponseReturnValue
 
+from engine.org.people import Person
 from engine.runtime.inbox import SORTS
 
-from ..context import engine, processes, signed_in, username
+from ..context import engine, me, processes, signed_in, username
 from . import assignment
 from .present import TaskLines
 
@@ -23,7 +24,7 @@ def navigation() -> dict[str, Any]:
     if signed_in() is None:
         return {"mine": 0, "team": 0, "unread": 0, "rights": [], "audit": False}
     if "opsflow_navigation" not in g:
-        g.opsflow_navigation = engine().navigation(username(), COUNTED_UP_TO + 1)
+        g.opsflow_navigation = engine().work.navigation(me(), COUNTED_UP_TO + 1)
     return cast(dict[str, Any], g.opsflow_navigation)
 
 
@@ -52,20 +53,20 @@ def index() -> ResponseReturnValue:
     sort = request.args.get("sort", "age")
     if sort not in SORTS:
         sort = "age"
-    me = username()
+    user = username()
     filtered = bool(process or text)
-    page = engine().inbox(me, process or None, text or None, sort, request.args.get("mine_after") or None,
-                          request.args.get("team_after") or None, SHOWN_PER_LIST, totals=filtered,
-                          count_up_to=COUNTED_UP_TO + 1)
+    page = engine().work.inbox(Person(user), process or None, text or None, sort,
+                               request.args.get("mine_after") or None, request.args.get("team_after") or None,
+                               SHOWN_PER_LIST, totals=filtered, count_up_to=COUNTED_UP_TO + 1)
     if not filtered:  # the navigation has just counted them
         page["mine_total"], page["team_total"] = navigation()["mine"], navigation()["team"]
-    offers = {r["id"]: assignment.candidates(r, me) for r in page["mine"] + page["team"]}
-    lines = TaskLines(me, processes(), offers)
+    offers = {r["id"]: assignment.candidates(r, user) for r in page["mine"] + page["team"]}
+    lines = TaskLines(user, processes(), offers)
     return render_template(
         "inbox/index.html", mine=lines(page["mine"]), team=lines(page["team"]),
         mine_total=count_text(page["mine_total"]), team_total=count_text(page["team_total"]),
         mine_next=page["mine_next"], team_next=page["team_next"],
         paged=bool(request.args.get("mine_after") or request.args.get("team_after")),
         processes=processes(), process=process, text=text, sort=sort,
-        filtered=filtered, roles=assignment.roles_of(me),
+        filtered=filtered, roles=assignment.roles_of(user),
     )

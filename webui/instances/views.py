@@ -8,6 +8,8 @@ from typing import Any, cast
 from flask import Blueprint, g, render_template, request
 from flask.typing import ResponseReturnValue
 
+from engine.org.people import Person
+
 from ..context import display_name, engine, processes, username
 from ..forms.context_view import sections
 from ..i18n import _, decision_tone, enum_label, pick, step_title
@@ -104,9 +106,9 @@ def timeline(history: list[dict[str, Any]], forms: dict[str, dict[str, Any]]) ->
 @blueprint.get("/requests")
 def requests() -> ResponseReturnValue:
     """List the process instances I started, and those I take part in, newest first, a page of each."""
-    me = username()
+    user = username()
     before, involved_before = _page_arg("before"), _page_arg("involved_before")
-    page = engine().my_requests(me, REQUESTS_PER_PAGE + 1, before, involved_before)
+    page = engine().work.my_requests(Person(user), REQUESTS_PER_PAGE + 1, before, involved_before)
     rows, involved = page["started"], page["involved"]
     lines = RequestLines()
     return render_template(
@@ -133,13 +135,13 @@ def _team_of(role: str) -> str:
 @blueprint.get("/instances/<id:instance_id>")
 def show(instance_id: int) -> ResponseReturnValue:
     """Show an instance: its request, open steps and a timeline of everything done."""
-    me = username()
-    instance = engine().show(instance_id, me)
-    history = engine().history(instance_id, me)
-    forms = engine().forms(instance_id, me)
+    user = username()
+    instance = engine().work.show(Person(user), instance_id)
+    history = engine().work.history(Person(user), instance_id)
+    forms = engine().work.forms(Person(user), instance_id)
     data = {k: v for k, v in instance["data"].items() if k in forms or k in SHOWN_DATA}
-    open_steps = [{**step, "state": "open", "candidates": assignment.candidates(step, me),
-                   "may_release": assignment.may_offer_release(step, me)} for step in instance["open_tasks"]]
+    open_steps = [{**step, "state": "open", "candidates": assignment.candidates(step, user),
+                   "may_release": assignment.may_offer_release(step, user)} for step in instance["open_tasks"]]
     return render_template(
         "instances/show.html", instance=instance, status=status_text(instance), good_ends=GOOD_ENDS,
         process_title=_process_title(instance["process"]), open_steps=open_steps, team_of=_team_of,

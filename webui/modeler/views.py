@@ -16,9 +16,10 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import generate_csrf
 
 from engine.errors import Conflict, DeploymentRejected, NotAllowed, OpsflowError
+from engine.org.rights import Right
 from engine.text_input import JsonUnreadable, read_json
 
-from ..context import engine, processes, username
+from ..context import engine, me, processes, username
 from ..errors import come_back_to
 from ..i18n import _, language
 from ..safety import MODELER_CONTENT_SECURITY_POLICY
@@ -33,7 +34,7 @@ MAX_IMPORT = 2 * 1024 * 1024
 @blueprint.before_request
 def require_model_right() -> None:
     """Analysts and admins only, before anything is read."""
-    if not engine().may_model(username()):
+    if not engine().org.may(me(), Right.MODEL):
         raise NotAllowed(f"{username()} may not use the modeler: that needs the model right (roles analyst, admin)")
 
 
@@ -77,7 +78,7 @@ def _body() -> dict[str, Any]:
 @blueprint.get("/")
 def index() -> ResponseReturnValue:
     """List the deployed processes and the drafts being edited."""
-    drafts = {d["key"]: d for d in engine().drafts(username())}
+    drafts = {d["key"]: d for d in engine().modeler.drafts(me())}
     return render_template("modeler/index.html", processes=list(processes().values()), drafts=drafts,
                            new_only=[d for k, d in drafts.items() if k not in processes()])
 
@@ -87,7 +88,7 @@ def new() -> ResponseReturnValue:
     """Start a new process from a one-lane diagram and open it."""
     come_back_to(url_for("modeler.index"))
     key = request.form.get("key", "").strip()
-    engine().new_draft(key, request.form.get("title", "").strip(), username())
+    engine().modeler.new_draft(me(), key, request.form.get("title", "").strip())
     return redirect(url_for("modeler.edit", key=key), code=303)
 
 
@@ -104,7 +105,7 @@ def import_file() -> ResponseReturnValue:
     current = _open_or_none(key)
     version = current["version"] if current else 0
     files = current["files"] if current else {}
-    saved = engine().save_draft(key, content.decode("utf-8", errors="replace"), files, version, username())
+    saved = engine().modeler.save_draft(me(), key, content.decode("utf-8", errors="replace"), files, version)
     errors = sum(1 for p in saved["problems"] if p["severity"] == "error")
     flash(_("Opened %(key)s as a draft: %(count)s error(s) to fix before it can be deployed.", key=key, count=errors),
           "success" if not errors else "error")
@@ -113,7 +114,7 @@ def import_file() -> ResponseReturnValue:
 
 def _open_or_none(key: str) -> dict[str, Any] | None:
     try:
-        return engine().open_draft(key, username())
+        return engine().modeler.open_draft(me(), key)
     except OpsflowError:
         return None
 
@@ -136,7 +137,7 @@ def _process_id(content: bytes) -> str | None:
 @blueprint.get("/<key>")
 def edit(key: str) -> ResponseReturnValue:
     """The editor: diagram, properties, forms, decision tables, problems, save and deploy."""
-    draft = with_problems_said(engine().open_draft(key, username()))
+    draft = with_problems_said(engine().modeler.open_draft(me(), key))
     data = {
         "key": key, "draft": draft, "language": language(), "csrf": generate_csrf(),
         "roles": _roles(), "labels": panel_labels(), "texts": page_texts(),
@@ -150,7 +151,7 @@ def edit(key: str) -> ResponseReturnValue:
 def _roles() -> list[dict[str, str]]:
     from ..i18n import pick
 
-    return [{"key": r["key"], "title": pick(r["title"], r.get("title_zh", ""))} for r in engine().roles()]
+    return [{"key": r["key"], "title": pick(r["title"], r.get("title_zh", ""))} for r in engine().org.roles()]
 
 
 @blueprint.post("/<key>/save")
@@ -164,7 +165,7 @@ def save(key: str) -> ResponseReturnValue:
     bpmn, files, version = body.get("bpmn"), body.get("files") or {}, body.get("version")
     if not isinstance(bpmn, str) or not isinstance(files, dict) or not isinstance(version, int):
         return jsonify({"message": _("The editor sent an unreadable draft; reload the page.")}), 400
-    saved = engine().save_draft(key, bpmn, files, version, username())
+    saved = engine().modeler.save_draft(me(), key, bpmn, files, version)
     return jsonify(with_problems_said(saved))
 
 
@@ -179,7 +180,7 @@ def deploy(key: str) -> ResponseReturnValue:
     version, note = body.get("version"), body.get("note")
     if not isinstance(version, int) or not isinstance(note, str):
         return jsonify({"message": _("The editor sent an unreadable request; reload the page.")}), 400
-    result = engine().deploy_draft(key, version, note, username())
+    result = engine().modeler.deploy_draft(me(), key, version, note)
     if result["status"] == "deployed":
         flash(_("Deployed %(key)s version %(version)s.", key=key, version=result["version"]), "success")
     else:
@@ -192,7 +193,7 @@ def deploy(key: str) -> ResponseReturnValue:
 def discard(key: str) -> ResponseReturnValue:
     """Throw the draft away (the deployed versions stay)."""
     come_back_to(url_for("modeler.edit", key=key))
-    engine().discard_draft(key, int(request.form.get("version", "0") or 0), username())
+    engine().modeler.discard_draft(me(), key, int(request.form.get("version", "0") or 0))
     flash(_("The draft of %(key)s was discarded.", key=key), "success")
     return redirect(url_for("modeler.index"), code=303)
 
@@ -214,15 +215,15 @@ def preview() -> ResponseReturnValue:
 @blueprint.get("/<key>/versions")
 def versions(key: str) -> ResponseReturnValue:
     """The versions of a process: who deployed each, when, why, and the instances on it."""
-    listed = engine().versions(key, username())
+    listed = engine().modeler.versions(me(), key)
     return render_template("modeler/versions.html", key=key, versions=listed,
-                           has_draft=key in {d["key"] for d in engine().drafts(username())})
+                           has_draft=key in {d["key"] for d in engine().modeler.drafts(me())})
 
 
 @blueprint.get("/<key>/versions/<id:version>")
 def show_version(key: str, version: int) -> ResponseReturnValue:
     """One version, read-only: its diagram, forms and decision tables."""
-    shown = engine().version(key, version, username())
+    shown = engine().modeler.version(me(), key, version)
     return _modeler_page(render_template("modeler/version.html", key=key, version=shown,
                                          diagram=json.dumps({"xml": shown["bpmn"], "overlays": []}).replace(
                                              "</", "<\\/")))
@@ -231,11 +232,11 @@ def show_version(key: str, version: int) -> ResponseReturnValue:
 @blueprint.get("/<key>/diff")
 def diff(key: str) -> ResponseReturnValue:
     """What changed between two versions, as a list and coloured on the diagrams."""
-    listed = engine().versions(key, username())
+    listed = engine().modeler.versions(me(), key)
     newest = listed[0]["version"]
     new = request.args.get("to", type=int) or newest
     old = request.args.get("from", type=int) or max(1, new - 1)
-    changes = engine().diff(key, old, new, username())
+    changes = engine().modeler.diff(me(), key, old, new)
     marks = {"to": [{"element": c["element"], "change": c["change"]} for c in changes["elements"]
                     if c["change"] != "removed"],
              "from": [{"element": c["element"], "change": c["change"]} for c in changes["elements"]
@@ -250,9 +251,9 @@ def diff(key: str) -> ResponseReturnValue:
 @blueprint.get("/<key>/migrate")
 def migration(key: str) -> ResponseReturnValue:
     """Dry run: which running instances can move to the chosen version, and why the others cannot."""
-    listed = engine().versions(key, username())
+    listed = engine().modeler.versions(me(), key)
     to = request.args.get("to", type=int) or listed[0]["version"]
-    checks = engine().migration_dry_run(key, to, username())
+    checks = engine().modeler.migration_dry_run(me(), key, to)
     for check in checks:
         check["reasons"] = [say(r)["message"] for r in check["reasons_said"]]
     return render_template("modeler/migrate.html", key=key, to=to, versions=listed, checks=checks)
@@ -263,12 +264,12 @@ def migrate(key: str) -> ResponseReturnValue:
     """Move the chosen instances (each in its own transaction), recorded with who and why."""
     to = int(request.form.get("to", "0") or 0)
     come_back_to(url_for("modeler.migration", key=key, to=to))
-    chosen = {c["instance_id"] for c in engine().migration_dry_run(key, to, username())}
+    chosen = {c["instance_id"] for c in engine().modeler.migration_dry_run(me(), key, to)}
     ids = [int(i) for i in request.form.getlist("instance") if i.isdigit() and int(i) in chosen]
     if not ids:
         flash(_("Choose at least one instance to move."), "error")
         return redirect(url_for("modeler.migration", key=key, to=to), code=303)
-    results = engine().migrate_instances(ids, to, request.form.get("reason", ""), username())
+    results = engine().modeler.migrate_instances(me(), ids, to, request.form.get("reason", ""))
     moved = [r for r in results if r["moved"]]
     refused = [r for r in results if not r["moved"]]
     if moved:

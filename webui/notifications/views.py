@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from ..context import engine, username
+from ..context import engine, me
 from ..i18n import _, ngettext, pick
 from ..safety import local_target
 
@@ -69,7 +69,7 @@ def _notice(row: dict[str, Any]) -> Notice:
 def index() -> ResponseReturnValue:
     """List my notifications, newest first (``?unread=1``: only the unread ones)."""
     unread_only = request.args.get("unread") == "1"
-    notices = [_notice(row) for row in engine().notifications(username(), unread_only)]
+    notices = [_notice(row) for row in engine().work.notifications(me(), unread_only)]
     return render_template("notifications/index.html", notices=notices, unread_only=unread_only,
                            capped=len(notices) >= LISTED)
 
@@ -77,7 +77,7 @@ def index() -> ResponseReturnValue:
 @blueprint.post("/read")
 def mark_all_read() -> ResponseReturnValue:
     """Mark all my notifications read."""
-    changed = engine().mark_read(username())
+    changed = engine().work.mark_read(me())
     if changed:
         flash(ngettext("%(num)d notification marked read.", "%(num)d notifications marked read.", changed),
               "success")
@@ -87,12 +87,12 @@ def mark_all_read() -> ResponseReturnValue:
 @blueprint.get("/<id:notification_id>")
 def open_one(notification_id: int) -> ResponseReturnValue:
     """Follow a notification to its task or request, marking it read on the way."""
-    target = _notice(engine().open_notification(username(), notification_id)).href
+    target = _notice(engine().work.open_notification(me(), notification_id)).href
     return redirect(target or url_for("notifications.index"), code=303)
 
 
 @blueprint.post("/<id:notification_id>/read")
 def mark_read(notification_id: int) -> ResponseReturnValue:
     """Mark one of my notifications read (someone else's are left alone)."""
-    engine().mark_read(username(), notification_id)
+    engine().work.mark_read(me(), notification_id)
     return redirect(local_target(request.form.get("next")) or url_for("notifications.index"), code=303)

@@ -9,10 +9,12 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask.typing import ResponseReturnValue
 
 from engine.errors import InstanceNotFound, NotAllowed
+from engine.org.people import Person
+from engine.org.rights import Right
 from engine.runtime.instances import MAX_REASON_LENGTH
 from engine.text_input import id_in_range
 
-from ..context import engine, signed_in, username
+from ..context import engine, me, signed_in, username
 from ..errors import come_back_to
 from ..i18n import _
 from ..instances.status import GOOD_ENDS, status_text
@@ -24,11 +26,11 @@ blueprint = Blueprint("ops", __name__, url_prefix="/ops")
 
 def may_operate() -> bool:
     """Whether the signed-in person may see the operations page (for the navigation)."""
-    me = signed_in()
-    if me is None:
+    user = signed_in()
+    if user is None:
         return False
     if "opsflow_operator" not in g:
-        g.opsflow_operator = engine().may_operate(me)
+        g.opsflow_operator = engine().org.may(Person(user), Right.OPERATE)
     return bool(g.opsflow_operator)
 
 
@@ -40,15 +42,15 @@ def job_kind(kind: str) -> str:
 @blueprint.get("")
 def index() -> ResponseReturnValue:
     """Show incidents, pending and leased jobs, workers seen recently and sign-in targets."""
-    board = engine().operations(username())
+    board = engine().ops.overview(me())
     return render_template("ops/index.html", board=board, job_kind=job_kind, max_reason=MAX_REASON_LENGTH)
 
 
 @blueprint.get("/incidents/<id:job_id>")
 def incident(job_id: int) -> ResponseReturnValue:
     """Show one incident: its whole error, and its instance with the instance's history."""
-    found = engine().incident(job_id, username())
-    entries = timeline(found["history"], engine().forms(found["instance_id"])) if "history" in found else []
+    found = engine().ops.incident(me(), job_id)
+    entries = timeline(found["history"], engine().work.forms(me(), found["instance_id"])) if "history" in found else []
     return render_template("ops/incident.html", incident=found, entries=entries, job_kind=job_kind,
                            status_text=status_text, good_ends=GOOD_ENDS, max_reason=MAX_REASON_LENGTH)
 
@@ -57,7 +59,7 @@ def incident(job_id: int) -> ResponseReturnValue:
 def retry(job_id: int) -> ResponseReturnValue:
     """Run an incident's job again (the worker takes it at once)."""
     come_back_to(url_for("ops.index"))
-    engine().retry_incident(job_id, username())
+    engine().ops.retry(me(), job_id)
     flash(_("Job %(id)s will run again.", id=job_id), "success")
     return redirect(url_for("ops.index"), code=303)
 
@@ -67,7 +69,7 @@ def cancel(instance_id: int) -> ResponseReturnValue:
     """Cancel an instance with a reason; its starter is told, with the reason."""
     target = local_target(request.form.get("next")) or url_for("ops.index")
     come_back_to(target)
-    engine().cancel_as_operator(instance_id, username(), request.form.get("reason", ""))
+    engine().ops.cancel(me(), instance_id, request.form.get("reason", ""))
     flash(_("Instance %(id)s is cancelled.", id=instance_id), "success")
     return redirect(target, code=303)
 
@@ -83,7 +85,7 @@ def cancel_by_id() -> ResponseReturnValue:
     try:
         if not id_in_range(instance_id):
             raise InstanceNotFound(raw)
-        engine().cancel_as_operator(instance_id, username(), request.form.get("reason", ""))
+        engine().ops.cancel(me(), instance_id, request.form.get("reason", ""))
     except InstanceNotFound:
         flash(_("There is no instance %(id)s.", id=raw), "error")
         return redirect(url_for("ops.index"), code=303)

@@ -7,10 +7,10 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from engine.errors import NotAllowed, ProcessNotFound
+from engine.errors import FormInvalid, NotAllowed, ProcessNotFound
 
-from ..context import engine, processes, username
-from ..errors import come_back_to, show_form_again
+from ..context import engine, me, processes, username
+from ..errors import UNPROCESSABLE, come_back_to
 from ..forms.parse import parse_form
 from ..forms.render import build_form
 from ..i18n import _, schema_text, step_title
@@ -20,7 +20,7 @@ blueprint = Blueprint("processes", __name__, url_prefix="/processes")
 
 def _startable(key: str) -> dict[str, Any]:
     """The process ``key`` if the user may start it (the engine's list decides)."""
-    for process in engine().processes(username()):
+    for process in engine().work.processes(me()):
         if process["key"] == key:
             return process
     if key in processes():
@@ -37,7 +37,7 @@ def _page(process: dict[str, Any], values: dict[str, Any], errors: dict[str, lis
 @blueprint.get("")
 def index() -> ResponseReturnValue:
     """List the processes I may start."""
-    return render_template("processes/index.html", processes=engine().processes(username()))
+    return render_template("processes/index.html", processes=engine().work.processes(me()))
 
 
 @blueprint.get("/<key>")
@@ -51,9 +51,11 @@ def start(key: str) -> ResponseReturnValue:
     """Start a process with the submitted start form."""
     process = _startable(key)
     data = parse_form(process["start_form"], request.form) if process["start_form"] else None
-    show_form_again(lambda errors: _page(process, data or {}, errors))
     come_back_to(url_for("processes.start_form", key=key))
-    result = engine().start(key, username(), data)
+    try:
+        result = engine().work.start(me(), key, data)
+    except FormInvalid as exc:
+        return _page(process, data or {}, exc.fields), UNPROCESSABLE
     flash(f"start-{key}", "draft-done")  # the browser may forget what it kept of this form
     flash(_("Started: %(title)s.", title=result["title"]), "success")
     return redirect(url_for("instances.show", instance_id=result["id"]), code=303)

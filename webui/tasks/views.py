@@ -8,10 +8,12 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from engine.errors import Conflict
+from engine.errors import Conflict, FormInvalid, ProcessNotFound
+from engine.org.people import Person
+from engine.text_input import id_in_range
 
-from ..context import display_name, engine, username
-from ..errors import come_back_to, show_form_again
+from ..context import display_name, engine, me, username
+from ..errors import UNPROCESSABLE, come_back_to
 from ..forms.context_view import sections
 from ..forms.instructions import render_instructions
 from ..forms.parse import parse_form
@@ -22,6 +24,8 @@ from ..safety import local_target
 
 blueprint = Blueprint("tasks", __name__, url_prefix="/tasks")
 CONFLICT = 409
+# The hidden field that names the form a task page was made with: "<process>/<version>/<step>".
+FORM_OF = "opsflow:form"
 
 
 @dataclass
@@ -60,8 +64,8 @@ def review_notes(task: dict[str, Any], forms: dict[str, dict[str, Any]]) -> list
 
 def _page(task: dict[str, Any], values: dict[str, Any], errors: dict[str, list[str]],
           comment_text: str = "", refusal: Refusal | None = None) -> str:
-    me = username()
-    forms = engine().forms(task["instance_id"], me)
+    user = username()
+    forms = engine().work.forms(Person(user), task["instance_id"])
     may_complete = bool(task["may_complete"])
     return render_template(
         "tasks/show.html", task=task, step=step_title(task),
@@ -69,21 +73,22 @@ def _page(task: dict[str, Any], values: dict[str, Any], errors: dict[str, list[s
         sections=sections(task["context"], forms),
         form=build_form(task["form"], values, errors, task["context"], forms) if may_complete else None,
         notes=review_notes(task, forms), refusal=refusal,
-        comments=engine().comments(task["id"], me), comment_text=comment_text,
-        candidates=assignment.candidates(task, me),
+        comments=engine().work.comments(Person(user), task["id"]), comment_text=comment_text,
+        candidates=assignment.candidates(task, user),
+        form_field=FORM_OF, form_of=f"{task['process']}/{task['process_version']}/{task['name']}",
         may_release=bool(task["may_release"]),
         may_claim=may_complete and task["assignee"] is None,
         holder=display_name(task["assignee"]),
     )
 
 
-def _not_taken(task_id: int, me: str) -> ResponseReturnValue:
+def _not_taken(task_id: int, user: str) -> ResponseReturnValue:
     """A submission that lost a race (another tab, a colleague): say what happened, keep what was typed."""
-    task = engine().task(task_id, me)
+    task = engine().work.task(Person(user), task_id)
     typed = parse_form(task["form"], request.form) if task["form"] else {}
     if task["state"] == "completed":
         at = when(task["completed_at"])
-        if task["completed_by"] == me:
+        if task["completed_by"] == user:
             message = _("You already completed this task, at %(time)s (in another tab or window, perhaps). "
                         "What you typed here was not sent; it is kept below so that you can copy it.", time=at)
         else:
@@ -110,7 +115,7 @@ def _next_or(default: str) -> str:
 @blueprint.get("/<id:task_id>")
 def show(task_id: int) -> ResponseReturnValue:
     """Show a task with its instructions, the earlier steps, its form (filled with its draft) and its comments."""
-    task = engine().task(task_id, username())
+    task = engine().work.task(me(), task_id)
     return _page(task, task["draft"], {})
 
 
@@ -120,22 +125,34 @@ def back_to_task(task_id: int) -> ResponseReturnValue:
     return redirect(url_for("tasks.show", task_id=task_id), code=303)
 
 
+def _submitted_form(task_id: int) -> dict[str, Any]:
+    """The form (JSON Schema) the page was made with, to read the submitted fields by: named in the page's
+    hidden field and kept in memory by the engine (a deployed version never changes). An older page, or one
+    whose process is gone, is read by the task's form as it is now."""
+    key, _sep, rest = request.form.get(FORM_OF, "").partition("/")
+    version, _sep, name = rest.partition("/")
+    if key and name and version.isdigit() and version.isascii() and id_in_range(int(version)):
+        try:
+            schema = engine().work.task_form(key, int(version), name)
+        except ProcessNotFound:
+            schema = None
+        if schema is not None:
+            return schema
+    return dict(engine().work.task(me(), task_id)["form"])
+
+
 @blueprint.post("/<id:task_id>/complete")
 def complete(task_id: int) -> ResponseReturnValue:
-    """Complete a task with the submitted form, in one engine transaction (shown again with every error if refused)."""
-    me = username()
-    submitted: dict[str, Any] = {}
-
-    def read_form(schema: dict[str, Any]) -> dict[str, Any]:
-        submitted.update(parse_form(schema, request.form))
-        return submitted
-
-    show_form_again(lambda errors: _page(engine().task(task_id, me), submitted, errors))
+    """Complete a task with the submitted form: its fields read into data by the task's form, then one engine
+    transaction; a refused form is shown again with every error next to its field."""
+    data = parse_form(_submitted_form(task_id), request.form)
     come_back_to(url_for("tasks.show", task_id=task_id))
     try:
-        result = engine().complete(task_id, me, read_form=read_form)
+        result = engine().work.complete(me(), task_id, data)
+    except FormInvalid as exc:
+        return _page(engine().work.task(me(), task_id), data, exc.fields), UNPROCESSABLE
     except Conflict:
-        return _not_taken(task_id, me)
+        return _not_taken(task_id, username())
     step = step_title(result)
     flash(f"task-{task_id}", "draft-done")  # the browser may forget what it kept of this form
     if result["status"] == "running":
@@ -148,7 +165,7 @@ def complete(task_id: int) -> ResponseReturnValue:
 @blueprint.post("/<id:task_id>/claim")
 def claim(task_id: int) -> ResponseReturnValue:
     """Take an unclaimed task, so that nobody else works on it."""
-    engine().claim(task_id, username())
+    engine().work.claim(me(), task_id)
     flash(_("The task is yours now."), "success")
     return redirect(_next_or(url_for("tasks.show", task_id=task_id)), code=303)
 
@@ -156,7 +173,7 @@ def claim(task_id: int) -> ResponseReturnValue:
 @blueprint.post("/<id:task_id>/unclaim")
 def unclaim(task_id: int) -> ResponseReturnValue:
     """Give a task back to the team."""
-    engine().unclaim(task_id, username())
+    engine().work.unclaim(me(), task_id)
     flash(_("The task is back in the team's list."), "success")
     return redirect(_next_or(url_for("inbox.index")), code=303)
 
@@ -166,7 +183,7 @@ def assign(task_id: int) -> ResponseReturnValue:
     """Give a task to someone who reports to me (the dispatch right)."""
     target = request.form.get("user", "").strip()
     come_back_to(_next_or(url_for("tasks.show", task_id=task_id)))
-    result = engine().assign(task_id, target, username())
+    result = engine().work.assign(me(), task_id, target)
     flash(_("The task is assigned to %(name)s.", name=display_name(result["assignee"])), "success")
     return redirect(_next_or(url_for("tasks.show", task_id=task_id)), code=303)
 
@@ -175,7 +192,7 @@ def assign(task_id: int) -> ResponseReturnValue:
 def comment(task_id: int) -> ResponseReturnValue:
     """Add a comment to a task (the advisory right)."""
     come_back_to(url_for("tasks.show", task_id=task_id, _anchor="comments"))
-    engine().add_comment(task_id, username(), request.form.get("body", ""))
+    engine().work.add_comment(me(), task_id, request.form.get("body", ""))
     flash(f"comment-{task_id}", "draft-done")
     flash(_("Your comment is added."), "success")
     return redirect(url_for("tasks.show", task_id=task_id, _anchor="comments"), code=303)

@@ -1,4 +1,9 @@
-"""What every part of the facade shares: the database, the collaborators, one transaction per use case."""
+"""What every area of the facade shares: the database, one transaction per use case, the collaborators.
+
+``Core`` owns the per-node state (the directory cache, the heatmap memo); each area (``work``, ``audit``,
+...) is a small object over it (``Area``) that opens one transaction per use case, finds who acts
+(``acting``) and calls the use case, which asks the rights.
+"""
 
 from __future__ import annotations
 
@@ -22,8 +27,8 @@ from ..runtime.collaborators import Collaborators
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 DIRECTORY = "directory"  # what a shared read session remembers of the directory cache
-# The engine and session of the innermost ``EngineBase.reads_together`` of this thread or task.
-_shared_reading: ContextVar[tuple[EngineBase, Session] | None] = ContextVar("opsflow_shared_reading", default=None)
+# The core and session of the innermost ``Core.reads_together`` of this thread or task.
+_shared_reading: ContextVar[tuple[Core, Session] | None] = ContextVar("opsflow_shared_reading", default=None)
 
 
 def latest_processes(session: Session, collaborators: Collaborators) -> list[tuple[DeployedProcess, dict[str, Any]]]:
@@ -47,7 +52,9 @@ def read_directory(session: Session, collaborators: Collaborators) -> Directory:
                      actors=actors, relationship_roles=read_relationship_roles(session))
 
 
-class EngineBase:
+class Core:
+    """The database and its sessions, the collaborators, and what this node keeps between use cases."""
+
     def __init__(self, database: DbEngine, session_factory: sessionmaker[Session],
                  collaborators: Collaborators) -> None:
         self.db = database
@@ -60,7 +67,7 @@ class EngineBase:
         """Everyone (with roles and manager) and every deployed process, as of now: kept between calls
         until a user, role or definition changes (read-only: shared by all callers)."""
         with self.reading() as session:
-            return self._directory_of(session)
+            return self.directory_of(session)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -98,13 +105,25 @@ class EngineBase:
             finally:
                 _shared_reading.reset(token)
 
-    def _directory_of(self, session: Session) -> Directory:
+    def refresh_statistics(self) -> None:
+        """Let the query planner see how the tables have grown (the worker does this hourly)."""
+        db.refresh_statistics(self.db)
+
+    def directory_of(self, session: Session) -> Directory:
         """The directory as of ``session`` (a read-only session checks its revision once)."""
         return db.remembered(session, DIRECTORY, lambda: self.directory_cache.get(session))
 
     def _start_from_directory(self, session: Session) -> None:
         """A shared session's first read: the directory, and who is who from it (no lookup per use case)."""
         if DIRECTORY not in session.info[db.READ_ONLY]:
-            directory = self._directory_of(session)
+            directory = self.directory_of(session)
             db.remembered(session, ACTORS, lambda: directory.actors)
             db.remembered(session, RELATIONSHIP_ROLES, lambda: directory.relationship_roles)
+
+
+class Area:
+    """One area of the facade: its use cases, each in one transaction over the shared ``Core``."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.collaborators = core.collaborators

@@ -1,0 +1,58 @@
+"""Operating the engine: the operations page (incidents, jobs, workers, sign-in guessing), retries,
+cancelling a stuck instance, and scheduled starts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..org.people import Caller, Operator, Person, acting
+from ..scheduling import operations, schedules
+from .core import Area
+
+
+class Ops(Area):
+    def overview(self, by: Person) -> dict[str, Any]:
+        """What an operator watches: incidents, pending and leased jobs, the workers seen recently, and the
+        accounts whose sign-ins were refused lately (the operate right)."""
+        with self.core.reading() as session:
+            return operations.overview(session, acting(session, by), self.collaborators.clock())
+
+    def incidents(self, by: Caller) -> list[dict[str, Any]]:
+        """Jobs that failed after their last attempt."""
+        with self.core.reading() as session:
+            return operations.incidents(session, acting(session, by))
+
+    def job_counts(self, by: Caller) -> dict[str, int]:
+        with self.core.reading() as session:
+            return operations.job_counts(session, acting(session, by))
+
+    def incident(self, by: Person, job_id: int) -> dict[str, Any]:
+        """One incident with its error, and its instance with the instance's history (when it has one)."""
+        with self.core.reading() as session:
+            return operations.show_incident(session, acting(session, by), job_id)
+
+    def retry(self, by: Caller, job_id: int) -> dict[str, Any]:
+        """Run an incident's job again (the operate right)."""
+        with self.core.transaction() as session:
+            return operations.retry(session, acting(session, by), job_id, self.collaborators.clock())
+
+    def cancel(self, by: Person, instance_id: int, reason: str) -> dict[str, Any]:
+        """Cancel an instance from the operations page: the operate right, then the cancel right, a reason."""
+        with self.core.transaction() as session:
+            return operations.cancel(session, self.collaborators, acting(session, by), instance_id, reason)
+
+    # -- scheduled starts --------------------------------------------------------------------
+    def add_schedule(self, by: Person, process_key: str, cadence: str,
+                     data: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Start ``process_key`` as ``by`` every period (who must be allowed to start it)."""
+        with self.core.transaction() as session:
+            return schedules.add_schedule(session, self.collaborators, acting(session, by), process_key, cadence,
+                                          data, self.collaborators.clock())
+
+    def schedules(self, by: Operator) -> list[dict[str, Any]]:
+        with self.core.reading() as session:
+            return schedules.list_schedules(session)
+
+    def remove_schedule(self, by: Operator, schedule_id: int) -> None:
+        with self.core.transaction() as session:
+            schedules.remove_schedule(session, schedule_id)

@@ -1,0 +1,79 @@
+"""Setting a database up and keeping its nodes together: schema, shipped content, health, shared secret."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import text
+
+from .. import calendar_store, settings
+from ..calendar import read_calendar_file
+from ..definitions.bundle import bundles_from_paths
+from ..definitions.deploy import store_bundles
+from ..org import people, sign_in
+from ..org.people import Operator
+from .core import MIGRATIONS, Area
+
+INIT = Operator("opsflow init")  # who set the database up: the shipped processes and calendar days are theirs
+SESSION_KEY = "web_session_key"
+
+
+class Setup(Area):
+    def migrate(self) -> None:
+        """Bring the schema to the newest migration."""
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with self.core.db.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def init(self, demo: bool = False, demo_password: str | None = None) -> dict[str, Any]:
+        """Create the schema, the roles, (the demo organisation) and deploy ``processes/``.
+
+        Demo users get ``demo_password`` (hashed) when they are created; None leaves them
+        without a password, so they cannot sign in. The shipped processes are deployed by the
+        operator running this (recorded as "opsflow init"), not through anyone's deploy right; so are
+        the days of ``data/calendar.json`` that are not entered yet.
+
+        :raise CalendarFileInvalid: that file cannot be used (nothing is set up then).
+        """
+        password_hash = sign_in.hash_password(demo_password) if demo and demo_password else None
+        self.migrate()
+        c = self.collaborators
+        with self.core.transaction() as session:
+            roles = json.loads((c.data_root / "roles.json").read_text(encoding="utf-8"))
+            added_roles = people.ensure_roles(session, roles)
+            session.flush()
+            added_users = 0
+            if demo:
+                demo_file = c.data_root / "demo_org.json"
+                added_users = people.load_demo_organisation(session, demo_file, c.clock(), password_hash)
+                session.flush()
+            bundles = bundles_from_paths([c.processes_root], c.forms_root)
+            results = store_bundles(session, bundles, c.specs, c.clock(), INIT.name)
+            calendar_file = c.data_root / "calendar.json"  # the operator's days, if the file has any
+            days = calendar_store.import_days(session, read_calendar_file(calendar_file), INIT.name, c.clock()) \
+                if calendar_file.exists() else 0
+        c.calendar.refresh()
+        self.core.refresh_statistics()
+        return {"roles_added": added_roles, "users_added": added_users, "calendar_days_added": days,
+                "deployments": [r.__dict__ for r in results]}
+
+    def healthy(self) -> dict[str, Any]:
+        """Whether the database answers, and at which schema revision (raises when it does not answer)."""
+        with self.core.reading() as session:
+            session.execute(text("SELECT 1"))
+            revision = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        return {"database": "ok", "schema": revision}
+
+    def shared_secret(self, key: str = SESSION_KEY) -> str:
+        """A secret every node reads from the database (created by the first node that asks)."""
+        with self.core.transaction() as session:
+            return settings.shared_secret(session, key, self.collaborators.clock())
+
+    def refresh_statistics(self) -> None:
+        """Let the query planner see how the tables have grown (the worker does this hourly)."""
+        self.core.refresh_statistics()

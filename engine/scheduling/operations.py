@@ -1,0 +1,64 @@
+"""Operating the engine (the operate right: admins, and the operator): incidents, jobs, workers, cancelling.
+
+Each function runs inside the caller's transaction and asks the operate right first, before it reads.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ..org import throttle
+from ..org.people import Actor
+from ..org.rights import Right, require
+from ..runtime import instance_views, instances
+from ..runtime.collaborators import Collaborators
+from . import heartbeat, jobs
+
+LISTED_JOBS = 100
+
+
+def overview(session: Session, actor: Actor, now: datetime) -> dict[str, Any]:
+    """What an operator watches: incidents, pending and leased jobs, the workers seen recently, and the
+    accounts whose sign-ins were refused lately (who is being targeted, from where)."""
+    require(actor, Right.OPERATE, "see the operations page")
+    return {"incidents": jobs.list_incidents(session), "jobs": jobs.open_jobs(session, now, LISTED_JOBS),
+            "counts": jobs.job_counts(session), "workers": heartbeat.recent_workers(session, now),
+            "sign_in_targets": throttle.targets(session, now)}
+
+
+def incidents(session: Session, actor: Actor) -> list[dict[str, Any]]:
+    """Jobs that failed after their last attempt, oldest first."""
+    require(actor, Right.OPERATE, "see incidents")
+    return jobs.list_incidents(session)
+
+
+def job_counts(session: Session, actor: Actor) -> dict[str, int]:
+    """How many jobs are in each state."""
+    require(actor, Right.OPERATE, "see the jobs")
+    return jobs.job_counts(session)
+
+
+def show_incident(session: Session, actor: Actor, job_id: int) -> dict[str, Any]:
+    """One incident with its error, and its instance with the instance's history (when it has one)."""
+    require(actor, Right.OPERATE, "see incidents")
+    found = jobs.incident(session, job_id)
+    if found["instance_id"] is not None:
+        found["instance"] = instance_views.show_instance(session, actor, found["instance_id"])
+        found["history"] = instance_views.instance_history(session, actor, found["instance_id"])
+    return found
+
+
+def retry(session: Session, actor: Actor, job_id: int, now: datetime) -> dict[str, Any]:
+    """Run an incident's job again, from its first attempt."""
+    require(actor, Right.OPERATE, "retry incidents")
+    return jobs.retry_incident(session, job_id, now)
+
+
+def cancel(session: Session, collaborators: Collaborators, actor: Actor, instance_id: int,
+           reason: str) -> dict[str, Any]:
+    """Cancel an instance from the operations page: the operate right, then the cancel right, with a reason."""
+    require(actor, Right.OPERATE, "cancel instances from the operations page")
+    return instances.cancel_instance(session, collaborators, actor, instance_id, reason)
