@@ -2,12 +2,16 @@
 
 Packages by concern, each depending only on those below it (``tests/test_layering.py`` checks this):
 
-    facade        Engine: every use case, one transaction each; build_engine, the composition root
+    facade        Engine: the use cases by area (engine.work, .audit, .modeler, ...), one transaction
+                  each, who acts named first; build_engine, the composition root
     appraisal     the appraisal domain (cycles, dashboard); registers its own hooks
-    scheduling    jobs, the worker and its handlers, schedules, notifications as read, mail
+    audit         the auditors' workspace (search, replay, heatmaps, access log) and exports
+    modeler       drafts, validation on the diagram, semantic diff, migration of instances
+    scheduling    jobs, the worker and its handlers, schedules, notifications as read, mail,
+                  operations (incidents, retries), the working-day calendar's entered days
     runtime       instances, tasks, SpiffWorkflow execution and state, the one step writer
     definitions   bundles, parsing and validation, deploy, catalog, forms, sandbox, XML safety
     history       the hash-chained log, verification, replay
     org           people, roles, rights (one table), sign-in
-    (base)        errors, models, db, clock, calendar, text_input
+    (base)        errors, models, db, clock, calendar, text_input, results (how results become JSON)
 """
