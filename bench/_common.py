@@ -16,9 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.org.people import Person
-from tests.journey import deploy_files
-
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
@@ -31,7 +28,8 @@ from sqlalchemy import event, select  # noqa: E402
 from engine.definitions.sandbox import make_script_engine  # noqa: E402
 from engine.facade import Engine, build_engine  # noqa: E402
 from engine.models import HumanTask  # noqa: E402
-from tests.journey import DRAFT, RESEARCH, START, decision  # noqa: E402
+from engine.org.people import Person  # noqa: E402
+from tests.journey import DRAFT, RESEARCH, START, decision, deploy_files  # noqa: E402
 
 MARKET_PLAN_BPMN = REPO / "processes" / "market_plan.bpmn"
 LONG_LOOP_BPMN = REPO / "bench" / "processes" / "long_loop.bpmn"

@@ -42,9 +42,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from engine.org.people import Person
-from tests.journey import OPERATOR, chains
-
 REPO = Path(__file__).resolve().parent.parent
 for _path in (REPO, REPO / "bench"):
     if str(_path) not in sys.path:
@@ -57,6 +54,8 @@ from sqlalchemy import create_engine, event, func, insert, select, text  # noqa:
 
 from engine.facade import build_engine  # noqa: E402
 from engine.models import Base, HistoryEvent, HumanTask, Notification, ProcessInstance  # noqa: E402
+from engine.org.people import Person  # noqa: E402
+from tests.journey import OPERATOR, chains  # noqa: E402
 
 BUILDER_VERSION = 2  # bump when what is built changes, so old databases are rebuilt
 CHUNK = 5000

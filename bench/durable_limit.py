@@ -46,8 +46,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from engine.org.people import Person
-
 REPO = Path(__file__).resolve().parent.parent
 for _path in (REPO, REPO / "bench"):
     if str(_path) not in sys.path:
@@ -61,6 +59,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from engine.facade import Engine, build_engine  # noqa: E402
 from engine.models import Base, HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance, User  # noqa: E402
+from engine.org.people import Person  # noqa: E402
 from tests.journey import DRAFT, RESEARCH, START, decision  # noqa: E402
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

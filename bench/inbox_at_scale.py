@@ -40,8 +40,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.org.people import Person
-
 REPO = Path(__file__).resolve().parent.parent
 for _path in (REPO, REPO / "bench"):
     if str(_path) not in sys.path:
@@ -56,6 +54,7 @@ from sqlalchemy import delete, event, func, or_, select  # noqa: E402
 from engine.db import refresh_statistics  # noqa: E402
 from engine.facade import Engine, build_engine  # noqa: E402
 from engine.models import ApiToken, HumanTask, ProcessInstance, User  # noqa: E402
+from engine.org.people import Person  # noqa: E402
 from webui import create_app  # noqa: E402
 from webui.server import settle_memory  # noqa: E402
 

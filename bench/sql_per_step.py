@@ -41,6 +41,7 @@ WIDTH = 150
 RESEARCHER, FIRST_TASK = JOURNEY[0][0], JOURNEY[0][1]
 PASSWORD = "bench-sql-per-step"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]+)"')
 
 
 def measure(engine: Engine, label: str, call: Callable[[], Any], rows: list[tuple[str, SqlCount]]) -> Any:
@@ -60,6 +61,12 @@ def csrf_token(page: str) -> str:
     if found is None:
         raise RuntimeError("no CSRF token on the page")
     return found.group(1)
+
+
+def hidden_fields(page: str, task_id: int) -> dict[str, str]:
+    """The hidden fields of a task page's form (the CSRF token, the form it was made with), as a browser sends them."""
+    form = page[page.index(f'action="/tasks/{task_id}/complete"'):]
+    return dict(HIDDEN.findall(form[:form.index("</form>")]))
 
 
 def http_submissions(engine: Engine, rows: list[tuple[str, SqlCount]]) -> None:
@@ -85,7 +92,7 @@ def http_submissions(engine: Engine, rows: list[tuple[str, SqlCount]]) -> None:
         raise RuntimeError(f"signing in answered {signed_in.status_code}")
     for label in (None, "POST /tasks/{id}/complete (HTML form, signed in)"):
         task_id = new_research_task(engine)
-        form = {**RESEARCH, "csrf_token": csrf_token(browser.get(f"/tasks/{task_id}").get_data(as_text=True))}
+        form = {**RESEARCH, **hidden_fields(browser.get(f"/tasks/{task_id}").get_data(as_text=True), task_id)}
         with count_sql(engine) as counted:
             answer = browser.post(f"/tasks/{task_id}/complete", data=form)
         if answer.status_code != 303:

@@ -34,8 +34,6 @@ import urllib.request
 from pathlib import Path
 from urllib.error import HTTPError, URLError
 
-from engine.org.people import Person
-
 REPO = Path(__file__).resolve().parent.parent
 for _path in (REPO, REPO / "bench"):
     if str(_path) not in sys.path:
@@ -47,6 +45,7 @@ import big_db  # noqa: E402
 from _figures import percentile  # noqa: E402
 
 from engine.facade import build_engine  # noqa: E402
+from engine.org.people import Person  # noqa: E402
 from tests.journey import RESEARCH  # noqa: E402
 
 PASSWORD = dept.PASSWORD
