@@ -103,8 +103,8 @@ def build_org(engine: Engine, users: int) -> dict[str, list[str]]:
         conn.execute(update(User).where(User.password_hash.is_(None)).values(password_hash=digest))
     holders: dict[str, list[str]] = {}
     for user in engine.org.users(OPERATOR):
-        for role in user["roles"]:
-            holders.setdefault(role, []).append(user["username"])
+        for role in user.roles:
+            holders.setdefault(role, []).append(user.username)
     return holders
 
 

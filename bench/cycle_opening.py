@@ -144,7 +144,7 @@ def open_fully(engine: Engine, period: str) -> tuple[float, float, float, int]:
     result = engine.work.start(Person("chen.yu"), "appraisal_cycle", {"period": period, "period_type": "quarterly"})
     start = time.perf_counter() - began
     worker = Worker(engine.core, slots=1)
-    while engine.appraisal.dashboard(OPERATOR, period)["opening"]["finished"] is False:
+    while engine.appraisal.dashboard(OPERATOR, period).opening.finished is False:
         worker.run_once()
     whole = time.perf_counter() - began
     return start, whole, max([start, *timer.durations]), int(result["appraisals"])
@@ -186,7 +186,7 @@ def busy_user(server: str | None, size: int, plans: int = 600) -> None:
                                                                           "period_type": "quarterly"})
         during: list[float] = []
         remaining = iter(tasks[30:])
-        while not engine.appraisal.dashboard(OPERATOR, "2026-Q4")["opening"]["finished"]:
+        while not engine.appraisal.dashboard(OPERATOR, "2026-Q4").opening.finished:
             task_id = next(remaining, None)
             if task_id is None:
                 print("    (ran out of tasks before the opening finished: the figures cover part of it)")

@@ -24,6 +24,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -45,6 +46,18 @@ FIXED_DATE_HOLIDAYS = {(1, 1): "New Year's Day", (5, 1): "Labour Day", (10, 1): 
 
 DaySource = Literal["entered", "package", "fallback"]
 EnteredDays = dict[date, tuple[bool, str]]  # date -> (is a working day, name)
+
+
+@dataclass(frozen=True, slots=True)
+class SpecialDay:
+    """A day that differs from a plain Monday-Friday week, or carries a holiday's name, and where that comes
+    from (``date`` in ISO 8601, ``weekday`` abbreviated in English)."""
+
+    date: str
+    weekday: str
+    working: bool
+    name: str
+    source: DaySource
 
 
 class DurationInvalid(ValueError):
@@ -183,14 +196,13 @@ class WorkingCalendar:
             day += timedelta(days=1)
         return day
 
-    def special_days(self, year: int) -> list[dict[str, object]]:
+    def special_days(self, year: int) -> list[SpecialDay]:
         """The days of ``year`` that differ from a plain Monday-Friday week, or carry a holiday's name."""
         days = []
         day = date(year, 1, 1)
         while day.year == year:
             working, name, source = self.describe_day(day)
             if working != (day.weekday() < 5) or name:
-                days.append({"date": day.isoformat(), "weekday": day.strftime("%a"), "working": working,
-                             "name": name, "source": source})
+                days.append(SpecialDay(day.isoformat(), day.strftime("%a"), working, name, source))
             day += timedelta(days=1)
         return days

@@ -23,22 +23,22 @@ def test_a_token_is_stored_only_as_its_digest_and_listed_without_it(demo: Engine
         stored = session.scalars(select(ApiToken.token_hash)).all()
     assert stored == [hashlib.sha256(token.encode()).hexdigest()]
     [listed] = demo.org.tokens(Person("li.na"))
-    assert listed["name"] == "monthly report" and listed["last_used_at"] is None and not listed["revoked"]
+    assert listed.name == "monthly report" and listed.last_used_at is None and not listed.revoked
     assert token not in repr(listed)
     assert demo.org.tokens(Person("wang.lei")) == []
 
 
 def test_the_owner_revokes_a_token_and_it_stops_working(demo: Engine) -> None:
     token = demo.org.create_token(Person("li.na"), "script")
-    token_id = demo.org.tokens(Person("li.na"))[0]["id"]
+    token_id = demo.org.tokens(Person("li.na"))[0].id
     with pytest.raises(NotFound):
         demo.org.revoke_token(Person("wang.lei"), token_id)  # someone else's token is not found
     assert demo.org.actor_for_token(token).username == "li.na"
-    assert demo.org.revoke_token(Person("li.na"), token_id)["changed"] is True
-    assert demo.org.revoke_token(Person("li.na"), token_id)["changed"] is False
+    assert demo.org.revoke_token(Person("li.na"), token_id).changed is True
+    assert demo.org.revoke_token(Person("li.na"), token_id).changed is False
     with pytest.raises(LoginFailed):
         demo.org.actor_for_token(token)
-    assert demo.org.tokens(Person("li.na"))[0]["revoked"] is True
+    assert demo.org.tokens(Person("li.na"))[0].revoked is True
 
 
 def test_a_token_name_is_checked(demo: Engine) -> None:
@@ -59,15 +59,15 @@ def test_last_use_is_written_at_most_once_an_hour(demo: Engine, clock: FakeClock
 
     event.listen(demo.db, "before_cursor_execute", on_execute)
     demo.org.actor_for_token(token)
-    first = demo.org.tokens(Person("li.na"))[0]["last_used_at"]
+    first = demo.org.tokens(Person("li.na"))[0].last_used_at
     assert first is not None and len(writes) == 1
     clock.advance(minutes=59)
     for _ in range(5):
         demo.org.actor_for_token(token)
-    assert len(writes) == 1 and demo.org.tokens(Person("li.na"))[0]["last_used_at"] == first
+    assert len(writes) == 1 and demo.org.tokens(Person("li.na"))[0].last_used_at == first
     clock.advance(minutes=2)
     demo.org.actor_for_token(token)
-    assert len(writes) == 2 and demo.org.tokens(Person("li.na"))[0]["last_used_at"] != first
+    assert len(writes) == 2 and demo.org.tokens(Person("li.na"))[0].last_used_at != first
     event.remove(demo.db, "before_cursor_execute", on_execute)
 
 

@@ -145,16 +145,16 @@ def test_dashboard_counts_steps_overdue_and_grades(sqlite_engine):
     scoring = task_of(engine, "liu.yang", "manager_scoring", "feng.yi")
     wait_until_past(scoring["due_at"])
     board = engine.appraisal.dashboard(Person("li.na"), "2026-Q4")
-    assert board["by_stage"] == {"self_assessment": 9, "manager_scoring": 1}
-    assert [(o["step"], o["holder"]) for o in board["overdue"]] == [("manager_scoring", "liu.yang")]
+    assert board.by_stage == {"self_assessment": 9, "manager_scoring": 1}
+    assert [(o.step, o.holder) for o in board.overdue] == [("manager_scoring", "liu.yang")]
     engine.work.complete(Person("liu.yang"), scoring["id"], scores(5, 5, 5, 5))
     engine.work.complete(Person("li.na"), task_of(engine, "li.na", "calibration", "feng.yi")["id"],
                          {"decision": "confirm"})
     engine.work.complete(Person("feng.yi"), task_of(engine, "feng.yi", "acknowledge", "feng.yi")["id"],
                          {"decision": "accept"})
     board = engine.appraisal.dashboard(OPERATOR, "2026-Q4")
-    assert board["grades"] == {"A": 1, "B": 0, "C": 0, "D": 0}
-    assert board["by_stage"]["recorded"] == 1
+    assert board.grades == {"A": 1, "B": 0, "C": 0, "D": 0}
+    assert board.by_stage["recorded"] == 1
     with pytest.raises(NotAllowed):
         engine.appraisal.dashboard(Person("zhou.jie"), "2026-Q4")
 

@@ -98,8 +98,8 @@ def test_days_entered_by_the_operator_win_over_package_and_fallback(calendar_fil
     start = datetime(2027, 2, 5, 9, 0, tzinfo=CHINA)                               # Friday before the holiday
     assert calendar.add_working_days(start, 1).date() == date(2027, 2, 14)
     assert CALENDAR.is_working_day(date(2026, 10, 11)) is False                    # another calendar: untouched
-    days = {d["date"]: d for d in calendar.special_days(2027)}
-    assert days["2027-02-08"]["source"] == "entered" and days["2027-10-01"]["source"] == "fallback"
+    days = {d.date: d for d in calendar.special_days(2027)}
+    assert days["2027-02-08"].source == "entered" and days["2027-10-01"].source == "fallback"
 
 
 @pytest.mark.parametrize(("content", "problem"), [

@@ -140,6 +140,37 @@ def test_a_closed_pipe_ends_the_output_quietly(cli_env):
     assert proc.wait(timeout=120) == 0 and errors == ""
 
 
+def test_typed_results_print_the_json_objects_they_always_did(cli_env, capsys, monkeypatch):
+    """The operators' and the dashboard's commands: the same keys, whatever type the engine hands out."""
+    monkeypatch.setenv("OPSFLOW_DATABASE_URL", cli_env["OPSFLOW_DATABASE_URL"])
+
+    def printed(*args):
+        assert main([*args, "--json"]) == 0
+        return json.loads(capsys.readouterr().out)
+
+    report = printed("init", "--demo")
+    assert set(report) == {"roles_added", "users_added", "calendar_days_added", "deployments"}
+    assert set(report["deployments"][0]) == {"key", "version", "status", "source"}
+    assert set(printed("users")[0]) == {"username", "name", "email", "roles", "reports_to", "active"}
+    data = json.dumps({"self_assessment_window": "P3D"})
+    added = printed("schedule", "add", "appraisal_cycle", "--every", "quarterly", "--as", "chen.yu", "--data", data)
+    assert set(added) == {"id", "process", "cadence", "next_run_at"}
+    [listed] = printed("schedule", "list")
+    assert set(listed) == {"id", "process", "cadence", "owner", "data", "next_run_at"}
+    assert listed["data"] == {"self_assessment_window": "P3D"}
+    printed("start", "appraisal_cycle", "--as", "chen.yu", "--data",
+            json.dumps({"period": "2026-Q4", "period_type": "quarterly", "self_assessment_window": "P3D"}))
+    [cycle] = printed("cycles")
+    assert set(cycle) == {"id", "period", "status", "started_at"}
+    board = printed("cycle", "2026-Q4")
+    assert set(board) == {"period", "cycle_id", "status", "appraisals", "opening", "by_stage", "overdue", "grades",
+                          "instances", "hidden", "step_titles"}
+    assert board["opening"] == {"planned": 10, "opened": 10, "finished": True}
+    assert set(board["instances"][0]) == {"id", "title", "stage", "grade"}
+    assert set(next(iter(board["step_titles"].values()))) == {"title", "title_zh"}
+    assert set(printed("calendar", "2027")[0]) == {"date", "weekday", "working", "name", "source"}
+
+
 def test_calendar_lists_a_years_holidays_and_make_up_days(cli_env, capsys, monkeypatch):
     monkeypatch.setenv("OPSFLOW_DATABASE_URL", cli_env["OPSFLOW_DATABASE_URL"])
     assert main(["init"]) == 0  # the days operators entered are kept in the database

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.appraisal import cycles
+from engine.appraisal.views import OpeningProgress
 from engine.errors import FormInvalid
 from engine.models import HumanTask, Job, Notification, ProcessInstance
 from engine.org.people import Person
@@ -35,12 +36,12 @@ def test_a_cycle_opens_its_first_batch_at_once_and_the_worker_the_rest(engine, s
     cycle = open_cycle(engine)
     assert (cycle["appraisals"], cycle["opened"], len(cycle["appraisal_ids"])) == (10, 4, 4)
     board = engine.appraisal.dashboard(OPERATOR, "2026-Q4")
-    assert board["opening"] == {"planned": 10, "opened": 4, "finished": False} and board["appraisals"] == 4
+    assert board.opening == OpeningProgress(planned=10, opened=4, finished=False) and board.appraisals == 4
     assert count(engine, Job, Job.kind == "open_appraisals", Job.state == "pending") == 2
     report = Worker(engine.core).run_once()
     assert report.incidents == 0 and report.errors == []
     board = engine.appraisal.dashboard(OPERATOR, "2026-Q4")
-    assert board["opening"] == {"planned": 10, "opened": 10, "finished": True} and board["appraisals"] == 10
+    assert board.opening == OpeningProgress(planned=10, opened=10, finished=True) and board.appraisals == 10
     children = [engine.work.show(OPERATOR, i["id"]) for i in engine.work.instances(OPERATOR, "appraisal")]
     lines = {c["data"]["start"]["employee"]: (c["data"]["start"]["appraiser"], c["data"]["start"]["calibrator"])
              for c in children}
@@ -82,7 +83,7 @@ def test_closing_a_cycle_still_opening_needs_the_choice_and_cancels_the_unopened
     assert Worker(engine.core).run_once().incidents == 0
     assert count(engine, ProcessInstance, ProcessInstance.parent_id == cycle["id"]) == 4  # nothing more opened
     assert {i["status"] for i in engine.work.instances(OPERATOR, "appraisal")} == {"cancelled"}
-    assert engine.appraisal.dashboard(OPERATOR, "2026-Q4")["opening"]["finished"] is True
+    assert engine.appraisal.dashboard(OPERATOR, "2026-Q4").opening.finished is True
 
 
 def test_a_batch_that_runs_after_the_close_opens_nothing(sqlite_engine, small_batches):

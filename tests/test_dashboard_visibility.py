@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from engine.appraisal.views import CycleDashboard
 from engine.facade import Engine
 from engine.org.people import Person
 from tests.appraisal_steps import open_cycle, scores, self_assessment, task_of
@@ -20,8 +21,8 @@ def grade_sun_hao_d(engine: Engine) -> None:
                          {"decision": "accept"})
 
 
-def rows_by_title(board: dict) -> dict[str, str | None]:
-    return {row["title"].split(" · ")[0]: row["grade"] for row in board["instances"]}
+def rows_by_title(board: CycleDashboard) -> dict[str, str | None]:
+    return {row.title.split(" · ")[0]: row.grade for row in board.instances}
 
 
 def test_li_na_no_longer_sees_sun_haos_grade_but_the_counts_still_include_it(engine: Engine) -> None:
@@ -29,19 +30,19 @@ def test_li_na_no_longer_sees_sun_haos_grade_but_the_counts_still_include_it(eng
     grade_sun_hao_d(engine)
     sun_hao = next(i for i in engine.work.instances(OPERATOR, "appraisal") if "(sun.hao)" in i["title"])
     director = engine.appraisal.dashboard(Person("chen.yu"), "2026-Q4")  # oversight: every row
-    assert rows_by_title(director)["孙浩 (sun.hao)"] == "D" and director["hidden"] == 0
+    assert rows_by_title(director)["孙浩 (sun.hao)"] == "D" and director.hidden == 0
 
     board = engine.appraisal.dashboard(Person("li.na"), "2026-Q4")
     titles = rows_by_title(board)
     assert "孙浩 (sun.hao)" not in titles  # the same person gets 403 on that appraisal...
-    assert all(row["id"] != sun_hao["id"] for row in board["instances"])
-    assert all(o["instance_id"] != sun_hao["id"] for o in board["overdue"])
+    assert all(row.id != sun_hao["id"] for row in board.instances)
+    assert all(o.instance_id != sun_hao["id"] for o in board.overdue)
     # ...and sees her own and those of the people below her
     assert {"李娜 (li.na)", "王磊 (wang.lei)", "周杰 (zhou.jie)", "冯怡 (feng.yi)"} <= set(titles)
-    assert board["grades"]["D"] == 1 and board["appraisals"] == director["appraisals"]  # counts stay aggregate
-    assert board["hidden"] == director["appraisals"] - len(board["instances"]) > 0
+    assert board.grades["D"] == 1 and board.appraisals == director.appraisals  # counts stay aggregate
+    assert board.hidden == director.appraisals - len(board.instances) > 0
     assert all(engine.work.show(Person("li.na"),
-                                row["id"]) for row in board["instances"])  # every row listed she may open
+                                row.id) for row in board.instances)  # every row listed she may open
 
 
 def test_the_web_dashboard_shows_the_same_rows(engine: Engine) -> None:
@@ -55,7 +56,7 @@ def test_the_web_dashboard_shows_the_same_rows(engine: Engine) -> None:
     page = client.get("/cycles/2026-Q4", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "(sun.hao)" not in page and "(zhou.jie)" in page
     # sun.hao's and zhao.qiang's (both report to chen.yu, beside li.na)
-    assert engine.appraisal.dashboard(Person("li.na"), "2026-Q4")["hidden"] == 2
+    assert engine.appraisal.dashboard(Person("li.na"), "2026-Q4").hidden == 2
     assert "2 appraisals you may not see are counted above but not listed." in page
     hidden = next(i["id"] for i in engine.work.instances(OPERATOR, "appraisal") if "(sun.hao)" in i["title"])
     assert client.get(f"/instances/{hidden}").status_code == 403

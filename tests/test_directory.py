@@ -39,14 +39,14 @@ def test_changes_through_the_engine_are_seen_at_once(engine):
     engine.org.add_user(OPERATOR, "new.hire", ["staff"], reports_to="wang.lei", display_name="New Hire")
     after = engine.org.directory()
     assert "new.hire" not in before.people
-    assert after.people["new.hire"]["name"] == "New Hire" and after.people["new.hire"]["reports_to"] == "wang.lei"
+    assert after.people["new.hire"].name == "New Hire" and after.people["new.hire"].reports_to == "wang.lei"
     engine.definitions.deploy(Person("gao.yan"), [memo_bundle()])
     assert "memo" in engine.org.directory().processes and "memo" not in after.processes
     assert [p["key"] for p in engine.work.processes(OPERATOR)] == sorted(engine.org.directory().processes)
 
 
 def test_a_change_made_by_another_node_or_by_plain_sql_is_seen_on_the_next_read(engine, db_url):
-    assert engine.org.directory().people["zhou.jie"]["active"] is True
+    assert engine.org.directory().people["zhou.jie"].active is True
     other_node = build_engine(db_url)
     try:
         with other_node.db.begin() as conn:
@@ -54,12 +54,12 @@ def test_a_change_made_by_another_node_or_by_plain_sql_is_seen_on_the_next_read(
     finally:
         other_node.db.dispose()
     person = engine.org.directory().people["zhou.jie"]
-    assert (person["name"], person["active"]) == ("Zhou J.", False)
-    assert engine.org.directory().people["li.na"]["roles"] == ["marketing_manager"]
+    assert (person.name, person.active) == ("Zhou J.", False)
+    assert engine.org.directory().people["li.na"].roles == ["marketing_manager"]
     with engine.db.begin() as conn:  # a role taken away by hand
         conn.execute(text("DELETE FROM user_role WHERE role_key = 'marketing_manager' AND user_id = "
                           "(SELECT id FROM user_account WHERE username = 'li.na')"))
-    assert engine.org.directory().people["li.na"]["roles"] == []
+    assert engine.org.directory().people["li.na"].roles == []
 
 
 def test_a_new_password_does_not_make_every_node_read_the_directory_again(engine):

@@ -62,15 +62,15 @@ def test_attempts_are_logged_and_admins_see_who_is_targeted(demo: Engine, clock:
             select(SignInAttempt).order_by(SignInAttempt.id))]
     assert outcomes.count(("chen.yu", GUESSER, "wrong")) == 4
     assert ("chen.yu", GUESSER, "throttled") in outcomes and ("li.na", GUESSER, "ok") in outcomes
-    board = demo.ops.overview(Person("admin"))["sign_in_targets"]
-    assert [t["username"] for t in board] == ["chen.yu", "no.such.user"]
+    board = demo.ops.overview(Person("admin")).sign_in_targets
+    assert [t.username for t in board] == ["chen.yu", "no.such.user"]
     chen = board[0]
-    assert (chen["refused"], chen["clients"], chen["known_account"]) == (9, 2, True)
-    assert chen["client_list"] == sorted([GUESSER, "10.0.0.67"])
-    assert chen["waiting_clients"] == sorted([GUESSER, "10.0.0.67"])
-    assert board[1]["known_account"] is False
+    assert (chen.refused, chen.clients, chen.known_account) == (9, 2, True)
+    assert chen.client_list == sorted([GUESSER, "10.0.0.67"])
+    assert chen.waiting_clients == sorted([GUESSER, "10.0.0.67"])
+    assert board[1].known_account is False
     clock.advance(hours=25)
-    assert demo.ops.overview(Person("admin"))["sign_in_targets"] == []  # the view covers the last 24 hours
+    assert demo.ops.overview(Person("admin")).sign_in_targets == []  # the view covers the last 24 hours
 
 
 def test_unknown_accounts_are_throttled_alike_so_the_answer_does_not_tell_them_apart(demo: Engine) -> None:

@@ -134,7 +134,7 @@ def test_instance_list_shows_exactly_what_each_user_may_open(engine):
     start_plan(engine, "zhang.min")
     engine.work.cancel(Person("chen.yu"), start_plan(engine, "chen.yu"), "Duplicate")
     all_ids = [i["id"] for i in engine.work.instances(OPERATOR)]
-    for user in [u["username"] for u in engine.org.users(OPERATOR)]:
+    for user in [u.username for u in engine.org.users(OPERATOR)]:
         allowed = []
         for instance_id in all_ids:
             try:

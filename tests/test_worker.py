@@ -56,15 +56,15 @@ def test_failing_job_is_retried_then_an_incident_then_retried_by_hand(sqlite_url
         assert len(emails) == 11, (attempt, report)
         clock.advance(seconds=2 ** attempt + 1)  # past the backoff
     incidents = engine.ops.incidents(OPERATOR)
-    assert len(incidents) == 11 and {i["kind"] for i in incidents} == {"email"}
-    assert all("ConnectionRefused" in i["error"] for i in incidents)
+    assert len(incidents) == 11 and {i.kind for i in incidents} == {"email"}
+    assert all("ConnectionRefused" in i.error for i in incidents)
     assert worker.run_once().done == 0  # incidents are not run again by themselves
     inbox = Inbox()
     smtp = Controller(inbox, hostname="127.0.0.1", port=port)
     smtp.start()
     try:
         for incident in incidents:
-            engine.ops.retry(OPERATOR, incident["id"])
+            engine.ops.retry(OPERATOR, incident.id)
         report = worker.run_once()
     finally:
         smtp.stop()
@@ -141,16 +141,16 @@ def test_a_schedule_opens_the_cycle_for_the_quarter_just_ended(sqlite_url, clock
     engine = build_engine(sqlite_url, clock=clock)
     engine.setup.init(demo=True)
     added = engine.ops.add_schedule(Person("chen.yu"), "appraisal_cycle", "quarterly", {"scoring_window": "P3D"})
-    assert added["next_run_at"] == "2027-01-04T01:00:00.000000Z"  # first working day of 2027, 09:00 Beijing
+    assert added.next_run_at == "2027-01-04T01:00:00.000000Z"  # first working day of 2027, 09:00 Beijing
     assert Worker(engine.core).run_once().done == 0
     clock.now = datetime(2027, 1, 4, 1, 0, 1, tzinfo=UTC)
     Worker(engine.core).run_once()
-    assert [c["period"] for c in engine.appraisal.cycles(OPERATOR)] == ["2026-Q4"]
-    assert engine.appraisal.dashboard(OPERATOR, "2026-Q4")["appraisals"] == 10
+    assert [c.period for c in engine.appraisal.cycles(OPERATOR)] == ["2026-Q4"]
+    assert engine.appraisal.dashboard(OPERATOR, "2026-Q4").appraisals == 10
     [schedule] = engine.ops.schedules(OPERATOR)
-    assert schedule["next_run_at"] == "2027-04-01T01:00:00.000000Z"
+    assert schedule.next_run_at == "2027-04-01T01:00:00.000000Z"
     assert count(engine, Job, Job.kind == "scheduled_start", Job.state == "pending") == 1
-    engine.ops.remove_schedule(OPERATOR, schedule["id"])
+    engine.ops.remove_schedule(OPERATOR, schedule.id)
     assert engine.ops.schedules(OPERATOR) == []
     assert count(engine, Job, Job.kind == "scheduled_start", Job.state == "pending") == 0
 
@@ -164,7 +164,7 @@ def test_a_schedule_skips_a_period_opened_by_hand(sqlite_url, clock):
     clock.now = datetime(2027, 1, 5, tzinfo=UTC)
     report = Worker(engine.core).run_once()
     assert report.incidents == 0 and report.retried == 0, report
-    assert [c["period"] for c in engine.appraisal.cycles(OPERATOR)] == ["2026-Q4"]
+    assert [c.period for c in engine.appraisal.cycles(OPERATOR)] == ["2026-Q4"]
     assert engine.ops.job_counts(OPERATOR).get("incident", 0) == 0
 
 

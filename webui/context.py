@@ -10,6 +10,7 @@ from flask import Flask, current_app, g, request, session
 from engine.facade import Engine
 from engine.org.directory import Directory
 from engine.org.people import Person
+from engine.org.views import DirectoryPerson
 
 SESSION_USER = "username"
 READ_ONLY_METHODS = ("GET", "HEAD")
@@ -47,7 +48,7 @@ def directory() -> Directory:
     return cast(Directory, g.opsflow_directory)
 
 
-def people() -> dict[str, dict[str, Any]]:
+def people() -> dict[str, DirectoryPerson]:
     """Every user by username (read-only)."""
     return directory().people
 
@@ -57,8 +58,8 @@ def display_name(name: str | None) -> str:
     if not name:
         return ""
     person = people().get(name)
-    shown = person["name"] if person else ""
-    return str(shown) if shown and shown != name else name
+    shown = person.name if person else ""
+    return shown if shown and shown != name else name
 
 
 def processes() -> dict[str, dict[str, Any]]:

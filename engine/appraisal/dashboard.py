@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
@@ -21,6 +20,7 @@ from ..models import BatchOpening, HumanTask, ProcessInstance, User
 from ..org.people import Actor
 from ..org.rights import Right, require, visible_condition
 from .cycles import CYCLE_PROCESS
+from .views import AppraisalRow, CycleDashboard, CycleSummary, OpeningProgress, OverdueStep, StepTitle
 
 GRADES = ("A", "B", "C", "D")
 
@@ -32,7 +32,7 @@ def _stage(instance: ProcessInstance, steps: list[str]) -> str:
 
 
 def cycle_dashboard(session: Session, catalog: DefinitionCatalog, viewer: Actor, period: str,
-                    now: datetime) -> dict[str, Any]:
+                    now: datetime) -> CycleDashboard:
     """Per cycle: appraisals at each step, who is overdue, and the grade distribution (the dashboard right).
 
     The rows are those of the appraisals ``viewer`` may see (``hidden`` says how many others the counts
@@ -55,16 +55,15 @@ def cycle_dashboard(session: Session, catalog: DefinitionCatalog, viewer: Actor,
         .where(HumanTask.instance_id.in_([c.id for c in children]), HumanTask.state == "open")
     ).all()
     steps: dict[int, list[str]] = {}
-    overdue = []
+    overdue: list[OverdueStep] = []
     for task, username in open_tasks:
         steps.setdefault(task.instance_id, []).append(task.name)
         due = task.due_at
         if due is not None and aware_utc(due) < now and task.instance_id in shown:
-            overdue.append({"instance_id": task.instance_id, "task_id": task.id, "step": task.name,
-                            "holder": username, "due_at": utc_iso(due)})
+            overdue.append(OverdueStep(task.instance_id, task.id, task.name, username, utc_iso(due)))
     by_stage: dict[str, int] = {}
     grades = dict.fromkeys(GRADES, 0)
-    rows = []
+    rows: list[AppraisalRow] = []
     for child in children:
         stage = _stage(child, steps.get(child.id, []))
         by_stage[stage] = by_stage.get(stage, 0) + 1
@@ -72,29 +71,27 @@ def cycle_dashboard(session: Session, catalog: DefinitionCatalog, viewer: Actor,
         if result.get("grade") in grades:
             grades[result["grade"]] += 1
         if child.id in shown:
-            rows.append({"id": child.id, "title": child.title, "stage": stage, "grade": result.get("grade")})
+            rows.append(AppraisalRow(child.id, child.title, stage, result.get("grade")))
     opening = session.get(BatchOpening, cycle.id)
-    progress = {"planned": opening.planned, "opened": opening.opened, "finished": opening.finished_at is not None} \
-        if opening is not None else {"planned": len(children), "opened": len(children), "finished": True}
-    return {"period": period, "cycle_id": cycle.id, "status": cycle.status, "appraisals": len(children),
-            "opening": progress, "by_stage": by_stage, "overdue": overdue, "grades": grades, "instances": rows,
-            "hidden": len(children) - len(rows), "step_titles": _step_titles(session, catalog, children)}
+    progress = OpeningProgress(opening.planned, opening.opened, opening.finished_at is not None) \
+        if opening is not None else OpeningProgress(len(children), len(children), True)
+    return CycleDashboard(period, cycle.id, cycle.status, len(children), progress, by_stage, overdue, grades, rows,
+                          len(children) - len(rows), _step_titles(session, catalog, children))
 
 
 def _step_titles(session: Session, catalog: DefinitionCatalog,
-                 children: Sequence[ProcessInstance]) -> dict[str, dict[str, str]]:
+                 children: Sequence[ProcessInstance]) -> dict[str, StepTitle]:
     """The appraisal's steps in flow order with their titles (one version for the whole cycle), even when
     the viewer may see none of its appraisals."""
     if not children:
         return {}
     process = catalog.get(session, children[0].definition_id)
-    return {name: {"title": form.title, "title_zh": form.title_zh} for name, form in process.tasks.items()}
+    return {name: StepTitle(form.title, form.title_zh) for name, form in process.tasks.items()}
 
 
-def list_cycles(session: Session, actor: Actor) -> list[dict[str, Any]]:
+def list_cycles(session: Session, actor: Actor) -> list[CycleSummary]:
     """Appraisal cycles, newest first (the dashboard right)."""
     require(actor, Right.SEE_DASHBOARD, "see the cycle dashboard")
     cycles = session.scalars(select(ProcessInstance).where(ProcessInstance.process_key == CYCLE_PROCESS)
                              .order_by(ProcessInstance.id.desc())).all()
-    return [{"id": c.id, "period": c.business_key, "status": c.status, "started_at": utc_iso(c.started_at)}
-            for c in cycles]
+    return [CycleSummary(c.id, c.business_key, c.status, utc_iso(c.started_at)) for c in cycles]

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from ..calendar import read_calendar_file
+from ..calendar import SpecialDay, read_calendar_file
 from ..org.people import Caller, Person, acting
 from ..scheduling import calendar_days
 from .core import Area
 
 
 class Calendar(Area):
-    def year(self, year: int) -> list[dict[str, object]]:
+    def year(self, year: int) -> list[SpecialDay]:
         """The days of ``year`` that differ from a plain week (entered ones included), with their source."""
         self.collaborators.calendar.refresh()
         return self.collaborators.calendar.special_days(year)

@@ -47,7 +47,7 @@ def latest_processes(session: Session, collaborators: Collaborators) -> list[tup
 def read_directory(session: Session, collaborators: Collaborators) -> Directory:
     """Everyone and every deployed process, read anew (what ``DirectoryCache`` keeps)."""
     people, actors = read_people(session)
-    return Directory(people={u["username"]: u for u in people},
+    return Directory(people={u.username: u for u in people},
                      processes={shown["key"]: shown for _, shown in latest_processes(session, collaborators)},
                      actors=actors, relationship_roles=read_relationship_roles(session))
 

@@ -3,21 +3,23 @@ cancelling a stuck instance, and scheduled starts."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ..org.people import Caller, Operator, Person, acting
 from ..scheduling import operations, schedules
+from ..scheduling.views import Incident, IncidentDetail, OperationsOverview, RetriedJob, ScheduleAdded, ScheduleEntry
 from .core import Area
 
 
 class Ops(Area):
-    def overview(self, by: Person) -> dict[str, Any]:
+    def overview(self, by: Person) -> OperationsOverview:
         """What an operator watches: incidents, pending and leased jobs, the workers seen recently, and the
         accounts whose sign-ins were refused lately (the operate right)."""
         with self.core.reading() as session:
             return operations.overview(session, acting(session, by), self.collaborators.clock())
 
-    def incidents(self, by: Caller) -> list[dict[str, Any]]:
+    def incidents(self, by: Caller) -> list[Incident]:
         """Jobs that failed after their last attempt."""
         with self.core.reading() as session:
             return operations.incidents(session, acting(session, by))
@@ -26,30 +28,31 @@ class Ops(Area):
         with self.core.reading() as session:
             return operations.job_counts(session, acting(session, by))
 
-    def incident(self, by: Person, job_id: int) -> dict[str, Any]:
+    def incident(self, by: Person, job_id: int) -> IncidentDetail:
         """One incident with its error, and its instance with the instance's history (when it has one)."""
         with self.core.reading() as session:
             return operations.show_incident(session, acting(session, by), job_id)
 
-    def retry(self, by: Caller, job_id: int) -> dict[str, Any]:
+    def retry(self, by: Caller, job_id: int) -> RetriedJob:
         """Run an incident's job again (the operate right)."""
         with self.core.transaction() as session:
             return operations.retry(session, acting(session, by), job_id, self.collaborators.clock())
 
-    def cancel(self, by: Person, instance_id: int, reason: str) -> dict[str, Any]:
-        """Cancel an instance from the operations page: the operate right, then the cancel right, a reason."""
+    def cancel(self, by: Person, instance_id: int, reason: str) -> Mapping[str, object]:
+        """Cancel an instance from the operations page: the operate right, then the cancel right, a reason
+        (what the work area's cancel answers)."""
         with self.core.transaction() as session:
             return operations.cancel(session, self.collaborators, acting(session, by), instance_id, reason)
 
     # -- scheduled starts --------------------------------------------------------------------
     def add_schedule(self, by: Person, process_key: str, cadence: str,
-                     data: dict[str, Any] | None = None) -> dict[str, Any]:
+                     data: dict[str, Any] | None = None) -> ScheduleAdded:
         """Start ``process_key`` as ``by`` every period (who must be allowed to start it)."""
         with self.core.transaction() as session:
             return schedules.add_schedule(session, self.collaborators, acting(session, by), process_key, cadence,
                                           data, self.collaborators.clock())
 
-    def schedules(self, by: Operator) -> list[dict[str, Any]]:
+    def schedules(self, by: Operator) -> list[ScheduleEntry]:
         with self.core.reading() as session:
             return schedules.list_schedules(session)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 
 from ..models import Role
@@ -11,6 +9,7 @@ from ..org import people, rights, sign_in
 from ..org.directory import Directory
 from ..org.people import Actor, Operator, Person, acting
 from ..org.rights import Right
+from ..org.views import AddedUser, DirectoryPerson, RoleTitle, RoleView, TokenEntry, TokenRevoked
 from .core import Area
 
 
@@ -20,32 +19,32 @@ class Org(Area):
         """Everyone (with roles and manager) and every deployed process, as of now (read-only: shared)."""
         return self.core.directory()
 
-    def users(self, by: Operator) -> list[dict[str, Any]]:
+    def users(self, by: Operator) -> list[DirectoryPerson]:
         """Everyone, with roles and manager (the directory's copy)."""
         return list(self.core.directory().people.values())
 
     def add_user(self, by: Operator, username: str, roles: list[str], reports_to: str | None = None,
-                 display_name: str = "", email: str | None = None) -> dict[str, Any]:
+                 display_name: str = "", email: str | None = None) -> AddedUser:
         """A new user with roles and a manager."""
         with self.core.transaction() as session:
             people.add_user(session, username, roles, self.collaborators.clock(), reports_to, display_name, email)
-        return {"username": username, "roles": sorted(set(roles)), "reports_to": reports_to}
+        return AddedUser(username, sorted(set(roles)), reports_to)
 
     def set_password(self, by: Operator, username: str, password: str) -> None:
         """Set a user's password (stored as an argon2 hash)."""
         with self.core.transaction() as session:
             sign_in.set_password(session, username, password)
 
-    def roles(self) -> list[dict[str, Any]]:
+    def roles(self) -> list[RoleView]:
         """Every role (lanes name them), organisation roles first."""
         with self.core.reading() as session:
             rows = session.scalars(select(Role).order_by(Role.kind, Role.key)).all()
-            return [{"key": r.key, "title": r.title, "title_zh": r.title_zh, "kind": r.kind} for r in rows]
+            return [RoleView(r.key, r.title, r.title_zh, r.kind) for r in rows]
 
-    def role_titles(self) -> dict[str, dict[str, str]]:
+    def role_titles(self) -> dict[str, RoleTitle]:
         """Every role's title in both languages (to name the role a step was done in)."""
         with self.core.reading() as session:
-            return {key: {"title": title, "title_zh": title_zh}
+            return {key: RoleTitle(title, title_zh)
                     for key, title, title_zh in session.execute(select(Role.key, Role.title, Role.title_zh))}
 
     # -- rights ------------------------------------------------------------------------------
@@ -72,12 +71,12 @@ class Org(Area):
         with self.core.transaction() as session:
             return sign_in.create_token(session, acting(session, by), self.collaborators.clock(), label)
 
-    def tokens(self, by: Person) -> list[dict[str, Any]]:
+    def tokens(self, by: Person) -> list[TokenEntry]:
         """``by``'s own API tokens: name, when made, when last used, revoked or not."""
         with self.core.reading() as session:
             return sign_in.list_tokens(session, acting(session, by))
 
-    def revoke_token(self, by: Person, token_id: int) -> dict[str, Any]:
+    def revoke_token(self, by: Person, token_id: int) -> TokenRevoked:
         with self.core.transaction() as session:
             return sign_in.revoke_token(session, acting(session, by), token_id)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from dataclasses import dataclass
 
 from alembic import command
 from alembic.config import Config
@@ -12,13 +12,31 @@ from sqlalchemy import text
 from .. import calendar_store, settings
 from ..calendar import read_calendar_file
 from ..definitions.bundle import bundles_from_paths
-from ..definitions.deploy import store_bundles
+from ..definitions.deploy import DeployResult, store_bundles
 from ..org import people, sign_in
 from ..org.people import Operator
 from .core import MIGRATIONS, Area
 
 INIT = Operator("opsflow init")  # who set the database up: the shipped processes and calendar days are theirs
 SESSION_KEY = "web_session_key"
+
+
+@dataclass(frozen=True, slots=True)
+class InitReport:
+    """What ``init`` added: roles, demo users and calendar days, and what became of each shipped process."""
+
+    roles_added: int
+    users_added: int
+    calendar_days_added: int
+    deployments: list[DeployResult]
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    """The database answers, at this schema revision (the newest migration applied)."""
+
+    database: str  # "ok"
+    schema: str | None
 
 
 class Setup(Area):
@@ -30,7 +48,7 @@ class Setup(Area):
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 
-    def init(self, demo: bool = False, demo_password: str | None = None) -> dict[str, Any]:
+    def init(self, demo: bool = False, demo_password: str | None = None) -> InitReport:
         """Create the schema, the roles, (the demo organisation) and deploy ``processes/``.
 
         Demo users get ``demo_password`` (hashed) when they are created; None leaves them
@@ -59,15 +77,14 @@ class Setup(Area):
                 if calendar_file.exists() else 0
         c.calendar.refresh()
         self.core.refresh_statistics()
-        return {"roles_added": added_roles, "users_added": added_users, "calendar_days_added": days,
-                "deployments": [r.__dict__ for r in results]}
+        return InitReport(added_roles, added_users, days, results)
 
-    def healthy(self) -> dict[str, Any]:
+    def healthy(self) -> Health:
         """Whether the database answers, and at which schema revision (raises when it does not answer)."""
         with self.core.reading() as session:
             session.execute(text("SELECT 1"))
             revision = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        return {"database": "ok", "schema": revision}
+        return Health("ok", revision)
 
     def shared_secret(self, key: str = SESSION_KEY) -> str:
         """A secret every node reads from the database (created by the first node that asks)."""

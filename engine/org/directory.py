@@ -18,11 +18,12 @@ from sqlalchemy.orm import Session
 
 from ..models import DirectoryRevision
 from .people import Actor
+from .views import DirectoryPerson
 
 
 @dataclass(frozen=True)
 class Directory:
-    people: dict[str, dict[str, Any]]  # every user by username, with roles and manager
+    people: dict[str, DirectoryPerson]  # every user by username, with roles and manager
     processes: dict[str, dict[str, Any]]  # the latest version of every deployed process by key
     actors: dict[str, Actor] = field(default_factory=dict)  # the active users, as use cases run for them
     relationship_roles: frozenset[str] = frozenset()  # roles resolved per instance (never granted)

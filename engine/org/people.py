@@ -16,6 +16,7 @@ from ..db import remembered
 from ..errors import InvalidInput, UserNotFound
 from ..models import Role, User, UserRole
 from ..text_input import text_problem
+from .views import DirectoryPerson
 
 USERNAME_PATTERN = re.compile(r"^[a-z][a-z0-9._-]{1,62}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -181,12 +182,12 @@ def add_user(
     return user
 
 
-def list_users(session: Session) -> list[dict[str, Any]]:
+def list_users(session: Session) -> list[DirectoryPerson]:
     """Everyone, with roles and manager (plain columns: pages read this on every request)."""
     return read_people(session)[0]
 
 
-def read_people(session: Session) -> tuple[list[dict[str, Any]], dict[str, Actor]]:
+def read_people(session: Session) -> tuple[list[DirectoryPerson], dict[str, Actor]]:
     """Everyone (as ``list_users``), and the active ones as actors by username, in two statements."""
     users = session.execute(select(User.id, User.username, User.display_name, User.email, User.reports_to_id,
                                    User.active).order_by(User.id)).all()
@@ -195,8 +196,8 @@ def read_people(session: Session) -> tuple[list[dict[str, Any]], dict[str, Actor
     for user_id, role in session.execute(select(UserRole.user_id, UserRole.role_key).order_by(UserRole.role_key)):
         roles.setdefault(user_id, []).append(role)
     listed = [
-        {"username": u.username, "name": u.display_name, "email": u.email, "roles": roles.get(u.id, []),
-         "reports_to": by_id.get(u.reports_to_id) if u.reports_to_id else None, "active": u.active}
+        DirectoryPerson(u.username, u.display_name, u.email, roles.get(u.id, []),
+                        by_id.get(u.reports_to_id) if u.reports_to_id else None, u.active)
         for u in users
     ]
     actors = {u.username: Actor(u.id, u.username, u.display_name, frozenset(roles.get(u.id, [])), u.reports_to_id)

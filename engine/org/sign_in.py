@@ -12,7 +12,6 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -25,6 +24,7 @@ from ..models import ApiToken, User, UserRole
 from ..text_input import text_problem
 from . import throttle
 from .people import Actor, load_actor
+from .views import TokenEntry, TokenRevoked
 
 MIN_PASSWORD_LENGTH = 8
 TOKEN_PREFIX = "opf_"  # noqa: S105 - a public prefix that marks opsflow tokens, not a secret
@@ -121,22 +121,22 @@ def create_token(session: Session, actor: Actor, now: datetime, label: str = "")
     return token
 
 
-def list_tokens(session: Session, actor: Actor) -> list[dict[str, Any]]:
+def list_tokens(session: Session, actor: Actor) -> list[TokenEntry]:
     """A user's tokens (never the token itself), newest first, revoked ones included."""
     rows = session.scalars(select(ApiToken).where(ApiToken.user_id == actor.id)
                            .order_by(ApiToken.id.desc()).limit(MAX_TOKENS_LISTED)).all()
-    return [{"id": t.id, "name": t.label, "created_at": utc_iso(t.created_at), "revoked": t.revoked,
-             "last_used_at": utc_iso(t.last_used_at) if t.last_used_at else None} for t in rows]
+    return [TokenEntry(t.id, t.label, utc_iso(t.created_at), t.revoked,
+                       utc_iso(t.last_used_at) if t.last_used_at else None) for t in rows]
 
 
-def revoke_token(session: Session, actor: Actor, token_id: int) -> dict[str, Any]:
+def revoke_token(session: Session, actor: Actor, token_id: int) -> TokenRevoked:
     """Revoke one of the user's own tokens (someone else's is not found). Revoking twice changes nothing."""
     token = session.scalar(select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == actor.id))
     if token is None:
         raise NotFound(f"no API token with id {token_id}")
     changed = not token.revoked
     token.revoked = True
-    return {"id": token.id, "name": token.label, "changed": changed}
+    return TokenRevoked(token.id, token.label, changed)
 
 
 @dataclass(frozen=True)

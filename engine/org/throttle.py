@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -21,6 +20,7 @@ from sqlalchemy.orm import Session
 from ..clock import aware_utc, utc_iso
 from ..models import SignInAttempt, SignInThrottle, User
 from ..text_input import printable
+from .views import SignInTarget
 
 FREE_FAILURES = 3  # wrong passwords in a row before the first wait (typos happen)
 FIRST_DELAY = timedelta(seconds=5)
@@ -98,7 +98,7 @@ def _log(session: Session, username: str, client: str, now: datetime, outcome: s
     session.add(SignInAttempt(username=username, client=client, at=now, outcome=outcome))
 
 
-def targets(session: Session, now: datetime, since: timedelta = FORGET_AFTER, limit: int = 50) -> list[dict[str, Any]]:
+def targets(session: Session, now: datetime, since: timedelta = FORGET_AFTER, limit: int = 50) -> list[SignInTarget]:
     """Accounts with refused sign-ins since ``since`` ago, most refused first: how often, from how many
     clients (and which), when last, which clients must wait now, and whether the account exists."""
     start = now - since
@@ -123,7 +123,6 @@ def targets(session: Session, now: datetime, since: timedelta = FORGET_AFTER, li
             .where(SignInThrottle.username.in_(names), SignInThrottle.blocked_until > now)):
         waiting.setdefault(name, []).append(client)
     known = set(session.scalars(select(User.username).where(User.username.in_(names))))
-    return [{"username": name, "refused": int(refused), "clients": int(distinct),
-             "client_list": clients.get(name, [])[:10], "last_at": utc_iso(aware_utc(last)),
-             "waiting_clients": sorted(waiting.get(name, [])), "known_account": name in known}
+    return [SignInTarget(name, int(refused), int(distinct), clients.get(name, [])[:10], utc_iso(aware_utc(last)),
+                         sorted(waiting.get(name, [])), name in known)
             for name, refused, distinct, last in rows]

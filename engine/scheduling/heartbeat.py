@@ -8,13 +8,13 @@ workers seen within ``SEEN_RECENTLY`` with the jobs each holds now.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from ..clock import aware_utc, utc_iso
 from ..models import Job, WorkerHeartbeat
+from .views import WorkerSeen
 
 BEAT_EVERY = timedelta(seconds=10)
 SEEN_RECENTLY = timedelta(minutes=5)
@@ -41,7 +41,7 @@ class Heartbeat:
         self._last = now
 
 
-def recent_workers(session: Session, now: datetime, since: timedelta = SEEN_RECENTLY) -> list[dict[str, Any]]:
+def recent_workers(session: Session, now: datetime, since: timedelta = SEEN_RECENTLY) -> list[WorkerSeen]:
     """Workers seen within ``since``, most recently seen first, with how many jobs each holds now."""
     rows = session.scalars(select(WorkerHeartbeat).where(WorkerHeartbeat.seen_at >= now - since)
                            .order_by(WorkerHeartbeat.seen_at.desc(), WorkerHeartbeat.worker_id)).all()
@@ -49,6 +49,5 @@ def recent_workers(session: Session, now: datetime, since: timedelta = SEEN_RECE
         select(Job.locked_by, func.count()).where(Job.state == "pending", Job.locked_until > now,
                                                   Job.locked_by.in_([r.worker_id for r in rows]))
         .group_by(Job.locked_by)).tuples().all()) if rows else {}
-    return [{"worker_id": r.worker_id, "slots": r.slots, "started_at": utc_iso(r.started_at),
-             "seen_at": utc_iso(r.seen_at), "seconds_ago": int((now - aware_utc(r.seen_at)).total_seconds()),
-             "jobs_held": int(held.get(r.worker_id, 0))} for r in rows]
+    return [WorkerSeen(r.worker_id, r.slots, utc_iso(r.started_at), utc_iso(r.seen_at),
+                       int((now - aware_utc(r.seen_at)).total_seconds()), int(held.get(r.worker_id, 0))) for r in rows]

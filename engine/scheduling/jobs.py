@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from ..clock import aware_utc, utc_iso
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Job
+from .views import Incident, IncidentDetail, OpenJob, RetriedJob
 
 LEASE_SECONDS = 60
 MAX_BACKOFF_SECONDS = 3600
@@ -111,41 +112,44 @@ def release_job(session: Session, job_id: int, worker_id: str) -> None:
     )
 
 
-def list_incidents(session: Session) -> list[dict[str, Any]]:
+def list_incidents(session: Session) -> list[Incident]:
     jobs = session.scalars(select(Job).where(Job.state == "incident").order_by(Job.id)).all()
-    return [{"id": j.id, "kind": j.kind, "instance_id": j.instance_id, "attempts": j.attempts,
-             "error": j.last_error, "due_at": utc_iso(j.due_at)} for j in jobs]
+    return [Incident(j.id, j.kind, j.instance_id, j.attempts, j.last_error, utc_iso(j.due_at)) for j in jobs]
 
 
-def incident(session: Session, job_id: int) -> dict[str, Any]:
-    """One incident with its whole error and what the job was to do. :raise NotFound: no such incident."""
+def incident(session: Session, job_id: int) -> IncidentDetail:
+    """One incident with its whole error and what the job was to do (without its instance).
+
+    :raise NotFound: no such incident.
+    """
     job = session.get(Job, job_id)
     if job is None or job.state != "incident":
         raise NotFound(f"no incident with id {job_id}")
-    return {"id": job.id, "kind": job.kind, "instance_id": job.instance_id, "task_id": job.human_task_id,
-            "attempts": job.attempts, "max_attempts": job.max_attempts, "error": job.last_error,
-            "payload": json.loads(job.payload_json), "due_at": utc_iso(job.due_at),
-            "created_at": utc_iso(job.created_at)}
+    return IncidentDetail(job.id, job.kind, job.instance_id, job.human_task_id, job.attempts, job.max_attempts,
+                          job.last_error, json.loads(job.payload_json), utc_iso(job.due_at), utc_iso(job.created_at))
 
 
-def open_jobs(session: Session, now: datetime, limit: int = 100) -> list[dict[str, Any]]:
+def open_jobs(session: Session, now: datetime, limit: int = 100) -> list[OpenJob]:
     """Pending jobs, the soonest due first, each with the worker leasing it now (if any)."""
     jobs = session.scalars(select(Job).where(Job.state == "pending").order_by(Job.due_at, Job.id).limit(limit)).all()
-    return [{"id": j.id, "kind": j.kind, "instance_id": j.instance_id, "due_at": utc_iso(j.due_at),
-             "attempts": j.attempts, "max_attempts": j.max_attempts, "last_error": j.last_error,
-             "leased_by": j.locked_by if j.locked_until is not None and aware_utc(j.locked_until) > now else None,
-             "lease_until": utc_iso(j.locked_until) if j.locked_until is not None
-             and aware_utc(j.locked_until) > now else None} for j in jobs]
+    return [_open_job(j, now) for j in jobs]
 
 
-def retry_incident(session: Session, job_id: int, now: datetime) -> dict[str, Any]:
+def _open_job(job: Job, now: datetime) -> OpenJob:
+    leased = job.locked_until is not None and aware_utc(job.locked_until) > now
+    return OpenJob(job.id, job.kind, job.instance_id, utc_iso(job.due_at), job.attempts, job.max_attempts,
+                   job.last_error, job.locked_by if leased else None,
+                   utc_iso(job.locked_until) if leased and job.locked_until is not None else None)
+
+
+def retry_incident(session: Session, job_id: int, now: datetime) -> RetriedJob:
     job = session.get(Job, job_id)
     if job is None:
         raise NotFound(f"no job with id {job_id}")
     if job.state != "incident":
         raise InvalidInput(f"job {job_id} is {job.state}, not an incident")
     job.state, job.attempts, job.due_at, job.locked_by, job.locked_until = "pending", 0, now, None, None
-    return {"id": job.id, "kind": job.kind, "state": "pending"}
+    return RetriedJob(job.id, job.kind, "pending")
 
 
 def job_counts(session: Session) -> dict[str, int]:

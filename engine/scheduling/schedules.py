@@ -23,6 +23,7 @@ from ..org.people import Actor, load_actor
 from ..runtime.collaborators import Collaborators
 from ..runtime.instances import may_start, start_instance
 from ..runtime.outbox import schedule_job
+from .views import ScheduleAdded, ScheduleEntry
 
 CADENCES = {"monthly": 1, "quarterly": 3, "annual": 12}
 RUN_AT = time(9, 0)
@@ -63,7 +64,7 @@ def period_before(moment: datetime, cadence: str) -> tuple[str, str]:
 
 
 def add_schedule(session: Session, collaborators: Collaborators, actor: Actor, process_key: str, cadence: str,
-                 data: dict[str, Any] | None, now: datetime) -> dict[str, Any]:
+                 data: dict[str, Any] | None, now: datetime) -> ScheduleAdded:
     """Start ``process_key`` every period, with ``data`` (the period is added at each run).
 
     :raise InvalidInput: unknown cadence; :raise FormInvalid: data the first run's start would refuse;
@@ -87,14 +88,14 @@ def add_schedule(session: Session, collaborators: Collaborators, actor: Actor, p
     session.add(schedule)
     session.flush()
     schedule_job(session, "scheduled_start", first, now, payload={"schedule_id": schedule.id})
-    return {"id": schedule.id, "process": process_key, "cadence": cadence, "next_run_at": utc_iso(first)}
+    return ScheduleAdded(schedule.id, process_key, cadence, utc_iso(first))
 
 
-def list_schedules(session: Session) -> list[dict[str, Any]]:
+def list_schedules(session: Session) -> list[ScheduleEntry]:
     rows = session.execute(select(Schedule, User.username).join(User, User.id == Schedule.owner_id)
                            .order_by(Schedule.id)).all()
-    return [{"id": s.id, "process": s.process_key, "cadence": s.cadence, "owner": owner,
-             "data": json.loads(s.data_json), "next_run_at": utc_iso(s.next_run_at)} for s, owner in rows]
+    return [ScheduleEntry(s.id, s.process_key, s.cadence, owner, json.loads(s.data_json), utc_iso(s.next_run_at))
+            for s, owner in rows]
 
 
 def remove_schedule(session: Session, schedule_id: int) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import InvalidInput
+from engine.results import as_json
 from engine.text_input import JsonUnreadable, read_json
 
 
@@ -27,7 +28,8 @@ def json_arg(text: str) -> Any:
 
 
 def print_json(value: Any) -> None:
-    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+    """``value`` (a typed result, a list of them, or JSON values) as indented JSON (``engine.results.as_json``)."""
+    print(json.dumps(as_json(value), ensure_ascii=False, indent=2, default=str))
 
 
 def _cell(value: Any) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 from engine.errors import InvalidInput
 from engine.facade import Engine
 from engine.org.people import Person
+from engine.results import as_json
 from engine.scheduling.worker import Worker
 
 from .commands import OPERATOR, Commands, actor, record_id
@@ -37,7 +38,7 @@ def cmd_worker(engine: Engine, args: argparse.Namespace) -> None:
 
 def cmd_incidents(engine: Engine, args: argparse.Namespace) -> None:
     rows = engine.ops.incidents(OPERATOR)
-    emit(args, rows, lambda: table(rows, ["id", "kind", "instance_id", "attempts", "error"]))
+    emit(args, rows, lambda: table(as_json(rows), ["id", "kind", "instance_id", "attempts", "error"]))
 
 
 def cmd_retry(engine: Engine, args: argparse.Namespace) -> None:
@@ -47,14 +48,14 @@ def cmd_retry(engine: Engine, args: argparse.Namespace) -> None:
 
 def cmd_schedule_list(engine: Engine, args: argparse.Namespace) -> None:
     rows = engine.ops.schedules(OPERATOR)
-    emit(args, rows, lambda: table(rows, ["id", "process", "cadence", "owner", "next_run_at"]))
+    emit(args, rows, lambda: table(as_json(rows), ["id", "process", "cadence", "owner", "next_run_at"]))
 
 
 def cmd_schedule_add(engine: Engine, args: argparse.Namespace) -> None:
     data = json_arg(args.data) if args.data else None
     result = engine.ops.add_schedule(Person(args.actor), args.process, args.every, data)
-    emit(args, result, lambda: print(f"schedule {result['id']}: {args.process} {args.every}, "
-                                     f"next run {result['next_run_at']}"))
+    emit(args, result, lambda: print(f"schedule {result.id}: {args.process} {args.every}, "
+                                     f"next run {result.next_run_at}"))
 
 
 def cmd_schedule_remove(engine: Engine, args: argparse.Namespace) -> None:
@@ -76,7 +77,7 @@ def cmd_calendar(engine: Engine, args: argparse.Namespace) -> int:
     if args.json:
         print_json(days)
         return 0
-    table([{**d, "working": "working day" if d["working"] else "day off"} for d in days],
+    table([{**as_json(d), "working": "working day" if d.working else "day off"} for d in days],
           ["date", "weekday", "working", "name", "source"])
     return 0
 

@@ -12,6 +12,7 @@ from engine.definitions.bundle import bundles_from_paths
 from engine.errors import InvalidInput
 from engine.facade import Engine
 from engine.org.people import Person
+from engine.results import as_json
 
 from .commands import OPERATOR, Commands, actor
 from .output import emit, table
@@ -23,8 +24,8 @@ def cmd_init(engine: Engine, args: argparse.Namespace) -> None:
     password = os.environ.get("OPSFLOW_DEMO_PASSWORD") or DEMO_PASSWORD_DEFAULT
     result = engine.setup.init(demo=args.demo, demo_password=password if args.demo else None)
     emit(args, result, lambda: print(
-        f"database ready: {result['roles_added']} role(s) and {result['users_added']} user(s) added; "
-        + ", ".join(f"{d['key']} v{d['version']} {d['status']}" for d in result["deployments"])))
+        f"database ready: {result.roles_added} role(s) and {result.users_added} user(s) added; "
+        + ", ".join(f"{d.key} v{d.version} {d.status}" for d in result.deployments)))
 
 
 def cmd_deploy(engine: Engine, args: argparse.Namespace) -> None:
@@ -57,7 +58,7 @@ def cmd_user_passwd(engine: Engine, args: argparse.Namespace) -> None:
 
 def cmd_users(engine: Engine, args: argparse.Namespace) -> None:
     rows = engine.org.users(OPERATOR)
-    emit(args, rows, lambda: table(rows, ["username", "name", "roles", "reports_to"]))
+    emit(args, rows, lambda: table(as_json(rows), ["username", "name", "roles", "reports_to"]))
 
 
 def cmd_token_create(engine: Engine, args: argparse.Namespace) -> None:

@@ -47,7 +47,7 @@ def _build_template(folder: Path) -> World:
         held_research = only_task(engine, "wang.lei", "research", held_plan)["id"]
         engine.work.claim(Person("wang.lei"), held_research)
         engine.org.create_token(Person("li.na"), "route table")
-        token = engine.org.tokens(Person("li.na"))[0]["id"]
+        token = engine.org.tokens(Person("li.na"))[0].id
         incident = _an_incident(engine, plan)
     finally:
         engine.db.dispose()  # closes the connections, so SQLite folds its WAL into the file

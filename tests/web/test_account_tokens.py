@@ -25,7 +25,7 @@ def test_a_token_made_in_the_web_is_shown_once_and_works_until_revoked(
     listing = text(client.get("/account", headers={"Accept-Language": "en"}))
     assert "weekly export" in listing and token not in listing  # never shown again
     assert "Never" not in listing  # its last use (the call above) is shown
-    token_id = web_engine.org.tokens(Person("wang.lei"))[0]["id"]
+    token_id = web_engine.org.tokens(Person("wang.lei"))[0].id
     assert client_as("li.na").post(f"/account/tokens/{token_id}/revoke").status_code == 404  # not hers
     assert api.get("/api/v1/tasks", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     response = client.post(f"/account/tokens/{token_id}/revoke")

@@ -61,7 +61,7 @@ def test_steps_and_the_grade_chart_after_appraisals_are_recorded(client_as: Clie
     open_cycle(web_engine)
     for employee in LINES:
         appraise(web_engine, employee)
-    grades = web_engine.appraisal.dashboard(OPERATOR, "2026-Q4")["grades"]
+    grades = web_engine.appraisal.dashboard(OPERATOR, "2026-Q4").grades
     assert grades == {"A": 1, "B": 2, "C": 0, "D": 1}  # the rule's grades for the scores above
 
     page = text(client_as("chen.yu").get("/cycles/2026-Q4"))

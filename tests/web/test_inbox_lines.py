@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import url_for
 
+from engine.org.views import DirectoryPerson
 from webui.i18n import ago
 from webui.inbox.present import TaskLines
 from webui.routing import link_by_id
@@ -46,9 +47,12 @@ def test_each_row_gets_the_button_its_holder_may_press(app):
         assert open_one.href == url_for("tasks.show", task_id=2)
 
 
+ZHOU_JIE = DirectoryPerson("zhou.jie", "周杰", None, ["research_supervisor"], "li.na", True)
+
+
 def test_offers_name_the_people_and_the_assign_link(app):
     with app.test_request_context("/"):
-        lines = TaskLines("wang.lei", PROCESSES, {2: [{"username": "zhou.jie"}]})
+        lines = TaskLines("wang.lei", PROCESSES, {2: [ZHOU_JIE]})
         offered, plain = lines.line(row(2)), lines.line(row(3))
         assert [(o.username, o.name) for o in offered.offers] == [("zhou.jie", "周杰")]
         assert offered.assign_href == url_for("tasks.assign", task_id=2)

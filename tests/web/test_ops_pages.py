@@ -49,7 +49,7 @@ def test_an_incident_shows_its_error_and_history_and_can_be_retried(
     response = client.post(f"/ops/incidents/{world.incident}/retry", headers=EN)
     assert response.status_code == 303 and response.headers["Location"] == "/ops"
     assert "will run again" in text(client.get("/ops", headers=EN))
-    assert web_engine.ops.overview(Person("admin"))["incidents"] == []
+    assert web_engine.ops.overview(Person("admin")).incidents == []
 
 
 def test_cancelling_needs_a_reason_and_tells_the_starter(

@@ -45,5 +45,5 @@ def create_token() -> ResponseReturnValue:
 def revoke_token(token_id: int) -> ResponseReturnValue:
     """Revoke one of my tokens: it stops working at once."""
     result = engine().org.revoke_token(me(), token_id)
-    flash(_("The token “%(name)s” is revoked.", name=result["name"]), "success")
+    flash(_("The token “%(name)s” is revoked.", name=result.name), "success")
     return redirect(url_for("account.tokens"), code=303)

@@ -17,6 +17,7 @@ from werkzeug.exceptions import NotFound
 from engine.audit.search import DATE_FIELDS, ORDERS, SORTS, InstanceQuery
 from engine.org.people import Person
 from engine.org.rights import Right
+from engine.org.views import RoleTitle
 from engine.runtime.instance_views import INSTANCE_STATUSES
 
 from ..context import engine, me, people, processes, signed_in, username
@@ -81,8 +82,8 @@ def _role_title(role: str | None) -> str:
     """A role's title in the user's language (the role a step was for)."""
     if "opsflow_role_titles" not in g:
         g.opsflow_role_titles = engine().org.role_titles()
-    known = g.opsflow_role_titles.get(role or "")
-    return pick(known["title"], known["title_zh"]) if known else (role or "")
+    known: RoleTitle | None = g.opsflow_role_titles.get(role or "")
+    return pick(known.title, known.title_zh) if known else (role or "")
 
 
 def _panel(view: dict[str, Any], state: dict[str, Any], forms: dict[str, dict[str, Any]]) -> str:
@@ -135,7 +136,7 @@ def _diagram_names(names_zh: dict[str, str]) -> dict[str, dict[str, str]]:
     Chinese page), and each lane, named after its role in the model, by that role's title."""
     titles = engine().org.role_titles()
     return {"labels": {k: v for k, v in names_zh.items() if v} if language() == "zh" else {},
-            "lanes": {key: pick(t["title"], t["title_zh"]) for key, t in titles.items() if t["title"] or t["title_zh"]}}
+            "lanes": {key: pick(t.title, t.title_zh) for key, t in titles.items() if t.title or t.title_zh}}
 
 
 def _diagram_texts() -> dict[str, str]:

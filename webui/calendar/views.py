@@ -39,7 +39,7 @@ def year(year: int) -> ResponseReturnValue:
         abort(404)
     days = engine().calendar.year(year)
     return render_template("calendar/year.html", year=year, days=days,
-                           fallback=any(d["source"] == "fallback" for d in days))
+                           fallback=any(d.source == "fallback" for d in days))
 
 
 def _day(text: str) -> date:

@@ -7,13 +7,13 @@ offers the link to the roles the engine lets in.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
 from engine.appraisal.cycles import CYCLE_PROCESS
 from engine.appraisal.dashboard import GRADES
+from engine.appraisal.views import CycleDashboard
 
 from ..context import engine, me
 from ..i18n import _, pick
@@ -31,19 +31,19 @@ class Stage:
     share: int  # percent of the cycle's appraisals
 
 
-def _step_titles(board: dict[str, Any]) -> dict[str, str]:
+def _step_titles(board: CycleDashboard) -> dict[str, str]:
     """Step key → title in the user's language, in the process's order, then the ends."""
     # The engine gives the steps in flow order (the order a token first reaches them).
-    titles = {key: pick(step["title"], step["title_zh"]) for key, step in board["step_titles"].items()}
+    titles = {key: pick(step.title, step.title_zh) for key, step in board.step_titles.items()}
     titles.update({"running": _("Between steps"), "recorded": _("Result recorded"), "cancelled": _("Cancelled")})
     return titles
 
 
-def _stages(board: dict[str, Any], titles: dict[str, str]) -> list[Stage]:
-    total = board["appraisals"] or 1
+def _stages(board: CycleDashboard, titles: dict[str, str]) -> list[Stage]:
+    total = board.appraisals or 1
     order = list(titles)
-    keys = sorted(board["by_stage"], key=lambda k: (order.index(k) if k in order else len(order), k))
-    counts = board["by_stage"]
+    keys = sorted(board.by_stage, key=lambda k: (order.index(k) if k in order else len(order), k))
+    counts = board.by_stage
     return [Stage(k, titles.get(k, k.replace("_", " ")), counts[k], round(100 * counts[k] / total)) for k in keys]
 
 
@@ -65,12 +65,12 @@ def show(period: str) -> ResponseReturnValue:
     """Show a cycle: appraisals at each step, who is overdue and the grade distribution."""
     board = engine().appraisal.dashboard(me(), period)
     titles = _step_titles(board)
-    titles_by_id = {row["id"]: row["title"] for row in board["instances"]}
-    overdue = sorted(board["overdue"], key=lambda o: o["due_at"])
+    titles_by_id = {row.id: row.title for row in board.instances}
+    overdue = sorted(board.overdue, key=lambda o: o.due_at)
     chart = bar_chart("grades", _("Grade distribution, %(period)s", period=period),
-                      [(grade, board["grades"].get(grade, 0)) for grade in GRADES], GRADE_TONES)
+                      [(grade, board.grades.get(grade, 0)) for grade in GRADES], GRADE_TONES)
     return render_template(
         "dashboard/cycle.html", board=board, stages=_stages(board, titles), titles=titles, overdue=overdue,
-        titles_by_id=titles_by_id, chart=chart, graded=sum(board["grades"].values()),
-        status=_cycle_status(board["status"]),
+        titles_by_id=titles_by_id, chart=chart, graded=sum(board.grades.values()),
+        status=_cycle_status(board.status),
     )

@@ -7,6 +7,8 @@ import logging
 from flask import Blueprint, Response, jsonify
 from sqlalchemy.exc import SQLAlchemyError
 
+from engine.results import as_json
+
 from ..context import engine
 
 log = logging.getLogger(__name__)
@@ -23,6 +25,6 @@ def healthz() -> tuple[Response, int]:
         answer = jsonify({"status": "unavailable", "database": "unreachable"})
         answer.headers["Cache-Control"] = "no-store"
         return answer, 503
-    answer = jsonify({"status": "ok", **state})
+    answer = jsonify({"status": "ok", **as_json(state)})
     answer.headers["Cache-Control"] = "no-store"
     return answer, 200

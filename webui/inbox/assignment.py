@@ -10,6 +10,8 @@ from typing import Any, cast
 
 from flask import g
 
+from engine.org.views import DirectoryPerson
+
 from ..context import people
 
 
@@ -24,8 +26,8 @@ def reports_of(manager: str) -> set[str]:
 def _reports_of(manager: str) -> set[str]:
     below: dict[str, list[str]] = {}
     for person in people().values():
-        if person.get("reports_to"):
-            below.setdefault(person["reports_to"], []).append(person["username"])
+        if person.reports_to:
+            below.setdefault(person.reports_to, []).append(person.username)
     found: set[str] = set()
     todo = list(below.get(manager, []))
     while todo:
@@ -36,20 +38,20 @@ def _reports_of(manager: str) -> set[str]:
     return found
 
 
-def candidates(task: dict[str, Any], manager: str) -> list[dict[str, Any]]:
+def candidates(task: dict[str, Any], manager: str) -> list[DirectoryPerson]:
     """People reporting to ``manager`` who have the task's role (it is not already theirs)."""
     if task.get("state", "open") != "open":
         return []
-    return [p for p in _with_role(manager, task["role"]) if p["username"] != task.get("assignee")]
+    return [p for p in _with_role(manager, task["role"]) if p.username != task.get("assignee")]
 
 
-def _with_role(manager: str, role: str) -> list[dict[str, Any]]:
+def _with_role(manager: str, role: str) -> list[DirectoryPerson]:
     """Those below ``manager`` who hold ``role`` (once per request and role: a list has many rows of one role)."""
-    known = cast(dict[tuple[str, str], list[dict[str, Any]]], g.setdefault("opsflow_with_role", {}))
+    known = cast(dict[tuple[str, str], list[DirectoryPerson]], g.setdefault("opsflow_with_role", {}))
     if (manager, role) not in known:
         team = reports_of(manager)
         known[(manager, role)] = [p for p in people().values()
-                                  if p["username"] in team and p.get("active", True) and role in p.get("roles", [])]
+                                  if p.username in team and p.active and role in p.roles]
     return known[(manager, role)]
 
 
@@ -62,4 +64,4 @@ def may_offer_release(task: dict[str, Any], me: str) -> bool:
 
 def roles_of(me: str) -> list[str]:
     person = people().get(me)
-    return list(person.get("roles", [])) if person else []
+    return list(person.roles) if person else []

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from engine.org.views import DirectoryPerson
+
 from ..context import display_name
 from ..i18n import ago, parse_moment, step_title, when
 from ..routing import link_by_id
@@ -47,7 +49,7 @@ class TaskLines:
     """Turns the engine's task rows into ``TaskLine``: one per page, so its lookups are made once."""
 
     def __init__(self, me: str, processes: Mapping[str, Mapping[str, Any]],
-                 offers: Mapping[int, Iterable[Mapping[str, Any]]]) -> None:
+                 offers: Mapping[int, Iterable[DirectoryPerson]]) -> None:
         self.me = me
         self.offers = offers
         self.process_titles = {key: step_title(p) for key, p in processes.items()}
@@ -69,7 +71,7 @@ class TaskLines:
             action, action_href = "claim", self.claim(task_id)
         else:
             action, action_href = None, ""
-        offered = tuple(Offer(p["username"], display_name(p["username"])) for p in self.offers.get(task_id, ()))
+        offered = tuple(Offer(p.username, display_name(p.username)) for p in self.offers.get(task_id, ()))
         return TaskLine(
             id=task_id, href=self.show(task_id), step=step_title(row), request=row["instance_title"],
             process=self.process_titles.get(row["process"], row["process"]),

@@ -72,5 +72,5 @@ class RequestLines:
 
 def team_of(role: str) -> str:
     """The people with ``role`` by their display names (the role itself when nobody has it)."""
-    names = [display_name(p["username"]) for p in people().values() if role in p.get("roles", [])]
+    names = [display_name(p.username) for p in people().values() if role in p.roles]
     return ", ".join(names) or role

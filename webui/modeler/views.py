@@ -151,7 +151,7 @@ def edit(key: str) -> ResponseReturnValue:
 def _roles() -> list[dict[str, str]]:
     from ..i18n import pick
 
-    return [{"key": r["key"], "title": pick(r["title"], r.get("title_zh", ""))} for r in engine().org.roles()]
+    return [{"key": r.key, "title": pick(r.title, r.title_zh)} for r in engine().org.roles()]
 
 
 @blueprint.post("/<key>/save")
