@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from engine.errors import InvalidInput
+from engine.results import as_json
 from engine.text_input import JsonUnreadable, read_json
 
 
@@ -27,7 +28,8 @@ def json_arg(text: str) -> Any:
 
 
 def print_json(value: Any) -> None:
-    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+    """A result (typed or not) as JSON, through ``engine.results.as_json``."""
+    print(json.dumps(as_json(value), ensure_ascii=False, indent=2, default=str))
 
 
 def _cell(value: Any) -> str:
@@ -47,7 +49,7 @@ def _pad(text: str, width: int) -> str:
     return text + " " * (width - _display_width(text))
 
 
-def table(rows: list[dict[str, Any]], columns: list[str]) -> None:
+def table(rows: Sequence[Mapping[str, Any]], columns: list[str]) -> None:
     if not rows:
         print("(none)")
         return
