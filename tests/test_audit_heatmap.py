@@ -154,8 +154,8 @@ def test_a_heatmap_is_kept_while_young_or_while_nothing_has_moved(kept_engine, m
     real = heatmap_module.version_heatmap
     monkeypatch.setattr(heatmap_module, "version_heatmap", lambda *a: worked_out.append(a[-2:]) or real(*a))
     first = engine.audit.heatmap(Person("he.ping"), "market_plan", 1)
-    with_diagram = engine.audit.heatmap(Person("he.ping"), "market_plan", 1, with_diagram=True)  # the page's second ask
-    assert len(worked_out) == 1 and with_diagram["computed_at"] == first["computed_at"] and "bpmn" not in first
+    with_diagram = engine.audit.heatmap_diagram(Person("he.ping"), "market_plan", 1)  # the page's second ask
+    assert len(worked_out) == 1 and with_diagram.heatmap["computed_at"] == first["computed_at"] and "bpmn" not in first
     assert "bpmn" not in engine.audit.heatmap(Person("he.ping"), "market_plan", 1)  # the diagram is not kept with it
     clock.now += heatmap_memo.FRESH + timedelta(seconds=1)  # older, but no event since: still the same
     assert engine.audit.heatmap(Person("he.ping"), "market_plan", 1)["computed_at"] == first["computed_at"]

@@ -113,7 +113,7 @@ def test_opsflow_replay_json_matches_the_engine_at_every_step(sqlite_url, capsys
 
 def test_the_path_counts_the_rework_loops_and_says_what_is_inferred(sqlite_engine):
     recorded = rework_plan(sqlite_engine)
-    path = sqlite_engine.audit.diagram(Person("he.ping"), recorded.instance_id)["path"]
+    path = sqlite_engine.audit.diagram(Person("he.ping"), recorded.instance_id).path
     assert path["loops"] == {"research": 2, "draft_plan": 4, "manager_review": 4, "review_decision": 4,
                              "director_signoff": 2, "signoff_decision": 2, "count_manager_return": 2,
                              "manager_return_cap": 2}
@@ -122,7 +122,7 @@ def test_the_path_counts_the_rework_loops_and_says_what_is_inferred(sqlite_engin
     assert path["visits"]["count_director_return"] == 1 and "vetoed" not in path["visits"]
     assert path["flows"]["flow_back_to_research"] == 1 and path["flows"]["flow_director_rework"] == 1
     assert path["unresolved"] == []
-    after_first_review = sqlite_engine.audit.diagram(Person("he.ping"), recorded.instance_id, step=8)["path"]
+    after_first_review = sqlite_engine.audit.diagram(Person("he.ping"), recorded.instance_id, step=8).path
     assert after_first_review["current"] == ["draft_plan"]
     assert after_first_review["visits"]["draft_plan"] == 2 and "director_signoff" not in after_first_review["visits"]
 
@@ -163,7 +163,7 @@ def test_appraisal_steps_replay_with_the_holders_the_process_chose(engine):
     assert r.states[0]["open"][0][2] == "zhou.jie"  # the self-assessment was his from the start
     for number, expected in enumerate(r.states, start=1):
         assert replayed(engine.audit.replay(Person("he.ping"), r.instance_id, number)) == expected, f"step {number}"
-    path = engine.audit.diagram(Person("he.ping"), r.instance_id)["path"]
+    path = engine.audit.diagram(Person("he.ping"), r.instance_id).path
     assert path["ended"] == "recorded"
     assert {"weigh_scores", "grade_score", "rule_suggestion", "collect_rating", "plan_deadlines"} <= set(
         path["inferred"])
@@ -180,7 +180,7 @@ def test_an_expired_self_assessment_replays_and_its_boundary_event_is_inferred(s
     last = engine.audit.replay(Person("he.ping"), instance_id, engine.audit.replay(Person("he.ping"), instance_id,
                                                                                    1)["steps"])
     assert replayed(last) == live(engine, instance_id)
-    path = engine.audit.diagram(Person("he.ping"), instance_id)["path"]
+    path = engine.audit.diagram(Person("he.ping"), instance_id).path
     assert {"self_assessment_deadline", "mark_not_submitted"} <= set(path["inferred"])
     assert path["current"] == ["manager_scoring"]
 

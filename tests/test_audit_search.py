@@ -205,9 +205,9 @@ def test_an_instance_is_drawn_with_its_own_version(engine, plans):
     changed = dataclasses.replace(bundle, bpmn=bundle.bpmn.replace(b'name="Market plan"', b'name="Market plan 2"'))
     assert engine.definitions.deploy(Person("gao.yan"), [changed])[0].version == 2
     newer = start_plan(engine)
-    assert 'name="Market plan 2"' not in engine.audit.diagram(Person("he.ping"), plans["approved"])["bpmn"]
-    assert 'name="Market plan 2"' in engine.audit.diagram(Person("he.ping"), newer)["bpmn"]
+    assert 'name="Market plan 2"' not in engine.audit.diagram(Person("he.ping"), plans["approved"]).bpmn
+    assert 'name="Market plan 2"' in engine.audit.diagram(Person("he.ping"), newer).bpmn
     assert ids(engine.audit.search(Person("he.ping"), {"process": "market_plan", "version": "2"})) == [newer]
     assert engine.audit.heatmap(Person("he.ping"), "market_plan", 2)["instances"] == 1
-    versions = {(v["process"], v["version"]): v["instances"] for v in engine.audit.versions(Person("he.ping"))}
+    versions = {(v.process, v.version): v.instances for v in engine.audit.versions(Person("he.ping"))}
     assert versions[("market_plan", 1)] == 4 and versions[("market_plan", 2)] == 1

@@ -39,7 +39,7 @@ def bundle(engine: Engine, tmp_path: Path) -> tuple[Path, list[int]]:
     path = tmp_path / "bundle.zip"
     with open(path, "wb") as out:
         summary = engine.audit.export_bundle(Person("he.ping"), plans, out)
-    assert summary["instances"] == plans and summary["events"] > 20
+    assert summary.instances == plans and summary.events > 20
     return path, plans
 
 

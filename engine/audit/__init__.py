@@ -9,6 +9,7 @@ a history event, and it never goes through the runtime's step writer (a look is 
 infers the path a token took from the history; ``replay`` rebuilds an instance as it was after any
 step; ``heatmap`` sums the paths and the times of every instance of a version. ``bundle_export``,
 ``xes``, ``ocel`` and ``conformance`` make what an outside auditor or a process-mining tool reads.
+``views`` holds the types these use cases return (``badge`` words a history check as the verified badge).
 Sits above ``engine.runtime`` (conformance replays histories with the runtime's runner) and below the
 facade; knows nothing of Flask or HTTP.
 """

@@ -21,7 +21,6 @@ filtered by viewer and by instance, newest first, with keyset paging by id.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -32,6 +31,7 @@ from ..models import AuditAccess, ProcessDefinition
 from ..org.people import Actor
 from ..org.rights import Right, require
 from ..text_input import text_problem
+from .views import AccessEntry, AccessPage
 
 KINDS = ("search", "instance", "replay", "diagram", "heatmap", "access_log", "export")
 MAX_DETAIL = 1000
@@ -52,7 +52,7 @@ def record_view(session: Session, actor: Actor, what: str, now: datetime, instan
 
 
 def list_views(session: Session, actor: Actor, viewer: str | None = None, instance_id: int | None = None,
-               before_id: int | None = None, limit: int = 100) -> dict[str, Any]:
+               before_id: int | None = None, limit: int = 100) -> AccessPage:
     """The log, newest first, for the auditors of auditors; ``next`` pages on (the id to pass as ``before_id``).
 
     :raise NotAllowed: without the right to see the access log.
@@ -73,8 +73,9 @@ def list_views(session: Session, actor: Actor, viewer: str | None = None, instan
     if before_id is not None:
         query = query.where(AuditAccess.id < before_id)
     rows = session.execute(query).all()
-    items = [{"id": row.id, "at": utc_iso(row.viewed_at), "viewer": row.viewer, "what": row.what,
-              "instance_id": row.instance_id, "definition_id": row.definition_id,
-              "process": key, "version": version, "detail": row.detail}
-             for row, key, version in rows[:limit]]
+    items: list[AccessEntry] = [
+        {"id": row.id, "at": utc_iso(row.viewed_at), "viewer": row.viewer, "what": row.what,
+         "instance_id": row.instance_id, "definition_id": row.definition_id, "process": key, "version": version,
+         "detail": row.detail}
+        for row, key, version in rows[:limit]]
     return {"items": items, "next": items[-1]["id"] if len(rows) > limit else None}

@@ -27,6 +27,7 @@ from ..history.checkpoints import CheckpointSettings
 from ..history.encoding import LEGACY_ENCODING, canonical, event_bytes
 from ..history.tiles import TreeFiles
 from ..models import DefinitionFile, HistoryEvent, ProcessDefinition, ProcessInstance
+from .views import BundleSummary
 
 FORMAT = "opsflow-bundle/1"
 README = Path(__file__).with_name("bundle_readme.md")
@@ -63,7 +64,7 @@ def _trusted_tree(settings: CheckpointSettings) -> tuple[checkpoints.Checkpoint,
 
 
 def export_bundle(session: Session, settings: CheckpointSettings, instance_ids: list[int], out: IO[bytes],
-                  now: datetime) -> dict[str, Any]:
+                  now: datetime) -> BundleSummary:
     """Write the bundle of ``instance_ids`` to ``out`` (a zip); return what it holds.
 
     :raise InstanceNotFound: :raise InvalidInput: no instance named, or no checkpoint yet.
@@ -137,5 +138,4 @@ def export_bundle(session: Session, settings: CheckpointSettings, instance_ids: 
         archive.writestr("manifest.sig", signature)
         for name, content in sorted(files.items()):
             archive.writestr(name, content)
-    return {"instances": ids, "events": len(listed), "checkpoint_size": checkpoint.size,
-            "definition_files": len(definitions)}
+    return BundleSummary(ids, len(listed), checkpoint.size, len(definitions))

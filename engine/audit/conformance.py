@@ -29,18 +29,16 @@ Progress = Callable[[int, int], None]
 UNREPLAYABLE = frozenset({"timer_fired", "task_expired"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Verdict:
+    """One instance's replay against its pinned version: whether it fits, else where it first deviates."""
+
     instance_id: int
     version: int
     fits: bool | None  # None: not checked (the history holds what a replay cannot reproduce)
     steps: int  # completions replayed
     deviation: str | None = None
     seq: int | None = None  # the history event where it deviates
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"instance_id": self.instance_id, "version": self.version, "fits": self.fits, "steps": self.steps,
-                "deviation": self.deviation, "seq": self.seq}
 
 
 def _paths(events: list[PendingEvent]) -> list[tuple[str, list[str]]]:

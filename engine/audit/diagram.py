@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from ..definitions.xml_safety import parse_xml
 from ..models import DefinitionFile, HistoryEvent, ProcessDefinition
+from .views import AuditPath
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -134,10 +135,12 @@ class PathTaken:
     unresolved: list[str] = field(default_factory=list)  # logged elements the model left several ways to
     ended: str | None = None
 
-    def as_dict(self, current: Iterable[str] = ()) -> dict[str, Any]:
+    def shown(self, current: Iterable[str], names: dict[str, str], names_zh: dict[str, str]) -> AuditPath:
+        """The path as auditors see it: with where tokens wait now (``current``) and the elements' names."""
         return {"visits": dict(self.visits), "flows": dict(self.flows), "inferred": sorted(self.inferred),
                 "unresolved": self.unresolved, "current": sorted(set(current)), "ended": self.ended,
-                "loops": {node: n for node, n in self.visits.items() if n > 1}}
+                "loops": {node: n for node, n in self.visits.items() if n > 1}, "names": names,
+                "names_zh": names_zh}
 
 
 class PathTracer:

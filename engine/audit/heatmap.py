@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..calendar import CHINA, WorkingCalendar
-from ..clock import aware_utc
+from ..clock import aware_utc, utc_iso
 from ..db import stream
 from ..errors import ProcessNotFound
 from ..models import HistoryEvent, ProcessDefinition, ProcessInstance
@@ -37,6 +37,7 @@ from ..org import rights
 from ..org.people import Actor
 from ..text_input import text_problem
 from .diagram import PathTracer, ProcessGraph, read_graph, version_bpmn
+from .views import Durations, GatewayWay, HeatElement, HeatFlow, HeatGateway, Heatmap, HeatTimes, TimeKind
 
 TIME_BASIS = ("elapsed time, and the part of it on working days of the engine's calendar (whole days, China time; "
               "office hours are not modelled); median and p90 by nearest rank, over completed tasks")
@@ -46,6 +47,7 @@ USED = sorted({"instance_started", "task_created", "task_completed", "task_expir
 MAX_VERSION = 2**31 - 1
 DAY = 86400.0
 WITH_PAYLOAD = frozenset({"gateway_path", "instance_ended"})  # what the path reads from payloads
+TIME_KINDS: tuple[TimeKind, ...] = ("open", "wait", "held")
 
 
 def working_seconds(calendar: WorkingCalendar, start: datetime, end: datetime) -> float:
@@ -81,7 +83,9 @@ def nearest_rank(values: list[float], share: float) -> float | None:
 
 
 @dataclass
-class Durations:
+class TimeSamples:
+    """Durations measured, in seconds: elapsed, and on working days."""
+
     elapsed: list[float] = field(default_factory=list)
     working: list[float] = field(default_factory=list)
 
@@ -89,7 +93,7 @@ class Durations:
         self.elapsed.append((aware_utc(end) - aware_utc(start)).total_seconds())
         self.working.append(working_seconds(calendar, start, end))
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> Durations:
         return {"count": len(self.elapsed), "median_s": nearest_rank(self.elapsed, 0.5),
                 "p90_s": nearest_rank(self.elapsed, 0.9), "median_working_s": nearest_rank(self.working, 0.5),
                 "p90_working_s": nearest_rank(self.working, 0.9)}
@@ -110,7 +114,7 @@ class _Totals:
     flows: Counter[str] = field(default_factory=Counter)
     flow_instances: Counter[str] = field(default_factory=Counter)
     open_now: Counter[str] = field(default_factory=Counter)
-    times: dict[tuple[str, str], Durations] = field(default_factory=lambda: defaultdict(Durations))
+    times: dict[tuple[str, TimeKind], TimeSamples] = field(default_factory=lambda: defaultdict(TimeSamples))
 
 
 def find_version(session: Session, key: str, version: int) -> ProcessDefinition:
@@ -124,9 +128,10 @@ def find_version(session: Session, key: str, version: int) -> ProcessDefinition:
     return definition
 
 
-def version_heatmap(session: Session, calendar: WorkingCalendar, actor: Actor, definition: ProcessDefinition
-                    ) -> dict[str, Any]:
-    """Counts, times and paths of one deployed version (``find_version``), over the instances ``actor`` may audit.
+def version_heatmap(session: Session, calendar: WorkingCalendar, actor: Actor, definition: ProcessDefinition,
+                    now: datetime) -> Heatmap:
+    """Counts, times and paths of one deployed version (``find_version``), over the instances ``actor`` may audit,
+    worked out ``now``.
 
     :raise NotAllowed: for someone who may audit nothing.
     """
@@ -154,7 +159,7 @@ def version_heatmap(session: Session, calendar: WorkingCalendar, actor: Actor, d
         _time_task(totals, calendar, tasks, event)
     if current is not None:
         _close_instance(totals, tracer, tasks)
-    cycle = Durations()
+    cycle = TimeSamples()
     for row in instances:
         if row.ended_at is not None:
             cycle.add(calendar, row.started_at, row.ended_at)
@@ -165,6 +170,7 @@ def version_heatmap(session: Session, calendar: WorkingCalendar, actor: Actor, d
         "by_end": dict(Counter(r.end_event for r in instances if r.end_event)),
         "cycle_time": cycle.summary(), "time_basis": TIME_BASIS,
         "elements": _elements(graph, totals), "flows": _flows(graph, totals), "gateways": _gateways(graph, totals),
+        "computed_at": utc_iso(now),
     }
 
 
@@ -206,33 +212,37 @@ def _close_instance(totals: _Totals, tracer: PathTracer, tasks: dict[int, _TaskT
             totals.open_now[task.name] += 1
 
 
-def _elements(graph: ProcessGraph, totals: _Totals) -> list[dict[str, Any]]:
-    rows = []
+def _elements(graph: ProcessGraph, totals: _Totals) -> list[HeatElement]:
+    rows: list[HeatElement] = []
     for element in graph.elements():
         node = element["id"]
-        times = {kind: totals.times[(node, kind)].summary() for kind in ("open", "wait", "held")
-                 if (node, kind) in totals.times}
-        rows.append({**element, "instances": totals.instances[node], "passes": totals.passes[node],
+        times: HeatTimes = {}
+        for kind in TIME_KINDS:
+            if (node, kind) in totals.times:
+                times[kind] = totals.times[(node, kind)].summary()
+        rows.append({"id": node, "type": element["type"], "name": element["name"], "name_zh": element["name_zh"],
+                     "instances": totals.instances[node], "passes": totals.passes[node],
                      "inferred_in": totals.inferred[node], "open_now": totals.open_now[node], "times": times})
     return rows
 
 
-def _flows(graph: ProcessGraph, totals: _Totals) -> list[dict[str, Any]]:
+def _flows(graph: ProcessGraph, totals: _Totals) -> list[HeatFlow]:
     return [{"id": f.id, "source": f.source, "target": f.target, "name": f.name, "name_zh": f.name_zh,
              "taken": totals.flows[f.id],
              "instances": totals.flow_instances[f.id]} for f in graph.flows.values()]
 
 
-def _gateways(graph: ProcessGraph, totals: _Totals) -> list[dict[str, Any]]:
+def _gateways(graph: ProcessGraph, totals: _Totals) -> list[HeatGateway]:
     """Each exclusive gateway with the ways out it chose (from ``gateway_path``: logged, not inferred)."""
-    rows = []
+    rows: list[HeatGateway] = []
     for node, kind in graph.nodes.items():
         if kind != "exclusiveGateway":
             continue
         passes = totals.passes[node]
-        paths = [{"flow": f.id, "to": f.target, "name": f.name, "name_zh": f.name_zh, "count": totals.flows[f.id],
-                  "share": round(totals.flows[f.id] / passes, 4) if passes else None}
-                 for f in graph.outgoing.get(node, [])]
+        paths: list[GatewayWay] = [
+            {"flow": f.id, "to": f.target, "name": f.name, "name_zh": f.name_zh, "count": totals.flows[f.id],
+             "share": round(totals.flows[f.id] / passes, 4) if passes else None}
+            for f in graph.outgoing.get(node, [])]
         rows.append({"id": node, "name": graph.names.get(node, ""), "name_zh": graph.names_zh.get(node, ""),
                      "passes": passes, "paths": paths})
     return rows

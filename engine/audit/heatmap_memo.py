@@ -12,13 +12,13 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import HistoryEvent
 from ..org.directory import read_revision
+from .views import Heatmap
 
 FRESH = timedelta(seconds=60)  # the page and its diagram, a reload: the same numbers without asking
 LONGEST = timedelta(hours=1)  # even with nothing new (the working calendar may have changed)
@@ -35,7 +35,7 @@ def state_mark(session: Session) -> tuple[int, int]:
 class _Kept:
     mark: tuple[int, int]
     at: datetime
-    numbers: dict[str, Any]
+    numbers: Heatmap
 
 
 class HeatmapMemo:
@@ -45,19 +45,19 @@ class HeatmapMemo:
         self._kept: OrderedDict[tuple[int, str], _Kept] = OrderedDict()
         self._lock = threading.Lock()
 
-    def recall(self, key: tuple[int, str], mark: tuple[int, int], now: datetime) -> dict[str, Any] | None:
+    def recall(self, key: tuple[int, str], mark: tuple[int, int], now: datetime) -> Heatmap | None:
         with self._lock:
             kept = self._kept.get(key)
         if kept is None:
             return None
         age = now - kept.at
         if age < FRESH or (kept.mark == mark and age < LONGEST):
-            return dict(kept.numbers)
+            return kept.numbers.copy()
         return None
 
-    def keep(self, key: tuple[int, str], mark: tuple[int, int], now: datetime, numbers: dict[str, Any]) -> None:
+    def keep(self, key: tuple[int, str], mark: tuple[int, int], now: datetime, numbers: Heatmap) -> None:
         with self._lock:
-            self._kept[key] = _Kept(mark, now, dict(numbers))
+            self._kept[key] = _Kept(mark, now, numbers.copy())
             self._kept.move_to_end(key)
             while len(self._kept) > KEPT:
                 self._kept.popitem(last=False)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..clock import utc_iso
 from ..models import HistoryEvent, HumanTask, ProcessInstance, User, UserRole
+from .views import OcelLog
 from .xes import LogFilter, instance_query
 
 EPOCH = "1970-01-01T00:00:00Z"
@@ -24,8 +25,8 @@ def _attrs(values: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"name": k, "time": EPOCH, "value": v} for k, v in values.items() if v is not None]
 
 
-def ocel_log(session: Session, wanted: LogFilter) -> dict[str, Any]:
-    """The OCEL 2.0 document (as a JSON-ready dict). :raise ProcessNotFound:"""
+def ocel_log(session: Session, wanted: LogFilter) -> OcelLog:
+    """The OCEL 2.0 document (a JSON document by the standard's definition). :raise ProcessNotFound:"""
     instances = session.execute(instance_query(session, wanted)).all()
     ids = [i.id for i in instances]
     starters: dict[int, str] = {row.id: row.username for row in session.execute(

@@ -22,6 +22,7 @@ from typing import Any
 from ..clock import utc_iso
 from ..models import HistoryEvent
 from ..runtime.placeholders import resolve
+from .views import AuditChange, AuditFollowUp, AuditStepEvent
 
 # Events the engine writes in consequence of the one that begins a step.
 FOLLOW_UPS = frozenset({"gateway_path", "task_created", "task_expired", "instance_ended", "data_changed"})
@@ -63,10 +64,6 @@ class OpenTask:
     assignee: str | None
     since: str
     due_at: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "role": self.role, "assignee": self.assignee,
-                "since": self.since, "due_at": self.due_at}
 
 
 @dataclass
@@ -133,10 +130,10 @@ def _apply_delta(data: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any
     return changed
 
 
-def data_before_after(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+def data_before_after(before: dict[str, Any], after: dict[str, Any]) -> list[AuditChange]:
     """The top-level keys a step changed, each with its value before and after and the inner fields that changed."""
     keys = [k for k in after if k not in before or before[k] != after[k]] + [k for k in before if k not in after]
-    changes = []
+    changes: list[AuditChange] = []
     for key in keys:
         old, new = before.get(key), after.get(key)
         fields: list[str] = []
@@ -147,7 +144,7 @@ def data_before_after(before: dict[str, Any], after: dict[str, Any]) -> list[dic
     return changes
 
 
-def describe_step(step: LoggedStep, roles: dict[int, str]) -> dict[str, Any]:
+def describe_step(step: LoggedStep, roles: dict[int, str]) -> AuditStepEvent:
     """What began a step: kind, who, when, which task and role, the decision and comment."""
     first = step.first
     payload = json.loads(first.payload_json)
@@ -162,9 +159,9 @@ def describe_step(step: LoggedStep, roles: dict[int, str]) -> dict[str, Any]:
     }
 
 
-def follow_ups(step: LoggedStep) -> list[dict[str, Any]]:
+def follow_ups(step: LoggedStep) -> list[AuditFollowUp]:
     """What the engine did in consequence: gateways passed, tasks opened or closed, the end."""
-    shown = []
+    shown: list[AuditFollowUp] = []
     for event in step.events[1:]:
         if event.kind == "data_changed":
             continue

@@ -32,6 +32,7 @@ from ..org import rights
 from ..org.people import Actor
 from ..runtime.instance_views import INSTANCE_STATUSES
 from ..text_input import text_problem
+from .views import AuditInstance, AuditPage
 
 SORTS = ("started", "ended", "id")
 ORDERS = ("desc", "asc")
@@ -221,7 +222,7 @@ def _conditions(session: Session, actor: Actor, query: InstanceQuery) -> list[Co
     return where
 
 
-def search_instances(session: Session, actor: Actor, query: InstanceQuery) -> dict[str, Any]:
+def search_instances(session: Session, actor: Actor, query: InstanceQuery) -> AuditPage:
     """One page of the instances ``actor`` may audit that match ``query``; ``next`` is the following page's cursor.
 
     :raise NotAllowed: for someone who may audit nothing.
@@ -254,10 +255,11 @@ def search_instances(session: Session, actor: Actor, query: InstanceQuery) -> di
         .join(User, User.id == ProcessInstance.started_by_id)
         .where(*where).order_by(*order).limit(query.limit + 1)
     ).all()
-    items = [{"id": r.id, "process": r.process_key, "version": r.version, "title": r.title, "status": r.status,
-              "end_event": r.end_event, "started_by": r.username, "started_at": utc_iso(r.started_at),
-              "ended_at": utc_iso(r.ended_at) if r.ended_at else None, "events": r.history_seq}
-             for r in rows[:query.limit]]
+    items: list[AuditInstance] = [
+        {"id": r.id, "process": r.process_key, "version": r.version, "title": r.title, "status": r.status,
+         "end_event": r.end_event, "started_by": r.username, "started_at": utc_iso(r.started_at),
+         "ended_at": utc_iso(r.ended_at) if r.ended_at else None, "events": r.history_seq}
+        for r in rows[:query.limit]]
     cursor = None
     if len(rows) > query.limit:
         last = rows[query.limit - 1]

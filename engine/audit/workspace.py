@@ -8,26 +8,36 @@ function asks the actor's right first (the operator may audit everything and is 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..calendar import WorkingCalendar
-from ..clock import utc_iso
 from ..errors import InstanceNotFound
 from ..history.checkpoints import CheckpointSettings
-from ..history.verify import VerifyReport, check_history
+from ..history.verify import check_history
 from ..models import ProcessDefinition, ProcessInstance
 from ..org import rights
 from ..org.people import Actor
 from ..runtime.collaborators import Collaborators
 from . import access_log, diagram, heatmap, heatmap_memo, instance_audit, search
+from .badge import badge
 from .search import InstanceQuery
+from .views import (
+    AccessPage,
+    AuditedVersion,
+    AuditPage,
+    AuditView,
+    Heatmap,
+    HeatmapDiagram,
+    InstanceDiagram,
+    Integrity,
+    Replay,
+)
 
 
-def search_instances(session: Session, actor: Actor, query: InstanceQuery, now: datetime) -> dict[str, Any]:
+def search_instances(session: Session, actor: Actor, query: InstanceQuery, now: datetime) -> AuditPage:
     """One page of the instances the actor may audit that match the query (the search is recorded)."""
     page = search.search_instances(session, actor, query)
     listed = ",".join(str(item["id"]) for item in page["items"])
@@ -37,17 +47,16 @@ def search_instances(session: Session, actor: Actor, query: InstanceQuery, now: 
 
 
 def instance_view(session: Session, collaborators: Collaborators, actor: Actor, instance_id: int,
-                  now: datetime) -> dict[str, Any]:
+                  now: datetime) -> AuditView:
     """An instance step by step: what began each step, what followed, the data before and after; and what
     its verified badge states (``integrity``: see ``badge``)."""
     view = instance_audit.audit_view(session, collaborators, actor, instance_id)
-    view["integrity"] = badge(check_history(session, collaborators.checkpoints, instance_id))
     access_log.record_view(session, actor, "instance", now, instance_id)
     return view
 
 
 def instance_diagram(session: Session, collaborators: Collaborators, actor: Actor, instance_id: int,
-                     step: int | None, now: datetime) -> dict[str, Any]:
+                     step: int | None, now: datetime) -> InstanceDiagram:
     """The BPMN of the instance's own version with the path taken (up to ``step``)."""
     shown = instance_audit.instance_diagram(session, collaborators, actor, instance_id, step)
     detail = "path" if step is None else f"path after step {step}"
@@ -56,7 +65,7 @@ def instance_diagram(session: Session, collaborators: Collaborators, actor: Acto
 
 
 def replay(session: Session, collaborators: Collaborators, actor: Actor, instance_id: int, step: int,
-           now: datetime) -> dict[str, Any]:
+           now: datetime) -> Replay:
     """The instance as it was right after step ``step``, rebuilt from its log alone."""
     state = instance_audit.replay_step(session, collaborators, actor, instance_id, step)
     access_log.record_view(session, actor, "replay", now, instance_id, detail=f"step {step} of {state['steps']}")
@@ -64,29 +73,40 @@ def replay(session: Session, collaborators: Collaborators, actor: Actor, instanc
 
 
 def version_heatmap(session: Session, calendar: WorkingCalendar, memo: heatmap_memo.HeatmapMemo, actor: Actor,
-                    key: str, version: int, with_diagram: bool, now: datetime) -> dict[str, Any]:
+                    key: str, version: int, now: datetime) -> Heatmap:
     """Passes, times and gateway paths of one version, over the instances the actor may audit.
 
-    ``with_diagram`` adds the version's BPMN (``bpmn``); that look is recorded as a diagram. The figures
-    are kept a while by this node (``memo``); ``computed_at`` says when they were worked out.
+    The figures are kept a while by this node (``memo``); ``computed_at`` says when they were worked out.
     """
+    definition, numbers = _heatmap(session, calendar, memo, actor, key, version, now)
+    access_log.record_view(session, actor, "heatmap", now, definition_id=definition.id,
+                           detail=f"{key} v{version}, {numbers['instances']} instances")
+    return numbers
+
+
+def version_diagram(session: Session, calendar: WorkingCalendar, memo: heatmap_memo.HeatmapMemo, actor: Actor,
+                    key: str, version: int, now: datetime) -> HeatmapDiagram:
+    """The version's heatmap with its BPMN (the look is recorded as a diagram)."""
+    definition, numbers = _heatmap(session, calendar, memo, actor, key, version, now)
+    shown = HeatmapDiagram(numbers, diagram.version_bpmn(session, definition))
+    access_log.record_view(session, actor, "diagram", now, definition_id=definition.id,
+                           detail=f"{key} v{version}, {numbers['instances']} instances")
+    return shown
+
+
+def _heatmap(session: Session, calendar: WorkingCalendar, memo: heatmap_memo.HeatmapMemo, actor: Actor, key: str,
+             version: int, now: datetime) -> tuple[ProcessDefinition, Heatmap]:
     rights.require_audit(actor)  # first: someone who may audit nothing learns nothing, not even a version
     definition = heatmap.find_version(session, key, version)
     mark = heatmap_memo.state_mark(session)
     numbers = memo.recall((definition.id, actor.username), mark, now)
     if numbers is None:
-        numbers = heatmap.version_heatmap(session, calendar, actor, definition)
-        numbers["computed_at"] = utc_iso(now)
+        numbers = heatmap.version_heatmap(session, calendar, actor, definition, now)
         memo.keep((definition.id, actor.username), mark, now, numbers)
-        numbers = dict(numbers)
-    if with_diagram:
-        numbers["bpmn"] = diagram.version_bpmn(session, definition)
-    access_log.record_view(session, actor, "diagram" if with_diagram else "heatmap", now,
-                           definition_id=definition.id, detail=f"{key} v{version}, {numbers['instances']} instances")
-    return numbers
+    return definition, numbers
 
 
-def audited_versions(session: Session, actor: Actor) -> list[dict[str, Any]]:
+def audited_versions(session: Session, actor: Actor) -> list[AuditedVersion]:
     """Every deployed version with how many of its instances the actor may audit (for the heatmap pages)."""
     rights.require_audit(actor)
     counts = dict(session.execute(
@@ -94,13 +114,12 @@ def audited_versions(session: Session, actor: Actor) -> list[dict[str, Any]]:
         .group_by(ProcessInstance.definition_id)).tuples().all())
     versions = session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.key,
                                                                   ProcessDefinition.version.desc()))
-    return [{"process": d.key, "version": d.version, "title": d.title, "title_zh": d.title_zh,
-             "deployed_at": d.deployed_at.isoformat(), "deployed_by": d.deployed_by,
-             "instances": counts.get(d.id, 0)} for d in versions]
+    return [AuditedVersion(d.key, d.version, d.title, d.title_zh, d.deployed_at.isoformat(), d.deployed_by,
+                           counts.get(d.id, 0)) for d in versions]
 
 
 def access_log_page(session: Session, actor: Actor, viewer: str | None, instance_id: int | None,
-                    before_id: int | None, limit: int, now: datetime) -> dict[str, Any]:
+                    before_id: int | None, limit: int, now: datetime) -> AccessPage:
     """Who looked at what through the audit workspace, newest first (this look is recorded too)."""
     page = access_log.list_views(session, actor, viewer, instance_id, before_id, limit)
     filters = urlencode({k: v for k, v in (("viewer", viewer), ("instance", instance_id)) if v})
@@ -108,7 +127,7 @@ def access_log_page(session: Session, actor: Actor, viewer: str | None, instance
     return page
 
 
-def integrity(session: Session, checkpoints: CheckpointSettings, actor: Actor, instance_id: int) -> dict[str, Any]:
+def integrity(session: Session, checkpoints: CheckpointSettings, actor: Actor, instance_id: int) -> Integrity:
     """The verified badge of one instance, checked on its own (the audit right outright, as for exports).
 
     :raise NotAllowed: :raise InstanceNotFound:
@@ -118,21 +137,3 @@ def integrity(session: Session, checkpoints: CheckpointSettings, actor: Actor, i
         raise InstanceNotFound(instance_id)
     return badge(check_history(session, checkpoints, instance_id))
 
-
-def badge(report: VerifyReport) -> dict[str, Any]:
-    """What the verified badge states of one instance's check: the chain, inclusion in the latest checkpoint,
-    its signature (``included`` is None while none of its events is in a checkpoint, ``signature_ok`` None
-    without one)."""
-    checkpoint = report.checkpoint
-    tree_ok = not any(p.found_by in ("tree", "checkpoint") for p in report.problems)
-    return {
-        "chain_ok": not any(p.found_by == "chain" for p in report.problems),
-        "events": report.events,
-        "pending": report.pending,
-        "checkpoint": None if checkpoint is None else {
-            "origin": checkpoint.origin, "size": checkpoint.size, "made_at": checkpoint.made_at,
-            "file": checkpoint.file},
-        "included": None if checkpoint is None or report.covered == 0 else tree_ok,
-        "signature_ok": report.signature_ok,
-        "problems": [{"seq": p.seq, "message": p.message} for p in report.problems],
-    }

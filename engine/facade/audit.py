@@ -18,6 +18,19 @@ from ..audit.conformance import Progress, Verdict, check_conformance
 from ..audit.exports import allow_export, described
 from ..audit.ocel import ocel_log
 from ..audit.search import InstanceQuery
+from ..audit.views import (
+    AccessPage,
+    AuditedVersion,
+    AuditPage,
+    AuditView,
+    BundleSummary,
+    Heatmap,
+    HeatmapDiagram,
+    InstanceDiagram,
+    Integrity,
+    OcelLog,
+    Replay,
+)
 from ..audit.xes import LogFilter, count_instances, stream_xes
 from ..errors import InstanceNotFound
 from ..history.sequencer import CheckpointResult, make_checkpoint
@@ -30,53 +43,59 @@ from .core import Area
 
 class Audit(Area):
     # -- the workspace -----------------------------------------------------------------------
-    def search(self, by: Caller, query: InstanceQuery | Mapping[str, Any]) -> dict[str, Any]:
+    def search(self, by: Caller, query: InstanceQuery | Mapping[str, Any]) -> AuditPage:
         """One page of the instances ``by`` may audit that match the filters (text parameters or a query)."""
         chosen = query if isinstance(query, InstanceQuery) else InstanceQuery.from_params(query)
         with self.core.transaction() as session:
             return workspace.search_instances(session, acting(session, by), chosen, self.collaborators.clock())
 
-    def instance(self, by: Caller, instance_id: int) -> dict[str, Any]:
+    def instance(self, by: Caller, instance_id: int) -> AuditView:
         """An instance step by step (what began each step, what followed, the data before and after) and
         what its verified badge states (``integrity``)."""
         with self.core.transaction() as session:
             return workspace.instance_view(session, self.collaborators, acting(session, by), instance_id,
                                            self.collaborators.clock())
 
-    def diagram(self, by: Caller, instance_id: int, step: int | None = None) -> dict[str, Any]:
+    def diagram(self, by: Caller, instance_id: int, step: int | None = None) -> InstanceDiagram:
         """The BPMN of the instance's own version with the path taken (up to ``step``)."""
         with self.core.transaction() as session:
             return workspace.instance_diagram(session, self.collaborators, acting(session, by), instance_id, step,
                                               self.collaborators.clock())
 
-    def replay(self, by: Caller, instance_id: int, step: int) -> dict[str, Any]:
+    def replay(self, by: Caller, instance_id: int, step: int) -> Replay:
         """The instance as it was right after step ``step``, rebuilt from its log alone."""
         with self.core.transaction() as session:
             return workspace.replay(session, self.collaborators, acting(session, by), instance_id, step,
                                     self.collaborators.clock())
 
-    def heatmap(self, by: Caller, key: str, version: int, with_diagram: bool = False) -> dict[str, Any]:
-        """Passes, times and gateway paths of one version, over the instances ``by`` may audit (with
-        ``with_diagram``, the version's BPMN too: that look is recorded as a diagram)."""
+    def heatmap(self, by: Caller, key: str, version: int) -> Heatmap:
+        """Passes, times and gateway paths of one version, over the instances ``by`` may audit."""
         c = self.collaborators
         with self.core.transaction() as session:
             return workspace.version_heatmap(session, c.calendar, self.core.heatmaps, acting(session, by), key,
-                                             version, with_diagram, c.clock())
+                                             version, c.clock())
 
-    def versions(self, by: Caller) -> list[dict[str, Any]]:
+    def heatmap_diagram(self, by: Caller, key: str, version: int) -> HeatmapDiagram:
+        """The heatmap with the version's BPMN to draw it on (that look is recorded as a diagram)."""
+        c = self.collaborators
+        with self.core.transaction() as session:
+            return workspace.version_diagram(session, c.calendar, self.core.heatmaps, acting(session, by), key,
+                                             version, c.clock())
+
+    def versions(self, by: Caller) -> list[AuditedVersion]:
         """Every deployed version with how many of its instances ``by`` may audit (for the heatmap pages)."""
         with self.core.reading() as session:
             return workspace.audited_versions(session, acting(session, by))
 
     def access_log(self, by: Caller, viewer: str | None = None, instance_id: int | None = None,
-                   before_id: int | None = None, limit: int = 100) -> dict[str, Any]:
+                   before_id: int | None = None, limit: int = 100) -> AccessPage:
         """Who looked at what through the audit workspace, newest first (auditors and admins)."""
         with self.core.transaction() as session:
             return workspace.access_log_page(session, acting(session, by), viewer, instance_id, before_id, limit,
                                              self.collaborators.clock())
 
     # -- proof -------------------------------------------------------------------------------
-    def integrity(self, by: Caller, instance_id: int) -> dict[str, Any]:
+    def integrity(self, by: Caller, instance_id: int) -> Integrity:
         """One instance's verified badge on its own: chain, inclusion in the checkpoint, signature (the audit
         right outright, as for exports)."""
         with self.core.reading() as session:
@@ -109,7 +128,7 @@ class Audit(Area):
             allow_export(session, acting(session, by), what, detail, self.collaborators.clock(), instance_ids,
                          wanted)
 
-    def export_bundle(self, by: Caller, instance_ids: list[int], out: IO[bytes]) -> dict[str, Any]:
+    def export_bundle(self, by: Caller, instance_ids: list[int], out: IO[bytes]) -> BundleSummary:
         """Checkpoint what is new, then write the offline bundle of ``instance_ids`` to ``out``.
 
         :raise NotAllowed: :raise InstanceNotFound: :raise HistoryTampered:
@@ -132,7 +151,7 @@ class Audit(Area):
         with self.core.reading() as session:
             yield from stream_xes(session, wanted)
 
-    def ocel_log(self, by: Caller, wanted: LogFilter) -> dict[str, Any]:
+    def ocel_log(self, by: Caller, wanted: LogFilter) -> OcelLog:
         """The OCEL 2.0 log of ``wanted`` (a JSON document). :raise NotAllowed: :raise ProcessNotFound:"""
         self._allow_export(by, "export process-mining logs", "ocel " + described(wanted), wanted=wanted)
         with self.core.reading() as session:

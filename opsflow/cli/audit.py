@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-from typing import Any
 
+from engine.audit.views import AuditStep
 from engine.facade import Engine
 from engine.org.people import Caller, Operator, Person
 
@@ -56,11 +56,11 @@ def cmd_instances(engine: Engine, args: argparse.Namespace) -> None:
     emit(args, page, text)
 
 
-def _detail(step: dict[str, Any]) -> str:
-    parts = [f"{k}={step[k]}" for k in ("decision", "to") if step.get(k)]
-    if step.get("comment"):
+def _detail(step: AuditStep) -> str:
+    parts = [f"{k}={v}" for k, v in (("decision", step["decision"]), ("to", step["to"])) if v]
+    if step["comment"]:
         parts.append(json.dumps(step["comment"], ensure_ascii=False)[:80])
-    changed = [c["key"] for c in step.get("changes", [])]
+    changed = [c["key"] for c in step["changes"]]
     if changed:
         parts.append("data: " + ", ".join(changed))
     return "  ".join(parts)
@@ -113,7 +113,7 @@ def cmd_show(engine: Engine, args: argparse.Namespace) -> None:
 def cmd_heatmap(engine: Engine, args: argparse.Namespace) -> None:
     version = args.version
     if version is None:
-        known = [v["version"] for v in engine.audit.versions(Person(args.actor_user)) if v["process"] == args.key]
+        known = [v.version for v in engine.audit.versions(Person(args.actor_user)) if v.process == args.key]
         version = max(known) if known else 1
     numbers = engine.audit.heatmap(Person(args.actor_user), args.key, version)
 
@@ -125,11 +125,12 @@ def cmd_heatmap(engine: Engine, args: argparse.Namespace) -> None:
               f"times: {numbers['time_basis']}")
         rows = []
         for e in numbers["elements"]:
-            opened = e["times"].get("open", {})
+            opened = e["times"].get("open")
             rows.append({"element": e["id"], "type": e["type"], "instances": e["instances"], "passes": e["passes"],
-                         "open_now": e["open_now"], "median": hours(opened.get("median_s")),
-                         "p90": hours(opened.get("p90_s")), "median_working": hours(opened.get("median_working_s")),
-                         "p90_working": hours(opened.get("p90_working_s"))})
+                         "open_now": e["open_now"], "median": hours(opened["median_s"] if opened else None),
+                         "p90": hours(opened["p90_s"] if opened else None),
+                         "median_working": hours(opened["median_working_s"] if opened else None),
+                         "p90_working": hours(opened["p90_working_s"] if opened else None)})
         table(rows, ["element", "type", "instances", "passes", "open_now", "median", "p90", "median_working",
                      "p90_working"])
         for gateway in numbers["gateways"]:

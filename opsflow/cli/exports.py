@@ -9,9 +9,10 @@ from pathlib import Path
 from engine.audit.xes import LogFilter, parse_date
 from engine.errors import InvalidInput
 from engine.facade import Engine
+from engine.results import as_json
 
 from .commands import OPERATOR, Commands, caller, record_id
-from .output import emit, table
+from .output import emit, print_json, table
 from .progress import progress_for
 
 
@@ -31,10 +32,9 @@ def cmd_export_bundle(engine: Engine, args: argparse.Namespace) -> None:
         partial.replace(target)
     finally:
         partial.unlink(missing_ok=True)
-    summary = {**summary, "file": str(target)}
-    emit(args, summary, lambda: print(f"bundle {target}: {summary['events']} event(s) of {len(args.ids)} "
-                                      f"instance(s), checkpoint size {summary['checkpoint_size']}; "
-                                      f"check it with: opsflow-verify {target}"))
+    emit(args, {**as_json(summary), "file": str(target)},
+         lambda: print(f"bundle {target}: {summary.events} event(s) of {len(args.ids)} instance(s), checkpoint size "
+                       f"{summary.checkpoint_size}; check it with: opsflow-verify {target}"))
 
 
 def _filter(args: argparse.Namespace) -> LogFilter:
@@ -78,18 +78,17 @@ def cmd_conformance(engine: Engine, args: argparse.Namespace) -> int:
         verdicts = engine.audit.conformance(caller(args.actor), _filter(args), bar)
     finally:
         bar.close()
-    rows = [v.as_dict() for v in verdicts]
     deviating = [v for v in verdicts if v.fits is False]
     if args.json:
-        print(json.dumps({"process": args.process, "instances": len(rows), "fit": sum(1 for v in verdicts if v.fits),
-                          "deviations": len(deviating), "verdicts": rows}, ensure_ascii=False, indent=2))
+        print_json({"process": args.process, "instances": len(verdicts), "fit": sum(1 for v in verdicts if v.fits),
+                    "deviations": len(deviating), "verdicts": verdicts})
     else:
         table([{"instance": v.instance_id, "version": v.version, "steps": v.steps,
                 "verdict": "fits" if v.fits else ("not checked" if v.fits is None else "deviates"),
                 "first deviation": (f"#{v.seq}: " if v.seq else "") + (v.deviation or "")} for v in verdicts],
               ["instance", "version", "steps", "verdict", "first deviation"])
-        print(f"{len(rows) - len(deviating)} of {len(rows)} instance(s) fit" if not deviating else
-              f"{len(deviating)} of {len(rows)} instance(s) deviate from their model")
+        print(f"{len(verdicts) - len(deviating)} of {len(verdicts)} instance(s) fit" if not deviating else
+              f"{len(deviating)} of {len(verdicts)} instance(s) deviate from their model")
     return 9 if deviating else 0
 
 

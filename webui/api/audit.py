@@ -6,11 +6,12 @@ answer here is recorded in the access log, as the web pages are.
 
 from __future__ import annotations
 
-from flask import Response, jsonify, request
+from flask import Response, request
 
 from engine.audit.access_log import MAX_PAGE
 
 from . import blueprint, context
+from .answers import answer
 from .inputs import id_segment, int_arg, text_arg
 
 INSTANCE = "/process-instances" + id_segment("instance_id")
@@ -22,13 +23,13 @@ def audit_instances() -> Response:
     """Find instances to audit: ``process``, ``version``, ``status``, ``end``, ``started_by``, ``actor``,
     ``from``/``to`` (days, China time) on ``dates`` (started or ended), ``q``, ``sort``, ``order``,
     ``after`` (the cursor of the previous page), ``limit``."""
-    return jsonify(context.engine().audit.search(context.me(), request.args))
+    return answer(context.engine().audit.search(context.me(), request.args))
 
 
 @blueprint.get("/audit/instances" + id_segment("instance_id"))
 def audit_instance(instance_id: int) -> Response:
     """An instance step by step, with the path on its diagram and what its verified badge checked."""
-    return jsonify(context.engine().audit.instance(context.me(), instance_id))
+    return answer(context.engine().audit.instance(context.me(), instance_id))
 
 
 @blueprint.get(f"{INSTANCE}/replay")
@@ -38,13 +39,13 @@ def replay(instance_id: int) -> Response:
     Without ``step`` the engine still checks the right first (403), then refuses the missing step (400).
     """
     step = int_arg("step", 0, 1, MAX_STEP) if "step" in request.args else 0
-    return jsonify(context.engine().audit.replay(context.me(), instance_id, step))
+    return answer(context.engine().audit.replay(context.me(), instance_id, step))
 
 
 @blueprint.get("/process-definitions/<key>/versions/<int:version>/heatmap")
 def heatmap(key: str, version: int) -> Response:
     """Passes per element, times per step and the gateways' paths of one version."""
-    return jsonify(context.engine().audit.heatmap(context.me(), key, version))
+    return answer(context.engine().audit.heatmap(context.me(), key, version))
 
 
 @blueprint.get("/audit/access-log")
@@ -55,4 +56,4 @@ def access_log() -> Response:
     page = context.engine().audit.access_log(
         context.me(), text_arg("viewer"), int_arg("instance", 0, 1, MAX_STEP) if instance else None,
         int_arg("before", 0, 1, MAX_STEP) if before else None, int_arg("limit", 100, 1, MAX_PAGE))
-    return jsonify(page)
+    return answer(page)

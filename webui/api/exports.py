@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import io
 
-from flask import Response, jsonify, request, stream_with_context
+from flask import Response, request, stream_with_context
 
 from engine.audit.xes import LogFilter, parse_date
 
 from . import blueprint, context
+from .answers import answer
 from .inputs import int_arg
 from .instances import INSTANCE
 
@@ -36,4 +37,4 @@ def instance_bundle(instance_id: int) -> Response:
 @blueprint.get(f"{INSTANCE}/integrity")
 def instance_integrity(instance_id: int) -> Response:
     """What the history check says of the instance: chain, inclusion in the checkpoint, signature. :raise 403 404:"""
-    return jsonify(context.engine().audit.integrity(context.me(), instance_id))
+    return answer(context.engine().audit.integrity(context.me(), instance_id))

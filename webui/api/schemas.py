@@ -122,8 +122,8 @@ ERROR["required"] = ["error", "message", "fields"]
 INTEGRITY = obj({
     "chain_ok": {"type": "boolean", "description": "the hash chain and the instance's anchor check out"},
     "events": INTEGER, "pending": {"type": "integer", "description": "events not yet in a checkpoint"},
-    "checkpoint": {"type": ["object", "null"], "properties": {
-        "origin": STRING, "size": INTEGER, "made_at": nullable(STRING), "file": nullable(STRING)}},
+    "checkpoint": nullable(obj({"origin": STRING, "size": INTEGER, "made_at": nullable(STRING),
+                                "file": nullable(STRING)})),
     "included": {"type": ["boolean", "null"], "description": "its events match the checkpoint (null: none in one)"},
     "signature_ok": {"type": ["boolean", "null"], "description": "the checkpoint's Ed25519 signature verifies"},
     "problems": {"type": "array", "items": obj({"seq": nullable(INTEGER), "message": STRING})},

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from engine.audit.views import AuditFollowUp, AuditStep
 
 from ..context import display_name
 from ..forms.context_view import label_of, scalar_text
@@ -57,7 +60,7 @@ def _text(schema: dict[str, Any], value: Any) -> str:
     return "—" if value is None else scalar_text(schema, value) or "—"
 
 
-def changes(step: dict[str, Any], forms: dict[str, dict[str, Any]]) -> list[Change]:
+def changes(step: AuditStep, forms: dict[str, dict[str, Any]]) -> list[Change]:
     """A step's data changes as rows: a form's fields (only those that changed), or one value."""
     result = []
     for change in step["changes"]:
@@ -81,28 +84,28 @@ def changes(step: dict[str, Any], forms: dict[str, dict[str, Any]]) -> list[Chan
     return result
 
 
-def decision_of(step: dict[str, Any], forms: dict[str, dict[str, Any]]) -> tuple[str, str]:
+def decision_of(step: AuditStep, forms: dict[str, dict[str, Any]]) -> tuple[str, str]:
     """The decision of a step in the user's language, with its tone (ok/warn)."""
-    value = step.get("decision")
+    value = step["decision"]
     if not value:
         return "", ""
-    _title, schema = _form(forms, step.get("task_name") or "")
+    _title, schema = _form(forms, step["task_name"] or "")
     field_schema = schema.get("properties", {}).get("decision", {})
     return enum_label(field_schema, value), decision_tone(field_schema, value)
 
 
-def follow_up_text(item: dict[str, Any], task_title: Any) -> str:
+def follow_up_text(item: AuditFollowUp, task_title: Callable[[str | None], str]) -> str:
     """What the engine did after a step, in words (``task_title`` names an element in the user's language)."""
     kind = item["kind"]
     if kind == "gateway_path":
-        targets = ", ".join(task_title(t) for t in item.get("to") or [])
+        targets = ", ".join(task_title(t) for t in item["to"] or [])
         return _("%(gateway)s → %(to)s", gateway=task_title(item["gateway"]), to=targets)
     if kind == "task_created":
         return _("Waiting for: %(step)s", step=task_title(item["task_name"]))
     if kind == "task_expired":
         return _("Closed unfinished at its deadline: %(step)s", step=task_title(item["task_name"]))
     if kind == "instance_ended":
-        end = status_text({"status": "completed", "end_event": item.get("end_event")})
+        end = status_text({"status": "completed", "end_event": item["end_event"]})
         return _("The process ended: %(end)s", end=str(end))
     return str(kind).replace("_", " ")
 

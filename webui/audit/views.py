@@ -8,6 +8,8 @@ with plain links and forms (``?step=N``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, g, jsonify, render_template, request, url_for
@@ -15,6 +17,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import NotFound
 
 from engine.audit.search import DATE_FIELDS, ORDERS, SORTS, InstanceQuery
+from engine.audit.views import AuditView, Replay
 from engine.org.people import Person
 from engine.org.rights import Right
 from engine.org.views import RoleTitle
@@ -67,15 +70,25 @@ def index() -> ResponseReturnValue:
     )
 
 
-def _task_title(view: dict[str, Any]) -> Any:
-    """A function naming a step or element of the instance's version in the user's language."""
-    def title(name: str | None) -> str:
+@dataclass(frozen=True)
+class _Names:
+    """Names the steps and elements of an instance's version in the user's language (called with an id)."""
+
+    tasks: Mapping[str, tuple[str, str]]  # a user task: its title and Chinese title
+    elements: Mapping[str, str]
+    elements_zh: Mapping[str, str]
+
+    @classmethod
+    def of_view(cls, view: AuditView) -> _Names:
+        return cls({k: (t["title"], t["title_zh"]) for k, t in view["tasks"].items()}, view["elements"],
+                   view["elements_zh"])
+
+    def __call__(self, name: str | None) -> str:
         key = name or ""
-        task = view["tasks"].get(key)
+        task = self.tasks.get(key)
         if task:
-            return pick(task["title"], task["title_zh"])
-        return pick(view["elements"].get(key) or key, view["elements_zh"].get(key, ""))
-    return title
+            return pick(*task)
+        return pick(self.elements.get(key) or key, self.elements_zh.get(key, ""))
 
 
 def _role_title(role: str | None) -> str:
@@ -86,13 +99,12 @@ def _role_title(role: str | None) -> str:
     return pick(known.title, known.title_zh) if known else (role or "")
 
 
-def _panel(view: dict[str, Any], state: dict[str, Any], forms: dict[str, dict[str, Any]]) -> str:
+def _panel(names: _Names, state: Replay, forms: dict[str, dict[str, Any]]) -> str:
     from ..forms.context_view import sections
 
     shown = {k: v for k, v in state["data"].items() if k in forms or k == "result"}
-    return render_template("audit/_replay_panel.html", state=state, view=view, sections=sections(shown, forms),
-                           task_title=_task_title(view), role_title=_role_title,
-                           status=status_text(state))
+    return render_template("audit/_replay_panel.html", state=state, sections=sections(shown, forms),
+                           task_title=names, role_title=_role_title, status=status_text(state))
 
 
 @blueprint.get("/instances/<id:instance_id>")
@@ -106,18 +118,20 @@ def instance(instance_id: int) -> ResponseReturnValue:
     state = engine().audit.replay(Person(user), instance_id, chosen) if request.args.get("step") else None
     forms = engine().work.forms(Person(user), instance_id)  # the form titles, to label the data
     if state is None:  # the last step, from the view already read (no extra look to record)
-        state = {"step": len(view["steps"]), "steps": len(view["steps"]), "seq": view["events"],
-                 "at": view["steps"][-1]["at"], "data": view["data"], "open_tasks": view["open_tasks"],
-                 "status": view["status"], "end_event": view["end_event"], "event": view["steps"][-1],
-                 "path": view["path"]}
+        last = view["steps"][-1]
+        state = {"instance_id": view["id"], "step": len(view["steps"]), "steps": len(view["steps"]),
+                 "seq": view["events"], "first_seq": last["seq"], "at": last["at"], "event": last,
+                 "data": view["data"], "open_tasks": view["open_tasks"], "status": view["status"],
+                 "end_event": view["end_event"], "path": view["path"]}
+    names = _Names.of_view(view)
     steps = [{**s, "what": present.step_text(s["kind"]), "decision_text": present.decision_of(s, forms),
               "changes": present.changes(s, forms),
-              "follow_ups": [present.follow_up_text(f, _task_title(view)) for f in s["follow_ups"]]}
+              "follow_ups": [present.follow_up_text(f, names) for f in s["follow_ups"]]}
              for s in view["steps"]]
     return render_template(
         "audit/instance.html", view=view, steps=steps, state=state, integrity=integrity,
-        panel=_panel(view, state, forms), status=status_text(view), good_ends=GOOD_ENDS,
-        task_title=_task_title(view), role_title=_role_title, person=present.person,
+        panel=_panel(names, state, forms), status=status_text(view), good_ends=GOOD_ENDS,
+        task_title=names, role_title=_role_title, person=present.person,
         process_title=pick(view["process_title"], view["process_title_zh"]),
     )
 
@@ -126,9 +140,8 @@ def instance(instance_id: int) -> ResponseReturnValue:
 def instance_diagram(instance_id: int) -> ResponseReturnValue:
     """The instance's own BPMN with the path taken (JSON for the page's diagram)."""
     diagram = engine().audit.diagram(me(), instance_id, _step(request.args.get("step")))
-    return jsonify({"bpmn": diagram["bpmn"], "path": diagram["path"], "step": diagram["step"],
-                    "steps": diagram["steps"], "texts": _diagram_texts(),
-                    **_diagram_names(diagram["path"].get("names_zh", {}))})
+    return jsonify({"bpmn": diagram.bpmn, "path": diagram.path, "step": diagram.step, "steps": diagram.steps,
+                    "texts": _diagram_texts(), **_diagram_names(diagram.path["names_zh"])})
 
 
 def _diagram_names(names_zh: dict[str, str]) -> dict[str, dict[str, str]]:
@@ -152,10 +165,10 @@ def replay_step(instance_id: int, step: int) -> ResponseReturnValue:
     come_back_to(url_for("audit.instance", instance_id=instance_id))
     state = engine().audit.replay(Person(user), instance_id, step)
     forms = engine().work.forms(Person(user), instance_id)
-    view = {"tasks": {k: {"title": f["title"], "title_zh": f["title_zh"]} for k, f in forms.items()},
-            "elements": state["path"]["names"], "elements_zh": state["path"]["names_zh"]}
+    names = _Names({k: (f["title"], f["title_zh"]) for k, f in forms.items()}, state["path"]["names"],
+                   state["path"]["names_zh"])
     return jsonify({"step": state["step"], "steps": state["steps"], "path": state["path"],
-                    "html": _panel(view, state, forms)})
+                    "html": _panel(names, state, forms)})
 
 
 @blueprint.get("/access-log")
@@ -193,10 +206,11 @@ def heatmap(key: str, version: int) -> ResponseReturnValue:
 @blueprint.get("/processes/<key>/versions/<id:version>/diagram")
 def heatmap_diagram(key: str, version: int) -> ResponseReturnValue:
     """The version's BPMN with its passes per element (JSON for the heatmap page's diagram)."""
-    numbers = engine().audit.heatmap(me(), key, version, with_diagram=True)
+    shown = engine().audit.heatmap_diagram(me(), key, version)
+    numbers = shown.heatmap
     medians = {e["id"]: present.duration(e["times"]["open"]["median_s"]) for e in numbers["elements"]
                if "open" in e["times"]}
-    return jsonify({"bpmn": numbers["bpmn"], "instances": numbers["instances"],
+    return jsonify({"bpmn": shown.bpmn, "instances": numbers["instances"],
                     "passes": {e["id"]: e["instances"] for e in numbers["elements"] if e["instances"]},
                     "flows": {f["id"]: f["instances"] for f in numbers["flows"] if f["instances"]},
                     "medians": medians, "texts": {**_diagram_texts(), "median": _("median open time")},
