@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,7 @@ def _pad(text: str, width: int) -> str:
     return text + " " * (width - _display_width(text))
 
 
-def table(rows: list[dict[str, Any]], columns: list[str]) -> None:
+def table(rows: Sequence[Mapping[str, Any]], columns: list[str]) -> None:
     if not rows:
         print("(none)")
         return

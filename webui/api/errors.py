@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -64,7 +65,7 @@ class RequestInvalid(InvalidInput):
 
 
 def error_response(status: int, code: str, message: str, fields: dict[str, list[str]] | None = None,
-                   errors: list[dict[str, Any]] | None = None) -> Response:
+                   errors: Sequence[Mapping[str, Any]] | None = None) -> Response:
     body: dict[str, Any] = {"error": code, "message": message, "fields": fields or {}}
     if errors is not None:
         body["errors"] = errors

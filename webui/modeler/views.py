@@ -16,6 +16,7 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import generate_csrf
 
 from engine.errors import Conflict, DeploymentRejected, NotAllowed, OpsflowError
+from engine.modeler.views import Draft
 from engine.org.rights import Right
 from engine.text_input import JsonUnreadable, read_json
 
@@ -112,7 +113,7 @@ def import_file() -> ResponseReturnValue:
     return redirect(url_for("modeler.edit", key=key), code=303)
 
 
-def _open_or_none(key: str) -> dict[str, Any] | None:
+def _open_or_none(key: str) -> Draft | None:
     try:
         return engine().modeler.open_draft(me(), key)
     except OpsflowError:
