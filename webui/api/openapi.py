@@ -225,13 +225,18 @@ def document() -> dict[str, Any]:
                                 "**JSON bodies** are UTF-8 objects; a key given twice in one object is refused "
                                 "(400, the key named in `fields`).\n\n" + (ERRORS_DOC or "")},
         "servers": [{"url": "/api/v1"}],
-        "security": [{"bearerAuth": []}],
+        "security": [{"bearerAuth": []}, {"browserSession": []}],
         "tags": [{"name": n} for n in ("definitions", "tasks", "instances", "audit", "modeler", "meta")],
         "paths": paths,
         "components": {
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
-                                               "description": "a token from your account page (`/account`) "
-                                                              "or `opsflow token create USER`"}},
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer",
+                               "description": "a token from your account page (`/account`) or `opsflow token "
+                                              "create USER`"},
+                "browserSession": {"type": "apiKey", "in": "cookie", "name": "opsflow_session",
+                                   "description": "the web app's signed-in session (its pages call the API, e.g. "
+                                                  "the modeler's editor); every request but GET must then carry "
+                                                  "the page's CSRF token in the `X-CSRFToken` header, else 403"}},
             "schemas": {**COMPONENTS, **AUDIT_COMPONENTS},
             "responses": {
                 **{f"E{status}": _json(ref("Error"), text) for status, text in ERROR_TEXT.items()},
