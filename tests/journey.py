@@ -65,7 +65,9 @@ def chains(engine: Engine, instance_id: int | None = None) -> tuple[int, list[Ch
     return report.instances, report.problems
 
 
-def deploy_files(engine: Engine, paths: list[Path], username: str, note: str = "") -> list[DeployResult]:
-    """Deploy BPMN files or folders from disk (forms from the project's forms folder), as ``opsflow deploy``."""
+def deploy_files(engine: Engine, paths: list[Path], username: str,
+                 note: str = "Deployed by a test") -> list[DeployResult]:
+    """Deploy BPMN files or folders from disk (forms from the project's forms folder), as ``opsflow deploy``
+    (which, like every deploy, needs a change note)."""
     bundles = bundles_from_paths(paths, engine.collaborators.forms_root)
     return engine.definitions.deploy(Person(username), bundles, note)

@@ -203,7 +203,7 @@ def test_the_database_refuses_to_change_or_remove_access_log_rows(engine, plans)
 def test_an_instance_is_drawn_with_its_own_version(engine, plans):
     bundle = bundle_from_file(ROOT / "processes" / "market_plan.bpmn", ROOT / "forms")
     changed = dataclasses.replace(bundle, bpmn=bundle.bpmn.replace(b'name="Market plan"', b'name="Market plan 2"'))
-    assert engine.definitions.deploy(Person("gao.yan"), [changed])[0].version == 2
+    assert engine.definitions.deploy(Person("gao.yan"), [changed], "Renamed")[0].version == 2
     newer = start_plan(engine)
     assert 'name="Market plan 2"' not in engine.audit.diagram(Person("he.ping"), plans["approved"]).bpmn
     assert 'name="Market plan 2"' in engine.audit.diagram(Person("he.ping"), newer).bpmn

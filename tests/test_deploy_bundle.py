@@ -14,6 +14,7 @@ from engine.models import DefinitionFile, ProcessDefinition
 from engine.org.people import Person
 from tests.journey import OPERATOR
 
+NOTE = "The memo process"  # every deploy needs a change note
 NOTE_FORM = {"type": "object", "title": "Note", "x-title-zh": "备注", "required": ["note"],
              "properties": {"note": {"type": "string", "title": "Note", "maxLength": 200}}}
 
@@ -55,7 +56,7 @@ def versions(engine, key: str) -> int:
 
 def test_an_analyst_deploys_a_bundle_that_exists_only_in_memory(engine, tmp_path, monkeypatch):
     monkeypatch.setattr(engine.collaborators, "forms_root", tmp_path / "nothing-here")  # no form files on disk
-    [result] = engine.definitions.deploy(Person("gao.yan"), [memo_bundle()])
+    [result] = engine.definitions.deploy(Person("gao.yan"), [memo_bundle()], NOTE)
     assert (result.key, result.version, result.status) == ("memo", 1, "deployed")
     started = engine.work.start(Person("zhou.jie"), "memo")
     task = engine.work.task(OPERATOR, engine.work.tasks(Person("zhou.jie"))[0]["id"])
@@ -65,25 +66,27 @@ def test_an_analyst_deploys_a_bundle_that_exists_only_in_memory(engine, tmp_path
                  .all() if f.name.startswith("memo")}
     assert files == {"memo.bpmn": ("bpmn", hashlib.sha256(bpmn()).hexdigest()),
                      "memo/note.json": ("form", hashlib.sha256(json.dumps(NOTE_FORM).encode()).hexdigest())}
-    assert [r.status for r in engine.definitions.deploy(Person("admin"), [memo_bundle()])] == ["unchanged"]
+    assert [r.status for r in engine.definitions.deploy(Person("admin"), [memo_bundle()], NOTE)] == ["unchanged"]
     assert versions(engine, "memo") == 1
 
 
 def test_a_staff_user_may_not_deploy_and_is_told_which_right_it_needs(engine):
     with pytest.raises(NotAllowed, match=r"zhou\.jie may not deploy processes: that needs the deploy right "
                                          r"\(roles admin, analyst\)"):
-        engine.definitions.deploy(Person("zhou.jie"), [memo_bundle()])
+        engine.definitions.deploy(Person("zhou.jie"), [memo_bundle()], NOTE)
     with pytest.raises(NotAllowed, match="deploy right"):
-        engine.definitions.deploy(Person("chen.yu"), [memo_bundle()])  # a director runs processes; analysts change them
+        # a director runs processes; analysts change them
+        engine.definitions.deploy(Person("chen.yu"), [memo_bundle()], NOTE)
     assert versions(engine, "memo") == 0
 
 
 def test_a_bundle_without_its_form_or_with_an_unknown_lane_is_refused_and_stores_nothing(engine):
     missing = DefinitionBundle("memo.bpmn", bpmn())
     with pytest.raises(DeploymentRejected, match=r"form 'memo/note\.json' not found"):
-        engine.definitions.deploy(Person("gao.yan"), [missing])
+        engine.definitions.deploy(Person("gao.yan"), [missing], NOTE)
     with pytest.raises(DeploymentRejected, match=r"lane 'nobody' .* is not a known role"):
-        engine.definitions.deploy(Person("gao.yan"), [memo_bundle(lane="nobody")])
+        engine.definitions.deploy(Person("gao.yan"), [memo_bundle(lane="nobody")], NOTE)
     with pytest.raises(DeploymentRejected, match="lies outside the forms folder"):
-        engine.definitions.deploy(Person("gao.yan"), [DefinitionBundle("memo.bpmn", bpmn(form="../../etc/passwd"))])
+        engine.definitions.deploy(Person("gao.yan"), [DefinitionBundle("memo.bpmn", bpmn(form="../../etc/passwd"))],
+                                  NOTE)
     assert versions(engine, "memo") == 0

@@ -253,12 +253,12 @@ def test_the_cli_refuses_a_hostile_file_with_the_element_on_stderr(tmp_path):
     assert opsflow(env, "init").returncode == 0
     assert opsflow(env, "user", "add", "ana", "--role", "analyst").returncode == 0
 
-    script = opsflow(env, "deploy", str(REJECTED / "script_imports_os.bpmn"), "--as", "ana")
+    script = opsflow(env, "deploy", str(REJECTED / "script_imports_os.bpmn"), "--as", "ana", "--note", "try")
     assert script.returncode == 6
     assert "script_imports_os.bpmn" in script.stderr
     assert "steal: script is not allowed" in script.stderr and "Imports are not allowed" in script.stderr
 
-    xxe = opsflow(env, "deploy", str(REJECTED / "xxe.bpmn"), "--as", "ana")
+    xxe = opsflow(env, "deploy", str(REJECTED / "xxe.bpmn"), "--as", "ana", "--note", "try")
     assert xxe.returncode == 6 and "xxe.bpmn: document declares a DTD or entities" in xxe.stderr
 
     listed = opsflow(env, "processes", "--json")

@@ -40,7 +40,7 @@ def test_changes_through_the_engine_are_seen_at_once(engine):
     after = engine.org.directory()
     assert "new.hire" not in before.people
     assert after.people["new.hire"].name == "New Hire" and after.people["new.hire"].reports_to == "wang.lei"
-    engine.definitions.deploy(Person("gao.yan"), [memo_bundle()])
+    engine.definitions.deploy(Person("gao.yan"), [memo_bundle()], "The memo process")
     assert "memo" in engine.org.directory().processes and "memo" not in after.processes
     assert [p["key"] for p in engine.work.processes(OPERATOR)] == sorted(engine.org.directory().processes)
 

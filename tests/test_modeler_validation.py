@@ -131,7 +131,7 @@ def test_a_hostile_bundle_posted_to_the_api_is_refused_and_nothing_is_stored(eng
 def test_deploy_rejected_keeps_its_text_and_carries_the_elements(sqlite_engine):
     with pytest.raises(DeploymentRejected) as caught:
         sqlite_engine.definitions.deploy(Person("gao.yan"), [bundle_from_file(REJECTED / "service_task.bpmn",
-                                                                              FIXTURES / "forms")])
+                                                                              FIXTURES / "forms")], "try")
     assert [getattr(p, "element", None) for p in caught.value.problems] == ["call_out"]
     assert "service task 'call_out': service tasks are not supported" in str(caught.value)
 

@@ -69,7 +69,7 @@ def init_app(app: Flask) -> None:
     auth_views.init_app(app)  # first: anonymous requests go to /login before anything else runs
     app.before_request(routing.refuse_ids_out_of_range)  # then: an id no row can have is not found
     csrf.init_app(app)
-    csrf.exempt(api_blueprint)  # the API authenticates with bearer tokens, not cookies
+    csrf.exempt(api_blueprint)  # tokens need no CSRF; the API checks a session's own (webui.api.auth)
     i18n.init_app(app)
     safety.init_app(app)
     errors.init_app(app)

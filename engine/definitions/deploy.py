@@ -1,34 +1,44 @@
-"""Deploying bundles as versioned process definitions: all validated first, then stored; all or nothing.
+"""Deploying bundles as versioned process definitions: all checked first, then stored; all or nothing.
 
-A version is stored with the files it was made from (``DefinitionFile``). Unchanged content
-(the same BPMN, called DMN tables and forms) is not a new version; running instances keep theirs.
+``deploy`` is the one deploy use case (the CLI's files, the API's uploads, the modeler's drafts, and
+``opsflow init``): the one deploy check (``deploy_check``), then ``store`` of what it parsed. A version
+is stored with the files it was made from (``DefinitionFile``). Unchanged content (the same BPMN,
+called DMN tables and forms) is not a new version; running instances keep theirs.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import InvalidInput
 from ..models import DefinitionFile, ProcessDefinition, TaskDefinition
-from ..org.people import Actor, known_roles, relationship_roles
-from ..org.rights import Right, require
+from ..org.people import Actor
 from .bundle import DefinitionBundle
-from .parser import ParsedProcess, parse_bundle
+from .deploy_check import BundleRule, CheckedDeploy, check_deploy
+from .parser import ParsedProcess
 from .spec_codec import SpecCodec
+from .views import Deployment
 
 
-@dataclass
+@dataclass(frozen=True)
 class DeployResult:
+    """One process of a deploy: its version, whether it is new, and the file it came from (the CLI shows it)."""
+
     key: str
     version: int
-    status: str  # "deployed" or "unchanged"
+    status: Literal["deployed", "unchanged"]
     source: str
+
+    def deployment(self) -> Deployment:
+        """As the API answers it."""
+        return {"key": self.key, "version": self.version, "status": self.status}
 
 
 def _store(session: Session, parsed: ParsedProcess, specs: SpecCodec, now: datetime, by: str,
@@ -65,32 +75,19 @@ def _store(session: Session, parsed: ParsedProcess, specs: SpecCodec, now: datet
     return DeployResult(parsed.key, definition.version, "deployed", parsed.source_name)
 
 
-def store_bundles(
-    session: Session, bundles: list[DefinitionBundle], specs: SpecCodec, now: datetime, by: str, note: str = "",
-) -> list[DeployResult]:
-    """Validate every bundle, then store the new versions (recorded as deployed ``by``, with ``note``).
-
-    :raise DeploymentRejected: the first bundle that fails, with every problem it has.
-    :raise InvalidInput: two bundles define the same process.
-    """
-    roles = known_roles(session)
-    relationships = frozenset(relationship_roles(session))
-    parsed: list[ParsedProcess] = []
-    for bundle in bundles:
-        parsed += parse_bundle(bundle, roles, relationships)
-    keys = [p.key for p in parsed]
-    duplicates = sorted({k for k in keys if keys.count(k) > 1})
-    if duplicates:
-        raise InvalidInput(f"process id(s) defined in more than one file: {', '.join(duplicates)}")
-    return [_store(session, p, specs, now, by, note) for p in parsed]
+def store(session: Session, checked: CheckedDeploy, specs: SpecCodec, now: datetime) -> list[DeployResult]:
+    """Store what passed the deploy check as new versions (unchanged content is not stored again)."""
+    return [_store(session, p, specs, now, checked.by, checked.note) for p in checked.processes]
 
 
 def deploy(
-    session: Session, actor: Actor, bundles: list[DefinitionBundle], specs: SpecCodec, now: datetime, note: str = "",
+    session: Session, actor: Actor, bundles: list[DefinitionBundle], specs: SpecCodec, now: datetime, note: str,
+    rules: Sequence[BundleRule] = (),
 ) -> list[DeployResult]:
-    """Deploy for someone holding the deploy right (analysts and admins).
+    """Check every bundle (``deploy_check.check_deploy``: the deploy right, the note, every problem), then
+    store the new versions, recorded as deployed by the actor with the note.
 
-    :raise NotAllowed: naming the deploy right, before anything is parsed.
+    :raise NotAllowed: naming the deploy right, before anything is read. :raise InvalidInput: no usable note.
+    :raise DeploymentRejected: the first bundle with errors, with every error it has.
     """
-    require(actor, Right.DEPLOY, "deploy processes")
-    return store_bundles(session, bundles, specs, now, actor.username, note)
+    return store(session, check_deploy(session, actor, bundles, note, rules), specs, now)

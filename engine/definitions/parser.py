@@ -1,7 +1,10 @@
 """Parsing a bundle (BPMN + DMN + forms, in memory) into validated, deployable process versions.
 
-Everything is checked before anything is stored: hardened XML, the BPMN schema, then the checks
-of ``engine.definitions.checks``. All problems of a process are reported together.
+``read_documents`` reads each file of a bundle once (hardened XML); ``parse_processes`` hands those
+documents to the BPMN library and runs the checks of ``engine.definitions.checks`` on what it made:
+the BPMN schema, lanes and roles, forms, gateways, scripts, DMN hit policies. All problems of a process
+are reported together. The deploy check (``deploy_check``) runs both, and the lint rules on the same
+documents, before anything is stored.
 """
 
 from __future__ import annotations
@@ -71,6 +74,43 @@ def _spiff_problem(exc: Exception, prefix: str = "", element: str | None = None)
     return Problem.text(prefix + _spiff_message(exc), str(where) if where else None)
 
 
+@dataclass(frozen=True)
+class Documents:
+    """A bundle's files, each read once (``xml_safety``): the BPMN document and the DMN tables.
+
+    ``root`` is None when the BPMN document cannot be read (``unreadable`` says why); a DMN file that
+    cannot be read is in ``unreadable_dmn`` rather than in ``dmn``.
+    """
+
+    bundle: DefinitionBundle
+    root: etree._Element | None
+    unreadable: Problem | None
+    dmn: dict[str, etree._Element]
+    unreadable_dmn: dict[str, Problem]
+
+    def executable(self) -> list[str]:
+        """The ids of the executable processes the BPMN document defines, in document order."""
+        if self.root is None:
+            return []
+        return [str(p.get("id")) for p in elements(self.root, "//bpmn:process[@isExecutable='true']")]
+
+
+def read_documents(bundle: DefinitionBundle) -> Documents:
+    """Read the bundle's BPMN document and DMN tables, once each; nothing is refused here."""
+    try:
+        root, unreadable = parse_xml(bundle.bpmn), None
+    except UnsafeXml as exc:
+        root, unreadable = None, Problem.text(str(exc))
+    dmn: dict[str, etree._Element] = {}
+    unreadable_dmn: dict[str, Problem] = {}
+    for name, content in sorted(bundle.dmn.items()):
+        try:
+            dmn[name] = parse_xml(content)
+        except UnsafeXml as exc:
+            unreadable_dmn[name] = Problem.text(f"{name}: {exc}", file=name)
+    return Documents(bundle, root, unreadable, dmn, unreadable_dmn)
+
+
 @dataclass
 class _Parsed:
     """A bundle's document as the library parsed it, and the DMN files its processes call."""
@@ -80,21 +120,22 @@ class _Parsed:
     called_dmn: dict[str, bytes]
 
 
-def _parse_documents(bundle: DefinitionBundle) -> _Parsed:
+def _library_parse(documents: Documents) -> _Parsed:
+    """The documents handed to the BPMN library (which checks the BPMN schema), the called DMN tables'
+    hit policies checked. :raise DeploymentRejected: the first thing that stops the library."""
+    bundle = documents.bundle
     source = bundle.bpmn_name
-    try:
-        root = parse_xml(bundle.bpmn)
-    except UnsafeXml as exc:
-        raise DeploymentRejected(source, [Problem.text(str(exc))]) from exc
+    root = documents.root
+    if root is None:
+        raise DeploymentRejected(source, [documents.unreadable or Problem.text("unreadable document")])
     parser = SpiffBpmnParser(validator=VALIDATOR)
     called = {str(t).strip() for t in texts(root, "//spiffworkflow:calledDecisionId/text()")}
     called_dmn: dict[str, bytes] = {}
     try:
         for name, dmn_content in sorted(bundle.dmn.items()):
-            try:
-                dmn_root = parse_xml(dmn_content)
-            except UnsafeXml as exc:
-                raise DeploymentRejected(source, [Problem.text(f"{name}: {exc}", file=name)]) from exc
+            if name in documents.unreadable_dmn:
+                raise DeploymentRejected(source, [documents.unreadable_dmn[name]])
+            dmn_root = documents.dmn[name]
             decisions = {str(d) for d in texts(dmn_root, "//*[local-name()='decision']/@id")}
             if decisions & called:
                 called_dmn[name] = dmn_content
@@ -110,14 +151,15 @@ def _parse_documents(bundle: DefinitionBundle) -> _Parsed:
     return _Parsed(root, parser, called_dmn)
 
 
-def parse_bundle(
-    bundle: DefinitionBundle, known_roles: set[str], relationship_roles: frozenset[str] = frozenset(),
+def parse_processes(
+    documents: Documents, known_roles: set[str], relationship_roles: frozenset[str] = frozenset(),
 ) -> list[ParsedProcess]:
-    """Parse and validate every executable process of a bundle's BPMN document.
+    """Parse and validate every executable process of a bundle's (read) BPMN document.
 
     :raise DeploymentRejected: listing every problem found, each naming its element.
     """
-    parsed = _parse_documents(bundle)
+    parsed = _library_parse(documents)
+    bundle = documents.bundle
     executable = elements(parsed.root, "//bpmn:process[@isExecutable='true']")
     if not executable:
         first = elements(parsed.root, "//bpmn:process")

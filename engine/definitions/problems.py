@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .views import TemplatedProblem
+
 
 def N_(template: str) -> str:
     """Mark a message template for extraction; it is translated where it is shown."""
@@ -44,7 +46,7 @@ class Problem(str):
         """A message that has no template of its own (e.g. the BPMN library's), kept as it is."""
         return cls("%(message)s", element, file, message=message)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> TemplatedProblem:
         """The problem as data; ``template`` and ``params`` let a reader's language say it again."""
         return {"element": self.element, "file": self.file, "message": str(self), "severity": self.severity,
                 "template": self.template, "params": self.params}

@@ -1,4 +1,4 @@
-"""Deploying process versions from bundles (the CLI's files, the API's uploads)."""
+"""Deploying process versions from bundles: the CLI's files and the API's uploads, through the one deploy check."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from .core import Area
 
 
 class Definitions(Area):
-    def deploy(self, by: Person, bundles: list[DefinitionBundle], note: str = "") -> list[DeployResult]:
-        """Validate and store bundles (in memory) as new versions, for someone with the deploy right."""
+    def deploy(self, by: Person, bundles: list[DefinitionBundle], note: str) -> list[DeployResult]:
+        """Check bundles (in memory) with the one deploy check and store them as new versions: the deploy
+        right, a change note (what changed and why), every problem on its element; all or nothing."""
         with self.core.transaction() as session:
             return deploy(session, acting(session, by), bundles, self.collaborators.specs, self.collaborators.clock(),
                           note)

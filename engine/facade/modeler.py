@@ -2,35 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..definitions.bundle import DefinitionBundle
-from ..definitions.problems import Problem
+from ..definitions.problems import located
+from ..definitions.views import Deployment, TemplatedProblem
 from ..errors import Conflict
 from ..modeler import deploying, diff, drafts, migration, versions
 from ..modeler.validation import validate_for
+from ..modeler.views import Diff, Draft, DraftSummary, Files, MigrationCheck, MigrationResult, Version, VersionDetail
 from ..org.people import Person, acting
 from .core import Area
 
 
 class Modeler(Area):
-    def drafts(self, by: Person) -> list[dict[str, Any]]:
+    def drafts(self, by: Person) -> list[DraftSummary]:
         """The saved drafts, newest first."""
         with self.core.reading() as session:
             return drafts.list_drafts(session, acting(session, by))
 
-    def open_draft(self, by: Person, key: str) -> dict[str, Any]:
+    def open_draft(self, by: Person, key: str) -> Draft:
         """The saved draft of ``key``, or one made from its latest version (version 0, not saved)."""
         with self.core.reading() as session:
             return drafts.open_draft(session, acting(session, by), key)
 
-    def new_draft(self, by: Person, key: str, title: str) -> dict[str, Any]:
+    def new_draft(self, by: Person, key: str, title: str) -> Draft:
         """A draft of a new process ``key`` with a start, one step and an end."""
         with self.core.transaction() as session:
             return drafts.new_draft(session, acting(session, by), key, title, self.collaborators.clock())
 
-    def save_draft(self, by: Person, key: str, bpmn: str, files: dict[str, dict[str, str]],
-                   expected_version: int) -> dict[str, Any]:
+    def save_draft(self, by: Person, key: str, bpmn: str, files: Files, expected_version: int) -> Draft:
         """Validate and store a draft; the answer carries every problem, each on its element."""
         with self.core.transaction() as session:
             return drafts.save_draft(session, acting(session, by), key, bpmn, files, expected_version,
@@ -40,57 +39,50 @@ class Modeler(Area):
         with self.core.transaction() as session:
             drafts.discard_draft(session, acting(session, by), key, expected_version)
 
-    def validate(self, by: Person, bundle: DefinitionBundle, key: str | None = None) -> list[dict[str, Any]]:
+    def validate(self, by: Person, bundle: DefinitionBundle, key: str | None = None) -> list[TemplatedProblem]:
         """Every problem of a bundle (nothing stored), for someone with the model right."""
         with self.core.reading() as session:
             return [p.as_dict() for p in validate_for(session, acting(session, by), bundle, key)]
 
-    def deploy_draft(self, by: Person, key: str, expected_version: int, note: str) -> dict[str, Any]:
-        """Deploy the draft as saved at ``expected_version`` (the deploy right, a change note)."""
+    def deploy_draft(self, by: Person, key: str, expected_version: int, note: str) -> Deployment:
+        """Deploy the draft as saved at ``expected_version`` through the one deploy check (the deploy right,
+        a change note, every problem), and the draft's own rule: it keeps its process id."""
         c = self.collaborators
         with self.core.transaction() as session:
             return deploying.deploy_draft(session, acting(session, by), key, expected_version, note, c.specs,
                                           c.clock())
 
-    def deploy_bundle(self, by: Person, bundle: DefinitionBundle, note: str) -> dict[str, Any]:
-        """Validate fully and deploy one bundle (the API's ``POST /process-definitions``)."""
-        c = self.collaborators
-        with self.core.transaction() as session:
-            result = deploying.deploy_checked(session, acting(session, by), bundle, note, c.specs, c.clock())
-            return {"key": result.key, "version": result.version, "status": result.status}
-
-    def versions(self, by: Person, key: str) -> list[dict[str, Any]]:
+    def versions(self, by: Person, key: str) -> list[Version]:
         with self.core.reading() as session:
             return versions.list_versions(session, acting(session, by), key)
 
-    def version(self, by: Person, key: str, version: int) -> dict[str, Any]:
+    def version(self, by: Person, key: str, version: int) -> VersionDetail:
         with self.core.reading() as session:
             return versions.show_version(session, acting(session, by), key, version)
 
-    def diff(self, by: Person, key: str, old_version: int, new_version: int) -> dict[str, Any]:
+    def diff(self, by: Person, key: str, old_version: int, new_version: int) -> Diff:
         """What changed between two versions, element by element."""
         with self.core.reading() as session:
             return diff.diff_versions(session, acting(session, by), key, old_version, new_version)
 
-    def migration_dry_run(self, by: Person, key: str, to_version: int) -> list[dict[str, Any]]:
+    def migration_dry_run(self, by: Person, key: str, to_version: int) -> list[MigrationCheck]:
         """Per running instance on an older version: can it move to ``to_version``, and why not."""
         with self.core.reading() as session:
             return migration.dry_run(session, self.collaborators, acting(session, by), key, to_version)
 
     def migrate_instances(self, by: Person, instance_ids: list[int], to_version: int,
-                          reason: str) -> list[dict[str, Any]]:
+                          reason: str) -> list[MigrationResult]:
         """Move each instance in its own transaction; one that cannot move is reported, not moved."""
-        results = []
+        results: list[MigrationResult] = []
         for instance_id in instance_ids:
             try:
                 with self.core.transaction() as session:
                     moved = migration.migrate_instance(session, self.collaborators, acting(session, by), instance_id,
                                                        to_version, reason, self.collaborators.clock())
-                results.append({**moved, "moved": True})
+                results.append(moved)
             except migration.CannotMove as exc:
                 results.append({"instance_id": instance_id, "moved": False, "reasons": [str(r) for r in exc.reasons],
-                                "reasons_said": [r.as_dict() if isinstance(r, Problem) else {"message": r}
-                                                 for r in exc.reasons]})
+                                "reasons_said": [r.as_dict() for r in located(exc.reasons)]})
             except Conflict as exc:
                 results.append({"instance_id": instance_id, "moved": False, "reasons": [exc.message]})
         return results

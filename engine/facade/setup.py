@@ -12,7 +12,7 @@ from sqlalchemy import text
 from .. import calendar_store, settings
 from ..calendar import read_calendar_file
 from ..definitions.bundle import bundles_from_paths
-from ..definitions.deploy import DeployResult, store_bundles
+from ..definitions.deploy import DeployResult, deploy
 from ..org import people, sign_in
 from ..org.people import Operator
 from .core import MIGRATIONS, Area
@@ -52,11 +52,13 @@ class Setup(Area):
         """Create the schema, the roles, (the demo organisation) and deploy ``processes/``.
 
         Demo users get ``demo_password`` (hashed) when they are created; None leaves them
-        without a password, so they cannot sign in. The shipped processes are deployed by the
-        operator running this (recorded as "opsflow init"), not through anyone's deploy right; so are
-        the days of ``data/calendar.json`` that are not entered yet.
+        without a password, so they cannot sign in. The shipped processes go through the one deploy check
+        like every deploy, as the operator running this (recorded as "opsflow init", with no change note:
+        nothing changed, they are what opsflow ships), not through anyone's deploy right; so are the days
+        of ``data/calendar.json`` that are not entered yet.
 
         :raise CalendarFileInvalid: that file cannot be used (nothing is set up then).
+        :raise DeploymentRejected: a shipped process fails the deploy check (nothing is set up then).
         """
         password_hash = sign_in.hash_password(demo_password) if demo and demo_password else None
         self.migrate()
@@ -71,7 +73,7 @@ class Setup(Area):
                 added_users = people.load_demo_organisation(session, demo_file, c.clock(), password_hash)
                 session.flush()
             bundles = bundles_from_paths([c.processes_root], c.forms_root)
-            results = store_bundles(session, bundles, c.specs, c.clock(), INIT.name)
+            results = deploy(session, people.acting(session, INIT), bundles, c.specs, c.clock(), note="")
             calendar_file = c.data_root / "calendar.json"  # the operator's days, if the file has any
             days = calendar_store.import_days(session, read_calendar_file(calendar_file), INIT.name, c.clock()) \
                 if calendar_file.exists() else 0

@@ -17,6 +17,7 @@ from ..definitions.xml_safety import UnsafeXml, parse_xml
 from ..org.people import Actor
 from ..org.rights import Right, require
 from .versions import version_files, version_row
+from .views import DecisionChange, Diff, ElementChange, FieldChange, Files, FormChange
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -86,13 +87,13 @@ def _extensions(ext: etree._Element, fields: dict[str, str]) -> None:
             fields[SPIFF_TEXTS[local]] = _text(item)
 
 
-def _compare(before: dict[str, str], after: dict[str, str]) -> list[dict[str, str | None]]:
+def _compare(before: dict[str, str], after: dict[str, str]) -> list[FieldChange]:
     return [{"field": key.lstrip("@"), "before": before.get(key), "after": after.get(key)}
             for key in sorted(set(before) | set(after)) if before.get(key) != after.get(key)]
 
 
-def diff_elements(old: Described, new: Described) -> list[dict[str, Any]]:
-    changes: list[dict[str, Any]] = []
+def diff_elements(old: Described, new: Described) -> list[ElementChange]:
+    changes: list[ElementChange] = []
     for element in sorted(set(old) | set(new)):
         before, after = old.get(element), new.get(element)
         fields = _compare(before or {}, after or {})
@@ -156,14 +157,14 @@ def describe_dmn(xml: str) -> Described:
     return found
 
 
-def diff_files(old: dict[str, dict[str, str]], new: dict[str, dict[str, str]],
-               users: dict[str, list[str]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def diff_files(old: Files, new: Files, users: dict[str, list[str]]) -> tuple[list[FormChange], list[DecisionChange]]:
     """Forms (field by field) and DMN tables (rule by rule) that differ between two versions' files."""
-    forms: list[dict[str, Any]] = []
-    decisions: list[dict[str, Any]] = []
+    forms: list[FormChange] = []
+    decisions: list[DecisionChange] = []
     for name in sorted(set(old) | set(new)):
         before, after = old.get(name), new.get(name)
-        kind = (after or before or {}).get("kind")
+        either = after or before
+        kind = either["kind"] if either else None
         if before and after and before["content"] == after["content"]:
             continue
         change = "added" if before is None else "removed" if after is None else "changed"
@@ -188,7 +189,7 @@ def _form_users(described: Described) -> dict[str, list[str]]:
     return users
 
 
-def diff_versions(session: Session, actor: Actor, key: str, old_version: int, new_version: int) -> dict[str, Any]:
+def diff_versions(session: Session, actor: Actor, key: str, old_version: int, new_version: int) -> Diff:
     """What changed from ``old_version`` to ``new_version`` of process ``key``.
 
     :raise ProcessNotFound: :raise VersionNotFound:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +24,7 @@ from ..org.rights import Right, require
 from ..text_input import text_problem
 from .templates import new_process_bpmn
 from .validation import validate_bundle
+from .views import Draft, DraftSummary, Files
 
 KEY_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,127}$")
 MAX_FILE = 2_000_000  # characters of one file
@@ -44,7 +44,7 @@ def check_key(key: str) -> None:
                            "'_' and '-' (at most 128)")
 
 
-def check_files(bpmn: str, files: dict[str, dict[str, str]]) -> None:
+def check_files(bpmn: str, files: Files) -> None:
     """:raise InvalidInput: too large, unknown kinds, names outside the forms, or text no field accepts."""
     if len(files) > MAX_FILES:
         raise InvalidInput(f"a draft holds at most {MAX_FILES} files")
@@ -64,7 +64,7 @@ def check_files(bpmn: str, files: dict[str, dict[str, str]]) -> None:
             raise InvalidInput(f"DMN file {name!r} must be a plain name ending in .dmn")
 
 
-def bundle_of(bpmn_name: str, bpmn: str, files: dict[str, dict[str, str]]) -> DefinitionBundle:
+def bundle_of(bpmn_name: str, bpmn: str, files: Files) -> DefinitionBundle:
     return DefinitionBundle(
         bpmn_name, bpmn.encode("utf-8"),
         dmn={n: f["content"].encode("utf-8") for n, f in files.items() if f["kind"] == "dmn"},
@@ -77,14 +77,14 @@ def _latest(session: Session, key: str) -> ProcessDefinition | None:
                            .order_by(ProcessDefinition.version.desc()).limit(1)).first()
 
 
-def version_files(session: Session, definition: ProcessDefinition) -> dict[str, dict[str, str]]:
+def version_files(session: Session, definition: ProcessDefinition) -> Files:
     """The forms and DMN tables a deployed version was made from (its BPMN apart)."""
     rows = session.scalars(select(DefinitionFile).where(DefinitionFile.definition_id == definition.id)
                            .order_by(DefinitionFile.name)).all()
     return {r.name: {"kind": r.kind, "content": r.content} for r in rows if r.kind != "bpmn"}
 
 
-def _view(draft: ProcessDraft, problems: list[Problem] | None = None) -> dict[str, Any]:
+def _view(draft: ProcessDraft, problems: list[Problem] | None = None) -> Draft:
     stored = json.loads(draft.problems_json) if problems is None else [p.as_dict() for p in problems]
     return {"key": draft.process_key, "bpmn_name": draft.bpmn_name, "bpmn": draft.bpmn_xml,
             "files": json.loads(draft.files_json), "version": draft.version,
@@ -97,7 +97,7 @@ def find_draft(session: Session, key: str) -> ProcessDraft | None:
     return session.scalars(select(ProcessDraft).where(ProcessDraft.process_key == key)).first()
 
 
-def open_draft(session: Session, actor: Actor, key: str) -> dict[str, Any]:
+def open_draft(session: Session, actor: Actor, key: str) -> Draft:
     """The process's draft, or (not saved yet, version 0) one made from its latest version.
 
     :raise DraftNotFound: neither a draft nor a deployed version has this key.
@@ -117,7 +117,7 @@ def open_draft(session: Session, actor: Actor, key: str) -> dict[str, Any]:
             "created_by": latest.deployed_by, "saved": False, "problems": [p.as_dict() for p in problems]}
 
 
-def new_draft(session: Session, actor: Actor, key: str, title: str, now: datetime) -> dict[str, Any]:
+def new_draft(session: Session, actor: Actor, key: str, title: str, now: datetime) -> Draft:
     """Start a new process from a one-lane diagram (saved at once as the draft's version 1).
 
     :raise Conflict: a process or a draft with this key exists.
@@ -133,9 +133,9 @@ def new_draft(session: Session, actor: Actor, key: str, title: str, now: datetim
 
 
 def save_draft(
-    session: Session, actor: Actor, key: str, bpmn: str, files: dict[str, dict[str, str]], expected_version: int,
+    session: Session, actor: Actor, key: str, bpmn: str, files: Files, expected_version: int,
     now: datetime, bpmn_name: str | None = None,
-) -> dict[str, Any]:
+) -> Draft:
     """Validate and store a draft over ``expected_version``; the answer lists every problem found.
 
     :raise Conflict: someone saved (or deployed) this draft since ``expected_version``.
@@ -184,7 +184,7 @@ def discard_draft(session: Session, actor: Actor, key: str, expected_version: in
         raise Conflict(f"the draft of {key!r} changed since version {expected_version}; reload it")
 
 
-def list_drafts(session: Session, actor: Actor) -> list[dict[str, Any]]:
+def list_drafts(session: Session, actor: Actor) -> list[DraftSummary]:
     require(actor, Right.MODEL, "see process drafts")
     drafts = session.scalars(select(ProcessDraft).order_by(ProcessDraft.process_key)).all()
     return [{"key": d.process_key, "version": d.version, "based_on_version": d.based_on_version,

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..definitions.catalog import DeployedProcess
-from ..definitions.problems import N_, Problem
+from ..definitions.problems import N_, Problem, located
 from ..errors import InstanceNotFound, InvalidInput
 from ..history.log import PendingEvent
 from ..models import HumanTask, ProcessInstance
@@ -36,6 +36,7 @@ from ..runtime.execution import all_tasks
 from ..runtime.step_writer import Step, workflow_changes, write_step
 from ..text_input import text_problem
 from .versions import version_row
+from .views import MigrationCheck, MigrationResult
 
 MAX_REASON = 1000
 WAITING_TIMER = TaskState.WAITING
@@ -64,10 +65,10 @@ class Check:
     def can_move(self) -> bool:
         return not self.reasons
 
-    def as_dict(self, to_version: int) -> dict[str, Any]:
+    def as_dict(self, to_version: int) -> MigrationCheck:
         return {"instance_id": self.instance_id, "title": self.title, "from_version": self.from_version,
                 "to_version": to_version, "can_move": self.can_move, "reasons": [str(r) for r in self.reasons],
-                "reasons_said": [r.as_dict() if isinstance(r, Problem) else {"message": r} for r in self.reasons],
+                "reasons_said": [r.as_dict() for r in located(self.reasons)],
                 "waiting_at": self.waiting_at, "changed": self.changed}
 
 
@@ -152,7 +153,7 @@ def _target(session: Session, c: Collaborators, key: str, version: int) -> Deplo
     return c.catalog.get(session, version_row(session, key, version).id)
 
 
-def dry_run(session: Session, c: Collaborators, actor: Actor, key: str, to_version: int) -> list[dict[str, Any]]:
+def dry_run(session: Session, c: Collaborators, actor: Actor, key: str, to_version: int) -> list[MigrationCheck]:
     """Every running instance of ``key`` on an older version: can it move to ``to_version``, and why not."""
     require(actor, Right.MIGRATE, "migrate instances")
     target = _target(session, c, key, to_version)
@@ -171,7 +172,7 @@ def dry_run(session: Session, c: Collaborators, actor: Actor, key: str, to_versi
 
 def migrate_instance(
     session: Session, c: Collaborators, actor: Actor, instance_id: int, to_version: int, reason: str, now: datetime,
-) -> dict[str, Any]:
+) -> MigrationResult:
     """Move one instance to ``to_version`` of its process, recorded with who and why.
 
     :raise InvalidInput: no reason, or the instance cannot move (the reasons are in the message).
@@ -208,5 +209,5 @@ def migrate_instance(
         "reset_steps": check.changed, "waiting_at": check.waiting_at})
     write_step(session, c, Step(instance, [event, *run.events], changes, run=run, process=target,
                                 task_updates=updates), now)
-    return {"instance_id": instance.id, "from_version": source.version, "to_version": target.version,
+    return {"instance_id": instance.id, "moved": True, "from_version": source.version, "to_version": target.version,
             "waiting_at": [t.name for t in run.new_tasks] or check.waiting_at, "status": run.status}

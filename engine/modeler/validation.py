@@ -1,4 +1,5 @@
-"""Validation at every save: the engine's real deploy validation, then the modeler's lint rules.
+"""Validation at every save: the one deploy check's problems (``engine.definitions.deploy_check``), and
+what only a draft must respect: it keeps its process id.
 
 Nothing is stored here. Every problem names the element it belongs to (``Problem.element``); a
 draft with errors can be saved but not deployed, warnings never stop a deploy.
@@ -9,56 +10,32 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from ..definitions.bundle import DefinitionBundle
-from ..definitions.checks import elements
-from ..definitions.parser import parse_bundle
-from ..definitions.problems import N_, Problem, located
-from ..definitions.xml_safety import UnsafeXml, parse_xml
-from ..errors import DeploymentRejected
-from ..org.people import Actor, known_roles, relationship_roles
+from ..definitions.deploy_check import BundleRule, inspect
+from ..definitions.parser import Documents
+from ..definitions.problems import N_, Problem
+from ..org.people import Actor
 from ..org.rights import Right, require
-from .lint import lint_bpmn, lint_dmn
+
+KEEP_THE_ID = N_("this draft is for process %(key)r, but the diagram defines %(found)s: keep the process id")
+
+
+def keeps_process(key: str | None) -> list[BundleRule]:
+    """The draft's own rule: the diagram defines process ``key`` (none when there is no key to keep)."""
+    if key is None:
+        return []
+
+    def rule(documents: Documents) -> list[Problem]:
+        executable = documents.executable()
+        if executable and key not in executable:
+            return [Problem(KEEP_THE_ID, executable[0], key=key, found=", ".join(executable))]
+        return []
+
+    return [rule]
 
 
 def validate_bundle(session: Session, bundle: DefinitionBundle, key: str | None = None) -> list[Problem]:
     """Every problem of a bundle, errors first; ``key``: the process the bundle must define."""
-    roles = known_roles(session)
-    relationships = frozenset(relationship_roles(session))
-    problems: list[Problem] = []
-    try:
-        parse_bundle(bundle, roles, relationships)
-    except DeploymentRejected as exc:
-        problems += located(exc.problems)
-    try:
-        root = parse_xml(bundle.bpmn)
-    except UnsafeXml:
-        root = None  # the parser said why already
-    if root is not None:
-        problems += lint_bpmn(root, roles)
-        executable = [str(p.get("id")) for p in elements(root, "//bpmn:process[@isExecutable='true']")]
-        if key is not None and executable and key not in executable:
-            problems.append(Problem(N_("this draft is for process %(key)r, but the diagram defines %(found)s: "
-                                       "keep the process id"), executable[0], key=key, found=", ".join(executable)))
-    for name, content in sorted(bundle.dmn.items()):
-        try:
-            problems += lint_dmn(parse_xml(content), name)
-        except UnsafeXml as exc:
-            problems.append(Problem.text(f"{name}: {exc}", file=name))
-    return _unique(problems)
-
-
-def _unique(problems: list[Problem]) -> list[Problem]:
-    """Each message once (the parser and the lint rules can find the same thing), errors first."""
-    seen: set[str] = set()
-    result = []
-    for problem in problems:
-        if str(problem) not in seen:
-            seen.add(str(problem))
-            result.append(problem)
-    return sorted(result, key=lambda p: p.severity != "error")
-
-
-def errors_of(problems: list[Problem]) -> list[Problem]:
-    return [p for p in problems if p.severity == "error"]
+    return list(inspect(session, bundle, keeps_process(key)).problems)
 
 
 def validate_for(session: Session, actor: Actor, bundle: DefinitionBundle, key: str | None = None) -> list[Problem]:

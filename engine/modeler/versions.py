@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -11,6 +9,7 @@ from ..errors import NotFound, ProcessNotFound
 from ..models import DefinitionFile, ProcessDefinition, ProcessInstance
 from ..org.people import Actor
 from ..org.rights import Right, require
+from .views import Files, Version, VersionDetail
 
 
 class VersionNotFound(NotFound):
@@ -18,7 +17,7 @@ class VersionNotFound(NotFound):
         super().__init__(f"process {key!r} has no version {version}")
 
 
-def list_versions(session: Session, actor: Actor, key: str) -> list[dict[str, Any]]:
+def list_versions(session: Session, actor: Actor, key: str) -> list[Version]:
     """Newest first, with how many instances run and have ended on each. :raise ProcessNotFound:"""
     require(actor, Right.MODEL, "see process versions")
     rows = session.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key)
@@ -47,13 +46,13 @@ def version_row(session: Session, key: str, version: int) -> ProcessDefinition:
     return row
 
 
-def version_files(session: Session, definition_id: int) -> dict[str, dict[str, str]]:
+def version_files(session: Session, definition_id: int) -> Files:
     rows = session.scalars(select(DefinitionFile).where(DefinitionFile.definition_id == definition_id)
                            .order_by(DefinitionFile.name)).all()
     return {r.name: {"kind": r.kind, "content": r.content} for r in rows}
 
 
-def show_version(session: Session, actor: Actor, key: str, version: int) -> dict[str, Any]:
+def show_version(session: Session, actor: Actor, key: str, version: int) -> VersionDetail:
     """One version read-only: its BPMN, forms and DMN tables as deployed."""
     require(actor, Right.MODEL, "see process versions")
     row = version_row(session, key, version)

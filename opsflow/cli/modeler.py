@@ -17,15 +17,15 @@ def cmd_versions(engine: Engine, args: argparse.Namespace) -> None:
 
 
 def cmd_diff(engine: Engine, args: argparse.Namespace) -> None:
-    changes = engine.modeler.diff(Person(args.actor), args.key, args.old, args.new)
-    changes = {k: v for k, v in changes.items() if k not in ("from_bpmn", "to_bpmn")}
+    diff = engine.modeler.diff(Person(args.actor), args.key, args.old, args.new)
+    changes = {k: v for k, v in diff.items() if k not in ("from_bpmn", "to_bpmn")}
 
     def show() -> None:
-        for item in changes["elements"] + changes["decisions"]:
+        for item in [*diff["elements"], *diff["decisions"]]:
             print(f"{item['change']:8} {item['kind']:18} {item['element']}  {item.get('name', '')}".rstrip())
             for field in item["fields"]:
                 print(f"         {field['field']}: {field['before']!r} -> {field['after']!r}")
-        for form in changes["forms"]:
+        for form in diff["forms"]:
             print(f"{form['change']:8} {'form':18} {form['file']}")
     emit(args, changes, show)
 

@@ -29,9 +29,10 @@ def cmd_init(engine: Engine, args: argparse.Namespace) -> None:
 
 
 def cmd_deploy(engine: Engine, args: argparse.Namespace) -> None:
+    """Deploy files through the one deploy check, as the API does: what it refuses, this refuses in its words."""
     paths = [Path(p) for p in args.paths] or [engine.collaborators.processes_root]
     bundles = bundles_from_paths(paths, engine.collaborators.forms_root)
-    results = [r.__dict__ for r in engine.definitions.deploy(Person(args.actor), bundles, args.note or "")]
+    results = as_json(engine.definitions.deploy(Person(args.actor), bundles, args.note or ""))
     emit(args, results, lambda: table(results, ["key", "version", "status", "source"]))
 
 
@@ -81,7 +82,7 @@ def register(commands: Commands) -> None:
     p.add_argument("--demo", action="store_true", help="also load the demo organisation")
     p = commands.add("deploy", cmd_deploy, "validate and deploy BPMN files (default: processes/) as an analyst")
     p.add_argument("paths", nargs="*", metavar="PATH")
-    p.add_argument("--note", help="what changed and why (recorded on the new version)")
+    p.add_argument("--note", help="what changed and why (required, as in the API; recorded on the new version)")
     actor(p, "who deploys: a user with the deploy right (analyst or admin), recorded on the version")
     commands.add("processes", cmd_processes, "list deployed processes (latest versions)")
     user = commands.group("user", "manage users")

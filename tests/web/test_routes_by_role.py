@@ -137,19 +137,15 @@ PROBES = [
           403, {404: AUDITORS}),
     Probe("/audit/processes/<key>/versions/<id:version>/diagram", "GET",
           lambda w: "/audit/processes/market_plan/versions/1/diagram", 403, {200: AUDITORS}),
-    # -- the modeler (in this order: the draft made by /modeler/new is discarded further down)
+    # -- the modeler (its editor saves, deploys and discards through the API's draft routes: tests/api)
     Probe("/modeler/", "GET", lambda w: "/modeler/", 403, {200: MODELERS}),
     Probe("/modeler/new", "POST", lambda w: "/modeler/new", 403, {303: MODELERS},
           data={"key": "probe_process", "title": "Probe"}),
     Probe("/modeler/import", "POST", lambda w: "/modeler/import", 403, {303: MODELERS}),  # no file: a message
     Probe("/modeler/<key>", "GET", lambda w: "/modeler/market_plan", 403, {200: MODELERS}),
     Probe("/modeler/<key>", "GET", lambda w: "/modeler/no_such_process", 403, {404: MODELERS}),
-    # The editor's JSON routes: a form post is not what they read (400), after the right is checked.
-    Probe("/modeler/<key>/save", "POST", lambda w: "/modeler/market_plan/save", 403, {400: MODELERS}),
-    Probe("/modeler/<key>/deploy", "POST", lambda w: "/modeler/market_plan/deploy", 403, {400: MODELERS}),
+    # The form preview (JSON): a form post is not what it reads (400), after the right is checked.
     Probe("/modeler/preview-form", "POST", lambda w: "/modeler/preview-form", 403, {400: MODELERS}),
-    Probe("/modeler/<key>/discard", "POST", lambda w: "/modeler/probe_process/discard", 403, {303: MODELERS},
-          data={"version": "1"}),
     Probe("/modeler/<key>/versions", "GET", lambda w: "/modeler/market_plan/versions", 403, {200: MODELERS}),
     Probe("/modeler/<key>/versions/<id:version>", "GET", lambda w: "/modeler/market_plan/versions/1", 403,
           {200: MODELERS}),

@@ -1,9 +1,11 @@
-"""REST API under /api/v1, authenticated with bearer tokens (``opsflow token create``).
+"""REST API under /api/v1, authenticated with bearer tokens (``opsflow token create``) or the browser's
+signed-in session (the modeler's editor).
 
-One blueprint, so that the app can exempt it from CSRF as a whole (Flask-WTF matches
-``request.blueprint`` by name, which nested blueprints would change); each resource module
-adds its routes to it on import. ``auth`` denies every request without a valid token (except
-the OpenAPI document and the explorer page on it), and ``errors`` turns every error into JSON.
+One blueprint, so that the app can exempt it from Flask-WTF's form CSRF check as a whole (Flask-WTF
+matches ``request.blueprint`` by name, which nested blueprints would change): ``auth`` checks the CSRF
+token itself, for session requests only, and answers in JSON. Each resource module adds its routes to it
+on import. ``auth`` denies every request without a valid token or session (except the OpenAPI document
+and the explorer page on it), and ``errors`` turns every error into JSON.
 """
 
 from __future__ import annotations

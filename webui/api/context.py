@@ -12,7 +12,7 @@ __all__ = ["actor", "engine", "me", "username"]
 
 
 def actor() -> Actor:
-    """The user whose bearer token came with this request (set by ``auth``)."""
+    """The user whose bearer token (or signed-in session) came with this request (set by ``auth``)."""
     authenticated: Actor = g.api_actor
     return authenticated
 
@@ -22,5 +22,5 @@ def username() -> str:
 
 
 def me() -> Person:
-    """Who acts in this request: the token's person (whose rights each use case asks)."""
+    """Who acts in this request: the token's (or session's) person (whose rights each use case asks)."""
     return Person(actor().username)

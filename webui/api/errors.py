@@ -6,8 +6,9 @@ Every error has the shape ``{"error": CODE, "message": TEXT, "fields": {FIELD: [
 - 400 ``invalid``: malformed JSON, a body that is not an object, a missing or unknown key,
   or form data that fails its JSON Schema (``fields`` names every wrong field); a refused deploy
   adds ``errors``: ``[{"element": ID, "file": NAME, "severity": ..., "message": TEXT}, ...]``;
-- 401 ``unauthorized``: no bearer token, or an unknown or revoked one;
-- 403 ``forbidden``: the user lacks the role or right;
+- 401 ``unauthorized``: no bearer token (nor a signed-in browser session), or an unknown or revoked one;
+- 403 ``forbidden``: the user lacks the role or right, or a request of a browser session that is not a GET
+  lacks the page's CSRF token (``X-CSRFToken``);
 - 404 ``not_found``: no such task, instance, process or route;
 - 405 ``method_not_allowed``; 413 ``payload_too_large`` (over ``MAX_CONTENT_LENGTH``);
 - 409 ``conflict``: the task was already completed, or is claimed by someone else;
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -64,7 +66,7 @@ class RequestInvalid(InvalidInput):
 
 
 def error_response(status: int, code: str, message: str, fields: dict[str, list[str]] | None = None,
-                   errors: list[dict[str, Any]] | None = None) -> Response:
+                   errors: Sequence[Mapping[str, Any]] | None = None) -> Response:
     body: dict[str, Any] = {"error": code, "message": message, "fields": fields or {}}
     if errors is not None:
         body["errors"] = errors

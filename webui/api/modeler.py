@@ -1,7 +1,9 @@
 """The analysts' modeler over REST: deploy a bundle, versions, their BPMN, diffs, drafts and migrations.
 
 Every route needs the model right (analysts, admins); deploying the deploy right, migrating the migrate
-right. Validation problems come back as ``{"errors": [{"element", "file", "severity", "message"}]}``.
+right. A deploy (of a bundle or a draft) goes through the one deploy check, as ``opsflow deploy`` does;
+its problems come back as ``{"errors": [{"element", "file", "severity", "message"}]}``. The editor
+(``/modeler/<key>``) saves, deploys and discards its draft here, signed in by the browser session.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from flask import Response, jsonify, url_for
 
 from engine.definitions.bundle import DefinitionBundle
 from engine.modeler.drafts import check_files
+from engine.modeler.views import Files
 from engine.org.people import Person
 
 from ..modeler.problems import with_problems_said
@@ -30,14 +33,16 @@ def _text_map(body: dict[str, Any], key: str) -> dict[str, str]:
     return dict(value)
 
 
-def _files(body: dict[str, Any]) -> dict[str, dict[str, str]]:
+def _files(body: dict[str, Any]) -> Files:
     files = body.get("files") or {}
+    checked: Files = {}
     for name, file in files.items():
         if not isinstance(file, dict) or not isinstance(file.get("content"), str) or not isinstance(
                 file.get("kind"), str) or set(file) - {"kind", "content"}:
             raise RequestInvalid("invalid request body: files", {f"files.{name}": [
                 'must be {"kind": "form" or "dmn", "content": TEXT}']})
-    return dict(files)
+        checked[name] = {"kind": file["kind"], "content": file["content"]}
+    return checked
 
 
 @blueprint.post(DEFINITIONS)
@@ -50,13 +55,14 @@ def deploy_bundle() -> tuple[Response, int, dict[str, str]] | tuple[Response, in
     body = body_object({"bpmn_name": str, "bpmn": str, "forms": dict, "dmn": dict, "note": str},
                        required=("bpmn", "note"))
     forms, dmn = _text_map(body, "forms"), _text_map(body, "dmn")
-    files = {**{n: {"kind": "form", "content": c} for n, c in forms.items()},
-             **{n: {"kind": "dmn", "content": c} for n, c in dmn.items()}}
+    files: Files = {**{n: {"kind": "form", "content": c} for n, c in forms.items()},
+                    **{n: {"kind": "dmn", "content": c} for n, c in dmn.items()}}
     check_files(body["bpmn"], files)
     bundle = DefinitionBundle(body.get("bpmn_name") or "process.bpmn", body["bpmn"].encode("utf-8"),
                               {n: c.encode("utf-8") for n, c in dmn.items()},
                               {n: c.encode("utf-8") for n, c in forms.items()})
-    result = context.engine().modeler.deploy_bundle(context.me(), bundle, body["note"])
+    [deployed] = context.engine().definitions.deploy(context.me(), [bundle], body["note"])  # one process a document
+    result = deployed.deployment()
     if result["status"] == "unchanged":
         return jsonify(result), 200
     location = url_for("api.show_version", key=result["key"], version=result["version"])

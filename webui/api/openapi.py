@@ -220,7 +220,10 @@ def document() -> dict[str, Any]:
         "info": {"title": "opsflow REST API", "version": "1",
                  "description": "Token-authenticated access to the opsflow inbox and processes. "
                                 "Make a token on your account page in the web app (`/account`), or with "
-                                "`opsflow token create USER`; the explorer is at `/api/v1/docs`.\n\n"
+                                "`opsflow token create USER`; the explorer is at `/api/v1/docs`. The web app's own "
+                                "pages (the modeler's editor) call it signed in by the browser's session instead: "
+                                "then every request but a GET must carry the page's CSRF token in `X-CSRFToken`, "
+                                "else 403.\n\n"
                                 f"**Text.** {TEXT_RULE}\n\n"
                                 "**JSON bodies** are UTF-8 objects; a key given twice in one object is refused "
                                 "(400, the key named in `fields`).\n\n" + (ERRORS_DOC or "")},

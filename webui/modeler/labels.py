@@ -46,7 +46,7 @@ def panel_labels() -> dict[str, str]:
 
 
 def page_texts() -> dict[str, str]:
-    """Messages of the editor page's script."""
+    """Messages of the editor page's script (``%(name)s`` placeholders are filled in by the script)."""
     return {
         "noProblems": _("No problems found."), "wholeDiagram": _("The diagram"), "error": _("Error"),
         "warning": _("Warning"), "restored": _("Unsaved changes from this browser were restored; save to keep them."),
@@ -55,6 +55,11 @@ def page_texts() -> dict[str, str]:
         "savedWithErrors": _("Saved with %(count)s error(s): fix them before deploying."),
         "saveFailed": _("Could not save."), "noteNeeded": _("Write a change note before deploying."),
         "deploying": _("Deploying…"), "deployFailed": _("Not deployed."), "offline": _("The server did not answer:"),
+        "notDeployed": _("Not deployed: fix the errors listed."),
+        "conflict": _("Someone else changed this draft: %(detail)s"),
+        "deployed": _("Deployed %(key)s version %(version)s."),
+        "unchanged": _("Nothing changed since version %(version)s: no new version."),
+        "discarded": _("The draft of %(key)s was discarded."), "discardFailed": _("Could not discard the draft."),
         "importWarnings": _("The file opened with warnings:"), "importFailed": _("The file could not be opened:"),
         "imported": _("File opened; save to validate it."),
         "dmnMissing": _("The decision table editor did not load."),

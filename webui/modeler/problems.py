@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import suppress
 from typing import Any
 
 from flask_babel import gettext
 
-from engine.definitions.problems import Problem
+from engine.definitions.problems import Problem as DefinitionProblem
+from engine.definitions.views import Problem
 
 
-def say(problem: dict[str, Any]) -> dict[str, Any]:
+def say(problem: Mapping[str, Any]) -> Problem:
     """``{"element", "file", "severity", "message"}`` with the message in the request's language."""
     template, params = problem.get("template"), problem.get("params") or {}
     message = str(problem.get("message", ""))
@@ -22,15 +24,16 @@ def say(problem: dict[str, Any]) -> dict[str, Any]:
             "severity": problem.get("severity", "error"), "message": message}
 
 
-def say_all(problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def say_all(problems: list[Any]) -> list[Problem]:
     return [say(p) for p in problems]
 
 
-def with_problems_said(view: dict[str, Any]) -> dict[str, Any]:
+def with_problems_said(view: Mapping[str, Any]) -> dict[str, Any]:
     """A draft (or validation answer) whose ``problems`` are said in the request's language."""
     return {**view, "problems": say_all(view.get("problems", []))}
 
 
-def deployment_errors(problems: list[str]) -> list[dict[str, Any]]:
+def deployment_errors(problems: list[str]) -> list[Problem]:
     """``DeploymentRejected.problems`` as a list of problems on their elements, in the request's language."""
-    return say_all([p.as_dict() if isinstance(p, Problem) else Problem.text(p).as_dict() for p in problems])
+    return say_all([p.as_dict() if isinstance(p, DefinitionProblem) else DefinitionProblem.text(p).as_dict()
+                    for p in problems])

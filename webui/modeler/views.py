@@ -1,21 +1,22 @@
-"""The analysts' modeler: processes and drafts, the editor, versions, diffs and migrations.
+"""The analysts' modeler: processes and drafts, the editor, versions, diffs and migrations (pages).
 
-Every route needs the model right (analysts, admins): everyone else gets 403. The editor's script
-talks to the JSON routes here (save, deploy, form preview) with the page's CSRF token.
+Every route needs the model right (analysts, admins): everyone else gets 403. The editor's script saves,
+deploys and discards its draft through the REST API (``/api/v1/process-definitions/<key>/draft``, signed
+in by the session, with the page's CSRF token), and reads the API's errors; the one JSON route here is
+the form preview, which draws a schema with the inbox's own renderer (the API has no such thing).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import generate_csrf
 
-from engine.errors import Conflict, DeploymentRejected, NotAllowed, OpsflowError
+from engine.errors import NotAllowed, OpsflowError
+from engine.modeler.views import Draft
 from engine.org.rights import Right
 from engine.text_input import JsonUnreadable, read_json
 
@@ -25,7 +26,7 @@ from ..i18n import _, language
 from ..safety import MODELER_CONTENT_SECURITY_POLICY
 from .labels import page_texts, panel_labels
 from .preview import preview_form
-from .problems import deployment_errors, say, with_problems_said
+from .problems import say, with_problems_said
 
 blueprint = Blueprint("modeler", __name__, url_prefix="/modeler")
 MAX_IMPORT = 2 * 1024 * 1024
@@ -43,26 +44,6 @@ def _modeler_page(html: str) -> Response:
     response = Response(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = MODELER_CONTENT_SECURITY_POLICY
     return response
-
-
-def _json_errors(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
-    """The editor's JSON routes answer errors in JSON, with validation problems as ``errors``."""
-
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> ResponseReturnValue:
-        try:
-            return view(*args, **kwargs)
-        except DeploymentRejected as exc:
-            return jsonify({"message": _("Not deployed: fix the errors listed."),
-                            "errors": deployment_errors(exc.problems)}), 400
-        except Conflict as exc:
-            return jsonify({"message": _("Someone else changed this draft: %(detail)s", detail=exc.message)}), 409
-        except NotAllowed as exc:
-            return jsonify({"message": exc.message}), 403
-        except OpsflowError as exc:
-            return jsonify({"message": exc.message}), 400
-
-    return wrapped
 
 
 def _body() -> dict[str, Any]:
@@ -112,7 +93,7 @@ def import_file() -> ResponseReturnValue:
     return redirect(url_for("modeler.edit", key=key), code=303)
 
 
-def _open_or_none(key: str) -> dict[str, Any] | None:
+def _open_or_none(key: str) -> Draft | None:
     try:
         return engine().modeler.open_draft(me(), key)
     except OpsflowError:
@@ -141,8 +122,9 @@ def edit(key: str) -> ResponseReturnValue:
     data = {
         "key": key, "draft": draft, "language": language(), "csrf": generate_csrf(),
         "roles": _roles(), "labels": panel_labels(), "texts": page_texts(),
-        "urls": {"save": url_for("modeler.save", key=key), "deploy": url_for("modeler.deploy", key=key),
-                 "preview": url_for("modeler.preview"), "versions": url_for("modeler.versions", key=key)},
+        "urls": {"draft": url_for("api.save_draft", key=key), "deploy": url_for("api.deploy_draft", key=key),
+                 "preview": url_for("modeler.preview"), "versions": url_for("modeler.versions", key=key),
+                 "index": url_for("modeler.index")},
     }
     return _modeler_page(render_template("modeler/edit.html", key=key, draft=draft,
                                          data=json.dumps(data, ensure_ascii=False).replace("</", "<\\/")))
@@ -154,52 +136,7 @@ def _roles() -> list[dict[str, str]]:
     return [{"key": r.key, "title": pick(r.title, r.title_zh)} for r in engine().org.roles()]
 
 
-@blueprint.post("/<key>/save")
-@_json_errors
-def save(key: str) -> ResponseReturnValue:
-    """Validate and store the draft (JSON ``{bpmn, files, version}``); answer it with every problem."""
-    try:
-        body = _body()
-    except ValueError as exc:
-        return jsonify({"message": str(exc)}), 400
-    bpmn, files, version = body.get("bpmn"), body.get("files") or {}, body.get("version")
-    if not isinstance(bpmn, str) or not isinstance(files, dict) or not isinstance(version, int):
-        return jsonify({"message": _("The editor sent an unreadable draft; reload the page.")}), 400
-    saved = engine().modeler.save_draft(me(), key, bpmn, files, version)
-    return jsonify(with_problems_said(saved))
-
-
-@blueprint.post("/<key>/deploy")
-@_json_errors
-def deploy(key: str) -> ResponseReturnValue:
-    """Deploy the draft as saved (JSON ``{version, note}``); answer where the new version is listed."""
-    try:
-        body = _body()
-    except ValueError as exc:
-        return jsonify({"message": str(exc)}), 400
-    version, note = body.get("version"), body.get("note")
-    if not isinstance(version, int) or not isinstance(note, str):
-        return jsonify({"message": _("The editor sent an unreadable request; reload the page.")}), 400
-    result = engine().modeler.deploy_draft(me(), key, version, note)
-    if result["status"] == "deployed":
-        flash(_("Deployed %(key)s version %(version)s.", key=key, version=result["version"]), "success")
-    else:
-        flash(_("Nothing changed since version %(version)s: no new version.", version=result["version"]), "info")
-    return jsonify({**result, "next": url_for("modeler.versions", key=key)}), 201 if result["status"] == "deployed" \
-        else 200
-
-
-@blueprint.post("/<key>/discard")
-def discard(key: str) -> ResponseReturnValue:
-    """Throw the draft away (the deployed versions stay)."""
-    come_back_to(url_for("modeler.edit", key=key))
-    engine().modeler.discard_draft(me(), key, int(request.form.get("version", "0") or 0))
-    flash(_("The draft of %(key)s was discarded.", key=key), "success")
-    return redirect(url_for("modeler.index"), code=303)
-
-
 @blueprint.post("/preview-form")
-@_json_errors
 def preview() -> ResponseReturnValue:
     """A form schema as the inbox draws it, in Chinese and English, with what is wrong with it."""
     try:

@@ -1,14 +1,20 @@
 /**
  * The editor page (/modeler/<key>): the diagram with opsflow's properties, the forms and decision tables
  * of the draft, saving (validated on the server, problems drawn on their elements), deploying with a
- * change note, and unsaved work kept in this browser until the server has it.
+ * change note, discarding, and unsaved work kept in this browser until the server has it.
+ *
+ * Saving, deploying and discarding go through the REST API's draft routes
+ * (`/api/v1/process-definitions/<key>/draft`, see draft-api.js), signed in by the browser's session with
+ * the page's CSRF token; the API's errors (`message`, `errors` on their elements) are shown as they come.
  *
  * The page hands over everything in `<script type="application/json" id="modeler-data">`: the draft, the
  * organisation's roles, the translated labels and texts, the URLs and the CSRF token.
  */
 
 import { DmnEditor } from './dmn-editor.js';
+import { DraftApi } from './draft-api.js';
 import { forgetUnsaved, keepUnsaved, loadUnsaved } from './draft-store.js';
+import { leaveNotice } from './forms/notice.js';
 import { FormsEditor } from './forms-editor.js';
 import { ProblemsView } from './problems-view.js';
 
@@ -42,8 +48,10 @@ class EditorPage {
       },
     });
     this.problems = new ProblemsView(this.modeler, document.getElementById('problem-list'), this.texts);
+    this.api = new DraftApi({ urls: data.urls, csrf: data.csrf, language: data.language,
+      offline: (error) => this.say(`${this.texts.offline} ${error.message}`, 'error') });
     this.forms = new FormsEditor({ root: document.getElementById('tab-forms'), files: this.files, texts: this.texts,
-      post: (what, body) => this.post(data.urls[what], body), onChange: () => this.changed() });
+      post: (what, body) => this.api.send('POST', data.urls[what], body), onChange: () => this.changed() });
     this.dmn = new DmnEditor({ root: document.getElementById('tab-decisions'), files: this.files,
       texts: this.texts, language: data.language, onChange: () => this.changed() });
   }
@@ -73,6 +81,13 @@ class EditorPage {
       event.preventDefault();
       this.deploy();
     });
+    const discard = document.getElementById('discard-form');
+    if (discard) {
+      discard.addEventListener('submit', (event) => {
+        event.preventDefault();
+        this.discard();
+      });
+    }
     document.getElementById('import-file').addEventListener('change', (event) => this.importFile(event.target));
     for (const tab of document.querySelectorAll('[data-tab]')) {
       tab.addEventListener('click', () => this.showTab(tab.getAttribute('data-tab')));
@@ -147,18 +162,12 @@ class EditorPage {
     this.status.className = `modeler-status ${tone}`;
   }
 
-  async post(url, body) {
-    let response;
-    try {
-      response = await fetch(url, { method: 'POST', credentials: 'same-origin', body: JSON.stringify(body),
-        headers: { 'Content-Type': 'application/json', 'X-CSRFToken': this.data.csrf, Accept: 'application/json' } });
-    } catch (error) {
-      this.say(`${this.texts.offline} ${error.message}`, 'error');
-      return null;
+  refused(answer, fallback) {
+    // The API's error: a conflict names who saved meanwhile; anything else says what was wrong.
+    if (answer.status === 409) {
+      return this.texts.conflict.replace('%(detail)s', answer.message || '');
     }
-    const answer = await response.json().catch(() => ({}));
-    answer.status = response.status;
-    return answer;
+    return answer.message || fallback;
   }
 
   async save() {
@@ -166,12 +175,12 @@ class EditorPage {
     const { xml } = await this.modeler.saveXML({ format: true });
     keepUnsaved(this.key, { baseVersion: this.version, bpmn: xml, files: this.files });
     this.say(this.texts.saving);
-    const answer = await this.post(this.data.urls.save, { bpmn: xml, files: this.files, version: this.version });
+    const answer = await this.api.save({ bpmn: xml, files: this.files, version: this.version });
     if (!answer) {
       return false;
     }
     if (answer.status !== 200) {
-      this.say(answer.message || this.texts.saveFailed, 'error');
+      this.say(this.refused(answer, this.texts.saveFailed), 'error');
       return false;
     }
     this.version = answer.version;
@@ -200,20 +209,39 @@ class EditorPage {
       }
     }
     this.say(this.texts.deploying);
-    const answer = await this.post(this.data.urls.deploy, { version: this.version, note });
+    const answer = await this.api.deploy({ version: this.version, note });
     if (!answer) {
       return;
     }
     if (answer.status === 201 || answer.status === 200) {
       forgetUnsaved(this.key);
       this.dirty = false;
-      window.location.assign(answer.next);
+      const said = answer.status === 201 ? this.texts.deployed : this.texts.unchanged;
+      leaveNotice(said.replace('%(key)s', answer.key).replace('%(version)s', answer.version),
+        answer.status === 201 ? 'success' : 'info');
+      window.location.assign(this.data.urls.versions);
       return;
     }
     if (answer.errors) {
       this.problems.show(answer.errors);
+      this.say(this.texts.notDeployed, 'error');
+      return;
     }
-    this.say(answer.message || this.texts.deployFailed, 'error');
+    this.say(this.refused(answer, this.texts.deployFailed), 'error');
+  }
+
+  async discard() {
+    const answer = await this.api.discard(this.version);
+    if (!answer) {
+      return;
+    }
+    if (answer.status !== 204) {
+      this.say(this.refused(answer, this.texts.discardFailed), 'error');
+      return;
+    }
+    // As leaving the page always did: work not saved yet stays in this browser, and leaving asks first.
+    leaveNotice(this.texts.discarded.replace('%(key)s', this.key), 'success');
+    window.location.assign(this.data.urls.index);
   }
 }
 

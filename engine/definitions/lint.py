@@ -1,16 +1,18 @@
-"""Rules the modeler checks besides the deploy validation: drawing mistakes the parser lets through,
-things from other modelers that opsflow ignores, and DMN tables the library would read wrongly.
+"""The lint rules of the deploy check, besides the parser's: drawing mistakes the parser lets through
+(no start event, a node that leads nowhere), things from other modelers that opsflow ignores, and DMN
+tables the library would read wrongly.
 
-Each rule gives ``Problem``s on the element; ``severity`` "error" blocks a deploy, "warning" does not.
+Each rule gives ``Problem``s on the element; ``severity`` "error" refuses a deploy, "warning" does not.
+They run on the documents the deploy check has read (``deploy_check``), on every channel.
 """
 
 from __future__ import annotations
 
 from lxml import etree
 
-from ..definitions.checks import elements, texts
-from ..definitions.problems import N_, Problem
-from ..definitions.sandbox import ScriptRejected, compile_script
+from .checks import elements, texts
+from .problems import N_, Problem
+from .sandbox import ScriptRejected, compile_script
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 KNOWN_NAMESPACES = {BPMN, "http://spiffworkflow.org/bpmn/schema/1.0/core",
