@@ -14,7 +14,7 @@ from tests.journey import DRAFT, RESEARCH, decision, research_and_draft, start_p
 
 
 def results(engine: Engine, username: str) -> list[dict[str, Any]]:
-    return [n for n in engine.work.notifications(Person(username)) if n["kind"] == "result"]
+    return [n for n in engine.work.notifications(Person(username)) if n.kind == "result"]
 
 
 def test_the_starter_is_told_that_her_plan_was_approved(engine: Engine) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..org.people import Caller, Operator, Person, acting
+from ..runtime.views import Cancelled
 from ..scheduling import operations, schedules
 from .core import Area
 
@@ -36,7 +37,7 @@ class Ops(Area):
         with self.core.transaction() as session:
             return operations.retry(session, acting(session, by), job_id, self.collaborators.clock())
 
-    def cancel(self, by: Person, instance_id: int, reason: str) -> dict[str, Any]:
+    def cancel(self, by: Person, instance_id: int, reason: str) -> Cancelled:
         """Cancel an instance from the operations page: the operate right, then the cancel right, a reason."""
         with self.core.transaction() as session:
             return operations.cancel(session, self.collaborators, acting(session, by), instance_id, reason)

@@ -15,6 +15,7 @@ from ..org.people import Actor
 from ..org.rights import Right, require
 from ..runtime import instance_views, instances
 from ..runtime.collaborators import Collaborators
+from ..runtime.views import Cancelled
 from . import heartbeat, jobs
 
 LISTED_JOBS = 100
@@ -58,7 +59,7 @@ def retry(session: Session, actor: Actor, job_id: int, now: datetime) -> dict[st
 
 
 def cancel(session: Session, collaborators: Collaborators, actor: Actor, instance_id: int,
-           reason: str) -> dict[str, Any]:
+           reason: str) -> Cancelled:
     """Cancel an instance from the operations page: the operate right, then the cancel right, with a reason."""
     require(actor, Right.OPERATE, "cancel instances from the operations page")
     return instances.cancel_instance(session, collaborators, actor, instance_id, reason)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from engine.errors import InvalidInput
+from engine.results import as_json
 from engine.text_input import JsonUnreadable, read_json
 
 
@@ -27,7 +28,8 @@ def json_arg(text: str) -> Any:
 
 
 def print_json(value: Any) -> None:
-    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+    """``value`` as JSON (``as_json``: results that are dataclasses too), indented."""
+    print(json.dumps(as_json(value), ensure_ascii=False, indent=2, default=str))
 
 
 def _cell(value: Any) -> str:
@@ -47,11 +49,13 @@ def _pad(text: str, width: int) -> str:
     return text + " " * (width - _display_width(text))
 
 
-def table(rows: list[dict[str, Any]], columns: list[str]) -> None:
+def table(rows: Sequence[object], columns: list[str]) -> None:
+    """Rows (mappings, or dataclasses: their fields) as an aligned table of ``columns``."""
     if not rows:
         print("(none)")
         return
-    cells = [{c: _cell(row.get(c)) for c in columns} for row in rows]
+    shown = [row if isinstance(row, Mapping) else as_json(row) for row in rows]
+    cells = [{c: _cell(row.get(c)) for c in columns} for row in shown]
     widths = {c: max(len(c), *(_display_width(r[c]) for r in cells)) for c in columns}
     print("  ".join(_pad(c.upper(), widths[c]) for c in columns).rstrip())
     for r in cells:

@@ -10,6 +10,8 @@ from typing import Any, cast
 
 from flask import g
 
+from engine.runtime.views import OpenTask
+
 from ..context import people
 
 
@@ -36,11 +38,10 @@ def _reports_of(manager: str) -> set[str]:
     return found
 
 
-def candidates(task: dict[str, Any], manager: str) -> list[dict[str, Any]]:
-    """People reporting to ``manager`` who have the task's role (it is not already theirs)."""
-    if task.get("state", "open") != "open":
-        return []
-    return [p for p in _with_role(manager, task["role"]) if p["username"] != task.get("assignee")]
+def candidates(role: str, holder: str | None, manager: str) -> list[dict[str, Any]]:
+    """Whom ``manager`` could give an open step of ``role`` to: people reporting to them who have the role
+    (but its ``holder``)."""
+    return [p for p in _with_role(manager, role) if p["username"] != holder]
 
 
 def _with_role(manager: str, role: str) -> list[dict[str, Any]]:
@@ -53,11 +54,10 @@ def _with_role(manager: str, role: str) -> list[dict[str, Any]]:
     return known[(manager, role)]
 
 
-def may_offer_release(task: dict[str, Any], me: str) -> bool:
-    """The holder, or someone they report to, may give a task back to the team (if a team can take it)."""
-    holder = task.get("assignee")
-    return (task.get("state", "open") == "open" and bool(holder) and bool(task.get("releasable", True))
-            and (holder == me or holder in reports_of(me)))
+def may_offer_release(step: OpenTask, me: str) -> bool:
+    """The holder, or someone they report to, may give an open step back to the team (if a team can take it)."""
+    holder = step["assignee"]
+    return bool(holder) and step["releasable"] and (holder == me or holder in reports_of(me))
 
 
 def roles_of(me: str) -> list[str]:
