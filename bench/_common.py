@@ -114,7 +114,7 @@ def run_journey(engine: Engine) -> tuple[float, list[float]]:
     calls. Task ids are read directly between the calls and not timed.
     """
     t0 = time.perf_counter()
-    instance_id = int(engine.work.start(Person(STARTER), "market_plan", START)["id"])
+    instance_id = int(engine.work.start(Person(STARTER), "market_plan", START).id)
     start_seconds = time.perf_counter() - t0
     completions = []
     result: dict[str, Any] = {}

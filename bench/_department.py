@@ -164,7 +164,7 @@ def open_task(engine: Engine, instance_id: int, name: str | None = None) -> tupl
 def make_templates(engine: Engine) -> dict[str, int]:
     made = {}
     for name, (actions, _share) in TEMPLATES.items():
-        instance_id = int(engine.work.start(Person(SLOTS["starter"]), "market_plan", START)["id"])
+        instance_id = int(engine.work.start(Person(SLOTS["starter"]), "market_plan", START).id)
         for verb, task, slot, data in actions:
             user = SLOTS[slot]
             if verb == "cancel":
@@ -259,9 +259,9 @@ def run_cycles(engine: Engine, cycles: int, seed: int, rng: random.Random, now: 
         with engine.db.connect() as conn:
             employees = dict(conn.execute(
                 select(ProcessInstance.id, ProcessInstance.data_json).where(
-                    ProcessInstance.id.in_(opened["appraisal_ids"]))).all())
+                    ProcessInstance.id.in_(opened.hook_result["appraisal_ids"]))).all())
         work = []
-        for appraisal_id in opened["appraisal_ids"]:
+        for appraisal_id in opened.hook_result["appraisal_ids"]:
             start = json.loads(employees[appraisal_id])["start"]
             if not current:
                 stop = "recorded"
@@ -274,7 +274,7 @@ def run_cycles(engine: Engine, cycles: int, seed: int, rng: random.Random, now: 
             work.append((appraisal_id, stop))
         drive_all(engine, work, seed)
         if not current:
-            engine.work.complete(Person(DIRECTOR), open_task(engine, int(opened["id"]), "close_cycle")[0],
+            engine.work.complete(Person(DIRECTOR), open_task(engine, opened.id, "close_cycle")[0],
                                  {"summary": f"{period}: all appraisals recorded"})
     return periods
 

@@ -140,8 +140,9 @@ def open_cycle(engine: Engine, period: str, employees: int, **windows: str) -> f
     t0 = time.perf_counter()
     result = engine.work.start(Person(DIRECTOR), "appraisal_cycle", cycle_data(period, **windows))
     seconds = time.perf_counter() - t0
-    if result.get("appraisals") != employees:
-        raise RuntimeError(f"opening {period} started {result.get('appraisals')} appraisals, expected {employees}")
+    if result.hook_result.get("appraisals") != employees:
+        raise RuntimeError(f"opening {period} started {result.hook_result.get('appraisals')} appraisals, "
+                           f"expected {employees}")
     return seconds
 
 

@@ -147,7 +147,7 @@ def open_fully(engine: Engine, period: str) -> tuple[float, float, float, int]:
     while engine.appraisal.dashboard(OPERATOR, period).opening.finished is False:
         worker.run_once()
     whole = time.perf_counter() - began
-    return start, whole, max([start, *timer.durations]), int(result["appraisals"])
+    return start, whole, max([start, *timer.durations]), int(result.hook_result["appraisals"])
 
 
 def sizes_table(url: str | None, sizes: list[int]) -> None:
@@ -199,7 +199,8 @@ def busy_user(server: str | None, size: int, plans: int = 600) -> None:
         worker.wait(timeout=30)
         ms = sorted(d * 1000 for d in during)
         p95 = ms[max(0, round(0.95 * len(ms)) - 1)] if ms else 0.0
-        print(f"    opening {result['appraisals']:,} appraisals with an `opsflow worker` process: {whole:.2f} s")
+        print(f"    opening {result.hook_result['appraisals']:,} appraisals with an `opsflow worker` process: "
+              f"{whole:.2f} s")
         print(f"    wang.lei's completions before: median {statistics.median(before) * 1000:.1f} ms; during the "
               f"opening ({len(ms)}): median {statistics.median(ms):.1f} ms, p95 {p95:.1f} ms, longest {ms[-1]:.1f} ms")
 

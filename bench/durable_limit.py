@@ -98,7 +98,7 @@ class Shape:
 
 def real_shape(engine: Engine) -> Shape:
     """The state, data and a task_completed payload of a market plan the Engine drove to its review."""
-    instance_id = int(engine.work.start(Person("li.na"), "market_plan", START)["id"])
+    instance_id = int(engine.work.start(Person("li.na"), "market_plan", START).id)
     for username, name, data in STAGES[:2]:
         engine.work.complete(Person(username), open_task(engine, instance_id, name), data)
     with engine.db.connect() as conn:
@@ -211,7 +211,7 @@ def raw_postgres(shape: Shape, args: argparse.Namespace) -> Run:
 # -- (2) opsflow ---------------------------------------------------------------------------------------
 def engine_completions(engine: Engine, label: str, instances: int, budget: Budget) -> Run:
     """Start ``instances`` plans (not timed); complete them stage by stage, timing each completion."""
-    plans = [int(engine.work.start(Person("li.na"), "market_plan", START)["id"]) for _ in range(instances)]
+    plans = [int(engine.work.start(Person("li.na"), "market_plan", START).id) for _ in range(instances)]
     seconds: list[float] = []
     wall = 0.0
     for username, name, data in STAGES:
@@ -242,7 +242,7 @@ def profile(args: argparse.Namespace) -> None:
             clock.close()
             profiler = cProfile.Profile()
             plans = [int(engine.work.start(Person("li.na"), "market_plan",
-                                           START)["id"]) for _ in range(args.profile_instances)]
+                                           START).id) for _ in range(args.profile_instances)]
             count = 0
             for username, name, data in STAGES:
                 for plan in plans:

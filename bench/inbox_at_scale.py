@@ -199,7 +199,8 @@ def about_users(engine: Engine, users: dict[str, str]) -> dict[str, dict[str, in
                                     .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
                                     .where(or_(HumanTask.completed_by_id == uid, HumanTask.assignee_id == uid),
                                            ProcessInstance.started_by_id != uid))
-            facts[name] = {**engine.work.task_counts(Person(name)), "started": int(started or 0),
+            counts = engine.work.task_counts(Person(name))
+            facts[name] = {"mine": counts.mine, "team": counts.team, "started": int(started or 0),
                            "took_part": int(took_part or 0)}
     return facts
 

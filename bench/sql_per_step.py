@@ -52,7 +52,7 @@ def measure(engine: Engine, label: str, call: Callable[[], Any], rows: list[tupl
 
 
 def new_research_task(engine: Engine) -> int:
-    instance_id = int(engine.work.start(Person(STARTER), "market_plan", START)["id"])
+    instance_id = int(engine.work.start(Person(STARTER), "market_plan", START).id)
     return open_task_id(engine, instance_id, FIRST_TASK)
 
 
@@ -120,7 +120,7 @@ def main() -> None:
 
         run_journey(engine)  # warm the cache and every code path
         instance_id = int(measure(engine, "Engine.start",
-                                  lambda: engine.work.start(Person(STARTER), "market_plan", START), rows)["id"])
+                                  lambda: engine.work.start(Person(STARTER), "market_plan", START), rows).id)
         measure(engine, f"Engine.tasks({RESEARCHER!r})", lambda: engine.work.tasks(Person(RESEARCHER)), rows)
         task_id = open_task_id(engine, instance_id, FIRST_TASK)
         measure(engine, f"Engine.claim ({FIRST_TASK})", lambda: engine.work.claim(Person(RESEARCHER), task_id), rows)

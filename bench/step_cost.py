@@ -53,7 +53,7 @@ class Run:
 
 def engine_run(engine: Engine, steps: int) -> Run:
     run = Run()
-    instance_id = int(engine.work.start(Person(LOOP_USER), "long_loop")["id"])
+    instance_id = int(engine.work.start(Person(LOOP_USER), "long_loop").id)
     for step in range(1, steps + 1):
         task_id = open_task_id(engine, instance_id, "work")
         t0 = time.perf_counter()

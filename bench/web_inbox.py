@@ -190,7 +190,7 @@ def main() -> None:
         process, base = serve(env, Path(folder) / "serve.log")
         try:
             print(f"server: opsflow serve (waitress, 8 threads) at {base}")
-            pages = [("wang.lei", "/", f"{mine['mine']} mine + {mine['team']:,} team tasks"),
+            pages = [("wang.lei", "/", f"{mine.mine} mine + {mine.team:,} team tasks"),
                      ("wang.lei", "/?q=热水器", "text filter, a product"),
                      ("zhou.jie", "/", "5 tasks"),
                      ("li.na", "/", "the marketing managers' review tasks"),

@@ -7,6 +7,7 @@ from typing import Any
 
 from engine.facade import Engine
 from engine.org.people import Person
+from engine.runtime.views import Started, Task
 
 CRITERIA = ("goals", "quality", "teamwork", "innovation")
 
@@ -24,12 +25,12 @@ def self_assessment(*values: int) -> dict[str, Any]:
     return {**scores(*values), "achievements": "Launched the WeChat channel"}
 
 
-def open_cycle(engine: Engine, period: str = "2026-Q4", **windows: str) -> dict[str, Any]:
+def open_cycle(engine: Engine, period: str = "2026-Q4", **windows: str) -> Started:
     return engine.work.start(Person("chen.yu"), "appraisal_cycle", {"period": period, "period_type": "quarterly",
                                                                     **windows})
 
 
-def task_of(engine: Engine, username: str, name: str, employee: str) -> dict[str, Any]:
+def task_of(engine: Engine, username: str, name: str, employee: str) -> Task:
     found = [t for t in engine.work.tasks(Person(username))
              if t["name"] == name and f"({employee})" in t["instance_title"]]
     assert len(found) == 1, (username, name, employee, engine.work.tasks(Person(username)))

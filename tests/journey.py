@@ -50,7 +50,7 @@ def step(engine: Engine, username: str, name: str, instance_id: int, data: dict[
 
 
 def start_plan(engine: Engine, username: str = "li.na") -> int:
-    return int(engine.work.start(Person(username), "market_plan", START)["id"])
+    return int(engine.work.start(Person(username), "market_plan", START).id)
 
 
 def research_and_draft(engine: Engine, instance_id: int, draft: dict[str, Any] | None = None) -> None:

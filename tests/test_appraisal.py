@@ -21,8 +21,8 @@ EXPECTED_LINES = {
 
 def test_opening_a_cycle_creates_one_appraisal_per_reporting_line(engine):
     cycle = open_cycle(engine)
-    assert cycle["appraisals"] == 10
-    children = [engine.work.show(OPERATOR, i) for i in cycle["appraisal_ids"]]
+    assert cycle.hook_result["appraisals"] == 10
+    children = [engine.work.show(OPERATOR, i) for i in cycle.hook_result["appraisal_ids"]]
     lines = {c["data"]["start"]["employee"]: (c["data"]["start"]["appraiser"], c["data"]["start"]["calibrator"])
              for c in children}
     assert lines == EXPECTED_LINES
@@ -86,10 +86,10 @@ def test_one_appraisal_from_self_assessment_to_objection_review(engine):
                      ("acknowledge", "zhou.jie"), ("objection_review", "li.na")]
     for person in ("zhou.jie", "wang.lei", "li.na"):  # the result is visible to all three
         assert engine.work.show(Person(person), review["instance_id"])["data"]["result"]["grade"] == "B"
-        assert any(n["kind"] == "result" for n in engine.work.notifications(Person(person)))
+        assert any(n.kind == "result" for n in engine.work.notifications(Person(person)))
     with pytest.raises(NotAllowed):
         engine.work.show(Person("wu.fang"), review["instance_id"])
-    assert any(n["kind"] == "decided" for n in engine.work.notifications(Person("zhou.jie")))
+    assert any(n.kind == "decided" for n in engine.work.notifications(Person("zhou.jie")))
 
 
 @pytest.mark.parametrize(("marks", "score", "grade"), [
@@ -129,10 +129,10 @@ def test_self_assessment_window_closes_it_as_not_submitted(engine):
     assert "timer_fired" in kinds and "task_expired" in kinds
     expired = [e for e in engine.work.history(OPERATOR, task["instance_id"]) if e["kind"] == "task_expired"]
     assert expired[0]["task_name"] == "self_assessment"
-    assert any(n["kind"] == "reminder" for n in engine.work.notifications(Person("wu.fang")))
+    assert any(n.kind == "reminder" for n in engine.work.notifications(Person("wu.fang")))
     # The step closed at its deadline by design: nobody is told it is overdue.
-    assert not any(n["kind"] in ("overdue", "escalation") for n in engine.work.notifications(Person("wu.fang")))
-    assert not any(n["kind"] == "escalation" for n in engine.work.notifications(Person("wang.lei")))
+    assert not any(n.kind in ("overdue", "escalation") for n in engine.work.notifications(Person("wu.fang")))
+    assert not any(n.kind == "escalation" for n in engine.work.notifications(Person("wang.lei")))
     assert Worker(engine.core).run_once().done == 0  # every job ran once; nothing is left that is due
     assert chains(engine, task["instance_id"])[1] == []
 
@@ -206,7 +206,7 @@ def test_a_step_assigned_by_the_process_cannot_be_released(sqlite_engine):
 
 
 def test_an_appraisal_lists_its_steps_in_flow_order(sqlite_engine):
-    first = open_cycle(sqlite_engine)["appraisal_ids"][0]
+    first = open_cycle(sqlite_engine).hook_result["appraisal_ids"][0]
     assert [k for k in sqlite_engine.work.forms(OPERATOR, first) if k != "start"] == [
         "self_assessment", "manager_scoring", "calibration", "acknowledge", "objection_review"]
 
@@ -279,24 +279,24 @@ def test_closing_a_cycle_with_open_appraisals_needs_the_choice_to_cancel_them(en
     with pytest.raises(FormInvalid) as refused:
         engine.work.complete(Person("chen.yu"), close["id"], {"summary": "closing early"})
     assert "10 appraisal(s)" in refused.value.fields["cancel_open_appraisals"][0]
-    assert {engine.work.show(OPERATOR, i)["status"] for i in cycle["appraisal_ids"]} == {"running"}
-    assert engine.work.show(OPERATOR, cycle["id"])["status"] == "running"
+    assert {engine.work.show(OPERATOR, i)["status"] for i in cycle.hook_result["appraisal_ids"]} == {"running"}
+    assert engine.work.show(OPERATOR, cycle.id)["status"] == "running"
     engine.work.complete(Person("chen.yu"), close["id"], {"summary": "closing early", "cancel_open_appraisals": True})
-    assert engine.work.show(OPERATOR, cycle["id"])["status"] == "completed"
-    assert {engine.work.show(OPERATOR, i)["status"] for i in cycle["appraisal_ids"]} == {"cancelled"}
-    cancelled = [e for e in engine.work.history(OPERATOR,
-                                                cycle["appraisal_ids"][0]) if e["kind"] == "instance_cancelled"]
+    assert engine.work.show(OPERATOR, cycle.id)["status"] == "completed"
+    assert {engine.work.show(OPERATOR, i)["status"] for i in cycle.hook_result["appraisal_ids"]} == {"cancelled"}
+    cancelled = [e for e in engine.work.history(OPERATOR, cycle.hook_result["appraisal_ids"][0])
+                 if e["kind"] == "instance_cancelled"]
     assert cancelled[0]["actor"] == "chen.yu" and "2026-Q4 closed" in cancelled[0]["payload"]["reason"]
     assert not any(t["name"] == "self_assessment" for t in engine.work.tasks(Person("zhou.jie")))
 
 
 def test_a_cycle_whose_appraisals_are_all_over_closes_without_the_choice(sqlite_engine):
     cycle = open_cycle(sqlite_engine)
-    for appraisal_id in cycle["appraisal_ids"]:
+    for appraisal_id in cycle.hook_result["appraisal_ids"]:
         sqlite_engine.work.cancel(Person("chen.yu"), appraisal_id, "reorganisation")
     close = next(t for t in sqlite_engine.work.tasks(Person("chen.yu")) if t["name"] == "close_cycle")
     sqlite_engine.work.complete(Person("chen.yu"), close["id"], {"summary": "done"})
-    assert sqlite_engine.work.show(OPERATOR, cycle["id"])["status"] == "completed"
+    assert sqlite_engine.work.show(OPERATOR, cycle.id)["status"] == "completed"
 
 
 def up_to_calibration(engine, employee, appraiser, calibrator, marks):

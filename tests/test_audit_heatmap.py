@@ -51,7 +51,7 @@ def timed_engine(sqlite_url):
 def test_open_waited_and_held_times_are_elapsed_and_on_working_days(timed_engine):
     engine, clock = timed_engine
     clock.at(7, 9)  # Monday 7 December 2026, 09:00 China time
-    plan = int(engine.work.start(Person("li.na"), "market_plan", START)["id"])
+    plan = int(engine.work.start(Person("li.na"), "market_plan", START).id)
     clock.at(9, 9)  # Wednesday
     engine.work.complete(Person("wang.lei"), only_task(engine, "wang.lei", "research", plan)["id"], RESEARCH)
     clock.at(11, 9)  # Friday: zhang.min takes the draft
@@ -149,7 +149,7 @@ def kept_engine(db_url):
 
 def test_a_heatmap_is_kept_while_young_or_while_nothing_has_moved(kept_engine, monkeypatch):
     engine, clock = kept_engine
-    plan = int(engine.work.start(Person("li.na"), "market_plan", START)["id"])
+    plan = int(engine.work.start(Person("li.na"), "market_plan", START).id)
     worked_out = []
     real = heatmap_module.version_heatmap
     monkeypatch.setattr(heatmap_module, "version_heatmap", lambda *a: worked_out.append(a[-2:]) or real(*a))

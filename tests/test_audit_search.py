@@ -45,7 +45,7 @@ def finish(engine: Engine, plan: int, *reviews: str, end: str = "approve", title
 def plans(engine: Engine) -> dict[str, int]:
     made = {"running": start_plan(engine), "approved": start_plan(engine, "zhang.min"),
             "reworked": start_plan(engine), "vetoed": int(engine.work.start(Person("chen.yu"), "market_plan", {
-                **START, "title": "100% growth_plan"})["id"])}
+                **START, "title": "100% growth_plan"}).id)}
     finish(engine, made["approved"])
     finish(engine, made["reworked"], "return")
     finish(engine, made["vetoed"], end="veto", title="100% growth_plan")

@@ -34,7 +34,8 @@ def count(engine, model, *where):
 
 def test_a_cycle_opens_its_first_batch_at_once_and_the_worker_the_rest(engine, small_batches):
     cycle = open_cycle(engine)
-    assert (cycle["appraisals"], cycle["opened"], len(cycle["appraisal_ids"])) == (10, 4, 4)
+    opened = cycle.hook_result
+    assert (opened["appraisals"], opened["opened"], len(opened["appraisal_ids"])) == (10, 4, 4)
     board = engine.appraisal.dashboard(OPERATOR, "2026-Q4")
     assert board.opening == OpeningProgress(planned=10, opened=4, finished=False) and board.appraisals == 4
     assert count(engine, Job, Job.kind == "open_appraisals", Job.state == "pending") == 2
@@ -81,7 +82,7 @@ def test_closing_a_cycle_still_opening_needs_the_choice_and_cancels_the_unopened
     engine.work.complete(Person("chen.yu"), close["id"], {cycles.CANCEL_OPEN: True})
     assert count(engine, Job, Job.kind == "open_appraisals", Job.state == "pending") == 0
     assert Worker(engine.core).run_once().incidents == 0
-    assert count(engine, ProcessInstance, ProcessInstance.parent_id == cycle["id"]) == 4  # nothing more opened
+    assert count(engine, ProcessInstance, ProcessInstance.parent_id == cycle.id) == 4  # nothing more opened
     assert {i["status"] for i in engine.work.instances(OPERATOR, "appraisal")} == {"cancelled"}
     assert engine.appraisal.dashboard(OPERATOR, "2026-Q4").opening.finished is True
 

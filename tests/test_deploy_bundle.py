@@ -60,7 +60,7 @@ def test_an_analyst_deploys_a_bundle_that_exists_only_in_memory(engine, tmp_path
     assert (result.key, result.version, result.status) == ("memo", 1, "deployed")
     started = engine.work.start(Person("zhou.jie"), "memo")
     task = engine.work.task(OPERATOR, engine.work.tasks(Person("zhou.jie"))[0]["id"])
-    assert task["form"]["title"] == "Note" and task["instance_id"] == started["id"]
+    assert task["form"]["title"] == "Note" and task["instance_id"] == started.id
     with engine.core.transaction() as session:
         files = {f.name: (f.kind, f.sha256) for f in session.scalars(select(DefinitionFile))
                  .all() if f.name.startswith("memo")}

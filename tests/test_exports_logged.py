@@ -14,7 +14,7 @@ from tests.journey import START
 
 def test_every_export_is_recorded_in_the_access_log(sqlite_engine):
     engine = sqlite_engine
-    plan = engine.work.start(Person("li.na"), "market_plan", START)["id"]
+    plan = engine.work.start(Person("li.na"), "market_plan", START).id
     engine.audit.export_bundle(Person("he.ping"), [plan], io.BytesIO())
     "".join(engine.audit.xes_log(Person("he.ping"), LogFilter("market_plan")))
     engine.audit.ocel_log(Person("admin"), LogFilter("market_plan", version=1))

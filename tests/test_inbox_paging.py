@@ -16,7 +16,7 @@ from tests.journey import OPERATOR, RESEARCH, START, only_task, step
 
 
 def start_plans(engine, titles):
-    return [engine.work.start(Person("li.na"), "market_plan", {**START, "title": title})["id"] for title in titles]
+    return [engine.work.start(Person("li.na"), "market_plan", {**START, "title": title}).id for title in titles]
 
 
 def all_pages(engine, user, size, sort="age", **filters):
@@ -50,13 +50,13 @@ def test_the_inbox_page_gives_a_page_of_each_list_with_totals(engine):
     first = engine.work.tasks(Person("wang.lei"))[0]
     engine.work.claim(Person("wang.lei"), first["id"])
     page = engine.work.inbox(Person("wang.lei"), per_list=2)
-    assert ([t["instance_id"] for t in page["mine"]], page["mine_total"], page["mine_next"]) == ([plans[0]], 1, None)
-    assert [t["instance_id"] for t in page["team"]] == plans[1:3] and page["team_total"] == 4
-    second = engine.work.inbox(Person("wang.lei"), per_list=2, team_after=page["team_next"])
-    assert [t["instance_id"] for t in second["team"]] == plans[3:5] and second["team_next"] is None
-    assert second["team_total"] == 4  # a later page is not its own count
+    assert ([t["instance_id"] for t in page.mine], page.mine_total, page.mine_next) == ([plans[0]], 1, None)
+    assert [t["instance_id"] for t in page.team] == plans[1:3] and page.team_total == 4
+    second = engine.work.inbox(Person("wang.lei"), per_list=2, team_after=page.team_next)
+    assert [t["instance_id"] for t in second.team] == plans[3:5] and second.team_next is None
+    assert second.team_total == 4  # a later page is not its own count
     nav = engine.work.navigation(Person("wang.lei"))
-    assert (nav["mine"], nav["team"]) == (1, 4) and "claim" not in nav["rights"]
+    assert (nav.mine, nav.team) == (1, 4) and "claim" not in nav.rights
 
 
 def test_percent_and_underscore_in_a_search_match_themselves(engine):
@@ -67,7 +67,7 @@ def test_percent_and_underscore_in_a_search_match_themselves(engine):
     assert titles("%") == ["Half price: 50% off"]
     assert titles("_") == ["Launch_2027"]
     assert titles("launch") == ["Launch_2027", "Plain launch"]
-    assert engine.work.inbox(Person("wang.lei"), text="%")["team_total"] == 1
+    assert engine.work.inbox(Person("wang.lei"), text="%").team_total == 1
 
 
 def test_the_api_gives_pages_with_a_next_cursor(sqlite_engine):
@@ -110,16 +110,16 @@ def test_counts_stop_where_they_are_asked_to(engine):
     engine.org.add_user(OPERATOR, "two.lanes", ["research_supervisor", "planning_supervisor"])
     engine.work.claim(Person("two.lanes"), only_task(engine, "two.lanes", "research", plans[3])["id"])
     exact = engine.work.navigation(Person("two.lanes"))
-    assert (exact["mine"], exact["team"]) == (1, 4)  # 1 research + 3 drafts left in her two lanes
-    assert [engine.work.navigation(Person("two.lanes"), up_to)["team"] for up_to in (1, 2, 3, 4, 5,
+    assert (exact.mine, exact.team) == (1, 4)  # 1 research + 3 drafts left in her two lanes
+    assert [engine.work.navigation(Person("two.lanes"), up_to).team for up_to in (1, 2, 3, 4, 5,
                                                                                      100)] == [1, 2, 3, 4, 4, 4]
-    assert engine.work.navigation(Person("two.lanes"), 1)["mine"] == 1 and engine.work.navigation(Person("wang.lei"),
-                                                                                                  5)["team"] == 1
+    assert engine.work.navigation(Person("two.lanes"), 1).mine == 1 and engine.work.navigation(Person("wang.lei"),
+                                                                                                  5).team == 1
     page = engine.work.inbox(Person("two.lanes"), per_list=2, count_up_to=3)
-    assert (page["mine_total"], page["team_total"], len(page["team"])) == (1, 3, 2)
-    assert engine.work.inbox(Person("two.lanes"), per_list=2)["team_total"] == 4
+    assert (page.mine_total, page.team_total, len(page.team)) == (1, 3, 2)
+    assert engine.work.inbox(Person("two.lanes"), per_list=2).team_total == 4
     assert engine.work.inbox(Person("two.lanes"), text="Plan 4",
-                             count_up_to=3)["team_total"] == 1  # a filter counts as well
+                             count_up_to=3).team_total == 1  # a filter counts as well
 
 
 def test_by_due_date_the_dated_come_first_then_the_undated_across_pages_and_queues(engine):
@@ -142,11 +142,11 @@ def test_by_due_date_the_dated_come_first_then_the_undated_across_pages_and_queu
     team, after = [], None
     while True:  # the inbox's team list alone, two at a time
         page = engine.work.inbox(Person("wang.lei"), sort="due", per_list=2, team_after=after, totals=False)
-        team += [t["id"] for t in page["team"]]
-        if (after := page["team_next"]) is None:
+        team += [t["id"] for t in page.team]
+        if (after := page.team_next) is None:
             break
     assert team == [task_id for task_id in expected if task_id not in (research[plans[6]], research[plans[2]])]
     mine = engine.work.inbox(Person("wang.lei"), sort="due", per_list=1)
-    assert [t["id"] for t in mine["mine"]] == [research[plans[6]]] and mine["mine_next"]
-    rest = engine.work.inbox(Person("wang.lei"), sort="due", per_list=1, mine_after=mine["mine_next"])
-    assert [t["id"] for t in rest["mine"]] == [research[plans[2]]] and rest["mine_next"] is None
+    assert [t["id"] for t in mine.mine] == [research[plans[6]]] and mine.mine_next
+    rest = engine.work.inbox(Person("wang.lei"), sort="due", per_list=1, mine_after=mine.mine_next)
+    assert [t["id"] for t in rest.mine] == [research[plans[2]]] and rest.mine_next is None

@@ -32,7 +32,7 @@ def state_size(engine, instance_id):
 def test_a_400_step_instance_completes_and_its_state_stays_small(sqlite_engine):
     engine = sqlite_engine
     deploy_from(engine, ROOT / "bench" / "processes" / "long_loop.bpmn", ROOT / "bench" / "forms")
-    instance = engine.work.start(Person("zhou.jie"), "long_loop")["id"]
+    instance = engine.work.start(Person("zhou.jie"), "long_loop").id
     sizes = {}
     for step_no in range(1, 401):
         task = engine.work.tasks(Person("zhou.jie"))[0]
@@ -49,7 +49,7 @@ def test_a_400_step_instance_completes_and_its_state_stays_small(sqlite_engine):
 def test_parallel_branches_join_across_saves(sqlite_engine):
     engine = sqlite_engine
     deploy_from(engine, FIXTURES / "parallel_review.bpmn", FIXTURES / "forms")
-    instance = engine.work.start(Person("zhou.jie"), "parallel_review")["id"]
+    instance = engine.work.start(Person("zhou.jie"), "parallel_review").id
     open_names = sorted(t["name"] for t in engine.work.tasks(Person("zhou.jie")))
     assert open_names == ["review_a", "review_b"]
     by_name = {t["name"]: t["id"] for t in engine.work.tasks(Person("zhou.jie"))}
@@ -101,7 +101,7 @@ def test_market_plan_state_round_trips_at_every_wait_state(sqlite_engine):
 def test_appraisal_state_round_trips_at_every_wait_state(sqlite_engine):
     engine = sqlite_engine
     cycle = open_cycle(engine)
-    assert_round_trips(engine, cycle["id"])  # the cycle waits at close_cycle
+    assert_round_trips(engine, cycle.id)  # the cycle waits at close_cycle
     instance = task_of(engine, "zhou.jie", "self_assessment", "zhou.jie")["instance_id"]
     walk = [("zhou.jie", "self_assessment", self_assessment(4, 4, 5, 3)),  # waits with a timer on it
             ("wang.lei", "manager_scoring", scores(4, 4, 4, 3)),

@@ -56,8 +56,8 @@ def test_cancelling_from_the_operations_page_tells_the_starter_why(demo: Engine,
     plan, _job = an_incident(demo, clock)
     demo.ops.cancel(Person("admin"), plan, "Stuck on a broken timer")
     assert demo.work.show(OPERATOR, plan)["status"] == "cancelled"
-    [told] = [n for n in demo.work.notifications(Person("li.na")) if n["kind"] == "result"]
-    assert told["body"] == "Stuck on a broken timer"
+    [told] = [n for n in demo.work.notifications(Person("li.na")) if n.kind == "result"]
+    assert told.body == "Stuck on a broken timer"
     assert demo.work.history(OPERATOR, plan)[-1]["payload"]["reason"] == "Stuck on a broken timer"
 
 

@@ -14,7 +14,7 @@ from tests.journey import DRAFT, RESEARCH, decision, research_and_draft, start_p
 
 
 def results(engine: Engine, username: str) -> list[dict[str, Any]]:
-    return [n for n in engine.work.notifications(Person(username)) if n["kind"] == "result"]
+    return [n for n in engine.work.notifications(Person(username)) if n.kind == "result"]
 
 
 def test_the_starter_is_told_that_her_plan_was_approved(engine: Engine) -> None:
@@ -24,8 +24,8 @@ def test_the_starter_is_told_that_her_plan_was_approved(engine: Engine) -> None:
     assert results(engine, "li.na") == []  # nothing has ended yet
     step(engine, "chen.yu", "director_signoff", plan, decision("approve", "Go ahead"))
     [told] = results(engine, "li.na")
-    assert told["subject"] == "结果 Result: 方案已批准 · Plan approved — Spring launch (2027-Q1)"
-    assert told["instance_id"] == plan
+    assert told.subject == "结果 Result: 方案已批准 · Plan approved — Spring launch (2027-Q1)"
+    assert told.instance_id == plan
 
 
 def test_the_starter_is_told_that_her_plan_was_vetoed(engine: Engine) -> None:
@@ -34,7 +34,7 @@ def test_the_starter_is_told_that_her_plan_was_vetoed(engine: Engine) -> None:
     step(engine, "li.na", "manager_review", plan, decision("approve"))
     step(engine, "chen.yu", "director_signoff", plan, decision("veto", "Not this year"))
     [told] = results(engine, "li.na")
-    assert "方案已否决 · Plan vetoed" in told["subject"]
+    assert "方案已否决 · Plan vetoed" in told.subject
     assert results(engine, "wang.lei") == []  # the others did their step; the result goes to the requester
 
 
@@ -42,7 +42,7 @@ def test_a_cancelled_plan_tells_its_starter_why(engine: Engine) -> None:
     plan = start_plan(engine)
     engine.work.cancel(Person("chen.yu"), plan, "The budget moved to next year")
     [told] = results(engine, "li.na")
-    assert "已取消 · Cancelled" in told["subject"] and told["body"] == "The budget moved to next year"
+    assert "已取消 · Cancelled" in told.subject and told.body == "The budget moved to next year"
     assert results(engine, "chen.yu") == []  # who cancelled it knows
 
 
@@ -61,7 +61,7 @@ def test_the_appraised_employee_is_told_the_recorded_result(sqlite_engine: Engin
                          {"decision": "accept"})
     for person in ("zhou.jie", "wang.lei", "li.na", "chen.yu"):  # employee, appraiser, calibrator, starter
         [told] = results(engine, person)
-        assert "结果已记录 · Result recorded" in told["subject"] and "(zhou.jie)" in told["subject"], person
+        assert "结果已记录 · Result recorded" in told.subject and "(zhou.jie)" in told.subject, person
 
 
 def test_an_ending_step_adds_only_its_notification_insert(sqlite_engine: Engine) -> None:

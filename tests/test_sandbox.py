@@ -231,7 +231,7 @@ def instance_row(engine: Engine, instance_id: int) -> dict[str, Any]:
 
 def test_a_process_whose_script_loops_forever_fails_and_leaves_the_instance_as_it_was(impatient_engine):
     engine = impatient_engine
-    instance = engine.work.start(Person("zhou.jie"), "looping_script")["id"]
+    instance = engine.work.start(Person("zhou.jie"), "looping_script").id
     shown_before, row_before = engine.work.show(OPERATOR, instance), instance_row(engine, instance)
     task = only_task(engine, "zhou.jie", "write_note", instance)
 

@@ -67,7 +67,7 @@ def test_a_process_whose_script_hoards_memory_fails_with_the_reason_and_stays_as
         engine.setup.init(demo=True)
         engine.collaborators.forms_root = FIXTURES / "forms"
         deploy_files(engine, [FIXTURES / "bpmn" / "sandbox" / "memory_bomb.bpmn"], "gao.yan")
-        instance = engine.work.start(Person("zhou.jie"), "memory_bomb")["id"]
+        instance = engine.work.start(Person("zhou.jie"), "memory_bomb").id
         task = only_task(engine, "zhou.jie", "write_note", instance)
         with pytest.raises(ProcessError, match=r"hoard: .*more than 64 MiB"):
             engine.work.complete(Person("zhou.jie"), task["id"], {"note": "go"})

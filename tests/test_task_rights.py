@@ -8,6 +8,7 @@ from sqlalchemy import select
 from engine.errors import Conflict, FormInvalid, InvalidInput, NotAllowed, UserNotFound
 from engine.models import ProcessInstance
 from engine.org.people import Person
+from engine.runtime.views import TaskCounts
 from tests.journey import DRAFT, OPERATOR, decision, only_task, research_and_draft, start_plan
 
 
@@ -168,13 +169,13 @@ def test_task_counts_are_not_capped(engine):
         start_plan(engine)
     first = engine.work.tasks(Person("wang.lei"))[0]
     engine.work.claim(Person("wang.lei"), first["id"])
-    assert engine.work.task_counts(Person("wang.lei")) == {"mine": 1, "team": 2}
-    assert engine.work.task_counts(Person("zhang.min")) == {"mine": 0, "team": 0}
+    assert engine.work.task_counts(Person("wang.lei")) == TaskCounts(mine=1, team=2)
+    assert engine.work.task_counts(Person("zhang.min")) == TaskCounts(mine=0, team=0)
 
 
 def involved(engine, username):
     """The instances others started in which ``username`` holds or did a step ("My requests", second list)."""
-    return engine.work.my_requests(Person(username))["involved"]
+    return engine.work.my_requests(Person(username)).involved
 
 
 def test_instances_involving_someone_are_those_others_started_where_they_held_or_did_a_step(engine):

@@ -116,7 +116,7 @@ def test_two_worker_processes_do_200_jobs_once_each(postgres_url, monkeypatch):
     for n in range(190):  # 10 demo reporting lines + 190 more people = 200 appraisals
         engine.org.add_user(OPERATOR, f"clerk.{n:03d}", ["staff"], "zhou.jie" if n % 2 else "wu.fang")
     opened = open_cycle(engine, self_assessment_window="PT1H", scoring_window="P5D")
-    assert opened["appraisals"] == 200
+    assert opened.hook_result["appraisals"] == 200
     assert count(engine, Job, Job.kind == "reminder", Job.state == "pending") == 200
     env = {**os.environ, "OPSFLOW_DATABASE_URL": postgres_url}
     procs = [subprocess.Popen([sys.executable, "-m", "opsflow.cli", "worker", "--once", "--slots", "4", "--json",
@@ -179,7 +179,7 @@ def test_an_overdue_step_is_escalated_once_and_a_late_reminder_is_not_sent(sqlit
     scoring = task_of(engine, "liu.yang", "manager_scoring", "feng.yi")
 
     def kinds(user):
-        return sorted(n["kind"] for n in engine.work.notifications(Person(user)) if n["kind"] in ("reminder", "overdue",
+        return sorted(n.kind for n in engine.work.notifications(Person(user)) if n.kind in ("reminder", "overdue",
                                                                                        "escalation"))
 
     clock.advance(hours=1, seconds=30)  # past the deadline, within the grace a closing timer would get
@@ -188,9 +188,9 @@ def test_an_overdue_step_is_escalated_once_and_a_late_reminder_is_not_sent(sqlit
     clock.advance(minutes=2)
     Worker(engine.core).run_once()
     assert kinds("liu.yang") == ["overdue"] and kinds("li.na") == ["escalation"]  # li.na: liu.yang's manager
-    [escalation] = [n for n in engine.work.notifications(Person("li.na")) if n["kind"] == "escalation"]
-    assert escalation["subject"].startswith("逾期上报 Escalation: 上级评分 · Manager scoring — 冯怡 (feng.yi)")
-    assert "截止 Due:" in escalation["body"]
+    [escalation] = [n for n in engine.work.notifications(Person("li.na")) if n.kind == "escalation"]
+    assert escalation.subject.startswith("逾期上报 Escalation: 上级评分 · Manager scoring — 冯怡 (feng.yi)")
+    assert "截止 Due:" in escalation.body
     clock.advance(hours=1)
     assert Worker(engine.core).run_once().done == 0
     assert kinds("liu.yang") == ["overdue"] and kinds("li.na") == ["escalation"]

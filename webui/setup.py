@@ -49,7 +49,7 @@ def _page_globals() -> dict[str, Any]:
         return {"me": None, "my_name": "", "counts": {}, "unread": 0, "dashboard": False, "audit": False,
                 "modeler": False, "operator": False}
     nav = navigation()
-    return {"me": me, "my_name": display_name(me), "counts": task_counts(), "unread": nav["unread"],
+    return {"me": me, "my_name": display_name(me), "counts": task_counts(), "unread": nav.unread,
             "dashboard": holds("see dashboards"), "audit": may_audit(), "modeler": holds("model"),
             "operator": holds("operate")}
 

@@ -11,19 +11,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Engine as DbEngine
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from .. import db
+from .. import db, models
 from ..audit.heatmap_memo import HeatmapMemo
 from ..definitions.catalog import DeployedProcess
-from ..models import ProcessDefinition
 from ..org.directory import Directory, DirectoryCache
 from ..org.people import ACTORS, RELATIONSHIP_ROLES, read_people, read_relationship_roles
 from ..runtime.collaborators import Collaborators
+from ..runtime.views import ProcessDefinition
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 DIRECTORY = "directory"  # what a shared read session remembers of the directory cache
@@ -31,11 +30,13 @@ DIRECTORY = "directory"  # what a shared read session remembers of the directory
 _shared_reading: ContextVar[tuple[Core, Session] | None] = ContextVar("opsflow_shared_reading", default=None)
 
 
-def latest_processes(session: Session, collaborators: Collaborators) -> list[tuple[DeployedProcess, dict[str, Any]]]:
+def latest_processes(session: Session,
+                     collaborators: Collaborators) -> list[tuple[DeployedProcess, ProcessDefinition]]:
     """The latest version of each deployed process, with what lists show of it, by key."""
     c = collaborators
-    keys = session.scalars(select(ProcessDefinition.key).distinct().order_by(ProcessDefinition.key)).all()
-    result = []
+    key_column = models.ProcessDefinition.key
+    keys = session.scalars(select(key_column).distinct().order_by(key_column)).all()
+    result: list[tuple[DeployedProcess, ProcessDefinition]] = []
     for key in keys:
         process = c.catalog.latest(session, key)
         result.append((process, {"key": process.key, "version": process.version, "title": process.title,
@@ -48,7 +49,7 @@ def read_directory(session: Session, collaborators: Collaborators) -> Directory:
     """Everyone and every deployed process, read anew (what ``DirectoryCache`` keeps)."""
     people, actors = read_people(session)
     return Directory(people={u.username: u for u in people},
-                     processes={shown["key"]: shown for _, shown in latest_processes(session, collaborators)},
+                     processes={shown["key"]: dict(shown) for _, shown in latest_processes(session, collaborators)},
                      actors=actors, relationship_roles=read_relationship_roles(session))
 
 

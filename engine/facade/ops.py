@@ -3,10 +3,10 @@ cancelling a stuck instance, and scheduled starts."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from ..org.people import Caller, Operator, Person, acting
+from ..runtime.views import Cancelled
 from ..scheduling import operations, schedules
 from ..scheduling.views import Incident, IncidentDetail, OperationsOverview, RetriedJob, ScheduleAdded, ScheduleEntry
 from .core import Area
@@ -38,9 +38,8 @@ class Ops(Area):
         with self.core.transaction() as session:
             return operations.retry(session, acting(session, by), job_id, self.collaborators.clock())
 
-    def cancel(self, by: Person, instance_id: int, reason: str) -> Mapping[str, object]:
-        """Cancel an instance from the operations page: the operate right, then the cancel right, a reason
-        (what the work area's cancel answers)."""
+    def cancel(self, by: Person, instance_id: int, reason: str) -> Cancelled:
+        """Cancel an instance from the operations page: the operate right, then the cancel right, a reason."""
         with self.core.transaction() as session:
             return operations.cancel(session, self.collaborators, acting(session, by), instance_id, reason)
 

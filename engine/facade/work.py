@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 
@@ -15,7 +15,25 @@ from ..org.rights import Right, holds, may_audit
 from ..runtime import comments, inbox, instance_views, instances
 from ..runtime.step_writer import Step, write_step
 from ..runtime.tasks import assign_task, claim_task, complete_task, show_task, unclaim_task
+from ..runtime.views import (
+    Assignment,
+    Cancelled,
+    Comment,
+    Completion,
+    HistoryEvent,
+    InboxPage,
+    Instance,
+    InstanceDetail,
+    MyRequests,
+    Navigation,
+    ProcessDefinition,
+    Started,
+    Task,
+    TaskCounts,
+    TaskDetail,
+)
 from ..scheduling import notifications
+from ..scheduling.views import Notification
 from .core import Area, latest_processes
 
 log = logging.getLogger(__name__)
@@ -23,44 +41,44 @@ log = logging.getLogger(__name__)
 
 class Work(Area):
     # -- requests ----------------------------------------------------------------------------
-    def processes(self, by: Caller) -> list[dict[str, Any]]:
+    def processes(self, by: Caller) -> list[ProcessDefinition]:
         """The latest version of each deployed process that ``by`` may start (the operator: all of them)."""
         with self.core.reading() as session:
             actor = acting(session, by)
-            if actor.is_operator:
-                return list(self.core.directory_of(session).processes.values())
+            if actor.is_operator:  # the directory keeps them as latest_processes made them (org cannot name the type)
+                return [cast(ProcessDefinition, shown) for shown in self.core.directory_of(session).processes.values()]
             return [shown for process, shown in latest_processes(session, self.collaborators)
                     if instances.may_start(self.collaborators, process, actor)]
 
-    def start(self, by: Person, key: str, data: Any = None) -> dict[str, Any]:
+    def start(self, by: Person, key: str, data: Any = None) -> Started:
         """Start the latest version of ``key`` with start ``data``, run to its first wait state."""
         with self.core.transaction() as session:
             return instances.start_instance(session, self.collaborators, acting(session, by), key, data)
 
-    def cancel(self, by: Person, instance_id: int, reason: str) -> dict[str, Any]:
+    def cancel(self, by: Person, instance_id: int, reason: str) -> Cancelled:
         """Cancel a running instance with a reason (the cancel right)."""
         with self.core.transaction() as session:
             return instances.cancel_instance(session, self.collaborators, acting(session, by), instance_id, reason)
 
     def instances(self, by: Caller, process_key: str | None = None, started_by: str | None = None,
-                  status: str | None = None, limit: int = 200, before_id: int | None = None) -> list[dict[str, Any]]:
+                  status: str | None = None, limit: int = 200, before_id: int | None = None) -> list[Instance]:
         """The instances ``by`` may see, newest first; ``before_id`` pages on."""
         with self.core.reading() as session:
             return instance_views.list_instances(session, acting(session, by), process_key, started_by, limit,
                                                  status, before_id)
 
     def my_requests(self, by: Person, limit: int = 50, before_id: int | None = None,
-                    involved_before: int | None = None) -> dict[str, list[dict[str, Any]]]:
+                    involved_before: int | None = None) -> MyRequests:
         """What ``by`` started ("started") and where they take part ("involved"), a page of each."""
         with self.core.reading() as session:
             return instance_views.my_requests(session, acting(session, by), limit, before_id, involved_before)
 
-    def show(self, by: Caller, instance_id: int) -> dict[str, Any]:
+    def show(self, by: Caller, instance_id: int) -> InstanceDetail:
         """An instance with its status, open steps and data."""
         with self.core.reading() as session:
             return instance_views.show_instance(session, acting(session, by), instance_id)
 
-    def history(self, by: Caller, instance_id: int) -> list[dict[str, Any]]:
+    def history(self, by: Caller, instance_id: int) -> list[HistoryEvent]:
         """An instance's history events in order."""
         with self.core.reading() as session:
             return instance_views.instance_history(session, acting(session, by), instance_id)
@@ -72,21 +90,21 @@ class Work(Area):
 
     # -- the inbox ---------------------------------------------------------------------------
     def tasks(self, by: Person, process: str | None = None, text: str | None = None, sort: str = "age",
-              after: str | None = None, limit: int = inbox.MAX_INBOX_ROWS) -> list[dict[str, Any]]:
+              after: str | None = None, limit: int = inbox.MAX_INBOX_ROWS) -> list[Task]:
         """Open tasks ``by`` holds or may claim, one page (``after``: ``inbox.cursor_of`` the last row)."""
         with self.core.reading() as session:
             return inbox.list_tasks(session, acting(session, by), process, text, sort, after, limit)
 
     def inbox(self, by: Person, process: str | None = None, text: str | None = None, sort: str = "age",
               mine_after: str | None = None, team_after: str | None = None,
-              per_list: int = inbox.PAGE, totals: bool = True, count_up_to: int | None = None) -> dict[str, Any]:
+              per_list: int = inbox.PAGE, totals: bool = True, count_up_to: int | None = None) -> InboxPage:
         """A page of my tasks and one of my team's, where each continues (and with ``totals``, their totals,
         each counted up to ``count_up_to`` when given)."""
         with self.core.reading() as session:
             return inbox.inbox_page(session, acting(session, by), process, text, sort, mine_after, team_after,
                                     per_list, totals, count_up_to)
 
-    def navigation(self, by: Person, count_up_to: int | None = None) -> dict[str, Any]:
+    def navigation(self, by: Person, count_up_to: int | None = None) -> Navigation:
         """What every page's navigation shows, in one read: task counts and unread notifications (each up to
         ``count_up_to`` when given: a long queue's count then costs no more than a short one's), the rights
         held, whether the audit workspace is open to the user."""
@@ -96,17 +114,17 @@ class Work(Area):
                 inbox.counting_open(actor, "mine", up_to=count_up_to).scalar_subquery(),
                 inbox.counting_open(actor, "team", up_to=count_up_to).scalar_subquery(),
                 notifications.counting_unread(actor.id, count_up_to).scalar_subquery())).one()
-            return {"mine": int(mine or 0), "team": int(team or 0), "unread": int(unread or 0),
-                    "rights": sorted(right.value for right in Right if holds(actor, right)),
-                    "audit": may_audit(actor)}
+            return Navigation(mine=int(mine or 0), team=int(team or 0), unread=int(unread or 0),
+                              rights=tuple(sorted(right.value for right in Right if holds(actor, right))),
+                              audit=may_audit(actor))
 
-    def task_counts(self, by: Person) -> dict[str, int]:
+    def task_counts(self, by: Person) -> TaskCounts:
         """Open tasks ``by`` holds ("mine") and unclaimed ones of their roles ("team"), uncapped."""
         with self.core.reading() as session:
             return inbox.task_counts(session, acting(session, by))
 
     # -- one task ----------------------------------------------------------------------------
-    def task(self, by: Caller, task_id: int) -> dict[str, Any]:
+    def task(self, by: Caller, task_id: int) -> TaskDetail:
         """A task with its form, what the form starts with and the context from earlier steps."""
         with self.core.reading() as session:
             return show_task(session, self.collaborators, acting(session, by), task_id)
@@ -122,22 +140,22 @@ class Work(Area):
         form = process.tasks.get(name)
         return form.schema if form is not None else None
 
-    def claim(self, by: Person, task_id: int) -> dict[str, Any]:
+    def claim(self, by: Person, task_id: int) -> Assignment:
         """Take an open task of one's roles."""
         with self.core.transaction() as session:
             return claim_task(session, self.collaborators, acting(session, by), task_id)
 
-    def unclaim(self, by: Person, task_id: int) -> dict[str, Any]:
+    def unclaim(self, by: Person, task_id: int) -> Assignment:
         """Give a task back to its role (one's own, or one held in one's reporting line)."""
         with self.core.transaction() as session:
             return unclaim_task(session, self.collaborators, acting(session, by), task_id)
 
-    def assign(self, by: Person, task_id: int, to_username: str) -> dict[str, Any]:
+    def assign(self, by: Person, task_id: int, to_username: str) -> Assignment:
         """Give a task to someone who reports to ``by`` (the dispatch right)."""
         with self.core.transaction() as session:
             return assign_task(session, self.collaborators, acting(session, by), task_id, to_username)
 
-    def complete(self, by: Person, task_id: int, data: Any) -> dict[str, Any]:
+    def complete(self, by: Person, task_id: int, data: Any) -> Completion:
         """Complete a task with ``data`` (checked against its form) and run to the next wait state.
 
         A model failure (``ProcessError``) leaves the instance as it was and is put on its record.
@@ -149,18 +167,18 @@ class Work(Area):
             self._record_failure(exc, by)
             raise
 
-    def add_comment(self, by: Person, task_id: int, body: str) -> dict[str, Any]:
+    def add_comment(self, by: Person, task_id: int, body: str) -> Comment:
         """Comment on a task (the advisory right)."""
         with self.core.transaction() as session:
             return comments.add_comment(session, self.collaborators, acting(session, by), task_id, body)
 
-    def comments(self, by: Caller, task_id: int) -> list[dict[str, Any]]:
+    def comments(self, by: Caller, task_id: int) -> list[Comment]:
         """A task's comments, oldest first."""
         with self.core.reading() as session:
             return comments.list_comments(session, acting(session, by), task_id)
 
     # -- notifications -----------------------------------------------------------------------
-    def notifications(self, by: Person, unread_only: bool = False) -> list[dict[str, Any]]:
+    def notifications(self, by: Person, unread_only: bool = False) -> list[Notification]:
         """``by``'s notifications, newest first."""
         with self.core.reading() as session:
             return notifications.list_notifications(session, acting(session, by), unread_only)
@@ -169,7 +187,7 @@ class Work(Area):
         with self.core.reading() as session:
             return notifications.unread_count(session, acting(session, by))
 
-    def open_notification(self, by: Person, notification_id: int) -> dict[str, Any]:
+    def open_notification(self, by: Person, notification_id: int) -> Notification:
         """A notification of ``by``'s, marked read as it is opened."""
         with self.core.transaction() as session:
             return notifications.open_notification(session, acting(session, by), notification_id,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,13 +15,14 @@ from ..text_input import text_problem
 from .collaborators import Collaborators
 from .step_writer import Step, write_step
 from .tasks import load_task
+from .views import Comment
 
 MAX_COMMENT_LENGTH = 4000
 
 
 def add_comment(
     session: Session, collaborators: Collaborators, actor: Actor, task_id: int, body: str,
-) -> dict[str, Any]:
+) -> Comment:
     """Comment on a task; auditors, who only read, may not."""
     task, instance = load_task(session, task_id)
     if not rights.may_comment(session, actor, task, instance):
@@ -47,7 +46,7 @@ def add_comment(
             "body": text, "at": utc_iso(now)}
 
 
-def list_comments(session: Session, actor: Actor, task_id: int) -> list[dict[str, Any]]:
+def list_comments(session: Session, actor: Actor, task_id: int) -> list[Comment]:
     """A task's comments, oldest first, if ``actor`` may see the task."""
     task, instance = load_task(session, task_id)
     rights.require_see_task(session, actor, task, instance)

@@ -21,6 +21,7 @@ from ..clock import aware_utc, utc_iso
 from ..errors import InvalidInput
 from ..models import HumanTask, ProcessDefinition, ProcessInstance, TaskDefinition, User
 from ..org.people import Actor, relationship_roles
+from .views import InboxPage, Task, TaskCounts, TaskRow
 
 SORTS = ("age", "due")
 PAGE = 100  # rows a list shows at once
@@ -49,7 +50,7 @@ TASK_COLUMNS = (HumanTask.id, HumanTask.instance_id, HumanTask.name, HumanTask.l
 
 
 def task_row(task: TaskFields, process_key: str, instance_title: str, form_title: str | None,
-             form_title_zh: str | None, assignee: str | None) -> dict[str, Any]:
+             form_title_zh: str | None, assignee: str | None) -> TaskRow:
     """A task as lists show it (the inbox, the API, a task's own page)."""
     return {
         "id": task.id, "instance_id": task.instance_id, "name": task.name,
@@ -60,7 +61,7 @@ def task_row(task: TaskFields, process_key: str, instance_title: str, form_title
     }
 
 
-def cursor_of(row: dict[str, Any], sort: str) -> str:
+def cursor_of(row: TaskRow, sort: str) -> str:
     """Where a list continues after ``row`` (opaque to callers: ``after=`` of the next call)."""
     key = row["created_at"] if sort == "age" else (row["due_at"] or NO_DUE)
     return f"{key}~{row['id']}"
@@ -134,7 +135,7 @@ def _filters(process: str | None, text: str | None) -> list[ColumnElement[bool]]
 def open_tasks(
     session: Session, actor: Actor, scope: str = "all", process: str | None = None, text: str | None = None,
     sort: str = "age", after: str | None = None, limit: int = PAGE,
-) -> list[dict[str, Any]]:
+) -> list[Task]:
     """One page of a person's open tasks (``scope``: mine, team or all), in ``sort`` order after ``after``."""
     if sort not in SORTS:
         raise InvalidInput(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
@@ -161,20 +162,16 @@ def open_tasks(
                 found += len(read)
     rows.sort(key=lambda row: _sort_key(row, sort))
     fixed = relationship_roles(session) if rows else set()
-    result = []
-    for task in rows[:limit]:
-        row = task_row(task, task.process_key, task.instance_title, task.form_title, task.form_title_zh,
-                       task.assignee_name)
-        row["mine"] = task.assignee_id == actor.id
-        row["releasable"] = task.assignee_id is not None and task.lane not in fixed
-        result.append(row)
-    return result
+    return [{**task_row(task, task.process_key, task.instance_title, task.form_title, task.form_title_zh,
+                        task.assignee_name),
+             "mine": task.assignee_id == actor.id,
+             "releasable": task.assignee_id is not None and task.lane not in fixed} for task in rows[:limit]]
 
 
 def list_tasks(
     session: Session, actor: Actor, process: str | None = None, text: str | None = None, sort: str = "age",
     after: str | None = None, limit: int = MAX_INBOX_ROWS,
-) -> list[dict[str, Any]]:
+) -> list[Task]:
     """Open tasks the user holds or may claim (unclaimed, in the user's roles), one page.
 
     ``process`` keeps one process key; ``text`` matches the instance or step title (``%`` and ``_``
@@ -225,29 +222,38 @@ def count_open(session: Session, actor: Actor, scope: str, process: str | None =
     return int(session.scalar(counting_open(actor, scope, process, text, up_to)) or 0)
 
 
-def task_counts(session: Session, actor: Actor) -> dict[str, int]:
+def task_counts(session: Session, actor: Actor) -> TaskCounts:
     """How many open tasks the actor holds, and how many unclaimed ones their roles may take."""
-    return {"mine": count_open(session, actor, "mine"), "team": count_open(session, actor, "team")}
+    return TaskCounts(mine=count_open(session, actor, "mine"), team=count_open(session, actor, "team"))
 
 
 def inbox_page(
     session: Session, actor: Actor, process: str | None = None, text: str | None = None, sort: str = "age",
     mine_after: str | None = None, team_after: str | None = None, per_list: int = PAGE, totals: bool = True,
     count_up_to: int | None = None,
-) -> dict[str, Any]:
+) -> InboxPage:
     """The inbox page: a page of my tasks and one of my team's, and where each continues.
 
     With ``totals``, also how many match in all (the navigation's counts serve an unfiltered page), each
     counted up to ``count_up_to`` when given (see ``counting_open``). A first page that holds all of its
     list is its own count: a search that matches few tasks reads the queue once, not twice.
     """
-    page: dict[str, Any] = {}
-    for scope, after in (("mine", mine_after), ("team", team_after)):
-        rows = open_tasks(session, actor, scope, process, text, sort, after, per_list + 1)
-        page[scope] = rows[:per_list]
-        page[f"{scope}_next"] = cursor_of(rows[per_list - 1], sort) if len(rows) > per_list else None
-        if totals and after is None and len(rows) <= per_list:
-            page[f"{scope}_total"] = len(rows)
-        elif totals:
-            page[f"{scope}_total"] = count_open(session, actor, scope, process, text, count_up_to)
-    return page
+    mine, mine_next, mine_total = _list_page(session, actor, "mine", process, text, sort, mine_after, per_list,
+                                             totals, count_up_to)
+    team, team_next, team_total = _list_page(session, actor, "team", process, text, sort, team_after, per_list,
+                                             totals, count_up_to)
+    return InboxPage(mine=mine, team=team, mine_next=mine_next, team_next=team_next, mine_total=mine_total,
+                     team_total=team_total)
+
+
+def _list_page(session: Session, actor: Actor, scope: str, process: str | None, text: str | None, sort: str,
+               after: str | None, per_list: int, totals: bool,
+               count_up_to: int | None) -> tuple[list[Task], str | None, int | None]:
+    """One list of the inbox page: its rows, where it continues, and (with ``totals``) how many match."""
+    rows = open_tasks(session, actor, scope, process, text, sort, after, per_list + 1)
+    following = cursor_of(rows[per_list - 1], sort) if len(rows) > per_list else None
+    if not totals:
+        return rows[:per_list], following, None
+    if after is None and len(rows) <= per_list:
+        return rows, following, len(rows)
+    return rows[:per_list], following, count_open(session, actor, scope, process, text, count_up_to)

@@ -3,31 +3,35 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, and_, select, union
+from sqlalchemy import Row, Select, and_, select, union
 from sqlalchemy.orm import Session, aliased
 
 from ..clock import utc_iso
 from ..errors import InvalidInput
-from ..models import HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance, TaskDefinition, User
+from ..models import HistoryEvent as HistoryRecord
+from ..models import HumanTask, ProcessDefinition, ProcessInstance, TaskDefinition, User
 from ..org import rights
 from ..org.people import Actor, load_actor, relationship_roles
 from .collaborators import Collaborators
 from .inbox import OPEN
 from .instances import load_instance
+from .views import HistoryEvent, Instance, InstanceDetail, MyRequests, OpenTask
 
 # What a list shows of an instance: never its state or data (kilobytes a row).
 LISTED = (ProcessInstance.id, ProcessInstance.process_key, ProcessInstance.title, ProcessInstance.status,
           ProcessInstance.end_event, ProcessInstance.started_at, ProcessInstance.ended_at)
 
 
-def _summary(instance: Any, version: int, started_by: str) -> dict[str, Any]:
+def _instance(instance: Any, version: int, started_by: str, open_tasks: list[OpenTask]) -> Instance:
+    """``instance``: a ``ProcessInstance`` or a row of ``LISTED``."""
     return {
         "id": instance.id, "process": instance.process_key, "version": version, "title": instance.title,
         "status": instance.status, "end_event": instance.end_event, "started_by": started_by,
         "started_at": utc_iso(instance.started_at),
-        "ended_at": utc_iso(instance.ended_at) if instance.ended_at else None,
+        "ended_at": utc_iso(instance.ended_at) if instance.ended_at else None, "open_tasks": open_tasks,
     }
 
 
@@ -36,15 +40,21 @@ INSTANCE_STATUSES = ("running", "completed", "cancelled", "failed")
 
 def list_instances(session: Session, actor: Actor, process_key: str | None = None, started_by: str | None = None,
                    limit: int = 200, status: str | None = None, before_id: int | None = None,
-                   involving: bool = False, with_steps: bool = True) -> list[dict[str, Any]]:
-    """The instances ``actor`` may see, newest first, each with its open steps and who holds them (without
-    ``with_steps``: see ``with_open_steps``).
+                   involving: bool = False) -> list[Instance]:
+    """The instances ``actor`` may see, newest first, each with its open steps and who holds them.
 
     ``before_id`` pages backwards; ``involving`` keeps those someone else started in which the actor
     completed or holds a step.
 
     :raise InvalidInput: a ``status`` that no instance can have.
     """
+    return _with_open_steps(session, _listed(session, actor, process_key, started_by, limit, status, before_id,
+                                             involving))[0]
+
+
+def _listed(session: Session, actor: Actor, process_key: str | None, started_by: str | None, limit: int,
+            status: str | None, before_id: int | None, involving: bool) -> Sequence[Row[Any]]:
+    """The rows of ``list_instances`` (``LISTED``, ``version``, ``starter``), without their open steps."""
     if status and status not in INSTANCE_STATUSES:
         raise InvalidInput(f"unknown status {status!r} (one of: {', '.join(INSTANCE_STATUSES)})")
     conditions: list[Any] = []
@@ -66,31 +76,24 @@ def list_instances(session: Session, actor: Actor, process_key: str | None = Non
     version = (select(ProcessDefinition.version).where(ProcessDefinition.id == ProcessInstance.definition_id)
                .scalar_subquery())
     starter = select(User.username).where(User.id == ProcessInstance.started_by_id).scalar_subquery()
-    found = session.execute(select(*LISTED, version.label("version"), starter.label("starter"))
-                            .where(*conditions).order_by(ProcessInstance.id.desc()).limit(limit)).all()
-    rows = [_summary(row, row.version, row.starter) for row in found]
-    return with_open_steps(session, rows) if with_steps else rows
+    return session.execute(select(*LISTED, version.label("version"), starter.label("starter"))
+                           .where(*conditions).order_by(ProcessInstance.id.desc()).limit(limit)).all()
 
 
-def with_open_steps(session: Session, *lists: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Put the open steps on the instances of one or more lists (read in one statement); the first list."""
-    steps = _open_steps(session, sorted({row["id"] for rows in lists for row in rows}))
-    for rows in lists:
-        for row in rows:
-            row["open_tasks"] = steps.get(row["id"], [])
-    return lists[0]
+def _with_open_steps(session: Session, *lists: Sequence[Row[Any]]) -> list[list[Instance]]:
+    """The instances of one or more lists of ``_listed`` rows, with their open steps (read in one statement)."""
+    steps = _open_steps(session, sorted({row.id for rows in lists for row in rows}))
+    return [[_instance(row, row.version, row.starter, steps.get(row.id, [])) for row in rows] for rows in lists]
 
 
 def my_requests(session: Session, actor: Actor, limit: int, before_id: int | None = None,
-                involved_before: int | None = None) -> dict[str, list[dict[str, Any]]]:
+                involved_before: int | None = None) -> MyRequests:
     """"My requests": the instances the actor started and those others started in which the actor took
     part, newest first, ``limit`` of each (``before_id``, ``involved_before``: where each page starts)."""
-    started = list_instances(session, actor, started_by=actor.username, limit=limit, before_id=before_id,
-                             with_steps=False)
-    involved = list_instances(session, actor, involving=True, limit=limit, before_id=involved_before,
-                              with_steps=False)
-    with_open_steps(session, started, involved)
-    return {"started": started, "involved": involved}
+    started, involved = _with_open_steps(
+        session, _listed(session, actor, None, actor.username, limit, None, before_id, False),
+        _listed(session, actor, None, None, limit, None, involved_before, True))
+    return MyRequests(started=started, involved=involved)
 
 
 def _took_part(user_id: int, conditions: list[Any], before_id: int | None, limit: int) -> Select[Any]:
@@ -114,7 +117,7 @@ def _took_part(user_id: int, conditions: list[Any], before_id: int | None, limit
     return select(both.c.instance_id).order_by(both.c.instance_id.desc()).limit(limit)
 
 
-def _open_steps(session: Session, instance_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+def _open_steps(session: Session, instance_ids: list[int]) -> dict[int, list[OpenTask]]:
     if not instance_ids:
         return {}
     assignee = aliased(User)
@@ -126,7 +129,7 @@ def _open_steps(session: Session, instance_ids: list[int]) -> dict[int, list[dic
                                         TaskDefinition.name == HumanTask.name))
         .where(HumanTask.instance_id.in_(instance_ids), HumanTask.state == OPEN).order_by(HumanTask.id)
     ).all()
-    steps: dict[int, list[dict[str, Any]]] = {}
+    steps: dict[int, list[OpenTask]] = {}
     fixed = relationship_roles(session) if rows else set()
     for task_id, instance_id, name, lane, due_at, holder, title, title_zh in rows:
         steps.setdefault(instance_id, []).append({
@@ -144,22 +147,20 @@ def _visible(session: Session, actor: Actor, instance_id: int) -> ProcessInstanc
     return instance
 
 
-def show_instance(session: Session, actor: Actor, instance_id: int) -> dict[str, Any]:
+def show_instance(session: Session, actor: Actor, instance_id: int) -> InstanceDetail:
     """An instance with its status, open steps and data, if ``actor`` may see it."""
     instance = _visible(session, actor, instance_id)
     version = session.scalar(select(ProcessDefinition.version).where(ProcessDefinition.id == instance.definition_id))
     started_by = session.scalar(select(User.username).where(User.id == instance.started_by_id)) or ""
-    view = _summary(instance, version or 0, started_by)
-    view["open_tasks"] = _open_steps(session, [instance.id]).get(instance.id, [])
-    view["data"] = json.loads(instance.data_json)
-    return view
+    steps = _open_steps(session, [instance.id]).get(instance.id, [])
+    return {**_instance(instance, version or 0, started_by, steps), "data": json.loads(instance.data_json)}
 
 
-def instance_history(session: Session, actor: Actor, instance_id: int) -> list[dict[str, Any]]:
+def instance_history(session: Session, actor: Actor, instance_id: int) -> list[HistoryEvent]:
     """An instance's history events in order, if ``actor`` may see it."""
     _visible(session, actor, instance_id)
     events = session.scalars(
-        select(HistoryEvent).where(HistoryEvent.instance_id == instance_id).order_by(HistoryEvent.seq)
+        select(HistoryRecord).where(HistoryRecord.instance_id == instance_id).order_by(HistoryRecord.seq)
     ).all()
     return [{
         "seq": e.seq, "kind": e.kind, "at": utc_iso(e.occurred_at), "actor": e.actor,

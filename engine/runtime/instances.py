@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -20,6 +21,7 @@ from .collaborators import Collaborators
 from .outbox import Message, user_ids
 from .placeholders import render_title, resolve
 from .step_writer import InstanceChanges, NewInstance, Step, write_new_instances, write_step
+from .views import Cancelled, Started
 
 MAX_REASON_LENGTH = 4000
 
@@ -39,7 +41,7 @@ def may_start(collaborators: Collaborators, process: DeployedProcess, actor: Act
 
 def start_instance(
     session: Session, collaborators: Collaborators, actor: Actor, key: str, data: Any,
-) -> dict[str, Any]:
+) -> Started:
     """Start the latest version of ``key`` and run it to its first wait state.
 
     A start that fails leaves no instance behind.
@@ -57,17 +59,17 @@ def start_instance(
         raise InvalidInput(f"process {key!r} takes no start data")
     else:
         start_data = {}
-    result = start_process(session, collaborators, process, actor, start_data)
+    started = start_process(session, collaborators, process, actor, start_data)
     hook = collaborators.hooks.start.get(key)
     if hook is not None:
-        result.update(hook(session, collaborators, result["id"], actor, start_data))
-    return result
+        return dataclasses.replace(started, hook_result=hook(session, collaborators, started.id, actor, start_data))
+    return started
 
 
 def start_process(
     session: Session, collaborators: Collaborators, process: DeployedProcess, actor: Actor,
     start_data: dict[str, Any], parent_id: int | None = None,
-) -> dict[str, Any]:
+) -> Started:
     """Create an instance of ``process`` (already checked) and run it to its first wait state.
 
     :raise Conflict: an instance with the same business key (e.g. the same period) exists.
@@ -96,9 +98,8 @@ def start_process(
                                     **({"parent_id": parent_id} if parent_id else {})}),
               *run.events]
     write_step(session, collaborators, Step(instance, events, run=run, process=process), now)
-    return {"id": instance.id, "process": process.key, "version": process.version, "title": title,
-            "status": run.status, "end_event": run.end_event, "business_key": business_key,
-            "next_tasks": [t.name for t in run.new_tasks]}
+    return Started(id=instance.id, process=process.key, version=process.version, title=title, status=run.status,
+                   end_event=run.end_event, business_key=business_key, next_tasks=[t.name for t in run.new_tasks])
 
 
 def plan_instances(
@@ -151,7 +152,7 @@ def start_processes(
 
 def cancel_instance(
     session: Session, collaborators: Collaborators, actor: Actor, instance_id: int, reason: str,
-) -> dict[str, Any]:
+) -> Cancelled:
     """Cancel a running instance with a reason (directors and admins: the cancel right)."""
     rights.require(actor, rights.Right.CANCEL, "cancel instances")
     if not reason or not reason.strip():
@@ -174,7 +175,7 @@ def cancel_instance(
         instance, [PendingEvent("instance_cancelled", actor.username, None, payload={"reason": reason.strip()})],
         InstanceChanges(state_json=collaborators.codec.dump(workflow), status="cancelled", ended_at=now),
         close=open_ids, notify=[_cancelled_message(session, process, instance, actor, reason.strip())]), now)
-    return {"id": instance.id, "status": "cancelled"}
+    return Cancelled(id=instance.id, status="cancelled")
 
 
 def _cancelled_message(session: Session, process: DeployedProcess, instance: ProcessInstance, actor: Actor,

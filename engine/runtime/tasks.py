@@ -27,6 +27,7 @@ from ..org.people import Actor, load_actor, relationship_roles
 from .collaborators import Collaborators
 from .inbox import task_row
 from .step_writer import Step, TaskAction, workflow_changes, write_step
+from .views import Assignment, Completion, TaskDetail
 
 
 def load_task(session: Session, task_id: int) -> tuple[HumanTask, ProcessInstance]:
@@ -78,7 +79,7 @@ def draft_values(schema: dict[str, Any], data: dict[str, Any], name: str) -> tup
     return {key: value for key, value in source.items() if key in fillable}, returned
 
 
-def show_task(session: Session, collaborators: Collaborators, actor: Actor, task_id: int) -> dict[str, Any]:
+def show_task(session: Session, collaborators: Collaborators, actor: Actor, task_id: int) -> TaskDetail:
     """A task with its form (JSON Schema), what the form starts with (``draft``), the context from
     earlier steps, and, once it is done, who did it and when.
 
@@ -102,9 +103,9 @@ def show_task(session: Session, collaborators: Collaborators, actor: Actor, task
     completed_by = session.scalar(select(User.username).where(User.id == task.completed_by_id)) \
         if task.completed_by_id else None
     definition = session.get(TaskDefinition, (instance.definition_id, task.name))
-    view = task_row(task, instance.process_key, instance.title, definition.title if definition else None,
-                    definition.title_zh if definition else None, assignee)
-    view.update({
+    return {
+        **task_row(task, instance.process_key, instance.title, definition.title if definition else None,
+                   definition.title_zh if definition else None, assignee),
         "may_complete": not actor.is_operator and rights.may_work_on(actor, task),
         "may_release": not actor.is_operator and rights.may_release(session, actor, task,
                                                                      relationship_roles(session)),
@@ -119,8 +120,7 @@ def show_task(session: Session, collaborators: Collaborators, actor: Actor, task
         "context": {key: data[key] for key in (form.context_from if form else ()) if key in data},
         "rework_rounds": {"used": data.get("return_count"), "max": data.get("max_returns")}
         if "return_count" in data else None,
-    })
-    return view
+    }
 
 
 def _assignee_step(task: HumanTask, instance: ProcessInstance, assignee_id: int | None, assigned_by_id: int | None,
@@ -130,7 +130,7 @@ def _assignee_step(task: HumanTask, instance: ProcessInstance, assignee_id: int 
     return Step(instance, [event], acted_on=action)
 
 
-def claim_task(session: Session, collaborators: Collaborators, actor: Actor, task_id: int) -> dict[str, Any]:
+def claim_task(session: Session, collaborators: Collaborators, actor: Actor, task_id: int) -> Assignment:
     """Take an open task of one's roles. :raise Conflict: someone else holds it, or it is no longer open."""
     task, instance = load_task(session, task_id)
     rights.require_task_role(actor, task)  # rights before state: a stranger learns nothing about the task
@@ -145,7 +145,7 @@ def claim_task(session: Session, collaborators: Collaborators, actor: Actor, tas
     return {"id": task.id, "assignee": actor.username, "changed": True}
 
 
-def unclaim_task(session: Session, collaborators: Collaborators, actor: Actor, task_id: int) -> dict[str, Any]:
+def unclaim_task(session: Session, collaborators: Collaborators, actor: Actor, task_id: int) -> Assignment:
     """Give a task back to its role (one's own, or one held in one's reporting line)."""
     task, instance = load_task(session, task_id)
     rights.require_see_task(session, actor, task, instance)
@@ -161,7 +161,7 @@ def unclaim_task(session: Session, collaborators: Collaborators, actor: Actor, t
 
 def assign_task(
     session: Session, collaborators: Collaborators, actor: Actor, task_id: int, to_username: str,
-) -> dict[str, Any]:
+) -> Assignment:
     """A manager gives a task to someone who reports to them (the dispatch right)."""
     target = load_actor(session, to_username)
     task, instance = load_task(session, task_id)
@@ -182,7 +182,7 @@ def assign_task(
 
 def complete_task(
     session: Session, collaborators: Collaborators, actor: Actor, task_id: int, data: Any,
-) -> dict[str, Any]:
+) -> Completion:
     """Check ``data`` against the task's form, run the engine to the next wait state, and record everything.
 
     :raise NotAllowed: the actor lacks the lane's role or the task is someone else's.

@@ -14,11 +14,12 @@ from ..clock import utc_iso
 from ..errors import NotFound
 from ..models import Notification
 from ..org.people import Actor
+from . import views
 
 
 def list_notifications(
     session: Session, actor: Actor, unread_only: bool = False, limit: int = 100,
-) -> list[dict[str, Any]]:
+) -> list[views.Notification]:
     """The actor's notifications, newest first."""
     query = select(Notification).where(Notification.user_id == actor.id)
     if unread_only:
@@ -27,12 +28,12 @@ def list_notifications(
     return [_view(n) for n in rows]
 
 
-def _view(n: Notification) -> dict[str, Any]:
-    return {"id": n.id, "kind": n.kind, "subject": n.subject, "body": n.body, "instance_id": n.instance_id,
-            "task_id": n.human_task_id, "at": utc_iso(n.created_at), "read": n.read_at is not None}
+def _view(n: Notification) -> views.Notification:
+    return views.Notification(id=n.id, kind=n.kind, subject=n.subject, body=n.body, instance_id=n.instance_id,
+                              task_id=n.human_task_id, at=utc_iso(n.created_at), read=n.read_at is not None)
 
 
-def open_notification(session: Session, actor: Actor, notification_id: int, now: datetime) -> dict[str, Any]:
+def open_notification(session: Session, actor: Actor, notification_id: int, now: datetime) -> views.Notification:
     """One of the actor's notifications, marked read (it is being opened).
 
     :raise NotFound: no such notification of this user (someone else's is not revealed).

@@ -5,7 +5,6 @@ Each function runs inside the caller's transaction and asks the operate right fi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 
@@ -16,6 +15,7 @@ from ..org.people import Actor
 from ..org.rights import Right, require
 from ..runtime import instance_views, instances
 from ..runtime.collaborators import Collaborators
+from ..runtime.views import Cancelled
 from . import heartbeat, jobs
 from .views import Incident, IncidentDetail, OperationsOverview, RetriedJob
 
@@ -60,8 +60,7 @@ def retry(session: Session, actor: Actor, job_id: int, now: datetime) -> Retried
 
 
 def cancel(session: Session, collaborators: Collaborators, actor: Actor, instance_id: int,
-           reason: str) -> Mapping[str, object]:
-    """Cancel an instance from the operations page: the operate right, then the cancel right, with a reason.
-    What the work area's cancel answers."""
+           reason: str) -> Cancelled:
+    """Cancel an instance from the operations page: the operate right, then the cancel right, with a reason."""
     require(actor, Right.OPERATE, "cancel instances from the operations page")
     return instances.cancel_instance(session, collaborators, actor, instance_id, reason)

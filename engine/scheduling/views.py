@@ -1,4 +1,5 @@
-"""What operating the engine hands out: incidents, jobs, workers, the operations overview, schedules.
+"""What the scheduling use cases hand out: incidents, jobs, workers, the operations overview, schedules,
+notifications.
 
 Frozen dataclasses (none is a document of the REST API); ``engine.results.as_json`` turns each into the
 JSON object the CLI prints, with the field names as keys. Times are ISO 8601 texts in UTC (``utc_iso``).
@@ -6,17 +7,10 @@ JSON object the CLI prints, with the field names as keys. Times are ISO 8601 tex
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TypeAlias
 
 from ..org.views import SignInTarget
-
-# An incident's instance and its history are what the work area shows of them (``work.show`` and
-# ``work.history``), read here as read-only mappings until that area's results are typed; then these two
-# names become imports of its types of the same names.
-InstanceDetail: TypeAlias = Mapping[str, object]
-HistoryEvent: TypeAlias = Mapping[str, object]
+from ..runtime.views import HistoryEvent, InstanceDetail
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,3 +108,17 @@ class ScheduleAdded:
     process: str
     cadence: str
     next_run_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """One in-app notification as its reader sees it (``at``: ISO 8601, UTC)."""
+
+    id: int
+    kind: str
+    subject: str
+    body: str
+    instance_id: int | None
+    task_id: int | None
+    at: str
+    read: bool

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
 
 from engine.facade import Engine
+from engine.runtime.views import HistoryEvent
 
 from .commands import OPERATOR, Commands, record_id
 from .output import emit
@@ -15,7 +15,7 @@ HISTORY_DETAILS = ("decision", "comment", "to", "reason", "end_event", "message"
 HISTORY_SUMMARY_KEYS = ("grade", "weighted_score", "status", "decision")
 
 
-def _history_detail(event: dict[str, Any]) -> str:
+def _history_detail(event: HistoryEvent) -> str:
     """The part of an event a reader of the text history needs: decisions, reasons, grades, what changed."""
     payload = event["payload"]
     detail = {k: v for k, v in payload.items() if k in HISTORY_DETAILS}

@@ -28,7 +28,7 @@ def json_arg(text: str) -> Any:
 
 
 def print_json(value: Any) -> None:
-    """``value`` (a typed result, a list of them, or JSON values) as indented JSON (``engine.results.as_json``)."""
+    """``value`` as JSON (``as_json``: results that are dataclasses too), indented."""
     print(json.dumps(as_json(value), ensure_ascii=False, indent=2, default=str))
 
 
@@ -49,11 +49,13 @@ def _pad(text: str, width: int) -> str:
     return text + " " * (width - _display_width(text))
 
 
-def table(rows: Sequence[Mapping[str, Any]], columns: list[str]) -> None:
+def table(rows: Sequence[object], columns: list[str]) -> None:
+    """Rows (mappings, or dataclasses: their fields) as an aligned table of ``columns``."""
     if not rows:
         print("(none)")
         return
-    cells = [{c: _cell(row.get(c)) for c in columns} for row in rows]
+    shown = [row if isinstance(row, Mapping) else as_json(row) for row in rows]
+    cells = [{c: _cell(row.get(c)) for c in columns} for row in shown]
     widths = {c: max(len(c), *(_display_width(r[c]) for r in cells)) for c in columns}
     print("  ".join(_pad(c.upper(), widths[c]) for c in columns).rstrip())
     for r in cells:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from engine.facade import Engine
 from engine.org.people import Person
+from engine.results import as_json
+from engine.runtime.views import Started
 
 from .commands import OPERATOR, Commands, actor, record_id
 from .output import emit, json_arg, print_json, table
@@ -14,8 +17,16 @@ from .output import emit, json_arg, print_json, table
 def cmd_start(engine: Engine, args: argparse.Namespace) -> None:
     data = json_arg(args.data) if args.data else None
     result = engine.work.start(Person(args.actor), args.key, data)
-    emit(args, result, lambda: print(f"instance {result['id']} {result['status']}; next: "
-                                     + (", ".join(result["next_tasks"]) or "-")))
+    emit(args, started_json(result), lambda: print(f"instance {result.id} {result.status}; next: "
+                                                   + (", ".join(result.next_tasks) or "-")))
+
+
+def started_json(started: Started) -> dict[str, Any]:
+    """A start as ``start --json`` prints it: the instance, and beside its fields what the process's start
+    hook added (e.g. the appraisals a cycle opened)."""
+    shown: dict[str, Any] = as_json(started)
+    shown.update(shown.pop("hook_result"))
+    return shown
 
 
 def cmd_tasks(engine: Engine, args: argparse.Namespace) -> None:

@@ -253,12 +253,12 @@ def _build_template(path: Path) -> World:
     engine = build_engine(f"sqlite:///{path}")
     try:
         engine.setup.init(demo=True)
-        plan = int(engine.work.start(Person("li.na"), "market_plan", START)["id"])
-        held_plan = int(engine.work.start(Person("li.na"), "market_plan", {**START, "title": "Autumn push"})["id"])
+        plan = int(engine.work.start(Person("li.na"), "market_plan", START).id)
+        held_plan = int(engine.work.start(Person("li.na"), "market_plan", {**START, "title": "Autumn push"}).id)
         research = only_task(engine, "wang.lei", "research", plan)["id"]
         held_research = only_task(engine, "wang.lei", "research", held_plan)["id"]
         engine.work.claim(Person("wang.lei"), held_research)
-        done_plan = int(engine.work.start(Person("li.na"), "market_plan", {**START, "title": "Summer fair"})["id"])
+        done_plan = int(engine.work.start(Person("li.na"), "market_plan", {**START, "title": "Summer fair"}).id)
         done_research = only_task(engine, "wang.lei", "research", done_plan)["id"]
         engine.work.complete(Person("wang.lei"), done_research, RESEARCH)  # now zhang.min's draft_plan is open
         engine.work.start(Person("chen.yu"), "appraisal_cycle", {"period": "2026-Q4", "period_type": "quarterly"})

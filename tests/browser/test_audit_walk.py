@@ -56,7 +56,7 @@ def _world(url: str) -> dict[str, int]:
         step(engine, "li.na", "manager_review", plain, decision("approve"))
         step(engine, "chen.yu", "director_signoff", plain, decision("approve"))
         reworked = int(engine.work.start(Person("li.na"), "market_plan", {**START, "title": "Autumn push",
-                                                             "period": "2027-Q3"})["id"])
+                                                             "period": "2027-Q3"}).id)
         autumn = {**DRAFT, "title": "Autumn push", "period": "2027-Q3"}  # the draft keeps the plan's own title
         research_and_draft(engine, reworked, autumn)
         step(engine, "li.na", "manager_review", reworked, decision("return", RETURN_REASON))

@@ -37,7 +37,7 @@ def db(server: str, tmp_path: Path) -> Iterator[Engine]:
 @pytest.fixture
 def plan(db: Engine) -> int:
     """A plan of li.na's, waiting for wang.lei's research."""
-    return int(db.work.start(Person("li.na"), "market_plan", START)["id"])
+    return int(db.work.start(Person("li.na"), "market_plan", START).id)
 
 
 def new_context(browser: Browser, lang: str = "en") -> BrowserContext:

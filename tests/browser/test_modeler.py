@@ -96,7 +96,7 @@ def test_the_budget_check_is_drawn_validated_deployed_diffed_and_migrated(browse
         done(gao)
 
         after = int(engine.work.start(Person("li.na"), "market_plan", {**START,
-                                                                       "title": "Autumn push"})["id"])  # runs on v2
+                                                                       "title": "Autumn push"}).id)  # runs on v2
         for plan in (waiting, after):
             if plan == after:
                 research_and_draft(engine, plan, {**DRAFT, "title": "Autumn push"})

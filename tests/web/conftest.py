@@ -41,8 +41,8 @@ def _build_template(folder: Path) -> World:
     engine = build_engine(f"sqlite:///{folder / 'template.sqlite'}")
     try:
         engine.setup.init(demo=True, demo_password=PASSWORD)
-        plan = int(engine.work.start(Person("li.na"), "market_plan", START)["id"])
-        held_plan = int(engine.work.start(Person("li.na"), "market_plan", {**START, "title": "Autumn push"})["id"])
+        plan = int(engine.work.start(Person("li.na"), "market_plan", START).id)
+        held_plan = int(engine.work.start(Person("li.na"), "market_plan", {**START, "title": "Autumn push"}).id)
         research = only_task(engine, "wang.lei", "research", plan)["id"]
         held_research = only_task(engine, "wang.lei", "research", held_plan)["id"]
         engine.work.claim(Person("wang.lei"), held_research)

@@ -44,7 +44,7 @@ def test_a_long_queue_is_counted_up_to_a_cap_and_says_so(client_as: ClientFor, w
     assert re.search(r"My tasks: </span>1<", nav) and re.search(r"Team tasks: </span>3\+<", nav)
     team = page.split('id="team-h"', 1)[1].split("</h2>", 1)[0]
     assert '<span class="badge muted">3+</span>' in team and len(task_rows(page, "team")) == 4
-    assert web_engine.work.navigation(Person("wang.lei"))["unread"] == 5  # one per research task of his lane
+    assert web_engine.work.navigation(Person("wang.lei")).unread == 5  # one per research task of his lane
     monkeypatch.setattr("webui.inbox.views.COUNTED_UP_TO", 4)
     page = text(client_as("wang.lei").get("/"))  # exactly the cap: the number itself
     assert re.search(r"Team tasks: </span>4<", page) and '<span class="badge muted">4</span>' in page
@@ -65,7 +65,7 @@ def test_filters_by_process_and_text_and_sorting(client_as: ClientFor, web_engin
     assert "No team tasks match these filters." in text(client.get("/?q=autumn"))
     assert task_rows(text(client.get("/?process=appraisal")), "team") == []
     assert task_rows(text(client.get("/?process=market_plan")), "team") == [world.research]
-    later = int(web_engine.work.start(Person("li.na"), "market_plan", {**START, "title": "Winter"})["id"])
+    later = int(web_engine.work.start(Person("li.na"), "market_plan", {**START, "title": "Winter"}).id)
     with web_engine.core.transaction() as session:
         session.execute(update(HumanTask).where(HumanTask.instance_id == later)
                         .values(due_at=datetime.now(UTC) + timedelta(days=1)))

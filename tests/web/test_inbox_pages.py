@@ -30,7 +30,7 @@ def test_a_long_team_list_is_shown_a_page_at_a_time(app, client_as, web_engine):
 
 
 def test_my_requests_are_paged_newest_first(app, client_as, web_engine):
-    started = [web_engine.work.start(Person("li.na"), "market_plan", {**START, "title": f"Request {n}"})["id"]
+    started = [web_engine.work.start(Person("li.na"), "market_plan", {**START, "title": f"Request {n}"}).id
                for n in range(REQUESTS_PER_PAGE + 1)]
     page = text(client_as("li.na").get("/requests"))
     assert f"/instances/{started[-1]}\"" in page and f"/instances/{started[0]}\"" not in page

@@ -45,10 +45,10 @@ def test_the_list_shows_newest_first_with_kind_subject_time_and_link(client_as: 
     listed = items(page)
     assert len(listed) == len(web_engine.work.notifications(Person("zhang.min"))) >= 1
     first = listed[0]
-    assert f'data-notification="{newest["id"]}"' in first and 'class="notice unread"' in first
+    assert f'data-notification="{newest.id}"' in first and 'class="notice unread"' in first
     assert "New task" in first and "新任务 New task:" not in first  # the kind in the UI's language, once
-    assert f'href="/notifications/{newest["id"]}"' in first  # opening it marks it read on the way
-    assert f'<time datetime="{newest["at"]}"' in first
+    assert f'href="/notifications/{newest.id}"' in first  # opening it marks it read on the way
+    assert f'<time datetime="{newest.at}"' in first
     ids = [int(i) for i in re.findall(r'data-notification="(\d+)"', page)]
     assert ids == sorted(ids, reverse=True)
 
@@ -68,18 +68,18 @@ def test_the_list_in_chinese(client_as: ClientFor) -> None:
 def test_mark_one_read_and_then_all(client_as: ClientFor, web_engine: Engine) -> None:
     client = client_as("wang.lei")
     first, second = web_engine.work.notifications(Person("wang.lei"))[:2]
-    response = client.post(f"/notifications/{first['id']}/read", data={"next": "/notifications"})
+    response = client.post(f"/notifications/{first.id}/read", data={"next": "/notifications"})
     assert response.status_code == 303 and response.headers["Location"] == "/notifications"
-    assert [n["id"] for n in web_engine.work.notifications(Person("wang.lei"), unread_only=True)] == [second["id"]]
+    assert [n.id for n in web_engine.work.notifications(Person("wang.lei"), unread_only=True)] == [second.id]
     page = text(client.get("/notifications"))
     assert nav_unread(page) == 1
-    read_item = next(i for i in items(page) if f'data-notification="{first["id"]}"' in i)
+    read_item = next(i for i in items(page) if f'data-notification="{first.id}"' in i)
     assert 'class="notice"' in read_item and "Mark read" not in read_item
     only_unread = text(client.get("/notifications?unread=1"))
-    assert [i for i in items(only_unread) if f'data-notification="{first["id"]}"' in i] == []
+    assert [i for i in items(only_unread) if f'data-notification="{first.id}"' in i] == []
 
     # someone else cannot mark wang.lei's notification read
-    client_as("zhang.min").post(f"/notifications/{second['id']}/read")
+    client_as("zhang.min").post(f"/notifications/{second.id}/read")
     assert web_engine.work.unread_count(Person("wang.lei")) == 1
 
     response = client.post("/notifications/read")
@@ -93,7 +93,7 @@ def test_mark_one_read_and_then_all(client_as: ClientFor, web_engine: Engine) ->
 
 def test_marking_read_needs_the_csrf_token(csrf_app: Flask, web_engine: Engine) -> None:
     client = sign_in_session(csrf_app.test_client(), "wang.lei")
-    one = web_engine.work.notifications(Person("wang.lei"))[0]["id"]
+    one = web_engine.work.notifications(Person("wang.lei"))[0].id
     assert client.post("/notifications/read").status_code == 400
     assert client.post(f"/notifications/{one}/read").status_code == 400
     assert web_engine.work.unread_count(Person("wang.lei")) == 2
@@ -113,8 +113,8 @@ def test_opening_a_notification_marks_it_read_and_leads_to_its_task(client_as: C
     step(web_engine, "wang.lei", "research", world.plan, RESEARCH)
     newest = web_engine.work.notifications(Person("zhang.min"))[0]
     unread = web_engine.work.unread_count(Person("zhang.min"))
-    opened = client_as("zhang.min").get(f"/notifications/{newest['id']}")
-    assert opened.status_code == 303 and opened.headers["Location"] == f"/tasks/{newest['task_id']}"
+    opened = client_as("zhang.min").get(f"/notifications/{newest.id}")
+    assert opened.status_code == 303 and opened.headers["Location"] == f"/tasks/{newest.task_id}"
     assert web_engine.work.unread_count(Person("zhang.min")) == unread - 1
-    assert client_as("li.na").get(f"/notifications/{newest['id']}").status_code == 404  # not hers
-    assert web_engine.work.notifications(Person("zhang.min"))[0]["read"] is True
+    assert client_as("li.na").get(f"/notifications/{newest.id}").status_code == 404  # not hers
+    assert web_engine.work.notifications(Person("zhang.min"))[0].read is True

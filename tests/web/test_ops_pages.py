@@ -63,7 +63,7 @@ def test_cancelling_needs_a_reason_and_tells_the_starter(
     done = client.post(f"/ops/instances/{world.plan}/cancel", data={"reason": "Broken timer", "next": back})
     assert done.headers["Location"] == back
     assert web_engine.work.show(OPERATOR, world.plan)["status"] == "cancelled"
-    assert any(n["body"] == "Broken timer" for n in web_engine.work.notifications(Person("li.na")))
+    assert any(n.body == "Broken timer" for n in web_engine.work.notifications(Person("li.na")))
     again = client.post(f"/ops/instances/{world.plan}/cancel", data={"reason": "Twice"}, headers=ZH)
     assert again.status_code == 303  # a conflict: it has ended already
 

@@ -58,7 +58,7 @@ def test_reads_together_share_one_checkout_and_take_the_person_from_the_director
     assert len(alone["checkouts"]) == 3 and looked_up(alone["statements"]) == 3
     assert len(together["checkouts"]) == 1 and looked_up(together["statements"]) == 0
     assert sum("directory_revision" in sql for sql in together["statements"]) == 1
-    assert nav["rights"] == engine.work.navigation(Person("li.na"))["rights"] and nav["audit"] is False
+    assert nav.rights == engine.work.navigation(Person("li.na")).rights and nav.audit is False
 
 
 def test_a_failed_read_does_not_spoil_the_reads_after_it(any_db_engine: Engine) -> None:
@@ -69,7 +69,7 @@ def test_a_failed_read_does_not_spoil_the_reads_after_it(any_db_engine: Engine) 
         with pytest.raises(OperationalError if engine.db.dialect.name == "sqlite" else ProgrammingError), \
                 engine.core.reading() as session:
             session.execute(text("SELECT no_such_column FROM user_account"))  # PostgreSQL aborts the transaction
-        assert engine.work.navigation(Person("zhou.jie"))["mine"] >= 0  # ... and the next read still runs
+        assert engine.work.navigation(Person("zhou.jie")).mine >= 0  # ... and the next read still runs
 
 
 def test_what_a_transaction_changes_is_seen_by_its_own_next_read(any_db_engine: Engine) -> None:
@@ -111,7 +111,7 @@ def test_a_role_granted_or_a_user_deactivated_elsewhere_counts_on_the_next_page(
                                                                                  db_url: str) -> None:
     engine = any_db_engine
     with engine.core.reads_together():
-        assert "model" not in engine.work.navigation(Person("zhou.jie"))["rights"]
+        assert "model" not in engine.work.navigation(Person("zhou.jie")).rights
     other_node = build_engine(db_url)
     try:
         with other_node.db.begin() as conn:
@@ -121,7 +121,7 @@ def test_a_role_granted_or_a_user_deactivated_elsewhere_counts_on_the_next_page(
     finally:
         other_node.db.dispose()
     with engine.core.reads_together():
-        assert "model" in engine.work.navigation(Person("zhou.jie"))["rights"]
+        assert "model" in engine.work.navigation(Person("zhou.jie")).rights
         with pytest.raises(UserNotFound):
             engine.work.navigation(Person("sun.hao"))
 

@@ -143,7 +143,7 @@ def test_nul_and_control_characters_in_queries_or_forms_are_a_400_on_both_databa
     assert client.get("/?process=%01").status_code == 400
     assert "Search" in text(client.get("/?q=plain"))
     plan = int(any_db_engine.work.start(Person("li.na"), "market_plan", {"title": "Fair", "period_type": "annual",
-                                                            "period": "2027"})["id"])
+                                                            "period": "2027"}).id)
     task = any_db_engine.work.tasks(Person("wang.lei"))[0]["id"]
     refused = client.post(f"/tasks/{task}/comments", data={"body": "a\x00b"})
     assert refused.status_code == 400 and "characters that are not allowed" in text(refused)

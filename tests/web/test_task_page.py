@@ -137,7 +137,7 @@ def test_comments_are_listed_with_author_and_time(client_as: ClientFor, world: W
 
 def test_process_data_is_escaped_and_cannot_inject_templates(client_as: ClientFor, web_engine: Engine) -> None:
     start = {"title": "<script>alert(1)</script>{{ 'tmpl' ~ 'injected' }}", "period_type": "annual", "period": "2027"}
-    plan = int(web_engine.work.start(Person("li.na"), "market_plan", start)["id"])
+    plan = int(web_engine.work.start(Person("li.na"), "market_plan", start).id)
     task = only_task(web_engine, "wang.lei", "research", plan)["id"]
     page = text(client_as("wang.lei").get(f"/tasks/{task}"))
     assert "<script>alert(1)</script>" not in page

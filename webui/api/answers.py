@@ -1,4 +1,4 @@
-"""The one place the API turns a use case's result into a JSON answer."""
+"""The one place the API turns a use case's result into a JSON answer (``engine.results.as_json``)."""
 
 from __future__ import annotations
 
@@ -10,5 +10,5 @@ from engine.results import as_json
 
 
 def answer(value: Any) -> Response:
-    """``value`` (a typed result, a list of them, or a JSON document) as a JSON response."""
+    """``value`` (a result, a list of them, or an envelope such as ``{"items": [...]}``) as a JSON answer."""
     return jsonify(as_json(value))

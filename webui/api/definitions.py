@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify, url_for
+from flask import Response, url_for
 
 from engine.org.people import Person
 
 from . import blueprint, context
+from .answers import answer
 from .inputs import body_object
 
 
 @blueprint.get("/process-definitions")
 def list_definitions() -> Response:
     """List the latest version of each process the user may start, with its start form."""
-    return jsonify({"items": context.engine().work.processes(context.me())})
+    return answer({"items": context.engine().work.processes(context.me())})
 
 
 @blueprint.post("/process-definitions/<key>/start")
@@ -26,6 +27,6 @@ def start(key: str) -> tuple[Response, int, dict[str, str]]:
     body = body_object({"data": dict})
     engine, username = context.engine(), context.username()
     started = engine.work.start(Person(username), key, body.get("data"))
-    instance = engine.work.show(Person(username), int(started["id"]))
+    instance = engine.work.show(Person(username), started.id)
     location = url_for("api.show_instance", instance_id=instance["id"])
-    return jsonify(instance), 201, {"Location": location}
+    return answer(instance), 201, {"Location": location}

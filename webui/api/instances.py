@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Response, jsonify, request
+from flask import Response, request
 
 from engine.facade import Engine
 from engine.org.people import Actor, Person
 from engine.runtime.instance_views import INSTANCE_STATUSES
+from engine.runtime.views import Instance
 
 from . import blueprint, context
+from .answers import answer
 from .errors import RequestInvalid
 from .inputs import flag_arg, id_segment, int_arg, text_arg
 
@@ -21,7 +21,7 @@ INSTANCE = "/process-instances" + id_segment("instance_id")
 
 
 def visible_instances(engine: Engine, actor: Actor, process: str | None, status: str | None, mine: bool,
-                      limit: int) -> list[dict[str, Any]]:
+                      limit: int) -> list[Instance]:
     """Newest first, only those ``actor`` may see (the engine's visibility rule, applied in SQL)."""
     if mine:  # whoever started an instance may see it
         return engine.work.instances(Person(actor.username), process, actor.username, status, limit)
@@ -44,16 +44,16 @@ def list_instances() -> Response:
     """List instances the user may see, newest first; filter by ``process``, ``status`` and ``mine``."""
     rows = visible_instances(context.engine(), context.actor(), text_arg("process"), status_arg(),
                              flag_arg("mine"), int_arg("limit", DEFAULT_LIMIT, 1, MAX_LIMIT))
-    return jsonify({"items": rows})
+    return answer({"items": rows})
 
 
 @blueprint.get(INSTANCE)
 def show_instance(instance_id: int) -> Response:
     """Show an instance with its status, open tasks and data. :raise 403 404:"""
-    return jsonify(context.engine().work.show(context.me(), instance_id))
+    return answer(context.engine().work.show(context.me(), instance_id))
 
 
 @blueprint.get(f"{INSTANCE}/history")
 def history(instance_id: int) -> Response:
     """List an instance's history events in order: who did what, when, with what decision."""
-    return jsonify({"items": context.engine().work.history(context.me(), instance_id)})
+    return answer({"items": context.engine().work.history(context.me(), instance_id)})

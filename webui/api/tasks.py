@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify
+from flask import Response
 
 from engine.errors import InvalidInput, UserNotFound
 from engine.runtime.inbox import MAX_INBOX_ROWS, PAGE, SORTS, cursor_of
 
 from . import blueprint, context
+from .answers import answer
 from .errors import RequestInvalid
 from .inputs import body_object, choice_arg, id_segment, int_arg, text_arg
 
@@ -28,27 +29,27 @@ def list_tasks() -> Response:
     except InvalidInput as exc:  # the only one: a cursor this list did not give
         raise RequestInvalid(exc.message, {"after": [exc.message]}) from exc
     following = cursor_of(rows[limit - 1], sort) if len(rows) > limit else None
-    return jsonify({"items": rows[:limit], "next": following})
+    return answer({"items": rows[:limit], "next": following})
 
 
 @blueprint.get(TASK)
 def show_task(task_id: int) -> Response:
     """Show a task with its form (JSON Schema), instructions and context. :raise 403 404:"""
-    return jsonify(context.engine().work.task(context.me(), task_id))
+    return answer(context.engine().work.task(context.me(), task_id))
 
 
 @blueprint.post(f"{TASK}/claim")
 def claim(task_id: int) -> Response:
     """Take a task of one's roles. :raise 409: claimed by someone else or no longer open."""
     body_object({}, empty_ok=True)
-    return jsonify(context.engine().work.claim(context.me(), task_id))
+    return answer(context.engine().work.claim(context.me(), task_id))
 
 
 @blueprint.post(f"{TASK}/unclaim")
 def unclaim(task_id: int) -> Response:
     """Give a task back to the team (one's own, or one held in one's reporting line)."""
     body_object({}, empty_ok=True)
-    return jsonify(context.engine().work.unclaim(context.me(), task_id))
+    return answer(context.engine().work.unclaim(context.me(), task_id))
 
 
 @blueprint.post(f"{TASK}/assign")
@@ -56,7 +57,7 @@ def assign(task_id: int) -> Response:
     """Give a task to ``{"user": USERNAME}``, someone who reports to the caller (the dispatch right)."""
     target = str(body_object({"user": str}, required=["user"])["user"])
     try:
-        return jsonify(context.engine().work.assign(context.me(), task_id, target))
+        return answer(context.engine().work.assign(context.me(), task_id, target))
     except UserNotFound as exc:
         if exc.username != target:
             raise
@@ -72,13 +73,13 @@ def complete(task_id: int) -> Response:
     :raise 400: every field that fails the form. :raise 409: already completed or someone else's.
     """
     data = body_object({"data": dict}, required=["data"])["data"]
-    return jsonify(context.engine().work.complete(context.me(), task_id, data))
+    return answer(context.engine().work.complete(context.me(), task_id, data))
 
 
 @blueprint.get(f"{TASK}/comments")
 def list_comments(task_id: int) -> Response:
     """List the comments on a task, oldest first."""
-    return jsonify({"items": context.engine().work.comments(context.me(), task_id)})
+    return answer({"items": context.engine().work.comments(context.me(), task_id)})
 
 
 @blueprint.post(f"{TASK}/comments")
@@ -89,5 +90,4 @@ def add_comment(task_id: int) -> tuple[Response, int]:
         comment = context.engine().work.add_comment(context.me(), task_id, text)
     except InvalidInput as exc:  # empty or too long: both about the body
         raise RequestInvalid(exc.message, {"body": [exc.message]}) from exc
-    comment.setdefault("author_name", context.actor().display_name)  # as the list shows it
-    return jsonify(comment), 201
+    return answer(comment), 201

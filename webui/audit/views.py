@@ -35,7 +35,7 @@ blueprint = Blueprint("audit", __name__, url_prefix="/audit")
 
 def may_audit() -> bool:
     """Whether the signed-in person may open the audit workspace (for the navigation)."""
-    return signed_in() is not None and bool(navigation()["audit"])
+    return signed_in() is not None and navigation().audit
 
 
 def _link(endpoint: str, params: dict[str, Any]) -> str:

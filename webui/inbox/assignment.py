@@ -6,11 +6,12 @@ assignment itself (and refuses those it does not allow).
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
 from flask import g
 
 from engine.org.views import DirectoryPerson
+from engine.runtime.views import OpenTask
 
 from ..context import people
 
@@ -38,11 +39,10 @@ def _reports_of(manager: str) -> set[str]:
     return found
 
 
-def candidates(task: dict[str, Any], manager: str) -> list[DirectoryPerson]:
-    """People reporting to ``manager`` who have the task's role (it is not already theirs)."""
-    if task.get("state", "open") != "open":
-        return []
-    return [p for p in _with_role(manager, task["role"]) if p.username != task.get("assignee")]
+def candidates(role: str, holder: str | None, manager: str) -> list[DirectoryPerson]:
+    """Whom ``manager`` could give an open step of ``role`` to: people reporting to them who have the role
+    (but its ``holder``)."""
+    return [p for p in _with_role(manager, role) if p.username != holder]
 
 
 def _with_role(manager: str, role: str) -> list[DirectoryPerson]:
@@ -55,11 +55,10 @@ def _with_role(manager: str, role: str) -> list[DirectoryPerson]:
     return known[(manager, role)]
 
 
-def may_offer_release(task: dict[str, Any], me: str) -> bool:
-    """The holder, or someone they report to, may give a task back to the team (if a team can take it)."""
-    holder = task.get("assignee")
-    return (task.get("state", "open") == "open" and bool(holder) and bool(task.get("releasable", True))
-            and (holder == me or holder in reports_of(me)))
+def may_offer_release(step: OpenTask, me: str) -> bool:
+    """The holder, or someone they report to, may give an open step back to the team (if a team can take it)."""
+    holder = step["assignee"]
+    return bool(holder) and step["releasable"] and (holder == me or holder in reports_of(me))
 
 
 def roles_of(me: str) -> list[str]:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from engine.org.views import DirectoryPerson
+from engine.runtime.views import Task
 
 from ..context import display_name
 from ..i18n import ago, parse_moment, step_title, when
@@ -59,10 +60,10 @@ class TaskLines:
         self.assign = link_by_id("tasks.assign", "task_id")
         self.now = datetime.now(UTC)
 
-    def __call__(self, rows: Iterable[Mapping[str, Any]]) -> list[TaskLine]:
+    def __call__(self, rows: Iterable[Task]) -> list[TaskLine]:
         return [self.line(row) for row in rows]
 
-    def line(self, row: Mapping[str, Any]) -> TaskLine:
+    def line(self, row: Task) -> TaskLine:
         task_id = row["id"]
         due = parse_moment(row["due_at"])
         if row["releasable"] and (row["mine"] or row["assignee"] == self.me):

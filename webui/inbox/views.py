@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
 from flask import Blueprint, g, render_template, request
 from flask.typing import ResponseReturnValue
 
 from engine.org.people import Person
 from engine.runtime.inbox import SORTS
+from engine.runtime.views import Navigation
 
 from ..context import engine, me, processes, signed_in, username
 from . import assignment
@@ -19,25 +20,28 @@ SHOWN_PER_LIST = 50  # then a link to the next page of that list
 COUNTED_UP_TO = 1000  # beyond it a count shows "1000+" (counting stops there: a long queue costs what a short one does)
 
 
-def navigation() -> dict[str, Any]:
+NOBODY = Navigation(mine=0, team=0, unread=0, rights=(), audit=False)  # what an anonymous visitor sees
+
+
+def navigation() -> Navigation:
     """What the navigation shows (task counts, unread notifications, the rights held): one read per request."""
     if signed_in() is None:
-        return {"mine": 0, "team": 0, "unread": 0, "rights": [], "audit": False}
+        return NOBODY
     if "opsflow_navigation" not in g:
         g.opsflow_navigation = engine().work.navigation(me(), COUNTED_UP_TO + 1)
-    return cast(dict[str, Any], g.opsflow_navigation)
+    return cast(Navigation, g.opsflow_navigation)
 
 
 def holds(right: str) -> bool:
     """Whether the signed-in person's roles carry ``right`` (see engine.org.rights.Right) outright."""
-    return right in navigation()["rights"]
+    return right in navigation().rights
 
 
 def task_counts() -> dict[str, str]:
     """How many tasks are mine and my team's, and how many notifications are unread, as the navigation shows
     them ("1000+" past COUNTED_UP_TO)."""
     nav = navigation()
-    return {"mine": count_text(nav["mine"]), "team": count_text(nav["team"]), "unread": count_text(nav["unread"])}
+    return {"mine": count_text(nav.mine), "team": count_text(nav.team), "unread": count_text(nav.unread)}
 
 
 def count_text(count: int) -> str:
@@ -58,14 +62,16 @@ def index() -> ResponseReturnValue:
     page = engine().work.inbox(Person(user), process or None, text or None, sort,
                                request.args.get("mine_after") or None, request.args.get("team_after") or None,
                                SHOWN_PER_LIST, totals=filtered, count_up_to=COUNTED_UP_TO + 1)
-    if not filtered:  # the navigation has just counted them
-        page["mine_total"], page["team_total"] = navigation()["mine"], navigation()["team"]
-    offers = {r["id"]: assignment.candidates(r, user) for r in page["mine"] + page["team"]}
+    if filtered:
+        mine_total, team_total = page.mine_total or 0, page.team_total or 0  # counted with the page
+    else:  # the navigation has just counted them
+        mine_total, team_total = navigation().mine, navigation().team
+    offers = {r["id"]: assignment.candidates(r["role"], r["assignee"], user) for r in page.mine + page.team}
     lines = TaskLines(user, processes(), offers)
     return render_template(
-        "inbox/index.html", mine=lines(page["mine"]), team=lines(page["team"]),
-        mine_total=count_text(page["mine_total"]), team_total=count_text(page["team_total"]),
-        mine_next=page["mine_next"], team_next=page["team_next"],
+        "inbox/index.html", mine=lines(page.mine), team=lines(page.team),
+        mine_total=count_text(mine_total), team_total=count_text(team_total),
+        mine_next=page.mine_next, team_next=page.team_next,
         paged=bool(request.args.get("mine_after") or request.args.get("team_after")),
         processes=processes(), process=process, text=text, sort=sort,
         filtered=filtered, roles=assignment.roles_of(user),

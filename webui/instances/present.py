@@ -6,9 +6,10 @@ the labels, the link's shape and who may take each role's steps are looked up on
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+
+from engine.runtime.views import Instance, OpenTask
 
 from ..context import display_name, people, processes
 from ..i18n import _, step_title, when
@@ -46,10 +47,10 @@ class RequestLines:
         self.held_by, self.open_to = _("held by %(name)s"), _("open to %(team)s")
         self.teams: dict[str, str] = {}
 
-    def __call__(self, rows: Iterable[Mapping[str, Any]]) -> list[RequestLine]:
+    def __call__(self, rows: Iterable[Instance]) -> list[RequestLine]:
         return [self.line(row) for row in rows]
 
-    def line(self, row: Mapping[str, Any]) -> RequestLine:
+    def line(self, row: Instance) -> RequestLine:
         tone = "ok" if row["end_event"] in GOOD_ENDS else ("muted" if row["status"] == "running" else "warn")
         return RequestLine(
             id=row["id"], href=self.show(row["id"]), title=row["title"],
@@ -58,8 +59,8 @@ class RequestLines:
             tone=tone, steps=tuple(OpenStep(step_title(s), self.holder(s)) for s in row["open_tasks"]),
         )
 
-    def holder(self, step: Mapping[str, Any]) -> str:
-        if step.get("assignee"):
+    def holder(self, step: OpenTask) -> str:
+        if step["assignee"]:
             return self.held_by % {"name": display_name(step["assignee"])}
         return self.open_to % {"team": self.team(step["role"])}
 

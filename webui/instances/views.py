@@ -9,6 +9,7 @@ from flask import Blueprint, g, render_template, request
 from flask.typing import ResponseReturnValue
 
 from engine.org.people import Person
+from engine.runtime.views import HistoryEvent
 
 from ..context import display_name, engine, processes, username
 from ..forms.context_view import sections
@@ -72,7 +73,7 @@ def _what(kind: str, payload: dict[str, Any]) -> str:
     return texts.get(kind, kind.replace("_", " "))
 
 
-def timeline(history: list[dict[str, Any]], forms: dict[str, dict[str, Any]]) -> list[Entry]:
+def timeline(history: list[HistoryEvent], forms: dict[str, dict[str, Any]]) -> list[Entry]:
     """Who did what and when, with decisions and comments, oldest first."""
     entries = []
     for event in history:
@@ -99,7 +100,7 @@ def timeline(history: list[dict[str, Any]], forms: dict[str, dict[str, Any]]) ->
         # What the engine did on its own is told without a person, even when someone's step set it off.
         actor = "" if kind in ENGINE_EVENTS else display_name(event["actor"])
         entries.append(Entry(event["at"], kind, actor, _what(kind, payload), step,
-                             decision, tone, comment, event.get("task_id")))
+                             decision, tone, comment, event["task_id"]))
     return entries
 
 
@@ -109,7 +110,7 @@ def requests() -> ResponseReturnValue:
     user = username()
     before, involved_before = _page_arg("before"), _page_arg("involved_before")
     page = engine().work.my_requests(Person(user), REQUESTS_PER_PAGE + 1, before, involved_before)
-    rows, involved = page["started"], page["involved"]
+    rows, involved = page.started, page.involved
     lines = RequestLines()
     return render_template(
         "instances/requests.html", rows=lines(rows[:REQUESTS_PER_PAGE]), involved=lines(involved[:REQUESTS_PER_PAGE]),
@@ -140,7 +141,7 @@ def show(instance_id: int) -> ResponseReturnValue:
     history = engine().work.history(Person(user), instance_id)
     forms = engine().work.forms(Person(user), instance_id)
     data = {k: v for k, v in instance["data"].items() if k in forms or k in SHOWN_DATA}
-    open_steps = [{**step, "state": "open", "candidates": assignment.candidates(step, user),
+    open_steps = [{**step, "state": "open", "candidates": assignment.candidates(step["role"], step["assignee"], user),
                    "may_release": assignment.may_offer_release(step, user)} for step in instance["open_tasks"]]
     return render_template(
         "instances/show.html", instance=instance, status=status_text(instance), good_ends=GOOD_ENDS,

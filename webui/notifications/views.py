@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+
+from engine.scheduling.views import Notification
 
 from ..context import engine, me
 from ..i18n import _, ngettext, pick
@@ -54,15 +55,15 @@ def _subject(kind: str, subject: str) -> str:
     return rest
 
 
-def _notice(row: dict[str, Any]) -> Notice:
-    if row.get("task_id"):
-        href: str | None = url_for("tasks.show", task_id=row["task_id"])
-    elif row.get("instance_id"):
-        href = url_for("instances.show", instance_id=row["instance_id"])
+def _notice(row: Notification) -> Notice:
+    if row.task_id:
+        href: str | None = url_for("tasks.show", task_id=row.task_id)
+    elif row.instance_id:
+        href = url_for("instances.show", instance_id=row.instance_id)
     else:
         href = None
-    return Notice(row["id"], row["kind"], kind_label(row["kind"]), _subject(row["kind"], row["subject"]),
-                  row.get("body") or "", row["at"], row["read"], href)
+    return Notice(row.id, row.kind, kind_label(row.kind), _subject(row.kind, row.subject), row.body or "", row.at,
+                  row.read, href)
 
 
 @blueprint.get("")

@@ -51,7 +51,7 @@ def incident(job_id: int) -> ResponseReturnValue:
     """Show one incident: its whole error, and its instance with the instance's history."""
     found = engine().ops.incident(me(), job_id)
     entries = [] if found.history is None or found.instance_id is None else \
-        timeline([dict(event) for event in found.history], engine().work.forms(me(), found.instance_id))
+        timeline(found.history, engine().work.forms(me(), found.instance_id))
     return render_template("ops/incident.html", incident=found, entries=entries, job_kind=job_kind,
                            status_text=status_text, good_ends=GOOD_ENDS, max_reason=MAX_REASON_LENGTH)
 

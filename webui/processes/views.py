@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from engine.errors import FormInvalid, NotAllowed, ProcessNotFound
+from engine.runtime.views import ProcessDefinition
 
 from ..context import engine, me, processes, username
 from ..errors import UNPROCESSABLE, come_back_to
@@ -18,7 +19,7 @@ from ..i18n import _, schema_text, step_title
 blueprint = Blueprint("processes", __name__, url_prefix="/processes")
 
 
-def _startable(key: str) -> dict[str, Any]:
+def _startable(key: str) -> ProcessDefinition:
     """The process ``key`` if the user may start it (the engine's list decides)."""
     for process in engine().work.processes(me()):
         if process["key"] == key:
@@ -28,7 +29,7 @@ def _startable(key: str) -> dict[str, Any]:
     raise ProcessNotFound(key)
 
 
-def _page(process: dict[str, Any], values: dict[str, Any], errors: dict[str, list[str]]) -> str:
+def _page(process: ProcessDefinition, values: dict[str, Any], errors: dict[str, list[str]]) -> str:
     form = build_form(process["start_form"], values, errors) if process["start_form"] else None
     title = schema_text(process["start_form"]) if process["start_form"] else ""
     return render_template("processes/start.html", process=process, title=title or step_title(process), form=form)
@@ -57,5 +58,5 @@ def start(key: str) -> ResponseReturnValue:
     except FormInvalid as exc:
         return _page(process, data or {}, exc.fields), UNPROCESSABLE
     flash(f"start-{key}", "draft-done")  # the browser may forget what it kept of this form
-    flash(_("Started: %(title)s.", title=result["title"]), "success")
-    return redirect(url_for("instances.show", instance_id=result["id"]), code=303)
+    flash(_("Started: %(title)s.", title=result.title), "success")
+    return redirect(url_for("instances.show", instance_id=result.id), code=303)

@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 
 from engine.errors import Conflict, FormInvalid, ProcessNotFound
 from engine.org.people import Person
+from engine.runtime.views import TaskDetail
 from engine.text_input import id_in_range
 
 from ..context import display_name, engine, me, username
@@ -46,9 +47,9 @@ class Refusal:
     kept: list[Any]  # the typed values, read-only (empty when the form itself shows them again)
 
 
-def review_notes(task: dict[str, Any], forms: dict[str, dict[str, Any]]) -> list[ReviewNote]:
+def review_notes(task: TaskDetail, forms: dict[str, dict[str, Any]]) -> list[ReviewNote]:
     """For a task that came back: each earlier step in its context that decided with a comment."""
-    if not task.get("returned"):
+    if not task["returned"]:
         return []
     notes = []
     for key, value in task["context"].items():
@@ -62,7 +63,7 @@ def review_notes(task: dict[str, Any], forms: dict[str, dict[str, Any]]) -> list
     return notes
 
 
-def _page(task: dict[str, Any], values: dict[str, Any], errors: dict[str, list[str]],
+def _page(task: TaskDetail, values: dict[str, Any], errors: dict[str, list[str]],
           comment_text: str = "", refusal: Refusal | None = None) -> str:
     user = username()
     forms = engine().work.forms(Person(user), task["instance_id"])
@@ -74,7 +75,7 @@ def _page(task: dict[str, Any], values: dict[str, Any], errors: dict[str, list[s
         form=build_form(task["form"], values, errors, task["context"], forms) if may_complete else None,
         notes=review_notes(task, forms), refusal=refusal,
         comments=engine().work.comments(Person(user), task["id"]), comment_text=comment_text,
-        candidates=assignment.candidates(task, user),
+        candidates=assignment.candidates(task["role"], task["assignee"], user) if task["state"] == "open" else [],
         form_field=FORM_OF, form_of=f"{task['process']}/{task['process_version']}/{task['name']}",
         may_release=bool(task["may_release"]),
         may_claim=may_complete and task["assignee"] is None,

@@ -1,0 +1,208 @@
+"""What the work area's use cases hand out: tasks, instances, their history and comments, what one may start.
+
+The ``TypedDict`` s are JSON documents the REST API sends as they are, each named like its component in
+``webui/api/schemas.py`` (``tests/api/test_work_result_types.py`` checks that their keys agree); times are
+ISO 8601 text already. The frozen dataclasses are what only the web pages and the CLI show; ``engine.results
+.as_json`` turns them into JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, TypedDict
+
+
+# -- the documented JSON documents (webui/api/schemas.py) -----------------------------------------------
+class TaskRow(TypedDict):
+    """A task as every list shows it (``TASK_FIELDS``): what ``Task`` and ``TaskDetail`` share."""
+
+    id: int
+    instance_id: int
+    name: str
+    title: str
+    title_zh: str
+    process: str
+    instance_title: str
+    role: str
+    state: str
+    assignee: str | None
+    created_at: str
+    due_at: str | None
+
+
+class Task(TaskRow):
+    """An open task in someone's inbox."""
+
+    mine: bool
+    releasable: bool
+
+
+class ReworkRounds(TypedDict):
+    used: int | None
+    max: int | None
+
+
+class TaskDetail(TaskRow):
+    """One task with its form, what the form starts with, and the context from earlier steps."""
+
+    may_complete: bool
+    may_release: bool
+    process_version: int
+    instructions: str
+    instructions_zh: str
+    form: dict[str, Any]  # JSON Schema
+    draft: dict[str, Any]
+    returned: bool
+    completed_by: str | None
+    completed_at: str | None
+    context: dict[str, Any]
+    rework_rounds: ReworkRounds | None
+
+
+class OpenTask(TypedDict):
+    """An open step of an instance and who holds it."""
+
+    id: int
+    name: str
+    title: str
+    title_zh: str
+    role: str
+    assignee: str | None
+    releasable: bool
+    due_at: str | None
+
+
+class Instance(TypedDict):
+    """A process instance with its open steps."""
+
+    id: int
+    process: str
+    version: int
+    title: str
+    status: str
+    end_event: str | None
+    started_by: str
+    started_at: str
+    ended_at: str | None
+    open_tasks: list[OpenTask]
+
+
+class InstanceDetail(Instance):
+    data: dict[str, Any]
+
+
+class HistoryEvent(TypedDict):
+    """One entry of an instance's history."""
+
+    seq: int
+    kind: str
+    at: str
+    actor: str | None
+    task_name: str | None
+    task_id: int | None
+    payload: dict[str, Any]
+    hash: str
+
+
+class Comment(TypedDict):
+    id: int
+    task_id: int
+    author: str
+    author_name: str
+    body: str
+    at: str
+
+
+class ProcessDefinition(TypedDict):
+    """The latest deployed version of a process, as the list of what one may start shows it."""
+
+    key: str
+    version: int
+    title: str
+    title_zh: str
+    start_roles: list[str]
+    start_form: dict[str, Any] | None
+    started_by: str | None  # the process that starts it, when only one does
+
+
+class Assignment(TypedDict):
+    """Who holds a task after a claim, release or assignment (``changed``: false when it already was so)."""
+
+    id: int
+    assignee: str | None
+    changed: bool
+
+
+class Completion(TypedDict):
+    """A completed task, and where its instance stands now."""
+
+    id: int
+    instance_id: int
+    title: str
+    title_zh: str
+    status: str
+    end_event: str | None
+    next_tasks: list[str]
+
+
+# -- what only the pages and the CLI show -------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Started:
+    """A new instance, run to its first wait state (the API answers with the instance itself instead)."""
+
+    id: int
+    process: str
+    version: int
+    title: str
+    status: str
+    end_event: str | None
+    business_key: str | None
+    next_tasks: list[str]
+    hook_result: dict[str, Any] = field(default_factory=dict)  # what the process's start hook adds, if any
+
+
+@dataclass(frozen=True, slots=True)
+class Cancelled:
+    id: int
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class InboxPage:
+    """A page of my tasks and one of my team's, where each continues (``inbox.cursor_of``; None on the last
+    page), and, when asked for, how many match in all."""
+
+    mine: list[Task]
+    team: list[Task]
+    mine_next: str | None
+    team_next: str | None
+    mine_total: int | None = None
+    team_total: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskCounts:
+    """Open tasks one holds, and unclaimed ones of one's roles."""
+
+    mine: int
+    team: int
+
+
+@dataclass(frozen=True, slots=True)
+class Navigation:
+    """What every page's navigation shows: task counts, unread notifications, rights held (``Right`` values,
+    sorted), whether the audit workspace is open to the user."""
+
+    mine: int
+    team: int
+    unread: int
+    rights: tuple[str, ...]
+    audit: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MyRequests:
+    """"My requests": a page of the instances one started, and one of those others started where one takes part."""
+
+    started: list[Instance]
+    involved: list[Instance]
