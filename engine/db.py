@@ -138,9 +138,17 @@ def refresh_statistics(engine: Engine) -> None:
     On SQLite, ``ANALYZE`` samples at most ``analysis_limit`` rows of each index, so it takes
     milliseconds on a database of a million events (``PRAGMA optimize`` would look only at tables
     queried on its own connection before SQLite 3.46). PostgreSQL's autovacuum analyses on its own;
-    ``ANALYZE`` here makes sure right after a migration and once an hour.
+    ``ANALYZE`` here makes sure right after a migration and once an hour, of opsflow's own tables only (those
+    of its schema: a database it shares with others, or the tests' other schemas, is left alone; a database-
+    wide ``ANALYZE`` can deadlock with another schema's ``DROP``).
     """
     with engine.begin() as connection:
         if engine.dialect.name == "sqlite":
             connection.exec_driver_sql("PRAGMA analysis_limit=1000")
-        connection.exec_driver_sql("ANALYZE")
+            connection.exec_driver_sql("ANALYZE")
+            return
+        tables = connection.exec_driver_sql(
+            "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename"
+        ).scalars().all()
+        if tables:
+            connection.exec_driver_sql("ANALYZE " + ", ".join(tables))

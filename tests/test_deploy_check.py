@@ -127,8 +127,8 @@ def test_opsflow_init_puts_the_shipped_processes_through_the_same_check(tmp_path
         with pytest.raises(DeploymentRejected, match="leads nowhere"):
             engine.setup.init(demo=True)
         engine.collaborators.processes_root = ROOT / "processes"
-        deployed = engine.setup.init(demo=True)["deployments"]
-        assert {(d["key"], d["status"]) for d in deployed} == {
+        deployed = engine.setup.init(demo=True).deployments
+        assert {(d.key, d.status) for d in deployed} == {
             ("market_plan", "deployed"), ("appraisal", "deployed"), ("appraisal_cycle", "deployed")}
         assert {v["note"] for v in engine.modeler.versions(Person("admin"), "market_plan")} == {""}
     finally:

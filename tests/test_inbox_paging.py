@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
 
 from engine.errors import InvalidInput
+from engine.facade import build_engine
 from engine.models import HumanTask
 from engine.org.people import Person
 from engine.runtime.inbox import cursor_of
@@ -87,6 +89,32 @@ def test_the_api_gives_pages_with_a_next_cursor(sqlite_engine):
     bad = client.get("/api/v1/tasks", query_string={"after": "nonsense"}, headers=headers)
     assert bad.status_code == 400 and "after" in bad.get_json()["fields"]
     assert client.get("/api/v1/tasks", query_string={"limit": 501}, headers=headers).status_code == 400
+
+
+@pytest.mark.postgres
+def test_postgresql_statistics_are_refreshed_for_opsflows_own_tables_only(postgres_url):
+    """``ANALYZE`` of the schema's tables (a database-wide one also analyses, and can deadlock with, the
+    schemas of others sharing the database)."""
+    neighbour = f"n_{uuid.uuid4().hex[:10]}"
+    engine = build_engine(postgres_url)
+    try:
+        with engine.db.begin() as connection:
+            connection.exec_driver_sql(f'CREATE SCHEMA "{neighbour}"')
+            connection.exec_driver_sql(f'CREATE TABLE "{neighbour}".other AS SELECT generate_series(1, 50) AS n')
+        engine.setup.init(demo=True)
+        with engine.db.connect() as connection:
+            def tuples(schema: str, table: str) -> float:
+                return float(connection.exec_driver_sql(
+                    "SELECT c.reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = %(schema)s AND c.relname = %(table)s",
+                    {"schema": schema, "table": table}).scalar_one())
+            ours = connection.exec_driver_sql("SELECT current_schema()").scalar_one()
+            assert tuples(ours, "user_account") == len(engine.org.users(OPERATOR))  # analysed by init
+            assert tuples(neighbour, "other") == -1  # never analysed: not opsflow's
+    finally:
+        with engine.db.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA "{neighbour}" CASCADE')
+        engine.db.dispose()
 
 
 def test_the_planner_statistics_are_refreshed(sqlite_engine):

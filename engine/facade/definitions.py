@@ -1,6 +1,9 @@
-"""Deploying process versions from bundles: the CLI's files and the API's uploads, through the one deploy check."""
+"""Deployed definitions: deploying versions from bundles (the CLI's files and the API's uploads, through the one
+deploy check), and what a deployed version's step asks for."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from ..definitions.bundle import DefinitionBundle
 from ..definitions.deploy import DeployResult, deploy
@@ -15,3 +18,18 @@ class Definitions(Area):
         with self.core.transaction() as session:
             return deploy(session, acting(session, by), bundles, self.collaborators.specs, self.collaborators.clock(),
                           note)
+
+    def task_form(self, key: str, version: int, name: str) -> dict[str, Any] | None:
+        """The form (a JSON Schema document) of step ``name`` in version ``version`` of ``key``, as deployed;
+        None when there is no such step. A deployed version never changes, so this is read from the database
+        once per node: what a web page needs to read a submitted form before it calls ``work.complete``
+        (which checks the data against the task's form as it is then).
+
+        :raise ProcessNotFound:
+        """
+        process = self.collaborators.catalog.cached_version(key, version)
+        if process is None:
+            with self.core.reading() as session:
+                process = self.collaborators.catalog.version(session, key, version)
+        form = process.tasks.get(name)
+        return form.schema if form is not None else None

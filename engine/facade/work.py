@@ -28,6 +28,7 @@ from ..runtime.views import (
     Navigation,
     ProcessDefinition,
     Started,
+    StepForm,
     Task,
     TaskCounts,
     TaskDetail,
@@ -83,7 +84,7 @@ class Work(Area):
         with self.core.reading() as session:
             return instance_views.instance_history(session, acting(session, by), instance_id)
 
-    def forms(self, by: Caller, instance_id: int) -> dict[str, dict[str, Any]]:
+    def forms(self, by: Caller, instance_id: int) -> dict[str, StepForm]:
         """The start and task forms of an instance's process version (to label its data)."""
         with self.core.reading() as session:
             return instance_views.instance_forms(session, self.collaborators, acting(session, by), instance_id)
@@ -128,17 +129,6 @@ class Work(Area):
         """A task with its form, what the form starts with and the context from earlier steps."""
         with self.core.reading() as session:
             return show_task(session, self.collaborators, acting(session, by), task_id)
-
-    def task_form(self, key: str, version: int, name: str) -> dict[str, Any] | None:
-        """The form (JSON Schema) of step ``name`` in version ``version`` of ``key``, as deployed; None when
-        there is no such step. A deployed version never changes, so this is read from the database once
-        per node: what a web page needs to read a submitted form before it calls ``complete``."""
-        process = self.collaborators.catalog.cached_version(key, version)
-        if process is None:
-            with self.core.reading() as session:
-                process = self.collaborators.catalog.version(session, key, version)
-        form = process.tasks.get(name)
-        return form.schema if form is not None else None
 
     def claim(self, by: Person, task_id: int) -> Assignment:
         """Take an open task of one's roles."""

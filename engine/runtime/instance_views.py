@@ -18,7 +18,7 @@ from ..org.people import Actor, load_actor, relationship_roles
 from .collaborators import Collaborators
 from .inbox import OPEN
 from .instances import load_instance
-from .views import HistoryEvent, Instance, InstanceDetail, MyRequests, OpenTask
+from .views import HistoryEvent, Instance, InstanceDetail, MyRequests, OpenTask, StepForm
 
 # What a list shows of an instance: never its state or data (kilobytes a row).
 LISTED = (ProcessInstance.id, ProcessInstance.process_key, ProcessInstance.title, ProcessInstance.status,
@@ -170,18 +170,15 @@ def instance_history(session: Session, actor: Actor, instance_id: int) -> list[H
 
 
 def instance_forms(session: Session, collaborators: Collaborators, actor: Actor,
-                   instance_id: int) -> dict[str, dict[str, Any]]:
-    """The forms of an instance's process version by data key: ``start``, then each user task in flow order.
-
-    Each has ``title``, ``title_zh`` and ``schema``; a UI uses them to label earlier steps' data.
-    """
+                   instance_id: int) -> dict[str, StepForm]:
+    """The forms of an instance's process version by data key: ``start``, then each user task in flow order
+    (a UI labels earlier steps' data with them)."""
     instance = _visible(session, actor, instance_id)
     process = collaborators.catalog.get(session, instance.definition_id)
-    forms: dict[str, dict[str, Any]] = {}
+    forms: dict[str, StepForm] = {}
     if process.start_form is not None:
-        forms["start"] = {"title": process.start_form.get("title", process.title),
-                          "title_zh": process.start_form.get("x-title-zh", process.title_zh),
-                          "schema": process.start_form}
+        forms["start"] = StepForm(str(process.start_form.get("title", process.title)),
+                                  str(process.start_form.get("x-title-zh", process.title_zh)), process.start_form)
     for name, form in process.tasks.items():
-        forms[name] = {"title": form.title, "title_zh": form.title_zh, "schema": form.schema}
+        forms[name] = StepForm(form.title, form.title_zh, form.schema)
     return forms

@@ -206,3 +206,13 @@ class MyRequests:
 
     started: list[Instance]
     involved: list[Instance]
+
+
+@dataclass(frozen=True, slots=True)
+class StepForm:
+    """The form of the start or of one step of an instance's version: its titles and its JSON Schema (what a
+    page uses to label that step's data)."""
+
+    title: str
+    title_zh: str
+    schema: dict[str, Any]  # a JSON Schema (2020-12)

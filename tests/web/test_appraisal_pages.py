@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 
 from engine.facade import Engine
 from engine.org.people import Person
+from engine.runtime.views import StepForm
 from tests.appraisal_steps import CRITERIA, open_cycle, task_of
 from tests.journey import OPERATOR
 from tests.web.conftest import ClientFor, text
@@ -131,8 +132,7 @@ def schema(name: str) -> dict[str, Any]:
 
 
 def test_compare_with_an_earlier_step_that_was_not_submitted(app: Flask) -> None:
-    forms = {"self_assessment": {"title": "Self-assessment", "title_zh": "自我评估",
-                                 "schema": schema("self_assessment")}}
+    forms = {"self_assessment": StepForm("Self-assessment", "自我评估", schema("self_assessment"))}
     with app.test_request_context(headers={"Accept-Language": "en"}):
         form = build_form(schema("manager_scoring"), {}, {}, {"self_assessment": {"status": "not_submitted"}}, forms)
     by_name = {f.name: f for f in form.fields}

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from engine.runtime.views import StepForm
 from webui.forms.context_view import sections
 from webui.forms.instructions import render_instructions
 
@@ -27,7 +28,7 @@ def test_instructions_are_rendered_in_a_sandbox() -> None:
 def test_earlier_steps_are_laid_out_with_their_form_titles(app: Flask) -> None:
     draft = json.loads((FORMS / "draft_plan.json").read_text(encoding="utf-8"))
     review = json.loads((FORMS / "manager_review.json").read_text(encoding="utf-8"))
-    forms = {"draft_plan": {"schema": draft}, "manager_review": {"schema": review}}
+    forms = {"draft_plan": StepForm("", "", draft), "manager_review": StepForm("", "", review)}
     context = {
         "draft_plan": {"budget_cny": 480000, "period_type": "quarterly", "channels": ["WeChat"],
                        "activities": [{"name": "Open days", "start": "2027-01-10"}], "extra_key": True},

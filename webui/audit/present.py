@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from engine.audit.views import AuditFollowUp, AuditStep
+from engine.runtime.views import StepForm
 
 from ..context import display_name
 from ..forms.context_view import label_of, scalar_text
@@ -49,10 +50,10 @@ def _script_keys() -> dict[str, str]:
             "allowed_decisions": _("Decisions allowed")}
 
 
-def _form(forms: dict[str, dict[str, Any]], key: str) -> tuple[str, dict[str, Any]]:
-    form = forms.get(key, {})
-    schema = form.get("schema") or {}
-    title = schema_text(schema) or pick(form.get("title", ""), form.get("title_zh", ""))
+def _form(forms: Mapping[str, StepForm], key: str) -> tuple[str, dict[str, Any]]:
+    form = forms.get(key)
+    schema = form.schema if form is not None else {}
+    title = schema_text(schema) or (pick(form.title, form.title_zh) if form is not None else "")
     return title or _script_keys().get(key) or label_of(key), schema
 
 
@@ -60,7 +61,7 @@ def _text(schema: dict[str, Any], value: Any) -> str:
     return "—" if value is None else scalar_text(schema, value) or "—"
 
 
-def changes(step: AuditStep, forms: dict[str, dict[str, Any]]) -> list[Change]:
+def changes(step: AuditStep, forms: Mapping[str, StepForm]) -> list[Change]:
     """A step's data changes as rows: a form's fields (only those that changed), or one value."""
     result = []
     for change in step["changes"]:
@@ -84,7 +85,7 @@ def changes(step: AuditStep, forms: dict[str, dict[str, Any]]) -> list[Change]:
     return result
 
 
-def decision_of(step: AuditStep, forms: dict[str, dict[str, Any]]) -> tuple[str, str]:
+def decision_of(step: AuditStep, forms: Mapping[str, StepForm]) -> tuple[str, str]:
     """The decision of a step in the user's language, with its tone (ok/warn)."""
     value = step["decision"]
     if not value:

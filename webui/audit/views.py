@@ -22,6 +22,7 @@ from engine.org.people import Person
 from engine.org.rights import Right
 from engine.org.views import RoleTitle
 from engine.runtime.instance_views import INSTANCE_STATUSES
+from engine.runtime.views import StepForm
 
 from ..context import engine, me, people, processes, signed_in, username
 from ..errors import come_back_to
@@ -99,7 +100,7 @@ def _role_title(role: str | None) -> str:
     return pick(known.title, known.title_zh) if known else (role or "")
 
 
-def _panel(names: _Names, state: Replay, forms: dict[str, dict[str, Any]]) -> str:
+def _panel(names: _Names, state: Replay, forms: Mapping[str, StepForm]) -> str:
     from ..forms.context_view import sections
 
     shown = {k: v for k, v in state["data"].items() if k in forms or k == "result"}
@@ -165,7 +166,7 @@ def replay_step(instance_id: int, step: int) -> ResponseReturnValue:
     come_back_to(url_for("audit.instance", instance_id=instance_id))
     state = engine().audit.replay(Person(user), instance_id, step)
     forms = engine().work.forms(Person(user), instance_id)
-    names = _Names({k: (f["title"], f["title_zh"]) for k, f in forms.items()}, state["path"]["names"],
+    names = _Names({k: (f.title, f.title_zh) for k, f in forms.items()}, state["path"]["names"],
                    state["path"]["names_zh"])
     return jsonify({"step": state["step"], "steps": state["steps"], "path": state["path"],
                     "html": _panel(names, state, forms)})

@@ -15,6 +15,8 @@ from typing import Any
 from flask import g
 from flask_babel import format_decimal
 
+from engine.runtime.views import StepForm
+
 from ..context import display_name
 from ..i18n import _, cny, day, decision_tone, enum_label, pick, schema_text, working_duration
 from .parse import schema_type
@@ -72,13 +74,13 @@ def label_of(key: str) -> str:
     return _script_texts()[0].get(key) or humanize(key)
 
 
-def sections(context: Mapping[str, Any], forms: Mapping[str, Mapping[str, Any]]) -> list[Section]:
+def sections(context: Mapping[str, Any], forms: Mapping[str, StepForm]) -> list[Section]:
     """One section per earlier step (``start``, ``research``...), titled after its form."""
     result = []
     for key, value in context.items():
-        form = forms.get(key, {})
-        schema = form.get("schema") or {}
-        title = schema_text(schema) or pick(form.get("title", ""), form.get("title_zh", "")) or label_of(key)
+        form = forms.get(key)
+        schema = form.schema if form is not None else {}
+        title = schema_text(schema) or (pick(form.title, form.title_zh) if form is not None else "") or label_of(key)
         items = _object_items(schema, value) if isinstance(value, dict) else [_item(key, {}, value)]
         result.append(Section(key, title, items))
     return result

@@ -23,6 +23,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.runtime.views import StepForm
+
 from ..i18n import decision_tone, enum_label, pick, schema_text
 from .context_view import humanize, scalar_text
 from .field_errors import explain
@@ -118,7 +120,7 @@ class Form:
 
 def build_form(schema: Mapping[str, Any], values: Mapping[str, Any] | None = None,
                errors: Mapping[str, list[str]] | None = None, context: Mapping[str, Any] | None = None,
-               forms: Mapping[str, Mapping[str, Any]] | None = None) -> Form:
+               forms: Mapping[str, StepForm] | None = None) -> Form:
     """The fields for ``schema`` showing ``values`` (typed JSON) and the engine's ``errors``.
 
     ``context`` (earlier steps' data) and ``forms`` (their forms, by data key) are only read
@@ -139,17 +141,16 @@ def build_form(schema: Mapping[str, Any], values: Mapping[str, Any] | None = Non
 
 
 def _compare(fields: list[Field], key: Any, context: Mapping[str, Any],
-             forms: Mapping[str, Mapping[str, Any]]) -> None:
+             forms: Mapping[str, StepForm]) -> None:
     """Put the earlier step's value beside each top-level field that step's form (or data) has."""
     if not isinstance(key, str) or not key:
         return
-    form = forms.get(key) or {}
-    found = form.get("schema")
-    schema: dict[str, Any] = found if isinstance(found, dict) else {}
+    form = forms.get(key)
+    schema: dict[str, Any] = form.schema if form is not None else {}
     earlier = context.get(key)
     earlier = earlier if isinstance(earlier, dict) else {}
     props = schema.get("properties", {}) if isinstance(schema.get("properties"), dict) else {}
-    source = schema_text(schema) or pick(form.get("title", ""), form.get("title_zh", "")) or humanize(key)
+    source = schema_text(schema) or (pick(form.title, form.title_zh) if form is not None else "") or humanize(key)
     for item in fields:
         if item.name not in props and item.name not in earlier:
             continue  # a field the earlier step does not have (the manager's overall comment)

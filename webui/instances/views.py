@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -9,7 +10,7 @@ from flask import Blueprint, g, render_template, request
 from flask.typing import ResponseReturnValue
 
 from engine.org.people import Person
-from engine.runtime.views import HistoryEvent
+from engine.runtime.views import HistoryEvent, StepForm
 
 from ..context import display_name, engine, processes, username
 from ..forms.context_view import sections
@@ -73,20 +74,20 @@ def _what(kind: str, payload: dict[str, Any]) -> str:
     return texts.get(kind, kind.replace("_", " "))
 
 
-def timeline(history: list[HistoryEvent], forms: dict[str, dict[str, Any]]) -> list[Entry]:
+def timeline(history: list[HistoryEvent], forms: Mapping[str, StepForm]) -> list[Entry]:
     """Who did what and when, with decisions and comments, oldest first."""
     entries = []
     for event in history:
         kind, payload = event["kind"], event["payload"]
         if kind in HIDDEN_EVENTS:
             continue
-        form = forms.get(event["task_name"] or "", {})
-        step = pick(form.get("title", ""), form.get("title_zh", "")) if form else (event["task_name"] or "")
+        form = forms.get(event["task_name"] or "")
+        step = pick(form.title, form.title_zh) if form is not None else (event["task_name"] or "")
         if kind == "instance_ended":
             step = ""
         decision, tone = "", ""
         if "decision" in payload:
-            schema = form.get("schema", {}).get("properties", {}).get("decision", {}) if form else {}
+            schema = form.schema.get("properties", {}).get("decision", {}) if form is not None else {}
             decision = enum_label(schema, payload["decision"])
             tone = decision_tone(schema, payload["decision"])
             grade = (payload.get("data") or {}).get("grade")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +11,7 @@ from flask.typing import ResponseReturnValue
 
 from engine.errors import Conflict, FormInvalid, ProcessNotFound
 from engine.org.people import Person
-from engine.runtime.views import TaskDetail
+from engine.runtime.views import StepForm, TaskDetail
 from engine.text_input import id_in_range
 
 from ..context import display_name, engine, me, username
@@ -47,7 +48,7 @@ class Refusal:
     kept: list[Any]  # the typed values, read-only (empty when the form itself shows them again)
 
 
-def review_notes(task: TaskDetail, forms: dict[str, dict[str, Any]]) -> list[ReviewNote]:
+def review_notes(task: TaskDetail, forms: Mapping[str, StepForm]) -> list[ReviewNote]:
     """For a task that came back: each earlier step in its context that decided with a comment."""
     if not task["returned"]:
         return []
@@ -55,9 +56,9 @@ def review_notes(task: TaskDetail, forms: dict[str, dict[str, Any]]) -> list[Rev
     for key, value in task["context"].items():
         if not (isinstance(value, dict) and value.get("comment") and "decision" in value):
             continue
-        form = forms.get(key, {})
-        schema = (form.get("schema") or {}).get("properties", {}).get("decision", {})
-        notes.append(ReviewNote(pick(form.get("title", key), form.get("title_zh", "")),
+        form = forms.get(key)
+        schema = form.schema.get("properties", {}).get("decision", {}) if form is not None else {}
+        notes.append(ReviewNote(pick(form.title, form.title_zh) if form is not None else key,
                                 enum_label(schema, value["decision"]), decision_tone(schema, value["decision"]),
                                 str(value["comment"])))
     return notes
@@ -105,7 +106,7 @@ def _not_taken(task_id: int, user: str) -> ResponseReturnValue:
     else:
         message = _("%(name)s has taken this task meanwhile. What you typed here was not sent; it is kept "
                     "below so that you can copy it.", name=display_name(task["assignee"]))
-    kept = sections({"typed": typed}, {"typed": {"schema": task["form"], "title": _("What you typed")}})
+    kept = sections({"typed": typed}, {"typed": StepForm(_("What you typed"), "", task["form"])})
     return _page(task, {}, {}, refusal=Refusal(message, kept)), CONFLICT
 
 
@@ -134,7 +135,7 @@ def _submitted_form(task_id: int) -> dict[str, Any]:
     version, _sep, name = rest.partition("/")
     if key and name and version.isdigit() and version.isascii() and id_in_range(int(version)):
         try:
-            schema = engine().work.task_form(key, int(version), name)
+            schema = engine().definitions.task_form(key, int(version), name)
         except ProcessNotFound:
             schema = None
         if schema is not None:
