@@ -1,5 +1,5 @@
-"""Shared fixtures: an engine with the demo organisation on SQLite and on PostgreSQL, each a copy of a
-template made once per session (tests/templates.py); empty databases for the tests that set one up."""
+"""Shared fixtures: a fresh SQLite file and a fresh PostgreSQL schema, and engines with the demo organisation
+on them (copied from a template made once per session: tests/templates.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from engine.facade import Engine
 from tests.clocks import FakeClock
 from tests.journey import DEMO_PASSWORD
-from tests.templates import DemoTemplates, demo_engine, demo_wanted_on_db_url, plain_dsn, postgres_copy_for
+from tests.templates import DemoTemplates, demo_engine, plain_dsn
 
 POSTGRES_URL = os.environ.get("OPSFLOW_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -44,7 +44,7 @@ def evidence_dir(tmp_path, monkeypatch) -> object:
 
 @pytest.fixture(scope="session")
 def demo_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoTemplates]:
-    """The session's demo databases (made on first use); its PostgreSQL ones are dropped at the end."""
+    """The session's demo databases (made on first use); its PostgreSQL schemas are dropped at the end."""
     templates = DemoTemplates(tmp_path_factory.mktemp("demo-templates"), POSTGRES_URL)
     try:
         yield templates
@@ -72,16 +72,8 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def db_url(request, demo_templates: DemoTemplates) -> str:
-    """Run the test once on SQLite and once on PostgreSQL.
-
-    Empty, unless the test's ``engine``/``demo``/``any_db_engine`` builds the demo organisation there: on
-    PostgreSQL it is then a database copied from the template (SQLite's file is copied by that fixture).
-    """
-    if request.param == "postgres":
-        wanted, password = demo_wanted_on_db_url(request)
-        if wanted:
-            return postgres_copy_for(request, demo_templates, password)
+def db_url(request) -> str:
+    """Run the test once on SQLite and once on PostgreSQL."""
     return str(request.getfixturevalue(f"{request.param}_url"))
 
 
