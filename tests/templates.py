@@ -239,14 +239,15 @@ def _unqualified(definition: str, schema: str) -> str:
 _FUNCTION_NAMES = """SELECT proname FROM pg_proc WHERE pronamespace = %(schema)s::regnamespace ORDER BY proname"""
 _TABLES = """SELECT c.relname FROM pg_class c WHERE c.relnamespace = %(schema)s::regnamespace AND c.relkind = 'r'
              ORDER BY c.relname"""
-_SEQUENCES = """SELECT s.sequencename, s.data_type::text, s.start_value, s.increment_by, s.min_value, s.max_value,
-                       s.cache_size, s.cycle, s.last_value, t.relname, a.attname
-                FROM pg_class q
-                JOIN pg_sequences s ON s.schemaname = q.relnamespace::regnamespace::text AND s.sequencename = q.relname
+# pg_sequence, not the pg_sequences view: that one reads every sequence of the database, and one another
+# session drops meanwhile makes it fail ("could not open relation"). The values are read from each sequence.
+_SEQUENCES = """SELECT q.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax,
+                       s.seqcache, s.seqcycle, t.relname, a.attname
+                FROM pg_class q JOIN pg_sequence s ON s.seqrelid = q.oid
                 LEFT JOIN pg_depend d ON d.objid = q.oid AND d.classid = 'pg_class'::regclass AND d.deptype = 'a'
                 LEFT JOIN pg_class t ON t.oid = d.refobjid
                 LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
-                WHERE q.relnamespace = %(schema)s::regnamespace AND q.relkind = 'S' ORDER BY s.sequencename"""
+                WHERE q.relnamespace = %(schema)s::regnamespace AND q.relkind = 'S' ORDER BY q.relname"""
 _FUNCTIONS = """SELECT pg_get_functiondef(p.oid) FROM pg_proc p WHERE p.pronamespace = %(schema)s::regnamespace
                 ORDER BY p.proname"""
 # Primary keys and unique constraints first: foreign keys need them.
@@ -287,12 +288,12 @@ class SchemaCopy:
         statements += [f"CREATE TABLE {_ident(t)} (LIKE {_ident(template)}.{_ident(t)} INCLUDING DEFAULTS"
                        " INCLUDING IDENTITY INCLUDING GENERATED INCLUDING STORAGE INCLUDING COMMENTS)"
                        for t in tables]
-        for (name, data_type, start, increment, low, high, cache, cycle, last, table, column) in _rows(
+        for (name, data_type, start, increment, low, high, cache, cycle, table, column) in _rows(
                 connection, _SEQUENCES, template):
             statements.append(f"CREATE SEQUENCE {_ident(name)} AS {data_type} START {start} INCREMENT {increment}"
                               f" MINVALUE {low} MAXVALUE {high} CACHE {cache} {'CYCLE' if cycle else 'NO CYCLE'}")
-            if last is not None:
-                statements.append(f"SELECT setval('{_ident(name)}', {last}, true)")
+            last, called = _sequence_state(connection, template, name)
+            statements.append(f"SELECT setval('{_ident(name)}', {last}, {'true' if called else 'false'})")
             if table is not None:  # a serial column: its default named the template's sequence until now
                 statements.append(f"ALTER TABLE {_ident(table)} ALTER COLUMN {_ident(column)}"
                                   f" SET DEFAULT nextval('{_ident(name)}'::regclass)")
@@ -338,6 +339,12 @@ class SchemaCopy:
                 f"{only_template} in the template")
 
 
+def _sequence_state(connection: psycopg.Connection[Any], schema: str, sequence: str) -> tuple[int, bool]:
+    row = connection.execute(f"SELECT last_value, is_called FROM {_ident(schema)}.{_ident(sequence)}").fetchone()
+    assert row is not None
+    return int(row[0]), bool(row[1])
+
+
 def _fingerprint(connection: psycopg.Connection[Any], schema: str) -> dict[str, Any]:
     """What a schema holds, with its own name taken out."""
     def bare(sql: str) -> list[tuple[Any, ...]]:
@@ -349,4 +356,5 @@ def _fingerprint(connection: psycopg.Connection[Any], schema: str) -> dict[str, 
         f" FROM {_ident(schema)}.{_ident(t)} r").fetchone()) for t in tables]
     return {"relations": bare(_RELATIONS), "columns": bare(_COLUMNS), "constraints": bare(_CONSTRAINTS),
             "indexes": bare(_INDEXES), "triggers": bare(_TRIGGERS), "functions": bare(_FUNCTIONS),
-            "sequences": bare(_SEQUENCES), "rows": data}
+            "sequences": [(*row, *_sequence_state(connection, schema, str(row[0]))) for row in bare(_SEQUENCES)],
+            "rows": data}
