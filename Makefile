@@ -69,7 +69,7 @@ system:
 	@bash .ci/system-deps
 
 test: system install lint typecheck
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=15
 
 bench: install
 	bash bench/run_all.sh

@@ -1,4 +1,5 @@
-"""Shared fixtures: an engine on a fresh SQLite file and on a fresh PostgreSQL schema."""
+"""Shared fixtures: a fresh SQLite file and a fresh PostgreSQL schema, and engines with the demo organisation
+on them (copied from a template made once per session: tests/templates.py)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,12 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from engine.facade import Engine, build_engine
+from engine.facade import Engine
 from tests.clocks import FakeClock
 from tests.journey import DEMO_PASSWORD
+from tests.templates import DemoTemplates, demo_engine, plain_dsn
 
 POSTGRES_URL = os.environ.get("OPSFLOW_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-def _plain_dsn(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -44,6 +42,16 @@ def evidence_dir(tmp_path, monkeypatch) -> object:
     return folder
 
 
+@pytest.fixture(scope="session")
+def demo_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoTemplates]:
+    """The session's demo databases (made on first use); its PostgreSQL schemas are dropped at the end."""
+    templates = DemoTemplates(tmp_path_factory.mktemp("demo-templates"), POSTGRES_URL)
+    try:
+        yield templates
+    finally:
+        templates.close()
+
+
 @pytest.fixture
 def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'opsflow.sqlite'}"
@@ -53,13 +61,13 @@ def sqlite_url(tmp_path) -> str:
 def postgres_url() -> Iterator[str]:
     """A URL whose search_path is a new, empty schema; the schema is dropped afterwards."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(_plain_dsn(POSTGRES_URL), autocommit=True) as conn:
+    with psycopg.connect(plain_dsn(POSTGRES_URL), autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     separator = "&" if "?" in POSTGRES_URL else "?"
     try:
         yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
     finally:
-        with psycopg.connect(_plain_dsn(POSTGRES_URL), autocommit=True) as conn:
+        with psycopg.connect(plain_dsn(POSTGRES_URL), autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
@@ -69,25 +77,16 @@ def db_url(request) -> str:
     return str(request.getfixturevalue(f"{request.param}_url"))
 
 
-def _engine(url: str) -> Iterator[Engine]:
-    engine = build_engine(url)
-    engine.setup.init(demo=True)
-    try:
-        yield engine
-    finally:
-        engine.db.dispose()
-
-
 @pytest.fixture
-def engine(db_url) -> Iterator[Engine]:
+def engine(request, db_url) -> Iterator[Engine]:
     """An engine with the demo organisation and processes/ deployed, on both databases."""
-    yield from _engine(db_url)
+    yield from demo_engine(request, db_url, None)
 
 
 @pytest.fixture
-def sqlite_engine(sqlite_url) -> Iterator[Engine]:
+def sqlite_engine(request, sqlite_url) -> Iterator[Engine]:
     """The same, on SQLite only: for tests of pure engine behaviour."""
-    yield from _engine(sqlite_url)
+    yield from demo_engine(request, sqlite_url, None)
 
 
 @pytest.fixture
@@ -97,12 +96,7 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def demo(db_url: str, clock: FakeClock) -> Iterator[Engine]:
+def demo(request, db_url: str, clock: FakeClock) -> Iterator[Engine]:
     """The demo organisation and processes on both databases, on ``clock``; everyone signs in with
-    ``DEMO_PASSWORD``."""
-    engine = build_engine(db_url, clock=clock)
-    engine.setup.init(demo=True, demo_password=DEMO_PASSWORD)
-    try:
-        yield engine
-    finally:
-        engine.db.dispose()
+    ``DEMO_PASSWORD``. (What init wrote carries the template's time, a little before ``clock``'s start.)"""
+    yield from demo_engine(request, db_url, DEMO_PASSWORD, clock)

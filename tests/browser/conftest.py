@@ -1,14 +1,15 @@
 """Browser tests: the real production server (``opsflow serve``) driven by Debian's Chromium.
 
-Each test gets its own server on a free port with a fresh SQLite database set up by
-``opsflow init --demo``. Chromium is launched from /usr/bin/chromium (``playwright install``
-is never needed); without it the tests are skipped locally and fail under CI.
+Each test gets its own server on a free port with a fresh SQLite database: a copy of the one
+``opsflow init --demo`` set up once for the session. Chromium is launched from /usr/bin/chromium
+(``playwright install`` is never needed); without it the tests are skipped locally and fail under CI.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -19,6 +20,8 @@ from pathlib import Path
 from urllib.error import URLError
 
 import pytest
+
+from tests.templates import init_by_cli
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("OPSFLOW_CHROMIUM", "/usr/bin/chromium"))
@@ -52,13 +55,23 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
     raise RuntimeError(f"opsflow serve did not answer within {START_TIMEOUT}s:\n{log.read_text(encoding='utf-8')}")
 
 
+@pytest.fixture(scope="session")
+def initialised_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file set up by ``opsflow init --demo`` (demo users' password: ``DEMO_PASSWORD``), once."""
+    folder = tmp_path_factory.mktemp("browser-template")
+    path = folder / "opsflow.sqlite"
+    init_by_cli(path, {**os.environ, "OPSFLOW_DEMO_PASSWORD": DEMO_PASSWORD}, REPO, folder / "evidence")
+    return path
+
+
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
-    """The base URL of a freshly initialised ``opsflow serve`` (production WSGI server)."""
-    env = {**os.environ, "OPSFLOW_DATABASE_URL": f"sqlite:///{tmp_path / 'opsflow.sqlite'}",
+def server(tmp_path: Path, initialised_db: Path) -> Iterator[str]:
+    """The base URL of ``opsflow serve`` (production WSGI server) on a fresh copy of the initialised database."""
+    database = tmp_path / "opsflow.sqlite"
+    shutil.copyfile(initialised_db, database)
+    env = {**os.environ, "OPSFLOW_DATABASE_URL": f"sqlite:///{database}",
            "OPSFLOW_DEMO_PASSWORD": DEMO_PASSWORD, "OPSFLOW_SECRET_KEY": secrets.token_hex(16)}
     env.pop("OPSFLOW_SECURE_COOKIES", None)  # plain http, like `make run`
-    subprocess.run(_opsflow("init", "--demo"), cwd=REPO, env=env, check=True, capture_output=True, timeout=120)
     port = _free_port()
     log = tmp_path / "serve.log"
     with log.open("wb") as out:

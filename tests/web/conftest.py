@@ -18,6 +18,7 @@ from engine.facade import Engine, build_engine
 from engine.models import Job
 from engine.org.people import Person
 from tests.journey import DEMO_PASSWORD, START, only_task
+from tests.templates import DemoTemplates, demo_engine, fold_wal, open_copy
 from webui import create_app
 
 PASSWORD = DEMO_PASSWORD
@@ -37,10 +38,11 @@ class World:
     incident: int  # a job that failed for good, on plan
 
 
-def _build_template(folder: Path) -> World:
-    engine = build_engine(f"sqlite:///{folder / 'template.sqlite'}")
+def _build_template(folder: Path, templates: DemoTemplates) -> World:
+    path = folder / "template.sqlite"
+    templates.copy_sqlite(PASSWORD, path)  # the demo organisation, as init(demo=True, demo_password=PASSWORD) made it
+    engine = open_copy(f"sqlite:///{path}")
     try:
-        engine.setup.init(demo=True, demo_password=PASSWORD)
         plan = int(engine.work.start(Person("li.na"), "market_plan", START).id)
         held_plan = int(engine.work.start(Person("li.na"), "market_plan", {**START, "title": "Autumn push"}).id)
         research = only_task(engine, "wang.lei", "research", plan)["id"]
@@ -51,6 +53,7 @@ def _build_template(folder: Path) -> World:
         incident = _an_incident(engine, plan)
     finally:
         engine.db.dispose()  # closes the connections, so SQLite folds its WAL into the file
+    fold_wal(path)
     return World(plan, research, held_plan, held_research, token, incident)
 
 
@@ -66,9 +69,9 @@ def _an_incident(engine: Engine, instance_id: int) -> int:
 
 
 @pytest.fixture(scope="session")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, World]:
+def template_db(tmp_path_factory: pytest.TempPathFactory, demo_templates: DemoTemplates) -> tuple[Path, World]:
     folder = tmp_path_factory.mktemp("web-template")
-    return folder / "template.sqlite", _build_template(folder)
+    return folder / "template.sqlite", _build_template(folder, demo_templates)
 
 
 @pytest.fixture
@@ -89,14 +92,10 @@ def web_engine(template_db: tuple[Path, World], tmp_path: Path) -> Iterator[Engi
 
 
 @pytest.fixture
-def any_db_engine(db_url: str) -> Iterator[Engine]:
-    """An engine with the demo organisation (who can sign in) on SQLite and on PostgreSQL."""
-    engine = build_engine(db_url)
-    engine.setup.init(demo=True, demo_password=PASSWORD)
-    try:
-        yield engine
-    finally:
-        engine.db.dispose()
+def any_db_engine(request: pytest.FixtureRequest, db_url: str) -> Iterator[Engine]:
+    """An engine with the demo organisation (who can sign in) on SQLite and on PostgreSQL (a copy of the
+    template: see ``db_url``)."""
+    yield from demo_engine(request, db_url, PASSWORD)
 
 
 def make_app(engine: Engine, csrf: bool = False) -> Flask:
