@@ -1,6 +1,6 @@
 """opsflow's domain core. It knows nothing of Flask or HTTP: the web app and the CLI call it.
 
-Packages by concern, each depending only on those below it (``tests/test_layering.py`` checks this):
+Packages by concern, each depending only on those below it (``tests/engine/test_layering.py`` checks this):
 
     facade        Engine: the use cases by area (engine.work, .audit, .modeler, ...), one transaction
                   each, who acts named first; build_engine, the composition root

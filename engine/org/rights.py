@@ -5,7 +5,7 @@ relationship to the thing acted on (``Grant.relationship`` says which, in words;
 named beside it decides). Use cases ask the functions below; nothing else decides a right, and each
 use case asks once. The operator (who reaches the database itself: ``opsflow init``, the CLI without
 ``--as``) holds every right outright; the facade's types say which use cases an operator may call.
-``RIGHTS`` is printed by ``tests/test_rights.py`` as the rights × roles table.
+``RIGHTS`` is printed by ``tests/engine/org/test_rights.py`` as the rights × roles table.
 """
 
 from __future__ import annotations
