@@ -8,7 +8,7 @@ from flask import Flask
 
 from engine.facade import Engine
 from engine.org.people import Person
-from tests.journey import DRAFT, OPERATOR, RESEARCH, decision, only_task, step
+from tests.journey import DRAFT, OPERATOR, RESEARCH, START, decision, only_task, step
 from tests.web.conftest import PASSWORD, ClientFor, World, sign_in_session, text
 
 BAD_DRAFT = {
@@ -166,3 +166,25 @@ def test_instructions_come_in_the_pages_language_only(client_as: ClientFor, worl
     chinese = text(client.get(f"/tasks/{world.research}", headers={"Accept-Language": "zh-CN"}))
     assert "Research the market for this plan" in english and "调研本方案的市场" not in english
     assert "调研本方案的市场" in chinese and "Research the market for this plan" not in chinese
+
+
+
+def test_the_page_names_its_form_and_a_wrong_or_foreign_name_changes_nothing_the_engine_checks(
+    client_as: ClientFor, web_engine: Engine, world: World,
+) -> None:
+    """The submitted fields are read by the form the page names (``opsflow:form``); the engine checks the data
+    against the task's own form, so another step's name stores nothing, and a name no deployed step has
+    (an older or a tampered page) reads the fields by the task's own form."""
+    client = client_as("wang.lei")
+    page = text(client.get(f"/tasks/{world.research}"))
+    assert 'name="opsflow:form" value="market_plan/1/research"' in page
+    foreign = client.post(f"/tasks/{world.research}/complete",
+                          data={**RESEARCH, "opsflow:form": "market_plan/1/manager_review"})
+    assert foreign.status_code == 422  # read by the review's form: none of the research's fields
+    assert "research" not in web_engine.work.show(OPERATOR, world.plan)["data"]
+    for wrong in ("nonsense", "market_plan/99999999999/research", "no_such_process/1/research", "market_plan/1/"):
+        plan = int(web_engine.work.start(Person("li.na"), "market_plan", START).id)
+        task = only_task(web_engine, "wang.lei", "research", plan)["id"]
+        answer = client.post(f"/tasks/{task}/complete", data={**RESEARCH, "opsflow:form": wrong})
+        assert answer.status_code == 303, wrong
+        assert web_engine.work.show(OPERATOR, plan)["data"]["research"] == RESEARCH, wrong
