@@ -27,7 +27,7 @@ from ..org.people import Actor, load_actor, relationship_roles
 from .collaborators import Collaborators
 from .inbox import task_row
 from .step_writer import Step, TaskAction, workflow_changes, write_step
-from .views import Assignment, Completion, TaskDetail
+from .views import Assignment, Completion, EarlierDecision, TaskDetail
 
 
 def load_task(session: Session, task_id: int) -> tuple[HumanTask, ProcessInstance]:
@@ -59,12 +59,21 @@ def _ready_task(workflow: BpmnWorkflow, task: HumanTask) -> Task | None:
     return found if found is not None and found.state == TaskState.READY else None
 
 
+def is_decision_form(schema: dict[str, Any]) -> bool:
+    """A form someone decides with (a ``decision`` widget: approve, return, veto...)."""
+    props = schema.get("properties")
+    return isinstance(props, dict) and any(isinstance(p, dict) and p.get("x-widget") == "decision"
+                                           for p in props.values())
+
+
 def draft_values(schema: dict[str, Any], data: dict[str, Any], name: str) -> tuple[dict[str, Any], bool]:
     """What an open task's form starts with, and whether the task came back (it was submitted before).
 
     A task that comes back (returned for rework) starts with the values last submitted for it; a first
     one with the start form's values of the fields that have the same name (the draft's title and
-    period). A decision is never filled in: each round is decided afresh.
+    period). A decision form starts empty whenever it comes back: each round is decided afresh, and what
+    the decider wrote last round (a return's reason) must never stand as this round's comment unless they
+    type it again (``earlier_decision`` shows it above the form).
     """
     props = schema.get("properties")
     if not isinstance(props, dict):
@@ -74,9 +83,17 @@ def draft_values(schema: dict[str, Any], data: dict[str, Any], name: str) -> tup
     previous = data.get(name)
     returned = isinstance(previous, dict) and bool(previous)
     source = previous if returned else data.get("start")
-    if not isinstance(source, dict):
+    if not isinstance(source, dict) or (returned and is_decision_form(schema)):
         return {}, returned
     return {key: value for key, value in source.items() if key in fillable}, returned
+
+
+def earlier_decision(schema: dict[str, Any], data: dict[str, Any], name: str) -> EarlierDecision | None:
+    """What the decider of a decision form that came back decided last round, and why (None otherwise)."""
+    previous = data.get(name)
+    if not is_decision_form(schema) or not isinstance(previous, dict) or "decision" not in previous:
+        return None
+    return {"decision": str(previous["decision"]), "comment": str(previous.get("comment") or "")}
 
 
 def show_task(session: Session, collaborators: Collaborators, actor: Actor, task_id: int) -> TaskDetail:
@@ -93,12 +110,14 @@ def show_task(session: Session, collaborators: Collaborators, actor: Actor, task
     schema = form.schema if form else {}
     draft: dict[str, Any] = {}
     returned = False
+    earlier: EarlierDecision | None = None
     if task.state == "open" and form is not None:
         workflow_task = _ready_task(collaborators.runner.load(process, instance.state_json), task)
         if workflow_task is not None:
             data = workflow_task.data
             schema = task_form(process, task, workflow_task)
             draft, returned = draft_values(schema, data, task.name)
+            earlier = earlier_decision(schema, data, task.name)
     assignee = session.scalar(select(User.username).where(User.id == task.assignee_id)) if task.assignee_id else None
     completed_by = session.scalar(select(User.username).where(User.id == task.completed_by_id)) \
         if task.completed_by_id else None
@@ -115,6 +134,7 @@ def show_task(session: Session, collaborators: Collaborators, actor: Actor, task
         "form": schema,
         "draft": draft,
         "returned": returned,
+        "earlier_decision": earlier,
         "completed_by": completed_by,
         "completed_at": utc_iso(task.completed_at) if task.completed_at else None,
         "context": {key: data[key] for key in (form.context_from if form else ()) if key in data},

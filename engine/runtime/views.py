@@ -42,6 +42,13 @@ class ReworkRounds(TypedDict):
     max: int | None
 
 
+class EarlierDecision(TypedDict):
+    """What the decider of a step that came back decided in the round before, and why."""
+
+    decision: str
+    comment: str
+
+
 class TaskDetail(TaskRow):
     """One task with its form, what the form starts with, and the context from earlier steps."""
 
@@ -53,6 +60,7 @@ class TaskDetail(TaskRow):
     form: dict[str, Any]  # JSON Schema
     draft: dict[str, Any]
     returned: bool
+    earlier_decision: EarlierDecision | None
     completed_by: str | None
     completed_at: str | None
     context: dict[str, Any]

@@ -70,9 +70,13 @@ TASK_DETAIL = obj({
     "form": {"type": "object", "description": "the JSON Schema (2020-12) that complete's data must satisfy"},
     "context": {"type": "object", "description": "read-only data of earlier steps, keyed by step"},
     "draft": {"type": "object", "description": "what the form starts with: the values last submitted for this "
-              "step when it came back (decisions excepted), else the start form's values of the fields with "
-              "the same name; empty when the task is not open"},
+              "step when it came back (a decision form starts empty: see earlier_decision), else the start "
+              "form's values of the fields with the same name; empty when the task is not open"},
     "returned": {"type": "boolean", "description": "the step came back: it was submitted before in this instance"},
+    "earlier_decision": {"type": ["object", "null"], "required": ["decision", "comment"],
+                         "properties": {"decision": STRING, "comment": STRING},
+                         "description": "a decision step that came back: what was decided last round, and why "
+                                        "(shown, never filled into the form: each round is decided afresh)"},
     "completed_by": {"type": ["string", "null"], "description": "who completed it (null while it is not done)"},
     "completed_at": nullable(TIME),
     "rework_rounds": {"type": ["object", "null"],

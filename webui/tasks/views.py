@@ -48,6 +48,16 @@ class Refusal:
     kept: list[Any]  # the typed values, read-only (empty when the form itself shows them again)
 
 
+def earlier_note(task: TaskDetail) -> ReviewNote | None:
+    """For a decision step that came back: what was decided last round, and why (shown above the empty form)."""
+    earlier = task["earlier_decision"]
+    if earlier is None:
+        return None
+    schema = task["form"].get("properties", {}).get("decision", {})
+    return ReviewNote("", enum_label(schema, earlier["decision"]), decision_tone(schema, earlier["decision"]),
+                      earlier["comment"])
+
+
 def review_notes(task: TaskDetail, forms: Mapping[str, StepForm]) -> list[ReviewNote]:
     """For a task that came back: each earlier step in its context that decided with a comment."""
     if not task["returned"]:
@@ -74,7 +84,7 @@ def _page(task: TaskDetail, values: dict[str, Any], errors: dict[str, list[str]]
         instructions=render_instructions(pick(task["instructions"], task["instructions_zh"]), task["context"]),
         sections=sections(task["context"], forms),
         form=build_form(task["form"], values, errors, task["context"], forms) if may_complete else None,
-        notes=review_notes(task, forms), refusal=refusal,
+        notes=review_notes(task, forms), earlier=earlier_note(task), refusal=refusal,
         comments=engine().work.comments(Person(user), task["id"]), comment_text=comment_text,
         candidates=assignment.candidates(task["role"], task["assignee"], user) if task["state"] == "open" else [],
         form_field=FORM_OF, form_of=f"{task['process']}/{task['process_version']}/{task['name']}",
