@@ -163,9 +163,14 @@ class Work(Area):
             return comments.add_comment(session, self.collaborators, acting(session, by), task_id, body)
 
     def comments(self, by: Caller, task_id: int) -> list[Comment]:
-        """A task's comments, oldest first."""
+        """A task's own comments, oldest first."""
         with self.core.reading() as session:
             return comments.list_comments(session, acting(session, by), task_id)
+
+    def request_comments(self, by: Caller, instance_id: int) -> list[Comment]:
+        """Every comment on a request, whichever step it was made on, oldest first."""
+        with self.core.reading() as session:
+            return comments.list_request_comments(session, acting(session, by), instance_id)
 
     # -- notifications -----------------------------------------------------------------------
     def notifications(self, by: Person, unread_only: bool = False) -> list[Notification]:

@@ -89,13 +89,13 @@ class HumanTask(Base):
 
 
 class TaskComment(Base):
-    """A remark on a task (the advisory right); also recorded in the history."""
+    """A remark made on a task (the advisory right), shown on every step of its request; also in the history."""
 
     __tablename__ = "task_comment"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     human_task_id: Mapped[int] = mapped_column(ForeignKey("human_task.id"), index=True)
-    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

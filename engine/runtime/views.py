@@ -113,8 +113,11 @@ class HistoryEvent(TypedDict):
 
 
 class Comment(TypedDict):
+    """A comment, made on one step of a request (``step``: that task's name) and shown on all of them."""
+
     id: int
     task_id: int
+    step: str
     author: str
     author_name: str
     body: str

@@ -41,7 +41,7 @@ def test_every_route_is_documented_and_every_documented_route_exists(sqlite_app,
     documented = {(API + path, method) for path, item in document["paths"].items() for method in item
                   if method in HTTP_METHODS}
     assert routes == documented
-    assert len(routes) == 36
+    assert len(routes) == 37
 
 
 def test_the_document_is_valid_openapi(document):
@@ -140,6 +140,9 @@ def test_the_answers_are_what_the_document_says(sqlite_users, document):
     api.call("li.na", "get", instance, instance_id=plan)
     api.call("li.na", "get", instance, expect=404, instance_id=plan + 1)
     api.call("li.na", "get", f"{instance}/history", instance_id=plan)
+    comments = api.call("zhang.min", "get", f"{instance}/comments", instance_id=plan)["items"]
+    assert [(c["step"], c["body"]) for c in comments] == [("research", "Mind the estates")]  # made on research
+    api.call("zhou.jie", "get", f"{instance}/comments", expect=403, instance_id=plan)
     xes = api.call("he.ping", "get", "/process-definitions/{key}/log.xes", key="market_plan")
     assert xes.startswith("<?xml") and "<trace>" in xes  # application/xml answers come back as text
     api.call("li.na", "get", "/process-definitions/{key}/log.xes", expect=403, key="market_plan")

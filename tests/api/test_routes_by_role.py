@@ -122,6 +122,8 @@ PROBES = [
     Probe(INSTANCE, "GET", "/process-instances/{appraisal}", 403, {200: SEES_APPRAISAL}),
     Probe(INSTANCE, "GET", "/process-instances/{missing}", 404),
     Probe(INSTANCE, "GET", "/process-instances/0", 404),  # out of range: 404 (after authentication)
+    Probe(f"{INSTANCE}/comments", "GET", "/process-instances/{plan}/comments", 403, {200: SEES_PLAN}),
+    Probe(f"{INSTANCE}/comments", "GET", "/process-instances/{missing}/comments", 404),
     Probe(f"{INSTANCE}/history", "GET", "/process-instances/{plan}/history", 403, {200: SEES_PLAN}),
     Probe(f"{INSTANCE}/history", "GET", "/process-instances/{appraisal}/history", 403, {200: SEES_APPRAISAL}),
     Probe(f"{INSTANCE}/history", "GET", "/process-instances/{missing}/history", 404),

@@ -188,3 +188,24 @@ def test_the_page_names_its_form_and_a_wrong_or_foreign_name_changes_nothing_the
         answer = client.post(f"/tasks/{task}/complete", data={**RESEARCH, "opsflow:form": wrong})
         assert answer.status_code == 303, wrong
         assert web_engine.work.show(OPERATOR, plan)["data"]["research"] == RESEARCH, wrong
+
+
+def test_every_step_shows_the_requests_comments_and_a_mention_tells_or_is_refused_in_the_readers_language(
+    client_as: ClientFor, web_engine: Engine, world: World,
+) -> None:
+    researcher = client_as("wang.lei")
+    researcher.post(f"/tasks/{world.research}/comments", data={"body": "Two suppliers, prices attached"})
+    draft = research_done(web_engine, world)
+    planner = client_as("zhang.min")
+    for language, on_step in (("en", "on Market research report"), ("zh-CN", "于“市场调研报告”")):
+        page = text(planner.get(f"/tasks/{draft}", headers={"Accept-Language": language}))
+        comments = page[page.index('id="comments"'):]
+        assert "Two suppliers, prices attached" in comments and on_step in comments
+    told = planner.post(f"/tasks/{draft}/comments", data={"body": "@li.na the budget needs you"},
+                        headers={"Accept-Language": "zh-CN"}, follow_redirects=True)
+    assert "评论已添加，已通知您提到的人。" in text(told)
+    assert [n.kind for n in web_engine.work.notifications(Person("li.na"))][:1] == ["mention"]
+    refused = planner.post(f"/tasks/{draft}/comments", data={"body": "@zhou.jie please look"},
+                           headers={"Accept-Language": "zh-CN"}, follow_redirects=True)
+    assert "zhou.jie 无权查看此申请" in text(refused)
+    assert "please look" not in text(planner.get(f"/tasks/{draft}"))

@@ -53,6 +53,12 @@ def show_instance(instance_id: int) -> Response:
     return answer(context.engine().work.show(context.me(), instance_id))
 
 
+@blueprint.get(f"{INSTANCE}/comments")
+def comments(instance_id: int) -> Response:
+    """List every comment on the request, whichever step it was made on, oldest first."""
+    return answer({"items": context.engine().work.request_comments(context.me(), instance_id)})
+
+
 @blueprint.get(f"{INSTANCE}/history")
 def history(instance_id: int) -> Response:
     """List an instance's history events in order: who did what, when, with what decision."""

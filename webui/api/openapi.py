@@ -165,10 +165,13 @@ def _paths() -> dict[str, Any]:
             (200, ref("Completion"), "The task is completed; what is open now"), [*CHANGE_ERRORS, 422],
             [TASK_ID], "CompleteRequest")},
         f"{task}/comments": {
-            "get": _operation("listComments", "Comments on a task, oldest first", "tasks",
+            "get": _operation("listComments", "Comments made on this task, oldest first (the request's comments: "
+                              "GET /process-instances/{id}/comments)", "tasks",
                               (200, items_of(ref("Comment")), "The comments"), TASK_ERRORS, [TASK_ID]),
-            "post": _operation("addComment", "Comment on a task", "tasks", (201, ref("Comment"), "The comment"),
-                               [400, 403, 404, 413], [TASK_ID], "CommentRequest"),
+            "post": _operation("addComment", "Comment on a task; @username tells that person (who must be able to "
+                               "see the request, else 400 and nothing is stored)", "tasks",
+                               (201, ref("Comment"), "The comment"), [400, 403, 404, 413], [TASK_ID],
+                               "CommentRequest"),
         },
         "/process-instances": {"get": _operation(
             "listInstances", "Instances the user may see, newest first", "instances",
@@ -181,6 +184,9 @@ def _paths() -> dict[str, Any]:
                                        "default": DEFAULT_LIMIT}, "at most this many")])},
         instance: {"get": _operation("getInstance", "An instance with its open tasks and data", "instances",
                                      (200, ref("InstanceDetail"), "The instance"), [403, 404], [INSTANCE_ID])},
+        f"{instance}/comments": {"get": _operation(
+            "listInstanceComments", "Every comment on the request, whichever step it was made on, oldest first",
+            "instances", (200, items_of(ref("Comment")), "The comments"), [403, 404], [INSTANCE_ID])},
         f"{instance}/history": {"get": _operation(
             "getInstanceHistory", "An instance's history: who did what, when, with what decision", "instances",
             (200, items_of(ref("HistoryEvent")), "The events in order"), [403, 404], [INSTANCE_ID])},

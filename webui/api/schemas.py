@@ -99,8 +99,11 @@ HISTORY_EVENT = obj({
     "payload": {"type": "object", "description": "details; task_completed has data, decision and comment"},
     "hash": {"type": "string", "description": "this event's link in the instance's hash chain"},
 }, "One entry of an instance's tamper-evident history.")
-COMMENT = obj({"id": INTEGER, "task_id": INTEGER, "author": STRING, "author_name": STRING, "body": STRING,
-               "at": TIME})
+COMMENT = obj({"id": INTEGER, "task_id": INTEGER,
+               "step": {"type": "string", "description": "the step (task name) it was made on"},
+               "author": STRING, "author_name": STRING,
+               "body": {"type": "string", "description": "the text; @username in it notified that person"},
+               "at": TIME}, "A comment, made on one step of a request and shown on all of them.")
 PROCESS_DEFINITION = obj({
     "key": STRING, "version": INTEGER, "title": STRING, "title_zh": STRING,
     "start_roles": {"type": "array", "items": STRING},

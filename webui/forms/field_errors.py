@@ -96,30 +96,36 @@ def explain(message: str, schema: Mapping[str, Any] | None = None) -> str:
     return message if len(message) <= MAX_SHOWN else message[:MAX_SHOWN] + "…"
 
 
-ENGINE_MESSAGES: list[tuple[re.Pattern[str], Callable[[], str]]] = [
-    (re.compile(r"^wrong username or password$"), lambda: _("Wrong username or password.")),
+ENGINE_MESSAGES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
+    (re.compile(r"^wrong username or password$"), lambda m: _("Wrong username or password.")),
     (re.compile(r"^too many failed sign-ins"),
-     lambda: _("Too many failed sign-ins: this account is locked for a few minutes.")),
-    (re.compile(r"^a comment cannot be empty$"), lambda: _("A comment cannot be empty.")),
-    (re.compile(r"^a comment is limited to"), lambda: _("That comment is too long.")),
+     lambda m: _("Too many failed sign-ins: this account is locked for a few minutes.")),
+    (re.compile(r"^a comment cannot be empty$"), lambda m: _("A comment cannot be empty.")),
+    (re.compile(r"^a comment is limited to"), lambda m: _("That comment is too long.")),
     (re.compile(r"does not have the role .* that task \d+ needs$"),
-     lambda: _("That person does not have the role this task needs.")),
+     lambda m: _("That person does not have the role this task needs.")),
     (re.compile(r"may only assign tasks to people who report to them$"),
-     lambda: _("You may only assign tasks to people who report to you.")),
-    (re.compile(r"takes no start data$"), lambda: _("This process takes no start data.")),
+     lambda m: _("You may only assign tasks to people who report to you.")),
+    (re.compile(r"takes no start data$"), lambda m: _("This process takes no start data.")),
     (re.compile(r"^the (comment|reason|token name|password) contains (a control character|an unpaired surrogate)"),
-     lambda: _("This text contains characters that are not allowed.")),
-    (re.compile(r"^a reason is required to cancel"), lambda: _("Give a reason for cancelling.")),
-    (re.compile(r"^a reason is limited to"), lambda: _("That reason is too long.")),
-    (re.compile(r"^a token name is limited to"), lambda: _("That name is too long.")),
-    (re.compile(r"^job \d+ is \w+, not an incident$"), lambda: _("That job is not an incident any more.")),
-    (re.compile(r"^instance \d+ is already \w+$"), lambda: _("This request has already ended.")),
+     lambda m: _("This text contains characters that are not allowed.")),
+    (re.compile(r"^a reason is required to cancel"), lambda m: _("Give a reason for cancelling.")),
+    (re.compile(r"^a reason is limited to"), lambda m: _("That reason is too long.")),
+    (re.compile(r"^a token name is limited to"), lambda m: _("That name is too long.")),
+    (re.compile(r"^job \d+ is \w+, not an incident$"), lambda m: _("That job is not an incident any more.")),
+    (re.compile(r"^instance \d+ is already \w+$"), lambda m: _("This request has already ended.")),
+    (re.compile(r"^(.+) may not see this request: mention only people"),
+     lambda m: _("%(names)s may not see this request: mention only people who take part in it or oversee it.",
+                 names=m.group(1))),
+    (re.compile(r"^a comment may mention at most (\d+) people$"),
+     lambda m: _("A comment may mention at most %(count)s people.", count=m.group(1))),
 ]
 
 
 def say(message: str) -> str:
     """An engine message (not about one field) in the user's language, when it is a known one."""
     for pattern, text in ENGINE_MESSAGES:
-        if pattern.search(message):
-            return text()
+        match = pattern.search(message)
+        if match:
+            return text(match)
     return message

@@ -33,7 +33,8 @@ class Notice:
 
 def kind_label(kind: str) -> str:
     labels = {"new_task": _("New task"), "reminder": _("Reminder"), "overdue": _("Overdue"),
-              "escalation": _("Escalation"), "result": _("Result"), "decided": _("Decided")}
+              "escalation": _("Escalation"), "result": _("Result"), "decided": _("Decided"),
+              "mention": _("Mention")}
     return labels.get(kind, kind.replace("_", " "))
 
 
@@ -45,7 +46,7 @@ def _subject(kind: str, subject: str) -> str:
     the step's "中文 · English" label is cut to the reader's language.
     """
     head, colon, rest = subject.partition(": ")
-    if not (colon and kind in ("new_task", "reminder", "overdue", "escalation", "result", "decided")
+    if not (colon and kind in ("new_task", "reminder", "overdue", "escalation", "result", "decided", "mention")
             and len(head) <= 40):
         return subject
     label, dash, title = rest.partition(" — ")

@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 
 from engine.errors import Conflict, FormInvalid, ProcessNotFound
 from engine.org.people import Person
+from engine.runtime.comments import mentioned
 from engine.runtime.views import StepForm, TaskDetail
 from engine.text_input import id_in_range
 
@@ -85,7 +86,8 @@ def _page(task: TaskDetail, values: dict[str, Any], errors: dict[str, list[str]]
         sections=sections(task["context"], forms),
         form=build_form(task["form"], values, errors, task["context"], forms) if may_complete else None,
         notes=review_notes(task, forms), earlier=earlier_note(task), refusal=refusal,
-        comments=engine().work.comments(Person(user), task["id"]), comment_text=comment_text,
+        comments=engine().work.request_comments(Person(user), task["instance_id"]), comment_text=comment_text,
+        step_titles={key: pick(form.title, form.title_zh) for key, form in forms.items()},
         candidates=assignment.candidates(task["role"], task["assignee"], user) if task["state"] == "open" else [],
         form_field=FORM_OF, form_of=f"{task['process']}/{task['process_version']}/{task['name']}",
         may_release=bool(task["may_release"]),
@@ -204,7 +206,11 @@ def assign(task_id: int) -> ResponseReturnValue:
 def comment(task_id: int) -> ResponseReturnValue:
     """Add a comment to a task (the advisory right)."""
     come_back_to(url_for("tasks.show", task_id=task_id, _anchor="comments"))
-    engine().work.add_comment(me(), task_id, request.form.get("body", ""))
+    body = request.form.get("body", "")
+    engine().work.add_comment(me(), task_id, body)
     flash(f"comment-{task_id}", "draft-done")
-    flash(_("Your comment is added."), "success")
+    if mentioned(body):
+        flash(_("Your comment is added; the people you mentioned are told."), "success")
+    else:
+        flash(_("Your comment is added."), "success")
     return redirect(url_for("tasks.show", task_id=task_id, _anchor="comments"), code=303)
