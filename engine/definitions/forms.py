@@ -45,6 +45,25 @@ def check_schema(schema: Any, name: str) -> None:
         Draft202012Validator.check_schema(schema)
     except SchemaError as exc:
         raise ValueError(f"form {name} is not a valid JSON Schema: {exc.message}") from exc
+    wrong = _orders_naming_no_sibling(schema)
+    if wrong:
+        raise ValueError(f"form {name}: {NOT_BEFORE} of {wrong} names no field beside it")
+
+
+def _orders_naming_no_sibling(schema: Any, path: str = "") -> str | None:
+    """The first field whose ``x-not-before`` names no sibling field (None when all do)."""
+    if not isinstance(schema, dict):
+        return None
+    props = schema.get("properties")
+    if isinstance(props, dict):
+        for key, prop in props.items():
+            here = f"{path}.{key}" if path else key
+            if isinstance(prop, dict) and NOT_BEFORE in prop and prop[NOT_BEFORE] not in props:
+                return here
+            wrong = _orders_naming_no_sibling(prop, here)
+            if wrong:
+                return wrong
+    return _orders_naming_no_sibling(schema.get("items"), f"{path}[]")
 
 
 def effective_form(schema: dict[str, Any], task_data: dict[str, Any]) -> dict[str, Any]:
@@ -135,9 +154,37 @@ def validate_form(schema: dict[str, Any], data: Any) -> dict[str, Any]:
     fields = collect_errors(schema, data)
     for field, messages in decision_errors(schema, data).items():
         fields.setdefault(field, messages)  # the schema's own message, when it has one, says it already
+    for field, messages in order_errors(schema, data).items():
+        fields.setdefault(field, messages)
     if fields:
         raise FormInvalid(_at_most(fields, MAX_FIELDS))
     return data
+
+
+NOT_BEFORE = "x-not-before"  # on a field: the name of a sibling field whose value it may not precede
+
+
+def order_errors(schema: dict[str, Any], data: Any, path: str = "") -> dict[str, list[str]]:
+    """Fields that come before the sibling their schema says they may not precede (``x-not-before``: an
+    activity's end before its start), in objects and in arrays of objects, at any depth. Values compare as
+    the texts they are (ISO dates and times sort as they read); a missing or empty side is not compared."""
+    found: dict[str, list[str]] = {}
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    if isinstance(props, dict) and isinstance(data, dict):
+        for key, prop in props.items():
+            if not isinstance(prop, dict):
+                continue
+            here = f"{path}.{key}" if path else key
+            other = prop.get(NOT_BEFORE)
+            value, earlier = data.get(key), data.get(other) if isinstance(other, str) else None
+            if isinstance(value, str) and isinstance(earlier, str) and value and earlier and value < earlier:
+                found[here] = [f"must not be before {other}"]
+            found.update(order_errors(prop, data.get(key), here))
+    items = schema.get("items") if isinstance(schema, dict) else None
+    if isinstance(items, dict) and isinstance(data, list):
+        for index, item in enumerate(data):
+            found.update(order_errors(items, item, f"{path}.{index}"))
+    return found
 
 
 def _at_most(fields: dict[str, list[str]], limit: int) -> dict[str, list[str]]:

@@ -76,7 +76,7 @@ def test_a_hint_is_shown_with_its_field_and_not_repeated_in_the_error(client_as:
         "title": "Fair", "period_type": "quarterly", "period": "2027-13"})
     assert response.status_code == 422
     page = text(response)
-    assert page.count("如 2027、2027-Q1 或 2027-03") == 1  # the hint, beside the field only
+    assert page.count("年度如 2027；季度如 2027-Q1；月度如 2027-03") == 1  # the hint, beside the field only
     assert "格式不符合要求：请参看该栏的提示。" in page
     assert "）。）。" not in page
 

@@ -48,7 +48,7 @@ def test_form_labels_dates_and_amounts_follow_the_language(client_as: ClientFor)
     client = client_as("zhang.min")
     client.post("/language", data={"lang": "zh"})
     page = text(client.get("/processes/market_plan"))
-    assert "方案标题" in page and "季度" in page and "如 2027、2027-Q1 或 2027-03" in page
+    assert "方案标题" in page and "季度" in page and "年度如 2027；季度如 2027-Q1；月度如 2027-03" in page
     client.post("/language", data={"lang": "en"})
     page = text(client.get("/processes/market_plan"))
-    assert "Plan title" in page and "Quarterly" in page and "2027, 2027-Q1 or 2027-03" in page
+    assert "Plan title" in page and "Quarterly" in page and "annual: 2027; quarterly: 2027-Q1; monthly: 2027-03" in page

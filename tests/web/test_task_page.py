@@ -209,3 +209,16 @@ def test_every_step_shows_the_requests_comments_and_a_mention_tells_or_is_refuse
                            headers={"Accept-Language": "zh-CN"}, follow_redirects=True)
     assert "zhou.jie 无权查看此申请" in text(refused)
     assert "please look" not in text(planner.get(f"/tasks/{draft}"))
+
+
+def test_an_activity_ending_before_it_starts_is_refused_beside_its_end_date(
+    client_as: ClientFor, web_engine: Engine, world: World,
+) -> None:
+    draft = research_done(web_engine, world)
+    fields = {**{k: v for k, v in BAD_DRAFT.items() if not k.startswith("activities")}, "period": "2027-Q1",
+              "budget_cny": "480000", "goals": "3,000 households", "activities-0-name": "Radio",
+              "activities-0-start": "2027-03-01", "activities-0-end": "2027-02-28"}
+    response = client_as("zhang.min").post(f"/tasks/{draft}/complete", data=fields,
+                                           headers={"Accept-Language": "zh-CN"})
+    assert response.status_code == 422
+    assert "不能早于开始日期。" in field_block(text(response), "activities-0-end")

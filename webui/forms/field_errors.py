@@ -52,6 +52,12 @@ def _pattern(_m: re.Match[str], schema: Mapping[str, Any]) -> str:
     return _("This does not have the expected form.")
 
 
+def _not_before(match: re.Match[str], _schema: Mapping[str, Any]) -> str:
+    if match.group(1) == "start":
+        return _("This must not be before the start.")
+    return _("This must not be before %(field)s.", field=match.group(1))
+
+
 RULES: list[Rule] = [
     (re.compile(r"^is required$"), lambda m, s: _("This is required.")),
     (re.compile(r"^a reason is required when the decision is "),
@@ -65,6 +71,7 @@ RULES: list[Rule] = [
     (re.compile(r"^is already the grade \((\w+)\)"),
      lambda m, s: _("%(grade)s is already the grade: keep it with the other choice, or pick another grade.",
                     grade=m.group(1))),
+    (re.compile(r"^must not be before (\S+)$"), _not_before),
     (re.compile(r"^must be left empty with this decision$"),
      lambda m, s: _("Leave this empty with the choice you made.")),
     (re.compile(r"(contains a control character|contains an unpaired surrogate)"),
