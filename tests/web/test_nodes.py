@@ -71,3 +71,11 @@ def test_an_admin_enters_a_holiday_on_the_calendar_page_and_it_counts(app, web_e
     removed = admin.post("/calendar/days/2027-02-08/remove")
     assert removed.status_code == 303
     assert web_engine.collaborators.calendar.working(date(2027, 2, 8)) is True
+
+
+def test_the_calendar_page_names_weekdays_and_the_packages_holidays_in_the_readers_language(app):
+    admin = sign_in_session(app.test_client(), "admin")
+    for language, weekday, holiday in (("zh-CN", "周四", "国庆节"), ("en", "Thu", "National Day")):
+        page = text(admin.get("/calendar/2026", headers={"Accept-Language": language}))
+        row = re.search(r'<tr data-day="2026-10-01">(.*?)</tr>', page, re.S)
+        assert row and f"<td>{weekday}</td>" in row.group(1) and holiday in row.group(1), (language, row)

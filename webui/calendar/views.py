@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import format_date
 
 from engine.clock import utc_now
 from engine.errors import InvalidInput
@@ -38,8 +40,31 @@ def year(year: int) -> ResponseReturnValue:
     if not FIRST_YEAR <= year <= LAST_YEAR:
         abort(404)
     days = engine().calendar.year(year)
-    return render_template("calendar/year.html", year=year, days=days,
+    shown = [ShownDay(d.date, str(format_date(date.fromisoformat(d.date), "EEE")), d.working, holiday_name(d.name),
+                      d.source) for d in days]
+    return render_template("calendar/year.html", year=year, days=shown,
                            fallback=any(d.source == "fallback" for d in days))
+
+
+@dataclass(frozen=True, slots=True)
+class ShownDay:
+    """A special day as the page shows it: the weekday and the holiday in the reader's language."""
+
+    date: str
+    weekday: str
+    working: bool
+    name: str
+    source: str
+
+
+def holiday_name(name: str) -> str:
+    """A holiday the package (or the fixed-date rule) names in English, in the reader's language; a name an
+    admin entered is shown as entered."""
+    known = {"New Year's Day": _("New Year's Day"), "Spring Festival": _("Spring Festival"),
+             "Tomb-sweeping Day": _("Tomb-sweeping Day"), "Labour Day": _("Labour Day"),
+             "Dragon Boat Festival": _("Dragon Boat Festival"), "Mid-autumn Festival": _("Mid-autumn Festival"),
+             "National Day": _("National Day"), "Anti-Fascist 70th Day": _("Anti-Fascist 70th Day")}
+    return known.get(name, name)
 
 
 def _day(text: str) -> date:
