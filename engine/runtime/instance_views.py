@@ -98,8 +98,9 @@ def my_requests(session: Session, actor: Actor, limit: int, before_id: int | Non
 
 def _took_part(user_id: int, conditions: list[Any], before_id: int | None, limit: int) -> Select[Any]:
     """The newest ``limit`` instances (meeting ``conditions``) someone else started in which the user
-    completed a step or holds an open one (a query of their ids): two reads of the user's steps in
-    index order, newest instance first, each stopping at ``limit``, and their union.
+    completed a step, holds an open one, or held one that closed at its deadline (an appraisal whose
+    self-assessment lapsed is still the employee's): a query of their ids, three reads of the user's steps
+    in index order, newest instance first, each stopping at ``limit``, and their union.
 
     The instance is looked up per step by a correlated subquery (its starter, or NULL when it fails
     ``conditions``): joined instead, PostgreSQL merges the whole instance table backwards into it."""
@@ -113,7 +114,9 @@ def _took_part(user_id: int, conditions: list[Any], before_id: int | None, limit
 
     completed = newest(HumanTask.completed_by_id == user_id)
     held = newest(HumanTask.assignee_id == user_id, HumanTask.state == OPEN)
-    both = union(select(completed.c.instance_id), select(held.c.instance_id)).subquery()
+    lapsed = newest(HumanTask.assignee_id == user_id, HumanTask.state == "expired")  # closed at its deadline
+    both = union(select(completed.c.instance_id), select(held.c.instance_id),
+                 select(lapsed.c.instance_id)).subquery()
     return select(both.c.instance_id).order_by(both.c.instance_id.desc()).limit(limit)
 
 

@@ -44,14 +44,20 @@ def run_timers(session: Session, collaborators: Collaborators, job: LeasedJob, n
         exc.instance_id = instance.id
         raise
     expired = session.execute(
-        select(HumanTask.id, HumanTask.name).where(HumanTask.spiff_task_id.in_(run.gone_task_ids))
+        select(HumanTask.id, HumanTask.name, HumanTask.assignee_id)
+        .where(HumanTask.spiff_task_id.in_(run.gone_task_ids))
     ).all() if run.gone_task_ids else []
     events = [PendingEvent("timer_fired", None, None, payload={"due_at": job.payload.get("due_at")}),
               *[PendingEvent("task_expired", None, name, task_id, payload={"reason": "deadline passed"})
-                for task_id, name in expired],
+                for task_id, name, _holder in expired],
               *run.events]
+    lapsed = [outbox.Message([holder], "expired", f"已关闭 Closed: {step_label(process, name)} — {instance.title}",
+                             body="截止时间已过，此步骤未提交即关闭，流程已继续。 The deadline passed: the step closed "
+                                  "without your submission and the request went on.",
+                             instance_id=instance.id, human_task_id=task_id, dedupe=f"expired:{task_id}")
+              for task_id, name, holder in expired if holder is not None]  # whom the step was for is told
     write_step(session, collaborators, Step(instance, events, workflow_changes(process, run, now), run=run,
-                                            process=process, close_as="expired"), now)
+                                            process=process, close_as="expired", notify=lapsed), now)
 
 
 def _holders(session: Session, task: HumanTask) -> list[int]:

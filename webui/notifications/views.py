@@ -34,7 +34,7 @@ class Notice:
 def kind_label(kind: str) -> str:
     labels = {"new_task": _("New task"), "reminder": _("Reminder"), "overdue": _("Overdue"),
               "escalation": _("Escalation"), "result": _("Result"), "decided": _("Decided"),
-              "mention": _("Mention")}
+              "mention": _("Mention"), "expired": _("Closed at its deadline")}
     return labels.get(kind, kind.replace("_", " "))
 
 
@@ -46,7 +46,8 @@ def _subject(kind: str, subject: str) -> str:
     the step's "中文 · English" label is cut to the reader's language.
     """
     head, colon, rest = subject.partition(": ")
-    if not (colon and kind in ("new_task", "reminder", "overdue", "escalation", "result", "decided", "mention")
+    if not (colon and kind in ("new_task", "reminder", "overdue", "escalation", "result", "decided", "mention",
+                                  "expired")
             and len(head) <= 40):
         return subject
     label, dash, title = rest.partition(" — ")

@@ -136,6 +136,10 @@ def test_self_assessment_window_closes_it_as_not_submitted(engine):
     assert not any(n.kind == "escalation" for n in engine.work.notifications(Person("wang.lei")))
     assert Worker(engine.core).run_once().done == 0  # every job ran once; nothing is left that is due
     assert chains(engine, task["instance_id"])[1] == []
+    # She is told her step closed, and the appraisal stays in "where I take part" (issue 19: it vanished).
+    [closed] = [n for n in engine.work.notifications(Person("wu.fang")) if n.kind == "expired"]
+    assert closed.task_id == task["id"] and "Self-assessment" in closed.subject
+    assert task["instance_id"] in [i["id"] for i in engine.work.my_requests(Person("wu.fang")).involved]
 
 
 def test_dashboard_counts_steps_overdue_and_grades(sqlite_engine):
