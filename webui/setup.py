@@ -15,6 +15,7 @@ from . import (
     auth,
     calendar,
     context,
+    copies,
     dashboard,
     errors,
     health,
@@ -38,7 +39,7 @@ csrf = CSRFProtect()
 FAVICON_MAX_AGE = 7 * 24 * 3600
 HTML_BLUEPRINTS = (auth.blueprint, inbox.blueprint, tasks.blueprint, processes.blueprint, instances.blueprint,
                    notifications.blueprint, dashboard.blueprint, calendar.blueprint, audit.blueprint,
-                   modeler.blueprint, i18n.blueprint, account.blueprint, ops.blueprint)
+                   modeler.blueprint, i18n.blueprint, account.blueprint, ops.blueprint, copies.blueprint)
 for _blueprint in HTML_BLUEPRINTS:  # once, at import: a blueprint cannot change after its first registration
     errors.attach(_blueprint)
 

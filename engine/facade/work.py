@@ -12,7 +12,7 @@ from ..history.log import PendingEvent
 from ..models import ProcessInstance
 from ..org.people import Caller, Person, acting
 from ..org.rights import Right, holds, may_audit
-from ..runtime import comments, inbox, instance_views, instances
+from ..runtime import comments, copies, inbox, instance_views, instances
 from ..runtime.step_writer import Step, write_step
 from ..runtime.tasks import assign_task, claim_task, complete_task, show_task, unclaim_task
 from ..runtime.views import (
@@ -20,6 +20,8 @@ from ..runtime.views import (
     Cancelled,
     Comment,
     Completion,
+    CopyEntry,
+    CopyResult,
     HistoryEvent,
     InboxPage,
     Instance,
@@ -171,6 +173,24 @@ class Work(Area):
         """Every comment on a request, whichever step it was made on, oldest first."""
         with self.core.reading() as session:
             return comments.list_request_comments(session, acting(session, by), instance_id)
+
+    # -- copies (抄送, CC) ---------------------------------------------------------------------
+    def copy(self, by: Person, instance_id: int, to_usernames: list[str], note: str = "") -> CopyResult:
+        """Copy a request to people (its starter, or whoever holds one of its open tasks): they are told and
+        may read it."""
+        with self.core.transaction() as session:
+            return copies.copy_instance(session, self.collaborators, acting(session, by), instance_id,
+                                        to_usernames, note)
+
+    def copies(self, by: Person, unread_only: bool = False) -> list[CopyEntry]:
+        """The requests copied to ``by``, newest first ("CC'd to me")."""
+        with self.core.reading() as session:
+            return copies.copies_of(session, acting(session, by), unread_only)
+
+    def open_copy(self, by: Person, instance_id: int) -> int:
+        """Mark a request copied to ``by`` read, as they open it."""
+        with self.core.transaction() as session:
+            return copies.open_copy(session, acting(session, by), instance_id, self.collaborators.clock())
 
     # -- notifications -----------------------------------------------------------------------
     def notifications(self, by: Person, unread_only: bool = False) -> list[Notification]:

@@ -101,6 +101,25 @@ class TaskComment(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class InstanceCopy(Base):
+    """Someone a request was copied to (抄送, CC): they are told, may read the request, and find it in their
+    "CC'd to me" list until they open it (``read_at``). One row per person and request."""
+
+    __tablename__ = "instance_copy"
+    __table_args__ = (
+        UniqueConstraint("instance_id", "user_id", name="uq_instance_copy_person"),
+        Index("ix_instance_copy_user", "user_id", "id"),  # "CC'd to me", newest first
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    copied_by: Mapped[str] = mapped_column(String(100))  # a username, or the process (its key) for a modelled CC
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
 class BatchOpening(Base):
     """Child instances a parent starts in batches of jobs (e.g. a cycle's appraisals): how far it got."""
 

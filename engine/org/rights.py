@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from ..errors import NotAllowed
-from ..models import HumanTask, ProcessInstance
+from ..models import HumanTask, InstanceCopy, ProcessInstance
 from .people import Actor, managers_of, subordinates_of
 
 
@@ -30,6 +30,7 @@ class Right(StrEnum):
     RELEASE = "release"
     ASSIGN = "assign"
     COMMENT = "comment"
+    COPY = "copy (cc)"
     CANCEL = "cancel"
     SEE_DASHBOARD = "see dashboards"
     DEPLOY = "deploy"
@@ -60,7 +61,8 @@ RIGHTS: dict[Right, Grant] = {
     Right.START: Grant(frozenset(), "a role the process's startRoles names, unless only another process starts it",
                        "may_start"),
     Right.SEE_INSTANCE: Grant(OVERSIGHT_ROLES, "its starter; anyone whose role or person one of its tasks names; "
-                              "everyone above those people", "may_see_instance"),
+                              "everyone above those people; whoever it was copied to", "may_see_instance"),
+    Right.COPY: Grant(frozenset(), "the starter, and whoever holds one of its open tasks", "may_copy"),
     Right.SEE_TASK: Grant(OVERSIGHT_ROLES, "who may work on it, and who may see its instance", "may_see_task"),
     Right.WORK_ON: Grant(frozenset(), "its holder; while unclaimed, holders of its lane's role", "may_work_on"),
     Right.CLAIM: Grant(frozenset(), "holders of its lane's role, while nobody holds it", "has_task_role"),
@@ -107,8 +109,12 @@ def may_start(actor: Actor, start_roles: frozenset[str], started_by_parent: str 
 
 
 def may_see_instance(session: Session, actor: Actor, instance: ProcessInstance) -> bool:
-    """Oversight roles, the starter, anyone whose role or person a task of it named, and their managers."""
+    """Oversight roles, the starter, anyone whose role or person a task of it named, and their managers;
+    and whoever it was copied to (抄送)."""
     if holds(actor, Right.SEE_INSTANCE) or instance.started_by_id == actor.id:
+        return True
+    if session.scalar(select(InstanceCopy.id).where(InstanceCopy.instance_id == instance.id,
+                                                    InstanceCopy.user_id == actor.id)) is not None:
         return True
     people: set[int] = set()
     for lane, assignee, completer in session.execute(
@@ -120,6 +126,16 @@ def may_see_instance(session: Session, actor: Actor, instance: ProcessInstance) 
         people.update(p for p in (assignee, completer) if p is not None)
     people.add(instance.started_by_id)
     return any(actor.id in managers_of(session, person) for person in people)
+
+
+def may_copy(session: Session, actor: Actor, instance: ProcessInstance) -> bool:
+    """Who may copy a request to others (抄送): its starter (also once it has ended, to share the outcome),
+    and whoever holds one of its open tasks."""
+    if instance.started_by_id == actor.id:
+        return True
+    return session.scalar(select(HumanTask.id).where(
+        HumanTask.instance_id == instance.id, HumanTask.state == "open", HumanTask.assignee_id == actor.id)
+        .limit(1)) is not None
 
 
 def require_see_instance(session: Session, actor: Actor, instance: ProcessInstance) -> None:
@@ -136,6 +152,7 @@ def visible_condition(session: Session, actor: Actor) -> ColumnElement[bool]:
     task = HumanTask
     return or_(
         ProcessInstance.started_by_id.in_(people),
+        exists().where(InstanceCopy.instance_id == ProcessInstance.id, InstanceCopy.user_id == actor.id),
         exists().where(task.instance_id == ProcessInstance.id,
                        or_(task.lane.in_(sorted(actor.roles)), task.assignee_id.in_(people),
                            task.completed_by_id.in_(people))),

@@ -227,3 +227,26 @@ class StepForm:
     title: str
     title_zh: str
     schema: dict[str, Any]  # a JSON Schema (2020-12)
+
+
+class CopyResult(TypedDict):
+    """Whom a request was copied to now, and who had it already (or copied it: the copier themself)."""
+
+    instance_id: int
+    copied: list[str]
+    already: list[str]
+
+
+class CopyEntry(TypedDict):
+    """A request copied to the reader ("CC'd to me"), read or not."""
+
+    instance_id: int
+    title: str
+    process: str
+    status: str
+    end_event: str | None
+    copied_by: str
+    copied_by_name: str
+    note: str
+    at: str
+    read: bool

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from engine.errors import InvalidInput
 from engine.facade import Engine
 from engine.org.people import Person
 from engine.results import as_json
@@ -102,7 +103,27 @@ def register(commands: Commands) -> None:
     p.add_argument("--process", metavar="KEY")
     p = commands.add("show", cmd_show, "show an instance with its status and data")
     p.add_argument("id", type=record_id("process instance"))
+    p = commands.add("cc", cmd_cc, "copy a request to people (抄送); without an id: the requests copied to you")
+    p.add_argument("id", type=record_id("process instance"), nargs="?")
+    p.add_argument("--to", action="append", metavar="USER", help="a person to copy it to (repeat for more)")
+    p.add_argument("--note", help="why (optional)")
+    p.add_argument("--unread", action="store_true", help="(listing) only those not opened yet")
+    actor(p)
     p = commands.add("cancel", cmd_cancel, "cancel an instance (director or admin)")
     p.add_argument("id", type=record_id("process instance"))
     actor(p)
     p.add_argument("--reason", required=True)
+
+
+def cmd_cc(engine: Engine, args: argparse.Namespace) -> None:
+    """``opsflow cc ID --to USER...``: copy a request; ``opsflow cc``: the requests copied to me."""
+    if args.id is None:
+        rows = engine.work.copies(Person(args.actor), unread_only=args.unread)
+        emit(args, rows, lambda: table(rows, ["instance_id", "title", "copied_by", "at", "read"]))
+        return
+    if not args.to:
+        raise InvalidInput("name at least one person to copy the request to (--to USER)")
+    result = engine.work.copy(Person(args.actor), args.id, args.to, args.note or "")
+    emit(args, result, lambda: print(f"instance {args.id} copied to {', '.join(result['copied']) or 'nobody new'}"
+                                     + (f"; had it already: {', '.join(result['already'])}"
+                                        if result["already"] else "")))

@@ -41,7 +41,7 @@ def test_every_route_is_documented_and_every_documented_route_exists(sqlite_app,
     documented = {(API + path, method) for path, item in document["paths"].items() for method in item
                   if method in HTTP_METHODS}
     assert routes == documented
-    assert len(routes) == 37
+    assert len(routes) == 39
 
 
 def test_the_document_is_valid_openapi(document):
@@ -143,6 +143,12 @@ def test_the_answers_are_what_the_document_says(sqlite_users, document):
     comments = api.call("zhang.min", "get", f"{instance}/comments", instance_id=plan)["items"]
     assert [(c["step"], c["body"]) for c in comments] == [("research", "Mind the estates")]  # made on research
     api.call("zhou.jie", "get", f"{instance}/comments", expect=403, instance_id=plan)
+    copied = api.call("li.na", "post", f"{instance}/cc", {"to": ["zhou.jie"], "note": "FYI"}, 201, instance_id=plan)
+    assert copied == {"instance_id": plan, "copied": ["zhou.jie"], "already": []}
+    assert [c["instance_id"] for c in api.call("zhou.jie", "get", "/cc", unread="true")["items"]] == [plan]
+    api.call("zhou.jie", "get", f"{instance}/comments", instance_id=plan)  # a copy may read the request
+    api.call("zhou.jie", "post", f"{instance}/cc", {"to": ["wu.fang"]}, 403, instance_id=plan)
+    api.call("li.na", "post", f"{instance}/cc", {"to": ["no.such.person"]}, 400, instance_id=plan)
     xes = api.call("he.ping", "get", "/process-definitions/{key}/log.xes", key="market_plan")
     assert xes.startswith("<?xml") and "<trace>" in xes  # application/xml answers come back as text
     api.call("li.na", "get", "/process-definitions/{key}/log.xes", expect=403, key="market_plan")

@@ -124,6 +124,11 @@ PROBES = [
     Probe(INSTANCE, "GET", "/process-instances/0", 404),  # out of range: 404 (after authentication)
     Probe(f"{INSTANCE}/comments", "GET", "/process-instances/{plan}/comments", 403, {200: SEES_PLAN}),
     Probe(f"{INSTANCE}/comments", "GET", "/process-instances/{missing}/comments", 404),
+    # Copying (抄送): the starter, and whoever holds one of its open tasks (wang.lei claimed held_plan's research).
+    Probe(f"{INSTANCE}/cc", "POST", "/process-instances/{held_plan}/cc", 403,
+          {201: frozenset({"li.na", "wang.lei"})}, body={"to": ["zhou.jie"]}),
+    Probe(f"{INSTANCE}/cc", "POST", "/process-instances/{missing}/cc", 404, body={"to": ["zhou.jie"]}),
+    Probe("/cc", "GET", "/cc", 200),  # one's own copies, possibly none
     Probe(f"{INSTANCE}/history", "GET", "/process-instances/{plan}/history", 403, {200: SEES_PLAN}),
     Probe(f"{INSTANCE}/history", "GET", "/process-instances/{appraisal}/history", 403, {200: SEES_APPRAISAL}),
     Probe(f"{INSTANCE}/history", "GET", "/process-instances/{missing}/history", 404),

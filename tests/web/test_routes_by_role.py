@@ -93,6 +93,10 @@ PROBES = [
     # The dispatch right: only wang.lei's managers (and he himself) may give him the task.
     Probe("/tasks/<id:task_id>/assign", "POST", lambda w: f"/tasks/{w.research}/assign", 403,
           {303: frozenset({"li.na", "chen.yu", "wang.lei"})}, data={"user": "wang.lei"}),
+    # Copying (抄送): the starter, and whoever holds one of its open steps (wang.lei holds held_plan's research until
+    # the unclaim probe below).
+    Probe("/copies/<id:instance_id>", "POST", lambda w: f"/copies/{w.held_plan}", 403,
+          {303: frozenset({"li.na", "wang.lei"})}, data={"to": "zhou.jie"}),
     # The task wang.lei holds: he and those above him may give it back to the team.
     Probe("/tasks/<id:task_id>/unclaim", "POST", lambda w: f"/tasks/{w.held_research}/unclaim", 403,
           {303: frozenset({"wang.lei", "li.na", "chen.yu"})}),
@@ -101,6 +105,8 @@ PROBES = [
           {303: SEES_PLAN - {"he.ping"}}, data={"body": "A remark"}),
     # Empty start data: a starter gets the form back with its errors (422).
     Probe("/processes/<key>", "POST", lambda w: "/processes/market_plan", 403, {422: STARTERS}),
+    Probe("/copies", "GET", lambda w: "/copies", 200),
+    Probe("/copies/<id:instance_id>", "GET", lambda w: f"/copies/{w.plan}", 404),  # copied to nobody yet
     Probe("/notifications", "GET", lambda w: "/notifications", 200),
     # Marking read touches only one's own notifications (notification 1 is wang.lei's; for others nothing changes).
     Probe("/notifications/<id:notification_id>/read", "POST", lambda w: "/notifications/1/read", 303),

@@ -184,6 +184,14 @@ def _paths() -> dict[str, Any]:
                                        "default": DEFAULT_LIMIT}, "at most this many")])},
         instance: {"get": _operation("getInstance", "An instance with its open tasks and data", "instances",
                                      (200, ref("InstanceDetail"), "The instance"), [403, 404], [INSTANCE_ID])},
+        f"{instance}/cc": {"post": _operation(
+            "copyInstance", "Copy a request to people (抄送): they are told and may read it (its starter, or a "
+            "holder of one of its open tasks)", "instances", (201, ref("CopyResult"), "Whom it was copied to"),
+            [400, 403, 404, 413], [INSTANCE_ID], "CopyRequest")},
+        "/cc": {"get": _operation(
+            "listCopiedToMe", "The requests copied to the caller, newest first", "instances",
+            (200, items_of(ref("CopyEntry")), "The copies"), [400],
+            [_param("unread", "query", {"type": "boolean", "default": False}, "only those not opened yet")])},
         f"{instance}/comments": {"get": _operation(
             "listInstanceComments", "Every comment on the request, whichever step it was made on, oldest first",
             "instances", (200, items_of(ref("Comment")), "The comments"), [403, 404], [INSTANCE_ID])},

@@ -115,6 +115,15 @@ ASSIGNMENT = obj({"id": INTEGER, "assignee": nullable(STRING),
 COMPLETION = obj({"id": INTEGER, "instance_id": INTEGER, "title": STRING, "title_zh": STRING, "status": STRING,
                   "end_event": nullable(STRING),
                   "next_tasks": {"type": "array", "items": STRING, "description": "names of the tasks now open"}})
+COPY_RESULT = obj({"instance_id": INTEGER,
+                   "copied": {"type": "array", "items": STRING, "description": "told and given read access now"},
+                   "already": {"type": "array", "items": STRING,
+                               "description": "had it already (or copied it): nothing changed for them"}},
+                  "Whom a request was copied to (抄送).")
+COPY_ENTRY = obj({"instance_id": INTEGER, "title": STRING, "process": STRING, "status": STRING,
+                  "end_event": nullable(STRING), "copied_by": STRING, "copied_by_name": STRING, "note": STRING,
+                  "at": TIME, "read": {"type": "boolean", "description": "opened since it was copied"}},
+                 "A request copied to the caller (CC'd to me).")
 ERROR = obj({
     "error": {"type": "string", "description": "invalid, unauthorized, forbidden, not_found, method_not_allowed, "
               "conflict, payload_too_large, process_error or internal_error"},
@@ -147,6 +156,10 @@ COMPLETE_REQUEST = body({"data": DATA}, ["data"])
 ASSIGN_REQUEST = body({"user": {"type": "string", "minLength": 1,
                                 "description": "username of someone reporting to the caller"}},
                       ["user"])
+COPY_REQUEST = body({"to": {"type": "array", "minItems": 1, "maxItems": 20, "items": {"type": "string"},
+                            "description": "usernames to copy the request to"},
+                     "note": {"type": "string", "maxLength": 1000, "description": "why (optional). " + TEXT_RULE}},
+                    ["to"])
 COMMENT_REQUEST = body({"body": {"type": "string", "minLength": 1, "maxLength": MAX_COMMENT_LENGTH, "pattern": "\\S",
                                   "description": "the comment (not only white space). " + TEXT_RULE}}, ["body"])
 
@@ -200,6 +213,7 @@ COMPONENTS: dict[str, Schema] = {
     "Task": TASK, "TaskDetail": TASK_DETAIL, "OpenTask": OPEN_TASK, "Instance": INSTANCE,
     "InstanceDetail": INSTANCE_DETAIL, "HistoryEvent": HISTORY_EVENT, "Comment": COMMENT,
     "ProcessDefinition": PROCESS_DEFINITION, "Assignment": ASSIGNMENT, "Completion": COMPLETION, "Error": ERROR,
+    "CopyResult": COPY_RESULT, "CopyEntry": COPY_ENTRY, "CopyRequest": COPY_REQUEST,
     "Integrity": INTEGRITY,
     "StartRequest": START_REQUEST, "CompleteRequest": COMPLETE_REQUEST, "AssignRequest": ASSIGN_REQUEST,
     "CommentRequest": COMMENT_REQUEST,

@@ -10,9 +10,10 @@ from flask import Blueprint, g, render_template, request
 from flask.typing import ResponseReturnValue
 
 from engine.org.people import Person
-from engine.runtime.views import HistoryEvent, StepForm
+from engine.org.views import DirectoryPerson
+from engine.runtime.views import HistoryEvent, InstanceDetail, StepForm
 
-from ..context import display_name, engine, processes, username
+from ..context import display_name, engine, people, processes, username
 from ..forms.context_view import sections
 from ..i18n import _, decision_tone, enum_label, pick, step_title
 from ..inbox import assignment
@@ -60,6 +61,8 @@ def _what(kind: str, payload: dict[str, Any]) -> str:
         "task_assigned": _("assigned the task to %(name)s", name=display_name(payload.get("to"))),
         "task_completed": _("completed the step"),
         "comment_added": _("commented"),
+        "instance_copied": _("copied the request to %(names)s",
+                             names="、".join(display_name(n) for n in payload.get("copied_to", []))),
         "instance_ended": _("The process ended"),
         "instance_cancelled": _("cancelled the process"),
         "error": _("The process model failed"),
@@ -149,4 +152,13 @@ def show(instance_id: int) -> ResponseReturnValue:
         process_title=_process_title(instance["process"]), open_steps=open_steps, team_of=_team_of,
         entries=timeline(history, forms), sections=sections(data, forms),
         starter=display_name(instance["started_by"]), mine=instance["started_by"] == username(),
+        copy_candidates=_copy_candidates(instance, user),
     )
+
+
+def _copy_candidates(instance: InstanceDetail, user: str) -> list[DirectoryPerson]:
+    """Whom the form offers to copy the request to: for its starter and the holders of its open steps (the
+    engine decides when it is sent), everyone active but oneself, by name; nobody for anyone else."""
+    if instance["started_by"] != user and all(step["assignee"] != user for step in instance["open_tasks"]):
+        return []
+    return sorted((p for p in people().values() if p.active and p.username != user), key=lambda p: p.name)
