@@ -27,6 +27,9 @@ from flask_babel import (
 )
 from flask_babel import ngettext as babel_ngettext
 
+from engine.org.people import Person
+
+from .context import engine, signed_in
 from .safety import local_target
 
 LANGUAGES = ("en", "zh")
@@ -78,6 +81,9 @@ def set_language() -> ResponseReturnValue:
     if chosen in LANGUAGES:
         response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=ONE_YEAR, httponly=True, samesite="Lax",
                             secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
+        who = signed_in()
+        if who is not None:  # and on the person: their e-mails are written in it
+            engine().org.set_language(Person(who), chosen)
     return response
 
 

@@ -19,7 +19,7 @@ from ..definitions.catalog import DefinitionCatalog
 from ..definitions.sandbox import make_script_engine
 from ..definitions.spec_codec import SpecCodec
 from ..history.checkpoints import CheckpointSettings
-from ..runtime.collaborators import Collaborators, Mailer
+from ..runtime.collaborators import Collaborators, LetterSettings, Mailer
 from ..runtime.execution import WorkflowRunner
 from ..runtime.hooks import ProcessHooks
 from ..runtime.state import StateCodec
@@ -43,11 +43,12 @@ def script_helpers(clock: Clock, calendar: WorkingCalendar) -> dict[str, Callabl
 def build_engine(
     url: str | None = None, clock: Clock = utc_now, project_root: Path = PROJECT_ROOT,
     script_time_limit: float = 1.0, mailer: Mailer | None = None,
-    checkpoints: CheckpointSettings | None = None, **engine_kwargs: Any,
+    checkpoints: CheckpointSettings | None = None, letters: LetterSettings | None = None, **engine_kwargs: Any,
 ) -> Engine:
     """Assemble the engine with its collaborators.
 
-    E-mail goes out through ``mailer`` or, if None, the one ``OPSFLOW_SMTP_*`` configures.
+    E-mail goes out through ``mailer`` or, if None, the one ``OPSFLOW_SMTP_*`` configures; its links and
+    dates follow ``letters`` or, if None, ``OPSFLOW_BASE_URL`` and ``OPSFLOW_TIMEZONE``.
     Working days follow the package's holiday data and the days operators entered in the database.
     Checkpoints go where ``checkpoints`` says or, if None, ``OPSFLOW_CHECKPOINT_DIR`` and
     ``OPSFLOW_SIGNING_KEY`` (default ``instance/checkpoints/`` and ``instance/signing_key``).
@@ -71,7 +72,7 @@ def build_engine(
         runner=WorkflowRunner(codec, lambda: make_script_engine(script_time_limit, helpers)),
         clock=clock, calendar=calendar, forms_root=project_root / "forms",
         processes_root=project_root / "processes", data_root=project_root / "data", hooks=hooks,
-        mailer=mailer or SmtpMailer.from_env(),
+        mailer=mailer or SmtpMailer.from_env(), letters=letters or LetterSettings.from_env(),
         checkpoints=checkpoints or CheckpointSettings.from_env(project_root / "instance"),
     )
     return Engine(db, session_factory, collaborators)

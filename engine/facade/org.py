@@ -35,6 +35,11 @@ class Org(Area):
         with self.core.transaction() as session:
             sign_in.set_password(session, username, password)
 
+    def set_language(self, by: Person, language: str) -> None:
+        """Remember the language ``by`` chose in the web ("zh" or "en"): their e-mails are written in it."""
+        with self.core.transaction() as session:
+            people.set_language(session, acting(session, by), language)
+
     def roles(self) -> list[RoleView]:
         """Every role (lanes name them), organisation roles first."""
         with self.core.reading() as session:

@@ -39,6 +39,8 @@ class User(Base):
     reports_to_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # "zh" or "en" once they chose one in the web (their e-mails are written in it); None: both
+    language: Mapped[str | None] = mapped_column(String(8), default=None)
 
 
 class UserRole(Base):

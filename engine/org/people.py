@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from ..db import remembered
@@ -116,6 +116,16 @@ def actor_where(session: Session, *conditions: ColumnElement[bool], join: Any = 
     first = rows[0]
     roles = frozenset(row.role_key for row in rows if row.role_key)
     return Actor(first.id, first.username, first.display_name, roles, first.reports_to_id)
+
+
+LANGUAGES = ("zh", "en")
+
+
+def set_language(session: Session, actor: Actor, language: str) -> None:
+    """Remember the language ``actor`` chose (their e-mails are written in it). :raise InvalidInput: not zh/en."""
+    if language not in LANGUAGES:
+        raise InvalidInput(f"unknown language {language!r}: choose one of {', '.join(LANGUAGES)}")
+    session.execute(update(User).where(User.id == actor.id).values(language=language))
 
 
 def known_roles(session: Session) -> set[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -22,6 +23,21 @@ class Mailer(Protocol):
         """:raise OSError: (or the transport's own error) so that the job that called it is retried."""
 
 
+@dataclass(frozen=True)
+class LetterSettings:
+    """What e-mails need beyond the transport: the web's address for links (``OPSFLOW_BASE_URL``, none: no
+    link) and the time zone due dates are written in (``OPSFLOW_TIMEZONE``, as the web shows them)."""
+
+    base_url: str | None = None
+    timezone: str = "Asia/Shanghai"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> LetterSettings:
+        env = dict(os.environ if env is None else env)
+        return cls(base_url=env.get("OPSFLOW_BASE_URL") or None,
+                   timezone=env.get("OPSFLOW_TIMEZONE") or "Asia/Shanghai")
+
+
 @dataclass
 class Collaborators:
     specs: SpecCodec
@@ -35,6 +51,7 @@ class Collaborators:
     data_root: Path
     hooks: ProcessHooks = field(default_factory=ProcessHooks)
     mailer: Mailer | None = None  # set when OPSFLOW_SMTP_HOST is
+    letters: LetterSettings = field(default_factory=LetterSettings.from_env)
     # where the signed checkpoints and the tree's tiles go (outside the database), and the signing key
     checkpoints: CheckpointSettings = field(
         default_factory=lambda: CheckpointSettings.from_env(PROJECT_ROOT / "instance"))

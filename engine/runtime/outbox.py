@@ -97,5 +97,7 @@ def send(session: Session, messages: list[Message], now: datetime, email_enabled
     session.execute(insert(NOTIFICATIONS), rows)
     if email_enabled:
         schedule_jobs(session, [{"kind": "email", "due_at": now, "instance_id": r["instance_id"],
-                                 "payload": {"user_id": r["user_id"], "subject": r["subject"], "body": r["body"]}}
+                                 "payload": {"user_id": r["user_id"], "kind": r["kind"], "subject": r["subject"],
+                                             "body": r["body"], "instance_id": r["instance_id"],
+                                             "human_task_id": r["human_task_id"]}}
                                 for r in rows], now)

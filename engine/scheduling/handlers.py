@@ -15,13 +15,13 @@ from ..clock import aware_utc
 from ..errors import ProcessError
 from ..history.log import PendingEvent
 from ..history.sequencer import make_checkpoint
-from ..models import HumanTask, Job, ProcessInstance, User
+from ..models import HumanTask, Job, ProcessInstance
 from ..org.people import managers_of
 from ..runtime import outbox
 from ..runtime.collaborators import Collaborators
 from ..runtime.step_plan import step_label
 from ..runtime.step_writer import Step, workflow_changes, write_step
-from . import schedules
+from . import letters, schedules
 from .jobs import LeasedJob
 
 Handler = Callable[[Session, Collaborators, LeasedJob, datetime], None]
@@ -123,9 +123,9 @@ def escalate(session: Session, collaborators: Collaborators, job: LeasedJob, now
 def send_email(session: Session, collaborators: Collaborators, job: LeasedJob, now: datetime) -> None:
     if collaborators.mailer is None:
         return
-    address = session.scalar(select(User.email).where(User.id == job.payload.get("user_id")))
-    if address:
-        collaborators.mailer.send(address, str(job.payload.get("subject", "")), str(job.payload.get("body", "")))
+    letter = letters.compose(session, collaborators, job.payload)
+    if letter is not None:
+        collaborators.mailer.send(letter.to, letter.subject, letter.body)
 
 
 def scheduled_start(session: Session, collaborators: Collaborators, job: LeasedJob, now: datetime) -> None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from flask import Flask
+from sqlalchemy import select
 
+from engine.facade import Engine
+from engine.models import User
 from tests.web.conftest import ClientFor, sign_in_session, text
 
 
@@ -52,3 +55,18 @@ def test_form_labels_dates_and_amounts_follow_the_language(client_as: ClientFor)
     client.post("/language", data={"lang": "en"})
     page = text(client.get("/processes/market_plan"))
     assert "Plan title" in page and "Quarterly" in page and "annual: 2027; quarterly: 2027-Q1; monthly: 2027-03" in page
+
+
+def test_the_switch_is_remembered_on_the_person_for_their_e_mails(app: Flask, web_engine: Engine) -> None:
+    def chosen(username: str) -> str | None:
+        with web_engine.core.reading() as session:
+            return session.scalar(select(User.language).where(User.username == username))
+
+    assert chosen("wang.lei") is None  # never chose: e-mails in both languages
+    client = sign_in_session(app.test_client(), "wang.lei")
+    client.post("/language", data={"lang": "en"})
+    assert chosen("wang.lei") == "en"
+    client.post("/language", data={"lang": "fr"})  # not a language the UI has: nothing changes
+    assert chosen("wang.lei") == "en"
+    app.test_client().post("/language", data={"lang": "zh"})  # an anonymous visitor: only the cookie
+    assert chosen("wang.lei") == "en" and {chosen(u) for u in ("li.na", "zhou.jie")} == {None}

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from engine.scheduling.letters import step_and_request
 from engine.scheduling.views import Notification
 
 from ..context import engine, me
-from ..i18n import _, ngettext, pick
+from ..i18n import _, language, ngettext
 from ..safety import local_target
 
 blueprint = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -45,16 +46,10 @@ def _subject(kind: str, subject: str) -> str:
     scoring — 王磊 (wang.lei) · 2026-Q4". The kind prefix is dropped (the UI shows the kind itself), and
     the step's "中文 · English" label is cut to the reader's language.
     """
-    head, colon, rest = subject.partition(": ")
-    if not (colon and kind in ("new_task", "reminder", "overdue", "escalation", "result", "decided", "mention",
-                                  "expired", "copied")
-            and len(head) <= 40):
+    if kind not in ("new_task", "reminder", "overdue", "escalation", "result", "decided", "mention", "expired",
+                    "copied"):
         return subject
-    label, dash, title = rest.partition(" — ")
-    chinese, dot, english = label.partition(" · ")
-    if dash and dot:
-        return f"{pick(english, chinese)} — {title}"
-    return rest
+    return step_and_request(language(), subject) or subject
 
 
 def _notice(row: Notification) -> Notice:
