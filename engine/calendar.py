@@ -110,6 +110,28 @@ def parse_duration(text: str) -> tuple[int, timedelta]:
     return working_days, timedelta(hours=parts["hours"], minutes=parts["minutes"], seconds=parts["seconds"])
 
 
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def window_date(window: str) -> date | None:
+    """The last day a window names (``2027-01-15``), None when it is a duration.
+
+    :raise DurationInvalid: a date that does not exist (2027-02-30).
+    """
+    text = window.strip() if isinstance(window, str) else ""
+    if not _DATE.match(text):
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise DurationInvalid(f"{text!r} is not a date") from exc
+
+
+def end_of_day(day: date) -> datetime:
+    """The last minute of ``day`` in China time (23:59): a step due "on the 15th" may be done all that day."""
+    return datetime.combine(day, datetime.min.time(), CHINA).replace(hour=23, minute=59)
+
+
 class WorkingCalendar:
     """Working days: the package's holiday data, overridden by the days an operator entered."""
 
@@ -183,10 +205,14 @@ class WorkingCalendar:
         return datetime.combine(day, local.timetz()).astimezone(start.tzinfo)
 
     def deadline(self, start: datetime, duration: str) -> datetime:
-        """``start`` plus an ISO-8601 duration whose days are working days.
+        """``start`` plus an ISO-8601 duration whose days are working days; or, for a date (``2027-01-15``,
+        picked in the web), the end of that day in China time, whenever the step starts.
 
-        :raise DurationInvalid: see :func:`parse_duration`.
+        :raise DurationInvalid: see :func:`parse_duration` (and for a date that does not exist).
         """
+        last_day = window_date(duration)
+        if last_day is not None:
+            return end_of_day(last_day).astimezone(start.tzinfo)
         working_days, elapsed = parse_duration(duration)
         return self.add_working_days(start, working_days) + elapsed
 

@@ -195,6 +195,7 @@ def cny(value: Any) -> str:
 
 
 _DURATION = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def working_duration(value: str) -> str:
@@ -202,6 +203,8 @@ def working_duration(value: str) -> str:
 
     Text that is not such a duration is shown as it is.
     """
+    if _ISO_DATE.match(value.strip()):  # a window given as the step's last day
+        return day(value.strip())
     match = _DURATION.match(value.strip()) if value.strip() not in ("P", "PT") else None
     if match is None or not any(match.groups()):
         return value

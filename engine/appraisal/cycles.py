@@ -15,13 +15,13 @@ the opening got ("412 of 1,000 opened"); the reporting lines are taken once, at 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, aliased
 
-from ..calendar import DurationInvalid, parse_duration
+from ..calendar import CHINA, DurationInvalid, parse_duration, window_date
 from ..errors import FormInvalid
 from ..models import BatchOpening, Job, ProcessInstance, User
 from ..org.people import Actor, actor_by_id
@@ -44,6 +44,28 @@ DEFAULT_WINDOWS = {
 }
 
 
+def window_problems(windows: dict[str, str], now: datetime) -> dict[str, list[str]]:
+    """What is wrong with a cycle's windows: each a duration of working days (``P5D``) or the step's last day
+    (``2027-01-15``, not already past); days picked for later steps not before those of earlier ones."""
+    problems: dict[str, list[str]] = {}
+    today = now.astimezone(CHINA).date()
+    previous: date | None = None
+    for key, window in windows.items():  # in the order the steps come
+        try:
+            last_day = window_date(window)
+            if last_day is None:
+                parse_duration(window)
+        except DurationInvalid as exc:
+            problems[key] = [str(exc)]
+            continue
+        if last_day is not None and last_day < today:
+            problems[key] = ["the day has passed: pick today or a later day"]
+        elif last_day is not None and previous is not None and last_day < previous:
+            problems[key] = ["the day is before the last day of the step before it"]
+        previous = last_day or previous
+    return problems
+
+
 def reporting_lines(session: Session) -> list[dict[str, str]]:
     """(employee, appraiser, calibrator) for every active person with a manager."""
     manager = aliased(User)
@@ -64,11 +86,9 @@ def open_cycle(
     """The start hook of ``appraisal_cycle``: start the first appraisals now, queue the rest in batches."""
     process = collaborators.catalog.latest(session, APPRAISAL_PROCESS)
     windows = {key: start_data.get(key) or default for key, default in DEFAULT_WINDOWS.items()}
-    for key, window in windows.items():  # checked before any appraisal exists, so a bad one changes nothing
-        try:
-            parse_duration(window)
-        except DurationInvalid as exc:
-            raise FormInvalid({key: [str(exc)]}) from exc
+    problems = window_problems(windows, collaborators.clock())  # before any appraisal exists: nothing changes
+    if problems:
+        raise FormInvalid(problems)
     planned = [{"period": start_data["period"], "period_type": start_data["period_type"], "cycle_id": cycle_id,
                 **windows, **line} for line in reporting_lines(session)]
     now = collaborators.clock()

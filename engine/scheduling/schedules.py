@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ..calendar import CHINA, WorkingCalendar
+from ..calendar import CHINA, DurationInvalid, WorkingCalendar, window_date
 from ..clock import aware_utc, utc_iso
 from ..definitions.forms import validate_form
-from ..errors import Conflict, InvalidInput, NotAllowed, NotFound
+from ..errors import Conflict, FormInvalid, InvalidInput, NotAllowed, NotFound
 from ..models import Job, Schedule, User
 from ..org.people import Actor, load_actor
 from ..runtime.collaborators import Collaborators
@@ -79,6 +79,12 @@ def add_schedule(session: Session, collaborators: Collaborators, actor: Actor, p
     if process.start_form is not None:  # refuse now what the first run would refuse
         period, period_type = period_before(first, cadence)
         validate_form(process.start_form, {**(data or {}), "period": period, "period_type": period_type})
+        fixed_days = {key: ["a schedule repeats: give a duration such as P5D, not a day"]
+                      for key, prop in process.start_form.get("properties", {}).items()
+                      if isinstance(prop, dict) and prop.get("x-format") == "working-duration"
+                      and isinstance((data or {}).get(key), str) and _names_a_day(str((data or {})[key]))}
+        if fixed_days:
+            raise FormInvalid(fixed_days)
     same = session.scalar(select(Schedule.id).where(Schedule.process_key == process_key,
                                                     Schedule.cadence == cadence))
     if same is not None:
@@ -89,6 +95,13 @@ def add_schedule(session: Session, collaborators: Collaborators, actor: Actor, p
     session.flush()
     schedule_job(session, "scheduled_start", first, now, payload={"schedule_id": schedule.id})
     return ScheduleAdded(schedule.id, process_key, cadence, utc_iso(first))
+
+
+def _names_a_day(window: str) -> bool:
+    try:
+        return window_date(window) is not None
+    except DurationInvalid:
+        return True  # not a day that exists; still a day, not a duration
 
 
 def list_schedules(session: Session) -> list[ScheduleEntry]:

@@ -149,3 +149,27 @@ def test_the_requester_reads_the_outcome_in_her_language(client_as: ClientFor, w
     step(web_engine, "chen.yu", "director_signoff", world.plan, decision("veto", "Not this year"))
     page = text(client_as("li.na").get("/notifications", headers=headers))
     assert expected in page
+
+
+@pytest.mark.parametrize(("headers", "label", "passed"), [
+    (EN, "Self-assessment due by", "That day has passed: pick today or a later day."),
+    (ZH, "自评截止日期", "该日期已过：请选择今天或之后的日期。")])
+def test_a_cycles_windows_are_picked_as_days(client_as: ClientFor, web_engine: Engine, headers: dict[str, str],
+                                            label: str, passed: str) -> None:
+    director = client_as("chen.yu")
+    before = len(web_engine.work.instances(OPERATOR))
+    page = text(director.get("/processes/appraisal_cycle", headers=headers))
+    for field in ("self_assessment_window", "scoring_window", "calibration_window", "acknowledge_window"):
+        assert re.search(rf'<input[^>]*type="date"[^>]*name="{field}"|<input[^>]*name="{field}"[^>]*type="date"',
+                         page), field
+    assert label in page
+    refused = director.post("/processes/appraisal_cycle", headers=headers, data={
+        "period_type": "quarterly", "period": "2026-Q4", "self_assessment_window": "2020-01-06"})
+    assert refused.status_code == 422 and passed in text(refused)
+    assert len(web_engine.work.instances(OPERATOR)) == before  # nothing started
+    done = director.post("/processes/appraisal_cycle", headers=headers, data={
+        "period_type": "quarterly", "period": "2026-Q4", "self_assessment_window": "2099-01-15"})
+    assert done.status_code == 303
+    task = task_of(web_engine, "zhou.jie", "self_assessment", "zhou.jie")
+    shown = main_part(text(client_as("zhou.jie").get(f"/instances/{task['instance_id']}", headers=headers)))
+    assert "2099-01-15" not in shown and ("2099年1月15日" in shown or "Jan 15, 2099" in shown)

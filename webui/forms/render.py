@@ -241,7 +241,7 @@ def _scalar(item: Field, prop: Mapping[str, Any], kind: str, value: Any) -> None
         return
     if prop.get("x-widget") == "textarea":
         item.widget = "textarea"
-    elif prop.get("format") == "date":
+    elif prop.get("format") == "date" or prop.get("x-widget") == "date":  # a day picked from a calendar
         item.widget, item.input_type = "date", "date"
     elif prop.get("format") == "email":
         item.input_type = "email"
