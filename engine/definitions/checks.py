@@ -19,6 +19,7 @@ from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 
 from .bundle import form_name_escapes
+from .countersign import step_name
 from .forms import parse_schema
 from .problems import N_, Problem
 
@@ -209,7 +210,7 @@ def user_tasks(
             continue
         props = task_spec.extensions.get("properties", {})
         form_name = props.get("formJsonSchemaFilename")
-        task = task_spec.name
+        task = step_name(task_spec)
         if not task_spec.lane:
             problems.append(Problem(N_("user task %(task)r is in no lane (lanes name the role that does it)"),
                                     task, task=task))
@@ -222,22 +223,22 @@ def user_tasks(
         if not form_name:
             problems.append(Problem(N_("user task %(task)r has no form (formJsonSchemaFilename)"), task, task=task))
             continue
-        wanted[task_spec.name] = form_name
-        owners[form_name] = f"user task {task_spec.name!r}"
+        wanted[task] = form_name
+        owners[form_name] = f"user task {task!r}"
         pending.append(task_spec)
     forms = read_forms(sorted(set(wanted.values())), form_files, problems, owners)
     infos = []
     for task_spec in pending:
-        form = forms.get(wanted[task_spec.name])
+        form = forms.get(wanted[step_name(task_spec)])
         if form is None:
             continue
         props = task_spec.extensions.get("properties", {})
         infos.append(UserTaskInfo(
-            name=task_spec.name,
+            name=step_name(task_spec),
             title=task_spec.bpmn_name or task_spec.name,
             title_zh=props.get("titleZh", ""),
             lane=task_spec.lane or "",
-            form_name=wanted[task_spec.name],
+            form_name=wanted[step_name(task_spec)],
             form=form,
             context_from=[c.strip() for c in props.get("contextFrom", "").split(",") if c.strip()],
             instructions=task_spec.extensions.get("instructionsForEndUser", "") or "",

@@ -31,6 +31,7 @@ from .checks import (
     texts,
     user_tasks,
 )
+from .countersign import countersign_problems
 from .problems import N_, Problem
 from .sandbox import check_compiles
 from .xml_safety import UnsafeXml, parse_xml
@@ -198,7 +199,9 @@ def _parse_process(
     for sub in subprocess_specs.values():
         tasks += user_tasks(sub, known_roles, bundle.forms, problems, relationship_roles)
     forms_by_task = {t.name: t.form for t in tasks}
+    assignee_paths = {t.name: t.assignee_path for t in tasks}
     for some_spec in [spec, *subprocess_specs.values()]:
+        problems += countersign_problems(some_spec, forms_by_task, assignee_paths)
         for task_spec in some_spec.task_specs.values():
             if isinstance(task_spec, ExclusiveGateway):
                 problem = gateway_problem(task_spec, forms_by_task)

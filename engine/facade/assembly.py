@@ -10,6 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from .. import calendar_store
 from ..appraisal import cycles
 from ..calendar import EnteredDays, WorkingCalendar
@@ -19,6 +21,7 @@ from ..definitions.catalog import DefinitionCatalog
 from ..definitions.sandbox import make_script_engine
 from ..definitions.spec_codec import SpecCodec
 from ..history.checkpoints import CheckpointSettings
+from ..org import people
 from ..runtime.collaborators import Collaborators, LetterSettings, Mailer
 from ..runtime.execution import WorkflowRunner
 from ..runtime.hooks import ProcessHooks
@@ -30,14 +33,30 @@ from .engine import Engine
 DOMAINS = (cycles.register,)
 
 
-def script_helpers(clock: Clock, calendar: WorkingCalendar) -> dict[str, Callable[..., Any]]:
-    """Functions a process's scripts may call, besides the sandbox's builtins."""
+def script_helpers(clock: Clock, calendar: WorkingCalendar,
+                   session_factory: sessionmaker[Session] | None = None) -> dict[str, Callable[..., Any]]:
+    """Functions a process's scripts may call, besides the sandbox's builtins: a working-day deadline and,
+    with a database, the organisation (a countersign's people: a role's holders, someone's manager)."""
 
     def working_deadline(window: str) -> str:
         """Now plus an ISO-8601 duration whose days are working days, as ISO text."""
         return calendar.deadline(clock(), window).isoformat()
 
-    return {"working_deadline": working_deadline}
+    helpers: dict[str, Callable[..., Any]] = {"working_deadline": working_deadline}
+    if session_factory is None:
+        return helpers
+
+    def role_holders(role: str) -> list[str]:
+        """The usernames of the active holders of ``role``, in order."""
+        with reading(session_factory) as session:
+            return people.role_holders(session, str(role))
+
+    def manager_of(username: str) -> str:
+        """Whom ``username`` reports to ('' for nobody)."""
+        with reading(session_factory) as session:
+            return people.manager_of(session, str(username))
+
+    return {**helpers, "role_holders": role_holders, "manager_of": manager_of}
 
 
 def build_engine(
@@ -63,7 +82,7 @@ def build_engine(
     calendar = WorkingCalendar(source=entered_days)
     specs = SpecCodec()
     codec = StateCodec()
-    helpers = script_helpers(clock, calendar)
+    helpers = script_helpers(clock, calendar, session_factory)
     hooks = ProcessHooks()
     for register in DOMAINS:
         register(hooks)

@@ -71,6 +71,8 @@ class HumanTask(Base):
         # ... and where they hold an open step, newest instance first (few rows: open, claimed tasks only).
         Index("ix_human_task_held", "assignee_id", "instance_id", sqlite_where=text(OPEN_HELD),
               postgresql_where=text(OPEN_HELD)),
+        # The tasks of one countersign round (会签), read together on each of their pages.
+        Index("ix_human_task_round", "instance_id", "round_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -86,6 +88,8 @@ class HumanTask(Base):
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
+    # A countersign's task (a multi-instance user task): the spiff id of the round it belongs to.
+    round_id: Mapped[str | None] = mapped_column(String(36), default=None)
 
 
 class TaskComment(Base):

@@ -215,6 +215,22 @@ def read_people(session: Session) -> tuple[list[DirectoryPerson], dict[str, Acto
     return listed, actors
 
 
+def role_holders(session: Session, role: str) -> list[str]:
+    """The usernames of the active people who hold ``role``, in order (a countersign's people)."""
+    return list(session.scalars(
+        select(User.username).join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role_key == role, User.active.is_(True)).order_by(User.username)
+    ))
+
+
+def manager_of(session: Session, username: str) -> str:
+    """The username of whom ``username`` reports to ('' for nobody, or an unknown person)."""
+    manager = session.scalar(select(User.reports_to_id).where(User.username == username))
+    if manager is None:
+        return ""
+    return session.scalar(select(User.username).where(User.id == manager)) or ""
+
+
 def managers_of(session: Session, user_id: int) -> list[int]:
     """The ids of everyone above ``user_id`` in the reporting lines, nearest first."""
     chain: list[int] = []

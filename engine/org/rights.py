@@ -67,7 +67,7 @@ RIGHTS: dict[Right, Grant] = {
     Right.WORK_ON: Grant(frozenset(), "its holder; while unclaimed, holders of its lane's role", "may_work_on"),
     Right.CLAIM: Grant(frozenset(), "holders of its lane's role, while nobody holds it", "has_task_role"),
     Right.RELEASE: Grant(frozenset(), "its holder and everyone above the holder; never a task meant for one person "
-                         "of the instance (relationship lanes)", "may_release"),
+                         "of the instance (relationship lanes) or one person's part of a countersign", "may_release"),
     Right.ASSIGN: Grant(frozenset(), "the dispatch right: a manager gives a task to someone below them who has "
                         "its role", "require_assign_to, require_assign_from"),
     Right.COMMENT: Grant(frozenset(), "the advisory right: who may see the task, except read-only roles",
@@ -235,7 +235,7 @@ def require_see_task(session: Session, actor: Actor, task: HumanTask, instance: 
 
 def may_release(session: Session, actor: Actor, task: HumanTask, relationship_roles: set[str]) -> bool:
     """The holder, or someone above them, may give back a task that a role could take again."""
-    if task.state != "open" or task.assignee_id is None or task.lane in relationship_roles:
+    if task.state != "open" or task.assignee_id is None or task.lane in relationship_roles or task.round_id:
         return False
     return task.assignee_id == actor.id or actor.id in managers_of(session, task.assignee_id)
 
@@ -244,6 +244,8 @@ def require_release(session: Session, actor: Actor, task: HumanTask, relationshi
     """:raise NotAllowed: a task for one person of the instance, or held outside the actor's reporting line."""
     if task.lane in relationship_roles:
         raise NotAllowed(f"task {task.id} is for {task.lane!r} of this instance only; it cannot be released")
+    if task.round_id:
+        raise NotAllowed(f"task {task.id} is one person's part of a countersign; it cannot be released")
     if task.assignee_id != actor.id and actor.id not in managers_of(session, task.assignee_id or 0):
         raise NotAllowed(f"{actor.username} may not release a task held by someone outside their reporting line")
 

@@ -23,9 +23,11 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from ..definitions.catalog import DeployedProcess
+from ..definitions.countersign import step_name
 from ..definitions.sandbox import ScriptMemoryExceeded, ScriptTimeout
 from ..errors import ProcessError
 from ..history.log import PendingEvent, data_delta
+from . import countersign
 from .state import StateCodec
 
 MAX_TREE_TASKS = 5000  # after pruning a healthy instance holds a few dozen
@@ -38,6 +40,8 @@ class ReadyTask:
     spiff_id: str
     name: str
     lane: str
+    member: str = ""  # a countersign's task: the person of the round it is for
+    round_id: str = ""  # ... and the round (the multi-instance task's spiff id)
 
 
 @dataclass
@@ -161,8 +165,10 @@ class WorkflowRunner:
                 end_event = spec.bpmn_id
         ready = ready_human_tasks(workflow)
         ready_ids = {t.id for t in ready}
-        new_tasks = [ReadyTask(str(t.id), t.task_spec.name, t.task_spec.lane or "")
+        new_tasks = [ReadyTask(str(t.id), step_name(t.task_spec), t.task_spec.lane or "", *countersign.place_of(t))
                      for t in ready if t.id not in before_ready]
+        ended, started = countersign.round_events(completed, ready, before, actor)
+        events = ended + events + started
         gone = [str(tid) for tid in before_ready if tid not in ready_ids]
         status = "completed" if workflow.is_completed() else "running"
         data = json_safe(current_data(workflow))

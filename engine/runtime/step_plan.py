@@ -49,7 +49,9 @@ def plan_tasks(
             form = process.tasks.get(task.name)
             if form is None:
                 continue
-            if form.assignee_path:
+            if task.round_id:  # a countersign's task is for the person of the round it was made for
+                people[task.spiff_id] = task.member
+            elif form.assignee_path:
                 people[task.spiff_id] = resolve(run.data, form.assignee_path)
             if form.due_window:
                 window = resolve(run.data, form.due_window)
@@ -76,6 +78,7 @@ def task_rows(instance_id: int, definition_id: int, tasks: list[ReadyTask], plan
         "instance_id": instance_id, "definition_id": definition_id, "spiff_task_id": t.spiff_id,
         "name": t.name, "lane": t.lane, "state": "open", "created_at": now,
         "assignee_id": plan.assignees.get(t.spiff_id), "due_at": plan.due.get(t.spiff_id),
+        "round_id": t.round_id or None,
     } for t in tasks]
 
 

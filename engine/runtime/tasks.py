@@ -25,6 +25,7 @@ from ..models import HumanTask, ProcessInstance, TaskDefinition, User
 from ..org import rights
 from ..org.people import Actor, load_actor, relationship_roles
 from .collaborators import Collaborators
+from .countersign import cast_vote, round_view
 from .inbox import task_row
 from .step_writer import Step, TaskAction, workflow_changes, write_step
 from .views import Assignment, Completion, EarlierDecision, TaskDetail
@@ -140,6 +141,7 @@ def show_task(session: Session, collaborators: Collaborators, actor: Actor, task
         "context": {key: data[key] for key in (form.context_from if form else ()) if key in data},
         "rework_rounds": {"used": data.get("return_count"), "max": data.get("max_returns")}
         if "return_count" in data else None,
+        "countersign": round_view(session, task),
     }
 
 
@@ -188,6 +190,8 @@ def assign_task(
     rights.require_see_task(session, actor, task, instance)
     rights.require_assign_to(session, actor, target)
     _require_open(task)
+    if task.round_id:
+        raise InvalidInput(f"task {task.id} is one person's part of a countersign; it cannot be given to another")
     if task.lane not in target.roles:
         raise InvalidInput(f"{target.username} does not have the role {task.lane!r} that task {task.id} needs")
     rights.require_assign_from(session, actor, task, target)
@@ -229,6 +233,7 @@ def complete_task(
     before = runner.snapshot(workflow)
     before_data = json.loads(instance.data_json)
     workflow_task.data[task.name] = submitted
+    cast_vote(workflow_task, actor.username, submitted)
     try:
         runner.run_action(workflow_task.run)
         run = runner.advance(workflow, before, before_data, actor.username)

@@ -49,6 +49,28 @@ class EarlierDecision(TypedDict):
     comment: str
 
 
+class RoundMember(TypedDict):
+    """One person of a countersign round: ``state`` open, completed, closed (the round ended before they
+    decided), waiting (their turn has not come) or skipped (the round ended before their turn)."""
+
+    username: str
+    task_id: int | None
+    state: str
+    decision: str | None
+    comment: str
+    decided_at: str | None
+
+
+class CountersignRound(TypedDict):
+    """The countersign round (会签) a task belongs to: who is in it and who decided what."""
+
+    round_id: str
+    sequential: bool
+    size: int
+    open: bool
+    members: list[RoundMember]
+
+
 class TaskDetail(TaskRow):
     """One task with its form, what the form starts with, and the context from earlier steps."""
 
@@ -65,6 +87,7 @@ class TaskDetail(TaskRow):
     completed_at: str | None
     context: dict[str, Any]
     rework_rounds: ReworkRounds | None
+    countersign: CountersignRound | None
 
 
 class OpenTask(TypedDict):

@@ -36,6 +36,10 @@ def test_nested_documents_agree_too():
     assert get_type_hints(views.Instance)["open_tasks"] == list[views.OpenTask]
     rounds = COMPONENTS["TaskDetail"]["properties"]["rework_rounds"]["properties"]
     assert set(views.ReworkRounds.__required_keys__) == set(rounds)
+    countersign = COMPONENTS["TaskDetail"]["properties"]["countersign"]
+    assert set(views.CountersignRound.__required_keys__) == set(countersign["required"])
+    member = countersign["properties"]["members"]["items"]
+    assert set(views.RoundMember.__required_keys__) == set(member["required"]) == set(member["properties"])
 
 
 def test_what_no_component_documents_is_a_frozen_dataclass():

@@ -81,6 +81,24 @@ TASK_DETAIL = obj({
     "completed_at": nullable(TIME),
     "rework_rounds": {"type": ["object", "null"],
                       "properties": {"used": nullable(INTEGER), "max": nullable(INTEGER)}},
+    "countersign": {**obj({
+        "round_id": {"type": "string", "description": "the round (all its people's tasks share it)"},
+        "sequential": {"type": "boolean", "description": "the people decide one after another (依次), "
+                       "else all at once"},
+        "size": {"type": "integer", "description": "how many people the round asks"},
+        "open": {"type": "boolean", "description": "someone of the round may still decide"},
+        "members": {"type": "array", "items": obj({
+            "username": STRING,
+            "task_id": {"type": ["integer", "null"], "description": "their task (null: not asked yet, or never)"},
+            "state": {"type": "string", "enum": ["open", "completed", "closed", "waiting", "skipped"],
+                      "description": "closed: the round ended before they decided; waiting: their turn has not "
+                                     "come; skipped: the round ended before their turn"},
+            "decision": {"type": ["string", "null"], "description": "what they decided (null: not decided)"},
+            "comment": STRING,
+            "decided_at": nullable(TIME),
+        })},
+    }), "type": ["object", "null"],
+        "description": "the countersign round (会签) this task is one person's part of; null for other tasks"},
 }, "A task with its form and the context from earlier steps.")
 OPEN_TASK = obj({"id": INTEGER, "name": STRING, "title": STRING, "title_zh": STRING, "role": STRING,
                  "assignee": nullable(STRING), "due_at": nullable(TIME), "releasable": RELEASABLE})

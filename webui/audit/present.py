@@ -23,6 +23,7 @@ def step_text(kind: str) -> str:
         "instance_copied": _("copied the request to others"),
         "timer_fired": _("A deadline passed"), "reminder_sent": _("A reminder was sent for"),
         "task_overdue": _("Overdue, reported to the holder's manager"), "error": _("The process model failed at"),
+        "countersign_started": _("A countersign began at"), "countersign_ended": _("A countersign ended at"),
     }
     return texts.get(kind, kind.replace("_", " "))
 
@@ -48,7 +49,9 @@ def _script_keys() -> dict[str, str]:
     """Labels of the data the shipped market plan's scripts keep (no form describes it)."""
     return {"return_count": _("Rework rounds used"), "max_returns": _("Rework rounds allowed"),
             "rework_allowed": _("Rework allowed"), "rework_target": _("Rework goes to"),
-            "allowed_decisions": _("Decisions allowed")}
+            "allowed_decisions": _("Decisions allowed"), "joint_signoff_needed": _("Countersign needed"),
+            "joint_signers": _("Countersign by"), "joint_votes": _("Countersign decisions"),
+            "joint_result": _("Countersign result")}
 
 
 def _form(forms: Mapping[str, StepForm], key: str) -> tuple[str, dict[str, Any]]:

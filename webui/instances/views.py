@@ -49,10 +49,11 @@ def _process_title(key: str) -> str:
 
 
 ENGINE_EVENTS = frozenset({"task_created", "instance_ended", "error", "timer_fired", "task_expired",
-                           "reminder_sent", "task_overdue"})
+                           "reminder_sent", "task_overdue", "countersign_started", "countersign_ended"})
 
 
 def _what(kind: str, payload: dict[str, Any]) -> str:
+    names = "、".join(display_name(n) for n in payload.get("members", []))
     texts = {
         "instance_started": _("started the process"),
         "task_created": _("Waiting for"),
@@ -70,6 +71,11 @@ def _what(kind: str, payload: dict[str, Any]) -> str:
         "task_expired": _("The step was closed unfinished when its deadline passed"),
         "reminder_sent": _("A reminder was sent"),
         "task_overdue": _("The step is overdue; the holder's manager was told"),
+        "countersign_started": (_("Countersign in turn (依次) by %(names)s", names=names)
+                                if payload.get("sequential") else _("Countersign (会签) by %(names)s", names=names)),
+        "countersign_ended": (_("The countersign ended; the steps of %(names)s were closed unfinished",
+                                names="、".join(display_name(n) for n in payload.get("closed", [])))
+                              if payload.get("closed") else _("The countersign ended")),
         "instance_migrated": _("moved the process from version %(old)s to version %(new)s: %(reason)s",
                                old=payload.get("from_version"), new=payload.get("to_version"),
                                reason=payload.get("reason", "")),

@@ -75,6 +75,34 @@ def review_notes(task: TaskDetail, forms: Mapping[str, StepForm]) -> list[Review
     return notes
 
 
+@dataclass
+class RoundRow:
+    """One person of a countersign round as the task page lists them."""
+
+    name: str
+    state: str
+    decision: str
+    tone: str
+    comment: str
+    decided_at: str | None
+    mine: bool
+
+
+def round_rows(task: TaskDetail, user: str) -> list[RoundRow]:
+    """Who else is in this task's countersign round and who decided what (empty for other tasks)."""
+    shown = task["countersign"]
+    if shown is None:
+        return []
+    schema = task["form"].get("properties", {}).get("decision", {})
+    states = {"open": _("To decide"), "completed": _("Decided"), "closed": _("Closed when the round ended"),
+              "waiting": _("Waiting for their turn"), "skipped": _("Not asked: the round ended")}
+    return [RoundRow(display_name(m["username"]), states.get(m["state"], m["state"]),
+                     enum_label(schema, m["decision"]) if m["decision"] else "",
+                     decision_tone(schema, m["decision"]) if m["decision"] else "muted",
+                     m["comment"], m["decided_at"], m["username"] == user)
+            for m in shown["members"]]
+
+
 def _page(task: TaskDetail, values: dict[str, Any], errors: dict[str, list[str]],
           comment_text: str = "", refusal: Refusal | None = None) -> str:
     user = username()
@@ -88,7 +116,9 @@ def _page(task: TaskDetail, values: dict[str, Any], errors: dict[str, list[str]]
         notes=review_notes(task, forms), earlier=earlier_note(task), refusal=refusal,
         comments=engine().work.request_comments(Person(user), task["instance_id"]), comment_text=comment_text,
         step_titles={key: pick(form.title, form.title_zh) for key, form in forms.items()},
-        candidates=assignment.candidates(task["role"], task["assignee"], user) if task["state"] == "open" else [],
+        candidates=assignment.candidates(task["role"], task["assignee"], user)
+        if task["state"] == "open" and task["countersign"] is None else [],
+        countersign=task["countersign"], round_rows=round_rows(task, user),
         form_field=FORM_OF, form_of=f"{task['process']}/{task['process_version']}/{task['name']}",
         may_release=bool(task["may_release"]),
         may_claim=may_complete and task["assignee"] is None,

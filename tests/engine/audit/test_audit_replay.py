@@ -116,7 +116,7 @@ def test_the_path_counts_the_rework_loops_and_says_what_is_inferred(sqlite_engin
     path = sqlite_engine.audit.diagram(Person("he.ping"), recorded.instance_id).path
     assert path["loops"] == {"research": 2, "draft_plan": 4, "manager_review": 4, "review_decision": 4,
                              "director_signoff": 2, "signoff_decision": 2, "count_manager_return": 2,
-                             "manager_return_cap": 2}
+                             "manager_return_cap": 2, "signoff_route": 2, "signoff_kind": 2}
     assert path["ended"] == "approved" and path["current"] == []
     assert path["inferred"] == ["init_counters"]  # only the script before the first task is not named by the log
     assert path["visits"]["count_director_return"] == 1 and "vetoed" not in path["visits"]

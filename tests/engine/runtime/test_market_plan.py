@@ -138,3 +138,89 @@ def test_instance_title_comes_from_the_start_data(engine):
     plan = start_plan(engine)
     assert engine.work.show(OPERATOR, plan)["title"] == "Spring launch (2027-Q1)"
     assert only_task(engine, "wang.lei", "research")["instance_title"] == "Spring launch (2027-Q1)"
+
+
+BIG = {**DRAFT, "budget_cny": 2000000}  # above the sign-off threshold of market_plan_signoff.dmn (1,000,000)
+
+
+def joint_tasks(engine, plan):
+    """The director's and the branch GM's open joint sign-off tasks: username -> task id."""
+    found = {}
+    for username in ("chen.yu", "sun.hao"):
+        for task in engine.work.tasks(Person(username)):
+            if task["instance_id"] == plan and task["name"] == "joint_signoff":
+                found[username] = task["id"]
+    return found
+
+
+def test_a_budget_above_the_threshold_needs_the_director_and_the_branch_gm(engine):
+    plan = start_plan(engine)
+    research_and_draft(engine, plan, BIG)
+    result = step(engine, "li.na", "manager_review", plan, decision("approve"))
+    assert result["next_tasks"] == ["joint_signoff", "joint_signoff"]
+    tasks = joint_tasks(engine, plan)
+    assert sorted(tasks) == ["chen.yu", "sun.hao"]  # one each, in each one's own inbox
+    shown = engine.work.task(Person("sun.hao"), tasks["sun.hao"])
+    assert shown["countersign"]["size"] == 2 and shown["form"]["properties"]["decision"]["enum"] == [
+        "approve", "return", "veto"]
+    step(engine, "sun.hao", "joint_signoff", plan, decision("approve", "同意"))
+    assert engine.work.show(OPERATOR, plan)["status"] == "running"  # both must approve
+    assert joint_tasks(engine, plan) == {"chen.yu": tasks["chen.yu"]}
+    step(engine, "chen.yu", "joint_signoff", plan, decision("approve"))
+    shown = engine.work.show(OPERATOR, plan)
+    assert (shown["status"], shown["end_event"]) == ("completed", "approved")
+    assert completions(engine, plan)[-2:] == [("joint_signoff", "sun.hao", "approve"),
+                                              ("joint_signoff", "chen.yu", "approve")]
+
+
+def test_either_signer_returning_ends_the_round_and_the_drafter_sees_why(engine):
+    plan = start_plan(engine)
+    research_and_draft(engine, plan, BIG)
+    step(engine, "li.na", "manager_review", plan, decision("approve"))
+    tasks = joint_tasks(engine, plan)
+    result = step(engine, "sun.hao", "joint_signoff", plan, decision("return", "预算过高，请压缩"))
+    assert result["next_tasks"] == ["draft_plan"]
+    assert joint_tasks(engine, plan) == {}  # the director's task closed with the round
+    assert engine.work.task(Person("chen.yu"), tasks["chen.yu"])["state"] == "cancelled"
+    rework = only_task(engine, "zhang.min", "draft_plan", plan)
+    context = engine.work.task(OPERATOR, rework["id"])["context"]
+    assert context["director_signoff"] == {"decision": "return", "comment": "sun.hao: 预算过高，请压缩"}
+    step(engine, "zhang.min", "draft_plan", plan, DRAFT)  # cut below the threshold: the director alone
+    step(engine, "li.na", "manager_review", plan, decision("approve"))
+    step(engine, "chen.yu", "director_signoff", plan, decision("approve"))
+    assert engine.work.show(OPERATOR, plan)["end_event"] == "approved"
+
+
+def test_either_signer_may_veto(engine):
+    plan = start_plan(engine)
+    research_and_draft(engine, plan, BIG)
+    step(engine, "li.na", "manager_review", plan, decision("approve"))
+    step(engine, "chen.yu", "joint_signoff", plan, decision("veto", "不符合战略"))
+    shown = engine.work.show(OPERATOR, plan)
+    assert (shown["status"], shown["end_event"]) == ("completed", "vetoed")
+    [ended] = [e for e in engine.work.history(OPERATOR, plan) if e["kind"] == "countersign_ended"]
+    assert ended["payload"]["closed"] == ["sun.hao"]
+
+
+def test_a_budget_at_the_threshold_is_the_director_alone(engine):
+    plan = start_plan(engine)
+    research_and_draft(engine, plan, {**DRAFT, "budget_cny": 1000000})
+    result = step(engine, "li.na", "manager_review", plan, decision("approve"))
+    assert result["next_tasks"] == ["director_signoff"]
+
+
+def test_a_second_joint_round_after_rework_starts_afresh(sqlite_engine):
+    engine = sqlite_engine
+    plan = start_plan(engine)
+    research_and_draft(engine, plan, BIG)
+    step(engine, "li.na", "manager_review", plan, decision("approve"))
+    step(engine, "chen.yu", "joint_signoff", plan, decision("return", "再议"))
+    step(engine, "zhang.min", "draft_plan", plan, BIG)
+    step(engine, "li.na", "manager_review", plan, decision("approve"))
+    tasks = joint_tasks(engine, plan)
+    assert sorted(tasks) == ["chen.yu", "sun.hao"]
+    members = engine.work.task(Person("chen.yu"), tasks["chen.yu"])["countersign"]["members"]
+    assert [(m["username"], m["state"]) for m in members] == [("chen.yu", "open"), ("sun.hao", "open")]
+    step(engine, "chen.yu", "joint_signoff", plan, decision("approve"))
+    step(engine, "sun.hao", "joint_signoff", plan, decision("approve"))
+    assert engine.work.show(OPERATOR, plan)["end_event"] == "approved"
