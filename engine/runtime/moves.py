@@ -8,7 +8,8 @@ Transfer moves an open task to a named colleague, who holds it from then on; to 
 - ``department``: someone of the holder's department (the reporting tree of the holder's highest manager
   below the top of the organisation: li.na's marketing department for wang.lei);
 - ``role``: holders of the step's role only;
-- none (the default): holders of the step's role, or people the holder's manager manages.
+- none (the default): holders of the step's role, or people the holder's manager manages (and, when a manager
+  moves it, the people below that manager: the dispatch right).
 
 "The holder" is whoever holds the task, or, while nobody does, whoever transfers it. Urge reminds a task's
 holders, at most once an hour per task (``URGE_EVERY``). Withdraw ends a request its starter regrets while
@@ -78,8 +79,10 @@ def department_head(session: Session, user_id: int) -> int:
     return line[-2] if len(line) >= 2 else line[-1]
 
 
-def may_receive(session: Session, process: DeployedProcess, task: HumanTask, holder_id: int, target: Actor) -> bool:
-    """Whether the process's transfer rule lets ``target`` receive ``task`` from ``holder_id``."""
+def may_receive(session: Session, process: DeployedProcess, task: HumanTask, holder_id: int, actor: Actor,
+                target: Actor) -> bool:
+    """Whether the process's transfer rule lets ``target`` receive ``task`` from ``holder_id`` (moved by
+    ``actor``: the holder, or a manager above them, who may also give it to the people below them)."""
     rule = process.transfer_rule
     if rule == "anyone":
         return True
@@ -87,8 +90,17 @@ def may_receive(session: Session, process: DeployedProcess, task: HumanTask, hol
         return task.lane in target.roles
     if rule == "department":
         return department_head(session, holder_id) == department_head(session, target.id)
+    if task.lane in target.roles:
+        return True
     manager = managers_of(session, holder_id)[:1]
-    return task.lane in target.roles or (bool(manager) and target.id in subordinates_of(session, manager[0]))
+    if manager and target.id in subordinates_of(session, manager[0]):
+        return True
+    return _as_manager(actor, task) and target.id in subordinates_of(session, actor.id)
+
+
+def _as_manager(actor: Actor, task: HumanTask) -> bool:
+    """Whether ``actor`` moves a task as a manager above its holder(s), not as one who may work on it."""
+    return task.assignee_id != actor.id and task.lane not in actor.roles
 
 
 def rule_text(rule: str) -> str:
@@ -116,7 +128,7 @@ def transfer_task(session: Session, collaborators: Collaborators, actor: Actor, 
         raise InvalidInput(f"task {task.id} cannot be transferred to {target.username}: "
                            "choose someone other than its holder and yourself")
     process = collaborators.catalog.get(session, instance.definition_id)
-    if not may_receive(session, process, task, holder_id, target):
+    if not may_receive(session, process, task, holder_id, actor, target):
         raise NotAllowed(f"{process.key} transfers its steps only to {rule_text(process.transfer_rule)}; "
                          f"{target.username} is not one of them")
     before = session.scalar(select(User.username).where(User.id == task.assignee_id)) if task.assignee_id else None
@@ -137,15 +149,25 @@ def transfer_task(session: Session, collaborators: Collaborators, actor: Actor, 
 
 
 def transfer_candidates(session: Session, collaborators: Collaborators, actor: Actor, task_id: int) -> list[str]:
-    """The usernames ``actor`` may transfer a task to (none when they may not transfer it), by username."""
+    """The usernames ``actor`` may transfer a task to, in order (none when they may not transfer it): the
+    people ``may_receive`` lets in, worked out as sets rather than person by person."""
     task, instance = load_task(session, task_id)
     if actor.is_operator or not rights.may_transfer(session, actor, task, relationship_roles(session)):
         return []
-    process = collaborators.catalog.get(session, instance.definition_id)
+    rule = collaborators.catalog.get(session, instance.definition_id).transfer_rule
     holder_id = task.assignee_id or actor.id
-    users = session.scalars(select(User.username).where(User.active.is_(True), User.id.not_in([holder_id, actor.id]))
-                            .order_by(User.username)).all()
-    return [name for name in users if may_receive(session, process, task, holder_id, load_actor(session, name))]
+    query = select(User.username).where(User.active.is_(True), User.id.not_in([holder_id, actor.id]))
+    if rule != "anyone":
+        allowed = set(users_with_role(session, task.lane)) if rule in ("", "role") else set()
+        if rule == "department":
+            head = department_head(session, holder_id)
+            allowed |= subordinates_of(session, head) | {head}
+        elif rule == "":
+            allowed |= {p for m in managers_of(session, holder_id)[:1] for p in subordinates_of(session, m)}
+            if _as_manager(actor, task):
+                allowed |= subordinates_of(session, actor.id)
+        query = query.where(User.id.in_(sorted(allowed)))
+    return list(session.scalars(query.order_by(User.username)))
 
 
 # -- urge (催办) ----------------------------------------------------------------------------------
