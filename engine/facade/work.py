@@ -28,6 +28,7 @@ from ..runtime.views import (
     InstanceDetail,
     MyRequests,
     Navigation,
+    OfferedMoves,
     ProcessDefinition,
     RestartData,
     Started,
@@ -223,6 +224,11 @@ class Work(Area):
         """The process and start data to start a withdrawn, cancelled or vetoed request of one's own again."""
         with self.core.reading() as session:
             return moves.restart_data(session, self.collaborators, acting(session, by), instance_id)
+
+    def offered_moves(self, by: Person, instance_id: int) -> OfferedMoves:
+        """Which moves a request's page offers ``by``: the tasks they may urge, withdraw, start again."""
+        with self.core.reading() as session:
+            return moves.offered_moves(session, self.collaborators, acting(session, by), instance_id)
 
     # -- notifications -----------------------------------------------------------------------
     def notifications(self, by: Person, unread_only: bool = False) -> list[Notification]:

@@ -41,7 +41,7 @@ from .outbox import Message, users_with_role
 from .step_plan import step_label
 from .step_writer import Step, TaskAction, write_step
 from .tasks import load_task
-from .views import RestartData, Transfer, Urged, Withdrawn
+from .views import OfferedMoves, RestartData, Transfer, Urged, Withdrawn
 
 MAX_REASON_LENGTH = 1000
 URGE_EVERY = timedelta(hours=1)
@@ -284,3 +284,26 @@ def restart_data(session: Session, collaborators: Collaborators, actor: Actor, i
     fields = (process.start_form or {}).get("properties") or {}
     data = {key: value for key, value in start.items() if key in fields} if isinstance(start, dict) else {}
     return {"instance_id": instance.id, "process": process.key, "data": data}
+
+
+# -- what a request's page offers ------------------------------------------------------------------
+def offered_moves(session: Session, collaborators: Collaborators, actor: Actor, instance_id: int) -> OfferedMoves:
+    """The moves the request's page offers ``actor`` (the use cases check again when one is made).
+
+    :raise NotAllowed: ``actor`` may not see the request.
+    """
+    instance = load_instance(session, instance_id)
+    rights.require_see_instance(session, actor, instance)
+    if actor.is_operator:
+        return OfferedMoves((), False, False)
+    starter = rights.is_starter(actor, instance)
+    urge: tuple[int, ...] = ()
+    withdraw = restart = False
+    if instance.status == "running":
+        tasks = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id,
+                                                        HumanTask.state == "open").order_by(HumanTask.id)).all()
+        urge = tuple(t.id for t in tasks if rights.may_urge(session, actor, t, instance))
+        withdraw = starter and not acted_on(session, instance, actor.username)
+    elif starter and (instance.status == "cancelled" or instance.end_event in RESTARTABLE_ENDS):
+        restart = may_start(collaborators, collaborators.catalog.latest(session, instance.process_key), actor)
+    return OfferedMoves(urge, withdraw, restart)

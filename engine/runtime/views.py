@@ -280,3 +280,13 @@ class RestartData(TypedDict):
     instance_id: int
     process: str
     data: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class OfferedMoves:
+    """Which moves a request's page offers its reader: the open tasks they may urge, whether they may withdraw
+    it now, and whether they may start it again."""
+
+    urge: tuple[int, ...]
+    withdraw: bool
+    restart: bool
