@@ -31,6 +31,8 @@ def test_the_holder_transfers_a_task_and_the_colleague_owns_it_from_then_on(engi
     research = research_of(engine, plan)
     engine.work.claim(WANG, research)
     result = engine.work.transfer(WANG, research, "zhou.jie", "出差一周，请周杰代为调研")
+    replayed = engine.audit.replay(OPERATOR, plan, engine.audit.replay(OPERATOR, plan, 1)["steps"])
+    assert [t["assignee"] for t in replayed["open_tasks"]] == ["zhou.jie"]  # the replay follows the transfer
     assert result == {"id": research, "instance_id": plan, "from": "wang.lei", "to": "zhou.jie",
                       "reason": "出差一周，请周杰代为调研"}
     [event] = kinds(engine, plan, "task_transferred")
@@ -169,6 +171,9 @@ def test_the_starter_withdraws_a_request_nobody_has_acted_on(engine):
     with pytest.raises(Conflict):
         engine.work.withdraw(LI_NA, plan, "again")  # ended already
     assert chains(engine, plan) == (1, [])
+    first = engine.audit.replay(OPERATOR, plan, 1)
+    last = engine.audit.replay(OPERATOR, plan, first["steps"])  # the audit replay ends where the request did
+    assert (last["status"], last["end_event"], last["open_tasks"]) == ("cancelled", "withdrawn", [])
 
 
 def chains(engine: Engine, plan: int) -> tuple[int, list]:
@@ -219,3 +224,25 @@ def test_start_again_from_a_withdrawn_or_vetoed_request(engine):
     step(engine, "chen.yu", "director_signoff", vetoed, decision("veto", "Not this year"))
     assert engine.work.show(LI_NA, vetoed)["end_event"] == "vetoed"
     assert engine.work.restart_data(LI_NA, vetoed)["data"] == START
+
+
+# -- the exports -------------------------------------------------------------------------------------
+def test_the_process_mining_exports_carry_the_moves(engine):
+    from engine.audit.xes import LogFilter
+
+    plan = start_plan(engine)
+    research = research_of(engine, plan)
+    engine.work.urge(LI_NA, research)
+    engine.work.transfer(WANG, research, "zhou.jie", "出差")
+    engine.work.complete(Person("zhou.jie"), research, RESEARCH)
+    regret = start_plan(engine)
+    engine.work.withdraw(LI_NA, regret, "方向有变")
+    xes = "".join(engine.audit.xes_log(OPERATOR, LogFilter("market_plan")))
+    assert '<int key="opsflow:transfers" value="1"/><string key="opsflow:transferred_from" value=""/>' in xes
+    assert '<int key="opsflow:urges" value="1"/>' in xes
+    assert '<string key="opsflow:end_event" value="withdrawn"/>' in xes
+    ocel = engine.audit.ocel_log(OPERATOR, LogFilter("market_plan"))
+    [done] = [e for e in ocel["events"] if e["type"] == "research"]
+    attributes = {a["name"]: a["value"] for a in done["attributes"]}
+    assert (attributes["transfers"], attributes["transferred_from"], attributes["urges"]) == (1, "", 1)
+    assert {"objectId": "person:zhou.jie", "qualifier": "completed by"} in done["relationships"]
