@@ -141,6 +141,30 @@ def test_the_starter_urges_the_holders_once_an_hour(demo, clock):
     assert second["actor"] == "chen.yu" and second["payload"] == {"told": ["wang.lei"], "note": "今天请处理"}
 
 
+class KeptMail:
+    """A mailer that keeps what it is asked to send."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, str]] = []
+
+    def send(self, to: str, subject: str, body: str) -> None:
+        self.sent.append((to, subject, body))
+
+
+def test_an_urge_is_also_e_mailed_where_mail_is_set_up(demo):
+    from engine.scheduling.worker import Worker
+
+    mail = KeptMail()
+    demo.collaborators.mailer = mail  # as OPSFLOW_SMTP_HOST would set it
+    plan = start_plan(demo)
+    Worker(demo.core, slots=20).run_once()  # the new task's own e-mail goes first
+    mail.sent.clear()
+    demo.work.urge(LI_NA, research_of(demo, plan), "今天请处理")
+    Worker(demo.core, slots=20).run_once()
+    [(to, subject, body)] = mail.sent
+    assert to.startswith("wang.lei@") and subject.startswith("催办") and "今天请处理" in body
+
+
 def test_who_may_urge_and_a_finished_task(engine):
     plan = start_plan(engine)
     research = research_of(engine, plan)
