@@ -3,7 +3,8 @@
 Counts what goes to the database (SQLAlchemy ``before_cursor_execute``; the implicit BEGIN of the
 sqlite3 driver is not a statement and is not counted) and the commits and rollbacks on
 ``engine.db`` during one call of ``Engine.start``, ``Engine.tasks``, ``Engine.claim`` and
-``Engine.complete`` for each step of the market-plan approve journey, and during two HTTP task
+``Engine.complete`` for each step of the market-plan approve journey, the moves ``Engine.urge``,
+``Engine.transfer`` and ``Engine.withdraw`` (issue 19), and during two HTTP task
 submissions through the Flask test client (``webui.create_app``), auth included:
 
 * ``POST /api/v1/tasks/{id}/complete`` with a bearer token (``Engine.create_token``);
@@ -67,6 +68,17 @@ def hidden_fields(page: str, task_id: int) -> dict[str, str]:
     """The hidden fields of a task page's form (the CSRF token, the form it was made with), as a browser sends them."""
     form = page[page.index(f'action="/tasks/{task_id}/complete"'):]
     return dict(HIDDEN.findall(form[:form.index("</form>")]))
+
+
+def moves(engine: Engine, rows: list[tuple[str, SqlCount]]) -> None:
+    """Count the moves of issue 19 around a research task nobody holds: urge (the starter), transfer (the role's
+    holder, to someone his manager manages), and withdrawing a fresh request (its starter)."""
+    task_id = new_research_task(engine)
+    measure(engine, f"Engine.urge ({FIRST_TASK})", lambda: engine.work.urge(Person(STARTER), task_id), rows)
+    measure(engine, f"Engine.transfer ({FIRST_TASK})",
+            lambda: engine.work.transfer(Person(RESEARCHER), task_id, "zhou.jie", "bench"), rows)
+    instance_id = int(engine.work.start(Person(STARTER), "market_plan", START).id)
+    measure(engine, "Engine.withdraw", lambda: engine.work.withdraw(Person(STARTER), instance_id, "bench"), rows)
 
 
 def http_submissions(engine: Engine, rows: list[tuple[str, SqlCount]]) -> None:
@@ -133,6 +145,7 @@ def main() -> None:
         task_id = new_research_task(engine)
         measure(engine, f"Engine.complete ({FIRST_TASK}, not claimed)",
                 lambda: engine.work.complete(Person(RESEARCHER), task_id, RESEARCH), rows)
+        moves(engine, rows)
         http_submissions(engine, rows)
 
     if args.json:

@@ -91,3 +91,15 @@ class HistoryTampered(OpsflowError):
     """The history, or the evidence of it kept outside the database, does not check out."""
 
     code = "history_tampered"
+
+
+class TooSoon(OpsflowError):
+    """A move that may be made only so often (urging a task: once an hour) was made again too soon;
+    ``retry_at`` (ISO 8601, UTC) says when it may be made again, ``retry_after`` in how many seconds."""
+
+    code = "too_many_requests"
+
+    def __init__(self, message: str, retry_at: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_at = retry_at
+        self.retry_after = retry_after

@@ -5,6 +5,7 @@
 - ``FormInvalid`` → a message naming the fields and back to the page the user came from (the views of
   generated forms catch it themselves and draw the same form again, every error next to its field);
 - ``InvalidInput`` → a message and back to the page the user came from (``come_back_to``);
+- ``TooSoon`` (urging a step again within the hour) → a message saying from when, and back;
 - ``LoginFailed`` → the sign-in form again; a session whose user is gone → signed out.
 
 The handlers are attached to the HTML blueprints only: the REST API answers in JSON itself.
@@ -27,6 +28,7 @@ from engine.errors import (
     NotFound,
     OpsflowError,
     ProcessError,
+    TooSoon,
     UserNotFound,
 )
 from engine.org.sign_in import LoginFailed
@@ -34,7 +36,7 @@ from engine.org.sign_in import LoginFailed
 from .api.errors import http_error
 from .context import signed_in
 from .forms.field_errors import explain, say
-from .i18n import _, ngettext
+from .i18n import _, ngettext, when
 from .safety import TextNotAccepted
 
 log = logging.getLogger(__name__)
@@ -113,6 +115,13 @@ def _process_error(exc: ProcessError) -> ResponseReturnValue:
                         "The failure is recorded for whoever maintains the process: %(detail)s", detail=exc.message))
 
 
+def _too_soon(exc: TooSoon) -> ResponseReturnValue:
+    """A move made again too soon (urging a step within the hour): say from when, and go back."""
+    flash(_("This step was urged less than an hour ago. You may urge it again from %(time)s.",
+            time=when(exc.retry_at)), "error")
+    return _back()
+
+
 def _other_domain_error(exc: OpsflowError) -> ResponseReturnValue:
     return error_page(400, _("Not accepted"), say(exc.message))
 
@@ -153,6 +162,7 @@ def attach(blueprint: Blueprint) -> None:
     blueprint.register_error_handler(FormInvalid, _form_invalid)
     blueprint.register_error_handler(InvalidInput, _invalid_input)
     blueprint.register_error_handler(ProcessError, _process_error)
+    blueprint.register_error_handler(TooSoon, _too_soon)
     blueprint.register_error_handler(OpsflowError, _other_domain_error)
     blueprint.register_error_handler(CSRFError, _csrf)
 

@@ -22,6 +22,7 @@ from . import (
     i18n,
     inbox,
     instances,
+    moves,
     notifications,
     ops,
     processes,
@@ -39,7 +40,8 @@ csrf = CSRFProtect()
 FAVICON_MAX_AGE = 7 * 24 * 3600
 HTML_BLUEPRINTS = (auth.blueprint, inbox.blueprint, tasks.blueprint, processes.blueprint, instances.blueprint,
                    notifications.blueprint, dashboard.blueprint, calendar.blueprint, audit.blueprint,
-                   modeler.blueprint, i18n.blueprint, account.blueprint, ops.blueprint, copies.blueprint)
+                   modeler.blueprint, i18n.blueprint, account.blueprint, ops.blueprint, copies.blueprint,
+                   moves.blueprint)
 for _blueprint in HTML_BLUEPRINTS:  # once, at import: a blueprint cannot change after its first registration
     errors.attach(_blueprint)
 

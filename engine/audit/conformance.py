@@ -75,7 +75,7 @@ def replay_instance(collaborators: Collaborators, process: Any, instance_id: int
             if model != taken:
                 return Verdict(instance_id, version, False, steps, f"at gateway {taken[0]} the history took "
                                f"{', '.join(taken[1])}, the model (with the recorded data) {', '.join(model[1])}", seq)
-        elif kind == "instance_cancelled":
+        elif kind in ("instance_cancelled", "instance_withdrawn"):
             return Verdict(instance_id, version, True, steps)
         elif kind == "task_completed":
             if expected_paths:

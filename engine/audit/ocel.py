@@ -2,7 +2,9 @@
 
 Objects: ``instance:<id>`` (process, version, status, end), ``task:<id>`` (its BPMN element id and lane),
 ``person:<username>``. Events (one per completed user task; the type is the BPMN element id) relate
-to their instance, their task and the person who completed it; instances relate to who started them.
+to their instance, their task and the person who completed it; instances relate to who started them. The
+moves made on a task before it was completed are attributes of its event (``transfers``, ``transferred_from``,
+``urges``: see ``xes.task_moves``); a withdrawn request is an instance whose ``end_event`` is ``withdrawn``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy.orm import Session
 from ..clock import utc_iso
 from ..models import HistoryEvent, HumanTask, ProcessInstance, User, UserRole
 from .views import OcelLog
-from .xes import LogFilter, instance_query
+from .xes import LogFilter, instance_query, task_moves
 
 EPOCH = "1970-01-01T00:00:00Z"
 
@@ -52,6 +54,7 @@ def ocel_log(session: Session, wanted: LogFilter) -> OcelLog:
                         "attributes": _attrs({"process": wanted.process, "version": instance.version,
                                               "title": instance.title, "status": instance.status,
                                               "end_event": instance.end_event})})
+    moves = task_moves(session, ids) if ids else {}
     seen_tasks: set[int] = set()
     events: list[dict[str, Any]] = []
     for row in rows:
@@ -66,10 +69,13 @@ def ocel_log(session: Session, wanted: LogFilter) -> OcelLog:
         if row.actor:
             related.append({"objectId": f"person:{row.actor}", "qualifier": "completed by"})
         decision = json.loads(row.payload_json).get("decision")
+        moved = moves.get(row.human_task_id, {}) if row.human_task_id is not None else {}
         events.append({"id": f"event:{row.id}", "type": row.task_name, "time": utc_iso(row.occurred_at),
                        "attributes": [{"name": k, "value": v} for k, v in (
                            ("decision", decision if isinstance(decision, str) else None), ("seq", row.seq),
-                           ("hash", row.hash)) if v is not None],
+                           ("hash", row.hash), ("transfers", moved.get("transfers") or None),
+                           ("transferred_from", moved.get("transferred_from") if moved.get("transfers") else None),
+                           ("urges", moved.get("urges") or None)) if v is not None],
                        "relationships": related})
     objects += [{"id": f"person:{p}", "type": "person", "relationships": [],
                  "attributes": _attrs({"roles": ",".join(sorted(roles.get(p, [])))})} for p in people]
@@ -84,7 +90,10 @@ def ocel_log(session: Session, wanted: LogFilter) -> OcelLog:
         ],
         "eventTypes": [{"name": name, "attributes": [{"name": "decision", "type": string},
                                                       {"name": "seq", "type": integer},
-                                                      {"name": "hash", "type": string}]}
+                                                      {"name": "hash", "type": string},
+                                                      {"name": "transfers", "type": integer},
+                                                      {"name": "transferred_from", "type": string},
+                                                      {"name": "urges", "type": integer}]}
                        for name in sorted({r.task_name for r in rows if r.task_name})],
         "objects": objects,
         "events": events,

@@ -106,13 +106,14 @@ class Replayer:
                 state.open_tasks[key].assignee = event.actor
             elif event.kind == "task_unclaimed" and key in state.open_tasks:
                 state.open_tasks[key].assignee = None
-            elif event.kind == "task_assigned" and key in state.open_tasks:
+            elif event.kind in ("task_assigned", "task_transferred") and key in state.open_tasks:
                 state.open_tasks[key].assignee = payload.get("to")
             elif event.kind == "instance_ended":
                 state.status, state.end_event = "completed", payload.get("end_event")
                 state.open_tasks.clear()
-            elif event.kind == "instance_cancelled":
+            elif event.kind in ("instance_cancelled", "instance_withdrawn"):
                 state.status = "cancelled"
+                state.end_event = "withdrawn" if event.kind == "instance_withdrawn" else state.end_event
                 state.open_tasks.clear()
         for task in created:  # the engine resolved these from the data the step left behind
             path = self.assignee_paths.get(task.name)

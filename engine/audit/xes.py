@@ -4,7 +4,10 @@ One trace per instance (``concept:name`` = the instance id); one event per compl
 ``concept:name`` = the BPMN element **id** (process-mining tools then match the model's ids; the task's
 title is ``opsflow:title``), ``time:timestamp``, ``lifecycle:transition`` = complete, ``org:resource``
 (username), ``org:role`` (the lane's role), ``opsflow:decision``, ``opsflow:seq`` and ``opsflow:hash``
-(the event's chain hash, to find it in the verified history).
+(the event's chain hash, to find it in the verified history). The moves made on a task before it was
+completed ride on its event as attributes, so that the log replays as before: ``opsflow:transfers`` and
+``opsflow:transferred_from`` (转办: how often, and who held it first), ``opsflow:urges`` (催办); a request its
+starter withdrew (撤回) is a trace whose ``opsflow:end_event`` is ``withdrawn``.
 """
 
 from __future__ import annotations
@@ -95,6 +98,28 @@ def _header(process: str) -> str:
     )
 
 
+MOVES = ("task_transferred", "task_urged")
+
+
+def task_moves(session: Session, instance_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The moves made on the tasks of these instances, by task row id: ``transfers``, ``transferred_from`` (who
+    held it before the first transfer: a username, or "" for its role), ``urges``."""
+    found: dict[int, dict[str, Any]] = {}
+    for task_id, kind, payload in session.execute(
+            select(HistoryEvent.human_task_id, HistoryEvent.kind, HistoryEvent.payload_json)
+            .where(HistoryEvent.instance_id.in_(instance_ids), HistoryEvent.kind.in_(MOVES))
+            .order_by(HistoryEvent.instance_id, HistoryEvent.seq)):
+        if task_id is None:
+            continue
+        moves = found.setdefault(task_id, {"transfers": 0, "urges": 0})
+        if kind == "task_transferred":
+            moves["transfers"] += 1
+            moves.setdefault("transferred_from", json.loads(payload).get("from") or "")
+        else:
+            moves["urges"] += 1
+    return found
+
+
 def stream_xes(session: Session, wanted: LogFilter, chunk: int = 500) -> Iterator[str]:
     """The XES document in pieces: the header, then one piece per trace, then the end.
 
@@ -115,20 +140,22 @@ def stream_xes(session: Session, wanted: LogFilter, chunk: int = 500) -> Iterato
         for event in session.execute(
             select(HistoryEvent.instance_id, HistoryEvent.seq, HistoryEvent.task_name, HistoryEvent.occurred_at,
                    HistoryEvent.actor, HistoryEvent.payload_json, HistoryEvent.hash, HumanTask.lane,
-                   HumanTask.definition_id)
+                   HumanTask.definition_id, HistoryEvent.human_task_id)
             .outerjoin(HumanTask, HumanTask.id == HistoryEvent.human_task_id)
             .where(and_(HistoryEvent.instance_id.in_(ids), HistoryEvent.kind == "task_completed"))
             .order_by(HistoryEvent.instance_id, HistoryEvent.seq)
         ):
             events[event.instance_id].append(event)
+        moves = task_moves(session, ids)
         for row in batch:
-            yield _trace(row, events[row.id], titles)
+            yield _trace(row, events[row.id], titles, moves)
         after = ids[-1]
         session.expunge_all()
     yield "</log>\n"
 
 
-def _trace(instance: Any, events: list[Any], titles: dict[tuple[int, str], str]) -> str:
+def _trace(instance: Any, events: list[Any], titles: dict[tuple[int, str], str],
+           moves: dict[int, dict[str, Any]]) -> str:
     parts = ["<trace>", _attr("string", "concept:name", instance.id), _attr("string", "opsflow:title", instance.title),
              _attr("int", "opsflow:version", instance.version), _attr("string", "opsflow:status", instance.status)]
     if instance.end_event:
@@ -148,6 +175,12 @@ def _trace(instance: Any, events: list[Any], titles: dict[tuple[int, str], str])
             parts.append(_attr("string", "org:role", event.lane))
         if isinstance(payload.get("decision"), str):
             parts.append(_attr("string", "opsflow:decision", payload["decision"]))
+        moved = moves.get(event.human_task_id) if event.human_task_id is not None else None
+        if moved and moved["transfers"]:
+            parts.append(_attr("int", "opsflow:transfers", moved["transfers"]))
+            parts.append(_attr("string", "opsflow:transferred_from", moved["transferred_from"]))
+        if moved and moved["urges"]:
+            parts.append(_attr("int", "opsflow:urges", moved["urges"]))
         parts.append(_attr("int", "opsflow:seq", event.seq))
         parts.append(_attr("string", "opsflow:hash", event.hash))
         parts.append("</event>")

@@ -50,6 +50,7 @@ class DeployedProcess:
     instance_title: str
     business_key: str = ""
     notify_on_end: tuple[str, ...] = ()
+    transfer_rule: str = ""  # to whom its steps may be transferred (转办); "" is the default rule
 
 
 class DefinitionCatalog:
@@ -84,6 +85,7 @@ class DefinitionCatalog:
             instance_title=row.instance_title,
             business_key=row.business_key,
             notify_on_end=_split(row.notify_on_end),
+            transfer_rule=row.transfer_rule,
         )
         with self._lock:
             self._by_id[definition_id] = deployed

@@ -55,7 +55,8 @@ def _store(session: Session, parsed: ParsedProcess, specs: SpecCodec, now: datet
         bpmn_xml=parsed.bpmn_xml, spec_json=specs.to_json(parsed.spec, parsed.subprocess_specs),
         start_form_json=json.dumps(parsed.start_form, ensure_ascii=False) if parsed.start_form else None,
         start_roles=",".join(parsed.start_roles), instance_title=parsed.instance_title,
-        business_key=parsed.business_key, notify_on_end=parsed.notify_on_end, deployed_at=now, deployed_by=by,
+        business_key=parsed.business_key, notify_on_end=parsed.notify_on_end,
+        transfer_rule=parsed.transfer_rule, deployed_at=now, deployed_by=by,
         change_note=note,
     )
     session.add(definition)

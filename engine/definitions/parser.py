@@ -36,6 +36,10 @@ from .problems import N_, Problem
 from .sandbox import check_compiles
 from .xml_safety import UnsafeXml, parse_xml
 
+# A process's ``transferRule`` property: to whom its steps may be transferred (转办); "" is the default
+# (holders of the step's role, or people the holder's manager manages). ``engine.runtime.moves`` applies it.
+TRANSFER_RULES = ("", "anyone", "department", "role")
+
 
 @dataclass
 class ParsedProcess:
@@ -52,6 +56,7 @@ class ParsedProcess:
     instance_title: str
     business_key: str
     notify_on_end: str
+    transfer_rule: str = ""
     user_tasks: list[UserTaskInfo] = field(default_factory=list)
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # name -> (kind, content) this version uses
 
@@ -220,6 +225,10 @@ def _parse_process(
         if role not in known_roles or role in relationship_roles:
             problems.append(Problem(N_("process %(process)r: start role %(role)r is not a known role"), key,
                                     process=key, role=role))
+    transfer_rule = props.get("transferRule", "").strip()
+    if transfer_rule not in TRANSFER_RULES:
+        problems.append(Problem(N_("process %(process)r: transferRule %(rule)r is not one of anyone, department, "
+                                   "role"), key, process=key, rule=transfer_rule))
     if problems:
         raise DeploymentRejected(source, problems)
     form_names = sorted({t.form_name for t in tasks} | ({props["startForm"]} if start_form else set()))
@@ -240,6 +249,7 @@ def _parse_process(
         instance_title=props.get("instanceTitle", ""),
         business_key=props.get("businessKey", ""),
         notify_on_end=props.get("notifyOnEnd", ""),
+        transfer_rule=transfer_rule,
         user_tasks=tasks,
         files=files,
     )

@@ -12,7 +12,7 @@ from ..history.log import PendingEvent
 from ..models import ProcessInstance
 from ..org.people import Caller, Person, acting
 from ..org.rights import Right, holds, may_audit
-from ..runtime import comments, copies, inbox, instance_views, instances
+from ..runtime import comments, copies, inbox, instance_views, instances, moves
 from ..runtime.step_writer import Step, write_step
 from ..runtime.tasks import assign_task, claim_task, complete_task, show_task, unclaim_task
 from ..runtime.views import (
@@ -28,12 +28,17 @@ from ..runtime.views import (
     InstanceDetail,
     MyRequests,
     Navigation,
+    OfferedMoves,
     ProcessDefinition,
+    RestartData,
     Started,
     StepForm,
     Task,
     TaskCounts,
     TaskDetail,
+    Transfer,
+    Urged,
+    Withdrawn,
 )
 from ..scheduling import notifications
 from ..scheduling.views import Notification
@@ -191,6 +196,39 @@ class Work(Area):
         """Mark a request copied to ``by`` read, as they open it."""
         with self.core.transaction() as session:
             return copies.open_copy(session, acting(session, by), instance_id, self.collaborators.clock())
+
+    # -- transfer, urge, withdraw, start again (转办, 催办, 撤回, 重新发起) ------------------------------
+    def transfer(self, by: Person, task_id: int, to_username: str, reason: str) -> Transfer:
+        """Move an open task to a colleague the process's transfer rule allows, with a reason (its holder, or a
+        manager above them); the colleague holds it from then on and is told."""
+        with self.core.transaction() as session:
+            return moves.transfer_task(session, self.collaborators, acting(session, by), task_id, to_username,
+                                       reason)
+
+    def transfer_candidates(self, by: Person, task_id: int) -> list[str]:
+        """Whom ``by`` may transfer a task to (usernames; none when they may not transfer it)."""
+        with self.core.reading() as session:
+            return moves.transfer_candidates(session, self.collaborators, acting(session, by), task_id)
+
+    def urge(self, by: Person, task_id: int, note: str = "") -> Urged:
+        """Remind an open task's holders (the request's starter, or a manager above the holder), once an hour."""
+        with self.core.transaction() as session:
+            return moves.urge_task(session, self.collaborators, acting(session, by), task_id, note)
+
+    def withdraw(self, by: Person, instance_id: int, reason: str) -> Withdrawn:
+        """Withdraw a request one started, while nobody has acted on it; it ends as withdrawn."""
+        with self.core.transaction() as session:
+            return moves.withdraw_instance(session, self.collaborators, acting(session, by), instance_id, reason)
+
+    def restart_data(self, by: Person, instance_id: int) -> RestartData:
+        """The process and start data to start a withdrawn, cancelled or vetoed request of one's own again."""
+        with self.core.reading() as session:
+            return moves.restart_data(session, self.collaborators, acting(session, by), instance_id)
+
+    def offered_moves(self, by: Person, instance_id: int) -> OfferedMoves:
+        """Which moves a request's page offers ``by``: the tasks they may urge, withdraw, start again."""
+        with self.core.reading() as session:
+            return moves.offered_moves(session, self.collaborators, acting(session, by), instance_id)
 
     # -- notifications -----------------------------------------------------------------------
     def notifications(self, by: Person, unread_only: bool = False) -> list[Notification]:

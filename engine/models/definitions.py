@@ -37,6 +37,9 @@ class ProcessDefinition(Base):
     instance_title: Mapped[str] = mapped_column(String(300), default="")
     business_key: Mapped[str] = mapped_column(String(300), default="", server_default="")
     notify_on_end: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    # To whom its steps may be transferred (转办): "anyone", "department", "role"; "" is the default rule
+    # (holders of the step's role, or people the holder's manager manages). ``engine.runtime.moves``.
+    transfer_rule: Mapped[str] = mapped_column(String(16), default="", server_default="")
     deployed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     deployed_by: Mapped[str] = mapped_column(String(64), default="")
     change_note: Mapped[str] = mapped_column(Text, default="", server_default="")

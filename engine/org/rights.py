@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from ..errors import NotAllowed
-from ..models import HumanTask, InstanceCopy, ProcessInstance
+from ..models import HumanTask, InstanceCopy, ProcessInstance, User, UserRole
 from .people import Actor, managers_of, subordinates_of
 
 
@@ -31,6 +31,10 @@ class Right(StrEnum):
     ASSIGN = "assign"
     COMMENT = "comment"
     COPY = "copy (cc)"
+    TRANSFER = "transfer"
+    URGE = "urge"
+    WITHDRAW = "withdraw"
+    RESTART = "start again"
     CANCEL = "cancel"
     SEE_DASHBOARD = "see dashboards"
     DEPLOY = "deploy"
@@ -70,6 +74,14 @@ RIGHTS: dict[Right, Grant] = {
                          "of the instance (relationship lanes) or one person's part of a countersign", "may_release"),
     Right.ASSIGN: Grant(frozenset(), "the dispatch right: a manager gives a task to someone below them who has "
                         "its role", "require_assign_to, require_assign_from"),
+    Right.TRANSFER: Grant(frozenset(), "its holder (while unclaimed, holders of its lane's role); a manager above "
+                          "the holder (while unclaimed, above one of its role's holders): the dispatch right; never "
+                          "a task meant for one person of the instance", "may_transfer"),
+    Right.URGE: Grant(frozenset(), "the instance's starter; a manager above the task's holder (while unclaimed, "
+                      "above one of its role's holders)", "may_urge"),
+    Right.WITHDRAW: Grant(frozenset(), "the instance's starter, while nobody has acted on it", "is_starter"),
+    Right.RESTART: Grant(frozenset(), "the starter of a request that ended withdrawn, cancelled or vetoed",
+                         "is_starter"),
     Right.COMMENT: Grant(frozenset(), "the advisory right: who may see the task, except read-only roles",
                          "may_comment"),
     Right.CANCEL: Grant(frozenset({"director", "admin"})),
@@ -267,3 +279,47 @@ def may_comment(session: Session, actor: Actor, task: HumanTask, instance: Proce
     if actor.roles and actor.roles <= READ_ONLY_ROLES:
         return False
     return may_see_task(session, actor, task, instance)
+
+
+def is_starter(actor: Actor, instance: ProcessInstance) -> bool:
+    """Who started the instance (withdraws it, starts it again)."""
+    return instance.started_by_id == actor.id
+
+
+def _role_holders(session: Session, role: str) -> set[int]:
+    return set(session.scalars(select(UserRole.user_id).join(User, User.id == UserRole.user_id)
+                               .where(UserRole.role_key == role, User.active.is_(True))))
+
+
+def _above_a_holder(session: Session, actor: Actor, task: HumanTask) -> bool:
+    """Whether ``actor`` is above the task's holder, or, while nobody holds it, above one of its role's holders."""
+    if task.assignee_id is not None:
+        return actor.id in managers_of(session, task.assignee_id)
+    below = subordinates_of(session, actor.id)
+    return bool(below) and bool(below & _role_holders(session, task.lane))
+
+
+def may_transfer(session: Session, actor: Actor, task: HumanTask, relationship_roles: set[str]) -> bool:
+    """Its holder (while unclaimed, holders of its role), or a manager above them (the dispatch right); never a
+    task meant for one person of the instance (a relationship lane: e.g. one's own self-assessment)."""
+    if task.state != "open" or task.lane in relationship_roles:
+        return False
+    if task.assignee_id == actor.id or (task.assignee_id is None and task.lane in actor.roles):
+        return True
+    return _above_a_holder(session, actor, task)
+
+
+def require_transfer(session: Session, actor: Actor, task: HumanTask, relationship_roles: set[str]) -> None:
+    """:raise NotAllowed: a task for one person of the instance, or outside the actor's hands and reporting line.
+    Asked before the task's state (a finished task is a conflict, told only to those who could have moved it)."""
+    if task.lane in relationship_roles:
+        raise NotAllowed(f"task {task.id} is for {task.lane!r} of this instance only; it cannot be transferred")
+    mine = task.assignee_id == actor.id or (task.assignee_id is None and task.lane in actor.roles)
+    if not mine and not _above_a_holder(session, actor, task):
+        raise NotAllowed(f"{actor.username} may not transfer task {task.id}: only its holder and the managers "
+                         "above them may")
+
+
+def may_urge(session: Session, actor: Actor, task: HumanTask, instance: ProcessInstance) -> bool:
+    """The instance's starter, or a manager above the task's holder (while unclaimed, above a role holder)."""
+    return is_starter(actor, instance) or _above_a_holder(session, actor, task)

@@ -166,16 +166,27 @@ def cancel_instance(
     if instance.status != "running":
         raise Conflict(f"instance {instance.id} is already {instance.status}")
     process = collaborators.catalog.get(session, instance.definition_id)
+    end_instance(session, collaborators, process, instance, PendingEvent(
+        "instance_cancelled", actor.username, None, payload={"reason": reason.strip()}), None,
+        [_cancelled_message(session, process, instance, actor, reason.strip())])
+    return Cancelled(id=instance.id, status="cancelled")
+
+
+def end_instance(session: Session, collaborators: Collaborators, process: DeployedProcess,
+                 instance: ProcessInstance, event: PendingEvent, end_event: str | None,
+                 notify: list[Message]) -> None:
+    """End a running instance before its model does (cancelled, or withdrawn by its starter): the workflow is
+    cancelled, its open tasks close, and ``event`` goes on its record; timers and reminders left behind find
+    it ended and do nothing."""
     workflow = collaborators.runner.load(process, instance.state_json)
     collaborators.runner.run_action(workflow.cancel)
     open_ids = list(session.scalars(select(HumanTask.spiff_task_id).where(
         HumanTask.instance_id == instance.id, HumanTask.state == "open")))
     now = collaborators.clock()
     write_step(session, collaborators, Step(
-        instance, [PendingEvent("instance_cancelled", actor.username, None, payload={"reason": reason.strip()})],
-        InstanceChanges(state_json=collaborators.codec.dump(workflow), status="cancelled", ended_at=now),
-        close=open_ids, notify=[_cancelled_message(session, process, instance, actor, reason.strip())]), now)
-    return Cancelled(id=instance.id, status="cancelled")
+        instance, [event], InstanceChanges(state_json=collaborators.codec.dump(workflow), status="cancelled",
+                                           end_event=end_event, ended_at=now),
+        close=open_ids, notify=notify), now)
 
 
 def _cancelled_message(session: Session, process: DeployedProcess, instance: ProcessInstance, actor: Actor,

@@ -273,3 +273,43 @@ class CopyEntry(TypedDict):
     note: str
     at: str
     read: bool
+
+
+# A task transferred (转办): who held it before (None: nobody, it was open to its role), who holds it now, why.
+Transfer = TypedDict("Transfer", {"id": int, "instance_id": int, "from": str | None, "to": str, "reason": str})
+
+
+class Urged(TypedDict):
+    """A reminder sent to a task's holders (催办): whom it told, and from when another may be sent."""
+
+    id: int
+    instance_id: int
+    told: list[str]
+    next_at: str
+
+
+class Withdrawn(TypedDict):
+    """A request its starter withdrew (撤回): it ended as cancelled, at the end ``withdrawn``."""
+
+    id: int
+    status: str
+    end_event: str
+    reason: str
+
+
+class RestartData(TypedDict):
+    """What a new request started again from an ended one (重新发起) begins with: its process and start data."""
+
+    instance_id: int
+    process: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class OfferedMoves:
+    """Which moves a request's page offers its reader: the open tasks they may urge, whether they may withdraw
+    it now, and whether they may start it again."""
+
+    urge: tuple[int, ...]
+    withdraw: bool
+    restart: bool

@@ -26,6 +26,7 @@ from engine.errors import (
     NotFound,
     OpsflowError,
     ProcessError,
+    TooSoon,
 )
 from engine.facade import build_engine
 
@@ -34,7 +35,7 @@ from .commands import Commands
 
 EXIT_CODES: list[tuple[type[OpsflowError], int]] = [
     (NotFound, 3), (NotAllowed, 4), (Conflict, 5), (FormInvalid, 6), (DeploymentRejected, 6),
-    (InvalidInput, 6), (ProcessError, 7), (HistoryTampered, 8), (OpsflowError, 1),
+    (InvalidInput, 6), (ProcessError, 7), (HistoryTampered, 8), (TooSoon, 10), (OpsflowError, 1),
 ]
 AREAS = (setup, work, history, integrity, exports, scheduling, appraisal, audit, modeler)
 

@@ -1,4 +1,5 @@
-"""Working on processes: start, tasks, claim, release, assign, complete, follow and cancel instances."""
+"""Working on processes: start, tasks, claim, release, assign, complete, transfer, urge, follow, withdraw and
+cancel instances."""
 
 from __future__ import annotations
 
@@ -78,6 +79,32 @@ def cmd_cancel(engine: Engine, args: argparse.Namespace) -> None:
     emit(args, result, lambda: print(f"instance {args.id} cancelled"))
 
 
+def cmd_transfer(engine: Engine, args: argparse.Namespace) -> None:
+    """``opsflow transfer TASK --to USER --reason TEXT --as USER``: 转办."""
+    result = engine.work.transfer(Person(args.actor), args.id, args.to, args.reason)
+    emit(args, result, lambda: print(f"task {args.id} transferred from {result['from'] or 'its role'} "
+                                     f"to {result['to']}"))
+
+
+def cmd_urge(engine: Engine, args: argparse.Namespace) -> None:
+    """``opsflow urge TASK --as USER [--note TEXT]``: 催办 (once an hour per task; exit 10 when too soon)."""
+    result = engine.work.urge(Person(args.actor), args.id, args.note or "")
+    emit(args, result, lambda: print(f"task {args.id}: reminded {', '.join(result['told']) or 'nobody'}; "
+                                     f"it may be urged again from {result['next_at']}"))
+
+
+def cmd_withdraw(engine: Engine, args: argparse.Namespace) -> None:
+    """``opsflow withdraw INSTANCE --reason TEXT --as USER``: 撤回 (the starter, while nobody has acted)."""
+    result = engine.work.withdraw(Person(args.actor), args.id, args.reason)
+    emit(args, result, lambda: print(f"instance {args.id} withdrawn"))
+
+
+def cmd_restart_data(engine: Engine, args: argparse.Namespace) -> None:
+    """``opsflow restart-data INSTANCE --as USER``: the start data to start an ended request again (重新发起)."""
+    result = engine.work.restart_data(Person(args.actor), args.id)
+    emit(args, result, lambda: print_json(result))
+
+
 def register(commands: Commands) -> None:
     p = commands.add("start", cmd_start, "start an instance of a process")
     p.add_argument("key")
@@ -108,6 +135,25 @@ def register(commands: Commands) -> None:
     p.add_argument("--to", action="append", metavar="USER", help="a person to copy it to (repeat for more)")
     p.add_argument("--note", help="why (optional)")
     p.add_argument("--unread", action="store_true", help="(listing) only those not opened yet")
+    actor(p)
+    p = commands.add("transfer", cmd_transfer, "transfer a task to a colleague (转办; its holder, or a manager "
+                     "above them)")
+    p.add_argument("id", type=record_id("task"))
+    p.add_argument("--to", required=True, metavar="USER", help="the colleague who holds it from then on")
+    p.add_argument("--reason", required=True)
+    actor(p)
+    p = commands.add("urge", cmd_urge, "remind a task's holders (催办; the starter, or a manager above the "
+                     "holder; once an hour)")
+    p.add_argument("id", type=record_id("task"))
+    p.add_argument("--note", help="a word to the holders (optional)")
+    actor(p)
+    p = commands.add("withdraw", cmd_withdraw, "withdraw a request you started while nobody has acted on it (撤回)")
+    p.add_argument("id", type=record_id("process instance"))
+    p.add_argument("--reason", required=True)
+    actor(p)
+    p = commands.add("restart-data", cmd_restart_data, "the process and start data to start a withdrawn, "
+                     "cancelled or vetoed request again (重新发起; then opsflow start KEY --data)")
+    p.add_argument("id", type=record_id("process instance"))
     actor(p)
     p = commands.add("cancel", cmd_cancel, "cancel an instance (director or admin)")
     p.add_argument("id", type=record_id("process instance"))

@@ -41,7 +41,7 @@ def test_every_route_is_documented_and_every_documented_route_exists(sqlite_app,
     documented = {(API + path, method) for path, item in document["paths"].items() for method in item
                   if method in HTTP_METHODS}
     assert routes == documented
-    assert len(routes) == 39
+    assert len(routes) == 43
 
 
 def test_the_document_is_valid_openapi(document):
@@ -179,5 +179,29 @@ def test_the_answers_are_what_the_document_says(sqlite_users, document):
     api.call("chen.yu", "get", "/audit/access-log", expect=403)
     exercise_modeler(api)
     api.call("li.na", "get", "/docs")
+    # Transfer, urge, withdraw and start again (issue 19), on two more plans.
+    moved = api.call("li.na", "post", "/process-definitions/{key}/start", {"data": START}, 201,
+                     key="market_plan")["id"]
+    [moved_research] = [t["id"] for t in api.call("wang.lei", "get", "/tasks")["items"] if t["instance_id"] == moved]
+    assert api.call("li.na", "post", f"{task}/urge", {}, task_id=moved_research)["told"] == ["wang.lei"]
+    api.call("li.na", "post", f"{task}/urge", None, 429, task_id=moved_research)  # once an hour
+    api.call("zhou.jie", "post", f"{task}/urge", None, 403, task_id=moved_research)
+    api.call("wang.lei", "post", f"{task}/transfer", {"to": "wang.lei", "reason": "x"}, 400, task_id=moved_research)
+    api.call("wang.lei", "post", f"{task}/transfer", {"to": "zhou.jie"}, 400, task_id=moved_research)  # no reason
+    api.call("wang.lei", "post", f"{task}/transfer", {"to": "zhao.qiang", "reason": "x"}, 403,
+             task_id=moved_research)  # outside the default rule
+    moved_to = api.call("wang.lei", "post", f"{task}/transfer", {"to": "zhou.jie", "reason": "Away"},
+                        task_id=moved_research)
+    assert (moved_to["from"], moved_to["to"]) == (None, "zhou.jie")
+    api.call("li.na", "post", f"{instance}/withdraw", {"reason": "Too late"}, 409, instance_id=moved)  # acted on
+    api.call("li.na", "get", f"{instance}/restart-data", expect=409, instance_id=moved)  # still running
+    regret = api.call("li.na", "post", "/process-definitions/{key}/start", {"data": START}, 201,
+                      key="market_plan")["id"]
+    api.call("zhang.min", "post", f"{instance}/withdraw", {"reason": "Not hers"}, 403, instance_id=regret)
+    withdrawn = api.call("li.na", "post", f"{instance}/withdraw", {"reason": "预算方向有变"}, instance_id=regret)
+    assert (withdrawn["status"], withdrawn["end_event"]) == ("cancelled", "withdrawn")
+    again = api.call("li.na", "get", f"{instance}/restart-data", instance_id=regret)
+    assert again == {"instance_id": regret, "process": "market_plan", "data": START}
+    api.call("li.na", "post", "/process-definitions/{key}/start", {"data": again["data"]}, 201, key=again["process"])
     documented = {(path, method) for path, item in document["paths"].items() for method in item}
     assert api.seen == documented

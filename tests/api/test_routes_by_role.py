@@ -190,6 +190,34 @@ PROBES = [
           body={"user": "wang.lei"}),
     Probe(f"{TASK}/complete", "POST", "/tasks/{done_research}/complete", 403, {409: frozenset({"wang.lei"})},
           body={"data": RESEARCH}),
+    # -- transfer (转办): the holder (while unclaimed, the role's holders: wang.lei) and those above; the default
+    # rule lets it go to people the holder's manager (li.na) manages, e.g. zhou.jie
+    Probe(f"{TASK}/transfer", "POST", "/tasks/{research}/transfer", 403, {200: WANG_LEI_AND_ABOVE},
+          body={"to": "zhou.jie", "reason": "away this week"}),
+    Probe(f"{TASK}/transfer", "POST", "/tasks/{held_research}/transfer", 403, {200: WANG_LEI_AND_ABOVE},
+          body={"to": "zhou.jie", "reason": "away this week"}),
+    Probe(f"{TASK}/transfer", "POST", "/tasks/{research}/transfer", 403, {400: WANG_LEI_AND_ABOVE},
+          body={"to": "nobody", "reason": "away"}, case="to nobody"),
+    Probe(f"{TASK}/transfer", "POST", "/tasks/{self_assessment}/transfer", 403,
+          body={"to": "wu.fang", "reason": "away"}),  # meant for one person of the instance: never transferred
+    Probe(f"{TASK}/transfer", "POST", "/tasks/{done_research}/transfer", 403, {409: WANG_LEI_AND_ABOVE},
+          body={"to": "zhou.jie", "reason": "away"}),
+    Probe(f"{TASK}/transfer", "POST", "/tasks/{missing}/transfer", 404, body={"to": "zhou.jie", "reason": "away"}),
+    # -- urge (催办): the starter (li.na) and the managers above the holder (li.na, chen.yu above wang.lei)
+    Probe(f"{TASK}/urge", "POST", "/tasks/{research}/urge", 403, {200: frozenset({"li.na", "chen.yu"})}),
+    Probe(f"{TASK}/urge", "POST", "/tasks/{done_research}/urge", 403, {409: frozenset({"li.na", "chen.yu"})}),
+    Probe(f"{TASK}/urge", "POST", "/tasks/{missing}/urge", 404),
+    # -- withdraw (撤回): the starter, while nobody has acted (wang.lei claimed held_plan's research: 409)
+    Probe(f"{INSTANCE}/withdraw", "POST", "/process-instances/{plan}/withdraw", 403,
+          {200: frozenset({"li.na"})}, body={"reason": "changed my mind"}),
+    Probe(f"{INSTANCE}/withdraw", "POST", "/process-instances/{held_plan}/withdraw", 403,
+          {409: frozenset({"li.na"})}, body={"reason": "changed my mind"}),
+    Probe(f"{INSTANCE}/withdraw", "POST", "/process-instances/{missing}/withdraw", 404,
+          body={"reason": "changed my mind"}),
+    # -- start again (重新发起): the starter of an ended, not approved request; a running one: 409
+    Probe(f"{INSTANCE}/restart-data", "GET", "/process-instances/{plan}/restart-data", 403,
+          {409: frozenset({"li.na"})}),
+    Probe(f"{INSTANCE}/restart-data", "GET", "/process-instances/{missing}/restart-data", 404),
     # -- audit: the XES log, the bundle and the integrity badge, for auditors and admins only
     Probe("/process-definitions/<key>/log.xes", "GET", "/process-definitions/market_plan/log.xes", 403,
           {200: AUDIT_HOLDERS}),

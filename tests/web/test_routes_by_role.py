@@ -159,6 +159,15 @@ PROBES = [
     Probe("/modeler/<key>/migrate", "GET", lambda w: "/modeler/market_plan/migrate", 403, {200: MODELERS}),
     Probe("/modeler/<key>/migrate", "POST", lambda w: "/modeler/market_plan/migrate", 403, {303: MODELERS},
           data={"to": "1"}),
+    # -- the moves (issue 19). Transfer: the holder (held_research is back with the team after the unclaim probe:
+    # its role, wang.lei) and those above; urge: the starter and those above the holder; withdraw: the starter
+    # (li.na assigned research above, so she acted on the plan: told so, and sent back; 303 either way).
+    Probe("/tasks/<id:task_id>/transfer", "POST", lambda w: f"/tasks/{w.held_research}/transfer", 403,
+          {303: frozenset({"wang.lei", "li.na", "chen.yu"})}, data={"to": "zhou.jie", "reason": "Probe"}),
+    Probe("/tasks/<id:task_id>/urge", "POST", lambda w: f"/tasks/{w.research}/urge", 403,
+          {303: frozenset({"li.na", "chen.yu"})}),
+    Probe("/instances/<id:instance_id>/withdraw", "POST", lambda w: f"/instances/{w.plan}/withdraw", 403,
+          {303: frozenset({"li.na"})}, data={"reason": "Probe"}),
     # Last but one: cancelling ends the plans the probes above use.
     Probe("/ops/instances/<id:instance_id>/cancel", "POST", lambda w: f"/ops/instances/{w.plan}/cancel", 403,
           {303: ADMIN}, data={"reason": "Probe"}),

@@ -16,6 +16,8 @@ Every error has the shape ``{"error": CODE, "message": TEXT, "fields": {FIELD: [
   (e.g. no gateway condition held). Nothing changed; sending the same request again fails
   the same way, so this is not a 5xx that a client would retry. The failure is on the
   instance's history for whoever maintains the model.
+- 429 ``too_many_requests``: a move made again too soon (urging a task: once an hour); ``Retry-After`` says
+  in how many seconds it may be made again, and the message from when;
 - 409 ``history_tampered``: the history, or the evidence of it kept outside the database, does not
   check out (an export cannot be proved).
 """
@@ -39,6 +41,7 @@ from engine.errors import (
     NotAllowed,
     OpsflowError,
     ProcessError,
+    TooSoon,
 )
 from engine.errors import NotFound as DomainNotFound
 from engine.org.sign_in import LoginFailed
@@ -49,10 +52,11 @@ log = logging.getLogger(__name__)
 
 STATUS_OF: list[tuple[type[OpsflowError], int]] = [
     (LoginFailed, 401), (NotAllowed, 403), (DomainNotFound, 404), (Conflict, 409),
-    (FormInvalid, 400), (InvalidInput, 400), (ProcessError, 422), (HistoryTampered, 409), (OpsflowError, 400),
+    (FormInvalid, 400), (InvalidInput, 400), (ProcessError, 422), (HistoryTampered, 409), (TooSoon, 429),
+    (OpsflowError, 400),
 ]
 HTTP_CODES = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-              409: "conflict", 413: "payload_too_large", 500: "internal_error"}
+              409: "conflict", 413: "payload_too_large", 429: "too_many_requests", 500: "internal_error"}
 FALLBACK_ENDPOINT = "unknown_route"
 FALLBACK_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
@@ -91,7 +95,10 @@ def _domain_error(exc: OpsflowError) -> Response:
         return unauthorized(exc.message, invalid_token=True)
     fields = exc.fields if isinstance(exc, FormInvalid | RequestInvalid) else None
     errors = deployment_errors(exc.problems) if isinstance(exc, DeploymentRejected) else None
-    return error_response(status, exc.code, exc.message, fields, errors)
+    response = error_response(status, exc.code, exc.message, fields, errors)
+    if isinstance(exc, TooSoon):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def http_error(exc: HTTPException) -> Response:

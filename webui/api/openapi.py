@@ -25,6 +25,7 @@ ERROR_TEXT = {
     403: "The user lacks the role or right", 404: "No such resource (or route)",
     409: "Conflict: already completed, or claimed by someone else", 413: "Body over the size limit",
     422: "Valid data, but the process model could not run with it; nothing changed",
+    429: "Too soon: the move may be made again later (`Retry-After`: in how many seconds)",
 }
 
 
@@ -164,6 +165,14 @@ def _paths() -> dict[str, Any]:
             "completeTask", "Complete a task with form data", "tasks",
             (200, ref("Completion"), "The task is completed; what is open now"), [*CHANGE_ERRORS, 422],
             [TASK_ID], "CompleteRequest")},
+        f"{task}/transfer": {"post": _operation(
+            "transferTask", "Transfer an open task (转办) to a colleague the process's transfer rule allows, with a "
+            "reason (its holder, or a manager above them); the colleague holds it from then on and is told", "tasks",
+            (200, ref("Transfer"), "Who holds it now"), CHANGE_ERRORS, [TASK_ID], "TransferRequest")},
+        f"{task}/urge": {"post": _operation(
+            "urgeTask", "Remind an open task's holders (催办; the request's starter, or a manager above the holder): "
+            "at most once an hour per task", "tasks", (200, ref("Urged"), "Whom it reminded"),
+            [*CHANGE_ERRORS, 429], [TASK_ID], "UrgeRequest")},
         f"{task}/comments": {
             "get": _operation("listComments", "Comments made on this task, oldest first (the request's comments: "
                               "GET /process-instances/{id}/comments)", "tasks",
@@ -192,6 +201,15 @@ def _paths() -> dict[str, Any]:
             "listCopiedToMe", "The requests copied to the caller, newest first", "instances",
             (200, items_of(ref("CopyEntry")), "The copies"), [400],
             [_param("unread", "query", {"type": "boolean", "default": False}, "only those not opened yet")])},
+        f"{instance}/withdraw": {"post": _operation(
+            "withdrawInstance", "Withdraw a request one started (撤回), with a reason, while nobody has acted on it; "
+            "it ends as withdrawn (status cancelled, end_event withdrawn). Once someone acted: 409 (urge instead)",
+            "instances", (200, ref("Withdrawn"), "The request is withdrawn"), CHANGE_ERRORS, [INSTANCE_ID],
+            "WithdrawRequest")},
+        f"{instance}/restart-data": {"get": _operation(
+            "getRestartData", "What starting a withdrawn, cancelled or vetoed request of one's own again (重新发起) "
+            "begins with: its process and start data (409 while running or once approved)", "instances",
+            (200, ref("RestartData"), "The process and its start data"), [403, 404, 409], [INSTANCE_ID])},
         f"{instance}/comments": {"get": _operation(
             "listInstanceComments", "Every comment on the request, whichever step it was made on, oldest first",
             "instances", (200, items_of(ref("Comment")), "The comments"), [403, 404], [INSTANCE_ID])},
@@ -252,6 +270,8 @@ def document() -> dict[str, Any]:
             "schemas": {**COMPONENTS, **AUDIT_COMPONENTS},
             "responses": {
                 **{f"E{status}": _json(ref("Error"), text) for status, text in ERROR_TEXT.items()},
+                "E429": {**_json(ref("Error"), ERROR_TEXT[429]), "headers": {"Retry-After": {
+                    "description": "seconds until the move may be made again", "schema": {"type": "integer"}}}},
                 "Unexpected": _json(ref("Error"), "405 (wrong method, with Allow) or 500 (logged on the server)"),
             },
         },

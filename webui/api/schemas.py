@@ -142,9 +142,24 @@ COPY_ENTRY = obj({"instance_id": INTEGER, "title": STRING, "process": STRING, "s
                   "end_event": nullable(STRING), "copied_by": STRING, "copied_by_name": STRING, "note": STRING,
                   "at": TIME, "read": {"type": "boolean", "description": "opened since it was copied"}},
                  "A request copied to the caller (CC'd to me).")
+TRANSFER = obj({"id": INTEGER, "instance_id": INTEGER,
+                "from": {"type": ["string", "null"], "description": "who held it before (null: open to its role)"},
+                "to": {"type": "string", "description": "who holds it now"}, "reason": STRING},
+               "A task transferred (转办) to a colleague, who holds it from then on.")
+URGED = obj({"id": INTEGER, "instance_id": INTEGER,
+             "told": {"type": "array", "items": STRING, "description": "the holders reminded"},
+             "next_at": {**TIME, "description": "from when the task may be urged again"}},
+            "A reminder sent to a task's holders (催办).")
+WITHDRAWN = obj({"id": INTEGER, "status": {"type": "string", "enum": ["cancelled"]},
+                 "end_event": {"type": "string", "enum": ["withdrawn"]}, "reason": STRING},
+                "A request its starter withdrew (撤回).")
+RESTART_DATA = obj({"instance_id": INTEGER, "process": {"type": "string", "description": "the process key"},
+                    "data": {"type": "object", "description": "the start data, for POST "
+                             "/process-definitions/{key}/start"}},
+                   "What a request started again (重新发起) from an ended one begins with.")
 ERROR = obj({
     "error": {"type": "string", "description": "invalid, unauthorized, forbidden, not_found, method_not_allowed, "
-              "conflict, payload_too_large, process_error or internal_error"},
+              "conflict, payload_too_large, too_many_requests, process_error or internal_error"},
     "message": STRING,
     "fields": {"type": "object", "additionalProperties": {"type": "array", "items": STRING},
                "description": "each wrong field (dotted path for nested form fields) with its messages"},
@@ -178,6 +193,14 @@ COPY_REQUEST = body({"to": {"type": "array", "minItems": 1, "maxItems": 20, "ite
                             "description": "usernames to copy the request to"},
                      "note": {"type": "string", "maxLength": 1000, "description": "why (optional). " + TEXT_RULE}},
                     ["to"])
+REASON = {"type": "string", "minLength": 1, "maxLength": 1000, "pattern": "\\S",
+          "description": "why (required, not only white space). " + TEXT_RULE}
+TRANSFER_REQUEST = body({"to": {"type": "string", "minLength": 1,
+                                "description": "username of the colleague the process's transfer rule allows"},
+                         "reason": REASON}, ["to", "reason"])
+URGE_REQUEST = body({"note": {"type": "string", "maxLength": 1000, "description": "a word to the holders (optional). "
+                              + TEXT_RULE}}, [])
+WITHDRAW_REQUEST = body({"reason": REASON}, ["reason"])
 COMMENT_REQUEST = body({"body": {"type": "string", "minLength": 1, "maxLength": MAX_COMMENT_LENGTH, "pattern": "\\S",
                                   "description": "the comment (not only white space). " + TEXT_RULE}}, ["body"])
 
@@ -231,6 +254,8 @@ COMPONENTS: dict[str, Schema] = {
     "Task": TASK, "TaskDetail": TASK_DETAIL, "OpenTask": OPEN_TASK, "Instance": INSTANCE,
     "InstanceDetail": INSTANCE_DETAIL, "HistoryEvent": HISTORY_EVENT, "Comment": COMMENT,
     "ProcessDefinition": PROCESS_DEFINITION, "Assignment": ASSIGNMENT, "Completion": COMPLETION, "Error": ERROR,
+    "Transfer": TRANSFER, "Urged": URGED, "Withdrawn": WITHDRAWN, "RestartData": RESTART_DATA,
+    "TransferRequest": TRANSFER_REQUEST, "UrgeRequest": URGE_REQUEST, "WithdrawRequest": WITHDRAW_REQUEST,
     "CopyResult": COPY_RESULT, "CopyEntry": COPY_ENTRY, "CopyRequest": COPY_REQUEST,
     "Integrity": INTEGRITY,
     "StartRequest": START_REQUEST, "CompleteRequest": COMPLETE_REQUEST, "AssignRequest": ASSIGN_REQUEST,

@@ -21,6 +21,8 @@ def step_text(kind: str) -> str:
         "task_unclaimed": _("gave back to the team"), "task_assigned": _("assigned"),
         "comment_added": _("commented on"), "instance_cancelled": _("cancelled the process"),
         "instance_copied": _("copied the request to others"),
+        "task_transferred": _("transferred to a colleague"), "task_urged": _("urged the holder of"),
+        "instance_withdrawn": _("withdrew the request"),
         "timer_fired": _("A deadline passed"), "reminder_sent": _("A reminder was sent for"),
         "task_overdue": _("Overdue, reported to the holder's manager"), "error": _("The process model failed at"),
         "countersign_started": _("A countersign began at"), "countersign_ended": _("A countersign ended at"),

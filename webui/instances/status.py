@@ -17,9 +17,12 @@ def status_text(instance: Mapping[str, Any]) -> str:
     if "opsflow_status_labels" not in g:
         g.opsflow_status_labels = {"running": _("Running"), "cancelled": _("Cancelled"), "completed": _("Completed"),
                                    "approved": _("Approved"), "vetoed": _("Vetoed"),
-                                   "recorded": _("Result recorded"), "closed": _("Closed")}
+                                   "recorded": _("Result recorded"), "closed": _("Closed"),
+                                   "withdrawn": _("Withdrawn")}
     labels: dict[str, str] = g.opsflow_status_labels
     end = instance.get("end_event")
+    if end == "withdrawn":  # cancelled by its starter (撤回): 已撤回
+        return labels[end]
     if instance["status"] != "completed" or not end:
         return labels.get(instance["status"], str(instance["status"]))
     return labels.get(end) or _("Ended: %(end)s", end=end)

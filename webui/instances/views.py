@@ -66,6 +66,10 @@ def _what(kind: str, payload: dict[str, Any]) -> str:
                              names="、".join(display_name(n) for n in payload.get("copied_to", []))),
         "instance_ended": _("The process ended"),
         "instance_cancelled": _("cancelled the process"),
+        "task_transferred": _("transferred the task to %(name)s", name=display_name(payload.get("to"))),
+        "task_urged": _("urged %(names)s to handle the step",
+                        names="、".join(display_name(n) for n in payload.get("told", [])) or "—"),
+        "instance_withdrawn": _("withdrew the request"),
         "error": _("The process model failed"),
         "timer_fired": _("The deadline passed"),
         "task_expired": _("The step was closed unfinished when its deadline passed"),
@@ -158,7 +162,7 @@ def show(instance_id: int) -> ResponseReturnValue:
         process_title=_process_title(instance["process"]), open_steps=open_steps, team_of=_team_of,
         entries=timeline(history, forms), sections=sections(data, forms),
         starter=display_name(instance["started_by"]), mine=instance["started_by"] == username(),
-        copy_candidates=_copy_candidates(instance, user),
+        copy_candidates=_copy_candidates(instance, user), moves=engine().work.offered_moves(Person(user), instance_id),
     )
 
 

@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from engine.errors import FormInvalid, NotAllowed, ProcessNotFound
 from engine.runtime.views import ProcessDefinition
+from engine.text_input import id_in_range
 
 from ..context import engine, me, processes, username
 from ..errors import UNPROCESSABLE, come_back_to
@@ -29,10 +30,12 @@ def _startable(key: str) -> ProcessDefinition:
     raise ProcessNotFound(key)
 
 
-def _page(process: ProcessDefinition, values: dict[str, Any], errors: dict[str, list[str]]) -> str:
+def _page(process: ProcessDefinition, values: dict[str, Any], errors: dict[str, list[str]],
+          again_from: int | None = None) -> str:
     form = build_form(process["start_form"], values, errors) if process["start_form"] else None
     title = schema_text(process["start_form"]) if process["start_form"] else ""
-    return render_template("processes/start.html", process=process, title=title or step_title(process), form=form)
+    return render_template("processes/start.html", process=process, title=title or step_title(process), form=form,
+                           again_from=again_from)
 
 
 @blueprint.get("")
@@ -43,8 +46,15 @@ def index() -> ResponseReturnValue:
 
 @blueprint.get("/<key>")
 def start_form(key: str) -> ResponseReturnValue:
-    """Show the start form of a process."""
-    return _page(_startable(key), {}, {})
+    """Show the start form of a process; ``?from=ID``: prefilled with that ended request's start data, to start
+    it again (重新发起: its starter, from a withdrawn, cancelled or vetoed request)."""
+    process = _startable(key)
+    source = request.args.get("from", "")
+    if source.isascii() and source.isdigit() and id_in_range(int(source)):
+        again = engine().work.restart_data(me(), int(source))
+        if again["process"] == key:
+            return _page(process, again["data"], {}, again_from=again["instance_id"])
+    return _page(process, {}, {})
 
 
 @blueprint.post("/<key>")

@@ -123,6 +123,8 @@ def _page(task: TaskDetail, values: dict[str, Any], errors: dict[str, list[str]]
         may_release=bool(task["may_release"]),
         may_claim=may_complete and task["assignee"] is None,
         holder=display_name(task["assignee"]),
+        transfer_to=engine().work.transfer_candidates(Person(user), task["id"]) if task["state"] == "open" else [],
+        open_transfer=False,
     )
 
 
