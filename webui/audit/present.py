@@ -21,6 +21,10 @@ def step_text(kind: str) -> str:
         "task_unclaimed": _("gave back to the team"), "task_assigned": _("assigned"),
         "comment_added": _("commented on"), "instance_cancelled": _("cancelled the process"),
         "instance_copied": _("copied the request to others"),
+        "task_delegated": _("delegated"), "delegation_done": _("did the delegated work on"),
+        "signers_added": _("added signers to"), "task_signed": _("signed"),
+        "awaiting_signers": _("decided, waiting for the added signers, on"),
+        "signer_removed": _("removed a signer from"),
         "timer_fired": _("A deadline passed"), "reminder_sent": _("A reminder was sent for"),
         "task_overdue": _("Overdue, reported to the holder's manager"), "error": _("The process model failed at"),
     }

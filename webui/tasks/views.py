@@ -24,6 +24,7 @@ from ..forms.render import build_form
 from ..i18n import _, decision_tone, enum_label, pick, step_title, when
 from ..inbox import assignment
 from ..safety import local_target
+from .handover import handover_view
 
 blueprint = Blueprint("tasks", __name__, url_prefix="/tasks")
 CONFLICT = 409
@@ -79,7 +80,8 @@ def _page(task: TaskDetail, values: dict[str, Any], errors: dict[str, list[str]]
           comment_text: str = "", refusal: Refusal | None = None) -> str:
     user = username()
     forms = engine().work.forms(Person(user), task["instance_id"])
-    may_complete = bool(task["may_complete"])
+    handover = handover_view(task, user)
+    may_complete = bool(task["may_complete"]) and not handover.signing
     return render_template(
         "tasks/show.html", task=task, step=step_title(task),
         instructions=render_instructions(pick(task["instructions"], task["instructions_zh"]), task["context"]),
@@ -92,7 +94,7 @@ def _page(task: TaskDetail, values: dict[str, Any], errors: dict[str, list[str]]
         form_field=FORM_OF, form_of=f"{task['process']}/{task['process_version']}/{task['name']}",
         may_release=bool(task["may_release"]),
         may_claim=may_complete and task["assignee"] is None,
-        holder=display_name(task["assignee"]),
+        holder=display_name(task["assignee"]), handover=handover,
     )
 
 
