@@ -36,16 +36,17 @@ def show_round(session: Session, collaborators: Collaborators, actor: Actor, tas
     """A task's holder, who acts now, its delegates and signers. :raise NotAllowed: may not see the task."""
     task, instance = load_task(session, task_id)
     rights.require_see_task(session, actor, task, instance)
-    return round(session, collaborators, task, instance, approval_steps(session, task.id))
+    return round_of(session, collaborators, task, instance, approval_steps(session, task.id))
 
 
 def after(session: Session, collaborators: Collaborators, actor: Actor, task_id: int) -> ApprovalRound:
     """The round as a move left it (the step wrote through Core: what the session holds is stale)."""
     session.expire_all()
-    return show_round(session, collaborators, actor, task_id)
+    task, instance = load_task(session, task_id)  # the actor just acted on it: no need to ask again
+    return round_of(session, collaborators, task, instance, approval_steps(session, task.id))
 
 
-def round(session: Session, collaborators: Collaborators, task: HumanTask, instance: ProcessInstance,
+def round_of(session: Session, collaborators: Collaborators, task: HumanTask, instance: ProcessInstance,
            steps: list[ApprovalStep]) -> ApprovalRound:
     people = session.execute(select(User.id, User.username, User.display_name).where(
         User.id.in_({s.user_id for s in steps} | {s.owner_id for s in steps} | {task.assignee_id or 0}))).all()

@@ -171,7 +171,11 @@ def complete(task_id: int) -> ResponseReturnValue:
         return _not_taken(task_id, username())
     step = step_title(result)
     flash(f"task-{task_id}", "draft-done")  # the browser may forget what it kept of this form
-    if result["status"] == "running":
+    name = request.form.get(FORM_OF, "").rpartition("/")[2]  # read the round only when the step seems to stay
+    still = engine().work.approval_round(me(), task_id) if name and result["next_tasks"] == [name] else None
+    if still is not None and still["state"] == "open":  # handed back by a delegate, or held for the signers after
+        flash(_("Submitted: the task is with %(name)s now.", name=display_name(still["acting"])), "success")
+    elif result["status"] == "running":
         flash(_("“%(step)s” is done.", step=step), "success")
     else:
         flash(_("“%(step)s” is done; the process has ended.", step=step), "success")
