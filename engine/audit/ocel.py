@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from ..clock import utc_iso
 from ..models import HistoryEvent, HumanTask, ProcessInstance, User, UserRole
 from .views import OcelLog
-from .xes import LogFilter, instance_query
+from .xes import HANDED_ON, LogFilter, handed_on, instance_query
 
 EPOCH = "1970-01-01T00:00:00Z"
 
@@ -65,11 +65,12 @@ def ocel_log(session: Session, wanted: LogFilter) -> OcelLog:
                                 "relationships": [{"objectId": f"instance:{row.instance_id}", "qualifier": "part of"}]})
         if row.actor:
             related.append({"objectId": f"person:{row.actor}", "qualifier": "completed by"})
-        decision = json.loads(row.payload_json).get("decision")
+        payload = json.loads(row.payload_json)
+        decision = payload.get("decision")
         events.append({"id": f"event:{row.id}", "type": row.task_name, "time": utc_iso(row.occurred_at),
                        "attributes": [{"name": k, "value": v} for k, v in (
                            ("decision", decision if isinstance(decision, str) else None), ("seq", row.seq),
-                           ("hash", row.hash)) if v is not None],
+                           ("hash", row.hash), *handed_on(payload)) if v is not None],
                        "relationships": related})
     objects += [{"id": f"person:{p}", "type": "person", "relationships": [],
                  "attributes": _attrs({"roles": ",".join(sorted(roles.get(p, [])))})} for p in people]
@@ -84,7 +85,8 @@ def ocel_log(session: Session, wanted: LogFilter) -> OcelLog:
         ],
         "eventTypes": [{"name": name, "attributes": [{"name": "decision", "type": string},
                                                       {"name": "seq", "type": integer},
-                                                      {"name": "hash", "type": string}]}
+                                                      {"name": "hash", "type": string},
+                                                      *({"name": key, "type": string} for key in HANDED_ON)]}
                        for name in sorted({r.task_name for r in rows if r.task_name})],
         "objects": objects,
         "events": events,

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from engine.audit.xes import LogFilter
 from engine.errors import Conflict, InvalidInput, NotAllowed, UserNotFound
 from engine.facade import Engine
 from engine.org.people import Person
@@ -66,6 +67,11 @@ def test_a_delegate_does_the_work_and_it_comes_back_to_the_holder_to_confirm_or_
     [completed] = [e for e in events(engine, plan, "task_completed") if e["task_name"] == "research"]
     assert completed["actor"] == "wang.lei" and completed["payload"]["prepared_by"] == "zhou.jie"
     assert completed["payload"]["data"] == final
+    xes = "".join(engine.audit.xes_log(OPERATOR, LogFilter("market_plan")))
+    assert '<string key="opsflow:prepared_by" value="zhou.jie"/>' in xes  # the export carries the move
+    [ocel_event] = [e for e in engine.audit.ocel_log(OPERATOR, LogFilter("market_plan"))["events"]
+                    if e["type"] == "research"]
+    assert {"name": "prepared_by", "value": "zhou.jie"} in ocel_event["attributes"]
 
 
 def test_signers_before_the_holder_approve_one_after_another_then_it_returns_to_the_holder(engine):
