@@ -71,8 +71,12 @@ def _require_with_holder(session: Session, task: HumanTask, steps: list[Approval
         raise Conflict(f"task {task.id} is already {task.state}")
     pending = pending_step(steps)
     if pending is not None:
-        name = session.scalar(select(User.username).where(User.id == pending.user_id))
-        raise Conflict(f"task {task.id} is with {name} now; it comes back to you when they have acted")
+        raise Conflict(f"task {task.id} is with {_username(session, pending.user_id)} now; it comes back to you "
+                       "when they have acted")
+
+
+def _username(session: Session, user_id: int) -> str:
+    return str(session.scalar(select(User.username).where(User.id == user_id)))
 
 
 def _reason(reason: str, required: bool = True) -> str:
@@ -264,6 +268,9 @@ def complete(session: Session, collaborators: Collaborators, actor: Actor, task_
         if pending.kind != "delegate":
             raise Conflict(f"task {task.id} waits for your signature (approve or return), not for its form")
         return hand_back(session, collaborators, actor, task, instance, pending, data)
+    if pending is not None and pending.owner_id == actor.id:
+        raise Conflict(f"task {task.id} is with {_username(session, pending.user_id)} now; it comes back to you "
+                       "when they have acted")
     check_completer(actor, task)
     _, _, _, schema = open_form(session, collaborators, task, instance)
     submitted = validate_form(schema, data)

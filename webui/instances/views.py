@@ -112,6 +112,8 @@ def timeline(history: list[HistoryEvent], forms: Mapping[str, StepForm]) -> list
             schema = form.schema.get("properties", {}).get("decision", {}) if form is not None else {}
             decision = enum_label(schema, payload["decision"])
             tone = decision_tone(schema, payload["decision"])
+            if kind == "task_signed" and (payload.get("position") == "before" or decision == payload["decision"]):
+                decision = _("Approve") if payload["decision"] == "approve" else _("Return to the holder")
             grade = (payload.get("data") or {}).get("grade")
             if grade:  # e.g. "Adjust the grade → A": the new grade belongs with the decision
                 decision = f"{decision} → {grade}"
