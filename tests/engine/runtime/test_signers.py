@@ -211,3 +211,36 @@ def test_a_finished_task_is_not_handed_on(engine):
     with pytest.raises(NotAllowed):
         engine.work.delegate(ZHOU, task, "wu.fang", "not his")  # a stranger learns nothing
     assert open_names(engine, plan) == ["draft_plan"]
+
+
+def test_on_a_form_without_a_decision_a_signer_after_returns_it_to_the_holder_and_the_others_wait(engine):
+    plan = start_plan(engine)
+    task = only_task(engine, "wang.lei", "research", plan)["id"]
+    engine.work.add_signers(WANG, task, ["zhou.jie", "wu.fang"], "after", "请复核")  # holds it by doing so
+    assert engine.work.approval_round(WANG, task)["holder"] == "wang.lei"
+    engine.work.complete(WANG, task, RESEARCH)
+    assert engine.work.approval_round(WANG, task)["choices"] == ["approve", "return"]
+    back = engine.work.sign(ZHOU, task, "return", "数据来源不清")
+    assert back["acting"] == "wang.lei" and [s["state"] for s in back["steps"]] == ["returned", "waiting"]
+    assert open_names(engine, plan) == ["research"]
+    engine.work.complete(WANG, task, {**RESEARCH, "findings": "sources named"})  # asks the one still waiting
+    assert engine.work.approval_round(WANG, task)["acting"] == "wu.fang"
+    engine.work.sign(Person("wu.fang"), task, "approve")
+    assert open_names(engine, plan) == ["draft_plan"]
+    [completed] = [e for e in events(engine, plan, "task_completed") if e["task_name"] == "research"]
+    assert completed["payload"]["data"]["findings"] == "sources named"
+    assert completed["payload"]["signed_after_by"] == ["wu.fang"]
+
+
+def test_a_delegate_and_signers_after_in_one_step(engine):
+    plan, task = review(engine)
+    engine.work.add_signers(LI, task, ["zhao.qiang"], "after", "联签")
+    engine.work.delegate(LI, task, "zhou.jie", "请先起草意见")
+    engine.work.complete(ZHOU, task, decision("approve", "建议批准"))
+    assert engine.work.task(LI, task)["draft"] == decision("approve", "建议批准")
+    engine.work.complete(LI, task, decision("approve", "同意"))
+    engine.work.sign(ZHAO, task, "approve")
+    [completed] = [e for e in events(engine, plan, "task_completed") if e["task_name"] == "manager_review"]
+    assert completed["payload"]["prepared_by"] == "zhou.jie"
+    assert completed["payload"]["signed_after_by"] == ["zhao.qiang"]
+    assert completed["payload"]["comment"] == "同意"
