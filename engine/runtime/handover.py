@@ -188,7 +188,7 @@ def pass_on(session: Session, collaborators: Collaborators, task: HumanTask, ins
     held = next((s for s in steps if s.kind == "decision" and s.state == "pending"), None)
     if done.kind == "after" and held is not None:
         set_step(session, held.id, state="done", acted_at=now)
-        credits = credits_of(session, [s for s in steps if s.kind != "decision"])
+        credits = {**credits_of(session, [s for s in steps if s.kind != "decision"]), "held": True}
         run_completion(session, collaborators, owner, task, instance, json.loads(held.data_json or "{}"),
                        held_by=(done.user_id,), extra=credits, before=events)
         return

@@ -10,6 +10,7 @@ from engine.audit.xes import LogFilter
 from engine.errors import Conflict, InvalidInput, NotAllowed, UserNotFound
 from engine.facade import Engine
 from engine.org.people import Person
+from tests.engine.audit.test_audit_replay import Recorder, replayed
 from tests.journey import OPERATOR, RESEARCH, decision, only_task, research_and_draft, start_plan, step
 
 LI, WANG, ZHAO, ZHOU = Person("li.na"), Person("wang.lei"), Person("zhao.qiang"), Person("zhou.jie")
@@ -244,3 +245,22 @@ def test_a_delegate_and_signers_after_in_one_step(engine):
     assert completed["payload"]["prepared_by"] == "zhou.jie"
     assert completed["payload"]["signed_after_by"] == ["zhao.qiang"]
     assert completed["payload"]["comment"] == "同意"
+
+
+def test_every_step_of_handing_on_replays_from_the_log_with_who_held_the_task(engine):
+    r = Recorder(engine)
+    r.start(lambda: start_plan(engine))
+    task = only_task(engine, "wang.lei", "research", r.instance_id)["id"]
+    r.do(lambda: engine.work.delegate(WANG, task, "zhou.jie", "请整理"))
+    r.do(lambda: engine.work.complete(ZHOU, task, RESEARCH))
+    r.do(lambda: engine.work.add_signers(WANG, task, ["zhou.jie", "wu.fang", "zhao.qiang"], "before", "把关"))
+    r.do(lambda: engine.work.sign(ZHOU, task, "approve"))
+    r.do(lambda: engine.work.remove_signer(WANG, task, "wu.fang"))  # her turn: on to zhao.qiang
+    r.do(lambda: engine.work.sign(ZHAO, task, "return", "再看看"))
+    r.do(lambda: engine.work.add_signers(WANG, task, ["zhou.jie"], "after", "复核"))
+    r.do(lambda: engine.work.complete(WANG, task, RESEARCH))
+    r.do(lambda: engine.work.sign(ZHOU, task, "approve"))
+    assert [s["open"][0][2] for s in r.states[1:]] == [  # who held it after each step; then draft_plan, unclaimed
+        "zhou.jie", "wang.lei", "zhou.jie", "wu.fang", "zhao.qiang", "wang.lei", "wang.lei", "zhou.jie", None]
+    for number, expected in enumerate(r.states, start=1):
+        assert replayed(engine.audit.replay(Person("he.ping"), r.instance_id, number)) == expected, f"step {number}"
