@@ -138,6 +138,8 @@ def test_a_signer_after_the_holder_who_returns_ends_the_step_with_that_decision(
     assert completed["payload"]["comment"] == "渠道费用超标"
     assert completed["payload"]["on_behalf_of"] == "li.na" and completed["payload"]["overruled"] == "approve"
     assert [s["state"] for s in engine.work.approval_round(LI, task)["steps"]] == ["returned", "skipped"]
+    [verdict] = engine.audit.conformance(OPERATOR, LogFilter("market_plan"))
+    assert verdict.fits is True  # the log, signatures and all, still replays against the model
 
 
 def test_a_holder_who_returns_does_not_wait_for_the_signers_after(engine):
