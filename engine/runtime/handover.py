@@ -47,7 +47,7 @@ def after(session: Session, collaborators: Collaborators, actor: Actor, task_id:
 
 
 def round_of(session: Session, collaborators: Collaborators, task: HumanTask, instance: ProcessInstance,
-           steps: list[ApprovalStep]) -> ApprovalRound:
+             steps: list[ApprovalStep]) -> ApprovalRound:
     people = session.execute(select(User.id, User.username, User.display_name).where(
         User.id.in_({s.user_id for s in steps} | {s.owner_id for s in steps} | {task.assignee_id or 0}))).all()
     names = {uid: name for uid, name, _ in people}
@@ -77,15 +77,26 @@ def decision_key(schema: dict[str, Any]) -> str | None:
     return next((key for key, p in props.items() if isinstance(p, dict) and p.get("x-widget") == "decision"), None)
 
 
+def step_decisions(schema: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """A decision form's decisions: those that approve (``x-reason-free``, else "approve") and the others."""
+    key = decision_key(schema)
+    if key is None:
+        return [], []
+    prop = schema["properties"][key]
+    values = [str(v) for v in prop.get("enum", [])]
+    free = prop.get("x-reason-free")
+    approving = [str(v) for v in free] if isinstance(free, list) else ["approve"]
+    return [v for v in values if v in approving], [v for v in values if v not in approving]
+
+
 def choices_for(session: Session, collaborators: Collaborators, task: HumanTask, instance: ProcessInstance,
-             step: ApprovalStep) -> list[str]:
-    """What an added signer may decide: approve or return; after the holder, on a decision form, its decisions."""
+                step: ApprovalStep) -> list[str]:
+    """What an added signer may decide: approve or return (to the holder); after the holder, on a decision
+    form, approve or one of the step's other decisions (which then ends the step)."""
     if step.kind == "after":
-        schema = open_form(session, collaborators, task, instance)[3]
-        key = decision_key(schema)
-        if key is not None:
-            values = [str(v) for v in schema["properties"][key].get("enum", [])]
-            return ["approve", *[v for v in values if v != "approve"]] if "approve" in values else values
+        others = step_decisions(open_form(session, collaborators, task, instance)[3])[1]
+        if others:
+            return ["approve", *others]
     return ["approve", "return"]
 
 
@@ -98,7 +109,7 @@ def set_step(session: Session, step_id: int, **values: Any) -> None:
 
 
 def tell(user_id: int, kind: str, zh: str, en: str, task: HumanTask, instance: ProcessInstance,
-          body: str = "") -> Message:
+         body: str = "") -> Message:
     return Message([user_id], kind, f"{zh} · {en} — {instance.title}", body=body, instance_id=instance.id,
                    human_task_id=task.id)
 
@@ -125,7 +136,7 @@ def credits_of(session: Session, steps: list[ApprovalStep]) -> dict[str, Any]:
 
 
 def hand_back(session: Session, collaborators: Collaborators, actor: Actor, task: HumanTask,
-               instance: ProcessInstance, step: ApprovalStep, data: Any) -> Completion:
+              instance: ProcessInstance, step: ApprovalStep, data: Any) -> Completion:
     """The delegate submits the form: the data is kept for the holder, and the task goes back to them."""
     process, _, _, schema = open_form(session, collaborators, task, instance)
     submitted = validate_form(schema, data)

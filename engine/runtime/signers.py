@@ -57,6 +57,7 @@ from .handover import (
     pass_on,
     pending_step,
     set_step,
+    step_decisions,
     tell,
 )
 from .step_writer import Step, TaskAction, write_step
@@ -239,7 +240,8 @@ def sign(session: Session, collaborators: Collaborators, actor: Actor, task_id: 
         "for": owner.username})
     if decision == "approve":
         pass_on(session, collaborators, task, instance, steps, step, [event], now)
-    elif step.kind == "before" or decision_key(open_form(session, collaborators, task, instance)[3]) is None:
+    elif step.kind == "before" or decision not in step_decisions(open_form(session, collaborators, task,
+                                                                           instance)[3])[1]:
         back_to_holder(session, collaborators, task, instance, steps, step, [event], now, actor)
     else:
         overrule(session, collaborators, task, instance, steps, step, event, actor, owner, decision, text, now)
@@ -276,7 +278,7 @@ def complete(session: Session, collaborators: Collaborators, actor: Actor, task_
     submitted = validate_form(schema, data)
     waiting = [s for s in steps if s.kind == "after" and s.state == "waiting"]
     key = decision_key(schema)
-    approving = key is None or submitted.get(key) == "approve"
+    approving = key is None or submitted.get(key) in step_decisions(schema)[0]
     now = collaborators.clock()
     if waiting and approving:
         return hold_for_signers(session, collaborators, actor, task, instance, steps, waiting, submitted, now)

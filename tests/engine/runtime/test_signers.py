@@ -10,6 +10,7 @@ from engine.audit.xes import LogFilter
 from engine.errors import Conflict, InvalidInput, NotAllowed, UserNotFound
 from engine.facade import Engine
 from engine.org.people import Person
+from tests.appraisal_steps import open_cycle, scores, self_assessment, task_of
 from tests.engine.audit.test_audit_replay import Recorder, replayed
 from tests.journey import OPERATOR, RESEARCH, decision, only_task, research_and_draft, start_plan, step
 
@@ -266,3 +267,19 @@ def test_every_step_of_handing_on_replays_from_the_log_with_who_held_the_task(en
         "zhou.jie", "wang.lei", "zhou.jie", "wu.fang", "zhao.qiang", "wang.lei", "wang.lei", "zhou.jie", None]
     for number, expected in enumerate(r.states, start=1):
         assert replayed(engine.audit.replay(Person("he.ping"), r.instance_id, number)) == expected, f"step {number}"
+
+
+def test_signers_after_follow_what_the_step_calls_approving(engine):
+    """A calibration confirms (its form's reason-free decision): the signers after are asked; adjusting is theirs
+    to choose instead of approving."""
+    open_cycle(engine)
+    engine.work.complete(ZHOU, task_of(engine, "zhou.jie", "self_assessment", "zhou.jie")["id"],
+                         self_assessment(4, 4, 5, 3))
+    engine.work.complete(WANG, task_of(engine, "wang.lei", "manager_scoring", "zhou.jie")["id"], scores(4, 4, 4, 3))
+    calibration = task_of(engine, "li.na", "calibration", "zhou.jie")
+    engine.work.claim(LI, calibration["id"])
+    engine.work.add_signers(LI, calibration["id"], ["chen.yu"], "after", "请总监确认")
+    engine.work.complete(LI, calibration["id"], {"decision": "confirm"})
+    assert engine.work.approval_round(LI, calibration["id"])["choices"] == ["approve", "adjust"]
+    engine.work.sign(Person("chen.yu"), calibration["id"], "approve")
+    assert open_names(engine, calibration["instance_id"]) == ["acknowledge"]
