@@ -53,12 +53,12 @@ def approval_steps(session: Session, task_id: int) -> list[ApprovalStep]:
 
 
 def _require_not_handed_on(session: Session, task: HumanTask) -> None:
-    """:raise Conflict: a delegate or an added signer holds the task for its owner: only the owner's moves
-    (removing a signer) or theirs (submitting, signing) change it now."""
+    """:raise Conflict: a delegate or an added signer holds the task for its owner, or signers wait to act on it:
+    only the owner's moves (removing a signer) or theirs (submitting, signing) change it now."""
     if session.scalar(select(ApprovalStep.id).where(ApprovalStep.human_task_id == task.id,
-                                                    ApprovalStep.state == "pending").limit(1)) is not None:
-        raise Conflict(f"task {task.id} is with a delegate or an added signer now; it comes back to its holder "
-                       "when they have acted")
+                                                    ApprovalStep.state.in_(("pending", "waiting"))).limit(1)):
+        raise Conflict(f"task {task.id} has a delegate or added signers who have not acted; its holder removes "
+                       "the signers first, or waits for them")
 
 
 def task_form(process: DeployedProcess, task: HumanTask, workflow_task: Task | None) -> dict[str, Any]:
@@ -155,7 +155,7 @@ def show_task(session: Session, collaborators: Collaborators, actor: Actor, task
         **task_row(task, instance.process_key, instance.title, definition.title if definition else None,
                    definition.title_zh if definition else None, assignee),
         "may_complete": not actor.is_operator and rights.may_work_on(actor, task),
-        "may_release": not actor.is_operator and not any(s.state == "pending" for s in steps)
+        "may_release": not actor.is_operator and not any(s.state in ("pending", "waiting") for s in steps)
         and rights.may_release(session, actor, task, relationship_roles(session)),
         "process_version": process.version,
         "instructions": form.instructions if form else "",

@@ -154,6 +154,9 @@ ENGINE_MESSAGES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = 
     (re.compile(r"^task \d+ waits for your signature"),
      lambda m: _("This task waits for your signature, not its form.")),
     (re.compile(r"^task \d+ is already (completed|cancelled|expired)$"), lambda m: _("This task is already closed.")),
+    (re.compile(r"^task \d+ has a delegate or added signers who have not acted"),
+     lambda m: _("This task has a delegate or added signers who have not acted yet: remove the signers first, or "
+                 "wait for them.")),
 ]
 
 

@@ -146,6 +146,9 @@ def test_a_signer_after_the_holder_who_returns_ends_the_step_with_that_decision(
 def test_a_holder_who_returns_does_not_wait_for_the_signers_after(engine):
     plan, task = review(engine)
     engine.work.add_signers(LI, task, ["zhao.qiang"], "after", "联签")
+    with pytest.raises(Conflict):
+        engine.work.unclaim(LI, task)  # the signers are hers: she removes them before giving the task away
+    assert not engine.work.task(LI, task)["may_release"]
     engine.work.complete(LI, task, decision("return", "重写"))
     assert open_names(engine, plan) == ["draft_plan"]
     assert [s["state"] for s in engine.work.approval_round(LI, task)["steps"]] == ["skipped"]
