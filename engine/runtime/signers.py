@@ -233,7 +233,7 @@ def sign(session: Session, collaborators: Collaborators, actor: Actor, task_id: 
     now = collaborators.clock()
     owner = actor_by_id(session, step.owner_id)
     set_step(session, step.id, state="approved" if decision == "approve" else "returned", decision=decision,
-         comment=text, acted_at=now)
+             comment=text, acted_at=now)
     step.state = "approved" if decision == "approve" else "returned"
     event = PendingEvent("task_signed", actor.username, task.name, task.id, payload={
         "position": step.kind, "decision": decision, **({"comment": text} if text else {}),
