@@ -4,7 +4,8 @@ Counts what goes to the database (SQLAlchemy ``before_cursor_execute``; the impl
 sqlite3 driver is not a statement and is not counted) and the commits and rollbacks on
 ``engine.db`` during one call of ``Engine.start``, ``Engine.tasks``, ``Engine.claim`` and
 ``Engine.complete`` for each step of the market-plan approve journey, the moves ``Engine.urge``,
-``Engine.transfer`` and ``Engine.withdraw`` (issue 19), and during two HTTP task
+``Engine.transfer`` and ``Engine.withdraw`` (issue 19), handing a task on (``Engine.delegate``,
+the delegate's and the holder's ``Engine.complete``, ``Engine.add_signers``, ``Engine.sign``), and during two HTTP task
 submissions through the Flask test client (``webui.create_app``), auth included:
 
 * ``POST /api/v1/tasks/{id}/complete`` with a bearer token (``Engine.create_token``);
@@ -113,6 +114,23 @@ def http_submissions(engine: Engine, rows: list[tuple[str, SqlCount]]) -> None:
             rows.append((label, counted))
 
 
+def handover_moves(engine: Engine, rows: list[tuple[str, SqlCount]]) -> None:
+    """Count the moves around a task (委派, 加签): they cost more than a completion, but only when used."""
+    holder, colleague = Person(RESEARCHER), Person("zhou.jie")
+    task_id = new_research_task(engine)
+    measure(engine, f"Engine.delegate ({FIRST_TASK})",
+            lambda: engine.work.delegate(holder, task_id, colleague.username, "bench"), rows)
+    measure(engine, f"Engine.complete ({FIRST_TASK}, by the delegate)",
+            lambda: engine.work.complete(colleague, task_id, RESEARCH), rows)
+    measure(engine, f"Engine.complete ({FIRST_TASK}, prepared by a delegate)",
+            lambda: engine.work.complete(holder, task_id, RESEARCH), rows)
+    task_id = new_research_task(engine)
+    measure(engine, f"Engine.add_signers ({FIRST_TASK}, before)",
+            lambda: engine.work.add_signers(holder, task_id, [colleague.username], "before", "bench"), rows)
+    measure(engine, f"Engine.sign ({FIRST_TASK}, approve)", lambda: engine.work.sign(colleague, task_id, "approve"),
+            rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quiet", action="store_true", help="print the counts only")
@@ -146,6 +164,7 @@ def main() -> None:
         measure(engine, f"Engine.complete ({FIRST_TASK}, not claimed)",
                 lambda: engine.work.complete(Person(RESEARCHER), task_id, RESEARCH), rows)
         moves(engine, rows)
+        handover_moves(engine, rows)
         http_submissions(engine, rows)
 
     if args.json:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ..clock import utc_iso
 from ..models import HistoryEvent, HumanTask, ProcessInstance, User, UserRole
 from .views import OcelLog
-from .xes import LogFilter, instance_query, task_moves
+from .xes import HANDED_ON, LogFilter, handed_on, instance_query, task_moves
 
 EPOCH = "1970-01-01T00:00:00Z"
 
@@ -68,14 +68,15 @@ def ocel_log(session: Session, wanted: LogFilter) -> OcelLog:
                                 "relationships": [{"objectId": f"instance:{row.instance_id}", "qualifier": "part of"}]})
         if row.actor:
             related.append({"objectId": f"person:{row.actor}", "qualifier": "completed by"})
-        decision = json.loads(row.payload_json).get("decision")
+        payload = json.loads(row.payload_json)
+        decision = payload.get("decision")
         moved = moves.get(row.human_task_id, {}) if row.human_task_id is not None else {}
         events.append({"id": f"event:{row.id}", "type": row.task_name, "time": utc_iso(row.occurred_at),
                        "attributes": [{"name": k, "value": v} for k, v in (
                            ("decision", decision if isinstance(decision, str) else None), ("seq", row.seq),
                            ("hash", row.hash), ("transfers", moved.get("transfers") or None),
                            ("transferred_from", moved.get("transferred_from") if moved.get("transfers") else None),
-                           ("urges", moved.get("urges") or None)) if v is not None],
+                           ("urges", moved.get("urges") or None), *handed_on(payload)) if v is not None],
                        "relationships": related})
     objects += [{"id": f"person:{p}", "type": "person", "relationships": [],
                  "attributes": _attrs({"roles": ",".join(sorted(roles.get(p, [])))})} for p in people]
@@ -93,7 +94,8 @@ def ocel_log(session: Session, wanted: LogFilter) -> OcelLog:
                                                       {"name": "hash", "type": string},
                                                       {"name": "transfers", "type": integer},
                                                       {"name": "transferred_from", "type": string},
-                                                      {"name": "urges", "type": integer}]}
+                                                      {"name": "urges", "type": integer},
+                                                      *({"name": key, "type": string} for key in HANDED_ON)]}
                        for name in sorted({r.task_name for r in rows if r.task_name})],
         "objects": objects,
         "events": events,

@@ -27,6 +27,8 @@ from .views import AuditChange, AuditFollowUp, AuditStepEvent
 # Events the engine writes in consequence of the one that begins a step.
 FOLLOW_UPS = frozenset({"gateway_path", "task_created", "task_expired", "instance_ended", "data_changed"})
 CLOSING = frozenset({"task_completed", "task_expired"})
+HANDING_ON = frozenset({"task_delegated", "delegation_done", "signers_added", "awaiting_signers", "task_signed",
+                        "signer_removed"})
 
 
 @dataclass
@@ -45,11 +47,20 @@ class LoggedStep:
         return self.events[-1].seq
 
 
+def _decided_in_a_signers_step(event: HistoryEvent) -> bool:
+    """A completion that the last added signer's approval (or removal) released, or that a signer after the
+    holder decided otherwise: written in the signer's (or the holder's removing) step, not a step of its own."""
+    if event.kind != "task_completed":
+        return False
+    payload = json.loads(event.payload_json)
+    return bool(payload.get("held") or payload.get("on_behalf_of"))
+
+
 def group_steps(events: Iterable[HistoryEvent]) -> list[LoggedStep]:
     """The log's events as steps (see the module docstring)."""
     steps: list[LoggedStep] = []
     for event in events:
-        if steps and event.kind in FOLLOW_UPS:
+        if steps and (event.kind in FOLLOW_UPS or _decided_in_a_signers_step(event)):
             steps[-1].events.append(event)
         else:
             steps.append(LoggedStep(len(steps) + 1, [event]))
@@ -83,6 +94,30 @@ class Replayer:
         self.assignee_paths = assignee_paths
         self.state = InstanceState()
         self._unnumbered = 0  # tasks logged without a row id (never, in practice) still get a key
+        self._holders: dict[int, str] = {}  # a task handed on (委派, 加签): whose it is
+        self._signers: dict[int, list[str]] = {}  # ... and who signs next, in turn
+
+    def _handed_on(self, key: int, kind: str, actor: str | None, payload: dict[str, Any],
+                   acting: str | None) -> str | None:
+        """Who holds a task after a delegate's or an added signer's move (as ``engine.runtime.signers`` does)."""
+        people = [str(p) for p in payload.get("people") or payload.get("signers") or []]
+        if kind in ("task_delegated", "signers_added"):
+            self._holders[key] = actor or ""
+        holder = self._holders.get(key, acting)
+        if kind == "task_delegated":
+            return str(payload.get("to") or acting)
+        if (kind == "signers_added" and payload.get("position") == "before") or kind == "awaiting_signers":
+            self._signers[key] = people
+            return people[0] if people else acting
+        queue = self._signers.get(key, [])
+        if kind == "signer_removed" and payload.get("person") in queue:
+            queue.remove(str(payload["person"]))
+            return acting if acting != payload.get("person") else (queue[0] if queue else holder)
+        if kind == "task_signed":
+            if actor in queue:
+                queue.remove(actor)
+            return (queue[0] if queue else holder) if payload.get("decision") == "approve" else holder
+        return holder if kind in ("delegation_done", "signers_added") else acting
 
     def apply(self, step: LoggedStep) -> None:
         state = self.state
@@ -108,6 +143,9 @@ class Replayer:
                 state.open_tasks[key].assignee = None
             elif event.kind in ("task_assigned", "task_transferred") and key in state.open_tasks:
                 state.open_tasks[key].assignee = payload.get("to")
+            elif key is not None and key in state.open_tasks and event.kind in HANDING_ON:
+                state.open_tasks[key].assignee = self._handed_on(key, event.kind, event.actor, payload,
+                                                                 state.open_tasks[key].assignee)
             elif event.kind == "instance_ended":
                 state.status, state.end_event = "completed", payload.get("end_event")
                 state.open_tasks.clear()

@@ -120,6 +120,21 @@ def task_moves(session: Session, instance_ids: list[int]) -> dict[int, dict[str,
     return found
 
 
+HANDED_ON = ("prepared_by", "signed_before_by", "signed_after_by", "on_behalf_of")
+
+
+def handed_on(payload: dict[str, Any]) -> list[tuple[str, str]]:
+    """A completion's delegate and added signers, as text attributes (several people joined by commas)."""
+    found = []
+    for key in HANDED_ON:
+        value = payload.get(key)
+        if isinstance(value, list):
+            value = ",".join(str(v) for v in value)
+        if isinstance(value, str) and value:
+            found.append((key, value))
+    return found
+
+
 def stream_xes(session: Session, wanted: LogFilter, chunk: int = 500) -> Iterator[str]:
     """The XES document in pieces: the header, then one piece per trace, then the end.
 
@@ -181,6 +196,8 @@ def _trace(instance: Any, events: list[Any], titles: dict[tuple[int, str], str],
             parts.append(_attr("string", "opsflow:transferred_from", moved["transferred_from"]))
         if moved and moved["urges"]:
             parts.append(_attr("int", "opsflow:urges", moved["urges"]))
+        for key, value in handed_on(payload):  # who prepared it (委派), who signed (加签), for whom
+            parts.append(_attr("string", f"opsflow:{key}", value))
         parts.append(_attr("int", "opsflow:seq", event.seq))
         parts.append(_attr("string", "opsflow:hash", event.hash))
         parts.append("</event>")

@@ -12,10 +12,11 @@ from ..history.log import PendingEvent
 from ..models import ProcessInstance
 from ..org.people import Caller, Person, acting
 from ..org.rights import Right, holds, may_audit
-from ..runtime import comments, copies, inbox, instance_views, instances, moves
+from ..runtime import comments, copies, handover, inbox, instance_views, instances, moves, signers
 from ..runtime.step_writer import Step, write_step
-from ..runtime.tasks import assign_task, claim_task, complete_task, show_task, unclaim_task
+from ..runtime.tasks import assign_task, claim_task, show_task, unclaim_task
 from ..runtime.views import (
+    ApprovalRound,
     Assignment,
     Cancelled,
     Comment,
@@ -159,7 +160,41 @@ class Work(Area):
         """
         try:
             with self.core.transaction() as session:
-                return complete_task(session, self.collaborators, acting(session, by), task_id, data)
+                return signers.complete(session, self.collaborators, acting(session, by), task_id, data)
+        except ProcessError as exc:
+            self._record_failure(exc, by)
+            raise
+
+    # -- delegating (委派) and added signers (加签, 减签) ------------------------------------------------
+    def approval_round(self, by: Caller, task_id: int) -> ApprovalRound:
+        """Who holds a task, who acts on it now, its delegates and added signers."""
+        with self.core.reading() as session:
+            return handover.show_round(session, self.collaborators, acting(session, by), task_id)
+
+    def delegate(self, by: Person, task_id: int, to_username: str, reason: str) -> ApprovalRound:
+        """Ask a colleague to do a task's work; it comes back to ``by`` (its holder) to confirm or send back."""
+        with self.core.transaction() as session:
+            return signers.delegate(session, self.collaborators, acting(session, by), task_id, to_username, reason)
+
+    def add_signers(self, by: Person, task_id: int, usernames: list[str], position: str,
+                    reason: str) -> ApprovalRound:
+        """Add people who approve before ``by`` (the holder) decides, or after (``position``: before, after)."""
+        with self.core.transaction() as session:
+            return signers.add_signers(session, self.collaborators, acting(session, by), task_id, usernames,
+                                       position, reason)
+
+    def remove_signer(self, by: Person, task_id: int, username: str, reason: str = "") -> ApprovalRound:
+        """Remove an added signer who has not acted yet (the holder)."""
+        with self.core.transaction() as session:
+            return signers.remove_signer(session, self.collaborators, acting(session, by), task_id, username,
+                                         reason)
+
+    def sign(self, by: Person, task_id: int, decision: str, comment: str = "") -> ApprovalRound:
+        """An added signer, on their turn, approves or returns (after the holder: or another of the step's
+        decisions, which then ends the step)."""
+        try:
+            with self.core.transaction() as session:
+                return signers.sign(session, self.collaborators, acting(session, by), task_id, decision, comment)
         except ProcessError as exc:
             self._record_failure(exc, by)
             raise

@@ -9,12 +9,12 @@ Split by concern (``org``, ``definitions``, ``instances``, ``history``, ``schedu
 from .base import OPEN_HELD, OPEN_UNCLAIMED, Base
 from .definitions import DefinitionFile, ProcessDefinition, ProcessDraft, TaskDefinition
 from .history import AuditAccess, HistoryEvent, HistoryTree
-from .instances import BatchOpening, HumanTask, InstanceCopy, ProcessInstance, TaskComment
+from .instances import ApprovalStep, BatchOpening, HumanTask, InstanceCopy, ProcessInstance, TaskComment
 from .org import ApiToken, DirectoryRevision, Role, SignInAttempt, SignInThrottle, User, UserRole
 from .scheduling import CalendarDay, Job, Notification, Schedule, SharedSetting, WorkerHeartbeat
 
-__all__ = ["OPEN_HELD", "OPEN_UNCLAIMED", "ApiToken", "AuditAccess", "Base", "BatchOpening", "CalendarDay",
-           "DefinitionFile", "DirectoryRevision", "HistoryEvent", "HistoryTree", "HumanTask", "InstanceCopy", "Job",
-           "Notification", "ProcessDefinition", "ProcessDraft", "ProcessInstance", "Role", "Schedule",
-           "SharedSetting", "SignInAttempt", "SignInThrottle", "TaskComment", "TaskDefinition", "User", "UserRole",
-           "WorkerHeartbeat"]
+__all__ = ["OPEN_HELD", "OPEN_UNCLAIMED", "ApiToken", "ApprovalStep", "AuditAccess", "Base", "BatchOpening",
+           "CalendarDay", "DefinitionFile", "DirectoryRevision", "HistoryEvent", "HistoryTree", "HumanTask",
+           "InstanceCopy", "Job", "Notification", "ProcessDefinition", "ProcessDraft", "ProcessInstance", "Role",
+           "Schedule", "SharedSetting", "SignInAttempt", "SignInThrottle", "TaskComment", "TaskDefinition", "User",
+           "UserRole", "WorkerHeartbeat"]

@@ -124,6 +124,34 @@ class InstanceCopy(Base):
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
 
+class ApprovalStep(Base):
+    """Someone asked to act on a task before its holder may finish it: a delegate (委派), who does the work and
+    hands it back, or an added signer (加签) before or after the holder's decision; also the holder's decision
+    held while the signers after them approve (``kind`` "decision"). The task's row says who acts now
+    (``assignee_id``); these rows say for whom (``owner_id``, the holder) and in which order (``seq``)."""
+
+    __tablename__ = "approval_step"
+    __table_args__ = (
+        Index("ix_approval_step_task", "human_task_id", "seq"),
+        Index("ix_approval_step_user", "user_id", "instance_id"),  # whom a request was handed to may read it
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    human_task_id: Mapped[int] = mapped_column(ForeignKey("human_task.id"))
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # delegate, before, after, decision
+    seq: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    state: Mapped[str] = mapped_column(String(16))  # waiting, pending, done, approved, returned, removed, skipped
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decision: Mapped[str | None] = mapped_column(String(64), default=None)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    data_json: Mapped[str | None] = mapped_column(Text, default=None)  # a delegate's or the held decision's data
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    acted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
 class BatchOpening(Base):
     """Child instances a parent starts in batches of jobs (e.g. a cycle's appraisals): how far it got."""
 

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from ..errors import NotAllowed
-from ..models import HumanTask, InstanceCopy, ProcessInstance, User, UserRole
+from ..models import ApprovalStep, HumanTask, InstanceCopy, ProcessInstance, User, UserRole
 from .people import Actor, managers_of, subordinates_of
 
 
@@ -35,6 +35,9 @@ class Right(StrEnum):
     URGE = "urge"
     WITHDRAW = "withdraw"
     RESTART = "start again"
+    DELEGATE = "delegate"
+    ADD_SIGNER = "add or remove signers"
+    SIGN = "sign as an added signer"
     CANCEL = "cancel"
     SEE_DASHBOARD = "see dashboards"
     DEPLOY = "deploy"
@@ -65,8 +68,14 @@ RIGHTS: dict[Right, Grant] = {
     Right.START: Grant(frozenset(), "a role the process's startRoles names, unless only another process starts it",
                        "may_start"),
     Right.SEE_INSTANCE: Grant(OVERSIGHT_ROLES, "its starter; anyone whose role or person one of its tasks names; "
-                              "everyone above those people; whoever it was copied to", "may_see_instance"),
+                              "everyone above those people; whoever it was copied to; a task's delegates and added "
+                              "signers", "may_see_instance"),
     Right.COPY: Grant(frozenset(), "the starter, and whoever holds one of its open tasks", "may_copy"),
+    Right.DELEGATE: Grant(frozenset(), "the holder of the open task (while nobody holds it, whoever may claim it)",
+                          "may_hand_on"),
+    Right.ADD_SIGNER: Grant(frozenset(), "the holder of the open task; removing only a signer who has not acted",
+                            "may_hand_on"),
+    Right.SIGN: Grant(frozenset(), "an added signer of the task, on their turn", "may_sign"),
     Right.SEE_TASK: Grant(OVERSIGHT_ROLES, "who may work on it, and who may see its instance", "may_see_task"),
     Right.WORK_ON: Grant(frozenset(), "its holder; while unclaimed, holders of its lane's role", "may_work_on"),
     Right.CLAIM: Grant(frozenset(), "holders of its lane's role, while nobody holds it", "has_task_role"),
@@ -128,6 +137,9 @@ def may_see_instance(session: Session, actor: Actor, instance: ProcessInstance) 
     if session.scalar(select(InstanceCopy.id).where(InstanceCopy.instance_id == instance.id,
                                                     InstanceCopy.user_id == actor.id)) is not None:
         return True
+    if session.scalar(select(ApprovalStep.id).where(ApprovalStep.instance_id == instance.id,
+                                                    ApprovalStep.user_id == actor.id).limit(1)) is not None:
+        return True  # a delegate or added signer of one of its tasks (委派, 加签)
     people: set[int] = set()
     for lane, assignee, completer in session.execute(
         select(HumanTask.lane, HumanTask.assignee_id, HumanTask.completed_by_id)
@@ -165,6 +177,7 @@ def visible_condition(session: Session, actor: Actor) -> ColumnElement[bool]:
     return or_(
         ProcessInstance.started_by_id.in_(people),
         exists().where(InstanceCopy.instance_id == ProcessInstance.id, InstanceCopy.user_id == actor.id),
+        exists().where(ApprovalStep.instance_id == ProcessInstance.id, ApprovalStep.user_id == actor.id),
         exists().where(task.instance_id == ProcessInstance.id,
                        or_(task.lane.in_(sorted(actor.roles)), task.assignee_id.in_(people),
                            task.completed_by_id.in_(people))),
@@ -323,3 +336,30 @@ def require_transfer(session: Session, actor: Actor, task: HumanTask, relationsh
 def may_urge(session: Session, actor: Actor, task: HumanTask, instance: ProcessInstance) -> bool:
     """The instance's starter, or a manager above the task's holder (while unclaimed, above a role holder)."""
     return is_starter(actor, instance) or _above_a_holder(session, actor, task)
+def task_holder(session: Session, task: HumanTask) -> int | None:
+    """Who holds a task: its owner while a delegate or an added signer acts on it (委派, 加签), else whoever it
+    is assigned to (None: nobody yet)."""
+    owner = session.scalar(select(ApprovalStep.owner_id).where(
+        ApprovalStep.human_task_id == task.id, ApprovalStep.state == "pending", ApprovalStep.kind != "decision")
+        .limit(1))
+    return owner if owner is not None else task.assignee_id
+
+
+def may_hand_on(session: Session, actor: Actor, task: HumanTask) -> bool:
+    """Delegate a task, add or remove its signers: its holder (while nobody holds it, whoever may claim it,
+    who holds it by doing so). The task's state is checked after, by the use case."""
+    holder = task_holder(session, task)
+    return holder == actor.id or (holder is None and not actor.is_operator and task.lane in actor.roles)
+
+
+def require_hand_on(session: Session, actor: Actor, task: HumanTask, what: str) -> None:
+    """:raise NotAllowed: asked before the task's state, so that a stranger learns nothing about it."""
+    if not may_hand_on(session, actor, task):
+        raise NotAllowed(f"{actor.username} may not {what} task {task.id}: only the person who holds it may")
+
+
+def may_sign(session: Session, actor: Actor, task: HumanTask) -> bool:
+    """Someone the holder added as a signer of the task (whether it is their turn is the task's state)."""
+    return session.scalar(select(ApprovalStep.id).where(
+        ApprovalStep.human_task_id == task.id, ApprovalStep.user_id == actor.id,
+        ApprovalStep.kind.in_(("before", "after"))).limit(1)) is not None

@@ -21,7 +21,7 @@ from ..definitions.catalog import DeployedProcess
 from ..definitions.forms import effective_form, validate_form
 from ..errors import Conflict, InvalidInput, ProcessError, TaskNotFound
 from ..history.log import PendingEvent
-from ..models import HumanTask, ProcessInstance, TaskDefinition, User
+from ..models import ApprovalStep, HumanTask, ProcessInstance, TaskDefinition, User
 from ..org import rights
 from ..org.people import Actor, load_actor, relationship_roles
 from .collaborators import Collaborators
@@ -45,6 +45,21 @@ def load_task(session: Session, task_id: int) -> tuple[HumanTask, ProcessInstanc
 def _require_open(task: HumanTask) -> None:
     if task.state != "open":
         raise Conflict(f"task {task.id} is already {task.state}")
+
+
+def approval_steps(session: Session, task_id: int) -> list[ApprovalStep]:
+    """The delegates and added signers of a task (and the held decision), in the order they were added."""
+    return list(session.scalars(select(ApprovalStep).where(ApprovalStep.human_task_id == task_id)
+                                .order_by(ApprovalStep.seq, ApprovalStep.id)))
+
+
+def _require_not_handed_on(session: Session, task: HumanTask) -> None:
+    """:raise Conflict: a delegate or an added signer holds the task for its owner, or signers wait to act on it:
+    only the owner's moves (removing a signer) or theirs (submitting, signing) change it now."""
+    if session.scalar(select(ApprovalStep.id).where(ApprovalStep.human_task_id == task.id,
+                                                    ApprovalStep.state.in_(("pending", "waiting"))).limit(1)):
+        raise Conflict(f"task {task.id} has a delegate or added signers who have not acted; its holder removes "
+                       "the signers first, or waits for them")
 
 
 def task_form(process: DeployedProcess, task: HumanTask, workflow_task: Task | None) -> dict[str, Any]:
@@ -97,6 +112,16 @@ def earlier_decision(schema: dict[str, Any], data: dict[str, Any], name: str) ->
     return {"decision": str(previous["decision"]), "comment": str(previous.get("comment") or "")}
 
 
+def prepared_data(steps: list[ApprovalStep], schema: dict[str, Any]) -> dict[str, Any] | None:
+    """What the last delegate submitted for the task (the fields the form still has), once it came back."""
+    done = [s for s in steps if s.kind == "delegate" and s.state == "done" and s.data_json]
+    if not done or any(s.state == "pending" for s in steps):
+        return None
+    props = schema.get("properties")
+    data = json.loads(done[-1].data_json or "{}")
+    return {k: v for k, v in data.items() if isinstance(props, dict) and k in props}
+
+
 def show_task(session: Session, collaborators: Collaborators, actor: Actor, task_id: int) -> TaskDetail:
     """A task with its form (JSON Schema), what the form starts with (``draft``), the context from
     earlier steps, and, once it is done, who did it and when.
@@ -112,6 +137,7 @@ def show_task(session: Session, collaborators: Collaborators, actor: Actor, task
     draft: dict[str, Any] = {}
     returned = False
     earlier: EarlierDecision | None = None
+    steps = approval_steps(session, task.id) if task.state == "open" else []
     if task.state == "open" and form is not None:
         workflow_task = _ready_task(collaborators.runner.load(process, instance.state_json), task)
         if workflow_task is not None:
@@ -119,6 +145,9 @@ def show_task(session: Session, collaborators: Collaborators, actor: Actor, task
             schema = task_form(process, task, workflow_task)
             draft, returned = draft_values(schema, data, task.name)
             earlier = earlier_decision(schema, data, task.name)
+            prepared = prepared_data(steps, schema)
+            if prepared is not None:
+                draft = prepared
     assignee = session.scalar(select(User.username).where(User.id == task.assignee_id)) if task.assignee_id else None
     completed_by = session.scalar(select(User.username).where(User.id == task.completed_by_id)) \
         if task.completed_by_id else None
@@ -127,8 +156,8 @@ def show_task(session: Session, collaborators: Collaborators, actor: Actor, task
         **task_row(task, instance.process_key, instance.title, definition.title if definition else None,
                    definition.title_zh if definition else None, assignee),
         "may_complete": not actor.is_operator and rights.may_work_on(actor, task),
-        "may_release": not actor.is_operator and rights.may_release(session, actor, task,
-                                                                     relationship_roles(session)),
+        "may_release": not actor.is_operator and not any(s.state in ("pending", "waiting") for s in steps)
+        and rights.may_release(session, actor, task, relationship_roles(session)),
         "process_version": process.version,
         "instructions": form.instructions if form else "",
         "instructions_zh": form.instructions_zh if form else "",
@@ -174,6 +203,7 @@ def unclaim_task(session: Session, collaborators: Collaborators, actor: Actor, t
     _require_open(task)
     if task.assignee_id is None:
         return {"id": task.id, "assignee": None, "changed": False}
+    _require_not_handed_on(session, task)
     rights.require_release(session, actor, task, relationship_roles(session))
     write_step(session, collaborators, _assignee_step(
         task, instance, None, None, PendingEvent("task_unclaimed", actor.username, task.name, task.id)),
@@ -195,6 +225,7 @@ def assign_task(
     if task.lane not in target.roles:
         raise InvalidInput(f"{target.username} does not have the role {task.lane!r} that task {task.id} needs")
     rights.require_assign_from(session, actor, task, target)
+    _require_not_handed_on(session, task)
     if task.assignee_id == target.id:
         return {"id": task.id, "assignee": target.username, "changed": False}
     write_step(session, collaborators, _assignee_step(
@@ -202,6 +233,28 @@ def assign_task(
         PendingEvent("task_assigned", actor.username, task.name, task.id, payload={"to": target.username})),
         collaborators.clock())
     return {"id": task.id, "assignee": target.username, "changed": True}
+
+
+def check_completer(actor: Actor, task: HumanTask) -> None:
+    """:raise NotAllowed: the actor lacks the lane's role. :raise Conflict: not open, or someone else's."""
+    rights.require_task_role(actor, task)
+    _require_open(task)
+    if task.assignee_id not in (None, actor.id):
+        raise Conflict(f"task {task.id} is claimed by someone else")
+
+
+def open_form(session: Session, collaborators: Collaborators, task: HumanTask, instance: ProcessInstance,
+              ) -> tuple[DeployedProcess, BpmnWorkflow, Task, dict[str, Any]]:
+    """The version, workflow, ready task and form (as the task's data narrows it) of an open task.
+
+    :raise Conflict: the task is no longer waiting for input.
+    """
+    process = collaborators.catalog.get(session, instance.definition_id)
+    workflow = collaborators.runner.load(process, instance.state_json)
+    workflow_task = _ready_task(workflow, task)
+    if workflow_task is None:
+        raise Conflict(f"task {task.id} is no longer waiting for input")
+    return process, workflow, workflow_task, task_form(process, task, workflow_task)
 
 
 def complete_task(
@@ -214,29 +267,35 @@ def complete_task(
     :raise Conflict: the task was completed or the instance stepped by someone else.
     """
     task, instance = load_task(session, task_id)
-    rights.require_task_role(actor, task)
-    _require_open(task)
-    if task.assignee_id not in (None, actor.id):
-        raise Conflict(f"task {task.id} is claimed by someone else")
-    process = collaborators.catalog.get(session, instance.definition_id)
+    check_completer(actor, task)
+    return run_completion(session, collaborators, actor, task, instance, data)
+
+
+def run_completion(
+    session: Session, collaborators: Collaborators, actor: Actor, task: HumanTask, instance: ProcessInstance,
+    data: Any, *, held_by: tuple[int | None, ...] | None = None, extra: dict[str, Any] | None = None,
+    before: list[PendingEvent] | None = None,
+) -> Completion:
+    """Complete an open task as ``actor`` (rights already asked): validate, run, write one step.
+
+    ``held_by``: who must hold the task row for the change to apply (default: nobody or the actor);
+    ``extra``: more for the completion event's payload (who prepared it, who signed); ``before``: events
+    of the same step recorded before the completion (an added signer's signature).
+    """
+    process, workflow, workflow_task, schema = open_form(session, collaborators, task, instance)
     runner = collaborators.runner
-    workflow = runner.load(process, instance.state_json)
-    workflow_task = _ready_task(workflow, task)
-    if workflow_task is None:
-        raise Conflict(f"task {task.id} is no longer waiting for input")
-    schema = task_form(process, task, workflow_task)
     submitted = validate_form(schema, data)
     hook = collaborators.hooks.complete.get((instance.process_key, task.name))
     if hook is not None:
         hook(session, collaborators, instance, actor, submitted)
     now = collaborators.clock()
-    before = runner.snapshot(workflow)
+    snapshot = runner.snapshot(workflow)
     before_data = json.loads(instance.data_json)
     workflow_task.data[task.name] = submitted
     cast_vote(workflow_task, actor.username, submitted)
     try:
         runner.run_action(workflow_task.run)
-        run = runner.advance(workflow, before, before_data, actor.username)
+        run = runner.advance(workflow, snapshot, before_data, actor.username)
     except ProcessError as exc:
         exc.instance_id, exc.task_name = instance.id, task.name
         raise
@@ -244,11 +303,13 @@ def complete_task(
     for key in ("decision", "comment"):
         if key in submitted:
             payload[key] = submitted[key]
+    payload.update(extra or {})
     action = TaskAction(task, {"state": "completed", "completed_at": now, "completed_by_id": actor.id,
-                               "assignee_id": actor.id}, (None, actor.id),
+                               "assignee_id": actor.id}, held_by or (None, actor.id),
                         f"task {task.id} was completed or claimed by someone else")
     write_step(session, collaborators, Step(
-        instance, [PendingEvent("task_completed", actor.username, task.name, task.id, payload), *run.events],
+        instance, [*(before or []), PendingEvent("task_completed", actor.username, task.name, task.id, payload),
+                   *run.events],
         workflow_changes(process, run, now), acted_on=action, run=run, process=process, completed_task=task.name),
         now)
     form = process.tasks[task.name]

@@ -252,6 +252,33 @@ class StepForm:
     schema: dict[str, Any]  # a JSON Schema (2020-12)
 
 
+class ApprovalStepRow(TypedDict):
+    """A delegate (委派) or added signer (加签) of a task: who, why, and what they did."""
+
+    id: int
+    kind: str  # delegate, before, after
+    user: str
+    user_name: str
+    state: str  # waiting, pending (their turn), done, approved, returned, removed, skipped
+    reason: str
+    decision: str | None
+    comment: str
+    at: str
+    acted_at: str | None
+
+
+class ApprovalRound(TypedDict):
+    """Who holds a task (its owner), who acts on it now, its delegates and added signers, and what the one whose
+    turn it is may decide (``choices``: empty unless an added signer's turn)."""
+
+    task_id: int
+    state: str
+    holder: str | None
+    acting: str | None
+    steps: list[ApprovalStepRow]
+    choices: list[str]
+
+
 class CopyResult(TypedDict):
     """Whom a request was copied to now, and who had it already (or copied it: the copier themself)."""
 

@@ -25,7 +25,7 @@ KIND_NAMES = {
     "new_task": ("新任务", "New task"), "reminder": ("提醒", "Reminder"), "overdue": ("已逾期", "Overdue"),
     "escalation": ("逾期上报", "Escalation"), "result": ("结果", "Result"), "decided": ("已决定", "Decided"),
     "mention": ("有人提到你", "You were mentioned"), "expired": ("到期关闭", "Closed at its deadline"),
-    "copied": ("抄送", "CC"),
+    "copied": ("抄送", "CC"), "urged": ("催办", "Please handle"),
 }
 WORDS = {
     "zh": {"hello": "{name}，您好：", "due": "截止时间：{when}（{zone}）", "todo": "办理说明：",

@@ -41,7 +41,7 @@ def test_every_route_is_documented_and_every_documented_route_exists(sqlite_app,
     documented = {(API + path, method) for path, item in document["paths"].items() for method in item
                   if method in HTTP_METHODS}
     assert routes == documented
-    assert len(routes) == 43
+    assert len(routes) == 48
 
 
 def test_the_document_is_valid_openapi(document):
@@ -177,6 +177,7 @@ def test_the_answers_are_what_the_document_says(sqlite_users, document):
     assert api.call("admin", "get", "/audit/access-log", query={"limit": 2})["next"] is not None
     api.call("admin", "get", "/audit/access-log", query={"limit": 0}, expect=400)
     api.call("chen.yu", "get", "/audit/access-log", expect=403)
+    exercise_signers(api)
     exercise_modeler(api)
     api.call("li.na", "get", "/docs")
     # Transfer, urge, withdraw and start again (issue 19), on two more plans.
@@ -205,3 +206,28 @@ def test_the_answers_are_what_the_document_says(sqlite_users, document):
     api.call("li.na", "post", "/process-definitions/{key}/start", {"data": again["data"]}, 201, key=again["process"])
     documented = {(path, method) for path, item in document["paths"].items() for method in item}
     assert api.seen == documented
+
+
+def exercise_signers(api: DocumentedClient) -> None:
+    """Delegate (委派), add signers (加签), sign and remove one (减签) on a new plan."""
+    task = "/tasks/{task_id}"
+    api.call("li.na", "post", "/process-definitions/{key}/start", {"data": START}, 201, key="market_plan")
+    research = api.call("wang.lei", "get", "/tasks")["items"][0]["id"]
+    api.call("zhou.jie", "post", f"{task}/delegate", {"to": "wu.fang", "reason": "x"}, 403, task_id=research)
+    api.call("wang.lei", "post", f"{task}/delegate", {"to": "no.such.person", "reason": "x"}, 400, task_id=research)
+    handed = api.call("wang.lei", "post", f"{task}/delegate", {"to": "zhou.jie", "reason": "请整理"}, task_id=research)
+    assert (handed["holder"], handed["acting"]) == ("wang.lei", "zhou.jie")
+    api.call("zhou.jie", "post", f"{task}/complete", {"data": RESEARCH}, task_id=research)
+    assert api.call("wang.lei", "get", f"{task}/signers", task_id=research)["acting"] == "wang.lei"
+    api.call("wang.lei", "post", f"{task}/complete", {"data": RESEARCH}, task_id=research)
+    api.call("wang.lei", "post", f"{task}/delegate", {"to": "zhou.jie", "reason": "x"}, 409, task_id=research)
+    draft = api.call("zhang.min", "get", "/tasks")["items"][0]["id"]
+    body = {"people": ["wang.lei", "zhou.jie"], "position": "before", "reason": "请先看"}
+    api.call("zhang.min", "post", f"{task}/add-signers", {**body, "people": ["nobody.here"]}, 400, task_id=draft)
+    api.call("zhang.min", "post", f"{task}/add-signers", {**body, "position": "later"}, 400, task_id=draft)
+    assert api.call("zhang.min", "post", f"{task}/add-signers", body, task_id=draft)["acting"] == "wang.lei"
+    api.call("zhou.jie", "post", f"{task}/sign", {"decision": "approve"}, 409, task_id=draft)  # not his turn
+    api.call("wang.lei", "post", f"{task}/sign", {"decision": "approve"}, task_id=draft)
+    back = api.call("zhang.min", "post", f"{task}/remove-signer", {"person": "zhou.jie"}, task_id=draft)
+    assert back["acting"] == "zhang.min"
+    api.call("zhang.min", "post", f"{task}/remove-signer", {"person": "wang.lei"}, 409, task_id=draft)  # he signed

@@ -218,6 +218,28 @@ PROBES = [
     Probe(f"{INSTANCE}/restart-data", "GET", "/process-instances/{plan}/restart-data", 403,
           {409: frozenset({"li.na"})}),
     Probe(f"{INSTANCE}/restart-data", "GET", "/process-instances/{missing}/restart-data", 404),
+    # Handing a task on (委派, 加签, 减签): only its holder (wang.lei holds held_research); the round is read by
+    # whoever may see the task; signing only by an added signer (nobody was added here).
+    Probe(f"{TASK}/signers", "GET", "/tasks/{held_research}/signers", 403, {200: SEES_PLAN}),
+    Probe(f"{TASK}/signers", "GET", "/tasks/{missing}/signers", 404),
+    Probe(f"{TASK}/delegate", "POST", "/tasks/{held_research}/delegate", 403, {200: frozenset({"wang.lei"})},
+          body={"to": "zhou.jie", "reason": "请整理"}),
+    Probe(f"{TASK}/delegate", "POST", "/tasks/{held_research}/delegate", 403, {400: frozenset({"wang.lei"})},
+          body={"to": "nobody", "reason": "x"}, case="to nobody"),
+    Probe(f"{TASK}/delegate", "POST", "/tasks/{done_research}/delegate", 403, {409: frozenset({"wang.lei"})},
+          body={"to": "zhou.jie", "reason": "x"}),
+    Probe(f"{TASK}/delegate", "POST", "/tasks/{missing}/delegate", 404, body={"to": "zhou.jie", "reason": "x"}),
+    Probe(f"{TASK}/add-signers", "POST", "/tasks/{held_research}/add-signers", 403, {200: frozenset({"wang.lei"})},
+          body={"people": ["zhou.jie"], "position": "after", "reason": "联签"}),
+    Probe(f"{TASK}/add-signers", "POST", "/tasks/{done_research}/add-signers", 403,
+          {409: frozenset({"wang.lei"})}, body={"people": ["zhou.jie"], "position": "after", "reason": "x"}),
+    Probe(f"{TASK}/add-signers", "POST", "/tasks/{missing}/add-signers", 404,
+          body={"people": ["zhou.jie"], "position": "after", "reason": "x"}),
+    Probe(f"{TASK}/remove-signer", "POST", "/tasks/{held_research}/remove-signer", 403,
+          {400: frozenset({"wang.lei"})}, body={"person": "zhou.jie"}),  # he was never added
+    Probe(f"{TASK}/remove-signer", "POST", "/tasks/{missing}/remove-signer", 404, body={"person": "zhou.jie"}),
+    Probe(f"{TASK}/sign", "POST", "/tasks/{held_research}/sign", 403, body={"decision": "approve"}),
+    Probe(f"{TASK}/sign", "POST", "/tasks/{missing}/sign", 404, body={"decision": "approve"}),
     # -- audit: the XES log, the bundle and the integrity badge, for auditors and admins only
     Probe("/process-definitions/<key>/log.xes", "GET", "/process-definitions/market_plan/log.xes", 403,
           {200: AUDIT_HOLDERS}),

@@ -103,6 +103,17 @@ PROBES = [
     # Comments: whoever sees the plan, except the auditor, who reads and changes nothing.
     Probe("/tasks/<id:task_id>/comments", "POST", lambda w: f"/tasks/{w.research}/comments", 403,
           {303: SEES_PLAN - {"he.ping"}}, data={"body": "A remark"}),
+    # Handing a task on (委派, 加签, 减签): only its holder; by now held_research is unclaimed again (the unclaim
+    # probe above), so wang.lei, who may claim it, holds it by delegating; then it is with zhou.jie, and his next
+    # moves are refused with a message on the task page (303); signing only by an added signer (none here).
+    Probe("/tasks/<id:task_id>/delegate", "POST", lambda w: f"/tasks/{w.held_research}/delegate", 403,
+          {303: frozenset({"wang.lei"})}, data={"to": "zhou.jie", "reason": "请整理"}),
+    Probe("/tasks/<id:task_id>/add-signers", "POST", lambda w: f"/tasks/{w.held_research}/add-signers", 403,
+          {303: frozenset({"wang.lei"})}, data={"people": "zhou.jie", "position": "after", "reason": "联签"}),
+    Probe("/tasks/<id:task_id>/remove-signer", "POST", lambda w: f"/tasks/{w.held_research}/remove-signer", 403,
+          {303: frozenset({"wang.lei"})}, data={"person": "zhou.jie"}),
+    Probe("/tasks/<id:task_id>/sign", "POST", lambda w: f"/tasks/{w.held_research}/sign", 403,
+          data={"decision": "approve"}),
     # Empty start data: a starter gets the form back with its errors (422).
     Probe("/processes/<key>", "POST", lambda w: "/processes/market_plan", 403, {422: STARTERS}),
     Probe("/copies", "GET", lambda w: "/copies", 200),

@@ -21,7 +21,19 @@ blueprint.before_request(inputs.check_parameters)
 blueprint.before_request(errors.answer_options)
 errors.register(blueprint)
 
-from . import audit, copies, definitions, docs, exports, instances, modeler, moves, openapi, tasks  # noqa: E402 - each adds routes
+from . import (  # noqa: E402 - each adds routes
+    audit,
+    copies,
+    definitions,
+    docs,
+    exports,
+    instances,
+    modeler,
+    moves,
+    openapi,
+    signers,
+    tasks,
+)
 
-__all__ = ["audit", "blueprint", "copies", "definitions", "docs", "exports", "instances", "modeler", "moves", "openapi",
-           "tasks"]
+__all__ = ["audit", "blueprint", "copies", "definitions", "docs", "exports", "instances", "modeler", "moves",
+           "openapi", "signers", "tasks"]

@@ -135,6 +135,7 @@ def _modeler_paths() -> dict[str, Any]:
 def _paths() -> dict[str, Any]:
     task, instance = "/tasks/{task_id}", "/process-instances/{instance_id}"
     assignment = (200, ref("Assignment"), "Who holds the task now")
+    round_ = (200, ref("ApprovalRound"), "Who holds the task and who acts on it now")
     return {
         "/process-definitions": {"get": _operation(
             "listProcessDefinitions", "Processes the user may start, with their start forms", "definitions",
@@ -173,6 +174,23 @@ def _paths() -> dict[str, Any]:
             "urgeTask", "Remind an open task's holders (催办; the request's starter, or a manager above the holder): "
             "at most once an hour per task", "tasks", (200, ref("Urged"), "Whom it reminded"),
             [*CHANGE_ERRORS, 429], [TASK_ID], "UrgeRequest")},
+        f"{task}/signers": {"get": _operation(
+            "getApprovalRound", "Who holds the task, who acts on it now, its delegates and added signers", "tasks",
+            (200, ref("ApprovalRound"), "The round"), TASK_ERRORS, [TASK_ID])},
+        f"{task}/delegate": {"post": _operation(
+            "delegateTask", "Delegate the task (委派, its holder): the delegate fills its form, then it comes back "
+            "to the holder, who completes it (\"prepared by\" the delegate) or delegates it again", "tasks",
+            round_, [*CHANGE_ERRORS], [TASK_ID], "DelegateRequest")},
+        f"{task}/add-signers": {"post": _operation(
+            "addSigners", "Add signers (加签, its holder), before the holder or after the holder's approving "
+            "decision; they sign one after another (POST /tasks/{id}/sign)", "tasks", round_, [*CHANGE_ERRORS],
+            [TASK_ID], "AddSignersRequest")},
+        f"{task}/remove-signer": {"post": _operation(
+            "removeSigner", "Remove an added signer who has not acted (减签, its holder); on their turn it passes "
+            "on", "tasks", round_, [*CHANGE_ERRORS], [TASK_ID], "RemoveSignerRequest")},
+        f"{task}/sign": {"post": _operation(
+            "signTask", "Sign as an added signer, on one's turn: approve, or return with a comment", "tasks",
+            round_, [*CHANGE_ERRORS], [TASK_ID], "SignRequest")},
         f"{task}/comments": {
             "get": _operation("listComments", "Comments made on this task, oldest first (the request's comments: "
                               "GET /process-instances/{id}/comments)", "tasks",

@@ -157,6 +157,26 @@ RESTART_DATA = obj({"instance_id": INTEGER, "process": {"type": "string", "descr
                     "data": {"type": "object", "description": "the start data, for POST "
                              "/process-definitions/{key}/start"}},
                    "What a request started again (重新发起) from an ended one begins with.")
+APPROVAL_STEP = obj({
+    "id": INTEGER, "kind": {"type": "string", "enum": ["delegate", "before", "after"],
+                            "description": "a delegate (委派), or a signer added before or after the holder (加签)"},
+    "user": STRING, "user_name": STRING,
+    "state": {"type": "string", "enum": ["waiting", "pending", "done", "approved", "returned", "removed", "skipped"],
+              "description": "pending: their turn; waiting: after someone else (or, after, the holder's decision)"},
+    "reason": {"type": "string", "description": "why the holder asked them"},
+    "decision": {"type": ["string", "null"], "description": "what a signer decided"},
+    "comment": STRING, "at": TIME, "acted_at": nullable(TIME),
+}, "A delegate or added signer of a task: who, why, and what they did.")
+APPROVAL_ROUND = obj({
+    "task_id": INTEGER, "state": {"type": "string", "enum": ["open", "completed", "cancelled", "expired"]},
+    "holder": {"type": ["string", "null"], "description": "whose task it is (who delegated or added signers)"},
+    "acting": {"type": ["string", "null"], "description": "who acts on it now: the holder, a delegate, a signer"},
+    "steps": {"type": "array", "items": ref("ApprovalStepRow"), "description": "in the order they were added"},
+    "choices": {"type": "array", "items": STRING,
+                "description": "what the signer whose turn it is may decide (empty unless a signer's turn): approve "
+                               "or return; a signer after the holder on a decision form: the step's decisions, any "
+                               "but approve ending the step with it"},
+}, "Who holds a task and who acts on it now (委派, 加签).")
 ERROR = obj({
     "error": {"type": "string", "description": "invalid, unauthorized, forbidden, not_found, method_not_allowed, "
               "conflict, payload_too_large, too_many_requests, process_error or internal_error"},
@@ -201,6 +221,22 @@ TRANSFER_REQUEST = body({"to": {"type": "string", "minLength": 1,
 URGE_REQUEST = body({"note": {"type": "string", "maxLength": 1000, "description": "a word to the holders (optional). "
                               + TEXT_RULE}}, [])
 WITHDRAW_REQUEST = body({"reason": REASON}, ["reason"])
+WHY: Schema = {"type": "string", "maxLength": 1000, "description": "why: shown to the people asked. " + TEXT_RULE}
+DELEGATE_REQUEST = body({"to": {"type": "string", "minLength": 1, "description": "username of the delegate"},
+                         "reason": {**WHY, "minLength": 1}}, ["to", "reason"])
+ADD_SIGNERS_REQUEST = body({
+    "people": {"type": "array", "minItems": 1, "maxItems": 10, "items": {"type": "string"},
+               "description": "usernames, in the order they sign (one after another)"},
+    "position": {"type": "string", "enum": ["before", "after"],
+                 "description": "before: they approve first, then it returns to the holder (前加签); after: they "
+                                "approve the holder's approving decision before the flow goes on (后加签)"},
+    "reason": {**WHY, "minLength": 1}}, ["people", "position", "reason"])
+REMOVE_SIGNER_REQUEST = body({"person": {"type": "string", "minLength": 1,
+                                         "description": "an added signer who has not acted yet"},
+                              "reason": WHY}, ["person"])
+SIGN_REQUEST = body({"decision": {"type": "string", "description": "one of the round's choices"},
+                     "comment": {"type": "string", "maxLength": 1000,
+                                 "description": "required unless approving. " + TEXT_RULE}}, ["decision"])
 COMMENT_REQUEST = body({"body": {"type": "string", "minLength": 1, "maxLength": MAX_COMMENT_LENGTH, "pattern": "\\S",
                                   "description": "the comment (not only white space). " + TEXT_RULE}}, ["body"])
 
@@ -257,6 +293,8 @@ COMPONENTS: dict[str, Schema] = {
     "Transfer": TRANSFER, "Urged": URGED, "Withdrawn": WITHDRAWN, "RestartData": RESTART_DATA,
     "TransferRequest": TRANSFER_REQUEST, "UrgeRequest": URGE_REQUEST, "WithdrawRequest": WITHDRAW_REQUEST,
     "CopyResult": COPY_RESULT, "CopyEntry": COPY_ENTRY, "CopyRequest": COPY_REQUEST,
+    "ApprovalStepRow": APPROVAL_STEP, "ApprovalRound": APPROVAL_ROUND, "DelegateRequest": DELEGATE_REQUEST,
+    "AddSignersRequest": ADD_SIGNERS_REQUEST, "RemoveSignerRequest": REMOVE_SIGNER_REQUEST, "SignRequest": SIGN_REQUEST,
     "Integrity": INTEGRITY,
     "StartRequest": START_REQUEST, "CompleteRequest": COMPLETE_REQUEST, "AssignRequest": ASSIGN_REQUEST,
     "CommentRequest": COMMENT_REQUEST,

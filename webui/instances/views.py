@@ -52,6 +52,15 @@ ENGINE_EVENTS = frozenset({"task_created", "instance_ended", "error", "timer_fir
                            "reminder_sent", "task_overdue", "countersign_started", "countersign_ended"})
 
 
+def _completed(payload: dict[str, Any]) -> str:
+    """A completion, with who prepared it (a delegate) or for whom an added signer decided it."""
+    if payload.get("on_behalf_of"):
+        return _("decided the step for %(name)s, as an added signer", name=display_name(payload["on_behalf_of"]))
+    if payload.get("prepared_by"):
+        return _("completed the step, prepared by %(name)s", name=display_name(payload["prepared_by"]))
+    return _("completed the step")
+
+
 def _what(kind: str, payload: dict[str, Any]) -> str:
     names = "、".join(display_name(n) for n in payload.get("members", []))
     texts = {
@@ -60,10 +69,20 @@ def _what(kind: str, payload: dict[str, Any]) -> str:
         "task_claimed": _("took the task"),
         "task_unclaimed": _("gave the task back to the team"),
         "task_assigned": _("assigned the task to %(name)s", name=display_name(payload.get("to"))),
-        "task_completed": _("completed the step"),
+        "task_completed": _completed(payload),
         "comment_added": _("commented"),
         "instance_copied": _("copied the request to %(names)s",
                              names="、".join(display_name(n) for n in payload.get("copied_to", []))),
+        "task_delegated": _("delegated the task to %(name)s", name=display_name(payload.get("to"))),
+        "delegation_done": _("did the delegated work; it went back to %(name)s",
+                             name=display_name(payload.get("for"))),
+        "signers_added": _("added signers before them: %(names)s", names="、".join(
+            display_name(n) for n in payload.get("people", []))) if payload.get("position") == "before" else
+        _("added signers after their approval: %(names)s", names="、".join(
+            display_name(n) for n in payload.get("people", []))),
+        "task_signed": _("signed for %(name)s", name=display_name(payload.get("for"))),
+        "awaiting_signers": _("decided; the added signers approve next"),
+        "signer_removed": _("removed a signer: %(name)s", name=display_name(payload.get("person"))),
         "instance_ended": _("The process ended"),
         "instance_cancelled": _("cancelled the process"),
         "task_transferred": _("transferred the task to %(name)s", name=display_name(payload.get("to"))),
@@ -103,6 +122,8 @@ def timeline(history: list[HistoryEvent], forms: Mapping[str, StepForm]) -> list
             schema = form.schema.get("properties", {}).get("decision", {}) if form is not None else {}
             decision = enum_label(schema, payload["decision"])
             tone = decision_tone(schema, payload["decision"])
+            if kind == "task_signed" and (payload.get("position") == "before" or decision == payload["decision"]):
+                decision = _("Approve") if payload["decision"] == "approve" else _("Return to the holder")
             grade = (payload.get("data") or {}).get("grade")
             if grade:  # e.g. "Adjust the grade → A": the new grade belongs with the decision
                 decision = f"{decision} → {grade}"

@@ -35,7 +35,9 @@ class Notice:
 def kind_label(kind: str) -> str:
     labels = {"new_task": _("New task"), "reminder": _("Reminder"), "overdue": _("Overdue"),
               "escalation": _("Escalation"), "result": _("Result"), "decided": _("Decided"),
-              "mention": _("Mention"), "expired": _("Closed at its deadline"), "copied": _("CC")}
+              "mention": _("Mention"), "expired": _("Closed at its deadline"), "copied": _("CC"),
+              "delegated": _("Delegated to you"), "sign": _("Your signature"), "handed_back": _("Back to you"),
+              "transferred": _("Transferred"), "urged": _("Urged")}
     return labels.get(kind, kind.replace("_", " "))
 
 
@@ -47,7 +49,7 @@ def _subject(kind: str, subject: str) -> str:
     the step's "中文 · English" label is cut to the reader's language.
     """
     if kind not in ("new_task", "reminder", "overdue", "escalation", "result", "decided", "mention", "expired",
-                    "copied"):
+                    "copied", "delegated", "sign", "handed_back", "transferred", "urged"):
         return subject
     return step_and_request(language(), subject) or subject
 

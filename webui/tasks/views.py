@@ -24,6 +24,7 @@ from ..forms.render import build_form
 from ..i18n import _, decision_tone, enum_label, pick, step_title, when
 from ..inbox import assignment
 from ..safety import local_target
+from .handover import handover_view
 
 blueprint = Blueprint("tasks", __name__, url_prefix="/tasks")
 CONFLICT = 409
@@ -107,7 +108,8 @@ def _page(task: TaskDetail, values: dict[str, Any], errors: dict[str, list[str]]
           comment_text: str = "", refusal: Refusal | None = None) -> str:
     user = username()
     forms = engine().work.forms(Person(user), task["instance_id"])
-    may_complete = bool(task["may_complete"])
+    handover = handover_view(task, user)
+    may_complete = bool(task["may_complete"]) and not handover.signing
     return render_template(
         "tasks/show.html", task=task, step=step_title(task),
         instructions=render_instructions(pick(task["instructions"], task["instructions_zh"]), task["context"]),
@@ -122,7 +124,7 @@ def _page(task: TaskDetail, values: dict[str, Any], errors: dict[str, list[str]]
         form_field=FORM_OF, form_of=f"{task['process']}/{task['process_version']}/{task['name']}",
         may_release=bool(task["may_release"]),
         may_claim=may_complete and task["assignee"] is None,
-        holder=display_name(task["assignee"]),
+        holder=display_name(task["assignee"]), handover=handover,
         transfer_to=engine().work.transfer_candidates(Person(user), task["id"]) if task["state"] == "open" else [],
         open_transfer=False,
     )
@@ -201,7 +203,11 @@ def complete(task_id: int) -> ResponseReturnValue:
         return _not_taken(task_id, username())
     step = step_title(result)
     flash(f"task-{task_id}", "draft-done")  # the browser may forget what it kept of this form
-    if result["status"] == "running":
+    name = request.form.get(FORM_OF, "").rpartition("/")[2]  # read the round only when the step seems to stay
+    still = engine().work.approval_round(me(), task_id) if name and result["next_tasks"] == [name] else None
+    if still is not None and still["state"] == "open":  # handed back by a delegate, or held for the signers after
+        flash(_("Submitted: the task is with %(name)s now.", name=display_name(still["acting"])), "success")
+    elif result["status"] == "running":
         flash(_("“%(step)s” is done.", step=step), "success")
     else:
         flash(_("“%(step)s” is done; the process has ended.", step=step), "success")
