@@ -1,0 +1,85 @@
+"""Moving a running workflow back to an earlier user step, and from it straight back again (驳回, 退回重提).
+
+Built on the library's reset-to-task (``workflow.reset_from_task_id``). The finished top of an instance's task
+tree is pruned at every save (``engine.runtime.state``), so the earlier task itself is no longer in the tree:
+the step to return to is grafted as a fresh task below the returning one (which is cancelled), then reset,
+which makes it ready with the data as it stands (nothing entered at later steps is dropped from the data, and
+the history holds every submission). The tree stays as shallow as with ordinary steps: the graft adds two
+levels and the next save prunes above them, so returns in a row never near the library's depth limit.
+
+Which steps take part is the model's: a user task's ``returnAllowed`` property (``true`` by default; ``false``
+offers no return) and ``afterReturn`` (``straightBack`` by default: the step returned to, once completed again,
+goes straight back to the step that returned it; ``walkOn``: the flow walks on from it as drawn). Steps with an
+attached boundary event (a deadline), multi-instance steps and steps inside a subprocess take no part: the
+graft would leave their events or siblings behind.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+
+from ..definitions.catalog import DeployedProcess
+
+MARK = "opsflow_return"  # a returned task's internal data: who returned it from where, and whether to go back
+LIVE = TaskState.READY | TaskState.STARTED | TaskState.WAITING
+ATTACHED = ("BoundaryEventSplit", "BoundaryEventJoin")
+STRAIGHT_BACK, WALK_ON = "straightBack", "walkOn"
+SETTINGS = {"returnAllowed": ("true", "false"), "afterReturn": (STRAIGHT_BACK, WALK_ON)}
+
+
+def _properties(process: DeployedProcess, name: str) -> dict[str, Any]:
+    spec = process.specs[0].task_specs.get(name)
+    extensions = getattr(spec, "extensions", None) or {}
+    return dict(extensions.get("properties") or {})
+
+
+def takes_part(process: DeployedProcess, name: str) -> bool:
+    """A plain user task of the top-level process: no attached event, not multi-instance."""
+    spec = process.specs[0].task_specs.get(name)
+    if spec is None or not getattr(spec, "manual", False) or "MultiInstance" in type(spec).__name__:
+        return False
+    return not any(type(other).__name__ in ATTACHED for other in (*spec.inputs, *spec.outputs))
+
+
+def allows_return(process: DeployedProcess, name: str) -> bool:
+    """Whether the model lets this step return the request to an earlier step (every user step by default)."""
+    return takes_part(process, name) and str(_properties(process, name).get("returnAllowed", "true")) != "false"
+
+
+def goes_straight_back(process: DeployedProcess, name: str) -> bool:
+    """Whether a step this one returned to goes straight back to it once completed (the default)."""
+    return str(_properties(process, name).get("afterReturn", STRAIGHT_BACK)) != WALK_ON
+
+
+def others_running(workflow: BpmnWorkflow, task: Task) -> bool:
+    """Whether anything but ``task`` is under way (a parallel branch, a waiting event)."""
+    return any(bool(other.id != task.id and other.has_state(LIVE) and other.task_spec.name != "Root")
+               for other in workflow.tasks.values())
+
+
+def graft_return(workflow: BpmnWorkflow, task: Task, to_step: str, mark: dict[str, Any]) -> Task:
+    """Cancel ``task`` and make ``to_step`` ready below it, marked with ``mark``; the new task."""
+    spec = workflow.spec.task_specs[to_step]
+    task.cancel()
+    child = task._add_child(spec, TaskState.FUTURE)
+    workflow.reset_from_task_id(child.id)
+    child.internal_data[MARK] = mark
+    return child
+
+
+def return_mark(task: Task) -> dict[str, Any] | None:
+    """How a returned task came back (None for an ordinary one)."""
+    mark = task.internal_data.get(MARK)
+    return dict(mark) if isinstance(mark, dict) else None
+
+
+def complete_straight_back(workflow: BpmnWorkflow, task: Task, back_to: str) -> None:
+    """Complete ``task`` so that the flow goes on at ``back_to`` instead of along its outgoing flows."""
+    spec = workflow.spec.task_specs[back_to]
+    task._drop_children(force=True)
+    task._add_child(spec, TaskState.FUTURE)
+    task.run()
