@@ -64,6 +64,9 @@ def others_running(workflow: BpmnWorkflow, task: Task) -> bool:
 def graft_return(workflow: BpmnWorkflow, task: Task, to_step: str, mark: dict[str, Any]) -> Task:
     """Cancel ``task`` and make ``to_step`` ready below it, marked with ``mark``; the new task."""
     spec = workflow.spec.task_specs[to_step]
+    outer = return_mark(task)
+    if outer is not None:  # ``task`` came back by a return itself: that return still waits for it
+        mark = {**mark, "outer": outer}
     task.cancel()
     child = task._add_child(spec, TaskState.FUTURE)
     workflow.reset_from_task_id(child.id)
@@ -78,8 +81,16 @@ def return_mark(task: Task) -> dict[str, Any] | None:
 
 
 def complete_straight_back(workflow: BpmnWorkflow, task: Task, back_to: str) -> None:
-    """Complete ``task`` so that the flow goes on at ``back_to`` instead of along its outgoing flows."""
+    """Complete ``task`` so that the flow goes on at ``back_to`` instead of along its outgoing flows.
+
+    When the step at ``back_to`` had come back by a return itself (a drafter the director returned to sends the
+    plan back to research), it gets that return's mark again: completed, it goes on straight back too.
+    """
     spec = workflow.spec.task_specs[back_to]
     task._drop_children(force=True)
-    task._add_child(spec, TaskState.FUTURE)
+    child = task._add_child(spec, TaskState.FUTURE)
+    spec._predict(child, mask=TaskState.PREDICTED_MASK | TaskState.FUTURE)  # as the reset does: its way on
+    outer = (return_mark(task) or {}).get("outer")
     task.run()
+    if isinstance(outer, dict):
+        child.internal_data[MARK] = outer

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from engine.errors import Conflict, InvalidInput, NotAllowed, TaskNotFound
 from engine.facade import Engine
+from engine.models import ProcessInstance
 from engine.org.people import Person
-from tests.journey import DRAFT, OPERATOR, RESEARCH, chains, decision, only_task, research_and_draft, start_plan, step
+from tests.journey import (
+    DRAFT,
+    OPERATOR,
+    RESEARCH,
+    START,
+    chains,
+    decision,
+    deploy_files,
+    only_task,
+    research_and_draft,
+    start_plan,
+    step,
+)
+from tests.paths import REPO
 
 DIRECTOR, MANAGER = Person("chen.yu"), Person("li.na")
 
@@ -53,7 +70,148 @@ def test_the_director_returns_the_plan_to_research_and_it_comes_straight_back(en
     assert engine.work.task(DIRECTOR, again["id"])["context"]["research"]["trends"] == "2026: +9%"
     [back] = [e for e in engine.work.history(OPERATOR, plan) if e["kind"] == "returned_straight_back"]
     assert back["payload"] == {"from_step": "research", "to_step": "director_signoff", "returned_by": "chen.yu"}
-    assert [n.kind for n in engine.work.notifications(DIRECTOR)][0] == "returned"
+    latest = engine.work.notifications(DIRECTOR)[0]
+    assert latest.kind == "returned" and "Back to you" in latest.subject and latest.instance_id == plan
     step(engine, "chen.yu", "director_signoff", plan, decision("approve"))
-    assert engine.work.show(OPERATOR, plan)["status"] == "completed"
+    assert engine.work.show(OPERATOR, plan)["end_event"] == "approved"
     assert chains(engine, plan) == (1, [])
+
+
+def test_return_to_the_first_step_from_the_review_and_straight_back_to_the_review(engine: Engine) -> None:
+    plan = start_plan(engine)
+    research_and_draft(engine, plan)
+    review = only_task(engine, "li.na", "manager_review", plan)["id"]
+    engine.work.claim(MANAGER, review)
+    assert [t["name"] for t in engine.work.return_targets(MANAGER, review)["targets"]] == ["research", "draft_plan"]
+    engine.work.return_task(MANAGER, review, "research", "Add the competitors' prices")
+    assert engine.work.task(MANAGER, review)["state"] == "returned"
+    step(engine, "wang.lei", "research", plan, RESEARCH)
+    again = only_task(engine, "li.na", "manager_review", plan)
+    assert again["assignee"] == "li.na"  # back to her, not through the draft
+    assert [t["name"] for t in engine.work.tasks(Person("zhang.min")) if t["instance_id"] == plan] == []
+    # the modelled return for rework still works as before, and the rest of the flow too
+    step(engine, "li.na", "manager_review", plan, decision("return", "Cut the budget"))
+    step(engine, "zhang.min", "draft_plan", plan, {**DRAFT, "budget_cny": 300000})
+    step(engine, "li.na", "manager_review", plan, decision("approve"))
+    step(engine, "chen.yu", "director_signoff", plan, decision("veto", "Not this year"))
+    assert (engine.work.show(OPERATOR, plan)["status"], engine.work.show(OPERATOR, plan)["end_event"]) == (
+        "completed", "vetoed")
+    assert _kinds(engine, plan).count("returned_straight_back") == 1
+
+
+def test_returns_several_times_in_a_row_each_come_straight_back(engine: Engine) -> None:
+    plan, signoff = _at_signoff(engine)
+    holders = {"research": "wang.lei", "draft_plan": "zhang.min", "manager_review": "li.na"}
+    forms = {"research": RESEARCH, "draft_plan": DRAFT, "manager_review": decision("approve")}
+    for round_no, target in enumerate(["draft_plan", "research", "manager_review", "research"], start=1):
+        engine.work.return_task(DIRECTOR, signoff, target, f"round {round_no}")
+        returned = only_task(engine, holders[target], target, plan)
+        assert engine.work.task(Person(holders[target]), returned["id"])["return_note"]["reason"] == f"round {round_no}"
+        engine.work.complete(Person(holders[target]), returned["id"], forms[target])
+        signoff = only_task(engine, "chen.yu", "director_signoff", plan)["id"]
+    kinds = _kinds(engine, plan)
+    assert kinds.count("task_returned") == 4 and kinds.count("returned_straight_back") == 4
+    # the returned step may itself be returned from: the drafter sends it back to research, which then comes
+    # straight back to the drafter, whose completion comes straight back to the director
+    engine.work.return_task(DIRECTOR, signoff, "draft_plan", "Rewrite the pricing")
+    draft = only_task(engine, "zhang.min", "draft_plan", plan)["id"]
+    engine.work.return_task(Person("zhang.min"), draft, "research", "I need this year's prices")
+    step(engine, "wang.lei", "research", plan, RESEARCH)
+    redraft = only_task(engine, "zhang.min", "draft_plan", plan)["id"]
+    note = engine.work.task(Person("zhang.min"), redraft)["return_note"]
+    assert note is not None and (note["from_step"], note["reason"]) == ("director_signoff", "Rewrite the pricing")
+    assert engine.work.complete(Person("zhang.min"), redraft, DRAFT)["next_tasks"] == ["director_signoff"]
+    step(engine, "chen.yu", "director_signoff", plan, decision("approve"))
+    assert engine.work.show(OPERATOR, plan)["end_event"] == "approved"
+    assert chains(engine, plan) == (1, [])
+
+
+def _tree_depth(engine: Engine, plan: int) -> int:
+    with engine.core.transaction() as session:
+        instance = session.get(ProcessInstance, plan)
+        assert instance is not None
+        process = engine.collaborators.catalog.get(session, instance.definition_id)
+        workflow = engine.collaborators.runner.load(process, instance.state_json)
+
+    def depth(task: Any) -> int:
+        return 1 + max((depth(child) for child in task.children), default=0)
+    return depth(workflow.task_tree)
+
+
+def test_many_returns_in_a_row_keep_the_task_tree_shallow(sqlite_engine: Engine) -> None:
+    """The library breaks near a tree depth of 1,000: 150 returns and resubmits stay as shallow as one."""
+    engine = sqlite_engine
+    plan, signoff = _at_signoff(engine)
+    depths = {}
+    for round_no in range(1, 151):
+        engine.work.return_task(DIRECTOR, signoff, "research", f"round {round_no}")
+        step(engine, "wang.lei", "research", plan, {**RESEARCH, "findings": f"round {round_no}"})
+        signoff = only_task(engine, "chen.yu", "director_signoff", plan)["id"]
+        if round_no in (1, 150):
+            depths[round_no] = _tree_depth(engine, plan)
+    assert depths[150] == depths[1] < 20, depths
+    step(engine, "chen.yu", "director_signoff", plan, decision("approve"))
+    assert engine.work.show(OPERATOR, plan)["data"]["research"]["findings"] == "round 150"
+    assert _kinds(engine, plan).count("returned_straight_back") == 150
+
+
+def test_who_may_return_and_what_is_refused_changes_nothing(engine: Engine) -> None:
+    plan, signoff = _at_signoff(engine)
+    before = _kinds(engine, plan)
+    with pytest.raises(NotAllowed):
+        engine.work.return_task(Person("zhou.jie"), signoff, "research", "no")  # a stranger
+    with pytest.raises(NotAllowed):
+        engine.work.return_task(MANAGER, signoff, "research", "no")  # may see it, may not complete it
+    with pytest.raises(NotAllowed):
+        engine.work.return_targets(MANAGER, signoff)
+    with pytest.raises(TaskNotFound):
+        engine.work.return_task(DIRECTOR, 999999, "research", "no")
+    for to_step, reason in [("director_signoff", "itself"), ("no_such_step", "x"), ("research", "  "),
+                            ("research", "bad\x00text"), ("research", "x" * 2001)]:
+        with pytest.raises(InvalidInput):
+            engine.work.return_task(DIRECTOR, signoff, to_step, reason)
+    assert _kinds(engine, plan) == before
+    assert only_task(engine, "chen.yu", "director_signoff", plan)["id"] == signoff
+    # held by someone else: only the holder may return it
+    engine.work.claim(DIRECTOR, signoff)
+    engine.work.return_task(DIRECTOR, signoff, "draft_plan", "Rework the budget")
+    with pytest.raises(Conflict):
+        engine.work.return_task(DIRECTOR, signoff, "research", "again")  # done: returned already
+    with pytest.raises(Conflict):
+        engine.work.return_targets(DIRECTOR, signoff)
+    draft = only_task(engine, "zhang.min", "draft_plan", plan)["id"]
+    assert engine.work.return_targets(Person("zhang.min"), draft)["targets"] == [
+        {"name": "research", "title": "Market research report", "title_zh": "市场调研报告"}]
+    with pytest.raises(InvalidInput):  # passed, but after this step in the flow
+        engine.work.return_task(Person("zhang.min"), draft, "manager_review", "forward")
+
+
+def test_a_step_whose_model_says_walk_on_walks_the_whole_way_again(engine: Engine, tmp_path: Path) -> None:
+    """``afterReturn: walkOn`` on the returning step: the step returned to walks on as drawn; ``returnAllowed:
+    false`` offers no return at all."""
+    source = (REPO / "processes" / "market_plan.bpmn").read_text(encoding="utf-8")
+    variant = source.replace('<bpmn:process id="market_plan"', '<bpmn:process id="market_plan_walk"').replace(
+        'bpmnElement="market_plan"', 'bpmnElement="market_plan_walk"').replace(
+        '<spiffworkflow:property name="formJsonSchemaFilename" value="market_plan/director_signoff.json" />',
+        '<spiffworkflow:property name="formJsonSchemaFilename" value="market_plan/director_signoff.json" />'
+        '<spiffworkflow:property name="afterReturn" value="walkOn" />').replace(
+        '<spiffworkflow:property name="formJsonSchemaFilename" value="market_plan/manager_review.json" />',
+        '<spiffworkflow:property name="formJsonSchemaFilename" value="market_plan/manager_review.json" />'
+        '<spiffworkflow:property name="returnAllowed" value="false" />')
+    path = tmp_path / "market_plan_walk.bpmn"
+    path.write_text(variant, encoding="utf-8")
+    deploy_files(engine, [path], "gao.yan")
+    plan = int(engine.work.start(MANAGER, "market_plan_walk", START).id)
+    research_and_draft(engine, plan)
+    review = only_task(engine, "li.na", "manager_review", plan)["id"]
+    assert engine.work.return_targets(MANAGER, review)["targets"] == []
+    with pytest.raises(InvalidInput):
+        engine.work.return_task(MANAGER, review, "research", "not offered here")
+    engine.work.complete(MANAGER, review, decision("approve"))
+    signoff = only_task(engine, "chen.yu", "director_signoff", plan)["id"]
+    assert engine.work.return_targets(DIRECTOR, signoff)["straight_back"] is False
+    engine.work.return_task(DIRECTOR, signoff, "draft_plan", "Walk it through the review again")
+    draft = only_task(engine, "zhang.min", "draft_plan", plan)
+    assert engine.work.task(Person("zhang.min"), draft["id"])["return_note"]["straight_back"] is False
+    assert engine.work.complete(Person("zhang.min"), draft["id"], DRAFT)["next_tasks"] == ["manager_review"]
+    assert "returned_straight_back" not in _kinds(engine, plan)
