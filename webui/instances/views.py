@@ -49,10 +49,13 @@ def _process_title(key: str) -> str:
 
 
 ENGINE_EVENTS = frozenset({"task_created", "instance_ended", "error", "timer_fired", "task_expired",
-                           "reminder_sent", "task_overdue"})
+                           "reminder_sent", "task_overdue", "returned_straight_back"})
 
 
-def _what(kind: str, payload: dict[str, Any]) -> str:
+def _what(kind: str, payload: dict[str, Any], forms: Mapping[str, StepForm] | None = None) -> str:
+    def title(step: object) -> str:
+        form = (forms or {}).get(str(step))
+        return pick(form.title, form.title_zh) if form is not None else str(step or "")
     texts = {
         "instance_started": _("started the process"),
         "task_created": _("Waiting for"),
@@ -61,6 +64,9 @@ def _what(kind: str, payload: dict[str, Any]) -> str:
         "task_assigned": _("assigned the task to %(name)s", name=display_name(payload.get("to"))),
         "task_completed": _("completed the step"),
         "comment_added": _("commented"),
+        "task_returned": _("returned the request to “%(step)s”", step=title(payload.get("to_step"))),
+        "returned_straight_back": _("The request went straight back to “%(step)s”, which had returned it",
+                                    step=title(payload.get("to_step"))),
         "instance_copied": _("copied the request to %(names)s",
                              names="、".join(display_name(n) for n in payload.get("copied_to", []))),
         "instance_ended": _("The process ended"),
@@ -103,7 +109,7 @@ def timeline(history: list[HistoryEvent], forms: Mapping[str, StepForm]) -> list
             str(payload.get("comment") or payload.get("reason") or payload.get("message") or "")
         # What the engine did on its own is told without a person, even when someone's step set it off.
         actor = "" if kind in ENGINE_EVENTS else display_name(event["actor"])
-        entries.append(Entry(event["at"], kind, actor, _what(kind, payload), step,
+        entries.append(Entry(event["at"], kind, actor, _what(kind, payload, forms), step,
                              decision, tone, comment, event["task_id"]))
     return entries
 
