@@ -81,16 +81,16 @@ def _clean_reason(reason: str) -> str:
     return text
 
 
-def _last_holder(session: Session, instance_id: int, name: str, lane: str) -> int | None:
-    """Who completed step ``name`` last, if they are still active and hold its role."""
+def _last_holder(session: Session, instance_id: int, name: str, lane: str) -> tuple[int, str] | None:
+    """Who completed step ``name`` last (id, username), if they are still active and hold its role."""
     user_id = session.scalar(select(HumanTask.completed_by_id).where(
         HumanTask.instance_id == instance_id, HumanTask.name == name, HumanTask.state == "completed")
         .order_by(HumanTask.id.desc()).limit(1))
     if user_id is None:
         return None
-    holds = session.scalar(select(User.id).join(UserRole, UserRole.user_id == User.id).where(
-        User.id == user_id, User.active.is_(True), UserRole.role_key == lane))
-    return int(user_id) if holds is not None else None
+    found = session.execute(select(User.id, User.username).join(UserRole, UserRole.user_id == User.id).where(
+        User.id == user_id, User.active.is_(True), UserRole.role_key == lane)).first()
+    return (int(found[0]), str(found[1])) if found is not None else None
 
 
 def return_task(session: Session, collaborators: Collaborators, actor: Actor, task_id: int, to_step: str,
@@ -133,14 +133,15 @@ def return_task(session: Session, collaborators: Collaborators, actor: Actor, ta
     lane = process.tasks[to_step].lane
     holder = None if lane in relationship_roles(session) else _last_holder(session, instance.id, to_step, lane)
     event = PendingEvent("task_returned", actor.username, task.name, task.id, payload={
-        "from_step": task.name, "to_step": to_step, "reason": text, "straight_back": straight_back})
+        "from_step": task.name, "to_step": to_step, "reason": text, "straight_back": straight_back,
+        "holder": holder[1] if holder else None})
     action = TaskAction(task, {"state": "returned", "completed_at": now, "completed_by_id": actor.id,
                                "assignee_id": actor.id}, (None, actor.id),
                         f"task {task.id} was completed or claimed by someone else")
     notice = ("returned", f"已退回 Returned: {step_label(process, to_step)} — {instance.title}", text)
     created = write_step(session, collaborators, Step(
         instance, [event, *run.events], workflow_changes(process, run, now), acted_on=action, run=run,
-        process=process, assign={new.spiff_id: holder} if holder else {}, new_task_notice=notice), now)
+        process=process, assign={new.spiff_id: holder[0]} if holder else {}, new_task_notice=notice), now)
     return {"id": task.id, "instance_id": instance.id, "from_step": task.name, "to_step": to_step,
             "straight_back": straight_back, "new_task_id": created[new.spiff_id]}
 

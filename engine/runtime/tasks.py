@@ -219,12 +219,15 @@ def _straight_back(session: Session, process: DeployedProcess, step: Step, mark:
                    back_to: str) -> None:
     """A returned step completed again goes straight back to the step that returned it: on the record
     (``returned_straight_back``), and back to whoever returned it (while they hold its role), who is told."""
-    step.events.insert(1, PendingEvent("returned_straight_back", step.events[0].actor, task.name, task.id, payload={
-        "from_step": task.name, "to_step": back_to, "returned_by": mark.get("by")}))
     returner = mark.get("by_id")
     lane = process.tasks[back_to].lane if back_to in process.tasks else ""
+    holds = False
     if isinstance(returner, int) and step.run is not None and returner in users_with_role(session, lane):
+        holds = True
         step.assign = {new.spiff_id: returner for new in step.run.new_tasks if new.name == back_to}
+    step.events.insert(1, PendingEvent("returned_straight_back", step.events[0].actor, task.name, task.id, payload={
+        "from_step": task.name, "to_step": back_to, "returned_by": mark.get("by"),
+        "holder": mark.get("by") if holds else None}))
     step.new_task_notice = ("returned", f"已重新提交 Back to you: {step_label(process, back_to)} — "
                             f"{step.instance.title}", f"{step_label(process, task.name)} · {step.events[0].actor}")
 

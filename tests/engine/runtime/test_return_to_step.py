@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from engine.audit.xes import LogFilter
 from engine.errors import Conflict, InvalidInput, NotAllowed, TaskNotFound
 from engine.facade import Engine
 from engine.models import ProcessInstance
@@ -60,7 +61,7 @@ def test_the_director_returns_the_plan_to_research_and_it_comes_straight_back(en
     [event] = [e for e in engine.work.history(OPERATOR, plan) if e["kind"] == "task_returned"]
     assert event["actor"] == "chen.yu" and event["task_id"] == signoff
     assert event["payload"] == {"from_step": "director_signoff", "to_step": "research",
-                                "reason": "调研数据过时，请补充2026年数据", "straight_back": True}
+                                "reason": "调研数据过时，请补充2026年数据", "straight_back": True, "holder": "wang.lei"}
     assert engine.work.task(DIRECTOR, signoff)["state"] == "returned"
     # completed again: straight back to the director, not through draft and review
     done = engine.work.complete(Person("wang.lei"), research["id"], {**RESEARCH, "trends": "2026: +9%"})
@@ -69,7 +70,8 @@ def test_the_director_returns_the_plan_to_research_and_it_comes_straight_back(en
     assert again["assignee"] == "chen.yu"
     assert engine.work.task(DIRECTOR, again["id"])["context"]["research"]["trends"] == "2026: +9%"
     [back] = [e for e in engine.work.history(OPERATOR, plan) if e["kind"] == "returned_straight_back"]
-    assert back["payload"] == {"from_step": "research", "to_step": "director_signoff", "returned_by": "chen.yu"}
+    assert back["payload"] == {"from_step": "research", "to_step": "director_signoff", "returned_by": "chen.yu",
+                               "holder": "chen.yu"}
     latest = engine.work.notifications(DIRECTOR)[0]
     assert latest.kind == "returned" and "Back to you" in latest.subject and latest.instance_id == plan
     step(engine, "chen.yu", "director_signoff", plan, decision("approve"))
@@ -215,3 +217,30 @@ def test_a_step_whose_model_says_walk_on_walks_the_whole_way_again(engine: Engin
     assert engine.work.task(Person("zhang.min"), draft["id"])["return_note"]["straight_back"] is False
     assert engine.work.complete(Person("zhang.min"), draft["id"], DRAFT)["next_tasks"] == ["manager_review"]
     assert "returned_straight_back" not in _kinds(engine, plan)
+
+
+def test_the_audit_replays_returns_step_by_step_and_the_log_still_conforms(engine: Engine) -> None:
+    plan, signoff = _at_signoff(engine)
+    engine.work.return_task(DIRECTOR, signoff, "research", "Old data")
+    auditor = Person("he.ping")
+    steps = engine.audit.replay(auditor, plan, 1)["steps"]
+    after_return = engine.audit.replay(auditor, plan, steps)
+    assert after_return["event"]["kind"] == "task_returned"
+    assert [(t["name"], t["assignee"]) for t in after_return["open_tasks"]] == [("research", "wang.lei")]
+    step(engine, "wang.lei", "research", plan, RESEARCH)
+    back = engine.audit.replay(auditor, plan, steps + 1)
+    assert [(t["name"], t["assignee"]) for t in back["open_tasks"]] == [("director_signoff", "chen.yu")]
+    shown = engine.work.show(OPERATOR, plan)["open_tasks"]
+    assert [(t["name"], t["assignee"]) for t in shown] == [("director_signoff", "chen.yu")]  # as the engine has it
+    step(engine, "chen.yu", "director_signoff", plan, decision("approve"))
+    [verdict] = engine.audit.conformance(auditor, LogFilter("market_plan"))
+    assert verdict.fits is True and verdict.steps == 5, verdict  # 3 completions, the way back, the approval
+    xes = "".join(engine.audit.xes_log(auditor, LogFilter("market_plan")))
+    assert xes.count("<event>") == 6  # the return is there too, as the sign-off aborted, and where it went
+    assert xes.count('value="ate_abort"/><string key="opsflow:returned_to" value="research"/>') == 1
+    ocel = engine.audit.ocel_log(auditor, LogFilter("market_plan"))
+    [returned] = [e for e in ocel["events"] if e["type"] == "task returned"]
+    assert {a["name"]: a["value"] for a in returned["attributes"]}.items() >= {
+        "from_step": "director_signoff", "to_step": "research"}.items()
+    assert {"objectId": "person:chen.yu", "qualifier": "returned by"} in returned["relationships"]
+    assert "task returned" in [t["name"] for t in ocel["eventTypes"]]
