@@ -232,6 +232,11 @@ def test_the_audit_replays_returns_step_by_step_and_the_log_still_conforms(engin
     assert [(t["name"], t["assignee"]) for t in back["open_tasks"]] == [("director_signoff", "chen.yu")]
     shown = engine.work.show(OPERATOR, plan)["open_tasks"]
     assert [(t["name"], t["assignee"]) for t in shown] == [("director_signoff", "chen.yu")]  # as the engine has it
+    path = engine.audit.instance(auditor, plan)["path"]
+    assert path["unresolved"] == [] and path["visits"]["research"] == 2 and path["visits"]["director_signoff"] == 2
+    assert "signoff_decision" not in path["visits"]  # the return jumped back along no flow of the model
+    heat = {e["id"]: e for e in engine.audit.heatmap(auditor, "market_plan", 1)["elements"]}
+    assert heat["director_signoff"]["open_now"] == 1 and heat["research"]["open_now"] == 0
     step(engine, "chen.yu", "director_signoff", plan, decision("approve"))
     [verdict] = engine.audit.conformance(auditor, LogFilter("market_plan"))
     assert verdict.fits is True and verdict.steps == 5, verdict  # 3 completions, the way back, the approval
