@@ -48,7 +48,9 @@ def _passed_steps(session: Session, process: DeployedProcess, task: HumanTask) -
         HumanTask.instance_id == task.instance_id, HumanTask.state == "completed").distinct()))
     order = list(process.tasks)
     here = order.index(task.name) if task.name in order else len(order)
-    return [name for name in order[:here] if name in done and rewind.takes_part(process, name)]
+    walks_on = not rewind.goes_straight_back(process, task.name)
+    return [name for name in order[:here] if name in done and rewind.takes_part(process, name)
+            and not (walks_on and rewind.walks_into_join(process, name, task.name))]
 
 
 def _targets(process: DeployedProcess, names: list[str]) -> list[ReturnTarget]:

@@ -11,7 +11,8 @@ Which steps take part is the model's: a user task's ``returnAllowed`` property (
 offers no return) and ``afterReturn`` (``straightBack`` by default: the step returned to, once completed again,
 goes straight back to the step that returned it; ``walkOn``: the flow walks on from it as drawn). Steps with an
 attached boundary event (a deadline), multi-instance steps and steps inside a subprocess take no part: the
-graft would leave their events or siblings behind.
+graft would leave their events or siblings behind. Where the returning step walks on, a step inside a parallel
+branch is no target either (its join would wait for the sibling branch forever); straight back, it is.
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from ..definitions.catalog import DeployedProcess
+from ..definitions.checks import RETURN_SETTINGS
 
 MARK = "opsflow_return"  # a returned task's internal data: who returned it from where, and whether to go back
 LIVE = TaskState.READY | TaskState.STARTED | TaskState.WAITING
 ATTACHED = ("BoundaryEventSplit", "BoundaryEventJoin")
-STRAIGHT_BACK, WALK_ON = "straightBack", "walkOn"
-SETTINGS = {"returnAllowed": ("true", "false"), "afterReturn": (STRAIGHT_BACK, WALK_ON)}
+JOINS = ("ParallelGateway", "InclusiveGateway")
+STRAIGHT_BACK, WALK_ON = RETURN_SETTINGS["afterReturn"]  # the deploy check refuses any other value
 
 
 def _properties(process: DeployedProcess, name: str) -> dict[str, Any]:
@@ -53,6 +55,23 @@ def allows_return(process: DeployedProcess, name: str) -> bool:
 def goes_straight_back(process: DeployedProcess, name: str) -> bool:
     """Whether a step this one returned to goes straight back to it once completed (the default)."""
     return str(_properties(process, name).get("afterReturn", STRAIGHT_BACK)) != WALK_ON
+
+
+def walks_into_join(process: DeployedProcess, name: str, returning: str) -> bool:
+    """Whether the flow from step ``name`` meets a joining parallel or inclusive gateway before ``returning``: a
+    step inside a parallel branch, which walking on from would leave the join waiting for its sibling forever."""
+    specs = process.specs[0].task_specs
+    seen: set[str] = set()
+    stack = [specs[name]] if name in specs else []
+    while stack:
+        for following in stack.pop().outputs:
+            if following.name == returning or following.name in seen:
+                continue
+            seen.add(following.name)
+            if type(following).__name__ in JOINS and len(following.inputs) > 1:
+                return True
+            stack.append(following)
+    return False
 
 
 def others_running(workflow: BpmnWorkflow, task: Task) -> bool:

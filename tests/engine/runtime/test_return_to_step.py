@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from engine.audit.xes import LogFilter
-from engine.errors import Conflict, InvalidInput, NotAllowed, TaskNotFound
+from engine.errors import Conflict, DeploymentRejected, InvalidInput, NotAllowed, TaskNotFound
 from engine.facade import Engine
 from engine.models import ProcessInstance
 from engine.org.people import Person
@@ -249,3 +249,56 @@ def test_the_audit_replays_returns_step_by_step_and_the_log_still_conforms(engin
         "from_step": "director_signoff", "to_step": "research"}.items()
     assert {"objectId": "person:chen.yu", "qualifier": "returned by"} in returned["relationships"]
     assert "task returned" in [t["name"] for t in ocel["eventTypes"]]
+
+
+def test_returns_in_a_model_with_parallel_branches(engine: Engine, tmp_path: Path) -> None:
+    """From the step after the join, back into one branch and straight back; never while a sibling branch is still
+    under way, and not into a branch where walking on would leave the join waiting forever."""
+    fixtures = REPO / "tests" / "fixtures" / "state"
+    source = (fixtures / "parallel_review.bpmn").read_text(encoding="utf-8")
+    walk = source.replace('id="parallel_review"', 'id="parallel_walk"').replace(
+        'bpmnElement="parallel_review"', 'bpmnElement="parallel_walk"').replace(
+        '<spiffworkflow:property name="contextFrom" value="review_a,review_b" />',
+        '<spiffworkflow:property name="contextFrom" value="review_a,review_b" />'
+        '<spiffworkflow:property name="afterReturn" value="walkOn" />')
+    (tmp_path / "parallel_walk.bpmn").write_text(walk, encoding="utf-8")
+    saved = engine.collaborators.forms_root
+    engine.collaborators.forms_root = fixtures / "forms"
+    try:
+        deploy_files(engine, [fixtures / "parallel_review.bpmn", tmp_path / "parallel_walk.bpmn"], "gao.yan")
+    finally:
+        engine.collaborators.forms_root = saved
+    staff = Person("zhou.jie")
+    for key in ("parallel_review", "parallel_walk"):
+        instance = int(engine.work.start(staff, key).id)
+        mine = {t["name"]: t["id"] for t in engine.work.tasks(staff) if t["instance_id"] == instance}
+        engine.work.complete(staff, mine["review_b"], {"note": "b"})
+        for to_step in ("review_b", "review_a"):  # review_a is still under way beside it
+            with pytest.raises(InvalidInput):
+                engine.work.return_task(staff, mine["review_a"], to_step, "Again")
+        engine.work.complete(staff, mine["review_a"], {"note": "a"})
+        [summary] = [t["id"] for t in engine.work.tasks(staff) if t["instance_id"] == instance]
+        targets = [t["name"] for t in engine.work.return_targets(staff, summary)["targets"]]
+        if key == "parallel_walk":
+            assert targets == []  # walking on from a branch would wait at the join for the other forever
+            continue
+        assert sorted(targets) == ["review_a", "review_b"]
+        engine.work.return_task(staff, summary, "review_b", "Say more")
+        [again] = [t["id"] for t in engine.work.tasks(staff) if t["instance_id"] == instance]
+        assert engine.work.complete(staff, again, {"note": "b, more"})["next_tasks"] == ["summary"]
+        [summary] = [t["id"] for t in engine.work.tasks(staff) if t["instance_id"] == instance]
+        assert engine.work.task(OPERATOR, summary)["context"]["review_b"] == {"note": "b, more"}
+        engine.work.complete(staff, summary, {"note": "done"})
+        assert engine.work.show(OPERATOR, instance)["status"] == "completed"
+
+
+def test_a_model_naming_a_return_setting_wrongly_is_refused_at_deploy(engine: Engine, tmp_path: Path) -> None:
+    source = (REPO / "processes" / "market_plan.bpmn").read_text(encoding="utf-8")
+    wrong = source.replace('<bpmn:process id="market_plan"', '<bpmn:process id="market_plan_wrong"').replace(
+        'bpmnElement="market_plan"', 'bpmnElement="market_plan_wrong"').replace(
+        '<spiffworkflow:property name="formJsonSchemaFilename" value="market_plan/director_signoff.json" />',
+        '<spiffworkflow:property name="formJsonSchemaFilename" value="market_plan/director_signoff.json" />'
+        '<spiffworkflow:property name="afterReturn" value="backwards" />')
+    (tmp_path / "market_plan_wrong.bpmn").write_text(wrong, encoding="utf-8")
+    with pytest.raises(DeploymentRejected, match="afterReturn must be straightBack or walkOn, not 'backwards'"):
+        deploy_files(engine, [tmp_path / "market_plan_wrong.bpmn"], "gao.yan")
