@@ -50,11 +50,13 @@ def test_the_director_returns_the_plan_to_research_and_it_comes_straight_back(
     assert 'value="Households in new estates"' in page or "Households in new estates" in page  # earlier data
     assert "已退回" in text(director.get(f"/tasks/{signoff}", headers=ZH))  # the returned task's own state
     timeline = text(client_as("li.na").get(f"/instances/{world.plan}", headers=EN))
-    assert "returned the request to “Market research report”" in timeline and "请补充2026年数据" in timeline
+    assert "returned the request from “Director sign-off” to “Market research report”" in timeline
+    assert "请补充2026年数据" in timeline
     step(web_engine, "wang.lei", "research", world.plan, RESEARCH)
     again = only_task(web_engine, "chen.yu", "director_signoff", world.plan)
     assert again["assignee"] == "chen.yu"
     timeline = text(client_as("li.na").get(f"/instances/{world.plan}", headers=EN))
-    assert "The request went straight back to “Director sign-off”" in timeline
+    assert "“Market research report” was done again: the request went straight back to “Director sign-off”" \
+        in timeline
     assert "Returned" in text(client_as("wang.lei").get("/notifications", headers=EN))
     assert "returned" in {n.kind for n in web_engine.work.notifications(Person("chen.yu"))}

@@ -23,6 +23,7 @@ from .status import GOOD_ENDS, status_text
 blueprint = Blueprint("instances", __name__)
 
 HIDDEN_EVENTS = frozenset({"gateway_path", "data_changed"})  # engine detail, not what people did
+STEPLESS = frozenset({"instance_ended", "task_returned", "returned_straight_back"})  # their text names the steps
 SHOWN_DATA = ("result",)  # besides the forms' data: what a process records as its outcome
 REQUESTS_PER_PAGE = 50
 MAX_ID = 2**31 - 1
@@ -64,9 +65,10 @@ def _what(kind: str, payload: dict[str, Any], forms: Mapping[str, StepForm] | No
         "task_assigned": _("assigned the task to %(name)s", name=display_name(payload.get("to"))),
         "task_completed": _("completed the step"),
         "comment_added": _("commented"),
-        "task_returned": _("returned the request to “%(step)s”", step=title(payload.get("to_step"))),
-        "returned_straight_back": _("The request went straight back to “%(step)s”, which had returned it",
-                                    step=title(payload.get("to_step"))),
+        "task_returned": _("returned the request from “%(from_step)s” to “%(to_step)s”",
+                           from_step=title(payload.get("from_step")), to_step=title(payload.get("to_step"))),
+        "returned_straight_back": _("“%(from_step)s” was done again: the request went straight back to “%(to_step)s”",
+                                    from_step=title(payload.get("from_step")), to_step=title(payload.get("to_step"))),
         "instance_copied": _("copied the request to %(names)s",
                              names="、".join(display_name(n) for n in payload.get("copied_to", []))),
         "instance_ended": _("The process ended"),
@@ -92,7 +94,7 @@ def timeline(history: list[HistoryEvent], forms: Mapping[str, StepForm]) -> list
             continue
         form = forms.get(event["task_name"] or "")
         step = pick(form.title, form.title_zh) if form is not None else (event["task_name"] or "")
-        if kind == "instance_ended":
+        if kind in STEPLESS:
             step = ""
         decision, tone = "", ""
         if "decision" in payload:
