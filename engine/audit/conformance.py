@@ -91,8 +91,8 @@ def replay_instance(collaborators: Collaborators, process: Any, instance_id: int
                                f"waiting for {names}", seq)
             before = runner.snapshot(workflow)
             task.data[str(task_name)] = payload.get("data", {})
-            mark = rewind.return_mark(task)
-            back_to = str(mark["from_step"]) if mark and mark.get("straight_back") else None
+            form = process.tasks.get(str(task_name))
+            back_to = rewind.straight_back_to(task, form.schema if form else {}, payload.get("data", {}))
             try:
                 runner.run_action(task.run if back_to is None else
                                   partial(rewind.complete_straight_back, workflow, task, back_to))

@@ -5,7 +5,8 @@ the user steps the request has completed before this one, in flow order. The ret
 completed it last (while they still hold its role; otherwise to its role's queue), who is told why; its form
 shows the reason and opens with what was submitted for it last. Once completed again, the flow goes straight
 back to the step that returned it (``returned_straight_back``), unless that step's model says ``afterReturn:
-walkOn``. The tree work is ``engine.runtime.rewind``'s; the record is ``task_returned`` on the history.
+walkOn`` or the step returned to decides not to go on (a reviewer returning or vetoing in turn: followed as
+drawn). The tree work is ``engine.runtime.rewind``'s; the record is ``task_returned`` on the history.
 """
 
 from __future__ import annotations

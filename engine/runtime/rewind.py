@@ -25,6 +25,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from ..definitions.catalog import DeployedProcess
 from ..definitions.checks import RETURN_SETTINGS
+from ..definitions.forms import reason_free_decisions
 
 MARK = "opsflow_return"  # a returned task's internal data: who returned it from where, and whether to go back
 LIVE = TaskState.READY | TaskState.STARTED | TaskState.WAITING
@@ -97,6 +98,22 @@ def return_mark(task: Task) -> dict[str, Any] | None:
     """How a returned task came back (None for an ordinary one)."""
     mark = task.internal_data.get(MARK)
     return dict(mark) if isinstance(mark, dict) else None
+
+
+def straight_back_to(task: Task, schema: dict[str, Any], submitted: dict[str, Any]) -> str | None:
+    """Where completing a returned ``task`` with ``submitted`` goes straight back to (None: on as drawn).
+
+    Only a submission that goes on does: a step without a decision, or one decided with a decision that needs no
+    reason (approve). A decider who returns or vetoes in their turn is followed as the model draws it.
+    """
+    mark = return_mark(task)
+    if mark is None or not mark.get("straight_back"):
+        return None
+    decision = (schema.get("properties") or {}).get("decision")
+    if isinstance(decision, dict) and decision.get("x-widget") == "decision" \
+            and submitted.get("decision") not in reason_free_decisions(schema):
+        return None
+    return str(mark["from_step"])
 
 
 def complete_straight_back(workflow: BpmnWorkflow, task: Task, back_to: str) -> None:

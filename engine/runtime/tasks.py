@@ -262,7 +262,7 @@ def complete_task(
     before_data = json.loads(instance.data_json)
     workflow_task.data[task.name] = submitted
     mark = rewind.return_mark(workflow_task)
-    back_to = str(mark["from_step"]) if mark and mark.get("straight_back") else None
+    back_to = rewind.straight_back_to(workflow_task, schema, submitted)
     try:
         if back_to is None:
             runner.run_action(workflow_task.run)

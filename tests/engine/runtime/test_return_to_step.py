@@ -302,3 +302,24 @@ def test_a_model_naming_a_return_setting_wrongly_is_refused_at_deploy(engine: En
     (tmp_path / "market_plan_wrong.bpmn").write_text(wrong, encoding="utf-8")
     with pytest.raises(DeploymentRejected, match="afterReturn must be straightBack or walkOn, not 'backwards'"):
         deploy_files(engine, [tmp_path / "market_plan_wrong.bpmn"], "gao.yan")
+
+
+def test_a_reviewer_returned_to_who_returns_in_turn_is_followed_as_the_model_draws_it(engine: Engine) -> None:
+    """Straight back is for a step that goes on (approves, or decides nothing): the manager the director returned
+    the plan to may send it back to the drafter instead, and the flow then walks on as drawn."""
+    plan, signoff = _at_signoff(engine)
+    engine.work.return_task(DIRECTOR, signoff, "manager_review", "Check the budget again")
+    review = only_task(engine, "li.na", "manager_review", plan)
+    shown = engine.work.task(MANAGER, review["id"])
+    assert shown["draft"] == {} and shown["earlier_decision"] == {"decision": "approve", "comment": ""}
+    assert shown["return_note"] is not None and shown["return_note"]["reason"] == "Check the budget again"
+    done = engine.work.complete(MANAGER, review["id"], decision("return", "Cut it to 400k"))
+    assert done["next_tasks"] == ["draft_plan"]  # the modelled rework, counted as one
+    assert "returned_straight_back" not in _kinds(engine, plan)
+    step(engine, "zhang.min", "draft_plan", plan, {**DRAFT, "budget_cny": 400000})
+    step(engine, "li.na", "manager_review", plan, decision("approve"))  # an ordinary review now: on to the director
+    step(engine, "chen.yu", "director_signoff", plan, decision("approve"))
+    shown_plan = engine.work.show(OPERATOR, plan)
+    assert shown_plan["end_event"] == "approved" and shown_plan["data"]["return_count"] == 1
+    [verdict] = engine.audit.conformance(Person("he.ping"), LogFilter("market_plan"))
+    assert verdict.fits is True, verdict
