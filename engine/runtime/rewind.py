@@ -61,7 +61,10 @@ def goes_straight_back(process: DeployedProcess, name: str) -> bool:
 def walks_into_join(process: DeployedProcess, name: str, returning: str) -> bool:
     """Whether the flow from step ``name`` meets a joining parallel or inclusive gateway before ``returning``: a
     step inside a parallel branch, which walking on from would leave the join waiting for its sibling forever."""
-    specs = process.specs[0].task_specs
+    return _meets_join(process.specs[0].task_specs, name, returning)
+
+
+def _meets_join(specs: dict[str, Any], name: str, returning: str) -> bool:
     seen: set[str] = set()
     stack = [specs[name]] if name in specs else []
     while stack:
@@ -81,15 +84,20 @@ def others_running(workflow: BpmnWorkflow, task: Task) -> bool:
                for other in workflow.tasks.values())
 
 
+def graft(workflow: BpmnWorkflow, task: Task, to_step: str) -> Task:
+    """Cancel the ready ``task`` and make ``to_step`` ready below it (the library's reset); the new task."""
+    task.cancel()
+    child = task._add_child(workflow.spec.task_specs[to_step], TaskState.FUTURE)
+    workflow.reset_from_task_id(child.id)
+    return child
+
+
 def graft_return(workflow: BpmnWorkflow, task: Task, to_step: str, mark: dict[str, Any]) -> Task:
     """Cancel ``task`` and make ``to_step`` ready below it, marked with ``mark``; the new task."""
-    spec = workflow.spec.task_specs[to_step]
     outer = return_mark(task)
     if outer is not None:  # ``task`` came back by a return itself: that return still waits for it
         mark = {**mark, "outer": outer}
-    task.cancel()
-    child = task._add_child(spec, TaskState.FUTURE)
-    workflow.reset_from_task_id(child.id)
+    child = graft(workflow, task, to_step)
     child.internal_data[MARK] = mark
     return child
 
@@ -116,17 +124,34 @@ def straight_back_to(task: Task, schema: dict[str, Any], submitted: dict[str, An
     return str(mark["from_step"])
 
 
-def complete_straight_back(workflow: BpmnWorkflow, task: Task, back_to: str) -> None:
-    """Complete ``task`` so that the flow goes on at ``back_to`` instead of along its outgoing flows.
+def complete_straight_back(workflow: BpmnWorkflow, task: Task, back_to: str) -> bool:
+    """Complete ``task`` and run on as drawn through what runs by itself (scripts, decision tables: their results
+    are fresh), then, instead of stopping at the next user step, go on at ``back_to``; whether it did.
+
+    The next user step is skipped only when it is the one step under way (no parallel branch, no waiting event);
+    otherwise the flow is left as drawn. From a step inside a parallel branch (returned to after the join), the
+    flow goes to ``back_to`` at once: its join would wait for the sibling branch, done long ago.
 
     When the step at ``back_to`` had come back by a return itself (a drafter the director returned to sends the
     plan back to research), it gets that return's mark again: completed, it goes on straight back too.
     """
-    spec = workflow.spec.task_specs[back_to]
-    task._drop_children(force=True)
-    child = task._add_child(spec, TaskState.FUTURE)
-    spec._predict(child, mask=TaskState.PREDICTED_MASK | TaskState.FUTURE)  # as the reset does: its way on
     outer = (return_mark(task) or {}).get("outer")
+    if _meets_join(workflow.spec.task_specs, task.task_spec.name, back_to):  # a step in a parallel branch: the
+        task._drop_children(force=True)  # join would wait for its sibling, done long ago: straight on to back_to
+        child = task._add_child(workflow.spec.task_specs[back_to], TaskState.FUTURE)
+        child.task_spec._predict(child, mask=TaskState.PREDICTED_MASK | TaskState.FUTURE)  # as the reset does
+        task.run()
+        if isinstance(outer, dict):
+            child.internal_data[MARK] = outer
+        return True
     task.run()
+    workflow.do_engine_steps()
+    ready = [t for t in workflow.get_tasks(state=TaskState.READY, manual=True)]
+    arrived = next((t for t in ready if t.task_spec.name == back_to), None)
+    if arrived is None:
+        if len(ready) != 1 or ready[0].workflow is not workflow or others_running(workflow, ready[0]):
+            return False
+        arrived = graft(workflow, ready[0], back_to)
     if isinstance(outer, dict):
-        child.internal_data[MARK] = outer
+        arrived.internal_data[MARK] = outer
+    return True

@@ -263,11 +263,13 @@ def complete_task(
     workflow_task.data[task.name] = submitted
     mark = rewind.return_mark(workflow_task)
     back_to = rewind.straight_back_to(workflow_task, schema, submitted)
+    went_back: list[bool] = []
     try:
         if back_to is None:
             runner.run_action(workflow_task.run)
         else:
-            runner.run_action(lambda: rewind.complete_straight_back(workflow, workflow_task, back_to))
+            runner.run_action(lambda: went_back.append(rewind.complete_straight_back(workflow, workflow_task,
+                                                                                     back_to)))
         run = runner.advance(workflow, before, before_data, actor.username)
     except ProcessError as exc:
         exc.instance_id, exc.task_name = instance.id, task.name
@@ -282,7 +284,7 @@ def complete_task(
     events = [PendingEvent("task_completed", actor.username, task.name, task.id, payload), *run.events]
     step = Step(instance, events, workflow_changes(process, run, now), acted_on=action, run=run, process=process,
                 completed_task=task.name)
-    if back_to is not None and mark is not None:
+    if back_to is not None and mark is not None and went_back == [True]:
         _straight_back(session, process, step, mark, task, back_to)
     write_step(session, collaborators, step, now)
     form = process.tasks[task.name]

@@ -12,6 +12,7 @@ from engine.errors import Conflict, DeploymentRejected, InvalidInput, NotAllowed
 from engine.facade import Engine
 from engine.models import ProcessInstance
 from engine.org.people import Person
+from tests.appraisal_steps import open_cycle, scores, self_assessment, task_of
 from tests.journey import (
     DRAFT,
     OPERATOR,
@@ -323,3 +324,27 @@ def test_a_reviewer_returned_to_who_returns_in_turn_is_followed_as_the_model_dra
     assert shown_plan["end_event"] == "approved" and shown_plan["data"]["return_count"] == 1
     [verdict] = engine.audit.conformance(Person("he.ping"), LogFilter("market_plan"))
     assert verdict.fits is True, verdict
+
+
+def test_straight_back_still_runs_what_runs_by_itself_on_the_way(engine: Engine) -> None:
+    """The calibrator returns an appraisal to the manager's scoring: once rescored, the decision tables rate it
+    again on the way straight back (the calibrator sees the new rating); the self-assessment, which closes at its
+    deadline (an attached timer), is no step to return to."""
+    open_cycle(engine)
+    engine.work.complete(Person("zhou.jie"), task_of(engine, "zhou.jie", "self_assessment", "zhou.jie")["id"],
+                         self_assessment(4, 4, 5, 3))
+    engine.work.complete(Person("wang.lei"), task_of(engine, "wang.lei", "manager_scoring", "zhou.jie")["id"],
+                         scores(4, 4, 4, 3))
+    calibrator = Person("li.na")
+    calibration = task_of(engine, "li.na", "calibration", "zhou.jie")
+    assert engine.work.task(OPERATOR, calibration["id"])["context"]["rating"]["grade"] == "B"
+    assert [t["name"] for t in engine.work.return_targets(calibrator, calibration["id"])["targets"]] == [
+        "manager_scoring"]
+    engine.work.return_task(calibrator, calibration["id"], "manager_scoring", "Teamwork deserves a 5")
+    rescoring = task_of(engine, "wang.lei", "manager_scoring", "zhou.jie")  # the appraiser, as the model says
+    assert rescoring["assignee"] == "wang.lei"
+    engine.work.complete(Person("wang.lei"), rescoring["id"], scores(5, 5, 5, 5))
+    again = task_of(engine, "li.na", "calibration", "zhou.jie")
+    assert engine.work.task(OPERATOR, again["id"])["context"]["rating"]["grade"] == "A"  # rated again on the way
+    kinds = _kinds(engine, again["instance_id"])
+    assert kinds.count("returned_straight_back") == 1 and kinds.count("task_returned") == 1
