@@ -170,7 +170,8 @@ def _paths() -> dict[str, Any]:
         f"{task}/return": {"post": _operation(
             "returnTask", "Return the request to an earlier step it passed, with a reason; completed again, that "
             "step comes straight back here unless the model says to walk on", "tasks",
-            (200, ref("Returned"), "The request is back at that step"), CHANGE_ERRORS, [TASK_ID], "ReturnRequest")},
+            (200, ref("Returned"), "The request is back at that step"), [*CHANGE_ERRORS, 422], [TASK_ID],
+            "ReturnRequest")},
         f"{task}/comments": {
             "get": _operation("listComments", "Comments made on this task, oldest first (the request's comments: "
                               "GET /process-instances/{id}/comments)", "tasks",
