@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lxml import etree
 
 from engine.audit.xes import LogFilter
 from engine.errors import Conflict, DeploymentRejected, InvalidInput, NotAllowed, TaskNotFound
@@ -242,6 +243,8 @@ def test_the_audit_replays_returns_step_by_step_and_the_log_still_conforms(engin
     [verdict] = engine.audit.conformance(auditor, LogFilter("market_plan"))
     assert verdict.fits is True and verdict.steps == 5, verdict  # 3 completions, the way back, the approval
     xes = "".join(engine.audit.xes_log(auditor, LogFilter("market_plan")))
+    etree.XMLSchema(etree.parse(str(REPO / "tests" / "fixtures" / "xes" / "ieee-1849-2016.xsd"))).assertValid(
+        etree.fromstring(xes.encode("utf-8")))
     assert xes.count("<event>") == 6  # the return is there too, as the sign-off aborted, and where it went
     assert xes.count('value="ate_abort"/><string key="opsflow:returned_to" value="research"/>') == 1
     ocel = engine.audit.ocel_log(auditor, LogFilter("market_plan"))
