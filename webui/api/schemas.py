@@ -83,7 +83,8 @@ TASK_DETAIL = obj({
                     "properties": {"from_step": STRING, "by": STRING, "reason": STRING, "straight_back": BOOLEAN},
                     "description": "a step returned to (驳回): from which step, by whom, why, and whether once "
                                    "completed it goes straight back there (null otherwise)"},
-    "completed_by": {"type": ["string", "null"], "description": "who completed it (null while it is not done)"},
+    "completed_by": {"type": ["string", "null"],
+                     "description": "who completed it, or returned it to an earlier step (null while it is open)"},
     "completed_at": nullable(TIME),
     "rework_rounds": {"type": ["object", "null"],
                       "properties": {"used": nullable(INTEGER), "max": nullable(INTEGER)}},
