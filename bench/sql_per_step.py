@@ -13,8 +13,10 @@ submissions through the Flask test client (``webui.create_app``), auth included:
   from the task page.
 
 Both submit the research report of a plan that is not claimed, as ``Engine.complete (research,
-not claimed)`` does. The definition cache is warmed by one whole journey first, and each HTTP
-route by one submission; the first call in a fresh process (cold cache) is shown separately.
+not claimed)`` does. The moves of issue 19 are counted too: a return from the director's sign-off to
+research (``Engine.return_task``), and research completed again, straight back to the sign-off. The
+definition cache is warmed by one whole journey first, and each HTTP route by one submission; the first
+call in a fresh process (cold cache) is shown separately.
 Usage::
 
     .venv/bin/python bench/sql_per_step.py [--quiet] [--json]
@@ -129,6 +131,18 @@ def handover_moves(engine: Engine, rows: list[tuple[str, SqlCount]]) -> None:
             lambda: engine.work.add_signers(holder, task_id, [colleague.username], "before", "bench"), rows)
     measure(engine, f"Engine.sign ({FIRST_TASK}, approve)", lambda: engine.work.sign(colleague, task_id, "approve"),
             rows)
+def return_moves(engine: Engine, rows: list[tuple[str, SqlCount]]) -> None:
+    """Count a return from the director's sign-off to research (驳回), and research completed straight back."""
+    instance_id = int(engine.work.start(Person(STARTER), "market_plan", START).id)
+    director, signoff = JOURNEY[-1][0], JOURNEY[-1][1]
+    for username, name, data in JOURNEY[:-1]:
+        engine.work.complete(Person(username), open_task_id(engine, instance_id, name), data)
+    task_id = open_task_id(engine, instance_id, signoff)
+    measure(engine, f"Engine.return_task ({signoff} -> {FIRST_TASK})",
+            lambda: engine.work.return_task(Person(director), task_id, FIRST_TASK, "Old data"), rows)
+    task_id = open_task_id(engine, instance_id, FIRST_TASK)
+    measure(engine, f"Engine.complete ({FIRST_TASK}, straight back)",
+            lambda: engine.work.complete(Person(RESEARCHER), task_id, RESEARCH), rows)
 
 
 def main() -> None:
@@ -165,6 +179,7 @@ def main() -> None:
                 lambda: engine.work.complete(Person(RESEARCHER), task_id, RESEARCH), rows)
         moves(engine, rows)
         handover_moves(engine, rows)
+        return_moves(engine, rows)
         http_submissions(engine, rows)
 
     if args.json:

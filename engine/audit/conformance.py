@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 from ..errors import ProcessError
 from ..history.log import PendingEvent
 from ..models import HistoryEvent, ProcessInstance
+from ..runtime import rewind
 from ..runtime.collaborators import Collaborators
 from ..runtime.execution import ready_human_tasks
 from .xes import LogFilter, count_instances, instance_query
@@ -89,13 +91,33 @@ def replay_instance(collaborators: Collaborators, process: Any, instance_id: int
                                f"waiting for {names}", seq)
             before = runner.snapshot(workflow)
             task.data[str(task_name)] = payload.get("data", {})
+            form = process.tasks.get(str(task_name))
+            back_to = rewind.straight_back_to(task, form.schema if form else {}, payload.get("data", {}))
             try:
-                runner.run_action(task.run)
+                runner.run_action(task.run if back_to is None else
+                                  partial(rewind.complete_straight_back, workflow, task, back_to))
                 run = runner.advance(workflow, before, data, None)
             except ProcessError as exc:
                 return Verdict(instance_id, version, False, steps, f"the model cannot run {task_name} with the "
                                f"recorded data: {exc}", seq)
             data, steps = run.data, steps + 1
+            expected_paths = _paths(run.events)
+        elif kind == "task_returned":  # a return to an earlier step (驳回): made again on the model
+            waiting = {t.task_spec.name: t for t in ready_human_tasks(workflow)}
+            task = waiting.get(str(task_name))
+            to_step = str(payload.get("to_step"))
+            if task is None or to_step not in workflow.spec.task_specs:
+                return Verdict(instance_id, version, False, steps, f"{task_name} returned the request to {to_step}, "
+                               "but the model was not waiting there", seq)
+            before = runner.snapshot(workflow)
+            mark = {"from_step": str(task_name), "straight_back": bool(payload.get("straight_back"))}
+            try:
+                runner.run_action(partial(rewind.graft_return, workflow, task, to_step, mark))
+                run = runner.advance(workflow, before, data, None)
+            except ProcessError as exc:
+                return Verdict(instance_id, version, False, steps, f"the model cannot return {task_name} to "
+                               f"{to_step}: {exc}", seq)
+            data = run.data
             expected_paths = _paths(run.events)
         elif kind == "instance_ended" and (run.status != "completed" or run.end_event != payload.get("end_event")):
             where = f"ends at {run.end_event}" if run.status == "completed" else "is still running"

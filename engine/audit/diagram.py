@@ -168,6 +168,12 @@ class PathTracer:
             self.fronts.append(("left", task_name))
         elif kind == "task_expired" and task_name:
             self.fronts += [("may", event) for event in self.graph.boundary.get(task_name, [])]
+        elif kind == "task_returned" and payload.get("to_step"):  # a jump back (驳回), along no flow of the model
+            self.fronts.append(("at", str(payload["to_step"])))
+        elif kind == "returned_straight_back" and payload.get("to_step"):  # ... and the jump straight back
+            if ("left", str(task_name)) in self.fronts:
+                self.fronts.remove(("left", str(task_name)))
+            self.fronts.append(("at", str(payload["to_step"])))
         elif kind == "gateway_path":
             self._gateway(str(payload.get("gateway") or task_name or ""), [str(t) for t in payload.get("to", [])])
         elif kind == "instance_ended":

@@ -43,10 +43,11 @@ TIME_BASIS = ("elapsed time, and the part of it on working days of the engine's 
               "office hours are not modelled); median and p90 by nearest rank, over completed tasks")
 TAKEN = frozenset({"task_claimed", "task_assigned"})
 USED = sorted({"instance_started", "task_created", "task_completed", "task_expired", "gateway_path", "instance_ended",
-               *TAKEN})
+               "task_returned", "returned_straight_back", *TAKEN})
 MAX_VERSION = 2**31 - 1
 DAY = 86400.0
-WITH_PAYLOAD = frozenset({"gateway_path", "instance_ended"})  # what the path reads from payloads
+# What the path reads from payloads.
+WITH_PAYLOAD = frozenset({"gateway_path", "instance_ended", "task_returned", "returned_straight_back"})
 TIME_KINDS: tuple[TimeKind, ...] = ("open", "wait", "held")
 
 
@@ -193,7 +194,7 @@ def _time_task(totals: _Totals, calendar: WorkingCalendar, tasks: dict[int, _Tas
             totals.times[(task.name, "wait")].add(calendar, task.created, task.taken)
             totals.times[(task.name, "held")].add(calendar, task.taken, event.occurred_at)
         del tasks[task_id]
-    elif event.kind == "task_expired":
+    elif event.kind in ("task_expired", "task_returned"):
         del tasks[task_id]
 
 

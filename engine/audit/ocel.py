@@ -4,7 +4,9 @@ Objects: ``instance:<id>`` (process, version, status, end), ``task:<id>`` (its B
 ``person:<username>``. Events (one per completed user task; the type is the BPMN element id) relate
 to their instance, their task and the person who completed it; instances relate to who started them. The
 moves made on a task before it was completed are attributes of its event (``transfers``, ``transferred_from``,
-``urges``: see ``xes.task_moves``); a withdrawn request is an instance whose ``end_event`` is ``withdrawn``.
+``urges``: see ``xes.task_moves``); a withdrawn request is an instance whose ``end_event`` is ``withdrawn``. A step
+returned to an earlier one (驳回) is an event of type ``task returned`` (no element id has a space) with the
+step it left and the step it went back to, related to who returned it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from .views import OcelLog
 from .xes import HANDED_ON, LogFilter, handed_on, instance_query, task_moves
 
 EPOCH = "1970-01-01T00:00:00Z"
+TASK_EVENTS = ("task_completed", "task_returned")
+RETURNED = "task returned"  # the event type of a return to an earlier step
 
 
 def _attrs(values: dict[str, Any]) -> list[dict[str, Any]]:
@@ -37,9 +41,9 @@ def ocel_log(session: Session, wanted: LogFilter) -> OcelLog:
     rows = session.execute(
         select(HistoryEvent.id, HistoryEvent.instance_id, HistoryEvent.seq, HistoryEvent.task_name,
                HistoryEvent.occurred_at, HistoryEvent.actor, HistoryEvent.payload_json, HistoryEvent.hash,
-               HistoryEvent.human_task_id, HumanTask.lane)
+               HistoryEvent.human_task_id, HumanTask.lane, HistoryEvent.kind)
         .outerjoin(HumanTask, HumanTask.id == HistoryEvent.human_task_id)
-        .where(HistoryEvent.instance_id.in_(ids), HistoryEvent.kind == "task_completed")
+        .where(HistoryEvent.instance_id.in_(ids), HistoryEvent.kind.in_(TASK_EVENTS))
         .order_by(HistoryEvent.occurred_at, HistoryEvent.id)).all() if ids else []
     people = sorted({r.actor for r in rows if r.actor} | set(starters.values()))
     roles: dict[str, list[str]] = {}
@@ -66,17 +70,22 @@ def ocel_log(session: Session, wanted: LogFilter) -> OcelLog:
                 objects.append({"id": f"task:{row.human_task_id}", "type": "task",
                                 "attributes": _attrs({"element": row.task_name, "role": row.lane}),
                                 "relationships": [{"objectId": f"instance:{row.instance_id}", "qualifier": "part of"}]})
+        returned = row.kind == "task_returned"
         if row.actor:
-            related.append({"objectId": f"person:{row.actor}", "qualifier": "completed by"})
+            related.append({"objectId": f"person:{row.actor}",
+                            "qualifier": "returned by" if returned else "completed by"})
         payload = json.loads(row.payload_json)
         decision = payload.get("decision")
-        moved = moves.get(row.human_task_id, {}) if row.human_task_id is not None else {}
-        events.append({"id": f"event:{row.id}", "type": row.task_name, "time": utc_iso(row.occurred_at),
+        moved = moves.get(row.human_task_id, {}) if row.human_task_id is not None and not returned else {}
+        named = (("from_step", row.task_name), ("to_step", payload.get("to_step"))) if returned else \
+            (("decision", decision if isinstance(decision, str) else None),)
+        events.append({"id": f"event:{row.id}", "type": RETURNED if returned else row.task_name,
+                       "time": utc_iso(row.occurred_at),
                        "attributes": [{"name": k, "value": v} for k, v in (
-                           ("decision", decision if isinstance(decision, str) else None), ("seq", row.seq),
-                           ("hash", row.hash), ("transfers", moved.get("transfers") or None),
+                           *named, ("seq", row.seq), ("hash", row.hash), ("transfers", moved.get("transfers") or None),
                            ("transferred_from", moved.get("transferred_from") if moved.get("transfers") else None),
-                           ("urges", moved.get("urges") or None), *handed_on(payload)) if v is not None],
+                           ("urges", moved.get("urges") or None), *([] if returned else handed_on(payload)))
+                           if v is not None],
                        "relationships": related})
     objects += [{"id": f"person:{p}", "type": "person", "relationships": [],
                  "attributes": _attrs({"roles": ",".join(sorted(roles.get(p, [])))})} for p in people]
@@ -96,7 +105,10 @@ def ocel_log(session: Session, wanted: LogFilter) -> OcelLog:
                                                       {"name": "transferred_from", "type": string},
                                                       {"name": "urges", "type": integer},
                                                       *({"name": key, "type": string} for key in HANDED_ON)]}
-                       for name in sorted({r.task_name for r in rows if r.task_name})],
+                       for name in sorted({r.task_name for r in rows if r.task_name and r.kind != "task_returned"})]
+        + ([{"name": RETURNED, "attributes": [{"name": n, "type": t} for n, t in (
+            ("from_step", string), ("to_step", string), ("seq", integer), ("hash", string))]}]
+           if any(r.kind == "task_returned" for r in rows) else []),
         "objects": objects,
         "events": events,
     }

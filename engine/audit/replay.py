@@ -25,8 +25,10 @@ from ..runtime.placeholders import resolve
 from .views import AuditChange, AuditFollowUp, AuditStepEvent
 
 # Events the engine writes in consequence of the one that begins a step.
-FOLLOW_UPS = frozenset({"gateway_path", "task_created", "task_expired", "instance_ended", "data_changed"})
-CLOSING = frozenset({"task_completed", "task_expired"})
+FOLLOW_UPS = frozenset({"gateway_path", "task_created", "task_expired", "instance_ended", "data_changed",
+                        "returned_straight_back"})
+CLOSING = frozenset({"task_completed", "task_expired", "task_returned"})
+GIVING = frozenset({"task_returned", "returned_straight_back"})  # name who gets the step they open (``holder``)
 HANDING_ON = frozenset({"task_delegated", "delegation_done", "signers_added", "awaiting_signers", "task_signed",
                         "signer_removed"})
 
@@ -122,9 +124,12 @@ class Replayer:
     def apply(self, step: LoggedStep) -> None:
         state = self.state
         created: list[OpenTask] = []
+        given: dict[str, str] = {}  # step -> who a return (or its way straight back) gave it to
         for event in step.events:
             payload = json.loads(event.payload_json)
             key = event.human_task_id
+            if event.kind in GIVING and payload.get("holder"):
+                given[str(payload.get("to_step"))] = str(payload["holder"])
             if event.kind == "data_changed":
                 state.data = _apply_delta(state.data, payload)
             elif event.kind == "task_created" and event.task_name:
@@ -157,6 +162,8 @@ class Replayer:
             path = self.assignee_paths.get(task.name)
             if path:
                 task.assignee = resolve(state.data, path) or None
+            elif task.name in given:
+                task.assignee = given[task.name]
 
 
 def _apply_delta(data: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,9 @@ title is ``opsflow:title``), ``time:timestamp``, ``lifecycle:transition`` = comp
 (the event's chain hash, to find it in the verified history). The moves made on a task before it was
 completed ride on its event as attributes, so that the log replays as before: ``opsflow:transfers`` and
 ``opsflow:transferred_from`` (转办: how often, and who held it first), ``opsflow:urges`` (催办); a request its
-starter withdrew (撤回) is a trace whose ``opsflow:end_event`` is ``withdrawn``.
+starter withdrew (撤回) is a trace whose ``opsflow:end_event`` is ``withdrawn``. A step its holder returned to an
+earlier step (驳回) is an event of that step with ``lifecycle:transition`` = ate_abort and ``opsflow:returned_to``
+(the step it went back to).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from ..errors import InvalidInput, ProcessNotFound
 from ..models import HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance, TaskDefinition
 
 XES_NS = "http://www.xes-standard.org/"
+TASK_EVENTS = ("task_completed", "task_returned")  # a step done, or returned to an earlier one (ate_abort)
 EXTENSIONS = (("Concept", "concept", "concept.xesext"), ("Time", "time", "time.xesext"),
               ("Lifecycle", "lifecycle", "lifecycle.xesext"), ("Organizational", "org", "org.xesext"))
 
@@ -155,9 +158,9 @@ def stream_xes(session: Session, wanted: LogFilter, chunk: int = 500) -> Iterato
         for event in session.execute(
             select(HistoryEvent.instance_id, HistoryEvent.seq, HistoryEvent.task_name, HistoryEvent.occurred_at,
                    HistoryEvent.actor, HistoryEvent.payload_json, HistoryEvent.hash, HumanTask.lane,
-                   HumanTask.definition_id, HistoryEvent.human_task_id)
+                   HumanTask.definition_id, HistoryEvent.human_task_id, HistoryEvent.kind)
             .outerjoin(HumanTask, HumanTask.id == HistoryEvent.human_task_id)
-            .where(and_(HistoryEvent.instance_id.in_(ids), HistoryEvent.kind == "task_completed"))
+            .where(and_(HistoryEvent.instance_id.in_(ids), HistoryEvent.kind.in_(TASK_EVENTS)))
             .order_by(HistoryEvent.instance_id, HistoryEvent.seq)
         ):
             events[event.instance_id].append(event)
@@ -183,7 +186,10 @@ def _trace(instance: Any, events: list[Any], titles: dict[tuple[int, str], str],
         if title:
             parts.append(_attr("string", "opsflow:title", title))
         parts.append(_attr("date", "time:timestamp", _timestamp(event.occurred_at)))
-        parts.append(_attr("string", "lifecycle:transition", "complete"))
+        returned = event.kind == "task_returned"
+        parts.append(_attr("string", "lifecycle:transition", "ate_abort" if returned else "complete"))
+        if returned:
+            parts.append(_attr("string", "opsflow:returned_to", payload.get("to_step")))
         if event.actor:
             parts.append(_attr("string", "org:resource", event.actor))
         if event.lane:

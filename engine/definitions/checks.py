@@ -174,6 +174,9 @@ def scripts_of(spec: Any) -> list[tuple[str, str, str]]:
 
 
 SUPPORTED_HIT_POLICIES = ("UNIQUE", "COLLECT")
+# A user task's say in returns to earlier steps (驳回, ``engine.runtime.rewind``): may it return the request, and
+# does a step it returned to come straight back once completed, or walk on as drawn. The first is the default.
+RETURN_SETTINGS = {"returnAllowed": ("true", "false"), "afterReturn": ("straightBack", "walkOn")}
 
 
 def hit_policy_problems(dmn_root: etree._Element, name: str) -> list[str]:
@@ -220,6 +223,11 @@ def user_tasks(
         elif task_spec.lane in relationship_roles and not props.get("assignee"):
             problems.append(Problem(N_("user task %(task)r in lane %(lane)r needs an 'assignee' property naming "
                                        "the data that holds the person"), task, task=task, lane=task_spec.lane))
+        for name, allowed in RETURN_SETTINGS.items():
+            value = props.get(name)
+            if value is not None and value not in allowed:
+                problems.append(Problem(N_("user task %(task)r: property %(name)s must be %(allowed)s, not %(value)r"),
+                                        task, task=task, name=name, allowed=" or ".join(allowed), value=value))
         if not form_name:
             problems.append(Problem(N_("user task %(task)r has no form (formJsonSchemaFilename)"), task, task=task))
             continue

@@ -12,7 +12,7 @@ from ..history.log import PendingEvent
 from ..models import ProcessInstance
 from ..org.people import Caller, Person, acting
 from ..org.rights import Right, holds, may_audit
-from ..runtime import comments, copies, handover, inbox, instance_views, instances, moves, signers
+from ..runtime import comments, copies, handover, inbox, instance_views, instances, moves, returns, signers
 from ..runtime.step_writer import Step, write_step
 from ..runtime.tasks import assign_task, claim_task, show_task, unclaim_task
 from ..runtime.views import (
@@ -32,6 +32,8 @@ from ..runtime.views import (
     OfferedMoves,
     ProcessDefinition,
     RestartData,
+    Returned,
+    ReturnTargets,
     Started,
     StepForm,
     Task,
@@ -195,6 +197,22 @@ class Work(Area):
         try:
             with self.core.transaction() as session:
                 return signers.sign(session, self.collaborators, acting(session, by), task_id, decision, comment)
+        except ProcessError as exc:
+            self._record_failure(exc, by)
+            raise
+
+    def return_targets(self, by: Person, task_id: int) -> ReturnTargets:
+        """The earlier steps ``by`` may return an open task's request to (驳回到任意已经过的步骤)."""
+        with self.core.reading() as session:
+            return returns.return_targets(session, self.collaborators, acting(session, by), task_id)
+
+    def return_task(self, by: Person, task_id: int, to_step: str, reason: str) -> Returned:
+        """Return an open task's request to an earlier step it passed, with a reason; once that step is completed
+        again the request comes straight back (unless the model says to walk on)."""
+        try:
+            with self.core.transaction() as session:
+                return returns.return_task(session, self.collaborators, acting(session, by), task_id, to_step,
+                                           reason)
         except ProcessError as exc:
             self._record_failure(exc, by)
             raise

@@ -96,6 +96,8 @@ class Step:
     completed_task: str | None = None  # the step a person completed (for its notify-on-complete)
     notify: list[outbox.Message] = field(default_factory=list)
     task_updates: dict[int, dict[str, Any]] = field(default_factory=dict)  # open task row id -> new values
+    assign: dict[str, int] = field(default_factory=dict)  # new task spiff id -> its holder (unless the model names one)
+    new_task_notice: tuple[str, str, str] | None = None  # (kind, subject, body) telling of the new tasks instead
 
 
 @dataclass
@@ -132,6 +134,8 @@ def write_step(session: Session, collaborators: Collaborators, step: Step, now: 
     gone = list(step.close)
     if run is not None and process is not None:
         [plan] = plan_tasks(session, collaborators, process, [run], now)
+        for spiff_id, user_id in step.assign.items():
+            plan.assignees.setdefault(spiff_id, user_id)
         created = _insert_tasks(session, task_rows(instance.id, process.id, run.new_tasks, plan, now))
         skip = step.acted_on.task.spiff_task_id if step.acted_on else None
         gone += [t for t in run.gone_task_ids if t != skip]
@@ -146,6 +150,10 @@ def write_step(session: Session, collaborators: Collaborators, step: Step, now: 
     if run is not None and process is not None:
         messages += step_messages(session, process, run, instance.id, step.changes.title or instance.title,
                                   created, plan, instance.started_by_id, step.completed_task)
+    if step.new_task_notice is not None:
+        for message in messages:
+            if message.kind == "new_task":
+                message.kind, message.subject, message.body = step.new_task_notice
     outbox.send(session, messages, now, collaborators.email_enabled)
     return created
 

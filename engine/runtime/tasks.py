@@ -24,11 +24,14 @@ from ..history.log import PendingEvent
 from ..models import ApprovalStep, HumanTask, ProcessInstance, TaskDefinition, User
 from ..org import rights
 from ..org.people import Actor, load_actor, relationship_roles
+from . import rewind
 from .collaborators import Collaborators
 from .countersign import cast_vote, round_view
 from .inbox import task_row
+from .outbox import users_with_role
+from .step_plan import step_label
 from .step_writer import Step, TaskAction, workflow_changes, write_step
-from .views import Assignment, Completion, EarlierDecision, TaskDetail
+from .views import Assignment, Completion, EarlierDecision, ReturnNote, TaskDetail
 
 
 def load_task(session: Session, task_id: int) -> tuple[HumanTask, ProcessInstance]:
@@ -70,7 +73,7 @@ def task_form(process: DeployedProcess, task: HumanTask, workflow_task: Task | N
     return effective_form(form.schema, workflow_task.data) if workflow_task is not None else form.schema
 
 
-def _ready_task(workflow: BpmnWorkflow, task: HumanTask) -> Task | None:
+def ready_task(workflow: BpmnWorkflow, task: HumanTask) -> Task | None:
     found = workflow.get_task_from_id(UUID(task.spiff_task_id))
     return found if found is not None and found.state == TaskState.READY else None
 
@@ -122,6 +125,15 @@ def prepared_data(steps: list[ApprovalStep], schema: dict[str, Any]) -> dict[str
     return {k: v for k, v in data.items() if isinstance(props, dict) and k in props}
 
 
+def return_note(workflow_task: Task) -> ReturnNote | None:
+    """Why an open task came back by a return to it (None for an ordinary one)."""
+    mark = rewind.return_mark(workflow_task)
+    if mark is None:
+        return None
+    return {"from_step": str(mark.get("from_step", "")), "by": str(mark.get("by", "")),
+            "reason": str(mark.get("reason", "")), "straight_back": bool(mark.get("straight_back"))}
+
+
 def show_task(session: Session, collaborators: Collaborators, actor: Actor, task_id: int) -> TaskDetail:
     """A task with its form (JSON Schema), what the form starts with (``draft``), the context from
     earlier steps, and, once it is done, who did it and when.
@@ -137,14 +149,16 @@ def show_task(session: Session, collaborators: Collaborators, actor: Actor, task
     draft: dict[str, Any] = {}
     returned = False
     earlier: EarlierDecision | None = None
+    note: ReturnNote | None = None
     steps = approval_steps(session, task.id) if task.state == "open" else []
     if task.state == "open" and form is not None:
-        workflow_task = _ready_task(collaborators.runner.load(process, instance.state_json), task)
+        workflow_task = ready_task(collaborators.runner.load(process, instance.state_json), task)
         if workflow_task is not None:
             data = workflow_task.data
             schema = task_form(process, task, workflow_task)
             draft, returned = draft_values(schema, data, task.name)
             earlier = earlier_decision(schema, data, task.name)
+            note = return_note(workflow_task)
             prepared = prepared_data(steps, schema)
             if prepared is not None:
                 draft = prepared
@@ -165,6 +179,7 @@ def show_task(session: Session, collaborators: Collaborators, actor: Actor, task
         "draft": draft,
         "returned": returned,
         "earlier_decision": earlier,
+        "return_note": note,
         "completed_by": completed_by,
         "completed_at": utc_iso(task.completed_at) if task.completed_at else None,
         "context": {key: data[key] for key in (form.context_from if form else ()) if key in data},
@@ -235,6 +250,25 @@ def assign_task(
     return {"id": task.id, "assignee": target.username, "changed": True}
 
 
+def _straight_back(session: Session, process: DeployedProcess, step: Step, mark: dict[str, Any], task: HumanTask,
+                   back_to: str) -> None:
+    """A returned step completed again goes straight back to the step that returned it: on the record
+    (``returned_straight_back``), and back to whoever returned it (while they hold its role), who is told."""
+    returner = mark.get("by_id")
+    lane = process.tasks[back_to].lane if back_to in process.tasks else ""
+    holds = False
+    if isinstance(returner, int) and step.run is not None and returner in users_with_role(session, lane):
+        holds = True
+        step.assign = {new.spiff_id: returner for new in step.run.new_tasks if new.name == back_to}
+    done = next(i for i, event in enumerate(step.events) if event.kind == "task_completed")
+    actor = step.events[done].actor
+    step.events.insert(done + 1, PendingEvent("returned_straight_back", actor, task.name, task.id, payload={
+        "from_step": task.name, "to_step": back_to, "returned_by": mark.get("by"),
+        "holder": mark.get("by") if holds else None}))
+    step.new_task_notice = ("returned", f"已重新提交 Back to you: {step_label(process, back_to)} — "
+                            f"{step.instance.title}", f"{step_label(process, task.name)} · {actor}")
+
+
 def check_completer(actor: Actor, task: HumanTask) -> None:
     """:raise NotAllowed: the actor lacks the lane's role. :raise Conflict: not open, or someone else's."""
     rights.require_task_role(actor, task)
@@ -251,7 +285,7 @@ def open_form(session: Session, collaborators: Collaborators, task: HumanTask, i
     """
     process = collaborators.catalog.get(session, instance.definition_id)
     workflow = collaborators.runner.load(process, instance.state_json)
-    workflow_task = _ready_task(workflow, task)
+    workflow_task = ready_task(workflow, task)
     if workflow_task is None:
         raise Conflict(f"task {task.id} is no longer waiting for input")
     return process, workflow, workflow_task, task_form(process, task, workflow_task)
@@ -293,8 +327,15 @@ def run_completion(
     before_data = json.loads(instance.data_json)
     workflow_task.data[task.name] = submitted
     cast_vote(workflow_task, actor.username, submitted)
+    mark = rewind.return_mark(workflow_task)
+    back_to = rewind.straight_back_to(workflow_task, schema, submitted)
+    went_back: list[bool] = []
     try:
-        runner.run_action(workflow_task.run)
+        if back_to is None:
+            runner.run_action(workflow_task.run)
+        else:
+            runner.run_action(lambda: went_back.append(rewind.complete_straight_back(workflow, workflow_task,
+                                                                                     back_to)))
         run = runner.advance(workflow, snapshot, before_data, actor.username)
     except ProcessError as exc:
         exc.instance_id, exc.task_name = instance.id, task.name
@@ -307,11 +348,13 @@ def run_completion(
     action = TaskAction(task, {"state": "completed", "completed_at": now, "completed_by_id": actor.id,
                                "assignee_id": actor.id}, held_by or (None, actor.id),
                         f"task {task.id} was completed or claimed by someone else")
-    write_step(session, collaborators, Step(
-        instance, [*(before or []), PendingEvent("task_completed", actor.username, task.name, task.id, payload),
-                   *run.events],
-        workflow_changes(process, run, now), acted_on=action, run=run, process=process, completed_task=task.name),
-        now)
+    events = [*(before or []), PendingEvent("task_completed", actor.username, task.name, task.id, payload),
+              *run.events]
+    step = Step(instance, events, workflow_changes(process, run, now), acted_on=action, run=run, process=process,
+                completed_task=task.name)
+    if back_to is not None and mark is not None and went_back == [True]:
+        _straight_back(session, process, step, mark, task, back_to)
+    write_step(session, collaborators, step, now)
     form = process.tasks[task.name]
     return {"id": task.id, "instance_id": instance.id, "title": form.title, "title_zh": form.title_zh,
             "status": run.status, "end_event": run.end_event, "next_tasks": [t.name for t in run.new_tasks]}

@@ -69,6 +69,14 @@ class CountersignRound(TypedDict):
     size: int
     open: bool
     members: list[RoundMember]
+class ReturnNote(TypedDict):
+    """Why a step came back by a return to it (驳回): from which step, by whom, and whether, once completed
+    again, it goes straight back there."""
+
+    from_step: str
+    by: str
+    reason: str
+    straight_back: bool
 
 
 class TaskDetail(TaskRow):
@@ -83,6 +91,7 @@ class TaskDetail(TaskRow):
     draft: dict[str, Any]
     returned: bool
     earlier_decision: EarlierDecision | None
+    return_note: ReturnNote | None  # why it came back, when it was returned to (驳回)
     completed_by: str | None
     completed_at: str | None
     context: dict[str, Any]
@@ -340,3 +349,30 @@ class OfferedMoves:
     urge: tuple[int, ...]
     withdraw: bool
     restart: bool
+class ReturnTarget(TypedDict):
+    """An earlier step of a request that one may return it to."""
+
+    name: str
+    title: str
+    title_zh: str
+
+
+class ReturnTargets(TypedDict):
+    """The earlier steps an open task may return its request to, oldest first, and whether the step returned to
+    comes straight back once completed (the model's ``afterReturn``)."""
+
+    task_id: int
+    step: str
+    straight_back: bool
+    targets: list[ReturnTarget]
+
+
+class Returned(TypedDict):
+    """A request returned from one step to an earlier one: the new task of that step."""
+
+    id: int
+    instance_id: int
+    from_step: str
+    to_step: str
+    straight_back: bool
+    new_task_id: int

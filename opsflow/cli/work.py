@@ -155,6 +155,12 @@ def register(commands: Commands) -> None:
                      "cancelled or vetoed request again (重新发起; then opsflow start KEY --data)")
     p.add_argument("id", type=record_id("process instance"))
     actor(p)
+    p = commands.add("return", cmd_return, "return a task's request to an earlier step it passed (驳回), with a "
+                     "reason; without --to: the steps it may go back to")
+    p.add_argument("id", type=record_id("task"))
+    p.add_argument("--to", metavar="STEP", help="the earlier step (its name, e.g. research)")
+    p.add_argument("--reason", help="why (required with --to)")
+    actor(p)
     p = commands.add("cancel", cmd_cancel, "cancel an instance (director or admin)")
     p.add_argument("id", type=record_id("process instance"))
     actor(p)
@@ -173,3 +179,17 @@ def cmd_cc(engine: Engine, args: argparse.Namespace) -> None:
     emit(args, result, lambda: print(f"instance {args.id} copied to {', '.join(result['copied']) or 'nobody new'}"
                                      + (f"; had it already: {', '.join(result['already'])}"
                                         if result["already"] else "")))
+
+
+def cmd_return(engine: Engine, args: argparse.Namespace) -> None:
+    """``opsflow return TASK --to STEP --reason TEXT``: return the request; without ``--to``: where it may go."""
+    if args.to is None:
+        targets = engine.work.return_targets(Person(args.actor), args.id)
+        emit(args, targets, lambda: table(list(targets["targets"]), ["name", "title", "title_zh"]))
+        return
+    if args.reason is None:
+        raise InvalidInput("a reason is required to return a request to an earlier step (--reason TEXT)")
+    result = engine.work.return_task(Person(args.actor), args.id, args.to, args.reason)
+    then = "straight back to " + result["from_step"] if result["straight_back"] else "on as drawn"
+    emit(args, result, lambda: print(f"task {args.id} returned to {result['to_step']} (task {result['new_task_id']});"
+                                     f" once completed it goes {then}"))

@@ -41,7 +41,7 @@ def test_every_route_is_documented_and_every_documented_route_exists(sqlite_app,
     documented = {(API + path, method) for path, item in document["paths"].items() for method in item
                   if method in HTTP_METHODS}
     assert routes == documented
-    assert len(routes) == 48
+    assert len(routes) == 50
 
 
 def test_the_document_is_valid_openapi(document):
@@ -177,6 +177,21 @@ def test_the_answers_are_what_the_document_says(sqlite_users, document):
     assert api.call("admin", "get", "/audit/access-log", query={"limit": 2})["next"] is not None
     api.call("admin", "get", "/audit/access-log", query={"limit": 0}, expect=400)
     api.call("chen.yu", "get", "/audit/access-log", expect=403)
+    # return to an earlier step (驳回): the drafter the manager returned the plan to sends it back to research
+    redraft = api.call("zhang.min", "get", "/tasks")["items"][0]["id"]
+    targets = api.call("zhang.min", "get", f"{task}/return-targets", task_id=redraft)
+    assert [t["name"] for t in targets["targets"]] == ["research"] and targets["straight_back"] is True
+    api.call("zhang.min", "post", f"{task}/return", {"to_step": "manager_review", "reason": "x"}, 400, task_id=redraft)
+    api.call("zhang.min", "post", f"{task}/return", {"to_step": "research", "reason": " "}, 400, task_id=redraft)
+    api.call("li.na", "post", f"{task}/return", {"to_step": "research", "reason": "x"}, 403, task_id=redraft)
+    back = api.call("zhang.min", "post", f"{task}/return", {"to_step": "research", "reason": "Need prices"},
+                    task_id=redraft)
+    assert (back["from_step"], back["to_step"], back["straight_back"]) == ("draft_plan", "research", True)
+    api.call("zhang.min", "post", f"{task}/return", {"to_step": "research", "reason": "again"}, 409, task_id=redraft)
+    api.call("zhang.min", "get", f"{task}/return-targets", expect=409, task_id=redraft)
+    assert api.call("zhang.min", "get", task, task_id=redraft)["state"] == "returned"
+    note = api.call("wang.lei", "get", task, task_id=back["new_task_id"])["return_note"]
+    assert note == {"from_step": "draft_plan", "by": "zhang.min", "reason": "Need prices", "straight_back": True}
     exercise_signers(api)
     exercise_modeler(api)
     api.call("li.na", "get", "/docs")

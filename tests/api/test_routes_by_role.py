@@ -240,6 +240,21 @@ PROBES = [
     Probe(f"{TASK}/remove-signer", "POST", "/tasks/{missing}/remove-signer", 404, body={"person": "zhou.jie"}),
     Probe(f"{TASK}/sign", "POST", "/tasks/{held_research}/sign", 403, body={"decision": "approve"}),
     Probe(f"{TASK}/sign", "POST", "/tasks/{missing}/sign", 404, body={"decision": "approve"}),
+    # Return to an earlier step (驳回): whoever may complete the open task. research is the first step (nothing
+    # to return to: 400); done_plan's draft_plan (zhang.min's lane) may go back to research; a done task: 409.
+    Probe(f"{TASK}/return-targets", "GET", "/tasks/{draft}/return-targets", 403, {200: frozenset({"zhang.min"})}),
+    Probe(f"{TASK}/return-targets", "GET", "/tasks/{held_research}/return-targets", 403,
+          {200: frozenset({"wang.lei"})}),
+    Probe(f"{TASK}/return-targets", "GET", "/tasks/{done_research}/return-targets", 403,
+          {409: frozenset({"wang.lei"})}),
+    Probe(f"{TASK}/return-targets", "GET", "/tasks/{missing}/return-targets", 404),
+    Probe(f"{TASK}/return", "POST", "/tasks/{draft}/return", 403, {200: frozenset({"zhang.min"})},
+          body={"to_step": "research", "reason": "Need this year's prices"}),
+    Probe(f"{TASK}/return", "POST", "/tasks/{held_research}/return", 403, {400: frozenset({"wang.lei"})},
+          body={"to_step": "research", "reason": "Nothing before it"}),
+    Probe(f"{TASK}/return", "POST", "/tasks/{done_research}/return", 403, {409: frozenset({"wang.lei"})},
+          body={"to_step": "research", "reason": "Done already"}),
+    Probe(f"{TASK}/return", "POST", "/tasks/{missing}/return", 404, body={"to_step": "research", "reason": "x"}),
     # -- audit: the XES log, the bundle and the integrity badge, for auditors and admins only
     Probe("/process-definitions/<key>/log.xes", "GET", "/process-definitions/market_plan/log.xes", 403,
           {200: AUDIT_HOLDERS}),
@@ -318,13 +333,14 @@ def _build_template(path: Path) -> World:
         done_plan = int(engine.work.start(Person("li.na"), "market_plan", {**START, "title": "Summer fair"}).id)
         done_research = only_task(engine, "wang.lei", "research", done_plan)["id"]
         engine.work.complete(Person("wang.lei"), done_research, RESEARCH)  # now zhang.min's draft_plan is open
+        draft = only_task(engine, "zhang.min", "draft_plan", done_plan)["id"]
         engine.work.start(Person("chen.yu"), "appraisal_cycle", {"period": "2026-Q4", "period_type": "quarterly"})
         self_assessment = only_task(engine, "zhou.jie", "self_assessment")
         tokens = {user: engine.org.create_token(Person(user), "route table") for user in EVERYONE}
     finally:
         engine.db.dispose()  # closes the connections, so SQLite folds its WAL into the file
     ids = {"plan": plan, "research": research, "held_plan": held_plan, "held_research": held_research,
-           "done_plan": done_plan, "done_research": done_research,
+           "done_plan": done_plan, "done_research": done_research, "draft": draft,
            "appraisal": self_assessment["instance_id"], "self_assessment": self_assessment["id"]}
     return World(ids, tokens)
 

@@ -12,7 +12,7 @@ from webui.api.schemas import COMPONENTS
 
 # What the work area's routes answer with (webui/api/tasks.py, instances.py, definitions.py).
 SENT = {"Task", "TaskDetail", "OpenTask", "Instance", "InstanceDetail", "HistoryEvent", "Comment", "ProcessDefinition",
-        "Assignment", "Completion"}
+        "Assignment", "Completion", "ReturnTarget", "ReturnTargets", "Returned"}
 
 
 def typed_dicts() -> dict[str, type]:

@@ -90,6 +90,12 @@ PROBES = [
     Probe("/tasks/<id:task_id>/complete", "GET", lambda w: f"/tasks/{w.research}/complete", 303),
     Probe("/tasks/<id:task_id>/claim", "POST", lambda w: f"/tasks/{w.research}/claim", 403,
           {303: frozenset({"wang.lei"})}),
+    # Return to an earlier step (驳回): whoever may complete the task; research is the first step, so he is sent
+    # back to the task with a message (nothing to return to) and nothing changes.
+    Probe("/tasks/<id:task_id>/return", "POST", lambda w: f"/tasks/{w.research}/return", 403,
+          {303: frozenset({"wang.lei"})}, data={"to_step": "research", "reason": "Nothing before it"}),
+    Probe("/tasks/<id:task_id>/return", "POST", lambda w: "/tasks/999999/return", 404,
+          data={"to_step": "research", "reason": "x"}),
     # The dispatch right: only wang.lei's managers (and he himself) may give him the task.
     Probe("/tasks/<id:task_id>/assign", "POST", lambda w: f"/tasks/{w.research}/assign", 403,
           {303: frozenset({"li.na", "chen.yu", "wang.lei"})}, data={"user": "wang.lei"}),

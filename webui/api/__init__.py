@@ -31,9 +31,10 @@ from . import (  # noqa: E402 - each adds routes
     modeler,
     moves,
     openapi,
+    returns,
     signers,
     tasks,
 )
 
 __all__ = ["audit", "blueprint", "copies", "definitions", "docs", "exports", "instances", "modeler", "moves",
-           "openapi", "signers", "tasks"]
+           "openapi", "returns", "signers", "tasks"]

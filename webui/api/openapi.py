@@ -191,6 +191,14 @@ def _paths() -> dict[str, Any]:
         f"{task}/sign": {"post": _operation(
             "signTask", "Sign as an added signer, on one's turn: approve, or return with a comment", "tasks",
             round_, [*CHANGE_ERRORS], [TASK_ID], "SignRequest")},
+        f"{task}/return-targets": {"get": _operation(
+            "listReturnTargets", "The earlier steps an open task may return its request to (驳回)", "tasks",
+            (200, ref("ReturnTargets"), "The steps, in flow order"), [403, 404, 409], [TASK_ID])},
+        f"{task}/return": {"post": _operation(
+            "returnTask", "Return the request to an earlier step it passed, with a reason; completed again, that "
+            "step comes straight back here unless the model says to walk on", "tasks",
+            (200, ref("Returned"), "The request is back at that step"), [*CHANGE_ERRORS, 422], [TASK_ID],
+            "ReturnRequest")},
         f"{task}/comments": {
             "get": _operation("listComments", "Comments made on this task, oldest first (the request's comments: "
                               "GET /process-instances/{id}/comments)", "tasks",

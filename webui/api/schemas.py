@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.runtime.comments import MAX_COMMENT_LENGTH
+from engine.runtime.returns import MAX_REASON_LENGTH
 
 Schema = dict[str, Any]
 
@@ -56,7 +57,8 @@ TASK_FIELDS: dict[str, Schema] = {
     "name": {"type": "string", "description": "the BPMN task id, e.g. director_signoff"},
     "title": STRING, "title_zh": STRING, "process": {"type": "string", "description": "the process key"},
     "instance_title": STRING, "role": {"type": "string", "description": "the lane: the role that may do it"},
-    "state": {"type": "string", "enum": ["open", "completed", "cancelled"]},
+    "state": {"type": "string", "enum": ["open", "completed", "cancelled", "returned"],
+              "description": "returned: its holder returned the request to an earlier step"},
     "assignee": nullable(STRING), "created_at": TIME, "due_at": nullable(TIME),
 }
 RELEASABLE: Schema = {"type": "boolean",
@@ -77,7 +79,12 @@ TASK_DETAIL = obj({
                          "properties": {"decision": STRING, "comment": STRING},
                          "description": "a decision step that came back: what was decided last round, and why "
                                         "(shown, never filled into the form: each round is decided afresh)"},
-    "completed_by": {"type": ["string", "null"], "description": "who completed it (null while it is not done)"},
+    "return_note": {"type": ["object", "null"], "required": ["from_step", "by", "reason", "straight_back"],
+                    "properties": {"from_step": STRING, "by": STRING, "reason": STRING, "straight_back": BOOLEAN},
+                    "description": "a step returned to (驳回): from which step, by whom, why, and whether once "
+                                   "completed it goes straight back there (null otherwise)"},
+    "completed_by": {"type": ["string", "null"],
+                     "description": "who completed it, or returned it to an earlier step (null while it is open)"},
     "completed_at": nullable(TIME),
     "rework_rounds": {"type": ["object", "null"],
                       "properties": {"used": nullable(INTEGER), "max": nullable(INTEGER)}},
@@ -177,6 +184,19 @@ APPROVAL_ROUND = obj({
                                "or return; a signer after the holder on a decision form: the step's decisions, any "
                                "but approve ending the step with it"},
 }, "Who holds a task and who acts on it now (委派, 加签).")
+RETURN_TARGET = obj({"name": {"type": "string", "description": "the step (BPMN task id), e.g. research"},
+                     "title": STRING, "title_zh": STRING})
+RETURN_TARGETS = obj({"task_id": INTEGER, "step": STRING,
+                      "straight_back": {"type": "boolean", "description": "the step returned to comes straight "
+                                        "back here once completed (false: the flow walks on from it as drawn)"},
+                      "targets": {"type": "array", "items": ref("ReturnTarget"),
+                                  "description": "earlier steps the request passed, in flow order (empty where "
+                                                 "the model offers no return)"}},
+                     "Where an open task may return its request to (驳回到任意已经过的步骤).")
+RETURNED = obj({"id": {"type": "integer", "description": "the task that returned the request (now returned)"},
+                "instance_id": INTEGER, "from_step": STRING, "to_step": STRING, "straight_back": BOOLEAN,
+                "new_task_id": {"type": "integer", "description": "the open task of the step returned to"}},
+               "A request returned to an earlier step.")
 ERROR = obj({
     "error": {"type": "string", "description": "invalid, unauthorized, forbidden, not_found, method_not_allowed, "
               "conflict, payload_too_large, too_many_requests, process_error or internal_error"},
@@ -237,6 +257,11 @@ REMOVE_SIGNER_REQUEST = body({"person": {"type": "string", "minLength": 1,
 SIGN_REQUEST = body({"decision": {"type": "string", "description": "one of the round's choices"},
                      "comment": {"type": "string", "maxLength": 1000,
                                  "description": "required unless approving. " + TEXT_RULE}}, ["decision"])
+RETURN_REQUEST = body({"to_step": {"type": "string", "minLength": 1,
+                                    "description": "an earlier step the request passed (see return-targets)"},
+                        "reason": {"type": "string", "minLength": 1, "maxLength": MAX_REASON_LENGTH, "pattern": "\\S",
+                                   "description": "why (required, told to the step's holder). " + TEXT_RULE}},
+                      ["to_step", "reason"])
 COMMENT_REQUEST = body({"body": {"type": "string", "minLength": 1, "maxLength": MAX_COMMENT_LENGTH, "pattern": "\\S",
                                   "description": "the comment (not only white space). " + TEXT_RULE}}, ["body"])
 
@@ -295,6 +320,8 @@ COMPONENTS: dict[str, Schema] = {
     "CopyResult": COPY_RESULT, "CopyEntry": COPY_ENTRY, "CopyRequest": COPY_REQUEST,
     "ApprovalStepRow": APPROVAL_STEP, "ApprovalRound": APPROVAL_ROUND, "DelegateRequest": DELEGATE_REQUEST,
     "AddSignersRequest": ADD_SIGNERS_REQUEST, "RemoveSignerRequest": REMOVE_SIGNER_REQUEST, "SignRequest": SIGN_REQUEST,
+    "ReturnTarget": RETURN_TARGET, "ReturnTargets": RETURN_TARGETS, "Returned": RETURNED,
+    "ReturnRequest": RETURN_REQUEST,
     "Integrity": INTEGRITY,
     "StartRequest": START_REQUEST, "CompleteRequest": COMPLETE_REQUEST, "AssignRequest": ASSIGN_REQUEST,
     "CommentRequest": COMMENT_REQUEST,

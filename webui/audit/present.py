@@ -27,6 +27,8 @@ def step_text(kind: str) -> str:
         "signers_added": _("added signers to"), "task_signed": _("signed"),
         "awaiting_signers": _("decided, waiting for the added signers, on"),
         "signer_removed": _("removed a signer from"),
+        "task_returned": _("returned the request to an earlier step from"),
+        "returned_straight_back": _("The request went straight back to the step that returned it, from"),
         "timer_fired": _("A deadline passed"), "reminder_sent": _("A reminder was sent for"),
         "task_overdue": _("Overdue, reported to the holder's manager"), "error": _("The process model failed at"),
         "countersign_started": _("A countersign began at"), "countersign_ended": _("A countersign ended at"),

@@ -23,6 +23,7 @@ from .status import GOOD_ENDS, status_text
 blueprint = Blueprint("instances", __name__)
 
 HIDDEN_EVENTS = frozenset({"gateway_path", "data_changed"})  # engine detail, not what people did
+STEPLESS = frozenset({"instance_ended", "task_returned", "returned_straight_back"})  # their text names the steps
 SHOWN_DATA = ("result",)  # besides the forms' data: what a process records as its outcome
 REQUESTS_PER_PAGE = 50
 MAX_ID = 2**31 - 1
@@ -49,7 +50,8 @@ def _process_title(key: str) -> str:
 
 
 ENGINE_EVENTS = frozenset({"task_created", "instance_ended", "error", "timer_fired", "task_expired",
-                           "reminder_sent", "task_overdue", "countersign_started", "countersign_ended"})
+                           "reminder_sent", "task_overdue", "countersign_started", "countersign_ended",
+                           "returned_straight_back"})
 
 
 def _completed(payload: dict[str, Any]) -> str:
@@ -61,7 +63,11 @@ def _completed(payload: dict[str, Any]) -> str:
     return _("completed the step")
 
 
-def _what(kind: str, payload: dict[str, Any]) -> str:
+def _what(kind: str, payload: dict[str, Any], forms: Mapping[str, StepForm] | None = None) -> str:
+    def title(step: object) -> str:
+        form = (forms or {}).get(str(step))
+        return pick(form.title, form.title_zh) if form is not None else str(step or "")
+
     names = "、".join(display_name(n) for n in payload.get("members", []))
     texts = {
         "instance_started": _("started the process"),
@@ -71,6 +77,10 @@ def _what(kind: str, payload: dict[str, Any]) -> str:
         "task_assigned": _("assigned the task to %(name)s", name=display_name(payload.get("to"))),
         "task_completed": _completed(payload),
         "comment_added": _("commented"),
+        "task_returned": _("returned the request from “%(from_step)s” to “%(to_step)s”",
+                           from_step=title(payload.get("from_step")), to_step=title(payload.get("to_step"))),
+        "returned_straight_back": _("“%(from_step)s” was done again: the request went straight back to “%(to_step)s”",
+                                    from_step=title(payload.get("from_step")), to_step=title(payload.get("to_step"))),
         "instance_copied": _("copied the request to %(names)s",
                              names="、".join(display_name(n) for n in payload.get("copied_to", []))),
         "task_delegated": _("delegated the task to %(name)s", name=display_name(payload.get("to"))),
@@ -115,7 +125,7 @@ def timeline(history: list[HistoryEvent], forms: Mapping[str, StepForm]) -> list
             continue
         form = forms.get(event["task_name"] or "")
         step = pick(form.title, form.title_zh) if form is not None else (event["task_name"] or "")
-        if kind == "instance_ended":
+        if kind in STEPLESS:
             step = ""
         decision, tone = "", ""
         if "decision" in payload:
@@ -134,7 +144,7 @@ def timeline(history: list[HistoryEvent], forms: Mapping[str, StepForm]) -> list
             str(payload.get("comment") or payload.get("reason") or payload.get("message") or "")
         # What the engine did on its own is told without a person, even when someone's step set it off.
         actor = "" if kind in ENGINE_EVENTS else display_name(event["actor"])
-        entries.append(Entry(event["at"], kind, actor, _what(kind, payload), step,
+        entries.append(Entry(event["at"], kind, actor, _what(kind, payload, forms), step,
                              decision, tone, comment, event["task_id"]))
     return entries
 

@@ -104,6 +104,25 @@ def round_rows(task: TaskDetail, user: str) -> list[RoundRow]:
             for m in shown["members"]]
 
 
+@dataclass
+class ReturnOffer:
+    """Where the reader may return the request from this open step (驳回), and what happens after."""
+
+    targets: list[tuple[str, str]]  # (step name, its title in the reader's language), in flow order
+    straight_back: bool
+
+
+def return_offer(task: TaskDetail, user: str) -> ReturnOffer | None:
+    """The earlier steps this open task may return its request to, for whoever may complete it (None: no offer)."""
+    if not task["may_complete"]:
+        return None
+    offer = engine().work.return_targets(Person(user), task["id"])
+    if not offer["targets"]:
+        return None
+    return ReturnOffer([(t["name"], pick(t["title"], t["title_zh"])) for t in offer["targets"]],
+                       offer["straight_back"])
+
+
 def _page(task: TaskDetail, values: dict[str, Any], errors: dict[str, list[str]],
           comment_text: str = "", refusal: Refusal | None = None) -> str:
     user = username()
@@ -126,7 +145,7 @@ def _page(task: TaskDetail, values: dict[str, Any], errors: dict[str, list[str]]
         may_claim=may_complete and task["assignee"] is None,
         holder=display_name(task["assignee"]), handover=handover,
         transfer_to=engine().work.transfer_candidates(Person(user), task["id"]) if task["state"] == "open" else [],
-        open_transfer=False,
+        open_transfer=False, return_offer=return_offer(task, user),
     )
 
 
@@ -252,3 +271,15 @@ def comment(task_id: int) -> ResponseReturnValue:
     else:
         flash(_("Your comment is added."), "success")
     return redirect(url_for("tasks.show", task_id=task_id, _anchor="comments"), code=303)
+
+
+@blueprint.post("/<id:task_id>/return")
+def return_task(task_id: int) -> ResponseReturnValue:
+    """Return the request to an earlier step it passed, with a reason (驳回); its holder is told why."""
+    come_back_to(url_for("tasks.show", task_id=task_id, _anchor="return"))
+    result = engine().work.return_task(me(), task_id, request.form.get("to_step", ""), request.form.get("reason", ""))
+    forms = engine().work.forms(me(), result["instance_id"])
+    target = forms.get(result["to_step"])
+    flash(_("The request is back at “%(step)s”; whoever does it is told why.",
+            step=pick(target.title, target.title_zh) if target else result["to_step"]), "success")
+    return redirect(url_for("inbox.index"), code=303)
