@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from engine.audit.xes import LogFilter
 from engine.errors import FormInvalid, NotAllowed
 from engine.org.people import Person
 from tests.journey import DRAFT, OPERATOR, RESEARCH, decision, only_task, research_and_draft, start_plan, step
@@ -171,6 +172,9 @@ def test_a_budget_above_the_threshold_needs_the_director_and_the_branch_gm(engin
     assert (shown["status"], shown["end_event"]) == ("completed", "approved")
     assert completions(engine, plan)[-2:] == [("joint_signoff", "sun.hao", "approve"),
                                               ("joint_signoff", "chen.yu", "approve")]
+    [verdict] = [v for v in engine.audit.conformance(Person("he.ping"), LogFilter("market_plan"))
+                 if v.instance_id == plan]
+    assert (verdict.fits, verdict.steps) == (True, 5)  # the round replays, each decision as its person's
 
 
 def test_either_signer_returning_ends_the_round_and_the_drafter_sees_why(engine):
@@ -200,6 +204,9 @@ def test_either_signer_may_veto(engine):
     assert (shown["status"], shown["end_event"]) == ("completed", "vetoed")
     [ended] = [e for e in engine.work.history(OPERATOR, plan) if e["kind"] == "countersign_ended"]
     assert ended["payload"]["closed"] == ["sun.hao"]
+    [verdict] = [v for v in engine.audit.conformance(Person("he.ping"), LogFilter("market_plan"))
+                 if v.instance_id == plan]
+    assert verdict.fits is True
 
 
 def test_a_budget_at_the_threshold_is_the_director_alone(engine):
