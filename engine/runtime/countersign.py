@@ -35,6 +35,11 @@ def _round_of(task: Task) -> Task | None:
     return None
 
 
+def round_or_self(task: Task) -> Task:
+    """The round a countersign's task belongs to (whose data is the instance's), else the task itself."""
+    return _round_of(task) or task
+
+
 def _member(task: Task, round_task: Task) -> str:
     item = round_task.task_spec.input_item
     value = item.get(task) if item is not None and item.exists(task) else task.internal_data.get("item")

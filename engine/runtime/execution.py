@@ -89,10 +89,11 @@ def ready_human_tasks(workflow: BpmnWorkflow) -> list[Task]:
 
 
 def current_data(workflow: BpmnWorkflow) -> dict[str, Any]:
-    """The instance's data now: the waiting task's, or the last completed one's."""
+    """The instance's data now: the waiting task's (a countersign's round's, not one person's part of it), or
+    the last completed one's."""
     ready = ready_human_tasks(workflow)
     if ready:
-        return dict(ready[0].data)
+        return dict(countersign.round_or_self(ready[0]).data)
     data = dict(workflow.last_task.data) if workflow.last_task is not None else {}
     data.update(workflow.data)
     return data

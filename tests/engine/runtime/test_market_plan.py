@@ -164,6 +164,8 @@ def test_a_budget_above_the_threshold_needs_the_director_and_the_branch_gm(engin
     shown = engine.work.task(Person("sun.hao"), tasks["sun.hao"])
     assert shown["countersign"]["size"] == 2 and shown["form"]["properties"]["decision"]["enum"] == [
         "approve", "return", "veto"]
+    data = engine.work.show(OPERATOR, plan)["data"]
+    assert data["joint_signers"] == ["chen.yu", "sun.hao"] and "joint_signer" not in data  # the round's, not one's
     step(engine, "sun.hao", "joint_signoff", plan, decision("approve", "同意"))
     assert engine.work.show(OPERATOR, plan)["status"] == "running"  # both must approve
     assert joint_tasks(engine, plan) == {"chen.yu": tasks["chen.yu"]}
