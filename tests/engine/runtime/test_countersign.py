@@ -151,3 +151,17 @@ def test_a_person_the_round_names_who_does_not_exist_is_refused_with_nothing_sta
     with pytest.raises(ProcessError, match=r"no\.such\.person"):
         engine.work.start(Person("feng.yi"), "countersign_all", {"subject": "x", "signers": ["no.such.person"]})
     assert len(engine.work.instances(Person("feng.yi"))) == before
+
+
+def test_a_round_of_a_roles_holders_and_one_of_nobody_or_someone_twice(engine):
+    deploy_from(engine, FIXTURES / "countersign_by_role.bpmn", FIXTURES / "forms")
+    staff = engine.work.start(Person("feng.yi"), "countersign_by_role", {"subject": "x", "role": "staff"}).id
+    [started] = events(engine, staff, "countersign_started")
+    assert started["payload"]["members"] == ["feng.yi", "wu.fang", "zheng.hui", "zhou.jie"]  # from the org chart
+    before = len(engine.work.instances(Person("feng.yi")))
+    with pytest.raises(ProcessError, match="names nobody"):  # an empty round must not approve by itself
+        engine.work.start(Person("feng.yi"), "countersign_by_role", {"subject": "x", "role": "calibrator"})
+    deploy_from(engine, FIXTURES / "countersign_all.bpmn", FIXTURES / "forms")
+    with pytest.raises(ProcessError, match=r"zhou\.jie more than once"):
+        engine.work.start(Person("feng.yi"), "countersign_all", {"subject": "x", "signers": ["zhou.jie", "zhou.jie"]})
+    assert len(engine.work.instances(Person("feng.yi"))) == before
