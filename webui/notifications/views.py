@@ -34,7 +34,8 @@ class Notice:
 def kind_label(kind: str) -> str:
     labels = {"new_task": _("New task"), "reminder": _("Reminder"), "overdue": _("Overdue"),
               "escalation": _("Escalation"), "result": _("Result"), "decided": _("Decided"),
-              "mention": _("Mention"), "expired": _("Closed at its deadline"), "copied": _("CC")}
+              "mention": _("Mention"), "expired": _("Closed at its deadline"), "copied": _("CC"),
+              "round_closed": _("Countersign ended")}
     return labels.get(kind, kind.replace("_", " "))
 
 
@@ -47,7 +48,7 @@ def _subject(kind: str, subject: str) -> str:
     """
     head, colon, rest = subject.partition(": ")
     if not (colon and kind in ("new_task", "reminder", "overdue", "escalation", "result", "decided", "mention",
-                                  "expired", "copied")
+                                  "expired", "copied", "round_closed")
             and len(head) <= 40):
         return subject
     label, dash, title = rest.partition(" — ")

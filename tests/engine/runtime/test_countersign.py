@@ -85,6 +85,9 @@ def test_a_veto_ends_the_round_and_the_task_left_open_is_closed_not_lost(engine)
         "zhou.jie": ("completed", "approve"), "wu.fang": ("completed", "veto"), "zheng.hui": ("closed", None)}
     [ended] = events(engine, instance, "countersign_ended")
     assert ended["payload"]["closed"] == ["zheng.hui"]
+    [told] = [n for n in engine.work.notifications(Person("zheng.hui")) if n.kind == "round_closed"]
+    assert told.instance_id == instance and "Countersign ended: 会签 · Sign off" in told.subject
+    assert not [n for n in engine.work.notifications(Person("zhou.jie")) if n.kind == "round_closed"]  # decided
     assert ended["payload"]["decided"] == [{"by": "zhou.jie", "decision": "approve"},
                                            {"by": "wu.fang", "decision": "veto"}]
 
