@@ -174,8 +174,8 @@ class WorkflowRunner:
         status = "completed" if workflow.is_completed() else "running"
         data = json_safe(current_data(workflow))
         for task in new_tasks:
-            events.append(PendingEvent("task_created", None, task.name,
-                                       payload={"role": task.lane, "task_id": task.spiff_id}))
+            events.append(PendingEvent("task_created", None, task.name, payload={
+                "role": task.lane, "task_id": task.spiff_id, **({"for": task.member} if task.round_id else {})}))
         if status == "completed":
             events.append(PendingEvent("instance_ended", actor, end_event, payload={"end_event": end_event}))
         delta = data_delta(before_data, data)

@@ -55,6 +55,7 @@ def test_all_must_approve_each_person_has_a_task_and_every_decision_is_recorded(
     assert sorted(tasks) == sorted(SIGNERS)  # one task each, each in their own inbox
     [started] = events(engine, instance, "countersign_started")
     assert started["payload"]["members"] == SIGNERS and started["payload"]["sequential"] is False
+    assert [e["payload"]["for"] for e in events(engine, instance, "task_created")] == SIGNERS
     sign(engine, "zhou.jie", tasks["zhou.jie"], "approve")
     assert the_round(engine, "wu.fang", tasks["wu.fang"]) == {
         "zhou.jie": ("completed", "approve"), "wu.fang": ("open", None), "zheng.hui": ("open", None)}
