@@ -221,3 +221,14 @@ def test_the_command_line_lists_versions_diffs_and_migrates(tmp_path):
     moved = json.loads(opsflow("migrate", "market_plan", "--to", "2", "--reason", "budget rule", "--as",
                                       ANALYST, "--json").stdout)
     assert [(m["instance_id"], m["moved"]) for m in moved] == [(waiting, True)]
+
+
+def test_a_plan_waiting_in_a_countersign_round_is_not_moved(engine):
+    plan = start_plan(engine)
+    research_and_draft(engine, plan, {**DRAFT, "budget_cny": 2000000})
+    step(engine, "li.na", "manager_review", plan, decision("approve"))
+    deploy_budget_check(engine)
+    [check] = [c for c in engine.modeler.migration_dry_run(Person(ANALYST), "market_plan", 2)
+               if c["instance_id"] == plan]
+    assert not check["can_move"] and check["waiting_at"] == ["joint_signoff"]
+    assert "step 'joint_signoff' is running right now" in check["reasons"]
