@@ -191,6 +191,12 @@ def test_either_signer_returning_ends_the_round_and_the_drafter_sees_why(engine)
     rework = only_task(engine, "zhang.min", "draft_plan", plan)
     context = engine.work.task(OPERATOR, rework["id"])["context"]
     assert context["director_signoff"] == {"decision": "return", "comment": "sun.hao: 预算过高，请压缩"}
+    steps = engine.audit.replay(Person("he.ping"), plan, 1)["steps"]
+    at_round = engine.audit.replay(Person("he.ping"), plan, steps - 1)  # the manager's approval opened the round
+    assert sorted((t["name"], t["assignee"]) for t in at_round["open_tasks"]) == [
+        ("joint_signoff", "chen.yu"), ("joint_signoff", "sun.hao")]
+    after = engine.audit.replay(Person("he.ping"), plan, steps)  # the return closed the director's part with it
+    assert [t["name"] for t in after["open_tasks"]] == ["draft_plan"]
     step(engine, "zhang.min", "draft_plan", plan, DRAFT)  # cut below the threshold: the director alone
     step(engine, "li.na", "manager_review", plan, decision("approve"))
     step(engine, "chen.yu", "director_signoff", plan, decision("approve"))
