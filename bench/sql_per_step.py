@@ -3,7 +3,8 @@
 Counts what goes to the database (SQLAlchemy ``before_cursor_execute``; the implicit BEGIN of the
 sqlite3 driver is not a statement and is not counted) and the commits and rollbacks on
 ``engine.db`` during one call of ``Engine.start``, ``Engine.tasks``, ``Engine.claim`` and
-``Engine.complete`` for each step of the market-plan approve journey, and during two HTTP task
+``Engine.complete`` for each step of the market-plan approve journey, for a countersign (会签: the round
+task's page, the first decision, the one that ends the round), and during two HTTP task
 submissions through the Flask test client (``webui.create_app``), auth included:
 
 * ``POST /api/v1/tasks/{id}/complete`` with a bearer token (``Engine.create_token``);
@@ -31,8 +32,10 @@ from collections.abc import Callable
 from typing import Any
 
 from _common import JOURNEY, RESEARCH, START, STARTER, SqlCount, count_sql, open_task_id, run_journey, sqlite_engine
+from sqlalchemy import select
 
 from engine.facade import Engine, build_engine
+from engine.models import HumanTask, User
 from engine.org.people import Person
 from tests.journey import OPERATOR
 from webui import create_app
@@ -42,6 +45,7 @@ RESEARCHER, FIRST_TASK = JOURNEY[0][0], JOURNEY[0][1]
 PASSWORD = "bench-sql-per-step"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]+)"')
+APPROVE = {"decision": "approve"}
 
 
 def measure(engine: Engine, label: str, call: Callable[[], Any], rows: list[tuple[str, SqlCount]]) -> Any:
@@ -101,6 +105,24 @@ def http_submissions(engine: Engine, rows: list[tuple[str, SqlCount]]) -> None:
             rows.append((label, counted))
 
 
+def countersign(engine: Engine, rows: list[tuple[str, SqlCount]]) -> None:
+    """A plan above the sign-off threshold: the director and the branch GM countersign (会签). Counts the
+    round task's page data (the round read with it), the first decision, and the one that ends the round."""
+    instance_id = int(engine.work.start(Person(STARTER), "market_plan", START).id)
+    for username, name, data in JOURNEY[:3]:
+        data = {**data, "budget_cny": 2000000} if name == "draft_plan" else data
+        engine.work.complete(Person(username), open_task_id(engine, instance_id, name), data)
+    with engine.core.session_factory() as session:
+        parts = dict(session.execute(select(User.username, HumanTask.id).join(User, User.id == HumanTask.assignee_id)
+                                     .where(HumanTask.instance_id == instance_id, HumanTask.state == "open")).all())
+    measure(engine, "Engine.task (joint_signoff: the round)", lambda: engine.work.task(Person("sun.hao"),
+                                                                                         parts["sun.hao"]), rows)
+    measure(engine, "Engine.complete (joint_signoff, first of two)",
+            lambda: engine.work.complete(Person("sun.hao"), parts["sun.hao"], APPROVE), rows)
+    measure(engine, "Engine.complete (joint_signoff, ends the round)",
+            lambda: engine.work.complete(Person("chen.yu"), parts["chen.yu"], APPROVE), rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quiet", action="store_true", help="print the counts only")
@@ -134,6 +156,7 @@ def main() -> None:
         measure(engine, f"Engine.complete ({FIRST_TASK}, not claimed)",
                 lambda: engine.work.complete(Person(RESEARCHER), task_id, RESEARCH), rows)
         http_submissions(engine, rows)
+        countersign(engine, rows)
 
     if args.json:
         by_label = dict(rows)
