@@ -234,8 +234,11 @@ def test_a_second_joint_round_after_rework_starts_afresh(sqlite_engine):
     step(engine, "li.na", "manager_review", plan, decision("approve"))
     tasks = joint_tasks(engine, plan)
     assert sorted(tasks) == ["chen.yu", "sun.hao"]
-    members = engine.work.task(Person("chen.yu"), tasks["chen.yu"])["countersign"]["members"]
+    shown = engine.work.task(Person("chen.yu"), tasks["chen.yu"])
+    members = shown["countersign"]["members"]
     assert [(m["username"], m["state"]) for m in members] == [("chen.yu", "open"), ("sun.hao", "open")]
+    # each decides afresh: the last round's outcome and reasons are shown above an empty form
+    assert shown["earlier_decision"] == {"decision": "return", "comment": "chen.yu: 再议"} and shown["draft"] == {}
     step(engine, "chen.yu", "joint_signoff", plan, decision("approve"))
     step(engine, "sun.hao", "joint_signoff", plan, decision("approve"))
     assert engine.work.show(OPERATOR, plan)["end_event"] == "approved"
