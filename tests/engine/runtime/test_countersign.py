@@ -4,6 +4,7 @@ task's page. The models are tests/fixtures/countersign/*.bpmn; the people come f
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -169,3 +170,38 @@ def test_a_round_of_a_roles_holders_and_one_of_nobody_or_someone_twice(engine):
     with pytest.raises(ProcessError, match=r"zhou\.jie more than once"):
         engine.work.start(Person("feng.yi"), "countersign_all", {"subject": "x", "signers": ["zhou.jie", "zhou.jie"]})
     assert len(engine.work.instances(Person("feng.yi"))) == before
+
+
+def test_two_signers_deciding_at_the_same_moment_one_waits_for_the_other_nothing_lost(engine):
+    instance = start(engine, "countersign_two_of_three")
+    tasks = round_tasks(engine, instance)
+    barrier = threading.Barrier(2, timeout=30)
+    original = engine.collaborators.runner.advance
+
+    def advance_after_both_loaded(*args, **kwargs):
+        barrier.wait()
+        return original(*args, **kwargs)
+
+    engine.collaborators.runner.advance = advance_after_both_loaded
+    outcomes: dict[str, str] = {}
+
+    def decide(username: str) -> None:
+        try:
+            sign(engine, username, tasks[username], "approve")
+            outcomes[username] = "won"
+        except Conflict:
+            outcomes[username] = "conflict"
+
+    racers = [threading.Thread(target=decide, args=(u,)) for u in ("zhou.jie", "wu.fang")]
+    for racer in racers:
+        racer.start()
+    for racer in racers:
+        racer.join(60)
+    engine.collaborators.runner.advance = original
+    assert sorted(outcomes.values()) == ["conflict", "won"], outcomes  # the instance moved under the second
+    [loser] = [u for u, o in outcomes.items() if o == "conflict"]
+    assert engine.work.task(OPERATOR, tasks[loser])["state"] == "open"  # nothing of the loser's stored
+    sign(engine, loser, tasks[loser], "approve")  # sent again, it counts: two of three carry it
+    assert engine.work.show(OPERATOR, instance)["end_event"] == "approved"
+    assert sorted(e["actor"] for e in events(engine, instance, "task_completed")) == ["wu.fang", "zhou.jie"]
+    assert chains(engine, instance) == (1, [])
