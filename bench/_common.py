@@ -48,8 +48,10 @@ STARTER = "li.na"
 
 # -- bare SpiffWorkflow ---------------------------------------------------------------------
 def parse_specs(bpmn: Path, process_id: str) -> tuple[Any, dict[str, Any]]:
-    """The library's own parse of one BPMN file, no engine involved."""
+    """The library's own parse of one BPMN file (with the DMN tables beside it), no engine involved."""
     parser = SpiffBpmnParser(validator=VALIDATOR)
+    for table in sorted(bpmn.parent.glob("*.dmn")):
+        parser.add_dmn_file(str(table))
     parser.add_bpmn_file(str(bpmn))
     return parser.get_spec(process_id), parser.get_subprocess_specs(process_id)
 

@@ -5,7 +5,9 @@ sqlite3 driver is not a statement and is not counted) and the commits and rollba
 ``engine.db`` during one call of ``Engine.start``, ``Engine.tasks``, ``Engine.claim`` and
 ``Engine.complete`` for each step of the market-plan approve journey, the moves ``Engine.urge``,
 ``Engine.transfer`` and ``Engine.withdraw`` (issue 19), handing a task on (``Engine.delegate``,
-the delegate's and the holder's ``Engine.complete``, ``Engine.add_signers``, ``Engine.sign``), and during two HTTP task
+the delegate's and the holder's ``Engine.complete``, ``Engine.add_signers``, ``Engine.sign``), a return and
+its straight-back completion, a countersign (会签: the round task's page, the first decision, the one that ends
+the round), and during two HTTP task
 submissions through the Flask test client (``webui.create_app``), auth included:
 
 * ``POST /api/v1/tasks/{id}/complete`` with a bearer token (``Engine.create_token``);
@@ -35,8 +37,10 @@ from collections.abc import Callable
 from typing import Any
 
 from _common import JOURNEY, RESEARCH, START, STARTER, SqlCount, count_sql, open_task_id, run_journey, sqlite_engine
+from sqlalchemy import select
 
 from engine.facade import Engine, build_engine
+from engine.models import HumanTask, User
 from engine.org.people import Person
 from tests.journey import OPERATOR
 from webui import create_app
@@ -46,6 +50,7 @@ RESEARCHER, FIRST_TASK = JOURNEY[0][0], JOURNEY[0][1]
 PASSWORD = "bench-sql-per-step"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]+)"')
+APPROVE = {"decision": "approve"}
 
 
 def measure(engine: Engine, label: str, call: Callable[[], Any], rows: list[tuple[str, SqlCount]]) -> Any:
@@ -131,6 +136,8 @@ def handover_moves(engine: Engine, rows: list[tuple[str, SqlCount]]) -> None:
             lambda: engine.work.add_signers(holder, task_id, [colleague.username], "before", "bench"), rows)
     measure(engine, f"Engine.sign ({FIRST_TASK}, approve)", lambda: engine.work.sign(colleague, task_id, "approve"),
             rows)
+
+
 def return_moves(engine: Engine, rows: list[tuple[str, SqlCount]]) -> None:
     """Count a return from the director's sign-off to research (驳回), and research completed straight back."""
     instance_id = int(engine.work.start(Person(STARTER), "market_plan", START).id)
@@ -143,6 +150,24 @@ def return_moves(engine: Engine, rows: list[tuple[str, SqlCount]]) -> None:
     task_id = open_task_id(engine, instance_id, FIRST_TASK)
     measure(engine, f"Engine.complete ({FIRST_TASK}, straight back)",
             lambda: engine.work.complete(Person(RESEARCHER), task_id, RESEARCH), rows)
+
+
+def countersign(engine: Engine, rows: list[tuple[str, SqlCount]]) -> None:
+    """A plan above the sign-off threshold: the director and the branch GM countersign (会签). Counts the
+    round task's page data (the round read with it), the first decision, and the one that ends the round."""
+    instance_id = int(engine.work.start(Person(STARTER), "market_plan", START).id)
+    for username, name, data in JOURNEY[:3]:
+        data = {**data, "budget_cny": 2000000} if name == "draft_plan" else data
+        engine.work.complete(Person(username), open_task_id(engine, instance_id, name), data)
+    with engine.core.session_factory() as session:
+        parts = dict(session.execute(select(User.username, HumanTask.id).join(User, User.id == HumanTask.assignee_id)
+                                     .where(HumanTask.instance_id == instance_id, HumanTask.state == "open")).all())
+    measure(engine, "Engine.task (joint_signoff: the round)", lambda: engine.work.task(Person("sun.hao"),
+                                                                                         parts["sun.hao"]), rows)
+    measure(engine, "Engine.complete (joint_signoff, first of two)",
+            lambda: engine.work.complete(Person("sun.hao"), parts["sun.hao"], APPROVE), rows)
+    measure(engine, "Engine.complete (joint_signoff, ends the round)",
+            lambda: engine.work.complete(Person("chen.yu"), parts["chen.yu"], APPROVE), rows)
 
 
 def main() -> None:
@@ -181,6 +206,7 @@ def main() -> None:
         handover_moves(engine, rows)
         return_moves(engine, rows)
         http_submissions(engine, rows)
+        countersign(engine, rows)
 
     if args.json:
         by_label = dict(rows)

@@ -1,7 +1,8 @@
 """The analyst's change of the acceptance walk, made to the BPMN text as the editor would make it.
 
 ``with_budget_check`` adds a lane for the operations manager and a "budget check" user task between
-manager review and director sign-off (both the approval and the rework-cap flow now lead to it).
+manager review and the sign-off (both the approval and the rework-cap flow now lead to it, and it leads on
+to the rule that picks the director alone or the director and the branch GM together).
 """
 
 from __future__ import annotations
@@ -42,18 +43,18 @@ TASK = """    <bpmn:userTask id="budget_check" name="Budget check">
       <bpmn:incoming>flow_cap_to_director</bpmn:incoming>
       <bpmn:outgoing>flow_budget_director</bpmn:outgoing>
     </bpmn:userTask>
-    <bpmn:sequenceFlow id="flow_budget_director" sourceRef="budget_check" targetRef="director_signoff" />
+    <bpmn:sequenceFlow id="flow_budget_director" sourceRef="budget_check" targetRef="signoff_route" />
     <bpmn:endEvent id="approved\""""
 DI = """      <bpmndi:BPMNShape id="lane_ops_di" bpmnElement="lane_ops" isHorizontal="true">
-        <dc:Bounds x="150" y="875" width="1680" height="170" />
+        <dc:Bounds x="150" y="1020" width="1680" height="170" />
       </bpmndi:BPMNShape>
       <bpmndi:BPMNShape id="budget_check_di" bpmnElement="budget_check">
-        <dc:Bounds x="1150" y="920" width="100" height="80" />
+        <dc:Bounds x="1150" y="1065" width="100" height="80" />
       </bpmndi:BPMNShape>
       <bpmndi:BPMNEdge id="flow_budget_director_di" bpmnElement="flow_budget_director">
-        <di:waypoint x="1250" y="960" />
-        <di:waypoint x="1420" y="960" />
-        <di:waypoint x="1420" y="740" />
+        <di:waypoint x="1150" y="1105" />
+        <di:waypoint x="1050" y="1105" />
+        <di:waypoint x="1050" y="740" />
       </bpmndi:BPMNEdge>
     </bpmndi:BPMNPlane>"""
 
@@ -62,15 +63,15 @@ def with_budget_check(xml: str = MARKET_PLAN, role: str = "ops_manager") -> str:
     """market_plan with the budget check by ``role`` ("" draws the lane without a role)."""
     lane = LANE.replace(' name="{role}"', f' name="{role}"' if role else "")
     xml = xml.replace("    </bpmn:laneSet>", lane, 1)
-    xml = xml.replace('sourceRef="review_decision" targetRef="director_signoff"',
+    xml = xml.replace('sourceRef="review_decision" targetRef="signoff_route"',
                       'sourceRef="review_decision" targetRef="budget_check"')
-    xml = xml.replace('sourceRef="manager_return_cap" targetRef="director_signoff"',
+    xml = xml.replace('sourceRef="manager_return_cap" targetRef="signoff_route"',
                       'sourceRef="manager_return_cap" targetRef="budget_check"')
     xml = xml.replace("      <bpmn:incoming>flow_review_approved</bpmn:incoming>\n"
                       "      <bpmn:incoming>flow_cap_to_director</bpmn:incoming>\n"
-                      "      <bpmn:outgoing>flow_signoff_gateway</bpmn:outgoing>",
+                      "      <bpmn:outgoing>flow_route_kind</bpmn:outgoing>",
                       "      <bpmn:incoming>flow_budget_director</bpmn:incoming>\n"
-                      "      <bpmn:outgoing>flow_signoff_gateway</bpmn:outgoing>")
+                      "      <bpmn:outgoing>flow_route_kind</bpmn:outgoing>")
     xml = xml.replace('    <bpmn:endEvent id="approved"', TASK, 1)
     xml = xml.replace("    </bpmndi:BPMNPlane>", DI, 1)
     assert xml.count("budget_check") >= 6

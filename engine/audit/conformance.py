@@ -19,11 +19,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..definitions.countersign import step_name
 from ..errors import ProcessError
 from ..history.log import PendingEvent
 from ..models import HistoryEvent, ProcessInstance
 from ..runtime import rewind
 from ..runtime.collaborators import Collaborators
+from ..runtime.countersign import cast_vote, place_of
 from ..runtime.execution import ready_human_tasks
 from .xes import LogFilter, count_instances, instance_query
 
@@ -47,6 +49,13 @@ def _paths(events: list[PendingEvent]) -> list[tuple[str, list[str]]]:
     return [(str(e.payload.get("gateway")), list(e.payload.get("to", []))) for e in events if e.kind == "gateway_path"]
 
 
+def _the_one(tasks: list[Any], actor: str) -> Any:
+    """The waiting task a recorded completion completed: a countersign's is the one of the person who decided."""
+    if any(place_of(t)[1] for t in tasks):
+        return next((t for t in tasks if place_of(t)[0] == actor), None)
+    return tasks[0] if tasks else None
+
+
 def replay_instance(collaborators: Collaborators, process: Any, instance_id: int,
                     events: list[HistoryEvent]) -> Verdict:
     """The verdict for one instance's events (in sequence order) against ``process`` (its version)."""
@@ -58,6 +67,7 @@ def replay_instance(collaborators: Collaborators, process: Any, instance_id: int
         return Verdict(instance_id, version, False, 0, "the history has no instance_started event", None)
     runner = collaborators.runner
     recorded = [(e.seq, e.kind, json.loads(e.payload_json), e.task_name) for e in events]
+    actors = {e.seq: e.actor or "" for e in events}
     try:
         workflow = runner.new(process, json.loads(started.payload_json).get("start_data", {}))
         run = runner.advance(workflow, runner.snapshot(workflow), {}, None)
@@ -83,14 +93,17 @@ def replay_instance(collaborators: Collaborators, process: Any, instance_id: int
             if expected_paths:
                 return Verdict(instance_id, version, False, steps, f"the model passed gateway {expected_paths[0][0]}, "
                                "which the history does not record", seq)
-            waiting = {t.task_spec.name: t for t in ready_human_tasks(workflow)}
-            task = waiting.get(str(task_name))
+            waiting: dict[str, list[Any]] = {}
+            for ready in ready_human_tasks(workflow):
+                waiting.setdefault(step_name(ready.task_spec), []).append(ready)
+            task = _the_one(waiting.get(str(task_name), []), actors[seq])
             if task is None:
                 names = ", ".join(sorted(waiting)) or "nothing"
                 return Verdict(instance_id, version, False, steps, f"{task_name} was completed, but the model was "
                                f"waiting for {names}", seq)
             before = runner.snapshot(workflow)
             task.data[str(task_name)] = payload.get("data", {})
+            cast_vote(task, actors[seq], payload.get("data", {}))
             form = process.tasks.get(str(task_name))
             back_to = rewind.straight_back_to(task, form.schema if form else {}, payload.get("data", {}))
             try:

@@ -26,7 +26,7 @@ from .views import AuditChange, AuditFollowUp, AuditStepEvent
 
 # Events the engine writes in consequence of the one that begins a step.
 FOLLOW_UPS = frozenset({"gateway_path", "task_created", "task_expired", "instance_ended", "data_changed",
-                        "returned_straight_back"})
+                        "returned_straight_back", "countersign_started", "countersign_ended"})
 CLOSING = frozenset({"task_completed", "task_expired", "task_returned"})
 GIVING = frozenset({"task_returned", "returned_straight_back"})  # name who gets the step they open (``holder``)
 HANDING_ON = frozenset({"task_delegated", "delegation_done", "signers_added", "awaiting_signers", "task_signed",
@@ -133,7 +133,7 @@ class Replayer:
             if event.kind == "data_changed":
                 state.data = _apply_delta(state.data, payload)
             elif event.kind == "task_created" and event.task_name:
-                task = OpenTask(key, event.task_name, str(payload.get("role") or ""), None,
+                task = OpenTask(key, event.task_name, str(payload.get("role") or ""), payload.get("for"),
                                 utc_iso(event.occurred_at), payload.get("due_at"))
                 if key is None:
                     self._unnumbered -= 1
@@ -142,6 +142,9 @@ class Replayer:
                 created.append(task)
             elif event.kind in CLOSING and key in state.open_tasks:
                 del state.open_tasks[key]
+            elif event.kind == "countersign_ended":  # the round's tasks still open were closed with it
+                for closed in [k for k, t in state.open_tasks.items() if t.name == event.task_name]:
+                    del state.open_tasks[closed]
             elif event.kind == "task_claimed" and key in state.open_tasks:
                 state.open_tasks[key].assignee = event.actor
             elif event.kind == "task_unclaimed" and key in state.open_tasks:

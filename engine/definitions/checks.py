@@ -19,7 +19,7 @@ from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 
 from .bundle import form_name_escapes
-from .countersign import step_name
+from .countersign import is_round_spec, step_name
 from .forms import parse_schema
 from .problems import N_, Problem
 
@@ -220,7 +220,7 @@ def user_tasks(
         elif task_spec.lane not in known_roles:
             problems.append(Problem(N_("lane %(lane)r of user task %(task)r is not a known role"), task,
                                     lane=task_spec.lane, task=task))
-        elif task_spec.lane in relationship_roles and not props.get("assignee"):
+        elif task_spec.lane in relationship_roles and not props.get("assignee") and not is_round_spec(task_spec):
             problems.append(Problem(N_("user task %(task)r in lane %(lane)r needs an 'assignee' property naming "
                                        "the data that holds the person"), task, task=task, lane=task_spec.lane))
         for name, allowed in RETURN_SETTINGS.items():

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..definitions.catalog import DeployedProcess
+from ..definitions.countersign import step_name
 from ..definitions.problems import N_, Problem, located
 from ..errors import InstanceNotFound, InvalidInput
 from ..history.log import PendingEvent
@@ -88,7 +89,7 @@ def _trial(c: Collaborators, instance: ProcessInstance, source: DeployedProcess,
         return check, None
     workflow = c.runner.load(source, instance.state_json)
     waiting = [t for t in all_tasks(workflow) if t.has_state(TaskState.READY | TaskState.WAITING | TaskState.STARTED)]
-    check.waiting_at = sorted({t.task_spec.name for t in waiting if t.task_spec.manual})
+    check.waiting_at = sorted({step_name(t.task_spec) for t in waiting if t.task_spec.manual})
     new_spec, new_subs = target.specs
     top, subs = diff_workflow(c.specs.registry, workflow, new_spec, new_subs)
     for task in waiting:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from ..clock import utc_iso
 from ..definitions.countersign import COUNTERS, is_round_spec, is_sequential, step_name
+from ..errors import ProcessError
 from ..history.log import PendingEvent
 from ..models import HistoryEvent, HumanTask, User
 from .views import CountersignRound, RoundMember
@@ -33,6 +34,11 @@ def _round_of(task: Task) -> Task | None:
     if parent is not None and is_round_spec(task.task_spec) and isinstance(parent.task_spec, MultiInstanceTask):
         return parent
     return None
+
+
+def round_or_self(task: Task) -> Task:
+    """The round a countersign's task belongs to (whose data is the instance's), else the task itself."""
+    return _round_of(task) or task
 
 
 def _member(task: Task, round_task: Task) -> str:
@@ -91,10 +97,14 @@ def round_events(completed: list[Task], ready: list[Task], before: dict[Any, int
     (who is in them, in turn or at once)."""
     ended = []
     for task in completed:
-        if not isinstance(task.task_spec, MultiInstanceTask) or not any(
-                is_round_spec(c.task_spec) for c in task.children):
+        spec = task.task_spec
+        if not isinstance(spec, MultiInstanceTask) or not is_round_spec(task.workflow.spec.task_specs.get(
+                spec.task_spec)):
             continue
         children = [c for c in task.children if is_round_spec(c.task_spec)]
+        if not children:  # never a round that passes because it asked nobody
+            raise ProcessError(f"{spec.name}: the countersign names nobody to decide "
+                               f"({getattr(spec.data_input, 'bpmn_id', None) or 'its list of people'} is empty)")
         closed = [_member(c, task) for c in children
                   if c.has_state(TaskState.CANCELLED) and before.get(c.id) not in (None, TaskState.CANCELLED)]
         decided = [{"by": v.get("by"), "decision": v.get("decision")} for v in _votes(task)]
@@ -108,8 +118,13 @@ def round_events(completed: list[Task], ready: list[Task], before: dict[Any, int
         if round_task is None or str(round_task.id) in seen or before.get(round_task.id) == TaskState.STARTED:
             continue
         seen.add(str(round_task.id))
+        members = _members(round_task)
+        twice = sorted({m for m in members if members.count(m) > 1})
+        if twice:
+            raise ProcessError(f"{step_name(task.task_spec)}: the countersign names {', '.join(twice)} more than "
+                               "once; each person decides once")
         started.append(PendingEvent("countersign_started", None, step_name(task.task_spec), payload={
-            "round_id": str(round_task.id), "members": _members(round_task),
+            "round_id": str(round_task.id), "members": members,
             "sequential": is_sequential(round_task.task_spec)}))
     return ended, started
 

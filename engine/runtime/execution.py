@@ -89,10 +89,11 @@ def ready_human_tasks(workflow: BpmnWorkflow) -> list[Task]:
 
 
 def current_data(workflow: BpmnWorkflow) -> dict[str, Any]:
-    """The instance's data now: the waiting task's, or the last completed one's."""
+    """The instance's data now: the waiting task's (a countersign's round's, not one person's part of it), or
+    the last completed one's."""
     ready = ready_human_tasks(workflow)
     if ready:
-        return dict(ready[0].data)
+        return dict(countersign.round_or_self(ready[0]).data)
     data = dict(workflow.last_task.data) if workflow.last_task is not None else {}
     data.update(workflow.data)
     return data
@@ -173,8 +174,8 @@ class WorkflowRunner:
         status = "completed" if workflow.is_completed() else "running"
         data = json_safe(current_data(workflow))
         for task in new_tasks:
-            events.append(PendingEvent("task_created", None, task.name,
-                                       payload={"role": task.lane, "task_id": task.spiff_id}))
+            events.append(PendingEvent("task_created", None, task.name, payload={
+                "role": task.lane, "task_id": task.spiff_id, **({"for": task.member} if task.round_id else {})}))
         if status == "completed":
             events.append(PendingEvent("instance_ended", actor, end_event, payload={"end_event": end_event}))
         delta = data_delta(before_data, data)

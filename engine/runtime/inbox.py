@@ -46,7 +46,7 @@ class TaskFields(Protocol):
 
 # A list reads these columns, not the mapped HumanTask: no identity map or instance state per row.
 TASK_COLUMNS = (HumanTask.id, HumanTask.instance_id, HumanTask.name, HumanTask.lane, HumanTask.state,
-                HumanTask.assignee_id, HumanTask.created_at, HumanTask.due_at)
+                HumanTask.assignee_id, HumanTask.created_at, HumanTask.due_at, HumanTask.round_id)
 
 
 def task_row(task: TaskFields, process_key: str, instance_title: str, form_title: str | None,
@@ -165,7 +165,8 @@ def open_tasks(
     return [{**task_row(task, task.process_key, task.instance_title, task.form_title, task.form_title_zh,
                         task.assignee_name),
              "mine": task.assignee_id == actor.id,
-             "releasable": task.assignee_id is not None and task.lane not in fixed} for task in rows[:limit]]
+             "releasable": task.assignee_id is not None and task.lane not in fixed and task.round_id is None}
+            for task in rows[:limit]]
 
 
 def list_tasks(

@@ -126,7 +126,7 @@ def _open_steps(session: Session, instance_ids: list[int]) -> dict[int, list[Ope
     assignee = aliased(User)
     rows = session.execute(  # plain columns: lists show 50 instances and more, ORM objects cost ~5x
         select(HumanTask.id, HumanTask.instance_id, HumanTask.name, HumanTask.lane, HumanTask.due_at,
-               assignee.username, TaskDefinition.title, TaskDefinition.title_zh)
+               assignee.username, TaskDefinition.title, TaskDefinition.title_zh, HumanTask.round_id)
         .outerjoin(assignee, assignee.id == HumanTask.assignee_id)
         .outerjoin(TaskDefinition, and_(TaskDefinition.definition_id == HumanTask.definition_id,
                                         TaskDefinition.name == HumanTask.name))
@@ -134,10 +134,11 @@ def _open_steps(session: Session, instance_ids: list[int]) -> dict[int, list[Ope
     ).all()
     steps: dict[int, list[OpenTask]] = {}
     fixed = relationship_roles(session) if rows else set()
-    for task_id, instance_id, name, lane, due_at, holder, title, title_zh in rows:
+    for task_id, instance_id, name, lane, due_at, holder, title, title_zh, round_id in rows:
         steps.setdefault(instance_id, []).append({
             "id": task_id, "name": name, "title": title or name, "title_zh": title_zh or "",
-            "role": lane, "assignee": holder, "releasable": holder is not None and lane not in fixed,
+            "role": lane, "assignee": holder,
+            "releasable": holder is not None and lane not in fixed and round_id is None,
             "due_at": utc_iso(due_at) if due_at else None,
         })
     return steps

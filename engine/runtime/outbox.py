@@ -52,7 +52,7 @@ def cancel_pending(session: Session, kind: str, instance_id: int, now: datetime)
 @dataclass
 class Message:
     user_ids: list[int]
-    kind: str  # new_task, reminder, overdue, escalation, result, decided
+    kind: str  # new_task, reminder, overdue, escalation, result, decided, round_closed, ...
     subject: str
     body: str = ""
     instance_id: int | None = None

@@ -122,8 +122,9 @@ def step_messages(
     created: dict[str, int], plan: TaskPlan, starter_id: int, completed_task: str | None = None,
     holders: dict[str, list[int]] | None = None,
 ) -> list[outbox.Message]:
-    """New tasks to whoever may take them; a decision to those the step names; the end reached to the
-    starter and those the process names (``notifyOnEnd``, e.g. the appraised employee).
+    """New tasks to whoever may take them; a countersign's end to those whose part of it was closed
+    unfinished; a decision to those the step names; the end reached to the starter and those the process
+    names (``notifyOnEnd``, e.g. the appraised employee).
 
     ``holders`` caches the people of each role across the steps of one batch.
     """
@@ -139,6 +140,13 @@ def step_messages(
             recipients = holders[task.lane]
         messages.append(outbox.Message(recipients, "new_task", f"新任务 New task: {label} — {title}",
                                        instance_id=instance_id, human_task_id=created.get(task.spiff_id)))
+    for event in run.events:  # a countersign that ended early: its open tasks closed, their people told
+        closed = event.payload.get("closed") if event.kind == "countersign_ended" else None
+        if closed:
+            people = outbox.user_ids(session, [str(u) for u in closed])
+            messages.append(outbox.Message(list(people.values()), "round_closed",
+                                           f"会签已结束 Countersign ended: {step_label(process, str(event.task_name))}"
+                                           f" — {title}", instance_id=instance_id))
     form = process.tasks.get(completed_task) if completed_task else None
     if form is not None and form.notify_on_complete:
         people = outbox.user_ids(session, [resolve(run.data, p) for p in form.notify_on_complete])

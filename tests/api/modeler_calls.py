@@ -16,18 +16,23 @@ def market_plan_forms() -> dict[str, str]:
     return {f"market_plan/{p.name}": p.read_text(encoding="utf-8") for p in sorted((FORMS / "market_plan").glob("*"))}
 
 
+def market_plan_dmn() -> dict[str, str]:
+    """The DMN table the market plan calls (who signs off)."""
+    return {"market_plan_signoff.dmn": (ROOT / "processes" / "market_plan_signoff.dmn").read_text(encoding="utf-8")}
+
+
 def exercise_modeler(api: Any) -> None:
     """Deploy, versions, BPMN, diff, drafts, migrations: the happy paths and the refusals."""
     base, draft = "/process-definitions/{key}", "/process-definitions/{key}/draft"
     api.call("li.na", "get", f"{base}/versions", expect=403, key="market_plan")
     refused = api.call("gao.yan", "post", "/process-definitions", {
-        "bpmn": with_budget_check(MARKET_PLAN, role=""), "note": "no role yet",
+        "bpmn": with_budget_check(MARKET_PLAN, role=""), "note": "no role yet", "dmn": market_plan_dmn(),
         "forms": {**market_plan_forms(), BUDGET_FORM_NAME: json.dumps(BUDGET_FORM)}}, 400)
     no_role = "lane 'lane_ops' names no role: its name must be the role that does its tasks"
     assert {"element": "lane_ops", "file": None, "severity": "error", "message": no_role} in refused["errors"]
     deployed = api.call("gao.yan", "post", "/process-definitions", {
         "bpmn_name": "market_plan.bpmn", "bpmn": with_budget_check(MARKET_PLAN), "note": "Budget check",
-        "forms": {**market_plan_forms(), BUDGET_FORM_NAME: json.dumps(BUDGET_FORM)}}, 201)
+        "dmn": market_plan_dmn(), "forms": {**market_plan_forms(), BUDGET_FORM_NAME: json.dumps(BUDGET_FORM)}}, 201)
     assert (deployed["version"], deployed["status"]) == (2, "deployed")
     versions = api.call("gao.yan", "get", f"{base}/versions", key="market_plan")["items"]
     assert [(v["version"], v["note"]) for v in versions][:1] == [(2, "Budget check")]

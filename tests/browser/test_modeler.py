@@ -47,7 +47,7 @@ def test_the_budget_check_is_drawn_validated_deployed_diffed_and_migrated(browse
             modeling.updateLabel(task, 'Budget check');
             modeling.reconnectEnd(reg.get('flow_review_approved'), task, { x: task.x, y: task.y + 40 });
             modeling.reconnectEnd(reg.get('flow_cap_to_director'), task, { x: task.x + 50, y: task.y });
-            modeling.connect(task, reg.get('director_signoff'));
+            modeling.connect(task, reg.get('signoff_route'));
             return { lane: lane.id, task: task.id };""")
         add_form(page, BUDGET_FORM_NAME, BUDGET_FORM)  # the form made in the form editor, previewed in both languages
         expect(page.locator("#preview-zh")).to_contain_text("预算意见")

@@ -37,3 +37,4 @@ def test_the_task_page_shows_the_round_and_who_decided_what(
         assert 'id="assign-user"' not in page  # a round's task is not handed on
     page = text(client_as("chen.yu").get(f"/instances/{world.plan}", headers={"Accept-Language": "zh-CN"}))
     assert "陈宇、孙浩 会签" in page  # the timeline names the round
+    assert "等待 孙浩 办理" in page and "等待 陈宇 办理" in page  # and whose each of its steps is

@@ -71,7 +71,8 @@ def _what(kind: str, payload: dict[str, Any], forms: Mapping[str, StepForm] | No
     names = "、".join(display_name(n) for n in payload.get("members", []))
     texts = {
         "instance_started": _("started the process"),
-        "task_created": _("Waiting for"),
+        "task_created": _("Waiting for %(name)s", name=display_name(payload["for"])) if payload.get("for")
+        else _("Waiting for"),
         "task_claimed": _("took the task"),
         "task_unclaimed": _("gave the task back to the team"),
         "task_assigned": _("assigned the task to %(name)s", name=display_name(payload.get("to"))),

@@ -37,7 +37,8 @@ def kind_label(kind: str) -> str:
               "escalation": _("Escalation"), "result": _("Result"), "decided": _("Decided"),
               "mention": _("Mention"), "expired": _("Closed at its deadline"), "copied": _("CC"),
               "delegated": _("Delegated to you"), "sign": _("Your signature"), "handed_back": _("Back to you"),
-              "transferred": _("Transferred"), "urged": _("Urged"), "returned": _("Returned")}
+              "transferred": _("Transferred"), "urged": _("Urged"), "returned": _("Returned"),
+              "round_closed": _("Countersign ended")}
     return labels.get(kind, kind.replace("_", " "))
 
 
@@ -49,7 +50,7 @@ def _subject(kind: str, subject: str) -> str:
     the step's "中文 · English" label is cut to the reader's language.
     """
     if kind not in ("new_task", "reminder", "overdue", "escalation", "result", "decided", "mention", "expired",
-                    "copied", "delegated", "sign", "handed_back", "transferred", "urged", "returned"):
+                    "copied", "delegated", "sign", "handed_back", "transferred", "urged", "returned", "round_closed"):
         return subject
     return step_and_request(language(), subject) or subject
 

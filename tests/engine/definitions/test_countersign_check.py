@@ -49,3 +49,9 @@ def test_a_countersign_decides_with_a_decision_form():
     found = problems(MODEL.replace("countersign/sign.json", "countersign/note.json"),
                      {**FORMS, "countersign/note.json": NOTE})
     assert any("countersign 'sign': its form needs a decision field" in p for p in found), found
+
+
+def test_a_countersign_in_a_relationship_lane_needs_no_assignee():
+    bpmn = MODEL.replace('<bpmn:lane id="lane_staff" name="staff">', '<bpmn:lane id="lane_staff" name="employee">')
+    bundle = DefinitionBundle("countersign_all.bpmn", bpmn.encode(), forms=FORMS)
+    assert inspect_bundle(bundle, {"staff", "employee"}, frozenset({"employee"})).errors == []

@@ -158,6 +158,7 @@ def mixed_folder(tmp_path) -> Path:
     changed = (PROCESSES / "market_plan.bpmn").read_text(encoding="utf-8").replace(
         'name="Market plan"', 'name="Market plan, revised"')
     (folder / "b_market_plan.bpmn").write_text(changed, encoding="utf-8")
+    shutil.copy(PROCESSES / "market_plan_signoff.dmn", folder / "market_plan_signoff.dmn")  # the table it calls
     shutil.copy(REJECTED / "script_imports_os.bpmn", folder / "z_script_imports_os.bpmn")
     return folder
 
@@ -176,7 +177,7 @@ def test_a_folder_with_one_bad_file_stores_nothing_from_the_good_ones(engine, mo
     results = deploy_files(engine, [mixed_folder], "gao.yan")
     assert [(r.key, r.version, r.status) for r in results] == [
         ("note_then_script", 1, "deployed"), ("market_plan", 2, "deployed")]
-    assert stored(engine) == (before[0] + 2, before[1] + 1 + 4)
+    assert stored(engine) == (before[0] + 2, before[1] + 1 + 5)
 
 
 # -- versions ---------------------------------------------------------------------------------
@@ -194,12 +195,13 @@ def test_a_changed_model_is_version_2_and_running_instances_stay_on_version_1(en
         "max_returns = 5", "max_returns = 1")
     assert changed.count("revised") == 1 and "max_returns = 1" in changed
     (tmp_path / "market_plan.bpmn").write_text(changed, encoding="utf-8")
+    shutil.copy(PROCESSES / "market_plan_signoff.dmn", tmp_path / "market_plan_signoff.dmn")
     on_v1 = start_plan(engine)
 
     before = stored(engine)
     [result] = deploy_files(engine, [tmp_path / "market_plan.bpmn"], "gao.yan")
     assert (result.key, result.version, result.status) == ("market_plan", 2, "deployed")
-    assert stored(engine) == (before[0] + 1, before[1] + 4)
+    assert stored(engine) == (before[0] + 1, before[1] + 5)
     again = deploy_files(engine, [tmp_path / "market_plan.bpmn"], "gao.yan")
     assert [(r.version, r.status) for r in again] == [(2, "unchanged")]
     latest = {p["key"]: p for p in engine.work.processes(OPERATOR)}["market_plan"]
@@ -236,7 +238,7 @@ def test_a_form_change_alone_makes_a_new_version(engine, tmp_path, monkeypatch):
     results = {r.key: r for r in deploy_files(engine, [PROCESSES], "gao.yan")}
     assert (results["market_plan"].version, results["market_plan"].status) == (2, "deployed")
     assert {r.status for key, r in results.items() if key != "market_plan"} <= {"unchanged"}
-    assert stored(engine) == (before[0] + 1, before[1] + 4)
+    assert stored(engine) == (before[0] + 1, before[1] + 5)
 
     plan = start_plan(engine)
     form = engine.work.task(OPERATOR, only_task(engine, "wang.lei", "research", plan)["id"])["form"]

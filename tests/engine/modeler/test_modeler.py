@@ -119,7 +119,7 @@ def test_the_diff_names_the_new_task_its_form_and_the_changed_flows(engine):
     assert changes["budget_check"]["change"] == "added" and changes["lane_ops"]["change"] == "added"
     assert changes["flow_budget_director"]["change"] == "added"
     assert changes["flow_review_approved"]["fields"] == [
-        {"field": "targetRef", "before": "director_signoff", "after": "budget_check"}]
+        {"field": "targetRef", "before": "signoff_route", "after": "budget_check"}]
     assert changes["flow_cap_to_director"]["change"] == "changed"
     assert "lane_director" not in changes and "research" not in changes  # untouched, layout aside
     assert diff["forms"] == [{"file": BUDGET_FORM_NAME, "change": "added", "used_by": ["budget_check"], "fields": []}]
@@ -197,6 +197,7 @@ def test_the_command_line_lists_versions_diffs_and_migrates(tmp_path):
 
     assert opsflow("init", "--demo").returncode == 0
     (tmp_path / "market_plan.bpmn").write_text(with_budget_check(), encoding="utf-8")
+    shutil.copy(root / "processes" / "market_plan_signoff.dmn", tmp_path / "market_plan_signoff.dmn")
     forms = tmp_path / "forms"
     shutil.copytree(root / "forms", forms)
     (forms / BUDGET_FORM_NAME).write_text(budget_files({})[BUDGET_FORM_NAME]["content"], encoding="utf-8")
@@ -220,3 +221,14 @@ def test_the_command_line_lists_versions_diffs_and_migrates(tmp_path):
     moved = json.loads(opsflow("migrate", "market_plan", "--to", "2", "--reason", "budget rule", "--as",
                                       ANALYST, "--json").stdout)
     assert [(m["instance_id"], m["moved"]) for m in moved] == [(waiting, True)]
+
+
+def test_a_plan_waiting_in_a_countersign_round_is_not_moved(engine):
+    plan = start_plan(engine)
+    research_and_draft(engine, plan, {**DRAFT, "budget_cny": 2000000})
+    step(engine, "li.na", "manager_review", plan, decision("approve"))
+    deploy_budget_check(engine)
+    [check] = [c for c in engine.modeler.migration_dry_run(Person(ANALYST), "market_plan", 2)
+               if c["instance_id"] == plan]
+    assert not check["can_move"] and check["waiting_at"] == ["joint_signoff"]
+    assert "step 'joint_signoff' is running right now" in check["reasons"]

@@ -4,6 +4,7 @@ task's page. The models are tests/fixtures/countersign/*.bpmn; the people come f
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,7 @@ def test_all_must_approve_each_person_has_a_task_and_every_decision_is_recorded(
     assert sorted(tasks) == sorted(SIGNERS)  # one task each, each in their own inbox
     [started] = events(engine, instance, "countersign_started")
     assert started["payload"]["members"] == SIGNERS and started["payload"]["sequential"] is False
+    assert [e["payload"]["for"] for e in events(engine, instance, "task_created")] == SIGNERS
     sign(engine, "zhou.jie", tasks["zhou.jie"], "approve")
     assert the_round(engine, "wu.fang", tasks["wu.fang"]) == {
         "zhou.jie": ("completed", "approve"), "wu.fang": ("open", None), "zheng.hui": ("open", None)}
@@ -85,6 +87,9 @@ def test_a_veto_ends_the_round_and_the_task_left_open_is_closed_not_lost(engine)
         "zhou.jie": ("completed", "approve"), "wu.fang": ("completed", "veto"), "zheng.hui": ("closed", None)}
     [ended] = events(engine, instance, "countersign_ended")
     assert ended["payload"]["closed"] == ["zheng.hui"]
+    [told] = [n for n in engine.work.notifications(Person("zheng.hui")) if n.kind == "round_closed"]
+    assert told.instance_id == instance and "Countersign ended: 会签 · Sign off" in told.subject
+    assert not [n for n in engine.work.notifications(Person("zhou.jie")) if n.kind == "round_closed"]  # decided
     assert ended["payload"]["decided"] == [{"by": "zhou.jie", "decision": "approve"},
                                            {"by": "wu.fang", "decision": "veto"}]
 
@@ -151,3 +156,52 @@ def test_a_person_the_round_names_who_does_not_exist_is_refused_with_nothing_sta
     with pytest.raises(ProcessError, match=r"no\.such\.person"):
         engine.work.start(Person("feng.yi"), "countersign_all", {"subject": "x", "signers": ["no.such.person"]})
     assert len(engine.work.instances(Person("feng.yi"))) == before
+
+
+def test_a_round_of_a_roles_holders_and_one_of_nobody_or_someone_twice(engine):
+    deploy_from(engine, FIXTURES / "countersign_by_role.bpmn", FIXTURES / "forms")
+    staff = engine.work.start(Person("feng.yi"), "countersign_by_role", {"subject": "x", "role": "staff"}).id
+    [started] = events(engine, staff, "countersign_started")
+    assert started["payload"]["members"] == ["feng.yi", "wu.fang", "zheng.hui", "zhou.jie"]  # from the org chart
+    before = len(engine.work.instances(Person("feng.yi")))
+    with pytest.raises(ProcessError, match="names nobody"):  # an empty round must not approve by itself
+        engine.work.start(Person("feng.yi"), "countersign_by_role", {"subject": "x", "role": "calibrator"})
+    deploy_from(engine, FIXTURES / "countersign_all.bpmn", FIXTURES / "forms")
+    with pytest.raises(ProcessError, match=r"zhou\.jie more than once"):
+        engine.work.start(Person("feng.yi"), "countersign_all", {"subject": "x", "signers": ["zhou.jie", "zhou.jie"]})
+    assert len(engine.work.instances(Person("feng.yi"))) == before
+
+
+def test_two_signers_deciding_at_the_same_moment_one_waits_for_the_other_nothing_lost(engine):
+    instance = start(engine, "countersign_two_of_three")
+    tasks = round_tasks(engine, instance)
+    barrier = threading.Barrier(2, timeout=30)
+    original = engine.collaborators.runner.advance
+
+    def advance_after_both_loaded(*args, **kwargs):
+        barrier.wait()
+        return original(*args, **kwargs)
+
+    engine.collaborators.runner.advance = advance_after_both_loaded
+    outcomes: dict[str, str] = {}
+
+    def decide(username: str) -> None:
+        try:
+            sign(engine, username, tasks[username], "approve")
+            outcomes[username] = "won"
+        except Conflict:
+            outcomes[username] = "conflict"
+
+    racers = [threading.Thread(target=decide, args=(u,)) for u in ("zhou.jie", "wu.fang")]
+    for racer in racers:
+        racer.start()
+    for racer in racers:
+        racer.join(60)
+    engine.collaborators.runner.advance = original
+    assert sorted(outcomes.values()) == ["conflict", "won"], outcomes  # the instance moved under the second
+    [loser] = [u for u, o in outcomes.items() if o == "conflict"]
+    assert engine.work.task(OPERATOR, tasks[loser])["state"] == "open"  # nothing of the loser's stored
+    sign(engine, loser, tasks[loser], "approve")  # sent again, it counts: two of three carry it
+    assert engine.work.show(OPERATOR, instance)["end_event"] == "approved"
+    assert sorted(e["actor"] for e in events(engine, instance, "task_completed")) == ["wu.fang", "zhou.jie"]
+    assert chains(engine, instance) == (1, [])

@@ -120,4 +120,4 @@ def test_appraisal_state_round_trips_at_every_wait_state(sqlite_engine):
 def test_forms_come_in_flow_order_not_file_or_name_order(sqlite_engine):
     plan = start_plan(sqlite_engine)
     assert list(sqlite_engine.work.forms(OPERATOR, plan)) == ["start", "research", "draft_plan", "manager_review",
-                                               "director_signoff"]
+                                               "director_signoff", "joint_signoff"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from engine.audit.xes import LogFilter
 from engine.errors import FormInvalid, NotAllowed
 from engine.org.people import Person
 from tests.journey import DRAFT, OPERATOR, RESEARCH, decision, only_task, research_and_draft, start_plan, step
@@ -163,6 +164,8 @@ def test_a_budget_above_the_threshold_needs_the_director_and_the_branch_gm(engin
     shown = engine.work.task(Person("sun.hao"), tasks["sun.hao"])
     assert shown["countersign"]["size"] == 2 and shown["form"]["properties"]["decision"]["enum"] == [
         "approve", "return", "veto"]
+    data = engine.work.show(OPERATOR, plan)["data"]
+    assert data["joint_signers"] == ["chen.yu", "sun.hao"] and "joint_signer" not in data  # the round's, not one's
     step(engine, "sun.hao", "joint_signoff", plan, decision("approve", "同意"))
     assert engine.work.show(OPERATOR, plan)["status"] == "running"  # both must approve
     assert joint_tasks(engine, plan) == {"chen.yu": tasks["chen.yu"]}
@@ -171,6 +174,9 @@ def test_a_budget_above_the_threshold_needs_the_director_and_the_branch_gm(engin
     assert (shown["status"], shown["end_event"]) == ("completed", "approved")
     assert completions(engine, plan)[-2:] == [("joint_signoff", "sun.hao", "approve"),
                                               ("joint_signoff", "chen.yu", "approve")]
+    [verdict] = [v for v in engine.audit.conformance(Person("he.ping"), LogFilter("market_plan"))
+                 if v.instance_id == plan]
+    assert (verdict.fits, verdict.steps) == (True, 5)  # the round replays, each decision as its person's
 
 
 def test_either_signer_returning_ends_the_round_and_the_drafter_sees_why(engine):
@@ -185,6 +191,12 @@ def test_either_signer_returning_ends_the_round_and_the_drafter_sees_why(engine)
     rework = only_task(engine, "zhang.min", "draft_plan", plan)
     context = engine.work.task(OPERATOR, rework["id"])["context"]
     assert context["director_signoff"] == {"decision": "return", "comment": "sun.hao: 预算过高，请压缩"}
+    steps = engine.audit.replay(Person("he.ping"), plan, 1)["steps"]
+    at_round = engine.audit.replay(Person("he.ping"), plan, steps - 1)  # the manager's approval opened the round
+    assert sorted((t["name"], t["assignee"]) for t in at_round["open_tasks"]) == [
+        ("joint_signoff", "chen.yu"), ("joint_signoff", "sun.hao")]
+    after = engine.audit.replay(Person("he.ping"), plan, steps)  # the return closed the director's part with it
+    assert [t["name"] for t in after["open_tasks"]] == ["draft_plan"]
     step(engine, "zhang.min", "draft_plan", plan, DRAFT)  # cut below the threshold: the director alone
     step(engine, "li.na", "manager_review", plan, decision("approve"))
     step(engine, "chen.yu", "director_signoff", plan, decision("approve"))
@@ -200,6 +212,9 @@ def test_either_signer_may_veto(engine):
     assert (shown["status"], shown["end_event"]) == ("completed", "vetoed")
     [ended] = [e for e in engine.work.history(OPERATOR, plan) if e["kind"] == "countersign_ended"]
     assert ended["payload"]["closed"] == ["sun.hao"]
+    [verdict] = [v for v in engine.audit.conformance(Person("he.ping"), LogFilter("market_plan"))
+                 if v.instance_id == plan]
+    assert verdict.fits is True
 
 
 def test_a_budget_at_the_threshold_is_the_director_alone(engine):
@@ -219,8 +234,11 @@ def test_a_second_joint_round_after_rework_starts_afresh(sqlite_engine):
     step(engine, "li.na", "manager_review", plan, decision("approve"))
     tasks = joint_tasks(engine, plan)
     assert sorted(tasks) == ["chen.yu", "sun.hao"]
-    members = engine.work.task(Person("chen.yu"), tasks["chen.yu"])["countersign"]["members"]
+    shown = engine.work.task(Person("chen.yu"), tasks["chen.yu"])
+    members = shown["countersign"]["members"]
     assert [(m["username"], m["state"]) for m in members] == [("chen.yu", "open"), ("sun.hao", "open")]
+    # each decides afresh: the last round's outcome and reasons are shown above an empty form
+    assert shown["earlier_decision"] == {"decision": "return", "comment": "chen.yu: 再议"} and shown["draft"] == {}
     step(engine, "chen.yu", "joint_signoff", plan, decision("approve"))
     step(engine, "sun.hao", "joint_signoff", plan, decision("approve"))
     assert engine.work.show(OPERATOR, plan)["end_event"] == "approved"
