@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -204,6 +205,7 @@ def test_a_step_whose_model_says_walk_on_walks_the_whole_way_again(engine: Engin
         '<spiffworkflow:property name="returnAllowed" value="false" />')
     path = tmp_path / "market_plan_walk.bpmn"
     path.write_text(variant, encoding="utf-8")
+    shutil.copy(REPO / "processes" / "market_plan_signoff.dmn", tmp_path)  # the decision table it calls
     deploy_files(engine, [path], "gao.yan")
     plan = int(engine.work.start(MANAGER, "market_plan_walk", START).id)
     research_and_draft(engine, plan)
@@ -304,6 +306,7 @@ def test_a_model_naming_a_return_setting_wrongly_is_refused_at_deploy(engine: En
         '<spiffworkflow:property name="formJsonSchemaFilename" value="market_plan/director_signoff.json" />'
         '<spiffworkflow:property name="afterReturn" value="backwards" />')
     (tmp_path / "market_plan_wrong.bpmn").write_text(wrong, encoding="utf-8")
+    shutil.copy(REPO / "processes" / "market_plan_signoff.dmn", tmp_path)
     with pytest.raises(DeploymentRejected, match="afterReturn must be straightBack or walkOn, not 'backwards'"):
         deploy_files(engine, [tmp_path / "market_plan_wrong.bpmn"], "gao.yan")
 
