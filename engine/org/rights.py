@@ -31,6 +31,7 @@ class Right(StrEnum):
     ASSIGN = "assign"
     COMMENT = "comment"
     COPY = "copy (cc)"
+    ATTACH = "attach files"
     CANCEL = "cancel"
     SEE_DASHBOARD = "see dashboards"
     DEPLOY = "deploy"
@@ -72,6 +73,8 @@ RIGHTS: dict[Right, Grant] = {
                         "its role", "require_assign_to, require_assign_from"),
     Right.COMMENT: Grant(frozenset(), "the advisory right: who may see the task, except read-only roles",
                          "may_comment"),
+    Right.ATTACH: Grant(frozenset(), "to a form's file field: who may work on the open task (its holder); to a "
+                        "comment or the step: who may comment", "may_attach_to_form, may_comment"),
     Right.CANCEL: Grant(frozenset({"director", "admin"})),
     Right.SEE_DASHBOARD: Grant(frozenset({"director", "ops_manager", "branch_gm", "marketing_manager", "admin",
                                           "auditor"})),
@@ -265,3 +268,8 @@ def may_comment(session: Session, actor: Actor, task: HumanTask, instance: Proce
     if actor.roles and actor.roles <= READ_ONLY_ROLES:
         return False
     return may_see_task(session, actor, task, instance)
+
+
+def may_attach_to_form(actor: Actor, task: HumanTask) -> bool:
+    """Files on a form's field: whoever may edit the form, i.e. work on the open task (its holder)."""
+    return may_work_on(actor, task)

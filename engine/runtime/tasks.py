@@ -25,6 +25,7 @@ from ..models import HumanTask, ProcessInstance, TaskDefinition, User
 from ..org import rights
 from ..org.people import Actor, load_actor, relationship_roles
 from .collaborators import Collaborators
+from .form_files import check_form_files
 from .inbox import task_row
 from .step_writer import Step, TaskAction, workflow_changes, write_step
 from .views import Assignment, Completion, EarlierDecision, TaskDetail
@@ -222,6 +223,7 @@ def complete_task(
         raise Conflict(f"task {task.id} is no longer waiting for input")
     schema = task_form(process, task, workflow_task)
     submitted = validate_form(schema, data)
+    check_form_files(session, instance.id, schema, submitted)
     hook = collaborators.hooks.complete.get((instance.process_key, task.name))
     if hook is not None:
         hook(session, collaborators, instance, actor, submitted)

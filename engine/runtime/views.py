@@ -250,3 +250,21 @@ class CopyEntry(TypedDict):
     note: str
     at: str
     read: bool
+
+
+class Attachment(TypedDict):
+    """A file attached to a request (附件), on one of its steps: to a form field, a comment, or the step."""
+
+    id: int
+    instance_id: int
+    task_id: int
+    step: str
+    field: str | None
+    comment_id: int | None
+    name: str
+    sha256: str
+    size: int
+    content_type: str
+    added_by: str
+    added_by_name: str
+    at: str
