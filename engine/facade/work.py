@@ -15,7 +15,7 @@ from ..org.people import Caller, Person, acting
 from ..org.rights import Right, holds, may_audit
 from ..runtime import attachments, comments, copies, inbox, instance_views, instances
 from ..runtime.attachments import AttachmentFile
-from ..runtime.file_types import Upload
+from ..runtime.file_types import Limits, Upload
 from ..runtime.step_writer import Step, write_step
 from ..runtime.tasks import assign_task, claim_task, complete_task, show_task, unclaim_task
 from ..runtime.views import (
@@ -181,10 +181,20 @@ class Work(Area):
                 return comments.comment_with_files(session, self.collaborators, actor, task_id, comment, files)[1]
             return attachments.attach(session, self.collaborators, actor, task_id, files, field)
 
+    def attachment_limits(self) -> Limits:
+        """How big a file may be and which types are accepted (configured: ``file_types.Limits.from_env``)."""
+        return self.collaborators.attachment_limits
+
     def attachments(self, by: Caller, instance_id: int) -> list[Attachment]:
         """A request's attachments, oldest first (whoever may see it)."""
         with self.core.reading() as session:
             return attachments.list_attachments(session, acting(session, by), instance_id)
+
+    def task_attachments(self, by: Caller, task_id: int) -> list[Attachment]:
+        """The attachments of the request a task belongs to, oldest first (whoever may see the request)."""
+        with self.core.reading() as session:
+            actor = acting(session, by)
+            return attachments.list_attachments(session, actor, attachments.task_instance(session, actor, task_id))
 
     def attachment(self, by: Caller, instance_id: int, ref: str) -> AttachmentFile:
         """One of a request's files, by id or SHA-256, with its bytes (whoever may see the request)."""
