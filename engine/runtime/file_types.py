@@ -129,7 +129,8 @@ def check_file(upload: Upload, limits: Limits) -> CheckedFile:
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in limits.extensions:
         accepted = ", ".join(sorted(limits.extensions))
-        raise InvalidInput(f"{name}: .{extension or '(no extension)'} files are not accepted (accepted: {accepted})")
+        kind = f".{extension} files are" if extension else "files without an extension are"
+        raise InvalidInput(f"{name}: {kind} not accepted (accepted: {accepted})")
     content_type, what = TYPES[extension]
     if not _looks_like(extension, content):
         found = next((bad for magic, bad in KNOWN_BAD if content.startswith(magic)), None)
