@@ -14,7 +14,7 @@ from engine.runtime.file_types import Upload
 from .context import engine
 
 # The routes that take files (their own limit); every other request keeps the app's MAX_CONTENT_LENGTH.
-UPLOAD_ENDPOINTS = frozenset({"api.add_attachments", "tasks.complete", "tasks.comment", "tasks.attach"})
+UPLOAD_ENDPOINTS = frozenset({"api.add_attachments", "tasks.complete", "tasks.comment"})
 FORM_OVERHEAD = 1024 * 1024  # the form's other fields and the multipart framing
 
 
@@ -54,5 +54,15 @@ def download(found: AttachmentFile) -> Response:
     return response
 
 
+def size_text(size: int) -> str:
+    """A file's size as people read it: 980 B, 12 KB, 3.4 MB."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size // 1024} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
 def init_app(app: Flask) -> None:
     app.before_request(allow_files)
+    app.jinja_env.filters["filesize"] = size_text
