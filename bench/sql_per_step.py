@@ -3,7 +3,8 @@
 Counts what goes to the database (SQLAlchemy ``before_cursor_execute``; the implicit BEGIN of the
 sqlite3 driver is not a statement and is not counted) and the commits and rollbacks on
 ``engine.db`` during one call of ``Engine.start``, ``Engine.tasks``, ``Engine.claim`` and
-``Engine.complete`` for each step of the market-plan approve journey, and during two HTTP task
+``Engine.complete`` for each step of the market-plan approve journey, ``Engine.attach`` of a PDF to the
+draft's file field and the draft's completion naming it, and during two HTTP task
 submissions through the Flask test client (``webui.create_app``), auth included:
 
 * ``POST /api/v1/tasks/{id}/complete`` with a bearer token (``Engine.create_token``);
@@ -34,6 +35,7 @@ from _common import JOURNEY, RESEARCH, START, STARTER, SqlCount, count_sql, open
 
 from engine.facade import Engine, build_engine
 from engine.org.people import Person
+from engine.runtime.file_types import Upload
 from tests.journey import OPERATOR
 from webui import create_app
 
@@ -41,6 +43,7 @@ WIDTH = 150
 RESEARCHER, FIRST_TASK = JOURNEY[0][0], JOURNEY[0][1]
 PASSWORD = "bench-sql-per-step"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]+)"')
 
 
@@ -67,6 +70,20 @@ def hidden_fields(page: str, task_id: int) -> dict[str, str]:
     """The hidden fields of a task page's form (the CSRF token, the form it was made with), as a browser sends them."""
     form = page[page.index(f'action="/tasks/{task_id}/complete"'):]
     return dict(HIDDEN.findall(form[:form.index("</form>")]))
+
+
+def attach_and_complete(engine: Engine, rows: list[tuple[str, SqlCount]]) -> None:
+    """Count attaching a PDF to the draft's file field (附件), and completing the draft that names it."""
+    (_r, research, research_data), (drafter, draft_name, draft_data) = JOURNEY[0], JOURNEY[1]
+    instance_id = int(engine.work.start(Person(STARTER), "market_plan", START).id)
+    engine.work.complete(Person(RESEARCHER), open_task_id(engine, instance_id, research), research_data)
+    task_id = open_task_id(engine, instance_id, draft_name)
+    [added] = measure(engine, f"Engine.attach ({draft_name}, a PDF to its file field)",
+                      lambda: engine.work.attach(Person(drafter), task_id, [Upload("plan.pdf", PDF)],
+                                                 field="plan_document"), rows)
+    measure(engine, f"Engine.complete ({draft_name}, naming its file)",
+            lambda: engine.work.complete(Person(drafter), task_id, {**draft_data, "plan_document": added["sha256"]}),
+            rows)
 
 
 def http_submissions(engine: Engine, rows: list[tuple[str, SqlCount]]) -> None:
@@ -133,6 +150,7 @@ def main() -> None:
         task_id = new_research_task(engine)
         measure(engine, f"Engine.complete ({FIRST_TASK}, not claimed)",
                 lambda: engine.work.complete(Person(RESEARCHER), task_id, RESEARCH), rows)
+        attach_and_complete(engine, rows)
         http_submissions(engine, rows)
 
     if args.json:
