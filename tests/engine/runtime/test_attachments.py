@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import zipfile
 
 import pytest
 from sqlalchemy import func, select
@@ -10,7 +12,7 @@ from sqlalchemy import func, select
 from engine.errors import Conflict, FormInvalid, InvalidInput, NotAllowed, NotFound
 from engine.models import Attachment, AttachmentBlob
 from engine.org.people import Person
-from engine.runtime.file_types import Upload
+from engine.runtime.file_types import DEFAULT_MAX_BYTES, Limits, Upload, check_file
 from tests.journey import DRAFT, OPERATOR, RESEARCH, only_task, start_plan, step
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -100,3 +102,52 @@ def test_who_may_attach_where(engine):
     kinds = [e["kind"] for e in engine.work.history(OPERATOR, plan)][-2:]
     assert kinds == ["comment_added", "attachment_added"]
     assert engine.work.request_comments(ZHANG, plan)[-1]["body"] == "见附件"
+
+
+def test_the_limits_are_configured_from_the_environment(monkeypatch):
+    assert Limits.from_env() == Limits(DEFAULT_MAX_BYTES)
+    monkeypatch.setenv("OPSFLOW_ATTACHMENT_MAX_MB", "0.0001")
+    monkeypatch.setenv("OPSFLOW_ATTACHMENT_TYPES", "pdf, .PNG")
+    limits = Limits.from_env()
+    assert limits.max_bytes == 104 and limits.extensions == frozenset({"pdf", "png"})
+    assert check_file(Upload("ok.pdf", PDF[:100]), limits).content_type == "application/pdf"
+    with pytest.raises(InvalidInput, match="files are limited to"):
+        check_file(Upload("big.pdf", PDF + b"0" * 100), limits)
+    with pytest.raises(InvalidInput, match=r"\.docx files are not accepted \(accepted: pdf, png\)"):
+        check_file(Upload("a.docx", b"PK\x03\x04"), limits)
+    monkeypatch.setenv("OPSFLOW_ATTACHMENT_TYPES", "exe")
+    with pytest.raises(ValueError, match="cannot check exe files"):
+        Limits.from_env()
+
+
+def office_file(parts: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+DOCX = office_file({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>"})
+
+
+@pytest.mark.parametrize(("name", "content", "content_type"), [
+    ("计划.docx", DOCX, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ("logo.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 20, "image/png"),
+    ("photo.JPG", b"\xff\xd8\xff\xe0" + b"\x00" * 20, "image/jpeg"),
+    ("budget.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 20, "application/vnd.ms-excel"),
+    ("notes.txt", "调研纪要\n第二行\n".encode(), "text/plain; charset=utf-8"),
+])
+def test_office_documents_images_and_text_are_read_from_their_bytes(name, content, content_type):
+    assert check_file(Upload(name, content), Limits()).content_type == content_type
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("plan.docx", office_file({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<x/>"})),  # a workbook
+    ("plan.docx", b"PK\x03\x04 not a zip"),
+    ("plan.xlsx", DOCX),
+    ("notes.txt", b"\x00\x01binary"),
+])
+def test_a_file_whose_bytes_are_not_its_extension_is_refused(name, content):
+    with pytest.raises(InvalidInput, match="is not a"):
+        check_file(Upload(name, content), Limits())
