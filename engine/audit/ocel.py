@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..clock import utc_iso
 from ..models import HistoryEvent, HumanTask, ProcessInstance, User, UserRole
+from .attachment_files import before, files_by_task
 from .views import OcelLog
 from .xes import LogFilter, instance_query
 
@@ -53,6 +54,8 @@ def ocel_log(session: Session, wanted: LogFilter) -> OcelLog:
                                               "title": instance.title, "status": instance.status,
                                               "end_event": instance.end_event})})
     seen_tasks: set[int] = set()
+    files = files_by_task(session, ids)
+    seen_files: set[str] = set()
     events: list[dict[str, Any]] = []
     for row in rows:
         related = [{"objectId": f"instance:{row.instance_id}", "qualifier": "instance"}]
@@ -65,6 +68,13 @@ def ocel_log(session: Session, wanted: LogFilter) -> OcelLog:
                                 "relationships": [{"objectId": f"instance:{row.instance_id}", "qualifier": "part of"}]})
         if row.actor:
             related.append({"objectId": f"person:{row.actor}", "qualifier": "completed by"})
+        for file in {f.sha256: f for f in before(files, row.human_task_id, row.occurred_at)}.values():  # 附件
+            related.append({"objectId": f"file:{file.sha256}", "qualifier": "attached"})
+            if file.sha256 not in seen_files:
+                seen_files.add(file.sha256)
+                objects.append({"id": f"file:{file.sha256}", "type": "file", "relationships": [],
+                                "attributes": _attrs({"name": file.name, "size": file.size,
+                                                      "content_type": file.content_type})})
         decision = json.loads(row.payload_json).get("decision")
         events.append({"id": f"event:{row.id}", "type": row.task_name, "time": utc_iso(row.occurred_at),
                        "attributes": [{"name": k, "value": v} for k, v in (
@@ -81,6 +91,8 @@ def ocel_log(session: Session, wanted: LogFilter) -> OcelLog:
                 ("end_event", string))]},
             {"name": "task", "attributes": [{"name": "element", "type": string}, {"name": "role", "type": string}]},
             {"name": "person", "attributes": [{"name": "roles", "type": string}]},
+            *([{"name": "file", "attributes": [{"name": "name", "type": string}, {"name": "size", "type": integer},
+                                               {"name": "content_type", "type": string}]}] if seen_files else []),
         ],
         "eventTypes": [{"name": name, "attributes": [{"name": "decision", "type": string},
                                                       {"name": "seq", "type": integer},

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from ..clock import aware_utc
 from ..errors import InvalidInput, ProcessNotFound
 from ..models import HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance, TaskDefinition
+from .attachment_files import TaskFile, before, files_by_task
 
 XES_NS = "http://www.xes-standard.org/"
 EXTENSIONS = (("Concept", "concept", "concept.xesext"), ("Time", "time", "time.xesext"),
@@ -115,20 +116,22 @@ def stream_xes(session: Session, wanted: LogFilter, chunk: int = 500) -> Iterato
         for event in session.execute(
             select(HistoryEvent.instance_id, HistoryEvent.seq, HistoryEvent.task_name, HistoryEvent.occurred_at,
                    HistoryEvent.actor, HistoryEvent.payload_json, HistoryEvent.hash, HumanTask.lane,
-                   HumanTask.definition_id)
+                   HumanTask.definition_id, HistoryEvent.human_task_id)
             .outerjoin(HumanTask, HumanTask.id == HistoryEvent.human_task_id)
             .where(and_(HistoryEvent.instance_id.in_(ids), HistoryEvent.kind == "task_completed"))
             .order_by(HistoryEvent.instance_id, HistoryEvent.seq)
         ):
             events[event.instance_id].append(event)
+        files = files_by_task(session, ids)
         for row in batch:
-            yield _trace(row, events[row.id], titles)
+            yield _trace(row, events[row.id], titles, files)
         after = ids[-1]
         session.expunge_all()
     yield "</log>\n"
 
 
-def _trace(instance: Any, events: list[Any], titles: dict[tuple[int, str], str]) -> str:
+def _trace(instance: Any, events: list[Any], titles: dict[tuple[int, str], str],
+           files: dict[int, list[TaskFile]]) -> str:
     parts = ["<trace>", _attr("string", "concept:name", instance.id), _attr("string", "opsflow:title", instance.title),
              _attr("int", "opsflow:version", instance.version), _attr("string", "opsflow:status", instance.status)]
     if instance.end_event:
@@ -148,6 +151,10 @@ def _trace(instance: Any, events: list[Any], titles: dict[tuple[int, str], str])
             parts.append(_attr("string", "org:role", event.lane))
         if isinstance(payload.get("decision"), str):
             parts.append(_attr("string", "opsflow:decision", payload["decision"]))
+        attached = before(files, event.human_task_id, event.occurred_at)
+        if attached:  # the files attached on the task (附件), as JSON: [{"name", "sha256"}]
+            parts.append(_attr("string", "opsflow:attachments", json.dumps(
+                [{"name": f.name, "sha256": f.sha256} for f in attached], ensure_ascii=False)))
         parts.append(_attr("int", "opsflow:seq", event.seq))
         parts.append(_attr("string", "opsflow:hash", event.hash))
         parts.append("</event>")
