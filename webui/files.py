@@ -4,14 +4,17 @@ big as an attachment may be, on the routes that take files), downloads with a sa
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 
 from flask import Flask, Response, request, send_file
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from engine.runtime.attachments import AttachmentFile
 from engine.runtime.file_types import Upload
+from engine.runtime.views import Attachment, StepForm
 
 from .context import engine
+from .i18n import _, pick, schema_text
 
 # The routes that take files (their own limit); every other request keeps the app's MAX_CONTENT_LENGTH.
 UPLOAD_ENDPOINTS = frozenset({"api.add_attachments", "tasks.complete", "tasks.comment"})
@@ -54,6 +57,17 @@ def download(found: AttachmentFile) -> Response:
     return response
 
 
+def where_attached(attachment: Attachment, forms: Mapping[str, StepForm]) -> str:
+    """Where a file was attached, for the list: the form field's title (on its step's form), or with a comment."""
+    form = forms.get(attachment["step"])
+    if attachment["field"]:
+        prop = form.schema.get("properties", {}).get(attachment["field"], {}) if form is not None else {}
+        field = schema_text(prop) if isinstance(prop, dict) else ""
+        step = pick(form.title, form.title_zh) if form is not None else attachment["step"]
+        return _("%(field)s, on %(step)s", field=field or attachment["field"], step=step)
+    return _("with a comment") if attachment["comment_id"] else ""
+
+
 def size_text(size: int) -> str:
     """A file's size as people read it: 980 B, 12 KB, 3.4 MB."""
     if size < 1024:
@@ -66,3 +80,4 @@ def size_text(size: int) -> str:
 def init_app(app: Flask) -> None:
     app.before_request(allow_files)
     app.jinja_env.filters["filesize"] = size_text
+    app.jinja_env.globals["where_attached"] = where_attached

@@ -158,7 +158,7 @@ def show(instance_id: int) -> ResponseReturnValue:
         sections=name_files(sections(data, forms), {a["sha256"]: a["name"] for a in attached}),
         starter=display_name(instance["started_by"]), mine=instance["started_by"] == username(),
         copy_candidates=_copy_candidates(instance, user),
-        attachments=attached,
+        attachments=attached, forms=forms,
     )
 
 

@@ -90,7 +90,7 @@ def _page(task: TaskDetail, values: dict[str, Any], errors: dict[str, list[str]]
         instructions=render_instructions(pick(task["instructions"], task["instructions_zh"]), task["context"]),
         sections=name_files(sections(task["context"], forms), names),
         form=build_form(task["form"], values, errors, task["context"], forms, names) if may_complete else None,
-        attachments=attached, file_limit=files.size_text(engine().work.attachment_limits().max_bytes),
+        attachments=attached, forms=forms, file_limit=files.size_text(engine().work.attachment_limits().max_bytes),
         accept_files=",".join(f".{e}" for e in sorted(engine().work.attachment_limits()
                                                                               .extensions)),
         notes=review_notes(task, forms), earlier=earlier_note(task), refusal=refusal,
