@@ -7,7 +7,8 @@ sqlite3 driver is not a statement and is not counted) and the commits and rollba
 ``Engine.transfer`` and ``Engine.withdraw`` (issue 19), handing a task on (``Engine.delegate``,
 the delegate's and the holder's ``Engine.complete``, ``Engine.add_signers``, ``Engine.sign``), a return and
 its straight-back completion, a countersign (会签: the round task's page, the first decision, the one that ends
-the round), and during two HTTP task
+the round), ``Engine.attach`` of a PDF to the draft's file field and the draft's completion naming it, and
+during two HTTP task
 submissions through the Flask test client (``webui.create_app``), auth included:
 
 * ``POST /api/v1/tasks/{id}/complete`` with a bearer token (``Engine.create_token``);
@@ -42,6 +43,7 @@ from sqlalchemy import select
 from engine.facade import Engine, build_engine
 from engine.models import HumanTask, User
 from engine.org.people import Person
+from engine.runtime.file_types import Upload
 from tests.journey import OPERATOR
 from webui import create_app
 
@@ -49,6 +51,7 @@ WIDTH = 150
 RESEARCHER, FIRST_TASK = JOURNEY[0][0], JOURNEY[0][1]
 PASSWORD = "bench-sql-per-step"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]+)"')
 APPROVE = {"decision": "approve"}
 
@@ -87,6 +90,20 @@ def moves(engine: Engine, rows: list[tuple[str, SqlCount]]) -> None:
             lambda: engine.work.transfer(Person(RESEARCHER), task_id, "zhou.jie", "bench"), rows)
     instance_id = int(engine.work.start(Person(STARTER), "market_plan", START).id)
     measure(engine, "Engine.withdraw", lambda: engine.work.withdraw(Person(STARTER), instance_id, "bench"), rows)
+
+
+def attach_and_complete(engine: Engine, rows: list[tuple[str, SqlCount]]) -> None:
+    """Count attaching a PDF to the draft's file field (附件), and completing the draft that names it."""
+    (_r, research, research_data), (drafter, draft_name, draft_data) = JOURNEY[0], JOURNEY[1]
+    instance_id = int(engine.work.start(Person(STARTER), "market_plan", START).id)
+    engine.work.complete(Person(RESEARCHER), open_task_id(engine, instance_id, research), research_data)
+    task_id = open_task_id(engine, instance_id, draft_name)
+    [added] = measure(engine, f"Engine.attach ({draft_name}, a PDF to its file field)",
+                      lambda: engine.work.attach(Person(drafter), task_id, [Upload("plan.pdf", PDF)],
+                                                 field="plan_document"), rows)
+    measure(engine, f"Engine.complete ({draft_name}, naming its file)",
+            lambda: engine.work.complete(Person(drafter), task_id, {**draft_data, "plan_document": added["sha256"]}),
+            rows)
 
 
 def http_submissions(engine: Engine, rows: list[tuple[str, SqlCount]]) -> None:
@@ -205,6 +222,7 @@ def main() -> None:
         moves(engine, rows)
         handover_moves(engine, rows)
         return_moves(engine, rows)
+        attach_and_complete(engine, rows)
         http_submissions(engine, rows)
         countersign(engine, rows)
 

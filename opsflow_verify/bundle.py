@@ -20,6 +20,7 @@ MATERIAL_KEYS = ("encoding", "prev_hash", "instance_id", "seq", "kind", "occurre
 class Result:
     events: int = 0
     instances: int = 0
+    attachments: int = 0
     checkpoint: note.Checkpoint | None = None
     key: note.Key | None = None
     problems: list[str] = field(default_factory=list)
@@ -89,8 +90,11 @@ def _verify(bundle: BundleReader, result: Result, checkpoint_text: str | None, p
     if manifest.get("format") != FORMAT:
         problems.append(f"not an {FORMAT} bundle")
         return
-    # 2. Every file as listed.
+    # 2. Every file as listed (attached files: step 8, against the events that recorded them).
+    attached = {entry.get("path") for entry in manifest.get("attachments", [])}
     for name, digest in sorted(manifest["files"].items()):
+        if name in attached:
+            continue
         if name not in bundle.names:
             problems.append(f"{name} is missing from the bundle")
         elif hashlib.sha256(bundle.archive.read(name)).hexdigest() != digest:
@@ -110,6 +114,47 @@ def _verify(bundle: BundleReader, result: Result, checkpoint_text: str | None, p
     # 7. A checkpoint the auditor holds from elsewhere.
     if checkpoint_text is not None:
         _verify_against(bundle, checkpoint_text, checkpoint, key, problems)
+    # 8. The attached files, against the events that recorded them.
+    _verify_attachments(bundle, manifest, result)
+
+
+ATTACHED = "attachment_added"
+
+
+def _verify_attachments(bundle: BundleReader, manifest: dict[str, Any], result: Result) -> None:
+    """Each ``attachment_added`` event's file is in the bundle, listed, and has the SHA-256 the event recorded."""
+    recorded: dict[tuple[int, int], dict[str, Any]] = {}
+    for line in bundle.text("events.jsonl").split("\n"):
+        try:
+            record = json.loads(line) if line else None
+        except ValueError:
+            continue  # named by step 4
+        if isinstance(record, dict) and record.get("kind") == ATTACHED:
+            payload = record.get("payload")
+            if payload is None and isinstance(record.get("payload_json"), str):
+                payload = json.loads(record["payload_json"])
+            if isinstance(payload, dict):
+                recorded[(record.get("instance_id", 0), record.get("seq", 0))] = payload
+    listed = {(e.get("instance_id"), e.get("seq")): e for e in manifest.get("attachments", [])}
+    for (instance, seq), payload in sorted(recorded.items()):
+        name, sha = payload.get("name"), payload.get("sha256")
+        what = f"attachment {name!r} (instance {instance} event #{seq})"
+        entry = listed.get((instance, seq))
+        if entry is None or entry.get("sha256") != sha:
+            result.problems.append(f"{what}: the manifest does not list the file the event recorded")
+            continue
+        path = entry.get("path")
+        if not isinstance(path, str) or path not in bundle.names:
+            result.problems.append(f"{what}: its file {path} is missing from the bundle")
+        elif hashlib.sha256(bundle.archive.read(path)).hexdigest() != sha:
+            result.problems.append(f"{what} was changed: the bytes of {path} do not have the SHA-256 the history "
+                                   "recorded")
+        else:
+            result.attachments += 1
+    for key, entry in sorted(listed.items(), key=lambda item: str(item[0])):
+        if key not in recorded:
+            result.problems.append(f"attachment {entry.get('name')!r}: the manifest lists it for instance {key[0]} "
+                                   f"event #{key[1]}, which recorded no such file")
 
 
 def _listed(manifest: dict[str, Any], line: int) -> str:

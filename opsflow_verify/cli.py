@@ -37,5 +37,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     assert cp is not None
     print(f"verified: {result.events} event(s) of {result.instances} instance(s), each chained, as listed and "
           f"included in checkpoint {cp.origin} of size {cp.size}"
-          + (", which extends the checkpoint given" if checkpoint else ""))
+          + (", which extends the checkpoint given" if checkpoint else "")
+          + (f"; {result.attachments} attached file(s), each the one its event recorded" if result.attachments else ""))
     return 0

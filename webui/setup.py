@@ -18,6 +18,7 @@ from . import (
     copies,
     dashboard,
     errors,
+    files,
     health,
     i18n,
     inbox,
@@ -71,6 +72,7 @@ def init_app(app: Flask) -> None:
     context.init_app(app)  # before the guards: their reads share the page's session
     auth_views.init_app(app)  # first: anonymous requests go to /login before anything else runs
     app.before_request(routing.refuse_ids_out_of_range)  # then: an id no row can have is not found
+    files.init_app(app)  # before CSRF reads the form: the routes that take files take bigger bodies
     csrf.init_app(app)
     csrf.exempt(api_blueprint)  # tokens need no CSRF; the API checks a session's own (webui.api.auth)
     i18n.init_app(app)

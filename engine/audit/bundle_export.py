@@ -22,11 +22,11 @@ from sqlalchemy.orm import Session
 
 from ..clock import utc_iso
 from ..errors import HistoryTampered, InstanceNotFound, InvalidInput
-from ..history import checkpoints, merkle
+from ..history import attachment_check, checkpoints, merkle
 from ..history.checkpoints import CheckpointSettings
 from ..history.encoding import LEGACY_ENCODING, canonical, event_bytes
 from ..history.tiles import TreeFiles
-from ..models import DefinitionFile, HistoryEvent, ProcessDefinition, ProcessInstance
+from ..models import AttachmentBlob, DefinitionFile, HistoryEvent, ProcessDefinition, ProcessInstance
 from .views import BundleSummary
 
 FORMAT = "opsflow-bundle/1"
@@ -63,6 +63,25 @@ def _trusted_tree(settings: CheckpointSettings) -> tuple[checkpoints.Checkpoint,
     return checkpoint, tree
 
 
+def _attachment(session: Session, row: HistoryEvent, files: dict[str, bytes]) -> dict[str, Any]:
+    """The file an ``attachment_added`` event recorded, put into ``files`` (once per hash); its manifest entry.
+
+    :raise HistoryTampered: its stored bytes are gone or no longer have the recorded hash.
+    """
+    recorded = attachment_check.recorded(row.instance_id, row.seq, row.payload_json)
+    if recorded is None:
+        raise HistoryTampered(f"instance {row.instance_id} event #{row.seq} cannot be read; run 'opsflow verify'")
+    path = f"attachments/{recorded.sha256}"
+    if path not in files:
+        content = session.scalar(select(AttachmentBlob.content).where(AttachmentBlob.sha256 == recorded.sha256))
+        if content is None or hashlib.sha256(content).hexdigest() != recorded.sha256:
+            raise HistoryTampered(f"attachment {recorded.name!r} of instance {row.instance_id} (event #{row.seq}) "
+                                  "was changed or lost in the database; run 'opsflow verify'")
+        files[path] = bytes(content)
+    return {"instance_id": row.instance_id, "seq": row.seq, "name": recorded.name, "sha256": recorded.sha256,
+            "size": len(files[path]), "path": path}
+
+
 def export_bundle(session: Session, settings: CheckpointSettings, instance_ids: list[int], out: IO[bytes],
                   now: datetime) -> BundleSummary:
     """Write the bundle of ``instance_ids`` to ``out`` (a zip); return what it holds.
@@ -80,6 +99,7 @@ def export_bundle(session: Session, settings: CheckpointSettings, instance_ids: 
     checkpoint, tree = _trusted_tree(settings)
     files: dict[str, bytes] = {}
     events_out, proofs_out, listed = io.BytesIO(), io.BytesIO(), []
+    attached: list[dict[str, Any]] = []
     heads: dict[int, tuple[int, str]] = {}
     rows = session.scalars(select(HistoryEvent).where(HistoryEvent.instance_id.in_(ids),
                                                       HistoryEvent.tree_index < checkpoint.size)
@@ -98,6 +118,8 @@ def export_bundle(session: Session, settings: CheckpointSettings, instance_ids: 
         proofs_out.write(json.dumps(proof, separators=(",", ":")).encode() + b"\n")
         listed.append({"instance_id": row.instance_id, "seq": row.seq, "hash": row.hash})
         heads[row.instance_id] = (row.seq, row.hash)
+        if row.kind == attachment_check.KIND:
+            attached.append(_attachment(session, row, files))
     files["events.jsonl"] = events_out.getvalue()
     files["proofs.jsonl"] = proofs_out.getvalue()
     files["checkpoint"] = checkpoint.text.encode("utf-8")
@@ -126,7 +148,7 @@ def export_bundle(session: Session, settings: CheckpointSettings, instance_ids: 
                        "version": versions[instances[i].definition_id].version, "title": instances[i].title,
                        "status": instances[i].status, "events": heads.get(i, (0, ""))[0],
                        "head": heads.get(i, (0, "0" * 64))[1]} for i in ids],
-        "events": listed, "definitions": definitions,
+        "events": listed, "definitions": definitions, "attachments": attached,
         "files": {name: hashlib.sha256(content).hexdigest() for name, content in sorted(files.items())},
     }
     manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")

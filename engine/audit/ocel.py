@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from ..clock import utc_iso
 from ..models import HistoryEvent, HumanTask, ProcessInstance, User, UserRole
+from .attachment_files import before, files_by_task
 from .views import OcelLog
 from .xes import HANDED_ON, LogFilter, handed_on, instance_query, task_moves
 
@@ -60,6 +61,8 @@ def ocel_log(session: Session, wanted: LogFilter) -> OcelLog:
                                               "end_event": instance.end_event})})
     moves = task_moves(session, ids) if ids else {}
     seen_tasks: set[int] = set()
+    files = files_by_task(session, ids)
+    seen_files: set[str] = set()
     events: list[dict[str, Any]] = []
     for row in rows:
         related = [{"objectId": f"instance:{row.instance_id}", "qualifier": "instance"}]
@@ -74,6 +77,13 @@ def ocel_log(session: Session, wanted: LogFilter) -> OcelLog:
         if row.actor:
             related.append({"objectId": f"person:{row.actor}",
                             "qualifier": "returned by" if returned else "completed by"})
+        for file in {f.sha256: f for f in before(files, row.human_task_id, row.occurred_at)}.values():  # 附件
+            related.append({"objectId": f"file:{file.sha256}", "qualifier": "attached"})
+            if file.sha256 not in seen_files:
+                seen_files.add(file.sha256)
+                objects.append({"id": f"file:{file.sha256}", "type": "file", "relationships": [],
+                                "attributes": _attrs({"name": file.name, "size": file.size,
+                                                      "content_type": file.content_type})})
         payload = json.loads(row.payload_json)
         decision = payload.get("decision")
         moved = moves.get(row.human_task_id, {}) if row.human_task_id is not None and not returned else {}
@@ -97,6 +107,8 @@ def ocel_log(session: Session, wanted: LogFilter) -> OcelLog:
                 ("end_event", string))]},
             {"name": "task", "attributes": [{"name": "element", "type": string}, {"name": "role", "type": string}]},
             {"name": "person", "attributes": [{"name": "roles", "type": string}]},
+            *([{"name": "file", "attributes": [{"name": "name", "type": string}, {"name": "size", "type": integer},
+                                               {"name": "content_type", "type": string}]}] if seen_files else []),
         ],
         "eventTypes": [{"name": name, "attributes": [{"name": "decision", "type": string},
                                                       {"name": "seq", "type": integer},

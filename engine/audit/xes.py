@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from ..clock import aware_utc
 from ..errors import InvalidInput, ProcessNotFound
 from ..models import HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance, TaskDefinition
+from .attachment_files import TaskFile, before, files_by_task
 
 XES_NS = "http://www.xes-standard.org/"
 TASK_EVENTS = ("task_completed", "task_returned")  # a step done, or returned to an earlier one (ate_abort)
@@ -165,15 +166,16 @@ def stream_xes(session: Session, wanted: LogFilter, chunk: int = 500) -> Iterato
         ):
             events[event.instance_id].append(event)
         moves = task_moves(session, ids)
+        files = files_by_task(session, ids)
         for row in batch:
-            yield _trace(row, events[row.id], titles, moves)
+            yield _trace(row, events[row.id], titles, moves, files)
         after = ids[-1]
         session.expunge_all()
     yield "</log>\n"
 
 
 def _trace(instance: Any, events: list[Any], titles: dict[tuple[int, str], str],
-           moves: dict[int, dict[str, Any]]) -> str:
+           moves: dict[int, dict[str, Any]], files: dict[int, list[TaskFile]]) -> str:
     parts = ["<trace>", _attr("string", "concept:name", instance.id), _attr("string", "opsflow:title", instance.title),
              _attr("int", "opsflow:version", instance.version), _attr("string", "opsflow:status", instance.status)]
     if instance.end_event:
@@ -204,6 +206,10 @@ def _trace(instance: Any, events: list[Any], titles: dict[tuple[int, str], str],
             parts.append(_attr("int", "opsflow:urges", moved["urges"]))
         for key, value in handed_on(payload):  # who prepared it (委派), who signed (加签), for whom
             parts.append(_attr("string", f"opsflow:{key}", value))
+        attached = before(files, event.human_task_id, event.occurred_at)
+        if attached:  # the files attached on the task (附件), as JSON: [{"name", "sha256"}]
+            parts.append(_attr("string", "opsflow:attachments", json.dumps(
+                [{"name": f.name, "sha256": f.sha256} for f in attached], ensure_ascii=False)))
         parts.append(_attr("int", "opsflow:seq", event.seq))
         parts.append(_attr("string", "opsflow:hash", event.hash))
         parts.append("</event>")

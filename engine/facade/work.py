@@ -3,21 +3,36 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import select
 
-from ..errors import Conflict, ProcessError
+from ..errors import Conflict, InvalidInput, ProcessError
 from ..history.log import PendingEvent
 from ..models import ProcessInstance
 from ..org.people import Caller, Person, acting
 from ..org.rights import Right, holds, may_audit
-from ..runtime import comments, copies, handover, inbox, instance_views, instances, moves, returns, signers
+from ..runtime import (
+    attachments,
+    comments,
+    copies,
+    handover,
+    inbox,
+    instance_views,
+    instances,
+    moves,
+    returns,
+    signers,
+)
+from ..runtime.attachments import AttachmentFile
+from ..runtime.file_types import Limits, Upload
 from ..runtime.step_writer import Step, write_step
 from ..runtime.tasks import assign_task, claim_task, show_task, unclaim_task
 from ..runtime.views import (
     ApprovalRound,
     Assignment,
+    Attachment,
     Cancelled,
     Comment,
     Completion,
@@ -217,10 +232,50 @@ class Work(Area):
             self._record_failure(exc, by)
             raise
 
-    def add_comment(self, by: Person, task_id: int, body: str) -> Comment:
-        """Comment on a task (the advisory right)."""
+    def add_comment(self, by: Person, task_id: int, body: str, files: Sequence[Upload] = ()) -> Comment:
+        """Comment on a task (the advisory right), with files attached to the comment if any."""
         with self.core.transaction() as session:
-            return comments.add_comment(session, self.collaborators, acting(session, by), task_id, body)
+            return comments.add_comment(session, self.collaborators, acting(session, by), task_id, body, files)
+
+    # -- attachments (附件) ----------------------------------------------------------------------
+    def attach(self, by: Person, task_id: int, files: Sequence[Upload], field: str | None = None,
+               comment: str | None = None) -> list[Attachment]:
+        """Attach files to a step: to its form's file ``field`` (the holder), with a ``comment`` (whoever may
+        comment), or else to the request at that step (whoever may comment)."""
+        with self.core.transaction() as session:
+            actor = acting(session, by)
+            if comment is not None:
+                if field is not None:
+                    raise InvalidInput("attach files either to a form field or to a comment, not both")
+                return comments.comment_with_files(session, self.collaborators, actor, task_id, comment, files)[1]
+            return attachments.attach(session, self.collaborators, actor, task_id, files, field)
+
+    def attachment_limits(self) -> Limits:
+        """How big a file may be and which types are accepted (configured: ``file_types.Limits.from_env``)."""
+        return self.collaborators.attachment_limits
+
+    def attachments(self, by: Caller, instance_id: int) -> list[Attachment]:
+        """A request's attachments, oldest first (whoever may see it)."""
+        with self.core.reading() as session:
+            return attachments.list_attachments(session, acting(session, by), instance_id)
+
+    def task_attachments(self, by: Caller, task_id: int) -> list[Attachment]:
+        """The attachments of the request a task belongs to, oldest first (whoever may see the request)."""
+        with self.core.reading() as session:
+            actor = acting(session, by)
+            return attachments.list_attachments(session, actor, attachments.task_instance(session, actor, task_id))
+
+    def attachment(self, by: Caller, instance_id: int, ref: str) -> AttachmentFile:
+        """One of a request's files, by id or SHA-256, with its bytes (whoever may see the request)."""
+        with self.core.reading() as session:
+            return attachments.open_attachment(session, acting(session, by), instance_id, ref)
+
+    def task_attachment(self, by: Caller, task_id: int, ref: str) -> AttachmentFile:
+        """A file of the request a task belongs to, by id or SHA-256 (whoever may see the request)."""
+        with self.core.reading() as session:
+            actor = acting(session, by)
+            return attachments.open_attachment(session, actor, attachments.task_instance(session, actor, task_id),
+                                               ref)
 
     def comments(self, by: Caller, task_id: int) -> list[Comment]:
         """A task's own comments, oldest first."""

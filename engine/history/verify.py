@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from ..db import stream
 from ..errors import HistoryTampered
 from ..models import HistoryEvent, HistoryTree, ProcessInstance
-from . import checkpoints, merkle
+from . import attachment_check, checkpoints, merkle
 from .checkpoints import Checkpoint, CheckpointSettings
 from .encoding import ENCODING, NotEncodable, chain_hash, event_bytes
 from .log import GENESIS_HASH
@@ -37,7 +37,8 @@ class ChainProblem:
     instance_id: int | None
     seq: int | None
     message: str
-    found_by: str = "chain"  # "chain" (the hashes and the anchor), "tree" (the checkpoint's leaves), "checkpoint"
+    found_by: str = "chain"  # "chain" (the hashes and the anchor), "tree" (the checkpoint's leaves), "checkpoint",
+    # "attachment" (a stored file against the event that recorded it)
 
 
 @dataclass
@@ -201,6 +202,7 @@ def check_history(session: Session, settings: CheckpointSettings | None = None, 
     seen_instances: set[int] = set()
     current: int | None = None
     expected_seq, head = 0, GENESIS_HASH
+    files: list[attachment_check.Recorded] = []
 
     def close(instance: int | None) -> None:
         if instance is None or instance not in anchors:
@@ -221,6 +223,9 @@ def check_history(session: Session, settings: CheckpointSettings | None = None, 
         counts["events"] += 1
         expected_seq += 1
         material = _check_event(row, expected_seq, head, problems)
+        if row.kind == attachment_check.KIND and (file := attachment_check.recorded(
+                row.instance_id, row.seq, row.payload_json)) is not None:
+            files.append(file)
         expected_seq, head = row.seq, row.hash
         if tree is not None and _check_leaf(tree, row, material):
             counts["covered"] += 1
@@ -228,6 +233,8 @@ def check_history(session: Session, settings: CheckpointSettings | None = None, 
     for instance in anchors.keys() - seen_instances:
         expected_seq, head = 0, GENESIS_HASH
         close(instance)
+    problems += [ChainProblem(f.instance_id, f.seq, message, "attachment")
+                 for f, message in attachment_check.problems_of(session, files)]
     if tree is not None:
         _missing_leaves(tree, instance_id)
         if tree.hashes is None and instance_id is None and (

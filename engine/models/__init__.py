@@ -6,6 +6,7 @@ tables; the parsed spec lives on the definition, an instance stores only its tas
 Split by concern (``org``, ``definitions``, ``instances``, ``history``, ``scheduling``); import from here.
 """
 
+from .attachments import Attachment, AttachmentBlob
 from .base import OPEN_HELD, OPEN_UNCLAIMED, Base
 from .definitions import DefinitionFile, ProcessDefinition, ProcessDraft, TaskDefinition
 from .history import AuditAccess, HistoryEvent, HistoryTree
@@ -13,8 +14,8 @@ from .instances import ApprovalStep, BatchOpening, HumanTask, InstanceCopy, Proc
 from .org import ApiToken, DirectoryRevision, Role, SignInAttempt, SignInThrottle, User, UserRole
 from .scheduling import CalendarDay, Job, Notification, Schedule, SharedSetting, WorkerHeartbeat
 
-__all__ = ["OPEN_HELD", "OPEN_UNCLAIMED", "ApiToken", "ApprovalStep", "AuditAccess", "Base", "BatchOpening",
-           "CalendarDay", "DefinitionFile", "DirectoryRevision", "HistoryEvent", "HistoryTree", "HumanTask",
-           "InstanceCopy", "Job", "Notification", "ProcessDefinition", "ProcessDraft", "ProcessInstance", "Role",
-           "Schedule", "SharedSetting", "SignInAttempt", "SignInThrottle", "TaskComment", "TaskDefinition", "User",
-           "UserRole", "WorkerHeartbeat"]
+__all__ = ["OPEN_HELD", "OPEN_UNCLAIMED", "ApiToken", "ApprovalStep", "Attachment", "AttachmentBlob", "AuditAccess",
+           "Base", "BatchOpening", "CalendarDay", "DefinitionFile", "DirectoryRevision", "HistoryEvent", "HistoryTree",
+           "HumanTask", "InstanceCopy", "Job", "Notification", "ProcessDefinition", "ProcessDraft", "ProcessInstance",
+           "Role", "Schedule", "SharedSetting", "SignInAttempt", "SignInThrottle", "TaskComment", "TaskDefinition",
+           "User", "UserRole", "WorkerHeartbeat"]

@@ -38,6 +38,7 @@ class Right(StrEnum):
     DELEGATE = "delegate"
     ADD_SIGNER = "add or remove signers"
     SIGN = "sign as an added signer"
+    ATTACH = "attach files"
     CANCEL = "cancel"
     SEE_DASHBOARD = "see dashboards"
     DEPLOY = "deploy"
@@ -93,6 +94,8 @@ RIGHTS: dict[Right, Grant] = {
                          "is_starter"),
     Right.COMMENT: Grant(frozenset(), "the advisory right: who may see the task, except read-only roles",
                          "may_comment"),
+    Right.ATTACH: Grant(frozenset(), "to a form's file field: who may work on the open task (its holder); to a "
+                        "comment or the step: who may comment", "may_attach_to_form, may_comment"),
     Right.CANCEL: Grant(frozenset({"director", "admin"})),
     Right.SEE_DASHBOARD: Grant(frozenset({"director", "ops_manager", "branch_gm", "marketing_manager", "admin",
                                           "auditor"})),
@@ -336,6 +339,8 @@ def require_transfer(session: Session, actor: Actor, task: HumanTask, relationsh
 def may_urge(session: Session, actor: Actor, task: HumanTask, instance: ProcessInstance) -> bool:
     """The instance's starter, or a manager above the task's holder (while unclaimed, above a role holder)."""
     return is_starter(actor, instance) or _above_a_holder(session, actor, task)
+
+
 def task_holder(session: Session, task: HumanTask) -> int | None:
     """Who holds a task: its owner while a delegate or an added signer acts on it (委派, 加签), else whoever it
     is assigned to (None: nobody yet)."""
@@ -363,3 +368,8 @@ def may_sign(session: Session, actor: Actor, task: HumanTask) -> bool:
     return session.scalar(select(ApprovalStep.id).where(
         ApprovalStep.human_task_id == task.id, ApprovalStep.user_id == actor.id,
         ApprovalStep.kind.in_(("before", "after"))).limit(1)) is not None
+
+
+def may_attach_to_form(actor: Actor, task: HumanTask) -> bool:
+    """Files on a form's field: whoever may edit the form, i.e. work on the open task (its holder)."""
+    return may_work_on(actor, task)

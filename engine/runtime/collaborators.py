@@ -14,6 +14,7 @@ from ..definitions.catalog import DefinitionCatalog
 from ..definitions.spec_codec import SpecCodec
 from ..history.checkpoints import CheckpointSettings
 from .execution import WorkflowRunner
+from .file_types import Limits
 from .hooks import ProcessHooks
 from .state import StateCodec
 
@@ -55,6 +56,8 @@ class Collaborators:
     # where the signed checkpoints and the tree's tiles go (outside the database), and the signing key
     checkpoints: CheckpointSettings = field(
         default_factory=lambda: CheckpointSettings.from_env(PROJECT_ROOT / "instance"))
+    # how big an attachment may be and which types are accepted (OPSFLOW_ATTACHMENT_MAX_MB, _TYPES)
+    attachment_limits: Limits = field(default_factory=Limits.from_env)
 
     @property
     def email_enabled(self) -> bool:

@@ -4,6 +4,7 @@ instance's history. ``@username`` in a comment tells that person (a "mention" no
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
@@ -15,12 +16,14 @@ from ..models import HumanTask, ProcessInstance, TaskComment, User
 from ..org import rights
 from ..org.people import Actor, actor_where
 from ..text_input import text_problem
+from . import attachments
 from .collaborators import Collaborators
+from .file_types import Upload
 from .instances import load_instance
 from .outbox import Message
 from .step_writer import Step, write_step
 from .tasks import load_task
-from .views import Comment
+from .views import Attachment, Comment
 
 MAX_COMMENT_LENGTH = 4000
 MAX_MENTIONS = 20
@@ -36,12 +39,23 @@ def mentioned(text: str) -> list[str]:
 
 def add_comment(
     session: Session, collaborators: Collaborators, actor: Actor, task_id: int, body: str,
+    files: Sequence[Upload] = (),
 ) -> Comment:
+    """Comment on a task of a request (see ``comment_with_files``)."""
+    return comment_with_files(session, collaborators, actor, task_id, body, files)[0]
+
+
+def comment_with_files(
+    session: Session, collaborators: Collaborators, actor: Actor, task_id: int, body: str,
+    files: Sequence[Upload] = (),
+) -> tuple[Comment, list[Attachment]]:
     """Comment on a task of a request; auditors, who only read, may not.
 
     Everyone the comment mentions (``@username``: an active user) is notified, if they may see the
     request. :raise InvalidInput: an empty, too long or unprintable comment; a mention of someone who may
-    not see the request (nothing is stored then: mention only people who take part in it or oversee it).
+    not see the request (nothing is stored then: mention only people who take part in it or oversee it);
+    a file refused (``attachments.checked_files``: nothing is stored then either). Files go with the comment,
+    each on the record as ``attachment_added``.
     """
     task, instance = load_task(session, task_id)
     if not rights.may_comment(session, actor, task, instance):
@@ -55,6 +69,7 @@ def add_comment(
     if len(text) > MAX_COMMENT_LENGTH:
         raise InvalidInput(f"a comment is limited to {MAX_COMMENT_LENGTH} characters")
     told = _mentioned_people(session, actor, instance, text)
+    checked = attachments.checked_files(files, collaborators.attachment_limits) if files else []
     now = collaborators.clock()
     comment = TaskComment(human_task_id=task.id, instance_id=instance.id, author_id=actor.id, body=text,
                           created_at=now)
@@ -67,10 +82,13 @@ def add_comment(
                       f"提及 Mention: {actor.display_name} 提到了你 · {actor.display_name} mentioned you — "
                       f"{instance.title}", body=text[:MENTION_PREVIEW], instance_id=instance.id,
                       human_task_id=task.id)] if told else []
+    added, attached = attachments.store(session, actor, instance, task, checked, now, comment_id=comment.id) \
+        if checked else ([], [])
     write_step(session, collaborators, Step(instance, [
-        PendingEvent("comment_added", actor.username, task.name, task.id, payload=payload)], notify=notify), now)
+        PendingEvent("comment_added", actor.username, task.name, task.id, payload=payload), *attached],
+        notify=notify), now)
     return {"id": comment.id, "task_id": task.id, "step": task.name, "author": actor.username,
-            "author_name": actor.display_name, "body": text, "at": utc_iso(now)}
+            "author_name": actor.display_name, "body": text, "at": utc_iso(now)}, added
 
 
 def _mentioned_people(session: Session, actor: Actor, instance: ProcessInstance, text: str) -> list[Actor]:

@@ -27,6 +27,7 @@ from ..org.people import Actor, load_actor, relationship_roles
 from . import rewind
 from .collaborators import Collaborators
 from .countersign import cast_vote, round_view
+from .form_files import check_form_files
 from .inbox import task_row
 from .outbox import users_with_role
 from .step_plan import step_label
@@ -319,6 +320,7 @@ def run_completion(
     process, workflow, workflow_task, schema = open_form(session, collaborators, task, instance)
     runner = collaborators.runner
     submitted = validate_form(schema, data)
+    check_form_files(session, instance.id, schema, submitted)
     hook = collaborators.hooks.complete.get((instance.process_key, task.name))
     if hook is not None:
         hook(session, collaborators, instance, actor, submitted)

@@ -69,6 +69,8 @@ class CountersignRound(TypedDict):
     size: int
     open: bool
     members: list[RoundMember]
+
+
 class ReturnNote(TypedDict):
     """Why a step came back by a return to it (驳回): from which step, by whom, and whether, once completed
     again, it goes straight back there."""
@@ -349,6 +351,8 @@ class OfferedMoves:
     urge: tuple[int, ...]
     withdraw: bool
     restart: bool
+
+
 class ReturnTarget(TypedDict):
     """An earlier step of a request that one may return it to."""
 
@@ -376,3 +380,21 @@ class Returned(TypedDict):
     to_step: str
     straight_back: bool
     new_task_id: int
+
+
+class Attachment(TypedDict):
+    """A file attached to a request (附件), on one of its steps: to a form field, a comment, or the step."""
+
+    id: int
+    instance_id: int
+    task_id: int
+    step: str
+    field: str | None
+    comment_id: int | None
+    name: str
+    sha256: str
+    size: int
+    content_type: str
+    added_by: str
+    added_by_name: str
+    at: str

@@ -4,12 +4,14 @@ cancel instances."""
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from engine.errors import InvalidInput
 from engine.facade import Engine
 from engine.org.people import Person
 from engine.results import as_json
+from engine.runtime.file_types import Upload
 from engine.runtime.views import Started
 
 from .commands import OPERATOR, Commands, actor, record_id
@@ -161,6 +163,19 @@ def register(commands: Commands) -> None:
     p.add_argument("--to", metavar="STEP", help="the earlier step (its name, e.g. research)")
     p.add_argument("--reason", help="why (required with --to)")
     actor(p)
+    p = commands.add("attach", cmd_attach, "attach a file to a task's form field (its holder), with a comment, or "
+                     "to the step (附件)")
+    p.add_argument("id", type=record_id("task"))
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--field", metavar="NAME", help="the form's file field (\"format\": \"attachment\")")
+    p.add_argument("--comment", metavar="TEXT", help="a comment the file comes with")
+    actor(p)
+    p = commands.add("attachments", cmd_attachments, "list a request's files; --save ID_OR_SHA256 --out FILE "
+                     "downloads one")
+    p.add_argument("id", type=record_id("process instance"))
+    p.add_argument("--save", metavar="ID_OR_SHA256")
+    p.add_argument("--out", metavar="FILE", help="where to write the file (default: its own name, here)")
+    actor(p)
     p = commands.add("cancel", cmd_cancel, "cancel an instance (director or admin)")
     p.add_argument("id", type=record_id("process instance"))
     actor(p)
@@ -193,3 +208,31 @@ def cmd_return(engine: Engine, args: argparse.Namespace) -> None:
     then = "straight back to " + result["from_step"] if result["straight_back"] else "on as drawn"
     emit(args, result, lambda: print(f"task {args.id} returned to {result['to_step']} (task {result['new_task_id']});"
                                      f" once completed it goes {then}"))
+
+
+def cmd_attach(engine: Engine, args: argparse.Namespace) -> None:
+    """``opsflow attach TASK FILE [--field NAME | --comment TEXT] --as USER``."""
+    path = Path(args.file)
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {args.file}: {exc.strerror or exc}") from exc
+    [added] = engine.work.attach(Person(args.actor), args.id, [Upload(path.name, content)], args.field, args.comment)
+    where = f"field {added['field']}" if added["field"] else "a comment" if added["comment_id"] else "the step"
+    emit(args, added, lambda: print(f"{added['name']} attached to task {args.id} ({where}), attachment "
+                                    f"{added['id']}: {added['size']} bytes, sha256 {added['sha256']}"))
+
+
+def cmd_attachments(engine: Engine, args: argparse.Namespace) -> None:
+    """``opsflow attachments ID``: a request's files; with ``--save``, write one to a file."""
+    if args.save is None:
+        rows = engine.work.attachments(Person(args.actor), args.id)
+        emit(args, rows, lambda: table(rows, ["id", "name", "size", "step", "field", "added_by", "sha256"]))
+        return
+    found = engine.work.attachment(Person(args.actor), args.id, args.save)
+    out = Path(args.out or found.name)
+    if out.exists():
+        raise InvalidInput(f"{out} exists already: name another file with --out")
+    out.write_bytes(found.content)
+    shown = {"id": found.id, "name": found.name, "sha256": found.sha256, "size": found.size, "saved_to": str(out)}
+    emit(args, shown, lambda: print(f"{found.name} ({found.size} bytes) saved to {out}"))

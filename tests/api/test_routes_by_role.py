@@ -8,6 +8,7 @@ sees what another one did; read-only requests of one user share one copy.
 
 from __future__ import annotations
 
+import io
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from flask.testing import FlaskClient
 
 from engine.facade import Engine, build_engine
 from engine.org.people import Person
+from engine.runtime.file_types import Upload
 from tests.api.helpers import API, make_app
 from tests.journey import RESEARCH, START, only_task
 
@@ -52,6 +54,7 @@ MODELERS = frozenset({"gao.yan", "admin"})  # the model, deploy and migrate righ
 NO_TOKEN = "(no token)"
 FILE_ROUTES = ("/log.xes", "/bundle")  # answer a file, not JSON, when they succeed
 MISSING = 999_999  # an id no row has
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,7 @@ class Probe:
     anonymous: int = 401
     case: str = ""  # tells apart two probes of the same method and path
     html: bool = False  # the one page under /api/v1 (the explorer); every other answer is JSON
+    upload: dict[str, str] | None = None  # sent as multipart/form-data with a PDF under 'file', and these fields
 
 
     def url(self, world: World) -> str:
@@ -182,6 +186,22 @@ PROBES = [
     Probe(f"{TASK}/comments", "POST", "/tasks/{self_assessment}/comments", 403, {201: SEES_APPRAISAL - READ_ONLY},
           body={"body": "A remark"}),
     Probe(f"{TASK}/comments", "POST", "/tasks/{missing}/comments", 404, body={"body": "A remark"}),
+    # Attachments (附件): to a form's file field, who may work on the open task (zhang.min, of the draft's role);
+    # to the step, whoever may comment; a finished task's form takes no more files (409 for who could have).
+    Probe(f"{TASK}/attachments", "POST", "/tasks/{draft}/attachments", 403, {201: frozenset({"zhang.min"})},
+          upload={"field": "plan_document"}),
+    Probe(f"{TASK}/attachments", "POST", "/tasks/{done_research}/attachments", 403,
+          {201: SEES_DONE_PLAN - READ_ONLY}, upload={}, case="to the step"),
+    Probe(f"{TASK}/attachments", "POST", "/tasks/{done_research}/attachments", 403, {409: frozenset({"wang.lei"})},
+          upload={"field": "plan_document"}, case="a finished task's field"),
+    Probe(f"{TASK}/attachments", "POST", "/tasks/{missing}/attachments", 404, upload={}),
+    Probe(f"{TASK}/attachments", "GET", "/tasks/{done_research}/attachments", 403, {200: SEES_DONE_PLAN}),
+    Probe(f"{TASK}/attachments", "GET", "/tasks/{missing}/attachments", 404),
+    # Downloads: whoever may see the request.
+    Probe(f"{TASK}/attachments/<ref>", "GET", "/tasks/{done_research}/attachments/{file}", 403,
+          {200: SEES_DONE_PLAN}),
+    Probe(f"{TASK}/attachments/<ref>", "GET", "/tasks/{done_research}/attachments/999999", 403,
+          {404: SEES_DONE_PLAN}, case="no such file"),
     # A completed task: rights are checked before state, so only those who could have acted learn (409) that
     # it is closed; everyone else gets 403.
     Probe(f"{TASK}/claim", "POST", "/tasks/{done_research}/claim", 403, {409: frozenset({"wang.lei"})}),
@@ -334,13 +354,14 @@ def _build_template(path: Path) -> World:
         done_research = only_task(engine, "wang.lei", "research", done_plan)["id"]
         engine.work.complete(Person("wang.lei"), done_research, RESEARCH)  # now zhang.min's draft_plan is open
         draft = only_task(engine, "zhang.min", "draft_plan", done_plan)["id"]
+        [file] = engine.work.attach(Person("wang.lei"), done_research, [Upload("research.pdf", PDF)])
         engine.work.start(Person("chen.yu"), "appraisal_cycle", {"period": "2026-Q4", "period_type": "quarterly"})
         self_assessment = only_task(engine, "zhou.jie", "self_assessment")
         tokens = {user: engine.org.create_token(Person(user), "route table") for user in EVERYONE}
     finally:
         engine.db.dispose()  # closes the connections, so SQLite folds its WAL into the file
     ids = {"plan": plan, "research": research, "held_plan": held_plan, "held_research": held_research,
-           "done_plan": done_plan, "done_research": done_research, "draft": draft,
+           "done_plan": done_plan, "done_research": done_research, "draft": draft, "file": file["id"],
            "appraisal": self_assessment["instance_id"], "self_assessment": self_assessment["id"]}
     return World(ids, tokens)
 
@@ -383,12 +404,16 @@ def world(template: tuple[Path, World]) -> World:
 
 def _status(client: FlaskClient, probe: Probe, world: World, token: str | None) -> int:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    kwargs = {} if probe.body is None else {"json": probe.body}
+    kwargs: dict[str, Any] = {} if probe.body is None else {"json": probe.body}
+    if probe.upload is not None:
+        kwargs = {"data": {**probe.upload, "file": (io.BytesIO(PDF), "plan.pdf")},
+                  "content_type": "multipart/form-data"}
     response = client.open(probe.url(world), method=probe.method, headers=headers, **kwargs)
     response.close()
     if response.status_code == 401:
         assert response.headers["WWW-Authenticate"].startswith('Bearer realm="opsflow"'), probe.label
-    files = response.status_code == 200 and probe.path.endswith(FILE_ROUTES)  # an XES log, a bundle
+    files = response.status_code == 200 and (probe.path.endswith(FILE_ROUTES)  # an XES log, a bundle
+                                              or "/attachments/" in probe.path)  # an attached file
     xml = response.status_code == 200 and probe.path.endswith("/bpmn")  # a version's BPMN file is XML
     assert response.is_json != (files or xml or probe.html), f"{probe.label}: not the kind of answer expected"
     assert not xml or response.mimetype == "application/xml", probe.label

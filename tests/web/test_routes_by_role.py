@@ -80,6 +80,9 @@ PROBES = [
     Probe("/requests", "GET", lambda w: "/requests", 200),
     Probe("/instances/<id:instance_id>", "GET", lambda w: f"/instances/{w.plan}", 403, {200: SEES_PLAN}),
     Probe("/instances/<id:instance_id>", "GET", lambda w: "/instances/999999", 404),
+    # A request's files: whoever may see it (no file in the template: 404 for them, 403 for the others).
+    Probe("/instances/<id:instance_id>/attachments/<id:attachment_id>", "GET",
+          lambda w: f"/instances/{w.plan}/attachments/999999", 403, {404: SEES_PLAN}),
     Probe("/tasks/<id:task_id>", "GET", lambda w: f"/tasks/{w.research}", 403, {200: SEES_PLAN}),
     Probe("/tasks/<id:task_id>", "GET", lambda w: "/tasks/999999", 404),
     # Empty data: the one who may complete gets the form back with its errors (422).

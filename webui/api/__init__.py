@@ -22,6 +22,7 @@ blueprint.before_request(errors.answer_options)
 errors.register(blueprint)
 
 from . import (  # noqa: E402 - each adds routes
+    attachments,
     audit,
     copies,
     definitions,
@@ -36,5 +37,5 @@ from . import (  # noqa: E402 - each adds routes
     tasks,
 )
 
-__all__ = ["audit", "blueprint", "copies", "definitions", "docs", "exports", "instances", "modeler", "moves",
-           "openapi", "returns", "signers", "tasks"]
+__all__ = ["attachments", "audit", "blueprint", "copies", "definitions", "docs", "exports", "instances", "modeler",
+           "moves", "openapi", "returns", "signers", "tasks"]

@@ -64,6 +64,17 @@ def _file_operation(operation_id: str, summary: str, tag: str, media: str, descr
     return operation
 
 
+def _upload_operation() -> dict[str, Any]:
+    operation = _operation(
+        "addAttachments", "Attach files (multipart/form-data) to a form field (the holder), with a comment, or to "
+        "the step (whoever may comment); a file refused (too big, wrong type, a path for a name, empty) is 400 and "
+        "nothing is stored", "tasks", (201, items_of(ref("Attachment")), "The files stored"),
+        [*CHANGE_ERRORS], [TASK_ID])
+    operation["requestBody"] = {"required": True, "content": {"multipart/form-data": {
+        "schema": ref("AttachRequest"), "encoding": {"file": {"contentType": "application/octet-stream"}}}}}
+    return operation
+
+
 ID_RULE = f"; an id outside 1..{MAX_ID} is answered 404, like an unknown one"
 TASK_ID = _param("task_id", "path", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, "task id" + ID_RULE)
 INSTANCE_ID = _param("instance_id", "path", {"type": "integer", "minimum": 1, "maximum": MAX_ID},
@@ -199,6 +210,16 @@ def _paths() -> dict[str, Any]:
             "step comes straight back here unless the model says to walk on", "tasks",
             (200, ref("Returned"), "The request is back at that step"), [*CHANGE_ERRORS, 422], [TASK_ID],
             "ReturnRequest")},
+        f"{task}/attachments": {
+            "get": _operation("listAttachments", "The files of the request the task belongs to, oldest first",
+                              "tasks", (200, items_of(ref("Attachment")), "The files"), TASK_ERRORS, [TASK_ID]),
+            "post": _upload_operation(),
+        },
+        f"{task}/attachments/{{ref}}": {"get": _file_operation(
+            "downloadAttachment", "Download a file of the request (whoever may see it), as an attachment", "tasks",
+            "*/*", "The file, with its checked type, Content-Disposition: attachment (RFC 5987 name) and nosniff",
+            TASK_ERRORS, [TASK_ID, _param("ref", "path", {"type": "string"},
+                                          "the attachment's id, or the hex SHA-256 of its bytes")])},
         f"{task}/comments": {
             "get": _operation("listComments", "Comments made on this task, oldest first (the request's comments: "
                               "GET /process-instances/{id}/comments)", "tasks",

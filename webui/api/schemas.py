@@ -197,6 +197,31 @@ RETURNED = obj({"id": {"type": "integer", "description": "the task that returned
                 "instance_id": INTEGER, "from_step": STRING, "to_step": STRING, "straight_back": BOOLEAN,
                 "new_task_id": {"type": "integer", "description": "the open task of the step returned to"}},
                "A request returned to an earlier step.")
+ATTACHMENT = obj({"id": INTEGER, "instance_id": INTEGER, "task_id": INTEGER,
+                  "step": {"type": "string", "description": "the task (step) it was attached on"},
+                  "field": {"type": ["string", "null"], "description": "the form field it was attached to"},
+                  "comment_id": {"type": ["integer", "null"], "description": "the comment it came with"},
+                  "name": {"type": "string", "description": "the file's name as sent (no folder)"},
+                  "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$",
+                             "description": "hex SHA-256 of the bytes, as the history records it"},
+                  "size": {"type": "integer", "description": "bytes"},
+                  "content_type": {"type": "string", "description": "checked from the bytes, not taken from the "
+                                   "sender"},
+                  "added_by": STRING, "added_by_name": STRING, "at": TIME},
+                 "A file attached to a request (附件).")
+ATTACHMENT_UPLOAD = {
+    "type": "object", "required": ["file"], "additionalProperties": False,
+    "properties": {
+        "file": {"type": "array", "minItems": 1, "maxItems": 10,
+                 "items": {"type": "string", "format": "binary", "contentMediaType": "application/octet-stream"},
+                 "description": "the files (each under 'file'): PDF, Office/OpenDocument, PNG/JPEG/GIF/WebP images, "
+                 "text or CSV, read from the bytes; up to the configured size each (default 20 MB); executables, "
+                 "HTML and SVG are refused"},
+        "field": {"type": "string", "description": "the form field to attach to (\"format\": \"attachment\"): "
+                  "the task's holder, while it is open"},
+        "comment": {"type": "string", "description": "a comment the files come with (whoever may comment). "
+                    "Without field or comment the files are attached to the request at this step. " + TEXT_RULE},
+    }}
 ERROR = obj({
     "error": {"type": "string", "description": "invalid, unauthorized, forbidden, not_found, method_not_allowed, "
               "conflict, payload_too_large, too_many_requests, process_error or internal_error"},
@@ -317,6 +342,7 @@ COMPONENTS: dict[str, Schema] = {
     "ProcessDefinition": PROCESS_DEFINITION, "Assignment": ASSIGNMENT, "Completion": COMPLETION, "Error": ERROR,
     "Transfer": TRANSFER, "Urged": URGED, "Withdrawn": WITHDRAWN, "RestartData": RESTART_DATA,
     "TransferRequest": TRANSFER_REQUEST, "UrgeRequest": URGE_REQUEST, "WithdrawRequest": WITHDRAW_REQUEST,
+    "Attachment": ATTACHMENT, "AttachRequest": ATTACHMENT_UPLOAD,
     "CopyResult": COPY_RESULT, "CopyEntry": COPY_ENTRY, "CopyRequest": COPY_REQUEST,
     "ApprovalStepRow": APPROVAL_STEP, "ApprovalRound": APPROVAL_ROUND, "DelegateRequest": DELEGATE_REQUEST,
     "AddSignersRequest": ADD_SIGNERS_REQUEST, "RemoveSignerRequest": REMOVE_SIGNER_REQUEST, "SignRequest": SIGN_REQUEST,

@@ -150,3 +150,15 @@ def scalar_text(schema: Mapping[str, Any], value: Any) -> str:
 
 
 __all__ = ["Item", "Section", "humanize", "label_of", "scalar_text", "schema_type", "sections"]
+
+
+def name_files(shown: list[Section], names: Mapping[str, str]) -> list[Section]:
+    """The values of file fields (a file's SHA-256) shown by the file's name (``names``: SHA-256 → name)."""
+    def rename(items: list[Item]) -> None:
+        for item in items:
+            if item.kind == "text" and item.text in names:
+                item.text = _("File: %(name)s", name=names[item.text])
+            rename(item.children)
+    for section in shown:
+        rename(section.items)
+    return shown

@@ -169,6 +169,22 @@ ENGINE_MESSAGES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = 
     (re.compile(r"^task \d+ has a delegate or added signers who have not acted"),
      lambda m: _("This task has a delegate or added signers who have not acted yet: remove the signers first, or "
                  "wait for them.")),
+    # attachments (engine.runtime.file_types): the file's name, then why it was refused
+    (re.compile(r"^the file has no name$"), lambda m: _("The file has no name.")),
+    (re.compile(r"^the file name .* is a path"), lambda m: _("Give the file's own name, not a path.")),
+    (re.compile(r"^the file name "), lambda m: _("That file name is not accepted.")),
+    (re.compile(r"^(.+) is empty$"), lambda m: _("%(name)s is empty.", name=m.group(1))),
+    (re.compile(r"^(.+) is [\d.]+ [KM]B: files are limited to ([\d.]+ MB)$"),
+     lambda m: _("%(name)s is too big: files are limited to %(limit)s.", name=m.group(1), limit=m.group(2))),
+    (re.compile(r"^(.+): (?:\.\w+ files are|files without an extension are) not accepted \(accepted: (.+)\)$"),
+     lambda m: _("%(name)s: this type of file is not accepted (accepted: %(types)s).", name=m.group(1),
+                 types=m.group(2))),
+    (re.compile(r"^(.+) is not an? [\w ]+: (?:it is|its content)"),
+     lambda m: _("%(name)s is not what its extension says, so it was refused.", name=m.group(1))),
+    (re.compile(r"^at most (\d+) files at once$"), lambda m: _("Attach at most %(count)s files at once.",
+                                                              count=m.group(1))),
+    (re.compile(r"^task \d+ is already \w+: its form takes no more files$"),
+     lambda m: _("This task is closed: its form takes no more files.")),
 ]
 
 

@@ -23,6 +23,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.runtime.file_types import DEFAULT_TYPES
+from engine.runtime.form_files import ATTACHMENT_FORMAT
 from engine.runtime.views import StepForm
 
 from ..i18n import decision_tone, enum_label, pick, schema_text
@@ -36,6 +38,8 @@ ROW_PLACEHOLDER = "__i__"  # in the row template that the script copies
 FORM_ERROR_KEYS = ("_form", "")
 MAX_SCALE = 10  # integer ranges up to this many values are radio buttons
 COMPARE_KEY = "x-compare-with"
+UPLOAD_PREFIX = "upload:"  # a file field's file input; its hidden input (the file's SHA-256) keeps the field's name
+ACCEPT = ",".join(f".{extension}" for extension in sorted(DEFAULT_TYPES))
 
 Errors = dict[str, list[str]]
 
@@ -80,6 +84,11 @@ class Field:
     max_rows: int | None = None
     unit: str = ""
     compare: Comparison | None = None
+    attached: str = ""  # a file field: the name of the file its value names
+
+    @property
+    def upload_name(self) -> str:
+        return UPLOAD_PREFIX + self.name
 
     @property
     def id(self) -> str:
@@ -117,17 +126,25 @@ class Form:
     fields: list[Field]
     problems: list[Problem]
 
+    @property
+    def has_files(self) -> bool:
+        """Whether the form takes a file (it is then sent as multipart/form-data)."""
+        return any(item.widget == "file" for item in _walk(self.fields))
+
 
 def build_form(schema: Mapping[str, Any], values: Mapping[str, Any] | None = None,
                errors: Mapping[str, list[str]] | None = None, context: Mapping[str, Any] | None = None,
-               forms: Mapping[str, StepForm] | None = None) -> Form:
+               forms: Mapping[str, StepForm] | None = None, files: Mapping[str, str] | None = None) -> Form:
     """The fields for ``schema`` showing ``values`` (typed JSON) and the engine's ``errors``.
 
     ``context`` (earlier steps' data) and ``forms`` (their forms, by data key) are only read
-    when the schema says ``x-compare-with``.
+    when the schema says ``x-compare-with``; ``files`` names the request's files by SHA-256 (file fields).
     """
     pending: Errors = {error_key(k): list(v) for k, v in (errors or {}).items()}
     fields = _properties(schema, values or {}, pending, prefix=(), in_row=False)
+    for item in fields:
+        if item.widget == "file" and item.value:
+            item.attached = (files or {}).get(item.value, item.value[:12] + "…")
     _compare(fields, schema.get(COMPARE_KEY), context or {}, forms or {})
     problems: list[Problem] = []
     for item in _walk(fields):
@@ -223,6 +240,10 @@ def _scale(prop: Mapping[str, Any], kind: str) -> list[int]:
 
 def _scalar(item: Field, prop: Mapping[str, Any], kind: str, value: Any) -> None:
     item.value = _text(value)
+    if prop.get("format") == ATTACHMENT_FORMAT:
+        item.widget, item.input_type = "file", "file"
+        item.attrs["accept"] = ACCEPT
+        return
     scale = _scale(prop, kind)
     if scale:
         item.widget = "scale"

@@ -13,8 +13,9 @@ from engine.org.people import Person
 from engine.org.views import DirectoryPerson
 from engine.runtime.views import HistoryEvent, InstanceDetail, StepForm
 
-from ..context import display_name, engine, people, processes, username
-from ..forms.context_view import sections
+from .. import files
+from ..context import display_name, engine, me, people, processes, username
+from ..forms.context_view import name_files, sections
 from ..i18n import _, decision_tone, enum_label, pick, step_title
 from ..inbox import assignment
 from .present import RequestLines, team_of
@@ -82,6 +83,8 @@ def _what(kind: str, payload: dict[str, Any], forms: Mapping[str, StepForm] | No
                            from_step=title(payload.get("from_step")), to_step=title(payload.get("to_step"))),
         "returned_straight_back": _("“%(from_step)s” was done again: the request went straight back to “%(to_step)s”",
                                     from_step=title(payload.get("from_step")), to_step=title(payload.get("to_step"))),
+        "attachment_added": _("attached %(name)s (%(size)s)", name=payload.get("name", ""),
+                              size=files.size_text(int(payload.get("size") or 0))),
         "instance_copied": _("copied the request to %(names)s",
                              names="、".join(display_name(n) for n in payload.get("copied_to", []))),
         "task_delegated": _("delegated the task to %(name)s", name=display_name(payload.get("to"))),
@@ -187,14 +190,17 @@ def show(instance_id: int) -> ResponseReturnValue:
     history = engine().work.history(Person(user), instance_id)
     forms = engine().work.forms(Person(user), instance_id)
     data = {k: v for k, v in instance["data"].items() if k in forms or k in SHOWN_DATA}
+    attached = engine().work.attachments(Person(user), instance_id)
     open_steps = [{**step, "state": "open", "candidates": assignment.candidates(step["role"], step["assignee"], user),
                    "may_release": assignment.may_offer_release(step, user)} for step in instance["open_tasks"]]
     return render_template(
         "instances/show.html", instance=instance, status=status_text(instance), good_ends=GOOD_ENDS,
         process_title=_process_title(instance["process"]), open_steps=open_steps, team_of=_team_of,
-        entries=timeline(history, forms), sections=sections(data, forms),
+        entries=timeline(history, forms),
+        sections=name_files(sections(data, forms), {a["sha256"]: a["name"] for a in attached}),
         starter=display_name(instance["started_by"]), mine=instance["started_by"] == username(),
         copy_candidates=_copy_candidates(instance, user), moves=engine().work.offered_moves(Person(user), instance_id),
+        attachments=attached, forms=forms,
     )
 
 
@@ -204,3 +210,9 @@ def _copy_candidates(instance: InstanceDetail, user: str) -> list[DirectoryPerso
     if instance["started_by"] != user and all(step["assignee"] != user for step in instance["open_tasks"]):
         return []
     return sorted((p for p in people().values() if p.active and p.username != user), key=lambda p: p.name)
+
+
+@blueprint.get("/instances/<id:instance_id>/attachments/<id:attachment_id>")
+def attachment(instance_id: int, attachment_id: int) -> ResponseReturnValue:
+    """Download a file of a request (whoever may see it), as an attachment."""
+    return files.download(engine().work.attachment(me(), instance_id, str(attachment_id)))

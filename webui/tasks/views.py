@@ -9,18 +9,21 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from engine.errors import Conflict, FormInvalid, ProcessNotFound
+from engine.errors import Conflict, FormInvalid, InvalidInput, ProcessNotFound
 from engine.org.people import Person
 from engine.runtime.comments import mentioned
+from engine.runtime.form_files import attachment_fields
 from engine.runtime.views import StepForm, TaskDetail
 from engine.text_input import id_in_range
 
+from .. import files
 from ..context import display_name, engine, me, username
 from ..errors import UNPROCESSABLE, come_back_to
-from ..forms.context_view import sections
+from ..forms.context_view import name_files, sections
+from ..forms.field_errors import say
 from ..forms.instructions import render_instructions
 from ..forms.parse import parse_form
-from ..forms.render import build_form
+from ..forms.render import UPLOAD_PREFIX, build_form
 from ..i18n import _, decision_tone, enum_label, pick, step_title, when
 from ..inbox import assignment
 from ..safety import local_target
@@ -129,11 +132,16 @@ def _page(task: TaskDetail, values: dict[str, Any], errors: dict[str, list[str]]
     forms = engine().work.forms(Person(user), task["instance_id"])
     handover = handover_view(task, user)
     may_complete = bool(task["may_complete"]) and not handover.signing
+    attached = engine().work.attachments(Person(user), task["instance_id"])
+    names = {a["sha256"]: a["name"] for a in attached}
     return render_template(
         "tasks/show.html", task=task, step=step_title(task),
         instructions=render_instructions(pick(task["instructions"], task["instructions_zh"]), task["context"]),
-        sections=sections(task["context"], forms),
-        form=build_form(task["form"], values, errors, task["context"], forms) if may_complete else None,
+        sections=name_files(sections(task["context"], forms), names),
+        form=build_form(task["form"], values, errors, task["context"], forms, names) if may_complete else None,
+        attachments=attached, forms=forms, file_limit=files.size_text(engine().work.attachment_limits().max_bytes),
+        accept_files=",".join(f".{e}" for e in sorted(engine().work.attachment_limits()
+                                                                              .extensions)),
         notes=review_notes(task, forms), earlier=earlier_note(task), refusal=refusal,
         comments=engine().work.request_comments(Person(user), task["instance_id"]), comment_text=comment_text,
         step_titles={key: pick(form.title, form.title_zh) for key, form in forms.items()},
@@ -212,8 +220,18 @@ def _submitted_form(task_id: int) -> dict[str, Any]:
 def complete(task_id: int) -> ResponseReturnValue:
     """Complete a task with the submitted form: its fields read into data by the task's form, then one engine
     transaction; a refused form is shown again with every error next to its field."""
-    data = parse_form(_submitted_form(task_id), request.form)
+    schema = _submitted_form(task_id)
+    data = parse_form(schema, request.form)
     come_back_to(url_for("tasks.show", task_id=task_id))
+    for name in attachment_fields(schema):  # a file chosen in a file field is attached first, then named by it
+        sent = files.uploads(UPLOAD_PREFIX + name)
+        if not sent:
+            continue
+        try:
+            [added] = engine().work.attach(me(), task_id, sent[:1], field=name)
+        except InvalidInput as exc:
+            return _page(engine().work.task(me(), task_id), data, {name: [say(exc.message)]}), UNPROCESSABLE
+        data[name] = added["sha256"]
     try:
         result = engine().work.complete(me(), task_id, data)
     except FormInvalid as exc:
@@ -264,7 +282,7 @@ def comment(task_id: int) -> ResponseReturnValue:
     """Add a comment to a task (the advisory right)."""
     come_back_to(url_for("tasks.show", task_id=task_id, _anchor="comments"))
     body = request.form.get("body", "")
-    engine().work.add_comment(me(), task_id, body)
+    engine().work.add_comment(me(), task_id, body, files.uploads("files"))
     flash(f"comment-{task_id}", "draft-done")
     if mentioned(body):
         flash(_("Your comment is added; the people you mentioned are told."), "success")
