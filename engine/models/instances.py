@@ -86,6 +86,8 @@ class HumanTask(Base):
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
+    # Whose task the holder has in hand while that person is away (代理: "X on behalf of Y").
+    on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
 
 
 class TaskComment(Base):

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from ..calendar import DurationInvalid
 from ..definitions.catalog import DeployedProcess
 from ..errors import ProcessError
+from ..org.absences import Stand, china_today, holders_and_stand_ins
 from . import outbox
 from .collaborators import Collaborators
 from .execution import ReadyTask, StepResult
@@ -27,16 +28,20 @@ OVERDUE_GRACE = timedelta(minutes=1)
 
 @dataclass
 class TaskPlan:
-    """For the new tasks of one run: the person each is for (relationship lanes) and its deadline."""
+    """For the new tasks of one run: the person each is for (relationship lanes, or a proxy), its deadline,
+    whose task a proxy has in hand (代理), and who holds the roles of the tasks offered to a role."""
 
     assignees: dict[str, int] = field(default_factory=dict)  # spiff task id -> user id
     due: dict[str, datetime] = field(default_factory=dict)  # spiff task id -> deadline
+    on_behalf: dict[str, Stand] = field(default_factory=dict)  # spiff task id -> the absent person and proxy
+    holders: dict[str, list[int]] = field(default_factory=dict)  # role -> its active holders
 
 
 def plan_tasks(
     session: Session, collaborators: Collaborators, process: DeployedProcess, runs: list[StepResult], now: datetime,
 ) -> list[TaskPlan]:
-    """Plans for the new tasks of several runs, with one look-up of the people they name.
+    """Plans for the new tasks of several runs, with one look-up of the people they name and one of the
+    holders of their roles and of who stands in for those away (代理: ``engine.org.absences``).
 
     :raise ProcessError: a task for a person the data does not name, or a due window that is no duration.
     """
@@ -67,7 +72,33 @@ def plan_tasks(
                 name = next(t.name for t in run.new_tasks if t.spiff_id == spiff_id)
                 raise ProcessError(f"{name}: the person it is for ({username or 'nobody'!r}) is not a known user")
             plan.assignees[spiff_id] = ids[username]
+    _pass_on_for_the_absent(session, process, runs, plans, now)
     return plans
+
+
+def _pass_on_for_the_absent(session: Session, process: DeployedProcess, runs: list[StepResult],
+                            plans: list[TaskPlan], now: datetime) -> None:
+    """A task for someone away goes to their proxy; one offered to a role goes to a proxy only when every
+    holder of the role is away (the first of them, by username, with a proxy who is in); otherwise those
+    present take it from the role's queue as always."""
+    roles = sorted({t.lane for run, plan in zip(runs, plans, strict=True) for t in run.new_tasks
+                    if t.name in process.tasks and t.spiff_id not in plan.assignees})
+    people = sorted({uid for plan in plans for uid in plan.assignees.values()})
+    found = holders_and_stand_ins(session, roles, people, china_today(now))
+    for run, plan in zip(runs, plans, strict=True):
+        plan.holders = {role: found.by_role.get(role, []) for role in roles}
+        for task in run.new_tasks:
+            if task.name not in process.tasks:
+                continue
+            if task.spiff_id in plan.assignees:
+                stand = found.stand_in.get(plan.assignees[task.spiff_id])
+            else:
+                holders = plan.holders[task.lane]
+                stand = found.stand_in[holders[0]] if holders and all(h in found.stand_in for h in holders) \
+                    else None
+            if stand is not None:
+                plan.assignees[task.spiff_id] = stand.proxy_id
+                plan.on_behalf[task.spiff_id] = stand
 
 
 def task_rows(instance_id: int, definition_id: int, tasks: list[ReadyTask], plan: TaskPlan,
@@ -76,6 +107,7 @@ def task_rows(instance_id: int, definition_id: int, tasks: list[ReadyTask], plan
         "instance_id": instance_id, "definition_id": definition_id, "spiff_task_id": t.spiff_id,
         "name": t.name, "lane": t.lane, "state": "open", "created_at": now,
         "assignee_id": plan.assignees.get(t.spiff_id), "due_at": plan.due.get(t.spiff_id),
+        "on_behalf_of_id": plan.on_behalf[t.spiff_id].absent_id if t.spiff_id in plan.on_behalf else None,
     } for t in tasks]
 
 
@@ -130,11 +162,15 @@ def step_messages(
         label = step_label(process, task.name)
         if task.spiff_id in plan.assignees:
             recipients = [plan.assignees[task.spiff_id]]
+        elif task.lane in plan.holders:
+            recipients = plan.holders[task.lane]
         else:
             if task.lane not in holders:
                 holders[task.lane] = outbox.users_with_role(session, task.lane)
             recipients = holders[task.lane]
-        messages.append(outbox.Message(recipients, "new_task", f"新任务 New task: {label} — {title}",
+        stand = plan.on_behalf.get(task.spiff_id)
+        behalf = f" (代 {stand.absent} 处理 · on behalf of {stand.absent})" if stand else ""
+        messages.append(outbox.Message(recipients, "new_task", f"新任务 New task: {label} — {title}{behalf}",
                                        instance_id=instance_id, human_task_id=created.get(task.spiff_id)))
     form = process.tasks.get(completed_task) if completed_task else None
     if form is not None and form.notify_on_complete:

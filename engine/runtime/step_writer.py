@@ -201,13 +201,16 @@ def write_new_instances(
 
 
 def _fill_task_events(events: list[PendingEvent], created: dict[str, int], plan: TaskPlan) -> None:
-    """Task events carry the new task's row id and deadline."""
+    """Task events carry the new task's row id and deadline, and the proxy it went to for someone away."""
     for event in events:
         if event.kind == "task_created":
             spiff_id = str(event.payload.get("task_id"))
             event.human_task_id = event.human_task_id or created.get(spiff_id)
             if spiff_id in plan.due:
                 event.payload["due_at"] = plan.due[spiff_id].isoformat()
+            if spiff_id in plan.on_behalf:
+                stand = plan.on_behalf[spiff_id]
+                event.payload.update(proxy=stand.proxy, on_behalf_of=stand.absent)
 
 
 def _apply_action(session: Session, action: TaskAction) -> None:

@@ -118,13 +118,12 @@ def show_task(session: Session, collaborators: Collaborators, actor: Actor, task
             schema = task_form(process, task, workflow_task)
             draft, returned = draft_values(schema, data, task.name)
             earlier = earlier_decision(schema, data, task.name)
-    assignee = session.scalar(select(User.username).where(User.id == task.assignee_id)) if task.assignee_id else None
-    completed_by = session.scalar(select(User.username).where(User.id == task.completed_by_id)) \
-        if task.completed_by_id else None
+    assignee = _username(session, task.assignee_id)
+    completed_by = _username(session, task.completed_by_id)
     definition = session.get(TaskDefinition, (instance.definition_id, task.name))
     return {
         **task_row(task, instance.process_key, instance.title, definition.title if definition else None,
-                   definition.title_zh if definition else None, assignee),
+                   definition.title_zh if definition else None, assignee, _username(session, task.on_behalf_of_id)),
         "may_complete": not actor.is_operator and rights.may_work_on(actor, task),
         "may_release": not actor.is_operator and rights.may_release(session, actor, task,
                                                                      relationship_roles(session)),
@@ -143,9 +142,15 @@ def show_task(session: Session, collaborators: Collaborators, actor: Actor, task
     }
 
 
+def _username(session: Session, user_id: int | None) -> str | None:
+    return session.scalar(select(User.username).where(User.id == user_id)) if user_id else None
+
+
 def _assignee_step(task: HumanTask, instance: ProcessInstance, assignee_id: int | None, assigned_by_id: int | None,
                    event: PendingEvent) -> Step:
-    action = TaskAction(task, {"assignee_id": assignee_id, "assigned_by_id": assigned_by_id}, (task.assignee_id,),
+    # Whoever holds the task now holds it in their own name: a proxy's stand-in (代理) ends with any change.
+    action = TaskAction(task, {"assignee_id": assignee_id, "assigned_by_id": assigned_by_id, "on_behalf_of_id": None},
+                        (task.assignee_id,),
                         f"task {task.id} was changed by someone else; reload and try again")
     return Step(instance, [event], acted_on=action)
 
@@ -239,6 +244,8 @@ def complete_task(
     for key in ("decision", "comment"):
         if key in submitted:
             payload[key] = submitted[key]
+    if task.on_behalf_of_id is not None and task.on_behalf_of_id != actor.id:  # 代理: "X on behalf of Y"
+        payload["on_behalf_of"] = _username(session, task.on_behalf_of_id)
     action = TaskAction(task, {"state": "completed", "completed_at": now, "completed_by_id": actor.id,
                                "assignee_id": actor.id}, (None, actor.id),
                         f"task {task.id} was completed or claimed by someone else")

@@ -26,6 +26,7 @@ class TaskRow(TypedDict):
     role: str
     state: str
     assignee: str | None
+    on_behalf_of: str | None  # 代理: the person away whose task the assignee has in hand
     created_at: str
     due_at: str | None
 

@@ -57,7 +57,10 @@ TASK_FIELDS: dict[str, Schema] = {
     "title": STRING, "title_zh": STRING, "process": {"type": "string", "description": "the process key"},
     "instance_title": STRING, "role": {"type": "string", "description": "the lane: the role that may do it"},
     "state": {"type": "string", "enum": ["open", "completed", "cancelled"]},
-    "assignee": nullable(STRING), "created_at": TIME, "due_at": nullable(TIME),
+    "assignee": nullable(STRING),
+    "on_behalf_of": {"type": ["string", "null"], "description": "out of office (代理): the person away whose task "
+                     "the assignee (their proxy) has in hand; null for a task held in one's own name"},
+    "created_at": TIME, "due_at": nullable(TIME),
 }
 RELEASABLE: Schema = {"type": "boolean",
                       "description": "held by someone and a role could take it again (not assigned by the process)"}
