@@ -21,6 +21,7 @@ blueprint.before_request(inputs.check_parameters)
 blueprint.before_request(errors.answer_options)
 errors.register(blueprint)
 
-from . import audit, copies, definitions, docs, exports, instances, modeler, openapi, tasks  # noqa: E402 - each adds routes
+from . import audit, copies, definitions, docs, exports, instances, me, modeler, openapi, tasks  # noqa: E402 - each adds routes
 
-__all__ = ["audit", "blueprint", "copies", "definitions", "docs", "exports", "instances", "modeler", "openapi", "tasks"]
+__all__ = ["audit", "blueprint", "copies", "definitions", "docs", "exports", "instances", "me", "modeler", "openapi",
+           "tasks"]

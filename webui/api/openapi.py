@@ -192,6 +192,7 @@ def _paths() -> dict[str, Any]:
             "listCopiedToMe", "The requests copied to the caller, newest first", "instances",
             (200, items_of(ref("CopyEntry")), "The copies"), [400],
             [_param("unread", "query", {"type": "boolean", "default": False}, "only those not opened yet")])},
+        "/me/out-of-office": _away_operations(),
         f"{instance}/comments": {"get": _operation(
             "listInstanceComments", "Every comment on the request, whichever step it was made on, oldest first",
             "instances", (200, items_of(ref("Comment")), "The comments"), [403, 404], [INSTANCE_ID])},
@@ -224,6 +225,24 @@ def _paths() -> dict[str, Any]:
     }
 
 
+def _away_operations() -> dict[str, Any]:
+    """Out of office (代理): the caller's own; ``user`` names someone else's, for an admin (else 403)."""
+    user = [_param("user", "query", {"type": "string"}, "someone else's (admins only; else 403)")]
+    end = _operation("endOutOfOffice", "End the out-of-office now (204, also when none was set); tasks already "
+                     "passed on stay with the proxy", "me", (204, {"type": "null"}, "Ended"), [400, 403, 404], user)
+    end["responses"]["204"] = {"description": "Ended; no body"}
+    return {
+        "get": _operation("getOutOfOffice", "The out-of-office set (404: none)", "me",
+                          (200, ref("Absence"), "The absence, active, to come or ended"), [400, 403, 404], user),
+        "put": _operation("setOutOfOffice", "Be away from `from` to `to` (both included): new tasks for the caller "
+                          "(assigned to them, or offered to a role all of whose holders are away) go to the proxy, "
+                          "who acts on their behalf; replaces what was set. No chains: a proxy who is away passes "
+                          "nothing on", "me", (200, ref("Absence"), "The absence as set"), [400, 403, 404], user,
+                          "AbsenceRequest"),
+        "delete": end,
+    }
+
+
 def document() -> dict[str, Any]:
     """The OpenAPI document describing every route under /api/v1."""
     paths = _paths()
@@ -243,7 +262,7 @@ def document() -> dict[str, Any]:
                                 "(400, the key named in `fields`).\n\n" + (ERRORS_DOC or "")},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
-        "tags": [{"name": n} for n in ("definitions", "tasks", "instances", "audit", "modeler", "meta")],
+        "tags": [{"name": n} for n in ("definitions", "tasks", "instances", "me", "audit", "modeler", "meta")],
         "paths": paths,
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",

@@ -159,6 +159,24 @@ COMPLETE_REQUEST = body({"data": DATA}, ["data"])
 ASSIGN_REQUEST = body({"user": {"type": "string", "minLength": 1,
                                 "description": "username of someone reporting to the caller"}},
                       ["user"])
+ABSENCE = obj({
+    "user": {"type": "string", "description": "who is away"},
+    "proxy": {"type": "string", "description": "who gets their new tasks meanwhile and acts on their behalf"},
+    "proxy_name": STRING,
+    "from": {"type": "string", "format": "date", "description": "the first day away (China's date)"},
+    "to": {"type": "string", "format": "date", "description": "the last day away, included"},
+    "active": {"type": "boolean", "description": "today is one of its days"},
+    "ended": {"type": "boolean", "description": "its last day is past: it ended by itself"},
+    "set_by": {"type": "string", "description": "who set it: the person, or an admin"},
+    "set_at": TIME,
+}, "Out of office (代理): new tasks for the person go to the proxy from `from` to `to`.")
+ABSENCE_REQUEST = body({
+    "from": {"type": "string", "format": "date", "description": "the first day away (YYYY-MM-DD, China's date)"},
+    "to": {"type": "string", "format": "date", "description": "the last day away, included; not before from, "
+           "not past, at most 366 days after from"},
+    "proxy": {"type": "string", "minLength": 1, "description": "username of an active colleague who is not away "
+              "on those days"},
+}, ["from", "to", "proxy"])
 COPY_REQUEST = body({"to": {"type": "array", "minItems": 1, "maxItems": 20, "items": {"type": "string"},
                             "description": "usernames to copy the request to"},
                      "note": {"type": "string", "maxLength": 1000, "description": "why (optional). " + TEXT_RULE}},
@@ -219,7 +237,7 @@ COMPONENTS: dict[str, Schema] = {
     "CopyResult": COPY_RESULT, "CopyEntry": COPY_ENTRY, "CopyRequest": COPY_REQUEST,
     "Integrity": INTEGRITY,
     "StartRequest": START_REQUEST, "CompleteRequest": COMPLETE_REQUEST, "AssignRequest": ASSIGN_REQUEST,
-    "CommentRequest": COMMENT_REQUEST,
+    "CommentRequest": COMMENT_REQUEST, "Absence": ABSENCE, "AbsenceRequest": ABSENCE_REQUEST,
     "Problem": PROBLEM, "Deployment": DEPLOYMENT, "Version": VERSION, "VersionDetail": VERSION_DETAIL, "Diff": DIFF,
     "Draft": DRAFT_VIEW, "DraftSummary": DRAFT_SUMMARY, "MigrationCheck": MIGRATION_CHECK,
     "MigrationResult": MIGRATION_RESULT, "DeployRequest": DEPLOY_REQUEST, "NewDraftRequest": NEW_DRAFT_REQUEST,
