@@ -53,6 +53,12 @@ ENGINE_EVENTS = frozenset({"task_created", "instance_ended", "error", "timer_fir
 
 
 def _what(kind: str, payload: dict[str, Any]) -> str:
+    absent = payload.get("on_behalf_of")
+    if absent and kind == "task_completed":  # 代理: the proxy acted for someone away
+        return _("completed the step on behalf of %(name)s", name=display_name(absent))
+    if absent and kind == "task_created":
+        return _("Waiting for %(proxy)s, on behalf of %(name)s (away):", proxy=display_name(payload.get("proxy")),
+                 name=display_name(absent))
     texts = {
         "instance_started": _("started the process"),
         "task_created": _("Waiting for"),
