@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from ..clock import utc_iso
 from ..models import HistoryEvent, HumanTask, ProcessInstance, User, UserRole
 from .views import OcelLog
-from .xes import LogFilter, instance_query
+from .xes import DONE_KINDS, LogFilter, instance_query
 
 EPOCH = "1970-01-01T00:00:00Z"
 
@@ -37,9 +37,11 @@ def ocel_log(session: Session, wanted: LogFilter) -> OcelLog:
                HistoryEvent.occurred_at, HistoryEvent.actor, HistoryEvent.payload_json, HistoryEvent.hash,
                HistoryEvent.human_task_id, HumanTask.lane)
         .outerjoin(HumanTask, HumanTask.id == HistoryEvent.human_task_id)
-        .where(HistoryEvent.instance_id.in_(ids), HistoryEvent.kind == "task_completed")
+        .where(HistoryEvent.instance_id.in_(ids), HistoryEvent.kind.in_(DONE_KINDS))
         .order_by(HistoryEvent.occurred_at, HistoryEvent.id)).all() if ids else []
-    people = sorted({r.actor for r in rows if r.actor} | set(starters.values()))
+    payloads = {row.id: json.loads(row.payload_json) for row in rows}
+    people = sorted({r.actor for r in rows if r.actor} | set(starters.values())
+                    | {str(p[key]) for p in payloads.values() for key in ("on_behalf_of", "approver") if p.get(key)})
     roles: dict[str, list[str]] = {}
     for username, role in session.execute(select(User.username, UserRole.role_key).join(
             UserRole, UserRole.user_id == User.id).where(User.username.in_(people))):
@@ -63,9 +65,14 @@ def ocel_log(session: Session, wanted: LogFilter) -> OcelLog:
                 objects.append({"id": f"task:{row.human_task_id}", "type": "task",
                                 "attributes": _attrs({"element": row.task_name, "role": row.lane}),
                                 "relationships": [{"objectId": f"instance:{row.instance_id}", "qualifier": "part of"}]})
+        payload = payloads[row.id]
         if row.actor:
             related.append({"objectId": f"person:{row.actor}", "qualifier": "completed by"})
-        decision = json.loads(row.payload_json).get("decision")
+        if payload.get("on_behalf_of"):  # 代理: the proxy completed it for someone away
+            related.append({"objectId": f"person:{payload['on_behalf_of']}", "qualifier": "on behalf of"})
+        if payload.get("approver"):  # 自动去重: passed because they had just approved the step before
+            related.append({"objectId": f"person:{payload['approver']}", "qualifier": "passed for the same approver"})
+        decision = payload.get("decision")
         events.append({"id": f"event:{row.id}", "type": row.task_name, "time": utc_iso(row.occurred_at),
                        "attributes": [{"name": k, "value": v} for k, v in (
                            ("decision", decision if isinstance(decision, str) else None), ("seq", row.seq),

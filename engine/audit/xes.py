@@ -28,6 +28,9 @@ EXTENSIONS = (("Concept", "concept", "concept.xesext"), ("Time", "time", "time.x
               ("Lifecycle", "lifecycle", "lifecycle.xesext"), ("Organizational", "org", "org.xesext"))
 
 
+# What a trace lists: the steps done, by a person or passed for the same approver (自动去重).
+DONE_KINDS = ("task_completed", "task_auto_passed")
+
 @dataclass(frozen=True)
 class LogFilter:
     """Which instances of a process: all versions or one, started within [start, end] (dates, inclusive)."""
@@ -117,7 +120,7 @@ def stream_xes(session: Session, wanted: LogFilter, chunk: int = 500) -> Iterato
                    HistoryEvent.actor, HistoryEvent.payload_json, HistoryEvent.hash, HumanTask.lane,
                    HumanTask.definition_id)
             .outerjoin(HumanTask, HumanTask.id == HistoryEvent.human_task_id)
-            .where(and_(HistoryEvent.instance_id.in_(ids), HistoryEvent.kind == "task_completed"))
+            .where(and_(HistoryEvent.instance_id.in_(ids), HistoryEvent.kind.in_(DONE_KINDS)))
             .order_by(HistoryEvent.instance_id, HistoryEvent.seq)
         ):
             events[event.instance_id].append(event)
@@ -142,8 +145,12 @@ def _trace(instance: Any, events: list[Any], titles: dict[tuple[int, str], str])
             parts.append(_attr("string", "opsflow:title", title))
         parts.append(_attr("date", "time:timestamp", _timestamp(event.occurred_at)))
         parts.append(_attr("string", "lifecycle:transition", "complete"))
-        if event.actor:
-            parts.append(_attr("string", "org:resource", event.actor))
+        if event.actor or payload.get("approver"):  # a step passed for the same approver: theirs
+            parts.append(_attr("string", "org:resource", event.actor or payload["approver"]))
+        if isinstance(payload.get("on_behalf_of"), str):  # 代理: the proxy acted for someone away
+            parts.append(_attr("string", "opsflow:on_behalf_of", payload["on_behalf_of"]))
+        if isinstance(payload.get("reason"), str) and payload.get("approver"):  # 自动去重
+            parts.append(_attr("string", "opsflow:auto_passed", payload["reason"]))
         if event.lane:
             parts.append(_attr("string", "org:role", event.lane))
         if isinstance(payload.get("decision"), str):

@@ -145,7 +145,8 @@ def open_tasks(
     base = (  # only the columns the inbox shows: never the instance's state or data
         select(*TASK_COLUMNS, ProcessInstance.process_key, ProcessInstance.title.label("instance_title"),
                TaskDefinition.title.label("form_title"), TaskDefinition.title_zh.label("form_title_zh"),
-               assignee.username.label("assignee_name"), absent.username.label("on_behalf_of_name"))
+               assignee.username.label("assignee_name"), absent.username.label("on_behalf_of_name"),
+               TaskDefinition.bulk_approve)
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
         .outerjoin(TaskDefinition, and_(TaskDefinition.definition_id == HumanTask.definition_id,
                                         TaskDefinition.name == HumanTask.name))
@@ -167,7 +168,8 @@ def open_tasks(
     return [{**task_row(task, task.process_key, task.instance_title, task.form_title, task.form_title_zh,
                         task.assignee_name, task.on_behalf_of_name),
              "mine": task.assignee_id == actor.id,
-             "releasable": task.assignee_id is not None and task.lane not in fixed} for task in rows[:limit]]
+             "releasable": task.assignee_id is not None and task.lane not in fixed,
+             "bulk_approve": bool(task.bulk_approve)} for task in rows[:limit]]
 
 
 def list_tasks(

@@ -9,17 +9,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
 
 from ..calendar import DurationInvalid
 from ..definitions.catalog import DeployedProcess
 from ..errors import ProcessError
+from ..models import User
 from ..org.absences import Stand, china_today, holders_and_stand_ins
 from . import outbox
 from .collaborators import Collaborators
 from .execution import ReadyTask, StepResult
 from .placeholders import resolve
 
+ADMIN_ROLE = "admin"  # who takes a step nobody holds the role of, by default (``_nobody_holds``)
 REMIND_BEFORE = timedelta(days=1)
 # Escalation waits this long after a deadline, so that a timer closing the step at its deadline
 # (e.g. a self-assessment closed as not submitted) runs first and nobody is told of a step that is gone.
@@ -35,15 +38,18 @@ class TaskPlan:
     due: dict[str, datetime] = field(default_factory=dict)  # spiff task id -> deadline
     on_behalf: dict[str, Stand] = field(default_factory=dict)  # spiff task id -> the absent person and proxy
     holders: dict[str, list[int]] = field(default_factory=dict)  # role -> its active holders
+    no_holder: dict[str, dict[str, str]] = field(default_factory=dict)  # spiff task id -> {role, rule, to}
 
 
 def plan_tasks(
     session: Session, collaborators: Collaborators, process: DeployedProcess, runs: list[StepResult], now: datetime,
+    starter_id: int,
 ) -> list[TaskPlan]:
     """Plans for the new tasks of several runs, with one look-up of the people they name and one of the
     holders of their roles and of who stands in for those away (代理: ``engine.org.absences``).
 
-    :raise ProcessError: a task for a person the data does not name, or a due window that is no duration.
+    :raise ProcessError: a task for a person the data does not name, or a due window that is no duration; a
+    role nobody holds, when the process says to refuse (``whenNoHolder``) or nobody can take the step instead.
     """
     wanted: list[dict[str, str]] = []
     plans = []
@@ -72,19 +78,24 @@ def plan_tasks(
                 name = next(t.name for t in run.new_tasks if t.spiff_id == spiff_id)
                 raise ProcessError(f"{name}: the person it is for ({username or 'nobody'!r}) is not a known user")
             plan.assignees[spiff_id] = ids[username]
-    _pass_on_for_the_absent(session, process, runs, plans, now)
+    _route(session, process, runs, plans, now, starter_id)
     return plans
 
 
-def _pass_on_for_the_absent(session: Session, process: DeployedProcess, runs: list[StepResult],
-                            plans: list[TaskPlan], now: datetime) -> None:
-    """A task for someone away goes to their proxy; one offered to a role goes to a proxy only when every
-    holder of the role is away (the first of them, by username, with a proxy who is in); otherwise those
-    present take it from the role's queue as always."""
+def _route(session: Session, process: DeployedProcess, runs: list[StepResult], plans: list[TaskPlan],
+           now: datetime, starter_id: int) -> None:
+    """Who gets the new tasks, beyond what the model names.
+
+    Out of office (代理): a task for someone away goes to their proxy; one offered to a role goes to a proxy only
+    when every holder of the role is away (the first of them, by username, with a proxy who is in); otherwise
+    those present take it from the role's queue as always. A role nobody holds (审批人为空): the process's
+    ``whenNoHolder`` rule (``_nobody_holds``). One query for all of it (none when no task is new).
+    """
     roles = sorted({t.lane for run, plan in zip(runs, plans, strict=True) for t in run.new_tasks
                     if t.name in process.tasks and t.spiff_id not in plan.assignees})
     people = sorted({uid for plan in plans for uid in plan.assignees.values()})
-    found = holders_and_stand_ins(session, roles, people, china_today(now))
+    asked = sorted({*roles, ADMIN_ROLE}) if roles else []  # the admins too, in case a role has nobody
+    found = holders_and_stand_ins(session, asked, people, china_today(now))
     for run, plan in zip(runs, plans, strict=True):
         plan.holders = {role: found.by_role.get(role, []) for role in roles}
         for task in run.new_tasks:
@@ -94,11 +105,35 @@ def _pass_on_for_the_absent(session: Session, process: DeployedProcess, runs: li
                 stand = found.stand_in.get(plan.assignees[task.spiff_id])
             else:
                 holders = plan.holders[task.lane]
-                stand = found.stand_in[holders[0]] if holders and all(h in found.stand_in for h in holders) \
-                    else None
+                if not holders:
+                    _nobody_holds(session, process, task, plan, found.by_role.get(ADMIN_ROLE, []), starter_id)
+                    continue
+                stand = found.stand_in[holders[0]] if all(h in found.stand_in for h in holders) else None
             if stand is not None:
                 plan.assignees[task.spiff_id] = stand.proxy_id
                 plan.on_behalf[task.spiff_id] = stand
+
+
+def _nobody_holds(session: Session, process: DeployedProcess, task: ReadyTask, plan: TaskPlan, admins: list[int],
+                  starter_id: int) -> None:
+    """A step whose role nobody (active) holds goes, by the process's rule, to the request starter's manager
+    (``manager``; the admins when the starter has none), to an admin (``admins``, the first by username), or is
+    refused (``refuse``): never a task that nobody can see. :raise ProcessError:"""
+    rule = process.when_no_holder
+    if rule == "refuse":
+        raise ProcessError(f"nobody holds the role {task.lane!r} that step {task.name!r} needs, and this process "
+                           "refuses to go on then (whenNoHolder=refuse): ask an admin to give someone the role")
+    manager = aliased(User)
+    to = session.scalar(select(manager.id).join(User, User.reports_to_id == manager.id).where(
+        User.id == starter_id, manager.active.is_(True))) if rule == "manager" else None  # one who has left: no
+    if to is None and admins:
+        to = admins[0]
+    if to is None:
+        raise ProcessError(f"nobody holds the role {task.lane!r} that step {task.name!r} needs, and there is nobody "
+                           "to pass it to: give someone the role")
+    plan.assignees[task.spiff_id] = to
+    username = session.scalar(select(User.username).where(User.id == to)) or ""
+    plan.no_holder[task.spiff_id] = {"role": task.lane, "rule": rule, "to": username}
 
 
 def task_rows(instance_id: int, definition_id: int, tasks: list[ReadyTask], plan: TaskPlan,

@@ -131,7 +131,7 @@ def write_step(session: Session, collaborators: Collaborators, step: Step, now: 
     plan = TaskPlan()
     gone = list(step.close)
     if run is not None and process is not None:
-        [plan] = plan_tasks(session, collaborators, process, [run], now)
+        [plan] = plan_tasks(session, collaborators, process, [run], now, instance.started_by_id)
         created = _insert_tasks(session, task_rows(instance.id, process.id, run.new_tasks, plan, now))
         skip = step.acted_on.task.spiff_task_id if step.acted_on else None
         gone += [t for t in run.gone_task_ids if t != skip]
@@ -161,7 +161,7 @@ def write_new_instances(
     """
     if not items:
         return []
-    plans = plan_tasks(session, collaborators, process, [item.run for item in items], now)
+    plans = plan_tasks(session, collaborators, process, [item.run for item in items], now, actor.id)
     table = INSTANCES
     rows = [{
         "definition_id": process.id, "process_key": process.key, "title": item.title[:300],
@@ -211,6 +211,8 @@ def _fill_task_events(events: list[PendingEvent], created: dict[str, int], plan:
             if spiff_id in plan.on_behalf:
                 stand = plan.on_behalf[spiff_id]
                 event.payload.update(proxy=stand.proxy, on_behalf_of=stand.absent)
+            if spiff_id in plan.no_holder:
+                event.payload["no_holder"] = plan.no_holder[spiff_id]
 
 
 def _apply_action(session: Session, action: TaskAction) -> None:

@@ -24,6 +24,7 @@ from ..history.log import PendingEvent
 from ..models import HumanTask, ProcessInstance, TaskDefinition, User
 from ..org import rights
 from ..org.people import Actor, load_actor, relationship_roles
+from .auto_pass import pass_same_approver
 from .collaborators import Collaborators
 from .inbox import task_row
 from .step_writer import Step, TaskAction, workflow_changes, write_step
@@ -237,6 +238,8 @@ def complete_task(
     try:
         runner.run_action(workflow_task.run)
         run = runner.advance(workflow, before, before_data, actor.username)
+        run = pass_same_approver(session, collaborators, process, workflow, run, actor, submitted, before,
+                                 before_data)
     except ProcessError as exc:
         exc.instance_id, exc.task_name = instance.id, task.name
         raise

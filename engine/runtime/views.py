@@ -36,6 +36,7 @@ class Task(TaskRow):
 
     mine: bool
     releasable: bool
+    bulk_approve: bool  # 批量审批: its step lets the inbox approve several at once
 
 
 class ReworkRounds(TypedDict):
@@ -228,6 +229,21 @@ class StepForm:
     title: str
     title_zh: str
     schema: dict[str, Any]  # a JSON Schema (2020-12)
+
+
+class BulkRefusal(TypedDict):
+    """A task of a bulk approval that was not approved, and why (``error``: the error code the API would give)."""
+
+    id: int
+    error: str
+    message: str
+
+
+class BulkApproval(TypedDict):
+    """What a bulk approval (批量审批) did: each task approved in its own transaction, or refused."""
+
+    approved: list[int]
+    refused: list[BulkRefusal]
 
 
 class CopyResult(TypedDict):

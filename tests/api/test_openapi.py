@@ -41,7 +41,7 @@ def test_every_route_is_documented_and_every_documented_route_exists(sqlite_app,
     documented = {(API + path, method) for path, item in document["paths"].items() for method in item
                   if method in HTTP_METHODS}
     assert routes == documented
-    assert len(routes) == 42
+    assert len(routes) == 43
 
 
 def test_the_document_is_valid_openapi(document):
@@ -134,6 +134,9 @@ def test_the_answers_are_what_the_document_says(sqlite_users, document):
     api.call("zhang.min", "post", f"{task}/complete", {"data": DRAFT}, task_id=draft)
     review = api.call("li.na", "get", "/tasks")["items"][0]["id"]
     api.call("li.na", "get", task, task_id=review)
+    bulk = api.call("li.na", "post", "/tasks/bulk-approve", {"task_ids": [review, review]})
+    assert bulk["approved"] == [] and [r["error"] for r in bulk["refused"]] == ["invalid"]  # the step does not allow it
+    api.call("li.na", "post", "/tasks/bulk-approve", {"task_ids": []}, 400)
     api.call("li.na", "post", f"{task}/complete", {"data": decision("return", "More detail")}, task_id=review)
 
     api.call("li.na", "get", "/process-instances", mine="true")

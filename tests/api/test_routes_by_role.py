@@ -186,6 +186,9 @@ PROBES = [
     Probe(f"{TASK}/complete", "POST", "/tasks/{self_assessment}/complete", 403, {400: frozenset({"zhou.jie"})},
           body={"data": {}}),
     Probe(f"{TASK}/complete", "POST", "/tasks/{missing}/complete", 404, body={"data": {}}),
+    # Bulk approval (批量审批): everyone may ask; each task is refused or approved on its own, in the answer.
+    Probe("/tasks/bulk-approve", "POST", "/tasks/bulk-approve", 200, body={"task_ids": [MISSING]}),
+    Probe("/tasks/bulk-approve", "POST", "/tasks/bulk-approve", 400, body={"task_ids": []}, case="none"),
     # Comments: whoever sees the task, except the auditor, who reads and changes nothing.
     Probe(f"{TASK}/comments", "POST", "/tasks/{research}/comments", 403, {201: SEES_PLAN - READ_ONLY},
           body={"body": "A remark"}),

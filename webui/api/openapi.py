@@ -164,6 +164,11 @@ def _paths() -> dict[str, Any]:
             "completeTask", "Complete a task with form data", "tasks",
             (200, ref("Completion"), "The task is completed; what is open now"), [*CHANGE_ERRORS, 422],
             [TASK_ID], "CompleteRequest")},
+        "/tasks/bulk-approve": {"post": _operation(
+            "bulkApproveTasks", "Approve several tasks of one step with one comment (批量审批; only steps whose "
+            "model sets bulkApprove), each in its own transaction: the stale or refused ones are reported, the rest "
+            "done", "tasks", (200, ref("BulkApproval"), "What was approved, and what was refused and why"), [400],
+            [], "BulkApproveRequest")},
         f"{task}/comments": {
             "get": _operation("listComments", "Comments made on this task, oldest first (the request's comments: "
                               "GET /process-instances/{id}/comments)", "tasks",

@@ -65,7 +65,9 @@ TASK_FIELDS: dict[str, Schema] = {
 RELEASABLE: Schema = {"type": "boolean",
                       "description": "held by someone and a role could take it again (not assigned by the process)"}
 TASK = obj({**TASK_FIELDS, "mine": {"type": "boolean", "description": "claimed by or assigned to the caller"},
-            "releasable": RELEASABLE}, "An open task in the caller's inbox.")
+            "releasable": RELEASABLE,
+            "bulk_approve": {"type": "boolean", "description": "批量审批: its step lets several of its tasks be "
+                             "approved at once (POST /tasks/bulk-approve)"}}, "An open task in the caller's inbox.")
 TASK_DETAIL = obj({
     **TASK_FIELDS,
     "may_complete": BOOLEAN, "may_release": BOOLEAN, "process_version": INTEGER, "instructions": STRING,
@@ -159,6 +161,18 @@ COMPLETE_REQUEST = body({"data": DATA}, ["data"])
 ASSIGN_REQUEST = body({"user": {"type": "string", "minLength": 1,
                                 "description": "username of someone reporting to the caller"}},
                       ["user"])
+BULK_REFUSAL = obj({"id": INTEGER, "error": {"type": "string", "description": "the error code a single "
+                                                  "completion would get: forbidden, not_found, conflict, invalid..."},
+                     "message": STRING}, "A task of a bulk approval that was not approved, and why.")
+BULK_APPROVAL = obj({"approved": {"type": "array", "items": INTEGER, "description": "the tasks approved, each in "
+                                  "its own transaction with its own history event"},
+                     "refused": {"type": "array", "items": ref("BulkRefusal")}},
+                    "What a bulk approval did: the tasks approved and those refused (the rest are done all the same).")
+BULK_APPROVE_REQUEST = body({
+    "task_ids": {"type": "array", "minItems": 1, "maxItems": 100, "items": {"type": "integer"},
+                 "description": "tasks of one step whose model allows bulk approval (bulkApprove)"},
+    "comment": {"type": "string", "description": "one comment for every approval (optional)"},
+}, ["task_ids"])
 ABSENCE = obj({
     "user": {"type": "string", "description": "who is away"},
     "proxy": {"type": "string", "description": "who gets their new tasks meanwhile and acts on their behalf"},
@@ -238,6 +252,7 @@ COMPONENTS: dict[str, Schema] = {
     "Integrity": INTEGRITY,
     "StartRequest": START_REQUEST, "CompleteRequest": COMPLETE_REQUEST, "AssignRequest": ASSIGN_REQUEST,
     "CommentRequest": COMMENT_REQUEST, "Absence": ABSENCE, "AbsenceRequest": ABSENCE_REQUEST,
+    "BulkApproval": BULK_APPROVAL, "BulkRefusal": BULK_REFUSAL, "BulkApproveRequest": BULK_APPROVE_REQUEST,
     "Problem": PROBLEM, "Deployment": DEPLOYMENT, "Version": VERSION, "VersionDetail": VERSION_DETAIL, "Diff": DIFF,
     "Draft": DRAFT_VIEW, "DraftSummary": DRAFT_SUMMARY, "MigrationCheck": MIGRATION_CHECK,
     "MigrationResult": MIGRATION_RESULT, "DeployRequest": DEPLOY_REQUEST, "NewDraftRequest": NEW_DRAFT_REQUEST,

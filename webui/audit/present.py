@@ -21,6 +21,7 @@ def step_text(kind: str) -> str:
         "task_unclaimed": _("gave back to the team"), "task_assigned": _("assigned"),
         "comment_added": _("commented on"), "instance_cancelled": _("cancelled the process"),
         "instance_copied": _("copied the request to others"),
+        "task_auto_passed": _("Passed automatically (same approver)"),
         "timer_fired": _("A deadline passed"), "reminder_sent": _("A reminder was sent for"),
         "task_overdue": _("Overdue, reported to the holder's manager"), "error": _("The process model failed at"),
     }

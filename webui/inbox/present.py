@@ -45,6 +45,7 @@ class TaskLine:
     offers: tuple[Offer, ...]
     assign_href: str
     on_behalf_of: str = ""  # 代理: the name of the person away whose task this is
+    bulk: bool = False  # 批量审批: may be ticked and approved with others of its step
 
 
 class TaskLines:
@@ -82,4 +83,5 @@ class TaskLines:
             action=action, action_href=action_href, offers=offered,
             assign_href=self.assign(task_id) if offered else "",
             on_behalf_of=display_name(row["on_behalf_of"]) if row["on_behalf_of"] else "",
+            bulk=row["bulk_approve"] and (row["mine"] or not row["assignee"]),
         )

@@ -48,7 +48,7 @@ def _process_title(key: str) -> str:
     return step_title(process) if process else key
 
 
-ENGINE_EVENTS = frozenset({"task_created", "instance_ended", "error", "timer_fired", "task_expired",
+ENGINE_EVENTS = frozenset({"task_created", "task_auto_passed", "instance_ended", "error", "timer_fired", "task_expired",
                            "reminder_sent", "task_overdue"})
 
 
@@ -56,6 +56,9 @@ def _what(kind: str, payload: dict[str, Any]) -> str:
     absent = payload.get("on_behalf_of")
     if absent and kind == "task_completed":  # 代理: the proxy acted for someone away
         return _("completed the step on behalf of %(name)s", name=display_name(absent))
+    if kind == "task_created" and payload.get("no_holder"):  # 审批人为空: nobody held the step's role
+        return _("Nobody holds the step's role; by the process's rule it went to %(name)s:",
+                 name=display_name(payload["no_holder"].get("to")))
     if absent and kind == "task_created":
         return _("Waiting for %(proxy)s, on behalf of %(name)s (away):", proxy=display_name(payload.get("proxy")),
                  name=display_name(absent))
@@ -66,6 +69,8 @@ def _what(kind: str, payload: dict[str, Any]) -> str:
         "task_unclaimed": _("gave the task back to the team"),
         "task_assigned": _("assigned the task to %(name)s", name=display_name(payload.get("to"))),
         "task_completed": _("completed the step"),
+        "task_auto_passed": _("Passed automatically: %(name)s had just approved the step before (same approver)",
+                              name=display_name(payload.get("approver"))),
         "comment_added": _("commented"),
         "instance_copied": _("copied the request to %(names)s",
                              names="、".join(display_name(n) for n in payload.get("copied_to", []))),

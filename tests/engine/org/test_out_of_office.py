@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from engine.audit.xes import LogFilter
 from engine.errors import InvalidInput, NotAllowed, NotFound, UserNotFound
 from engine.org.absences import china_today
 from engine.org.people import Person
@@ -46,6 +47,11 @@ def test_a_proxy_receives_a_new_task_and_completes_it_on_behalf_of_the_absent(de
     [completed] = [e for e in history if e["kind"] == "task_completed"]
     assert (completed["actor"], completed["payload"]["on_behalf_of"]) == ("zhou.jie", "wang.lei")
     assert demo.work.task(PROXY, task["id"])["completed_by"] == "zhou.jie"
+    ocel = demo.audit.ocel_log(OPERATOR, LogFilter("market_plan"))
+    related = [r for e in ocel["events"] for r in e["relationships"]]
+    assert {"objectId": "person:wang.lei", "qualifier": "on behalf of"} in related
+    xes = "".join(demo.audit.xes_log(OPERATOR, LogFilter("market_plan")))
+    assert '<string key="opsflow:on_behalf_of" value="wang.lei"/>' in xes
 
     clock.advance(days=3)  # past the last day: the absence ended by itself, no job needed
     assert demo.org.away(RESEARCHER)["active"] is False and demo.org.away(RESEARCHER)["ended"] is True
