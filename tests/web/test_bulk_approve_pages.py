@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from engine.facade import Engine
 from engine.org.people import Person
-from tests.approver_rules import deploy_market_plan
+from tests.approver_rules import deploy_market_plan, move_role, set_active
 from tests.journey import OPERATOR, decision, only_task, research_and_draft, start_plan, step
 from tests.web.conftest import ClientFor, text
 
@@ -33,3 +33,20 @@ def test_ticked_reviews_are_approved_together_and_a_stale_one_is_told(client_as:
     assert (done["payload"]["decision"], done["payload"]["comment"]) == ("approve", "同意")
     assert only_task(web_engine, "chen.yu", "director_signoff", plans[0])
     assert web_engine.work.tasks(Person("li.na")) == []
+
+
+def test_the_timeline_tells_a_step_passed_for_the_same_approver_and_one_nobody_held(
+        client_as: ClientFor, web_engine: Engine, tmp_path) -> None:
+    deploy_market_plan(web_engine, tmp_path, {"skipSameApprover": "true"})
+    move_role(web_engine, "director", "chen.yu", "li.na")
+    plan = start_plan(web_engine)
+    research_and_draft(web_engine, plan)
+    step(web_engine, "li.na", "manager_review", plan, decision("approve"))
+    page = text(client_as("li.na").get(f"/instances/{plan}", headers=ZH))
+    assert "自动通过：李娜 刚审批过上一步" in page
+    assert "Passed automatically (same approver)" in text(client_as("he.ping").get(f"/audit/instances/{plan}",
+                                                                                    headers=EN))
+    set_active(web_engine, "wang.lei", False)
+    other = start_plan(web_engine)
+    assert "rule it went to Administrator: " in text(
+        client_as("li.na").get(f"/instances/{other}", headers=EN))

@@ -34,7 +34,9 @@ def test_set_on_the_account_page_then_the_proxy_acts_on_behalf_and_the_timeline_
     web_engine.work.complete(Person("zhou.jie"), task["id"], RESEARCH)
     timeline = text(client_as("li.na").get(f"/instances/{plan}", headers=EN))
     assert "completed the step on behalf of 王磊" in timeline
+    assert "Waiting for 周杰, on behalf of 王磊 (away): " in timeline
     assert "代 王磊 完成了此步骤" in text(client_as("li.na").get(f"/instances/{plan}", headers=ZH))
+    assert "on behalf of 王磊" in text(client_as("he.ping").get(f"/audit/instances/{plan}", headers=EN))
 
     ended = wang.post("/account/out-of-office/end", follow_redirects=True, headers=EN)
     assert "new tasks come to you again" in text(ended)

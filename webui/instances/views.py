@@ -57,10 +57,10 @@ def _what(kind: str, payload: dict[str, Any]) -> str:
     if absent and kind == "task_completed":  # 代理: the proxy acted for someone away
         return _("completed the step on behalf of %(name)s", name=display_name(absent))
     if kind == "task_created" and payload.get("no_holder"):  # 审批人为空: nobody held the step's role
-        return _("Nobody holds the step's role; by the process's rule it went to %(name)s:",
+        return _("Nobody holds the step's role; by the process's rule it went to %(name)s",
                  name=display_name(payload["no_holder"].get("to")))
     if absent and kind == "task_created":
-        return _("Waiting for %(proxy)s, on behalf of %(name)s (away):", proxy=display_name(payload.get("proxy")),
+        return _("Waiting for %(proxy)s, on behalf of %(name)s (away)", proxy=display_name(payload.get("proxy")),
                  name=display_name(absent))
     texts = {
         "instance_started": _("started the process"),
