@@ -116,24 +116,28 @@ def _route(session: Session, process: DeployedProcess, runs: list[StepResult], p
 
 def _nobody_holds(session: Session, process: DeployedProcess, task: ReadyTask, plan: TaskPlan, admins: list[int],
                   starter_id: int) -> None:
-    """A step whose role nobody (active) holds goes, by the process's rule, to the request starter's manager
-    (``manager``; the admins when the starter has none), to an admin (``admins``, the first by username), or is
-    refused (``refuse``): never a task that nobody can see. :raise ProcessError:"""
+    """A step whose role nobody (active) holds goes, by the process's rule, to an admin (``admins``, the first by
+    username; the request starter's manager when there is no admin), to the starter's manager (``manager``; an
+    admin when they have none), or is refused (``refuse``): never a task that nobody can see. :raise ProcessError:
+    refused, or nobody to pass it to."""
     rule = process.when_no_holder
     if rule == "refuse":
         raise ProcessError(f"nobody holds the role {task.lane!r} that step {task.name!r} needs, and this process "
                            "refuses to go on then (whenNoHolder=refuse): ask an admin to give someone the role")
-    manager = aliased(User)
-    to = session.scalar(select(manager.id).join(User, User.reports_to_id == manager.id).where(
-        User.id == starter_id, manager.active.is_(True))) if rule == "manager" else None  # one who has left: no
-    if to is None and admins:
-        to = admins[0]
+    admin = admins[0] if admins else None
+    to = admin if rule == "admins" and admin is not None else _active_manager(session, starter_id) or admin
     if to is None:
-        raise ProcessError(f"nobody holds the role {task.lane!r} that step {task.name!r} needs, and there is nobody "
-                           "to pass it to: give someone the role")
+        raise ProcessError(f"nobody holds the role {task.lane!r} that step {task.name!r} needs, and there is neither "
+                           "an admin nor a manager of the requester to pass it to: give someone the role")
     plan.assignees[task.spiff_id] = to
     username = session.scalar(select(User.username).where(User.id == to)) or ""
     plan.no_holder[task.spiff_id] = {"role": task.lane, "rule": rule, "to": username}
+
+
+def _active_manager(session: Session, user_id: int) -> int | None:
+    manager = aliased(User)
+    return session.scalar(select(manager.id).join(User, User.reports_to_id == manager.id).where(
+        User.id == user_id, manager.active.is_(True)))
 
 
 def task_rows(instance_id: int, definition_id: int, tasks: list[ReadyTask], plan: TaskPlan,

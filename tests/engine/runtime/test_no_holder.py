@@ -47,3 +47,13 @@ def test_the_refuse_rule_refuses_to_start_with_a_clear_message_and_stores_nothin
 def test_an_unknown_rule_is_refused_at_deploy(engine, tmp_path):
     with pytest.raises(DeploymentRejected, match="whenNoHolder"):
         deploy_market_plan(engine, tmp_path, {"whenNoHolder": "anyone"})
+
+
+def test_with_no_admin_the_step_goes_to_the_starters_manager_and_with_neither_it_is_refused(engine):
+    set_active(engine, "wang.lei", False)
+    set_active(engine, "admin", False)
+    plan = start_plan(engine)  # li.na reports to chen.yu
+    assert only_task(engine, "chen.yu", "research", plan)["assignee"] == "chen.yu"
+    set_active(engine, "chen.yu", False)
+    with pytest.raises(ProcessError, match="neither an admin nor a manager"):
+        engine.work.start(Person("li.na"), "market_plan", START)
