@@ -89,7 +89,7 @@ def replay_instance(collaborators: Collaborators, process: Any, instance_id: int
                                f"{', '.join(taken[1])}, the model (with the recorded data) {', '.join(model[1])}", seq)
         elif kind in ("instance_cancelled", "instance_withdrawn"):
             return Verdict(instance_id, version, True, steps)
-        elif kind == "task_completed":
+        elif kind in ("task_completed", "task_auto_passed"):  # a step passed for the same approver: the same run
             if expected_paths:
                 return Verdict(instance_id, version, False, steps, f"the model passed gateway {expected_paths[0][0]}, "
                                "which the history does not record", seq)

@@ -21,10 +21,10 @@ from ..clock import utc_iso
 from ..models import HistoryEvent, HumanTask, ProcessInstance, User, UserRole
 from .attachment_files import before, files_by_task
 from .views import OcelLog
-from .xes import HANDED_ON, LogFilter, handed_on, instance_query, task_moves
+from .xes import DONE_KINDS, HANDED_ON, LogFilter, handed_on, instance_query, task_moves
 
 EPOCH = "1970-01-01T00:00:00Z"
-TASK_EVENTS = ("task_completed", "task_returned")
+TASK_EVENTS = (*DONE_KINDS, "task_returned")
 RETURNED = "task returned"  # the event type of a return to an earlier step
 
 
@@ -46,7 +46,9 @@ def ocel_log(session: Session, wanted: LogFilter) -> OcelLog:
         .outerjoin(HumanTask, HumanTask.id == HistoryEvent.human_task_id)
         .where(HistoryEvent.instance_id.in_(ids), HistoryEvent.kind.in_(TASK_EVENTS))
         .order_by(HistoryEvent.occurred_at, HistoryEvent.id)).all() if ids else []
-    people = sorted({r.actor for r in rows if r.actor} | set(starters.values()))
+    payloads = {row.id: json.loads(row.payload_json) for row in rows}
+    people = sorted({r.actor for r in rows if r.actor} | set(starters.values())
+                    | {str(p[key]) for p in payloads.values() for key in ("on_behalf_of", "approver") if p.get(key)})
     roles: dict[str, list[str]] = {}
     for username, role in session.execute(select(User.username, UserRole.role_key).join(
             UserRole, UserRole.user_id == User.id).where(User.username.in_(people))):
@@ -74,9 +76,14 @@ def ocel_log(session: Session, wanted: LogFilter) -> OcelLog:
                                 "attributes": _attrs({"element": row.task_name, "role": row.lane}),
                                 "relationships": [{"objectId": f"instance:{row.instance_id}", "qualifier": "part of"}]})
         returned = row.kind == "task_returned"
+        payload = payloads[row.id]
         if row.actor:
             related.append({"objectId": f"person:{row.actor}",
                             "qualifier": "returned by" if returned else "completed by"})
+        if payload.get("on_behalf_of"):  # 代理: the proxy completed it for someone away
+            related.append({"objectId": f"person:{payload['on_behalf_of']}", "qualifier": "on behalf of"})
+        if payload.get("approver"):  # 自动去重: passed because they had just approved the step before
+            related.append({"objectId": f"person:{payload['approver']}", "qualifier": "passed for the same approver"})
         for file in {f.sha256: f for f in before(files, row.human_task_id, row.occurred_at)}.values():  # 附件
             related.append({"objectId": f"file:{file.sha256}", "qualifier": "attached"})
             if file.sha256 not in seen_files:
@@ -84,7 +91,6 @@ def ocel_log(session: Session, wanted: LogFilter) -> OcelLog:
                 objects.append({"id": f"file:{file.sha256}", "type": "file", "relationships": [],
                                 "attributes": _attrs({"name": file.name, "size": file.size,
                                                       "content_type": file.content_type})})
-        payload = json.loads(row.payload_json)
         decision = payload.get("decision")
         moved = moves.get(row.human_task_id, {}) if row.human_task_id is not None and not returned else {}
         named = (("from_step", row.task_name), ("to_step", payload.get("to_step"))) if returned else \

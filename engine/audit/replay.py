@@ -205,6 +205,7 @@ def describe_step(step: LoggedStep, roles: dict[int, str]) -> AuditStepEvent:
         "decision": payload.get("decision", (submitted or {}).get("decision")),
         "comment": payload.get("comment") or payload.get("reason") or payload.get("message"),
         "to": payload.get("to"),
+        "on_behalf_of": payload.get("on_behalf_of"),
     }
 
 

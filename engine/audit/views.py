@@ -81,6 +81,7 @@ class AuditStepEvent(TypedDict):
     decision: str | None
     comment: str | None
     to: str | None
+    on_behalf_of: str | None  # 代理: the person away the actor (their proxy) acted for
 
 
 class AuditFollowUp(TypedDict):

@@ -30,9 +30,11 @@ from ..models import HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance
 from .attachment_files import TaskFile, before, files_by_task
 
 XES_NS = "http://www.xes-standard.org/"
-TASK_EVENTS = ("task_completed", "task_returned")  # a step done, or returned to an earlier one (ate_abort)
 EXTENSIONS = (("Concept", "concept", "concept.xesext"), ("Time", "time", "time.xesext"),
               ("Lifecycle", "lifecycle", "lifecycle.xesext"), ("Organizational", "org", "org.xesext"))
+# What a trace lists: the steps done, by a person or passed for the same approver (自动去重).
+DONE_KINDS = ("task_completed", "task_auto_passed")
+TASK_EVENTS = (*DONE_KINDS, "task_returned")  # a step done (or passed), or returned to an earlier one
 
 
 @dataclass(frozen=True)
@@ -192,8 +194,10 @@ def _trace(instance: Any, events: list[Any], titles: dict[tuple[int, str], str],
         parts.append(_attr("string", "lifecycle:transition", "ate_abort" if returned else "complete"))
         if returned:
             parts.append(_attr("string", "opsflow:returned_to", payload.get("to_step")))
-        if event.actor:
-            parts.append(_attr("string", "org:resource", event.actor))
+        if event.actor or payload.get("approver"):  # a step passed for the same approver: theirs
+            parts.append(_attr("string", "org:resource", event.actor or payload["approver"]))
+        if isinstance(payload.get("reason"), str) and payload.get("approver"):  # 自动去重
+            parts.append(_attr("string", "opsflow:auto_passed", payload["reason"]))
         if event.lane:
             parts.append(_attr("string", "org:role", event.lane))
         if isinstance(payload.get("decision"), str):

@@ -34,6 +34,7 @@ class TaskForm:
     assignee_path: str = ""
     due_window: str = ""
     notify_on_complete: tuple[str, ...] = ()
+    bulk_approve: bool = False  # 批量审批: the inbox may approve several of this step's tasks at once
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ class DeployedProcess:
     business_key: str = ""
     notify_on_end: tuple[str, ...] = ()
     transfer_rule: str = ""  # to whom its steps may be transferred (转办); "" is the default rule
+    when_no_holder: str = "admins"  # 审批人为空: admins, manager or refuse
+    skip_same_approver: bool = False  # 自动去重: pass a step its holder approved just before
 
 
 class DefinitionCatalog:
@@ -80,12 +83,14 @@ class DefinitionCatalog:
             specs=specs,
             tasks={t.name: TaskForm(t.name, t.title, t.title_zh, t.lane, json.loads(t.form_json),
                                     _split(t.context_from), t.instructions, t.instructions_zh, t.assignee_path,
-                                    t.due_window, _split(t.notify_on_complete))
+                                    t.due_window, _split(t.notify_on_complete), t.bulk_approve)
                    for t in tasks},
             instance_title=row.instance_title,
             business_key=row.business_key,
             notify_on_end=_split(row.notify_on_end),
             transfer_rule=row.transfer_rule,
+            when_no_holder=row.when_no_holder,
+            skip_same_approver=row.skip_same_approver,
         )
         with self._lock:
             self._by_id[definition_id] = deployed

@@ -50,6 +50,7 @@ class UserTaskInfo:
     assignee_path: str = ""
     due_window: str = ""
     notify_on_complete: str = ""
+    bulk_approve: bool = False  # property bulkApprove="true": the inbox may approve several at once (批量审批)
 
 
 # What owns a form: the kind of element (a user task, or the process for its start form) and its id.
@@ -254,5 +255,6 @@ def user_tasks(
             assignee_path=props.get("assignee", ""),
             due_window=props.get("dueWindow", ""),
             notify_on_complete=props.get("notifyOnComplete", ""),
+            bulk_approve=props.get("bulkApprove", "").strip().lower() == "true",
         ))
     return infos

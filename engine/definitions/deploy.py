@@ -56,7 +56,8 @@ def _store(session: Session, parsed: ParsedProcess, specs: SpecCodec, now: datet
         start_form_json=json.dumps(parsed.start_form, ensure_ascii=False) if parsed.start_form else None,
         start_roles=",".join(parsed.start_roles), instance_title=parsed.instance_title,
         business_key=parsed.business_key, notify_on_end=parsed.notify_on_end,
-        transfer_rule=parsed.transfer_rule, deployed_at=now, deployed_by=by,
+        transfer_rule=parsed.transfer_rule, when_no_holder=parsed.when_no_holder,
+        skip_same_approver=parsed.skip_same_approver, deployed_at=now, deployed_by=by,
         change_note=note,
     )
     session.add(definition)
@@ -68,6 +69,7 @@ def _store(session: Session, parsed: ParsedProcess, specs: SpecCodec, now: datet
             context_from=",".join(task.context_from), instructions=task.instructions,
             instructions_zh=task.instructions_zh,
             assignee_path=task.assignee_path, due_window=task.due_window, notify_on_complete=task.notify_on_complete,
+            bulk_approve=task.bulk_approve,
         ))
     for name, (kind, content) in parsed.files.items():
         session.add(DefinitionFile(definition_id=definition.id, name=name, kind=kind,

@@ -57,8 +57,17 @@ class ParsedProcess:
     business_key: str
     notify_on_end: str
     transfer_rule: str = ""
+    when_no_holder: str = "admins"
+    skip_same_approver: bool = False
     user_tasks: list[UserTaskInfo] = field(default_factory=list)
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # name -> (kind, content) this version uses
+
+
+# Where a step goes when nobody holds its role (审批人为空), per process (property whenNoHolder): to the admins
+# (the default: an approval is never passed unseen, and a gap in the org chart does not stop requests; an admin,
+# who can give someone the role, sees it), to the starter's manager, or the step is refused with a clear message.
+WHEN_NO_HOLDER = ("admins", "manager", "refuse")
+DEFAULT_WHEN_NO_HOLDER = "admins"
 
 
 def _process_properties(process: etree._Element) -> dict[str, str]:
@@ -229,6 +238,14 @@ def _parse_process(
     if transfer_rule not in TRANSFER_RULES:
         problems.append(Problem(N_("process %(process)r: transferRule %(rule)r is not one of anyone, department, "
                                    "role"), key, process=key, rule=transfer_rule))
+    when_no_holder = props.get("whenNoHolder", "").strip() or DEFAULT_WHEN_NO_HOLDER
+    if when_no_holder not in WHEN_NO_HOLDER:
+        problems.append(Problem(N_("process %(process)r: whenNoHolder must be one of admins, manager, refuse "
+                                   "(not %(value)r)"), key, process=key, value=when_no_holder))
+    skip_same = props.get("skipSameApprover", "false").strip().lower()
+    if skip_same not in ("true", "false"):
+        problems.append(Problem(N_("process %(process)r: skipSameApprover must be true or false (not %(value)r)"),
+                                key, process=key, value=skip_same))
     if problems:
         raise DeploymentRejected(source, problems)
     form_names = sorted({t.form_name for t in tasks} | ({props["startForm"]} if start_form else set()))
@@ -250,6 +267,8 @@ def _parse_process(
         business_key=props.get("businessKey", ""),
         notify_on_end=props.get("notifyOnEnd", ""),
         transfer_rule=transfer_rule,
+        when_no_holder=when_no_holder,
+        skip_same_approver=skip_same == "true",
         user_tasks=tasks,
         files=files,
     )

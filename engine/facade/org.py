@@ -1,15 +1,17 @@
-"""The organisation: people and roles, what a person may do, signing in and API tokens."""
+"""The organisation: people and roles, what a person may do, out of office, signing in and API tokens."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from sqlalchemy import select
 
 from ..models import Role
-from ..org import people, rights, sign_in
+from ..org import absences, people, rights, sign_in
 from ..org.directory import Directory
 from ..org.people import Actor, Operator, Person, acting
 from ..org.rights import Right
-from ..org.views import AddedUser, DirectoryPerson, RoleTitle, RoleView, TokenEntry, TokenRevoked
+from ..org.views import Absence, AddedUser, DirectoryPerson, RoleTitle, RoleView, TokenEntry, TokenRevoked
 from .core import Area
 
 
@@ -59,6 +61,24 @@ class Org(Area):
         with self.core.reading() as session:
             actor = acting(session, by)
             return rights.may_audit(actor) if right is Right.AUDIT else rights.holds(actor, right)
+
+    # -- out of office (代理) ------------------------------------------------------------------
+    def set_away(self, by: Person, starts_on: date, ends_on: date, proxy: str, user: str | None = None) -> Absence:
+        """``by`` (or, set by an admin, ``user``) is away from ``starts_on`` to ``ends_on``: new tasks for them go
+        to ``proxy`` meanwhile, who acts on their behalf."""
+        with self.core.transaction() as session:
+            return absences.set_absence(session, acting(session, by), starts_on, ends_on, proxy,
+                                        self.collaborators.clock(), user)
+
+    def away(self, by: Person, user: str | None = None) -> Absence:
+        """The out-of-office ``by`` (or, for an admin, ``user``) has set. :raise NotFound: none."""
+        with self.core.reading() as session:
+            return absences.absence_of(session, acting(session, by), self.collaborators.clock(), user)
+
+    def end_away(self, by: Person, user: str | None = None) -> bool:
+        """End an out-of-office now; whether there was one. Tasks already passed on stay with the proxy."""
+        with self.core.transaction() as session:
+            return absences.end_absence(session, acting(session, by), user)
 
     # -- signing in --------------------------------------------------------------------------
     def login(self, username: str, password: str, client: str = "") -> Actor:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    Boolean,
     DateTime,
     ForeignKey,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -40,6 +42,10 @@ class ProcessDefinition(Base):
     # To whom its steps may be transferred (转办): "anyone", "department", "role"; "" is the default rule
     # (holders of the step's role, or people the holder's manager manages). ``engine.runtime.moves``.
     transfer_rule: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    # Where a step goes when nobody holds its role (审批人为空; property whenNoHolder): admins, manager or refuse.
+    when_no_holder: Mapped[str] = mapped_column(String(16), default="admins", server_default="admins")
+    # Pass a step automatically when its holder approved the step just before (自动去重; property skipSameApprover).
+    skip_same_approver: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     deployed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     deployed_by: Mapped[str] = mapped_column(String(64), default="")
     change_note: Mapped[str] = mapped_column(Text, default="", server_default="")
@@ -75,6 +81,8 @@ class TaskDefinition(Base):
     assignee_path: Mapped[str] = mapped_column(String(200), default="", server_default="")
     due_window: Mapped[str] = mapped_column(String(100), default="", server_default="")
     notify_on_complete: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    # Whether the inbox may approve several of this step's tasks at once (批量审批; property bulkApprove).
+    bulk_approve: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ProcessDraft(Base):

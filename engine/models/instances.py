@@ -90,6 +90,8 @@ class HumanTask(Base):
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
     # A countersign's task (a multi-instance user task): the spiff id of the round it belongs to.
     round_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    # Whose task the holder has in hand while that person is away (代理: "X on behalf of Y").
+    on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
 
 
 class TaskComment(Base):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -41,6 +42,20 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # "zh" or "en" once they chose one in the web (their e-mails are written in it); None: both
     language: Mapped[str | None] = mapped_column(String(8), default=None)
+
+
+class OutOfOffice(Base):
+    """Someone away (代理, out of office) from ``starts_on`` to ``ends_on`` (both included, China's dates):
+    the tasks that would be theirs go to ``proxy_id`` meanwhile. One absence per person at a time."""
+
+    __tablename__ = "out_of_office"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
+    proxy_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    set_by: Mapped[str] = mapped_column(String(64))
+    set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class UserRole(Base):

@@ -48,6 +48,7 @@ class Right(StrEnum):
     EDIT_CALENDAR = "edit calendar"
     SEE_ACCESS_LOG = "see the audit access log"
     OPERATE = "operate"
+    SET_ABSENCE = "set out of office"
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,8 @@ RIGHTS: dict[Right, Grant] = {
     Right.EDIT_CALENDAR: Grant(frozenset({"admin"})),
     # The operations page: incidents, retries, jobs, workers, who is being targeted by sign-in guesses.
     Right.OPERATE: Grant(frozenset({"admin"})),
+    # Out of office (代理): one's own absence, always; anyone's, an admin.
+    Right.SET_ABSENCE: Grant(frozenset({"admin"}), "oneself", "may_set_absence"),
 }
 
 
@@ -125,6 +128,11 @@ def require(actor: Actor, right: Right, what: str = "") -> None:
         roles = ", ".join(sorted(RIGHTS[right].roles))
         raise NotAllowed(f"{actor.username} may not {what or right.value}: that needs the {right.value} right "
                          f"(roles {roles})")
+
+
+def may_set_absence(actor: Actor) -> bool:
+    """Whether ``actor`` may set, read or end someone else's out-of-office (their own they always may)."""
+    return holds(actor, Right.SET_ABSENCE)
 
 
 def may_start(actor: Actor, start_roles: frozenset[str], started_by_parent: str | None) -> bool:

@@ -1,12 +1,22 @@
-"""What the organisation's use cases hand out: people, roles, API tokens, refused sign-ins.
+"""What the organisation's use cases hand out: people, roles, API tokens, refused sign-ins, absences.
 
-Frozen dataclasses (none is a document of the REST API); ``engine.results.as_json`` turns each into the
+``Absence`` is a document of the REST API (component ``Absence`` in ``webui/api/schemas.py``); the rest are
+frozen dataclasses; ``engine.results.as_json`` turns each into the
 JSON object the CLI prints, with the field names as keys. Times are ISO 8601 texts in UTC (``utc_iso``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
+
+# Out of office (代理): "from" is a keyword, hence the functional form.
+Absence = TypedDict("Absence", {
+    "user": str, "proxy": str, "proxy_name": str, "from": str, "to": str,
+    "active": bool,  # today is one of its days
+    "ended": bool,  # its last day is past: it ended by itself
+    "set_by": str, "set_at": str,
+})
 
 
 @dataclass(frozen=True, slots=True)

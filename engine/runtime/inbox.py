@@ -50,13 +50,14 @@ TASK_COLUMNS = (HumanTask.id, HumanTask.instance_id, HumanTask.name, HumanTask.l
 
 
 def task_row(task: TaskFields, process_key: str, instance_title: str, form_title: str | None,
-             form_title_zh: str | None, assignee: str | None) -> TaskRow:
-    """A task as lists show it (the inbox, the API, a task's own page)."""
+             form_title_zh: str | None, assignee: str | None, on_behalf_of: str | None = None) -> TaskRow:
+    """A task as lists show it (the inbox, the API, a task's own page); ``on_behalf_of``: the person away
+    whose task its holder has in hand (代理)."""
     return {
         "id": task.id, "instance_id": task.instance_id, "name": task.name,
         "title": form_title or task.name, "title_zh": form_title_zh or "",
         "process": process_key, "instance_title": instance_title, "role": task.lane,
-        "state": task.state, "assignee": assignee,
+        "state": task.state, "assignee": assignee, "on_behalf_of": on_behalf_of,
         "created_at": utc_iso(task.created_at), "due_at": utc_iso(task.due_at) if task.due_at else None,
     }
 
@@ -140,15 +141,17 @@ def open_tasks(
     if sort not in SORTS:
         raise InvalidInput(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
     limit = max(1, min(limit, MAX_INBOX_ROWS))
-    assignee = aliased(User)
+    assignee, absent = aliased(User), aliased(User)
     base = (  # only the columns the inbox shows: never the instance's state or data
         select(*TASK_COLUMNS, ProcessInstance.process_key, ProcessInstance.title.label("instance_title"),
                TaskDefinition.title.label("form_title"), TaskDefinition.title_zh.label("form_title_zh"),
-               assignee.username.label("assignee_name"))
+               assignee.username.label("assignee_name"), absent.username.label("on_behalf_of_name"),
+               TaskDefinition.bulk_approve)
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
         .outerjoin(TaskDefinition, and_(TaskDefinition.definition_id == HumanTask.definition_id,
                                         TaskDefinition.name == HumanTask.name))
         .outerjoin(assignee, assignee.id == HumanTask.assignee_id)
+        .outerjoin(absent, absent.id == HumanTask.on_behalf_of_id)
         .where(HumanTask.state == OPEN, *_filters(process, text))
     )
     stretches = _stretches(sort, after)
@@ -163,10 +166,10 @@ def open_tasks(
     rows.sort(key=lambda row: _sort_key(row, sort))
     fixed = relationship_roles(session) if rows else set()
     return [{**task_row(task, task.process_key, task.instance_title, task.form_title, task.form_title_zh,
-                        task.assignee_name),
+                        task.assignee_name, task.on_behalf_of_name),
              "mine": task.assignee_id == actor.id,
-             "releasable": task.assignee_id is not None and task.lane not in fixed and task.round_id is None}
-            for task in rows[:limit]]
+             "releasable": task.assignee_id is not None and task.lane not in fixed and task.round_id is None,
+             "bulk_approve": bool(task.bulk_approve)} for task in rows[:limit]]
 
 
 def list_tasks(

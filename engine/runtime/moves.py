@@ -140,8 +140,8 @@ def transfer_task(session: Session, collaborators: Collaborators, actor: Actor, 
         told.append(Message([task.assignee_id], "transferred", f"已转办 Transferred away: {label} — {instance.title}",
                             body=f"{actor.display_name} → {target.display_name}: {text}", instance_id=instance.id,
                             human_task_id=task.id))
-    action = TaskAction(task, {"assignee_id": target.id, "assigned_by_id": actor.id}, (task.assignee_id,),
-                        f"task {task.id} was changed by someone else; reload and try again")
+    action = TaskAction(task, {"assignee_id": target.id, "assigned_by_id": actor.id, "on_behalf_of_id": None},
+                        (task.assignee_id,), f"task {task.id} was changed by someone else; reload and try again")
     write_step(session, collaborators, Step(instance, [PendingEvent(
         "task_transferred", actor.username, task.name, task.id,
         payload={"from": before, "to": target.username, "reason": text})], acted_on=action, notify=told), now)

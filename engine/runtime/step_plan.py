@@ -9,16 +9,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
 
 from ..calendar import DurationInvalid
 from ..definitions.catalog import DeployedProcess
 from ..errors import ProcessError
+from ..models import User
+from ..org.absences import Stand, china_today, holders_and_stand_ins
 from . import outbox
 from .collaborators import Collaborators
 from .execution import ReadyTask, StepResult
 from .placeholders import resolve
 
+ADMIN_ROLE = "admin"  # who takes a step nobody holds the role of, by default (``_nobody_holds``)
 REMIND_BEFORE = timedelta(days=1)
 # Escalation waits this long after a deadline, so that a timer closing the step at its deadline
 # (e.g. a self-assessment closed as not submitted) runs first and nobody is told of a step that is gone.
@@ -27,18 +31,25 @@ OVERDUE_GRACE = timedelta(minutes=1)
 
 @dataclass
 class TaskPlan:
-    """For the new tasks of one run: the person each is for (relationship lanes) and its deadline."""
+    """For the new tasks of one run: the person each is for (relationship lanes, or a proxy), its deadline,
+    whose task a proxy has in hand (代理), and who holds the roles of the tasks offered to a role."""
 
     assignees: dict[str, int] = field(default_factory=dict)  # spiff task id -> user id
     due: dict[str, datetime] = field(default_factory=dict)  # spiff task id -> deadline
+    on_behalf: dict[str, Stand] = field(default_factory=dict)  # spiff task id -> the absent person and proxy
+    holders: dict[str, list[int]] = field(default_factory=dict)  # role -> its active holders
+    no_holder: dict[str, dict[str, str]] = field(default_factory=dict)  # spiff task id -> {role, rule, to}
 
 
 def plan_tasks(
     session: Session, collaborators: Collaborators, process: DeployedProcess, runs: list[StepResult], now: datetime,
+    starter_id: int,
 ) -> list[TaskPlan]:
-    """Plans for the new tasks of several runs, with one look-up of the people they name.
+    """Plans for the new tasks of several runs, with one look-up of the people they name and one of the
+    holders of their roles and of who stands in for those away (代理: ``engine.org.absences``).
 
-    :raise ProcessError: a task for a person the data does not name, or a due window that is no duration.
+    :raise ProcessError: a task for a person the data does not name, or a due window that is no duration; a
+    role nobody holds, when the process says to refuse (``whenNoHolder``) or nobody can take the step instead.
     """
     wanted: list[dict[str, str]] = []
     plans = []
@@ -69,7 +80,66 @@ def plan_tasks(
                 name = next(t.name for t in run.new_tasks if t.spiff_id == spiff_id)
                 raise ProcessError(f"{name}: the person it is for ({username or 'nobody'!r}) is not a known user")
             plan.assignees[spiff_id] = ids[username]
+    _route(session, process, runs, plans, now, starter_id)
     return plans
+
+
+def _route(session: Session, process: DeployedProcess, runs: list[StepResult], plans: list[TaskPlan],
+           now: datetime, starter_id: int) -> None:
+    """Who gets the new tasks, beyond what the model names.
+
+    Out of office (代理): a task for someone away goes to their proxy; one offered to a role goes to a proxy only
+    when every holder of the role is away (the first of them, by username, with a proxy who is in); otherwise
+    those present take it from the role's queue as always. A role nobody holds (审批人为空): the process's
+    ``whenNoHolder`` rule (``_nobody_holds``). One query for all of it (none when no task is new).
+    """
+    roles = sorted({t.lane for run, plan in zip(runs, plans, strict=True) for t in run.new_tasks
+                    if t.name in process.tasks and t.spiff_id not in plan.assignees})
+    people = sorted({uid for plan in plans for uid in plan.assignees.values()})
+    asked = sorted({*roles, ADMIN_ROLE}) if roles else []  # the admins too, in case a role has nobody
+    found = holders_and_stand_ins(session, asked, people, china_today(now))
+    for run, plan in zip(runs, plans, strict=True):
+        plan.holders = {role: found.by_role.get(role, []) for role in roles}
+        for task in run.new_tasks:
+            if task.name not in process.tasks:
+                continue
+            if task.spiff_id in plan.assignees:
+                stand = found.stand_in.get(plan.assignees[task.spiff_id])
+            else:
+                holders = plan.holders[task.lane]
+                if not holders:
+                    _nobody_holds(session, process, task, plan, found.by_role.get(ADMIN_ROLE, []), starter_id)
+                    continue
+                stand = found.stand_in[holders[0]] if all(h in found.stand_in for h in holders) else None
+            if stand is not None:
+                plan.assignees[task.spiff_id] = stand.proxy_id
+                plan.on_behalf[task.spiff_id] = stand
+
+
+def _nobody_holds(session: Session, process: DeployedProcess, task: ReadyTask, plan: TaskPlan, admins: list[int],
+                  starter_id: int) -> None:
+    """A step whose role nobody (active) holds goes, by the process's rule, to an admin (``admins``, the first by
+    username; the request starter's manager when there is no admin), to the starter's manager (``manager``; an
+    admin when they have none), or is refused (``refuse``): never a task that nobody can see. :raise ProcessError:
+    refused, or nobody to pass it to."""
+    rule = process.when_no_holder
+    if rule == "refuse":
+        raise ProcessError(f"nobody holds the role {task.lane!r} that step {task.name!r} needs, and this process "
+                           "refuses to go on then (whenNoHolder=refuse): ask an admin to give someone the role")
+    admin = admins[0] if admins else None
+    to = admin if rule == "admins" and admin is not None else _active_manager(session, starter_id) or admin
+    if to is None:
+        raise ProcessError(f"nobody holds the role {task.lane!r} that step {task.name!r} needs, and there is neither "
+                           "an admin nor a manager of the requester to pass it to: give someone the role")
+    plan.assignees[task.spiff_id] = to
+    username = session.scalar(select(User.username).where(User.id == to)) or ""
+    plan.no_holder[task.spiff_id] = {"role": task.lane, "rule": rule, "to": username}
+
+
+def _active_manager(session: Session, user_id: int) -> int | None:
+    manager = aliased(User)
+    return session.scalar(select(manager.id).join(User, User.reports_to_id == manager.id).where(
+        User.id == user_id, manager.active.is_(True)))
 
 
 def task_rows(instance_id: int, definition_id: int, tasks: list[ReadyTask], plan: TaskPlan,
@@ -79,6 +149,7 @@ def task_rows(instance_id: int, definition_id: int, tasks: list[ReadyTask], plan
         "name": t.name, "lane": t.lane, "state": "open", "created_at": now,
         "assignee_id": plan.assignees.get(t.spiff_id), "due_at": plan.due.get(t.spiff_id),
         "round_id": t.round_id or None,
+        "on_behalf_of_id": plan.on_behalf[t.spiff_id].absent_id if t.spiff_id in plan.on_behalf else None,
     } for t in tasks]
 
 
@@ -134,11 +205,15 @@ def step_messages(
         label = step_label(process, task.name)
         if task.spiff_id in plan.assignees:
             recipients = [plan.assignees[task.spiff_id]]
+        elif task.lane in plan.holders:
+            recipients = plan.holders[task.lane]
         else:
             if task.lane not in holders:
                 holders[task.lane] = outbox.users_with_role(session, task.lane)
             recipients = holders[task.lane]
-        messages.append(outbox.Message(recipients, "new_task", f"新任务 New task: {label} — {title}",
+        stand = plan.on_behalf.get(task.spiff_id)
+        behalf = f" (代 {stand.absent} 处理 · on behalf of {stand.absent})" if stand else ""
+        messages.append(outbox.Message(recipients, "new_task", f"新任务 New task: {label} — {title}{behalf}",
                                        instance_id=instance_id, human_task_id=created.get(task.spiff_id)))
     for event in run.events:  # a countersign that ended early: its open tasks closed, their people told
         closed = event.payload.get("closed") if event.kind == "countersign_ended" else None

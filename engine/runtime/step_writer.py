@@ -133,7 +133,7 @@ def write_step(session: Session, collaborators: Collaborators, step: Step, now: 
     plan = TaskPlan()
     gone = list(step.close)
     if run is not None and process is not None:
-        [plan] = plan_tasks(session, collaborators, process, [run], now)
+        [plan] = plan_tasks(session, collaborators, process, [run], now, instance.started_by_id)
         for spiff_id, user_id in step.assign.items():
             plan.assignees.setdefault(spiff_id, user_id)
         created = _insert_tasks(session, task_rows(instance.id, process.id, run.new_tasks, plan, now))
@@ -169,7 +169,7 @@ def write_new_instances(
     """
     if not items:
         return []
-    plans = plan_tasks(session, collaborators, process, [item.run for item in items], now)
+    plans = plan_tasks(session, collaborators, process, [item.run for item in items], now, actor.id)
     table = INSTANCES
     rows = [{
         "definition_id": process.id, "process_key": process.key, "title": item.title[:300],
@@ -209,13 +209,18 @@ def write_new_instances(
 
 
 def _fill_task_events(events: list[PendingEvent], created: dict[str, int], plan: TaskPlan) -> None:
-    """Task events carry the new task's row id and deadline."""
+    """Task events carry the new task's row id and deadline, and the proxy it went to for someone away."""
     for event in events:
         if event.kind == "task_created":
             spiff_id = str(event.payload.get("task_id"))
             event.human_task_id = event.human_task_id or created.get(spiff_id)
             if spiff_id in plan.due:
                 event.payload["due_at"] = plan.due[spiff_id].isoformat()
+            if spiff_id in plan.on_behalf:
+                stand = plan.on_behalf[spiff_id]
+                event.payload.update(proxy=stand.proxy, on_behalf_of=stand.absent)
+            if spiff_id in plan.no_holder:
+                event.payload["no_holder"] = plan.no_holder[spiff_id]
 
 
 def _apply_action(session: Session, action: TaskAction) -> None:

@@ -25,6 +25,7 @@ from ..models import ApprovalStep, HumanTask, ProcessInstance, TaskDefinition, U
 from ..org import rights
 from ..org.people import Actor, load_actor, relationship_roles
 from . import rewind
+from .auto_pass import pass_same_approver
 from .collaborators import Collaborators
 from .countersign import cast_vote, round_view
 from .form_files import check_form_files
@@ -163,13 +164,12 @@ def show_task(session: Session, collaborators: Collaborators, actor: Actor, task
             prepared = prepared_data(steps, schema)
             if prepared is not None:
                 draft = prepared
-    assignee = session.scalar(select(User.username).where(User.id == task.assignee_id)) if task.assignee_id else None
-    completed_by = session.scalar(select(User.username).where(User.id == task.completed_by_id)) \
-        if task.completed_by_id else None
+    assignee = _username(session, task.assignee_id)
+    completed_by = _username(session, task.completed_by_id)
     definition = session.get(TaskDefinition, (instance.definition_id, task.name))
     return {
         **task_row(task, instance.process_key, instance.title, definition.title if definition else None,
-                   definition.title_zh if definition else None, assignee),
+                   definition.title_zh if definition else None, assignee, _username(session, task.on_behalf_of_id)),
         "may_complete": not actor.is_operator and rights.may_work_on(actor, task),
         "may_release": not actor.is_operator and not any(s.state in ("pending", "waiting") for s in steps)
         and rights.may_release(session, actor, task, relationship_roles(session)),
@@ -190,9 +190,15 @@ def show_task(session: Session, collaborators: Collaborators, actor: Actor, task
     }
 
 
+def _username(session: Session, user_id: int | None) -> str | None:
+    return session.scalar(select(User.username).where(User.id == user_id)) if user_id else None
+
+
 def _assignee_step(task: HumanTask, instance: ProcessInstance, assignee_id: int | None, assigned_by_id: int | None,
                    event: PendingEvent) -> Step:
-    action = TaskAction(task, {"assignee_id": assignee_id, "assigned_by_id": assigned_by_id}, (task.assignee_id,),
+    # Whoever holds the task now holds it in their own name: a proxy's stand-in (代理) ends with any change.
+    action = TaskAction(task, {"assignee_id": assignee_id, "assigned_by_id": assigned_by_id, "on_behalf_of_id": None},
+                        (task.assignee_id,),
                         f"task {task.id} was changed by someone else; reload and try again")
     return Step(instance, [event], acted_on=action)
 
@@ -339,6 +345,9 @@ def run_completion(
             runner.run_action(lambda: went_back.append(rewind.complete_straight_back(workflow, workflow_task,
                                                                                      back_to)))
         run = runner.advance(workflow, snapshot, before_data, actor.username)
+        if back_to is None:  # 自动去重: a next step for the same approver passes by itself
+            run = pass_same_approver(session, collaborators, process, workflow, run, actor, submitted, snapshot,
+                                     before_data)
     except ProcessError as exc:
         exc.instance_id, exc.task_name = instance.id, task.name
         raise
@@ -347,6 +356,8 @@ def run_completion(
         if key in submitted:
             payload[key] = submitted[key]
     payload.update(extra or {})
+    if task.on_behalf_of_id is not None and task.on_behalf_of_id != actor.id:  # 代理: "X on behalf of Y"
+        payload.setdefault("on_behalf_of", _username(session, task.on_behalf_of_id))
     action = TaskAction(task, {"state": "completed", "completed_at": now, "completed_by_id": actor.id,
                                "assignee_id": actor.id}, held_by or (None, actor.id),
                         f"task {task.id} was completed or claimed by someone else")

@@ -26,6 +26,7 @@ class TaskRow(TypedDict):
     role: str
     state: str
     assignee: str | None
+    on_behalf_of: str | None  # 代理: the person away whose task the assignee has in hand
     created_at: str
     due_at: str | None
 
@@ -35,6 +36,7 @@ class Task(TaskRow):
 
     mine: bool
     releasable: bool
+    bulk_approve: bool  # 批量审批: its step lets the inbox approve several at once
 
 
 class ReworkRounds(TypedDict):
@@ -288,6 +290,21 @@ class ApprovalRound(TypedDict):
     acting: str | None
     steps: list[ApprovalStepRow]
     choices: list[str]
+
+
+class BulkRefusal(TypedDict):
+    """A task of a bulk approval that was not approved, and why (``error``: the error code the API would give)."""
+
+    id: int
+    error: str
+    message: str
+
+
+class BulkApproval(TypedDict):
+    """What a bulk approval (批量审批) did: each task approved in its own transaction, or refused."""
+
+    approved: list[int]
+    refused: list[BulkRefusal]
 
 
 class CopyResult(TypedDict):

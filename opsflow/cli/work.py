@@ -66,6 +66,21 @@ def cmd_complete(engine: Engine, args: argparse.Namespace) -> None:
     emit(args, result, lambda: print(summary))
 
 
+def cmd_approve(engine: Engine, args: argparse.Namespace) -> int:
+    """``opsflow approve ID... --comment TEXT --as USER``: bulk approval (批量审批), each task on its own; exit 0
+    when all were approved, else the exit code of the first refusal's kind (5: stale, 4: not yours, 6: other)."""
+    result = engine.work.bulk_approve(Person(args.actor), args.ids, args.comment or "")
+
+    def text() -> None:
+        print(f"approved: {', '.join(map(str, result['approved'])) or 'none'}")
+        for refusal in result["refused"]:
+            print(f"not approved: task {refusal['id']}: {refusal['message']}")
+
+    emit(args, result, text)
+    codes = {"conflict": 5, "forbidden": 4, "not_found": 3}
+    return codes.get(result["refused"][0]["error"], 6) if result["refused"] else 0
+
+
 def cmd_instances(engine: Engine, args: argparse.Namespace) -> None:
     rows = engine.work.instances(OPERATOR, args.process)
     emit(args, rows, lambda: table(rows, ["id", "process", "version", "title", "status", "end_event", "started_by"]))
@@ -128,6 +143,11 @@ def register(commands: Commands) -> None:
     p.add_argument("id", type=record_id("task"))
     actor(p)
     p.add_argument("--data", required=True, help="form data as JSON (or @file.json)")
+    p = commands.add("approve", cmd_approve, "approve several tasks of one step with one comment (批量审批; steps "
+                     "whose model sets bulkApprove); each is approved or refused on its own")
+    p.add_argument("ids", nargs="+", type=record_id("task"), metavar="ID")
+    p.add_argument("--comment", help="one comment for every approval (optional)")
+    actor(p)
     p = commands.add("instances", cmd_instances, "list process instances")
     p.add_argument("--process", metavar="KEY")
     p = commands.add("show", cmd_show, "show an instance with its status and data")

@@ -43,7 +43,7 @@ def test_every_route_is_documented_and_every_documented_route_exists(sqlite_app,
     documented = {(API + path, method) for path, item in document["paths"].items() for method in item
                   if method in HTTP_METHODS}
     assert routes == documented
-    assert len(routes) == 53
+    assert len(routes) == 57
 
 
 def test_the_document_is_valid_openapi(document):
@@ -149,6 +149,9 @@ def test_the_answers_are_what_the_document_says(sqlite_users, document):
              task_id=draft)
     review = api.call("li.na", "get", "/tasks")["items"][0]["id"]
     api.call("li.na", "get", task, task_id=review)
+    bulk = api.call("li.na", "post", "/tasks/bulk-approve", {"task_ids": [review, review]})
+    assert bulk["approved"] == [] and [r["error"] for r in bulk["refused"]] == ["invalid"]  # the step does not allow it
+    api.call("li.na", "post", "/tasks/bulk-approve", {"task_ids": []}, 400)
     api.call("li.na", "post", f"{task}/complete", {"data": decision("return", "More detail")}, task_id=review)
 
     api.call("li.na", "get", "/process-instances", mine="true")
@@ -164,6 +167,17 @@ def test_the_answers_are_what_the_document_says(sqlite_users, document):
     api.call("zhou.jie", "get", f"{instance}/comments", instance_id=plan)  # a copy may read the request
     api.call("zhou.jie", "post", f"{instance}/cc", {"to": ["wu.fang"]}, 403, instance_id=plan)
     api.call("li.na", "post", f"{instance}/cc", {"to": ["no.such.person"]}, 400, instance_id=plan)
+    away, window = "/me/out-of-office", {"from": "2099-01-01", "to": "2099-01-05", "proxy": "zhou.jie"}
+    api.call("wang.lei", "get", away, expect=404)
+    set_away = api.call("wang.lei", "put", away, window)
+    assert (set_away["proxy"], set_away["from"], set_away["active"]) == ("zhou.jie", "2099-01-01", False)
+    assert api.call("wang.lei", "get", away)["to"] == "2099-01-05"
+    api.call("wang.lei", "put", away, {**window, "proxy": "wang.lei"}, 400)
+    api.call("wang.lei", "put", away, {**window, "to": "not a date"}, 400)
+    api.call("zhou.jie", "get", away, expect=403, query={"user": "wang.lei"})
+    assert api.call("admin", "get", away, query={"user": "wang.lei"})["set_by"] == "wang.lei"
+    api.call("wang.lei", "delete", away, expect=204)
+    api.call("wang.lei", "get", away, expect=404)
     xes = api.call("he.ping", "get", "/process-definitions/{key}/log.xes", key="market_plan")
     assert xes.startswith("<?xml") and "<trace>" in xes  # application/xml answers come back as text
     api.call("li.na", "get", "/process-definitions/{key}/log.xes", expect=403, key="market_plan")

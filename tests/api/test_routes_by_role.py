@@ -110,6 +110,10 @@ INSTANCE = "/process-instances/<int:instance_id>"
 FALLBACK = "/<path:rest>"  # the JSON answer to a path or method that no route has
 ROOT = "/"  # the same for /api/v1 itself
 
+AWAY = "/me/out-of-office"
+AWAY_BODY = {"from": "2099-01-01", "to": "2099-01-05", "proxy": "zhou.jie"}
+WANG_LEI_OR_ADMIN = frozenset({"wang.lei", "admin"})  # his own out-of-office, or an admin
+
 PROBES = [
     # -- process definitions: everyone gets the list of what they may start (possibly empty)
     Probe("/process-definitions", "GET", "/process-definitions", 200),
@@ -133,6 +137,14 @@ PROBES = [
           {201: frozenset({"li.na", "wang.lei"})}, body={"to": ["zhou.jie"]}),
     Probe(f"{INSTANCE}/cc", "POST", "/process-instances/{missing}/cc", 404, body={"to": ["zhou.jie"]}),
     Probe("/cc", "GET", "/cc", 200),  # one's own copies, possibly none
+    # Out of office (代理): anyone their own (none is set in the template); someone else's, an admin only.
+    Probe(AWAY, "GET", AWAY, 404),
+    Probe(AWAY, "GET", AWAY + "?user=wang.lei", 403, {404: WANG_LEI_OR_ADMIN}, case="someone else's"),
+    Probe(AWAY, "PUT", AWAY, 200, {400: frozenset({"zhou.jie"})}, body=AWAY_BODY),  # not one's own proxy
+    Probe(AWAY, "PUT", AWAY + "?user=wang.lei", 403, {200: WANG_LEI_OR_ADMIN}, body=AWAY_BODY,
+          case="someone else's"),
+    Probe(AWAY, "DELETE", AWAY, 204),
+    Probe(AWAY, "DELETE", AWAY + "?user=wang.lei", 403, {204: WANG_LEI_OR_ADMIN}, case="someone else's"),
     Probe(f"{INSTANCE}/history", "GET", "/process-instances/{plan}/history", 403, {200: SEES_PLAN}),
     Probe(f"{INSTANCE}/history", "GET", "/process-instances/{appraisal}/history", 403, {200: SEES_APPRAISAL}),
     Probe(f"{INSTANCE}/history", "GET", "/process-instances/{missing}/history", 404),
@@ -178,6 +190,9 @@ PROBES = [
     Probe(f"{TASK}/complete", "POST", "/tasks/{self_assessment}/complete", 403, {400: frozenset({"zhou.jie"})},
           body={"data": {}}),
     Probe(f"{TASK}/complete", "POST", "/tasks/{missing}/complete", 404, body={"data": {}}),
+    # Bulk approval (批量审批): everyone may ask; each task is refused or approved on its own, in the answer.
+    Probe("/tasks/bulk-approve", "POST", "/tasks/bulk-approve", 200, body={"task_ids": [MISSING]}),
+    Probe("/tasks/bulk-approve", "POST", "/tasks/bulk-approve", 400, body={"task_ids": []}, case="none"),
     # Comments: whoever sees the task, except the auditor, who reads and changes nothing.
     Probe(f"{TASK}/comments", "POST", "/tasks/{research}/comments", 403, {201: SEES_PLAN - READ_ONLY},
           body={"body": "A remark"}),
@@ -415,7 +430,8 @@ def _status(client: FlaskClient, probe: Probe, world: World, token: str | None) 
     files = response.status_code == 200 and (probe.path.endswith(FILE_ROUTES)  # an XES log, a bundle
                                               or "/attachments/" in probe.path)  # an attached file
     xml = response.status_code == 200 and probe.path.endswith("/bpmn")  # a version's BPMN file is XML
-    assert response.is_json != (files or xml or probe.html), f"{probe.label}: not the kind of answer expected"
+    empty = response.status_code == 204  # done, no body
+    assert response.is_json != (files or xml or probe.html or empty), f"{probe.label}: not the kind of answer expected"
     assert not xml or response.mimetype == "application/xml", probe.label
     return response.status_code
 

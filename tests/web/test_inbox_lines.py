@@ -19,7 +19,9 @@ def row(task_id: int, **changes: object) -> dict[str, object]:
     base: dict[str, object] = {
         "id": task_id, "title": "Research", "title_zh": "市场调研", "instance_title": "Spring <launch>",
         "process": "market_plan", "created_at": (NOW - timedelta(hours=3)).isoformat(), "due_at": None,
-        "assignee": None, "mine": False, "releasable": False, "role": "research_supervisor", "state": "open",
+        "assignee": None, "on_behalf_of": None, "mine": False, "releasable": False, "bulk_approve": False,
+        "role": "research_supervisor",
+        "state": "open",
     }
     return {**base, **changes}
 

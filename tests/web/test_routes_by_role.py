@@ -68,6 +68,12 @@ PROBES = [
     Probe("/account/tokens", "POST", lambda w: "/account/tokens", 200, data={"name": "probe"}),
     Probe("/account/tokens/<id:token_id>/revoke", "POST", lambda w: f"/account/tokens/{w.token}/revoke", 404,
           {303: frozenset({"li.na"})}),
+    # Bulk approval (批量审批): anyone may send; each task is approved or refused on its own (told on the inbox).
+    Probe("/inbox/bulk-approve", "POST", lambda w: "/inbox/bulk-approve", 303, data={"task": "999999"}),
+    # ... and their own out-of-office (代理); a refused one (zhou.jie named himself) is told on the page it came from.
+    Probe("/account/out-of-office", "POST", lambda w: "/account/out-of-office", 303,
+          data={"from": "2099-01-01", "to": "2099-01-05", "proxy": "zhou.jie"}),
+    Probe("/account/out-of-office/end", "POST", lambda w: "/account/out-of-office/end", 303),
     # The operations page: admins only.
     Probe("/ops", "GET", lambda w: "/ops", 403, {200: ADMIN}),
     Probe("/ops/incidents/<id:job_id>", "GET", lambda w: f"/ops/incidents/{w.incident}", 403, {200: ADMIN}),

@@ -1,4 +1,4 @@
-"""My account: the API tokens a signed-in person makes and revokes for themselves.
+"""My account: my out-of-office (代理), and the API tokens a signed-in person makes and revokes for themselves.
 
 A new token is shown once, on the answer to the form that made it (never stored in the clear, never
 shown again); the list shows each token's name, when it was made and when it was last used.
@@ -6,21 +6,35 @@ shown again); the list shows each token's name, when it was made and when it was
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from engine.errors import InvalidInput, NotFound
 from engine.org.sign_in import MAX_TOKEN_NAME
+from engine.org.views import Absence
 
-from ..context import engine, me
+from ..context import display_name, engine, me
 from ..errors import come_back_to
 from ..i18n import _
 
 blueprint = Blueprint("account", __name__, url_prefix="/account")
 
 
+def _absence() -> Absence | None:
+    try:
+        return engine().org.away(me())
+    except NotFound:
+        return None
+
+
 def _page(new_token: str | None = None, new_name: str = "") -> str:
+    people = sorted((p for p in engine().org.directory().people.values() if p.active and p.username != me().username),
+                    key=lambda p: p.username)
     return render_template("account/tokens.html", tokens=engine().org.tokens(me()), new_token=new_token,
-                           new_name=new_name, max_name=MAX_TOKEN_NAME)
+                           new_name=new_name, max_name=MAX_TOKEN_NAME, absence=_absence(), people=people,
+                           proxy_name=display_name)
 
 
 @blueprint.get("")
@@ -47,3 +61,28 @@ def revoke_token(token_id: int) -> ResponseReturnValue:
     result = engine().org.revoke_token(me(), token_id)
     flash(_("The token “%(name)s” is revoked.", name=result.name), "success")
     return redirect(url_for("account.tokens"), code=303)
+
+
+def _day(field: str) -> date:
+    try:
+        return date.fromisoformat(request.form.get(field, "").strip())
+    except ValueError as exc:
+        raise InvalidInput(f"the {'first' if field == 'from' else 'last'} day away must be a date") from exc
+
+
+@blueprint.post("/out-of-office")
+def set_away() -> ResponseReturnValue:
+    """Be away from one date to another: new tasks for me go to a proxy meanwhile (代理)."""
+    come_back_to(url_for("account.tokens") + "#away")
+    absence = engine().org.set_away(me(), _day("from"), _day("to"), request.form.get("proxy", "").strip())
+    flash(_("From %(start)s to %(end)s, your new tasks go to %(name)s.", start=absence["from"], end=absence["to"],
+            name=display_name(absence["proxy"])), "success")
+    return redirect(url_for("account.tokens") + "#away", code=303)
+
+
+@blueprint.post("/out-of-office/end")
+def end_away() -> ResponseReturnValue:
+    """End my out-of-office now: new tasks come to me again."""
+    engine().org.end_away(me())
+    flash(_("Your out-of-office is ended: new tasks come to you again."), "success")
+    return redirect(url_for("account.tokens") + "#away", code=303)

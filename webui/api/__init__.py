@@ -29,6 +29,7 @@ from . import (  # noqa: E402 - each adds routes
     docs,
     exports,
     instances,
+    me,
     modeler,
     moves,
     openapi,
@@ -37,5 +38,5 @@ from . import (  # noqa: E402 - each adds routes
     tasks,
 )
 
-__all__ = ["attachments", "audit", "blueprint", "copies", "definitions", "docs", "exports", "instances", "modeler",
-           "moves", "openapi", "returns", "signers", "tasks"]
+__all__ = ["attachments", "audit", "blueprint", "copies", "definitions", "docs", "exports", "instances", "me",
+           "modeler", "moves", "openapi", "returns", "signers", "tasks"]

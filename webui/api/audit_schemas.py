@@ -43,6 +43,8 @@ STEP_FIELDS: dict[str, Schema] = {
     "role": {"type": "string", "description": "the role the task was for ('' when not a task)"},
     "decision": nullable(STRING), "comment": nullable(STRING),
     "to": {"type": ["string", "null"], "description": "whom a task was assigned to"},
+    "on_behalf_of": {"type": ["string", "null"], "description": "out of office (代理): the person away the actor, "
+                     "their proxy, acted for"},
 }
 STEP_EVENT = obj(STEP_FIELDS, "What began a step.")
 FOLLOW_UP = obj({"seq": INTEGER, "kind": STRING, "task_name": nullable(STRING), "task_id": nullable(INTEGER),

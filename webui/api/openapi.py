@@ -220,6 +220,11 @@ def _paths() -> dict[str, Any]:
             "*/*", "The file, with its checked type, Content-Disposition: attachment (RFC 5987 name) and nosniff",
             TASK_ERRORS, [TASK_ID, _param("ref", "path", {"type": "string"},
                                           "the attachment's id, or the hex SHA-256 of its bytes")])},
+        "/tasks/bulk-approve": {"post": _operation(
+            "bulkApproveTasks", "Approve several tasks of one step with one comment (批量审批; only steps whose "
+            "model sets bulkApprove), each in its own transaction: the stale or refused ones are reported, the rest "
+            "done", "tasks", (200, ref("BulkApproval"), "What was approved, and what was refused and why"), [400],
+            [], "BulkApproveRequest")},
         f"{task}/comments": {
             "get": _operation("listComments", "Comments made on this task, oldest first (the request's comments: "
                               "GET /process-instances/{id}/comments)", "tasks",
@@ -257,6 +262,7 @@ def _paths() -> dict[str, Any]:
             "getRestartData", "What starting a withdrawn, cancelled or vetoed request of one's own again (重新发起) "
             "begins with: its process and start data (409 while running or once approved)", "instances",
             (200, ref("RestartData"), "The process and its start data"), [403, 404, 409], [INSTANCE_ID])},
+        "/me/out-of-office": _away_operations(),
         f"{instance}/comments": {"get": _operation(
             "listInstanceComments", "Every comment on the request, whichever step it was made on, oldest first",
             "instances", (200, items_of(ref("Comment")), "The comments"), [403, 404], [INSTANCE_ID])},
@@ -289,6 +295,24 @@ def _paths() -> dict[str, Any]:
     }
 
 
+def _away_operations() -> dict[str, Any]:
+    """Out of office (代理): the caller's own; ``user`` names someone else's, for an admin (else 403)."""
+    user = [_param("user", "query", {"type": "string"}, "someone else's (admins only; else 403)")]
+    end = _operation("endOutOfOffice", "End the out-of-office now (204, also when none was set); tasks already "
+                     "passed on stay with the proxy", "me", (204, {"type": "null"}, "Ended"), [400, 403, 404], user)
+    end["responses"]["204"] = {"description": "Ended; no body"}
+    return {
+        "get": _operation("getOutOfOffice", "The out-of-office set (404: none)", "me",
+                          (200, ref("Absence"), "The absence, active, to come or ended"), [400, 403, 404], user),
+        "put": _operation("setOutOfOffice", "Be away from `from` to `to` (both included): new tasks for the caller "
+                          "(assigned to them, or offered to a role all of whose holders are away) go to the proxy, "
+                          "who acts on their behalf; replaces what was set. No chains: a proxy who is away passes "
+                          "nothing on", "me", (200, ref("Absence"), "The absence as set"), [400, 403, 404], user,
+                          "AbsenceRequest"),
+        "delete": end,
+    }
+
+
 def document() -> dict[str, Any]:
     """The OpenAPI document describing every route under /api/v1."""
     paths = _paths()
@@ -308,7 +332,7 @@ def document() -> dict[str, Any]:
                                 "(400, the key named in `fields`).\n\n" + (ERRORS_DOC or "")},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
-        "tags": [{"name": n} for n in ("definitions", "tasks", "instances", "audit", "modeler", "meta")],
+        "tags": [{"name": n} for n in ("definitions", "tasks", "instances", "me", "audit", "modeler", "meta")],
         "paths": paths,
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",

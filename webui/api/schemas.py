@@ -59,12 +59,17 @@ TASK_FIELDS: dict[str, Schema] = {
     "instance_title": STRING, "role": {"type": "string", "description": "the lane: the role that may do it"},
     "state": {"type": "string", "enum": ["open", "completed", "cancelled", "returned"],
               "description": "returned: its holder returned the request to an earlier step"},
-    "assignee": nullable(STRING), "created_at": TIME, "due_at": nullable(TIME),
+    "assignee": nullable(STRING),
+    "on_behalf_of": {"type": ["string", "null"], "description": "out of office (代理): the person away whose task "
+                     "the assignee (their proxy) has in hand; null for a task held in one's own name"},
+    "created_at": TIME, "due_at": nullable(TIME),
 }
 RELEASABLE: Schema = {"type": "boolean",
                       "description": "held by someone and a role could take it again (not assigned by the process)"}
 TASK = obj({**TASK_FIELDS, "mine": {"type": "boolean", "description": "claimed by or assigned to the caller"},
-            "releasable": RELEASABLE}, "An open task in the caller's inbox.")
+            "releasable": RELEASABLE,
+            "bulk_approve": {"type": "boolean", "description": "批量审批: its step lets several of its tasks be "
+                             "approved at once (POST /tasks/bulk-approve)"}}, "An open task in the caller's inbox.")
 TASK_DETAIL = obj({
     **TASK_FIELDS,
     "may_complete": BOOLEAN, "may_release": BOOLEAN, "process_version": INTEGER, "instructions": STRING,
@@ -254,6 +259,36 @@ COMPLETE_REQUEST = body({"data": DATA}, ["data"])
 ASSIGN_REQUEST = body({"user": {"type": "string", "minLength": 1,
                                 "description": "username of someone reporting to the caller"}},
                       ["user"])
+BULK_REFUSAL = obj({"id": INTEGER, "error": {"type": "string", "description": "the error code a single "
+                                                  "completion would get: forbidden, not_found, conflict, invalid..."},
+                     "message": STRING}, "A task of a bulk approval that was not approved, and why.")
+BULK_APPROVAL = obj({"approved": {"type": "array", "items": INTEGER, "description": "the tasks approved, each in "
+                                  "its own transaction with its own history event"},
+                     "refused": {"type": "array", "items": ref("BulkRefusal")}},
+                    "What a bulk approval did: the tasks approved and those refused (the rest are done all the same).")
+BULK_APPROVE_REQUEST = body({
+    "task_ids": {"type": "array", "minItems": 1, "maxItems": 100, "items": {"type": "integer"},
+                 "description": "tasks of one step whose model allows bulk approval (bulkApprove)"},
+    "comment": {"type": "string", "description": "one comment for every approval (optional)"},
+}, ["task_ids"])
+ABSENCE = obj({
+    "user": {"type": "string", "description": "who is away"},
+    "proxy": {"type": "string", "description": "who gets their new tasks meanwhile and acts on their behalf"},
+    "proxy_name": STRING,
+    "from": {"type": "string", "format": "date", "description": "the first day away (China's date)"},
+    "to": {"type": "string", "format": "date", "description": "the last day away, included"},
+    "active": {"type": "boolean", "description": "today is one of its days"},
+    "ended": {"type": "boolean", "description": "its last day is past: it ended by itself"},
+    "set_by": {"type": "string", "description": "who set it: the person, or an admin"},
+    "set_at": TIME,
+}, "Out of office (代理): new tasks for the person go to the proxy from `from` to `to`.")
+ABSENCE_REQUEST = body({
+    "from": {"type": "string", "format": "date", "description": "the first day away (YYYY-MM-DD, China's date)"},
+    "to": {"type": "string", "format": "date", "description": "the last day away, included; not before from, "
+           "not past, at most 366 days after from"},
+    "proxy": {"type": "string", "minLength": 1, "description": "username of an active colleague who is not away "
+              "on those days"},
+}, ["from", "to", "proxy"])
 COPY_REQUEST = body({"to": {"type": "array", "minItems": 1, "maxItems": 20, "items": {"type": "string"},
                             "description": "usernames to copy the request to"},
                      "note": {"type": "string", "maxLength": 1000, "description": "why (optional). " + TEXT_RULE}},
@@ -350,7 +385,8 @@ COMPONENTS: dict[str, Schema] = {
     "ReturnRequest": RETURN_REQUEST,
     "Integrity": INTEGRITY,
     "StartRequest": START_REQUEST, "CompleteRequest": COMPLETE_REQUEST, "AssignRequest": ASSIGN_REQUEST,
-    "CommentRequest": COMMENT_REQUEST,
+    "CommentRequest": COMMENT_REQUEST, "Absence": ABSENCE, "AbsenceRequest": ABSENCE_REQUEST,
+    "BulkApproval": BULK_APPROVAL, "BulkRefusal": BULK_REFUSAL, "BulkApproveRequest": BULK_APPROVE_REQUEST,
     "Problem": PROBLEM, "Deployment": DEPLOYMENT, "Version": VERSION, "VersionDetail": VERSION_DETAIL, "Diff": DIFF,
     "Draft": DRAFT_VIEW, "DraftSummary": DRAFT_SUMMARY, "MigrationCheck": MIGRATION_CHECK,
     "MigrationResult": MIGRATION_RESULT, "DeployRequest": DEPLOY_REQUEST, "NewDraftRequest": NEW_DRAFT_REQUEST,

@@ -1,4 +1,4 @@
-"""Human tasks: the inbox, one task with its form, claim, unclaim, assign, complete and comments."""
+"""Human tasks: the inbox, one task with its form, claim, unclaim, assign, complete, bulk approval and comments."""
 
 from __future__ import annotations
 
@@ -74,6 +74,20 @@ def complete(task_id: int) -> Response:
     """
     data = body_object({"data": dict}, required=["data"])["data"]
     return answer(context.engine().work.complete(context.me(), task_id, data))
+
+
+@blueprint.post("/tasks/bulk-approve")
+def bulk_approve() -> Response:
+    """Approve ``{"task_ids": [...], "comment": TEXT}``, tasks of one step that allows it (批量审批), each in its
+    own transaction: 200 with those approved and those refused (stale, not mine, another step...)."""
+    body = body_object({"task_ids": list, "comment": str}, required=["task_ids"])
+    ids = body["task_ids"]
+    if not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        raise RequestInvalid("invalid body", {"task_ids": ["must be an array of task ids"]})
+    try:
+        return answer(context.engine().work.bulk_approve(context.me(), ids, str(body.get("comment", ""))))
+    except InvalidInput as exc:
+        raise RequestInvalid(exc.message, {"task_ids": [exc.message]}) from exc
 
 
 @blueprint.get(f"{TASK}/comments")

@@ -30,6 +30,7 @@ def step_text(kind: str) -> str:
         "task_returned": _("returned the request to an earlier step from"),
         "returned_straight_back": _("The request went straight back to the step that returned it, from"),
         "attachment_added": _("attached a file to"),
+        "task_auto_passed": _("Passed automatically (same approver)"),
         "timer_fired": _("A deadline passed"), "reminder_sent": _("A reminder was sent for"),
         "task_overdue": _("Overdue, reported to the holder's manager"), "error": _("The process model failed at"),
         "countersign_started": _("A countersign began at"), "countersign_ended": _("A countersign ended at"),

@@ -44,6 +44,8 @@ class TaskLine:
     action_href: str
     offers: tuple[Offer, ...]
     assign_href: str
+    on_behalf_of: str = ""  # 代理: the name of the person away whose task this is
+    bulk: bool = False  # 批量审批: may be ticked and approved with others of its step
 
 
 class TaskLines:
@@ -80,4 +82,6 @@ class TaskLines:
             due_at=row["due_at"], due=when(due, "short") if due else "", overdue=due is not None and due < self.now,
             action=action, action_href=action_href, offers=offered,
             assign_href=self.assign(task_id) if offered else "",
+            on_behalf_of=display_name(row["on_behalf_of"]) if row["on_behalf_of"] else "",
+            bulk=row["bulk_approve"] and (row["mine"] or not row["assignee"]),
         )

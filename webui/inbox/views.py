@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from flask import Blueprint, g, render_template, request
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from engine.org.people import Person
@@ -12,6 +12,9 @@ from engine.runtime.inbox import SORTS
 from engine.runtime.views import Navigation
 
 from ..context import engine, me, processes, signed_in, username
+from ..errors import come_back_to
+from ..forms.field_errors import say
+from ..i18n import _
 from . import assignment
 from .present import TaskLines
 
@@ -68,11 +71,25 @@ def index() -> ResponseReturnValue:
         mine_total, team_total = navigation().mine, navigation().team
     offers = {r["id"]: assignment.candidates(r["role"], r["assignee"], user) for r in page.mine + page.team}
     lines = TaskLines(user, processes(), offers)
+    mine, team = lines(page.mine), lines(page.team)
     return render_template(
-        "inbox/index.html", mine=lines(page.mine), team=lines(page.team),
+        "inbox/index.html", mine=mine, team=team, bulk=any(t.bulk for t in mine + team),
         mine_total=count_text(mine_total), team_total=count_text(team_total),
         mine_next=page.mine_next, team_next=page.team_next,
         paged=bool(request.args.get("mine_after") or request.args.get("team_after")),
         processes=processes(), process=process, text=text, sort=sort,
         filtered=filtered, roles=assignment.roles_of(user),
     )
+
+
+@blueprint.post("/inbox/bulk-approve")
+def bulk_approve() -> ResponseReturnValue:
+    """Approve the ticked tasks of one step with one comment (批量审批); say which were done and which not."""
+    come_back_to(url_for("inbox.index"))
+    ids = [int(value) for value in request.form.getlist("task") if value.isdigit()]
+    result = engine().work.bulk_approve(me(), ids, request.form.get("comment", ""))
+    if result["approved"]:
+        flash(_("Approved %(count)d tasks.", count=len(result["approved"])), "success")
+    for refusal in result["refused"]:
+        flash(_("Task %(id)s was not approved: %(why)s", id=refusal["id"], why=say(refusal["message"])), "error")
+    return redirect(url_for("inbox.index"), code=303)

@@ -50,15 +50,19 @@ def _process_title(key: str) -> str:
     return step_title(process) if process else key
 
 
-ENGINE_EVENTS = frozenset({"task_created", "instance_ended", "error", "timer_fired", "task_expired",
+ENGINE_EVENTS = frozenset({"task_created", "task_auto_passed", "instance_ended", "error", "timer_fired", "task_expired",
                            "reminder_sent", "task_overdue", "countersign_started", "countersign_ended",
                            "returned_straight_back"})
 
 
 def _completed(payload: dict[str, Any]) -> str:
-    """A completion, with who prepared it (a delegate) or for whom an added signer decided it."""
-    if payload.get("on_behalf_of"):
-        return _("decided the step for %(name)s, as an added signer", name=display_name(payload["on_behalf_of"]))
+    """A completion, with who prepared it (a delegate), for whom an added signer decided it, or for whom a proxy
+    did it (代理: the person was away)."""
+    absent = payload.get("on_behalf_of")
+    if absent and ("overruled" in payload or payload.get("signed_after_by") or payload.get("signed_before_by")):
+        return _("decided the step for %(name)s, as an added signer", name=display_name(absent))
+    if absent:
+        return _("completed the step on behalf of %(name)s", name=display_name(absent))
     if payload.get("prepared_by"):
         return _("completed the step, prepared by %(name)s", name=display_name(payload["prepared_by"]))
     return _("completed the step")
@@ -69,6 +73,13 @@ def _what(kind: str, payload: dict[str, Any], forms: Mapping[str, StepForm] | No
         form = (forms or {}).get(str(step))
         return pick(form.title, form.title_zh) if form is not None else str(step or "")
 
+    absent = payload.get("on_behalf_of")
+    if kind == "task_created" and payload.get("no_holder"):  # 审批人为空: nobody held the step's role
+        return _("Nobody holds the step's role; by the process's rule it went to %(name)s",
+                 name=display_name(payload["no_holder"].get("to")))
+    if absent and kind == "task_created":
+        return _("Waiting for %(proxy)s, on behalf of %(name)s (away)", proxy=display_name(payload.get("proxy")),
+                 name=display_name(absent))
     names = "、".join(display_name(n) for n in payload.get("members", []))
     texts = {
         "instance_started": _("started the process"),
@@ -78,6 +89,8 @@ def _what(kind: str, payload: dict[str, Any], forms: Mapping[str, StepForm] | No
         "task_unclaimed": _("gave the task back to the team"),
         "task_assigned": _("assigned the task to %(name)s", name=display_name(payload.get("to"))),
         "task_completed": _completed(payload),
+        "task_auto_passed": _("Passed automatically: %(name)s had just approved the step before (same approver)",
+                              name=display_name(payload.get("approver"))),
         "comment_added": _("commented"),
         "task_returned": _("returned the request from “%(from_step)s” to “%(to_step)s”",
                            from_step=title(payload.get("from_step")), to_step=title(payload.get("to_step"))),

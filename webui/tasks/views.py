@@ -152,6 +152,7 @@ def _page(task: TaskDetail, values: dict[str, Any], errors: dict[str, list[str]]
         may_release=bool(task["may_release"]),
         may_claim=may_complete and task["assignee"] is None,
         holder=display_name(task["assignee"]), handover=handover,
+        on_behalf_of=display_name(task["on_behalf_of"]) if task["on_behalf_of"] else "",
         transfer_to=engine().work.transfer_candidates(Person(user), task["id"]) if task["state"] == "open" else [],
         open_transfer=False, return_offer=return_offer(task, user),
     )

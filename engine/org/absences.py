@@ -1,0 +1,156 @@
+"""Out of office (代理): someone away from one date to another names a proxy, who gets their new tasks meanwhile.
+
+Anyone sets, reads and ends their own absence; an admin anyone's (``rights.may_set_absence``). The dates are
+China's calendar dates, both included; the absence ends by itself after its last day (the check is by date,
+no job is needed). A person has at most one absence at a time: setting one replaces the last.
+
+No chains: a task is passed on once. A proxy who is away when a task would come to them does not pass it on:
+the task then stays where it would have gone without any absence (with the absent person, or offered to the
+role), so that it is never sent round in circles nor left where nobody looks. Naming a proxy who is away
+during the same days is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import String, and_, delete, literal, select
+from sqlalchemy.orm import Session, aliased
+
+from ..calendar import CHINA
+from ..clock import utc_iso
+from ..errors import InvalidInput, NotAllowed, NotFound
+from ..models import OutOfOffice, User, UserRole
+from . import rights
+from .people import Actor, load_actor
+from .views import Absence
+
+MAX_DAYS = 366  # the longest absence one may set at once
+
+
+def china_today(now: datetime) -> date:
+    """The calendar date in China at ``now`` (absences are entered and read as China's dates)."""
+    return now.astimezone(CHINA).date()
+
+
+def _person(session: Session, actor: Actor, username: str | None) -> Actor:
+    """Whose absence ``actor`` acts on: themselves, or (an admin) anyone. :raise NotAllowed: :raise UserNotFound:"""
+    if not username or username == actor.username:
+        if actor.is_operator:
+            raise InvalidInput("name the person whose absence this is")
+        return actor
+    if not rights.may_set_absence(actor):
+        raise NotAllowed(f"{actor.username} may only set their own out-of-office: setting someone else's needs "
+                         "the admin role")
+    return load_actor(session, username)
+
+
+def _shown(row: OutOfOffice, user: str, proxy: str, proxy_name: str, today: date) -> Absence:
+    return {"user": user, "proxy": proxy, "proxy_name": proxy_name, "from": row.starts_on.isoformat(),
+            "to": row.ends_on.isoformat(), "active": row.starts_on <= today <= row.ends_on,
+            "ended": row.ends_on < today, "set_by": row.set_by, "set_at": utc_iso(row.set_at)}
+
+
+def set_absence(session: Session, actor: Actor, starts_on: date, ends_on: date, proxy_username: str,
+                now: datetime, username: str | None = None) -> Absence:
+    """Be away from ``starts_on`` to ``ends_on`` (included), with ``proxy_username`` acting meanwhile.
+
+    :raise InvalidInput: dates in the wrong order, over, or too far apart; oneself as proxy; a proxy who is
+    away during the same days. :raise UserNotFound: no such active proxy. :raise NotAllowed: someone else's
+    absence, set by a non-admin.
+    """
+    person = _person(session, actor, username)
+    today = china_today(now)
+    if ends_on < starts_on:
+        raise InvalidInput("the last day of an absence cannot come before its first day")
+    if ends_on < today:
+        raise InvalidInput(f"an absence must not be over already (today is {today.isoformat()})")
+    if ends_on - starts_on > timedelta(days=MAX_DAYS):
+        raise InvalidInput(f"an absence may last at most {MAX_DAYS} days")
+    proxy = load_actor(session, proxy_username.strip())
+    if proxy.id == person.id:
+        raise InvalidInput("the proxy must be someone else")
+    theirs = session.get(OutOfOffice, proxy.id)
+    if theirs is not None and theirs.starts_on <= ends_on and starts_on <= theirs.ends_on:
+        raise InvalidInput(f"{proxy.username} is away themselves from {theirs.starts_on.isoformat()} to "
+                           f"{theirs.ends_on.isoformat()}: choose someone who is in")
+    row = session.get(OutOfOffice, person.id)
+    if row is None:
+        row = OutOfOffice(user_id=person.id)
+        session.add(row)
+    row.proxy_id, row.starts_on, row.ends_on = proxy.id, starts_on, ends_on
+    row.set_by, row.set_at = actor.username, now
+    session.flush()
+    return _shown(row, person.username, proxy.username, proxy.display_name, today)
+
+
+def absence_of(session: Session, actor: Actor, now: datetime, username: str | None = None) -> Absence:
+    """The absence ``username`` (default: the actor) has set, over or not. :raise NotFound: none is set."""
+    person = _person(session, actor, username)
+    proxy = aliased(User)
+    found = session.execute(select(OutOfOffice, proxy.username, proxy.display_name)
+                            .join(proxy, proxy.id == OutOfOffice.proxy_id)
+                            .where(OutOfOffice.user_id == person.id)).first()
+    if found is None:
+        raise NotFound(f"{person.username} has no out-of-office set")
+    row, proxy_username, proxy_name = found
+    return _shown(row, person.username, proxy_username, proxy_name, china_today(now))
+
+
+def end_absence(session: Session, actor: Actor, username: str | None = None) -> bool:
+    """End (remove) an absence; whether there was one. Tasks already passed on stay with the proxy."""
+    person = _person(session, actor, username)
+    removed = session.execute(delete(OutOfOffice).where(OutOfOffice.user_id == person.id)
+                              .execution_options(synchronize_session=False))
+    return bool(removed.rowcount)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Stand:
+    """Who acts for someone away today: the proxy's id and username, and the absent person's."""
+
+    proxy_id: int
+    proxy: str
+    absent_id: int
+    absent: str
+
+
+@dataclass(frozen=True)
+class Holders:
+    """What a step needs to know of the people a set of roles and persons names, read in one query."""
+
+    by_role: dict[str, list[int]]  # role -> its active holders, by id
+    stand_in: dict[int, Stand]  # someone away today -> who acts for them (a proxy who is in)
+
+
+def holders_and_stand_ins(session: Session, roles: list[str], user_ids: list[int], today: date) -> Holders:
+    """The active holders of ``roles``, and who stands in today for those of them (and of ``user_ids``) who
+    are away; one query (none when there is nothing to ask)."""
+    if not roles and not user_ids:
+        return Holders({}, {})
+    person, proxy = aliased(User), aliased(User)
+    away, proxy_away = aliased(OutOfOffice), aliased(OutOfOffice)
+    held = select(UserRole.role_key.label("role"), UserRole.user_id.label("user_id")).where(
+        UserRole.role_key.in_(roles))
+    named = select(literal(None, String).label("role"), User.id.label("user_id")).where(User.id.in_(user_ids))
+    wanted = held.union_all(named).subquery() if user_ids else held.subquery()
+    rows = session.execute(
+        select(wanted.c.role, person.id, person.username, away.starts_on, away.ends_on, proxy.id, proxy.username,
+               proxy.active, proxy_away.starts_on, proxy_away.ends_on)
+        .select_from(wanted).join(person, and_(person.id == wanted.c.user_id, person.active.is_(True)))
+        .outerjoin(away, away.user_id == person.id)
+        .outerjoin(proxy, proxy.id == away.proxy_id)
+        .outerjoin(proxy_away, proxy_away.user_id == away.proxy_id)
+        .order_by(person.username)).all()
+    by_role: dict[str, list[int]] = {}
+    stand_in: dict[int, Stand] = {}
+    for role, user_id, username, starts, ends, proxy_id, proxy_name, proxy_active, p_starts, p_ends in rows:
+        if role is not None and role in roles:
+            by_role.setdefault(role, []).append(user_id)
+        if starts is None or not starts <= today <= ends or proxy_id is None or not proxy_active:
+            continue
+        if p_starts is not None and p_starts <= today <= p_ends:
+            continue  # no chains: a proxy who is away passes nothing on
+        stand_in[user_id] = Stand(proxy_id, proxy_name, user_id, username)
+    return Holders(by_role, stand_in)
