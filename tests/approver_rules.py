@@ -3,6 +3,7 @@ and step properties, and org changes made straight in the tables (opsflow has no
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from sqlalchemy import update
@@ -29,6 +30,7 @@ def deploy_market_plan(engine: Engine, folder: Path, process: dict[str, str] | N
             f'\n          <spiffworkflow:property name="{k}" value="{v}" />' for k, v in properties.items()), 1)
     path = folder / "market_plan.bpmn"
     path.write_text(xml, encoding="utf-8")
+    shutil.copy(REPO / "processes" / "market_plan_signoff.dmn", folder)  # the sign-off rule it calls
     [result] = deploy_files(engine, [path], "gao.yan")
     assert result.status == "deployed"
     return result.version

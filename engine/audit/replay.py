@@ -49,10 +49,14 @@ class LoggedStep:
         return self.events[-1].seq
 
 
-def _decided_in_a_signers_step(event: HistoryEvent) -> bool:
+SIGNERS_MOVES = frozenset({"task_signed", "signer_removed"})
+
+
+def _decided_in_a_signers_step(event: HistoryEvent, previous: HistoryEvent | None) -> bool:
     """A completion that the last added signer's approval (or removal) released, or that a signer after the
-    holder decided otherwise: written in the signer's (or the holder's removing) step, not a step of its own."""
-    if event.kind != "task_completed":
+    holder decided otherwise: written in the signer's (or the holder's removing) step, right after its event,
+    not a step of its own. (A proxy's completion on behalf of someone away is a step of its own.)"""
+    if event.kind != "task_completed" or previous is None or previous.kind not in SIGNERS_MOVES:
         return False
     payload = json.loads(event.payload_json)
     return bool(payload.get("held") or payload.get("on_behalf_of"))
@@ -62,7 +66,7 @@ def group_steps(events: Iterable[HistoryEvent]) -> list[LoggedStep]:
     """The log's events as steps (see the module docstring)."""
     steps: list[LoggedStep] = []
     for event in events:
-        if steps and (event.kind in FOLLOW_UPS or _decided_in_a_signers_step(event)):
+        if steps and (event.kind in FOLLOW_UPS or _decided_in_a_signers_step(event, steps[-1].events[-1])):
             steps[-1].events.append(event)
         else:
             steps.append(LoggedStep(len(steps) + 1, [event]))
