@@ -21,10 +21,11 @@ NOT_RESULTS = {"Error"}  # what the API answers on its own (errors) or reads (th
 
 
 def result_types() -> dict[str, Any]:
-    """Every TypedDict in a ``views`` module of the engine, by name."""
+    """Every TypedDict in a ``views`` module of the engine (``views.py``, or ``<topic>_views.py`` beside it), by
+    name."""
     found: dict[str, Any] = {}
     for module in pkgutil.walk_packages(engine.__path__, "engine."):
-        if module.name.rsplit(".", 1)[-1] != "views":
+        if not module.name.rsplit(".", 1)[-1].endswith("views"):
             continue
         for name, value in vars(importlib.import_module(module.name)).items():
             if is_typeddict(value) and value.__module__ == module.name:
