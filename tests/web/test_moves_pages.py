@@ -92,3 +92,16 @@ def test_withdraw_is_refused_once_someone_acted_saying_to_urge(client_as: Client
                          follow_redirects=True)
     assert "You may urge the holder instead." in text(refused)
     assert web_engine.work.show(Person("li.na"), world.held_plan)["status"] == "running"
+
+
+def test_the_task_page_offers_urging_to_the_starter_and_not_to_the_holder(client_as: ClientFor, web_engine: Engine,
+                                                                          world: World) -> None:
+    page = text(client_as("li.na").get(f"/tasks/{world.held_research}", headers=ZH))
+    urge = re.search(r'<form[^>]*id="urge".*?</form>', page, re.S)
+    assert urge and f'action="/tasks/{world.held_research}/urge"' in urge.group(0) and "每小时最多一次" in urge.group(0)
+    assert 'id="urge"' not in text(client_as("wang.lei").get(f"/tasks/{world.held_research}"))  # he holds it
+    assert 'id="urge"' not in text(client_as("zhou.jie").get(f"/tasks/{world.held_research}"))  # no right
+    done = client_as("li.na").post(f"/tasks/{world.held_research}/urge",
+                                   data={"next": f"/tasks/{world.held_research}"})
+    assert done.headers["Location"].endswith(f"/tasks/{world.held_research}")
+    assert "urged" in {n.kind for n in web_engine.work.notifications(Person("wang.lei"))}

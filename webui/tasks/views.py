@@ -155,6 +155,8 @@ def _page(task: TaskDetail, values: dict[str, Any], errors: dict[str, list[str]]
         on_behalf_of=display_name(task["on_behalf_of"]) if task["on_behalf_of"] else "",
         transfer_to=engine().work.transfer_candidates(Person(user), task["id"]) if task["state"] == "open" else [],
         open_transfer=False, return_offer=return_offer(task, user),
+        may_urge=not may_complete and task["state"] == "open"
+        and task["id"] in engine().work.offered_moves(Person(user), task["instance_id"]).urge,
     )
 
 
