@@ -17,6 +17,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.error import URLError
 
 import pytest
@@ -102,3 +103,28 @@ def browser() -> Iterator[object]:
             yield chromium
         finally:
             chromium.close()
+
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def signed_in_page(browser: Any, base: str, locale: str, username: str, viewport: dict[str, int],
+                   **context_options: Any) -> Any:
+    """A page of a new browser context (own cookies, ``locale``, ``viewport``) signed in as ``username``."""
+    context = browser.new_context(locale=locale, viewport=viewport, **context_options)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.goto(base + "/login")
+    page.fill("#username", username)
+    page.fill("#password", DEMO_PASSWORD)
+    page.locator("form.stack button[type=submit]").click()
+    page.wait_for_url(base + "/")
+    return page
+
+
+def screenshot_folder(tmp_path: Path) -> Path:
+    """Where a walk saves its screenshots: ``$OPSFLOW_SCREENSHOTS``, else the test's temporary folder."""
+    folder = Path(os.environ.get("OPSFLOW_SCREENSHOTS") or tmp_path / "shots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

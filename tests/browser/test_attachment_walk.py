@@ -4,7 +4,6 @@ temporary folder)."""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from engine.facade import build_engine
 from engine.org.people import Person
-from tests.browser.conftest import DEMO_PASSWORD
+from tests.browser.conftest import screenshot_folder, signed_in_page
 from tests.journey import DRAFT, RESEARCH, START, only_task
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -24,15 +23,7 @@ LOOKS = {"zh": ("zh-CN", {"width": 1280, "height": 900}, "desktop", "附件", "�
 
 def sign_in(browser: Browser, base: str, lang: str, username: str) -> Page:
     locale, viewport, *_rest = LOOKS[lang]
-    context = browser.new_context(locale=locale, viewport=viewport, accept_downloads=True)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.goto(base + "/login")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.locator("form.stack button[type=submit]").click()
-    page.wait_for_url(base + "/")
-    return page
+    return signed_in_page(browser, base, locale, username, viewport, accept_downloads=True)
 
 
 def fill_draft(page: Page) -> None:
@@ -49,8 +40,7 @@ def fill_draft(page: Page) -> None:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_zhang_min_attaches_a_pdf_to_the_draft_and_the_director_downloads_it(
         browser: Browser, server: str, tmp_path: Path, lang: str) -> None:
-    shots = Path(os.environ.get("OPSFLOW_SCREENSHOTS") or tmp_path / "shots")
-    shots.mkdir(parents=True, exist_ok=True)
+    shots = screenshot_folder(tmp_path)
     _locale, _viewport, device, heading, timeline_text = LOOKS[lang]
     engine = build_engine(f"sqlite:///{tmp_path / 'opsflow.sqlite'}")  # the database the server runs on
     try:

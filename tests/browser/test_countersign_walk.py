@@ -5,15 +5,14 @@ Screenshots go to ``$OPSFLOW_SCREENSHOTS`` (else the test's temporary folder).""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from engine.facade import build_engine
-from tests.browser.conftest import DEMO_PASSWORD
+from tests.browser.conftest import DESKTOP, PHONE, screenshot_folder, signed_in_page
 from tests.journey import DRAFT, decision, research_and_draft, start_plan, step
 
 TEXTS = {
@@ -22,28 +21,17 @@ TEXTS = {
     "zh": {"locale": "zh-CN", "round": "会签（2 人）", "decided": "已决定", "to_decide": "待审批",
            "approve": "批准", "approved": "已批准", "done": "已完成"},
 }
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
 
 
-def open_page(browser: Browser, base: str, lang: str, username: str, viewport: dict[str, int]):
-    context = browser.new_context(locale=TEXTS[lang]["locale"], viewport=viewport)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.goto(base + "/login")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.locator("form.stack button[type=submit]").click()
-    page.wait_for_url(base + "/")
-    return page
+def open_page(browser: Browser, base: str, lang: str, username: str, viewport: dict[str, int]) -> Page:
+    return signed_in_page(browser, base, TEXTS[lang]["locale"], username, viewport)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_a_big_budget_is_signed_off_by_the_director_and_the_branch_gm(
         browser: Browser, server: str, tmp_path: Path, lang: str) -> None:
     texts = TEXTS[lang]
-    shots = Path(os.environ.get("OPSFLOW_SCREENSHOTS") or tmp_path / "shots")
-    shots.mkdir(parents=True, exist_ok=True)
+    shots = screenshot_folder(tmp_path)
     engine = build_engine(f"sqlite:///{tmp_path / 'opsflow.sqlite'}")  # the server's database
     try:
         plan = start_plan(engine)

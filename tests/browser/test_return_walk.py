@@ -8,7 +8,6 @@ the review. Pages are saved as screenshots in ``$OPSFLOW_SCREENSHOTS`` (else the
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from engine.facade import build_engine
 from engine.org.people import Person
-from tests.browser.conftest import DEMO_PASSWORD
+from tests.browser.conftest import DESKTOP, PHONE, screenshot_folder, signed_in_page
 from tests.journey import DRAFT, RESEARCH, START, decision, only_task, step
 
 TEXTS = {
@@ -30,28 +29,17 @@ TEXTS = {
            "timeline": "将申请从“总监审批”退回到“市场调研报告”"},
 }
 REASON = "调研数据是2025年的，请补充2026年的竞品价格。"
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
 
 
 def sign_in(browser: Browser, base: str, lang: str, username: str, viewport: dict[str, int]) -> Page:
-    context = browser.new_context(locale=TEXTS[lang]["locale"], viewport=viewport)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.goto(base + "/login")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.locator("form.stack button[type=submit]").click()
-    page.wait_for_url(base + "/")
-    return page
+    return signed_in_page(browser, base, TEXTS[lang]["locale"], username, viewport)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_director_returns_the_plan_to_research_and_it_comes_straight_back(
         browser: Browser, server: str, tmp_path: Path, lang: str) -> None:
     texts = TEXTS[lang]
-    shots = Path(os.environ.get("OPSFLOW_SCREENSHOTS") or tmp_path / "shots")
-    shots.mkdir(parents=True, exist_ok=True)
+    shots = screenshot_folder(tmp_path)
     engine = build_engine(f"sqlite:///{tmp_path / 'opsflow.sqlite'}")  # the server's database
     try:
         plan = int(engine.work.start(Person("li.na"), "market_plan", START).id)

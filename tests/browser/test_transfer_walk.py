@@ -5,7 +5,6 @@ Screenshots go to ``$OPSFLOW_SCREENSHOTS`` (else the test's temporary folder).""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -13,7 +12,8 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from engine.facade import build_engine
-from tests.browser.test_countersign_walk import DESKTOP, PHONE, open_page
+from tests.browser.conftest import DESKTOP, PHONE, screenshot_folder
+from tests.browser.test_countersign_walk import open_page
 from tests.journey import research_and_draft, start_plan
 
 TEXTS = {
@@ -27,8 +27,7 @@ REASON = "I am at the trade fair this week; Zhao Qiang knows the budget."
 def test_li_na_transfers_her_review_to_a_colleague_with_a_reason(
         browser: Browser, server: str, tmp_path: Path, lang: str, viewport: dict[str, int]) -> None:
     texts = TEXTS[lang]
-    shots = Path(os.environ.get("OPSFLOW_SCREENSHOTS") or tmp_path / "shots")
-    shots.mkdir(parents=True, exist_ok=True)
+    shots = screenshot_folder(tmp_path)
     engine = build_engine(f"sqlite:///{tmp_path / 'opsflow.sqlite'}")  # the server's database
     try:
         plan = start_plan(engine)
