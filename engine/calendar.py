@@ -113,6 +113,13 @@ def parse_duration(text: str) -> tuple[int, timedelta]:
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+def is_window_literal(text: str) -> bool:
+    """Whether a step's ``dueWindow`` is the window itself (``P3D``, ``2027-01-15``) rather than the path of the data
+    that holds it (``start.scoring_window``)."""
+    stripped = text.strip() if isinstance(text, str) else ""
+    return stripped.startswith("P") or bool(_DATE.match(stripped))
+
+
 def window_date(window: str) -> date | None:
     """The last day a window names (``2027-01-15``), None when it is a duration.
 

@@ -9,6 +9,7 @@ DMN: only the hit policies the library really implements.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 
+from ..calendar import DurationInvalid, is_window_literal, parse_duration, window_date
 from .bundle import form_name_escapes
 from .countersign import is_round_spec, step_name
 from .forms import parse_schema
@@ -195,6 +197,28 @@ def hit_policy_problems(dmn_root: etree._Element, name: str) -> list[str]:
     return problems
 
 
+DATA_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
+def _due_window_problems(task: str, window: str) -> list[str]:
+    """A ``dueWindow`` is a working-day duration (``P3D``), a date, or the dotted path of the data holding one."""
+    text = window.strip()
+    if not text:
+        return []
+    if is_window_literal(text):
+        try:
+            if window_date(text) is None:
+                parse_duration(text)
+        except DurationInvalid as exc:
+            return [Problem(N_("user task %(task)r: dueWindow %(value)r is not a duration of working days (P3D), "
+                               "a date or a data path: %(why)s"), task, task=task, value=text, why=str(exc))]
+        return []
+    if not DATA_PATH.match(text):
+        return [Problem(N_("user task %(task)r: dueWindow %(value)r is not a duration of working days (P3D), a date "
+                           "or a data path"), task, task=task, value=text)]
+    return []
+
+
 def user_tasks(
     spec: Any, known_roles: set[str], form_files: dict[str, bytes], problems: list[str],
     relationship_roles: frozenset[str] = frozenset(),
@@ -224,6 +248,7 @@ def user_tasks(
         elif task_spec.lane in relationship_roles and not props.get("assignee") and not is_round_spec(task_spec):
             problems.append(Problem(N_("user task %(task)r in lane %(lane)r needs an 'assignee' property naming "
                                        "the data that holds the person"), task, task=task, lane=task_spec.lane))
+        problems += _due_window_problems(task, props.get("dueWindow", ""))
         for name, allowed in RETURN_SETTINGS.items():
             value = props.get(name)
             if value is not None and value not in allowed:

@@ -31,6 +31,7 @@ from .checks import (
     texts,
     user_tasks,
 )
+from .copy_rules import copy_rule_problems
 from .countersign import countersign_problems
 from .problems import N_, Problem
 from .sandbox import check_compiles
@@ -216,6 +217,7 @@ def _parse_process(
     assignee_paths = {t.name: t.assignee_path for t in tasks}
     for some_spec in [spec, *subprocess_specs.values()]:
         problems += countersign_problems(some_spec, forms_by_task, assignee_paths)
+        problems += copy_rule_problems(some_spec, known_roles, relationship_roles)
         for task_spec in some_spec.task_specs.values():
             if isinstance(task_spec, ExclusiveGateway):
                 problem = gateway_problem(task_spec, forms_by_task)

@@ -83,7 +83,8 @@ def copies_of(session: Session, actor: Actor, unread_only: bool = False) -> list
         query = query.where(InstanceCopy.read_at.is_(None))
     rows = session.execute(query.order_by(InstanceCopy.id.desc()).limit(LISTED)).all()
     return [{"instance_id": c.instance_id, "title": title, "process": key, "status": status, "end_event": end,
-             "copied_by": c.copied_by, "copied_by_name": name or c.copied_by, "note": c.note,
+             "copied_by": c.copied_by, "copied_by_name": name or c.copied_by, "by_process": name is None and
+             c.copied_by == key, "note": c.note,
              "at": utc_iso(c.created_at), "read": c.read_at is not None}
             for c, title, key, status, end, name in rows]
 

@@ -68,6 +68,7 @@ class CopyEntry(TypedDict):
     end_event: str | None
     copied_by: str
     copied_by_name: str
+    by_process: bool  # copied by the model (copyTo), not by a person: copied_by is then the process key
     note: str
     at: str
     read: bool

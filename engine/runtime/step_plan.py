@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from ..calendar import DurationInvalid
+from ..calendar import DurationInvalid, is_window_literal
 from ..definitions.catalog import DeployedProcess
 from ..errors import ProcessError
 from ..models import User
@@ -65,7 +65,7 @@ def plan_tasks(
             elif form.assignee_path:
                 people[task.spiff_id] = resolve(run.data, form.assignee_path)
             if form.due_window:
-                window = resolve(run.data, form.due_window)
+                window = form.due_window if is_window_literal(form.due_window) else resolve(run.data, form.due_window)
                 if window:
                     try:
                         plan.due[task.spiff_id] = collaborators.calendar.deadline(now, window)

@@ -40,6 +40,7 @@ from ..org.people import Actor
 from . import outbox
 from .collaborators import Collaborators
 from .execution import StepResult
+from .modelled_copies import make_copies
 from .placeholders import kept_in_step, render_title
 from .step_plan import TaskPlan, follow_up_jobs, plan_tasks, step_messages, task_rows
 
@@ -141,6 +142,11 @@ def write_step(session: Session, collaborators: Collaborators, step: Step, now: 
         gone += [t for t in run.gone_task_ids if t != skip]
         _keep_timer_job(session, instance, run, step.changes, now)
     _fill_task_events(step.events, created, plan)
+    if run is not None and process is not None:
+        for copy in make_copies(session, process, run, step.completed_task, instance,
+                                step.changes.title or instance.title, now):
+            step.events.append(copy.event)
+            step.notify.append(copy.message)
     _close_tasks(session, gone, step.close_as, now)
     for task_id, values in step.task_updates.items():
         session.execute(update(TASKS).where(TASKS.c.id == task_id, TASKS.c.state == "open").values(**values))

@@ -152,6 +152,8 @@ COPY_RESULT = obj({"instance_id": INTEGER,
                   "Whom a request was copied to (抄送).")
 COPY_ENTRY = obj({"instance_id": INTEGER, "title": STRING, "process": STRING, "status": STRING,
                   "end_event": nullable(STRING), "copied_by": STRING, "copied_by_name": STRING, "note": STRING,
+                  "by_process": {"type": "boolean", "description": "copied by the process model (copyTo), not by a "
+                                 "person; copied_by is then the process key"},
                   "at": TIME, "read": {"type": "boolean", "description": "opened since it was copied"}},
                  "A request copied to the caller (CC'd to me).")
 TRANSFER = obj({"id": INTEGER, "instance_id": INTEGER,

@@ -80,6 +80,9 @@ def _what(kind: str, payload: dict[str, Any], forms: Mapping[str, StepForm] | No
     if absent and kind == "task_created":
         return _("Waiting for %(proxy)s, on behalf of %(name)s (away)", proxy=display_name(payload.get("proxy")),
                  name=display_name(absent))
+    if kind == "instance_copied" and payload.get("by_model"):  # 抄送节点: the model's copyTo, nobody's hand
+        return _("Copied to %(names)s, as the process model says",
+                 names="、".join(display_name(n) for n in payload.get("copied_to", [])))
     names = "、".join(display_name(n) for n in payload.get("members", []))
     texts = {
         "instance_started": _("started the process"),

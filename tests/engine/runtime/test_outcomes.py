@@ -65,7 +65,8 @@ def test_the_appraised_employee_is_told_the_recorded_result(sqlite_engine: Engin
 
 
 def test_an_ending_step_adds_only_its_notification_insert(sqlite_engine: Engine) -> None:
-    """The last step of a plan costs what a middle one does, plus the one INSERT of its notification."""
+    """The last step of a plan costs what a middle one does, plus the one INSERT of its notifications, plus the two
+    statements of the copy its end makes (抄送: whom to copy, the copies)."""
     engine = sqlite_engine
     plan = start_plan(engine)
     step(engine, "wang.lei", "research", plan, RESEARCH)
@@ -82,6 +83,8 @@ def test_an_ending_step_adds_only_its_notification_insert(sqlite_engine: Engine)
         engine.work.complete(Person("chen.yu"), task["id"], decision("approve"))
     finally:
         event.remove(engine.db, "before_cursor_execute", count)
-    # actor, task + instance, guarded task update, instance update, history events, the result notification
-    assert len(statements) == 6, "\n".join(statements)
+    # actor, task + instance, guarded task update, whom the end copies, the copies, instance update, history events,
+    # the notifications (the result to the starter and the copy to the operations manager, in one insert)
+    assert len(statements) == 8, "\n".join(statements)
+    assert sum(s.startswith("INSERT INTO instance_copy") for s in statements) == 1
     assert sum(s.startswith("INSERT INTO notification") for s in statements) == 1

@@ -17,8 +17,9 @@ from tests.journey import DRAFT, RESEARCH, only_task, start_plan, step
 #   1 SELECT actor + roles            2 SELECT task + instance        3 UPDATE task (guarded)
 #   4 INSERT next task RETURNING id   5 UPDATE instance WHERE version = ?
 #   6 INSERT the step's history events (one Core insert for all rows)
-#   7 SELECT the holders of the next task's role   8 INSERT their notifications
-COMPLETE_STATEMENTS = 8
+#   7 INSERT the reminder and overdue check of the next task's deadline (manager review is due in 2 working days)
+#   8 SELECT the holders of the next task's role   9 INSERT their notifications
+COMPLETE_STATEMENTS = 9
 COMPLETE_COMMITS = 1
 
 
