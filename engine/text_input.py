@@ -12,6 +12,8 @@ import math
 import re
 from typing import Any
 
+from .errors import InvalidInput
+
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 MAX_DEPTH = 32
 MAX_SAFE_INTEGER = 2**53 - 1  # the history's encoding (RFC 8785) holds whole numbers up to this exactly
@@ -71,6 +73,25 @@ def text_problem(value: str) -> str | None:
     if "\ud800" <= char <= "\udfff":
         return "contains an unpaired surrogate, which is not valid Unicode text"
     return f"contains a control character (U+{ord(char):04X})"
+
+
+def checked_reason(reason: str | None, purpose: str, limit: int, required: bool = True) -> str:
+    """A reason someone gives for a move (a return, a transfer, a withdrawal, a cancel, a request to sign): stripped,
+    printable, at most ``limit`` characters, and not empty when ``required``. The messages are the ones the web
+    and the API translate (``webui.forms.field_errors``).
+
+    :raise InvalidInput: "a reason is required to <purpose>", "the reason contains ...", "a reason is limited to N
+        characters".
+    """
+    text = (reason or "").strip()
+    if required and not text:
+        raise InvalidInput(f"a reason is required to {purpose}")
+    problem = text_problem(text)
+    if problem:
+        raise InvalidInput(f"the reason {problem}")
+    if len(text) > limit:
+        raise InvalidInput(f"a reason is limited to {limit} characters")
+    return text
 
 
 def printable(value: str) -> str:

@@ -16,7 +16,7 @@ from ..history.log import GENESIS_HASH, PendingEvent
 from ..models import HumanTask, ProcessInstance
 from ..org import rights
 from ..org.people import Actor
-from ..text_input import text_problem
+from ..text_input import checked_reason
 from .collaborators import Collaborators
 from .outbox import Message, user_ids
 from .placeholders import render_title, resolve
@@ -155,20 +155,14 @@ def cancel_instance(
 ) -> Cancelled:
     """Cancel a running instance with a reason (directors and admins: the cancel right)."""
     rights.require(actor, rights.Right.CANCEL, "cancel instances")
-    if not reason or not reason.strip():
-        raise InvalidInput("a reason is required to cancel an instance")
-    problem = text_problem(reason)
-    if problem:
-        raise InvalidInput(f"the reason {problem}")
-    if len(reason.strip()) > MAX_REASON_LENGTH:
-        raise InvalidInput(f"a reason is limited to {MAX_REASON_LENGTH} characters")
+    text = checked_reason(reason, "cancel an instance", MAX_REASON_LENGTH)
     instance = load_instance(session, instance_id)
     if instance.status != "running":
         raise Conflict(f"instance {instance.id} is already {instance.status}")
     process = collaborators.catalog.get(session, instance.definition_id)
     end_instance(session, collaborators, process, instance, PendingEvent(
-        "instance_cancelled", actor.username, None, payload={"reason": reason.strip()}), None,
-        [_cancelled_message(session, process, instance, actor, reason.strip())])
+        "instance_cancelled", actor.username, None, payload={"reason": text}), None,
+        [_cancelled_message(session, process, instance, actor, text)])
     return Cancelled(id=instance.id, status="cancelled")
 
 

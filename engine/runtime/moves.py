@@ -34,7 +34,7 @@ from ..history.log import PendingEvent
 from ..models import HistoryEvent, HumanTask, ProcessInstance, User
 from ..org import rights
 from ..org.people import Actor, load_actor, managers_of, relationship_roles, subordinates_of
-from ..text_input import text_problem
+from ..text_input import checked_reason, text_problem
 from .collaborators import Collaborators
 from .instances import end_instance, load_instance, may_start
 from .outbox import Message, users_with_role
@@ -55,15 +55,7 @@ NOT_ACTING = frozenset({"instance_started", "task_created", "gateway_path", "dat
 
 
 def _reason(reason: str, what: str) -> str:
-    text = (reason or "").strip()
-    if not text:
-        raise InvalidInput(f"a reason is required to {what}")
-    problem = text_problem(text)
-    if problem:
-        raise InvalidInput(f"the reason {problem}")
-    if len(text) > MAX_REASON_LENGTH:
-        raise InvalidInput(f"a reason is limited to {MAX_REASON_LENGTH} characters")
-    return text
+    return checked_reason(reason, what, MAX_REASON_LENGTH)
 
 
 def _require_open(task: HumanTask) -> None:

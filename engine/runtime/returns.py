@@ -23,7 +23,7 @@ from ..history.log import PendingEvent
 from ..models import HumanTask, User, UserRole
 from ..org import rights
 from ..org.people import Actor, relationship_roles
-from ..text_input import text_problem
+from ..text_input import checked_reason
 from . import rewind
 from .collaborators import Collaborators
 from .step_plan import step_label
@@ -73,15 +73,7 @@ def return_targets(session: Session, collaborators: Collaborators, actor: Actor,
 
 
 def _clean_reason(reason: str) -> str:
-    text = (reason or "").strip()
-    if not text:
-        raise InvalidInput("a reason is required to return a request to an earlier step")
-    problem = text_problem(text)
-    if problem:
-        raise InvalidInput(f"the reason {problem}")
-    if len(text) > MAX_REASON_LENGTH:
-        raise InvalidInput(f"a reason is limited to {MAX_REASON_LENGTH} characters")
-    return text
+    return checked_reason(reason, "return a request to an earlier step", MAX_REASON_LENGTH)
 
 
 def _last_holder(session: Session, instance_id: int, name: str, lane: str) -> tuple[int, str] | None:

@@ -36,7 +36,7 @@ from ..history.log import PendingEvent
 from ..models import ApprovalStep, HumanTask, ProcessInstance, User
 from ..org import rights
 from ..org.people import Actor, actor_by_id, load_actor
-from ..text_input import text_problem
+from ..text_input import checked_reason, text_problem
 from .collaborators import Collaborators
 from .handover import (
     ACTIVE,
@@ -81,12 +81,7 @@ def _username(session: Session, user_id: int) -> str:
 
 
 def _reason(reason: str, required: bool = True) -> str:
-    text = (reason or "").strip()
-    if required and not text:
-        raise InvalidInput("give a reason: the person asked sees it")
-    if len(text) > MAX_REASON_LENGTH or text_problem(text):
-        raise InvalidInput(f"the reason must be printable text of at most {MAX_REASON_LENGTH} characters")
-    return text
+    return checked_reason(reason, "ask someone to act on a task (they see it)", MAX_REASON_LENGTH, required)
 
 
 def _people(session: Session, actor: Actor, names: list[str], steps: list[ApprovalStep]) -> list[Actor]:

@@ -9,7 +9,7 @@ from engine.facade import Engine
 from engine.org.people import Person
 from tests.api.helpers import ApiUsers, make_app
 from tests.clocks import FakeClock
-from tests.journey import only_task, start_plan
+from tests.journey import RESEARCH, only_task, start_plan
 
 
 @pytest.fixture
@@ -48,3 +48,27 @@ def test_a_transfer_to_an_unknown_person_names_the_field(users: ApiUsers, demo: 
     research = only_task(demo, "wang.lei", "research", plan)["id"]
     answer = users["wang.lei"].post(f"/tasks/{research}/transfer", {"to": "no.body", "reason": "Away"})
     assert answer.status_code == 400 and list(answer.get_json()["fields"]) == ["to"]
+
+
+def test_refusals_are_said_in_the_readers_language_with_the_engines_text_as_detail(users: ApiUsers, demo: Engine):
+    plan = start_plan(demo)
+    research = only_task(demo, "wang.lei", "research", plan)["id"]
+    chinese = {"Accept-Language": "zh-CN,zh;q=0.9"}
+    zhou = users["zhou.jie"]
+    not_his = zhou.client.post(f"/api/v1/tasks/{research}/transfer", json={"to": "wu.fang", "reason": "忙"},
+                               headers={**zhou.headers, **chinese})
+    body = not_his.get_json()
+    assert not_his.status_code == 403 and body["error"] == "forbidden"
+    assert body["message"] == "您的角色无权查看或执行此操作。" and "zhou.jie" in body["detail"]
+    in_english = zhou.post(f"/tasks/{research}/transfer", {"to": "wu.fang", "reason": "busy"}).get_json()
+    assert in_english["message"] == body["detail"] and "detail" not in in_english  # English: the engine's own text
+    demo.work.claim(Person("wang.lei"), research)
+    li_na = users["li.na"]
+    late = li_na.client.post(f"/api/v1/process-instances/{plan}/withdraw", json={"reason": "改主意了"},
+                             headers={**li_na.headers, **chinese})
+    assert late.status_code == 409
+    assert late.get_json()["message"].startswith("此申请已无法撤回") and "urge the holder" in late.get_json()["detail"]
+    wang = users["wang.lei"]
+    demo.work.complete(Person("wang.lei"), research, RESEARCH)
+    done = wang.client.post(f"/api/v1/tasks/{research}/urge", headers={**wang.headers, **chinese})
+    assert done.status_code in (403, 409) and not any("a" <= ch <= "z" for ch in done.get_json()["message"])

@@ -46,7 +46,7 @@ def test_a_transfer_outside_the_rule_or_without_a_reason_changes_nothing(client_
     assert "cannot receive this task" in text(outside)
     empty = wang.post(f"/tasks/{world.held_research}/transfer", data={"to": "zhou.jie", "reason": " "},
                       follow_redirects=True)
-    assert "reason is required" in text(empty)
+    assert "Give a reason for the transfer" in text(empty)
     assert web_engine.work.task(Person("wang.lei"), world.held_research)["assignee"] == "wang.lei"
 
 

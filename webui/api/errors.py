@@ -46,6 +46,8 @@ from engine.errors import (
 from engine.errors import NotFound as DomainNotFound
 from engine.org.sign_in import LoginFailed
 
+from ..forms.field_errors import say
+from ..i18n import _, language, when
 from ..modeler.problems import deployment_errors
 
 log = logging.getLogger(__name__)
@@ -70,8 +72,10 @@ class RequestInvalid(InvalidInput):
 
 
 def error_response(status: int, code: str, message: str, fields: dict[str, list[str]] | None = None,
-                   errors: Sequence[Mapping[str, Any]] | None = None) -> Response:
+                   errors: Sequence[Mapping[str, Any]] | None = None, detail: str | None = None) -> Response:
     body: dict[str, Any] = {"error": code, "message": message, "fields": fields or {}}
+    if detail is not None and detail != message:
+        body["detail"] = detail
     if errors is not None:
         body["errors"] = errors
     response = jsonify(body)
@@ -95,10 +99,27 @@ def _domain_error(exc: OpsflowError) -> Response:
         return unauthorized(exc.message, invalid_token=True)
     fields = exc.fields if isinstance(exc, FormInvalid | RequestInvalid) else None
     errors = deployment_errors(exc.problems) if isinstance(exc, DeploymentRejected) else None
-    response = error_response(status, exc.code, exc.message, fields, errors)
+    response = error_response(status, exc.code, _in_readers_language(exc, status), fields, errors, exc.message)
     if isinstance(exc, TooSoon):
         response.headers["Retry-After"] = str(exc.retry_after)
     return response
+
+
+def _in_readers_language(exc: OpsflowError, status: int) -> str:
+    """The engine's message for a reader of English; for a reader of Chinese, the web's translation of it, or what
+    its status means when there is none (the English text then goes along as ``detail``)."""
+    if language() == "en":
+        return exc.message
+    if isinstance(exc, TooSoon):
+        return _("This step was urged less than an hour ago. You may urge it again from %(time)s.",
+                 time=when(exc.retry_at))
+    said = say(exc.message)
+    if said != exc.message:
+        return said
+    generic = {403: _("Your roles do not allow you to see or do this."),
+               404: _("There is nothing here, or it no longer exists."),
+               409: _("This was changed meanwhile or has already ended, so nothing was done. Please look again.")}
+    return generic.get(status, said)
 
 
 def http_error(exc: HTTPException) -> Response:

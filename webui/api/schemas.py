@@ -232,7 +232,10 @@ ATTACHMENT_UPLOAD = {
 ERROR = obj({
     "error": {"type": "string", "description": "invalid, unauthorized, forbidden, not_found, method_not_allowed, "
               "conflict, payload_too_large, too_many_requests, process_error or internal_error"},
-    "message": STRING,
+    "message": {"type": "string", "description": "what went wrong, in the reader's language (Accept-Language or the "
+                "language cookie; English by default)"},
+    "detail": {"type": "string", "description": "the engine's own English text, when the message is a translation "
+               "of it"},
     "fields": {"type": "object", "additionalProperties": {"type": "array", "items": STRING},
                "description": "each wrong field (dotted path for nested form fields) with its messages"},
     "errors": {"type": "array", "items": {"$ref": "#/components/schemas/Problem"},

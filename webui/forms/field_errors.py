@@ -108,6 +108,18 @@ def explain(message: str, schema: Mapping[str, Any] | None = None) -> str:
     return message if len(message) <= MAX_SHOWN else message[:MAX_SHOWN] + "…"
 
 
+def _reason_required(purpose: str) -> str:
+    """"a reason is required to <purpose>" (``engine.text_input.checked_reason``), by what the reason is for."""
+    texts = {
+        "cancel an instance": _("Give a reason for cancelling."),
+        "return a request to an earlier step": _("Give a reason for returning the request."),
+        "transfer a task": _("Give a reason for the transfer: the colleague sees it."),
+        "withdraw a request": _("Give a reason for withdrawing the request."),
+        "ask someone to act on a task (they see it)": _("Give a reason: the people you ask see it."),
+    }
+    return texts.get(purpose, _("Give a reason."))
+
+
 ENGINE_MESSAGES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     (re.compile(r"^wrong username or password$"), lambda m: _("Wrong username or password.")),
     (re.compile(r"^too many failed sign-ins"),
@@ -121,8 +133,7 @@ ENGINE_MESSAGES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = 
     (re.compile(r"takes no start data$"), lambda m: _("This process takes no start data.")),
     (re.compile(r"^the (comment|reason|token name|password) contains (a control character|an unpaired surrogate)"),
      lambda m: _("This text contains characters that are not allowed.")),
-    (re.compile(r"^a reason is required to cancel"), lambda m: _("Give a reason for cancelling.")),
-    (re.compile(r"^a reason is required to return"), lambda m: _("Give a reason for returning the request.")),
+    (re.compile(r"^a reason is required to (.+)$"), lambda m: _reason_required(m.group(1))),
     (re.compile(r"is not (an earlier step this request has passed|a user step of this process)"),
      lambda m: _("Choose one of the earlier steps offered.")),
     (re.compile(r"offers no return to an earlier step$"),
@@ -155,9 +166,7 @@ ENGINE_MESSAGES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = 
     (re.compile(r"^a comment may mention at most (\d+) people$"),
      lambda m: _("A comment may mention at most %(count)s people.", count=m.group(1))),
     # Delegating and signers (委派, 加签, 减签)
-    (re.compile(r"^give a reason: the person asked sees it$"),
-     lambda m: _("Give a reason: the people you ask see it.")),
-    (re.compile(r"^the (reason|comment) must be printable text of at most (\d+) characters$"),
+    (re.compile(r"^the (reason|comment|note|change note|title) must be printable text of at most (\d+) characters$"),
      lambda m: _("The text must be printable and at most %(count)s characters long.", count=m.group(2))),
     (re.compile(r"^(\S+) holds the task: name someone else$"), lambda m: _("You hold this task: choose someone else.")),
     (re.compile(r"^(\S+) only reads \(role"),
@@ -185,6 +194,23 @@ ENGINE_MESSAGES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = 
     (re.compile(r"^task \d+ has a delegate or added signers who have not acted"),
      lambda m: _("This task has a delegate or added signers who have not acted yet: remove the signers first, or "
                  "wait for them.")),
+    # who may make a move, and moves on what has moved on (transfer, urge, withdraw, return)
+    (re.compile(r" may not (.+) task \d+: only the person who holds it may$"),
+     lambda m: _("Only the person who holds this task may do that.")),
+    (re.compile(r" may not urge task \d+: only the request's starter"),
+     lambda m: _("Only the request's starter and the managers above the step's holder may urge it.")),
+    (re.compile(r" may not withdraw instance \d+: only its starter may$"),
+     lambda m: _("Only the person who started the request may withdraw it.")),
+    (re.compile(r"^instance \d+ can no longer be withdrawn: "),
+     lambda m: _("This request can no longer be withdrawn: someone has already acted on it, or it has ended. "
+                 "You may urge the holder instead.")),
+    (re.compile(r" transfers its steps only to "),
+     lambda m: _("%(name)s cannot receive this task: the process allows transfers only to the people listed.",
+                 name="—")),
+    (re.compile(r"^task \d+ is held by someone else; only its holder may return it$"),
+     lambda m: _("Only the holder of this step may return the request.")),
+    (re.compile(r"^task \d+ is (already \w+; only an open step can return|no longer waiting for input)"),
+     lambda m: _("This task is already closed.")),
     # attachments (engine.runtime.file_types): the file's name, then why it was refused
     (re.compile(r"^the file has no name$"), lambda m: _("The file has no name.")),
     (re.compile(r"^the file name .* is a path"), lambda m: _("Give the file's own name, not a path.")),
