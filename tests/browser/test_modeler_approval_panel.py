@@ -27,9 +27,11 @@ NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
 SIGNERS = ["wu.fang", "zheng.hui"]
 TEXTS = {
     "en": {"locale": "en-US", "group": "Countersign", "all": "All must approve", "moves": "Approval moves",
-           "required": "Name the variable that lists the people", "saved": "Saved. No errors"},
+           "required": "Name the variable that lists the people", "saved": "Saved. No errors",
+           "whole": "A whole number, 1 or more"},
     "zh": {"locale": "zh-CN", "group": "多人审批（会签）", "all": "会签：全部批准才通过", "moves": "审批操作",
-           "required": "请填写列出审批人的变量名", "saved": "已保存。没有错误"},
+           "required": "请填写列出审批人的变量名", "saved": "已保存。没有错误",
+           "whole": "须为大于等于 1 的整数"},
 }
 
 # A plain sign-off (no countersign yet): the start form names the signers, a script hands them on, a script
@@ -250,6 +252,11 @@ def test_an_analyst_models_a_countersign_and_the_approval_moves_from_lists(brows
         if mode == "votes":
             needed = page.locator("#bio-properties-panel-opsflow-countersign-needed")
             expect(needed).to_have_value("2")
+            needed.fill("0")  # refused, nothing written
+            expect(page.locator("[data-entry-id='opsflow-countersign-needed']")).to_contain_text(texts["whole"])
+            page.wait_for_timeout(400)
+            condition = "return reg.get('sign').businessObject.loopCharacteristics.completionCondition.body;"
+            assert draw(page, condition).endswith(">= 2")
             needed.fill("3")
             page.wait_for_timeout(400)
         saved_cleanly(page, texts)

@@ -61,7 +61,8 @@ function Needed({ element, id }) {
       writeCountersign(element, { needed: Number(value) }, deps);
     }
   }, [element]);
-  return <NumberFieldEntry element={element} id={id} label={t('countersign.needed')} min={1} step={1}
+  // No min on the input: the browser would silently drop 0 instead of letting the field say what it needs.
+  return <NumberFieldEntry element={element} id={id} label={t('countersign.needed')}
     description={t('countersign.needed.hint')} debounce={debounce} validate={validate} setValue={setValue}
     getValue={() => readCountersign(element.businessObject).needed} />;
 }

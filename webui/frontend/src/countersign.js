@@ -188,7 +188,8 @@ export function writeCountersign(element, change, { bpmnFactory, commandStack })
     outputDataItem: loop && loop.outputDataItem && loop.outputDataItem.id === vote ? loop.outputDataItem
       : bpmnFactory.create('bpmn:DataOutput', { id: vote }),
     completionCondition: condition ? bpmnFactory.create('bpmn:FormalExpression', { body: condition }) : undefined,
-    loopCardinality: mode === 'custom' && loop ? loop.loopCardinality : undefined,
+    // A count names nobody: a loop written with one keeps it only until its people are named.
+    loopCardinality: mode === 'custom' && loop && !people ? loop.loopCardinality : undefined,
   };
   const next = loop || bpmnFactory.create('bpmn:MultiInstanceLoopCharacteristics');
   next.$parent = bo;
