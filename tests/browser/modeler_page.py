@@ -28,10 +28,10 @@ def draw(page: Page, script: str, **values: Any) -> Any:
                          f"const reg = m.get('elementRegistry'), modeling = m.get('modeling'); {script} }}", values)
 
 
-def select(page: Page, element_id: str, entry: str) -> None:
-    """Select an element and open opsflow's group of the properties panel until ``entry`` shows."""
+def select(page: Page, element_id: str, entry: str, group_id: str = "opsflow") -> None:
+    """Select an element and open its properties panel group ``group_id`` (opsflow's own) until ``entry`` shows."""
     draw(page, "m.get('selection').select(reg.get(v.id));", id=element_id)
-    group = page.locator("[data-group-id='group-opsflow']")
+    group = page.locator(f"[data-group-id='group-{group_id}']")
     expect(group).to_be_visible()
     page.wait_for_selector(f"[data-entry-id='{entry}']", state="attached")  # the panel has drawn this element
     field = page.locator(f"#bio-properties-panel-{entry}")

@@ -42,6 +42,74 @@ def panel_labels() -> dict[str, str]:
         "Pre-script": _("Pre-script"), "Start form": _("Start form"), "Instance title": _("Instance title"),
         "instance-title.hint": _("With placeholders, e.g. ${start.title} (${start.period})."),
         "Business key": _("Business key"),
+        **countersign_labels(), **approval_rule_labels(),
+    }
+
+
+def countersign_labels() -> dict[str, str]:
+    """The countersign group of a user task (countersign-entries.jsx); its values are engine/definitions'."""
+    return {
+        "countersign": _("Countersign"), "countersign.mode": _("Who decides"),
+        "countersign.off": _("One person (no countersign)"),
+        "countersign.all": _("All must approve (countersign)"),
+        "countersign.any": _("Any one decides for all (or-sign)"),
+        "countersign.votes": _("A number of them must approve (vote)"),
+        "countersign.inTurn": _("One after another, all must approve (in turn)"),
+        "countersign.custom": _("Custom (as written in the XML)"),
+        "countersign.hint": _("Several people decide this step, each with a task of their own."),
+        "countersign.collects": _("Each decision is collected in %(votes)s (who, decision, comment), for the "
+                                  "steps after this one (a script or a gateway) to act on."),
+        "countersign.people": _("People (a variable listing their usernames)"),
+        "countersign.people.hint": _("Set before this step, e.g. by a script task: signers = "
+                                     "role_holders('director') + role_holders('branch_gm'); or a list of "
+                                     "usernames in the start form. The step's form needs a decision field."),
+        "countersign.people.required": _("Name the variable that lists the people."),
+        "countersign.people.invalid": _("A variable name: letters, digits and _, not starting with a digit, "
+                                        "not a Python word."),
+        "countersign.people.reserved": _("This name is taken by the task or its decisions; choose another."),
+        "countersign.people.taken": _("This name is already an id in the diagram; choose another."),
+        "countersign.needed": _("Approvals needed"),
+        "countersign.needed.hint": _("The round passes once this many approve; a veto ends it at once."),
+        "countersign.needed.invalid": _("A whole number, 1 or more."),
+        "countersign.condition": _("Completion condition (Python)"),
+        "countersign.condition.hint": _("Ends the round early. It sees the decision just made as %(vote)s and "
+                                        "the round's counts as countersign['tally']."),
+    }
+
+
+def approval_rule_labels() -> dict[str, str]:
+    """The approval moves group of a user task and of a process (approval-rules.jsx)."""
+    return {
+        "moves": _("Approval moves"), "rule.refused": _("not accepted by the engine"),
+        "returnAllowed": _("Return to an earlier step"),
+        "returnAllowed.hint": _("Whether whoever does this step may return the request to any step it has "
+                                "passed. Countersign steps never offer it."),
+        "returnAllowed.default": _("Allowed (default)"), "returnAllowed.true": _("Allowed"),
+        "returnAllowed.false": _("Not offered at this step"),
+        "afterReturn": _("When this step returns a request"),
+        "afterReturn.hint": _("What the step returned to does once it is completed again."),
+        "afterReturn.default": _("It comes straight back here (default)"),
+        "afterReturn.straightBack": _("It comes straight back here"),
+        "afterReturn.walkOn": _("It walks on through the steps as drawn"),
+        "bulkApprove": _("Bulk approval"),
+        "bulkApprove.hint": _("Whether the inbox may approve several of this step's tasks with one comment."),
+        "bulkApprove.default": _("Off (default)"), "bulkApprove.true": _("On (approve only)"),
+        "bulkApprove.false": _("Off"),
+        "transferRule": _("Transfer a step to"),
+        "transferRule.hint": _("To whom the holder of a step may transfer it."),
+        "transferRule.default": _("Holders of its role, or colleagues under the same manager (default)"),
+        "transferRule.anyone": _("Anyone"), "transferRule.department": _("Someone of the same department"),
+        "transferRule.role": _("Holders of the step's role only"),
+        "whenNoHolder": _("When nobody holds a step's role"),
+        "whenNoHolder.hint": _("Where the step goes then; never a task nobody can see."),
+        "whenNoHolder.default": _("To the admins (default)"), "whenNoHolder.admins": _("To the admins"),
+        "whenNoHolder.manager": _("To the starter's manager"),
+        "whenNoHolder.refuse": _("Refused with a clear message"),
+        "skipSameApprover": _("Same approver twice in a row"),
+        "skipSameApprover.hint": _("When the person who just approved would approve the next step too."),
+        "skipSameApprover.default": _("Asked again (default)"),
+        "skipSameApprover.true": _("Passed automatically, recorded as such"),
+        "skipSameApprover.false": _("Asked again"),
     }
 
 

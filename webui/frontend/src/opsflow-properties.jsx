@@ -6,15 +6,20 @@
  * both languages, context, relationship assignee, due window (ISO 8601, working days), who is told;
  * script task -> script (with the sandbox's rules); flow out of a gateway -> condition; business rule
  * task -> called decision table. The labels come translated from the page (`opsflowContext.labels`).
+ * More groups: a user task's countersign (countersign-entries.jsx) and the approval moves of a user task or a
+ * process (approval-rules.jsx).
  */
 
 import { is } from 'bpmn-js/lib/util/ModelUtil';
-import { SelectEntry, TextAreaEntry, TextFieldEntry, isSelectEntryEdited, isTextAreaEntryEdited,
-  isTextFieldEntryEdited } from '@bpmn-io/properties-panel';
+import { SelectEntry, TextAreaEntry, TextFieldEntry, isSelectEntryEdited, isTextAreaEntryEdited }
+  from '@bpmn-io/properties-panel';
 import { useService } from 'bpmn-js-properties-panel';
 import { useCallback } from '@bpmn-io/properties-panel/preact/hooks';
 
+import { processRuleEntries, taskRuleEntries } from './approval-rules.jsx';
+import { countersignEntries } from './countersign-entries.jsx';
 import { getBody, getProperty, ownerOf, setBody, setProperty } from './extension.js';
+import { entry } from './panel-kit.jsx';
 
 const LOW_PRIORITY = 400;
 
@@ -127,17 +132,6 @@ function DecisionSelect({ element, id }) {
     getValue={() => getBody(element, type)} setValue={(value) => setBody(element, type, value, deps)} />;
 }
 
-// One component per entry id, made once: a new component function on every redraw made preact replace
-// the field (losing focus and what was being typed).
-const COMPONENTS = new Map();
-
-function entry(id, Component, props = {}, isEdited = isTextFieldEntryEdited) {
-  if (!COMPONENTS.has(id)) {
-    COMPONENTS.set(id, (p) => <Component {...p} {...props} id={id} />);
-  }
-  return { id, component: COMPONENTS.get(id), isEdited };
-}
-
 function userTaskEntries() {
   return [
     entry('opsflow-form', FormSelect, { name: 'formJsonSchemaFilename', labelKey: 'Form' }, isSelectEntryEdited),
@@ -195,6 +189,19 @@ function entriesFor(element) {
   return [];
 }
 
+// More groups after opsflow's own, by kind of element: [group id, label key, entries].
+function moreGroups(element) {
+  if (is(element, 'bpmn:UserTask')) {
+    return [['opsflow-countersign', 'countersign', countersignEntries(element)],
+      ['opsflow-moves', 'moves', taskRuleEntries()]];
+  }
+  const bo = element.businessObject;
+  if (is(element, 'bpmn:Process') || (is(element, 'bpmn:Participant') && bo.processRef)) {
+    return [['opsflow-moves', 'moves', processRuleEntries()]];
+  }
+  return [];
+}
+
 class OpsflowPropertiesProvider {
   constructor(propertiesPanel, opsflowContext) {
     this._context = opsflowContext;
@@ -203,12 +210,20 @@ class OpsflowPropertiesProvider {
 
   getGroups(element) {
     return (groups) => {
+      const labels = this._context.labels || {};
+      const ours = [];
       const entries = entriesFor(element);
       if (entries.length) {
-        const labels = this._context.labels || {};
-        groups.splice(1, 0, { id: 'opsflow', label: labels.opsflow || 'opsflow', entries });
+        ours.push({ id: 'opsflow', label: labels.opsflow || 'opsflow', entries });
       }
-      return groups;
+      for (const [id, key, more] of moreGroups(element)) {
+        ours.push({ id, label: labels[key] || key, entries: more });
+      }
+      // A user task's loop is the countersign group's: bpmn-js's own multi-instance fields (a loop cardinality,
+      // a bare condition) would write what the engine refuses for a countersign.
+      const shown = is(element, 'bpmn:UserTask') ? groups.filter((group) => group.id !== 'multiInstance') : groups;
+      shown.splice(1, 0, ...ours);
+      return shown;
     };
   }
 }
