@@ -273,12 +273,17 @@ def test_an_analyst_models_a_countersign_and_the_approval_moves_from_lists(brows
         "formJsonSchemaFilename": "countersign/sign.json", "contextFrom": "start"}
     assert draw(page, "return m.get('commandStack').canUndo();")
 
-    # All must approve again, deployed, and run through by the two signers.
+    # All must approve again, deployed, and run through by the two signers; the end copies the starter's manager.
     pick(page, "opsflow-countersign", "all")
     page.locator("#bio-properties-panel-opsflow-countersign-people").fill("signers")
     page.wait_for_timeout(400)
+    select(page, "end", "opsflow-end-copy")
+    page.locator("#bio-properties-panel-opsflow-end-copy").fill("starter_manager")
+    page.wait_for_timeout(400)
     saved_cleanly(page, texts)
-    assert loop_of(draft_xml(page, server)) == {"properties": OWN_PROPERTIES, "loop": ALL}
+    root = draft_xml(page, server)
+    assert loop_of(root) == {"properties": OWN_PROPERTIES, "loop": ALL}
+    assert properties_of(root, "//bpmn:endEvent[@id='end']") == {"copyTo": "starter_manager"}
     deploy(page, "Countersign of the signers the start form names")
     page.context.close()
 
@@ -299,6 +304,8 @@ def test_an_analyst_models_a_countersign_and_the_approval_moves_from_lists(brows
         assert started["payload"]["members"] == SIGNERS
         [ended] = [e for e in history if e["kind"] == "countersign_ended"]
         assert ended["payload"]["decided"] == [{"by": u, "decision": "approve"} for u in SIGNERS]
+        [copied] = [e for e in history if e["kind"] == "instance_copied"]
+        assert copied["payload"] == {"copied_to": ["liu.yang"], "by_model": "end"}  # feng.yi's manager
     finally:
         engine.db.dispose()
 

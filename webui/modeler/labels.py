@@ -36,9 +36,14 @@ def panel_labels() -> dict[str, str]:
         "Assignee (relationship lanes)": _("Assignee (relationship lanes)"),
         "assignee.hint": _("In lanes such as employee or appraiser: the data path of the person, e.g. start.employee."),
         "Due window": _("Due window"),
-        "due.hint": _("ISO 8601 duration in working days, e.g. P3D or PT4H; or a data path holding one."),
+        "due.hint": _("ISO 8601 duration in working days, e.g. P3D or PT4H; a date, e.g. 2027-01-15; or a data "
+                      "path holding one."),
         "Tell on completion": _("Tell on completion"), "Tell at the end": _("Tell at the end"),
         "notify.hint": _("Data paths of the people to notify, comma separated, e.g. start.employee."),
+        "CC when completed": _("CC when completed"),
+        "CC when the process ends here": _("CC when the process ends here"),
+        "copy.hint": _("Copied (抄送): they are told and may read the request. Comma separated: role keys, starter, "
+                       "starter_manager or ${start.field} (a username in the data)."),
         "Pre-script": _("Pre-script"), "Start form": _("Start form"), "Instance title": _("Instance title"),
         "instance-title.hint": _("With placeholders, e.g. ${start.title} (${start.period})."),
         "Business key": _("Business key"),

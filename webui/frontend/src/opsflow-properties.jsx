@@ -4,6 +4,7 @@
  * Lane -> role (picked from the organisation); process -> who may start, start form, Chinese title,
  * instance title; user task -> form (picked from the draft's forms), Chinese title, instructions in
  * both languages, context, relationship assignee, due window (ISO 8601, working days), who is told;
+ * who is copied (抄送, copyTo); end event -> Chinese title, who is copied when the process ends there;
  * script task -> script (with the sandbox's rules); flow out of a gateway -> condition; business rule
  * task -> called decision table. The labels come translated from the page (`opsflowContext.labels`).
  * More groups: a user task's countersign (countersign-entries.jsx) and the approval moves of a user task or a
@@ -147,6 +148,7 @@ function userTaskEntries() {
     entry('opsflow-due', PropertyField, { name: 'dueWindow', labelKey: 'Due window', descriptionKey: 'due.hint' }),
     entry('opsflow-notify', PropertyField, { name: 'notifyOnComplete', labelKey: 'Tell on completion',
       descriptionKey: 'notify.hint' }),
+    entry('opsflow-copy', PropertyField, { name: 'copyTo', labelKey: 'CC when completed', descriptionKey: 'copy.hint' }),
     entry('opsflow-prescript', BodyField, { type: 'spiffworkflow:PreScript', labelKey: 'Pre-script',
       descriptionKey: 'sandbox.rules', monospace: true }, isTextAreaEntryEdited),
   ];
@@ -165,6 +167,14 @@ function processEntries() {
   ];
 }
 
+function endEventEntries() {
+  return [
+    entry('opsflow-end-title-zh', PropertyField, { name: 'titleZh', labelKey: 'Title in Chinese' }),
+    entry('opsflow-end-copy', PropertyField, { name: 'copyTo', labelKey: 'CC when the process ends here',
+      descriptionKey: 'copy.hint' }),
+  ];
+}
+
 function entriesFor(element) {
   const bo = element.businessObject;
   if (is(element, 'bpmn:Lane')) {
@@ -175,6 +185,9 @@ function entriesFor(element) {
   }
   if (is(element, 'bpmn:UserTask')) {
     return userTaskEntries();
+  }
+  if (is(element, 'bpmn:EndEvent')) {
+    return endEventEntries();
   }
   if (is(element, 'bpmn:ScriptTask')) {
     return [entry('opsflow-script', Script, {}, isTextAreaEntryEdited)];
