@@ -62,11 +62,17 @@ def _decided_in_a_signers_step(event: HistoryEvent, previous: HistoryEvent | Non
     return bool(payload.get("held") or payload.get("on_behalf_of"))
 
 
+def _copied_by_the_model(event: HistoryEvent) -> bool:
+    """A copy the model made (``copyTo``): nobody's act, written with the step that completed its element."""
+    return event.kind == "instance_copied" and event.actor is None
+
+
 def group_steps(events: Iterable[HistoryEvent]) -> list[LoggedStep]:
     """The log's events as steps (see the module docstring)."""
     steps: list[LoggedStep] = []
     for event in events:
-        if steps and (event.kind in FOLLOW_UPS or _decided_in_a_signers_step(event, steps[-1].events[-1])):
+        if steps and (event.kind in FOLLOW_UPS or _copied_by_the_model(event)
+                      or _decided_in_a_signers_step(event, steps[-1].events[-1])):
             steps[-1].events.append(event)
         else:
             steps.append(LoggedStep(len(steps) + 1, [event]))
