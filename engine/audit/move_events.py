@@ -47,7 +47,8 @@ def move_attributes(kind: str, step: str | None, payload: dict[str, Any]) -> lis
     if kind == "countersign_started":
         values.update(signers=_names(payload.get("members")), in_turn=bool(payload.get("sequential")))
     elif kind == "countersign_ended":
-        decided = [f"{d.get('by')}:{d.get('decision')}" for d in payload.get("decided", []) if isinstance(d, dict)]
+        decided = [f"{d['by']}:{d.get('decision')}" for d in payload.get("decided", [])
+                   if isinstance(d, dict) and d.get("by")]
         values.update(decided=",".join(decided), closed=_names(payload.get("closed")))
     elif kind == "task_urged":
         values.update(told=_names(payload.get("told")), note=payload.get("note"))
