@@ -4,7 +4,8 @@
 
 Builds a database with the demo organisation, then bulk-inserts ``--instances`` market plans
 (rows as the engine writes them: instance, human tasks, a history of 12-14 events each; a fifth
-of them reworked once, one in ten vetoed, one in ten still running), split over two versions:
+of them reworked once, one in ten vetoed, one in ten still running; moves: one in 20 urged at research,
+one in 500 transferred there, one in 1,000 researched by a proxy for someone away), split over two versions:
 ``--heatmap`` of them on version 2, the rest on version 1. The bulk insert is not timed and
 is not the engine's way of writing (its hash chains are not computed): only the reads are measured.
 
@@ -87,6 +88,11 @@ def _plan_rows(number: int, definition_id: int, users: dict[str, int], rng: rand
         task_id += 1
         created = at
         event("task_created", None, name, task_id, {"role": LANES[name]})
+        if index == 0 and number % 20 == 0:  # moves, by the instance's number (the random stream stays as it was)
+            event("task_urged", STARTERS[number % 3], name, task_id, {"told": [PEOPLE[name]]})
+        if index == 0 and number % 500 == 0:
+            event("task_transferred", PEOPLE[name], name, task_id, {"from": PEOPLE[name], "to": "zhou.jie",
+                                                                    "reason": "bench"})
         at += timedelta(hours=rng.randrange(1, 96))
         last_open = running and index == len(path) - 1
         tasks.append({"id": task_id, "instance_id": number, "definition_id": definition_id,
@@ -94,7 +100,8 @@ def _plan_rows(number: int, definition_id: int, users: dict[str, int], rng: rand
                       "state": "open" if last_open else "completed", "created_at": created,
                       "completed_at": None if last_open else at,
                       "completed_by_id": None if last_open else users[PEOPLE[name]],
-                      "assignee_id": None if last_open else users[PEOPLE[name]]})
+                      "assignee_id": None if last_open else users[PEOPLE[name]],
+                      "on_behalf_of_id": users["wang.lei"] if index == 0 and number % 1000 == 0 else None})
         if last_open:
             break
         decision = "return" if name == "manager_review" and reworked and index == 2 else "approve"
@@ -211,6 +218,12 @@ def main() -> None:
             ("text in the title", "he.ping", {"q": "reworked"}),
             ("rare text (scans titles)", "he.ping", {"q": "Plan 4242 "}),
             ("with rework", "he.ping", {"rework": "true", "end": "approved"}),
+            ("move: urged (1 in 20)", "he.ping", {"move": "urged"}),
+            ("move: transferred (1 in 500)", "he.ping", {"move": "transferred"}),
+            ("move: transferred + approved", "he.ping", {"move": "transferred", "end": "approved"}),
+            ("move: withdrawn (none)", "he.ping", {"move": "withdrawn"}),
+            ("move: on behalf of (1 in 1000)", "he.ping", {"move": "on_behalf_of"}),
+            ("move: urged, director's scope", "chen.yu", {"move": "urged"}),
             ("director's department scope", "chen.yu", {}),
         ]
         for label, user, params in searches:

@@ -1,8 +1,9 @@
 """A deployed version's BPMN as a graph, and the path a token took through it, from the history.
 
-The log names some elements outright: a user task when it is created (``task_created``), an exclusive
-gateway and the element it chose (``gateway_path``), the end reached (``instance_ended``), and the
-start (``instance_started``; the process's one start event). Script tasks, business rule tasks,
+The log names some elements outright: a user task when it is created (``task_created``; one passed at once
+for the same approver, 自动去重, is left by ``task_auto_passed`` instead of a completion), an exclusive gateway
+and the element it chose (``gateway_path``), the end reached (``instance_ended``), and the start
+(``instance_started``; the process's one start event). Script tasks, business rule tasks,
 boundary events and other elements the engine passes without a person are not logged: between two
 logged elements the path is **inferred** from the model, and only when the model leaves exactly one
 way (through elements that are never logged). Where it leaves several, nothing is inferred and the
@@ -133,6 +134,7 @@ class PathTaken:
     flows: Counter[str] = field(default_factory=Counter)  # flow id → times taken
     inferred: set[str] = field(default_factory=set)  # nodes reached only by inference from the model
     unresolved: list[str] = field(default_factory=list)  # logged elements the model left several ways to
+    auto_passed: Counter[str] = field(default_factory=Counter)  # user task id → passes for the same approver
     ended: str | None = None
 
     def shown(self, current: Iterable[str], names: dict[str, str], names_zh: dict[str, str]) -> AuditPath:
@@ -165,6 +167,9 @@ class PathTracer:
         elif kind == "task_created" and task_name:
             self._arrive(task_name)
         elif kind == "task_completed" and task_name:
+            self.fronts.append(("left", task_name))
+        elif kind == "task_auto_passed" and task_name:  # reached (task_created) and passed at once, by nobody
+            self.path.auto_passed[task_name] += 1
             self.fronts.append(("left", task_name))
         elif kind == "task_expired" and task_name:
             self.fronts += [("may", event) for event in self.graph.boundary.get(task_name, [])]

@@ -13,7 +13,9 @@ Each is given as elapsed time and as time on working days: the part of it that f
 engine's ``WorkingCalendar`` counts as working days (whole days, 00:00-24:00 China time; office hours
 are not modelled). Median and p90 are by nearest rank. Only completed tasks and ended instances count;
 still open tasks are counted separately. Elements that run within a step (scripts, gateways, events)
-take no time in the log and have none.
+take no time in the log and have none. A step passed automatically because its approver had just approved
+the step before (自动去重, ``task_auto_passed``) is a pass like any other, counted also as ``auto_passed``; it
+has no task, so no times.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ TIME_BASIS = ("elapsed time, and the part of it on working days of the engine's 
               "office hours are not modelled); median and p90 by nearest rank, over completed tasks")
 TAKEN = frozenset({"task_claimed", "task_assigned"})
 USED = sorted({"instance_started", "task_created", "task_completed", "task_expired", "gateway_path", "instance_ended",
-               "task_returned", "returned_straight_back", *TAKEN})
+               "task_returned", "returned_straight_back", "task_auto_passed", *TAKEN})
 MAX_VERSION = 2**31 - 1
 DAY = 86400.0
 # What the path reads from payloads.
@@ -112,6 +114,7 @@ class _Totals:
     instances: Counter[str] = field(default_factory=Counter)  # element → instances that passed it
     passes: Counter[str] = field(default_factory=Counter)
     inferred: Counter[str] = field(default_factory=Counter)  # element → instances where its pass was inferred
+    auto_passed: Counter[str] = field(default_factory=Counter)  # user task → passes for the same approver
     flows: Counter[str] = field(default_factory=Counter)
     flow_instances: Counter[str] = field(default_factory=Counter)
     open_now: Counter[str] = field(default_factory=Counter)
@@ -205,6 +208,7 @@ def _close_instance(totals: _Totals, tracer: PathTracer, tasks: dict[int, _TaskT
         totals.passes[node] += count
     for node in path.inferred:
         totals.inferred[node] += 1
+    totals.auto_passed.update(path.auto_passed)
     for flow, count in path.flows.items():
         totals.flow_instances[flow] += 1
         totals.flows[flow] += count
@@ -223,7 +227,8 @@ def _elements(graph: ProcessGraph, totals: _Totals) -> list[HeatElement]:
                 times[kind] = totals.times[(node, kind)].summary()
         rows.append({"id": node, "type": element["type"], "name": element["name"], "name_zh": element["name_zh"],
                      "instances": totals.instances[node], "passes": totals.passes[node],
-                     "inferred_in": totals.inferred[node], "open_now": totals.open_now[node], "times": times})
+                     "inferred_in": totals.inferred[node], "auto_passed": totals.auto_passed[node],
+                     "open_now": totals.open_now[node], "times": times})
     return rows
 
 

@@ -6,7 +6,9 @@ to their instance, their task and the person who completed it; instances relate 
 moves made on a task before it was completed are attributes of its event (``transfers``, ``transferred_from``,
 ``urges``: see ``xes.task_moves``); a withdrawn request is an instance whose ``end_event`` is ``withdrawn``. A step
 returned to an earlier one (驳回) is an event of type ``task returned`` (no element id has a space) with the
-step it left and the step it went back to, related to who returned it.
+step it left and the step it went back to, related to who returned it. A countersign round's start and end (会签),
+an urge (催办) and a transfer (转办) are events of their own types (``move_events.OCEL_TYPES``), related to the
+instance, the task (a round: each of its tasks, qualified ``round task``) and the people they concern.
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ from sqlalchemy.orm import Session
 from ..clock import utc_iso
 from ..models import HistoryEvent, HumanTask, ProcessInstance, User, UserRole
 from .attachment_files import before, files_by_task
+from .move_events import ATTRIBUTES, MOVE_KINDS, OCEL_TYPES, move_attributes, people_of
 from .views import OcelLog
 from .xes import DONE_KINDS, HANDED_ON, LogFilter, handed_on, instance_query, task_moves
 
 EPOCH = "1970-01-01T00:00:00Z"
-TASK_EVENTS = (*DONE_KINDS, "task_returned")
+TASK_EVENTS = (*DONE_KINDS, "task_returned", *MOVE_KINDS)
 RETURNED = "task returned"  # the event type of a return to an earlier step
 
 
@@ -48,7 +51,9 @@ def ocel_log(session: Session, wanted: LogFilter) -> OcelLog:
         .order_by(HistoryEvent.occurred_at, HistoryEvent.id)).all() if ids else []
     payloads = {row.id: json.loads(row.payload_json) for row in rows}
     people = sorted({r.actor for r in rows if r.actor} | set(starters.values())
-                    | {str(p[key]) for p in payloads.values() for key in ("on_behalf_of", "approver") if p.get(key)})
+                    | {str(p[key]) for p in payloads.values() for key in ("on_behalf_of", "approver") if p.get(key)}
+                    | {who for r in rows if r.kind in OCEL_TYPES for who, _ in people_of(r.kind, r.actor,
+                                                                                          payloads[r.id])})
     roles: dict[str, list[str]] = {}
     for username, role in session.execute(select(User.username, UserRole.role_key).join(
             UserRole, UserRole.user_id == User.id).where(User.username.in_(people))):
@@ -66,7 +71,12 @@ def ocel_log(session: Session, wanted: LogFilter) -> OcelLog:
     files = files_by_task(session, ids)
     seen_files: set[str] = set()
     events: list[dict[str, Any]] = []
+    rounds = _round_tasks(session, ids, {str(payloads[r.id].get("round_id")) for r in rows
+                                         if r.kind in ("countersign_started", "countersign_ended")})
     for row in rows:
+        if row.kind in OCEL_TYPES:
+            events.append(_move_event(row, payloads[row.id], rounds, objects, seen_tasks))
+            continue
         related = [{"objectId": f"instance:{row.instance_id}", "qualifier": "instance"}]
         if row.human_task_id is not None:
             related.append({"objectId": f"task:{row.human_task_id}", "qualifier": "task"})
@@ -126,7 +136,46 @@ def ocel_log(session: Session, wanted: LogFilter) -> OcelLog:
                        for name in sorted({r.task_name for r in rows if r.task_name and r.kind != "task_returned"})]
         + ([{"name": RETURNED, "attributes": [{"name": n, "type": t} for n, t in (
             ("from_step", string), ("to_step", string), ("seq", integer), ("hash", string))]}]
-           if any(r.kind == "task_returned" for r in rows) else []),
+           if any(r.kind == "task_returned" for r in rows) else [])
+        + [{"name": OCEL_TYPES[kind], "attributes": [{"name": n, "type": t} for n, t in (
+            *ATTRIBUTES[kind], ("seq", integer), ("hash", string))]}
+           for kind in MOVE_KINDS if any(r.kind == kind for r in rows)],
         "objects": objects,
         "events": events,
     }
+
+
+def _round_tasks(session: Session, ids: list[int], round_ids: set[str]) -> dict[str, list[Any]]:
+    """The tasks of each countersign round (its spiff id), as rows (id, instance_id, name, lane)."""
+    found: dict[str, list[Any]] = {}
+    if not round_ids:
+        return found
+    for row in session.execute(select(HumanTask.id, HumanTask.instance_id, HumanTask.name, HumanTask.lane,
+                                      HumanTask.round_id)
+                               .where(HumanTask.instance_id.in_(ids), HumanTask.round_id.in_(sorted(round_ids)))
+                               .order_by(HumanTask.id)):
+        found.setdefault(str(row.round_id), []).append(row)
+    return found
+
+
+def _move_event(row: Any, payload: dict[str, Any], rounds: dict[str, list[Any]], objects: list[dict[str, Any]],
+                seen_tasks: set[int]) -> dict[str, Any]:
+    """A move as an event of its own type (``move_events``), with the task objects it names added if new."""
+    related = [{"objectId": f"instance:{row.instance_id}", "qualifier": "instance"}]
+    tasks = [(row.human_task_id, row.task_name, row.lane, "task")] if row.human_task_id is not None else []
+    tasks += [(t.id, t.name, t.lane, "round task") for t in rounds.get(str(payload.get("round_id")), [])]
+    for task_id, name, lane, qualifier in tasks:
+        related.append({"objectId": f"task:{task_id}", "qualifier": qualifier})
+        if task_id not in seen_tasks:
+            seen_tasks.add(task_id)
+            objects.append({"id": f"task:{task_id}", "type": "task",
+                            "attributes": _attrs({"element": name, "role": lane}),
+                            "relationships": [{"objectId": f"instance:{row.instance_id}", "qualifier": "part of"}]})
+    related += [{"objectId": f"person:{who}", "qualifier": qualifier}
+                for who, qualifier in people_of(row.kind, row.actor, payload)]
+    if row.actor and row.kind == "countersign_ended":  # whose decision ended the round
+        related.append({"objectId": f"person:{row.actor}", "qualifier": "ended by"})
+    attributes = [{"name": k, "value": v} for k, v in move_attributes(row.kind, row.task_name, payload)]
+    return {"id": f"event:{row.id}", "type": OCEL_TYPES[row.kind], "time": utc_iso(row.occurred_at),
+            "attributes": [*attributes, {"name": "seq", "value": row.seq}, {"name": "hash", "value": row.hash}],
+            "relationships": related}

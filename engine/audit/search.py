@@ -3,7 +3,8 @@
 Filters: process key and version, status, end event, who started, who acted (completed a step),
 a date range on the start or the end (dates are days in China time, the department's calendar;
 ``to`` includes its whole day), text in the title (``%`` and ``_`` match themselves), and whether
-there was rework (a person's step, by its BPMN id, done more than once: a return or a retry).
+there was rework (a person's step, by its BPMN id, done more than once: a return or a retry), and a move made
+on it (``move``: transferred, delegated, returned, urged ... see ``move_search``).
 Sorted by start, end or id, newest or oldest first; a page ends with a cursor (``next``) that the
 next request passes as ``after``: the database seeks to it through an index instead of counting
 past an offset, so page 2,000 costs what page 1 costs. Sorting by end lists ended instances only.
@@ -32,6 +33,7 @@ from ..org import rights
 from ..org.people import Actor
 from ..runtime.instance_views import INSTANCE_STATUSES
 from ..text_input import text_problem
+from .move_search import MOVES, move_condition
 from .views import AuditInstance, AuditPage
 
 SORTS = ("started", "ended", "id")
@@ -40,7 +42,7 @@ DATE_FIELDS = ("started", "ended")
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 PARAMETERS = ("process", "version", "status", "end", "started_by", "actor", "from", "to", "dates", "q", "rework",
-              "sort", "order", "after", "limit")
+              "move", "sort", "order", "after", "limit")
 TRUE_WORDS, FALSE_WORDS = frozenset({"true", "yes", "1", "on"}), frozenset({"false", "no", "0", "off"})
 
 
@@ -57,6 +59,7 @@ class InstanceQuery:
     dates: str = "started"
     q: str | None = None
     rework: bool | None = None  # True: a step was done more than once (a return); False: none was
+    move: str | None = None  # one of move_search.MOVES: the instance had that move made on it
     sort: str = "started"
     order: str = "desc"
     after: str | None = None
@@ -85,6 +88,7 @@ class InstanceQuery:
             or DEFAULT_LIMIT, date_from=_date(values, "from"), date_to=_date(values, "to"),
             dates=_choice(values, "dates", DATE_FIELDS), sort=_choice(values, "sort", SORTS),
             order=_choice(values, "order", ORDERS), after=values.get("after"), rework=_flag(values, "rework"),
+            move=values.get("move"),
         )
         query.check()
         return query
@@ -100,6 +104,8 @@ class InstanceQuery:
         for name, allowed in (("dates", DATE_FIELDS), ("sort", SORTS), ("order", ORDERS)):
             if getattr(self, name) not in allowed:
                 raise InvalidInput(f"{name}: must be one of: {', '.join(allowed)}")
+        if self.move is not None and self.move not in MOVES:
+            raise InvalidInput(f"move: unknown move {self.move!r} (one of: {', '.join(MOVES)})")
         if not 1 <= self.limit <= MAX_LIMIT:
             raise InvalidInput(f"limit: must be an integer from 1 to {MAX_LIMIT}")
 
@@ -216,6 +222,8 @@ def _conditions(session: Session, actor: Actor, query: InstanceQuery) -> list[Co
                                   again.instance_id == HumanTask.instance_id, again.name == HumanTask.name,
                                   again.id > HumanTask.id)
         where.append(reworked if query.rework else ~reworked)
+    if query.move:
+        where.append(move_condition(query.move))
     if query.q:
         escaped = query.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         where.append(ProcessInstance.title.ilike(f"%{escaped}%", escape="\\"))

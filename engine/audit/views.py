@@ -239,6 +239,7 @@ class HeatElement(TypedDict):
     instances: int
     passes: int
     inferred_in: int
+    auto_passed: int  # of its passes, those passed automatically for the same approver (自动去重)
     open_now: int
     times: HeatTimes
 

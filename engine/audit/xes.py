@@ -9,7 +9,9 @@ completed ride on its event as attributes, so that the log replays as before: ``
 ``opsflow:transferred_from`` (转办: how often, and who held it first), ``opsflow:urges`` (催办); a request its
 starter withdrew (撤回) is a trace whose ``opsflow:end_event`` is ``withdrawn``. A step its holder returned to an
 earlier step (驳回) is an event of that step with ``lifecycle:transition`` = ate_abort and ``opsflow:returned_to``
-(the step it went back to).
+(the step it went back to). A countersign round's start and end (会签), an urge and a transfer are also events of
+their own, of the step they were made on, with a lifecycle transition other than complete (``move_events``);
+each event names the history kind it shows (``opsflow:move``) and, for a proxy (代理), ``opsflow:on_behalf_of``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from ..clock import aware_utc
 from ..errors import InvalidInput, ProcessNotFound
 from ..models import HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance, TaskDefinition
 from .attachment_files import TaskFile, before, files_by_task
+from .move_events import LIFECYCLE, MOVE_KINDS, move_attributes
 
 XES_NS = "http://www.xes-standard.org/"
 EXTENSIONS = (("Concept", "concept", "concept.xesext"), ("Time", "time", "time.xesext"),
@@ -35,6 +38,7 @@ EXTENSIONS = (("Concept", "concept", "concept.xesext"), ("Time", "time", "time.x
 # What a trace lists: the steps done, by a person or passed for the same approver (自动去重).
 DONE_KINDS = ("task_completed", "task_auto_passed")
 TASK_EVENTS = (*DONE_KINDS, "task_returned")  # a step done (or passed), or returned to an earlier one
+TRACE_EVENTS = (*TASK_EVENTS, *MOVE_KINDS)  # ... and the moves that are events of their own
 
 
 @dataclass(frozen=True)
@@ -163,7 +167,7 @@ def stream_xes(session: Session, wanted: LogFilter, chunk: int = 500) -> Iterato
                    HistoryEvent.actor, HistoryEvent.payload_json, HistoryEvent.hash, HumanTask.lane,
                    HumanTask.definition_id, HistoryEvent.human_task_id, HistoryEvent.kind)
             .outerjoin(HumanTask, HumanTask.id == HistoryEvent.human_task_id)
-            .where(and_(HistoryEvent.instance_id.in_(ids), HistoryEvent.kind.in_(TASK_EVENTS)))
+            .where(and_(HistoryEvent.instance_id.in_(ids), HistoryEvent.kind.in_(TRACE_EVENTS)))
             .order_by(HistoryEvent.instance_id, HistoryEvent.seq)
         ):
             events[event.instance_id].append(event)
@@ -184,6 +188,9 @@ def _trace(instance: Any, events: list[Any], titles: dict[tuple[int, str], str],
         parts.append(_attr("string", "opsflow:end_event", instance.end_event))
     for event in events:
         payload = json.loads(event.payload_json)
+        if event.kind in LIFECYCLE:
+            parts.append(_move(event, payload, titles))
+            continue
         parts.append("<event>")
         parts.append(_attr("string", "concept:name", event.task_name))
         title = titles.get((event.definition_id, event.task_name))
@@ -218,4 +225,26 @@ def _trace(instance: Any, events: list[Any], titles: dict[tuple[int, str], str],
         parts.append(_attr("string", "opsflow:hash", event.hash))
         parts.append("</event>")
     parts.append("</trace>\n")
+    return "".join(parts)
+
+
+def _move(event: Any, payload: dict[str, Any], titles: dict[tuple[int, str], str]) -> str:
+    """A move as an event of the step it was made on (``move_events``)."""
+    parts = ["<event>", _attr("string", "concept:name", event.task_name)]
+    title = titles.get((event.definition_id, event.task_name))
+    if title:
+        parts.append(_attr("string", "opsflow:title", title))
+    parts += [_attr("date", "time:timestamp", _timestamp(event.occurred_at)),
+              _attr("string", "lifecycle:transition", LIFECYCLE[event.kind]),
+              _attr("string", "opsflow:move", event.kind)]
+    if event.actor:
+        parts.append(_attr("string", "org:resource", event.actor))
+    if event.lane:
+        parts.append(_attr("string", "org:role", event.lane))
+    for key, value in move_attributes(event.kind, None, payload):
+        if isinstance(value, bool):
+            parts.append(_attr("boolean", f"opsflow:{key}", "true" if value else "false"))
+        else:
+            parts.append(_attr("string", f"opsflow:{key}", value))
+    parts += [_attr("int", "opsflow:seq", event.seq), _attr("string", "opsflow:hash", event.hash), "</event>"]
     return "".join(parts)

@@ -28,7 +28,9 @@ class HistoryEvent(Base):
 
     __tablename__ = "history_event"
     __table_args__ = (UniqueConstraint("instance_id", "seq"),
-                      Index("ix_history_event_tree_index", "tree_index", unique=True))
+                      Index("ix_history_event_tree_index", "tree_index", unique=True),
+                      # The instances where a kind of event happened (the audit search's moves: 转办, 催办 ...).
+                      Index("ix_history_event_kind_instance", "kind", "instance_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))

@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import OPEN_HELD, OPEN_UNCLAIMED, Base
+from .base import OPEN_HELD, OPEN_UNCLAIMED, PROXIED, Base
 
 
 class ProcessInstance(Base):
@@ -73,6 +73,8 @@ class HumanTask(Base):
               postgresql_where=text(OPEN_HELD)),
         # The tasks of one countersign round (会签), read together on each of their pages.
         Index("ix_human_task_round", "instance_id", "round_id"),
+        # The instances where a task went to a proxy for someone away (代理; the audit search's "on behalf of").
+        Index("ix_human_task_on_behalf", "instance_id", sqlite_where=text(PROXIED), postgresql_where=text(PROXIED)),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -27,6 +27,8 @@ SEARCH_OPTIONS = (("--process", "process", "process key"), ("--version", "versio
                   ("--dates", "dates", "the range is on: started (default) or ended"),
                   ("-q", "q", "text in the title"),
                   ("--rework", "rework", "true: a step was done more than once; false: none was"),
+                  ("--move", "move", "a move made on it: transferred, delegated, signers_added, signer_removed, "
+                   "countersigned, returned, withdrawn, urged, copied, attached, auto_passed or on_behalf_of"),
                   ("--sort", "sort", "started (default), ended or id"),
                   ("--order", "order", "desc (default) or asc"), ("--after", "after", "the cursor a page ended with"),
                   ("--limit", "limit", "page size, 1-200 (default 50)"))

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.audit.access_log import MAX_PAGE
+from engine.audit.move_search import MOVES
 from engine.audit.search import DATE_FIELDS, MAX_LIMIT, ORDERS, SORTS
 from engine.runtime.instance_views import INSTANCE_STATUSES
 
@@ -78,6 +79,8 @@ DURATIONS = obj({"count": INTEGER, "median_s": NUMBER_OR_NULL, "p90_s": NUMBER_O
 HEAT_ELEMENT = obj({
     "id": STRING, "type": STRING, "name": STRING, "name_zh": STRING, "instances": INTEGER, "passes": INTEGER,
     "inferred_in": {"type": "integer", "description": "instances in which its pass was inferred"},
+    "auto_passed": {"type": "integer", "description": "of its passes, those passed automatically because the same "
+                                                      "person had just approved the step before (自动去重)"},
     "open_now": INTEGER,
     "times": {"type": "object", "properties": {"open": ref("Durations"), "wait": ref("Durations"),
                                                "held": ref("Durations")}},
@@ -129,6 +132,10 @@ def audit_paths(operation: Callable[..., dict[str, Any]], param: Callable[..., d
               "whether from/to bound the start or the end"),
         param("q", "query", text, "text in the title (% and _ match themselves)"),
         param("rework", "query", {"type": "boolean"}, "true: a person's step was done more than once"),
+        param("move", "query", {"type": "string", "enum": list(MOVES)},
+              "a move made on it: transferred (转办), delegated (委派), signers_added (加签), signer_removed (减签), "
+              "countersigned (会签), returned (驳回), withdrawn (撤回), urged (催办), copied (抄送), attached (附件), "
+              "auto_passed (自动去重), on_behalf_of (代理: a task went to a proxy for someone away)"),
         param("sort", "query", {"type": "string", "enum": list(SORTS), "default": "started"},
               "ended lists ended instances only"),
         param("order", "query", {"type": "string", "enum": list(ORDERS), "default": "desc"}, "desc or asc"),

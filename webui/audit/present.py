@@ -38,6 +38,18 @@ def step_text(kind: str) -> str:
     return texts.get(kind, kind.replace("_", " "))
 
 
+def move_labels() -> dict[str, str]:
+    """The search's moves (``engine.audit.move_search.MOVES``), in the reader's language, in the form's order."""
+    return {
+        "transferred": _("Transferred to a colleague"), "delegated": _("Delegated"),
+        "signers_added": _("Signers added"), "signer_removed": _("An added signer removed"),
+        "countersigned": _("Countersigned"), "returned": _("Returned to an earlier step"),
+        "withdrawn": _("Withdrawn by the starter"), "urged": _("Urged"), "copied": _("Copied to others"),
+        "attached": _("Files attached"), "auto_passed": _("Passed automatically (same approver)"),
+        "on_behalf_of": _("Handled on behalf of someone away"),
+    }
+
+
 @dataclass
 class Row:
     """One changed value: its label, the text before and after, and whether it is new or gone."""

@@ -55,7 +55,7 @@ def _step(raw: str | None) -> int | None:
 
 @blueprint.get("/")
 def index() -> ResponseReturnValue:
-    """Find instances to audit by process, version, status, end, people, dates and title."""
+    """Find instances to audit by process, version, status, end, people, dates, title, rework and moves made."""
     come_back_to(url_for("audit.index"))
     query = InstanceQuery.from_params(request.args)
     page = engine().audit.search(me(), query)
@@ -67,7 +67,7 @@ def index() -> ResponseReturnValue:
         people=sorted(people()), statuses=INSTANCE_STATUSES, sorts=SORTS, orders=ORDERS, date_fields=DATE_FIELDS,
         ends=ends, status_text=status_text, good_ends=GOOD_ENDS, filtered=bool(query.as_params()),
         first_page=_link("audit.index", query.as_params()) if query.after else None,
-        may_see_log=engine().org.may(me(), Right.SEE_ACCESS_LOG),
+        may_see_log=engine().org.may(me(), Right.SEE_ACCESS_LOG), moves=present.move_labels(),
     )
 
 
@@ -214,5 +214,7 @@ def heatmap_diagram(key: str, version: int) -> ResponseReturnValue:
     return jsonify({"bpmn": shown.bpmn, "instances": numbers["instances"],
                     "passes": {e["id"]: e["instances"] for e in numbers["elements"] if e["instances"]},
                     "flows": {f["id"]: f["instances"] for f in numbers["flows"] if f["instances"]},
+                    "auto_passed": {e["id"]: _("auto-passed %(num)d", num=e["auto_passed"])
+                                    for e in numbers["elements"] if e["auto_passed"]},
                     "medians": medians, "texts": {**_diagram_texts(), "median": _("median open time")},
                     **_diagram_names({e["id"]: e["name_zh"] for e in numbers["elements"] + numbers["flows"]})})

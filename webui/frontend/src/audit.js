@@ -144,9 +144,10 @@ export function heatOverlays(data) {
   for (const [id, n] of Object.entries(data.passes)) {
     markers[id] = `opsflow-heat-${level(n)}`;
     const median = data.medians[id];
+    const automatic = (data.auto_passed || {})[id]; // "auto-passed 3": passed for the same approver
     badges[id] = {
-      text: String(n),
-      title: median ? `${n} · ${data.texts.median}: ${median}` : String(n),
+      text: automatic ? `${n} · ${automatic}` : String(n),
+      title: [String(n), median && `${data.texts.median}: ${median}`, automatic].filter(Boolean).join(' · '),
       className: 'opsflow-heat-badge',
     };
   }
