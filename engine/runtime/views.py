@@ -196,6 +196,13 @@ class Assignment(TypedDict):
     changed: bool
 
 
+class Cancelled(TypedDict):
+    """An instance cancelled from outside (an admin, with a reason): its open tasks are closed."""
+
+    id: int
+    status: str
+
+
 class Completion(TypedDict):
     """A completed task, and where its instance stands now."""
 
@@ -222,12 +229,6 @@ class Started:
     business_key: str | None
     next_tasks: list[str]
     hook_result: dict[str, Any] = field(default_factory=dict)  # what the process's start hook adds, if any
-
-
-@dataclass(frozen=True, slots=True)
-class Cancelled:
-    id: int
-    status: str
 
 
 @dataclass(frozen=True, slots=True)
