@@ -47,9 +47,10 @@ def _person(session: Session, actor: Actor, username: str | None, as_admin: bool
     whoever it is (the admins' page). :raise NotAllowed: :raise UserNotFound: :raise InvalidInput: nobody named."""
     if as_admin:
         _require_admin(actor)
-        if not (username or "").strip():
+        named = (username or "").strip()
+        if not named:
             raise InvalidInput("name the person whose absence this is")
-        return load_actor(session, username.strip())
+        return load_actor(session, named)
     if not username or username == actor.username:
         if actor.is_operator:
             raise InvalidInput("name the person whose absence this is")

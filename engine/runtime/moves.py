@@ -226,10 +226,10 @@ def urge_offers(session: Session, actor: Actor, started: list[Instance], now: da
              for step in request["open_tasks"] if step["assignee"] != actor.username}
     if not steps or actor.is_operator:
         return {}
-    last = dict(session.execute(select(HistoryEvent.human_task_id, func.max(HistoryEvent.occurred_at)).where(
+    rows = session.execute(select(HistoryEvent.human_task_id, func.max(HistoryEvent.occurred_at)).where(
         HistoryEvent.instance_id.in_(sorted(set(steps.values()))), HistoryEvent.kind == "task_urged",
-        HistoryEvent.human_task_id.in_(sorted(steps))).group_by(HistoryEvent.human_task_id)).all())
-    again = {task_id: aware_utc(at) + URGE_EVERY for task_id, at in last.items()}
+        HistoryEvent.human_task_id.in_(sorted(steps))).group_by(HistoryEvent.human_task_id)).all()
+    again = {int(task_id): aware_utc(at) + URGE_EVERY for task_id, at in rows}
     return {task_id: utc_iso(again[task_id]) if task_id in again and now < again[task_id] else None
             for task_id in steps}
 

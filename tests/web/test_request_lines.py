@@ -26,7 +26,8 @@ def test_status_and_tone_follow_how_the_request_ended(app):
 
 
 def test_open_steps_say_who_holds_them_in_the_reader_language(app):
-    steps = [{"id": 7, "title": "Research", "title_zh": "市场调研", "assignee": "zhou.jie", "role": "research_supervisor"},
+    steps = [{"id": 7, "title": "Research", "title_zh": "市场调研", "assignee": "zhou.jie",
+              "role": "research_supervisor"},
              {"id": 8, "title": "Draft", "title_zh": "", "assignee": None, "role": "research_supervisor"}]
     with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
         line = RequestLines().line(instance(1, open_tasks=steps))
@@ -37,7 +38,8 @@ def test_open_steps_say_who_holds_them_in_the_reader_language(app):
 
 
 def test_a_step_one_may_urge_carries_the_form_address_and_when_it_may_be_urged_again(app):
-    steps = [{"id": 7, "title": "Research", "title_zh": "市场调研", "assignee": "zhou.jie", "role": "research_supervisor"},
+    steps = [{"id": 7, "title": "Research", "title_zh": "市场调研", "assignee": "zhou.jie",
+              "role": "research_supervisor"},
              {"id": 8, "title": "Draft", "title_zh": "", "assignee": None, "role": "research_supervisor"},
              {"id": 9, "title": "Review", "title_zh": "", "assignee": "li.na", "role": "marketing_manager"}]
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
