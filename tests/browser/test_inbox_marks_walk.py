@@ -37,7 +37,8 @@ def test_marks_urging_and_the_admins_out_of_office_page(browser: Browser, server
         returned_plan = start_plan(engine)
         step(engine, "wang.lei", "research", returned_plan, RESEARCH)
         draft = only_task(engine, "zhang.min", "draft_plan", returned_plan)["id"]
-        returned = engine.work.return_task(Person("zhang.min"), draft, "research", "请补充三家竞品的价格")["new_task_id"]
+        back = engine.work.return_task(Person("zhang.min"), draft, "research", "请补充三家竞品的价格")
+        returned = back["new_task_id"]
         urged_plan = start_plan(engine)
         urged = only_task(engine, "wang.lei", "research", urged_plan)["id"]
         engine.work.urge(Person("li.na"), urged)
