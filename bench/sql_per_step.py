@@ -4,7 +4,8 @@ Counts what goes to the database (SQLAlchemy ``before_cursor_execute``; the impl
 sqlite3 driver is not a statement and is not counted) and the commits and rollbacks on
 ``engine.db`` during one call of ``Engine.start``, ``Engine.tasks``, ``Engine.claim`` and
 ``Engine.complete`` for each step of the market-plan approve journey, the moves ``Engine.urge``,
-``Engine.transfer`` and ``Engine.withdraw`` (issue 19), handing a task on (``Engine.delegate``,
+``Engine.transfer`` and ``Engine.withdraw`` (issue 19), the inbox page's read with and without its rows' marks
+(``Engine.inbox``), handing a task on (``Engine.delegate``,
 the delegate's and the holder's ``Engine.complete``, ``Engine.add_signers``, ``Engine.sign``), a return and
 its straight-back completion, a countersign (会签: the round task's page, the first decision, the one that ends
 the round), ``Engine.attach`` of a PDF to the draft's file field and the draft's completion naming it, and
@@ -88,6 +89,10 @@ def moves(engine: Engine, rows: list[tuple[str, SqlCount]]) -> None:
     measure(engine, f"Engine.urge ({FIRST_TASK})", lambda: engine.work.urge(Person(STARTER), task_id), rows)
     measure(engine, f"Engine.transfer ({FIRST_TASK})",
             lambda: engine.work.transfer(Person(RESEARCHER), task_id, "zhou.jie", "bench"), rows)
+    # the inbox page's read, and the marks of its rows (returned, urged, transferred): one statement more
+    measure(engine, "Engine.inbox ('zhou.jie')", lambda: engine.work.inbox(Person("zhou.jie")), rows)
+    measure(engine, "Engine.inbox ('zhou.jie', with marks)", lambda: engine.work.inbox(Person("zhou.jie"),
+                                                                                       marks=True), rows)
     instance_id = int(engine.work.start(Person(STARTER), "market_plan", START).id)
     measure(engine, "Engine.withdraw", lambda: engine.work.withdraw(Person(STARTER), instance_id, "bench"), rows)
 

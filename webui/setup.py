@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFProtect
 
 from . import (
+    absences,
     account,
     audit,
     auth,
@@ -42,7 +43,7 @@ FAVICON_MAX_AGE = 7 * 24 * 3600
 HTML_BLUEPRINTS = (auth.blueprint, inbox.blueprint, tasks.blueprint, processes.blueprint, instances.blueprint,
                    notifications.blueprint, dashboard.blueprint, calendar.blueprint, audit.blueprint,
                    modeler.blueprint, i18n.blueprint, account.blueprint, ops.blueprint, copies.blueprint,
-                   moves.blueprint)
+                   moves.blueprint, absences.blueprint)
 for _blueprint in HTML_BLUEPRINTS:  # once, at import: a blueprint cannot change after its first registration
     errors.attach(_blueprint)
 

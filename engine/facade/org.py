@@ -80,6 +80,22 @@ class Org(Area):
         with self.core.transaction() as session:
             return absences.end_absence(session, acting(session, by), user)
 
+    def absences(self, by: Person) -> list[Absence]:
+        """Everyone's out-of-office under way or to come, soonest first (admins)."""
+        with self.core.reading() as session:
+            return absences.absences(session, acting(session, by), self.collaborators.clock())
+
+    def set_away_for(self, by: Person, user: str, starts_on: date, ends_on: date, proxy: str) -> Absence:
+        """An admin sets ``user``'s out-of-office (their own too, as an admin): recorded as set by ``by``."""
+        with self.core.transaction() as session:
+            return absences.set_absence(session, acting(session, by), starts_on, ends_on, proxy,
+                                        self.collaborators.clock(), user, as_admin=True)
+
+    def end_away_for(self, by: Person, user: str) -> bool:
+        """An admin ends ``user``'s out-of-office now; whether there was one."""
+        with self.core.transaction() as session:
+            return absences.end_absence(session, acting(session, by), user, as_admin=True)
+
     # -- signing in --------------------------------------------------------------------------
     def login(self, username: str, password: str, client: str = "") -> Actor:
         """Check a password sent from ``client`` (its address). The attempt, and a failure's wait, are

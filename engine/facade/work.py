@@ -98,9 +98,10 @@ class Work(Area):
 
     def my_requests(self, by: Person, limit: int = 50, before_id: int | None = None,
                     involved_before: int | None = None) -> MyRequests:
-        """What ``by`` started ("started") and where they take part ("involved"), a page of each."""
+        """What ``by`` started ("started") and where they take part ("involved"), a page of each; the steps to urge."""
         with self.core.reading() as session:
-            return instance_views.my_requests(session, acting(session, by), limit, before_id, involved_before)
+            return instance_views.my_requests(session, acting(session, by), limit, self.collaborators.clock(),
+                                              before_id, involved_before)
 
     def show(self, by: Caller, instance_id: int) -> InstanceDetail:
         """An instance with its status, open steps and data."""
@@ -126,12 +127,12 @@ class Work(Area):
 
     def inbox(self, by: Person, process: str | None = None, text: str | None = None, sort: str = "age",
               mine_after: str | None = None, team_after: str | None = None,
-              per_list: int = inbox.PAGE, totals: bool = True, count_up_to: int | None = None) -> InboxPage:
-        """A page of my tasks and one of my team's, where each continues (and with ``totals``, their totals,
-        each counted up to ``count_up_to`` when given)."""
+              per_list: int = inbox.PAGE, totals: bool = True, count_up_to: int | None = None,
+              marks: bool = False) -> InboxPage:
+        """A page of my tasks and one of my team's, where each continues; ``inbox.inbox_page`` says the rest."""
         with self.core.reading() as session:
             return inbox.inbox_page(session, acting(session, by), process, text, sort, mine_after, team_after,
-                                    per_list, totals, count_up_to)
+                                    per_list, totals, count_up_to, marks)
 
     def navigation(self, by: Person, count_up_to: int | None = None) -> Navigation:
         """What every page's navigation shows, in one read: task counts and unread notifications (each up to

@@ -1,6 +1,7 @@
 """Out of office (代理): someone away from one date to another names a proxy, who gets their new tasks meanwhile.
 
-Anyone sets, reads and ends their own absence; an admin anyone's (``rights.may_set_absence``). The dates are
+Anyone sets, reads and ends their own absence; an admin anyone's (``rights.may_set_absence``), and lists the
+absences under way and to come (``absences``: the admins' page sets and ends them from there). The dates are
 China's calendar dates, both included; the absence ends by itself after its last day (the check is by date,
 no job is needed). A person has at most one absence at a time: setting one replaces the last.
 
@@ -34,15 +35,27 @@ def china_today(now: datetime) -> date:
     return now.astimezone(CHINA).date()
 
 
-def _person(session: Session, actor: Actor, username: str | None) -> Actor:
-    """Whose absence ``actor`` acts on: themselves, or (an admin) anyone. :raise NotAllowed: :raise UserNotFound:"""
+def _require_admin(actor: Actor) -> None:
+    """:raise NotAllowed: ``actor`` may not set other people's out-of-office (the admin role)."""
+    if not rights.may_set_absence(actor):
+        raise NotAllowed(f"{actor.username} may only set their own out-of-office: setting someone else's needs "
+                         "the admin role")
+
+
+def _person(session: Session, actor: Actor, username: str | None, as_admin: bool = False) -> Actor:
+    """Whose absence ``actor`` acts on: themselves, or (an admin) anyone; ``as_admin``: the admin's right is asked
+    whoever it is (the admins' page). :raise NotAllowed: :raise UserNotFound: :raise InvalidInput: nobody named."""
+    if as_admin:
+        _require_admin(actor)
+        named = (username or "").strip()
+        if not named:
+            raise InvalidInput("name the person whose absence this is")
+        return load_actor(session, named)
     if not username or username == actor.username:
         if actor.is_operator:
             raise InvalidInput("name the person whose absence this is")
         return actor
-    if not rights.may_set_absence(actor):
-        raise NotAllowed(f"{actor.username} may only set their own out-of-office: setting someone else's needs "
-                         "the admin role")
+    _require_admin(actor)
     return load_actor(session, username)
 
 
@@ -53,14 +66,14 @@ def _shown(row: OutOfOffice, user: str, proxy: str, proxy_name: str, today: date
 
 
 def set_absence(session: Session, actor: Actor, starts_on: date, ends_on: date, proxy_username: str,
-                now: datetime, username: str | None = None) -> Absence:
+                now: datetime, username: str | None = None, as_admin: bool = False) -> Absence:
     """Be away from ``starts_on`` to ``ends_on`` (included), with ``proxy_username`` acting meanwhile.
 
     :raise InvalidInput: dates in the wrong order, over, or too far apart; oneself as proxy; a proxy who is
     away during the same days. :raise UserNotFound: no such active proxy. :raise NotAllowed: someone else's
-    absence, set by a non-admin.
+    absence, set by a non-admin (or, ``as_admin``, anyone's set by a non-admin).
     """
-    person = _person(session, actor, username)
+    person = _person(session, actor, username, as_admin)
     today = china_today(now)
     if ends_on < starts_on:
         raise InvalidInput("the last day of an absence cannot come before its first day")
@@ -98,12 +111,26 @@ def absence_of(session: Session, actor: Actor, now: datetime, username: str | No
     return _shown(row, person.username, proxy_username, proxy_name, china_today(now))
 
 
-def end_absence(session: Session, actor: Actor, username: str | None = None) -> bool:
+def end_absence(session: Session, actor: Actor, username: str | None = None, as_admin: bool = False) -> bool:
     """End (remove) an absence; whether there was one. Tasks already passed on stay with the proxy."""
-    person = _person(session, actor, username)
+    person = _person(session, actor, username, as_admin)
     removed = session.execute(delete(OutOfOffice).where(OutOfOffice.user_id == person.id)
                               .execution_options(synchronize_session=False))
     return bool(removed.rowcount)  # type: ignore[attr-defined]
+
+
+def absences(session: Session, actor: Actor, now: datetime) -> list[Absence]:
+    """Everyone's absences under way or to come (not the ones over), soonest first. :raise NotAllowed: not an
+    admin."""
+    _require_admin(actor)
+    person, proxy = aliased(User), aliased(User)
+    today = china_today(now)
+    rows = session.execute(
+        select(OutOfOffice, person.username, proxy.username, proxy.display_name)
+        .join(person, person.id == OutOfOffice.user_id).join(proxy, proxy.id == OutOfOffice.proxy_id)
+        .where(OutOfOffice.ends_on >= today)
+        .order_by(OutOfOffice.starts_on, OutOfOffice.ends_on, person.username)).all()
+    return [_shown(row, user, proxy_username, proxy_name, today) for row, user, proxy_username, proxy_name in rows]
 
 
 @dataclass(frozen=True)

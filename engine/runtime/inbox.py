@@ -21,6 +21,7 @@ from ..clock import aware_utc, utc_iso
 from ..errors import InvalidInput
 from ..models import HumanTask, ProcessDefinition, ProcessInstance, TaskDefinition, User
 from ..org.people import Actor, relationship_roles
+from .task_marks import task_marks
 from .views import InboxPage, Task, TaskCounts, TaskRow
 
 SORTS = ("age", "due")
@@ -234,9 +235,10 @@ def task_counts(session: Session, actor: Actor) -> TaskCounts:
 def inbox_page(
     session: Session, actor: Actor, process: str | None = None, text: str | None = None, sort: str = "age",
     mine_after: str | None = None, team_after: str | None = None, per_list: int = PAGE, totals: bool = True,
-    count_up_to: int | None = None,
+    count_up_to: int | None = None, marks: bool = False,
 ) -> InboxPage:
-    """The inbox page: a page of my tasks and one of my team's, and where each continues.
+    """The inbox page: a page of my tasks and one of my team's, and where each continues; with ``marks``, what
+    to mark on their rows (returned, urged, transferred: ``task_marks``, one more query).
 
     With ``totals``, also how many match in all (the navigation's counts serve an unfiltered page), each
     counted up to ``count_up_to`` when given (see ``counting_open``). A first page that holds all of its
@@ -246,8 +248,9 @@ def inbox_page(
                                              totals, count_up_to)
     team, team_next, team_total = _list_page(session, actor, "team", process, text, sort, team_after, per_list,
                                              totals, count_up_to)
+    marked = task_marks(session, [*mine, *team]) if marks else {}
     return InboxPage(mine=mine, team=team, mine_next=mine_next, team_next=team_next, mine_total=mine_total,
-                     team_total=team_total)
+                     team_total=team_total, marks=marked)
 
 
 def _list_page(session: Session, actor: Actor, scope: str, process: str | None, text: str | None, sort: str,

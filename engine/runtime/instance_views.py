@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, Select, and_, select, union
@@ -18,6 +19,7 @@ from ..org.people import Actor, load_actor, relationship_roles
 from .collaborators import Collaborators
 from .inbox import OPEN
 from .instances import load_instance
+from .moves import urge_offers
 from .views import HistoryEvent, Instance, InstanceDetail, MyRequests, OpenTask, StepForm
 
 # What a list shows of an instance: never its state or data (kilobytes a row).
@@ -86,14 +88,15 @@ def _with_open_steps(session: Session, *lists: Sequence[Row[Any]]) -> list[list[
     return [[_instance(row, row.version, row.starter, steps.get(row.id, [])) for row in rows] for rows in lists]
 
 
-def my_requests(session: Session, actor: Actor, limit: int, before_id: int | None = None,
+def my_requests(session: Session, actor: Actor, limit: int, now: datetime, before_id: int | None = None,
                 involved_before: int | None = None) -> MyRequests:
     """"My requests": the instances the actor started and those others started in which the actor took
-    part, newest first, ``limit`` of each (``before_id``, ``involved_before``: where each page starts)."""
+    part, newest first, ``limit`` of each (``before_id``, ``involved_before``: where each page starts), and which
+    open steps of their own they may urge (催办) and from when."""
     started, involved = _with_open_steps(
         session, _listed(session, actor, None, actor.username, limit, None, before_id, False),
         _listed(session, actor, None, None, limit, None, involved_before, True))
-    return MyRequests(started=started, involved=involved)
+    return MyRequests(started=started, involved=involved, urge=urge_offers(session, actor, started, now))
 
 
 def _took_part(user_id: int, conditions: list[Any], before_id: int | None, limit: int) -> Select[Any]:

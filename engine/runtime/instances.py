@@ -163,7 +163,7 @@ def cancel_instance(
     end_instance(session, collaborators, process, instance, PendingEvent(
         "instance_cancelled", actor.username, None, payload={"reason": text}), None,
         [_cancelled_message(session, process, instance, actor, text)])
-    return Cancelled(id=instance.id, status="cancelled")
+    return {"id": instance.id, "status": "cancelled"}
 
 
 def end_instance(session: Session, collaborators: Collaborators, process: DeployedProcess,

@@ -41,7 +41,7 @@ from .outbox import Message, users_with_role
 from .step_plan import step_label
 from .step_writer import Step, TaskAction, write_step
 from .tasks import load_task
-from .views import OfferedMoves, RestartData, Transfer, Urged, Withdrawn
+from .views import Instance, OfferedMoves, RestartData, Transfer, Urged, Withdrawn
 
 MAX_REASON_LENGTH = 1000
 URGE_EVERY = timedelta(hours=1)
@@ -207,6 +207,23 @@ def urge_task(session: Session, collaborators: Collaborators, actor: Actor, task
         "task_urged", actor.username, task.name, task.id, payload={"told": names, **({"note": text} if text else {})})],
         notify=[message]), now)
     return {"id": task.id, "instance_id": instance.id, "told": names, "next_at": utc_iso(now + URGE_EVERY)}
+
+
+def urge_offers(session: Session, actor: Actor, started: list[Instance], now: datetime) -> dict[int, str | None]:
+    """The open steps of running requests ``actor`` started (``started``: a page of them) that they may urge, but
+    those they hold themselves: by task id, from when it may be urged again (None: now). One query, none for no
+    step."""
+    steps = {step["id"]: request["id"] for request in started
+             if request["status"] == "running" and request["started_by"] == actor.username
+             for step in request["open_tasks"] if step["assignee"] != actor.username}
+    if not steps or actor.is_operator:
+        return {}
+    rows = session.execute(select(HistoryEvent.human_task_id, func.max(HistoryEvent.occurred_at)).where(
+        HistoryEvent.instance_id.in_(sorted(set(steps.values()))), HistoryEvent.kind == "task_urged",
+        HistoryEvent.human_task_id.in_(sorted(steps))).group_by(HistoryEvent.human_task_id)).all()
+    again = {int(task_id): aware_utc(at) + URGE_EVERY for task_id, at in rows}
+    return {task_id: utc_iso(again[task_id]) if task_id in again and now < again[task_id] else None
+            for task_id in steps}
 
 
 # -- withdraw (撤回) ------------------------------------------------------------------------------

@@ -196,6 +196,13 @@ class Assignment(TypedDict):
     changed: bool
 
 
+class Cancelled(TypedDict):
+    """An instance cancelled from outside (an admin, with a reason): its open tasks are closed."""
+
+    id: int
+    status: str
+
+
 class Completion(TypedDict):
     """A completed task, and where its instance stands now."""
 
@@ -225,9 +232,17 @@ class Started:
 
 
 @dataclass(frozen=True, slots=True)
-class Cancelled:
-    id: int
-    status: str
+class TaskMarks:
+    """What the inbox marks on an open task (``engine.runtime.task_marks``): who returned the request to it and
+    why (退回), who urged it last and when (催办), who transferred or delegated it to its holder (转办, 委派)."""
+
+    returned_by: str | None = None
+    return_reason: str = ""
+    urged_by: str | None = None
+    urged_at: str | None = None
+    handed_by: str | None = None
+    handed_as: str = ""  # "transfer" or "delegate"
+    handed_reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +256,7 @@ class InboxPage:
     team_next: str | None
     mine_total: int | None = None
     team_total: int | None = None
+    marks: dict[int, TaskMarks] = field(default_factory=dict)  # by task id, when asked for (``task_marks``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,6 +285,7 @@ class MyRequests:
 
     started: list[Instance]
     involved: list[Instance]
+    urge: dict[int, str | None] = field(default_factory=dict)  # open steps one may urge (催办): from when (None: now)
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,7 +43,7 @@ def test_every_route_is_documented_and_every_documented_route_exists(sqlite_app,
     documented = {(API + path, method) for path, item in document["paths"].items() for method in item
                   if method in HTTP_METHODS}
     assert routes == documented
-    assert len(routes) == 57
+    assert len(routes) == 58
 
 
 def test_the_document_is_valid_openapi(document):
@@ -241,6 +241,12 @@ def test_the_answers_are_what_the_document_says(sqlite_users, document):
     assert (moved_to["from"], moved_to["to"]) == (None, "zhou.jie")
     api.call("li.na", "post", f"{instance}/withdraw", {"reason": "Too late"}, 409, instance_id=moved)  # acted on
     api.call("li.na", "get", f"{instance}/restart-data", expect=409, instance_id=moved)  # still running
+    api.call("li.na", "post", f"{instance}/cancel", {"reason": "Not hers"}, 403, instance_id=moved)
+    api.call("admin", "post", f"{instance}/cancel", {"reason": " "}, 400, instance_id=moved)
+    api.call("admin", "post", f"{instance}/cancel", {"reason": "Gone"}, 404, instance_id=999_999)
+    assert api.call("admin", "post", f"{instance}/cancel", {"reason": "重复提交"}, instance_id=moved) == {
+        "id": moved, "status": "cancelled"}
+    api.call("admin", "post", f"{instance}/cancel", {"reason": "again"}, 409, instance_id=moved)
     regret = api.call("li.na", "post", "/process-definitions/{key}/start", {"data": START}, 201,
                       key="market_plan")["id"]
     api.call("zhang.min", "post", f"{instance}/withdraw", {"reason": "Not hers"}, 403, instance_id=regret)

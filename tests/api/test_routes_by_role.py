@@ -249,6 +249,11 @@ PROBES = [
           {409: frozenset({"li.na"})}, body={"reason": "changed my mind"}),
     Probe(f"{INSTANCE}/withdraw", "POST", "/process-instances/{missing}/withdraw", 404,
           body={"reason": "changed my mind"}),
+    # -- cancel by an admin (the operations page's move over the API): rights before existence
+    Probe(f"{INSTANCE}/cancel", "POST", "/process-instances/{plan}/cancel", 403, {200: frozenset({"admin"})},
+          body={"reason": "duplicate"}),
+    Probe(f"{INSTANCE}/cancel", "POST", "/process-instances/{missing}/cancel", 403, {404: frozenset({"admin"})},
+          body={"reason": "duplicate"}),
     # -- start again (重新发起): the starter of an ended, not approved request; a running one: 409
     Probe(f"{INSTANCE}/restart-data", "GET", "/process-instances/{plan}/restart-data", 403,
           {409: frozenset({"li.na"})}),

@@ -26,11 +26,23 @@ def test_status_and_tone_follow_how_the_request_ended(app):
 
 
 def test_open_steps_say_who_holds_them_in_the_reader_language(app):
-    steps = [{"title": "Research", "title_zh": "市场调研", "assignee": "zhou.jie", "role": "research_supervisor"},
-             {"title": "Draft", "title_zh": "", "assignee": None, "role": "research_supervisor"}]
+    steps = [{"id": 7, "title": "Research", "title_zh": "市场调研", "assignee": "zhou.jie",
+              "role": "research_supervisor"},
+             {"id": 8, "title": "Draft", "title_zh": "", "assignee": None, "role": "research_supervisor"}]
     with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
         line = RequestLines().line(instance(1, open_tasks=steps))
         assert [(s.step, s.holder) for s in line.steps] == [("市场调研", "由周杰办理"), ("Draft", "待王磊认领")]
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
         line = RequestLines().line(instance(1, open_tasks=steps, process="gone"))
         assert [s.holder for s in line.steps] == ["held by 周杰", "open to 王磊"] and line.process == "gone"
+
+
+def test_a_step_one_may_urge_carries_the_form_address_and_when_it_may_be_urged_again(app):
+    steps = [{"id": 7, "title": "Research", "title_zh": "市场调研", "assignee": "zhou.jie",
+              "role": "research_supervisor"},
+             {"id": 8, "title": "Draft", "title_zh": "", "assignee": None, "role": "research_supervisor"},
+             {"id": 9, "title": "Review", "title_zh": "", "assignee": "li.na", "role": "marketing_manager"}]
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        line = RequestLines({7: None, 8: "2026-03-02T02:30:00.000000Z"}).line(instance(1, open_tasks=steps))
+    assert [(s.urge_href, bool(s.urge_again)) for s in line.steps] == [
+        ("/tasks/7/urge", False), ("/tasks/8/urge", True), ("", False)]

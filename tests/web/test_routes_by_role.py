@@ -74,6 +74,12 @@ PROBES = [
     Probe("/account/out-of-office", "POST", lambda w: "/account/out-of-office", 303,
           data={"from": "2099-01-01", "to": "2099-01-05", "proxy": "zhou.jie"}),
     Probe("/account/out-of-office/end", "POST", lambda w: "/account/out-of-office/end", 303),
+    # The admins' out-of-office page (代理): admins only, whoever is named (the staff member below, himself).
+    Probe("/admin/absences", "GET", lambda w: "/admin/absences", 403, {200: ADMIN}),
+    Probe("/admin/absences", "POST", lambda w: "/admin/absences", 403, {303: ADMIN},
+          data={"user": "zhou.jie", "from": "2099-01-01", "to": "2099-01-05", "proxy": "feng.yi"}),
+    Probe("/admin/absences/end", "POST", lambda w: "/admin/absences/end", 403, {303: ADMIN},
+          data={"user": "zhou.jie"}),
     # The operations page: admins only.
     Probe("/ops", "GET", lambda w: "/ops", 403, {200: ADMIN}),
     Probe("/ops/incidents/<id:job_id>", "GET", lambda w: f"/ops/incidents/{w.incident}", 403, {200: ADMIN}),

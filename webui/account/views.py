@@ -63,7 +63,8 @@ def revoke_token(token_id: int) -> ResponseReturnValue:
     return redirect(url_for("account.tokens"), code=303)
 
 
-def _day(field: str) -> date:
+def day_field(field: str) -> date:
+    """The form's date ``field`` (from, to). :raise InvalidInput: not a date."""
     try:
         return date.fromisoformat(request.form.get(field, "").strip())
     except ValueError as exc:
@@ -74,7 +75,7 @@ def _day(field: str) -> date:
 def set_away() -> ResponseReturnValue:
     """Be away from one date to another: new tasks for me go to a proxy meanwhile (代理)."""
     come_back_to(url_for("account.tokens") + "#away")
-    absence = engine().org.set_away(me(), _day("from"), _day("to"), request.form.get("proxy", "").strip())
+    absence = engine().org.set_away(me(), day_field("from"), day_field("to"), request.form.get("proxy", "").strip())
     flash(_("From %(start)s to %(end)s, your new tasks go to %(name)s.", start=absence["from"], end=absence["to"],
             name=display_name(absence["proxy"])), "success")
     return redirect(url_for("account.tokens") + "#away", code=303)

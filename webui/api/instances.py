@@ -1,9 +1,10 @@
-"""Process instances: the list the user may see, one instance, and its history."""
+"""Process instances: the list the user may see, one instance, its history, and an admin's cancel."""
 
 from __future__ import annotations
 
 from flask import Response, request
 
+from engine.errors import InvalidInput
 from engine.facade import Engine
 from engine.org.people import Actor, Person
 from engine.runtime.instance_views import INSTANCE_STATUSES
@@ -12,7 +13,7 @@ from engine.runtime.views import Instance
 from . import blueprint, context
 from .answers import answer
 from .errors import RequestInvalid
-from .inputs import flag_arg, id_segment, int_arg, text_arg
+from .inputs import body_object, flag_arg, id_segment, int_arg, text_arg
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -63,3 +64,14 @@ def comments(instance_id: int) -> Response:
 def history(instance_id: int) -> Response:
     """List an instance's history events in order: who did what, when, with what decision."""
     return answer({"items": context.engine().work.history(context.me(), instance_id)})
+
+
+@blueprint.post(f"{INSTANCE}/cancel")
+def cancel(instance_id: int) -> Response:
+    """Cancel a running instance with ``{"reason": TEXT}`` (admins: the operate and cancel rights, as on /ops); its
+    open tasks close and its starter is told. :raise 400: no reason. :raise 403: :raise 404: :raise 409: ended."""
+    reason = str(body_object({"reason": str}, required=["reason"])["reason"])
+    try:
+        return answer(context.engine().ops.cancel(context.me(), instance_id, reason))
+    except InvalidInput as exc:
+        raise RequestInvalid(exc.message, {"reason": [exc.message]}) from exc

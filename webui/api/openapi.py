@@ -258,6 +258,11 @@ def _paths() -> dict[str, Any]:
             "it ends as withdrawn (status cancelled, end_event withdrawn). Once someone acted: 409 (urge instead)",
             "instances", (200, ref("Withdrawn"), "The request is withdrawn"), CHANGE_ERRORS, [INSTANCE_ID],
             "WithdrawRequest")},
+        f"{instance}/cancel": {"post": _operation(
+            "cancelInstance", "Cancel a running instance with a reason (admins: the operate and cancel rights, as on "
+            "the operations page); its open tasks close and its starter is told. An ended one: 409", "instances",
+            (200, ref("Cancelled"), "The instance is cancelled"), [400, 403, 404, 409], [INSTANCE_ID],
+            "CancelRequest")},
         f"{instance}/restart-data": {"get": _operation(
             "getRestartData", "What starting a withdrawn, cancelled or vetoed request of one's own again (重新发起) "
             "begins with: its process and start data (409 while running or once approved)", "instances",

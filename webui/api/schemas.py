@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.runtime.comments import MAX_COMMENT_LENGTH
+from engine.runtime.instances import MAX_REASON_LENGTH as MAX_CANCEL_REASON
 from engine.runtime.returns import MAX_REASON_LENGTH
 
 Schema = dict[str, Any]
@@ -167,6 +168,8 @@ URGED = obj({"id": INTEGER, "instance_id": INTEGER,
 WITHDRAWN = obj({"id": INTEGER, "status": {"type": "string", "enum": ["cancelled"]},
                  "end_event": {"type": "string", "enum": ["withdrawn"]}, "reason": STRING},
                 "A request its starter withdrew (撤回).")
+CANCELLED = obj({"id": INTEGER, "status": {"type": "string", "enum": ["cancelled"]}},
+                "An instance an admin cancelled: its open tasks are closed and its starter is told the reason.")
 RESTART_DATA = obj({"instance_id": INTEGER, "process": {"type": "string", "description": "the process key"},
                     "data": {"type": "object", "description": "the start data, for POST "
                              "/process-definitions/{key}/start"}},
@@ -306,6 +309,7 @@ TRANSFER_REQUEST = body({"to": {"type": "string", "minLength": 1,
 URGE_REQUEST = body({"note": {"type": "string", "maxLength": 1000, "description": "a word to the holders (optional). "
                               + TEXT_RULE}}, [])
 WITHDRAW_REQUEST = body({"reason": REASON}, ["reason"])
+CANCEL_REQUEST = body({"reason": {**REASON, "maxLength": MAX_CANCEL_REASON}}, ["reason"])
 WHY: Schema = {"type": "string", "maxLength": 1000, "description": "why: shown to the people asked. " + TEXT_RULE}
 DELEGATE_REQUEST = body({"to": {"type": "string", "minLength": 1, "description": "username of the delegate"},
                          "reason": {**WHY, "minLength": 1}}, ["to", "reason"])
@@ -381,6 +385,7 @@ COMPONENTS: dict[str, Schema] = {
     "InstanceDetail": INSTANCE_DETAIL, "HistoryEvent": HISTORY_EVENT, "Comment": COMMENT,
     "ProcessDefinition": PROCESS_DEFINITION, "Assignment": ASSIGNMENT, "Completion": COMPLETION, "Error": ERROR,
     "Transfer": TRANSFER, "Urged": URGED, "Withdrawn": WITHDRAWN, "RestartData": RESTART_DATA,
+    "Cancelled": CANCELLED, "CancelRequest": CANCEL_REQUEST,
     "TransferRequest": TRANSFER_REQUEST, "UrgeRequest": URGE_REQUEST, "WithdrawRequest": WITHDRAW_REQUEST,
     "Attachment": ATTACHMENT, "AttachRequest": ATTACHMENT_UPLOAD,
     "CopyResult": COPY_RESULT, "CopyEntry": COPY_ENTRY, "CopyRequest": COPY_REQUEST,

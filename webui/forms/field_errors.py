@@ -159,6 +159,7 @@ ENGINE_MESSAGES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = 
     (re.compile(r"^an absence may last at most (\d+) days$"),
      lambda m: _("An out-of-office may last at most %(count)s days.", count=m.group(1))),
     (re.compile(r"^the proxy must be someone else$"), lambda m: _("Choose someone else as your proxy.")),
+    (re.compile(r"^name the person whose absence this is$"), lambda m: _("Choose the person who is away.")),
     (re.compile(r"^(\S+) is away themselves from (\S+) to (\S+): choose someone who is in$"),
      lambda m: _("%(name)s is away from %(start)s to %(end)s too: choose someone who is in.", name=m.group(1),
                  start=m.group(2), end=m.group(3))),

@@ -64,13 +64,13 @@ def index() -> ResponseReturnValue:
     filtered = bool(process or text)
     page = engine().work.inbox(Person(user), process or None, text or None, sort,
                                request.args.get("mine_after") or None, request.args.get("team_after") or None,
-                               SHOWN_PER_LIST, totals=filtered, count_up_to=COUNTED_UP_TO + 1)
+                               SHOWN_PER_LIST, totals=filtered, count_up_to=COUNTED_UP_TO + 1, marks=True)
     if filtered:
         mine_total, team_total = page.mine_total or 0, page.team_total or 0  # counted with the page
     else:  # the navigation has just counted them
         mine_total, team_total = navigation().mine, navigation().team
     offers = {r["id"]: assignment.candidates(r["role"], r["assignee"], user) for r in page.mine + page.team}
-    lines = TaskLines(user, processes(), offers)
+    lines = TaskLines(user, processes(), offers, page.marks)
     mine, team = lines(page.mine), lines(page.team)
     return render_template(
         "inbox/index.html", mine=mine, team=team, bulk=any(t.bulk for t in mine + team),

@@ -1,12 +1,13 @@
 """"My requests" rows as its tables show them: every text and link of a row worked out here.
 
 A page shows up to 100 requests (50 started, 50 taken part in) with their open steps; the language,
-the labels, the link's shape and who may take each role's steps are looked up once per page.
+the labels, the link's shape and who may take each role's steps are looked up once per page. A step of one's
+own request that one may urge (催办) carries the urge form's address, and from when when it was urged lately.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from engine.runtime.views import Instance, OpenTask
@@ -21,6 +22,8 @@ from .status import GOOD_ENDS, status_text
 class OpenStep:
     step: str
     holder: str  # "held by Zhou Jie" / "open to Wang Lei, ..."
+    urge_href: str = ""  # where to urge it (催办), when one may
+    urge_again: str = ""  # urged within the hour: from when it may be urged again, as shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +44,9 @@ class RequestLine:
 class RequestLines:
     """Turns the engine's instance rows into ``RequestLine``: one per page, so its lookups are made once."""
 
-    def __init__(self) -> None:
+    def __init__(self, urge: Mapping[int, str | None] | None = None) -> None:
+        self.urge = urge or {}
+        self.urge_link = link_by_id("moves.urge", "task_id")
         self.show = link_by_id("instances.show", "instance_id")
         self.process_titles = {key: step_title(p) for key, p in processes().items()}
         self.held_by, self.open_to = _("held by %(name)s"), _("open to %(team)s")
@@ -56,8 +61,15 @@ class RequestLines:
             id=row["id"], href=self.show(row["id"]), title=row["title"],
             process=self.process_titles.get(row["process"], row["process"]),
             started_at=row["started_at"], started=when(row["started_at"], "short"), status=status_text(row),
-            tone=tone, steps=tuple(OpenStep(step_title(s), self.holder(s)) for s in row["open_tasks"]),
+            tone=tone, steps=tuple(self.step(s) for s in row["open_tasks"]),
         )
+
+    def step(self, step: OpenTask) -> OpenStep:
+        if step["id"] not in self.urge:
+            return OpenStep(step_title(step), self.holder(step))
+        again = self.urge[step["id"]]
+        return OpenStep(step_title(step), self.holder(step), self.urge_link(step["id"]),
+                        when(again, "short") if again else "")
 
     def holder(self, step: OpenTask) -> str:
         if step["assignee"]:

@@ -176,7 +176,7 @@ def requests() -> ResponseReturnValue:
     before, involved_before = _page_arg("before"), _page_arg("involved_before")
     page = engine().work.my_requests(Person(user), REQUESTS_PER_PAGE + 1, before, involved_before)
     rows, involved = page.started, page.involved
-    lines = RequestLines()
+    lines = RequestLines(page.urge)
     return render_template(
         "instances/requests.html", rows=lines(rows[:REQUESTS_PER_PAGE]), involved=lines(involved[:REQUESTS_PER_PAGE]),
         rows_next=rows[REQUESTS_PER_PAGE - 1]["id"] if len(rows) > REQUESTS_PER_PAGE else None,
