@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import ColumnElement, insert, or_, select
 from sqlalchemy.orm import Session
 
 from ..definitions.catalog import DeployedProcess
@@ -66,7 +66,7 @@ def _people_not_yet_copied(session: Session, targets: tuple[str, ...], run: Step
     users = User.__table__.c
     roles = [t for t in targets if t not in ("starter", "starter_manager") and not data_path(t)]
     names = [resolve(run.data, path) for t in targets if (path := data_path(t))]
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if roles:
         conditions.append(users.id.in_(select(UserRole.user_id).where(UserRole.role_key.in_(roles))))
     if names:
