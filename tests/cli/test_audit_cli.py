@@ -47,7 +47,8 @@ def test_the_audit_commands_find_show_and_sum_up(plan_db, capsys):
     assert [r["id"] for r in json.loads(out)["items"]] == [plan]
     code, out, _ = run(url, capsys, "audit", "show", str(plan), "--as", "he.ping")
     assert code == 0
-    assert "chain: intact over 25 events; checkpoint inclusion and signature: not checked" in out
+    # 25 of its steps, and the copy to the operations manager its end made (copyTo)
+    assert "chain: intact over 26 events; checkpoint inclusion and signature: not checked" in out
     assert "draft_plan ×2" in out and "inferred from the model (not logged): init_counters" in out
     code, out, _ = run(url, capsys, "replay", str(plan))
     assert code == 0 and len(out.strip().splitlines()) == 7 and "decision=return" in out
