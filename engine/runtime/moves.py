@@ -170,6 +170,8 @@ def transfer_candidates(session: Session, collaborators: Collaborators, actor: A
     task, instance = load_task(session, task_id)
     if actor.is_operator or not rights.may_transfer(session, actor, task, relationship_roles(session)):
         return []
+    if acting_now(session, task) is not None:  # with a delegate or signer now: not moved until it is back
+        return []
     rule = collaborators.catalog.get(session, instance.definition_id).transfer_rule
     holder_id = task.assignee_id or actor.id
     query = select(User.username).where(User.active.is_(True), User.id.not_in([holder_id, actor.id]))

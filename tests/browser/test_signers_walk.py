@@ -48,6 +48,7 @@ def sign_on_turn(page: Page, server: str, task_url: str, asked: str, comment: st
     expect(page.locator("#asked")).to_contain_text(asked)
     expect(page.locator("#asked-why")).to_have_text(WHY)
     expect(page.locator("#task-closed")).to_have_count(0)  # their turn on an open task
+    expect(page.locator("#transfer")).to_have_count(0)  # theirs to sign, not to give away
     page.locator("#sign-form input[name=decision][value=approve]").check()
     page.locator("#sign-comment").fill(comment)
     page.screenshot(path=str(shot), full_page=True)

@@ -79,6 +79,8 @@ def test_a_task_with_a_signer_before_is_not_transferred_until_it_is_back_with_it
     plan, review = held_review(engine)
     engine.work.add_signers(LI, review, ["zhao.qiang"], "before", "请先把关运营预算")
     zhao = Person("zhao.qiang")
+    assert engine.work.transfer_candidates(zhao, review) == []  # nor is it offered to them
+    assert engine.work.transfer_candidates(LI, review) == []
     with pytest.raises(Conflict, match=r"with zhao\.qiang now"):
         engine.work.transfer(zhao, review, "chen.yu", "not mine to decide")
     with pytest.raises(Conflict, match=r"with zhao\.qiang now"):
