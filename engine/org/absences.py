@@ -5,6 +5,9 @@ absences under way and to come (``absences``: the admins' page sets and ends the
 China's calendar dates, both included; the absence ends by itself after its last day (the check is by date,
 no job is needed). A person has at most one absence at a time: setting one replaces the last.
 
+Someone away today is not asked to act on a task by hand either (delegated to, added as a signer: 委派, 加签):
+the one asking is told the dates and the proxy, and asks someone who is in (``engine.runtime.signers``).
+
 No chains: a task is passed on once. A proxy who is away when a task would come to them does not pass it on:
 the task then stays where it would have gone without any absence (with the absent person, or offered to the
 role), so that it is never sent round in circles nor left where nobody looks. Naming a proxy who is away
@@ -131,6 +134,17 @@ def absences(session: Session, actor: Actor, now: datetime) -> list[Absence]:
         .where(OutOfOffice.ends_on >= today)
         .order_by(OutOfOffice.starts_on, OutOfOffice.ends_on, person.username)).all()
     return [_shown(row, user, proxy_username, proxy_name, today) for row, user, proxy_username, proxy_name in rows]
+
+
+def away_on(session: Session, user_ids: list[int], day: date) -> dict[int, tuple[date, date, str]]:
+    """Who of ``user_ids`` is away on ``day``: their first and last day away and their proxy's username."""
+    if not user_ids:
+        return {}
+    rows = session.execute(select(OutOfOffice.user_id, OutOfOffice.starts_on, OutOfOffice.ends_on, User.username)
+                           .join(User, User.id == OutOfOffice.proxy_id)
+                           .where(OutOfOffice.user_id.in_(user_ids), OutOfOffice.starts_on <= day,
+                                  OutOfOffice.ends_on >= day)).all()
+    return {user_id: (starts, ends, proxy) for user_id, starts, ends, proxy in rows}
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,23 @@ def round_of(session: Session, collaborators: Collaborators, task: HumanTask, in
             "acting": names.get(task.assignee_id) if task.assignee_id else None, "steps": rows, "choices": choices}
 
 
+def acting_now(session: Session, task: HumanTask) -> tuple[str, str] | None:
+    """Who acts on a task handed on, now (a delegate or an added signer), and whose task it is: (username,
+    holder's username); None while it is with its holder. For the moves that must wait until it is back."""
+    found = session.execute(select(User.username, ApprovalStep.owner_id).join(User, User.id == ApprovalStep.user_id)
+                            .where(ApprovalStep.human_task_id == task.id, ApprovalStep.state == "pending",
+                                   ApprovalStep.kind != "decision").limit(1)).first()
+    if found is None:
+        return None
+    return str(found[0]), str(session.scalar(select(User.username).where(User.id == found[1])))
+
+
+def skip_unasked(session: Session, task_id: int, now: datetime) -> None:
+    """The signers of a task not asked yet are no longer asked: its step ended another way (returned)."""
+    session.execute(update(TABLE).where(TABLE.c.human_task_id == task_id, TABLE.c.state.in_(ACTIVE))
+                    .values(state="skipped", acted_at=now))
+
+
 def pending_step(steps: list[ApprovalStep]) -> ApprovalStep | None:
     return next((s for s in steps if s.state == "pending" and s.kind != "decision"), None)
 

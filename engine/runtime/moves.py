@@ -11,8 +11,11 @@ Transfer moves an open task to a named colleague, who holds it from then on; to 
 - none (the default): holders of the step's role, or people the holder's manager manages (and, when a manager
   moves it, the people below that manager: the dispatch right).
 
-"The holder" is whoever holds the task, or, while nobody does, whoever transfers it. Urge reminds a task's
-holders, at most once an hour per task (``URGE_EVERY``). Withdraw ends a request its starter regrets while
+"The holder" is whoever holds the task, or, while nobody does, whoever transfers it. Not while a delegate or
+an added signer acts on it (委派, 加签): it moves once it is back with its holder, and the signers still to be
+asked after the holder then sign after the new one. Urge reminds a task's holders, at most once an hour per
+task (``URGE_EVERY``); a countersign's round is urged as one: everyone in it who has not decided is told, and
+the hour is the round's. Withdraw ends a request its starter regrets while
 nobody has acted on it (``acted_on``), as a cancel does, at the end ``withdrawn``. Each is one step on the
 instance's record (``task_transferred``, ``task_urged``, ``instance_withdrawn``); each function runs in the
 caller's transaction and never commits.
@@ -24,18 +27,19 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..clock import aware_utc, utc_iso
 from ..definitions.catalog import DeployedProcess
 from ..errors import Conflict, InvalidInput, NotAllowed, TooSoon
 from ..history.log import PendingEvent
-from ..models import HistoryEvent, HumanTask, ProcessInstance, User
+from ..models import ApprovalStep, HistoryEvent, HumanTask, ProcessInstance, User
 from ..org import rights
 from ..org.people import Actor, load_actor, managers_of, relationship_roles, subordinates_of
 from ..text_input import checked_reason, text_problem
 from .collaborators import Collaborators
+from .handover import acting_now
 from .instances import end_instance, load_instance, may_start
 from .outbox import Message, users_with_role
 from .step_plan import step_label
@@ -61,6 +65,14 @@ def _reason(reason: str, what: str) -> str:
 def _require_open(task: HumanTask) -> None:
     if task.state != "open":
         raise Conflict(f"task {task.id} is already {task.state}")
+
+
+def _require_with_holder(session: Session, task: HumanTask) -> None:
+    """:raise Conflict: a delegate or an added signer acts on the task now (委派, 加签): moving it under them would
+    leave their turn to nobody; it may be moved once it is back with its holder."""
+    acting = acting_now(session, task)
+    if acting is not None:
+        raise Conflict(f"task {task.id} is with {acting[0]} now; it can be moved once it is back with {acting[1]}")
 
 
 # -- transfer (转办) ------------------------------------------------------------------------------
@@ -113,6 +125,7 @@ def transfer_task(session: Session, collaborators: Collaborators, actor: Actor, 
     task, instance = load_task(session, task_id)
     rights.require_transfer(session, actor, task, relationship_roles(session))
     _require_open(task)
+    _require_with_holder(session, task)
     text = _reason(reason, "transfer a task")
     target = load_actor(session, (to_username or "").strip())
     holder_id = task.assignee_id or actor.id
@@ -134,6 +147,9 @@ def transfer_task(session: Session, collaborators: Collaborators, actor: Actor, 
                             human_task_id=task.id))
     action = TaskAction(task, {"assignee_id": target.id, "assigned_by_id": actor.id, "on_behalf_of_id": None},
                         (task.assignee_id,), f"task {task.id} was changed by someone else; reload and try again")
+    session.execute(update(ApprovalStep).where(  # signers still to be asked now sign after the new holder
+        ApprovalStep.human_task_id == task.id, ApprovalStep.state.in_(("waiting", "pending")))
+        .values(owner_id=target.id).execution_options(synchronize_session=False))
     write_step(session, collaborators, Step(instance, [PendingEvent(
         "task_transferred", actor.username, task.name, task.id,
         payload={"from": before, "to": target.username, "reason": text})], acted_on=action, notify=told), now)
@@ -145,6 +161,8 @@ def transfer_candidates(session: Session, collaborators: Collaborators, actor: A
     people ``may_receive`` lets in, worked out as sets rather than person by person."""
     task, instance = load_task(session, task_id)
     if actor.is_operator or not rights.may_transfer(session, actor, task, relationship_roles(session)):
+        return []
+    if acting_now(session, task) is not None:  # with a delegate or signer now: not moved until it is back
         return []
     rule = collaborators.catalog.get(session, instance.definition_id).transfer_rule
     holder_id = task.assignee_id or actor.id
@@ -167,11 +185,22 @@ def _holders(session: Session, task: HumanTask) -> list[int]:
     return [task.assignee_id] if task.assignee_id is not None else users_with_role(session, task.lane)
 
 
+def urged_together(session: Session, task: HumanTask) -> list[HumanTask]:
+    """The tasks one urge reminds: a countersign's open tasks (会签: the round is urged as one, so that everyone
+    who has not decided is told), else the task alone."""
+    if not task.round_id:
+        return [task]
+    return list(session.scalars(select(HumanTask).where(
+        HumanTask.instance_id == task.instance_id, HumanTask.round_id == task.round_id, HumanTask.state == "open")
+        .order_by(HumanTask.id)))
+
+
 def last_urged(session: Session, task: HumanTask) -> datetime | None:
-    """When a task was last urged (its record says), or None."""
+    """When a task (or the countersign round it is part of) was last urged (its record says), or None."""
+    ids = [t.id for t in urged_together(session, task)] if task.round_id else [task.id]
     at = session.scalar(select(func.max(HistoryEvent.occurred_at)).where(
         HistoryEvent.instance_id == task.instance_id, HistoryEvent.kind == "task_urged",
-        HistoryEvent.human_task_id == task.id))
+        HistoryEvent.human_task_id.in_(ids)))
     return aware_utc(at) if at is not None else None
 
 
@@ -196,16 +225,21 @@ def urge_task(session: Session, collaborators: Collaborators, actor: Actor, task
         again = last + URGE_EVERY
         raise TooSoon(f"task {task.id} was urged at {utc_iso(last)}; it may be urged again from {utc_iso(again)}",
                       utc_iso(again), max(1, int((again - now).total_seconds() + 0.999)))
-    holders = [h for h in _holders(session, task) if h != actor.id]
-    names = list(session.scalars(select(User.username).where(User.id.in_(holders)).order_by(User.username))) \
-        if holders else []
     process = collaborators.catalog.get(session, instance.definition_id)
     body = f"{actor.display_name} 催办 asks you to handle it." + (f" {text}" if text else "")
-    message = Message(holders, "urged", f"催办 Please handle: {step_label(process, task.name)} — {instance.title}",
-                      body=body, instance_id=instance.id, human_task_id=task.id)
+    subject = f"催办 Please handle: {step_label(process, task.name)} — {instance.title}"
+    messages, holders = [], set()
+    for each in urged_together(session, task):  # each is told with a link to their own task
+        theirs = [h for h in _holders(session, each) if h != actor.id and h not in holders]
+        holders.update(theirs)
+        if theirs:
+            messages.append(Message(theirs, "urged", subject, body=body, instance_id=instance.id,
+                                    human_task_id=each.id))
+    names = list(session.scalars(select(User.username).where(User.id.in_(holders)).order_by(User.username))) \
+        if holders else []
     write_step(session, collaborators, Step(instance, [PendingEvent(
         "task_urged", actor.username, task.name, task.id, payload={"told": names, **({"note": text} if text else {})})],
-        notify=[message]), now)
+        notify=messages), now)
     return {"id": task.id, "instance_id": instance.id, "told": names, "next_at": utc_iso(now + URGE_EVERY)}
 
 

@@ -26,6 +26,7 @@ from ..org.people import Actor, relationship_roles
 from ..text_input import checked_reason
 from . import rewind
 from .collaborators import Collaborators
+from .handover import acting_now, skip_unasked
 from .step_plan import step_label
 from .step_writer import Step, TaskAction, workflow_changes, write_step
 from .tasks import load_task, ready_task
@@ -34,11 +35,16 @@ from .views import Returned, ReturnTarget, ReturnTargets
 MAX_REASON_LENGTH = 2000
 
 
-def _require_may_return(actor: Actor, task: HumanTask) -> None:
-    """The holder of the open task, or someone with its role while nobody holds it. Rights before state."""
+def _require_may_return(session: Session, actor: Actor, task: HumanTask) -> None:
+    """The holder of the open task, or someone with its role while nobody holds it. Rights before state. Not
+    while a delegate or an added signer acts on it (委派, 加签): the holder may once it is back with them."""
     rights.require_task_role(actor, task)
     if task.state != "open":
         raise Conflict(f"task {task.id} is already {task.state}; only an open step can return its request")
+    acting = acting_now(session, task) if task.assignee_id not in (None, actor.id) else None
+    if acting is not None and acting[1] == actor.username:
+        raise Conflict(f"task {task.id} is with {acting[0]} now; you may return the request once it is back "
+                       "with you")
     if task.assignee_id not in (None, actor.id):
         raise NotAllowed(f"task {task.id} is held by someone else; only its holder may return it")
 
@@ -65,7 +71,7 @@ def return_targets(session: Session, collaborators: Collaborators, actor: Actor,
     :raise TaskNotFound: :raise NotAllowed: ``actor`` may not work on the task. :raise Conflict: it is done.
     """
     task, instance = load_task(session, task_id)
-    _require_may_return(actor, task)
+    _require_may_return(session, actor, task)
     process = collaborators.catalog.get(session, instance.definition_id)
     names = _passed_steps(session, process, task) if rewind.allows_return(process, task.name) else []
     return {"task_id": task.id, "step": task.name, "straight_back": rewind.goes_straight_back(process, task.name),
@@ -98,7 +104,7 @@ def return_task(session: Session, collaborators: Collaborators, actor: Actor, ta
     step whose model offers no return, or a request with other steps under way. Nothing changes then.
     """
     task, instance = load_task(session, task_id)
-    _require_may_return(actor, task)
+    _require_may_return(session, actor, task)
     text = _clean_reason(reason)
     process = collaborators.catalog.get(session, instance.definition_id)
     if not rewind.allows_return(process, task.name):
@@ -133,6 +139,7 @@ def return_task(session: Session, collaborators: Collaborators, actor: Actor, ta
     action = TaskAction(task, {"state": "returned", "completed_at": now, "completed_by_id": actor.id,
                                "assignee_id": actor.id}, (None, actor.id),
                         f"task {task.id} was completed or claimed by someone else")
+    skip_unasked(session, task.id, now)  # signers after the holder waiting on this step are asked no more
     notice = ("returned", f"已退回 Returned: {step_label(process, to_step)} — {instance.title}", text)
     created = write_step(session, collaborators, Step(
         instance, [event, *run.events], workflow_changes(process, run, now), acted_on=action, run=run,

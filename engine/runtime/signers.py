@@ -25,6 +25,7 @@ record (``task_delegated``, ``delegation_done``, ``signers_added``, ``task_signe
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import exists, insert, select
@@ -35,6 +36,7 @@ from ..errors import Conflict, InvalidInput, NotAllowed, TaskNotFound
 from ..history.log import PendingEvent
 from ..models import ApprovalStep, HumanTask, ProcessInstance, User
 from ..org import rights
+from ..org.absences import away_on, china_today
 from ..org.people import Actor, actor_by_id, load_actor
 from ..text_input import checked_reason, text_problem
 from .collaborators import Collaborators
@@ -84,9 +86,10 @@ def _reason(reason: str, required: bool = True) -> str:
     return checked_reason(reason, "ask someone to act on a task (they see it)", MAX_REASON_LENGTH, required)
 
 
-def _people(session: Session, actor: Actor, names: list[str], steps: list[ApprovalStep]) -> list[Actor]:
+def _people(session: Session, actor: Actor, names: list[str], steps: list[ApprovalStep], today: date) -> list[Actor]:
     """The people named, each once. :raise UserNotFound: :raise InvalidInput: nobody, oneself, a read-only
-    role, or someone already asked and not done."""
+    role, someone already asked and not done, or someone away today (代理: the work would wait for their
+    return; they are named with their dates and proxy, to be asked instead)."""
     wanted = list(dict.fromkeys(n.strip() for n in names if isinstance(n, str) and n.strip()))
     if not wanted:
         raise InvalidInput("name at least one person")
@@ -102,6 +105,12 @@ def _people(session: Session, actor: Actor, names: list[str], steps: list[Approv
                                "cannot act on a task")
         if person.id in active:
             raise InvalidInput(f"{person.username} was already asked to act on this task")
+    away = away_on(session, [p.id for p in people], today)
+    for person in people:
+        if person.id in away:
+            first, last, proxy = away[person.id]
+            raise InvalidInput(f"{person.username} is away from {first.isoformat()} to {last.isoformat()}: ask "
+                               f"someone who is in (their proxy is {proxy})")
     return people
 
 
@@ -118,8 +127,8 @@ def delegate(session: Session, collaborators: Collaborators, actor: Actor, task_
     rights.require_hand_on(session, actor, task, "delegate")
     _require_with_holder(session, task, steps)
     text = _reason(reason)
-    [target] = _people(session, actor, [to_username], steps)
     now = collaborators.clock()
+    [target] = _people(session, actor, [to_username], steps, china_today(now))
     session.execute(insert(TABLE).values(
         human_task_id=task.id, instance_id=instance.id, kind="delegate", seq=next_seq(steps), user_id=target.id,
         owner_id=actor.id, state="pending", reason=text, decision=None, comment="", data_json=None,
@@ -149,8 +158,8 @@ def add_signers(session: Session, collaborators: Collaborators, actor: Actor, ta
     if position not in POSITIONS:
         raise InvalidInput("position must be before or after")
     text = _reason(reason)
-    people = _people(session, actor, usernames, steps)
     now, seq = collaborators.clock(), next_seq(steps)
+    people = _people(session, actor, usernames, steps, china_today(now))
     session.execute(insert(TABLE), [{
         "human_task_id": task.id, "instance_id": instance.id, "kind": position, "seq": seq + i, "user_id": p.id,
         "owner_id": actor.id, "state": "pending" if position == "before" and i == 0 else "waiting",
