@@ -145,7 +145,7 @@ def timeline(history: list[HistoryEvent], forms: Mapping[str, StepForm]) -> list
             continue
         form = forms.get(event["task_name"] or "")
         step = pick(form.title, form.title_zh) if form is not None else (event["task_name"] or "")
-        if kind in STEPLESS:
+        if kind in STEPLESS or (form is None and kind == "instance_copied"):  # a copy made at an end event
             step = ""
         decision, tone = "", ""
         if "decision" in payload:
