@@ -17,12 +17,18 @@ EXPECTED_LINES = {
     "wang.lei": ("li.na", "chen.yu"), "zhang.min": ("li.na", "chen.yu"), "liu.yang": ("li.na", "chen.yu"),
     "zhou.jie": ("wang.lei", "li.na"), "wu.fang": ("wang.lei", "li.na"), "zheng.hui": ("zhang.min", "li.na"),
     "feng.yi": ("liu.yang", "li.na"), "zhao.qiang": ("chen.yu", "chen.yu"),
+    # the gas company's four sections: their heads report to the operations manager
+    **{head: ("zhao.qiang", "chen.yu") for head in ("qian.bo", "xu.tao", "jiang.hai", "song.jia")},
+    **{staff: (head, "zhao.qiang") for head, people in (("qian.bo", ("tang.li", "han.mei")),
+                                                        ("xu.tao", ("ma.jun", "luo.qing")),
+                                                        ("jiang.hai", ("hu.bin", "lin.xue")),
+                                                        ("song.jia", ("yang.fan", "guo.lin"))) for staff in people},
 }
 
 
 def test_opening_a_cycle_creates_one_appraisal_per_reporting_line(engine):
     cycle = open_cycle(engine)
-    assert cycle.hook_result["appraisals"] == 10
+    assert cycle.hook_result["appraisals"] == 22
     children = [engine.work.show(OPERATOR, i) for i in cycle.hook_result["appraisal_ids"]]
     lines = {c["data"]["start"]["employee"]: (c["data"]["start"]["appraiser"], c["data"]["start"]["calibrator"])
              for c in children}
@@ -33,7 +39,7 @@ def test_opening_a_cycle_creates_one_appraisal_per_reporting_line(engine):
     assert [t["name"] for t in engine.work.tasks(Person("gao.yan"))] == []  # not in a reporting line, nothing to do
     with pytest.raises(Conflict, match="2026-Q4"):
         open_cycle(engine)
-    assert len(engine.work.instances(OPERATOR, "appraisal")) == 10
+    assert len(engine.work.instances(OPERATOR, "appraisal")) == 22
 
 
 def test_only_a_director_opens_a_cycle(sqlite_engine):
@@ -282,7 +288,7 @@ def test_closing_a_cycle_with_open_appraisals_needs_the_choice_to_cancel_them(en
     close = next(t for t in engine.work.tasks(Person("chen.yu")) if t["name"] == "close_cycle")
     with pytest.raises(FormInvalid) as refused:
         engine.work.complete(Person("chen.yu"), close["id"], {"summary": "closing early"})
-    assert "10 appraisal(s)" in refused.value.fields["cancel_open_appraisals"][0]
+    assert "22 appraisal(s)" in refused.value.fields["cancel_open_appraisals"][0]
     assert {engine.work.show(OPERATOR, i)["status"] for i in cycle.hook_result["appraisal_ids"]} == {"running"}
     assert engine.work.show(OPERATOR, cycle.id)["status"] == "running"
     engine.work.complete(Person("chen.yu"), close["id"], {"summary": "closing early", "cancel_open_appraisals": True})
