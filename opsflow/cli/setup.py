@@ -60,7 +60,7 @@ def cmd_user_passwd(engine: Engine, args: argparse.Namespace) -> None:
 
 def cmd_users(engine: Engine, args: argparse.Namespace) -> None:
     rows = engine.org.users(OPERATOR)
-    emit(args, rows, lambda: table(as_json(rows), ["username", "name", "roles", "reports_to"]))
+    emit(args, rows, lambda: table(as_json(rows), ["username", "name", "roles", "reports_to", "unit", "active"]))
 
 
 def cmd_token_create(engine: Engine, args: argparse.Namespace) -> None:

@@ -151,7 +151,7 @@ def test_typed_results_print_the_json_objects_they_always_did(cli_env, capsys, m
     report = printed("init", "--demo")
     assert set(report) == {"roles_added", "users_added", "calendar_days_added", "deployments"}
     assert set(report["deployments"][0]) == {"key", "version", "status", "source"}
-    assert set(printed("users")[0]) == {"username", "name", "email", "roles", "reports_to", "active"}
+    assert set(printed("users")[0]) == {"username", "name", "email", "roles", "reports_to", "active", "unit"}
     data = json.dumps({"self_assessment_window": "P3D"})
     added = printed("schedule", "add", "appraisal_cycle", "--every", "quarterly", "--as", "chen.yu", "--data", data)
     assert set(added) == {"id", "process", "cadence", "next_run_at"}

@@ -18,9 +18,9 @@ EXPECTED_LINES = {
     "zhou.jie": ("wang.lei", "li.na"), "wu.fang": ("wang.lei", "li.na"), "zheng.hui": ("zhang.min", "li.na"),
     "feng.yi": ("liu.yang", "li.na"), "zhao.qiang": ("chen.yu", "chen.yu"),
     # the gas company's four sections: their heads report to the operations manager
-    **{head: ("zhao.qiang", "chen.yu") for head in ("qian.bo", "xu.tao", "jiang.hai", "song.jia")},
-    **{staff: (head, "zhao.qiang") for head, people in (("qian.bo", ("tang.li", "han.mei")),
-                                                        ("xu.tao", ("ma.jun", "luo.qing")),
+    **{head: ("zhao.qiang", "chen.yu") for head in ("pan.yong", "xu.tao", "jiang.hai", "song.jia")},
+    **{staff: (head, "zhao.qiang") for head, people in (("pan.yong", ("tang.li", "han.mei")),
+                                                        ("xu.tao", ("cao.jun", "luo.qing")),
                                                         ("jiang.hai", ("hu.bin", "lin.xue")),
                                                         ("song.jia", ("yang.fan", "guo.lin"))) for staff in people},
 }
@@ -156,7 +156,7 @@ def test_dashboard_counts_steps_overdue_and_grades(sqlite_engine):
     scoring = task_of(engine, "liu.yang", "manager_scoring", "feng.yi")
     wait_until_past(scoring["due_at"])
     board = engine.appraisal.dashboard(Person("li.na"), "2026-Q4")
-    assert board.by_stage == {"self_assessment": 9, "manager_scoring": 1}
+    assert board.by_stage == {"self_assessment": 21, "manager_scoring": 1}
     assert [(o.step, o.holder) for o in board.overdue] == [("manager_scoring", "liu.yang")]
     engine.work.complete(Person("liu.yang"), scoring["id"], scores(5, 5, 5, 5))
     engine.work.complete(Person("li.na"), task_of(engine, "li.na", "calibration", "feng.yi")["id"],
