@@ -81,7 +81,8 @@ def _person(entry: Any, where: str) -> PersonRow:
     username = _text(entry["username"], where)
     return PersonRow(username, PersonSpec(_text(entry.get("name"), where) or username,
                                           _text(entry.get("email"), where), _text(entry.get("language"), where),
-                                          sorted({r.strip() for r in roles}), _text(entry.get("reports_to"), where),
+                                          sorted({r.strip() for r in roles}) or None,  # none given: as they are
+                                          _text(entry.get("reports_to"), where),
                                           _text(entry.get("unit"), where)), active)
 
 

@@ -118,7 +118,8 @@ def test_a_leaver_hands_over_her_tasks_loses_her_token_and_cannot_sign_in(demo):
     assert demo.org.directory().people["wu.fang"].active is True
 
     left = demo.org.deactivate(ADMIN, "wu.fang", hand_over_to="zhou.jie")
-    assert [(h.instance_id, h.task_name, h.to) for h in left.handed_over] == [(p, "research", "zhou.jie") for p in plans]
+    assert [(h.instance_id, h.task_name, h.to) for h in left.handed_over] == [
+        (plan, "research", "zhou.jie") for plan in plans]
     assert left.tokens_revoked == 1
     for plan in plans:
         held = only_task(demo, "zhou.jie", "research", plan)
@@ -147,7 +148,7 @@ def test_a_leaver_hands_over_her_tasks_loses_her_token_and_cannot_sign_in(demo):
 
 
 def test_someone_with_reports_or_heading_a_unit_cannot_leave_before_they_are_replaced(demo):
-    with pytest.raises(Conflict, match="report\\(s\\) to wang.lei"):
+    with pytest.raises(Conflict, match=r"report\(s\) to wang\.lei"):
         demo.org.deactivate(ADMIN, "wang.lei", hand_over_to="li.na")
     with pytest.raises(Conflict, match="heads safety"):
         demo.org.deactivate(ADMIN, "jiang.hai", hand_over_to="zhao.qiang")
