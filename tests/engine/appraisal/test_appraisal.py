@@ -124,11 +124,12 @@ def test_the_rating_table_grades_known_scores(sqlite_engine, marks, score, grade
 def test_self_assessment_window_closes_it_as_not_submitted(engine):
     open_cycle(engine, self_assessment_window="PT2S")
     task = task_of(engine, "wu.fang", "self_assessment", "wu.fang")
-    first = Worker(engine.core).run_once()  # the nine self-assessments' reminders are due at once (a 2 s window)
+    first = Worker(engine.core).run_once()  # the self-assessments' reminders are due at once (a 2 s window)
     assert first.incidents == 0 and first.done >= 9
     wait_until_past(task["due_at"])
     report = Worker(engine.core).run_once()
-    assert report.incidents == 0 and report.done >= 9
+    # then their timers; with 22 appraisals the first run may outlast the window and fire some of them already
+    assert report.incidents == 0 and first.done + report.done >= 18
     assert all(t["name"] != "self_assessment" for t in engine.work.tasks(Person("wu.fang")))
     scoring = task_of(engine, "wang.lei", "manager_scoring", "wu.fang")
     assert engine.work.task(OPERATOR, scoring["id"])["context"]["self_assessment"] == {"status": "not_submitted"}
