@@ -63,12 +63,18 @@ def _trusted_tree(settings: CheckpointSettings) -> tuple[checkpoints.Checkpoint,
     return checkpoint, tree
 
 
+def _instance_of(row: HistoryEvent) -> int:
+    """The instance of an event read by instance (never one of the organisation's record)."""
+    assert row.instance_id is not None
+    return row.instance_id
+
+
 def _attachment(session: Session, row: HistoryEvent, files: dict[str, bytes]) -> dict[str, Any]:
     """The file an ``attachment_added`` event recorded, put into ``files`` (once per hash); its manifest entry.
 
     :raise HistoryTampered: its stored bytes are gone or no longer have the recorded hash.
     """
-    recorded = attachment_check.recorded(row.instance_id, row.seq, row.payload_json)
+    recorded = attachment_check.recorded(_instance_of(row), row.seq, row.payload_json)
     if recorded is None:
         raise HistoryTampered(f"instance {row.instance_id} event #{row.seq} cannot be read; run 'opsflow verify'")
     path = f"attachments/{recorded.sha256}"
@@ -117,7 +123,7 @@ def export_bundle(session: Session, settings: CheckpointSettings, instance_ids: 
                  "path": [_b64(h) for h in tree.inclusion_proof(index)]}
         proofs_out.write(json.dumps(proof, separators=(",", ":")).encode() + b"\n")
         listed.append({"instance_id": row.instance_id, "seq": row.seq, "hash": row.hash})
-        heads[row.instance_id] = (row.seq, row.hash)
+        heads[_instance_of(row)] = (row.seq, row.hash)
         if row.kind == attachment_check.KIND:
             attached.append(_attachment(session, row, files))
     files["events.jsonl"] = events_out.getvalue()

@@ -165,6 +165,7 @@ def check_conformance(session: Session, collaborators: Collaborators, wanted: Lo
         events: dict[int, list[HistoryEvent]] = {i: [] for i in ids}
         for event in session.scalars(select(HistoryEvent).where(HistoryEvent.instance_id.in_(ids))
                                      .order_by(HistoryEvent.instance_id, HistoryEvent.seq)):
+            assert event.instance_id is not None  # read by instance
             events[event.instance_id].append(event)
         for row in batch:
             yield replay_instance(collaborators, collaborators.catalog.get(session, row.definition_id), row.id,

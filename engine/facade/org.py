@@ -1,17 +1,44 @@
-"""The organisation: people and roles, what a person may do, out of office, signing in and API tokens."""
+"""The organisation: people, units and roles, what a person may do, out of office, signing in and API tokens.
+
+Changes to people and units (joiners, movers, leavers, reorganisations) are each one transaction that needs
+the ``administer the organisation`` right (``admin``, ``org_admin``), checks its input whole before changing
+anything, and puts every change on the organisation's record (``engine.org.record``), effective on a day.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from ..models import Role
-from ..org import absences, people, rights, sign_in
+from ..history import org_chain
+from ..history.log import PendingEvent
+from ..models import Role, User
+from ..org import absences, as_of, org_file, people, record, rights, sign_in, staffing, units
 from ..org.directory import Directory
-from ..org.people import Actor, Operator, Person, acting
+from ..org.people import Actor, Caller, Operator, Person, acting
+from ..org.record import OrgChange
 from ..org.rights import Right
-from ..org.views import Absence, AddedUser, DirectoryPerson, RoleTitle, RoleView, TokenEntry, TokenRevoked
+from ..org.staffing import PersonSpec
+from ..org.units import UnitSpec
+from ..org.views import (
+    Absence,
+    AddedUser,
+    Deactivated,
+    DirectoryPerson,
+    FieldChange,
+    HandedOver,
+    OrgChanged,
+    OrgImported,
+    PersonOnDate,
+    RoleTitle,
+    RoleView,
+    TokenEntry,
+    TokenRevoked,
+    UnitView,
+)
+from ..runtime import moves
 from .core import Area
 
 
@@ -25,12 +52,138 @@ class Org(Area):
         """Everyone, with roles and manager (the directory's copy)."""
         return list(self.core.directory().people.values())
 
-    def add_user(self, by: Operator, username: str, roles: list[str], reports_to: str | None = None,
-                 display_name: str = "", email: str | None = None) -> AddedUser:
-        """A new user with roles and a manager."""
-        with self.core.transaction() as session:
-            people.add_user(session, username, roles, self.collaborators.clock(), reports_to, display_name, email)
+    def add_user(self, by: Caller, username: str, roles: list[str], reports_to: str | None = None,
+                 display_name: str = "", email: str | None = None, unit: str | None = None) -> AddedUser:
+        """A new user with roles, a manager and a unit (a joiner, on the organisation's record)."""
+        self.add_person(by, username, PersonSpec(display_name or None, email, None, roles, reports_to, unit))
         return AddedUser(username, sorted(set(roles)), reports_to)
+
+    # -- administering people and units (on the organisation's record) -----------------------------
+    def _administering(self, session: Session, by: Caller) -> Actor:
+        actor = acting(session, by)
+        rights.require(actor, Right.ADMINISTER_ORG, "change the organisation")
+        return actor
+
+    def _record(self, session: Session, actor: Actor, changes: list[OrgChange], effective_on: date | None) -> date:
+        """Put ``changes`` on the organisation's record, effective ``effective_on`` (default today); the day."""
+        now = self.collaborators.clock()
+        day = record.effective_day(session, changes, effective_on, now)
+        org_chain.append(session, [PendingEvent(c.kind, actor.username, None, None, c.payload(day))
+                                   for c in changes], now)
+        return day
+
+    def _changed(self, session: Session, actor: Actor, subject: str, key: str, changes: list[OrgChange],
+                 effective_on: date | None) -> OrgChanged:
+        day = self._record(session, actor, changes, effective_on)
+        return OrgChanged(subject, key, [FieldChange(c.field or "", c.before, c.after) for c in changes],
+                          day.isoformat())
+
+    def add_person(self, by: Caller, username: str, spec: PersonSpec, effective_on: date | None = None) -> OrgChanged:
+        """A joiner: roles (at least one), name, e-mail, language, manager, unit."""
+        with self.core.transaction() as session:
+            actor = self._administering(session, by)
+            changes = staffing.add_person(session, username, spec, self.collaborators.clock())
+            return self._changed(session, actor, record.USER, username, changes, effective_on)
+
+    def set_person(self, by: Caller, username: str, spec: PersonSpec, effective_on: date | None = None) -> OrgChanged:
+        """Change someone's name, e-mail, language, roles, manager or unit (what ``spec`` sets); what already is
+        so is no change, and nothing at all is recorded when nothing differs."""
+        with self.core.transaction() as session:
+            actor = self._administering(session, by)
+            changes = staffing.change_person(session, username, spec)
+            return self._changed(session, actor, record.USER, username, changes, effective_on)
+
+    def deactivate(self, by: Caller, username: str, hand_over_to: str | None = None,
+                   effective_on: date | None = None) -> Deactivated:
+        """Someone leaves: their open tasks go to ``hand_over_to`` ("handed over from" them, on each instance's
+        record), their API tokens are revoked, and they can no longer sign in."""
+        with self.core.transaction() as session:
+            actor = self._administering(session, by)
+            leaving = staffing.check_leaving(session, actor, username, hand_over_to)
+            handed = []
+            for task in leaving.tasks:
+                assert leaving.hand_over_to is not None  # check_leaving refuses tasks without someone to take them
+                moves.hand_over_task(session, self.collaborators, actor, task, leaving.leaver, leaving.hand_over_to)
+                handed.append(HandedOver(task.id, task.instance_id, task.name, leaving.hand_over_to.username))
+            changes, revoked = staffing.mark_left(session, leaving, handed)
+            day = self._record(session, actor, changes, effective_on)
+            return Deactivated(username, handed, revoked, day.isoformat())
+
+    def reactivate(self, by: Caller, username: str, effective_on: date | None = None) -> OrgChanged:
+        """Someone who left comes back: they may sign in again."""
+        with self.core.transaction() as session:
+            actor = self._administering(session, by)
+            return self._changed(session, actor, record.USER, username, staffing.reactivate(session, username),
+                                 effective_on)
+
+    def add_unit(self, by: Caller, key: str, spec: UnitSpec, effective_on: date | None = None) -> OrgChanged:
+        """A new unit (department, section) under ``spec.parent``, with its names and head."""
+        with self.core.transaction() as session:
+            actor = self._administering(session, by)
+            changes = units.add_unit(session, key, spec, self.collaborators.clock())
+            return self._changed(session, actor, record.UNIT, key, changes, effective_on)
+
+    def change_unit(self, by: Caller, key: str, spec: UnitSpec, effective_on: date | None = None) -> OrgChanged:
+        """Move a unit under another (``spec.parent``, "" to the top), rename it or give it another head."""
+        with self.core.transaction() as session:
+            actor = self._administering(session, by)
+            return self._changed(session, actor, record.UNIT, key, units.change_unit(session, key, spec),
+                                 effective_on)
+
+    def units(self, by: Caller) -> list[UnitView]:
+        """Every unit, parents before their units, with its head and how many people belong to it."""
+        with self.core.reading() as session:
+            acting(session, by)  # any active person: the tree is as open as the directory
+            return units.list_units(session)
+
+    def person_on(self, by: Caller, username: str, day: date) -> PersonOnDate:
+        """Who ``username`` was on ``day``: roles, manager, unit, as the organisation's record says."""
+        with self.core.reading() as session:
+            rights.require(acting(session, by), Right.SEE_ORG_RECORD, "read the organisation's record")
+            return as_of.person_on(session, username, day)
+
+    def export_org(self, by: Caller) -> dict[str, object]:
+        """The organisation as a document (``engine.org.org_file``): every unit and every person."""
+        with self.core.reading() as session:
+            rights.require(acting(session, by), Right.ADMINISTER_ORG, "export the organisation")
+            return org_file.export_document(session)
+
+    def import_org(self, by: Caller, document: org_file.OrgDocument,
+                   effective_on: date | None = None) -> OrgImported:
+        """Make the organisation say what ``document`` says for the units and people it names, in one
+        transaction; each change is checked and recorded as if made by hand. The same file again changes nothing."""
+        with self.core.transaction() as session:
+            actor = self._administering(session, by)
+            now = self.collaborators.clock()
+            changes: list[OrgChange] = []
+            known_units = {u.key for u in units.list_units(session)}
+            for unit in org_file.units_in_order(document.units):  # heads later: a head may be one of the joiners
+                spec = UnitSpec(unit.spec.name_zh, unit.spec.name_en, unit.spec.parent)
+                changes += units.change_unit(session, unit.key, spec) if unit.key in known_units \
+                    else units.add_unit(session, unit.key, spec, now)
+            known_people = set(session.scalars(select(User.username)))
+            for person in org_file.people_in_order(document.people):
+                changes += staffing.change_person(session, person.username, person.spec) \
+                    if person.username in known_people else staffing.add_person(session, person.username,
+                                                                                person.spec, now)
+            for unit in document.units:
+                changes += units.change_unit(session, unit.key, UnitSpec(head=unit.spec.head))
+            for person in document.people:  # leavers and returners last (nobody reports to a leaver by then)
+                changes += self._active_change(session, actor, person.username, person.active)
+            self._record(session, actor, changes, effective_on)
+            added = {(c.subject, c.key) for c in changes if c.kind in (record.UNIT_ADDED, record.USER_ADDED)}
+            changed = {(c.subject, c.key) for c in changes} - added
+            return OrgImported(sum(s == record.UNIT for s, _ in added), sum(s == record.UNIT for s, _ in changed),
+                               sum(s == record.USER for s, _ in added), sum(s == record.USER for s, _ in changed),
+                               len(changes))
+
+    def _active_change(self, session: Session, actor: Actor, username: str, active: bool) -> list[OrgChange]:
+        if active == staffing.load_user(session, username).active:
+            return []
+        if active:
+            return staffing.reactivate(session, username)
+        leaving = staffing.check_leaving(session, actor, username, None)  # refused while they hold open tasks
+        return staffing.mark_left(session, leaving, [])[0]
 
     def set_password(self, by: Operator, username: str, password: str) -> None:
         """Set a user's password (stored as an argon2 hash)."""

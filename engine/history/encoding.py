@@ -78,7 +78,7 @@ def canonical_text(value: Any) -> str:
 
 
 def event_record(
-    prev_hash: str, instance_id: int, seq: int, kind: str, occurred_at: str, actor: str | None,
+    prev_hash: str, instance_id: int | None, seq: int, kind: str, occurred_at: str, actor: str | None,
     task_name: str | None, human_task_id: int | None, payload: Any,
 ) -> dict[str, Any]:
     """The object that encoding 2 canonicalizes (``occurred_at`` as ``clock.utc_iso`` text)."""
@@ -88,7 +88,7 @@ def event_record(
 
 
 def event_bytes(
-    encoding: int, prev_hash: str, instance_id: int, seq: int, kind: str, occurred_at: datetime | str,
+    encoding: int, prev_hash: str, instance_id: int | None, seq: int, kind: str, occurred_at: datetime | str,
     actor: str | None, task_name: str | None, human_task_id: int | None, payload_json: str,
 ) -> bytes:
     """The bytes an event's chain hash and tree leaf are computed over, in the event's own encoding.
@@ -111,7 +111,7 @@ def chain_hash(material: bytes) -> str:
 
 
 def event_hash(
-    prev_hash: str, instance_id: int, seq: int, kind: str, occurred_at: datetime | str, actor: str | None,
+    prev_hash: str, instance_id: int | None, seq: int, kind: str, occurred_at: datetime | str, actor: str | None,
     task_name: str | None, human_task_id: int | None, payload_json: str, encoding: int = ENCODING,
 ) -> str:
     """An event's chain hash (hex SHA-256 of ``event_bytes``)."""

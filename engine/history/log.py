@@ -40,7 +40,7 @@ def canonical_json(value: Any) -> str:
 
 
 def chain_events(
-    instance_id: int, seq: int, head: str, events: list[PendingEvent], now: datetime
+    instance_id: int | None, seq: int, head: str, events: list[PendingEvent], now: datetime
 ) -> tuple[list[dict[str, Any]], int, str]:
     """Number and hash ``events`` after (seq, head); return the rows and the new anchor."""
     if now.tzinfo is not None:

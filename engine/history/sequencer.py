@@ -33,7 +33,7 @@ from ..models import HistoryEvent, HistoryTree
 from . import checkpoints, merkle
 from .checkpoints import CheckpointSettings
 from .encoding import chain_hash, event_bytes
-from .tiles import Leaf, TreeFiles, write_once
+from .tiles import ORG_RECORD_NAME, Leaf, TreeFiles, write_once
 
 log = logging.getLogger(__name__)
 
@@ -136,8 +136,8 @@ def _extend_tiles(session: Session, files: TreeFiles, size: int) -> int:
         if chain_hash(event_bytes(row.encoding, row.prev_hash, row.instance_id, row.seq, row.kind, row.occurred_at,
                                   row.actor, row.task_name, row.human_task_id, row.payload_json)) != row.hash:
             log.warning("instance %s event #%s does not match its hash; it goes into the tree as it is",
-                        row.instance_id, row.seq)
-        leaves.append(Leaf(leaf_of(row), row.instance_id, row.seq))
+                        row.instance_id or "(the organisation's record)", row.seq)
+        leaves.append(Leaf(leaf_of(row), ORG_RECORD_NAME if row.instance_id is None else row.instance_id, row.seq))
         expected += 1
     if expected != size:
         raise HistoryTampered(f"no event holds tree index {expected}")

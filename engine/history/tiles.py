@@ -33,6 +33,10 @@ class TreeFilesAltered(HistoryTampered):
     code = "tree_files_altered"
 
 
+# The name the tiles give the events of the organisation's record (``engine.org.record``): instance ids start at 1.
+ORG_RECORD_NAME = 0
+
+
 @dataclass(frozen=True)
 class Leaf:
     hash: bytes

@@ -1,4 +1,5 @@
-"""Checking the history: each instance's hash chain and anchor, and the events against a signed checkpoint.
+"""Checking the history: each instance's hash chain and anchor, the organisation's record (a chain of its own,
+``engine.org.record``) and its anchor, and the events against a signed checkpoint.
 
 The chain and the anchor on the instance row catch edits, deletions and reorderings by someone who
 does not recompute hashes. Someone with database access can recompute them all; the checkpoint
@@ -19,13 +20,13 @@ from sqlalchemy.orm import Session
 
 from ..db import stream
 from ..errors import HistoryTampered
-from ..models import HistoryEvent, HistoryTree, ProcessInstance
+from ..models import HistoryEvent, HistoryTree, OrgRecord, ProcessInstance
 from . import attachment_check, checkpoints, merkle
 from .checkpoints import Checkpoint, CheckpointSettings
 from .encoding import ENCODING, NotEncodable, chain_hash, event_bytes
 from .log import GENESIS_HASH
 from .sequencer import LOG_ID_FILE
-from .tiles import TreeFiles
+from .tiles import ORG_RECORD_NAME, TreeFiles
 
 COLUMNS = (HistoryEvent.id, HistoryEvent.instance_id, HistoryEvent.seq, HistoryEvent.kind, HistoryEvent.occurred_at,
            HistoryEvent.actor, HistoryEvent.task_name, HistoryEvent.human_task_id, HistoryEvent.payload_json,
@@ -39,6 +40,16 @@ class ChainProblem:
     message: str
     found_by: str = "chain"  # "chain" (the hashes and the anchor), "tree" (the checkpoint's leaves), "checkpoint",
     # "attachment" (a stored file against the event that recorded it)
+    organisation: bool = False  # an event (or the anchor) of the organisation's record, not of an instance
+
+    @property
+    def where(self) -> str:
+        """Which event (or anchor) it is about, in words: "instance 4 event #2", "the organisation's record"."""
+        if self.organisation:
+            return "the organisation's record" + (f" event #{self.seq}" if self.seq is not None else "")
+        if self.instance_id is None:
+            return "the checkpoint"
+        return f"instance {self.instance_id}" + (f" event #{self.seq}" if self.seq is not None else "")
 
 
 @dataclass
@@ -65,6 +76,19 @@ def _order(problem: ChainProblem) -> tuple[int, int]:
     return problem.instance_id or 0, problem.seq if problem.seq is not None else 1 << 62
 
 
+NOTHING_YET = "nothing yet"  # before the first event is read (None is the organisation's record)
+
+
+def _org_anchor(session: Session) -> tuple[int, str]:
+    row = session.execute(select(OrgRecord.seq, OrgRecord.head).where(OrgRecord.id == 1)).first()
+    return (row.seq, row.head) if row is not None else (0, GENESIS_HASH)
+
+
+def _problem(instance_id: int | None, seq: int | None, message: str, found_by: str = "chain") -> ChainProblem:
+    """A problem with an event of an instance, or (``instance_id`` None) of the organisation's record."""
+    return ChainProblem(instance_id, seq, message, found_by, organisation=instance_id is None)
+
+
 @dataclass
 class _TreeCheck:
     """What the checkpoint and its tiles say, and what the events checked against them showed."""
@@ -75,7 +99,7 @@ class _TreeCheck:
     problems: list[ChainProblem] = field(default_factory=list)
     seen: set[int] = field(default_factory=set)
     db_leaves: dict[int, bytes] = field(default_factory=dict)  # when the tiles cannot be trusted
-    bad_instances: set[int] = field(default_factory=set)
+    bad_instances: set[int] = field(default_factory=set)  # by tree name (the organisation's record: 0)
 
 
 def _load_tree(session: Session, settings: CheckpointSettings, checkpoint_file: Path | None,
@@ -121,33 +145,36 @@ def _load_tree(session: Session, settings: CheckpointSettings, checkpoint_file: 
 
 
 def _rows(session: Session, instance_id: int | None) -> Iterator[Any]:
-    query = select(*COLUMNS).order_by(HistoryEvent.instance_id, HistoryEvent.id)
+    """One instance's events, or every event: the organisation's record first, then instance by instance."""
     if instance_id is not None:
-        query = query.where(HistoryEvent.instance_id == instance_id)
-    yield from stream(session, query)
+        yield from stream(session, select(*COLUMNS).where(HistoryEvent.instance_id == instance_id)
+                          .order_by(HistoryEvent.id))
+        return
+    yield from stream(session, select(*COLUMNS).where(HistoryEvent.instance_id.is_(None)).order_by(HistoryEvent.seq))
+    yield from stream(session, select(*COLUMNS).where(HistoryEvent.instance_id.is_not(None))
+                      .order_by(HistoryEvent.instance_id, HistoryEvent.id))
 
 
 def _check_event(row: Any, expected_seq: int, head: str, problems: list[ChainProblem]) -> bytes | None:
     """The chain checks of one event; return its bytes (None when they cannot be built)."""
     name = f"event #{row.seq}"
     if row.seq != expected_seq:
-        problems.append(ChainProblem(row.instance_id, row.seq, f"{name} stands where #{expected_seq} belongs "
-                                     "(an event was deleted or the log reordered)"))
+        problems.append(_problem(row.instance_id, row.seq, f"{name} stands where #{expected_seq} belongs "
+                                 "(an event was deleted or the log reordered)"))
     if row.prev_hash != head:
-        problems.append(ChainProblem(row.instance_id, row.seq, f"{name} does not follow the event before it"))
+        problems.append(_problem(row.instance_id, row.seq, f"{name} does not follow the event before it"))
     try:
         material = event_bytes(row.encoding, row.prev_hash, row.instance_id, row.seq, row.kind, row.occurred_at,
                                row.actor, row.task_name, row.human_task_id, row.payload_json)
     except (ValueError, NotEncodable) as exc:
-        problems.append(ChainProblem(row.instance_id, row.seq, f"{name} ({row.kind}) cannot be read: {exc}"))
+        problems.append(_problem(row.instance_id, row.seq, f"{name} ({row.kind}) cannot be read: {exc}"))
         return None
     if chain_hash(material) != row.hash:
-        problems.append(ChainProblem(row.instance_id, row.seq,
-                                     f"{name} ({row.kind}) was edited: its hash does not match"))
+        problems.append(_problem(row.instance_id, row.seq, f"{name} ({row.kind}) was edited: its hash does not match"))
     elif row.encoding == ENCODING and b'"payload":' + row.payload_json.encode("utf-8") + b',"prev_hash":' \
             not in material:
-        problems.append(ChainProblem(row.instance_id, row.seq, f"{name} ({row.kind}) was edited: its payload is "
-                                     "not in the canonical form it was hashed in"))
+        problems.append(_problem(row.instance_id, row.seq, f"{name} ({row.kind}) was edited: its payload is "
+                                 "not in the canonical form it was hashed in"))
     return material
 
 
@@ -161,17 +188,24 @@ def _check_leaf(tree: _TreeCheck, row: Any, material: bytes | None) -> bool:
     if tree.hashes is None:
         tree.db_leaves[index] = leaf
         return True
-    if row.instance_id in tree.bad_instances:
+    name = ORG_RECORD_NAME if row.instance_id is None else row.instance_id
+    if name in tree.bad_instances:
         return True  # its first bad event is named already
     where = f"leaf #{index} of {tree.checkpoint.file or 'the checkpoint'}"
     recorded = tree.names[index] if index < len(tree.names) else None
     if tree.hashes[index] != leaf:
-        tree.bad_instances.add(row.instance_id)
-        what = "was changed after it was checkpointed" if recorded == (row.instance_id, row.seq) else \
-            f"takes the place of instance {recorded[0]} event #{recorded[1]}" if recorded else "was changed"
-        tree.problems.append(ChainProblem(row.instance_id, row.seq, f"event #{row.seq} ({row.kind}) {what}: it "
-                                          f"does not match {where} (later events of the instance not listed)", "tree"))
+        tree.bad_instances.add(name)
+        what = "was changed after it was checkpointed" if recorded == (name, row.seq) else \
+            f"takes the place of {_named(*recorded)}" if recorded else "was changed"
+        tree.problems.append(_problem(row.instance_id, row.seq, f"event #{row.seq} ({row.kind}) {what}: it does not "
+                                      f"match {where} (later events of the same chain not listed)", "tree"))
     return True
+
+
+def _named(instance: int, seq: int) -> str:
+    """A leaf's event as the tiles name it."""
+    return f"the organisation's record event #{seq}" if instance == ORG_RECORD_NAME else \
+        f"instance {instance} event #{seq}"
 
 
 def _missing_leaves(tree: _TreeCheck, instance_id: int | None) -> None:
@@ -181,8 +215,9 @@ def _missing_leaves(tree: _TreeCheck, instance_id: int | None) -> None:
         if (instance_id is None or instance == instance_id) and index not in tree.seen \
                 and instance not in tree.bad_instances:
             tree.bad_instances.add(instance)
-            tree.problems.append(ChainProblem(instance, seq, f"event #{seq} was deleted from the database (or lost "
-                                              f"its tree index): leaf #{index} of the checkpoint has no event", "tree"))
+            tree.problems.append(_problem(None if instance == ORG_RECORD_NAME else instance, seq,
+                                          f"event #{seq} was deleted from the database (or lost its tree index): "
+                                          f"leaf #{index} of the checkpoint has no event", "tree"))
 
 
 def check_history(session: Session, settings: CheckpointSettings | None = None, instance_id: int | None = None,
@@ -196,30 +231,38 @@ def check_history(session: Session, settings: CheckpointSettings | None = None, 
     if instance_id is not None:
         query = query.where(ProcessInstance.id == instance_id)
     anchors = {row.id: (row.history_seq, row.history_head or GENESIS_HASH) for row in session.execute(query)}
+    org_anchor = _org_anchor(session) if instance_id is None else None
     problems: list[ChainProblem] = []
     tree, signature = _load_tree(session, settings, checkpoint_file, problems) if settings else (None, None)
     counts = {"events": 0, "covered": 0}
     seen_instances: set[int] = set()
-    current: int | None = None
+    current: int | str | None = NOTHING_YET
+    org_seen = False
     expected_seq, head = 0, GENESIS_HASH
     files: list[attachment_check.Recorded] = []
 
-    def close(instance: int | None) -> None:
-        if instance is None or instance not in anchors:
+    def close(instance: int | str | None) -> None:
+        if instance is None and org_anchor is not None:
+            (seq, anchor), whose, owner = org_anchor, "the organisation's record's", None
+        elif isinstance(instance, int) and instance in anchors:
+            (seq, anchor), whose, owner = anchors[instance], "the instance's", instance
+        else:
             return
-        seq, anchor = anchors[instance]
         if expected_seq != seq:
-            problems.append(ChainProblem(instance, None, f"the log ends at #{expected_seq} but the instance's anchor "
-                                         f"records #{seq}: events were deleted or rewritten"))
+            problems.append(_problem(owner, None, f"the log ends at #{expected_seq} but {whose} anchor records "
+                                     f"#{seq}: events were deleted or rewritten"))
         elif head != anchor:
-            problems.append(ChainProblem(instance, None, f"the log's newest event #{expected_seq} does not match "
-                                         "the instance's anchor: the log was rewritten"))
+            problems.append(_problem(owner, None, f"the log's newest event #{expected_seq} does not match "
+                                     f"{whose} anchor: the log was rewritten"))
 
     for row in _rows(session, instance_id):
         if row.instance_id != current:
             close(current)
             current, expected_seq, head = row.instance_id, 0, GENESIS_HASH
-            seen_instances.add(current)
+            if row.instance_id is not None:
+                seen_instances.add(row.instance_id)
+            else:
+                org_seen = True
         counts["events"] += 1
         expected_seq += 1
         material = _check_event(row, expected_seq, head, problems)
@@ -233,6 +276,9 @@ def check_history(session: Session, settings: CheckpointSettings | None = None, 
     for instance in anchors.keys() - seen_instances:
         expected_seq, head = 0, GENESIS_HASH
         close(instance)
+    if org_anchor is not None and not org_seen:  # the record's events are all gone, or there were none
+        expected_seq, head = 0, GENESIS_HASH
+        close(None)
     problems += [ChainProblem(f.instance_id, f.seq, message, "attachment")
                  for f, message in attachment_check.problems_of(session, files)]
     if tree is not None:

@@ -12,14 +12,20 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
 
+ORG_RECORD_SEQ = "ix_history_event_org_seq"
+ORG_EVENT = "instance_id IS NULL"
+
 
 class HistoryEvent(Base):
-    """An append-only, hash-chained record of what happened to an instance.
+    """An append-only, hash-chained record of what happened to an instance, or (``instance_id`` None) to the
+    organisation: the organisation's record is a chain of its own (``engine.org.record``), anchored in
+    ``OrgRecord``, in the same Merkle tree and checkpoints as the instances' events.
 
     ``encoding`` says how its hash was computed (``engine.history.encoding``: 1 for events written
     before RFC 8785 was pinned); ``tree_index`` is its leaf in the Merkle tree over all events, given
@@ -30,10 +36,12 @@ class HistoryEvent(Base):
     __table_args__ = (UniqueConstraint("instance_id", "seq"),
                       Index("ix_history_event_tree_index", "tree_index", unique=True),
                       # The instances where a kind of event happened (the audit search's moves: 转办, 催办 ...).
-                      Index("ix_history_event_kind_instance", "kind", "instance_id"))
+                      Index("ix_history_event_kind_instance", "kind", "instance_id"),
+                      Index(ORG_RECORD_SEQ, "seq", unique=True, sqlite_where=text(ORG_EVENT),
+                            postgresql_where=text(ORG_EVENT)))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
     seq: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(32))
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -45,6 +53,17 @@ class HistoryEvent(Base):
     hash: Mapped[str] = mapped_column(String(64))
     encoding: Mapped[int] = mapped_column(Integer, default=2, server_default="1")
     tree_index: Mapped[int | None] = mapped_column(Integer, default=None)
+
+
+class OrgRecord(Base):
+    """The one row that anchors the organisation's record: its newest event's number and hash, as an
+    instance row anchors its own events (so deleting the newest org events is noticed too)."""
+
+    __tablename__ = "org_record"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    head: Mapped[str] = mapped_column(String(64))
 
 
 class HistoryTree(Base):

@@ -1,4 +1,4 @@
-"""Organisation and signing in: roles, users, API tokens, sign-in attempts and throttles."""
+"""Organisation and signing in: units (departments), roles, users, API tokens, sign-in attempts and throttles."""
 
 from __future__ import annotations
 
@@ -29,6 +29,23 @@ class Role(Base):
     kind: Mapped[str] = mapped_column(String(16), default="org", server_default="org")
 
 
+class OrgUnit(Base):
+    """A unit of the organisation (a department, a section), in a tree: ``parent_key`` None is a top unit.
+
+    Its head is a person (``head_id``); every person belongs to one unit (``User.unit_key``). Changes go
+    through ``engine.org.units`` and are on the organisation's record (``engine.org.record``).
+    """
+
+    __tablename__ = "org_unit"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    parent_key: Mapped[str | None] = mapped_column(ForeignKey("org_unit.key"), default=None, index=True)
+    head_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class User(Base):
     __tablename__ = "user_account"
 
@@ -42,6 +59,10 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # "zh" or "en" once they chose one in the web (their e-mails are written in it); None: both
     language: Mapped[str | None] = mapped_column(String(8), default=None)
+    # The unit they belong to (None: an account of the system's own, e.g. admin). The two tables point at each
+    # other (a unit's head, a person's unit): this key is added after both exist.
+    unit_key: Mapped[str | None] = mapped_column(
+        ForeignKey("org_unit.key", use_alter=True, name="fk_user_account_unit_key"), default=None, index=True)
 
 
 class OutOfOffice(Base):

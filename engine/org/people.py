@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..db import remembered
 from ..errors import InvalidInput, UserNotFound
-from ..models import Role, User, UserRole
+from ..models import OrgUnit, Role, User, UserRole
 from ..text_input import text_problem
 from .views import DirectoryPerson
 
@@ -200,14 +200,14 @@ def list_users(session: Session) -> list[DirectoryPerson]:
 def read_people(session: Session) -> tuple[list[DirectoryPerson], dict[str, Actor]]:
     """Everyone (as ``list_users``), and the active ones as actors by username, in two statements."""
     users = session.execute(select(User.id, User.username, User.display_name, User.email, User.reports_to_id,
-                                   User.active).order_by(User.id)).all()
+                                   User.active, User.unit_key).order_by(User.id)).all()
     by_id = {u.id: u.username for u in users}
     roles: dict[int, list[str]] = {}
     for user_id, role in session.execute(select(UserRole.user_id, UserRole.role_key).order_by(UserRole.role_key)):
         roles.setdefault(user_id, []).append(role)
     listed = [
         DirectoryPerson(u.username, u.display_name, u.email, roles.get(u.id, []),
-                        by_id.get(u.reports_to_id) if u.reports_to_id else None, u.active)
+                        by_id.get(u.reports_to_id) if u.reports_to_id else None, u.active, u.unit_key)
         for u in users
     ]
     actors = {u.username: Actor(u.id, u.username, u.display_name, frozenset(roles.get(u.id, [])), u.reports_to_id)
@@ -259,8 +259,16 @@ def subordinates_of(session: Session, user_id: int) -> set[int]:
 def load_demo_organisation(
     session: Session, path: Path, now: datetime, password_hash: str | None = None,
 ) -> int:
-    """Add the demo users that are missing (with ``password_hash``); return how many were added."""
+    """Add the demo units and users that are missing (users with ``password_hash``), and the heads of the units
+    added; return how many users were added. The demo is how the organisation starts: it is not a change on the
+    organisation's record (``engine.org.record``), which begins with the first change made to it."""
     spec = json.loads(path.read_text(encoding="utf-8"))
+    known_units = set(session.scalars(select(OrgUnit.key)))
+    new_units = [u for u in spec.get("units", []) if u["key"] not in known_units]
+    for unit in new_units:  # listed parents first
+        session.add(OrgUnit(key=unit["key"], name_zh=unit["name_zh"], name_en=unit["name_en"],
+                            parent_key=unit.get("parent"), created_at=now))
+    session.flush()
     existing = set(session.scalars(select(User.username)).all())
     added = 0
     for entry in spec["users"]:  # listed managers first, so reports_to always resolves
@@ -270,5 +278,11 @@ def load_demo_organisation(
         user = add_user(session, entry["username"], entry["roles"], now, entry.get("reports_to"),
                         entry.get("name", ""), email)
         user.password_hash = password_hash
+        user.unit_key = entry.get("unit")
         added += 1
+    session.flush()
+    for unit in new_units:
+        if unit.get("head"):
+            session.execute(update(OrgUnit).where(OrgUnit.key == unit["key"]).values(
+                head_id=select(User.id).where(User.username == unit["head"]).scalar_subquery()))
     return added

@@ -49,6 +49,8 @@ class Right(StrEnum):
     SEE_ACCESS_LOG = "see the audit access log"
     OPERATE = "operate"
     SET_ABSENCE = "set out of office"
+    ADMINISTER_ORG = "administer the organisation"
+    SEE_ORG_RECORD = "see the organisation's record"
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,10 @@ RIGHTS: dict[Right, Grant] = {
     Right.OPERATE: Grant(frozenset({"admin"})),
     # Out of office (代理): one's own absence, always; anyone's, an admin.
     Right.SET_ABSENCE: Grant(frozenset({"admin"}), "oneself", "may_set_absence"),
+    # People and units: joiners, leavers, roles, reporting lines (org_admin: this without the rest of admin).
+    Right.ADMINISTER_ORG: Grant(frozenset({"admin", "org_admin"})),
+    # Who held which role, reported to whom, belonged where, on a given day (auditors check entitlements).
+    Right.SEE_ORG_RECORD: Grant(frozenset({"admin", "org_admin", "auditor"})),
 }
 
 

@@ -8,7 +8,7 @@ JSON object the CLI prints, with the field names as keys. Times are ISO 8601 tex
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypedDict
+from typing import Any, TypedDict
 
 # Out of office (代理): "from" is a keyword, hence the functional form.
 Absence = TypedDict("Absence", {
@@ -29,6 +29,7 @@ class DirectoryPerson:
     roles: list[str]  # sorted
     reports_to: str | None  # the manager's username
     active: bool
+    unit: str | None = None  # the key of the unit they belong to
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,3 +88,86 @@ class SignInTarget:
     last_at: str
     waiting_clients: list[str]
     known_account: bool
+
+
+@dataclass(frozen=True, slots=True)
+class UnitView:
+    """A unit of the organisation as listed (parents before their units): ``depth`` 0 is a top unit, ``members``
+    counts its active people (not those of the units under it)."""
+
+    key: str
+    name_zh: str
+    name_en: str
+    parent: str | None
+    head: str | None  # the head's username
+    members: int
+    depth: int
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    """One field of a person or unit that a use case changed, from ``before`` to ``after``."""
+
+    field: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True, slots=True)
+class OrgChanged:
+    """What a change to a person (``subject`` "user") or a unit ("unit") did: no ``changes``, nothing was
+    changed and nothing recorded; else each is on the organisation's record, effective ``effective_on``."""
+
+    subject: str
+    key: str
+    changes: list[FieldChange]
+    effective_on: str
+
+
+@dataclass(frozen=True, slots=True)
+class HandedOver:
+    """A task passed on when its holder left."""
+
+    task_id: int
+    instance_id: int
+    task_name: str
+    to: str
+
+
+@dataclass(frozen=True, slots=True)
+class Deactivated:
+    """Someone who left: their open tasks handed over, their API tokens revoked (how many)."""
+
+    username: str
+    handed_over: list[HandedOver]
+    tokens_revoked: int
+    effective_on: str
+
+
+@dataclass(frozen=True, slots=True)
+class PersonOnDate:
+    """Who someone was on a day, as the organisation's record says: ``member`` False when they had not joined
+    yet (the rest is then empty). ``recorded`` False: nothing about them is on the record yet, so the answer is
+    the organisation as it is now."""
+
+    username: str
+    on: str
+    member: bool
+    name: str
+    roles: list[str]
+    reports_to: str | None
+    unit: str | None
+    active: bool
+    recorded: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OrgImported:
+    """What ``org import`` did: how many units and people it added and changed (0 and 0: the file matched the
+    organisation already, and nothing was recorded)."""
+
+    units_added: int
+    units_changed: int
+    people_added: int
+    people_changed: int
+    events: int  # written to the organisation's record

@@ -137,7 +137,14 @@ def transfer_task(session: Session, collaborators: Collaborators, actor: Actor, 
         raise NotAllowed(f"{process.key} transfers its steps only to {rule_text(process.transfer_rule)}; "
                          f"{target.username} is not one of them")
     before = session.scalar(select(User.username).where(User.id == task.assignee_id)) if task.assignee_id else None
-    now = collaborators.clock()
+    _move(session, collaborators, actor, task, instance, process, target, text, {"from": before})
+    return {"id": task.id, "instance_id": instance.id, "from": before, "to": target.username, "reason": text}
+
+
+def _move(session: Session, collaborators: Collaborators, actor: Actor, task: HumanTask, instance: ProcessInstance,
+          process: DeployedProcess, target: Actor, text: str, recorded: dict[str, Any]) -> None:
+    """Give ``task`` to ``target`` for ``text``: one step on the instance's record (``task_transferred``, with
+    ``recorded`` in its payload); the new holder is told, and so is the old one when someone else moved it."""
     label = step_label(process, task.name)
     told = [Message([target.id], "transferred", f"转办 Transferred: {label} — {instance.title}",
                     body=f"{actor.display_name}: {text}", instance_id=instance.id, human_task_id=task.id)]
@@ -145,15 +152,32 @@ def transfer_task(session: Session, collaborators: Collaborators, actor: Actor, 
         told.append(Message([task.assignee_id], "transferred", f"已转办 Transferred away: {label} — {instance.title}",
                             body=f"{actor.display_name} → {target.display_name}: {text}", instance_id=instance.id,
                             human_task_id=task.id))
-    action = TaskAction(task, {"assignee_id": target.id, "assigned_by_id": actor.id, "on_behalf_of_id": None},
+    action = TaskAction(task, {"assignee_id": target.id, "assigned_by_id": actor.id or None, "on_behalf_of_id": None},
                         (task.assignee_id,), f"task {task.id} was changed by someone else; reload and try again")
     session.execute(update(ApprovalStep).where(  # signers still to be asked now sign after the new holder
         ApprovalStep.human_task_id == task.id, ApprovalStep.state.in_(("waiting", "pending")))
         .values(owner_id=target.id).execution_options(synchronize_session=False))
     write_step(session, collaborators, Step(instance, [PendingEvent(
         "task_transferred", actor.username, task.name, task.id,
-        payload={"from": before, "to": target.username, "reason": text})], acted_on=action, notify=told), now)
-    return {"id": task.id, "instance_id": instance.id, "from": before, "to": target.username, "reason": text}
+        payload={**recorded, "to": target.username, "reason": text})], acted_on=action, notify=told),
+        collaborators.clock())
+
+
+def hand_over_task(session: Session, collaborators: Collaborators, actor: Actor, task: HumanTask,
+                   leaver: Actor, target: Actor) -> None:
+    """Pass an open task of someone who leaves to ``target`` (移交), as ``actor`` (who administers the
+    organisation: the leaver's deactivation checked the right, and the process's transfer rule does not apply);
+    the instance's record says "handed over from" the leaver. Runs in the caller's transaction.
+
+    :raise Conflict: the task is finished, or changed meanwhile.
+    """
+    _require_open(task)
+    # Read anew: a step written before in this transaction (another of the leaver's tasks) moved its version.
+    instance = session.get(ProcessInstance, task.instance_id, populate_existing=True)
+    assert instance is not None  # a task's instance is never deleted
+    process = collaborators.catalog.get(session, instance.definition_id)
+    _move(session, collaborators, actor, task, instance, process, target, f"handed over from {leaver.display_name}",
+          {"from": leaver.username, "handed_over": True})
 
 
 def transfer_candidates(session: Session, collaborators: Collaborators, actor: Actor, task_id: int) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from engine.errors import NotFound
@@ -25,6 +25,7 @@ def caller(username: str | None) -> Caller:
 @dataclass
 class Commands:
     sub: Any  # argparse's _SubParsersAction
+    groups: dict[str, Any] = field(default_factory=dict)
 
     def add(self, name: str, handler: Handler, help_text: str, json_flag: bool = True) -> argparse.ArgumentParser:
         p: argparse.ArgumentParser = self.sub.add_parser(name, help=help_text, description=help_text)
@@ -34,8 +35,12 @@ class Commands:
         return p
 
     def group(self, name: str, help_text: str) -> Any:
-        """A command with subcommands of its own (``user add``, ``schedule list``...)."""
-        return self.sub.add_parser(name, help=help_text).add_subparsers(dest=f"{name}_command", required=True)
+        """A command with subcommands of its own (``user add``, ``schedule list``...); asked again by another
+        area's module, the same group (``user set`` beside ``user add``)."""
+        if name not in self.groups:
+            self.groups[name] = self.sub.add_parser(name, help=help_text).add_subparsers(dest=f"{name}_command",
+                                                                                         required=True)
+        return self.groups[name]
 
 
 def actor(p: argparse.ArgumentParser, help_text: str = "the user doing this") -> None:

@@ -40,9 +40,9 @@ def report_json(report: VerifyReport) -> dict[str, Any]:
             "made_at": checkpoint.made_at},
         "signature_ok": report.signature_ok, "covered": report.covered, "pending": report.pending,
         "first_bad": None if first is None else {"instance_id": first.instance_id, "seq": first.seq,
-                                                 "what": first.message},
-        "problems": [{"instance_id": p.instance_id, "seq": p.seq, "message": p.message, "found_by": p.found_by}
-                     for p in report.problems],
+                                                 "organisation": first.organisation, "what": first.message},
+        "problems": [{"instance_id": p.instance_id, "seq": p.seq, "organisation": p.organisation,
+                      "message": p.message, "found_by": p.found_by} for p in report.problems],
     }
 
 
@@ -54,12 +54,11 @@ def cmd_verify(engine: Engine, args: argparse.Namespace) -> int:
     if not report.ok:
         first = report.first
         assert first is not None
-        where = f"instance {first.instance_id}" + (f" event #{first.seq}" if first.seq is not None else "") \
-            if first.instance_id is not None else "the checkpoint"
-        print(f"history tampered: first bad event: {where}: {first.message}", file=sys.stderr)
+        print(f"history tampered: first bad event: {first.where}: {first.message}", file=sys.stderr)
         for p in report.problems:
-            print(f"  instance {p.instance_id}: {p.message}" if p.instance_id is not None else f"  {p.message}",
-                  file=sys.stderr)
+            whose = f"instance {p.instance_id}: " if p.instance_id is not None else \
+                "the organisation's record: " if p.organisation else ""
+            print(f"  {whose}{p.message}", file=sys.stderr)
         return TAMPERED
     print(f"history intact: {report.instances} instance(s), {report.events} event(s) checked")
     if report.checkpoint is None:

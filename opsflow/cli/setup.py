@@ -42,7 +42,8 @@ def cmd_processes(engine: Engine, args: argparse.Namespace) -> None:
 
 
 def cmd_user_add(engine: Engine, args: argparse.Namespace) -> None:
-    result = engine.org.add_user(OPERATOR, args.username, args.role, args.reports_to, args.name or "", args.email)
+    result = engine.org.add_user(OPERATOR, args.username, args.role, args.reports_to, args.name or "", args.email,
+                                 args.unit)
     emit(args, result, lambda: print(f"user {args.username} added"))
 
 
@@ -59,7 +60,7 @@ def cmd_user_passwd(engine: Engine, args: argparse.Namespace) -> None:
 
 def cmd_users(engine: Engine, args: argparse.Namespace) -> None:
     rows = engine.org.users(OPERATOR)
-    emit(args, rows, lambda: table(as_json(rows), ["username", "name", "roles", "reports_to"]))
+    emit(args, rows, lambda: table(as_json(rows), ["username", "name", "roles", "reports_to", "unit", "active"]))
 
 
 def cmd_token_create(engine: Engine, args: argparse.Namespace) -> None:
@@ -93,6 +94,7 @@ def register(commands: Commands) -> None:
     p.add_argument("--reports-to", metavar="USERNAME")
     p.add_argument("--name", help="display name")
     p.add_argument("--email", help="e-mail address for notifications")
+    p.add_argument("--unit", metavar="UNIT", help="the unit they belong to")
     p = user.add_parser("passwd", help="set a user's password (prompted, or one line on stdin)")
     p.set_defaults(handler=cmd_user_passwd, json=False)
     p.add_argument("username")

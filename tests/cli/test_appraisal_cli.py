@@ -32,7 +32,7 @@ def test_a_cycle_with_the_cli_worker_and_an_objection(tmp_path, capsys, monkeypa
     assert main(["init", "--demo"]) == 0
     cycle = {"period": "2026-Q4", "period_type": "quarterly", "self_assessment_window": "PT2S"}
     code, out, _ = run(capsys, "start", "appraisal_cycle", "--as", "chen.yu", "--data", json.dumps(cycle), "--json")
-    assert code == 0 and json.loads(out)["appraisals"] == 10
+    assert code == 0 and json.loads(out)["appraisals"] == 22
     code, _, err = run(capsys, "start", "appraisal_cycle", "--as", "chen.yu", "--data", json.dumps(cycle))
     assert code == 5 and "already exists" in err
     # zhou.jie submits in time; wu.fang lets the window pass

@@ -151,7 +151,7 @@ def test_typed_results_print_the_json_objects_they_always_did(cli_env, capsys, m
     report = printed("init", "--demo")
     assert set(report) == {"roles_added", "users_added", "calendar_days_added", "deployments"}
     assert set(report["deployments"][0]) == {"key", "version", "status", "source"}
-    assert set(printed("users")[0]) == {"username", "name", "email", "roles", "reports_to", "active"}
+    assert set(printed("users")[0]) == {"username", "name", "email", "roles", "reports_to", "active", "unit"}
     data = json.dumps({"self_assessment_window": "P3D"})
     added = printed("schedule", "add", "appraisal_cycle", "--every", "quarterly", "--as", "chen.yu", "--data", data)
     assert set(added) == {"id", "process", "cadence", "next_run_at"}
@@ -165,7 +165,7 @@ def test_typed_results_print_the_json_objects_they_always_did(cli_env, capsys, m
     board = printed("cycle", "2026-Q4")
     assert set(board) == {"period", "cycle_id", "status", "appraisals", "opening", "by_stage", "overdue", "grades",
                           "instances", "hidden", "step_titles"}
-    assert board["opening"] == {"planned": 10, "opened": 10, "finished": True}
+    assert board["opening"] == {"planned": 22, "opened": 22, "finished": True}
     assert set(board["instances"][0]) == {"id", "title", "stage", "grade"}
     assert set(next(iter(board["step_titles"].values()))) == {"title", "title_zh"}
     assert set(printed("calendar", "2027")[0]) == {"date", "weekday", "working", "name", "source"}

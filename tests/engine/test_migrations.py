@@ -31,5 +31,5 @@ def test_upgrade_matches_the_models_and_downgrade_undoes_it(db_url):
         tables = set(connection.dialect.get_table_names(connection)) - {"alembic_version"}
     assert tables == set()
     engine.setup.init(demo=True)  # and up again, from nothing
-    assert len(engine.org.users(OPERATOR)) == 14
+    assert len(engine.org.users(OPERATOR)) == 26
     engine.db.dispose()

@@ -65,7 +65,7 @@ def test_steps_and_the_grade_chart_after_appraisals_are_recorded(client_as: Clie
     assert grades == {"A": 1, "B": 2, "C": 0, "D": 1}  # the rule's grades for the scores above
 
     page = text(client_as("chen.yu").get("/cycles/2026-Q4"))
-    assert stage_counts(page) == {"self_assessment": 6, "recorded": 4}
+    assert stage_counts(page) == {"self_assessment": 18, "recorded": 4}
     assert "Self-assessment" in page and "Result recorded" in page
     chart = page.split('<svg class="chart"', 1)[1].split("</svg>", 1)[0]
     bars = {label: (int(value), float(height)) for label, value, height in BAR.findall(chart)}
@@ -78,7 +78,7 @@ def test_steps_and_the_grade_chart_after_appraisals_are_recorded(client_as: Clie
     assert "A: 1, B: 2, C: 0, D: 1" in chart  # <desc>: every value for a screen reader
     assert 'role="img"' in chart and 'aria-labelledby="grades-title grades-desc"' in chart
     assert "style=" not in page and "<script>" not in page  # the CSP allows neither
-    assert "4 of 10 appraisals have a recorded grade." in page
+    assert "4 of 22 appraisals have a recorded grade." in page
     row = page.split("(zhou.jie) · 2026-Q4", 1)[1].split("</tr>", 1)[0]
     assert "Result recorded" in row and 'class="grade grade-a">A<' in row
 

@@ -153,8 +153,7 @@ COPY_RESULT = obj({"instance_id": INTEGER,
                   "Whom a request was copied to (抄送).")
 COPY_ENTRY = obj({"instance_id": INTEGER, "title": STRING, "process": STRING, "status": STRING,
                   "end_event": nullable(STRING), "copied_by": STRING, "copied_by_name": STRING, "note": STRING,
-                  "by_process": {"type": "boolean", "description": "copied by the process model (copyTo), not by a "
-                                 "person; copied_by is then the process key"},
+                  "by_process": {"type": "boolean", "description": "by the model (copyTo); copied_by: its key"},
                   "at": TIME, "read": {"type": "boolean", "description": "opened since it was copied"}},
                  "A request copied to the caller (CC'd to me).")
 TRANSFER = obj({"id": INTEGER, "instance_id": INTEGER,
@@ -235,10 +234,8 @@ ATTACHMENT_UPLOAD = {
 ERROR = obj({
     "error": {"type": "string", "description": "invalid, unauthorized, forbidden, not_found, method_not_allowed, "
               "conflict, payload_too_large, too_many_requests, process_error or internal_error"},
-    "message": {"type": "string", "description": "what went wrong, in the reader's language (Accept-Language or the "
-                "language cookie; English by default)"},
-    "detail": {"type": "string", "description": "the engine's own English text, when the message is a translation "
-               "of it"},
+    "message": {"type": "string", "description": "in the reader's language (Accept-Language; English by default)"},
+    "detail": {"type": "string", "description": "the engine's own English text, when the message translates it"},
     "fields": {"type": "object", "additionalProperties": {"type": "array", "items": STRING},
                "description": "each wrong field (dotted path for nested form fields) with its messages"},
     "errors": {"type": "array", "items": {"$ref": "#/components/schemas/Problem"},
@@ -384,16 +381,14 @@ COMPONENTS: dict[str, Schema] = {
     "Task": TASK, "TaskDetail": TASK_DETAIL, "OpenTask": OPEN_TASK, "Instance": INSTANCE,
     "InstanceDetail": INSTANCE_DETAIL, "HistoryEvent": HISTORY_EVENT, "Comment": COMMENT,
     "ProcessDefinition": PROCESS_DEFINITION, "Assignment": ASSIGNMENT, "Completion": COMPLETION, "Error": ERROR,
-    "Transfer": TRANSFER, "Urged": URGED, "Withdrawn": WITHDRAWN, "RestartData": RESTART_DATA,
-    "Cancelled": CANCELLED, "CancelRequest": CANCEL_REQUEST,
-    "TransferRequest": TRANSFER_REQUEST, "UrgeRequest": URGE_REQUEST, "WithdrawRequest": WITHDRAW_REQUEST,
-    "Attachment": ATTACHMENT, "AttachRequest": ATTACHMENT_UPLOAD,
+    "Transfer": TRANSFER, "Urged": URGED, "Withdrawn": WITHDRAWN, "RestartData": RESTART_DATA, "Cancelled": CANCELLED,
+    "CancelRequest": CANCEL_REQUEST, "TransferRequest": TRANSFER_REQUEST, "UrgeRequest": URGE_REQUEST,
+    "WithdrawRequest": WITHDRAW_REQUEST, "Attachment": ATTACHMENT, "AttachRequest": ATTACHMENT_UPLOAD,
     "CopyResult": COPY_RESULT, "CopyEntry": COPY_ENTRY, "CopyRequest": COPY_REQUEST,
     "ApprovalStepRow": APPROVAL_STEP, "ApprovalRound": APPROVAL_ROUND, "DelegateRequest": DELEGATE_REQUEST,
     "AddSignersRequest": ADD_SIGNERS_REQUEST, "RemoveSignerRequest": REMOVE_SIGNER_REQUEST, "SignRequest": SIGN_REQUEST,
     "ReturnTarget": RETURN_TARGET, "ReturnTargets": RETURN_TARGETS, "Returned": RETURNED,
-    "ReturnRequest": RETURN_REQUEST,
-    "Integrity": INTEGRITY,
+    "ReturnRequest": RETURN_REQUEST, "Integrity": INTEGRITY,
     "StartRequest": START_REQUEST, "CompleteRequest": COMPLETE_REQUEST, "AssignRequest": ASSIGN_REQUEST,
     "CommentRequest": COMMENT_REQUEST, "Absence": ABSENCE, "AbsenceRequest": ABSENCE_REQUEST,
     "BulkApproval": BULK_APPROVAL, "BulkRefusal": BULK_REFUSAL, "BulkApproveRequest": BULK_APPROVE_REQUEST,

@@ -35,14 +35,14 @@ def count(engine, model, *where):
 def test_a_cycle_opens_its_first_batch_at_once_and_the_worker_the_rest(engine, small_batches):
     cycle = open_cycle(engine)
     opened = cycle.hook_result
-    assert (opened["appraisals"], opened["opened"], len(opened["appraisal_ids"])) == (10, 4, 4)
+    assert (opened["appraisals"], opened["opened"], len(opened["appraisal_ids"])) == (22, 4, 4)
     board = engine.appraisal.dashboard(OPERATOR, "2026-Q4")
-    assert board.opening == OpeningProgress(planned=10, opened=4, finished=False) and board.appraisals == 4
-    assert count(engine, Job, Job.kind == "open_appraisals", Job.state == "pending") == 2
+    assert board.opening == OpeningProgress(planned=22, opened=4, finished=False) and board.appraisals == 4
+    assert count(engine, Job, Job.kind == "open_appraisals", Job.state == "pending") == 5
     report = Worker(engine.core).run_once()
     assert report.incidents == 0 and report.errors == []
     board = engine.appraisal.dashboard(OPERATOR, "2026-Q4")
-    assert board.opening == OpeningProgress(planned=10, opened=10, finished=True) and board.appraisals == 10
+    assert board.opening == OpeningProgress(planned=22, opened=22, finished=True) and board.appraisals == 22
     children = [engine.work.show(OPERATOR, i["id"]) for i in engine.work.instances(OPERATOR, "appraisal")]
     lines = {c["data"]["start"]["employee"]: (c["data"]["start"]["appraiser"], c["data"]["start"]["calibrator"])
              for c in children}
@@ -51,7 +51,7 @@ def test_a_cycle_opens_its_first_batch_at_once_and_the_worker_the_rest(engine, s
         task = task_of(engine, employee, "self_assessment", employee)
         assert task["mine"] is True and task["due_at"] is not None
     checked, problems = chains(engine)
-    assert problems == [] and checked == 11
+    assert problems == [] and checked == 23
 
 
 def test_a_batch_writes_the_same_rows_as_starting_one_by_one(engine, small_batches):
@@ -78,7 +78,7 @@ def test_closing_a_cycle_still_opening_needs_the_choice_and_cancels_the_unopened
     close = next(t for t in engine.work.tasks(Person("chen.yu")) if t["name"] == "close_cycle")
     with pytest.raises(FormInvalid) as refused:
         engine.work.complete(Person("chen.yu"), close["id"], {})
-    assert "10 appraisal(s)" in refused.value.fields[cycles.CANCEL_OPEN][0]  # 4 open, 6 not opened yet
+    assert "22 appraisal(s)" in refused.value.fields[cycles.CANCEL_OPEN][0]  # 4 open, 18 not opened yet
     engine.work.complete(Person("chen.yu"), close["id"], {cycles.CANCEL_OPEN: True})
     assert count(engine, Job, Job.kind == "open_appraisals", Job.state == "pending") == 0
     assert Worker(engine.core).run_once().incidents == 0

@@ -55,8 +55,8 @@ def test_the_web_dashboard_shows_the_same_rows(engine: Engine) -> None:
         session["username"] = "li.na"
     page = client.get("/cycles/2026-Q4", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "(sun.hao)" not in page and "(zhou.jie)" in page
-    # sun.hao's and zhao.qiang's (both report to chen.yu, beside li.na)
-    assert engine.appraisal.dashboard(Person("li.na"), "2026-Q4").hidden == 2
-    assert "2 appraisals you may not see are counted above but not listed." in page
+    # sun.hao's and zhao.qiang's (both report to chen.yu, beside li.na), and the 12 of the four sections
+    assert engine.appraisal.dashboard(Person("li.na"), "2026-Q4").hidden == 14
+    assert "14 appraisals you may not see are counted above but not listed." in page
     hidden = next(i["id"] for i in engine.work.instances(OPERATOR, "appraisal") if "(sun.hao)" in i["title"])
     assert client.get(f"/instances/{hidden}").status_code == 403

@@ -48,15 +48,15 @@ def test_failing_job_is_retried_then_an_incident_then_retried_by_hand(sqlite_url
     port = free_port()
     engine = build_engine(sqlite_url, clock=clock, mailer=SmtpMailer("127.0.0.1", port, timeout=2))
     engine.setup.init(demo=True)
-    open_cycle(engine)  # 10 self-assessments + the director's close_cycle -> 11 e-mails; the SMTP server is down
+    open_cycle(engine)  # 22 self-assessments + the director's close_cycle -> 23 e-mails; the SMTP server is down
     worker = Worker(engine.core, slots=20)
     for attempt in range(1, 6):
         report = worker.run_once()
         emails = [j for j in report.errors if "ConnectionRefused" in j]
-        assert len(emails) == 11, (attempt, report)
+        assert len(emails) == 23, (attempt, report)
         clock.advance(seconds=2 ** attempt + 1)  # past the backoff
     incidents = engine.ops.incidents(OPERATOR)
-    assert len(incidents) == 11 and {i.kind for i in incidents} == {"email"}
+    assert len(incidents) == 23 and {i.kind for i in incidents} == {"email"}
     assert all("ConnectionRefused" in i.error for i in incidents)
     assert worker.run_once().done == 0  # incidents are not run again by themselves
     inbox = Inbox()
@@ -68,11 +68,12 @@ def test_failing_job_is_retried_then_an_incident_then_retried_by_hand(sqlite_url
         report = worker.run_once()
     finally:
         smtp.stop()
-    assert report.done == 11 and engine.ops.incidents(OPERATOR) == []
+    assert report.done == 23 and engine.ops.incidents(OPERATOR) == []
     recipients = sorted(r for to, _ in inbox.messages for r in to)
     assert recipients == sorted(f"{u}@example.com" for u in (
         "chen.yu", "sun.hao", "li.na", "wang.lei", "zhang.min", "liu.yang", "zhou.jie", "wu.fang", "zheng.hui",
-        "feng.yi", "zhao.qiang"))
+        "feng.yi", "zhao.qiang", "pan.yong", "tang.li", "han.mei", "xu.tao", "cao.jun", "luo.qing", "jiang.hai",
+        "hu.bin", "lin.xue", "song.jia", "yang.fan", "guo.lin"))
     assert any("Self-assessment" in body for _, body in inbox.messages)
 
 
@@ -99,21 +100,21 @@ def test_a_killed_workers_lease_expires_and_another_worker_finishes_once(sqlite_
     open_cycle(engine, self_assessment_window="PT1H")  # reminders are due at once
     dead = Worker(engine.core, worker_id="dead", slots=50)
     leased = dead.lease(50)
-    assert len(leased) == 10 and {j.kind for j in leased} == {"reminder"}
+    assert len(leased) == 22 and {j.kind for j in leased} == {"reminder"}
     assert Worker(engine.core, worker_id="other").run_once().done == 0  # leased jobs are not taken twice
     clock.advance(seconds=jobs.LEASE_SECONDS + 1)
-    assert Worker(engine.core, worker_id="other").run_once().done == 10
+    assert Worker(engine.core, worker_id="other").run_once().done == 22
     late = dead.run_job(leased[0])  # the "killed" worker wakes up: its lease is gone
     assert late.done == 0
-    assert count(engine, HistoryEvent, HistoryEvent.kind == "reminder_sent") == 10
-    assert count(engine, Notification, Notification.kind == "reminder") == 10
+    assert count(engine, HistoryEvent, HistoryEvent.kind == "reminder_sent") == 22
+    assert count(engine, Notification, Notification.kind == "reminder") == 22
 
 
 def test_two_worker_processes_do_200_jobs_once_each(postgres_url, monkeypatch):
     monkeypatch.setattr(cycles, "OPEN_BATCH", 200)  # all 200 appraisals with the cycle: only their reminders are due
     engine = build_engine(postgres_url)
     engine.setup.init(demo=True)
-    for n in range(190):  # 10 demo reporting lines + 190 more people = 200 appraisals
+    for n in range(178):  # 22 demo reporting lines + 178 more people = 200 appraisals
         engine.org.add_user(OPERATOR, f"clerk.{n:03d}", ["staff"], "zhou.jie" if n % 2 else "wu.fang")
     opened = open_cycle(engine, self_assessment_window="PT1H", scoring_window="P5D")
     assert opened.hook_result["appraisals"] == 200
@@ -146,7 +147,7 @@ def test_a_schedule_opens_the_cycle_for_the_quarter_just_ended(sqlite_url, clock
     clock.now = datetime(2027, 1, 4, 1, 0, 1, tzinfo=UTC)
     Worker(engine.core).run_once()
     assert [c.period for c in engine.appraisal.cycles(OPERATOR)] == ["2026-Q4"]
-    assert engine.appraisal.dashboard(OPERATOR, "2026-Q4").appraisals == 10
+    assert engine.appraisal.dashboard(OPERATOR, "2026-Q4").appraisals == 22
     [schedule] = engine.ops.schedules(OPERATOR)
     assert schedule.next_run_at == "2027-04-01T01:00:00.000000Z"
     assert count(engine, Job, Job.kind == "scheduled_start", Job.state == "pending") == 1
