@@ -216,6 +216,8 @@ def describe_step(step: LoggedStep, roles: dict[int, str]) -> AuditStepEvent:
         "comment": payload.get("comment") or payload.get("reason") or payload.get("message"),
         "to": payload.get("to"),
         "on_behalf_of": payload.get("on_behalf_of"),
+        "decider_roles": (payload.get("decider") or {}).get("roles"),
+        "decider_unit": (payload.get("decider") or {}).get("unit"),
     }
 
 

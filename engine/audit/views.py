@@ -82,6 +82,8 @@ class AuditStepEvent(TypedDict):
     comment: str | None
     to: str | None
     on_behalf_of: str | None  # 代理: the person away the actor (their proxy) acted for
+    decider_roles: list[str] | None  # the roles the decider held when deciding (None: not recorded, before 0030)
+    decider_unit: str | None  # and their unit then
 
 
 class AuditFollowUp(TypedDict):

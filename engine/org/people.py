@@ -62,6 +62,7 @@ class Actor:
     roles: frozenset[str]
     reports_to_id: int | None
     is_operator: bool = False
+    unit: str | None = None  # the unit (department) they belong to
 
     @classmethod
     def operator(cls, name: str) -> Actor:
@@ -101,12 +102,13 @@ def actor_by_id(session: Session, user_id: int) -> Actor:
     if not rows:
         raise UserNotFound(str(user_id))
     user = rows[0][0]
-    return Actor(user.id, user.username, user.display_name, frozenset(r for _, r in rows if r), user.reports_to_id)
+    return Actor(user.id, user.username, user.display_name, frozenset(r for _, r in rows if r), user.reports_to_id,
+                 unit=user.unit_key)
 
 
 def actor_where(session: Session, *conditions: ColumnElement[bool], join: Any = None) -> Actor | None:
     """The active user a condition selects, with their roles, in one query (None if there is none)."""
-    query = (select(User.id, User.username, User.display_name, User.reports_to_id, UserRole.role_key)
+    query = (select(User.id, User.username, User.display_name, User.reports_to_id, User.unit_key, UserRole.role_key)
              .select_from(User).outerjoin(UserRole, UserRole.user_id == User.id))
     if join is not None:
         query = query.join(*join)
@@ -115,7 +117,7 @@ def actor_where(session: Session, *conditions: ColumnElement[bool], join: Any = 
         return None
     first = rows[0]
     roles = frozenset(row.role_key for row in rows if row.role_key)
-    return Actor(first.id, first.username, first.display_name, roles, first.reports_to_id)
+    return Actor(first.id, first.username, first.display_name, roles, first.reports_to_id, unit=first.unit_key)
 
 
 LANGUAGES = ("zh", "en")
@@ -210,8 +212,8 @@ def read_people(session: Session) -> tuple[list[DirectoryPerson], dict[str, Acto
                         by_id.get(u.reports_to_id) if u.reports_to_id else None, u.active, u.unit_key)
         for u in users
     ]
-    actors = {u.username: Actor(u.id, u.username, u.display_name, frozenset(roles.get(u.id, [])), u.reports_to_id)
-              for u in users if u.active}
+    actors = {u.username: Actor(u.id, u.username, u.display_name, frozenset(roles.get(u.id, [])), u.reports_to_id,
+                                unit=u.unit_key) for u in users if u.active}
     return listed, actors
 
 

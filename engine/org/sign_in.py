@@ -162,7 +162,7 @@ def actor_for_token(session: Session, token: str, now: datetime) -> TokenUse:
         raise LoginFailed("invalid or revoked API token")
     user, _role, token_id, last_used = rows[0]
     actor = Actor(user.id, user.username, user.display_name, frozenset(r for _, r, _, _ in rows if r),
-                  user.reports_to_id)
+                  user.reports_to_id, unit=user.unit_key)
     stale = last_used is None or aware_utc(last_used) <= now - TOKEN_USE_PRECISION
     return TokenUse(actor, token_id, stale)
 

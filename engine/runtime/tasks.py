@@ -356,6 +356,8 @@ def run_completion(
         if key in submitted:
             payload[key] = submitted[key]
     payload.update(extra or {})
+    if not actor.is_operator:  # the role and unit the decider held then (an auditor asks whether they were entitled)
+        payload["decider"] = {"roles": sorted(actor.roles), "unit": actor.unit}
     if task.on_behalf_of_id is not None and task.on_behalf_of_id != actor.id:  # 代理: "X on behalf of Y"
         payload.setdefault("on_behalf_of", _username(session, task.on_behalf_of_id))
     action = TaskAction(task, {"state": "completed", "completed_at": now, "completed_by_id": actor.id,

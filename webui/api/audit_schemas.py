@@ -46,6 +46,9 @@ STEP_FIELDS: dict[str, Schema] = {
     "to": {"type": ["string", "null"], "description": "whom a task was assigned to"},
     "on_behalf_of": {"type": ["string", "null"], "description": "out of office (代理): the person away the actor, "
                      "their proxy, acted for"},
+    "decider_roles": {"type": ["array", "null"], "items": STRING,
+                      "description": "the roles the decider held when deciding (null: not recorded)"},
+    "decider_unit": {"type": ["string", "null"], "description": "the unit the decider belonged to then"},
 }
 STEP_EVENT = obj(STEP_FIELDS, "What began a step.")
 FOLLOW_UP = obj({"seq": INTEGER, "kind": STRING, "task_name": nullable(STRING), "task_id": nullable(INTEGER),

@@ -17,7 +17,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import NotFound
 
 from engine.audit.search import DATE_FIELDS, ORDERS, SORTS, InstanceQuery
-from engine.audit.views import AuditView, Replay
+from engine.audit.views import AuditStepEvent, AuditView, Replay
 from engine.org.people import Person
 from engine.org.rights import Right
 from engine.org.views import RoleTitle
@@ -100,6 +100,20 @@ def _role_title(role: str | None) -> str:
     return pick(known.title, known.title_zh) if known else (role or "")
 
 
+def _held_then(step: AuditStepEvent) -> str:
+    """The roles and unit the decider held when deciding ('' for a step that did not record them)."""
+    if step["decider_roles"] is None:
+        return ""
+    roles = "、".join(_role_title(r) for r in step["decider_roles"]) or "—"
+    if not step["decider_unit"]:
+        return _("Held then: %(roles)s", roles=roles)
+    if "opsflow_units" not in g:
+        g.opsflow_units = {u.key: u for u in engine().org.units(Person(username()))}
+    unit = g.opsflow_units.get(step["decider_unit"])
+    return _("Held then: %(roles)s · %(unit)s", roles=roles,
+             unit=pick(unit.name_en, unit.name_zh) if unit else step["decider_unit"])
+
+
 def _panel(names: _Names, state: Replay, forms: Mapping[str, StepForm]) -> str:
     from ..forms.context_view import sections
 
@@ -126,7 +140,7 @@ def instance(instance_id: int) -> ResponseReturnValue:
                  "end_event": view["end_event"], "path": view["path"]}
     names = _Names.of_view(view)
     steps = [{**s, "what": present.step_text(s["kind"]), "decision_text": present.decision_of(s, forms),
-              "changes": present.changes(s, forms),
+              "changes": present.changes(s, forms), "held_then": _held_then(s),
               "follow_ups": [present.follow_up_text(f, names) for f in s["follow_ups"]]}
              for s in view["steps"]]
     return render_template(
