@@ -1,7 +1,9 @@
 """The appraisal cycle dashboard: appraisals at each step, who is overdue, the grade distribution.
 
 The counts cover the whole cycle; the rows (each person's step and grade, who is overdue) are only
-those of the appraisals the viewer may see, by the same rule as the instances themselves.
+those of the appraisals the viewer may see, by the same rule as the instances themselves. Privacy of small
+groups: a viewer who may not see every row gets a count only when it covers at least ``MIN_GROUP`` people (the
+counts per step: the cycle's appraisals; the grades: those graded); otherwise it is withheld ("too few to show").
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from .cycles import CYCLE_PROCESS
 from .views import AppraisalRow, CycleDashboard, CycleSummary, OpeningProgress, OverdueStep, StepTitle
 
 GRADES = ("A", "B", "C", "D")
+MIN_GROUP = 5
 
 
 def _stage(instance: ProcessInstance, steps: list[str]) -> str:
@@ -75,8 +78,16 @@ def cycle_dashboard(session: Session, catalog: DefinitionCatalog, viewer: Actor,
     opening = session.get(BatchOpening, cycle.id)
     progress = OpeningProgress(opening.planned, opening.opened, opening.finished_at is not None) \
         if opening is not None else OpeningProgress(len(children), len(children), True)
+    hidden = len(children) - len(rows)
+    too_few = []
+    if hidden and len(children) < MIN_GROUP:
+        too_few.append("stages")
+        by_stage = {}
+    if hidden and sum(grades.values()) < MIN_GROUP:
+        too_few.append("grades")
+        grades = dict.fromkeys(GRADES, 0)
     return CycleDashboard(period, cycle.id, cycle.status, len(children), progress, by_stage, overdue, grades, rows,
-                          len(children) - len(rows), _step_titles(session, catalog, children))
+                          hidden, _step_titles(session, catalog, children), tuple(too_few))
 
 
 def _step_titles(session: Session, catalog: DefinitionCatalog,

@@ -71,3 +71,6 @@ class CycleDashboard:
     instances: list[AppraisalRow]
     hidden: int
     step_titles: dict[str, StepTitle]  # the appraisal's steps in flow order
+    # Aggregates withheld from this viewer ("stages", "grades"): they would show fewer than MIN_GROUP people the
+    # viewer may not see one by one (a count of one would reveal that person's grade).
+    too_few: tuple[str, ...] = ()

@@ -105,3 +105,17 @@ def test_overdue_steps_are_listed_with_holder_step_and_due_date(client_as: Clien
     assert "王磊" in cells and "Manager scoring" in cells
     assert f'<time datetime="{scoring["due_at"]}"' in cells and "周杰 (zhou.jie) · 2026-Q4" in cells
     assert f'href="/instances/{scoring["instance_id"]}"' in cells
+
+
+def test_the_gm_is_told_too_few_to_show_where_a_count_would_name_a_person(client_as: ClientFor,
+                                                                          web_engine: Engine) -> None:
+    open_cycle(web_engine)
+    appraise(web_engine, "feng.yi")  # one grade recorded: a count of it would say feng.yi's grade
+    gm = client_as("sun.hao")  # manages nobody in the cycle
+    english = text(gm.get("/cycles/2026-Q4", headers={"Accept-Language": "en"}))
+    assert "Too few to show: fewer than 5 grades recorded" in english and 'data-label="D"' not in english
+    assert stage_counts(english)  # where the appraisals are: the whole cycle, enough people
+    chinese = text(gm.get("/cycles/2026-Q4", headers={"Accept-Language": "zh-CN"}))
+    assert "人数太少，不予显示" in chinese
+    director = text(client_as("chen.yu").get("/cycles/2026-Q4", headers={"Accept-Language": "en"}))
+    assert "Too few to show" not in director and 'data-label="D" data-value="1"' in director

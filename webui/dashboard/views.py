@@ -12,7 +12,7 @@ from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
 from engine.appraisal.cycles import CYCLE_PROCESS
-from engine.appraisal.dashboard import GRADES
+from engine.appraisal.dashboard import GRADES, MIN_GROUP
 from engine.appraisal.views import CycleDashboard
 
 from ..context import engine, me
@@ -72,5 +72,5 @@ def show(period: str) -> ResponseReturnValue:
     return render_template(
         "dashboard/cycle.html", board=board, stages=_stages(board, titles), titles=titles, overdue=overdue,
         titles_by_id=titles_by_id, chart=chart, graded=sum(board.grades.values()),
-        status=_cycle_status(board.status),
+        status=_cycle_status(board.status), min_group=MIN_GROUP,
     )

@@ -1,4 +1,5 @@
-"""The cycle dashboard lists only the appraisals the viewer may see (the counts cover the whole cycle)."""
+"""The cycle dashboard lists only the appraisals the viewer may see; the counts cover the whole cycle, but a viewer
+who may not see every row gets a count only when it covers at least five people (privacy of small groups)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def rows_by_title(board: CycleDashboard) -> dict[str, str | None]:
     return {row.title.split(" · ")[0]: row.grade for row in board.instances}
 
 
-def test_li_na_no_longer_sees_sun_haos_grade_but_the_counts_still_include_it(engine: Engine) -> None:
+def test_li_na_no_longer_sees_sun_haos_grade_nor_a_count_that_would_reveal_it(engine: Engine) -> None:
     open_cycle(engine)
     grade_sun_hao_d(engine)
     sun_hao = next(i for i in engine.work.instances(OPERATOR, "appraisal") if "(sun.hao)" in i["title"])
@@ -39,8 +40,12 @@ def test_li_na_no_longer_sees_sun_haos_grade_but_the_counts_still_include_it(eng
     assert all(o.instance_id != sun_hao["id"] for o in board.overdue)
     # ...and sees her own and those of the people below her
     assert {"李娜 (li.na)", "王磊 (wang.lei)", "周杰 (zhou.jie)", "冯怡 (feng.yi)"} <= set(titles)
-    assert board.grades["D"] == 1 and board.appraisals == director.appraisals  # counts stay aggregate
-    assert board.hidden == director.appraisals - len(board.instances) > 0
+    assert board.appraisals == director.appraisals and board.hidden == director.appraisals - len(board.instances) > 0
+    assert director.grades["D"] == 1 and director.too_few == ()  # he may see every row: every count
+    assert board.too_few == ("grades",) and sum(board.grades.values()) == 0  # one grade would name its person
+    assert sum(board.by_stage.values()) == board.appraisals >= 5  # where the appraisals are: enough people
+    gm = engine.appraisal.dashboard(Person("sun.hao"), "2026-Q4")  # manages nobody in it
+    assert gm.too_few == ("grades",) and [row.title.split(" · ")[0] for row in gm.instances] == ["孙浩 (sun.hao)"]
     assert all(engine.work.show(Person("li.na"),
                                 row.id) for row in board.instances)  # every row listed she may open
 
