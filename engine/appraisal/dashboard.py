@@ -87,7 +87,7 @@ def cycle_dashboard(session: Session, catalog: DefinitionCatalog, viewer: Actor,
         too_few.append("grades")
         grades = dict.fromkeys(GRADES, 0)
     return CycleDashboard(period, cycle.id, cycle.status, len(children), progress, by_stage, overdue, grades, rows,
-                          hidden, _step_titles(session, catalog, children), tuple(too_few))
+                          hidden, _step_titles(session, catalog, children), tuple(too_few), utc_iso(cycle.started_at))
 
 
 def _step_titles(session: Session, catalog: DefinitionCatalog,

@@ -74,3 +74,4 @@ class CycleDashboard:
     # Aggregates withheld from this viewer ("stages", "grades"): they would show fewer than MIN_GROUP people the
     # viewer may not see one by one (a count of one would reveal that person's grade).
     too_few: tuple[str, ...] = ()
+    opened_at: str = ""  # when the cycle opened: its appraisers follow the reporting lines of that day

@@ -115,6 +115,7 @@ def test_the_gm_is_told_too_few_to_show_where_a_count_would_name_a_person(client
     english = text(gm.get("/cycles/2026-Q4", headers={"Accept-Language": "en"}))
     assert "Too few to show: fewer than 5 grades recorded" in english and 'data-label="D"' not in english
     assert stage_counts(english)  # where the appraisals are: the whole cycle, enough people
+    assert "Appraisers follow the reporting lines of the day the cycle opened" in english
     chinese = text(gm.get("/cycles/2026-Q4", headers={"Accept-Language": "zh-CN"}))
     assert "人数太少，不予显示" in chinese
     director = text(client_as("chen.yu").get("/cycles/2026-Q4", headers={"Accept-Language": "en"}))
