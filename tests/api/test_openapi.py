@@ -43,7 +43,7 @@ def test_every_route_is_documented_and_every_documented_route_exists(sqlite_app,
     documented = {(API + path, method) for path, item in document["paths"].items() for method in item
                   if method in HTTP_METHODS}
     assert routes == documented
-    assert len(routes) == 58
+    assert len(routes) == 59
 
 
 def test_the_document_is_valid_openapi(document):
@@ -169,6 +169,10 @@ def test_the_answers_are_what_the_document_says(sqlite_users, document):
     api.call("li.na", "post", f"{instance}/cc", {"to": ["no.such.person"]}, 400, instance_id=plan)
     away, window = "/me/out-of-office", {"from": "2099-01-01", "to": "2099-01-05", "proxy": "zhou.jie"}
     api.call("wang.lei", "get", away, expect=404)
+    as_of = api.call("he.ping", "get", "/people/{person}/as-of", person="zhou.jie", query={"date": "2026-01-05"})
+    assert as_of["username"] == "zhou.jie"
+    api.call("zhou.jie", "get", "/people/{person}/as-of", expect=403, person="zhou.jie",
+             query={"date": "2026-01-05"})
     set_away = api.call("wang.lei", "put", away, window)
     assert (set_away["proxy"], set_away["from"], set_away["active"]) == ("zhou.jie", "2099-01-01", False)
     assert api.call("wang.lei", "get", away)["to"] == "2099-01-05"

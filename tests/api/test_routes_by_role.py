@@ -138,6 +138,10 @@ PROBES = [
     Probe(f"{INSTANCE}/cc", "POST", "/process-instances/{missing}/cc", 404, body={"to": ["zhou.jie"]}),
     Probe("/cc", "GET", "/cc", 200),  # one's own copies, possibly none
     # Out of office (代理): anyone their own (none is set in the template); someone else's, an admin only.
+    # -- the organisation's record: who someone was on a day (auditors and admins)
+    Probe("/people/<person>/as-of", "GET", "/people/wang.lei/as-of?date=2026-01-05", 403, {200: LOG_READERS}),
+    Probe("/people/<person>/as-of", "GET", "/people/no.body/as-of?date=2026-01-05", 403, {404: LOG_READERS},
+          case="unknown person"),
     Probe(AWAY, "GET", AWAY, 404),
     Probe(AWAY, "GET", AWAY + "?user=wang.lei", 403, {404: WANG_LEI_OR_ADMIN}, case="someone else's"),
     Probe(AWAY, "PUT", AWAY, 200, {400: frozenset({"zhou.jie"})}, body=AWAY_BODY),  # not one's own proxy

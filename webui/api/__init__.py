@@ -33,10 +33,11 @@ from . import (  # noqa: E402 - each adds routes
     modeler,
     moves,
     openapi,
+    people,
     returns,
     signers,
     tasks,
 )
 
 __all__ = ["attachments", "audit", "blueprint", "copies", "definitions", "docs", "exports", "instances", "me",
-           "modeler", "moves", "openapi", "returns", "signers", "tasks"]
+           "modeler", "moves", "openapi", "people", "returns", "signers", "tasks"]

@@ -18,6 +18,7 @@ from .audit_schemas import AUDIT_COMPONENTS, audit_paths
 from .auth import public
 from .errors import __doc__ as ERRORS_DOC
 from .instances import DEFAULT_LIMIT, MAX_LIMIT
+from .org_schemas import ORG_COMPONENTS, org_paths
 from .schemas import COMPONENTS, TEXT_RULE, Schema, items_of, paged_items_of, ref
 
 ERROR_TEXT = {
@@ -289,6 +290,7 @@ def _paths() -> dict[str, Any]:
             (200, ref("Integrity"), "Chain, inclusion in the latest checkpoint, its signature"), [403, 404],
             [INSTANCE_ID])},
         **audit_paths(_operation, _param),
+        **org_paths(_operation, _param),
         "/openapi.json": {"get": {
             "operationId": "getOpenApi", "summary": "This document (no token needed)", "tags": ["meta"],
             "security": [], "responses": {"200": _json({"type": "object"}, "The OpenAPI document")}}},
@@ -343,7 +345,7 @@ def document() -> dict[str, Any]:
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
                                                "description": "a token from your account page (`/account`) "
                                                               "or `opsflow token create USER`"}},
-            "schemas": {**COMPONENTS, **AUDIT_COMPONENTS},
+            "schemas": {**COMPONENTS, **AUDIT_COMPONENTS, **ORG_COMPONENTS},
             "responses": {
                 **{f"E{status}": _json(ref("Error"), text) for status, text in ERROR_TEXT.items()},
                 "E429": {**_json(ref("Error"), ERROR_TEXT[429]), "headers": {"Retry-After": {
