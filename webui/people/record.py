@@ -20,7 +20,7 @@ class ShownChange:
 
 
 def field_label(field: str | None) -> str:
-    return {"name": _("Name"), "email": _("E-mail"), "language": _("Language"), "roles": _("Roles"),
+    return {"name": _("Full name"), "email": _("E-mail"), "language": _("Language"), "roles": _("Roles"),
             "reports_to": _("Reports to"), "unit": _("Unit"), "active": _("State")}.get(field or "", field or "")
 
 
