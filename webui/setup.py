@@ -27,6 +27,7 @@ from . import (
     moves,
     notifications,
     ops,
+    people,
     processes,
     routing,
     safety,
@@ -43,7 +44,7 @@ FAVICON_MAX_AGE = 7 * 24 * 3600
 HTML_BLUEPRINTS = (auth.blueprint, inbox.blueprint, tasks.blueprint, processes.blueprint, instances.blueprint,
                    notifications.blueprint, dashboard.blueprint, calendar.blueprint, audit.blueprint,
                    modeler.blueprint, i18n.blueprint, account.blueprint, ops.blueprint, copies.blueprint,
-                   moves.blueprint, absences.blueprint)
+                   moves.blueprint, absences.blueprint, people.blueprint)
 for _blueprint in HTML_BLUEPRINTS:  # once, at import: a blueprint cannot change after its first registration
     errors.attach(_blueprint)
 
@@ -52,11 +53,11 @@ def _page_globals() -> dict[str, Any]:
     me = signed_in()
     if me is None:
         return {"me": None, "my_name": "", "counts": {}, "unread": 0, "dashboard": False, "audit": False,
-                "modeler": False, "operator": False}
+                "modeler": False, "operator": False, "org_admin": False}
     nav = navigation()
     return {"me": me, "my_name": display_name(me), "counts": task_counts(), "unread": nav.unread,
             "dashboard": holds("see dashboards"), "audit": may_audit(), "modeler": holds("model"),
-            "operator": holds("operate")}
+            "operator": holds("operate"), "org_admin": holds("administer the organisation")}
 
 
 def favicon() -> ResponseReturnValue:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ..history import org_chain
 from ..history.log import PendingEvent
 from ..models import Role, User
-from ..org import absences, as_of, org_file, people, record, rights, sign_in, staffing, units
+from ..org import absences, as_of, org_file, people, record, rights, roles, roster, sign_in, staffing, units
 from ..org.directory import Directory
 from ..org.people import Actor, Caller, Operator, Person, acting
 from ..org.record import OrgChange
@@ -29,8 +29,11 @@ from ..org.views import (
     DirectoryPerson,
     FieldChange,
     HandedOver,
+    LeaverCheck,
     OrgChanged,
+    OrgEvent,
     OrgImported,
+    PersonDetails,
     PersonOnDate,
     RoleTitle,
     RoleView,
@@ -141,6 +144,49 @@ class Org(Area):
         with self.core.reading() as session:
             rights.require(acting(session, by), Right.SEE_ORG_RECORD, "read the organisation's record")
             return as_of.person_on(session, username, day)
+
+    def person(self, by: Caller, username: str) -> PersonDetails:
+        """One person as they are now (active or not), with their e-mail and language. :raise UserNotFound:"""
+        with self.core.reading() as session:
+            rights.require(acting(session, by), Right.ADMINISTER_ORG, "administer people")
+            return roster.person_details(session, username)
+
+    def person_record(self, by: Caller, username: str) -> list[OrgEvent]:
+        """``username``'s changes on the organisation's record (who changed what, when, before and after, effective
+        when), the latest first. :raise UserNotFound:"""
+        with self.core.reading() as session:
+            rights.require(acting(session, by), Right.SEE_ORG_RECORD, "read the organisation's record")
+            return roster.record_of(session, username)
+
+    def leaving(self, by: Caller, username: str) -> LeaverCheck:
+        """Whether ``username`` may leave now: the open tasks they hold (to hand over) and what must change first
+        (what ``deactivate`` would refuse). :raise UserNotFound:"""
+        with self.core.reading() as session:
+            rights.require(acting(session, by), Right.ADMINISTER_ORG, "administer people")
+            return roster.leaving(session, username)
+
+    def role_holders(self, by: Caller) -> dict[str, list[str]]:
+        """Who holds each role (active people, by role key)."""
+        with self.core.reading() as session:
+            rights.require(acting(session, by), Right.ADMINISTER_ORG, "administer roles")
+            return roster.holders(session)
+
+    def add_role(self, by: Caller, key: str, title: str, title_zh: str, effective_on: date | None = None) -> OrgChanged:
+        """A new organisation role, with its English and Chinese titles (on the organisation's record)."""
+        with self.core.transaction() as session:
+            actor = self._administering(session, by)
+            return self._changed(session, actor, record.ROLE, key, roles.add_role(session, key, title, title_zh),
+                                 effective_on)
+
+    def reset_password(self, by: Caller, username: str) -> str:
+        """Give ``username`` a new random password, returned once (stored only as its hash); their old one no
+        longer works. :raise UserNotFound:"""
+        with self.core.transaction() as session:
+            self._administering(session, by)
+            staffing.load_user(session, username)
+            password = sign_in.random_password()
+            sign_in.set_password(session, username, password)
+            return password
 
     def export_org(self, by: Caller) -> dict[str, object]:
         """The organisation as a document (``engine.org.org_file``): every unit and every person."""

@@ -4,7 +4,7 @@ Each change is one history event with no instance (``history_event.instance_id``
 on a chain of its own after the newest one that ``org_record`` anchors (``engine.history.org_chain`` writes
 them); the sequencer puts them into the same Merkle tree as the instances' events, so checkpoints and
 ``opsflow verify`` cover them. This module says what the events mean and reads them back. An event's payload
-names its subject (``user`` or ``unit``), the ``field`` it changed with the value ``before`` and ``after``
+names its subject (``user``, ``unit`` or ``role``), the ``field`` it changed with the value ``before`` and ``after``
 (a person added: ``after`` holds all of their fields), the day it takes effect (``effective_on``, China's
 date) and, for some, more (``handed_over``: the tasks passed on when someone left).
 
@@ -30,6 +30,7 @@ from ..models import HistoryEvent
 
 USER = "user"
 UNIT = "unit"
+ROLE = "role"
 # The kinds of the organisation's events (what changed); a person's fields are name, email, language, roles,
 # reports_to, unit and active; a unit's name_zh, name_en, parent and head.
 USER_ADDED = "org_user_added"
@@ -39,7 +40,9 @@ REACTIVATED = "org_user_reactivated"
 UNIT_ADDED = "org_unit_added"
 UNIT_MOVED = "org_unit_moved"
 UNIT_CHANGED = "org_unit_changed"
-KINDS = frozenset({USER_ADDED, USER_CHANGED, DEACTIVATED, REACTIVATED, UNIT_ADDED, UNIT_MOVED, UNIT_CHANGED})
+ROLE_ADDED = "org_role_added"  # a role's key, with its English and Chinese titles (``after``)
+KINDS = frozenset({USER_ADDED, USER_CHANGED, DEACTIVATED, REACTIVATED, UNIT_ADDED, UNIT_MOVED, UNIT_CHANGED,
+                   ROLE_ADDED})
 PERSON_FIELDS = ("name", "email", "language", "roles", "reports_to", "unit", "active")
 
 

@@ -49,6 +49,16 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+# The letters of a new password: none that reads as another (l/1, O/0).
+PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # noqa: S105 - letters, not a secret
+RANDOM_PASSWORD_LENGTH = 14
+
+
+def random_password() -> str:
+    """A new password for someone to be told once (about 80 bits)."""
+    return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(RANDOM_PASSWORD_LENGTH))
+
+
 def set_password(session: Session, username: str, password: str) -> None:
     """Set a password; every client's wait for the account ends.
 

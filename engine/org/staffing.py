@@ -177,23 +177,48 @@ def add_person(session: Session, username: str, spec: PersonSpec, now: datetime)
     return [OrgChange(USER_ADDED, USER, username, None, None, current_fields(session, user))]
 
 
-def _refusals(session: Session, user: User) -> list[str]:
-    """Why someone cannot leave as things stand (people report to them, they head a unit, a delegation waits)."""
-    reasons = []
+@dataclass(frozen=True)
+class Blockers:
+    """What keeps someone from leaving as things stand: the active people who report to them, the units they
+    head, the tasks whose delegation or added signers wait on them."""
+
+    reports: list[str]
+    heads: list[str]
+    waiting_tasks: list[int]
+
+    def __bool__(self) -> bool:
+        return bool(self.reports or self.heads or self.waiting_tasks)
+
+
+def blockers(session: Session, user: User) -> Blockers:
+    """What must change before ``user`` may leave (nothing: they may)."""
     reports = list(session.scalars(select(User.username).where(User.reports_to_id == user.id, User.active.is_(True))
                                    .order_by(User.username)))
-    if reports:
-        reasons.append(f"{', '.join(reports)} report(s) to {user.username}: give them another manager first")
     headed = list(session.scalars(select(OrgUnit.key).where(OrgUnit.head_id == user.id).order_by(OrgUnit.key)))
-    if headed:
-        reasons.append(f"{user.username} heads {', '.join(headed)}: name another head first")
     waiting = list(session.scalars(select(ApprovalStep.human_task_id).where(
         ApprovalStep.state.in_(OPEN_STEPS), (ApprovalStep.user_id == user.id) | (ApprovalStep.owner_id == user.id))
         .distinct().order_by(ApprovalStep.human_task_id)))
-    if waiting:
-        reasons.append(f"task(s) {', '.join(map(str, waiting))} wait on a delegation or added signers with "
-                       f"{user.username}: let them finish, or remove them, first")
+    return Blockers(reports, headed, waiting)
+
+
+def _refusals(session: Session, user: User) -> list[str]:
+    """Why someone cannot leave as things stand (people report to them, they head a unit, a delegation waits)."""
+    found = blockers(session, user)
+    reasons = []
+    if found.reports:
+        reasons.append(f"{', '.join(found.reports)} report(s) to {user.username}: give them another manager first")
+    if found.heads:
+        reasons.append(f"{user.username} heads {', '.join(found.heads)}: name another head first")
+    if found.waiting_tasks:
+        reasons.append(f"task(s) {', '.join(map(str, found.waiting_tasks))} wait on a delegation or added signers "
+                       f"with {user.username}: let them finish, or remove them, first")
     return reasons
+
+
+def open_tasks(session: Session, user: User) -> list[HumanTask]:
+    """The open tasks ``user`` holds (what goes to someone else when they leave)."""
+    return list(session.scalars(select(HumanTask).where(HumanTask.assignee_id == user.id, HumanTask.state == "open")
+                                .order_by(HumanTask.id)))
 
 
 @dataclass(frozen=True)
@@ -222,8 +247,7 @@ def check_leaving(session: Session, actor: Actor, username: str, hand_over_to: s
     reasons = _refusals(session, user)
     if reasons:
         raise Conflict(f"{username} cannot be deactivated yet: " + "; ".join(reasons))
-    tasks = list(session.scalars(select(HumanTask).where(HumanTask.assignee_id == user.id, HumanTask.state == "open")
-                                 .order_by(HumanTask.id)))
+    tasks = open_tasks(session, user)
     target = None
     if hand_over_to:
         target = load_actor(session, hand_over_to.strip())

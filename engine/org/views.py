@@ -171,3 +171,61 @@ class OrgImported:
     people_added: int
     people_changed: int
     events: int  # written to the organisation's record
+
+
+@dataclass(frozen=True, slots=True)
+class PersonDetails:
+    """One person as the organisation knows them now (the people pages' edit form)."""
+
+    username: str
+    name: str
+    email: str | None
+    language: str | None
+    roles: list[str]  # sorted
+    reports_to: str | None
+    unit: str | None
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OrgEvent:
+    """One change on the organisation's record, as read back: who made it (``actor``), when it was written
+    (``recorded_at``, UTC) and the day it took effect; ``field`` None with ``after`` holding every field: the
+    person or unit was added. A leaver's ``handed_over`` names the tasks passed on, and to whom."""
+
+    seq: int
+    kind: str
+    actor: str | None
+    recorded_at: str
+    effective_on: str
+    field: str | None
+    before: Any
+    after: Any
+    handed_over: list[HandedOver]
+
+
+@dataclass(frozen=True, slots=True)
+class LeavingTask:
+    """An open task someone holds, to be handed over before they leave."""
+
+    task_id: int
+    instance_id: int
+    name: str
+    title: str
+    title_zh: str
+    instance_title: str
+
+
+@dataclass(frozen=True, slots=True)
+class LeaverCheck:
+    """Whether someone may leave now: the open tasks they hold (handed over when they leave), whom they report
+    to (the usual one to take them), and what must change first (people who report to them, units they head,
+    tasks whose delegation or added signers wait on them: all empty, they may leave)."""
+
+    username: str
+    active: bool
+    manager: str | None
+    tasks: list[LeavingTask]
+    reports: list[str]
+    heads: list[str]
+    waiting_tasks: list[int]
