@@ -17,6 +17,7 @@ from ..definitions.catalog import DeployedProcess
 from ..errors import ProcessError
 from ..models import User
 from ..org.absences import Stand, china_today, holders_and_stand_ins
+from ..org.unit_heads import UnitHeadRule, unit_head_rule, unit_head_usernames
 from . import outbox
 from .collaborators import Collaborators
 from .execution import ReadyTask, StepResult
@@ -53,6 +54,7 @@ def plan_tasks(
     """
     wanted: list[dict[str, str]] = []
     plans = []
+    unit_heads: dict[str, tuple[UnitHeadRule, dict[str, Any]]] = {}
     for run in runs:
         people: dict[str, str] = {}
         plan = TaskPlan()
@@ -62,6 +64,8 @@ def plan_tasks(
                 continue
             if task.round_id:  # a countersign's task is for the person of the round it was made for
                 people[task.spiff_id] = task.member
+            elif form.assignee_path and (rule := unit_head_rule(form.assignee_path)) is not None:
+                unit_heads[task.spiff_id] = (rule, run.data)
             elif form.assignee_path:
                 people[task.spiff_id] = resolve(run.data, form.assignee_path)
             if form.due_window:
@@ -73,6 +77,9 @@ def plan_tasks(
                         raise ProcessError(f"{task.name}: due window {form.due_window}: {exc}") from exc
         wanted.append(people)
         plans.append(plan)
+    heads = unit_head_usernames(session, unit_heads, starter_id)
+    for run, people in zip(runs, wanted, strict=True):
+        people.update({t.spiff_id: heads[t.spiff_id] for t in run.new_tasks if t.spiff_id in heads})
     ids = outbox.user_ids(session, sorted({u for people in wanted for u in people.values()} - {""}))
     for run, people, plan in zip(runs, wanted, plans, strict=True):
         for spiff_id, username in people.items():
