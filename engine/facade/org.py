@@ -208,7 +208,8 @@ class Org(Area):
 
     def send_password_link(self, by: Caller, username: str, link_base: str | None = None) -> LinkRequested:
         """E-mail ``username`` a set-password link (one-time, for ``password_links.LINK_LIFETIME``), starting with
-        ``link_base`` or ``OPSFLOW_BASE_URL``; older links end. The worker sends it.
+        ``OPSFLOW_BASE_URL`` or, when that is not set, ``link_base`` (the web's own address); older links end.
+        The worker sends it.
 
         :raise UserNotFound: :raise InvalidInput: they have left or have no e-mail, e-mail is not set up, or there
             is no address to link to.
@@ -217,7 +218,7 @@ class Org(Area):
             raise InvalidInput("e-mail is not set up (OPSFLOW_SMTP_HOST): reset the password and tell them instead")
         with self.core.transaction() as session:
             actor = self._administering(session, by)
-            base = link_base or self.collaborators.letters.base_url
+            base = self.collaborators.letters.base_url or link_base
             now = self.collaborators.clock()
             sent, link_id, changes = password_links.request_link(session, username, actor.username, base or "", now)
             outbox.schedule_job(session, password_links.JOB_KIND, now, now,

@@ -239,3 +239,31 @@ def test_forms_need_their_csrf_token(web_engine: Engine) -> None:
     assert "qian.bo" not in web_engine.org.directory().people
     token = csrf_token(client, "/admin/people/new")
     assert client.post("/admin/people/new", data={**JOINER, "csrf_token": token}).status_code == 303
+
+
+def test_a_joiner_sets_a_password_through_the_e_mailed_link(app: Flask, client_as: ClientFor,
+                                                             web_engine: Engine) -> None:
+    from engine.scheduling.worker import Worker
+    from tests.engine.scheduling.test_letters import Outbox
+    outbox = Outbox()
+    web_engine.collaborators.mailer = outbox
+    admin = client_as("admin")
+    assert admin.post("/admin/people/new", data=JOINER, headers=EN).status_code == 303
+    sent = admin.post("/admin/people/qian.bo/password-link", headers=EN, follow_redirects=True)
+    assert "A set-password link is on its way to qian.bo@example.com." in text(sent)
+    Worker(web_engine.core, slots=5).run_once()
+    _subject, body = outbox.sent["qian.bo@example.com"]
+    link = body.split("http://localhost/")[1].split()[0]  # the web's own address: OPSFLOW_BASE_URL is not set
+    visitor = app.test_client()
+    form = text(visitor.get(f"/{link}", headers=ZH))
+    assert "设置密码" in form and "钱波 (qian.bo)" in form
+    differ = visitor.post(f"/{link}", data={"password": "joiner-secret-1", "password_again": "other"}, headers=EN)
+    assert differ.status_code == 422 and "The two passwords differ" in text(differ)
+    done = visitor.post(f"/{link}", data={"password": "joiner-secret-1", "password_again": "joiner-secret-1"})
+    assert done.status_code == 303 and done.headers["Location"].endswith("/login?username=qian.bo")
+    assert app.test_client().post("/login", data={"username": "qian.bo", "password": "joiner-secret-1"}
+                                  ).status_code == 303
+    used = visitor.get(f"/{link}", headers=EN)
+    assert used.status_code == 410 and "This link is not valid any more" in text(used)
+    record = text(admin.get("/admin/people/qian.bo", headers=EN))
+    assert "Set-password link e-mailed" in record and "Set through the e-mailed link" in record

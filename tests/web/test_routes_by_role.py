@@ -212,6 +212,8 @@ PROBES = [
           data={"name": "冯怡", "unit": "safety", "reports_to": "jiang.hai", "roles": "staff"}),
     Probe("/admin/people/<username>/password", "POST", lambda w: "/admin/people/feng.yi/password", 403,
           {200: ADMIN}),
+    Probe("/admin/people/<username>/password-link", "POST", lambda w: "/admin/people/feng.yi/password-link", 403,
+          {303: ADMIN}),  # refused on the page (no e-mail set up here), as a flash: a redirect
     Probe("/admin/people/<username>/deactivate", "GET", lambda w: "/admin/people/feng.yi/deactivate", 403,
           {200: ADMIN}),
     Probe("/admin/people/<username>/deactivate", "POST", lambda w: "/admin/people/feng.yi/deactivate", 403,
@@ -227,6 +229,9 @@ PROBES = [
           {303: ADMIN}, data={"reason": "Probe"}),
     Probe("/ops/instances/cancel", "POST", lambda w: "/ops/instances/cancel", 403, {303: ADMIN},
           data={"instance_id": "2", "reason": "Probe"}),  # 2 is held_plan
+    Probe("/set-password/<token>", "GET", lambda w: "/set-password/not-a-link", 410, anonymous=410),  # a link, not a right
+    Probe("/set-password/<token>", "POST", lambda w: "/set-password/not-a-link", 410, anonymous=410,
+          data={"password": "long-enough-1", "password_again": "long-enough-1"}),
     Probe("/login", "POST", lambda w: "/login", 200, data={"username": "nobody", "password": "wrong"},
           anonymous=200),
     Probe("/logout", "POST", lambda w: "/logout", 303),

@@ -14,8 +14,8 @@ from engine.errors import InvalidInput
 from engine.facade import Engine, build_engine
 from engine.models import PasswordLink
 from engine.org.password_links import LinkNotValid
-from engine.org.sign_in import LoginFailed
 from engine.org.people import Person
+from engine.org.sign_in import LoginFailed
 from engine.org.staffing import PersonSpec
 from engine.runtime.collaborators import LetterSettings
 from engine.scheduling.worker import Worker
@@ -40,7 +40,7 @@ def mailed(db_url: str, clock: FakeClock) -> Iterator[tuple[Engine, Outbox]]:
 def _send(engine: Engine, outbox: Outbox, username: str = "ma.jun") -> str:
     engine.org.send_password_link(ADMIN, username)
     Worker(engine.core, slots=5).run_once()
-    subject, body = outbox.sent[f"{username}@example.com"]
+    _subject, body = outbox.sent[f"{username}@example.com"]
     found = re.search(r"https://opsflow\.example\.cn/set-password/(\S+)", body)
     assert found is not None, body
     return found.group(1)
