@@ -267,3 +267,28 @@ def test_a_joiner_sets_a_password_through_the_e_mailed_link(app: Flask, client_a
     assert used.status_code == 410 and "This link is not valid any more" in text(used)
     record = text(admin.get("/admin/people/qian.bo", headers=EN))
     assert "Set-password link e-mailed" in record and "Set through the e-mailed link" in record
+
+
+def test_units_are_drawn_added_moved_and_given_a_head(client_as: ClientFor, web_engine: Engine) -> None:
+    admin = client_as("admin")
+    page = text(admin.get("/admin/units", headers=ZH))
+    assert 'data-unit="safety"' in page and "安全科" in page and "蒋海 (jiang.hai)" in page
+    added = admin.post("/admin/units", data={"key": "metering", "name_zh": "计量班", "name_en": "Metering Team",
+                                             "parent": "supply", "head": "tang.li"}, headers=EN)
+    assert added.status_code == 303 and added.headers["Location"].endswith("/admin/units#unit-metering")
+    [unit] = [u for u in web_engine.org.units(ADMIN) if u.key == "metering"]
+    assert (unit.parent, unit.head, unit.depth) == ("supply", "tang.li", 2)
+    form = text(admin.get("/admin/units/metering", headers=EN))
+    assert "Change Metering Team" in form and 'value="计量班"' in form
+    moved = admin.post("/admin/units/metering", data={"name_zh": "计量班", "name_en": "Metering Team",
+                                                      "parent": "dispatch", "head": ""}, headers=EN)
+    assert moved.status_code == 303
+    [unit] = [u for u in web_engine.org.units(ADMIN) if u.key == "metering"]
+    assert (unit.parent, unit.head) == ("dispatch", None)
+    before = org_events(web_engine)
+    cycle = admin.post("/admin/units/operations", data={"name_zh": "运营部", "name_en": "Operations Department",
+                                                        "parent": "metering", "head": "chen.yu"}, headers=EN)
+    assert cycle.status_code == 422 and "Nothing was changed" in text(cycle)
+    assert org_events(web_engine) == before
+    assert admin.get("/admin/units/no-such-unit").status_code == 404
+    assert client_as("jiang.hai").get("/admin/units").status_code == 403
