@@ -235,7 +235,7 @@ PROBES = [
           {303: ADMIN}, data={"reason": "Probe"}),
     Probe("/ops/instances/cancel", "POST", lambda w: "/ops/instances/cancel", 403, {303: ADMIN},
           data={"instance_id": "2", "reason": "Probe"}),  # 2 is held_plan
-    Probe("/set-password/<token>", "GET", lambda w: "/set-password/not-a-link", 410, anonymous=410),  # a link, not a right
+    Probe("/set-password/<token>", "GET", lambda w: "/set-password/not-a-link", 410, anonymous=410),  # a link
     Probe("/set-password/<token>", "POST", lambda w: "/set-password/not-a-link", 410, anonymous=410,
           data={"password": "long-enough-1", "password_again": "long-enough-1"}),
     Probe("/login", "POST", lambda w: "/login", 200, data={"username": "nobody", "password": "wrong"},
