@@ -32,6 +32,8 @@ from .checks import elements, texts
 from .lint import lint_bpmn, lint_dmn
 from .parser import Documents, ParsedProcess, parse_processes, read_documents
 from .problems import N_, Problem, located
+from .unit_scope import PROPERTY as SCOPE_PROPERTY
+from .unit_scope import literal_unit
 
 MAX_NOTE = 2000
 ONE_PROCESS = N_("the diagram defines %(count)s executable processes (%(processes)s): deploy one process per "
@@ -140,6 +142,10 @@ def named_units_exist(session: Session) -> BundleRule:
             if unit_head_problem(value) is None and unit_head_problem(value, units) is not None:
                 problems.append(Problem(N_("user task %(task)r: assignee %(value)r names a unit that does not "
                                            "exist"), element, task=element, value=value))
+            scope = next(iter(texts(task, f".//spiffworkflow:property[@name='{SCOPE_PROPERTY}']/@value")), "")
+            if literal_unit(scope.strip()) not in (None, *units):
+                problems.append(Problem(N_("user task %(task)r: unitScope %(value)r names a unit that does not "
+                                           "exist"), element, task=element, value=scope))
         return problems
     return rule
 
