@@ -72,7 +72,7 @@ def test_a_unit_below_shares_the_step_and_nobody_outside_is_given_it(engine):
                                                                   "metering"))
     instance = _start(engine)
     [task] = _queue(engine, "ma.jun", instance)  # metering is inside supply
-    with pytest.raises(InvalidInput, match="within one unit; hu.bin is not in it"):
+    with pytest.raises(InvalidInput, match=r"within one unit; hu\.bin is not in it"):
         engine.work.assign(Person("zhao.qiang"), task, "hu.bin")  # above both sections
 
 
