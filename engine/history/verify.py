@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..db import stream
@@ -220,6 +220,28 @@ def _missing_leaves(tree: _TreeCheck, instance_id: int | None) -> None:
                                           f"leaf #{index} of the checkpoint has no event", "tree"))
 
 
+def _absences(session: Session, settings: CheckpointSettings, tree: _TreeCheck | None,
+              events: int) -> list[ChainProblem]:
+    """What is missing rather than changed: verify never passes on absence. The database's tree says how many
+    events were put under checkpoints; no checkpoint at all, a checkpoint larger than the tree (the tree shrank)
+    or no events behind a tree that holds some each fail, with what is gone said."""
+    sequenced = session.scalar(select(HistoryTree.size).where(HistoryTree.id == 1)) or 0
+    indexed = session.scalar(select(func.max(HistoryEvent.tree_index)))
+    found: list[ChainProblem] = []
+    if tree is None and (sequenced > 0 or indexed is not None):
+        found.append(ChainProblem(None, None, f"the database's tree holds {max(sequenced, (indexed or 0) + 1)} "
+                                  f"sequenced event(s) but there is no checkpoint in {settings.directory}: the "
+                                  "checkpoints were removed (or this is not this database's folder)", "checkpoint"))
+    if tree is not None and tree.checkpoint.size > sequenced:
+        found.append(ChainProblem(None, None, f"the checkpoint covers {tree.checkpoint.size} event(s) but the "
+                                  f"database's tree only {sequenced}: the tree shrank", "checkpoint"))
+    if events == 0 and (sequenced > 0 or (tree is not None and tree.checkpoint.size > 0)):
+        found.append(ChainProblem(None, None, "the history is empty behind a tree of "
+                                  f"{max(sequenced, tree.checkpoint.size if tree else 0)} event(s): it was deleted",
+                                  "checkpoint"))
+    return found
+
+
 def check_history(session: Session, settings: CheckpointSettings | None = None, instance_id: int | None = None,
                   checkpoint_file: Path | None = None) -> VerifyReport:
     """Check the chains (one instance or all) and, with ``settings``, the events against the checkpoint
@@ -281,6 +303,8 @@ def check_history(session: Session, settings: CheckpointSettings | None = None, 
         close(None)
     problems += [ChainProblem(f.instance_id, f.seq, message, "attachment")
                  for f, message in attachment_check.problems_of(session, files)]
+    if settings is not None and instance_id is None:
+        problems += _absences(session, settings, tree, counts["events"])
     if tree is not None:
         _missing_leaves(tree, instance_id)
         if tree.hashes is None and instance_id is None and (

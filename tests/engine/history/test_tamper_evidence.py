@@ -289,3 +289,29 @@ def test_two_sequencers_at_once_build_one_tree(db_url):
         assert engine.audit.verify(OPERATOR).ok
     finally:
         engine.db.dispose()
+
+
+def test_verify_never_passes_on_absence(engine, plans):
+    """(a) a rewrite with chains and anchors recomputed, then the checkpoint folder deleted; (c) all history
+    deleted; a tree that shrank: each fails, saying what is gone."""
+    import shutil
+    first = plans[0]
+    victim = next(e for e in events_of(engine, first) if e.kind == "task_completed")
+    rewrite(engine, first, victim.seq, lambda payload: payload.update(forged=True))
+    shutil.rmtree(engine.collaborators.checkpoints.directory)
+    report = engine.audit.verify(OPERATOR)
+    assert not report.ok
+    assert any("there is no checkpoint in" in p.message and "the checkpoints were removed" in p.message
+               for p in report.problems), report.problems
+    assert engine.audit.checkpoint(OPERATOR).file is not None  # a new one over the forged history...
+    with engine.db.begin() as connection:
+        size = connection.execute(text("SELECT size FROM history_tree")).scalar_one()
+        connection.execute(text("UPDATE history_tree SET size = :s"), {"s": size - 3})
+    assert any("the tree shrank" in p.message for p in engine.audit.verify(OPERATOR).problems)
+    with engine.db.begin() as connection:
+        connection.execute(text("UPDATE history_tree SET size = :s"), {"s": size})
+        connection.execute(text("UPDATE process_instance SET history_seq = 0, history_head = :g"),
+                           {"g": GENESIS_HASH})
+        connection.execute(text("DELETE FROM history_event"))
+    report = engine.audit.verify(OPERATOR)
+    assert any("the history is empty behind a tree of" in p.message for p in report.problems), report.problems
