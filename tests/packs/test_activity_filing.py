@@ -16,7 +16,8 @@ FILING = {"name": "Safe gas at home week", "kind": "public_event", "start_date":
           "end_date": "2027-03-07", "place": "Riverside mall atrium", "budget_cny": 18000,
           "audience": "Families, about 500 visitors", "plan": "Stand, leaflets, detector demos",
           "copywriter": "feng.yi"}
-COPY = {"copy_title": "燃气安全进万家", "copy_text": "Come and test your detector with us", "channels": ["wechat", "poster"]}
+COPY = {"copy_title": "燃气安全进万家", "copy_text": "Come and test your detector with us",
+        "channels": ["wechat", "poster"]}
 
 
 def filed(engine, clock, by: str = "liu.yang", **changes) -> int:
@@ -86,7 +87,7 @@ def test_a_filing_that_does_not_fit_the_plan_is_rejected(demo, clock):
 def test_bad_input_is_refused_and_changes_nothing(demo, clock):
     on_monday(clock)
     install_pack(demo, "activity_filing")
-    with pytest.raises(ProcessError, match="no.one"):  # a copywriter who is not a user
+    with pytest.raises(ProcessError, match=r"no\.one"):  # a copywriter who is not a user
         demo.work.start(Person("liu.yang"), "activity_filing", {**FILING, "copywriter": "no.one"})
     with pytest.raises(FormInvalid):
         demo.work.start(Person("liu.yang"), "activity_filing", {**FILING, "budget_cny": -5})

@@ -1,5 +1,6 @@
-"""The dispatch pack (任务接收与分配 → 进度追踪与汇报 → 问题反馈与解决): head → middle manager → staff, a progress report
-due every N working days until done, problems raised at any time and answered in parallel, the head's acceptance."""
+"""The dispatch pack (任务接收与分配 → 进度追踪与汇报 → 问题反馈与解决): head → middle manager → staff, a progress
+report due every N working days until done, problems raised at any time and answered in parallel,
+the head's acceptance."""
 
 from __future__ import annotations
 
@@ -12,7 +13,13 @@ from engine.org.people import Person
 from tests.journey import OPERATOR, step
 from tests.packs.support import install_pack
 from tests.packs.walkthrough import (
-    follow_ups, on_monday, run_due_jobs, status, task_of, verdicts, xes_traces,
+    follow_ups,
+    on_monday,
+    run_due_jobs,
+    status,
+    task_of,
+    verdicts,
+    xes_traces,
 )
 
 START = {"title": "Check the north valve station", "description": "Inspect and log all valves",
@@ -114,7 +121,7 @@ def test_bad_input_is_refused_and_changes_nothing(demo, clock):
         demo.work.start(Person(STAFF), "dispatch", START)
     with pytest.raises(FormInvalid):
         demo.work.start(Person(HEAD), "dispatch", {**START, "report_every_days": 0})
-    with pytest.raises(ProcessError, match="nobody.here"):  # a middle manager who is not a user
+    with pytest.raises(ProcessError, match=r"nobody\.here"):  # a middle manager who is not a user
         demo.work.start(Person(HEAD), "dispatch", {**START, "manager": "nobody.here"})
     assert demo.work.instances(OPERATOR, process_key="dispatch") == []
     instance = demo.work.start(Person(HEAD), "dispatch", START).id
