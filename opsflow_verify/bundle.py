@@ -20,6 +20,7 @@ MATERIAL_KEYS = ("encoding", "prev_hash", "instance_id", "seq", "kind", "occurre
 class Result:
     events: int = 0
     instances: int = 0
+    org_events: int = 0
     attachments: int = 0
     checkpoint: note.Checkpoint | None = None
     key: note.Key | None = None
@@ -157,11 +158,15 @@ def _verify_attachments(bundle: BundleReader, manifest: dict[str, Any], result: 
                                    f"event #{key[1]}, which recorded no such file")
 
 
+def _event_name(instance: Any, seq: Any) -> str:
+    return f"organisation record event #{seq}" if instance is None else f"instance {instance} event #{seq}"
+
+
 def _listed(manifest: dict[str, Any], line: int) -> str:
     events = manifest["events"]
     if line <= len(events):
         entry = events[line - 1]
-        return f"instance {entry['instance_id']} event #{entry['seq']}"
+        return _event_name(entry["instance_id"], entry["seq"])
     return "an event the manifest does not list"
 
 
@@ -173,7 +178,7 @@ def _verify_events(bundle: BundleReader, manifest: dict[str, Any], checkpoint: n
         lines.pop()
     proofs = [json.loads(p) for p in bundle.text("proofs.jsonl").split("\n") if p]
     listed = manifest["events"]
-    heads: dict[int, tuple[int, str]] = {}
+    heads: dict[int | None, tuple[int, str]] = {}  # None: the organisation's record
     position = {(e["instance_id"], e["seq"]): i for i, e in enumerate(listed, 1)}
     for number, line in enumerate(lines, 1):
         where = f"events.jsonl line {number} ({_listed(manifest, number)} by the manifest)"
@@ -185,7 +190,7 @@ def _verify_events(bundle: BundleReader, manifest: dict[str, Any], checkpoint: n
         except (ValueError, KeyError, TypeError) as exc:
             problems.append(f"{where}: cannot be read ({exc}): it was altered")
             continue
-        name = f"instance {instance} event #{seq}"
+        name = _event_name(instance, seq)
         if not canonical_line:
             problems.append(f"{where}: {name} is not written in canonical form: it was altered")
         if hashlib.sha256(material).hexdigest() != record.get("hash"):
@@ -214,10 +219,17 @@ def _verify_events(bundle: BundleReader, manifest: dict[str, Any], checkpoint: n
         if not isinstance(index, int) or tree.root_from_inclusion(index, checkpoint.size, tree.leaf_hash(material),
                                                                   path) != checkpoint.root:
             problems.append(f"{where}: {name} is not in the checkpoint's tree (its inclusion proof fails)")
-        result.events += 1
+        if instance is None:
+            result.org_events += 1
+        else:
+            result.events += 1
     for entry in listed[len(lines):]:
-        problems.append(f"instance {entry['instance_id']} event #{entry['seq']} is listed by the manifest but "
+        problems.append(f"{_event_name(entry['instance_id'], entry['seq'])} is listed by the manifest but "
                         "missing from events.jsonl")
+    org = manifest.get("org_record", {"events": 0, "head": "0" * 64})
+    if heads.get(None, (0, "0" * 64)) != (org.get("events"), org.get("head")):
+        problems.append(f"the organisation's record: the bundle ends at event #{heads.get(None, (0, ''))[0]}, the "
+                        f"manifest records #{org.get('events')} with another hash: events were removed or altered")
     for instance in manifest["instances"]:
         seq, head = heads.get(instance["id"], (0, "0" * 64))
         if (seq, head) != (instance["events"], instance["head"]):

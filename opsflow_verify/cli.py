@@ -38,5 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"verified: {result.events} event(s) of {result.instances} instance(s), each chained, as listed and "
           f"included in checkpoint {cp.origin} of size {cp.size}"
           + (", which extends the checkpoint given" if checkpoint else "")
+          + (f"; {result.org_events} event(s) of the organisation's record (who held which role and unit, when), "
+             "chained and included" if result.org_events else "")
           + (f"; {result.attachments} attached file(s), each the one its event recorded" if result.attachments else ""))
     return 0

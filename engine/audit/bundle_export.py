@@ -1,5 +1,9 @@
 """The export bundle for an outside auditor: events, definitions, checkpoint, proofs, key and README.
 
+Beside the instances' events it carries the organisation's record (who held which role and unit, when: the
+events with no instance, on a chain of their own), so that an auditor can check offline that a decider was
+entitled then.
+
 ``opsflow_verify`` (its own package, stdlib + ``cryptography``) checks a bundle offline; the README
 written into the bundle (``bundle_readme.md``) is the algorithm. Only events the latest checkpoint
 covers go in (per instance they are a prefix of its history: one instance's steps commit in order);
@@ -107,10 +111,14 @@ def export_bundle(session: Session, settings: CheckpointSettings, instance_ids: 
     events_out, proofs_out, listed = io.BytesIO(), io.BytesIO(), []
     attached: list[dict[str, Any]] = []
     heads: dict[int, tuple[int, str]] = {}
+    org_rows = session.scalars(select(HistoryEvent).where(HistoryEvent.instance_id.is_(None),
+                                                          HistoryEvent.tree_index < checkpoint.size)
+                               .order_by(HistoryEvent.seq)).all()  # the organisation's record: roles held then
     rows = session.scalars(select(HistoryEvent).where(HistoryEvent.instance_id.in_(ids),
                                                       HistoryEvent.tree_index < checkpoint.size)
                            .order_by(HistoryEvent.instance_id, HistoryEvent.seq)).all()
-    for row in rows:
+    org_head = (0, "0" * 64)
+    for row in [*org_rows, *rows]:
         material = event_bytes(row.encoding, row.prev_hash, row.instance_id, row.seq, row.kind, row.occurred_at,
                                row.actor, row.task_name, row.human_task_id, row.payload_json)
         index = row.tree_index
@@ -123,6 +131,9 @@ def export_bundle(session: Session, settings: CheckpointSettings, instance_ids: 
                  "path": [_b64(h) for h in tree.inclusion_proof(index)]}
         proofs_out.write(json.dumps(proof, separators=(",", ":")).encode() + b"\n")
         listed.append({"instance_id": row.instance_id, "seq": row.seq, "hash": row.hash})
+        if row.instance_id is None:
+            org_head = (row.seq, row.hash)
+            continue
         heads[_instance_of(row)] = (row.seq, row.hash)
         if row.kind == attachment_check.KIND:
             attached.append(_attachment(session, row, files))
@@ -154,6 +165,7 @@ def export_bundle(session: Session, settings: CheckpointSettings, instance_ids: 
                        "version": versions[instances[i].definition_id].version, "title": instances[i].title,
                        "status": instances[i].status, "events": heads.get(i, (0, ""))[0],
                        "head": heads.get(i, (0, "0" * 64))[1]} for i in ids],
+        "org_record": {"events": org_head[0], "head": org_head[1]},
         "events": listed, "definitions": definitions, "attachments": attached,
         "files": {name: hashlib.sha256(content).hexdigest() for name, content in sorted(files.items())},
     }
@@ -166,4 +178,4 @@ def export_bundle(session: Session, settings: CheckpointSettings, instance_ids: 
         archive.writestr("manifest.sig", signature)
         for name, content in sorted(files.items()):
             archive.writestr(name, content)
-    return BundleSummary(ids, len(listed), checkpoint.size, len(definitions))
+    return BundleSummary(ids, len(listed) - len(org_rows), checkpoint.size, len(definitions), len(org_rows))

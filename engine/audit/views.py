@@ -343,12 +343,14 @@ class AccessPage(TypedDict):
 # -- what auditors take away ----------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class BundleSummary:
-    """What an export bundle holds: the instances, their events, the checkpoint's size, definition files."""
+    """What an export bundle holds: the instances, their events, the checkpoint's size, definition files, and
+    the events of the organisation's record it carries."""
 
     instances: list[int]
     events: int
     checkpoint_size: int
     definition_files: int
+    org_events: int = 0
 
 
 OcelLog = dict[str, Any]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from ..errors import ProcessNotFound
 from ..models import ProcessDefinition, TaskDefinition
 from ..text_input import text_problem
 from .spec_codec import SpecBundle, SpecCodec
+from .unit_scope import unit_scopes
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class DeployedProcess:
     transfer_rule: str = ""  # to whom its steps may be transferred (转办); "" is the default rule
     when_no_holder: str = "admins"  # 审批人为空: admins, manager or refuse
     skip_same_approver: bool = False  # 自动去重: pass a step its holder approved just before
+    unit_scopes: dict[str, str] = field(default_factory=dict)  # step -> unitScope (同部门: definitions.unit_scope)
 
 
 class DefinitionCatalog:
@@ -91,6 +93,7 @@ class DefinitionCatalog:
             transfer_rule=row.transfer_rule,
             when_no_holder=row.when_no_holder,
             skip_same_approver=row.skip_same_approver,
+            unit_scopes=unit_scopes(specs),
         )
         with self._lock:
             self._by_id[definition_id] = deployed

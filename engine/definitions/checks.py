@@ -20,10 +20,13 @@ from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 
 from ..calendar import DurationInvalid, is_window_literal, parse_duration, window_date
+from ..org.unit_heads import unit_head_problem
 from .bundle import form_name_escapes
 from .countersign import is_round_spec, step_name
 from .forms import parse_schema
 from .problems import N_, Problem
+from .unit_scope import PROPERTY as SCOPE_PROPERTY
+from .unit_scope import scope_problem
 
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
 
@@ -248,6 +251,16 @@ def user_tasks(
         elif task_spec.lane in relationship_roles and not props.get("assignee") and not is_round_spec(task_spec):
             problems.append(Problem(N_("user task %(task)r in lane %(lane)r needs an 'assignee' property naming "
                                        "the data that holds the person"), task, task=task, lane=task_spec.lane))
+        if scope_problem(str(props.get(SCOPE_PROPERTY, ""))):
+            problems.append(Problem(N_("user task %(task)r: unitScope %(value)r must be starter_unit, a unit key or "
+                                       "${data.path}"), task, task=task, value=props.get(SCOPE_PROPERTY, "")))
+        elif props.get(SCOPE_PROPERTY) and task_spec.lane in relationship_roles:
+            problems.append(Problem(N_("user task %(task)r: unitScope is for steps of a role; a step in lane "
+                                       "%(lane)r is for one person already"), task, task=task, lane=task_spec.lane))
+        if unit_head_problem(props.get("assignee", "")):
+            problems.append(Problem(N_("user task %(task)r: assignee %(value)r must be starter_unit_head, "
+                                       "unit_head:<unit key> or unit_head:${data.path}"), task, task=task,
+                                    value=props.get("assignee", "")))
         problems += _due_window_problems(task, props.get("dueWindow", ""))
         for name, allowed in RETURN_SETTINGS.items():
             value = props.get(name)

@@ -18,16 +18,22 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import DeploymentRejected, InvalidInput
+from ..models import OrgUnit
 from ..org.people import Actor, known_roles, relationship_roles
 from ..org.rights import Right, require
+from ..org.unit_heads import unit_head_problem
 from ..text_input import text_problem
 from .bundle import DefinitionBundle
+from .checks import elements, texts
 from .lint import lint_bpmn, lint_dmn
 from .parser import Documents, ParsedProcess, parse_processes, read_documents
 from .problems import N_, Problem, located
+from .unit_scope import PROPERTY as SCOPE_PROPERTY
+from .unit_scope import literal_unit
 
 MAX_NOTE = 2000
 ONE_PROCESS = N_("the diagram defines %(count)s executable processes (%(processes)s): deploy one process per "
@@ -122,9 +128,32 @@ def _unique(problems: list[Problem]) -> list[Problem]:
     return sorted(result, key=lambda p: p.severity != "error")
 
 
+def named_units_exist(session: Session) -> BundleRule:
+    """A rule: every unit a step names for its head (``assignee="unit_head:<key>"``) is a unit of the organisation."""
+    units = set(session.scalars(select(OrgUnit.key)))
+
+    def rule(documents: Documents) -> list[Problem]:
+        if documents.root is None:
+            return []
+        problems = []
+        for task in elements(documents.root, "//bpmn:userTask"):
+            element = str(task.get("id") or "")
+            value = next(iter(texts(task, ".//spiffworkflow:property[@name='assignee']/@value")), "")
+            if unit_head_problem(value) is None and unit_head_problem(value, units) is not None:
+                problems.append(Problem(N_("user task %(task)r: assignee %(value)r names a unit that does not "
+                                           "exist"), element, task=element, value=value))
+            scope = next(iter(texts(task, f".//spiffworkflow:property[@name='{SCOPE_PROPERTY}']/@value")), "")
+            if literal_unit(scope.strip()) not in (None, *units):
+                problems.append(Problem(N_("user task %(task)r: unitScope %(value)r names a unit that does not "
+                                           "exist"), element, task=element, value=scope))
+        return problems
+    return rule
+
+
 def inspect(session: Session, bundle: DefinitionBundle, rules: Sequence[BundleRule] = ()) -> BundleCheck:
-    """``inspect_bundle`` with the roles the organisation knows now."""
-    return inspect_bundle(bundle, known_roles(session), frozenset(relationship_roles(session)), rules)
+    """``inspect_bundle`` with the roles and units the organisation knows now."""
+    return inspect_bundle(bundle, known_roles(session), frozenset(relationship_roles(session)),
+                          [*rules, named_units_exist(session)])
 
 
 def check_deploy(session: Session, actor: Actor, bundles: list[DefinitionBundle], note: str,
@@ -141,6 +170,7 @@ def check_deploy(session: Session, actor: Actor, bundles: list[DefinitionBundle]
     require(actor, Right.DEPLOY, "deploy processes")
     note = "" if actor.is_operator and not (note or "").strip() else check_note(note)
     roles, relationships = known_roles(session), frozenset(relationship_roles(session))
+    rules = [*rules, named_units_exist(session)]
     processes: list[ParsedProcess] = []
     for bundle in bundles:
         checked = inspect_bundle(bundle, roles, relationships, rules)

@@ -12,11 +12,26 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..errors import InvalidInput
 from ..history import org_chain
 from ..history.log import PendingEvent
 from ..models import Role, User
-from ..org import absences, as_of, org_file, people, record, rights, roles, roster, sign_in, staffing, units
+from ..org import (
+    absences,
+    as_of,
+    org_file,
+    password_links,
+    people,
+    record,
+    rights,
+    roles,
+    roster,
+    sign_in,
+    staffing,
+    units,
+)
 from ..org.directory import Directory
+from ..org.password_links import LinkRequested
 from ..org.people import Actor, Caller, Operator, Person, acting
 from ..org.record import OrgChange
 from ..org.rights import Right
@@ -41,7 +56,7 @@ from ..org.views import (
     TokenRevoked,
     UnitView,
 )
-from ..runtime import moves
+from ..runtime import moves, outbox
 from .core import Area
 
 
@@ -186,7 +201,44 @@ class Org(Area):
             staffing.load_user(session, username)
             password = sign_in.random_password()
             sign_in.set_password(session, username, password)
+            actor = acting(session, by)
+            self._record(session, actor, [OrgChange(record.PASSWORD_RESET, record.USER, username, "password", None,
+                                                    None)], None)
             return password
+
+    def send_password_link(self, by: Caller, username: str, link_base: str | None = None) -> LinkRequested:
+        """E-mail ``username`` a set-password link (one-time, for ``password_links.LINK_LIFETIME``), starting with
+        ``OPSFLOW_BASE_URL`` or, when that is not set, ``link_base`` (the web's own address); older links end.
+        The worker sends it.
+
+        :raise UserNotFound: :raise InvalidInput: they have left or have no e-mail, e-mail is not set up, or there
+            is no address to link to.
+        """
+        if not self.collaborators.email_enabled:
+            raise InvalidInput("e-mail is not set up (OPSFLOW_SMTP_HOST): reset the password and tell them instead")
+        with self.core.transaction() as session:
+            actor = self._administering(session, by)
+            base = self.collaborators.letters.base_url or link_base
+            now = self.collaborators.clock()
+            sent, link_id, changes = password_links.request_link(session, username, actor.username, base or "", now)
+            outbox.schedule_job(session, password_links.JOB_KIND, now, now,
+                                payload={"link_id": link_id, "base": base})
+            self._record(session, actor, changes, None)
+            return sent
+
+    def password_link_owner(self, token: str) -> password_links.LinkOwner:
+        """Whose password a set-password link sets, while it is valid (anyone holding the link may ask).
+        :raise LinkNotValid:"""
+        with self.core.reading() as session:
+            return password_links.link_owner(session, token, self.collaborators.clock())
+
+    def set_password_by_link(self, token: str, password: str) -> str:
+        """Set the password of a set-password link's person, once; their username. :raise LinkNotValid:
+        :raise InvalidInput: a password too short."""
+        with self.core.transaction() as session:
+            username, changes = password_links.use_link(session, token, password, self.collaborators.clock())
+            self._record(session, acting(session, Person(username)), changes, None)
+            return username
 
     def export_org(self, by: Caller) -> dict[str, object]:
         """The organisation as a document (``engine.org.org_file``): every unit and every person."""

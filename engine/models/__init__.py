@@ -11,11 +11,22 @@ from .base import OPEN_HELD, OPEN_UNCLAIMED, Base
 from .definitions import DefinitionFile, ProcessDefinition, ProcessDraft, TaskDefinition
 from .history import AuditAccess, HistoryEvent, HistoryTree, OrgRecord
 from .instances import ApprovalStep, BatchOpening, HumanTask, InstanceCopy, ProcessInstance, TaskComment
-from .org import ApiToken, DirectoryRevision, OrgUnit, OutOfOffice, Role, SignInAttempt, SignInThrottle, User, UserRole
+from .org import (
+    ApiToken,
+    DirectoryRevision,
+    OrgUnit,
+    OutOfOffice,
+    PasswordLink,
+    Role,
+    SignInAttempt,
+    SignInThrottle,
+    User,
+    UserRole,
+)
 from .scheduling import CalendarDay, Job, Notification, Schedule, SharedSetting, WorkerHeartbeat
 
 __all__ = ["OPEN_HELD", "OPEN_UNCLAIMED", "ApiToken", "ApprovalStep", "Attachment", "AttachmentBlob", "AuditAccess",
            "Base", "BatchOpening", "CalendarDay", "DefinitionFile", "DirectoryRevision", "HistoryEvent", "HistoryTree",
            "HumanTask", "InstanceCopy", "Job", "Notification", "OrgRecord", "OrgUnit", "OutOfOffice",
-           "ProcessDefinition", "ProcessDraft", "ProcessInstance", "Role", "Schedule", "SharedSetting",
+           "PasswordLink", "ProcessDefinition", "ProcessDraft", "ProcessInstance", "Role", "Schedule", "SharedSetting",
            "SignInAttempt", "SignInThrottle", "TaskComment", "TaskDefinition", "User", "UserRole", "WorkerHeartbeat"]

@@ -94,6 +94,9 @@ class HumanTask(Base):
     round_id: Mapped[str | None] = mapped_column(String(36), default=None)
     # Whose task the holder has in hand while that person is away (代理: "X on behalf of Y").
     on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
+    # A step for a role within one unit (同部门, ``unitScope``): the units whose holders of the role may take it, that
+    # unit and those below it when the step was reached, as ",supply,metering," (None: every holder of the role).
+    unit_scope: Mapped[str | None] = mapped_column(String(2000), default=None)
 
 
 class TaskComment(Base):

@@ -139,3 +139,21 @@ class DirectoryRevision(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     revision: Mapped[int] = mapped_column(BigInteger)
+
+
+class PasswordLink(Base):
+    """A set-password link sent by e-mail (``engine.org.password_links``): only its token's SHA-256 is kept, made
+    when the worker sends it; ``state`` is requested, sent, used or superseded."""
+
+    __tablename__ = "password_link"
+    __table_args__ = (Index("ix_password_link_user_state", "user_id", "state"),
+                      Index("ix_password_link_token_hash", "token_hash", unique=True))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    state: Mapped[str] = mapped_column(String(16))
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    token_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)

@@ -41,8 +41,13 @@ UNIT_ADDED = "org_unit_added"
 UNIT_MOVED = "org_unit_moved"
 UNIT_CHANGED = "org_unit_changed"
 ROLE_ADDED = "org_role_added"  # a role's key, with its English and Chinese titles (``after``)
+# Passwords (field "password", never a value): reset by an administrator, a set-password link e-mailed, a password
+# set through one (``engine.org.password_links``).
+PASSWORD_RESET = "org_password_reset"  # noqa: S105 - an event kind, not a secret
+PASSWORD_LINK_SENT = "org_password_link_sent"  # noqa: S105 - an event kind
+PASSWORD_SET = "org_password_set"  # noqa: S105 - an event kind
 KINDS = frozenset({USER_ADDED, USER_CHANGED, DEACTIVATED, REACTIVATED, UNIT_ADDED, UNIT_MOVED, UNIT_CHANGED,
-                   ROLE_ADDED})
+                   ROLE_ADDED, PASSWORD_RESET, PASSWORD_LINK_SENT, PASSWORD_SET})
 PERSON_FIELDS = ("name", "email", "language", "roles", "reports_to", "unit", "active")
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from ..errors import NotAllowed
 from ..models import ApprovalStep, HumanTask, InstanceCopy, ProcessInstance, User, UserRole
 from .people import Actor, managers_of, subordinates_of
+from .queues import in_queue, queue_condition
 
 
 class Right(StrEnum):
@@ -158,11 +159,11 @@ def may_see_instance(session: Session, actor: Actor, instance: ProcessInstance) 
                                                     ApprovalStep.user_id == actor.id).limit(1)) is not None:
         return True  # a delegate or added signer of one of its tasks (委派, 加签)
     people: set[int] = set()
-    for lane, assignee, completer in session.execute(
-        select(HumanTask.lane, HumanTask.assignee_id, HumanTask.completed_by_id)
+    for lane, scope, assignee, completer in session.execute(
+        select(HumanTask.lane, HumanTask.unit_scope, HumanTask.assignee_id, HumanTask.completed_by_id)
         .where(HumanTask.instance_id == instance.id)
     ):
-        if lane in actor.roles or actor.id in (assignee, completer):
+        if in_queue(actor, lane, scope) or actor.id in (assignee, completer):
             return True
         people.update(p for p in (assignee, completer) if p is not None)
     people.add(instance.started_by_id)
@@ -196,8 +197,8 @@ def visible_condition(session: Session, actor: Actor) -> ColumnElement[bool]:
         exists().where(InstanceCopy.instance_id == ProcessInstance.id, InstanceCopy.user_id == actor.id),
         exists().where(ApprovalStep.instance_id == ProcessInstance.id, ApprovalStep.user_id == actor.id),
         exists().where(task.instance_id == ProcessInstance.id,
-                       or_(task.lane.in_(sorted(actor.roles)), task.assignee_id.in_(people),
-                           task.completed_by_id.in_(people))),
+                       or_(*[queue_condition(actor, lane) for lane in sorted(actor.roles)],
+                           task.assignee_id.in_(people), task.completed_by_id.in_(people))),
     )
 
 
@@ -250,7 +251,7 @@ def require_audit_instance(session: Session, actor: Actor, instance: ProcessInst
 
 def has_task_role(actor: Actor, task: HumanTask) -> bool:
     """The task's holder, or someone with its lane's role (who may claim it if nobody holds it)."""
-    return task.assignee_id == actor.id or task.lane in actor.roles
+    return task.assignee_id == actor.id or in_queue(actor, task.lane, task.unit_scope)
 
 
 def require_task_role(actor: Actor, task: HumanTask) -> None:
@@ -262,7 +263,7 @@ def require_task_role(actor: Actor, task: HumanTask) -> None:
 def may_work_on(actor: Actor, task: HumanTask) -> bool:
     """An open task: its holder, or (while nobody holds it) someone with its lane's role."""
     return task.state == "open" and (
-        task.assignee_id == actor.id or (task.assignee_id is None and task.lane in actor.roles))
+        task.assignee_id == actor.id or (task.assignee_id is None and in_queue(actor, task.lane, task.unit_scope)))
 
 
 def may_see_task(session: Session, actor: Actor, task: HumanTask, instance: ProcessInstance) -> bool:
@@ -334,7 +335,7 @@ def may_transfer(session: Session, actor: Actor, task: HumanTask, relationship_r
     task meant for one person of the instance (a relationship lane: e.g. one's own self-assessment)."""
     if task.state != "open" or task.lane in relationship_roles:
         return False
-    if task.assignee_id == actor.id or (task.assignee_id is None and task.lane in actor.roles):
+    if task.assignee_id == actor.id or (task.assignee_id is None and in_queue(actor, task.lane, task.unit_scope)):
         return True
     return _above_a_holder(session, actor, task)
 
@@ -344,7 +345,7 @@ def require_transfer(session: Session, actor: Actor, task: HumanTask, relationsh
     Asked before the task's state (a finished task is a conflict, told only to those who could have moved it)."""
     if task.lane in relationship_roles:
         raise NotAllowed(f"task {task.id} is for {task.lane!r} of this instance only; it cannot be transferred")
-    mine = task.assignee_id == actor.id or (task.assignee_id is None and task.lane in actor.roles)
+    mine = task.assignee_id == actor.id or (task.assignee_id is None and in_queue(actor, task.lane, task.unit_scope))
     if not mine and not _above_a_holder(session, actor, task):
         raise NotAllowed(f"{actor.username} may not transfer task {task.id}: only its holder and the managers "
                          "above them may")
@@ -368,7 +369,8 @@ def may_hand_on(session: Session, actor: Actor, task: HumanTask) -> bool:
     """Delegate a task, add or remove its signers: its holder (while nobody holds it, whoever may claim it,
     who holds it by doing so). The task's state is checked after, by the use case."""
     holder = task_holder(session, task)
-    return holder == actor.id or (holder is None and not actor.is_operator and task.lane in actor.roles)
+    return holder == actor.id or (holder is None and not actor.is_operator
+                                  and in_queue(actor, task.lane, task.unit_scope))
 
 
 def require_hand_on(session: Session, actor: Actor, task: HumanTask, what: str) -> None:

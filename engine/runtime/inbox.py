@@ -21,6 +21,7 @@ from ..clock import aware_utc, utc_iso
 from ..errors import InvalidInput
 from ..models import HumanTask, ProcessDefinition, ProcessInstance, TaskDefinition, User
 from ..org.people import Actor, relationship_roles
+from ..org.queues import queue_condition
 from .task_marks import task_marks
 from .views import InboxPage, Task, TaskCounts, TaskRow
 
@@ -117,7 +118,7 @@ def queues(actor: Actor, scope: str = "all") -> list[ColumnElement[bool]]:
     if scope in ("mine", "all"):
         found.append(HumanTask.assignee_id == actor.id)
     if scope in ("team", "all"):
-        found += [and_(HumanTask.assignee_id.is_(None), HumanTask.lane == lane) for lane in sorted(actor.roles)]
+        found += [and_(HumanTask.assignee_id.is_(None), queue_condition(actor, lane)) for lane in sorted(actor.roles)]
     return found
 
 

@@ -35,7 +35,7 @@ from ..definitions.catalog import DeployedProcess
 from ..errors import Conflict, InvalidInput, NotAllowed, TooSoon
 from ..history.log import PendingEvent
 from ..models import ApprovalStep, HistoryEvent, HumanTask, ProcessInstance, User
-from ..org import rights
+from ..org import queues, rights
 from ..org.people import Actor, load_actor, managers_of, relationship_roles, subordinates_of
 from ..text_input import checked_reason, text_problem
 from .collaborators import Collaborators
@@ -91,10 +91,10 @@ def may_receive(session: Session, process: DeployedProcess, task: HumanTask, hol
     if rule == "anyone":
         return True
     if rule == "role":
-        return task.lane in target.roles
+        return queues.in_queue(target, task.lane, task.unit_scope)
     if rule == "department":
         return department_head(session, holder_id) == department_head(session, target.id)
-    if task.lane in target.roles:
+    if queues.in_queue(target, task.lane, task.unit_scope):
         return True
     manager = managers_of(session, holder_id)[:1]
     if manager and target.id in subordinates_of(session, manager[0]):

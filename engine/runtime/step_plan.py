@@ -14,9 +14,11 @@ from sqlalchemy.orm import Session, aliased
 
 from ..calendar import DurationInvalid, is_window_literal
 from ..definitions.catalog import DeployedProcess
+from ..definitions.unit_scope import STARTER_UNIT, scope_data_path
 from ..errors import ProcessError
-from ..models import User
+from ..models import OrgUnit, User
 from ..org.absences import Stand, china_today, holders_and_stand_ins
+from ..org.unit_heads import UnitHeadRule, unit_head_rule, unit_head_usernames
 from . import outbox
 from .collaborators import Collaborators
 from .execution import ReadyTask, StepResult
@@ -39,6 +41,8 @@ class TaskPlan:
     on_behalf: dict[str, Stand] = field(default_factory=dict)  # spiff task id -> the absent person and proxy
     holders: dict[str, list[int]] = field(default_factory=dict)  # role -> its active holders
     no_holder: dict[str, dict[str, str]] = field(default_factory=dict)  # spiff task id -> {role, rule, to}
+    scopes: dict[str, str] = field(default_factory=dict)  # spiff task id -> its units (同部门: ",safety,")
+    scoped_holders: dict[str, list[int]] = field(default_factory=dict)  # spiff task id -> the holders in scope
 
 
 def plan_tasks(
@@ -53,6 +57,7 @@ def plan_tasks(
     """
     wanted: list[dict[str, str]] = []
     plans = []
+    unit_heads: dict[str, tuple[UnitHeadRule, dict[str, Any]]] = {}
     for run in runs:
         people: dict[str, str] = {}
         plan = TaskPlan()
@@ -62,8 +67,12 @@ def plan_tasks(
                 continue
             if task.round_id:  # a countersign's task is for the person of the round it was made for
                 people[task.spiff_id] = task.member
+            elif form.assignee_path and (rule := unit_head_rule(form.assignee_path)) is not None:
+                unit_heads[task.spiff_id] = (rule, run.data)
             elif form.assignee_path:
                 people[task.spiff_id] = resolve(run.data, form.assignee_path)
+            if task.name in process.unit_scopes and not task.round_id:
+                plan.scopes[task.spiff_id] = process.unit_scopes[task.name]  # a scope; its units are found below
             if form.due_window:
                 window = form.due_window if is_window_literal(form.due_window) else resolve(run.data, form.due_window)
                 if window:
@@ -73,6 +82,10 @@ def plan_tasks(
                         raise ProcessError(f"{task.name}: due window {form.due_window}: {exc}") from exc
         wanted.append(people)
         plans.append(plan)
+    _scope_units(session, runs, plans, starter_id)
+    heads = unit_head_usernames(session, unit_heads, starter_id)
+    for run, people in zip(runs, wanted, strict=True):
+        people.update({t.spiff_id: heads[t.spiff_id] for t in run.new_tasks if t.spiff_id in heads})
     ids = outbox.user_ids(session, sorted({u for people in wanted for u in people.values()} - {""}))
     for run, people, plan in zip(runs, wanted, plans, strict=True):
         for spiff_id, username in people.items():
@@ -82,6 +95,31 @@ def plan_tasks(
             plan.assignees[spiff_id] = ids[username]
     _route(session, process, runs, plans, now, starter_id)
     return plans
+
+
+def _scope_units(session: Session, runs: list[StepResult], plans: list[TaskPlan], starter_id: int) -> None:
+    """Each scoped step's units (``unitScope``): the unit it names and those below it, as ",a,b,"; one read of
+    the units, none when no step is scoped. :raise ProcessError: a unit that does not exist."""
+    if not any(plan.scopes for plan in plans):
+        return
+    parents = dict(session.execute(select(OrgUnit.key, OrgUnit.parent_key)).tuples().all())
+    starter_unit = session.scalar(select(User.unit_key).where(User.id == starter_id))
+    for run, plan in zip(runs, plans, strict=True):
+        for spiff_id, scope in plan.scopes.items():
+            path = scope_data_path(scope)
+            unit = starter_unit if scope == STARTER_UNIT else resolve(run.data, path) if path else scope
+            if not unit or unit not in parents:
+                step = next(t.name for t in run.new_tasks if t.spiff_id == spiff_id)
+                where = "the starter's unit" if scope == STARTER_UNIT else f"unit {unit or scope!r}"
+                raise ProcessError(f"{step}: the step is for its role within {where}, which is not a unit of the "
+                                   "organisation")
+            below = {unit}
+            grown = True
+            while grown:
+                added = {key for key, parent in parents.items() if parent in below} - below
+                below |= added
+                grown = bool(added)
+            plan.scopes[spiff_id] = "," + ",".join(sorted(below)) + ","
 
 
 def _route(session: Session, process: DeployedProcess, runs: list[StepResult], plans: list[TaskPlan],
@@ -98,6 +136,9 @@ def _route(session: Session, process: DeployedProcess, runs: list[StepResult], p
     people = sorted({uid for plan in plans for uid in plan.assignees.values()})
     asked = sorted({*roles, ADMIN_ROLE}) if roles else []  # the admins too, in case a role has nobody
     found = holders_and_stand_ins(session, asked, people, china_today(now))
+    scoped = {s for plan in plans for s in plan.scopes}
+    units = dict(session.execute(select(User.id, User.unit_key).where(User.id.in_(sorted(
+        {h for role in roles for h in found.by_role.get(role, [])})))).tuples().all()) if scoped else {}
     for run, plan in zip(runs, plans, strict=True):
         plan.holders = {role: found.by_role.get(role, []) for role in roles}
         for task in run.new_tasks:
@@ -107,6 +148,9 @@ def _route(session: Session, process: DeployedProcess, runs: list[StepResult], p
                 stand = found.stand_in.get(plan.assignees[task.spiff_id])
             else:
                 holders = plan.holders[task.lane]
+                if task.spiff_id in plan.scopes:  # 同部门: only the role's holders in the step's units
+                    holders = [h for h in holders if f",{units.get(h)}," in plan.scopes[task.spiff_id]]
+                    plan.scoped_holders[task.spiff_id] = holders
                 if not holders:
                     _nobody_holds(session, process, task, plan, found.by_role.get(ADMIN_ROLE, []), starter_id)
                     continue
@@ -150,6 +194,7 @@ def task_rows(instance_id: int, definition_id: int, tasks: list[ReadyTask], plan
         "assignee_id": plan.assignees.get(t.spiff_id), "due_at": plan.due.get(t.spiff_id),
         "round_id": t.round_id or None,
         "on_behalf_of_id": plan.on_behalf[t.spiff_id].absent_id if t.spiff_id in plan.on_behalf else None,
+        "unit_scope": plan.scopes.get(t.spiff_id),
     } for t in tasks]
 
 
@@ -205,6 +250,8 @@ def step_messages(
         label = step_label(process, task.name)
         if task.spiff_id in plan.assignees:
             recipients = [plan.assignees[task.spiff_id]]
+        elif task.spiff_id in plan.scoped_holders:
+            recipients = plan.scoped_holders[task.spiff_id]
         elif task.lane in plan.holders:
             recipients = plan.holders[task.lane]
         else:

@@ -22,7 +22,7 @@ from ..definitions.forms import effective_form, validate_form
 from ..errors import Conflict, InvalidInput, ProcessError, TaskNotFound
 from ..history.log import PendingEvent
 from ..models import ApprovalStep, HumanTask, ProcessInstance, TaskDefinition, User
-from ..org import rights
+from ..org import queues, rights
 from ..org.people import Actor, load_actor, relationship_roles
 from . import rewind
 from .auto_pass import pass_same_approver
@@ -246,6 +246,9 @@ def assign_task(
         raise InvalidInput(f"task {task.id} is one person's part of a countersign; it cannot be given to another")
     if task.lane not in target.roles:
         raise InvalidInput(f"{target.username} does not have the role {task.lane!r} that task {task.id} needs")
+    if not queues.in_queue(target, task.lane, task.unit_scope):
+        raise InvalidInput(f"task {task.id} is for the role {task.lane!r} within one unit; {target.username} is "
+                           "not in it")
     rights.require_assign_from(session, actor, task, target)
     _require_not_handed_on(session, task)
     if task.assignee_id == target.id:

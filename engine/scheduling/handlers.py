@@ -16,6 +16,7 @@ from ..errors import ProcessError
 from ..history.log import PendingEvent
 from ..history.sequencer import make_checkpoint
 from ..models import HumanTask, Job, ProcessInstance
+from ..org import password_links
 from ..org.people import managers_of
 from ..runtime import outbox
 from ..runtime.collaborators import Collaborators
@@ -128,6 +129,23 @@ def send_email(session: Session, collaborators: Collaborators, job: LeasedJob, n
         collaborators.mailer.send(letter.to, letter.subject, letter.body)
 
 
+def send_password_link(session: Session, collaborators: Collaborators, job: LeasedJob, now: datetime) -> None:
+    """E-mail a set-password link: its token is made now and only its hash kept (``engine.org.password_links``).
+
+    :raise ProcessError: this worker has no e-mail set up (the job is retried, then becomes an incident).
+    """
+    if collaborators.mailer is None:
+        raise ProcessError("e-mail is not set up on this worker (OPSFLOW_SMTP_HOST): the set-password link cannot "
+                           "be sent")
+    made = password_links.make_token(session, int(job.payload["link_id"]), now)
+    if made is None:
+        return  # a newer link replaced it, or its person left
+    token, user, expires_at = made
+    link = f"{str(job.payload['base']).rstrip('/')}/set-password/{token}"
+    letter = letters.password_letter(collaborators, user, link, expires_at)
+    collaborators.mailer.send(letter.to, letter.subject, letter.body)
+
+
 def scheduled_start(session: Session, collaborators: Collaborators, job: LeasedJob, now: datetime) -> None:
     schedules.run_occurrence(session, collaborators, int(job.payload["schedule_id"]), now)
 
@@ -164,6 +182,7 @@ HANDLERS: dict[str, Handler] = {
     "overdue": escalate,
     "email": send_email,
     "scheduled_start": scheduled_start,
+    password_links.JOB_KIND: send_password_link,
     "checkpoint": checkpoint,
 }
 

@@ -117,3 +117,25 @@ def _instructions(session: Session, collaborators: Collaborators, task: HumanTas
 def _is_due_line(body: str) -> bool:
     """The reminders' own bilingual due line ("截止 Due: …"): the letter says the due date itself."""
     return body.startswith("截止 Due:")
+
+
+PASSWORD_WORDS = {
+    "zh": ("设置 opsflow 密码", "{name}，您好：", "请打开下面的链接设置您的 opsflow 密码（仅可使用一次）：",
+           "链接在 {when}（{zone}）前有效。如非本人申请，请忽略本邮件。"),
+    "en": ("Set your opsflow password", "Hello {name},", "Open this link to set your opsflow password (it works once):",
+           "The link works until {when} ({zone}). If you did not expect it, ignore this e-mail."),
+}
+
+
+def password_letter(collaborators: Collaborators, user: User, link: str, expires_at: Any) -> Letter:
+    """The e-mail carrying a set-password link, in the recipient's language (both when they never chose)."""
+    zone = collaborators.letters.timezone
+    when = f"{aware_utc(expires_at).astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M}"
+    languages = (user.language,) if user.language in LANGUAGES else LANGUAGES
+    blocks = []
+    for language in languages:
+        _title, hello, ask, until = PASSWORD_WORDS[language]
+        blocks.append("\n".join([hello.format(name=user.display_name or user.username), "", ask, link, "",
+                                 until.format(when=when, zone=zone), "", WORDS[language]["sign"]]))
+    subject = " · ".join(PASSWORD_WORDS[language][0] for language in languages)
+    return Letter(str(user.email), subject, "\n\n----------\n\n".join(blocks) + "\n")

@@ -1,4 +1,5 @@
-"""Administering the organisation: ``opsflow user set|deactivate|reactivate``, ``opsflow unit add|move|set``,
+"""Administering the organisation: ``opsflow user set|deactivate|reactivate|password-link``, ``opsflow unit
+add|move|set``,
 ``opsflow units``, ``opsflow org import|export`` and ``opsflow org at USER --date D``.
 
 Without ``--as`` the operator runs them (whoever reaches the database); with it, a person with the right to
@@ -69,6 +70,12 @@ def cmd_user_deactivate(engine: Engine, args: argparse.Namespace) -> None:
               f"{result.tokens_revoked} API token(s) revoked")
 
     emit(args, result, text)
+
+
+def cmd_user_password_link(engine: Engine, args: argparse.Namespace) -> None:
+    sent = engine.org.send_password_link(caller(args.actor), args.username)
+    emit(args, sent, lambda: print(f"a set-password link for {sent.username} goes to {sent.email} "
+                                   "(sent by the worker; it works once, for 72 hours)"))
 
 
 def cmd_user_reactivate(engine: Engine, args: argparse.Namespace) -> None:
@@ -191,6 +198,10 @@ def register(commands: Commands) -> None:
     p = _sub(user, "reactivate", cmd_user_reactivate, "someone who left comes back: they may sign in again")
     p.add_argument("username")
     _common(p)
+    p = _sub(user, "password-link", cmd_user_password_link, "e-mail someone a link to set their own password "
+                                                            "(needs OPSFLOW_SMTP_HOST and OPSFLOW_BASE_URL)")
+    p.add_argument("username")
+    _common(p, changes=False)
 
     unit = commands.group("unit", "manage units (departments, sections)")
     p = _sub(unit, "add", cmd_unit_add, "add a unit under --parent (none: a top unit)")

@@ -239,3 +239,56 @@ def test_forms_need_their_csrf_token(web_engine: Engine) -> None:
     assert "qian.bo" not in web_engine.org.directory().people
     token = csrf_token(client, "/admin/people/new")
     assert client.post("/admin/people/new", data={**JOINER, "csrf_token": token}).status_code == 303
+
+
+def test_a_joiner_sets_a_password_through_the_e_mailed_link(app: Flask, client_as: ClientFor,
+                                                             web_engine: Engine) -> None:
+    from engine.scheduling.worker import Worker
+    from tests.engine.scheduling.test_letters import Outbox
+    outbox = Outbox()
+    web_engine.collaborators.mailer = outbox
+    admin = client_as("admin")
+    assert admin.post("/admin/people/new", data=JOINER, headers=EN).status_code == 303
+    sent = admin.post("/admin/people/qian.bo/password-link", headers=EN, follow_redirects=True)
+    assert "A set-password link is on its way to qian.bo@example.com." in text(sent)
+    Worker(web_engine.core, slots=5).run_once()
+    _subject, body = outbox.sent["qian.bo@example.com"]
+    link = body.split("http://localhost/")[1].split()[0]  # the web's own address: OPSFLOW_BASE_URL is not set
+    visitor = app.test_client()
+    form = text(visitor.get(f"/{link}", headers=ZH))
+    assert "设置密码" in form and "钱波 (qian.bo)" in form
+    differ = visitor.post(f"/{link}", data={"password": "joiner-secret-1", "password_again": "other"}, headers=EN)
+    assert differ.status_code == 422 and "The two passwords differ" in text(differ)
+    done = visitor.post(f"/{link}", data={"password": "joiner-secret-1", "password_again": "joiner-secret-1"})
+    assert done.status_code == 303 and done.headers["Location"].endswith("/login?username=qian.bo")
+    assert app.test_client().post("/login", data={"username": "qian.bo", "password": "joiner-secret-1"}
+                                  ).status_code == 303
+    used = visitor.get(f"/{link}", headers=EN)
+    assert used.status_code == 410 and "This link is not valid any more" in text(used)
+    record = text(admin.get("/admin/people/qian.bo", headers=EN))
+    assert "Set-password link e-mailed" in record and "Set through the e-mailed link" in record
+
+
+def test_units_are_drawn_added_moved_and_given_a_head(client_as: ClientFor, web_engine: Engine) -> None:
+    admin = client_as("admin")
+    page = text(admin.get("/admin/units", headers=ZH))
+    assert 'data-unit="safety"' in page and "安全科" in page and "蒋海 (jiang.hai)" in page
+    added = admin.post("/admin/units", data={"key": "metering", "name_zh": "计量班", "name_en": "Metering Team",
+                                             "parent": "supply", "head": "tang.li"}, headers=EN)
+    assert added.status_code == 303 and added.headers["Location"].endswith("/admin/units#unit-metering")
+    [unit] = [u for u in web_engine.org.units(ADMIN) if u.key == "metering"]
+    assert (unit.parent, unit.head, unit.depth) == ("supply", "tang.li", 2)
+    form = text(admin.get("/admin/units/metering", headers=EN))
+    assert "Change Metering Team" in form and 'value="计量班"' in form
+    moved = admin.post("/admin/units/metering", data={"name_zh": "计量班", "name_en": "Metering Team",
+                                                      "parent": "dispatch", "head": ""}, headers=EN)
+    assert moved.status_code == 303
+    [unit] = [u for u in web_engine.org.units(ADMIN) if u.key == "metering"]
+    assert (unit.parent, unit.head) == ("dispatch", None)
+    before = org_events(web_engine)
+    cycle = admin.post("/admin/units/operations", data={"name_zh": "运营部", "name_en": "Operations Department",
+                                                        "parent": "metering", "head": "chen.yu"}, headers=EN)
+    assert cycle.status_code == 422 and "Nothing was changed" in text(cycle)
+    assert org_events(web_engine) == before
+    assert admin.get("/admin/units/no-such-unit").status_code == 404
+    assert client_as("jiang.hai").get("/admin/units").status_code == 403

@@ -13,14 +13,19 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
+from engine.errors import InvalidInput
+from engine.org.password_links import LinkNotValid
+
 from ..context import SESSION_USER, engine, signed_in
+from ..forms.field_errors import say
 from ..i18n import _
 from ..safety import local_target
 
 blueprint = Blueprint("auth", __name__)
 
 # Endpoints an anonymous visitor may reach; every other route needs a signed-in user.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "i18n.set_language", "static", "health.healthz", "favicon"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.set_password", "i18n.set_language", "static", "health.healthz",
+                              "favicon"})
 API_PREFIX = "/api/"
 
 
@@ -51,13 +56,41 @@ def login() -> ResponseReturnValue:
     if request.method == "GET":
         if signed_in() is not None:
             return redirect(target)
-        return render_template("auth/login.html", username="", next=request.args.get("next", ""), error=None)
+        return render_template("auth/login.html", username=request.args.get("username", "")[:64],
+                               next=request.args.get("next", ""), error=None)
     actor = engine().org.login(request.form.get("username", "").strip(), request.form.get("password", ""),
                            client=request.remote_addr or "")
     session.clear()  # a new session for the new user: nothing carries over from before
     session[SESSION_USER] = actor.username
     session.permanent = True
     return redirect(target, code=303)
+
+
+@blueprint.route("/set-password/<token>", methods=["GET", "POST"])
+def set_password(token: str) -> ResponseReturnValue:
+    """A set-password link e-mailed by an administrator: choose a password (twice), once, then sign in."""
+    try:
+        owner = engine().org.password_link_owner(token)
+    except LinkNotValid:
+        return render_template("auth/set_password.html", owner=None, error=None), 410
+    error = None
+    if request.method == "POST":
+        password = request.form.get("password", "")
+        if password != request.form.get("password_again", ""):
+            error = _("The two passwords differ: type the same password twice.")
+        else:
+            try:
+                username = engine().org.set_password_by_link(token, password)
+            except LinkNotValid:
+                return render_template("auth/set_password.html", owner=None, error=None), 410
+            except InvalidInput as exc:
+                error = say(str(exc))
+            else:
+                session.clear()
+                flash(_("Your password is set: sign in with it."), "success")
+                return redirect(url_for("auth.login", username=username), code=303)
+    response = render_template("auth/set_password.html", owner=owner, error=error)
+    return (response, 422) if error else response
 
 
 @blueprint.post("/logout")

@@ -115,7 +115,9 @@ def _what(kind: str, payload: dict[str, Any], forms: Mapping[str, StepForm] | No
         "signer_removed": _("removed a signer: %(name)s", name=display_name(payload.get("person"))),
         "instance_ended": _("The process ended"),
         "instance_cancelled": _("cancelled the process"),
-        "task_transferred": _("transferred the task to %(name)s", name=display_name(payload.get("to"))),
+        "task_transferred": _("handed over the task of %(left)s, who left, to %(name)s",
+                              left=display_name(payload.get("from")), name=display_name(payload.get("to")))
+        if payload.get("handed_over") else _("transferred the task to %(name)s", name=display_name(payload.get("to"))),
         "task_urged": _("urged %(names)s to handle the step",
                         names="、".join(display_name(n) for n in payload.get("told", [])) or "—"),
         "instance_withdrawn": _("withdrew the request"),
@@ -160,7 +162,8 @@ def timeline(history: list[HistoryEvent], forms: Mapping[str, StepForm]) -> list
         if kind == "instance_ended":
             decision = status_text({"status": "completed", "end_event": payload.get("end_event")})
             tone = "ok" if payload.get("end_event") in GOOD_ENDS else "warn"
-        comment = "" if kind == "task_expired" else \
+        # A step closed at its deadline says nothing more; a leaver's handover is said in full by its line.
+        comment = "" if kind == "task_expired" or payload.get("handed_over") else \
             str(payload.get("comment") or payload.get("reason") or payload.get("message") or "")
         # What the engine did on its own is told without a person, even when someone's step set it off.
         actor = "" if kind in ENGINE_EVENTS else display_name(event["actor"])

@@ -51,5 +51,11 @@ def shown(event: OrgEvent, names: Names) -> ShownChange:
         return ShownChange(_("Left"), _("Active"), _("Left"))
     if event.kind == "org_user_reactivated":
         return ShownChange(_("Came back"), _("Left"), _("Active"))
+    if event.kind == "org_password_reset":
+        return ShownChange(_("Password"), "—", _("Reset by an administrator"))
+    if event.kind == "org_password_link_sent":
+        return ShownChange(_("Password"), "—", _("Set-password link e-mailed"))
+    if event.kind == "org_password_set":
+        return ShownChange(_("Password"), "—", _("Set through the e-mailed link"))
     return ShownChange(field_label(event.field), shown_value(event.field, event.before, names),
                        shown_value(event.field, event.after, names))

@@ -1,7 +1,7 @@
 """People (``/admin/people``): list and search, add a joiner, edit someone's details, roles, manager and unit,
 deactivate a leaver (their open tasks handed over first, in the same form), reactivate, reset a password (shown
-once); each person's changes as the organisation's record has them. Refused input: the form again, with the
-engine's reason in the reader's language, and nothing changed."""
+once) or e-mail a set-password link; each person's changes as the organisation's record has them. Refused
+input: the form again, with the engine's reason in the reader's language, and nothing changed."""
 
 from __future__ import annotations
 
@@ -206,3 +206,17 @@ def reset_password(username: str) -> ResponseReturnValue:
     _person(username)
     password = engine().org.reset_password(me(), username)
     return _person_page(username, new_password=password)
+
+
+@blueprint.post("/people/<username>/password-link")
+def send_password_link(username: str) -> ResponseReturnValue:
+    """Have the worker e-mail someone a link to set their own password (the link starts with this site's
+    address unless ``OPSFLOW_BASE_URL`` says otherwise)."""
+    _person(username)
+    try:
+        sent = engine().org.send_password_link(me(), username, link_base=request.url_root)
+    except REFUSALS as exc:
+        flash(refusal(exc), "error")
+    else:
+        flash(_("A set-password link is on its way to %(email)s.", email=sent.email), "success")
+    return redirect(url_for("people.show", username=username), code=303)

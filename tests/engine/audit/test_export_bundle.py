@@ -179,3 +179,23 @@ def test_the_cli_writes_the_bundle(engine, db_url, tmp_path):
                               str(plan), "-o", str(tmp_path / "x.zip"), "--as", "zhou.jie"], cwd=ROOT,
                              capture_output=True, text=True, timeout=120, check=False)
     assert refused.returncode == 4 and not (tmp_path / "x.zip").exists()
+
+
+def test_the_bundle_carries_the_organisations_record_and_names_an_altered_change(engine, tmp_path):
+    from engine.org.staffing import PersonSpec
+    engine.org.set_person(OPERATOR, "zhou.jie", PersonSpec(roles=["research_supervisor"]))  # a promotion
+    plan = start_plan(engine)
+    engine.audit.checkpoint(OPERATOR)
+    path = tmp_path / "bundle.zip"
+    with open(path, "wb") as out:
+        summary = engine.audit.export_bundle(Person("he.ping"), [plan], out)
+    assert summary.org_events == 1
+    result = verify(str(path))
+    assert result.problems == [] and result.org_events == 1 and result.instances == 1
+    first = json.loads(zipfile.ZipFile(path).read("events.jsonl").split(b"\n")[0])
+    assert first["instance_id"] is None and first["kind"] == "org_user_changed"
+    altered = rewrite_member(path, "events.jsonl", lambda c: c.replace(b'"after":["research_supervisor"]',
+                                                                      b'"after":["director"]', 1))
+    problems = verify(str(altered)).problems
+    assert any("events.jsonl line 1 (organisation record event #1" in p and "was altered" in p
+               for p in problems), problems
