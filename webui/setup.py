@@ -18,6 +18,7 @@ from . import (
     context,
     copies,
     dashboard,
+    dispatch_board,
     errors,
     files,
     health,
@@ -44,7 +45,7 @@ FAVICON_MAX_AGE = 7 * 24 * 3600
 HTML_BLUEPRINTS = (auth.blueprint, inbox.blueprint, tasks.blueprint, processes.blueprint, instances.blueprint,
                    notifications.blueprint, dashboard.blueprint, calendar.blueprint, audit.blueprint,
                    modeler.blueprint, i18n.blueprint, account.blueprint, ops.blueprint, copies.blueprint,
-                   moves.blueprint, absences.blueprint, people.blueprint)
+                   moves.blueprint, absences.blueprint, people.blueprint, dispatch_board.blueprint)
 for _blueprint in HTML_BLUEPRINTS:  # once, at import: a blueprint cannot change after its first registration
     errors.attach(_blueprint)
 

@@ -63,6 +63,8 @@ PROBES = [
     Probe("/language", "POST", lambda w: "/language", 303, data={"lang": "en"}, anonymous=303),
     Probe("/static/<path:filename>", "GET", lambda w: "/static/opsflow.css", 200, anonymous=200),
     Probe("/favicon.ico", "GET", lambda w: "/favicon.ico", 200, anonymous=200),
+    # The dispatch board: anyone signed in; each sees only the dispatched tasks they may see as requests.
+    Probe("/boards/dispatch", "GET", lambda w: "/boards/dispatch", 200),
     # My account: everyone makes and revokes their own API tokens (someone else's is not found).
     Probe("/account", "GET", lambda w: "/account", 200),
     Probe("/account/tokens", "POST", lambda w: "/account/tokens", 200, data={"name": "probe"}),
