@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from ..definitions.bundle import DefinitionBundle
 from ..definitions.deploy import DeployResult, deploy
+from ..definitions.end_names import end_names
+from ..models import ProcessDefinition
 from ..org.people import Person, acting
 from .core import Area
 
@@ -18,6 +22,16 @@ class Definitions(Area):
         with self.core.transaction() as session:
             return deploy(session, acting(session, by), bundles, self.collaborators.specs, self.collaborators.clock(),
                           note)
+
+    def end_names(self) -> dict[str, tuple[str, str]]:
+        """How requests end, in words: every end event of the newest version of each process, id -> (English
+        name, Chinese name) (an id two processes share keeps the name of the first by key)."""
+        with self.core.reading() as session:
+            found: dict[str, tuple[str, str]] = {}
+            for key in session.scalars(select(ProcessDefinition.key).distinct().order_by(ProcessDefinition.key)):
+                for end, names in end_names(self.collaborators.catalog.latest(session, key).specs).items():
+                    found.setdefault(end, names)
+            return found
 
     def task_form(self, key: str, version: int, name: str) -> dict[str, Any] | None:
         """The form (a JSON Schema document) of step ``name`` in version ``version`` of ``key``, as deployed;

@@ -7,7 +7,8 @@ from typing import Any
 
 from flask import g
 
-from ..i18n import _
+from ..context import engine
+from ..i18n import _, pick
 
 GOOD_ENDS = ("approved", "recorded", "closed")  # end events shown in green
 
@@ -25,4 +26,9 @@ def status_text(instance: Mapping[str, Any]) -> str:
         return labels[end]
     if instance["status"] != "completed" or not end:
         return labels.get(instance["status"], str(instance["status"]))
-    return labels.get(end) or _("Ended: %(end)s", end=end)
+    if end in labels:
+        return labels[end]
+    if "opsflow_end_names" not in g:  # a process's own end (e.g. a pack's): its name in the model
+        g.opsflow_end_names = engine().definitions.end_names()
+    english, chinese = g.opsflow_end_names.get(end, ("", ""))
+    return pick(english, chinese) if english or chinese else _("Ended: %(end)s", end=end)
