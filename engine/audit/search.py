@@ -33,6 +33,7 @@ from ..org import rights
 from ..org.people import Actor
 from ..runtime.instance_views import INSTANCE_STATUSES
 from ..text_input import text_problem
+from .late_steps import late_step
 from .move_search import MOVES, move_condition
 from .views import AuditInstance, AuditPage
 
@@ -42,7 +43,7 @@ DATE_FIELDS = ("started", "ended")
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 PARAMETERS = ("process", "version", "status", "end", "started_by", "actor", "from", "to", "dates", "q", "rework",
-              "move", "sort", "order", "after", "limit")
+              "move", "breached", "sort", "order", "after", "limit")
 TRUE_WORDS, FALSE_WORDS = frozenset({"true", "yes", "1", "on"}), frozenset({"false", "no", "0", "off"})
 
 
@@ -60,6 +61,7 @@ class InstanceQuery:
     q: str | None = None
     rework: bool | None = None  # True: a step was done more than once (a return); False: none was
     move: str | None = None  # one of move_search.MOVES: the instance had that move made on it
+    breached: bool | None = None  # True: a step passed its due time (engine.audit.breaches); False: none did
     sort: str = "started"
     order: str = "desc"
     after: str | None = None
@@ -88,7 +90,7 @@ class InstanceQuery:
             or DEFAULT_LIMIT, date_from=_date(values, "from"), date_to=_date(values, "to"),
             dates=_choice(values, "dates", DATE_FIELDS), sort=_choice(values, "sort", SORTS),
             order=_choice(values, "order", ORDERS), after=values.get("after"), rework=_flag(values, "rework"),
-            move=values.get("move"),
+            move=values.get("move"), breached=_flag(values, "breached"),
         )
         query.check()
         return query
@@ -164,7 +166,7 @@ def _choice(values: dict[str, Any], name: str, choices: tuple[str, ...]) -> str:
     return value
 
 
-def _day_start(day: date) -> datetime:
+def day_start(day: date) -> datetime:
     """Midnight of ``day`` in China time, in UTC (as stored)."""
     return datetime.combine(day, time(), CHINA).astimezone(UTC)
 
@@ -195,7 +197,8 @@ def _user_id(session: Session, name: str, parameter: str) -> int:
     return user_id
 
 
-def _conditions(session: Session, actor: Actor, query: InstanceQuery) -> list[ColumnElement[bool]]:
+def _conditions(session: Session, actor: Actor, query: InstanceQuery, now: datetime | None = None,
+                ) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = [rights.audit_condition(session, actor)]
     if query.process:
         where.append(ProcessInstance.process_key == query.process)
@@ -213,9 +216,9 @@ def _conditions(session: Session, actor: Actor, query: InstanceQuery) -> list[Co
         where.append(exists().where(HumanTask.instance_id == ProcessInstance.id, HumanTask.completed_by_id == acted))
     moment = ProcessInstance.started_at if query.dates == "started" else ProcessInstance.ended_at
     if query.date_from:
-        where.append(moment >= _day_start(query.date_from))
+        where.append(moment >= day_start(query.date_from))
     if query.date_to:
-        where.append(moment < _day_start(query.date_to + timedelta(days=1)))
+        where.append(moment < day_start(query.date_to + timedelta(days=1)))
     if query.rework is not None:  # one of its human tasks (by BPMN id) was created more than once
         again = aliased(HumanTask)
         reworked = exists().where(HumanTask.instance_id == ProcessInstance.id,
@@ -224,13 +227,17 @@ def _conditions(session: Session, actor: Actor, query: InstanceQuery) -> list[Co
         where.append(reworked if query.rework else ~reworked)
     if query.move:
         where.append(move_condition(query.move))
+    if query.breached is not None:  # one of its steps passed its due time (as of ``now``)
+        late = exists().where(HumanTask.instance_id == ProcessInstance.id,
+                              late_step(now or datetime.now(UTC)))
+        where.append(late if query.breached else ~late)
     if query.q:
         escaped = query.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         where.append(ProcessInstance.title.ilike(f"%{escaped}%", escape="\\"))
     return where
 
 
-def search_instances(session: Session, actor: Actor, query: InstanceQuery) -> AuditPage:
+def search_instances(session: Session, actor: Actor, query: InstanceQuery, now: datetime | None = None) -> AuditPage:
     """One page of the instances ``actor`` may audit that match ``query``; ``next`` is the following page's cursor.
 
     :raise NotAllowed: for someone who may audit nothing.
@@ -240,7 +247,7 @@ def search_instances(session: Session, actor: Actor, query: InstanceQuery) -> Au
     query.check()
     column = {"started": ProcessInstance.started_at, "ended": ProcessInstance.ended_at,
               "id": ProcessInstance.id}[query.sort]
-    where = _conditions(session, actor, query)
+    where = _conditions(session, actor, query, now)
     if query.sort == "ended":
         where.append(ProcessInstance.ended_at.is_not(None))
     if query.after:

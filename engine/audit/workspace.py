@@ -39,7 +39,7 @@ from .views import (
 
 def search_instances(session: Session, actor: Actor, query: InstanceQuery, now: datetime) -> AuditPage:
     """One page of the instances the actor may audit that match the query (the search is recorded)."""
-    page = search.search_instances(session, actor, query)
+    page = search.search_instances(session, actor, query, now)
     listed = ",".join(str(item["id"]) for item in page["items"])
     access_log.record_view(session, actor, "search", now,
                            detail=f"{urlencode(query.as_params(query.after))} → ids {listed or 'none'}")

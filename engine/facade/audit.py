@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 from ..audit import workspace
+from ..audit.breaches import Breach, BreachQuery, list_breaches
 from ..audit.bundle_export import export_bundle
 from ..audit.conformance import Progress, Verdict, check_conformance
 from ..audit.exports import allow_export, described
@@ -100,6 +101,14 @@ class Audit(Area):
         right outright, as for exports)."""
         with self.core.reading() as session:
             return workspace.integrity(session, self.collaborators.checkpoints, acting(session, by), instance_id)
+
+    def breaches(self, by: Caller, query: BreachQuery | Mapping[str, Any]) -> list[Breach]:
+        """The steps that passed their due time (超时) in the instances ``by`` may audit, the latest due first:
+        how late, who held it, whether it was escalated (``engine.audit.breaches``).
+        :raise NotAllowed: :raise InvalidInput: :raise UserNotFound:"""
+        chosen = query if isinstance(query, BreachQuery) else BreachQuery.from_params(query)
+        with self.core.reading() as session:
+            return list_breaches(session, acting(session, by), chosen, self.collaborators.clock())
 
     def verify(self, by: Caller, instance_id: int | None = None,
                checkpoint: Path | Literal["latest"] | None = "latest") -> VerifyReport:

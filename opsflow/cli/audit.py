@@ -29,6 +29,7 @@ SEARCH_OPTIONS = (("--process", "process", "process key"), ("--version", "versio
                   ("--rework", "rework", "true: a step was done more than once; false: none was"),
                   ("--move", "move", "a move made on it: transferred, delegated, signers_added, signer_removed, "
                    "countersigned, returned, withdrawn, urged, copied, attached, auto_passed or on_behalf_of"),
+                  ("--breached", "breached", "true: a step passed its due time; false: none did"),
                   ("--sort", "sort", "started (default), ended or id"),
                   ("--order", "order", "desc (default) or asc"), ("--after", "after", "the cursor a page ended with"),
                   ("--limit", "limit", "page size, 1-200 (default 50)"))
@@ -153,6 +154,20 @@ def cmd_log(engine: Engine, args: argparse.Namespace) -> None:
     emit(args, page, text)
 
 
+def cmd_breaches(engine: Engine, args: argparse.Namespace) -> None:
+    found = engine.audit.breaches(looker(args), {"process": args.process, "person": args.person,
+                                                 "from": args.date_from, "to": args.date_to, "limit": args.limit})
+
+    def text() -> None:
+        table([{"task": b.task_id, "instance": b.instance_id, "process": b.process, "step": b.step,
+                "holder": b.holder or "-", "due": b.due_at, "done": b.done_at or "(open)",
+                "late": f"{b.late_minutes // 60}h{b.late_minutes % 60:02d}m", "escalated": "yes" if b.escalated
+                else "no"} for b in found],
+              ["task", "instance", "process", "step", "holder", "due", "done", "late", "escalated"])
+
+    emit(args, found, text)
+
+
 def _as(p: argparse.ArgumentParser) -> None:
     p.add_argument("--as", dest="actor_user", metavar="USER",
                    help="look as this user (rights checked); without it, as the operator")
@@ -163,6 +178,14 @@ def register(commands: Commands) -> None:
                                            "(without --step: its steps)")
     p.add_argument("id", type=record_id("process instance"))
     p.add_argument("--step", type=int, help="the step (1 is the start)")
+    _as(p)
+    p = commands.add("breaches", cmd_breaches, "steps that passed their due time (超时), the latest due first: how "
+                                               "late, who held them, whether they were escalated")
+    p.add_argument("--process", help="process key")
+    p.add_argument("--person", help="who held the step (username)")
+    p.add_argument("--from", dest="date_from", help="first due day (YYYY-MM-DD, China time)")
+    p.add_argument("--to", dest="date_to", help="last due day, included")
+    p.add_argument("--limit", default="200", help="at most this many (1-1000)")
     _as(p)
     group = commands.group("audit", "the audit workspace: search, an instance step by step, heatmaps, access log")
     sub = Commands(group)

@@ -73,3 +73,30 @@ def test_the_audit_commands_refuse_those_without_the_right(plan_db, capsys):
     code, _, err = run(url, capsys, "audit", "instances", "--as", "he.ping", "--status", "lost")
     assert code == 6 and "status: unknown status" in err
     assert run(url, capsys, "replay", "999", "--step", "1")[0] == 3
+
+
+def test_breaches_lists_late_steps_and_refuses_a_bad_day(sqlite_url, capsys):
+    from tests.clocks import FakeClock
+    engine = build_engine(sqlite_url, clock=FakeClock())
+    engine.setup.init(demo=True)
+    try:
+        plan = start_plan(engine)
+    finally:
+        engine.db.dispose()
+    code, out, _ = run(sqlite_url, capsys, "breaches", "--as", "he.ping", "--json")
+    assert code == 0 and json.loads(out) == []  # the CLI's clock is now: research is not due yet
+    month_ago = FakeClock()
+    month_ago.advance(days=-30)
+    late = build_engine(sqlite_url, clock=month_ago)
+    try:
+        old = start_plan(late)  # started a month ago: its research is long overdue
+    finally:
+        late.db.dispose()
+    code, out, _ = run(sqlite_url, capsys, "breaches", "--as", "he.ping", "--json")
+    assert code == 0 and [(b["instance_id"], b["state"]) for b in json.loads(out)] == [(old, "open")]
+    code, out, _ = run(sqlite_url, capsys, "breaches", "--process", "market_plan")
+    rows = out.strip().split("\n")[1:]  # the table's head first
+    assert code == 0 and len(rows) == 1 and "(open)" in rows[0] and rows[0].split()[1] == str(old)
+    assert plan != old
+    code, _, err = run(sqlite_url, capsys, "breaches", "--from", "soon")
+    assert code != 0 and "from/to" in err

@@ -170,6 +170,7 @@ PROBES = [
     Probe("/audit/instances/<id:instance_id>/steps/<id:step>", "GET", lambda w: f"/audit/instances/{w.plan}/steps/1",
           403, {200: AUDITORS}),
     Probe("/audit/access-log", "GET", lambda w: "/audit/access-log", 403, {200: LOG_READERS}),
+    Probe("/audit/breaches", "GET", lambda w: "/audit/breaches?process=market_plan", 403, {200: AUDITORS}),
     Probe("/audit/processes", "GET", lambda w: "/audit/processes", 403, {200: AUDITORS}),
     Probe("/audit/processes/<key>/versions/<id:version>", "GET", lambda w: "/audit/processes/market_plan/versions/1",
           403, {200: AUDITORS}),

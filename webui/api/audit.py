@@ -57,3 +57,10 @@ def access_log() -> Response:
         context.me(), text_arg("viewer"), int_arg("instance", 0, 1, MAX_STEP) if instance else None,
         int_arg("before", 0, 1, MAX_STEP) if before else None, int_arg("limit", 100, 1, MAX_PAGE))
     return answer(page)
+
+
+@blueprint.get("/audit/breaches")
+def breaches() -> Response:
+    """The steps that passed their due time (超时): ``process``, ``person`` (who held it), ``from``/``to`` (the
+    due day, China time), ``limit``; the latest due first, with how late and whether it was escalated."""
+    return answer(context.engine().audit.breaches(context.me(), request.args))

@@ -110,7 +110,15 @@ ACCESS_ENTRY = obj({"id": INTEGER, "at": TIME, "viewer": STRING,
 ACCESS_PAGE = obj({"items": {"type": "array", "items": ref("AccessEntry")},
                    "next": {"type": ["integer", "null"], "description": "pass as `before` for older entries"}})
 
+BREACH = obj({"task_id": INTEGER, "instance_id": INTEGER, "process": STRING, "instance_title": STRING, "step": STRING,
+              "step_title": STRING, "step_title_zh": STRING, "holder": nullable(STRING), "due_at": TIME,
+              "done_at": nullable(TIME),
+              "state": {"type": "string", "enum": ["completed", "expired", "open"],
+                        "description": "done late, closed unfinished at its due time, or still open past it"},
+              "late_minutes": INTEGER, "escalated": {"type": "boolean"}})
+
 AUDIT_COMPONENTS: dict[str, Schema] = {
+    "Breach": BREACH,
     "AuditInstance": AUDIT_INSTANCE, "AuditPage": AUDIT_PAGE, "AuditPath": PATH, "ReplayTask": REPLAY_TASK,
     "AuditStepEvent": STEP_EVENT, "AuditFollowUp": FOLLOW_UP, "AuditChange": CHANGE, "AuditStep": AUDIT_STEP,
     "Replay": REPLAY, "AuditView": AUDIT_VIEW, "Durations": DURATIONS,
@@ -135,6 +143,7 @@ def audit_paths(operation: Callable[..., dict[str, Any]], param: Callable[..., d
               "whether from/to bound the start or the end"),
         param("q", "query", text, "text in the title (% and _ match themselves)"),
         param("rework", "query", {"type": "boolean"}, "true: a person's step was done more than once"),
+        param("breached", "query", {"type": "boolean"}, "true: a step passed its due time (超时)"),
         param("move", "query", {"type": "string", "enum": list(MOVES)},
               "a move made on it: transferred (转办), delegated (委派), signers_added (加签), signer_removed (减签), "
               "countersigned (会签), returned (驳回), withdrawn (撤回), urged (催办), copied (抄送), attached (附件), "
@@ -167,6 +176,15 @@ def audit_paths(operation: Callable[..., dict[str, Any]], param: Callable[..., d
             (200, ref("Heatmap"), "The heatmap"), [403, 404],
             [param("key", "path", text, "process key"),
              param("version", "path", {"type": "integer", "minimum": 1}, "version")])},
+        "/audit/breaches": {"get": operation(
+            "listBreaches", "Steps that passed their due time (超时), the latest due first", "audit",
+            (200, {"type": "array", "items": ref("Breach")}, "The breaches"), [400, 403, 404], [
+                param("process", "query", text, "process key"),
+                param("person", "query", text, "who held the step (username)"),
+                param("from", "query", {"type": "string", "format": "date"}, "first due day (China time)"),
+                param("to", "query", {"type": "string", "format": "date"}, "last due day, included"),
+                param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 200},
+                      "at most this many")])},
         "/audit/access-log": {"get": operation(
             "listAccessLog", "Who looked at what through the audit workspace (auditors and admins)", "audit",
             (200, ref("AccessPage"), "Newest first"), [400, 403], log)},

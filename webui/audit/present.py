@@ -164,3 +164,14 @@ def what_label(what: str) -> str:
               "diagram": _("Diagram"), "heatmap": _("Heatmap"), "access_log": _("Access log"),
               "export": _("Export")}
     return labels.get(what, what)
+
+
+def late_text(minutes: int) -> str:
+    """How late a step was, in days, hours and minutes of the clock ("1 d 3 h", "2 h 05 min", "12 min")."""
+    days, rest = divmod(max(0, minutes), 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return _("%(days)d d %(hours)d h", days=days, hours=hours)
+    if hours:
+        return _("%(hours)d h %(minutes)02d min", hours=hours, minutes=mins)
+    return _("%(minutes)d min", minutes=mins)

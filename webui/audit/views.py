@@ -201,6 +201,17 @@ def access_log() -> ResponseReturnValue:
                            person=present.person, filtered=bool(filters))
 
 
+@blueprint.get("/breaches")
+def breaches() -> ResponseReturnValue:
+    """The steps that passed their due time (超时), the latest due first: by process, person and due days."""
+    come_back_to(url_for("audit.breaches"))
+    wanted = {name: request.args.get(name, "").strip() for name in ("process", "person", "from", "to")}
+    found = engine().audit.breaches(me(), wanted)
+    return render_template("audit/breaches.html", rows=found, wanted=wanted, processes=processes(),
+                           people=sorted(people()), person=present.person, late=present.late_text,
+                           may_see_log=engine().org.may(me(), Right.SEE_ACCESS_LOG))
+
+
 @blueprint.get("/processes")
 def versions() -> ResponseReturnValue:
     """List every deployed version with its instances, each linking to its heatmap."""
