@@ -37,6 +37,8 @@ from . import (
 from .audit.views import may_audit
 from .auth import views as auth_views
 from .context import display_name, signed_in
+from .context import people as directory_people
+from .context import processes as deployed_processes
 from .inbox.views import holds, navigation, task_counts
 from .modeler import views as modeler
 
@@ -54,11 +56,15 @@ def _page_globals() -> dict[str, Any]:
     me = signed_in()
     if me is None:
         return {"me": None, "my_name": "", "counts": {}, "unread": 0, "dashboard": False, "audit": False,
-                "modeler": False, "operator": False, "org_admin": False}
+                "modeler": False, "operator": False, "org_admin": False, "may_start": False}
     nav = navigation()
+    person = directory_people().get(me)
+    roles = set(person.roles) if person is not None else set()
     return {"me": me, "my_name": display_name(me), "counts": task_counts(), "unread": nav.unread,
             "dashboard": holds("see dashboards"), "audit": may_audit(), "modeler": holds("model"),
-            "operator": holds("operate"), "org_admin": holds("administer the organisation")}
+            "operator": holds("operate"), "org_admin": holds("administer the organisation"),
+            # "Start" only for someone who may start a process (an auditor may not: 审计只读)
+            "may_start": any(roles & set(p.get("start_roles") or ()) for p in deployed_processes().values())}
 
 
 def favicon() -> ResponseReturnValue:

@@ -171,6 +171,7 @@ def show_task(session: Session, collaborators: Collaborators, actor: Actor, task
         **task_row(task, instance.process_key, instance.title, definition.title if definition else None,
                    definition.title_zh if definition else None, assignee, _username(session, task.on_behalf_of_id)),
         "may_complete": not actor.is_operator and rights.may_work_on(actor, task),
+        "may_comment": not actor.is_operator and rights.may_comment(session, actor, task, instance),
         "may_release": not actor.is_operator and not any(s.state in ("pending", "waiting") for s in steps)
         and rights.may_release(session, actor, task, relationship_roles(session)),
         "process_version": process.version,

@@ -103,6 +103,7 @@ class TaskDetail(TaskRow):
     """One task with its form, what the form starts with, and the context from earlier steps."""
 
     may_complete: bool
+    may_comment: bool  # the advisory right: not for those whose roles only read (auditors)
     may_release: bool
     process_version: int
     instructions: str

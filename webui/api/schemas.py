@@ -73,7 +73,8 @@ TASK = obj({**TASK_FIELDS, "mine": {"type": "boolean", "description": "claimed b
                              "approved at once (POST /tasks/bulk-approve)"}}, "An open task in the caller's inbox.")
 TASK_DETAIL = obj({
     **TASK_FIELDS,
-    "may_complete": BOOLEAN, "may_release": BOOLEAN, "process_version": INTEGER, "instructions": STRING,
+    "may_complete": BOOLEAN, "may_comment": BOOLEAN, "may_release": BOOLEAN, "process_version": INTEGER,
+    "instructions": STRING,
     "instructions_zh": {"type": "string", "description": "the instructions in Chinese (empty when not given)"},
     "form": {"type": "object", "description": "the JSON Schema (2020-12) that complete's data must satisfy"},
     "context": {"type": "object", "description": "read-only data of earlier steps, keyed by step"},
