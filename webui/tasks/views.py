@@ -257,6 +257,7 @@ def complete(task_id: int) -> ResponseReturnValue:
 @blueprint.post("/<id:task_id>/claim")
 def claim(task_id: int) -> ResponseReturnValue:
     """Take an unclaimed task, so that nobody else works on it."""
+    come_back_to(_next_or(url_for("tasks.show", task_id=task_id)))
     engine().work.claim(me(), task_id)
     flash(_("The task is yours now."), "success")
     return redirect(_next_or(url_for("tasks.show", task_id=task_id)), code=303)
