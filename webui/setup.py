@@ -14,6 +14,7 @@ from . import (
     account,
     audit,
     auth,
+    boards,
     calendar,
     context,
     copies,
@@ -35,7 +36,7 @@ from . import (
 )
 from .audit.views import may_audit
 from .auth import views as auth_views
-from .context import display_name, signed_in
+from .context import display_name, engine, signed_in
 from .inbox.views import holds, navigation, task_counts
 from .modeler import views as modeler
 
@@ -44,7 +45,7 @@ FAVICON_MAX_AGE = 7 * 24 * 3600
 HTML_BLUEPRINTS = (auth.blueprint, inbox.blueprint, tasks.blueprint, processes.blueprint, instances.blueprint,
                    notifications.blueprint, dashboard.blueprint, calendar.blueprint, audit.blueprint,
                    modeler.blueprint, i18n.blueprint, account.blueprint, ops.blueprint, copies.blueprint,
-                   moves.blueprint, absences.blueprint, people.blueprint)
+                   moves.blueprint, absences.blueprint, people.blueprint, boards.blueprint)
 for _blueprint in HTML_BLUEPRINTS:  # once, at import: a blueprint cannot change after its first registration
     errors.attach(_blueprint)
 
@@ -53,11 +54,12 @@ def _page_globals() -> dict[str, Any]:
     me = signed_in()
     if me is None:
         return {"me": None, "my_name": "", "counts": {}, "unread": 0, "dashboard": False, "audit": False,
-                "modeler": False, "operator": False, "org_admin": False}
+                "modeler": False, "operator": False, "org_admin": False, "boards": ()}
     nav = navigation()
     return {"me": me, "my_name": display_name(me), "counts": task_counts(), "unread": nav.unread,
             "dashboard": holds("see dashboards"), "audit": may_audit(), "modeler": holds("model"),
-            "operator": holds("operate"), "org_admin": holds("administer the organisation")}
+            "operator": holds("operate"), "org_admin": holds("administer the organisation"),
+            "boards": engine().boards.offered(context.me())}
 
 
 def favicon() -> ResponseReturnValue:
