@@ -14,7 +14,7 @@ from engine.boards.hazards import AGE_BANDS, SEVERITIES
 from engine.boards.views import OpenStep
 
 from ..context import engine, me
-from ..i18n import _, pick
+from ..i18n import pick
 from .labels import age_band_label, category_label, section_label, severity_label, sla_label
 
 blueprint = Blueprint("boards", __name__, url_prefix="/boards")
@@ -39,5 +39,4 @@ def hazards() -> ResponseReturnValue:
     return render_template("boards/hazards.html", board=board, severities=SEVERITIES,
                            bands=[key for key, _first, _last in AGE_BANDS], severity_label=severity_label,
                            section_label=section_label, age_band_label=age_band_label, step_text=step_text,
-                           total=len(board.rows), overdue=sum(1 for r in board.rows if r.overdue),
-                           title=_("Hazards"))
+                           total=len(board.rows), overdue=sum(1 for r in board.rows if r.overdue))
