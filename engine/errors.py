@@ -42,6 +42,22 @@ class NotAllowed(OpsflowError):
     code = "forbidden"
 
 
+class SeparationOfDuties(NotAllowed):
+    """Separation of duties (不相容职责分离): whoever completed one step of an instance may not do another step
+    that the process keeps apart from it (``notCompletedBy``); the task stays open for someone else.
+
+    Carries the person and both steps' titles, so that every channel can say it in its reader's language.
+    """
+
+    def __init__(self, username: str, display_name: str, task_id: int, step: tuple[str, str, str],
+                 other: tuple[str, str, str]) -> None:
+        # step and other: (id, English title, Chinese title)
+        super().__init__(f"separation of duties: {username} completed {other[1]!r} ({other[0]}) on this request, so "
+                         f"someone else must do {step[1]!r} ({step[0]}, task {task_id})")
+        self.username, self.display_name, self.task_id = username, display_name, task_id
+        self.step, self.other = step, other
+
+
 class Conflict(OpsflowError):
     """The thing changed under the caller: completed, claimed or stepped by someone else."""
 

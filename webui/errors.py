@@ -1,6 +1,6 @@
 """The one place where domain errors (and HTTP errors) become HTML answers.
 
-- ``NotFound`` → 404 page, ``NotAllowed`` → 403 page;
+- ``NotFound`` → 404 page, ``NotAllowed`` → 403 page (but ``SeparationOfDuties``: its message, and back);
 - ``Conflict`` → a message and back to the inbox (someone else was quicker; not an error page);
 - ``FormInvalid`` → a message naming the fields and back to the page the user came from (the views of
   generated forms catch it themselves and draw the same form again, every error next to its field);
@@ -28,6 +28,7 @@ from engine.errors import (
     NotFound,
     OpsflowError,
     ProcessError,
+    SeparationOfDuties,
     TooSoon,
     UserNotFound,
 )
@@ -36,7 +37,7 @@ from engine.org.sign_in import LoginFailed
 from .api.errors import http_error
 from .context import signed_in
 from .forms.field_errors import explain, say
-from .i18n import _, ngettext, when
+from .i18n import _, ngettext, pick, when
 from .safety import TextNotAccepted
 
 log = logging.getLogger(__name__)
@@ -77,8 +78,18 @@ def _not_allowed(exc: NotAllowed) -> ResponseReturnValue:
         if exc.retry_after is None:
             return page
         return page, TOO_MANY_REQUESTS, {"Retry-After": str(exc.retry_after)}
+    if isinstance(exc, SeparationOfDuties):  # the task stays open for someone else: say why, and go back
+        flash(separation_text(exc), "error")
+        return _back()
     log.info("refused %s %s: %s", request.method, request.path, exc.message)
     return error_page(403, _("Not allowed"), _("Your roles do not allow you to see or do this."))
+
+
+def separation_text(exc: SeparationOfDuties) -> str:
+    """Separation of duties in the reader's language, naming the rule, the person and both steps."""
+    return _("Separation of duties: %(name)s did “%(other)s” on this request, so someone else must do “%(step)s”. "
+             "The task stays open for them.", name=f"{exc.display_name} ({exc.username})",
+             other=pick(exc.other[1], exc.other[2]), step=pick(exc.step[1], exc.step[2]))
 
 
 def _sign_in_refusal(exc: LoginFailed) -> str:

@@ -14,6 +14,7 @@ from . import (
     account,
     audit,
     auth,
+    boards,
     calendar,
     context,
     copies,
@@ -36,7 +37,7 @@ from . import (
 )
 from .audit.views import may_audit
 from .auth import views as auth_views
-from .context import display_name, signed_in
+from .context import display_name, engine, signed_in
 from .context import people as directory_people
 from .context import processes as deployed_processes
 from .inbox.views import holds, navigation, task_counts
@@ -47,7 +48,8 @@ FAVICON_MAX_AGE = 7 * 24 * 3600
 HTML_BLUEPRINTS = (auth.blueprint, inbox.blueprint, tasks.blueprint, processes.blueprint, instances.blueprint,
                    notifications.blueprint, dashboard.blueprint, calendar.blueprint, audit.blueprint,
                    modeler.blueprint, i18n.blueprint, account.blueprint, ops.blueprint, copies.blueprint,
-                   moves.blueprint, absences.blueprint, people.blueprint, dispatch_board.blueprint)
+                   moves.blueprint, absences.blueprint, people.blueprint, dispatch_board.blueprint,
+                   boards.blueprint)
 for _blueprint in HTML_BLUEPRINTS:  # once, at import: a blueprint cannot change after its first registration
     errors.attach(_blueprint)
 
@@ -56,7 +58,7 @@ def _page_globals() -> dict[str, Any]:
     me = signed_in()
     if me is None:
         return {"me": None, "my_name": "", "counts": {}, "unread": 0, "dashboard": False, "audit": False,
-                "modeler": False, "operator": False, "org_admin": False, "may_start": False}
+                "modeler": False, "operator": False, "org_admin": False, "may_start": False, "boards": ()}
     nav = navigation()
     person = directory_people().get(me)
     roles = set(person.roles) if person is not None else set()
@@ -64,7 +66,8 @@ def _page_globals() -> dict[str, Any]:
             "dashboard": holds("see dashboards"), "audit": may_audit(), "modeler": holds("model"),
             "operator": holds("operate"), "org_admin": holds("administer the organisation"),
             # "Start" only for someone who may start a process (an auditor may not: 审计只读)
-            "may_start": any(roles & set(p.get("start_roles") or ()) for p in deployed_processes().values())}
+            "may_start": any(roles & set(p.get("start_roles") or ()) for p in deployed_processes().values()),
+            "boards": engine().boards.offered(context.me())}
 
 
 def favicon() -> ResponseReturnValue:

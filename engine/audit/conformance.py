@@ -4,8 +4,8 @@ The replay starts the version's workflow with the recorded start data (the sandb
 gateway conditions), then feeds it each recorded task completion in order, as the engine did: the task
 must be one the model has waiting at that point, the model must take the gateway paths the history
 records, and it must end (or wait) where the history says. The first difference is the deviation.
-Nothing is written: the replay runs on a fresh workflow in memory. Timers cannot be replayed (they
-fire by the clock); an instance whose history holds one is reported as not checked.
+Nothing is written: the replay runs on a fresh workflow in memory. Timers fire where the history says
+they fired (``timer_replay``): the model must have such a timer waiting, on the steps the history says it closed.
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ from ..runtime import rewind
 from ..runtime.collaborators import Collaborators
 from ..runtime.countersign import cast_vote, place_of
 from ..runtime.execution import ready_human_tasks
+from .timer_replay import mark_fired
 from .xes import LogFilter, count_instances, instance_query
 
 Progress = Callable[[int, int], None]
-UNREPLAYABLE = frozenset({"timer_fired", "task_expired"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,12 +56,21 @@ def _the_one(tasks: list[Any], actor: str) -> Any:
     return tasks[0] if tasks else None
 
 
+def _expired_after(recorded: list[tuple[int, str, Any, str | None]], seq: int) -> list[str]:
+    """The steps the ``task_expired`` events right after the timer event ``seq`` name."""
+    after = [r for r in recorded if r[0] > seq]
+    names = []
+    for _seq, kind, _payload, task_name in after:
+        if kind != "task_expired":
+            break
+        names.append(str(task_name))
+    return names
+
+
 def replay_instance(collaborators: Collaborators, process: Any, instance_id: int,
                     events: list[HistoryEvent]) -> Verdict:
     """The verdict for one instance's events (in sequence order) against ``process`` (its version)."""
     version = process.version
-    if any(e.kind in UNREPLAYABLE for e in events):
-        return Verdict(instance_id, version, None, 0, "its history holds timer events, which a replay cannot fire")
     started = next((e for e in events if e.kind == "instance_started"), None)
     if started is None:
         return Verdict(instance_id, version, False, 0, "the history has no instance_started event", None)
@@ -87,6 +96,20 @@ def replay_instance(collaborators: Collaborators, process: Any, instance_id: int
             if model != taken:
                 return Verdict(instance_id, version, False, steps, f"at gateway {taken[0]} the history took "
                                f"{', '.join(taken[1])}, the model (with the recorded data) {', '.join(model[1])}", seq)
+        elif kind == "timer_fired":
+            expired = _expired_after(recorded, seq)
+            if not mark_fired(workflow, expired):
+                return Verdict(instance_id, version, False, steps, "a timer fired, but the model had no timer waiting"
+                               + (f" on {', '.join(expired)}" if expired else ""), seq)
+            before = runner.snapshot(workflow)
+            try:
+                runner.run_action(workflow.refresh_timers)
+                run = runner.advance(workflow, before, data, None)
+            except ProcessError as exc:
+                return Verdict(instance_id, version, False, steps, f"the model cannot go on after its timer: {exc}",
+                               seq)
+            data = run.data
+            expected_paths = _paths(run.events)
         elif kind in ("instance_cancelled", "instance_withdrawn"):
             return Verdict(instance_id, version, True, steps)
         elif kind in ("task_completed", "task_auto_passed"):  # a step passed for the same approver: the same run

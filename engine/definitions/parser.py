@@ -35,6 +35,7 @@ from .copy_rules import copy_rule_problems
 from .countersign import countersign_problems
 from .problems import N_, Problem
 from .sandbox import check_compiles
+from .separation import separation_problems
 from .xml_safety import UnsafeXml, parse_xml
 
 # A process's ``transferRule`` property: to whom its steps may be transferred (转办); "" is the default
@@ -218,6 +219,7 @@ def _parse_process(
     for some_spec in [spec, *subprocess_specs.values()]:
         problems += countersign_problems(some_spec, forms_by_task, assignee_paths)
         problems += copy_rule_problems(some_spec, known_roles, relationship_roles)
+        problems += separation_problems(some_spec)
         for task_spec in some_spec.task_specs.values():
             if isinstance(task_spec, ExclusiveGateway):
                 problem = gateway_problem(task_spec, forms_by_task)

@@ -6,6 +6,7 @@
     engine.definitions  deploying bundles (the CLI's files, the API's uploads)
     engine.org          people and roles, rights, signing in, API tokens
     engine.appraisal    appraisal cycles and their dashboard
+    engine.boards       the process packs' boards: complaints by SLA state, hazards by severity and age
     engine.ops          operators: incidents, jobs, workers, retries, scheduled starts
     engine.calendar     the working-day calendar
     engine.setup        the schema and shipped content, health, the nodes' shared secret
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..runtime.collaborators import Collaborators
 from .appraisal import Appraisal
 from .audit import Audit
+from .boards import Boards
 from .calendar import Calendar
 from .core import Core
 from .definitions import Definitions
@@ -46,6 +48,7 @@ class Engine:
         self.definitions = Definitions(self.core)
         self.org = Org(self.core)
         self.appraisal = Appraisal(self.core)
+        self.boards = Boards(self.core)
         self.ops = Ops(self.core)
         self.calendar = Calendar(self.core)
         self.setup = Setup(self.core)

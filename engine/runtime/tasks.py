@@ -31,6 +31,7 @@ from .countersign import cast_vote, round_view
 from .form_files import check_form_files
 from .inbox import task_row
 from .outbox import users_with_role
+from .separation import require_other_person
 from .step_plan import step_label
 from .step_writer import Step, TaskAction, workflow_changes, write_step
 from .views import Assignment, Completion, EarlierDecision, ReturnNote, TaskDetail
@@ -213,6 +214,7 @@ def claim_task(session: Session, collaborators: Collaborators, actor: Actor, tas
         return {"id": task.id, "assignee": actor.username, "changed": False}
     if task.assignee_id is not None:
         raise Conflict(f"task {task.id} is already claimed by someone else")
+    require_other_person(session, collaborators.catalog.get(session, instance.definition_id), actor, task)
     write_step(session, collaborators, _assignee_step(
         task, instance, actor.id, None, PendingEvent("task_claimed", actor.username, task.name, task.id)),
         collaborators.clock())
@@ -252,6 +254,7 @@ def assign_task(
                            "not in it")
     rights.require_assign_from(session, actor, task, target)
     _require_not_handed_on(session, task)
+    require_other_person(session, collaborators.catalog.get(session, instance.definition_id), target, task)
     if task.assignee_id == target.id:
         return {"id": task.id, "assignee": target.username, "changed": False}
     write_step(session, collaborators, _assignee_step(
@@ -328,6 +331,7 @@ def run_completion(
     of the same step recorded before the completion (an added signer's signature).
     """
     process, workflow, workflow_task, schema = open_form(session, collaborators, task, instance)
+    require_other_person(session, process, actor, task)  # 不相容职责分离 (notCompletedBy)
     runner = collaborators.runner
     submitted = validate_form(schema, data)
     check_form_files(session, instance.id, schema, submitted)

@@ -26,6 +26,7 @@ BELOW = {
     "appraisal": {"base", "org", "history", "definitions", "runtime"},
     "audit": {"base", "org", "history", "definitions", "runtime"},
     "modeler": {"base", "org", "history", "definitions", "runtime"},
+    "boards": {"base", "org", "history", "definitions", "runtime"},
     "migrations": {"base"},
 }
 PACKAGES = {*BELOW, "facade"} - {"base"}

@@ -151,6 +151,10 @@ PROBES = [
     Probe("/cycles", "GET", lambda w: "/cycles", 403, {200: DASHBOARD}),
     # The template database has no cycle: those who may see the dashboard learn that it does not exist.
     Probe("/cycles/<period>", "GET", lambda w: "/cycles/2026-Q4", 403, {404: DASHBOARD}),
+    # The packs' boards: everyone signed in gets one, listing only the instances they may see (none here: the
+    # template has no pack installed); the navigation links them for those who may follow the process.
+    Probe("/boards/complaints", "GET", lambda w: "/boards/complaints", 200),
+    Probe("/boards/hazards", "GET", lambda w: "/boards/hazards", 200),
     # The working-day calendar: admins enter the days the holiday package lacks.
     Probe("/calendar", "GET", lambda w: "/calendar", 403, {303: ADMIN}),
     Probe("/calendar/<id:year>", "GET", lambda w: "/calendar/2027", 403, {200: ADMIN}),

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from engine.errors import Conflict, FormInvalid, InvalidInput, ProcessNotFound
+from engine.errors import Conflict, FormInvalid, InvalidInput, ProcessNotFound, SeparationOfDuties
 from engine.org.people import Person
 from engine.runtime.comments import mentioned
 from engine.runtime.form_files import attachment_fields
@@ -18,7 +18,7 @@ from engine.text_input import id_in_range
 
 from .. import files
 from ..context import display_name, engine, me, username
-from ..errors import UNPROCESSABLE, come_back_to
+from ..errors import UNPROCESSABLE, come_back_to, separation_text
 from ..forms.context_view import name_files, sections
 from ..forms.field_errors import say
 from ..forms.instructions import render_instructions
@@ -31,6 +31,7 @@ from .handover import handover_view
 
 blueprint = Blueprint("tasks", __name__, url_prefix="/tasks")
 CONFLICT = 409
+FORBIDDEN = 403
 # The hidden field that names the form a task page was made with: "<process>/<version>/<step>".
 FORM_OF = "opsflow:form"
 
@@ -241,6 +242,9 @@ def complete(task_id: int) -> ResponseReturnValue:
         return _page(engine().work.task(me(), task_id), data, exc.fields), UNPROCESSABLE
     except Conflict:
         return _not_taken(task_id, username())
+    except SeparationOfDuties as exc:  # 不相容职责分离: said above the form, what was typed kept
+        return _page(engine().work.task(me(), task_id), data, {}, refusal=Refusal(separation_text(exc), [])), \
+            FORBIDDEN
     step = step_title(result)
     flash(f"task-{task_id}", "draft-done")  # the browser may forget what it kept of this form
     name = request.form.get(FORM_OF, "").rpartition("/")[2]  # read the round only when the step seems to stay
@@ -257,6 +261,7 @@ def complete(task_id: int) -> ResponseReturnValue:
 @blueprint.post("/<id:task_id>/claim")
 def claim(task_id: int) -> ResponseReturnValue:
     """Take an unclaimed task, so that nobody else works on it."""
+    come_back_to(_next_or(url_for("tasks.show", task_id=task_id)))
     engine().work.claim(me(), task_id)
     flash(_("The task is yours now."), "success")
     return redirect(_next_or(url_for("tasks.show", task_id=task_id)), code=303)

@@ -19,7 +19,7 @@ from engine.definitions.xml_safety import parse_xml
 from tests.paths import REPO
 
 PROCESSES = REPO / "processes"
-BPMN_FILES = sorted(PROCESSES.glob("*.bpmn"))
+BPMN_FILES = sorted(PROCESSES.glob("*.bpmn")) + sorted((REPO / "packs").glob("*/*.bpmn"))  # shipped and packs
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
     "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",

@@ -1,0 +1,51 @@
+"""Separation of duties (不相容职责分离) on a user task: ``notCompletedBy="<other step id>"`` says that whoever
+completed the other step of the same instance may not claim, take or complete this one (the re-inspection of a
+hazard is not done by the person who rectified it). Read here from the deployed spec; the deploy check refuses a
+value that names no other user task of the same process. The runtime rule is ``engine.runtime.separation``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+
+from .countersign import is_round_spec, step_name
+from .problems import N_, Problem
+
+SEPARATION_PROPERTY = "notCompletedBy"
+
+
+def excluded_step(task_spec: Any) -> str:
+    """The step whose completer may not do ``task_spec`` ('' when the task names none)."""
+    extensions = getattr(task_spec, "extensions", None) or {}
+    return str((extensions.get("properties") or {}).get(SEPARATION_PROPERTY, "") or "").strip()
+
+
+def separation_problems(spec: Any) -> list[str]:
+    """Every ``notCompletedBy`` of ``spec`` that does not name another user task of the same (sub)process, or
+    sits on something other than a plain user task."""
+    steps = {step_name(t) for t in spec.task_specs.values() if isinstance(t, UserTask)}
+    problems: list[str] = []
+    for task_spec in spec.task_specs.values():
+        other = excluded_step(task_spec)
+        if not other:
+            continue
+        element = str(getattr(task_spec, "bpmn_id", None) or task_spec.name)
+        if not isinstance(task_spec, UserTask) or is_round_spec(task_spec):
+            problems.append(Problem(N_("%(step)s: notCompletedBy is read on plain user tasks only (not on a "
+                                       "countersign)"), element, step=element))
+        elif other == step_name(task_spec) or other not in steps:
+            problems.append(Problem(N_("user task %(step)r: notCompletedBy %(other)r must name another user task of "
+                                       "the same process"), element, step=element, other=other))
+    return problems
+
+
+def excluded_step_of(specs: Any, name: str) -> str:
+    """The ``notCompletedBy`` of the user task ``name`` in a deployed version's spec bundle ('' for none)."""
+    spec, subprocess_specs = specs
+    for some_spec in (spec, *subprocess_specs.values()):
+        task_spec = some_spec.task_specs.get(name)
+        if task_spec is not None and isinstance(task_spec, UserTask):
+            return excluded_step(task_spec)
+    return ""

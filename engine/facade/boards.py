@@ -1,0 +1,31 @@
+"""Boards of the process packs (managers and whoever takes part): each shows only the instances its viewer
+may see."""
+
+from __future__ import annotations
+
+from ..boards.complaints import COMPLAINT_PROCESS, complaint_board
+from ..boards.hazards import HAZARD_PROCESS, hazard_board
+from ..boards.offered import offered_boards
+from ..boards.views import ComplaintBoard, HazardBoard
+from ..org.people import Person, acting
+from .core import Area
+
+BOARD_PROCESSES = (COMPLAINT_PROCESS, HAZARD_PROCESS)
+
+
+class Boards(Area):
+    def complaints(self, by: Person) -> ComplaintBoard:
+        """Open complaints by the state of their deadlines."""
+        with self.core.reading() as session:
+            return complaint_board(session, self.collaborators.catalog, acting(session, by), self.collaborators.clock())
+
+    def hazards(self, by: Person) -> HazardBoard:
+        """Open hazards by severity and age."""
+        with self.core.reading() as session:
+            return hazard_board(session, self.collaborators.catalog, acting(session, by), self.collaborators.clock())
+
+    def offered(self, by: Person) -> tuple[str, ...]:
+        """The boards' processes ``by`` may follow (for the navigation): deployed, and ``by`` may see one of their
+        instances or holds a role that starts it or works on it."""
+        with self.core.reading() as session:
+            return offered_boards(session, self.collaborators.catalog, acting(session, by), BOARD_PROCESSES)

@@ -1,0 +1,3 @@
+from .views import blueprint
+
+__all__ = ["blueprint"]
