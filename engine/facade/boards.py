@@ -8,6 +8,7 @@ from ..boards.hazards import HAZARD_PROCESS, hazard_board
 from ..boards.offered import offered_boards
 from ..boards.views import ComplaintBoard, HazardBoard
 from ..org.people import Person, acting
+from ..runtime.dispatch_board import DispatchBoard, dispatch_board
 from .core import Area
 
 BOARD_PROCESSES = (COMPLAINT_PROCESS, HAZARD_PROCESS)
@@ -23,6 +24,11 @@ class Boards(Area):
         """Open hazards by severity and age."""
         with self.core.reading() as session:
             return hazard_board(session, self.collaborators.catalog, acting(session, by), self.collaborators.clock())
+
+    def dispatch(self, by: Person) -> DispatchBoard:
+        """The overdue dispatched tasks (the ``dispatch`` pack) ``by`` may see, the most overdue first."""
+        with self.core.reading() as session:
+            return dispatch_board(session, acting(session, by), self.collaborators.clock())
 
     def offered(self, by: Person) -> tuple[str, ...]:
         """The boards' processes ``by`` may follow (for the navigation): deployed, and ``by`` may see one of their

@@ -18,7 +18,6 @@ from ..runtime import (
     bulk,
     comments,
     copies,
-    dispatch_board,
     handover,
     inbox,
     instance_views,
@@ -28,7 +27,6 @@ from ..runtime import (
     signers,
 )
 from ..runtime.attachments import AttachmentFile
-from ..runtime.dispatch_board import DispatchBoard
 from ..runtime.file_types import Limits, Upload
 from ..runtime.step_writer import Step, write_step
 from ..runtime.tasks import assign_task, claim_task, show_task, unclaim_task
@@ -114,11 +112,6 @@ class Work(Area):
         """An instance's history events in order."""
         with self.core.reading() as session:
             return instance_views.instance_history(session, acting(session, by), instance_id)
-
-    def dispatch_board(self, by: Caller) -> DispatchBoard:
-        """The overdue dispatched tasks (the ``dispatch`` pack) ``by`` may see, the most overdue first."""
-        with self.core.reading() as session:
-            return dispatch_board.dispatch_board(session, acting(session, by), self.collaborators.clock())
 
     def forms(self, by: Caller, instance_id: int) -> dict[str, StepForm]:
         """The start and task forms of an instance's process version (to label its data)."""

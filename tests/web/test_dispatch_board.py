@@ -34,7 +34,7 @@ def three_tasks(engine, clock) -> tuple[int, int, int]:
 
 def test_the_board_lists_what_is_overdue_to_whom_may_see_it(demo, clock):
     valves, meters, stock = three_tasks(demo, clock)
-    board = demo.work.dispatch_board(Person("zhao.qiang"))  # the head started all three
+    board = demo.boards.dispatch(Person("zhao.qiang"))  # the head started all three
     assert board.running == 3
     assert [t.instance_id for t in board.overdue] == [valves, meters, stock]  # a day past its deadline first
     first = board.overdue[0]
@@ -42,12 +42,12 @@ def test_the_board_lists_what_is_overdue_to_whom_may_see_it(demo, clock):
     assert [(s.name, s.holder) for s in first.late_steps] == [("report_progress", "cao.jun")]
     assert [(s.name, s.holder) for s in board.overdue[1].late_steps] == [("assign_staff", "xu.tao")]
     assert board.overdue[1].staff == "" and board.overdue[1].days_past_deadline == 0
-    mine = demo.work.dispatch_board(Person("xu.tao"))  # his tasks; not the supply section's
+    mine = demo.boards.dispatch(Person("xu.tao"))  # his tasks; not the supply section's
     assert [t.instance_id for t in mine.overdue] == [valves, meters]
-    assert [t.instance_id for t in demo.work.dispatch_board(Person("cao.jun")).overdue] == [valves]
-    assert demo.work.dispatch_board(Person("luo.qing")).overdue == []
+    assert [t.instance_id for t in demo.boards.dispatch(Person("cao.jun")).overdue] == [valves]
+    assert demo.boards.dispatch(Person("luo.qing")).overdue == []
     step(demo, "cao.jun", "report_progress", valves, {"progress": "done", "percent": 100, "decision": "done"})
-    after = demo.work.dispatch_board(Person("xu.tao")).overdue
+    after = demo.boards.dispatch(Person("xu.tao")).overdue
     assert [t.instance_id for t in after] == [valves, meters]  # still past its deadline, no late step now
     assert after[0].late_steps == ()
 

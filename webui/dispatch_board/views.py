@@ -22,7 +22,7 @@ BOARD_ROLES = frozenset({"supply_head", "dispatch_head", "safety_head", "cs_head
 @blueprint.get("")
 def index() -> ResponseReturnValue:
     """Show the overdue dispatched tasks, the most overdue first."""
-    return render_template("dispatch_board/index.html", board=engine().work.dispatch_board(me()))
+    return render_template("dispatch_board/index.html", board=engine().boards.dispatch(me()))
 
 
 @blueprint.app_context_processor
