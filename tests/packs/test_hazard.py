@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from engine.audit.xes import LogFilter
-from engine.errors import FormInvalid, ProcessError, SeparationOfDuties
+from engine.errors import FormInvalid, NotAllowed, ProcessError, SeparationOfDuties
 from engine.org.people import Person
 from engine.scheduling.worker import Worker
 from tests.journey import OPERATOR, only_task, step
@@ -80,7 +80,10 @@ def test_a_failed_re_inspection_goes_back_to_rectification_and_the_rectifier_sta
     reinspection = only_task(demo, "lin.xue", "reinspect", hazard)
     with pytest.raises(SeparationOfDuties):
         demo.work.complete(Person("hu.bin"), reinspection["id"], {"decision": "pass"})
-    assert demo.work.complete(Person("cao.jun"), reinspection["id"], {"decision": "pass"})["end_event"] == \
+    with pytest.raises(NotAllowed):  # re-inspection stays within the safety section (unitScope)
+        demo.work.complete(Person("cao.jun"), reinspection["id"], {"decision": "pass"})
+    assert [t for t in demo.work.tasks(Person("cao.jun")) if t["instance_id"] == hazard] == []
+    assert demo.work.complete(Person("lin.xue"), reinspection["id"], {"decision": "pass"})["end_event"] == \
         "hazard_closed"
 
 
