@@ -44,8 +44,9 @@ from .views import Durations, GatewayWay, HeatElement, HeatFlow, HeatGateway, He
 TIME_BASIS = ("elapsed time, and the part of it on working days of the engine's calendar (whole days, China time; "
               "office hours are not modelled); median and p90 by nearest rank, over completed tasks")
 TAKEN = frozenset({"task_claimed", "task_assigned"})
+STOPPED = frozenset({"instance_cancelled", "instance_withdrawn"})  # its open steps closed unfinished, not "open now"
 USED = sorted({"instance_started", "task_created", "task_completed", "task_expired", "gateway_path", "instance_ended",
-               "task_returned", "returned_straight_back", "task_auto_passed", *TAKEN})
+               "task_returned", "returned_straight_back", "task_auto_passed", *TAKEN, *STOPPED})
 MAX_VERSION = 2**31 - 1
 DAY = 86400.0
 # What the path reads from payloads.
@@ -181,6 +182,9 @@ def version_heatmap(session: Session, calendar: WorkingCalendar, actor: Actor, d
 def _time_task(totals: _Totals, calendar: WorkingCalendar, tasks: dict[int, _TaskTimes], event: Any) -> None:
     """Follow one task's times through its events (``event``: a row with the columns selected above)."""
     task_id = event.human_task_id
+    if event.kind in STOPPED:  # cancelled or withdrawn: its open steps are closed, not open now
+        tasks.clear()
+        return
     if task_id is None:
         return
     if event.kind == "task_created" and event.task_name:

@@ -180,3 +180,13 @@ def test_a_kept_heatmap_is_not_given_to_someone_who_lost_the_right(kept_engine):
             User.username == "he.ping").scalar_subquery()))
     with pytest.raises(NotAllowed):
         engine.audit.heatmap(Person("he.ping"), "market_plan", 1)
+
+
+def test_a_cancelled_or_withdrawn_request_leaves_nothing_open_now(engine):
+    running, cancelled, withdrawn = (int(engine.work.start(Person("li.na"), "market_plan", START).id)
+                                     for _ in range(3))
+    engine.ops.cancel(Person("admin"), cancelled, "Duplicate")
+    engine.work.withdraw(Person("li.na"), withdrawn, "Not needed now")
+    heat = engine.audit.heatmap(Person("he.ping"), "market_plan", 1)
+    assert {e["id"]: e["open_now"] for e in heat["elements"]}["research"] == 1  # only the running one
+    assert running not in (cancelled, withdrawn)
