@@ -30,6 +30,7 @@ from ..i18n import _, language, pick
 from ..inbox.views import navigation
 from ..instances.status import GOOD_ENDS, status_text
 from . import present
+from .tamper_text import tamper_text
 
 blueprint = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -146,7 +147,7 @@ def instance(instance_id: int) -> ResponseReturnValue:
     return render_template(
         "audit/instance.html", view=view, steps=steps, state=state, integrity=integrity,
         panel=_panel(names, state, forms), status=status_text(view), good_ends=GOOD_ENDS,
-        task_title=names, role_title=_role_title, person=present.person,
+        task_title=names, role_title=_role_title, person=present.person, tamper_text=tamper_text,
         process_title=pick(view["process_title"], view["process_title_zh"]),
     )
 
