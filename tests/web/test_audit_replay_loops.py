@@ -21,3 +21,12 @@ def test_the_chips_follow_the_step_shown(client_as: ClientFor, web_engine: Engin
     assert 'data-loop="draft_plan"' not in early and "Passed more than once" not in early
     scrubbed = auditor.get(f"/audit/instances/{plan}/steps/2").get_json()
     assert "data-loop" not in scrubbed["html"]
+
+
+def test_a_steps_data_is_shown_in_form_order_with_list_rows_labelled(client_as: ClientFor, web_engine: Engine) -> None:
+    plan = start_plan(web_engine)
+    research_and_draft(web_engine, plan)
+    page = text(client_as("he.ping").get(f"/audit/instances/{plan}", headers={"Accept-Language": "zh-CN"}))
+    draft = page[page.index("Spring launch"):]
+    assert draft.index("方案标题") < draft.index("预算") < draft.index("渠道") < draft.index("推广活动")
+    assert "1. 活动名称: Estate open days, 开始日期: 2027年1月10日" in draft

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,7 +84,26 @@ def _form(forms: Mapping[str, StepForm], key: str) -> tuple[str, dict[str, Any]]
 
 
 def _text(schema: dict[str, Any], value: Any) -> str:
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):  # a list field's rows
+        items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+        return "; ".join(f"{n}. {_fields_text(items or {}, v)}" for n, v in enumerate(value, 1))
+    if isinstance(value, dict):
+        return _fields_text(schema, value) or "—"
     return "—" if value is None else scalar_text(schema, value) or "—"
+
+
+def _in_form_order(schema: dict[str, Any], keys: Iterable[str]) -> list[str]:
+    """``keys`` in the order the form lists its fields, those it does not list after them."""
+    props = schema.get("properties", {}) if isinstance(schema.get("properties"), dict) else {}
+    wanted = list(dict.fromkeys(keys))
+    return [k for k in props if k in wanted] + [k for k in wanted if k not in props]
+
+
+def _fields_text(schema: dict[str, Any], value: dict[str, Any]) -> str:
+    """An object's fields with their labels, in form order: "Item: Flyers, Amount: ¥3,000.00"."""
+    props = schema.get("properties", {}) if isinstance(schema.get("properties"), dict) else {}
+    return ", ".join(f"{schema_text(props.get(k) or {}) or label_of(k)}: {_text(props.get(k) or {}, value[k])}"
+                     for k in _in_form_order(schema, value))
 
 
 def changes(step: AuditStep, forms: Mapping[str, StepForm]) -> list[Change]:
@@ -98,7 +117,7 @@ def changes(step: AuditStep, forms: Mapping[str, StepForm]) -> list[Change]:
         if isinstance(after, dict) or isinstance(before, dict):
             old = before if isinstance(before, dict) else {}
             new = after if isinstance(after, dict) else {}
-            keys = change["changed_fields"] if old and new else list(new or old)
+            keys = _in_form_order(schema, change["changed_fields"] if old and new else list(new or old))
             for key in keys:
                 field_schema = props.get(key) or {}
                 state = "added" if key not in old else "removed" if key not in new else "changed"
