@@ -25,3 +25,13 @@ def test_the_auditor_is_offered_nothing_the_server_would_refuse(client_as: Clien
     search = text(auditor.get("/audit/", headers=ZH))
     assert "降序（最新的在前）" in search and "升序（最早的在前）" in search and "发起时间" in search
     assert "等待最久优先" not in search
+
+
+def test_scrolling_tables_can_be_reached_by_keyboard(client_as: ClientFor, web_engine: Engine) -> None:
+    """axe's scrollable-region-focusable: a table that scrolls sideways sits in a focusable, named region."""
+    start_plan(web_engine)
+    auditor = client_as("he.ping")
+    for page in ("/audit/processes/market_plan/versions/1", "/audit/", "/audit/access-log", "/audit/processes"):
+        shown = text(auditor.get(page, headers=ZH))
+        wraps = shown.count('class="table-wrap"')
+        assert wraps and shown.count('class="table-wrap" tabindex="0" role="region"') == wraps, page
