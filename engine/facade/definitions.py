@@ -7,8 +7,15 @@ from typing import Any
 
 from ..definitions.bundle import DefinitionBundle
 from ..definitions.deploy import DeployResult, deploy
-from ..definitions.pack_install import PackDetail, PackInstall, PackSummary, find_pack, install_packs, list_packs, \
-    pack_detail
+from ..definitions.pack_install import (
+    PackDetail,
+    PackInstall,
+    PackSummary,
+    find_pack,
+    install_packs,
+    list_packs,
+    pack_detail,
+)
 from ..definitions.packs import find_packs
 from ..org.people import Caller, Operator, Person, acting
 from ..org.rights import Right, require

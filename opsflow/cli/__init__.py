@@ -1,8 +1,9 @@
 """The ``opsflow`` command line: every engine use case, with ``--json`` output.
 
 Each area's module (``setup``, ``work``, ``history``, ``integrity``, ``exports``, ``scheduling``,
-``appraisal``, ``audit``, ``modeler``, ``packs``) adds its subcommands. Errors go to stderr as ``error: <message>`` with an exit
-code per kind of error (see ``EXIT_CODES``); this is the one place where domain errors become exit codes.
+``appraisal``, ``audit``, ``modeler``, ``packs``) adds its subcommands. Errors go to stderr as
+``error: <message>`` with an exit code per kind of error (see ``EXIT_CODES``); this is the one place where
+domain errors become exit codes.
 """
 
 from __future__ import annotations
