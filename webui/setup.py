@@ -37,6 +37,7 @@ from .audit.views import may_audit
 from .auth import views as auth_views
 from .context import display_name, signed_in
 from .inbox.views import holds, navigation, task_counts
+from .modeler import gallery as _gallery  # noqa: F401 - its routes join the modeler blueprint
 from .modeler import views as modeler
 
 csrf = CSRFProtect()

@@ -47,10 +47,12 @@ class PackSummary:
 
 @dataclass(frozen=True, slots=True)
 class PackDetail:
-    """A pack with its README (Markdown): what ``packs show`` and the gallery show beside it."""
+    """A pack with its README (Markdown) and its first process's BPMN: what ``packs show`` and the gallery
+    show beside it."""
 
     pack: PackSummary
     readme: str
+    bpmn: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +96,7 @@ def find_pack(root: Path, key: str) -> Pack:
 
 def pack_detail(root: Path, key: str) -> PackDetail:
     pack = find_pack(root, key)
-    return PackDetail(summary(pack), pack.readme)
+    return PackDetail(summary(pack), pack.readme, (pack.folder / pack.processes[0]).read_text(encoding="utf-8"))
 
 
 def install_packs(session: Session, actor: Actor, packs: list[Pack], specs: SpecCodec,

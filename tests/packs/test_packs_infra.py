@@ -48,7 +48,7 @@ def test_install_deploys_as_the_operator_with_the_packs_version_and_a_second_ins
 
 def test_an_unknown_pack_is_refused_by_name_and_nothing_is_installed(bare):
     before = rows(bare, ProcessDefinition)
-    with pytest.raises(PackNotFound, match="no process pack 'payroll'; the packs are: .*overtime"):
+    with pytest.raises(PackNotFound, match=r"no process pack 'payroll'; the packs are: .*overtime"):
         bare.definitions.install_pack(PACKS_OPERATOR, "payroll")
     assert rows(bare, ProcessDefinition) == before
 
