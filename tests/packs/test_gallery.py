@@ -18,7 +18,8 @@ def test_an_analyst_copies_the_overtime_pack_changes_its_threshold_deploys_and_i
     draft = demo.modeler.new_draft_from_pack(ANALYST, "overtime", "overtime_long_shift", "Long-shift overtime")
     assert draft["version"] == 1 and draft["bpmn_name"] == "overtime_long_shift.bpmn"
     assert [p for p in draft["problems"] if p["severity"] == "error"] == []
-    assert sorted(draft["files"]) == ["overtime_long_shift_approvers.dmn", "overtime_long_shift_review.json",
+    assert sorted(draft["files"]) == ["overtime_long_shift_approvers.dmn", "overtime_long_shift_head_review.json",
+                                      "overtime_long_shift_manager_review.json",
                                       "overtime_long_shift_start.json"]
     bpmn = draft["bpmn"]
     assert 'id="overtime_long_shift"' in bpmn and 'name="Long-shift overtime"' in bpmn
