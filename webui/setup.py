@@ -41,6 +41,7 @@ from .context import display_name, engine, signed_in
 from .context import people as directory_people
 from .context import processes as deployed_processes
 from .inbox.views import holds, navigation, task_counts
+from .modeler import gallery as _gallery  # noqa: F401 - its routes join the modeler blueprint
 from .modeler import views as modeler
 
 csrf = CSRFProtect()

@@ -90,7 +90,8 @@ def build_engine(
         specs=specs, codec=codec, catalog=DefinitionCatalog(specs),
         runner=WorkflowRunner(codec, lambda: make_script_engine(script_time_limit, helpers)),
         clock=clock, calendar=calendar, forms_root=project_root / "forms",
-        processes_root=project_root / "processes", data_root=project_root / "data", hooks=hooks,
+        processes_root=project_root / "processes", data_root=project_root / "data",
+        packs_root=project_root / "packs", hooks=hooks,
         mailer=mailer or SmtpMailer.from_env(), letters=letters or LetterSettings.from_env(),
         checkpoints=checkpoints or CheckpointSettings.from_env(project_root / "instance"),
     )

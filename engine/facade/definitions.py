@@ -10,9 +10,22 @@ from sqlalchemy import select
 from ..definitions.bundle import DefinitionBundle
 from ..definitions.deploy import DeployResult, deploy
 from ..definitions.end_names import end_names
+from ..definitions.pack_install import (
+    PackDetail,
+    PackInstall,
+    PackSummary,
+    find_pack,
+    install_packs,
+    list_packs,
+    pack_detail,
+)
+from ..definitions.packs import find_packs
 from ..models import ProcessDefinition
-from ..org.people import Person, acting
+from ..org.people import Caller, Operator, Person, acting
+from ..org.rights import Right, require
 from .core import Area
+
+PACKS_OPERATOR = Operator("opsflow packs")  # who installs packs: recorded on the versions it deploys
 
 
 class Definitions(Area):
@@ -47,3 +60,27 @@ class Definitions(Area):
                 process = self.collaborators.catalog.version(session, key, version)
         form = process.tasks.get(name)
         return form.schema if form is not None else None
+
+    def packs(self, by: Caller) -> list[PackSummary]:
+        """The process packs shipped in ``packs/`` (for the model right: an analyst starts from one)."""
+        with self.core.reading() as session:
+            require(acting(session, by), Right.MODEL, "see the process packs")
+        return list_packs(self.collaborators.packs_root)
+
+    def pack(self, by: Caller, key: str) -> PackDetail:
+        """One pack with its README. :raise PackNotFound:"""
+        with self.core.reading() as session:
+            require(acting(session, by), Right.MODEL, "see the process packs")
+        return pack_detail(self.collaborators.packs_root, key)
+
+    def install_pack(self, by: Operator, key: str | None) -> list[PackInstall]:
+        """Deploy pack ``key`` (None: every pack) through the one deploy check, as the operator, in one
+        transaction; what is deployed already, unchanged, is reported "already installed" and not written.
+
+        :raise PackNotFound: (nothing changed). :raise DeploymentRejected: (nothing changed).
+        """
+        root = self.collaborators.packs_root
+        packs = find_packs(root) if key is None else [find_pack(root, key)]
+        with self.core.transaction() as session:
+            return install_packs(session, acting(session, by), packs, self.collaborators.specs,
+                                 self.collaborators.clock())

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from ..definitions.bundle import DefinitionBundle
+from ..definitions.pack_install import find_pack
 from ..definitions.problems import located
 from ..definitions.views import Deployment, TemplatedProblem
 from ..errors import Conflict
-from ..modeler import deploying, diff, drafts, migration, versions
+from ..modeler import deploying, diff, drafts, migration, pack_copy, versions
 from ..modeler.validation import validate_for
 from ..modeler.views import Diff, Draft, DraftSummary, Files, MigrationCheck, MigrationResult, Version, VersionDetail
 from ..org.people import Person, acting
@@ -86,3 +87,12 @@ class Modeler(Area):
             except Conflict as exc:
                 results.append({"instance_id": instance_id, "moved": False, "reasons": [exc.message]})
         return results
+
+    def new_draft_from_pack(self, by: Person, pack: str, key: str, title: str = "",
+                            process: str | None = None) -> Draft:
+        """A draft of a new process ``key`` copied from a pack's process (its forms and DMN tables with it,
+        renamed for ``key``), saved as version 1, ready to edit and deploy. :raise PackNotFound: :raise Conflict:"""
+        found = find_pack(self.collaborators.packs_root, pack)
+        with self.core.transaction() as session:
+            return pack_copy.draft_from_pack(session, acting(session, by), found, process, key, title,
+                                             self.collaborators.clock())

@@ -13,6 +13,8 @@ from .. import calendar_store, settings
 from ..calendar import read_calendar_file
 from ..definitions.bundle import bundles_from_paths
 from ..definitions.deploy import DeployResult, deploy
+from ..definitions.pack_install import install_packs
+from ..definitions.packs import find_packs
 from ..org import people, sign_in
 from ..org.people import Operator
 from .core import MIGRATIONS, Area
@@ -23,7 +25,8 @@ SESSION_KEY = "web_session_key"
 
 @dataclass(frozen=True, slots=True)
 class InitReport:
-    """What ``init`` added: roles, demo users and calendar days, and what became of each shipped process."""
+    """What ``init`` added: roles, demo users and calendar days, and what became of each shipped process
+    (``processes/``, and with the demo every pack of ``packs/``)."""
 
     roles_added: int
     users_added: int
@@ -49,7 +52,7 @@ class Setup(Area):
             command.upgrade(config, "head")
 
     def init(self, demo: bool = False, demo_password: str | None = None) -> InitReport:
-        """Create the schema, the roles, (the demo organisation) and deploy ``processes/``.
+        """Create the schema, the roles, (the demo organisation and every process pack) and deploy ``processes/``.
 
         Demo users get ``demo_password`` (hashed) when they are created; None leaves them
         without a password, so they cannot sign in. The shipped processes go through the one deploy check
@@ -74,6 +77,11 @@ class Setup(Area):
                 session.flush()
             bundles = bundles_from_paths([c.processes_root], c.forms_root)
             results = deploy(session, people.acting(session, INIT), bundles, c.specs, c.clock(), note="")
+            if demo:
+                installed = install_packs(session, people.acting(session, INIT), find_packs(c.packs_root), c.specs,
+                                          c.clock())
+                results += [DeployResult(p.process, p.version, "deployed" if p.status == "installed" else "unchanged",
+                                         f"packs/{p.pack}") for p in installed]
             calendar_file = c.data_root / "calendar.json"  # the operator's days, if the file has any
             days = calendar_store.import_days(session, read_calendar_file(calendar_file), INIT.name, c.clock()) \
                 if calendar_file.exists() else 0

@@ -50,6 +50,7 @@ class Collaborators:
     forms_root: Path
     processes_root: Path
     data_root: Path
+    packs_root: Path  # the process packs (``packs/<key>/``), installed on demand or by ``init --demo``
     hooks: ProcessHooks = field(default_factory=ProcessHooks)
     mailer: Mailer | None = None  # set when OPSFLOW_SMTP_HOST is
     letters: LetterSettings = field(default_factory=LetterSettings.from_env)

@@ -1,8 +1,9 @@
 """The ``opsflow`` command line: every engine use case, with ``--json`` output.
 
 Each area's module (``setup``, ``work``, ``history``, ``integrity``, ``exports``, ``scheduling``,
-``appraisal``, ``audit``) adds its subcommands. Errors go to stderr as ``error: <message>`` with an exit
-code per kind of error (see ``EXIT_CODES``); this is the one place where domain errors become exit codes.
+``appraisal``, ``audit``, ``modeler``, ``packs``) adds its subcommands. Errors go to stderr as
+``error: <message>`` with an exit code per kind of error (see ``EXIT_CODES``); this is the one place where
+domain errors become exit codes.
 """
 
 from __future__ import annotations
@@ -30,14 +31,14 @@ from engine.errors import (
 )
 from engine.facade import build_engine
 
-from . import appraisal, audit, away, exports, history, integrity, modeler, org, scheduling, setup, signers, work
+from . import appraisal, audit, away, exports, history, integrity, modeler, org, packs, scheduling, setup, signers, work
 from .commands import Commands
 
 EXIT_CODES: list[tuple[type[OpsflowError], int]] = [
     (NotFound, 3), (NotAllowed, 4), (Conflict, 5), (FormInvalid, 6), (DeploymentRejected, 6),
     (InvalidInput, 6), (ProcessError, 7), (HistoryTampered, 8), (TooSoon, 10), (OpsflowError, 1),
 ]
-AREAS = (setup, org, work, signers, away, history, integrity, exports, scheduling, appraisal, audit, modeler)
+AREAS = (setup, org, work, signers, away, history, integrity, exports, scheduling, appraisal, audit, modeler, packs)
 
 
 def build_parser() -> argparse.ArgumentParser:

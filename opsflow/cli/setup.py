@@ -79,8 +79,8 @@ def cmd_serve(engine: Engine, args: argparse.Namespace) -> None:
 
 
 def register(commands: Commands) -> None:
-    p = commands.add("init", cmd_init, "create the schema and roles, deploy processes/")
-    p.add_argument("--demo", action="store_true", help="also load the demo organisation")
+    p = commands.add("init", cmd_init, "create the schema and roles, deploy processes/ (--demo: and every pack)")
+    p.add_argument("--demo", action="store_true", help="also load the demo organisation and install every pack")
     p = commands.add("deploy", cmd_deploy, "validate and deploy BPMN files (default: processes/) as an analyst")
     p.add_argument("paths", nargs="*", metavar="PATH")
     p.add_argument("--note", help="what changed and why (required, as in the API; recorded on the new version)")

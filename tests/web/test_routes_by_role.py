@@ -188,6 +188,10 @@ PROBES = [
           data={"key": "probe_process", "title": "Probe"}),
     Probe("/modeler/import", "POST", lambda w: "/modeler/import", 403, {303: MODELERS}),  # no file: a message
     Probe("/modeler/<key>", "GET", lambda w: "/modeler/market_plan", 403, {200: MODELERS}),
+    # The gallery: the process packs, and a copy of one into a new draft (then the editor).
+    Probe("/modeler/packs", "GET", lambda w: "/modeler/packs?pack=overtime", 403, {200: MODELERS}),
+    Probe("/modeler/packs/<pack>/copy", "POST", lambda w: "/modeler/packs/overtime/copy", 403, {303: MODELERS},
+          data={"key": "probe_overtime"}),
     Probe("/modeler/<key>", "GET", lambda w: "/modeler/no_such_process", 403, {404: MODELERS}),
     # The form preview (JSON): a form post is not what it reads (400), after the right is checked.
     Probe("/modeler/preview-form", "POST", lambda w: "/modeler/preview-form", 403, {400: MODELERS}),
