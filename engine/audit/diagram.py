@@ -136,11 +136,14 @@ class PathTaken:
     unresolved: list[str] = field(default_factory=list)  # logged elements the model left several ways to
     auto_passed: Counter[str] = field(default_factory=Counter)  # user task id → passes for the same approver
     ended: str | None = None
+    stopped: list[str] = field(default_factory=list)  # steps open when the request was cancelled or withdrawn
+    waiting: Counter[str] = field(default_factory=Counter)  # user task id -> its tasks open now (while tracing)
 
     def shown(self, current: Iterable[str], names: dict[str, str], names_zh: dict[str, str]) -> AuditPath:
         """The path as auditors see it: with where tokens wait now (``current``) and the elements' names."""
         return {"visits": dict(self.visits), "flows": dict(self.flows), "inferred": sorted(self.inferred),
                 "unresolved": self.unresolved, "current": sorted(set(current)), "ended": self.ended,
+                "stopped": self.stopped,
                 "loops": {node: n for node, n in self.visits.items() if n > 1}, "names": names,
                 "names_zh": names_zh}
 
@@ -166,14 +169,23 @@ class PathTracer:
                 self.fronts.append(("left", start))
         elif kind == "task_created" and task_name:
             self._arrive(task_name)
+            self.path.waiting[task_name] += 1
         elif kind == "task_completed" and task_name:
+            self._leave(task_name)
             self.fronts.append(("left", task_name))
         elif kind == "task_auto_passed" and task_name:  # reached (task_created) and passed at once, by nobody
+            self._leave(task_name)
             self.path.auto_passed[task_name] += 1
             self.fronts.append(("left", task_name))
+        elif kind in ("instance_cancelled", "instance_withdrawn"):  # its open steps stop there, not passed
+            self.path.stopped = sorted(name for name, n in self.path.waiting.items() if n > 0)
+            self.path.waiting.clear()
         elif kind == "task_expired" and task_name:
+            self._leave(task_name)
             self.fronts += [("may", event) for event in self.graph.boundary.get(task_name, [])]
         elif kind == "task_returned" and payload.get("to_step"):  # a jump back (驳回), along no flow of the model
+            if task_name:
+                self._leave(task_name)
             self.fronts.append(("at", str(payload["to_step"])))
         elif kind == "returned_straight_back" and payload.get("to_step"):  # ... and the jump straight back
             if ("left", str(task_name)) in self.fronts:
@@ -187,6 +199,10 @@ class PathTracer:
                 if end not in self._ends:
                     self._arrive(str(end))
                 self.path.ended = str(end)
+
+    def _leave(self, task_name: str) -> None:
+        if self.path.waiting[task_name] > 0:
+            self.path.waiting[task_name] -= 1
 
     def _gateway(self, gateway: str, targets: list[str]) -> None:
         self._arrive(gateway)

@@ -48,6 +48,7 @@ class AuditPath(TypedDict):
     unresolved: list[str]
     current: list[str]
     ended: str | None
+    stopped: list[str]  # steps that were open when the request was cancelled or withdrawn (not passed)
     loops: dict[str, int]
     names: dict[str, str]
     names_zh: dict[str, str]

@@ -32,6 +32,7 @@ PATH = obj({
     "unresolved": {**STRINGS, "description": "logged elements the model left several ways to"},
     "current": {**STRINGS, "description": "where the instance waits (open tasks)"},
     "ended": nullable(STRING), "loops": {**COUNTS, "description": "elements reached more than once"},
+    "stopped": {**STRINGS, "description": "steps open when the request was cancelled or withdrawn: not passed"},
     "names": {**NAMES, "description": "element id: its name in the BPMN"},
     "names_zh": {**NAMES, "description": "element id: its Chinese name (property titleZh), where given"},
 }, "The path a token took through the instance's own version.")

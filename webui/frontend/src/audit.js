@@ -11,6 +11,7 @@
 const MARK = Object.freeze({
   ended: 'opsflow-ended',
   inferred: 'opsflow-inferred',
+  stopped: 'opsflow-stopped',
   chosen: 'chosen',
 });
 const HEAT_LEVELS = 5;
@@ -39,8 +40,11 @@ export function pathOverlays(path, texts) {
   if (path.ended) {
     markers[path.ended] = [...(markers[path.ended] || []), MARK.ended];
   }
+  for (const id of path.stopped || []) { // open when the request was cancelled or withdrawn: not passed
+    markers[id] = [...(markers[id] || []), MARK.stopped];
+  }
   return {
-    visited: [...Object.keys(path.visits), ...Object.keys(path.flows)],
+    visited: [...Object.keys(path.visits), ...Object.keys(path.flows)].filter((id) => !(path.stopped || []).includes(id)),
     current: path.current,
     counts: path.loops,
     markers,
