@@ -89,19 +89,28 @@ def connection(settings: LdapSettings, user: str | None = None, password: str | 
     """An open connection (STARTTLS done when set), not yet bound; closed at the end."""
     tls = Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=settings.ca_file)
     server = Server(settings.url, connect_timeout=settings.timeout, tls=tls, get_info=NONE)
-    conn = Connection(server, user=user, password=password, receive_timeout=settings.timeout, read_only=True,
-                      raise_exceptions=False)
+    conn = Connection(server, user=user, password=password, receive_timeout=max(1, round(settings.timeout)),
+                      read_only=True, raise_exceptions=False)
     try:
         try:
             conn.open()
             if settings.starttls and not conn.start_tls():
                 raise _unavailable(settings, f"refused STARTTLS: {conn.result.get('description')}")
         except LDAPException as exc:
+            _close_socket(conn)
             raise _unavailable(settings, f"does not answer: {exc}") from exc
         yield conn
     finally:
         with suppress(LDAPException):
             conn.unbind()
+
+
+def _close_socket(conn: Connection) -> None:
+    """Close the socket a failed open leaves behind (ldap3 keeps it, unclosed, when the connect fails)."""
+    sock = getattr(conn, "socket", None)
+    if sock is not None:
+        with suppress(OSError):
+            sock.close()
 
 
 def _bind(conn: Connection, settings: LdapSettings) -> int:
