@@ -27,7 +27,7 @@ OPERATIONS = f"ou=operations,{UNITS}"
 SUPPLY = f"ou=supply,{OPERATIONS}"
 METERING = f"ou=metering,{OPERATIONS}"
 GROUPS = f"ou=groups,{SUFFIX}"
-HEADS_GROUP = f"cn=metering-heads,{GROUPS}"
+ANALYSTS_GROUP = f"cn=analysts,{GROUPS}"
 READY_WITHIN = 20.0  # seconds for slapd to answer at all (not a measure of anything)
 
 
@@ -60,7 +60,7 @@ DIRECTORY: list[tuple[str, list[str], dict[str, object]]] = [
     _person(TANG, "tang.li", "Li Tang", "唐丽", manager=ANN),
     _person(WU, "wu.fang", "Fang Wu", "吴芳", departmentNumber="marketing"),
     (GROUPS, ["organizationalUnit"], {"ou": "groups"}),
-    (HEADS_GROUP, ["groupOfNames"], {"cn": "metering-heads", "member": [ANN]}),
+    (ANALYSTS_GROUP, ["groupOfNames"], {"cn": "analysts", "member": [ANN]}),
 ]
 
 CONFIG = """\
@@ -153,8 +153,8 @@ def search_settings(slapd: Slapd, **more: object) -> LdapSettings:
     return LdapSettings(url=slapd.url, user_base=SUFFIX, unit_base=UNITS, timeout=5.0, **more)  # type: ignore[arg-type]
 
 
-def heads_mapping() -> dict[str, object]:
-    return {"role_groups": role_groups(f"{HEADS_GROUP}=unit_head")}
+def analysts_mapping() -> dict[str, object]:
+    return {"role_groups": role_groups(f"{ANALYSTS_GROUP}=analyst")}
 
 
 def unreachable_settings() -> LdapSettings:
