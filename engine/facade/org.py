@@ -60,6 +60,7 @@ from ..org.views import (
     UnitView,
 )
 from ..runtime import moves, outbox
+from ..scheduling.org_record import put_on_record
 from .core import Area
 
 
@@ -87,7 +88,7 @@ class Org(Area):
 
     def _record(self, session: Session, actor: Actor, changes: list[OrgChange], effective_on: date | None) -> date:
         """Put ``changes`` on the organisation's record, effective ``effective_on`` (default today); the day."""
-        return org_import.put_on_record(session, actor, changes, effective_on, self.collaborators.clock())
+        return put_on_record(session, actor, changes, effective_on, self.collaborators.clock())
 
     def _changed(self, session: Session, actor: Actor, subject: str, key: str, changes: list[OrgChange],
                  effective_on: date | None) -> OrgChanged:
@@ -253,7 +254,7 @@ class Org(Area):
             actor = self._administering(session, by)
             now = self.collaborators.clock()
             changes = org_import.apply_document(session, actor, document, now)
-            org_import.put_on_record(session, actor, changes, effective_on, now)
+            put_on_record(session, actor, changes, effective_on, now)
             return org_import.summary(changes)
 
     def _ldap(self) -> LdapSettings:
@@ -280,7 +281,7 @@ class Org(Area):
             if dry_run:
                 session.rollback()
             else:
-                org_import.put_on_record(session, actor, changes, None, now)
+                put_on_record(session, actor, changes, None, now)
             return result
 
     def set_password(self, by: Operator, username: str, password: str) -> None:

@@ -1,5 +1,5 @@
-"""Carrying out an organisation document (``engine.org.org_file``) in one transaction, and putting changes on the
-organisation's record: what ``opsflow org import`` and the directory import (``engine.org.ldap.sync``) share.
+"""Carrying out an organisation document (``engine.org.org_file``) in the caller's transaction: what ``opsflow org
+import`` and the directory import (``engine.org.ldap.sync``) share; the caller puts the changes on the record.
 
 Every change goes through the same checks as one made by hand (``staffing``, ``units``); the same document again
 changes nothing and records nothing.
@@ -7,31 +7,17 @@ changes nothing and records nothing.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..history import org_chain
-from ..history.log import PendingEvent
 from ..models import User
 from . import org_file, record, staffing, units
 from .people import Actor
 from .record import OrgChange
 from .units import UnitSpec
 from .views import OrgImported
-
-
-def put_on_record(session: Session, actor: Actor, changes: list[OrgChange], effective_on: date | None,
-                  now: datetime) -> date:
-    """Chain ``changes`` onto the organisation's record, effective ``effective_on`` (default today); the day.
-
-    :raise InvalidInput: a day after today, or before a change already recorded for one of their subjects.
-    """
-    day = record.effective_day(session, changes, effective_on, now)
-    org_chain.append(session, [PendingEvent(c.kind, actor.username, None, None, c.payload(day)) for c in changes],
-                     now)
-    return day
 
 
 def apply_document(session: Session, actor: Actor, document: org_file.OrgDocument, now: datetime) -> list[OrgChange]:

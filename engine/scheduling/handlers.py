@@ -17,7 +17,7 @@ from ..errors import ProcessError
 from ..history.log import PendingEvent
 from ..history.sequencer import make_checkpoint
 from ..models import HumanTask, Job, ProcessInstance
-from ..org import org_import, password_links
+from ..org import password_links
 from ..org.ldap import sync as directory_sync
 from ..org.people import Actor, managers_of
 from ..runtime import outbox
@@ -26,6 +26,7 @@ from ..runtime.step_plan import step_label
 from ..runtime.step_writer import Step, workflow_changes, write_step
 from . import letters, schedules
 from .jobs import LeasedJob
+from .org_record import put_on_record
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Session, Collaborators, LeasedJob, datetime], None]
@@ -192,7 +193,7 @@ def sync_directory(session: Session, collaborators: Collaborators, job: LeasedJo
     actor = Actor.operator(DIRECTORY_SYNC_ACTOR)
     result, changes = directory_sync.synchronise(session, settings, directory_sync.read_directory(settings), actor,
                                                  now)
-    org_import.put_on_record(session, actor, changes, None, now)
+    put_on_record(session, actor, changes, None, now)
     for line in result.kept + result.warnings:
         log.warning("directory import: %s", line)
     outbox.schedule_job(session, directory_sync.JOB_KIND, now + timedelta(minutes=settings.sync_minutes), now)
