@@ -94,15 +94,25 @@ def connection(settings: LdapSettings, user: str | None = None, password: str | 
     try:
         try:
             conn.open()
-            if settings.starttls and not conn.start_tls():
-                raise _unavailable(settings, f"refused STARTTLS: {conn.result.get('description')}")
         except LDAPException as exc:
             _close_socket(conn)
             raise _unavailable(settings, f"does not answer: {exc}") from exc
+        if settings.starttls:
+            _start_tls(conn, settings)
         yield conn
     finally:
         with suppress(LDAPException):
             conn.unbind()
+
+
+def _start_tls(conn: Connection, settings: LdapSettings) -> None:
+    """:raise DirectoryUnavailable: the directory refuses STARTTLS, or its certificate is not trusted."""
+    try:
+        started = conn.start_tls()
+    except LDAPException as exc:
+        raise _unavailable(settings, f"cannot be reached over TLS (STARTTLS): {exc}") from exc
+    if not started:
+        raise _unavailable(settings, f"refused STARTTLS: {conn.result.get('description')}")
 
 
 def _close_socket(conn: Connection) -> None:

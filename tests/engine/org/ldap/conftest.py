@@ -4,15 +4,21 @@ inetOrgPerson schemas; each test starts from the same small directory (``DIRECTO
 
 from __future__ import annotations
 
+import ipaddress
 import shutil
 import socket
 import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from ldap3 import Connection, Server
 
 from engine.org.ldap.settings import LdapSettings, role_groups
@@ -76,15 +82,40 @@ suffix "{suffix}"
 rootdn "{admin}"
 rootpw {password}
 directory {folder}/data
+TLSCertificateFile {folder}/server.pem
+TLSCertificateKeyFile {folder}/server.key
 """
 
 
 @dataclass(frozen=True)
 class Slapd:
-    url: str
+    url: str  # ldap://127.0.0.1:port (STARTTLS offered)
+    tls_url: str  # ldaps://localhost:port
+    certificate: Path  # the server's self-signed certificate (the CA to trust)
 
     def admin(self) -> Connection:
         return Connection(Server(self.url), ADMIN_DN, ADMIN_PASSWORD, auto_bind=True, raise_exceptions=True)
+
+
+def _certificate(folder: Path) -> Path:
+    """A self-signed certificate for localhost and 127.0.0.1, and its key, in ``folder``; the certificate's path."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.now(UTC)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
+                   .not_valid_after(now + timedelta(days=2))
+                   .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
+                                                               x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                                  critical=False)
+                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                   .sign(key, hashes.SHA256()))
+    (folder / "server.key").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                          serialization.PrivateFormat.PKCS8,
+                                                          serialization.NoEncryption()))
+    path = folder / "server.pem"
+    path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    return path
 
 
 def _free_port() -> int:
@@ -105,21 +136,23 @@ def slapd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Slapd]:
                     "or apt-get install -y slapd")
     folder = tmp_path_factory.mktemp("slapd")
     (folder / "data").mkdir()
+    certificate = _certificate(folder)
     config = folder / "slapd.conf"
     config.write_text(CONFIG.format(schemas=SCHEMAS, folder=folder, modules=MODULES, suffix=SUFFIX, admin=ADMIN_DN,
                                     password=ADMIN_PASSWORD), encoding="utf-8")
-    port = _free_port()
+    port, tls_port = _free_port(), _free_port()
     url = f"ldap://127.0.0.1:{port}"
     log = (folder / "slapd.log").open("wb")
-    process = subprocess.Popen([SLAPD, "-f", str(config), "-h", f"{url}/", "-d", "0"],  # -d: stays in front
+    listen = f"{url}/ ldaps://127.0.0.1:{tls_port}/"
+    process = subprocess.Popen([SLAPD, "-f", str(config), "-h", listen, "-d", "0"],  # -d: stays in front
                                stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + READY_WITHIN
-        while not _listens(port):
+        while not (_listens(port) and _listens(tls_port)):
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"slapd did not start: {(folder / 'slapd.log').read_text(errors='replace')}")
             time.sleep(0.1)
-        yield Slapd(url)
+        yield Slapd(url, f"ldaps://localhost:{tls_port}", certificate)
     finally:
         process.terminate()
         process.wait(timeout=30)

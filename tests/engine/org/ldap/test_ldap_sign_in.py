@@ -106,3 +106,17 @@ def test_a_hostile_username_names_nobody(demo: Engine, slapd: Slapd, directory) 
     demo.collaborators.ldap = settings
     assert refused(demo, "*)(uid=*", PASSWORDS["ann.li"]).retry_after is None
     assert refused(demo, "ann.li)(uid=*", PASSWORDS["ann.li"]).retry_after is None
+
+
+def test_the_directory_over_tls_checks_its_certificate(demo: Engine, slapd: Slapd, directory) -> None:
+    trusted = dataclasses.replace(search_settings(slapd), ca_file=str(slapd.certificate))
+    starttls = dataclasses.replace(trusted, url=slapd.url.replace("127.0.0.1", "localhost"), starttls=True)
+    assert check_password(starttls, "ann.li", PASSWORDS["ann.li"]) is Verdict.RIGHT
+    assert check_password(starttls, "ann.li", "a-guess") is Verdict.WRONG
+    ldaps = dataclasses.replace(trusted, url=slapd.tls_url)
+    assert check_password(ldaps, "ann.li", PASSWORDS["ann.li"]) is Verdict.RIGHT
+    for untrusted in (dataclasses.replace(starttls, ca_file=None), dataclasses.replace(ldaps, ca_file=None)):
+        with pytest.raises(DirectoryUnavailable):  # the system's CAs do not vouch for it: no password is sent
+            check_password(untrusted, "ann.li", PASSWORDS["ann.li"])
+    demo.collaborators.ldap = starttls
+    assert demo.org.login("tang.li", PASSWORDS["tang.li"], CLIENT).username == "tang.li"

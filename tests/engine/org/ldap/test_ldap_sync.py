@@ -9,13 +9,14 @@ import dataclasses
 from datetime import timedelta
 
 import pytest
-from ldap3 import MODIFY_REPLACE
+from ldap3 import MODIFY_REPLACE, Connection
 from sqlalchemy import func, select
 
 from engine.errors import DirectoryUnavailable, InvalidInput, UserNotFound
 from engine.facade import Engine
 from engine.models import HistoryEvent, Job
-from engine.org.ldap.sync import JOB_KIND
+from engine.org.ldap import client
+from engine.org.ldap.sync import JOB_KIND, read_directory
 from engine.org.people import Person
 from engine.scheduling.handlers import ensure_directory_sync_job
 from engine.scheduling.worker import Worker
@@ -171,3 +172,19 @@ def test_sync_ldap_on_the_command_line(cli, capsys, directory) -> None:
     assert cli(["org", "sync-ldap"]) == 0
     assert capsys.readouterr().out == "no changes\n"
     assert cli(["org", "sync-ldap", "--as", "wang.lei"]) == 4
+
+
+def test_the_directory_is_read_a_page_at_a_time(slapd: Slapd, directory, monkeypatch) -> None:
+    monkeypatch.setattr(client, "PAGE_SIZE", 2)  # five people, three units (and the base): several pages each
+    searches = []
+    search = Connection.search
+
+    def counted(self: Connection, *args: object, **kwargs: object) -> object:
+        searches.append(kwargs.get("paged_size"))
+        return search(self, *args, **kwargs)
+
+    monkeypatch.setattr(Connection, "search", counted)
+    read = read_directory(search_settings(slapd))
+    assert searches == [2] * 5  # the 4 unit entries (the base too) in 2 pages, the 5 people in 3
+    assert sorted(e.first("uid") for e in read.people) == ["ann.li", "bo.wang", "cy.zhao", "tang.li", "wu.fang"]
+    assert sorted(e.first("ou") for e in read.units) == ["metering", "operations", "supply"]
