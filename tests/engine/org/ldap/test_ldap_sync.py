@@ -188,3 +188,10 @@ def test_the_directory_is_read_a_page_at_a_time(slapd: Slapd, directory, monkeyp
     assert searches == [2] * 5  # the 4 unit entries (the base too) in 2 pages, the 5 people in 3
     assert sorted(e.first("uid") for e in read.people) == ["ann.li", "bo.wang", "cy.zhao", "tang.li", "wu.fang"]
     assert sorted(e.first("ou") for e in read.units) == ["metering", "operations", "supply"]
+
+
+def test_a_bad_directory_setting_is_named_on_the_command_line(db_url, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("OPSFLOW_DATABASE_URL", db_url)
+    monkeypatch.setenv("OPSFLOW_LDAP_URL", "ldap://127.0.0.1:1")
+    assert main(["org", "sync-ldap"]) == 6
+    assert "OPSFLOW_LDAP_USER_DN_TEMPLATE or OPSFLOW_LDAP_USER_BASE" in capsys.readouterr().err
