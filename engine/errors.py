@@ -119,3 +119,10 @@ class TooSoon(OpsflowError):
         super().__init__(message)
         self.retry_at = retry_at
         self.retry_after = retry_after
+
+
+class DirectoryUnavailable(OpsflowError):
+    """The organisation's directory (LDAP) does not answer, or refuses opsflow itself: nothing was checked or
+    changed (it is not a wrong password)."""
+
+    code = "unavailable"

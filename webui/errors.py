@@ -6,7 +6,8 @@
   generated forms catch it themselves and draw the same form again, every error next to its field);
 - ``InvalidInput`` → a message and back to the page the user came from (``come_back_to``);
 - ``TooSoon`` (urging a step again within the hour) → a message saying from when, and back;
-- ``LoginFailed`` → the sign-in form again; a session whose user is gone → signed out.
+- ``LoginFailed`` → the sign-in form again; a session whose user is gone → signed out;
+- ``DirectoryUnavailable`` (the organisation's LDAP directory does not answer) → the sign-in form, 503.
 
 The handlers are attached to the HTML blueprints only: the REST API answers in JSON itself.
 """
@@ -22,6 +23,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from engine.errors import (
     Conflict,
+    DirectoryUnavailable,
     FormInvalid,
     InvalidInput,
     NotAllowed,
@@ -133,6 +135,20 @@ def _too_soon(exc: TooSoon) -> ResponseReturnValue:
     return _back()
 
 
+SERVICE_UNAVAILABLE = 503
+
+
+def _directory_unavailable(exc: DirectoryUnavailable) -> ResponseReturnValue:
+    """The organisation's directory does not answer: on the sign-in form, say so (it is not a wrong password)."""
+    log.warning("%s %s: %s", request.method, request.path, exc.message)
+    message = _("The organisation's directory does not answer, so your password cannot be checked now. "
+                "Try again in a few minutes, or tell your administrator.")
+    if request.endpoint == "auth.login":
+        return render_template("auth/login.html", error=message, username=request.form.get("username", ""),
+                               next=request.form.get("next", "")), SERVICE_UNAVAILABLE
+    return error_page(SERVICE_UNAVAILABLE, _("The directory does not answer"), message)
+
+
 def _other_domain_error(exc: OpsflowError) -> ResponseReturnValue:
     return error_page(400, _("Not accepted"), say(exc.message))
 
@@ -174,6 +190,7 @@ def attach(blueprint: Blueprint) -> None:
     blueprint.register_error_handler(InvalidInput, _invalid_input)
     blueprint.register_error_handler(ProcessError, _process_error)
     blueprint.register_error_handler(TooSoon, _too_soon)
+    blueprint.register_error_handler(DirectoryUnavailable, _directory_unavailable)
     blueprint.register_error_handler(OpsflowError, _other_domain_error)
     blueprint.register_error_handler(CSRFError, _csrf)
 

@@ -8,18 +8,18 @@ anything, and puts every change on the organisation's record (``engine.org.recor
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import InvalidInput
-from ..history import org_chain
-from ..history.log import PendingEvent
-from ..models import Role, User
+from ..models import Role
 from ..org import (
     absences,
     as_of,
     org_file,
+    org_import,
     password_links,
     people,
     record,
@@ -31,6 +31,9 @@ from ..org import (
     units,
 )
 from ..org.directory import Directory
+from ..org.ldap import client as ldap_client
+from ..org.ldap import sync as ldap_sync
+from ..org.ldap.settings import LdapSettings
 from ..org.password_links import LinkRequested
 from ..org.people import Actor, Caller, Operator, Person, acting
 from ..org.record import OrgChange
@@ -57,6 +60,7 @@ from ..org.views import (
     UnitView,
 )
 from ..runtime import moves, outbox
+from ..scheduling.org_record import put_on_record
 from .core import Area
 
 
@@ -84,11 +88,7 @@ class Org(Area):
 
     def _record(self, session: Session, actor: Actor, changes: list[OrgChange], effective_on: date | None) -> date:
         """Put ``changes`` on the organisation's record, effective ``effective_on`` (default today); the day."""
-        now = self.collaborators.clock()
-        day = record.effective_day(session, changes, effective_on, now)
-        org_chain.append(session, [PendingEvent(c.kind, actor.username, None, None, c.payload(day))
-                                   for c in changes], now)
-        return day
+        return put_on_record(session, actor, changes, effective_on, self.collaborators.clock())
 
     def _changed(self, session: Session, actor: Actor, subject: str, key: str, changes: list[OrgChange],
                  effective_on: date | None) -> OrgChanged:
@@ -253,35 +253,36 @@ class Org(Area):
         with self.core.transaction() as session:
             actor = self._administering(session, by)
             now = self.collaborators.clock()
-            changes: list[OrgChange] = []
-            known_units = {u.key for u in units.list_units(session)}
-            for unit in org_file.units_in_order(document.units):  # heads later: a head may be one of the joiners
-                spec = UnitSpec(unit.spec.name_zh, unit.spec.name_en, unit.spec.parent)
-                changes += units.change_unit(session, unit.key, spec) if unit.key in known_units \
-                    else units.add_unit(session, unit.key, spec, now)
-            known_people = set(session.scalars(select(User.username)))
-            for person in org_file.people_in_order(document.people):
-                changes += staffing.change_person(session, person.username, person.spec) \
-                    if person.username in known_people else staffing.add_person(session, person.username,
-                                                                                person.spec, now)
-            for unit in document.units:
-                changes += units.change_unit(session, unit.key, UnitSpec(head=unit.spec.head))
-            for person in document.people:  # leavers and returners last (nobody reports to a leaver by then)
-                changes += self._active_change(session, actor, person.username, person.active)
-            self._record(session, actor, changes, effective_on)
-            added = {(c.subject, c.key) for c in changes if c.kind in (record.UNIT_ADDED, record.USER_ADDED)}
-            changed = {(c.subject, c.key) for c in changes} - added
-            return OrgImported(sum(s == record.UNIT for s, _ in added), sum(s == record.UNIT for s, _ in changed),
-                               sum(s == record.USER for s, _ in added), sum(s == record.USER for s, _ in changed),
-                               len(changes))
+            changes = org_import.apply_document(session, actor, document, now)
+            put_on_record(session, actor, changes, effective_on, now)
+            return org_import.summary(changes)
 
-    def _active_change(self, session: Session, actor: Actor, username: str, active: bool) -> list[OrgChange]:
-        if active == staffing.load_user(session, username).active:
-            return []
-        if active:
-            return staffing.reactivate(session, username)
-        leaving = staffing.check_leaving(session, actor, username, None)  # refused while they hold open tasks
-        return staffing.mark_left(session, leaving, [])[0]
+    def _ldap(self) -> LdapSettings:
+        settings = self.collaborators.ldap
+        if settings is None:
+            raise InvalidInput("the organisation's directory is not set up (OPSFLOW_LDAP_URL)")
+        return settings
+
+    def sync_directory(self, by: Caller, dry_run: bool = False) -> ldap_sync.DirectorySynced:
+        """Import the people and units of the organisation's directory (``engine.org.ldap.sync``), in one
+        transaction, each change checked and recorded as if made by hand; ``dry_run``: say what would change, change
+        nothing. The same directory again changes nothing.
+
+        :raise InvalidInput: the directory is not set up, or a change is refused. :raise DirectoryUnavailable:
+        """
+        settings = self._ldap()
+        with self.core.reading() as session:
+            self._administering(session, by)  # before asking the directory anything
+        read = ldap_sync.read_directory(settings)
+        with self.core.transaction() as session:
+            actor = self._administering(session, by)
+            now = self.collaborators.clock()
+            result, changes = ldap_sync.synchronise(session, settings, read, actor, now, dry_run)
+            if dry_run:
+                session.rollback()
+            else:
+                put_on_record(session, actor, changes, None, now)
+            return result
 
     def set_password(self, by: Operator, username: str, password: str) -> None:
         """Set a user's password (stored as an argon2 hash)."""
@@ -349,11 +350,15 @@ class Org(Area):
 
     # -- signing in --------------------------------------------------------------------------
     def login(self, username: str, password: str, client: str = "") -> Actor:
-        """Check a password sent from ``client`` (its address). The attempt, and a failure's wait, are
-        committed before a failure is raised."""
+        """Check a password sent from ``client`` (its address), through the organisation's directory when it is
+        set up (``sign_in.authenticate`` says whose password counts). The attempt, and a failure's wait, are
+        committed before a failure is raised. :raise DirectoryUnavailable: nothing is recorded."""
+        settings = self.collaborators.ldap
+        directory = partial(ldap_client.check_password, settings) if settings is not None else None
         with self.core.transaction() as session:
             try:
-                return sign_in.authenticate(session, username, password, self.collaborators.clock(), client)
+                return sign_in.authenticate(session, username, password, self.collaborators.clock(), client,
+                                            directory)
             except sign_in.LoginFailed as exc:
                 failure = exc
         raise failure

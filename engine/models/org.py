@@ -63,6 +63,9 @@ class User(Base):
     # other (a unit's head, a person's unit): this key is added after both exist.
     unit_key: Mapped[str | None] = mapped_column(
         ForeignKey("org_unit.key", use_alter=True, name="fk_user_account_unit_key"), default=None, index=True)
+    # The DN of their entry in the organisation's directory, set by the directory import (``engine.org.ldap.sync``):
+    # they sign in only through the directory while it is on, and leave when the directory no longer has them.
+    directory_dn: Mapped[str | None] = mapped_column(String(1000), default=None)
 
 
 class OutOfOffice(Base):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,10 +20,11 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from ..clock import aware_utc, utc_iso
-from ..errors import InvalidInput, NotAllowed, NotFound, UserNotFound
+from ..errors import DirectoryUnavailable, InvalidInput, NotAllowed, NotFound, UserNotFound
 from ..models import ApiToken, User, UserRole
 from ..text_input import text_problem
 from . import throttle
+from .ldap.client import Verdict
 from .people import Actor, load_actor
 from .views import TokenEntry, TokenRevoked
 
@@ -82,27 +84,58 @@ def _waiting(wait: throttle.Throttled) -> LoginFailed:
                        wait.retry_after)
 
 
-def authenticate(session: Session, username: str, password: str, now: datetime, client: str = "") -> Actor:
+# Checks a username and password against the organisation's directory (``engine.org.ldap.client.check_password``
+# with the settings): None when the directory is off.
+DirectoryCheck = Callable[[str, str], Verdict]
+
+
+def authenticate(session: Session, username: str, password: str, now: datetime, client: str = "",
+                 directory: DirectoryCheck | None = None) -> Actor:
     """Check a password sent from ``client`` (its address); log the attempt, and slow that client down
     after repeated failures for this account.
 
+    With the organisation's directory on (``directory``), an active user's password is checked there first:
+    someone the directory knows signs in with the directory's password only; someone imported from it
+    (``User.directory_dn``) only through it, even when it no longer knows them; an account the directory does not
+    know (e.g. ``admin``) with its local password, also while the directory does not answer.
+
     :raise LoginFailed: the same message whether the user or the password was wrong; a client that must
         wait is told for how long (and its password is not even checked).
+    :raise DirectoryUnavailable: the directory does not answer for someone only it may let in (nothing is logged).
     """
     wait = throttle.check(session, username, client, now)
     if wait is not None:
         raise _waiting(wait)
     user = None if text_problem(username) else session.scalar(
         select(User).where(User.username == username, User.active.is_(True)))
-    if user is None or not user.password_hash or not _verify(user.password_hash, password):
+    holds = _directory_says(user, username, password, directory)
+    if holds is None:
+        holds = user is not None and bool(user.password_hash) and _verify(str(user.password_hash), password)
         if user is None or not user.password_hash:
             _verify(_DUMMY_HASH, password)
+        elif holds and _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+    if user is None or not holds:
         wait = throttle.failed(session, username, client, now)
         raise _waiting(wait) if wait is not None else LoginFailed("wrong username or password")
     throttle.succeeded(session, username, client, now)
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
     return load_actor(session, username)
+
+
+def _directory_says(user: User | None, username: str, password: str, directory: DirectoryCheck | None) -> bool | None:
+    """Whether the directory lets ``user`` in; None when their local password decides (the directory is off, does
+    not know them, or does not answer about an account that is not the directory's)."""
+    if directory is None or user is None:
+        return None
+    try:
+        verdict = directory(username, password)
+    except DirectoryUnavailable:
+        if user.directory_dn is not None or not user.password_hash:
+            raise
+        return None
+    if verdict is Verdict.UNKNOWN:
+        return False if user.directory_dn is not None else None
+    return verdict is Verdict.RIGHT
 
 
 def _verify(password_hash: str, password: str) -> bool:

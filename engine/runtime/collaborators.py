@@ -13,6 +13,7 @@ from ..db import PROJECT_ROOT
 from ..definitions.catalog import DefinitionCatalog
 from ..definitions.spec_codec import SpecCodec
 from ..history.checkpoints import CheckpointSettings
+from ..org.ldap.settings import LdapSettings
 from .execution import WorkflowRunner
 from .file_types import Limits
 from .hooks import ProcessHooks
@@ -59,6 +60,8 @@ class Collaborators:
         default_factory=lambda: CheckpointSettings.from_env(PROJECT_ROOT / "instance"))
     # how big an attachment may be and which types are accepted (OPSFLOW_ATTACHMENT_MAX_MB, _TYPES)
     attachment_limits: Limits = field(default_factory=Limits.from_env)
+    # the organisation's directory for sign-in and its import (OPSFLOW_LDAP_*; None: off)
+    ldap: LdapSettings | None = field(default_factory=LdapSettings.from_env)
 
     @property
     def email_enabled(self) -> bool:

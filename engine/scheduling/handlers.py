@@ -4,6 +4,7 @@ marks the job done; handlers must be safe to run again after a crash (at-least-o
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -17,14 +18,17 @@ from ..history.log import PendingEvent
 from ..history.sequencer import make_checkpoint
 from ..models import HumanTask, Job, ProcessInstance
 from ..org import password_links
-from ..org.people import managers_of
+from ..org.ldap import sync as directory_sync
+from ..org.people import Actor, managers_of
 from ..runtime import outbox
 from ..runtime.collaborators import Collaborators
 from ..runtime.step_plan import step_label
 from ..runtime.step_writer import Step, workflow_changes, write_step
 from . import letters, schedules
 from .jobs import LeasedJob
+from .org_record import put_on_record
 
+log = logging.getLogger(__name__)
 Handler = Callable[[Session, Collaborators, LeasedJob, datetime], None]
 
 
@@ -176,6 +180,35 @@ def ensure_checkpoint_job(session: Session, now: datetime) -> bool:
     return True
 
 
+DIRECTORY_SYNC_ACTOR = "opsflow worker (directory import)"
+
+
+def sync_directory(session: Session, collaborators: Collaborators, job: LeasedJob, now: datetime) -> None:
+    """Import the organisation's directory (``engine.org.ldap.sync``) and plan the next import in
+    ``OPSFLOW_LDAP_SYNC_MINUTES``. A failure (the directory does not answer, a change refused) is retried, then
+    becomes an incident; the next import is planned again when the incident is retried or the worker starts."""
+    settings = collaborators.ldap
+    if settings is None or settings.sync_minutes is None:
+        return  # switched off since it was planned
+    actor = Actor.operator(DIRECTORY_SYNC_ACTOR)
+    result, changes = directory_sync.synchronise(session, settings, directory_sync.read_directory(settings), actor,
+                                                 now)
+    put_on_record(session, actor, changes, None, now)
+    for line in result.kept + result.warnings:
+        log.warning("directory import: %s", line)
+    outbox.schedule_job(session, directory_sync.JOB_KIND, now + timedelta(minutes=settings.sync_minutes), now)
+
+
+def ensure_directory_sync_job(session: Session, collaborators: Collaborators, now: datetime) -> bool:
+    """Plan the recurring directory import (when ``OPSFLOW_LDAP_SYNC_MINUTES`` is set) unless one is pending."""
+    settings = collaborators.ldap
+    if settings is None or settings.sync_minutes is None or session.scalar(
+            select(Job.id).where(Job.kind == directory_sync.JOB_KIND, Job.state == "pending").limit(1)) is not None:
+        return False
+    outbox.schedule_job(session, directory_sync.JOB_KIND, now, now)
+    return True
+
+
 HANDLERS: dict[str, Handler] = {
     "timer": run_timers,
     "reminder": remind,
@@ -184,6 +217,7 @@ HANDLERS: dict[str, Handler] = {
     "scheduled_start": scheduled_start,
     password_links.JOB_KIND: send_password_link,
     "checkpoint": checkpoint,
+    directory_sync.JOB_KIND: sync_directory,
 }
 
 

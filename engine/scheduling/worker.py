@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import Conflict
 from ..runtime.collaborators import Collaborators
-from .handlers import ensure_checkpoint_job, run_job
+from .handlers import ensure_checkpoint_job, ensure_directory_sync_job, run_job
 from .heartbeat import Heartbeat
 from .jobs import LeasedJob, fail_job, finish_job, lease_jobs, release_job
 
@@ -125,12 +125,13 @@ class Worker:
     def run_forever(self, poll_seconds: float = 1.0, stop: threading.Event | None = None) -> None:
         """Run jobs until ``stop`` is set; then finish the jobs in flight (their leases end with them).
 
-        The recurring checkpoint job is planned first if none is; once an hour, the query planner's
-        statistics are refreshed (``Core.refresh_statistics``).
+        The recurring checkpoint job (and the directory import, when set up) is planned first if none is; once an
+        hour, the query planner's statistics are refreshed (``Core.refresh_statistics``).
         """
         stop = stop or threading.Event()
         with self.engine.transaction() as session:
             ensure_checkpoint_job(session, self.engine.collaborators.clock())
+            ensure_directory_sync_job(session, self.engine.collaborators, self.engine.collaborators.clock())
         in_flight: set[Future[WorkerReport]] = set()
         next_statistics = time.monotonic() + STATISTICS_EVERY
         with ThreadPoolExecutor(max_workers=self.slots, thread_name_prefix="opsflow-job") as pool:

@@ -73,7 +73,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _exit_code(exc)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    engine = build_engine(args.database)
+    try:
+        engine = build_engine(args.database)
+    except OpsflowError as exc:  # a setting that does not hold together, e.g. OPSFLOW_LDAP_*
+        _report(exc)
+        return _exit_code(exc)
     try:
         result = args.handler(engine, args)
     except (OperationalError, ProgrammingError) as exc:

@@ -1,6 +1,6 @@
 """Administering the organisation: ``opsflow user set|deactivate|reactivate|password-link``, ``opsflow unit
 add|move|set``,
-``opsflow units``, ``opsflow org import|export`` and ``opsflow org at USER --date D``.
+``opsflow units``, ``opsflow org import|export|sync-ldap`` and ``opsflow org at USER --date D``.
 
 Without ``--as`` the operator runs them (whoever reaches the database); with it, a person with the right to
 administer the organisation (``admin``, ``org_admin``). Every change goes on the organisation's record.
@@ -136,6 +136,27 @@ def cmd_org_import(engine: Engine, args: argparse.Namespace) -> None:
     emit(args, result, text_view)
 
 
+def cmd_org_sync_ldap(engine: Engine, args: argparse.Namespace) -> None:
+    result = engine.org.sync_directory(caller(args.actor), dry_run=args.dry_run)
+
+    def text_view() -> None:
+        done = result.imported
+        prefix = "dry run, nothing changed: would make " if result.dry_run else ""
+        if not result.changed and not result.deactivated:
+            print(("dry run: " if result.dry_run else "") + "no changes")
+        else:
+            print(f"{prefix}units: {done.units_added} added, {done.units_changed} changed; people: "
+                  f"{done.people_added} added, {done.people_changed} changed, {len(result.deactivated)} deactivated "
+                  f"({', '.join(result.deactivated) or '-'}); {done.events} change(s) recorded; "
+                  f"{len(result.linked)} linked to their directory entry")
+        for line in result.kept:
+            print(f"left as they are (gone from the directory): {line}")
+        for line in result.warnings:
+            print(f"not taken: {line}")
+
+    emit(args, result, text_view)
+
+
 def cmd_org_export(engine: Engine, args: argparse.Namespace) -> None:
     document = engine.org.export_org(caller(args.actor))
     text = org_file.as_csv(document) if _format(args, args.output) == "csv" else \
@@ -231,6 +252,10 @@ def register(commands: Commands) -> None:
     p.add_argument("file", metavar="FILE.csv|FILE.json")
     p.add_argument("--format", choices=["csv", "json"], help="default: by the file's name")
     _common(p)
+    p = _sub(org, "sync-ldap", cmd_org_sync_ldap, "import the people and units of the organisation's directory "
+                                                  "(OPSFLOW_LDAP_*; running it again changes nothing)")
+    p.add_argument("--dry-run", action="store_true", help="say what would change, change nothing")
+    _common(p, changes=False)
     p = _sub(org, "export", cmd_org_export, "write every unit and person (what 'org import' reads)")
     p.add_argument("--format", choices=["csv", "json"], help="default: json, or by --output's name")
     p.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
