@@ -24,6 +24,7 @@ from ..org.people import Actor
 from ..text_input import text_problem
 from .late_steps import late_step
 from .search import day_start
+from .views import Breach
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 200
@@ -59,23 +60,6 @@ class BreachQuery:
         return cls(values.get("process"), values.get("person"), days[0], days[1], int(limit))
 
 
-@dataclass(frozen=True, slots=True)
-class Breach:
-    task_id: int
-    instance_id: int
-    process: str
-    instance_title: str
-    step: str
-    step_title: str
-    step_title_zh: str
-    holder: str | None  # who did it, or holds it now (None: nobody claimed it)
-    due_at: str
-    done_at: str | None  # None: still open past its due time
-    state: str  # completed, expired or open
-    late_minutes: int
-    escalated: bool
-
-
 def list_breaches(session: Session, actor: Actor, query: BreachQuery, now: datetime) -> list[Breach]:
     """The breached steps ``actor`` may audit, the latest due first. :raise NotAllowed: :raise UserNotFound:"""
     rights.require_audit(actor)
@@ -103,13 +87,14 @@ def list_breaches(session: Session, actor: Actor, query: BreachQuery, now: datet
         statement = statement.where(HumanTask.due_at >= day_start(query.date_from))
     if query.date_to:
         statement = statement.where(HumanTask.due_at < day_start(query.date_to + timedelta(days=1)))
-    found = []
+    found: list[Breach] = []
     for task, process, title, step_title, step_zh, held, done, was_escalated in session.execute(statement):
         due = aware_utc(task.due_at)
         end = aware_utc(task.completed_at) if task.state == "completed" and task.completed_at else \
             due if task.state == "expired" else now
-        found.append(Breach(task.id, task.instance_id, process, title, task.name, step_title or task.name,
-                            step_zh or "", done or held, utc_iso(due),
-                            utc_iso(end) if task.state != "open" else None, task.state,
-                            max(0, int((end - due).total_seconds() // 60)), bool(was_escalated)))
+        found.append(Breach(
+            task_id=task.id, instance_id=task.instance_id, process=process, instance_title=title, step=task.name,
+            step_title=step_title or task.name, step_title_zh=step_zh or "", holder=done or held,
+            due_at=utc_iso(due), done_at=utc_iso(end) if task.state != "open" else None, state=task.state,
+            late_minutes=max(0, int((end - due).total_seconds() // 60)), escalated=bool(was_escalated)))
     return found

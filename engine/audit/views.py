@@ -136,6 +136,25 @@ class Replay(TypedDict):
     path: AuditPath
 
 
+class Breach(TypedDict):
+    """A step that passed its due time (超时): done late, closed unfinished at it (``expired``) or still open past
+    it (``done_at`` None); how late in minutes, who held it, whether the overdue check escalated it."""
+
+    task_id: int
+    instance_id: int
+    process: str
+    instance_title: str
+    step: str
+    step_title: str
+    step_title_zh: str
+    holder: str | None
+    due_at: str
+    done_at: str | None
+    state: str
+    late_minutes: int
+    escalated: bool
+
+
 class IntegrityCheckpoint(TypedDict):
     """The checkpoint an instance's events were checked against."""
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 from ..audit import workspace
-from ..audit.breaches import Breach, BreachQuery, list_breaches
+from ..audit.breaches import BreachQuery, list_breaches
 from ..audit.bundle_export import export_bundle
 from ..audit.conformance import Progress, Verdict, check_conformance
 from ..audit.exports import allow_export, described
@@ -24,6 +24,7 @@ from ..audit.views import (
     AuditedVersion,
     AuditPage,
     AuditView,
+    Breach,
     BundleSummary,
     Heatmap,
     HeatmapDiagram,

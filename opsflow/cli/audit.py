@@ -159,9 +159,9 @@ def cmd_breaches(engine: Engine, args: argparse.Namespace) -> None:
                                                  "from": args.date_from, "to": args.date_to, "limit": args.limit})
 
     def text() -> None:
-        table([{"task": b.task_id, "instance": b.instance_id, "process": b.process, "step": b.step,
-                "holder": b.holder or "-", "due": b.due_at, "done": b.done_at or "(open)",
-                "late": f"{b.late_minutes // 60}h{b.late_minutes % 60:02d}m", "escalated": "yes" if b.escalated
+        table([{"task": b["task_id"], "instance": b["instance_id"], "process": b["process"], "step": b["step"],
+                "holder": b["holder"] or "-", "due": b["due_at"], "done": b["done_at"] or "(open)",
+                "late": f"{b['late_minutes'] // 60}h{b['late_minutes'] % 60:02d}m", "escalated": "yes" if b["escalated"]
                 else "no"} for b in found],
               ["task", "instance", "process", "step", "holder", "due", "done", "late", "escalated"])
 

@@ -23,21 +23,22 @@ def test_late_and_open_steps_are_listed_with_how_late_and_the_escalation(demo, c
     on_time = start_plan(demo)
     step(demo, "wang.lei", "research", on_time, RESEARCH)  # done at once: no breach
     step(demo, "wang.lei", "research", late, RESEARCH)
-    found = {b.instance_id: b for b in demo.audit.breaches(AUDITOR, {"process": "market_plan"})}
+    found = {b["instance_id"]: b for b in demo.audit.breaches(AUDITOR, {"process": "market_plan"})}
     assert set(found) == {late, open_late}
     done, still = found[late], found[open_late]
-    assert (done.state, done.step, done.holder, done.escalated) == ("completed", "research", "wang.lei", True)
-    assert done.done_at is not None and done.late_minutes > 0
-    assert (still.state, still.done_at, still.escalated) == ("open", None, True)
-    assert still.late_minutes >= done.late_minutes
-    assert done.step_title == "Market research report" and done.step_title_zh == "市场调研报告"
+    assert (done["state"], done["step"], done["holder"], done["escalated"]) == \
+        ("completed", "research", "wang.lei", True)
+    assert done["done_at"] is not None and done["late_minutes"] > 0
+    assert (still["state"], still["done_at"], still["escalated"]) == ("open", None, True)
+    assert still["late_minutes"] >= done["late_minutes"]
+    assert done["step_title"] == "Market research report" and done["step_title_zh"] == "市场调研报告"
 
 
 def test_filters_and_the_audit_search_find_the_same_instances(demo, clock):
     late = start_plan(demo)
     clock.advance(days=9)
     on_time = start_plan(demo)
-    assert [b.instance_id for b in demo.audit.breaches(AUDITOR, {"person": "zhang.min"})] == []
+    assert [b["instance_id"] for b in demo.audit.breaches(AUDITOR, {"person": "zhang.min"})] == []
     today = (clock() + timedelta(hours=8)).date()  # China's date
     assert demo.audit.breaches(AUDITOR, {"from": (today + timedelta(days=1)).isoformat()}) == []
     searched = demo.audit.search(AUDITOR, {"breached": "true"})["items"]
