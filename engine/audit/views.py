@@ -155,6 +155,23 @@ class Breach(TypedDict):
     escalated: bool
 
 
+class SodFinding(TypedDict):
+    """A separation-of-duties finding (不相容职责分离): ``same_person`` did ``other_step`` and ``step`` of one request;
+    or an ``override`` of the rule for that step, by ``by`` with ``reason`` (``person``: who it let through)."""
+
+    kind: str
+    instance_id: int
+    instance_title: str
+    process: str
+    step: str
+    other_step: str
+    person: str | None
+    by: str | None
+    reason: str | None
+    at: str
+    task_id: int | None
+
+
 class IntegrityCheckpoint(TypedDict):
     """The checkpoint an instance's events were checked against."""
 

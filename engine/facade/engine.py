@@ -10,6 +10,7 @@
     engine.ops          operators: incidents, jobs, workers, retries, scheduled starts
     engine.calendar     the working-day calendar
     engine.setup        the schema and shipped content, health, the nodes' shared secret
+    engine.separation   separation of duties: overriding a step's rule for one task, the auditors' report
 
 Every use case names who acts as its first argument: a ``Person`` (whose rights the use case asks) or,
 where the types allow it, an ``Operator`` (who runs opsflow against the database and holds every right).
@@ -30,6 +31,7 @@ from .definitions import Definitions
 from .modeler import Modeler
 from .ops import Ops
 from .org import Org
+from .separation import Separation
 from .setup import Setup
 from .work import Work
 
@@ -52,3 +54,4 @@ class Engine:
         self.ops = Ops(self.core)
         self.calendar = Calendar(self.core)
         self.setup = Setup(self.core)
+        self.separation = Separation(self.core)
