@@ -15,7 +15,7 @@ from .core import Area
 class Separation(Area):
     def override(self, by: Person, task_id: int, reason: str) -> dict[str, Any]:
         """Let open task ``task_id`` be done by the person its ``notCompletedBy`` rule keeps away, with a reason
-        (the override right: branch GM, admins); recorded on the request's history."""
+        (the override right: the director, admins); recorded on the request's history."""
         with self.core.transaction() as session:
             return override_separation(session, self.collaborators, acting(session, by), task_id, reason,
                                        self.collaborators.clock())

@@ -102,8 +102,8 @@ RIGHTS: dict[Right, Grant] = {
     Right.ATTACH: Grant(frozenset(), "to a form's file field: who may work on the open task (its holder); to a "
                         "comment or the step: who may comment", "may_attach_to_form, may_comment"),
     Right.CANCEL: Grant(frozenset({"director", "admin"})),
-    # 不相容职责分离的例外: the branch GM (above the department) and the administrators, each time with a reason
-    Right.OVERRIDE_SEPARATION: Grant(frozenset({"branch_gm", "admin"})),
+    # 不相容职责分离的例外: the director (who oversees every request) and the administrators, each time with a reason
+    Right.OVERRIDE_SEPARATION: Grant(frozenset({"director", "admin"})),
     Right.SEE_DASHBOARD: Grant(frozenset({"director", "ops_manager", "branch_gm", "marketing_manager", "admin",
                                           "auditor"})),
     Right.DEPLOY: Grant(frozenset({"analyst", "admin"})),

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from ..clock import utc_iso
 from ..definitions.catalog import DeployedProcess
 from ..definitions.forms import effective_form, validate_form
+from ..definitions.separation import excluded_step_of
 from ..errors import Conflict, InvalidInput, ProcessError, TaskNotFound
 from ..history.log import PendingEvent
 from ..models import ApprovalStep, HumanTask, ProcessInstance, TaskDefinition, User
@@ -176,6 +177,7 @@ def show_task(session: Session, collaborators: Collaborators, actor: Actor, task
         "may_release": not actor.is_operator and not any(s.state in ("pending", "waiting") for s in steps)
         and rights.may_release(session, actor, task, relationship_roles(session)),
         "process_version": process.version,
+        "kept_from": excluded_step_of(process.specs, task.name),
         "instructions": form.instructions if form else "",
         "instructions_zh": form.instructions_zh if form else "",
         "form": schema,

@@ -104,6 +104,7 @@ class TaskDetail(TaskRow):
 
     may_complete: bool
     may_comment: bool  # the advisory right: not for those whose roles only read (auditors)
+    kept_from: str  # separation of duties: whoever did this step of the request may not do this one ('' none)
     may_release: bool
     process_version: int
     instructions: str

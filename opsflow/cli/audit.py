@@ -168,6 +168,25 @@ def cmd_breaches(engine: Engine, args: argparse.Namespace) -> None:
     emit(args, found, text)
 
 
+def cmd_sod_report(engine: Engine, args: argparse.Namespace) -> None:
+    found = engine.separation.report(looker(args), {"process": args.process, "person": args.person,
+                                                    "from": args.date_from, "to": args.date_to})
+
+    def text() -> None:
+        table([{"at": f["at"], "kind": f["kind"], "instance": f["instance_id"], "process": f["process"],
+                "step": f["step"], "kept_from": f["other_step"], "person": f["person"] or "-", "by": f["by"] or "-",
+                "reason": f["reason"] or ""} for f in found],
+              ["at", "kind", "instance", "process", "step", "kept_from", "person", "by", "reason"])
+
+    emit(args, found, text)
+
+
+def cmd_sod_override(engine: Engine, args: argparse.Namespace) -> None:
+    done = engine.separation.override(Person(args.actor_user), args.task, args.reason)
+    emit(args, done, lambda: print(f"task {done['task_id']} ({done['step']}) may now be done by whoever did "
+                                   f"{done['other_step']}: overridden by {done['by']}, on the request's history"))
+
+
 def _as(p: argparse.ArgumentParser) -> None:
     p.add_argument("--as", dest="actor_user", metavar="USER",
                    help="look as this user (rights checked); without it, as the operator")
@@ -187,6 +206,18 @@ def register(commands: Commands) -> None:
     p.add_argument("--to", dest="date_to", help="last due day, included")
     p.add_argument("--limit", default="200", help="at most this many (1-1000)")
     _as(p)
+    sod = Commands(commands.group("sod", "separation of duties (不相容职责分离): the report, overriding a rule"))
+    p = sod.add("report", cmd_sod_report, "one person on both sides of a rule, and every override, newest first")
+    p.add_argument("--process", help="process key")
+    p.add_argument("--person", help="who did both steps, or who overrode")
+    p.add_argument("--from", dest="date_from", help="first day (YYYY-MM-DD, China time)")
+    p.add_argument("--to", dest="date_to", help="last day, included")
+    _as(p)
+    p = sod.add("override", cmd_sod_override, "let one open task be done despite its rule, with a reason "
+                                              "(the director, admins)")
+    p.add_argument("task", type=record_id("task"))
+    p.add_argument("--reason", required=True)
+    p.add_argument("--as", dest="actor_user", required=True, metavar="USER", help="who overrides")
     group = commands.group("audit", "the audit workspace: search, an instance step by step, heatmaps, access log")
     sub = Commands(group)
     p = sub.add("instances", cmd_instances, "find instances to audit, with filters and keyset paging")

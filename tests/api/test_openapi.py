@@ -43,7 +43,7 @@ def test_every_route_is_documented_and_every_documented_route_exists(sqlite_app,
     documented = {(API + path, method) for path, item in document["paths"].items() for method in item
                   if method in HTTP_METHODS}
     assert routes == documented
-    assert len(routes) == 60
+    assert len(routes) == 61
 
 
 def test_the_document_is_valid_openapi(document):
@@ -214,6 +214,9 @@ def test_the_answers_are_what_the_document_says(sqlite_users, document):
     assert api.call("he.ping", "get", "/audit/breaches", query={"process": "market_plan"}) == []  # none late yet
     api.call("he.ping", "get", "/audit/breaches", query={"from": "soon"}, expect=400)
     api.call("li.na", "get", "/audit/breaches", expect=403)
+    assert api.call("he.ping", "get", "/audit/sod", query={"process": "market_plan"}) == []
+    api.call("he.ping", "get", "/audit/sod", query={"to": "later"}, expect=400)
+    api.call("zhou.jie", "get", "/audit/sod", expect=403)
     # return to an earlier step (驳回): the drafter the manager returned the plan to sends it back to research
     redraft = api.call("zhang.min", "get", "/tasks")["items"][0]["id"]
     targets = api.call("zhang.min", "get", f"{task}/return-targets", task_id=redraft)

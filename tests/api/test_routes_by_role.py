@@ -322,6 +322,7 @@ PROBES = [
           "/process-definitions/market_plan/versions/9/heatmap", 403, {404: AUDITORS}),
     Probe("/audit/access-log", "GET", "/audit/access-log", 403, {200: LOG_READERS}),
     Probe("/audit/breaches", "GET", "/audit/breaches?process=market_plan", 403, {200: AUDITORS}),
+    Probe("/audit/sod", "GET", "/audit/sod", 403, {200: AUDITORS}),
     # -- the modeler: analysts and admins only; everyone else 403 on every route
     Probe("/process-definitions", "POST", "/process-definitions", 403, {400: MODELERS},
           body={"bpmn": "<definitions/>", "note": "probe"}),  # not a deployable bundle: the errors, nothing stored

@@ -126,6 +126,9 @@ PROBES = [
     # Comments: whoever sees the plan, except the auditor, who reads and changes nothing.
     Probe("/tasks/<id:task_id>/comments", "POST", lambda w: f"/tasks/{w.research}/comments", 403,
           {303: SEES_PLAN - {"he.ping"}}, data={"body": "A remark"}),
+    # Overriding separation of duties: the director and admins; research has no rule: told so on the task page
+    Probe("/tasks/<id:task_id>/separation-override", "POST", lambda w: f"/tasks/{w.research}/separation-override",
+          403, {303: frozenset({"chen.yu", "admin"})}, data={"reason": "Probe"}),
     # Handing a task on (委派, 加签, 减签): only its holder; by now held_research is unclaimed again (the unclaim
     # probe above), so wang.lei, who may claim it, holds it by delegating; then it is with zhou.jie, and his next
     # moves are refused with a message on the task page (303); signing only by an added signer (none here).
@@ -175,6 +178,7 @@ PROBES = [
           403, {200: AUDITORS}),
     Probe("/audit/access-log", "GET", lambda w: "/audit/access-log", 403, {200: LOG_READERS}),
     Probe("/audit/breaches", "GET", lambda w: "/audit/breaches?process=market_plan", 403, {200: AUDITORS}),
+    Probe("/audit/sod", "GET", lambda w: "/audit/sod?format=csv", 403, {200: AUDITORS}),
     Probe("/audit/processes", "GET", lambda w: "/audit/processes", 403, {200: AUDITORS}),
     Probe("/audit/processes/<key>/versions/<id:version>", "GET", lambda w: "/audit/processes/market_plan/versions/1",
           403, {200: AUDITORS}),

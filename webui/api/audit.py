@@ -64,3 +64,10 @@ def breaches() -> Response:
     """The steps that passed their due time (超时): ``process``, ``person`` (who held it), ``from``/``to`` (the
     due day, China time), ``limit``; the latest due first, with how late and whether it was escalated."""
     return answer(context.engine().audit.breaches(context.me(), request.args))
+
+
+@blueprint.get("/audit/sod")
+def separation_of_duties() -> Response:
+    """Separation of duties (不相容职责分离): one person on both sides of a rule, and every override; ``process``,
+    ``person``, ``from``/``to`` (days, China time); newest first."""
+    return answer(context.engine().separation.report(context.me(), request.args))

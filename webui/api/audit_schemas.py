@@ -118,8 +118,15 @@ BREACH = obj({"task_id": INTEGER, "instance_id": INTEGER, "process": STRING, "in
                         "description": "done late, closed unfinished at its due time, or still open past it"},
               "late_minutes": INTEGER, "escalated": {"type": "boolean"}})
 
+SOD_FINDING = obj({"kind": {"type": "string", "enum": ["same_person", "override"],
+                            "description": "one person did both steps, or the rule was overridden for the step"},
+                   "instance_id": INTEGER, "instance_title": STRING, "process": STRING, "step": STRING,
+                   "other_step": {"type": "string", "description": "the step the rule keeps apart from `step`"},
+                   "person": nullable(STRING), "by": nullable(STRING), "reason": nullable(STRING), "at": TIME,
+                   "task_id": nullable(INTEGER)})
+
 AUDIT_COMPONENTS: dict[str, Schema] = {
-    "Breach": BREACH,
+    "Breach": BREACH, "SodFinding": SOD_FINDING,
     "AuditInstance": AUDIT_INSTANCE, "AuditPage": AUDIT_PAGE, "AuditPath": PATH, "ReplayTask": REPLAY_TASK,
     "AuditStepEvent": STEP_EVENT, "AuditFollowUp": FOLLOW_UP, "AuditChange": CHANGE, "AuditStep": AUDIT_STEP,
     "Replay": REPLAY, "AuditView": AUDIT_VIEW, "Durations": DURATIONS,
@@ -186,6 +193,13 @@ def audit_paths(operation: Callable[..., dict[str, Any]], param: Callable[..., d
                 param("to", "query", {"type": "string", "format": "date"}, "last due day, included"),
                 param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 200},
                       "at most this many")])},
+        "/audit/sod": {"get": operation(
+            "listSodFindings", "Separation of duties: one person on both sides of a rule, and every override",
+            "audit", (200, {"type": "array", "items": ref("SodFinding")}, "Newest first"), [400, 403], [
+                param("process", "query", text, "process key"),
+                param("person", "query", text, "who did both steps, or who overrode (username)"),
+                param("from", "query", {"type": "string", "format": "date"}, "first day (China time)"),
+                param("to", "query", {"type": "string", "format": "date"}, "last day, included")])},
         "/audit/access-log": {"get": operation(
             "listAccessLog", "Who looked at what through the audit workspace (auditors and admins)", "audit",
             (200, ref("AccessPage"), "Newest first"), [400, 403], log)},

@@ -74,6 +74,7 @@ TASK = obj({**TASK_FIELDS, "mine": {"type": "boolean", "description": "claimed b
 TASK_DETAIL = obj({
     **TASK_FIELDS,
     "may_complete": BOOLEAN, "may_comment": BOOLEAN, "may_release": BOOLEAN, "process_version": INTEGER,
+    "kept_from": {"type": "string", "description": "不相容职责分离: whoever did this step may not do this one"},
     "instructions": STRING,
     "instructions_zh": {"type": "string", "description": "the instructions in Chinese (empty when not given)"},
     "form": {"type": "object", "description": "the JSON Schema (2020-12) that complete's data must satisfy"},

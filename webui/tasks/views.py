@@ -26,6 +26,7 @@ from ..forms.parse import parse_form
 from ..forms.render import UPLOAD_PREFIX, build_form
 from ..i18n import _, decision_tone, enum_label, pick, step_title, when
 from ..inbox import assignment
+from ..inbox.views import holds
 from ..safety import local_target
 from .handover import handover_view
 
@@ -151,6 +152,7 @@ def _page(task: TaskDetail, values: dict[str, Any], errors: dict[str, list[str]]
         countersign=task["countersign"], round_rows=round_rows(task, user),
         form_field=FORM_OF, form_of=f"{task['process']}/{task['process_version']}/{task['name']}",
         may_release=bool(task["may_release"]),
+        may_override=bool(task["kept_from"]) and task["state"] == "open" and holds("override separation of duties"),
         may_claim=may_complete and task["assignee"] is None,
         holder=display_name(task["assignee"]), handover=handover,
         on_behalf_of=display_name(task["on_behalf_of"]) if task["on_behalf_of"] else "",
@@ -309,3 +311,13 @@ def return_task(task_id: int) -> ResponseReturnValue:
     flash(_("The request is back at “%(step)s”; whoever does it is told why.",
             step=pick(target.title, target.title_zh) if target else result["to_step"]), "success")
     return redirect(url_for("inbox.index"), code=303)
+
+
+@blueprint.post("/<id:task_id>/separation-override")
+def separation_override(task_id: int) -> ResponseReturnValue:
+    """Let the person a step's separation rule keeps away do this task after all, with a reason (the director,
+    admins: 不相容职责分离的例外); on the request's history and in the auditors' report."""
+    come_back_to(url_for("tasks.show", task_id=task_id, _anchor="separation"))
+    engine().separation.override(me(), task_id, request.form.get("reason", ""))
+    flash(_("The exception is recorded: whoever did the earlier step may now do this one."), "success")
+    return redirect(url_for("tasks.show", task_id=task_id), code=303)

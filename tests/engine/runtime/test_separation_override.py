@@ -1,4 +1,4 @@
-"""Separation of duties on the market plan: the drafter given the review is refused; the branch GM overrides the
+"""Separation of duties on the market plan: the drafter given the review is refused; the director overrides the
 rule for that task with a reason; the auditors' report lists the override and the same person on both steps."""
 
 from __future__ import annotations
@@ -25,21 +25,21 @@ def test_the_drafter_is_refused_the_review_until_the_gm_overrides_it(engine):
     with pytest.raises(NotAllowed):
         engine.separation.override(Person("li.na"), review["id"], "She is the only one")  # no override right
     with pytest.raises(InvalidInput):
-        engine.separation.override(Person("sun.hao"), review["id"], " ")  # a reason is needed
-    done = engine.separation.override(Person("sun.hao"), review["id"], "Li Na is away for a month")
-    assert (done["step"], done["other_step"], done["by"]) == ("manager_review", "draft_plan", "sun.hao")
+        engine.separation.override(Person("chen.yu"), review["id"], " ")  # a reason is needed
+    done = engine.separation.override(Person("chen.yu"), review["id"], "Li Na is away for a month")
+    assert (done["step"], done["other_step"], done["by"]) == ("manager_review", "draft_plan", "chen.yu")
     with pytest.raises(Conflict):
-        engine.separation.override(Person("sun.hao"), review["id"], "again")
+        engine.separation.override(Person("chen.yu"), review["id"], "again")
     engine.work.complete(Person("zhang.min"), review["id"], decision("approve"))
     [event] = [e for e in engine.work.history(OPERATOR, plan) if e["kind"] == "separation_overridden"]
-    assert event["actor"] == "sun.hao" and event["payload"]["reason"] == "Li Na is away for a month"
+    assert event["actor"] == "chen.yu" and event["payload"]["reason"] == "Li Na is away for a month"
     report = engine.separation.report(AUDITOR, {})
     kinds = {(f["kind"], f["instance_id"], f["step"], f["person"]) for f in report}
     assert kinds == {("override", plan, "manager_review", "zhang.min"),
                      ("same_person", plan, "manager_review", "zhang.min")}
     override = next(f for f in report if f["kind"] == "override")
-    assert (override["by"], override["reason"]) == ("sun.hao", "Li Na is away for a month")
-    assert engine.separation.report(AUDITOR, {"person": "sun.hao"}) == [override]
+    assert (override["by"], override["reason"]) == ("chen.yu", "Li Na is away for a month")
+    assert engine.separation.report(AUDITOR, {"person": "chen.yu"}) == [override]
     assert engine.separation.report(AUDITOR, {"process": "overtime_request"}) == []
     with pytest.raises(NotAllowed):
         engine.separation.report(Person("zhang.min"), {})
@@ -49,4 +49,4 @@ def test_a_step_without_a_rule_cannot_be_overridden(engine):
     plan = start_plan(engine)
     [research] = engine.work.show(OPERATOR, plan)["open_tasks"]
     with pytest.raises(InvalidInput, match="no separation-of-duties rule"):
-        engine.separation.override(Person("sun.hao"), research["id"], "why not")
+        engine.separation.override(Person("chen.yu"), research["id"], "why not")

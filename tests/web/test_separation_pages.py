@@ -1,0 +1,36 @@
+"""Separation of duties in the web: the branch GM allows an exception on the task page, the drafter then reviews,
+and the auditor's report shows both findings (zh page, CSV download)."""
+
+from __future__ import annotations
+
+from engine.facade import Engine
+from engine.org.staffing import PersonSpec
+from tests.journey import DRAFT, OPERATOR, RESEARCH, start_plan, step
+from tests.web.conftest import ClientFor, text
+
+ZH = {"Accept-Language": "zh-CN"}
+
+
+def test_an_exception_is_allowed_on_the_task_page_and_reported(client_as: ClientFor, web_engine: Engine) -> None:
+    plan = start_plan(web_engine, "zhang.min")
+    step(web_engine, "wang.lei", "research", plan, RESEARCH)
+    step(web_engine, "zhang.min", "draft_plan", plan, DRAFT)
+    web_engine.org.set_person(OPERATOR, "zhang.min", PersonSpec(roles=["planning_supervisor", "marketing_manager"]))
+    [review] = web_engine.work.show(OPERATOR, plan)["open_tasks"]
+    assert 'id="separation"' not in text(client_as("li.na").get(f"/tasks/{review['id']}", headers=ZH))
+    gm = client_as("chen.yu")
+    page = text(gm.get(f"/tasks/{review['id']}", headers=ZH))
+    assert 'id="separation"' in page and "办理过本申请“撰写营销策划方案”的人不得办理此步骤" in page
+    refused = gm.post(f"/tasks/{review['id']}/separation-override", data={"reason": " "}, headers=ZH,
+                      follow_redirects=True)  # back to the task page, saying why; nothing recorded
+    assert 'id="separation"' in text(refused) and "例外已记录" not in text(refused)
+    assert not [e for e in web_engine.work.history(OPERATOR, plan) if e["kind"] == "separation_overridden"]
+    done = gm.post(f"/tasks/{review['id']}/separation-override", data={"reason": "李娜休假一个月"}, headers=ZH,
+                   follow_redirects=True)
+    assert "例外已记录" in text(done)
+    assert client_as("zhou.jie").post(f"/tasks/{review['id']}/separation-override",
+                                      data={"reason": "x"}).status_code == 403
+    report = text(client_as("he.ping").get("/audit/sod", headers=ZH))
+    assert 'data-kind="override"' in report and "李娜休假一个月" in report and "例外批准" in report
+    csv = client_as("he.ping").get("/audit/sod?format=csv&process=market_plan")
+    assert csv.mimetype == "text/csv" and "李娜休假一个月" in csv.get_data(as_text=True)
