@@ -129,7 +129,9 @@ def _unique(problems: list[Problem]) -> list[Problem]:
 
 
 def named_units_exist(session: Session) -> BundleRule:
-    """A rule: every unit a step names for its head (``assignee="unit_head:<key>"``) is a unit of the organisation."""
+    """A rule: a unit a step names by key (``assignee="unit_head:<key>"``, ``unitScope="<key>"``) that the organisation
+    does not have is a warning, not an error: a pack or a model may be deployed before its units are set up; the
+    step stops with a clear error if it is reached before then."""
     units = set(session.scalars(select(OrgUnit.key)))
 
     def rule(documents: Documents) -> list[Problem]:
@@ -141,11 +143,13 @@ def named_units_exist(session: Session) -> BundleRule:
             value = next(iter(texts(task, ".//spiffworkflow:property[@name='assignee']/@value")), "")
             if unit_head_problem(value) is None and unit_head_problem(value, units) is not None:
                 problems.append(Problem(N_("user task %(task)r: assignee %(value)r names a unit that does not "
-                                           "exist"), element, task=element, value=value))
+                                           "exist yet: the step stops until an administrator adds it"),
+                                        element, severity="warning", task=element, value=value))
             scope = next(iter(texts(task, f".//spiffworkflow:property[@name='{SCOPE_PROPERTY}']/@value")), "")
             if literal_unit(scope.strip()) not in (None, *units):
                 problems.append(Problem(N_("user task %(task)r: unitScope %(value)r names a unit that does not "
-                                           "exist"), element, task=element, value=scope))
+                                           "exist yet: the step stops until an administrator adds it"),
+                                        element, severity="warning", task=element, value=scope))
         return problems
     return rule
 

@@ -70,11 +70,17 @@ def test_a_section_the_organisation_lacks_stops_the_step_and_changes_nothing(eng
     assert _holder(engine, instance) == ("own_head", "pan.yong")
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("unit_head:nowhere", "assignee 'unit_head:nowhere' names a unit that does not exist"),
-    ("unit_head:${not a path}", "must be starter_unit_head, unit_head:<unit key> or unit_head:${data.path}"),
-])
-def test_the_deploy_check_refuses_a_head_of_no_unit(engine, tmp_path, value, expected):
+def test_the_deploy_check_refuses_a_malformed_head_rule(engine, tmp_path):
     with pytest.raises(DeploymentRejected) as refused:
-        _deploy(engine, tmp_path, ('value="unit_head:safety"', f'value="{value}"'))
-    assert any(expected in problem for problem in refused.value.problems)
+        _deploy(engine, tmp_path, ('value="unit_head:safety"', 'value="unit_head:${not a path}"'))
+    assert any("must be starter_unit_head, unit_head:<unit key> or unit_head:${data.path}" in problem
+               for problem in refused.value.problems)
+
+
+def test_a_unit_not_set_up_yet_deploys_and_stops_the_step_that_reaches_it(engine, tmp_path):
+    """A pack may come before its units: a warning at deploy, a clear stop at the step."""
+    _deploy(engine, tmp_path, ('value="unit_head:safety"', 'value="unit_head:nowhere"'))
+    instance = int(engine.work.start(Person("tang.li"), "unit_heads", {"subject": "Meter", "section": "dispatch"}).id)
+    _approve(engine, instance)
+    with pytest.raises(ProcessError, match="head of unit 'nowhere', which is not a unit"):
+        _approve(engine, instance)

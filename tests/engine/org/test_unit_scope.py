@@ -99,11 +99,15 @@ def test_a_unit_without_holders_of_the_role_follows_the_no_holder_rule(engine):
     assert _queue(engine, "cao.jun", instance) == []
 
 
-@pytest.mark.parametrize(("replace", "expected"), [
-    (('value="safety" />', 'value="nowhere" />'), "unitScope 'nowhere' names a unit that does not exist"),
-    (('value="safety" />', 'value="${not a path}" />'), "must be starter_unit, a unit key or ${data.path}"),
-])
-def test_the_deploy_check_refuses_a_scope_of_no_unit(engine, tmp_path, replace, expected):
+def test_the_deploy_check_refuses_a_malformed_scope(engine, tmp_path):
     with pytest.raises(DeploymentRejected) as refused:
-        _deploy(engine, tmp_path, replace)
-    assert any(expected in problem for problem in refused.value.problems), refused.value.problems
+        _deploy(engine, tmp_path, ('value="safety" />', 'value="${not a path}" />'))
+    assert any("must be starter_unit, a unit key or ${data.path}" in p for p in refused.value.problems)
+
+
+def test_a_unit_not_set_up_yet_deploys_and_stops_the_step_that_reaches_it(engine, tmp_path):
+    _deploy(engine, tmp_path, ('value="safety" />', 'value="nowhere" />'))
+    instance = _start(engine)
+    engine.work.complete(Person("han.mei"), _queue(engine, "han.mei", instance)[0], {})
+    with pytest.raises(ProcessError, match="within unit 'nowhere', which is not a unit"):
+        engine.work.complete(Person("cao.jun"), _queue(engine, "cao.jun", instance)[0], {})
