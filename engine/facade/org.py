@@ -41,7 +41,8 @@ from ..org.views import (
     TokenRevoked,
     UnitView,
 )
-from ..runtime import moves
+from ..runtime import moves, write_rights
+from ..runtime.write_rights import Write
 from .core import Area
 
 
@@ -260,6 +261,14 @@ class Org(Area):
         with self.core.reading() as session:
             actor = acting(session, by)
             return rights.may_audit(actor) if right is Right.AUDIT else rights.holds(actor, right)
+
+    def require_right_to(self, by: Person, write: Write, target: int | str | None = None) -> None:
+        """Whether ``by`` may make ``write`` on ``target`` at all, before what they sent is read (the REST API
+        asks this when it refuses a body, so that only someone who could make the write learns what is wrong).
+
+        :raise NotAllowed: :raise NotFound: (see ``engine.runtime.write_rights``)"""
+        with self.core.reading() as session:
+            write_rights.require_right_to(session, self.collaborators, acting(session, by), write, target)
 
     # -- out of office (代理) ------------------------------------------------------------------
     def set_away(self, by: Person, starts_on: date, ends_on: date, proxy: str, user: str | None = None) -> Absence:

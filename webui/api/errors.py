@@ -95,6 +95,10 @@ def unauthorized(message: str, invalid_token: bool) -> Response:
 
 def _domain_error(exc: OpsflowError) -> Response:
     status = next(code for cls, code in STATUS_OF if isinstance(exc, cls))
+    if status == 400:
+        refused = _refused_first()
+        if refused is not None:
+            return _domain_error(refused)
     if status == 401:
         return unauthorized(exc.message, invalid_token=True)
     fields = exc.fields if isinstance(exc, FormInvalid | RequestInvalid) else None
@@ -122,9 +126,23 @@ def _in_readers_language(exc: OpsflowError, status: int) -> str:
     return generic.get(status, said)
 
 
+def _refused_first() -> OpsflowError | None:
+    """The refusal of a caller without the right to the write whose body is refused (``rights_first``)."""
+    from .rights_first import check_before_refusing  # it reaches the engine through ``context``
+    try:
+        check_before_refusing()
+    except (NotAllowed, DomainNotFound) as exc:
+        return exc
+    return None
+
+
 def http_error(exc: HTTPException) -> Response:
     """An HTTP error as the API's JSON (also for /api/ paths no route of the API could match)."""
     status = exc.code or 500
+    if status in (400, 413) and request.endpoint != f"api.{FALLBACK_ENDPOINT}":
+        refused = _refused_first()
+        if refused is not None:
+            return _domain_error(refused)
     code = HTTP_CODES.get(status) or re.sub(r"[^a-z]+", "_", exc.name.lower()).strip("_")
     response = error_response(status, code, exc.description or exc.name)
     if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
