@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from .. import db, models
 from ..audit.heatmap_memo import HeatmapMemo
 from ..definitions.catalog import DeployedProcess
+from ..errors import Unavailable
 from ..org.directory import Directory, DirectoryCache
 from ..org.people import ACTORS, RELATIONSHIP_ROLES, read_people, read_relationship_roles
 from ..runtime.collaborators import Collaborators
@@ -63,6 +65,7 @@ class Core:
         self.collaborators = collaborators
         self.directory_cache = DirectoryCache(lambda session: read_directory(session, collaborators))
         self.heatmaps = HeatmapMemo()
+        self.write_refused: tuple[float, str] | None = None  # when (monotonic) and why a write was last refused
 
     def directory(self) -> Directory:
         """Everyone (with roles and manager) and every deployed process, as of now: kept between calls
@@ -72,9 +75,24 @@ class Core:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One use case: it commits at the end or leaves nothing (see ``engine.db.transaction``)."""
-        with db.transaction(self.session_factory) as session:
-            yield session
+        """One use case: it commits at the end or leaves nothing (see ``engine.db.transaction``).
+
+        A write the database refused (read-only, full) is remembered for a while (``refused_writes``)."""
+        try:
+            with db.transaction(self.session_factory) as session:
+                yield session
+        except Unavailable as exc:
+            self.write_refused = (time.monotonic(), exc.reason)
+            raise
+        self.write_refused = None
+
+    def refused_writes(self) -> str | None:
+        """Why this node's last write was refused, if it was within the last ``Unavailable`` retry period
+        (a full disk shows only when something is written: the health check cannot try it)."""
+        refused = self.write_refused
+        if refused is None or time.monotonic() - refused[0] > Unavailable(refused[1]).retry_after:
+            return None
+        return refused[1]
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
