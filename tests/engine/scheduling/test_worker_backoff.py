@@ -25,7 +25,8 @@ def _eventually(condition: Callable[[], bool]) -> None:
 
 def _seen(engine: Engine, worker_id: str) -> bool:
     with engine.core.reading() as session:
-        return session.scalar(select(WorkerHeartbeat.worker_id).where(WorkerHeartbeat.worker_id == worker_id)) is not None
+        seen = select(WorkerHeartbeat.worker_id).where(WorkerHeartbeat.worker_id == worker_id)
+        return session.scalar(seen) is not None
 
 
 def test_the_worker_waits_while_writes_are_refused_and_resumes_when_they_are_taken(engine: Engine) -> None:
