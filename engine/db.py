@@ -8,12 +8,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql import Executable
 
 from .errors import Conflict, Unavailable
+from .private_files import private_file, private_folder
 
 T = TypeVar("T")
 
@@ -26,7 +27,7 @@ def database_url() -> str:
     url = os.environ.get("OPSFLOW_DATABASE_URL")
     if url:
         return url
-    DEFAULT_SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(DEFAULT_SQLITE_PATH.parent)
     return f"sqlite:///{DEFAULT_SQLITE_PATH}"
 
 
@@ -39,10 +40,19 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _create_privately(url: str) -> None:
+    """A new SQLite database file is made 0600 before SQLite opens it (SQLite gives its -wal and -shm files the
+    database file's mode); an in-memory database, a URI (``file:...``) and an existing file are left alone."""
+    database = make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        private_file(Path(database))
+
+
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     """Create an engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
     url = url or database_url()
     if url.startswith("sqlite"):
+        _create_privately(url)
         kwargs.setdefault("connect_args", {"timeout": 10})
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _configure_sqlite)
