@@ -9,6 +9,7 @@
     engine.ops          operators: incidents, jobs, workers, retries, scheduled starts
     engine.calendar     the working-day calendar
     engine.setup        the schema and shipped content, health, the nodes' shared secret
+    engine.requests     the answers kept for requests sent with a key (retries never double)
 
 Every use case names who acts as its first argument: a ``Person`` (whose rights the use case asks) or,
 where the types allow it, an ``Operator`` (who runs opsflow against the database and holds every right).
@@ -28,6 +29,7 @@ from .definitions import Definitions
 from .modeler import Modeler
 from .ops import Ops
 from .org import Org
+from .requests import Requests
 from .setup import Setup
 from .work import Work
 
@@ -49,3 +51,4 @@ class Engine:
         self.ops = Ops(self.core)
         self.calendar = Calendar(self.core)
         self.setup = Setup(self.core)
+        self.requests = Requests(self.core)

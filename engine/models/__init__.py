@@ -12,10 +12,10 @@ from .definitions import DefinitionFile, ProcessDefinition, ProcessDraft, TaskDe
 from .history import AuditAccess, HistoryEvent, HistoryTree, OrgRecord
 from .instances import ApprovalStep, BatchOpening, HumanTask, InstanceCopy, ProcessInstance, TaskComment
 from .org import ApiToken, DirectoryRevision, OrgUnit, OutOfOffice, Role, SignInAttempt, SignInThrottle, User, UserRole
-from .scheduling import CalendarDay, Job, Notification, Schedule, SharedSetting, WorkerHeartbeat
+from .scheduling import CalendarDay, Job, Notification, RequestKey, Schedule, SharedSetting, WorkerHeartbeat
 
 __all__ = ["OPEN_HELD", "OPEN_UNCLAIMED", "ApiToken", "ApprovalStep", "Attachment", "AttachmentBlob", "AuditAccess",
            "Base", "BatchOpening", "CalendarDay", "DefinitionFile", "DirectoryRevision", "HistoryEvent", "HistoryTree",
            "HumanTask", "InstanceCopy", "Job", "Notification", "OrgRecord", "OrgUnit", "OutOfOffice",
-           "ProcessDefinition", "ProcessDraft", "ProcessInstance", "Role", "Schedule", "SharedSetting",
+           "ProcessDefinition", "ProcessDraft", "ProcessInstance", "RequestKey", "Role", "Schedule", "SharedSetting",
            "SignInAttempt", "SignInThrottle", "TaskComment", "TaskDefinition", "User", "UserRole", "WorkerHeartbeat"]

@@ -22,6 +22,7 @@ from typing import Protocol, TypeVar
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, Unavailable
+from ..runtime import request_keys
 from ..runtime.collaborators import Collaborators
 from .handlers import ensure_checkpoint_job, run_job
 from .heartbeat import Heartbeat
@@ -121,8 +122,10 @@ class Worker:
     def _refresh_statistics(self) -> None:
         try:
             self.engine.refresh_statistics()
-        except Exception as exc:  # statistics are an optimisation: never stop the worker for them
-            log.warning("refreshing the planner statistics failed: %s", exc)
+            with self.engine.transaction() as session:  # and the request keys whose 24 hours are over
+                request_keys.forget_old(session, self.engine.collaborators.clock())
+        except Exception as exc:  # housekeeping: never stop the worker for it
+            log.warning("the hourly housekeeping (statistics, old request keys) failed: %s", exc)
 
     def run_once(self, max_jobs: int | None = None) -> WorkerReport:
         """Run every job that is due now (up to ``max_jobs``), ``slots`` jobs at a time in parallel."""

@@ -18,6 +18,7 @@ Every error has the shape ``{"error": CODE, "message": TEXT, "fields": {FIELD: [
   instance's history for whoever maintains the model.
 - 503 ``unavailable``: the database is read-only or full; nothing was changed; ``Retry-After`` says in how many
   seconds to try again (the message says why, in the reader's language);
+- 422 ``idempotency_key_reused``: the ``Idempotency-Key`` came before with another request; nothing was done;
 - 429 ``too_many_requests``: a move made again too soon (urging a task: once an hour); ``Retry-After`` says
   in how many seconds it may be made again, and the message from when;
 - 409 ``history_tampered``: the history, or the evidence of it kept outside the database, does not
@@ -48,6 +49,7 @@ from engine.errors import (
 )
 from engine.errors import NotFound as DomainNotFound
 from engine.org.sign_in import LoginFailed
+from engine.runtime.request_keys import RequestKeyReused
 
 from ..forms.field_errors import say
 from ..i18n import _, language, when
@@ -57,7 +59,8 @@ log = logging.getLogger(__name__)
 
 STATUS_OF: list[tuple[type[OpsflowError], int]] = [
     (Unavailable, 503), (LoginFailed, 401), (NotAllowed, 403), (DomainNotFound, 404), (Conflict, 409),
-    (FormInvalid, 400), (InvalidInput, 400), (ProcessError, 422), (HistoryTampered, 409), (TooSoon, 429),
+    (FormInvalid, 400), (InvalidInput, 400), (ProcessError, 422), (RequestKeyReused, 422), (HistoryTampered, 409),
+    (TooSoon, 429),
     (OpsflowError, 400),
 ]
 HTTP_CODES = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
