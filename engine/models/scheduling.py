@@ -32,7 +32,9 @@ class Job(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
-    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending, done, incident
+    # pending, done, incident; dismissed (an incident an operator gave up, with a reason); cancelled (its instance
+    # ended before it was due)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), default=None, index=True)
     human_task_id: Mapped[int | None] = mapped_column(ForeignKey("human_task.id"), default=None)
@@ -44,6 +46,8 @@ class Job(Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    dismissed_by: Mapped[str | None] = mapped_column(String(64), default=None)  # who gave the incident up
+    dismissal_reason: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class Notification(Base):

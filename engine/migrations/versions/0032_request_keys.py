@@ -1,4 +1,7 @@
-"""request keys: writes sent with an idempotency key, and their answers, for 24 hours
+"""request keys: writes sent with an idempotency key, and their answers, for 24 hours; dismissed incidents
+
+``request_key`` holds the keys; ``job.dismissed_by`` and ``job.dismissal_reason`` say who gave up a failing
+notification job (state ``dismissed``) and why.
 
 Revision ID: 0032
 Revises: 0030 (0031 once merged after it)
@@ -32,9 +35,15 @@ def upgrade() -> None:
     )
     op.create_index('ix_request_key_owner', 'request_key', ['username', 'key'], unique=True)
     op.create_index('ix_request_key_created_at', 'request_key', ['created_at'])
+    with op.batch_alter_table('job') as batch:
+        batch.add_column(sa.Column('dismissed_by', sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column('dismissal_reason', sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('job') as batch:
+        batch.drop_column('dismissal_reason')
+        batch.drop_column('dismissed_by')
     op.drop_index('ix_request_key_created_at', table_name='request_key')
     op.drop_index('ix_request_key_owner', table_name='request_key')
     op.drop_table('request_key')
