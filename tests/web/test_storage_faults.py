@@ -101,3 +101,12 @@ def test_a_full_sqlite_database_answers_503_saying_it_is_full(sqlite_engine: Eng
     assert health.status_code == 503
     assert health.get_json()["writes"] == "full"
     assert _instances(sqlite_engine) == before
+
+
+def test_reading_still_works_on_a_read_only_database(demo: Engine, read_only: Engine) -> None:
+    token = demo.org.create_token(Person("li.na"), "reads")  # never used: its first use would be written
+    client = _client(read_only)
+    assert client.get("/api/v1/tasks", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    with client.session_transaction() as session:
+        session["username"] = "li.na"
+    assert client.get("/", headers=EN).status_code == 200
