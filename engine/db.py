@@ -96,8 +96,8 @@ def transaction(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 # What the databases answer when they take no writes: SQLite's result codes, PostgreSQL's SQLSTATEs.
-SQLITE_REFUSALS = {"SQLITE_READONLY": Unavailable.READ_ONLY, "SQLITE_FULL": Unavailable.FULL,
-                   "SQLITE_CANTOPEN": Unavailable.READ_ONLY}
+SQLITE_REFUSALS = {"SQLITE_READONLY": Unavailable.READ_ONLY,  # and its kinds (_DIRECTORY, _CANTINIT, ...)
+                   "SQLITE_FULL": Unavailable.FULL}
 POSTGRES_REFUSALS = {"25006": Unavailable.READ_ONLY,  # read_only_sql_transaction (also a hot standby)
                      "53100": Unavailable.FULL}  # disk_full
 
