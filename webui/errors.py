@@ -35,7 +35,7 @@ from engine.errors import (
 )
 from engine.org.sign_in import LoginFailed
 
-from .api.errors import http_error, unavailable_message
+from .api.errors import error_response, http_error, unavailable_message
 from .context import signed_in
 from .forms.field_errors import explain, say
 from .i18n import _, ngettext, when
@@ -131,7 +131,6 @@ def _unavailable(exc: Unavailable) -> ResponseReturnValue:
     """The database takes no writes now (read-only, full): say so, and when to come back (also on sign-in)."""
     log.warning("%s %s refused: %s", request.method, request.path, exc.message)
     if request.path.startswith(API_PREFIX):
-        from .api.errors import error_response
         response = error_response(SERVICE_UNAVAILABLE, exc.code, unavailable_message(exc))
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
