@@ -14,6 +14,7 @@ from collections.abc import Callable
 from flask import g, request
 
 from engine.runtime.write_rights import Write
+from engine.text_input import text_problem
 
 from . import context
 
@@ -67,6 +68,9 @@ def check_before_refusing() -> None:
         return
     gate = GATES.get(request.endpoint or "")
     asked = gate() if gate is not None else None
-    if asked is not None:
-        write, target = asked
-        context.engine().org.require_right_to(context.me(), write, target)
+    if asked is None:
+        return
+    write, target = asked
+    if isinstance(target, str) and text_problem(target):  # the path itself is refused, naming it, before anything
+        return
+    context.engine().org.require_right_to(context.me(), write, target)
