@@ -8,12 +8,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql import Executable
 
-from .errors import Conflict
+from .errors import Conflict, Unavailable
+from .private_files import private_file, private_folder
 
 T = TypeVar("T")
 
@@ -26,7 +27,7 @@ def database_url() -> str:
     url = os.environ.get("OPSFLOW_DATABASE_URL")
     if url:
         return url
-    DEFAULT_SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(DEFAULT_SQLITE_PATH.parent)
     return f"sqlite:///{DEFAULT_SQLITE_PATH}"
 
 
@@ -39,10 +40,19 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _create_privately(url: str) -> None:
+    """A new SQLite database file is made 0600 before SQLite opens it (SQLite gives its -wal and -shm files the
+    database file's mode); an in-memory database, a URI (``file:...``) and an existing file are left alone."""
+    database = make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        private_file(Path(database))
+
+
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     """Create an engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
     url = url or database_url()
     if url.startswith("sqlite"):
+        _create_privately(url)
         kwargs.setdefault("connect_args", {"timeout": 10})
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _configure_sqlite)
@@ -69,8 +79,11 @@ def transaction(session_factory: sessionmaker[Session]) -> Iterator[Session]:
     except IntegrityError as exc:
         session.rollback()
         raise Conflict("someone else changed the same data at the same time; reload and try again") from exc
-    except OperationalError as exc:
-        session.rollback()
+    except DBAPIError as exc:
+        _roll_back(session)
+        refusal = storage_refusal(exc)
+        if refusal is not None:
+            raise Unavailable(refusal) from exc
         reason = str(exc.orig).lower()
         if "database is locked" in reason or "deadlock" in reason:
             raise Conflict("the database was busy with the same data; try again") from exc
@@ -79,6 +92,50 @@ def transaction(session_factory: sessionmaker[Session]) -> Iterator[Session]:
         session.rollback()
         raise
     finally:
+        session.close()
+
+
+# What the databases answer when they take no writes: SQLite's result codes, PostgreSQL's SQLSTATEs.
+SQLITE_REFUSALS = {"SQLITE_READONLY": Unavailable.READ_ONLY,  # and its kinds (_DIRECTORY, _CANTINIT, ...)
+                   "SQLITE_FULL": Unavailable.FULL}
+POSTGRES_REFUSALS = {"25006": Unavailable.READ_ONLY,  # read_only_sql_transaction (also a hot standby)
+                     "53100": Unavailable.FULL}  # disk_full
+
+
+def storage_refusal(exc: DBAPIError) -> str | None:
+    """Why the database refused a write, when it takes none now (``Unavailable.READ_ONLY`` or ``FULL``)."""
+    orig = exc.orig
+    name = getattr(orig, "sqlite_errorname", None)
+    if isinstance(name, str):
+        return next((reason for prefix, reason in SQLITE_REFUSALS.items() if name.startswith(prefix)), None)
+    state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return POSTGRES_REFUSALS.get(state) if isinstance(state, str) else None
+
+
+def _roll_back(session: Session) -> None:
+    """Roll back after a failed statement; a database that cannot even roll back is closed with the session."""
+    try:
+        session.rollback()
+    except DBAPIError:
+        session.invalidate()
+
+
+@contextmanager
+def writing_tried(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    """Statements that try whether the database takes writes, always rolled back.
+
+    :raise Unavailable: it takes none now.
+    """
+    session = session_factory()
+    try:
+        yield session
+    except DBAPIError as exc:
+        refusal = storage_refusal(exc)
+        if refusal is None:
+            raise
+        raise Unavailable(refusal) from exc
+    finally:
+        _roll_back(session)
         session.close()
 
 

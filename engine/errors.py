@@ -126,3 +126,19 @@ class DirectoryUnavailable(OpsflowError):
     changed (it is not a wrong password)."""
 
     code = "unavailable"
+
+
+class Unavailable(OpsflowError):
+    """The database takes no writes now: it is read-only (a standby, ``default_transaction_read_only``, a
+    read-only file) or its disk is full. Nothing was changed; the same request may succeed later, so callers
+    are told to come back in ``retry_after`` seconds (HTTP 503 with ``Retry-After``)."""
+
+    code = "unavailable"
+    READ_ONLY = "read_only"
+    FULL = "full"
+
+    def __init__(self, reason: str, retry_after: int = 30) -> None:
+        said = "read-only" if reason == self.READ_ONLY else "full"
+        super().__init__(f"the database is {said} and takes no changes now; nothing was changed, try again later")
+        self.reason = reason
+        self.retry_after = retry_after

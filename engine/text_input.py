@@ -15,6 +15,9 @@ from typing import Any
 from .errors import InvalidInput
 
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# Bidirectional embeddings, overrides and isolates: in a one-line text (a title, a name, a reason) they make it
+# read differently from what it holds ("Trojan Source"), e.g. a file name or an amount shown reversed.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 MAX_DEPTH = 32
 MAX_SAFE_INTEGER = 2**53 - 1  # the history's encoding (RFC 8785) holds whole numbers up to this exactly
 # The largest id a row can have (the id columns are 32-bit integers on PostgreSQL). Every edge that
@@ -75,6 +78,19 @@ def text_problem(value: str) -> str | None:
     return f"contains a control character (U+{ord(char):04X})"
 
 
+def line_problem(value: str) -> str | None:
+    """Why ``value`` cannot be accepted as a one-line text (a title, a name, a reason), or None when it can:
+    what ``text_problem`` refuses, and bidirectional control characters."""
+    problem = text_problem(value)
+    if problem is not None:
+        return problem
+    match = _BIDI_CONTROLS.search(value)
+    if match is None:
+        return None
+    return (f"contains a bidirectional control character (U+{ord(match.group()):04X}), which would make the "
+            "text read differently from what it holds")
+
+
 def checked_reason(reason: str | None, purpose: str, limit: int, required: bool = True) -> str:
     """A reason someone gives for a move (a return, a transfer, a withdrawal, a cancel, a request to sign): stripped,
     printable, at most ``limit`` characters, and not empty when ``required``. The messages are the ones the web
@@ -86,7 +102,7 @@ def checked_reason(reason: str | None, purpose: str, limit: int, required: bool 
     text = (reason or "").strip()
     if required and not text:
         raise InvalidInput(f"a reason is required to {purpose}")
-    problem = text_problem(text)
+    problem = line_problem(text)
     if problem:
         raise InvalidInput(f"the reason {problem}")
     if len(text) > limit:

@@ -6,6 +6,7 @@
   generated forms catch it themselves and draw the same form again, every error next to its field);
 - ``InvalidInput`` → a message and back to the page the user came from (``come_back_to``);
 - ``TooSoon`` (urging a step again within the hour) → a message saying from when, and back;
+- ``Unavailable`` (the database is read-only or full) → 503 with ``Retry-After``, saying so (sign-in too);
 - ``LoginFailed`` → the sign-in form again; a session whose user is gone → signed out;
 - ``DirectoryUnavailable`` (the organisation's LDAP directory does not answer) → the sign-in form, 503.
 
@@ -32,11 +33,12 @@ from engine.errors import (
     ProcessError,
     SeparationOfDuties,
     TooSoon,
+    Unavailable,
     UserNotFound,
 )
 from engine.org.sign_in import LoginFailed
 
-from .api.errors import http_error
+from .api.errors import error_response, http_error, unavailable_message
 from .context import signed_in
 from .forms.field_errors import explain, say
 from .i18n import _, ngettext, pick, when
@@ -149,6 +151,18 @@ def _directory_unavailable(exc: DirectoryUnavailable) -> ResponseReturnValue:
     return error_page(SERVICE_UNAVAILABLE, _("The directory does not answer"), message)
 
 
+def _unavailable(exc: Unavailable) -> ResponseReturnValue:
+    """The database takes no writes now (read-only, full): say so, and when to come back (also on sign-in)."""
+    log.warning("%s %s refused: %s", request.method, request.path, exc.message)
+    if request.path.startswith(API_PREFIX):
+        response = error_response(SERVICE_UNAVAILABLE, exc.code, unavailable_message(exc))
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    page = render_template("errors/error.html", status=SERVICE_UNAVAILABLE,
+                           title=_("Changes cannot be saved right now"), message=unavailable_message(exc))
+    return page, SERVICE_UNAVAILABLE, {"Retry-After": str(exc.retry_after)}
+
+
 def _other_domain_error(exc: OpsflowError) -> ResponseReturnValue:
     return error_page(400, _("Not accepted"), say(exc.message))
 
@@ -191,6 +205,7 @@ def attach(blueprint: Blueprint) -> None:
     blueprint.register_error_handler(ProcessError, _process_error)
     blueprint.register_error_handler(TooSoon, _too_soon)
     blueprint.register_error_handler(DirectoryUnavailable, _directory_unavailable)
+    blueprint.register_error_handler(Unavailable, _unavailable)
     blueprint.register_error_handler(OpsflowError, _other_domain_error)
     blueprint.register_error_handler(CSRFError, _csrf)
 
@@ -198,5 +213,6 @@ def attach(blueprint: Blueprint) -> None:
 def init_app(app: Flask) -> None:
     """HTML pages for HTTP errors outside any blueprint (unknown URLs) and for crashes."""
     app.register_error_handler(CSRFError, _csrf)
+    app.register_error_handler(Unavailable, _unavailable)  # raised outside a blueprint's view (a hook)
     app.register_error_handler(InternalServerError, _server_error)
     app.register_error_handler(HTTPException, _http)

@@ -31,6 +31,7 @@ from . import (
     ops,
     people,
     processes,
+    request_keys,
     routing,
     safety,
     tasks,
@@ -91,6 +92,7 @@ def init_app(app: Flask) -> None:
     i18n.init_app(app)
     safety.init_app(app)
     errors.init_app(app)
+    request_keys.init_app(app)
     for blueprint in HTML_BLUEPRINTS:
         app.register_blueprint(blueprint)
     app.register_blueprint(api_blueprint)

@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError, ValidationError
 
 from ..errors import FormInvalid
-from ..text_input import unsafe_text_fields
+from ..text_input import line_problem, unsafe_text_fields
 
 APPROVE = "approve"
 FORM_ROOT_FIELD = "_form"
@@ -156,9 +156,34 @@ def validate_form(schema: dict[str, Any], data: Any) -> dict[str, Any]:
         fields.setdefault(field, messages)  # the schema's own message, when it has one, says it already
     for field, messages in order_errors(schema, data).items():
         fields.setdefault(field, messages)
+    for field, messages in one_line_errors(schema, data).items():
+        fields.setdefault(field, messages)
     if fields:
         raise FormInvalid(_at_most(fields, MAX_FIELDS))
     return data
+
+
+def one_line_errors(schema: dict[str, Any], data: Any, path: str = "") -> dict[str, list[str]]:
+    """Text fields drawn on one line (every string field but a ``textarea``: a title, a name) that hold what a
+    one-line text may not (``line_problem``: bidirectional controls), at any depth."""
+    found: dict[str, list[str]] = {}
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(props, dict) or not isinstance(data, dict):
+        return found
+    for key, prop in props.items():
+        value, where = data.get(key), f"{path}.{key}" if path else key
+        if not isinstance(prop, dict):
+            continue
+        if isinstance(value, str) and prop.get("x-widget") != "textarea":
+            problem = line_problem(value)
+            if problem:
+                found[where] = [problem]
+        elif isinstance(value, dict):
+            found.update(one_line_errors(prop, value, where))
+        elif isinstance(value, list) and isinstance(prop.get("items"), dict):
+            for index, item in enumerate(value):
+                found.update(one_line_errors(prop["items"], item, f"{where}.{index}"))
+    return found
 
 
 NOT_BEFORE = "x-not-before"  # on a field: the name of a sibling field whose value it may not precede

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -19,11 +21,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from .. import db, models
 from ..audit.heatmap_memo import HeatmapMemo
 from ..definitions.catalog import DeployedProcess
+from ..errors import Conflict, ProcessError, Unavailable
+from ..history.log import PendingEvent
 from ..org.directory import Directory, DirectoryCache
 from ..org.people import ACTORS, RELATIONSHIP_ROLES, read_people, read_relationship_roles
+from ..runtime import request_keys
 from ..runtime.collaborators import Collaborators
+from ..runtime.request_keys import RequestKey
+from ..runtime.step_writer import Step, write_step
 from ..runtime.views import ProcessDefinition
 
+log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 DIRECTORY = "directory"  # what a shared read session remembers of the directory cache
 # The core and session of the innermost ``Core.reads_together`` of this thread or task.
@@ -63,6 +71,7 @@ class Core:
         self.collaborators = collaborators
         self.directory_cache = DirectoryCache(lambda session: read_directory(session, collaborators))
         self.heatmaps = HeatmapMemo()
+        self.write_refused: tuple[float, str] | None = None  # when (monotonic) and why a write was last refused
 
     def directory(self) -> Directory:
         """Everyone (with roles and manager) and every deployed process, as of now: kept between calls
@@ -71,10 +80,41 @@ class Core:
             return self.directory_of(session)
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """One use case: it commits at the end or leaves nothing (see ``engine.db.transaction``)."""
-        with db.transaction(self.session_factory) as session:
-            yield session
+    def transaction(self, request_key: RequestKey | None = None) -> Iterator[Session]:
+        """One use case: it commits at the end or leaves nothing (see ``engine.db.transaction``); with a
+        ``request_key``, the key is held in the same transaction (``engine.runtime.request_keys``).
+
+        A write the database refused (read-only, full) is remembered for a while (``refused_writes``)."""
+        try:
+            with db.transaction(self.session_factory) as session:
+                yield session
+                if request_key is not None:
+                    request_keys.hold(session, request_key, self.collaborators.clock())
+        except Unavailable as exc:
+            self.write_refused = (time.monotonic(), exc.reason)
+            raise
+        self.write_refused = None
+
+    def record_failure(self, exc: ProcessError, username: str) -> None:
+        """Put a model failure met by ``username`` on its instance's record; the instance stays as it was."""
+        if exc.instance_id is None:
+            return
+        try:
+            with self.transaction() as session:
+                instance = session.get(models.ProcessInstance, exc.instance_id)
+                if instance is not None:
+                    event = PendingEvent("error", username, exc.task_name, payload={"message": exc.message})
+                    write_step(session, self.collaborators, Step(instance, [event]), self.collaborators.clock())
+        except Conflict:
+            log.warning("could not record the failure of instance %s: it changed meanwhile", exc.instance_id)
+
+    def refused_writes(self) -> str | None:
+        """Why this node's last write was refused, if it was within the last ``Unavailable`` retry period
+        (a full disk shows only when something is written: the health check cannot try it)."""
+        refused = self.write_refused
+        if refused is None or time.monotonic() - refused[0] > Unavailable(refused[1]).retry_after:
+            return None
+        return refused[1]
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

@@ -8,7 +8,15 @@ from typing import Any
 from ..org.people import Caller, Operator, Person, acting
 from ..runtime.views import Cancelled
 from ..scheduling import operations, schedules
-from ..scheduling.views import Incident, IncidentDetail, OperationsOverview, RetriedJob, ScheduleAdded, ScheduleEntry
+from ..scheduling.views import (
+    DismissedJob,
+    Incident,
+    IncidentDetail,
+    OperationsOverview,
+    RetriedJob,
+    ScheduleAdded,
+    ScheduleEntry,
+)
 from .core import Area
 
 
@@ -37,6 +45,12 @@ class Ops(Area):
         """Run an incident's job again (the operate right)."""
         with self.core.transaction() as session:
             return operations.retry(session, acting(session, by), job_id, self.collaborators.clock())
+
+    def dismiss(self, by: Caller, job_id: int, reason: str) -> DismissedJob:
+        """Give up a failing notification job (an e-mail, a reminder, an escalation) with a reason (the operate
+        right): nobody is told by it; who gave it up and why stay on the job."""
+        with self.core.transaction() as session:
+            return operations.dismiss(session, acting(session, by), job_id, reason, self.collaborators.clock())
 
     def cancel(self, by: Person, instance_id: int, reason: str) -> Cancelled:
         """Cancel an instance from the operations page: the operate right, then the cancel right, a reason."""

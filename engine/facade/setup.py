@@ -9,12 +9,13 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 
-from .. import calendar_store, settings
+from .. import calendar_store, db, settings
 from ..calendar import read_calendar_file
 from ..definitions.bundle import bundles_from_paths
 from ..definitions.deploy import DeployResult, deploy
 from ..definitions.pack_install import install_packs
 from ..definitions.packs import find_packs
+from ..errors import Unavailable
 from ..org import people, sign_in
 from ..org.people import Operator
 from .core import MIGRATIONS, Area
@@ -36,10 +37,12 @@ class InitReport:
 
 @dataclass(frozen=True, slots=True)
 class Health:
-    """The database answers, at this schema revision (the newest migration applied)."""
+    """The database answers, at this schema revision (the newest migration applied), and whether it takes
+    writes: "ok", or "read_only" or "full" (``engine.errors.Unavailable``), when the node cannot serve."""
 
     database: str  # "ok"
     schema: str | None
+    writes: str = "ok"
 
 
 class Setup(Area):
@@ -94,7 +97,18 @@ class Setup(Area):
         with self.core.reading() as session:
             session.execute(text("SELECT 1"))
             revision = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        return Health("ok", revision)
+        return Health("ok", revision, self._writes())
+
+    def _writes(self) -> str:
+        """Whether a write is taken: tried without changing anything (an UPDATE of no row, rolled back: a
+        read-only database refuses it), then what this node's last write met (a full disk refuses only real
+        writes)."""
+        try:
+            with db.writing_tried(self.core.session_factory) as session:
+                session.execute(text("UPDATE alembic_version SET version_num = version_num WHERE 1 = 0"))
+        except Unavailable as exc:
+            return exc.reason
+        return self.core.refused_writes() or "ok"
 
     def shared_secret(self, key: str = SESSION_KEY) -> str:
         """A secret every node reads from the database (created by the first node that asks)."""

@@ -8,9 +8,7 @@ from typing import Any, cast
 
 from sqlalchemy import select
 
-from ..errors import Conflict, InvalidInput, OpsflowError, ProcessError
-from ..history.log import PendingEvent
-from ..models import ProcessInstance
+from ..errors import InvalidInput, OpsflowError, ProcessError
 from ..org.people import Caller, Person, acting
 from ..org.rights import Right, holds, may_audit
 from ..runtime import (
@@ -28,7 +26,7 @@ from ..runtime import (
 )
 from ..runtime.attachments import AttachmentFile
 from ..runtime.file_types import Limits, Upload
-from ..runtime.step_writer import Step, write_step
+from ..runtime.request_keys import RequestKey
 from ..runtime.tasks import assign_task, claim_task, show_task, unclaim_task
 from ..runtime.views import (
     ApprovalRound,
@@ -79,9 +77,9 @@ class Work(Area):
             return [shown for process, shown in latest_processes(session, self.collaborators)
                     if instances.may_start(self.collaborators, process, actor)]
 
-    def start(self, by: Person, key: str, data: Any = None) -> Started:
+    def start(self, by: Person, key: str, data: Any = None, request_key: RequestKey | None = None) -> Started:
         """Start the latest version of ``key`` with start ``data``, run to its first wait state."""
-        with self.core.transaction() as session:
+        with self.core.transaction(request_key) as session:
             return instances.start_instance(session, self.collaborators, acting(session, by), key, data)
 
     def cancel(self, by: Person, instance_id: int, reason: str) -> Cancelled:
@@ -183,7 +181,7 @@ class Work(Area):
             with self.core.transaction() as session:
                 return signers.complete(session, self.collaborators, acting(session, by), task_id, data)
         except ProcessError as exc:
-            self._record_failure(exc, by)
+            self.core.record_failure(exc, by.username)
             raise
 
     def bulk_approve(self, by: Person, task_ids: list[int], comment: str = "") -> BulkApproval:
@@ -203,7 +201,7 @@ class Work(Area):
                 approved.append(task_id)
             except OpsflowError as exc:
                 if isinstance(exc, ProcessError):
-                    self._record_failure(exc, by)
+                    self.core.record_failure(exc, by.username)
                 refused.append({"id": task_id, "error": exc.code, "message": exc.message})
         return {"approved": approved, "refused": refused}
 
@@ -213,15 +211,16 @@ class Work(Area):
         with self.core.reading() as session:
             return handover.show_round(session, self.collaborators, acting(session, by), task_id)
 
-    def delegate(self, by: Person, task_id: int, to_username: str, reason: str) -> ApprovalRound:
+    def delegate(self, by: Person, task_id: int, to_username: str, reason: str,
+                 request_key: RequestKey | None = None) -> ApprovalRound:
         """Ask a colleague to do a task's work; it comes back to ``by`` (its holder) to confirm or send back."""
-        with self.core.transaction() as session:
+        with self.core.transaction(request_key) as session:
             return signers.delegate(session, self.collaborators, acting(session, by), task_id, to_username, reason)
 
     def add_signers(self, by: Person, task_id: int, usernames: list[str], position: str,
-                    reason: str) -> ApprovalRound:
+                    reason: str, request_key: RequestKey | None = None) -> ApprovalRound:
         """Add people who approve before ``by`` (the holder) decides, or after (``position``: before, after)."""
-        with self.core.transaction() as session:
+        with self.core.transaction(request_key) as session:
             return signers.add_signers(session, self.collaborators, acting(session, by), task_id, usernames,
                                        position, reason)
 
@@ -231,14 +230,15 @@ class Work(Area):
             return signers.remove_signer(session, self.collaborators, acting(session, by), task_id, username,
                                          reason)
 
-    def sign(self, by: Person, task_id: int, decision: str, comment: str = "") -> ApprovalRound:
+    def sign(self, by: Person, task_id: int, decision: str, comment: str = "",
+             request_key: RequestKey | None = None) -> ApprovalRound:
         """An added signer, on their turn, approves or returns (after the holder: or another of the step's
         decisions, which then ends the step)."""
         try:
-            with self.core.transaction() as session:
+            with self.core.transaction(request_key) as session:
                 return signers.sign(session, self.collaborators, acting(session, by), task_id, decision, comment)
         except ProcessError as exc:
-            self._record_failure(exc, by)
+            self.core.record_failure(exc, by.username)
             raise
 
     def return_targets(self, by: Person, task_id: int) -> ReturnTargets:
@@ -246,20 +246,22 @@ class Work(Area):
         with self.core.reading() as session:
             return returns.return_targets(session, self.collaborators, acting(session, by), task_id)
 
-    def return_task(self, by: Person, task_id: int, to_step: str, reason: str) -> Returned:
+    def return_task(self, by: Person, task_id: int, to_step: str, reason: str,
+                    request_key: RequestKey | None = None) -> Returned:
         """Return an open task's request to an earlier step it passed, with a reason; once that step is completed
         again the request comes straight back (unless the model says to walk on)."""
         try:
-            with self.core.transaction() as session:
+            with self.core.transaction(request_key) as session:
                 return returns.return_task(session, self.collaborators, acting(session, by), task_id, to_step,
                                            reason)
         except ProcessError as exc:
-            self._record_failure(exc, by)
+            self.core.record_failure(exc, by.username)
             raise
 
-    def add_comment(self, by: Person, task_id: int, body: str, files: Sequence[Upload] = ()) -> Comment:
+    def add_comment(self, by: Person, task_id: int, body: str, files: Sequence[Upload] = (),
+                    request_key: RequestKey | None = None) -> Comment:
         """Comment on a task (the advisory right), with files attached to the comment if any."""
-        with self.core.transaction() as session:
+        with self.core.transaction(request_key) as session:
             return comments.add_comment(session, self.collaborators, acting(session, by), task_id, body, files)
 
     # -- attachments (附件) ----------------------------------------------------------------------
@@ -313,10 +315,11 @@ class Work(Area):
             return comments.list_request_comments(session, acting(session, by), instance_id)
 
     # -- copies (抄送, CC) ---------------------------------------------------------------------
-    def copy(self, by: Person, instance_id: int, to_usernames: list[str], note: str = "") -> CopyResult:
+    def copy(self, by: Person, instance_id: int, to_usernames: list[str], note: str = "",
+             request_key: RequestKey | None = None) -> CopyResult:
         """Copy a request to people (its starter, or whoever holds one of its open tasks): they are told and
         may read it."""
-        with self.core.transaction() as session:
+        with self.core.transaction(request_key) as session:
             return copies.copy_instance(session, self.collaborators, acting(session, by), instance_id,
                                         to_usernames, note)
 
@@ -331,10 +334,11 @@ class Work(Area):
             return copies.open_copy(session, acting(session, by), instance_id, self.collaborators.clock())
 
     # -- transfer, urge, withdraw, start again (转办, 催办, 撤回, 重新发起) ------------------------------
-    def transfer(self, by: Person, task_id: int, to_username: str, reason: str) -> Transfer:
+    def transfer(self, by: Person, task_id: int, to_username: str, reason: str,
+                 request_key: RequestKey | None = None) -> Transfer:
         """Move an open task to a colleague the process's transfer rule allows, with a reason (its holder, or a
         manager above them); the colleague holds it from then on and is told."""
-        with self.core.transaction() as session:
+        with self.core.transaction(request_key) as session:
             return moves.transfer_task(session, self.collaborators, acting(session, by), task_id, to_username,
                                        reason)
 
@@ -343,14 +347,14 @@ class Work(Area):
         with self.core.reading() as session:
             return moves.transfer_candidates(session, self.collaborators, acting(session, by), task_id)
 
-    def urge(self, by: Person, task_id: int, note: str = "") -> Urged:
+    def urge(self, by: Person, task_id: int, note: str = "", request_key: RequestKey | None = None) -> Urged:
         """Remind an open task's holders (the request's starter, or a manager above the holder), once an hour."""
-        with self.core.transaction() as session:
+        with self.core.transaction(request_key) as session:
             return moves.urge_task(session, self.collaborators, acting(session, by), task_id, note)
 
-    def withdraw(self, by: Person, instance_id: int, reason: str) -> Withdrawn:
+    def withdraw(self, by: Person, instance_id: int, reason: str, request_key: RequestKey | None = None) -> Withdrawn:
         """Withdraw a request one started, while nobody has acted on it; it ends as withdrawn."""
-        with self.core.transaction() as session:
+        with self.core.transaction(request_key) as session:
             return moves.withdraw_instance(session, self.collaborators, acting(session, by), instance_id, reason)
 
     def restart_data(self, by: Person, instance_id: int) -> RestartData:
@@ -384,17 +388,3 @@ class Work(Area):
         with self.core.transaction() as session:
             return notifications.mark_read(session, acting(session, by), self.collaborators.clock(),
                                            notification_id)
-
-    def _record_failure(self, exc: ProcessError, by: Person) -> None:
-        """Put a model failure on the record; the instance itself stays as it was."""
-        if exc.instance_id is None:
-            return
-        try:
-            with self.core.transaction() as session:
-                instance = session.get(ProcessInstance, exc.instance_id)
-                if instance is not None:
-                    event = PendingEvent("error", by.username, exc.task_name, payload={"message": exc.message})
-                    write_step(session, self.collaborators, Step(instance, [event]), self.collaborators.clock())
-        except Conflict:
-            log.warning("could not record the failure of instance %s: it changed meanwhile", exc.instance_id)
-

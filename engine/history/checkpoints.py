@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from ..errors import HistoryTampered, InvalidInput
+from ..private_files import private_folder, write_private
 from .tiles import write_once
 
 DEFAULT_ORIGIN = "opsflow/history"
@@ -109,7 +110,7 @@ def load_or_create_key(settings: CheckpointSettings) -> Ed25519PrivateKey:
             raise InvalidInput(f"{path} is not an Ed25519 private key")
     else:
         key = Ed25519PrivateKey.generate()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
         pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -117,7 +118,7 @@ def load_or_create_key(settings: CheckpointSettings) -> Ed25519PrivateKey:
             handle.write(pem)
     public = verifier_key(settings.origin, _public_bytes(key.public_key())) + "\n"
     if not settings.public_key_file.exists() or settings.public_key_file.read_text() != public:
-        settings.public_key_file.write_text(public)
+        write_private(settings.public_key_file, public.encode())
     return key
 
 

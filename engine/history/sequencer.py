@@ -30,6 +30,7 @@ from ..clock import aware_utc
 from ..db import reading, transaction
 from ..errors import HistoryTampered
 from ..models import HistoryEvent, HistoryTree
+from ..private_files import private_file
 from . import checkpoints, merkle
 from .checkpoints import CheckpointSettings
 from .encoding import chain_hash, event_bytes
@@ -102,8 +103,7 @@ def sequenced_events(session: Session, start: int, stop: int, chunk: int = 5000)
 
 @contextmanager
 def directory_lock(settings: CheckpointSettings) -> Iterator[None]:
-    settings.directory.mkdir(parents=True, exist_ok=True)
-    with open(settings.directory / ".lock", "w") as handle:
+    with open(private_file(settings.directory / ".lock"), "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

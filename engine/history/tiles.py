@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import HistoryTampered
+from ..private_files import private_folder
 
 TILE_WIDTH = 256
 HASH_SIZE = 32
@@ -58,7 +59,7 @@ def write_once(path: Path, content: bytes) -> None:
         if path.read_bytes() != content:
             raise TreeFilesAltered(f"{path} already holds something else: the checkpoint directory was altered")
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -23,10 +23,11 @@ from .org import (
     User,
     UserRole,
 )
-from .scheduling import CalendarDay, Job, Notification, Schedule, SharedSetting, WorkerHeartbeat
+from .scheduling import CalendarDay, Job, Notification, RequestKey, Schedule, SharedSetting, WorkerHeartbeat
 
 __all__ = ["OPEN_HELD", "OPEN_UNCLAIMED", "ApiToken", "ApprovalStep", "Attachment", "AttachmentBlob", "AuditAccess",
            "Base", "BatchOpening", "CalendarDay", "DefinitionFile", "DirectoryRevision", "HistoryEvent", "HistoryTree",
            "HumanTask", "InstanceCopy", "Job", "Notification", "OrgRecord", "OrgUnit", "OutOfOffice",
-           "PasswordLink", "ProcessDefinition", "ProcessDraft", "ProcessInstance", "Role", "Schedule", "SharedSetting",
+           "PasswordLink", "ProcessDefinition", "ProcessDraft", "ProcessInstance", "RequestKey", "Role", "Schedule",
+           "SharedSetting",
            "SignInAttempt", "SignInThrottle", "TaskComment", "TaskDefinition", "User", "UserRole", "WorkerHeartbeat"]

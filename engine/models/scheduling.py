@@ -32,7 +32,9 @@ class Job(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
-    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending, done, incident
+    # pending, done, incident; dismissed (an incident an operator gave up, with a reason); cancelled (its instance
+    # ended before it was due)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), default=None, index=True)
     human_task_id: Mapped[int | None] = mapped_column(ForeignKey("human_task.id"), default=None)
@@ -44,6 +46,8 @@ class Job(Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    dismissed_by: Mapped[str | None] = mapped_column(String(64), default=None)  # who gave the incident up
+    dismissal_reason: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class Notification(Base):
@@ -109,3 +113,22 @@ class CalendarDay(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     entered_by: Mapped[str] = mapped_column(String(64), default="")
     entered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RequestKey(Base):
+    """A write sent with an idempotency key (the API's ``Idempotency-Key``, a web form's key per render): held in
+    the transaction of the write itself, so the write and its key commit together or not at all; the answer is
+    kept right after, and given again to the same key with the same request for 24 hours."""
+
+    __tablename__ = "request_key"
+    __table_args__ = (Index("ix_request_key_owner", "username", "key", unique=True),
+                      Index("ix_request_key_created_at", "created_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))  # whose key: two people's keys never meet
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))  # SHA-256 of the request (method, path, body)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[int | None] = mapped_column(Integer, default=None)  # None: written, its answer not kept yet
+    answer: Mapped[str | None] = mapped_column(Text, default=None)  # the answer's body (JSON for the API)
+    location: Mapped[str | None] = mapped_column(String(500), default=None)  # its Location (where a page went)

@@ -325,7 +325,7 @@ def _role_holders(session: Session, role: str) -> set[int]:
                                .where(UserRole.role_key == role, User.active.is_(True))))
 
 
-def _above_a_holder(session: Session, actor: Actor, task: HumanTask) -> bool:
+def above_a_holder(session: Session, actor: Actor, task: HumanTask) -> bool:
     """Whether ``actor`` is above the task's holder, or, while nobody holds it, above one of its role's holders."""
     if task.assignee_id is not None:
         return actor.id in managers_of(session, task.assignee_id)
@@ -340,7 +340,7 @@ def may_transfer(session: Session, actor: Actor, task: HumanTask, relationship_r
         return False
     if task.assignee_id == actor.id or (task.assignee_id is None and in_queue(actor, task.lane, task.unit_scope)):
         return True
-    return _above_a_holder(session, actor, task)
+    return above_a_holder(session, actor, task)
 
 
 def require_transfer(session: Session, actor: Actor, task: HumanTask, relationship_roles: set[str]) -> None:
@@ -349,14 +349,14 @@ def require_transfer(session: Session, actor: Actor, task: HumanTask, relationsh
     if task.lane in relationship_roles:
         raise NotAllowed(f"task {task.id} is for {task.lane!r} of this instance only; it cannot be transferred")
     mine = task.assignee_id == actor.id or (task.assignee_id is None and in_queue(actor, task.lane, task.unit_scope))
-    if not mine and not _above_a_holder(session, actor, task):
+    if not mine and not above_a_holder(session, actor, task):
         raise NotAllowed(f"{actor.username} may not transfer task {task.id}: only its holder and the managers "
                          "above them may")
 
 
 def may_urge(session: Session, actor: Actor, task: HumanTask, instance: ProcessInstance) -> bool:
     """The instance's starter, or a manager above the task's holder (while unclaimed, above a role holder)."""
-    return is_starter(actor, instance) or _above_a_holder(session, actor, task)
+    return is_starter(actor, instance) or above_a_holder(session, actor, task)
 
 
 def task_holder(session: Session, task: HumanTask) -> int | None:

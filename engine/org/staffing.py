@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import Conflict, InvalidInput, UserNotFound
 from ..models import ApiToken, ApprovalStep, HumanTask, OrgUnit, Role, User, UserRole
-from ..text_input import text_problem
+from ..text_input import line_problem, text_problem
 from .people import EMAIL_PATTERN, LANGUAGES, Actor, actor_by_id, add_user, load_actor, subordinates_of
 from .record import DEACTIVATED, REACTIVATED, USER, USER_ADDED, USER_CHANGED, OrgChange
 from .units import load_unit
@@ -63,8 +63,8 @@ def _name(value: str) -> str:
         raise InvalidInput("a person needs a name")
     if len(text) > MAX_NAME:
         raise InvalidInput(f"a name is limited to {MAX_NAME} characters")
-    if text_problem(text):
-        raise InvalidInput(f"the name {text_problem(text)}")
+    if line_problem(text):
+        raise InvalidInput(f"the name {line_problem(text)}")
     return text
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import InvalidInput, NotFound, UserNotFound
 from ..models import OrgUnit, User
-from ..text_input import text_problem
+from ..text_input import line_problem, text_problem
 from .record import UNIT, UNIT_ADDED, UNIT_CHANGED, UNIT_MOVED, OrgChange
 from .views import UnitView
 
@@ -54,8 +54,8 @@ def _name(value: str, which: str) -> str:
         raise InvalidInput(f"a unit needs a {which} name")
     if len(text) > MAX_NAME:
         raise InvalidInput(f"a unit's {which} name is limited to {MAX_NAME} characters")
-    if text_problem(text):
-        raise InvalidInput(f"the {which} name {text_problem(text)}")
+    if line_problem(text):
+        raise InvalidInput(f"the {which} name {line_problem(text)}")
     return text
 
 

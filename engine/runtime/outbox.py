@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, or_, select
+from sqlalchemy import Table, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..models import Job, Notification, User, UserRole
@@ -47,6 +47,18 @@ def cancel_pending(session: Session, kind: str, instance_id: int, now: datetime)
     session.execute(delete(Job).where(Job.kind == kind, Job.instance_id == instance_id, Job.state == "pending",
                                       or_(Job.locked_until.is_(None), Job.locked_until < now))
                     .execution_options(**_NO_SYNC))
+
+
+ENDS_WITH_INSTANCE = ("timer", "reminder", "overdue")  # jobs about an instance's open steps
+
+
+def cancel_jobs_of_ended(session: Session, instance_id: int, now: datetime) -> None:
+    """An instance ended: its pending timers, reminders and escalations have nothing left to do (cancelled, kept
+    for the record); its e-mails still go out (they may tell the outcome), and a job being run now finishes."""
+    session.execute(update(Job).where(Job.instance_id == instance_id, Job.state == "pending",
+                                      Job.kind.in_(ENDS_WITH_INSTANCE),
+                                      or_(Job.locked_until.is_(None), Job.locked_until < now))
+                    .values(state="cancelled", done_at=now).execution_options(**_NO_SYNC))
 
 
 @dataclass

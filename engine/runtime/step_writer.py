@@ -151,6 +151,8 @@ def write_step(session: Session, collaborators: Collaborators, step: Step, now: 
     for task_id, values in step.task_updates.items():
         session.execute(update(TASKS).where(TASKS.c.id == task_id, TASKS.c.state == "open").values(**values))
     _update_instance(session, instance, step, now)
+    if step.changes.status not in (None, "running"):
+        outbox.cancel_jobs_of_ended(session, instance.id, now)
     outbox.schedule_jobs(session, follow_up_jobs(instance.id, created, plan.due, now), now)
     messages = list(step.notify)
     if run is not None and process is not None:

@@ -126,8 +126,11 @@ def escalate(session: Session, collaborators: Collaborators, job: LeasedJob, now
 
 
 def send_email(session: Session, collaborators: Collaborators, job: LeasedJob, now: datetime) -> None:
+    """Send a queued notification's e-mail. A worker without mail settings does not drop it: it fails (retried,
+    then an incident an operator retries from a worker that has them, or dismisses)."""
     if collaborators.mailer is None:
-        return
+        raise ProcessError("this worker has no mail settings (OPSFLOW_SMTP_HOST is not set), so the e-mail was not "
+                           "sent; run a worker with the OPSFLOW_SMTP_* settings, then retry, or dismiss it")
     letter = letters.compose(session, collaborators, job.payload)
     if letter is not None:
         collaborators.mailer.send(letter.to, letter.subject, letter.body)

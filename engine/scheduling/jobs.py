@@ -21,12 +21,15 @@ from sqlalchemy.orm import Session
 
 from ..clock import aware_utc, utc_iso
 from ..errors import Conflict, InvalidInput, NotFound
-from ..models import Job
-from .views import Incident, IncidentDetail, OpenJob, RetriedJob
+from ..models import HumanTask, Job, ProcessInstance, User
+from ..runtime.outbox import ENDS_WITH_INSTANCE
+from ..text_input import checked_reason
+from .views import DismissedJob, Incident, IncidentDetail, OpenJob, RetriedJob
 
 LEASE_SECONDS = 60
 MAX_BACKOFF_SECONDS = 3600
 _NO_SYNC = {"synchronize_session": False}
+MAX_DISMISSAL_REASON = 1000
 
 
 @dataclass(frozen=True)
@@ -112,9 +115,46 @@ def release_job(session: Session, job_id: int, worker_id: str) -> None:
     )
 
 
+NOTIFICATION_JOBS = ("email", "reminder", "overdue")  # what an operator may dismiss: only telling someone is lost
+
+
+def recipient(session: Session, job: Job) -> str | None:
+    """Whom a notification job was to tell ("王磊 (wang.lei) <wang.lei@example.cn>"), None for other jobs."""
+    if job.kind == "email":
+        user = session.get(User, int(json.loads(job.payload_json).get("user_id") or 0))
+        if user is None:
+            return None
+        return f"{user.display_name} ({user.username})" + (f" <{user.email}>" if user.email else "")
+    if job.kind in ("reminder", "overdue") and job.human_task_id is not None:
+        task = session.get(HumanTask, job.human_task_id)
+        holder = session.get(User, task.assignee_id) if task is not None and task.assignee_id else None
+        if holder is not None:
+            return f"{holder.display_name} ({holder.username})"
+        return f"role {task.lane}" if task is not None else None
+    return None
+
+
 def list_incidents(session: Session) -> list[Incident]:
     jobs = session.scalars(select(Job).where(Job.state == "incident").order_by(Job.id)).all()
-    return [Incident(j.id, j.kind, j.instance_id, j.attempts, j.last_error, utc_iso(j.due_at)) for j in jobs]
+    return [Incident(j.id, j.kind, j.instance_id, j.attempts, j.last_error, utc_iso(j.due_at), recipient(session, j))
+            for j in jobs]
+
+
+def dismiss_incident(session: Session, job_id: int, by: str, reason: str, now: datetime) -> DismissedJob:
+    """Give up a failing notification job (nobody will be told by it), with the reason on the job.
+
+    :raise NotFound: :raise InvalidInput: not an incident, not a notification, or no reason.
+    """
+    job = session.get(Job, job_id)
+    if job is None:
+        raise NotFound(f"no job with id {job_id}")
+    if job.state != "incident":
+        raise InvalidInput(f"job {job_id} is {job.state}, not an incident")
+    if job.kind not in NOTIFICATION_JOBS:
+        raise InvalidInput(f"job {job_id} is a {job.kind} job, not a notification: retry it, or cancel its request")
+    text = checked_reason(reason, "dismiss a notification", MAX_DISMISSAL_REASON)
+    job.state, job.done_at, job.dismissed_by, job.dismissal_reason = "dismissed", now, by, text
+    return DismissedJob(job.id, job.kind, recipient(session, job), by, text)
 
 
 def incident(session: Session, job_id: int) -> IncidentDetail:
@@ -126,12 +166,16 @@ def incident(session: Session, job_id: int) -> IncidentDetail:
     if job is None or job.state != "incident":
         raise NotFound(f"no incident with id {job_id}")
     return IncidentDetail(job.id, job.kind, job.instance_id, job.human_task_id, job.attempts, job.max_attempts,
-                          job.last_error, json.loads(job.payload_json), utc_iso(job.due_at), utc_iso(job.created_at))
+                          job.last_error, json.loads(job.payload_json), utc_iso(job.due_at), utc_iso(job.created_at),
+                          recipient=recipient(session, job), dismissable=job.kind in NOTIFICATION_JOBS)
 
 
 def open_jobs(session: Session, now: datetime, limit: int = 100) -> list[OpenJob]:
     """Pending jobs, the soonest due first, each with the worker leasing it now (if any)."""
-    jobs = session.scalars(select(Job).where(Job.state == "pending").order_by(Job.due_at, Job.id).limit(limit)).all()
+    ended = select(ProcessInstance.id).where(ProcessInstance.id == Job.instance_id,
+                                             ProcessInstance.status != "running").exists()
+    jobs = session.scalars(select(Job).where(Job.state == "pending", ~(Job.kind.in_(ENDS_WITH_INSTANCE) & ended))
+                           .order_by(Job.due_at, Job.id).limit(limit)).all()  # not those an ended request left
     return [_open_job(j, now) for j in jobs]
 
 

@@ -17,7 +17,7 @@ from ..runtime import instance_views, instances
 from ..runtime.collaborators import Collaborators
 from ..runtime.views import Cancelled
 from . import heartbeat, jobs
-from .views import Incident, IncidentDetail, OperationsOverview, RetriedJob
+from .views import DismissedJob, Incident, IncidentDetail, OperationsOverview, RetriedJob
 
 LISTED_JOBS = 100
 
@@ -57,6 +57,12 @@ def retry(session: Session, actor: Actor, job_id: int, now: datetime) -> Retried
     """Run an incident's job again, from its first attempt."""
     require(actor, Right.OPERATE, "retry incidents")
     return jobs.retry_incident(session, job_id, now)
+
+
+def dismiss(session: Session, actor: Actor, job_id: int, reason: str, now: datetime) -> DismissedJob:
+    """Give up a failing notification job with a reason (kept on the job, with who gave it up)."""
+    require(actor, Right.OPERATE, "dismiss incidents")
+    return jobs.dismiss_incident(session, job_id, actor.username, reason, now)
 
 
 def cancel(session: Session, collaborators: Collaborators, actor: Actor, instance_id: int,

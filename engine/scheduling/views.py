@@ -23,6 +23,7 @@ class Incident:
     attempts: int
     error: str | None
     due_at: str
+    recipient: str | None = None  # whom a notification job was to tell
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,8 @@ class IncidentDetail:
     due_at: str
     created_at: str
     instance: InstanceDetail | None = None
+    recipient: str | None = None  # whom a notification job was to tell
+    dismissable: bool = False  # a notification job: an operator may give it up, with a reason
     history: list[HistoryEvent] | None = None
 
 
@@ -81,6 +84,17 @@ class OperationsOverview:
     counts: dict[str, int]  # by state
     workers: list[WorkerSeen]
     sign_in_targets: list[SignInTarget]
+
+
+@dataclass(frozen=True, slots=True)
+class DismissedJob:
+    """A failing notification job an operator gave up, and why."""
+
+    id: int
+    kind: str
+    recipient: str | None
+    by: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)

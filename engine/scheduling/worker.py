@@ -12,20 +12,24 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Protocol
+from functools import partial
+from typing import Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
-from ..errors import Conflict
+from ..errors import Conflict, Unavailable
+from ..runtime import request_keys
 from ..runtime.collaborators import Collaborators
 from .handlers import ensure_checkpoint_job, ensure_directory_sync_job, run_job
 from .heartbeat import Heartbeat
 from .jobs import LeasedJob, fail_job, finish_job, lease_jobs, release_job
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -34,6 +38,7 @@ class WorkerReport:
     retried: int = 0
     incidents: int = 0
     conflicts: int = 0
+    unavailable: int = 0  # jobs left to their lease because the database took no writes
     errors: list[str] = field(default_factory=list)
 
     def add(self, other: WorkerReport) -> None:
@@ -41,6 +46,7 @@ class WorkerReport:
         self.retried += other.retried
         self.incidents += other.incidents
         self.conflicts += other.conflicts
+        self.unavailable += other.unavailable
         self.errors += other.errors
 
 
@@ -60,14 +66,19 @@ def default_worker_id() -> str:
 
 
 STATISTICS_EVERY = 3600.0  # seconds
+FIRST_BACKOFF = 1.0  # seconds to wait after the database first refuses writes; doubled up to MAX_BACKOFF
+MAX_BACKOFF = 60.0
 
 
 class Worker:
-    def __init__(self, engine: TransactionSource, worker_id: str | None = None, slots: int = 4) -> None:
+    def __init__(self, engine: TransactionSource, worker_id: str | None = None, slots: int = 4,
+                 first_backoff: float = FIRST_BACKOFF) -> None:
         self.engine = engine
         self.worker_id = worker_id or default_worker_id()
         self.slots = max(1, slots)
         self.heartbeat = Heartbeat(self.worker_id, self.slots)
+        self.first_backoff = first_backoff
+        self.backoff: Backoff | None = None  # while ``run_forever`` runs: its waits for writes to be taken
 
     def lease(self, limit: int) -> list[LeasedJob]:
         with self.engine.transaction() as session:
@@ -92,6 +103,10 @@ class Worker:
                 release_job(session, job.id, self.worker_id)
             report.conflicts += 1
             return report
+        except Unavailable as exc:  # nothing can be recorded: the lease ends and the job runs again later
+            log.warning("job %s (%s) not run: %s", job.id, job.kind, exc.message)
+            report.unavailable += 1
+            return report
         except Exception as exc:  # any failure of a job is retried, then shown as an incident
             message = f"{type(exc).__name__}: {exc}"
             log.warning("job %s (%s) failed: %s", job.id, job.kind, message)
@@ -107,8 +122,10 @@ class Worker:
     def _refresh_statistics(self) -> None:
         try:
             self.engine.refresh_statistics()
-        except Exception as exc:  # statistics are an optimisation: never stop the worker for them
-            log.warning("refreshing the planner statistics failed: %s", exc)
+            with self.engine.transaction() as session:  # and the request keys whose 24 hours are over
+                request_keys.forget_old(session, self.engine.collaborators.clock())
+        except Exception as exc:  # housekeeping: never stop the worker for it
+            log.warning("the hourly housekeeping (statistics, old request keys) failed: %s", exc)
 
     def run_once(self, max_jobs: int | None = None) -> WorkerReport:
         """Run every job that is due now (up to ``max_jobs``), ``slots`` jobs at a time in parallel."""
@@ -129,9 +146,9 @@ class Worker:
         hour, the query planner's statistics are refreshed (``Core.refresh_statistics``).
         """
         stop = stop or threading.Event()
-        with self.engine.transaction() as session:
-            ensure_checkpoint_job(session, self.engine.collaborators.clock())
-            ensure_directory_sync_job(session, self.engine.collaborators, self.engine.collaborators.clock())
+        backoff = self.backoff = Backoff(stop, self.first_backoff)
+        while not stop.is_set() and backoff.attempt(self._plan_checkpoints) is None:
+            pass
         in_flight: set[Future[WorkerReport]] = set()
         next_statistics = time.monotonic() + STATISTICS_EVERY
         with ThreadPoolExecutor(max_workers=self.slots, thread_name_prefix="opsflow-job") as pool:
@@ -141,8 +158,42 @@ class Worker:
                     self._refresh_statistics()
                 in_flight = {f for f in in_flight if not f.done()}
                 free = self.slots - len(in_flight)
-                batch = self.lease(free) if free > 0 else []
+                batch = backoff.attempt(partial(self.lease, free)) if free > 0 else []
+                if batch is None:
+                    continue  # the database takes no writes: waited, now try again
                 for job in batch:
                     in_flight.add(pool.submit(self.run_job, job))
                 if not batch:
                     stop.wait(poll_seconds)
+
+    def _plan_checkpoints(self) -> bool:
+        with self.engine.transaction() as session:
+            ensure_checkpoint_job(session, self.engine.collaborators.clock())
+            ensure_directory_sync_job(session, self.engine.collaborators, self.engine.collaborators.clock())
+        return True
+
+
+class Backoff:
+    """Waits, longer each time (up to ``MAX_BACKOFF``), while the database takes no writes (read-only, full):
+    the worker stays up and resumes by itself once writes are taken again."""
+
+    def __init__(self, stop: threading.Event, first: float = FIRST_BACKOFF) -> None:
+        self.stop = stop
+        self.first = first
+        self.wait = 0.0
+        self.waits = 0  # how many times it has waited (operators read it in the log; tests see it here)
+
+    def attempt(self, write: Callable[[], T]) -> T | None:
+        """What ``write`` returns; None (after waiting) when the database refused it."""
+        try:
+            result = write()
+        except Unavailable as exc:
+            self.wait = min(MAX_BACKOFF, self.wait * 2 or self.first)
+            self.waits += 1
+            log.warning("the database takes no writes (%s); trying again in %.1f s", exc.reason, self.wait)
+            self.stop.wait(self.wait)
+            return None
+        if self.wait:
+            log.warning("the database takes writes again; the worker goes on")
+        self.wait = 0.0
+        return result

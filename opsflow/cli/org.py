@@ -73,7 +73,7 @@ def cmd_user_deactivate(engine: Engine, args: argparse.Namespace) -> None:
 
 
 def cmd_user_password_link(engine: Engine, args: argparse.Namespace) -> None:
-    sent = engine.org.send_password_link(caller(args.actor), args.username)
+    sent = engine.passwords.send_password_link(caller(args.actor), args.username)
     emit(args, sent, lambda: print(f"a set-password link for {sent.username} goes to {sent.email} "
                                    "(sent by the worker; it works once, for 72 hours)"))
 

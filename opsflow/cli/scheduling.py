@@ -38,12 +38,17 @@ def cmd_worker(engine: Engine, args: argparse.Namespace) -> None:
 
 def cmd_incidents(engine: Engine, args: argparse.Namespace) -> None:
     rows = engine.ops.incidents(OPERATOR)
-    emit(args, rows, lambda: table(as_json(rows), ["id", "kind", "instance_id", "attempts", "error"]))
+    emit(args, rows, lambda: table(as_json(rows), ["id", "kind", "instance_id", "recipient", "attempts", "error"]))
 
 
 def cmd_retry(engine: Engine, args: argparse.Namespace) -> None:
     result = engine.ops.retry(OPERATOR, args.id)
     emit(args, result, lambda: print(f"job {args.id} will run again"))
+
+
+def cmd_dismiss(engine: Engine, args: argparse.Namespace) -> None:
+    result = engine.ops.dismiss(OPERATOR, args.id, args.reason)
+    emit(args, result, lambda: print(f"job {args.id} skipped: nobody is told by it"))
 
 
 def cmd_schedule_list(engine: Engine, args: argparse.Namespace) -> None:
@@ -116,6 +121,9 @@ def register(commands: Commands) -> None:
     commands.add("incidents", cmd_incidents, "list jobs that failed after their last retry")
     p = commands.add("retry", cmd_retry, "run an incident's job again")
     p.add_argument("id", type=record_id("job"))
+    p = commands.add("dismiss", cmd_dismiss, "skip a failing notification job (e-mail, reminder, escalation)")
+    p.add_argument("id", type=record_id("job"))
+    p.add_argument("--reason", required=True, help="why (kept on the job, with who skipped it)")
     schedule = commands.group("schedule", "start processes periodically")
     p = schedule.add_parser("list", help="list schedules")
     p.set_defaults(handler=cmd_schedule_list)

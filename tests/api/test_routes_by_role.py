@@ -181,9 +181,10 @@ PROBES = [
     # for those who may assign to him (he himself and those above him); the others may not (403).
     Probe(f"{TASK}/assign", "POST", "/tasks/{self_assessment}/assign", 403,
           {400: frozenset({"zhou.jie", "wang.lei", "li.na", "chen.yu"})}, body={"user": "zhou.jie"}),
-    # An unknown user is checked before the task and the caller's right: 400 for everyone. QUESTIONABLE
-    # (minor): any token holder can tell usernames that exist (403) from those that do not (400).
-    Probe(f"{TASK}/assign", "POST", "/tasks/{research}/assign", 400, body={"user": "nobody"}, case="to nobody"),
+    # An unknown user is refused (400) only to those who may dispatch the task at all; the others get 403 before
+    # the body is looked at (rights before bodies), so they cannot tell usernames that exist from those that do not.
+    Probe(f"{TASK}/assign", "POST", "/tasks/{research}/assign", 403, {400: WANG_LEI_AND_ABOVE}, body={"user": "nobody"},
+          case="to nobody"),
     Probe(f"{TASK}/assign", "POST", "/tasks/{missing}/assign", 404, body={"user": "wang.lei"}),
     # Completing needs the lane's role; a held task also needs to be one's own.
     Probe(f"{TASK}/complete", "POST", "/tasks/{research}/complete", 403, {200: frozenset({"wang.lei"})},

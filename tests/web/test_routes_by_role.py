@@ -88,6 +88,9 @@ PROBES = [
     Probe("/ops/incidents/<id:job_id>", "GET", lambda w: "/ops/incidents/999999", 403, {404: ADMIN}),
     Probe("/ops/incidents/<id:job_id>/retry", "POST", lambda w: f"/ops/incidents/{w.incident}/retry", 403,
           {303: ADMIN}),
+    # Skipping a notification: the template's incident is a timer, not a notification (back with why, for admins).
+    Probe("/ops/incidents/<id:job_id>/dismiss", "POST", lambda w: f"/ops/incidents/{w.incident}/dismiss", 403,
+          {303: ADMIN}, data={"reason": "the address is gone"}),
     Probe("/processes", "GET", lambda w: "/processes", 200),
     Probe("/processes/<key>", "GET", lambda w: "/processes/market_plan", 403, {200: STARTERS}),
     Probe("/processes/<key>", "GET", lambda w: "/processes/no_such_process", 404),

@@ -9,6 +9,7 @@ from engine.org.people import Person
 from . import blueprint, context
 from .answers import answer
 from .inputs import body_object
+from .request_keys import idempotent, request_key
 
 
 @blueprint.get("/process-definitions")
@@ -18,6 +19,7 @@ def list_definitions() -> Response:
 
 
 @blueprint.post("/process-definitions/<key>/start")
+@idempotent
 def start(key: str) -> tuple[Response, int, dict[str, str]]:
     """Start an instance with ``{"data": {...}}``; answer 201 with the instance and its Location.
 
@@ -26,7 +28,7 @@ def start(key: str) -> tuple[Response, int, dict[str, str]]:
     """
     body = body_object({"data": dict})
     engine, username = context.engine(), context.username()
-    started = engine.work.start(Person(username), key, body.get("data"))
+    started = engine.work.start(Person(username), key, body.get("data"), request_key())
     instance = engine.work.show(Person(username), started.id)
     location = url_for("api.show_instance", instance_id=instance["id"])
     return answer(instance), 201, {"Location": location}

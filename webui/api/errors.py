@@ -16,6 +16,9 @@ Every error has the shape ``{"error": CODE, "message": TEXT, "fields": {FIELD: [
   (e.g. no gateway condition held). Nothing changed; sending the same request again fails
   the same way, so this is not a 5xx that a client would retry. The failure is on the
   instance's history for whoever maintains the model.
+- 503 ``unavailable``: the database is read-only or full; nothing was changed; ``Retry-After`` says in how many
+  seconds to try again (the message says why, in the reader's language);
+- 422 ``idempotency_key_reused``: the ``Idempotency-Key`` came before with another request; nothing was done;
 - 429 ``too_many_requests``: a move made again too soon (urging a task: once an hour); ``Retry-After`` says
   in how many seconds it may be made again, and the message from when;
 - 409 ``history_tampered``: the history, or the evidence of it kept outside the database, does not
@@ -42,9 +45,11 @@ from engine.errors import (
     OpsflowError,
     ProcessError,
     TooSoon,
+    Unavailable,
 )
 from engine.errors import NotFound as DomainNotFound
 from engine.org.sign_in import LoginFailed
+from engine.runtime.request_keys import RequestKeyReused
 
 from ..forms.field_errors import say
 from ..i18n import _, language, when
@@ -53,12 +58,14 @@ from ..modeler.problems import deployment_errors
 log = logging.getLogger(__name__)
 
 STATUS_OF: list[tuple[type[OpsflowError], int]] = [
-    (LoginFailed, 401), (NotAllowed, 403), (DomainNotFound, 404), (Conflict, 409),
-    (FormInvalid, 400), (InvalidInput, 400), (ProcessError, 422), (HistoryTampered, 409), (TooSoon, 429),
+    (Unavailable, 503), (LoginFailed, 401), (NotAllowed, 403), (DomainNotFound, 404), (Conflict, 409),
+    (FormInvalid, 400), (InvalidInput, 400), (ProcessError, 422), (RequestKeyReused, 422), (HistoryTampered, 409),
+    (TooSoon, 429),
     (OpsflowError, 400),
 ]
 HTTP_CODES = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-              409: "conflict", 413: "payload_too_large", 429: "too_many_requests", 500: "internal_error"}
+              409: "conflict", 413: "payload_too_large", 429: "too_many_requests", 500: "internal_error",
+              503: "unavailable"}
 FALLBACK_ENDPOINT = "unknown_route"
 FALLBACK_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
@@ -95,12 +102,16 @@ def unauthorized(message: str, invalid_token: bool) -> Response:
 
 def _domain_error(exc: OpsflowError) -> Response:
     status = next(code for cls, code in STATUS_OF if isinstance(exc, cls))
+    if status == 400:
+        refused = _refused_first()
+        if refused is not None:
+            return _domain_error(refused)
     if status == 401:
         return unauthorized(exc.message, invalid_token=True)
     fields = exc.fields if isinstance(exc, FormInvalid | RequestInvalid) else None
     errors = deployment_errors(exc.problems) if isinstance(exc, DeploymentRejected) else None
     response = error_response(status, exc.code, _in_readers_language(exc, status), fields, errors, exc.message)
-    if isinstance(exc, TooSoon):
+    if isinstance(exc, TooSoon | Unavailable):
         response.headers["Retry-After"] = str(exc.retry_after)
     return response
 
@@ -110,6 +121,8 @@ def _in_readers_language(exc: OpsflowError, status: int) -> str:
     its status means when there is none (the English text then goes along as ``detail``)."""
     if language() == "en":
         return exc.message
+    if isinstance(exc, Unavailable):
+        return unavailable_message(exc)
     if isinstance(exc, TooSoon):
         return _("This step was urged less than an hour ago. You may urge it again from %(time)s.",
                  time=when(exc.retry_at))
@@ -122,9 +135,32 @@ def _in_readers_language(exc: OpsflowError, status: int) -> str:
     return generic.get(status, said)
 
 
+def _refused_first() -> OpsflowError | None:
+    """The refusal of a caller without the right to the write whose body is refused (``rights_first``)."""
+    from .rights_first import check_before_refusing  # it reaches the engine through ``context``
+    try:
+        check_before_refusing()
+    except (NotAllowed, DomainNotFound) as exc:
+        return exc
+    return None
+
+
+def unavailable_message(exc: Unavailable) -> str:
+    """What a reader is told when the database takes no writes, in their language."""
+    if exc.reason == Unavailable.FULL:
+        return _("The database is full and takes no changes now, so nothing was changed. "
+                 "Please try again in a few minutes.")
+    return _("The database is read-only now (maintenance or a fault), so nothing was changed. "
+             "Please try again in a few minutes.")
+
+
 def http_error(exc: HTTPException) -> Response:
     """An HTTP error as the API's JSON (also for /api/ paths no route of the API could match)."""
     status = exc.code or 500
+    if status in (400, 413) and request.endpoint != f"api.{FALLBACK_ENDPOINT}":
+        refused = _refused_first()
+        if refused is not None:
+            return _domain_error(refused)
     code = HTTP_CODES.get(status) or re.sub(r"[^a-z]+", "_", exc.name.lower()).strip("_")
     response = error_response(status, code, exc.description or exc.name)
     if isinstance(exc, MethodNotAllowed) and exc.valid_methods:

@@ -20,6 +20,7 @@ TYPE_NAMES: dict[type, str] = {dict: "a JSON object", str: "a string", list: "an
 TRUE_WORDS = frozenset({"true", "1", "yes"})
 FALSE_WORDS = frozenset({"false", "0", "no"})
 MAX_FIELDS = 50  # keys named in one answer
+MAX_INTEGER = 2_147_483_647  # integers in a body (versions, ids) fit the database's integer columns
 
 
 def id_segment(name: str) -> str:
@@ -64,6 +65,11 @@ def check_parameters() -> None:
         raise RequestInvalid("the query holds text that is not accepted", problems)
 
 
+def _whole_number(value: Any) -> bool:
+    """An integer a database column holds (JSON's ``true`` is no number, though Python's bool is an int)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_INTEGER
+
+
 def body_object(keys: dict[str, type], required: Collection[str] = (), empty_ok: bool = False) -> dict[str, Any]:
     """The JSON object sent as the body, holding only ``keys`` (each of its type) and every ``required`` one.
 
@@ -81,6 +87,8 @@ def body_object(keys: dict[str, type], required: Collection[str] = (), empty_ok:
         if key not in keys:
             shown = key if len(key) <= 100 else key[:99] + "…"
             fields[shown] = [f"is not a key of this request (expected: {expected})"]
+        elif keys[key] is int and not _whole_number(value):
+            fields[key] = [f"must be an integer from 0 to {MAX_INTEGER}"]
         elif not isinstance(value, keys[key]):
             fields[key] = [f"must be {TYPE_NAMES.get(keys[key], keys[key].__name__)}"]
     for key in required:

@@ -11,12 +11,14 @@ from . import blueprint, context
 from .answers import answer
 from .errors import RequestInvalid
 from .inputs import body_object, id_segment
+from .request_keys import idempotent, request_key
 
 TASK = "/tasks" + id_segment("task_id")
 INSTANCE = "/process-instances" + id_segment("instance_id")
 
 
 @blueprint.post(f"{TASK}/transfer")
+@idempotent
 def transfer(task_id: int) -> Response:
     """Transfer an open task to ``{"to": USERNAME, "reason": TEXT}`` (its holder, or a manager above them); the
     colleague holds it from then on. :raise 400: no reason, oneself, no such active user. :raise 403: not the
@@ -24,7 +26,8 @@ def transfer(task_id: int) -> Response:
     body = body_object({"to": str, "reason": str}, required=["to", "reason"])
     target = str(body["to"])
     try:
-        return answer(context.engine().work.transfer(context.me(), task_id, target, str(body["reason"])))
+        return answer(context.engine().work.transfer(context.me(), task_id, target, str(body["reason"]),
+                                                     request_key()))
     except UserNotFound as exc:
         if exc.username != target.strip():
             raise
@@ -35,23 +38,25 @@ def transfer(task_id: int) -> Response:
 
 
 @blueprint.post(f"{TASK}/urge")
+@idempotent
 def urge(task_id: int) -> Response:
     """Remind an open task's holders (the request's starter, or a manager above the holder), with an optional
     ``{"note": TEXT}``. :raise 429: urged less than an hour ago (``Retry-After`` says in how many seconds)."""
     body = body_object({"note": str}, empty_ok=True)
     try:
-        return answer(context.engine().work.urge(context.me(), task_id, str(body.get("note", ""))))
+        return answer(context.engine().work.urge(context.me(), task_id, str(body.get("note", "")), request_key()))
     except InvalidInput as exc:
         raise RequestInvalid(exc.message, {"note": [exc.message]}) from exc
 
 
 @blueprint.post(f"{INSTANCE}/withdraw")
+@idempotent
 def withdraw(instance_id: int) -> Response:
     """Withdraw a request one started with ``{"reason": TEXT}``, while nobody has acted on it; it ends as
     withdrawn. :raise 409: it has ended, or someone has acted on it (urge the holder instead)."""
     reason = str(body_object({"reason": str}, required=["reason"])["reason"])
     try:
-        return answer(context.engine().work.withdraw(context.me(), instance_id, reason))
+        return answer(context.engine().work.withdraw(context.me(), instance_id, reason, request_key()))
     except InvalidInput as exc:
         raise RequestInvalid(exc.message, {"reason": [exc.message]}) from exc
 

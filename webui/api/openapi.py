@@ -25,7 +25,8 @@ ERROR_TEXT = {
     400: "Invalid request or data; `fields` names every wrong field", 401: "No valid bearer token",
     403: "The user lacks the role or right", 404: "No such resource (or route)",
     409: "Conflict: already completed, or claimed by someone else", 413: "Body over the size limit",
-    422: "Valid data, but the process model could not run with it; nothing changed",
+    422: "Valid data, but the process model could not run with it; nothing changed (or `idempotency_key_reused`: "
+         "the `Idempotency-Key` came before with another request)",
     429: "Too soon: the move may be made again later (`Retry-After`: in how many seconds)",
 }
 
@@ -54,6 +55,24 @@ def _operation(operation_id: str, summary: str, tag: str, ok: tuple[int, Schema,
     if body:
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref(body)}}}
     return operation
+
+
+IDEMPOTENT = ("/start", "/comments", "/transfer", "/urge", "/withdraw", "/return", "/delegate", "/add-signers",
+              "/sign", "/cc")  # the writes that take an Idempotency-Key (``request_keys.idempotent``)
+REQUEST_KEY = _param("Idempotency-Key", "header", {"type": "string", "minLength": 1, "maxLength": 255},
+                     "Send the request again with the same key (1 to 255 printable ASCII characters) after a cut "
+                     "connection: for 24 hours the same request gets the first answer again "
+                     "(`Idempotent-Replayed: true`) and is never done twice; another request with the key is "
+                     "refused (422); while the first is under way, 409.")
+
+
+def _with_request_keys(paths: dict[str, Any]) -> None:
+    for path, item in paths.items():
+        post = item.get("post")
+        if post is not None and path.endswith(IDEMPOTENT):
+            post["parameters"] = [*post.get("parameters", []), REQUEST_KEY]
+            post["responses"].setdefault("422", {"$ref": "#/components/responses/E422"})
+            post["responses"].setdefault("409", {"$ref": "#/components/responses/E409"})
 
 
 def _file_operation(operation_id: str, summary: str, tag: str, media: str, description: str, errors: list[int],
@@ -325,6 +344,7 @@ def document() -> dict[str, Any]:
     paths = _paths()
     for path, item in _modeler_paths().items():
         paths[path] = {**paths.get(path, {}), **item}
+    _with_request_keys(paths)
     return {
         "openapi": "3.1.0",
         "info": {"title": "opsflow REST API", "version": "1",

@@ -10,6 +10,7 @@ from . import blueprint, context
 from .answers import answer
 from .errors import RequestInvalid
 from .inputs import body_object, id_segment
+from .request_keys import idempotent, request_key
 
 TASK = "/tasks" + id_segment("task_id")
 
@@ -21,6 +22,7 @@ def return_targets(task_id: int) -> Response:
 
 
 @blueprint.post(f"{TASK}/return")
+@idempotent
 def return_task(task_id: int) -> Response:
     """Return the request to ``{"to_step": STEP, "reason": TEXT}``, an earlier step it passed; once that step is
     completed again it comes straight back (unless the model says to walk on).
@@ -30,7 +32,7 @@ def return_task(task_id: int) -> Response:
     body = body_object({"to_step": str, "reason": str}, required=["to_step", "reason"])
     try:
         return answer(context.engine().work.return_task(context.me(), task_id, str(body["to_step"]),
-                                                        str(body["reason"])))
+                                                        str(body["reason"]), request_key()))
     except InvalidInput as exc:
         field = "reason" if "reason" in exc.message else "to_step"
         raise RequestInvalid(exc.message, {field: [exc.message]}) from exc

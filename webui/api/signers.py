@@ -10,6 +10,7 @@ from . import blueprint, context
 from .answers import answer
 from .errors import RequestInvalid
 from .inputs import body_object, id_segment
+from .request_keys import idempotent, request_key
 
 TASK = "/tasks" + id_segment("task_id")
 
@@ -28,12 +29,14 @@ def approval_round(task_id: int) -> Response:
 
 
 @blueprint.post(f"{TASK}/delegate")
+@idempotent
 def delegate(task_id: int) -> Response:
     """Delegate the task (委派) to ``{"to": USERNAME, "reason": TEXT}`` (its holder); it comes back to the holder
     when the delegate submits its form. :raise 400: unknown person, oneself, no reason. :raise 409: not open."""
     body = body_object({"to": str, "reason": str}, required=["to", "reason"])
     try:
-        return answer(context.engine().work.delegate(context.me(), task_id, str(body["to"]), str(body["reason"])))
+        return answer(context.engine().work.delegate(context.me(), task_id, str(body["to"]), str(body["reason"]),
+                                                     request_key()))
     except UserNotFound as exc:
         raise RequestInvalid(exc.message, {"to": [f"{exc.username} is not an active user"]}) from exc
     except InvalidInput as exc:
@@ -41,6 +44,7 @@ def delegate(task_id: int) -> Response:
 
 
 @blueprint.post(f"{TASK}/add-signers")
+@idempotent
 def add_signers(task_id: int) -> Response:
     """Add signers (加签) ``{"people": [USERNAME...], "position": "before"|"after", "reason": TEXT}`` (its holder).
     :raise 400: unknown people (nothing is added), a wrong position, no reason. :raise 409: not open."""
@@ -50,7 +54,7 @@ def add_signers(task_id: int) -> Response:
         raise RequestInvalid("invalid body", {"people": ["must be an array of usernames"]})
     try:
         return answer(context.engine().work.add_signers(context.me(), task_id, people, str(body["position"]),
-                                                        str(body["reason"])))
+                                                        str(body["reason"]), request_key()))
     except UserNotFound as exc:
         raise RequestInvalid(exc.message, {"people": [f"{exc.username} is not an active user"]}) from exc
     except InvalidInput as exc:
@@ -72,12 +76,13 @@ def remove_signer(task_id: int) -> Response:
 
 
 @blueprint.post(f"{TASK}/sign")
+@idempotent
 def sign(task_id: int) -> Response:
     """An added signer, on their turn, signs: ``{"decision": "approve"|"return"|..., "comment": TEXT}`` (the
     round's ``choices``; a comment unless approving). :raise 409: not their turn."""
     body = body_object({"decision": str, "comment": str}, required=["decision"])
     try:
         return answer(context.engine().work.sign(context.me(), task_id, str(body["decision"]),
-                                                 str(body.get("comment", ""))))
+                                                 str(body.get("comment", "")), request_key()))
     except InvalidInput as exc:
         raise _people_field(exc, "decision") from exc

@@ -11,6 +11,7 @@ from . import blueprint, context
 from .answers import answer
 from .errors import RequestInvalid
 from .inputs import body_object, choice_arg, id_segment, int_arg, text_arg
+from .request_keys import idempotent, request_key
 
 TASK = "/tasks" + id_segment("task_id")
 
@@ -97,11 +98,12 @@ def list_comments(task_id: int) -> Response:
 
 
 @blueprint.post(f"{TASK}/comments")
+@idempotent
 def add_comment(task_id: int) -> tuple[Response, int]:
     """Comment on a task with ``{"body": TEXT}`` (the advisory right); answer 201 with the comment."""
     text = str(body_object({"body": str}, required=["body"])["body"])
     try:
-        comment = context.engine().work.add_comment(context.me(), task_id, text)
+        comment = context.engine().work.add_comment(context.me(), task_id, text, request_key=request_key())
     except InvalidInput as exc:  # empty or too long: both about the body
         raise RequestInvalid(exc.message, {"body": [exc.message]}) from exc
     return answer(comment), 201

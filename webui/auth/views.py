@@ -70,7 +70,7 @@ def login() -> ResponseReturnValue:
 def set_password(token: str) -> ResponseReturnValue:
     """A set-password link e-mailed by an administrator: choose a password (twice), once, then sign in."""
     try:
-        owner = engine().org.password_link_owner(token)
+        owner = engine().passwords.password_link_owner(token)
     except LinkNotValid:
         return render_template("auth/set_password.html", owner=None, error=None), 410
     error = None
@@ -80,7 +80,7 @@ def set_password(token: str) -> ResponseReturnValue:
             error = _("The two passwords differ: type the same password twice.")
         else:
             try:
-                username = engine().org.set_password_by_link(token, password)
+                username = engine().passwords.set_password_by_link(token, password)
             except LinkNotValid:
                 return render_template("auth/set_password.html", owner=None, error=None), 410
             except InvalidInput as exc:

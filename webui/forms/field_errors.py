@@ -81,6 +81,9 @@ RULES: list[Rule] = [
      lambda m, s: _("Leave this empty with the choice you made.")),
     (re.compile(r"(contains a control character|contains an unpaired surrogate)"),
      lambda m, s: _("This contains characters that are not allowed.")),
+    (re.compile(r"contains a bidirectional control character \((U\+[0-9A-F]+)\)"),
+     lambda m, s: _("This holds a character that changes the direction of the text (%(char)s), which would make "
+                    "it read differently from what it says: remove it.", char=m.group(1))),
     (re.compile(r"^(\d+) appraisal\(s\) of this cycle have no result yet"),
      lambda m, s: ngettext("%(num)d appraisal of this cycle has no result yet: finish it first, or tick this box "
                            "to cancel it.", "%(num)d appraisals of this cycle have no result yet: finish them "
@@ -108,6 +111,14 @@ def explain(message: str, schema: Mapping[str, Any] | None = None) -> str:
     return message if len(message) <= MAX_SHOWN else message[:MAX_SHOWN] + "…"
 
 
+def _bidi_in(field: str, char: str) -> str:
+    """A one-line text holding a bidirectional control (``engine.text_input.line_problem``), by its field."""
+    if field == "reason":
+        return _("The reason holds a character that changes the direction of the text (%(char)s): remove it.",
+                 char=char)
+    return _("The name holds a character that changes the direction of the text (%(char)s): remove it.", char=char)
+
+
 def _reason_required(purpose: str) -> str:
     """"a reason is required to <purpose>" (``engine.text_input.checked_reason``), by what the reason is for."""
     texts = {
@@ -133,6 +144,8 @@ ENGINE_MESSAGES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = 
     (re.compile(r"takes no start data$"), lambda m: _("This process takes no start data.")),
     (re.compile(r"^the (comment|reason|token name|password) contains (a control character|an unpaired surrogate)"),
      lambda m: _("This text contains characters that are not allowed.")),
+    (re.compile(r"^the ([\w ]*?)\s?(reason|name) contains a bidirectional control character \((U\+[0-9A-F]+)\)"),
+     lambda m: _bidi_in(m.group(2), m.group(3))),
     (re.compile(r"^a reason is required to (.+)$"), lambda m: _reason_required(m.group(1))),
     (re.compile(r"is not (an earlier step this request has passed|a user step of this process)"),
      lambda m: _("Choose one of the earlier steps offered.")),

@@ -11,6 +11,7 @@ from engine.errors import Conflict
 from ..context import display_name, engine, me
 from ..errors import come_back_to
 from ..i18n import _
+from ..request_keys import done_before, form_key, keep
 from ..safety import local_target
 
 blueprint = Blueprint("moves", __name__)
@@ -27,8 +28,13 @@ def transfer(task_id: int) -> ResponseReturnValue:
         flash(_("%(name)s cannot receive this task: the process allows transfers only to the people listed.",
                 name=display_name(target) if target else "—"), "error")
         return redirect(back, code=303)
-    result = engine().work.transfer(me(), task_id, target, request.form.get("reason", ""))
+    sent = form_key()
+    earlier = done_before(sent)
+    if earlier is not None:
+        return earlier
+    result = engine().work.transfer(me(), task_id, target, request.form.get("reason", ""), sent)
     flash(_("The task is transferred to %(name)s.", name=display_name(result["to"])), "success")
+    keep(sent, back)
     return redirect(back, code=303)
 
 
@@ -50,11 +56,16 @@ def withdraw(instance_id: int) -> ResponseReturnValue:
     """Withdraw a request I started, with a reason, while nobody has acted on it."""
     back = url_for("instances.show", instance_id=instance_id)
     come_back_to(back)
+    sent = form_key()
+    earlier = done_before(sent)
+    if earlier is not None:
+        return earlier
     try:
-        engine().work.withdraw(me(), instance_id, request.form.get("reason", ""))
+        engine().work.withdraw(me(), instance_id, request.form.get("reason", ""), sent)
     except Conflict:
         flash(_("This request can no longer be withdrawn: someone has already acted on it, or it has ended. "
                 "You may urge the holder instead."), "error")
         return redirect(back, code=303)
     flash(_("The request is withdrawn."), "success")
+    keep(sent, back)
     return redirect(back, code=303)

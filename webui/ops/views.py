@@ -65,6 +65,15 @@ def retry(job_id: int) -> ResponseReturnValue:
     return redirect(url_for("ops.index"), code=303)
 
 
+@blueprint.post("/incidents/<id:job_id>/dismiss")
+def dismiss(job_id: int) -> ResponseReturnValue:
+    """Give up a failing notification job with a reason (kept on the job, with who gave it up)."""
+    come_back_to(url_for("ops.incident", job_id=job_id, _anchor="dismiss"))
+    result = engine().ops.dismiss(me(), job_id, request.form.get("reason", ""))
+    flash(_("Notification %(id)s is skipped: nobody is told by it.", id=result.id), "success")
+    return redirect(url_for("ops.index"), code=303)
+
+
 @blueprint.post("/instances/<id:instance_id>/cancel")
 def cancel(instance_id: int) -> ResponseReturnValue:
     """Cancel an instance with a reason; its starter is told, with the reason."""

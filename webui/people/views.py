@@ -214,7 +214,7 @@ def send_password_link(username: str) -> ResponseReturnValue:
     address unless ``OPSFLOW_BASE_URL`` says otherwise)."""
     _person(username)
     try:
-        sent = engine().org.send_password_link(me(), username, link_base=request.url_root)
+        sent = engine().passwords.send_password_link(me(), username, link_base=request.url_root)
     except REFUSALS as exc:
         flash(refusal(exc), "error")
     else:

@@ -16,6 +16,7 @@ from ..errors import UNPROCESSABLE, come_back_to
 from ..forms.parse import parse_form
 from ..forms.render import build_form
 from ..i18n import _, schema_text, step_title
+from ..request_keys import done_before, form_key, keep
 
 blueprint = Blueprint("processes", __name__, url_prefix="/processes")
 
@@ -63,10 +64,16 @@ def start(key: str) -> ResponseReturnValue:
     process = _startable(key)
     data = parse_form(process["start_form"], request.form) if process["start_form"] else None
     come_back_to(url_for("processes.start_form", key=key))
+    sent = form_key()
+    earlier = done_before(sent)
+    if earlier is not None:
+        return earlier
     try:
-        result = engine().work.start(me(), key, data)
+        result = engine().work.start(me(), key, data, sent)
     except FormInvalid as exc:
         return _page(process, data or {}, exc.fields), UNPROCESSABLE
     flash(f"start-{key}", "draft-done")  # the browser may forget what it kept of this form
     flash(_("Started: %(title)s.", title=result.title), "success")
-    return redirect(url_for("instances.show", instance_id=result.id), code=303)
+    shown = url_for("instances.show", instance_id=result.id)
+    keep(sent, shown)
+    return redirect(shown, code=303)

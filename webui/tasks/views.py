@@ -27,6 +27,7 @@ from ..forms.render import UPLOAD_PREFIX, build_form
 from ..i18n import _, decision_tone, enum_label, pick, step_title, when
 from ..inbox import assignment
 from ..inbox.views import holds
+from ..request_keys import done_before, form_key, keep
 from ..safety import local_target
 from .handover import handover_view
 
@@ -292,24 +293,36 @@ def comment(task_id: int) -> ResponseReturnValue:
     """Add a comment to a task (the advisory right)."""
     come_back_to(url_for("tasks.show", task_id=task_id, _anchor="comments"))
     body = request.form.get("body", "")
-    engine().work.add_comment(me(), task_id, body, files.uploads("files"))
+    sent = form_key()
+    earlier = done_before(sent)
+    if earlier is not None:
+        return earlier
+    engine().work.add_comment(me(), task_id, body, files.uploads("files"), sent)
     flash(f"comment-{task_id}", "draft-done")
     if mentioned(body):
         flash(_("Your comment is added; the people you mentioned are told."), "success")
     else:
         flash(_("Your comment is added."), "success")
-    return redirect(url_for("tasks.show", task_id=task_id, _anchor="comments"), code=303)
+    shown = url_for("tasks.show", task_id=task_id, _anchor="comments")
+    keep(sent, shown)
+    return redirect(shown, code=303)
 
 
 @blueprint.post("/<id:task_id>/return")
 def return_task(task_id: int) -> ResponseReturnValue:
     """Return the request to an earlier step it passed, with a reason (驳回); its holder is told why."""
     come_back_to(url_for("tasks.show", task_id=task_id, _anchor="return"))
-    result = engine().work.return_task(me(), task_id, request.form.get("to_step", ""), request.form.get("reason", ""))
+    sent = form_key()
+    earlier = done_before(sent)
+    if earlier is not None:
+        return earlier
+    result = engine().work.return_task(me(), task_id, request.form.get("to_step", ""), request.form.get("reason", ""),
+                                       sent)
     forms = engine().work.forms(me(), result["instance_id"])
     target = forms.get(result["to_step"])
     flash(_("The request is back at “%(step)s”; whoever does it is told why.",
             step=pick(target.title, target.title_zh) if target else result["to_step"]), "success")
+    keep(sent, url_for("inbox.index"))
     return redirect(url_for("inbox.index"), code=303)
 
 

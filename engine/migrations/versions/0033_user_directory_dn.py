@@ -4,7 +4,7 @@ Set by ``opsflow org sync-ldap``: while the directory is on, such a person signs
 password, and the import deactivates them when the directory no longer has them.
 
 Revision ID: 0033
-Revises: 0031
+Revises: 0032
 Create Date: 2026-12-07 12:00:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0033'
-down_revision = '0031'
+down_revision = '0032'
 branch_labels = None
 depends_on = None
 

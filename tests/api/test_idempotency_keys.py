@@ -1,0 +1,163 @@
+"""Retries never double: writes sent with an ``Idempotency-Key`` are done once per key and person.
+
+The first test serves the app with waitress (as ``opsflow serve`` does) and cuts connections mid-request: after
+the whole request was sent but before the answer was read, and half-way through the body; the client then
+sends the request again with the same key until it gets an answer, and also many times at once. There is
+exactly one start, every answer names the same instance, and the same key with another body is refused (422).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from http.client import HTTPConnection
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from waitress import wasyncore
+from waitress.server import create_server
+
+from engine.facade import Engine
+from engine.models import ProcessInstance, TaskComment
+from engine.org.people import Person
+from tests.api.helpers import ApiUsers, make_app
+from tests.clocks import FakeClock
+from tests.journey import START, only_task
+
+START_PATH = "/api/v1/process-definitions/market_plan/start"
+PATIENCE = 120.0  # seconds before giving up on an answer (a hang, not a speed limit)
+
+
+@pytest.fixture
+def served(engine: Engine) -> Iterator[int]:
+    """The app on waitress on a free port of 127.0.0.1 (the port)."""
+    server: Any = create_server(make_app(engine), host="127.0.0.1", port=0, threads=4, ident="opsflow-test")
+    stopping = threading.Event()
+
+    def run() -> None:  # as ``opsflow serve`` does, stopping between turns of the loop (webui/server.py)
+        while not stopping.is_set():
+            wasyncore.loop(timeout=0.05, map=server._map, use_poll=server.adj.asyncore_use_poll, count=1)
+        server.task_dispatcher.shutdown(cancel_pending=False, timeout=PATIENCE)
+        wasyncore.close_all(server._map)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield int(server.effective_port)
+    finally:
+        stopping.set()
+        thread.join(timeout=PATIENCE)
+
+
+def _raw_request(token: str, key: str, body: bytes) -> bytes:
+    head = (f"POST {START_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+            f"Idempotency-Key: {key}\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n")
+    return head.encode() + body
+
+
+def _cut(port: int, request: bytes) -> None:
+    """Send ``request`` and hang up at once, without reading a byte of the answer."""
+    with socket.create_connection(("127.0.0.1", port)) as connection:
+        connection.sendall(request)
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")  # RST
+
+
+def _post(port: int, token: str, key: str, body: bytes) -> tuple[int, dict[str, Any], dict[str, str]]:
+    connection = HTTPConnection("127.0.0.1", port, timeout=PATIENCE)
+    try:
+        connection.request("POST", START_PATH, body, {"Authorization": f"Bearer {token}", "Idempotency-Key": key,
+                                                      "Content-Type": "application/json"})
+        response = connection.getresponse()
+        return response.status, json.loads(response.read()), dict(response.getheaders())
+    finally:
+        connection.close()
+
+
+def _until_answered(port: int, token: str, key: str, body: bytes) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """Send again while the first request is under way (409), as a client retrying would."""
+    give_up = time.monotonic() + PATIENCE
+    while True:
+        status, answer, headers = _post(port, token, key, body)
+        if status != 409 or time.monotonic() > give_up:
+            return status, answer, headers
+        time.sleep(0.05)
+
+
+def _started(engine: Engine, title: str) -> int:
+    with engine.core.reading() as session:
+        return int(session.scalar(select(func.count()).select_from(ProcessInstance)
+                                  .where(ProcessInstance.title.contains(title))) or 0)
+
+
+def test_cut_connections_and_retries_make_exactly_one_start_per_key(engine: Engine, served: int) -> None:
+    token = engine.org.create_token(Person("li.na"), "retries")
+    for round_number in range(3):
+        title = f"Cut {round_number} {uuid.uuid4().hex[:6]}"
+        key = str(uuid.uuid4())
+        body = json.dumps({"data": {**START, "title": title}}).encode()
+        _cut(served, _raw_request(token, key, body[: len(body) // 2]))  # cut half-way through the body
+        _cut(served, _raw_request(token, key, body))  # cut after sending it all, before the answer
+        _cut(served, _raw_request(token, key, body))
+        status, first, _ = _until_answered(served, token, key, body)
+        assert status == 201, first
+        with ThreadPoolExecutor(max_workers=4) as pool:  # and many retries at once
+            answers = list(pool.map(_until_answered, [served] * 8, [token] * 8, [key] * 8, [body] * 8))
+        assert {(status, answer["id"]) for status, answer, _ in answers} == {(201, first["id"])}
+        assert all(headers.get("Idempotent-Replayed") == "true" for _, _, headers in answers)
+        assert _started(engine, title) == 1
+        another = f"Another {uuid.uuid4().hex[:6]}"
+        other = json.dumps({"data": {**START, "title": another}}).encode()
+        status, refused, _ = _post(served, token, key, other)
+        assert (status, refused["error"]) == (422, "idempotency_key_reused")
+        assert _started(engine, another) == 0
+
+
+def test_a_comment_sent_twice_with_one_key_is_made_once(users: ApiUsers, engine: Engine) -> None:
+    started = engine.work.start(Person("li.na"), "market_plan", START)
+    task = only_task(engine, "wang.lei", "research", started.id)
+    wang = users["wang.lei"]
+    headers = {**wang.headers, "Idempotency-Key": "comment-1"}
+    first = wang.client.post(f"/api/v1/tasks/{task['id']}/comments", json={"body": "Prices rose"}, headers=headers)
+    again = wang.client.post(f"/api/v1/tasks/{task['id']}/comments", json={"body": "Prices rose"}, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.get_json() == first.get_json()
+    with engine.core.reading() as session:
+        assert session.scalar(select(func.count()).select_from(TaskComment)
+                              .where(TaskComment.human_task_id == task["id"])) == 1
+    # another person's same key is theirs alone: li.na's comment is made
+    li = users["li.na"]
+    hers = li.client.post(f"/api/v1/tasks/{task['id']}/comments", json={"body": "Prices rose"},
+                          headers={**li.headers, "Idempotency-Key": "comment-1"})
+    assert hers.status_code == 201 and hers.get_json()["id"] != first.get_json()["id"]
+
+
+def test_a_key_is_kept_for_24_hours_then_forgotten(demo: Engine, clock: FakeClock) -> None:
+    li = ApiUsers(make_app(demo).test_client(), demo)["li.na"]
+    headers = {**li.headers, "Idempotency-Key": "plan-1"}
+    first = li.client.post(START_PATH, json={"data": START}, headers=headers)
+    clock.advance(hours=23)
+    assert demo.requests.forget_old() == 0
+    again = li.client.post(START_PATH, json={"data": START}, headers=headers)
+    assert again.get_json()["id"] == first.get_json()["id"]
+    clock.advance(hours=2)  # 25 hours on: the key is new again
+    later = li.client.post(START_PATH, json={"data": START}, headers=headers)
+    assert later.status_code == 201 and later.get_json()["id"] != first.get_json()["id"]
+    clock.advance(hours=25)
+    assert demo.requests.forget_old() == 1
+
+
+@pytest.mark.parametrize("key", ["", "x" * 256, "ключ"], ids=["empty", "too long", "not ASCII"])
+def test_a_malformed_key_is_refused_and_nothing_is_started(users: ApiUsers, engine: Engine, key: str) -> None:
+    li = users["li.na"]
+    title = f"Malformed {uuid.uuid4().hex[:6]}"
+    response = li.client.post(START_PATH, json={"data": {**START, "title": title}},
+                              headers={**li.headers, "Idempotency-Key": key.encode("utf-8").decode("latin-1")})
+    assert response.status_code == 400
+    assert list(response.get_json()["fields"]) == ["Idempotency-Key"]
+    assert _started(engine, title) == 0

@@ -1,0 +1,54 @@
+"""A web form that writes carries a key made as it is drawn: sending one drawing twice (a double click, a
+reload, a retry after a cut connection) writes once, and the second sending goes where the first went."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from engine.facade import Engine
+from engine.models import ProcessInstance, TaskComment
+from engine.org.people import Person
+from tests.journey import START, only_task
+from tests.web.conftest import make_app, sign_in_session, text
+
+KEY_FIELD = re.compile(r'name="request_key" value="([0-9a-f]+)"')
+
+
+def _keys(page: str) -> list[str]:
+    return KEY_FIELD.findall(page)
+
+
+def _count(engine: Engine, model: type[ProcessInstance] | type[TaskComment]) -> int:
+    with engine.core.reading() as session:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_a_start_form_sent_twice_starts_once(any_db_engine: Engine) -> None:
+    client = sign_in_session(make_app(any_db_engine).test_client(), "li.na")
+    page = text(client.get("/processes/market_plan"))
+    [key] = _keys(page)
+    assert _keys(text(client.get("/processes/market_plan"))) != [key]  # one key per drawing
+    before = _count(any_db_engine, ProcessInstance)
+    first = client.post("/processes/market_plan", data={**START, "request_key": key})
+    second = client.post("/processes/market_plan", data={**START, "request_key": key})
+    assert (first.status_code, second.status_code) == (303, 303)
+    assert second.headers["Location"] == first.headers["Location"]  # the instance the first one started
+    assert _count(any_db_engine, ProcessInstance) == before + 1
+    assert "sent already" in text(client.get(second.headers["Location"]))
+    other = client.post("/processes/market_plan", data={**START, "request_key": _keys(page)[0] + "0"})
+    assert other.status_code == 303 and _count(any_db_engine, ProcessInstance) == before + 2  # another drawing
+
+
+def test_a_comment_sent_twice_is_added_once(any_db_engine: Engine) -> None:
+    started = any_db_engine.work.start(Person("li.na"), "market_plan", START)
+    task = only_task(any_db_engine, "wang.lei", "research", started.id)
+    client = sign_in_session(make_app(any_db_engine).test_client(), "wang.lei")
+    keys = _keys(text(client.get(f"/tasks/{task['id']}")))
+    assert keys and len(set(keys)) == len(keys)  # each form of the page has its own
+    sent = {"body": "Prices rose in May", "request_key": keys[-1]}
+    before = _count(any_db_engine, TaskComment)
+    for _ in range(3):
+        assert client.post(f"/tasks/{task['id']}/comments", data=sent).status_code == 303
+    assert _count(any_db_engine, TaskComment) == before + 1

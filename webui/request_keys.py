@@ -1,0 +1,54 @@
+"""Web forms that write carry a key made as the form is drawn (``new_request_key``, a hidden ``request_key``):
+a form sent twice (a double click, a reload of the answer, a retry after a cut connection) does its write once,
+and the second sending goes where the first went (``done_before``). See ``engine.runtime.request_keys``."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Flask, flash, redirect, request
+from flask.typing import ResponseReturnValue
+
+from engine.runtime.request_keys import MAX_KEY_LENGTH, KeptAnswer, RequestKey
+
+from .api.request_keys import fingerprint
+from .context import engine, signed_in
+from .i18n import _
+
+FIELD = "request_key"
+SEE_OTHER = 303
+
+
+def new_request_key() -> str:
+    """A key for one drawing of a form (Jinja: ``{{ new_request_key() }}``)."""
+    return uuid.uuid4().hex
+
+
+def form_key() -> RequestKey | None:
+    """The key the form was drawn with (None: a form without one, or a key no form makes: written as ever)."""
+    key = request.form.get(FIELD, "")
+    username = signed_in()
+    if not (0 < len(key) <= MAX_KEY_LENGTH and key.isascii() and key.isprintable()) or username is None:
+        return None
+    return RequestKey(username, key, fingerprint(b"form", request.path.encode()))  # one drawing, one write
+
+
+def done_before(key: RequestKey | None) -> ResponseReturnValue | None:
+    """Where the form went when it was first sent, if it was (None: a new sending, to be written).
+
+    :raise Conflict: the first sending is still under way."""
+    kept = engine().requests.recall(key) if key is not None else None
+    if kept is None:
+        return None
+    flash(_("This form was sent already: here is what it did."), "success")
+    return redirect(kept.location or "/", code=SEE_OTHER)
+
+
+def keep(key: RequestKey | None, location: str) -> None:
+    """Remember where a form's write went, for a second sending of the same drawing."""
+    if key is not None:
+        engine().requests.keep_answer(key, KeptAnswer(SEE_OTHER, "", location))
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals["new_request_key"] = new_request_key
