@@ -64,6 +64,8 @@ def list_breaches(session: Session, actor: Actor, query: BreachQuery, now: datet
     """The breached steps ``actor`` may audit, the latest due first. :raise NotAllowed: :raise UserNotFound:"""
     rights.require_audit(actor)
     holder, done_by = aliased(User), aliased(User)
+    # A CTE: the audit condition's own subqueries must not correlate with this statement's human_task.
+    audited = select(ProcessInstance.id.label("id")).where(rights.audit_condition(session, actor)).cte("audited")
     escalated = exists().where(HistoryEvent.instance_id == HumanTask.instance_id,
                                HistoryEvent.human_task_id == HumanTask.id, HistoryEvent.kind == "task_overdue")
     statement = (
@@ -74,7 +76,7 @@ def list_breaches(session: Session, actor: Actor, query: BreachQuery, now: datet
                                         TaskDefinition.name == HumanTask.name))
         .outerjoin(holder, holder.id == HumanTask.assignee_id)
         .outerjoin(done_by, done_by.id == HumanTask.completed_by_id)
-        .where(late_step(now), rights.audit_condition(session, actor))
+        .where(late_step(now), HumanTask.instance_id.in_(select(audited.c.id)))
         .order_by(HumanTask.due_at.desc(), HumanTask.id.desc()).limit(query.limit))
     if query.process:
         statement = statement.where(ProcessInstance.process_key == query.process)

@@ -60,9 +60,11 @@ def sod_findings(session: Session, catalog: DefinitionCatalog, actor: Actor, que
     """The same person on both sides of a rule, and the rules' overrides, newest first. :raise NotAllowed:"""
     rights.require_audit(actor)
     names = dict(session.execute(select(User.id, User.username)).tuples().all())
-    audited = select(ProcessInstance.id).where(rights.audit_condition(session, actor))
+    # A CTE: the audit condition's own subqueries must not correlate with the statements' human_task.
+    scope = select(ProcessInstance.id.label("id")).where(rights.audit_condition(session, actor))
     if query.process:
-        audited = audited.where(ProcessInstance.process_key == query.process)
+        scope = scope.where(ProcessInstance.process_key == query.process)
+    audited = select(scope.cte("audited").c.id)
     found: list[SodFinding] = []
     later, earlier = aliased(HumanTask), aliased(HumanTask)
     for definition_id, key in session.execute(select(ProcessDefinition.id, ProcessDefinition.key)):

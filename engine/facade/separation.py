@@ -9,11 +9,12 @@ from ..audit.sod_report import SodQuery, sod_findings
 from ..audit.views import SodFinding
 from ..org.people import Caller, Person, acting
 from ..runtime.sod_override import override_separation
+from ..runtime.views import SeparationOverridden
 from .core import Area
 
 
 class Separation(Area):
-    def override(self, by: Person, task_id: int, reason: str) -> dict[str, Any]:
+    def override(self, by: Person, task_id: int, reason: str) -> SeparationOverridden:
         """Let open task ``task_id`` be done by the person its ``notCompletedBy`` rule keeps away, with a reason
         (the override right: the director, admins); recorded on the request's history."""
         with self.core.transaction() as session:

@@ -5,7 +5,6 @@ with a reason; the override is an event on the request's history, and the audito
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -19,12 +18,13 @@ from .collaborators import Collaborators
 from .separation import OVERRIDDEN, last_completer, overridden
 from .step_writer import Step, write_step
 from .tasks import load_task
+from .views import SeparationOverridden
 
 MAX_REASON = 1000
 
 
 def override_separation(session: Session, collaborators: Collaborators, actor: Actor, task_id: int, reason: str,
-                        now: datetime) -> dict[str, Any]:
+                        now: datetime) -> SeparationOverridden:
     """Allow task ``task_id`` to be done despite its ``notCompletedBy`` rule. :raise NotAllowed: without the
     override right. :raise TaskNotFound: :raise Conflict: not open, or overridden already. :raise InvalidInput: a
     step without such a rule, or no reason."""
@@ -44,5 +44,5 @@ def override_separation(session: Session, collaborators: Collaborators, actor: A
                "allowed_user_id": person}
     write_step(session, collaborators, Step(instance, [PendingEvent(OVERRIDDEN, actor.username, task.name, task.id,
                                                                     payload=payload)]), now)
-    return {"task_id": task.id, "instance_id": instance.id, "step": task.name, "other_step": other, "reason": why,
-            "by": actor.username}
+    return SeparationOverridden(task_id=task.id, instance_id=instance.id, step=task.name, other_step=other,
+                                reason=why, by=actor.username)

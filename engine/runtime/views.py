@@ -298,3 +298,14 @@ class StepForm:
     title: str
     title_zh: str
     schema: dict[str, Any]  # a JSON Schema (2020-12)
+
+
+class SeparationOverridden(TypedDict):
+    """An exception to a step's separation-of-duties rule, allowed for one task (不相容职责分离的例外)."""
+
+    task_id: int
+    instance_id: int
+    step: str
+    other_step: str
+    reason: str
+    by: str

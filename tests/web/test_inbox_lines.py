@@ -11,14 +11,17 @@ from webui.i18n import ago
 from webui.inbox.present import TaskLines
 from webui.routing import link_by_id
 
-NOW = datetime.now(UTC)
+
+def now() -> datetime:
+    """The time now (read at each use: a module-level moment would age while a long suite runs)."""
+    return datetime.now(UTC)
 PROCESSES = {"market_plan": {"title": "Market plan", "title_zh": "市场计划"}}
 
 
 def row(task_id: int, **changes: object) -> dict[str, object]:
     base: dict[str, object] = {
         "id": task_id, "title": "Research", "title_zh": "市场调研", "instance_title": "Spring <launch>",
-        "process": "market_plan", "created_at": (NOW - timedelta(hours=3)).isoformat(), "due_at": None,
+        "process": "market_plan", "created_at": (now() - timedelta(hours=3)).isoformat(), "due_at": None,
         "assignee": None, "on_behalf_of": None, "mine": False, "releasable": False, "bulk_approve": False,
         "role": "research_supervisor",
         "state": "open",
@@ -62,7 +65,7 @@ def test_offers_name_the_people_and_the_assign_link(app):
 
 
 def test_titles_and_times_follow_the_language(app):
-    due = (NOW - timedelta(days=1)).isoformat()
+    due = (now() - timedelta(days=1)).isoformat()
     with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
         line = TaskLines("wang.lei", PROCESSES, {}).line(row(1, due_at=due))
         assert (line.step, line.process, line.request) == ("市场调研", "市场计划", "Spring <launch>")
@@ -73,5 +76,5 @@ def test_titles_and_times_follow_the_language(app):
         line = lines.line(row(1, process="retired_process"))
         assert (line.step, line.process, line.waiting) == ("Research", "retired_process", "3 hours ago")
         assert (line.due, line.overdue) == ("", False)
-        later = lines.line(row(2, due_at=(NOW + timedelta(days=2)).isoformat()))
+        later = lines.line(row(2, due_at=(now() + timedelta(days=2)).isoformat()))
         assert later.due and not later.overdue

@@ -48,3 +48,10 @@ def test_filters_and_the_audit_search_find_the_same_instances(demo, clock):
         demo.audit.breaches(AUDITOR, {"from": "yesterday"})
     with pytest.raises(NotAllowed):
         demo.audit.breaches(Person("zhou.jie"), {})
+
+
+def test_a_director_sees_the_breaches_of_his_department_only(demo, clock):
+    mine = start_plan(demo, "li.na")  # li.na reports to chen.yu: his department
+    clock.advance(days=9)
+    assert [b["instance_id"] for b in demo.audit.breaches(Person("chen.yu"), {})] == [mine]
+    assert demo.separation.report(Person("chen.yu"), {}) == []

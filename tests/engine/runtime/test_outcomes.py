@@ -66,7 +66,7 @@ def test_the_appraised_employee_is_told_the_recorded_result(sqlite_engine: Engin
 
 def test_an_ending_step_adds_only_its_notification_insert(sqlite_engine: Engine) -> None:
     """The last step of a plan costs what a middle one does, plus the one INSERT of its notifications, plus the two
-    statements of the copy its end makes (抄送: whom to copy, the copies)."""
+    statements of the copy its end makes (抄送: whom to copy, the copies), plus the one that ends its pending jobs."""
     engine = sqlite_engine
     plan = start_plan(engine)
     step(engine, "wang.lei", "research", plan, RESEARCH)
@@ -84,7 +84,9 @@ def test_an_ending_step_adds_only_its_notification_insert(sqlite_engine: Engine)
     finally:
         event.remove(engine.db, "before_cursor_execute", count)
     # actor, task + instance, guarded task update, whom the end copies, the copies, instance update, history events,
-    # the notifications (the result to the starter and the copy to the operations manager, in one insert)
-    assert len(statements) == 8, "\n".join(statements)
+    # the one UPDATE that ends the request's pending reminders and overdue checks (it ended: nothing is due any
+    # more), the notifications (the result to the starter and the copy to the operations manager, in one insert)
+    assert len(statements) == 9, "\n".join(statements)
+    assert sum(s.startswith("UPDATE job SET state") for s in statements) == 1
     assert sum(s.startswith("INSERT INTO instance_copy") for s in statements) == 1
     assert sum(s.startswith("INSERT INTO notification") for s in statements) == 1
