@@ -9,17 +9,16 @@ copy made by hand (``engine.runtime.copies``); the deploy check refuses anything
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 
+from ..org.unit_heads import DATA_PATH
 from .problems import N_, Problem
 
 COPY_PROPERTY = "copyTo"
 RELATIONS = ("starter", "starter_manager")
-DATA_PATH = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\}$")
 MAX_TARGETS = 20
 
 

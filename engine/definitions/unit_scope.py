@@ -12,17 +12,16 @@ scope on a relationship lane (whose task is already for one person).
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 
+from ..org.unit_heads import DATA_PATH
+from ..org.units import UNIT_KEY_PATTERN
 from .countersign import step_name
 
 PROPERTY = "unitScope"
 STARTER_UNIT = "starter_unit"
-_KEY = re.compile(r"^[a-z][a-z0-9_-]{1,63}$")
-_PATH = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\}$")
 
 
 def scope_of(task_spec: Any) -> str:
@@ -39,15 +38,16 @@ def unit_scopes(specs: tuple[Any, dict[str, Any]]) -> dict[str, str]:
 
 
 def scope_data_path(scope: str) -> str | None:
-    found = _PATH.match(scope)
+    found = DATA_PATH.match(scope)
     return found.group(1) if found else None
 
 
 def literal_unit(scope: str) -> str | None:
     """The unit a scope names by key (None for ``starter_unit`` and a data path)."""
-    return scope if scope != STARTER_UNIT and _KEY.match(scope) else None
+    return scope if scope != STARTER_UNIT and UNIT_KEY_PATTERN.match(scope) else None
 
 
 def scope_problem(scope: str) -> bool:
     """Whether a ``unitScope`` value is none of the three forms."""
-    return bool(scope) and scope != STARTER_UNIT and not _KEY.match(scope) and scope_data_path(scope) is None
+    return bool(scope) and scope != STARTER_UNIT and not UNIT_KEY_PATTERN.match(scope) \
+        and scope_data_path(scope) is None

@@ -23,11 +23,12 @@ from sqlalchemy.orm import Session
 
 from ..errors import ProcessError
 from ..models import OrgUnit, User
+from .units import UNIT_KEY_PATTERN
 
 STARTER_UNIT_HEAD = "starter_unit_head"
 PREFIX = "unit_head:"
-_KEY = re.compile(r"^[a-z][a-z0-9_-]{1,63}$")
-_PATH = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\}$")
+# ``${data.path}``: a dotted path into an instance's data (the models' other references use the same form)
+DATA_PATH = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,10 +52,10 @@ def unit_head_rule(assignee: str) -> UnitHeadRule | None:
     if not assignee.startswith(PREFIX):
         return None
     target = assignee[len(PREFIX):].strip()
-    path = _PATH.match(target)
+    path = DATA_PATH.match(target)
     if path:
         return UnitHeadRule(data_path=path.group(1))
-    return UnitHeadRule(unit_key=target) if _KEY.match(target) else None
+    return UnitHeadRule(unit_key=target) if UNIT_KEY_PATTERN.match(target) else None
 
 
 def unit_head_problem(assignee: str, known_units: Iterable[str] | None = None) -> str | None:
