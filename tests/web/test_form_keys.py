@@ -8,7 +8,7 @@ import re
 from sqlalchemy import func, select
 
 from engine.facade import Engine
-from engine.models import ProcessInstance, TaskComment
+from engine.models import InstanceCopy, ProcessInstance, TaskComment
 from engine.org.people import Person
 from tests.journey import START, only_task
 from tests.web.conftest import make_app, sign_in_session, text
@@ -52,3 +52,58 @@ def test_a_comment_sent_twice_is_added_once(any_db_engine: Engine) -> None:
     for _ in range(3):
         assert client.post(f"/tasks/{task['id']}/comments", data=sent).status_code == 303
     assert _count(any_db_engine, TaskComment) == before + 1
+
+
+def _key_of(page: str, action: str) -> str:
+    """The key of the form posting to ``action`` on ``page``."""
+    form = re.search(rf'<form[^>]*action="{re.escape(action)}"[^>]*>(.*?)</form>', page, re.S)
+    assert form is not None, action
+    [key] = _keys(form.group(1))
+    return key
+
+
+def test_a_copy_sent_twice_copies_once(any_db_engine: Engine) -> None:
+    started = any_db_engine.work.start(Person("li.na"), "market_plan", START)
+    client = sign_in_session(make_app(any_db_engine).test_client(), "li.na")
+    key = _key_of(text(client.get(f"/instances/{started.id}")), f"/copies/{started.id}")
+    sent = {"to": "zhao.qiang", "note": "FYI", "request_key": key}
+    first = client.post(f"/copies/{started.id}", data=sent)
+    second = client.post(f"/copies/{started.id}", data=sent)
+    assert (first.status_code, second.status_code) == (303, 303)
+    assert second.headers["Location"] == first.headers["Location"]
+    assert "sent already" in text(client.get(second.headers["Location"]))
+    with any_db_engine.core.reading() as session:
+        copies = session.scalar(select(func.count()).select_from(InstanceCopy)
+                                .where(InstanceCopy.instance_id == started.id))
+    assert copies == 1
+
+
+def test_an_urge_sent_twice_is_not_refused_as_too_soon(any_db_engine: Engine) -> None:
+    started = any_db_engine.work.start(Person("li.na"), "market_plan", START)
+    task = only_task(any_db_engine, "wang.lei", "research", started.id)
+    client = sign_in_session(make_app(any_db_engine).test_client(), "li.na")
+    key = _key_of(text(client.get(f"/instances/{started.id}")), f"/tasks/{task['id']}/urge")
+    sent = {"next": f"/instances/{started.id}", "request_key": key}
+    assert client.post(f"/tasks/{task['id']}/urge", data=sent).status_code == 303
+    second = client.post(f"/tasks/{task['id']}/urge", data=sent)
+    assert second.status_code == 303
+    page = text(client.get(second.headers["Location"]))
+    assert "sent already" in page  # the first answer again,
+    assert "urged less than an hour ago" not in page  # not the once-an-hour refusal
+    fresh = client.post(f"/tasks/{task['id']}/urge", data={**sent, "request_key": key + "0"})
+    assert "sent already" not in text(client.get(fresh.headers["Location"]))  # a new drawing is a new urge
+
+
+def test_a_delegation_sent_twice_is_done_once(any_db_engine: Engine) -> None:
+    started = any_db_engine.work.start(Person("li.na"), "market_plan", START)
+    task = only_task(any_db_engine, "wang.lei", "research", started.id)
+    client = sign_in_session(make_app(any_db_engine).test_client(), "wang.lei")
+    page = text(client.get(f"/tasks/{task['id']}"))
+    key = _key_of(page, f"/tasks/{task['id']}/delegate")
+    colleague = re.search(r'id="delegate-to" name="to"[^>]*>\s*<option value="([^"]+)"', page)
+    assert colleague is not None
+    sent = {"to": colleague.group(1), "reason": "You know the region", "request_key": key}
+    first = client.post(f"/tasks/{task['id']}/delegate", data=sent)
+    second = client.post(f"/tasks/{task['id']}/delegate", data=sent)
+    assert second.headers["Location"] == first.headers["Location"]
+    assert "sent already" in text(client.get(second.headers["Location"]))

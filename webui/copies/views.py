@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from ..context import display_name, engine, me
 from ..errors import come_back_to
 from ..i18n import _
+from ..request_keys import done_before, form_key, keep
 
 blueprint = Blueprint("copies", __name__, url_prefix="/copies")
 
@@ -32,10 +33,15 @@ def copy(instance_id: int) -> ResponseReturnValue:
     """Copy a request to the people chosen, with an optional note (its starter, or a holder of an open step)."""
     back = url_for("instances.show", instance_id=instance_id)
     come_back_to(back)
-    result = engine().work.copy(me(), instance_id, request.form.getlist("to"), request.form.get("note", ""))
+    sent = form_key()
+    earlier = done_before(sent)
+    if earlier is not None:
+        return earlier
+    result = engine().work.copy(me(), instance_id, request.form.getlist("to"), request.form.get("note", ""), sent)
     if result["copied"]:
         names = "、".join(display_name(name) for name in result["copied"])
         flash(_("The request is copied to %(names)s.", names=names), "success")
     else:
         flash(_("Everyone you chose has this request already."), "success")
+    keep(sent, back)
     return redirect(back, code=303)

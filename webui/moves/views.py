@@ -43,11 +43,16 @@ def urge(task_id: int) -> ResponseReturnValue:
     """Remind a task's holders (the request's starter, or a manager above the holder); once an hour."""
     back = local_target(request.form.get("next")) or url_for("tasks.show", task_id=task_id)
     come_back_to(back)
-    result = engine().work.urge(me(), task_id, request.form.get("note", ""))
+    sent = form_key()
+    earlier = done_before(sent)
+    if earlier is not None:
+        return earlier
+    result = engine().work.urge(me(), task_id, request.form.get("note", ""), sent)
     if result["told"]:
         flash(_("Reminded: %(names)s.", names="、".join(display_name(n) for n in result["told"])), "success")
     else:
         flash(_("Nobody else holds this step, so nobody was reminded."), "success")
+    keep(sent, back)
     return redirect(back, code=303)
 
 
