@@ -26,6 +26,7 @@ from . import (
     i18n,
     inbox,
     instances,
+    markdown,
     moves,
     notifications,
     ops,
@@ -93,6 +94,7 @@ def init_app(app: Flask) -> None:
     safety.init_app(app)
     errors.init_app(app)
     request_keys.init_app(app)
+    markdown.init_app(app)
     for blueprint in HTML_BLUEPRINTS:
         app.register_blueprint(blueprint)
     app.register_blueprint(api_blueprint)

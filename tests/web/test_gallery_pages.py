@@ -30,3 +30,20 @@ def test_a_key_in_use_or_an_unknown_pack_makes_nothing(any_db_engine: Engine) ->
     assert client.post("/modeler/packs/payroll/copy", data={"key": "payroll_2"}).status_code == 404
     assert client.get("/modeler/packs?pack=payroll").status_code == 404
     assert any_db_engine.modeler.drafts(OPERATOR) == []
+
+
+def test_a_packs_readme_is_shown_as_a_page_not_as_markdown(any_db_engine: Engine) -> None:
+    client = sign_in_session(make_app(any_db_engine).test_client(), "gao.yan")
+    page = client.get("/modeler/packs?pack=complaints").get_data(as_text=True)
+    readme = page.split('class="pack-readme"', 1)[1].split("</section>", 1)[0]
+    assert "<h3>Customer complaints (客户投诉处理)</h3>" in readme and "<h1>" not in readme and "<table>" in readme
+    assert "<blockquote>" in readme and "<strong>The deadlines here are ours</strong>" in readme
+    assert "## " not in readme and "| step |" not in readme  # no Markdown left raw
+
+
+def test_markup_in_a_readme_is_shown_as_text() -> None:
+    from webui.markdown import render_markdown
+
+    shown = str(render_markdown("# Pack\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1)) <b>bold</b>"))
+    assert "<script>" not in shown and "&lt;script&gt;" in shown and "<b>" not in shown
+    assert 'href="javascript:' not in shown and "<h3>Pack</h3>" in shown
