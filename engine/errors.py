@@ -58,6 +58,10 @@ class SeparationOfDuties(NotAllowed):
         self.step, self.other = step, other
 
 
+class OwnSeparationRule(NotAllowed):
+    """The person a separation rule keeps away from a task may not override that rule themselves."""
+
+
 class Conflict(OpsflowError):
     """The thing changed under the caller: completed, claimed or stepped by someone else."""
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, aliased
 
 from ..clock import utc_iso
 from ..definitions.catalog import DefinitionCatalog
-from ..definitions.separation import excluded_step_of
+from ..definitions.separation import STARTER, excluded_step_of, split_rule
 from ..errors import InvalidInput
 from ..models import HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance, User
 from ..org import rights
@@ -71,18 +71,21 @@ def sod_findings(session: Session, catalog: DefinitionCatalog, actor: Actor, que
         if query.process and key != query.process:
             continue
         process = catalog.get(session, definition_id)
-        for step in process.tasks:
-            other = excluded_step_of(process.specs, step)
-            if not other:
-                continue
-            rows = session.execute(
-                select(later.id, later.instance_id, later.completed_by_id, later.completed_at, ProcessInstance.title)
-                .join(earlier, and_(earlier.instance_id == later.instance_id, earlier.name == other,
-                                    earlier.state == "completed", earlier.completed_by_id == later.completed_by_id))
-                .join(ProcessInstance, ProcessInstance.id == later.instance_id)
-                .where(later.definition_id == definition_id, later.name == step, later.state == "completed",
-                       later.instance_id.in_(audited)).distinct())
-            for task_id, instance_id, person, at, title in rows:
+        rules = [(step, other) for step in process.tasks for other in split_rule(excluded_step_of(process.specs, step))]
+        for step, other in rules:
+            done = (select(later.id, later.instance_id, later.completed_by_id, later.completed_at,
+                           ProcessInstance.title)
+                    .where(later.definition_id == definition_id, later.name == step, later.state == "completed",
+                           later.instance_id.in_(audited)).distinct())
+            if other == STARTER:  # the starter signed off their own request
+                done = done.join(ProcessInstance, and_(ProcessInstance.id == later.instance_id,
+                                                       ProcessInstance.started_by_id == later.completed_by_id))
+            else:
+                done = (done.join(earlier, and_(earlier.instance_id == later.instance_id, earlier.name == other,
+                                                earlier.state == "completed",
+                                                earlier.completed_by_id == later.completed_by_id))
+                        .join(ProcessInstance, ProcessInstance.id == later.instance_id))
+            for task_id, instance_id, person, at, title in session.execute(done):
                 found.append(SodFinding(kind="same_person", instance_id=instance_id, instance_title=title,
                                         process=key, step=step, other_step=other, person=names.get(person),
                                         by=None, reason=None, at=utc_iso(at), task_id=task_id))

@@ -25,6 +25,7 @@ from . import outbox
 from .collaborators import Collaborators
 from .execution import ReadyTask, Snapshot, StepResult
 from .placeholders import resolve
+from .separation import kept_from_step
 
 APPROVE = "approve"
 REASON = "same approver"
@@ -51,12 +52,16 @@ def _for_actor(session: Session, process: DeployedProcess, task: ReadyTask, data
 def pass_same_approver(
     session: Session, collaborators: Collaborators, process: DeployedProcess, workflow: BpmnWorkflow,
     run: StepResult, actor: Actor, submitted: dict[str, Any], before: Snapshot, before_data: dict[str, Any],
+    instance_id: int, done_step: str,
 ) -> StepResult:
     """After ``actor`` approved a step (``submitted``), pass the new steps that would be theirs to approve too.
 
     The run as it stands after them: its events are the approval's run, then for each passed step a
     ``task_auto_passed`` event followed by what the engine did after it (so that the history replays step by
     step); its tasks, state and data are those at the end, compared with ``before``.
+
+    A step whose separation rule (``notCompletedBy``) keeps ``actor`` away is never passed: they completed
+    ``done_step`` (or a step passed before it) just now, or started the request; a person decides it.
 
     :raise ProcessError: the model failed while running a passed step (the whole completion is refused).
     """
@@ -67,6 +72,7 @@ def pass_same_approver(
     looked_at: set[str] = set()
     runner = collaborators.runner
     latest, passed = run, 0
+    done_now = {done_step}
     while passed < MAX_PASSES:
         task = next((t for t in latest.new_tasks if t.spiff_id not in looked_at), None)
         if task is None:
@@ -74,6 +80,8 @@ def pass_same_approver(
         looked_at.add(task.spiff_id)
         if not _approvable(process, task.name) or not _for_actor(session, process, task, latest.data, actor, holders):
             continue
+        if kept_from_step(session, process, task.name, instance_id, actor.id, done_now):
+            continue  # 不相容职责分离: the rule wants another person here
         found = workflow.get_task_from_id(UUID(task.spiff_id))
         try:
             data = validate_form(effective_form(process.tasks[task.name].schema, found.data), {"decision": APPROVE})
@@ -89,6 +97,7 @@ def pass_same_approver(
         latest = StepResult(after.status, after.end_event, after.data, after.state_json, [],
                             [*[t for t in latest.new_tasks if t.spiff_id != task.spiff_id], *after.new_tasks])
         passed += 1
+        done_now.add(task.name)
     if not passed:
         return run
     final = runner.advance(workflow, before, before_data, actor.username)  # nothing left to run: the tally only

@@ -1,6 +1,7 @@
-"""Separation of duties at run time: a step with ``notCompletedBy="<other step>"`` refuses whoever completed the
-other step of the same instance, when they claim it, are given it or complete it; the task stays open for
-someone else (``engine.definitions.separation`` reads and checks the property at deploy).
+"""Separation of duties at run time: a step with ``notCompletedBy="<other step>[,…][,starter]"`` refuses whoever
+completed one of the other steps of the same instance (or started it), when they claim it, are given it or
+complete it; the task stays open for someone else (``engine.definitions.separation`` reads and checks the
+property at deploy).
 """
 
 from __future__ import annotations
@@ -9,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..definitions.catalog import DeployedProcess
-from ..definitions.separation import excluded_step_of
+from ..definitions.separation import STARTER, excluded_step_of, split_rule
 from ..errors import SeparationOfDuties
-from ..models import HistoryEvent, HumanTask
+from ..models import HistoryEvent, HumanTask, ProcessInstance
 from ..org.people import Actor
 
 
@@ -22,19 +23,39 @@ def last_completer(session: Session, instance_id: int, step: str) -> int | None:
         .order_by(HumanTask.completed_at.desc(), HumanTask.id.desc()).limit(1))
 
 
+STARTED = ("Start the request", "发起申请")  # the titles of ``starter`` in a refusal
+
+
+def kept_away(session: Session, instance_id: int, name: str) -> int | None:
+    """Who a ``notCompletedBy`` name keeps away: the latest completer of that step (the work this step checks),
+    or for ``starter`` whoever started the request (None: nobody yet)."""
+    if name == STARTER:
+        return session.scalar(select(ProcessInstance.started_by_id).where(ProcessInstance.id == instance_id))
+    return last_completer(session, instance_id, name)
+
+
 def require_other_person(session: Session, process: DeployedProcess, person: Actor, task: HumanTask) -> None:
-    """:raise SeparationOfDuties: ``person`` completed the step ``task``'s step is kept apart from (the
-    latest completion of it: the work this step checks)."""
-    other = excluded_step_of(process.specs, task.name)
-    if not other or person.is_operator or last_completer(session, task.instance_id, other) != person.id:
+    """:raise SeparationOfDuties: ``person`` completed a step ``task``'s step is kept apart from, or started the
+    request when the rule names ``starter``."""
+    rule = excluded_step_of(process.specs, task.name)
+    if not rule or person.is_operator:
         return
-    if overridden(session, task):
-        return  # someone with the override right allowed it for this task, with a reason (on the history)
+    other = next((name for name in split_rule(rule) if kept_away(session, task.instance_id, name) == person.id), None)
+    if other is None or overridden(session, task):
+        return  # nobody kept away, or someone with the override right allowed it for this task, with a reason
     mine, theirs = process.tasks.get(task.name), process.tasks.get(other)
+    other_titles = STARTED if other == STARTER else (theirs.title, theirs.title_zh) if theirs else (other, "")
     raise SeparationOfDuties(
         person.username, person.display_name, task.id,
-        (task.name, mine.title if mine else task.name, mine.title_zh if mine else ""),
-        (other, theirs.title if theirs else other, theirs.title_zh if theirs else ""))
+        (task.name, mine.title if mine else task.name, mine.title_zh if mine else ""), (other, *other_titles))
+
+
+def kept_from_step(session: Session, process: DeployedProcess, step: str, instance_id: int, person_id: int,
+                   done_now: set[str]) -> bool:
+    """Whether ``step``'s rule keeps ``person_id`` away: they started the request, completed a step it names, or
+    are completing one of ``done_now`` in this very transaction (the same-approver pass asks this)."""
+    return any(name in done_now or kept_away(session, instance_id, name) == person_id
+               for name in split_rule(excluded_step_of(process.specs, step)))
 
 
 OVERRIDDEN = "separation_overridden"

@@ -8,14 +8,14 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from ..definitions.separation import excluded_step_of
-from ..errors import Conflict, InvalidInput
+from ..definitions.separation import excluded_step_of, split_rule
+from ..errors import Conflict, InvalidInput, OwnSeparationRule
 from ..history.log import PendingEvent
 from ..org.people import Actor
 from ..org.rights import Right, require
 from ..text_input import checked_reason
 from .collaborators import Collaborators
-from .separation import OVERRIDDEN, last_completer, overridden
+from .separation import OVERRIDDEN, kept_away, overridden
 from .step_writer import Step, write_step
 from .tasks import load_task
 from .views import SeparationOverridden
@@ -26,8 +26,8 @@ MAX_REASON = 1000
 def override_separation(session: Session, collaborators: Collaborators, actor: Actor, task_id: int, reason: str,
                         now: datetime) -> SeparationOverridden:
     """Allow task ``task_id`` to be done despite its ``notCompletedBy`` rule. :raise NotAllowed: without the
-    override right. :raise TaskNotFound: :raise Conflict: not open, or overridden already. :raise InvalidInput: a
-    step without such a rule, or no reason."""
+    override right, or kept away by the rule oneself. :raise TaskNotFound: :raise Conflict: not open, or
+    overridden already. :raise InvalidInput: a step without such a rule, or no reason."""
     require(actor, Right.OVERRIDE_SEPARATION, "override separation of duties")
     task, instance = load_task(session, task_id)
     if task.state != "open":
@@ -39,7 +39,11 @@ def override_separation(session: Session, collaborators: Collaborators, actor: A
     if overridden(session, task):
         raise Conflict(f"the separation rule of task {task.id} is overridden already")
     why = checked_reason(reason, "override separation of duties", MAX_REASON)
-    person = last_completer(session, task.instance_id, other)
+    kept = [someone for name in split_rule(other) if (someone := kept_away(session, task.instance_id, name))]
+    if actor.id in kept:
+        raise OwnSeparationRule(f"{actor.username} is kept away from task {task.id} by its rule, so may not "
+                                "override it: someone else with the override right must")
+    person = kept[0] if kept else None
     payload = {"rule": f"notCompletedBy={other}", "other_step": other, "reason": why,
                "allowed_user_id": person}
     write_step(session, collaborators, Step(instance, [PendingEvent(OVERRIDDEN, actor.username, task.name, task.id,

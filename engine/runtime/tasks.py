@@ -357,7 +357,7 @@ def run_completion(
         run = runner.advance(workflow, snapshot, before_data, actor.username)
         if back_to is None:  # 自动去重: a next step for the same approver passes by itself
             run = pass_same_approver(session, collaborators, process, workflow, run, actor, submitted, snapshot,
-                                     before_data)
+                                     before_data, instance.id, task.name)
     except ProcessError as exc:
         exc.instance_id, exc.task_name = instance.id, task.name
         raise

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine.errors import FormInvalid
+from engine.errors import FormInvalid, NotAllowed, OwnSeparationRule, SeparationOfDuties
 from engine.org.people import Person
+from engine.org.staffing import PersonSpec
 from tests.journey import OPERATOR, only_task
 from tests.packs.scenario import act, conformance_and_xes, ended, notified, open_steps, run_worker, start
 from tests.packs.support import install_pack
@@ -104,7 +105,7 @@ def test_rejections_by_the_holder_and_the_operations_manager(demo):
 
 
 def test_the_holder_who_also_signs_next_is_not_asked_twice(demo):
-    request = expense(demo, "office_admin", 20000, "zhao.qiang")  # the ops manager holds the line and signs next
+    request = expense(demo, "office_admin", 20000)  # the ops manager holds the line and signs next
     assert act(demo, "zhao.qiang", "holder_review", request, APPROVE) == []  # ops_manager_review passed on
     assert ended(demo, request) == ("completed", "approved")
     kinds = [e["kind"] for e in demo.work.history(OPERATOR, request)]
@@ -128,3 +129,38 @@ def test_an_overdue_step_is_escalated_then_every_history_fits_the_model(demo, cl
     act(demo, "chen.yu", "director_review", over, APPROVE)
     xes = conformance_and_xes(demo, KEY, 3)
     assert "joint_signoff" in xes and "director_review" in xes
+
+
+def test_nobody_approves_their_own_expense_without_a_recorded_exception(demo):
+    """zhao.qiang holds the office budget line and is the operations manager: the rule keeps him from approving
+    his own 20,000 expense, and the same-approver pass does not pass the next step for him either, until the
+    director allows it; the auditors' report lists the exception and the person on both sides."""
+    request = expense(demo, "office_admin", 20000, username="zhao.qiang")
+    [holder] = demo.work.show(OPERATOR, request)["open_tasks"]
+    with pytest.raises(SeparationOfDuties, match=r"zhao\.qiang completed 'Start the request' \(starter\)"):
+        demo.work.complete(Person("zhao.qiang"), holder["id"], APPROVE)
+    assert open_steps(demo, request) == [("holder_review", "zhao.qiang")]  # nothing changed: it waits
+    with pytest.raises(NotAllowed):
+        demo.separation.override(Person("zhao.qiang"), holder["id"], "I am the holder")  # no override right
+    demo.separation.override(Person("chen.yu"), holder["id"], "Office line: no other holder this month")
+    assert act(demo, "zhao.qiang", "holder_review", request, APPROVE) == ["ops_manager_review"]  # not passed
+    [review] = demo.work.show(OPERATOR, request)["open_tasks"]
+    with pytest.raises(SeparationOfDuties, match=r"\(starter\).*\(ops_manager_review"):
+        demo.work.complete(Person("zhao.qiang"), review["id"], APPROVE)  # each task's exception is its own
+    report = demo.separation.report(Person("he.ping"), {"process": KEY})
+    assert {(f["kind"], f["step"], f["other_step"], f["person"]) for f in report} == {
+        ("override", "holder_review", "starter", "zhao.qiang"),
+        ("same_person", "holder_review", "starter", "zhao.qiang")}
+
+
+def test_the_director_may_not_override_the_rule_that_keeps_him_away(demo):
+    demo.org.set_person(OPERATOR, "chen.yu", PersonSpec(roles=["director", "staff"]))  # he files one himself
+    request = expense(demo, "marketing_promotion", 150000, username="chen.yu")
+    assert act(demo, "li.na", "holder_review", request, APPROVE) == ["ops_manager_review"]
+    assert act(demo, "zhao.qiang", "ops_manager_review", request, APPROVE) == ["director_review"]
+    [sign] = demo.work.show(OPERATOR, request)["open_tasks"]
+    with pytest.raises(SeparationOfDuties):
+        demo.work.complete(Person("chen.yu"), sign["id"], APPROVE)
+    with pytest.raises(OwnSeparationRule, match="may not override it"):
+        demo.separation.override(Person("chen.yu"), sign["id"], "It is my own budget")
+    assert open_steps(demo, request) == [("director_review", None)]

@@ -4,6 +4,7 @@ and the auditor's report shows both findings (zh page, CSV download)."""
 from __future__ import annotations
 
 from engine.facade import Engine
+from engine.org.people import Person
 from engine.org.staffing import PersonSpec
 from tests.journey import DRAFT, OPERATOR, RESEARCH, start_plan, step
 from tests.web.conftest import ClientFor, text
@@ -34,3 +35,20 @@ def test_an_exception_is_allowed_on_the_task_page_and_reported(client_as: Client
     assert 'data-kind="override"' in report and "李娜休假一个月" in report and "例外批准" in report
     csv = client_as("he.ping").get("/audit/sod?format=csv&process=market_plan")
     assert csv.mimetype == "text/csv" and "李娜休假一个月" in csv.get_data(as_text=True)
+
+
+def test_the_one_a_rule_keeps_away_is_told_and_may_not_allow_it_himself(client_as: ClientFor,
+                                                                         web_engine: Engine) -> None:
+    web_engine.org.set_person(OPERATOR, "chen.yu", PersonSpec(roles=["director", "staff"]))
+    started = web_engine.work.start(Person("chen.yu"), "expense_approval", {
+        "title": "Printer", "budget_line": "marketing_promotion", "amount": 150000, "basis": "2027 budget, item 9"})
+    step(web_engine, "li.na", "holder_review", started.id, {"decision": "approve"})
+    step(web_engine, "zhao.qiang", "ops_manager_review", started.id, {"decision": "approve"})
+    [sign] = web_engine.work.show(OPERATOR, started.id)["open_tasks"]
+    director = client_as("chen.yu")
+    page = text(director.get(f"/tasks/{sign['id']}", headers=ZH))
+    assert "办理过本申请“发起申请”的人不得办理此步骤" in page
+    refused = text(director.post(f"/tasks/{sign['id']}/separation-override", data={"reason": "我自己的预算"},
+                                 headers=ZH, follow_redirects=True))
+    assert "不能自己批准例外" in refused and "例外已记录" not in refused
+    assert not [e for e in web_engine.work.history(OPERATOR, started.id) if e["kind"] == "separation_overridden"]

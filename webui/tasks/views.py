@@ -9,7 +9,14 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from engine.errors import Conflict, FormInvalid, InvalidInput, ProcessNotFound, SeparationOfDuties
+from engine.errors import (
+    Conflict,
+    FormInvalid,
+    InvalidInput,
+    OwnSeparationRule,
+    ProcessNotFound,
+    SeparationOfDuties,
+)
 from engine.org.people import Person
 from engine.runtime.comments import mentioned
 from engine.runtime.form_files import attachment_fields
@@ -148,6 +155,9 @@ def _page(task: TaskDetail, values: dict[str, Any], errors: dict[str, list[str]]
         notes=review_notes(task, forms), earlier=earlier_note(task), refusal=refusal,
         comments=engine().work.request_comments(Person(user), task["instance_id"]), comment_text=comment_text,
         step_titles={key: pick(form.title, form.title_zh) for key, form in forms.items()},
+        kept_from_titles="”、“".join(_("Start the request") if name == "starter" else
+                                    pick(forms[name].title, forms[name].title_zh) if name in forms else name
+                                    for name in task["kept_from"].split(",") if name),
         candidates=assignment.candidates(task["role"], task["assignee"], user)
         if task["state"] == "open" and task["countersign"] is None else [],
         countersign=task["countersign"], round_rows=round_rows(task, user),
@@ -331,6 +341,11 @@ def separation_override(task_id: int) -> ResponseReturnValue:
     """Let the person a step's separation rule keeps away do this task after all, with a reason (the director,
     admins: 不相容职责分离的例外); on the request's history and in the auditors' report."""
     come_back_to(url_for("tasks.show", task_id=task_id, _anchor="separation"))
-    engine().separation.override(me(), task_id, request.form.get("reason", ""))
+    try:
+        engine().separation.override(me(), task_id, request.form.get("reason", ""))
+    except OwnSeparationRule:
+        flash(_("The rule keeps you away from this task, so you may not override it yourself: someone else with "
+                "the override right must."), "error")
+        return redirect(url_for("tasks.show", task_id=task_id), code=303)
     flash(_("The exception is recorded: whoever did the earlier step may now do this one."), "success")
     return redirect(url_for("tasks.show", task_id=task_id), code=303)

@@ -31,8 +31,16 @@ def test_the_shipped_rule_passes():
 @pytest.mark.parametrize("value", ["inspect", "reinspect", "hazard_closed", "rectification_deadline"])
 def test_a_rule_naming_no_other_user_task_is_refused(value):
     errors = hazard_with(f'<spiffworkflow:property name="notCompletedBy" value="{value}" />')
-    assert errors == [f"user task 'reinspect': notCompletedBy {value!r} must name another user task of the same "
-                      "process"]
+    assert errors == [f"user task 'reinspect': notCompletedBy {value!r} must name other user tasks of the same "
+                      "process, or starter"]
+
+
+def test_a_rule_may_list_steps_and_the_starter_and_each_name_is_checked():
+    assert hazard_with('<spiffworkflow:property name="notCompletedBy" value="rectify, starter,rectify" />') == []
+    errors = hazard_with('<spiffworkflow:property name="notCompletedBy" value="rectify,starters,reinspect" />')
+    assert errors == [
+        "user task 'reinspect': notCompletedBy 'starters' must name other user tasks of the same process, or starter",
+        "user task 'reinspect': notCompletedBy 'reinspect' must name other user tasks of the same process, or starter"]
 
 
 def test_the_rule_is_read_on_user_tasks_only():
