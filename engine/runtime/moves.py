@@ -36,6 +36,7 @@ from ..errors import Conflict, InvalidInput, NotAllowed, TooSoon
 from ..history.log import PendingEvent
 from ..models import ApprovalStep, HistoryEvent, HumanTask, ProcessInstance, User
 from ..org import queues, rights
+from ..org.absences import away_on, china_today
 from ..org.people import Actor, load_actor, managers_of, relationship_roles, subordinates_of
 from ..text_input import checked_reason, text_problem
 from .collaborators import Collaborators
@@ -120,7 +121,7 @@ def transfer_task(session: Session, collaborators: Collaborators, actor: Actor, 
     :raise NotAllowed: the actor neither holds it nor is above its holder, the task is for one person of the
         instance, or the process's transfer rule excludes the colleague.
     :raise Conflict: the task is finished (or changed meanwhile). :raise UserNotFound: no such active colleague.
-    :raise InvalidInput: no reason, or the task's own holder named.
+    :raise InvalidInput: no reason, the task's own holder named, or the colleague is away today (out of office).
     """
     task, instance = load_task(session, task_id)
     rights.require_transfer(session, actor, task, relationship_roles(session))
@@ -132,6 +133,10 @@ def transfer_task(session: Session, collaborators: Collaborators, actor: Actor, 
     if target.id == holder_id or target.id == actor.id:
         raise InvalidInput(f"task {task.id} cannot be transferred to {target.username}: "
                            "choose someone other than its holder and yourself")
+    away = away_on(session, [target.id], china_today(collaborators.clock())).get(target.id)
+    if away is not None:  # they would not see it until they are back: their proxy gets new tasks, not moved ones
+        raise InvalidInput(f"{target.username} is away from {away[0].isoformat()} to {away[1].isoformat()}: ask "
+                           f"someone who is in (their proxy is {away[2]})")
     process = collaborators.catalog.get(session, instance.definition_id)
     if not may_receive(session, process, task, holder_id, actor, target):
         raise NotAllowed(f"{process.key} transfers its steps only to {rule_text(process.transfer_rule)}; "

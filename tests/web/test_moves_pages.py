@@ -4,12 +4,15 @@ move does what it says, refusals are told clearly (in zh and en), and the timeli
 from __future__ import annotations
 
 import re
+from datetime import date
+from zoneinfo import ZoneInfo
 
 from engine.facade import Engine
 from engine.org.people import Person
 from tests.web.conftest import ClientFor, World, text
 
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
+CHINA = ZoneInfo("Asia/Shanghai")
 
 
 def section(page: str, ident: str) -> str | None:
@@ -47,6 +50,11 @@ def test_a_transfer_outside_the_rule_or_without_a_reason_changes_nothing(client_
     empty = wang.post(f"/tasks/{world.held_research}/transfer", data={"to": "zhou.jie", "reason": " "},
                       follow_redirects=True)
     assert "Give a reason for the transfer" in text(empty)
+    today = date.fromisoformat(web_engine.collaborators.clock().astimezone(CHINA).date().isoformat())
+    web_engine.org.set_away(Person("zhou.jie"), today, today, "feng.yi")
+    away = wang.post(f"/tasks/{world.held_research}/transfer", data={"to": "zhou.jie", "reason": "出差"},
+                     headers=ZH, follow_redirects=True)
+    assert f"zhou.jie 在 {today.isoformat()} 至 {today.isoformat()} 不在岗" in text(away)
     assert web_engine.work.task(Person("wang.lei"), world.held_research)["assignee"] == "wang.lei"
 
 

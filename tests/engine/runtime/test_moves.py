@@ -4,12 +4,14 @@ and that every refusal changes nothing. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import dataclasses
+from datetime import timedelta
 
 import pytest
 
 from engine.definitions.bundle import bundles_from_paths
 from engine.errors import Conflict, DeploymentRejected, InvalidInput, NotAllowed, TooSoon, UserNotFound
 from engine.facade import Engine
+from engine.org.absences import china_today
 from engine.org.people import Person
 from tests.journey import OPERATOR, RESEARCH, START, decision, only_task, research_and_draft, start_plan, step
 from tests.paths import REPO
@@ -46,6 +48,21 @@ def test_the_holder_transfers_a_task_and_the_colleague_owns_it_from_then_on(engi
         engine.work.complete(WANG, research, RESEARCH)  # no longer his
     engine.work.complete(Person("zhou.jie"), research, RESEARCH)  # the colleague does the work
     assert only_task(engine, "zhang.min", "draft_plan", plan)
+
+
+def test_a_colleague_away_today_is_not_given_a_task_and_nothing_changes(demo, clock):
+    plan = start_plan(demo)
+    research = research_of(demo, plan)
+    demo.work.claim(WANG, research)
+    today = china_today(clock())
+    demo.org.set_away(Person("zhou.jie"), today, today + timedelta(days=3), "feng.yi")
+    with pytest.raises(InvalidInput, match=rf"zhou\.jie is away from {today.isoformat()} to "
+                                           rf"{(today + timedelta(days=3)).isoformat()}: .*proxy is feng\.yi"):
+        demo.work.transfer(WANG, research, "zhou.jie", "出差一周")
+    assert kinds(demo, plan, "task_transferred") == []
+    assert [t["id"] for t in demo.work.tasks(WANG)] == [research]
+    demo.org.set_away(Person("zhou.jie"), today + timedelta(days=1), today + timedelta(days=3), "feng.yi")
+    assert demo.work.transfer(WANG, research, "zhou.jie", "出差一周")["to"] == "zhou.jie"  # away from tomorrow
 
 
 def test_a_manager_above_the_holder_transfers_it_and_the_holder_is_told(engine):
