@@ -23,7 +23,7 @@ from ..errors import InvalidInput
 from ..models import HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance, User
 from ..org import rights
 from ..org.people import Actor
-from ..runtime.separation import OVERRIDDEN
+from ..runtime.separation import OVERRIDDEN, REFUSED
 from ..text_input import text_problem
 from .search import day_start
 from .views import SodFinding
@@ -92,14 +92,17 @@ def sod_findings(session: Session, catalog: DefinitionCatalog, actor: Actor, que
     events = session.execute(
         select(HistoryEvent, ProcessInstance.process_key, ProcessInstance.title)
         .join(ProcessInstance, ProcessInstance.id == HistoryEvent.instance_id)
-        .where(HistoryEvent.kind == OVERRIDDEN, HistoryEvent.instance_id.in_(audited)))
+        .where(HistoryEvent.kind.in_((OVERRIDDEN, REFUSED)), HistoryEvent.instance_id.in_(audited)))
     for event, key, title in events:
         payload = json.loads(event.payload_json)
-        found.append(SodFinding(kind="override", instance_id=int(event.instance_id or 0), instance_title=title,
-                                process=key, step=str(event.task_name), other_step=str(payload.get("other_step")),
-                                person=names.get(payload.get("allowed_user_id")), by=event.actor,
-                                reason=str(payload.get("reason") or ""), at=utc_iso(event.occurred_at),
-                                task_id=event.human_task_id))
+        overridden = event.kind == OVERRIDDEN
+        found.append(SodFinding(kind="override" if overridden else "refused", instance_id=int(event.instance_id or 0),
+                                instance_title=title, process=key, step=str(event.task_name),
+                                other_step=str(payload.get("other_step")),
+                                person=(names.get(payload.get("allowed_user_id")) if overridden
+                                        else payload.get("person")),
+                                by=event.actor, reason=str(payload.get("reason") or "") if overridden else None,
+                                at=utc_iso(event.occurred_at), task_id=event.human_task_id))
     chosen = [f for f in found if _in_days(datetime.fromisoformat(f["at"].replace("Z", "+00:00")), query)
               and (not query.person or query.person in (f["person"], f["by"]))]
     return sorted(chosen, key=lambda f: f["at"], reverse=True)

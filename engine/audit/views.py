@@ -157,7 +157,8 @@ class Breach(TypedDict):
 
 class SodFinding(TypedDict):
     """A separation-of-duties finding (不相容职责分离): ``same_person`` did ``other_step`` and ``step`` of one request;
-    or an ``override`` of the rule for that step, by ``by`` with ``reason`` (``person``: who it let through)."""
+    an ``override`` of the rule for that step, by ``by`` with ``reason`` (``person``: who it let through); or an
+    attempt the rule ``refused`` (``by`` tried; ``person``: who was kept away — the same, or whom they assigned)."""
 
     kind: str
     instance_id: int

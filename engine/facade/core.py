@@ -21,11 +21,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from .. import db, models
 from ..audit.heatmap_memo import HeatmapMemo
 from ..definitions.catalog import DeployedProcess
-from ..errors import Conflict, ProcessError, Unavailable
+from ..errors import Conflict, ProcessError, SeparationOfDuties, Unavailable
 from ..history.log import PendingEvent
 from ..org.directory import Directory, DirectoryCache
-from ..org.people import ACTORS, RELATIONSHIP_ROLES, read_people, read_relationship_roles
-from ..runtime import request_keys
+from ..org.people import ACTORS, RELATIONSHIP_ROLES, Person, read_people, read_relationship_roles
+from ..runtime import request_keys, separation
 from ..runtime.collaborators import Collaborators
 from ..runtime.request_keys import RequestKey
 from ..runtime.step_writer import Step, write_step
@@ -94,6 +94,30 @@ class Core:
             self.write_refused = (time.monotonic(), exc.reason)
             raise
         self.write_refused = None
+
+    @contextmanager
+    def refusals_recorded(self, by: Person) -> Iterator[None]:
+        """Around a use case: a separation-of-duties refusal inside it is put on the record, then raised."""
+        try:
+            yield
+        except SeparationOfDuties as exc:
+            self.record_refusal(exc, by.username)
+            raise
+
+    def record_refusal(self, exc: SeparationOfDuties, username: str) -> None:
+        """Put an attempt that separation of duties refused on its request's record (``separation_refused``, by
+        ``username``, naming the person kept away and the rule's step), after the refused transaction left
+        nothing: auditors see attempts, not only exceptions. The task stays as it was."""
+        try:
+            with self.transaction() as session:
+                task = session.get(models.HumanTask, exc.task_id)
+                instance = session.get(models.ProcessInstance, task.instance_id) if task is not None else None
+                if task is not None and instance is not None:
+                    event = PendingEvent(separation.REFUSED, username, task.name, task.id,
+                                         payload={"person": exc.username, "other_step": exc.other[0]})
+                    write_step(session, self.collaborators, Step(instance, [event]), self.collaborators.clock())
+        except Conflict:
+            log.warning("could not record the refusal on task %s: its request changed meanwhile", exc.task_id)
 
     def record_failure(self, exc: ProcessError, username: str) -> None:
         """Put a model failure met by ``username`` on its instance's record; the instance stays as it was."""

@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from sqlalchemy import select
 
-from ..errors import InvalidInput, OpsflowError, ProcessError
+from ..errors import InvalidInput, OpsflowError, ProcessError, SeparationOfDuties
 from ..org.people import Caller, Person, acting
 from ..org.rights import Right, holds, may_audit
 from ..runtime import (
@@ -158,8 +158,8 @@ class Work(Area):
             return show_task(session, self.collaborators, acting(session, by), task_id)
 
     def claim(self, by: Person, task_id: int) -> Assignment:
-        """Take an open task of one's roles."""
-        with self.core.transaction() as session:
+        """Take an open task of one's roles. A separation-of-duties refusal is put on the record."""
+        with self.core.refusals_recorded(by), self.core.transaction() as session:
             return claim_task(session, self.collaborators, acting(session, by), task_id)
 
     def unclaim(self, by: Person, task_id: int) -> Assignment:
@@ -169,16 +169,17 @@ class Work(Area):
 
     def assign(self, by: Person, task_id: int, to_username: str) -> Assignment:
         """Give a task to someone who reports to ``by`` (the dispatch right)."""
-        with self.core.transaction() as session:
+        with self.core.refusals_recorded(by), self.core.transaction() as session:
             return assign_task(session, self.collaborators, acting(session, by), task_id, to_username)
 
     def complete(self, by: Person, task_id: int, data: Any) -> Completion:
         """Complete a task with ``data`` (checked against its form) and run to the next wait state.
 
-        A model failure (``ProcessError``) leaves the instance as it was and is put on its record.
+        A model failure (``ProcessError``) leaves the instance as it was and is put on its record, and so is a
+        separation-of-duties refusal.
         """
         try:
-            with self.core.transaction() as session:
+            with self.core.refusals_recorded(by), self.core.transaction() as session:
                 return signers.complete(session, self.collaborators, acting(session, by), task_id, data)
         except ProcessError as exc:
             self.core.record_failure(exc, by.username)
@@ -202,6 +203,8 @@ class Work(Area):
             except OpsflowError as exc:
                 if isinstance(exc, ProcessError):
                     self.core.record_failure(exc, by.username)
+                elif isinstance(exc, SeparationOfDuties):
+                    self.core.record_refusal(exc, by.username)
                 refused.append({"id": task_id, "error": exc.code, "message": exc.message})
         return {"approved": approved, "refused": refused}
 

@@ -56,7 +56,7 @@ RESTARTABLE_ENDS = frozenset({WITHDRAWN, "vetoed", "rejected", "returned"})
 # History events that are not someone acting on a request (the engine's own steps, and moves around it).
 NOT_ACTING = frozenset({"instance_started", "task_created", "gateway_path", "data_changed", "instance_ended",
                         "task_urged", "instance_copied", "reminder_sent", "task_overdue", "timer_fired",
-                        "task_expired", "error"})
+                        "task_expired", "error", "separation_refused"})
 
 
 def _reason(reason: str, what: str) -> str:

@@ -59,6 +59,7 @@ def kept_from_step(session: Session, process: DeployedProcess, step: str, instan
 
 
 OVERRIDDEN = "separation_overridden"
+REFUSED = "separation_refused"  # an attempt the rule refused, put on the record after it (``Core.record_refusal``)
 
 
 def overridden(session: Session, task: HumanTask) -> bool:

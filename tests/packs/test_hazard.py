@@ -61,7 +61,10 @@ def test_the_rectifier_may_not_claim_or_complete_the_re_inspection_and_it_stays_
         demo.work.complete(Person("hu.bin"), task["id"], {"decision": "pass"})
     with pytest.raises(SeparationOfDuties):
         demo.work.assign(Person("jiang.hai"), task["id"], "hu.bin")  # nor given to him by his head
-    assert len(demo.work.history(OPERATOR, hazard)) == events  # nothing recorded
+    after = demo.work.history(OPERATOR, hazard)  # nothing changed but the attempts, each on the record
+    assert [(e["kind"], e["actor"], e["payload"]["person"]) for e in after[events:]] == [
+        ("separation_refused", "hu.bin", "hu.bin"), ("separation_refused", "hu.bin", "hu.bin"),
+        ("separation_refused", "jiang.hai", "hu.bin")]
     still = demo.work.task(OPERATOR, task["id"])
     assert (still["state"], still["assignee"]) == ("open", None)
     assert demo.work.claim(Person("lin.xue"), task["id"])["assignee"] == "lin.xue"

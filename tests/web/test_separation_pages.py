@@ -52,3 +52,8 @@ def test_the_one_a_rule_keeps_away_is_told_and_may_not_allow_it_himself(client_a
                                  headers=ZH, follow_redirects=True))
     assert "不能自己批准例外" in refused and "例外已记录" not in refused
     assert not [e for e in web_engine.work.history(OPERATOR, started.id) if e["kind"] == "separation_overridden"]
+    director.post(f"/tasks/{sign['id']}/complete", data={"decision": "approve"}, headers=ZH)  # refused, recorded
+    timeline = text(director.get(f"/instances/{started.id}", headers=ZH))
+    assert "被不相容职责分离规则拒绝：陈宇 办理过本申请的“发起申请”" in timeline
+    report = text(client_as("he.ping").get("/audit/sod?process=expense_approval", headers=ZH))
+    assert 'data-kind="refused"' in report and "尝试被规则拒绝" in report

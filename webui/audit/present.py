@@ -34,6 +34,8 @@ def step_text(kind: str) -> str:
         "timer_fired": _("A deadline passed"), "reminder_sent": _("A reminder was sent for"),
         "task_overdue": _("Overdue, reported to the holder's manager"), "error": _("The process model failed at"),
         "countersign_started": _("A countersign began at"), "countersign_ended": _("A countersign ended at"),
+        "separation_overridden": _("allowed an exception to separation of duties on"),
+        "separation_refused": _("was refused by separation of duties at"),
     }
     return texts.get(kind, kind.replace("_", " "))
 

@@ -1,5 +1,6 @@
-"""The auditors' separation-of-duties report (``/audit/sod``, 不相容职责分离): one person on both sides of a rule, and
-every override with who allowed it and why; by process, person and days; also as CSV."""
+"""The auditors' separation-of-duties report (``/audit/sod``, 不相容职责分离): one person on both sides of a rule,
+every override with who allowed it and why, and every attempt the rule refused; by process, person and days; also
+as CSV."""
 
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ def separation_of_duties() -> ResponseReturnValue:
         return Response("\ufeff" + out.getvalue(), mimetype="text/csv",  # the BOM: spreadsheets read it as UTF-8
                         headers={"Content-Disposition": "attachment; filename=separation-of-duties.csv"})
     come_back_to(url_for("audit.separation_of_duties"))
-    kinds = {"same_person": _("Same person on both steps"), "override": _("Rule overridden")}
+    kinds = {"same_person": _("Same person on both steps"), "override": _("Rule overridden"),
+             "refused": _("Attempt refused by the rule")}
     return render_template("audit/sod.html", rows=found, wanted=wanted, processes=processes(),
                            people=sorted(people()), person=present.person, kinds=kinds,
                            csv_url=url_for("audit.separation_of_duties") + "?" + urlencode(

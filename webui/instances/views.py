@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -68,6 +68,12 @@ def _completed(payload: dict[str, Any]) -> str:
     return _("completed the step")
 
 
+def _kept_title(rule: object, title: Callable[[object], str]) -> str:
+    """The steps (and the starter) a separation rule names, as their titles."""
+    return "”、“".join(_("Start the request") if name == "starter" else title(name)
+                      for name in str(rule or "").split(",") if name)
+
+
 def _what(kind: str, payload: dict[str, Any], forms: Mapping[str, StepForm] | None = None) -> str:
     def title(step: object) -> str:
         form = (forms or {}).get(str(step))
@@ -131,6 +137,11 @@ def _what(kind: str, payload: dict[str, Any], forms: Mapping[str, StepForm] | No
         "countersign_ended": (_("The countersign ended; the steps of %(names)s were closed unfinished",
                                 names="、".join(display_name(n) for n in payload.get("closed", [])))
                               if payload.get("closed") else _("The countersign ended")),
+        "separation_overridden": _("allowed an exception to separation of duties: whoever did “%(other)s” may do this "
+                                   "step", other=_kept_title(payload.get("other_step"), title)),
+        "separation_refused": _("was refused by separation of duties: %(name)s did “%(other)s” on this request",
+                                name=display_name(payload.get("person")),
+                                other=_kept_title(payload.get("other_step"), title)),
         "instance_migrated": _("moved the process from version %(old)s to version %(new)s: %(reason)s",
                                old=payload.get("from_version"), new=payload.get("to_version"),
                                reason=payload.get("reason", "")),

@@ -36,10 +36,14 @@ def test_the_drafter_is_refused_the_review_until_the_gm_overrides_it(engine):
     report = engine.separation.report(AUDITOR, {})
     kinds = {(f["kind"], f["instance_id"], f["step"], f["person"]) for f in report}
     assert kinds == {("override", plan, "manager_review", "zhang.min"),
-                     ("same_person", plan, "manager_review", "zhang.min")}
+                     ("same_person", plan, "manager_review", "zhang.min"),
+                     ("refused", plan, "manager_review", "zhang.min")}  # her first attempt, on the record
+    [refused] = [e for e in engine.work.history(OPERATOR, plan) if e["kind"] == "separation_refused"]
+    assert refused["actor"] == "zhang.min" and refused["payload"] == {"person": "zhang.min", "other_step": "draft_plan"}
     override = next(f for f in report if f["kind"] == "override")
     assert (override["by"], override["reason"]) == ("chen.yu", "Li Na is away for a month")
     assert engine.separation.report(AUDITOR, {"person": "chen.yu"}) == [override]
+    assert [f["kind"] for f in engine.separation.report(AUDITOR, {})].count("refused") == 1
     assert engine.separation.report(AUDITOR, {"process": "overtime_request"}) == []
     with pytest.raises(NotAllowed):
         engine.separation.report(Person("zhang.min"), {})
