@@ -120,7 +120,7 @@ def draw_path(bpmn_xml: str, path: AuditPath, labels: Mapping[str, str]) -> str 
                      f'stroke-width="{stroke}" marker-end="url(#arrow)"/>')
         if labels.get(flow):
             mx, my = points[len(points) // 2 - 1] if len(points) > 2 else points[0]
-            parts.append(_label(mx + 20, my - 8, 80, labels[flow], "#555"))
+            parts.append(_label(mx + 20, my - 8, 130, labels[flow], "#555"))
     for shape in shapes:
         if shape.kind in ("lane", "participant", ""):
             continue
