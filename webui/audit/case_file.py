@@ -9,6 +9,7 @@ it fetches nothing: the page has no external resource.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from flask import render_template
@@ -32,8 +33,12 @@ def _role_titles() -> dict[str, tuple[str, str]]:
     return {key: (t.title, t.title_zh) for key, t in engine().org.role_titles().items()}
 
 
-def case_html(case: CaseFile, links: dict[str, str] | None = None) -> str:
-    """The case file as a standalone HTML page in the current request's language (``links``: back and PDF)."""
+STYLESHEET = Path(__file__).resolve().parent.parent / "static" / "case-file.css"
+
+
+def case_html(case: CaseFile, links: dict[str, str] | None = None, inline: bool = True) -> str:
+    """The case file as an HTML page in the current request's language (``links``: back and PDF); ``inline``:
+    with its stylesheet in the page (the PDF, a saved file), else linked (the page the app serves)."""
     view = case.view
     forms = case.forms
     tasks = {k: (t["title"], t["title_zh"]) for k, t in view["tasks"].items()}
@@ -62,7 +67,7 @@ def case_html(case: CaseFile, links: dict[str, str] | None = None) -> str:
         sections=sections(shown, forms), svg=draw_path(case.bpmn, view["path"], labels), links=links,
         status=status_text(view), process_title=pick(view["process_title"], view["process_title_zh"]),
         task_title=task_title, role_title=role_title, person=present.person, late=present.late_text,
-        tamper_text=tamper_text, pick=pick)
+        tamper_text=tamper_text, pick=pick, inline_css=STYLESHEET.read_text(encoding="utf-8") if inline else None)
 
 
 def _lanes(bpmn: str) -> list[tuple[str, str]]:

@@ -38,7 +38,7 @@ def case_file(instance_id: int) -> ResponseReturnValue:
     """Show the instance's case file (案卷), a page to read and print."""
     case = engine().audit.case_file(me(), instance_id)
     return case_html(case, {"back": url_for("audit.instance", instance_id=instance_id),
-                            "pdf": url_for("audit.case_file_pdf", instance_id=instance_id)})
+                            "pdf": url_for("audit.case_file_pdf", instance_id=instance_id)}, inline=False)
 
 
 @blueprint.get("/instances/<id:instance_id>/case.pdf")

@@ -36,6 +36,9 @@ async function verify(link) {
         const message = JSON.parse(line);
         if (message.done) {
           bar.value = bar.max;
+          if (message.events !== undefined) {
+            show(link.dataset.checked.replace('{checked}', message.events).replace('{total}', message.events), count);
+          }
           verdict.className = message.ok ? 'flash flash-success' : 'flash flash-error';
           show(message.text, verdict);
           for (const problem of message.problems) {
