@@ -83,4 +83,6 @@ def test_checkpoints_are_listed_made_and_verified_with_progress(demo):
     lines = [json.loads(line) for line in text(auditor.get("/audit/checkpoints/verify", headers=EN)).splitlines()]
     assert lines[-1]["done"] and not lines[-1]["ok"] and "History altered" in lines[-1]["text"]
     assert any(f"instance {plan}" in p for p in lines[-1]["problems"])
+    case = auditor.get(f"/audit/instances/{plan}/case", headers=EN)  # the case file says so too
+    assert case.status_code == 200 and "checked, FAILED" in text(case)
     assert demo.audit.checkpoint(Operator("test")).size > 0  # the CLI's way, the same function
