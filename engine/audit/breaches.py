@@ -38,6 +38,7 @@ class BreachQuery:
     date_from: date | None = None  # the due time's day, China's date
     date_to: date | None = None
     limit: int = DEFAULT_LIMIT
+    instance_id: int | None = None  # one request's breaches (its case file)
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> BreachQuery:
@@ -80,6 +81,8 @@ def list_breaches(session: Session, actor: Actor, query: BreachQuery, now: datet
         .order_by(HumanTask.due_at.desc(), HumanTask.id.desc()).limit(query.limit))
     if query.process:
         statement = statement.where(ProcessInstance.process_key == query.process)
+    if query.instance_id is not None:
+        statement = statement.where(HumanTask.instance_id == query.instance_id)
     if query.person:
         person = session.scalar(select(User.id).where(User.username == query.person))
         if person is None:

@@ -7,7 +7,7 @@ Every look at instance data is recorded in the access log in the same transactio
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -15,6 +15,8 @@ from typing import IO, Any, Literal
 from ..audit import workspace
 from ..audit.breaches import BreachQuery, list_breaches
 from ..audit.bundle_export import export_bundle
+from ..audit.case_file import CaseFile, case_file
+from ..audit.checkpoint_list import CheckpointsOverview, IntegrityState, checkpoint_list, integrity_states
 from ..audit.conformance import Progress, Verdict, check_conformance
 from ..audit.exports import allow_export, described
 from ..audit.ocel import ocel_log
@@ -39,7 +41,7 @@ from ..history.sequencer import CheckpointResult, make_checkpoint
 from ..history.verify import VerifyReport, check_history
 from ..models import ProcessInstance
 from ..org.people import Caller, Operator, acting
-from ..org.rights import Right, require
+from ..org.rights import Right, require, require_audit
 from .core import Area
 
 
@@ -112,7 +114,8 @@ class Audit(Area):
             return list_breaches(session, acting(session, by), chosen, self.collaborators.clock())
 
     def verify(self, by: Caller, instance_id: int | None = None,
-               checkpoint: Path | Literal["latest"] | None = "latest") -> VerifyReport:
+               checkpoint: Path | Literal["latest"] | None = "latest",
+               progress: Callable[[int], None] | None = None) -> VerifyReport:
         """Check the hash chains of one instance (or all) and their events against ``checkpoint``: a file,
         the newest one kept (``"latest"``), or none (the chains alone: what the database itself says).
 
@@ -123,15 +126,47 @@ class Audit(Area):
             if instance_id is not None and session.get(ProcessInstance, instance_id) is None:
                 raise InstanceNotFound(instance_id)
             settings = None if checkpoint is None else self.collaborators.checkpoints
-            return check_history(session, settings, instance_id, checkpoint if isinstance(checkpoint, Path) else None)
+            return check_history(session, settings, instance_id, checkpoint if isinstance(checkpoint, Path) else None,
+                                 progress)  # ``progress``: called with the events checked so far, now and then
 
-    def checkpoint(self, by: Operator, min_new: int = 1, max_age: timedelta | None = None) -> CheckpointResult:
+    def checkpoint(self, by: Caller, min_new: int = 1, max_age: timedelta | None = None) -> CheckpointResult:
         """Sequence every committed event into the tree and sign a checkpoint when one is due (its files go
-        outside the database). :raise HistoryTampered: the checkpoint folder disagrees with the database."""
+        outside the database): ``opsflow checkpoint`` and the checkpoints page's "make one now" (the audit right).
+
+        :raise NotAllowed: :raise HistoryTampered: the checkpoint folder disagrees with the database."""
+        if not isinstance(by, Operator):
+            with self.core.reading() as session:
+                require(acting(session, by), Right.AUDIT, "make a checkpoint")
         return make_checkpoint(self.core.session_factory, self.collaborators.checkpoints, self.collaborators.clock(),
                                min_new, max_age)
 
+    def checkpoints(self, by: Caller) -> CheckpointsOverview:
+        """The stored checkpoints, newest first, with their signers and cosignatures, and the history's size.
+        :raise NotAllowed: without the audit right outright."""
+        with self.core.reading() as session:
+            require(acting(session, by), Right.AUDIT, "see the checkpoints")
+            return checkpoint_list(session, self.collaborators.checkpoints)
+
+    def integrity_states(self, by: Caller, instance_ids: list[int]) -> dict[int, IntegrityState]:
+        """The search list's integrity column for ``instance_ids`` (of a page ``by`` was shown): in checkpoint
+        N, since the last checkpoint, or a problem; from the rows alone, no hash is recomputed."""
+        with self.core.reading() as session:
+            require_audit(acting(session, by))
+            return integrity_states(session, self.collaborators.checkpoints, instance_ids)
+
     # -- what auditors take away -------------------------------------------------------------
+    def case_file(self, by: Caller, instance_id: int) -> CaseFile:
+        """Checkpoint what is new, then put together the instance's case file (案卷): data, steps, attachments,
+        findings and the proof of inclusion (the export is recorded in the access log).
+
+        :raise NotAllowed: :raise InstanceNotFound: :raise HistoryTampered:
+        """
+        self._allow_export(by, "export case files", "case file", [instance_id])
+        make_checkpoint(self.core.session_factory, self.collaborators.checkpoints, self.collaborators.clock())
+        with self.core.reading() as session:
+            return case_file(session, self.collaborators, acting(session, by), instance_id,
+                             self.collaborators.clock())
+
     def _allow_export(self, by: Caller, what: str, detail: str, instance_ids: list[int] | None = None,
                       wanted: LogFilter | None = None) -> None:
         with self.core.transaction() as session:

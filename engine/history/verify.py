@@ -10,7 +10,7 @@ checkpoint's signed root. One pass over the events does both (each event's bytes
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,6 +76,7 @@ def _order(problem: ChainProblem) -> tuple[int, int]:
     return problem.instance_id or 0, problem.seq if problem.seq is not None else 1 << 62
 
 
+PROGRESS_EVERY = 500  # events checked between two calls of a progress callback
 NOTHING_YET = "nothing yet"  # before the first event is read (None is the organisation's record)
 
 
@@ -243,7 +244,7 @@ def _absences(session: Session, settings: CheckpointSettings, tree: _TreeCheck |
 
 
 def check_history(session: Session, settings: CheckpointSettings | None = None, instance_id: int | None = None,
-                  checkpoint_file: Path | None = None) -> VerifyReport:
+                  checkpoint_file: Path | None = None, progress: Callable[[int], None] | None = None) -> VerifyReport:
     """Check the chains (one instance or all) and, with ``settings``, the events against the checkpoint
     (``checkpoint_file`` or the latest).
 
@@ -286,6 +287,8 @@ def check_history(session: Session, settings: CheckpointSettings | None = None, 
             else:
                 org_seen = True
         counts["events"] += 1
+        if progress is not None and counts["events"] % PROGRESS_EVERY == 0:
+            progress(counts["events"])
         expected_seq += 1
         material = _check_event(row, expected_seq, head, problems)
         if row.kind == attachment_check.KIND and (file := attachment_check.recorded(

@@ -72,6 +72,26 @@ def cmd_export_ocel(engine: Engine, args: argparse.Namespace) -> None:
     emit(args, summary, lambda: print(f"{target}: {summary['objects']} object(s), {summary['events']} event(s)"))
 
 
+def cmd_export_case(engine: Engine, args: argparse.Namespace) -> None:
+    target = _open_output(args.output)
+    if target.suffix.lower() not in (".pdf", ".html", ".htm"):
+        raise InvalidInput(f"-o {args.output}: a case file is written as .pdf or .html")
+    case = engine.audit.case_file(caller(args.actor), args.id)
+    from webui import create_app  # the web stack words and lays out the case file (loaded for this command only)
+    from webui.audit.case_file import case_html, case_pdf
+
+    app = create_app(engine=engine)
+    with app.test_request_context("/", headers={"Accept-Language": args.lang}):
+        html = case_html(case)
+        content = case_pdf(html) if target.suffix.lower() == ".pdf" else html.encode("utf-8")
+    target.write_bytes(content)
+    proof = case.proof
+    emit(args, {"file": str(target), "instance": args.id, "bytes": len(content), "checkpoint_size": proof.size,
+                "inclusion_ok": proof.inclusion_ok},
+         lambda: print(f"case file {target} of instance {args.id} ({args.lang}): " + (
+             f"in checkpoint {proof.size}, leaf {proof.inclusion_index}" if proof.size else "in no checkpoint yet")))
+
+
 def cmd_conformance(engine: Engine, args: argparse.Namespace) -> int:
     bar = progress_for(args, "conformance")
     try:
@@ -107,6 +127,13 @@ def register(commands: Commands) -> None:
     p.set_defaults(handler=cmd_export_bundle)
     p.add_argument("ids", type=record_id("process instance"), nargs="+", metavar="ID")
     p.add_argument("-o", "--output", required=True, metavar="FILE.zip")
+    p.add_argument("--as", dest="actor", metavar="USER", help="export as this auditor (default: the operator)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p = export.add_parser("case", help="an instance's case file (案卷) a person reads: PDF or HTML, in zh or en")
+    p.set_defaults(handler=cmd_export_case)
+    p.add_argument("id", type=record_id("process instance"), metavar="ID")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.pdf|FILE.html")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="the reader's language (default: zh)")
     p.add_argument("--as", dest="actor", metavar="USER", help="export as this auditor (default: the operator)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p = export.add_parser("xes", help="the process's event log as IEEE 1849 XES (one trace per instance)")

@@ -43,7 +43,7 @@ def test_every_route_is_documented_and_every_documented_route_exists(sqlite_app,
     documented = {(API + path, method) for path, item in document["paths"].items() for method in item
                   if method in HTTP_METHODS}
     assert routes == documented
-    assert len(routes) == 61
+    assert len(routes) == 62
 
 
 def test_the_document_is_valid_openapi(document):
@@ -186,6 +186,8 @@ def test_the_answers_are_what_the_document_says(sqlite_users, document):
     assert xes.startswith("<?xml") and "<trace>" in xes  # application/xml answers come back as text
     api.call("li.na", "get", "/process-definitions/{key}/log.xes", expect=403, key="market_plan")
     assert api.call("he.ping", "get", f"{instance}/bundle", instance_id=plan).startswith(b"PK")
+    assert api.call("he.ping", "get", f"{instance}/case.pdf", instance_id=plan).startswith(b"%PDF")
+    api.call("chen.yu", "get", f"{instance}/case.pdf", expect=403, instance_id=plan)  # his department: no exports
     badge = api.call("he.ping", "get", f"{instance}/integrity", instance_id=plan)
     assert badge["chain_ok"] and badge["included"] and badge["signature_ok"]  # the bundle made a checkpoint
     api.call("li.na", "get", f"{instance}/integrity", expect=403, instance_id=plan)

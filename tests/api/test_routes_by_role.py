@@ -52,7 +52,7 @@ LOG_READERS = frozenset({"he.ping", "admin"})  # the access log: auditors of aud
 AUDIT_HOLDERS = frozenset({"he.ping", "admin"})  # the audit right outright: exports and the integrity check
 MODELERS = frozenset({"gao.yan", "admin"})  # the model, deploy and migrate rights: analysts and admins
 NO_TOKEN = "(no token)"
-FILE_ROUTES = ("/log.xes", "/bundle")  # answer a file, not JSON, when they succeed
+FILE_ROUTES = ("/log.xes", "/bundle", "/case.pdf")  # answer a file, not JSON, when they succeed
 MISSING = 999_999  # an id no row has
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
@@ -307,6 +307,8 @@ PROBES = [
           {404: AUDIT_HOLDERS}),  # the right is checked first: others learn nothing about which processes exist
     Probe(f"{INSTANCE}/bundle", "GET", "/process-instances/{done_plan}/bundle", 403, {200: AUDIT_HOLDERS}),
     Probe(f"{INSTANCE}/bundle", "GET", "/process-instances/{missing}/bundle", 403, {404: AUDIT_HOLDERS}),
+    Probe(f"{INSTANCE}/case.pdf", "GET", "/process-instances/{done_plan}/case.pdf", 403, {200: AUDIT_HOLDERS}),
+    Probe(f"{INSTANCE}/case.pdf", "GET", "/process-instances/{missing}/case.pdf", 403, {404: AUDIT_HOLDERS}),
     Probe(f"{INSTANCE}/integrity", "GET", "/process-instances/{plan}/integrity", 403, {200: AUDIT_HOLDERS}),
     Probe(f"{INSTANCE}/integrity", "GET", "/process-instances/{missing}/integrity", 403, {404: AUDIT_HOLDERS}),
     # -- the audit workspace: read-only, recorded in the access log

@@ -100,3 +100,23 @@ def test_breaches_lists_late_steps_and_refuses_a_bad_day(sqlite_url, capsys):
     assert plan != old
     code, _, err = run(sqlite_url, capsys, "breaches", "--from", "soon")
     assert code != 0 and "from/to" in err
+
+
+def test_the_case_file_is_written_as_pdf_and_html_in_the_readers_language(plan_db, capsys, tmp_path):
+    from pypdf import PdfReader
+
+    url, plan = plan_db
+    pdf = tmp_path / "case.pdf"
+    code, out, _ = run(url, capsys, "export", "case", str(plan), "-o", str(pdf), "--as", "he.ping", "--json")
+    assert code == 0 and json.loads(out)["inclusion_ok"] is True
+    words = "".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert "市场调研报告" in words and "More detail" in words  # Chinese step titles, the return's reason
+    page = tmp_path / "case.html"
+    code, out, _ = run(url, capsys, "export", "case", str(plan), "-o", str(page), "--lang", "en")
+    assert code == 0 and f"case file {page} of instance {plan} (en): in checkpoint" in out
+    html = page.read_text(encoding="utf-8")
+    assert "Market research report" in html and "<svg" in html and 'id="witness-cosignatures"' in html
+    code, _, err = run(url, capsys, "export", "case", str(plan), "-o", str(tmp_path / "case.txt"))
+    assert code != 0 and ".pdf or .html" in err and not (tmp_path / "case.txt").exists()
+    code, _, err = run(url, capsys, "export", "case", str(plan), "-o", str(pdf), "--as", "li.na")
+    assert code != 0 and "may not" in err  # the audit right outright

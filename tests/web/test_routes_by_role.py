@@ -35,6 +35,7 @@ ADMIN = frozenset({"admin"})
 # The audit right: auditors and admins over everything, the director over his department (plan 1 is li.na's,
 # who reports to him). Everybody else gets 403 on every audit route, even for an id that does not exist.
 AUDITORS = frozenset({"he.ping", "admin", "chen.yu"})
+EXPORTERS = frozenset({"he.ping", "admin"})  # the audit right outright: exports, case files, checkpoints
 LOG_READERS = frozenset({"he.ping", "admin"})  # the access log: auditors of auditors, not the director
 LOGIN = "login"  # an anonymous visitor is sent to /login
 MODELERS = frozenset({"gao.yan", "admin"})  # the model right: analysts and admins; everyone else 403
@@ -180,6 +181,16 @@ PROBES = [
     Probe("/audit/instances/<id:instance_id>/steps/<id:step>", "GET", lambda w: f"/audit/instances/{w.plan}/steps/1",
           403, {200: AUDITORS}),
     Probe("/audit/access-log", "GET", lambda w: "/audit/access-log", 403, {200: LOG_READERS}),
+    # What auditors take away and the checkpoints: the audit right outright (not the director's department right).
+    Probe("/audit/instances/<id:instance_id>/case", "GET", lambda w: f"/audit/instances/{w.plan}/case", 403,
+          {200: EXPORTERS}),
+    Probe("/audit/instances/<id:instance_id>/case.pdf", "GET", lambda w: "/audit/instances/999999/case.pdf", 403,
+          {404: EXPORTERS}),  # the PDF itself: tests/web/test_case_file.py
+    Probe("/audit/processes/<key>/log.ocel.json", "GET", lambda w: "/audit/processes/market_plan/log.ocel.json",
+          403, {200: EXPORTERS}),
+    Probe("/audit/checkpoints", "GET", lambda w: "/audit/checkpoints", 403, {200: EXPORTERS}),
+    Probe("/audit/checkpoints", "POST", lambda w: "/audit/checkpoints", 403, {303: EXPORTERS}),
+    Probe("/audit/checkpoints/verify", "GET", lambda w: "/audit/checkpoints/verify", 403, {200: EXPORTERS}),
     Probe("/audit/breaches", "GET", lambda w: "/audit/breaches?process=market_plan", 403, {200: AUDITORS}),
     Probe("/audit/sod", "GET", lambda w: "/audit/sod?format=csv", 403, {200: AUDITORS}),
     Probe("/audit/processes", "GET", lambda w: "/audit/processes", 403, {200: AUDITORS}),

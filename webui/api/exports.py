@@ -1,4 +1,5 @@
-"""What auditors take away over the API (the audit right): the XES log, the verifiable bundle, the badge."""
+"""What auditors take away over the API (the audit right): the XES log, the verifiable bundle, the case file, the
+badge."""
 
 from __future__ import annotations
 
@@ -32,6 +33,16 @@ def instance_bundle(instance_id: int) -> Response:
     context.engine().audit.export_bundle(context.me(), [instance_id], out)
     return Response(out.getvalue(), mimetype="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="instance-{instance_id}-bundle.zip"'})
+
+
+@blueprint.get(f"{INSTANCE}/case.pdf")
+def instance_case_file(instance_id: int) -> Response:
+    """The instance's case file (案卷) as a PDF, in the request's language (Accept-Language). :raise 403 404:"""
+    from ..audit.case_file import case_html, case_pdf
+
+    pdf = case_pdf(case_html(context.engine().audit.case_file(context.me(), instance_id)))
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="case-{instance_id}.pdf"'})
 
 
 @blueprint.get(f"{INSTANCE}/integrity")

@@ -304,6 +304,10 @@ def _paths() -> dict[str, Any]:
         f"{instance}/bundle": {"get": _file_operation(
             "getInstanceBundle", "The instance's export bundle for offline verification (audit right)", "audit",
             "application/zip", "A zip to check with opsflow-verify", [403, 404, 409], [INSTANCE_ID])},
+        f"{instance}/case.pdf": {"get": _file_operation(
+            "getInstanceCaseFile", "The instance's case file as a PDF, in the Accept-Language's zh or en (audit right)",
+            "audit", "application/pdf", "Data, steps, attachments with SHA-256, the path, findings and the proof",
+            [403, 404, 409], [INSTANCE_ID])},
         f"{instance}/integrity": {"get": _operation(
             "getInstanceIntegrity", "What the history check says of the instance (audit right)", "audit",
             (200, ref("Integrity"), "Chain, inclusion in the latest checkpoint, its signature"), [403, 404],

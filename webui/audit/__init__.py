@@ -1,4 +1,4 @@
-from . import sod  # noqa: F401 - its route joins the blueprint
+from . import sod, take_away  # noqa: F401 - their routes join the blueprint
 from .views import blueprint
 
 __all__ = ["blueprint"]

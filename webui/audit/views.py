@@ -69,6 +69,8 @@ def index() -> ResponseReturnValue:
         ends=ends, status_text=status_text, good_ends=GOOD_ENDS, filtered=bool(query.as_params()),
         first_page=_link("audit.index", query.as_params()) if query.after else None,
         may_see_log=engine().org.may(me(), Right.SEE_ACCESS_LOG), moves=present.move_labels(),
+        may_export=engine().org.may(me(), Right.AUDIT),
+        integrity=engine().audit.integrity_states(me(), [r["id"] for r in page["items"]]),
     )
 
 
@@ -149,6 +151,7 @@ def instance(instance_id: int) -> ResponseReturnValue:
         panel=_panel(names, state, forms), status=status_text(view), good_ends=GOOD_ENDS,
         task_title=names, role_title=_role_title, person=present.person, tamper_text=tamper_text,
         process_title=pick(view["process_title"], view["process_title_zh"]),
+        may_export=engine().org.may(me(), Right.AUDIT),
     )
 
 

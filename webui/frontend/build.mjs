@@ -3,7 +3,7 @@
 //   node build.mjs         minified bundles
 //   node build.mjs --dev   readable bundles with source maps
 //
-// Outputs: viewer.js/.css, audit.js/.css (the audit pages, on top of the viewer), modeler.js/.css,
+// Outputs: viewer.js/.css, audit.js/.css (the audit pages, on top of the viewer), checkpoints.js, modeler.js/.css,
 // dmn-modeler.js/.css, diagram-pages.js, forms.js (every page's form behaviour), api-docs.js/.css (Swagger UI
 // for /api/v1/docs), the icon fonts they use and THIRD-PARTY-LICENSES.txt (the licence of every npm package that
 // went into a bundle).
@@ -27,6 +27,7 @@ const ENTRIES = [
   { in: 'src/viewer.css', out: 'viewer' },
   { in: 'src/audit.js', out: 'audit' },
   { in: 'src/audit.css', out: 'audit' },
+  { in: 'src/checkpoints.js', out: 'checkpoints' },
   { in: 'src/modeler.js', out: 'modeler' },
   { in: 'src/modeler.css', out: 'modeler' },
   { in: 'src/dmn-modeler.js', out: 'dmn-modeler' },
