@@ -9,7 +9,8 @@ worker's ``checkpoint`` job).
 
 Then, outside the database and under a file lock, the new leaves are appended to the tiles and a
 checkpoint is signed, after checking that the tiles still reproduce the previous checkpoint (the
-signer never signs a tree that does not extend what it signed before).
+signer never signs a tree that does not extend what it signed before), with the consistency proof from
+the previous one beside it (``engine.history.witnesses``) for the witnesses.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from ..db import reading, transaction
 from ..errors import HistoryTampered
 from ..models import HistoryEvent, HistoryTree
 from ..private_files import private_file
-from . import checkpoints, merkle
+from . import checkpoints, merkle, witnesses
 from .checkpoints import CheckpointSettings
 from .encoding import chain_hash, event_bytes
 from .tiles import ORG_RECORD_NAME, Leaf, TreeFiles, write_once
@@ -184,5 +185,8 @@ def make_checkpoint(
         if due:
             key = checkpoints.load_or_create_key(settings)
             note = checkpoints.sign(key, settings.origin, size, root)
+            if previous is not None and 0 < previous.size < size:  # what a witness that saw it checks
+                witnesses.write_proof(settings, previous.size, size,
+                                      merkle.Tree(hashes).consistency_proof(previous.size))
             written = str(checkpoints.write(settings, note, size, now))
     return CheckpointResult(size, new, written, settings.origin, base64.b64encode(root).decode())
