@@ -120,13 +120,14 @@ def parse_proof(text: str, origin: str) -> tuple[int, int, list[bytes]]:
 
 
 def _published(args: argparse.Namespace, prefix: str) -> list[str]:
-    """The texts of the files named ``prefix…`` in the ``--from`` folder, by name (so checkpoints by size)."""
-    if not args.source:
-        return []
-    folder = Path(args.source)
-    if not folder.is_dir():
-        raise Usage(f"{folder} is not a folder (give --checkpoint FILE|URL for single files)")
-    return [p.read_text(encoding="utf-8") for p in sorted(folder.iterdir()) if p.name.startswith(prefix)]
+    """The texts of the files named ``prefix…`` in the ``--from`` folders, by name (so checkpoints by size)."""
+    paths: list[Path] = []
+    for source in args.source or []:
+        folder = Path(source)
+        if not folder.is_dir():
+            raise Usage(f"{folder} is not a folder (give --checkpoint FILE|URL for single files)")
+        paths += [p for p in folder.iterdir() if p.name.startswith(prefix)]
+    return [p.read_text(encoding="utf-8") for p in sorted(paths, key=lambda p: p.name)]
 
 
 def _target(args: argparse.Namespace) -> str:
@@ -208,7 +209,8 @@ def judge(seen: dict[str, object] | None, target: note.Checkpoint, found: Source
     elif target.size == size:
         why = f"it has size {size}, as the one cosigned, but another root: a fork"
     else:
-        why = f"no consistency proof from the size {size} this witness cosigned leads to it"
+        why = (f"no consistency proof leads from the tree of size {size} this witness cosigned to it (a log that "
+               "only appended can always give one)")
     raise Refused(f"checkpoint {target.size} of {target.origin} is not consistent with the checkpoint of size {size} "
                   f"this witness cosigned on {seen.get('cosigned_at', '?')}: {why}. Not cosigned; the log was "
                   "rewritten, forked or rolled back without a signed rollback note")
@@ -282,7 +284,8 @@ def main(argv: Sequence[str]) -> int:
                                          "against the last one this witness cosigned, and cosign it.")
         parser.add_argument("--dir", help="the witness folder (default $OPSFLOW_WITNESS_DIR, ~/.opsflow-witness)")
         parser.add_argument("--log-key", metavar="VKEY", help="the log's verifier key (file or URL), the first time")
-        parser.add_argument("--from", dest="source", metavar="FOLDER", help="a folder of published checkpoints")
+        parser.add_argument("--from", dest="source", action="append", metavar="FOLDER",
+                            help="a folder of published checkpoints and proofs (may be given more than once)")
         parser.add_argument("--checkpoint", metavar="FILE|URL", help="the checkpoint to cosign (default: the "
                                                                      "latest in --from)")
         parser.add_argument("--proof", action="append", metavar="FILE|URL", help="a consistency proof")
