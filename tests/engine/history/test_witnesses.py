@@ -217,3 +217,57 @@ def test_the_witness_refuses_a_shrunk_tree_unless_a_signed_rollback_note_explain
     (tmp_path / "bad").write_text(note.replace("restored last night's backup", "nothing to see"))
     assert auditor.run(settings.directory, settings.public_key_file, tmp_path / "y", "--checkpoint",
                        str(big.file), "--rollback", str(tmp_path / "bad")) == witness.REFUSED
+
+
+def test_a_quorum_of_two_needs_both_and_a_tampered_cosignature_file_counts_for_nothing(sqlite_engine, tmp_path):
+    engine = sqlite_engine
+    first, second = (Witness(tmp_path / n, f"audit.example.com/{n}") for n in ("he.ping", "outside-firm"))
+    with_witnesses(engine, first.key, second.key, quorum=2)
+    start_plan(engine)
+    engine.audit.checkpoint(OPERATOR)
+    settings = engine.collaborators.checkpoints
+    for w in (first, second):
+        assert w.run(settings.directory, settings.public_key_file, tmp_path / f"{w.folder.name}.cosigned") == 0
+    engine.audit.cosign(OPERATOR, (tmp_path / "he.ping.cosigned").read_text())
+    problems = [p.message for p in engine.audit.verify(OPERATOR).problems]
+    assert len(problems) == 1 and "never cosigned by witness audit.example.com/outside-firm: 1 of the 2" in problems[0]
+    engine.audit.cosign(OPERATOR, (tmp_path / "outside-firm.cosigned").read_text())
+    assert engine.audit.verify(OPERATOR).ok
+    stored_file = next((settings.directory / "cosignatures").glob("*/*"))
+    line = stored_file.read_text()
+    stored_file.write_text(line[:-10] + ("A" if line[-10] != "A" else "B") + line[-9:])
+    assert not engine.audit.verify(OPERATOR).ok
+    assert sorted(c.valid for c in engine.audit.checkpoints(OPERATOR)[0].cosignatures) == [False, True]
+
+
+def test_the_witness_reads_a_checkpoint_and_a_proof_from_urls(sqlite_engine, tmp_path):
+    import functools
+    import threading
+    from http.server import HTTPServer, SimpleHTTPRequestHandler
+
+    engine = sqlite_engine
+    settings = engine.collaborators.checkpoints
+    plan = start_plan(engine)
+    first = engine.audit.checkpoint(OPERATOR)
+    auditor = Witness(tmp_path / "w", "audit.example.com/he.ping")
+    assert auditor.run(settings.directory, settings.public_key_file, tmp_path / "c1") == 0
+    step(engine, "wang.lei", "research", plan, RESEARCH)
+    second = engine.audit.checkpoint(OPERATOR)
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(settings.directory)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        code = witness.main(["--dir", str(auditor.folder), "--checkpoint", f"{base}/{Path(str(second.file)).name}",
+                             "--proof", f"{base}/consistency-{first.size:012d}-{second.size:012d}",
+                             "-o", str(tmp_path / "c2")])
+        assert code == 0
+        assert witness.main(["--dir", str(auditor.folder), "--checkpoint", f"{base}/nothing-here",
+                             "-o", str(tmp_path / "c3")]) == witness.USAGE
+    finally:
+        server.shutdown()
+        server.server_close()
