@@ -133,6 +133,11 @@ def cmd_verify(engine: Engine, args: argparse.Namespace) -> int:
     else:
         print(f"checkpoint {report.checkpoint.file}: {report.checkpoint.origin}, {report.checkpoint.size} event(s), "
               f"signature good; {report.covered} event(s) included, {report.pending} not yet in a checkpoint")
+        name = Path(report.checkpoint.file or "").name
+        cosigners = [c.witness for e in engine.audit.checkpoints(OPERATOR) if e.file == name
+                     for c in e.cosignatures if c.valid]
+        if cosigners:
+            print(f"cosigned by {len(cosigners)} witness(es): {', '.join(cosigners)}")
     return 0
 
 

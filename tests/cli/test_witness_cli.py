@@ -50,7 +50,7 @@ def test_publish_witness_cosign_and_verify_with_a_quorum(sqlite_url, tmp_path, m
     code, out, _ = run(capsys, "checkpoint", "cosign", str(tmp_path / "cosigned"))
     assert code == 0 and "cosignature(s) of audit.example.com/he.ping kept" in out
     code, out, _ = run(capsys, "verify")
-    assert code == 0 and "history intact" in out
+    assert code == 0 and "history intact" in out and "cosigned by 1 witness(es): audit.example.com/he.ping" in out
     # Another checkpoint, a proof from the size the witness saw, the list.
     engine = build_engine(sqlite_url)
     try:
