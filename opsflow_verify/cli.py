@@ -1,4 +1,5 @@
-"""``opsflow-verify FILE.zip [--checkpoint FILE] [--key VKEY]``: exit 0 when the bundle verifies, 8 when not."""
+"""``opsflow-verify FILE.zip [--checkpoint FILE] [--key VKEY]``: exit 0 when the bundle verifies, 8 when not;
+``opsflow-verify witness …``: the auditor's witness (``witness``), exit 8 when it refuses a checkpoint."""
 
 from __future__ import annotations
 
@@ -7,18 +8,22 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import witness
 from .bundle import verify
 
 TAMPERED = 8
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["witness"]:
+        return witness.main(arguments[1:])
     parser = argparse.ArgumentParser(prog="opsflow-verify", description="Verify an opsflow export bundle offline.")
     parser.add_argument("bundle", metavar="FILE.zip")
     parser.add_argument("--checkpoint", metavar="FILE", help="a checkpoint you hold from elsewhere (e.g. older): "
                                                              "the bundle's must extend it")
     parser.add_argument("--key", metavar="VKEY", help="the verifier key you trust (file), instead of the bundle's")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     try:
         checkpoint = Path(args.checkpoint).read_text(encoding="utf-8") if args.checkpoint else None
         key = Path(args.key).read_text(encoding="utf-8") if args.key else None

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from ..clock import aware_utc, utc_iso
 from ..history import merkle
 from ..history.verify import check_history
+from ..history.witnesses import witness_lines
 from ..models import Attachment, HistoryEvent, HumanTask, ProcessDefinition, User
 from ..org.people import Actor
 from ..runtime.collaborators import Collaborators
@@ -125,6 +126,7 @@ def _proof(session: Session, collaborators: Collaborators, instance_id: int) -> 
         HistoryEvent.instance_id == instance_id, HistoryEvent.tree_index.is_not(None)))
         if i is not None and i < checkpoint.size)
     own, others = _signature_lines(checkpoint.text, checkpoint.origin)
+    others += witness_lines(settings, checkpoint)  # the configured witnesses' cosignatures, stored beside it
     verified = settings.verified_trees.get((checkpoint.size, checkpoint.root))
     index, path, path_ok = None, [], None
     if indices and verified is not None:  # the tiles reproduced the signed root (check_history kept them)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from ..errors import HistoryTampered, InvalidInput
 from ..history import checkpoints
 from ..history.checkpoints import CheckpointSettings
+from ..history.witnesses import witness_lines
 from ..models import HistoryEvent, HistoryTree, ProcessInstance
 
 MAX_LISTED = 200
@@ -63,7 +64,7 @@ class IntegrityState:
     checkpoint: int | None = None
 
 
-def _entry(path_name: str, text: str) -> CheckpointEntry:
+def _entry(path_name: str, text: str, settings: CheckpointSettings) -> CheckpointEntry:
     try:
         parsed = checkpoints.parse(text, path_name)
     except HistoryTampered:
@@ -71,6 +72,7 @@ def _entry(path_name: str, text: str) -> CheckpointEntry:
     lines = [line for line in text.partition("\n\n")[2].splitlines() if line.startswith("— ")]
     signers = [line.split(" ")[1] for line in lines if len(line.split(" ")) > 2]
     others = [line for line in lines if line.split(" ")[1:2] != [parsed.origin]]
+    others += witness_lines(settings, parsed)  # the configured witnesses' cosignatures, stored beside it
     return CheckpointEntry(path_name, parsed.size, parsed.made_at, text.split("\n")[2], signers, others)
 
 
@@ -83,7 +85,7 @@ def checkpoint_list(session: Session, settings: CheckpointSettings) -> Checkpoin
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise InvalidInput(f"cannot read the checkpoint {path.name}: {exc}") from exc
-        entries.append(_entry(path.name, text))
+        entries.append(_entry(path.name, text, settings))
     events = session.scalar(select(func.count()).select_from(HistoryEvent)) or 0
     tree_size = session.scalar(select(HistoryTree.size).where(HistoryTree.id == 1)) or 0
     newest = next((e.size for e in entries if e.readable), 0)

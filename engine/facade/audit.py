@@ -36,12 +36,18 @@ from ..audit.views import (
     Replay,
 )
 from ..audit.xes import LogFilter, count_instances, stream_xes
-from ..errors import InstanceNotFound
-from ..history.sequencer import CheckpointResult, make_checkpoint
+from ..errors import InstanceNotFound, NotFound
+from ..history import witnesses
+from ..history.checkpoint_list import CheckpointEntry, consistency_proof, list_checkpoints
+from ..history.checkpoints import read as read_checkpoint
+from ..history.checkpoints import stored
+from ..history.sequencer import CheckpointResult
 from ..history.verify import VerifyReport, check_history
+from ..history.witnesses import StoredCosignatures
 from ..models import ProcessInstance
 from ..org.people import Caller, Operator, acting
 from ..org.rights import Right, require, require_audit
+from ..scheduling.publishing import Published, checkpoint_and_publish, publish_now
 from .core import Area
 
 
@@ -131,14 +137,45 @@ class Audit(Area):
 
     def checkpoint(self, by: Caller, min_new: int = 1, max_age: timedelta | None = None) -> CheckpointResult:
         """Sequence every committed event into the tree and sign a checkpoint when one is due (its files go
-        outside the database): ``opsflow checkpoint`` and the checkpoints page's "make one now" (the audit right).
+        outside the database) and its publication (``OPSFLOW_PUBLISH_*``) is queued: ``opsflow checkpoint`` and
+        the checkpoints page's "make one now" (the audit right).
 
         :raise NotAllowed: :raise HistoryTampered: the checkpoint folder disagrees with the database."""
         if not isinstance(by, Operator):
             with self.core.reading() as session:
                 require(acting(session, by), Right.AUDIT, "make a checkpoint")
-        return make_checkpoint(self.core.session_factory, self.collaborators.checkpoints, self.collaborators.clock(),
-                               min_new, max_age)
+        return checkpoint_and_publish(self.core.session_factory, self.collaborators.checkpoints,
+                                      self.collaborators.clock(), min_new, max_age)
+
+    def checkpoint_entries(self, by: Caller) -> list[CheckpointEntry]:
+        """Every checkpoint kept, newest first, with its signature and its witnesses' cosignatures."""
+        with self.core.reading() as session:
+            require(acting(session, by), Right.AUDIT, "see the checkpoints")
+        return list_checkpoints(self.collaborators.checkpoints)
+
+    def cosign(self, by: Caller, cosigned_note: str) -> StoredCosignatures:
+        """Keep the configured witnesses' cosignatures of a checkpoint (the note a witness returned).
+        :raise NotAllowed: :raise InvalidInput: :raise NotFound: not one of this log's checkpoints."""
+        with self.core.reading() as session:
+            require(acting(session, by), Right.AUDIT, "store witnesses' cosignatures")
+        settings = self.collaborators.checkpoints
+        return witnesses.store_cosignatures(settings, [read_checkpoint(p) for p in stored(settings)], cosigned_note)
+
+    def consistency_proof(self, by: Caller, old_size: int) -> str:
+        """The consistency proof (text, ``consistency/v1``) from ``old_size`` to the latest checkpoint.
+        :raise NotAllowed: :raise NotFound: :raise InvalidInput: :raise HistoryTampered:"""
+        with self.core.reading() as session:
+            require(acting(session, by), Right.AUDIT, "read consistency proofs")
+        return consistency_proof(self.collaborators.checkpoints, old_size)
+
+    def publish_latest(self, by: Operator) -> list[Published]:
+        """Send the latest checkpoint to every destination now; each destination's outcome (none: nothing
+        configured). :raise NotFound: no checkpoint yet."""
+        files = stored(self.collaborators.checkpoints)
+        if not files:
+            raise NotFound("there is no checkpoint to publish yet")
+        with self.core.transaction() as session:
+            return publish_now(session, self.collaborators, files[-1].name, self.collaborators.clock())
 
     def checkpoints(self, by: Caller) -> CheckpointsOverview:
         """The stored checkpoints, newest first, with their signers and cosignatures, and the history's size.
@@ -162,7 +199,7 @@ class Audit(Area):
         :raise NotAllowed: :raise InstanceNotFound: :raise HistoryTampered:
         """
         self._allow_export(by, "export case files", "case file", [instance_id])
-        make_checkpoint(self.core.session_factory, self.collaborators.checkpoints, self.collaborators.clock())
+        checkpoint_and_publish(self.core.session_factory, self.collaborators.checkpoints, self.collaborators.clock())
         with self.core.reading() as session:
             return case_file(session, self.collaborators, acting(session, by), instance_id,
                              self.collaborators.clock())
@@ -179,7 +216,7 @@ class Audit(Area):
         :raise NotAllowed: :raise InstanceNotFound: :raise HistoryTampered:
         """
         self._allow_export(by, "export history bundles", "bundle", instance_ids)
-        make_checkpoint(self.core.session_factory, self.collaborators.checkpoints, self.collaborators.clock())
+        checkpoint_and_publish(self.core.session_factory, self.collaborators.checkpoints, self.collaborators.clock())
         with self.core.reading() as session:  # the bundle covers everything committed so far
             return export_bundle(session, self.collaborators.checkpoints, instance_ids, out,
                                  self.collaborators.clock())

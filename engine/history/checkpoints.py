@@ -18,8 +18,9 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -28,6 +29,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from ..errors import HistoryTampered, InvalidInput
 from ..private_files import private_folder, write_private
 from .tiles import write_once
+
+if TYPE_CHECKING:
+    from .publish import PublishSettings
+    from .witnesses import WitnessKey
 
 DEFAULT_ORIGIN = "opsflow/history"
 ED25519 = b"\x01"
@@ -42,6 +47,13 @@ class CheckpointSettings:
     directory: Path
     signing_key: Path
     origin: str = DEFAULT_ORIGIN
+    # the witnesses whose cosignatures verify requires (OPSFLOW_WITNESSES), and how many of them
+    witnesses: tuple[WitnessKey, ...] = ()
+    quorum: int = 0
+    publish: PublishSettings | None = None  # where each new checkpoint goes (OPSFLOW_PUBLISH_*)
+    # the exposure window: the worker signs after this many new events, or when the latest is this old
+    after_events: int = 100
+    max_age: timedelta = timedelta(minutes=5)
     # The leaves of the last checkpoint whose tiles reproduced its signed root: (size, root) -> (hashes, names).
     # A verified copy of a signed tree, kept so that checking one instance does not re-read every tile.
     verified_trees: dict[tuple[int, bytes], tuple[list[bytes], list[tuple[int, int]]]] = field(
@@ -49,14 +61,39 @@ class CheckpointSettings:
 
     @classmethod
     def from_env(cls, instance_dir: Path) -> CheckpointSettings:
-        """``OPSFLOW_CHECKPOINT_DIR``, ``OPSFLOW_SIGNING_KEY`` and ``OPSFLOW_CHECKPOINT_ORIGIN``, or the defaults."""
+        """``OPSFLOW_CHECKPOINT_DIR``, ``OPSFLOW_SIGNING_KEY``, ``OPSFLOW_CHECKPOINT_ORIGIN``, the witnesses
+        (``OPSFLOW_WITNESSES``, ``OPSFLOW_WITNESS_QUORUM``) and ``OPSFLOW_PUBLISH_*``, or the defaults.
+
+        :raise InvalidInput: a witness key or the quorum does not hold together."""
+        from .publish import PublishSettings
+        from .witnesses import witness_keys
+
+        witnesses = witness_keys(os.environ.get("OPSFLOW_WITNESSES") or "")
+        quorum_text = (os.environ.get("OPSFLOW_WITNESS_QUORUM") or "").strip()
+        if quorum_text and not quorum_text.isdigit():
+            raise InvalidInput(f"OPSFLOW_WITNESS_QUORUM must be a whole number, not {quorum_text!r}")
+        quorum = int(quorum_text) if quorum_text else min(1, len(witnesses))
+        if witnesses and not 1 <= quorum <= len(witnesses):
+            raise InvalidInput(f"OPSFLOW_WITNESS_QUORUM is {quorum} but {len(witnesses)} witness(es) are configured")
         return cls(Path(os.environ.get("OPSFLOW_CHECKPOINT_DIR") or instance_dir / "checkpoints"),
                    Path(os.environ.get("OPSFLOW_SIGNING_KEY") or instance_dir / "signing_key"),
-                   os.environ.get("OPSFLOW_CHECKPOINT_ORIGIN") or DEFAULT_ORIGIN)
+                   os.environ.get("OPSFLOW_CHECKPOINT_ORIGIN") or DEFAULT_ORIGIN, witnesses, quorum,
+                   PublishSettings.from_env(), _whole("OPSFLOW_CHECKPOINT_EVENTS", 100),
+                   timedelta(minutes=_whole("OPSFLOW_CHECKPOINT_MINUTES", 5)))
 
     @property
     def public_key_file(self) -> Path:
         return self.signing_key.with_name(self.signing_key.name + ".pub")
+
+
+def _whole(name: str, default: int) -> int:
+    """A positive whole-number setting. :raise InvalidInput:"""
+    text = (os.environ.get(name) or "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise InvalidInput(f"{name} must be a whole number of at least 1, not {text!r}")
+    return int(text)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ worker's ``checkpoint`` job).
 
 Then, outside the database and under a file lock, the new leaves are appended to the tiles and a
 checkpoint is signed, after checking that the tiles still reproduce the previous checkpoint (the
-signer never signs a tree that does not extend what it signed before).
+signer never signs a tree that does not extend what it signed before), with the consistency proof from
+the previous one beside it (``engine.history.witnesses``) for the witnesses.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from ..db import reading, transaction
 from ..errors import HistoryTampered
 from ..models import HistoryEvent, HistoryTree
 from ..private_files import private_file
-from . import checkpoints, merkle
+from . import checkpoints, merkle, witnesses
 from .checkpoints import CheckpointSettings
 from .encoding import chain_hash, event_bytes
 from .tiles import ORG_RECORD_NAME, Leaf, TreeFiles, write_once
@@ -49,7 +50,7 @@ class CheckpointResult:
     new_leaves: int
     file: str | None  # the checkpoint written, None when none was due
     origin: str
-    root: str  # base64
+    root: str | None  # base64; None when no checkpoint was due and the tree grew (its root is not computed)
 
 
 def _lock(session: Session, now: datetime) -> HistoryTree:
@@ -167,22 +168,25 @@ def make_checkpoint(
         check_log_id(settings, log_id, create=True)
         with reading(session_factory) as session:
             _extend_tiles(session, files, size)
-        hashes = files.leaf_hashes(size)
         previous = checkpoints.latest(settings)
-        root = merkle.root(hashes)
-        if previous is not None:
-            if previous.size > size:
-                raise HistoryTampered(f"the latest checkpoint covers {previous.size} events but the database's tree "
-                                      f"only {size}")
-            if merkle.root(hashes[:previous.size]) != previous.root:
-                raise HistoryTampered(f"the tiles no longer reproduce checkpoint {previous.file}: they were altered")
+        if previous is not None and previous.size > size:
+            raise HistoryTampered(f"the latest checkpoint covers {previous.size} events but the database's tree "
+                                  f"only {size}")
         new = size - (previous.size if previous else 0)
         old_enough = max_age is not None and previous is not None and previous.made_at is not None and \
             aware_utc(datetime.fromisoformat(previous.made_at.replace("Z", "+00:00"))) <= now - max_age
-        due = new > 0 and (new >= min_new or old_enough or previous is None)
-        written = None
-        if due:
-            key = checkpoints.load_or_create_key(settings)
-            note = checkpoints.sign(key, settings.origin, size, root)
-            written = str(checkpoints.write(settings, note, size, now))
+        if not (new > 0 and (new >= min_new or old_enough or previous is None)):
+            # Not due: the tiles are not re-read (the worker asks every minute; reading them is what costs).
+            unchanged = base64.b64encode(previous.root).decode() if previous is not None and new == 0 else None
+            return CheckpointResult(size, new, None, settings.origin,
+                                    unchanged if previous is not None else base64.b64encode(merkle.EMPTY_ROOT).decode())
+        hashes = files.leaf_hashes(size)
+        root = merkle.root(hashes)
+        if previous is not None and merkle.root(hashes[:previous.size]) != previous.root:
+            raise HistoryTampered(f"the tiles no longer reproduce checkpoint {previous.file}: they were altered")
+        key = checkpoints.load_or_create_key(settings)
+        note = checkpoints.sign(key, settings.origin, size, root)
+        if previous is not None and 0 < previous.size < size:  # what a witness that saw it checks
+            witnesses.write_proof(settings, previous.size, size, merkle.Tree(hashes).consistency_proof(previous.size))
+        written = str(checkpoints.write(settings, note, size, now))
     return CheckpointResult(size, new, written, settings.origin, base64.b64encode(root).decode())

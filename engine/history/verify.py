@@ -6,6 +6,9 @@ does not recompute hashes. Someone with database access can recompute them all; 
 (signed, kept outside the database with the tiles of leaf hashes) catches that: every event the
 checkpoint covers must give the leaf the tiles recorded for it, and the tiles must reproduce the
 checkpoint's signed root. One pass over the events does both (each event's bytes are built once).
+Someone who also holds the signing key can re-sign a forged tree; with witnesses configured
+(``engine.history.witnesses``) the checkpoint must carry a quorum of their cosignatures, which they give only
+to a tree consistent with the one they saw before.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from sqlalchemy.orm import Session
 from ..db import stream
 from ..errors import HistoryTampered
 from ..models import HistoryEvent, HistoryTree, OrgRecord, ProcessInstance
-from . import attachment_check, checkpoints, merkle
+from . import attachment_check, checkpoints, merkle, witnesses
 from .checkpoints import Checkpoint, CheckpointSettings
 from .encoding import ENCODING, NotEncodable, chain_hash, event_bytes
 from .log import GENESIS_HASH
@@ -39,7 +42,7 @@ class ChainProblem:
     seq: int | None
     message: str
     found_by: str = "chain"  # "chain" (the hashes and the anchor), "tree" (the checkpoint's leaves), "checkpoint",
-    # "attachment" (a stored file against the event that recorded it)
+    # "attachment" (a stored file against the event that recorded it), "witness" (too few cosignatures)
     organisation: bool = False  # an event (or the anchor) of the organisation's record, not of an instance
 
     @property
@@ -119,6 +122,8 @@ def _load_tree(session: Session, settings: CheckpointSettings, checkpoint_file: 
         if not signature:
             problems.append(ChainProblem(None, None, f"{where}: its signature does not verify with key {key[0]}",
                                          "checkpoint"))
+    if (lacking := witnesses.quorum_problem(settings, checkpoint)) is not None:
+        problems.append(ChainProblem(None, None, lacking, "witness"))
     log_file = settings.directory / LOG_ID_FILE
     log_id = session.scalar(select(HistoryTree.log_id).where(HistoryTree.id == 1))
     if log_file.exists() and log_file.read_text().strip() != log_id:

@@ -24,7 +24,7 @@ from ..runtime import outbox
 from ..runtime.collaborators import Collaborators
 from ..runtime.step_plan import step_label
 from ..runtime.step_writer import Step, workflow_changes, write_step
-from . import letters, schedules
+from . import letters, publishing, schedules
 from .jobs import LeasedJob
 from .org_record import put_on_record
 
@@ -158,20 +158,22 @@ def scheduled_start(session: Session, collaborators: Collaborators, job: LeasedJ
 
 
 # The worker's checkpoint job: every CHECKPOINT_EVERY it sequences new events into the tree and signs
-# a checkpoint when CHECKPOINT_AFTER_EVENTS are new, or the latest checkpoint is CHECKPOINT_MAX_AGE old.
-CHECKPOINT_EVERY = timedelta(minutes=5)
-CHECKPOINT_AFTER_EVENTS = 1000
-CHECKPOINT_MAX_AGE = timedelta(hours=1)
+# a checkpoint when OPSFLOW_CHECKPOINT_EVENTS (100) are new, or the latest is OPSFLOW_CHECKPOINT_MINUTES (5) old.
+CHECKPOINT_EVERY = timedelta(minutes=1)
 
 
 def checkpoint(session: Session, collaborators: Collaborators, job: LeasedJob, now: datetime) -> None:
     """Sequence and (when due) sign, then plan the next run.
 
     The tree indices commit in transactions of their own, before any file is written outside the
-    database (``engine.history.sequencer``); this job's transaction only plans the next one.
+    database (``engine.history.sequencer``); this job's transaction plans the next one and the new
+    checkpoint's publication (a job per destination: one that fails does not stop the next checkpoint).
     """
-    make_checkpoint(sessionmaker(session.get_bind(), expire_on_commit=False), collaborators.checkpoints, now,
-                    CHECKPOINT_AFTER_EVENTS, CHECKPOINT_MAX_AGE)
+    settings = collaborators.checkpoints
+    made = make_checkpoint(sessionmaker(session.get_bind(), expire_on_commit=False), settings, now,
+                           settings.after_events, settings.max_age)
+    if made.file is not None:
+        publishing.schedule(session, settings, made.file, now)
     outbox.schedule_job(session, "checkpoint", now + CHECKPOINT_EVERY, now)
 
 
@@ -220,6 +222,7 @@ HANDLERS: dict[str, Handler] = {
     "scheduled_start": scheduled_start,
     password_links.JOB_KIND: send_password_link,
     "checkpoint": checkpoint,
+    publishing.JOB_KIND: publishing.publish_checkpoint,
     directory_sync.JOB_KIND: sync_directory,
 }
 

@@ -15,10 +15,12 @@ from engine.results import as_json
 from engine.scheduling.worker import Worker
 
 from .commands import OPERATOR, Commands, actor, record_id
+from .integrity import refuse_misplaced_key
 from .output import emit, json_arg, print_json, table
 
 
 def cmd_worker(engine: Engine, args: argparse.Namespace) -> None:
+    refuse_misplaced_key(engine)
     worker = Worker(engine.core, worker_id=args.id, slots=args.slots)
     if args.once:
         report = worker.run_once()

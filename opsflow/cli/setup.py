@@ -15,6 +15,7 @@ from engine.org.people import Person
 from engine.results import as_json
 
 from .commands import OPERATOR, Commands, actor
+from .integrity import refuse_misplaced_key
 from .output import emit, table
 
 DEMO_PASSWORD_DEFAULT = "opsflow-demo"  # noqa: S105 - the documented password of the demo users
@@ -69,6 +70,7 @@ def cmd_token_create(engine: Engine, args: argparse.Namespace) -> None:
 
 
 def cmd_serve(engine: Engine, args: argparse.Namespace) -> None:
+    refuse_misplaced_key(engine)
     from webui import create_app  # the web stack is loaded only for this command
     from webui.server import serve
 

@@ -35,3 +35,21 @@ def test_an_edited_event_and_a_rewrite_under_a_checkpoint_are_said_in_chinese(cl
 def test_an_unknown_message_keeps_no_path() -> None:
     assert tamper_text("something odd at /srv/opsflow/instance/checkpoints/0004.cp today") == \
         "something odd at … today"
+
+
+def test_a_checkpoint_no_witness_cosigned_is_said_without_its_path(client_as: ClientFor, web_engine: Engine,
+                                                                    tmp_path) -> None:
+    from dataclasses import replace
+
+    from engine.history.witnesses import parse_witness_key
+    from opsflow_verify import witness
+
+    assert witness.main(["init", "--name", "audit.example.com/he.ping", "--dir", str(tmp_path / "w")]) == 0
+    key = parse_witness_key((tmp_path / "w" / "witness.vkey").read_text())
+    web_engine.collaborators.checkpoints = replace(web_engine.collaborators.checkpoints, witnesses=(key,), quorum=1)
+    plan = start_plan(web_engine)
+    size = web_engine.audit.checkpoint(OPERATOR).size
+    page = text(client_as("he.ping").get(f"/audit/instances/{plan}", headers={"Accept-Language": "en"}))
+    assert (f"Checkpoint {size} was never cosigned by witness audit.example.com/he.ping (0 of the 1 cosignatures "
+            "required)") in page
+    assert str(web_engine.collaborators.checkpoints.directory) not in page and "checkpoint-0" not in page

@@ -43,6 +43,10 @@ TEXTS: list[tuple[re.Pattern[str], Say]] = [
      lambda m: _("The checkpoint's leaf files were altered: they do not reproduce its signed root.")),
     (re.compile(r"^the checkpoints in .* belong to log"),
      lambda m: _("The checkpoints found belong to another database's history.")),
+    (re.compile(r"^checkpoint (\d+) \(.*\) was never cosigned by witness (.+): (\d+) of the (\d+) cosignature"),
+     lambda m: _("Checkpoint %(size)s was never cosigned by witness %(witnesses)s (%(good)s of the %(needed)s "
+                 "cosignatures required): a history the witnesses never saw cannot be trusted.", size=m.group(1),
+                 witnesses=m.group(2), good=m.group(3), needed=m.group(4))),
     (re.compile(r"^attachment '(.+)' \(SHA-256 (\w+)…\)"),
      lambda m: _("The attached file %(name)s was changed or lost since the history recorded it.", name=m.group(1))),
 ]
