@@ -142,7 +142,7 @@ def export_bundle(session: Session, settings: CheckpointSettings, instance_ids: 
     files["checkpoint"] = checkpoint.text.encode("utf-8")
     files["public_key.vkey"] = settings.public_key_file.read_bytes()
     files["README.md"] = README.read_bytes()
-    for path in checkpoints.stored(settings):
+    for path in checkpoints.epoch(settings):  # the checkpoints before a rollback are of another tree
         older = checkpoints.read(path)
         if 0 < older.size < checkpoint.size:
             files[f"consistency/{older.size}.json"] = json.dumps({

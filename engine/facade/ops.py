@@ -3,8 +3,13 @@ cancelling a stuck instance, and scheduled starts."""
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
 from typing import Any
 
+from ..history import backup, rollback
+from ..history.backup import BackupManifest
+from ..history.restore import RestoreResult, restore
 from ..org.people import Caller, Operator, Person, acting
 from ..runtime.views import Cancelled
 from ..scheduling import operations, schedules
@@ -72,3 +77,23 @@ class Ops(Area):
     def remove_schedule(self, by: Operator, schedule_id: int) -> None:
         with self.core.transaction() as session:
             schedules.remove_schedule(session, schedule_id)
+
+    # -- backup and restore ------------------------------------------------------------------
+    def backup(self, by: Operator, out: Path) -> BackupManifest:
+        """Write a consistent backup of the database to ``out`` while the web and the worker run (SQLite's
+        backup API; PostgreSQL's ``pg_dump``). :raise InvalidInput: no client tool, or the wrong version."""
+        return backup.backup(self.core.db, out, self.collaborators.clock())
+
+    def restore(self, by: Operator, file: Path, acknowledge_rollback: str | None = None,
+                who: str = "operator") -> RestoreResult:
+        """Put a backup back, all or nothing (stop the web and the worker first). A backup older than the latest
+        signed checkpoint is refused unless ``acknowledge_rollback`` says why; then a signed rollback note by
+        ``who`` and a checkpoint at the restored size are written.
+
+        :raise RollbackRefused: :raise InvalidInput: :raise HistoryTampered:"""
+        settings = self.collaborators.checkpoints
+        found = backup.read_backup(file)
+        last = rollback.last_stamp(settings)
+        if last is not None and rollback.stamp(self.collaborators.clock()) <= last:
+            time.sleep(1.1)  # the note must come after the newest checkpoint, to the second
+        return restore(self.core.db, settings, found, acknowledge_rollback, who, self.collaborators.clock())

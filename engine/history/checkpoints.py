@@ -32,6 +32,8 @@ from .tiles import write_once
 DEFAULT_ORIGIN = "opsflow/history"
 ED25519 = b"\x01"
 _NAME = re.compile(r"^checkpoint-(\d{12})-(\d{8}T\d{6}Z)$")
+# A rollback note (``engine.history.rollback``): a restore put back a tree older than the latest checkpoint.
+ROLLBACK_NAME = re.compile(r"^rollback-(\d{12})-(\d{12})-(\d{8}T\d{6}Z)$")
 _STAMP = "%Y%m%dT%H%M%SZ"
 
 
@@ -184,11 +186,36 @@ def write(settings: CheckpointSettings, text: str, size: int, now: datetime) -> 
     return path
 
 
-def stored(settings: CheckpointSettings) -> list[Path]:
-    """The checkpoint files, oldest (smallest) first."""
+def _made(path: Path) -> tuple[str, int, int] | None:
+    """Where a file stands in the order the directory was written: its time, then a rollback note before the
+    checkpoints of the same second, then size (a restore waits for a new second before it writes its note)."""
+    if match := _NAME.match(path.name):
+        return match.group(2), 1, int(match.group(1))
+    if match := ROLLBACK_NAME.match(path.name):
+        return match.group(3), 0, 0
+    return None
+
+
+def trail(settings: CheckpointSettings) -> list[Path]:
+    """The checkpoints and rollback notes, in the order they were made."""
     if not settings.directory.is_dir():
         return []
-    return sorted(p for p in settings.directory.iterdir() if _NAME.match(p.name))
+    found = [(order, p) for p in settings.directory.iterdir() if (order := _made(p)) is not None]
+    return [p for _, p in sorted(found)]
+
+
+def stored(settings: CheckpointSettings) -> list[Path]:
+    """The checkpoint files, oldest first (in one epoch, the smallest first)."""
+    return [p for p in trail(settings) if _NAME.match(p.name)]
+
+
+def epoch(settings: CheckpointSettings) -> list[Path]:
+    """The checkpoint files since the last rollback note (all of them when there is none): the ones the
+    current tree extends."""
+    current: list[Path] = []
+    for path in trail(settings):
+        current = [*current, path] if _NAME.match(path.name) else []
+    return current
 
 
 def read(path: Path) -> Checkpoint:
