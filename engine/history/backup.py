@@ -192,6 +192,7 @@ def _backup_postgres(db: DbEngine, out: Path, now: datetime) -> BackupManifest:
     dsn, env = _libpq(db.url)
     with db.connect() as connection, tempfile.TemporaryDirectory(dir=out.parent) as folder:
         pg_dump = _client("pg_dump", connection)
+        connection.rollback()
         connection = connection.execution_options(isolation_level="REPEATABLE READ")
         with connection.begin():
             snapshot = connection.scalar(text("SELECT pg_export_snapshot()"))

@@ -90,8 +90,8 @@ def check_trail(settings: CheckpointSettings) -> Trail:
         elif before is not None and (current.size < before.size or (
                 current.size == before.size and current.root != before.root)):
             trail.problems.append(f"{path.name} (size {current.size}) does not extend "
-                                  f"{Path(before.file or '?').name} (size {before.size}) and no rollback note stands between them: the history "
-                                  "was rolled back or rewritten without a word")
+                                  f"{Path(before.file or '?').name} (size {before.size}) and no rollback note between "
+                                  "them: the history was rolled back or rewritten without a word")
         before = current
     if promised is not None:
         trail.problems.append(f"the rollback note {promised[1].name} is not followed by the checkpoint of the "
