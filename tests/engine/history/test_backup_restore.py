@@ -192,3 +192,40 @@ def test_a_missing_pg_dump_is_a_clear_error(postgres_url: str, tmp_path: Path, m
             backup_module.backup(db, tmp_path / "x.backup", backup_module.datetime.now())
     finally:
         db.dispose()
+
+
+def test_the_offline_bundle_reports_the_rollback_and_accepts_a_checkpoint_from_before_it(rolled_back, tmp_path):
+    import io
+    import zipfile
+
+    from opsflow_verify.bundle import verify as verify_bundle
+
+    engine, _, size = rolled_back
+    settings = engine.collaborators.checkpoints
+    [note_file] = notes(engine)
+    from_size = parse_rollback(note_file.read_text()).from_size
+    before = [p for p in stored(settings) if p.name.startswith(f"checkpoint-{from_size:012d}")]
+    bundle = tmp_path / "bundle.zip"
+    with open(bundle, "wb") as out:
+        engine.audit.export_bundle(OPERATOR, [1], out)
+    result = verify_bundle(str(bundle))
+    assert result.ok, result.problems
+    assert len(result.notes) == 1 and result.notes[0].startswith("rolled back from ") and REASON in result.notes[0]
+    # The auditor's own copy of the checkpoint from before the restore: explained by the note, not a fork.
+    result = verify_bundle(str(bundle), before[0].read_text())
+    assert result.ok, result.problems
+    assert any("was rolled back by a signed note" in said for said in result.notes)
+    # A note altered inside the bundle fails (the manifest's hash and the note's own signature).
+    altered = io.BytesIO()
+    with zipfile.ZipFile(bundle) as source, zipfile.ZipFile(altered, "w") as target:
+        for item in source.infolist():
+            content = source.read(item)
+            if item.filename.startswith("rollbacks/"):
+                content = content.replace(REASON.encode(), b"routine maintenance")
+            target.writestr(item, content)
+    forged = tmp_path / "forged.zip"
+    forged.write_bytes(altered.getvalue())
+    result = verify_bundle(str(forged))
+    assert not result.ok
+    assert any(p.startswith("rollbacks/") and "not signed by" in p for p in result.problems)
+    assert size > 0
