@@ -4,15 +4,17 @@ cancelling a stuck instance, and scheduled starts."""
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from ..errors import Conflict
 from ..history import backup, rollback
 from ..history.backup import BackupManifest
 from ..history.restore import RestoreResult, restore
 from ..org.people import Caller, Operator, Person, acting
 from ..runtime.views import Cancelled
-from ..scheduling import operations, schedules
+from ..scheduling import heartbeat, operations, schedules
 from ..scheduling.views import (
     DismissedJob,
     Incident,
@@ -23,6 +25,8 @@ from ..scheduling.views import (
     ScheduleEntry,
 )
 from .core import Area
+
+WORKER_RUNNING = timedelta(seconds=30)  # a worker seen this recently is taken to be running
 
 
 class Ops(Area):
@@ -93,6 +97,11 @@ class Ops(Area):
         :raise RollbackRefused: :raise InvalidInput: :raise HistoryTampered:"""
         settings = self.collaborators.checkpoints
         found = backup.read_backup(file)
+        with self.core.reading() as session:  # a running worker beats every 10 s (web nodes leave no trace)
+            running = heartbeat.recent_workers(session, self.collaborators.clock(), WORKER_RUNNING)
+        if running:
+            raise Conflict(f"worker {running[0].worker_id} was seen {running[0].seconds_ago} s ago: stop the "
+                           "workers and the web before a restore (nothing was changed)")
         last = rollback.last_stamp(settings)
         if last is not None and rollback.stamp(self.collaborators.clock()) <= last:
             time.sleep(1.1)  # the note must come after the newest checkpoint, to the second

@@ -229,3 +229,21 @@ def test_the_offline_bundle_reports_the_rollback_and_accepts_a_checkpoint_from_b
     assert not result.ok
     assert any(p.startswith("rollbacks/") and "not signed by" in p for p in result.problems)
     assert size > 0
+
+
+def test_a_running_worker_stops_the_restore(engine: Engine, tmp_path: Path):
+    from datetime import UTC, datetime
+
+    from engine.errors import Conflict
+    from engine.models import WorkerHeartbeat
+
+    start_plan(engine)
+    out = tmp_path / "opsflow.backup"
+    engine.ops.backup(OPERATOR, out)
+    now = datetime.now(UTC)
+    with engine.core.transaction() as session:
+        session.add(WorkerHeartbeat(worker_id="node-2:4711", slots=4, started_at=now, seen_at=now))
+    events = event_count(engine)
+    with pytest.raises(Conflict, match=r"worker node-2:4711 was seen .* stop the workers"):
+        engine.ops.restore(OPERATOR, out)
+    assert event_count(engine) == events
