@@ -26,11 +26,12 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Engine as DbEngine
 from sqlalchemy import create_engine, select, text
@@ -47,6 +48,7 @@ from .tiles import ORG_RECORD_NAME, Leaf
 
 FORMAT = "opsflow-backup/1"
 MANIFEST, LEAVES = "manifest.json", "leaves.bin"
+T = TypeVar("T")
 MEMBERS = {"sqlite": "database.sqlite", "postgresql": "database.pgdump"}
 CONTENTS = ("the whole database: processes, instances, history, attached files, users, settings",)
 LEFT_OUT = ("the signing key", "the checkpoint directory (checkpoints, tiles, rollback notes)")
@@ -149,10 +151,15 @@ def _backup_sqlite(db: DbEngine, out: Path, now: datetime) -> BackupManifest:
 
 
 def _read_sqlite(path: Path, now: datetime) -> tuple[BackupManifest, list[bytes]]:
+    manifest, leaves = _leaves_of_sqlite(path, lambda session: _manifest(session, "sqlite", now))
+    return manifest, leaves
+
+
+def _leaves_of_sqlite(path: Path, read: Callable[[Session], T]) -> T:
     reader = create_engine(f"sqlite:///{path}")
     try:
         with Session(reader) as session:
-            return _manifest(session, "sqlite", now)
+            return read(session)
     finally:
         reader.dispose()
 
@@ -173,7 +180,7 @@ def _client(tool: str, connection: Connection) -> str:
     return found
 
 
-def _libpq(url: URL) -> tuple[str, dict[str, str]]:
+def libpq(url: URL) -> tuple[str, dict[str, str]]:
     """A libpq connection URI for the client tools, and the environment that carries the password."""
     env = dict(os.environ)
     if url.password:
@@ -189,7 +196,7 @@ def _run(command: list[str], env: dict[str, str], what: str) -> None:
 
 
 def _backup_postgres(db: DbEngine, out: Path, now: datetime) -> BackupManifest:
-    dsn, env = _libpq(db.url)
+    dsn, env = libpq(db.url)
     with db.connect() as connection, tempfile.TemporaryDirectory(dir=out.parent) as folder:
         pg_dump = _client("pg_dump", connection)
         connection.rollback()
@@ -242,16 +249,19 @@ def _extracted(backup_file: BackupFile, folder: Path) -> Iterator[Path]:
         yield path
 
 
-def check_database(db: DbEngine, backup_file: BackupFile) -> None:
-    """The backup is of this kind of database, and (SQLite) its database gives the tree its leaves name."""
+def check_database(db: DbEngine, backup_file: BackupFile) -> list[Leaf] | None:
+    """The backup is of this kind of database, and (SQLite) its database gives the tree its leaves name: then
+    return that tree's leaves (a PostgreSQL dump is read once restored)."""
     if backup_file.manifest.dialect != db.dialect.name:
         raise InvalidInput(f"the backup is of a {backup_file.manifest.dialect} database, this one is "
                            f"{db.dialect.name}")
     if db.dialect.name == "sqlite":
         with _extracted(backup_file, _sqlite_path(db).parent) as copy:
-            _, leaves = _read_sqlite(copy, datetime.now())
-            if leaves != backup_file.leaves:
+            _, leaves = _leaves_of_sqlite(copy, tree_leaves)
+            if [leaf.hash for leaf in leaves] != backup_file.leaves:
                 raise InvalidInput(f"{backup_file.archive}: its database does not hold the tree its manifest names")
+            return leaves
+    return None
 
 
 def put_back(db: DbEngine, backup_file: BackupFile) -> None:
@@ -270,7 +280,7 @@ def put_back(db: DbEngine, backup_file: BackupFile) -> None:
                 target.close()
         db.dispose()
         return
-    dsn, env = _libpq(db.url)
+    dsn, env = libpq(db.url)
     with db.connect() as connection:
         pg_restore = _client("pg_restore", connection)
     db.dispose()

@@ -91,12 +91,14 @@ def restore(db: DbEngine, settings: CheckpointSettings, backup_file: BackupFile,
     """
     if reason is not None:
         reason = rollback.check_reason(reason)
-    backup.check_database(db, backup_file)
+    checked = backup.check_database(db, backup_file)
     with directory_lock(settings):  # no checkpoint is made meanwhile
         latest = check_allowed(settings, backup_file, reason, now)
         backup.put_back(db, backup_file)
-        with Session(db) as session:
-            _, leaves = backup.tree_leaves(session)
+        if checked is None:  # PostgreSQL: read what was restored
+            with Session(db) as session:
+                _, checked = backup.tree_leaves(session)
+        leaves = checked
         hashes = [leaf.hash for leaf in leaves]
         if hashes != backup_file.leaves:
             raise HistoryTampered("the restored database does not hold the tree the backup's manifest names: the "
