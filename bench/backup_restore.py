@@ -35,6 +35,11 @@ def fill(engine: Engine, events: int) -> int:
     with engine.core.reading() as session:
         per_instance = int(session.scalar(select(func.count()).select_from(HistoryEvent)) or 1) / len(sources)
     clone(engine, sources, max(0, int(events / per_instance) - len(sources)), with_tasks=False)
+    if engine.db.dialect.name == "postgresql":  # the clones took ids by hand: move the sequences past them
+        with engine.db.begin() as connection:
+            for table in ("process_instance", "history_event"):
+                connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                        f"(SELECT max(id) FROM {table}))"))
     return engine.audit.checkpoint(OPERATOR).size
 
 
