@@ -14,6 +14,7 @@ published next to it as ``<key>.pub`` in the signed-note verifier format
 from __future__ import annotations
 
 import base64
+import bisect
 import hashlib
 import os
 import re
@@ -186,26 +187,27 @@ def write(settings: CheckpointSettings, text: str, size: int, now: datetime) -> 
     return path
 
 
-def _made(path: Path) -> tuple[str, int, int] | None:
-    """Where a file stands in the order the directory was written: its time, then a rollback note before the
-    checkpoints of the same second, then size (a restore waits for a new second before it writes its note)."""
-    if match := _NAME.match(path.name):
-        return match.group(2), 1, int(match.group(1))
-    if match := ROLLBACK_NAME.match(path.name):
-        return match.group(3), 0, 0
-    return None
-
-
 def trail(settings: CheckpointSettings) -> list[Path]:
-    """The checkpoints and rollback notes, in the order they were made."""
+    """The checkpoints and rollback notes in the order they were made: epoch by epoch (a rollback note starts
+    one: the checkpoints made at or after its time), and within an epoch by size, not by time, so that
+    workers whose clocks differ a little never put a checkpoint before a smaller one. A restore waits for a
+    new second before it writes its note, so no checkpoint of the epoch before shares the note's second."""
     if not settings.directory.is_dir():
         return []
-    found = [(order, p) for p in settings.directory.iterdir() if (order := _made(p)) is not None]
-    return [p for _, p in sorted(found)]
+    names = [p for p in settings.directory.iterdir() if _NAME.match(p.name) or ROLLBACK_NAME.match(p.name)]
+    notes = sorted(m.group(3) for p in names if (m := ROLLBACK_NAME.match(p.name)))
+
+    def order(path: Path) -> tuple[int, int, int, str]:
+        if match := _NAME.match(path.name):
+            return bisect.bisect_right(notes, match.group(2)), 1, int(match.group(1)), match.group(2)
+        stamp = path.name.rsplit("-", 1)[1]
+        return bisect.bisect_left(notes, stamp) + 1, 0, 0, stamp
+
+    return sorted(names, key=order)
 
 
 def stored(settings: CheckpointSettings) -> list[Path]:
-    """The checkpoint files, oldest first (in one epoch, the smallest first)."""
+    """The checkpoint files, oldest first (epoch by epoch; in one epoch, the smallest first)."""
     return [p for p in trail(settings) if _NAME.match(p.name)]
 
 

@@ -39,8 +39,7 @@ def check_reason(reason: str) -> str:
 
 def last_stamp(settings: CheckpointSettings) -> str | None:
     """The time (``%Y%m%dT%H%M%SZ``) of the newest checkpoint or note: a new note must come after it."""
-    files = checkpoints.trail(settings)
-    return files[-1].name.rsplit("-", 1)[1] if files else None
+    return max((p.name.rsplit("-", 1)[1] for p in checkpoints.trail(settings)), default=None)
 
 
 def stamp(now: datetime) -> str:
