@@ -36,6 +36,7 @@ from typing import TypeVar
 from sqlalchemy import Engine as DbEngine
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import URL, Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from ..clock import utc_iso
@@ -96,8 +97,9 @@ def _manifest(session: Session, dialect: str, now: datetime) -> tuple[BackupMani
     hashes = [leaf.hash for leaf in leaves]
     events = session.scalar(select(HistoryEvent.id).order_by(HistoryEvent.id.desc()).limit(1)) or 0
     try:
-        revision = session.scalar(text("SELECT version_num FROM alembic_version"))
-    except Exception:
+        with session.begin_nested():  # a failed statement must not end the snapshot's transaction
+            revision = session.scalar(text("SELECT version_num FROM alembic_version"))
+    except DBAPIError:  # a database made without Alembic has no such table
         revision = None
     return BackupManifest(FORMAT, dialect, utc_iso(now), log_id, len(hashes),
                           base64.b64encode(merkle.root(hashes)).decode(), events, revision), hashes
@@ -261,6 +263,13 @@ def check_database(db: DbEngine, backup_file: BackupFile) -> list[Leaf] | None:
             if [leaf.hash for leaf in leaves] != backup_file.leaves:
                 raise InvalidInput(f"{backup_file.archive}: its database does not hold the tree its manifest names")
             return leaves
+    with db.connect() as connection, connection.begin():
+        live = _revision(connection)
+    if live is not None and live != backup_file.manifest.revision:
+        raise InvalidInput(f"the database is at schema revision {live}, the backup at "
+                           f"{backup_file.manifest.revision}: tables of the newer schema would stay behind; drop "
+                           "opsflow's tables first (or restore into an empty database), then restore and run "
+                           "'opsflow init' (nothing was changed)")
     return None
 
 
@@ -285,5 +294,22 @@ def put_back(db: DbEngine, backup_file: BackupFile) -> None:
         pg_restore = _client("pg_restore", connection)
     db.dispose()
     with _extracted(backup_file, Path(tempfile.gettempdir())) as dump:
+        # The schema itself stays (``public`` may hold other things, e.g. extensions); its objects are replaced.
+        listing = subprocess.run([pg_restore, "--list", str(dump)], capture_output=True, text=True, env=env,
+                                 check=False).stdout.splitlines()
+        chosen = dump.with_name("restore.list")
+        chosen.write_text("\n".join(line for line in listing if not _SCHEMA_ENTRY.match(line)) + "\n")
         _run([pg_restore, "--clean", "--if-exists", "--single-transaction", "--exit-on-error", "--no-owner",
-              "--dbname", dsn, str(dump)], env, "pg_restore (nothing was changed)")
+              f"--use-list={chosen}", "--dbname", dsn, str(dump)], env, "pg_restore (nothing was changed)")
+
+
+_SCHEMA_ENTRY = re.compile(r"^\d+;\s+\d+\s+\d+\s+(SCHEMA\s+-|COMMENT\s+-\s+SCHEMA)\s")
+
+
+def _revision(connection: Connection) -> str | None:
+    try:
+        with connection.begin_nested():
+            found = connection.scalar(text("SELECT version_num FROM alembic_version"))
+        return str(found) if found is not None else None
+    except DBAPIError:  # no schema yet: nothing would be left behind
+        return None

@@ -11,7 +11,7 @@ import base64
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from engine.errors import InvalidInput
 from engine.facade import Engine
@@ -263,3 +263,20 @@ def test_checkpoints_of_workers_whose_clocks_differ_keep_their_order(engine: Eng
     assert latest(settings).file == str(larger)  # type: ignore[union-attr]
     report = engine.audit.verify(OPERATOR)
     assert report.ok and report.rollbacks == []
+
+
+def test_postgres_refuses_a_backup_of_another_schema_revision(engine: Engine, tmp_path: Path):
+    if engine.db.dialect.name != "postgresql":
+        pytest.skip("SQLite replaces the whole file: nothing of a newer schema stays behind")
+    start_plan(engine)
+    out = tmp_path / "opsflow.backup"
+    engine.ops.backup(OPERATOR, out)
+    with engine.db.begin() as connection:
+        revision = connection.scalar(text("SELECT version_num FROM alembic_version"))
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(InvalidInput, match="schema revision 9999, the backup at"):
+        engine.ops.restore(OPERATOR, out)
+    with engine.db.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
+    engine.ops.restore(OPERATOR, out)
+    assert engine.audit.verify(OPERATOR).ok
