@@ -9,7 +9,7 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import jcs, note, tree
+from . import jcs, note, rollback, tree
 
 FORMAT = "opsflow-bundle/1"
 MATERIAL_KEYS = ("encoding", "prev_hash", "instance_id", "seq", "kind", "occurred_at", "actor", "task_name",
@@ -112,9 +112,10 @@ def _verify(bundle: BundleReader, result: Result, checkpoint_text: str | None, p
         problems.append(f"the checkpoint is not signed by {key.name} (key id {key.key_id.hex()})")
     # 4-6. The events: readable, canonical, chained, as listed, and in the checkpoint's tree.
     _verify_events(bundle, manifest, checkpoint, result)
-    # 7. A checkpoint the auditor holds from elsewhere.
+    # 7. Rollback notes (a restore put back an older history), and a checkpoint the auditor holds from elsewhere.
+    notes = _rollbacks(bundle, key, result)
     if checkpoint_text is not None:
-        _verify_against(bundle, checkpoint_text, checkpoint, key, problems)
+        _verify_against(bundle, checkpoint_text, checkpoint, key, problems, notes, result)
     # 8. The attached files, against the events that recorded them.
     _verify_attachments(bundle, manifest, result)
 
@@ -238,8 +239,40 @@ def _verify_events(bundle: BundleReader, manifest: dict[str, Any], checkpoint: n
     result.instances = len(manifest["instances"])
 
 
+def _rollbacks(bundle: BundleReader, key: note.Key, result: Result) -> list[rollback.Rollback]:
+    """The bundle's rollback notes (``rollbacks/``), each signed by the key; reported in ``result.notes``."""
+    found = []
+    for name in sorted(n for n in bundle.names if n.startswith("rollbacks/")):
+        try:
+            parsed = rollback.parse_rollback(bundle.text(name))
+            rollback.check_rollback(parsed, [key])
+        except ValueError as exc:
+            result.problems.append(f"{name}: {exc}")
+            continue
+        found.append(parsed)
+        result.notes.append(parsed.describe())
+    return found
+
+
+def _rolled_back_from(bundle: BundleReader, theirs: note.Checkpoint, ours: note.Checkpoint,
+                      notes: list[rollback.Rollback]) -> rollback.Rollback | None:
+    """A note that rolled back from exactly ``theirs`` to a tree the bundle's checkpoint extends."""
+    for found in notes:
+        if (found.from_size, found.from_root) != (theirs.size, theirs.root) or found.to_size > ours.size:
+            continue
+        if found.to_size == ours.size:
+            if found.to_root == ours.root:
+                return found
+            continue
+        name = f"consistency/{found.to_size}.json"
+        if name in bundle.names and tree.consistent(found.to_size, ours.size, found.to_root, ours.root,
+                                                    [_b64(h) for h in json.loads(bundle.text(name))["proof"]]):
+            return found
+    return None
+
+
 def _verify_against(bundle: BundleReader, text: str, ours: note.Checkpoint, key: note.Key,
-                    problems: list[str]) -> None:
+                    problems: list[str], notes: list[rollback.Rollback], result: Result) -> None:
     try:
         theirs = note.parse_checkpoint(text)
     except ValueError as exc:
@@ -249,6 +282,11 @@ def _verify_against(bundle: BundleReader, text: str, ours: note.Checkpoint, key:
         problems.append(f"--checkpoint is not signed by {key.name} (key id {key.key_id.hex()})")
     if theirs.origin != ours.origin:
         problems.append(f"--checkpoint is of log {theirs.origin!r}, the bundle's of {ours.origin!r}")
+    rolled_back = _rolled_back_from(bundle, theirs, ours, notes)
+    if rolled_back is not None:
+        result.notes.append(f"--checkpoint (size {theirs.size}) was rolled back by a signed note; the bundle's "
+                            f"checkpoint extends the restored tree (size {rolled_back.to_size})")
+        return
     if theirs.size > ours.size:
         problems.append(f"--checkpoint (size {theirs.size}) is newer than the bundle's ({ours.size}): export again")
         return

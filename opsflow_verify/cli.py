@@ -40,6 +40,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return TAMPERED
     cp = result.checkpoint
     assert cp is not None
+    for said in result.notes:
+        print(f"ROLLBACK (signed note): {said}")
     print(f"verified: {result.events} event(s) of {result.instances} instance(s), each chained, as listed and "
           f"included in checkpoint {cp.origin} of size {cp.size}"
           + (", which extends the checkpoint given" if checkpoint else "")

@@ -142,12 +142,19 @@ def export_bundle(session: Session, settings: CheckpointSettings, instance_ids: 
     files["checkpoint"] = checkpoint.text.encode("utf-8")
     files["public_key.vkey"] = settings.public_key_file.read_bytes()
     files["README.md"] = README.read_bytes()
-    for path in checkpoints.stored(settings):
+    for path in checkpoints.trail(settings):
+        if checkpoints.ROLLBACK_NAME.match(path.name):  # a restore rolled the history back: the auditor sees it
+            files[f"rollbacks/{path.name}"] = path.read_bytes()
+            continue
         older = checkpoints.read(path)
-        if 0 < older.size < checkpoint.size:
+        if not 0 < older.size < checkpoint.size:
+            continue
+        extends = tree.consistency_proof(older.size)
+        # Before a rollback, a checkpoint of another tree: a proof only where the current tree extends it.
+        if merkle.verify_consistency(older.size, checkpoint.size, older.root, checkpoint.root, extends):
             files[f"consistency/{older.size}.json"] = json.dumps({
                 "old_size": older.size, "old_root": _b64(older.root), "new_size": checkpoint.size,
-                "proof": [_b64(h) for h in tree.consistency_proof(older.size)]}).encode()
+                "proof": [_b64(h) for h in extends]}).encode()
     definitions = []
     definition_ids = sorted({i.definition_id for i in instances.values()})
     versions = {d.id: d for d in session.scalars(select(ProcessDefinition)

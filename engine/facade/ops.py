@@ -3,11 +3,18 @@ cancelling a stuck instance, and scheduled starts."""
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+from ..errors import Conflict
+from ..history import backup, publish, rollback
+from ..history.backup import BackupManifest
+from ..history.restore import RestoreResult, restore
 from ..org.people import Caller, Operator, Person, acting
 from ..runtime.views import Cancelled
-from ..scheduling import operations, schedules
+from ..scheduling import heartbeat, operations, publishing, schedules
 from ..scheduling.views import (
     DismissedJob,
     Incident,
@@ -18,6 +25,8 @@ from ..scheduling.views import (
     ScheduleEntry,
 )
 from .core import Area
+
+WORKER_RUNNING = timedelta(seconds=30)  # a worker seen this recently is taken to be running
 
 
 class Ops(Area):
@@ -72,3 +81,34 @@ class Ops(Area):
     def remove_schedule(self, by: Operator, schedule_id: int) -> None:
         with self.core.transaction() as session:
             schedules.remove_schedule(session, schedule_id)
+
+    # -- backup and restore ------------------------------------------------------------------
+    def backup(self, by: Operator, out: Path) -> BackupManifest:
+        """Write a consistent backup of the database to ``out`` while the web and the worker run (SQLite's
+        backup API; PostgreSQL's ``pg_dump``). :raise InvalidInput: no client tool, or the wrong version."""
+        return backup.backup(self.core.db, out, self.collaborators.clock())
+
+    def restore(self, by: Operator, file: Path, acknowledge_rollback: str | None = None,
+                who: str = "operator") -> RestoreResult:
+        """Put a backup back, all or nothing (stop the web and the worker first). A backup older than the latest
+        signed checkpoint is refused unless ``acknowledge_rollback`` says why; then a signed rollback note by
+        ``who`` and a checkpoint at the restored size are written.
+
+        :raise RollbackRefused: :raise InvalidInput: :raise HistoryTampered:"""
+        settings = self.collaborators.checkpoints
+        found = backup.read_backup(file)
+        with self.core.reading() as session:  # a running worker beats every 10 s (web nodes leave no trace)
+            running = heartbeat.recent_workers(session, self.collaborators.clock(), WORKER_RUNNING)
+        if running:
+            raise Conflict(f"worker {running[0].worker_id} was seen {running[0].seconds_ago} s ago: stop the "
+                           "workers and the web before a restore (nothing was changed)")
+        last = rollback.last_stamp(settings)
+        if last is not None and rollback.stamp(self.collaborators.clock()) <= last:
+            time.sleep(1.1)  # the note must come after the newest checkpoint, to the second
+        result = restore(self.core.db, settings, found, acknowledge_rollback, who, self.collaborators.clock())
+        written = [Path(f).name for f in (result.note, result.checkpoint) if f]
+        if written and publish.destinations(settings):  # the note and its checkpoint leave the server too
+            with self.core.transaction() as session:
+                for name in written:
+                    publishing.schedule(session, settings, name, self.collaborators.clock())
+        return result

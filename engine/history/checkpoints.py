@@ -14,6 +14,7 @@ published next to it as ``<key>.pub`` in the signed-note verifier format
 from __future__ import annotations
 
 import base64
+import bisect
 import hashlib
 import os
 import re
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
 DEFAULT_ORIGIN = "opsflow/history"
 ED25519 = b"\x01"
 _NAME = re.compile(r"^checkpoint-(\d{12})-(\d{8}T\d{6}Z)$")
+# A rollback note (``engine.history.rollback``): a restore put back a tree older than the latest checkpoint.
+ROLLBACK_NAME = re.compile(r"^rollback-(\d{12})-(\d{12})-(\d{8}T\d{6}Z)$")
 _STAMP = "%Y%m%dT%H%M%SZ"
 
 
@@ -221,11 +224,37 @@ def write(settings: CheckpointSettings, text: str, size: int, now: datetime) -> 
     return path
 
 
-def stored(settings: CheckpointSettings) -> list[Path]:
-    """The checkpoint files, oldest (smallest) first."""
+def trail(settings: CheckpointSettings) -> list[Path]:
+    """The checkpoints and rollback notes in the order they were made: epoch by epoch (a rollback note starts
+    one: the checkpoints made at or after its time), and within an epoch by size, not by time, so that
+    workers whose clocks differ a little never put a checkpoint before a smaller one. A restore waits for a
+    new second before it writes its note, so no checkpoint of the epoch before shares the note's second."""
     if not settings.directory.is_dir():
         return []
-    return sorted(p for p in settings.directory.iterdir() if _NAME.match(p.name))
+    names = [p for p in settings.directory.iterdir() if _NAME.match(p.name) or ROLLBACK_NAME.match(p.name)]
+    notes = sorted(m.group(3) for p in names if (m := ROLLBACK_NAME.match(p.name)))
+
+    def order(path: Path) -> tuple[int, int, int, str]:
+        if match := _NAME.match(path.name):
+            return bisect.bisect_right(notes, match.group(2)), 1, int(match.group(1)), match.group(2)
+        stamp = path.name.rsplit("-", 1)[1]
+        return bisect.bisect_left(notes, stamp) + 1, 0, 0, stamp
+
+    return sorted(names, key=order)
+
+
+def stored(settings: CheckpointSettings) -> list[Path]:
+    """The checkpoint files, oldest first (epoch by epoch; in one epoch, the smallest first)."""
+    return [p for p in trail(settings) if _NAME.match(p.name)]
+
+
+def epoch(settings: CheckpointSettings) -> list[Path]:
+    """The checkpoint files since the last rollback note (all of them when there is none): the ones the
+    current tree extends."""
+    current: list[Path] = []
+    for path in trail(settings):
+        current = [*current, path] if _NAME.match(path.name) else []
+    return current
 
 
 def read(path: Path) -> Checkpoint:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from ..db import stream
 from ..errors import HistoryTampered
 from ..models import HistoryEvent, HistoryTree, OrgRecord, ProcessInstance
-from . import attachment_check, checkpoints, merkle, witnesses
+from . import attachment_check, checkpoints, merkle, rollback, witnesses
 from .checkpoints import Checkpoint, CheckpointSettings
 from .encoding import ENCODING, NotEncodable, chain_hash, event_bytes
 from .log import GENESIS_HASH
@@ -64,6 +64,7 @@ class VerifyReport:
     signature_ok: bool | None = None
     covered: int = 0  # events the checkpoint covers (and that were checked against it)
     pending: int = 0  # events not yet in the checkpoint
+    rollbacks: list[str] = field(default_factory=list)  # "rolled back from N to M on <time> by <by>: <reason>"
 
     @property
     def ok(self) -> bool:
@@ -311,8 +312,12 @@ def check_history(session: Session, settings: CheckpointSettings | None = None, 
         close(None)
     problems += [ChainProblem(f.instance_id, f.seq, message, "attachment")
                  for f, message in attachment_check.problems_of(session, files)]
+    rollbacks: list[str] = []
     if settings is not None and instance_id is None:
         problems += _absences(session, settings, tree, counts["events"])
+        trail = rollback.check_trail(settings)
+        rollbacks = [note.describe() for note in trail.rollbacks]
+        problems += [ChainProblem(None, None, message, "checkpoint") for message in trail.problems]
     if tree is not None:
         _missing_leaves(tree, instance_id)
         if tree.hashes is None and instance_id is None and (
@@ -324,7 +329,7 @@ def check_history(session: Session, settings: CheckpointSettings | None = None, 
         problems += tree.problems
     problems.sort(key=_order)
     return VerifyReport(len(anchors), counts["events"], problems, tree.checkpoint if tree else None, signature,
-                        counts["covered"], counts["events"] - counts["covered"])
+                        counts["covered"], counts["events"] - counts["covered"], rollbacks)
 
 
 def verify(session: Session, instance_id: int | None = None) -> tuple[int, list[ChainProblem]]:

@@ -106,6 +106,7 @@ def report_json(report: VerifyReport) -> dict[str, Any]:
             "file": checkpoint.file, "origin": checkpoint.origin, "size": checkpoint.size,
             "made_at": checkpoint.made_at},
         "signature_ok": report.signature_ok, "covered": report.covered, "pending": report.pending,
+        "rollbacks": report.rollbacks,
         "first_bad": None if first is None else {"instance_id": first.instance_id, "seq": first.seq,
                                                  "organisation": first.organisation, "what": first.message},
         "problems": [{"instance_id": p.instance_id, "seq": p.seq, "organisation": p.organisation,
@@ -128,6 +129,8 @@ def cmd_verify(engine: Engine, args: argparse.Namespace) -> int:
             print(f"  {whose}{p.message}", file=sys.stderr)
         return TAMPERED
     print(f"history intact: {report.instances} instance(s), {report.events} event(s) checked")
+    for rolled_back in report.rollbacks:
+        print(f"ROLLBACK (signed note): {rolled_back}")
     if report.checkpoint is None:
         print("no checkpoint yet: only the hash chains were checked (run 'opsflow checkpoint')")
     else:
