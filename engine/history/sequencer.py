@@ -187,6 +187,7 @@ def make_checkpoint(
         key = checkpoints.load_or_create_key(settings)
         note = checkpoints.sign(key, settings.origin, size, root)
         if previous is not None and 0 < previous.size < size:  # what a witness that saw it checks
-            witnesses.write_proof(settings, previous.size, size, merkle.Tree(hashes).consistency_proof(previous.size))
+            witnesses.write_proof(settings, previous.size, size, root,
+                                  merkle.Tree(hashes).consistency_proof(previous.size))
         written = str(checkpoints.write(settings, note, size, now))
     return CheckpointResult(size, new, written, settings.origin, base64.b64encode(root).decode())

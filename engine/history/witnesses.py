@@ -13,7 +13,7 @@ first 4 bytes of SHA-256(name ‖ 0x0A ‖ 0x04 ‖ public key), and the witness
 Cosignatures are kept as files beside the checkpoints (``cosignatures/<checkpoint file>/<hex key id>``), not
 in the database: they are signatures that check themselves, they travel (and are published and backed up)
 with the checkpoints they sign, and someone who rewrites the database can only delete them, which the quorum
-check then reports. Consistency proofs are files there too: ``consistency-<old size>-<new size>``, one per
+check then reports. Consistency proofs are files there too: ``consistency-<old size>-<new size>-<root>``, one per
 checkpoint from the one before it (``proof_text``), so that a witness that saw any earlier checkpoint can
 walk the chain.
 """
@@ -39,7 +39,7 @@ from .tiles import write_once
 COSIGNATURE = b"\x04"
 COSIGNATURES = "cosignatures"
 PROOF_HEAD = "consistency/v1"
-_PROOF_NAME = re.compile(r"^consistency-(\d{12})-(\d{12})$")
+_PROOF_NAME = re.compile(r"^consistency-(\d{12})-(\d{12})(?:-[0-9a-f]{8})?$")
 
 
 @dataclass(frozen=True)
@@ -212,12 +212,15 @@ def proof_text(origin: str, old_size: int, new_size: int, proof: Sequence[bytes]
                     *(base64.b64encode(h).decode() + "\n" for h in proof)])
 
 
-def proof_name(old_size: int, new_size: int) -> str:
-    return f"consistency-{old_size:012d}-{new_size:012d}"
+def proof_name(old_size: int, new_size: int, new_root: bytes) -> str:
+    """The proof's file name: its sizes and the first 4 bytes of the root it leads to (after a restore rolled
+    history back, the same sizes can come again with another tree: each proof keeps its own file)."""
+    return f"consistency-{old_size:012d}-{new_size:012d}-{new_root[:4].hex()}"
 
 
-def write_proof(settings: CheckpointSettings, old_size: int, new_size: int, proof: Sequence[bytes]) -> Path:
-    path = settings.directory / proof_name(old_size, new_size)
+def write_proof(settings: CheckpointSettings, old_size: int, new_size: int, new_root: bytes,
+                proof: Sequence[bytes]) -> Path:
+    path = settings.directory / proof_name(old_size, new_size, new_root)
     write_once(path, proof_text(settings.origin, old_size, new_size, proof).encode("utf-8"))
     return path
 

@@ -8,6 +8,7 @@ unsigned note fails verify.
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from engine.history.restore import RollbackRefused
 from engine.models import HistoryEvent
 from opsflow_verify.rollback import check_rollback, parse_rollback
 from tests.journey import OPERATOR, decision, research_and_draft, start_plan, step
+from tests.templates import demo_engine
 
 REASON = "disk of db-1 failed; restored the 02:00 backup"
 
@@ -265,9 +267,14 @@ def test_checkpoints_of_workers_whose_clocks_differ_keep_their_order(engine: Eng
     assert report.ok and report.rollbacks == []
 
 
-def test_postgres_refuses_a_backup_of_another_schema_revision(engine: Engine, tmp_path: Path):
-    if engine.db.dialect.name != "postgresql":
-        pytest.skip("SQLite replaces the whole file: nothing of a newer schema stays behind")
+@pytest.fixture
+def postgres_engine(request: pytest.FixtureRequest, postgres_url: str) -> Iterator[Engine]:
+    """PostgreSQL only: on SQLite a restore replaces the whole file, so nothing of a newer schema stays behind."""
+    yield from demo_engine(request, postgres_url, None)
+
+
+def test_postgres_refuses_a_backup_of_another_schema_revision(postgres_engine: Engine, tmp_path: Path):
+    engine = postgres_engine
     start_plan(engine)
     out = tmp_path / "opsflow.backup"
     engine.ops.backup(OPERATOR, out)

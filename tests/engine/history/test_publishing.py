@@ -4,6 +4,7 @@ the signing key's place in production."""
 
 from __future__ import annotations
 
+import base64
 import threading
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -16,6 +17,7 @@ from engine.errors import InvalidInput
 from engine.history.checkpoints import CheckpointSettings
 from engine.history.key_placement import key_problem
 from engine.history.publish import PublishSettings
+from engine.history.witnesses import proof_name
 from engine.models import Job, Notification
 from engine.scheduling.worker import Worker
 from tests.journey import OPERATOR, RESEARCH, start_plan, step
@@ -89,7 +91,7 @@ def test_each_new_checkpoint_goes_to_every_destination(engine, tmp_path, endpoin
     step(engine, "wang.lei", "research", plan, RESEARCH)
     second = engine.audit.checkpoint(OPERATOR)
     Worker(engine.core).run_once()
-    proof = f"consistency-{first.size:012d}-{second.size:012d}"
+    proof = proof_name(first.size, second.size, base64.b64decode(str(second.root)))
     assert (folder / proof).is_file() and proof in [n for n, _ in endpoint.received]
 
 

@@ -5,6 +5,7 @@ databases. (Attacks (a) and (c), which fail on the server alone, are ``test_veri
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 from dataclasses import replace
@@ -17,7 +18,7 @@ from engine.facade import Engine
 from engine.history.checkpoints import stored
 from engine.history.publish import PublishSettings
 from engine.history.tiles import LEVEL0, NAMES
-from engine.history.witnesses import parse_witness_key
+from engine.history.witnesses import parse_witness_key, proof_name
 from opsflow_verify import witness
 from tests.engine.history.test_tamper_evidence import events_of, rewrite
 from tests.journey import DRAFT, OPERATOR, RESEARCH, decision, research_and_draft, start_plan, step
@@ -81,7 +82,7 @@ def test_a_checkpoint_is_trusted_once_a_witness_cosigned_it(engine, tmp_path):
     # More work, a new checkpoint: the witness walks the proof from the size it saw, and cosigns again.
     step(engine, "wang.lei", "research", plan, RESEARCH)
     second = engine.audit.checkpoint(OPERATOR)
-    assert (folder / f"consistency-{first.size:012d}-{second.size:012d}").is_file()
+    assert (folder / proof_name(first.size, second.size, base64.b64decode(str(second.root)))).is_file()
     assert not engine.audit.verify(OPERATOR).ok  # not cosigned yet
     assert auditor.run(folder, engine.collaborators.checkpoints.public_key_file, tmp_path / "c2") == 0
     engine.audit.cosign(OPERATOR, (tmp_path / "c2").read_text())
@@ -262,8 +263,9 @@ def test_the_witness_reads_a_checkpoint_and_a_proof_from_urls(sqlite_engine, tmp
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         base = f"http://127.0.0.1:{server.server_address[1]}"
+        proof = proof_name(first.size, second.size, base64.b64decode(str(second.root)))
         code = witness.main(["--dir", str(auditor.folder), "--checkpoint", f"{base}/{Path(str(second.file)).name}",
-                             "--proof", f"{base}/consistency-{first.size:012d}-{second.size:012d}",
+                             "--proof", f"{base}/{proof}",
                              "-o", str(tmp_path / "c2")])
         assert code == 0
         assert witness.main(["--dir", str(auditor.folder), "--checkpoint", f"{base}/nothing-here",
