@@ -39,7 +39,8 @@ def cmd_export_bundle(engine: Engine, args: argparse.Namespace) -> None:
 
 def _filter(args: argparse.Namespace) -> LogFilter:
     return LogFilter(args.process, getattr(args, "version", None), parse_date(getattr(args, "start", None), "--from"),
-                     parse_date(getattr(args, "end", None), "--to"), parse_label(getattr(args, "label", None), "--label"))
+                     parse_date(getattr(args, "end", None), "--to"),
+                     parse_label(getattr(args, "label", None), "--label"))
 
 
 def cmd_export_xes(engine: Engine, args: argparse.Namespace) -> None:
