@@ -154,7 +154,8 @@ def ocel_log(session: Session, wanted: LogFilter) -> OcelLog:
                                                       *({"name": key, "type": string} for key in HANDED_ON)]}
                        for name in sorted(activities)]
         + ([{"name": RETURNED, "attributes": [{"name": n, "type": t} for n, t in (
-            ("from_step", string), ("to_step", string), ("seq", integer), ("hash", string))]}]
+            ("from_step", string), ("to_step", string), ("element", string), ("lifecycle", string),
+            ("seq", integer), ("hash", string))]}]
            if any(r.kind == "task_returned" for r in rows) else [])
         + [{"name": OCEL_TYPES[kind], "attributes": [{"name": n, "type": t} for n, t in (
             *ATTRIBUTES[kind], ("seq", integer), ("hash", string))]}
