@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import __version__
 from .bundle import verify
 
 TAMPERED = 8
@@ -14,6 +15,7 @@ TAMPERED = 8
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="opsflow-verify", description="Verify an opsflow export bundle offline.")
+    parser.add_argument("--version", action="version", version=f"opsflow-verify {__version__}")
     parser.add_argument("bundle", metavar="FILE.zip")
     parser.add_argument("--checkpoint", metavar="FILE", help="a checkpoint you hold from elsewhere (e.g. older): "
                                                              "the bundle's must extend it")
