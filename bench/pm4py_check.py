@@ -10,8 +10,9 @@ the repository, on files exported with opsflow (the README's "Process mining wit
     /tmp/pm4py-venv/bin/python bench/pm4py_check.py /tmp/market_plan.xes /tmp/market_plan.ocel.json \
         [processes/market_plan.bpmn]
 
-The log is kept to its ``complete`` events (a step's assign/start, the instance's start and end, the moves are
-other lifecycle transitions); pm4py names the Petri net's transitions by the BPMN names, as opsflow names its
+The log is kept to the instances that reached an end event (trace attribute ``opsflow:status`` = completed: a
+cancelled, withdrawn or running one stops half-way through the model) and to their ``complete`` events (a step's
+assign/start, the instance's start and end, the moves are other lifecycle transitions); pm4py names the Petri net's transitions by the BPMN names, as opsflow names its
 events. Prints the figures: traces, events, token-based replay fitness, alignment fitness, precision.
 """
 
@@ -32,8 +33,11 @@ def main(xes: str, ocel: str | None, bpmn: Path = BPMN) -> None:
     log = pm4py.read_xes(xes)
     print(f"XES: {len(log)} events, {log['case:concept:name'].nunique()} traces")
     print("lifecycle transitions:", log["lifecycle:transition"].value_counts().to_dict())
-    done = pm4py.filter_event_attribute_values(log, "lifecycle:transition", ["complete"], level="event")
-    print(f"kept to lifecycle complete: {len(done)} events, {done['case:concept:name'].nunique()} traces")
+    print("instances by status:", log.groupby("case:opsflow:status")["case:concept:name"].nunique().to_dict())
+    ended = pm4py.filter_trace_attribute_values(log, "case:opsflow:status", ["completed"])  # at an end event
+    done = pm4py.filter_event_attribute_values(ended, "lifecycle:transition", ["complete"], level="event")
+    print(f"ended instances, kept to lifecycle complete: {len(done)} events, "
+          f"{done['case:concept:name'].nunique()} traces, {len(pm4py.get_variants(done))} variants")
     print("activities:", done["concept:name"].value_counts().to_dict())
     net, initial, final = pm4py.convert_to_petri_net(pm4py.read_bpmn(str(bpmn)))
     began = time.perf_counter()
