@@ -12,8 +12,9 @@ the repository, on files exported with opsflow (the README's "Process mining wit
 
 The log is kept to the instances that reached an end event (trace attribute ``opsflow:status`` = completed: a
 cancelled, withdrawn or running one stops half-way through the model) and to their ``complete`` events (a step's
-assign/start, the instance's start and end, the moves are other lifecycle transitions); pm4py names the Petri net's transitions by the BPMN names, as opsflow names its
-events. Prints the figures: traces, events, token-based replay fitness, alignment fitness, precision.
+assign/start, the instance's start and end, the moves are other lifecycle transitions); pm4py names the Petri
+net's transitions by the BPMN names, as opsflow names its events. Prints the figures: traces, events, token-based
+replay fitness, alignment fitness, precision.
 """
 
 from __future__ import annotations
