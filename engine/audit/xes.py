@@ -21,8 +21,8 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
-from xml.sax.saxutils import quoteattr
 
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
@@ -96,8 +96,19 @@ def count_instances(session: Session, wanted: LogFilter) -> int:
     return int(session.scalar(select(func.count()).select_from(instance_query(session, wanted).subquery())) or 0)
 
 
+# What an attribute value escapes (as xml.sax.saxutils.quoteattr does, always in double quotes): str.translate
+# is several times faster, and the export writes a few attributes per event.
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;", "\r": "&#13;",
+                          "\t": "&#9;"})
+
+
+@lru_cache(maxsize=512)
+def _opening(kind: str, key: str) -> str:
+    return f'<{kind} key="{key.translate(_ESCAPES)}" value="'
+
+
 def _attr(kind: str, key: str, value: Any) -> str:
-    return f"<{kind} key={quoteattr(key)} value={quoteattr(str(value))}/>"
+    return f'{_opening(kind, key)}{str(value).translate(_ESCAPES)}"/>'
 
 
 def _timestamp(moment: datetime) -> str:
