@@ -195,7 +195,7 @@ def history_rows(session: Session, ids: list[int]) -> dict[int, list[Any]]:
     return events
 
 
-def stream_xes(session: Session, wanted: LogFilter, chunk: int = 500) -> Iterator[str]:
+def stream_xes(session: Session, wanted: LogFilter, chunk: int = 200) -> Iterator[str]:
     """The XES document in pieces: the header, then one piece per trace, then the end.
 
     Reads the instances ``chunk`` at a time, so memory stays flat however long the log is.
