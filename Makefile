@@ -9,7 +9,7 @@ export OPSFLOW_DEMO_PASSWORD ?= opsflow-demo
 
 INSTALL_LOG := $(VENV)/install.log
 
-.PHONY: install frontend run test system lint typecheck bench translations clean
+.PHONY: install frontend run test system lint typecheck bench translations clean dist
 
 # pip's own output (per-file warnings, the editable-install notice) goes to .venv/install.log,
 # shown only when something fails.
@@ -81,3 +81,14 @@ translations: install
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
+
+# The standalone verifier as a wheel of its own (stdlib + cryptography), built offline into dist/:
+# packaging/opsflow-verify/pyproject.toml beside a copy of opsflow_verify/, built without build isolation.
+VERIFY_BUILD := build/opsflow-verify
+dist: $(STAMP)
+	@rm -rf $(VERIFY_BUILD) && mkdir -p $(VERIFY_BUILD) dist
+	@cp packaging/opsflow-verify/pyproject.toml $(VERIFY_BUILD)/
+	@cp -r opsflow_verify $(VERIFY_BUILD)/ && rm -rf $(VERIFY_BUILD)/opsflow_verify/__pycache__
+	@$(BIN)/pip wheel --quiet --no-deps --no-build-isolation --no-index -w dist $(VERIFY_BUILD) > $(VERIFY_BUILD).log 2>&1 \
+		|| { cat $(VERIFY_BUILD).log; exit 1; }
+	@ls dist/opsflow_verify-*.whl

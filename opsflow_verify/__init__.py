@@ -6,6 +6,8 @@ outside auditor can read it, or rewrite it, without trusting opsflow's own code.
 README.md describes the algorithm this package implements.
 """
 
-__all__ = ["main"]
+__all__ = ["__version__", "main"]
+
+__version__ = "0.2.0"  # the wheel's version (make dist); the bundle's README names the one it was written for
 
 from .cli import main

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import witness
+from . import __version__, witness
 from .bundle import verify
 
 TAMPERED = 8
@@ -19,6 +19,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments[:1] == ["witness"]:
         return witness.main(arguments[1:])
     parser = argparse.ArgumentParser(prog="opsflow-verify", description="Verify an opsflow export bundle offline.")
+    parser.add_argument("--version", action="version", version=f"opsflow-verify {__version__}")
     parser.add_argument("bundle", metavar="FILE.zip")
     parser.add_argument("--checkpoint", metavar="FILE", help="a checkpoint you hold from elsewhere (e.g. older): "
                                                              "the bundle's must extend it")

@@ -24,6 +24,8 @@ from typing import IO, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from opsflow_verify import __version__ as verifier_version
+
 from ..clock import utc_iso
 from ..errors import HistoryTampered, InstanceNotFound, InvalidInput
 from ..history import attachment_check, checkpoints, merkle
@@ -35,6 +37,16 @@ from .views import BundleSummary
 
 FORMAT = "opsflow-bundle/1"
 README = Path(__file__).with_name("bundle_readme.md")
+
+
+def readme() -> bytes:
+    """The bundle's README, headed by the verifier version it was written for (``make dist`` builds its wheel)."""
+    wheel = f"opsflow_verify-{verifier_version}-py3-none-any.whl"
+    version = (f"Written for opsflow-verify {verifier_version}: `pip install {wheel}` (the wheel opsflow's `make dist` "
+               "builds; it needs only `cryptography`), then `opsflow-verify --version` says which one you run.\n\n")
+    text = README.read_text(encoding="utf-8")
+    title, _, rest = text.partition("\n\n")
+    return f"{title}\n\n{version}{rest}".encode()
 MAX_INSTANCES = 1000
 
 
@@ -141,7 +153,7 @@ def export_bundle(session: Session, settings: CheckpointSettings, instance_ids: 
     files["proofs.jsonl"] = proofs_out.getvalue()
     files["checkpoint"] = checkpoint.text.encode("utf-8")
     files["public_key.vkey"] = settings.public_key_file.read_bytes()
-    files["README.md"] = README.read_bytes()
+    files["README.md"] = readme()
     for path in checkpoints.trail(settings):
         if checkpoints.ROLLBACK_NAME.match(path.name):  # a restore rolled the history back: the auditor sees it
             files[f"rollbacks/{path.name}"] = path.read_bytes()

@@ -38,4 +38,5 @@ def allow_export(session: Session, actor: Actor, what: str, detail: str, now: da
 def described(wanted: LogFilter) -> str:
     """A log filter in the access log's words: ``process=market_plan, version=2``."""
     return ", ".join(f"{k}={v}" for k, v in (("process", wanted.process), ("version", wanted.version),
-                                             ("from", wanted.start), ("to", wanted.end)) if v)
+                                             ("from", wanted.start), ("to", wanted.end),
+                                             ("label", wanted.label if wanted.label != "name" else None)) if v)

@@ -2,11 +2,10 @@
 (会签), an urge (催办) and a transfer (转办).
 
 In XES each is an event of the step it was made on (``concept:name`` = the step's BPMN element id) whose
-``lifecycle:transition`` is never ``complete``: ``schedule`` when a round hands the step to its people,
-``reassign`` for a transfer, ``unknown`` (the standard's word for a transition outside its model) for an urge
-and for the end of a round. A log kept to its ``complete`` events, the usual way to replay a log against its
-model, therefore holds exactly the completions the conformance check replays (``conformance``). In OCEL each is
-an event type of its own, related to the instance, the tasks and the people it concerns.
+``lifecycle:transition`` says what it was: ``schedule`` when a round hands the step to its people, ``reassign``
+for a transfer, ``unknown`` (the standard's word for a transition outside its model) for an urge, and
+``complete`` for the end of a round: the round is one activity, as the model has one task (``log_steps``). In
+OCEL each is an event type of its own, related to the instance, the tasks and the people it concerns.
 
 The on-whose-behalf (代理) of any event rides along as ``on_behalf_of`` when its payload names one.
 """
@@ -16,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 # The history kinds exported as events of their own, with their XES lifecycle transition and OCEL event type.
-LIFECYCLE = {"countersign_started": "schedule", "countersign_ended": "unknown", "task_urged": "unknown",
+LIFECYCLE = {"countersign_started": "schedule", "countersign_ended": "complete", "task_urged": "unknown",
              "task_transferred": "reassign"}
 MOVE_KINDS = tuple(LIFECYCLE)
 OCEL_TYPES = {"countersign_started": "countersign started", "countersign_ended": "countersign ended",

@@ -20,15 +20,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..clock import utc_iso
-from ..models import HistoryEvent, HumanTask, ProcessInstance, User, UserRole
+from ..models import HumanTask, ProcessInstance, User, UserRole
 from .attachment_files import before, files_by_task
+from .log_steps import LogStep, log_steps
 from .move_events import ATTRIBUTES, MOVE_KINDS, OCEL_TYPES, move_attributes, people_of
 from .views import OcelLog
-from .xes import DONE_KINDS, HANDED_ON, LogFilter, handed_on, instance_query, task_moves
+from .xes import HANDED_ON, Labels, LogFilter, handed_on, history_rows, instance_query, models_of, task_moves
 
 EPOCH = "1970-01-01T00:00:00Z"
-TASK_EVENTS = (*DONE_KINDS, "task_returned", *MOVE_KINDS)
 RETURNED = "task returned"  # the event type of a return to an earlier step
+NAMED = ("on_behalf_of", "approver", "to", "for", "proxy")  # the payload keys that name a person
 
 
 def _attrs(values: dict[str, Any]) -> list[dict[str, Any]]:
@@ -42,16 +43,15 @@ def ocel_log(session: Session, wanted: LogFilter) -> OcelLog:
     starters: dict[int, str] = {row.id: row.username for row in session.execute(
         select(ProcessInstance.id, User.username).join(User, User.id == ProcessInstance.started_by_id)
         .where(ProcessInstance.id.in_(ids)))} if ids else {}
-    rows = session.execute(
-        select(HistoryEvent.id, HistoryEvent.instance_id, HistoryEvent.seq, HistoryEvent.task_name,
-               HistoryEvent.occurred_at, HistoryEvent.actor, HistoryEvent.payload_json, HistoryEvent.hash,
-               HistoryEvent.human_task_id, HumanTask.lane, HistoryEvent.kind)
-        .outerjoin(HumanTask, HumanTask.id == HistoryEvent.human_task_id)
-        .where(HistoryEvent.instance_id.in_(ids), HistoryEvent.kind.in_(TASK_EVENTS))
-        .order_by(HistoryEvent.occurred_at, HistoryEvent.id)).all() if ids else []
+    by_instance = history_rows(session, ids) if ids else {}
+    models = models_of(session, {i.definition_id for i in instances}, {})
+    steps = sorted(((step, n) for instance in instances
+                    for n, step in enumerate(log_steps(by_instance[instance.id], models[instance.definition_id]))),
+                   key=lambda found: (found[0].row.occurred_at, found[0].row.seq, found[0].row.instance_id, found[1]))
+    rows = [row for instance in instances for row in by_instance[instance.id] if row.kind != "gateway_path"]
     payloads = {row.id: json.loads(row.payload_json) for row in rows}
     people = sorted({r.actor for r in rows if r.actor} | set(starters.values())
-                    | {str(p[key]) for p in payloads.values() for key in ("on_behalf_of", "approver") if p.get(key)}
+                    | {str(p[k]) for p in payloads.values() for k in NAMED if isinstance(p.get(k), str) and p[k]}
                     | {who for r in rows if r.kind in OCEL_TYPES for who, _ in people_of(r.kind, r.actor,
                                                                                           payloads[r.id])})
     roles: dict[str, list[str]] = {}
@@ -73,9 +73,23 @@ def ocel_log(session: Session, wanted: LogFilter) -> OcelLog:
     events: list[dict[str, Any]] = []
     rounds = _round_tasks(session, ids, {str(payloads[r.id].get("round_id")) for r in rows
                                          if r.kind in ("countersign_started", "countersign_ended")})
-    for row in rows:
+    activities: set[str] = set()
+    instances_by_id = {i.id: i.definition_id for i in instances}
+    for step, n in steps:
+        row = step.row
+        label = Labels(models[instances_by_id[row.instance_id]], wanted.label)
+        if step.automatic:
+            activities.add(label(step.element))
+            events.append({"id": f"event:{row.id}.{n}", "type": label(step.element), "time": utc_iso(row.occurred_at),
+                           "attributes": [{"name": "element", "value": step.element},
+                                          {"name": "lifecycle", "value": step.transition}],
+                           "relationships": [{"objectId": f"instance:{row.instance_id}", "qualifier": "instance"}]})
+            continue
         if row.kind in OCEL_TYPES:
             events.append(_move_event(row, payloads[row.id], rounds, objects, seen_tasks))
+            continue
+        if row.kind in LIFECYCLE_TYPES:
+            events.append(_lifecycle_event(row, step, payloads[row.id], label, objects, seen_tasks))
             continue
         related = [{"objectId": f"instance:{row.instance_id}", "qualifier": "instance"}]
         if row.human_task_id is not None:
@@ -105,10 +119,13 @@ def ocel_log(session: Session, wanted: LogFilter) -> OcelLog:
         moved = moves.get(row.human_task_id, {}) if row.human_task_id is not None and not returned else {}
         named = (("from_step", row.task_name), ("to_step", payload.get("to_step"))) if returned else \
             (("decision", decision if isinstance(decision, str) else None),)
-        events.append({"id": f"event:{row.id}", "type": RETURNED if returned else row.task_name,
+        if not returned:
+            activities.add(label(row.task_name))
+        events.append({"id": f"event:{row.id}", "type": RETURNED if returned else label(row.task_name),
                        "time": utc_iso(row.occurred_at),
                        "attributes": [{"name": k, "value": v} for k, v in (
-                           *named, ("seq", row.seq), ("hash", row.hash), ("transfers", moved.get("transfers") or None),
+                           *named, ("element", row.task_name), ("lifecycle", step.transition),
+                           ("seq", row.seq), ("hash", row.hash), ("transfers", moved.get("transfers") or None),
                            ("transferred_from", moved.get("transferred_from") if moved.get("transfers") else None),
                            ("urges", moved.get("urges") or None), *([] if returned else handed_on(payload)))
                            if v is not None],
@@ -127,22 +144,66 @@ def ocel_log(session: Session, wanted: LogFilter) -> OcelLog:
                                                {"name": "content_type", "type": string}]}] if seen_files else []),
         ],
         "eventTypes": [{"name": name, "attributes": [{"name": "decision", "type": string},
+                                                      {"name": "element", "type": string},
+                                                      {"name": "lifecycle", "type": string},
                                                       {"name": "seq", "type": integer},
                                                       {"name": "hash", "type": string},
                                                       {"name": "transfers", "type": integer},
                                                       {"name": "transferred_from", "type": string},
                                                       {"name": "urges", "type": integer},
                                                       *({"name": key, "type": string} for key in HANDED_ON)]}
-                       for name in sorted({r.task_name for r in rows if r.task_name and r.kind != "task_returned"})]
+                       for name in sorted(activities)]
         + ([{"name": RETURNED, "attributes": [{"name": n, "type": t} for n, t in (
-            ("from_step", string), ("to_step", string), ("seq", integer), ("hash", string))]}]
+            ("from_step", string), ("to_step", string), ("element", string), ("lifecycle", string),
+            ("seq", integer), ("hash", string))]}]
            if any(r.kind == "task_returned" for r in rows) else [])
         + [{"name": OCEL_TYPES[kind], "attributes": [{"name": n, "type": t} for n, t in (
             *ATTRIBUTES[kind], ("seq", integer), ("hash", string))]}
-           for kind in MOVE_KINDS if any(r.kind == kind for r in rows)],
+           for kind in MOVE_KINDS if any(r.kind == kind for r in rows)]
+        + [{"name": LIFECYCLE_TYPES[kind], "attributes": [{"name": n, "type": string} for n in LIFECYCLE_ATTRIBUTES]}
+           for kind in LIFECYCLE_TYPES if any(r.kind == kind for r in rows)],
         "objects": objects,
         "events": events,
     }
+
+
+# The lifecycle of a task and of the instance, as event types of their own (``log_steps``).
+LIFECYCLE_TYPES = {"task_created": "task created", "task_assigned": "task assigned", "task_claimed": "task claimed",
+                   "task_unclaimed": "task released", "instance_started": "instance started",
+                   "instance_ended": "instance ended", "instance_cancelled": "instance cancelled",
+                   "instance_withdrawn": "instance withdrawn"}
+LIFECYCLE_ATTRIBUTES = ("element", "lifecycle", "role", "reason", "seq", "hash")
+QUALIFIERS = {"task_created": "offered to", "task_assigned": "assigned to", "task_claimed": "claimed by",
+              "task_unclaimed": "released by", "instance_started": "started by", "instance_ended": "ended by",
+              "instance_cancelled": "cancelled by", "instance_withdrawn": "withdrawn by"}
+
+
+def _lifecycle_event(row: Any, step: LogStep, payload: dict[str, Any], label: Labels, objects: list[dict[str, Any]],
+                     seen_tasks: set[int]) -> dict[str, Any]:
+    """A task's or the instance's lifecycle event, related to the instance, the task and who it concerns."""
+    related = [{"objectId": f"instance:{row.instance_id}", "qualifier": "instance"}]
+    if row.human_task_id is not None:
+        related.append({"objectId": f"task:{row.human_task_id}", "qualifier": "task"})
+        if row.human_task_id not in seen_tasks:
+            seen_tasks.add(row.human_task_id)
+            objects.append({"id": f"task:{row.human_task_id}", "type": "task",
+                            "attributes": _attrs({"element": row.task_name, "role": row.lane}),
+                            "relationships": [{"objectId": f"instance:{row.instance_id}", "qualifier": "part of"}]})
+    who = row.actor
+    if row.kind == "task_created":
+        who = payload.get("for") or payload.get("proxy")
+    elif row.kind == "task_assigned":
+        who = payload.get("to")
+        if row.actor:
+            related.append({"objectId": f"person:{row.actor}", "qualifier": "assigned by"})
+    if isinstance(who, str) and who:
+        related.append({"objectId": f"person:{who}", "qualifier": QUALIFIERS[row.kind]})
+    values = {"element": step.element, "lifecycle": step.transition, "role": row.lane or payload.get("role"),
+              "reason": payload.get("reason") if row.kind in ("instance_cancelled", "instance_withdrawn") else None,
+              "seq": row.seq, "hash": row.hash}
+    return {"id": f"event:{row.id}", "type": LIFECYCLE_TYPES[row.kind], "time": utc_iso(row.occurred_at),
+            "attributes": [{"name": k, "value": v} for k, v in values.items() if isinstance(v, (str, int))],
+            "relationships": related}
 
 
 def _round_tasks(session: Session, ids: list[int], round_ids: set[str]) -> dict[str, list[Any]]:

@@ -1,17 +1,18 @@
 """The event log of one process as IEEE 1849-2016 XES, streamed trace by trace (never built in memory).
 
-One trace per instance (``concept:name`` = the instance id); one event per completed user task with
-``concept:name`` = the BPMN element **id** (process-mining tools then match the model's ids; the task's
-title is ``opsflow:title``), ``time:timestamp``, ``lifecycle:transition`` = complete, ``org:resource``
-(username), ``org:role`` (the lane's role), ``opsflow:decision``, ``opsflow:seq`` and ``opsflow:hash``
-(the event's chain hash, to find it in the verified history). The moves made on a task before it was
-completed ride on its event as attributes, so that the log replays as before: ``opsflow:transfers`` and
-``opsflow:transferred_from`` (转办: how often, and who held it first), ``opsflow:urges`` (催办); a request its
-starter withdrew (撤回) is a trace whose ``opsflow:end_event`` is ``withdrawn``. A step its holder returned to an
-earlier step (驳回) is an event of that step with ``lifecycle:transition`` = ate_abort and ``opsflow:returned_to``
-(the step it went back to). A countersign round's start and end (会签), an urge and a transfer are also events of
-their own, of the step they were made on, with a lifecycle transition other than complete (``move_events``);
-each event names the history kind it shows (``opsflow:move``) and, for a proxy (代理), ``opsflow:on_behalf_of``.
+One trace per instance (``concept:name`` = the instance id). Its events are the steps' lifecycle, the instance's
+start and end, and the automatic steps it passed (``log_steps`` says which transition is which). An event's
+``concept:name`` is the BPMN element's **name**, as process-mining tools that import the model name its
+activities (``label=id`` names them by id instead); the id is always ``opsflow:element``. Each carries
+``time:timestamp``, ``lifecycle:transition``, ``org:resource`` (username) and ``org:role`` (the lane's role) where
+known, ``opsflow:seq`` and ``opsflow:hash`` (the event's chain hash, to find it in the verified history); an
+automatic step carries ``opsflow:automatic`` instead, and a lifecycle event or move the history kind it shows
+(``opsflow:move``). A completion carries ``opsflow:decision`` and the moves made on the task before it:
+``opsflow:transfers`` and ``opsflow:transferred_from`` (转办: how often, and who held it first), ``opsflow:urges``
+(催办), who prepared or signed it (委派, 加签) and its files. A request its starter withdrew (撤回) is a trace whose
+``opsflow:end_event`` is ``withdrawn``. A step returned to an earlier one (驳回) is an ``ate_abort`` event with
+``opsflow:returned_to``. A countersign round's start and end (会签), an urge and a transfer are events of the step
+they were made on (``move_events``); for a proxy (代理), ``opsflow:on_behalf_of``.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
-from xml.sax.saxutils import quoteattr
 
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
@@ -30,15 +31,13 @@ from ..clock import aware_utc
 from ..errors import InvalidInput, ProcessNotFound
 from ..models import HistoryEvent, HumanTask, ProcessDefinition, ProcessInstance, TaskDefinition
 from .attachment_files import TaskFile, before, files_by_task
-from .move_events import LIFECYCLE, MOVE_KINDS, move_attributes
+from .log_steps import DONE_KINDS, LOG_KINDS, log_steps
+from .model_steps import Model, read_model
+from .move_events import MOVE_KINDS, move_attributes
 
 XES_NS = "http://www.xes-standard.org/"
 EXTENSIONS = (("Concept", "concept", "concept.xesext"), ("Time", "time", "time.xesext"),
               ("Lifecycle", "lifecycle", "lifecycle.xesext"), ("Organizational", "org", "org.xesext"))
-# What a trace lists: the steps done, by a person or passed for the same approver (自动去重).
-DONE_KINDS = ("task_completed", "task_auto_passed")
-TASK_EVENTS = (*DONE_KINDS, "task_returned")  # a step done (or passed), or returned to an earlier one
-TRACE_EVENTS = (*TASK_EVENTS, *MOVE_KINDS)  # ... and the moves that are events of their own
 
 
 @dataclass(frozen=True)
@@ -49,6 +48,7 @@ class LogFilter:
     version: int | None = None
     start: date | None = None
     end: date | None = None
+    label: str = "name"  # how events are named: "name" (the element's name in the model) or "id"
 
 
 def parse_date(text: str | None, what: str) -> date | None:
@@ -61,6 +61,18 @@ def parse_date(text: str | None, what: str) -> date | None:
         raise InvalidInput(f"{what}: {text!r} is not a date (YYYY-MM-DD)") from exc
 
 
+LABELS = ("name", "id")
+
+
+def parse_label(text: str | None, what: str) -> str:
+    """How events are to be named: ``name`` (the default) or ``id``. :raise InvalidInput:"""
+    if not text:
+        return "name"
+    if text not in LABELS:
+        raise InvalidInput(f"{what}: {text!r} is not one of {', '.join(LABELS)}")
+    return text
+
+
 def instance_query(session: Session, wanted: LogFilter) -> Select[Any]:
     """The instances of the filter, oldest first. :raise ProcessNotFound:"""
     versions = select(ProcessDefinition.id).where(ProcessDefinition.key == wanted.process)
@@ -69,7 +81,7 @@ def instance_query(session: Session, wanted: LogFilter) -> Select[Any]:
     if session.scalar(versions.limit(1)) is None:
         raise ProcessNotFound(f"{wanted.process} version {wanted.version}" if wanted.version else wanted.process)
     query = select(ProcessInstance.id, ProcessInstance.title, ProcessInstance.status, ProcessInstance.end_event,
-                   ProcessDefinition.version).join(ProcessDefinition,
+                   ProcessDefinition.version, ProcessInstance.definition_id).join(ProcessDefinition,
                                                    ProcessDefinition.id == ProcessInstance.definition_id)
     query = query.where(ProcessInstance.definition_id.in_(versions))
     if wanted.start is not None:
@@ -84,8 +96,19 @@ def count_instances(session: Session, wanted: LogFilter) -> int:
     return int(session.scalar(select(func.count()).select_from(instance_query(session, wanted).subquery())) or 0)
 
 
+# What an attribute value escapes (as xml.sax.saxutils.quoteattr does, always in double quotes): str.translate
+# is several times faster, and the export writes a few attributes per event.
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;", "\r": "&#13;",
+                          "\t": "&#9;"})
+
+
+@lru_cache(maxsize=512)
+def _opening(kind: str, key: str) -> str:
+    return f'<{kind} key="{key.translate(_ESCAPES)}" value="'
+
+
 def _attr(kind: str, key: str, value: Any) -> str:
-    return f"<{kind} key={quoteattr(key)} value={quoteattr(str(value))}/>"
+    return f'{_opening(kind, key)}{str(value).translate(_ESCAPES)}"/>'
 
 
 def _timestamp(moment: datetime) -> str:
@@ -145,7 +168,34 @@ def handed_on(payload: dict[str, Any]) -> list[tuple[str, str]]:
     return found
 
 
-def stream_xes(session: Session, wanted: LogFilter, chunk: int = 500) -> Iterator[str]:
+def models_of(session: Session, definition_ids: set[int], known: dict[int, Model]) -> dict[int, Model]:
+    """The models of these deployed versions, read once each into ``known``."""
+    wanted = definition_ids - known.keys()
+    if wanted:
+        for definition_id, key, xml in session.execute(select(
+                ProcessDefinition.id, ProcessDefinition.key, ProcessDefinition.bpmn_xml)
+                .where(ProcessDefinition.id.in_(wanted))):
+            known[definition_id] = read_model(xml, key)
+    return known
+
+
+def history_rows(session: Session, ids: list[int]) -> dict[int, list[Any]]:
+    """The history rows a log reads (``log_steps.LOG_KINDS``) of these instances, by instance, in seq order."""
+    events: dict[int, list[Any]] = {i: [] for i in ids}
+    for event in session.execute(
+        select(HistoryEvent.id, HistoryEvent.instance_id, HistoryEvent.seq, HistoryEvent.task_name,
+               HistoryEvent.occurred_at, HistoryEvent.actor, HistoryEvent.payload_json, HistoryEvent.hash,
+               HumanTask.lane, HumanTask.definition_id, HumanTask.round_id, HistoryEvent.human_task_id,
+               HistoryEvent.kind)
+        .outerjoin(HumanTask, HumanTask.id == HistoryEvent.human_task_id)
+        .where(and_(HistoryEvent.instance_id.in_(ids), HistoryEvent.kind.in_(LOG_KINDS)))
+        .order_by(HistoryEvent.instance_id, HistoryEvent.seq)
+    ):
+        events[event.instance_id].append(event)
+    return events
+
+
+def stream_xes(session: Session, wanted: LogFilter, chunk: int = 200) -> Iterator[str]:
     """The XES document in pieces: the header, then one piece per trace, then the end.
 
     Reads the instances ``chunk`` at a time, so memory stays flat however long the log is.
@@ -154,6 +204,7 @@ def stream_xes(session: Session, wanted: LogFilter, chunk: int = 500) -> Iterato
     instances = instance_query(session, wanted)
     titles = {(d, n): t for d, n, t in session.execute(
         select(TaskDefinition.definition_id, TaskDefinition.name, TaskDefinition.title))}
+    models: dict[int, Model] = {}
     yield _header(wanted.process)
     after = 0
     while True:
@@ -161,90 +212,109 @@ def stream_xes(session: Session, wanted: LogFilter, chunk: int = 500) -> Iterato
         if not batch:
             break
         ids = [row.id for row in batch]
-        events: dict[int, list[Any]] = {i: [] for i in ids}
-        for event in session.execute(
-            select(HistoryEvent.instance_id, HistoryEvent.seq, HistoryEvent.task_name, HistoryEvent.occurred_at,
-                   HistoryEvent.actor, HistoryEvent.payload_json, HistoryEvent.hash, HumanTask.lane,
-                   HumanTask.definition_id, HistoryEvent.human_task_id, HistoryEvent.kind)
-            .outerjoin(HumanTask, HumanTask.id == HistoryEvent.human_task_id)
-            .where(and_(HistoryEvent.instance_id.in_(ids), HistoryEvent.kind.in_(TRACE_EVENTS)))
-            .order_by(HistoryEvent.instance_id, HistoryEvent.seq)
-        ):
-            events[event.instance_id].append(event)
+        events = history_rows(session, ids)
         moves = task_moves(session, ids)
         files = files_by_task(session, ids)
+        models_of(session, {row.definition_id for row in batch}, models)
         for row in batch:
-            yield _trace(row, events[row.id], titles, moves, files)
+            label = Labels(models[row.definition_id], wanted.label)
+            yield _trace(row, events[row.id], label, titles, moves, files)
         after = ids[-1]
         session.expunge_all()
     yield "</log>\n"
 
 
-def _trace(instance: Any, events: list[Any], titles: dict[tuple[int, str], str],
+@dataclass(frozen=True)
+class Labels:
+    """How a log names an element: by its name in the model (the default), or by its id (``label=id``)."""
+
+    model: Model
+    by: str = "name"
+
+    def __call__(self, element: str) -> str:
+        return element if self.by == "id" else self.model.name(element)
+
+
+def _trace(instance: Any, rows: list[Any], label: Labels, titles: dict[tuple[int, str], str],
            moves: dict[int, dict[str, Any]], files: dict[int, list[TaskFile]]) -> str:
     parts = ["<trace>", _attr("string", "concept:name", instance.id), _attr("string", "opsflow:title", instance.title),
              _attr("int", "opsflow:version", instance.version), _attr("string", "opsflow:status", instance.status)]
     if instance.end_event:
         parts.append(_attr("string", "opsflow:end_event", instance.end_event))
-    for event in events:
+    for step in log_steps(rows, label.model):
+        event = step.row
         payload = json.loads(event.payload_json)
-        if event.kind in LIFECYCLE:
-            parts.append(_move(event, payload, titles))
-            continue
-        parts.append("<event>")
-        parts.append(_attr("string", "concept:name", event.task_name))
-        title = titles.get((event.definition_id, event.task_name))
+        parts += ["<event>", _attr("string", "concept:name", label(step.element)),
+                  _attr("string", "opsflow:element", step.element)]
+        title = titles.get((event.definition_id, step.element)) if not step.automatic else None
         if title:
             parts.append(_attr("string", "opsflow:title", title))
-        parts.append(_attr("date", "time:timestamp", _timestamp(event.occurred_at)))
-        returned = event.kind == "task_returned"
-        parts.append(_attr("string", "lifecycle:transition", "ate_abort" if returned else "complete"))
-        if returned:
-            parts.append(_attr("string", "opsflow:returned_to", payload.get("to_step")))
-        if event.actor or payload.get("approver"):  # a step passed for the same approver: theirs
-            parts.append(_attr("string", "org:resource", event.actor or payload["approver"]))
-        if isinstance(payload.get("reason"), str) and payload.get("approver"):  # 自动去重
-            parts.append(_attr("string", "opsflow:auto_passed", payload["reason"]))
-        if event.lane:
-            parts.append(_attr("string", "org:role", event.lane))
-        if isinstance(payload.get("decision"), str):
-            parts.append(_attr("string", "opsflow:decision", payload["decision"]))
-        moved = moves.get(event.human_task_id) if event.human_task_id is not None else None
-        if moved and moved["transfers"]:
-            parts.append(_attr("int", "opsflow:transfers", moved["transfers"]))
-            parts.append(_attr("string", "opsflow:transferred_from", moved["transferred_from"]))
-        if moved and moved["urges"]:
-            parts.append(_attr("int", "opsflow:urges", moved["urges"]))
-        for key, value in handed_on(payload):  # who prepared it (委派), who signed (加签), for whom
-            parts.append(_attr("string", f"opsflow:{key}", value))
-        attached = before(files, event.human_task_id, event.occurred_at)
-        if attached:  # the files attached on the task (附件), as JSON: [{"name", "sha256"}]
-            parts.append(_attr("string", "opsflow:attachments", json.dumps(
-                [{"name": f.name, "sha256": f.sha256} for f in attached], ensure_ascii=False)))
-        parts.append(_attr("int", "opsflow:seq", event.seq))
-        parts.append(_attr("string", "opsflow:hash", event.hash))
-        parts.append("</event>")
+        parts += [_attr("date", "time:timestamp", _timestamp(event.occurred_at)),
+                  _attr("string", "lifecycle:transition", step.transition)]
+        if step.automatic:
+            parts += [_attr("boolean", "opsflow:automatic", "true"), "</event>"]
+            continue
+        if event.kind not in DONE_KINDS and event.kind != "task_returned":
+            parts += [_attr("string", "opsflow:move", event.kind), *_lifecycle_attributes(event, payload)]
+        else:
+            parts += _done_attributes(event, payload, moves, files, step.member)
+        parts += [_attr("int", "opsflow:seq", event.seq), _attr("string", "opsflow:hash", event.hash), "</event>"]
     parts.append("</trace>\n")
     return "".join(parts)
 
 
-def _move(event: Any, payload: dict[str, Any], titles: dict[tuple[int, str], str]) -> str:
-    """A move as an event of the step it was made on (``move_events``)."""
-    parts = ["<event>", _attr("string", "concept:name", event.task_name)]
-    title = titles.get((event.definition_id, event.task_name))
-    if title:
-        parts.append(_attr("string", "opsflow:title", title))
-    parts += [_attr("date", "time:timestamp", _timestamp(event.occurred_at)),
-              _attr("string", "lifecycle:transition", LIFECYCLE[event.kind]),
-              _attr("string", "opsflow:move", event.kind)]
-    if event.actor:
-        parts.append(_attr("string", "org:resource", event.actor))
+def _done_attributes(event: Any, payload: dict[str, Any], moves: dict[int, dict[str, Any]],
+                     files: dict[int, list[TaskFile]], member: bool) -> list[str]:
+    """A step done, passed or returned: who, the decision, the moves made on it, its files."""
+    parts = []
+    if event.kind == "task_returned":
+        parts.append(_attr("string", "opsflow:returned_to", payload.get("to_step")))
+    if member:
+        parts.append(_attr("string", "opsflow:countersign", "member"))
+    if event.actor or payload.get("approver"):  # a step passed for the same approver: theirs
+        parts.append(_attr("string", "org:resource", event.actor or payload["approver"]))
+    if isinstance(payload.get("reason"), str) and payload.get("approver"):  # 自动去重
+        parts.append(_attr("string", "opsflow:auto_passed", payload["reason"]))
     if event.lane:
         parts.append(_attr("string", "org:role", event.lane))
-    for key, value in move_attributes(event.kind, None, payload):
-        if isinstance(value, bool):
-            parts.append(_attr("boolean", f"opsflow:{key}", "true" if value else "false"))
-        else:
-            parts.append(_attr("string", f"opsflow:{key}", value))
-    parts += [_attr("int", "opsflow:seq", event.seq), _attr("string", "opsflow:hash", event.hash), "</event>"]
-    return "".join(parts)
+    if isinstance(payload.get("decision"), str):
+        parts.append(_attr("string", "opsflow:decision", payload["decision"]))
+    moved = moves.get(event.human_task_id) if event.human_task_id is not None else None
+    if moved and moved["transfers"]:
+        parts.append(_attr("int", "opsflow:transfers", moved["transfers"]))
+        parts.append(_attr("string", "opsflow:transferred_from", moved["transferred_from"]))
+    if moved and moved["urges"]:
+        parts.append(_attr("int", "opsflow:urges", moved["urges"]))
+    for key, value in handed_on(payload):  # who prepared it (委派), who signed (加签), for whom
+        parts.append(_attr("string", f"opsflow:{key}", value))
+    attached = before(files, event.human_task_id, event.occurred_at)
+    if attached:  # the files attached on the task (附件), as JSON: [{"name", "sha256"}]
+        parts.append(_attr("string", "opsflow:attachments", json.dumps(
+            [{"name": f.name, "sha256": f.sha256} for f in attached], ensure_ascii=False)))
+    return parts
+
+
+def _lifecycle_attributes(event: Any, payload: dict[str, Any]) -> list[str]:
+    """A lifecycle event or a move (``move_events``): who, the role, what it says."""
+    parts = []
+    resource = event.actor
+    if event.kind == "task_created":  # made for its role; a person when it went to one (a round's member, a proxy)
+        resource = payload.get("for") or payload.get("proxy")
+    elif event.kind == "task_assigned":
+        resource = payload.get("to")
+        parts.append(_attr("string", "opsflow:assigned_by", event.actor))
+    if resource:
+        parts.append(_attr("string", "org:resource", resource))
+    if event.lane or payload.get("role"):
+        parts.append(_attr("string", "org:role", event.lane or payload.get("role")))
+    if event.kind in ("instance_cancelled", "instance_withdrawn") and isinstance(payload.get("reason"), str):
+        parts.append(_attr("string", "opsflow:reason", payload["reason"]))
+    if event.kind == "task_created" and payload.get("on_behalf_of"):
+        parts.append(_attr("string", "opsflow:on_behalf_of", payload["on_behalf_of"]))
+    if event.kind in MOVE_KINDS:
+        for key, value in move_attributes(event.kind, None, payload):
+            if isinstance(value, bool):
+                parts.append(_attr("boolean", f"opsflow:{key}", "true" if value else "false"))
+            else:
+                parts.append(_attr("string", f"opsflow:{key}", value))
+    return parts

@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from engine.audit.xes import LogFilter, parse_date
+from engine.audit.xes import LABELS, LogFilter, parse_date, parse_label
 from engine.errors import InvalidInput
 from engine.facade import Engine
 from engine.results import as_json
@@ -39,7 +39,8 @@ def cmd_export_bundle(engine: Engine, args: argparse.Namespace) -> None:
 
 def _filter(args: argparse.Namespace) -> LogFilter:
     return LogFilter(args.process, getattr(args, "version", None), parse_date(getattr(args, "start", None), "--from"),
-                     parse_date(getattr(args, "end", None), "--to"))
+                     parse_date(getattr(args, "end", None), "--to"),
+                     parse_label(getattr(args, "label", None), "--label"))
 
 
 def cmd_export_xes(engine: Engine, args: argparse.Namespace) -> None:
@@ -141,10 +142,13 @@ def register(commands: Commands) -> None:
     p.add_argument("--process", required=True, metavar="KEY")
     p.add_argument("-o", "--output", required=True, metavar="FILE.xes")
     _log_arguments(p)
+    p.add_argument("--label", choices=LABELS, default="name",
+                   help="name events by the BPMN element's name (default, as pm4py's BPMN import does) or its id")
     p = export.add_parser("ocel", help="the process's log as OCEL 2.0 JSON (instances, tasks, people)")
     p.set_defaults(handler=cmd_export_ocel)
     p.add_argument("--process", required=True, metavar="KEY")
     p.add_argument("-o", "--output", required=True, metavar="FILE.json")
+    p.add_argument("--label", choices=LABELS, default="name", help="name event types by element name or id")
     _log_arguments(p)
     p = commands.add("conformance", cmd_conformance, "replay each instance against its deployed version: "
                                                      "fits, or the first deviation (exit 9 if any)", json_flag=False)

@@ -184,6 +184,12 @@ def test_the_answers_are_what_the_document_says(sqlite_users, document):
     api.call("wang.lei", "get", away, expect=404)
     xes = api.call("he.ping", "get", "/process-definitions/{key}/log.xes", key="market_plan")
     assert xes.startswith("<?xml") and "<trace>" in xes  # application/xml answers come back as text
+    assert '<string key="concept:name" value="Market research report"/>' in xes  # named as the model names it
+    by_id = api.call("he.ping", "get", "/process-definitions/{key}/log.xes", key="market_plan", query={"label": "id"})
+    assert '<string key="concept:name" value="research"/>' in by_id
+    assert '<string key="concept:name" value="Market research report"/>' not in by_id
+    api.call("he.ping", "get", "/process-definitions/{key}/log.xes", expect=400, key="market_plan",
+             query={"label": "title"})
     api.call("li.na", "get", "/process-definitions/{key}/log.xes", expect=403, key="market_plan")
     assert api.call("he.ping", "get", f"{instance}/bundle", instance_id=plan).startswith(b"PK")
     assert api.call("he.ping", "get", f"{instance}/case.pdf", instance_id=plan).startswith(b"%PDF")

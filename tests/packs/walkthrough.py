@@ -55,13 +55,16 @@ def verdicts(engine: Engine, key: str) -> dict[int, Verdict]:
 
 
 def xes_traces(engine: Engine, key: str) -> list[list[str]]:
-    """The XES log of ``key`` (checked against IEEE 1849-2016): each trace's event names, in order."""
-    text = "".join(engine.audit.xes_log(AUDITOR, LogFilter(key))).encode("utf-8")
+    """The XES log of ``key`` (checked against IEEE 1849-2016): each trace's user steps done (by element id), in
+    order: its ``complete`` events less the automatic steps."""
+    text = "".join(engine.audit.xes_log(AUDITOR, LogFilter(key, label="id"))).encode("utf-8")
     document = etree.parse(io.BytesIO(text))
     XES_SCHEMA.assertValid(document)
     traces = []
     for trace in document.getroot().iter(f"{XES}trace"):
         names = [a.get("value") for event in trace.iter(f"{XES}event")
+                 if {(a.get("key"), a.get("value")) for a in event} >= {("lifecycle:transition", "complete")}
+                 and not any(a.get("key") == "opsflow:automatic" for a in event)
                  for a in event if a.get("key") == "concept:name"]
         traces.append([str(n) for n in names])
     return traces

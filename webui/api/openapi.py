@@ -296,11 +296,14 @@ def _paths() -> dict[str, Any]:
             (200, items_of(ref("HistoryEvent")), "The events in order"), [403, 404], [INSTANCE_ID])},
         "/process-definitions/{key}/log.xes": {"get": _file_operation(
             "getProcessLogXes", "The process's event log as IEEE 1849 XES, streamed (audit right)", "audit",
-            "application/xml", "One trace per instance, one event per completed user task", [400, 403, 404],
+            "application/xml", "One trace per instance; each step's lifecycle (assign, start, complete), the "
+            "automatic steps, the instance's start and end; events named as the BPMN elements", [400, 403, 404],
             [_param("key", "path", {"type": "string"}, "process key, e.g. market_plan"),
              _param("version", "query", {"type": "integer", "minimum": 1}, "only this version"),
              _param("from", "query", {"type": "string", "format": "date"}, "instances started on or after"),
-             _param("to", "query", {"type": "string", "format": "date"}, "instances started on or before")])},
+             _param("to", "query", {"type": "string", "format": "date"}, "instances started on or before"),
+             _param("label", "query", {"type": "string", "enum": ["name", "id"]},
+                    "name events by the BPMN element's name (default) or its id")])},
         f"{instance}/bundle": {"get": _file_operation(
             "getInstanceBundle", "The instance's export bundle for offline verification (audit right)", "audit",
             "application/zip", "A zip to check with opsflow-verify", [403, 404, 409], [INSTANCE_ID])},

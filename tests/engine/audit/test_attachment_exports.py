@@ -16,14 +16,15 @@ from tests.engine.audit.test_process_mining import SCHEMA, XES
 
 def test_xes_and_ocel_name_the_file_attached_to_the_draft(engine):
     plan_with_a_document(engine)
-    xes = "".join(engine.audit.xes_log(Person("he.ping"), LogFilter("market_plan"))).encode("utf-8")
+    xes = "".join(engine.audit.xes_log(Person("he.ping"), LogFilter("market_plan", label="id"))).encode("utf-8")
     document = etree.parse(io.BytesIO(xes))
     SCHEMA.assertValid(document)
     attached = {event.find(f"{XES}string[@key='concept:name']").get("value"):
-                event.find(f"{XES}string[@key='opsflow:attachments']") for event in document.iter(f"{XES}event")}
+                event.find(f"{XES}string[@key='opsflow:attachments']") for event in document.iter(f"{XES}event")
+                if event.find(f"{XES}string[@key='lifecycle:transition']").get("value") == "complete"}
     assert attached["research"] is None
     assert json.loads(attached["draft_plan"].get("value")) == [{"name": NAME, "sha256": SHA}]
-    log = engine.audit.ocel_log(Person("he.ping"), LogFilter("market_plan"))
+    log = engine.audit.ocel_log(Person("he.ping"), LogFilter("market_plan", label="id"))
     [file] = [o for o in log["objects"] if o["type"] == "file"]
     assert file["id"] == f"file:{SHA}" and {"name": "name", "time": file["attributes"][0]["time"],
                                              "value": NAME} in file["attributes"]

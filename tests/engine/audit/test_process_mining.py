@@ -55,14 +55,29 @@ def test_the_xes_is_ieee_1849_valid_and_holds_one_trace_per_instance(mined):
     assert len(traces) == sum(len(v) for v in made.values()) == 52
     by_id = {t.find(f"{XES}string[@key='concept:name']").get("value"): t for t in traces}
     rework = by_id[str(made["rework"][0])]
-    events = rework.findall(f"{XES}event")
-    names = [e.find(f"{XES}string[@key='concept:name']").get("value") for e in events]
-    assert names == ["research", "draft_plan", "manager_review", "draft_plan", "manager_review", "director_signoff"]
-    first_review = events[2]
+    every = rework.findall(f"{XES}event")
 
     def attr(event, kind, key):
         found = event.find(f"{XES}{kind}[@key='{key}']")
         return None if found is None else found.get("value")
+
+    assert [(attr(e, "string", "concept:name"), attr(e, "string", "lifecycle:transition")) for e in every] == [
+        ("Plan requested", "start"), ("Initialise rework counter", "complete"),
+        ("Market research report", "assign"), ("Market research report", "complete"),
+        ("Draft the marketing plan", "assign"), ("Draft the marketing plan", "complete"),
+        ("Review the plan", "assign"), ("Review the plan", "complete"), ("Count the return", "complete"),
+        ("Draft the marketing plan", "assign"), ("Draft the marketing plan", "complete"),
+        ("Review the plan", "assign"), ("Review the plan", "complete"), ("Who signs off? (DMN)", "complete"),
+        ("Director sign-off", "assign"), ("Director sign-off", "complete"), ("Plan approved", "unknown")]
+    elements = [attr(e, "string", "opsflow:element") for e in every]
+    assert elements[:4] == ["start", "init_counters", "research", "research"]
+    assert [attr(e, "string", "opsflow:move") for e in every][:3] == ["instance_started", None, "task_created"]
+    assert attr(every[1], "boolean", "opsflow:automatic") == "true" and attr(every[1], "int", "opsflow:seq") is None
+    assert attr(every[0], "string", "org:resource") == "li.na"  # who started it
+    assert attr(every[2], "string", "org:role") == "research_supervisor"  # offered to the role
+    events = [e for e in every if attr(e, "string", "lifecycle:transition") == "complete"
+              and attr(e, "boolean", "opsflow:automatic") is None]
+    first_review = events[2]
 
     assert attr(first_review, "string", "org:resource") == "li.na"
     assert attr(first_review, "string", "org:role") == "marketing_manager"
@@ -78,6 +93,25 @@ def test_the_xes_is_ieee_1849_valid_and_holds_one_trace_per_instance(mined):
             assert attr(event, "string", "concept:name") and attr(event, "date", "time:timestamp")
     vetoed = by_id[str(made["veto"][0])]
     assert vetoed.find(f"{XES}string[@key='opsflow:end_event']").get("value") == "vetoed"
+    [end] = [e for e in vetoed.findall(f"{XES}event") if attr(e, "string", "opsflow:move") == "instance_ended"]
+    assert (attr(end, "string", "concept:name"), attr(end, "string", "opsflow:element")) == ("Plan vetoed", "vetoed")
+
+
+def test_label_id_names_events_by_element_id_and_a_bad_label_is_refused(mined):
+    from engine.audit.xes import parse_label
+    from engine.errors import InvalidInput
+
+    engine, made = mined
+    document = etree.parse(io.BytesIO(xes_of(engine, LogFilter("market_plan", label="id"))))
+    SCHEMA.assertValid(document)
+    [trace] = [t for t in document.getroot().iter(f"{XES}trace")
+               if t.find(f"{XES}string[@key='concept:name']").get("value") == str(made["veto"][0])]
+    named = {(e.find(f"{XES}string[@key='concept:name']").get("value"),
+              e.find(f"{XES}string[@key='opsflow:element']").get("value")) for e in trace.findall(f"{XES}event")}
+    assert ("director_signoff", "director_signoff") in named and ("vetoed", "vetoed") in named
+    assert all(name == element for name, element in named)
+    with pytest.raises(InvalidInput, match="label"):
+        parse_label("title", "label")
 
 
 def test_the_xes_is_streamed_in_pieces(mined):
@@ -116,8 +150,11 @@ def test_ocel_2_holds_instances_tasks_and_people(mined):
     assert kinds == {"instance", "task", "person"}
     people = {o["id"] for o in log["objects"] if o["type"] == "person"}
     assert people == {"person:li.na", "person:wang.lei", "person:zhang.min", "person:chen.yu"}
-    assert {e["type"] for e in log["events"]} == {"research", "draft_plan", "manager_review", "director_signoff"}
-    event = log["events"][0]
+    assert {e["type"] for e in log["events"]} == {
+        "Market research report", "Draft the marketing plan", "Review the plan", "Director sign-off",
+        "Initialise rework counter", "Count the return", "Who signs off? (DMN)",
+        "instance started", "task created", "instance ended"}
+    event = next(e for e in log["events"] if e["type"] == "Review the plan")
     qualifiers = {r["qualifier"] for r in event["relationships"]}
     assert qualifiers == {"instance", "task", "completed by"}
     ids = {o["id"] for o in log["objects"]}

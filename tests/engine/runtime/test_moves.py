@@ -282,7 +282,7 @@ def test_the_process_mining_exports_carry_the_moves(engine):
     assert '<int key="opsflow:transfers" value="1"/><string key="opsflow:transferred_from" value=""/>' in xes
     assert '<int key="opsflow:urges" value="1"/>' in xes
     assert '<string key="opsflow:end_event" value="withdrawn"/>' in xes
-    ocel = engine.audit.ocel_log(OPERATOR, LogFilter("market_plan"))
+    ocel = engine.audit.ocel_log(OPERATOR, LogFilter("market_plan", label="id"))
     [done] = [e for e in ocel["events"] if e["type"] == "research"]
     attributes = {a["name"]: a["value"] for a in done["attributes"]}
     assert (attributes["transfers"], attributes["transferred_from"], attributes["urges"]) == (1, "", 1)

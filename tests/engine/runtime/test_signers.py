@@ -71,7 +71,7 @@ def test_a_delegate_does_the_work_and_it_comes_back_to_the_holder_to_confirm_or_
     assert completed["payload"]["data"] == final
     xes = "".join(engine.audit.xes_log(OPERATOR, LogFilter("market_plan")))
     assert '<string key="opsflow:prepared_by" value="zhou.jie"/>' in xes  # the export carries the move
-    [ocel_event] = [e for e in engine.audit.ocel_log(OPERATOR, LogFilter("market_plan"))["events"]
+    [ocel_event] = [e for e in engine.audit.ocel_log(OPERATOR, LogFilter("market_plan", label="id"))["events"]
                     if e["type"] == "research"]
     assert {"name": "prepared_by", "value": "zhou.jie"} in ocel_event["attributes"]
 
