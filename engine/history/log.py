@@ -66,7 +66,7 @@ def chain_events(
     return rows, seq, head
 
 
-_INSERT_EVENTS = insert(HistoryEvent.__table__)  # built once (every step runs it)
+_INSERT_EVENTS = insert(HistoryEvent.__table__)  # type: ignore[arg-type]  # built once: every step runs it
 
 
 def insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
