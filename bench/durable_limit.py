@@ -82,14 +82,17 @@ class Run:
     seconds: list[float] = field(default_factory=list)  # one per step
     wall: float = 0.0  # of the timed blocks
     note: str = ""
+    cpu: float = 0.0  # this process's CPU time in the timed blocks (not the database server's)
 
-    def add(self, seconds: list[float], wall: float) -> None:
+    def add(self, seconds: list[float], wall: float, cpu: float = 0.0) -> None:
         self.seconds += seconds
         self.wall += wall
+        self.cpu += cpu
 
     def line(self) -> str:
         return (f"    {self.label:<44} {len(self.seconds):>6} steps in {self.wall:6.2f} s = {self.rate:8.1f}/s   "
-                f"median {self.median * 1000:7.3f} ms  p95 {percentile(self.seconds, 0.95) * 1000:7.3f} ms{self.note}")
+                f"median {self.median * 1000:7.3f} ms  p95 {percentile(self.seconds, 0.95) * 1000:7.3f} ms  "
+                f"CPU {self.cpu / max(1, len(self.seconds)) * 1000:6.3f} ms/step{self.note}")
 
     @property
     def rate(self) -> float:
@@ -170,9 +173,9 @@ class RawSteps:
         self.execute, self.commit, self.begin = execute, commit, begin
         self.shape, self.rows, self.done = shape, rows, 0
 
-    def block(self, steps: int, budget: Budget) -> tuple[list[float], float]:
+    def block(self, steps: int, budget: Budget) -> tuple[list[float], float, float]:
         seconds = []
-        t_run = time.perf_counter()
+        t_run, cpu = time.perf_counter(), time.process_time()
         for _ in range(steps):
             if budget.spent():
                 break
@@ -191,7 +194,7 @@ class RawSteps:
                                       "research", None, self.shape.payload, head, digest))
             self.commit()
             seconds.append(time.perf_counter() - t0)
-        return seconds, time.perf_counter() - t_run
+        return seconds, time.perf_counter() - t_run, time.process_time() - cpu
 
 
 @contextmanager
@@ -239,13 +242,13 @@ def raw_postgres(server: str, shape: Shape, rows: int) -> Iterator[RawSteps]:
 
 
 # -- (b) bare SpiffWorkflow with serialization -----------------------------------------------------------
-def bare_steps(engine: Engine, shape: Shape, steps: int, budget: Budget) -> tuple[list[float], float]:
+def bare_steps(engine: Engine, shape: Shape, steps: int, budget: Budget) -> tuple[list[float], float, float]:
     """Load each stored state, complete its ready task with the form's data, run, dump: no database."""
     collaborators = engine.collaborators
     with engine.core.reading() as session:
         processes = {d: collaborators.catalog.get(session, d) for d, _, _, _ in shape.steps}
     seconds = []
-    t_run = time.perf_counter()
+    t_run, cpu = time.perf_counter(), time.process_time()
     for step in range(steps):
         if budget.spent():
             break
@@ -259,26 +262,27 @@ def bare_steps(engine: Engine, shape: Shape, steps: int, budget: Budget) -> tupl
         workflow.do_engine_steps()
         collaborators.codec.dump(workflow)
         seconds.append(time.perf_counter() - t0)
-    return seconds, time.perf_counter() - t_run
+    return seconds, time.perf_counter() - t_run, time.process_time() - cpu
 
 
 # -- (2) opsflow ---------------------------------------------------------------------------------------
-def engine_completions(engine: Engine, instances: int, budget: Budget) -> tuple[list[float], float]:
+def engine_completions(engine: Engine, instances: int, budget: Budget) -> tuple[list[float], float, float]:
     """Start ``instances`` plans (not timed); complete them stage by stage, timing each completion."""
     plans = [int(engine.work.start(Person("li.na"), "market_plan", START).id) for _ in range(instances)]
     seconds: list[float] = []
-    wall = 0.0
+    wall = cpu = 0.0
     for username, name, data in STAGES:
         task_ids = [open_task(engine, plan, name) for plan in plans]
         t_stage = time.perf_counter()
         for task_id in task_ids:
             if budget.spent():
                 break
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             engine.work.complete(Person(username), task_id, data)
             seconds.append(time.perf_counter() - t0)
+            cpu += time.process_time() - c0
         wall += time.perf_counter() - t_stage
-    return seconds, wall
+    return seconds, wall, cpu
 
 
 def alternate(database: str, raw: RawSteps, engine: Engine, shape: Shape, args: argparse.Namespace) -> None:
@@ -301,6 +305,10 @@ def alternate(database: str, raw: RawSteps, engine: Engine, shape: Shape, args: 
     print(f"    floor = raw + bare = {floor * 1000:.3f} ms; opsflow {ours * 1000:.3f} ms = "
           f"{ours / floor:.2f}x the floor (median), p95 {percentile(runs['ours'].seconds, 0.95) * 1000:.3f} ms; "
           f"{args.rounds} rounds alternated{budget.note(len(runs['ours'].seconds), plans * 4 * args.rounds)}")
+    cpu = {name: run.cpu / max(1, len(run.seconds)) for name, run in runs.items()}
+    print(f"    by this process's CPU time (steadier on a busy machine; the database server's own CPU not counted): "
+          f"opsflow {cpu['ours'] * 1000:.3f} ms / (raw {cpu['raw'] * 1000:.3f} + bare {cpu['bare'] * 1000:.3f}) = "
+          f"{cpu['ours'] / max(cpu['raw'] + cpu['bare'], 1e-9):.2f}x")
 
 
 def warm(engine: Engine) -> None:
@@ -314,7 +322,7 @@ def profile(args: argparse.Namespace) -> None:
         try:
             warm(engine)
             clock = shares.DbClock(engine)
-            plain, _ = engine_completions(engine, args.profile_instances, Budget(None))
+            plain, _, _ = engine_completions(engine, args.profile_instances, Budget(None))
             clock.close()
             profiler = cProfile.Profile()
             plans = [int(engine.work.start(Person("li.na"), "market_plan",
