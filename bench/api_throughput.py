@@ -15,6 +15,10 @@ a mode cut short reports what it did, a mode that could not begin says that inst
 
     .venv/bin/python bench/api_throughput.py [--instances 150] [--budget 90] [--database URL]
 
+On the default SQLite file it then measures the floor of one completion (``bench/durable_limit.py``: the raw
+engine-shaped step + bare SpiffWorkflow with serialization) and prints the sequential REST submission's median and
+p95 beside it, as a multiple of the floor.
+
 ``--database`` points at an empty database to use instead of the temp SQLite file (e.g. a fresh
 PostgreSQL schema), to compare how the server scales with concurrent writers there.
 """
@@ -235,6 +239,35 @@ def report(label: str, run: Run, budget: float) -> None:
              if run.cut_short else ""))
 
 
+def floor(sequential: Run) -> None:
+    """The floor of one completion on SQLite (``bench/durable_limit.py``: raw step + bare SpiffWorkflow with
+    serialization), measured after the server has stopped, in alternated blocks; and the REST submission beside it."""
+    import durable_limit as limit
+
+    raw_seconds: list[float] = []
+    bare_seconds: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="opsflow-floor-") as folder:
+        engine = limit.build_engine(f"sqlite:///{folder}/floor.sqlite")
+        try:
+            limit.warm(engine)
+            shape = limit.real_shape(engine)
+            with limit.raw_sqlite(shape, 100) as raw:
+                for _ in range(4):
+                    raw_seconds += raw.block(100, limit.Budget(None))[0]
+                    bare_seconds += limit.bare_steps(engine, shape, 40, limit.Budget(None))[0]
+        finally:
+            engine.db.dispose()
+    raw_ms, bare_ms = statistics.median(raw_seconds) * 1000, statistics.median(bare_seconds) * 1000
+    line = (f"floor (SQLite)  raw step {raw_ms:.2f} ms + bare SpiffWorkflow with serialization {bare_ms:.2f} ms = "
+            f"{raw_ms + bare_ms:.2f} ms")
+    if sequential.latencies:
+        median = statistics.median(sequential.latencies) * 1000
+        p95 = percentile(sequential.latencies, 0.95) * 1000
+        line += (f"; one REST submission (sequential): median {median:.2f} ms = {median / (raw_ms + bare_ms):.1f}x "
+                 f"the floor, p95 {p95:.2f} ms")
+    print(line)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--instances", type=int, default=150, help="market plans per mode (4 completions each)")
@@ -247,8 +280,11 @@ def main() -> None:
         where = args.database.split("://", 1)[0] if args.database else "a temp SQLite file"
         print(f"opsflow serve (waitress, 8 threads) on {where}, port {port}; "
               f"{args.instances} market plans per mode, 4 completions each, keep-alive http.client")
-        report("sequential", measure(port, tokens, args.instances, 1, deadline), args.budget)
+        sequential = measure(port, tokens, args.instances, 1, deadline)
+        report("sequential", sequential, args.budget)
         report(f"{THREADS} threads", measure(port, tokens, args.instances, THREADS, deadline), args.budget)
+    if args.database is None:
+        floor(sequential)
     print(f"total {time.monotonic() - began:.1f} s")
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Engine, create_engine, event, make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql import Executable
 
@@ -57,8 +58,37 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _configure_sqlite)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        _ping_when_idle(engine)
+    return engine
+
+
+PING_AFTER_IDLE = 1.0  # seconds a pooled PostgreSQL connection may rest before it is tried at checkout
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Try a pooled connection before use only when it has rested (a server restart takes longer than that):
+    SQLAlchemy's ``pool_pre_ping`` costs a round trip on every checkout, on a busy node one per use case for
+    nothing. A connection that fails its try is replaced (the pool tries another)."""
+
+    def checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_RESTED_SINCE] = time.monotonic()
+
+    def checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        rested = record.info.get(_RESTED_SINCE)
+        if rested is None or time.monotonic() - rested <= PING_AFTER_IDLE:
+            return  # new (just connected) or used a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # the driver's error for a connection the server dropped
+            raise DisconnectionError(str(exc)) from exc
+
+    event.listen(engine.pool, "checkin", checkin)
+    event.listen(engine.pool, "checkout", checkout)
+
+
+_RESTED_SINCE = "opsflow_rested_since"
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

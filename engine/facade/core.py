@@ -25,6 +25,7 @@ from ..errors import Conflict, ProcessError, SeparationOfDuties, Unavailable
 from ..history.log import PendingEvent
 from ..org.directory import Directory, DirectoryCache
 from ..org.people import ACTORS, RELATIONSHIP_ROLES, Person, read_people, read_relationship_roles
+from ..org.token_cache import TokenCache
 from ..runtime import request_keys, separation
 from ..runtime.collaborators import Collaborators
 from ..runtime.request_keys import RequestKey
@@ -71,6 +72,7 @@ class Core:
         self.collaborators = collaborators
         self.directory_cache = DirectoryCache(lambda session: read_directory(session, collaborators))
         self.heatmaps = HeatmapMemo()
+        self.token_cache = TokenCache()  # API tokens' actors, while the directory revision stays
         self.write_refused: tuple[float, str] | None = None  # when (monotonic) and why a write was last refused
 
     def directory(self) -> Directory:

@@ -351,11 +351,12 @@ class Org(Area):
             return sign_in.revoke_token(session, acting(session, by), token_id)
 
     def actor_for_token(self, token: str) -> Actor:
-        """The actor of a bearer token, read without a write; its last use is written in a transaction of
-        its own, at most once an hour per token."""
+        """The actor of a bearer token, read without a write (kept per process while the directory revision
+        stays, ``engine.org.token_cache``); its last use is written in a transaction of its own, at most once an
+        hour per token."""
         now = self.collaborators.clock()
         with self.core.reading() as session:
-            use = sign_in.actor_for_token(session, token, now)
+            use = self.core.token_cache.actor_for_token(session, token, now)
         if use.record_use:
             try:
                 with self.core.transaction() as session:

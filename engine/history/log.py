@@ -66,9 +66,12 @@ def chain_events(
     return rows, seq, head
 
 
+_INSERT_EVENTS = insert(HistoryEvent.__table__)  # type: ignore[arg-type]  # built once: every step runs it
+
+
 def insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
     if rows:  # a Core insert: one statement for all rows, even when some columns are NULL
-        session.execute(insert(HistoryEvent.__table__), rows)  # type: ignore[arg-type]
+        session.execute(_INSERT_EVENTS, rows)
 
 
 def data_delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:

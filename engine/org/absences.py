@@ -18,8 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import String, and_, delete, literal, select
+from sqlalchemy import Select, String, and_, bindparam, delete, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from ..calendar import CHINA
@@ -165,25 +166,36 @@ class Holders:
     stand_in: dict[int, Stand]  # someone away today -> who acts for them (a proxy who is in)
 
 
+def _holders_statement(with_named: bool) -> Select[Any]:
+    """Built once: the holders of the roles (and the persons) bound at each use, each with their absence and
+    their proxy's (a statement built per step costs more Python than the database takes to run it)."""
+    users, roles_ = User.__table__, UserRole.__table__
+    person, proxy = users.alias("person"), users.alias("proxy")
+    away, proxy_away = OutOfOffice.__table__.alias("away"), OutOfOffice.__table__.alias("proxy_away")
+    held = select(roles_.c.role_key.label("role"), roles_.c.user_id.label("user_id")).where(
+        roles_.c.role_key.in_(bindparam("roles", expanding=True)))
+    named = select(literal(None, String).label("role"), users.c.id.label("user_id")).where(
+        users.c.id.in_(bindparam("user_ids", expanding=True)))
+    wanted = held.union_all(named).subquery() if with_named else held.subquery()
+    return (select(wanted.c.role, person.c.id, person.c.username, away.c.starts_on, away.c.ends_on, proxy.c.id,
+                   proxy.c.username, proxy.c.active, proxy_away.c.starts_on, proxy_away.c.ends_on)
+            .select_from(wanted).join(person, and_(person.c.id == wanted.c.user_id, person.c.active.is_(True)))
+            .outerjoin(away, away.c.user_id == person.c.id)
+            .outerjoin(proxy, proxy.c.id == away.c.proxy_id)
+            .outerjoin(proxy_away, proxy_away.c.user_id == away.c.proxy_id)
+            .order_by(person.c.username))
+
+
+_HOLDERS, _HOLDERS_AND_NAMED = _holders_statement(False), _holders_statement(True)
+
+
 def holders_and_stand_ins(session: Session, roles: list[str], user_ids: list[int], today: date) -> Holders:
     """The active holders of ``roles``, and who stands in today for those of them (and of ``user_ids``) who
     are away; one query (none when there is nothing to ask)."""
     if not roles and not user_ids:
         return Holders({}, {})
-    person, proxy = aliased(User), aliased(User)
-    away, proxy_away = aliased(OutOfOffice), aliased(OutOfOffice)
-    held = select(UserRole.role_key.label("role"), UserRole.user_id.label("user_id")).where(
-        UserRole.role_key.in_(roles))
-    named = select(literal(None, String).label("role"), User.id.label("user_id")).where(User.id.in_(user_ids))
-    wanted = held.union_all(named).subquery() if user_ids else held.subquery()
-    rows = session.execute(
-        select(wanted.c.role, person.id, person.username, away.starts_on, away.ends_on, proxy.id, proxy.username,
-               proxy.active, proxy_away.starts_on, proxy_away.ends_on)
-        .select_from(wanted).join(person, and_(person.id == wanted.c.user_id, person.active.is_(True)))
-        .outerjoin(away, away.user_id == person.id)
-        .outerjoin(proxy, proxy.id == away.proxy_id)
-        .outerjoin(proxy_away, proxy_away.user_id == away.proxy_id)
-        .order_by(person.username)).all()
+    statement = _HOLDERS_AND_NAMED if user_ids else _HOLDERS
+    rows = session.execute(statement, {"roles": roles, "user_ids": user_ids} if user_ids else {"roles": roles}).all()
     by_role: dict[str, list[int]] = {}
     stand_in: dict[int, Stand] = {}
     for role, user_id, username, starts, ends, proxy_id, proxy_name, proxy_active, p_starts, p_ends in rows:

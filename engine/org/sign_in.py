@@ -145,8 +145,11 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-def _digest(token: str) -> str:
+def token_digest(token: str) -> str:
+    """What is stored of a token (and kept of it in memory): its SHA-256."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
 
 
 def create_token(session: Session, actor: Actor, now: datetime, label: str = "") -> str:
@@ -160,7 +163,7 @@ def create_token(session: Session, actor: Actor, now: datetime, label: str = "")
     if text_problem(name):
         raise InvalidInput(f"the token name {text_problem(name)}")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=actor.id, token_hash=_digest(token), label=name, created_at=now, revoked=False))
+    session.add(ApiToken(user_id=actor.id, token_hash=token_digest(token), label=name, created_at=now, revoked=False))
     return token
 
 
@@ -189,6 +192,7 @@ class TokenUse:
     actor: Actor
     token_id: int
     record_use: bool
+    last_used: datetime | None = None  # as read (kept by ``engine.org.token_cache``)
 
 
 def actor_for_token(session: Session, token: str, now: datetime) -> TokenUse:
@@ -199,7 +203,7 @@ def actor_for_token(session: Session, token: str, now: datetime) -> TokenUse:
     rows = session.execute(
         select(User, UserRole.role_key, ApiToken.id, ApiToken.last_used_at)
         .join(ApiToken, ApiToken.user_id == User.id).outerjoin(UserRole, UserRole.user_id == User.id)
-        .where(ApiToken.token_hash == _digest(token), ApiToken.revoked.is_(False), User.active.is_(True))
+        .where(ApiToken.token_hash == token_digest(token), ApiToken.revoked.is_(False), User.active.is_(True))
     ).all()
     if not rows:
         raise LoginFailed("invalid or revoked API token")
@@ -207,7 +211,7 @@ def actor_for_token(session: Session, token: str, now: datetime) -> TokenUse:
     actor = Actor(user.id, user.username, user.display_name, frozenset(r for _, r, _, _ in rows if r),
                   user.reports_to_id, unit=user.unit_key)
     stale = last_used is None or aware_utc(last_used) <= now - TOKEN_USE_PRECISION
-    return TokenUse(actor, token_id, stale)
+    return TokenUse(actor, token_id, stale, last_used)
 
 
 def record_token_use(session: Session, token_id: int, now: datetime) -> None:

@@ -24,12 +24,14 @@ is worked out first by ``engine.runtime.step_plan``, which only reads.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, bindparam, insert, or_, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 
 from ..clock import aware_utc
 from ..definitions.catalog import DeployedProcess
@@ -231,30 +233,54 @@ def _fill_task_events(events: list[PendingEvent], created: dict[str, int], plan:
                 event.payload["no_holder"] = plan.no_holder[spiff_id]
 
 
+# The hot path's statements are built once per shape and reused with their values bound (building a statement
+# costs more Python than the database spends running it); SQLAlchemy's compiled cache does the rest.
+_STATEMENTS: dict[Hashable, Executable] = {}
+
+
+def prepared(shape: Hashable, build: Callable[[], Executable]) -> Executable:
+    """The statement of ``shape``, built on first use. Its values are bound at each execution (``b_`` names)."""
+    statement = _STATEMENTS.get(shape)
+    if statement is None:
+        statement = _STATEMENTS.setdefault(shape, build())
+    return statement
+
+
 def _apply_action(session: Session, action: TaskAction) -> None:
-    holders = [TASKS.c.assignee_id.is_(None) if h is None else TASKS.c.assignee_id == h for h in action.held_by]
-    result = session.execute(
-        update(TASKS).where(TASKS.c.id == action.task.id, TASKS.c.state == "open", or_(*holders))
-        .values(**action.values)
-    )
+    nobody, ids = None in action.held_by, [h for h in action.held_by if h is not None]
+    names = tuple(sorted(action.values))
+
+    def build() -> Executable:
+        holders = [TASKS.c.assignee_id.is_(None)] if nobody else []
+        if ids:
+            holders.append(TASKS.c.assignee_id.in_(bindparam("b_held", expanding=True)))
+        return (update(TASKS).where(TASKS.c.id == bindparam("b_id"), TASKS.c.state == "open", or_(*holders))
+                .values({name: bindparam(f"b_{name}") for name in names}))
+
+    params = {f"b_{name}": value for name, value in action.values.items()}
+    params.update(b_id=action.task.id, **({"b_held": ids} if ids else {}))
+    result = session.execute(prepared(("act", names, nobody, bool(ids)), build), params)
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict(action.conflict)
+
+
+_INSERT_TASKS = insert(TASKS).returning(TASKS.c.id, TASKS.c.spiff_task_id)
+_CLOSE_TASKS = (update(TASKS).where(TASKS.c.spiff_task_id.in_(bindparam("b_ids", expanding=True)),
+                                    TASKS.c.state == "open")
+                .values(state=bindparam("b_state"), completed_at=bindparam("b_now")))
 
 
 def _insert_tasks(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
     """Insert human task rows; return spiff task id -> new row id."""
     if not rows:
         return {}
-    result = session.execute(insert(TASKS).returning(TASKS.c.id, TASKS.c.spiff_task_id), rows)
+    result = session.execute(_INSERT_TASKS, rows)
     return {spiff_id: row_id for row_id, spiff_id in result.all()}
 
 
 def _close_tasks(session: Session, spiff_ids: list[str], state: str, now: datetime) -> None:
     if spiff_ids:
-        session.execute(
-            update(TASKS).where(TASKS.c.spiff_task_id.in_(spiff_ids), TASKS.c.state == "open")
-            .values(state=state, completed_at=now)
-        )
+        session.execute(_CLOSE_TASKS, {"b_ids": spiff_ids, "b_state": state, "b_now": now})
 
 
 def _keep_timer_job(
@@ -277,10 +303,12 @@ def _update_instance(session: Session, instance: ProcessInstance, step: Step, no
     rows, seq, head = chain_events(instance.id, instance.history_seq, instance.history_head, step.events, now)
     values = step.changes.values()
     values.update(version=instance.version + 1, history_seq=seq, history_head=head)
-    result = session.execute(
-        update(INSTANCES).where(INSTANCES.c.id == instance.id, INSTANCES.c.version == instance.version)
-        .values(**values)
-    )
+    names = tuple(sorted(values))
+    statement = prepared(("instance", names), lambda: (
+        update(INSTANCES).where(INSTANCES.c.id == bindparam("b_id"), INSTANCES.c.version == bindparam("b_version"))
+        .values({name: bindparam(f"b_{name}") for name in names})))
+    params = {f"b_{name}": value for name, value in values.items()}
+    result = session.execute(statement, {**params, "b_id": instance.id, "b_version": instance.version})
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict(f"instance {instance.id} was changed by someone else; reload and try again")
     insert_events(session, rows)

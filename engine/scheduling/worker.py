@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import partial
@@ -163,7 +163,11 @@ class Worker:
                     continue  # the database takes no writes: waited, now try again
                 for job in batch:
                     in_flight.add(pool.submit(self.run_job, job))
-                if not batch:
+                if in_flight and (len(in_flight) >= self.slots or not batch):
+                    # a slot frees when a job ends, and a job may leave work due at once (the next batch of a
+                    # cycle's opening): lease again as soon as one ends, not a poll later
+                    wait(in_flight, timeout=poll_seconds, return_when=FIRST_COMPLETED)
+                elif not batch:
                     stop.wait(poll_seconds)
 
     def _plan_checkpoints(self) -> bool:

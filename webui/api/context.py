@@ -22,5 +22,7 @@ def username() -> str:
 
 
 def me() -> Person:
-    """Who acts in this request: the token's (or session's) person (whose rights each use case asks)."""
-    return Person(actor().username)
+    """Who acts in this request: the token's (or session's) person (whose rights each use case asks), with the
+    actor their authentication found (the use case does not look them up again)."""
+    found = actor()
+    return Person(found.username, found=found)

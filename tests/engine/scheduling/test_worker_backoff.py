@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from engine.facade import Engine
 from engine.models import Job, WorkerHeartbeat
+from engine.runtime import outbox
 from engine.scheduling.worker import Worker
 from tests.storage_faults import WriteSwitch
 
@@ -50,3 +51,25 @@ def test_the_worker_waits_while_writes_are_refused_and_resumes_when_they_are_tak
         stop.set()
         thread.join()
     assert not thread.is_alive()
+
+
+def test_the_worker_leases_the_next_job_as_soon_as_one_ends_not_a_poll_later(engine: Engine) -> None:
+    """Three jobs due now, one slot and an hour-long poll: all three are done well within the patience (a
+    worker that slept a poll between jobs would not be done for two hours)."""
+    done: list[int] = []
+    engine.collaborators.hooks.on_job("test_step", lambda session, collaborators, payload, now: done.append(
+        payload["n"]))
+    with engine.core.transaction() as session:
+        now = engine.collaborators.clock()
+        outbox.schedule_jobs(session, [{"kind": "test_step", "due_at": now, "payload": {"n": n}} for n in range(3)],
+                             now)
+    worker = Worker(engine.core, worker_id="eager-test", slots=1)
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run_forever, kwargs={"poll_seconds": 3600.0, "stop": stop})
+    thread.start()
+    try:
+        _eventually(lambda: len(done) == 3)
+    finally:
+        stop.set()
+        thread.join()
+    assert sorted(done) == [0, 1, 2]
