@@ -4,6 +4,7 @@ version, the diff and the migration dry run; and the canvas used by keyboard as 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -50,7 +51,8 @@ def test_the_modeler_pages_have_no_serious_or_critical_axe_violation(browser, se
     check("diff")
     page.goto(server + "/modeler/market_plan/migrate")
     check("migrate")
-    assert {name: v for name, v in found.items() if v} == {}
+    blocking = {name: v for name, v in found.items() if v}
+    assert blocking == {}, json.dumps(blocking, ensure_ascii=False, indent=1)
     page.context.close()
 
 
