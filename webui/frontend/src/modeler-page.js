@@ -40,7 +40,7 @@ class EditorPage {
     this.version = data.draft.version;
     this.files = JSON.parse(JSON.stringify(data.draft.files || {}));
     // What this page opened (or last saved): the base of a three-way view when a colleague saved meanwhile.
-    this.base = { bpmn: data.draft.bpmn, version: data.draft.version };
+    this.base = { bpmn: data.draft.bpmn, version: data.draft.version, by: data.draft.updated_by };
     this.conflicts = new ConflictView(document.getElementById('modeler-conflict'), data.texts);
     this.dirty = false;
     this.status = document.getElementById('modeler-status');
@@ -161,8 +161,8 @@ class EditorPage {
     box.querySelector('button').onclick = () => {
       box.hidden = true;
       this.conflicts.show({
-        base: unsaved.base, theirs: this.data.draft.bpmn, mine: unsaved.bpmn,
-        summary: this.texts.olderCopy.replace('%(who)s', this.data.draft.updated_by)
+        base: unsaved.base, theirs: this.base.bpmn, mine: unsaved.bpmn,
+        summary: this.texts.olderCopy.replace('%(who)s', this.base.by)
           .replace('%(theirs)s', this.version).replace('%(mine)s', unsaved.baseVersion),
         choices: [
           { label: this.texts.keepTheirs, act: () => {
@@ -202,7 +202,7 @@ class EditorPage {
           Object.assign(this.files, theirs.files || {});
           this.forms.refreshList();
           this.version = theirs.version;
-          this.base = { bpmn: theirs.bpmn, version: theirs.version };
+          this.base = { bpmn: theirs.bpmn, version: theirs.version, by: theirs.updated_by };
           this.dirty = false;
           this.problems.show(theirs.problems || []);
           this.say(this.texts.openedTheirs, 'warn');
@@ -210,7 +210,7 @@ class EditorPage {
         } },
         { label: this.texts.saveMineOver, primary: true, act: async () => {
           this.version = theirs.version;
-          this.base = { bpmn: theirs.bpmn, version: theirs.version };
+          this.base = { bpmn: theirs.bpmn, version: theirs.version, by: theirs.updated_by };
           await this.save();
         } },
       ],
@@ -272,7 +272,7 @@ class EditorPage {
       return false;
     }
     this.version = answer.version;
-    this.base = { bpmn: xml, version: answer.version };
+    this.base = { bpmn: xml, version: answer.version, by: answer.updated_by };
     this.dirty = false;
     forgetUnsaved(this.key);
     this.problems.show(answer.problems);
