@@ -95,3 +95,19 @@ def test_the_palette_leaves_a_new_processs_pool_header_visible(browser, server):
     assert palette and pool
     assert pool["x"] >= palette["x"] + palette["width"], (palette, pool)
     page.context.close()
+
+
+def test_the_decision_table_editor_offers_only_the_hit_policies_the_engine_runs(browser, server):
+    page = signed_in_page(browser, server, "en-US", "gao.yan", DESKTOP)
+    open_editor(page, server, "appraisal")
+    page.click("[data-tab=decisions]")
+    page.select_option("#dmn-list", "appraisal_grade.dmn")
+    expect(page.locator("#dmn-canvas .hit-policy")).to_contain_text("Unique")
+    page.locator("#dmn-canvas .hit-policy").click()
+    select = page.locator(".hit-policy-edit-policy-select")
+    expect(select).to_be_visible()
+    select.locator(".dms-input-select-icon").click()
+    options = page.locator(".dms-select-options .option")
+    expect(options.first).to_be_visible()
+    assert sorted(options.all_inner_texts()) == ["Collect", "Unique"]
+    page.context.close()
