@@ -152,3 +152,23 @@ def test_overlaps_are_found_only_where_they_can_be_proved(rules, pairs):
     from engine.definitions.dmn_overlap import overlapping_rules
 
     assert overlapping_rules(rules) == pairs
+
+
+def test_a_decision_table_is_tried_with_inputs_as_the_engine_runs_it(sqlite_engine):
+    from engine.errors import InvalidInput, NotAllowed
+
+    tried = sqlite_engine.modeler.try_decision(Person("gao.yan"), GRADE_DMN, "appraisal_grade",
+                                               {"weighted_score": 3.7})
+    assert tried == {"decision": "appraisal_grade", "hit_policy": "UNIQUE", "matched": [2], "result": {"grade": "B"}}
+    assert sqlite_engine.modeler.try_decision(Person("gao.yan"), GRADE_DMN, "appraisal_grade",
+                                              {"weighted_score": 4.5})["result"] == {"grade": "A"}
+    with pytest.raises(InvalidInput, match="fails on these inputs: .*weighted_score"):
+        sqlite_engine.modeler.try_decision(Person("gao.yan"), GRADE_DMN, "appraisal_grade", {})
+    with pytest.raises(InvalidInput, match="'nothing'"):
+        sqlite_engine.modeler.try_decision(Person("gao.yan"), GRADE_DMN, "nothing", {"weighted_score": 1})
+    with pytest.raises(InvalidInput, match="hit policy FIRST"):
+        sqlite_engine.modeler.try_decision(Person("gao.yan"), GRADE_DMN.replace('hitPolicy="UNIQUE"',
+                                                                                'hitPolicy="FIRST"'),
+                                           "appraisal_grade", {"weighted_score": 1})
+    with pytest.raises(NotAllowed):
+        sqlite_engine.modeler.try_decision(Person("zhou.jie"), GRADE_DMN, "appraisal_grade", {"weighted_score": 1})
