@@ -11,7 +11,17 @@ from ..definitions.views import Deployment, TemplatedProblem
 from ..errors import Conflict
 from ..modeler import decisions, deploying, diff, drafts, migration, pack_copy, versions
 from ..modeler.validation import validate_for
-from ..modeler.views import DecisionTrial, Diff, Draft, DraftSummary, Files, MigrationCheck, MigrationResult, Version, VersionDetail
+from ..modeler.views import (
+    DecisionTrial,
+    Diff,
+    Draft,
+    DraftSummary,
+    Files,
+    MigrationCheck,
+    MigrationResult,
+    Version,
+    VersionDetail,
+)
 from ..org.people import Person, acting
 from .core import Area
 

@@ -97,7 +97,7 @@ def test_the_palette_leaves_a_new_processs_pool_header_visible(browser, server):
     page.context.close()
 
 
-def test_the_decision_table_editor_offers_only_the_hit_policies_the_engine_runs(browser, server):
+def test_the_decision_table_editor_offers_only_the_engines_hit_policies_and_tries_the_table(browser, server):
     page = signed_in_page(browser, server, "en-US", "gao.yan", DESKTOP)
     open_editor(page, server, "appraisal")
     page.click("[data-tab=decisions]")
@@ -110,4 +110,12 @@ def test_the_decision_table_editor_offers_only_the_hit_policies_the_engine_runs(
     options = page.locator(".dms-select-options .option")
     expect(options.first).to_be_visible()
     assert sorted(options.all_inner_texts()) == ["Collect", "Unique"]
+    page.keyboard.press("Escape")
+    # Try it: the table evaluated by the engine with the inputs given.
+    page.fill("#dmn-try-inputs", '{"weighted_score": 3.7}')
+    page.locator("#dmn-try button[type=submit]").click()
+    expect(page.locator("#dmn-try-result")).to_have_text('Rules that match: 2. Result: {"grade":"B"}')
+    page.fill("#dmn-try-inputs", "{}")
+    page.locator("#dmn-try button[type=submit]").click()
+    expect(page.locator("#dmn-try-result")).to_contain_text("fails on these inputs")
     page.context.close()

@@ -151,4 +151,6 @@ def page_texts() -> dict[str, str]:
         "importWarnings": _("The file opened with warnings:"), "importFailed": _("The file could not be opened:"),
         "imported": _("File opened; save to validate it."),
         "dmnMissing": _("The decision table editor did not load."),
+        "tryNotJson": _("The inputs are not JSON:"), "tryFailed": _("The table could not be evaluated."),
+        "tryResult": _("Rules that match: %(rules)s. Result: %(result)s"),
     }

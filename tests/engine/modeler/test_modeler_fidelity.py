@@ -162,7 +162,7 @@ def test_a_decision_table_is_tried_with_inputs_as_the_engine_runs_it(sqlite_engi
     assert tried == {"decision": "appraisal_grade", "hit_policy": "UNIQUE", "matched": [2], "result": {"grade": "B"}}
     assert sqlite_engine.modeler.try_decision(Person("gao.yan"), GRADE_DMN, "appraisal_grade",
                                               {"weighted_score": 4.5})["result"] == {"grade": "A"}
-    with pytest.raises(InvalidInput, match="fails on these inputs: .*weighted_score"):
+    with pytest.raises(InvalidInput, match=r"fails on these inputs: .*weighted_score"):
         sqlite_engine.modeler.try_decision(Person("gao.yan"), GRADE_DMN, "appraisal_grade", {})
     with pytest.raises(InvalidInput, match="'nothing'"):
         sqlite_engine.modeler.try_decision(Person("gao.yan"), GRADE_DMN, "nothing", {"weighted_score": 1})

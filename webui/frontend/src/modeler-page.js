@@ -58,7 +58,8 @@ class EditorPage {
     this.forms = new FormsEditor({ root: document.getElementById('tab-forms'), files: this.files, texts: this.texts,
       post: (what, body) => this.api.send('POST', data.urls[what], body), onChange: () => this.changed() });
     this.dmn = new DmnEditor({ root: document.getElementById('tab-decisions'), files: this.files,
-      texts: this.texts, language: data.language, onChange: () => this.changed() });
+      texts: this.texts, language: data.language, onChange: () => this.changed(),
+      tryDecision: (body) => this.api.send('POST', data.urls.tryDecision, body) });
   }
 
   async start() {
