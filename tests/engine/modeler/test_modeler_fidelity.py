@@ -172,3 +172,15 @@ def test_a_decision_table_is_tried_with_inputs_as_the_engine_runs_it(sqlite_engi
                                            "appraisal_grade", {"weighted_score": 1})
     with pytest.raises(NotAllowed):
         sqlite_engine.modeler.try_decision(Person("zhou.jie"), GRADE_DMN, "appraisal_grade", {"weighted_score": 1})
+
+
+def test_an_unknown_x_form_key_is_a_warning_on_the_steps_that_use_the_form(sqlite_engine):
+    form = {**NOTE_FORM, "x-titel-zh": "备注"}  # a typo of x-title-zh
+    bundle = DefinitionBundle("memo.bpmn", bpmn(), forms={"memo/note.json": json.dumps(form).encode()})
+    problems = sqlite_engine.modeler.validate(Person("gao.yan"), bundle)
+    [warning] = [p for p in problems if "x-titel-zh" in p["message"]]
+    assert (warning["element"], warning["file"], warning["severity"]) == ("write", "memo/note.json", "warning")
+    assert warning["message"].startswith("memo/note.json: 'x-titel-zh' is not a form key opsflow reads")
+    assert not [p for p in problems if p["severity"] == "error"]
+    known = sqlite_engine.modeler.validate(Person("gao.yan"), memo_bundle())
+    assert not [p for p in known if "form key" in p["message"]]
