@@ -3,7 +3,8 @@
 ``deploy`` is the one deploy use case (the CLI's files, the API's uploads, the modeler's drafts, and
 ``opsflow init``): the one deploy check (``deploy_check``), then ``store`` of what it parsed. A version
 is stored with the files it was made from (``DefinitionFile``). Unchanged content (the same BPMN,
-called DMN tables and forms) is not a new version; running instances keep theirs.
+called DMN tables and forms, compared by their canonical content: ``canonical``) is not a new version;
+running instances keep theirs.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 from ..models import DefinitionFile, ProcessDefinition, TaskDefinition
 from ..org.people import Actor
 from .bundle import DefinitionBundle
+from .canonical import content_digest
 from .deploy_check import BundleRule, CheckedDeploy, check_deploy
 from .parser import ParsedProcess
 from .spec_codec import SpecCodec
@@ -41,13 +43,20 @@ class DeployResult:
         return {"key": self.key, "version": self.version, "status": self.status}
 
 
+def _same_content(session: Session, latest: ProcessDefinition, parsed: ParsedProcess) -> bool:
+    """The latest version's files say what ``parsed``'s say (a modeler's rewriting of a file is not a change)."""
+    rows = session.scalars(select(DefinitionFile).where(DefinitionFile.definition_id == latest.id)).all()
+    stored = {r.name: (r.kind, r.content.encode("utf-8")) for r in rows}
+    return bool(stored) and content_digest(stored) == content_digest(parsed.files)
+
+
 def _store(session: Session, parsed: ParsedProcess, specs: SpecCodec, now: datetime, by: str,
            note: str = "") -> DeployResult:
     latest = session.scalars(
         select(ProcessDefinition).where(ProcessDefinition.key == parsed.key)
         .order_by(ProcessDefinition.version.desc()).limit(1)
     ).first()
-    if latest is not None and latest.checksum == parsed.checksum:
+    if latest is not None and (latest.checksum == parsed.checksum or _same_content(session, latest, parsed)):
         return DeployResult(parsed.key, latest.version, "unchanged", parsed.source_name)
     definition = ProcessDefinition(
         key=parsed.key, version=(latest.version + 1) if latest else 1, title=parsed.title,

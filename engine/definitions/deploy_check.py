@@ -15,6 +15,7 @@ problems at every save.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -29,6 +30,7 @@ from ..org.unit_heads import unit_head_problem
 from ..text_input import text_problem
 from .bundle import DefinitionBundle
 from .checks import elements, texts
+from .forms import KNOWN_FORM_KEYS, unknown_form_keys
 from .lint import lint_bpmn, lint_dmn
 from .parser import Documents, ParsedProcess, parse_processes, read_documents
 from .problems import N_, Problem, located
@@ -107,9 +109,36 @@ def _lint(documents: Documents, roles: set[str], executable: tuple[str, ...]) ->
         problems += lint_bpmn(documents.root, roles)
     if len(executable) > 1:
         problems.append(Problem(ONE_PROCESS, executable[1], count=len(executable), processes=", ".join(executable)))
+    problems += _form_key_warnings(documents)
     for name in sorted(documents.bundle.dmn):
         unreadable = documents.unreadable_dmn.get(name)
         problems += [unreadable] if unreadable is not None else lint_dmn(documents.dmn[name], name)
+    return problems
+
+
+def _form_key_warnings(documents: Documents) -> list[Problem]:
+    """A form's ``x-`` key opsflow does not read: a warning on the steps that use the form (never silently)."""
+    users: dict[str, list[str]] = {}
+    if documents.root is not None:
+        for el in elements(documents.root, "//bpmn:*[./bpmn:extensionElements/spiffworkflow:properties/"
+                                           "spiffworkflow:property[@name='formJsonSchemaFilename' or "
+                                           "@name='startForm']]"):
+            for name in texts(el, "./bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property"
+                                  "[@name='formJsonSchemaFilename' or @name='startForm']/@value"):
+                users.setdefault(str(name), []).append(str(el.get("id") or ""))
+    problems: list[Problem] = []
+    for name, content in sorted(documents.bundle.forms.items()):
+        if name not in users:
+            continue
+        try:
+            schema = json.loads(content)
+        except ValueError:
+            continue  # the form check says so
+        for key in unknown_form_keys(schema):
+            for element in users[name]:
+                problems.append(Problem(N_("%(file)s: %(key)r is not a form key opsflow reads (known: %(known)s); "
+                                           "it is ignored"), element, file=name, severity="warning", key=key,
+                                        known=", ".join(sorted(KNOWN_FORM_KEYS))))
     return problems
 
 

@@ -219,3 +219,22 @@ def _at_most(fields: dict[str, list[str]], limit: int) -> dict[str, list[str]]:
     kept = dict(sorted(fields.items())[:limit])
     kept.setdefault(FORM_ROOT_FIELD, []).append(f"and {len(fields) - limit} more fields are wrong")
     return kept
+
+
+# The form keys beyond JSON Schema that opsflow reads (webui/forms, webui/i18n, engine.definitions.forms).
+KNOWN_FORM_KEYS = frozenset({"x-widget", "x-format", "x-reason-free", "x-compare-with", "x-title-zh",
+                             "x-description-zh", "x-not-before", "x-hidden", "x-enum-labels"})
+
+
+def unknown_form_keys(schema: Any) -> list[str]:
+    """The ``x-`` keys of a form (at any depth) that opsflow does not read: a typo, or another tool's."""
+    found: set[str] = set()
+    pending = [schema]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            found.update(k for k in item if isinstance(k, str) and k.startswith("x-") and k not in KNOWN_FORM_KEYS)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return sorted(found)

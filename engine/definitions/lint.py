@@ -11,6 +11,7 @@ from __future__ import annotations
 from lxml import etree
 
 from .checks import elements, texts
+from .dmn_overlap import overlapping_rules
 from .problems import N_, Problem
 from .sandbox import ScriptRejected, compile_script
 
@@ -74,6 +75,8 @@ def lint_bpmn(root: etree._Element, known_roles: set[str]) -> list[Problem]:
             if kind in NOT_EXECUTED:
                 problems.append(Problem(NOT_EXECUTED[kind], element, item=element))
             problems += _deploy_check_of(node, kind, element)
+            if _started_by_an_event(node):
+                continue
             if kind != "startEvent" and element not in targets:
                 problems.append(Problem(N_("%(item)r: no sequence flow leads to it"), element, item=element))
             if kind != "endEvent" and element not in sources:
@@ -83,6 +86,12 @@ def lint_bpmn(root: etree._Element, known_roles: set[str]) -> list[Problem]:
             problems += _deploy_check_of(flow, "sequenceFlow", _id(flow))
     problems += _foreign_extensions(root)
     return problems
+
+
+def _started_by_an_event(node: etree._Element) -> bool:
+    """An event sub-process (started by its event) and a compensation handler (started by compensation,
+    reached through an association): no sequence flow leads to them or out of them, by design."""
+    return node.get("triggeredByEvent") == "true" or node.get("isForCompensation") == "true"
 
 
 def _deploy_check_of(node: etree._Element, kind: str, element: str) -> list[Problem]:
@@ -149,6 +158,8 @@ def lint_dmn(root: etree._Element, name: str) -> list[Problem]:
                     problems.append(Problem(N_("%(file)s: %(item)r has type %(type)r; use string, number, "
                                                "integer, boolean or date"), _id(typed) or did, file=name,
                                             item=_id(typed) or did, type=type_ref))
+            if (table.get("hitPolicy") or "UNIQUE").upper() == "UNIQUE":
+                problems += _overlaps(table, did, name)
             for index, rule in enumerate(_dmn(table, "./rule"), start=1):
                 entries = _dmn(rule, "./inputEntry")
                 if len(entries) != len(inputs):
@@ -161,6 +172,16 @@ def lint_dmn(root: etree._Element, name: str) -> list[Problem]:
                         problems.append(Problem(N_("%(file)s: rule %(rule)s of %(decision)r: %(error)s"), did,
                                                 file=name, rule=index, decision=did, error=problem))
     return problems
+
+
+def _overlaps(table: etree._Element, decision: str, name: str) -> list[Problem]:
+    """Under hit policy UNIQUE, two rules that can match the same input (the library would take one)."""
+    rules = [["".join(str(p) for t in _dmn(cell, "./text") for p in t.itertext())
+              for cell in _dmn(rule, "./inputEntry")] for rule in _dmn(table, "./rule")]
+    return [Problem(N_("%(file)s: rules %(first)s and %(second)s of %(decision)r both match some inputs, but the hit "
+                       "policy UNIQUE allows one match: make them exclusive, or use COLLECT"), decision, file=name,
+                    first=first, second=second, decision=decision)
+            for first, second in overlapping_rules(rules)]
 
 
 def _cell_problem(cell: etree._Element, is_input: bool) -> str | None:

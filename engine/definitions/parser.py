@@ -10,6 +10,7 @@ documents, before anything is stored.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,6 +73,16 @@ WHEN_NO_HOLDER = ("admins", "manager", "refuse")
 DEFAULT_WHEN_NO_HOLDER = "admins"
 
 
+NOT_IN_A_KEY = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def process_key(process_id: str) -> str:
+    """The key a process is known by: its BPMN id, with characters a key does not take (".", ":" and others
+    BPMN ids allow) as "_"; an id that starts with a digit or "-" gets a leading "_". The id stays in the file."""
+    key = NOT_IN_A_KEY.sub("_", process_id)[:128]
+    return key if re.match(r"[A-Za-z_]", key) else f"_{key}"[:128]
+
+
 def _process_properties(process: etree._Element) -> dict[str, str]:
     props = elements(process, "./bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property")
     return {str(p.get("name")): str(p.get("value", "")) for p in props}
@@ -106,7 +117,8 @@ class Documents:
     unreadable_dmn: dict[str, Problem]
 
     def executable(self) -> list[str]:
-        """The ids of the executable processes the BPMN document defines, in document order."""
+        """The ids of the executable processes the BPMN document defines, in document order (``process_key``
+        gives the key each is deployed under)."""
         if self.root is None:
             return []
         return [str(p.get("id")) for p in elements(self.root, "//bpmn:process[@isExecutable='true']")]
@@ -200,11 +212,12 @@ def _parse_process(
     relationship_roles: frozenset[str],
 ) -> ParsedProcess:
     source = bundle.bpmn_name
-    key = str(process_el.get("id"))
+    process_id = str(process_el.get("id"))
+    key = process_key(process_id)
     problems: list[str] = []
     try:
-        spec = parsed.parser.get_spec(key)
-        subprocess_specs = parsed.parser.get_subprocess_specs(key)
+        spec = parsed.parser.get_spec(process_id)
+        subprocess_specs = parsed.parser.get_subprocess_specs(process_id)
     except RecursionError as exc:
         raise DeploymentRejected(source, [Problem(N_("process %(process)r is too large or too deeply nested"),
                                                   key, process=key)]) from exc

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..definitions.bundle import DefinitionBundle
 from ..definitions.pack_install import find_pack
 from ..definitions.problems import located
 from ..definitions.views import Deployment, TemplatedProblem
 from ..errors import Conflict
-from ..modeler import deploying, diff, drafts, migration, pack_copy, versions
+from ..modeler import decisions, deploying, diff, drafts, migration, pack_copy, versions
 from ..modeler.validation import validate_for
-from ..modeler.views import Diff, Draft, DraftSummary, Files, MigrationCheck, MigrationResult, Version, VersionDetail
+from ..modeler.views import (
+    DecisionTrial,
+    Diff,
+    Draft,
+    DraftSummary,
+    Files,
+    MigrationCheck,
+    MigrationResult,
+    Version,
+    VersionDetail,
+)
 from ..org.people import Person, acting
 from .core import Area
 
@@ -44,6 +56,12 @@ class Modeler(Area):
         """Every problem of a bundle (nothing stored), for someone with the model right."""
         with self.core.reading() as session:
             return [p.as_dict() for p in validate_for(session, acting(session, by), bundle, key)]
+
+    def try_decision(self, by: Person, dmn: str, decision: str, inputs: dict[str, Any]) -> DecisionTrial:
+        """Evaluate a decision table (as the editor has it) with ``inputs``; nothing is stored."""
+        with self.core.reading() as session:
+            actor = acting(session, by)
+        return decisions.try_decision(actor, dmn, decision, inputs, self.collaborators.runner.script_engine_factory())
 
     def deploy_draft(self, by: Person, key: str, expected_version: int, note: str) -> Deployment:
         """Deploy the draft as saved at ``expected_version`` through the one deploy check (the deploy right,

@@ -2,7 +2,8 @@
 
 BPMN elements are compared by id on what the engine reads: kind, name, references, lane (the role),
 extension properties, instructions, scripts, conditions, timers and called decisions; layout is not
-a change. Forms are compared field by field, DMN tables rule by rule.
+a change, nor an attribute written at its default value (``cancelActivity="true"``), which some modelers
+write and others leave out. Forms are compared field by field, DMN tables rule by rule.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from lxml import etree
 from sqlalchemy.orm import Session
 
+from ..definitions.canonical import is_default
 from ..definitions.xml_safety import UnsafeXml, parse_xml
 from ..org.people import Actor
 from ..org.rights import Right, require
@@ -56,7 +58,7 @@ def describe_bpmn(xml: str) -> Described:
             continue
         fields = {"kind": kind}
         fields.update({f"@{etree.QName(k).localname}": str(v) for k, v in el.attrib.items()
-                       if etree.QName(k).localname != "id"})
+                       if etree.QName(k).localname != "id" and not is_default(etree.QName(k).localname, str(v))})
         if kind in LANE_READERS and el.get("id") in lanes:
             fields["lane"] = lanes[str(el.get("id"))]
         for child in el:

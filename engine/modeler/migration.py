@@ -6,8 +6,9 @@ pruned and without the spec, and keeps its own task rows, so a migration here al
 tree to the new version's spec (and proves it reloads), moves the open task rows and writes a
 history event with who and why, all through the one step writer: one transaction per instance.
 
-An instance cannot move when a task that is still to run (or that the stored tree holds) has no
-counterpart in the new version, when a timer is waiting (resetting it would restart its clock), or
+An instance is judged by where its token is: it cannot move when the step it is at has no counterpart in
+the new version (a removed step it has passed is taken out of its tree, one it has not reached yet is
+never predicted on the new spec), when a timer is waiting (resetting it would restart its clock), or
 when a subprocess's spec is gone. The dry run says so per instance, with the reasons.
 """
 
@@ -41,6 +42,8 @@ from .views import MigrationCheck, MigrationResult
 
 MAX_REASON = 1000
 WAITING_TIMER = TaskState.WAITING
+AT_TOKEN = TaskState.READY | TaskState.WAITING | TaskState.STARTED  # where the instance is now
+PASSED = TaskState.COMPLETED | TaskState.CANCELLED
 
 
 class CannotMove(InvalidInput):
@@ -99,10 +102,10 @@ def _trial(c: Collaborators, instance: ProcessInstance, source: DeployedProcess,
                                                                             None)).__name__:
             check.reasons.append(Problem(N_("timer %(step)r is waiting: moving would restart its clock"),
                                          step=task.task_spec.name))
-    for task in top.removed:
-        check.reasons.append(Problem(N_("step %(step)r (%(state)s) does not exist in version %(version)s"),
-                                     step=task.task_spec.name, state=TaskState.get_name(task.state).lower(),
-                                     version=target.version))
+    for task in top.removed:  # judged by where the token is: a step passed or not reached yet stops nothing
+        if task.has_state(AT_TOKEN):
+            check.reasons.append(Problem(N_("the instance is at step %(step)r, which version %(version)s no longer "
+                                            "has"), step=task.task_spec.name, version=target.version))
     added = {s.name for s in new_spec.task_specs.values()
              if s.name not in workflow.spec.task_specs and getattr(s, "bpmn_id", None)}
     check.reasons += _passed_new_steps(new_spec, [t.task_spec.name for t in waiting], added, target.version)
@@ -115,6 +118,7 @@ def _trial(c: Collaborators, instance: ProcessInstance, source: DeployedProcess,
     if check.reasons:
         return check, None
     try:
+        _forget_removed_past(workflow, top.removed)
         migrate_workflow(top, workflow, new_spec)
         for sub_id, sub_diff in subs.items():
             if sub_diff is not None:
@@ -128,6 +132,24 @@ def _trial(c: Collaborators, instance: ProcessInstance, source: DeployedProcess,
                                      version=target.version, error=str(exc)))
         return check, None
     return check, workflow
+
+
+def _forget_removed_past(workflow: BpmnWorkflow, removed: list[Any]) -> None:
+    """Take the steps the instance passed that the new version no longer has out of its task tree (their
+    children hang from their parent instead): the new spec has nothing to attach them to, and the history
+    log keeps them. Predicted steps below the token are predicted again by ``migrate_workflow``."""
+    for task in removed:
+        if task.id not in workflow.tasks or task.has_state(AT_TOKEN) or not task.has_state(PASSED):
+            continue
+        parent = task.parent
+        children = task.children
+        for child in children:
+            child.parent = parent
+        if parent is not None:
+            parent.children = [c for p in parent.children for c in (children if p.id == task.id else [p])]
+        elif children:
+            workflow.task_tree = children[0]
+        del workflow.tasks[task.id]
 
 
 def _passed_new_steps(spec: Any, waiting: list[str], added: set[str], version: int) -> list[str]:

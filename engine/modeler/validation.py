@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..definitions.bundle import DefinitionBundle
 from ..definitions.deploy_check import BundleRule, inspect
-from ..definitions.parser import Documents
+from ..definitions.parser import Documents, process_key
 from ..definitions.problems import N_, Problem
 from ..org.people import Actor
 from ..org.rights import Right, require
@@ -26,7 +26,7 @@ def keeps_process(key: str | None) -> list[BundleRule]:
 
     def rule(documents: Documents) -> list[Problem]:
         executable = documents.executable()
-        if executable and key not in executable:
+        if executable and key not in {process_key(found) for found in executable}:
             return [Problem(KEEP_THE_ID, executable[0], key=key, found=", ".join(executable))]
         return []
 

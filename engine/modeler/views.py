@@ -7,7 +7,7 @@ its component in ``webui/api/schemas.py`` (``Draft``, ``DraftSummary``, ``Versio
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from ..definitions.views import TemplatedProblem
 
@@ -137,3 +137,12 @@ class MigrationResult(_HowItWent):
 
     instance_id: int
     moved: bool
+
+
+class DecisionTrial(TypedDict):
+    """A decision table tried with inputs: the rules that matched (1-based) and what it answers."""
+
+    decision: str
+    hit_policy: str
+    matched: list[int]
+    result: dict[str, Any]

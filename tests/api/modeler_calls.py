@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,14 @@ def exercise_modeler(api: Any) -> None:
     assert api.call("gao.yan", "get", f"{base}/versions/{{version}}", key="market_plan", version=2)["version"] == 2
     assert "budget_check" in api.call("gao.yan", "get", f"{base}/versions/{{version}}/bpmn", key="market_plan",
                                       version=2)
+    signoff = market_plan_dmn()["market_plan_signoff.dmn"]
+    decision = re.search(r'<decision id="([^"]+)"', signoff)
+    assert decision is not None
+    tried = api.call("gao.yan", "post", "/decision-tables/try", {"dmn": signoff, "decision": decision.group(1),
+                                                                 "inputs": {"draft_plan": {"budget_cny": 2000000}}})
+    assert (tried["matched"], tried["result"]) == ([1], {"joint_signoff_needed": True}), tried
+    api.call("gao.yan", "post", "/decision-tables/try", {"dmn": signoff, "decision": "nothing", "inputs": {}}, 400)
+    api.call("li.na", "post", "/decision-tables/try", {"dmn": signoff, "decision": "nothing", "inputs": {}}, 403)
     changes = api.call("gao.yan", "get", f"{base}/diff", key="market_plan", **{"from": 1, "to": 2})
     assert {"budget_check", "lane_ops"} <= {c["element"] for c in changes["elements"] if c["change"] == "added"}
     opened = api.call("gao.yan", "get", draft, key="market_plan")

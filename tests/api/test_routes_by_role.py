@@ -341,6 +341,8 @@ PROBES = [
           {200: MODELERS}),
     Probe("/drafts", "GET", "/drafts", 403, {200: MODELERS}),
     Probe("/drafts", "POST", "/drafts", 403, {201: MODELERS}, body={"key": "probe_process", "title": "Probe"}),
+    Probe("/decision-tables/try", "POST", "/decision-tables/try", 403, {400: MODELERS},
+          body={"dmn": "<definitions/>", "decision": "probe", "inputs": {}}),  # no such decision: said, not run
     Probe("/process-definitions/<key>/draft", "GET", "/process-definitions/market_plan/draft", 403, {200: MODELERS}),
     Probe("/process-definitions/<key>/draft", "PUT", "/process-definitions/market_plan/draft", 403, {200: MODELERS},
           body={"bpmn": "<definitions/>", "files": {}, "version": 0}),  # saved, with its problems listed

@@ -148,6 +148,15 @@ def deploy_draft(key: str) -> tuple[Response, int]:
     return jsonify(result), 201 if result["status"] == "deployed" else 200
 
 
+@blueprint.post("/decision-tables/try")
+def try_decision() -> Response:
+    """Evaluate ``{"dmn", "decision", "inputs"}`` as a business rule task would: the rules that match and the
+    result. Nothing is stored. :raise 400: an unreadable table, unknown decision or failing cell."""
+    body = body_object({"dmn": str, "decision": str, "inputs": dict}, required=("dmn", "decision", "inputs"))
+    return jsonify(context.engine().modeler.try_decision(context.me(), body["dmn"], body["decision"],
+                                                         body["inputs"]))
+
+
 @blueprint.get(f"{DEFINITIONS}/<key>/migrations")
 def migration_dry_run(key: str) -> Response:
     """Dry run: per running instance on an older version, whether it can move to ``?to=N`` and why not."""

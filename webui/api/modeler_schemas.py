@@ -49,11 +49,18 @@ DEPLOY_DRAFT_REQUEST = body({"version": INTEGER, "note": {"type": "string", "min
 MIGRATE_REQUEST = body({"instances": {"type": "array", "items": INTEGER, "minItems": 1, "maxItems": 500},
                         "to": INTEGER, "reason": {"type": "string", "minLength": 1}}, ["instances", "to", "reason"])
 
+DECISION_TRIAL = obj({"decision": STRING, "hit_policy": STRING, "matched": {"type": "array", "items": INTEGER},
+                      "result": OBJECT},
+                     "A decision table tried with inputs: the rules that matched (1-based) and the result (under "
+                     "COLLECT, each output a list).")
+TRY_DECISION_REQUEST = body({"dmn": {"type": "string", "description": "the DMN document"}, "decision": STRING,
+                             "inputs": OBJECT}, ["dmn", "decision", "inputs"])
+
 
 MODELER_COMPONENTS: dict[str, Schema] = {
     "Problem": PROBLEM, "Deployment": DEPLOYMENT, "Version": VERSION, "VersionDetail": VERSION_DETAIL, "Diff": DIFF,
     "Draft": DRAFT_VIEW, "DraftSummary": DRAFT_SUMMARY, "MigrationCheck": MIGRATION_CHECK,
     "MigrationResult": MIGRATION_RESULT, "DeployRequest": DEPLOY_REQUEST, "NewDraftRequest": NEW_DRAFT_REQUEST,
     "SaveDraftRequest": SAVE_DRAFT_REQUEST, "DeployDraftRequest": DEPLOY_DRAFT_REQUEST,
-    "MigrateRequest": MIGRATE_REQUEST,
+    "MigrateRequest": MIGRATE_REQUEST, "DecisionTrial": DECISION_TRIAL, "TryDecisionRequest": TRY_DECISION_REQUEST,
 }

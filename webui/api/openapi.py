@@ -129,6 +129,10 @@ def _modeler_paths() -> dict[str, Any]:
         operation["responses"]["200"] = _json(ref("Deployment"), "Nothing changed: no new version")
     return {
         "/process-definitions": {"post": deploy},
+        "/decision-tables/try": {"post": _operation(
+            "tryDecision", "Evaluate a decision table with inputs, as a business rule task would; nothing is stored",
+            "modeler", (200, ref("DecisionTrial"), "The rules that matched and the result"), [400, 403],
+            body="TryDecisionRequest")},
         f"{base}/versions": {"get": _operation("listVersions", "The versions, newest first", "modeler",
                                                (200, items_of(ref("Version")), "The versions"), [403, 404], [KEY])},
         f"{base}/versions/{{version}}": {"get": _operation(

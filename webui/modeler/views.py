@@ -101,8 +101,10 @@ def _open_or_none(key: str) -> Draft | None:
 
 
 def _process_id(content: bytes) -> str | None:
-    """The id of the first process in a BPMN document (read safely; None if it has none)."""
+    """The key of the first process in a BPMN document (``process_key`` of its id: a dotted id is no key),
+    read safely; None if it has none."""
     from engine.definitions.checks import elements
+    from engine.definitions.parser import process_key
     from engine.definitions.xml_safety import UnsafeXml, parse_xml
 
     if not content or len(content) > MAX_IMPORT:
@@ -112,7 +114,7 @@ def _process_id(content: bytes) -> str | None:
     except UnsafeXml:
         return None
     found = elements(root, "//bpmn:process[@isExecutable='true']") or elements(root, "//bpmn:process")
-    return str(found[0].get("id")) if found and found[0].get("id") else None
+    return process_key(str(found[0].get("id"))) if found and found[0].get("id") else None
 
 
 @blueprint.get("/<key>")
@@ -124,7 +126,7 @@ def edit(key: str) -> ResponseReturnValue:
         "roles": _roles(), "labels": panel_labels(), "texts": page_texts(),
         "urls": {"draft": url_for("api.save_draft", key=key), "deploy": url_for("api.deploy_draft", key=key),
                  "preview": url_for("modeler.preview"), "versions": url_for("modeler.versions", key=key),
-                 "index": url_for("modeler.index")},
+                 "index": url_for("modeler.index"), "tryDecision": url_for("api.try_decision")},
     }
     return _modeler_page(render_template("modeler/edit.html", key=key, draft=draft,
                                          data=json.dumps(data, ensure_ascii=False).replace("</", "<\\/")))

@@ -5,7 +5,8 @@
  */
 
 export class DmnEditor {
-  constructor({ root, files, onChange, texts, language }) {
+  constructor({ root, files, onChange, texts, language, tryDecision }) {
+    this.tryDecision = tryDecision;
     this.root = root;
     this.language = language;
     this.files = files;
@@ -20,6 +21,41 @@ export class DmnEditor {
     const names = this.names();
     this.select.replaceChildren(...names.map((name) => new Option(name, name)));
     this.root.querySelector('.dmn-empty').hidden = names.length > 0;
+    this.tryForm = root.querySelector('#dmn-try');
+    if (this.tryForm) {
+      this.tryForm.hidden = names.length === 0;
+      this.tryForm.addEventListener('submit', (event) => {
+        event.preventDefault();
+        this.evaluate();
+      });
+    }
+  }
+
+  /** Try the open table with the inputs given: the rules that match and the result, as the engine says. */
+  async evaluate() {
+    const out = this.root.querySelector('#dmn-try-result');
+    let inputs;
+    try {
+      inputs = JSON.parse(this.root.querySelector('#dmn-try-inputs').value || '{}');
+    } catch (error) {
+      out.textContent = `${this.texts.tryNotJson} ${error.message}`;
+      out.className = 'error';
+      return;
+    }
+    await this.flush();
+    const decision = this.root.querySelector('#dmn-try-decision').value;
+    const answer = await this.tryDecision({ dmn: this.files[this.current].content, decision, inputs });
+    if (!answer) {
+      return;
+    }
+    if (answer.status !== 200) {
+      out.textContent = answer.message || this.texts.tryFailed;
+      out.className = 'error';
+      return;
+    }
+    out.className = 'ok';
+    out.textContent = this.texts.tryResult.replace('%(rules)s', answer.matched.join(', ') || '—')
+      .replace('%(result)s', JSON.stringify(answer.result));
   }
 
   names() {
@@ -55,6 +91,12 @@ export class DmnEditor {
         this.dirty = true;
         this.onChange();
       });
+    }
+    const decisions = [...this.files[name].content.matchAll(/<(?:\w+:)?decision\b[^>]*\bid="([^"]+)"/g)]
+      .map((m) => m[1]);
+    const chooser = this.root.querySelector('#dmn-try-decision');
+    if (chooser) {
+      chooser.replaceChildren(...decisions.map((id) => new Option(id, id)));
     }
     this.dirty = false;
   }

@@ -11,12 +11,14 @@
  * organisation's roles, the translated labels and texts, the URLs and the CSRF token.
  */
 
+import { ConflictView } from './conflict-view.js';
 import { DmnEditor } from './dmn-editor.js';
 import { DraftApi } from './draft-api.js';
 import { forgetUnsaved, keepUnsaved, loadUnsaved } from './draft-store.js';
 import { leaveNotice } from './forms/notice.js';
 import { FormsEditor } from './forms-editor.js';
 import { ProblemsView } from './problems-view.js';
+import { restoreUnbound, unboundLayout } from './unbound-layout.js';
 
 function decisionsIn(files) {
   const ids = [];
@@ -37,6 +39,9 @@ class EditorPage {
     this.key = data.key;
     this.version = data.draft.version;
     this.files = JSON.parse(JSON.stringify(data.draft.files || {}));
+    // What this page opened (or last saved): the base of a three-way view when a colleague saved meanwhile.
+    this.base = { bpmn: data.draft.bpmn, version: data.draft.version, by: data.draft.updated_by };
+    this.conflicts = new ConflictView(document.getElementById('modeler-conflict'), data.texts);
     this.dirty = false;
     this.status = document.getElementById('modeler-status');
     this.modeler = window.OpsflowModeler.create({
@@ -53,7 +58,8 @@ class EditorPage {
     this.forms = new FormsEditor({ root: document.getElementById('tab-forms'), files: this.files, texts: this.texts,
       post: (what, body) => this.api.send('POST', data.urls[what], body), onChange: () => this.changed() });
     this.dmn = new DmnEditor({ root: document.getElementById('tab-decisions'), files: this.files,
-      texts: this.texts, language: data.language, onChange: () => this.changed() });
+      texts: this.texts, language: data.language, onChange: () => this.changed(),
+      tryDecision: (body) => this.api.send('POST', data.urls.tryDecision, body) });
   }
 
   async start() {
@@ -98,15 +104,43 @@ class EditorPage {
   async importDiagram(xml) {
     try {
       const { warnings } = await this.modeler.importXML(xml);
+      this.unbound = unboundLayout(xml);
       if (warnings.length) {
         this.say(`${this.texts.importWarnings} ${warnings.map((w) => w.message).slice(0, 5).join('; ')}`, 'warn');
       }
       this.modeler.get('canvas').zoom('fit-viewport');
+      this.clearPalette();
       return true;
     } catch (error) {
       this.say(`${this.texts.importFailed} ${error.message}`, 'error');
       return false;
     }
+  }
+
+  async exportXml() {
+    // bpmn-js's export, with the layout it could not show (referencing no element) put back.
+    const { xml } = await this.modeler.saveXML({ format: true });
+    return restoreUnbound(xml, this.unbound || []);
+  }
+
+  clearPalette() {
+    // fit-viewport centres the diagram under the palette: a new process's pool header would be hidden
+    // behind it. Show the whole diagram to the right of the palette instead.
+    const canvas = this.modeler.get('canvas');
+    const container = canvas.getContainer();
+    const palette = container.querySelector('.djs-palette');
+    const box = canvas.viewbox();
+    if (!palette || !box.inner.width || !box.outer.width) {
+      return;
+    }
+    const room = palette.getBoundingClientRect().right - container.getBoundingClientRect().left + 16;
+    const scale = Math.min(box.scale, (box.outer.width - room - 16) / box.inner.width,
+      (box.outer.height - 32) / box.inner.height);
+    if (scale <= 0) {
+      return;
+    }
+    canvas.viewbox({ x: box.inner.x - room / scale, y: box.inner.y - 16 / scale,
+      width: box.outer.width / scale, height: box.outer.height / scale });
   }
 
   async importFile(input) {
@@ -122,14 +156,65 @@ class EditorPage {
   }
 
   offerOlderCopy(unsaved) {
+    // Never a silent replacement of what a colleague saved since: the three-way view first, then a choice.
     const box = document.getElementById('modeler-older');
     box.hidden = false;
-    box.querySelector('button').addEventListener('click', async () => {
-      await this.importDiagram(unsaved.bpmn);
-      Object.assign(this.files, unsaved.files || {});
-      this.forms.refreshList();
-      this.changed();
+    box.querySelector('button').onclick = () => {
       box.hidden = true;
+      this.conflicts.show({
+        base: unsaved.base, theirs: this.base.bpmn, mine: unsaved.bpmn,
+        summary: this.texts.olderCopy.replace('%(who)s', this.base.by)
+          .replace('%(theirs)s', this.version).replace('%(mine)s', unsaved.baseVersion),
+        choices: [
+          { label: this.texts.keepTheirs, act: () => {
+            forgetUnsaved(this.key);
+            this.say(this.texts.keptTheirs, 'ok');
+          } },
+          { label: this.texts.useMine, primary: true, act: async () => {
+            await this.importDiagram(unsaved.bpmn);
+            Object.assign(this.files, unsaved.files || {});
+            this.forms.refreshList();
+            this.changed();
+          } },
+        ],
+      });
+    };
+  }
+
+  async showConflict(mine) {
+    // A colleague saved after this page opened (409): fetch theirs, show base / theirs / mine, let me choose.
+    const theirs = await this.api.send('GET', this.data.urls.draft);
+    if (!theirs || theirs.status !== 200) {
+      this.say(this.texts.conflictUnknown, 'error');
+      return;
+    }
+    keepUnsaved(this.key, { baseVersion: this.base.version, base: this.base.bpmn, bpmn: mine, files: this.files });
+    const summary = this.texts.conflictBy.replace('%(who)s', theirs.updated_by)
+      .replace('%(theirs)s', theirs.version).replace('%(mine)s', this.base.version);
+    this.say(summary, 'error');
+    this.conflicts.show({
+      base: this.base.bpmn, theirs: theirs.bpmn, mine, summary,
+      choices: [
+        { label: this.texts.openTheirs, act: async () => {
+          await this.importDiagram(theirs.bpmn);
+          for (const name of Object.keys(this.files)) {
+            delete this.files[name];
+          }
+          Object.assign(this.files, theirs.files || {});
+          this.forms.refreshList();
+          this.version = theirs.version;
+          this.base = { bpmn: theirs.bpmn, version: theirs.version, by: theirs.updated_by };
+          this.dirty = false;
+          this.problems.show(theirs.problems || []);
+          this.say(this.texts.openedTheirs, 'warn');
+          this.offerOlderCopy(loadUnsaved(this.key));
+        } },
+        { label: this.texts.saveMineOver, primary: true, act: async () => {
+          this.version = theirs.version;
+          this.base = { bpmn: theirs.bpmn, version: theirs.version, by: theirs.updated_by };
+          await this.save();
+        } },
+      ],
     });
   }
 
@@ -152,9 +237,9 @@ class EditorPage {
   }
 
   async keep() {
-    const { xml } = await this.modeler.saveXML({ format: true });
+    const xml = await this.exportXml();
     await this.dmn.flush();
-    keepUnsaved(this.key, { baseVersion: this.version, bpmn: xml, files: this.files });
+    keepUnsaved(this.key, { baseVersion: this.version, base: this.base.bpmn, bpmn: xml, files: this.files });
   }
 
   say(text, tone = 'info') {
@@ -165,18 +250,22 @@ class EditorPage {
   refused(answer, fallback) {
     // The API's error: a conflict names who saved meanwhile; anything else says what was wrong.
     if (answer.status === 409) {
-      return this.texts.conflict.replace('%(detail)s', answer.message || '');
+      return this.texts.conflict; // in the page's language, whatever the server's message says
     }
     return answer.message || fallback;
   }
 
   async save() {
     await this.dmn.flush();
-    const { xml } = await this.modeler.saveXML({ format: true });
-    keepUnsaved(this.key, { baseVersion: this.version, bpmn: xml, files: this.files });
+    const xml = await this.exportXml();
+    keepUnsaved(this.key, { baseVersion: this.version, base: this.base.bpmn, bpmn: xml, files: this.files });
     this.say(this.texts.saving);
     const answer = await this.api.save({ bpmn: xml, files: this.files, version: this.version });
     if (!answer) {
+      return false;
+    }
+    if (answer.status === 409) {
+      await this.showConflict(xml);
       return false;
     }
     if (answer.status !== 200) {
@@ -184,6 +273,7 @@ class EditorPage {
       return false;
     }
     this.version = answer.version;
+    this.base = { bpmn: xml, version: answer.version, by: answer.updated_by };
     this.dirty = false;
     forgetUnsaved(this.key);
     this.problems.show(answer.problems);
@@ -225,6 +315,10 @@ class EditorPage {
     if (answer.errors) {
       this.problems.show(answer.errors);
       this.say(this.texts.notDeployed, 'error');
+      return;
+    }
+    if (answer.status === 409) {
+      await this.showConflict(await this.exportXml());
       return;
     }
     this.say(this.refused(answer, this.texts.deployFailed), 'error');

@@ -17,6 +17,7 @@ import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from 'bpmn-js
 import lintConfig from 'opsflow:bpmnlint-config';
 
 import flushingDebounceModule from './debounce-input.js';
+import keyboardAccessModule from './keyboard-access.js';
 import opsflowPropertiesModule from './opsflow-properties.jsx';
 import spiffworkflowModdle from './spiffworkflow-moddle.json';
 import translateZh from './translate-zh.js';
@@ -33,7 +34,7 @@ const EMPTY_CONTEXT = { roles: [], forms: () => [], decisions: () => [], labels:
 export function create({ container, propertiesPanel, lint = true, additionalModules = [], moddleExtensions = {},
   context = EMPTY_CONTEXT, language = 'en' }) {
   const modules = [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, lintModule, flushingDebounceModule,
-    opsflowPropertiesModule,
+    opsflowPropertiesModule, keyboardAccessModule,
     { opsflowContext: ['value', { ...EMPTY_CONTEXT, ...context }] }];
   if (language === 'zh') {
     modules.push({ translate: ['value', translateZh] });
