@@ -61,12 +61,14 @@ def _page_globals() -> dict[str, Any]:
     me = signed_in()
     if me is None:
         return {"me": None, "my_name": "", "counts": {}, "unread": 0, "dashboard": False, "audit": False,
-                "modeler": False, "operator": False, "org_admin": False, "may_start": False, "boards": ()}
+                "audit_all": False, "modeler": False, "operator": False, "org_admin": False, "may_start": False,
+                "boards": ()}
     nav = navigation()
     person = directory_people().get(me)
     roles = set(person.roles) if person is not None else set()
     return {"me": me, "my_name": display_name(me), "counts": task_counts(), "unread": nav.unread,
-            "dashboard": holds("see dashboards"), "audit": may_audit(), "modeler": holds("model"),
+            "dashboard": holds("see dashboards"), "audit": may_audit(), "audit_all": holds("audit"),
+            "modeler": holds("model"),
             "operator": holds("operate"), "org_admin": holds("administer the organisation"),
             # "Start" only for someone who may start a process (an auditor may not: 审计只读)
             "may_start": any(roles & set(p.get("start_roles") or ()) for p in deployed_processes().values()),

@@ -59,6 +59,10 @@ def test_checkpoints_are_listed_made_and_verified_with_progress(demo):
     plan = _reviewed_plan(demo)
     auditor = sign_in_session(make_app(demo).test_client(), "he.ping")
     assert "No checkpoint yet." in text(auditor.get("/audit/checkpoints", headers=EN))
+    tab = 'href="/audit/checkpoints"'
+    assert tab in text(auditor.get("/audit/", headers=EN))  # a tab of the audit pages, for the audit right
+    director = sign_in_session(make_app(demo).test_client(), "chen.yu")  # audits his department only
+    assert tab not in text(director.get("/audit/", headers=EN))
     made = auditor.post("/audit/checkpoints", headers=EN, follow_redirects=True)
     page = text(made)
     assert "signed" in page and 'class="requests checkpoints"' in page
