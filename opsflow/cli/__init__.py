@@ -31,14 +31,30 @@ from engine.errors import (
 )
 from engine.facade import build_engine
 
-from . import appraisal, audit, away, exports, history, integrity, modeler, org, packs, scheduling, setup, signers, work
+from . import (
+    appraisal,
+    audit,
+    away,
+    exports,
+    history,
+    integrity,
+    modeler,
+    org,
+    packs,
+    scheduling,
+    setup,
+    signers,
+    simulation,
+    work,
+)
 from .commands import Commands
 
 EXIT_CODES: list[tuple[type[OpsflowError], int]] = [
     (NotFound, 3), (NotAllowed, 4), (Conflict, 5), (FormInvalid, 6), (DeploymentRejected, 6),
     (InvalidInput, 6), (ProcessError, 7), (HistoryTampered, 8), (TooSoon, 10), (OpsflowError, 1),
 ]
-AREAS = (setup, org, work, signers, away, history, integrity, exports, scheduling, appraisal, audit, modeler, packs)
+AREAS = (setup, org, work, signers, away, history, integrity, exports, scheduling, appraisal, audit, modeler,
+         simulation, packs)
 
 
 def build_parser() -> argparse.ArgumentParser:
