@@ -40,7 +40,7 @@ class Simulation(Area):
     def __init__(self, core: Core) -> None:
         super().__init__(core)
         # the last fit, by (key, instances, limit): previews as a form changes need not read history each time
-        self._memo: dict[tuple[str, int, int], tuple[float, Scenario, fitting.Observed]] = {}
+        self._memo: dict[tuple[str, int, int, str], tuple[float, Scenario, fitting.Observed]] = {}
 
     def _process(self, session: Session, key: str, draft: bool) -> DeployedProcess:
         """The latest deployed version of ``key`` or, with ``draft``, its saved draft parsed (not deployed)."""
@@ -62,7 +62,7 @@ class Simulation(Area):
         count = session.scalar(select(func.count()).select_from(models.ProcessInstance)
                                .where(models.ProcessInstance.process_key == process.key)) or 0
         memo = self._memo
-        mark = (process.key, count, limit or 0)
+        mark = (process.key, count, limit or 0, ",".join(model.roles_of(process)))
         hit = memo.get(mark)
         if until is None and hit is not None and time.monotonic() - hit[0] < FIT_MEMO_SECONDS:
             return hit[1], hit[2]

@@ -112,9 +112,9 @@ def fit_history(
             if kind == "task_claimed":
                 claimed.setdefault(task_id, aware_utc(occurred))
             else:
-                loaded = json.loads(payload or "{}")
-                if isinstance(loaded, dict):
-                    submitted[task_id] = loaded
+                form = json.loads(payload or "{}").get("data")  # the payload: {"data": the form, "decider": ...}
+                if isinstance(form, dict):
+                    submitted[task_id] = form
         for task in tasks:
             if task.completed_at is None:
                 continue
@@ -134,8 +134,10 @@ def fit_history(
         observed.waiting_hours[step] = statistics.median(waiting[step])
     if starts:
         observed.first_start, observed.last_start = starts[0].isoformat(), starts[-1].isoformat()
-        weeks = max((starts[-1] - starts[0]).total_seconds() / (7 * 86400), 1 / 7)
-        per_week = len(starts) / weeks if len(starts) > 1 else 1.0
+        # arrivals per working week: the gaps between starts over the office hours they span
+        span = office.between(starts[0], starts[-1])
+        week = 5 * (office.hours[1] - office.hours[0])
+        per_week = (len(starts) - 1) / span * week if len(starts) > 1 and span > 0 else 1.0
         begin = (starts[-1].astimezone(CHINA) + timedelta(days=1)).date()
     else:
         per_week, begin = 5.0, date.today()
