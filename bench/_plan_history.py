@@ -31,7 +31,7 @@ TRUE_HOURS = {"research": (4.0, 0.6), "draft_plan": (5.0, 0.5), "manager_review"
               "director_signoff": (1.0, 0.6), "joint_signoff": (2.0, 0.6)}
 MANAGER = [("approve", 0.72), ("return", 0.2), ("return_research", 0.08)]
 DIRECTOR = [("approve", 0.88), ("return", 0.08), ("veto", 0.04)]
-PER_WEEK = 4.0
+PER_WEEK = 3.5
 STARTER = "li.na"
 
 

@@ -53,9 +53,13 @@ def main() -> None:
     ratio = both.right.seconds / both.left.seconds
     print(f"draft run time / as-is run time: {ratio:.2f}")
     test = engine.simulation.back_test(analyst, "market_plan")
-    print(f"back-test: fitted on {test.fitted_instances}, compared with {test.later_instances}: simulated median "
-          f"{test.simulated_median} h, observed {test.observed_median} h, error {test.error:+.1%}"
-          if test.error is not None else f"back-test: nothing to compare ({test})")
+    print(f"back-test: fitted on {test.fitted_instances} ({test.fitted_per_week:.2f}/week, median "
+          f"{test.fitted_observed_median} h), compared with the later {test.later_instances} "
+          f"({test.later_per_week:.2f}/week): observed median {test.observed_median} h")
+    print(f"  forecast (fitted arrival rate): {test.simulated_median} h, error "
+          f"{test.error if test.error is None else f'{test.error:+.1%}'}")
+    print(f"  given the later arrival rate: {test.simulated_median_given_arrivals} h, error "
+          f"{test.error_given_arrivals if test.error_given_arrivals is None else f'{test.error_given_arrivals:+.1%}'}")
     engine.db.dispose()
 
 

@@ -134,19 +134,28 @@ class Simulation(Area):
             split = split if split.tzinfo else split.replace(tzinfo=UTC)
             base, before = fitting.fit_history(session, key, self.collaborators.calendar, model.roles_of(process),
                                            until=split)
-            _, after = fitting.fit_history(session, key, self.collaborators.calendar, model.roles_of(process),
-                                       since=split)
+            after_scenario, after = fitting.fit_history(session, key, self.collaborators.calendar,
+                                                        model.roles_of(process), since=split)
             org = fitting.read_org(session)
-        scenario = replace(apply_changes(base, {"cases": max(after.instances, 1), "seed": seed}),
-                           start_at=split.astimezone(CHINA).date())
-        result = run.simulate(process, scenario, org, self.collaborators.calendar,
-                              model.runner_action(self.collaborators.runner))
-        simulated = run.quantile(result.cycle_hours, 0.5)
         observed = run.quantile(after.cycle_hours, 0.5)
-        error = (simulated - observed) / observed if simulated is not None and observed else None
-        return BackTest(key, split.isoformat(), before.instances, after.instances,
-                        None if simulated is None else round(simulated, 2),
-                        None if observed is None else round(observed, 2), None if error is None else round(error, 4))
+        medians = []
+        for per_week in (base.arrivals.per_week, after_scenario.arrivals.per_week):
+            scenario = replace(apply_changes(base, {"cases": max(after.instances, 1), "seed": seed,
+                                                    "arrivals": {"per_week": per_week}}),
+                               start_at=split.astimezone(CHINA).date())
+            result = run.simulate(process, scenario, org, self.collaborators.calendar,
+                                  model.runner_action(self.collaborators.runner))
+            medians.append(run.quantile(result.cycle_hours, 0.5))
+
+        def error(simulated: float | None) -> float | None:
+            return round((simulated - observed) / observed, 4) if simulated is not None and observed else None
+
+        def hours(value: float | None) -> float | None:
+            return None if value is None else round(value, 2)
+
+        return BackTest(key, split.isoformat(), before.instances, after.instances, base.arrivals.per_week,
+                        after_scenario.arrivals.per_week, hours(observed), hours(medians[0]), error(medians[0]),
+                        hours(medians[1]), error(medians[1]), hours(run.quantile(before.cycle_hours, 0.5)))
 
     def preview(self, by: Person, key: str, data: dict[str, Any]) -> RoutePreview:
         """The route a request with ``data`` would take: steps, who, when (流程预测). Nothing is stored.

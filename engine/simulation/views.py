@@ -57,9 +57,14 @@ class BackTest:
     split: str  # the moment: fitted on instances started before, compared with those started after
     fitted_instances: int
     later_instances: int
-    simulated_median: float | None
-    observed_median: float | None
+    fitted_per_week: float  # arrivals per working week, before the split
+    later_per_week: float  # ... and after it
+    observed_median: float | None  # cycle time of the later instances that ended, hours
+    simulated_median: float | None  # the forecast: the fitted scenario as it is
     error: float | None  # (simulated - observed) / observed
+    simulated_median_given_arrivals: float | None  # the fitted scenario with the later arrival rate
+    error_given_arrivals: float | None
+    fitted_observed_median: float | None  # in sample: the earlier instances' own median
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)

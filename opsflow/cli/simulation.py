@@ -86,8 +86,13 @@ def cmd_backtest(engine: Engine, args: argparse.Namespace) -> None:
         return
     print(f"fitted on {result.fitted_instances} instances started before {result.split}; "
           f"compared with the {result.later_instances} after")
-    print(f"median cycle time (hours): simulated {result.simulated_median}, observed {result.observed_median}, "
-          f"error {result.error:+.1%}" if result.error is not None else "no ended instances to compare with")
+    if result.error is None or result.error_given_arrivals is None:
+        print("no ended instances to compare with")
+        return
+    print(f"arrivals per week: {result.fitted_per_week:.2f} before, {result.later_per_week:.2f} after")
+    print(f"median cycle time (hours): observed after {result.observed_median} (before: "
+          f"{result.fitted_observed_median}); forecast {result.simulated_median} ({result.error:+.1%}); "
+          f"with the later arrival rate {result.simulated_median_given_arrivals} ({result.error_given_arrivals:+.1%})")
 
 
 def cmd_preview(engine: Engine, args: argparse.Namespace) -> None:
