@@ -49,6 +49,16 @@ class PreviewStep:
 
 
 @dataclass
+class WhatIfField:
+    """A number a later step asks for (e.g. the budget), which a preview may assume."""
+
+    step: str
+    name: str
+    title: str
+    title_zh: str
+
+
+@dataclass
 class RoutePreview:
     key: str
     version: int
@@ -59,7 +69,19 @@ class RoutePreview:
     expected_done: str
     complete: bool  # False when the preview stopped (too many steps)
     fitted_from: int  # instances of the history the times come from
+    what_if: list[WhatIfField] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+
+def what_if_fields(process: DeployedProcess) -> list[WhatIfField]:
+    """The number fields of the process's steps, in flow order (what a requester may assume)."""
+    fields = []
+    for task in process.tasks.values():
+        for name, spec in (task.schema or {}).get("properties", {}).items():
+            if isinstance(spec, dict) and spec.get("type") in ("number", "integer"):
+                fields.append(WhatIfField(task.name, name, str(spec.get("title", name)),
+                                          str(spec.get("x-title-zh", ""))))
+    return fields
 
 
 def _most_common(forms: list[dict[str, Any]], name: str) -> tuple[bool, Any]:
@@ -154,7 +176,7 @@ def preview_route(
     return RoutePreview(key=process.key, version=process.version, steps=steps, end_event=run.end_event or "",
                         assumed=assumed, expected_hours=round((moment - now).total_seconds() / 3600, 1),
                         expected_done=moment.isoformat(), complete=complete and run.status == "completed",
-                        fitted_from=timing.instances)
+                        fitted_from=timing.instances, what_if=what_if_fields(process))
 
 
 def _list_wave(session: Session, collaborators: Collaborators, process: DeployedProcess, run: StepResult,

@@ -24,6 +24,8 @@ ROUTE_PREVIEW = obj({
                                "form's default)"},
     "expected_hours": NUMBER, "expected_done": {"type": "string", "format": "date-time"},
     "complete": BOOLEAN, "fitted_from": {"type": "integer", "description": "instances the times come from"},
+    "what_if": {"type": "array", "description": "number fields of later steps a preview may assume (e.g. budget_cny)",
+                "items": obj({"step": STRING, "name": STRING, "title": STRING, "title_zh": STRING})},
     "notes": {"type": "array", "items": STRING},
 }, "Route preview (流程预测): the real model run on a copy with the given and assumed data; nothing stored.")
 # Simulation answers are documents (the scenario is the analyst's to edit): described, not closed.
