@@ -8,8 +8,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from engine.errors import FormInvalid, InvalidInput, NotAllowed, ProcessError, ProcessNotFound
-from engine.simulation.preview import RoutePreview
 from engine.runtime.views import ProcessDefinition
+from engine.simulation.preview import RoutePreview
 from engine.text_input import id_in_range
 
 from ..context import engine, me, processes, username
