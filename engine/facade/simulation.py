@@ -25,13 +25,21 @@ from ..runtime.tasks import load_task
 from ..simulation import fit as fitting
 from ..simulation import model, run
 from ..simulation.preview import RoutePreview, Timing, preview_route
-from ..simulation.scenario import Scenario, apply_changes
+from ..simulation.scenario import DEFAULT_DURATION, Duration, Scenario, apply_changes
 from ..simulation.views import BackTest, Comparison, FittedScenario, SimulationReport
 from ..simulation.worktime import OfficeHours
 from .core import Area, Core
 
 PREVIEW_HISTORY = 500  # instances the route preview's times are fitted from
 FIT_MEMO_SECONDS = 600.0
+
+
+def _with_every_step(process: DeployedProcess, scenario: Scenario) -> Scenario:
+    """The scenario with a default working time (n = 0: not fitted) for each step history has not seen, so that
+    an analyst sees and may edit every step of the model (a draft's new one too)."""
+    missing = {step: Duration(**DEFAULT_DURATION) for step in process.tasks  # type: ignore[arg-type]
+               if step not in scenario.durations}
+    return replace(scenario, durations={**scenario.durations, **missing}) if missing else scenario
 
 
 class Simulation(Area):
@@ -65,13 +73,13 @@ class Simulation(Area):
         mark = (process.key, count, limit or 0, ",".join(model.roles_of(process)))
         hit = memo.get(mark)
         if until is None and hit is not None and time.monotonic() - hit[0] < FIT_MEMO_SECONDS:
-            return hit[1], hit[2]
+            return _with_every_step(process, hit[1]), hit[2]
         fitted = fitting.fit_history(session, process.key, self.collaborators.calendar, model.roles_of(process),
-                                 until=until, limit=limit)
+                                     until=until, limit=limit)
         if until is None:
             memo.clear()
             memo[mark] = (time.monotonic(), *fitted)
-        return fitted
+        return _with_every_step(process, fitted[0]), fitted[1]
 
     def fit(self, by: Person, key: str, draft: bool = False) -> FittedScenario:
         """The scenario fitted from ``key``'s history, for the model of its latest version or its draft."""
