@@ -67,8 +67,9 @@ class Simulation(Area):
     def _fit(self, session: Session, process: DeployedProcess, *, until: datetime | None = None,
              limit: int | None = None) -> tuple[Scenario, fitting.Observed]:
         """The scenario fitted from ``process``'s key's history (every version), remembered for a while."""
+        # an analyst's fit is fresh with every new instance; a preview's (``limit``) is kept for a while
         count = session.scalar(select(func.count()).select_from(models.ProcessInstance)
-                               .where(models.ProcessInstance.process_key == process.key)) or 0
+                               .where(models.ProcessInstance.process_key == process.key)) or 0 if limit is None else 0
         memo = self._memo
         mark = (process.key, count, limit or 0, ",".join(model.roles_of(process)))
         hit = memo.get(mark)
@@ -77,7 +78,8 @@ class Simulation(Area):
         fitted = fitting.fit_history(session, process.key, self.collaborators.calendar, model.roles_of(process),
                                      until=until, limit=limit)
         if until is None:
-            memo.clear()
+            for stale in [k for k, v in memo.items() if time.monotonic() - v[0] >= FIT_MEMO_SECONDS]:
+                del memo[stale]
             memo[mark] = (time.monotonic(), *fitted)
         return _with_every_step(process, fitted[0]), fitted[1]
 

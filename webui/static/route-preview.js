@@ -8,7 +8,8 @@
   }
 
   function setup(panel) {
-    var form = document.querySelector("form[data-preview-source]") || (panel.parentNode && panel.parentNode.querySelector("form"));
+    var source = panel.getAttribute("data-source");
+    var form = source ? document.querySelector(source) : null;
     var zh = (panel.getAttribute("data-lang") || "").indexOf("zh") === 0;
     var timer = null;
 
