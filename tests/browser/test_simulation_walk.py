@@ -1,6 +1,7 @@
 """What-if simulation in a browser: gao.yan (analyst) opens the market plan's simulation page from the modeler,
 runs "as is" against the saved "add a budget check" draft and reads the comparison: the draft's run has the
-budget check, every case of both runs ended, and the change in cycle time is shown. In Chinese on a desktop and in English on a phone.
+budget check, every case of both runs ended, and the change in cycle time is shown. In Chinese on a desktop and
+in English on a phone.
 Screenshots go to ``$OPSFLOW_SCREENSHOTS`` (else the test's temporary folder)."""
 
 from __future__ import annotations
