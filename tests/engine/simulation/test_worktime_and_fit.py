@@ -32,7 +32,7 @@ def test_office_hours_skip_nights_weekends_and_days_off():
 
 
 def test_the_lognormal_fit_finds_its_parameters():
-    rng = random.Random(3)
+    rng = random.Random(3)  # noqa: S311 - test data
     fitted = fit_lognormal([rng.lognormvariate(math.log(5), 0.4) for _ in range(4000)])
     assert fitted is not None and fitted.median_hours == pytest.approx(5, rel=0.03)
     assert fitted.sigma == pytest.approx(0.4, rel=0.05) and fitted.n == 4000
@@ -56,7 +56,8 @@ def test_changes_apply_and_leave_the_base_as_it_was():
 @pytest.mark.parametrize("bad", [
     {"cases": 0}, {"cases": 10 ** 6}, {"seed": -1}, {"people": {"director": 1.5e9}}, {"office_hours": [18, 9]},
     {"arrivals": {"per_week": 0}}, {"arrivals": {"by_hour": [0] * 24}}, {"durations": {"x": {"sigma": 9}}},
-    {"durations": {"x": {"sigma": 0.3}}}, {"start_at": "soon"}, {"data": {"steps": {"x": [1]}}}, ["not", "an", "object"],
+    {"durations": {"x": {"sigma": 0.3}}}, {"start_at": "soon"}, {"data": {"steps": {"x": [1]}}},
+    ["not", "an", "object"],
 ])
 def test_bad_changes_are_refused(bad):
     with pytest.raises(InvalidInput):
