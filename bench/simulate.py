@@ -15,11 +15,22 @@ import os
 import tempfile
 import time
 
-import _common  # noqa: F401  (puts the repository on sys.path)
+import _common
 from _plan_history import build_history
 
 from engine.org.people import Person
 from tests.simulation_drafts import save_budget_check_draft
+
+
+def bare_journeys(count: int) -> float:
+    """Seconds per market plan walked to 'approved' on bare SpiffWorkflow (no queue, no clock): the baseline."""
+    specs = _common.parse_specs(_common.MARKET_PLAN_BPMN, "market_plan")
+    began = time.perf_counter()
+    for _ in range(count):
+        workflow = _common.bare_workflow(specs, _common.START)
+        for _user, name, data in _common.JOURNEY:
+            _common.bare_complete(workflow, name, data)
+    return (time.perf_counter() - began) / count
 
 
 def main() -> None:
@@ -52,6 +63,10 @@ def main() -> None:
     print(f"budget check adds (hours): {both.delta()}")
     ratio = both.right.seconds / both.left.seconds
     print(f"draft run time / as-is run time: {ratio:.2f}")
+    bare = bare_journeys(200)
+    per_case = both.left.seconds / args.cases
+    print(f"baseline, the same run: bare SpiffWorkflow approve journey {bare * 1000:.1f} ms; a simulated case "
+          f"{per_case * 1000:.1f} ms = {per_case / bare:.2f}x (a case takes more steps: rework, the countersign)")
     test = engine.simulation.back_test(analyst, "market_plan")
     print(f"back-test: fitted on {test.fitted_instances} ({test.fitted_per_week:.2f}/week, median "
           f"{test.fitted_observed_median} h), compared with the later {test.later_instances} "
