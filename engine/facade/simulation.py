@@ -184,7 +184,7 @@ class Simulation(Area):
                 k: v for k, v in data.items() if k in start_fields}
             start = {**model.default_form(process.start_form), **(given_start or {})}
             workflow = self.collaborators.runner.new(process, start)
-            return self._preview(session, actor, process, workflow, data, False)
+            return self._preview(session, actor, process, workflow, data, False, actor.id)
 
     def next_steps(self, by: Person, task_id: int, data: dict[str, Any] | None = None) -> RoutePreview:
         """What happens after an open task, for its instance's data (and ``data`` assumed for the next
@@ -195,13 +195,14 @@ class Simulation(Area):
             rights.require_see_task(session, actor, task, instance)
             process = self.collaborators.catalog.get(session, instance.definition_id)
             workflow = self.collaborators.runner.load(process, instance.state_json)
-            return self._preview(session, actor, process, workflow, data or {}, True)
+            return self._preview(session, actor, process, workflow, data or {}, True, instance.started_by_id)
 
     def _preview(self, session: Session, actor: Actor, process: DeployedProcess, workflow: Any,
-                 data: dict[str, Any], from_instance: bool) -> RoutePreview:
+                 data: dict[str, Any], from_instance: bool, starter_id: int) -> RoutePreview:
+        """``starter_id``: whose request it is (routing by the starter's manager or unit)."""
         scenario, observed = self._fit(session, process, limit=PREVIEW_HISTORY)
         timing = Timing(observed.waiting_hours, {k: v.median_hours for k, v in scenario.durations.items()},
                         OfficeHours(self.collaborators.calendar, scenario.office_hours), observed.instances)
         history = scenario.data.get("steps", {})
-        return preview_route(session, self.collaborators, process, workflow, actor.id, data, history, timing,
+        return preview_route(session, self.collaborators, process, workflow, starter_id, data, history, timing,
                              self.collaborators.clock(), actor.username, skip_ready=from_instance)
