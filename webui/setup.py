@@ -44,6 +44,7 @@ from .context import people as directory_people
 from .context import processes as deployed_processes
 from .inbox.views import holds, navigation, task_counts
 from .modeler import gallery as _gallery  # noqa: F401 - its routes join the modeler blueprint
+from .modeler import simulation as _simulation  # noqa: F401 - its routes join the modeler blueprint
 from .modeler import views as modeler
 
 csrf = CSRFProtect()

@@ -13,6 +13,7 @@
     engine.setup        the schema and shipped content, health, the nodes' shared secret
     engine.separation   separation of duties: overriding a step's rule for one task, the auditors' report
     engine.requests     the answers kept for requests sent with a key (retries never double)
+    engine.simulation   analysts' what-if runs of the real model, and the route preview (流程预测)
 
 Every use case names who acts as its first argument: a ``Person`` (whose rights the use case asks) or,
 where the types allow it, an ``Operator`` (who runs opsflow against the database and holds every right).
@@ -37,6 +38,7 @@ from .passwords import Passwords
 from .requests import Requests
 from .separation import Separation
 from .setup import Setup
+from .simulation import Simulation
 from .work import Work
 
 
@@ -61,3 +63,4 @@ class Engine:
         self.setup = Setup(self.core)
         self.separation = Separation(self.core)
         self.requests = Requests(self.core)
+        self.simulation = Simulation(self.core)

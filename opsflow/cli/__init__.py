@@ -45,6 +45,7 @@ from . import (
     scheduling,
     setup,
     signers,
+    simulation,
     work,
 )
 from .commands import Commands
@@ -54,7 +55,7 @@ EXIT_CODES: list[tuple[type[OpsflowError], int]] = [
     (InvalidInput, 6), (ProcessError, 7), (HistoryTampered, 8), (TooSoon, 10), (OpsflowError, 1),
 ]
 AREAS = (setup, org, work, signers, away, history, integrity, backups, exports, scheduling, appraisal, audit, modeler,
-         packs)
+         simulation, packs)
 
 
 def build_parser() -> argparse.ArgumentParser:

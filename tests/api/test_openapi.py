@@ -43,7 +43,7 @@ def test_every_route_is_documented_and_every_documented_route_exists(sqlite_app,
     documented = {(API + path, method) for path, item in document["paths"].items() for method in item
                   if method in HTTP_METHODS}
     assert routes == documented
-    assert len(routes) == 63
+    assert len(routes) == 67
 
 
 def test_the_document_is_valid_openapi(document):
@@ -242,6 +242,7 @@ def test_the_answers_are_what_the_document_says(sqlite_users, document):
     assert note == {"from_step": "draft_plan", "by": "zhang.min", "reason": "Need prices", "straight_back": True}
     exercise_signers(api)
     exercise_modeler(api)
+    exercise_simulation(api)
     api.call("li.na", "get", "/docs")
     # Transfer, urge, withdraw and start again (issue 19), on two more plans.
     moved = api.call("li.na", "post", "/process-definitions/{key}/start", {"data": START}, 201,
@@ -275,6 +276,32 @@ def test_the_answers_are_what_the_document_says(sqlite_users, document):
     api.call("li.na", "post", "/process-definitions/{key}/start", {"data": again["data"]}, 201, key=again["process"])
     documented = {(path, method) for path, item in document["paths"].items() for method in item}
     assert api.seen == documented
+
+
+def exercise_simulation(api: DocumentedClient) -> None:
+    """Route preview (流程预测) for a starter and for a task; simulation for an analyst (issue 23)."""
+    preview, key = "/process-definitions/{key}/preview", "market_plan"
+    route = api.call("zhang.min", "post", preview, {"data": {**START, "budget_cny": 1_200_000}}, key=key)
+    assert [s["step"] for s in route["steps"]][-1] == "joint_signoff" and route["end_event"] == "approved"
+    api.call("zhang.min", "post", preview, {"data": "budget"}, 400, key=key)
+    api.call("wang.lei", "post", preview, {"data": START}, 403, key=key)
+    api.call("zhang.min", "post", preview, {"data": START}, 404, key="no_such_process")
+    api.call("li.na", "post", "/process-definitions/{key}/start", {"data": START}, 201, key=key)
+    research = api.call("wang.lei", "get", "/tasks")["items"][0]["id"]
+    after = api.call("wang.lei", "post", "/tasks/{task_id}/preview", {"data": {}}, task_id=research)
+    assert after["steps"][0]["step"] == "research"
+    api.call("zhou.jie", "post", "/tasks/{task_id}/preview", {}, 403, task_id=research)
+    fitted = api.call("gao.yan", "get", "/process-definitions/{key}/simulation-parameters", key=key)
+    assert fitted["scenario"]["people"]["research_supervisor"] == 1
+    api.call("li.na", "get", "/process-definitions/{key}/simulation-parameters", expect=403, key=key)
+    runs = "/process-definitions/{key}/simulations"
+    one = api.call("gao.yan", "post", runs, {"changes": {"cases": 5, "seed": 2}}, key=key)
+    assert one["cases"] == 5 and one["cycle_time"]["median"] is not None
+    both = api.call("gao.yan", "post", runs, {"changes": {"cases": 5}, "compare": {
+        "label": "+1 reviewer", "changes": {"cases": 5, "people": {"marketing_manager": 2}}}}, key=key)
+    assert both["right"]["label"] == "+1 reviewer"
+    api.call("gao.yan", "post", runs, {"changes": {"cases": 0}}, 400, key=key)
+    api.call("li.na", "post", runs, {"changes": {"cases": 5}}, 403, key=key)
 
 
 def exercise_signers(api: DocumentedClient) -> None:

@@ -355,6 +355,16 @@ PROBES = [
     # Every plan runs on v1 already: nothing to move, 400 naming the instance.
     Probe("/process-definitions/<key>/migrations", "POST", "/process-definitions/market_plan/migrations", 403,
           {400: MODELERS}, body={"instances": [1], "to": 1, "reason": "probe"}),
+    # -- route preview (流程预测): whoever may start the process, and analysts; a task's next steps: who sees it
+    Probe("/process-definitions/<key>/preview", "POST", "/process-definitions/market_plan/preview", 403,
+          {200: STARTERS | MODELERS}, body={"data": {**START, "budget_cny": 1_200_000}}),
+    Probe("/tasks/<int:task_id>/preview", "POST", "/tasks/{research}/preview", 403, {200: SEES_PLAN},
+          body={"data": {}}),
+    # -- what-if simulation: analysts and admins (the model right)
+    Probe("/process-definitions/<key>/simulation-parameters", "GET",
+          "/process-definitions/market_plan/simulation-parameters", 403, {200: MODELERS}),
+    Probe("/process-definitions/<key>/simulations", "POST", "/process-definitions/market_plan/simulations", 403,
+          {200: MODELERS}, body={"changes": {"cases": 3}}),
     # -- the OpenAPI document: the one route served without a token
     Probe("/openapi.json", "GET", "/openapi.json", 200, anonymous=200),
     # -- the API explorer on it: public too (the calls made from it still need a token)

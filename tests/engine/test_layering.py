@@ -1,6 +1,6 @@
 """The architecture, checked: engine/ imports no web or CLI code, and its packages depend only downwards.
 
-    facade ──> appraisal, scheduling, audit ──> runtime ──> definitions ──> org ──> (base)
+    facade ──> appraisal, scheduling, audit, simulation ──> runtime ──> definitions ──> org ──> (base)
                                              └────> history ────────────────> (base)
 
 (base) is engine's top-level modules: errors, models, db, clock, calendar, text_input.
@@ -27,6 +27,7 @@ BELOW = {
     "audit": {"base", "org", "history", "definitions", "runtime"},
     "modeler": {"base", "org", "history", "definitions", "runtime"},
     "boards": {"base", "org", "history", "definitions", "runtime"},
+    "simulation": {"base", "org", "history", "definitions", "runtime"},  # runs the real model on copies
     "migrations": {"base"},
 }
 PACKAGES = {*BELOW, "facade"} - {"base"}

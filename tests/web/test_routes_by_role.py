@@ -220,6 +220,9 @@ PROBES = [
     Probe("/modeler/<key>/migrate", "GET", lambda w: "/modeler/market_plan/migrate", 403, {200: MODELERS}),
     Probe("/modeler/<key>/migrate", "POST", lambda w: "/modeler/market_plan/migrate", 403, {303: MODELERS},
           data={"to": "1"}),
+    Probe("/modeler/<key>/simulate", "GET", lambda w: "/modeler/market_plan/simulate", 403, {200: MODELERS}),
+    Probe("/modeler/<key>/simulate", "POST", lambda w: "/modeler/market_plan/simulate", 403, {200: MODELERS},
+          data={"cases": "3"}),
     # -- the moves (issue 19). Transfer: the holder (held_research is back with the team after the unclaim probe:
     # its role, wang.lei) and those above; urge: the starter and those above the holder; withdraw: the starter
     # (li.na assigned research above, so she acted on the plan: told so, and sent back; 303 either way).

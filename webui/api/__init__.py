@@ -36,8 +36,9 @@ from . import (  # noqa: E402 - each adds routes
     people,
     returns,
     signers,
+    simulation,
     tasks,
 )
 
 __all__ = ["attachments", "audit", "blueprint", "copies", "definitions", "docs", "exports", "instances", "me",
-           "modeler", "moves", "openapi", "people", "returns", "signers", "tasks"]
+           "modeler", "moves", "openapi", "people", "returns", "signers", "simulation", "tasks"]

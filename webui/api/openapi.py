@@ -20,6 +20,7 @@ from .errors import __doc__ as ERRORS_DOC
 from .instances import DEFAULT_LIMIT, MAX_LIMIT
 from .org_schemas import ORG_COMPONENTS, org_paths
 from .schemas import COMPONENTS, TEXT_RULE, Schema, items_of, paged_items_of, ref
+from .simulation_schemas import SIMULATION_COMPONENTS, simulation_paths
 
 ERROR_TEXT = {
     400: "Invalid request or data; `fields` names every wrong field", 401: "No valid bearer token",
@@ -321,6 +322,7 @@ def _paths() -> dict[str, Any]:
             [INSTANCE_ID])},
         **audit_paths(_operation, _param),
         **org_paths(_operation, _param),
+        **simulation_paths(_operation, _param),
         "/openapi.json": {"get": {
             "operationId": "getOpenApi", "summary": "This document (no token needed)", "tags": ["meta"],
             "security": [], "responses": {"200": _json({"type": "object"}, "The OpenAPI document")}}},
@@ -370,13 +372,14 @@ def document() -> dict[str, Any]:
                                 "(400, the key named in `fields`).\n\n" + (ERRORS_DOC or "")},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
-        "tags": [{"name": n} for n in ("definitions", "tasks", "instances", "me", "audit", "modeler", "meta")],
+        "tags": [{"name": n} for n in ("definitions", "tasks", "instances", "me", "audit", "modeler", "simulation",
+                                       "meta")],
         "paths": paths,
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
                                                "description": "a token from your account page (`/account`) "
                                                               "or `opsflow token create USER`"}},
-            "schemas": {**COMPONENTS, **AUDIT_COMPONENTS, **ORG_COMPONENTS},
+            "schemas": {**COMPONENTS, **AUDIT_COMPONENTS, **ORG_COMPONENTS, **SIMULATION_COMPONENTS},
             "responses": {
                 **{f"E{status}": _json(ref("Error"), text) for status, text in ERROR_TEXT.items()},
                 "E429": {**_json(ref("Error"), ERROR_TEXT[429]), "headers": {"Retry-After": {

@@ -7,8 +7,9 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from engine.errors import FormInvalid, NotAllowed, ProcessNotFound
+from engine.errors import FormInvalid, InvalidInput, NotAllowed, ProcessError, ProcessNotFound
 from engine.runtime.views import ProcessDefinition
+from engine.simulation.preview import RoutePreview
 from engine.text_input import id_in_range
 
 from ..context import engine, me, processes, username
@@ -35,8 +36,12 @@ def _page(process: ProcessDefinition, values: dict[str, Any], errors: dict[str, 
           again_from: int | None = None) -> str:
     form = build_form(process["start_form"], values, errors) if process["start_form"] else None
     title = schema_text(process["start_form"]) if process["start_form"] else ""
+    try:  # 流程预测: the route as the form stands (the page's script asks again as it changes)
+        route: RoutePreview | None = engine().simulation.preview(me(), process["key"], values)
+    except (ProcessError, InvalidInput):
+        route = None
     return render_template("processes/start.html", process=process, title=title or step_title(process), form=form,
-                           again_from=again_from)
+                           again_from=again_from, route=route)
 
 
 @blueprint.get("")

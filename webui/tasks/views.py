@@ -14,6 +14,7 @@ from engine.errors import (
     FormInvalid,
     InvalidInput,
     OwnSeparationRule,
+    ProcessError,
     ProcessNotFound,
     SeparationOfDuties,
 )
@@ -144,8 +145,14 @@ def _page(task: TaskDetail, values: dict[str, Any], errors: dict[str, list[str]]
     may_complete = bool(task["may_complete"]) and not handover.signing
     attached = engine().work.attachments(Person(user), task["instance_id"])
     names = {a["sha256"]: a["name"] for a in attached}
+    route = None
+    if task["state"] == "open":
+        try:  # what happens next (流程预测), for the request's data as it stands
+            route = engine().simulation.next_steps(Person(user), task["id"], values)
+        except (ProcessError, InvalidInput):
+            route = None
     return render_template(
-        "tasks/show.html", task=task, step=step_title(task),
+        "tasks/show.html", task=task, step=step_title(task), route=route,
         instructions=render_instructions(pick(task["instructions"], task["instructions_zh"]), task["context"]),
         sections=name_files(sections(task["context"], forms), names),
         form=build_form(task["form"], values, errors, task["context"], forms, names) if may_complete else None,

@@ -1,0 +1,82 @@
+"""What-if simulation: cases per second, the budget-check draft against "as is", and a back-test.
+
+    .venv/bin/python bench/simulate.py [--history 300] [--cases 1000] [--keep FILE.sqlite]
+
+Builds a market-plan history with the Engine on a moving clock (``bench/_plan_history.py``), fits the
+scenario from it and runs 1000 simulated cases of the real model (cases/s, and the same run's figures
+with the budget-check draft), then the back-test: fit on the first half of the history, simulate as many
+cases as the second half holds, compare the median cycle times (the error, target within 20 %).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+
+import _common
+from _plan_history import build_history
+
+from engine.org.people import Person
+from tests.simulation_drafts import save_budget_check_draft
+
+
+def bare_journeys(count: int) -> float:
+    """Seconds per market plan walked to 'approved' on bare SpiffWorkflow (no queue, no clock): the baseline."""
+    specs = _common.parse_specs(_common.MARKET_PLAN_BPMN, "market_plan")
+    began = time.perf_counter()
+    for _ in range(count):
+        workflow = _common.bare_workflow(specs, _common.START)
+        for _user, name, data in _common.JOURNEY:
+            _common.bare_complete(workflow, name, data)
+    return (time.perf_counter() - began) / count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--history", type=int, default=300, help="market plans in the history")
+    parser.add_argument("--cases", type=int, default=1000, help="simulated cases per run")
+    parser.add_argument("--keep", help="build the history in this SQLite file and keep it")
+    args = parser.parse_args()
+    folder = tempfile.mkdtemp(prefix="opsflow-simulate-")
+    path = args.keep or os.path.join(folder, "history.sqlite")
+    if os.path.exists(path):
+        os.remove(path)  # a history is built afresh
+    print(f"load: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores")
+    began = time.perf_counter()
+    engine = build_history(f"sqlite:///{path}", args.history)
+    print(f"history: {args.history} market plans built by the Engine in {time.perf_counter() - began:.0f} s ({path})")
+    analyst = Person("gao.yan")
+    fitted = engine.simulation.fit(analyst, "market_plan")
+    print("fitted median working hours:", {k: v["median_hours"] for k, v in fitted.scenario["durations"].items()})
+    print(f"fitted arrivals per week: {fitted.scenario['arrivals']['per_week']:.2f}; "
+          f"people: {fitted.scenario['people']}")
+    save_budget_check_draft(engine)
+    both = engine.simulation.compare(analyst, "market_plan", {"label": "as is", "changes": {"cases": args.cases}},
+                                     {"label": "budget check", "draft": True, "changes": {"cases": args.cases}})
+    for report in (both.left, both.right):
+        r = report.result
+        print(f"{report.label:13} {r['cases']} cases in {report.seconds:.2f} s = {r['cases'] / report.seconds:.0f} "
+              f"cases/s; cycle time median {r['cycle_time']['median']} h, p90 {r['cycle_time']['p90']} h; "
+              f"failed {r['failed']}, unfinished {r['unfinished']}; bottleneck {r['bottleneck']['step']}")
+    print(f"budget check adds (hours): {both.delta()}")
+    ratio = both.right.seconds / both.left.seconds
+    print(f"draft run time / as-is run time: {ratio:.2f}")
+    bare = bare_journeys(200)
+    per_case = both.left.seconds / args.cases
+    print(f"baseline, the same run: bare SpiffWorkflow approve journey {bare * 1000:.1f} ms; a simulated case "
+          f"{per_case * 1000:.1f} ms = {per_case / bare:.2f}x (a case takes more steps: rework, the countersign)")
+    test = engine.simulation.back_test(analyst, "market_plan")
+    print(f"back-test: fitted on {test.fitted_instances} ({test.fitted_per_week:.2f}/week, median "
+          f"{test.fitted_observed_median} h), compared with the later {test.later_instances} "
+          f"({test.later_per_week:.2f}/week): observed median {test.observed_median} h")
+    print(f"  forecast (fitted arrival rate): {test.simulated_median} h, error "
+          f"{test.error if test.error is None else f'{test.error:+.1%}'}")
+    print(f"  given the later arrival rate: {test.simulated_median_given_arrivals} h, error "
+          f"{test.error_given_arrivals if test.error_given_arrivals is None else f'{test.error_given_arrivals:+.1%}'}")
+    engine.db.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+"""Route preview (流程预测) in a browser: zhang.min opens the market plan's start form and sees who would handle
+it; as she assumes a budget above the countersign threshold (1,000,000 CNY), the route changes from the director
+alone to the director and the branch GM together, and back. In Chinese on a desktop and in English on a phone.
+Screenshots go to ``$OPSFLOW_SCREENSHOTS`` (else the test's temporary folder)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.browser.conftest import DESKTOP, PHONE, screenshot_folder, signed_in_page
+
+TEXTS = {
+    "en": {"locale": "en-US", "director": "Director sign-off", "joint": "Joint sign-off (director and branch GM)"},
+    "zh": {"locale": "zh-CN", "director": "总监审批", "joint": "会签审批（总监和分公司总经理）"},
+}
+
+
+@pytest.mark.parametrize(("lang", "viewport"), [("zh", DESKTOP), ("en", PHONE)])
+def test_the_route_follows_the_budget_across_the_threshold(
+        browser: Browser, server: str, tmp_path: Path, lang: str, viewport: dict[str, int]) -> None:
+    texts = TEXTS[lang]
+    shots = screenshot_folder(tmp_path)
+    device = "phone" if viewport is PHONE else "desktop"
+    page = signed_in_page(browser, server, texts["locale"], "zhang.min", viewport)
+    page.goto(f"{server}/processes/market_plan")
+    panel = page.locator("#route-preview")
+    steps = panel.locator("ol.route-steps li")
+    expect(steps.last).to_contain_text(texts["director"])
+    expect(steps.first).to_contain_text("wang.lei")
+    page.screenshot(path=str(shots / f"route-preview-{lang}-{device}-small.png"), full_page=True)
+
+    budget = panel.locator("input[data-assume='budget_cny']")
+    budget.fill("1200000")
+    expect(panel.locator("li[data-step='joint_signoff']")).to_have_count(2)
+    expect(panel.locator("li[data-step='joint_signoff']").first).to_contain_text(texts["joint"])
+    expect(panel.locator("li[data-step='director_signoff']")).to_have_count(0)
+    expect(panel.locator("li[data-step='joint_signoff']").last).to_contain_text("sun.hao")
+    page.screenshot(path=str(shots / f"route-preview-{lang}-{device}-large.png"), full_page=True)
+
+    budget.fill("900000")
+    expect(panel.locator("li[data-step='director_signoff']")).to_have_count(1)
+    expect(panel.locator("li[data-step='joint_signoff']")).to_have_count(0)
+    page.locator("input[name='title']").fill("Autumn push")  # the start form itself asks again too
+    expect(panel.locator("[data-total]")).to_contain_text("approved")

@@ -1,0 +1,45 @@
+"""What-if simulation in a browser: gao.yan (analyst) opens the market plan's simulation page from the modeler,
+runs "as is" against the saved "add a budget check" draft and reads the comparison: the draft's run has the
+budget check, every case of both runs ended, and the change in cycle time is shown. In Chinese on a desktop and
+in English on a phone.
+Screenshots go to ``$OPSFLOW_SCREENSHOTS`` (else the test's temporary folder)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from engine.facade import build_engine
+from tests.browser.conftest import DESKTOP, PHONE, screenshot_folder, signed_in_page
+from tests.simulation_drafts import save_budget_check_draft
+
+LOCALES = {"zh": "zh-CN", "en": "en-US"}
+
+
+@pytest.mark.parametrize(("lang", "viewport"), [("zh", DESKTOP), ("en", PHONE)])
+def test_the_analyst_compares_the_budget_check_draft_with_as_is(
+        browser: Browser, server: str, tmp_path: Path, lang: str, viewport: dict[str, int]) -> None:
+    shots = screenshot_folder(tmp_path)
+    device = "phone" if viewport is PHONE else "desktop"
+    engine = build_engine(f"sqlite:///{tmp_path / 'opsflow.sqlite'}")  # the server's database
+    try:
+        save_budget_check_draft(engine)
+    finally:
+        engine.db.dispose()
+    page = signed_in_page(browser, server, LOCALES[lang], "gao.yan", viewport)
+    page.goto(f"{server}/modeler/")
+    page.locator("a[href='/modeler/market_plan/simulate']").click()
+    expect(page.locator("input[name='people.research_supervisor']")).to_have_attribute("placeholder", "1")
+    expect(page.locator("input[name='model'][value='draft']")).to_be_checked()
+    page.locator("input[name='cases']").fill("200")
+    page.locator("input[name='people.marketing_manager']").fill("2")  # B: the draft, and one more reviewer
+    page.screenshot(path=str(shots / f"simulate-{lang}-{device}-form.png"), full_page=True)
+    page.locator("form.sim-form button[type='submit']").click()
+    result = page.locator("#sim-result")
+    expect(result).to_be_visible()
+    expect(result.locator("svg.sim-chart text", has_text="budget_check · B")).to_have_count(1)
+    float(result.locator("[data-delta='median']").inner_text())  # B - A, a number (its sign: the engine's tests)
+    expect(result.locator("table.sim-compare")).to_contain_text("200 / 0 / 0")  # every case ended, in both runs
+    page.screenshot(path=str(shots / f"simulate-{lang}-{device}-result.png"), full_page=True)

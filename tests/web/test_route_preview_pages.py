@@ -1,0 +1,33 @@
+"""The route preview (流程预测) on the start page and "what happens next" on a task's page, as the server renders
+them (the script that asks again as the form changes: tests/browser/test_route_preview_walk.py)."""
+
+from __future__ import annotations
+
+import re
+
+from engine.facade import Engine
+from engine.org.people import Person
+from tests.journey import RESEARCH, START, only_task
+from tests.web.conftest import make_app, sign_in_session
+
+
+def steps_of(page: str) -> list[str]:
+    return re.findall(r'<li data-step="(\w+)"', page)
+
+
+def test_the_start_page_and_a_task_page_show_the_route(any_db_engine: Engine) -> None:
+    engine = any_db_engine
+    app = make_app(engine)
+    zhang = sign_in_session(app.test_client(), "zhang.min")
+    page = zhang.get("/processes/market_plan").get_data(as_text=True)
+    assert steps_of(page) == ["research", "draft_plan", "manager_review", "director_signoff"]
+    assert 'data-assume="budget_cny"' in page and "/api/v1/process-definitions/market_plan/preview" in page
+    plan = int(engine.work.start(Person("li.na"), "market_plan", START).id)
+    research = only_task(engine, "wang.lei", "research", plan)["id"]
+    wang = sign_in_session(app.test_client(), "wang.lei")
+    page = wang.get(f"/tasks/{research}").get_data(as_text=True)
+    assert steps_of(page) == ["research", "draft_plan", "manager_review", "director_signoff"]
+    assert f"/api/v1/tasks/{research}/preview" in page
+    engine.work.complete(Person("wang.lei"), research, RESEARCH)
+    done = wang.get(f"/tasks/{research}").get_data(as_text=True)
+    assert 'id="route-preview"' not in done  # a completed task has no next steps of its own
