@@ -1,0 +1,58 @@
+"""an index for searching instance titles: SQLite FTS5 (trigram) kept by triggers; PostgreSQL pg_trgm GIN
+
+See ``engine.runtime.title_search``. Built here for the rows that exist; kept from then on in the transaction
+that writes the instance (SQLite: the triggers; PostgreSQL: the index itself).
+
+Revision ID: 0036
+Revises: 0033
+Create Date: 2026-12-07 14:00:00
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = '0036'
+down_revision = '0033'
+branch_labels = None
+depends_on = None
+
+FTS = "process_instance_title_fts"  # engine.runtime.title_search.FTS_TABLE (migrations keep their own names)
+PG_INDEX = "ix_process_instance_title_trgm"
+SQLITE_UP = (
+    f"CREATE VIRTUAL TABLE {FTS} USING fts5(title, content='process_instance', content_rowid='id', "
+    "tokenize='trigram')",
+    f"INSERT INTO {FTS}({FTS}) VALUES ('rebuild')",  # the rows already there
+    f"CREATE TRIGGER {FTS}_insert AFTER INSERT ON process_instance BEGIN "
+    f"INSERT INTO {FTS}(rowid, title) VALUES (new.id, new.title); END",
+    f"CREATE TRIGGER {FTS}_delete AFTER DELETE ON process_instance BEGIN "
+    f"INSERT INTO {FTS}({FTS}, rowid, title) VALUES ('delete', old.id, old.title); END",
+    f"CREATE TRIGGER {FTS}_update AFTER UPDATE OF id, title ON process_instance BEGIN "
+    f"INSERT INTO {FTS}({FTS}, rowid, title) VALUES ('delete', old.id, old.title); "
+    f"INSERT INTO {FTS}(rowid, title) VALUES (new.id, new.title); END",
+)
+
+TRGM_HOME = ("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+             "WHERE e.extname = 'pg_trgm'")
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        for statement in SQLITE_UP:
+            op.execute(statement)
+    else:
+        bind = op.get_bind()
+        home = bind.exec_driver_sql(TRGM_HOME).scalar()
+        if home is None:  # in public, not the first schema of the search path: a schema dropped later takes it along
+            bind.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
+            home = "public"
+        op.execute(f'CREATE INDEX {PG_INDEX} ON process_instance USING gin (title "{home}".gin_trgm_ops)')
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        for trigger in ("insert", "delete", "update"):
+            op.execute(f"DROP TRIGGER IF EXISTS {FTS}_{trigger}")
+        op.execute(f"DROP TABLE IF EXISTS {FTS}")
+    else:
+        op.execute(f"DROP INDEX IF EXISTS {PG_INDEX}")  # the extension stays: others may use it
