@@ -66,7 +66,7 @@ class _ByDialect(ColumnElement[bool]):
     inherit_cache = True
     type = Boolean()
     _is_implicitly_boolean = True  # a condition itself: no "= 1" after it on SQLite
-    _traverse_internals = [("sqlite", InternalTraversal.dp_clauseelement),
+    _traverse_internals = [("sqlite", InternalTraversal.dp_clauseelement),  # noqa: RUF012 - SQLAlchemy's own form
                            ("other", InternalTraversal.dp_clauseelement)]
 
     def __init__(self, sqlite: ColumnElement[bool], other: ColumnElement[bool]) -> None:
@@ -84,7 +84,7 @@ def titled_instances(text: str) -> Select[Any]:
     """The ids of the instances whose title contains ``text`` (at least ``TRIGRAM`` characters), found through
     the index: on SQLite the FTS5 candidates, then LIKE on them; on PostgreSQL ILIKE, which the GIN index serves."""
     fts = table(FTS_TABLE)
-    candidates = (select(literal_column("rowid")).select_from(fts)
+    candidates: Select[Any] = (select(literal_column("rowid")).select_from(fts)
                   .where(literal_column(FTS_TABLE).op("MATCH")(literal(fts_phrase(text)))))
     return select(ProcessInstance.id).where(
         _ByDialect(ProcessInstance.id.in_(candidates), true()),
@@ -111,7 +111,7 @@ def rebuild_index(session: Session) -> int:
     how many instances it holds. On SQLite the FTS5 ``rebuild``; on PostgreSQL ``REINDEX`` of the GIN index.
     Searches give the same results during it (the LIKE decides); it takes the write lock for its duration."""
     if session.get_bind().dialect.name == "sqlite":
-        session.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"))
+        session.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"))  # noqa: S608 - constants
     else:
         session.execute(text(f"REINDEX INDEX {PG_INDEX}"))
     return int(session.scalar(select(func.count()).select_from(ProcessInstance)) or 0)

@@ -19,17 +19,19 @@ depends_on = None
 
 FTS = "process_instance_title_fts"  # engine.runtime.title_search.FTS_TABLE (migrations keep their own names)
 PG_INDEX = "ix_process_instance_title_trgm"
-SQLITE_UP = (
-    f"CREATE VIRTUAL TABLE {FTS} USING fts5(title, content='process_instance', content_rowid='id', "
-    "tokenize='trigram')",
-    f"INSERT INTO {FTS}({FTS}) VALUES ('rebuild')",  # the rows already there
-    f"CREATE TRIGGER {FTS}_insert AFTER INSERT ON process_instance BEGIN "
-    f"INSERT INTO {FTS}(rowid, title) VALUES (new.id, new.title); END",
-    f"CREATE TRIGGER {FTS}_delete AFTER DELETE ON process_instance BEGIN "
-    f"INSERT INTO {FTS}({FTS}, rowid, title) VALUES ('delete', old.id, old.title); END",
-    f"CREATE TRIGGER {FTS}_update AFTER UPDATE OF id, title ON process_instance BEGIN "
-    f"INSERT INTO {FTS}({FTS}, rowid, title) VALUES ('delete', old.id, old.title); "
-    f"INSERT INTO {FTS}(rowid, title) VALUES (new.id, new.title); END",
+SQLITE_UP = (  # spelled out: no names put together in SQL
+    "CREATE VIRTUAL TABLE process_instance_title_fts USING fts5(title, content='process_instance', "
+    "content_rowid='id', tokenize='trigram')",
+    "INSERT INTO process_instance_title_fts(process_instance_title_fts) VALUES ('rebuild')",  # the rows there
+    "CREATE TRIGGER process_instance_title_fts_insert AFTER INSERT ON process_instance BEGIN "
+    "INSERT INTO process_instance_title_fts(rowid, title) VALUES (new.id, new.title); END",
+    "CREATE TRIGGER process_instance_title_fts_delete AFTER DELETE ON process_instance BEGIN "
+    "INSERT INTO process_instance_title_fts(process_instance_title_fts, rowid, title) "
+    "VALUES ('delete', old.id, old.title); END",
+    "CREATE TRIGGER process_instance_title_fts_update AFTER UPDATE OF id, title ON process_instance BEGIN "
+    "INSERT INTO process_instance_title_fts(process_instance_title_fts, rowid, title) "
+    "VALUES ('delete', old.id, old.title); "
+    "INSERT INTO process_instance_title_fts(rowid, title) VALUES (new.id, new.title); END",
 )
 
 TRGM_HOME = ("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
