@@ -1,4 +1,5 @@
-"""an index for searching instance titles: SQLite FTS5 (trigram) kept by triggers; PostgreSQL pg_trgm GIN
+"""an index for searching instance titles: SQLite FTS5 (trigram) kept by triggers; PostgreSQL pg_trgm GIN;
+``instance_heat``: each instance's part of its version's heatmap, kept by the worker (``engine.audit.heat_kept``)
 
 See ``engine.runtime.title_search``. Built here for the rows that exist; kept from then on in the transaction
 that writes the instance (SQLite: the triggers; PostgreSQL: the index itself).
@@ -10,6 +11,7 @@ Create Date: 2026-12-07 14:00:00
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = '0036'
@@ -39,6 +41,16 @@ TRGM_HOME = ("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid 
 
 
 def upgrade() -> None:
+    op.create_table(
+        'instance_heat',
+        sa.Column('instance_id', sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column('definition_id', sa.Integer(), nullable=False),
+        sa.Column('through_seq', sa.Integer(), nullable=False),
+        sa.Column('calendar_mark', sa.String(length=32), nullable=False),
+        sa.Column('summary_json', sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint('instance_id'),
+    )
+    op.create_index('ix_instance_heat_definition', 'instance_heat', ['definition_id'])
     if op.get_bind().dialect.name == "sqlite":
         for statement in SQLITE_UP:
             op.execute(statement)
@@ -52,6 +64,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index('ix_instance_heat_definition', table_name='instance_heat')
+    op.drop_table('instance_heat')
     if op.get_bind().dialect.name == "sqlite":
         for trigger in ("insert", "delete", "update"):
             op.execute(f"DROP TRIGGER IF EXISTS {FTS}_{trigger}")
