@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import delete, select
 
-from engine.audit import heatmap as heatmap_module
 from engine.audit import heat_kept, heatmap_memo
 from engine.audit.diagram import Flow, PathTracer, ProcessGraph
 from engine.audit.heatmap import nearest_rank, working_seconds
