@@ -30,7 +30,9 @@ SQLITE_UP = (  # spelled out: no names put together in SQL
     "CREATE TRIGGER process_instance_title_fts_delete AFTER DELETE ON process_instance BEGIN "
     "INSERT INTO process_instance_title_fts(process_instance_title_fts, rowid, title) "
     "VALUES ('delete', old.id, old.title); END",
-    "CREATE TRIGGER process_instance_title_fts_update AFTER UPDATE OF id, title ON process_instance BEGIN "
+    # a step sets the title each time (rendered again): only a title that changed touches the index
+    "CREATE TRIGGER process_instance_title_fts_update AFTER UPDATE OF id, title ON process_instance "
+    "WHEN old.title IS NOT new.title OR old.id IS NOT new.id BEGIN "
     "INSERT INTO process_instance_title_fts(process_instance_title_fts, rowid, title) "
     "VALUES ('delete', old.id, old.title); "
     "INSERT INTO process_instance_title_fts(rowid, title) VALUES (new.id, new.title); END",
