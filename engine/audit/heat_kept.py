@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
+from importlib import metadata
 from typing import Any
 
 from sqlalchemy import delete, func, insert, or_, select, update
@@ -49,10 +50,18 @@ LIVE_IN = 900  # stale instances read by id (beyond that, the version's events a
 
 
 def calendar_mark(calendar: WorkingCalendar) -> str:
-    """What the working-day figures depend on: the days the operator entered (read again when they may have moved)."""
+    """What the working-day figures depend on: the days the operator entered (read again when they may have moved)
+    and the holiday data's release (a new one may move public holidays)."""
     calendar.working(date(2000, 1, 3))  # reads the entered days again when they may have changed
     days = sorted((day.isoformat(), bool(working)) for day, (working, _name) in calendar.entered_days.items())
-    return hashlib.sha256(repr(days).encode()).hexdigest()[:32]
+    return hashlib.sha256(repr((_holiday_data(), days)).encode()).hexdigest()[:32]
+
+
+def _holiday_data() -> str:
+    try:
+        return metadata.version("chinesecalendar")
+    except metadata.PackageNotFoundError:
+        return "-"
 
 
 def kept_heatmap(session: Session, calendar: WorkingCalendar, actor: Actor, definition: ProcessDefinition,
