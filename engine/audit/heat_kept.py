@@ -52,7 +52,7 @@ LIVE_IN = 900  # stale instances read by id (beyond that, the version's events a
 def calendar_mark(calendar: WorkingCalendar) -> str:
     """What the working-day figures depend on: the days the operator entered (read again when they may have moved)
     and the holiday data's release (a new one may move public holidays)."""
-    calendar.working(date(2000, 1, 3))  # reads the entered days again when they may have changed
+    calendar.working(date.today())  # reads the entered days again when they may have changed (a year with data)
     days = sorted((day.isoformat(), bool(working)) for day, (working, _name) in calendar.entered_days.items())
     return hashlib.sha256(repr((_holiday_data(), days)).encode()).hexdigest()[:32]
 
