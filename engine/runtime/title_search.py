@@ -21,7 +21,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal, literal_column, or_, select, table, text, true, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+    true,
+    tuple_,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -115,3 +128,13 @@ def rebuild_index(session: Session) -> int:
     else:
         session.execute(text(f"REINDEX INDEX {PG_INDEX}"))
     return int(session.scalar(select(func.count()).select_from(ProcessInstance)) or 0)
+
+
+def instance_title_contains(text: str) -> ColumnElement[bool]:
+    """``ProcessInstance.title`` contains ``text`` (at least ``TRIGRAM`` characters), for a query over the instances
+    themselves: on SQLite through the FTS5 candidates; on PostgreSQL the ILIKE alone, which the planner serves with
+    the GIN index or, when the text is common and few rows are wanted, by reading in the order it pages in."""
+    fts = table(FTS_TABLE)
+    candidates: Select[Any] = (select(literal_column("rowid")).select_from(fts)
+                               .where(literal_column(FTS_TABLE).op("MATCH")(literal(fts_phrase(text)))))
+    return and_(_ByDialect(ProcessInstance.id.in_(candidates), true()), title_like(ProcessInstance.title, text))
