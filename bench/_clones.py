@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from engine.history.encoding import event_hash
-from engine.models import HistoryEvent, HumanTask, Job, Notification, ProcessInstance, TaskComment, User
+from engine.models import HistoryEvent, HumanTask, Notification, ProcessInstance, TaskComment, User
 
 UUID_PATTERN = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 TITLE_MARK = "Q9X7 template plan"  # the start title of every template; a copy gets its own
@@ -126,7 +126,9 @@ def read_template(conn: Connection, name: str, instance_id: int, usernames: set[
                                                         .order_by(he.c.seq))]
     notes = [dict(r._mapping) for r in conn.execute(select(nt).where(nt.c.instance_id == instance_id)
                                                        .order_by(nt.c.id))]
-    for table, column in ((Job.__table__, "instance_id"), (TaskComment.__table__, "instance_id")):
+    # Jobs (a step's reminders and deadline) are not copied: the copies' steps have none pending, which the pages
+    # measured do not read; comments would be read, and are not expected in a template.
+    for table, column in ((TaskComment.__table__, "instance_id"),):
         if conn.execute(select(table.c.id).where(table.c[column] == instance_id)).first():
             raise RuntimeError(f"template {name}: it has {table.name} rows, which copies do not carry")
     prev = GENESIS_HASH

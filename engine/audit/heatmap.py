@@ -23,11 +23,12 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from ..calendar import CHINA, WorkingCalendar
@@ -94,13 +95,17 @@ class TimeSamples:
     working: list[float] = field(default_factory=list)
 
     def add(self, calendar: WorkingCalendar, start: datetime, end: datetime) -> None:
-        self.elapsed.append((aware_utc(end) - aware_utc(start)).total_seconds())
+        self.elapsed.append(elapsed_seconds(start, end))
         self.working.append(working_seconds(calendar, start, end))
 
     def summary(self) -> Durations:
         return {"count": len(self.elapsed), "median_s": nearest_rank(self.elapsed, 0.5),
                 "p90_s": nearest_rank(self.elapsed, 0.9), "median_working_s": nearest_rank(self.working, 0.5),
                 "p90_working_s": nearest_rank(self.working, 0.9)}
+
+
+def elapsed_seconds(start: datetime, end: datetime) -> float:
+    return (aware_utc(end) - aware_utc(start)).total_seconds()
 
 
 @dataclass
@@ -111,7 +116,31 @@ class _TaskTimes:
 
 
 @dataclass
-class _Totals:
+class InstanceHeat:
+    """What one instance adds to its version's heatmap: its path's counts, its steps open now, and the times of its
+    completed tasks as (element, kind, elapsed s, working s). Kept as JSON by ``heat_kept``."""
+
+    visits: dict[str, int] = field(default_factory=dict)
+    flows: dict[str, int] = field(default_factory=dict)
+    inferred: list[str] = field(default_factory=list)
+    auto_passed: dict[str, int] = field(default_factory=dict)
+    open_now: list[str] = field(default_factory=list)
+    times: list[tuple[str, TimeKind, float, float]] = field(default_factory=list)
+    cycle: tuple[float, float] | None = None  # start to end, elapsed and on working days (kept parts only)
+
+    def as_json(self) -> str:
+        return json.dumps([self.visits, self.flows, self.inferred, self.auto_passed, self.open_now, self.times,
+                           self.cycle], ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> InstanceHeat:
+        visits, flows, inferred, auto_passed, open_now, times, cycle = json.loads(text)
+        return cls(visits, flows, inferred, auto_passed, open_now, [tuple(t) for t in times],
+                   tuple(cycle) if cycle else None)
+
+
+@dataclass
+class Totals:
     instances: Counter[str] = field(default_factory=Counter)  # element → instances that passed it
     passes: Counter[str] = field(default_factory=Counter)
     inferred: Counter[str] = field(default_factory=Counter)  # element → instances where its pass was inferred
@@ -120,6 +149,22 @@ class _Totals:
     flow_instances: Counter[str] = field(default_factory=Counter)
     open_now: Counter[str] = field(default_factory=Counter)
     times: dict[tuple[str, TimeKind], TimeSamples] = field(default_factory=lambda: defaultdict(TimeSamples))
+
+    def add(self, heat: InstanceHeat) -> None:
+        for node, count in heat.visits.items():
+            self.instances[node] += 1
+            self.passes[node] += count
+        for node in heat.inferred:
+            self.inferred[node] += 1
+        self.auto_passed.update(heat.auto_passed)
+        for flow, count in heat.flows.items():
+            self.flow_instances[flow] += 1
+            self.flows[flow] += count
+        self.open_now.update(heat.open_now)
+        for name, kind, elapsed, working in heat.times:
+            samples = self.times[(name, kind)]
+            samples.elapsed.append(elapsed)
+            samples.working.append(working)
 
 
 def find_version(session: Session, key: str, version: int) -> ProcessDefinition:
@@ -145,29 +190,20 @@ def version_heatmap(session: Session, calendar: WorkingCalendar, actor: Actor, d
     scope = [ProcessInstance.definition_id == definition.id, rights.audit_condition(session, actor)]
     instances = session.execute(select(ProcessInstance.id, ProcessInstance.started_at, ProcessInstance.ended_at,
                                        ProcessInstance.status, ProcessInstance.end_event).where(*scope)).all()
-    totals = _Totals()
-    # Plain rows of the kinds the path and the times need (not data_changed, whose payloads are the big ones).
-    events = stream(session,
-        select(HistoryEvent.instance_id, HistoryEvent.kind, HistoryEvent.task_name, HistoryEvent.human_task_id,
-               HistoryEvent.occurred_at, HistoryEvent.payload_json)
-        .where(HistoryEvent.instance_id.in_(select(ProcessInstance.id).where(*scope)), HistoryEvent.kind.in_(USED))
-        .order_by(HistoryEvent.instance_id, HistoryEvent.seq))
-    current: int | None = None
-    tracer = PathTracer(graph)
-    tasks: dict[int, _TaskTimes] = {}
-    for event in events:
-        if event.instance_id != current:
-            if current is not None:
-                _close_instance(totals, tracer, tasks)
-            current, tracer, tasks = event.instance_id, PathTracer(graph), {}
-        tracer.feed(event.kind, event.task_name, json.loads(event.payload_json) if event.kind in WITH_PAYLOAD else {})
-        _time_task(totals, calendar, tasks, event)
-    if current is not None:
-        _close_instance(totals, tracer, tasks)
+    totals = Totals()
+    for _instance, heat in instance_heats(graph, calendar, stream(session, events_of(
+            select(ProcessInstance.id).where(*scope)))):
+        totals.add(heat)
     cycle = TimeSamples()
     for row in instances:
         if row.ended_at is not None:
             cycle.add(calendar, row.started_at, row.ended_at)
+    return heatmap_numbers(definition, graph, instances, totals, cycle, now)
+
+
+def heatmap_numbers(definition: ProcessDefinition, graph: ProcessGraph, instances: Sequence[Any], totals: Totals,
+                    cycle: TimeSamples, now: datetime) -> Heatmap:
+    """The heatmap of ``instances`` (rows with status and end_event), their ``totals`` and their ``cycle`` times."""
     return {
         "process": definition.key, "version": definition.version, "definition_id": definition.id,
         "title": definition.title, "title_zh": definition.title_zh, "instances": len(instances),
@@ -179,7 +215,34 @@ def version_heatmap(session: Session, calendar: WorkingCalendar, actor: Actor, d
     }
 
 
-def _time_task(totals: _Totals, calendar: WorkingCalendar, tasks: dict[int, _TaskTimes], event: Any) -> None:
+def events_of(instance_ids: Any) -> Select[Any]:
+    """The events the path and the times need of ``instance_ids`` (a selection or a list), by instance, in order:
+    plain rows, not data_changed (whose payloads are the big ones)."""
+    return (select(HistoryEvent.instance_id, HistoryEvent.kind, HistoryEvent.task_name, HistoryEvent.human_task_id,
+                   HistoryEvent.occurred_at, HistoryEvent.payload_json)
+            .where(HistoryEvent.instance_id.in_(instance_ids), HistoryEvent.kind.in_(USED))
+            .order_by(HistoryEvent.instance_id, HistoryEvent.seq))
+
+
+def instance_heats(graph: ProcessGraph, calendar: WorkingCalendar,
+                   events: Iterable[Any]) -> Iterator[tuple[int, InstanceHeat]]:
+    """Each instance's contribution, from ``events`` (rows of ``events_of``) grouped by instance."""
+    current: int | None = None
+    tracer = PathTracer(graph)
+    tasks: dict[int, _TaskTimes] = {}
+    heat = InstanceHeat()
+    for event in events:
+        if event.instance_id != current:
+            if current is not None:
+                yield current, _closed(heat, tracer, tasks)
+            current, tracer, tasks, heat = event.instance_id, PathTracer(graph), {}, InstanceHeat()
+        tracer.feed(event.kind, event.task_name, json.loads(event.payload_json) if event.kind in WITH_PAYLOAD else {})
+        _time_task(heat, calendar, tasks, event)
+    if current is not None:
+        yield current, _closed(heat, tracer, tasks)
+
+
+def _time_task(heat: InstanceHeat, calendar: WorkingCalendar, tasks: dict[int, _TaskTimes], event: Any) -> None:
     """Follow one task's times through its events (``event``: a row with the columns selected above)."""
     task_id = event.human_task_id
     if event.kind in STOPPED:  # cancelled or withdrawn: its open steps are closed, not open now
@@ -196,32 +259,30 @@ def _time_task(totals: _Totals, calendar: WorkingCalendar, tasks: dict[int, _Tas
     if event.kind in TAKEN and task.taken is None:
         task.taken = event.occurred_at
     elif event.kind == "task_completed":
-        totals.times[(task.name, "open")].add(calendar, task.created, event.occurred_at)
+        _measure(heat, calendar, task.name, "open", task.created, event.occurred_at)
         if task.taken is not None:
-            totals.times[(task.name, "wait")].add(calendar, task.created, task.taken)
-            totals.times[(task.name, "held")].add(calendar, task.taken, event.occurred_at)
+            _measure(heat, calendar, task.name, "wait", task.created, task.taken)
+            _measure(heat, calendar, task.name, "held", task.taken, event.occurred_at)
         del tasks[task_id]
     elif event.kind in ("task_expired", "task_returned"):
         del tasks[task_id]
 
 
-def _close_instance(totals: _Totals, tracer: PathTracer, tasks: dict[int, _TaskTimes]) -> None:
+def _measure(heat: InstanceHeat, calendar: WorkingCalendar, name: str, kind: TimeKind, start: datetime,
+             end: datetime) -> None:
+    heat.times.append((name, kind, elapsed_seconds(start, end), working_seconds(calendar, start, end)))
+
+
+def _closed(heat: InstanceHeat, tracer: PathTracer, tasks: dict[int, _TaskTimes]) -> InstanceHeat:
     path = tracer.path
-    for node, count in path.visits.items():
-        totals.instances[node] += 1
-        totals.passes[node] += count
-    for node in path.inferred:
-        totals.inferred[node] += 1
-    totals.auto_passed.update(path.auto_passed)
-    for flow, count in path.flows.items():
-        totals.flow_instances[flow] += 1
-        totals.flows[flow] += count
-    for task in tasks.values():  # created and neither completed nor expired: open now (or closed by an end)
-        if path.ended is None:
-            totals.open_now[task.name] += 1
+    heat.visits, heat.flows = dict(path.visits), dict(path.flows)
+    heat.inferred, heat.auto_passed = sorted(path.inferred), dict(path.auto_passed)
+    if path.ended is None:  # created and neither completed nor expired: open now (or closed by an end)
+        heat.open_now = [task.name for task in tasks.values()]
+    return heat
 
 
-def _elements(graph: ProcessGraph, totals: _Totals) -> list[HeatElement]:
+def _elements(graph: ProcessGraph, totals: Totals) -> list[HeatElement]:
     rows: list[HeatElement] = []
     for element in graph.elements():
         node = element["id"]
@@ -236,13 +297,13 @@ def _elements(graph: ProcessGraph, totals: _Totals) -> list[HeatElement]:
     return rows
 
 
-def _flows(graph: ProcessGraph, totals: _Totals) -> list[HeatFlow]:
+def _flows(graph: ProcessGraph, totals: Totals) -> list[HeatFlow]:
     return [{"id": f.id, "source": f.source, "target": f.target, "name": f.name, "name_zh": f.name_zh,
              "taken": totals.flows[f.id],
              "instances": totals.flow_instances[f.id]} for f in graph.flows.values()]
 
 
-def _gateways(graph: ProcessGraph, totals: _Totals) -> list[HeatGateway]:
+def _gateways(graph: ProcessGraph, totals: Totals) -> list[HeatGateway]:
     """Each exclusive gateway with the ways out it chose (from ``gateway_path``: logged, not inferred)."""
     rows: list[HeatGateway] = []
     for node, kind in graph.nodes.items():

@@ -32,6 +32,7 @@ from ..models import HumanTask, ProcessDefinition, ProcessInstance, User
 from ..org import rights
 from ..org.people import Actor
 from ..runtime.instance_views import INSTANCE_STATUSES
+from ..runtime.title_search import indexed, instance_title_contains, title_like
 from ..text_input import text_problem
 from .late_steps import late_step
 from .move_search import MOVES, move_condition
@@ -231,9 +232,9 @@ def _conditions(session: Session, actor: Actor, query: InstanceQuery, now: datet
         late = exists().where(HumanTask.instance_id == ProcessInstance.id,
                               late_step(now or datetime.now(UTC)))
         where.append(late if query.breached else ~late)
-    if query.q:
-        escaped = query.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        where.append(ProcessInstance.title.ilike(f"%{escaped}%", escape="\\"))
+    if query.q:  # through the title index (engine.runtime.title_search) when the text is long enough for it
+        where.append(instance_title_contains(query.q) if indexed(query.q)
+                     else title_like(ProcessInstance.title, query.q))
     return where
 
 

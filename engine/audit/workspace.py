@@ -21,7 +21,7 @@ from ..models import ProcessDefinition, ProcessInstance
 from ..org import rights
 from ..org.people import Actor
 from ..runtime.collaborators import Collaborators
-from . import access_log, diagram, heatmap, heatmap_memo, instance_audit, search
+from . import access_log, diagram, heat_kept, heatmap, heatmap_memo, instance_audit, search
 from .badge import badge
 from .search import InstanceQuery
 from .views import (
@@ -101,7 +101,7 @@ def _heatmap(session: Session, calendar: WorkingCalendar, memo: heatmap_memo.Hea
     mark = heatmap_memo.state_mark(session)
     numbers = memo.recall((definition.id, actor.username), mark, now)
     if numbers is None:
-        numbers = heatmap.version_heatmap(session, calendar, actor, definition, now)
+        numbers = heat_kept.kept_heatmap(session, calendar, actor, definition, now)
         memo.keep((definition.id, actor.username), mark, now, numbers)
     return definition, numbers
 

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from .. import db, models
+from ..audit import heat_kept
 from ..audit.heatmap_memo import HeatmapMemo
 from ..definitions.catalog import DeployedProcess
 from ..errors import Conflict, ProcessError, SeparationOfDuties, Unavailable
@@ -175,6 +176,23 @@ class Core:
     def refresh_statistics(self) -> None:
         """Let the query planner see how the tables have grown (the worker does this hourly)."""
         db.refresh_statistics(self.db)
+
+    def keep_heatmaps(self, limit: int = heat_kept.BATCH) -> int:
+        """Bring the kept heatmap parts up to date (``heat_kept``), ``limit`` instances per transaction; how many
+        were worked out. The worker calls it every few seconds; a look is exact either way."""
+        calendar, clock = self.collaborators.calendar, self.collaborators.clock
+        with self.transaction() as session:
+            plan = heat_kept.start_round(session, calendar)
+        done, after = 0, 0
+        while True:
+            with self.transaction() as session:
+                count, after = heat_kept.keep(session, calendar, plan, after, limit)
+            if count == 0:
+                break
+            done += count
+        with self.transaction() as session:
+            heat_kept.end_round(session, plan, clock())
+        return done
 
     def directory_of(self, session: Session) -> Directory:
         """The directory as of ``session`` (a read-only session checks its revision once)."""

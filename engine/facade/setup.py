@@ -18,6 +18,7 @@ from ..definitions.packs import find_packs
 from ..errors import Unavailable
 from ..org import people, sign_in
 from ..org.people import Operator
+from ..runtime import title_search
 from .core import MIGRATIONS, Area
 
 INIT = Operator("opsflow init")  # who set the database up: the shipped processes and calendar days are theirs
@@ -114,6 +115,11 @@ class Setup(Area):
         """A secret every node reads from the database (created by the first node that asks)."""
         with self.core.transaction() as session:
             return settings.shared_secret(session, key, self.collaborators.clock())
+
+    def rebuild_search_index(self) -> int:
+        """Build the instance-title search index again (``title_search.rebuild_index``); the instances it holds."""
+        with self.core.transaction() as session:
+            return title_search.rebuild_index(session)
 
     def refresh_statistics(self) -> None:
         """Let the query planner see how the tables have grown (the worker does this hourly)."""

@@ -9,7 +9,7 @@ Split by concern (``org``, ``definitions``, ``instances``, ``history``, ``schedu
 from .attachments import Attachment, AttachmentBlob
 from .base import OPEN_HELD, OPEN_UNCLAIMED, Base
 from .definitions import DefinitionFile, ProcessDefinition, ProcessDraft, TaskDefinition
-from .history import AuditAccess, HistoryEvent, HistoryTree, OrgRecord
+from .history import AuditAccess, HistoryEvent, HistoryTree, InstanceHeat, OrgRecord
 from .instances import ApprovalStep, BatchOpening, HumanTask, InstanceCopy, ProcessInstance, TaskComment
 from .org import (
     ApiToken,
@@ -27,7 +27,7 @@ from .scheduling import CalendarDay, Job, Notification, RequestKey, Schedule, Sh
 
 __all__ = ["OPEN_HELD", "OPEN_UNCLAIMED", "ApiToken", "ApprovalStep", "Attachment", "AttachmentBlob", "AuditAccess",
            "Base", "BatchOpening", "CalendarDay", "DefinitionFile", "DirectoryRevision", "HistoryEvent", "HistoryTree",
-           "HumanTask", "InstanceCopy", "Job", "Notification", "OrgRecord", "OrgUnit", "OutOfOffice",
+           "HumanTask", "InstanceCopy", "InstanceHeat", "Job", "Notification", "OrgRecord", "OrgUnit", "OutOfOffice",
            "PasswordLink", "ProcessDefinition", "ProcessDraft", "ProcessInstance", "RequestKey", "Role", "Schedule",
            "SharedSetting",
            "SignInAttempt", "SignInThrottle", "TaskComment", "TaskDefinition", "User", "UserRole", "WorkerHeartbeat"]

@@ -102,3 +102,17 @@ class AuditAccess(Base):
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), default=None)
     definition_id: Mapped[int | None] = mapped_column(ForeignKey("process_definition.id"), default=None)
     detail: Mapped[str] = mapped_column(String(1000), default="")
+
+
+class InstanceHeat(Base):
+    """What one instance adds to its version's heatmap (``engine.audit.heat_kept``), as of ``through_seq`` of its
+    history and the working calendar ``calendar_mark``: kept by the worker, never trusted when either has moved."""
+
+    __tablename__ = "instance_heat"
+    __table_args__ = (Index("ix_instance_heat_definition", "definition_id"),)
+
+    instance_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    definition_id: Mapped[int] = mapped_column(Integer)
+    through_seq: Mapped[int] = mapped_column(Integer)
+    calendar_mark: Mapped[str] = mapped_column(String(32))
+    summary_json: Mapped[str] = mapped_column(Text)

@@ -23,6 +23,7 @@ from ..models import HumanTask, ProcessDefinition, ProcessInstance, TaskDefiniti
 from ..org.people import Actor, relationship_roles
 from ..org.queues import queue_condition
 from .task_marks import task_marks
+from .title_search import indexed, instance_titled, task_titled, title_like
 from .views import InboxPage, Task, TaskCounts, TaskRow
 
 SORTS = ("age", "due")
@@ -123,16 +124,25 @@ def queues(actor: Actor, scope: str = "all") -> list[ColumnElement[bool]]:
 
 
 def _filters(process: str | None, text: str | None) -> list[ColumnElement[bool]]:
+    """The conditions of ``process`` and ``text``; a text of ``TRIGRAM`` characters or more on ``human_task``'s own
+    columns (``title_search``: its index finds the instances), a shorter one on the joined titles (``_joined``)."""
     conditions: list[ColumnElement[bool]] = []
     if process:
         conditions.append(HumanTask.definition_id.in_(
             select(ProcessDefinition.id).where(ProcessDefinition.key == process)))
-    if text and text.strip():
-        pattern = "%" + text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        conditions.append(or_(ProcessInstance.title.ilike(pattern, escape="\\"),
-                              TaskDefinition.title.ilike(pattern, escape="\\"),
-                              TaskDefinition.title_zh.ilike(pattern, escape="\\")))
+    text = text.strip() if text else ""
+    if text and indexed(text):
+        conditions.append(or_(instance_titled(HumanTask.instance_id, text),
+                              task_titled(HumanTask.definition_id, HumanTask.name, text)))
+    elif text:  # too short for a trigram index: LIKE on the rows the queue already narrowed to
+        conditions.append(or_(title_like(ProcessInstance.title, text), title_like(TaskDefinition.title, text),
+                              title_like(TaskDefinition.title_zh, text)))
     return conditions
+
+
+def _joined(text: str | None) -> bool:
+    """Whether ``_filters`` of ``text`` reads the titles of the joined instance and step."""
+    return bool(text and text.strip() and not indexed(text.strip()))
 
 
 def open_tasks(
@@ -211,12 +221,11 @@ def counting_open(actor: Actor, scope: str, process: str | None = None, text: st
 
 def _matching(query: Select[Any], process: str | None, text: str | None) -> Select[Any]:
     """``query`` over the open tasks, kept to those of ``process`` and those whose titles match ``text``."""
-    query = query.where(HumanTask.state == OPEN)
-    filters = _filters(process, text)
-    if filters:
+    query = query.where(HumanTask.state == OPEN, *_filters(process, text))
+    if _joined(text):
         query = (query.join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
                  .outerjoin(TaskDefinition, and_(TaskDefinition.definition_id == HumanTask.definition_id,
-                                                 TaskDefinition.name == HumanTask.name)).where(*filters))
+                                                 TaskDefinition.name == HumanTask.name)))
     return query
 
 

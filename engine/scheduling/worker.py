@@ -60,12 +60,15 @@ class TransactionSource(Protocol):
 
     def refresh_statistics(self) -> None: ...
 
+    def keep_heatmaps(self) -> int: ...
+
 
 def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 STATISTICS_EVERY = 3600.0  # seconds
+HEAT_EVERY = 10.0  # seconds between catching up the kept heatmap parts
 FIRST_BACKOFF = 1.0  # seconds to wait after the database first refuses writes; doubled up to MAX_BACKOFF
 MAX_BACKOFF = 60.0
 
@@ -119,6 +122,12 @@ class Worker:
         report.errors.append(f"job {job.id}: {message}")
         return report
 
+    def _keep_heatmaps(self) -> None:
+        try:
+            self.engine.keep_heatmaps()
+        except Exception as exc:  # housekeeping: a look works the numbers out anyway
+            log.warning("keeping the heatmaps failed: %s", exc)
+
     def _refresh_statistics(self) -> None:
         try:
             self.engine.refresh_statistics()
@@ -143,7 +152,8 @@ class Worker:
         """Run jobs until ``stop`` is set; then finish the jobs in flight (their leases end with them).
 
         The recurring checkpoint job (and the directory import, when set up) is planned first if none is; once an
-        hour, the query planner's statistics are refreshed (``Core.refresh_statistics``).
+        hour, the query planner's statistics are refreshed (``Core.refresh_statistics``); every ``HEAT_EVERY`` seconds
+        the kept heatmap parts catch up (``Core.keep_heatmaps``).
         """
         stop = stop or threading.Event()
         backoff = self.backoff = Backoff(stop, self.first_backoff)
@@ -151,11 +161,15 @@ class Worker:
             pass
         in_flight: set[Future[WorkerReport]] = set()
         next_statistics = time.monotonic() + STATISTICS_EVERY
+        next_heat = time.monotonic()
         with ThreadPoolExecutor(max_workers=self.slots, thread_name_prefix="opsflow-job") as pool:
             while not stop.is_set():
                 if time.monotonic() >= next_statistics:
                     next_statistics = time.monotonic() + STATISTICS_EVERY
                     self._refresh_statistics()
+                if time.monotonic() >= next_heat:
+                    next_heat = time.monotonic() + HEAT_EVERY
+                    self._keep_heatmaps()
                 in_flight = {f for f in in_flight if not f.done()}
                 free = self.slots - len(in_flight)
                 batch = backoff.attempt(partial(self.lease, free)) if free > 0 else []

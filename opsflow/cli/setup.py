@@ -80,6 +80,11 @@ def cmd_serve(engine: Engine, args: argparse.Namespace) -> None:
     print("opsflow: stopped", flush=True)
 
 
+def cmd_rebuild_search_index(engine: Engine, args: argparse.Namespace) -> None:
+    held = engine.setup.rebuild_search_index()
+    emit(args, {"instances": held}, lambda: print(f"search index rebuilt: {held} instance title(s)"))
+
+
 def register(commands: Commands) -> None:
     p = commands.add("init", cmd_init, "create the schema and roles, deploy processes/ (--demo: and every pack)")
     p.add_argument("--demo", action="store_true", help="also load the demo organisation and install every pack")
@@ -88,6 +93,8 @@ def register(commands: Commands) -> None:
     p.add_argument("--note", help="what changed and why (required, as in the API; recorded on the new version)")
     actor(p, "who deploys: a user with the deploy right (analyst or admin), recorded on the version")
     commands.add("processes", cmd_processes, "list deployed processes (latest versions)")
+    commands.add("rebuild-search-index", cmd_rebuild_search_index,
+                 "build the instance-title search index again from the titles (it is kept as instances are written)")
     user = commands.group("user", "manage users")
     p = user.add_parser("add", help="add a user")
     p.set_defaults(handler=cmd_user_add, json=False)

@@ -9,6 +9,7 @@ from alembic.migration import MigrationContext
 
 from engine.facade import MIGRATIONS, build_engine
 from engine.models import Base
+from engine.runtime.title_search import INDEX_NAMES, INDEX_TABLES
 from tests.journey import OPERATOR
 
 
@@ -19,11 +20,18 @@ def _config(connection):
     return config
 
 
+def _described_by_models(item, name, type_, reflected, compare_to):
+    """All but the title search's index (0036), which no model describes: an FTS5 table with its shadow tables
+    on SQLite, a pg_trgm GIN index on PostgreSQL (the index's own test checks it)."""
+    return not ((type_ == "table" and name in INDEX_TABLES) or (type_ == "index" and name in INDEX_NAMES))
+
+
 def test_upgrade_matches_the_models_and_downgrade_undoes_it(db_url):
     engine = build_engine(db_url)
     engine.setup.migrate()
     with engine.db.connect() as connection:
-        drift = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        context = MigrationContext.configure(connection, opts={"include_object": _described_by_models})
+        drift = compare_metadata(context, Base.metadata)
     assert drift == []
     with engine.db.begin() as connection:
         command.downgrade(_config(connection), "base")

@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import delete, select
 
-from engine.audit import heatmap as heatmap_module
-from engine.audit import heatmap_memo
+from engine.audit import heat_kept, heatmap_memo
 from engine.audit.diagram import Flow, PathTracer, ProcessGraph
 from engine.audit.heatmap import nearest_rank, working_seconds
 from engine.calendar import CHINA, WorkingCalendar
@@ -151,8 +150,8 @@ def test_a_heatmap_is_kept_while_young_or_while_nothing_has_moved(kept_engine, m
     engine, clock = kept_engine
     plan = int(engine.work.start(Person("li.na"), "market_plan", START).id)
     worked_out = []
-    real = heatmap_module.version_heatmap
-    monkeypatch.setattr(heatmap_module, "version_heatmap", lambda *a: worked_out.append(a[-2:]) or real(*a))
+    real = heat_kept.kept_heatmap
+    monkeypatch.setattr(heat_kept, "kept_heatmap", lambda *a: worked_out.append(a[-2:]) or real(*a))
     first = engine.audit.heatmap(Person("he.ping"), "market_plan", 1)
     with_diagram = engine.audit.heatmap_diagram(Person("he.ping"), "market_plan", 1)  # the page's second ask
     assert len(worked_out) == 1 and with_diagram.heatmap["computed_at"] == first["computed_at"] and "bpmn" not in first

@@ -1,0 +1,115 @@
+"""Heatmaps kept as they happen give the numbers of the full computation: before the worker kept anything, once it
+has, with instances moved since, after the working calendar changed; loops, cancelled and withdrawn requests and
+open steps included, for an auditor and for a director who sees his department's instances."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from engine import calendar_store
+from engine.audit import heat_kept, heatmap
+from engine.models import InstanceHeat
+from engine.org.people import Person, acting
+from tests.journey import RESEARCH, START, only_task
+from tests.process_paths import PATHS
+
+VIEWERS = ("he.ping", "chen.yu")
+
+
+class MovedClock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 12, 7, 1, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def moved(db_url):
+    from engine.facade import build_engine
+
+    clock = MovedClock()
+    engine = build_engine(db_url, clock=clock)
+    engine.setup.init(demo=True)
+    yield engine, clock
+    engine.db.dispose()
+
+
+def full(engine, who: str):
+    """The heatmap worked out from every event, as before anything was kept."""
+    with engine.core.transaction() as session:
+        definition = heatmap.find_version(session, "market_plan", 1)
+        return heatmap.version_heatmap(session, engine.collaborators.calendar, acting(session, Person(who)),
+                                       definition, engine.collaborators.clock())
+
+
+def kept(engine, who: str):
+    with engine.core.transaction() as session:
+        definition = heatmap.find_version(session, "market_plan", 1)
+        return heat_kept.kept_heatmap(session, engine.collaborators.calendar, acting(session, Person(who)),
+                                      definition, engine.collaborators.clock())
+
+
+def assert_same(engine) -> None:
+    for who in VIEWERS:
+        assert kept(engine, who) == full(engine, who), who
+
+
+def test_kept_heatmaps_give_the_full_computations_numbers(moved, monkeypatch):
+    engine, clock = moved
+    plans = {}
+    for name, walk in PATHS.items():  # every path, loops included, each step a few hours after the one before
+        plan = int(engine.work.start(Person("li.na"), "market_plan", START).id)
+        clock.now += timedelta(hours=5)
+        walk(engine, plan)
+        plans[name] = plan
+        clock.now += timedelta(hours=19)
+    open_plans = [int(engine.work.start(Person("li.na"), "market_plan", START).id) for _ in range(4)]
+    clock.now += timedelta(hours=30)
+    research = only_task(engine, "wang.lei", "research", open_plans[0])["id"]
+    engine.work.claim(Person("wang.lei"), research)
+    engine.ops.cancel(Person("admin"), open_plans[1], "Duplicate")
+    engine.work.withdraw(Person("li.na"), open_plans[2], "Not needed now")
+    clock.now += timedelta(days=3)
+
+    heat = full(engine, "he.ping")
+    by_id = {e["id"]: e for e in heat["elements"]}
+    assert by_id["research"]["open_now"] == 2 and by_id["draft_plan"]["passes"] > by_id["draft_plan"]["instances"]
+    assert heat["by_status"].get("cancelled") and heat["cycle_time"]["count"] > 0
+    assert_same(engine)  # nothing kept yet: every instance worked out from its events
+
+    assert engine.core.keep_heatmaps(limit=3) == len(PATHS) + 4  # in batches of 3
+    monkeypatch.setattr(heat_kept, "events_of", lambda *_: pytest.fail("a caught-up look reads no events"))
+    assert_same(engine)
+    monkeypatch.undo()
+
+    clock.now += timedelta(hours=7)  # moves after the worker's round: those instances are worked out again
+    engine.work.complete(Person("wang.lei"), research, RESEARCH)
+    engine.ops.cancel(Person("admin"), open_plans[3], "Changed our minds")
+    assert_same(engine)
+    assert engine.core.keep_heatmaps() == 2  # only the two that moved, found from the watermark
+    assert engine.core.keep_heatmaps() == 0
+    assert_same(engine)
+
+    with engine.core.transaction() as session:  # a holiday entered: the working-day figures change
+        calendar_store.enter_day(session, date(2026, 12, 8), False, "office move", "admin", clock())
+    engine.collaborators.calendar.refresh()
+    assert_same(engine)
+    with engine.core.transaction() as session:
+        instances = session.scalar(select(func.count()).select_from(InstanceHeat))
+    assert engine.core.keep_heatmaps() == instances  # every part again, for the new calendar
+    assert_same(engine)
+
+
+def test_the_web_page_shows_the_kept_numbers(moved):
+    engine, clock = moved
+    plan = int(engine.work.start(Person("li.na"), "market_plan", START).id)
+    clock.now += timedelta(hours=3)
+    PATHS["rework"](engine, plan)
+    engine.core.keep_heatmaps()
+    shown = engine.audit.heatmap(Person("he.ping"), "market_plan", 1)
+    assert {e["id"]: e["passes"] for e in shown["elements"]}["draft_plan"] == 2
+    assert shown == full(engine, "he.ping")

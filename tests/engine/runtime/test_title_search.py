@@ -1,0 +1,118 @@
+"""The title index finds exactly what the row-by-row search found: the same tasks and instances, counted the same,
+for Chinese and Latin text, queries of 1, 2 and 3+ characters, and LIKE's wildcards taken literally."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import and_, func, or_, select, text, update
+
+from engine.audit.search import InstanceQuery
+from engine.models import HumanTask, ProcessInstance, TaskDefinition
+from engine.org.people import Person, acting
+from engine.runtime import title_search
+from engine.runtime.inbox import OPEN, queues
+from tests.journey import OPERATOR, START
+
+TITLES = ["Spring launch", "SPRING Launch", "春季新品上市", "秋季市场规划", "50% off sale", "100_percent plan",
+          "back\\slash plan", 'say "hi" now', "Été campaign", "été campaign", "Ωmega ΩMEGA", "计划", "a",
+          "调研报告汇总", "mixed 中文 and English", "spring_launch", "50 percent"]
+QUERIES = ["spring", "SPRING", "Spr", "sp", "s", "春", "春季", "春季新", "市场规划", "%", "50%", "_", "0_p", "100_",
+           "\\", "k\\s", '"hi"', '"', "été", "Été", "ÉTÉ", "ωmega", "Ω", "2027-Q1", "(2027", "调研", "市场调研",
+           "research", "nothing like it", "  spring  ", "q1)", "g_l", "%%", "a", "AN", "中文 and"]
+WANG = Person("wang.lei")  # the research supervisor: every plan's first task is in his team's queue
+
+
+def _old_condition(query: str):
+    """The inbox's search before the index: ILIKE on the joined instance and step titles, row by row."""
+    pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return or_(ProcessInstance.title.ilike(pattern, escape="\\"), TaskDefinition.title.ilike(pattern, escape="\\"),
+               TaskDefinition.title_zh.ilike(pattern, escape="\\"))
+
+
+def _old_inbox(session, actor, query: str) -> set[int]:
+    found = select(HumanTask.id).join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id).outerjoin(
+        TaskDefinition, and_(TaskDefinition.definition_id == HumanTask.definition_id,
+                             TaskDefinition.name == HumanTask.name)).where(
+        HumanTask.state == OPEN, or_(*queues(actor)), _old_condition(query.strip()))
+    return set(session.scalars(found))
+
+
+def _old_audit(session, query: str) -> set[int]:
+    pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return set(session.scalars(select(ProcessInstance.id).where(ProcessInstance.title.ilike(pattern, escape="\\"))))
+
+
+@pytest.fixture
+def plans(engine):
+    ids = [engine.work.start(Person("li.na"), "market_plan", {**START, "title": title}).id for title in TITLES]
+    engine.work.claim(WANG, engine.work.tasks(WANG)[0]["id"])  # one in his own queue too
+    return ids
+
+
+def test_the_index_finds_what_the_row_by_row_search_found(engine, plans):
+    with engine.core.reading() as session:
+        actor = acting(session, WANG)
+        expected = {query: _old_inbox(session, actor, query) for query in QUERIES}
+        audited = {query: _old_audit(session, query.strip()) for query in QUERIES}
+    assert sum(1 for found in expected.values() if found) > 20  # the queries find something, mostly
+    assert expected["%"] == expected["50%"] and len(expected["%"]) == 1  # "%" is a percent sign, not "anything"
+    for query in QUERIES:
+        listed = {task["id"] for task in engine.work.tasks(WANG, text=query)}
+        assert listed == expected[query], query
+        page = engine.work.inbox(WANG, text=query, per_list=2)  # counted, not just listed
+        assert (page.mine_total or 0) + (page.team_total or 0) == len(expected[query]), query
+        instances = engine.audit.search(OPERATOR, InstanceQuery(q=query.strip(), limit=200))["items"]
+        assert {item["id"] for item in instances} == audited[query], query
+
+
+def test_the_index_follows_a_renamed_instance(engine, plans):
+    first = plans[0]
+    with engine.core.transaction() as session:
+        session.execute(update(ProcessInstance).where(ProcessInstance.id == first).values(title="Renamed 夏季"))
+    assert [t["instance_id"] for t in engine.work.tasks(WANG, text="夏季")] == [first]  # 2 characters: LIKE
+    assert [t["instance_id"] for t in engine.work.tasks(WANG, text="named 夏")] == [first]  # 3+: the index
+    assert first not in {t["instance_id"] for t in engine.work.tasks(WANG, text="Spring launch")}
+
+
+def test_the_sqlite_triggers_keep_the_index_through_renames_and_removals(sqlite_engine):
+    engine = sqlite_engine
+    first, second = (engine.work.start(Person("li.na"), "market_plan", {**START, "title": title}).id
+                     for title in ("Spring launch", "spring launch again"))
+    fts = title_search.FTS_TABLE
+
+    def indexed_ids(phrase: str) -> set[int]:
+        with engine.db.connect() as conn:
+            return set(conn.execute(text(f"SELECT rowid FROM {fts} WHERE {fts} MATCH :q"), {"q": phrase}).scalars())
+
+    assert indexed_ids('"spring launch"') == {first, second}  # case aside
+    with engine.db.connect() as conn:
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # remove the instance row alone: only the index matters here
+        conn.commit()
+        with conn.begin():
+            conn.execute(update(ProcessInstance).where(ProcessInstance.id == first).values(title="Autumn"))
+            conn.execute(text("DELETE FROM process_instance WHERE id = :id"), {"id": second})
+        assert indexed_ids('"spring launch"') == set() and indexed_ids('"autumn"') == {first}
+        conn.exec_driver_sql(f"INSERT INTO {fts}({fts}) VALUES ('integrity-check')")  # raises on a disagreement
+        conn.rollback()
+
+
+def test_rebuilding_the_index_keeps_the_results(engine, plans):
+    before = {query: [t["id"] for t in engine.work.tasks(WANG, text=query)] for query in ("spring", "市场规划", "50%")}
+    with engine.core.reading() as session:
+        instances = session.scalar(select(func.count()).select_from(ProcessInstance))
+    assert engine.setup.rebuild_search_index() == instances
+    assert {query: [t["id"] for t in engine.work.tasks(WANG, text=query)] for query in before} == before
+
+
+def test_the_cli_rebuilds_the_index(sqlite_engine, sqlite_url, capsys):
+    from opsflow.cli import main
+
+    assert main(["--database", sqlite_url, "rebuild-search-index"]) == 0
+    assert "search index rebuilt" in capsys.readouterr().out
+
+
+def test_short_queries_do_not_use_the_index():
+    assert not title_search.indexed("计划") and not title_search.indexed("ab")
+    assert title_search.indexed("计划书") and title_search.indexed("abc")
+    assert title_search.fts_phrase('say "hi"') == '"say ""hi"""'
+    assert title_search.like_pattern("5%_\\") == "%5\\%\\_\\\\%"
