@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from flask import g, request
 
+from engine.org.rights import Right
 from engine.runtime.write_rights import Write
 from engine.text_input import text_problem
 
@@ -36,6 +37,13 @@ def _someone_elses_absence() -> tuple[Write, Target] | None:
     return (Write.SET_ABSENCE, None) if user and user != context.username() else None
 
 
+def _preview_of_a_process() -> tuple[Write, Target] | None:
+    """Analysts preview any process; anyone else only one they may start."""
+    if context.engine().org.may(context.me(), Right.MODEL):
+        return None
+    return Write.START, (request.view_args or {}).get("key")
+
+
 GATES: dict[str, Gate] = {  # endpoint: the right its write needs, and on what
     "api.start": _on(Write.START, "key"),
     "api.copy_instance": _on(Write.COPY, "instance_id"),
@@ -57,6 +65,9 @@ GATES: dict[str, Gate] = {  # endpoint: the right its write needs, and on what
     "api.discard_draft": _on(Write.MODEL),
     "api.deploy_draft": _on(Write.DEPLOY),
     "api.migrate": _on(Write.MIGRATE),
+    "api.try_decision": _on(Write.MODEL),
+    "api.simulate": _on(Write.MODEL),
+    "api.preview_route": _preview_of_a_process,
     "api.set_out_of_office": _someone_elses_absence,
     "api.end_out_of_office": _someone_elses_absence,
 }

@@ -26,6 +26,7 @@ def preview_next(task_id: int) -> Response:
 
     :raise 403: the user may not see the task. :raise 404: no such task.
     """
+    context.engine().work.task(context.me(), task_id)  # rights before bodies: who may not see it learns nothing more
     body = body_object({"data": dict}, empty_ok=True)
     return answer(context.engine().simulation.next_steps(context.me(), task_id, body.get("data") or {}))
 
