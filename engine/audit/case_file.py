@@ -24,6 +24,7 @@ from ..history.witnesses import witness_lines
 from ..models import Attachment, HistoryEvent, HumanTask, ProcessDefinition, User
 from ..org.people import Actor
 from ..runtime.collaborators import Collaborators
+from ..runtime.instance_views import version_forms
 from ..runtime.views import StepForm
 from .badge import badge
 from .breaches import MAX_LIMIT, BreachQuery, list_breaches
@@ -89,14 +90,7 @@ class CaseFile:
 
 def _forms(collaborators: Collaborators, session: Session, definition_id: int) -> dict[str, StepForm]:
     """The start form and each task's form, in flow order (what labels the data, as the task pages do)."""
-    process = collaborators.catalog.get(session, definition_id)
-    forms: dict[str, StepForm] = {}
-    if process.start_form is not None:
-        forms["start"] = StepForm(str(process.start_form.get("title", process.title)),
-                                  str(process.start_form.get("x-title-zh", process.title_zh)), process.start_form)
-    for name, form in process.tasks.items():
-        forms[name] = StepForm(form.title, form.title_zh, form.schema)
-    return forms
+    return version_forms(session, collaborators, definition_id)
 
 
 def _attachments(session: Session, instance_id: int) -> list[CaseAttachment]:

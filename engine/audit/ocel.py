@@ -91,14 +91,7 @@ def ocel_log(session: Session, wanted: LogFilter) -> OcelLog:
         if row.kind in LIFECYCLE_TYPES:
             events.append(_lifecycle_event(row, step, payloads[row.id], label, objects, seen_tasks))
             continue
-        related = [{"objectId": f"instance:{row.instance_id}", "qualifier": "instance"}]
-        if row.human_task_id is not None:
-            related.append({"objectId": f"task:{row.human_task_id}", "qualifier": "task"})
-            if row.human_task_id not in seen_tasks:
-                seen_tasks.add(row.human_task_id)
-                objects.append({"id": f"task:{row.human_task_id}", "type": "task",
-                                "attributes": _attrs({"element": row.task_name, "role": row.lane}),
-                                "relationships": [{"objectId": f"instance:{row.instance_id}", "qualifier": "part of"}]})
+        related = _instance_and_task(row, objects, seen_tasks)
         returned = row.kind == "task_returned"
         payload = payloads[row.id]
         if row.actor:
@@ -178,9 +171,8 @@ QUALIFIERS = {"task_created": "offered to", "task_assigned": "assigned to", "tas
               "instance_cancelled": "cancelled by", "instance_withdrawn": "withdrawn by"}
 
 
-def _lifecycle_event(row: Any, step: LogStep, payload: dict[str, Any], label: Labels, objects: list[dict[str, Any]],
-                     seen_tasks: set[int]) -> dict[str, Any]:
-    """A task's or the instance's lifecycle event, related to the instance, the task and who it concerns."""
+def _instance_and_task(row: Any, objects: list[dict[str, Any]], seen_tasks: set[int]) -> list[dict[str, str]]:
+    """An event's relations to its instance and its task; the task's object is added the first time it is met."""
     related = [{"objectId": f"instance:{row.instance_id}", "qualifier": "instance"}]
     if row.human_task_id is not None:
         related.append({"objectId": f"task:{row.human_task_id}", "qualifier": "task"})
@@ -189,6 +181,13 @@ def _lifecycle_event(row: Any, step: LogStep, payload: dict[str, Any], label: La
             objects.append({"id": f"task:{row.human_task_id}", "type": "task",
                             "attributes": _attrs({"element": row.task_name, "role": row.lane}),
                             "relationships": [{"objectId": f"instance:{row.instance_id}", "qualifier": "part of"}]})
+    return related
+
+
+def _lifecycle_event(row: Any, step: LogStep, payload: dict[str, Any], label: Labels, objects: list[dict[str, Any]],
+                     seen_tasks: set[int]) -> dict[str, Any]:
+    """A task's or the instance's lifecycle event, related to the instance, the task and who it concerns."""
+    related = _instance_and_task(row, objects, seen_tasks)
     who = row.actor
     if row.kind == "task_created":
         who = payload.get("for") or payload.get("proxy")

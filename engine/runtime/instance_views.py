@@ -181,7 +181,13 @@ def instance_forms(session: Session, collaborators: Collaborators, actor: Actor,
     """The forms of an instance's process version by data key: ``start``, then each user task in flow order
     (a UI labels earlier steps' data with them)."""
     instance = _visible(session, actor, instance_id)
-    process = collaborators.catalog.get(session, instance.definition_id)
+    return version_forms(session, collaborators, instance.definition_id)
+
+
+def version_forms(session: Session, collaborators: Collaborators, definition_id: int) -> dict[str, StepForm]:
+    """The forms of a deployed version by data key: ``start``, then each user task in flow order (the caller
+    checked the right to read the instance they label)."""
+    process = collaborators.catalog.get(session, definition_id)
     forms: dict[str, StepForm] = {}
     if process.start_form is not None:
         forms["start"] = StepForm(str(process.start_form.get("title", process.title)),
