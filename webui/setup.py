@@ -43,6 +43,7 @@ from .context import display_name, engine, signed_in
 from .context import people as directory_people
 from .context import processes as deployed_processes
 from .inbox.views import holds, navigation, task_counts
+from .instances.status import route_labels
 from .modeler import gallery as _gallery  # noqa: F401 - its routes join the modeler blueprint
 from .modeler import simulation as _simulation  # noqa: F401 - its routes join the modeler blueprint
 from .modeler import views as modeler
@@ -105,3 +106,4 @@ def init_app(app: Flask) -> None:
     app.add_url_rule("/favicon.ico", "favicon", favicon)
     app.context_processor(_page_globals)
     app.jinja_env.globals["display_name"] = display_name
+    app.jinja_env.globals["route_labels"] = route_labels

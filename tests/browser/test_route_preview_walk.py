@@ -13,8 +13,10 @@ from playwright.sync_api import Browser, expect
 from tests.browser.conftest import DESKTOP, PHONE, screenshot_folder, signed_in_page
 
 TEXTS = {
-    "en": {"locale": "en-US", "director": "Director sign-off", "joint": "Joint sign-off (director and branch GM)"},
-    "zh": {"locale": "zh-CN", "director": "总监审批", "joint": "会签审批（总监和分公司总经理）"},
+    "en": {"locale": "en-US", "director": "Director sign-off", "joint": "Joint sign-off (director and branch GM)",
+           "research_role": "Market Research Supervisor", "approved": "Approved"},
+    "zh": {"locale": "zh-CN", "director": "总监审批", "joint": "会签审批（总监和分公司总经理）",
+           "research_role": "市场调研主管", "approved": "已批准"},
 }
 
 
@@ -30,6 +32,8 @@ def test_the_route_follows_the_budget_across_the_threshold(
     steps = panel.locator("ol.route-steps li")
     expect(steps.last).to_contain_text(texts["director"])
     expect(steps.first).to_contain_text("wang.lei")
+    expect(steps.first).to_contain_text(texts["research_role"])  # the role's title, not its key
+    expect(steps.first).not_to_contain_text("research_supervisor")
     page.screenshot(path=str(shots / f"route-preview-{lang}-{device}-small.png"), full_page=True)
 
     budget = panel.locator("input[data-assume='budget_cny']")
@@ -38,10 +42,12 @@ def test_the_route_follows_the_budget_across_the_threshold(
     expect(panel.locator("li[data-step='joint_signoff']").first).to_contain_text(texts["joint"])
     expect(panel.locator("li[data-step='director_signoff']")).to_have_count(0)
     expect(panel.locator("li[data-step='joint_signoff']").last).to_contain_text("sun.hao")
+    expect(steps.first).to_contain_text(texts["research_role"])  # redrawn by the page's script: titles still
     page.screenshot(path=str(shots / f"route-preview-{lang}-{device}-large.png"), full_page=True)
 
     budget.fill("900000")
     expect(panel.locator("li[data-step='director_signoff']")).to_have_count(1)
     expect(panel.locator("li[data-step='joint_signoff']")).to_have_count(0)
     page.locator("input[name='title']").fill("Autumn push")  # the start form itself asks again too
-    expect(panel.locator("[data-total]")).to_contain_text("approved")
+    expect(panel.locator("[data-total]")).to_contain_text(texts["approved"])
+    expect(panel.locator("[data-total]")).not_to_contain_text("(approved)")

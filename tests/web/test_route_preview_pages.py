@@ -22,6 +22,10 @@ def test_the_start_page_and_a_task_page_show_the_route(any_db_engine: Engine) ->
     page = zhang.get("/processes/market_plan").get_data(as_text=True)
     assert steps_of(page) == ["research", "draft_plan", "manager_review", "director_signoff"]
     assert 'data-assume="budget_cny"' in page and "/api/v1/process-definitions/market_plan/preview" in page
+    chinese = zhang.get("/processes/market_plan", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    route = chinese.split('id="route-preview"', 1)[1].split("</section>", 1)[0]
+    assert "角色 市场调研主管" in route and "（已批准）" in route
+    assert "research_supervisor" not in route.split("data-preview-url", 1)[1]  # shown by title, not by key
     plan = int(engine.work.start(Person("li.na"), "market_plan", START).id)
     research = only_task(engine, "wang.lei", "research", plan)["id"]
     wang = sign_in_session(app.test_client(), "wang.lei")

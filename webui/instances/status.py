@@ -32,3 +32,14 @@ def status_text(instance: Mapping[str, Any]) -> str:
         g.opsflow_end_names = engine().definitions.end_names()
     english, chinese = g.opsflow_end_names.get(end, ("", ""))
     return pick(english, chinese) if english or chinese else _("Ended: %(end)s", end=end)
+
+
+def route_labels() -> dict[str, dict[str, str]]:
+    """What a route preview names in the reader's language: each role's title by key and each end's label by
+    id (the page draws the route with them, and ``route-preview.js`` redraws it with the same)."""
+    roles = {key: pick(t.title, t.title_zh) for key, t in engine().org.role_titles().items()}
+    if "opsflow_end_names" not in g:
+        g.opsflow_end_names = engine().definitions.end_names()
+    ends = {end: status_text({"status": "completed", "end_event": end})
+            for end in (*g.opsflow_end_names, *GOOD_ENDS, "vetoed", "withdrawn")}
+    return {"roles": roles, "ends": ends}

@@ -27,6 +27,9 @@
       return data;
     }
 
+    var labels = JSON.parse(panel.getAttribute("data-labels") || "{}");
+    function named(kind, key) { return (labels[kind] && labels[kind][key]) || key; }
+
     function draw(route) {
       var holder = panel.querySelector("[data-route]");
       var list = document.createElement("ol");
@@ -38,14 +41,14 @@
         title.textContent = zh && step.title_zh ? step.title_zh : step.title;
         item.appendChild(title);
         var who = step.person ? step.people.join(", ")
-          : fill(panel.getAttribute("data-role-text"), { role: step.role }) + (step.people.length ? " (" + step.people.join(", ") + ")" : "");
+          : fill(panel.getAttribute("data-role-text"), { role: named("roles", step.role) }) + (step.people.length ? " (" + step.people.join(", ") + ")" : "");
         item.appendChild(document.createTextNode(" — " + who + " · " + fill(panel.getAttribute("data-hours-text"), { hours: step.expected_hours })));
         list.appendChild(item);
       });
       var total = document.createElement("p");
       total.setAttribute("data-total", "");
       total.textContent = fill(panel.getAttribute("data-total-text"), {
-        end: route.end_event || "—", hours: route.expected_hours,
+        end: route.end_event ? named("ends", route.end_event) : "—", hours: route.expected_hours,
         when: new Date(route.expected_done).toLocaleString(zh ? "zh-CN" : "en-GB", { dateStyle: "medium", timeStyle: "short" })
       });
       holder.replaceChildren(list, total);
