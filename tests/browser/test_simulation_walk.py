@@ -16,6 +16,7 @@ from tests.browser.conftest import DESKTOP, PHONE, screenshot_folder, signed_in_
 from tests.simulation_drafts import save_budget_check_draft
 
 LOCALES = {"zh": "zh-CN", "en": "en-US"}
+MANAGER = {"zh": "市场部经理", "en": "Marketing Manager"}  # marketing_manager, named by its title
 
 
 @pytest.mark.parametrize(("lang", "viewport"), [("zh", DESKTOP), ("en", PHONE)])
@@ -32,6 +33,7 @@ def test_the_analyst_compares_the_budget_check_draft_with_as_is(
     page.goto(f"{server}/modeler/")
     page.locator("a[href='/modeler/market_plan/simulate']").click()
     expect(page.locator("input[name='people.research_supervisor']")).to_have_attribute("placeholder", "1")
+    expect(page.locator("table.sim-params").first).to_contain_text(MANAGER[lang])
     expect(page.locator("input[name='model'][value='draft']")).to_be_checked()
     page.locator("input[name='cases']").fill("200")
     page.locator("input[name='people.marketing_manager']").fill("2")  # B: the draft, and one more reviewer
@@ -41,5 +43,6 @@ def test_the_analyst_compares_the_budget_check_draft_with_as_is(
     expect(result).to_be_visible()
     expect(result.locator("svg.sim-chart text", has_text="budget_check · B")).to_have_count(1)
     float(result.locator("[data-delta='median']").inner_text())  # B - A, a number (its sign: the engine's tests)
+    expect(result.locator("table.sim-compare")).to_contain_text(MANAGER[lang])  # its utilisation row
     expect(result.locator("table.sim-compare")).to_contain_text("200 / 0 / 0")  # every case ended, in both runs
     page.screenshot(path=str(shots / f"simulate-{lang}-{device}-result.png"), full_page=True)
