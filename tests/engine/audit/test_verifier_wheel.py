@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import importlib.util
 import subprocess
-import sys
 import venv
 import zipfile
 from pathlib import Path
-
-import pytest
 
 from engine.facade import Engine
 from opsflow_verify import __version__
@@ -84,5 +81,3 @@ def test_make_dist_builds_a_wheel_that_installs_alone_and_checks_a_bundle(engine
     assert run(str(home / "bin" / "opsflow-verify"), str(tmp_path / "forged.zip")).returncode == 8
 
 
-if sys.platform == "win32":  # pragma: no cover - the links and bin/ paths are POSIX
-    pytestmark = pytest.mark.skip("POSIX only")

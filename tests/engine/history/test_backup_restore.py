@@ -17,6 +17,7 @@ from sqlalchemy import func, select, text
 from engine.errors import InvalidInput
 from engine.facade import Engine
 from engine.history import backup as backup_module
+from engine.history.backup import BackupManifest
 from engine.history.checkpoints import ROLLBACK_NAME, latest, stored, trail
 from engine.history.restore import RollbackRefused
 from engine.models import HistoryEvent
@@ -36,28 +37,29 @@ def notes(engine: Engine) -> list[Path]:
     return [p for p in trail(engine.collaborators.checkpoints) if ROLLBACK_NAME.match(p.name)]
 
 
-@pytest.fixture
-def rolled_back(engine: Engine, tmp_path: Path) -> tuple[Engine, Path, int]:
-    """A plan, a checkpoint and a backup; more work and a newer checkpoint; then the backup restored with a
-    reason. Returns the engine, the backup and the size the backup's tree had."""
+def backed_up_then_reviewed(engine: Engine, tmp_path: Path) -> tuple[int, Path, BackupManifest]:
+    """A plan drafted and checkpointed, a backup of that, then the manager's review (not checkpointed yet)."""
     first = start_plan(engine)
     research_and_draft(engine, first)
     assert engine.audit.checkpoint(OPERATOR).file is not None
     out = tmp_path / "opsflow.backup"
     manifest = engine.ops.backup(OPERATOR, out)
     step(engine, "li.na", "manager_review", first, decision("approve"))
+    return first, out, manifest
+
+
+@pytest.fixture
+def rolled_back(engine: Engine, tmp_path: Path) -> tuple[Engine, Path, int]:
+    """A plan, a checkpoint and a backup; more work and a newer checkpoint; then the backup restored with a
+    reason. Returns the engine, the backup and the size the backup's tree had."""
+    _, out, manifest = backed_up_then_reviewed(engine, tmp_path)
     assert engine.audit.checkpoint(OPERATOR).file is not None
     engine.ops.restore(OPERATOR, out, REASON, "wang.ops")
     return engine, out, manifest.tree_size
 
 
 def test_restore_refuses_an_older_history_and_changes_nothing(engine: Engine, tmp_path: Path):
-    first = start_plan(engine)
-    research_and_draft(engine, first)
-    engine.audit.checkpoint(OPERATOR)
-    out = tmp_path / "opsflow.backup"
-    engine.ops.backup(OPERATOR, out)
-    step(engine, "li.na", "manager_review", first, decision("approve"))
+    _, out, _ = backed_up_then_reviewed(engine, tmp_path)
     newer = engine.audit.checkpoint(OPERATOR)
     events, files = event_count(engine), sorted(engine.collaborators.checkpoints.directory.rglob("*"))
     with pytest.raises(RollbackRefused) as refused:
@@ -126,12 +128,7 @@ def test_a_note_that_does_not_start_from_the_signed_checkpoint_fails(rolled_back
 
 
 def test_a_backup_that_holds_the_latest_checkpoint_restores_without_a_note(engine: Engine, tmp_path: Path):
-    first = start_plan(engine)
-    research_and_draft(engine, first)
-    engine.audit.checkpoint(OPERATOR)
-    out = tmp_path / "opsflow.backup"
-    engine.ops.backup(OPERATOR, out)
-    step(engine, "li.na", "manager_review", first, decision("approve"))  # not checkpointed: lost by the restore
+    first, out, _ = backed_up_then_reviewed(engine, tmp_path)  # not checkpointed: lost by the restore
     before = event_count(engine)
     result = engine.ops.restore(OPERATOR, out)
     assert result.rolled_back_from is None and result.note is None and notes(engine) == []
@@ -144,12 +141,7 @@ def test_a_backup_that_holds_the_latest_checkpoint_restores_without_a_note(engin
 
 def test_a_sequenced_but_unsigned_tail_is_moved_aside(engine: Engine, tmp_path: Path):
     """Tiles may hold leaves no checkpoint signed yet: a restore moves them aside and starts from its tree."""
-    first = start_plan(engine)
-    research_and_draft(engine, first)
-    engine.audit.checkpoint(OPERATOR)
-    out = tmp_path / "opsflow.backup"
-    engine.ops.backup(OPERATOR, out)
-    step(engine, "li.na", "manager_review", first, decision("approve"))
+    first, out, _ = backed_up_then_reviewed(engine, tmp_path)
     engine.audit.checkpoint(OPERATOR, min_new=10_000)  # sequenced and in the tiles, no checkpoint due
     result = engine.ops.restore(OPERATOR, out)
     assert result.tiles_moved_to is not None and Path(result.tiles_moved_to, "tile").is_dir()
