@@ -33,14 +33,15 @@ def form_key() -> RequestKey | None:
     return RequestKey(username, key, fingerprint(b"form", request.path.encode()))  # one drawing, one write
 
 
-def done_before(key: RequestKey | None) -> ResponseReturnValue | None:
-    """Where the form went when it was first sent, if it was (None: a new sending, to be written).
+def done_before(key: RequestKey | None, said: str = "") -> ResponseReturnValue | None:
+    """Where the form went when it was first sent, if it was (None: a new sending, to be written); ``said``: what
+    to tell the reader instead of "sent already" (e.g. that a secret shown on the first answer is not shown again).
 
     :raise Conflict: the first sending is still under way."""
     kept = engine().requests.recall(key) if key is not None else None
     if kept is None:
         return None
-    flash(_("This form was sent already: here is what it did."), "success")
+    flash(said or _("This form was sent already: here is what it did."), "success")
     return redirect(kept.location or "/", code=SEE_OTHER)
 
 
@@ -48,6 +49,12 @@ def keep(key: RequestKey | None, location: str) -> None:
     """Remember where a form's write went, for a second sending of the same drawing."""
     if key is not None:
         engine().requests.keep_answer(key, KeptAnswer(SEE_OTHER, "", location))
+
+
+def went(key: RequestKey | None, location: str) -> ResponseReturnValue:
+    """Go to ``location`` (303), remembered for a second sending of the form's drawing ``key``."""
+    keep(key, location)
+    return redirect(location, code=SEE_OTHER)
 
 
 def init_app(app: Flask) -> None:

@@ -3,6 +3,7 @@
 Changes to people and units (joiners, movers, leavers, reorganisations) are each one transaction that needs
 the ``administer the organisation`` right (``admin``, ``org_admin``), checks its input whole before changing
 anything, and puts every change on the organisation's record (``engine.org.record``), effective on a day.
+A ``request_key`` (a web form's, drawn once) is held in the write's transaction: see ``engine.runtime.request_keys``.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ from ..org.views import (
     UnitView,
 )
 from ..runtime import moves, write_rights
+from ..runtime.request_keys import RequestKey
 from ..runtime.write_rights import Write
 from ..scheduling.org_record import put_on_record
 from .core import Area
@@ -95,26 +97,28 @@ class Org(Area):
         return OrgChanged(subject, key, [FieldChange(c.field or "", c.before, c.after) for c in changes],
                           day.isoformat())
 
-    def add_person(self, by: Caller, username: str, spec: PersonSpec, effective_on: date | None = None) -> OrgChanged:
+    def add_person(self, by: Caller, username: str, spec: PersonSpec, effective_on: date | None = None,
+                   request_key: RequestKey | None = None) -> OrgChanged:
         """A joiner: roles (at least one), name, e-mail, language, manager, unit."""
-        with self.core.transaction() as session:
+        with self.core.transaction(request_key) as session:
             actor = self._administering(session, by)
             changes = staffing.add_person(session, username, spec, self.collaborators.clock())
             return self._changed(session, actor, record.USER, username, changes, effective_on)
 
-    def set_person(self, by: Caller, username: str, spec: PersonSpec, effective_on: date | None = None) -> OrgChanged:
+    def set_person(self, by: Caller, username: str, spec: PersonSpec, effective_on: date | None = None,
+                   request_key: RequestKey | None = None) -> OrgChanged:
         """Change someone's name, e-mail, language, roles, manager or unit (what ``spec`` sets); what already is
         so is no change, and nothing at all is recorded when nothing differs."""
-        with self.core.transaction() as session:
+        with self.core.transaction(request_key) as session:
             actor = self._administering(session, by)
             changes = staffing.change_person(session, username, spec)
             return self._changed(session, actor, record.USER, username, changes, effective_on)
 
     def deactivate(self, by: Caller, username: str, hand_over_to: str | None = None,
-                   effective_on: date | None = None) -> Deactivated:
+                   effective_on: date | None = None, request_key: RequestKey | None = None) -> Deactivated:
         """Someone leaves: their open tasks go to ``hand_over_to`` ("handed over from" them, on each instance's
         record), their API tokens are revoked, and they can no longer sign in."""
-        with self.core.transaction() as session:
+        with self.core.transaction(request_key) as session:
             actor = self._administering(session, by)
             leaving = staffing.check_leaving(session, actor, username, hand_over_to)
             handed = []
@@ -126,23 +130,26 @@ class Org(Area):
             day = self._record(session, actor, changes, effective_on)
             return Deactivated(username, handed, revoked, day.isoformat())
 
-    def reactivate(self, by: Caller, username: str, effective_on: date | None = None) -> OrgChanged:
+    def reactivate(self, by: Caller, username: str, effective_on: date | None = None,
+                   request_key: RequestKey | None = None) -> OrgChanged:
         """Someone who left comes back: they may sign in again."""
-        with self.core.transaction() as session:
+        with self.core.transaction(request_key) as session:
             actor = self._administering(session, by)
             return self._changed(session, actor, record.USER, username, staffing.reactivate(session, username),
                                  effective_on)
 
-    def add_unit(self, by: Caller, key: str, spec: UnitSpec, effective_on: date | None = None) -> OrgChanged:
+    def add_unit(self, by: Caller, key: str, spec: UnitSpec, effective_on: date | None = None,
+                 request_key: RequestKey | None = None) -> OrgChanged:
         """A new unit (department, section) under ``spec.parent``, with its names and head."""
-        with self.core.transaction() as session:
+        with self.core.transaction(request_key) as session:
             actor = self._administering(session, by)
             changes = units.add_unit(session, key, spec, self.collaborators.clock())
             return self._changed(session, actor, record.UNIT, key, changes, effective_on)
 
-    def change_unit(self, by: Caller, key: str, spec: UnitSpec, effective_on: date | None = None) -> OrgChanged:
+    def change_unit(self, by: Caller, key: str, spec: UnitSpec, effective_on: date | None = None,
+                    request_key: RequestKey | None = None) -> OrgChanged:
         """Move a unit under another (``spec.parent``, "" to the top), rename it or give it another head."""
-        with self.core.transaction() as session:
+        with self.core.transaction(request_key) as session:
             actor = self._administering(session, by)
             return self._changed(session, actor, record.UNIT, key, units.change_unit(session, key, spec),
                                  effective_on)
@@ -185,17 +192,18 @@ class Org(Area):
             rights.require(acting(session, by), Right.ADMINISTER_ORG, "administer roles")
             return roster.holders(session)
 
-    def add_role(self, by: Caller, key: str, title: str, title_zh: str, effective_on: date | None = None) -> OrgChanged:
+    def add_role(self, by: Caller, key: str, title: str, title_zh: str, effective_on: date | None = None,
+                 request_key: RequestKey | None = None) -> OrgChanged:
         """A new organisation role, with its English and Chinese titles (on the organisation's record)."""
-        with self.core.transaction() as session:
+        with self.core.transaction(request_key) as session:
             actor = self._administering(session, by)
             return self._changed(session, actor, record.ROLE, key, roles.add_role(session, key, title, title_zh),
                                  effective_on)
 
-    def reset_password(self, by: Caller, username: str) -> str:
+    def reset_password(self, by: Caller, username: str, request_key: RequestKey | None = None) -> str:
         """Give ``username`` a new random password, returned once (stored only as its hash); their old one no
         longer works. :raise UserNotFound:"""
-        with self.core.transaction() as session:
+        with self.core.transaction(request_key) as session:
             self._administering(session, by)
             staffing.load_user(session, username)
             password = sign_in.random_password()
@@ -288,10 +296,11 @@ class Org(Area):
             write_rights.require_right_to(session, self.collaborators, acting(session, by), write, target)
 
     # -- out of office (代理) ------------------------------------------------------------------
-    def set_away(self, by: Person, starts_on: date, ends_on: date, proxy: str, user: str | None = None) -> Absence:
+    def set_away(self, by: Person, starts_on: date, ends_on: date, proxy: str, user: str | None = None,
+                 request_key: RequestKey | None = None) -> Absence:
         """``by`` (or, set by an admin, ``user``) is away from ``starts_on`` to ``ends_on``: new tasks for them go
         to ``proxy`` meanwhile, who acts on their behalf."""
-        with self.core.transaction() as session:
+        with self.core.transaction(request_key) as session:
             return absences.set_absence(session, acting(session, by), starts_on, ends_on, proxy,
                                         self.collaborators.clock(), user)
 
@@ -300,9 +309,9 @@ class Org(Area):
         with self.core.reading() as session:
             return absences.absence_of(session, acting(session, by), self.collaborators.clock(), user)
 
-    def end_away(self, by: Person, user: str | None = None) -> bool:
+    def end_away(self, by: Person, user: str | None = None, request_key: RequestKey | None = None) -> bool:
         """End an out-of-office now; whether there was one. Tasks already passed on stay with the proxy."""
-        with self.core.transaction() as session:
+        with self.core.transaction(request_key) as session:
             return absences.end_absence(session, acting(session, by), user)
 
     def absences(self, by: Person) -> list[Absence]:
@@ -310,15 +319,16 @@ class Org(Area):
         with self.core.reading() as session:
             return absences.absences(session, acting(session, by), self.collaborators.clock())
 
-    def set_away_for(self, by: Person, user: str, starts_on: date, ends_on: date, proxy: str) -> Absence:
+    def set_away_for(self, by: Person, user: str, starts_on: date, ends_on: date, proxy: str,
+                     request_key: RequestKey | None = None) -> Absence:
         """An admin sets ``user``'s out-of-office (their own too, as an admin): recorded as set by ``by``."""
-        with self.core.transaction() as session:
+        with self.core.transaction(request_key) as session:
             return absences.set_absence(session, acting(session, by), starts_on, ends_on, proxy,
                                         self.collaborators.clock(), user, as_admin=True)
 
-    def end_away_for(self, by: Person, user: str) -> bool:
+    def end_away_for(self, by: Person, user: str, request_key: RequestKey | None = None) -> bool:
         """An admin ends ``user``'s out-of-office now; whether there was one."""
-        with self.core.transaction() as session:
+        with self.core.transaction(request_key) as session:
             return absences.end_absence(session, acting(session, by), user, as_admin=True)
 
     # -- signing in --------------------------------------------------------------------------
@@ -336,9 +346,9 @@ class Org(Area):
                 failure = exc
         raise failure
 
-    def create_token(self, by: Person, label: str = "") -> str:
+    def create_token(self, by: Person, label: str = "", request_key: RequestKey | None = None) -> str:
         """A new API token of ``by``'s, named ``label``: returned once, stored as a digest."""
-        with self.core.transaction() as session:
+        with self.core.transaction(request_key) as session:
             return sign_in.create_token(session, acting(session, by), self.collaborators.clock(), label)
 
     def tokens(self, by: Person) -> list[TokenEntry]:
@@ -346,8 +356,8 @@ class Org(Area):
         with self.core.reading() as session:
             return sign_in.list_tokens(session, acting(session, by))
 
-    def revoke_token(self, by: Person, token_id: int) -> TokenRevoked:
-        with self.core.transaction() as session:
+    def revoke_token(self, by: Person, token_id: int, request_key: RequestKey | None = None) -> TokenRevoked:
+        with self.core.transaction(request_key) as session:
             return sign_in.revoke_token(session, acting(session, by), token_id)
 
     def actor_for_token(self, token: str) -> Actor:

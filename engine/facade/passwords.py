@@ -9,12 +9,14 @@ from ..org.password_links import LinkRequested
 from ..org.people import Caller, Person, acting
 from ..org.rights import Right
 from ..runtime import outbox
+from ..runtime.request_keys import RequestKey
 from ..scheduling.org_record import put_on_record
 from .core import Area
 
 
 class Passwords(Area):
-    def send_password_link(self, by: Caller, username: str, link_base: str | None = None) -> LinkRequested:
+    def send_password_link(self, by: Caller, username: str, link_base: str | None = None,
+                           request_key: RequestKey | None = None) -> LinkRequested:
         """E-mail ``username`` a set-password link (one-time, for ``password_links.LINK_LIFETIME``), starting with
         ``OPSFLOW_BASE_URL`` or, when that is not set, ``link_base`` (the web's own address); older links end.
         The worker sends it.
@@ -24,7 +26,7 @@ class Passwords(Area):
         """
         if not self.collaborators.email_enabled:
             raise InvalidInput("e-mail is not set up (OPSFLOW_SMTP_HOST): reset the password and tell them instead")
-        with self.core.transaction() as session:
+        with self.core.transaction(request_key) as session:
             actor = acting(session, by)
             rights.require(actor, Right.ADMINISTER_ORG, "send a set-password link")
             base = self.collaborators.letters.base_url or link_base

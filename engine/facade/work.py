@@ -172,14 +172,14 @@ class Work(Area):
         with self.core.refusals_recorded(by), self.core.transaction() as session:
             return assign_task(session, self.collaborators, acting(session, by), task_id, to_username)
 
-    def complete(self, by: Person, task_id: int, data: Any) -> Completion:
+    def complete(self, by: Person, task_id: int, data: Any, request_key: RequestKey | None = None) -> Completion:
         """Complete a task with ``data`` (checked against its form) and run to the next wait state.
 
         A model failure (``ProcessError``) leaves the instance as it was and is put on its record, and so is a
         separation-of-duties refusal.
         """
         try:
-            with self.core.refusals_recorded(by), self.core.transaction() as session:
+            with self.core.refusals_recorded(by), self.core.transaction(request_key) as session:
                 return signers.complete(session, self.collaborators, acting(session, by), task_id, data)
         except ProcessError as exc:
             self.core.record_failure(exc, by.username)
@@ -227,9 +227,10 @@ class Work(Area):
             return signers.add_signers(session, self.collaborators, acting(session, by), task_id, usernames,
                                        position, reason)
 
-    def remove_signer(self, by: Person, task_id: int, username: str, reason: str = "") -> ApprovalRound:
+    def remove_signer(self, by: Person, task_id: int, username: str, reason: str = "",
+                      request_key: RequestKey | None = None) -> ApprovalRound:
         """Remove an added signer who has not acted yet (the holder)."""
-        with self.core.transaction() as session:
+        with self.core.transaction(request_key) as session:
             return signers.remove_signer(session, self.collaborators, acting(session, by), task_id, username,
                                          reason)
 

@@ -30,6 +30,7 @@ from engine.errors import (
     TooSoon,
 )
 from engine.facade import build_engine
+from engine.runtime.request_keys import RequestKeyReused
 
 from . import (
     appraisal,
@@ -49,10 +50,12 @@ from . import (
     work,
 )
 from .commands import Commands
+from .request_keys import REUSED
 
 EXIT_CODES: list[tuple[type[OpsflowError], int]] = [
     (NotFound, 3), (NotAllowed, 4), (Conflict, 5), (FormInvalid, 6), (DeploymentRejected, 6),
-    (InvalidInput, 6), (ProcessError, 7), (HistoryTampered, 8), (TooSoon, 10), (OpsflowError, 1),
+    (InvalidInput, 6), (ProcessError, 7), (HistoryTampered, 8), (TooSoon, 10), (RequestKeyReused, REUSED),
+    (OpsflowError, 1),
 ]
 AREAS = (setup, org, work, signers, away, history, integrity, backups, exports, scheduling, appraisal, audit, modeler,
          simulation, packs)

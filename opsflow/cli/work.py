@@ -14,15 +14,21 @@ from engine.results import as_json
 from engine.runtime.file_types import Upload
 from engine.runtime.views import Started
 
+from . import request_keys
 from .commands import OPERATOR, Commands, actor, record_id
 from .output import emit, json_arg, print_json, table
 
 
 def cmd_start(engine: Engine, args: argparse.Namespace) -> None:
+    """``opsflow start KEY --data JSON --as USER [--request-key K]``: with a key, a run again prints the first start."""
     data = json_arg(args.data) if args.data else None
-    result = engine.work.start(Person(args.actor), args.key, data)
-    emit(args, started_json(result), lambda: print(f"instance {result.id} {result.status}; next: "
-                                                   + (", ".join(result.next_tasks) or "-")))
+    key = request_keys.sent_key(args, "start", args.key, data)
+    shown = request_keys.answered_before(engine, key)
+    if shown is None:
+        shown = started_json(engine.work.start(Person(args.actor), args.key, data, key))
+        request_keys.keep(engine, key, shown)
+    emit(args, shown, lambda: print(f"instance {shown['id']} {shown['status']}; next: "
+                                    + (", ".join(shown["next_tasks"]) or "-")))
 
 
 def started_json(started: Started) -> dict[str, Any]:
@@ -59,7 +65,14 @@ def cmd_assign(engine: Engine, args: argparse.Namespace) -> None:
 
 
 def cmd_complete(engine: Engine, args: argparse.Namespace) -> None:
-    result = engine.work.complete(Person(args.actor), args.id, json_arg(args.data))
+    """``opsflow complete TASK --data JSON --as USER [--request-key K]``: with a key, a run again prints the first
+    completion (instead of refusing the task as completed already, exit 5)."""
+    data = json_arg(args.data)
+    key = request_keys.sent_key(args, "complete", args.id, data)
+    result = request_keys.answered_before(engine, key)
+    if result is None:
+        result = engine.work.complete(Person(args.actor), args.id, data, key)
+        request_keys.keep(engine, key, result)
     after = (f" at {result['end_event']}" if result["end_event"]
              else "; next: " + (", ".join(result["next_tasks"]) or "-"))
     summary = f"task {args.id} completed; instance {result['instance_id']} {result['status']}{after}"
@@ -127,6 +140,7 @@ def register(commands: Commands) -> None:
     p.add_argument("key")
     actor(p)
     p.add_argument("--data", help="start data as JSON (or @file.json)")
+    request_keys.add_option(p)
     p = commands.add("tasks", cmd_tasks, "list the tasks a user may work on")
     actor(p)
     p = commands.add("task", cmd_task, "show a task with its form and context")
@@ -143,6 +157,7 @@ def register(commands: Commands) -> None:
     p.add_argument("id", type=record_id("task"))
     actor(p)
     p.add_argument("--data", required=True, help="form data as JSON (or @file.json)")
+    request_keys.add_option(p)
     p = commands.add("approve", cmd_approve, "approve several tasks of one step with one comment (批量审批; steps "
                      "whose model sets bulkApprove); each is approved or refused on its own")
     p.add_argument("ids", nargs="+", type=record_id("task"), metavar="ID")

@@ -18,6 +18,7 @@ from engine.org.views import Absence
 from ..context import display_name, engine, me
 from ..errors import come_back_to
 from ..i18n import _
+from ..request_keys import done_before, form_key, keep, went
 
 blueprint = Blueprint("account", __name__, url_prefix="/account")
 
@@ -45,22 +46,34 @@ def tokens() -> ResponseReturnValue:
 
 @blueprint.post("/tokens")
 def create_token() -> ResponseReturnValue:
-    """Make an API token and show it, this once."""
+    """Make an API token and show it, this once (a second sending of the form makes none and shows none: the
+    first answer was the only one to show it)."""
     name = request.form.get("name", "").strip()
     come_back_to(url_for("account.tokens"))
     if not name:
         flash(_("Give the token a name, so that you know later what it is for."), "error")
         return redirect(url_for("account.tokens"), code=303)
-    token = engine().org.create_token(me(), name)
+    sent = form_key()
+    earlier = done_before(sent, _("This token was made already; its secret was shown once, on the answer to that "
+                                  "first sending, and is not shown again. If you did not copy it, revoke it and "
+                                  "make another."))
+    if earlier is not None:
+        return earlier
+    token = engine().org.create_token(me(), name, sent)
+    keep(sent, url_for("account.tokens"))
     return _page(new_token=token, new_name=name)
 
 
 @blueprint.post("/tokens/<id:token_id>/revoke")
 def revoke_token(token_id: int) -> ResponseReturnValue:
     """Revoke one of my tokens: it stops working at once."""
-    result = engine().org.revoke_token(me(), token_id)
+    sent = form_key()
+    earlier = done_before(sent)
+    if earlier is not None:
+        return earlier
+    result = engine().org.revoke_token(me(), token_id, sent)
     flash(_("The token “%(name)s” is revoked.", name=result.name), "success")
-    return redirect(url_for("account.tokens"), code=303)
+    return went(sent, url_for("account.tokens"))
 
 
 def day_field(field: str) -> date:
@@ -75,15 +88,24 @@ def day_field(field: str) -> date:
 def set_away() -> ResponseReturnValue:
     """Be away from one date to another: new tasks for me go to a proxy meanwhile (代理)."""
     come_back_to(url_for("account.tokens") + "#away")
-    absence = engine().org.set_away(me(), day_field("from"), day_field("to"), request.form.get("proxy", "").strip())
+    sent = form_key()
+    earlier = done_before(sent)
+    if earlier is not None:
+        return earlier
+    absence = engine().org.set_away(me(), day_field("from"), day_field("to"), request.form.get("proxy", "").strip(),
+                                    request_key=sent)
     flash(_("From %(start)s to %(end)s, your new tasks go to %(name)s.", start=absence["from"], end=absence["to"],
             name=display_name(absence["proxy"])), "success")
-    return redirect(url_for("account.tokens") + "#away", code=303)
+    return went(sent, url_for("account.tokens") + "#away")
 
 
 @blueprint.post("/out-of-office/end")
 def end_away() -> ResponseReturnValue:
     """End my out-of-office now: new tasks come to me again."""
-    engine().org.end_away(me())
+    sent = form_key()
+    earlier = done_before(sent)
+    if earlier is not None:
+        return earlier
+    engine().org.end_away(me(), request_key=sent)
     flash(_("Your out-of-office is ended: new tasks come to you again."), "success")
-    return redirect(url_for("account.tokens") + "#away", code=303)
+    return went(sent, url_for("account.tokens") + "#away")

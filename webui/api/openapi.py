@@ -59,7 +59,7 @@ def _operation(operation_id: str, summary: str, tag: str, ok: tuple[int, Schema,
 
 
 IDEMPOTENT = ("/start", "/comments", "/transfer", "/urge", "/withdraw", "/return", "/delegate", "/add-signers",
-              "/sign", "/cc")  # the writes that take an Idempotency-Key (``request_keys.idempotent``)
+              "/remove-signer", "/sign", "/cc")  # the writes that take an Idempotency-Key (``request_keys.idempotent``)
 REQUEST_KEY = _param("Idempotency-Key", "header", {"type": "string", "minLength": 1, "maxLength": 255},
                      "Send the request again with the same key (1 to 255 printable ASCII characters) after a cut "
                      "connection: for 24 hours the same request gets the first answer again "

@@ -62,13 +62,14 @@ def add_signers(task_id: int) -> Response:
 
 
 @blueprint.post(f"{TASK}/remove-signer")
+@idempotent
 def remove_signer(task_id: int) -> Response:
     """Remove an added signer who has not acted (减签): ``{"person": USERNAME, "reason": TEXT}`` (its holder).
     :raise 400: not an added signer of the task. :raise 409: they have acted, or the task is closed."""
     body = body_object({"person": str, "reason": str}, required=["person"])
     try:
         return answer(context.engine().work.remove_signer(context.me(), task_id, str(body["person"]),
-                                                          str(body.get("reason", ""))))
+                                                          str(body.get("reason", "")), request_key()))
     except UserNotFound as exc:
         raise RequestInvalid(exc.message, {"person": [f"{exc.username} is not an active user"]}) from exc
     except InvalidInput as exc:

@@ -4,13 +4,14 @@ record). Refused input: the page again with the reason in the reader's language,
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from engine.org.units import UnitSpec
 
 from ..context import engine, me
 from ..i18n import _
+from ..request_keys import done_before, form_key, went
 from .shared import Names, effective_day, refusal
 from .views import REFUSALS, REFUSED, blueprint
 
@@ -38,13 +39,18 @@ def units() -> ResponseReturnValue:
 def add_unit() -> ResponseReturnValue:
     """Add a unit: its key, Chinese and English names, the unit above it and its head."""
     sent = _sent()
+    drawn = form_key()
+    earlier = done_before(drawn)
+    if earlier is not None:
+        return earlier
     try:
         engine().org.add_unit(me(), sent["key"], UnitSpec(sent["name_zh"], sent["name_en"], sent["parent"] or None,
-                                                        sent["head"] or None), effective_day(sent["effective_on"]))
+                                                        sent["head"] or None), effective_day(sent["effective_on"]),
+                              drawn)
     except REFUSALS as exc:
         return _page(sent, refusal(exc), REFUSED)
     flash(_("The unit %(name)s is added.", name=Names().unit(sent["key"])), "success")
-    return redirect(url_for("people.units") + f"#unit-{sent['key']}", code=303)
+    return went(drawn, url_for("people.units") + f"#unit-{sent['key']}")
 
 
 @blueprint.get("/units/<key>")
@@ -64,13 +70,18 @@ def change_unit(key: str) -> ResponseReturnValue:
     if not any(u.key == key for u in engine().org.units(me())):
         abort(404)
     sent = {**_sent(), "key": key}
+    drawn = form_key()
+    earlier = done_before(drawn)
+    if earlier is not None:
+        return earlier
     try:
         changed = engine().org.change_unit(me(), key, UnitSpec(sent["name_zh"], sent["name_en"], sent["parent"],
-                                                             sent["head"]), effective_day(sent["effective_on"]))
+                                                             sent["head"]), effective_day(sent["effective_on"]),
+                                           drawn)
     except REFUSALS as exc:
         return _page(sent, refusal(exc), REFUSED, editing=key)
     if changed.changes:
         flash(_("The unit %(name)s is changed.", name=Names().unit(key)), "success")
     else:
         flash(_("Nothing to change: the unit already is so."), "info")
-    return redirect(url_for("people.units") + f"#unit-{key}", code=303)
+    return went(drawn, url_for("people.units") + f"#unit-{key}")

@@ -18,6 +18,7 @@ from engine.org.views import DirectoryPerson, PersonDetails
 
 from ..context import engine, me
 from ..i18n import _, ngettext
+from ..request_keys import done_before, form_key, keep, went
 from .record import shown
 from .shared import Names, effective_day, refusal, require_org_admin
 
@@ -99,13 +100,17 @@ def new() -> ResponseReturnValue:
 def add() -> ResponseReturnValue:
     """Add a joiner: username, name, e-mail, language, unit, manager and roles (on the organisation's record)."""
     form = PersonForm.sent()
+    sent = form_key()
+    earlier = done_before(sent)
+    if earlier is not None:
+        return earlier
     try:
-        engine().org.add_person(me(), form.username, form.spec(), effective_day(form.effective_on))
+        engine().org.add_person(me(), form.username, form.spec(), effective_day(form.effective_on), sent)
     except REFUSALS as exc:
         return _form_page("people/new.html", form, Names(), refusal(exc), REFUSED)
     flash(_("%(name)s has joined. Reset their password below to give them one.", name=form.name or form.username),
           "success")
-    return redirect(url_for("people.show", username=form.username), code=303)
+    return went(sent, url_for("people.show", username=form.username))
 
 
 def _person(username: str) -> PersonDetails:
@@ -137,8 +142,12 @@ def edit(username: str) -> ResponseReturnValue:
     """Change someone's name, e-mail, language, unit, manager or roles, effective on a day (default today)."""
     _person(username)
     form = PersonForm.sent()
+    sent = form_key()
+    earlier = done_before(sent)
+    if earlier is not None:
+        return earlier
     try:
-        changed = engine().org.set_person(me(), username, form.spec(), effective_day(form.effective_on))
+        changed = engine().org.set_person(me(), username, form.spec(), effective_day(form.effective_on), sent)
     except REFUSALS as exc:
         return _person_page(username, form, refusal(exc), REFUSED)
     if changed.changes:
@@ -147,7 +156,7 @@ def edit(username: str) -> ResponseReturnValue:
                        day=changed.effective_on), "success")
     else:
         flash(_("Nothing differed: nothing was changed."), "info")
-    return redirect(url_for("people.show", username=username), code=303)
+    return went(sent, url_for("people.show", username=username))
 
 
 def _leaving_page(username: str, hand_over_to: str = "", effective_on: str = "", problem: str = "",
@@ -174,8 +183,12 @@ def deactivate(username: str) -> ResponseReturnValue:
     _person(username)
     hand_over_to = request.form.get("hand_over_to", "").strip()
     day = request.form.get("effective_on", "")
+    sent = form_key()
+    earlier = done_before(sent)
+    if earlier is not None:
+        return earlier
     try:
-        left = engine().org.deactivate(me(), username, hand_over_to or None, effective_day(day))
+        left = engine().org.deactivate(me(), username, hand_over_to or None, effective_day(day), sent)
     except REFUSALS as exc:
         return _leaving_page(username, hand_over_to, day, refusal(exc), REFUSED)
     if left.handed_over:
@@ -184,27 +197,38 @@ def deactivate(username: str) -> ResponseReturnValue:
                        name=Names.person(username), to=Names.person(hand_over_to)), "success")
     else:
         flash(_("%(name)s has left and can no longer sign in.", name=Names.person(username)), "success")
-    return redirect(url_for("people.show", username=username), code=303)
+    return went(sent, url_for("people.show", username=username))
 
 
 @blueprint.post("/people/<username>/reactivate")
 def reactivate(username: str) -> ResponseReturnValue:
     """Let someone who left sign in again."""
     _person(username)
+    sent = form_key()
+    earlier = done_before(sent)
+    if earlier is not None:
+        return earlier
     try:
-        engine().org.reactivate(me(), username, effective_day(request.form.get("effective_on", "")))
+        engine().org.reactivate(me(), username, effective_day(request.form.get("effective_on", "")), sent)
     except REFUSALS as exc:
         flash(refusal(exc), "error")
-    else:
-        flash(_("%(name)s is active again and may sign in.", name=Names.person(username)), "success")
-    return redirect(url_for("people.show", username=username), code=303)
+        return redirect(url_for("people.show", username=username), code=303)
+    flash(_("%(name)s is active again and may sign in.", name=Names.person(username)), "success")
+    return went(sent, url_for("people.show", username=username))
 
 
 @blueprint.post("/people/<username>/password")
 def reset_password(username: str) -> ResponseReturnValue:
-    """Give someone a new random password and show it, this once."""
+    """Give someone a new random password and show it, this once (a second sending of the form resets nothing
+    and shows no password: the first answer was the only one to show it)."""
     _person(username)
-    password = engine().org.reset_password(me(), username)
+    sent = form_key()
+    earlier = done_before(sent, _("The password was reset already; the new one was shown once, on the answer to "
+                                  "that first sending, and is not shown again. If it was not noted, reset it again."))
+    if earlier is not None:
+        return earlier
+    password = engine().org.reset_password(me(), username, sent)
+    keep(sent, url_for("people.show", username=username))
     return _person_page(username, new_password=password)
 
 
@@ -213,10 +237,14 @@ def send_password_link(username: str) -> ResponseReturnValue:
     """Have the worker e-mail someone a link to set their own password (the link starts with this site's
     address unless ``OPSFLOW_BASE_URL`` says otherwise)."""
     _person(username)
+    sent = form_key()
+    earlier = done_before(sent)
+    if earlier is not None:
+        return earlier
     try:
-        sent = engine().passwords.send_password_link(me(), username, link_base=request.url_root)
+        link = engine().passwords.send_password_link(me(), username, link_base=request.url_root, request_key=sent)
     except REFUSALS as exc:
         flash(refusal(exc), "error")
-    else:
-        flash(_("A set-password link is on its way to %(email)s.", email=sent.email), "success")
-    return redirect(url_for("people.show", username=username), code=303)
+        return redirect(url_for("people.show", username=username), code=303)
+    flash(_("A set-password link is on its way to %(email)s.", email=link.email), "success")
+    return went(sent, url_for("people.show", username=username))

@@ -74,11 +74,16 @@ def remove_signer(task_id: int) -> ResponseReturnValue:
     """Remove an added signer who has not acted yet."""
     back = _back(task_id)
     person = request.form.get("person", "")
+    sent = form_key()
+    earlier = done_before(sent)
+    if earlier is not None:
+        return earlier
     try:
-        engine().work.remove_signer(me(), task_id, person, request.form.get("reason", ""))
+        engine().work.remove_signer(me(), task_id, person, request.form.get("reason", ""), sent)
     except Conflict as exc:
         return _refused(exc, task_id)
     flash(_("%(name)s is no longer asked to sign.", name=display_name(person)), "success")
+    keep(sent, back)
     return redirect(back, code=303)
 
 
