@@ -9,8 +9,6 @@ exactly one start, every answer names the same instance, and the same key with a
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -20,52 +18,30 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from waitress import wasyncore
-from waitress.server import create_server
 
 from engine.facade import Engine
 from engine.models import ProcessInstance, TaskComment
 from engine.org.people import Person
+from tests import serving
 from tests.api.helpers import ApiUsers, make_app
 from tests.clocks import FakeClock
 from tests.journey import START, only_task
 
 START_PATH = "/api/v1/process-definitions/market_plan/start"
-PATIENCE = 120.0  # seconds before giving up on an answer (a hang, not a speed limit)
+PATIENCE = serving.PATIENCE
 
 
 @pytest.fixture
 def served(engine: Engine) -> Iterator[int]:
     """The app on waitress on a free port of 127.0.0.1 (the port)."""
-    server: Any = create_server(make_app(engine), host="127.0.0.1", port=0, threads=4, ident="opsflow-test")
-    stopping = threading.Event()
-
-    def run() -> None:  # as ``opsflow serve`` does, stopping between turns of the loop (webui/server.py)
-        while not stopping.is_set():
-            wasyncore.loop(timeout=0.05, map=server._map, use_poll=server.adj.asyncore_use_poll, count=1)
-        server.task_dispatcher.shutdown(cancel_pending=False, timeout=PATIENCE)
-        wasyncore.close_all(server._map)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    try:
-        yield int(server.effective_port)
-    finally:
-        stopping.set()
-        thread.join(timeout=PATIENCE)
+    with serving.served(make_app(engine)) as port:
+        yield port
 
 
 def _raw_request(token: str, key: str, body: bytes) -> bytes:
     head = (f"POST {START_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
             f"Idempotency-Key: {key}\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n")
     return head.encode() + body
-
-
-def _cut(port: int, request: bytes) -> None:
-    """Send ``request`` and hang up at once, without reading a byte of the answer."""
-    with socket.create_connection(("127.0.0.1", port)) as connection:
-        connection.sendall(request)
-        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")  # RST
 
 
 def _post(port: int, token: str, key: str, body: bytes) -> tuple[int, dict[str, Any], dict[str, str]]:
@@ -101,9 +77,9 @@ def test_cut_connections_and_retries_make_exactly_one_start_per_key(engine: Engi
         title = f"Cut {round_number} {uuid.uuid4().hex[:6]}"
         key = str(uuid.uuid4())
         body = json.dumps({"data": {**START, "title": title}}).encode()
-        _cut(served, _raw_request(token, key, body[: len(body) // 2]))  # cut half-way through the body
-        _cut(served, _raw_request(token, key, body))  # cut after sending it all, before the answer
-        _cut(served, _raw_request(token, key, body))
+        serving.cut(served, _raw_request(token, key, body[: len(body) // 2]))  # cut half-way through the body
+        serving.cut(served, _raw_request(token, key, body))  # cut after sending it all, before the answer
+        serving.cut(served, _raw_request(token, key, body))
         status, first, _ = _until_answered(served, token, key, body)
         assert status == 201, first
         with ThreadPoolExecutor(max_workers=4) as pool:  # and many retries at once
