@@ -16,10 +16,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from engine.clock import china_today
 from engine.facade import Engine
 from engine.models import ApiToken, HistoryEvent, Job, OutOfOffice, PasswordLink
 from engine.org.people import Person
+from engine.org.record import china_today
 from tests.engine.scheduling.test_letters import Outbox
 from tests.journey import START, only_task
 from tests.web.conftest import make_app, sign_in_session, text
