@@ -49,9 +49,11 @@ def _signed_in(port: int, username: str) -> str:
     return headers["Set-Cookie"].split(";", 1)[0]
 
 
-def _raw(cookie: str, body: bytes) -> bytes:
+def _raw(cookie: str, body: bytes, sent: int | None = None) -> bytes:
+    """The request with ``body``, of which only the first ``sent`` bytes go out (default: all)."""
     return (f"POST /account/tokens HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\n"
-            f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+            f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n\r\n").encode() \
+        + body[:sent]
 
 
 def _until_answered(port: int, cookie: str, body: str) -> tuple[int, str, str]:
@@ -77,12 +79,13 @@ def test_cut_sendings_of_the_token_form_make_exactly_one_token_per_key(any_db_en
         assert status == 200 and drawn is not None
         name = f"cut {round_number} {uuid.uuid4().hex[:6]}"
         body = urlencode({"name": name, "request_key": drawn.group(1)})
-        serving.cut(port, _raw(cookie, body.encode()[: len(body) // 2]))  # cut half-way through the body
+        serving.cut(port, _raw(cookie, body.encode(), len(body) // 2))  # cut half-way through the body
         serving.cut(port, _raw(cookie, body.encode()))  # cut after sending it all, before the answer
         serving.cut(port, _raw(cookie, body.encode()))
         status, location, page = _until_answered(port, cookie, body)
-        assert (status, location) == (303, "/account") and SECRET not in page  # the first answer was cut
+        assert (status, location) in ((200, ""), (303, "/account"))  # the first answer, or a cut one's
         with ThreadPoolExecutor(max_workers=4) as pool:  # and many retries at once
             answers = list(pool.map(_until_answered, [port] * 8, [cookie] * 8, [body] * 8))
         assert {(status, location) for status, location, _ in answers} == {(303, "/account")}
+        assert not any(SECRET in page for _, _, page in answers)
         assert _tokens(any_db_engine, name) == 1
