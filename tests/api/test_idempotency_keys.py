@@ -137,3 +137,21 @@ def test_a_malformed_key_is_refused_and_nothing_is_started(users: ApiUsers, engi
     assert response.status_code == 400
     assert list(response.get_json()["fields"]) == ["Idempotency-Key"]
     assert _started(engine, title) == 0
+
+
+def test_a_signer_removed_twice_with_one_key_is_removed_once(users: ApiUsers, engine: Engine) -> None:
+    started = engine.work.start(Person("li.na"), "market_plan", START)
+    task = only_task(engine, "wang.lei", "research", started.id)["id"]
+    engine.work.claim(Person("wang.lei"), task)
+    engine.work.add_signers(Person("wang.lei"), task, ["zhou.jie", "wu.fang"], "after", "two more eyes")
+    wang = users["wang.lei"]
+    headers = {**wang.headers, "Idempotency-Key": "remove-zhou"}
+    path = f"/api/v1/tasks/{task}/remove-signer"
+    first = wang.client.post(path, json={"person": "zhou.jie"}, headers=headers)
+    again = wang.client.post(path, json={"person": "zhou.jie"}, headers=headers)
+    assert (first.status_code, again.status_code) == (200, 200)  # not 409 "they are no longer asked"
+    assert again.get_json() == first.get_json() and again.headers["Idempotent-Replayed"] == "true"
+    removals = [e for e in engine.work.history(Person("li.na"), started.id) if e["kind"] == "signer_removed"]
+    assert len(removals) == 1
+    other = wang.client.post(path, json={"person": "wu.fang"}, headers=headers)
+    assert (other.status_code, other.get_json()["error"]) == (422, "idempotency_key_reused")
