@@ -25,7 +25,7 @@ from engine.org.people import Person
 from tests import serving
 from tests.api.helpers import ApiUsers, make_app
 from tests.clocks import FakeClock
-from tests.journey import START, only_task
+from tests.journey import RESEARCH, START, only_task
 
 START_PATH = "/api/v1/process-definitions/market_plan/start"
 PATIENCE = serving.PATIENCE
@@ -154,4 +154,20 @@ def test_a_signer_removed_twice_with_one_key_is_removed_once(users: ApiUsers, en
     removals = [e for e in engine.work.history(Person("li.na"), started.id) if e["kind"] == "signer_removed"]
     assert len(removals) == 1
     other = wang.client.post(path, json={"person": "wu.fang"}, headers=headers)
+    assert (other.status_code, other.get_json()["error"]) == (422, "idempotency_key_reused")
+
+
+def test_a_completion_sent_twice_with_one_key_gets_the_first_answer(users: ApiUsers, engine: Engine) -> None:
+    started = engine.work.start(Person("li.na"), "market_plan", START)
+    task = only_task(engine, "wang.lei", "research", started.id)["id"]
+    wang = users["wang.lei"]
+    headers = {**wang.headers, "Idempotency-Key": "research-done"}
+    path = f"/api/v1/tasks/{task}/complete"
+    first = wang.client.post(path, json={"data": RESEARCH}, headers=headers)
+    again = wang.client.post(path, json={"data": RESEARCH}, headers=headers)
+    assert (first.status_code, again.status_code) == (200, 200)  # not 409 "already completed"
+    assert again.get_json() == first.get_json() and again.headers["Idempotent-Replayed"] == "true"
+    completions = [e for e in engine.work.history(Person("li.na"), started.id) if e["kind"] == "task_completed"]
+    assert len(completions) == 1
+    other = wang.client.post(path, json={"data": {**RESEARCH, "summary": "Another text"}}, headers=headers)
     assert (other.status_code, other.get_json()["error"]) == (422, "idempotency_key_reused")

@@ -58,8 +58,9 @@ def _operation(operation_id: str, summary: str, tag: str, ok: tuple[int, Schema,
     return operation
 
 
-IDEMPOTENT = ("/start", "/comments", "/transfer", "/urge", "/withdraw", "/return", "/delegate", "/add-signers",
-              "/remove-signer", "/sign", "/cc")  # the writes that take an Idempotency-Key (``request_keys.idempotent``)
+# the writes that take an Idempotency-Key (``request_keys.idempotent``)
+IDEMPOTENT = ("/start", "/complete", "/comments", "/transfer", "/urge", "/withdraw", "/return", "/delegate",
+              "/add-signers", "/remove-signer", "/sign", "/cc")
 REQUEST_KEY = _param("Idempotency-Key", "header", {"type": "string", "minLength": 1, "maxLength": 255},
                      "Send the request again with the same key (1 to 255 printable ASCII characters) after a cut "
                      "connection: for 24 hours the same request gets the first answer again "

@@ -68,13 +68,14 @@ def assign(task_id: int) -> Response:
 
 
 @blueprint.post(f"{TASK}/complete")
+@idempotent
 def complete(task_id: int) -> Response:
     """Complete a task with ``{"data": {...}}`` and run the process to its next wait state.
 
     :raise 400: every field that fails the form. :raise 409: already completed or someone else's.
     """
     data = body_object({"data": dict}, required=["data"])["data"]
-    return answer(context.engine().work.complete(context.me(), task_id, data))
+    return answer(context.engine().work.complete(context.me(), task_id, data, request_key=request_key()))
 
 
 @blueprint.post("/tasks/bulk-approve")
