@@ -71,6 +71,8 @@ def main() -> None:
     print(f"back-test: fitted on {test.fitted_instances} ({test.fitted_per_week:.2f}/week, median "
           f"{test.fitted_observed_median} h), compared with the later {test.later_instances} "
           f"({test.later_per_week:.2f}/week): observed median {test.observed_median} h")
+    print(f"  replay (the later arrivals and start forms): {test.simulated_median_replayed} h, error "
+          f"{test.error_replayed if test.error_replayed is None else f'{test.error_replayed:+.1%}'}")
     print(f"  forecast (fitted arrival rate): {test.simulated_median} h, error "
           f"{test.error if test.error is None else f'{test.error:+.1%}'}")
     print(f"  given the later arrival rate: {test.simulated_median_given_arrivals} h, error "

@@ -130,8 +130,11 @@ class Simulation(Area):
         return Comparison(reports[0], reports[1])
 
     def back_test(self, by: Caller, key: str, split: datetime | None = None, seed: int = 1) -> BackTest:
-        """Fit on the instances started before ``split`` (default: the middle one), simulate as many cases
-        as started after it, compare the median cycle time with theirs (ended ones)."""
+        """Fit on the instances started before ``split`` (default: the middle one) and compare the median cycle
+        time of those started after it (ended ones) with three runs of the fitted model: the later instances'
+        actual arrivals and start forms replayed (the model's error: durations, branches, people, returns), the
+        fitted arrival pattern (the forecast's error, arrivals included), and the fitted pattern at the later
+        arrival rate."""
         with self.core.reading() as session:
             require(acting(session, by), Right.MODEL, "simulate processes")
             process = self._process(session, key, False)
@@ -143,18 +146,21 @@ class Simulation(Area):
             split = split or starts[len(starts) // 2]
             split = split if split.tzinfo else split.replace(tzinfo=UTC)
             base, before = fitting.fit_history(session, key, self.collaborators.calendar, model.roles_of(process),
-                                           until=split)
+                                               until=split)
             after_scenario, after = fitting.fit_history(session, key, self.collaborators.calendar,
                                                         model.roles_of(process), since=split)
+            actual = fitting.read_arrivals(session, key, split)
             org = fitting.read_org(session)
         observed = run.quantile(after.cycle_hours, 0.5)
         medians = []
-        for per_week in (base.arrivals.per_week, after_scenario.arrivals.per_week):
-            scenario = replace(apply_changes(base, {"cases": max(after.instances, 1), "seed": seed,
-                                                    "arrivals": {"per_week": per_week}}),
-                               start_at=split.astimezone(CHINA).date())
+        for per_week, given in ((None, actual), (base.arrivals.per_week, None),
+                                (after_scenario.arrivals.per_week, None)):
+            changes: dict[str, Any] = {"cases": max(after.instances, 1), "seed": seed}
+            if per_week is not None:
+                changes["arrivals"] = {"per_week": per_week}
+            scenario = replace(apply_changes(base, changes), start_at=split.astimezone(CHINA).date())
             result = run.simulate(process, scenario, org, self.collaborators.calendar,
-                                  model.runner_action(self.collaborators.runner))
+                                  model.runner_action(self.collaborators.runner), arrivals=given)
             medians.append(run.quantile(result.cycle_hours, 0.5))
 
         def error(simulated: float | None) -> float | None:
@@ -164,8 +170,9 @@ class Simulation(Area):
             return None if value is None else round(value, 2)
 
         return BackTest(key, split.isoformat(), before.instances, after.instances, base.arrivals.per_week,
-                        after_scenario.arrivals.per_week, hours(observed), hours(medians[0]), error(medians[0]),
-                        hours(medians[1]), error(medians[1]), hours(run.quantile(before.cycle_hours, 0.5)))
+                        after_scenario.arrivals.per_week, hours(observed), hours(medians[1]), error(medians[1]),
+                        hours(medians[2]), error(medians[2]), hours(run.quantile(before.cycle_hours, 0.5)),
+                        hours(medians[0]), error(medians[0]))
 
     def preview(self, by: Person, key: str, data: dict[str, Any]) -> RoutePreview:
         """The route a request with ``data`` would take: steps, who, when (流程预测). Nothing is stored.

@@ -65,6 +65,8 @@ class BackTest:
     simulated_median_given_arrivals: float | None  # the fitted scenario with the later arrival rate
     error_given_arrivals: float | None
     fitted_observed_median: float | None  # in sample: the earlier instances' own median
+    simulated_median_replayed: float | None = None  # the later instances' actual arrivals and start forms replayed
+    error_replayed: float | None = None  # the model's error, arrivals given (the forecast's is ``error``)
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
