@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import models
-from ..calendar import CHINA
 from ..definitions.catalog import DeployedProcess
 from ..definitions.parser import parse_processes, read_documents
 from ..errors import InvalidInput, NotAllowed
@@ -22,8 +21,8 @@ from ..org.people import Actor, Caller, Person, acting, known_roles, relationshi
 from ..org.rights import Right, require
 from ..runtime.instances import may_start
 from ..runtime.tasks import load_task
+from ..simulation import backtest, model, run
 from ..simulation import fit as fitting
-from ..simulation import model, run
 from ..simulation.preview import RoutePreview, Timing, preview_route
 from ..simulation.scenario import DEFAULT_DURATION, Duration, Scenario, apply_changes
 from ..simulation.views import BackTest, Comparison, FittedScenario, SimulationReport
@@ -134,7 +133,7 @@ class Simulation(Area):
         time of those started after it (ended ones) with three runs of the fitted model: the later instances'
         actual arrivals and start forms replayed (the model's error: durations, branches, people, returns), the
         fitted arrival pattern (the forecast's error, arrivals included), and the fitted pattern at the later
-        arrival rate."""
+        arrival rate; each several times (``simulation.backtest``)."""
         with self.core.reading() as session:
             require(acting(session, by), Right.MODEL, "simulate processes")
             process = self._process(session, key, False)
@@ -149,19 +148,12 @@ class Simulation(Area):
                                                until=split)
             after_scenario, after = fitting.fit_history(session, key, self.collaborators.calendar,
                                                         model.roles_of(process), since=split)
-            actual = fitting.read_arrivals(session, key, split)
+            actual = fitting.read_arrivals(session, key, split - backtest.WARM_UP)
             org = fitting.read_org(session)
         observed = run.quantile(after.cycle_hours, 0.5)
-        medians = []
-        for per_week, given in ((None, actual), (base.arrivals.per_week, None),
-                                (after_scenario.arrivals.per_week, None)):
-            changes: dict[str, Any] = {"cases": max(after.instances, 1), "seed": seed}
-            if per_week is not None:
-                changes["arrivals"] = {"per_week": per_week}
-            scenario = replace(apply_changes(base, changes), start_at=split.astimezone(CHINA).date())
-            result = run.simulate(process, scenario, org, self.collaborators.calendar,
-                                  model.runner_action(self.collaborators.runner), arrivals=given)
-            medians.append(run.quantile(result.cycle_hours, 0.5))
+        replayed, forecast, at_later_rate = backtest.run_ways(
+            process, base, org, self.collaborators.calendar, model.runner_action(self.collaborators.runner), split,
+            actual, (after.instances, after_scenario.arrivals.per_week), seed)
 
         def error(simulated: float | None) -> float | None:
             return round((simulated - observed) / observed, 4) if simulated is not None and observed else None
@@ -170,9 +162,10 @@ class Simulation(Area):
             return None if value is None else round(value, 2)
 
         return BackTest(key, split.isoformat(), before.instances, after.instances, base.arrivals.per_week,
-                        after_scenario.arrivals.per_week, hours(observed), hours(medians[1]), error(medians[1]),
-                        hours(medians[2]), error(medians[2]), hours(run.quantile(before.cycle_hours, 0.5)),
-                        hours(medians[0]), error(medians[0]))
+                        after_scenario.arrivals.per_week, hours(observed), hours(forecast.median),
+                        error(forecast.median), hours(at_later_rate.median), error(at_later_rate.median),
+                        hours(run.quantile(before.cycle_hours, 0.5)), hours(replayed.median), error(replayed.median),
+                        len(replayed.medians), replayed.spread, forecast.spread)
 
     def preview(self, by: Person, key: str, data: dict[str, Any]) -> RoutePreview:
         """The route a request with ``data`` would take: steps, who, when (流程预测). Nothing is stored.
