@@ -148,7 +148,7 @@ class Simulation(Area):
                                                until=split)
             after_scenario, after = fitting.fit_history(session, key, self.collaborators.calendar,
                                                         model.roles_of(process), since=split)
-            actual = fitting.read_arrivals(session, key, split - backtest.WARM_UP)
+            actual = fitting.read_arrivals(session, key, starts[0])
             org = fitting.read_org(session)
         observed = run.quantile(after.cycle_hours, 0.5)
         replayed, forecast, at_later_rate = backtest.run_ways(
