@@ -5,8 +5,9 @@
 
 Builds a market-plan history with the Engine on a moving clock (``bench/_plan_history.py``), fits the
 scenario from it and runs 1000 simulated cases of the real model (cases/s, and the same run's figures
-with the budget-check draft), then the back-test: fit on the first half of the history, simulate as many
-cases as the second half holds, compare the median cycle times (the error, target within 20 %).
+with the budget-check draft), then the back-test: fit on the first half of the history, replay its arrivals
+(the backlog at the split), then start the second half's plans three ways (their actual arrivals replayed, the
+fitted arrival pattern, that pattern at the later rate) and compare the median cycle times (target within 20 %).
 """
 
 from __future__ import annotations

@@ -49,9 +49,6 @@ _install()
 class VirtualNow:
     """The moment the library's timers see in this context while a run goes (``set`` as the clock moves)."""
 
-    def __init__(self) -> None:
-        self._token: Any = None
-
     def set(self, moment: datetime) -> None:
         _VIRTUAL_NOW.set(moment)
 
