@@ -56,8 +56,10 @@ def form_for(step: str, rng: random.Random) -> dict[str, Any]:
     return {"decision": decision, **({"comment": "See the notes"} if decision != "approve" else {})}
 
 
-def build_history(url: str, cases: int, seed: int = 7, first_day: date = date(2026, 3, 2)) -> Engine:
-    """A fresh demo database at ``url`` with ``cases`` market plans driven to their end."""
+def build_history(url: str, cases: int, seed: int = 7, first_day: date = date(2026, 3, 2),
+                  per_week: float = PER_WEEK) -> Engine:
+    """A fresh demo database at ``url`` with ``cases`` market plans driven to their end, ``per_week`` arriving
+    a working week on average."""
     clock = MovingClock(datetime.combine(first_day, datetime.min.time(), CHINA).astimezone(UTC))
     engine = build_engine(url, clock=clock)
     engine.setup.init(demo=True)
@@ -79,7 +81,7 @@ def build_history(url: str, cases: int, seed: int = 7, first_day: date = date(20
 
     moment = clock.now
     for _ in range(cases):  # Poisson arrivals in office hours
-        moment = office.add(moment, rng.expovariate(PER_WEEK / 45.0))
+        moment = office.add(moment, rng.expovariate(per_week / 45.0))
         push(moment, "start", None)
     seen: set[int] = set()
 

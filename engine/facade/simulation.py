@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import models
-from ..calendar import CHINA
 from ..definitions.catalog import DeployedProcess
 from ..definitions.parser import parse_processes, read_documents
 from ..errors import InvalidInput, NotAllowed
@@ -22,8 +21,8 @@ from ..org.people import Actor, Caller, Person, acting, known_roles, relationshi
 from ..org.rights import Right, require
 from ..runtime.instances import may_start
 from ..runtime.tasks import load_task
+from ..simulation import backtest, model, run
 from ..simulation import fit as fitting
-from ..simulation import model, run
 from ..simulation.preview import RoutePreview, Timing, preview_route
 from ..simulation.scenario import DEFAULT_DURATION, Duration, Scenario, apply_changes
 from ..simulation.views import BackTest, Comparison, FittedScenario, SimulationReport
@@ -130,8 +129,11 @@ class Simulation(Area):
         return Comparison(reports[0], reports[1])
 
     def back_test(self, by: Caller, key: str, split: datetime | None = None, seed: int = 1) -> BackTest:
-        """Fit on the instances started before ``split`` (default: the middle one), simulate as many cases
-        as started after it, compare the median cycle time with theirs (ended ones)."""
+        """Fit on the instances started before ``split`` (default: the middle one) and compare the median cycle
+        time of those started after it (ended ones) with three runs of the fitted model: the later instances'
+        actual arrivals and start forms replayed (the model's error: durations, branches, people, returns), the
+        fitted arrival pattern (the forecast's error, arrivals included), and the fitted pattern at the later
+        arrival rate; each several times (``simulation.backtest``)."""
         with self.core.reading() as session:
             require(acting(session, by), Right.MODEL, "simulate processes")
             process = self._process(session, key, False)
@@ -143,19 +145,15 @@ class Simulation(Area):
             split = split or starts[len(starts) // 2]
             split = split if split.tzinfo else split.replace(tzinfo=UTC)
             base, before = fitting.fit_history(session, key, self.collaborators.calendar, model.roles_of(process),
-                                           until=split)
+                                               until=split)
             after_scenario, after = fitting.fit_history(session, key, self.collaborators.calendar,
                                                         model.roles_of(process), since=split)
+            actual = fitting.read_arrivals(session, key, starts[0])
             org = fitting.read_org(session)
         observed = run.quantile(after.cycle_hours, 0.5)
-        medians = []
-        for per_week in (base.arrivals.per_week, after_scenario.arrivals.per_week):
-            scenario = replace(apply_changes(base, {"cases": max(after.instances, 1), "seed": seed,
-                                                    "arrivals": {"per_week": per_week}}),
-                               start_at=split.astimezone(CHINA).date())
-            result = run.simulate(process, scenario, org, self.collaborators.calendar,
-                                  model.runner_action(self.collaborators.runner))
-            medians.append(run.quantile(result.cycle_hours, 0.5))
+        replayed, forecast, at_later_rate = backtest.run_ways(
+            process, base, org, self.collaborators.calendar, model.runner_action(self.collaborators.runner), split,
+            actual, (after.instances, after_scenario.arrivals.per_week), seed)
 
         def error(simulated: float | None) -> float | None:
             return round((simulated - observed) / observed, 4) if simulated is not None and observed else None
@@ -164,8 +162,10 @@ class Simulation(Area):
             return None if value is None else round(value, 2)
 
         return BackTest(key, split.isoformat(), before.instances, after.instances, base.arrivals.per_week,
-                        after_scenario.arrivals.per_week, hours(observed), hours(medians[0]), error(medians[0]),
-                        hours(medians[1]), error(medians[1]), hours(run.quantile(before.cycle_hours, 0.5)))
+                        after_scenario.arrivals.per_week, hours(observed), hours(forecast.median),
+                        error(forecast.median), hours(at_later_rate.median), error(at_later_rate.median),
+                        hours(run.quantile(before.cycle_hours, 0.5)), hours(replayed.median), error(replayed.median),
+                        len(replayed.medians), replayed.spread, forecast.spread)
 
     def preview(self, by: Person, key: str, data: dict[str, Any]) -> RoutePreview:
         """The route a request with ``data`` would take: steps, who, when (流程预测). Nothing is stored.

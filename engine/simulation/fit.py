@@ -1,5 +1,6 @@
 """Fitting a scenario from a process's own history: arrivals, working time per step, the forms people
-submitted (resampled so that the model's conditions and DMN decide the branches), people per role.
+submitted (resampled so that the model's conditions and DMN decide the branches), people per role, and
+(``detours``) returns to earlier steps and the share of days people of each role were away.
 
 Reads only. Working time is from when a step was taken (claimed; or created, when nobody claimed it) to
 when it was done, counted in office hours; waiting is from created to taken (also reported, as observed).
@@ -21,6 +22,7 @@ from ..calendar import CHINA, WorkingCalendar
 from ..clock import aware_utc
 from ..models import HistoryEvent, HumanTask, ProcessInstance, User, UserRole
 from ..org import people
+from . import detours
 from .model import Org
 from .scenario import DEFAULT_CASES, Arrivals, Duration, Scenario, fit_lognormal
 from .worktime import OfficeHours
@@ -145,7 +147,10 @@ def fit_history(
     arrivals = Arrivals(round(per_week, 4), _shares(weekday, 7, default.by_weekday), _shares(hour, 24, default.by_hour))
     counts = {role: len(people.role_holders(session, role)) for role in sorted(set(roles))}
     data = {"start": start_forms[-MAX_FORMS:], "steps": {k: v[-MAX_FORMS:] for k, v in forms.items()}}
-    scenario = Scenario(cases, seed, begin, arrivals, durations, counts, data)
+    away = detours.fit_away(session, calendar, sorted(set(roles)), starts[0] if starts else None,
+                            starts[-1] if starts else None)
+    scenario = Scenario(cases, seed, begin, arrivals, durations, counts, data, away=away,
+                        returns=detours.fit_returns(session, ids))
     return scenario, observed
 
 
@@ -160,3 +165,15 @@ def read_org(session: Session) -> Org:
     managers = dict(session.execute(select(User.username, boss.username)
                                     .join(boss, boss.id == User.reports_to_id)).tuples().all())
     return Org(holders, managers)
+
+
+def read_arrivals(session: Session, key: str, since: datetime) -> list[tuple[datetime, dict[str, Any] | None]]:
+    """When the instances of ``key`` started from ``since`` on did, with their start forms (for a replay)."""
+    rows = session.execute(select(ProcessInstance.started_at, ProcessInstance.data_json)
+                           .where(ProcessInstance.process_key == key, ProcessInstance.started_at >= since)
+                           .order_by(ProcessInstance.started_at).limit(MAX_INSTANCES)).all()
+    arrivals: list[tuple[datetime, dict[str, Any] | None]] = []
+    for started, data in rows:
+        start = json.loads(data or "{}").get("start")
+        arrivals.append((aware_utc(started), dict(start) if isinstance(start, dict) else None))
+    return arrivals

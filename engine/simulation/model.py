@@ -23,8 +23,8 @@ from ..definitions.parser import ParsedProcess
 from ..definitions.sandbox import make_script_engine
 from ..definitions.unit_scope import unit_scopes
 from ..errors import ProcessError
-from ..runtime import countersign
-from ..runtime.execution import WorkflowRunner
+from ..runtime import countersign, rewind
+from ..runtime.execution import WorkflowRunner, next_timer
 
 MAX_STEPS = 200  # user tasks one simulated case may take before it is counted as stuck in a loop
 
@@ -118,6 +118,7 @@ class ModelCase:
         self.workflow.get_next_task(spec_name="Start").data.update({"start": json.loads(json.dumps(start_data))})
         self.run_action = run_action
         self.handed_out: set[UUID] = set()
+        self.completed: set[str] = set()  # the steps completed so far (the ones a return may go back to)
         self.steps_taken = 0
 
     def advance(self) -> list[OpenStep]:
@@ -130,16 +131,59 @@ class ModelCase:
             self.handed_out.add(task.id)
             member, _round = countersign.place_of(task)
             opened.append(OpenStep(task.id, step_name(task.task_spec), task.task_spec.lane or "", member))
-        if not opened and not self.done and not self.waiting():
-            raise ProcessError("the case stopped without a step to do (a timer or a message it waits for is not "
-                               "simulated)")
+        if not opened and not self.done and not self.waiting() and self.next_timer() is None:
+            raise ProcessError("the case stopped without a step to do (a message it waits for is not simulated)")
         return opened
+
+    def next_timer(self) -> datetime | None:
+        """When the case's earliest waiting timer is due (computed by the library on the virtual clock)."""
+        return next_timer(self.workflow)
+
+    def fire_timers(self) -> list[OpenStep]:
+        """The timers due by now fire (the virtual clock is past them) and the case runs on, as the engine's
+        timer job does. :raise ProcessError:"""
+        self.run_action(self.workflow.refresh_timers)
+        return self.advance()
+
+    def is_open(self, task_id: UUID) -> bool:
+        """Whether a handed-out task still waits (not closed by a timer or a countersign's end)."""
+        task = self.workflow.get_task_from_id(task_id)
+        return task is not None and task.state == TaskState.READY
+
+    def passed(self, process: DeployedProcess, task_id: UUID) -> list[str]:
+        """The earlier steps this open task may return its request to, as ``runtime.returns`` offers them
+        (completed before it, in flow order, taking part), or none where the step offers no return or other steps
+        are under way."""
+        task = self.workflow.get_task_from_id(task_id)
+        name = step_name(task.task_spec)
+        if not rewind.allows_return(process, name) or rewind.others_running(self.workflow, task):
+            return []
+        order = list(process.tasks)
+        here = order.index(name) if name in order else len(order)
+        walks_on = not rewind.goes_straight_back(process, name)
+        return [n for n in order[:here] if n in self.completed and rewind.takes_part(process, n)
+                and not (walks_on and rewind.walks_into_join(process, n, name))]
+
+    def give_back(self, process: DeployedProcess, task_id: UUID, to_step: str, username: str) -> list[OpenStep]:
+        """Return the open task's request to ``to_step`` as ``runtime.returns`` does (the graft, the mark).
+        :raise ProcessError:"""
+        self.steps_taken += 1
+        if self.steps_taken > MAX_STEPS:
+            raise ProcessError(f"more than {MAX_STEPS} steps: the case loops")
+        task = self.workflow.get_task_from_id(task_id)
+        name = step_name(task.task_spec)
+        mark = {"from_step": name, "by": username, "reason": "simulated", "straight_back":
+                rewind.goes_straight_back(process, name)}
+        self.run_action(lambda: rewind.graft_return(self.workflow, task, to_step, mark))
+        return self.advance()
 
     def waiting(self) -> bool:
         return any(t.id in self.handed_out for t in self.workflow.get_tasks(state=TaskState.READY, manual=True))
 
-    def complete(self, task_id: UUID, username: str, form: dict[str, Any]) -> list[OpenStep]:
-        """Submit ``form`` on a task as the engine does, and run on. :raise ProcessError:"""
+    def complete(self, task_id: UUID, username: str, form: dict[str, Any],
+                 schema: dict[str, Any] | None = None) -> list[OpenStep]:
+        """Submit ``form`` on a task as the engine does (a returned step going straight back to the step that
+        returned it), and run on. :raise ProcessError:"""
         self.steps_taken += 1
         if self.steps_taken > MAX_STEPS:
             raise ProcessError(f"more than {MAX_STEPS} steps: the case loops")
@@ -147,9 +191,15 @@ class ModelCase:
         if task.state != TaskState.READY:  # closed meanwhile (a countersign round another vote ended)
             return []
         submitted = json.loads(json.dumps(form))
-        task.data[step_name(task.task_spec)] = submitted
+        name = step_name(task.task_spec)
+        task.data[name] = submitted
         countersign.cast_vote(task, username, submitted)
-        self.run_action(task.run)
+        back_to = rewind.straight_back_to(task, schema or {}, submitted)
+        if back_to is None:
+            self.run_action(task.run)
+        else:
+            self.run_action(lambda: rewind.complete_straight_back(self.workflow, task, back_to))
+        self.completed.add(name)
         return self.advance()
 
     @property

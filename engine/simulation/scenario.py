@@ -5,13 +5,16 @@
      "arrivals": {"per_week": 12.5, "by_weekday": [7 shares], "by_hour": [24 shares]},
      "durations": {"research": {"mu": 2.1, "sigma": 0.6, "n": 180}, ...},   # working hours, lognormal
      "people": {"research_supervisor": 4, ...},
+     "away": {"research_supervisor": 0.05, ...},         # share of working days a person of the role is away
+     "returns": {"manager_review": {"share": 0.1, "to": {"research": 0.3, "draft_plan": 0.7}}, ...},
      "data": {"start": [start forms], "steps": {"manager_review": [submitted forms], ...}}}
 
 Durations are the working time of a step (from being taken to being done), in office hours, lognormal
 with ``mu``/``sigma`` of the hours' natural logarithm (maximum likelihood: the mean and standard deviation
 of the logs). Waiting is not a parameter: it comes out of the queues. Branches are not parameters
 either: the forms people submitted (and the start forms) are resampled, and the model's own conditions
-and DMN tables decide.
+and DMN tables decide. Timers are not parameters: the model's own timers and due windows run on the virtual
+clock. What happens beside the model is: returns to an earlier step, and people away (``detours``).
 """
 
 from __future__ import annotations
@@ -72,6 +75,8 @@ class Scenario:
     people: dict[str, int]
     data: dict[str, Any]  # {"start": [forms], "steps": {step: [forms]}}
     office_hours: tuple[float, float] = DEFAULT_OFFICE_HOURS
+    away: dict[str, float] = field(default_factory=dict)  # role -> share of working days away
+    returns: dict[str, dict[str, Any]] = field(default_factory=dict)  # step -> {"share", "to": {step: share}}
 
     def duration(self, step: str) -> Duration:
         found = self.durations.get(step)
@@ -82,7 +87,8 @@ class Scenario:
                 "office_hours": list(self.office_hours), "arrivals": asdict(self.arrivals),
                 "durations": {k: {**asdict(v), "median_hours": round(v.median_hours, 3)}
                               for k, v in self.durations.items()},
-                "people": dict(self.people), "data": self.data}
+                "people": dict(self.people), "away": dict(self.away),
+                "returns": {k: dict(v) for k, v in self.returns.items()}, "data": self.data}
 
 
 def _number(value: Any, what: str, low: float = 0.0, high: float = math.inf) -> float:
@@ -116,7 +122,7 @@ def apply_changes(base: Scenario, changes: dict[str, Any]) -> Scenario:
     if not isinstance(changes, dict):
         raise InvalidInput("scenario: must be a JSON object")
     unknown = set(changes) - {"cases", "seed", "start_at", "office_hours", "arrivals", "durations", "people", "data",
-                              "fitted_from"}
+                              "fitted_from", "away", "returns"}
     if unknown:
         raise InvalidInput(f"scenario: unknown keys {', '.join(sorted(unknown))}")
     cases = int(_number(changes.get("cases", base.cases), "cases", 1, MAX_CASES))
@@ -179,4 +185,33 @@ def apply_changes(base: Scenario, changes: dict[str, Any]) -> Scenario:
         raise InvalidInput("scenario: data.steps must be an object of steps")
     for step, forms in steps.items():
         step_forms[str(step)] = _forms(forms, f"data.steps.{step}")
-    return Scenario(cases, seed, start_at, arrivals, durations, people, data, hours)
+    return Scenario(cases, seed, start_at, arrivals, durations, people, data, hours, _away(base, changes),
+                    _returns(base, changes))
+
+
+def _away(base: Scenario, changes: dict[str, Any]) -> dict[str, float]:
+    away = dict(base.away)
+    raw = changes.get("away", {})
+    if not isinstance(raw, dict):
+        raise InvalidInput("scenario: away must be an object of roles")
+    for role, share in raw.items():
+        away[str(role)] = _number(share, f"away.{role}", 0, 1)
+    return away
+
+
+def _returns(base: Scenario, changes: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    returns = {k: dict(v) for k, v in base.returns.items()}
+    raw = changes.get("returns", {})
+    if not isinstance(raw, dict):
+        raise InvalidInput("scenario: returns must be an object of steps")
+    for step, value in raw.items():
+        if not isinstance(value, dict):
+            raise InvalidInput(f"scenario: returns.{step} must be an object")
+        old = returns.get(str(step), {})
+        share = _number(value.get("share", old.get("share", 0.0)), f"returns.{step}.share", 0, 1)
+        targets = value.get("to", old.get("to", {}))
+        if not isinstance(targets, dict) or (share > 0 and not targets):
+            raise InvalidInput(f"scenario: returns.{step}.to must name the steps returned to, with their shares")
+        to = {str(k): _number(v, f"returns.{step}.to.{k}", 0, 1) for k, v in targets.items()}
+        returns[str(step)] = {"share": share, "to": to, "n": int(old.get("n", 0) or 0)}
+    return returns

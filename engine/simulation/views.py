@@ -65,6 +65,11 @@ class BackTest:
     simulated_median_given_arrivals: float | None  # the fitted scenario with the later arrival rate
     error_given_arrivals: float | None
     fitted_observed_median: float | None  # in sample: the earlier instances' own median
+    simulated_median_replayed: float | None = None  # the later instances' actual arrivals and start forms replayed
+    error_replayed: float | None = None  # the model's error, arrivals given (the forecast's is ``error``)
+    runs: int = 1  # each way's runs (seeds from the one given); the medians above are the runs' median
+    replayed_range: list[float] | None = None  # the lowest and highest of the replayed runs' medians
+    forecast_range: list[float] | None = None  # ... of the forecast's
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -33,7 +33,8 @@ def _show(report: SimulationReport) -> None:
           f"{r['unfinished']} unfinished, {r['failed']} failed; {report.seconds:.1f} s")
     print(f"cycle time (hours): median {cycle['median']}  p90 {cycle['p90']}  mean {cycle['mean']}")
     rows = [{"step": k, **v} for k, v in r["steps"].items()]
-    table(rows, ["step", "role", "count", "waiting", "working", "waiting_median", "working_median"])
+    table(rows, ["step", "role", "count", "waiting", "working", "waiting_median", "working_median", "returned",
+                 "expired", "overdue"])
     print("utilisation: " + ", ".join(f"{k} {v:.0%}" for k, v in r["utilisation"].items()))
     if r["bottleneck"]:
         print(f"bottleneck: {r['bottleneck']['step']} ({r['bottleneck']['role']})")
@@ -91,8 +92,14 @@ def cmd_backtest(engine: Engine, args: argparse.Namespace) -> None:
         return
     print(f"arrivals per week: {result.fitted_per_week:.2f} before, {result.later_per_week:.2f} after")
     print(f"median cycle time (hours): observed after {result.observed_median} (before: "
-          f"{result.fitted_observed_median}); forecast {result.simulated_median} ({result.error:+.1%}); "
-          f"with the later arrival rate {result.simulated_median_given_arrivals} ({result.error_given_arrivals:+.1%})")
+          f"{result.fitted_observed_median}); the median of {result.runs} runs each:")
+    if result.error_replayed is not None:
+        print(f"  the later arrivals replayed: {result.simulated_median_replayed} {result.replayed_range} "
+              f"({result.error_replayed:+.1%}: the model's error)")
+    print(f"  forecast with the fitted arrivals: {result.simulated_median} {result.forecast_range} "
+          f"({result.error:+.1%}: the forecast's error)")
+    print(f"  with the later arrival rate: {result.simulated_median_given_arrivals} "
+          f"({result.error_given_arrivals:+.1%})")
 
 
 def cmd_preview(engine: Engine, args: argparse.Namespace) -> None:

@@ -35,6 +35,8 @@ def test_the_analyst_compares_the_budget_check_draft_with_as_is(
     expect(page.locator("input[name='people.research_supervisor']")).to_have_attribute("placeholder", "1")
     expect(page.locator("table.sim-params").first).to_contain_text(MANAGER[lang])
     expect(page.locator("input[name='model'][value='draft']")).to_be_checked()
+    expect(page.locator("#sim-away input[name='away.research_supervisor']")).to_have_attribute("placeholder", "0.0")
+    expect(page.locator("#sim-returns")).to_be_visible()
     page.locator("input[name='cases']").fill("200")
     page.locator("input[name='people.marketing_manager']").fill("2")  # B: the draft, and one more reviewer
     page.screenshot(path=str(shots / f"simulate-{lang}-{device}-form.png"), full_page=True)
@@ -45,4 +47,5 @@ def test_the_analyst_compares_the_budget_check_draft_with_as_is(
     float(result.locator("[data-delta='median']").inner_text())  # B - A, a number (its sign: the engine's tests)
     expect(result.locator("table.sim-compare")).to_contain_text(MANAGER[lang])  # its utilisation row
     expect(result.locator("table.sim-compare")).to_contain_text("200 / 0 / 0")  # every case ended, in both runs
+    expect(result.locator("#sim-events tr", has_text="draft_plan")).to_have_count(1)  # returns, timers, deadlines
     page.screenshot(path=str(shots / f"simulate-{lang}-{device}-result.png"), full_page=True)

@@ -54,6 +54,13 @@ def _changes(fitted: FittedScenario) -> tuple[dict[str, Any], dict[str, Any]]:
         hours = _number(f"hours.{step}", 0.01, 1000)
         if hours is not None:
             durations[step] = {"median_hours": hours}
+    away = {}
+    for role in fitted.scenario.get("away", {}):
+        percent = _number(f"away.{role}", 0, 100)
+        if percent is not None:
+            away[role] = percent / 100
+    if away:
+        changes["away"] = away
     if people:
         changes["people"] = people
     if durations:
