@@ -5,8 +5,11 @@ and the second sending goes where the first went (``done_before``). See ``engine
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
 
-from flask import Flask, flash, redirect, request
+from flask import Flask, flash, make_response, redirect, request, session
 from flask.typing import ResponseReturnValue
 
 from engine.runtime.request_keys import MAX_KEY_LENGTH, KeptAnswer, RequestKey
@@ -16,6 +19,7 @@ from .context import engine, signed_in
 from .i18n import _
 
 FIELD = "request_key"
+View = TypeVar("View", bound=Callable[..., Any])
 SEE_OTHER = 303
 
 
@@ -55,6 +59,27 @@ def went(key: RequestKey | None, location: str) -> ResponseReturnValue:
     """Go to ``location`` (303), remembered for a second sending of the form's drawing ``key``."""
     keep(key, location)
     return redirect(location, code=SEE_OTHER)
+
+
+def once_per_drawing(view: View) -> View:
+    """For a form whose write its own state refuses to repeat (claim, assign, cancel, retry a job, a calendar
+    day...): a second sending of the same drawing goes where the first went, with "sent already", not with the
+    state's refusal. The key is kept right after the write (``Requests.remember``), unless the view flashed an
+    error (then the form may be sent again)."""
+
+    @wraps(view)
+    def sent_once(*args: Any, **kwargs: Any) -> Any:
+        sent = form_key()
+        earlier = done_before(sent)
+        if earlier is not None:
+            return earlier
+        response = make_response(view(*args, **kwargs))
+        refused = any(category == "error" for category, _text in session.get("_flashes", []))  # left to be shown
+        if sent is not None and response.status_code == SEE_OTHER and response.location and not refused:
+            engine().requests.remember(sent, KeptAnswer(SEE_OTHER, "", response.location))
+        return response
+
+    return sent_once  # type: ignore[return-value]
 
 
 def init_app(app: Flask) -> None:

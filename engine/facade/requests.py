@@ -4,6 +4,7 @@ cases that take one); see ``engine.runtime.request_keys``."""
 
 from __future__ import annotations
 
+from ..errors import Conflict
 from ..runtime import request_keys
 from ..runtime.request_keys import KeptAnswer, RequestKey
 from .core import Area
@@ -22,6 +23,18 @@ class Requests(Area):
         """Keep the answer to the write that held ``request``'s key, for its retries."""
         with self.core.transaction() as session:
             request_keys.keep_answer(session, request, answer)
+
+    def remember(self, request: RequestKey, answer: KeptAnswer) -> None:
+        """Hold ``request``'s key with its answer, right after a write that did not hold it: for writes whose own
+        state refuses a repeat (a claim, a cancel, a calendar day). If the process stops between the write and
+        this, a retry meets that refusal, never a second write. Another sending holding the key already: kept."""
+        try:
+            with self.core.transaction() as session:
+                request_keys.hold(session, request, self.collaborators.clock())
+                session.flush()
+                request_keys.keep_answer(session, request, answer)
+        except Conflict:
+            pass
 
     def forget_old(self) -> int:
         """Give up the keys whose 24 hours are over; how many (the worker does this hourly)."""

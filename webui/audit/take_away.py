@@ -26,6 +26,7 @@ from engine.org.rights import Right
 from ..context import engine, me
 from ..errors import come_back_to
 from ..i18n import _, ngettext
+from ..request_keys import once_per_drawing
 from .case_file import case_html, case_pdf
 from .tamper_text import tamper_text
 from .views import blueprint
@@ -70,6 +71,7 @@ def checkpoints() -> ResponseReturnValue:
 
 
 @blueprint.post("/checkpoints")
+@once_per_drawing
 def make_checkpoint() -> ResponseReturnValue:
     """Sequence what is new and sign a checkpoint now (what ``opsflow checkpoint`` does)."""
     result = engine().audit.checkpoint(me())

@@ -16,6 +16,7 @@ from ..context import engine, me
 from ..errors import come_back_to
 from ..i18n import _
 from ..inbox.views import holds
+from ..request_keys import once_per_drawing
 
 blueprint = Blueprint("calendar", __name__, url_prefix="/calendar")
 FIRST_YEAR, LAST_YEAR = 1900, 9998
@@ -75,6 +76,7 @@ def _day(text: str) -> date:
 
 
 @blueprint.post("/days")
+@once_per_drawing
 def enter() -> ResponseReturnValue:
     """Enter a holiday or a make-up working day (it counts on every node within a minute)."""
     _require_admin()
@@ -89,6 +91,7 @@ def enter() -> ResponseReturnValue:
 
 
 @blueprint.post("/days/<day>/remove")
+@once_per_drawing
 def remove(day: str) -> ResponseReturnValue:
     """Forget an entered day: the holiday package's data counts for it again."""
     _require_admin()

@@ -15,6 +15,7 @@ from ..context import engine, me, processes, signed_in, username
 from ..errors import come_back_to
 from ..forms.field_errors import say
 from ..i18n import _
+from ..request_keys import once_per_drawing
 from . import assignment
 from .present import TaskLines
 
@@ -83,6 +84,7 @@ def index() -> ResponseReturnValue:
 
 
 @blueprint.post("/inbox/bulk-approve")
+@once_per_drawing
 def bulk_approve() -> ResponseReturnValue:
     """Approve the ticked tasks of one step with one comment (批量审批); say which were done and which not."""
     come_back_to(url_for("inbox.index"))

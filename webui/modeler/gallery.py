@@ -17,6 +17,7 @@ from engine.errors import Conflict
 from ..context import engine, me
 from ..errors import come_back_to
 from ..i18n import _
+from ..request_keys import once_per_drawing
 from .views import _modeler_page, blueprint
 
 
@@ -31,6 +32,7 @@ def gallery() -> ResponseReturnValue:
 
 
 @blueprint.post("/packs/<pack>/copy")
+@once_per_drawing
 def copy_pack(pack: str) -> ResponseReturnValue:
     """Copy the pack's process into a new draft under the key given, and open it."""
     back = url_for("modeler.gallery", pack=pack)

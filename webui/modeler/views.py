@@ -23,6 +23,7 @@ from engine.text_input import JsonUnreadable, read_json
 from ..context import engine, me, processes, username
 from ..errors import come_back_to
 from ..i18n import _, language
+from ..request_keys import once_per_drawing
 from ..safety import MODELER_CONTENT_SECURITY_POLICY
 from .labels import page_texts, panel_labels
 from .preview import preview_form
@@ -65,6 +66,7 @@ def index() -> ResponseReturnValue:
 
 
 @blueprint.post("/new")
+@once_per_drawing
 def new() -> ResponseReturnValue:
     """Start a new process from a one-lane diagram and open it."""
     come_back_to(url_for("modeler.index"))
@@ -74,6 +76,7 @@ def new() -> ResponseReturnValue:
 
 
 @blueprint.post("/import")
+@once_per_drawing
 def import_file() -> ResponseReturnValue:
     """Open a BPMN file from another modeler as a draft of the process it defines (validated, not deployed)."""
     come_back_to(url_for("modeler.index"))
@@ -199,6 +202,7 @@ def migration(key: str) -> ResponseReturnValue:
 
 
 @blueprint.post("/<key>/migrate")
+@once_per_drawing
 def migrate(key: str) -> ResponseReturnValue:
     """Move the chosen instances (each in its own transaction), recorded with who and why."""
     to = int(request.form.get("to", "0") or 0)

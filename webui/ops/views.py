@@ -19,6 +19,7 @@ from ..errors import come_back_to
 from ..i18n import _
 from ..instances.status import GOOD_ENDS, status_text
 from ..instances.views import timeline
+from ..request_keys import once_per_drawing
 from ..safety import local_target
 
 blueprint = Blueprint("ops", __name__, url_prefix="/ops")
@@ -57,6 +58,7 @@ def incident(job_id: int) -> ResponseReturnValue:
 
 
 @blueprint.post("/incidents/<id:job_id>/retry")
+@once_per_drawing
 def retry(job_id: int) -> ResponseReturnValue:
     """Run an incident's job again (the worker takes it at once)."""
     come_back_to(url_for("ops.index"))
@@ -66,6 +68,7 @@ def retry(job_id: int) -> ResponseReturnValue:
 
 
 @blueprint.post("/incidents/<id:job_id>/dismiss")
+@once_per_drawing
 def dismiss(job_id: int) -> ResponseReturnValue:
     """Give up a failing notification job with a reason (kept on the job, with who gave it up)."""
     come_back_to(url_for("ops.incident", job_id=job_id, _anchor="dismiss"))
@@ -75,6 +78,7 @@ def dismiss(job_id: int) -> ResponseReturnValue:
 
 
 @blueprint.post("/instances/<id:instance_id>/cancel")
+@once_per_drawing
 def cancel(instance_id: int) -> ResponseReturnValue:
     """Cancel an instance with a reason; its starter is told, with the reason."""
     target = local_target(request.form.get("next")) or url_for("ops.index")
@@ -85,6 +89,7 @@ def cancel(instance_id: int) -> ResponseReturnValue:
 
 
 @blueprint.post("/instances/cancel")
+@once_per_drawing
 def cancel_by_id() -> ResponseReturnValue:
     """Cancel the instance whose id is typed into the form (the same as cancelling it from its incident)."""
     come_back_to(url_for("ops.index"))

@@ -35,7 +35,7 @@ from ..forms.render import UPLOAD_PREFIX, build_form
 from ..i18n import _, decision_tone, enum_label, pick, step_title, when
 from ..inbox import assignment
 from ..inbox.views import holds
-from ..request_keys import done_before, form_key, keep
+from ..request_keys import done_before, form_key, keep, once_per_drawing
 from ..safety import local_target
 from .handover import handover_view
 
@@ -279,6 +279,7 @@ def complete(task_id: int) -> ResponseReturnValue:
 
 
 @blueprint.post("/<id:task_id>/claim")
+@once_per_drawing
 def claim(task_id: int) -> ResponseReturnValue:
     """Take an unclaimed task, so that nobody else works on it."""
     come_back_to(_next_or(url_for("tasks.show", task_id=task_id)))
@@ -288,6 +289,7 @@ def claim(task_id: int) -> ResponseReturnValue:
 
 
 @blueprint.post("/<id:task_id>/unclaim")
+@once_per_drawing
 def unclaim(task_id: int) -> ResponseReturnValue:
     """Give a task back to the team."""
     engine().work.unclaim(me(), task_id)
@@ -296,6 +298,7 @@ def unclaim(task_id: int) -> ResponseReturnValue:
 
 
 @blueprint.post("/<id:task_id>/assign")
+@once_per_drawing
 def assign(task_id: int) -> ResponseReturnValue:
     """Give a task to someone who reports to me (the dispatch right)."""
     target = request.form.get("user", "").strip()
@@ -344,6 +347,7 @@ def return_task(task_id: int) -> ResponseReturnValue:
 
 
 @blueprint.post("/<id:task_id>/separation-override")
+@once_per_drawing
 def separation_override(task_id: int) -> ResponseReturnValue:
     """Let the person a step's separation rule keeps away do this task after all, with a reason (the director,
     admins: 不相容职责分离的例外); on the request's history and in the auditors' report."""
