@@ -19,6 +19,7 @@ import { useCallback } from '@bpmn-io/properties-panel/preact/hooks';
 
 import { processRuleEntries, taskRuleEntries } from './approval-rules.jsx';
 import { countersignEntries } from './countersign-entries.jsx';
+import { keyProblem, proposeKey } from './data-key.js';
 import { getBody, getProperty, ownerOf, setBody, setProperty } from './extension.js';
 import { entry } from './panel-kit.jsx';
 
@@ -133,8 +134,30 @@ function DecisionSelect({ element, id }) {
     getValue={() => getBody(element, type)} setValue={(value) => setBody(element, type, value, deps)} />;
 }
 
+// The task's id is where the engine keeps its data: required, readable, an identifier, unique (data-key.js).
+function DataKey({ element, id }) {
+  const modeling = useService('modeling');
+  const debounce = useService('debounceInput');
+  const validate = (value) => {
+    const problem = keyProblem(value, element);
+    if (!problem) {
+      return null;
+    }
+    const proposal = problem === 'generated' ? proposeKey(element.businessObject.name, element) : null;
+    return label(`datakey.${problem}`) + (proposal ? ` ${label('datakey.proposal')} ${proposal}` : '');
+  };
+  const setValue = useCallback((value) => {
+    if (!keyProblem(value, element)) {
+      modeling.updateProperties(element, { id: value.trim() });
+    }
+  }, [element]);
+  return <TextFieldEntry element={element} id={id} label={label('Data key')} description={label('datakey.hint')}
+    debounce={debounce} validate={validate} getValue={() => element.businessObject.id} setValue={setValue} />;
+}
+
 function userTaskEntries() {
   return [
+    entry('opsflow-data-key', DataKey),
     entry('opsflow-form', FormSelect, { name: 'formJsonSchemaFilename', labelKey: 'Form' }, isSelectEntryEdited),
     entry('opsflow-title-zh', PropertyField, { name: 'titleZh', labelKey: 'Title in Chinese' }),
     entry('opsflow-instructions', BodyField, { type: 'spiffworkflow:InstructionsForEndUser',

@@ -1,6 +1,7 @@
 /**
- * Validation problems drawn on their elements (a marker and a badge on the canvas) and listed beside
- * the diagram with the element named; a click on a listed problem selects and shows the element.
+ * Validation problems marked on their elements (an outline on the canvas) and listed beside the diagram
+ * with the element named; a click on a listed problem selects and shows the element. The badge on each
+ * element and the count at the foot of the canvas are the lint overlays', fed the same list (server-lint.js).
  */
 
 const MARKERS = { error: 'opsflow-error', warning: 'opsflow-warning' };
@@ -25,7 +26,6 @@ export class ProblemsView {
       canvas.removeMarker(id, marker);
     }
     this.marked = [];
-    this.modeler.get('overlays').remove({ type: 'opsflow-problem' });
     this.list.replaceChildren();
   }
 
@@ -33,30 +33,15 @@ export class ProblemsView {
     this.clear();
     const registry = this.modeler.get('elementRegistry');
     const canvas = this.modeler.get('canvas');
-    const overlays = this.modeler.get('overlays');
-    const badges = new Map();
+    this.list.setAttribute('data-count', String(problems.length));
     for (const problem of problems) {
       const onCanvas = problem.element && !problem.file && registry.get(problem.element);
       if (onCanvas) {
         const marker = MARKERS[problem.severity] || MARKERS.error;
         canvas.addMarker(problem.element, marker);
         this.marked.push([problem.element, marker]);
-        const badge = badges.get(problem.element) || { severity: problem.severity, messages: [] };
-        if (problem.severity === 'error') {
-          badge.severity = 'error';
-        }
-        badge.messages.push(problem.message);
-        badges.set(problem.element, badge);
       }
       this.list.append(this.item(problem, Boolean(onCanvas)));
-    }
-    for (const [id, badge] of badges) {
-      const html = document.createElement('span');
-      html.className = `opsflow-problem-badge ${badge.severity}`;
-      html.textContent = badge.severity === 'error' ? '!' : '?';
-      html.title = badge.messages.join('\n');
-      html.setAttribute('data-element', id);
-      overlays.add(id, 'opsflow-problem', { position: { top: -10, right: 10 }, html });
     }
     if (!problems.length) {
       const none = document.createElement('li');
