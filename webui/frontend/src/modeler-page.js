@@ -77,10 +77,7 @@ class EditorPage {
     }
     this.problems.show(this.data.draft.problems || []);
     this.modeler.on('commandStack.changed', () => this.changed());
-    this.lintRounds = 0; // the badge's updates, for the browser tests: it has caught up with a change
-    this.modeler.on('linting.completed', () => {
-      this.lintRounds += 1;
-    });
+
     window.addEventListener('beforeunload', (event) => {
       if (this.dirty) {
         event.preventDefault();

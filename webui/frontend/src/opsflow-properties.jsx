@@ -89,9 +89,10 @@ function StartRoles({ element, id }) {
   const debounce = useService('debounceInput');
   const context = useService('opsflowContext');
   const known = new Set(context.roles.map((role) => role.key));
+  const unknownRole = label('unknown role'); // validate runs outside rendering too: no hook inside it
   const validate = (value) => {
     const unknown = (value || '').split(',').map((r) => r.trim()).filter((r) => r && !known.has(r));
-    return unknown.length ? `${label('unknown role')}: ${unknown.join(', ')}` : null;
+    return unknown.length ? `${unknownRole}: ${unknown.join(', ')}` : null;
   };
   const setValue = useCallback((value) => setProperty(element, 'startRoles', value, deps), [element]);
   return <TextFieldEntry element={element} id={id} label={label('Who may start (roles, comma separated)')}
@@ -138,13 +139,16 @@ function DecisionSelect({ element, id }) {
 function DataKey({ element, id }) {
   const modeling = useService('modeling');
   const debounce = useService('debounceInput');
+  const labels = useService('opsflowContext').labels || {};
   const validate = (value) => {
+    // Called outside the panel's rendering too: the labels are read above, never through a hook here.
     const problem = keyProblem(value, element);
     if (!problem) {
       return null;
     }
     const proposal = problem === 'generated' ? proposeKey(element.businessObject.name, element) : null;
-    return label(`datakey.${problem}`) + (proposal ? ` ${label('datakey.proposal')} ${proposal}` : '');
+    const said = labels[`datakey.${problem}`] || problem;
+    return proposal ? `${said} ${labels['datakey.proposal'] || ''} ${proposal}` : said;
   };
   const setValue = useCallback((value) => {
     if (!keyProblem(value, element)) {

@@ -22,8 +22,11 @@ export class ProblemsView {
 
   clear() {
     const canvas = this.modeler.get('canvas');
-    for (const [id, marker] of this.marked) {
-      canvas.removeMarker(id, marker);
+    const registry = this.modeler.get('elementRegistry');
+    for (const [element, marker] of this.marked) {
+      if (registry.get(element.id) === element) { // not deleted since (renamed is fine: a data key named)
+        canvas.removeMarker(element, marker);
+      }
     }
     this.marked = [];
     this.list.replaceChildren();
@@ -38,8 +41,8 @@ export class ProblemsView {
       const onCanvas = problem.element && !problem.file && registry.get(problem.element);
       if (onCanvas) {
         const marker = MARKERS[problem.severity] || MARKERS.error;
-        canvas.addMarker(problem.element, marker);
-        this.marked.push([problem.element, marker]);
+        canvas.addMarker(onCanvas, marker);
+        this.marked.push([onCanvas, marker]);
       }
       this.list.append(this.item(problem, Boolean(onCanvas)));
     }

@@ -33,6 +33,13 @@ export default class ServerLinting extends Linting {
     this._delay = config.delay ?? 400;
     this._given = null;
     this._last = asReports([], null);
+    this._asked = 0;
+    this._answered = 0;
+  }
+
+  /** Whether the badge shows the answer to the last change (nothing waiting, nothing on its way). */
+  isIdle() {
+    return this._answered === this._asked;
   }
 
   /** Show these problems at once (a save's or a deploy's answer), without asking the server again. */
@@ -43,12 +50,14 @@ export default class ServerLinting extends Linting {
 
   lint() {
     const root = this._canvas.getRootElement();
+    const round = ++this._asked;
+    window.clearTimeout(this._timer);
     if (this._given) {
       this._last = asReports(this._given, root && root.id);
       this._given = null;
+      this._answered = round;
       return Promise.resolve(this._last);
     }
-    window.clearTimeout(this._timer);
     // A later change restarts the pause; bpmn-js-bpmnlint shows only the answer of the last lint() it started.
     return new Promise((resolve) => {
       this._timer = window.setTimeout(async () => {
@@ -56,6 +65,9 @@ export default class ServerLinting extends Linting {
         const current = this._canvas.getRootElement();
         if (problems) {
           this._last = asReports(problems, current && current.id);
+        }
+        if (round === this._asked) {
+          this._answered = round;
         }
         resolve(this._last);
       }, this._delay);
