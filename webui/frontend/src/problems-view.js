@@ -4,6 +4,8 @@
  * element and the count at the foot of the canvas are the lint overlays', fed the same list (server-lint.js).
  */
 
+import { shownName } from './zh-labels.js';
+
 const MARKERS = { error: 'opsflow-error', warning: 'opsflow-warning' };
 
 export class ProblemsView {
@@ -16,7 +18,9 @@ export class ProblemsView {
 
   elementName(id) {
     const element = id && this.modeler.get('elementRegistry').get(id);
-    const name = element && element.businessObject && element.businessObject.name;
+    // As the canvas shows it: a Chinese title in the zh UI, a lane's role by its title (zh-labels.js).
+    const name = element && (shownName(element, this.modeler.get('opsflowContext'))
+      || (element.businessObject && element.businessObject.name));
     return name ? `${name} (${id})` : id;
   }
 
