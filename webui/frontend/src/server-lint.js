@@ -61,7 +61,12 @@ export default class ServerLinting extends Linting {
     // A later change restarts the pause; bpmn-js-bpmnlint shows only the answer of the last lint() it started.
     return new Promise((resolve) => {
       this._timer = window.setTimeout(async () => {
-        const problems = await this._check();
+        let problems = null;
+        try {
+          problems = await this._check();
+        } catch (error) {
+          console.error('[opsflow] the problems could not be checked', error); // the badge keeps what it showed
+        }
         const current = this._canvas.getRootElement();
         if (problems) {
           this._last = asReports(problems, current && current.id);
