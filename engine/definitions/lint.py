@@ -8,6 +8,8 @@ They run on the documents the deploy check has read (``deploy_check``), on every
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 from .checks import elements, texts
@@ -37,6 +39,9 @@ MANUAL_TASK = N_("manual task %(task)r: use a user task with a form instead")
 NO_FORM = N_("user task %(task)r has no form (formJsonSchemaFilename)")
 NOT_ALLOWED = N_("%(owner)s: script is not allowed: %(error)s")
 START_ROLES = N_("process %(process)r names no roles that may start it (property startRoles)")
+# bpmn-js's id for a new task: the engine would keep the task's data under it (``Activity_0abc123['field']``).
+GENERATED_ID = re.compile(r"^Activity_[0-9a-z]{7}$")
+GENERATED_KEY = N_("user task %(task)r keeps its data under a generated id: give it a readable data key (its id)")
 DMN_TYPES = {"string", "number", "integer", "long", "double", "boolean", "date", ""}
 
 
@@ -75,6 +80,8 @@ def lint_bpmn(root: etree._Element, known_roles: set[str]) -> list[Problem]:
             if kind in NOT_EXECUTED:
                 problems.append(Problem(NOT_EXECUTED[kind], element, item=element))
             problems += _deploy_check_of(node, kind, element)
+            if kind == "userTask" and GENERATED_ID.match(element):
+                problems.append(Problem(GENERATED_KEY, element, severity="warning", task=element))
             if _started_by_an_event(node):
                 continue
             if kind != "startEvent" and element not in targets:

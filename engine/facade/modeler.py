@@ -48,6 +48,11 @@ class Modeler(Area):
             return drafts.save_draft(session, acting(session, by), key, bpmn, files, expected_version,
                                      self.collaborators.clock())
 
+    def check_draft(self, by: Person, key: str, bpmn: str, files: Files) -> list[TemplatedProblem]:
+        """Every problem saving this as the draft of ``key`` would find; nothing is stored."""
+        with self.core.reading() as session:
+            return [p.as_dict() for p in drafts.check_draft(session, acting(session, by), key, bpmn, files)]
+
     def discard_draft(self, by: Person, key: str, expected_version: int) -> None:
         with self.core.transaction() as session:
             drafts.discard_draft(session, acting(session, by), key, expected_version)

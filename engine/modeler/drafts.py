@@ -145,7 +145,7 @@ def save_draft(
     check_files(bpmn, files)
     draft = find_draft(session, key)
     latest = _latest(session, key)
-    name = bpmn_name or (draft.bpmn_name if draft else latest.source_name if latest else f"{key}.bpmn")
+    name = bpmn_name or _bpmn_name(session, key, draft)
     problems = validate_bundle(session, bundle_of(name, bpmn, files), key)
     values = {"bpmn_xml": bpmn, "files_json": json.dumps(files, ensure_ascii=False, sort_keys=True),
               "problems_json": json.dumps([p.as_dict() for p in problems], ensure_ascii=False),
@@ -171,6 +171,20 @@ def save_draft(
     assert saved is not None
     session.refresh(saved)
     return _view(saved, problems)
+
+
+def _bpmn_name(session: Session, key: str, draft: ProcessDraft | None) -> str:
+    latest = _latest(session, key) if draft is None else None
+    return draft.bpmn_name if draft else latest.source_name if latest else f"{key}.bpmn"
+
+
+def check_draft(session: Session, actor: Actor, key: str, bpmn: str, files: Files) -> list[Problem]:
+    """The problems saving ``bpmn`` and ``files`` as the draft of ``key`` would find (the deploy check's, and
+    the draft's own rule); nothing is stored. The modeler's live check, as the analyst draws."""
+    require(actor, Right.MODEL, "edit process drafts")
+    check_key(key)
+    check_files(bpmn, files)
+    return validate_bundle(session, bundle_of(_bpmn_name(session, key, find_draft(session, key)), bpmn, files), key)
 
 
 def discard_draft(session: Session, actor: Actor, key: str, expected_version: int) -> None:

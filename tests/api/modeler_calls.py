@@ -55,6 +55,19 @@ def exercise_modeler(api: Any) -> None:
                      key="market_plan")
     api.call("admin", "put", draft, {"bpmn": opened["bpmn"], "files": opened["files"], "version": 0}, 409,
              key="market_plan")
+    # The editor's live check: what a save finds, nothing stored (the draft stays at the version saved).
+    checked = api.call("gao.yan", "post", f"{draft}/problems", {"bpmn": opened["bpmn"], "files": opened["files"]},
+                       key="market_plan")
+    assert checked["problems"] == saved["problems"]
+    broken = opened["bpmn"].replace('name="director"', 'name="no_such_role"', 1)
+    found = api.call("gao.yan", "post", f"{draft}/problems", {"bpmn": broken, "files": opened["files"]},
+                     key="market_plan")["problems"]
+    assert [p["severity"] for p in found if p["element"] == "lane_director"] == ["error"]
+    api.call("li.na", "post", f"{draft}/problems", {"bpmn": broken, "files": {}}, 403, key="market_plan")
+    api.call("gao.yan", "post", f"{draft}/problems", {"bpmn": broken, "files": {"x.txt": {"kind": "pdf",
+                                                                                            "content": ""}}},
+             400, key="market_plan")
+    assert api.call("gao.yan", "get", draft, key="market_plan")["version"] == saved["version"]
     api.call("gao.yan", "get", "/drafts")
     api.call("gao.yan", "post", f"{draft}/deploy", {"version": saved["version"], "note": "same"}, 200,
              key="market_plan")  # unchanged: no new version, the draft stays

@@ -43,7 +43,7 @@ def test_every_route_is_documented_and_every_documented_route_exists(sqlite_app,
     documented = {(API + path, method) for path, item in document["paths"].items() for method in item
                   if method in HTTP_METHODS}
     assert routes == documented
-    assert len(routes) == 67
+    assert len(routes) == 68
 
 
 def test_the_document_is_valid_openapi(document):

@@ -346,6 +346,8 @@ PROBES = [
     Probe("/process-definitions/<key>/draft", "GET", "/process-definitions/market_plan/draft", 403, {200: MODELERS}),
     Probe("/process-definitions/<key>/draft", "PUT", "/process-definitions/market_plan/draft", 403, {200: MODELERS},
           body={"bpmn": "<definitions/>", "files": {}, "version": 0}),  # saved, with its problems listed
+    Probe("/process-definitions/<key>/draft/problems", "POST", "/process-definitions/market_plan/draft/problems", 403,
+          {200: MODELERS}, body={"bpmn": "<definitions/>", "files": {}}),  # the problems listed, nothing saved
     Probe("/process-definitions/<key>/draft", "DELETE", "/process-definitions/market_plan/draft?version=0", 403,
           {404: MODELERS}),  # no draft to discard in the template
     Probe("/process-definitions/<key>/draft/deploy", "POST", "/process-definitions/market_plan/draft/deploy", 403,

@@ -60,7 +60,7 @@ def test_the_budget_check_is_drawn_validated_deployed_diffed_and_migrated(browse
 
         # The lane has no role yet: the server's validation draws it on the lane and lists it by name.
         expect(page.locator(f".djs-element.opsflow-error[data-element-id='{made['lane']}']")).to_have_count(1)
-        expect(page.locator(f".opsflow-problem-badge[data-element='{made['lane']}']")).to_be_visible()
+        expect(page.locator(f".djs-overlays[data-container-id='{made['lane']}'] .bjsl-overlay")).to_be_visible()
         problem = page.locator(f"#problem-list li[data-element='{made['lane']}']")
         expect(problem).to_contain_text(texts["no_role"])
         expect(page.locator("#problem-list")).to_contain_text(texts["no_lane"])

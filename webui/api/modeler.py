@@ -130,6 +130,15 @@ def save_draft(key: str) -> Response:
     return jsonify(with_problems_said(saved))
 
 
+@blueprint.post(f"{DEFINITIONS}/<key>/draft/problems")
+def check_draft(key: str) -> Response:
+    """The problems of ``{"bpmn", "files"}`` as the draft of ``key``, as a save would find them; nothing is
+    stored (the editor's live check: its badge and its problem list)."""
+    body = body_object({"bpmn": str, "files": dict}, required=("bpmn",))
+    problems = context.engine().modeler.check_draft(context.me(), key, body["bpmn"], _files(body))
+    return jsonify(with_problems_said({"problems": problems}))
+
+
 @blueprint.delete(f"{DEFINITIONS}/<key>/draft")
 def discard_draft(key: str) -> tuple[str, int]:
     """Discard the draft as saved at ``?version=N``. :raise 409: it changed since."""

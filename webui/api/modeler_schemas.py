@@ -45,6 +45,9 @@ DEPLOY_REQUEST = body({"bpmn_name": STRING, "bpmn": STRING, "forms": TEXTS, "dmn
                       ["bpmn", "note"])
 NEW_DRAFT_REQUEST = body({"key": STRING, "title": STRING}, ["key"])
 SAVE_DRAFT_REQUEST = body({"bpmn": STRING, "files": FILES, "version": INTEGER}, ["bpmn", "version"])
+CHECK_DRAFT_REQUEST = body({"bpmn": STRING, "files": FILES}, ["bpmn"])
+DRAFT_PROBLEMS = obj({"problems": {"type": "array", "items": ref("Problem")}},
+                     "What a save would find, errors first; nothing stored.")
 DEPLOY_DRAFT_REQUEST = body({"version": INTEGER, "note": {"type": "string", "minLength": 1}}, ["version", "note"])
 MIGRATE_REQUEST = body({"instances": {"type": "array", "items": INTEGER, "minItems": 1, "maxItems": 500},
                         "to": INTEGER, "reason": {"type": "string", "minLength": 1}}, ["instances", "to", "reason"])
@@ -61,6 +64,7 @@ MODELER_COMPONENTS: dict[str, Schema] = {
     "Problem": PROBLEM, "Deployment": DEPLOYMENT, "Version": VERSION, "VersionDetail": VERSION_DETAIL, "Diff": DIFF,
     "Draft": DRAFT_VIEW, "DraftSummary": DRAFT_SUMMARY, "MigrationCheck": MIGRATION_CHECK,
     "MigrationResult": MIGRATION_RESULT, "DeployRequest": DEPLOY_REQUEST, "NewDraftRequest": NEW_DRAFT_REQUEST,
-    "SaveDraftRequest": SAVE_DRAFT_REQUEST, "DeployDraftRequest": DEPLOY_DRAFT_REQUEST,
-    "MigrateRequest": MIGRATE_REQUEST, "DecisionTrial": DECISION_TRIAL, "TryDecisionRequest": TRY_DECISION_REQUEST,
+    "SaveDraftRequest": SAVE_DRAFT_REQUEST, "CheckDraftRequest": CHECK_DRAFT_REQUEST, "DraftProblems": DRAFT_PROBLEMS,
+    "DeployDraftRequest": DEPLOY_DRAFT_REQUEST, "MigrateRequest": MIGRATE_REQUEST, "DecisionTrial": DECISION_TRIAL,
+    "TryDecisionRequest": TRY_DECISION_REQUEST,
 }

@@ -159,6 +159,9 @@ def _modeler_paths() -> dict[str, Any]:
                               [KEY], "SaveDraftRequest"),
             "delete": discard},
         f"{draft}/deploy": {"post": deploy_draft},
+        f"{draft}/problems": {"post": _operation(
+            "checkDraft", "The problems a save would find (the editor's live check); nothing is stored", "modeler",
+            (200, ref("DraftProblems"), "Every problem, on its element"), [400, 403, 413], [KEY], "CheckDraftRequest")},
         f"{base}/migrations": {
             "get": _operation("migrationDryRun", "Dry run: can each running instance on an older version move?",
                               "modeler", (200, items_of(ref("MigrationCheck")), "Per instance"), [400, 403, 404],

@@ -62,6 +62,7 @@ GATES: dict[str, Gate] = {  # endpoint: the right its write needs, and on what
     "api.deploy_bundle": _on(Write.DEPLOY),
     "api.new_draft": _on(Write.MODEL),
     "api.save_draft": _on(Write.MODEL),
+    "api.check_draft": _on(Write.MODEL),
     "api.discard_draft": _on(Write.MODEL),
     "api.deploy_draft": _on(Write.DEPLOY),
     "api.migrate": _on(Write.MIGRATE),

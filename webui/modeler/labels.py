@@ -30,6 +30,7 @@ def panel_labels() -> dict[str, str]:
         "Condition (Python expression)": _("Condition (Python expression)"),
         "condition.hint": _("For example: manager_review['decision'] == 'approve'"),
         "Decision table": _("Decision table"), "Form": _("Form"), "Title in Chinese": _("Title in Chinese"),
+        **data_key_labels(),
         "Instructions (English)": _("Instructions (English)"), "Instructions (Chinese)": _("Instructions (Chinese)"),
         "Shows the data of (steps)": _("Shows the data of (steps)"),
         "context.hint": _("Step ids, comma separated, whose data the task shows (e.g. start,research)."),
@@ -48,6 +49,20 @@ def panel_labels() -> dict[str, str]:
         "instance-title.hint": _("With placeholders, e.g. ${start.title} (${start.period})."),
         "Business key": _("Business key"),
         **countersign_labels(), **approval_rule_labels(),
+    }
+
+
+def data_key_labels() -> dict[str, str]:
+    """The data key field of a user task (the task's id, where the engine keeps what its form collects)."""
+    return {
+        "Data key": _("Data key"),
+        "datakey.hint": _("The task's id: its data is stored under it, and scripts and conditions read it as "
+                          "key['field']. Letters, digits and _, starting with a letter."),
+        "datakey.required": _("Name the data key."),
+        "datakey.invalid": _("A data key: letters, digits and _, starting with a letter, not a Python word."),
+        "datakey.taken": _("This id is already used in the diagram; choose another."),
+        "datakey.generated": _("A generated id: give this step's data a readable key."),
+        "datakey.proposal": _("For example:"),
     }
 
 

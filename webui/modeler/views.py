@@ -129,7 +129,8 @@ def edit(key: str) -> ResponseReturnValue:
         "roles": _roles(), "labels": panel_labels(), "texts": page_texts(),
         "urls": {"draft": url_for("api.save_draft", key=key), "deploy": url_for("api.deploy_draft", key=key),
                  "preview": url_for("modeler.preview"), "versions": url_for("modeler.versions", key=key),
-                 "index": url_for("modeler.index"), "tryDecision": url_for("api.try_decision")},
+                 "index": url_for("modeler.index"), "tryDecision": url_for("api.try_decision"),
+                 "problems": url_for("api.check_draft", key=key)},
     }
     return _modeler_page(render_template("modeler/edit.html", key=key, draft=draft,
                                          data=json.dumps(data, ensure_ascii=False).replace("</", "<\\/")))

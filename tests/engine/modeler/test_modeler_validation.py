@@ -3,6 +3,7 @@ other modelers' files, and hostile bundles refused through the API with nothing 
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -13,6 +14,7 @@ from engine.errors import DeploymentRejected
 from engine.models import ProcessDefinition
 from engine.org.people import Person
 from tests.api.helpers import ApiUser, make_app
+from tests.engine.definitions.test_deploy_bundle import NOTE_FORM, bpmn
 from tests.engine.definitions.test_deploy_validation import REJECTED, REJECTIONS
 from tests.paths import REPO
 
@@ -135,3 +137,15 @@ def test_deploy_rejected_keeps_its_text_and_carries_the_elements(sqlite_engine):
     assert [getattr(p, "element", None) for p in caught.value.problems] == ["call_out"]
     assert "service task 'call_out': service tasks are not supported" in str(caught.value)
 
+
+
+def test_a_user_task_keeping_its_data_under_a_generated_id_is_a_warning_that_does_not_stop_a_deploy(sqlite_engine):
+    forms = {"memo/note.json": json.dumps(NOTE_FORM).encode()}
+    generated = bpmn().replace(b'"write"', b'"Activity_0abc123"').replace(b">write<", b">Activity_0abc123<")
+    problems = sqlite_engine.modeler.validate(Person("gao.yan"), DefinitionBundle("memo.bpmn", generated, forms=forms))
+    assert [(p["element"], p["severity"]) for p in problems] == [("Activity_0abc123", "warning")]
+    assert "generated id" in problems[0]["message"]
+    assert sqlite_engine.modeler.validate(Person("gao.yan"), DefinitionBundle("memo.bpmn", bpmn(), forms=forms)) == []
+    [deployed] = sqlite_engine.definitions.deploy(Person("gao.yan"), [DefinitionBundle("memo.bpmn", generated,
+                                                                                       forms=forms)], "a memo")
+    assert deployed.version == 1

@@ -6,6 +6,7 @@
  * server did not answer (`offline` is told why).
  *
  *   PUT    urls.draft            {bpmn, files, version}  -> 200 the draft with its problems
+ *   POST   urls.problems         {bpmn, files}           -> 200 {problems}: what a save would find, not saved
  *   POST   urls.deploy           {version, note}         -> 201 (200: unchanged) {key, version, status}
  *   DELETE urls.draft?version=N                          -> 204
  */
@@ -38,6 +39,10 @@ export class DraftApi {
 
   save(draft) {
     return this.send('PUT', this.urls.draft, draft);
+  }
+
+  check(draft) {
+    return this.send('POST', this.urls.problems, draft);
   }
 
   deploy(request) {

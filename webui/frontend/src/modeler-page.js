@@ -46,6 +46,7 @@ class EditorPage {
     this.status = document.getElementById('modeler-status');
     this.modeler = window.OpsflowModeler.create({
       container: '#canvas', propertiesPanel: '#properties', language: data.language,
+      check: () => this.check(),
       context: {
         roles: data.roles, labels: data.labels,
         forms: () => Object.keys(this.files).filter((n) => this.files[n].kind === 'form').sort(),
@@ -76,6 +77,7 @@ class EditorPage {
     }
     this.problems.show(this.data.draft.problems || []);
     this.modeler.on('commandStack.changed', () => this.changed());
+
     window.addEventListener('beforeunload', (event) => {
       if (this.dirty) {
         event.preventDefault();
@@ -205,7 +207,7 @@ class EditorPage {
           this.version = theirs.version;
           this.base = { bpmn: theirs.bpmn, version: theirs.version, by: theirs.updated_by };
           this.dirty = false;
-          this.problems.show(theirs.problems || []);
+          this.showProblems(theirs.problems || []);
           this.say(this.texts.openedTheirs, 'warn');
           this.offerOlderCopy(loadUnsaved(this.key));
         } },
@@ -229,7 +231,27 @@ class EditorPage {
     }
   }
 
+  async check() {
+    // The server's problems of the diagram and files as they are now (not saved): the list and the lint badge.
+    if (!this.api) {
+      return null;
+    }
+    await this.dmn.flush();
+    const answer = await this.api.check({ bpmn: await this.exportXml(), files: this.files });
+    if (!answer || answer.status !== 200) {
+      return null;
+    }
+    this.problems.show(answer.problems);
+    return answer.problems;
+  }
+
+  showProblems(problems) {
+    this.problems.show(problems);
+    this.modeler.get('linting').showProblems(problems);
+  }
+
   changed() {
+    this.modeler.get('linting').update(); // a form or a table changed: check again (the diagram's changes do anyway)
     this.dirty = true;
     this.say(this.texts.unsaved, 'warn');
     window.clearTimeout(this.keepTimer);
@@ -276,7 +298,7 @@ class EditorPage {
     this.base = { bpmn: xml, version: answer.version, by: answer.updated_by };
     this.dirty = false;
     forgetUnsaved(this.key);
-    this.problems.show(answer.problems);
+    this.showProblems(answer.problems);
     const errors = answer.problems.filter((p) => p.severity === 'error').length;
     this.say(errors ? this.texts.savedWithErrors.replace('%(count)s', errors) : this.texts.saved,
       errors ? 'error' : 'ok');
@@ -313,7 +335,7 @@ class EditorPage {
       return;
     }
     if (answer.errors) {
-      this.problems.show(answer.errors);
+      this.showProblems(answer.errors);
       this.say(this.texts.notDeployed, 'error');
       return;
     }

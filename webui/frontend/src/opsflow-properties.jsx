@@ -19,6 +19,7 @@ import { useCallback } from '@bpmn-io/properties-panel/preact/hooks';
 
 import { processRuleEntries, taskRuleEntries } from './approval-rules.jsx';
 import { countersignEntries } from './countersign-entries.jsx';
+import { keyProblem, proposeKey } from './data-key.js';
 import { getBody, getProperty, ownerOf, setBody, setProperty } from './extension.js';
 import { entry } from './panel-kit.jsx';
 
@@ -88,9 +89,10 @@ function StartRoles({ element, id }) {
   const debounce = useService('debounceInput');
   const context = useService('opsflowContext');
   const known = new Set(context.roles.map((role) => role.key));
+  const unknownRole = label('unknown role'); // validate runs outside rendering too: no hook inside it
   const validate = (value) => {
     const unknown = (value || '').split(',').map((r) => r.trim()).filter((r) => r && !known.has(r));
-    return unknown.length ? `${label('unknown role')}: ${unknown.join(', ')}` : null;
+    return unknown.length ? `${unknownRole}: ${unknown.join(', ')}` : null;
   };
   const setValue = useCallback((value) => setProperty(element, 'startRoles', value, deps), [element]);
   return <TextFieldEntry element={element} id={id} label={label('Who may start (roles, comma separated)')}
@@ -133,8 +135,33 @@ function DecisionSelect({ element, id }) {
     getValue={() => getBody(element, type)} setValue={(value) => setBody(element, type, value, deps)} />;
 }
 
+// The task's id is where the engine keeps its data: required, readable, an identifier, unique (data-key.js).
+function DataKey({ element, id }) {
+  const modeling = useService('modeling');
+  const debounce = useService('debounceInput');
+  const labels = useService('opsflowContext').labels || {};
+  const validate = (value) => {
+    // Called outside the panel's rendering too: the labels are read above, never through a hook here.
+    const problem = keyProblem(value, element);
+    if (!problem) {
+      return null;
+    }
+    const proposal = problem === 'generated' ? proposeKey(element.businessObject.name, element) : null;
+    const said = labels[`datakey.${problem}`] || problem;
+    return proposal ? `${said} ${labels['datakey.proposal'] || ''} ${proposal}` : said;
+  };
+  const setValue = useCallback((value) => {
+    if (!keyProblem(value, element)) {
+      modeling.updateProperties(element, { id: value.trim() });
+    }
+  }, [element]);
+  return <TextFieldEntry element={element} id={id} label={label('Data key')} description={label('datakey.hint')}
+    debounce={debounce} validate={validate} getValue={() => element.businessObject.id} setValue={setValue} />;
+}
+
 function userTaskEntries() {
   return [
+    entry('opsflow-data-key', DataKey),
     entry('opsflow-form', FormSelect, { name: 'formJsonSchemaFilename', labelKey: 'Form' }, isSelectEntryEdited),
     entry('opsflow-title-zh', PropertyField, { name: 'titleZh', labelKey: 'Title in Chinese' }),
     entry('opsflow-instructions', BodyField, { type: 'spiffworkflow:InstructionsForEndUser',

@@ -1,7 +1,10 @@
 /**
- * Validation problems drawn on their elements (a marker and a badge on the canvas) and listed beside
- * the diagram with the element named; a click on a listed problem selects and shows the element.
+ * Validation problems marked on their elements (an outline on the canvas) and listed beside the diagram
+ * with the element named; a click on a listed problem selects and shows the element. The badge on each
+ * element and the count at the foot of the canvas are the lint overlays', fed the same list (server-lint.js).
  */
+
+import { shownName } from './zh-labels.js';
 
 const MARKERS = { error: 'opsflow-error', warning: 'opsflow-warning' };
 
@@ -15,17 +18,21 @@ export class ProblemsView {
 
   elementName(id) {
     const element = id && this.modeler.get('elementRegistry').get(id);
-    const name = element && element.businessObject && element.businessObject.name;
+    // As the canvas shows it: a Chinese title in the zh UI, a lane's role by its title (zh-labels.js).
+    const name = element && (shownName(element, this.modeler.get('opsflowContext'))
+      || (element.businessObject && element.businessObject.name));
     return name ? `${name} (${id})` : id;
   }
 
   clear() {
     const canvas = this.modeler.get('canvas');
-    for (const [id, marker] of this.marked) {
-      canvas.removeMarker(id, marker);
+    const registry = this.modeler.get('elementRegistry');
+    for (const [element, marker] of this.marked) {
+      if (registry.get(element.id) === element) { // not deleted since (renamed is fine: a data key named)
+        canvas.removeMarker(element, marker);
+      }
     }
     this.marked = [];
-    this.modeler.get('overlays').remove({ type: 'opsflow-problem' });
     this.list.replaceChildren();
   }
 
@@ -33,30 +40,15 @@ export class ProblemsView {
     this.clear();
     const registry = this.modeler.get('elementRegistry');
     const canvas = this.modeler.get('canvas');
-    const overlays = this.modeler.get('overlays');
-    const badges = new Map();
+    this.list.setAttribute('data-count', String(problems.length));
     for (const problem of problems) {
       const onCanvas = problem.element && !problem.file && registry.get(problem.element);
       if (onCanvas) {
         const marker = MARKERS[problem.severity] || MARKERS.error;
-        canvas.addMarker(problem.element, marker);
-        this.marked.push([problem.element, marker]);
-        const badge = badges.get(problem.element) || { severity: problem.severity, messages: [] };
-        if (problem.severity === 'error') {
-          badge.severity = 'error';
-        }
-        badge.messages.push(problem.message);
-        badges.set(problem.element, badge);
+        canvas.addMarker(onCanvas, marker);
+        this.marked.push([onCanvas, marker]);
       }
       this.list.append(this.item(problem, Boolean(onCanvas)));
-    }
-    for (const [id, badge] of badges) {
-      const html = document.createElement('span');
-      html.className = `opsflow-problem-badge ${badge.severity}`;
-      html.textContent = badge.severity === 'error' ? '!' : '?';
-      html.title = badge.messages.join('\n');
-      html.setAttribute('data-element', id);
-      overlays.add(id, 'opsflow-problem', { position: { top: -10, right: 10 }, html });
     }
     if (!problems.length) {
       const none = document.createElement('li');
