@@ -58,7 +58,6 @@ def _operation(operation_id: str, summary: str, tag: str, ok: tuple[int, Schema,
     return operation
 
 
-# the writes that take an Idempotency-Key (``request_keys.idempotent``)
 IDEMPOTENT = ("/start", "/complete", "/comments", "/transfer", "/urge", "/withdraw", "/return", "/delegate",
               "/add-signers", "/remove-signer", "/sign", "/cc")
 REQUEST_KEY = _param("Idempotency-Key", "header", {"type": "string", "minLength": 1, "maxLength": 255},
