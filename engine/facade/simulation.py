@@ -26,6 +26,7 @@ from ..simulation import fit as fitting
 from ..simulation import model, run
 from ..simulation.preview import RoutePreview, Timing, preview_route
 from ..simulation.scenario import DEFAULT_DURATION, Duration, Scenario, apply_changes
+from ..simulation.titles import step_titles, titled_result, titled_scenario
 from ..simulation.views import BackTest, Comparison, FittedScenario, SimulationReport
 from ..simulation.worktime import OfficeHours
 from .core import Area, Core
@@ -89,7 +90,8 @@ class Simulation(Area):
             require(acting(session, by), Right.MODEL, "simulate processes")
             process = self._process(session, key, draft)
             scenario, observed = self._fit(session, process)
-            return FittedScenario(key, process.version, scenario.as_json(), observed.summary())
+            return FittedScenario(key, process.version, titled_scenario(scenario.as_json(), step_titles(process)),
+                                  observed.summary())
 
     def simulate(self, by: Caller, key: str, changes: dict[str, Any] | None = None, draft: bool = False,
                  label: str = "", progress: run.Progress | None = None) -> SimulationReport:
@@ -111,11 +113,12 @@ class Simulation(Area):
         result = run.simulate(process, scenario, org, self.collaborators.calendar,
                               model.runner_action(self.collaborators.runner), progress)
         seconds = time.perf_counter() - began
-        shown = scenario.as_json()
+        titles = step_titles(process)
+        shown = titled_scenario(scenario.as_json(), titles)
         data = shown.pop("data")
         forms = {"start": len(data.get("start", [])), **{k: len(v) for k, v in data.get("steps", {}).items()}}
-        return SimulationReport(process.key, process.version, label, result.as_json(), shown, forms, seconds,
-                                observed.summary())
+        return SimulationReport(process.key, process.version, label, titled_result(result.as_json(), titles), shown,
+                                forms, seconds, observed.summary())
 
     def compare(self, by: Caller, key: str, left: dict[str, Any], right: dict[str, Any],
                 progress: run.Progress | None = None) -> Comparison:
