@@ -32,8 +32,7 @@ def test_the_what_if_page_shows_steps_by_title_in_both_languages(web_engine: Eng
     for lang, accept in LANGUAGES.items():
         titles = TITLES[lang]
         page = text(gao.get("/modeler/market_plan/simulate", headers={"Accept-Language": accept}))
-        params = section(page, "Working time per step" if lang == "en" else 'class="sim-params"><caption>',
-                         "</table>")
+        params = page.split('<table class="sim-params">')[2].split("</table>")[0]  # working time per step
         rows = dict(re.findall(r'<tr data-step="(\w+)"><th scope="row">([^<]+)</th>', page))
         assert rows["draft_plan"] == titles["draft_plan"] and rows["manager_review"] == titles["manager_review"]
         assert f'aria-label="{titles["research"]}"' in page and 'name="hours.research"' in page  # the id: the field

@@ -17,11 +17,13 @@ from ..i18n import _, pick
 from ..instances.status import route_labels
 from .views import blueprint
 
-CHART_WIDTH = 560
+# In user units: narrow, so that a phone shrinks the chart little; the text grows on small screens (the CSS)
+CHART_WIDTH = 400
 BAR_HEIGHT = 16
-HEADING_HEIGHT = 16  # the line a group's title takes above its bars
-BAR_LEFT = 64  # room for a bar's short label ("A", "p90", "中位数")
-VALUE_ROOM = 64  # room after the longest bar for its figure
+ROW_GAP = 6
+HEADING_HEIGHT = 20  # the line a group's title takes above its bars
+BAR_LEFT = 60  # room for a bar's short label ("A", "p90", "中位数")
+VALUE_ROOM = 62  # room after the longest bar for its figure
 
 
 def _number(name: str, low: float, high: float, label: str = "") -> float | None:
@@ -76,14 +78,15 @@ Parts = list[tuple[float, str]]  # stacked (value, css class) parts of one bar
 
 def bars(groups: list[tuple[str, str, list[tuple[str, Parts]]]], unit: str) -> dict[str, Any]:
     """A horizontal bar chart in groups: each group a heading line (its title, and the step id it stands for or
-    "") over its bars, each bar a short label and its stacked parts, scaled to the largest bar. Headings have
+    "") over its bars, each bar a short label and its stacked parts (none: the run has no such step, drawn as
+    "—"), scaled to the largest bar. Headings have
     a line of their own so that a long title never runs into the bars."""
     top = max((sum(v for v, _c in parts) for _t, _k, rows in groups for _l, parts in rows), default=0.0) or 1.0
     span = CHART_WIDTH - BAR_LEFT - VALUE_ROOM
     lines: list[dict[str, Any]] = []
     y = 0
     for title, step, rows in groups:
-        lines.append({"heading": title, "step": step, "y": y + HEADING_HEIGHT - 4})
+        lines.append({"heading": title, "step": step, "y": y + HEADING_HEIGHT - 5})
         y += HEADING_HEIGHT
         for label, parts in rows:
             x, segments = float(BAR_LEFT), []
@@ -91,9 +94,9 @@ def bars(groups: list[tuple[str, str, list[tuple[str, Parts]]]], unit: str) -> d
                 width = value / top * span
                 segments.append({"x": x, "width": max(width, 0.5), "css": css, "value": round(value, 1)})
                 x += width
-            lines.append({"y": y, "label": label, "step": step, "segments": segments,
-                          "total": round(sum(v for v, _c in parts), 1)})
-            y += BAR_HEIGHT + 6
+            lines.append({"y": y, "label": label, "step": step, "segments": segments, "end": x + 4,
+                          "total": round(sum(v for v, _c in parts), 1) if parts else None})
+            y += BAR_HEIGHT + ROW_GAP
         y += 4
     return {"lines": lines, "width": CHART_WIDTH, "height": y + 2, "unit": unit, "bar": BAR_HEIGHT}
 
@@ -118,8 +121,8 @@ def charts(result: Comparison) -> dict[str, Any]:
                    if s in left["steps"] else len(left["steps"]))
     titles = {step: step_title(step, right, left) for step in steps}
     per_step = bars([(titles[step], step,
-                      [(letter, [(float(run["steps"].get(step, {}).get("waiting") or 0), "waiting"),
-                                 (float(run["steps"].get(step, {}).get("working") or 0), "working")])
+                      [(letter, [(float(run["steps"][step]["waiting"] or 0), "waiting"),
+                                 (float(run["steps"][step]["working"] or 0), "working")] if step in run["steps"] else [])
                        for letter, run in (("A", left), ("B", right))])
                      for step in steps], "h")
     bottlenecks = [step_title(run["bottleneck"]["step"], run, right, left) if run["bottleneck"] else ""
