@@ -120,10 +120,13 @@ def charts(result: Comparison) -> dict[str, Any]:
     steps = sorted(set(left["steps"]) | set(right["steps"]), key=lambda s: list(left["steps"]).index(s)
                    if s in left["steps"] else len(left["steps"]))
     titles = {step: step_title(step, right, left) for step in steps}
-    per_step = bars([(titles[step], step,
-                      [(letter, [(float(run["steps"][step]["waiting"] or 0), "waiting"),
-                                 (float(run["steps"][step]["working"] or 0), "working")] if step in run["steps"] else [])
-                       for letter, run in (("A", left), ("B", right))])
+
+    def parts(run: dict[str, Any], step: str) -> Parts:
+        figures = run["steps"].get(step)
+        return [(float(figures["waiting"] or 0), "waiting"), (float(figures["working"] or 0), "working")] \
+            if figures else []
+
+    per_step = bars([(titles[step], step, [(letter, parts(run, step)) for letter, run in (("A", left), ("B", right))])
                      for step in steps], "h")
     bottlenecks = [step_title(run["bottleneck"]["step"], run, right, left) if run["bottleneck"] else ""
                    for run in (left, right)]
