@@ -24,7 +24,7 @@ from ..runtime.instances import may_start
 from ..runtime.tasks import load_task
 from ..simulation import fit as fitting
 from ..simulation import model, run
-from ..simulation.preview import RoutePreview, Timing, preview_route
+from ..simulation.preview import RoutePreview, Timing, preview_route, typical_answers
 from ..simulation.scenario import DEFAULT_DURATION, Duration, Scenario, apply_changes
 from ..simulation.titles import step_titles, titled_result, titled_scenario
 from ..simulation.views import BackTest, Comparison, FittedScenario, SimulationReport
@@ -50,6 +50,8 @@ class Simulation(Area):
         super().__init__(core)
         # the last fit, by (key, instances, limit): previews as a form changes need not read history each time
         self._memo: dict[tuple[str, int, int, str], tuple[float, Scenario, fitting.Observed]] = {}
+        # per key, the most frequent answers of the fit's forms: counted again only when the fit is new
+        self._typical: dict[str, tuple[object, dict[str, dict[str, Any]]]] = {}
 
     def _process(self, session: Session, key: str, draft: bool) -> DeployedProcess:
         """The latest deployed version of ``key`` or, with ``draft``, its saved draft parsed (not deployed)."""
@@ -207,5 +209,8 @@ class Simulation(Area):
         timing = Timing(observed.waiting_hours, {k: v.median_hours for k, v in scenario.durations.items()},
                         OfficeHours(self.collaborators.calendar, scenario.office_hours), observed.instances)
         history = scenario.data.get("steps", {})
-        return preview_route(session, self.collaborators, process, workflow, starter_id, data, history, timing,
+        known = self._typical.get(process.key)
+        if known is None or known[0] is not history:  # the fit is a new one (the memo hands out the same forms)
+            known = self._typical[process.key] = (history, typical_answers(history))
+        return preview_route(session, self.collaborators, process, workflow, starter_id, data, known[1], timing,
                              self.collaborators.clock(), actor.username, skip_ready=from_instance)
