@@ -6,14 +6,17 @@ Builds a market-plan history with the Engine (``bench/_plan_history.py``; the pr
 from it), then one market plan waiting at each step (research, draft_plan, manager_review, director_signoff,
 and a large budget at joint_signoff). For each, as the person the step is for, it times in the same run:
 
-* ``page``: ``GET /tasks/<id>`` through the Flask test client, the page as served;
-* ``page, no preview``: the same page with the preview left out (the engine's ``next_steps`` refused, so the
-  page renders without its panel): the baseline;
-* ``preview``: ``POST /api/v1/tasks/<id>/preview`` (what the page's script asks once the page is shown);
+* ``page: inline``: ``GET /tasks/<id>`` through the Flask test client with ``OPSFLOW_ROUTE_PREVIEW=inline``,
+  the route worked out while the page renders (how the page was served before);
+* ``page: after``: the same page as now served by default, without the route: its script asks for it once
+  the page is shown;
+* ``page: off``: the same page without the panel at all: the baseline of the ratios;
+* ``preview (API)``: ``POST /api/v1/tasks/<id>/preview``, what the page's script asks;
 * ``next_steps``: ``Engine.simulation.next_steps`` alone, the engine's part of it.
 
 Each figure is the median and p95 of ``--repeat`` single requests (after one warm-up request each, so the
-fitted durations are in the engine's memo as in a running server); the ratio is page / baseline.
+fitted durations are in the engine's memo as in a running server); a ratio is a median over the median of
+``page: off`` measured in the same run.
 """
 
 from __future__ import annotations
@@ -35,7 +38,6 @@ from _plan_history import build_history
 from flask import Flask
 from sqlalchemy import select
 
-from engine.errors import ProcessError
 from engine.facade import Engine
 from engine.models import HumanTask
 from engine.org.people import Person
@@ -76,19 +78,6 @@ def plans_at_each_step(engine: Engine) -> list[tuple[str, str, int]]:
     return waiting
 
 
-@contextmanager
-def preview_left_out(engine: Engine) -> Iterator[None]:
-    """The task page without its preview: ``next_steps`` refuses, as when the model cannot run the data."""
-    def refuse(*_args: Any, **_kwargs: Any) -> Any:
-        raise ProcessError("left out for the baseline")
-
-    engine.simulation.next_steps = refuse  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        del engine.simulation.next_steps  # the class's method again
-
-
 def timed(call: Callable[[], Any], repeat: int) -> list[float]:
     call()  # warm-up: templates compiled, the fit in the memo
     seconds = []
@@ -100,16 +89,20 @@ def timed(call: Callable[[], Any], repeat: int) -> list[float]:
 
 
 def ms(values: list[float]) -> str:
-    return f"{statistics.median(values) * 1000:7.1f} / {percentile(values, 0.95) * 1000:7.1f}"
+    return f"{statistics.median(values) * 1000:6.1f} /{percentile(values, 0.95) * 1000:6.1f}"
 
 
 @dataclass
 class StepFigures:
-    page: list[float]  # GET /tasks/<id>, as served
-    bare: list[float]  # ... with the preview left out
-    api: list[float]  # POST /api/v1/tasks/<id>/preview
-    engine: list[float]  # Engine.simulation.next_steps
-    listed: bool  # whether the served page lists the route (else its script fetches it)
+    inline: list[float]  # GET /tasks/<id>, the route worked out while rendering
+    after: list[float]  # ... served without it (the default: the page's script asks once it is shown)
+    off: list[float]  # ... without the panel at all: the baseline
+    api: list[float]  # POST /api/v1/tasks/<id>/preview: what the script asks
+    engine: list[float]  # Engine.simulation.next_steps alone
+
+    def add(self, other: StepFigures) -> None:
+        for name in ("inline", "after", "off", "api", "engine"):
+            getattr(self, name).extend(getattr(other, name))
 
 
 def measure_step(app: Flask, engine: Engine, user: str, task_id: int, repeat: int) -> StepFigures:
@@ -122,46 +115,56 @@ def measure_step(app: Flask, engine: Engine, user: str, task_id: int, repeat: in
         assert response.status_code == 200, response.status_code
         return str(response.get_data(as_text=True))
 
-    shown = page()
-    found = CSRF.search(shown)
+    modes = ("inline", "after", "off")  # OPSFLOW_ROUTE_PREVIEW, read on each request
+    figures: dict[str, list[float]] = {mode: [] for mode in modes}
+    for mode in modes:  # warm-up, and each mode shows what it should
+        app.config["OPSFLOW_ROUTE_PREVIEW"] = mode
+        shown = page()
+        assert ("<li data-step" in shown) == (mode == "inline") and ("data-load" in shown) == (mode == "after")
+    for index in range(repeat):  # interleaved, in turning order, so that a change of load hits all three alike
+        for mode in modes[index % 3:] + modes[:index % 3]:
+            app.config["OPSFLOW_ROUTE_PREVIEW"] = mode
+            began = time.perf_counter()
+            page()
+            figures[mode].append(time.perf_counter() - began)
+    app.config["OPSFLOW_ROUTE_PREVIEW"] = "after"
+    found = CSRF.search(page())
     assert found, "no CSRF token on the task page"
-    headers = {"X-CSRFToken": found.group(1)}
 
     def api() -> None:
-        response = client.post(f"/api/v1/tasks/{task_id}/preview", json={"data": {}}, headers=headers)
+        response = client.post(f"/api/v1/tasks/{task_id}/preview", json={"data": {}},
+                               headers={"X-CSRFToken": found[1]})
         assert response.status_code == 200, response.get_data(as_text=True)
 
-    full = timed(page, repeat)
-    with preview_left_out(engine):
-        assert 'id="route-preview"' not in page()
-        bare = timed(page, repeat)
     asked = timed(api, repeat)
     alone = timed(lambda: engine.simulation.next_steps(Person(user), task_id, {}), repeat)
-    return StepFigures(full, bare, asked, alone, "<li data-step" in shown)
+    return StepFigures(figures["inline"], figures["after"], figures["off"], asked, alone)
 
 
 def measure(engine: Engine, label: str, repeat: int) -> None:
     app = create_app(engine=engine, config={"TESTING": True, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
-    print(f"median / p95 in ms of {repeat} requests each")
-    print(f"{'step':18} {'page':>17} {'page, no preview':>17} {'ratio':>6} {'preview (API)':>17} "
-          f"{'next_steps':>17}  route in page")
-    every = StepFigures([], [], [], [], False)
+    print(f"median / p95 in ms of {repeat} requests each; ratios: median against the page without the preview")
+    print(f"{'step':17} {'page: inline':>15} {'ratio':>5} {'page: after':>15} {'ratio':>5} {'page: off':>15} "
+          f"{'preview (API)':>15} {'ratio':>5} {'next_steps':>15}")
+    every = StepFigures([], [], [], [], [])
     for step, user, task_id in plans_at_each_step(engine):
         one = measure_step(app, engine, user, task_id, repeat)
-        ratio = statistics.median(one.page) / statistics.median(one.bare)
-        print(f"{step:18} {ms(one.page):>17} {ms(one.bare):>17} {ratio:6.2f} {ms(one.api):>17} {ms(one.engine):>17}"
-              f"  {'listed' if one.listed else 'fetched after'}")
-        every.page += one.page
-        every.bare += one.bare
-        every.api += one.api
-        every.engine += one.engine
-    page_ms, bare_ms = statistics.median(every.page) * 1000, statistics.median(every.bare) * 1000
-    api_ms = statistics.median(every.api) * 1000
-    print(f"{'all steps':18} {ms(every.page):>17} {ms(every.bare):>17} {page_ms / bare_ms:6.2f} {ms(every.api):>17} "
-          f"{ms(every.engine):>17}")
-    print(f"{label}: the page takes {page_ms - bare_ms:+.1f} ms ({page_ms / bare_ms - 1:+.0%}) against the page "
-          f"without the preview; the preview asked on its own takes {api_ms:.1f} ms = {api_ms / bare_ms:.0%} of "
-          f"the page without it")
+        print(f"{step:17} {row(one)}")
+        every.add(one)
+    print(f"{'all steps':17} {row(every)}")
+    off, inline = statistics.median(every.off), statistics.median(every.inline)
+    after, api = statistics.median(every.after), statistics.median(every.api)
+    print(f"{label}: worked out while rendering, the preview adds {(inline - off) * 1000:.1f} ms "
+          f"({inline / off - 1:+.0%}) to the page; served without it, the page takes {after / off - 1:+.0%} "
+          f"against no preview at all, and the script's request then takes {api * 1000:.1f} ms ({api / off:.0%} of "
+          f"the page, after it is shown)")
+
+
+def row(figures: StepFigures) -> str:
+    off = statistics.median(figures.off)
+    return (f"{ms(figures.inline):>15} {statistics.median(figures.inline) / off:5.2f} {ms(figures.after):>15} "
+            f"{statistics.median(figures.after) / off:5.2f} {ms(figures.off):>15} {ms(figures.api):>15} "
+            f"{statistics.median(figures.api) / off:5.2f} {ms(figures.engine):>15}")
 
 
 @contextmanager
