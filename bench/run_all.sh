@@ -67,5 +67,8 @@ if [ "$big" = 1 ]; then
     "$PY" bench/inbox_at_scale.py "${pg_args[@]}"
 fi
 echo
+echo "== bench/preview_cost.py (a history of 60 plans here)"
+"$PY" bench/preview_cost.py --history 60 --repeat 15 "${pg_args[@]}"
+echo
 echo "== bench/audit_search.py (20,000 instances here; --instances 100000 for the README's figure)"
 "$PY" bench/audit_search.py --instances 20000 --heatmap 2000

@@ -41,6 +41,8 @@ def create_app(engine: Engine | None = None, config: dict[str, Any] | None = Non
         WTF_CSRF_TIME_LIMIT=None,
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         BABEL_DEFAULT_TIMEZONE=os.environ.get("OPSFLOW_TIMEZONE", "Asia/Shanghai"),
+        # an open task's "what happens next": after (asked by the page's script), inline or off (webui/tasks)
+        OPSFLOW_ROUTE_PREVIEW=os.environ.get("OPSFLOW_ROUTE_PREVIEW", "after"),
     )
     if config:
         app.config.update(config)

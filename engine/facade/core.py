@@ -27,6 +27,7 @@ from ..history.log import PendingEvent
 from ..org.directory import Directory, DirectoryCache
 from ..org.people import ACTORS, RELATIONSHIP_ROLES, Person, read_people, read_relationship_roles
 from ..org.token_cache import TokenCache
+from ..org.views import RoleTitle
 from ..runtime import request_keys, separation
 from ..runtime.collaborators import Collaborators
 from ..runtime.request_keys import RequestKey
@@ -60,7 +61,9 @@ def read_directory(session: Session, collaborators: Collaborators) -> Directory:
     people, actors = read_people(session)
     return Directory(people={u.username: u for u in people},
                      processes={shown["key"]: dict(shown) for _, shown in latest_processes(session, collaborators)},
-                     actors=actors, relationship_roles=read_relationship_roles(session))
+                     actors=actors, relationship_roles=read_relationship_roles(session),
+                     role_titles={key: RoleTitle(title, title_zh) for key, title, title_zh
+                                  in session.execute(select(models.Role.key, models.Role.title, models.Role.title_zh))})
 
 
 class Core:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from ..definitions.bundle import DefinitionBundle
 from ..definitions.deploy import DeployResult, deploy
 from ..definitions.end_names import end_names
@@ -20,15 +18,18 @@ from ..definitions.pack_install import (
     pack_detail,
 )
 from ..definitions.packs import find_packs
-from ..models import ProcessDefinition
 from ..org.people import Caller, Operator, Person, acting
 from ..org.rights import Right, require
-from .core import Area
+from .core import Area, Core
 
 PACKS_OPERATOR = Operator("opsflow packs")  # who installs packs: recorded on the versions it deploys
 
 
 class Definitions(Area):
+    def __init__(self, core: Core) -> None:
+        super().__init__(core)
+        self._ends: dict[tuple[str, int], dict[str, tuple[str, str]]] = {}  # a deployed version never changes
+
     def deploy(self, by: Person, bundles: list[DefinitionBundle], note: str) -> list[DeployResult]:
         """Check bundles (in memory) with the one deploy check and store them as new versions: the deploy
         right, a change note (what changed and why), every problem on its element; all or nothing."""
@@ -39,10 +40,13 @@ class Definitions(Area):
     def end_names(self) -> dict[str, tuple[str, str]]:
         """How requests end, in words: every end event of the newest version of each process, id -> (English
         name, Chinese name) (an id two processes share keeps the name of the first by key)."""
-        with self.core.reading() as session:
+        with self.core.reading() as session:  # the newest versions from the directory: no query when it is kept
             found: dict[str, tuple[str, str]] = {}
-            for key in session.scalars(select(ProcessDefinition.key).distinct().order_by(ProcessDefinition.key)):
-                for end, names in end_names(self.collaborators.catalog.latest(session, key).specs).items():
+            for key, shown in sorted(self.core.directory_of(session).processes.items()):
+                mark = (key, int(shown["version"]))
+                if mark not in self._ends:
+                    self._ends[mark] = end_names(self.collaborators.catalog.version(session, *mark).specs)
+                for end, names in self._ends[mark].items():
                     found.setdefault(end, names)
             return found
 

@@ -275,9 +275,8 @@ class Org(Area):
 
     def role_titles(self) -> dict[str, RoleTitle]:
         """Every role's title in both languages (to name the role a step was done in)."""
-        with self.core.reading() as session:
-            return {key: RoleTitle(title, title_zh)
-                    for key, title, title_zh in session.execute(select(Role.key, Role.title, Role.title_zh))}
+        with self.core.reading() as session:  # kept with the directory: no query while no role changed
+            return dict(self.core.directory_of(session).role_titles)
 
     # -- rights ------------------------------------------------------------------------------
     def may(self, by: Person, right: Right) -> bool:

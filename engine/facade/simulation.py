@@ -23,8 +23,9 @@ from ..runtime.instances import may_start
 from ..runtime.tasks import load_task
 from ..simulation import backtest, model, run
 from ..simulation import fit as fitting
-from ..simulation.preview import RoutePreview, Timing, preview_route
+from ..simulation.preview import RoutePreview, Timing, preview_route, typical_answers
 from ..simulation.scenario import DEFAULT_DURATION, Duration, Scenario, apply_changes
+from ..simulation.titles import step_titles, titled_result, titled_scenario
 from ..simulation.views import BackTest, Comparison, FittedScenario, SimulationReport
 from ..simulation.worktime import OfficeHours
 from .core import Area, Core
@@ -48,6 +49,8 @@ class Simulation(Area):
         super().__init__(core)
         # the last fit, by (key, instances, limit): previews as a form changes need not read history each time
         self._memo: dict[tuple[str, int, int, str], tuple[float, Scenario, fitting.Observed]] = {}
+        # per key, the most frequent answers of the fit's forms: counted again only when the fit is new
+        self._typical: dict[str, tuple[object, dict[str, dict[str, Any]]]] = {}
 
     def _process(self, session: Session, key: str, draft: bool) -> DeployedProcess:
         """The latest deployed version of ``key`` or, with ``draft``, its saved draft parsed (not deployed)."""
@@ -88,7 +91,8 @@ class Simulation(Area):
             require(acting(session, by), Right.MODEL, "simulate processes")
             process = self._process(session, key, draft)
             scenario, observed = self._fit(session, process)
-            return FittedScenario(key, process.version, scenario.as_json(), observed.summary())
+            return FittedScenario(key, process.version, titled_scenario(scenario.as_json(), step_titles(process)),
+                                  observed.summary())
 
     def simulate(self, by: Caller, key: str, changes: dict[str, Any] | None = None, draft: bool = False,
                  label: str = "", progress: run.Progress | None = None) -> SimulationReport:
@@ -110,11 +114,12 @@ class Simulation(Area):
         result = run.simulate(process, scenario, org, self.collaborators.calendar,
                               model.runner_action(self.collaborators.runner), progress)
         seconds = time.perf_counter() - began
-        shown = scenario.as_json()
+        titles = step_titles(process)
+        shown = titled_scenario(scenario.as_json(), titles)
         data = shown.pop("data")
         forms = {"start": len(data.get("start", [])), **{k: len(v) for k, v in data.get("steps", {}).items()}}
-        return SimulationReport(process.key, process.version, label, result.as_json(), shown, forms, seconds,
-                                observed.summary())
+        return SimulationReport(process.key, process.version, label, titled_result(result.as_json(), titles), shown,
+                                forms, seconds, observed.summary())
 
     def compare(self, by: Caller, key: str, left: dict[str, Any], right: dict[str, Any],
                 progress: run.Progress | None = None) -> Comparison:
@@ -204,5 +209,8 @@ class Simulation(Area):
         timing = Timing(observed.waiting_hours, {k: v.median_hours for k, v in scenario.durations.items()},
                         OfficeHours(self.collaborators.calendar, scenario.office_hours), observed.instances)
         history = scenario.data.get("steps", {})
-        return preview_route(session, self.collaborators, process, workflow, starter_id, data, history, timing,
+        known = self._typical.get(process.key)
+        if known is None or known[0] is not history:  # the fit is a new one (the memo hands out the same forms)
+            known = self._typical[process.key] = (history, typical_answers(history))
+        return preview_route(session, self.collaborators, process, workflow, starter_id, data, known[1], timing,
                              self.collaborators.clock(), actor.username, skip_ready=from_instance)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from ..models import DirectoryRevision
 from .people import Actor
-from .views import DirectoryPerson
+from .views import DirectoryPerson, RoleTitle
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class Directory:
     processes: dict[str, dict[str, Any]]  # the latest version of every deployed process by key
     actors: dict[str, Actor] = field(default_factory=dict)  # the active users, as use cases run for them
     relationship_roles: frozenset[str] = frozenset()  # roles resolved per instance (never granted)
+    role_titles: dict[str, RoleTitle] = field(default_factory=dict)  # every role's title in both languages
 
 
 def read_revision(session: Session) -> int | None:

@@ -84,17 +84,22 @@ def what_if_fields(process: DeployedProcess) -> list[WhatIfField]:
     return fields
 
 
-def _most_common(forms: list[dict[str, Any]], name: str) -> tuple[bool, Any]:
-    values = Counter(json.dumps(f[name], sort_keys=True) for f in forms if name in f)
-    if not values:
-        return False, None
-    return True, json.loads(values.most_common(1)[0][0])
+def typical_answers(history: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """Per step, the answer people gave most often to each field (counted once per fit, not per preview)."""
+    typical: dict[str, dict[str, Any]] = {}
+    for step, forms in history.items():
+        counts: dict[str, Counter[str]] = {}
+        for form in forms:
+            for name, value in form.items():
+                counts.setdefault(name, Counter())[json.dumps(value, sort_keys=True)] += 1
+        typical[step] = {name: json.loads(found.most_common(1)[0][0]) for name, found in counts.items()}
+    return typical
 
 
 def assumed_form(schema: dict[str, Any] | None, step: str, given: dict[str, Any],
-                 history: list[dict[str, Any]]) -> dict[str, Any]:
+                 typical: dict[str, Any]) -> dict[str, Any]:
     """A step's form: the given fields (flat, or under the step's name), else the most frequent answer in
-    history, else the form's default."""
+    history (``typical``: the step's, from ``typical_answers``), else the form's default."""
     form = default_form(schema)
     found_nested = given.get(step)
     nested: dict[str, Any] = found_nested if isinstance(found_nested, dict) else {}
@@ -103,10 +108,8 @@ def assumed_form(schema: dict[str, Any] | None, step: str, given: dict[str, Any]
             form[name] = nested[name]
         elif name in given and not isinstance(given.get(name), dict):
             form[name] = given[name]
-        else:
-            found, value = _most_common(history, name)
-            if found:
-                form[name] = value
+        elif name in typical:
+            form[name] = typical[name]
     return form
 
 
@@ -134,7 +137,7 @@ def _usernames(session: Session, ids: set[int]) -> dict[int, str]:
 
 def preview_route(
     session: Session, collaborators: Collaborators, process: DeployedProcess, workflow: BpmnWorkflow, starter_id: int,
-    given: dict[str, Any], history: dict[str, list[dict[str, Any]]], timing: Timing, now: datetime,
+    given: dict[str, Any], typical: dict[str, dict[str, Any]], timing: Timing, now: datetime,
     actor: str, skip_ready: bool = False,
 ) -> RoutePreview:
     """Run ``workflow`` (a copy: a new case, or an instance's loaded state) to its end with assumed forms.
@@ -165,7 +168,7 @@ def preview_route(
             task = workflow.get_task_from_id(UUID(ready.spiff_id))
             form_spec = process.tasks.get(ready.name)
             form = assumed_form(form_spec.schema if form_spec else None, ready.name, given,
-                                history.get(ready.name, []))
+                                typical.get(ready.name, {}))
             assumed.setdefault(ready.name, form)
             task.data[ready.name] = json_safe(form)
             countersign.cast_vote(task, ready.member or actor, form)

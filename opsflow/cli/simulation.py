@@ -33,11 +33,11 @@ def _show(report: SimulationReport) -> None:
           f"{r['unfinished']} unfinished, {r['failed']} failed; {report.seconds:.1f} s")
     print(f"cycle time (hours): median {cycle['median']}  p90 {cycle['p90']}  mean {cycle['mean']}")
     rows = [{"step": k, **v} for k, v in r["steps"].items()]
-    table(rows, ["step", "role", "count", "waiting", "working", "waiting_median", "working_median", "returned",
-                 "expired", "overdue"])
+    table(rows, ["step", "title", "role", "count", "waiting", "working", "waiting_median", "working_median",
+                 "returned", "expired", "overdue"])
     print("utilisation: " + ", ".join(f"{k} {v:.0%}" for k, v in r["utilisation"].items()))
     if r["bottleneck"]:
-        print(f"bottleneck: {r['bottleneck']['step']} ({r['bottleneck']['role']})")
+        print(f"bottleneck: {r['bottleneck']['step']} \"{r['bottleneck']['title']}\" ({r['bottleneck']['role']})")
     for error in r["errors"]:
         print(f"failed: {error}")
 

@@ -23,11 +23,17 @@ def test_simulate_and_preview_from_the_command_line(tmp_path, capsys, monkeypatc
     result = json.loads(out)
     assert result["cases"] == 30 and result["cycle_time"]["median"] <= result["cycle_time"]["p90"]
     assert {"waiting", "working"} <= set(result["steps"]["research"])
+    # keyed by step id, each step carries its titles (the BPMN name and titleZh), in the figures and the fit
+    assert (result["steps"]["manager_review"]["title"], result["steps"]["manager_review"]["title_zh"]) == (
+        "Review the plan", "审核方案")
+    assert result["fitted"]["durations"]["draft_plan"]["title"] == "Draft the marketing plan"
+    assert result["bottleneck"]["title"] == result["steps"][result["bottleneck"]["step"]]["title"]
     assert result["fitted"]["people"]["research_supervisor"] == 1 and "durations" in result["fitted"]
     again = json.loads(run(capsys, "simulate", "market_plan", "--cases", "30", "--seed", "4", "--json")[1])
     assert again["cycle_time"] == result["cycle_time"]  # the same seed, the same figures
     code, out, _ = run(capsys, "simulate", "market_plan", "--cases", "10")
     assert code == 0 and "cycle time (hours): median" in out and "bottleneck:" in out
+    assert "Market research report" in out  # the step table's title column
     scenario = tmp_path / "more.json"
     scenario.write_text(json.dumps({"people": {"research_supervisor": 3}}), encoding="utf-8")
     code, out, _ = run(capsys, "simulate", "market_plan", "--cases", "30", "--compare", "--compare-scenario",

@@ -30,8 +30,23 @@ def test_the_start_page_and_a_task_page_show_the_route(any_db_engine: Engine) ->
     research = only_task(engine, "wang.lei", "research", plan)["id"]
     wang = sign_in_session(app.test_client(), "wang.lei")
     page = wang.get(f"/tasks/{research}").get_data(as_text=True)
+    # served without the route: its script asks for it once the page is shown (bench/preview_cost.py)
+    panel = page.split('id="route-preview"', 1)[1].split("</section>", 1)[0]
+    assert steps_of(page) == [] and " data-load " in panel and "data-pending" in panel
+    assert f'data-preview-url="/api/v1/tasks/{research}/preview"' in panel
+    csrf = re.search(r'data-csrf="([^"]+)"', panel)
+    assert csrf
+    asked = wang.post(f"/api/v1/tasks/{research}/preview", json={"data": {}}, headers={"X-CSRFToken": csrf[1]})
+    assert asked.status_code == 200, asked.get_data(as_text=True)
+    assert [s["step"] for s in asked.json["steps"]] == ["research", "draft_plan", "manager_review", "director_signoff"]
+    assert "budget_cny" in {f["name"] for f in asked.json["what_if"]}  # the script adds the "what if" numbers
+    app.config["OPSFLOW_ROUTE_PREVIEW"] = "inline"  # worked out while rendering (no script needed)
+    page = wang.get(f"/tasks/{research}").get_data(as_text=True)
     assert steps_of(page) == ["research", "draft_plan", "manager_review", "director_signoff"]
-    assert f"/api/v1/tasks/{research}/preview" in page
+    assert 'data-assume="budget_cny"' in page and "data-pending" not in page
+    app.config["OPSFLOW_ROUTE_PREVIEW"] = "off"
+    assert 'id="route-preview"' not in wang.get(f"/tasks/{research}").get_data(as_text=True)
+    app.config["OPSFLOW_ROUTE_PREVIEW"] = "after"
     engine.work.complete(Person("wang.lei"), research, RESEARCH)
     done = wang.get(f"/tasks/{research}").get_data(as_text=True)
     assert 'id="route-preview"' not in done  # a completed task has no next steps of its own

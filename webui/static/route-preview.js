@@ -55,6 +55,36 @@
       panel.setAttribute("data-updated", String(Date.now()));
     }
 
+    /* A panel served without its route (data-load): the "what if" numbers come with the first answer. */
+    function addAssumptions(route) {
+      if (!panel.hasAttribute("data-what-if") || panel.querySelector(".what-if") || !route.what_if || !route.what_if.length) { return; }
+      var box = document.createElement("div");
+      box.className = "what-if";
+      route.what_if.forEach(function (field) {
+        var label = document.createElement("label");
+        label.textContent = fill(panel.getAttribute("data-assume-text"), { field: zh && field.title_zh ? field.title_zh : field.title }) + " ";
+        var input = document.createElement("input");
+        input.type = "number";
+        input.setAttribute("inputmode", "decimal");
+        input.setAttribute("data-assume", field.name);
+        var assumed = (route.assumed[field.step] || {})[field.name];
+        if (assumed !== undefined && assumed !== null) { input.value = String(assumed); }
+        input.addEventListener("input", later);
+        label.appendChild(input);
+        box.appendChild(label);
+      });
+      panel.insertBefore(box, panel.querySelector("[data-route]"));
+    }
+
+    function nothing() {
+      var holder = panel.querySelector("[data-route]");
+      if (!holder.querySelector("[data-pending]")) { return; }  /* a route already shown stays */
+      var note = document.createElement("p");
+      note.className = "note";
+      note.textContent = panel.getAttribute("data-empty-text");
+      holder.replaceChildren(note);
+    }
+
     function ask() {
       fetch(panel.getAttribute("data-preview-url"), {
         method: "POST", credentials: "same-origin",
@@ -63,8 +93,8 @@
       }).then(function (response) {
         return response.ok ? response.json() : null;
       }).then(function (route) {
-        if (route) { draw(route); }
-      }).catch(function () { /* the route shown stays */ });
+        if (route) { addAssumptions(route); draw(route); } else { nothing(); }
+      }).catch(nothing);
     }
 
     function later() {
@@ -74,6 +104,7 @@
 
     if (form) { form.addEventListener("input", later); form.addEventListener("change", later); }
     panel.querySelectorAll("[data-assume]").forEach(function (input) { input.addEventListener("input", later); });
+    if (panel.hasAttribute("data-load")) { ask(); }
   }
 
   document.addEventListener("DOMContentLoaded", function () {

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from engine.errors import (
@@ -118,6 +118,15 @@ def round_rows(task: TaskDetail, user: str) -> list[RoundRow]:
             for m in shown["members"]]
 
 
+def preview_mode() -> str:
+    """How an open task's page shows what happens next (``OPSFLOW_ROUTE_PREVIEW``): "after" (the default)
+    lists it once the page is shown, asked by its script, so that the page does not wait for the model's run
+    on a copy (about half a page's time: ``bench/preview_cost.py``); "inline" works it out while rendering
+    (for browsers without scripts); "off" leaves it out."""
+    mode = str(current_app.config.get("OPSFLOW_ROUTE_PREVIEW", "after"))
+    return mode if mode in ("after", "inline", "off") else "after"
+
+
 @dataclass
 class ReturnOffer:
     """Where the reader may return the request from this open step (驳回), and what happens after."""
@@ -145,14 +154,14 @@ def _page(task: TaskDetail, values: dict[str, Any], errors: dict[str, list[str]]
     may_complete = bool(task["may_complete"]) and not handover.signing
     attached = engine().work.attachments(Person(user), task["instance_id"])
     names = {a["sha256"]: a["name"] for a in attached}
-    route = None
-    if task["state"] == "open":
+    route, route_mode = None, preview_mode() if task["state"] == "open" else "off"
+    if route_mode == "inline":
         try:  # what happens next (流程预测), for the request's data as it stands
             route = engine().simulation.next_steps(Person(user), task["id"], values)
         except (ProcessError, InvalidInput):
-            route = None
+            route_mode = "off"
     return render_template(
-        "tasks/show.html", task=task, step=step_title(task), route=route,
+        "tasks/show.html", task=task, step=step_title(task), route=route, route_mode=route_mode,
         instructions=render_instructions(pick(task["instructions"], task["instructions_zh"]), task["context"]),
         sections=name_files(sections(task["context"], forms), names),
         form=build_form(task["form"], values, errors, task["context"], forms, names) if may_complete else None,

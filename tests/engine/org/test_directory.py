@@ -66,3 +66,14 @@ def test_a_new_password_does_not_make_every_node_read_the_directory_again(engine
     first = engine.org.directory()
     engine.org.set_password(OPERATOR, "zhou.jie", "a new long passphrase 2026")
     assert engine.org.directory() is first
+
+
+def test_role_titles_are_kept_with_the_directory_and_a_renamed_role_is_seen(engine):
+    titles = engine.org.role_titles()
+    assert (titles["marketing_manager"].title, titles["marketing_manager"].title_zh) == ("Marketing Manager",
+                                                                                         "市场部经理")
+    _, statements = statements_of(engine, engine.org.role_titles)
+    assert len(statements) == 1 and "directory_revision" in statements[0]  # no read of the roles
+    with engine.db.begin() as conn:  # renamed by another tool
+        conn.execute(text("UPDATE role SET title_zh = '市场经理' WHERE key = 'marketing_manager'"))
+    assert engine.org.role_titles()["marketing_manager"].title_zh == "市场经理"
