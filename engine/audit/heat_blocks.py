@@ -1,0 +1,183 @@
+"""Heatmaps summed as they are kept: the kept parts of a version's instances (``heat_kept``), summed per block of
+``BLOCK`` instance ids, so that a look over a whole version reads a hundred rows instead of 100,000 parts.
+
+- **Written with the parts** (``rebuild``): whenever the worker writes parts, it sums again every block they fall
+  in (or fell in), from the parts kept there, in the same transaction. A block sums every part kept in it, current
+  or not; ``shares`` says how many. On PostgreSQL an advisory lock per block makes two workers sum one after the
+  other (the second reads the first's parts); on SQLite the write lock does.
+- **A look is exact** (``whole_version``): it takes the sums of the blocks whose parts are all current, and for a
+  block holding a part that is not (its history or the calendar moved), the current parts there one by one; the
+  instances without a current part are worked out from their events, as the full computation does. When the blocks
+  do not add up to the parts kept (instances moved to another version, parts written another way), or most blocks
+  hold a part that is not current, it answers None and the caller adds up the parts.
+- **Durations stay exact**: the page shows median and p90 by nearest rank, so a block keeps every duration (sorted,
+  8 bytes each), not a sketch; a look puts the blocks' runs together and sorts them once (runs merge quickly).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from array import array
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy.orm import Session
+
+from ..calendar import WorkingCalendar
+from ..models import HeatBlock, ProcessDefinition, ProcessInstance
+from ..models import InstanceHeat as HeatRow
+from .diagram import ProcessGraph
+from .heatmap import InstanceHeat, TimeSamples, Totals, counted_heatmap
+from .views import Heatmap, TimeKind
+
+BLOCK = 1024  # instance ids per block: a block is summed again from at most this many parts
+COUNTERS = ("instances", "passes", "inferred", "auto_passed", "flows", "flow_instances", "open_now")
+MOST_DIRTY = 0.5  # beyond this share of blocks holding a part that is not current, add up the parts instead
+LITTLE = sys.byteorder == "little"
+
+
+def block_of(instance_id: int) -> int:
+    return instance_id // BLOCK
+
+
+def _in_block(block: int) -> Any:
+    return HeatRow.instance_id.between(block * BLOCK, block * BLOCK + BLOCK - 1)
+
+
+@dataclass
+class Sums:
+    """Parts and block sums added up: the counts in ``totals``, the durations in runs until ``finish``."""
+
+    totals: Totals = field(default_factory=Totals)
+    cycle: TimeSamples = field(default_factory=TimeSamples)
+    runs: dict[tuple[str, TimeKind], tuple[array[float], array[float]]] = field(default_factory=dict)
+    cycle_runs: tuple[array[float], array[float]] = field(default_factory=lambda: (array("d"), array("d")))
+    shares: int = 0
+
+    def add_part(self, heat: InstanceHeat) -> None:
+        self.totals.add(heat)
+        self.shares += 1
+        if heat.cycle is not None:
+            self.cycle.elapsed.append(heat.cycle[0])
+            self.cycle.working.append(heat.cycle[1])
+
+    def add_block(self, counts_json: str, times: bytes) -> None:
+        counts = json.loads(counts_json)
+        for name in COUNTERS:
+            getattr(self.totals, name).update(counts[name])
+        values = array("d", times)
+        if not LITTLE:
+            values.byteswap()
+        at = 0
+        for node, kind, n in counts["series"]:
+            elapsed, working = self.runs.setdefault((node, kind), (array("d"), array("d")))
+            elapsed.extend(values[at:at + n])
+            working.extend(values[at + n:at + 2 * n])
+            at += 2 * n
+        n = counts["cycle"]
+        self.cycle_runs[0].extend(values[at:at + n])
+        self.cycle_runs[1].extend(values[at + n:at + 2 * n])
+        self.shares += counts["shares"]
+
+    def finish(self) -> tuple[Totals, TimeSamples]:
+        """The totals and cycle times of all that was added (each duration list sorted once, by the summary)."""
+        for key, (elapsed, working) in self.runs.items():
+            samples = self.totals.times[key]
+            samples.elapsed.extend(elapsed)
+            samples.working.extend(working)
+        self.cycle.elapsed.extend(self.cycle_runs[0])
+        self.cycle.working.extend(self.cycle_runs[1])
+        return self.totals, self.cycle
+
+    def encoded(self) -> tuple[str, bytes]:
+        """This sum of parts as a block row's ``counts_json`` and ``times``."""
+        totals, cycle = self.finish()
+        series = sorted(totals.times)
+        values = array("d")
+        for key in series:
+            values.extend(sorted(totals.times[key].elapsed))
+            values.extend(sorted(totals.times[key].working))
+        values.extend(sorted(cycle.elapsed))
+        values.extend(sorted(cycle.working))
+        if not LITTLE:
+            values.byteswap()
+        counts: dict[str, object] = {name: dict(getattr(totals, name)) for name in COUNTERS}
+        counts.update(shares=self.shares, cycle=len(cycle.elapsed),
+                      series=[[node, kind, len(totals.times[(node, kind)].elapsed)] for node, kind in series])
+        return json.dumps(counts, ensure_ascii=False, separators=(",", ":")), values.tobytes()
+
+
+def rebuild(session: Session, blocks: Iterable[tuple[int, int]]) -> None:
+    """Sum again the blocks (definition id, block) from the parts kept in them now (after writing parts there)."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    for definition_id, block in sorted(set(blocks)):  # in order: two workers never wait on each other in a circle
+        if postgres:
+            session.execute(select(func.pg_advisory_xact_lock(definition_id, block)))
+        sums = Sums()
+        for (summary,) in session.execute(select(HeatRow.summary_json).where(
+                HeatRow.definition_id == definition_id, _in_block(block))):
+            sums.add_part(InstanceHeat.from_json(summary))
+        session.execute(delete(HeatBlock).where(HeatBlock.definition_id == definition_id, HeatBlock.block == block))
+        if sums.shares:
+            counts_json, times = sums.encoded()
+            session.execute(insert(HeatBlock).values(definition_id=definition_id, block=block, shares=sums.shares,
+                                                     counts_json=counts_json, times=times))
+
+
+def whole_version(session: Session, calendar: WorkingCalendar, definition: ProcessDefinition, graph: ProcessGraph,
+                  mark: str, now: datetime,
+                  live: Callable[[list[int]], Iterator[tuple[int, InstanceHeat]]]) -> Heatmap | None:
+    """The heatmap of every instance of ``definition`` from the block sums, or None when they do not add up.
+
+    ``live(ids)`` works out the parts of the instances ``ids`` from their events.
+    """
+    instances, by_status, by_end = 0, Counter[str](), Counter[str]()
+    for status, end_event, count in session.execute(
+            select(ProcessInstance.status, ProcessInstance.end_event, func.count())
+            .where(ProcessInstance.definition_id == definition.id)
+            .group_by(ProcessInstance.status, ProcessInstance.end_event)):
+        instances += count
+        by_status[status] += count
+        if end_event:
+            by_end[end_event] += count
+    stale = session.execute(
+        select(ProcessInstance.id, ProcessInstance.started_at, ProcessInstance.ended_at,
+               HeatRow.definition_id.label("kept_in"))
+        .outerjoin(HeatRow, HeatRow.instance_id == ProcessInstance.id)
+        .where(ProcessInstance.definition_id == definition.id,
+               or_(HeatRow.instance_id.is_(None), HeatRow.through_seq != ProcessInstance.history_seq,
+                   HeatRow.calendar_mark != mark))).all()
+    blocks = session.execute(select(HeatBlock.block, HeatBlock.shares).where(
+        HeatBlock.definition_id == definition.id)).all()
+    kept_here = [row for row in stale if row.kept_in == definition.id]
+    if sum(b.shares for b in blocks) != instances - len(stale) + len(kept_here):
+        return None  # parts kept that the blocks do not sum (or the other way round): add up the parts
+    dirty = {block_of(row.id) for row in kept_here}
+    if blocks and len(dirty) > MOST_DIRTY * len(blocks):
+        return None
+    sums = Sums()
+    clean = [b.block for b in blocks if b.block not in dirty]
+    if clean:
+        for counts_json, times in session.execute(select(HeatBlock.counts_json, HeatBlock.times).where(
+                HeatBlock.definition_id == definition.id, HeatBlock.block.in_(clean))):
+            sums.add_block(counts_json, times)
+    if dirty:  # the current parts there, one by one
+        for (summary,) in session.execute(
+                select(HeatRow.summary_json).join(ProcessInstance, ProcessInstance.id == HeatRow.instance_id)
+                .where(HeatRow.definition_id == definition.id, ProcessInstance.definition_id == definition.id,
+                       HeatRow.through_seq == ProcessInstance.history_seq, HeatRow.calendar_mark == mark,
+                       or_(*(_in_block(block) for block in sorted(dirty))))):
+            sums.add_part(InstanceHeat.from_json(summary))
+    totals, cycle = sums.finish()
+    if stale:
+        for _instance, heat in live([row.id for row in stale]):
+            totals.add(heat)
+        for row in stale:
+            if row.ended_at is not None:
+                cycle.add(calendar, row.started_at, row.ended_at)
+    return counted_heatmap(definition, graph, instances, by_status, by_end, totals, cycle, now)
