@@ -20,7 +20,7 @@ import json
 import sys
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -94,39 +94,126 @@ class Sums:
         self.cycle.working.extend(self.cycle_runs[1])
         return self.totals, self.cycle
 
-    def encoded(self) -> tuple[str, bytes]:
-        """This sum of parts as a block row's ``counts_json`` and ``times``."""
-        totals, cycle = self.finish()
-        series = sorted(totals.times)
-        values = array("d")
-        for key in series:
-            values.extend(sorted(totals.times[key].elapsed))
-            values.extend(sorted(totals.times[key].working))
-        values.extend(sorted(cycle.elapsed))
-        values.extend(sorted(cycle.working))
+
+@dataclass
+class Block:
+    """One block's sum, as the worker changes it: parts taken out (as they were kept) and put in."""
+
+    counts: dict[str, Counter[str]] = field(default_factory=lambda: {name: Counter() for name in COUNTERS})
+    series: dict[tuple[str, str], tuple[list[float], list[float]]] = field(default_factory=dict)
+    cycle: tuple[list[float], list[float]] = field(default_factory=lambda: ([], []))
+    shares: int = 0
+
+    @classmethod
+    def decoded(cls, counts_json: str, times: bytes) -> Block:
+        counts = json.loads(counts_json)
+        values = array("d", times)
         if not LITTLE:
             values.byteswap()
-        counts: dict[str, object] = {name: dict(getattr(totals, name)) for name in COUNTERS}
-        counts.update(shares=self.shares, cycle=len(cycle.elapsed),
-                      series=[[node, kind, len(totals.times[(node, kind)].elapsed)] for node, kind in series])
+        block = cls({name: Counter(counts[name]) for name in COUNTERS}, {}, ([], []), counts["shares"])
+        at = 0
+        for node, kind, n in counts["series"]:
+            block.series[(node, kind)] = values[at:at + n].tolist(), values[at + n:at + 2 * n].tolist()
+            at += 2 * n
+        n = counts["cycle"]
+        block.cycle = values[at:at + n].tolist(), values[at + n:at + 2 * n].tolist()
+        return block
+
+    def add(self, heat: InstanceHeat) -> None:
+        self._count(heat, 1)
+        for name, kind, elapsed, working in heat.times:
+            runs = self.series.setdefault((name, kind), ([], []))
+            runs[0].append(elapsed)
+            runs[1].append(working)
+        if heat.cycle is not None:
+            self.cycle[0].append(heat.cycle[0])
+            self.cycle[1].append(heat.cycle[1])
+
+    def remove(self, heat: InstanceHeat) -> None:
+        """:raise ValueError, KeyError: when the block does not hold ``heat`` (sum it again from its parts): a count
+        below zero, a duration it does not have."""
+        self._count(heat, -1)
+        for name, kind, elapsed, working in heat.times:
+            runs = self.series[(name, kind)]
+            runs[0].remove(elapsed)
+            runs[1].remove(working)
+        if heat.cycle is not None:
+            self.cycle[0].remove(heat.cycle[0])
+            self.cycle[1].remove(heat.cycle[1])
+
+    def _count(self, heat: InstanceHeat, sign: int) -> None:
+        for name, counted in (("instances", dict.fromkeys(heat.visits, 1)), ("passes", heat.visits),
+                              ("inferred", Counter(heat.inferred)), ("auto_passed", heat.auto_passed),
+                              ("flow_instances", dict.fromkeys(heat.flows, 1)), ("flows", heat.flows),
+                              ("open_now", Counter(heat.open_now))):
+            for key, count in counted.items():
+                self.counts[name][key] += sign * count
+                if self.counts[name][key] < 0:
+                    raise ValueError(f"a block's {name} of {key} below zero")
+        self.shares += sign
+        if self.shares < 0:
+            raise ValueError("a part taken out of a block that sums none")
+
+    def encoded(self) -> tuple[str, bytes]:
+        """This sum as a block row's ``counts_json`` and ``times``."""
+        series = sorted(key for key, runs in self.series.items() if runs[0])
+        values = array("d")
+        for key in series:
+            values.extend(sorted(self.series[key][0]))
+            values.extend(sorted(self.series[key][1]))
+        values.extend(sorted(self.cycle[0]))
+        values.extend(sorted(self.cycle[1]))
+        if not LITTLE:
+            values.byteswap()
+        counts: dict[str, object] = {name: {key: n for key, n in sorted(self.counts[name].items()) if n}
+                                     for name in COUNTERS}
+        counts.update(shares=self.shares, cycle=len(self.cycle[0]),
+                      series=[[node, kind, len(self.series[(node, kind)][0])] for node, kind in series])
         return json.dumps(counts, ensure_ascii=False, separators=(",", ":")), values.tobytes()
 
 
-def rebuild(session: Session, blocks: Iterable[tuple[int, int]]) -> None:
-    """Sum again the blocks (definition id, block) from the parts kept in them now (after writing parts there)."""
+@dataclass
+class Change:
+    """What the worker did to the parts kept in one block: taken out (as they were), put in."""
+
+    removed: list[InstanceHeat] = field(default_factory=list)
+    added: list[InstanceHeat] = field(default_factory=list)
+
+
+def update(session: Session, changes: dict[tuple[int, int], Change]) -> None:
+    """Change the sums of the blocks (definition id, block) as their parts were changed (in this transaction); a
+    block that does not hold what was taken out is summed again from the parts kept in it now."""
     postgres = session.get_bind().dialect.name == "postgresql"
-    for definition_id, block in sorted(set(blocks)):  # in order: two workers never wait on each other in a circle
+    for definition_id, block in sorted(changes):  # in order: two workers never wait on each other in a circle
         if postgres:
             session.execute(select(func.pg_advisory_xact_lock(definition_id, block)))
-        sums = Sums()
-        for (summary,) in session.execute(select(HeatRow.summary_json).where(
-                HeatRow.definition_id == definition_id, _in_block(block))):
-            sums.add_part(InstanceHeat.from_json(summary))
-        session.execute(delete(HeatBlock).where(HeatBlock.definition_id == definition_id, HeatBlock.block == block))
-        if sums.shares:
-            counts_json, times = sums.encoded()
-            session.execute(insert(HeatBlock).values(definition_id=definition_id, block=block, shares=sums.shares,
+        where = (HeatBlock.definition_id == definition_id, HeatBlock.block == block)
+        row = session.execute(select(HeatBlock.counts_json, HeatBlock.times).where(*where)).first()
+        change = changes[(definition_id, block)]
+        try:
+            summed = Block.decoded(row.counts_json, row.times) if row is not None else Block()
+            for heat in change.removed:
+                summed.remove(heat)
+            for heat in change.added:
+                summed.add(heat)
+            counts_json, times = summed.encoded()
+        except (ValueError, KeyError):
+            summed = from_parts(session, definition_id, block)
+            counts_json, times = summed.encoded()
+        if row is not None:
+            session.execute(delete(HeatBlock).where(*where))
+        if summed.shares:
+            session.execute(insert(HeatBlock).values(definition_id=definition_id, block=block, shares=summed.shares,
                                                      counts_json=counts_json, times=times))
+
+
+def from_parts(session: Session, definition_id: int, block: int) -> Block:
+    """The sum of the parts kept in a block now."""
+    summed = Block()
+    for (summary,) in session.execute(select(HeatRow.summary_json).where(
+            HeatRow.definition_id == definition_id, _in_block(block))):
+        summed.add(InstanceHeat.from_json(summary))
+    return summed
 
 
 def whole_version(session: Session, calendar: WorkingCalendar, definition: ProcessDefinition, graph: ProcessGraph,

@@ -18,6 +18,7 @@ from: the instance's ``history_seq`` then (``through_seq``) and the working cale
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -163,10 +164,11 @@ def keep(session: Session, calendar: WorkingCalendar, plan: Round, after: int = 
         graph = read_graph(version_bpmn(session, definition), definition.key)
         ids = [row.id for row in rows if row.definition_id == definition_id]
         parts.update(instance_heats(graph, calendar, stream(session, events_of(ids))))
-    blocks = {(row.definition_id, heat_blocks.block_of(row.id)) for row in rows}  # and where their parts were
-    blocks.update((kept.definition_id, heat_blocks.block_of(kept.instance_id)) for kept in session.execute(
-        select(HeatRow.instance_id, HeatRow.definition_id).where(HeatRow.instance_id.in_(list(parts)))))
-    session.execute(delete(HeatRow).where(HeatRow.instance_id.in_(list(parts))))
+    changes: dict[tuple[int, int], heat_blocks.Change] = defaultdict(heat_blocks.Change)
+    for old in session.execute(delete(HeatRow).where(HeatRow.instance_id.in_(list(parts))).returning(
+            HeatRow.instance_id, HeatRow.definition_id, HeatRow.summary_json)):  # as they were: out of their blocks
+        changes[(old.definition_id, heat_blocks.block_of(old.instance_id))].removed.append(
+            InstanceHeat.from_json(old.summary_json))
     values = []
     for row in rows:
         heat = parts[row.id]
@@ -175,8 +177,9 @@ def keep(session: Session, calendar: WorkingCalendar, plan: Round, after: int = 
                           working_seconds(calendar, row.started_at, row.ended_at))
         values.append({"instance_id": row.id, "definition_id": row.definition_id, "through_seq": row.history_seq,
                        "calendar_mark": plan.mark, "summary_json": heat.as_json()})
+        changes[(row.definition_id, heat_blocks.block_of(row.id))].added.append(heat)
     session.execute(insert(HeatRow), values)
-    heat_blocks.rebuild(session, blocks)
+    heat_blocks.update(session, changes)
     return len(rows), rows[-1].id
 
 
