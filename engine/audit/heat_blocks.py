@@ -11,7 +11,8 @@
   do not add up to the parts kept (instances moved to another version, parts written another way), or most blocks
   hold a part that is not current, it answers None and the caller adds up the parts.
 - **Durations stay exact**: the page shows median and p90 by nearest rank, so a block keeps every duration (sorted,
-  8 bytes each), not a sketch; a look puts the blocks' runs together and sorts them once (runs merge quickly).
+  8 bytes each) with a histogram of them, not a sketch; a look finds each rank from the histograms and sorts only
+  the durations of the bucket that holds it (``heat_runs``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 import json
 import sys
 from array import array
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,8 +33,9 @@ from ..calendar import WorkingCalendar
 from ..models import HeatBlock, ProcessDefinition, ProcessInstance
 from ..models import InstanceHeat as HeatRow
 from .diagram import ProcessGraph
-from .heatmap import InstanceHeat, TimeSamples, Totals, counted_heatmap
-from .views import Heatmap, TimeKind
+from .heat_runs import RunSamples, histogram
+from .heatmap import InstanceHeat, Totals, counted_heatmap
+from .views import Heatmap
 
 BLOCK = 1024  # instance ids per block: a block is summed again from at most this many parts
 COUNTERS = ("instances", "passes", "inferred", "auto_passed", "flows", "flow_instances", "open_now")
@@ -51,17 +53,13 @@ def _in_block(block: int) -> Any:
 
 @dataclass
 class Sums:
-    """Parts and block sums added up: the counts in ``totals``, the durations in runs until ``finish``."""
+    """Parts and block sums added up for a look: the counts in ``totals``, the durations as sorted runs there."""
 
-    totals: Totals = field(default_factory=Totals)
-    cycle: TimeSamples = field(default_factory=TimeSamples)
-    runs: dict[tuple[str, TimeKind], tuple[array[float], array[float]]] = field(default_factory=dict)
-    cycle_runs: tuple[array[float], array[float]] = field(default_factory=lambda: (array("d"), array("d")))
-    shares: int = 0
+    totals: Totals = field(default_factory=lambda: Totals(times=defaultdict(RunSamples)))
+    cycle: RunSamples = field(default_factory=RunSamples)
 
     def add_part(self, heat: InstanceHeat) -> None:
         self.totals.add(heat)
-        self.shares += 1
         if heat.cycle is not None:
             self.cycle.elapsed.append(heat.cycle[0])
             self.cycle.working.append(heat.cycle[1])
@@ -74,25 +72,15 @@ class Sums:
         if not LITTLE:
             values.byteswap()
         at = 0
-        for node, kind, n in counts["series"]:
-            elapsed, working = self.runs.setdefault((node, kind), (array("d"), array("d")))
-            elapsed.extend(values[at:at + n])
-            working.extend(values[at + n:at + 2 * n])
+        for node, kind, n, elapsed, working in counts["series"]:
+            samples = self.totals.times[(node, kind)]
+            assert isinstance(samples, RunSamples)
+            samples.elapsed_runs.add(values, at, n, elapsed)
+            samples.working_runs.add(values, at + n, n, working)
             at += 2 * n
-        n = counts["cycle"]
-        self.cycle_runs[0].extend(values[at:at + n])
-        self.cycle_runs[1].extend(values[at + n:at + 2 * n])
-        self.shares += counts["shares"]
-
-    def finish(self) -> tuple[Totals, TimeSamples]:
-        """The totals and cycle times of all that was added (each duration list sorted once, by the summary)."""
-        for key, (elapsed, working) in self.runs.items():
-            samples = self.totals.times[key]
-            samples.elapsed.extend(elapsed)
-            samples.working.extend(working)
-        self.cycle.elapsed.extend(self.cycle_runs[0])
-        self.cycle.working.extend(self.cycle_runs[1])
-        return self.totals, self.cycle
+        n, elapsed, working = counts["cycle"]
+        self.cycle.elapsed_runs.add(values, at, n, elapsed)
+        self.cycle.working_runs.add(values, at + n, n, working)
 
 
 @dataclass
@@ -112,10 +100,10 @@ class Block:
             values.byteswap()
         block = cls({name: Counter(counts[name]) for name in COUNTERS}, {}, ([], []), counts["shares"])
         at = 0
-        for node, kind, n in counts["series"]:
+        for node, kind, n, _elapsed, _working in counts["series"]:
             block.series[(node, kind)] = values[at:at + n].tolist(), values[at + n:at + 2 * n].tolist()
             at += 2 * n
-        n = counts["cycle"]
+        n = counts["cycle"][0]
         block.cycle = values[at:at + n].tolist(), values[at + n:at + 2 * n].tolist()
         return block
 
@@ -156,19 +144,23 @@ class Block:
 
     def encoded(self) -> tuple[str, bytes]:
         """This sum as a block row's ``counts_json`` and ``times``."""
-        series = sorted(key for key, runs in self.series.items() if runs[0])
         values = array("d")
-        for key in series:
-            values.extend(sorted(self.series[key][0]))
-            values.extend(sorted(self.series[key][1]))
-        values.extend(sorted(self.cycle[0]))
-        values.extend(sorted(self.cycle[1]))
+        series = []
+        for (node, kind), (elapsed, working) in sorted(self.series.items()):
+            if elapsed:
+                elapsed, working = sorted(elapsed), sorted(working)
+                series.append([node, kind, len(elapsed), histogram(elapsed), histogram(working)])
+                values.extend(elapsed)
+                values.extend(working)
+        elapsed, working = sorted(self.cycle[0]), sorted(self.cycle[1])
+        values.extend(elapsed)
+        values.extend(working)
         if not LITTLE:
             values.byteswap()
         counts: dict[str, object] = {name: {key: n for key, n in sorted(self.counts[name].items()) if n}
                                      for name in COUNTERS}
-        counts.update(shares=self.shares, cycle=len(self.cycle[0]),
-                      series=[[node, kind, len(self.series[(node, kind)][0])] for node, kind in series])
+        counts.update(shares=self.shares, series=series,
+                      cycle=[len(elapsed), histogram(elapsed), histogram(working)])
         return json.dumps(counts, ensure_ascii=False, separators=(",", ":")), values.tobytes()
 
 
@@ -260,7 +252,7 @@ def whole_version(session: Session, calendar: WorkingCalendar, definition: Proce
                        HeatRow.through_seq == ProcessInstance.history_seq, HeatRow.calendar_mark == mark,
                        or_(*(_in_block(block) for block in sorted(dirty))))):
             sums.add_part(InstanceHeat.from_json(summary))
-    totals, cycle = sums.finish()
+    totals, cycle = sums.totals, sums.cycle
     if stale:
         for _instance, heat in live([row.id for row in stale]):
             totals.add(heat)
