@@ -9,7 +9,8 @@
   block holding a part that is not (its history or the calendar moved), the current parts there one by one; the
   instances without a current part are worked out from their events, as the full computation does. When the blocks
   do not add up to the parts kept (instances moved to another version, parts written another way), or most blocks
-  hold a part that is not current, it answers None and the caller adds up the parts.
+  hold a part that is not current, or the worker changed a block while the look read (its ``stamp`` moved), it
+  answers None and the caller adds up the parts (in one statement, as before).
 - **Durations stay exact**: the page shows median and p90 by nearest rank, so a block keeps every duration (sorted,
   8 bytes each) with a histogram of them, not a sketch; a look finds each rank from the histograms and sorts only
   the durations of the bucket that holds it (``heat_runs``).
@@ -18,6 +19,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import sys
 from array import array
 from collections import Counter, defaultdict
@@ -196,7 +198,7 @@ def update(session: Session, changes: dict[tuple[int, int], Change]) -> None:
             session.execute(delete(HeatBlock).where(*where))
         if summed.shares:
             session.execute(insert(HeatBlock).values(definition_id=definition_id, block=block, shares=summed.shares,
-                                                     counts_json=counts_json, times=times))
+                                                     stamp=secrets.randbits(62), counts_json=counts_json, times=times))
 
 
 def from_parts(session: Session, definition_id: int, block: int) -> Block:
@@ -215,6 +217,8 @@ def whole_version(session: Session, calendar: WorkingCalendar, definition: Proce
 
     ``live(ids)`` works out the parts of the instances ``ids`` from their events.
     """
+    first = session.execute(select(HeatBlock.block, HeatBlock.shares, HeatBlock.stamp, HeatBlock.counts_json,
+                                   HeatBlock.times).where(HeatBlock.definition_id == definition.id)).all()
     instances, by_status, by_end = 0, Counter[str](), Counter[str]()
     for status, end_event, count in session.execute(
             select(ProcessInstance.status, ProcessInstance.end_event, func.count())
@@ -224,34 +228,26 @@ def whole_version(session: Session, calendar: WorkingCalendar, definition: Proce
         by_status[status] += count
         if end_event:
             by_end[end_event] += count
-    stale = session.execute(
-        select(ProcessInstance.id, ProcessInstance.started_at, ProcessInstance.ended_at,
-               HeatRow.definition_id.label("kept_in"))
-        .outerjoin(HeatRow, HeatRow.instance_id == ProcessInstance.id)
-        .where(ProcessInstance.definition_id == definition.id,
-               or_(HeatRow.instance_id.is_(None), HeatRow.through_seq != ProcessInstance.history_seq,
-                   HeatRow.calendar_mark != mark))).all()
-    blocks = session.execute(select(HeatBlock.block, HeatBlock.shares).where(
-        HeatBlock.definition_id == definition.id)).all()
+    stale = _stale(session, definition, mark)  # which parts are current: from here on, as of this statement
     kept_here = [row for row in stale if row.kept_in == definition.id]
-    if sum(b.shares for b in blocks) != instances - len(stale) + len(kept_here):
+    if sum(b.shares for b in first) != instances - len(stale) + len(kept_here):
         return None  # parts kept that the blocks do not sum (or the other way round): add up the parts
     dirty = {block_of(row.id) for row in kept_here}
-    if blocks and len(dirty) > MOST_DIRTY * len(blocks):
+    if first and len(dirty) > MOST_DIRTY * len(first):
         return None
     sums = Sums()
-    clean = [b.block for b in blocks if b.block not in dirty]
-    if clean:
-        for counts_json, times in session.execute(select(HeatBlock.counts_json, HeatBlock.times).where(
-                HeatBlock.definition_id == definition.id, HeatBlock.block.in_(clean))):
-            sums.add_block(counts_json, times)
-    if dirty:  # the current parts there, one by one
-        for (summary,) in session.execute(
-                select(HeatRow.summary_json).join(ProcessInstance, ProcessInstance.id == HeatRow.instance_id)
-                .where(HeatRow.definition_id == definition.id, ProcessInstance.definition_id == definition.id,
-                       HeatRow.through_seq == ProcessInstance.history_seq, HeatRow.calendar_mark == mark,
-                       or_(*(_in_block(block) for block in sorted(dirty))))):
-            sums.add_part(InstanceHeat.from_json(summary))
+    for row in first:
+        if row.block not in dirty:
+            sums.add_block(row.counts_json, row.times)
+    if dirty:  # the parts there that were current, one by one
+        not_current = {row.id for row in stale}
+        for instance_id, summary in session.execute(select(HeatRow.instance_id, HeatRow.summary_json).where(
+                HeatRow.definition_id == definition.id, or_(*(_in_block(block) for block in sorted(dirty))))):
+            if instance_id not in not_current:
+                sums.add_part(InstanceHeat.from_json(summary))
+    again = session.execute(select(HeatBlock.block, HeatBlock.stamp).where(HeatBlock.definition_id == definition.id))
+    if sorted(again.tuples()) != sorted((row.block, row.stamp) for row in first):
+        return None  # the worker changed parts and blocks while this look read them
     totals, cycle = sums.totals, sums.cycle
     if stale:
         for _instance, heat in live([row.id for row in stale]):
@@ -260,3 +256,15 @@ def whole_version(session: Session, calendar: WorkingCalendar, definition: Proce
             if row.ended_at is not None:
                 cycle.add(calendar, row.started_at, row.ended_at)
     return counted_heatmap(definition, graph, instances, by_status, by_end, totals, cycle, now)
+
+
+def _stale(session: Session, definition: ProcessDefinition, mark: str) -> list[Any]:
+    """The instances of ``definition`` without a current part: id, started_at, ended_at and ``kept_in`` (the
+    definition of the part kept for it, if any)."""
+    return list(session.execute(
+        select(ProcessInstance.id, ProcessInstance.started_at, ProcessInstance.ended_at,
+               HeatRow.definition_id.label("kept_in"))
+        .outerjoin(HeatRow, HeatRow.instance_id == ProcessInstance.id)
+        .where(ProcessInstance.definition_id == definition.id,
+               or_(HeatRow.instance_id.is_(None), HeatRow.through_seq != ProcessInstance.history_seq,
+                   HeatRow.calendar_mark != mark))).all())

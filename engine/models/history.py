@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     DateTime,
     ForeignKey,
     Index,
@@ -122,12 +123,14 @@ class InstanceHeat(Base):
 class HeatBlock(Base):
     """The kept parts (``InstanceHeat``) of one version's instances with ids in one block, summed
     (``engine.audit.heat_blocks``): counts as JSON, the durations sorted in ``times`` (float64, little-endian).
-    Written with the parts it sums, in the same transaction; ``shares`` says how many it sums."""
+    Written with the parts it sums, in the same transaction; ``shares`` says how many it sums, ``stamp`` (random, new
+    at each write) lets a look see that a block changed while it read."""
 
     __tablename__ = "heat_block"
 
     definition_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     block: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     shares: Mapped[int] = mapped_column(Integer)
+    stamp: Mapped[int] = mapped_column(BigInteger)
     counts_json: Mapped[str] = mapped_column(Text)
     times: Mapped[bytes] = mapped_column(LargeBinary)

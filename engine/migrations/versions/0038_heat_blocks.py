@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column('definition_id', sa.Integer(), autoincrement=False, nullable=False),
         sa.Column('block', sa.Integer(), autoincrement=False, nullable=False),
         sa.Column('shares', sa.Integer(), nullable=False),
+        sa.Column('stamp', sa.BigInteger(), nullable=False),
         sa.Column('counts_json', sa.Text(), nullable=False),
         sa.Column('times', sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint('definition_id', 'block'),

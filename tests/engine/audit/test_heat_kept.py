@@ -209,3 +209,28 @@ def test_blocks_that_do_not_add_up_are_not_trusted_and_are_summed_again(moved, m
         session.execute(update(HeatBlock).where(HeatBlock.block == heat_blocks.block_of(waiting))
                         .values(shares=HeatBlock.shares + 1))
     assert kept(engine, "he.ping") == full(engine, "he.ping")
+
+
+def test_a_worker_round_while_a_look_reads_does_not_count_a_part_twice_or_an_old_one(moved, monkeypatch):
+    engine, clock = moved
+    plan = int(engine.work.start(Person("li.na"), "market_plan", START).id)
+    clock.now += timedelta(hours=3)
+    PATHS["rework"](engine, plan)
+    waiting = int(engine.work.start(Person("li.na"), "market_plan", START).id)
+    engine.core.keep_heatmaps()
+    clock.now += timedelta(hours=4)
+    engine.work.complete(Person("wang.lei"), only_task(engine, "wang.lei", "research", waiting)["id"], RESEARCH)
+    stale = heat_blocks._stale
+
+    def worker_in_between(*args):  # after the look read the blocks, before it reads which parts are current
+        assert engine.core.keep_heatmaps() == 1
+        return stale(*args)
+
+    monkeypatch.setattr(heat_blocks, "_stale", worker_in_between)
+    shown = kept(engine, "he.ping")
+    monkeypatch.undo()
+    assert shown == full(engine, "he.ping")
+    assert {e["id"]: e["times"] for e in shown["elements"]}["research"]["open"]["count"] == 2  # its new part's
+    with monkeypatch.context() as patched:
+        no_parts_read(patched)
+        assert kept(engine, "he.ping") == full(engine, "he.ping")
