@@ -43,7 +43,7 @@ import statistics
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,7 @@ from sqlalchemy import delete, event, func, or_, select  # noqa: E402
 
 from engine.audit import heat_blocks, heat_kept, heatmap  # noqa: E402
 from engine.audit import search as audit_search  # noqa: E402
+from engine.audit.heatmap_memo import HeatmapMemo  # noqa: E402
 from engine.db import refresh_statistics  # noqa: E402
 from engine.facade import Engine, build_engine  # noqa: E402
 from engine.models import ApiToken, HumanTask, ProcessInstance, User  # noqa: E402
@@ -324,16 +325,31 @@ def same_numbers(full: Any, shown: Any) -> bool:
     return {**full, "computed_at": None} == {**shown, "computed_at": None}
 
 
-def first_looks(engine: Engine, rounds: int) -> tuple[list[float], list[float]]:
-    """Seconds of a fresh node's first look at the page, alternately adding up the parts (before) and the block
-    sums (after), so that a load spike cannot flatter either."""
-    before: list[float] = []
-    after: list[float] = []
+def first_looks(engine: Engine, rounds: int) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+    """Seconds of a fresh node's first look at the page (elapsed, and this process's CPU: on SQLite the database's
+    work too), alternately adding up the parts (before) and the block sums (after), so that a load spike cannot
+    flatter either."""
+    before: list[tuple[float, float]] = []
+    after: list[tuple[float, float]] = []
     for _ in range(rounds):
-        with parts_only():
-            before.append(heatmap_looks(create_app(engine, {"SECRET_KEY": "bench-inbox-at-scale"}))[0])
-        after.append(heatmap_looks(create_app(engine, {"SECRET_KEY": "bench-inbox-at-scale"}))[0])
+        for side, sums in ((before, parts_only), (after, nullcontext)):
+            engine.core.heatmaps = HeatmapMemo()  # a fresh node keeps no heatmap yet
+            app = create_app(engine, {"SECRET_KEY": "bench-inbox-at-scale"})
+            with sums():
+                cpu = time.process_time()
+                elapsed = heatmap_looks(app)[0]
+                side.append((elapsed, time.process_time() - cpu))
     return before, after
+
+
+def first_looks_line(looks: tuple[list[tuple[float, float]], list[tuple[float, float]]]) -> str:
+    (before, before_cpu), (after, after_cpu) = ((statistics.median(x[0] for x in side),
+                                                 statistics.median(x[1] for x in side)) for side in looks)
+    return (f"  the first look, alternated {len(looks[0])} times each (fresh node), elapsed (CPU of this process): "
+            f"adding up the kept parts (before) median {before:.3f} s ({before_cpu:.3f} s) "
+            f"[{', '.join(f'{x[0]:.2f}' for x in looks[0])}], the block sums (after) median {after:.3f} s "
+            f"({after_cpu:.3f} s) [{', '.join(f'{x[0]:.2f}' for x in looks[1])}]: {before / after:.1f}x "
+            f"({before_cpu / after_cpu:.1f}x CPU)")
 
 
 def heatmap_looks(app: Any) -> tuple[float, float]:
@@ -372,7 +388,7 @@ def run_backend(label: str, url: str, meta: dict[str, Any], args: argparse.Names
                     results.append(measure(app, watch, page + " (before)", path, user, about, {}, args))
         after = round_trip(engine)
         heat = None
-        looks: tuple[list[float], list[float]] = ([], [])
+        looks: tuple[list[tuple[float, float]], list[tuple[float, float]]] = ([], [])
         same = (False, False)
         if args.heatmap:
             full, numbers = heatmap_before(engine)
@@ -382,6 +398,7 @@ def run_backend(label: str, url: str, meta: dict[str, Any], args: argparse.Names
             again = time.perf_counter()
             engine.core.keep_heatmaps()
             idle = time.perf_counter() - again
+            engine.core.heatmaps = HeatmapMemo()  # the look above kept nothing here, but a fresh node is meant
             fresh_app = create_app(engine, {"SECRET_KEY": "bench-inbox-at-scale"})
             heat = (full, caught_up, catching, idle, *heatmap_looks(fresh_app))
             with parts_only():
@@ -409,11 +426,8 @@ def run_backend(label: str, url: str, meta: dict[str, Any], args: argparse.Names
               f"{heat[0]:.2f} s; the worker's catching up: {heat[1]:,} instances in {heat[2]:.1f} s, a round with "
               f"nothing new {heat[3] * 1000:.1f} ms; then a fresh node's first look at the page {heat[4]:.3f} s "
               f"and its diagram {heat[5] * 1000:.1f} ms (kept by the node)")
-        before, after = (statistics.median(seconds) for seconds in looks)
-        print(f"  the first look, alternated {len(looks[0])} times each (fresh node): adding up the kept parts "
-              f"(before) median {before:.3f} s [{', '.join(f'{x:.2f}' for x in looks[0])}], the block sums "
-              f"(after) median {after:.3f} s [{', '.join(f'{x:.2f}' for x in looks[1])}]: {before / after:.1f}x; "
-              f"the numbers equal the full computation's: parts {same[0]}, block sums {same[1]}")
+        print(f"{first_looks_line(looks)}; the numbers equal the full computation's: parts {same[0]}, "
+              f"block sums {same[1]}")
     print("  (in SQL: median ms per request inside the driver's execute calls; SQLite hands rows over as they are "
           "fetched, so there it holds the time to the first row and any sort, not the fetching)")
     print(f"  the slowest statements of each page (median ms over the measured requests, top {SHOWN_STATEMENTS}):")

@@ -28,11 +28,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import delete, exists, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from ..calendar import WorkingCalendar
-from ..models import HeatBlock, ProcessDefinition, ProcessInstance
+from ..models import HeatBlock, HistoryEvent, ProcessDefinition, ProcessInstance
 from ..models import InstanceHeat as HeatRow
 from .diagram import ProcessGraph
 from .heat_runs import RunSamples, histogram
@@ -260,11 +260,21 @@ def whole_version(session: Session, calendar: WorkingCalendar, definition: Proce
 
 def _stale(session: Session, definition: ProcessDefinition, mark: str) -> list[Any]:
     """The instances of ``definition`` without a current part: id, started_at, ended_at and ``kept_in`` (the
-    definition of the part kept for it, if any)."""
+    definition of the part kept for it, if any).
+
+    Its history moved when it has an event past the part's ``through_seq`` (``history_seq`` is its last event's
+    ``seq``, the chain's anchor). SQLite asks the events' (instance_id, seq) index: ``history_seq`` is stored after
+    the instance's state, so reading it for every instance would read every state; PostgreSQL keeps big values
+    apart and reads ``history_seq`` directly.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        moved: Any = exists().where(HistoryEvent.instance_id == ProcessInstance.id,
+                                    HistoryEvent.seq > HeatRow.through_seq)
+    else:
+        moved = HeatRow.through_seq != ProcessInstance.history_seq
     return list(session.execute(
         select(ProcessInstance.id, ProcessInstance.started_at, ProcessInstance.ended_at,
                HeatRow.definition_id.label("kept_in"))
         .outerjoin(HeatRow, HeatRow.instance_id == ProcessInstance.id)
         .where(ProcessInstance.definition_id == definition.id,
-               or_(HeatRow.instance_id.is_(None), HeatRow.through_seq != ProcessInstance.history_seq,
-                   HeatRow.calendar_mark != mark))).all())
+               or_(HeatRow.instance_id.is_(None), HeatRow.calendar_mark != mark, moved))).all())
