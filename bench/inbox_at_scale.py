@@ -30,7 +30,9 @@ The tokens made for the run are deleted at the end. Usage::
 
 ``--heatmap`` also times the market plan's heatmap for the auditor: worked out from every event (before), the
 worker's catching up of the kept parts (``Core.keep_heatmaps``: written into the big database, as a worker would),
-a round with nothing new, then a fresh node's first look at the page and its diagram (kept by the node).
+a round with nothing new, then a fresh node's first look at the page and its diagram (kept by the node); then
+``--heatmap-rounds`` first looks by fresh nodes, alternately adding up every kept part (as before the block sums of
+``engine.audit.heat_blocks``) and the block sums, and whether both give the full computation's numbers.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ import statistics
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,8 +59,9 @@ import big_db  # noqa: E402
 from _figures import Budget, percentile  # noqa: E402
 from sqlalchemy import delete, event, func, or_, select  # noqa: E402
 
-from engine.audit import heatmap  # noqa: E402
+from engine.audit import heat_blocks, heat_kept, heatmap  # noqa: E402
 from engine.audit import search as audit_search  # noqa: E402
+from engine.audit.heatmap_memo import HeatmapMemo  # noqa: E402
 from engine.db import refresh_statistics  # noqa: E402
 from engine.facade import Engine, build_engine  # noqa: E402
 from engine.models import ApiToken, HumanTask, ProcessInstance, User  # noqa: E402
@@ -289,14 +292,64 @@ def row_by_row_search() -> Iterator[None]:
         inbox.indexed, audit_search.indexed = saved
 
 
-def heatmap_before(engine: Engine) -> float:
-    """Seconds of the heatmap worked out from every event, as the page did before parts were kept."""
+def heatmap_before(engine: Engine) -> tuple[float, Any]:
+    """Seconds of the heatmap worked out from every event, as the page did before parts were kept; its numbers."""
     began = time.perf_counter()
     with engine.core.transaction() as session:
         definition = heatmap.find_version(session, "market_plan", 1)
-        heatmap.version_heatmap(session, engine.collaborators.calendar, acting(session, Person(AUDITOR)), definition,
-                                engine.collaborators.clock())
-    return time.perf_counter() - began
+        numbers = heatmap.version_heatmap(session, engine.collaborators.calendar, acting(session, Person(AUDITOR)),
+                                          definition, engine.collaborators.clock())
+    return time.perf_counter() - began, numbers
+
+
+def heatmap_kept(engine: Engine) -> Any:
+    """The heatmap as a look works it out from what is kept (block sums, or parts where ``parts_only``)."""
+    with engine.core.transaction() as session:
+        definition = heatmap.find_version(session, "market_plan", 1)
+        return heat_kept.kept_heatmap(session, engine.collaborators.calendar, acting(session, Person(AUDITOR)),
+                                      definition, engine.collaborators.clock())
+
+
+@contextmanager
+def parts_only() -> Iterator[None]:
+    """A look as it was before the block sums (issue 24): every instance's kept part added up."""
+    saved = heat_blocks.whole_version
+    heat_blocks.whole_version = lambda *_args: None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        heat_blocks.whole_version = saved
+
+
+def same_numbers(full: Any, shown: Any) -> bool:
+    return {**full, "computed_at": None} == {**shown, "computed_at": None}
+
+
+def first_looks(engine: Engine, rounds: int) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+    """Seconds of a fresh node's first look at the page (elapsed, and this process's CPU: on SQLite the database's
+    work too), alternately adding up the parts (before) and the block sums (after), so that a load spike cannot
+    flatter either."""
+    before: list[tuple[float, float]] = []
+    after: list[tuple[float, float]] = []
+    for _ in range(rounds):
+        for side, sums in ((before, parts_only), (after, nullcontext)):
+            engine.core.heatmaps = HeatmapMemo()  # a fresh node keeps no heatmap yet
+            app = create_app(engine, {"SECRET_KEY": "bench-inbox-at-scale"})
+            with sums():
+                cpu = time.process_time()
+                elapsed = heatmap_looks(app)[0]
+                side.append((elapsed, time.process_time() - cpu))
+    return before, after
+
+
+def first_looks_line(looks: tuple[list[tuple[float, float]], list[tuple[float, float]]]) -> str:
+    (before, before_cpu), (after, after_cpu) = ((statistics.median(x[0] for x in side),
+                                                 statistics.median(x[1] for x in side)) for side in looks)
+    return (f"  the first look, alternated {len(looks[0])} times each (fresh node), elapsed (CPU of this process): "
+            f"adding up the kept parts (before) median {before:.3f} s ({before_cpu:.3f} s) "
+            f"[{', '.join(f'{x[0]:.2f}' for x in looks[0])}], the block sums (after) median {after:.3f} s "
+            f"({after_cpu:.3f} s) [{', '.join(f'{x[0]:.2f}' for x in looks[1])}]: {before / after:.1f}x "
+            f"({before_cpu / after_cpu:.1f}x CPU)")
 
 
 def heatmap_looks(app: Any) -> tuple[float, float]:
@@ -335,16 +388,23 @@ def run_backend(label: str, url: str, meta: dict[str, Any], args: argparse.Names
                     results.append(measure(app, watch, page + " (before)", path, user, about, {}, args))
         after = round_trip(engine)
         heat = None
+        looks: tuple[list[tuple[float, float]], list[tuple[float, float]]] = ([], [])
+        same = (False, False)
         if args.heatmap:
-            full = heatmap_before(engine)
+            full, numbers = heatmap_before(engine)
             began = time.perf_counter()
             caught_up = engine.core.keep_heatmaps()  # what the worker does every few seconds
             catching = time.perf_counter() - began
             again = time.perf_counter()
             engine.core.keep_heatmaps()
             idle = time.perf_counter() - again
+            engine.core.heatmaps = HeatmapMemo()  # the look above kept nothing here, but a fresh node is meant
             fresh_app = create_app(engine, {"SECRET_KEY": "bench-inbox-at-scale"})
             heat = (full, caught_up, catching, idle, *heatmap_looks(fresh_app))
+            with parts_only():
+                by_parts = same_numbers(numbers, heatmap_kept(engine))
+            same = by_parts, same_numbers(numbers, heatmap_kept(engine))
+            looks = first_looks(engine, args.heatmap_rounds)
     finally:
         watch.close()
         with engine.db.begin() as conn:
@@ -366,6 +426,8 @@ def run_backend(label: str, url: str, meta: dict[str, Any], args: argparse.Names
               f"{heat[0]:.2f} s; the worker's catching up: {heat[1]:,} instances in {heat[2]:.1f} s, a round with "
               f"nothing new {heat[3] * 1000:.1f} ms; then a fresh node's first look at the page {heat[4]:.3f} s "
               f"and its diagram {heat[5] * 1000:.1f} ms (kept by the node)")
+        print(f"{first_looks_line(looks)}; the numbers equal the full computation's: parts {same[0]}, "
+              f"block sums {same[1]}")
     print("  (in SQL: median ms per request inside the driver's execute calls; SQLite hands rows over as they are "
           "fetched, so there it holds the time to the first row and any sort, not the fetching)")
     print(f"  the slowest statements of each page (median ms over the measured requests, top {SHOWN_STATEMENTS}):")
@@ -397,6 +459,8 @@ def main() -> None:
     parser.add_argument("--explain", action="store_true", help="print the query plans of the slowest statements")
     parser.add_argument("--heatmap", action="store_true",
                         help="also time the market plan's heatmap for the auditor: worked out, then kept")
+    parser.add_argument("--heatmap-rounds", type=int, default=3,
+                        help="first looks at the heatmap page per side, alternated (default %(default)s)")
     parser.add_argument("--with-stats", action="store_true",
                         help="SQLite also after the sampled and a full ANALYZE, on scratch copies")
     args = parser.parse_args()

@@ -11,11 +11,15 @@ from: the instance's ``history_seq`` then (``through_seq``) and the working cale
 - **A look is exact** (``kept_heatmap``): it takes the kept part of each instance whose history and calendar have
   not moved since, and works out the others from their events, as the full computation does. So the numbers are
   those of ``heatmap.version_heatmap`` whatever the worker has done; how fast depends on how far behind it is.
+- **Summed per block** (``heat_blocks``): the worker sums the parts per block of instance ids as it writes them;
+  a look over a whole version (someone who may audit everything) reads those sums instead of every part.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from importlib import metadata
@@ -30,6 +34,8 @@ from ..models import HistoryEvent, ProcessDefinition, ProcessInstance, SharedSet
 from ..models import InstanceHeat as HeatRow
 from ..org import rights
 from ..org.people import Actor
+from ..org.rights import Right
+from . import heat_blocks
 from .diagram import ProcessGraph, read_graph, version_bpmn
 from .heatmap import (
     InstanceHeat,
@@ -74,6 +80,11 @@ def kept_heatmap(session: Session, calendar: WorkingCalendar, actor: Actor, defi
     graph = read_graph(version_bpmn(session, definition), definition.key)
     mark = calendar_mark(calendar)
     scope = [ProcessInstance.definition_id == definition.id, rights.audit_condition(session, actor)]
+    if rights.holds(actor, Right.AUDIT):  # every instance of the version: the block sums
+        summed = heat_blocks.whole_version(session, calendar, definition, graph, mark, now,
+                                           lambda ids: _live(session, graph, calendar, ids, scope))
+        if summed is not None:
+            return summed
     instances = session.execute(
         select(ProcessInstance.id, ProcessInstance.started_at, ProcessInstance.ended_at, ProcessInstance.status,
                ProcessInstance.end_event, ProcessInstance.history_seq, HeatRow.through_seq, HeatRow.calendar_mark,
@@ -98,7 +109,7 @@ def kept_heatmap(session: Session, calendar: WorkingCalendar, actor: Actor, defi
 
 
 def _live(session: Session, graph: ProcessGraph, calendar: WorkingCalendar, ids: list[int],
-          scope: list[Any]) -> Any:
+          scope: list[Any]) -> Iterator[tuple[int, InstanceHeat]]:
     """The parts of the instances ``ids`` worked out from their events."""
     if len(ids) <= LIVE_IN:
         return instance_heats(graph, calendar, stream(session, events_of(ids)))
@@ -153,7 +164,11 @@ def keep(session: Session, calendar: WorkingCalendar, plan: Round, after: int = 
         graph = read_graph(version_bpmn(session, definition), definition.key)
         ids = [row.id for row in rows if row.definition_id == definition_id]
         parts.update(instance_heats(graph, calendar, stream(session, events_of(ids))))
-    session.execute(delete(HeatRow).where(HeatRow.instance_id.in_(list(parts))))
+    changes: dict[tuple[int, int], heat_blocks.Change] = defaultdict(heat_blocks.Change)
+    for old in session.execute(delete(HeatRow).where(HeatRow.instance_id.in_(list(parts))).returning(
+            HeatRow.instance_id, HeatRow.definition_id, HeatRow.summary_json)):  # as they were: out of their blocks
+        changes[(old.definition_id, heat_blocks.block_of(old.instance_id))].removed.append(
+            InstanceHeat.from_json(old.summary_json))
     values = []
     for row in rows:
         heat = parts[row.id]
@@ -162,7 +177,9 @@ def keep(session: Session, calendar: WorkingCalendar, plan: Round, after: int = 
                           working_seconds(calendar, row.started_at, row.ended_at))
         values.append({"instance_id": row.id, "definition_id": row.definition_id, "through_seq": row.history_seq,
                        "calendar_mark": plan.mark, "summary_json": heat.as_json()})
+        changes[(row.definition_id, heat_blocks.block_of(row.id))].added.append(heat)
     session.execute(insert(HeatRow), values)
+    heat_blocks.update(session, changes)
     return len(rows), rows[-1].id
 
 

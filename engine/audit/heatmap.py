@@ -81,9 +81,13 @@ def _seconds_into_day(moment: datetime) -> float:
 
 
 def nearest_rank(values: list[float], share: float) -> float | None:
-    if not values:
+    return ranked(sorted(values), share)
+
+
+def ranked(ordered: list[float], share: float) -> float | None:
+    """``nearest_rank`` of values already in order."""
+    if not ordered:
         return None
-    ordered = sorted(values)
     return ordered[max(math.ceil(share * len(ordered)) - 1, 0)]
 
 
@@ -99,9 +103,9 @@ class TimeSamples:
         self.working.append(working_seconds(calendar, start, end))
 
     def summary(self) -> Durations:
-        return {"count": len(self.elapsed), "median_s": nearest_rank(self.elapsed, 0.5),
-                "p90_s": nearest_rank(self.elapsed, 0.9), "median_working_s": nearest_rank(self.working, 0.5),
-                "p90_working_s": nearest_rank(self.working, 0.9)}
+        elapsed, working = sorted(self.elapsed), sorted(self.working)
+        return {"count": len(elapsed), "median_s": ranked(elapsed, 0.5), "p90_s": ranked(elapsed, 0.9),
+                "median_working_s": ranked(working, 0.5), "p90_working_s": ranked(working, 0.9)}
 
 
 def elapsed_seconds(start: datetime, end: datetime) -> float:
@@ -204,11 +208,17 @@ def version_heatmap(session: Session, calendar: WorkingCalendar, actor: Actor, d
 def heatmap_numbers(definition: ProcessDefinition, graph: ProcessGraph, instances: Sequence[Any], totals: Totals,
                     cycle: TimeSamples, now: datetime) -> Heatmap:
     """The heatmap of ``instances`` (rows with status and end_event), their ``totals`` and their ``cycle`` times."""
+    return counted_heatmap(definition, graph, len(instances), Counter(r.status for r in instances),
+                           Counter(r.end_event for r in instances if r.end_event), totals, cycle, now)
+
+
+def counted_heatmap(definition: ProcessDefinition, graph: ProcessGraph, instances: int, by_status: Counter[str],
+                    by_end: Counter[str], totals: Totals, cycle: TimeSamples, now: datetime) -> Heatmap:
+    """``heatmap_numbers`` from the instances' number, statuses and ends counted (ends: only those that have one)."""
     return {
         "process": definition.key, "version": definition.version, "definition_id": definition.id,
-        "title": definition.title, "title_zh": definition.title_zh, "instances": len(instances),
-        "by_status": dict(Counter(r.status for r in instances)),
-        "by_end": dict(Counter(r.end_event for r in instances if r.end_event)),
+        "title": definition.title, "title_zh": definition.title_zh, "instances": instances,
+        "by_status": dict(by_status), "by_end": dict(by_end),
         "cycle_time": cycle.summary(), "time_basis": TIME_BASIS,
         "elements": _elements(graph, totals), "flows": _flows(graph, totals), "gateways": _gateways(graph, totals),
         "computed_at": utc_iso(now),

@@ -9,7 +9,7 @@ Split by concern (``org``, ``definitions``, ``instances``, ``history``, ``schedu
 from .attachments import Attachment, AttachmentBlob
 from .base import OPEN_HELD, OPEN_UNCLAIMED, Base
 from .definitions import DefinitionFile, ProcessDefinition, ProcessDraft, TaskDefinition
-from .history import AuditAccess, HistoryEvent, HistoryTree, InstanceHeat, OrgRecord
+from .history import AuditAccess, HeatBlock, HistoryEvent, HistoryTree, InstanceHeat, OrgRecord
 from .instances import ApprovalStep, BatchOpening, HumanTask, InstanceCopy, ProcessInstance, TaskComment
 from .org import (
     ApiToken,
@@ -26,7 +26,8 @@ from .org import (
 from .scheduling import CalendarDay, Job, Notification, RequestKey, Schedule, SharedSetting, WorkerHeartbeat
 
 __all__ = ["OPEN_HELD", "OPEN_UNCLAIMED", "ApiToken", "ApprovalStep", "Attachment", "AttachmentBlob", "AuditAccess",
-           "Base", "BatchOpening", "CalendarDay", "DefinitionFile", "DirectoryRevision", "HistoryEvent", "HistoryTree",
+           "Base", "BatchOpening", "CalendarDay", "DefinitionFile", "DirectoryRevision", "HeatBlock", "HistoryEvent",
+           "HistoryTree",
            "HumanTask", "InstanceCopy", "InstanceHeat", "Job", "Notification", "OrgRecord", "OrgUnit", "OutOfOffice",
            "PasswordLink", "ProcessDefinition", "ProcessDraft", "ProcessInstance", "RequestKey", "Role", "Schedule",
            "SharedSetting",

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -116,3 +118,19 @@ class InstanceHeat(Base):
     through_seq: Mapped[int] = mapped_column(Integer)
     calendar_mark: Mapped[str] = mapped_column(String(32))
     summary_json: Mapped[str] = mapped_column(Text)
+
+
+class HeatBlock(Base):
+    """The kept parts (``InstanceHeat``) of one version's instances with ids in one block, summed
+    (``engine.audit.heat_blocks``): counts as JSON, the durations sorted in ``times`` (float64, little-endian).
+    Written with the parts it sums, in the same transaction; ``shares`` says how many it sums, ``stamp`` (random, new
+    at each write) lets a look see that a block changed while it read."""
+
+    __tablename__ = "heat_block"
+
+    definition_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    block: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    shares: Mapped[int] = mapped_column(Integer)
+    stamp: Mapped[int] = mapped_column(BigInteger)
+    counts_json: Mapped[str] = mapped_column(Text)
+    times: Mapped[bytes] = mapped_column(LargeBinary)
