@@ -12,9 +12,19 @@ PostgreSQL ILIKE, every letter case-insensitive). The index only finds the candi
 - **PostgreSQL**: a ``pg_trgm`` GIN index on ``process_instance.title`` (``PG_INDEX``), which serves
   ILIKE itself and is kept by PostgreSQL like any index.
 
-A trigram index needs at least three characters of query (``TRIGRAM``). A shorter text (one or two
-characters, e.g. ``计划``) is matched with plain ILIKE on the rows the list has already narrowed to (one
-person's queues, or the audit filters): the same results, without the index.
+A trigram index needs at least three characters of query (``TRIGRAM``). A text of two (``BIGRAM``, e.g.
+``计划``) is found through a second index of each title's pairs of neighbouring characters, lower-cased as the
+LIKE compares (migration 0039):
+
+- **SQLite**: the table ``BIGRAM_TABLE`` (bigram, instance), kept by triggers like the FTS5 table; a title
+  longer than the triggers' ``BIGRAM_PLACES`` characters (the writers cut titles to 300) is kept under ``''``
+  as well, so it is always a candidate and the LIKE decides.
+- **PostgreSQL**: a GIN index on ``BIGRAM_FUNCTION(title)`` (the title's bigrams as an array, immutable).
+
+The bigram looked for is ``lower(text)`` worked out by the database, as the LIKE folds it, and the LIKE still
+decides. A text of one character is matched with plain ILIKE on the rows the list has already narrowed to (one
+person's queues, or the audit filters): the same results, without an index (a single character is in too many
+titles for an index to narrow much).
 """
 
 from __future__ import annotations
@@ -35,6 +45,7 @@ from sqlalchemy import (
     true,
     tuple_,
 )
+from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -43,12 +54,24 @@ from sqlalchemy.types import Boolean
 from ..models import ProcessInstance, TaskDefinition
 
 TRIGRAM = 3  # characters a trigram index needs in the query
+BIGRAM = 2  # characters the bigram index serves (and the fewest any index serves)
 FTS_TABLE = "process_instance_title_fts"
 PG_INDEX = "ix_process_instance_title_trgm"
-# The objects of the index that the models do not describe (FTS5 makes its own shadow tables).
-INDEX_TABLES = frozenset({FTS_TABLE, *(f"{FTS_TABLE}_{part}" for part in ("data", "idx", "docsize", "config",
-                                                                          "content"))})
-INDEX_NAMES = frozenset({PG_INDEX})
+BIGRAM_TABLE = "process_instance_title_bigram"  # SQLite: (gram, instance_id), kept by triggers (0039)
+BIGRAM_PLACES = "title_bigram_place"  # SQLite: 1 .. 300, where a bigram may start (the triggers' positions)
+BIGRAM_FUNCTION = "opsflow_title_bigrams"  # PostgreSQL: a title's bigrams, as an array (0039)
+PG_BIGRAM_INDEX = "ix_process_instance_title_bigrams"
+LONG_TITLE = ""  # SQLite: the bigram under which a title longer than the places is kept (always a candidate)
+# SQLite: every instance's bigrams, as the triggers of 0039 write them (each once; '' for a long title)
+SQLITE_BIGRAMS = (
+    "INSERT INTO process_instance_title_bigram(gram, instance_id) "
+    "SELECT DISTINCT substr(lower(i.title), p.n, 2), i.id FROM process_instance AS i "
+    "JOIN title_bigram_place AS p ON p.n < length(i.title) "
+    "UNION SELECT '', i.id FROM process_instance AS i WHERE length(i.title) > 300")
+# The objects of the indexes that the models do not describe (FTS5 makes its own shadow tables).
+INDEX_TABLES = frozenset({FTS_TABLE, BIGRAM_TABLE, BIGRAM_PLACES,
+                          *(f"{FTS_TABLE}_{part}" for part in ("data", "idx", "docsize", "config", "content"))})
+INDEX_NAMES = frozenset({PG_INDEX, PG_BIGRAM_INDEX})
 
 
 def like_pattern(text: str) -> str:
@@ -63,8 +86,9 @@ def title_like(column: Any, text: str) -> ColumnElement[bool]:
 
 
 def indexed(text: str) -> bool:
-    """Whether a trigram index can serve a search for ``text`` (at least ``TRIGRAM`` characters)."""
-    return len(text) >= TRIGRAM
+    """Whether an index can serve a search for ``text``: the bigram index for ``BIGRAM`` characters, the trigram
+    index for more."""
+    return len(text) >= BIGRAM
 
 
 def fts_phrase(text: str) -> str:
@@ -93,19 +117,32 @@ def _compile_by_dialect(element: _ByDialect, compiler: Any, **kw: Any) -> str:
     return str(compiler.process(chosen, **kw))
 
 
+def _candidates(text: str) -> ColumnElement[bool]:
+    """What the index says of ``ProcessInstance``'s title for ``text`` (at least ``BIGRAM`` characters): a superset
+    of the titles containing it, which the LIKE then decides. Trigrams: on SQLite the FTS5 candidates, on
+    PostgreSQL nothing (the ILIKE itself is served by the GIN index). Bigrams: the rows of ``BIGRAM_TABLE`` on
+    SQLite, the bigram GIN index on PostgreSQL."""
+    if len(text) >= TRIGRAM:
+        fts = table(FTS_TABLE)
+        found: Select[Any] = (select(literal_column("rowid")).select_from(fts)
+                              .where(literal_column(FTS_TABLE).op("MATCH")(literal(fts_phrase(text)))))
+        return _ByDialect(ProcessInstance.id.in_(found), true())
+    bigrams = table(BIGRAM_TABLE)
+    gram = func.lower(literal(text))
+    kept: Select[Any] = (select(literal_column("instance_id")).select_from(bigrams)
+                         .where(literal_column("gram").in_([gram, literal(LONG_TITLE)])))
+    in_title = getattr(func, BIGRAM_FUNCTION)(ProcessInstance.title).op("@>")(array([gram]))
+    return _ByDialect(ProcessInstance.id.in_(kept), in_title)
+
+
 def titled_instances(text: str) -> Select[Any]:
-    """The ids of the instances whose title contains ``text`` (at least ``TRIGRAM`` characters), found through
-    the index: on SQLite the FTS5 candidates, then LIKE on them; on PostgreSQL ILIKE, which the GIN index serves."""
-    fts = table(FTS_TABLE)
-    candidates: Select[Any] = (select(literal_column("rowid")).select_from(fts)
-                  .where(literal_column(FTS_TABLE).op("MATCH")(literal(fts_phrase(text)))))
-    return select(ProcessInstance.id).where(
-        _ByDialect(ProcessInstance.id.in_(candidates), true()),
-        title_like(ProcessInstance.title, text))
+    """The ids of the instances whose title contains ``text`` (at least ``BIGRAM`` characters), found through the
+    index (``_candidates``), then decided by LIKE on them."""
+    return select(ProcessInstance.id).where(_candidates(text), title_like(ProcessInstance.title, text))
 
 
 def instance_titled(instance_id: Any, text: str) -> ColumnElement[bool]:
-    """``instance_id`` is that of an instance whose title contains ``text`` (at least ``TRIGRAM`` characters)."""
+    """``instance_id`` is that of an instance whose title contains ``text`` (at least ``BIGRAM`` characters)."""
     result: ColumnElement[bool] = instance_id.in_(titled_instances(text))
     return result
 
@@ -120,21 +157,22 @@ def task_titled(definition_id: Any, name: Any, text: str) -> ColumnElement[bool]
 
 
 def rebuild_index(session: Session) -> int:
-    """Build the title index again from the titles (after a restore that skipped the triggers, or a doubt);
-    how many instances it holds. On SQLite the FTS5 ``rebuild``; on PostgreSQL ``REINDEX`` of the GIN index.
-    Searches give the same results during it (the LIKE decides); it takes the write lock for its duration."""
+    """Build the title indexes again from the titles (after a restore that skipped the triggers, or a doubt); how
+    many instances they hold. On SQLite the FTS5 ``rebuild`` and the bigram rows written again (as the triggers
+    write them); on PostgreSQL ``REINDEX`` of the GIN indexes. Searches give the same results during it (the LIKE
+    decides); it takes the write lock for its duration."""
     if session.get_bind().dialect.name == "sqlite":
         session.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"))  # noqa: S608 - constants
+        session.execute(text(f"DELETE FROM {BIGRAM_TABLE}"))  # noqa: S608 - constants
+        session.execute(text(SQLITE_BIGRAMS))
     else:
         session.execute(text(f"REINDEX INDEX {PG_INDEX}"))
+        session.execute(text(f"REINDEX INDEX {PG_BIGRAM_INDEX}"))
     return int(session.scalar(select(func.count()).select_from(ProcessInstance)) or 0)
 
 
 def instance_title_contains(text: str) -> ColumnElement[bool]:
-    """``ProcessInstance.title`` contains ``text`` (at least ``TRIGRAM`` characters), for a query over the instances
-    themselves: on SQLite through the FTS5 candidates; on PostgreSQL the ILIKE alone, which the planner serves with
-    the GIN index or, when the text is common and few rows are wanted, by reading in the order it pages in."""
-    fts = table(FTS_TABLE)
-    candidates: Select[Any] = (select(literal_column("rowid")).select_from(fts)
-                               .where(literal_column(FTS_TABLE).op("MATCH")(literal(fts_phrase(text)))))
-    return and_(_ByDialect(ProcessInstance.id.in_(candidates), true()), title_like(ProcessInstance.title, text))
+    """``ProcessInstance.title`` contains ``text`` (at least ``BIGRAM`` characters), for a query over the instances
+    themselves: the index's candidates (``_candidates``) and the LIKE. On PostgreSQL the planner serves them with a
+    GIN index or, when the text is common and few rows are wanted, by reading in the order it pages in."""
+    return and_(_candidates(text), title_like(ProcessInstance.title, text))
