@@ -10,7 +10,8 @@ in by posting to ``/login`` with the demo password, the API with a token from ``
   none of his tasks has (many other instances have it: through the title index), two-character texts (through
   the bigram index: one in no title, one in step titles that are not his, one in every title), a one-character
   one (LIKE over his queue) and a three-character one in no title; the auditor's search for texts of 7, 2 (in
-  no title, in one title in nine) characters; each search again as it was before the index (ILIKE row by row, patched in: "(before)");
+  no title, in one title in nine) characters; each search again as it was before the index (ILIKE row by row,
+  patched in: "(before)");
 * ``GET /requests`` ("My requests") for those two, for a user who took part in many instances and
   for one who started many.
 

@@ -56,9 +56,9 @@ SQLITE_UP = (  # spelled out: no names put together in SQL beyond the row's alia
 # PostgreSQL: the function is written in SQL-standard form (parsed once, no search path at run time); lower() as
 # ILIKE folds, substr() by characters; the function sits in the schema the tables are in.
 PG_UP = (
-    f"CREATE FUNCTION {FUNCTION}(title text) RETURNS text[] LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE "
+    "CREATE FUNCTION opsflow_title_bigrams(title text) RETURNS text[] LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE "
     "RETURN ARRAY(SELECT DISTINCT substr(lower(title), n, 2) FROM generate_series(1, length(title) - 1) AS n)",
-    f"CREATE INDEX {PG_INDEX} ON process_instance USING gin ({FUNCTION}(title))",
+    "CREATE INDEX ix_process_instance_title_bigrams ON process_instance USING gin (opsflow_title_bigrams(title))",
 )
 
 
