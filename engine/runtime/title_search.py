@@ -122,18 +122,26 @@ def _candidates(text: str) -> ColumnElement[bool]:
     """What the index says of ``ProcessInstance``'s title for ``text`` (at least ``BIGRAM`` characters): a superset
     of the titles containing it, which the LIKE then decides. Trigrams: on SQLite the FTS5 candidates, on
     PostgreSQL nothing (the ILIKE itself is served by the GIN index). Bigrams: the rows of ``BIGRAM_TABLE`` on
-    SQLite, the bigram GIN index on PostgreSQL."""
+    SQLite; on PostgreSQL the bigram GIN index, whose answer is exact (``_pg_bigram``)."""
     if len(text) >= TRIGRAM:
         fts = table(FTS_TABLE)
         found: Select[Any] = (select(literal_column("rowid")).select_from(fts)
                               .where(literal_column(FTS_TABLE).op("MATCH")(literal(fts_phrase(text)))))
         return _ByDialect(ProcessInstance.id.in_(found), true())
     bigrams = table(BIGRAM_TABLE)
-    gram = func.lower(literal(text))
     kept: Select[Any] = (select(literal_column("instance_id")).select_from(bigrams)
-                         .where(literal_column("gram").in_([gram, literal(LONG_TITLE)])))
-    in_title = getattr(func, BIGRAM_FUNCTION)(ProcessInstance.title).op("@>")(array([gram]))
-    return _ByDialect(ProcessInstance.id.in_(kept), in_title)
+                         .where(literal_column("gram").in_([func.lower(literal(text)), literal(LONG_TITLE)])))
+    return _ByDialect(ProcessInstance.id.in_(kept), _pg_bigram(text))
+
+
+def _pg_bigram(text: str) -> ColumnElement[bool]:
+    """PostgreSQL, ``text`` of ``BIGRAM`` characters: the lower-cased title holds ``lower(text)`` as a bigram, which is
+    ILIKE's own meaning (it compares ``lower()`` of both sides); the GIN index answers it exactly. Written alone, with
+    no ILIKE beside it: an ILIKE of two characters would bring in the trigram index (which reads all of itself
+    for a pattern without trigrams) and a recheck that works out each candidate's bigrams again."""
+    result: ColumnElement[bool] = getattr(func, BIGRAM_FUNCTION)(ProcessInstance.title).op("@>")(
+        array([func.lower(literal(text))]))
+    return result
 
 
 def _sqlite_bigram_titled(text: str) -> CompoundSelect[Any]:
@@ -158,12 +166,13 @@ def titled_instances(text: str) -> Select[Any]:
 
 def instance_titled(instance_id: Any, text: str) -> ColumnElement[bool]:
     """``instance_id`` is that of an instance whose title contains ``text`` (at least ``BIGRAM`` characters). For two
-    characters on SQLite the bigram rows decide without reading the titles (``_sqlite_bigram_titled``): a common
-    pair (``20``, in every title) would otherwise cost a row read per instance."""
+    characters the bigrams decide without reading the titles (``_sqlite_bigram_titled``, ``_pg_bigram``): a common
+    pair (``20``, in every title) would otherwise cost a title read per instance."""
     if len(text) >= TRIGRAM:
         result: ColumnElement[bool] = instance_id.in_(titled_instances(text))
         return result
-    return _ByDialect(instance_id.in_(_sqlite_bigram_titled(text)), instance_id.in_(titled_instances(text)))
+    return _ByDialect(instance_id.in_(_sqlite_bigram_titled(text)),
+                      instance_id.in_(select(ProcessInstance.id).where(_pg_bigram(text))))
 
 
 def task_titled(definition_id: Any, name: Any, text: str) -> ColumnElement[bool]:
@@ -192,6 +201,9 @@ def rebuild_index(session: Session) -> int:
 
 def instance_title_contains(text: str) -> ColumnElement[bool]:
     """``ProcessInstance.title`` contains ``text`` (at least ``BIGRAM`` characters), for a query over the instances
-    themselves: the index's candidates (``_candidates``) and the LIKE. On PostgreSQL the planner serves them with a
-    GIN index or, when the text is common and few rows are wanted, by reading in the order it pages in."""
+    themselves: the index's candidates (``_candidates``) and the LIKE (on PostgreSQL, for two characters, the exact
+    bigram condition alone). On PostgreSQL the planner serves them with a GIN index or, when the text is common and
+    few rows are wanted, by reading in the order it pages in."""
+    if len(text) < TRIGRAM:
+        return _ByDialect(and_(_candidates(text), title_like(ProcessInstance.title, text)), _pg_bigram(text))
     return and_(_candidates(text), title_like(ProcessInstance.title, text))
