@@ -21,8 +21,10 @@ LIKE compares (migration 0039):
   as well, so it is always a candidate and the LIKE decides.
 - **PostgreSQL**: a GIN index on ``BIGRAM_FUNCTION(title)`` (the title's bigrams as an array, immutable).
 
-The bigram looked for is ``lower(text)`` worked out by the database, as the LIKE folds it, and the LIKE still
-decides. A text of one character is matched with plain ILIKE on the rows the list has already narrowed to (one
+The bigram looked for is ``lower(text)`` worked out by the database, as the LIKE folds it: "the lower-cased title
+holds it as a bigram" is the ILIKE's own meaning for two characters, so the bigrams decide there without reading
+titles (the LIKE still decides SQLite's over-long titles, and every text of three characters or more).
+A text of one character is matched with plain ILIKE on the rows the list has already narrowed to (one
 person's queues, or the audit filters): the same results, without an index (a single character is in too many
 titles for an index to narrow much).
 """
