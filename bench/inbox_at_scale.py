@@ -7,9 +7,11 @@ in by posting to ``/login`` with the demo password, the API with a token from ``
 
 * ``GET /`` (the inbox) and ``GET /api/v1/tasks`` for the user with about 30,000 team tasks and the
   user with about 5 tasks, and both sorted by due date for the first; his inbox searched for a text that
-  none of his tasks has (many other instances have it: through the title index), a two-character text (too
-  short for a trigram index: LIKE over his queue) and a three-character one in no title; the auditor's search
-  for a text; each search again as it was before the index (ILIKE row by row, patched in: "(before)");
+  none of his tasks has (many other instances have it: through the title index), two-character texts (through
+  the bigram index: one in no title, one in step titles that are not his, one in every title), a one-character
+  one (LIKE over his queue) and a three-character one in no title; the auditor's search for texts of 7, 2 (in
+  no title, in one title in nine) characters; each search again as it was before the index (ILIKE row by row,
+  patched in: "(before)");
 * ``GET /requests`` ("My requests") for those two, for a user who took part in many instances and
   for one who started many.
 
@@ -233,9 +235,14 @@ def pages(users: dict[str, str], facts: dict[str, dict[str, int]]) -> list[tuple
         ("GET /", "/", few, tasks(few)),
         ("GET /?sort=due", "/?sort=due", many, tasks(many)),
         ("GET /?q=2025-Q3", "/?q=2025-Q3", many, tasks(many)),  # matches none of his (many others): the index
-        ("GET /?q=乙丙", "/?q=%E4%B9%99%E4%B8%99", many, tasks(many)),  # 2 characters, none: LIKE over his queue
+        ("GET /?q=乙丙", "/?q=%E4%B9%99%E4%B8%99", many, tasks(many)),  # 2 characters, none: the bigram index
         ("GET /?q=乙丙丁", "/?q=%E4%B9%99%E4%B8%99%E4%B8%81", many, tasks(many)),  # 3, in no title: the index
+        ("GET /?q=方案", "/?q=%E6%96%B9%E6%A1%88", many, tasks(many)),  # 2, in step titles (not his): bigrams
+        ("GET /?q=20", "/?q=20", many, tasks(many)),  # 2, in every title: bigrams, the most candidates
+        ("GET /?q=乙", "/?q=%E4%B9%99", many, tasks(many)),  # 1 character, none: LIKE over his queue
         ("GET /audit/?q=2025-Q3", "/audit/?q=2025-Q3", AUDITOR, "audits every instance"),
+        ("GET /audit/?q=乙丙", "/audit/?q=%E4%B9%99%E4%B8%99", AUDITOR, "audits every instance"),
+        ("GET /audit/?q=华北", "/audit/?q=%E5%8D%8E%E5%8C%97", AUDITOR, "audits every instance"),
         ("GET /requests", "/requests", many, requests(many)),
         ("GET /requests", "/requests", few, requests(few)),
         ("GET /requests", "/requests", users["involved"], requests(users["involved"])),

@@ -12,9 +12,21 @@ PostgreSQL ILIKE, every letter case-insensitive). The index only finds the candi
 - **PostgreSQL**: a ``pg_trgm`` GIN index on ``process_instance.title`` (``PG_INDEX``), which serves
   ILIKE itself and is kept by PostgreSQL like any index.
 
-A trigram index needs at least three characters of query (``TRIGRAM``). A shorter text (one or two
-characters, e.g. ``计划``) is matched with plain ILIKE on the rows the list has already narrowed to (one
-person's queues, or the audit filters): the same results, without the index.
+A trigram index needs at least three characters of query (``TRIGRAM``). A text of two (``BIGRAM``, e.g.
+``计划``) is found through a second index of each title's pairs of neighbouring characters, lower-cased as the
+LIKE compares (migration 0039):
+
+- **SQLite**: the table ``BIGRAM_TABLE`` (bigram, instance), kept by triggers like the FTS5 table; a title
+  longer than the triggers' ``BIGRAM_PLACES`` characters (the writers cut titles to 300) is kept under ``''``
+  as well, so it is always a candidate and the LIKE decides.
+- **PostgreSQL**: a GIN index on ``BIGRAM_FUNCTION(title)`` (the title's bigrams as an array, immutable).
+
+The bigram looked for is ``lower(text)`` worked out by the database, as the LIKE folds it: "the lower-cased title
+holds it as a bigram" is the ILIKE's own meaning for two characters, so the bigrams decide there without reading
+titles (the LIKE still decides SQLite's over-long titles, and every text of three characters or more).
+A text of one character is matched with plain ILIKE on the rows the list has already narrowed to (one
+person's queues, or the audit filters): the same results, without an index (a single character is in too many
+titles for an index to narrow much).
 """
 
 from __future__ import annotations
@@ -23,6 +35,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Select,
     and_,
     func,
@@ -35,6 +48,7 @@ from sqlalchemy import (
     true,
     tuple_,
 )
+from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -43,12 +57,24 @@ from sqlalchemy.types import Boolean
 from ..models import ProcessInstance, TaskDefinition
 
 TRIGRAM = 3  # characters a trigram index needs in the query
+BIGRAM = 2  # characters the bigram index serves (and the fewest any index serves)
 FTS_TABLE = "process_instance_title_fts"
 PG_INDEX = "ix_process_instance_title_trgm"
-# The objects of the index that the models do not describe (FTS5 makes its own shadow tables).
-INDEX_TABLES = frozenset({FTS_TABLE, *(f"{FTS_TABLE}_{part}" for part in ("data", "idx", "docsize", "config",
-                                                                          "content"))})
-INDEX_NAMES = frozenset({PG_INDEX})
+BIGRAM_TABLE = "process_instance_title_bigram"  # SQLite: (gram, instance_id), kept by triggers (0039)
+BIGRAM_PLACES = "title_bigram_place"  # SQLite: 1 .. 300, where a bigram may start (the triggers' positions)
+BIGRAM_FUNCTION = "opsflow_title_bigrams"  # PostgreSQL: a title's bigrams, as an array (0039)
+PG_BIGRAM_INDEX = "ix_process_instance_title_bigrams"
+LONG_TITLE = ""  # SQLite: the bigram under which a title longer than the places is kept (always a candidate)
+# SQLite: every instance's bigrams, as the triggers of 0039 write them (each once; '' for a long title)
+SQLITE_BIGRAMS = (
+    "INSERT INTO process_instance_title_bigram(gram, instance_id) "
+    "SELECT DISTINCT substr(lower(i.title), p.n, 2), i.id FROM process_instance AS i "
+    "JOIN title_bigram_place AS p ON p.n < length(i.title) "
+    "UNION SELECT '', i.id FROM process_instance AS i WHERE length(i.title) > 300")
+# The objects of the indexes that the models do not describe (FTS5 makes its own shadow tables).
+INDEX_TABLES = frozenset({FTS_TABLE, BIGRAM_TABLE, BIGRAM_PLACES,
+                          *(f"{FTS_TABLE}_{part}" for part in ("data", "idx", "docsize", "config", "content"))})
+INDEX_NAMES = frozenset({PG_INDEX, PG_BIGRAM_INDEX})
 
 
 def like_pattern(text: str) -> str:
@@ -63,8 +89,9 @@ def title_like(column: Any, text: str) -> ColumnElement[bool]:
 
 
 def indexed(text: str) -> bool:
-    """Whether a trigram index can serve a search for ``text`` (at least ``TRIGRAM`` characters)."""
-    return len(text) >= TRIGRAM
+    """Whether an index can serve a search for ``text``: the bigram index for ``BIGRAM`` characters, the trigram
+    index for more."""
+    return len(text) >= BIGRAM
 
 
 def fts_phrase(text: str) -> str:
@@ -93,21 +120,61 @@ def _compile_by_dialect(element: _ByDialect, compiler: Any, **kw: Any) -> str:
     return str(compiler.process(chosen, **kw))
 
 
-def titled_instances(text: str) -> Select[Any]:
-    """The ids of the instances whose title contains ``text`` (at least ``TRIGRAM`` characters), found through
-    the index: on SQLite the FTS5 candidates, then LIKE on them; on PostgreSQL ILIKE, which the GIN index serves."""
-    fts = table(FTS_TABLE)
-    candidates: Select[Any] = (select(literal_column("rowid")).select_from(fts)
-                  .where(literal_column(FTS_TABLE).op("MATCH")(literal(fts_phrase(text)))))
-    return select(ProcessInstance.id).where(
-        _ByDialect(ProcessInstance.id.in_(candidates), true()),
+def _candidates(text: str) -> ColumnElement[bool]:
+    """What the index says of ``ProcessInstance``'s title for ``text`` (at least ``BIGRAM`` characters): a superset
+    of the titles containing it, which the LIKE then decides. Trigrams: on SQLite the FTS5 candidates, on
+    PostgreSQL nothing (the ILIKE itself is served by the GIN index). Bigrams: the rows of ``BIGRAM_TABLE`` on
+    SQLite; on PostgreSQL the bigram GIN index, whose answer is exact (``_pg_bigram``)."""
+    if len(text) >= TRIGRAM:
+        fts = table(FTS_TABLE)
+        found: Select[Any] = (select(literal_column("rowid")).select_from(fts)
+                              .where(literal_column(FTS_TABLE).op("MATCH")(literal(fts_phrase(text)))))
+        return _ByDialect(ProcessInstance.id.in_(found), true())
+    bigrams = table(BIGRAM_TABLE)
+    kept: Select[Any] = (select(literal_column("instance_id")).select_from(bigrams)
+                         .where(literal_column("gram").in_([func.lower(literal(text)), literal(LONG_TITLE)])))
+    return _ByDialect(ProcessInstance.id.in_(kept), _pg_bigram(text))
+
+
+def _pg_bigram(text: str) -> ColumnElement[bool]:
+    """PostgreSQL, ``text`` of ``BIGRAM`` characters: the lower-cased title holds ``lower(text)`` as a bigram, which is
+    ILIKE's own meaning (it compares ``lower()`` of both sides); the GIN index answers it exactly. Written alone, with
+    no ILIKE beside it: an ILIKE of two characters would bring in the trigram index (which reads all of itself
+    for a pattern without trigrams) and a recheck that works out each candidate's bigrams again."""
+    result: ColumnElement[bool] = getattr(func, BIGRAM_FUNCTION)(ProcessInstance.title).op("@>")(
+        array([func.lower(literal(text))]))
+    return result
+
+
+def _sqlite_bigram_titled(text: str) -> CompoundSelect[Any]:
+    """SQLite, ``text`` of ``BIGRAM`` characters: the instances whose lower-cased title holds ``lower(text)`` as a
+    bigram, which is the LIKE's own meaning (``lower(title) LIKE lower('%text%')``, ``%`` and ``_`` literal), read
+    from the index alone; and the titles too long for the triggers' places, decided by the LIKE."""
+    bigrams = table(BIGRAM_TABLE)
+    gram: ColumnElement[str] = literal_column("gram")
+    instance: ColumnElement[int] = literal_column("instance_id")
+    exact = select(instance).select_from(bigrams).where(gram == func.lower(literal(text)))
+    long = select(ProcessInstance.id).where(
+        ProcessInstance.id.in_(select(instance).select_from(bigrams).where(gram == literal(LONG_TITLE))),
         title_like(ProcessInstance.title, text))
+    return exact.union_all(long)
+
+
+def titled_instances(text: str) -> Select[Any]:
+    """The ids of the instances whose title contains ``text`` (at least ``BIGRAM`` characters), found through the
+    index (``_candidates``), then decided by LIKE on them."""
+    return select(ProcessInstance.id).where(_candidates(text), title_like(ProcessInstance.title, text))
 
 
 def instance_titled(instance_id: Any, text: str) -> ColumnElement[bool]:
-    """``instance_id`` is that of an instance whose title contains ``text`` (at least ``TRIGRAM`` characters)."""
-    result: ColumnElement[bool] = instance_id.in_(titled_instances(text))
-    return result
+    """``instance_id`` is that of an instance whose title contains ``text`` (at least ``BIGRAM`` characters). For two
+    characters the bigrams decide without reading the titles (``_sqlite_bigram_titled``, ``_pg_bigram``): a common
+    pair (``20``, in every title) would otherwise cost a title read per instance."""
+    if len(text) >= TRIGRAM:
+        result: ColumnElement[bool] = instance_id.in_(titled_instances(text))
+        return result
+    return _ByDialect(instance_id.in_(_sqlite_bigram_titled(text)),
+                      instance_id.in_(select(ProcessInstance.id).where(_pg_bigram(text))))
 
 
 def task_titled(definition_id: Any, name: Any, text: str) -> ColumnElement[bool]:
@@ -120,21 +187,25 @@ def task_titled(definition_id: Any, name: Any, text: str) -> ColumnElement[bool]
 
 
 def rebuild_index(session: Session) -> int:
-    """Build the title index again from the titles (after a restore that skipped the triggers, or a doubt);
-    how many instances it holds. On SQLite the FTS5 ``rebuild``; on PostgreSQL ``REINDEX`` of the GIN index.
-    Searches give the same results during it (the LIKE decides); it takes the write lock for its duration."""
+    """Build the title indexes again from the titles (after a restore that skipped the triggers, or a doubt); how
+    many instances they hold. On SQLite the FTS5 ``rebuild`` and the bigram rows written again (as the triggers
+    write them); on PostgreSQL ``REINDEX`` of the GIN indexes. Searches give the same results during it (the LIKE
+    decides); it takes the write lock for its duration."""
     if session.get_bind().dialect.name == "sqlite":
         session.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"))  # noqa: S608 - constants
+        session.execute(text(f"DELETE FROM {BIGRAM_TABLE}"))  # noqa: S608 - constants
+        session.execute(text(SQLITE_BIGRAMS))
     else:
         session.execute(text(f"REINDEX INDEX {PG_INDEX}"))
+        session.execute(text(f"REINDEX INDEX {PG_BIGRAM_INDEX}"))
     return int(session.scalar(select(func.count()).select_from(ProcessInstance)) or 0)
 
 
 def instance_title_contains(text: str) -> ColumnElement[bool]:
-    """``ProcessInstance.title`` contains ``text`` (at least ``TRIGRAM`` characters), for a query over the instances
-    themselves: on SQLite through the FTS5 candidates; on PostgreSQL the ILIKE alone, which the planner serves with
-    the GIN index or, when the text is common and few rows are wanted, by reading in the order it pages in."""
-    fts = table(FTS_TABLE)
-    candidates: Select[Any] = (select(literal_column("rowid")).select_from(fts)
-                               .where(literal_column(FTS_TABLE).op("MATCH")(literal(fts_phrase(text)))))
-    return and_(_ByDialect(ProcessInstance.id.in_(candidates), true()), title_like(ProcessInstance.title, text))
+    """``ProcessInstance.title`` contains ``text`` (at least ``BIGRAM`` characters), for a query over the instances
+    themselves: the index's candidates (``_candidates``) and the LIKE (on PostgreSQL, for two characters, the exact
+    bigram condition alone). On PostgreSQL the planner serves them with a GIN index or, when the text is common and
+    few rows are wanted, by reading in the order it pages in."""
+    if len(text) < TRIGRAM:
+        return _ByDialect(and_(_candidates(text), title_like(ProcessInstance.title, text)), _pg_bigram(text))
+    return and_(_candidates(text), title_like(ProcessInstance.title, text))

@@ -1,5 +1,6 @@
-"""The title index finds exactly what the row-by-row search found: the same tasks and instances, counted the same,
-for Chinese and Latin text, queries of 1, 2 and 3+ characters, and LIKE's wildcards taken literally."""
+"""The title indexes find exactly what the row-by-row search found: the same tasks and instances, counted the same,
+for Chinese and Latin text, queries of 1, 2 (the bigram index) and 3+ characters (the trigram index), and LIKE's
+wildcards taken literally."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ TITLES = ["Spring launch", "SPRING Launch", "春季新品上市", "秋季市场�
           "调研报告汇总", "mixed 中文 and English", "spring_launch", "50 percent"]
 QUERIES = ["spring", "SPRING", "Spr", "sp", "s", "春", "春季", "春季新", "市场规划", "%", "50%", "_", "0_p", "100_",
            "\\", "k\\s", '"hi"', '"', "été", "Été", "ÉTÉ", "ωmega", "Ω", "2027-Q1", "(2027", "调研", "市场调研",
-           "research", "nothing like it", "  spring  ", "q1)", "g_l", "%%", "a", "AN", "中文 and"]
+           "research", "nothing like it", "  spring  ", "q1)", "g_l", "%%", "a", "AN", "中文 and", "场规", "g ",
+           "ΩM", "ωm", "ÉT", "\\s", "%o", "0_", "计划", "划", "告汇"]
 WANG = Person("wang.lei")  # the research supervisor: every plan's first task is in his team's queue
 
 
@@ -69,7 +71,7 @@ def test_the_index_follows_a_renamed_instance(engine, plans):
     first = plans[0]
     with engine.core.transaction() as session:
         session.execute(update(ProcessInstance).where(ProcessInstance.id == first).values(title="Renamed 夏季"))
-    assert [t["instance_id"] for t in engine.work.tasks(WANG, text="夏季")] == [first]  # 2 characters: LIKE
+    assert [t["instance_id"] for t in engine.work.tasks(WANG, text="夏季")] == [first]  # 2 characters: bigrams
     assert [t["instance_id"] for t in engine.work.tasks(WANG, text="named 夏")] == [first]  # 3+: the index
     assert first not in {t["instance_id"] for t in engine.work.tasks(WANG, text="Spring launch")}
 
@@ -111,8 +113,78 @@ def test_the_cli_rebuilds_the_index(sqlite_engine, sqlite_url, capsys):
     assert "search index rebuilt" in capsys.readouterr().out
 
 
-def test_short_queries_do_not_use_the_index():
-    assert not title_search.indexed("计划") and not title_search.indexed("ab")
+def test_the_sqlite_triggers_keep_the_bigrams_through_renames_and_removals(sqlite_engine):
+    engine = sqlite_engine
+    first, second = (engine.work.start(Person("li.na"), "market_plan", {**START, "title": title}).id
+                     for title in ("Spring 方案", "spring 方案 again"))
+
+    def kept(conn, instance_id: int) -> set[str]:
+        return set(conn.execute(text(f"SELECT gram FROM {title_search.BIGRAM_TABLE} WHERE instance_id = :id"),
+                                {"id": instance_id}).scalars())
+
+    title = f"Spring 方案 ({START['period']})".lower()
+    with engine.db.connect() as conn:
+        assert kept(conn, first) == {title[n:n + 2] for n in range(len(title) - 1)}  # lower-cased, each once
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # remove the instance row alone: only the index matters here
+        conn.commit()
+        with conn.begin():
+            conn.execute(update(ProcessInstance).where(ProcessInstance.id == first).values(title="Autumn"))
+            conn.execute(text("DELETE FROM process_instance WHERE id = :id"), {"id": second})
+            assert kept(conn, first) == {"au", "ut", "tu", "um", "mn"} and kept(conn, second) == set()
+            conn.execute(update(ProcessInstance).where(ProcessInstance.id == first).values(title="x" * 400 + "乙丙"))
+            assert kept(conn, first) == {"xx", title_search.LONG_TITLE}  # past the places: only '', the LIKE decides
+            conn.execute(update(ProcessInstance).where(ProcessInstance.id == first).values(title="Ab"))
+            assert kept(conn, first) == {"ab"}  # the long title's '' gone with it
+            conn.rollback()
+
+
+def test_a_title_longer_than_the_triggers_reach_is_still_found(sqlite_engine):
+    """Writers cut titles to 300 characters; one written longer by hand is kept as always a candidate."""
+    engine = sqlite_engine
+    first = engine.work.start(Person("li.na"), "market_plan", {**START, "title": "plan"}).id
+    with engine.core.transaction() as session:
+        session.execute(update(ProcessInstance).where(ProcessInstance.id == first).values(title="x" * 500 + "乙丙"))
+    assert [t["instance_id"] for t in engine.work.tasks(WANG, text="乙丙")] == [first]
+    assert [item["id"] for item in engine.audit.search(OPERATOR, InstanceQuery(q="乙丙"))["items"]] == [first]
+
+
+def test_rebuilding_writes_the_bigrams_the_triggers_wrote(sqlite_engine):
+    engine = sqlite_engine
+    ids = [engine.work.start(Person("li.na"), "market_plan", {**START, "title": title}).id
+           for title in ("Spring 方案", "秋季市场规划", "long")]
+    with engine.core.transaction() as session:  # longer than a form allows: as a restore or a hand could write it
+        session.execute(update(ProcessInstance).where(ProcessInstance.id == ids[2]).values(title="x" * 400))
+
+    def everything() -> set[tuple[str, int]]:
+        with engine.db.connect() as conn:
+            return set(conn.execute(text(f"SELECT gram, instance_id FROM {title_search.BIGRAM_TABLE}")).tuples())
+
+    written = everything()
+    assert len(written) > 20
+    engine.setup.rebuild_search_index()
+    assert everything() == written
+
+
+def test_two_character_searches_read_the_bigram_index(engine, plans):
+    """The query's bigram condition is the one the index serves (on PostgreSQL the expression must match the
+    index's exactly, or the index is silently not used)."""
+    condition = title_search.instance_title_contains("春季")
+    query = select(ProcessInstance.id).where(condition)
+    with engine.db.connect() as conn:
+        compiled = query.compile(conn, compile_kwargs={"literal_binds": True})
+        if conn.dialect.name == "sqlite":
+            plan = " ".join(str(row[3]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
+            assert f"{title_search.BIGRAM_TABLE} USING PRIMARY KEY" in plan, plan
+        else:
+            conn.exec_driver_sql("SET enable_seqscan = off")  # a few rows: the planner would read them all
+            plan = " ".join(row[0] for row in conn.exec_driver_sql(f"EXPLAIN {compiled}"))
+            assert title_search.PG_BIGRAM_INDEX in plan, plan
+        conn.rollback()
+
+
+def test_which_queries_use_an_index():
+    assert not title_search.indexed("计") and not title_search.indexed("a")
+    assert title_search.indexed("计划") and title_search.indexed("ab")
     assert title_search.indexed("计划书") and title_search.indexed("abc")
     assert title_search.fts_phrase('say "hi"') == '"say ""hi"""'
     assert title_search.like_pattern("5%_\\") == "%5\\%\\_\\\\%"
