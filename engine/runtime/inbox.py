@@ -23,7 +23,7 @@ from ..models import HumanTask, ProcessDefinition, ProcessInstance, TaskDefiniti
 from ..org.people import Actor, relationship_roles
 from ..org.queues import queue_condition
 from .task_marks import task_marks
-from .title_search import indexed, instance_titled, task_titled, title_like
+from .title_search import by_index, instance_titled, task_titled, title_like
 from .views import InboxPage, Task, TaskCounts, TaskRow
 
 SORTS = ("age", "due")
@@ -123,26 +123,27 @@ def queues(actor: Actor, scope: str = "all") -> list[ColumnElement[bool]]:
     return found
 
 
-def _filters(process: str | None, text: str | None) -> list[ColumnElement[bool]]:
-    """The conditions of ``process`` and ``text``; a text of ``TRIGRAM`` characters or more on ``human_task``'s own
-    columns (``title_search``: its index finds the instances), a shorter one on the joined titles (``_joined``)."""
+def _filters(process: str | None, text: str | None, indexed: bool) -> list[ColumnElement[bool]]:
+    """The conditions of ``process`` and ``text``; with ``indexed`` (``title_search.by_index``) on ``human_task``'s
+    own columns (the index finds the instances), otherwise on the joined instance's and step's titles."""
     conditions: list[ColumnElement[bool]] = []
     if process:
         conditions.append(HumanTask.definition_id.in_(
             select(ProcessDefinition.id).where(ProcessDefinition.key == process)))
     text = text.strip() if text else ""
-    if text and indexed(text):
+    if text and indexed:
         conditions.append(or_(instance_titled(HumanTask.instance_id, text),
                               task_titled(HumanTask.definition_id, HumanTask.name, text)))
-    elif text:  # too short for a trigram index: LIKE on the rows the queue already narrowed to
+    elif text:  # one character, or a common pair: LIKE on the rows the queue already narrowed to
         conditions.append(or_(title_like(ProcessInstance.title, text), title_like(TaskDefinition.title, text),
                               title_like(TaskDefinition.title_zh, text)))
     return conditions
 
 
-def _joined(text: str | None) -> bool:
-    """Whether ``_filters`` of ``text`` reads the titles of the joined instance and step."""
-    return bool(text and text.strip() and not indexed(text.strip()))
+def _searched(session: Session, text: str | None) -> bool:
+    """Whether ``text`` is searched through an index (``title_search.by_index``; no text: it does not matter)."""
+    text = text.strip() if text else ""
+    return bool(text) and by_index(session, text)
 
 
 def open_tasks(
@@ -164,7 +165,7 @@ def open_tasks(
                                         TaskDefinition.name == HumanTask.name))
         .outerjoin(assignee, assignee.id == HumanTask.assignee_id)
         .outerjoin(absent, absent.id == HumanTask.on_behalf_of_id)
-        .where(HumanTask.state == OPEN, *_filters(process, text))
+        .where(HumanTask.state == OPEN, *_filters(process, text, _searched(session, text)))
     )
     stretches = _stretches(sort, after)
     rows: list[Any] = []
@@ -198,7 +199,7 @@ def list_tasks(
 
 
 def counting_open(actor: Actor, scope: str, process: str | None = None, text: str | None = None,
-                  up_to: int | None = None) -> Select[Any]:
+                  up_to: int | None = None, indexed: bool = True) -> Select[Any]:
     """The query that counts a queue's open tasks (in its index; with filters, over the matching rows).
 
     With ``up_to``, each queue is counted only up to that many (its index read no further) and the
@@ -208,9 +209,10 @@ def counting_open(actor: Actor, scope: str, process: str | None = None, text: st
     if not conditions:
         return select(literal(0))
     if up_to is None:
-        return _matching(select(func.count()).select_from(HumanTask).where(or_(*conditions)), process, text)
+        return _matching(select(func.count()).select_from(HumanTask).where(or_(*conditions)), process, text,
+                         indexed)
     counted = [select(func.count()).select_from(
-                   _matching(select(literal(1)).select_from(HumanTask).where(queue), process, text)
+                   _matching(select(literal(1)).select_from(HumanTask).where(queue), process, text, indexed)
                    .limit(up_to).subquery()).scalar_subquery()
                for queue in conditions]
     if len(counted) == 1:
@@ -219,10 +221,10 @@ def counting_open(actor: Actor, scope: str, process: str | None = None, text: st
     return select(case((total > up_to, literal(up_to)), else_=total))
 
 
-def _matching(query: Select[Any], process: str | None, text: str | None) -> Select[Any]:
+def _matching(query: Select[Any], process: str | None, text: str | None, indexed: bool) -> Select[Any]:
     """``query`` over the open tasks, kept to those of ``process`` and those whose titles match ``text``."""
-    query = query.where(HumanTask.state == OPEN, *_filters(process, text))
-    if _joined(text):
+    query = query.where(HumanTask.state == OPEN, *_filters(process, text, indexed))
+    if text and text.strip() and not indexed:  # the titles are read from the joined instance and step
         query = (query.join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
                  .outerjoin(TaskDefinition, and_(TaskDefinition.definition_id == HumanTask.definition_id,
                                                  TaskDefinition.name == HumanTask.name)))
@@ -234,7 +236,7 @@ def count_open(session: Session, actor: Actor, scope: str, process: str | None =
     """How many open tasks a queue holds (at most ``up_to``, when given)."""
     if not queues(actor, scope):
         return 0
-    return int(session.scalar(counting_open(actor, scope, process, text, up_to)) or 0)
+    return int(session.scalar(counting_open(actor, scope, process, text, up_to, _searched(session, text))) or 0)
 
 
 def task_counts(session: Session, actor: Actor) -> TaskCounts:

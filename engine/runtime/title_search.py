@@ -94,6 +94,27 @@ def indexed(text: str) -> bool:
     return len(text) >= BIGRAM
 
 
+COMMON_PAIR = 2000  # instances holding a pair from which a list already narrowed to a queue reads row by row
+
+
+def by_index(session: Session, text: str) -> bool:
+    """Whether a list already narrowed to one person's queues should search ``text`` through an index. Three
+    characters or more: yes. Two: unless the pair is common (in ``COMMON_PAIR`` titles or more, e.g. ``20``, in
+    every title), where reading the queue row by row fills a page at once while the index would collect every
+    holder first; the probe reads at most ``COMMON_PAIR`` index entries. One: no (row by row)."""
+    if len(text) >= TRIGRAM:
+        return True
+    if len(text) < BIGRAM:
+        return False
+    if session.get_bind().dialect.name == "sqlite":
+        holders = (select(literal(1)).select_from(table(BIGRAM_TABLE))
+                   .where(literal_column("gram") == func.lower(literal(text))))
+    else:
+        holders = select(literal(1)).select_from(ProcessInstance).where(_pg_bigram(text))
+    probe = select(func.count()).select_from(holders.limit(COMMON_PAIR).subquery())
+    return int(session.scalar(probe) or 0) < COMMON_PAIR
+
+
 def fts_phrase(text: str) -> str:
     """``text`` as one FTS5 phrase (a quoted string, its quotes doubled): with the trigram tokenizer, a phrase
     matches wherever its characters stand together in the title."""

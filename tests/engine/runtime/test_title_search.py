@@ -188,3 +188,19 @@ def test_which_queries_use_an_index():
     assert title_search.indexed("计划书") and title_search.indexed("abc")
     assert title_search.fts_phrase('say "hi"') == '"say ""hi"""'
     assert title_search.like_pattern("5%_\\") == "%5\\%\\_\\\\%"
+
+
+def test_a_common_pair_is_searched_row_by_row_in_the_inbox_with_the_same_results(engine, plans, monkeypatch):
+    """A pair in ``COMMON_PAIR`` titles or more (here 2) is read row by row from the queue: the index would
+    collect every holder first. The results stay those of the row-by-row search."""
+    monkeypatch.setattr(title_search, "COMMON_PAIR", 2)
+    with engine.core.reading() as session:
+        assert not title_search.by_index(session, "pr")  # "Spring launch", "SPRING Launch", "spring_launch"
+        assert title_search.by_index(session, "调研")  # one title
+        assert title_search.by_index(session, "spr") and not title_search.by_index(session, "s")
+        actor = acting(session, WANG)
+        expected = {query: _old_inbox(session, actor, query) for query in QUERIES}
+    for query in QUERIES:
+        assert {task["id"] for task in engine.work.tasks(WANG, text=query)} == expected[query], query
+        page = engine.work.inbox(WANG, text=query, per_list=2)
+        assert (page.mine_total or 0) + (page.team_total or 0) == len(expected[query]), query
