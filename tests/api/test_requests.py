@@ -111,7 +111,7 @@ def test_a_failing_process_model_is_422_and_a_crash_is_500(sqlite_engine, monkey
     client = app.test_client()
     headers = {"Authorization": f"Bearer {sqlite_engine.org.create_token(Person('wang.lei'))}"}
 
-    def fail(*args):
+    def fail(*args, **kwargs):
         raise ProcessError("no condition of gateway 'review_decision' held")
 
     monkeypatch.setattr(sqlite_engine.work, "complete", fail)

@@ -34,9 +34,9 @@ class Counter:
         transaction, reading = engine.core.transaction, engine.core.reading
 
         @contextmanager
-        def counted_transaction() -> Iterator[Any]:
+        def counted_transaction(*args: Any, **kwargs: Any) -> Iterator[Any]:
             self.writing += self.on
-            with transaction() as session:
+            with transaction(*args, **kwargs) as session:
                 yield session
 
         @contextmanager
