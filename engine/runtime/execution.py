@@ -88,10 +88,10 @@ def ready_human_tasks(workflow: BpmnWorkflow) -> list[Task]:
     return list(workflow.get_tasks(state=TaskState.READY, manual=True))
 
 
-def current_data(workflow: BpmnWorkflow) -> dict[str, Any]:
+def current_data(workflow: BpmnWorkflow, ready: list[Task] | None = None) -> dict[str, Any]:
     """The instance's data now: the waiting task's (a countersign's round's, not one person's part of it), or
-    the last completed one's."""
-    ready = ready_human_tasks(workflow)
+    the last completed one's. ``ready``: the workflow's ready human tasks, when the caller has them."""
+    ready = ready_human_tasks(workflow) if ready is None else ready
     if ready:
         return dict(countersign.round_or_self(ready[0]).data)
     data = dict(workflow.last_task.data) if workflow.last_task is not None else {}
@@ -172,7 +172,7 @@ class WorkflowRunner:
         events = ended + events + started
         gone = [str(tid) for tid in before_ready if tid not in ready_ids]
         status = "completed" if workflow.is_completed() else "running"
-        data = json_safe(current_data(workflow))
+        data = json_safe(current_data(workflow, ready))
         for task in new_tasks:
             events.append(PendingEvent("task_created", None, task.name, payload={
                 "role": task.lane, "task_id": task.spiff_id, **({"for": task.member} if task.round_id else {})}))
