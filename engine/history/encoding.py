@@ -133,10 +133,10 @@ def spliced_event_hash(
     task_name: str | None, human_task_id: int | None, payload_text: str,
 ) -> str:
     """``event_hash`` (encoding 2) of an event whose payload is already in its canonical text, as
-    ``canonical_and_plain`` has just written it for a plain value: RFC 8785 writes an object member by member, so the record's bytes
-    are its other members' with that text in the payload's place, and the payload is not parsed and written again.
-    Only for such text (which reads back as the same value): a stored payload is read as JSON first
-    (``event_hash``), and so is one with floats (a float may read back as an integer the record cannot hold).
+    ``canonical_and_plain`` has just written it for a plain value: RFC 8785 writes an object member by member, so
+    the record's bytes are its other members' with that text in the payload's place, and the payload is not parsed
+    and written again. Only for such text (which reads back as the same value): a stored payload is read as JSON
+    first (``event_hash``), and so is one with floats (a float may read back as an integer the record cannot hold).
 
     :raise NotEncodable:
     """

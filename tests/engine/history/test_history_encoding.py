@@ -12,8 +12,14 @@ import pytest
 import rfc8785
 
 from engine.history import merkle
-from engine.history.encoding import (NotEncodable, canonical, canonical_and_plain, event_bytes, event_hash,
-                                     spliced_event_hash)
+from engine.history.encoding import (
+    NotEncodable,
+    canonical,
+    canonical_and_plain,
+    event_bytes,
+    event_hash,
+    spliced_event_hash,
+)
 from opsflow_verify import jcs
 from opsflow_verify import tree as verifier_tree
 from opsflow_verify.bundle import event_bytes as verifier_event_bytes
