@@ -45,7 +45,27 @@ def legacy_json(value: Any) -> str:
 def _plain(value: Any) -> bool:
     """Whether ``json.dumps`` writes ``value`` exactly as RFC 8785 does: no floats, integers in the
     safe range, ASCII keys (so that code point order is UTF-16 order)."""
-    if isinstance(value, str) or value is None or isinstance(value, bool):
+    kind = type(value)  # the exact built-in types first (every step hashes its payloads): loops, not generators
+    if kind is str or value is None or kind is bool:
+        return True
+    if kind is int:
+        return -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
+    if kind is dict:
+        for key, item in value.items():
+            if not isinstance(key, str) or not key.isascii() or not _plain(item):
+                return False
+        return True
+    if kind is list:
+        for item in value:
+            if not _plain(item):
+                return False
+        return True
+    return _plain_subclass(value)
+
+
+def _plain_subclass(value: Any) -> bool:
+    """``_plain`` for subclasses of the built-in types (a ``str`` enum, a ``defaultdict``)."""
+    if isinstance(value, str | bool):
         return True
     if isinstance(value, int):
         return -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
