@@ -49,17 +49,14 @@ def _plain(value: Any) -> bool:
     if kind is str or value is None or kind is bool:
         return True
     if kind is int:
-        return -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
+        return bool(-MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER)
     if kind is dict:
         for key, item in value.items():
             if not isinstance(key, str) or not key.isascii() or not _plain(item):
                 return False
         return True
     if kind is list:
-        for item in value:
-            if not _plain(item):
-                return False
-        return True
+        return all(map(_plain, value))
     return _plain_subclass(value)
 
 

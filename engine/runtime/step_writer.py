@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, or_, update
+from sqlalchemy import ColumnElement, Table, bindparam, insert, or_, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
@@ -250,7 +250,7 @@ def _apply_action(session: Session, action: TaskAction) -> None:
     names = tuple(sorted(action.values))
 
     def build() -> Executable:  # one bound value per holder, not an expanding IN (re-rendered at each execution)
-        holders = [TASKS.c.assignee_id.is_(None)] if nobody else []
+        holders: list[ColumnElement[bool]] = [TASKS.c.assignee_id.is_(None)] if nobody else []
         holders += [TASKS.c.assignee_id == bindparam(f"b_held{i}") for i in range(len(ids))]
         return (update(TASKS).where(TASKS.c.id == bindparam("b_id"), TASKS.c.state == "open", or_(*holders))
                 .values({name: bindparam(f"b_{name}") for name in names}))
