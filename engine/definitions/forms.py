@@ -111,9 +111,27 @@ def _message_of(error: ValidationError) -> str:
     return message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE - 1] + "…"
 
 
+_VALIDATORS: dict[int, tuple[dict[str, Any], Draft202012Validator]] = {}
+_KEPT_VALIDATORS = 256
+_FORMATS = FormatChecker()
+
+
+def _validator(schema: dict[str, Any]) -> Draft202012Validator:
+    """The compiled validator of a form's schema, kept while the schema object lives in the definition cache (by
+    identity, the schema held with it: a narrowed copy is a new object, and the few kept are dropped when many)."""
+    kept = _VALIDATORS.get(id(schema))
+    if kept is not None and kept[0] is schema:
+        return kept[1]
+    validator = Draft202012Validator(schema, format_checker=_FORMATS)
+    if len(_VALIDATORS) >= _KEPT_VALIDATORS:
+        _VALIDATORS.clear()
+    _VALIDATORS[id(schema)] = (schema, validator)
+    return validator
+
+
 def collect_errors(schema: dict[str, Any], data: Any) -> dict[str, list[str]]:
     """Every error of ``data`` against ``schema``, keyed by dotted field name."""
-    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    validator = _validator(schema)
     fields: dict[str, list[str]] = {}
     for error in validator.iter_errors(data):
         for field in _field_of(error):

@@ -45,7 +45,24 @@ def legacy_json(value: Any) -> str:
 def _plain(value: Any) -> bool:
     """Whether ``json.dumps`` writes ``value`` exactly as RFC 8785 does: no floats, integers in the
     safe range, ASCII keys (so that code point order is UTF-16 order)."""
-    if isinstance(value, str) or value is None or isinstance(value, bool):
+    kind = type(value)  # the exact built-in types first (every step hashes its payloads): loops, not generators
+    if kind is str or value is None or kind is bool:
+        return True
+    if kind is int:
+        return bool(-MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER)
+    if kind is dict:
+        for key, item in value.items():
+            if not isinstance(key, str) or not key.isascii() or not _plain(item):
+                return False
+        return True
+    if kind is list:
+        return all(map(_plain, value))
+    return _plain_subclass(value)
+
+
+def _plain_subclass(value: Any) -> bool:
+    """``_plain`` for subclasses of the built-in types (a ``str`` enum, a ``defaultdict``)."""
+    if isinstance(value, str | bool):
         return True
     if isinstance(value, int):
         return -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
@@ -65,10 +82,16 @@ def canonical(value: Any) -> bytes:
 
     :raise NotEncodable:
     """
+    return canonical_and_plain(value)[0]
+
+
+def canonical_and_plain(value: Any) -> tuple[bytes, bool]:
+    """``canonical(value)``, and whether the value is plain (``_plain``: it reads back from those bytes as the same
+    value, no float turned integer). :raise NotEncodable:"""
     try:
         if _plain(value):
-            return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
-        return rfc8785.dumps(value)
+            return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8"), True
+        return rfc8785.dumps(value), False
     except (rfc8785.CanonicalizationError, UnicodeEncodeError) as exc:
         raise NotEncodable(str(exc)) from exc
 
@@ -117,3 +140,24 @@ def event_hash(
     """An event's chain hash (hex SHA-256 of ``event_bytes``)."""
     return chain_hash(event_bytes(encoding, prev_hash, instance_id, seq, kind, occurred_at, actor, task_name,
                                   human_task_id, payload_json))
+
+
+_PAYLOAD_SLOT = b'"payload":null,"prev_hash":'
+
+
+def spliced_event_hash(
+    prev_hash: str, instance_id: int | None, seq: int, kind: str, occurred_at: datetime, actor: str | None,
+    task_name: str | None, human_task_id: int | None, payload_text: str,
+) -> str:
+    """``event_hash`` (encoding 2) of an event whose payload is already in its canonical text, as
+    ``canonical_and_plain`` has just written it for a plain value: RFC 8785 writes an object member by member, so
+    the record's bytes are its other members' with that text in the payload's place, and the payload is not parsed
+    and written again. Only for such text (which reads back as the same value): a stored payload is read as JSON
+    first (``event_hash``), and so is one with floats (a float may read back as an integer the record cannot hold).
+
+    :raise NotEncodable:
+    """
+    record = canonical(event_record(prev_hash, instance_id, seq, kind, utc_iso(occurred_at), actor, task_name,
+                                    human_task_id, None))
+    before, after = record.split(_PAYLOAD_SLOT, 1)  # no string holds it: a quote inside one is escaped
+    return chain_hash(b"".join((before, b'"payload":', payload_text.encode("utf-8"), b',"prev_hash":', after)))

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import ProcessError
 from ..models import HistoryEvent
-from .encoding import ENCODING, NotEncodable, canonical_text, event_hash, legacy_json
+from .encoding import ENCODING, NotEncodable, canonical_and_plain, event_hash, legacy_json, spliced_event_hash
 
 GENESIS_HASH = "0" * 64
 
@@ -51,12 +51,14 @@ def chain_events(
     for event in events:
         seq += 1
         try:
-            payload_json = canonical_text(event.payload)
+            written, plain = canonical_and_plain(event.payload)
         except NotEncodable as exc:  # e.g. a script computed 2**60: the history could not hold it exactly
             raise ProcessError(f"{event.task_name or event.kind}: the data holds a value the history cannot "
                                f"record exactly ({exc})") from exc
-        digest = event_hash(head, instance_id, seq, event.kind, now, event.actor, event.task_name,
-                            event.human_task_id, payload_json)
+        payload_json = written.decode("utf-8")
+        hashed = spliced_event_hash if plain else event_hash  # plain (most): the text is spliced into the record
+        digest = hashed(head, instance_id, seq, event.kind, now, event.actor, event.task_name, event.human_task_id,
+                        payload_json)
         rows.append({
             "instance_id": instance_id, "seq": seq, "kind": event.kind, "occurred_at": now,
             "actor": event.actor, "task_name": event.task_name, "human_task_id": event.human_task_id,

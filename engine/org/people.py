@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, Row, Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ..db import remembered
@@ -97,7 +98,8 @@ def load_actor(session: Session, username: str) -> Actor:
         raise UserNotFound(username)  # no username holds such characters (and the query could not encode them)
     known: dict[str, Actor] = remembered(session, ACTORS, dict)  # a shared read session starts with the directory's
     actor = known.get(username) or remembered(session, ("actor", username),
-                                              lambda: actor_where(session, User.username == username))
+                                              lambda: _actor_of(session.execute(_ACTOR_BY_USERNAME,
+                                                                                {"b_username": username}).all()))
     if actor is None:
         raise UserNotFound(username)
     return actor
@@ -116,11 +118,22 @@ def actor_by_id(session: Session, user_id: int) -> Actor:
 
 def actor_where(session: Session, *conditions: ColumnElement[bool], join: Any = None) -> Actor | None:
     """The active user a condition selects, with their roles, in one query (None if there is none)."""
-    query = (select(User.id, User.username, User.display_name, User.reports_to_id, User.unit_key, UserRole.role_key)
-             .select_from(User).outerjoin(UserRole, UserRole.user_id == User.id))
+    query = _actor_query()
     if join is not None:
         query = query.join(*join)
-    rows = session.execute(query.where(User.active.is_(True), *conditions)).all()
+    return _actor_of(session.execute(query.where(User.active.is_(True), *conditions)).all())
+
+
+def _actor_query() -> Select[Any]:
+    return (select(User.id, User.username, User.display_name, User.reports_to_id, User.unit_key, UserRole.role_key)
+            .select_from(User).outerjoin(UserRole, UserRole.user_id == User.id))
+
+
+# Every use case finds its actor by name: the statement is built once (building it cost more than running it).
+_ACTOR_BY_USERNAME = _actor_query().where(User.active.is_(True), User.username == bindparam("b_username"))
+
+
+def _actor_of(rows: Sequence[Row[Any]]) -> Actor | None:
     if not rows:
         return None
     first = rows[0]

@@ -54,6 +54,11 @@ class StepResult:
     new_tasks: list[ReadyTask] = field(default_factory=list)
     gone_task_ids: list[str] = field(default_factory=list)
     next_timer_at: datetime | None = None
+    data_json: str | None = None  # ``data`` as the instance row stores it, when the run wrote it already
+
+    def data_text(self) -> str:
+        """``data`` as the instance row stores it."""
+        return self.data_json if self.data_json is not None else json.dumps(self.data, ensure_ascii=False)
 
 
 # Task id -> state; human (manual) tasks are flagged by READY_HUMAN instead of READY.
@@ -81,17 +86,23 @@ def all_tasks(workflow: BpmnWorkflow) -> list[Task]:
 
 def json_safe(data: dict[str, Any]) -> dict[str, Any]:
     """Data as it will read back from JSON (dates become text, tuples lists)."""
-    return dict(json.loads(json.dumps(data, default=str)))
+    return json_safe_text(data)[0]
+
+
+def json_safe_text(data: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """``json_safe(data)`` and its JSON text as the instance row stores it (written once, read back once)."""
+    text = json.dumps(data, default=str, ensure_ascii=False)
+    return dict(json.loads(text)), text
 
 
 def ready_human_tasks(workflow: BpmnWorkflow) -> list[Task]:
     return list(workflow.get_tasks(state=TaskState.READY, manual=True))
 
 
-def current_data(workflow: BpmnWorkflow) -> dict[str, Any]:
+def current_data(workflow: BpmnWorkflow, ready: list[Task] | None = None) -> dict[str, Any]:
     """The instance's data now: the waiting task's (a countersign's round's, not one person's part of it), or
-    the last completed one's."""
-    ready = ready_human_tasks(workflow)
+    the last completed one's. ``ready``: the workflow's ready human tasks, when the caller has them."""
+    ready = ready_human_tasks(workflow) if ready is None else ready
     if ready:
         return dict(countersign.round_or_self(ready[0]).data)
     data = dict(workflow.last_task.data) if workflow.last_task is not None else {}
@@ -172,7 +183,7 @@ class WorkflowRunner:
         events = ended + events + started
         gone = [str(tid) for tid in before_ready if tid not in ready_ids]
         status = "completed" if workflow.is_completed() else "running"
-        data = json_safe(current_data(workflow))
+        data, data_json = json_safe_text(current_data(workflow, ready))
         for task in new_tasks:
             events.append(PendingEvent("task_created", None, task.name, payload={
                 "role": task.lane, "task_id": task.spiff_id, **({"for": task.member} if task.round_id else {})}))
@@ -182,4 +193,5 @@ class WorkflowRunner:
         if delta:
             events.append(PendingEvent("data_changed", actor, None, payload={"data_delta": delta}))
         timer = next_timer(workflow) if status == "running" else None
-        return StepResult(status, end_event, data, self.codec.dump(workflow), events, new_tasks, gone, timer)
+        return StepResult(status, end_event, data, self.codec.dump(workflow), events, new_tasks, gone, timer,
+                          data_json)

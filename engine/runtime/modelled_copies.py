@@ -41,6 +41,9 @@ def copy_points(process: DeployedProcess, run: StepResult, completed_task: str |
     return points
 
 
+_INSERT_COPIES = insert(InstanceCopy.__table__)  # type: ignore[arg-type]  # Core, built once
+
+
 def make_copies(
     session: Session, process: DeployedProcess, run: StepResult, completed_task: str | None,
     instance: ProcessInstance, title: str, now: datetime,
@@ -51,7 +54,7 @@ def make_copies(
         new = _people_not_yet_copied(session, copy_targets(process.specs[0].task_specs[element]), run, instance)
         if not new:
             continue
-        session.execute(insert(InstanceCopy), [
+        session.execute(_INSERT_COPIES, [
             {"instance_id": instance.id, "user_id": uid, "copied_by": process.key, "note": "", "created_at": now,
              "read_at": None} for uid in new.values()])
         made.append(ModelledCopy(

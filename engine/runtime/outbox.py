@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, or_, select, update
+from sqlalchemy import Table, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..models import Job, Notification, User, UserRole
@@ -19,6 +19,8 @@ from ..models import Job, Notification, User, UserRole
 _NO_SYNC = {"synchronize_session": False}
 JOBS: Table = Job.__table__  # type: ignore[assignment]  # Core tables: bulk inserts skip the ORM
 NOTIFICATIONS: Table = Notification.__table__  # type: ignore[assignment]
+_INSERT_JOBS = insert(JOBS)  # built once: most steps run them
+_INSERT_NOTIFICATIONS = insert(NOTIFICATIONS)
 
 
 def schedule_job(
@@ -35,7 +37,7 @@ def schedule_job(
 def schedule_jobs(session: Session, rows: list[dict[str, Any]], now: datetime) -> None:
     """Insert many jobs in one statement; each row has kind, due_at and optional refs/payload."""
     if rows:
-        session.execute(insert(JOBS), [{
+        session.execute(_INSERT_JOBS, [{
             "kind": r["kind"], "state": "pending", "due_at": r["due_at"], "instance_id": r.get("instance_id"),
             "human_task_id": r.get("human_task_id"), "payload_json": json.dumps(r.get("payload", {})),
             "attempts": 0, "max_attempts": r.get("max_attempts", 5), "created_at": now,
@@ -55,10 +57,13 @@ ENDS_WITH_INSTANCE = ("timer", "reminder", "overdue")  # jobs about an instance'
 def cancel_jobs_of_ended(session: Session, instance_id: int, now: datetime) -> None:
     """An instance ended: its pending timers, reminders and escalations have nothing left to do (cancelled, kept
     for the record); its e-mails still go out (they may tell the outcome), and a job being run now finishes."""
-    session.execute(update(Job).where(Job.instance_id == instance_id, Job.state == "pending",
-                                      Job.kind.in_(ENDS_WITH_INSTANCE),
-                                      or_(Job.locked_until.is_(None), Job.locked_until < now))
-                    .values(state="cancelled", done_at=now).execution_options(**_NO_SYNC))
+    session.execute(_CANCEL_ENDED, {"b_instance": instance_id, "b_now": now})
+
+
+_CANCEL_ENDED = (update(JOBS).where(  # built once: every ending step runs it
+    JOBS.c.instance_id == bindparam("b_instance"), JOBS.c.state == "pending", JOBS.c.kind.in_(ENDS_WITH_INSTANCE),
+    or_(JOBS.c.locked_until.is_(None), JOBS.c.locked_until < bindparam("b_now")))
+    .values(state="cancelled", done_at=bindparam("b_now")))
 
 
 @dataclass
@@ -106,7 +111,7 @@ def send(session: Session, messages: list[Message], now: datetime, email_enabled
         rows = [r for r in rows if r["dedupe_key"] is None or r["dedupe_key"] not in taken]
         if not rows:
             return
-    session.execute(insert(NOTIFICATIONS), rows)
+    session.execute(_INSERT_NOTIFICATIONS, rows)
     if email_enabled:
         schedule_jobs(session, [{"kind": "email", "due_at": now, "instance_id": r["instance_id"],
                                  "payload": {"user_id": r["user_id"], "kind": r["kind"], "subject": r["subject"],

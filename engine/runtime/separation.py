@@ -6,7 +6,7 @@ property at deploy).
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ..definitions.catalog import DeployedProcess
@@ -18,9 +18,12 @@ from ..org.people import Actor
 
 def last_completer(session: Session, instance_id: int, step: str) -> int | None:
     """Who completed ``step`` of the instance last (None: nobody yet)."""
-    return session.scalar(select(HumanTask.completed_by_id).where(
-        HumanTask.instance_id == instance_id, HumanTask.name == step, HumanTask.state == "completed")
-        .order_by(HumanTask.completed_at.desc(), HumanTask.id.desc()).limit(1))
+    return session.scalar(_LAST_COMPLETER, {"b_instance": instance_id, "b_step": step})
+
+
+_LAST_COMPLETER = (select(HumanTask.completed_by_id).where(  # built once: a guarded step's every move asks it
+    HumanTask.instance_id == bindparam("b_instance"), HumanTask.name == bindparam("b_step"),
+    HumanTask.state == "completed").order_by(HumanTask.completed_at.desc(), HumanTask.id.desc()).limit(1))
 
 
 STARTED = ("Start the request", "发起申请")  # the titles of ``starter`` in a refusal

@@ -28,7 +28,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import exists, insert, select
+from sqlalchemy import bindparam, exists, insert, select
 from sqlalchemy.orm import Session
 
 from ..definitions.forms import validate_form
@@ -252,16 +252,19 @@ def sign(session: Session, collaborators: Collaborators, actor: Actor, task_id: 
     return after(session, collaborators, actor, task.id)
 
 
+# Built once: every submission runs it (building it cost more than running it).
+_TASK_INSTANCE_HANDED = (
+    select(HumanTask, ProcessInstance, exists().where(ApprovalStep.human_task_id == HumanTask.id))
+    .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id).where(HumanTask.id == bindparam("b_id")))
+
+
 def complete(session: Session, collaborators: Collaborators, actor: Actor, task_id: int, data: Any) -> Completion:
     """Submit a task's form: its holder completes it (unless signers after them must approve first, or a
     delegate prepared it: then "prepared by" is on the completion); its delegate hands it back.
 
     An ordinary task costs what it did: the one statement that loads it also says whether anyone was added.
     """
-    row = session.execute(
-        select(HumanTask, ProcessInstance, exists().where(ApprovalStep.human_task_id == HumanTask.id))
-        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id).where(HumanTask.id == task_id)
-    ).first()
+    row = session.execute(_TASK_INSTANCE_HANDED, {"b_id": task_id}).first()
     if row is None:
         raise TaskNotFound(task_id)
     task, instance, handed = row[0], row[1], bool(row[2])

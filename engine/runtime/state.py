@@ -94,15 +94,24 @@ def prune_finished(workflow: BpmnWorkflow) -> int:
     live = [t for t in workflow.tasks.values() if t.has_state(_LIVE)]
     if not live:
         return 0
-    common: list[Task] | None = None
-    for task in live:
-        chain = _ancestors(task)
-        if common is None:
-            common = chain
-        else:
-            ids = {t.id for t in chain}
-            common = [t for t in common if t.id in ids]
-    candidates = [t for t in (common or []) if t.has_state(TaskState.COMPLETED)]
+    # The ancestors every live task shares: the first one's chain above the highest point where another's chain
+    # meets it. Each task walked through remembers where its way up meets the chain, so every task is walked once.
+    chain = _ancestors(live[0])
+    meets: dict[UUID, int] = {t.id: i for i, t in enumerate(chain)}
+    top = 0
+    for task in live[1:]:
+        walked = []
+        node = task.parent
+        while node is not None and node.id not in meets:
+            walked.append(node.id)
+            node = node.parent
+        if node is None:
+            return 0
+        where = meets[node.id]
+        meets.update(dict.fromkeys(walked, where))
+        top = max(top, where)
+    common = chain[top:]
+    candidates = [t for t in common if t.has_state(TaskState.COMPLETED)]
     if not candidates:
         return 0
     new_root = candidates[0]  # the deepest: chains run from the task upwards

@@ -58,6 +58,7 @@ def plan_tasks(
     wanted: list[dict[str, str]] = []
     plans = []
     unit_heads: dict[str, tuple[UnitHeadRule, dict[str, Any]]] = {}
+    deadlines: dict[str, datetime] = {}
     for run in runs:
         people: dict[str, str] = {}
         plan = TaskPlan()
@@ -76,10 +77,16 @@ def plan_tasks(
             if form.due_window:
                 window = form.due_window if is_window_literal(form.due_window) else resolve(run.data, form.due_window)
                 if window:
-                    try:
-                        plan.due[task.spiff_id] = collaborators.calendar.deadline(now, window)
-                    except DurationInvalid as exc:
-                        raise ProcessError(f"{task.name}: due window {form.due_window}: {exc}") from exc
+                    key = window if isinstance(window, str) else None  # a batch's runs share their windows:
+                    due = deadlines.get(key) if key is not None else None  # one reckoning each
+                    if due is None:
+                        try:
+                            due = collaborators.calendar.deadline(now, window)
+                        except DurationInvalid as exc:
+                            raise ProcessError(f"{task.name}: due window {form.due_window}: {exc}") from exc
+                        if key is not None:
+                            deadlines[key] = due
+                    plan.due[task.spiff_id] = due
         wanted.append(people)
         plans.append(plan)
     _scope_units(session, runs, plans, starter_id)

@@ -23,13 +23,12 @@ is worked out first by ``engine.runtime.step_plan``, which only reads.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, or_, update
+from sqlalchemy import ColumnElement, Table, bindparam, insert, or_, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
@@ -116,7 +115,7 @@ class NewInstance:
 def workflow_changes(process: DeployedProcess, run: StepResult, now: datetime) -> InstanceChanges:
     """The instance columns a workflow run sets: state, data, status, end and title."""
     return InstanceChanges(
-        state_json=run.state_json, data_json=json.dumps(run.data, ensure_ascii=False), status=run.status,
+        state_json=run.state_json, data_json=run.data_text(), status=run.status,
         end_event=run.end_event, ended_at=now if run.status != "running" else None,
         title=render_title(process.instance_title, kept_in_step(run.data, process.tasks))[:300]
         if process.instance_title else None,
@@ -185,7 +184,7 @@ def write_new_instances(
         "definition_id": process.id, "process_key": process.key, "title": item.title[:300],
         "status": item.run.status, "end_event": item.run.end_event, "started_by_id": actor.id, "started_at": now,
         "ended_at": now if item.run.status != "running" else None, "version": 1,
-        "state_json": item.run.state_json, "data_json": json.dumps(item.run.data, ensure_ascii=False),
+        "state_json": item.run.state_json, "data_json": item.run.data_text(),
         "history_seq": 0, "history_head": GENESIS_HASH, "business_key": item.business_key, "parent_id": parent_id,
         "next_timer_at": item.run.next_timer_at,
     } for item in items]
@@ -250,24 +249,20 @@ def _apply_action(session: Session, action: TaskAction) -> None:
     nobody, ids = None in action.held_by, [h for h in action.held_by if h is not None]
     names = tuple(sorted(action.values))
 
-    def build() -> Executable:
-        holders = [TASKS.c.assignee_id.is_(None)] if nobody else []
-        if ids:
-            holders.append(TASKS.c.assignee_id.in_(bindparam("b_held", expanding=True)))
+    def build() -> Executable:  # one bound value per holder, not an expanding IN (re-rendered at each execution)
+        holders: list[ColumnElement[bool]] = [TASKS.c.assignee_id.is_(None)] if nobody else []
+        holders += [TASKS.c.assignee_id == bindparam(f"b_held{i}") for i in range(len(ids))]
         return (update(TASKS).where(TASKS.c.id == bindparam("b_id"), TASKS.c.state == "open", or_(*holders))
                 .values({name: bindparam(f"b_{name}") for name in names}))
 
     params = {f"b_{name}": value for name, value in action.values.items()}
-    params.update(b_id=action.task.id, **({"b_held": ids} if ids else {}))
-    result = session.execute(prepared(("act", names, nobody, bool(ids)), build), params)
+    params.update({f"b_held{i}": held for i, held in enumerate(ids)}, b_id=action.task.id)
+    result = session.execute(prepared(("act", names, nobody, len(ids)), build), params)
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict(action.conflict)
 
 
 _INSERT_TASKS = insert(TASKS).returning(TASKS.c.id, TASKS.c.spiff_task_id)
-_CLOSE_TASKS = (update(TASKS).where(TASKS.c.spiff_task_id.in_(bindparam("b_ids", expanding=True)),
-                                    TASKS.c.state == "open")
-                .values(state=bindparam("b_state"), completed_at=bindparam("b_now")))
 
 
 def _insert_tasks(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
@@ -279,8 +274,16 @@ def _insert_tasks(session: Session, rows: list[dict[str, Any]]) -> dict[str, int
 
 
 def _close_tasks(session: Session, spiff_ids: list[str], state: str, now: datetime) -> None:
-    if spiff_ids:
-        session.execute(_CLOSE_TASKS, {"b_ids": spiff_ids, "b_state": state, "b_now": now})
+    if not spiff_ids:
+        return
+    count = len(spiff_ids) if len(spiff_ids) <= 8 else 0  # a step closes a few: one bound value each, kept built
+    statement = prepared(("close", count), lambda: (
+        update(TASKS).where(TASKS.c.spiff_task_id.in_(
+            [bindparam(f"b_id{i}") for i in range(count)] if count else bindparam("b_ids", expanding=True)),
+            TASKS.c.state == "open")
+        .values(state=bindparam("b_state"), completed_at=bindparam("b_now"))))
+    params = {f"b_id{i}": spiff_id for i, spiff_id in enumerate(spiff_ids)} if count else {"b_ids": spiff_ids}
+    session.execute(statement, {**params, "b_state": state, "b_now": now})
 
 
 def _keep_timer_job(

@@ -6,12 +6,20 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+from datetime import UTC, datetime
 
 import pytest
 import rfc8785
 
 from engine.history import merkle
-from engine.history.encoding import NotEncodable, canonical, event_bytes
+from engine.history.encoding import (
+    NotEncodable,
+    canonical,
+    canonical_and_plain,
+    event_bytes,
+    event_hash,
+    spliced_event_hash,
+)
 from opsflow_verify import jcs
 from opsflow_verify import tree as verifier_tree
 from opsflow_verify.bundle import event_bytes as verifier_event_bytes
@@ -93,6 +101,32 @@ def test_every_encoder_agrees_on_generated_values():
         expected = rfc8785.dumps(value)
         assert canonical(value) == expected, value
         assert jcs.canonical(value).encode("utf-8") == expected, value
+
+
+def test_a_payload_spliced_in_as_written_hashes_as_when_read_back():
+    """The write path splices the payload's canonical text into the record; the verifier reads the stored text as
+    JSON and canonicalizes the whole record: both must give the same hash, whatever the payload and the names."""
+    rng = random.Random(6962)  # noqa: S311 - reproducible test data, not secrets
+    at = datetime(2026, 12, 7, 6, 30, 1, 123456, tzinfo=UTC)
+    names = [None, "li.na", "研究 \"payload\":null,\"prev_hash\":", "\u2028\x01"]
+    spliced = 0
+    for n in range(3000):
+        payload = {"value": _value(rng)} if n % 3 else _value(rng)
+        try:
+            written, plain = canonical_and_plain(payload)
+        except NotEncodable:
+            continue
+        if not plain:  # floats, keys beyond ASCII: hashed as read back (chain_events), never spliced
+            continue
+        spliced += 1
+        text = written.decode("utf-8")
+        actor, task = rng.choice(names), rng.choice(names)
+        human_task_id = rng.choice([None, 0, 2**53 - 1])
+        instance_id = rng.choice([None, 7])
+        expected = event_hash("0" * 64, instance_id, n, "task_completed", at, actor, task, human_task_id, text)
+        assert spliced_event_hash("0" * 64, instance_id, n, "task_completed", at, actor, task, human_task_id,
+                                  text) == expected, payload
+    assert spliced > 500
 
 
 def test_values_rfc_8785_cannot_hold_exactly_are_refused():
