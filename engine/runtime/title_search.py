@@ -94,7 +94,7 @@ def indexed(text: str) -> bool:
     return len(text) >= BIGRAM
 
 
-COMMON_PAIR = 2000  # instances holding a pair from which a list already narrowed to a queue reads row by row
+COMMON_PAIR = 25000  # instances holding a pair from which a list already narrowed to a queue reads row by row
 
 
 def by_index(session: Session, text: str) -> bool:
