@@ -15,6 +15,7 @@ from ..modeler.views import (
     DecisionTrial,
     Diff,
     Draft,
+    DraftProblems,
     DraftSummary,
     Files,
     MigrationCheck,
@@ -48,10 +49,11 @@ class Modeler(Area):
             return drafts.save_draft(session, acting(session, by), key, bpmn, files, expected_version,
                                      self.collaborators.clock())
 
-    def check_draft(self, by: Person, key: str, bpmn: str, files: Files) -> list[TemplatedProblem]:
+    def check_draft(self, by: Person, key: str, bpmn: str, files: Files) -> DraftProblems:
         """Every problem saving this as the draft of ``key`` would find; nothing is stored."""
         with self.core.reading() as session:
-            return [p.as_dict() for p in drafts.check_draft(session, acting(session, by), key, bpmn, files)]
+            found = drafts.check_draft(session, acting(session, by), key, bpmn, files)
+            return {"problems": [p.as_dict() for p in found]}
 
     def discard_draft(self, by: Person, key: str, expected_version: int) -> None:
         with self.core.transaction() as session:

@@ -1,6 +1,6 @@
 """What the modeler's use cases hand out: JSON documents the REST API sends as they are, each named like
-its component in ``webui/api/schemas.py`` (``Draft``, ``DraftSummary``, ``Version``, ``VersionDetail``,
-``Diff``, ``MigrationCheck``, ``MigrationResult``; ``Problem`` and ``Deployment`` are in
+its component in ``webui/api/schemas.py`` (``Draft``, ``DraftProblems``, ``DraftSummary``, ``Version``,
+``VersionDetail``, ``Diff``, ``MigrationCheck``, ``MigrationResult``; ``Problem`` and ``Deployment`` are in
 ``engine/definitions/views.py``). A draft's problems carry their message templates
 (``TemplatedProblem``); the web layer says them in the reader's language before sending them.
 """
@@ -35,6 +35,12 @@ class Draft(TypedDict):
     updated_at: str
     created_by: str
     saved: bool
+    problems: list[TemplatedProblem]
+
+
+class DraftProblems(TypedDict):
+    """What saving a draft would find (the modeler's live check); nothing is stored."""
+
     problems: list[TemplatedProblem]
 
 

@@ -74,7 +74,7 @@ def test_the_lint_badge_counts_the_servers_problems_and_the_deploy_agrees(browse
             import_model(page, (ROUND_TRIP / name).read_text(encoding="utf-8"))
             assert badge_counts(page) == list_counts(page), name
             found = engine.modeler.check_draft(Person("gao.yan"), "market_plan",
-                                               draw(page, "return window.opsflowEditor.exportXml();"), {})
+                                               draw(page, "return window.opsflowEditor.exportXml();"), {})["problems"]
             assert badge_counts(page) == (sum(p["severity"] == "error" for p in found),
                                           sum(p["severity"] == "warning" for p in found)), name
             assert not any("no sequence flow leads to it" in p["message"] for p in found

@@ -135,8 +135,8 @@ def check_draft(key: str) -> Response:
     """The problems of ``{"bpmn", "files"}`` as the draft of ``key``, as a save would find them; nothing is
     stored (the editor's live check: its badge and its problem list)."""
     body = body_object({"bpmn": str, "files": dict}, required=("bpmn",))
-    problems = context.engine().modeler.check_draft(context.me(), key, body["bpmn"], _files(body))
-    return jsonify(with_problems_said({"problems": problems}))
+    checked = context.engine().modeler.check_draft(context.me(), key, body["bpmn"], _files(body))
+    return jsonify(with_problems_said(checked))
 
 
 @blueprint.delete(f"{DEFINITIONS}/<key>/draft")
