@@ -141,9 +141,15 @@ def _filters(process: str | None, text: str | None, indexed: bool) -> list[Colum
 
 
 def _searched(session: Session, text: str | None) -> bool:
-    """Whether ``text`` is searched through an index (``title_search.by_index``; no text: it does not matter)."""
+    """Whether ``text`` is searched through an index (``title_search.by_index``; no text: it does not matter),
+    decided once per use case: an inbox page lists and counts two queues with the same answer."""
     text = text.strip() if text else ""
-    return bool(text) and by_index(session, text)
+    if not text:
+        return False
+    decided: dict[str, bool] = session.info.setdefault("opsflow_title_search", {})
+    if text not in decided:
+        decided[text] = by_index(session, text)
+    return decided[text]
 
 
 def open_tasks(
