@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from flask import Flask, flash, make_response, redirect, request, session
 from flask.typing import ResponseReturnValue
 
-from engine.runtime.request_keys import MAX_KEY_LENGTH, KeptAnswer, RequestKey
+from engine.runtime.request_keys import MAX_KEY_LENGTH, AnswerLost, KeptAnswer, RequestKey
 
 from .api.request_keys import fingerprint
 from .context import engine, signed_in
@@ -42,7 +42,12 @@ def done_before(key: RequestKey | None, said: str = "") -> ResponseReturnValue |
     to tell the reader instead of "sent already" (e.g. that a secret shown on the first answer is not shown again).
 
     :raise Conflict: the first sending is still under way."""
-    kept = engine().requests.recall(key) if key is not None else None
+    try:
+        kept = engine().requests.recall(key) if key is not None else None
+    except AnswerLost:  # done, but the server stopped before its answer was kept: not done again
+        flash(_("This form was sent already, but the server stopped before showing what it did. It was not done "
+                "again: look at your tasks and requests."), "info")
+        return redirect("/", code=SEE_OTHER)
     if kept is None:
         return None
     flash(said or _("This form was sent already: here is what it did."), "success")

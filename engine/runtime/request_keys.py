@@ -5,7 +5,9 @@ The key is held (``hold``) in the write's own transaction, so the write and its 
 all: a retry after a cut connection either finds the key (the write was done) or does the write (it was not).
 The answer is kept (``keep_answer``) right after, and given again (``recall``) to the same key with the same
 request for ``KEPT_FOR``; the same key with another request is refused (``RequestKeyReused``); a key whose
-write is done but whose answer is not kept yet is "under way" (a ``Conflict``: look again in a moment).
+write is done but whose answer is not kept yet is "under way" (a ``Conflict``: look again in a moment), and
+past ``UNDER_WAY_AT_MOST`` its answer is lost (``AnswerLost``: the process stopped between the commit and keeping
+the answer; the write is done and will not be done again, which the client is told instead of "under way" for a day).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from ..errors import Conflict, OpsflowError
 from ..models import RequestKey as KeyRow
 
 KEPT_FOR = timedelta(hours=24)
+UNDER_WAY_AT_MOST = timedelta(minutes=2)  # between a write's commit and its answer kept (a request takes seconds)
 MAX_KEY_LENGTH = 255
 
 
@@ -28,6 +31,13 @@ class RequestKeyReused(OpsflowError):
     """The key was sent before with another request (another body, path or method): nothing was done."""
 
     code = "idempotency_key_reused"
+
+
+class AnswerLost(Conflict):
+    """The write sent with the key was done, but its answer was never kept (the server stopped in between): it is
+    not done again, and what it did is to be looked up (its instance, task or comment) rather than retried."""
+
+    code = "idempotency_answer_lost"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +69,7 @@ def recall(session: Session, request: RequestKey, now: datetime) -> KeptAnswer |
     """The answer kept for ``request``'s key, None when the key is new (or its 24 hours are over).
 
     :raise RequestKeyReused: the key came with another request. :raise Conflict: its write is done and its answer
-        not kept yet (the first request is still under way).
+        not kept yet (the first request is still under way). :raise AnswerLost: that for over ``UNDER_WAY_AT_MOST``.
     """
     row = _row(session, request, now)
     if row is None:
@@ -68,6 +78,10 @@ def recall(session: Session, request: RequestKey, now: datetime) -> KeptAnswer |
         raise RequestKeyReused(f"the Idempotency-Key {printable_key(request.key)!r} was sent before with another "
                                "request; nothing was done (use a new key for a new request)")
     if row.status is None or row.answer is None:
+        if aware_utc(row.created_at) < now - UNDER_WAY_AT_MOST:
+            raise AnswerLost(f"the request with the Idempotency-Key {printable_key(request.key)!r} was done at "
+                             f"{aware_utc(row.created_at):%Y-%m-%d %H:%M:%S} UTC, but its answer was lost (the server "
+                             "stopped before giving it); it will not be done again: look up what it did")
         raise Conflict("a request with this Idempotency-Key is under way; look again in a moment")
     return KeptAnswer(row.status, row.answer, row.location)
 

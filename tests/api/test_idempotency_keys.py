@@ -171,3 +171,29 @@ def test_a_completion_sent_twice_with_one_key_gets_the_first_answer(users: ApiUs
     assert len(completions) == 1
     other = wang.client.post(path, json={"data": {**RESEARCH, "summary": "Another text"}}, headers=headers)
     assert (other.status_code, other.get_json()["error"]) == (422, "idempotency_key_reused")
+
+
+def test_a_start_whose_answer_was_lost_is_not_done_again_and_says_so(
+    demo: Engine, clock: FakeClock, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The server stops between the start's commit (which held the key) and keeping its answer: a retry at once is
+    "under way" (409 conflict); one past ``UNDER_WAY_AT_MOST`` is told the start was done and its answer lost
+    (409 ``idempotency_answer_lost``, in the reader's language), never a second start."""
+    li = ApiUsers(make_app(demo).test_client(), demo)["li.na"]
+    monkeypatch.setattr(demo.requests, "keep_answer", lambda request, answer: None)  # the answer never kept
+    title = f"Lost {uuid.uuid4().hex[:6]}"
+    headers = {**li.headers, "Idempotency-Key": "lost-1"}
+    body = {"data": {**START, "title": title}}
+    assert li.client.post(START_PATH, json=body, headers=headers).status_code == 201
+    soon = li.client.post(START_PATH, json=body, headers=headers)
+    assert (soon.status_code, soon.get_json()["error"]) == (409, "conflict")
+    clock.advance(minutes=3)
+    later = li.client.post(START_PATH, json=body, headers=headers)
+    assert (later.status_code, later.get_json()["error"]) == (409, "idempotency_answer_lost")
+    assert "answer was lost" in later.get_json()["message"]
+    chinese = li.client.post(START_PATH, json=body, headers={**headers, "Accept-Language": "zh-CN"})
+    assert chinese.get_json()["error"] == "idempotency_answer_lost"
+    assert "不会再" in chinese.get_json()["message"]  # "will not be done again", in Chinese
+    assert _started(demo, title) == 1
+    other = li.client.post(START_PATH, json={"data": {**START, "title": "Other"}}, headers=headers)
+    assert (other.status_code, other.get_json()["error"]) == (422, "idempotency_key_reused")

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from engine.facade import Engine
 from engine.models import InstanceCopy, ProcessInstance, TaskComment
 from engine.org.people import Person
+from tests.clocks import FakeClock
 from tests.journey import START, only_task
 from tests.web.conftest import make_app, sign_in_session, text
 
@@ -107,3 +109,20 @@ def test_a_delegation_sent_twice_is_done_once(any_db_engine: Engine) -> None:
     second = client.post(f"/tasks/{task['id']}/delegate", data=sent)
     assert second.headers["Location"] == first.headers["Location"]
     assert "sent already" in text(client.get(second.headers["Location"]))
+
+
+def test_a_start_form_whose_answer_was_lost_is_not_started_again(
+    demo: Engine, clock: FakeClock, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The server stopped after the start committed, before keeping where it went: a second sending of the drawing
+    minutes later starts nothing and says the form was sent already."""
+    client = sign_in_session(make_app(demo).test_client(), "li.na")
+    [key] = _keys(text(client.get("/processes/market_plan")))
+    monkeypatch.setattr(demo.requests, "keep_answer", lambda request, answer: None)
+    before = _count(demo, ProcessInstance)
+    assert client.post("/processes/market_plan", data={**START, "request_key": key}).status_code == 303
+    clock.advance(minutes=3)
+    again = client.post("/processes/market_plan", data={**START, "request_key": key})
+    assert (again.status_code, again.headers["Location"]) == (303, "/")
+    assert _count(demo, ProcessInstance) == before + 1
+    assert "was not done again" in text(client.get("/"))

@@ -153,6 +153,9 @@ ENGINE_MESSAGES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = 
      lambda m: _("This step cannot return the request to an earlier step.")),
     (re.compile(r"has other steps under way; it can be returned only"),
      lambda m: _("This request has other steps under way: it can be returned only from its one open step.")),
+    (re.compile(r"^the request with the Idempotency-Key .* was done at (.+) UTC, but its answer was lost"),
+     lambda m: _("This request was done at %(time)s UTC, but the server stopped before giving its answer. It will "
+                 "not be done again: look up what it did.", time=m.group(1))),
     (re.compile(r"^a reason is limited to"), lambda m: _("That reason is too long.")),
     (re.compile(r"^a token name is limited to"), lambda m: _("That name is too long.")),
     (re.compile(r"^job \d+ is \w+, not an incident$"), lambda m: _("That job is not an incident any more.")),
