@@ -19,6 +19,8 @@ Every error has the shape ``{"error": CODE, "message": TEXT, "fields": {FIELD: [
 - 503 ``unavailable``: the database is read-only or full; nothing was changed; ``Retry-After`` says in how many
   seconds to try again (the message says why, in the reader's language);
 - 422 ``idempotency_key_reused``: the ``Idempotency-Key`` came before with another request; nothing was done;
+  409 ``idempotency_answer_lost``: the request with that key was done, but the server stopped before answering it
+  (it is not done again: look up what it did);
 - 429 ``too_many_requests``: a move made again too soon (urging a task: once an hour); ``Retry-After`` says
   in how many seconds it may be made again, and the message from when;
 - 409 ``history_tampered``: the history, or the evidence of it kept outside the database, does not

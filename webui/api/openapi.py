@@ -19,6 +19,7 @@ from .auth import public
 from .errors import __doc__ as ERRORS_DOC
 from .instances import DEFAULT_LIMIT, MAX_LIMIT
 from .org_schemas import ORG_COMPONENTS, org_paths
+from .request_keys import IDEMPOTENT
 from .schemas import COMPONENTS, TEXT_RULE, Schema, items_of, paged_items_of, ref
 from .simulation_schemas import SIMULATION_COMPONENTS, simulation_paths
 
@@ -58,13 +59,12 @@ def _operation(operation_id: str, summary: str, tag: str, ok: tuple[int, Schema,
     return operation
 
 
-IDEMPOTENT = ("/start", "/complete", "/comments", "/transfer", "/urge", "/withdraw", "/return", "/delegate",
-              "/add-signers", "/remove-signer", "/sign", "/cc")
 REQUEST_KEY = _param("Idempotency-Key", "header", {"type": "string", "minLength": 1, "maxLength": 255},
                      "Send the request again with the same key (1 to 255 printable ASCII characters) after a cut "
                      "connection: for 24 hours the same request gets the first answer again "
                      "(`Idempotent-Replayed: true`) and is never done twice; another request with the key is "
-                     "refused (422); while the first is under way, 409.")
+                     "refused (422); while the first is under way, 409 (`idempotency_answer_lost` when it was done "
+                     "but the server stopped before answering: look up what it did).")
 
 
 def _with_request_keys(paths: dict[str, Any]) -> None:

@@ -25,6 +25,9 @@ from .errors import RequestInvalid
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
+# The ends of the API paths whose POST takes the header (the OpenAPI document names it on each)
+IDEMPOTENT = ("/start", "/complete", "/comments", "/transfer", "/urge", "/withdraw", "/return", "/delegate",
+              "/add-signers", "/remove-signer", "/sign", "/cc")
 View = TypeVar("View", bound=Callable[..., Any])
 
 
