@@ -23,7 +23,7 @@ import secrets
 import sys
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -211,11 +211,13 @@ def from_parts(session: Session, definition_id: int, block: int) -> Block:
 
 
 def whole_version(session: Session, calendar: WorkingCalendar, definition: ProcessDefinition, graph: ProcessGraph,
-                  mark: str, now: datetime,
-                  live: Callable[[list[int]], Iterator[tuple[int, InstanceHeat]]]) -> Heatmap | None:
+                  mark: str, now: datetime, live: Callable[[list[int]], Iterator[tuple[int, InstanceHeat]]],
+                  outside: Sequence[Any] = ()) -> Heatmap | None:
     """The heatmap of every instance of ``definition`` from the block sums, or None when they do not add up.
 
-    ``live(ids)`` works out the parts of the instances ``ids`` from their events.
+    ``live(ids)`` works out the parts of the instances ``ids`` from their events. ``outside``: instances (id,
+    status, end_event) the look leaves out (a director's look: those outside his department); their blocks are
+    added up part by part without them, like the blocks holding a part that is not current.
     """
     first = session.execute(select(HeatBlock.block, HeatBlock.shares, HeatBlock.stamp, HeatBlock.counts_json,
                                    HeatBlock.times).where(HeatBlock.definition_id == definition.id)).all()
@@ -232,15 +234,23 @@ def whole_version(session: Session, calendar: WorkingCalendar, definition: Proce
     kept_here = [row for row in stale if row.kept_in == definition.id]
     if sum(b.shares for b in first) != instances - len(stale) + len(kept_here):
         return None  # parts kept that the blocks do not sum (or the other way round): add up the parts
-    dirty = {block_of(row.id) for row in kept_here}
+    left_out = {row.id for row in outside}
+    dirty = {block_of(row.id) for row in kept_here} | {block_of(instance_id) for instance_id in left_out}
     if first and len(dirty) > MOST_DIRTY * len(first):
         return None
+    for row in outside:
+        instances -= 1
+        by_status[row.status] -= 1
+        if row.end_event:
+            by_end[row.end_event] -= 1
+    by_status, by_end = +by_status, +by_end  # the statuses and ends no instance in the look has any more
+    stale = [row for row in stale if row.id not in left_out]
     sums = Sums()
     for row in first:
         if row.block not in dirty:
             sums.add_block(row.counts_json, row.times)
-    if dirty:  # the parts there that were current, one by one
-        not_current = {row.id for row in stale}
+    if dirty:  # the parts there that were current (and are in the look), one by one
+        not_current = {row.id for row in stale} | left_out
         for instance_id, summary in session.execute(select(HeatRow.instance_id, HeatRow.summary_json).where(
                 HeatRow.definition_id == definition.id, or_(*(_in_block(block) for block in sorted(dirty))))):
             if instance_id not in not_current:

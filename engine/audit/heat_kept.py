@@ -12,7 +12,8 @@ from: the instance's ``history_seq`` then (``through_seq``) and the working cale
   not moved since, and works out the others from their events, as the full computation does. So the numbers are
   those of ``heatmap.version_heatmap`` whatever the worker has done; how fast depends on how far behind it is.
 - **Summed per block** (``heat_blocks``): the worker sums the parts per block of instance ids as it writes them;
-  a look over a whole version (someone who may audit everything) reads those sums instead of every part.
+  a look over a whole version reads those sums instead of every part. A director's look (his department's
+  instances) takes them too, and adds up part by part only the blocks holding an instance outside his department.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from datetime import date, datetime
 from importlib import metadata
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, not_, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..calendar import WorkingCalendar
@@ -79,12 +80,15 @@ def kept_heatmap(session: Session, calendar: WorkingCalendar, actor: Actor, defi
     rights.require_audit(actor)
     graph = read_graph(version_bpmn(session, definition), definition.key)
     mark = calendar_mark(calendar)
-    scope = [ProcessInstance.definition_id == definition.id, rights.audit_condition(session, actor)]
-    if rights.holds(actor, Right.AUDIT):  # every instance of the version: the block sums
-        summed = heat_blocks.whole_version(session, calendar, definition, graph, mark, now,
-                                           lambda ids: _live(session, graph, calendar, ids, scope))
-        if summed is not None:
-            return summed
+    allowed = rights.audit_condition(session, actor)
+    scope = [ProcessInstance.definition_id == definition.id, allowed]
+    outside = [] if rights.holds(actor, Right.AUDIT) else session.execute(  # a director: his department's
+        select(ProcessInstance.id, ProcessInstance.status, ProcessInstance.end_event)
+        .where(ProcessInstance.definition_id == definition.id, not_(allowed))).all()
+    summed = heat_blocks.whole_version(session, calendar, definition, graph, mark, now,
+                                       lambda ids: _live(session, graph, calendar, ids, scope), outside)
+    if summed is not None:  # the block sums, less the instances outside the look
+        return summed
     instances = session.execute(
         select(ProcessInstance.id, ProcessInstance.started_at, ProcessInstance.ended_at, ProcessInstance.status,
                ProcessInstance.end_event, ProcessInstance.history_seq, HeatRow.through_seq, HeatRow.calendar_mark,

@@ -5,6 +5,7 @@ version adds up the block sums the worker keeps with the parts (and no part) onc
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -234,3 +235,50 @@ def test_a_worker_round_while_a_look_reads_does_not_count_a_part_twice_or_an_old
     with monkeypatch.context() as patched:
         no_parts_read(patched)
         assert kept(engine, "he.ping") == full(engine, "he.ping")
+
+
+def test_a_directors_look_takes_the_block_sums_less_the_requests_outside_his_department(moved, monkeypatch):
+    """chen.yu audits his department's requests: his look adds up the block sums, and part by part only the blocks
+    holding a request of someone outside his department (ma.jun reports to nobody), leaving those out."""
+    engine, clock = moved
+    monkeypatch.setattr(heat_blocks, "BLOCK", 2)
+    engine.org.add_user(Person("admin"), "ma.jun", ["marketing_manager"])
+    own, walks = [], list(PATHS.values())
+    for walk in walks[:2]:
+        own.append(int(engine.work.start(Person("li.na"), "market_plan", START).id))
+        clock.now += timedelta(hours=5)
+        walk(engine, own[-1])
+    waiting = int(engine.work.start(Person("ma.jun"), "market_plan", START).id)  # nobody of his has touched it
+    for walk in walks[2:]:
+        own.append(int(engine.work.start(Person("li.na"), "market_plan", START).id))
+        clock.now += timedelta(hours=5)
+        walk(engine, own[-1])
+    withdrawn = int(engine.work.start(Person("ma.jun"), "market_plan", START).id)
+    own.append(int(engine.work.start(Person("li.na"), "market_plan", START).id))
+    clock.now += timedelta(hours=2)
+    engine.work.withdraw(Person("ma.jun"), withdrawn, "Not needed now")
+    clock.now += timedelta(days=1)
+    engine.core.keep_heatmaps()
+    blocks_sum_their_parts(engine)
+    parts_read = []
+    from_json = heatmap.InstanceHeat.from_json
+
+    def counted(text):
+        parts_read.append(text)
+        return from_json(text)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(heatmap.InstanceHeat, "from_json", counted)
+        patched.setattr(heat_kept, "events_of", lambda *_: pytest.fail("a caught-up look reads no events"))
+        shown = kept(engine, "chen.yu")
+    assert shown == full(engine, "chen.yu")
+    everything = full(engine, "he.ping")
+    assert shown["instances"] == everything["instances"] - 2 == len(own)
+    assert Counter(everything["by_status"]) - Counter(shown["by_status"]) == Counter(running=1, cancelled=1)
+    outside_blocks = {heat_blocks.block_of(waiting), heat_blocks.block_of(withdrawn)}
+    sharing = [i for i in own if heat_blocks.block_of(i) in outside_blocks]
+    assert sharing and len(parts_read) == len(sharing) < len(own)  # only his parts in those blocks, one by one
+    clock.now += timedelta(hours=1)  # wang.lei's claim brings ma.jun's waiting request into chen.yu's department
+    engine.work.claim(Person("wang.lei"), only_task(engine, "wang.lei", "research", waiting)["id"])
+    moved_in = kept(engine, "chen.yu")
+    assert moved_in == full(engine, "chen.yu") and moved_in["instances"] == len(own) + 1
