@@ -46,7 +46,8 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnviron
 from .problems import N_, Problem
 
 SCRIPT_FILENAME = "<opsflow-script>"
-DEFAULT_TIME_LIMIT = 1.0
+DEFAULT_TIME_LIMIT = 1.0  # seconds of processor time
+WALL_FACTOR = 10  # a script stops after this many times its limit by the clock, whatever its processor time
 DEFAULT_MEMORY_LIMIT = 64 * 1024 * 1024  # bytes a running script may hold
 MAX_RANGE = 100_000
 
@@ -237,8 +238,11 @@ def _memory_traced() -> Iterator[None]:
 
 def _run_with_time_limit(code: CodeType, scope: dict[str, Any], limit: float,
                          memory_limit: int = DEFAULT_MEMORY_LIMIT) -> Any:
-    """Run ``code`` until it ends, runs past ``limit`` seconds or holds ``memory_limit`` bytes (0: no bound)."""
-    deadline = time.monotonic() + limit
+    """Run ``code`` until it ends, runs past ``limit`` seconds or holds ``memory_limit`` bytes (0: no bound).
+
+    The seconds are those of the processor spent by the script's thread (a busy machine does not stop a script that
+    ran its course), and at most ``WALL_FACTOR`` times as many by the clock (it never holds a transaction long)."""
+    deadline, wall_deadline = time.thread_time() + limit, time.monotonic() + limit * WALL_FACTOR
     traced = tracemalloc.get_traced_memory
     bounded = memory_limit > 0
 
@@ -248,8 +252,11 @@ def _run_with_time_limit(code: CodeType, scope: dict[str, Any], limit: float,
         def tracer(frame: FrameType, event: str, arg: object) -> Callable[..., Any] | None:
             if frame.f_code.co_filename != SCRIPT_FILENAME:
                 return None
-            if time.monotonic() > deadline:
+            if time.thread_time() > deadline:
                 raise ScriptTimeout(f"script ran longer than {limit:g} s")
+            if time.monotonic() > wall_deadline:
+                raise ScriptTimeout(f"script ran longer than {limit * WALL_FACTOR:g} s by the clock (the machine is "
+                                    "overloaded)")
             if bounded and traced()[0] - base > memory_limit:
                 raise ScriptMemoryExceeded(f"script held more than {memory_limit // (1024 * 1024)} MiB of memory")
             return tracer

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from engine.definitions import sandbox as sandbox_module
 from engine.definitions.sandbox import (
     MAX_RANGE,
     SandboxedEnvironment,
@@ -173,6 +175,34 @@ def test_an_endless_script_is_stopped_by_the_time_limit(sandbox):
     with pytest.raises(ScriptTimeout, match=r"longer than 0\.2 s"):
         sandbox.execute("while True:\n    laps += 1", context)
     assert context == {"laps": 0}
+
+
+class LoadedMachine:
+    """The sandbox's ``time`` on a machine so busy that the clock moves ``step`` s between two lines of a script,
+    while the script's thread spends its processor time as it would (or none at all: ``frozen``)."""
+
+    def __init__(self, step: float, frozen: bool = False) -> None:
+        self.wall, self.step, self.frozen = 0.0, step, frozen
+
+    def monotonic(self) -> float:
+        self.wall += self.step
+        return self.wall
+
+    def thread_time(self) -> float:
+        return 0.0 if self.frozen else time.thread_time()
+
+
+def test_a_busy_machine_does_not_stop_a_short_script(sandbox, monkeypatch):
+    """About 25 lines at 0.03 s of clock each: 0.75 s by the clock, over the 0.2 s limit, but a few microseconds
+    of the script's own processor time."""
+    monkeypatch.setattr(sandbox_module, "time", LoadedMachine(0.03))
+    assert run(sandbox, "total = 0\nfor i in range(10):\n    total = total + i") == {"total": 45, "i": 9}
+
+
+def test_a_script_is_stopped_by_the_clock_at_ten_times_its_limit(sandbox, monkeypatch):
+    monkeypatch.setattr(sandbox_module, "time", LoadedMachine(0.05, frozen=True))
+    with pytest.raises(ScriptTimeout, match=r"longer than 2 s by the clock"):
+        sandbox.execute("while True:\n    laps += 1", {"laps": 0})
 
 
 def test_an_endless_expression_is_stopped_by_the_time_limit(sandbox):
