@@ -161,3 +161,31 @@ def test_a_new_user_tasks_data_key_is_proposed_from_its_name_required_and_checke
     shot(page, "modeler-data-key-en")
     save(page)
     done(gao)
+
+
+def test_a_gateway_with_only_a_chinese_title_keeps_its_outside_label_when_opened_again(browser, server):
+    """bpmn-js makes an outside label only for a name: in the zh UI a gateway whose only title is Chinese gets its
+    label where the saved diagram put it, and opening the diagram changes nothing in it; in the en UI it has none."""
+    source = (Path(__file__).resolve().parents[2] / "processes" / "market_plan.bpmn").read_text(encoding="utf-8")
+    unnamed = source.replace('<bpmn:exclusiveGateway id="review_decision" name="Manager\'s decision">',
+                             '<bpmn:exclusiveGateway id="review_decision">')
+    assert unnamed != source
+    gao = sign_in(browser, server, "zh", "gao.yan")
+    open_editor(gao.page, server, "market_plan")
+    draw(gao.page, "return window.opsflowEditor.importDiagram(v.xml);", xml=unnamed)
+    label = gao.page.locator(".djs-element[data-element-id='review_decision_label'] .djs-visual text")
+    expect(label).to_have_text("经理的决定")
+    placed = draw(gao.page, "const l = reg.get('review_decision_label'); return [l.x, l.y, l.width];")
+    assert placed == [895, 423, 90]  # the saved BPMNLabel's bounds
+    assert draw(gao.page, "return m.get('commandStack').canUndo();") is False
+    xml = draw(gao.page, "return window.opsflowEditor.exportXml();")
+    assert '<bpmn:exclusiveGateway id="review_decision">' in xml and "经理的决定" in xml
+    shot(gao.page, "modeler-outside-label-zh")
+    done(gao)
+
+    eng = sign_in(browser, server, "en", "gao.yan")
+    open_editor(eng.page, server, "market_plan")
+    draw(eng.page, "return window.opsflowEditor.importDiagram(v.xml);", xml=unnamed)
+    assert draw(eng.page, "return reg.get('review_decision_label') === undefined;") is True
+    expect(eng.page.locator(".djs-element[data-element-id='review_decision']")).to_have_count(1)
+    done(eng)

@@ -7,6 +7,8 @@
  *   shows it instead of its `name`.
  * - In the zh UI, editing a label on the canvas edits `titleZh` (the English `name` stays as written); a lane's
  *   label still edits its name (the role key). In the en UI the label edits `name`, as bpmn-js does.
+ * - In the zh UI, an event or gateway with a Chinese title but no name gets its outside label when a diagram is
+ *   opened (bpmn-js makes one only for a name), where the saved diagram put it.
  *
  * Only the drawing changes: a renderer before bpmn-js's draws each element as if its name were the shown one,
  * on a stand-in object; the model (and so the saved XML) keeps `name` and `titleZh` apart.
@@ -14,7 +16,9 @@
 
 import BaseRenderer from 'diagram-js/lib/draw/BaseRenderer';
 import { is } from 'bpmn-js/lib/util/ModelUtil';
-import { getExternalLabelMid, hasExternalLabel, isLabel, isLabelExternal } from 'bpmn-js/lib/util/LabelUtil';
+import {
+  getExternalLabelBounds, getExternalLabelMid, hasExternalLabel, isLabel, isLabelExternal,
+} from 'bpmn-js/lib/util/LabelUtil';
 
 import { getProperty, setProperty } from './extension.js';
 
@@ -125,8 +129,43 @@ function editsTitle(target) {
 
 ChineseLabelEditing.$inject = ['labelEditingProvider', 'opsflowContext', 'modeling', 'bpmnFactory', 'textRenderer'];
 
+/**
+ * In the zh UI, after a diagram is opened: an outside label for each event or gateway (or data object...) that has
+ * a Chinese title but no name, placed as the diagram says (or below it), as bpmn-js places a name's. Added to the
+ * canvas directly, not as an edit: opening a diagram changes nothing in it.
+ */
+class ChineseOutsideLabels {
+  constructor(eventBus, opsflowContext, elementRegistry, elementFactory, canvas, textRenderer) {
+    if (opsflowContext.language !== 'zh') {
+      return;
+    }
+    eventBus.on('import.done', () => {
+      const unlabelled = elementRegistry.filter((element) => !isLabel(element) && !element.label
+        && element.businessObject && isLabelExternal(element) && !element.businessObject.name
+        && getProperty(element, 'titleZh'));
+      unlabelled.forEach((element) => {
+        const text = getProperty(element, 'titleZh');
+        const placed = getExternalLabelBounds(element.di, element);
+        const kept = element.di.label && element.di.label.bounds && placed.width > 0;  // where the user put it
+        const bounds = kept ? placed : textRenderer.getExternalLabelBounds(placed, text);
+        const label = elementFactory.createLabel({
+          id: `${element.businessObject.id}_label`, type: 'label', businessObject: element.businessObject,
+          di: element.di, labelTarget: element, hidden: Boolean(element.hidden),
+          x: Math.round(bounds.x), y: Math.round(bounds.y),
+          width: Math.round(bounds.width), height: Math.round(bounds.height),
+        });
+        canvas.addShape(label, element.parent);
+      });
+    });
+  }
+}
+
+ChineseOutsideLabels.$inject = ['eventBus', 'opsflowContext', 'elementRegistry', 'elementFactory', 'canvas',
+  'textRenderer'];
+
 export const labelModule = {
-  __init__: ['opsflowLabelRenderer', 'opsflowChineseLabelEditing'],
+  __init__: ['opsflowLabelRenderer', 'opsflowChineseLabelEditing', 'opsflowChineseOutsideLabels'],
   opsflowLabelRenderer: ['type', LabelRenderer],
   opsflowChineseLabelEditing: ['type', ChineseLabelEditing],
+  opsflowChineseOutsideLabels: ['type', ChineseOutsideLabels],
 };
