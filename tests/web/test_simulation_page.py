@@ -61,3 +61,27 @@ def test_a_bad_number_is_named_by_the_steps_title(web_engine: Engine, client_as:
     error = section(page, 'class="flash-error" role="alert">', "</p>")
     assert "审核方案" in error and "manager_review" not in error
     assert 'id="sim-result"' not in page  # nothing run
+
+
+def test_the_drafts_new_step_has_a_working_time_to_set_for_b(web_engine: Engine, client_as: ClientFor) -> None:
+    """History has never seen the draft's budget check: its row offers the default (no samples), marked as new in the
+    draft, and what the analyst enters is B's working time for it."""
+    save_budget_check_draft(web_engine)
+    gao = client_as("gao.yan")
+    for lang, accept in LANGUAGES.items():
+        page = text(gao.get("/modeler/market_plan/simulate", headers={"Accept-Language": accept}))
+        row = re.search(r'<tr data-step="budget_check" class="sim-draft-only"><th scope="row">([^<]+) '
+                        r'<span class="pill">([^<]+)</span></th><td>([\d.]+)</td><td>[\d.]+</td><td>0</td>', page)
+        assert row is not None, lang
+        assert row.group(1) == TITLES[lang]["budget_check"] and float(row.group(3)) > 0
+        assert 'name="hours.budget_check"' in page
+        assert row.group(2) == ("new in the draft" if lang == "en" else "草稿新增")
+    working = {}
+    for hours in ("0.5", "40"):
+        result = text(gao.post("/modeler/market_plan/simulate", data={
+            "cases": "30", "seed": "5", "model": "draft", "hours.budget_check": hours}))
+        cells = re.search(r'<tr data-step="budget_check"><th scope="row">[^<]+</th><td>[^<]+</td><td>[^<]+</td>'
+                          r'<td>[^<]+</td><td>([\d.]+)</td>', section(result, 'id="sim-result"', "</section>"))
+        assert cells is not None, hours
+        working[hours] = float(cells.group(1))
+    assert working["0.5"] < 2 < 20 < working["40"]  # B's mean working hours per budget check

@@ -9,7 +9,7 @@ from typing import Any
 from flask import render_template, request
 from flask.typing import ResponseReturnValue
 
-from engine.errors import InvalidInput
+from engine.errors import InvalidInput, NotFound
 from engine.simulation.views import Comparison, FittedScenario
 
 from ..context import engine, me
@@ -43,8 +43,9 @@ def _number(name: str, low: float, high: float, label: str = "") -> float | None
     return value
 
 
-def _changes(fitted: FittedScenario) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(both runs' common settings, the second run's changes) from the submitted form."""
+def _changes(fitted: FittedScenario, steps: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(both runs' common settings, the second run's changes) from the submitted form; ``steps``: the working times
+    offered (``_steps``)."""
     common: dict[str, Any] = {}
     for name, high in (("cases", 5000), ("seed", 2 ** 31)):
         value = _number(name, 1 if name == "cases" else 0, high)
@@ -61,7 +62,7 @@ def _changes(fitted: FittedScenario) -> tuple[dict[str, Any], dict[str, Any]]:
         if count is not None:
             people[role] = int(count)
     durations = {}
-    for step, fitted_duration in fitted.scenario["durations"].items():
+    for step, fitted_duration in steps.items():
         hours = _number(f"hours.{step}", 0.01, 1000, pick(fitted_duration.get("title", step),
                                                              fitted_duration.get("title_zh", "")))
         if hours is not None:
@@ -140,20 +141,36 @@ def charts(result: Comparison) -> dict[str, Any]:
     return {"cycle": cycle, "steps": per_step, "step_names": steps, "titles": titles, "bottlenecks": bottlenecks}
 
 
+def _steps(key: str, fitted: FittedScenario, has_draft: bool) -> dict[str, Any]:
+    """The working time of each step, fitted (or the default, for a step history has not seen), and after them the
+    steps only the draft has (``draft_only``), so that B's time for a new step can be set too."""
+    steps = dict(fitted.scenario["durations"])
+    if has_draft:
+        try:
+            drafted = engine().simulation.fit(me(), key, draft=True)
+        except (InvalidInput, NotFound):  # a draft that does not parse (the modeler says why), or was just discarded
+            return steps
+        for step, duration in drafted.scenario["durations"].items():
+            steps.setdefault(step, {**duration, "draft_only": True})
+    return steps
+
+
 @blueprint.route("/<key>/simulate", methods=["GET", "POST"])
 def simulate(key: str) -> ResponseReturnValue:
     """The fitted parameters (GET); "as is" beside the second run (POST)."""
     has_draft = any(d["key"] == key for d in engine().modeler.drafts(me()))
     fitted = engine().simulation.fit(me(), key)
+    steps = _steps(key, fitted, has_draft)
     result, error = None, None
     if request.method == "POST":
         try:
-            common, changes = _changes(fitted)
+            common, changes = _changes(fitted, steps)
             draft = has_draft and request.form.get("model") == "draft"
             label = _("with the draft") if draft else _("changed")
             result = engine().simulation.compare(me(), key, {"label": _("as is"), "changes": common},
                                                  {"label": label, "draft": draft, "changes": changes})
         except InvalidInput as exc:
             error = exc.message
-    return render_template("modeler/simulate.html", key=key, fitted=fitted, has_draft=has_draft, result=result,
+    return render_template("modeler/simulate.html", key=key, fitted=fitted, steps=steps, has_draft=has_draft,
+                           result=result,
                            charts=charts(result) if result else None, error=error, form=request.form)
