@@ -19,6 +19,15 @@ def test_the_start_page_and_a_task_page_show_the_route(any_db_engine: Engine) ->
     engine = any_db_engine
     app = make_app(engine)
     zhang = sign_in_session(app.test_client(), "zhang.min")
+    page = zhang.get("/processes/market_plan").get_data(as_text=True)  # by default the page's script asks for it
+    panel = page.split('id="route-preview"', 1)[1].split("</section>", 1)[0]
+    assert steps_of(page) == [] and " data-load " in panel and "data-pending" in panel
+    csrf = re.search(r'data-csrf="([^"]+)"', panel)
+    assert csrf
+    asked = zhang.post("/api/v1/process-definitions/market_plan/preview", json={"data": {}},
+                       headers={"X-CSRFToken": csrf[1]})
+    assert [s["step"] for s in asked.json["steps"]] == ["research", "draft_plan", "manager_review", "director_signoff"]
+    app.config["OPSFLOW_ROUTE_PREVIEW"] = "inline"  # worked out while rendering (no script needed)
     page = zhang.get("/processes/market_plan").get_data(as_text=True)
     assert steps_of(page) == ["research", "draft_plan", "manager_review", "director_signoff"]
     assert 'data-assume="budget_cny"' in page and "/api/v1/process-definitions/market_plan/preview" in page
@@ -26,6 +35,9 @@ def test_the_start_page_and_a_task_page_show_the_route(any_db_engine: Engine) ->
     route = chinese.split('id="route-preview"', 1)[1].split("</section>", 1)[0]
     assert "角色 市场调研主管" in route and "（已批准）" in route
     assert "research_supervisor" not in route.split("data-preview-url", 1)[1]  # shown by title, not by key
+    app.config["OPSFLOW_ROUTE_PREVIEW"] = "off"
+    assert 'id="route-preview"' not in zhang.get("/processes/market_plan").get_data(as_text=True)
+    app.config["OPSFLOW_ROUTE_PREVIEW"] = "after"
     plan = int(engine.work.start(Person("li.na"), "market_plan", START).id)
     research = only_task(engine, "wang.lei", "research", plan)["id"]
     wang = sign_in_session(app.test_client(), "wang.lei")

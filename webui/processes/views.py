@@ -18,6 +18,7 @@ from ..forms.parse import parse_form
 from ..forms.render import build_form
 from ..i18n import _, schema_text, step_title
 from ..request_keys import done_before, form_key, keep
+from ..route_preview import preview_mode
 
 blueprint = Blueprint("processes", __name__, url_prefix="/processes")
 
@@ -36,12 +37,15 @@ def _page(process: ProcessDefinition, values: dict[str, Any], errors: dict[str, 
           again_from: int | None = None) -> str:
     form = build_form(process["start_form"], values, errors) if process["start_form"] else None
     title = schema_text(process["start_form"]) if process["start_form"] else ""
-    try:  # 流程预测: the route as the form stands (the page's script asks again as it changes)
-        route: RoutePreview | None = engine().simulation.preview(me(), process["key"], values)
-    except (ProcessError, InvalidInput):
-        route = None
+    route: RoutePreview | None = None
+    route_mode = preview_mode()
+    if route_mode == "inline":  # 流程预测: the route as the form stands (the page's script asks again as it changes)
+        try:
+            route = engine().simulation.preview(me(), process["key"], values)
+        except (ProcessError, InvalidInput):
+            route_mode = "off"
     return render_template("processes/start.html", process=process, title=title or step_title(process), form=form,
-                           again_from=again_from, route=route)
+                           again_from=again_from, route=route, route_mode=route_mode)
 
 
 @blueprint.get("")

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from engine.errors import (
@@ -36,6 +36,7 @@ from ..i18n import _, decision_tone, enum_label, pick, step_title, when
 from ..inbox import assignment
 from ..inbox.views import holds
 from ..request_keys import done_before, form_key, keep, once_per_drawing
+from ..route_preview import preview_mode
 from ..safety import local_target
 from .handover import handover_view
 
@@ -116,15 +117,6 @@ def round_rows(task: TaskDetail, user: str) -> list[RoundRow]:
                      decision_tone(schema, m["decision"]) if m["decision"] else "muted",
                      m["comment"], m["decided_at"], m["username"] == user)
             for m in shown["members"]]
-
-
-def preview_mode() -> str:
-    """How an open task's page shows what happens next (``OPSFLOW_ROUTE_PREVIEW``): "after" (the default)
-    lists it once the page is shown, asked by its script, so that the page does not wait for the model's run
-    on a copy (about half a page's time: ``bench/preview_cost.py``); "inline" works it out while rendering
-    (for browsers without scripts); "off" leaves it out."""
-    mode = str(current_app.config.get("OPSFLOW_ROUTE_PREVIEW", "after"))
-    return mode if mode in ("after", "inline", "off") else "after"
 
 
 @dataclass
