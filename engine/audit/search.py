@@ -32,7 +32,7 @@ from ..models import HumanTask, ProcessDefinition, ProcessInstance, User
 from ..org import rights
 from ..org.people import Actor
 from ..runtime.instance_views import INSTANCE_STATUSES
-from ..runtime.title_search import indexed, instance_title_contains, title_like
+from ..runtime.title_search import by_index, instance_title_contains, title_like
 from ..text_input import text_problem
 from .late_steps import late_step
 from .move_search import MOVES, move_condition
@@ -232,8 +232,8 @@ def _conditions(session: Session, actor: Actor, query: InstanceQuery, now: datet
         late = exists().where(HumanTask.instance_id == ProcessInstance.id,
                               late_step(now or datetime.now(UTC)))
         where.append(late if query.breached else ~late)
-    if query.q:  # through the title index (engine.runtime.title_search) when the text is long enough for it
-        where.append(instance_title_contains(query.q) if indexed(query.q)
+    if query.q:  # through the title index (engine.runtime.title_search) unless row by row in order is quicker
+        where.append(instance_title_contains(query.q) if by_index(session, query.q)
                      else title_like(ProcessInstance.title, query.q))
     return where
 
@@ -267,8 +267,10 @@ def search_instances(session: Session, actor: Actor, query: InstanceQuery, now: 
         select(ProcessInstance.id, ProcessInstance.process_key, ProcessDefinition.version, ProcessInstance.title,
                ProcessInstance.status, ProcessInstance.end_event, User.username, ProcessInstance.started_at,
                ProcessInstance.ended_at, ProcessInstance.history_seq)
-        .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
-        .join(User, User.id == ProcessInstance.started_by_id)
+        # outer joins (each instance has both): the instances lead, read in the order of the sort's index; an
+        # inner join let SQLite without statistics start from the versions and sort every instance (150 ms at 100k)
+        .outerjoin(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+        .outerjoin(User, User.id == ProcessInstance.started_by_id)
         .where(*where).order_by(*order).limit(query.limit + 1)
     ).all()
     items: list[AuditInstance] = [

@@ -141,15 +141,10 @@ def _filters(process: str | None, text: str | None, indexed: bool) -> list[Colum
 
 
 def _searched(session: Session, text: str | None) -> bool:
-    """Whether ``text`` is searched through an index (``title_search.by_index``; no text: it does not matter),
-    decided once per use case: an inbox page lists and counts two queues with the same answer."""
+    """Whether ``text`` is searched through an index (``title_search.by_index``, decided once per use case; no
+    text: it does not matter)."""
     text = text.strip() if text else ""
-    if not text:
-        return False
-    decided: dict[str, bool] = session.info.setdefault("opsflow_title_search", {})
-    if text not in decided:
-        decided[text] = by_index(session, text)
-    return decided[text]
+    return bool(text) and by_index(session, text)
 
 
 def open_tasks(
