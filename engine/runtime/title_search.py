@@ -57,24 +57,29 @@ from sqlalchemy.types import Boolean
 from ..models import ProcessInstance, TaskDefinition
 
 TRIGRAM = 3  # characters a trigram index needs in the query
-BIGRAM = 2  # characters the bigram index serves (and the fewest any index serves)
+BIGRAM = 2  # characters the bigram index serves
+CHARACTER = 1  # characters the character index serves (0040: kept beside the bigrams)
 FTS_TABLE = "process_instance_title_fts"
 PG_INDEX = "ix_process_instance_title_trgm"
 BIGRAM_TABLE = "process_instance_title_bigram"  # SQLite: (gram, instance_id), kept by triggers (0039)
 BIGRAM_PLACES = "title_bigram_place"  # SQLite: 1 .. 300, where a bigram may start (the triggers' positions)
 BIGRAM_FUNCTION = "opsflow_title_bigrams"  # PostgreSQL: a title's bigrams, as an array (0039)
 PG_BIGRAM_INDEX = "ix_process_instance_title_bigrams"
+CHARACTER_FUNCTION = "opsflow_title_characters"  # PostgreSQL: a title's characters, as an array (0040)
+PG_CHARACTER_INDEX = "ix_process_instance_title_characters"
 LONG_TITLE = ""  # SQLite: the bigram under which a title longer than the places is kept (always a candidate)
 # SQLite: every instance's bigrams, as the triggers of 0039 write them (each once; '' for a long title)
 SQLITE_BIGRAMS = (
     "INSERT INTO process_instance_title_bigram(gram, instance_id) "
     "SELECT DISTINCT substr(lower(i.title), p.n, 2), i.id FROM process_instance AS i "
     "JOIN title_bigram_place AS p ON p.n < length(i.title) "
+    "UNION SELECT substr(lower(i.title), p.n, 1), i.id FROM process_instance AS i "
+    "JOIN title_bigram_place AS p ON p.n <= length(i.title) "
     "UNION SELECT '', i.id FROM process_instance AS i WHERE length(i.title) > 300")
 # The objects of the indexes that the models do not describe (FTS5 makes its own shadow tables).
 INDEX_TABLES = frozenset({FTS_TABLE, BIGRAM_TABLE, BIGRAM_PLACES,
                           *(f"{FTS_TABLE}_{part}" for part in ("data", "idx", "docsize", "config", "content"))})
-INDEX_NAMES = frozenset({PG_INDEX, PG_BIGRAM_INDEX})
+INDEX_NAMES = frozenset({PG_INDEX, PG_BIGRAM_INDEX, PG_CHARACTER_INDEX})
 
 
 def like_pattern(text: str) -> str:
@@ -89,70 +94,58 @@ def title_like(column: Any, text: str) -> ColumnElement[bool]:
 
 
 def indexed(text: str) -> bool:
-    """Whether an index can serve a search for ``text``: the bigram index for ``BIGRAM`` characters, the trigram
-    index for more."""
-    return len(text) >= BIGRAM
+    """Whether an index can serve a search for ``text``: the character index for one character, the bigram index
+    for ``BIGRAM``, the trigram index for more."""
+    return len(text) >= CHARACTER
 
 
-COMMON_PAIR = 5000  # instances holding a pair from which a list reads row by row, in its own order
+COMMON = 5000  # instances holding a pair or a character from which a list reads row by row, in its own order
 
 
 def by_index(session: Session, text: str) -> bool:
     """Whether a list should search ``text`` through an index rather than row by row in its own order. Three
-    characters or more: yes. Two: unless the pair is common (in ``COMMON_PAIR`` titles or more, e.g. ``20``, in
-    every title, or ``华北``, in one in nine), where reading the list in its order meets a page of matches within a
-    few hundred rows while the index would collect every holder first. One: no (row by row).
+    characters or more: yes. One or two: unless they are common (in ``COMMON`` titles or more, e.g. ``20`` or ``2``,
+    in every title, or ``华北``, in one in nine), where reading the list in its order meets a page of matches within a
+    few hundred rows while the index would collect every holder first.
 
-    Decided once per use case (kept in the session's info: a page may list and count several queues). On
-    PostgreSQL the use case's transaction first asks for plans made for each search's own text, without parallel
-    workers (``CUSTOM_PLANS``):
-    psycopg prepares a statement run five times, and a plan made once for any text (the generic plan) suits none
-    of them (at 100k, a search for ``2`` in every title took 250 ms on one instead of 0.2). On SQLite
-    the bigram table is counted up to ``COMMON_PAIR`` (its primary key alone); on PostgreSQL the pair's frequency
-    is read from the statistics ``ANALYZE`` keeps for the bigram index (``_pg_pair_share``): counting through the
-    GIN index would visit every holder's row."""
+    Decided once per use case (kept in the session's info: a page may list and count several queues). On SQLite
+    the gram table is counted up to ``COMMON`` (its primary key alone); on PostgreSQL the share of titles holding
+    the gram is read from the statistics ``ANALYZE`` keeps for the GIN index's expression (``PG_HOLDERS``; a gram
+    not among its most common ones is rare): counting through a GIN index would visit every holder's row.
+
+    On PostgreSQL the use case's transaction first asks for plans made for each statement's own text, without
+    parallel workers (``CUSTOM_PLANS``): psycopg prepares a statement run five times, and a plan made once for any
+    text (the generic plan) suits none of them (at 100k, a search for ``2`` took 250 ms on one, 0.2 on its own)."""
     decided: dict[str, bool] = session.info.setdefault("opsflow_title_search", {})
-    if not decided and session.get_bind().dialect.name != "sqlite":
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    if not sqlite and not session.info.get("opsflow_custom_plans"):
         session.execute(text_clause(CUSTOM_PLANS))
+        session.info["opsflow_custom_plans"] = True
     if len(text) >= TRIGRAM:
         return True
-    if len(text) < BIGRAM:
-        return False
     if text not in decided:
-        decided[text] = _holders(session, text) < COMMON_PAIR
+        if sqlite:
+            holders = (select(literal(1)).select_from(table(BIGRAM_TABLE))
+                       .where(literal_column("gram") == func.lower(literal(text))))
+            found = float(session.scalar(select(func.count()).select_from(holders.limit(COMMON).subquery())) or 0)
+        else:
+            index = PG_BIGRAM_INDEX if len(text) == BIGRAM else PG_CHARACTER_INDEX
+            found = float(session.scalar(text_clause(PG_HOLDERS), {"index": index, "gram": text}) or 0)
+        decided[text] = found < COMMON
     return decided[text]
-
-
-def _holders(session: Session, text: str) -> float:
-    """How many titles hold the pair ``text`` (SQLite: counted up to ``COMMON_PAIR``; PostgreSQL: estimated)."""
-    if session.get_bind().dialect.name == "sqlite":
-        holders = (select(literal(1)).select_from(table(BIGRAM_TABLE))
-                   .where(literal_column("gram") == func.lower(literal(text))))
-        return int(session.scalar(select(func.count()).select_from(holders.limit(COMMON_PAIR).subquery())) or 0)
-    pair = session.scalar(select(func.lower(literal(text))))
-    return _pg_pair_share(session).get(str(pair), 0.0) * float(session.scalar(text_clause(PG_INSTANCES)) or 0)
 
 
 # PostgreSQL, for the rest of the search's transaction: plans made for its own texts, and no parallel workers (a
 # search reads a page or counts up to a cap: starting workers cost more than they saved, 28 ms against 2 at 100k)
 CUSTOM_PLANS = ("SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
                 "set_config('max_parallel_workers_per_gather', '0', true)")
-# PostgreSQL: the bigrams ANALYZE found most common in the bigram index's expression, with the share of titles
-# holding each (a pair not listed is rarer than all listed ones); and the planner's count of instances.
-PG_PAIR_SHARES = ("SELECT u.gram, u.share FROM pg_stats AS s, "
-                  "unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS u(gram, share) "
-                  "WHERE s.schemaname = current_schema() AND s.tablename = 'ix_process_instance_title_bigrams'")
-PG_INSTANCES = ("SELECT greatest(reltuples, 0) FROM pg_class "
-                "WHERE oid = to_regclass(current_schema() || '.process_instance')")
-
-
-def _pg_pair_share(session: Session) -> dict[str, float]:
-    """The share of titles holding each common bigram, from PostgreSQL's statistics (empty before any ANALYZE:
-    every pair is then searched through the index, with the same results)."""
-    shares: dict[str, float] = session.info.get("opsflow_pair_shares") or {
-        str(gram): float(share) for gram, share in session.execute(text_clause(PG_PAIR_SHARES)) if gram is not None}
-    session.info["opsflow_pair_shares"] = shares
-    return shares
+# PostgreSQL: how many titles hold ``lower(:gram)``, by the statistics of the GIN index ``:index`` (the share of its
+# most common elements) and the planner's count of instances; 0 for a gram not among them, or before any ANALYZE
+PG_HOLDERS = (
+    "SELECT coalesce((SELECT u.share FROM pg_stats AS s, "
+    "unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS u(gram, share) "
+    "WHERE s.schemaname = current_schema() AND s.tablename = :index AND u.gram = lower(:gram) LIMIT 1), 0) "
+    "* (SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = to_regclass(current_schema() || '.process_instance'))")
 
 
 def fts_phrase(text: str) -> str:
@@ -198,11 +191,13 @@ def _candidates(text: str) -> ColumnElement[bool]:
 
 
 def _pg_bigram(text: str) -> ColumnElement[bool]:
-    """PostgreSQL, ``text`` of ``BIGRAM`` characters: the lower-cased title holds ``lower(text)`` as a bigram, which is
-    ILIKE's own meaning (it compares ``lower()`` of both sides); the GIN index answers it exactly. Written alone, with
-    no ILIKE beside it: an ILIKE of two characters would bring in the trigram index (which reads all of itself
-    for a pattern without trigrams) and a recheck that works out each candidate's bigrams again."""
-    result: ColumnElement[bool] = getattr(func, BIGRAM_FUNCTION)(ProcessInstance.title).op("@>")(
+    """PostgreSQL, ``text`` of ``BIGRAM`` characters (or one): the lower-cased title holds ``lower(text)`` as a bigram
+    (or a character), which is ILIKE's own meaning (it compares ``lower()`` of both sides); the GIN index answers it
+    exactly. Written alone, with no ILIKE beside it: an ILIKE of two characters would bring in the trigram index
+    (which reads all of itself for a pattern without trigrams) and a recheck that works out each candidate's
+    bigrams again."""
+    function = BIGRAM_FUNCTION if len(text) == BIGRAM else CHARACTER_FUNCTION
+    result: ColumnElement[bool] = getattr(func, function)(ProcessInstance.title).op("@>")(
         array([func.lower(literal(text))]))
     return result
 
@@ -259,6 +254,7 @@ def rebuild_index(session: Session) -> int:
     else:
         session.execute(text_clause(f"REINDEX INDEX {PG_INDEX}"))
         session.execute(text_clause(f"REINDEX INDEX {PG_BIGRAM_INDEX}"))
+        session.execute(text_clause(f"REINDEX INDEX {PG_CHARACTER_INDEX}"))
     return int(session.scalar(select(func.count()).select_from(ProcessInstance)) or 0)
 
 
