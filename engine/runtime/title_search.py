@@ -111,18 +111,12 @@ def by_index(session: Session, text: str) -> bool:
     Decided once per use case (kept in the session's info: a page may list and count several queues). On SQLite
     the gram table is counted up to ``COMMON`` (its primary key alone); on PostgreSQL the share of titles holding
     the gram is read from the statistics ``ANALYZE`` keeps for the GIN index's expression (``PG_HOLDERS``; a gram
-    not among its most common ones is rare): counting through a GIN index would visit every holder's row.
-
-    On PostgreSQL the use case's transaction first asks for plans made for each statement's own text, without
-    parallel workers (``CUSTOM_PLANS``): psycopg prepares a statement run five times, and a plan made once for any
-    text (the generic plan) suits none of them (at 100k, a search for ``2`` took 250 ms on one, 0.2 on its own)."""
-    decided: dict[str, bool] = session.info.setdefault("opsflow_title_search", {})
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    if not sqlite and not session.info.get("opsflow_custom_plans"):
-        session.execute(text_clause(CUSTOM_PLANS))
-        session.info["opsflow_custom_plans"] = True
+    not among its most common ones is rare): counting through a GIN index would visit every holder's row. (On
+    PostgreSQL each statement is planned for its own text: ``engine.db.CUSTOM_PLANS``.)"""
     if len(text) >= TRIGRAM:
         return True
+    decided: dict[str, bool] = session.info.setdefault("opsflow_title_search", {})
+    sqlite = session.get_bind().dialect.name == "sqlite"
     if text not in decided:
         if sqlite:
             holders = (select(literal(1)).select_from(table(BIGRAM_TABLE))
@@ -135,10 +129,6 @@ def by_index(session: Session, text: str) -> bool:
     return decided[text]
 
 
-# PostgreSQL, for the rest of the search's transaction: plans made for its own texts, and no parallel workers (a
-# search reads a page or counts up to a cap: starting workers cost more than they saved, 28 ms against 2 at 100k)
-CUSTOM_PLANS = ("SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
-                "set_config('max_parallel_workers_per_gather', '0', true)")
 # PostgreSQL: how many titles hold ``lower(:gram)``, by the statistics of the GIN index ``:index`` (the share of its
 # most common elements) and the planner's count of instances; 0 for a gram not among them, or before any ANALYZE
 PG_HOLDERS = (
