@@ -24,9 +24,13 @@ LIKE compares (migration 0039):
 The bigram looked for is ``lower(text)`` worked out by the database, as the LIKE folds it: "the lower-cased title
 holds it as a bigram" is the ILIKE's own meaning for two characters, so the bigrams decide there without reading
 titles (the LIKE still decides SQLite's over-long titles, and every text of three characters or more).
-A text of one character is matched with plain ILIKE on the rows the list has already narrowed to (one
-person's queues, or the audit filters): the same results, without an index (a single character is in too many
-titles for an index to narrow much).
+A text of one character (``CHARACTER``) is found the same way through each title's characters (migration 0040:
+on SQLite in ``BIGRAM_TABLE`` too, by the same triggers; on PostgreSQL a GIN index on ``CHARACTER_FUNCTION(title)``).
+
+A pair or a character held by ``COMMON`` titles or more (``20``, ``2``, ``华北`` at 100k) is matched with plain
+ILIKE on the rows the list has already narrowed to (one person's queues, or the audit filters), read in the
+list's own order: a page of matches comes within a few hundred rows, where the index would collect every holder
+first (``by_index``). Either way the results are the same.
 """
 
 from __future__ import annotations
