@@ -34,11 +34,12 @@ URGED = "task_urged"
 CAUSE = "cause"  # the kind a cause's row is read as (its own kind is in ``detail``)
 
 
-def _unindexed(kind: ColumnElement[str]) -> ColumnElement[str]:
+def _unindexed(kind: Any) -> ColumnElement[str]:
     """``kind`` in a form no index serves (``kind || ''``): the page's few tasks lead to their events through
     ``(instance_id, seq)``. Without statistics SQLite would otherwise start from every event of that kind
     (``ix_history_event_kind_instance``, e.g. all task_created) and keep the page's: 300 ms at 100k instances."""
-    return kind.concat("")
+    result: ColumnElement[str] = kind.concat("")
+    return result
 
 
 def _causes(ids: list[int]) -> Select[Any]:

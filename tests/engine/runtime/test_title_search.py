@@ -191,20 +191,23 @@ def test_which_queries_use_an_index():
     assert title_search.like_pattern("5%_\\") == "%5\\%\\_\\\\%"
 
 
-def _common_from(engine, monkeypatch, holders: int) -> None:
-    """Texts in ``holders`` titles or more count as common (SQLite counts them; PostgreSQL reads the statistics,
-    which ``ANALYZE`` makes here, as autovacuum would)."""
+def _common_from(engine, monkeypatch, holders: int, counted: int | None = None) -> None:
+    """Texts in ``holders`` titles or more count as common (for SQLite's capped counts in ``counted``; SQLite counts
+    them, PostgreSQL reads the statistics, which ``ANALYZE`` makes here, as autovacuum would)."""
     monkeypatch.setattr(title_search, "COMMON", holders)
+    monkeypatch.setattr(title_search, "COMMON_COUNTED", holders if counted is None else counted)
     if engine.db.dialect.name != "sqlite":
         with engine.db.begin() as conn:
             conn.exec_driver_sql("ANALYZE process_instance")
 
 
-def test_a_common_text_is_searched_row_by_row_with_the_same_results(engine, plans, monkeypatch):
+@pytest.mark.parametrize("counted", [3, 10**6])
+def test_a_common_text_is_searched_row_by_row_with_the_same_results(engine, plans, monkeypatch, counted):
     """A pair or a character in ``COMMON`` titles or more (here 3) is read row by row in the list's order: the index
     would collect every holder first. On both sides of that boundary, the results (and counts, and the auditor's
-    pages) stay those of the row-by-row search."""
-    _common_from(engine, monkeypatch, 3)
+    pages) stay those of the row-by-row search; also where the lists read row by row and SQLite's counts go through the
+    index (``counted``)."""
+    _common_from(engine, monkeypatch, 3, counted)
     with engine.core.reading() as session:
         decided = {text: title_search.by_index(session, text) for text in ("pr", "调研", "spr", "s", "乙", "la")}
         actor = acting(session, WANG)
