@@ -49,22 +49,8 @@ def _create_privately(url: str) -> None:
         private_file(Path(database))
 
 
-# PostgreSQL: every statement planned for its own parameters. psycopg prepares a statement run five times, and
-# PostgreSQL may then keep one plan made for any parameters (the generic plan), which suits none of a skewed
-# table's: at 100k instances the auditor's search for "2" (in every title) took 250 ms on it, 0.2 ms on its own.
-CUSTOM_PLANS = "SET plan_cache_mode = force_custom_plan"
-
-
-def _configure_postgres(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute(CUSTOM_PLANS)
-    cursor.close()
-    dbapi_connection.commit()  # a setting of the connection, past the transaction the SET began
-
-
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
-    """Create an engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout, PostgreSQL plans made for each
-    statement's own parameters (``CUSTOM_PLANS``)."""
+    """Create an engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
     url = url or database_url()
     if url.startswith("sqlite"):
         _create_privately(url)
@@ -73,7 +59,6 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _configure_sqlite)
         return engine
     engine = create_engine(url, **kwargs)
-    event.listen(engine, "connect", _configure_postgres)
     if not kwargs.get("pool_pre_ping"):
         _ping_when_idle(engine)
     return engine

@@ -32,7 +32,7 @@ from ..models import HumanTask, ProcessDefinition, ProcessInstance, User
 from ..org import rights
 from ..org.people import Actor
 from ..runtime.instance_views import INSTANCE_STATUSES
-from ..runtime.title_search import by_index, instance_title_contains, title_like
+from ..runtime.title_search import by_index, instance_title_contains, planned_for_its_text, title_like
 from ..text_input import text_problem
 from .late_steps import late_step
 from .move_search import MOVES, move_condition
@@ -233,6 +233,7 @@ def _conditions(session: Session, actor: Actor, query: InstanceQuery, now: datet
                               late_step(now or datetime.now(UTC)))
         where.append(late if query.breached else ~late)
     if query.q:  # through the title index (engine.runtime.title_search) unless row by row in order is quicker
+        planned_for_its_text(session)
         where.append(instance_title_contains(query.q) if by_index(session, query.q)
                      else title_like(ProcessInstance.title, query.q))
     return where

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import and_, func, or_, select, text, update
 
 from engine.audit.search import InstanceQuery
-from engine.db import make_engine
 from engine.models import HumanTask, ProcessInstance, TaskDefinition
 from engine.org.people import Person, acting
 from engine.runtime import title_search
@@ -248,13 +247,20 @@ def test_the_character_index_decides_one_character_exactly(engine, plans):
             assert found == _old_audit(session, text), text
 
 
-def test_postgresql_statements_are_planned_for_their_own_parameters(postgres_url):
-    """A generic plan, made once for any search text, suits none: PostgreSQL plans each statement anew, in a
-    read (autocommit) as in a transaction."""
-    db = make_engine(postgres_url)
-    try:
-        for options in ({"isolation_level": "AUTOCOMMIT"}, {}):
-            with db.connect().execution_options(**options) as conn:
-                assert conn.scalar(text("SELECT current_setting('plan_cache_mode')")) == "force_custom_plan"
-    finally:
-        db.dispose()
+def test_the_auditors_search_is_planned_for_its_own_text(engine, plans):
+    """A generic plan, made once for any search text, suits none: the search's transaction asks PostgreSQL to plan
+    each statement for its text, and only that transaction."""
+    with engine.core.transaction() as session:
+        before = _plan_cache_mode(session)
+        title_search.planned_for_its_text(session)
+        during = _plan_cache_mode(session)
+    with engine.core.transaction() as session:
+        after = _plan_cache_mode(session)
+    assert (before, during, after) == ((None, None, None) if engine.db.dialect.name == "sqlite"
+                                       else ("auto", "force_custom_plan", "auto"))
+
+
+def _plan_cache_mode(session) -> str | None:
+    if session.get_bind().dialect.name == "sqlite":
+        return None
+    return str(session.scalar(text("SELECT current_setting('plan_cache_mode')")))
