@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import and_, func, or_, select, text, update
 
+from engine.audit import search as audit_search
 from engine.audit.search import InstanceQuery
 from engine.models import HumanTask, ProcessInstance, TaskDefinition
 from engine.org.people import Person, acting
@@ -222,21 +223,26 @@ def test_a_common_text_is_searched_row_by_row_with_the_same_results(engine, plan
         assert set(found) <= audited[query] and len(found) == min(2, len(audited[query])), query
 
 
-def test_the_pages_of_a_search_follow_each_other_on_both_paths(engine, plans, monkeypatch):
-    """Paged two at a time, a common and a rare text list every match once, in the list's order."""
+@pytest.mark.parametrize("prefix", [3, 10**6])
+def test_the_pages_of_a_search_follow_each_other_on_both_paths(engine, plans, monkeypatch, prefix):
+    """Paged two at a time, a common and a rare text list every match once, in the list's order; with the auditor's
+    first rows searched first (``PREFIX``) holding a page of the matches, or not."""
+    monkeypatch.setattr(audit_search, "PREFIX", prefix)
     for holders in (3, 10**6):
         _common_from(engine, monkeypatch, holders)
-        for query in ("la", "n", "计划", "%"):
+        for query in ("la", "n", "计划", "%", "plan", "SPRING", "ing"):
             with engine.core.reading() as session:
                 expected = sorted(_old_audit(session, query), reverse=True)
-            seen, after = [], None
-            while True:
-                page = engine.audit.search(OPERATOR, InstanceQuery(q=query, limit=2, sort="id", after=after))
-                seen += [item["id"] for item in page["items"]]
-                after = page["next"]
-                if not after:
-                    break
-            assert seen == expected, (holders, query)
+            for sort, order in (("id", "desc"), ("started", "asc")):
+                seen, after = [], None
+                while True:
+                    page = engine.audit.search(OPERATOR, InstanceQuery(q=query, limit=2, sort=sort, order=order,
+                                                                       after=after))
+                    seen += [item["id"] for item in page["items"]]
+                    after = page["next"]
+                    if not after:
+                        break
+                assert seen == (expected if order == "desc" else expected[::-1]), (holders, query, sort)
 
 
 def test_the_character_index_decides_one_character_exactly(engine, plans):
