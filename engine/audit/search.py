@@ -22,7 +22,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, or_, select
+from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from ..calendar import CHINA
@@ -32,7 +32,7 @@ from ..models import HumanTask, ProcessDefinition, ProcessInstance, User
 from ..org import rights
 from ..org.people import Actor
 from ..runtime.instance_views import INSTANCE_STATUSES
-from ..runtime.title_search import indexed, instance_title_contains, title_like
+from ..runtime.title_search import TRIGRAM, by_index, instance_title_contains, planned_for_its_text, title_like
 from ..text_input import text_problem
 from .late_steps import late_step
 from .move_search import MOVES, move_condition
@@ -232,10 +232,13 @@ def _conditions(session: Session, actor: Actor, query: InstanceQuery, now: datet
         late = exists().where(HumanTask.instance_id == ProcessInstance.id,
                               late_step(now or datetime.now(UTC)))
         where.append(late if query.breached else ~late)
-    if query.q:  # through the title index (engine.runtime.title_search) when the text is long enough for it
-        where.append(instance_title_contains(query.q) if indexed(query.q)
-                     else title_like(ProcessInstance.title, query.q))
     return where
+
+
+def _text_condition(session: Session, text: str) -> ColumnElement[bool]:
+    """Through the title index (engine.runtime.title_search) unless row by row in order is quicker."""
+    planned_for_its_text(session)
+    return instance_title_contains(text) if by_index(session, text) else title_like(ProcessInstance.title, text)
 
 
 def search_instances(session: Session, actor: Actor, query: InstanceQuery, now: datetime | None = None) -> AuditPage:
@@ -259,18 +262,8 @@ def search_instances(session: Session, actor: Actor, query: InstanceQuery, now: 
             where += [column <= value, or_(column < value, ProcessInstance.id < last_id)]
         else:
             where += [column >= value, or_(column > value, ProcessInstance.id > last_id)]
-    descending = query.order == "desc"
-    order: list[ColumnElement[Any]] = [column.desc() if descending else column.asc()]
-    if query.sort != "id":
-        order.append(ProcessInstance.id.desc() if descending else ProcessInstance.id.asc())
-    rows = session.execute(
-        select(ProcessInstance.id, ProcessInstance.process_key, ProcessDefinition.version, ProcessInstance.title,
-               ProcessInstance.status, ProcessInstance.end_event, User.username, ProcessInstance.started_at,
-               ProcessInstance.ended_at, ProcessInstance.history_seq)
-        .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
-        .join(User, User.id == ProcessInstance.started_by_id)
-        .where(*where).order_by(*order).limit(query.limit + 1)
-    ).all()
+    keys: list[Any] = [column] if query.sort == "id" else [column, ProcessInstance.id]
+    rows = _page_rows(session, query, where, keys)
     items: list[AuditInstance] = [
         {"id": r.id, "process": r.process_key, "version": r.version, "title": r.title, "status": r.status,
          "end_event": r.end_event, "started_by": r.username, "started_at": utc_iso(r.started_at),
@@ -282,6 +275,45 @@ def search_instances(session: Session, actor: Actor, query: InstanceQuery, now: 
         cursor = encode_cursor({"started": last.started_at, "ended": last.ended_at, "id": last.id}[query.sort],
                                last.id)
     return {"items": items, "next": cursor}
+
+
+PREFIX = 2000  # PostgreSQL, a text of three characters or more: the rows read in the list's order first
+
+
+def _page_rows(session: Session, query: InstanceQuery, where: list[ColumnElement[bool]],
+               keys: list[Any]) -> list[Any]:
+    """The page's rows (one more than ``query.limit``), in the order of ``keys``.
+
+    With a text of three characters or more on PostgreSQL, the first ``PREFIX`` rows in the list's order are
+    searched first: a text met often there fills the page from them. Otherwise its matches are collected
+    through the trigram index and sorted (the keys wrapped in ``coalesce``, which no index serves): left to
+    itself the planner read in order and kept to the index (at 100k, ``2025-Q3``, in the 5,000 oldest titles,
+    read 88,000 rows: 120 ms, against 17 collected and sorted)."""
+    def page(conditions: list[ColumnElement[bool]], sorted_here: bool) -> list[Any]:
+        order = [func.coalesce(key, key) if sorted_here else key for key in keys]
+        return list(session.execute(
+            select(ProcessInstance.id, ProcessInstance.process_key, ProcessDefinition.version,
+                   ProcessInstance.title, ProcessInstance.status, ProcessInstance.end_event, User.username,
+                   ProcessInstance.started_at, ProcessInstance.ended_at, ProcessInstance.history_seq)
+            # outer joins (each instance has both): the instances lead, read in the order of the sort's index; an
+            # inner join let SQLite without statistics start from the versions and sort every instance (150 ms)
+            .outerjoin(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+            .outerjoin(User, User.id == ProcessInstance.started_by_id)
+            .where(*conditions)
+            .order_by(*(key.desc() if query.order == "desc" else key.asc() for key in order))
+            .limit(query.limit + 1)).all())
+
+    if not query.q:
+        return page(where, False)
+    if len(query.q) < TRIGRAM or session.get_bind().dialect.name == "sqlite":
+        return page([*where, _text_condition(session, query.q)], False)
+    planned_for_its_text(session)
+    order = [key.desc() if query.order == "desc" else key.asc() for key in keys]
+    first = select(ProcessInstance.id).where(*where).order_by(*order).limit(PREFIX)
+    rows = page([*where, ProcessInstance.id.in_(first), title_like(ProcessInstance.title, query.q)], False)
+    if len(rows) > query.limit:
+        return rows
+    return page([*where, _text_condition(session, query.q)], True)
 
 
 def audited_instance(session: Session, actor: Actor, instance_id: int) -> ProcessInstance:

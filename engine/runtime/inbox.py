@@ -140,16 +140,11 @@ def _filters(process: str | None, text: str | None, indexed: bool) -> list[Colum
     return conditions
 
 
-def _searched(session: Session, text: str | None) -> bool:
-    """Whether ``text`` is searched through an index (``title_search.by_index``; no text: it does not matter),
-    decided once per use case: an inbox page lists and counts two queues with the same answer."""
+def _searched(session: Session, text: str | None, counting: bool = False) -> bool:
+    """Whether ``text`` is searched through an index (``title_search.by_index``, decided once per use case; no
+    text: it does not matter), for a list or for a capped count (``counting``)."""
     text = text.strip() if text else ""
-    if not text:
-        return False
-    decided: dict[str, bool] = session.info.setdefault("opsflow_title_search", {})
-    if text not in decided:
-        decided[text] = by_index(session, text)
-    return decided[text]
+    return bool(text) and by_index(session, text, counting)
 
 
 def open_tasks(
@@ -242,7 +237,8 @@ def count_open(session: Session, actor: Actor, scope: str, process: str | None =
     """How many open tasks a queue holds (at most ``up_to``, when given)."""
     if not queues(actor, scope):
         return 0
-    return int(session.scalar(counting_open(actor, scope, process, text, up_to, _searched(session, text))) or 0)
+    searched = _searched(session, text, counting=up_to is not None)
+    return int(session.scalar(counting_open(actor, scope, process, text, up_to, searched)) or 0)
 
 
 def task_counts(session: Session, actor: Actor) -> TaskCounts:

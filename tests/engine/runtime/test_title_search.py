@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import and_, func, or_, select, text, update
 
+from engine.audit import search as audit_search
 from engine.audit.search import InstanceQuery
 from engine.models import HumanTask, ProcessInstance, TaskDefinition
 from engine.org.people import Person, acting
@@ -124,17 +125,17 @@ def test_the_sqlite_triggers_keep_the_bigrams_through_renames_and_removals(sqlit
 
     title = f"Spring 方案 ({START['period']})".lower()
     with engine.db.connect() as conn:
-        assert kept(conn, first) == {title[n:n + 2] for n in range(len(title) - 1)}  # lower-cased, each once
+        assert kept(conn, first) == {title[n:n + 2] for n in range(len(title) - 1)} | set(title)  # lower-cased, once
         conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # remove the instance row alone: only the index matters here
         conn.commit()
         with conn.begin():
             conn.execute(update(ProcessInstance).where(ProcessInstance.id == first).values(title="Autumn"))
             conn.execute(text("DELETE FROM process_instance WHERE id = :id"), {"id": second})
-            assert kept(conn, first) == {"au", "ut", "tu", "um", "mn"} and kept(conn, second) == set()
+            assert kept(conn, first) == {"au", "ut", "tu", "um", "mn", *"autmn"} and kept(conn, second) == set()
             conn.execute(update(ProcessInstance).where(ProcessInstance.id == first).values(title="x" * 400 + "乙丙"))
-            assert kept(conn, first) == {"xx", title_search.LONG_TITLE}  # past the places: only '', the LIKE decides
+            assert kept(conn, first) == {"xx", "x", title_search.LONG_TITLE}  # past the places: '', the LIKE decides
             conn.execute(update(ProcessInstance).where(ProcessInstance.id == first).values(title="Ab"))
-            assert kept(conn, first) == {"ab"}  # the long title's '' gone with it
+            assert kept(conn, first) == {"ab", "a", "b"}  # the long title's '' gone with it
             conn.rollback()
 
 
@@ -183,24 +184,89 @@ def test_two_character_searches_read_the_bigram_index(engine, plans):
 
 
 def test_which_queries_use_an_index():
-    assert not title_search.indexed("计") and not title_search.indexed("a")
+    assert title_search.indexed("计") and title_search.indexed("a") and not title_search.indexed("")
     assert title_search.indexed("计划") and title_search.indexed("ab")
     assert title_search.indexed("计划书") and title_search.indexed("abc")
     assert title_search.fts_phrase('say "hi"') == '"say ""hi"""'
     assert title_search.like_pattern("5%_\\") == "%5\\%\\_\\\\%"
 
 
-def test_a_common_pair_is_searched_row_by_row_in_the_inbox_with_the_same_results(engine, plans, monkeypatch):
-    """A pair in ``COMMON_PAIR`` titles or more (here 2) is read row by row from the queue: the index would
-    collect every holder first. The results stay those of the row-by-row search."""
-    monkeypatch.setattr(title_search, "COMMON_PAIR", 2)
+def _common_from(engine, monkeypatch, holders: int, counted: int | None = None) -> None:
+    """Texts in ``holders`` titles or more count as common (for SQLite's capped counts in ``counted``; SQLite counts
+    them, PostgreSQL reads the statistics, which ``ANALYZE`` makes here, as autovacuum would)."""
+    monkeypatch.setattr(title_search, "COMMON", holders)
+    monkeypatch.setattr(title_search, "COMMON_COUNTED", holders if counted is None else counted)
+    if engine.db.dialect.name != "sqlite":
+        with engine.db.begin() as conn:
+            conn.exec_driver_sql("ANALYZE process_instance")
+
+
+@pytest.mark.parametrize("counted", [3, 10**6])
+def test_a_common_text_is_searched_row_by_row_with_the_same_results(engine, plans, monkeypatch, counted):
+    """A pair or a character in ``COMMON`` titles or more (here 3) is read row by row in the list's order: the index
+    would collect every holder first. On both sides of that boundary, the results (and counts, and the auditor's
+    pages) stay those of the row-by-row search; also where the lists read row by row and SQLite's counts go through the
+    index (``counted``)."""
+    _common_from(engine, monkeypatch, 3, counted)
     with engine.core.reading() as session:
-        assert not title_search.by_index(session, "pr")  # "Spring launch", "SPRING Launch", "spring_launch"
-        assert title_search.by_index(session, "调研")  # one title
-        assert title_search.by_index(session, "spr") and not title_search.by_index(session, "s")
+        decided = {text: title_search.by_index(session, text) for text in ("pr", "调研", "spr", "s", "乙", "la")}
         actor = acting(session, WANG)
         expected = {query: _old_inbox(session, actor, query) for query in QUERIES}
+        audited = {query: _old_audit(session, query.strip()) for query in QUERIES}
+    # "pr": Spring launch, SPRING Launch, spring_launch (3: common); "la": and "... plan" twice more; "s": most
+    assert decided == {"pr": False, "调研": True, "spr": True, "s": False, "乙": True, "la": False}
     for query in QUERIES:
         assert {task["id"] for task in engine.work.tasks(WANG, text=query)} == expected[query], query
         page = engine.work.inbox(WANG, text=query, per_list=2)
         assert (page.mine_total or 0) + (page.team_total or 0) == len(expected[query]), query
+        found = [item["id"] for item in engine.audit.search(OPERATOR, InstanceQuery(q=query.strip(), limit=2))["items"]]
+        assert set(found) <= audited[query] and len(found) == min(2, len(audited[query])), query
+
+
+@pytest.mark.parametrize("prefix", [3, 10**6])
+def test_the_pages_of_a_search_follow_each_other_on_both_paths(engine, plans, monkeypatch, prefix):
+    """Paged two at a time, a common and a rare text list every match once, in the list's order; with the auditor's
+    first rows searched first (``PREFIX``) holding a page of the matches, or not."""
+    monkeypatch.setattr(audit_search, "PREFIX", prefix)
+    for holders in (3, 10**6):
+        _common_from(engine, monkeypatch, holders)
+        for query in ("la", "n", "计划", "%", "plan", "SPRING", "ing"):
+            with engine.core.reading() as session:
+                expected = sorted(_old_audit(session, query), reverse=True)
+            for sort, order in (("id", "desc"), ("started", "asc")):
+                seen, after = [], None
+                while True:
+                    page = engine.audit.search(OPERATOR, InstanceQuery(q=query, limit=2, sort=sort, order=order,
+                                                                       after=after))
+                    seen += [item["id"] for item in page["items"]]
+                    after = page["next"]
+                    if not after:
+                        break
+                assert seen == (expected if order == "desc" else expected[::-1]), (holders, query, sort)
+
+
+def test_the_character_index_decides_one_character_exactly(engine, plans):
+    """One character through the index: the same instances as ILIKE, case aside, ``%`` and ``_`` literal."""
+    with engine.core.reading() as session:
+        for text in ("s", "S", "春", "%", "_", "\\", "Ω", "ω", "é", "É", "乙", " ", '"'):
+            found = set(session.scalars(select(ProcessInstance.id).where(title_search.instance_title_contains(text))))
+            assert found == _old_audit(session, text), text
+
+
+def test_the_auditors_search_is_planned_for_its_own_text(engine, plans):
+    """A generic plan, made once for any search text, suits none: the search's transaction asks PostgreSQL to plan
+    each statement for its text, and only that transaction."""
+    with engine.core.transaction() as session:
+        before = _plan_cache_mode(session)
+        title_search.planned_for_its_text(session)
+        during = _plan_cache_mode(session)
+    with engine.core.transaction() as session:
+        after = _plan_cache_mode(session)
+    assert (before, during, after) == ((None, None, None) if engine.db.dialect.name == "sqlite"
+                                       else ("auto", "force_custom_plan", "auto"))
+
+
+def _plan_cache_mode(session) -> str | None:
+    if session.get_bind().dialect.name == "sqlite":
+        return None
+    return str(session.scalar(text("SELECT current_setting('plan_cache_mode')")))
