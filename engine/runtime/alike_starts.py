@@ -24,10 +24,9 @@ the moments of the task tree's state changes (the template's, a few milliseconds
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
-import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -90,7 +89,8 @@ class _Template:
     run: StepResult
     tokens: dict[str, str]  # token -> the field it stands for
     task_ids: list[str]
-    pattern: re.Pattern[str]  # a quoted token, or a task id
+    state_json: _Pieces
+    data_text: _Pieces
 
 
 def differing_fields(starts: list[dict[str, Any]]) -> list[str] | None:
@@ -140,8 +140,9 @@ def _run_template(
         return None
     if probe.used:
         return None
+    pattern = re.compile(f'"({re.escape(prefix)}\\d+)"|({_UUID})')  # a quoted token, or a task id
     return _Template(run, {token: field for field, token in tokens.items()}, [str(t.id) for t in all_tasks(workflow)],
-                     re.compile(f'"({re.escape(prefix)}\\d+)"|({_UUID})'))
+                     _Pieces(run.state_json, pattern), _Pieces(run.data_text(), pattern))
 
 
 def _put_tokens(workflow: Any, blanks: dict[str, Blank], tokens: dict[str, str]) -> bool:
@@ -168,35 +169,54 @@ def _holds_blank(value: Any, ours: dict[int, str]) -> bool:
     return bool(getattr(value, "__dict__", None)) and _holds_blank(vars(value), ours)
 
 
+class _Pieces:
+    """A JSON text cut at its quoted tokens and task ids, put back together with other values at each use."""
+
+    def __init__(self, text: str, pattern: re.Pattern[str]) -> None:
+        self.parts: list[str] = []
+        self.slots: list[tuple[int, str]] = []  # (index in parts, token or task id)
+        at = 0
+        for match in pattern.finditer(text):
+            self.parts.append(text[at:match.start()])
+            self.slots.append((len(self.parts), match.group(1) or match.group(2)))
+            self.parts.append("")
+            at = match.end()
+        self.parts.append(text[at:])
+
+    def fill(self, texts: dict[str, str]) -> str:
+        parts = self.parts.copy()
+        for index, key in self.slots:
+            parts[index] = texts.get(key, key)  # a UUID that is no task id stays
+        return "".join(parts)
+
+
+def _fresh_ids(count: int) -> list[str]:
+    """``count`` random (version 4) UUIDs as text, as ``uuid.uuid4()`` makes them, from one read of randomness."""
+    raw = bytearray(os.urandom(16 * count))
+    ids = []
+    for at in range(0, len(raw), 16):
+        raw[at + 6] = raw[at + 6] & 0x0F | 0x40
+        raw[at + 8] = raw[at + 8] & 0x3F | 0x80
+        h = raw[at:at + 16].hex()
+        ids.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
+    return ids
+
+
 def _instantiate(template: _Template, start: dict[str, Any]) -> StepResult:
     """The template's run for ``start``: its values for the tokens, and fresh task ids."""
     values = {token: start[field] for token, field in template.tokens.items()}
-    ids = {old: str(uuid.uuid4()) for old in template.task_ids}
+    ids = dict(zip(template.task_ids, _fresh_ids(len(template.task_ids)), strict=True))
     run = template.run
-
-    def text(source: str, ensure_ascii: bool) -> str:
-        return _substitute(source, template, values, ids, lambda v: json.dumps(v, ensure_ascii=ensure_ascii))
-
-    data_json = text(run.data_text(), ensure_ascii=False)
+    data_json = template.data_text.fill({**ids, **{t: json.dumps(v, ensure_ascii=False) for t, v in values.items()}})
+    state_json = template.state_json.fill({**ids, **{t: json.dumps(v) for t, v in values.items()}})
     return replace(
-        run, data=json.loads(data_json), data_json=data_json, state_json=text(run.state_json, ensure_ascii=True),
+        run, data=json.loads(data_json), data_json=data_json, state_json=state_json,
         events=[PendingEvent(e.kind, e.actor, e.task_name, e.human_task_id, _walk(e.payload, values, ids))
                 for e in run.events],
         new_tasks=[ReadyTask(ids.get(t.spiff_id, t.spiff_id), t.name, t.lane, _walk(t.member, values, ids),
                              ids.get(t.round_id, t.round_id)) for t in run.new_tasks],
         gone_task_ids=[ids.get(t, t) for t in run.gone_task_ids],
     )
-
-
-def _substitute(source: str, template: _Template, values: dict[str, str], ids: dict[str, str],
-               encode: Callable[[str], str]) -> str:
-    """JSON text with each quoted token replaced by its value and each template task id by the new one."""
-
-    def swap(match: re.Match[str]) -> str:
-        token, task_id = match.groups()
-        return encode(values[token]) if token is not None else ids.get(task_id, task_id)
-
-    return template.pattern.sub(swap, source)
 
 
 def _walk(value: Any, values: dict[str, str], ids: dict[str, str]) -> Any:

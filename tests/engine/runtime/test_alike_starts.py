@@ -8,6 +8,7 @@ import dataclasses
 import json
 import operator
 import re
+import uuid
 from typing import Any
 
 import pytest
@@ -165,3 +166,10 @@ def test_a_cycle_opened_by_the_worker_stores_the_plain_runs_and_valid_chains(dem
             assert kinds == ["instance_started", *(e.kind for e in item.run.events)]
     checked, problems = chains(demo)
     assert problems == [] and checked == len(stored) + 1 == 23
+
+
+def test_fresh_task_ids_are_random_version_4_uuids():
+    ids = alike_starts._fresh_ids(200)
+    assert len(set(ids)) == 200
+    assert all(str(uuid.UUID(i)) == i and uuid.UUID(i).version == 4 and uuid.UUID(i).variant == uuid.RFC_4122
+               for i in ids)
