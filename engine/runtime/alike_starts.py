@@ -24,16 +24,21 @@ the moments of the task tree's state changes (the template's, a few milliseconds
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import secrets
 from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from ..definitions.catalog import DeployedProcess
 from ..history.log import PendingEvent
 from .execution import ReadyTask, StepResult, WorkflowRunner, all_tasks
 
+log = logging.getLogger(__name__)
 MIN_ALIKE = 2  # starts below this run one by one: a template costs as much as one run
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
@@ -124,19 +129,17 @@ def _run_template(
 ) -> _Template | None:
     probe = _Probe()
     blanks = {field: Blank(probe, field) for field in fields}
-    workflow = runner.new(process, {**first, **blanks})
-    before = runner.snapshot(workflow)
-    try:
-        runner.run_action(workflow.do_engine_steps)
-    except Exception:  # whatever went wrong, each start runs on its own and meets it there
-        return None
     prefix = f"opsflow-blank-{secrets.token_hex(8)}-"
     tokens = {field: f"{prefix}{i}" for i, field in enumerate(fields)}
-    if probe.used or not _put_tokens(workflow, blanks, tokens):
-        return None
     try:
+        workflow = runner.new(process, {**first, **blanks})
+        before = runner.snapshot(workflow)
+        runner.run_action(workflow.do_engine_steps)
+        if probe.used or not _put_tokens(workflow, blanks, tokens):
+            return None
         run = runner.report(workflow, before, {}, actor)
-    except Exception:  # as above
+    except Exception:  # whatever went wrong, each start runs on its own (and meets it there, if it is the model's)
+        log.debug("%s: the template's run failed; each start runs on its own", process.key, exc_info=True)
         return None
     if probe.used:
         return None
@@ -146,27 +149,33 @@ def _run_template(
 
 
 def _put_tokens(workflow: Any, blanks: dict[str, Blank], tokens: dict[str, str]) -> bool:
-    """Replace the stand-ins by text tokens; False if one is anywhere but in ``start`` as it was put there."""
-    ours = {id(b): field for field, b in blanks.items()}
+    """Replace the stand-ins by text tokens; False if one is anywhere but in ``start`` as it was put there, or
+    may be (in an object of a kind not known here)."""
+    if workflow.bpmn_events:  # events thrown before the first wait state: not looked into
+        return False
     datas = [workflow.data, *(sub.data for sub in workflow.subprocesses.values())]
     for task in all_tasks(workflow):
         start = task.data.get("start")
-        if isinstance(start, dict):
-            for field in blanks:
-                if field in start and id(start[field]) == id(blanks[field]):
+        if type(start) is dict:
+            for field, blank in blanks.items():
+                if start.get(field, None) is blank:  # ``is``: the only thing a blank is asked
                     start[field] = tokens[field]
         datas += [task.data, task.internal_data]
-    return not any(_holds_blank(d, ours) for d in [*datas, workflow.bpmn_events])
+    return not any(_may_hold_blank(d) for d in datas)
 
 
-def _holds_blank(value: Any, ours: dict[int, str]) -> bool:
-    if id(value) in ours or type(value) is Blank:
-        return True
-    if type(value) is dict:
-        return any(_holds_blank(v, ours) or _holds_blank(k, ours) for k, v in value.items())
-    if type(value) in (list, tuple, set, frozenset):
-        return any(_holds_blank(v, ours) for v in value)
-    return bool(getattr(value, "__dict__", None)) and _holds_blank(vars(value), ours)
+_ATOMS = (str, int, float, bool, type(None), date, datetime, time, timedelta, Decimal, UUID, bytes)
+
+
+def _may_hold_blank(value: Any) -> bool:
+    kind = type(value)
+    if kind in _ATOMS:
+        return False
+    if kind is dict:
+        return any(_may_hold_blank(k) or _may_hold_blank(v) for k, v in value.items())
+    if kind in (list, tuple, set, frozenset):
+        return any(_may_hold_blank(v) for v in value)
+    return True  # a blank, or an object that might hold one
 
 
 class _Pieces:
