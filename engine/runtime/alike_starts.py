@@ -16,9 +16,13 @@ The template is used only when the run provably did not depend on the stand-ins:
   instance the plain way, since the library would compare it with other values when storing;
 * the differing values must be text (the names of a reporting line), the same fields in every start.
 
+Not refused, because nothing can catch them: ``is`` (a blank is not None, nor is any name of a
+reporting line) and ``type()`` (not among the sandbox's builtins).
+
 What differs from running each instance on its own: the task ids (fresh ones, as a run makes) and
-the moments of the task tree's state changes (the template's, a few milliseconds earlier).
-``tests/runtime/test_alike_starts.py`` compares the two ways field by field.
+the moments the run read from the clock (the task tree's state changes, a deadline computed from
+now): the template's, a few milliseconds earlier. ``tests/engine/runtime/test_alike_starts.py``
+compares the two ways field by field.
 """
 
 from __future__ import annotations
@@ -105,7 +109,11 @@ def differing_fields(starts: list[dict[str, Any]]) -> list[str] | None:
     keys = list(starts[0])
     if any(list(s) != keys for s in starts):
         return None
-    differing = [k for k in keys if any(s[k] != starts[0][k] for s in starts)]
+    try:  # as text: 1, 1.0 and True are equal values, but not the same data
+        texts = [[json.dumps(s[k], ensure_ascii=False) for k in keys] for s in starts]
+    except (TypeError, ValueError):
+        return None
+    differing = [k for i, k in enumerate(keys) if any(t[i] != texts[0][i] for t in texts)]
     if any(type(s[k]) is not str for s in starts for k in differing):
         return None
     return differing

@@ -123,6 +123,8 @@ def test_starts_that_do_not_suit_a_template_are_told_apart():
     assert alike_starts.differing_fields([{"a": "x"}, {"b": "x"}]) is None  # other fields
     assert alike_starts.differing_fields([{"a": 1}, {"a": 2}]) is None  # a differing value that is not text
     assert alike_starts.differing_fields([{"a": "x"}, {"a": None}]) is None
+    assert alike_starts.differing_fields([{"a": 1}, {"a": True}]) is None  # equal, yet other data
+    assert alike_starts.differing_fields([{"a": "x", "b": [1]}, {"a": "y", "b": [1]}]) == ["a"]
 
 
 @pytest.mark.parametrize("use", [
