@@ -168,6 +168,7 @@ def test_a_cycle_opened_by_the_worker_stores_the_plain_runs_and_valid_chains(dem
             kinds = session.scalars(select(HistoryEvent.kind).where(HistoryEvent.instance_id == instance.id)
                                     .order_by(HistoryEvent.seq)).all()
             assert kinds == ["instance_started", *(e.kind for e in item.run.events)]
+            assert (instance.version, instance.history_seq) == (2, len(kinds))  # one row, complete (both databases)
     checked, problems = chains(demo)
     assert problems == [] and checked == len(stored) + 1 == 23
 
