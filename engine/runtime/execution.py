@@ -157,8 +157,17 @@ class WorkflowRunner:
 
         :raise ProcessError: when the model fails (no gateway condition held, a script failed).
         """
-        before_ready = {tid for tid, state in before.items() if state == READY_HUMAN}
         self.run_action(workflow.do_engine_steps)
+        return self.report(workflow, before, before_data, actor)
+
+    def report(
+        self, workflow: BpmnWorkflow, before: Snapshot, before_data: dict[str, Any], actor: str | None,
+    ) -> StepResult:
+        """What changed since ``before`` in a workflow whose engine steps have run (``advance`` without the run).
+
+        :raise ProcessError: when the task tree has grown too large.
+        """
+        before_ready = {tid for tid, state in before.items() if state == READY_HUMAN}
         if len(workflow.tasks) > MAX_TREE_TASKS:
             raise ProcessError(f"instance task tree has grown past {MAX_TREE_TASKS} tasks")
         events: list[PendingEvent] = []

@@ -17,6 +17,7 @@ from ..models import HumanTask, ProcessInstance
 from ..org import rights
 from ..org.people import Actor
 from ..text_input import checked_reason
+from . import alike_starts
 from .collaborators import Collaborators
 from .outbox import Message, user_ids
 from .placeholders import render_title, resolve
@@ -104,16 +105,21 @@ def start_process(
 
 def plan_instances(
     collaborators: Collaborators, process: DeployedProcess, actor: Actor, start_data: list[dict[str, Any]],
+    alike: bool = True,
 ) -> list[NewInstance]:
     """Run a new instance of ``process`` to its first wait state for each start data (no database needed).
 
-    Done before a batch writes anything, so that SQLite's write lock is held only while it writes.
+    Done before a batch writes anything, so that SQLite's write lock is held only while it writes. Starts that
+    differ only in values the model carries run once, as a template (``alike_starts``; ``alike=False``: each
+    on its own).
     """
     runner = collaborators.runner
+    runs = alike_starts.plan_alike(runner, process, actor.username, start_data) if alike else None
+    if runs is None:
+        runs = [runner.advance(workflow, runner.snapshot(workflow), {}, actor.username)
+                for workflow in (runner.new(process, data) for data in start_data)]
     items = []
-    for data in start_data:
-        workflow = runner.new(process, data)
-        run = runner.advance(workflow, runner.snapshot(workflow), {}, actor.username)
+    for data, run in zip(start_data, runs, strict=True):
         title = render_title(process.instance_title, run.data) if process.instance_title else process.title
         key = render_title(process.business_key, {"start": data}) if process.business_key else None
         items.append(NewInstance(run, data, title, key))

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, bindparam, insert, or_, update
+from sqlalchemy import ColumnElement, Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
@@ -179,6 +179,7 @@ def write_new_instances(
     if not items:
         return []
     plans = plan_tasks(session, collaborators, process, [item.run for item in items], now, actor.id)
+    reserved = _reserve_ids(session, INSTANCES, len(items))
     table = INSTANCES
     rows = [{
         "definition_id": process.id, "process_key": process.key, "title": item.title[:300],
@@ -188,10 +189,20 @@ def write_new_instances(
         "history_seq": 0, "history_head": GENESIS_HASH, "business_key": item.business_key, "parent_id": parent_id,
         "next_timer_at": item.run.next_timer_at,
     } for item in items]
-    result = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
-    ids = [row[0] for row in result.all()]
-    created = _insert_tasks(session, [row for instance_id, item, plan in zip(ids, items, plans, strict=True)
-                                      for row in task_rows(instance_id, process.id, item.run.new_tasks, plan, now)])
+    if reserved is None:  # SQLite: the ids come back from the insert, and the history anchors follow in an update
+        result = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+        ids = [row[0] for row in result.all()]
+    else:  # PostgreSQL: the ids are known first, so each row is inserted once, complete (below)
+        ids = reserved
+    tasks = [row for instance_id, item, plan in zip(ids, items, plans, strict=True)
+             for row in task_rows(instance_id, process.id, item.run.new_tasks, plan, now)]
+    task_ids = _reserve_ids(session, TASKS, len(tasks)) if reserved is not None else None
+    if task_ids is None:
+        created = _insert_tasks(session, tasks)
+    else:
+        for row, task_id in zip(tasks, task_ids, strict=True):
+            row["id"] = task_id
+        created = {row["spiff_task_id"]: row["id"] for row in tasks}
     events, anchors, jobs, messages = [], [], [], []
     holders: dict[str, list[int]] = {}
     for instance_id, item, plan in zip(ids, items, plans, strict=True):
@@ -209,12 +220,30 @@ def write_new_instances(
         jobs += follow_up_jobs(instance_id, mine, plan.due, now)
         messages += step_messages(session, process, item.run, instance_id, item.title, mine, plan, actor.id,
                                   holders=holders)
-    session.execute(update(INSTANCES).where(INSTANCES.c.id == bindparam("b_id")).values(
-        history_seq=bindparam("b_seq"), history_head=bindparam("b_head"), version=2), anchors)
+    if reserved is None:
+        session.execute(update(INSTANCES).where(INSTANCES.c.id == bindparam("b_id")).values(
+            history_seq=bindparam("b_seq"), history_head=bindparam("b_head"), version=2), anchors)
+    else:
+        for row, instance_id, anchor in zip(rows, ids, anchors, strict=True):
+            row.update(id=instance_id, history_seq=anchor["b_seq"], history_head=anchor["b_head"], version=2)
+        session.execute(insert(table), rows)
+        if tasks:
+            session.execute(insert(TASKS), tasks)
     insert_events(session, events)
     outbox.schedule_jobs(session, jobs, now)
     outbox.send(session, messages, now, collaborators.email_enabled)
     return ids
+
+
+def _reserve_ids(session: Session, table: Table, count: int) -> list[int] | None:
+    """``count`` new ids of ``table`` from its PostgreSQL sequence, ascending (one round trip); None on SQLite,
+    whose ids come from the insert itself."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    if not count:
+        return []
+    sequence = func.pg_get_serial_sequence(table.name, "id")
+    return sorted(session.scalars(select(func.nextval(sequence)).select_from(func.generate_series(1, count))))
 
 
 def _fill_task_events(events: list[PendingEvent], created: dict[str, int], plan: TaskPlan) -> None:
