@@ -305,6 +305,8 @@ def _keep_timer_job(
 def _update_instance(session: Session, instance: ProcessInstance, step: Step, now: datetime) -> None:
     rows, seq, head = chain_events(instance.id, instance.history_seq, instance.history_head, step.events, now)
     values = step.changes.values()
+    if values.get("status") == instance.status:  # unchanged, not set: SQLite would rewrite its index entry
+        del values["status"]
     values.update(version=instance.version + 1, history_seq=seq, history_head=head)
     names = tuple(sorted(values))
     statement = prepared(("instance", names), lambda: (
