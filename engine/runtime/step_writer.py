@@ -28,14 +28,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, bindparam, insert, or_, update
+from sqlalchemy import ColumnElement, Table, Update, bindparam, insert, or_, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
 from ..clock import aware_utc
 from ..definitions.catalog import DeployedProcess
 from ..errors import Conflict
-from ..history.log import GENESIS_HASH, PendingEvent, chain_events, insert_events
+from ..history.log import GENESIS_HASH, PendingEvent, chain_events, event_arrays, insert_events, insert_events_after
 from ..models import HumanTask, ProcessInstance
 from ..org.people import Actor
 from . import outbox
@@ -303,17 +303,31 @@ def _keep_timer_job(
 
 
 def _update_instance(session: Session, instance: ProcessInstance, step: Step, now: datetime) -> None:
+    """The instance row, guarded by the version read, and the step's events (on PostgreSQL in one statement)."""
     rows, seq, head = chain_events(instance.id, instance.history_seq, instance.history_head, step.events, now)
     values = step.changes.values()
     if values.get("status") == instance.status:  # unchanged, not set: SQLite would rewrite its index entry
         del values["status"]
     values.update(version=instance.version + 1, history_seq=seq, history_head=head)
     names = tuple(sorted(values))
-    statement = prepared(("instance", names), lambda: (
-        update(INSTANCES).where(INSTANCES.c.id == bindparam("b_id"), INSTANCES.c.version == bindparam("b_version"))
-        .values({name: bindparam(f"b_{name}") for name in names})))
+
+    def moved() -> Update:
+        return (update(INSTANCES).where(INSTANCES.c.id == bindparam("b_id"),
+                                        INSTANCES.c.version == bindparam("b_version"))
+                .values({name: bindparam(f"b_{name}") for name in names}))
+
     params = {f"b_{name}": value for name, value in values.items()}
-    result = session.execute(statement, {**params, "b_id": instance.id, "b_version": instance.version})
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    params.update(b_id=instance.id, b_version=instance.version)
+    together = bool(rows) and session.get_bind().dialect.name == "postgresql"
+    if together:  # the events are inserted only if the row moved: as many rows written as events, or none
+        statement = prepared(("instance+events", names),
+                             lambda: insert_events_after(moved().returning(INSTANCES.c.id).cte("moved")))
+        params.update(event_arrays(rows))
+    else:
+        statement = prepared(("instance", names), moved)
+    result = session.execute(statement, params)
+    written = len(result.all()) if together else result.rowcount  # type: ignore[attr-defined]
+    if written != (len(rows) if together else 1):
         raise Conflict(f"instance {instance.id} was changed by someone else; reload and try again")
-    insert_events(session, rows)
+    if not together:
+        insert_events(session, rows)
