@@ -86,8 +86,8 @@ def insert_events_after(moved: CTE) -> Insert:
     """PostgreSQL: a step's events inserted in the statement that moves its instance (one round trip, not two).
 
     ``moved`` is the instance's ``UPDATE ... RETURNING id``: the events are inserted only if it changed the row
-    (else none is); it returns their ids (the driver counts no rows of a statement with ``WITH``). Each column's values are bound as one array (``event_arrays``): the statement is the same
-    for any number of events.
+    (else none is); it returns their ids (the driver counts no rows of a statement with ``WITH``). Each column's
+    values are bound as one array (``event_arrays``): the statement is the same for any number of events.
     """
     each = func.unnest(*(bindparam(f"b_e_{name}", type_=ARRAY(kind)) for name, kind in _EACH)).table_valued(
         *(name for name, _ in _EACH)).render_derived(name="e")

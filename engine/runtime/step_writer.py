@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, Update, bindparam, insert, or_, update
+from sqlalchemy import ColumnElement, Insert, Table, Update, bindparam, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
@@ -151,10 +152,8 @@ def write_step(session: Session, collaborators: Collaborators, step: Step, now: 
     _close_tasks(session, gone, step.close_as, now)
     for task_id, values in step.task_updates.items():
         session.execute(update(TASKS).where(TASKS.c.id == task_id, TASKS.c.state == "open").values(**values))
-    _update_instance(session, instance, step, now)
     if step.changes.status not in (None, "running"):
         outbox.cancel_jobs_of_ended(session, instance.id, now)
-    outbox.schedule_jobs(session, follow_up_jobs(instance.id, created, plan.due, now), now)
     messages = list(step.notify)
     if run is not None and process is not None:
         messages += step_messages(session, process, run, instance.id, step.changes.title or instance.title,
@@ -163,7 +162,11 @@ def write_step(session: Session, collaborators: Collaborators, step: Step, now: 
         for message in messages:
             if message.kind == "new_task":
                 message.kind, message.subject, message.body = step.new_task_notice
-    outbox.send(session, messages, now, collaborators.email_enabled)
+    notices = outbox.notification_rows(session, messages, now)
+    jobs = follow_up_jobs(instance.id, created, plan.due, now)
+    if collaborators.email_enabled:
+        jobs += outbox.email_jobs(notices)
+    _update_instance(session, instance, step, now, outbox.job_rows(jobs, now), notices)
     return created
 
 
@@ -302,8 +305,10 @@ def _keep_timer_job(
                                         "payload": {"due_at": run.next_timer_at.isoformat()}}], now)
 
 
-def _update_instance(session: Session, instance: ProcessInstance, step: Step, now: datetime) -> None:
-    """The instance row, guarded by the version read, and the step's events (on PostgreSQL in one statement)."""
+def _update_instance(session: Session, instance: ProcessInstance, step: Step, now: datetime,
+                     jobs: list[dict[str, Any]], notices: list[dict[str, Any]]) -> None:
+    """The instance row, guarded by the version read, then the step's events, jobs and notifications: on
+    PostgreSQL in one statement (one round trip), the events inserted only if the row moved."""
     rows, seq, head = chain_events(instance.id, instance.history_seq, instance.history_head, step.events, now)
     values = step.changes.values()
     if values.get("status") == instance.status:  # unchanged, not set: SQLite would rewrite its index entry
@@ -319,15 +324,40 @@ def _update_instance(session: Session, instance: ProcessInstance, step: Step, no
     params = {f"b_{name}": value for name, value in values.items()}
     params.update(b_id=instance.id, b_version=instance.version)
     together = bool(rows) and session.get_bind().dialect.name == "postgresql"
-    if together:  # the events are inserted only if the row moved: as many rows written as events, or none
-        statement = prepared(("instance+events", names),
-                             lambda: insert_events_after(moved().returning(INSTANCES.c.id).cte("moved")))
-        params.update(event_arrays(rows))
-    else:
-        statement = prepared(("instance", names), moved)
-    result = session.execute(statement, params)
-    written = len(result.all()) if together else result.rowcount  # type: ignore[attr-defined]
-    if written != (len(rows) if together else 1):
-        raise Conflict(f"instance {instance.id} was changed by someone else; reload and try again")
     if not together:
+        if session.execute(prepared(("instance", names), moved), params).rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict(f"instance {instance.id} was changed by someone else; reload and try again")
         insert_events(session, rows)
+        if jobs:
+            session.execute(outbox.INSERT_JOBS, jobs)
+        if notices:
+            session.execute(outbox.INSERT_NOTIFICATIONS, notices)
+        return
+
+    def build() -> Executable:
+        statement = insert_events_after(moved().returning(INSTANCES.c.id).cte("moved"))
+        if jobs:
+            statement = statement.add_cte(_arrays_insert(outbox.JOBS, JOB_COLUMNS, "b_j_").cte("jobs"))
+        if notices:
+            statement = statement.add_cte(_arrays_insert(outbox.NOTIFICATIONS, NOTICE_COLUMNS, "b_n_").cte("notices"))
+        return statement
+
+    params.update(event_arrays(rows))
+    params.update({f"b_j_{name}": [job[name] for job in jobs] for name in JOB_COLUMNS} if jobs else {})
+    params.update({f"b_n_{name}": [notice[name] for notice in notices] for name in NOTICE_COLUMNS} if notices else {})
+    written = session.execute(prepared(("instance+", names, bool(jobs), bool(notices)), build), params).all()
+    if len(written) != len(rows):
+        raise Conflict(f"instance {instance.id} was changed by someone else; reload and try again")
+
+
+JOB_COLUMNS = ("kind", "state", "due_at", "instance_id", "human_task_id", "payload_json", "attempts", "max_attempts",
+               "created_at")
+NOTICE_COLUMNS = ("user_id", "kind", "subject", "body", "instance_id", "human_task_id", "dedupe_key", "created_at")
+
+
+def _arrays_insert(table: Table, names: tuple[str, ...], prefix: str) -> Insert:
+    """PostgreSQL: ``INSERT INTO table (names) SELECT * FROM unnest(<an array per column>)``: one statement
+    for any number of rows (bound as ``<prefix><name>``)."""
+    each = func.unnest(*(bindparam(f"{prefix}{name}", type_=ARRAY(table.c[name].type)) for name in names)
+                       ).table_valued(*names).render_derived(name="v")
+    return insert(table).from_select(list(names), select(*(each.c[name] for name in names)))
