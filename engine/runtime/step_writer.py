@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Insert, Table, Update, bindparam, func, insert, or_, select, update
+from sqlalchemy import CTE, ColumnElement, Insert, Table, Update, bindparam, func, insert, or_, select, true, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
@@ -130,7 +130,10 @@ def write_step(session: Session, collaborators: Collaborators, step: Step, now: 
     :raise ProcessError: a new task's person or due window cannot be resolved from the data.
     """
     instance, run, process = step.instance, step.run, step.process
-    if step.acted_on is not None:
+    # PostgreSQL: the acted-on task changes in the statement that inserts the new tasks (a round trip fewer).
+    with_new = (step.acted_on if step.acted_on is not None and run is not None and run.new_tasks
+                and session.get_bind().dialect.name == "postgresql" else None)
+    if step.acted_on is not None and with_new is None:
         _apply_action(session, step.acted_on)
     created: dict[str, int] = {}
     plan = TaskPlan()
@@ -139,7 +142,7 @@ def write_step(session: Session, collaborators: Collaborators, step: Step, now: 
         [plan] = plan_tasks(session, collaborators, process, [run], now, instance.started_by_id)
         for spiff_id, user_id in step.assign.items():
             plan.assignees.setdefault(spiff_id, user_id)
-        created = _insert_tasks(session, task_rows(instance.id, process.id, run.new_tasks, plan, now))
+        created = _insert_tasks(session, task_rows(instance.id, process.id, run.new_tasks, plan, now), with_new)
         skip = step.acted_on.task.spiff_task_id if step.acted_on else None
         gone += [t for t in run.gone_task_ids if t != skip]
         _keep_timer_job(session, instance, run, step.changes, now)
@@ -248,11 +251,12 @@ def prepared(shape: Hashable, build: Callable[[], Executable]) -> Executable:
     return statement
 
 
-def _apply_action(session: Session, action: TaskAction) -> None:
+def _action_statement(action: TaskAction) -> tuple[Callable[[], Update], Hashable, dict[str, Any]]:
+    """The guarded update of the acted-on task: how to build it, its shape and its values."""
     nobody, ids = None in action.held_by, [h for h in action.held_by if h is not None]
     names = tuple(sorted(action.values))
 
-    def build() -> Executable:  # one bound value per holder, not an expanding IN (re-rendered at each execution)
+    def build() -> Update:  # one bound value per holder, not an expanding IN (re-rendered at each execution)
         holders: list[ColumnElement[bool]] = [TASKS.c.assignee_id.is_(None)] if nobody else []
         holders += [TASKS.c.assignee_id == bindparam(f"b_held{i}") for i in range(len(ids))]
         return (update(TASKS).where(TASKS.c.id == bindparam("b_id"), TASKS.c.state == "open", or_(*holders))
@@ -260,20 +264,41 @@ def _apply_action(session: Session, action: TaskAction) -> None:
 
     params = {f"b_{name}": value for name, value in action.values.items()}
     params.update({f"b_held{i}": held for i, held in enumerate(ids)}, b_id=action.task.id)
-    result = session.execute(prepared(("act", names, nobody, len(ids)), build), params)
+    return build, ("act", names, nobody, len(ids)), params
+
+
+def _apply_action(session: Session, action: TaskAction) -> None:
+    build, shape, params = _action_statement(action)
+    result = session.execute(prepared(shape, build), params)
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict(action.conflict)
 
 
 _INSERT_TASKS = insert(TASKS).returning(TASKS.c.id, TASKS.c.spiff_task_id)
+TASK_COLUMNS = ("instance_id", "definition_id", "spiff_task_id", "name", "lane", "state", "created_at", "assignee_id",
+                "due_at", "round_id", "on_behalf_of_id", "unit_scope")
 
 
-def _insert_tasks(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
-    """Insert human task rows; return spiff task id -> new row id."""
+def _insert_tasks(session: Session, rows: list[dict[str, Any]], after: TaskAction | None = None) -> dict[str, int]:
+    """Insert human task rows; return spiff task id -> new row id.
+
+    ``after``: on PostgreSQL, the acted-on task's change, made in the same statement; the rows are inserted only
+    if it applied. :raise Conflict: it did not.
+    """
     if not rows:
         return {}
-    result = session.execute(_INSERT_TASKS, rows)
-    return {spiff_id: row_id for row_id, spiff_id in result.all()}
+    if after is None:
+        result = session.execute(_INSERT_TASKS, rows)
+        return {spiff_id: row_id for row_id, spiff_id in result.all()}
+    build, shape, params = _action_statement(after)
+    statement = prepared(("act+tasks", shape), lambda: _arrays_insert(
+        TASKS, TASK_COLUMNS, "b_t_", build().returning(TASKS.c.id).cte("act")).returning(
+        TASKS.c.id, TASKS.c.spiff_task_id))
+    params.update({f"b_t_{name}": [row[name] for row in rows] for name in TASK_COLUMNS})
+    created = {spiff_id: row_id for row_id, spiff_id in session.execute(statement, params).all()}
+    if len(created) != len(rows):
+        raise Conflict(after.conflict)
+    return created
 
 
 def _close_tasks(session: Session, spiff_ids: list[str], state: str, now: datetime) -> None:
@@ -355,9 +380,13 @@ JOB_COLUMNS = ("kind", "state", "due_at", "instance_id", "human_task_id", "paylo
 NOTICE_COLUMNS = ("user_id", "kind", "subject", "body", "instance_id", "human_task_id", "dedupe_key", "created_at")
 
 
-def _arrays_insert(table: Table, names: tuple[str, ...], prefix: str) -> Insert:
+def _arrays_insert(table: Table, names: tuple[str, ...], prefix: str, after: CTE | None = None) -> Insert:
     """PostgreSQL: ``INSERT INTO table (names) SELECT * FROM unnest(<an array per column>)``: one statement
-    for any number of rows (bound as ``<prefix><name>``)."""
+    for any number of rows (bound as ``<prefix><name>``); ``after``: only if that statement (a ``WITH``) returned
+    a row."""
     each = func.unnest(*(bindparam(f"{prefix}{name}", type_=ARRAY(table.c[name].type)) for name in names)
                        ).table_valued(*names).render_derived(name="v")
-    return insert(table).from_select(list(names), select(*(each.c[name] for name in names)))
+    rows = select(*(each.c[name] for name in names))
+    if after is not None:
+        return insert(table).from_select(list(names), rows.select_from(after).join(each, true())).add_cte(after)
+    return insert(table).from_select(list(names), rows)
