@@ -9,7 +9,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import CTE, Engine, Insert, Table, bindparam, create_engine, event, func, insert, make_url, select, true
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql import Executable
@@ -239,3 +240,23 @@ def refresh_statistics(engine: Engine) -> None:
         ).scalars().all()
         if tables:
             connection.exec_driver_sql("ANALYZE " + ", ".join(tables))
+
+
+def insert_from_arrays(table: Table, names: tuple[str, ...], prefix: str, after: CTE | None = None) -> Insert:
+    """PostgreSQL: ``INSERT INTO table (names) SELECT * FROM unnest(<an array per column>)``, one statement of one
+    shape for any number of rows (each column's values bound as ``<prefix><name>``: ``array_values``).
+
+    ``after``: a ``WITH`` statement (e.g. an ``UPDATE ... RETURNING``) run first; the rows are inserted only if
+    it returned a row.
+    """
+    each = func.unnest(*(bindparam(f"{prefix}{name}", type_=ARRAY(table.c[name].type)) for name in names)
+                       ).table_valued(*names).render_derived(name="v")
+    rows = select(*(each.c[name] for name in names))
+    if after is not None:
+        return insert(table).from_select(list(names), rows.select_from(after).join(each, true())).add_cte(after)
+    return insert(table).from_select(list(names), rows)
+
+
+def array_values(rows: list[dict[str, Any]], names: tuple[str, ...], prefix: str) -> dict[str, list[Any]]:
+    """The values of ``insert_from_arrays`` for ``rows`` (none for no rows)."""
+    return {f"{prefix}{name}": [row[name] for row in rows] for name in names} if rows else {}

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import CTE, DateTime, Insert, Integer, String, Text, bindparam, func, insert, select, true
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from ..errors import ProcessError
@@ -74,6 +75,35 @@ _INSERT_EVENTS = insert(HistoryEvent.__table__)  # type: ignore[arg-type]  # bui
 def insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
     if rows:  # a Core insert: one statement for all rows, even when some columns are NULL
         session.execute(_INSERT_EVENTS, rows)
+
+
+# The columns that differ between a step's events; they share the instance, the moment and the encoding.
+_EACH = (("seq", Integer), ("kind", String), ("actor", String), ("task_name", String), ("human_task_id", Integer),
+         ("payload_json", Text), ("prev_hash", String), ("hash", String))
+
+
+def insert_events_after(moved: CTE) -> Insert:
+    """PostgreSQL: a step's events inserted in the statement that moves its instance (one round trip, not two).
+
+    ``moved`` is the instance's ``UPDATE ... RETURNING id``: the events are inserted only if it changed the row
+    (else none is); it returns their ids (the driver counts no rows of a statement with ``WITH``). Each column's
+    values are bound as one array (``event_arrays``): the statement is the same for any number of events.
+    """
+    each = func.unnest(*(bindparam(f"b_e_{name}", type_=ARRAY(kind)) for name, kind in _EACH)).table_valued(
+        *(name for name, _ in _EACH)).render_derived(name="e")
+    rows = (select(moved.c.id, bindparam("b_e_occurred_at", type_=DateTime(timezone=True)),
+                   bindparam("b_e_encoding", type_=Integer), *(each.c[name] for name, _ in _EACH))
+            .select_from(moved).join(each, true()))
+    return (insert(HistoryEvent.__table__).from_select(  # type: ignore[arg-type]
+        ["instance_id", "occurred_at", "encoding", *(name for name, _ in _EACH)], rows).add_cte(moved)
+        .returning(HistoryEvent.id))
+
+
+def event_arrays(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The values of ``insert_events_after`` for ``rows`` (of one step: ``chain_events``)."""
+    values = {f"b_e_{name}": [row[name] for row in rows] for name, _ in _EACH}
+    values.update(b_e_occurred_at=rows[0]["occurred_at"], b_e_encoding=rows[0]["encoding"])
+    return values
 
 
 def data_delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import OPEN_HELD, OPEN_UNCLAIMED, PROXIED, Base
+from .base import COMPLETED_BY, HELD, IN_ROUND, OPEN_HELD, OPEN_UNCLAIMED, PROXIED, Base
 
 
 class ProcessInstance(Base):
@@ -60,19 +60,23 @@ class HumanTask(Base):
         # ... and by due date (the dated ones first, then the undated by id: two stretches of this index).
         Index("ix_human_task_queue_due", "lane", "due_at", "id", sqlite_where=text(OPEN_UNCLAIMED),
               postgresql_where=text(OPEN_UNCLAIMED)),
-        # A person's own tasks, oldest first; and their open ones by due date.
-        Index("ix_human_task_assignee", "assignee_id", "state", "created_at", "id"),
+        # A person's own tasks, oldest first; and their open ones by due date. Only the held ones (a task comes
+        # unclaimed to a role, most of the time: its row writes no page of this index until someone holds it).
+        Index("ix_human_task_assignee", "assignee_id", "state", "created_at", "id", sqlite_where=text(HELD),
+              postgresql_where=text(HELD)),
         Index("ix_human_task_held_due", "assignee_id", "due_at", "id", sqlite_where=text(OPEN_HELD),
               postgresql_where=text(OPEN_HELD)),
         # An instance's open steps (lists of instances show them).
         Index("ix_human_task_instance_state", "instance_id", "state"),
-        # Where someone took part ("My requests" lists what others started and they worked on).
-        Index("ix_human_task_completed_by", "completed_by_id", "instance_id"),
+        # Where someone took part ("My requests" lists what others started and they worked on); done tasks only.
+        Index("ix_human_task_completed_by", "completed_by_id", "instance_id", sqlite_where=text(COMPLETED_BY),
+              postgresql_where=text(COMPLETED_BY)),
         # ... and where they hold an open step, newest instance first (few rows: open, claimed tasks only).
         Index("ix_human_task_held", "assignee_id", "instance_id", sqlite_where=text(OPEN_HELD),
               postgresql_where=text(OPEN_HELD)),
         # The tasks of one countersign round (会签), read together on each of their pages.
-        Index("ix_human_task_round", "instance_id", "round_id"),
+        Index("ix_human_task_round", "instance_id", "round_id", sqlite_where=text(IN_ROUND),
+              postgresql_where=text(IN_ROUND)),
         # The instances where a task went to a proxy for someone away (代理; the audit search's "on behalf of").
         Index("ix_human_task_on_behalf", "instance_id", sqlite_where=text(PROXIED), postgresql_where=text(PROXIED)),
     )

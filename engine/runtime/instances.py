@@ -19,9 +19,10 @@ from ..org.people import Actor
 from ..text_input import checked_reason
 from . import alike_starts
 from .collaborators import Collaborators
+from .new_instances import NewInstance, write_new_instances
 from .outbox import Message, user_ids
 from .placeholders import render_title, resolve
-from .step_writer import InstanceChanges, NewInstance, Step, write_new_instances, write_step
+from .step_writer import InstanceChanges, Step, write_step
 from .views import Cancelled, Started
 
 MAX_REASON_LENGTH = 4000

@@ -19,8 +19,8 @@ from ..models import Job, Notification, User, UserRole
 _NO_SYNC = {"synchronize_session": False}
 JOBS: Table = Job.__table__  # type: ignore[assignment]  # Core tables: bulk inserts skip the ORM
 NOTIFICATIONS: Table = Notification.__table__  # type: ignore[assignment]
-_INSERT_JOBS = insert(JOBS)  # built once: most steps run them
-_INSERT_NOTIFICATIONS = insert(NOTIFICATIONS)
+INSERT_JOBS = insert(JOBS)  # built once: most steps run them
+INSERT_NOTIFICATIONS = insert(NOTIFICATIONS)
 
 
 def schedule_job(
@@ -37,11 +37,16 @@ def schedule_job(
 def schedule_jobs(session: Session, rows: list[dict[str, Any]], now: datetime) -> None:
     """Insert many jobs in one statement; each row has kind, due_at and optional refs/payload."""
     if rows:
-        session.execute(_INSERT_JOBS, [{
-            "kind": r["kind"], "state": "pending", "due_at": r["due_at"], "instance_id": r.get("instance_id"),
-            "human_task_id": r.get("human_task_id"), "payload_json": json.dumps(r.get("payload", {})),
-            "attempts": 0, "max_attempts": r.get("max_attempts", 5), "created_at": now,
-        } for r in rows])
+        session.execute(INSERT_JOBS, job_rows(rows, now))
+
+
+def job_rows(rows: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    """The job table's rows for ``rows`` (kind, due_at and optional refs/payload each)."""
+    return [{
+        "kind": r["kind"], "state": "pending", "due_at": r["due_at"], "instance_id": r.get("instance_id"),
+        "human_task_id": r.get("human_task_id"), "payload_json": json.dumps(r.get("payload", {})),
+        "attempts": 0, "max_attempts": r.get("max_attempts", 5), "created_at": now,
+    } for r in rows]
 
 
 def cancel_pending(session: Session, kind: str, instance_id: int, now: datetime) -> None:
@@ -95,6 +100,16 @@ def user_ids(session: Session, usernames: list[str]) -> dict[str, int]:
 
 def send(session: Session, messages: list[Message], now: datetime, email_enabled: bool) -> None:
     """Store notifications (one statement) and queue their e-mails (one more, if enabled)."""
+    rows = notification_rows(session, messages, now)
+    if rows:
+        session.execute(INSERT_NOTIFICATIONS, rows)
+    if email_enabled:
+        schedule_jobs(session, email_jobs(rows), now)
+
+
+def notification_rows(session: Session, messages: list[Message], now: datetime) -> list[dict[str, Any]]:
+    """The notification table's rows for ``messages``: one per person, but none a message with the same
+    ``dedupe`` key gave them already (one read, only when a message has such a key)."""
     rows = []
     for message in messages:
         for user_id in sorted(set(message.user_ids)):
@@ -103,18 +118,15 @@ def send(session: Session, messages: list[Message], now: datetime, email_enabled
                 "instance_id": message.instance_id, "human_task_id": message.human_task_id, "created_at": now,
                 "dedupe_key": f"{message.dedupe}:{user_id}" if message.dedupe else None,
             })
-    if not rows:
-        return
     if any(r["dedupe_key"] for r in rows):
         taken = set(session.scalars(select(Notification.dedupe_key).where(
             Notification.dedupe_key.in_([r["dedupe_key"] for r in rows if r["dedupe_key"]]))))
         rows = [r for r in rows if r["dedupe_key"] is None or r["dedupe_key"] not in taken]
-        if not rows:
-            return
-    session.execute(_INSERT_NOTIFICATIONS, rows)
-    if email_enabled:
-        schedule_jobs(session, [{"kind": "email", "due_at": now, "instance_id": r["instance_id"],
-                                 "payload": {"user_id": r["user_id"], "kind": r["kind"], "subject": r["subject"],
-                                             "body": r["body"], "instance_id": r["instance_id"],
-                                             "human_task_id": r["human_task_id"]}}
-                                for r in rows], now)
+    return rows
+
+
+def email_jobs(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The e-mail jobs of notification rows (for ``schedule_jobs`` or ``job_rows``)."""
+    return [{"kind": "email", "due_at": r["created_at"], "instance_id": r["instance_id"],
+             "payload": {"user_id": r["user_id"], "kind": r["kind"], "subject": r["subject"], "body": r["body"],
+                         "instance_id": r["instance_id"], "human_task_id": r["human_task_id"]}} for r in rows]

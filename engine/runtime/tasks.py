@@ -13,7 +13,7 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ..clock import utc_iso
@@ -37,13 +37,15 @@ from .step_plan import step_label
 from .step_writer import Step, TaskAction, workflow_changes, write_step
 from .views import Assignment, Completion, EarlierDecision, ReturnNote, TaskDetail
 
+# Every move on a task loads it: the statement is built once (building it cost more than running it).
+_TASK_AND_INSTANCE = (select(HumanTask, ProcessInstance)
+                      .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+                      .where(HumanTask.id == bindparam("b_id")))
+
 
 def load_task(session: Session, task_id: int) -> tuple[HumanTask, ProcessInstance]:
     """:raise TaskNotFound:"""
-    row = session.execute(
-        select(HumanTask, ProcessInstance).join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-        .where(HumanTask.id == task_id)
-    ).first()
+    row = session.execute(_TASK_AND_INSTANCE, {"b_id": task_id}).first()
     if row is None:
         raise TaskNotFound(task_id)
     return row[0], row[1]

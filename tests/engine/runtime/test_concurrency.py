@@ -8,8 +8,12 @@ import subprocess
 import sys
 import threading
 
+import pytest
+from sqlalchemy import func, select, update
+
 from engine.errors import Conflict
 from engine.facade import build_engine
+from engine.models import HistoryEvent, HumanTask, Job, Notification, ProcessInstance
 from engine.org.people import Person
 from tests.journey import OPERATOR, RESEARCH, chains, only_task, start_plan
 
@@ -88,3 +92,39 @@ def test_two_processes_complete_one_task_through_the_cli(db_url):
     assert "error:" in next(err for code, err in results if code == 5)
     assert len([e for e in engine.work.history(OPERATOR, plan) if e["kind"] == "task_completed"]) == 1
     engine.db.dispose()
+
+
+def _rows(engine, plan):
+    with engine.db.connect() as conn:
+        return tuple(conn.scalar(select(func.count()).select_from(table).where(table.c.instance_id == plan))
+                     for table in (HistoryEvent.__table__, Job.__table__, Notification.__table__,
+                                   HumanTask.__table__))
+
+
+def test_an_instance_stepped_by_someone_else_meanwhile_keeps_nothing_of_the_step(engine):
+    """The instance row moved after the task was loaded (another node stepped it): the step's events, jobs and
+    notifications, written with or after the row (on PostgreSQL in the same statement), are not kept."""
+    plan = start_plan(engine)
+    task = only_task(engine, "wang.lei", "research")
+    before = _rows(engine, plan)
+    original = engine.collaborators.runner.advance
+
+    def advance_then_someone_else_steps(*args, **kwargs):
+        result = original(*args, **kwargs)
+        with engine.db.begin() as conn:
+            conn.execute(update(ProcessInstance.__table__).where(ProcessInstance.__table__.c.id == plan)
+                         .values(version=ProcessInstance.__table__.c.version + 1))
+        return result
+
+    engine.collaborators.runner.advance = advance_then_someone_else_steps
+    try:
+        with pytest.raises(Conflict, match=f"instance {plan} was changed by someone else"):
+            engine.work.complete(Person("wang.lei"), task["id"], RESEARCH)
+    finally:
+        engine.collaborators.runner.advance = original
+    assert _rows(engine, plan) == before
+    assert only_task(engine, "wang.lei", "research")["id"] == task["id"]
+    engine.work.complete(Person("wang.lei"), task["id"], RESEARCH)  # the same step, now unhindered, writes them all
+    events, jobs, notifications, tasks = _rows(engine, plan)
+    assert events > before[0] and jobs > before[1] and notifications > before[2] and tasks == before[3] + 1
+    assert chains(engine, plan)[1] == []
