@@ -4,13 +4,16 @@ job: a cycle's opening runs batch after batch), and a worker that stops gives su
 from __future__ import annotations
 
 import threading
+from types import SimpleNamespace
 
+import pytest
 from sqlalchemy import select
 
 from engine.facade import Engine
 from engine.models import Job
 from engine.runtime import outbox
-from engine.scheduling.worker import Worker
+from engine.scheduling import worker as worker_module
+from engine.scheduling.worker import MAX_YIELD, Worker
 
 
 def schedule(engine: Engine, count: int) -> None:
@@ -71,3 +74,30 @@ def test_a_worker_that_stops_gives_back_the_job_it_leased_for_its_next_turn(engi
     assert not thread.is_alive()
     assert ran == [0]
     assert jobs(engine) == [("done", "stop-test", 1), ("pending", None, 0)]  # due again, for anyone, untouched
+
+
+def test_on_sqlite_a_long_job_leaves_the_write_lock_to_others_for_as_long_before_the_next(
+    engine: Engine, monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    """Jobs back to back (a cycle's batches) would hold SQLite's one write lock nearly all the time, and a person's
+    step waiting on it would miss the short gaps: after a job, the worker begins none for as long as it took (at
+    most ``MAX_YIELD``). PostgreSQL has no such lock: no pause there."""
+    clock = {"now": 100.0}
+    slept: list[float] = []
+    monkeypatch.setattr(worker_module, "time", SimpleNamespace(monotonic=lambda: clock["now"], sleep=slept.append))
+
+    def long_step(session, collaborators, payload, now):  # type: ignore[no-untyped-def]
+        clock["now"] += 0.04 if payload["n"] == 0 else 5.0  # the first takes 40 ms, the second 5 s
+
+    engine.collaborators.hooks.on_job("test_step", long_step)
+    schedule(engine, 3)
+    worker = Worker(engine.core, worker_id="yield-test", slots=1)
+    [first] = worker.lease(1)
+    report = worker.run_job(first, lease_next=True)
+    second = worker.run_job(report.leased[0], lease_next=True)
+    worker.run_job(second.leased[0], lease_next=True)
+    sqlite = engine.db.dialect.name == "sqlite"
+    if sqlite:
+        assert slept[0] == 0.0 and slept[1] == pytest.approx(0.04) and slept[2] == pytest.approx(MAX_YIELD)
+    else:
+        assert slept == [0.0, 0.0, 0.0]
