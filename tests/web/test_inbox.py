@@ -51,6 +51,22 @@ def test_a_long_queue_is_counted_up_to_a_cap_and_says_so(client_as: ClientFor, w
     assert '>4+<span class="sr-only"> unread' in page  # unread notifications stop there too
 
 
+def test_a_search_is_counted_up_to_its_own_smaller_cap(client_as: ClientFor, web_engine: Engine,
+                                                       monkeypatch) -> None:
+    """A text searched in a long queue is counted up to ``SEARCH_COUNTED_UP_TO`` ("100+"), a process filter up to
+    the queue's cap: the rows listed are the same."""
+    for n in range(3):  # wang.lei's team queue: 4 research tasks, 3 of them "More ..."
+        web_engine.work.start(Person("li.na"), "market_plan", {**START, "title": f"More {n}"})
+    monkeypatch.setattr("webui.inbox.views.SEARCH_COUNTED_UP_TO", 2)
+    client = client_as("wang.lei")
+    searched = text(client.get("/?q=More"))
+    team = searched.split('id="team-h"', 1)[1].split("</h2>", 1)[0]
+    assert '<span class="badge muted">2+</span>' in team and len(task_rows(searched, "team")) == 3
+    filtered = text(client.get("/?process=market_plan"))
+    team = filtered.split('id="team-h"', 1)[1].split("</h2>", 1)[0]
+    assert '<span class="badge muted">4</span>' in team and len(task_rows(filtered, "team")) == 4
+
+
 def test_empty_states_say_what_to_do_next(client_as: ClientFor) -> None:
     page = text(client_as("zhou.jie").get("/"))
     assert "Claim a task from your team" in page and "Your team has no unclaimed tasks" in page

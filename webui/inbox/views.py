@@ -22,6 +22,7 @@ from .present import TaskLines
 blueprint = Blueprint("inbox", __name__)
 SHOWN_PER_LIST = 50  # then a link to the next page of that list
 COUNTED_UP_TO = 1000  # beyond it a count shows "1000+" (counting stops there: a long queue costs what a short one does)
+SEARCH_COUNTED_UP_TO = 100  # a text searched: "100+" (a common text in a long queue is counted over fewer rows)
 
 
 NOBODY = Navigation(mine=0, team=0, unread=0, rights=(), audit=False)  # what an anonymous visitor sees
@@ -48,9 +49,10 @@ def task_counts() -> dict[str, str]:
     return {"mine": count_text(nav.mine), "team": count_text(nav.team), "unread": count_text(nav.unread)}
 
 
-def count_text(count: int) -> str:
-    """A count as shown: the number, or "1000+" past COUNTED_UP_TO (counted up to one more than that)."""
-    return f"{COUNTED_UP_TO}+" if count > COUNTED_UP_TO else str(count)
+def count_text(count: int, up_to: int | None = None) -> str:
+    """A count as shown: the number, or "1000+" past ``up_to`` (default COUNTED_UP_TO; counted up to one more)."""
+    cap = COUNTED_UP_TO if up_to is None else up_to
+    return f"{cap}+" if count > cap else str(count)
 
 
 @blueprint.get("/")
@@ -63,9 +65,10 @@ def index() -> ResponseReturnValue:
         sort = "age"
     user = username()
     filtered = bool(process or text)
+    up_to = SEARCH_COUNTED_UP_TO if text else COUNTED_UP_TO
     page = engine().work.inbox(Person(user), process or None, text or None, sort,
                                request.args.get("mine_after") or None, request.args.get("team_after") or None,
-                               SHOWN_PER_LIST, totals=filtered, count_up_to=COUNTED_UP_TO + 1, marks=True)
+                               SHOWN_PER_LIST, totals=filtered, count_up_to=up_to + 1, marks=True)
     if filtered:
         mine_total, team_total = page.mine_total or 0, page.team_total or 0  # counted with the page
     else:  # the navigation has just counted them
@@ -75,7 +78,7 @@ def index() -> ResponseReturnValue:
     mine, team = lines(page.mine), lines(page.team)
     return render_template(
         "inbox/index.html", mine=mine, team=team, bulk=any(t.bulk for t in mine + team),
-        mine_total=count_text(mine_total), team_total=count_text(team_total),
+        mine_total=count_text(mine_total, up_to), team_total=count_text(team_total, up_to),
         mine_next=page.mine_next, team_next=page.team_next,
         paged=bool(request.args.get("mine_after") or request.args.get("team_after")),
         processes=processes(), process=process, text=text, sort=sort,
