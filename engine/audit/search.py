@@ -237,7 +237,6 @@ def _conditions(session: Session, actor: Actor, query: InstanceQuery, now: datet
 
 def _text_condition(session: Session, text: str) -> ColumnElement[bool]:
     """Through the title index (engine.runtime.title_search) unless row by row in order is quicker."""
-    planned_for_its_text(session)
     return instance_title_contains(text) if by_index(session, text) else title_like(ProcessInstance.title, text)
 
 
@@ -305,9 +304,9 @@ def _page_rows(session: Session, query: InstanceQuery, where: list[ColumnElement
 
     if not query.q:
         return page(where, False)
+    planned_for_its_text(session)  # once per search, whichever way it goes
     if len(query.q) < TRIGRAM or session.get_bind().dialect.name == "sqlite":
         return page([*where, _text_condition(session, query.q)], False)
-    planned_for_its_text(session)
     order = [key.desc() if query.order == "desc" else key.asc() for key in keys]
     first = select(ProcessInstance.id).where(*where).order_by(*order).limit(PREFIX)
     rows = page([*where, ProcessInstance.id.in_(first), title_like(ProcessInstance.title, query.q)], False)
