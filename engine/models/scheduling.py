@@ -14,10 +14,17 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
+
+
+# Jobs the worker or an operator looks for by state: pending (the worker's queue, soonest due first) and incident
+# (the operations page). Done and cancelled jobs, most of the table, leave ``ix_job_due``: a job that ends (or a
+# request's reminders cancelled when it ends) only removes its entry. ORs, not IN, so that SQLite uses it.
+LIVE_JOB = "state = 'pending' OR state = 'incident'"
 
 
 class Job(Base):
@@ -28,7 +35,8 @@ class Job(Base):
     """
 
     __tablename__ = "job"
-    __table_args__ = (Index("ix_job_due", "state", "due_at"),)
+    __table_args__ = (Index("ix_job_due", "state", "due_at", sqlite_where=text(LIVE_JOB),
+                            postgresql_where=text(LIVE_JOB)),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
@@ -50,11 +58,17 @@ class Job(Base):
     dismissal_reason: Mapped[str | None] = mapped_column(Text, default=None)
 
 
+DEDUPED = "dedupe_key IS NOT NULL"
+
+
 class Notification(Base):
     """An in-app message to one user (new task, reminder, result...)."""
 
     __tablename__ = "notification"
-    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at"),)
+    # A notification without a dedupe key (most: a new task's) writes no entry of ``ix_notification_dedupe_key``.
+    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at"),
+                      Index("ix_notification_dedupe_key", "dedupe_key", unique=True,
+                            sqlite_where=text(DEDUPED), postgresql_where=text(DEDUPED)))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
@@ -63,7 +77,7 @@ class Notification(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), default=None)
     human_task_id: Mapped[int | None] = mapped_column(ForeignKey("human_task.id"), default=None)
-    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True, default=None)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
