@@ -9,7 +9,7 @@ someone away, found through the partial index over such tasks (``ix_human_task_o
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, exists
+from sqlalchemy import ColumnElement, exists, literal
 
 from ..models import HistoryEvent, HumanTask, ProcessInstance
 
@@ -36,4 +36,7 @@ def move_condition(move: str) -> ColumnElement[bool]:
     if move == ON_BEHALF:
         # The partial index's own condition (models.base.PROXIED), so that both databases use it.
         return exists().where(HumanTask.instance_id == ProcessInstance.id, HumanTask.on_behalf_of_id.is_not(None))
-    return exists().where(HistoryEvent.kind == MOVE_EVENTS[move], HistoryEvent.instance_id == ProcessInstance.id)
+    # The kind written into the statement, not bound: the index holds only these kinds (``models.SEARCHED_KINDS``),
+    # and a database uses a partial index only when it can see the statement's kind is one of them.
+    kind = literal(MOVE_EVENTS[move], literal_execute=True)
+    return exists().where(HistoryEvent.kind == kind, HistoryEvent.instance_id == ProcessInstance.id)

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
 
-
 # Jobs the worker or an operator looks for by state: pending (the worker's queue, soonest due first) and incident
 # (the operations page). Done and cancelled jobs, most of the table, leave ``ix_job_due``: a job that ends (or a
 # request's reminders cancelled when it ends) only removes its entry. ORs, not IN, so that SQLite uses it.

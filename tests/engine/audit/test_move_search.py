@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
-from engine.audit.move_search import MOVES
+from engine.audit.move_search import MOVE_EVENTS, MOVES, ON_BEHALF, move_condition
 from engine.audit.search import InstanceQuery
 from engine.errors import InvalidInput, NotAllowed
+from engine.models import ProcessInstance
+from engine.models.history import SEARCHED_KIND, SEARCHED_KINDS
 from engine.org.absences import china_today
 from engine.org.people import Person
 from engine.runtime.file_types import Upload
@@ -116,6 +118,33 @@ def test_auto_passed_and_countersigned_steps_are_found(engine, tmp_path):
     assert found(engine, move="auto_passed") == [plan]
     assert found(engine, move="auto_passed", end="approved", process="market_plan", version="2") == [plan]
     assert found(engine, move="countersigned") == []
+
+
+def _plan(connection, statement) -> str:
+    """The query plan of ``statement`` on ``connection``'s database, as text."""
+    sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    if connection.dialect.name == "postgresql":  # indexes even on a few rows, as on many
+        connection.execute(text("SET LOCAL enable_seqscan = off"))
+        return " ".join(str(row[0]) for row in connection.exec_driver_sql(f"EXPLAIN {sql}"))
+    return " ".join(str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+
+
+@pytest.mark.parametrize("move", [move for move in MOVES if move != ON_BEHALF])
+def test_each_move_is_read_through_the_partial_index_of_the_searched_kinds(engine, move):
+    assert MOVE_EVENTS[move] in SEARCHED_KINDS
+    searched = select(ProcessInstance.id).where(move_condition(move))
+    with engine.db.begin() as connection:
+        assert "ix_history_event_kind_instance" in _plan(connection, searched)
+
+
+def test_kinds_no_search_looks_for_are_left_out_of_the_index(engine):
+    plan = start_plan(engine)
+    step(engine, "wang.lei", "research", plan, RESEARCH)
+    with engine.db.connect() as connection:
+        indexed = connection.scalar(text("SELECT count(*) FROM history_event WHERE " + SEARCHED_KIND))
+        kinds = set(connection.scalars(text("SELECT kind FROM history_event WHERE instance_id = :plan"),
+                                       {"plan": plan}))
+    assert {"instance_started", "task_created", "task_completed"} <= kinds and indexed == 0
 
 
 def test_the_search_reads_the_moves_through_their_index(sqlite_engine):
