@@ -22,7 +22,7 @@ depends_on = None
 DEDUPED = "dedupe_key IS NOT NULL"
 # SQLite's reflected constraint has no name: batch mode names it by this convention so that it can be dropped.
 NAMED = {"uq": "uq_%(table_name)s_%(column_0_name)s"}
-POSTGRESQL_NAME = 'notification_dedupe_key_key'  # the name PostgreSQL gave the constraint of 0003
+POSTGRESQL_NAME = 'notification_dedupe_key_key'  # the name PostgreSQL gives the constraint of 0003
 
 
 def upgrade() -> None:
@@ -30,7 +30,9 @@ def upgrade() -> None:
         with op.batch_alter_table('notification', naming_convention=NAMED) as batch_op:
             batch_op.drop_constraint('uq_notification_dedupe_key', type_='unique')
     else:
-        op.drop_constraint(POSTGRESQL_NAME, 'notification', type_='unique')
+        [name] = [c['name'] for c in sa.inspect(op.get_bind()).get_unique_constraints('notification')
+                  if c['column_names'] == ['dedupe_key']]
+        op.drop_constraint(name or POSTGRESQL_NAME, 'notification', type_='unique')
     op.create_index('ix_notification_dedupe_key', 'notification', ['dedupe_key'], unique=True,
                     sqlite_where=sa.text(DEDUPED), postgresql_where=sa.text(DEDUPED))
 
