@@ -10,6 +10,7 @@ import copy
 import json
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError, ValidationError
 
@@ -111,29 +112,50 @@ def _message_of(error: ValidationError) -> str:
     return message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE - 1] + "…"
 
 
-_VALIDATORS: dict[int, tuple[dict[str, Any], Draft202012Validator]] = {}
+_VALIDATORS: dict[int, tuple[dict[str, Any], Draft202012Validator, Any]] = {}
 _KEPT_VALIDATORS = 256
 _FORMATS = FormatChecker()
+# What ``jsonschema_rs`` may raise on a value it cannot take (``unsafe_text_fields`` refuses most such values first).
+_NOT_TAKEN = (ValueError, TypeError, OverflowError)
 
 
-def _validator(schema: dict[str, Any]) -> Draft202012Validator:
-    """The compiled validator of a form's schema, kept while the schema object lives in the definition cache (by
-    identity, the schema held with it: a narrowed copy is a new object, and the few kept are dropped when many)."""
+def _validators(schema: dict[str, Any]) -> tuple[Draft202012Validator, Any | None]:
+    """The compiled validators of a form's schema, kept while the schema object lives in the definition cache (by
+    identity, the schema held with them: a narrowed copy is a new object, and the few kept are dropped when many).
+
+    Two: ``jsonschema_rs`` (compiled in Rust) says quickly whether data is valid, the usual case; ``jsonschema``
+    names what is wrong when it is not. Both apply JSON Schema 2020-12 and check the same formats (the Rust one
+    more strictly: an e-mail address)."""
     kept = _VALIDATORS.get(id(schema))
     if kept is not None and kept[0] is schema:
-        return kept[1]
-    validator = Draft202012Validator(schema, format_checker=_FORMATS)
+        return kept[1], kept[2]
+    wording = Draft202012Validator(schema, format_checker=_FORMATS)
+    try:  # offline: a form's remote $ref is never fetched
+        quick = jsonschema_rs.Draft202012Validator(schema, validate_formats=True, ignore_unknown_formats=True,
+                                                   offline=True)
+    except _NOT_TAKEN:  # a schema it cannot compile (a pattern only Python reads): jsonschema alone
+        quick = None
     if len(_VALIDATORS) >= _KEPT_VALIDATORS:
         _VALIDATORS.clear()
-    _VALIDATORS[id(schema)] = (schema, validator)
-    return validator
+    _VALIDATORS[id(schema)] = (schema, wording, quick)
+    return wording, quick
 
 
 def collect_errors(schema: dict[str, Any], data: Any) -> dict[str, list[str]]:
-    """Every error of ``data`` against ``schema``, keyed by dotted field name."""
-    validator = _validator(schema)
+    """Every error of ``data`` against ``schema``, keyed by dotted field name.
+
+    Data ``jsonschema_rs`` finds valid has none (``tests/engine/definitions/test_quick_validation.py``: on every
+    shipped form, what it finds valid ``jsonschema`` does too). Anything else (invalid, or a value it cannot take)
+    goes to ``jsonschema``, whose verdict stands: where the Rust one is stricter (a format), nothing is refused
+    that was not refused before."""
+    wording, quick = _validators(schema)
+    try:
+        if quick is not None and quick.is_valid(data):
+            return {}
+    except _NOT_TAKEN:
+        pass
     fields: dict[str, list[str]] = {}
-    for error in validator.iter_errors(data):
+    for error in wording.iter_errors(data):
         for field in _field_of(error):
             message = _message_of(error)
             if message not in fields.setdefault(field, []):
