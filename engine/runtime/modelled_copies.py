@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, bindparam, insert, or_, select
 from sqlalchemy.orm import Session
@@ -72,7 +73,7 @@ def _people_not_yet_copied(session: Session, targets: tuple[str, ...], run: Step
     starter, manager = "starter" in targets, "starter_manager" in targets
     if not (roles or names or starter or manager):
         return {}
-    params = {f"b_role{i}": role for i, role in enumerate(roles)}
+    params: dict[str, Any] = {f"b_role{i}": role for i, role in enumerate(roles)}
     params.update({f"b_name{i}": name for i, name in enumerate(names)})
     params.update(b_instance=instance.id, b_starter=instance.started_by_id)
     statement = _not_yet_copied(len(roles), len(names), starter, manager)
