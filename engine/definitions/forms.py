@@ -15,6 +15,7 @@ from jsonschema.exceptions import SchemaError, ValidationError
 
 from ..errors import FormInvalid
 from ..text_input import line_problem, unsafe_text_fields
+from .form_verdict import verdict
 
 APPROVE = "approve"
 FORM_ROOT_FIELD = "_form"
@@ -144,6 +145,8 @@ def _validator(schema: dict[str, Any]) -> Draft202012Validator:
 
 def collect_errors(schema: dict[str, Any], data: Any) -> dict[str, list[str]]:
     """Every error of ``data`` against ``schema``, keyed by dotted field name."""
+    if verdict(schema, data, _FORMATS) is True:  # valid, decided without building jsonschema's validators
+        return {}
     validator = _validator(schema)
     fields: dict[str, list[str]] = {}
     for error in validator.iter_errors(data):
