@@ -73,8 +73,8 @@ _INSERT_EVENTS = insert(HistoryEvent.__table__)  # type: ignore[arg-type]  # bui
 
 
 def insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
-    if rows:  # a Core insert: one statement for all rows, even when some columns are NULL (on the connection:
-        session.connection().execute(_INSERT_EVENTS, rows)  # a Core statement skips the ORM's execution path)
+    if rows:  # a Core insert: one statement for all rows, even when some columns are NULL
+        session.execute(_INSERT_EVENTS, rows)
 
 
 # The columns that differ between a step's events; they share the instance, the moment and the encoding.

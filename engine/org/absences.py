@@ -195,8 +195,7 @@ def holders_and_stand_ins(session: Session, roles: list[str], user_ids: list[int
     if not roles and not user_ids:
         return Holders({}, {})
     statement = _HOLDERS_AND_NAMED if user_ids else _HOLDERS
-    values = {"roles": roles, "user_ids": user_ids} if user_ids else {"roles": roles}
-    rows = session.connection().execute(statement, values).all()  # Core: on the connection, no ORM execution path
+    rows = session.execute(statement, {"roles": roles, "user_ids": user_ids} if user_ids else {"roles": roles}).all()
     by_role: dict[str, list[int]] = {}
     stand_in: dict[int, Stand] = {}
     for role, user_id, username, starts, ends, proxy_id, proxy_name, proxy_active, p_starts, p_ends in rows:

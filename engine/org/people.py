@@ -98,7 +98,7 @@ def load_actor(session: Session, username: str) -> Actor:
         raise UserNotFound(username)  # no username holds such characters (and the query could not encode them)
     known: dict[str, Actor] = remembered(session, ACTORS, dict)  # a shared read session starts with the directory's
     actor = known.get(username) or remembered(session, ("actor", username),
-                                              lambda: _actor_of(session.connection().execute(_ACTOR_BY_USERNAME,
+                                              lambda: _actor_of(session.execute(_ACTOR_BY_USERNAME,
                                                                                 {"b_username": username}).all()))
     if actor is None:
         raise UserNotFound(username)

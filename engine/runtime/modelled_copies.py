@@ -77,7 +77,7 @@ def _people_not_yet_copied(session: Session, targets: tuple[str, ...], run: Step
     params.update({f"b_name{i}": name for i, name in enumerate(names)})
     params.update(b_instance=instance.id, b_starter=instance.started_by_id)
     statement = _not_yet_copied(len(roles), len(names), starter, manager)
-    return {name: uid for uid, name in session.connection().execute(statement, params)}
+    return {name: uid for uid, name in session.execute(statement, params)}
 
 
 @lru_cache(maxsize=64)

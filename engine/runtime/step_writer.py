@@ -213,8 +213,8 @@ def _action_statement(action: TaskAction) -> tuple[Callable[[], Update], Hashabl
 
 def _apply_action(session: Session, action: TaskAction) -> None:
     build, shape, params = _action_statement(action)
-    result = session.connection().execute(prepared(shape, build), params)
-    if result.rowcount != 1:
+    result = session.execute(prepared(shape, build), params)
+    if result.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict(action.conflict)
 
 
@@ -232,14 +232,14 @@ def insert_tasks(session: Session, rows: list[dict[str, Any]], after: TaskAction
     if not rows:
         return {}
     if after is None:
-        result = session.connection().execute(_INSERT_TASKS, rows)
+        result = session.execute(_INSERT_TASKS, rows)
         return {spiff_id: row_id for row_id, spiff_id in result.all()}
     build, shape, params = _action_statement(after)
     statement = prepared(("act+tasks", shape), lambda: insert_from_arrays(
         TASKS, TASK_COLUMNS, "b_t_", build().returning(TASKS.c.id).cte("act")).returning(
         TASKS.c.id, TASKS.c.spiff_task_id))
     params.update(array_values(rows, TASK_COLUMNS, "b_t_"))
-    created = {spiff_id: row_id for row_id, spiff_id in session.connection().execute(statement, params).all()}
+    created = {spiff_id: row_id for row_id, spiff_id in session.execute(statement, params).all()}
     if len(created) != len(rows):
         raise Conflict(after.conflict)
     return created
