@@ -73,9 +73,22 @@ def effective_form(schema: dict[str, Any], task_data: dict[str, Any]) -> dict[st
     decision = schema.get("properties", {}).get("decision")
     if not isinstance(allowed, list) or not isinstance(decision, dict) or "enum" not in decision:
         return schema
+    kept = [v for v in decision["enum"] if v in allowed]
+    key = (id(schema), json.dumps(kept, sort_keys=True, default=repr))
+    known = _NARROWED.get(key)
+    if known is not None and known[0] is schema:
+        return known[1]
     narrowed = copy.deepcopy(schema)
-    narrowed["properties"]["decision"]["enum"] = [v for v in decision["enum"] if v in allowed]
+    narrowed["properties"]["decision"]["enum"] = kept
+    if len(_NARROWED) >= _KEPT_VALIDATORS:
+        _NARROWED.clear()
+    _NARROWED[key] = (schema, narrowed)
     return narrowed
+
+
+# A form narrowed to the same decisions is the same object each time (as its schema, read-only): its compiled
+# validators are kept too (``_validators``), not built again for every submission. By identity, as ``_VALIDATORS``.
+_NARROWED: dict[tuple[int, str], tuple[dict[str, Any], dict[str, Any]]] = {}
 
 
 def _field_of(error: ValidationError) -> list[str]:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, insert, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, insert, or_, select
 from sqlalchemy.orm import Session
 
 from ..definitions.catalog import DeployedProcess
-from ..definitions.copy_rules import copy_targets, data_path
+from ..definitions.copy_rules import RELATIONS, copy_targets, data_path
 from ..history.log import PendingEvent
 from ..models import InstanceCopy, ProcessInstance, User, UserRole
 from . import outbox
@@ -66,24 +68,39 @@ def make_copies(
 def _people_not_yet_copied(session: Session, targets: tuple[str, ...], run: StepResult,
                            instance: ProcessInstance) -> dict[str, int]:
     """The active people the targets name who have no copy of the instance yet: username -> id (one query)."""
+    roles = [t for t in targets if t not in RELATIONS and not data_path(t)]
+    names = [name for t in targets if (path := data_path(t)) and (name := resolve(run.data, path))]
+    starter, manager = "starter" in targets, "starter_manager" in targets
+    if not (roles or names or starter or manager):
+        return {}
+    params: dict[str, Any] = {f"b_role{i}": role for i, role in enumerate(roles)}
+    params.update({f"b_name{i}": name for i, name in enumerate(names)})
+    params.update(b_instance=instance.id, b_starter=instance.started_by_id)
+    statement = _not_yet_copied(len(roles), len(names), starter, manager)
+    return {name: uid for uid, name in session.execute(statement, params)}
+
+
+@lru_cache(maxsize=64)
+def _not_yet_copied(roles: int, names: int, starter: bool, manager: bool) -> Select[tuple[int, str]]:
+    """The statement of ``_people_not_yet_copied`` for targets of one shape (how many roles and names, which
+    relations), built once: building it anew each time cost more than running it. One bound value per role and
+    name (``b_role0``..., ``b_name0``...), not an expanding IN, which is rendered again at each execution."""
     users = User.__table__.c
-    roles = [t for t in targets if t not in ("starter", "starter_manager") and not data_path(t)]
-    names = [resolve(run.data, path) for t in targets if (path := data_path(t))]
     conditions: list[ColumnElement[bool]] = []
     if roles:
-        conditions.append(users.id.in_(select(UserRole.user_id).where(UserRole.role_key.in_(roles))))
+        role_keys = UserRole.__table__.c
+        conditions.append(users.id.in_(select(role_keys.user_id).where(
+            role_keys.role_key.in_([bindparam(f"b_role{i}") for i in range(roles)]))))
     if names:
-        conditions.append(users.username.in_([n for n in names if n]))
-    if "starter" in targets:
-        conditions.append(users.id == instance.started_by_id)
-    if "starter_manager" in targets:
-        conditions.append(users.id == select(User.reports_to_id).where(User.id == instance.started_by_id)
-                          .scalar_subquery())
-    if not conditions:
-        return {}
-    return {name: uid for uid, name in session.execute(
-        select(users.id, users.username).where(
-            users.active.is_(True), or_(*conditions),
-            ~select(InstanceCopy.id).where(InstanceCopy.instance_id == instance.id,
-                                           InstanceCopy.user_id == users.id).exists())
-        .order_by(users.id))}
+        conditions.append(users.username.in_([bindparam(f"b_name{i}") for i in range(names)]))
+    if starter:
+        conditions.append(users.id == bindparam("b_starter"))
+    if manager:
+        conditions.append(users.id == select(users.reports_to_id).where(users.id == bindparam("b_starter"))
+                          .correlate(None).scalar_subquery())
+    copies = InstanceCopy.__table__.c
+    return (select(users.id, users.username)
+            .where(users.active.is_(True), or_(*conditions),
+                   ~select(copies.id).where(copies.instance_id == bindparam("b_instance"),
+                                            copies.user_id == users.id).exists())
+            .order_by(users.id))
