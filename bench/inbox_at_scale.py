@@ -139,6 +139,7 @@ class Measured:
     seconds: list[float]
     logs: list[RequestLog]
     note: str
+    cpu: list[float] = field(default_factory=list)  # CPU seconds per request: this process and its database backends
 
     def statement_counts(self) -> str:
         counts = sorted({len(log.statements) for log in self.logs})
@@ -189,18 +190,44 @@ def measure(app: Any, watch: SqlWatch, label: str, path: str, user: str, about: 
     for _ in range(args.warmup):
         client.get(path, headers=headers)
     budget = Budget(args.budget)
-    seconds, logs = [], []
+    seconds, logs, cpu = [], [], []
+    backends = backend_pids(watch.db)
     for _ in range(args.requests):
         if budget.spent():
             break
         watch.start()
+        c0 = cpu_seconds(backends)
         t0 = time.perf_counter()
         answer = client.get(path, headers=headers)
         seconds.append(time.perf_counter() - t0)
+        cpu.append(cpu_seconds(backends) - c0)
         logs.append(watch.stop())
         if answer.status_code != 200:
             raise RuntimeError(f"GET {path} as {user}: HTTP {answer.status_code}")
-    return Measured(label, user, about, seconds, logs, budget.note(len(seconds), args.requests))
+    return Measured(label, user, about, seconds, logs, budget.note(len(seconds), args.requests), cpu)
+
+
+def backend_pids(db: Any) -> list[int]:
+    """PostgreSQL on this machine: the server processes of the connections the engine's pool holds (every backend
+    of the bench's own database); nothing for SQLite, which runs inside this process."""
+    if db.dialect.name == "sqlite":
+        return []
+    with db.connect() as connection:
+        return [int(pid) for pid in connection.exec_driver_sql(
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE datname = current_database() AND backend_type = 'client backend'").scalars()]
+
+
+def cpu_seconds(backends: list[int]) -> float:
+    """CPU time used so far by this process and by ``backends`` (from /proc/PID/schedstat, in nanoseconds): unlike
+    the wall clock, not lengthened by other work on a shared machine."""
+    used = time.process_time()
+    for pid in backends:
+        try:
+            used += int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
+        except (OSError, ValueError, IndexError):
+            continue
+    return used
 
 
 def about_users(engine: Engine, users: dict[str, str]) -> dict[str, dict[str, int]]:
@@ -449,12 +476,12 @@ def run_backend(label: str, url: str, meta: dict[str, Any], args: argparse.Names
     print(f"  one round trip (SELECT 1 on the driver), median / p95 ms: before the pages {before[0] * 1000:.3f} / "
           f"{before[1] * 1000:.3f}, after them {after[0] * 1000:.3f} / {after[1] * 1000:.3f}")
     print(f"  {'page':<20} {'user':<10} {'what the user has':<38} {'n':>3} {'p50 ms':>8} {'p95 ms':>8} "
-          f"{'max ms':>8} {'in SQL':>7} {'stmts':>5} {'commits':>7}")
+          f"{'max ms':>8} {'in SQL':>7} {'stmts':>5} {'commits':>7} {'cpu ms':>7}")
     for m in results:
         print(f"  {m.label:<20} {m.user:<10} {m.about:<38} {len(m.seconds):>3} "
               f"{percentile(m.seconds, 0.5) * 1000:8.1f} {percentile(m.seconds, 0.95) * 1000:8.1f} "
               f"{max(m.seconds) * 1000:8.1f} {m.sql_ms():7.1f} {m.statement_counts():>5} {m.commit_counts():>7}"
-              f"{m.note}")
+              f" {statistics.median(m.cpu) * 1000 if m.cpu else 0:7.1f}{m.note}")
     if heat is not None:
         print(f"  heatmap of market_plan v1 as {AUDITOR}: before (worked out from every event, in-process) "
               f"{heat[0]:.2f} s; the worker's catching up: {heat[1]:,} instances in {heat[2]:.1f} s, a round with "
@@ -466,7 +493,9 @@ def run_backend(label: str, url: str, meta: dict[str, Any], args: argparse.Names
               f"outside it); the numbers equal the full computation's: parts {director_same[0]}, "
               f"block sums {director_same[1]}")
     print("  (in SQL: median ms per request inside the driver's execute calls; SQLite hands rows over as they are "
-          "fetched, so there it holds the time to the first row and any sort, not the fetching)")
+          "fetched, so there it holds the time to the first row and any sort, not the fetching; cpu ms: median CPU "
+          "time per request of this process and of the PostgreSQL backends serving it, which other work on the "
+          "machine lengthens less than the wall clock)")
     print(f"  the slowest statements of each page (median ms over the measured requests, top {SHOWN_STATEMENTS}):")
     for m in results:
         print(f"    {m.label} as {m.user}:")

@@ -284,10 +284,13 @@ def _page_rows(session: Session, query: InstanceQuery, where: list[ColumnElement
     """The page's rows (one more than ``query.limit``), in the order of ``keys``.
 
     With a text of three characters or more on PostgreSQL, the first ``PREFIX`` rows in the list's order are
-    searched first: a text met often there fills the page from them. Otherwise its matches are collected
+    searched first, their titles read as the sort's index leads to them (at 100k, ``2025-Q3``, met in none: 1,319
+    buffers, 11 ms, where their ids, each looked up again by its key, took 7,341 and 36): a text met often there
+    fills the page from them. Otherwise its matches are collected
     through the trigram index and sorted (the keys wrapped in ``coalesce``, which no index serves): left to
     itself the planner read in order and kept to the index (at 100k, ``2025-Q3``, in the 5,000 oldest titles,
-    read 88,000 rows: 120 ms, against 17 collected and sorted)."""
+    read 88,000 rows: 120 ms, against 17 collected and sorted). Only the page's instances are then joined to their
+    versions and starters (the 4,934 matches of ``2025-Q3`` had each been joined before the sort: 38 ms, now 13)."""
     def page(conditions: list[ColumnElement[bool]], sorted_here: bool) -> list[Any]:
         order = [func.coalesce(key, key) if sorted_here else key for key in keys]
         return list(session.execute(
@@ -308,11 +311,17 @@ def _page_rows(session: Session, query: InstanceQuery, where: list[ColumnElement
     if len(query.q) < TRIGRAM or session.get_bind().dialect.name == "sqlite":
         return page([*where, _text_condition(session, query.q)], False)
     order = [key.desc() if query.order == "desc" else key.asc() for key in keys]
-    first = select(ProcessInstance.id).where(*where).order_by(*order).limit(PREFIX)
-    rows = page([*where, ProcessInstance.id.in_(first), title_like(ProcessInstance.title, query.q)], False)
+    first = (select(ProcessInstance.id, ProcessInstance.title).where(*where).order_by(*order).limit(PREFIX)
+             .subquery("first_rows"))
+    rows = page([*where, ProcessInstance.id.in_(select(first.c.id).where(title_like(first.c.title, query.q)))],
+                False)
     if len(rows) > query.limit:
         return rows
-    return page([*where, _text_condition(session, query.q)], True)
+    sorted_here = [func.coalesce(key, key) for key in keys]
+    chosen = (select(ProcessInstance.id).where(*where, _text_condition(session, query.q))
+              .order_by(*(key.desc() if query.order == "desc" else key.asc() for key in sorted_here))
+              .limit(query.limit + 1))
+    return page([ProcessInstance.id.in_(chosen)], True)
 
 
 def audited_instance(session: Session, actor: Actor, instance_id: int) -> ProcessInstance:

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from engine.errors import InvalidInput
 from engine.facade import build_engine
@@ -178,3 +178,36 @@ def test_by_due_date_the_dated_come_first_then_the_undated_across_pages_and_queu
     assert [t["id"] for t in mine.mine] == [research[plans[6]]] and mine.mine_next
     rest = engine.work.inbox(Person("wang.lei"), sort="due", per_list=1, mine_after=mine.mine_next)
     assert [t["id"] for t in rest.mine] == [research[plans[2]]] and rest.mine_next is None
+
+
+def test_a_searched_first_page_is_counted_from_its_own_read(engine):
+    """A first page counted up to a few (a searched text: "100+") gives the count a count would, from the rows it
+    read: no statement of its own; a later page, or a long cap, still counts apart."""
+    plans = start_plans(engine, [f"Launch {n}" for n in range(7)] + ["Other plan"])
+    statements: list[str] = []
+
+    def on_execute(conn, cursor, statement, parameters, context, many):
+        statements.append(statement)
+
+    def searched(**arguments):
+        statements.clear()
+        event.listen(engine.db, "before_cursor_execute", on_execute)
+        try:
+            return engine.work.inbox(Person("wang.lei"), text="launch", per_list=2, **arguments)
+        finally:
+            event.remove(engine.db, "before_cursor_execute", on_execute)
+
+    def counts() -> int:
+        return sum("count(" in statement.lower() for statement in statements)
+
+    capped = searched(count_up_to=5)
+    assert ([t["instance_id"] for t in capped.team], capped.team_total, capped.mine_total) == (plans[:2], 5, 0)
+    assert counts() == 0
+    whole = searched(count_up_to=8)
+    assert (whole.team_total, [t["instance_id"] for t in whole.team], counts()) == (7, plans[:2], 0)
+    assert whole.team_next == capped.team_next == cursor_of(whole.team[-1], "age")
+    later = searched(count_up_to=8, team_after=whole.team_next)
+    assert ([t["instance_id"] for t in later.team], later.team_total) == (plans[2:4], 7)
+    assert counts() == 1  # a later page: the count is of the whole list, not of what follows the cursor
+    long_cap = engine.work.inbox(Person("wang.lei"), text="launch", per_list=2, count_up_to=1001)
+    assert long_cap.team_total == 7 and [t["id"] for t in long_cap.team] == [t["id"] for t in whole.team]
