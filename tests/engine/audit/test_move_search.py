@@ -18,6 +18,7 @@ from engine.org.people import Person
 from engine.runtime.file_types import Upload
 from tests.approver_rules import deploy_market_plan, move_role
 from tests.journey import OPERATOR, RESEARCH, decision, only_task, research_and_draft, start_plan, step
+from tests.query_plans import plan_of
 
 AUDITOR, LI_NA, WANG, ZHANG = Person("he.ping"), Person("li.na"), Person("wang.lei"), Person("zhang.min")
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -120,21 +121,12 @@ def test_auto_passed_and_countersigned_steps_are_found(engine, tmp_path):
     assert found(engine, move="countersigned") == []
 
 
-def _plan(connection, statement) -> str:
-    """The query plan of ``statement`` on ``connection``'s database, as text."""
-    sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
-    if connection.dialect.name == "postgresql":  # indexes even on a few rows, as on many
-        connection.execute(text("SET LOCAL enable_seqscan = off"))
-        return " ".join(str(row[0]) for row in connection.exec_driver_sql(f"EXPLAIN {sql}"))
-    return " ".join(str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
-
-
 @pytest.mark.parametrize("move", [move for move in MOVES if move != ON_BEHALF])
 def test_each_move_is_read_through_the_partial_index_of_the_searched_kinds(engine, move):
     assert MOVE_EVENTS[move] in SEARCHED_KINDS
     searched = select(ProcessInstance.id).where(move_condition(move))
     with engine.db.begin() as connection:
-        assert "ix_history_event_kind_instance" in _plan(connection, searched)
+        assert "ix_history_event_kind_instance" in plan_of(connection, searched)
 
 
 def test_kinds_no_search_looks_for_are_left_out_of_the_index(engine):

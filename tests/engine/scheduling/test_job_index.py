@@ -3,20 +3,12 @@ read through it on both databases."""
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select, text
+from sqlalchemy import or_, select
 
 from engine.facade import Engine
 from engine.models import Job
 from tests.clocks import FakeClock
-
-
-def _plan(connection, statement) -> str:
-    """The query plan of ``statement`` on ``connection``'s database, as text."""
-    sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
-    if connection.dialect.name == "postgresql":  # indexes even on a few rows, as on many
-        connection.execute(text("SET LOCAL enable_seqscan = off"))
-        return " ".join(str(row[0]) for row in connection.exec_driver_sql(f"EXPLAIN {sql}"))
-    return " ".join(str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+from tests.query_plans import plan_of
 
 
 def test_the_queue_and_the_incidents_are_read_through_the_index(demo: Engine, clock: FakeClock) -> None:
@@ -27,5 +19,5 @@ def test_the_queue_and_the_incidents_are_read_through_the_index(demo: Engine, cl
     # The operations page's incidents (without their order by id, which an empty table reads by its key instead).
     incidents = select(Job.id).where(Job.state == "incident")
     with demo.db.begin() as connection:
-        assert "ix_job_due" in _plan(connection, queue)
-        assert "ix_job_due" in _plan(connection, incidents)
+        assert "ix_job_due" in plan_of(connection, queue)
+        assert "ix_job_due" in plan_of(connection, incidents)
