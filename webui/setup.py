@@ -35,6 +35,7 @@ from . import (
     request_keys,
     routing,
     safety,
+    sessions,
     tasks,
 )
 from .audit.views import may_audit
@@ -87,6 +88,7 @@ def init_app(app: Flask) -> None:
     """Install sign-in guard, CSRF, languages, security headers, error pages and blueprints."""
     from .api import blueprint as api_blueprint
 
+    sessions.init_app(app)  # a page's background asks leave the session cookie alone
     routing.init_app(app)  # before any rule is added: the HTML routes' ids use it
     context.init_app(app)  # before the guards: their reads share the page's session
     auth_views.init_app(app)  # first: anonymous requests go to /login before anything else runs

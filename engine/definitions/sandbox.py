@@ -43,6 +43,7 @@ from RestrictedPython.Guards import (
 from RestrictedPython.transformer import RestrictingNodeTransformer
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 
+from .collector_time import collections_timed, spent_collecting
 from .problems import N_, Problem
 
 SCRIPT_FILENAME = "<opsflow-script>"
@@ -241,18 +242,20 @@ def _run_with_time_limit(code: CodeType, scope: dict[str, Any], limit: float,
     """Run ``code`` until it ends, runs past ``limit`` seconds or holds ``memory_limit`` bytes (0: no bound).
 
     The seconds are those of the processor spent by the script's thread (a busy machine does not stop a script that
-    ran its course), and at most ``WALL_FACTOR`` times as many by the clock (it never holds a transaction long)."""
-    deadline, wall_deadline = time.thread_time() + limit, time.monotonic() + limit * WALL_FACTOR
+    ran its course) less the garbage collector's runs in it (``collector_time``), and at most ``WALL_FACTOR`` times
+    as many by the clock (it never holds a transaction long)."""
     traced = tracemalloc.get_traced_memory
     bounded = memory_limit > 0
 
-    with _memory_traced() if bounded else nullcontext():
+    with collections_timed(), _memory_traced() if bounded else nullcontext():
+        deadline = time.thread_time() - spent_collecting() + limit  # the collector's pauses are not the script's
+        wall_deadline = time.monotonic() + limit * WALL_FACTOR
         base = traced()[0] if bounded else 0
 
         def tracer(frame: FrameType, event: str, arg: object) -> Callable[..., Any] | None:
             if frame.f_code.co_filename != SCRIPT_FILENAME:
                 return None
-            if time.thread_time() > deadline:
+            if time.thread_time() - spent_collecting() > deadline:
                 raise ScriptTimeout(f"script ran longer than {limit:g} s")
             if time.monotonic() > wall_deadline:
                 raise ScriptTimeout(f"script ran longer than {limit * WALL_FACTOR:g} s by the clock (the machine is "

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Response, expect
 
 from engine.facade import build_engine
 from engine.org.people import Person
@@ -72,6 +72,8 @@ def test_a_task_page_lists_what_happens_next_once_shown(
     finally:
         engine.db.dispose()
     page = signed_in_page(browser, server, texts["locale"], "wang.lei", viewport)
+    previews: list[Response] = []
+    page.on("response", lambda response: previews.append(response) if response.url.endswith("/preview") else None)
     page.goto(f"{server}/tasks/{research}")
     panel = page.locator("#route-preview")
     steps = panel.locator("ol.route-steps li")
@@ -85,3 +87,7 @@ def test_a_task_page_lists_what_happens_next_once_shown(
     budget.fill("1500000")
     expect(panel.locator("li[data-step='joint_signoff']")).to_have_count(2)
     expect(panel.locator("li[data-step='joint_signoff']").first).to_contain_text(texts["joint"])
+    # asked in the background, the preview leaves the session cookie alone: answered after a submission, it would
+    # otherwise put back the cookie from before it and lose the submission's "done" message (webui/sessions.py)
+    assert previews and all(r.request.header_value("sec-fetch-mode") == "cors" for r in previews)
+    assert all("opsflow_session" not in (r.header_value("set-cookie") or "") for r in previews)

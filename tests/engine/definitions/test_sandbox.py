@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import time
@@ -203,6 +204,33 @@ def test_a_script_is_stopped_by_the_clock_at_ten_times_its_limit(sandbox, monkey
     monkeypatch.setattr(sandbox_module, "time", LoadedMachine(0.05, frozen=True))
     with pytest.raises(ScriptTimeout, match=r"longer than 2 s by the clock"):
         sandbox.execute("while True:\n    laps += 1", {"laps": 0})
+
+
+def burn(seconds: float) -> None:
+    """Keep this thread's processor busy for ``seconds``."""
+    until = time.thread_time() + seconds
+    while time.thread_time() < until:
+        pass
+
+
+def test_the_collectors_pause_is_not_charged_to_a_short_expression():
+    """A full collection of a large heap can take more than a second of the thread that triggered it; a one-line
+    condition that happened to trigger it was stopped as if it had looped (CI, stop 31). Here the collection takes
+    0.5 s (a callback of the collector's burns it) against a limit of 0.2 s, and the expression still answers."""
+    def slow_collection(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            burn(0.5)
+
+    before = list(gc.callbacks)
+    gc.callbacks.append(slow_collection)  # the collector's own list (replacing the attribute would not reach it)
+    try:
+        sandbox = SandboxedEnvironment(helpers={"collect": gc.collect}, time_limit=0.2)
+        assert sandbox.evaluate("collect() >= 0 and joint_signoff_needed", {"joint_signoff_needed": True}) is True
+    finally:
+        gc.callbacks.remove(slow_collection)
+    assert gc.callbacks == before  # the sandbox's timing of the collector is gone with the script
+    with pytest.raises(ScriptTimeout, match=r"longer than 0\.2 s"):  # the script's own time still counts
+        SandboxedEnvironment(helpers={"burn": burn}, time_limit=0.2).evaluate("burn(0.5) or True", {})
 
 
 def test_an_endless_expression_is_stopped_by_the_time_limit(sandbox):
