@@ -144,6 +144,10 @@ def when(value: str | datetime | None, style: str = "medium") -> str:
     if moment is None:
         return ""
     locale, name, zone = _moment_settings()
+    return _moment_text(moment, style, locale, name, zone)
+
+
+def _moment_text(moment: datetime, style: str, locale: Locale, name: str, zone: tzinfo) -> str:
     return str(_moment_pattern(name, style).apply(moment.astimezone(zone), locale))
 
 
@@ -171,8 +175,34 @@ def ago(value: str | datetime | None, now: datetime | None = None) -> str:
     moment = parse_moment(value)
     if moment is None:
         return ""
-    return str(dates.format_timedelta(moment - (now or datetime.now(UTC)), add_direction=True, threshold=0.9,
-                                      locale=_moment_settings()[0]))
+    return _ago_text(moment, now or datetime.now(UTC), _moment_settings()[0])
+
+
+def _ago_text(moment: datetime, now: datetime, locale: Locale) -> str:
+    return str(dates.format_timedelta(moment - now, add_direction=True, threshold=0.9, locale=locale))
+
+
+class PageMoments:
+    """``when`` and ``ago`` for one page of rows: the language and time zone looked up once, and each distinct
+    timestamp formatted once (a cycle's thousand steps share their opening and due moments)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.locale, self.name, self.zone = _moment_settings()
+        self._when: dict[tuple[datetime, str], str] = {}
+        self._ago: dict[str, str] = {}
+
+    def when(self, moment: datetime, style: str = "medium") -> str:
+        key = (moment, style)
+        if key not in self._when:
+            self._when[key] = _moment_text(moment, style, self.locale, self.name, self.zone)
+        return self._when[key]
+
+    def ago(self, value: str) -> str:
+        if value not in self._ago:
+            moment = parse_moment(value)
+            self._ago[value] = "" if moment is None else _ago_text(moment, self.now, self.locale)
+        return self._ago[value]
 
 
 def day(value: str | date | None) -> str:

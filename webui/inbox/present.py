@@ -17,7 +17,7 @@ from engine.org.views import DirectoryPerson
 from engine.runtime.views import Task, TaskMarks
 
 from ..context import display_name
-from ..i18n import _, ago, parse_moment, step_title, when
+from ..i18n import PageMoments, _, parse_moment, step_title, when
 from ..routing import link_by_id
 
 
@@ -78,6 +78,7 @@ class TaskLines:
         self.unclaim = link_by_id("tasks.unclaim", "task_id")
         self.assign = link_by_id("tasks.assign", "task_id")
         self.now = datetime.now(UTC)
+        self.moments = PageMoments(self.now)
 
     def __call__(self, rows: Iterable[Task]) -> list[TaskLine]:
         return [self.line(row) for row in rows]
@@ -95,8 +96,9 @@ class TaskLines:
         return TaskLine(
             id=task_id, href=self.show(task_id), step=step_title(row), request=row["instance_title"],
             process=self.process_titles.get(row["process"], row["process"]),
-            created_at=row["created_at"], waiting=ago(row["created_at"], self.now),
-            due_at=row["due_at"], due=when(due, "short") if due else "", overdue=due is not None and due < self.now,
+            created_at=row["created_at"], waiting=self.moments.ago(row["created_at"]),
+            due_at=row["due_at"], due=self.moments.when(due, "short") if due else "",
+            overdue=due is not None and due < self.now,
             action=action, action_href=action_href, offers=offered,
             assign_href=self.assign(task_id) if offered else "",
             on_behalf_of=display_name(row["on_behalf_of"]) if row["on_behalf_of"] else "",
@@ -119,6 +121,6 @@ class TaskLines:
                               marks.handed_reason))
         if marks.urged_by and marks.urged_at:
             shown.append(Mark("urged", self.says["urged"] % {"name": display_name(marks.urged_by),
-                                                             "time": ago(marks.urged_at, self.now)},
+                                                             "time": self.moments.ago(marks.urged_at)},
                               when(marks.urged_at)))
         return tuple(shown)
