@@ -8,7 +8,7 @@ with plain links and forms (``?step=N``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,11 +24,12 @@ from engine.org.views import RoleTitle
 from engine.runtime.instance_views import INSTANCE_STATUSES
 from engine.runtime.views import StepForm
 
-from ..context import engine, me, people, processes, signed_in, username
+from ..context import display_name, engine, me, people, processes, signed_in, username
 from ..errors import come_back_to
-from ..i18n import _, language, pick
+from ..i18n import _, language, pick, step_title
 from ..inbox.views import navigation
 from ..instances.status import GOOD_ENDS, status_text
+from ..routing import link_by_id
 from . import present
 from .tamper_text import tamper_text
 
@@ -63,15 +64,33 @@ def index() -> ResponseReturnValue:
     next_url = _link("audit.index", query.as_params(page["next"])) if page["next"] else None
     ends = sorted({"approved", "vetoed", "recorded", "closed"} | {r["end_event"] for r in page["items"]
                                                                   if r["end_event"]})
+    names = {user: display_name(user) for user in sorted(people())}
     return render_template(
         "audit/index.html", rows=page["items"], query=query, next_url=next_url, processes=processes(),
-        people=sorted(people()), statuses=INSTANCE_STATUSES, sorts=SORTS, orders=ORDERS, date_fields=DATE_FIELDS,
+        process_titles={key: step_title(p) for key, p in processes().items()}, links=_row_links(),
+        people=list(names.items()), names=names, statuses=INSTANCE_STATUSES, sorts=SORTS, orders=ORDERS,
+        date_fields=DATE_FIELDS,
         ends=ends, status_text=status_text, good_ends=GOOD_ENDS, filtered=bool(query.as_params()),
         first_page=_link("audit.index", query.as_params()) if query.after else None,
         may_see_log=engine().org.may(me(), Right.SEE_ACCESS_LOG), moves=present.move_labels(),
         may_export=engine().org.may(me(), Right.AUDIT),
         integrity=engine().audit.integrity_states(me(), [r["id"] for r in page["items"]]),
     )
+
+
+@dataclass(frozen=True)
+class _RowLinks:
+    """The links of the search's rows, each built once per page (``link_by_id``) and given each row's id."""
+
+    instance: Callable[[int], str]
+    case_file: Callable[[int], str]
+    case_file_pdf: Callable[[int], str]
+    bundle: Callable[[int], str]
+
+
+def _row_links() -> _RowLinks:
+    return _RowLinks(link_by_id("audit.instance", "instance_id"), link_by_id("audit.case_file", "instance_id"),
+                     link_by_id("audit.case_file_pdf", "instance_id"), link_by_id("api.instance_bundle", "instance_id"))
 
 
 @dataclass(frozen=True)
