@@ -23,7 +23,7 @@ from ..models import HumanTask, ProcessDefinition, ProcessInstance, TaskDefiniti
 from ..org.people import Actor, relationship_roles
 from ..org.queues import queue_condition
 from .task_marks import task_marks
-from .title_search import by_index, instance_titled, task_titled, title_like
+from .title_search import by_index, few_holders, instance_titled, task_titled, title_like
 from .views import InboxPage, Task, TaskCounts, TaskRow
 
 SORTS = ("age", "due")
@@ -151,6 +151,24 @@ def _searched(session: Session, text: str | None, counting: bool = False) -> boo
     return bool(text) and by_index(session, text, counting)
 
 
+SHORT_QUEUE = 500  # open tasks up to which a queue is searched row by row rather than through a title index
+
+
+def _read_row_by_row(session: Session, text: str, queue: ColumnElement[bool]) -> bool:
+    """SQLite: whether a text the title index would serve is better searched by LIKE on ``queue``'s rows: the queue
+    holds at most ``SHORT_QUEUE`` open tasks (counted in its index, up to one more), and more titles than that may
+    hold the text (``few_holders``; a rare text is found through the index for less, and the queue is not counted).
+
+    Through the index, every instance whose title holds the text is collected first: at 100k, ``2025-Q3`` in 4,931
+    titles took 11 ms for wang.lei's own 208 tasks (each candidate's title read again for the LIKE), which the LIKE
+    reads row by row in about 1 ms. Not on PostgreSQL: there the row-by-row statement for those 208 tasks was planned
+    as a parallel scan and sort (15 ms, more than through the index)."""
+    if session.get_bind().dialect.name != "sqlite" or few_holders(session, text.strip(), SHORT_QUEUE):
+        return False
+    held = select(literal(1)).select_from(HumanTask).where(HumanTask.state == OPEN, queue).limit(SHORT_QUEUE + 1)
+    return int(session.scalar(select(func.count()).select_from(held.subquery())) or 0) <= SHORT_QUEUE
+
+
 def open_tasks(
     session: Session, actor: Actor, scope: str = "all", process: str | None = None, text: str | None = None,
     sort: str = "age", after: str | None = None, limit: int = PAGE,
@@ -170,15 +188,18 @@ def open_tasks(
                                         TaskDefinition.name == HumanTask.name))
         .outerjoin(assignee, assignee.id == HumanTask.assignee_id)
         .outerjoin(absent, absent.id == HumanTask.on_behalf_of_id)
-        .where(HumanTask.state == OPEN, *_filters(process, text, _searched(session, text)))
+        .where(HumanTask.state == OPEN)
     )
+    indexed = _searched(session, text)
     stretches = _stretches(sort, after)
     rows: list[Any] = []
     for queue in queues(actor, scope):
         found = 0
+        matching = _filters(process, text, indexed and not _read_row_by_row(session, text or "", queue))
         for conditions, order in stretches:
             if found < limit:
-                read = session.execute(base.where(queue, *conditions).order_by(*order).limit(limit - found)).all()
+                statement = base.where(queue, *matching, *conditions).order_by(*order).limit(limit - found)
+                read = session.execute(statement).all()
                 rows += read
                 found += len(read)
     rows.sort(key=lambda row: _sort_key(row, sort))

@@ -137,7 +137,23 @@ def by_index(session: Session, text: str, counting: bool = False) -> bool:
             index = PG_BIGRAM_INDEX if len(text) == BIGRAM else PG_CHARACTER_INDEX
             found = float(session.scalar(text_clause(PG_HOLDERS), {"index": index, "gram": text}) or 0)
         decided[(text, common)] = found < common
+        session.info.setdefault("opsflow_title_holders", {})[text] = found
     return decided[(text, common)]
+
+
+def few_holders(session: Session, text: str, most: int) -> bool:
+    """SQLite: whether at most ``most`` titles may hold ``text`` (then the index finds them for little). One or two
+    characters: by ``by_index``'s count of the gram's holders; more: the FTS5 candidates (a superset: case folded
+    for every letter) counted up to one more, which takes well under a millisecond at 100k, common or rare."""
+    if len(text) < TRIGRAM:
+        by_index(session, text)
+        return bool(session.info["opsflow_title_holders"][text] <= most)
+    known: dict[tuple[str, int], bool] = session.info.setdefault("opsflow_title_few", {})  # once per use case
+    if (text, most) not in known:
+        candidates = (select(literal(1)).select_from(table(FTS_TABLE))
+                      .where(literal_column(FTS_TABLE).op("MATCH")(literal(fts_phrase(text)))).limit(most + 1))
+        known[(text, most)] = int(session.scalar(select(func.count()).select_from(candidates.subquery())) or 0) <= most
+    return known[(text, most)]
 
 
 def planned_for_its_text(session: Session) -> None:
