@@ -7,8 +7,8 @@ in by posting to ``/login`` with the demo password, the API with a token from ``
 
 * ``GET /`` (the inbox) and ``GET /api/v1/tasks`` for the user with about 30,000 team tasks and the
   user with about 5 tasks, and both sorted by due date for the first; his inbox searched for texts that
-  none of his tasks has (``2025-Q3`` in 5% of the titles, ``Spring`` in 14%: through the title index, and on
-  SQLite his own short queue row by row, ``inbox.SHORT_QUEUE``), two-character texts (in no
+  none of his tasks has (``2025-Q3`` in 5% of the titles) or few have (``Spring`` in 14%): through the title
+  index (``title_search.task_or_instance_titled``), two-character texts (in no
   title, in step titles that are not his, in 11%, 25%, 28% and every title: the bigram index for the rare ones,
   his queue row by row in its order for the common ones), one-character ones (in no title, in 25%, 28% and every
   title: the character index, or row by row) and a three-character one in no title; the auditor's search for

@@ -23,7 +23,13 @@ from ..models import HumanTask, ProcessDefinition, ProcessInstance, TaskDefiniti
 from ..org.people import Actor, relationship_roles
 from ..org.queues import queue_condition
 from .task_marks import task_marks
-from .title_search import by_index, few_holders, instance_titled, task_titled, title_like
+from .title_search import (
+    by_index,
+    instance_titled,
+    task_or_instance_titled,
+    task_titled,
+    title_like,
+)
 from .views import InboxPage, Task, TaskCounts, TaskRow
 
 SORTS = ("age", "due")
@@ -127,15 +133,20 @@ def queues(actor: Actor, scope: str = "all") -> list[ColumnElement[bool]]:
     return found
 
 
-def _filters(process: str | None, text: str | None, indexed: bool) -> list[ColumnElement[bool]]:
+def _filters(process: str | None, text: str | None, indexed: bool, joined: bool = False) -> list[ColumnElement[bool]]:
     """The conditions of ``process`` and ``text``; with ``indexed`` (``title_search.by_index``) on ``human_task``'s
-    own columns (the index finds the instances), otherwise on the joined instance's and step's titles."""
+    own columns (the index finds the instances; ``joined``: a list that joins the instance, whose title the index's
+    candidates are then checked on, ``task_or_instance_titled``), otherwise on the joined instance's and step's
+    titles."""
     conditions: list[ColumnElement[bool]] = []
     if process:
         conditions.append(HumanTask.definition_id.in_(
             select(ProcessDefinition.id).where(ProcessDefinition.key == process)))
     text = text.strip() if text else ""
-    if text and indexed:
+    if text and indexed and joined:
+        conditions.append(task_or_instance_titled(HumanTask.instance_id, ProcessInstance.title,
+                                                  HumanTask.definition_id, HumanTask.name, text))
+    elif text and indexed:
         conditions.append(or_(instance_titled(HumanTask.instance_id, text),
                               task_titled(HumanTask.definition_id, HumanTask.name, text)))
     elif text:  # one character, or a common pair: LIKE on the rows the queue already narrowed to
@@ -149,24 +160,6 @@ def _searched(session: Session, text: str | None, counting: bool = False) -> boo
     text: it does not matter), for a list or for a capped count (``counting``)."""
     text = text.strip() if text else ""
     return bool(text) and by_index(session, text, counting)
-
-
-SHORT_QUEUE = 500  # open tasks up to which a queue is searched row by row rather than through a title index
-
-
-def _read_row_by_row(session: Session, text: str, queue: ColumnElement[bool]) -> bool:
-    """SQLite: whether a text the title index would serve is better searched by LIKE on ``queue``'s rows: the queue
-    holds at most ``SHORT_QUEUE`` open tasks (counted in its index, up to one more), and more titles than that may
-    hold the text (``few_holders``; a rare text is found through the index for less, and the queue is not counted).
-
-    Through the index, every instance whose title holds the text is collected first: at 100k, ``2025-Q3`` in 4,931
-    titles took 11 ms for wang.lei's own 208 tasks (each candidate's title read again for the LIKE), which the LIKE
-    reads row by row in about 1 ms. Not on PostgreSQL: there the row-by-row statement for those 208 tasks was planned
-    as a parallel scan and sort (15 ms, more than through the index)."""
-    if session.get_bind().dialect.name != "sqlite" or few_holders(session, text.strip(), SHORT_QUEUE):
-        return False
-    held = select(literal(1)).select_from(HumanTask).where(HumanTask.state == OPEN, queue).limit(SHORT_QUEUE + 1)
-    return int(session.scalar(select(func.count()).select_from(held.subquery())) or 0) <= SHORT_QUEUE
 
 
 def open_tasks(
@@ -195,7 +188,7 @@ def open_tasks(
     rows: list[Any] = []
     for queue in queues(actor, scope):
         found = 0
-        matching = _filters(process, text, indexed and not _read_row_by_row(session, text or "", queue))
+        matching = _filters(process, text, indexed, joined=True)
         for conditions, order in stretches:
             if found < limit:
                 statement = base.where(queue, *matching, *conditions).order_by(*order).limit(limit - found)

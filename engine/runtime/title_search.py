@@ -137,23 +137,7 @@ def by_index(session: Session, text: str, counting: bool = False) -> bool:
             index = PG_BIGRAM_INDEX if len(text) == BIGRAM else PG_CHARACTER_INDEX
             found = float(session.scalar(text_clause(PG_HOLDERS), {"index": index, "gram": text}) or 0)
         decided[(text, common)] = found < common
-        session.info.setdefault("opsflow_title_holders", {})[text] = found
     return decided[(text, common)]
-
-
-def few_holders(session: Session, text: str, most: int) -> bool:
-    """SQLite: whether at most ``most`` titles may hold ``text`` (then the index finds them for little). One or two
-    characters: by ``by_index``'s count of the gram's holders; more: the FTS5 candidates (a superset: case folded
-    for every letter) counted up to one more, which takes well under a millisecond at 100k, common or rare."""
-    if len(text) < TRIGRAM:
-        by_index(session, text)
-        return bool(session.info["opsflow_title_holders"][text] <= most)
-    known: dict[tuple[str, int], bool] = session.info.setdefault("opsflow_title_few", {})  # once per use case
-    if (text, most) not in known:
-        candidates = (select(literal(1)).select_from(table(FTS_TABLE))
-                      .where(literal_column(FTS_TABLE).op("MATCH")(literal(fts_phrase(text)))).limit(most + 1))
-        known[(text, most)] = int(session.scalar(select(func.count()).select_from(candidates.subquery())) or 0) <= most
-    return known[(text, most)]
 
 
 def planned_for_its_text(session: Session) -> None:
@@ -198,7 +182,7 @@ class _ByDialect(ColumnElement[bool]):
 @compiles(_ByDialect)
 def _compile_by_dialect(element: _ByDialect, compiler: Any, **kw: Any) -> str:
     chosen = element.sqlite if compiler.dialect.name == "sqlite" else element.other
-    return str(compiler.process(chosen, **kw))
+    return f"({compiler.process(chosen, **kw)})"  # in parentheses: an OR inside would otherwise bind to the next AND
 
 
 def _candidates(text: str) -> ColumnElement[bool]:
@@ -258,6 +242,27 @@ def instance_titled(instance_id: Any, text: str) -> ColumnElement[bool]:
         return result
     return _ByDialect(instance_id.in_(_sqlite_bigram_titled(text)),
                       instance_id.in_(select(ProcessInstance.id).where(_pg_bigram(text))))
+
+
+def task_or_instance_titled(instance_id: Any, title: Any, definition_id: Any, name: Any,
+                            text: str) -> ColumnElement[bool]:
+    """A list row (its task's ``instance_id``, ``definition_id`` and ``name``, its instance's ``title`` joined) whose
+    instance title or step title contains ``text`` (at least ``BIGRAM`` characters): ``instance_titled`` or
+    ``task_titled``, but on SQLite for three characters or more written so that the FTS5 candidates and the step
+    titles are tested on the task's own columns, before its instance is joined, and the LIKE reads only the joined
+    titles of the candidates that remain: ``(candidate or step) and (title LIKE or step)``, the same rows as
+    ``(candidate and title LIKE) or step``, as every title holding the text is a candidate. Through
+    ``instance_titled``, every candidate's title was read again first: at 100k, ``Spring`` (in 14,098 titles) took
+    56 ms for wang.lei's team's queue and 34 ms for his own 208 tasks, against 5 and 5."""
+    usual = or_(instance_titled(instance_id, text), task_titled(definition_id, name, text))
+    if len(text) < TRIGRAM:
+        return usual
+    fts = table(FTS_TABLE)
+    candidates: Select[Any] = (select(literal_column("rowid")).select_from(fts)
+                               .where(literal_column(FTS_TABLE).op("MATCH")(literal(fts_phrase(text)))))
+    step = task_titled(definition_id, name, text)
+    early = and_(or_(instance_id.in_(candidates), step), or_(title_like(title, text), step))
+    return _ByDialect(early, usual)
 
 
 def task_titled(definition_id: Any, name: Any, text: str) -> ColumnElement[bool]:

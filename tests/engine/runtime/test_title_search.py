@@ -5,13 +5,13 @@ wildcards taken literally."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import and_, event, func, or_, select, text, update
+from sqlalchemy import and_, func, or_, select, text, update
 
 from engine.audit import search as audit_search
 from engine.audit.search import InstanceQuery
 from engine.models import HumanTask, ProcessInstance, TaskDefinition
 from engine.org.people import Person, acting
-from engine.runtime import inbox, title_search
+from engine.runtime import title_search
 from engine.runtime.inbox import OPEN, queues
 from tests.journey import OPERATOR, START
 
@@ -52,11 +52,7 @@ def plans(engine):
     return ids
 
 
-@pytest.mark.parametrize("short_queue", [0, 2])
-def test_the_index_finds_what_the_row_by_row_search_found(engine, plans, monkeypatch, short_queue):
-    """With every queue long (``short_queue`` 0: the index serves the inbox too), and with his own queue of one task
-    short (2: read row by row for a text more than two titles hold, as ``inbox.SHORT_QUEUE`` does at 100k)."""
-    monkeypatch.setattr(inbox, "SHORT_QUEUE", short_queue)
+def test_the_index_finds_what_the_row_by_row_search_found(engine, plans):
     with engine.core.reading() as session:
         actor = acting(session, WANG)
         expected = {query: _old_inbox(session, actor, query) for query in QUERIES}
@@ -70,39 +66,6 @@ def test_the_index_finds_what_the_row_by_row_search_found(engine, plans, monkeyp
         assert (page.mine_total or 0) + (page.team_total or 0) == len(expected[query]), query
         instances = engine.audit.search(OPERATOR, InstanceQuery(q=query.strip(), limit=200))["items"]
         assert {item["id"] for item in instances} == audited[query], query
-
-
-def test_a_short_queue_is_searched_row_by_row_and_a_long_one_through_the_index(engine, plans, monkeypatch):
-    """On SQLite, a queue of ``SHORT_QUEUE`` open tasks or fewer is searched by LIKE on its rows when more titles than
-    that may hold the text (through the index every such instance is collected first: 2025-Q3 in 4,931 titles, for 208
-    tasks); a longer queue, or a text few titles hold, through the index. Both find the same
-    (``test_the_index_finds_what_the_row_by_row_search_found``). Here ``SHORT_QUEUE`` is 2: his own queue holds one
-    task, his team's sixteen; "spring" is in three titles, "春季" in one."""
-    statements: list[str] = []
-
-    def seen(conn, cursor, statement, parameters, context, many):
-        statements.append(statement)
-
-    def through_index(text: str) -> tuple[list[bool], list[int]]:
-        statements.clear()
-        found = [task["id"] for task in engine.work.tasks(WANG, text=text)]
-        listed = [s for s in statements if "human_task.created_at" in s and "ORDER BY" in s]
-        assert len(listed) == 2, statements  # his own queue and his team's
-        return ["human_task.instance_id IN (" in s for s in listed], found
-
-    event.listen(engine.db, "before_cursor_execute", seen)
-    try:
-        monkeypatch.setattr(inbox, "SHORT_QUEUE", 2)
-        mine_by_rows, spring = through_index("spring")
-        rare, spring_rare = through_index("春季")
-        monkeypatch.setattr(inbox, "SHORT_QUEUE", 0)
-        every_by_index, spring_again = through_index("spring")
-    finally:
-        event.remove(engine.db, "before_cursor_execute", seen)
-    sqlite = engine.db.dialect.name == "sqlite"  # PostgreSQL planned the row-by-row read badly: always the index
-    assert mine_by_rows == [not sqlite, True]  # his own queue row by row, his team's through the index
-    assert rare == [True, True] and every_by_index == [True, True]
-    assert spring == spring_again and len(spring) == 3 and len(spring_rare) == 1
 
 
 def test_the_index_follows_a_renamed_instance(engine, plans):
