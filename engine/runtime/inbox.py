@@ -181,18 +181,15 @@ def open_tasks(
                                         TaskDefinition.name == HumanTask.name))
         .outerjoin(assignee, assignee.id == HumanTask.assignee_id)
         .outerjoin(absent, absent.id == HumanTask.on_behalf_of_id)
-        .where(HumanTask.state == OPEN)
+        .where(HumanTask.state == OPEN, *_filters(process, text, _searched(session, text), joined=True))
     )
-    indexed = _searched(session, text)
     stretches = _stretches(sort, after)
     rows: list[Any] = []
     for queue in queues(actor, scope):
         found = 0
-        matching = _filters(process, text, indexed, joined=True)
         for conditions, order in stretches:
             if found < limit:
-                statement = base.where(queue, *matching, *conditions).order_by(*order).limit(limit - found)
-                read = session.execute(statement).all()
+                read = session.execute(base.where(queue, *conditions).order_by(*order).limit(limit - found)).all()
                 rows += read
                 found += len(read)
     rows.sort(key=lambda row: _sort_key(row, sort))

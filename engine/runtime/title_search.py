@@ -185,16 +185,19 @@ def _compile_by_dialect(element: _ByDialect, compiler: Any, **kw: Any) -> str:
     return f"({compiler.process(chosen, **kw)})"  # in parentheses: an OR inside would otherwise bind to the next AND
 
 
+def _fts_candidates(text: str) -> Select[Any]:
+    """SQLite: the ids of the instances the FTS5 table finds for ``text`` (at least ``TRIGRAM`` characters)."""
+    return (select(literal_column("rowid")).select_from(table(FTS_TABLE))
+            .where(literal_column(FTS_TABLE).op("MATCH")(literal(fts_phrase(text)))))
+
+
 def _candidates(text: str) -> ColumnElement[bool]:
     """What the index says of ``ProcessInstance``'s title for ``text`` (at least ``BIGRAM`` characters): a superset
     of the titles containing it, which the LIKE then decides. Trigrams: on SQLite the FTS5 candidates, on
     PostgreSQL nothing (the ILIKE itself is served by the GIN index). Bigrams: the rows of ``BIGRAM_TABLE`` on
     SQLite; on PostgreSQL the bigram GIN index, whose answer is exact (``_pg_bigram``)."""
     if len(text) >= TRIGRAM:
-        fts = table(FTS_TABLE)
-        found: Select[Any] = (select(literal_column("rowid")).select_from(fts)
-                              .where(literal_column(FTS_TABLE).op("MATCH")(literal(fts_phrase(text)))))
-        return _ByDialect(ProcessInstance.id.in_(found), true())
+        return _ByDialect(ProcessInstance.id.in_(_fts_candidates(text)), true())
     bigrams = table(BIGRAM_TABLE)
     kept: Select[Any] = (select(literal_column("instance_id")).select_from(bigrams)
                          .where(literal_column("gram").in_([func.lower(literal(text)), literal(LONG_TITLE)])))
@@ -257,11 +260,8 @@ def task_or_instance_titled(instance_id: Any, title: Any, definition_id: Any, na
     usual = or_(instance_titled(instance_id, text), task_titled(definition_id, name, text))
     if len(text) < TRIGRAM:
         return usual
-    fts = table(FTS_TABLE)
-    candidates: Select[Any] = (select(literal_column("rowid")).select_from(fts)
-                               .where(literal_column(FTS_TABLE).op("MATCH")(literal(fts_phrase(text)))))
     step = task_titled(definition_id, name, text)
-    early = and_(or_(instance_id.in_(candidates), step), or_(title_like(title, text), step))
+    early = and_(or_(instance_id.in_(_fts_candidates(text)), step), or_(title_like(title, text), step))
     return _ByDialect(early, usual)
 
 
