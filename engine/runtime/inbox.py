@@ -11,6 +11,7 @@ planners can match the partial index.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -162,6 +163,43 @@ def _searched(session: Session, text: str | None, counting: bool = False) -> boo
     return bool(text) and by_index(session, text, counting)
 
 
+FIRST_ROWS = 1000  # PostgreSQL: a searched queue's rows read in its order, row by row, before its title index
+
+
+def _listed(task: Any) -> Select[Any]:
+    """The columns a list shows of ``task`` (``HumanTask`` or an alias of it), joined to its instance, step and
+    people: never the instance's state or data."""
+    return (select(*(getattr(task, column.key) for column in TASK_COLUMNS), ProcessInstance.process_key,
+                   ProcessInstance.title.label("instance_title"), TaskDefinition.title.label("form_title"),
+                   TaskDefinition.title_zh.label("form_title_zh"), ASSIGNEE.username.label("assignee_name"),
+                   ON_BEHALF_OF.username.label("on_behalf_of_name"), TaskDefinition.bulk_approve)
+            .join(ProcessInstance, ProcessInstance.id == task.instance_id)
+            .outerjoin(TaskDefinition, and_(TaskDefinition.definition_id == task.definition_id,
+                                            TaskDefinition.name == task.name))
+            .outerjoin(ASSIGNEE, ASSIGNEE.id == task.assignee_id)
+            .outerjoin(ON_BEHALF_OF, ON_BEHALF_OF.id == task.on_behalf_of_id))
+
+
+def _from_first_rows(session: Session, queue: ColumnElement[bool], conditions: list[ColumnElement[bool]],
+                     order: list[Any], process: str | None, text: str, wanted: int) -> Sequence[Any] | None:
+    """PostgreSQL: the first ``wanted`` matches of ``text`` among the first ``FIRST_ROWS`` rows of ``queue`` (in
+    ``order``, after ``conditions``), read row by row; ``None`` when those rows hold fewer and the queue goes on
+    (the title index must answer). Through the index, every instance whose title holds the text is collected first
+    (at 100k, ``Spring`` in 14,098 titles: 27 ms for each of wang.lei's two queues, where his team's first 667 rows
+    hold a page of them); a rare text costs the index's answer after the first rows were read for nothing."""
+    first = (select(HumanTask).where(HumanTask.state == OPEN, queue, *conditions, *_filters(process, None, False))
+             .order_by(*order).limit(FIRST_ROWS).subquery())
+    task = aliased(HumanTask, first)
+    in_order = [getattr(task, column.key) for column in order]
+    read = session.execute(_listed(task).where(*_filters(None, text, False)).order_by(*in_order)
+                           .limit(wanted)).all()
+    if len(read) == wanted:
+        return read
+    beyond = select(HumanTask.id).where(HumanTask.state == OPEN, queue, *conditions, *_filters(process, None, False))
+    more = session.execute(beyond.order_by(*order).offset(FIRST_ROWS).limit(1)).first()
+    return None if more else read
+
+
 def open_tasks(
     session: Session, actor: Actor, scope: str = "all", process: str | None = None, text: str | None = None,
     sort: str = "age", after: str | None = None, limit: int = PAGE,
@@ -170,26 +208,20 @@ def open_tasks(
     if sort not in SORTS:
         raise InvalidInput(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
     limit = max(1, min(limit, MAX_INBOX_ROWS))
-    assignee, absent = ASSIGNEE, ON_BEHALF_OF
-    base = (  # only the columns the inbox shows: never the instance's state or data
-        select(*TASK_COLUMNS, ProcessInstance.process_key, ProcessInstance.title.label("instance_title"),
-               TaskDefinition.title.label("form_title"), TaskDefinition.title_zh.label("form_title_zh"),
-               assignee.username.label("assignee_name"), absent.username.label("on_behalf_of_name"),
-               TaskDefinition.bulk_approve)
-        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-        .outerjoin(TaskDefinition, and_(TaskDefinition.definition_id == HumanTask.definition_id,
-                                        TaskDefinition.name == HumanTask.name))
-        .outerjoin(assignee, assignee.id == HumanTask.assignee_id)
-        .outerjoin(absent, absent.id == HumanTask.on_behalf_of_id)
-        .where(HumanTask.state == OPEN, *_filters(process, text, _searched(session, text), joined=True))
-    )
+    text = text.strip() if text else ""
+    indexed = _searched(session, text)
+    first_rows = indexed and session.get_bind().dialect.name != "sqlite"  # SQLite: task_or_instance_titled
+    base = _listed(HumanTask).where(HumanTask.state == OPEN, *_filters(process, text, indexed, joined=True))
     stretches = _stretches(sort, after)
     rows: list[Any] = []
     for queue in queues(actor, scope):
         found = 0
         for conditions, order in stretches:
             if found < limit:
-                read = session.execute(base.where(queue, *conditions).order_by(*order).limit(limit - found)).all()
+                read = (_from_first_rows(session, queue, conditions, order, process, text, limit - found)
+                        if first_rows else None)
+                if read is None:
+                    read = session.execute(base.where(queue, *conditions).order_by(*order).limit(limit - found)).all()
                 rows += read
                 found += len(read)
     rows.sort(key=lambda row: _sort_key(row, sort))

@@ -5,13 +5,13 @@ wildcards taken literally."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import and_, func, or_, select, text, update
+from sqlalchemy import and_, event, func, or_, select, text, update
 
 from engine.audit import search as audit_search
 from engine.audit.search import InstanceQuery
 from engine.models import HumanTask, ProcessInstance, TaskDefinition
 from engine.org.people import Person, acting
-from engine.runtime import title_search
+from engine.runtime import inbox, title_search
 from engine.runtime.inbox import OPEN, queues
 from tests.journey import OPERATOR, START
 
@@ -52,7 +52,11 @@ def plans(engine):
     return ids
 
 
-def test_the_index_finds_what_the_row_by_row_search_found(engine, plans):
+@pytest.mark.parametrize("first_rows", [0, inbox.FIRST_ROWS])
+def test_the_index_finds_what_the_row_by_row_search_found(engine, plans, monkeypatch, first_rows):
+    """On PostgreSQL a list reads a queue's first ``FIRST_ROWS`` rows row by row before its index: with none (the
+    index answers every list) and as shipped (these queues are short: the first rows answer)."""
+    monkeypatch.setattr(inbox, "FIRST_ROWS", first_rows)
     with engine.core.reading() as session:
         actor = acting(session, WANG)
         expected = {query: _old_inbox(session, actor, query) for query in QUERIES}
@@ -66,6 +70,31 @@ def test_the_index_finds_what_the_row_by_row_search_found(engine, plans):
         assert (page.mine_total or 0) + (page.team_total or 0) == len(expected[query]), query
         instances = engine.audit.search(OPERATOR, InstanceQuery(q=query.strip(), limit=200))["items"]
         assert {item["id"] for item in instances} == audited[query], query
+
+
+def test_postgresql_reads_a_queues_first_rows_before_its_index(engine, plans, monkeypatch):
+    """On PostgreSQL a searched list reads its queue's first ``FIRST_ROWS`` rows row by row, and asks the title index
+    only when they hold less than a page and the queue goes on (here: with ``FIRST_ROWS`` 0); SQLite always asks its
+    index (``task_or_instance_titled`` reads only the candidates' titles). Both find the same three."""
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, many):
+        statements.append(statement)
+
+    def searched() -> tuple[list[int], bool]:
+        statements.clear()
+        found = [task["id"] for task in engine.work.tasks(WANG, text="spring")]
+        return found, any("human_task.instance_id IN (" in statement for statement in statements)
+
+    event.listen(engine.db, "before_cursor_execute", seen)
+    try:
+        first_rows, index_after_first_rows = searched()
+        monkeypatch.setattr(inbox, "FIRST_ROWS", 0)
+        index_only, index_asked = searched()
+    finally:
+        event.remove(engine.db, "before_cursor_execute", seen)
+    assert first_rows == index_only and len(first_rows) == 3  # Spring launch, SPRING Launch, spring_launch
+    assert (index_after_first_rows, index_asked) == (engine.db.dialect.name == "sqlite", True)
 
 
 def test_the_index_follows_a_renamed_instance(engine, plans):
