@@ -159,6 +159,30 @@ PG_HOLDERS = (
     "* (SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = to_regclass(current_schema() || '.process_instance'))")
 
 
+# PostgreSQL: how many titles hold the rarest bigram of :text (as ``PG_HOLDERS``; 0 when one is not among the most
+# common): at most that many hold the text
+PG_RAREST_BIGRAM = (
+    "SELECT coalesce(min(coalesce((SELECT u.share FROM pg_stats AS s, "
+    "unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS u(gram, share) "
+    "WHERE s.schemaname = current_schema() AND s.tablename = :index AND u.gram = g LIMIT 1), 0)), 0) "
+    "* (SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = to_regclass(current_schema() || '.process_instance')) "
+    "FROM unnest(opsflow_title_bigrams(:text)) AS g")  # BIGRAM_FUNCTION
+
+
+def may_be_common(session: Session, text: str) -> bool:
+    """PostgreSQL: whether ``COMMON`` titles or more may hold ``text``, so that a list's first rows likely hold a
+    page of it. One or two characters searched through an index are rare (``by_index``); for more, the rarest of
+    the text's bigrams is looked up in the bigram index's statistics (at 100k: ``Spring`` 14%, ``2025-Q3`` 10% by
+    ``q3``, ``乙丙丁`` none). Once per use case."""
+    if len(text) < TRIGRAM:
+        return False
+    known: dict[str, bool] = session.info.setdefault("opsflow_title_common", {})
+    if text not in known:
+        found = float(session.scalar(text_clause(PG_RAREST_BIGRAM), {"index": PG_BIGRAM_INDEX, "text": text}) or 0)
+        known[text] = found >= COMMON
+    return known[text]
+
+
 def fts_phrase(text: str) -> str:
     """``text`` as one FTS5 phrase (a quoted string, its quotes doubled): with the trigram tokenizer, a phrase
     matches wherever its characters stand together in the title."""

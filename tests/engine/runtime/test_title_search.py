@@ -52,11 +52,7 @@ def plans(engine):
     return ids
 
 
-@pytest.mark.parametrize("first_rows", [0, inbox.FIRST_ROWS])
-def test_the_index_finds_what_the_row_by_row_search_found(engine, plans, monkeypatch, first_rows):
-    """On PostgreSQL a list reads a queue's first ``FIRST_ROWS`` rows row by row before its index: with none (the
-    index answers every list) and as shipped (these queues are short: the first rows answer)."""
-    monkeypatch.setattr(inbox, "FIRST_ROWS", first_rows)
+def test_the_index_finds_what_the_row_by_row_search_found(engine, plans):
     with engine.core.reading() as session:
         actor = acting(session, WANG)
         expected = {query: _old_inbox(session, actor, query) for query in QUERIES}
@@ -73,27 +69,31 @@ def test_the_index_finds_what_the_row_by_row_search_found(engine, plans, monkeyp
 
 
 def test_postgresql_reads_a_queues_first_rows_before_its_index(engine, plans, monkeypatch):
-    """On PostgreSQL a searched list reads its queue's first ``FIRST_ROWS`` rows row by row, and asks the title index
-    only when they hold less than a page and the queue goes on (here: with ``FIRST_ROWS`` 0); SQLite always asks its
-    index (``task_or_instance_titled`` reads only the candidates' titles). Both find the same three."""
+    """On PostgreSQL a list searched for a text many titles may hold (``may_be_common``) reads its queue's first
+    ``FIRST_ROWS`` rows row by row, and asks the title index only when they hold less than a page and the queue goes
+    on (here: with ``FIRST_ROWS`` 0); a rare text goes to the index at once. SQLite always asks its index
+    (``task_or_instance_titled`` reads only the candidates' titles). Both find the same three."""
     statements: list[str] = []
 
     def seen(conn, cursor, statement, parameters, context, many):
         statements.append(statement)
 
-    def searched() -> tuple[list[int], bool]:
+    def searched(text: str) -> tuple[list[int], bool]:
         statements.clear()
-        found = [task["id"] for task in engine.work.tasks(WANG, text="spring")]
+        found = [task["id"] for task in engine.work.tasks(WANG, text=text)]
         return found, any("human_task.instance_id IN (" in statement for statement in statements)
 
+    _common_from(engine, monkeypatch, 3)  # "spring" is in 3 titles (its rarest bigram too): common here
     event.listen(engine.db, "before_cursor_execute", seen)
     try:
-        first_rows, index_after_first_rows = searched()
+        first_rows, index_after_first_rows = searched("spring")
+        rare, index_for_rare = searched("春季新")  # in one title: the index at once
         monkeypatch.setattr(inbox, "FIRST_ROWS", 0)
-        index_only, index_asked = searched()
+        index_only, index_asked = searched("spring")
     finally:
         event.remove(engine.db, "before_cursor_execute", seen)
     assert first_rows == index_only and len(first_rows) == 3  # Spring launch, SPRING Launch, spring_launch
+    assert len(rare) == 1 and index_for_rare
     assert (index_after_first_rows, index_asked) == (engine.db.dialect.name == "sqlite", True)
 
 
@@ -230,13 +230,16 @@ def _common_from(engine, monkeypatch, holders: int, counted: int | None = None) 
             conn.exec_driver_sql("ANALYZE process_instance")
 
 
-@pytest.mark.parametrize("counted", [3, 10**6])
-def test_a_common_text_is_searched_row_by_row_with_the_same_results(engine, plans, monkeypatch, counted):
+@pytest.mark.parametrize(("counted", "first_rows"), [(3, inbox.FIRST_ROWS), (10**6, inbox.FIRST_ROWS), (3, 2)])
+def test_a_common_text_is_searched_row_by_row_with_the_same_results(engine, plans, monkeypatch, counted, first_rows):
     """A pair or a character in ``COMMON`` titles or more (here 3) is read row by row in the list's order: the index
     would collect every holder first. On both sides of that boundary, the results (and counts, and the auditor's
     pages) stay those of the row-by-row search; also where the lists read row by row and SQLite's counts go through the
-    index (``counted``)."""
+    index (``counted``). On PostgreSQL a longer text that may be common is looked for in a queue's first rows
+    (``FIRST_ROWS``) before the index: as shipped they hold the whole of these queues; with 2, the index answers
+    where they hold less than a page."""
     _common_from(engine, monkeypatch, 3, counted)
+    monkeypatch.setattr(inbox, "FIRST_ROWS", first_rows)
     with engine.core.reading() as session:
         decided = {text: title_search.by_index(session, text) for text in ("pr", "调研", "spr", "s", "乙", "la")}
         actor = acting(session, WANG)
