@@ -189,16 +189,15 @@ def _from_first_rows(session: Session, queue: ColumnElement[bool], conditions: l
     (at 100k, ``Spring`` in 14,098 titles: 27 ms for each of wang.lei's two queues, where his team's first 667 rows
     hold a page of them). Asked only for a text many titles may hold (``may_be_common``): for a rare one the first
     rows were read for nothing (about 8 ms at 100k) before the index answered."""
-    first = (select(HumanTask).where(HumanTask.state == OPEN, queue, *conditions, *_filters(process, None, False))
-             .order_by(*order).limit(FIRST_ROWS).subquery())
-    task = aliased(HumanTask, first)
+    in_queue = (select(HumanTask).where(HumanTask.state == OPEN, queue, *conditions, *_filters(process, None, False))
+                .order_by(*order))
+    task = aliased(HumanTask, in_queue.limit(FIRST_ROWS).subquery())
     in_order = [getattr(task, column.key) for column in order]
     read = session.execute(_listed(task).where(*_filters(None, text, False)).order_by(*in_order)
                            .limit(wanted)).all()
     if len(read) == wanted:
         return read
-    beyond = select(HumanTask.id).where(HumanTask.state == OPEN, queue, *conditions, *_filters(process, None, False))
-    more = session.execute(beyond.order_by(*order).offset(FIRST_ROWS).limit(1)).first()
+    more = session.execute(in_queue.with_only_columns(HumanTask.id).offset(FIRST_ROWS).limit(1)).first()
     return None if more else read
 
 
