@@ -49,17 +49,22 @@ class ProcessInstance(Base):
     next_timer_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
 
+QUEUE_CARRIES = ["instance_id", "definition_id", "name", "unit_scope"]  # PostgreSQL: a queue entry's own columns
+
+
 class HumanTask(Base):
     """A user task waiting for (or done by) a person; the inbox reads only this table."""
 
     __tablename__ = "human_task"
     __table_args__ = (
-        # The team queue: open, unclaimed tasks of a role, oldest first (the inbox reads it in index order).
+        # The team queue: open, unclaimed tasks of a role, oldest first (the inbox reads it in index order). On
+        # PostgreSQL each entry carries what a search tests (instance, step, unit: 0046), so a searched queue is
+        # tested from the index alone.
         Index("ix_human_task_queue", "lane", "created_at", "id", sqlite_where=text(OPEN_UNCLAIMED),
-              postgresql_where=text(OPEN_UNCLAIMED)),
+              postgresql_where=text(OPEN_UNCLAIMED), postgresql_include=QUEUE_CARRIES),
         # ... and by due date (the dated ones first, then the undated by id: two stretches of this index).
         Index("ix_human_task_queue_due", "lane", "due_at", "id", sqlite_where=text(OPEN_UNCLAIMED),
-              postgresql_where=text(OPEN_UNCLAIMED)),
+              postgresql_where=text(OPEN_UNCLAIMED), postgresql_include=QUEUE_CARRIES),
         # A person's own tasks, oldest first; and their open ones by due date. Only the held ones (a task comes
         # unclaimed to a role, most of the time: its row writes no page of this index until someone holds it).
         Index("ix_human_task_assignee", "assignee_id", "state", "created_at", "id", sqlite_where=text(HELD),

@@ -18,7 +18,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, Select, String, and_, bindparam, func, literal, select, union_all
+from sqlalchemy import ColumnElement, Integer, Select, String, and_, any_, bindparam, func, literal, select, union_all
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, aliased
 
 from ..clock import utc_iso
@@ -42,8 +43,8 @@ def _unindexed(kind: Any) -> ColumnElement[str]:
     return result
 
 
-def _causes(ids: Any) -> Select[Any]:
-    """Per task, the event that began the step that made it."""
+def _causes(chosen: ColumnElement[bool]) -> Select[Any]:
+    """Per task (``chosen``: a condition on ``HumanTask.id``), the event that began the step that made it."""
     created, earlier, cause = aliased(HistoryEvent), aliased(HistoryEvent), aliased(HistoryEvent)
     last_before = (select(func.max(earlier.seq))
                    .where(earlier.instance_id == HumanTask.instance_id, earlier.seq < created.seq,
@@ -54,17 +55,17 @@ def _causes(ids: Any) -> Select[Any]:
             .join(created, and_(created.instance_id == HumanTask.instance_id, created.human_task_id == HumanTask.id,
                                 _unindexed(created.kind) == "task_created"))
             .join(cause, and_(cause.instance_id == HumanTask.instance_id, cause.seq == last_before))
-            .where(HumanTask.id.in_(ids)))
+            .where(chosen))
 
 
-def _moves_on(ids: Any) -> Select[Any]:
-    """Per task, the urges and the changes of holder made on it."""
+def _moves_on(chosen: ColumnElement[bool]) -> Select[Any]:
+    """Per task (``chosen``), the urges and the changes of holder made on it."""
     return (select(HumanTask.id.label("task_id"), HistoryEvent.seq, HistoryEvent.kind.label("detail"),
                    HistoryEvent.actor, HistoryEvent.occurred_at, HistoryEvent.payload_json,
                    HistoryEvent.kind.label("what"))
             .join(HistoryEvent, and_(HistoryEvent.instance_id == HumanTask.instance_id,
                                      HistoryEvent.human_task_id == HumanTask.id))
-            .where(HumanTask.id.in_(ids), _unindexed(HistoryEvent.kind).in_((*HOLDER_CHANGES, URGED))))
+            .where(chosen, _unindexed(HistoryEvent.kind).in_((*HOLDER_CHANGES, URGED))))
 
 
 def _returned_it(kind: str, payload: dict[str, Any], step: str) -> bool:
@@ -76,15 +77,18 @@ def _returned_it(kind: str, payload: dict[str, Any], step: str) -> bool:
         decision == "return" or decision.startswith("return_"))
 
 
-def _marks_statement() -> Select[Any]:
-    """The causes and the moves of the tasks ``:ids``, in order: built once (a page's hundred rows had made its
-    aliases and their columns again, each time)."""
-    ids: BindParameter[int] = bindparam("ids", expanding=True)
-    both = union_all(_causes(ids), _moves_on(ids)).subquery()
+def _marks_statement(chosen: ColumnElement[bool]) -> Select[Any]:
+    """The causes and the moves of the tasks ``chosen`` (by ``:ids``), in order: built once (a page's hundred rows
+    had made its aliases and their columns again, each time)."""
+    both = union_all(_causes(chosen), _moves_on(chosen)).subquery()
     return select(both).order_by(both.c.task_id, both.c.seq)
 
 
-MARKS = _marks_statement()
+MARKS = _marks_statement(HumanTask.id.in_(bindparam("ids", expanding=True)))
+# PostgreSQL: the ids as one array (``= ANY(:ids)``), so that the statement's text is the same for every page: a
+# page's two hundred placeholders, twice, had made it a new text each time, parsed again by the driver (a text that
+# long is not kept) and planned again by the server.
+PG_MARKS = _marks_statement(HumanTask.id == any_(bindparam("ids", type_=ARRAY(Integer))))
 
 
 def task_marks(session: Session, tasks: Iterable[Task]) -> dict[int, TaskMarks]:
@@ -92,7 +96,8 @@ def task_marks(session: Session, tasks: Iterable[Task]) -> dict[int, TaskMarks]:
     by_id = {task["id"]: task for task in tasks}
     if not by_id:
         return {}
-    rows = session.execute(MARKS, {"ids": sorted(by_id)}).all()
+    statement = MARKS if session.get_bind().dialect.name == "sqlite" else PG_MARKS
+    rows = session.execute(statement, {"ids": sorted(by_id)}).all()
     found: dict[int, dict[str, Any]] = {}
     for task_id, _seq, detail, actor, at, payload_json, what in rows:
         task, marks = by_id[task_id], found.setdefault(task_id, {})

@@ -97,6 +97,36 @@ def test_postgresql_reads_a_queues_first_rows_before_its_index(engine, plans, mo
     assert (index_after_first_rows, index_asked) == (engine.db.dialect.name == "sqlite", True)
 
 
+@pytest.mark.parametrize(("probe", "dense"), [(1, True), (3, False)])
+def test_a_sparse_probe_sends_the_search_to_the_index_at_once(engine, plans, monkeypatch, probe, dense):
+    """PostgreSQL: a queue's first ``PROBE_ROWS`` are read before its ``FIRST_ROWS``; too few matches there for a page
+    within ``FIRST_ROWS`` (at the same density), and the index answers without the longer read. wang.lei's team queue
+    begins "SPRING Launch", "春季新品上市", "秋季市场规划": a page of 500 needs one match in every 2 rows, which the
+    first row alone shows, and the first three do not. Either way the same three are found."""
+    _common_from(engine, monkeypatch, 3)
+    monkeypatch.setattr(inbox, "PROBE_ROWS", probe)
+    monkeypatch.setattr(inbox, "FIRST_ROWS", 999)
+    limits: list[object] = []
+    index_asked: list[bool] = []
+
+    def seen(conn, cursor, statement, parameters, context, many):
+        if "first_rows" in statement:
+            limits.extend(value for value in parameters.values() if value in (probe, 999))
+        index_asked.append("human_task.instance_id IN (" in statement)
+
+    event.listen(engine.db, "before_cursor_execute", seen)
+    try:
+        found = engine.work.tasks(WANG, text="spring")
+    finally:
+        event.remove(engine.db, "before_cursor_execute", seen)
+    assert len(found) == 3 and all("spring" in task["instance_title"].lower() for task in found)
+    if engine.db.dialect.name == "sqlite":
+        assert limits == []
+    else:  # his own queue (one task) ends within the probe; the team's is read further, or handed to the index
+        assert limits == ([probe, probe, 999] if dense else [probe, probe]), limits
+        assert any(index_asked) is not dense
+
+
 def test_the_index_follows_a_renamed_instance(engine, plans):
     first = plans[0]
     with engine.core.transaction() as session:
