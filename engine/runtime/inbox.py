@@ -245,10 +245,12 @@ def open_tasks(
     limit = max(1, min(limit, MAX_INBOX_ROWS))
     text = text.strip() if text else ""
     indexed = _searched(session, text)
-    postgresql = session.get_bind().dialect.name != "sqlite"
-    # PostgreSQL, a text many titles may hold: the queue's first rows (SQLite: task_or_instance_titled)
-    first_rows = indexed and postgresql and may_be_common(session, text)
-    base = _listed(HumanTask).where(HumanTask.state == OPEN, *_filters(process, text, indexed, joined=True))
+    # PostgreSQL, a text searched through an index: _through_index (after the queue's first rows, for a text many
+    # titles may hold); otherwise one read of each queue (SQLite: task_or_instance_titled), built once here
+    through_index = indexed and session.get_bind().dialect.name != "sqlite"
+    first_rows = through_index and may_be_common(session, text)
+    base = None if through_index else _listed(HumanTask).where(
+        HumanTask.state == OPEN, *_filters(process, text, indexed, joined=True))
     stretches = _stretches(sort, after)
     rows: list[Any] = []
     for queue in queues(actor, scope):
@@ -257,10 +259,11 @@ def open_tasks(
             if found < limit:
                 read = (_from_first_rows(session, queue, conditions, order, process, text, limit - found)
                         if first_rows else None)
-                if read is None and indexed and postgresql:
-                    read = _through_index(session, queue, conditions, order, process, text, limit - found)
-                elif read is None:
-                    read = session.execute(base.where(queue, *conditions).order_by(*order).limit(limit - found)).all()
+                if read is None:
+                    read = (_through_index(session, queue, conditions, order, process, text, limit - found)
+                            if base is None else
+                            session.execute(base.where(queue, *conditions).order_by(*order).limit(limit - found))
+                            .all())
                 rows += read
                 found += len(read)
     rows.sort(key=lambda row: _sort_key(row, sort))
