@@ -42,6 +42,15 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _bind_lists_in_binary(dbapi_connection: Any, _record: Any) -> None:
+    """psycopg sends a Python list (an array bound to a statement: a step's rows, ``= ANY(:ids)``) in PostgreSQL's
+    binary format: its text format escapes every element with a regular expression, which made binding a step's
+    events, jobs and notifications cost more than the server spends writing them (an empty list stays text)."""
+    from psycopg.types.array import ListBinaryDumper
+
+    dbapi_connection.adapters.register_dumper(list, ListBinaryDumper)
+
+
 def _create_privately(url: str) -> None:
     """A new SQLite database file is made 0600 before SQLite opens it (SQLite gives its -wal and -shm files the
     database file's mode); an in-memory database, a URI (``file:...``) and an existing file are left alone."""
@@ -60,6 +69,8 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _configure_sqlite)
         return engine
     engine = create_engine(url, **kwargs)
+    if engine.dialect.driver == "psycopg":
+        event.listen(engine, "connect", _bind_lists_in_binary)
     if not kwargs.get("pool_pre_ping"):
         _ping_when_idle(engine)
     return engine

@@ -34,9 +34,10 @@ from sqlalchemy.orm import Session
 from ..definitions.forms import validate_form
 from ..errors import Conflict, InvalidInput, NotAllowed, TaskNotFound
 from ..history.log import PendingEvent
-from ..models import ApprovalStep, HumanTask, ProcessInstance, User
+from ..models import ApprovalStep, DirectoryRevision, HumanTask, ProcessInstance, User
 from ..org import rights
 from ..org.absences import away_on, china_today
+from ..org.holders_memo import note_revision
 from ..org.people import Actor, actor_by_id, load_actor
 from ..text_input import checked_reason, text_problem
 from .collaborators import Collaborators
@@ -252,9 +253,12 @@ def sign(session: Session, collaborators: Collaborators, actor: Actor, task_id: 
     return after(session, collaborators, actor, task.id)
 
 
-# Built once: every submission runs it (building it cost more than running it).
+# Built once: every submission runs it (building it cost more than running it). It reads the directory revision
+# too, before the use case writes anything: the holders of the next steps' roles are then known from memory while
+# it stays (``engine.org.holders_memo``).
 _TASK_INSTANCE_HANDED = (
-    select(HumanTask, ProcessInstance, exists().where(ApprovalStep.human_task_id == HumanTask.id))
+    select(HumanTask, ProcessInstance, exists().where(ApprovalStep.human_task_id == HumanTask.id),
+           select(DirectoryRevision.revision).where(DirectoryRevision.id == 1).scalar_subquery())
     .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id).where(HumanTask.id == bindparam("b_id")))
 
 
@@ -268,6 +272,7 @@ def complete(session: Session, collaborators: Collaborators, actor: Actor, task_
     if row is None:
         raise TaskNotFound(task_id)
     task, instance, handed = row[0], row[1], bool(row[2])
+    note_revision(session, row[3])
     if not handed:
         check_completer(actor, task)
         return run_completion(session, collaborators, actor, task, instance, data)

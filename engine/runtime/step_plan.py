@@ -17,7 +17,8 @@ from ..definitions.catalog import DeployedProcess
 from ..definitions.unit_scope import STARTER_UNIT, scope_data_path
 from ..errors import ProcessError
 from ..models import OrgUnit, User
-from ..org.absences import Stand, china_today, holders_and_stand_ins
+from ..org.absences import Stand, china_today
+from ..org.holders_memo import HoldersMemo
 from ..org.unit_heads import UnitHeadRule, unit_head_rule, unit_head_usernames
 from . import outbox
 from .collaborators import Collaborators
@@ -100,7 +101,7 @@ def plan_tasks(
                 name = next(t.name for t in run.new_tasks if t.spiff_id == spiff_id)
                 raise ProcessError(f"{name}: the person it is for ({username or 'nobody'!r}) is not a known user")
             plan.assignees[spiff_id] = ids[username]
-    _route(session, process, runs, plans, now, starter_id)
+    _route(session, collaborators.holders, process, runs, plans, now, starter_id)
     return plans
 
 
@@ -129,8 +130,8 @@ def _scope_units(session: Session, runs: list[StepResult], plans: list[TaskPlan]
             plan.scopes[spiff_id] = "," + ",".join(sorted(below)) + ","
 
 
-def _route(session: Session, process: DeployedProcess, runs: list[StepResult], plans: list[TaskPlan],
-           now: datetime, starter_id: int) -> None:
+def _route(session: Session, memo: HoldersMemo, process: DeployedProcess, runs: list[StepResult],
+           plans: list[TaskPlan], now: datetime, starter_id: int) -> None:
     """Who gets the new tasks, beyond what the model names.
 
     Out of office (代理): a task for someone away goes to their proxy; one offered to a role goes to a proxy only
@@ -142,7 +143,7 @@ def _route(session: Session, process: DeployedProcess, runs: list[StepResult], p
                     if t.name in process.tasks and t.spiff_id not in plan.assignees})
     people = sorted({uid for plan in plans for uid in plan.assignees.values()})
     asked = sorted({*roles, ADMIN_ROLE}) if roles else []  # the admins too, in case a role has nobody
-    found = holders_and_stand_ins(session, asked, people, china_today(now))
+    found = memo.holders(session, asked, people, china_today(now))
     scoped = {s for plan in plans for s in plan.scopes}
     units = dict(session.execute(select(User.id, User.unit_key).where(User.id.in_(sorted(
         {h for role in roles for h in found.by_role.get(role, [])})))).tuples().all()) if scoped else {}

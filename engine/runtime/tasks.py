@@ -24,6 +24,7 @@ from ..errors import Conflict, InvalidInput, ProcessError, TaskNotFound
 from ..history.log import PendingEvent
 from ..models import ApprovalStep, HumanTask, ProcessInstance, TaskDefinition, User
 from ..org import queues, rights
+from ..org.holders_memo import forget_revision
 from ..org.people import Actor, load_actor, relationship_roles
 from . import rewind
 from .auto_pass import pass_same_approver
@@ -341,6 +342,7 @@ def run_completion(
     check_form_files(session, instance.id, schema, submitted)
     hook = collaborators.hooks.complete.get((instance.process_key, task.name))
     if hook is not None:
+        forget_revision(session)  # a hook may change the directory: who holds a role is asked again
         hook(session, collaborators, instance, actor, submitted)
     now = collaborators.clock()
     snapshot = runner.snapshot(workflow)
