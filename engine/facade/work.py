@@ -180,7 +180,7 @@ class Work(Area):
         """
         try:
             with self.core.refusals_recorded(by), self.core.transaction(request_key) as session:
-                return signers.complete(session, self.collaborators, acting(session, by), task_id, data)
+                return signers.complete(session, self.collaborators, by, task_id, data)
         except ProcessError as exc:
             self.core.record_failure(exc, by.username)
             raise

@@ -13,8 +13,8 @@ from ..db import PROJECT_ROOT
 from ..definitions.catalog import DefinitionCatalog
 from ..definitions.spec_codec import SpecCodec
 from ..history.checkpoints import CheckpointSettings
-from ..org.holders_memo import HoldersMemo
 from ..org.ldap.settings import LdapSettings
+from ..org.revision_memo import RevisionMemo
 from .execution import WorkflowRunner
 from .file_types import Limits
 from .hooks import ProcessHooks
@@ -63,8 +63,8 @@ class Collaborators:
     attachment_limits: Limits = field(default_factory=Limits.from_env)
     # the organisation's directory for sign-in and its import (OPSFLOW_LDAP_*; None: off)
     ldap: LdapSettings | None = field(default_factory=LdapSettings.from_env)
-    # who holds a role and who stands in today, kept while the directory revision a use case read stays
-    holders: HoldersMemo = field(default_factory=HoldersMemo)
+    # who acts, who holds a role and who stands in today, kept while the directory revision a use case read stays
+    directory_memo: RevisionMemo = field(default_factory=RevisionMemo)
 
     @property
     def email_enabled(self) -> bool:

@@ -37,8 +37,8 @@ from ..history.log import PendingEvent
 from ..models import ApprovalStep, DirectoryRevision, HumanTask, ProcessInstance, User
 from ..org import rights
 from ..org.absences import away_on, china_today
-from ..org.holders_memo import note_revision
-from ..org.people import Actor, actor_by_id, load_actor
+from ..org.people import Actor, Caller, acting, actor_by_id, load_actor
+from ..org.revision_memo import note_revision
 from ..text_input import checked_reason, text_problem
 from .collaborators import Collaborators
 from .handover import (
@@ -254,25 +254,29 @@ def sign(session: Session, collaborators: Collaborators, actor: Actor, task_id: 
 
 
 # Built once: every submission runs it (building it cost more than running it). It reads the directory revision
-# too, before the use case writes anything: the holders of the next steps' roles are then known from memory while
-# it stays (``engine.org.holders_memo``).
+# too, before the use case writes anything: the submitter and the holders of the next steps' roles are then known
+# from memory while it stays (``engine.org.revision_memo``).
 _TASK_INSTANCE_HANDED = (
     select(HumanTask, ProcessInstance, exists().where(ApprovalStep.human_task_id == HumanTask.id),
            select(DirectoryRevision.revision).where(DirectoryRevision.id == 1).scalar_subquery())
     .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id).where(HumanTask.id == bindparam("b_id")))
 
 
-def complete(session: Session, collaborators: Collaborators, actor: Actor, task_id: int, data: Any) -> Completion:
-    """Submit a task's form: its holder completes it (unless signers after them must approve first, or a
-    delegate prepared it: then "prepared by" is on the completion); its delegate hands it back.
+def complete(session: Session, collaborators: Collaborators, by: Caller, task_id: int, data: Any) -> Completion:
+    """Submit a task's form as ``by``: its holder completes it (unless signers after them must approve first,
+    or a delegate prepared it: then "prepared by" is on the completion); its delegate hands it back.
 
     An ordinary task costs what it did: the one statement that loads it also says whether anyone was added.
+
+    :raise UserNotFound: ``by`` is not an active user (asked first, as every use case does).
     """
     row = session.execute(_TASK_INSTANCE_HANDED, {"b_id": task_id}).first()
     if row is None:
+        acting(session, by)
         raise TaskNotFound(task_id)
     task, instance, handed = row[0], row[1], bool(row[2])
     note_revision(session, row[3])
+    actor = collaborators.directory_memo.acting(session, by)
     if not handed:
         check_completer(actor, task)
         return run_completion(session, collaborators, actor, task, instance, data)

@@ -18,7 +18,7 @@ from ..definitions.unit_scope import STARTER_UNIT, scope_data_path
 from ..errors import ProcessError
 from ..models import OrgUnit, User
 from ..org.absences import Stand, china_today
-from ..org.holders_memo import HoldersMemo
+from ..org.revision_memo import RevisionMemo
 from ..org.unit_heads import UnitHeadRule, unit_head_rule, unit_head_usernames
 from . import outbox
 from .collaborators import Collaborators
@@ -101,7 +101,7 @@ def plan_tasks(
                 name = next(t.name for t in run.new_tasks if t.spiff_id == spiff_id)
                 raise ProcessError(f"{name}: the person it is for ({username or 'nobody'!r}) is not a known user")
             plan.assignees[spiff_id] = ids[username]
-    _route(session, collaborators.holders, process, runs, plans, now, starter_id)
+    _route(session, collaborators.directory_memo, process, runs, plans, now, starter_id)
     return plans
 
 
@@ -130,7 +130,7 @@ def _scope_units(session: Session, runs: list[StepResult], plans: list[TaskPlan]
             plan.scopes[spiff_id] = "," + ",".join(sorted(below)) + ","
 
 
-def _route(session: Session, memo: HoldersMemo, process: DeployedProcess, runs: list[StepResult],
+def _route(session: Session, memo: RevisionMemo, process: DeployedProcess, runs: list[StepResult],
            plans: list[TaskPlan], now: datetime, starter_id: int) -> None:
     """Who gets the new tasks, beyond what the model names.
 

@@ -24,8 +24,8 @@ from ..errors import Conflict, InvalidInput, ProcessError, TaskNotFound
 from ..history.log import PendingEvent
 from ..models import ApprovalStep, HumanTask, ProcessInstance, TaskDefinition, User
 from ..org import queues, rights
-from ..org.holders_memo import forget_revision
 from ..org.people import Actor, load_actor, relationship_roles
+from ..org.revision_memo import forget_revision
 from . import rewind
 from .auto_pass import pass_same_approver
 from .collaborators import Collaborators

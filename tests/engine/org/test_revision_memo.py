@@ -1,7 +1,8 @@
-"""Who holds a role and who stands in today, kept per process while the directory revision stays
-(``engine.org.holders_memo``): a completion whose next steps' holders were asked at the same revision does not
-ask again, and whatever moves the revision (an absence set, changed or ended by this process, another node or
-plain SQL: migration 0047) or the day turning is seen at the very next completion."""
+"""Who acts, who holds a role and who stands in today, kept per process while the directory revision stays
+(``engine.org.revision_memo``): a completion whose submitter and next steps' holders were asked at the same
+revision does not ask again, and whatever moves the revision (a leaver, a role taken away, an absence set,
+changed or ended, by this process, another node or plain SQL: migration 0047) or the day turning is seen at the
+very next completion."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
 
+from engine.errors import NotAllowed, TaskNotFound, UserNotFound
 from engine.facade import MIGRATIONS, Engine
 from engine.org.absences import china_today
 from engine.org.people import Person
@@ -21,6 +24,7 @@ from tests.journey import RESEARCH, only_task, start_plan, step
 
 ABSENT, PROXY, OTHER_PROXY = "zhang.min", "zheng.hui", "zhou.jie"  # the draft goes to the planners: zhang.min alone
 REVISION = "SELECT revision FROM directory_revision WHERE id = 1"
+ACTOR_LOOKUP = "FROM user_account LEFT OUTER JOIN user_role"
 
 
 @contextmanager
@@ -67,7 +71,7 @@ def revision(engine: Engine) -> int:
 
 
 def test_the_next_completion_at_the_same_revision_does_not_ask_who_holds_the_roles(demo: Engine) -> None:
-    memo = demo.collaborators.holders
+    memo = demo.collaborators.directory_memo
     research_done(demo)
     plan = start_plan(demo)  # a start asks the database: it reads no revision first
     task = only_task(demo, "wang.lei", "research", plan)
@@ -75,8 +79,25 @@ def test_the_next_completion_at_the_same_revision_does_not_ask_who_holds_the_rol
     with statements(demo) as seen:
         demo.work.complete(Person("wang.lei"), task["id"], RESEARCH)
     assert memo.asked == asked  # answered from memory
-    assert not [s for s in seen if "out_of_office" in s]  # the holders-and-absences query
+    assert not [s for s in seen if "out_of_office" in s or ACTOR_LOOKUP in s]  # the holders, the submitter
     assert draft_holder(demo, plan, ABSENT) == (None, None)
+
+
+def test_a_leaver_and_a_role_taken_away_by_plain_sql_are_refused_at_the_next_completion(demo: Engine) -> None:
+    research_done(demo)  # wang.lei's actor is kept now
+    plans = [start_plan(demo) for _ in range(2)]
+    tasks = [only_task(demo, "wang.lei", "research", plan)["id"] for plan in plans]
+    plain_sql(demo, "DELETE FROM user_role WHERE role_key = 'research_supervisor' AND user_id = "
+                    "(SELECT id FROM user_account WHERE username = 'wang.lei')")
+    with pytest.raises(NotAllowed):
+        demo.work.complete(Person("wang.lei"), tasks[0], RESEARCH)
+    plain_sql(demo, "UPDATE user_account SET active = false WHERE username = 'wang.lei'")
+    with pytest.raises(UserNotFound):
+        demo.work.complete(Person("wang.lei"), tasks[1], RESEARCH)
+    with pytest.raises(UserNotFound):  # who asks is checked before the task, as in every use case
+        demo.work.complete(Person("wang.lei"), 10**9, RESEARCH)
+    with pytest.raises(TaskNotFound):
+        demo.work.complete(Person("li.na"), 10**9, RESEARCH)
 
 
 def test_an_absence_set_changed_and_ended_by_plain_sql_is_honoured_at_the_next_completion(demo: Engine,
