@@ -6,45 +6,23 @@ very next completion."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
-from typing import Any
 
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from engine.errors import NotAllowed, TaskNotFound, UserNotFound
 from engine.facade import MIGRATIONS, Engine
 from engine.org.absences import china_today
 from engine.org.people import Person
 from tests.journey import RESEARCH, only_task, start_plan, step
+from tests.statements import plain_sql, statements
 
 ABSENT, PROXY, OTHER_PROXY = "zhang.min", "zheng.hui", "zhou.jie"  # the draft goes to the planners: zhang.min alone
 REVISION = "SELECT revision FROM directory_revision WHERE id = 1"
 ACTOR_LOOKUP = "FROM user_account LEFT OUTER JOIN user_role"
-
-
-@contextmanager
-def statements(engine: Engine) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def on_execute(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    event.listen(engine.db, "before_cursor_execute", on_execute)
-    try:
-        yield seen
-    finally:
-        event.remove(engine.db, "before_cursor_execute", on_execute)
-
-
-def plain_sql(engine: Engine, sql: str, **params: Any) -> None:
-    """A change made outside opsflow's code (another node, an operator at the SQL prompt)."""
-    with engine.db.begin() as conn:
-        conn.execute(text(sql), params)
 
 
 def away_by_sql(engine: Engine, user: str, proxy: str, first: date, last: date) -> None:

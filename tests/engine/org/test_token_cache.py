@@ -4,35 +4,12 @@ by this process, another node or plain SQL) is seen at the very next request."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event, text
 
 from engine.facade import Engine, build_engine
 from engine.org.people import Person
 from engine.org.sign_in import LoginFailed
-
-
-@contextmanager
-def statements(engine: Engine) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def on_execute(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    event.listen(engine.db, "before_cursor_execute", on_execute)
-    try:
-        yield seen
-    finally:
-        event.remove(engine.db, "before_cursor_execute", on_execute)
-
-
-def plain_sql(engine: Engine, sql: str) -> None:
-    """A change made outside opsflow's code (another tool, an operator at the SQL prompt)."""
-    with engine.db.begin() as conn:
-        conn.execute(text(sql))
+from tests.statements import plain_sql, statements
 
 
 def test_a_kept_token_costs_one_read_of_the_revision(demo: Engine) -> None:
