@@ -268,7 +268,7 @@ def complete(session: Session, collaborators: Collaborators, by: Caller, task_id
 
     An ordinary task costs what it did: the one statement that loads it also says whether anyone was added.
 
-    :raise UserNotFound: ``by`` is not an active user (asked first, as every use case does).
+    :raise UserNotFound: ``by`` is not an active user (before ``TaskNotFound``, as in every use case).
     """
     row = session.execute(_TASK_INSTANCE_HANDED, {"b_id": task_id}).first()
     if row is None:
