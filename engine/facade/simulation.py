@@ -20,7 +20,7 @@ from ..org import rights
 from ..org.people import Actor, Caller, Person, acting, known_roles, relationship_roles
 from ..org.rights import Right, require
 from ..runtime.instances import may_start
-from ..runtime.tasks import load_task
+from ..runtime.task_loading import load_task
 from ..simulation import backtest, model, run
 from ..simulation import fit as fitting
 from ..simulation.preview import RoutePreview, Timing, preview_route, typical_answers

@@ -69,6 +69,8 @@ def chain_events(
     return rows, seq, head
 
 
+EVENT_COLUMNS = ("instance_id", "seq", "kind", "occurred_at", "actor", "task_name", "human_task_id", "payload_json",
+                 "prev_hash", "hash", "encoding")  # the keys of ``chain_events``'s rows
 _INSERT_EVENTS = insert(HistoryEvent.__table__)  # type: ignore[arg-type]  # built once: every step runs it
 
 

@@ -32,7 +32,7 @@ from .file_types import CheckedFile, Limits, Upload, check_file
 from .form_files import attachment_fields
 from .instances import load_instance
 from .step_writer import Step, write_step
-from .tasks import load_task
+from .task_loading import load_task
 from .views import Attachment
 
 MAX_FILES = 10  # in one upload

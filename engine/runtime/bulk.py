@@ -15,7 +15,8 @@ from ..errors import InvalidInput
 from ..org import rights
 from ..org.people import Actor
 from .collaborators import Collaborators
-from .tasks import complete_task, load_task
+from .task_loading import load_task
+from .tasks import complete_task
 from .views import Completion
 
 MAX_TASKS = 100

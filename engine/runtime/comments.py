@@ -22,7 +22,7 @@ from .file_types import Upload
 from .instances import load_instance
 from .outbox import Message
 from .step_writer import Step, write_step
-from .tasks import load_task
+from .task_loading import load_task
 from .views import Attachment, Comment
 
 MAX_COMMENT_LENGTH = 4000

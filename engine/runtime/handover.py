@@ -20,7 +20,8 @@ from ..org.people import Actor, actor_by_id
 from .collaborators import Collaborators
 from .outbox import Message
 from .step_writer import Step, TaskAction, write_step
-from .tasks import approval_steps, load_task, open_form, run_completion
+from .task_loading import load_task
+from .tasks import approval_steps, open_form, run_completion
 from .views import ApprovalRound, ApprovalStepRow, Completion
 
 POSITIONS = ("before", "after")

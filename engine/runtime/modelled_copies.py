@@ -13,11 +13,12 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, insert, or_, select
+from sqlalchemy import ColumnElement, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from ..definitions.catalog import DeployedProcess
 from ..definitions.copy_rules import RELATIONS, copy_targets, data_path
+from ..driver_sql import DriverStatement, row_insert, write_rows
 from ..history.log import PendingEvent
 from ..models import InstanceCopy, ProcessInstance, User, UserRole
 from . import outbox
@@ -43,7 +44,8 @@ def copy_points(process: DeployedProcess, run: StepResult, completed_task: str |
     return points
 
 
-_INSERT_COPIES = insert(InstanceCopy.__table__)  # type: ignore[arg-type]  # Core, built once
+_INSERT_COPIES = row_insert(InstanceCopy.__table__, (  # type: ignore[arg-type]
+    "instance_id", "user_id", "copied_by", "note", "created_at", "read_at"))
 
 
 def make_copies(
@@ -56,7 +58,7 @@ def make_copies(
         new = _people_not_yet_copied(session, copy_targets(process.specs[0].task_specs[element]), run, instance)
         if not new:
             continue
-        session.execute(_INSERT_COPIES, [
+        write_rows(session, _INSERT_COPIES, [
             {"instance_id": instance.id, "user_id": uid, "copied_by": process.key, "note": "", "created_at": now,
              "read_at": None} for uid in new.values()])
         made.append(ModelledCopy(
@@ -77,11 +79,11 @@ def _people_not_yet_copied(session: Session, targets: tuple[str, ...], run: Step
     params.update({f"b_name{i}": name for i, name in enumerate(names)})
     params.update(b_instance=instance.id, b_starter=instance.started_by_id)
     statement = _not_yet_copied(len(roles), len(names), starter, manager)
-    return {name: uid for uid, name in session.execute(statement, params)}
+    return {name: uid for uid, name in statement.run(session, params).rows}
 
 
 @lru_cache(maxsize=64)
-def _not_yet_copied(roles: int, names: int, starter: bool, manager: bool) -> Select[tuple[int, str]]:
+def _not_yet_copied(roles: int, names: int, starter: bool, manager: bool) -> DriverStatement:
     """The statement of ``_people_not_yet_copied`` for targets of one shape (how many roles and names, which
     relations), built once: building it anew each time cost more than running it. One bound value per role and
     name (``b_role0``..., ``b_name0``...), not an expanding IN, which is rendered again at each execution."""
@@ -99,8 +101,8 @@ def _not_yet_copied(roles: int, names: int, starter: bool, manager: bool) -> Sel
         conditions.append(users.id == select(users.reports_to_id).where(users.id == bindparam("b_starter"))
                           .correlate(None).scalar_subquery())
     copies = InstanceCopy.__table__.c
-    return (select(users.id, users.username)
-            .where(users.active.is_(True), or_(*conditions),
-                   ~select(copies.id).where(copies.instance_id == bindparam("b_instance"),
-                                            copies.user_id == users.id).exists())
-            .order_by(users.id))
+    return DriverStatement(select(users.id, users.username)
+                           .where(users.active.is_(True), or_(*conditions),
+                                  ~select(copies.id).where(copies.instance_id == bindparam("b_instance"),
+                                                           copies.user_id == users.id).exists())
+                           .order_by(users.id))

@@ -45,7 +45,7 @@ from .instances import end_instance, load_instance, may_start
 from .outbox import Message, users_with_role
 from .step_plan import step_label
 from .step_writer import Step, TaskAction, write_step
-from .tasks import load_task
+from .task_loading import load_task
 from .views import Instance, OfferedMoves, RestartData, Transfer, Urged, Withdrawn
 
 MAX_REASON_LENGTH = 1000

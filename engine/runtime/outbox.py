@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Table, bindparam, delete, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 
+from ..driver_sql import DriverStatement
 from ..models import Job, Notification, User, UserRole
 
 _NO_SYNC = {"synchronize_session": False}
@@ -62,11 +63,12 @@ ENDS_WITH_INSTANCE = ("timer", "reminder", "overdue")  # jobs about an instance'
 def cancel_jobs_of_ended(session: Session, instance_id: int, now: datetime) -> None:
     """An instance ended: its pending timers, reminders and escalations have nothing left to do (cancelled, kept
     for the record); its e-mails still go out (they may tell the outcome), and a job being run now finishes."""
-    session.execute(_CANCEL_ENDED, {"b_instance": instance_id, "b_now": now})
+    _CANCEL_ENDED.run(session, {"b_instance": instance_id, "b_now": now})
 
 
-_CANCEL_ENDED = (update(JOBS).where(  # built once: every ending step runs it
-    JOBS.c.instance_id == bindparam("b_instance"), JOBS.c.state == "pending", JOBS.c.kind.in_(ENDS_WITH_INSTANCE),
+_CANCEL_ENDED = DriverStatement(update(JOBS).where(  # built once: every ending step runs it
+    JOBS.c.instance_id == bindparam("b_instance"), JOBS.c.state == "pending",
+    JOBS.c.kind.in_([literal(kind) for kind in ENDS_WITH_INSTANCE]),
     or_(JOBS.c.locked_until.is_(None), JOBS.c.locked_until < bindparam("b_now")))
     .values(state="cancelled", done_at=bindparam("b_now")))
 

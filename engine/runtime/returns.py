@@ -29,7 +29,8 @@ from .collaborators import Collaborators
 from .handover import acting_now, skip_unasked
 from .step_plan import step_label
 from .step_writer import Step, TaskAction, workflow_changes, write_step
-from .tasks import load_task, ready_task
+from .task_loading import load_task
+from .tasks import ready_task
 from .views import Returned, ReturnTarget, ReturnTargets
 
 MAX_REASON_LENGTH = 2000

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..definitions.catalog import DeployedProcess
 from ..definitions.separation import STARTER, excluded_step_of, split_rule
+from ..driver_sql import DriverStatement
 from ..errors import SeparationOfDuties
 from ..models import HistoryEvent, HumanTask, ProcessInstance
 from ..org.people import Actor
@@ -18,10 +19,11 @@ from ..org.people import Actor
 
 def last_completer(session: Session, instance_id: int, step: str) -> int | None:
     """Who completed ``step`` of the instance last (None: nobody yet)."""
-    return session.scalar(_LAST_COMPLETER, {"b_instance": instance_id, "b_step": step})
+    rows = _LAST_COMPLETER.run(session, {"b_instance": instance_id, "b_step": step}).rows
+    return rows[0][0] if rows else None
 
 
-_LAST_COMPLETER = (select(HumanTask.completed_by_id).where(  # built once: a guarded step's every move asks it
+_LAST_COMPLETER = DriverStatement(select(HumanTask.completed_by_id).where(  # a guarded step's every move asks it
     HumanTask.instance_id == bindparam("b_instance"), HumanTask.name == bindparam("b_step"),
     HumanTask.state == "completed").order_by(HumanTask.completed_at.desc(), HumanTask.id.desc()).limit(1))
 

@@ -28,13 +28,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, exists, insert, select
+from sqlalchemy import exists, insert, select
 from sqlalchemy.orm import Session
 
 from ..definitions.forms import validate_form
 from ..errors import Conflict, InvalidInput, NotAllowed, TaskNotFound
 from ..history.log import PendingEvent
-from ..models import ApprovalStep, DirectoryRevision, HumanTask, ProcessInstance, User
+from ..models import ApprovalStep, DirectoryRevision, HumanTask, User
 from ..org import rights
 from ..org.absences import away_on, china_today
 from ..org.people import Actor, Caller, acting, actor_by_id, load_actor
@@ -64,7 +64,8 @@ from .handover import (
     tell,
 )
 from .step_writer import Step, TaskAction, write_step
-from .tasks import approval_steps, check_completer, load_task, open_form, run_completion
+from .task_loading import load_task, read_task, task_and_instance
+from .tasks import approval_steps, check_completer, open_form, run_completion
 from .views import ApprovalRound, Completion
 
 
@@ -256,10 +257,9 @@ def sign(session: Session, collaborators: Collaborators, actor: Actor, task_id: 
 # Built once: every submission runs it (building it cost more than running it). It reads the directory revision
 # too, before the use case writes anything: the submitter and the holders of the next steps' roles are then known
 # from memory while it stays (``engine.org.revision_memo``).
-_TASK_INSTANCE_HANDED = (
-    select(HumanTask, ProcessInstance, exists().where(ApprovalStep.human_task_id == HumanTask.id),
-           select(DirectoryRevision.revision).where(DirectoryRevision.id == 1).scalar_subquery())
-    .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id).where(HumanTask.id == bindparam("b_id")))
+_TASK_INSTANCE_HANDED = task_and_instance(
+    exists().where(ApprovalStep.human_task_id == HumanTask.id).label("handed"),
+    select(DirectoryRevision.revision).where(DirectoryRevision.id == 1).scalar_subquery())
 
 
 def complete(session: Session, collaborators: Collaborators, by: Caller, task_id: int, data: Any) -> Completion:
@@ -270,12 +270,12 @@ def complete(session: Session, collaborators: Collaborators, by: Caller, task_id
 
     :raise UserNotFound: ``by`` is not an active user (before ``TaskNotFound``, as in every use case).
     """
-    row = session.execute(_TASK_INSTANCE_HANDED, {"b_id": task_id}).first()
-    if row is None:
+    found = read_task(session, _TASK_INSTANCE_HANDED, task_id)
+    if found is None:
         acting(session, by)
         raise TaskNotFound(task_id)
-    task, instance, handed = row[0], row[1], bool(row[2])
-    note_revision(session, row[3])
+    task, instance, (handed, revision) = found
+    note_revision(session, revision)
     actor = collaborators.directory_memo.acting(session, by)
     if not handed:
         check_completer(actor, task)

@@ -17,7 +17,7 @@ from ..text_input import checked_reason
 from .collaborators import Collaborators
 from .separation import OVERRIDDEN, kept_away, overridden
 from .step_writer import Step, write_step
-from .tasks import load_task
+from .task_loading import load_task
 from .views import SeparationOverridden
 
 MAX_REASON = 1000

@@ -31,18 +31,20 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, Update, bindparam, insert, or_, update
+from sqlalchemy import ColumnElement, Insert, Table, Update, bindparam, insert, or_, update
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import ClauseElement
 
 from ..clock import aware_utc
 from ..db import array_values, insert_from_arrays
 from ..definitions.catalog import DeployedProcess
+from ..driver_sql import DriverStatement, row_insert, write_rows
 from ..errors import Conflict
-from ..history.log import PendingEvent, chain_events, event_arrays, insert_events, insert_events_after
-from ..models import HumanTask, ProcessInstance
+from ..history.log import EVENT_COLUMNS, PendingEvent, chain_events, event_arrays, insert_events_after
+from ..models import HistoryEvent, HumanTask, ProcessInstance
 from . import outbox
 from .collaborators import Collaborators
 from .execution import StepResult
@@ -55,6 +57,7 @@ __all__ = ["InstanceChanges", "Step", "TaskAction", "fill_task_events", "insert_
 # Core tables, not ORM entities: the statements of a step skip the ORM's bulk-update machinery.
 TASKS: Table = HumanTask.__table__  # type: ignore[assignment]
 INSTANCES: Table = ProcessInstance.__table__  # type: ignore[assignment]
+HISTORY: Table = HistoryEvent.__table__  # type: ignore[assignment]
 
 
 @dataclass
@@ -182,17 +185,19 @@ def fill_task_events(events: list[PendingEvent], created: dict[str, int], plan: 
                 event.payload["no_holder"] = plan.no_holder[spiff_id]
 
 
-# The hot path's statements are built once per shape and reused with their values bound (building a statement
-# costs more Python than the database spends running it); SQLAlchemy's compiled cache does the rest.
-_STATEMENTS: dict[Hashable, Executable] = {}
+# The hot path's statements are built once per shape and run on the driver's cursor with their values bound
+# (building a statement, and SQLAlchemy's execution of a built one, cost more Python than the database spends
+# running it): ``engine.driver_sql``.
+_STATEMENTS: dict[Hashable, DriverStatement] = {}
 
 
-def prepared(shape: Hashable, build: Callable[[], Executable]) -> Executable:
+def prepared(shape: Hashable, build: Callable[[], ClauseElement]) -> DriverStatement:
     """The statement of ``shape``, built on first use. Its values are bound at each execution (``b_`` names)."""
     statement = _STATEMENTS.get(shape)
     if statement is None:
-        statement = _STATEMENTS.setdefault(shape, build())
+        statement = _STATEMENTS.setdefault(shape, DriverStatement(build()))
     return statement
+
 
 
 def _action_statement(action: TaskAction) -> tuple[Callable[[], Update], Hashable, dict[str, Any]]:
@@ -213,12 +218,11 @@ def _action_statement(action: TaskAction) -> tuple[Callable[[], Update], Hashabl
 
 def _apply_action(session: Session, action: TaskAction) -> None:
     build, shape, params = _action_statement(action)
-    result = session.execute(prepared(shape, build), params)
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if prepared(shape, build).run(session, params).rowcount != 1:
         raise Conflict(action.conflict)
 
 
-_INSERT_TASKS = insert(TASKS).returning(TASKS.c.id, TASKS.c.spiff_task_id)
+MANY_AT_ONCE = 16  # up to this many new tasks go in one statement of their number's shape; more, in batches
 TASK_COLUMNS = ("instance_id", "definition_id", "spiff_task_id", "name", "lane", "state", "created_at", "assignee_id",
                 "due_at", "round_id", "on_behalf_of_id", "unit_scope")
 
@@ -232,30 +236,50 @@ def insert_tasks(session: Session, rows: list[dict[str, Any]], after: TaskAction
     if not rows:
         return {}
     if after is None:
-        result = session.execute(_INSERT_TASKS, rows)
-        return {spiff_id: row_id for row_id, spiff_id in result.all()}
+        created: dict[str, int] = {}
+        for start in range(0, len(rows), MANY_AT_ONCE):
+            batch = rows[start:start + MANY_AT_ONCE]
+            statement = prepared(("tasks", len(batch)), partial(_tasks_insert, len(batch)))
+            values = {f"b_{name}{i}": row[name] for i, row in enumerate(batch) for name in TASK_COLUMNS}
+            created.update({spiff_id: row_id for row_id, spiff_id in statement.run(session, values).rows})
+        return created
     build, shape, params = _action_statement(after)
     statement = prepared(("act+tasks", shape), lambda: insert_from_arrays(
         TASKS, TASK_COLUMNS, "b_t_", build().returning(TASKS.c.id).cte("act")).returning(
         TASKS.c.id, TASKS.c.spiff_task_id))
     params.update(array_values(rows, TASK_COLUMNS, "b_t_"))
-    created = {spiff_id: row_id for row_id, spiff_id in session.execute(statement, params).all()}
+    created = {spiff_id: row_id for row_id, spiff_id in statement.run(session, params).rows}
     if len(created) != len(rows):
         raise Conflict(after.conflict)
     return created
 
 
+def _row_insert(table: Table, columns: tuple[str, ...]) -> DriverStatement:
+    found = _STATEMENTS.get(("rows", table.name))
+    if found is None:
+        found = _STATEMENTS.setdefault(("rows", table.name), row_insert(table, columns))
+    return found
+
+
+def _tasks_insert(count: int) -> Insert:
+    """``count`` new task rows in one statement (``b_<column><i>``), returning their ids."""
+    return insert(TASKS).values([{name: bindparam(f"b_{name}{i}") for name in TASK_COLUMNS} for i in range(count)]
+                                ).returning(TASKS.c.id, TASKS.c.spiff_task_id)
+
+
+def _close_update(count: int) -> Update:
+    """Close the open tasks of ``count`` spiff ids (``b_id<i>``) as ``b_state`` at ``b_now``."""
+    return (update(TASKS).where(TASKS.c.spiff_task_id.in_([bindparam(f"b_id{i}") for i in range(count)]),
+                                TASKS.c.state == "open")
+            .values(state=bindparam("b_state"), completed_at=bindparam("b_now")))
+
+
 def _close_tasks(session: Session, spiff_ids: list[str], state: str, now: datetime) -> None:
-    if not spiff_ids:
-        return
-    count = len(spiff_ids) if len(spiff_ids) <= 8 else 0  # a step closes a few: one bound value each, kept built
-    statement = prepared(("close", count), lambda: (
-        update(TASKS).where(TASKS.c.spiff_task_id.in_(
-            [bindparam(f"b_id{i}") for i in range(count)] if count else bindparam("b_ids", expanding=True)),
-            TASKS.c.state == "open")
-        .values(state=bindparam("b_state"), completed_at=bindparam("b_now"))))
-    params = {f"b_id{i}": spiff_id for i, spiff_id in enumerate(spiff_ids)} if count else {"b_ids": spiff_ids}
-    session.execute(statement, {**params, "b_state": state, "b_now": now})
+    for start in range(0, len(spiff_ids), MANY_AT_ONCE):  # a step closes a few: one bound value each, kept built
+        batch = spiff_ids[start:start + MANY_AT_ONCE]
+        statement = prepared(("close", len(batch)), partial(_close_update, len(batch)))
+        params = {f"b_id{i}": spiff_id for i, spiff_id in enumerate(batch)}
+        statement.run(session, {**params, "b_state": state, "b_now": now})
 
 
 def _keep_timer_job(
@@ -294,16 +318,15 @@ def _update_instance(session: Session, instance: ProcessInstance, step: Step, no
     params.update(b_id=instance.id, b_version=instance.version)
     together = bool(rows) and session.get_bind().dialect.name == "postgresql"
     if not together:
-        if session.execute(prepared(("instance", names), moved), params).rowcount != 1:  # type: ignore[attr-defined]
+        if prepared(("instance", names), moved).run(session, params).rowcount != 1:
             raise Conflict(f"instance {instance.id} was changed by someone else; reload and try again")
-        insert_events(session, rows)
-        if jobs:
-            session.execute(outbox.INSERT_JOBS, jobs)
-        if notices:
-            session.execute(outbox.INSERT_NOTIFICATIONS, notices)
+        for table, columns, table_rows in ((HISTORY, EVENT_COLUMNS, rows), (outbox.JOBS, JOB_COLUMNS, jobs),
+                                           (outbox.NOTIFICATIONS, NOTICE_COLUMNS, notices)):
+            if table_rows:
+                write_rows(session, _row_insert(table, columns), table_rows)
         return
 
-    def build() -> Executable:
+    def build() -> ClauseElement:
         statement = insert_events_after(moved().returning(INSTANCES.c.id).cte("moved"))
         if jobs:
             statement = statement.add_cte(insert_from_arrays(outbox.JOBS, JOB_COLUMNS, "b_j_").cte("jobs"))
@@ -315,7 +338,7 @@ def _update_instance(session: Session, instance: ProcessInstance, step: Step, no
     params.update(event_arrays(rows))
     params.update(array_values(jobs, JOB_COLUMNS, "b_j_"))
     params.update(array_values(notices, NOTICE_COLUMNS, "b_n_"))
-    written = session.execute(prepared(("instance+", names, bool(jobs), bool(notices)), build), params).all()
+    written = prepared(("instance+", names, bool(jobs), bool(notices)), build).run(session, params).rows
     if len(written) != len(rows):
         raise Conflict(f"instance {instance.id} was changed by someone else; reload and try again")
 

@@ -13,14 +13,14 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..clock import utc_iso
 from ..definitions.catalog import DeployedProcess
 from ..definitions.forms import effective_form, validate_form
 from ..definitions.separation import excluded_step_of
-from ..errors import Conflict, InvalidInput, ProcessError, TaskNotFound
+from ..errors import Conflict, InvalidInput, ProcessError
 from ..history.log import PendingEvent
 from ..models import ApprovalStep, HumanTask, ProcessInstance, TaskDefinition, User
 from ..org import queues, rights
@@ -36,20 +36,8 @@ from .outbox import users_with_role
 from .separation import require_other_person
 from .step_plan import step_label
 from .step_writer import Step, TaskAction, workflow_changes, write_step
+from .task_loading import load_task
 from .views import Assignment, Completion, EarlierDecision, ReturnNote, TaskDetail
-
-# Every move on a task loads it: the statement is built once (building it cost more than running it).
-_TASK_AND_INSTANCE = (select(HumanTask, ProcessInstance)
-                      .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-                      .where(HumanTask.id == bindparam("b_id")))
-
-
-def load_task(session: Session, task_id: int) -> tuple[HumanTask, ProcessInstance]:
-    """:raise TaskNotFound:"""
-    row = session.execute(_TASK_AND_INSTANCE, {"b_id": task_id}).first()
-    if row is None:
-        raise TaskNotFound(task_id)
-    return row[0], row[1]
 
 
 def _require_open(task: HumanTask) -> None:

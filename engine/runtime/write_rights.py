@@ -20,7 +20,7 @@ from ..org.people import Actor, relationship_roles
 from ..org.rights import Right
 from .collaborators import Collaborators
 from .instances import load_instance, may_start
-from .tasks import load_task
+from .task_loading import load_task
 
 
 class Write(StrEnum):
