@@ -16,6 +16,9 @@ what the size guards allow (a few MB), so the bound holds to within that. Tracin
 for the duration of script runs only (counted, so that scripts in several threads share it); an
 allocation by another thread while a script runs counts against that script, which errs on the
 side of stopping it.
+
+A condition that only compares the data's plain values (``engine.definitions.plain_conditions``) is evaluated
+without the tracing: there is nothing in it that the limits could stop.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import time
 import tracemalloc
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
-from functools import lru_cache
+from functools import lru_cache, partial
 from types import CodeType, FrameType, ModuleType
 from typing import Any
 
@@ -44,6 +47,7 @@ from RestrictedPython.transformer import RestrictingNodeTransformer
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 
 from .collector_time import collections_timed, spent_collecting
+from .plain_conditions import NotPlain, evaluate_plain, plain_condition
 from .problems import N_, Problem
 
 SCRIPT_FILENAME = "<opsflow-script>"
@@ -293,8 +297,22 @@ class SandboxedEnvironment(TaskDataEnvironment):  # type: ignore[misc]
         return scope
 
     def evaluate(self, expression: str, context: dict[str, Any], external_context: Any = None) -> Any:
-        code = compile_script(expression.strip(), "eval")
+        source = expression.strip()
+        plain = plain_condition(source, SCRIPT_FILENAME)
+        if plain is not None:  # comparisons of plain values: nothing the limits could stop (``plain_conditions``)
+            try:
+                return evaluate_plain(plain, partial(self._value, context, external_context or {}))
+            except NotPlain:
+                pass
+        code = compile_script(source, "eval")
         return _run_with_time_limit(code, self._scope(context, external_context), self.time_limit, self.memory_limit)
+
+    def _value(self, context: dict[str, Any], external: dict[str, Any], name: str) -> Any:
+        """What ``name`` reads in ``_scope`` (the task's data, then the external context, then the helpers)."""
+        for source in (context, external, self.globals):
+            if name in source:
+                return source[name]
+        raise KeyError(name)
 
     def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
         self.check_for_overwrite(context, external_context or {})
