@@ -199,7 +199,6 @@ def prepared(shape: Hashable, build: Callable[[], ClauseElement]) -> DriverState
     return statement
 
 
-
 def _action_statement(action: TaskAction) -> tuple[Callable[[], Update], Hashable, dict[str, Any]]:
     """The guarded update of the acted-on task: how to build it, its shape and its values."""
     nobody, ids = None in action.held_by, [h for h in action.held_by if h is not None]
@@ -255,6 +254,7 @@ def insert_tasks(session: Session, rows: list[dict[str, Any]], after: TaskAction
 
 
 def _row_insert(table: Table, columns: tuple[str, ...]) -> DriverStatement:
+    """The insert of ``table``'s rows by ``columns`` (events, jobs, notifications on SQLite), built once."""
     found = _STATEMENTS.get(("rows", table.name))
     if found is None:
         found = _STATEMENTS.setdefault(("rows", table.name), row_insert(table, columns))
