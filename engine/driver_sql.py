@@ -49,7 +49,6 @@ class _Compiled:
     names: tuple[str, ...]  # the values bound, in the driver's order when it is positional
     positional: bool
     fixed: Mapping[str, Any]  # values the statement binds itself
-    processors: Mapping[str, Processor]
     values: tuple[_Value, ...]  # as ``names``
 
 
@@ -80,7 +79,7 @@ def _compile(statement: ClauseElement, dialect: Dialect) -> _Compiled:
     order = tuple(compiled.positiontup or ()) if positional else tuple(rendered)
     values = tuple(_Value(name, name.removeprefix("b_"), name in fixed,
                           _processed(fixed.get(name), processors.get(name)), processors.get(name)) for name in order)
-    return _Compiled(compiled.string, order, positional, fixed, processors, values)
+    return _Compiled(compiled.string, order, positional, fixed, values)
 
 
 class DriverStatement:

@@ -253,14 +253,6 @@ def insert_tasks(session: Session, rows: list[dict[str, Any]], after: TaskAction
     return created
 
 
-def _row_insert(table: Table, columns: tuple[str, ...]) -> DriverStatement:
-    """The insert of ``table``'s rows by ``columns`` (events, jobs, notifications on SQLite), built once."""
-    found = _STATEMENTS.get(("rows", table.name))
-    if found is None:
-        found = _STATEMENTS.setdefault(("rows", table.name), row_insert(table, columns))
-    return found
-
-
 def _tasks_insert(count: int) -> Insert:
     """``count`` new task rows in one statement (``b_<column><i>``), returning their ids."""
     return insert(TASKS).values([{name: bindparam(f"b_{name}{i}") for name in TASK_COLUMNS} for i in range(count)]
@@ -320,10 +312,9 @@ def _update_instance(session: Session, instance: ProcessInstance, step: Step, no
     if not together:
         if prepared(("instance", names), moved).run(session, params).rowcount != 1:
             raise Conflict(f"instance {instance.id} was changed by someone else; reload and try again")
-        for table, columns, table_rows in ((HISTORY, EVENT_COLUMNS, rows), (outbox.JOBS, JOB_COLUMNS, jobs),
-                                           (outbox.NOTIFICATIONS, NOTICE_COLUMNS, notices)):
+        for statement, table_rows in ((_EVENT_ROWS, rows), (_JOB_ROWS, jobs), (_NOTICE_ROWS, notices)):
             if table_rows:
-                write_rows(session, _row_insert(table, columns), table_rows)
+                write_rows(session, statement, table_rows)
         return
 
     def build() -> ClauseElement:
@@ -346,3 +337,7 @@ def _update_instance(session: Session, instance: ProcessInstance, step: Step, no
 JOB_COLUMNS = ("kind", "state", "due_at", "instance_id", "human_task_id", "payload_json", "attempts", "max_attempts",
                "created_at")
 NOTICE_COLUMNS = ("user_id", "kind", "subject", "body", "instance_id", "human_task_id", "dedupe_key", "created_at")
+# SQLite: the step's rows of each table, inserted by the driver's ``executemany``
+_EVENT_ROWS = row_insert(HISTORY, EVENT_COLUMNS)
+_JOB_ROWS = row_insert(outbox.JOBS, JOB_COLUMNS)
+_NOTICE_ROWS = row_insert(outbox.NOTIFICATIONS, NOTICE_COLUMNS)
