@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from ..boards.complaints import COMPLAINT_PROCESS, complaint_board
 from ..boards.hazards import HAZARD_PROCESS, hazard_board
-from ..boards.offered import offered_boards
 from ..boards.views import ComplaintBoard, HazardBoard
 from ..org.people import Person, acting
 from ..runtime.dispatch_board import DispatchBoard, dispatch_board
@@ -32,6 +31,8 @@ class Boards(Area):
 
     def offered(self, by: Person) -> tuple[str, ...]:
         """The boards' processes ``by`` may follow (for the navigation): deployed, and ``by`` may see one of their
-        instances or holds a role that starts it or works on it."""
+        instances or holds a role that starts it or works on it. Kept per viewer on this node while the directory
+        stays, for at most a minute (``engine.boards.offered.OfferedBoards``)."""
         with self.core.reading() as session:
-            return offered_boards(session, self.collaborators.catalog, acting(session, by), BOARD_PROCESSES)
+            return self.core.offered_boards.get(session, self.collaborators.catalog, self.core.directory_of(session),
+                                                acting(session, by), BOARD_PROCESSES, self.collaborators.clock())

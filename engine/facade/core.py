@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from .. import db, models
 from ..audit import heat_kept
 from ..audit.heatmap_memo import HeatmapMemo
+from ..boards.offered import OfferedBoards
 from ..definitions.catalog import DeployedProcess
 from ..errors import Conflict, ProcessError, SeparationOfDuties, Unavailable
 from ..history.log import PendingEvent
@@ -77,6 +78,7 @@ class Core:
         self.directory_cache = DirectoryCache(lambda session: read_directory(session, collaborators))
         self.heatmaps = HeatmapMemo()
         self.token_cache = TokenCache()  # API tokens' actors, while the directory revision stays
+        self.offered_boards = OfferedBoards()  # each viewer's boards for the navigation (engine.boards.offered)
         self.write_refused: tuple[float, str] | None = None  # when (monotonic) and why a write was last refused
 
     def directory(self) -> Directory:

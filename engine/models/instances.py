@@ -49,7 +49,7 @@ class ProcessInstance(Base):
     next_timer_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
 
-QUEUE_CARRIES = ["instance_id", "definition_id", "name", "unit_scope"]  # PostgreSQL: a queue entry's own columns
+QUEUE_CARRIES = ("instance_id", "definition_id", "name", "unit_scope")  # what a search tests of a queue's task
 
 
 class HumanTask(Base):
@@ -57,14 +57,14 @@ class HumanTask(Base):
 
     __tablename__ = "human_task"
     __table_args__ = (
-        # The team queue: open, unclaimed tasks of a role, oldest first (the inbox reads it in index order). On
-        # PostgreSQL each entry carries what a search tests (instance, step, unit: 0046), so a searched queue is
-        # tested from the index alone.
-        Index("ix_human_task_queue", "lane", "created_at", "id", sqlite_where=text(OPEN_UNCLAIMED),
-              postgresql_where=text(OPEN_UNCLAIMED), postgresql_include=QUEUE_CARRIES),
+        # The team queue: open, unclaimed tasks of a role, oldest first (the inbox reads it in index order). Each
+        # entry holds what a search tests (instance, step, unit: 0046 on PostgreSQL, 0048 as keys on both, after the
+        # unique id), so a searched queue is tested from the index alone.
+        Index("ix_human_task_queue", "lane", "created_at", "id", *QUEUE_CARRIES, sqlite_where=text(OPEN_UNCLAIMED),
+              postgresql_where=text(OPEN_UNCLAIMED)),
         # ... and by due date (the dated ones first, then the undated by id: two stretches of this index).
-        Index("ix_human_task_queue_due", "lane", "due_at", "id", sqlite_where=text(OPEN_UNCLAIMED),
-              postgresql_where=text(OPEN_UNCLAIMED), postgresql_include=QUEUE_CARRIES),
+        Index("ix_human_task_queue_due", "lane", "due_at", "id", *QUEUE_CARRIES, sqlite_where=text(OPEN_UNCLAIMED),
+              postgresql_where=text(OPEN_UNCLAIMED)),
         # A person's own tasks, oldest first; and their open ones by due date. Only the held ones (a task comes
         # unclaimed to a role, most of the time: its row writes no page of this index until someone holds it).
         Index("ix_human_task_assignee", "assignee_id", "state", "created_at", "id", sqlite_where=text(HELD),

@@ -1,13 +1,14 @@
-"""Migrations 0044 to 0046 on a populated database (both databases): undone and done again, every job,
-event and notification stays, and a notification's dedupe key is still unique (keys left empty may repeat); on
-PostgreSQL the team queue's indexes carry the columns a search tests (0046) and stop carrying them when undone."""
+"""Migrations 0044 to 0048 on a populated database (both databases): undone and done again, every job,
+event and notification stays, and a notification's dedupe key is still unique (keys left empty may repeat); the
+team queue's indexes hold the columns a search tests as keys (0048), carried on PostgreSQL alone by 0046, and
+neither before."""
 
 from __future__ import annotations
 
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from engine.facade import MIGRATIONS, Engine
@@ -16,9 +17,8 @@ from tests.journey import OPERATOR, RESEARCH, start_plan, step
 
 COUNTS = ("SELECT (SELECT count(*) FROM job), (SELECT count(*) FROM history_event), "
           "(SELECT count(*) FROM notification), (SELECT count(*) FROM human_task)")
-QUEUE_INDEXES = ("SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() "
-                 "AND indexname IN ('ix_human_task_queue', 'ix_human_task_queue_due') ORDER BY indexname")
-CARRIED = "INCLUDE (instance_id, definition_id, name, unit_scope)"
+QUEUE_INDEXES = ("ix_human_task_queue", "ix_human_task_queue_due")
+CARRIED = ["instance_id", "definition_id", "name", "unit_scope"]
 A_NOTIFICATION = ("INSERT INTO notification (user_id, kind, subject, body, dedupe_key, created_at) "
                   "SELECT id, 'reminder', 'x', '', :key, CURRENT_TIMESTAMP FROM user_account WHERE username = 'li.na'")
 
@@ -28,12 +28,13 @@ def _migrate(engine: Engine, to: str) -> None:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         config.attributes["connection"] = connection
-        (command.downgrade if to == "0042" else command.upgrade)(config, to)
+        (command.upgrade if to == "head" else command.downgrade)(config, to)
 
 
-def _queue_indexes_carry(engine: Engine) -> list[bool]:
-    with engine.db.connect() as connection:
-        return [CARRIED in definition for definition in connection.execute(text(QUEUE_INDEXES)).scalars()]
+def _queue_indexes(engine: Engine) -> list[tuple[list[str], list[str]]]:
+    """The team queue's two indexes: their key columns, and the columns they carry (PostgreSQL's ``INCLUDE``)."""
+    found = {index["name"]: index for index in inspect(engine.db).get_indexes("human_task")}
+    return [(found[name]["column_names"][3:], found[name].get("include_columns", [])) for name in QUEUE_INDEXES]
 
 
 def test_the_partial_indexes_come_and_go_on_a_populated_database(demo: Engine) -> None:
@@ -44,15 +45,17 @@ def test_the_partial_indexes_come_and_go_on_a_populated_database(demo: Engine) -
         connection.execute(text(A_NOTIFICATION), {"key": "reminder:1:1"})
         before = connection.execute(text(COUNTS)).one()
     postgresql = demo.db.dialect.name != "sqlite"
-    assert not postgresql or _queue_indexes_carry(demo) == [True, True]
+    assert _queue_indexes(demo) == [(CARRIED, []), (CARRIED, [])]  # keyed after lane, created_at | due_at, id
+    _migrate(demo, "0047")
+    assert _queue_indexes(demo) == [([], CARRIED if postgresql else [])] * 2  # as 0046 left them
     _migrate(demo, "0042")
     with demo.db.connect() as connection:
         assert connection.execute(text(COUNTS)).one() == before
-    assert not postgresql or _queue_indexes_carry(demo) == [False, False]
+    assert _queue_indexes(demo) == [([], [])] * 2
     _migrate(demo, "head")
     with demo.db.connect() as connection:
         assert connection.execute(text(COUNTS)).one() == before
-    assert not postgresql or _queue_indexes_carry(demo) == [True, True]
+    assert _queue_indexes(demo) == [(CARRIED, []), (CARRIED, [])]
     with demo.db.begin() as connection:  # keys left empty repeat freely
         connection.execute(text(A_NOTIFICATION), {"key": None})
         connection.execute(text(A_NOTIFICATION), {"key": None})

@@ -7,6 +7,8 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy import text as sql_text
 
 from engine.org.people import Person
 from engine.scheduling.worker import Worker
@@ -100,3 +102,31 @@ def test_the_rectifier_is_told_why_the_re_inspection_is_refused_in_his_language(
                           follow_redirects=True)
     assert "Separation of duties: 胡斌 (hu.bin) did “Rectify the hazard”" in text(refused)
     assert demo.work.task(OPERATOR, task["id"])["state"] == "open"
+
+
+def test_the_boards_offered_are_kept_a_minute_and_follow_the_directory_at_once(demo, clock, boards):
+    """Every page's navigation asks which boards its viewer may follow: each node keeps the answer per viewer for a
+    minute (``OfferedBoards``, no instance read again), and asks again at once when the directory moves."""
+    looked_at: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, many):
+        looked_at.append(statement)
+
+    assert "hazard_rectification" not in demo.boards.offered(Person("li.na"))  # no role in it, none seen
+    hazard = int(demo.work.start(Person("lin.xue"), "hazard_rectification", HAZARD).id)
+    demo.work.copy(Person("lin.xue"), hazard, ["li.na"])  # now she may see one
+    event.listen(demo.db, "before_cursor_execute", seen)
+    try:
+        kept = demo.boards.offered(Person("li.na"))
+    finally:
+        event.remove(demo.db, "before_cursor_execute", seen)
+    assert "hazard_rectification" not in kept and not any("process_instance" in s for s in looked_at)
+    clock.advance(seconds=61)
+    assert "hazard_rectification" in demo.boards.offered(Person("li.na"))
+
+    assert "hazard_rectification" not in demo.boards.offered(Person("gao.yan"))
+    starter = sorted(demo.org.directory().processes["hazard_rectification"]["start_roles"])[0]
+    with demo.db.begin() as connection:  # a role granted behind the engine's back: the directory revision moves
+        connection.execute(sql_text("INSERT INTO user_role (user_id, role_key) SELECT id, :role FROM user_account "
+                                    "WHERE username = 'gao.yan'"), {"role": starter})
+    assert "hazard_rectification" in demo.boards.offered(Person("gao.yan"))  # the same minute

@@ -4,8 +4,12 @@ wildcards taken literally."""
 
 from __future__ import annotations
 
+import re
+from types import SimpleNamespace
+
 import pytest
 from sqlalchemy import and_, event, func, or_, select, text, update
+from sqlalchemy.orm import Session
 
 from engine.audit import search as audit_search
 from engine.audit.search import InstanceQuery
@@ -22,6 +26,9 @@ QUERIES = ["spring", "SPRING", "Spr", "sp", "s", "春", "春季", "春季新", "
            "\\", "k\\s", '"hi"', '"', "été", "Été", "ÉTÉ", "ωmega", "Ω", "2027-Q1", "(2027", "调研", "市场调研",
            "research", "nothing like it", "  spring  ", "q1)", "g_l", "%%", "a", "AN", "中文 and", "场规", "g ",
            "ΩM", "ωm", "ÉT", "\\s", "%o", "0_", "计划", "划", "告汇"]
+# PostgreSQL: the window of a queue's first rows a search reads (``inbox._from_first_rows``), its values' names
+FIRST_ROWS_WINDOW = re.compile(r"LIMIT %\((?P<limit>\w+)\)s::INTEGER "
+                               r"OFFSET %\((?P<offset>\w+)\)s::INTEGER\) AS first_rows")
 WANG = Person("wang.lei")  # the research supervisor: every plan's first task is in his team's queue
 
 
@@ -100,18 +107,21 @@ def test_postgresql_reads_a_queues_first_rows_before_its_index(engine, plans, mo
 @pytest.mark.parametrize(("probe", "dense"), [(1, True), (3, False)])
 def test_a_sparse_probe_sends_the_search_to_the_index_at_once(engine, plans, monkeypatch, probe, dense):
     """PostgreSQL: a queue's first ``PROBE_ROWS`` are read before its ``FIRST_ROWS``; too few matches there for a page
-    within ``FIRST_ROWS`` (at the same density), and the index answers without the longer read. wang.lei's team queue
+    within ``FIRST_ROWS`` (at the same density), and the index answers without the longer read; enough, and the rows
+    after the probed ones are read for the rest of the page. wang.lei's team queue
     begins "SPRING Launch", "春季新品上市", "秋季市场规划": a page of 500 needs one match in every 2 rows, which the
     first row alone shows, and the first three do not. Either way the same three are found."""
     _common_from(engine, monkeypatch, 3)
     monkeypatch.setattr(inbox, "PROBE_ROWS", probe)
     monkeypatch.setattr(inbox, "FIRST_ROWS", 999)
-    limits: list[object] = []
+    windows: list[tuple[int, int]] = []  # (rows skipped, rows read) of each read of a queue's first rows
     index_asked: list[bool] = []
 
     def seen(conn, cursor, statement, parameters, context, many):
         if "first_rows" in statement:
-            limits.extend(value for value in parameters.values() if value in (probe, 999))
+            window = FIRST_ROWS_WINDOW.search(statement)
+            assert window is not None, statement
+            windows.append((parameters[window["offset"]], parameters[window["limit"]]))
         index_asked.append("human_task.instance_id IN (" in statement)
 
     event.listen(engine.db, "before_cursor_execute", seen)
@@ -121,9 +131,11 @@ def test_a_sparse_probe_sends_the_search_to_the_index_at_once(engine, plans, mon
         event.remove(engine.db, "before_cursor_execute", seen)
     assert len(found) == 3 and all("spring" in task["instance_title"].lower() for task in found)
     if engine.db.dialect.name == "sqlite":
-        assert limits == []
-    else:  # his own queue (one task) ends within the probe; the team's is read further, or handed to the index
-        assert limits == ([probe, probe, 999] if dense else [probe, probe]), limits
+        assert windows == []
+    else:  # his own queue (one task) ends within the probe; the team's is read further (after the probed rows,
+        # whose matches are kept), or handed to the index
+        probed = [(0, probe), (0, probe)]
+        assert windows == ([*probed, (probe, 999 - probe)] if dense else probed), windows
         assert any(index_asked) is not dense
 
 
@@ -332,3 +344,36 @@ def _plan_cache_mode(session) -> str | None:
     if session.get_bind().dialect.name == "sqlite":
         return None
     return str(session.scalar(text("SELECT current_setting('plan_cache_mode')")))
+
+
+def test_what_decides_how_a_text_is_searched_is_read_again_only_when_it_may_have_moved(engine, plans, monkeypatch):
+    """How many titles hold a text's grams decides how a list searches it (``by_index``; on PostgreSQL also
+    ``may_be_common``). SQLite counts them in its gram table in each use case (the table moves with every title);
+    PostgreSQL reads them from the statistics, which only ``ANALYZE`` moves, and its connection keeps what it read for
+    ``STATISTICS_KEPT`` seconds: within them a use case asks no more, after them it asks again. The decisions stay."""
+    _common_from(engine, monkeypatch, 3)
+    now = [1000.0]
+    monkeypatch.setattr(title_search, "time", SimpleNamespace(monotonic=lambda: now[0]))
+    asked: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, many):
+        if "pg_stats" in statement or "FROM process_instance_title_bigram" in statement:
+            asked.append(statement)
+
+    postgresql = engine.db.dialect.name != "sqlite"
+    looks: list[tuple[int, tuple[bool, ...]]] = []
+    event.listen(engine.db, "before_cursor_execute", seen)
+    try:
+        with engine.db.connect() as connection:
+            for moment in (1000.0, 999.0 + title_search.STATISTICS_KEPT, 1001.0 + title_search.STATISTICS_KEPT):
+                now[0] = moment
+                asked.clear()
+                with Session(bind=connection) as session:  # a use case of its own, on the same connection
+                    decided = (title_search.by_index(session, "pr"),
+                               *((title_search.may_be_common(session, "spring"),) if postgresql else ()))
+                looks.append((len(asked), decided))
+    finally:
+        event.remove(engine.db, "before_cursor_execute", seen)
+    # "pr" in 3 titles: common here, read row by row; "spring" (PostgreSQL): its rarest bigram in 3 too
+    decided = (False, True) if postgresql else (False,)
+    assert looks == ([(2, decided), (0, decided), (2, decided)] if postgresql else [(1, decided)] * 3)
